@@ -1,0 +1,67 @@
+# rumpus: the one entry point.  `make test` and `make demo` work on a fresh Debian 12 machine
+# as root: every target depends on `deps`, which installs what is missing.
+#
+# Parts of the tree add their own rules in mk/*.mk; each fragment appends to these lists:
+#   BUILD_TARGETS  files `make all` builds            C_TEST_BINS  C test programs (TAP output)
+#   BENCH_CMDS     shell commands `make bench` runs    ASAN_TARGETS what `make asan` builds
+#   DEPS_PKGS      Debian packages the part needs
+
+SHELL      := /bin/bash
+BUILD      ?= build
+CC         ?= cc
+LUAJIT     ?= luajit
+OPT        ?= -O2
+CFLAGS     ?= $(OPT) -g
+WARN       := -Wall -Wextra
+ALL_CFLAGS := $(WARN) -std=gnu11 -fPIC $(CFLAGS)
+PREFIX     ?= /usr/local
+
+export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
+export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
+export RUMPUS_BUILD := $(CURDIR)/$(BUILD)
+
+DEPS_PKGS   := luajit libluajit-5.1-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev libffi-dev \
+               pkg-config gcc make
+BUILD_TARGETS :=
+C_TEST_BINS   :=
+BENCH_CMDS    :=
+ASAN_TARGETS  :=
+
+-include $(sort $(wildcard mk/*.mk))
+
+.PHONY: deps all test demo bench asan fuzz install clean check-lua
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: tools/deps.sh $(wildcard mk/*.mk) Makefile
+	@mkdir -p $(BUILD)
+	@tools/deps.sh $(sort $(DEPS_PKGS))
+	@touch $@
+
+all: deps $(BUILD_TARGETS)
+
+# Every test: C unit tests and Lua tests all run through the Lua test runner, which prints the
+# one closing line "N passed, N failed".
+test: all $(C_TEST_BINS)
+	@$(LUAJIT) test/run.lua $(TESTFLAGS)
+
+demo: all
+	@$(LUAJIT) examples/demo.lua
+
+bench: all
+	@$(LUAJIT) bench/host.lua
+	@$(foreach c,$(BENCH_CMDS),$(c) &&) true
+
+# Sanitizer build: the C code with ASan and UBSan, then the tests that touch it.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1" \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" asan-run
+
+asan-run: all $(C_TEST_BINS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(LUAJIT) test/run.lua --c-only $(TESTFLAGS)
+
+install: all
+	@tools/install.sh "$(PREFIX)" "$(BUILD)"
+
+clean:
+	rm -rf build build-asan
