@@ -78,12 +78,12 @@ local function rawcalls()
   end)
   ffi.cdef(decls)
   Craw = {}
+  -- Entries that NetBSD's kernels answer with ENOSYS (COMPAT_50, the old versions of
+  -- stat, select...) give way to the current version of the same name.
   for _, e in ipairs(gen.calls) do
     local ok, f = pcall(function() return L["rumpus_nbsys_" .. e.sym] end)
-    if ok then Craw[e.name] = f end
+    if ok and (e.type ~= "COMPAT_50" or Craw[e.name] == nil) then Craw[e.name] = f end
   end
-  -- Names the shared wrappers use that NetBSD spells otherwise.
-  Craw.pipe = Craw.pipe or nil
   return Craw
 end
 
