@@ -221,6 +221,7 @@ function M.macro(fam, name)
 end
 
 -- What is declared but not mapped: { structs = {...}, families = {...}, scalars = {...} }.
+-- ffi_source: the text of the Lua files that declare structs (lua/syscall/linux/*.lua).
 function M.coverage(ffi_source)
   local missing = { structs = {}, families = {}, scalars = {} }
   local mapped = {}
@@ -447,8 +448,10 @@ local builddir = mode or os.getenv("RUMPUS_BUILD") or "build"
 local facts, err = M.probe(builddir, shell)
 if not facts then io.stderr:write(err, "\n") os.exit(1) end
 local bad = 0
-local src = assert(io.open((package.searchpath and package.searchpath("syscall.linux.ffi", package.path)) or "lua/syscall/linux/ffi.lua")):read("*a")
-local miss = M.coverage(src)
+local srcdir = package.searchpath("syscall.linux.ffi", package.path):match("^(.*)/[^/]*$")
+local src = {}
+for path in shell("ls '" .. srcdir .. "'/*.lua"):gmatch("[^\n]+") do src[#src + 1] = assert(io.open(path)):read("*a") end
+local miss = M.coverage(table.concat(src, "\n"))
 for kind, list in pairs(miss) do
   for _, name in ipairs(list) do bad = bad + 1 print("not mapped: " .. kind .. " " .. name) end
 end
