@@ -35,6 +35,8 @@ T.case("every declared struct and every constant family is mapped to C", functio
   T.same(miss.structs, {}, "structs declared in " .. dir .. " without a C counterpart in tools/abicheck.lua")
   T.same(miss.families, {}, "constant families without a macro mapping")
   T.same(miss.scalars, {}, "single constants without a macro mapping")
+  -- And the scan does see a struct that nobody mapped.
+  T.same(A.coverage("ffi.cdef[[struct rumpus_lx_nosuch { int a; };]]").structs, { "struct rumpus_lx_nosuch" })
 end)
 
 T.case("the comparison catches wrong values (checked with fake C facts)", function()
