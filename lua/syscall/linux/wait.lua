@@ -299,7 +299,7 @@ function M.init(S, env)
   })
   function S.signalfd(set, flags, fd)
     local n = -1
-    if fd ~= nil then n = getfd(fd, "signalfd", 3) end
+    if fd then n = getfd(fd, "signalfd", 3) end
     if set == nil then h.argerror("signalfd", 1, "sigset", set) end
     return retfd(C.signalfd(n, sigarg(set, "signalfd", 1), flag(c.SFD, flags, "signalfd", 2)))
   end
