@@ -402,3 +402,10 @@ T.case("mincore: touched pages are resident, errors ENOMEM and EINVAL", function
   T.fails("NOMEM", S.mincore(q, ps))
   T.err(function() S.mincore(p, ps, "vec") end, "bad argument #3 to 'mincore'")
 end)
+
+T.case("mmap: populate makes pages resident at once; fixed_noreplace refuses to overwrite", function()
+  local p = assert(S.mmap(nil, 2 * ps, "read, write", "private, anonymous, populate"))
+  T.defer(function() S.munmap(p, 2 * ps) end)
+  T.same(assert(S.mincore(p, 2 * ps)), { true, true })
+  T.fails("EXIST", S.mmap(p, ps, "read", "private, anonymous, fixed_noreplace"))
+end)

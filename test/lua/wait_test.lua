@@ -655,3 +655,36 @@ T.case("inotify: errors", function()
   T.err(function() ino:inotify_add_watch(42, "create") end, "bad argument #2 to 'inotify_add_watch'")
   T.err(function() ino:inotify_add_watch("/tmp", "create, bogus") end, "unknown flag")
 end)
+
+T.case("select and poll: a full pipe is not writable until read from", function()
+  local r, w = pipe("nonblock")
+  local chunk = string.rep("x", 4096)
+  while true do
+    local n, e = w:write(chunk)
+    if not n then T.ok(e.AGAIN, "filled up"); break end
+  end
+  T.eq(assert(S.select({ writefds = { w } }, 0)).count, 0)
+  local fds = t.pollfds { { fd = w, events = "out" } }
+  T.eq(S.poll(fds, 0), 0)
+  T.eq(#assert(r:read(nil, 65536)) > 0, true)
+  T.eq(assert(S.select({ writefds = { w } }, 0)).count, 1)
+  T.eq(S.poll(fds, 0), 1)
+end)
+
+T.case("epoll: events from a table with fd, and from an epoll_event", function()
+  local r, w = pipe()
+  local r2, w2 = pipe()
+  local ep = assert(S.epoll_create())
+  T.defer(function() ep:close() end)
+  assert(ep:epoll_ctl("add", r, { events = "in", fd = r }))
+  local ev = t.epoll_event()
+  ev.events = c.EPOLL.IN
+  ev.data.u32 = 77
+  assert(ep:epoll_ctl("add", r2, ev))
+  w:write("a"); w2:write("b")
+  local seen = {}
+  for _, e in assert(ep:epoll_wait(4, 0)) do
+    if e.fd == r:getfd() then seen.r = true elseif e.data.u32 == 77 then seen.r2 = true end
+  end
+  T.ok(seen.r and seen.r2, "both reported with their data")
+end)

@@ -137,6 +137,7 @@ function M.init(S, env)
   -- (the data is then the descriptor's number), a table {events =, fd = | u64 = | u32 =} or an
   -- epoll_event.
   local epev = t.epoll_event
+  local scratchev = epev() -- the kernel copies the event: one buffer serves every call
   function S.epoll_ctl(epfd, op, fd, event)
     local e = getfd(epfd, "epoll_ctl", 1)
     op = flag(c.EPOLL_CTL, op, "epoll_ctl", 2)
@@ -144,11 +145,13 @@ function M.init(S, env)
     local ev
     local te = type(event)
     if te == "string" or te == "number" then
-      ev = epev()
+      ev = scratchev
+      ev.data.u64 = 0
       ev.events = flag(c.EPOLL, event, "epoll_ctl", 4)
       ev.data.fd = n
     elseif te == "table" then
-      ev = epev()
+      ev = scratchev
+      ev.data.u64 = 0
       ev.events = flag(c.EPOLL, event.events, "epoll_ctl", 4)
       if event.u64 ~= nil then ev.data.u64 = event.u64
       elseif event.u32 ~= nil then ev.data.u32 = event.u32
@@ -199,12 +202,13 @@ function M.init(S, env)
 
   -- eventfd(initval, flags) and the helpers reading and writing its 64-bit counter.
   local u64_1 = t.uint641
+  local scratch64 = u64_1() -- read/write helpers return numbers, so one buffer is enough
   function S.eventfd(initval, flags)
     return retfd(C.eventfd(h.checknumber(initval or 0, "eventfd", 1), flag(c.EFD, flags, "eventfd", 2)))
   end
   -- The counter as a number (0 when a non-blocking eventfd is at zero, as in ljsyscall).
   function S.eventfd_read(fd, value)
-    value = value or u64_1()
+    value = value or scratch64
     local r = tonumber(C.read(getfd(fd, "eventfd_read", 1), value, 8))
     if r == -1 then
       local e = errno()
@@ -215,7 +219,7 @@ function M.init(S, env)
   end
   function S.eventfd_write(fd, value)
     if value == nil then value = 1 end
-    if type(value) == "number" then value = u64_1(value)
+    if type(value) == "number" then scratch64[0] = value; value = scratch64
     elseif type(value) ~= "cdata" then h.argerror("eventfd_write", 2, "number", value) end
     local r = tonumber(C.write(getfd(fd, "eventfd_write", 1), value, 8))
     if r == -1 then return fail() end
@@ -253,7 +257,7 @@ function M.init(S, env)
     return cur
   end
   function S.timerfd_read(fd, buf)
-    buf = buf or u64_1()
+    buf = buf or scratch64
     local r = tonumber(C.read(getfd(fd, "timerfd_read", 1), buf, 8))
     if r == -1 then
       local e = errno()
