@@ -168,6 +168,7 @@ T.case("mmap: bad argument types raise errors", function()
   T.err(function() S.mmap(nil, ps, "read", "private, nosuch") end, "unknown flag")
   T.err(function() S.mmap({}, ps, "read", "private, anonymous") end, "bad argument #1 to 'mmap'")
   T.err(function() S.mmap(nil, ps, "read", "private", {}, 0) end, "bad argument #5 to 'mmap'")
+  T.err(function() S.mmap(nil, ps, "read", "private, anonymous", nil, "zero") end, "bad argument #6 to 'mmap'")
 end)
 
 T.case("munmap: the mapping disappears from /proc/self/maps", function()

@@ -303,6 +303,7 @@ T.case("epoll: bad argument types raise errors", function()
   T.err(function() ep:epoll_ctl("add", 0, true) end, "bad argument #4 to 'epoll_ctl'")
   T.err(function() ep:epoll_wait("many", 0) end, "bad argument #2 to 'epoll_wait'")
   T.err(function() ep:epoll_wait(0, 0) end, "at least one event slot")
+  T.err(function() ep:epoll_wait(ffi.new("int[4]"), 0) end, "bad argument #2 to 'epoll_wait'")
   T.err(function() S.epoll_create("bogus") end, "bad argument #1 to 'epoll_create'")
 end)
 

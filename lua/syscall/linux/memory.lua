@@ -72,7 +72,7 @@ function M.init(S, env)
     local n = -1
     if fd then n = getfd(fd, "mmap", 5) end
     return retptr(C.mmap(addr(a, "mmap", 1), len(length, "mmap", 2), flag(c.PROT, prot, "mmap", 3),
-      flag(c.MAP, flags, "mmap", 4), n, offset or 0))
+      flag(c.MAP, flags, "mmap", 4), n, h.checknumber(offset or 0, "mmap", 6)))
   end
   function S.munmap(a, length)
     return retbool(C.munmap(addr(a, "munmap", 1), len(length, "munmap", 2)))

@@ -178,7 +178,8 @@ function M.init(S, env)
       return epevents(events), events
     end
     if te == "cdata" then
-      local n = math.floor(ffi.sizeof(events) / epsize)
+      local n = math.floor((ffi.sizeof(events) or 0) / epsize)
+      if n < 1 or not ffi.istype(epev, events[0]) then h.argerror(fname, 2, "epoll_events array", events) end
       return events, n
     end
     h.argerror(fname, 2, "epoll_events", events)
