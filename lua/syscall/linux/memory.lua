@@ -36,8 +36,6 @@ function M.init(S, env)
     local ok, f = pcall(function() return ffi.C.rumpus_lx_getpagesize end)
     if ok then C.getpagesize = f end
   end
-  -- ljsyscall spells the msync flags c.MSYNC.
-  if c.MSYNC == nil then c.MSYNC = c.MS_SYNC end
 
   local voidp = ffi.typeof("void *")
   local intptr = ffi.typeof("intptr_t")
