@@ -63,6 +63,8 @@ mt.__tostring = function(fd) return "fd " .. tostring(fd.filenum) end
 mt.__eq = function(a, b)
   if type(a) == "number" then return a == b.filenum end
   if type(b) == "number" then return a.filenum == b end
+  -- LuaJIT also calls __eq for fd == nil (or any other value): only descriptors are equal.
+  if not (ffi.istype(fdtype, a) and ffi.istype(fdtype, b)) then return false end
   return a.filenum == b.filenum and a.owner == b.owner
 end
 fdtype = ffi.metatype("struct rumpus_fd", mt)
