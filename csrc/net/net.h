@@ -212,6 +212,10 @@ int  sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size
  * buffer on success).  ENOBUFS if it does not fit (counted in sb_overflowed), ENOMEM. */
 int  sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from,
     const void *data, size_t len, struct sbctl *ctl, int flags) KERN_HIDDEN;
+/* A record without the space check, for protocols that do their own flow control
+ * (AF_UNIX stream data carrying control, seqpacket records).  ENOMEM. */
+int  sb_append_force(struct kern *k, struct sockbuf *sb, const void *data, size_t len,
+    struct sbctl *ctl, int flags) KERN_HIDDEN;
 /* Copies len bytes at byte offset off of a stream buffer (TCP retransmission). */
 void sb_copy(const struct sockbuf *sb, size_t off, size_t len, void *dst) KERN_HIDDEN;
 /* Drops len bytes from the front of a stream buffer (TCP: data acknowledged). */

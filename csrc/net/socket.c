@@ -259,6 +259,23 @@ sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from
 	return 0;
 }
 
+int
+sb_append_force(struct kern *k, struct sockbuf *sb, const void *data, size_t len,
+    struct sbctl *ctl, int flags)
+{
+	struct sbrec *r;
+
+	if ((r = sbrec_alloc(k, len)) == NULL)
+		return ENOMEM;
+	if (len > 0)
+		memcpy(r->r_data, data, len);
+	r->r_len = len;
+	r->r_ctl = ctl;
+	r->r_flags = flags & MSG_EOR;
+	sb_link(sb, r);
+	return 0;
+}
+
 void
 sb_copy(const struct sockbuf *sb, size_t off, size_t len, void *dst)
 {
