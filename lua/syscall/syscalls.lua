@@ -485,8 +485,12 @@ function M.init(S, env)
     if buf == nil then return ffi.string(b, r), t.sa(addr, l[0]) end
     return r, t.sa(addr, l[0])
   end
-  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msg, flag(c.MSG, flags, "sendmsg", 3))) end
-  function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msg, flag(c.MSG, flags, "recvmsg", 3))) end
+  local function msghdr(m, fname)
+    if type(m) ~= "cdata" then h.argerror(fname, 2, "msghdr", m) end
+    return m
+  end
+  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msghdr(msg, "sendmsg"), flag(c.MSG, flags, "sendmsg", 3))) end
+  function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msghdr(msg, "recvmsg"), flag(c.MSG, flags, "recvmsg", 3))) end
   function S.getsockname(fd, addr, len)
     addr = addr or t.sockaddr_storage()
     local l = t.socklen1(len or #addr)
@@ -541,7 +545,7 @@ function M.init(S, env)
     local lv = level(lvl, "getsockopt")
     local on = optname(lv, name)
     if on == nil then error("bad argument #3 to 'getsockopt' (unknown option " .. tostring(name) .. ")", 2) end
-    local int = val == nil
+    local int = rawequal(val, nil)
     if int then val, len = t.int1(), s.int end
     local l = t.socklen1(len or ffi.sizeof(val))
     if C.getsockopt(getfd(fd, "getsockopt", 1), lv, on, val, l) == -1 then return fail() end

@@ -2,7 +2,7 @@
 local M = {}
 
 function M.init(S)
-  local util = {}
+  local util = S.util or {}  -- areas may have put their utilities here already
   local c, t = S.c, S.t
 
   -- dirtable(path): a table of the names in a directory ("." and ".." left out unless asked).
