@@ -342,7 +342,8 @@ local function parse6(s)
     end
     return g
   end
-  local hg, tg = groups(head, not tail), tail and groups(tail, true) or {}
+  local hg, tg = groups(head, not tail), {}
+  if tail then tg = groups(tail, true) end
   if not hg or not tg then return nil end
   local n = #hg + #tg
   if (dbl and n > 7) or (not dbl and n ~= 8) then return nil end
@@ -601,8 +602,9 @@ function M.sockaddrs(t, pt, s, c, opt)
   -- A sockaddr_storage (or any sockaddr) turned into the type of its family.
   local byfamily = { [AF.INET] = t.sockaddr_in, [AF.INET6] = t.sockaddr_in6, [AF.UNIX] = t.sockaddr_un }
   if AF.NETLINK and t.sockaddr_nl then byfamily[AF.NETLINK] = t.sockaddr_nl end
+  local sockaddr_p = pt.sockaddr
   t.sa = function(addr, addrlen)
-    local fam = ffi.cast(pt.sockaddr, addr).sa_family
+    local fam = ffi.cast(sockaddr_p, addr).sa_family
     local ct = byfamily[fam]
     if not ct then return addr end
     local r = ct()
@@ -611,7 +613,6 @@ function M.sockaddrs(t, pt, s, c, opt)
     if ct == t.sockaddr_un then unlen[r] = addrlen or ffi.sizeof(ct) end
     return r
   end
-  local sockaddr_p = pt.sockaddr
   pt.sockaddr = function(addr)
     if addr == nil then return nil end
     if type(addr) ~= "cdata" then error("sockaddr expected, got " .. type(addr), 3) end
