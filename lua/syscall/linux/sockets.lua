@@ -433,6 +433,7 @@ function M.init(S, env)
     max = max or 16
     local data = t.buffer(256)
     local msg = t.msghdr{ iov = { { data, 256 } }, control = cmsg_space(max * s.int) }
+    msg.msg_controllen = cmsg_len(max * s.int) -- the kernel fills what fits: exactly max
     local n, e = S.recvmsg(sock, msg, flags)
     if not n then return nil, e end
     local fds = msg:fds()
