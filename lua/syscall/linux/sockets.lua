@@ -152,7 +152,7 @@ function M.init(S, env)
       end
       local cm = ffi.new(tp, align(datalen) + HDR - s.cmsghdr)
       cm.cmsg_len, cm.cmsg_level, cm.cmsg_type = cmsg_len(datalen), lv, ty
-      if src ~= nil and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
+      if type(src) ~= "nil" and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
       return cm
     end,
   }) end
@@ -204,13 +204,13 @@ function M.init(S, env)
 
   local setters = {}
   function setters.name(m, sa)
-    if sa == nil then m.msg_name, m.msg_namelen = nil, 0; keepof(m).name = nil; return end
+    if type(sa) == "nil" then m.msg_name, m.msg_namelen = nil, 0; keepof(m).name = nil; return end
     if type(sa) ~= "cdata" then error("bad msghdr name (sockaddr expected, got " .. type(sa) .. ")", 3) end
     m.msg_name, m.msg_namelen = ffi.cast("void *", sa), #sa
     keepof(m).name = sa
   end
   function setters.iov(m, io)
-    if io == nil then m.msg_iov, m.msg_iovlen = nil, 0; keepof(m).iov = nil; return end
+    if type(io) == "nil" then m.msg_iov, m.msg_iovlen = nil, 0; keepof(m).iov = nil; return end
     if type(io) == "cdata" and ffi.istype(t.iovec, io) then
       m.msg_iov, m.msg_iovlen = io, 1
     elseif type(io) == "table" then
@@ -225,7 +225,7 @@ function M.init(S, env)
   -- buffer of that many bytes, to receive into); or any cdata buffer (its size is the length).
   function setters.control(m, v)
     local buf, len
-    if v == nil then buf, len = nil, 0
+    if type(v) == "nil" then buf, len = nil, 0
     elseif type(v) == "number" then
       buf, len = u64s(math.floor((v + 7) / 8)), v
     elseif type(v) == "cdata" then
@@ -291,7 +291,7 @@ function M.init(S, env)
       if k == "namelen" then return tonumber(m.msg_namelen) end
       if k == "name" then
         local sa = keep[m] and keep[m].name
-        if sa == nil then return nil end
+        if type(sa) == "nil" then return nil end
         return t.sa(sa, m.msg_namelen)
       end
       if k == "ctrunc" then return bit.band(m.msg_flags, c.MSG.CTRUNC) ~= 0 end
@@ -306,10 +306,10 @@ function M.init(S, env)
       local m = ffi.new(tp)
       if tab == nil then return m end
       if type(tab) ~= "table" then error("bad argument #1 to 'msghdr' (table expected, got " .. type(tab) .. ")", 2) end
-      if tab.name ~= nil or tab.msg_name ~= nil then setters.name(m, tab.name or tab.msg_name) end
-      if tab.iov ~= nil then setters.iov(m, tab.iov) end
-      if tab.control ~= nil then setters.control(m, tab.control) end
-      if tab.msg_control ~= nil then
+      if type(tab.name) ~= "nil" or type(tab.msg_name) ~= "nil" then setters.name(m, tab.name or tab.msg_name) end
+      if type(tab.iov) ~= "nil" then setters.iov(m, tab.iov) end
+      if type(tab.control) ~= "nil" then setters.control(m, tab.control) end
+      if type(tab.msg_control) ~= "nil" then
         setters.control(m, tab.msg_control)
         if tab.msg_controllen then m.msg_controllen = tab.msg_controllen end
       end
@@ -351,7 +351,7 @@ function M.init(S, env)
     return gen_set(fd, lvl, name, val, len)
   end
   function S.getsockopt(fd, lvl, name, val, len)
-    if val == nil then
+    if type(val) == "nil" then
       local lv = levelnum(lvl)
       local ct = lv and typed[lv] and typed[lv][optnum(lv, name)]
       if ct then
@@ -450,7 +450,7 @@ function M.init(S, env)
   --   fd (list of received descriptors), flags.
   function util.recvcmsg(sock, msg, flags)
     local data
-    if msg == nil then
+    if type(msg) == "nil" then
       data = t.buffer(4096)
       msg = t.msghdr{ iov = { { data, 4096 } }, control = 1024 }
     end
