@@ -424,12 +424,19 @@ function M.init(S, env)
     if C.socketpair(domain, flag(c.SOCK, stype, "socketpair", 2), sproto(domain, protocol), sv) == -1 then return fail() end
     return true, nil, mkfd(sv[0]), mkfd(sv[1])
   end
-  local function addrlen(addr, len, fname, argn)
-    if addr == nil then return nil, 0 end
+  local function lenof(addr) return #addr end
+  -- A sockaddr argument and its length (len, else #addr for our sockaddr types, else its size).
+  -- optional: nil is allowed (sendto on a connected socket).
+  local function addrlen(addr, len, fname, argn, optional)
+    if optional and type(addr) == "nil" then return nil, 0 end
     if type(addr) ~= "cdata" then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. type(addr) .. ")", 3)
     end
-    return pt.sockaddr(addr), len or #addr
+    if len == nil then
+      local ok, n = pcall(lenof, addr)
+      len = ok and n or ffi.sizeof(addr)
+    end
+    return pt.sockaddr(addr), len
   end
   function S.bind(fd, addr, len)
     local sa, n = addrlen(addr, len, "bind", 2)
@@ -471,9 +478,15 @@ function M.init(S, env)
       return accept("accept4", fd, flags, addr, len)
     end
   end
+  -- The length of data to send: count, else the string's length or the buffer's size.
+  local function buflen(buf, count)
+    if count then return count end
+    if type(buf) == "string" then return #buf end
+    return ffi.sizeof(buf)
+  end
   function S.send(fd, buf, count, flags)
     checkbuf(buf, "send", 2)
-    return retnum(C.sendto(getfd(fd, "send", 1), buf, count or #buf, flag(c.MSG, flags, "send", 4), nil, 0))
+    return retnum(C.sendto(getfd(fd, "send", 1), buf, buflen(buf, count), flag(c.MSG, flags, "send", 4), nil, 0))
   end
   function S.recv(fd, buf, count, flags)
     local n = getfd(fd, "recv", 1)
@@ -488,8 +501,8 @@ function M.init(S, env)
   end
   function S.sendto(fd, buf, count, flags, addr, len)
     checkbuf(buf, "sendto", 2)
-    local sa, n = addrlen(addr, len, "sendto", 5)
-    return retnum(C.sendto(getfd(fd, "sendto", 1), buf, count or #buf, flag(c.MSG, flags, "sendto", 4), sa, n))
+    local sa, n = addrlen(addr, len, "sendto", 5, true)
+    return retnum(C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n))
   end
   -- recvfrom returns the count and the sender's address; with no buffer, the data as a string.
   function S.recvfrom(fd, buf, count, flags, addr, len)
