@@ -16,8 +16,12 @@ local type, tostring, error, setmetatable, rawget = type, tostring, error, setme
 
 local M = {}
 
--- owner id -> syscall table; kernels unregister when they are destroyed.
-local owners = {}
+ffi.cdef "struct rumpus_fd { int filenum; int owner; };"
+
+-- owner id -> syscall table; kernels unregister when they are destroyed.  Weak values: a
+-- forgotten kernel is collected even though its id is here (its descriptors then find no
+-- owner and their finalizers do nothing: destroying the kernel closed everything).
+local owners = setmetatable({}, { __mode = "v" })
 local nextid = 1
 M.owners = owners
 
@@ -59,6 +63,8 @@ mt.__tostring = function(fd) return "fd " .. tostring(fd.filenum) end
 mt.__eq = function(a, b)
   if type(a) == "number" then return a == b.filenum end
   if type(b) == "number" then return a.filenum == b end
+  -- LuaJIT also calls __eq for fd == nil (or any other value): only descriptors are equal.
+  if not (ffi.istype(fdtype, a) and ffi.istype(fdtype, b)) then return false end
   return a.filenum == b.filenum and a.owner == b.owner
 end
 fdtype = ffi.metatype("struct rumpus_fd", mt)

@@ -46,8 +46,9 @@ function M.time(ct, sub, scale)
     return tv
   end
   mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
+  -- LuaJIT calls __eq for cdata == nil too: only two values of the type can be equal.
   mt.__eq = function(a, b)
-    if type(a) ~= "cdata" or type(b) ~= "cdata" then return false end
+    if not (ffi.istype(ct, a) and ffi.istype(ct, b)) then return false end
     return a.tv_sec == b.tv_sec and a[sub] == b[sub]
   end
   mt.__lt = function(a, b) return a.tv_sec < b.tv_sec or (a.tv_sec == b.tv_sec and a[sub] < b[sub]) end
