@@ -24,9 +24,13 @@ local shared = require "syscall.shared_types"
 local type, tonumber, tostring, error, pairs, ipairs, select, setmetatable, math =
       type, tonumber, tostring, error, pairs, ipairs, select, setmetatable, math
 
-ffi.cdef [[
-struct rumpus_lx_cmsgv { size_t cmsg_len; int cmsg_level; int cmsg_type; unsigned char cmsg_data[?]; };
-]]
+-- A control message we build: the header of struct rumpus_lx_cmsghdr (checked against C by
+-- tools/abicheck.lua) followed by a variable-length data array.  It is an anonymous type, and
+-- its header must lie exactly as the checked one's does.
+local cmsgv = ffi.typeof("struct { size_t cmsg_len; int cmsg_level; int cmsg_type; unsigned char cmsg_data[?]; }")
+for _, f in ipairs { "cmsg_len", "cmsg_level", "cmsg_type", "cmsg_data" } do
+  assert(ffi.offsetof(cmsgv, f) == ffi.offsetof("struct rumpus_lx_cmsghdr", f), "cmsghdr layout: " .. f)
+end
 
 local M = {}
 
@@ -112,7 +116,6 @@ function M.init(S, env)
     local u = ffi.cast(ucred_p, cmsgmethods.data(cm))
     return tonumber(u.pid), tonumber(u.uid), tonumber(u.gid)
   end
-  local cmsgv = ffi.typeof("struct rumpus_lx_cmsgv")
   local first = not typesdone
   typesdone = true
   if first then
