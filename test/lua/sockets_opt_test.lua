@@ -110,7 +110,7 @@ T.case("IP_TTL: set, read back, and seen by the receiver (IP_RECVTTL control mes
   local m = t.msghdr{ iov = { { buf, 8 } }, control = 64 }
   T.eq(assert(S.recvmsg(b, m)), 3)
   local ttl
-  for cm in m:cmsgs() do
+  for _, cm in m:cmsgs() do
     if cm:level() == c.IPPROTO.IP and cm:type() == c.IP.TTL then
       ttl = ffi.cast("int *", cm:data())[0]
     end

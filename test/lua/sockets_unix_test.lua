@@ -386,7 +386,7 @@ T.case("credentials and descriptors in one message, walked with msg:cmsgs()", fu
   local rm = t.msghdr{ iov = { { buf, 16 } }, control = 256 }
   T.eq(assert(S.recvmsg(b, rm)), 4)
   local kinds, fds = {}, {}
-  for cm in rm:cmsgs() do
+  for _, cm in rm:cmsgs() do
     T.eq(cm:level(), c.SOL.SOCKET)
     kinds[#kinds + 1] = cm:type()
     if cm:isrights() then for f in cm:fds() do fds[#fds + 1] = f end end
@@ -447,4 +447,39 @@ T.case("SO_PEERCRED on a connected unix socket names the peer process", function
   T.eq(cr.uid, S.geteuid())
   T.eq(cr.gid, S.getegid())
   local _ = b
+end)
+
+T.case("walking control messages: firsthdr/nxthdr, and malformed lengths end the walk", function()
+  -- Two messages packed by hand into one buffer, as the kernel would lay them out.
+  local m = t.msghdr{ control = { t.cmsghdr("socket", "rights", { 5 }), t.cmsghdr("ip", "ttl", "\64\0\0\0") } }
+  T.eq(m.controllen, 24 + 24)
+  local p1, c1 = m:cmsg_firsthdr()
+  T.ok(p1 ~= nil)
+  T.eq(c1.cmsg_type, c.SCM.RIGHTS)
+  T.same(c1:fdnumbers(), { 5 })
+  local p2, c2 = m:cmsg_nxthdr(p1, c1)
+  T.eq(c2.cmsg_type, c.IP.TTL)
+  T.eq(c2:hdrsize(), 16)
+  T.eq(c2:align(), 24)
+  T.eq(m:cmsg_nxthdr(p2, c2), nil, "no third message")
+  local n = 0
+  for ptr, cm in m:cmsgs() do
+    n = n + 1
+    T.ok(ffi.cast("void *", ptr) == ffi.cast("void *", cm), "pointer and header agree")
+  end
+  T.eq(n, 2)
+  -- A second header whose length runs past the buffer is not visited.
+  c2.cmsg_len = 1000
+  n = 0
+  for _ in m:cmsgs() do n = n + 1 end
+  T.eq(n, 1)
+  -- A first header shorter than a header stops everything.
+  c1.cmsg_len = 3
+  n = 0
+  for _ in m:cmsgs() do n = n + 1 end
+  T.eq(n, 0)
+  -- A buffer too small for one header, and no buffer at all.
+  T.eq(t.msghdr{ control = 8 }:cmsg_firsthdr(), nil)
+  T.eq(t.msghdr():cmsg_firsthdr(), nil)
+  T.same(t.msghdr():fds(), {})
 end)

@@ -3,7 +3,7 @@
 -- The plain socket calls (socket, bind, connect, accept, send, recv, sendmsg...) are written
 -- once in syscall.syscalls; this module adds what needs Linux types or knowledge:
 --   * control messages: t.cmsghdr(level, type, data) builds one, cmsg:fds(), cmsg:credentials()
---     read one, msg:cmsgs() walks those of a received t.msghdr;
+--     read one, `for _, cmsg in msg:cmsgs()` walks those of a received t.msghdr;
 --   * t.msghdr{name =, iov =, control =}, which keeps what it points to alive;
 --   * typed socket options (SO_LINGER is a t.linger, SO_RCVTIMEO a t.timeval, SO_PEERCRED a
 --     t.ucred...) on top of the generic setsockopt/getsockopt;
@@ -80,6 +80,8 @@ function M.init(S, env)
   function cmsgmethods.len(cm) return tonumber(cm.cmsg_len) end
   function cmsgmethods.datalen(cm) return tonumber(cm.cmsg_len) - HDR end
   function cmsgmethods.data(cm) return ffi.cast("unsigned char *", cm) + HDR end
+  function cmsgmethods.hdrsize() return HDR end
+  function cmsgmethods.align(cm) return align(tonumber(cm.cmsg_len)) end
   function cmsgmethods.level(cm) return cm.cmsg_level end
   function cmsgmethods.type(cm) return cm.cmsg_type end
   function cmsgmethods.isrights(cm) return cm.cmsg_level == c.SOL.SOCKET and cm.cmsg_type == c.SCM.RIGHTS end
@@ -254,32 +256,47 @@ function M.init(S, env)
     keepof(m).control = buf
   end
 
-  -- Iterator over the control messages in a message's buffer (after recvmsg: as filled in).
-  local cmsg_p = pt.cmsghdr
-  local function cmsgs(m)
-    local base = ffi.cast("char *", m.msg_control)
+  -- Walking the control messages in a message's buffer (after recvmsg: as the kernel filled
+  -- it).  As ljsyscall: cmsg_firsthdr(msg) and cmsg_nxthdr(msg, ptr, cmsg) give (char pointer,
+  -- cmsghdr pointer) or nil, and `for ptr, cmsg in msg:cmsgs() do` visits each.  A message
+  -- whose length is short of a header or runs past the buffer ends the walk.
+  local cmsg_p, char_p = pt.cmsghdr, ffi.typeof("char *")
+  local function at(m, ptr)
+    local base = ffi.cast(char_p, m.msg_control)
+    local off = ptr - base
     local total = tonumber(m.msg_controllen)
-    local off = 0
-    return function()
-      if base == nil or off + s.cmsghdr > total then return nil end
-      local cm = ffi.cast(cmsg_p, base + off)
-      local l = tonumber(cm.cmsg_len)
-      if l < s.cmsghdr or off + l > total then return nil end
-      off = off + align(l)
-      return cm
-    end
+    if off + s.cmsghdr > total then return nil end
+    local cm = ffi.cast(cmsg_p, ptr)
+    local l = tonumber(cm.cmsg_len)
+    if l < s.cmsghdr or off + l > total then return nil end
+    return ptr, cm
   end
+  local function cmsg_firsthdr(m)
+    if m.msg_control == nil then return nil end
+    return at(m, ffi.cast(char_p, m.msg_control))
+  end
+  local function cmsg_nxthdr(m, ptr, cm)
+    cm = cm or ffi.cast(cmsg_p, ptr)
+    return at(m, ffi.cast(char_p, ptr) + align(tonumber(cm.cmsg_len)))
+  end
+  local function cmsg_iter(m, ptr)
+    if ptr == nil then return cmsg_firsthdr(m) end
+    return cmsg_nxthdr(m, ptr)
+  end
+  local function cmsgs(m) return cmsg_iter, m, nil end
 
   local msgmethods = {
     cmsgs = cmsgs,
+    cmsg_firsthdr = cmsg_firsthdr,
+    cmsg_nxthdr = cmsg_nxthdr,
     -- All descriptors received (objects), across the message's SCM_RIGHTS messages.
     fds = function(m)
       local r = {}
-      for cm in cmsgs(m) do for f in cm:fds() do r[#r + 1] = f end end
+      for _, cm in cmsgs(m) do for f in cm:fds() do r[#r + 1] = f end end
       return r
     end,
     credentials = function(m)
-      for cm in cmsgs(m) do
+      for _, cm in cmsgs(m) do
         if cm:iscredentials() then return cm:credentials() end
       end
       return nil, "no credentials in message"
@@ -461,7 +478,7 @@ function M.init(S, env)
     if not n then return nil, e end
     local ret = { count = n, fd = {}, flags = msg.flags, iovec = msg.msg_iov }
     if data then ret.data = ffi.string(data, n) end
-    for cm in msg:cmsgs() do
+    for _, cm in msg:cmsgs() do
       if cm:iscredentials() then ret.pid, ret.uid, ret.gid = cm:credentials() end
       for f in cm:fds() do ret.fd[#ret.fd + 1] = f end
     end
