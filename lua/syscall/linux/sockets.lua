@@ -21,8 +21,8 @@ local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 local shared = require "syscall.shared_types"
 
-local type, tonumber, tostring, error, pairs, ipairs, select, setmetatable, math =
-      type, tonumber, tostring, error, pairs, ipairs, select, setmetatable, math
+local type, tonumber, tostring, error, ipairs, setmetatable, assert, pcall, math =
+      type, tonumber, tostring, error, ipairs, setmetatable, assert, pcall, math
 
 -- A control message we build: the header of struct rumpus_lx_cmsghdr (checked against C by
 -- tools/abicheck.lua) followed by a variable-length data array.  It is an anonymous type, and
@@ -79,7 +79,8 @@ function M.init(S, env)
   local cmsgmethods = {}
   function cmsgmethods.len(cm) return tonumber(cm.cmsg_len) end
   function cmsgmethods.datalen(cm) return tonumber(cm.cmsg_len) - HDR end
-  function cmsgmethods.data(cm) return ffi.cast("unsigned char *", cm) + HDR end
+  local uchar_p = ffi.typeof("unsigned char *")
+  function cmsgmethods.data(cm) return ffi.cast(uchar_p, cm) + HDR end
   function cmsgmethods.hdrsize() return HDR end
   function cmsgmethods.align(cm) return align(tonumber(cm.cmsg_len)) end
   function cmsgmethods.level(cm) return cm.cmsg_level end
