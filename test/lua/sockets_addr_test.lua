@@ -209,3 +209,22 @@ T.case("t.sa turns a sockaddr_storage into its family's type", function()
   ss.ss_family = c.AF.APPLETALK
   T.eq(t.sa(ss, 16), ss)
 end)
+
+T.case("util.inet_name: address and prefix length", function()
+  local a, m = S.util.inet_name("10.1.2.3/8")
+  T.eq(tostring(a), "10.1.2.3"); T.eq(m, 8)
+  a, m = S.util.inet_name("127.0.0.1")
+  T.ok(ffi.istype(t.in_addr, a)); T.eq(m, 32)
+  a, m = S.util.inet_name("fe80::1/64")
+  T.ok(ffi.istype(t.in6_addr, a)); T.eq(tostring(a), "fe80::1"); T.eq(m, 64)
+  a, m = S.util.inet_name("::1", 100)
+  T.eq(m, 100)
+  T.eq(S.util.inet_name("::1"), S.in6addr_loopback)
+  for _, bad in ipairs { "10.0.0.1/33", "::1/129", "1.2.3/8", "10.0.0.1/", "/8", "10.0.0.1/8/8", "x" } do
+    T.eq(S.util.inet_name(bad), nil, bad)
+  end
+  T.eq(S.util.inet_name("10.0.0.1/8", 8), nil, "two prefix lengths")
+  T.eq(S.util.inet_name("10.0.0.1", 1.5), nil)
+  T.err(function() S.util.inet_name(7) end, "bad argument #1 to 'inet_name'")
+  T.eq(S.util.inet_pton, S.inet_pton)
+end)

@@ -439,6 +439,25 @@ function M.init(S, env)
   local util = S.util or {}
   S.util = util
 
+  util.inet_pton, util.inet_ntop = S.inet_pton, S.inet_ntop
+  -- inet_name("10.0.0.1/8") or inet_name("fe80::1", 64): the address (t.in_addr or
+  -- t.in6_addr) and the prefix length (32 or 128 when none is given); nil when malformed.
+  function util.inet_name(src, netmask)
+    h.checkstring(src, "inet_name", 1)
+    local a, m = src:match("^([^/]*)/(%d+)$")
+    if a then
+      if netmask ~= nil then return nil end
+      src, netmask = a, tonumber(m)
+    elseif src:find("/", 1, true) then return nil end
+    local v6 = src:find(":", 1, true) ~= nil
+    local addr = S.inet_pton(v6 and AF.INET6 or AF.INET, src)
+    if not addr then return nil end
+    local max = v6 and 128 or 32
+    netmask = netmask or max
+    if type(netmask) ~= "number" or netmask < 0 or netmask > max or netmask % 1 ~= 0 then return nil end
+    return addr, netmask
+  end
+
   -- sendfds(sock, fd...): sends the descriptors over a connected unix socket with one byte.
   function util.sendfds(sock, ...)
     local list = { ... }
