@@ -13,6 +13,7 @@
 
 local ffi = require "ffi"
 local type, tostring, error, setmetatable, rawget = type, tostring, error, setmetatable, rawget
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 

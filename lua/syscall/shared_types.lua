@@ -8,6 +8,7 @@ local h = require "syscall.helpers"
 
 local type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table =
       type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 
