@@ -23,6 +23,7 @@ local shared = require "syscall.shared_types"
 
 local type, tonumber, tostring, error, ipairs, setmetatable, assert, pcall, math =
       type, tonumber, tostring, error, ipairs, setmetatable, assert, pcall, math
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 -- A control message we build: the header of struct rumpus_lx_cmsghdr (checked against C by
 -- tools/abicheck.lua) followed by a variable-length data array.  It is an anonymous type, and
