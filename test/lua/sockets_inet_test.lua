@@ -544,3 +544,31 @@ T.case("bind/connect need an address; a plain struct sockaddr uses its size", fu
   assert(S.bind(s, raw))
   T.eq(tostring(assert(s:getsockname()).addr), "127.0.0.1")
 end)
+
+T.case("connect twice: EISCONN; listen on a connected socket: EINVAL", function()
+  local cl, _, _, addr = tcppair("inet")
+  T.fails("ISCONN", S.connect(cl, addr))
+  T.fails("INVAL", S.listen(cl))
+end)
+
+T.case("UDP datagram larger than IPv4 allows: EMSGSIZE", function()
+  local a = assert(S.socket("inet", "dgram"))
+  local b = assert(S.socket("inet", "dgram"))
+  T.defer(function() close(a, b) end)
+  assert(b:bind(t.sockaddr_in(0, "127.0.0.1")))
+  assert(a:setsockopt("socket", "sndbuf", 1048576))
+  T.fails("MSGSIZE", S.sendto(a, ("x"):rep(65508), nil, nil, assert(b:getsockname())))
+  T.eq(S.sendto(a, ("y"):rep(65507), nil, nil, assert(b:getsockname())), 65507, "the largest fits")
+  T.eq(#assert(S.recv(b, nil, 70000)), 65507)
+end)
+
+T.case("TCP: the peer closed; reads see end of file, writes get EPIPE or ECONNRESET", function()
+  local cl, sv = tcppair("inet")
+  sv:close()
+  T.eq(cl:recv(), "")
+  -- The first write may be accepted (the peer answers it with a reset); the next fails.
+  local ok, e = S.send(cl, "x", nil, "nosignal")
+  if ok then ok, e = S.send(cl, "y", nil, "nosignal") end
+  T.eq(ok, nil)
+  T.ok(e.PIPE or e.CONNRESET, tostring(e))
+end)

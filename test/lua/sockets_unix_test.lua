@@ -483,3 +483,26 @@ T.case("walking control messages: firsthdr/nxthdr, and malformed lengths end the
   T.eq(t.msghdr():cmsg_firsthdr(), nil)
   T.same(t.msghdr():fds(), {})
 end)
+
+T.case("SCM_CREDENTIALS: root may claim another uid and gid, others may not", function()
+  local a, b = pair()
+  assert(b:setsockopt("socket", "passcred", true))
+  local ok, e = S.util.sendcred(a, nil, 4321, 4322)
+  if not T.root() then
+    T.eq(ok, nil)
+    T.ok(e.PERM, tostring(e))
+    return
+  end
+  T.eq(ok, 1, tostring(e))
+  local m = assert(S.util.recvcmsg(b))
+  T.eq(m.pid, S.getpid())
+  T.eq(m.uid, 4321)
+  T.eq(m.gid, 4322)
+end)
+
+T.case("unix stream: writing after the peer closed gives EPIPE", function()
+  local a, b = pair()
+  b:close()
+  T.eq(a:recv(), "", "end of file")
+  T.fails("PIPE", S.send(a, "x", nil, "nosignal"))
+end)
