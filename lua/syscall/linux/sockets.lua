@@ -209,11 +209,13 @@ function M.init(S, env)
   end
   local u64s = ffi.typeof("uint64_t[?]")
 
+  local function lenof(v) return #v end
   local setters = {}
   function setters.name(m, sa)
     if type(sa) == "nil" then m.msg_name, m.msg_namelen = nil, 0; keepof(m).name = nil; return end
     if type(sa) ~= "cdata" then error("bad msghdr name (sockaddr expected, got " .. type(sa) .. ")", 3) end
-    m.msg_name, m.msg_namelen = ffi.cast("void *", sa), #sa
+    local ok, n = pcall(lenof, sa)
+    m.msg_name, m.msg_namelen = ffi.cast("void *", sa), ok and n or ffi.sizeof(sa)
     keepof(m).name = sa
   end
   function setters.iov(m, io)
