@@ -395,8 +395,7 @@ function M.init(S, env)
       error("bad argument #" .. argn .. " to '" .. fname .. "' (rlimit needs cur and max)", 3)
     end
     local r = t.rlimit()
-    r.rlim_cur = cur == -1 and ffi.new("uint64_t", -1) or cur
-    r.rlim_max = max == -1 and ffi.new("uint64_t", -1) or max
+    r.cur, r.max = cur, max
     return r
   end
   -- prlimit(pid, resource, new, old) returns the old limit.
