@@ -387,6 +387,25 @@ T.case("sigaction ign keeps the process alive; dfl lets the signal kill it", fun
   T.eq(st.WTERMSIG, c.SIG.USR1)
 end)
 
+T.case("sigaction installs a C function pointer as the handler", function()
+  -- _exit(int) has the shape of a handler: the child then exits with the signal's number.
+  local pid = spawn(function()
+    local old = t.sigaction()
+    assert(S.sigaction("usr1", ffi.cast("void (*)(int)", S.C._exit)))
+    assert(S.sigaction("usr1", nil, old))
+    if old.dfl or old.ign then return 50 end
+    assert(S.kill(S.getpid(), "usr1"))
+    return 51
+  end)
+  local _, _, st = S.waitpid(pid)
+  T.eq(st.WIFEXITED, true)
+  T.eq(st.EXITSTATUS, c.SIG.USR1)
+  -- the sigaction field asks for SA_SIGINFO
+  local sa = t.sigaction { sigaction = ffi.cast("void (*)(int)", S.C._exit), flags = "restart" }
+  T.ok(S.bit.band(sa.flags, c.SA.SIGINFO) ~= 0)
+  T.ok(S.bit.band(sa.flags, c.SA.RESTART) ~= 0)
+end)
+
 T.case("sigaction reports the old action", function()
   inchild(function()
     local old = t.sigaction()
