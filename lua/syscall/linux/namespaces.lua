@@ -27,7 +27,7 @@ local nsnames = { net = "NEWNET", uts = "NEWUTS", ipc = "NEWIPC", mnt = "NEWNS",
   user = "NEWUSER", cgroup = "NEWCGROUP", time = "NEWTIME" }
 
 function M.init(S, env)
-  local C, c, t = env.C, env.c, env.t
+  local C, c = env.C, env.c
   local retbool, fail = S.retbool, S.fail
   local flag, argerror = h.flag, h.argerror
   local getfd = fdm.getfd

@@ -19,10 +19,9 @@
 local ffi = require "ffi"
 local h = require "syscall.helpers"
 local bit = require "syscall.bit"
-local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, select, math =
-      type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, select, math
+local type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math =
+      type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math
 
 local M = {}
 
@@ -33,7 +32,6 @@ local function constants(c)
   if not c.CLD then
     c.CLD = h.strflag({ EXITED = 1, KILLED = 2, DUMPED = 3, TRAPPED = 4, STOPPED = 5, CONTINUED = 6 }, "CLD")
   end
-  if not c.PR_MCE_KILL then c.PR_MCE_KILL = h.strflag({ CLEAR = 0, SET = 1 }, "PR_MCE_KILL") end
 end
 
 -- Wait statuses: a Lua table with the macros' values as fields.  The flags (WIFEXITED,
@@ -89,10 +87,8 @@ end
 function M.init(S, env)
   local C, c, t = env.C, env.c, env.t
   local errno = env.errno or ffi.errno
-  local err = t.error
   local retbool, retnum, fail = S.retbool, S.retnum, S.fail
   local flag = h.flag
-  local getfd = fdm.getfd
   local argerror, checknumber = h.argerror, h.checknumber
 
   constants(c)
