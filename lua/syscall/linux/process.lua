@@ -3,7 +3,7 @@
 -- API as ljsyscall's:
 --   S.fork() -> pid (0 in the child)           S.exit(status) -> _exit: no atexit, no flushing
 --   S.waitpid(pid, options) -> rpid, nil, ws   (ws.WIFEXITED, ws.EXITSTATUS, ws.WTERMSIG...)
---   S.wait4(pid, options, ru) -> rpid, nil, ws, rusage      S.waitid(idtype, id, options) -> siginfo
+--   S.wait4(pid, options, ru) -> rpid, nil, ws, rusage      S.waitid(idtype, id, options) -> siginfo, nil, rusage
 --   S.sigaction(sig, "ign" | "dfl" | t.sigaction | {handler=, mask=, flags=}, oldact)
 --   S.sigprocmask(how, set) -> old set          S.prctl("set_name", "x"), S.prctl("get_name")
 --   S.getrlimit("nofile") -> t.rlimit (.cur/.max, -1 for infinity)
@@ -19,6 +19,7 @@
 local ffi = require "ffi"
 local h = require "syscall.helpers"
 local bit = require "syscall.bit"
+local abi = require "syscall.abi"
 
 local type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math =
       type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math
@@ -263,14 +264,20 @@ function M.init(S, env)
     if r == 0 then return 0, nil, nil, ru end
     return r, nil, waitstatus(status[0]), ru
   end
-  -- waitid(idtype, id, options, infop): options default to "exited"; returns the siginfo
-  -- (with "nohang" and nothing ready its .pid is 0).
-  function S.waitid(idtype, wid, options, infop)
+  -- waitid(idtype, id, options, infop, rusage): options default to "exited"; returns the
+  -- siginfo and (as ljsyscall) the child's rusage, through the raw syscall, which has it; pass
+  -- rusage = false to skip it.  With "nohang" and nothing ready the siginfo's .pid is 0.
+  local SYS_waitid = abi.arch == "arm64" and 95 or 247
+  local long = ffi.typeof("long")
+  function S.waitid(idtype, wid, options, infop, ru)
     infop = infop or t.siginfo()
     infop.si_pid = 0
+    if ru == false then ru = nil else ru = ru or t.rusage() end
     local opts = options == nil and c.W.EXITED or flag(c.W, options, "waitid", 3)
-    if C.waitid(flag(c.P, idtype or "all", "waitid", 1), optnum(wid, "waitid", 2, 0), infop, opts) == -1 then return fail() end
-    return infop
+    local r = C.syscall(SYS_waitid, ffi.cast(long, flag(c.P, idtype or "all", "waitid", 1)),
+      ffi.cast(long, optnum(wid, "waitid", 2, 0)), ffi.cast("void *", infop), ffi.cast(long, opts), ffi.cast("void *", ru))
+    if tonumber(r) == -1 then return fail() end
+    return infop, nil, ru
   end
 
   function S.kill(pid, sig)
