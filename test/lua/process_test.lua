@@ -789,3 +789,73 @@ T.case("sched_yield and sched_getcpu", function()
   local cpu = assert(S.sched_getcpu())
   T.ok(cpu >= 0)
 end)
+
+-- Capabilities ----------------------------------------------------------------------------------
+
+local function caphex(cap) return string.format("%08x%08x", cap.cap[1], cap.cap[0]) end
+
+T.case("capget matches /proc/PID/status", function()
+  local cs = assert(S.capget())
+  T.eq(caphex(cs.effective), status("CapEff"))
+  T.eq(caphex(cs.permitted), status("CapPrm"))
+  T.eq(caphex(cs.inheritable), status("CapInh"))
+  local pid = spawn(function() while true do S.pause() end end)
+  T.defer(function() S.kill(pid, "kill"); S.waitpid(pid) end)
+  local other = assert(S.capget(pid))
+  T.eq(caphex(other.effective), status("CapEff", pid))
+  local pidmax = tonumber(readfile("/proc/sys/kernel/pid_max"))
+  T.fails("SRCH", S.capget(pidmax + 1))
+end)
+
+T.case("t.cap sets and reads capability bits by name", function()
+  local cap = t.cap("net_raw, sys_admin")
+  T.eq(cap.NET_RAW, true); T.eq(cap.sys_admin, true); T.eq(cap.CHOWN, false)
+  T.eq(tostring(cap), "NET_RAW,SYS_ADMIN")
+  cap.NET_RAW = false
+  cap.checkpoint_restore = true
+  T.eq(caphex(cap), string.format("%08x%08x", 2 ^ 8, 2 ^ 21))
+  T.err(function() return cap.NO_SUCH_CAP end, "no capability NO_SUCH_CAP")
+  T.err(function() t.cap("chown, bogus") end, "no capability bogus")
+  T.err(function() S.capset(5) end, "bad argument #1 to 'capset'")
+end)
+
+T.case("capset drops an effective capability and it takes effect (child)", function()
+  needroot()
+  if not S.capget().effective.NET_RAW then T.skip("CAP_NET_RAW not held") end
+  inchild(function()
+    local raw = assert(S.socket("inet", "raw", "icmp"))
+    raw:close()
+    local cs = S.capget()
+    cs.effective.NET_RAW = false
+    cs.effective.SYS_ADMIN = false
+    assert(S.capset(cs))
+    T.eq(S.capget().effective.NET_RAW, false)
+    T.eq(caphex(S.capget().effective), status("CapEff"))
+    T.fails("PERM", S.socket("inet", "raw", "icmp"))
+    T.fails("PERM", S.unshare("newuts"))
+    -- still permitted, so it can come back
+    cs.effective.NET_RAW = true
+    assert(S.capset(cs))
+    raw = assert(S.socket("inet", "raw", "icmp"))
+    raw:close()
+    -- once gone from the permitted set it cannot
+    assert(S.capset { effective = "chown", permitted = "chown" })
+    T.eq(tostring(S.capget().permitted), "CHOWN")
+    T.fails("PERM", S.capset { effective = "chown, net_raw", permitted = "chown, net_raw" })
+  end)
+end)
+
+T.case("prctl capbset_drop removes a capability from the bounding set (child)", function()
+  needroot()
+  if S.prctl("capbset_read", "net_raw") ~= 1 then T.skip("CAP_NET_RAW not in the bounding set") end
+  inchild(function()
+    assert(S.prctl("capbset_drop", "net_raw"))
+    T.eq(S.prctl("capbset_read", "net_raw"), 0)
+    T.eq(S.prctl("capbset_read", "chown"), 1)
+    local bnd = tonumber(status("CapBnd"):sub(-8), 16)
+    T.eq(math.floor(bnd / 2 ^ 13) % 2, 0)
+    assert(S.setuid(NOBODY))
+    T.fails("PERM", S.prctl("capbset_drop", "chown"))
+  end)
+  T.fails("INVAL", S.prctl("capbset_read", 63))
+end)

@@ -7,6 +7,7 @@
 --   S.sigaction(sig, "ign" | "dfl" | t.sigaction | {handler=, mask=, flags=}, oldact)
 --   S.sigprocmask(how, set) -> old set          S.prctl("set_name", "x"), S.prctl("get_name")
 --   S.getrlimit("nofile") -> t.rlimit (.cur/.max, -1 for infinity)
+--   S.capget(pid) -> t.capabilities (.effective/.permitted/.inheritable: t.cap, cap.NET_RAW)
 --
 -- Signal handlers written in Lua are refused: a signal can arrive at any instruction, while the
 -- Lua VM (or the JIT) is in the middle of changing its own state, and a handler re-entering it
@@ -30,6 +31,21 @@ local M = {}
 local function constants(c)
   if not c.EXIT then c.EXIT = h.strflag({ SUCCESS = 0, FAILURE = 1 }, "EXIT") end
   if not c.WAIT then c.WAIT = h.strflag({ ANY = -1, MYPGRP = 0 }, "WAIT") end
+  if not c.CAP then
+    c.CAP = h.strflag({
+      CHOWN = 0, DAC_OVERRIDE = 1, DAC_READ_SEARCH = 2, FOWNER = 3, FSETID = 4, KILL = 5, SETGID = 6,
+      SETUID = 7, SETPCAP = 8, LINUX_IMMUTABLE = 9, NET_BIND_SERVICE = 10, NET_BROADCAST = 11,
+      NET_ADMIN = 12, NET_RAW = 13, IPC_LOCK = 14, IPC_OWNER = 15, SYS_MODULE = 16, SYS_RAWIO = 17,
+      SYS_CHROOT = 18, SYS_PTRACE = 19, SYS_PACCT = 20, SYS_ADMIN = 21, SYS_BOOT = 22, SYS_NICE = 23,
+      SYS_RESOURCE = 24, SYS_TIME = 25, SYS_TTY_CONFIG = 26, MKNOD = 27, LEASE = 28, AUDIT_WRITE = 29,
+      AUDIT_CONTROL = 30, SETFCAP = 31, MAC_OVERRIDE = 32, MAC_ADMIN = 33, SYSLOG = 34,
+      WAKE_ALARM = 35, BLOCK_SUSPEND = 36, AUDIT_READ = 37, PERFMON = 38, BPF = 39,
+      CHECKPOINT_RESTORE = 40,
+    }, "CAP")
+  end
+  if not c.LINUX_CAPABILITY_VERSION then
+    c.LINUX_CAPABILITY_VERSION = h.strflag({ [1] = 0x19980330, [2] = 0x20071026, [3] = 0x20080522 }, "LINUX_CAPABILITY_VERSION")
+  end
   if not c.CLD then
     c.CLD = h.strflag({ EXITED = 1, KILLED = 2, DUMPED = 3, TRAPPED = 4, STOPPED = 5, CONTINUED = 6 }, "CLD")
   end
@@ -77,6 +93,22 @@ local function waitstatus(st)
   return setmetatable(w, waitmt)
 end
 M.waitstatus = waitstatus
+
+-- Capabilities: the kernel's header and data (two 32-bit words per set for version 3), and
+-- rumpus_lx_capabilities, the three sets together as ljsyscall's t.capabilities.
+if not pcall(ffi.typeof, "struct rumpus_lx_cap") then
+  ffi.cdef [[
+struct rumpus_lx_cap_header { uint32_t version; int pid; };
+struct rumpus_lx_cap_data { uint32_t effective; uint32_t permitted; uint32_t inheritable; };
+struct rumpus_lx_cap { uint32_t cap[2]; };
+struct rumpus_lx_capabilities {
+  uint32_t version; int pid; struct rumpus_lx_cap effective; struct rumpus_lx_cap permitted;
+  struct rumpus_lx_cap inheritable;
+};
+int rumpus_lx_capget(struct rumpus_lx_cap_header *hdr, struct rumpus_lx_cap_data *data) __asm__("capget");
+int rumpus_lx_capset(struct rumpus_lx_cap_header *hdr, const struct rumpus_lx_cap_data *data) __asm__("capset");
+]]
+end
 
 -- A metatype on a C struct, unless another area already gave it one.
 local function metatype(ct, mt)
@@ -368,6 +400,8 @@ function M.init(S, env)
     elseif op == PR.GET_NAME then
       out = t.buffer(16)
       arg2 = ffi.cast(ulong, out)
+    elseif op == PR.CAPBSET_READ or op == PR.CAPBSET_DROP then
+      arg2 = flag(c.CAP, arg2, "prctl", 2)
     elseif op == PR.SET_PDEATHSIG then
       arg2 = flag(c.SIG, arg2, "prctl", 2)
     elseif prptr[op] then
@@ -467,6 +501,95 @@ function M.init(S, env)
   end
   function S.setreuid(r, e) return retbool(C.setreuid(idarg(r, "setreuid", 1), idarg(e, "setreuid", 2))) end
   function S.setregid(r, e) return retbool(C.setregid(idarg(r, "setregid", 1), idarg(e, "setregid", 2))) end
+
+  -- Capabilities -------------------------------------------------------------------------------
+  -- t.cap: one set; cap.NET_RAW (or cap.net_raw) reads and writes a bit; tostring lists names.
+  -- t.capabilities{effective = "net_raw, sys_admin", permitted = ..., inheritable = ..., pid =}.
+  -- S.capget(pid) -> capabilities; S.capset(caps).
+  local function capbit(k, level)
+    local n = type(k) == "string" and c.CAP[k] or nil
+    if type(n) ~= "number" then error("no capability " .. tostring(k), level + 1) end
+    return math.floor(n / 32), 2 ^ (n % 32)
+  end
+  local cap_t
+  local function capadd(cap, list, level)
+    if list == nil or list == "" then return cap end
+    if type(list) == "string" then
+      for name in list:gmatch("[^,|%s]+") do cap[name] = true end
+    elseif type(list) == "table" then
+      for _, name in ipairs(list) do cap[name] = true end
+    elseif ffi.istype(cap_t, list) then
+      cap.cap[0], cap.cap[1] = list.cap[0], list.cap[1]
+    else
+      error("bad capability set (string, table or t.cap expected, got " .. type(list) .. ")", level + 1)
+    end
+    return cap
+  end
+  cap_t = metatype(ffi.typeof("struct rumpus_lx_cap"), {
+    __index = function(cap, k)
+      local w, b = capbit(k, 2)
+      return math.floor(cap.cap[w] / b) % 2 == 1
+    end,
+    __newindex = function(cap, k, v)
+      local w, b = capbit(k, 2)
+      local on = math.floor(cap.cap[w] / b) % 2 == 1
+      if v and not on then cap.cap[w] = cap.cap[w] + b elseif not v and on then cap.cap[w] = cap.cap[w] - b end
+    end,
+    __tostring = function(cap)
+      local names = {}
+      for name, n in pairs(c.CAP) do
+        if math.floor(cap.cap[math.floor(n / 32)] / 2 ^ (n % 32)) % 2 == 1 then names[#names + 1] = name end
+      end
+      table.sort(names)
+      return table.concat(names, ",")
+    end,
+    __new = function(tp, list) return capadd(ffi.new(tp), list, 2) end,
+  })
+  t.cap = cap_t
+  local caps_t = metatype(ffi.typeof("struct rumpus_lx_capabilities"), {
+    __new = function(tp, tab)
+      local cs = ffi.new(tp)
+      cs.version = c.LINUX_CAPABILITY_VERSION[3]
+      if type(tab) == "table" then
+        cs.pid = tab.pid or 0
+        capadd(cs.effective, tab.effective, 2)
+        capadd(cs.permitted, tab.permitted, 2)
+        capadd(cs.inheritable, tab.inheritable, 2)
+      elseif tab ~= nil then
+        error("bad argument #1 to 'capabilities' (table expected, got " .. type(tab) .. ")", 2)
+      end
+      return cs
+    end,
+    __tostring = function(cs)
+      return "effective: " .. tostring(cs.effective) .. "\npermitted: " .. tostring(cs.permitted)
+        .. "\ninheritable: " .. tostring(cs.inheritable)
+    end,
+  })
+  t.capabilities = caps_t
+  local hdr_t = ffi.typeof("struct rumpus_lx_cap_header")
+  local data2_t = ffi.typeof("struct rumpus_lx_cap_data[2]")
+  local capget_f, capset_f = ffi.C.rumpus_lx_capget, ffi.C.rumpus_lx_capset
+  function S.capget(pid)
+    local hdr = hdr_t(c.LINUX_CAPABILITY_VERSION[3], optnum(pid, "capget", 1, 0))
+    local d = data2_t()
+    if capget_f(hdr, d) == -1 then return fail() end
+    local cs = caps_t()
+    cs.pid = hdr.pid
+    for i = 0, 1 do
+      cs.effective.cap[i], cs.permitted.cap[i], cs.inheritable.cap[i] = d[i].effective, d[i].permitted, d[i].inheritable
+    end
+    return cs
+  end
+  function S.capset(cs)
+    if type(cs) == "table" then cs = caps_t(cs) end
+    if not ffi.istype(caps_t, cs) then argerror("capset", 1, "capabilities", cs) end
+    local hdr = hdr_t(cs.version, cs.pid)
+    local d = data2_t()
+    for i = 0, 1 do
+      d[i].effective, d[i].permitted, d[i].inheritable = cs.effective.cap[i], cs.permitted.cap[i], cs.inheritable.cap[i]
+    end
+    return retbool(capset_f(hdr, d))
+  end
 
   -- System information -----------------------------------------------------------------------
 
