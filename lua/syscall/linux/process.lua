@@ -21,6 +21,7 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local bit = require "syscall.bit"
 local abi = require "syscall.abi"
+local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math =
       type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math
@@ -307,9 +308,33 @@ function M.init(S, env)
     if ru == false then ru = nil else ru = ru or t.rusage() end
     local opts = options == nil and c.W.EXITED or flag(c.W, options, "waitid", 3)
     local r = C.syscall(SYS_waitid, ffi.cast(long, flag(c.P, idtype or "all", "waitid", 1)),
-      ffi.cast(long, optnum(wid, "waitid", 2, 0)), ffi.cast("void *", infop), ffi.cast(long, opts), ffi.cast("void *", ru))
+      ffi.cast(long, type(wid) == "nil" and 0 or fdm.getfd(wid, "waitid", 2)), ffi.cast("void *", infop), ffi.cast(long, opts), ffi.cast("void *", ru))
     if tonumber(r) == -1 then return fail() end
     return infop, nil, ru
+  end
+
+  -- pidfds: descriptors naming a process (Linux 5.3+; the raw syscalls, numbered alike on x64
+  -- and arm64).  pidfd_open(pid) -> fd; pidfd_send_signal(pidfd, sig); pidfd_getfd(pidfd, n)
+  -- -> a copy of the process's descriptor n.  S.waitid("pidfd", pidfd) and S.setns(pidfd,
+  -- flags) take them too.
+  local SYS_pidfd_send_signal, SYS_pidfd_open, SYS_pidfd_getfd = 424, 434, 438
+  local retfd = S.retfd
+  function S.pidfd_open(pid, flags)
+    local r = C.syscall(SYS_pidfd_open, ffi.cast(long, checknumber(pid, "pidfd_open", 1)),
+      ffi.cast(long, flag(c.O, flags, "pidfd_open", 2)))
+    return retfd(tonumber(r))
+  end
+  function S.pidfd_send_signal(pidfd, sig, info, flags)
+    if info ~= nil and not ffi.istype(t.siginfo, info) then argerror("pidfd_send_signal", 3, "siginfo", info) end
+    local r = C.syscall(SYS_pidfd_send_signal, ffi.cast(long, fdm.getfd(pidfd, "pidfd_send_signal", 1)),
+      ffi.cast(long, flag(c.SIG, sig or "term", "pidfd_send_signal", 2)), ffi.cast("void *", info),
+      ffi.cast(long, checknumber(flags or 0, "pidfd_send_signal", 4)))
+    return retbool(tonumber(r))
+  end
+  function S.pidfd_getfd(pidfd, targetfd, flags)
+    local r = C.syscall(SYS_pidfd_getfd, ffi.cast(long, fdm.getfd(pidfd, "pidfd_getfd", 1)),
+      ffi.cast(long, fdm.getfd(targetfd, "pidfd_getfd", 2)), ffi.cast(long, checknumber(flags or 0, "pidfd_getfd", 3)))
+    return retfd(tonumber(r))
   end
 
   function S.kill(pid, sig)
