@@ -21,6 +21,7 @@ local function inchild(fn)
   assert(ok)
   local pid = assert(S.fork())
   if pid == 0 then
+    S.prctl("set_pdeathsig", "kill")  -- never outlive a crashed test
     r:close()
     local res = { pcall(fn) }
     local out
@@ -62,6 +63,7 @@ local function holder(flags, setup)
   assert(ok)
   local pid = assert(S.fork())
   if pid == 0 then
+    S.prctl("set_pdeathsig", "kill")  -- never outlive a crashed test
     r:close()
     local good = S.unshare(flags) and (not setup or setup())
     w:write(good and "y" or "n")

@@ -43,6 +43,7 @@ local function inchild(fn)
   assert(ok)
   local pid = assert(S.fork())
   if pid == 0 then
+    S.prctl("set_pdeathsig", "kill")  -- never outlive a crashed test
     r:close()
     local res = { pcall(fn) }
     local out
@@ -70,6 +71,7 @@ end
 local function spawn(fn)
   local pid = assert(S.fork())
   if pid == 0 then
+    S.prctl("set_pdeathsig", "kill")  -- never outlive a crashed test
     local ok, r = pcall(fn)
     S.exit(ok and (r or 0) or 99)
   end
