@@ -62,6 +62,9 @@ mt.__gc = function(fd)
 end
 mt.__tostring = function(fd) return "fd " .. tostring(fd.filenum) end
 mt.__eq = function(a, b)
+  -- LuaJIT calls __eq for fd == nil (or any other type) too.
+  local ta, tb = type(a), type(b)
+  if (ta ~= "cdata" and ta ~= "number") or (tb ~= "cdata" and tb ~= "number") then return false end
   if type(a) == "number" then return a == b.filenum end
   if type(b) == "number" then return a.filenum == b end
   -- LuaJIT also calls __eq for fd == nil (or any other value): only descriptors are equal.
