@@ -46,7 +46,10 @@ function M.time(ct, sub, scale)
     return tv
   end
   mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
-  mt.__eq = function(a, b) return a.tv_sec == b.tv_sec and a[sub] == b[sub] end
+  mt.__eq = function(a, b)
+    if not (ffi.istype(ct, a) and ffi.istype(ct, b)) then return false end
+    return a.tv_sec == b.tv_sec and a[sub] == b[sub]
+  end
   mt.__lt = function(a, b) return a.tv_sec < b.tv_sec or (a.tv_sec == b.tv_sec and a[sub] < b[sub]) end
   mt.__le = function(a, b) return not (b < a) end
   return ffi.metatype(ct, mt)
