@@ -65,6 +65,7 @@ function M.init(S, env)
   local function fits(buf, count, fname, argn)
     if count == nil then return end
     if type(count) ~= "number" then h.argerror(fname, argn, "number", count) end
+    if count < 0 then error("bad argument #" .. argn .. " to '" .. fname .. "' (negative count)", 3) end
     local size
     if type(buf) == "string" then size = #buf
     else
@@ -105,10 +106,15 @@ function M.init(S, env)
     if r == -1 then return fail() end
     return ffi.string(b, r)
   end
+  -- The byte count of a data argument given without one: a string's length, a cdata's size.
+  local function len(buf)
+    if type(buf) == "string" then return #buf end
+    return ffi.sizeof(buf)
+  end
   function S.write(fd, buf, count)
     checkbuf(buf, "write", 2)
     fits(buf, count, "write", 3)
-    return retnum(C.write(getfd(fd, "write", 1), buf, count or #buf))
+    return retnum(C.write(getfd(fd, "write", 1), buf, count or len(buf)))
   end
   function S.pread(fd, buf, count, offset)
     local n = getfd(fd, "pread", 1)
@@ -126,7 +132,7 @@ function M.init(S, env)
   function S.pwrite(fd, buf, count, offset)
     checkbuf(buf, "pwrite", 2)
     fits(buf, count, "pwrite", 3)
-    return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or #buf, offset or 0))
+    return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or len(buf), offset or 0))
   end
   local function iovs(v, fname)
     if type(v) == "table" and v.iov and v.count then return v end
