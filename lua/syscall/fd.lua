@@ -16,8 +16,12 @@ local type, tostring, error, setmetatable, rawget = type, tostring, error, setme
 
 local M = {}
 
--- owner id -> syscall table; kernels unregister when they are destroyed.
-local owners = {}
+ffi.cdef "struct rumpus_fd { int filenum; int owner; };"
+
+-- owner id -> syscall table; kernels unregister when they are destroyed.  Weak values: a
+-- forgotten kernel is collected even though its id is here (its descriptors then find no
+-- owner and their finalizers do nothing: destroying the kernel closed everything).
+local owners = setmetatable({}, { __mode = "v" })
 local nextid = 1
 M.owners = owners
 

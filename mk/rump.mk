@@ -1,0 +1,1 @@
+BENCH_CMDS += $(LUAJIT) bench/rump_bench.lua
