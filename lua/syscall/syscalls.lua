@@ -304,6 +304,12 @@ function M.init(S, env)
   function S.symlink(a, b) return retbool(C.symlink(path(a, "symlink", 1), path(b, "symlink", 2))) end
   function S.symlinkat(a, d, b) return retbool(C.symlinkat(path(a, "symlinkat", 1), dirfd(d, "symlinkat", 2), path(b, "symlinkat", 3))) end
   function S.readlink(p, buf, size)
+    -- A caller's buffer: its size by default, and a size that does not fit it is refused.
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("readlink", 2, "buffer", buf) end
+      fits(buf, size, "readlink", 3)
+      size = size or ffi.sizeof(buf)
+    end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
     local r = tonumber(C.readlink(path(p, "readlink", 1), buf, size))
@@ -311,6 +317,12 @@ function M.init(S, env)
     return ffi.string(buf, r)
   end
   function S.readlinkat(d, p, buf, size)
+    -- A caller's buffer: its size by default, and a size that does not fit it is refused.
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("readlinkat", 3, "buffer", buf) end
+      fits(buf, size, "readlinkat", 4)
+      size = size or ffi.sizeof(buf)
+    end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
     local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), buf, size))
@@ -332,6 +344,12 @@ function M.init(S, env)
   function S.fchdir(fd) return retbool(C.fchdir(getfd(fd, "fchdir", 1))) end
   if C.chroot then function S.chroot(p) return retbool(C.chroot(path(p, "chroot", 1))) end end
   function S.getcwd(buf, size)
+    -- A caller's buffer: its size by default, and a size that does not fit it is refused.
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("getcwd", 1, "buffer", buf) end
+      fits(buf, size, "getcwd", 2)
+      size = size or ffi.sizeof(buf)
+    end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
     local r = C.getcwd(buf, size)

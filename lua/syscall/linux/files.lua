@@ -79,11 +79,6 @@ function M.init(S, env)
   -- .name .ino .off .type (a c.DT number) .typename, tests .isdir .isreg .islnk .ischr .isblk
   -- .isfifo .issock .isunknown, and the DT names themselves (d.DIR, d.REG...).
   local DT = c.DT
-  local dtnames = {}
-  for name, v in pairs(DT) do
-    if name ~= "WHT" or v ~= DT.UNKNOWN then dtnames[v] = dtnames[v] or name end
-  end
-  dtnames[DT.DIR], dtnames[DT.REG], dtnames[DT.LNK] = "DIR", "REG", "LNK"
   local typenames = { [DT.FIFO] = "fifo", [DT.CHR] = "character", [DT.DIR] = "directory",
     [DT.BLK] = "block", [DT.REG] = "file", [DT.LNK] = "link", [DT.SOCK] = "socket",
     [DT.UNKNOWN] = "unknown" }
