@@ -508,13 +508,14 @@ T.case("fcntl record locks: held lock seen and refused by another process", func
   T.ok(fd:fcntl("setlk", { type = "wrlck", whence = "set", start = 10, len = 20 }))
   local lk = assert(fd:fcntl("getlk", { type = "wrlck", start = 0, len = 0 }))
   T.eq(lk.l_type, c.FCNTL_LOCK.UNLCK)
+  T.eq(lk.type, c.FCNTL_LOCK.UNLCK)
   local out = child(([[
     local S = require "syscall"
     local fd = assert(S.open(%q, "rdwr"))
     local lk = assert(fd:fcntl("getlk", { type = "rdlck", start = 0, len = 0 }))
     local ok, err = fd:fcntl("setlk", { type = "wrlck", start = 15, len = 1 })
     local ok2 = fd:fcntl("setlk", { type = "wrlck", start = 50, len = 10 })
-    io.write(lk.l_type, " ", lk.l_pid, " ", tonumber(lk.l_start), " ", tonumber(lk.l_len), " ",
+    io.write(lk.type, " ", lk.pid, " ", lk.start, " ", lk.len, " ",
       tostring(ok), " ", err and err.sym or "-", " ", tostring(ok2))
   ]]):format(d .. "/f"))
   local want = c.FCNTL_LOCK.WRLCK .. " " .. S.getpid() .. " 10 20 nil "
@@ -882,6 +883,29 @@ T.case("mknod and mkfifo make fifos that carry data", function()
   T.fails("EXIST", S.mknod(d .. "/p", c.S_I.FIFO + tonumber("600", 8)))
   T.fails("EXIST", S.mkfifo(d .. "/q"))
   T.fails("NOENT", S.mkfifo(d .. "/none/q"))
+end)
+
+T.case("mknod takes the type and permissions by name", function()
+  local d = T.tmpdir()
+  local old = S.umask(0)
+  T.defer(function() S.umask(old) end)
+  T.ok(S.mknod(d .. "/p", "fifo, rusr, wusr, rgrp"))
+  local st = assert(S.stat(d .. "/p"))
+  T.ok(st.isfifo)
+  T.eq(st.perm, tonumber("640", 8))
+  T.ok(S.mknod(d .. "/r", "freg, rusr"), "a regular file")
+  T.ok(S.stat(d .. "/r").isreg)
+  T.err(function() S.mknod(d .. "/x", "fifo, bogus") end, "unknown flag 'bogus'")
+end)
+
+T.case("utimes sets times through timevals", function()
+  local d = T.tmpdir()
+  put(d .. "/f", "x")
+  T.ok(S.utimes(d .. "/f", { 50, 60.25 }))
+  local st = S.stat(d .. "/f")
+  T.eq(st.atime, 50); T.eq(st.mtime, 60)
+  T.eq(tonumber(st.mtim.tv_nsec), 250000000)
+  T.fails("NOENT", S.utimes(d .. "/none", { 1, 1 }))
 end)
 
 T.case("mknod makes device nodes (root)", function()

@@ -58,6 +58,16 @@ function M.init(S, env)
   }
   ffi.metatype(t.statfs, { __index = function(s, k) local g = statfs_get[k]; if g then return g(s) end end })
 
+  -- flock (fcntl record locks): .type .whence .start .len .pid as numbers.
+  local flock_get = {
+    type = function(l) return tonumber(l.l_type) end,
+    whence = function(l) return tonumber(l.l_whence) end,
+    start = function(l) return tonumber(l.l_start) end,
+    len = function(l) return tonumber(l.l_len) end,
+    pid = function(l) return tonumber(l.l_pid) end,
+  }
+  ffi.metatype(t.flock, { __index = function(l, k) local g = flock_get[k]; if g then return g(l) end end })
+
   if C.statfs then
     function S.statfs(p, buf)
       buf = buf or t.statfs()
