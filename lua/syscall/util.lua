@@ -7,8 +7,8 @@
 --   util.rm(path...)            rm -r;   util.mkdirp(path, mode)   mkdir -p
 --   util.basename / dirname     the POSIX string functions
 
-local type, error, tostring, ipairs, setmetatable, select, table =
-      type, error, tostring, ipairs, setmetatable, select, table
+local type, error, tostring, pairs, ipairs, setmetatable, select, table =
+      type, error, tostring, pairs, ipairs, setmetatable, select, table
 local ffi = require "ffi"
 
 local M = {}
@@ -53,7 +53,8 @@ function M.init(S)
           error("ls " .. dir .. ": " .. tostring(e), 2)
         end
         batch, i = {}, 0
-        for ent in ents do batch[#batch + 1] = ent end
+        -- pairs, not the call form: every target's getdents gives a table keyed by name
+        for _, ent in pairs(ents) do batch[#batch + 1] = ent end
         -- An empty batch is the end of the directory.
         if #batch == 0 then done = true; fd:close() end
       end
@@ -74,9 +75,8 @@ function M.init(S)
       local ents, e = fd:getdents(buf, size)
       if not ents then fd:close(); return nil, e end
       local any = false
-      for d in ents do
+      for name in pairs(ents) do
         any = true
-        local name = d.name
         if not (nodots and (name == "." or name == "..")) then list[#list + 1] = name end
       end
       if not any then break end
