@@ -328,6 +328,7 @@ T.case("getdents errors: INVAL for a tiny buffer, NOTDIR, BADF, bad arguments", 
   T.fails("INVAL", fd:getdents(t.buffer(8), 8))
   T.err(function() fd:getdents("buf") end, "bad argument #2 to 'getdents'")
   T.err(function() fd:getdents(nil, "big") end, "bad argument #3 to 'getdents'")
+  T.err(function() fd:getdents(t.buffer(64), 4096) end, "bad argument #3 to 'getdents'")
   fd:close()
   local ffd = assert(S.open(d .. "/f", "rdonly"))
   T.fails("NOTDIR", S.getdents(ffd))

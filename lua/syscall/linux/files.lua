@@ -10,8 +10,8 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, error, setmetatable, pairs, rawget =
-      type, tonumber, error, setmetatable, pairs, rawget
+local type, tonumber, tostring, error, setmetatable, rawget =
+      type, tonumber, tostring, error, setmetatable, rawget
 
 local M = {}
 
@@ -132,6 +132,10 @@ function M.init(S, env)
       local n = getfd(fd, "getdents", 1)
       if buf ~= nil and type(buf) ~= "cdata" then h.argerror("getdents", 2, "buffer", buf) end
       if size ~= nil and type(size) ~= "number" then h.argerror("getdents", 3, "number", size) end
+      if buf ~= nil and size ~= nil and (size < 0 or (size > ffi.sizeof(buf)
+          and not tostring(ffi.typeof(buf)):find("%*>?$"))) then
+        error("bad argument #3 to 'getdents' (size " .. size .. " does not fit the buffer)", 2)
+      end
       size = size or (buf and ffi.sizeof(buf)) or 4096
       buf = buf or t.buffer(size)
       local r = tonumber(C.getdents64(n, buf, size))
@@ -142,6 +146,7 @@ function M.init(S, env)
       while off < r do
         local d = ffi.cast(direntp, p + off)
         local reclen = tonumber(d.d_reclen)
+        if reclen == 0 then break end
         local e = setmetatable({
           name = ffi.string(p + off + nameoff), ino = tonumber(d.d_ino), off = tonumber(d.d_off),
           type = tonumber(d.d_type), reclen = reclen, index = #list + 1,
