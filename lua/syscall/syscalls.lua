@@ -11,8 +11,8 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, error, ipairs, select, math =
-      type, tonumber, tostring, error, ipairs, select, math
+local type, tonumber, tostring, error, ipairs, select, math, setmetatable =
+      type, tonumber, tostring, error, ipairs, select, math, setmetatable
 
 local M = {}
 
@@ -61,17 +61,25 @@ function M.init(S, env)
     return flag(c.MODE, v, fname, argn)
   end
   local function id(v) if v == nil then return -1 end return v end
+  -- The size of a cdata buffer, remembered per object: ffi.sizeof of a variable-length array
+  -- is not compiled by LuaJIT, and read/write are hot.  false for a pointer (size unknown).
+  local sizes = setmetatable({}, { __mode = "k" })
+  local function bufsize(buf)
+    local size = sizes[buf]
+    if size == nil then
+      size = ffi.sizeof(buf) or false
+      if tostring(ffi.typeof(buf)):find("%*>?$") then size = false end
+      sizes[buf] = size
+    end
+    return size
+  end
   -- A byte count must fit the string or array it refers to (a pointer's size is unknown).
   local function fits(buf, count, fname, argn)
     if count == nil then return end
     if type(count) ~= "number" then h.argerror(fname, argn, "number", count) end
     if count < 0 then error("bad argument #" .. argn .. " to '" .. fname .. "' (negative count)", 3) end
     local size
-    if type(buf) == "string" then size = #buf
-    else
-      size = ffi.sizeof(buf)
-      if size and count > size and tostring(ffi.typeof(buf)):find("%*>?$") then return end
-    end
+    if type(buf) == "string" then size = #buf else size = bufsize(buf) end
     if size and count > size then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (count " .. count .. " larger than the buffer's " .. size .. " bytes)", 3)
     end
@@ -98,7 +106,7 @@ function M.init(S, env)
     if buf ~= nil then
       if type(buf) ~= "cdata" then h.argerror("read", 2, "buffer", buf) end
       fits(buf, count, "read", 3)
-      return retnum(C.read(n, buf, count or ffi.sizeof(buf)))
+      return retnum(C.read(n, buf, count or bufsize(buf) or ffi.sizeof(buf)))
     end
     count = count or 4096
     local b = t.buffer(count)
@@ -109,7 +117,7 @@ function M.init(S, env)
   -- The byte count of a data argument given without one: a string's length, a cdata's size.
   local function len(buf)
     if type(buf) == "string" then return #buf end
-    return ffi.sizeof(buf)
+    return bufsize(buf) or ffi.sizeof(buf)
   end
   function S.write(fd, buf, count)
     checkbuf(buf, "write", 2)
@@ -127,7 +135,7 @@ function M.init(S, env)
     end
     if type(buf) ~= "cdata" then h.argerror("pread", 2, "buffer", buf) end
     fits(buf, count, "pread", 3)
-    return retnum(C.pread(n, buf, count or ffi.sizeof(buf), offset or 0))
+    return retnum(C.pread(n, buf, count or bufsize(buf) or ffi.sizeof(buf), offset or 0))
   end
   function S.pwrite(fd, buf, count, offset)
     checkbuf(buf, "pwrite", 2)
