@@ -8,6 +8,7 @@ local h = require "syscall.helpers"
 
 local type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table =
       type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 
@@ -46,6 +47,7 @@ function M.time(ct, sub, scale)
     return tv
   end
   mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
+  -- LuaJIT calls __eq for cdata == nil too: only two values of the type can be equal.
   mt.__eq = function(a, b)
     if not (ffi.istype(ct, a) and ffi.istype(ct, b)) then return false end
     return a.tv_sec == b.tv_sec and a[sub] == b[sub]

@@ -13,6 +13,7 @@ local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, error, ipairs, select, math, setmetatable =
       type, tonumber, tostring, error, ipairs, select, math, setmetatable
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 

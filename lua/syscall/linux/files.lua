@@ -12,6 +12,7 @@ local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, error, setmetatable, rawget =
       type, tonumber, tostring, error, setmetatable, rawget
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 
