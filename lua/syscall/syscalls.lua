@@ -317,7 +317,7 @@ function M.init(S, env)
     if buf ~= nil then
       if type(buf) ~= "cdata" then h.argerror("readlink", 2, "buffer", buf) end
       fits(buf, size, "readlink", 3)
-      size = size or ffi.sizeof(buf)
+      size = size or bufsize(buf) or ffi.sizeof(buf)
     end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
@@ -330,7 +330,7 @@ function M.init(S, env)
     if buf ~= nil then
       if type(buf) ~= "cdata" then h.argerror("readlinkat", 3, "buffer", buf) end
       fits(buf, size, "readlinkat", 4)
-      size = size or ffi.sizeof(buf)
+      size = size or bufsize(buf) or ffi.sizeof(buf)
     end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
@@ -357,7 +357,7 @@ function M.init(S, env)
     if buf ~= nil then
       if type(buf) ~= "cdata" then h.argerror("getcwd", 1, "buffer", buf) end
       fits(buf, size, "getcwd", 2)
-      size = size or ffi.sizeof(buf)
+      size = size or bufsize(buf) or ffi.sizeof(buf)
     end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
