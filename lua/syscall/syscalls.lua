@@ -489,12 +489,19 @@ function M.init(S, env)
     if C.socketpair(domain, flag(c.SOCK, stype, "socketpair", 2), sproto(domain, protocol), sv) == -1 then return fail() end
     return true, nil, mkfd(sv[0]), mkfd(sv[1])
   end
-  local function addrlen(addr, len, fname, argn)
-    if addr == nil then return nil, 0 end
+  local function lenof(addr) return #addr end
+  -- A sockaddr argument and its length (len, else #addr for our sockaddr types, else its size).
+  -- optional: nil is allowed (sendto on a connected socket).
+  local function addrlen(addr, len, fname, argn, optional)
+    if optional and type(addr) == "nil" then return nil, 0 end
     if type(addr) ~= "cdata" then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. type(addr) .. ")", 3)
     end
-    return pt.sockaddr(addr), len or #addr
+    if len == nil then
+      local ok, n = pcall(lenof, addr)
+      len = ok and n or ffi.sizeof(addr)
+    end
+    return pt.sockaddr(addr), len
   end
   function S.bind(fd, addr, len)
     local sa, n = addrlen(addr, len, "bind", 2)
@@ -506,21 +513,45 @@ function M.init(S, env)
   end
   function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), backlog or c.SOMAXCONN)) end
   -- accept returns the new descriptor and the peer's address.
-  function S.accept(fd, flags, addr, len)
-    local n = getfd(fd, "accept", 1)
+  -- An address length: a number, a socklen1 cdata (kept, as ljsyscall passes it), or #addr.
+  local function socklen(len, addr)
+    if type(len) == "cdata" then return len end
+    return t.socklen1(len or #addr)
+  end
+  local function accept(fname, fd, flags, addr, len)
+    local n = getfd(fd, fname, 1)
+    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror(fname, 3, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = t.socklen1(len or #addr)
+    local l = socklen(len, addr)
+    local fl = flag(c.SOCK, flags, fname, 2)
     local r
-    if flags and flags ~= 0 and C.accept4 then r = C.accept4(n, pt.sockaddr(addr), l, flag(c.SOCK, flags, "accept", 2))
-    elseif flags and flags ~= 0 and C.paccept then r = C.paccept(n, pt.sockaddr(addr), l, nil, flag(c.SOCK, flags, "accept", 2))
+    if fl ~= 0 and C.accept4 then r = C.accept4(n, pt.sockaddr(addr), l, fl)
+    elseif fl ~= 0 and C.paccept then r = C.paccept(n, pt.sockaddr(addr), l, nil, fl)
     else r = C.accept(n, pt.sockaddr(addr), l) end
     if r == -1 then return fail() end
     return mkfd(r), t.sa(addr, l[0])
   end
-  if C.accept4 then S.accept4 = function(fd, flags, addr, len) return S.accept(fd, flags or 0, addr, len) end end
+  -- accept(fd [, flags [, addr [, len]]]); also ljsyscall's accept(fd, addr [, len]).
+  function S.accept(fd, flags, addr, len)
+    if type(flags) == "cdata" then return accept("accept", fd, nil, flags, addr) end
+    return accept("accept", fd, flags, addr, len)
+  end
+  -- accept4(fd, flags [, addr [, len]]); also ljsyscall's accept4(fd, addr, len, flags).
+  if C.accept4 or C.paccept then
+    function S.accept4(fd, flags, addr, len)
+      if type(flags) == "cdata" then return accept("accept4", fd, len, flags, addr) end
+      return accept("accept4", fd, flags, addr, len)
+    end
+  end
+  -- The length of data to send: count, else the string's length or the buffer's size.
+  local function buflen(buf, count)
+    if count then return count end
+    if type(buf) == "string" then return #buf end
+    return ffi.sizeof(buf)
+  end
   function S.send(fd, buf, count, flags)
     checkbuf(buf, "send", 2)
-    return retnum(C.sendto(getfd(fd, "send", 1), buf, count or #buf, flag(c.MSG, flags, "send", 4), nil, 0))
+    return retnum(C.sendto(getfd(fd, "send", 1), buf, buflen(buf, count), flag(c.MSG, flags, "send", 4), nil, 0))
   end
   function S.recv(fd, buf, count, flags)
     local n = getfd(fd, "recv", 1)
@@ -535,14 +566,15 @@ function M.init(S, env)
   end
   function S.sendto(fd, buf, count, flags, addr, len)
     checkbuf(buf, "sendto", 2)
-    local sa, n = addrlen(addr, len, "sendto", 5)
-    return retnum(C.sendto(getfd(fd, "sendto", 1), buf, count or #buf, flag(c.MSG, flags, "sendto", 4), sa, n))
+    local sa, n = addrlen(addr, len, "sendto", 5, true)
+    return retnum(C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n))
   end
   -- recvfrom returns the count and the sender's address; with no buffer, the data as a string.
   function S.recvfrom(fd, buf, count, flags, addr, len)
     local n = getfd(fd, "recvfrom", 1)
+    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("recvfrom", 5, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = t.socklen1(len or #addr)
+    local l = socklen(len, addr)
     local b = buf
     if b == nil then count = count or 4096; b = t.buffer(count) end
     local r = tonumber(C.recvfrom(n, b, count or ffi.sizeof(b), flag(c.MSG, flags, "recvfrom", 4), pt.sockaddr(addr), l))
@@ -550,17 +582,23 @@ function M.init(S, env)
     if buf == nil then return ffi.string(b, r), t.sa(addr, l[0]) end
     return r, t.sa(addr, l[0])
   end
-  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msg, flag(c.MSG, flags, "sendmsg", 3))) end
-  function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msg, flag(c.MSG, flags, "recvmsg", 3))) end
+  local function msghdr(m, fname)
+    if type(m) ~= "cdata" then h.argerror(fname, 2, "msghdr", m) end
+    return m
+  end
+  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msghdr(msg, "sendmsg"), flag(c.MSG, flags, "sendmsg", 3))) end
+  function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msghdr(msg, "recvmsg"), flag(c.MSG, flags, "recvmsg", 3))) end
   function S.getsockname(fd, addr, len)
+    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getsockname", 2, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = t.socklen1(len or #addr)
+    local l = socklen(len, addr)
     if C.getsockname(getfd(fd, "getsockname", 1), pt.sockaddr(addr), l) == -1 then return fail() end
     return t.sa(addr, l[0])
   end
   function S.getpeername(fd, addr, len)
+    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getpeername", 2, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = t.socklen1(len or #addr)
+    local l = socklen(len, addr)
     if C.getpeername(getfd(fd, "getpeername", 1), pt.sockaddr(addr), l) == -1 then return fail() end
     return t.sa(addr, l[0])
   end
@@ -606,7 +644,7 @@ function M.init(S, env)
     local lv = level(lvl, "getsockopt")
     local on = optname(lv, name)
     if on == nil then error("bad argument #3 to 'getsockopt' (unknown option " .. tostring(name) .. ")", 2) end
-    local int = val == nil
+    local int = rawequal(val, nil)
     if int then val, len = t.int1(), s.int end
     local l = t.socklen1(len or ffi.sizeof(val))
     if C.getsockopt(getfd(fd, "getsockopt", 1), lv, on, val, l) == -1 then return fail() end

@@ -14,7 +14,7 @@ local ffi = require "ffi"
 local M = {}
 
 function M.init(S)
-  local util = {}
+  local util = S.util or {}  -- areas may have put their utilities here already
   local t = S.t
 
   local function checkpath(v, fname, argn)
