@@ -16,6 +16,7 @@ local fdm = require "syscall.fd"
 local bit = require "syscall.bit"
 
 local type, tonumber, error = type, tonumber, error
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 

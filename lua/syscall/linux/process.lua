@@ -25,6 +25,7 @@ local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math =
       type, tonumber, tostring, error, ipairs, pairs, setmetatable, rawget, pcall, math
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 
