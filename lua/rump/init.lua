@@ -18,6 +18,7 @@ local fdm = require "syscall.fd"
 
 local type, tostring, error, pairs, ipairs, setmetatable, rawset, select =
       type, tostring, error, pairs, ipairs, setmetatable, rawset, select
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local rump = {}
 

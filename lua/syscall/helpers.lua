@@ -15,6 +15,7 @@ local bit = require "syscall.bit"
 
 local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =
       type, tonumber, tostring, pairs, error, setmetatable, rawget, select
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 local string = string
 
 local h = {}

@@ -13,6 +13,7 @@ local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
 local type, tonumber, error, math = type, tonumber, error, math
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 

@@ -15,6 +15,7 @@ local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, ipairs, error, setmetatable, math =
       type, tonumber, tostring, ipairs, error, setmetatable, math
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 

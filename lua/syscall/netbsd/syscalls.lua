@@ -7,6 +7,7 @@ local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, error, pairs, ipairs = type, tonumber, tostring, error, pairs, ipairs
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 ffi.cdef [[
 struct rumpus_nb_tmpfs_args {
