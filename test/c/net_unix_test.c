@@ -303,6 +303,33 @@ test_inflight(void)
 	(void)m0;
 }
 
+static void
+test_waitall(void)
+{
+	struct rumpus_kernel *k = nb_boot("net.local", NULL);
+	int sv[2], p[2], fds[2], flags;
+	char buf[16];
+
+	rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, sv);
+	rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, p);
+	rump_sys_write(sv[0], "ab", 2);
+	nb_sendfds(sv[0], &p[0], 1);
+	ok(rump_sys_recv(sv[1], buf, sizeof(buf), NB_MSG_WAITALL) == 2,
+	    "MSG_WAITALL stops before data that carries control");
+	ok(nb_recvfds(sv[1], fds, 2, NB_CMSG_SPACE(4), 0, &flags) == 1,
+	    "the next read starts with the control");
+	rump_sys_close(fds[0]);
+	rump_sys_write(sv[0], "cde", 3);
+	rump_sys_shutdown(sv[0], NB_SHUT_WR);
+	ok(rump_sys_recv(sv[1], buf, sizeof(buf), NB_MSG_WAITALL) == 3,
+	    "MSG_WAITALL returns what there is at EOF");
+	rump_sys_close(sv[0]);
+	rump_sys_close(sv[1]);
+	rump_sys_close(p[0]);
+	rump_sys_close(p[1]);
+	nb_halt(k);
+}
+
 struct acceptor {
 	struct rumpus_kernel *k;
 	int ls, fd;
@@ -422,6 +449,7 @@ main(void)
 	test_dgram();
 	test_seqpacket();
 	test_inflight();
+	test_waitall();
 	test_accept_wakeup();
 	test_cycles();
 	test_cost();
