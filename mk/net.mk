@@ -14,3 +14,10 @@ $(BUILD)/test/net_%_test: test/c/net_%_test.c test/c/tap.h test/c/net_sock_nb.h 
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
+
+BENCH_CMDS += $(BUILD)/bench/net_bench
+$(BUILD)/bench/net_bench: bench/net_bench.c $(BUILD)/lib/librumpus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
+	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
+bench: $(BUILD)/bench/net_bench
