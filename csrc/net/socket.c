@@ -1104,8 +1104,21 @@ net_fini(struct kern *k)
 	kmem_free(k, ns, sizeof(*ns));
 }
 
+/* At destroy, process 1 exits after every other process and before any component's fini:
+ * collect the sockets kept alive only by descriptors in flight now, while the components
+ * they hold on to (a vnode of vfs for a bound AF_UNIX socket) still exist, whatever the
+ * order of the components' fini. */
+static void
+net_proc_exit(struct proc *p)
+{
+	struct kern *k = p->p_kern;
+
+	if (p == k->k_proc1 && atomic_load(&k->k_halted))
+		net_gc(k);
+}
+
 static const struct kern_component net_component = {
 	.name = "net", .id = COMP_NET, .deps = { NULL },
-	.init = net_init, .fini = net_fini,
+	.init = net_init, .fini = net_fini, .proc_exit = net_proc_exit,
 };
 KERN_COMPONENT(net_component);
