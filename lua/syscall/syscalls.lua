@@ -454,18 +454,27 @@ function M.init(S, env)
   if C.clock_settime then
     function S.clock_settime(clk, ts) return retbool(C.clock_settime(flag(c.CLOCK, clk, "clock_settime", 1), h.mktype(t.timespec, ts))) end
   end
-  -- nanosleep returns true, or nil, err with the time left as a third value when interrupted.
+  -- nanosleep returns true; interrupted by a signal, true, nil and the time left (ljsyscall's
+  -- shape: the sleep itself did not fail).  Other failures are nil, err.
+  local EINTR = c.E.INTR
   function S.nanosleep(req, rem)
     req = h.mktype(t.timespec, req)
     if req == nil then h.argerror("nanosleep", 1, "timespec or number", req) end
     rem = rem or t.timespec()
     if C.nanosleep(req, rem) == -1 then
-      local e = err(errno())
-      return nil, e, rem
+      local e = errno()
+      if e == EINTR then return true, nil, rem end
+      return nil, err(e)
     end
     return true
   end
-  function S.sleep(sec) return S.nanosleep(sec) end
+  -- sleep(sec) returns the whole seconds left: 0 unless a signal cut the sleep short.
+  function S.sleep(sec)
+    local ok, e, rem = S.nanosleep(sec)
+    if not ok then return nil, e end
+    if rem then return tonumber(rem.tv_sec) end
+    return 0
+  end
   function S.gettimeofday(tv)
     tv = tv or t.timeval()
     if C.gettimeofday(tv, nil) == -1 then return fail() end
@@ -512,7 +521,7 @@ function M.init(S, env)
     return retbool(C.connect(getfd(fd, "connect", 1), sa, n))
   end
   function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), backlog or c.SOMAXCONN)) end
-  -- accept returns the new descriptor and the peer's address.
+  -- accept returns the new descriptor, nil (the error slot, as every call) and the peer's address.
   -- An address length: a number, a socklen1 cdata (kept, as ljsyscall passes it), or #addr.
   local function socklen(len, addr)
     if type(len) == "cdata" then return len end
@@ -529,7 +538,7 @@ function M.init(S, env)
     elseif fl ~= 0 and C.paccept then r = C.paccept(n, pt.sockaddr(addr), l, nil, fl)
     else r = C.accept(n, pt.sockaddr(addr), l) end
     if r == -1 then return fail() end
-    return mkfd(r), t.sa(addr, l[0])
+    return mkfd(r), nil, t.sa(addr, l[0])
   end
   -- accept(fd [, flags [, addr [, len]]]); also ljsyscall's accept(fd, addr [, len]).
   function S.accept(fd, flags, addr, len)
@@ -569,7 +578,8 @@ function M.init(S, env)
     local sa, n = addrlen(addr, len, "sendto", 5, true)
     return retnum(C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n))
   end
-  -- recvfrom returns the count and the sender's address; with no buffer, the data as a string.
+  -- recvfrom returns the count, nil (the error slot) and the sender's address, as ljsyscall;
+  -- with no buffer, the data as a string in place of the count.
   function S.recvfrom(fd, buf, count, flags, addr, len)
     local n = getfd(fd, "recvfrom", 1)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("recvfrom", 5, "sockaddr", addr) end
@@ -579,14 +589,22 @@ function M.init(S, env)
     if b == nil then count = count or 4096; b = t.buffer(count) end
     local r = tonumber(C.recvfrom(n, b, count or ffi.sizeof(b), flag(c.MSG, flags, "recvfrom", 4), pt.sockaddr(addr), l))
     if r == -1 then return fail() end
-    if buf == nil then return ffi.string(b, r), t.sa(addr, l[0]) end
-    return r, t.sa(addr, l[0])
+    if buf == nil then return ffi.string(b, r), nil, t.sa(addr, l[0]) end
+    return r, nil, t.sa(addr, l[0])
   end
   local function msghdr(m, fname)
     if type(m) ~= "cdata" then h.argerror(fname, 2, "msghdr", m) end
     return m
   end
-  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msghdr(msg, "sendmsg"), flag(c.MSG, flags, "sendmsg", 3))) end
+  -- sendmsg with no message sends one zero byte (enough to carry credentials), as ljsyscall.
+  local onebyte
+  function S.sendmsg(fd, msg, flags)
+    if msg == nil then
+      onebyte = onebyte or t.msghdr{ iov = { "\0" } }
+      msg = onebyte
+    end
+    return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msghdr(msg, "sendmsg"), flag(c.MSG, flags, "sendmsg", 3)))
+  end
   function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msghdr(msg, "recvmsg"), flag(c.MSG, flags, "recvmsg", 3))) end
   function S.getsockname(fd, addr, len)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getsockname", 2, "sockaddr", addr) end

@@ -10,8 +10,8 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, error, setmetatable, rawget =
-      type, tonumber, tostring, error, setmetatable, rawget
+local type, tonumber, tostring, error, setmetatable, rawget, select =
+      type, tonumber, tostring, error, setmetatable, rawget, select
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
@@ -90,9 +90,9 @@ function M.init(S, env)
   -- .name .ino .off .type (a c.DT number) .typename, tests .isdir .isreg .islnk .ischr .isblk
   -- .isfifo .issock .isunknown, and the DT names themselves (d.DIR, d.REG...).
   local DT = c.DT
-  local typenames = { [DT.FIFO] = "fifo", [DT.CHR] = "character", [DT.DIR] = "directory",
-    [DT.BLK] = "block", [DT.REG] = "file", [DT.LNK] = "link", [DT.SOCK] = "socket",
-    [DT.UNKNOWN] = "unknown" }
+  -- The same names as st.typename (ljsyscall's), "other" when the type is not known.
+  local typenames = { [DT.FIFO] = "named pipe", [DT.CHR] = "char device", [DT.DIR] = "directory",
+    [DT.BLK] = "block device", [DT.REG] = "file", [DT.LNK] = "link", [DT.SOCK] = "socket" }
   -- The S_IF* file type of each DT value (DTTOIF).
   local function toif(dt) return dt * 4096 end
   local ent_tests = {
@@ -103,7 +103,7 @@ function M.init(S, env)
     __index = function(d, k)
       local v = ent_tests[k]
       if v then return rawget(d, "type") == v end
-      if k == "typename" then return typenames[rawget(d, "type")] or "unknown" end
+      if k == "typename" then return typenames[rawget(d, "type")] or "other" end
       if k == "toif" then return toif(rawget(d, "type")) end
       if k == "d_name" then return rawget(d, "name") end
       if k == "d_ino" then return rawget(d, "ino") end
@@ -117,9 +117,17 @@ function M.init(S, env)
     __tostring = function(d) return rawget(d, "name") end,
   }
   -- The table returned is keyed by name; calling it iterates over the entries in the order
-  -- the kernel gave them, so `for d in ents do` works as well as `pairs`.
+  -- the kernel gave them, so `for d in ents do` works as well as `pairs`.  Called with no
+  -- argument at all it is ljsyscall's t.dirents iterator: each call gives the next entry, then
+  -- nil (a generic for always passes two arguments, so the two uses are told apart).
   local function entsiter(list)
-    return function(ents, _, prev)
+    local cursor = 0
+    return function(ents, ...)
+      if select("#", ...) == 0 then
+        cursor = cursor + 1
+        return list[cursor]
+      end
+      local prev = select(2, ...)
       local i = (prev and prev.index or 0) + 1
       return list[i]
     end

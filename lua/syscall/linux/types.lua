@@ -79,14 +79,7 @@ def("rusage", "struct rumpus_lx_rusage")
 def("winsize", "struct rumpus_lx_winsize")
 
 -- Device numbers (glibc's encoding).
-t.device = function(major, minor)
-  if type(major) == "table" then major, minor = major[1], major[2] end
-  if minor == nil then
-    local dev = major
-    return { dev = dev, major = shared.major(dev), minor = shared.minor(dev) }
-  end
-  return { dev = shared.makedev(major, minor), major = major, minor = minor }
-end
+t.device = function(major, minor) return shared.device(major, minor) end
 
 -- Signals.
 def("sigset", "struct rumpus_lx_sigset")

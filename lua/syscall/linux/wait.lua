@@ -368,8 +368,8 @@ function M.init(S, env)
   end
 
   -- clock_nanosleep(clock, flags, req, rem): flags "abstime" for an absolute time.  Returns
-  -- true; when interrupted, nil, EINTR and the time left (for a relative sleep).  The call
-  -- returns its error number instead of setting errno.
+  -- true; when interrupted, true, nil and the time left (ljsyscall's shape, as nanosleep).  The
+  -- call returns its error number instead of setting errno.
   if C.clock_nanosleep and not S.clock_nanosleep then
     function S.clock_nanosleep(clk, flags, req, rem)
       local id = flag(c.CLOCK, clk or "realtime", "clock_nanosleep", 1)
@@ -379,7 +379,7 @@ function M.init(S, env)
       rem = rem or t.timespec()
       local r = C.clock_nanosleep(id, fl, req, rem)
       if r ~= 0 then
-        if r == c.E.INTR then return nil, err(r), rem end
+        if r == c.E.INTR then return true, nil, rem end
         return nil, err(r)
       end
       return true
