@@ -29,6 +29,7 @@ M.headers = {
   "sys/un.h", "sys/epoll.h", "sys/eventfd.h", "sys/timerfd.h", "sys/signalfd.h",
   "sys/inotify.h", "sys/select.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h",
   "net/if.h", "linux/if.h", "linux/netlink.h", "linux/sockios.h", "linux/capability.h",
+  "linux/reboot.h", "sys/swap.h",
 }
 
 -- Structs: { ours, theirs, members = { "name" or "ours=theirs", ... }, nosize = reason }.
@@ -109,6 +110,8 @@ M.structs = {
     "ifr_mtu", "ifr_map", "ifr_slave", "ifr_newname", "ifr_data" } },
   { "struct rumpus_lx_winsize", "struct winsize", members = { "ws_row", "ws_col", "ws_xpixel",
     "ws_ypixel" } },
+  { "struct rumpus_lx_cpu_set", "cpu_set_t", members = { "val=__bits" } },
+  { "struct rumpus_lx_sched_param", "struct sched_param", members = { "sched_priority" } },
 }
 
 -- Declared structs that have no C library counterpart.
@@ -126,6 +129,10 @@ M.families = {
   WAIT = { prefix = "WAIT_" },
   CAP = { prefix = "CAP_" },
   CLD = { prefix = "CLD_" },
+  SCHED = { prefix = "SCHED_", names = { NORMAL = "SCHED_OTHER" } },
+  LINUX_REBOOT_CMD = { prefix = "LINUX_REBOOT_CMD_" },
+  SWAP_FLAG = { prefix = "SWAP_FLAG_" },
+  SYSLOG_ACTION = { prefix = "SYSLOG_ACTION_" },  -- the kernel's names; no user header has them
   LINUX_CAPABILITY_VERSION = { prefix = "_LINUX_CAPABILITY_VERSION_" },
   E = { prefix = "E" },
   O = { prefix = "O_" },
@@ -138,6 +145,7 @@ M.families = {
   F = { prefix = "F_" },
   FCNTL_LOCK = { prefix = "F_" },
   FD = { prefix = "FD_" },
+  LOCKF = { prefix = "F_" },
   LOCK = { prefix = "LOCK_" },
   UTIME = { prefix = "UTIME_" },
   DT = { prefix = "DT_" },

@@ -250,6 +250,29 @@ function M.init(S, env)
     return S.fcntl(fd, "setfl", fl)
   end
   function S.setcloexec(fd) return S.fcntl(fd, "setfd", "cloexec") end
+  -- The file position (lseek(fd, 0, "cur")).
+  function S.tell(fd) return S.lseek(fd, 0, "cur") end
+
+  -- lockf(fd, cmd, len): POSIX record locks on len bytes from the current position (0: to the
+  -- end of the file), through fcntl as in libc.  cmd "lock" waits, "tlock" fails at once
+  -- (EAGAIN/EACCES), "ulock" releases, and "test" returns true when the region is free (or this
+  -- process holds it), false when another process holds it.
+  if c.LOCKF then
+    function S.lockf(fd, cmd, len)
+      local lc = flag(c.LOCKF, cmd, "lockf", 2)
+      if len ~= nil then h.checknumber(len, "lockf", 3) end
+      local lk = { whence = "cur", start = 0, len = len or 0, type = "wrlck" }
+      if lc == c.LOCKF.LOCK then return S.fcntl(fd, "setlkw", lk) end
+      if lc == c.LOCKF.TLOCK then return S.fcntl(fd, "setlk", lk) end
+      if lc == c.LOCKF.ULOCK then lk.type = "unlck"; return S.fcntl(fd, "setlk", lk) end
+      if lc == c.LOCKF.TEST then
+        local r, e = S.fcntl(fd, "getlk", lk)
+        if not r then return nil, e end
+        return r.l_type == c.FCNTL_LOCK.UNLCK or r.l_pid == S.getpid()
+      end
+      error("bad argument #2 to 'lockf' (unknown command " .. tostring(cmd) .. ")", 2)
+    end
+  end
 
   -- Metadata.
   function S.stat(p, buf)
@@ -391,7 +414,34 @@ function M.init(S, env)
   if C.futimens then
     function S.futimens(fd, times) return retbool(C.futimens(getfd(fd, "futimens", 1), ts2(times, "futimens", 2))) end
   end
+  -- futimes/lutimes (timevals or numbers, nil for now) over utimensat, and the old utime(path,
+  -- actime, modtime) over utimes, as ljsyscall provides them.
+  local function tv2ts(times)
+    if times == nil then return nil end
+    if type(times) ~= "table" then return times end
+    local r = {}
+    for i = 1, 2 do
+      local v = times[i]
+      if type(v) == "cdata" and ffi.istype(t.timeval, v) then v = t.timespec(tonumber(v.tv_sec), tonumber(v.tv_usec) * 1000) end
+      r[i] = v
+    end
+    return r
+  end
+  if C.futimens then
+    function S.futimes(fd, times) return retbool(C.futimens(getfd(fd, "futimes", 1), ts2(tv2ts(times), "futimes", 2))) end
+  end
+  if C.utimensat then
+    function S.lutimes(p, times)
+      return retbool(C.utimensat(AT_FDCWD, path(p, "lutimes", 1), ts2(tv2ts(times), "lutimes", 2), c.AT.SYMLINK_NOFOLLOW))
+    end
+  end
   if C.utimes then
+    function S.utime(p, actime, modtime)
+      path(p, "utime", 1)
+      modtime = modtime or actime
+      if actime ~= nil then return S.utimes(p, { actime, modtime }) end
+      return S.utimes(p)
+    end
     function S.utimes(p, times)
       local tv
       if times then
@@ -480,7 +530,19 @@ function M.init(S, env)
     if C.gettimeofday(tv, nil) == -1 then return fail() end
     return tv
   end
-  function S.time() return tonumber(S.clock_gettime("realtime").tv_sec) end
+  -- time([t]) returns the seconds since the epoch, also stored in t[0] when given (as time(2)).
+  function S.time(tp)
+    local sec = tonumber(S.clock_gettime("realtime").tv_sec)
+    if tp ~= nil then tp[0] = sec end
+    return sec
+  end
+  if C.settimeofday then
+    function S.settimeofday(tv)
+      tv = h.mktype(t.timeval, tv)
+      if tv == nil then h.argerror("settimeofday", 1, "timeval or number", tv) end
+      return retbool(C.settimeofday(tv, nil))
+    end
+  end
 
   -- Sockets (shared parts; ABIs differ only in types).
   local function sproto(domain, protocol)
@@ -686,6 +748,14 @@ function M.init(S, env)
   S.fdmethods.close = S.close
   S.fdmethods.stat = S.fstat
   S.fdmethods.accept = S.accept
+  -- ljsyscall's other method names.
+  S.fdmethods.lock = S.flock
+  S.fdmethods.utimes = S.futimes
+  S.fdmethods.tell = S.tell
+  S.fdmethods.lockf = S.lockf
+
+  -- The standard descriptors, never closed by the GC.
+  S.stdin, S.stdout, S.stderr = mkfd(0):nogc(), mkfd(1):nogc(), mkfd(2):nogc()
 
   return S
 end

@@ -84,6 +84,8 @@ c.F = strflag({
 }, "F")
 c.FCNTL_LOCK = strflag({ RDLCK = 0, WRLCK = 1, UNLCK = 2 }, "FCNTL_LOCK", "F_")
 c.FD = multiflags({ CLOEXEC = 1 }, "FD")
+-- lockf(3) commands (F_ULOCK...), ljsyscall's c.LOCKF.
+c.LOCKF = strflag({ ULOCK = 0, LOCK = 1, TLOCK = 2, TEST = 3 }, "LOCKF", "F_")
 c.LOCK = multiflags({ SH = 1, EX = 2, NB = 4, UN = 8 }, "LOCK")
 c.UTIME = strflag({ NOW = 0x3fffffff, OMIT = 0x3ffffffe }, "UTIME")
 c.DT = strflag({ UNKNOWN = 0, FIFO = 1, CHR = 2, DIR = 4, BLK = 6, REG = 8, LNK = 10, SOCK = 12, WHT = 14 }, "DT")
