@@ -29,7 +29,7 @@ M.headers = {
   "sys/un.h", "sys/epoll.h", "sys/eventfd.h", "sys/timerfd.h", "sys/signalfd.h",
   "sys/inotify.h", "sys/select.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h",
   "net/if.h", "linux/if.h", "linux/netlink.h", "linux/sockios.h", "linux/capability.h",
-  "linux/reboot.h", "sys/swap.h",
+  "linux/reboot.h", "sys/swap.h", "sys/xattr.h",
 }
 
 -- Structs: { ours, theirs, members = { "name" or "ours=theirs", ... }, nosize = reason }.
@@ -154,6 +154,9 @@ M.families = {
   FALLOC_FL = { prefix = "FALLOC_FL_" },
   MFD = { prefix = "MFD_" },
   SPLICE_F = { prefix = "SPLICE_F_" },
+  XATTR = { prefix = "XATTR_" },
+  SYNC_FILE_RANGE = { prefix = "SYNC_FILE_RANGE_" },
+  PC = { prefix = "_PC_" },
   STD = { prefix = "STD", names = { IN = false, OUT = false, ERR = false } },
   AF = { prefix = "AF_" },
   PF = { prefix = "PF_" },
