@@ -754,9 +754,6 @@ function M.init(S, env)
   S.fdmethods.tell = S.tell
   S.fdmethods.lockf = S.lockf
 
-  -- The standard descriptors, never closed by the GC.
-  S.stdin, S.stdout, S.stderr = mkfd(0):nogc(), mkfd(1):nogc(), mkfd(2):nogc()
-
   return S
 end
 
