@@ -45,6 +45,10 @@ T.case("ljsyscall's module names resolve to the same objects", function()
   T.eq(S.stdout:getfd(), 1)
   T.eq(S.stdin:getfd(), 0)
   T.eq(S.stderr:getfd(), 2)
+  -- ljsyscall's type names
+  T.eq(t.uint64_1, t.uint641)
+  T.eq(ffi.sizeof(t.int16_1), 2)
+  T.ok(t.dirents and t.inotify_events and t.cpu_set and t.sched_param and t.device, "constructors")
 end)
 
 -- Files and directories ---------------------------------------------------------------------

@@ -181,6 +181,15 @@ function M.init(S, env)
       buf = buf or t.buffer(size)
       local r = tonumber(C.getdents64(n, buf, size))
       if r == -1 then return fail() end
+      return t.dirents(buf, r)
+    end
+  end
+  -- t.dirents(buf, size): the entries in the first size bytes of a getdents64 buffer, as
+  -- S.getdents returns them (ljsyscall's constructor of the same name).
+  function t.dirents(buf, r)
+    if type(buf) ~= "cdata" then h.argerror("dirents", 1, "buffer", buf) end
+    if type(r) ~= "number" then h.argerror("dirents", 2, "number", r) end
+    do
       local list, ents = {}, {}
       local p = ffi.cast(charp, buf)
       local off = 0

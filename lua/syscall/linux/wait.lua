@@ -354,6 +354,11 @@ function M.init(S, env)
     buf = buf or t.buffer(len)
     local r = tonumber(C.read(getfd(fd, "inotify_read", 1), buf, len))
     if r == -1 then return fail() end
+    return t.inotify_events(buf, r)
+  end
+  -- t.inotify_events(buf, len): the events in the first len bytes of buf (ljsyscall's name).
+  function t.inotify_events(buf, r)
+    if type(buf) ~= "cdata" then h.argerror("inotify_events", 1, "buffer", buf) end
     local list, off = {}, 0
     local base = ffi.cast("char *", buf)
     while off + evhead <= r do
