@@ -112,12 +112,14 @@ M.structs = {
     "ws_ypixel" } },
   { "struct rumpus_lx_cpu_set", "cpu_set_t", members = { "val=__bits" } },
   { "struct rumpus_lx_sched_param", "struct sched_param", members = { "sched_priority" } },
+  { "struct rumpus_lx_sigevent", "struct sigevent", members = { "sigev_value", "sigev_signo", "sigev_notify" } },
 }
 
 -- Declared structs that have no C library counterpart.
 M.ours_only = { ["struct rumpus_fd"] = "the library's descriptor object",
   ["struct rumpus_lx_cap"] = "one capability set as two words (ljsyscall's t.cap)",
-  ["struct rumpus_lx_capabilities"] = "the three sets together (ljsyscall's t.capabilities)" }
+  ["struct rumpus_lx_capabilities"] = "the three sets together (ljsyscall's t.capabilities)",
+  ["struct rumpus_lx_timer"] = "a POSIX timer's kernel id and liveness (ljsyscall's t.timer)" }
 
 -- Constant families: how each name becomes a C macro.
 --   prefix/suffix  macro = prefix .. NAME .. suffix
@@ -146,6 +148,7 @@ M.families = {
   FCNTL_LOCK = { prefix = "F_" },
   FD = { prefix = "FD_" },
   LOCKF = { prefix = "F_" },
+  SIGEV = { prefix = "SIGEV_" },
   OPIPE = { prefix = "O_" },
   LOCK = { prefix = "LOCK_" },
   UTIME = { prefix = "UTIME_" },
