@@ -73,7 +73,7 @@ end
 local macmt = pcall(ffi.metatype, macaddr_t, {
   __new = function(tp, v)
     local m = ffi.new(tp)
-    if v == nil then return m end
+    if type(v) == "nil" then return m end
     if type(v) == "string" then
       local b = parsemac(v)
       if not b then return nil end
@@ -296,7 +296,7 @@ function M.init(S)
   -- A NETLINK_ROUTE socket bound by the kernel to a fresh port id.
   function nl.socket(tp, addr)
     local proto = K and c.NETLINK[tp or "route"]
-    if proto == nil then error("bad argument #1 to 'socket' (unknown netlink protocol " .. tostring(tp) .. ")", 2) end
+    if type(proto) == "nil" then error("bad argument #1 to 'socket' (unknown netlink protocol " .. tostring(tp) .. ")", 2) end
     local sock, e = S.socket(AF.NETLINK, "raw, cloexec", proto)
     if not sock then return nil, e end
     local ok, e2 = S.bind(sock, t.sockaddr_nl(type(addr) == "table" and addr or nil))
@@ -671,11 +671,11 @@ function M.init(S)
   function encode(b, tab, list, st, fname)
     if type(list) ~= "table" then error("bad argument to '" .. fname .. "' (attribute list expected, got " .. type(list) .. ")", 4) end
     local i = 1
-    while list[i] ~= nil do
+    while type(list[i]) ~= "nil" do
       local name, v = list[i], list[i + 1]
       if type(name) == "table" then encode(b, tab, name, st, fname); i = i + 1
       else
-        if v == nil then error("bad argument to '" .. fname .. "' (no value for attribute '" .. tostring(name) .. "')", 4) end
+        if type(v) == "nil" then error("bad argument to '" .. fname .. "' (no value for attribute '" .. tostring(name) .. "')", 4) end
         encode_one(b, tab, name, v, st, fname)
         i = i + 2
       end
@@ -731,7 +731,7 @@ function M.init(S)
   -- getlink(): every link, as a list also indexed by name; getlink(name or index): that link.
   function impl.getlink(ctx, which)
     local b
-    if which == nil then
+    if type(which) == "nil" then
       b = linkmsg(0)
       local r, e, txt = transact(ctx, b, K.RTM.GETLINK, K.NLM_F.DUMP)
       if not r then return nil, e, txt end
@@ -850,7 +850,7 @@ function M.init(S)
   -- Enslaves the interface to a bridge (name, index or object); nil or 0 releases it.
   function Link.setmaster(i, master)
     local m = 0
-    if master ~= nil and master ~= 0 then
+    if type(master) ~= "nil" and master ~= 0 then
       local e
       m, e = index_of(i.nl, master, "setmaster", 1)
       if not m then return nil, e end
@@ -865,7 +865,7 @@ function M.init(S)
     if type(ns) == "number" then ok, e, txt = impl.newlink(i.nl, i.index, 0, 0, 0, "net_ns_pid", ns)
     else
       local fd = type(ns) == "table" and ns.net or ns
-      if fd == nil then error("bad argument #1 to 'move_ns' (namespace, descriptor or pid expected, got " .. type(ns) .. ")", 2) end
+      if type(fd) == "nil" then error("bad argument #1 to 'move_ns' (namespace, descriptor or pid expected, got " .. type(ns) .. ")", 2) end
       ok, e, txt = impl.newlink(i.nl, i.index, 0, 0, 0, "net_ns_fd", fd)
     end
     if not ok then return nil, e, txt end
@@ -965,18 +965,18 @@ function M.init(S)
   --   macvlan: link = parent, mode = "bridge" | "private" | "vepa" | "passthru"
   --   any:     address = MAC, mtu = n, up = true, master = bridge, netns = fd (create there)
   local function linkattrs(ctx, b, tab, fname)
-    if tab.name ~= nil then
+    if type(tab.name) ~= "nil" then
       if type(tab.name) ~= "string" then error("bad argument #1 to '" .. fname .. "' (name must be a string, got " .. type(tab.name) .. ")", 3) end
       b:str(K.IFLA.IFNAME, tab.name)
     end
-    if tab.address ~= nil then
+    if type(tab.address) ~= "nil" then
       local m = type(tab.address) == "cdata" and tab.address or macaddr_t(tab.address)
       if not m then error("bad argument #1 to '" .. fname .. "' (bad MAC address '" .. tostring(tab.address) .. "')", 3) end
       b:attr(K.IFLA.ADDRESS, m, 6)
     end
-    if tab.mtu ~= nil then b:u32(K.IFLA.MTU, tab.mtu) end
-    if tab.txqlen ~= nil then b:u32(K.IFLA.TXQLEN, tab.txqlen) end
-    if tab.netns ~= nil then
+    if type(tab.mtu) ~= "nil" then b:u32(K.IFLA.MTU, tab.mtu) end
+    if type(tab.txqlen) ~= "nil" then b:u32(K.IFLA.TXQLEN, tab.txqlen) end
+    if type(tab.netns) ~= "nil" then
       local fd = type(tab.netns) == "table" and tab.netns.net or tab.netns
       b:u32(K.IFLA.NET_NS_FD, type(fd) == "number" and fd or fd:getfd())
     end
@@ -988,19 +988,19 @@ function M.init(S)
     if type(kind) ~= "string" then error("bad argument #1 to 'create_interface' (type expected, got " .. type(kind) .. ")", 2) end
     local b = linkmsg(0, tab.up and IFF.UP or 0, tab.up and IFF.UP or 0)
     linkattrs(ctx, b, tab, "create_interface")
-    if tab.link ~= nil then
+    if type(tab.link) ~= "nil" then
       local li, e = index_of(ctx, tab.link, "create_interface", 1)
       if not li then return nil, e end
       b:u32(K.IFLA.LINK, li)
     end
-    if tab.master ~= nil then
+    if type(tab.master) ~= "nil" then
       local mi, e = index_of(ctx, tab.master, "create_interface", 1)
       if not mi then return nil, e end
       b:u32(K.IFLA.MASTER, mi)
     end
     b:nest(K.IFLA.LINKINFO)
     b:ascii(K.IFLA_INFO.KIND, kind)
-    if kind == "veth" and tab.peer ~= nil then
+    if kind == "veth" and type(tab.peer) ~= "nil" then
       local peer = type(tab.peer) == "string" and { name = tab.peer } or tab.peer
       b:nest(K.IFLA_INFO.DATA)
       b:nest(K.VETH_INFO.PEER)
@@ -1017,7 +1017,7 @@ function M.init(S)
       end
       b:close()
     elseif kind == "macvlan" or kind == "macvtap" then
-      if tab.mode ~= nil then
+      if type(tab.mode) ~= "nil" then
         local m = K.MACVLAN_MODE[tab.mode]
         if not m then error("bad argument #1 to 'create_interface' (unknown macvlan mode '" .. tostring(tab.mode) .. "')", 2) end
         b:nest(K.IFLA_INFO.DATA); b:u32(K.IFLA_MACVLAN.MODE, m); b:close()
@@ -1026,7 +1026,7 @@ function M.init(S)
     b:close()
     local r, e, txt = transact(ctx, b, K.RTM.NEWLINK, bit.bor(K.NLM_F.CREATE, K.NLM_F.EXCL))
     if not r then return nil, e, txt end
-    if tab.netns ~= nil then return true end
+    if type(tab.netns) ~= "nil" then return true end
     if tab.name then return impl.interface(ctx, tab.name) end
     return true
   end
@@ -1093,7 +1093,7 @@ function M.init(S)
   local function routemsg(ctx, rt, fname)
     if type(rt) ~= "table" then error("bad argument #1 to '" .. fname .. "' (table expected, got " .. type(rt) .. ")", 3) end
     local dst, fam, plen
-    if rt.dst == nil or rt.dst == "default" then
+    if type(rt.dst) == "nil" or (type(rt.dst) == "string" and rt.dst == "default") then
       fam = (rt.family and h.flag(AF, rt.family, fname, 1)) or AF.INET
       if rt.gw and parseaddr(rt.gw, fname, 1) and select(2, parseaddr(rt.gw, fname, 1)) == AF.INET6 then fam = AF.INET6 end
       plen = 0
@@ -1108,7 +1108,7 @@ function M.init(S)
     m.rtm_protocol = K.RTPROT[rt.protocol or "boot"] or error("bad argument #1 to '" .. fname .. "' (unknown protocol '" .. tostring(rt.protocol) .. "')", 3)
     m.rtm_type = K.RTN[rt.type or "unicast"] or error("bad argument #1 to '" .. fname .. "' (unknown route type '" .. tostring(rt.type) .. "')", 3)
     local scope = rt.scope
-    if scope == nil then
+    if type(scope) == "nil" then
       if m.rtm_type ~= K.RTN.UNICAST then scope = "universe"
       elseif rt.gw or fam == AF.INET6 then scope = "universe" else scope = "link" end
     end
@@ -1116,21 +1116,21 @@ function M.init(S)
     local b = builder()
     b:put(m, 12)
     if dst then b:attr(K.RTA.DST, dst, ffi.sizeof(dst)) end
-    if rt.gw ~= nil then
+    if type(rt.gw) ~= "nil" then
       local g, gf = parseaddr(rt.gw, fname, 1)
       if gf ~= fam then error("bad argument #1 to '" .. fname .. "' (gateway family differs from destination)", 3) end
       b:attr(K.RTA.GATEWAY, g, ffi.sizeof(g))
     end
-    if rt.src ~= nil then
+    if type(rt.src) ~= "nil" then
       local s = parseaddr(rt.src, fname, 1)
       b:attr(K.RTA.PREFSRC, s, ffi.sizeof(s))
     end
-    if rt.dev ~= nil then
+    if type(rt.dev) ~= "nil" then
       local i, e = index_of(ctx, rt.dev, fname, 1)
       if not i then return nil, e end
       b:u32(K.RTA.OIF, i)
     end
-    if rt.metric ~= nil then b:u32(K.RTA.PRIORITY, rt.metric) end
+    if type(rt.metric) ~= "nil" then b:u32(K.RTA.PRIORITY, rt.metric) end
     if tableid >= 256 then b:u32(K.RTA.TABLE, tableid) end
     return b
   end
@@ -1184,7 +1184,7 @@ function M.init(S)
     m.ndm_flags = K.NTF[nb.flags] or 0
     local b = builder(); b:put(m, 12)
     b:attr(K.NDA.DST, a, ffi.sizeof(a))
-    if nb.lladdr ~= nil then
+    if type(nb.lladdr) ~= "nil" then
       local mac = type(nb.lladdr) == "cdata" and nb.lladdr or macaddr_t(nb.lladdr)
       if not mac then error("bad argument #1 to '" .. fname .. "' (bad MAC address '" .. tostring(nb.lladdr) .. "')", 3) end
       b:attr(K.NDA.LLADDR, mac, 6)
@@ -1209,7 +1209,7 @@ function M.init(S)
     b:put(m, 12)
     local r, e, txt = transact(ctx, b, K.RTM.GETNEIGH, K.NLM_F.DUMP)
     if not r then return nil, e, txt end
-    if dev ~= nil then
+    if type(dev) ~= "nil" then
       local i, e2 = index_of(ctx, dev, "neighbours", 2)
       if not i then return nil, e2 end
       local o = {}
@@ -1274,7 +1274,7 @@ function M.init(S)
     opts = opts or {}
     if type(opts) ~= "table" then error("bad argument #1 to 'open' (table expected, got " .. type(opts) .. ")", 2) end
     local sock, e
-    if opts.netns ~= nil then
+    if type(opts.netns) ~= "nil" then
       local fd = type(opts.netns) == "table" and opts.netns.net or opts.netns
       sock, e = in_netns(fd, function() return nl.socket("route") end)
     else
