@@ -11,6 +11,7 @@
 --     --repeat N             run the selection N times (races show up on repetition)
 --     -v                     print every case, not only failures
 --     --timeout SECONDS      per file (default 600)
+--     --allow-empty          succeed when there is nothing to run (make asan before C exists)
 --
 -- Lua test files are test/**/*_test.lua; C test programs are executables named *_test in
 -- $RUMPUS_BUILD/test.  Every file speaks TAP to the runner; a file that dies or hangs fails
@@ -40,6 +41,7 @@ while i <= #args do
   elseif a == "--repeat" then i = i + 1; opt.rep = tonumber(args[i]) or 1
   elseif a == "--timeout" then i = i + 1; opt.timeout = tonumber(args[i]) or 600
   elseif a == "-v" then opt.verbose = true
+  elseif a == "--allow-empty" then opt.allowempty = true
   elseif a == "-k" then i = i + 1; opt.filter = args[i]
   elseif a:match("^%-") then io.stderr:write("run.lua: unknown option ", a, "\n"); os.exit(2)
   elseif a:match("%.lua$") or a:match("_test$") then opt.files[#opt.files + 1] = a
@@ -82,7 +84,7 @@ local function interp_env(l)
   -- PUC Lua finds our ffi module in build/<interp>/; LuaJIT has its own.
   if l == "luajit" then return "" end
   local cpath = build .. "/" .. l .. "/?.so;" .. build .. "/lua/?.so;;"
-  return "LUA_CPATH=" .. sh(cpath) .. " "
+  return "env LUA_CPATH=" .. sh(cpath) .. " "
 end
 
 local results = {}   -- { unit =, name =, status =, reason =, message = }
@@ -180,6 +182,7 @@ local function run(u)
 end
 
 if #units == 0 then
+  if opt.allowempty then print("run.lua: nothing to run"); os.exit(0) end
   io.stderr:write("run.lua: no test files found\n")
   os.exit(2)
 end
