@@ -22,7 +22,7 @@ local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 
 local type, tonumber, tostring, error, pairs, ipairs, setmetatable, select, pcall =
-      type, tonumber, tostring, error, pairs, ipairs, setmetatable, select, pcall
+      ffi.type or type, tonumber, tostring, error, pairs, ipairs, setmetatable, select, pcall
 local string, table, math = string, table, math
 
 -- C declarations, each only if no other module (a later shared types file) made it first.
