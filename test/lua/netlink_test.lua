@@ -330,7 +330,7 @@ T.case("neighbours: add, duplicate, replace, list and delete", function()
   end
   local n = assert(find("10.50.0.7"))
   T.eq(tostring(n.lladdr), "02:00:00:00:00:07")
-  T.eq(n.state, c.NUD.PERMANENT)
+  T.eq(n.state, nl.c.NUD.PERMANENT)
   T.eq(n.ifindex, va.index)
   T.eq(tostring(find("fd00:50::7").lladdr), "02:00:00:00:00:17")
   local j = byname(ip(ns, "-json neigh show"), "dst")
@@ -433,4 +433,75 @@ T.case("tests never add interfaces to the host's own namespace", function()
   local after = {}
   for _, l in ipairs(assert(nl.interfaces())) do after[#after + 1] = l.name end
   T.same(after, before)
+end)
+
+-- The constants and structs of nl.lua against the kernel's UAPI headers, through a generated
+-- C program (needs cc and linux-libc-dev, no root).
+T.case("netlink constants and structs agree with the kernel headers", function()
+  local _, hascc = T.sh("command -v cc")
+  if not hascc then return T.skip("needs a C compiler") end
+  if not io.open("/usr/include/linux/rtnetlink.h") then return T.skip("needs the Linux UAPI headers (linux-libc-dev)") end
+  local ffi = require "ffi"
+  local K = require "syscall.linux.nl".constants
+  local cname = { NETLINK_OPT = "NETLINK" }
+  local lines, want = {}, {}
+  local fams = {}
+  for fam in pairs(K) do fams[#fams + 1] = fam end
+  table.sort(fams)
+  for _, fam in ipairs(fams) do
+    local keys = {}
+    for k in pairs(K[fam]) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local macro = (cname[fam] or fam) .. "_" .. k
+      lines[#lines + 1] = string.format('  printf("%s.%s %%lld\\n", (long long)(%s));', fam, k, macro)
+      want[fam .. "." .. k] = K[fam][k]
+    end
+  end
+  local structs = {
+    { "nlmsghdr", { "nlmsg_len", "nlmsg_type", "nlmsg_flags", "nlmsg_seq", "nlmsg_pid" } },
+    { "nlmsgerr", { "error", "msg" } },
+    { "rtattr", { "rta_len", "rta_type" } },
+    { "ifinfomsg", { "ifi_family", "ifi_type", "ifi_index", "ifi_flags", "ifi_change" } },
+    { "ifaddrmsg", { "ifa_family", "ifa_prefixlen", "ifa_flags", "ifa_scope", "ifa_index" } },
+    { "rtmsg", { "rtm_family", "rtm_dst_len", "rtm_src_len", "rtm_tos", "rtm_table", "rtm_protocol", "rtm_scope", "rtm_type", "rtm_flags" } },
+    { "ndmsg", { "ndm_family", "ndm_ifindex", "ndm_state", "ndm_flags", "ndm_type" } },
+    { "ifa_cacheinfo", { "ifa_prefered", "ifa_valid", "cstamp", "tstamp" } },
+  }
+  for _, st in ipairs(structs) do
+    local n = st[1]
+    lines[#lines + 1] = string.format('  printf("sizeof.%s %%lld\\n", (long long)sizeof(struct %s));', n, n)
+    want["sizeof." .. n] = ffi.sizeof("struct rumpus_lx_" .. n)
+    for _, m in ipairs(st[2]) do
+      lines[#lines + 1] = string.format('  printf("offsetof.%s.%s %%lld\\n", (long long)offsetof(struct %s, %s));', n, m, n, m)
+      want["offsetof." .. n .. "." .. m] = ffi.offsetof("struct rumpus_lx_" .. n, m)
+    end
+  end
+  local dir = T.tmpdir()
+  local f = assert(io.open(dir .. "/p.c", "w"))
+  f:write([[
+#include <stdio.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/neighbour.h>
+#include <linux/if_arp.h>
+#include <linux/if.h>
+#include <linux/veth.h>
+#include <linux/route.h>
+int main(void) {
+]] .. table.concat(lines, "\n") .. "\n  return 0;\n}\n")
+  f:close()
+  local out, ok = T.sh("cc -Wall -Wextra -o " .. dir .. "/p " .. dir .. "/p.c && " .. dir .. "/p")
+  T.ok(ok, "probe builds and runs: " .. out)
+  local got, n = {}, 0
+  for k, v in out:gmatch("([%w_.]+) (%-?%d+)") do got[k] = tonumber(v); n = n + 1 end
+  local bad = {}
+  for k, v in pairs(want) do if got[k] ~= v then bad[#bad + 1] = k .. ": ours " .. tostring(v) .. ", C " .. tostring(got[k]) end end
+  table.sort(bad)
+  T.eq(#bad, 0, table.concat(bad, "\n"))
+  T.ok(n > 300, "checked " .. n .. " values")
 end)

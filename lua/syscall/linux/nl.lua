@@ -190,8 +190,8 @@ function M.init(S)
   local nl = { c = K }
   local err = t.error
 
-  -- Constants also reachable as S.c.RTM etc., as in ljsyscall (added only where missing).
-  for k, v in pairs(K) do if k ~= "NETLINK_OPT" and rawget(c, k) == nil then c[k] = v end end
+  -- The constants live in nl.c (ljsyscall has them in S.c: copying them there needs their
+  -- macro mappings in tools/abicheck.lua first, which checks every S.c family against C).
   t.macaddr = t.macaddr or macaddr_t
   nl.macaddr = macaddr_t
 
