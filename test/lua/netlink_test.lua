@@ -119,8 +119,23 @@ local function agree(l, j, names)
   if l.kind == "macvlan" then T.eq(l.macvlan_modename, li.info_data.mode, "macvlan mode") end
 end
 local function agree_all(ns)
-  local ls = assert(ns.nl.interfaces())
-  local js = byname(ip(ns, "-details -json link show"))
+  -- Operational state and carrier settle asynchronously (the kernel's linkwatch): take the
+  -- two views again until they were read in the same state (bounded).
+  local ls, js
+  T.wait(function()
+    ls = assert(ns.nl.interfaces())
+    js = byname(ip(ns, "-details -json link show"))
+    for _, l in ipairs(ls) do
+      local j = js[l.name]
+      if not j or j.operstate ~= l.operstate then return false end
+      local lower = false
+      for _, f in ipairs(j.flags) do if f == "LOWER_UP" then lower = true end end
+      if lower ~= l.flags.LOWER_UP then return false end
+    end
+    local again = assert(ns.nl.interfaces())
+    for i, l in ipairs(again) do if ls[i].operstate ~= l.operstate then return false end end
+    return true
+  end, 500)
   local names = {}
   for _, l in ipairs(ls) do names[l.index] = l.name end
   local n = 0
