@@ -686,6 +686,7 @@ function M.init(S)
   -- The calls.  Each takes a context first (a handle's socket, or none: a socket per call in the
   -- caller's current network namespace); nl.* and handle.* bind it.
   local impl = {}
+  local routesmt
 
   local function index_of(ctx, dev, fname, argn)
     if type(dev) == "number" then return dev end
@@ -1074,6 +1075,29 @@ function M.init(S)
     end
     return o
   end
+  -- A routes list: match("10.1.0.0/16") (or address, length) gives the routes with exactly
+  -- that destination; refresh() reads the table again.
+  routesmt = {
+    __index = {
+      match = function(rs, addr, len)
+        local a, _, plen = parseaddr(addr, "match", 1)
+        len = len or plen or (rs.family == AF.INET6 and 128 or 32)
+        local want = addrbytes(a)
+        local o = { family = rs.family, tp = rs.tp, nl = rs.nl }
+        for _, x in ipairs(rs) do
+          if x.dst_len == len and addrbytes(x.dest) == want then o[#o + 1] = x end
+        end
+        return setmetatable(o, routesmt)
+      end,
+      refresh = function(rs)
+        local n, e = impl.routes(rs.nl, rs.family, rs.tp)
+        if not n then return nil, e end
+        for k in pairs(rs) do rs[k] = nil end
+        for k, v in pairs(n) do rs[k] = v end
+        return rs
+      end,
+    },
+  }
   -- ljsyscall: routes(af, tp): unicast routes of the family (all tables), with output names.
   function impl.routes(ctx, af, tp, tab)
     af = h.flag(AF, af or "inet", "routes", 1)
@@ -1087,8 +1111,8 @@ function M.init(S)
       if x.oif then x.output = byidx[x.oif] end
       if x.iif then x.input = byidx[x.iif] end
     end
-    r.family = af
-    return r
+    r.family, r.tp, r.nl = af, tp or "unicast", ctx
+    return setmetatable(r, routesmt)
   end
   local function routemsg(ctx, rt, fname)
     if type(rt) ~= "table" then error("bad argument #1 to '" .. fname .. "' (table expected, got " .. type(rt) .. ")", 3) end
