@@ -2,4 +2,4 @@
 # rump.hostnet.  Tests need `ip` (iproute2) to cross-check and nsenter (util-linux, always
 # present on Debian) to run it inside a namespace.
 DEPS_PKGS  += iproute2 util-linux
-BENCH_CMDS += $(LUAJIT) bench/netns_bench.lua
+BENCH_LUA += bench/netns_bench.lua
