@@ -31,6 +31,7 @@ at_begin(struct lwp *l, int dirfd, const char *upath, struct vfs_at *at)
 
 	at->vs = vfs_state(l->l_kern);
 	at->dfp = NULL;
+	at->nd.ni_dvp = at->nd.ni_vp = NULL;
 	if ((error = copyinstr(upath, at->nd.ni_buf, MAXPATHLEN, NULL)) != 0)
 		return error;
 	if (at->nd.ni_buf[0] != '/' && dirfd != AT_FDCWD) {
@@ -648,8 +649,6 @@ dorename(struct lwp *l, int fromfd, const char *ufrom, int tofd, const char *uto
 			fd_putfile(from.dfp);
 		return error;
 	}
-	from.nd.ni_dvp = from.nd.ni_vp = NULL;
-	to.nd.ni_dvp = to.nd.ni_vp = NULL;
 	if ((error = at_namei(l, &from, NI_PARENT)) != 0) {
 		if (error == EINVAL)
 			error = EBUSY;
