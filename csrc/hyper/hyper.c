@@ -19,7 +19,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -447,6 +449,36 @@ hyp_cond_timedwait(hyp_cond_t *c, hyp_mutex_t *m, uint64_t deadline)
 		hyp_mutex_lock(m);
 		return (w.fired || hyp_clock_mono() >= deadline) ? NB_ETIMEDOUT : 0;
 	}
+}
+
+/* ---- membarrier ---- */
+
+HYP_HIDDEN atomic_int hyp_membarrier_ok;
+static pthread_once_t membarrier_once = PTHREAD_ONCE_INIT;
+
+static void
+membarrier_setup(void)
+{
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+		atomic_store(&hyp_membarrier_ok, 1);
+}
+
+int
+hyp_membarrier_init(void)
+{
+	pthread_once(&membarrier_once, membarrier_setup);
+	return atomic_load(&hyp_membarrier_ok);
+}
+
+int
+hyp_membarrier(void)
+{
+	if (!atomic_load(&hyp_membarrier_ok))
+		return 78;	/* ENOSYS */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		return hyp_errno(errno);
+	return 0;
 }
 
 /* ---- randomness ---- */

@@ -96,6 +96,14 @@ int  hyp_timer_disarm(struct hyp_timer *t);
 int  hyp_timer_cancel(struct hyp_timer *t);	/* like disarm, never waits */
 int  hyp_timer_pending(struct hyp_timer *t);
 
+/* Asymmetric barrier (Linux membarrier): makes every running thread of the process
+ * execute a full memory barrier.  Lets the hot side of a handshake use plain stores
+ * (a vCPU release) while the rare side pays.  hyp_membarrier_init() registers the
+ * process once and returns 1 when available; hyp_membarrier_ok says it was. */
+int  hyp_membarrier_init(void);
+int  hyp_membarrier(void);
+extern HYP_HIDDEN atomic_int hyp_membarrier_ok;
+
 /* Randomness from the host (getrandom). */
 int hyp_random(void *buf, size_t n);
 

@@ -365,19 +365,22 @@ struct kern_tls {
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
 
 struct kern {
-	uint64_t k_id;			/* unique in the process, never reused */
-	/* virtual CPUs */
+	/* hot: read by every syscall, kept in the first cache line */
 	atomic_int k_vcpu_free;
 	atomic_int k_vcpu_waiters;
+	atomic_int k_halted;
+	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
+	struct proc *k_proc1;
+	uint64_t k_id;			/* unique in the process, never reused */
 	int k_ncpu;
+	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
+	/* virtual CPUs */
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
 	hyp_cond_t k_vcpu_cv;
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
 	/* state */
-	atomic_int k_halted;
-	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	int k_ncomps;
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
 	void *k_priv[KERN_NCOMP];
@@ -387,7 +390,6 @@ struct kern {
 	/* processes */
 	kmutex_t k_proc_lock;
 	struct proc *k_procs;
-	struct proc *k_proc1;
 	nb_pid_t k_nextpid;
 	int k_nprocs;
 	/* time */
@@ -438,6 +440,102 @@ struct sysent {
 #define KERN_NSYSENT 512
 extern const struct sysent kern_sysent[KERN_NSYSENT] KERN_HIDDEN;
 int kern_syscall(unsigned num, const void *uap, register_t *retval) KERN_HIDDEN;
+
+/* The syscall fast path, inlined into every generated wrapper: take a vCPU with one
+ * CAS, run the handler as the thread's lwp (or an implicit lwp of process 1 on the
+ * stack), give the vCPU back with one atomic add. */
+static inline void
+vclock_busy(int delta)
+{
+	if (delta > 0) {
+		if (__predict_false(atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))) {
+			kern_tls.vcount++;
+			hyp_sched_busy(1);
+		}
+	} else if (__predict_false(kern_tls.vcount > 0)) {
+		kern_tls.vcount--;
+		hyp_sched_busy(-1);
+	}
+}
+
+static inline void
+vcpu_take_fast(struct kern *k)
+{
+	int n = atomic_load_explicit(&k->k_vcpu_free, memory_order_relaxed);
+
+	vclock_busy(1);
+	if (__predict_true(n > 0 && atomic_compare_exchange_weak_explicit(&k->k_vcpu_free,
+	    &n, n - 1, memory_order_acquire, memory_order_relaxed)))
+		return;
+	vcpu_take_slow(k);
+}
+
+/* With one vCPU nobody else writes k_vcpu_free while we hold it, so giving it back is a
+ * plain store; the store->load race with a new waiter is closed by the waiter, which
+ * runs hyp_membarrier() after registering (k_vcpu_fastrel says this kernel may). */
+static inline void
+vcpu_release_fast(struct kern *k)
+{
+	if (__predict_true(k->k_vcpu_fastrel)) {
+		atomic_store_explicit(&k->k_vcpu_free, 1, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
+		    memory_order_relaxed) != 0))
+			vcpu_wake(k);
+	} else {
+		atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
+		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
+		    memory_order_seq_cst) != 0))
+			vcpu_wake(k);
+	}
+	vclock_busy(-1);
+}
+
+static inline int
+kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
+{
+	struct kern_tls *t = &kern_tls;
+	struct kern *k = t->k;
+	const struct sysent *se;
+	struct lwp *l, *prev, implicit;
+	int error;
+
+	if (__predict_false(k == NULL)) {
+		if ((k = hyp_default_kernel()) == NULL)
+			return ENXIO;
+	}
+	prev = t->cur;
+	if (__predict_false(prev != NULL && prev->l_kern == k)) {
+		/* a nested call from inside k (a component calling a syscall) */
+		se = &kern_sysent[num];
+		if (se->sy_call == NULL || !(k->k_compmask & se->sy_compmask))
+			return ENOSYS;
+		return se->sy_call(prev, uap, retval);
+	}
+	vcpu_take_fast(k);
+	if (__predict_false(atomic_load_explicit(&k->k_halted, memory_order_relaxed))) {
+		vcpu_release_fast(k);
+		return ENXIO;
+	}
+	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
+		implicit.l_proc = k->k_proc1;
+		implicit.l_kern = k;
+		implicit.l_lid = 0;
+		implicit.l_flag = LW_IMPLICIT;
+		implicit.l_next = NULL;
+		l = &implicit;
+	}
+	t->cur = l;
+	se = &kern_sysent[num];
+	if (__predict_false(num >= KERN_NSYSENT || se->sy_call == NULL ||
+	    !(k->k_compmask & se->sy_compmask)))
+		error = ENOSYS;
+	else
+		error = se->sy_call(l, uap, retval);
+	t->cur = prev;
+	vcpu_release_fast(k);
+	return error;
+}
 
 /* rump_pub_lwproc_rfork flags (NetBSD's RUMP_RF*) */
 #define RUMP_RFFDG	1	/* copy the descriptor table */
