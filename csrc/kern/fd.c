@@ -12,10 +12,6 @@
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
 
-#ifndef FD_CLOEXEC
-#define FD_CLOEXEC 1
-#endif
-
 int
 fd_table_new(struct kern *k, struct filedesc **fdp)
 {
