@@ -65,8 +65,8 @@ $(foreach t,$(COMPAT_THIN),$(eval $(call thin_lib,$(firstword $(subst :, ,$(t)))
 
 $(BUILD)/test/%_test: test/c/%_test.c test/c/tap.h $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< $(BUILD)/lib/librumpus.a $(LDFLAGS) $(KERN_LIBS) -ldl
+	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
 
 $(BUILD)/bench/kern_bench: bench/kern_bench.c $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< $(BUILD)/lib/librumpus.a $(LDFLAGS) $(KERN_LIBS)
+	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)

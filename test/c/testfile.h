@@ -114,7 +114,7 @@ static const struct fileops tf_ops = {
 };
 
 /* Returns a new descriptor in the calling thread's current process of k, or -errno. */
-static int
+__attribute__((unused)) static int
 tf_open(struct rumpus_kernel *rk)
 {
 	struct kern *k = (struct kern *)rk;
