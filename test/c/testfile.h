@@ -36,13 +36,18 @@ tf_read(struct file *fp, nb_off_t *off, struct uio *uio, int flags)
 
 	(void)off;
 	(void)flags;
-	if (t->len == 0)
+	mutex_enter(&fp->f_lock);
+	n = uio->uio_resid < t->len ? uio->uio_resid : t->len;
+	if (t->len == 0) {
+		mutex_exit(&fp->f_lock);
 		return (fp->f_flag & FNONBLOCK) ? EWOULDBLOCK : 0;
-	if ((error = uiomove(t->buf, n, uio)) != 0)
-		return error;
-	memmove(t->buf, t->buf + n, t->len - n);
-	t->len -= n;
-	return 0;
+	}
+	if ((error = uiomove(t->buf, n, uio)) == 0) {
+		memmove(t->buf, t->buf + n, t->len - n);
+		t->len -= n;
+	}
+	mutex_exit(&fp->f_lock);
+	return error;
 }
 
 static int
@@ -56,15 +61,18 @@ tf_write(struct file *fp, nb_off_t *off, struct uio *uio, int flags)
 	(void)flags;
 	if (n == 0)
 		return 0;
+	mutex_enter(&fp->f_lock);
 	if (n > sizeof(t->buf) - t->len)
 		n = sizeof(t->buf) - t->len;
-	if (n == 0)
+	if (n == 0) {
+		mutex_exit(&fp->f_lock);
 		return ENOSPC;
-	if ((error = uiomove(t->buf + t->len, n, uio)) != 0)
-		return error;
-	t->len += n;
+	}
+	if ((error = uiomove(t->buf + t->len, n, uio)) == 0)
+		t->len += n;
+	mutex_exit(&fp->f_lock);
 	kern_pollnotify(fp->f_kern);
-	return 0;
+	return error;
 }
 
 static int
