@@ -70,3 +70,13 @@ $(BUILD)/test/%_test: test/c/%_test.c test/c/tap.h $(BUILD)/lib/librumpus.a
 $(BUILD)/bench/kern_bench: bench/kern_bench.c $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
+
+# A program written for NetBSD's rump kernels, linked against the drop-in libraries only.
+COMPAT_LIBS = $(COMPAT_DIR)/librump.so $(COMPAT_DIR)/librumpuser.so $(COMPAT_DIR)/librumpvfs.so
+$(BUILD)/test/netbsd_prog: test/c/netbsd_prog.c $(COMPAT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(COMPAT_DIR) -lrump -lrumpuser $(LDFLAGS)
+$(BUILD)/test/netbsd_prog_vfs: test/c/netbsd_prog.c $(COMPAT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DWANT_VFS -o $@ $< -L$(COMPAT_DIR) -Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser $(LDFLAGS)
+$(BUILD)/test/compat_test: $(BUILD)/test/netbsd_prog $(BUILD)/test/netbsd_prog_vfs
