@@ -24,7 +24,7 @@ KERN_GEN_OUT = csrc/kern/sysargs_gen.h csrc/kern/sysent_gen.c csrc/kern/syscalls
                csrc/include/rump/rump_syscalls.h lua/syscall/netbsd/syscalls_gen.lua
 
 DEPS_PKGS += binutils
-BUILD_TARGETS += $(BUILD)/lib/librumpus.so $(BUILD)/lib/librumpus.a \
+BUILD_TARGETS += $(BUILD)/lib/librumpus.so $(BUILD)/lib/librumpus.a $(BUILD)/bench/kern_bench \
                  $(COMPAT_DIR)/librump.so $(foreach t,$(COMPAT_THIN),$(COMPAT_DIR)/lib$(firstword $(subst :, ,$(t))).so)
 KERN_TESTS = $(patsubst test/c/%.c,$(BUILD)/test/%,$(wildcard test/c/*_test.c))
 C_TEST_BINS += $(KERN_TESTS)

@@ -53,6 +53,19 @@ tsv_load(const char *path, struct tsv *t)
 	return 0;
 }
 
+static void
+tsv_free(struct tsv *t)
+{
+	for (int i = 0; i < t->nrows; i++) {
+		for (int j = 0; t->rows[i][j] != NULL; j++)
+			free(t->rows[i][j]);
+		free(t->rows[i]);
+	}
+	free(t->rows);
+	t->rows = NULL;
+	t->nrows = 0;
+}
+
 static int
 col(const struct tsv *t, const char *name)
 {
@@ -97,7 +110,7 @@ static const struct { const char *name; long long value; } errnos[] = { X(E2BIG)
 int
 main(void)
 {
-	struct tsv cons, sys, syms, st, master;
+	struct tsv cons, sys, syms, st, master = { 0, 0, NULL };
 	char path[2048], line[512];
 	int i, bad, n, checked;
 	FILE *f;
@@ -287,7 +300,7 @@ main(void)
 
 		ok(h != NULL, "dlopen %s", path);
 		if (h == NULL)
-			return tap_done();
+			goto out;
 		for (i = 1; i < syms.nrows; i++) {
 			const char *s = syms.rows[i][cs], *c = syms.rows[i][cc];
 			int required = !strcmp(syms.rows[i][cl], "librump.so") &&
@@ -335,5 +348,11 @@ main(void)
 		}
 		dlclose(h);
 	}
+out:
+	tsv_free(&cons);
+	tsv_free(&sys);
+	tsv_free(&syms);
+	tsv_free(&st);
+	tsv_free(&master);
 	return tap_done();
 }

@@ -75,8 +75,9 @@ main(void)
 	    "test $? -ne 0 && grep -q \"unknown scalar type 'frob_t'\" %s/e4", repo, tmp, tmp, tmp, tmp, tmp);
 	ok(sh(cmd) == 0, "an unknown argument type is refused");
 
-	/* the Lua declarations work with LuaJIT's FFI against the real library */
-	snprintf(cmd, sizeof(cmd), "cd '%s' && luajit -e '"
+	/* the Lua declarations work with LuaJIT's FFI against the real library (a sanitizer
+	 * build of it needs its runtimes preloaded into luajit) */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && %s luajit -e '"
 	    "local ffi = require \"ffi\"; local m = dofile(\"lua/syscall/netbsd/syscalls_gen.lua\");"
 	    "ffi.cdef(m.cdef); ffi.cdef[[void *rumpus_kernel_create(const char *const *, const void *, int *);"
 	    "void *rumpus_kernel_switch(void *); int rumpus_kernel_destroy(void *);]];"
@@ -86,7 +87,14 @@ main(void)
 	    "assert(L.rump___sysimpl_getpid() == 1);"
 	    "assert(m.SYS.getpid == 20 and m.SYS.__sysctl == 202 and m.SYS.__socket30 == 394);"
 	    "assert(#m.calls == 218);"
-	    "L.rumpus_kernel_switch(nil); assert(L.rumpus_kernel_destroy(k) == 0)'", repo, build);
+	    "L.rumpus_kernel_switch(nil); assert(L.rumpus_kernel_destroy(k) == 0)'", repo,
+#ifdef __SANITIZE_ADDRESS__
+	    "ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=\"$(cc -print-file-name=libasan.so) "
+	    "$(cc -print-file-name=libubsan.so)\"",
+#else
+	    "",
+#endif
+	    build);
 	ok(sh(cmd) == 0, "syscalls_gen.lua cdefs load in LuaJIT and getpid() through them is 1");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
