@@ -145,7 +145,44 @@ main(void)
 	ok(r == 1 && pfd[0].revents == POLLIN && atomic_load(&writer_go) == 1,
 	    "an infinite poll sleeps (vCPU released) until another thread writes");
 
+	/* select and pselect (NetBSD fd_set: 32-bit words) */
+	{
+		uint32_t in[8], ou[8];
+		struct { int64_t sec; int32_t usec, pad; } tv = { 0, 0, 0 };
+		struct { int64_t sec; long nsec; } ts = { 0, 1000000 };
+
+		rump_sys_read(fd, buf, sizeof(buf));
+		memset(in, 0, sizeof(in));
+		memset(ou, 0, sizeof(ou));
+		in[0] = 1u << fd;
+		ou[0] = 1u << fd;
+		ok(rump_sys_select(fd + 1, (void *)in, (void *)ou, NULL, (void *)&tv) == 1 &&
+		    in[0] == 0 && ou[0] == (1u << fd), "select: writable, not readable");
+		rump_sys_write(fd, "s", 1);
+		in[0] = 1u << fd;
+		ok(rump_sys_select(fd + 1, (void *)in, NULL, NULL, (void *)&tv) == 1 &&
+		    in[0] == (1u << fd), "select: readable after a write");
+		rump_sys_read(fd, buf, sizeof(buf));
+		in[0] = 1u << fd;
+		ok(rump_sys_pselect(fd + 1, (void *)in, NULL, NULL, (void *)&ts, NULL) == 0 &&
+		    in[0] == 0, "pselect with 1 ms times out with 0 and a cleared set");
+		in[0] = 1u << 12;
+		r = rump_sys_select(13, (void *)in, NULL, NULL, (void *)&tv);
+		ok(r == -1 && errno == EBADF, "select on a closed descriptor is EBADF");
+		r = rump_sys_select(-1, NULL, NULL, NULL, (void *)&tv);
+		ok(r == -1 && errno == EINVAL, "select with nd -1 is EINVAL");
+		tv.usec = 1000000;
+		r = rump_sys_select(1, NULL, NULL, NULL, (void *)&tv);
+		ok(r == -1 && errno == EINVAL, "a timeval with usec 1000000 is EINVAL");
+		r = rump_sys_select(1, (void *)8, NULL, NULL, NULL);
+		ok(r == -1 && errno == EFAULT, "a bad fd_set pointer is EFAULT");
+	}
+	ok(rump_sys_posix_fadvise(fd, 0, 0, 0) == ESPIPE,
+	    "posix_fadvise on a non-file returns ESPIPE as its value");
+	ok(rump_sys_posix_fadvise(99, 0, 0, 0) == EBADF, "posix_fadvise on a closed fd: EBADF");
+
 	/* bad pointers and lengths */
+	rump_sys_write(fd, "p", 1);
 	r = rump_sys_read(fd, (void *)1, 1);
 	ok(r == -1 && errno == EFAULT, "read into address 1 is EFAULT");
 	rump_sys_write(fd, "q", 1);
