@@ -345,8 +345,14 @@ struct proc {
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
 };
 #define PK_SUGID	0x01		/* credentials changed: issetugid() */
+#define PK_EXITING	0x02		/* its last lwp is gone */
+
+/* Looks a process up by pid; call with k->k_proc_lock held. */
 
 struct proc *proc_find(struct kern *k, nb_pid_t pid) KERN_HIDDEN;
+/* Credentials: a process's p_cred may be replaced (copy-on-write) by set*id.
+ * XXX: with several vCPUs, another lwp of the same process reading p_cred during such a
+ * change is not protected; processes with one lwp (the usual case) are safe. */
 
 /* ---------------------------------------------------------------- the kernel */
 
