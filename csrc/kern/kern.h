@@ -116,6 +116,12 @@ int  cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline,
 void cv_signal(kcondvar_t *cv) KERN_HIDDEN;
 void cv_broadcast(kcondvar_t *cv) KERN_HIDDEN;
 
+/* Around a hypercall that may block in the host (host file I/O...): give the virtual CPU
+ * away so other threads run in the kernel, take it back after.  The thread still counts
+ * as busy for the virtual clock (host work is not idleness).  Hold no kmutex. */
+void kern_block_enter(struct kern *k) KERN_HIDDEN;
+void kern_block_exit(struct kern *k) KERN_HIDDEN;
+
 /* Callouts: deferred work run by hyper's scheduler with a virtual CPU of k held. */
 struct callout {
 	struct hyp_timer t;

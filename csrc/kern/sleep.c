@@ -122,6 +122,31 @@ cv_broadcast(kcondvar_t *cv)
 }
 
 void
+kern_block_enter(struct kern *k)
+{
+	/* keep this thread's virtual-clock busy mark: release, then re-mark */
+	int v = kern_tls.vcount;
+
+	vcpu_release(k);
+	if (v > kern_tls.vcount) {
+		kern_tls.vcount++;
+		hyp_sched_busy(1);
+	}
+}
+
+void
+kern_block_exit(struct kern *k)
+{
+	int v = kern_tls.vcount;
+
+	vcpu_take(k);
+	if (kern_tls.vcount > v) {
+		kern_tls.vcount--;
+		hyp_sched_busy(-1);
+	}
+}
+
+void
 kern_pollnotify(struct kern *k)
 {
 	atomic_fetch_add(&k->k_pollgen, 1);
