@@ -16,13 +16,14 @@ void rump_pub_lwproc_releaselwp(void);
 #define NITER 3000
 
 static struct rumpus_kernel *kerns[3];
+static int nk = 3;
 static atomic_int bad;
 
 static void *
 hammer(void *arg)
 {
 	int id = (int)(intptr_t)arg, i, d;
-	struct rumpus_kernel *k = kerns[id % 3];
+	struct rumpus_kernel *k = kerns[id % nk];
 	char c = 'x';
 
 	rumpus_kernel_switch(k);
@@ -52,7 +53,7 @@ hammer(void *arg)
 }
 
 static int
-run(unsigned ncpu)
+run(unsigned ncpu, int nkern)
 {
 	struct rumpus_config cfg = { .ncpu = ncpu };
 	pthread_t t[NTHREADS];
@@ -64,12 +65,13 @@ run(unsigned ncpu)
 		tf_open(kerns[i]);
 	}
 	atomic_store(&bad, 0);
+	nk = nkern;
 	for (i = 0; i < NTHREADS; i++)
 		pthread_create(&t[i], NULL, hammer, (void *)(intptr_t)i);
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
-	ok(atomic_load(&bad) == 0, "%d threads x %d iterations on 3 kernels with %u vCPU(s): "
-	    "no wrong result (%d)", NTHREADS, NITER, ncpu, atomic_load(&bad));
+	ok(atomic_load(&bad) == 0, "%d threads x %d iterations on %d kernel(s) with %u vCPU(s): "
+	    "no wrong result (%d)", NTHREADS, NITER, nkern, ncpu, atomic_load(&bad));
 	rumpus_kernel_switch(kerns[0]);
 	maxfd = rump_sys_fcntl(0, F_MAXFD);
 	ok(maxfd == 0, "every dup was closed again (F_MAXFD %d)", maxfd);
@@ -85,8 +87,10 @@ main(void)
 {
 	struct rumpus_memstats m;
 
-	ok(run(1), "one vCPU: kernels destroyed");
-	ok(run(2), "two vCPUs: kernels destroyed");
+	ok(run(1, 1), "all threads in one kernel, one vCPU: destroyed");
+	ok(run(2, 1), "all threads in one kernel, two vCPUs: destroyed");
+	ok(run(1, 3), "threads over three kernels, one vCPU: destroyed");
+	ok(run(2, 3), "threads over three kernels, two vCPUs: destroyed");
 	rumpus_memstats(&m);
 	ok(m.bytes == 0 && m.leaked == 0, "no bytes left (%llu)", (unsigned long long)m.bytes);
 	return tap_done();
