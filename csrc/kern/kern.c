@@ -393,6 +393,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_ncpu = cfg->ncpu ? (int)cfg->ncpu : 1;
 	atomic_init(&k->k_vcpu_free, k->k_ncpu);
 	k->k_vcpu_fastrel = k->k_ncpu == 1 && hyp_membarrier_init();
+	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));
 	k->k_mem_limit = cfg->memlimit;
 	hyp_mutex_init(&k->k_sched_mtx);

@@ -150,10 +150,11 @@ char *kmem_strdup(struct kern *k, const char *s, size_t *sizep) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- user memory */
 
-/* "User" memory is the caller's memory in this same process.  What is checked (EFAULT):
+/* "User" memory is the caller's memory in this same process.  EFAULT, never a crash, for:
  * NULL and the first page, ranges that wrap around or end above the user address limit
- * (0x800000000000 on x86_64), lengths above KERN_COPY_MAX.  A wild pointer into mapped
- * but wrong memory cannot be caught in-process. */
+ * (0x800000000000 on x86_64), lengths above KERN_COPY_MAX (range checks), and addresses
+ * that are not mapped or not writable (hyper's fault-catching copy).  Memory that is
+ * mapped but belongs to something else cannot be told apart in-process. */
 #define KERN_USER_MIN	4096UL
 #define KERN_USER_MAX	0x800000000000UL
 #define KERN_COPY_MAX	((size_t)1 << 40)

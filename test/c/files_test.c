@@ -4,6 +4,7 @@
  * until another thread writes), fstat, and bad pointers/lengths giving EFAULT/EINVAL.
  */
 #include <pthread.h>
+#include <sys/mman.h>
 
 #include "tap.h"
 #include "testfile.h"
@@ -194,6 +195,23 @@ main(void)
 	ok(r == -1 && errno == EFAULT, "a range past the user limit is EFAULT");
 	r = rump_sys_write(fd, (void *)~(uintptr_t)0x10, 100);
 	ok(r == -1 && errno == EFAULT, "a range that wraps is EFAULT");
+	{
+		/* in range but not mapped: caught by the fault-catching copy */
+		char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mprotect(page + 4096, 4096, PROT_NONE);
+		rump_sys_write(fd, "0123456789", 10);
+		r = rump_sys_read(fd, page + 4096, 4);
+		ok(r == -1 && errno == EFAULT, "read into a PROT_NONE page is EFAULT");
+		r = rump_sys_write(fd, page + 4096 - 2, 4);
+		ok(r == -1 && errno == EFAULT, "write from a range running into it is EFAULT");
+		mprotect(page, 4096, PROT_READ);
+		r = rump_sys_read(fd, page, 2);
+		ok(r == -1 && errno == EFAULT, "read into a read-only page is EFAULT");
+		r = rump_sys___sysctl((void *)(page + 4096), 2, NULL, NULL, NULL, 0);
+		ok(r == -1 && errno == EFAULT, "sysctl with its name in a PROT_NONE page is EFAULT");
+		munmap(page, 8192);
+		rump_sys_read(fd, buf, sizeof(buf));
+	}
 	r = rump_sys_read(fd, buf, (size_t)1 << 63);
 	ok(r == -1 && errno == EINVAL, "a length above SSIZE_MAX is EINVAL");
 	r = rump_sys_writev(fd, (void *)iov, 0);
