@@ -192,6 +192,32 @@ vcpu_wake(struct kern *k)
 	hyp_mutex_unlock(&k->k_vcpu_mtx);
 }
 
+int
+vcpu_trytake(struct kern *k)
+{
+	int n = atomic_load(&k->k_vcpu_free);
+
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&k->k_vcpu_free, &n, n - 1))
+			return 1;
+	return 0;
+}
+
+/* Release with deferred callouts pending: run them first, give the vCPU back, and take it
+ * again if more were queued meanwhile (the expiring side re-checks after a barrier). */
+void
+vcpu_release_soft(struct kern *k)
+{
+	for (;;) {
+		kern_softrun(k);
+		atomic_fetch_add(&k->k_vcpu_free, 1);
+		if (atomic_load(&k->k_vcpu_waiters) != 0)
+			vcpu_wake(k);
+		if (!atomic_load(&k->k_softpending) || !vcpu_trytake(k))
+			return;
+	}
+}
+
 void vcpu_take(struct kern *k) { vcpu_take_fast(k); }
 void vcpu_release(struct kern *k) { vcpu_release_fast(k); }
 
@@ -326,6 +352,7 @@ kern_free_shell(struct kern *k)
 	cv_destroy(&k->k_pollcv);
 	mutex_destroy(&k->k_proc_lock);
 	hyp_mutex_destroy(&k->k_callout_lock);
+	hyp_cond_destroy(&k->k_callout_cv);
 	hyp_cond_destroy(&k->k_vcpu_cv);
 	hyp_mutex_destroy(&k->k_vcpu_mtx);
 	hyp_mutex_destroy(&k->k_sched_mtx);
@@ -400,6 +427,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	hyp_mutex_init(&k->k_vcpu_mtx);
 	hyp_cond_init(&k->k_vcpu_cv);
 	hyp_mutex_init(&k->k_callout_lock);
+	hyp_cond_init(&k->k_callout_cv);
 	mutex_init(&k->k_proc_lock, k);
 	cv_init(&k->k_pollcv, k);
 	memcpy(k->k_hostname, cfg->hostname ? cfg->hostname : "rumpus", hlen);

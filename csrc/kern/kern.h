@@ -122,22 +122,34 @@ void cv_broadcast(kcondvar_t *cv) KERN_HIDDEN;
 void kern_block_enter(struct kern *k) KERN_HIDDEN;
 void kern_block_exit(struct kern *k) KERN_HIDDEN;
 
-/* Callouts: deferred work run by hyper's scheduler with a virtual CPU of k held. */
+/*
+ * Callouts: a function to run once after a delay, with a virtual CPU of k held and curlwp
+ * an implicit lwp of process 1.  The expiry comes on hyper's scheduler thread; if a vCPU
+ * is free it runs the callout there, otherwise it queues it and the thread holding the
+ * vCPU runs it when it gives the vCPU back (so an expiry never waits for a vCPU).
+ * callout_stop cancels without waiting: a run already in progress on another vCPU goes
+ * on.  callout_halt also waits for such a run, and may be called while holding a vCPU;
+ * after it the struct may be freed.  Do not hold a kmutex the callout takes when halting
+ * with several vCPUs.  A callout may re-schedule itself.
+ */
 struct callout {
 	struct hyp_timer t;
 	struct kern *k;
 	void (*fn)(void *);
 	void *arg;
 	struct callout *next, *prev;	/* k->k_callouts: armed ones, for destroy */
-	bool linked;			/* armed: on k->k_callouts (k_callout_lock) */
+	struct callout *dnext;		/* k->k_deferred: expired, waiting for a vCPU */
+	bool linked;			/* armed (k_callout_lock) */
+	bool deferred;			/* on k->k_deferred */
 };
 void callout_init(struct callout *c, struct kern *k, void (*fn)(void *), void *arg) KERN_HIDDEN;
 void callout_schedule_ns(struct callout *c, uint64_t delay_ns) KERN_HIDDEN;
-/* callout_stop cancels without waiting (the function may be running: it then sees the
- * callout stopped once it gets a vCPU and does not run).  callout_halt also waits for a
- * running function: call it without holding a virtual CPU. */
+bool callout_pending(struct callout *c) KERN_HIDDEN;
 bool callout_stop(struct callout *c) KERN_HIDDEN;	/* true if it was pending */
 bool callout_halt(struct callout *c) KERN_HIDDEN;
+/* Runs expired callouts queued for k; called with a vCPU of k held (vcpu release does). */
+void kern_softrun(struct kern *k) KERN_HIDDEN;
+int  vcpu_trytake(struct kern *k) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- memory */
 
@@ -382,6 +394,7 @@ struct kern {
 	atomic_int k_vcpu_free;
 	atomic_int k_vcpu_waiters;
 	atomic_int k_halted;
+	atomic_int k_softpending;	/* k_deferred is not empty */
 	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	struct proc *k_proc1;
 	uint64_t k_id;			/* unique in the process, never reused */
@@ -409,7 +422,11 @@ struct kern {
 	int64_t k_realtime_off;		/* ns added to host real time (settimeofday) */
 	uint64_t k_boottime;		/* real time at boot, ns */
 	struct callout *k_callouts;
+	struct callout *k_deferred;	/* expired while no vCPU was free */
+	struct callout *k_softrunning;	/* the callout whose function runs now */
+	struct kern_tls *k_softrunner;	/* ... on this thread */
 	hyp_mutex_t k_callout_lock;	/* host mutex: callout_stop runs without a vCPU */
+	hyp_cond_t k_callout_cv;	/* a callout function returned */
 	/* poll wakeups */
 	kcondvar_t k_pollcv;
 	atomic_uint k_pollgen;
@@ -486,9 +503,15 @@ vcpu_take_fast(struct kern *k)
 /* With one vCPU nobody else writes k_vcpu_free while we hold it, so giving it back is a
  * plain store; the store->load race with a new waiter is closed by the waiter, which
  * runs hyp_membarrier() after registering (k_vcpu_fastrel says this kernel may). */
+void vcpu_release_soft(struct kern *k) KERN_HIDDEN;
 static inline void
 vcpu_release_fast(struct kern *k)
 {
+	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed))) {
+		vcpu_release_soft(k);
+		vclock_busy(-1);
+		return;
+	}
 	if (__predict_true(k->k_vcpu_fastrel)) {
 		atomic_store_explicit(&k->k_vcpu_free, 1, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);

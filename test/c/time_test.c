@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "testfile.h"
@@ -22,13 +23,36 @@ ns(const struct ts *t)
 }
 
 static atomic_int fired;
+static pthread_t fired_by;
 
 static void
 callout_fn(void *arg)
 {
 	(void)arg;
 	atomic_fetch_add(&fired, 1);
+	fired_by = pthread_self();
 	kern_pollnotify(curlwp()->l_kern);
+}
+
+static struct callout periodic;
+static atomic_int periodic_n;
+
+static void
+periodic_fn(void *arg)
+{
+	(void)arg;
+	if (++periodic_n < 5)
+		callout_schedule_ns(&periodic, 100000);
+}
+
+static struct callout selfhalt;
+
+static void
+selfhalt_fn(void *arg)
+{
+	(void)arg;
+	callout_halt(&selfhalt);	/* halting oneself from inside must not wait */
+	atomic_fetch_add(&fired, 1);
 }
 
 /* Schedules a callout in k from inside the kernel. */
@@ -123,6 +147,44 @@ main(void)
 			rump_sys_poll((void *)&p, 1, 10);
 	}
 	ok(atomic_load(&fired) == 1, "a 1 ms callout fires once");
+
+	/* expiry while this thread holds the only vCPU: deferred to our release */
+	{
+		struct kern *kk = (struct kern *)k;
+		struct lwp implicit, *prev;
+
+		atomic_store(&fired, 0);
+		kern_enter(kk, &implicit, &prev);
+		callout_init(&c1, kk, callout_fn, NULL);
+		callout_schedule_ns(&c1, 1000000);
+		for (int i = 0; i < 5000 && !atomic_load(&kk->k_softpending); i++)
+			usleep(1000);
+		ok(atomic_load(&kk->k_softpending) && atomic_load(&fired) == 0,
+		    "an expiry while the vCPU is held is queued, not run");
+		kern_leave(kk, prev);
+		ok(atomic_load(&fired) == 1 && pthread_equal(fired_by, pthread_self()),
+		    "the holder runs it when it gives the vCPU back");
+
+		kern_enter(kk, &implicit, &prev);
+		callout_schedule_ns(&c1, 1000000);
+		for (int i = 0; i < 5000 && !atomic_load(&kk->k_softpending); i++)
+			usleep(1000);
+		ok(callout_halt(&c1) && !callout_pending(&c1),
+		    "callout_halt with the vCPU held cancels a queued expiry");
+		kern_leave(kk, prev);
+		ok(atomic_load(&fired) == 1, "and it never runs");
+
+		kern_enter(kk, &implicit, &prev);
+		callout_init(&periodic, kk, periodic_fn, NULL);
+		callout_schedule_ns(&periodic, 100000);
+		callout_init(&selfhalt, kk, selfhalt_fn, NULL);
+		callout_schedule_ns(&selfhalt, 100000);
+		kern_leave(kk, prev);
+		for (int i = 0; i < 5000 && (periodic_n < 5 || atomic_load(&fired) < 2); i++)
+			usleep(1000);
+		ok(periodic_n == 5, "a callout re-scheduling itself ran 5 times");
+		ok(atomic_load(&fired) == 2, "a callout halting itself from inside returns");
+	}
 
 	/* the virtual clock */
 	ok(rumpus_clock_virtual(1) == 0, "switch the virtual clock on");
