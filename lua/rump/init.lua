@@ -99,6 +99,12 @@ local function sharedS()
     bit = require "syscall.bit", h = require "syscall.helpers", target = "netbsd", host = false }
   local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s,
     fd = function(n) return fdm.new(curowner, n) end }
+  -- fcntl's third argument is a pointer in the kernel's prototype; the wrappers pass numbers.
+  if C.fcntl then
+    local raw = C.fcntl
+    local vp = ffi.typeof("void *")
+    C.fcntl = function(fd, cmd, arg) return raw(fd, cmd, ffi.cast(vp, arg or 0)) end
+  end
   -- getcwd in NetBSD's kernel returns the length, not the pointer.
   if C.__getcwd then
     C.getcwd = function(buf, size)
