@@ -36,6 +36,16 @@ static const char *const paths[] = {
 };
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))
 
+/* Under ASan the low and high memory are ASan's shadow: random values that pass the
+ * range checks could land there, so that build draws them from safe ranges only. */
+#ifdef __SANITIZE_ADDRESS__
+#define WILD32()	((register_t)(rnd() % 4096))
+#define WILDS32()	((register_t)-(int32_t)(rnd() % 0x7fffffff) - 1)
+#else
+#define WILD32()	((register_t)(uint32_t)rnd())
+#define WILDS32()	((register_t)(int32_t)rnd())
+#endif
+
 static register_t
 rnd_arg(void)
 {
@@ -44,14 +54,14 @@ rnd_arg(void)
 	case 1: return 1;
 	case 2: return -1;
 	case 3: return (register_t)(rnd() % 16);
-	case 4: return (register_t)(uint32_t)rnd();
+	case 4: return WILD32();
 	case 5: return (register_t)(rnd() % 4096);
 	case 6: return 8;				/* first page */
 	case 7: case 8: return (register_t)(uintptr_t)buf;
 	case 9: case 10: return (register_t)(uintptr_t)(buf + 1024);
 	case 11: return (register_t)(uintptr_t)(buf + 4096);	/* zeros, room for output */
 	case 12: return (register_t)0x7ffffffffff0LL;	/* straddles the user limit */
-	default: return (register_t)(int32_t)rnd();
+	default: return WILDS32();
 	}
 }
 
