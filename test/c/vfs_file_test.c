@@ -108,9 +108,14 @@ test_open_rw(void)
 	memset(buf, 0, sizeof(buf));
 	ok(rump_sys_read(fd2, buf, 10) == 3 && strcmp(buf, "abc") == 0,
 	    "a second descriptor sees the data from offset 0");
+	ok(rump_sys_unlink("/g") == 0, "unlink /g while it is open");
+	FAILS(rump_sys_stat("/g", ST(&st)), NB_ENOENT, "the name is gone");
+	memset(buf, 0, sizeof(buf));
+	ok(rump_sys_pread(fd2, buf, 10, 0) == 3 && strcmp(buf, "abc") == 0 &&
+	    rump_sys_fstat(fd, ST(&st)) == 0 && st.st_nlink == 0,
+	    "the open file keeps its data, with nlink 0");
 	rump_sys_close(fd);
 	rump_sys_close(fd2);
-	ok(rump_sys_unlink("/g") == 0, "unlink /g");
 }
 
 static void
