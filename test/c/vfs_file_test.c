@@ -84,6 +84,11 @@ test_open_rw(void)
 	FAILS(rump_sys_open("/f", NB_O_RDONLY | NB_O_DIRECTORY, 0), NB_ENOTDIR,
 	    "O_DIRECTORY on a file: ENOTDIR");
 	FAILS(rump_sys_open("/", NB_O_WRONLY, 0), NB_EISDIR, "opening a directory for writing: EISDIR");
+	FAILS(rump_sys_open("/", NB_O_RDONLY | NB_O_CREAT | NB_O_EXCL, 0), NB_EEXIST,
+	    "O_CREAT|O_EXCL of /: EEXIST");
+	fd = rump_sys_open("/", NB_O_RDONLY | NB_O_CREAT, 0);
+	ok(fd >= 0, "O_CREAT of / opens the existing root");
+	rump_sys_close(fd);
 	FAILS(rump_sys_open("/f", 3, 0), NB_EINVAL, "access mode 3: EINVAL");
 	FAILS(rump_sys_open((const char *)16, NB_O_RDONLY, 0), NB_EFAULT, "a bad path pointer: EFAULT");
 	FAILS(rump_sys_open("", NB_O_RDONLY, 0), NB_ENOENT, "the empty path: ENOENT");
