@@ -4,7 +4,8 @@
 RUMPUS_SRCS += $(wildcard csrc/vfs/*.c csrc/vfs/fs/*.c)
 BENCH_CMDS += $(BUILD)/bench/vfs_bench
 
-$(BUILD)/obj/vfs/%.o: $$(wildcard csrc/vfs/*.h)
+# the VFS objects also depend on the VFS headers
+$(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(wildcard csrc/vfs/*.c csrc/vfs/fs/*.c)): $(wildcard csrc/vfs/*.h)
 
 $(BUILD)/bench/vfs_bench: bench/vfs_bench.c $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)
