@@ -203,7 +203,15 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 		return error;
 	if (oflags & O_CREAT) {
 		lflags = NI_PARENT | ((oflags & (O_EXCL | O_NOFOLLOW)) ? 0 : NI_FOLLOW);
-		if ((error = at_namei(l, &at, lflags)) != 0)
+		if ((error = at_namei(l, &at, lflags)) == EINVAL) {
+			/* "/" (or a path ending at a directory): nothing to create */
+			if (oflags & O_EXCL) {
+				error = EEXIST;
+				goto out;
+			}
+			error = at_namei(l, &at, (oflags & O_NOFOLLOW) ? 0 : NI_FOLLOW);
+		}
+		if (error != 0)
 			goto out;
 		if (at.nd.ni_vp == NULL) {
 			error = vn_create_at(l, &at.nd, VREG,

@@ -295,10 +295,20 @@ function M.init(S, env)
     if C.fstatat(dirfd(d, "fstatat", 1), path(p, "fstatat", 2), buf, flag(c.AT, flags, "fstatat", 4)) == -1 then return fail() end
     return buf
   end
-  function S.access(p, m) return retbool(C.access(path(p, "access", 1), flag(c.OK, m or "f", "access", 2))) end
+  -- access modes: names ("r, w"), or ljsyscall's letters ("rw", "rwx", "f").
+  local function okmode(m, fname, argn)
+    if m == nil then return c.OK.F end
+    if type(m) == "string" and m:match("^[rwxfRWXF]+$") then
+      local v = 0
+      for ch in m:upper():gmatch(".") do v = h.bor(v, c.OK[ch]) end
+      return v
+    end
+    return flag(c.OK, m, fname, argn)
+  end
+  function S.access(p, m) return retbool(C.access(path(p, "access", 1), okmode(m, "access", 2))) end
   if C.faccessat then
     function S.faccessat(d, p, m, flags)
-      return retbool(C.faccessat(dirfd(d, "faccessat", 1), path(p, "faccessat", 2), flag(c.OK, m or "f", "faccessat", 3), flag(c.AT, flags, "faccessat", 4)))
+      return retbool(C.faccessat(dirfd(d, "faccessat", 1), path(p, "faccessat", 2), okmode(m, "faccessat", 3), flag(c.AT, flags, "faccessat", 4)))
     end
   end
   function S.chmod(p, m) return retbool(C.chmod(path(p, "chmod", 1), mode(m, "chmod", 2))) end

@@ -84,6 +84,11 @@ test_open_rw(void)
 	FAILS(rump_sys_open("/f", NB_O_RDONLY | NB_O_DIRECTORY, 0), NB_ENOTDIR,
 	    "O_DIRECTORY on a file: ENOTDIR");
 	FAILS(rump_sys_open("/", NB_O_WRONLY, 0), NB_EISDIR, "opening a directory for writing: EISDIR");
+	FAILS(rump_sys_open("/", NB_O_RDONLY | NB_O_CREAT | NB_O_EXCL, 0), NB_EEXIST,
+	    "O_CREAT|O_EXCL of /: EEXIST");
+	fd = rump_sys_open("/", NB_O_RDONLY | NB_O_CREAT, 0);
+	ok(fd >= 0, "O_CREAT of / opens the existing root");
+	rump_sys_close(fd);
 	FAILS(rump_sys_open("/f", 3, 0), NB_EINVAL, "access mode 3: EINVAL");
 	FAILS(rump_sys_open((const char *)16, NB_O_RDONLY, 0), NB_EFAULT, "a bad path pointer: EFAULT");
 	FAILS(rump_sys_open("", NB_O_RDONLY, 0), NB_ENOENT, "the empty path: ENOENT");
@@ -108,9 +113,14 @@ test_open_rw(void)
 	memset(buf, 0, sizeof(buf));
 	ok(rump_sys_read(fd2, buf, 10) == 3 && strcmp(buf, "abc") == 0,
 	    "a second descriptor sees the data from offset 0");
+	ok(rump_sys_unlink("/g") == 0, "unlink /g while it is open");
+	FAILS(rump_sys_stat("/g", ST(&st)), NB_ENOENT, "the name is gone");
+	memset(buf, 0, sizeof(buf));
+	ok(rump_sys_pread(fd2, buf, 10, 0) == 3 && strcmp(buf, "abc") == 0 &&
+	    rump_sys_fstat(fd, ST(&st)) == 0 && st.st_nlink == 0,
+	    "the open file keeps its data, with nlink 0");
 	rump_sys_close(fd);
 	rump_sys_close(fd2);
-	ok(rump_sys_unlink("/g") == 0, "unlink /g");
 }
 
 static void
