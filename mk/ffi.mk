@@ -1,0 +1,32 @@
+# The `ffi` module for PUC Lua 5.3 and 5.4 (csrc/ffi/), its layout-check helper and benchmarks.
+
+FFI_SRCS    := $(wildcard csrc/ffi/*.c)
+FFI_HDRS    := $(wildcard csrc/ffi/*.h)
+FFI_LUAVERS := 5.3 5.4
+FFI_SOS     := $(foreach v,$(FFI_LUAVERS),$(BUILD)/lua$(v)/ffi.so)
+FFI_LAYOUT  := $(BUILD)/ffi/liblayout.so
+
+BUILD_TARGETS += $(FFI_SOS) $(FFI_LAYOUT)
+ASAN_TARGETS  += $(FFI_SOS) $(FFI_LAYOUT)
+DEPS_PKGS     += libffi-dev liblua5.3-dev liblua5.4-dev lua5.3 lua5.4 pkg-config luajit
+BENCH_CMDS    += bench/ffi_bench.sh $(BUILD)
+
+define FFI_SO_RULE
+$(BUILD)/lua$(1)/ffi.so: $(FFI_SRCS) $(FFI_HDRS) mk/ffi.mk
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) -fvisibility=hidden $$(shell pkg-config --cflags lua$(1) libffi) \
+	  -shared -o $$@ $(FFI_SRCS) $$(LDFLAGS) $$(shell pkg-config --libs libffi) -ldl
+endef
+$(foreach v,$(FFI_LUAVERS),$(eval $(call FFI_SO_RULE,$(v))))
+
+# The layout helper: test/ffi/layout.h compiled by the C compiler; the Lua test cdefs the same
+# header and compares sizes, alignments and offsets with what this library reports.
+$(FFI_LAYOUT): test/ffi/layout.c test/ffi/layout.h mk/ffi.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ test/ffi/layout.c $(LDFLAGS)
+
+.PHONY: ffi-test
+# The FFI unit tests on one interpreter: make ffi-test FFI_LUA=lua5.4 (or lua5.3, luajit).
+FFI_LUA ?= lua5.4
+ffi-test: $(FFI_SOS) $(FFI_LAYOUT)
+	@LUA_CPATH="$(CURDIR)/$(BUILD)/$(subst lua,lua,$(FFI_LUA))/?.so;;" $(FFI_LUA) test/ffi/run.lua test/ffi/*_test.lua
