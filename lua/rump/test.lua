@@ -1,0 +1,229 @@
+-- rump.test: the test harness.
+--
+-- A test file registers cases; the runner (test/run.lua) loads each file in a child process of
+-- its own, so a crash or a hang in one file fails that file only.  Inside a file each case runs
+-- under xpcall, so an error in one case fails that case only.  Cleanups registered with
+-- T.defer run after the case whatever happened, in reverse order.
+--
+-- The module is target-neutral: it knows nothing of syscalls, kernels or the host, so the same
+-- harness drives host tests and tests that boot disposable kernels.  Written for Lua 5.1 to 5.4.
+
+local io, os, string, table = io, os, string, table
+local type, tostring, pairs, ipairs, select = type, tostring, pairs, ipairs, select
+local xpcall, pcall, error, setmetatable = xpcall, pcall, error, setmetatable
+local debug = debug
+
+local T = {}
+
+local cases = {}          -- { name = , fn = , file = }
+local current             -- the running case's state: { defers = {} }
+
+local SKIP = setmetatable({}, { __tostring = function() return "skip" end })
+
+local function fmt(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v)
+end
+
+-- Registers a case.  Names must be unique within a file.
+function T.case(name, fn)
+  if type(name) ~= "string" then error("bad argument #1 to 'case' (string expected, got " .. type(name) .. ")", 2) end
+  if type(fn) ~= "function" then error("bad argument #2 to 'case' (function expected, got " .. type(fn) .. ")", 2) end
+  for _, c in ipairs(cases) do
+    if c.name == name then error("duplicate test case name: " .. name, 2) end
+  end
+  cases[#cases + 1] = { name = name, fn = fn }
+end
+
+local function fail(msg, level)
+  error(msg, (level or 1) + 2)
+end
+
+function T.ok(v, msg)
+  if not v then fail("assertion failed" .. (msg and (": " .. tostring(msg)) or ""), 1) end
+  return v
+end
+
+function T.eq(got, want, msg)
+  if got ~= want then
+    fail((msg and (tostring(msg) .. ": ") or "") .. "expected " .. fmt(want) .. ", got " .. fmt(got), 1)
+  end
+  return got
+end
+
+function T.ne(got, other, msg)
+  if got == other then
+    fail((msg and (tostring(msg) .. ": ") or "") .. "expected a value other than " .. fmt(other), 1)
+  end
+  return got
+end
+
+-- Compares two values structurally (tables by contents).
+local function deepeq(a, b)
+  if a == b then return true end
+  if type(a) ~= "table" or type(b) ~= "table" then return false end
+  for k, v in pairs(a) do if not deepeq(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+T.deepeq = deepeq
+
+local function dump(v, depth)
+  depth = depth or 0
+  if type(v) ~= "table" or depth > 3 then return fmt(v) end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(x, y) return tostring(x) < tostring(y) end)
+  local parts = {}
+  for _, k in ipairs(keys) do parts[#parts + 1] = "[" .. fmt(k) .. "]=" .. dump(v[k], depth + 1) end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+T.dump = dump
+
+function T.same(got, want, msg)
+  if not deepeq(got, want) then
+    fail((msg and (tostring(msg) .. ": ") or "") .. "expected " .. dump(want) .. ", got " .. dump(got), 1)
+  end
+  return got
+end
+
+-- fn must raise an error whose message matches pattern (a plain substring match is tried too).
+function T.err(fn, pattern, msg)
+  local ok, e = pcall(fn)
+  if ok then fail((msg and (tostring(msg) .. ": ") or "") .. "expected an error" .. (pattern and (" matching " .. fmt(pattern)) or ""), 1) end
+  if e == SKIP then error(e, 0) end
+  local s = tostring(e)
+  if pattern and not s:find(pattern) and not s:find(pattern, 1, true) then
+    fail((msg and (tostring(msg) .. ": ") or "") .. "error " .. fmt(s) .. " does not match " .. fmt(pattern), 1)
+  end
+  return s
+end
+
+-- Asserts that a syscall-style call failed: v is nil and err has the given errno name
+-- (err[name] is true, as for ljsyscall error objects).
+function T.fails(name, v, err, ...)
+  if v ~= nil and v ~= false then
+    fail("expected failure with " .. name .. ", got success: " .. fmt(v), 1)
+  end
+  if err == nil then fail("expected an error object with " .. name .. ", got nil", 1) end
+  if not err[name] then fail("expected error " .. name .. ", got " .. tostring(err), 1) end
+  return err
+end
+
+function T.skip(reason)
+  current.skipreason = reason or "skipped"
+  error(SKIP, 0)
+end
+
+local is_root
+function T.root()
+  if is_root == nil then
+    local p = io.popen("id -u 2>/dev/null")
+    local out = p and p:read("*l")
+    if p then p:close() end
+    is_root = (out == "0")
+  end
+  return is_root
+end
+
+function T.defer(fn)
+  if type(fn) ~= "function" then error("bad argument #1 to 'defer' (function expected, got " .. type(fn) .. ")", 2) end
+  local d = current.defers
+  d[#d + 1] = fn
+end
+
+local function shquote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+T.shquote = shquote
+
+-- A fresh temporary directory, removed (with everything in it) after the case.
+function T.tmpdir()
+  local p = io.popen("mktemp -d " .. shquote((os.getenv("TMPDIR") or "/tmp") .. "/rumpus-test.XXXXXX"))
+  local dir = p:read("*l")
+  p:close()
+  if not dir or dir == "" then error("mktemp failed") end
+  T.defer(function() os.execute("rm -rf " .. shquote(dir)) end)
+  return dir
+end
+
+-- Runs a shell command; returns its standard output (trailing newline removed) and whether it
+-- exited with status 0.
+function T.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"__rc=$?\"")
+  local out = p:read("*a")
+  p:close()
+  local body, rc = out:match("^(.-)\n?__rc=(%d+)\n?$")
+  return body or out, tonumber(rc) == 0
+end
+
+-- Polls cond() until it returns a true value or tries run out; never sleeps a fixed time in
+-- place of checking.  Returns cond's value or nil.
+function T.wait(cond, tries, sleeper)
+  tries = tries or 1000
+  for _ = 1, tries do
+    local v = cond()
+    if v then return v end
+    if sleeper then sleeper() end
+  end
+  return nil
+end
+
+local function traceback(e)
+  if e == SKIP then return e end
+  if type(e) ~= "string" then e = tostring(e) end
+  return debug.traceback(e, 2)
+end
+
+local function runcase(c)
+  current = { defers = {} }
+  local ok, e = xpcall(c.fn, traceback)
+  local d = current.defers
+  for i = #d, 1, -1 do
+    local dok, de = xpcall(d[i], traceback)
+    if not dok and ok then ok, e = false, "cleanup failed: " .. tostring(de) end
+  end
+  local res
+  if ok then res = { status = "pass" }
+  elseif e == SKIP then res = { status = "skip", reason = current.skipreason }
+  else res = { status = "fail", message = tostring(e) } end
+  current = nil
+  collectgarbage()
+  return res
+end
+
+-- Runs the cases of one test file and writes TAP to out.  Used by the runner's child process.
+function T.runfile(path, filter, out)
+  cases = {}
+  out = out or io.stdout
+  local chunk, lerr = loadfile(path)
+  local loaded = chunk and { pcall(chunk) }
+  if not chunk or not loaded[1] then
+    out:write("1..1\nnot ok 1 - load ", path, "\n")
+    for line in tostring(lerr or loaded[2]):gmatch("[^\n]+") do out:write("# ", line, "\n") end
+    out:flush()
+    return 1
+  end
+  local selected = {}
+  for _, c in ipairs(cases) do
+    if not filter or c.name:find(filter) or (path .. ": " .. c.name):find(filter) then selected[#selected + 1] = c end
+  end
+  out:write("1..", #selected, "\n")
+  out:flush()
+  local failed = 0
+  for i, c in ipairs(selected) do
+    local r = runcase(c)
+    local name = c.name:gsub("[\n#]", " ")
+    if r.status == "pass" then
+      out:write("ok ", i, " - ", name, "\n")
+    elseif r.status == "skip" then
+      out:write("ok ", i, " - ", name, " # SKIP ", (tostring(r.reason):gsub("\n", " ")), "\n")
+    else
+      failed = failed + 1
+      out:write("not ok ", i, " - ", name, "\n")
+      for line in r.message:gmatch("[^\n]+") do out:write("# ", line, "\n") end
+    end
+    out:flush()
+  end
+  return failed
+end
+
+return T

@@ -1,0 +1,92 @@
+-- syscall.fd: descriptor objects, shared by every target.
+--
+-- A descriptor is a `struct rumpus_fd { int filenum; int owner; }` cdata.  `owner` names the
+-- syscall table it belongs to (0 the host, others a kernel's), so one Lua state holds host and
+-- kernel descriptors side by side and each method goes to the right place.
+--
+-- Invariants:
+--   * filenum >= 0 while the descriptor is open through this object; close() sets it to -1
+--     before returning, so the finalizer never closes the number again (it may by then name
+--     another file).
+--   * the finalizer closes only open descriptors whose owner is still alive.
+--   * fd:nogc() detaches the finalizer: the number then belongs to the caller.
+
+local ffi = require "ffi"
+local type, tostring, error, setmetatable, rawget = type, tostring, error, setmetatable, rawget
+
+local M = {}
+
+-- owner id -> syscall table; kernels unregister when they are destroyed.
+local owners = {}
+local nextid = 1
+M.owners = owners
+
+function M.register(S, id)
+  if not id then id = nextid; nextid = nextid + 1 end
+  owners[id] = S
+  return id
+end
+function M.unregister(id) owners[id] = nil end
+
+-- Method names that are another name of a syscall taking the descriptor first.
+local aliases = {
+  stat = "fstat", chmod = "fchmod", chown = "fchown", truncate = "ftruncate", sync = "fsync",
+  datasync = "fdatasync", statfs = "fstatfs", chdir = "fchdir", seek = "lseek",
+  utimens = "futimens", advise = "fadvise", allocate = "fallocate", setns = "setns",
+}
+M.aliases = aliases
+
+local fdtype
+local mt = {}
+mt.__index = function(fd, k)
+  local S = owners[fd.owner]
+  if not S then error("descriptor of a destroyed kernel", 2) end
+  local m = S.fdmethods[k]
+  if m then return m end
+  local f = S[aliases[k] or k]
+  if type(f) == "function" then return f end
+  return nil
+end
+mt.__gc = function(fd)
+  local n = fd.filenum
+  if n >= 0 then
+    local S = owners[fd.owner]
+    fd.filenum = -1
+    if S then S.C.close(n) end
+  end
+end
+mt.__tostring = function(fd) return "fd " .. tostring(fd.filenum) end
+mt.__eq = function(a, b)
+  if type(a) == "number" then return a == b.filenum end
+  if type(b) == "number" then return a.filenum == b end
+  return a.filenum == b.filenum and a.owner == b.owner
+end
+fdtype = ffi.metatype("struct rumpus_fd", mt)
+M.type = fdtype
+
+-- Methods every target shares (the table is copied into each S.fdmethods).
+M.methods = {
+  getfd = function(fd) return fd.filenum end,
+  nogc = function(fd) ffi.gc(fd, nil); return fd end,
+}
+
+function M.new(owner, n) return fdtype(n, owner) end
+
+function M.istype(v) return ffi.istype(fdtype, v) end
+
+-- The number of a descriptor argument: an fd object, a number, or a name ("stdin").
+local std = { stdin = 0, stdout = 1, stderr = 2, STDIN = 0, STDOUT = 1, STDERR = 2 }
+function M.getfd(v, fname, argn)
+  local tv = type(v)
+  if tv == "number" then return v end
+  if tv == "cdata" then
+    if ffi.istype(fdtype, v) then return v.filenum end
+    return tonumber(v)
+  end
+  if tv == "string" and std[v] then return std[v] end
+  if tv == "nil" and not fname then return nil end
+  error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") ..
+    "' (descriptor expected, got " .. tv .. ")", 3)
+end
+
+return M

@@ -1,0 +1,5 @@
+-- syscall.linux.files: Linux-only files calls.
+local M = {}
+function M.init(S, env)
+end
+return M

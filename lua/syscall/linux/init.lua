@@ -1,0 +1,25 @@
+-- syscall.linux.init: assembles the host's syscall table S for Linux.
+
+local ffi = require "ffi"
+local abi = require "syscall.abi"
+local c = require "syscall.linux.constants"
+local types = require "syscall.linux.types"
+local C = require "syscall.linux.c"
+local fdm = require "syscall.fd"
+
+local S = { abi = abi, c = c, C = C, types = types, t = types.t, pt = types.pt, s = types.s,
+  ctypes = types.ctypes, bit = require "syscall.bit", h = require "syscall.helpers",
+  target = "linux", host = true }
+
+local owner = fdm.register(S, 0)
+local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s, owner = owner,
+  fd = function(n) return fdm.new(owner, n) end }
+S.env = env
+
+require "syscall.syscalls".init(S, env)
+require "syscall.linux.syscalls".init(S, env)
+
+S.errno = function(n) if n then return ffi.errno(n) end return ffi.errno() end
+S.util = require "syscall.util".init(S)
+
+return S

@@ -1,0 +1,5 @@
+-- syscall.linux.sockets: Linux-only sockets calls.
+local M = {}
+function M.init(S, env)
+end
+return M

@@ -1,0 +1,606 @@
+-- syscall.shared_types: the methods of types that every target has in some layout.
+-- Each function takes the target's ctype (and constants) and installs a metatype, so the
+-- Linux host and a NetBSD kernel give the same Lua view of their different structs.
+
+local ffi = require "ffi"
+local bit = require "syscall.bit"
+local h = require "syscall.helpers"
+
+local type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table =
+      type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table
+
+local M = {}
+
+-- timespec/timeval: t.timespec(1.5), t.timespec{sec, nsec}, t.timespec{tv_sec=, tv_nsec=};
+-- fields .sec, .nsec / .usec, .time (seconds as a number).
+function M.time(ct, sub, scale)
+  local subname = sub:gsub("^tv_", "")
+  local mt = {}
+  mt.__index = function(tv, k)
+    if k == "time" then return tonumber(tv.tv_sec) + tonumber(tv[sub]) / scale end
+    if k == "sec" then return tonumber(tv.tv_sec) end
+    if k == subname then return tonumber(tv[sub]) end
+    return nil
+  end
+  mt.__newindex = function(tv, k, v)
+    if k == "time" then
+      local sec = math.floor(v)
+      tv.tv_sec = sec
+      tv[sub] = math.floor((v - sec) * scale + 0.5)
+    elseif k == "sec" then tv.tv_sec = v
+    elseif k == subname then tv[sub] = v
+    else error("no field '" .. tostring(k) .. "' in " .. tostring(ct), 2) end
+  end
+  mt.__new = function(tp, a, b)
+    local tv = ffi.new(tp)
+    if type(a) == "number" and b == nil then
+      local sec = math.floor(a)
+      tv.tv_sec = sec
+      tv[sub] = math.floor((a - sec) * scale + 0.5)
+    elseif type(a) == "number" then tv.tv_sec, tv[sub] = a, b
+    elseif type(a) == "table" then
+      tv.tv_sec = a.tv_sec or a.sec or a[1] or 0
+      tv[sub] = a[sub] or a[subname] or a[2] or 0
+    elseif type(a) == "cdata" then ffi.copy(tv, a, ffi.sizeof(tp))
+    elseif a ~= nil then error("bad argument #1 to '" .. tostring(tp) .. "' (number or table expected, got " .. type(a) .. ")", 2) end
+    return tv
+  end
+  mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
+  mt.__eq = function(a, b) return a.tv_sec == b.tv_sec and a[sub] == b[sub] end
+  mt.__lt = function(a, b) return a.tv_sec < b.tv_sec or (a.tv_sec == b.tv_sec and a[sub] < b[sub]) end
+  mt.__le = function(a, b) return not (b < a) end
+  return ffi.metatype(ct, mt)
+end
+
+-- itimerspec/itimerval: .interval, .value accessors; constructor from {interval, value} or
+-- {it_interval =, it_value =} (each a number or a table as for the time types).
+function M.itimer(ct, tt)
+  local mt = {}
+  mt.__index = function(it, k)
+    if k == "interval" then return it.it_interval end
+    if k == "value" then return it.it_value end
+    return nil
+  end
+  mt.__new = function(tp, a)
+    local it = ffi.new(tp)
+    if type(a) == "table" then
+      local iv, v = a.it_interval or a.interval or a[1], a.it_value or a.value or a[2]
+      if iv then it.it_interval = tt(iv) end
+      if v then it.it_value = tt(v) end
+    elseif type(a) == "cdata" then ffi.copy(it, a, ffi.sizeof(tp)) end
+    return it
+  end
+  return ffi.metatype(ct, mt)
+end
+
+-- Device number encoding (glibc and NetBSD share none, so targets pass their own if needed).
+function M.major(dev)
+  dev = tonumber(dev)
+  return bit.band(math.floor(dev / 256), 0xfff) + bit.band(math.floor(dev / 4294967296), 0xfffff000)
+end
+function M.minor(dev)
+  dev = tonumber(dev)
+  return bit.band(dev, 0xff) + bit.band(math.floor(dev / 4096), 0xffffff00)
+end
+function M.makedev(major, minor)
+  return bit.band(minor, 0xff) + bit.band(major, 0xfff) * 256 + bit.band(minor, 0xffffff00) * 4096
+    + bit.band(major, 0xfffff000) * 4294967296
+end
+
+local typenames = { [0xc000] = "socket", [0xa000] = "link", [0x8000] = "file", [0x6000] = "block",
+  [0x4000] = "directory", [0x2000] = "character", [0x1000] = "fifo" }
+
+-- stat: st.size, st.mode, st.isreg ... as ljsyscall.
+function M.stat(ct, c, f, devfns)
+  local major, minor = (devfns or M).major, (devfns or M).minor
+  local get = {
+    dev = function(st) return tonumber(st.st_dev) end,
+    ino = function(st) return tonumber(st.st_ino) end,
+    mode = function(st) return tonumber(st.st_mode) end,
+    nlink = function(st) return tonumber(st.st_nlink) end,
+    uid = function(st) return tonumber(st.st_uid) end,
+    gid = function(st) return tonumber(st.st_gid) end,
+    rdev = function(st) return tonumber(st.st_rdev) end,
+    size = function(st) return tonumber(st.st_size) end,
+    blksize = function(st) return tonumber(st.st_blksize) end,
+    blocks = function(st) return tonumber(st.st_blocks) end,
+    atime = function(st) return tonumber(st[f.atim].tv_sec) end,
+    mtime = function(st) return tonumber(st[f.mtim].tv_sec) end,
+    ctime = function(st) return tonumber(st[f.ctim].tv_sec) end,
+    atim = function(st) return st[f.atim] end,
+    mtim = function(st) return st[f.mtim] end,
+    ctim = function(st) return st[f.ctim] end,
+    type = function(st) return bit.band(tonumber(st.st_mode), 0xf000) end,
+    typename = function(st) return typenames[bit.band(tonumber(st.st_mode), 0xf000)] or "unknown" end,
+    perm = function(st) return bit.band(tonumber(st.st_mode), 0xfff) end,
+    access = function(st) return bit.band(tonumber(st.st_mode), 0xfff) end,
+    isreg = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x8000 end,
+    isdir = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x4000 end,
+    ischr = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x2000 end,
+    isblk = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x6000 end,
+    isfifo = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x1000 end,
+    islnk = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0xa000 end,
+    issock = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0xc000 end,
+    major = function(st) return major(st.st_rdev) end,
+    minor = function(st) return minor(st.st_rdev) end,
+  }
+  return ffi.metatype(ct, { __index = function(st, k) local g = get[k]; if g then return g(st) end end })
+end
+
+-- rlimit: .cur and .max as numbers; c.RLIM.INFINITY (-1) for no limit.
+function M.rlimit(ct)
+  local INF = ffi.new("uint64_t", -1)
+  local function num(v) if v == INF then return -1 end return tonumber(v) end
+  local mt = {}
+  mt.__index = function(r, k)
+    if k == "cur" then return num(r.rlim_cur) end
+    if k == "max" then return num(r.rlim_max) end
+  end
+  mt.__newindex = function(r, k, v)
+    if k == "cur" then r.rlim_cur = v elseif k == "max" then r.rlim_max = v
+    else error("no field '" .. tostring(k) .. "' in rlimit", 2) end
+  end
+  mt.__new = function(tp, a, b)
+    local r = ffi.new(tp)
+    if type(a) == "table" then a, b = a.cur or a.rlim_cur or a[1], a.max or a.rlim_max or a[2] end
+    if a ~= nil then r.rlim_cur = a end
+    if b ~= nil then r.rlim_max = b end
+    return r
+  end
+  return ffi.metatype(ct, mt)
+end
+
+-- sigset: t.sigset("int, term") or t.sigset{"int", 15}; set:add, set:del, set:isset;
+-- set.INT (true when member); tostring lists the members.
+function M.sigset(ct, SIG, nsig)
+  local bits = ffi.sizeof(ct) * 8
+  local bytes = ffi.typeof("uint8_t *")
+  -- Signal n is bit n-1 of the set, counted in bytes (little-endian words: x64 and arm64).
+  local function signum(v)
+    local n = SIG[v]
+    if not n or n < 1 or n > bits then error("bad signal " .. tostring(v), 3) end
+    return n
+  end
+  local function each(v, fn)
+    if type(v) == "string" then for part in v:gmatch("[^,|%s]+") do fn(signum(part)) end
+    elseif type(v) == "table" then for _, x in ipairs(v) do fn(signum(x)) end
+    elseif v ~= nil then fn(signum(v)) end
+  end
+  local methods = {}
+  function methods.add(set, ...)
+    local p = ffi.cast(bytes, set)
+    for i = 1, select("#", ...) do
+      each((select(i, ...)), function(n)
+        local b = math.floor((n - 1) / 8)
+        p[b] = bit.bor(p[b], bit.lshift(1, (n - 1) % 8))
+      end)
+    end
+    return set
+  end
+  function methods.del(set, ...)
+    local p = ffi.cast(bytes, set)
+    for i = 1, select("#", ...) do
+      each((select(i, ...)), function(n)
+        local b = math.floor((n - 1) / 8)
+        p[b] = bit.band(p[b], bit.bnot(bit.lshift(1, (n - 1) % 8)))
+      end)
+    end
+    return set
+  end
+  function methods.isset(set, v)
+    local n = signum(v)
+    local p = ffi.cast(bytes, set)
+    return bit.band(p[math.floor((n - 1) / 8)], bit.lshift(1, (n - 1) % 8)) ~= 0
+  end
+  function methods.fill(set) ffi.fill(set, ffi.sizeof(ct), 0xff); return set end
+  function methods.empty(set) ffi.fill(set, ffi.sizeof(ct), 0); return set end
+  local mt = {}
+  mt.__index = function(set, k)
+    local m = methods[k]
+    if m then return m end
+    local n = SIG[k]
+    if n and type(k) == "string" and n >= 1 and n <= (nsig or bits) then return methods.isset(set, n) end
+    return nil
+  end
+  mt.__new = function(tp, v)
+    local set = ffi.new(tp)
+    if type(v) == "cdata" then ffi.copy(set, v, ffi.sizeof(tp)) else methods.add(set, v) end
+    return set
+  end
+  mt.__tostring = function(set)
+    local names = {}
+    for name, n in pairs(SIG) do
+      if type(n) == "number" and n >= 1 and n <= (nsig or bits) and methods.isset(set, n) then names[#names + 1] = name end
+    end
+    table.sort(names)
+    return table.concat(names, ",")
+  end
+  return ffi.metatype(ct, mt)
+end
+
+-- iovecs: t.iovecs{{buf, len}, "string", n...}: a Lua object with .iov (the C array) and #.
+-- It keeps every buffer alive as long as it lives.
+function M.iovecs(iovec)
+  local arr = ffi.typeof("$[?]", iovec)
+  local mt = {}
+  mt.__index = {}
+  mt.__len = function(v) return v.count end
+  return function(list)
+    if type(list) == "number" then list = { list } end
+    if type(list) ~= "table" then error("bad argument #1 to 'iovecs' (table expected, got " .. type(list) .. ")", 2) end
+    local n = #list
+    local v = setmetatable({ iov = arr(n), count = n, keep = {} }, mt)
+    for i, e in ipairs(list) do
+      local base, len
+      if type(e) == "number" then base = ffi.new("char[?]", e); len = e
+      elseif type(e) == "string" then base, len = e, #e
+      elseif type(e) == "table" then
+        base, len = e[1] or e.iov_base or e.base, e[2] or e.iov_len or e.len
+        if type(base) == "string" then len = len or #base end
+        if type(base) == "number" then len = base; base = ffi.new("char[?]", base) end
+      elseif type(e) == "cdata" and ffi.istype(iovec, e) then base, len = e.iov_base, e.iov_len
+      else error("bad iovec entry " .. i .. " (" .. type(e) .. ")", 2) end
+      v.keep[i] = base
+      v.iov[i - 1].iov_base = ffi.cast("void *", base)
+      v.iov[i - 1].iov_len = len or 0
+    end
+    return v
+  end
+end
+
+-- pollfd: fd.IN etc. test revents; fields fd, events, revents.
+function M.pollfd(ct, POLL)
+  return ffi.metatype(ct, {
+    __index = function(p, k)
+      local v = POLL[k]
+      if v and type(k) == "string" then return bit.band(p.revents, v) ~= 0 end
+    end,
+  })
+end
+
+-- pollfds: t.pollfds{{fd = f, events = "in"}, ...}: .pfd (C array), #, and iteration
+-- with ipairs-like :iter().
+function M.pollfds(pollfd, POLL)
+  local arr = ffi.typeof("$[?]", pollfd)
+  local methods = {}
+  function methods.iter(v)
+    local i = -1
+    return function()
+      i = i + 1
+      if i < v.count then return i, v.pfd[i] end
+    end
+  end
+  local mt = { __index = methods, __len = function(v) return v.count end }
+  return function(list)
+    if type(list) ~= "table" then error("bad argument #1 to 'pollfds' (table expected, got " .. type(list) .. ")", 2) end
+    local fdm = require "syscall.fd"
+    local v = setmetatable({ pfd = arr(#list), count = #list, fds = {} }, mt)
+    for i, e in ipairs(list) do
+      v.fds[i] = e.fd
+      v.pfd[i - 1].fd = fdm.getfd(e.fd, "pollfds", 1)
+      v.pfd[i - 1].events = POLL[e.events] or error("bad poll events " .. tostring(e.events), 2)
+    end
+    return v
+  end
+end
+
+-- epoll_event: ev.IN etc. test events; ev.fd reads data.fd.
+function M.epoll_event(ct, EPOLL)
+  return ffi.metatype(ct, {
+    __index = function(e, k)
+      if k == "fd" then return e.data.fd end
+      local v = EPOLL[k]
+      if v and type(k) == "string" then return bit.band64(e.events, v) ~= 0 end
+    end,
+  })
+end
+
+-- Addresses --------------------------------------------------------------------------------
+
+-- "1.2.3.4" -> four bytes, or nil.
+local function parse4(s)
+  local a, b, cc, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if not a then return nil end
+  a, b, cc, d = tonumber(a), tonumber(b), tonumber(cc), tonumber(d)
+  if a > 255 or b > 255 or cc > 255 or d > 255 then return nil end
+  return a, b, cc, d
+end
+M.parse4 = parse4
+
+-- "fe80::1" -> 16 bytes (table), or nil.
+local function parse6(s)
+  if s:find("[^%x:%.]") then return nil end
+  local head, tail = s, nil
+  local dbl = s:find("::", 1, true)
+  if dbl then
+    head, tail = s:sub(1, dbl - 1), s:sub(dbl + 2)
+    if tail:find("::", 1, true) then return nil end
+  end
+  local function groups(part)
+    local g = {}
+    if part == "" then return g end
+    local pieces = {}
+    for p in (part .. ":"):gmatch("([^:]*):") do pieces[#pieces + 1] = p end
+    for i, p in ipairs(pieces) do
+      if i == #pieces and p:find("%.") then
+        local a, b, cc, d = parse4(p)
+        if not a then return nil end
+        g[#g + 1] = a * 256 + b
+        g[#g + 1] = cc * 256 + d
+      else
+        if p == "" or #p > 4 then return nil end
+        g[#g + 1] = tonumber(p, 16)
+      end
+    end
+    return g
+  end
+  local hg, tg = groups(head), tail and groups(tail) or {}
+  if not hg or not tg then return nil end
+  local n = #hg + #tg
+  if (dbl and n > 7) or (not dbl and n ~= 8) then return nil end
+  local all = {}
+  for _, v in ipairs(hg) do all[#all + 1] = v end
+  for _ = 1, 8 - n do all[#all + 1] = 0 end
+  for _, v in ipairs(tg) do all[#all + 1] = v end
+  local bytes = {}
+  for i, v in ipairs(all) do bytes[2 * i - 1] = math.floor(v / 256); bytes[2 * i] = v % 256 end
+  return bytes
+end
+M.parse6 = parse6
+
+local function format6(b)
+  local g = {}
+  for i = 0, 7 do g[i + 1] = b[2 * i] * 256 + b[2 * i + 1] end
+  -- longest run of zero groups (2 or more) becomes "::"
+  local best, bestlen, i = nil, 1, 1
+  while i <= 8 do
+    if g[i] == 0 then
+      local j = i
+      while j <= 8 and g[j] == 0 do j = j + 1 end
+      if j - i > bestlen then best, bestlen = i, j - i end
+      i = j
+    else i = i + 1 end
+  end
+  local parts = {}
+  local k = 1
+  while k <= 8 do
+    if k == best then
+      parts[#parts + 1] = (k == 1) and ":" or ""
+      k = k + bestlen
+      if k > 8 then parts[#parts + 1] = "" end
+    else
+      parts[#parts + 1] = string.format("%x", g[k])
+      k = k + 1
+    end
+  end
+  return table.concat(parts, ":")
+end
+M.format6 = format6
+
+-- Installs in_addr, in6_addr, sockaddr_in, sockaddr_in6, sockaddr_un, sockaddr_storage
+-- metatypes and t.sa / pt.sockaddr.  opt.has_len: BSD sockaddrs with a length byte first.
+function M.sockaddrs(t, pt, s, c, opt)
+  local has_len = opt.has_len
+  local AF = c.AF
+
+  ffi.metatype(t.in_addr, {
+    __new = function(tp, v)
+      local a = ffi.new(tp)
+      if v == nil then return a end
+      if type(v) == "string" then
+        local b1, b2, b3, b4 = parse4(v)
+        if not b1 then
+          if v == "any" then return a end
+          if v == "loopback" or v == "localhost" then b1, b2, b3, b4 = 127, 0, 0, 1
+          elseif v == "broadcast" then b1, b2, b3, b4 = 255, 255, 255, 255
+          else return nil end
+        end
+        local p = ffi.cast("uint8_t *", a)
+        p[0], p[1], p[2], p[3] = b1, b2, b3, b4
+      elseif type(v) == "number" then
+        local p = ffi.cast("uint8_t *", a)
+        p[0], p[1], p[2], p[3] = math.floor(v / 16777216) % 256, math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256
+      elseif type(v) == "cdata" then ffi.copy(a, v, 4)
+      else error("bad argument #1 to 'in_addr' (string expected, got " .. type(v) .. ")", 2) end
+      return a
+    end,
+    __tostring = function(a)
+      local p = ffi.cast("const uint8_t *", a)
+      return p[0] .. "." .. p[1] .. "." .. p[2] .. "." .. p[3]
+    end,
+    __eq = function(a, b) return ffi.string(a, 4) == ffi.string(b, 4) end,
+    __len = function() return 4 end,
+  })
+
+  ffi.metatype(t.in6_addr, {
+    __new = function(tp, v)
+      local a = ffi.new(tp)
+      if v == nil then return a end
+      if type(v) == "string" then
+        local b = parse6(v)
+        if not b then
+          if v == "any" then return a end
+          if v == "loopback" then b = parse6("::1") else return nil end
+        end
+        local p = ffi.cast("uint8_t *", a)
+        for i = 1, 16 do p[i - 1] = b[i] end
+      elseif type(v) == "cdata" then ffi.copy(a, v, 16)
+      else error("bad argument #1 to 'in6_addr' (string expected, got " .. type(v) .. ")", 2) end
+      return a
+    end,
+    __tostring = function(a)
+      local p = ffi.cast("const uint8_t *", a)
+      local b = {}
+      for i = 0, 15 do b[i] = p[i] end
+      return format6(b)
+    end,
+    __eq = function(a, b) return ffi.string(a, 16) == ffi.string(b, 16) end,
+    __len = function() return 16 end,
+  })
+
+  local function portof(sa, field) return h.ntohs(sa[field]) end
+
+  ffi.metatype(t.sockaddr_in, {
+    __index = function(sa, k)
+      if k == "family" then return sa.sin_family end
+      if k == "port" then return portof(sa, "sin_port") end
+      if k == "addr" then return sa.sin_addr end
+    end,
+    __newindex = function(sa, k, v)
+      if k == "port" then sa.sin_port = h.htons(v)
+      elseif k == "addr" then
+        local a = t.in_addr(v)
+        if not a then error("bad IPv4 address " .. tostring(v), 2) end
+        sa.sin_addr = a
+      elseif k == "family" then sa.sin_family = v
+      else error("no field '" .. tostring(k) .. "' in sockaddr_in", 2) end
+    end,
+    __new = function(tp, port, addr)
+      local sa = ffi.new(tp)
+      if has_len then sa.sin_len = ffi.sizeof(tp) end
+      sa.sin_family = AF.INET
+      if type(port) == "table" then port, addr = port.port, port.addr end
+      if port ~= nil then
+        if type(port) ~= "number" then error("bad argument #1 to 'sockaddr_in' (port number expected, got " .. type(port) .. ")", 2) end
+        if port < 0 or port > 65535 then error("bad argument #1 to 'sockaddr_in' (port out of range)", 2) end
+        sa.sin_port = h.htons(port)
+      end
+      if addr ~= nil then
+        local a = t.in_addr(addr)
+        if not a then error("bad argument #2 to 'sockaddr_in' (bad IPv4 address '" .. tostring(addr) .. "')", 2) end
+        sa.sin_addr = a
+      end
+      return sa
+    end,
+    __tostring = function(sa) return tostring(sa.sin_addr) .. ":" .. portof(sa, "sin_port") end,
+    __len = function(sa) return ffi.sizeof(sa) end,
+    __eq = function(a, b) return ffi.string(a, ffi.sizeof(a)) == ffi.string(b, ffi.sizeof(b)) end,
+  })
+
+  ffi.metatype(t.sockaddr_in6, {
+    __index = function(sa, k)
+      if k == "family" then return sa.sin6_family end
+      if k == "port" then return portof(sa, "sin6_port") end
+      if k == "addr" then return sa.sin6_addr end
+      if k == "scope_id" then return sa.sin6_scope_id end
+      if k == "flowinfo" then return sa.sin6_flowinfo end
+    end,
+    __newindex = function(sa, k, v)
+      if k == "port" then sa.sin6_port = h.htons(v)
+      elseif k == "addr" then
+        local a = t.in6_addr(v)
+        if not a then error("bad IPv6 address " .. tostring(v), 2) end
+        sa.sin6_addr = a
+      elseif k == "scope_id" then sa.sin6_scope_id = v
+      elseif k == "flowinfo" then sa.sin6_flowinfo = v
+      else error("no field '" .. tostring(k) .. "' in sockaddr_in6", 2) end
+    end,
+    __new = function(tp, port, addr, flowinfo, scope_id)
+      local sa = ffi.new(tp)
+      if has_len then sa.sin6_len = ffi.sizeof(tp) end
+      sa.sin6_family = AF.INET6
+      if type(port) == "table" then port, addr, flowinfo, scope_id = port.port, port.addr, port.flowinfo, port.scope_id end
+      if port ~= nil then
+        if type(port) ~= "number" then error("bad argument #1 to 'sockaddr_in6' (port number expected, got " .. type(port) .. ")", 2) end
+        if port < 0 or port > 65535 then error("bad argument #1 to 'sockaddr_in6' (port out of range)", 2) end
+        sa.sin6_port = h.htons(port)
+      end
+      if addr ~= nil then
+        local a = t.in6_addr(addr)
+        if not a then error("bad argument #2 to 'sockaddr_in6' (bad IPv6 address '" .. tostring(addr) .. "')", 2) end
+        sa.sin6_addr = a
+      end
+      sa.sin6_flowinfo = flowinfo or 0
+      sa.sin6_scope_id = scope_id or 0
+      return sa
+    end,
+    __tostring = function(sa) return "[" .. tostring(sa.sin6_addr) .. "]:" .. portof(sa, "sin6_port") end,
+    __len = function(sa) return ffi.sizeof(sa) end,
+    __eq = function(a, b) return ffi.string(a, ffi.sizeof(a)) == ffi.string(b, ffi.sizeof(b)) end,
+  })
+
+  -- sockaddr_un: t.sockaddr_un(path); a path starting with "\0" is abstract (Linux).  Its
+  -- length (#sa) is the family plus the path, as the kernel wants it.
+  local unpath = opt.unix_path
+  local off = ffi.offsetof(t.sockaddr_un, "sun_path")
+  local unlen = setmetatable({}, { __mode = "k" })
+  ffi.metatype(t.sockaddr_un, {
+    __index = function(sa, k)
+      if k == "family" then return sa.sun_family end
+      if k == "path" then
+        local n = unlen[sa] and (unlen[sa] - off) or unpath
+        if n > 0 and sa.sun_path[0] == 0 then return ffi.string(sa.sun_path, n) end
+        return ffi.string(sa.sun_path)
+      end
+      if k == "abstract" then return sa.sun_path[0] == 0 and (unlen[sa] or 0) > off end
+    end,
+    __new = function(tp, path, len)
+      local sa = ffi.new(tp)
+      sa.sun_family = AF.UNIX
+      if path ~= nil then
+        if type(path) ~= "string" then error("bad argument #1 to 'sockaddr_un' (string expected, got " .. type(path) .. ")", 2) end
+        if #path >= unpath and path:byte(1) ~= 0 then error("bad argument #1 to 'sockaddr_un' (path longer than " .. (unpath - 1) .. " bytes)", 2) end
+        if #path > unpath then error("bad argument #1 to 'sockaddr_un' (path too long)", 2) end
+        ffi.copy(sa.sun_path, path, #path)
+        unlen[sa] = len or (off + #path + ((path:byte(1) == 0) and 0 or 1))
+      else
+        unlen[sa] = len or ffi.sizeof(tp)
+      end
+      if has_len then sa.sun_len = unlen[sa] end
+      return sa
+    end,
+    __len = function(sa) return unlen[sa] or ffi.sizeof(sa) end,
+    __tostring = function(sa) return "unix:" .. (sa.sun_path[0] == 0 and "@" or "") .. ffi.string(sa.sun_path + (sa.sun_path[0] == 0 and 1 or 0)) end,
+  })
+  t.sockaddr_un_setlen = function(sa, n) unlen[sa] = n end
+
+  ffi.metatype(t.sockaddr_storage, {
+    __index = function(ss, k) if k == "family" then return ss.ss_family end end,
+    __len = function(ss) return ffi.sizeof(ss) end,
+  })
+  if t.sockaddr_nl then
+    ffi.metatype(t.sockaddr_nl, {
+      __index = function(sa, k)
+        if k == "family" then return sa.nl_family end
+        if k == "pid" then return sa.nl_pid end
+        if k == "groups" then return sa.nl_groups end
+      end,
+      __new = function(tp, pid, groups)
+        local sa = ffi.new(tp)
+        sa.nl_family = AF.NETLINK
+        if type(pid) == "table" then pid, groups = pid.pid, pid.groups end
+        sa.nl_pid = pid or 0
+        sa.nl_groups = groups or 0
+        return sa
+      end,
+      __len = function(sa) return ffi.sizeof(sa) end,
+    })
+  end
+
+  -- A sockaddr_storage (or any sockaddr) turned into the type of its family.
+  local byfamily = { [AF.INET] = t.sockaddr_in, [AF.INET6] = t.sockaddr_in6, [AF.UNIX] = t.sockaddr_un }
+  if AF.NETLINK and t.sockaddr_nl then byfamily[AF.NETLINK] = t.sockaddr_nl end
+  t.sa = function(addr, addrlen)
+    local fam = ffi.cast(pt.sockaddr, addr).sa_family
+    local ct = byfamily[fam]
+    if not ct then return addr end
+    local r = ct()
+    local n = math.min(addrlen or ffi.sizeof(ct), ffi.sizeof(ct))
+    ffi.copy(r, addr, n)
+    if ct == t.sockaddr_un then unlen[r] = addrlen or ffi.sizeof(ct) end
+    return r
+  end
+  local sockaddr_p = pt.sockaddr
+  pt.sockaddr = function(addr)
+    if addr == nil then return nil end
+    if type(addr) ~= "cdata" then error("sockaddr expected, got " .. type(addr), 3) end
+    return ffi.cast(sockaddr_p, addr)
+  end
+end
+
+-- Sockets: addresses plus the small socket types.
+function M.sockets(t, pt, s, c, opt)
+  M.sockaddrs(t, pt, s, c, opt)
+end
+
+return M

@@ -1,0 +1,572 @@
+-- syscall.syscalls: the system-call wrappers every target shares, written once.
+--
+-- They are assembled by injection (as in ljsyscall): init(S, env) fills S from
+--   env.C   the C functions (libc on the host, a kernel's rump_sys_* for a kernel)
+--   env.c   the target's constants, env.t / env.pt / env.s its types
+--   env.fd  the constructor of the target's descriptor objects
+-- Each wrapper returns a value (or true) on success and nil, err on failure; a wrong
+-- argument type is a programming mistake and raises an error naming the argument.
+
+local ffi = require "ffi"
+local h = require "syscall.helpers"
+local fdm = require "syscall.fd"
+
+local type, tonumber, tostring, error, ipairs, select, math =
+      type, tonumber, tostring, error, ipairs, select, math
+
+local M = {}
+
+function M.init(S, env)
+  local C, c, t, pt, s = env.C, env.c, env.t, env.pt, env.s
+  local mkfd = env.fd
+  local errno = env.errno or ffi.errno
+  local getfd = fdm.getfd
+  local flag = h.flag
+  local checkstring, checkbuf = h.checkstring, h.checkbuf
+  local AT_FDCWD = c.AT_FDCWD.FDCWD
+  local err = t.error
+
+  -- Return helpers.
+  local function retbool(r)
+    if r == -1 then return nil, err(errno()) end
+    return true
+  end
+  local function retnum(r)
+    r = tonumber(r)
+    if r == -1 then return nil, err(errno()) end
+    return r
+  end
+  local function retfd(r)
+    if r == -1 then return nil, err(errno()) end
+    return mkfd(r)
+  end
+  S.retbool, S.retnum, S.retfd = retbool, retnum, retfd
+  local function fail() return nil, err(errno()) end
+  S.fail = fail
+
+  local function path(v, fname, argn)
+    if type(v) ~= "string" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
+    end
+    return v
+  end
+  local function dirfd(v, fname, argn)
+    if v == nil then return AT_FDCWD end
+    if type(v) == "string" and (v == "FDCWD" or v == "fdcwd" or v == "AT_FDCWD") then return AT_FDCWD end
+    return getfd(v, fname, argn)
+  end
+  S.getdirfd = dirfd
+  local function mode(v, fname, argn)
+    if v == nil then return 0 end
+    return flag(c.MODE, v, fname, argn)
+  end
+  local function id(v) if v == nil then return -1 end return v end
+
+  -- Descriptors and files -------------------------------------------------------------------
+
+  function S.open(p, flags, m)
+    return retfd(C.open(path(p, "open", 1), flag(c.O, flags, "open", 2), mode(m, "open", 3)))
+  end
+  function S.openat(d, p, flags, m)
+    return retfd(C.openat(dirfd(d, "openat", 1), path(p, "openat", 2), flag(c.O, flags, "openat", 3), mode(m, "openat", 4)))
+  end
+  function S.creat(p, m) return S.open(p, "creat, wronly, trunc", m) end
+  function S.close(fd)
+    local n = getfd(fd, "close", 1)
+    local r = C.close(n)
+    if type(fd) == "cdata" and fdm.istype(fd) then fd.filenum = -1 end
+    return retbool(r)
+  end
+
+  function S.read(fd, buf, count)
+    local n = getfd(fd, "read", 1)
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("read", 2, "buffer", buf) end
+      return retnum(C.read(n, buf, count or ffi.sizeof(buf)))
+    end
+    count = count or 4096
+    local b = t.buffer(count)
+    local r = tonumber(C.read(n, b, count))
+    if r == -1 then return fail() end
+    return ffi.string(b, r)
+  end
+  function S.write(fd, buf, count)
+    checkbuf(buf, "write", 2)
+    return retnum(C.write(getfd(fd, "write", 1), buf, count or #buf))
+  end
+  function S.pread(fd, buf, count, offset)
+    local n = getfd(fd, "pread", 1)
+    if buf == nil then
+      count = count or 4096
+      local b = t.buffer(count)
+      local r = tonumber(C.pread(n, b, count, offset or 0))
+      if r == -1 then return fail() end
+      return ffi.string(b, r)
+    end
+    return retnum(C.pread(n, buf, count or ffi.sizeof(buf), offset or 0))
+  end
+  function S.pwrite(fd, buf, count, offset)
+    checkbuf(buf, "pwrite", 2)
+    return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or #buf, offset or 0))
+  end
+  local function iovs(v, fname)
+    if type(v) == "table" and v.iov and v.count then return v end
+    if type(v) ~= "table" then h.argerror(fname, 2, "iovecs", v) end
+    return t.iovecs(v)
+  end
+  function S.readv(fd, iov)
+    iov = iovs(iov, "readv")
+    return retnum(C.readv(getfd(fd, "readv", 1), iov.iov, iov.count))
+  end
+  function S.writev(fd, iov)
+    iov = iovs(iov, "writev")
+    return retnum(C.writev(getfd(fd, "writev", 1), iov.iov, iov.count))
+  end
+  if C.preadv then
+    function S.preadv(fd, iov, offset)
+      iov = iovs(iov, "preadv")
+      return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, offset or 0))
+    end
+    function S.pwritev(fd, iov, offset)
+      iov = iovs(iov, "pwritev")
+      return retnum(C.pwritev(getfd(fd, "pwritev", 1), iov.iov, iov.count, offset or 0))
+    end
+  end
+  function S.lseek(fd, offset, whence)
+    local r = C.lseek(getfd(fd, "lseek", 1), offset or 0, flag(c.SEEK, whence or "set", "lseek", 3))
+    if r == -1 then return fail() end
+    return tonumber(r)
+  end
+  function S.dup(fd) return retfd(C.dup(getfd(fd, "dup", 1))) end
+  function S.dup2(fd, nfd) return retfd(C.dup2(getfd(fd, "dup2", 1), getfd(nfd, "dup2", 2))) end
+  if C.dup3 then
+    function S.dup3(fd, nfd, flags) return retfd(C.dup3(getfd(fd, "dup3", 1), getfd(nfd, "dup3", 2), flag(c.O, flags, "dup3", 3))) end
+  end
+
+  -- fcntl: the argument's meaning depends on the command.
+  function S.fcntl(fd, cmd, arg)
+    local n = getfd(fd, "fcntl", 1)
+    cmd = flag(c.F, cmd, "fcntl", 2)
+    local F = c.F
+    if cmd == F.SETFL then return retbool(C.fcntl(n, cmd, flag(c.O, arg, "fcntl", 3))) end
+    if cmd == F.SETFD then return retbool(C.fcntl(n, cmd, flag(c.FD, arg, "fcntl", 3))) end
+    if cmd == F.GETFL or cmd == F.GETFD or cmd == F.GETOWN or (F.GETPIPE_SZ and cmd == F.GETPIPE_SZ) then
+      return retnum(C.fcntl(n, cmd, 0))
+    end
+    if cmd == F.DUPFD or (F.DUPFD_CLOEXEC and cmd == F.DUPFD_CLOEXEC) then
+      return retfd(C.fcntl(n, cmd, arg or 0))
+    end
+    if cmd == F.GETLK or cmd == F.SETLK or cmd == F.SETLKW then
+      local lk = arg
+      if type(lk) == "table" then
+        lk = t.flock()
+        lk.l_type = c.FCNTL_LOCK[arg.type or arg.l_type or "rdlck"]
+        lk.l_whence = c.SEEK[arg.whence or arg.l_whence or "set"]
+        lk.l_start = arg.start or arg.l_start or 0
+        lk.l_len = arg.len or arg.l_len or 0
+      elseif lk == nil then lk = t.flock()
+      end
+      local r = C.fcntl(n, cmd, ffi.cast("long", ffi.cast("void *", lk)))
+      if r == -1 then return fail() end
+      if cmd == F.GETLK then return lk end
+      return true
+    end
+    if type(arg) == "cdata" then return retnum(C.fcntl(n, cmd, ffi.cast("long", ffi.cast("void *", arg)))) end
+    return retnum(C.fcntl(n, cmd, arg or 0))
+  end
+
+  function S.ioctl(fd, request, arg)
+    local n = getfd(fd, "ioctl", 1)
+    local req = c.IOCTL and c.IOCTL[request] or request
+    if type(req) ~= "number" then error("bad argument #2 to 'ioctl' (unknown request " .. tostring(request) .. ")", 2) end
+    if type(arg) == "number" then
+      local v = t.int1(arg)
+      local r = C.ioctl(n, req, ffi.cast("void *", v))
+      if r == -1 then return fail() end
+      return v[0]
+    end
+    local r = C.ioctl(n, req, arg and ffi.cast("void *", arg) or nil)
+    if r == -1 then return fail() end
+    return arg or true
+  end
+
+  -- Descriptor flag helpers.
+  local O_NONBLOCK = c.O.NONBLOCK
+  function S.nonblock(fd)
+    local fl, e = S.fcntl(fd, "getfl")
+    if not fl then return nil, e end
+    return S.fcntl(fd, "setfl", h.bor(fl, O_NONBLOCK))
+  end
+  function S.block(fd)
+    local fl, e = S.fcntl(fd, "getfl")
+    if not fl then return nil, e end
+    if math.floor(fl / O_NONBLOCK) % 2 == 1 then fl = fl - O_NONBLOCK end
+    return S.fcntl(fd, "setfl", fl)
+  end
+  function S.setcloexec(fd) return S.fcntl(fd, "setfd", "cloexec") end
+
+  -- Metadata.
+  function S.stat(p, buf)
+    buf = buf or t.stat()
+    if C.stat(path(p, "stat", 1), buf) == -1 then return fail() end
+    return buf
+  end
+  function S.lstat(p, buf)
+    buf = buf or t.stat()
+    if C.lstat(path(p, "lstat", 1), buf) == -1 then return fail() end
+    return buf
+  end
+  function S.fstat(fd, buf)
+    buf = buf or t.stat()
+    if C.fstat(getfd(fd, "fstat", 1), buf) == -1 then return fail() end
+    return buf
+  end
+  function S.fstatat(d, p, buf, flags)
+    buf = buf or t.stat()
+    if C.fstatat(dirfd(d, "fstatat", 1), path(p, "fstatat", 2), buf, flag(c.AT, flags, "fstatat", 4)) == -1 then return fail() end
+    return buf
+  end
+  function S.access(p, m) return retbool(C.access(path(p, "access", 1), flag(c.OK, m or "f", "access", 2))) end
+  if C.faccessat then
+    function S.faccessat(d, p, m, flags)
+      return retbool(C.faccessat(dirfd(d, "faccessat", 1), path(p, "faccessat", 2), flag(c.OK, m or "f", "faccessat", 3), flag(c.AT, flags, "faccessat", 4)))
+    end
+  end
+  function S.chmod(p, m) return retbool(C.chmod(path(p, "chmod", 1), mode(m, "chmod", 2))) end
+  function S.fchmod(fd, m) return retbool(C.fchmod(getfd(fd, "fchmod", 1), mode(m, "fchmod", 2))) end
+  if C.fchmodat then
+    function S.fchmodat(d, p, m, flags) return retbool(C.fchmodat(dirfd(d, "fchmodat", 1), path(p, "fchmodat", 2), mode(m, "fchmodat", 3), flag(c.AT, flags, "fchmodat", 4))) end
+  end
+  function S.chown(p, u, g) return retbool(C.chown(path(p, "chown", 1), id(u), id(g))) end
+  function S.fchown(fd, u, g) return retbool(C.fchown(getfd(fd, "fchown", 1), id(u), id(g))) end
+  function S.lchown(p, u, g) return retbool(C.lchown(path(p, "lchown", 1), id(u), id(g))) end
+  if C.fchownat then
+    function S.fchownat(d, p, u, g, flags) return retbool(C.fchownat(dirfd(d, "fchownat", 1), path(p, "fchownat", 2), id(u), id(g), flag(c.AT, flags, "fchownat", 5))) end
+  end
+  function S.truncate(p, len) return retbool(C.truncate(path(p, "truncate", 1), len or 0)) end
+  function S.ftruncate(fd, len) return retbool(C.ftruncate(getfd(fd, "ftruncate", 1), len or 0)) end
+  function S.fsync(fd) return retbool(C.fsync(getfd(fd, "fsync", 1))) end
+  if C.fdatasync then function S.fdatasync(fd) return retbool(C.fdatasync(getfd(fd, "fdatasync", 1))) end end
+  if C.sync then function S.sync() C.sync(); return true end end
+  if C.flock then function S.flock(fd, op) return retbool(C.flock(getfd(fd, "flock", 1), flag(c.LOCK, op, "flock", 2))) end end
+
+  -- Names.
+  function S.mkdir(p, m) return retbool(C.mkdir(path(p, "mkdir", 1), mode(m or "0777", "mkdir", 2))) end
+  function S.mkdirat(d, p, m) return retbool(C.mkdirat(dirfd(d, "mkdirat", 1), path(p, "mkdirat", 2), mode(m or "0777", "mkdirat", 3))) end
+  function S.rmdir(p) return retbool(C.rmdir(path(p, "rmdir", 1))) end
+  function S.unlink(p) return retbool(C.unlink(path(p, "unlink", 1))) end
+  function S.unlinkat(d, p, flags) return retbool(C.unlinkat(dirfd(d, "unlinkat", 1), path(p, "unlinkat", 2), flag(c.AT, flags, "unlinkat", 3))) end
+  function S.rename(a, b) return retbool(C.rename(path(a, "rename", 1), path(b, "rename", 2))) end
+  function S.renameat(d1, a, d2, b)
+    return retbool(C.renameat(dirfd(d1, "renameat", 1), path(a, "renameat", 2), dirfd(d2, "renameat", 3), path(b, "renameat", 4)))
+  end
+  function S.link(a, b) return retbool(C.link(path(a, "link", 1), path(b, "link", 2))) end
+  function S.linkat(d1, a, d2, b, flags)
+    return retbool(C.linkat(dirfd(d1, "linkat", 1), path(a, "linkat", 2), dirfd(d2, "linkat", 3), path(b, "linkat", 4), flag(c.AT, flags, "linkat", 5)))
+  end
+  function S.symlink(a, b) return retbool(C.symlink(path(a, "symlink", 1), path(b, "symlink", 2))) end
+  function S.symlinkat(a, d, b) return retbool(C.symlinkat(path(a, "symlinkat", 1), dirfd(d, "symlinkat", 2), path(b, "symlinkat", 3))) end
+  function S.readlink(p, buf, size)
+    size = size or c.PATH_MAX
+    buf = buf or t.buffer(size)
+    local r = tonumber(C.readlink(path(p, "readlink", 1), buf, size))
+    if r == -1 then return fail() end
+    return ffi.string(buf, r)
+  end
+  function S.readlinkat(d, p, buf, size)
+    size = size or c.PATH_MAX
+    buf = buf or t.buffer(size)
+    local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), buf, size))
+    if r == -1 then return fail() end
+    return ffi.string(buf, r)
+  end
+  function S.mknod(p, m, dev)
+    if type(dev) == "table" then dev = dev.dev end
+    return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), dev or 0))
+  end
+  if C.mknodat then
+    function S.mknodat(d, p, m, dev)
+      if type(dev) == "table" then dev = dev.dev end
+      return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), dev or 0))
+    end
+  end
+  if C.mkfifo then function S.mkfifo(p, m) return retbool(C.mkfifo(path(p, "mkfifo", 1), mode(m or "0666", "mkfifo", 2))) end end
+  function S.chdir(p) return retbool(C.chdir(path(p, "chdir", 1))) end
+  function S.fchdir(fd) return retbool(C.fchdir(getfd(fd, "fchdir", 1))) end
+  if C.chroot then function S.chroot(p) return retbool(C.chroot(path(p, "chroot", 1))) end end
+  function S.getcwd(buf, size)
+    size = size or c.PATH_MAX
+    buf = buf or t.buffer(size)
+    local r = C.getcwd(buf, size)
+    if r == nil or (type(r) == "number" and r == -1) then return fail() end
+    return ffi.string(buf)
+  end
+  function S.umask(m) return tonumber(C.umask(mode(m, "umask", 1))) end
+
+  -- utimensat/futimens: times are {atime, mtime}, each a number, a timespec, "now" or "omit".
+  local function ts2(times)
+    if times == nil then return nil end
+    if type(times) == "cdata" then return times end
+    if type(times) ~= "table" then error("bad times argument (table expected, got " .. type(times) .. ")", 3) end
+    local ts = t.timespec2()
+    for i = 1, 2 do
+      local v = times[i]
+      if v == "now" or v == "NOW" then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.NOW
+      elseif v == "omit" or v == "OMIT" or v == nil then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.OMIT
+      else ts[i - 1] = t.timespec(v) end
+    end
+    return ts
+  end
+  if C.utimensat then
+    function S.utimensat(d, p, times, flags)
+      return retbool(C.utimensat(dirfd(d, "utimensat", 1), path(p, "utimensat", 2), ts2(times), flag(c.AT, flags, "utimensat", 4)))
+    end
+    function S.utimens(p, times) return S.utimensat(nil, p, times, 0) end
+  end
+  if C.futimens then
+    function S.futimens(fd, times) return retbool(C.futimens(getfd(fd, "futimens", 1), ts2(times))) end
+  end
+  if C.utimes then
+    function S.utimes(p, times)
+      local tv
+      if times then
+        tv = t.timeval2()
+        tv[0], tv[1] = t.timeval(times[1]), t.timeval(times[2])
+      end
+      return retbool(C.utimes(path(p, "utimes", 1), tv))
+    end
+  end
+
+  -- Pipes.
+  function S.pipe(flags)
+    local fds = t.int2()
+    local r
+    if flags and C.pipe2 then r = C.pipe2(fds, flag(c.O, flags, "pipe", 1)) else r = C.pipe(fds) end
+    if r == -1 then return fail() end
+    return true, nil, mkfd(fds[0]), mkfd(fds[1])
+  end
+  if C.pipe2 then S.pipe2 = function(flags) return S.pipe(flags or 0) end end
+
+  -- Identity.
+  function S.getpid() return C.getpid() end
+  function S.getppid() return C.getppid() end
+  function S.getuid() return tonumber(C.getuid()) end
+  function S.geteuid() return tonumber(C.geteuid()) end
+  function S.getgid() return tonumber(C.getgid()) end
+  function S.getegid() return tonumber(C.getegid()) end
+  function S.setuid(u) return retbool(C.setuid(h.checknumber(u, "setuid", 1))) end
+  function S.setgid(g) return retbool(C.setgid(h.checknumber(g, "setgid", 1))) end
+  if C.seteuid then function S.seteuid(u) return retbool(C.seteuid(h.checknumber(u, "seteuid", 1))) end end
+  if C.setegid then function S.setegid(g) return retbool(C.setegid(h.checknumber(g, "setegid", 1))) end end
+  function S.getgroups()
+    local n = tonumber(C.getgroups(0, nil))
+    if n == -1 then return fail() end
+    local list = t.uints(n + 1)
+    n = tonumber(C.getgroups(n + 1, list))
+    if n == -1 then return fail() end
+    local r = {}
+    for i = 0, n - 1 do r[i + 1] = tonumber(list[i]) end
+    return r
+  end
+  function S.setgroups(groups)
+    if type(groups) ~= "table" then h.argerror("setgroups", 1, "table", groups) end
+    local list = t.uints(#groups + 1)
+    for i, g in ipairs(groups) do list[i - 1] = g end
+    return retbool(C.setgroups(#groups, list))
+  end
+
+  -- Time.
+  function S.clock_gettime(clk, ts)
+    ts = ts or t.timespec()
+    if C.clock_gettime(flag(c.CLOCK, clk or "realtime", "clock_gettime", 1), ts) == -1 then return fail() end
+    return ts
+  end
+  function S.clock_getres(clk, ts)
+    ts = ts or t.timespec()
+    if C.clock_getres(flag(c.CLOCK, clk or "realtime", "clock_getres", 1), ts) == -1 then return fail() end
+    return ts
+  end
+  if C.clock_settime then
+    function S.clock_settime(clk, ts) return retbool(C.clock_settime(flag(c.CLOCK, clk, "clock_settime", 1), h.mktype(t.timespec, ts))) end
+  end
+  -- nanosleep returns true, or nil, err with the time left as a third value when interrupted.
+  function S.nanosleep(req, rem)
+    req = h.mktype(t.timespec, req)
+    if req == nil then h.argerror("nanosleep", 1, "timespec or number", req) end
+    rem = rem or t.timespec()
+    if C.nanosleep(req, rem) == -1 then
+      local e = err(errno())
+      return nil, e, rem
+    end
+    return true
+  end
+  function S.sleep(sec) return S.nanosleep(sec) end
+  function S.gettimeofday(tv)
+    tv = tv or t.timeval()
+    if C.gettimeofday(tv, nil) == -1 then return fail() end
+    return tv
+  end
+  function S.time() return tonumber(S.clock_gettime("realtime").tv_sec) end
+
+  -- Sockets (shared parts; ABIs differ only in types).
+  local function sproto(domain, protocol)
+    if protocol == nil then return 0 end
+    if c.NETLINK and domain == c.AF.NETLINK then return flag(c.NETLINK, protocol, "socket", 3) end
+    return flag(c.IPPROTO, protocol, "socket", 3)
+  end
+  function S.socket(domain, stype, protocol)
+    domain = flag(c.AF, domain, "socket", 1)
+    return retfd(C.socket(domain, flag(c.SOCK, stype, "socket", 2), sproto(domain, protocol)))
+  end
+  function S.socketpair(domain, stype, protocol)
+    domain = flag(c.AF, domain, "socketpair", 1)
+    local sv = t.int2()
+    if C.socketpair(domain, flag(c.SOCK, stype, "socketpair", 2), sproto(domain, protocol), sv) == -1 then return fail() end
+    return true, nil, mkfd(sv[0]), mkfd(sv[1])
+  end
+  local function addrlen(addr, len, fname, argn)
+    if addr == nil then return nil, 0 end
+    if type(addr) ~= "cdata" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. type(addr) .. ")", 3)
+    end
+    return pt.sockaddr(addr), len or #addr
+  end
+  function S.bind(fd, addr, len)
+    local sa, n = addrlen(addr, len, "bind", 2)
+    return retbool(C.bind(getfd(fd, "bind", 1), sa, n))
+  end
+  function S.connect(fd, addr, len)
+    local sa, n = addrlen(addr, len, "connect", 2)
+    return retbool(C.connect(getfd(fd, "connect", 1), sa, n))
+  end
+  function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), backlog or c.SOMAXCONN)) end
+  -- accept returns the new descriptor and the peer's address.
+  function S.accept(fd, flags, addr, len)
+    local n = getfd(fd, "accept", 1)
+    addr = addr or t.sockaddr_storage()
+    local l = t.socklen1(len or #addr)
+    local r
+    if flags and flags ~= 0 and C.accept4 then r = C.accept4(n, pt.sockaddr(addr), l, flag(c.SOCK, flags, "accept", 2))
+    elseif flags and flags ~= 0 and C.paccept then r = C.paccept(n, pt.sockaddr(addr), l, nil, flag(c.SOCK, flags, "accept", 2))
+    else r = C.accept(n, pt.sockaddr(addr), l) end
+    if r == -1 then return fail() end
+    return mkfd(r), t.sa(addr, l[0])
+  end
+  if C.accept4 then S.accept4 = function(fd, flags, addr, len) return S.accept(fd, flags or 0, addr, len) end end
+  function S.send(fd, buf, count, flags)
+    checkbuf(buf, "send", 2)
+    return retnum(C.sendto(getfd(fd, "send", 1), buf, count or #buf, flag(c.MSG, flags, "send", 4), nil, 0))
+  end
+  function S.recv(fd, buf, count, flags)
+    local n = getfd(fd, "recv", 1)
+    if buf == nil then
+      count = count or 4096
+      local b = t.buffer(count)
+      local r = tonumber(C.recvfrom(n, b, count, flag(c.MSG, flags, "recv", 4), nil, nil))
+      if r == -1 then return fail() end
+      return ffi.string(b, r)
+    end
+    return retnum(C.recvfrom(n, buf, count or ffi.sizeof(buf), flag(c.MSG, flags, "recv", 4), nil, nil))
+  end
+  function S.sendto(fd, buf, count, flags, addr, len)
+    checkbuf(buf, "sendto", 2)
+    local sa, n = addrlen(addr, len, "sendto", 5)
+    return retnum(C.sendto(getfd(fd, "sendto", 1), buf, count or #buf, flag(c.MSG, flags, "sendto", 4), sa, n))
+  end
+  -- recvfrom returns the count and the sender's address; with no buffer, the data as a string.
+  function S.recvfrom(fd, buf, count, flags, addr, len)
+    local n = getfd(fd, "recvfrom", 1)
+    addr = addr or t.sockaddr_storage()
+    local l = t.socklen1(len or #addr)
+    local b = buf
+    if b == nil then count = count or 4096; b = t.buffer(count) end
+    local r = tonumber(C.recvfrom(n, b, count or ffi.sizeof(b), flag(c.MSG, flags, "recvfrom", 4), pt.sockaddr(addr), l))
+    if r == -1 then return fail() end
+    if buf == nil then return ffi.string(b, r), t.sa(addr, l[0]) end
+    return r, t.sa(addr, l[0])
+  end
+  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msg, flag(c.MSG, flags, "sendmsg", 3))) end
+  function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msg, flag(c.MSG, flags, "recvmsg", 3))) end
+  function S.getsockname(fd, addr, len)
+    addr = addr or t.sockaddr_storage()
+    local l = t.socklen1(len or #addr)
+    if C.getsockname(getfd(fd, "getsockname", 1), pt.sockaddr(addr), l) == -1 then return fail() end
+    return t.sa(addr, l[0])
+  end
+  function S.getpeername(fd, addr, len)
+    addr = addr or t.sockaddr_storage()
+    local l = t.socklen1(len or #addr)
+    if C.getpeername(getfd(fd, "getpeername", 1), pt.sockaddr(addr), l) == -1 then return fail() end
+    return t.sa(addr, l[0])
+  end
+  function S.shutdown(fd, how) return retbool(C.shutdown(getfd(fd, "shutdown", 1), flag(c.SHUT, how or "rdwr", "shutdown", 2))) end
+
+  -- Socket options.  The option's level picks its name table; values: number, boolean,
+  -- or a cdata (with optlen).  getsockopt returns a number unless a buffer is given.
+  local levels = {}
+  local function optname(level, name)
+    local tab = levels[level]
+    if tab then
+      local v = tab[name]
+      if v then return v end
+    end
+    if type(name) == "number" then return name end
+    return nil
+  end
+  S.sockopt_levels = levels
+  levels[c.SOL.SOCKET] = c.SO
+  if c.IPPROTO.IP and c.IP then levels[c.IPPROTO.IP] = c.IP end
+  if c.IPPROTO.TCP and c.TCP then levels[c.IPPROTO.TCP] = c.TCP end
+  if c.IPPROTO.IPV6 and c.IPV6 then levels[c.IPPROTO.IPV6] = c.IPV6 end
+  if c.IPPROTO.UDP and c.UDP then levels[c.IPPROTO.UDP] = c.UDP end
+  local function level(l, fname)
+    local v = c.SOL[l]
+    if v == nil then v = c.IPPROTO[l] end
+    if v == nil then error("bad argument #2 to '" .. fname .. "' (unknown level " .. tostring(l) .. ")", 3) end
+    return v
+  end
+  function S.setsockopt(fd, lvl, name, val, len)
+    local lv = level(lvl, "setsockopt")
+    local on = optname(lv, name)
+    if on == nil then error("bad argument #3 to 'setsockopt' (unknown option " .. tostring(name) .. ")", 2) end
+    if type(val) == "boolean" then val = val and 1 or 0 end
+    if type(val) == "number" then
+      val, len = t.int1(val), s.int
+    elseif type(val) ~= "cdata" then
+      error("bad argument #4 to 'setsockopt' (number, boolean or cdata expected, got " .. type(val) .. ")", 2)
+    end
+    return retbool(C.setsockopt(getfd(fd, "setsockopt", 1), lv, on, val, len or ffi.sizeof(val)))
+  end
+  function S.getsockopt(fd, lvl, name, val, len)
+    local lv = level(lvl, "getsockopt")
+    local on = optname(lv, name)
+    if on == nil then error("bad argument #3 to 'getsockopt' (unknown option " .. tostring(name) .. ")", 2) end
+    local int = val == nil
+    if int then val, len = t.int1(), s.int end
+    local l = t.socklen1(len or ffi.sizeof(val))
+    if C.getsockopt(getfd(fd, "getsockopt", 1), lv, on, val, l) == -1 then return fail() end
+    if int then return tonumber(val[0]) end
+    return val, tonumber(l[0])
+  end
+
+  -- poll over t.pollfds (or a plain list of {fd=, events=}); returns the count ready.
+  function S.poll(fds, timeout)
+    if type(fds) == "table" and not fds.pfd then fds = t.pollfds(fds) end
+    if type(fds) ~= "table" then h.argerror("poll", 1, "pollfds", fds) end
+    return retnum(C.poll(fds.pfd, fds.count, timeout or -1))
+  end
+
+  -- The methods of this target's descriptors.
+  S.fdmethods = {}
+  for k, v in pairs(fdm.methods) do S.fdmethods[k] = v end
+  S.fdmethods.nonblock = S.nonblock
+  S.fdmethods.block = S.block
+  S.fdmethods.setcloexec = S.setcloexec
+  S.fdmethods.close = S.close
+  S.fdmethods.stat = S.fstat
+  S.fdmethods.accept = S.accept
+
+  return S
+end
+
+return M
