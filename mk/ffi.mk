@@ -4,7 +4,7 @@ FFI_SRCS    := $(wildcard csrc/ffi/*.c)
 FFI_HDRS    := $(wildcard csrc/ffi/*.h)
 FFI_LUAVERS := 5.3 5.4
 FFI_SOS     := $(foreach v,$(FFI_LUAVERS),$(BUILD)/lua$(v)/ffi.so)
-FFI_LAYOUT  := $(BUILD)/ffi/liblayout.so
+FFI_LAYOUT  := $(BUILD)/ffi/libffitest.so
 
 BUILD_TARGETS += $(FFI_SOS) $(FFI_LAYOUT)
 ASAN_TARGETS  += $(FFI_SOS) $(FFI_LAYOUT)
@@ -21,9 +21,9 @@ $(foreach v,$(FFI_LUAVERS),$(eval $(call FFI_SO_RULE,$(v))))
 
 # The layout helper: test/ffi/layout.h compiled by the C compiler; the Lua test cdefs the same
 # header and compares sizes, alignments and offsets with what this library reports.
-$(FFI_LAYOUT): test/ffi/layout.c test/ffi/layout.h mk/ffi.mk
+$(FFI_LAYOUT): test/ffi/helper.c test/ffi/helper.h mk/ffi.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -shared -o $@ test/ffi/layout.c $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ test/ffi/helper.c $(LDFLAGS)
 
 .PHONY: ffi-test
 # The FFI unit tests on one interpreter: make ffi-test FFI_LUA=lua5.4 (or lua5.3, luajit).

@@ -109,6 +109,15 @@ lffi_tolua(lua_State *L, lffi_state *S, lffi_ctype *ct, void *p, int owner)
 			lua_pushinteger(L, (lua_Integer)readint(u, p));
 			return;
 		}
+		/* PUC Lua integers are 64-bit: exact, and `x == -1` works (see docs/ffi.md). */
+		{
+			int64_t v;
+			memcpy(&v, p, 8);
+			if (v >= 0 || !(u->flags & CTF_UNSIGNED)) {
+				lua_pushinteger(L, (lua_Integer)v);
+				return;
+			}
+		}
 		cd = lffi_newcdata(L, S, u, 8);
 		memcpy(cd->p, p, 8);
 		return;
@@ -116,6 +125,11 @@ lffi_tolua(lua_State *L, lffi_state *S, lffi_ctype *ct, void *p, int owner)
 		lua_pushnumber(L, (lua_Number)readfloat(u, p));
 		return;
 	case CT_PTR:
+		/* A NULL pointer read from C memory is nil, so `p == nil` works on PUC Lua. */
+		if (*(void **)p == NULL) {
+			lua_pushnil(L);
+			return;
+		}
 		cd = lffi_newcdata(L, S, ct, sizeof(void *));
 		memcpy(cd->p, p, sizeof(void *));
 		return;
@@ -419,7 +433,7 @@ lffi_getfield(lua_State *L, lffi_state *S, lffi_field *f, char *base, int owner)
 		if (!(u->flags & CTF_UNSIGNED) && f->bitsize > 0 && f->bitsize < 64 &&
 		    (v >> (f->bitsize - 1)) & 1)
 			v |= ~(((uint64_t)1 << f->bitsize) - 1);
-		if (u->size == 8) {
+		if (u->size == 8 && (u->flags & CTF_UNSIGNED) && (int64_t)v < 0) {
 			lffi_cdata *cd = lffi_newcdata(L, S, u, 8);
 			memcpy(cd->p, &v, 8);
 		} else
