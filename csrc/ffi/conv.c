@@ -289,7 +289,10 @@ lffi_fromlua(lua_State *L, lffi_state *S, lffi_ctype *ct, void *p, int idx, int 
 			if (iscast && (t == LUA_TUSERDATA || t == LUA_TLIGHTUSERDATA || t == LUA_TNIL) &&
 			    u->kind == CT_INT) {
 				int ok;
-				void *ptr = lffi_topointer(L, S, idx, &ok);
+				lffi_cdata *src = lffi_tocdata(L, idx);
+				void *ptr = (src && (src->ct->unq->kind == CT_STRUCT ||
+				    src->ct->unq->kind == CT_UNION)) ? (ok = 0, NULL) :
+				    lffi_topointer(L, S, idx, &ok);
 				if (ok) {
 					n.kind = 1;
 					n.i = (int64_t)(intptr_t)ptr;

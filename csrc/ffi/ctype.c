@@ -200,8 +200,8 @@ lffi_vsize(lffi_ctype *ct, size_t n)
 		return n * ct->base->unq->size;
 	if ((ct->kind == CT_STRUCT || ct->kind == CT_UNION) && (ct->flags & CTF_VLS)) {
 		lffi_field *last = &ct->fields[ct->nfields - 1];
-		size_t sz = last->offset + n * last->type->unq->base->unq->size;
-		return (sz + ct->align - 1) / ct->align * ct->align;
+		/* As LuaJIT: the fixed part plus n elements, not rounded to the alignment. */
+		return last->offset + n * last->type->unq->base->unq->size;
 	}
 	return ct->size;
 }
