@@ -25,8 +25,9 @@ $(FFI_LAYOUT): test/ffi/helper.c test/ffi/helper.h mk/ffi.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ test/ffi/helper.c $(LDFLAGS)
 
-.PHONY: ffi-test
-# The FFI unit tests on one interpreter: make ffi-test FFI_LUA=lua5.4 (or lua5.3, luajit).
-FFI_LUA ?= lua5.4
-ffi-test: $(FFI_SOS) $(FFI_LAYOUT)
-	@LUA_CPATH="$(CURDIR)/$(BUILD)/$(subst lua,lua,$(FFI_LUA))/?.so;;" $(FFI_LUA) test/ffi/run.lua test/ffi/*_test.lua
+# The FFI tests inside an embedded Lua 5.4 (TAP), so `make asan` checks the FFI's C code.
+C_TEST_BINS += $(BUILD)/test/ffi_puc_test
+$(BUILD)/test/ffi_puc_test: test/ffi/puc_test.c $(FFI_SRCS) $(FFI_HDRS) $(FFI_LAYOUT) mk/ffi.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFFI_SRCDIR='"$(CURDIR)"' $(shell pkg-config --cflags lua5.4 libffi) \
+	  -o $@ test/ffi/puc_test.c $(FFI_SRCS) $(LDFLAGS) $(shell pkg-config --libs lua5.4 libffi) -ldl -lm
