@@ -159,8 +159,13 @@ lffi_call(lua_State *L, lffi_state *S, lffi_cdata *cd, int first)
 				lua_replace(L, idx);	/* keep it alive for the call */
 			}
 		} else {
-			char what[48];
-			snprintf(what, sizeof(what), "bad argument #%d", i + 1);
+			static const char *const argmsg[] = { "bad argument #1", "bad argument #2",
+				"bad argument #3", "bad argument #4", "bad argument #5", "bad argument #6",
+				"bad argument #7", "bad argument #8" };
+			char buf[48];
+			const char *what = i < 8 ? argmsg[i] : buf;
+			if (i >= 8)
+				snprintf(buf, sizeof(buf), "bad argument #%d", i + 1);
 			args[i].i = 0;
 			lffi_fromlua(L, S, at, &args[i], idx, 0, what);
 			avals[i] = &args[i];

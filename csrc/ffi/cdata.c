@@ -20,6 +20,9 @@ LFFI_HIDDEN void lffi_setfield(lua_State *L, lffi_state *S, lffi_field *f, char 
 
 #define HDR ((sizeof(lffi_cdata) + 15) & ~(size_t)15)
 
+/* Key (by address) under which both cdata metatables hold the state: marks cdata as ours. */
+static const char lffi_mtkey = 0;
+
 static void *
 newud(lua_State *L, size_t n)
 {
@@ -111,8 +114,7 @@ lffi_tocdata(lua_State *L, int idx)
 
 	if (cd == NULL || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
 		return NULL;
-	lua_pushliteral(L, "__lffi");
-	lua_rawget(L, -2);
+	lua_rawgetp(L, -1, &lffi_mtkey);
 	S = lua_touserdata(L, -1);
 	ours = S != NULL;
 	lua_pop(L, 2);
@@ -815,7 +817,7 @@ lffi_openmeta(lua_State *L, lffi_state *S)
 			lua_setfield(L, -2, "__gc");
 		}
 		lua_pushvalue(L, -2);
-		lua_setfield(L, -2, "__lffi");
+		lua_rawsetp(L, -2, &lffi_mtkey);
 		lua_pushliteral(L, "ffi");
 		lua_setfield(L, -2, "__metatable");
 		lua_pushliteral(L, "cdata");

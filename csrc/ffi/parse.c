@@ -38,7 +38,10 @@ typedef struct P {
 	const char *src;
 	lex x;
 	int argbase, nargs, argn;
+	int depth;		/* recursion depth, bounded so hostile input cannot overflow the C stack */
 } P;
+
+#define MAXDEPTH 200
 
 /* What a declaration carries besides its type. */
 typedef struct dspec {
@@ -56,11 +59,12 @@ typedef struct lffi_decl {
 } lffi_decl;
 
 static lffi_ctype *declarator(P *P, lffi_ctype *base, const char **name, dspec *ds);
+static lffi_ctype *declarator1(P *P, lffi_ctype *base, const char **name, dspec *ds);
 static int64_t expr(P *P, int *uns);
 static lffi_ctype *typename_(P *P);
 static void declspec(P *P, dspec *ds, int allow_storage);
 
-static void __attribute__((noreturn))
+static void
 perr(P *P, const char *msg)
 {
 	if (P->x.tok == TK_EOF)
@@ -68,6 +72,15 @@ perr(P *P, const char *msg)
 	luaL_error(P->L, "%s near '%s'", msg,
 	    lua_pushlstring(P->L, P->x.ts, P->x.tl > 40 ? 40 : P->x.tl));
 	for (;;);
+}
+
+static void perr(P *P, const char *msg) __attribute__((noreturn));
+
+static void
+enter(P *P)
+{
+	if (++P->depth > MAXDEPTH)
+		perr(P, "declaration or expression nested too deeply");
 }
 
 static void
@@ -452,8 +465,20 @@ growfields(P *P, lffi_field *f, int n, int *cap)
 	return nf;
 }
 
+static lffi_ctype *structdef1(P *P, int kind);
+
 static lffi_ctype *
 structdef(P *P, int kind)
+{
+	lffi_ctype *r;
+	enter(P);
+	r = structdef1(P, kind);
+	P->depth--;
+	return r;
+}
+
+static lffi_ctype *
+structdef1(P *P, int kind)
 {
 	dspec sattr = { 0 };
 	lffi_ctype *ct = NULL;
@@ -717,8 +742,20 @@ declspec(P *P, dspec *ds, int allow_storage)
 }
 
 /* `[n]`, `[?]`, `[]` and `(params)` after a declarator, applied right to left. */
+static lffi_ctype *suffixes1(P *P, lffi_ctype *base, dspec *ds);
+
 static lffi_ctype *
 suffixes(P *P, lffi_ctype *base, dspec *ds)
+{
+	lffi_ctype *r;
+	enter(P);
+	r = suffixes1(P, base, ds);
+	P->depth--;
+	return r;
+}
+
+static lffi_ctype *
+suffixes1(P *P, lffi_ctype *base, dspec *ds)
 {
 	if (P->x.tok == '[') {
 		int64_t n = 0;
@@ -741,6 +778,8 @@ suffixes(P *P, lffi_ctype *base, dspec *ds)
 		    !(inner->unq->flags & CTF_COMPLETE) ||
 		    (inner->unq->kind == CT_ARRAY && (inner->unq->flags & (CTF_VLA | CTF_FLEX))))
 			luaL_error(P->L, "array of incomplete or variable-size type");
+		if (n > 0 && inner->unq->size > ((size_t)1 << 47) / (size_t)n)
+			perr(P, "array too large");
 		a = lffi_array(P->S, inner, (size_t)n, flags);
 		if (a == NULL)
 			luaL_error(P->L, "out of memory");
@@ -813,6 +852,16 @@ nested(P *P)
 static lffi_ctype *
 declarator(P *P, lffi_ctype *base, const char **name, dspec *ds)
 {
+	lffi_ctype *r;
+	enter(P);
+	r = declarator1(P, base, name, ds);
+	P->depth--;
+	return r;
+}
+
+static lffi_ctype *
+declarator1(P *P, lffi_ctype *base, const char **name, dspec *ds)
+{
 	attributes(P, ds);
 	while (P->x.tok == '*' || P->x.tok == '&' || P->x.tok == '^') {
 		int q;
@@ -878,8 +927,20 @@ typename_(P *P)
 /* Constant expressions over int64 (unsigned arithmetic when an operand is unsigned). */
 static int64_t primary(P *P, int *uns);
 
+static int64_t unary1(P *P, int *uns);
+
 static int64_t
 unary(P *P, int *uns)
+{
+	int64_t v;
+	enter(P);
+	v = unary1(P, uns);
+	P->depth--;
+	return v;
+}
+
+static int64_t
+unary1(P *P, int *uns)
 {
 	int64_t v;
 	if (accept(P, '-')) {
