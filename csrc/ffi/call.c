@@ -94,9 +94,9 @@ vararg_type(lua_State *L, lffi_state *S, int idx)
 		case CT_FLOAT:
 			return cd->ct->unq->size == 4 ? S->t_double : cd->ct->unq;
 		case CT_ARRAY:
-			return lffi_ptr(S, cd->ct->unq->base);
+			return lffi_ptr(L, S, cd->ct->unq->base);
 		case CT_FUNC:
-			return lffi_ptr(S, cd->ct->unq);
+			return lffi_ptr(L, S, cd->ct->unq);
 		default:
 			return cd->ct;
 		}

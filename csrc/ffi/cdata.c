@@ -137,6 +137,14 @@ lffi_checkctype(lua_State *L, lffi_state *S, int idx, int *nargs)
 		lua_pop(L, 1);
 		if (ct == NULL) {
 			ct = lffi_parse(L, S, lua_tostring(L, idx), PARSE_TYPE, 0, 0);
+			if (++S->ncache > 4096) {
+				/* Bounded: start a fresh cache rather than grow without end. */
+				lua_pop(L, 1);
+				lua_newtable(L);
+				lua_pushvalue(L, -1);
+				lua_rawseti(L, LUA_REGISTRYINDEX, S->ref_cache);
+				S->ncache = 1;
+			}
 			lua_pushvalue(L, idx);
 			lua_pushlightuserdata(L, ct);
 			lua_rawset(L, -3);
@@ -545,7 +553,7 @@ arith(lua_State *L, int op)
 				goto meta;
 			{
 				lffi_ctype *pt = cd->ct->unq->kind == CT_ARRAY ?
-				    lffi_ptr(S, cd->ct->unq->base) : cd->ct;
+				    lffi_ptr(L, S, cd->ct->unq->base) : cd->ct;
 				lffi_cdata *r = lffi_newcdata(L, S, pt, sizeof(void *));
 				memcpy(r->p, &pa, sizeof(void *));
 			}

@@ -46,11 +46,17 @@ lffi_strdup(lffi_state *S, const char *s, size_t n)
 }
 
 lffi_ctype *
-lffi_newtype(lffi_state *S, int kind)
+lffi_newtype(lua_State *L, lffi_state *S, int kind)
 {
-	lffi_ctype *ct = calloc(1, sizeof(*ct));
+	lffi_ctype *ct;
+
+	/* Types live as long as the state (as in LuaJIT, which stops at 64K types): bound them
+	 * so a program making type strings in a loop fails cleanly instead of eating memory. */
+	if (S->nextid >= LFFI_MAXTYPES)
+		luaL_error(L, "too many C types (at most %d)", LFFI_MAXTYPES);
+	ct = calloc(1, sizeof(*ct));
 	if (ct == NULL)
-		return NULL;
+		luaL_error(L, "out of memory");
 	ct->kind = kind;
 	ct->unq = ct;
 	ct->id = ++S->nextid;
@@ -82,9 +88,9 @@ lffi_freeall(lffi_state *S)
 }
 
 static lffi_ctype *
-mkscalar(lffi_state *S, int kind, const char *name, size_t size, size_t align, int flags)
+mkscalar(lua_State *L, lffi_state *S, int kind, const char *name, size_t size, size_t align, int flags)
 {
-	lffi_ctype *ct = lffi_newtype(S, kind);
+	lffi_ctype *ct = lffi_newtype(L, S, kind);
 	ct->name = name;
 	ct->size = size;
 	ct->align = align;
@@ -93,26 +99,26 @@ mkscalar(lffi_state *S, int kind, const char *name, size_t size, size_t align, i
 }
 
 void
-lffi_initbuiltins(lffi_state *S)
+lffi_initbuiltins(lua_State *L, lffi_state *S)
 {
-	S->t_void = mkscalar(S, CT_VOID, "void", 0, 1, 0);
-	S->t_bool = mkscalar(S, CT_BOOL, "bool", 1, 1, CTF_UNSIGNED);
-	S->t_char = mkscalar(S, CT_INT, "char", 1, 1, CTF_CHAR | (CHAR_MIN == 0 ? CTF_UNSIGNED : 0));
-	S->t_i8 = mkscalar(S, CT_INT, "char", 1, 1, 0);
-	S->t_u8 = mkscalar(S, CT_INT, "unsigned char", 1, 1, CTF_UNSIGNED);
-	S->t_i16 = mkscalar(S, CT_INT, "short", 2, 2, 0);
-	S->t_u16 = mkscalar(S, CT_INT, "unsigned short", 2, 2, CTF_UNSIGNED);
-	S->t_i32 = mkscalar(S, CT_INT, "int", 4, 4, 0);
-	S->t_u32 = mkscalar(S, CT_INT, "unsigned int", 4, 4, CTF_UNSIGNED);
-	S->t_i64 = mkscalar(S, CT_INT, "int64_t", 8, _Alignof(int64_t), 0);
-	S->t_u64 = mkscalar(S, CT_INT, "uint64_t", 8, _Alignof(uint64_t), CTF_UNSIGNED);
-	S->t_float = mkscalar(S, CT_FLOAT, "float", 4, 4, 0);
-	S->t_double = mkscalar(S, CT_FLOAT, "double", 8, _Alignof(double), 0);
-	S->t_ldouble = mkscalar(S, CT_FLOAT, "long double", sizeof(long double),
+	S->t_void = mkscalar(L, S, CT_VOID, "void", 0, 1, 0);
+	S->t_bool = mkscalar(L, S, CT_BOOL, "bool", 1, 1, CTF_UNSIGNED);
+	S->t_char = mkscalar(L, S, CT_INT, "char", 1, 1, CTF_CHAR | (CHAR_MIN == 0 ? CTF_UNSIGNED : 0));
+	S->t_i8 = mkscalar(L, S, CT_INT, "char", 1, 1, 0);
+	S->t_u8 = mkscalar(L, S, CT_INT, "unsigned char", 1, 1, CTF_UNSIGNED);
+	S->t_i16 = mkscalar(L, S, CT_INT, "short", 2, 2, 0);
+	S->t_u16 = mkscalar(L, S, CT_INT, "unsigned short", 2, 2, CTF_UNSIGNED);
+	S->t_i32 = mkscalar(L, S, CT_INT, "int", 4, 4, 0);
+	S->t_u32 = mkscalar(L, S, CT_INT, "unsigned int", 4, 4, CTF_UNSIGNED);
+	S->t_i64 = mkscalar(L, S, CT_INT, "int64_t", 8, _Alignof(int64_t), 0);
+	S->t_u64 = mkscalar(L, S, CT_INT, "uint64_t", 8, _Alignof(uint64_t), CTF_UNSIGNED);
+	S->t_float = mkscalar(L, S, CT_FLOAT, "float", 4, 4, 0);
+	S->t_double = mkscalar(L, S, CT_FLOAT, "double", 8, _Alignof(double), 0);
+	S->t_ldouble = mkscalar(L, S, CT_FLOAT, "long double", sizeof(long double),
 	    _Alignof(long double), CTF_LDOUBLE);
-	S->t_voidp = lffi_ptr(S, S->t_void);
-	S->t_cvoidp = lffi_ptr(S, lffi_qualify(S, S->t_void, CTF_CONST));
-	S->t_ccharp = lffi_ptr(S, lffi_qualify(S, S->t_char, CTF_CONST));
+	S->t_voidp = lffi_ptr(L, S, S->t_void);
+	S->t_cvoidp = lffi_ptr(L, S, lffi_qualify(L, S, S->t_void, CTF_CONST));
+	S->t_ccharp = lffi_ptr(L, S, lffi_qualify(L, S, S->t_char, CTF_CONST));
 }
 
 lffi_ctype *
@@ -128,7 +134,7 @@ lffi_intof(lffi_state *S, size_t size, int isunsigned)
 
 /* `const T` / `volatile T`: interned for const, fresh for the rarer volatile. */
 lffi_ctype *
-lffi_qualify(lffi_state *S, lffi_ctype *ct, int quals)
+lffi_qualify(lua_State *L, lffi_state *S, lffi_ctype *ct, int quals)
 {
 	lffi_ctype *q;
 	int want = (ct->flags & (CTF_CONST | CTF_VOLATILE)) | (quals & (CTF_CONST | CTF_VOLATILE));
@@ -138,7 +144,7 @@ lffi_qualify(lffi_state *S, lffi_ctype *ct, int quals)
 	ct = ct->unq;
 	if (want == CTF_CONST && ct->constv != NULL)
 		return ct->constv;
-	q = lffi_newtype(S, ct->kind);
+	q = lffi_newtype(L, S, ct->kind);
 	if (q == NULL)
 		return NULL;
 	*q = (lffi_ctype){ .kind = ct->kind, .flags = (ct->flags & ~(CTF_CONST | CTF_VOLATILE)) | want,
@@ -151,13 +157,13 @@ lffi_qualify(lffi_state *S, lffi_ctype *ct, int quals)
 }
 
 lffi_ctype *
-lffi_ptr(lffi_state *S, lffi_ctype *ct)
+lffi_ptr(lua_State *L, lffi_state *S, lffi_ctype *ct)
 {
 	lffi_ctype *p;
 
 	if (ct->ptrto != NULL)
 		return ct->ptrto;
-	p = lffi_newtype(S, CT_PTR);
+	p = lffi_newtype(L, S, CT_PTR);
 	if (p == NULL)
 		return NULL;
 	p->size = sizeof(void *);
@@ -170,15 +176,29 @@ lffi_ptr(lffi_state *S, lffi_ctype *ct)
 
 /* `T[n]`, `T[?]` (flags CTF_VLA) or `T[]` (CTF_FLEX). The element must be complete. */
 lffi_ctype *
-lffi_array(lffi_state *S, lffi_ctype *elem, size_t n, int flags)
+lffi_array(lua_State *L, lffi_state *S, lffi_ctype *elem, size_t n, int flags)
 {
 	lffi_ctype *a;
 
 	flags &= CTF_VLA | CTF_FLEX;
-	for (a = elem->arrays; a != NULL; a = a->next_arr)
-		if (a->nelem == n && (a->flags & (CTF_VLA | CTF_FLEX)) == flags)
-			return a;
-	a = lffi_newtype(S, CT_ARRAY);
+	if (flags)
+		n = 0;
+	/* Interned in a table keyed "element:count:flags" (a list per element type would make
+	 * programs that build many array sizes quadratic). */
+	lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_arrays);
+	lua_pushfstring(L, "%p:%I:%d", (void *)elem, (lua_Integer)n, flags);
+	lua_pushvalue(L, -1);
+	lua_rawget(L, -3);
+	a = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	if (a != NULL) {
+		lua_pop(L, 2);
+		return a;
+	}
+	a = lffi_newtype(L, S, CT_ARRAY);
+	lua_pushlightuserdata(L, a);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
 	if (a == NULL)
 		return NULL;
 	a->base = elem;
@@ -186,8 +206,6 @@ lffi_array(lffi_state *S, lffi_ctype *elem, size_t n, int flags)
 	a->align = elem->unq->align;
 	a->size = flags ? 0 : n * elem->unq->size;
 	a->flags = CTF_COMPLETE | flags;
-	a->next_arr = elem->arrays;
-	elem->arrays = a;
 	return a;
 }
 

@@ -403,7 +403,8 @@ luaopen_ffi(lua_State *L)
 	S->ref_syms = newref_table(L);
 	S->ref_metatypes = newref_table(L);
 	S->ref_cache = newref_table(L);
-	lffi_initbuiltins(S);
+	S->ref_arrays = newref_table(L);
+	lffi_initbuiltins(L, S);
 	lffi_openmeta(L, S);
 	lffi_openclib(L, S);
 

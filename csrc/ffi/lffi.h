@@ -73,8 +73,6 @@ struct lffi_ctype {
 	int id;			/* creation number, for keys and printing */
 	lffi_ctype *ptrto;	/* interned `T *` */
 	lffi_ctype *constv;	/* interned `const T` */
-	lffi_ctype *arrays;	/* interned `T[n]` list, chained through ->next_arr */
-	lffi_ctype *next_arr;
 	ffi_type *ffitype;	/* libffi description, built on first use */
 	ffi_cif *cif;		/* functions: prepared on the first call, then reused */
 	const char *sym;	/* functions/variables: asm("name") redirection */
@@ -88,6 +86,8 @@ typedef struct lffi_cdata {
 	uint32_t flags;
 } lffi_cdata;
 
+#define LFFI_MAXTYPES	(1 << 18)	/* ctypes per state */
+
 #define CD_CTYPE	0x1	/* a ctype object, not a value */
 #define CD_REF		0x2	/* p points into another object (a struct field, an element) */
 #define CD_CALLBACK	0x4	/* a function pointer made from a Lua function */
@@ -100,10 +100,11 @@ struct lffi_state {
 	lffi_ctype *all;
 	void *arena;
 	int nextid;
-	int cerrno;		/* errno right after the last C call through the FFI */
+	int cerrno;
+	int ncache;		/* entries in the type-string cache */		/* errno right after the last C call through the FFI */
 	lffi_callback *cbs;
 	int ref_mt, ref_mtgc, ref_typedefs, ref_tags, ref_consts, ref_syms, ref_metatypes,
-	    ref_cache, ref_gcfn;
+	    ref_cache, ref_arrays;
 	/* builtin types */
 	lffi_ctype *t_void, *t_bool, *t_char, *t_i8, *t_u8, *t_i16, *t_u16, *t_i32, *t_u32,
 	    *t_i64, *t_u64, *t_float, *t_double, *t_ldouble, *t_voidp, *t_cvoidp, *t_ccharp;
@@ -114,12 +115,12 @@ struct lffi_state {
 /* ctype.c */
 LFFI_HIDDEN void *lffi_alloc(lffi_state *S, size_t n);
 LFFI_HIDDEN char *lffi_strdup(lffi_state *S, const char *s, size_t n);
-LFFI_HIDDEN lffi_ctype *lffi_newtype(lffi_state *S, int kind);
-LFFI_HIDDEN void lffi_initbuiltins(lffi_state *S);
+LFFI_HIDDEN lffi_ctype *lffi_newtype(lua_State *L, lffi_state *S, int kind);
+LFFI_HIDDEN void lffi_initbuiltins(lua_State *L, lffi_state *S);
 LFFI_HIDDEN void lffi_freeall(lffi_state *S);
-LFFI_HIDDEN lffi_ctype *lffi_qualify(lffi_state *S, lffi_ctype *ct, int quals);
-LFFI_HIDDEN lffi_ctype *lffi_ptr(lffi_state *S, lffi_ctype *ct);
-LFFI_HIDDEN lffi_ctype *lffi_array(lffi_state *S, lffi_ctype *elem, size_t n, int flags);
+LFFI_HIDDEN lffi_ctype *lffi_qualify(lua_State *L, lffi_state *S, lffi_ctype *ct, int quals);
+LFFI_HIDDEN lffi_ctype *lffi_ptr(lua_State *L, lffi_state *S, lffi_ctype *ct);
+LFFI_HIDDEN lffi_ctype *lffi_array(lua_State *L, lffi_state *S, lffi_ctype *elem, size_t n, int flags);
 LFFI_HIDDEN int lffi_layout(lua_State *L, lffi_state *S, lffi_ctype *ct, size_t extra_align);
 LFFI_HIDDEN lffi_ctype *lffi_intof(lffi_state *S, size_t size, int isunsigned);
 LFFI_HIDDEN void lffi_typename(lua_State *L, lffi_ctype *ct, int ref);

@@ -506,7 +506,7 @@ structdef1(P *P, int kind)
 		if (tag == NULL)
 			perr(P, "struct/union tag or '{' expected");
 		if (ct == NULL) {
-			ct = lffi_newtype(P->S, kind);
+			ct = lffi_newtype(P->L, P->S, kind);
 			ct->name = tag;
 			ct->align = 1;
 			define(P, P->S->ref_tags, tag, ct);
@@ -517,7 +517,7 @@ structdef1(P *P, int kind)
 	if (ct != NULL && (ct->flags & CTF_COMPLETE))
 		luaL_error(P->L, "attempt to redefine '%s'", tag);
 	if (ct == NULL) {
-		ct = lffi_newtype(P->S, kind);
+		ct = lffi_newtype(P->L, P->S, kind);
 		ct->name = tag;
 		ct->align = 1;
 		if (tag != NULL)
@@ -587,7 +587,7 @@ enumdef(P *P)
 			luaL_error(P->L, "'%s' redeclared as a different kind of tag", tag);
 	}
 	if (ct == NULL) {
-		ct = lffi_newtype(P->S, CT_ENUM);
+		ct = lffi_newtype(P->L, P->S, CT_ENUM);
 		ct->name = tag;
 		ct->base = P->S->t_u32;
 		ct->size = 4;
@@ -737,7 +737,7 @@ declspec(P *P, dspec *ds, int allow_storage)
 	}
 	if (t == NULL)
 		perr(P, "declaration specifier expected");
-	ds->type = lffi_qualify(S, t, quals);
+	ds->type = lffi_qualify(P->L, S, t, quals);
 	ds->quals = quals;
 }
 
@@ -780,7 +780,7 @@ suffixes1(P *P, lffi_ctype *base, dspec *ds)
 			luaL_error(P->L, "array of incomplete or variable-size type");
 		if (n > 0 && inner->unq->size > ((size_t)1 << 47) / (size_t)n)
 			perr(P, "array too large");
-		a = lffi_array(P->S, inner, (size_t)n, flags);
+		a = lffi_array(P->L, P->S, inner, (size_t)n, flags);
 		if (a == NULL)
 			luaL_error(P->L, "out of memory");
 		return a;
@@ -808,9 +808,9 @@ suffixes1(P *P, lffi_ctype *base, dspec *ds)
 			declspec(P, &pd, 0);
 			pt = declarator(P, pd.type, &pname, &pd);
 			if (pt->unq->kind == CT_ARRAY)
-				pt = lffi_ptr(P->S, pt->base);
+				pt = lffi_ptr(P->L, P->S, pt->base);
 			else if (pt->unq->kind == CT_FUNC)
-				pt = lffi_ptr(P->S, pt);
+				pt = lffi_ptr(P->L, P->S, pt);
 			else if (pt->unq->kind == CT_VOID)
 				perr(P, "parameter has void type");
 			params = growfields(P, params, n, &cap);
@@ -823,7 +823,7 @@ suffixes1(P *P, lffi_ctype *base, dspec *ds)
 		ret = suffixes(P, base, ds);
 		if (ret->unq->kind == CT_ARRAY || ret->unq->kind == CT_FUNC)
 			luaL_error(P->L, "function returning an array or a function");
-		f = lffi_newtype(P->S, CT_FUNC);
+		f = lffi_newtype(P->L, P->S, CT_FUNC);
 		f->base = ret;
 		f->fields = params;
 		f->nfields = n;
@@ -867,10 +867,10 @@ declarator1(P *P, lffi_ctype *base, const char **name, dspec *ds)
 		int q;
 		next(P);
 		q = qualifiers(P, ds);
-		base = lffi_ptr(P->S, base);
+		base = lffi_ptr(P->L, P->S, base);
 		if (base == NULL)
 			luaL_error(P->L, "out of memory");
-		base = lffi_qualify(P->S, base, q);
+		base = lffi_qualify(P->L, P->S, base, q);
 	}
 	if (P->x.tok == '(' && nested(P)) {
 		lex inner, after;
@@ -1121,19 +1121,19 @@ declare(P *P, dspec *ds, lffi_ctype *ct, const char *name)
 	if (ds->storage == 't') {
 		if (ds->align > ct->unq->align && ct->kind != CT_FUNC) {
 			/* typedef int aligned_int __attribute__((aligned(16))) */
-			lffi_ctype *c = lffi_newtype(P->S, ct->kind);
+			lffi_ctype *c = lffi_newtype(P->L, P->S, ct->kind);
 			int id = c->id;
 			lffi_ctype *nx = c->next_all;
 			*c = *ct->unq;
 			c->id = id;
 			c->next_all = nx;
 			c->unq = c;
-			c->ptrto = c->constv = c->arrays = NULL;
+			c->ptrto = c->constv = NULL;
 			c->ffitype = NULL;
 			c->cif = NULL;
 			c->align = ds->align;
 			c->size = (c->size + c->align - 1) / c->align * c->align;
-			ct = lffi_qualify(P->S, c, ct->flags);
+			ct = lffi_qualify(P->L, P->S, c, ct->flags);
 		}
 		define(P, P->S->ref_typedefs, name, ct);
 		return;

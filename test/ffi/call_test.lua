@@ -185,3 +185,18 @@ T.case("errors for bad uses never crash", function()
   T.err(function() return ffi.new("int64_t", 1) + {} end)
   T.err(function() return ffi.new("struct a1") < ffi.new("struct a1") end)
 end)
+
+T.case("an error inside a callback is raised after the C call returns", function()
+  local calls = 0
+  local cb = ffi.cast("int (*)(int, int)", function(a, b)
+    calls = calls + 1
+    if a == 13 then error("unlucky " .. a) end
+    return a + b
+  end)
+  T.eq(L.helper_apply(cb, 1, 2), 3)
+  T.err(function() L.helper_apply(cb, 13, 0) end, "unlucky 13")
+  T.eq(L.helper_apply(cb, 2, 2), 4, "usable after an error")
+  T.eq(calls, 3)
+  T.err(function() L.helper_apply(function() return "not a number" end, 1, 2) end, "cannot convert")
+  cb:free()
+end)

@@ -42,3 +42,13 @@ T.case("deep nesting is bounded", function()
   T.err(function() ffi.cdef(string.rep("struct { ", 100000)) end)
   T.err(function() ffi.typeof("char[1099511627776][1099511627776]") end)
 end)
+
+T.case("making types in a loop stays bounded and fails cleanly", function()
+  if jit then return T.skip("checks our module's type limit (LuaJIT has its own)") end
+  local ok, err = pcall(function()
+    for i = 1, 1e6 do ffi.typeof("char[" .. i .. "]") end
+  end)
+  T.eq(ok, false)
+  T.ok(tostring(err):find("too many C types"), err)
+  T.eq(ffi.sizeof("int"), 4)
+end)
