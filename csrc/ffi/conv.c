@@ -28,7 +28,7 @@ lffi_num2i64(lua_Number d)
 		return (int64_t)d;
 	if (d >= 9223372036854775808.0 && d < 18446744073709551616.0)
 		return (int64_t)(uint64_t)d;
-	return d < 0 ? INT64_MIN : (int64_t)UINT64_MAX;
+	return d < 0 ? INT64_MIN : INT64_MAX;
 }
 
 static int64_t
@@ -545,9 +545,8 @@ lffi_init(lua_State *L, lffi_state *S, lffi_ctype *ct, void *p, size_t size, int
 		    et->kind == CT_BOOL) && esz == 1) {
 			size_t len;
 			const char *s = lua_tolstring(L, idx, &len);
-			if (len > count)
-				too_many(L, u);
-			memcpy(p, s, len);
+			/* As LuaJIT: a longer string is cut to the array's size. */
+			memcpy(p, s, len < count ? len : count);
 			return;
 		}
 		if (n == 1 && cd != NULL && !(cd->flags & CD_CTYPE) &&
