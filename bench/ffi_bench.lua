@@ -44,6 +44,17 @@ bench("read 4 KiB /dev/zero", 300000, function(n)
 end)
 ffi.C.close(fd)
 
+ffi.cdef "struct bench_st { int a, b, c, d, e, f, g, h; double x; };"
+local st = ffi.new("struct bench_st")
+bench("struct field read+write", 2000000, function(n)
+  for i = 1, n do st.x = st.h + i end
+end)
+
+local arr = ffi.new("int[256]")
+bench("array element read+write", 2000000, function(n)
+  for i = 1, n do arr[i % 256] = arr[(i + 1) % 256] + 1 end
+end)
+
 local S = ffi.typeof("struct { int a; double b; }")
 bench("ffi.new struct + field", 1000000, function(n)
   local s

@@ -307,7 +307,9 @@ cd_index(lua_State *L)
 		}
 		if (lua_type(L, 2) == LUA_TSTRING && (b->kind == CT_STRUCT || b->kind == CT_UNION)) {
 			size_t off = 0;
-			lffi_field *f = lffi_findfield(b, lua_tostring(L, 2), &off);
+			size_t kl;
+			const char *k = lua_tolstring(L, 2, &kl);
+			lffi_field *f = lffi_findfield(b, k, kl, &off);
 			if (f != NULL) {
 				checkaddr(L, p);
 				lffi_getfield(L, S, f, p + off, -1);
@@ -334,7 +336,9 @@ cd_index(lua_State *L)
 	case CT_STRUCT: case CT_UNION:
 		if (lua_type(L, 2) == LUA_TSTRING) {
 			size_t off = 0;
-			lffi_field *f = lffi_findfield(u, lua_tostring(L, 2), &off);
+			size_t kl;
+			const char *k = lua_tolstring(L, 2, &kl);
+			lffi_field *f = lffi_findfield(u, k, kl, &off);
 			if (f != NULL) {
 				lffi_getfield(L, S, f, (char *)cd->p + off, 1);
 				return 1;
@@ -389,7 +393,9 @@ cd_newindex(lua_State *L)
 		}
 		if (lua_type(L, 2) == LUA_TSTRING && (b->kind == CT_STRUCT || b->kind == CT_UNION)) {
 			size_t off = 0;
-			lffi_field *f = lffi_findfield(b, lua_tostring(L, 2), &off);
+			size_t kl;
+			const char *k = lua_tolstring(L, 2, &kl);
+			lffi_field *f = lffi_findfield(b, k, kl, &off);
 			if (f != NULL) {
 				checkconst(L, u->base);
 				checkconst(L, f->type);
@@ -412,7 +418,9 @@ cd_newindex(lua_State *L)
 	case CT_STRUCT: case CT_UNION:
 		if (lua_type(L, 2) == LUA_TSTRING) {
 			size_t off = 0;
-			lffi_field *f = lffi_findfield(u, lua_tostring(L, 2), &off);
+			size_t kl;
+			const char *k = lua_tolstring(L, 2, &kl);
+			lffi_field *f = lffi_findfield(u, k, kl, &off);
 			if (f != NULL) {
 				checkconst(L, cd->ct);
 				checkconst(L, f->type);

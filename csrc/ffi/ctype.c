@@ -249,6 +249,8 @@ lffi_layout(lua_State *L, lffi_state *S, lffi_ctype *ct, size_t extra_align)
 		lffi_ctype *ft = f->type->unq;
 		size_t fa = packed ? 1 : ft->align, req = f->offset, fsz = ft->size;
 
+		f->namelen = f->name ? strlen(f->name) : 0;
+
 		if (req > fa)
 			fa = req;
 		if (ft->kind == CT_ARRAY && (ft->flags & (CTF_VLA | CTF_FLEX))) {
@@ -333,7 +335,7 @@ lffi_layout(lua_State *L, lffi_state *S, lffi_ctype *ct, size_t extra_align)
 
 /* Find a member by name, looking inside anonymous struct/union members; *off accumulates. */
 lffi_field *
-lffi_findfield(lffi_ctype *st, const char *name, size_t *off)
+lffi_findfield(lffi_ctype *st, const char *name, size_t len, size_t *off)
 {
 	int i;
 
@@ -341,13 +343,14 @@ lffi_findfield(lffi_ctype *st, const char *name, size_t *off)
 	for (i = 0; i < st->nfields; i++) {
 		lffi_field *f = &st->fields[i];
 		if (f->name != NULL) {
-			if (strcmp(f->name, name) == 0) {
+			if (f->namelen == len && f->name[0] == name[0] &&
+			    memcmp(f->name, name, len) == 0) {
 				*off += f->offset;
 				return f;
 			}
 		} else if (f->type->unq->kind == CT_STRUCT || f->type->unq->kind == CT_UNION) {
 			size_t sub = 0;
-			lffi_field *r = lffi_findfield(f->type, name, &sub);
+			lffi_field *r = lffi_findfield(f->type, name, len, &sub);
 			if (r != NULL) {
 				*off += f->offset + sub;
 				return r;

@@ -137,13 +137,14 @@ f_offsetof(lua_State *L)
 {
 	lffi_state *S = lffi_S(L);
 	lffi_ctype *ct = lffi_checkctype(L, S, 1, NULL);
-	const char *name = luaL_checkstring(L, 2);
+	size_t len;
+	const char *name = luaL_checklstring(L, 2, &len);
 	lffi_field *f;
 	size_t off = 0;
 
 	if (ct->unq->kind != CT_STRUCT && ct->unq->kind != CT_UNION)
 		return 0;
-	f = lffi_findfield(ct, name, &off);
+	f = lffi_findfield(ct, name, len, &off);
 	if (f == NULL)
 		return 0;
 	lua_pushinteger(L, (lua_Integer)off);

@@ -57,6 +57,7 @@ typedef struct lffi_field {
 	size_t offset;		/* bytes from the start of the struct */
 	int bitpos;		/* bit-fields: first bit inside the storage unit at offset */
 	int bitsize;		/* -1 when not a bit-field */
+	size_t namelen;		/* struct members: strlen(name), set by lffi_layout */
 } lffi_field;
 
 struct lffi_ctype {
@@ -127,7 +128,8 @@ LFFI_HIDDEN void lffi_typename(lua_State *L, lffi_ctype *ct, int ref);
 LFFI_HIDDEN ffi_type *lffi_ffitype(lua_State *L, lffi_state *S, lffi_ctype *ct);
 LFFI_HIDDEN size_t lffi_vsize(lffi_ctype *ct, size_t n);
 LFFI_HIDDEN int lffi_sametype(lffi_ctype *a, lffi_ctype *b);
-LFFI_HIDDEN lffi_field *lffi_findfield(lffi_ctype *st, const char *name, size_t *off);
+LFFI_HIDDEN lffi_field *lffi_findfield(lffi_ctype *st, const char *name, size_t len,
+    size_t *off);
 
 /* parse.c */
 #define PARSE_CDEF	0	/* a list of declarations */

@@ -529,7 +529,7 @@ structdef1(P *P, int kind)
 		if (P->x.tok == ';' && (ds.type->kind == CT_STRUCT || ds.type->kind == CT_UNION)) {
 			/* Anonymous member: its fields are reachable directly. */
 			fields = growfields(P, fields, n, &cap);
-			fields[n++] = (lffi_field){ NULL, ds.type, ds.align, 0, -1 };
+			fields[n++] = (lffi_field){ NULL, ds.type, ds.align, 0, -1, 0 };
 			next(P);
 			continue;
 		}
@@ -551,7 +551,7 @@ structdef1(P *P, int kind)
 			if (ft->kind == CT_FUNC)
 				luaL_error(P->L, "member '%s' has function type", fname ? fname : "?");
 			fields = growfields(P, fields, n, &cap);
-			fields[n++] = (lffi_field){ fname, ft, fd.align, 0, bits };
+			fields[n++] = (lffi_field){ fname, ft, fd.align, 0, bits, 0 };
 			if (fd.packed && !ds.packed && bits < 0)
 				fields[n - 1].offset = 0, fields[n - 1].type = ft;
 			if (!accept(P, ','))
@@ -814,7 +814,7 @@ suffixes1(P *P, lffi_ctype *base, dspec *ds)
 			else if (pt->unq->kind == CT_VOID)
 				perr(P, "parameter has void type");
 			params = growfields(P, params, n, &cap);
-			params[n++] = (lffi_field){ pname, pt, 0, 0, -1 };
+			params[n++] = (lffi_field){ pname, pt, 0, 0, -1, 0 };
 			if (!accept(P, ','))
 				break;
 		}
