@@ -84,7 +84,7 @@ local function interp_env(l)
   -- PUC Lua finds our ffi module in build/<interp>/; LuaJIT has its own.
   if l == "luajit" then return "" end
   local cpath = build .. "/" .. l .. "/?.so;" .. build .. "/lua/?.so;;"
-  return "LUA_CPATH=" .. sh(cpath) .. " "
+  return "env LUA_CPATH=" .. sh(cpath) .. " "
 end
 
 local results = {}   -- { unit =, name =, status =, reason =, message = }

@@ -13,11 +13,16 @@
 
 local ffi = require "ffi"
 local type, tostring, error, setmetatable, rawget = type, tostring, error, setmetatable, rawget
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 
--- owner id -> syscall table; kernels unregister when they are destroyed.
-local owners = {}
+ffi.cdef "struct rumpus_fd { int filenum; int owner; };"
+
+-- owner id -> syscall table; kernels unregister when they are destroyed.  Weak values: a
+-- forgotten kernel is collected even though its id is here (its descriptors then find no
+-- owner and their finalizers do nothing: destroying the kernel closed everything).
+local owners = setmetatable({}, { __mode = "v" })
 local nextid = 1
 M.owners = owners
 
@@ -56,9 +61,13 @@ mt.__gc = function(fd)
   end
 end
 mt.__tostring = function(fd) return "fd " .. tostring(fd.filenum) end
+-- Comparison with a number compares the descriptor number; with anything that is not a
+-- descriptor (nil, a string...) it is false, never an error.
 mt.__eq = function(a, b)
-  if type(a) == "number" then return a == b.filenum end
-  if type(b) == "number" then return a.filenum == b end
+  if type(a) == "number" then return ffi.istype(fdtype, b) and a == b.filenum end
+  if type(b) == "number" then return ffi.istype(fdtype, a) and a.filenum == b end
+  -- LuaJIT also calls __eq for fd == nil (or any other value): only descriptors are equal.
+  if not (ffi.istype(fdtype, a) and ffi.istype(fdtype, b)) then return false end
   return a.filenum == b.filenum and a.owner == b.owner
 end
 fdtype = ffi.metatype("struct rumpus_fd", mt)

@@ -15,6 +15,7 @@ local bit = require "syscall.bit"
 
 local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =
       type, tonumber, tostring, pairs, error, setmetatable, rawget, select
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 local string = string
 
 local h = {}
@@ -39,14 +40,27 @@ local function bor(a, b)
 end
 h.bor = bor
 
+-- Parsed lists are remembered per table (not in the table: pairs() must see only names), so
+-- a wrapper called in a loop with "creat, rdwr" parses it once.
+local listcache = setmetatable({}, { __mode = "k" })
+
 local function flagindex(tab, k)
   if k == nil or k == false then return 0 end
   local tk = type(k)
   if tk == "number" then return k end
   if tk == "cdata" then return tonumber(k) end
   if tk ~= "string" then return nil end
+  local cache = listcache[tab]
+  if cache then
+    local v = cache[k]
+    if v then return v end
+  else
+    cache = {}
+    listcache[tab] = cache
+  end
   if not k:find("[,|]") then
     local v = lookup(tab, (k:gsub("^%s+", ""):gsub("%s+$", "")))
+    if v ~= nil then cache[k] = v end
     return v
   end
   local val = 0
@@ -58,6 +72,7 @@ local function flagindex(tab, k)
       val = bor(val, v)
     end
   end
+  cache[k] = val
   return val
 end
 

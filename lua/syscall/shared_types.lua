@@ -8,6 +8,7 @@ local h = require "syscall.helpers"
 
 local type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table =
       type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
 
@@ -46,7 +47,11 @@ function M.time(ct, sub, scale)
     return tv
   end
   mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
-  mt.__eq = function(a, b) return a.tv_sec == b.tv_sec and a[sub] == b[sub] end
+  -- LuaJIT calls __eq for cdata == nil too: only two values of the type can be equal.
+  mt.__eq = function(a, b)
+    if not (ffi.istype(ct, a) and ffi.istype(ct, b)) then return false end
+    return a.tv_sec == b.tv_sec and a[sub] == b[sub]
+  end
   mt.__lt = function(a, b) return a.tv_sec < b.tv_sec or (a.tv_sec == b.tv_sec and a[sub] < b[sub]) end
   mt.__le = function(a, b) return not (b < a) end
   return ffi.metatype(ct, mt)
@@ -129,7 +134,8 @@ end
 
 -- rlimit: .cur and .max as numbers; c.RLIM.INFINITY (-1) for no limit.
 function M.rlimit(ct)
-  local INF = ffi.new("uint64_t", -1)
+  -- all ones; ffi.new("uint64_t", -1) would give 2^63 (a negative double converts saturating)
+  local INF = ffi.cast("uint64_t", ffi.cast("int64_t", -1))
   local function num(v) if v == INF then return -1 end return tonumber(v) end
   local mt = {}
   mt.__index = function(r, k)
@@ -137,14 +143,15 @@ function M.rlimit(ct)
     if k == "max" then return num(r.rlim_max) end
   end
   mt.__newindex = function(r, k, v)
+    if v == -1 then v = INF end
     if k == "cur" then r.rlim_cur = v elseif k == "max" then r.rlim_max = v
     else error("no field '" .. tostring(k) .. "' in rlimit", 2) end
   end
   mt.__new = function(tp, a, b)
     local r = ffi.new(tp)
     if type(a) == "table" then a, b = a.cur or a.rlim_cur or a[1], a.max or a.rlim_max or a[2] end
-    if a ~= nil then r.rlim_cur = a end
-    if b ~= nil then r.rlim_max = b end
+    if a ~= nil then r.rlim_cur = a == -1 and INF or a end
+    if b ~= nil then r.rlim_max = b == -1 and INF or b end
     return r
   end
   return ffi.metatype(ct, mt)
@@ -301,6 +308,10 @@ end
 local function parse4(s)
   local a, b, cc, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   if not a then return nil end
+  -- As inet_pton: no leading zeros ("01" could be read as octal elsewhere), at most 3 digits.
+  for _, part in ipairs { a, b, cc, d } do
+    if #part > 3 or (#part > 1 and part:sub(1, 1) == "0") then return nil end
+  end
   a, b, cc, d = tonumber(a), tonumber(b), tonumber(cc), tonumber(d)
   if a > 255 or b > 255 or cc > 255 or d > 255 then return nil end
   return a, b, cc, d
@@ -316,25 +327,27 @@ local function parse6(s)
     head, tail = s:sub(1, dbl - 1), s:sub(dbl + 2)
     if tail:find("::", 1, true) then return nil end
   end
-  local function groups(part)
+  -- A dotted quad may only end the whole address.
+  local function groups(part, last)
     local g = {}
     if part == "" then return g end
     local pieces = {}
     for p in (part .. ":"):gmatch("([^:]*):") do pieces[#pieces + 1] = p end
     for i, p in ipairs(pieces) do
-      if i == #pieces and p:find("%.") then
+      if last and i == #pieces and p:find("%.") then
         local a, b, cc, d = parse4(p)
         if not a then return nil end
         g[#g + 1] = a * 256 + b
         g[#g + 1] = cc * 256 + d
       else
-        if p == "" or #p > 4 then return nil end
+        if #p > 4 or not p:match("^%x+$") then return nil end
         g[#g + 1] = tonumber(p, 16)
       end
     end
     return g
   end
-  local hg, tg = groups(head), tail and groups(tail) or {}
+  local hg, tg = groups(head, not tail), {}
+  if tail then tg = groups(tail, true) end
   if not hg or not tg then return nil end
   local n = #hg + #tg
   if (dbl and n > 7) or (not dbl and n ~= 8) then return nil end
@@ -361,6 +374,11 @@ local function format6(b)
       i = j
     else i = i + 1 end
   end
+  -- IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) addresses keep the dotted
+  -- quad, as inet_ntop writes them.
+  if best == 1 and (bestlen == 6 or (bestlen == 5 and g[6] == 0xffff)) then
+    return (bestlen == 5 and "::ffff:" or "::") .. b[12] .. "." .. b[13] .. "." .. b[14] .. "." .. b[15]
+  end
   local parts = {}
   local k = 1
   while k <= 8 do
@@ -376,6 +394,14 @@ local function format6(b)
   return table.concat(parts, ":")
 end
 M.format6 = format6
+
+-- Address equality: both operands cdata of one type, same bytes (a comparison with nil or a
+-- value of another type is false, never an error).
+local function sameaddr(ct, a, b)
+  if type(a) ~= "cdata" or type(b) ~= "cdata" or not ffi.istype(ct, a) or not ffi.istype(ct, b) then return false end
+  local n = ffi.sizeof(ct)
+  return ffi.string(a, n) == ffi.string(b, n)
+end
 
 -- Installs in_addr, in6_addr, sockaddr_in, sockaddr_in6, sockaddr_un, sockaddr_storage
 -- metatypes and t.sa / pt.sockaddr.  opt.has_len: BSD sockaddrs with a length byte first.
@@ -408,7 +434,7 @@ function M.sockaddrs(t, pt, s, c, opt)
       local p = ffi.cast("const uint8_t *", a)
       return p[0] .. "." .. p[1] .. "." .. p[2] .. "." .. p[3]
     end,
-    __eq = function(a, b) return ffi.string(a, 4) == ffi.string(b, 4) end,
+    __eq = function(a, b) return sameaddr(t.in_addr, a, b) end,
     __len = function() return 4 end,
   })
 
@@ -434,7 +460,7 @@ function M.sockaddrs(t, pt, s, c, opt)
       for i = 0, 15 do b[i] = p[i] end
       return format6(b)
     end,
-    __eq = function(a, b) return ffi.string(a, 16) == ffi.string(b, 16) end,
+    __eq = function(a, b) return sameaddr(t.in6_addr, a, b) end,
     __len = function() return 16 end,
   })
 
@@ -474,7 +500,7 @@ function M.sockaddrs(t, pt, s, c, opt)
     end,
     __tostring = function(sa) return tostring(sa.sin_addr) .. ":" .. portof(sa, "sin_port") end,
     __len = function(sa) return ffi.sizeof(sa) end,
-    __eq = function(a, b) return ffi.string(a, ffi.sizeof(a)) == ffi.string(b, ffi.sizeof(b)) end,
+    __eq = function(a, b) return sameaddr(t.sockaddr_in, a, b) end,
   })
 
   ffi.metatype(t.sockaddr_in6, {
@@ -516,7 +542,7 @@ function M.sockaddrs(t, pt, s, c, opt)
     end,
     __tostring = function(sa) return "[" .. tostring(sa.sin6_addr) .. "]:" .. portof(sa, "sin6_port") end,
     __len = function(sa) return ffi.sizeof(sa) end,
-    __eq = function(a, b) return ffi.string(a, ffi.sizeof(a)) == ffi.string(b, ffi.sizeof(b)) end,
+    __eq = function(a, b) return sameaddr(t.sockaddr_in6, a, b) end,
   })
 
   -- sockaddr_un: t.sockaddr_un(path); a path starting with "\0" is abstract (Linux).  Its
@@ -580,8 +606,9 @@ function M.sockaddrs(t, pt, s, c, opt)
   -- A sockaddr_storage (or any sockaddr) turned into the type of its family.
   local byfamily = { [AF.INET] = t.sockaddr_in, [AF.INET6] = t.sockaddr_in6, [AF.UNIX] = t.sockaddr_un }
   if AF.NETLINK and t.sockaddr_nl then byfamily[AF.NETLINK] = t.sockaddr_nl end
+  local sockaddr_p = pt.sockaddr
   t.sa = function(addr, addrlen)
-    local fam = ffi.cast(pt.sockaddr, addr).sa_family
+    local fam = ffi.cast(sockaddr_p, addr).sa_family
     local ct = byfamily[fam]
     if not ct then return addr end
     local r = ct()
@@ -590,7 +617,6 @@ function M.sockaddrs(t, pt, s, c, opt)
     if ct == t.sockaddr_un then unlen[r] = addrlen or ffi.sizeof(ct) end
     return r
   end
-  local sockaddr_p = pt.sockaddr
   pt.sockaddr = function(addr)
     if addr == nil then return nil end
     if type(addr) ~= "cdata" then error("sockaddr expected, got " .. type(addr), 3) end

@@ -31,7 +31,6 @@ struct rumpus_lx_epoll_event { uint32_t events; union rumpus_lx_epoll_data data;
 struct rumpus_lx_epoll_event { uint32_t events; union rumpus_lx_epoll_data data; } __attribute__((packed));]]
 
 ffi.cdef([[
-struct rumpus_fd { int filenum; int owner; };
 struct rumpus_lx_timespec { long tv_sec; long tv_nsec; };
 struct rumpus_lx_timeval { long tv_sec; long tv_usec; };
 struct rumpus_lx_itimerspec { struct rumpus_lx_timespec it_interval; struct rumpus_lx_timespec it_value; };

@@ -5,6 +5,7 @@
 --   ctypes  the ctype of each named C type, by its plain name ("struct stat")
 
 local ffi = require "ffi"
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 require "syscall.linux.ffi"
 local c = require "syscall.linux.constants"
 local h = require "syscall.helpers"

@@ -1,5 +1,408 @@
--- syscall.linux.wait: Linux-only wait calls.
+-- syscall.linux.wait: waiting for descriptors, events and time on Linux.
+--
+--   ppoll, select, pselect              readiness of descriptor lists
+--   epoll_create/create1/ctl/wait/pwait event polling (epoll_wait returns an iterator)
+--   eventfd (+ eventfd_read/eventfd_write), timerfd_create/settime/gettime (+ timerfd_read),
+--   signalfd (+ signalfd_read), inotify_init/init1/add_watch/rm_watch (+ inotify_read)
+--   clock_nanosleep, getitimer, setitimer
+-- The API is ljsyscall's: the results of the *_read helpers and epoll_wait are described by
+-- each function.  Every function that takes a descriptor first is also a descriptor method
+-- (fd:epoll_ctl, fd:inotify_read, fd:eventfd_read...).
+
+local ffi = require "ffi"
+local h = require "syscall.helpers"
+local fdm = require "syscall.fd"
+
+local type, tonumber, tostring, ipairs, error, setmetatable, math =
+      type, tonumber, tostring, ipairs, error, setmetatable, math
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
+
 local M = {}
+
 function M.init(S, env)
+  local C, c, t, s = env.C, env.c, env.t, env.s
+  local err = t.error
+  local errno = env.errno or ffi.errno
+  local getfd, flag = fdm.getfd, h.flag
+  local retbool, retnum, retfd = S.retbool, S.retnum, S.retfd
+  local function fail() return nil, err(errno()) end
+
+  -- A time argument: nil (none: wait for ever), seconds as a number, a table {sec, nsec} or
+  -- a value of the type itself.
+  local function timearg(ct, v, fname, argn)
+    if v == nil then return nil end
+    local tv = type(v)
+    if tv == "number" or tv == "table" then return ct(v) end
+    if tv == "cdata" then
+      if ffi.istype(ct, v) then return v end
+      return ct(v)
+    end
+    h.argerror(fname, argn, "time (number, table or " .. tostring(ct) .. ")", v)
+  end
+  local function sigarg(v, fname, argn)
+    if v == nil then return nil end
+    local tv = type(v)
+    if tv == "cdata" and ffi.istype(t.sigset, v) then return v end
+    if tv == "string" or tv == "number" or tv == "table" then return t.sigset(v) end
+    h.argerror(fname, argn, "sigset", v)
+  end
+  local function pollarg(fds, fname)
+    if type(fds) == "table" and not fds.pfd then return t.pollfds(fds) end
+    if type(fds) ~= "table" then h.argerror(fname, 1, "pollfds", fds) end
+    return fds
+  end
+
+  -- ppoll: timeout in seconds (number) or a timespec, nil waits for ever; returns the number of
+  -- ready descriptors (their revents are in the pollfds).
+  if C.ppoll then
+    function S.ppoll(fds, timeout, set)
+      fds = pollarg(fds, "ppoll")
+      return retnum(C.ppoll(fds.pfd, fds.count, timearg(t.timespec, timeout, "ppoll", 2), sigarg(set, "ppoll", 3)))
+    end
+  end
+
+  -- select/pselect: sel = {readfds = {fd...}, writefds = {...}, exceptfds = {...}}; the result
+  -- has the same three lists holding the ready members (the objects passed in) and .count.
+  -- select's timeout is a timeval (seconds as a number), pselect's a timespec; nil waits.
+  local FD_SETSIZE = c.FD_SETSIZE
+  local bytep = ffi.typeof("uint8_t *")
+  local bit = require "syscall.bit"
+  local function mkset(list, nfds, fname, field)
+    if list == nil then return nil, nfds end
+    if type(list) ~= "table" then
+      error("bad argument #1 to '" .. fname .. "' (" .. field .. " must be a list of descriptors, got " .. type(list) .. ")", 4)
+    end
+    local set = t.fdset()
+    local p = ffi.cast(bytep, set)
+    for _, v in ipairs(list) do
+      local n = getfd(v, fname, 1)
+      if n < 0 then return nil, nil, err(c.E.BADF) end
+      if n >= FD_SETSIZE then return nil, nil, err(c.E.INVAL) end
+      local b = math.floor(n / 8)
+      p[b] = bit.bor(p[b], bit.lshift(1, n % 8))
+      if n + 1 > nfds then nfds = n + 1 end
+    end
+    return set, nfds
+  end
+  local function isset(list, set)
+    local r = {}
+    if list == nil then return r end
+    local p = ffi.cast(bytep, set)
+    for _, v in ipairs(list) do
+      local n = getfd(v)
+      if bit.band(p[math.floor(n / 8)], bit.lshift(1, n % 8)) ~= 0 then r[#r + 1] = v end
+    end
+    return r
+  end
+  local function selectsets(sel, fname)
+    if type(sel) ~= "table" then h.argerror(fname, 1, "table of descriptor lists", sel) end
+    local r, w, e, nfds, bad
+    r, nfds, bad = mkset(sel.readfds, 0, fname, "readfds")
+    if bad then return nil, bad end
+    w, nfds, bad = mkset(sel.writefds, nfds, fname, "writefds")
+    if bad then return nil, bad end
+    e, nfds, bad = mkset(sel.exceptfds, nfds, fname, "exceptfds")
+    if bad then return nil, bad end
+    return { r, w, e, nfds }
+  end
+  local function selectresult(sel, sets, ret)
+    return { readfds = isset(sel.readfds, sets[1]), writefds = isset(sel.writefds, sets[2]),
+      exceptfds = isset(sel.exceptfds, sets[3]), count = ret }
+  end
+  if C.select then
+    function S.select(sel, timeout)
+      local sets, e = selectsets(sel, "select")
+      if not sets then return nil, e end
+      local tv = timearg(t.timeval, timeout, "select", 2)
+      if tv then tv = t.timeval(tv) end -- the kernel writes the time left into it
+      local ret = C.select(sets[4], sets[1], sets[2], sets[3], tv)
+      if ret == -1 then return fail() end
+      return selectresult(sel, sets, ret)
+    end
+  end
+  if C.pselect then
+    function S.pselect(sel, timeout, set)
+      local sets, e = selectsets(sel, "pselect")
+      if not sets then return nil, e end
+      local ret = C.pselect(sets[4], sets[1], sets[2], sets[3], timearg(t.timespec, timeout, "pselect", 2), sigarg(set, "pselect", 3))
+      if ret == -1 then return fail() end
+      return selectresult(sel, sets, ret)
+    end
+  end
+
+  -- epoll.  epoll_create(flags) is epoll_create1 as in ljsyscall (flags "cloexec" or nil).
+  function S.epoll_create1(flags) return retfd(C.epoll_create1(flag(c.EPOLLCREATE, flags, "epoll_create1", 1))) end
+  function S.epoll_create(flags) return retfd(C.epoll_create1(flag(c.EPOLLCREATE, flags, "epoll_create", 1))) end
+
+  -- epoll_ctl(epfd, op, fd, event): op "add", "mod", "del"; event is the events ("in, out")
+  -- (the data is then the descriptor's number), a table {events =, fd = | u64 = | u32 =} or an
+  -- epoll_event.
+  local epev = t.epoll_event
+  local scratchev = epev() -- the kernel copies the event: one buffer serves every call
+  function S.epoll_ctl(epfd, op, fd, event)
+    local e = getfd(epfd, "epoll_ctl", 1)
+    op = flag(c.EPOLL_CTL, op, "epoll_ctl", 2)
+    local n = getfd(fd, "epoll_ctl", 3)
+    local ev
+    local te = type(event)
+    if te == "string" or te == "number" then
+      ev = scratchev
+      ev.data.u64 = 0
+      ev.events = flag(c.EPOLL, event, "epoll_ctl", 4)
+      ev.data.fd = n
+    elseif te == "table" then
+      ev = scratchev
+      ev.data.u64 = 0
+      ev.events = flag(c.EPOLL, event.events, "epoll_ctl", 4)
+      if event.u64 ~= nil then ev.data.u64 = event.u64
+      elseif event.u32 ~= nil then ev.data.u32 = event.u32
+      elseif event.ptr ~= nil then ev.data.ptr = event.ptr
+      elseif event.fd ~= nil then ev.data.fd = getfd(event.fd, "epoll_ctl", 4)
+      else ev.data.fd = n end
+    elseif te == "cdata" then ev = event
+    elseif event == nil then ev = nil
+    else h.argerror("epoll_ctl", 4, "events", event) end
+    return retbool(C.epoll_ctl(e, op, n, ev))
+  end
+
+  -- epoll_wait(epfd, events, timeout): events is an array t.epoll_events(n) (or a number of
+  -- slots; nil gives 16), timeout in milliseconds (nil or -1 waits).  Returns an iterator:
+  --   for i, ev in assert(S.epoll_wait(ep, evs, 0)) do ... ev.fd, ev.IN, ev.events ... end
+  -- (index, event) pairs, counted down from the last ready event, as in ljsyscall.
+  local epsize = s.epoll_event
+  local epevents = t.epoll_events
+  local function evarray(events, fname)
+    if events == nil then return epevents(16), 16 end
+    local te = type(events)
+    if te == "number" then
+      if events < 1 then error("bad argument #2 to '" .. fname .. "' (at least one event slot needed)", 3) end
+      return epevents(events), events
+    end
+    if te == "cdata" then
+      local n = math.floor((ffi.sizeof(events) or 0) / epsize)
+      if n < 1 or not ffi.istype(epev, events[0]) then h.argerror(fname, 2, "epoll_events array", events) end
+      return events, n
+    end
+    h.argerror(fname, 2, "epoll_events", events)
+  end
+  local reviter = h.reviter
+  local function retiter(r, array)
+    r = tonumber(r)
+    if r == -1 then return fail() end
+    return reviter, array, r
+  end
+  function S.epoll_wait(epfd, events, timeout)
+    local e = getfd(epfd, "epoll_wait", 1)
+    local arr, n = evarray(events, "epoll_wait")
+    return retiter(C.epoll_wait(e, arr, n, timeout or -1), arr)
+  end
+  function S.epoll_pwait(epfd, events, timeout, set)
+    local e = getfd(epfd, "epoll_pwait", 1)
+    local arr, n = evarray(events, "epoll_pwait")
+    return retiter(C.epoll_pwait(e, arr, n, timeout or -1, sigarg(set, "epoll_pwait", 4)), arr)
+  end
+
+  -- eventfd(initval, flags) and the helpers reading and writing its 64-bit counter.
+  local u64_1 = t.uint641
+  local scratch64 = u64_1() -- read/write helpers return numbers, so one buffer is enough
+  function S.eventfd(initval, flags)
+    return retfd(C.eventfd(h.checknumber(initval or 0, "eventfd", 1), flag(c.EFD, flags, "eventfd", 2)))
+  end
+  -- The counter as a number (0 when a non-blocking eventfd is at zero, as in ljsyscall).
+  function S.eventfd_read(fd, value)
+    value = value or scratch64
+    local r = tonumber(C.read(getfd(fd, "eventfd_read", 1), value, 8))
+    if r == -1 then
+      local e = errno()
+      if e == c.E.AGAIN then value[0] = 0; return 0 end
+      return nil, err(e)
+    end
+    return tonumber(value[0])
+  end
+  function S.eventfd_write(fd, value)
+    if value == nil then value = 1 end
+    if type(value) == "number" then scratch64[0] = value; value = scratch64
+    elseif type(value) ~= "cdata" then h.argerror("eventfd_write", 2, "number", value) end
+    local r = tonumber(C.write(getfd(fd, "eventfd_write", 1), value, 8))
+    if r == -1 then return fail() end
+    return true
+  end
+
+  -- timerfd.  timerfd_settime(fd, flags, it, old) with it an itimerspec or {interval, value}
+  -- (seconds); returns the previous setting.  timerfd_read gives the expirations since the
+  -- last read (0 when none and the descriptor does not block).
+  function S.timerfd_create(clk, flags)
+    return retfd(C.timerfd_create(flag(c.CLOCK, clk or "monotonic", "timerfd_create", 1), flag(c.TFD, flags, "timerfd_create", 2)))
+  end
+  local itspec = t.itimerspec
+  local function itarg(ct, v, fname, argn)
+    local tv = type(v)
+    if tv == "table" then return ct(v) end
+    if tv == "number" then return ct { 0, v } end
+    if tv == "cdata" then
+      if ffi.istype(ct, v) then return v end
+      return ct(v)
+    end
+    h.argerror(fname, argn, tostring(ct) .. " or table", v)
+  end
+  function S.timerfd_settime(fd, flags, it, old)
+    local n = getfd(fd, "timerfd_settime", 1)
+    old = old or itspec()
+    if C.timerfd_settime(n, flag(c.TFD_TIMER, flags, "timerfd_settime", 2), itarg(itspec, it, "timerfd_settime", 3), old) == -1 then
+      return fail()
+    end
+    return old
+  end
+  function S.timerfd_gettime(fd, cur)
+    cur = cur or itspec()
+    if C.timerfd_gettime(getfd(fd, "timerfd_gettime", 1), cur) == -1 then return fail() end
+    return cur
+  end
+  function S.timerfd_read(fd, buf)
+    buf = buf or scratch64
+    local r = tonumber(C.read(getfd(fd, "timerfd_read", 1), buf, 8))
+    if r == -1 then
+      local e = errno()
+      if e == c.E.AGAIN then return 0 end
+      return nil, err(e)
+    end
+    return tonumber(buf[0])
+  end
+
+  -- Signals: a minimal sigprocmask and kill for signalfd when the process area has not
+  -- provided its own (ljsyscall's forms: sigprocmask(how, set) returns the old set).
+  if not S.sigprocmask then
+    function S.sigprocmask(how, set, oldset)
+      oldset = oldset or t.sigset()
+      if set == nil then how = c.SIGPM.SETMASK end
+      local r = C.sigprocmask(flag(c.SIGPM, how, "sigprocmask", 1), sigarg(set, "sigprocmask", 2), oldset)
+      if r == -1 then return fail() end
+      return oldset
+    end
+  end
+  if not S.kill then
+    function S.kill(pid, sig)
+      return retbool(C.kill(h.checknumber(pid, "kill", 1), flag(c.SIG, sig or "term", "kill", 2)))
+    end
+  end
+
+  -- signalfd(set, flags, fd): the signals must be blocked (sigprocmask) to be read here.
+  -- Note the argument order (ljsyscall's): fd last, as it is usually absent.
+  local siginfo_fields = {
+    signo = "ssi_signo", errno = "ssi_errno", code = "ssi_code", pid = "ssi_pid", uid = "ssi_uid",
+    fd = "ssi_fd", tid = "ssi_tid", band = "ssi_band", overrun = "ssi_overrun",
+    trapno = "ssi_trapno", status = "ssi_status", int = "ssi_int", ptr = "ssi_ptr",
+    utime = "ssi_utime", stime = "ssi_stime", addr = "ssi_addr",
+  }
+  pcall(ffi.metatype, t.signalfd_siginfo, {
+    __index = function(si, k)
+      local f = siginfo_fields[k]
+      if f then return tonumber(si[f]) end
+      local n = c.SIG[k]
+      if n and type(k) == "string" then return si.ssi_signo == n end
+      return nil
+    end,
+  })
+  function S.signalfd(set, flags, fd)
+    local n = -1
+    if fd then n = getfd(fd, "signalfd", 3) end
+    if set == nil then h.argerror("signalfd", 1, "sigset", set) end
+    return retfd(C.signalfd(n, sigarg(set, "signalfd", 1), flag(c.SFD, flags, "signalfd", 2)))
+  end
+  -- signalfd_read(fd, n): a list of up to n (default 8) signalfd_siginfo, each with .signo,
+  -- .pid, .uid, .code, .status... and sig.USR1-style tests; nil, err (EAGAIN) when none is
+  -- pending on a non-blocking descriptor.
+  local sizeinfo = s.signalfd_siginfo
+  local infos = ffi.typeof("$[?]", t.signalfd_siginfo)
+  function S.signalfd_read(fd, count)
+    count = count or 8
+    if type(count) ~= "number" or count < 1 then h.argerror("signalfd_read", 2, "positive number", count) end
+    local buf = infos(count)
+    local r = tonumber(C.read(getfd(fd, "signalfd_read", 1), buf, count * sizeinfo))
+    if r == -1 then return fail() end
+    local list = {}
+    for i = 0, math.floor(r / sizeinfo) - 1 do list[i + 1] = t.signalfd_siginfo(buf[i]) end
+    return list
+  end
+
+  -- inotify.  inotify_init(flags) is inotify_init1 as in ljsyscall.
+  function S.inotify_init1(flags) return retfd(C.inotify_init1(flag(c.IN_INIT, flags, "inotify_init1", 1))) end
+  function S.inotify_init(flags) return retfd(C.inotify_init1(flag(c.IN_INIT, flags, "inotify_init", 1))) end
+  function S.inotify_add_watch(fd, path, mask)
+    local n = getfd(fd, "inotify_add_watch", 1)
+    h.checkstring(path, "inotify_add_watch", 2)
+    return retnum(C.inotify_add_watch(n, path, flag(c.IN, mask, "inotify_add_watch", 3)))
+  end
+  function S.inotify_rm_watch(fd, wd)
+    return retbool(C.inotify_rm_watch(getfd(fd, "inotify_rm_watch", 1), h.checknumber(wd, "inotify_rm_watch", 2)))
+  end
+  -- inotify_read(fd, buf, len): a list of events {wd, mask, cookie, name}; ev.create,
+  -- ev.CREATE, ev.isdir... test the mask.
+  local IN = c.IN
+  local inmt = {
+    __index = function(ev, k)
+      if type(k) ~= "string" then return nil end
+      local v = IN[k]
+      if v then return bit.band64(ev.mask, v) ~= 0 end
+      return nil
+    end,
+  }
+  local evhead = ffi.offsetof(t.inotify_event, "name")
+  local pevent = ffi.typeof("struct rumpus_lx_inotify_event *")
+  function S.inotify_read(fd, buf, len)
+    len = len or 4096
+    buf = buf or t.buffer(len)
+    local r = tonumber(C.read(getfd(fd, "inotify_read", 1), buf, len))
+    if r == -1 then return fail() end
+    local list, off = {}, 0
+    local base = ffi.cast("char *", buf)
+    while off + evhead <= r do
+      local ev = ffi.cast(pevent, base + off)
+      local e = setmetatable({ wd = tonumber(ev.wd), mask = tonumber(ev.mask), cookie = tonumber(ev.cookie) }, inmt)
+      local nl = tonumber(ev.len)
+      if nl > 0 then e.name = ffi.string(ev.name) end
+      list[#list + 1] = e
+      off = off + evhead + nl
+    end
+    return list
+  end
+
+  -- clock_nanosleep(clock, flags, req, rem): flags "abstime" for an absolute time.  Returns
+  -- true; when interrupted, nil, EINTR and the time left (for a relative sleep).  The call
+  -- returns its error number instead of setting errno.
+  if C.clock_nanosleep and not S.clock_nanosleep then
+    function S.clock_nanosleep(clk, flags, req, rem)
+      local id = flag(c.CLOCK, clk or "realtime", "clock_nanosleep", 1)
+      local fl = flag(c.TIMER, flags, "clock_nanosleep", 2)
+      if req == nil then h.argerror("clock_nanosleep", 3, "timespec or number", req) end
+      req = timearg(t.timespec, req, "clock_nanosleep", 3)
+      rem = rem or t.timespec()
+      local r = C.clock_nanosleep(id, fl, req, rem)
+      if r ~= 0 then
+        if r == c.E.INTR then return nil, err(r), rem end
+        return nil, err(r)
+      end
+      return true
+    end
+  end
+
+  -- Interval timers.  setitimer(which, it, old) with it an itimerval or {interval, value}
+  -- (seconds); returns the previous setting.
+  local itval = t.itimerval
+  if C.getitimer and not S.getitimer then
+    function S.getitimer(which, value)
+      value = value or itval()
+      if C.getitimer(flag(c.ITIMER, which, "getitimer", 1), value) == -1 then return fail() end
+      return value
+    end
+  end
+  if C.setitimer and not S.setitimer then
+    function S.setitimer(which, it, old)
+      old = old or itval()
+      if C.setitimer(flag(c.ITIMER, which, "setitimer", 1), itarg(itval, it, "setitimer", 2), old) == -1 then return fail() end
+      return old
+    end
+  end
 end
+
 return M

@@ -2,6 +2,7 @@
 -- (shared methods from syscall.shared_types): st.size, sa.port, tostring(in_addr)...
 
 local ffi = require "ffi"
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 require "syscall.netbsd.ffi"
 local c = require "syscall.netbsd.constants"
 local errors = require "syscall.errors"

@@ -1,0 +1,39 @@
+-- Kernel benchmarks from Lua: boot+destroy, the null syscall through k.S and through the raw
+-- FFI function, side by side with the host's getpid.
+local rump = require "rump"
+local S = require "syscall"
+local ffi = require "ffi"
+
+local function now() return S.clock_gettime("monotonic").time end
+local function best(n, fn)
+  fn(math.min(n, 1000))
+  local b = math.huge
+  for _ = 1, 5 do
+    local t0 = now()
+    fn(n)
+    local dt = (now() - t0) / n
+    if dt < b then b = dt end
+  end
+  return b * 1e9
+end
+local function median(n, fn)
+  local xs = {}
+  for i = 1, n do
+    local t0 = now(); fn(); xs[i] = now() - t0
+  end
+  table.sort(xs)
+  return xs[math.floor(n / 2) + 1] * 1e9
+end
+
+io.write("kernels from LuaJIT:\n")
+local k = rump.kernel{}
+local kS = k.S
+local row = "  %-44s %10.1f ns\n"
+io.write(string.format(row, "k.S.getpid() (kernel null syscall)", best(2000000, function(n) local f = kS.getpid for _ = 1, n do f() end end)))
+local raw = rump.library()
+ffi.cdef "int rumpus_bench_nb_getpid(void) __asm__(\"rump___sysimpl_getpid\");"
+raw.rumpus_kernel_switch(k.ptr)
+io.write(string.format(row, "raw rump___sysimpl_getpid via ffi", best(2000000, function(n) for _ = 1, n do raw.rumpus_bench_nb_getpid() end end)))
+io.write(string.format(row, "host S.getpid() (same run)", best(2000000, function(n) local f = S.getpid for _ = 1, n do f() end end)))
+k:destroy()
+io.write(string.format(row, "rump.kernel{} + destroy (median of 2000)", median(2000, function() rump.kernel{}:destroy() end)))

@@ -1,0 +1,713 @@
+/*
+ * hyper.c: the hypercall layer on a Linux/glibc host.
+ *
+ * Invariants of the scheduler:
+ *  - sched_head is a list of armed timers sorted by deadline (ties in arming order); a
+ *    timer is on it exactly when t->pending is 1.  Everything is guarded by sched_mtx.
+ *  - sched_firing names the timer whose fn runs right now (at most one: one scheduler
+ *    thread); the scheduler touches no timer after calling its fn, so a timer may live on
+ *    the stack of a thread that disarms it.
+ *  - Under the virtual clock, vnow only grows.  It jumps to the first deadline when
+ *    sched_busy == 0 (no thread holds or waits for a virtual CPU) and sched_sleepers > 0
+ *    (someone waits in a kernel), or when hyp_vclock_advance() is called.
+ *
+ * XXX: the timer list is sorted by insertion (O(n)); a heap comes when kernels arm many.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hyper.h"
+
+/* NetBSD errno values this file returns itself. */
+#define NB_EBUSY	16
+#define NB_EINVAL	22
+#define NB_ETIMEDOUT	60
+#define NB_EIO		5
+
+_Static_assert(sizeof(pthread_mutex_t) <= sizeof(hyp_mutex_t), "hyp_mutex_t too small");
+_Static_assert(sizeof(pthread_cond_t) <= sizeof(hyp_cond_t), "hyp_cond_t too small");
+_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(hyp_rwlock_t), "hyp_rwlock_t too small");
+_Static_assert(sizeof(pthread_t) <= sizeof(hyp_thread_t), "hyp_thread_t too small");
+
+#define PM(m)	((pthread_mutex_t *)(void *)(m)->opaque)
+#define PC(c)	((pthread_cond_t *)(void *)(c)->opaque)
+#define PRW(r)	((pthread_rwlock_t *)(void *)(r)->opaque)
+
+/* ---- memory ---- */
+
+static atomic_uint_fast64_t mem_bytes, mem_blocks, mem_leaked;
+
+void *
+hyp_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p != NULL) {
+		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&mem_blocks, 1, memory_order_relaxed);
+	}
+	return p;
+}
+
+void *
+hyp_zalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+
+	if (p != NULL) {
+		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&mem_blocks, 1, memory_order_relaxed);
+	}
+	return p;
+}
+
+void
+hyp_free(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	atomic_fetch_sub_explicit(&mem_bytes, n, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&mem_blocks, 1, memory_order_relaxed);
+	free(p);
+}
+
+void
+hyp_memstats(struct hyp_memstats *st)
+{
+	st->bytes = atomic_load(&mem_bytes);
+	st->blocks = atomic_load(&mem_blocks);
+	st->leaked = atomic_load(&mem_leaked);
+}
+
+void
+hyp_memleak_note(uint64_t bytes)
+{
+	atomic_fetch_add(&mem_leaked, bytes);
+}
+
+/* ---- locks ---- */
+
+void hyp_mutex_init(hyp_mutex_t *m) { pthread_mutex_init(PM(m), NULL); }
+void hyp_mutex_destroy(hyp_mutex_t *m) { pthread_mutex_destroy(PM(m)); }
+void hyp_mutex_lock(hyp_mutex_t *m) { pthread_mutex_lock(PM(m)); }
+void hyp_mutex_unlock(hyp_mutex_t *m) { pthread_mutex_unlock(PM(m)); }
+
+int
+hyp_mutex_trylock(hyp_mutex_t *m)
+{
+	return pthread_mutex_trylock(PM(m)) == 0 ? 0 : NB_EBUSY;
+}
+
+void
+hyp_cond_init(hyp_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(PC(c), &a);
+	pthread_condattr_destroy(&a);
+}
+
+void hyp_cond_destroy(hyp_cond_t *c) { pthread_cond_destroy(PC(c)); }
+void hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m) { pthread_cond_wait(PC(c), PM(m)); }
+void hyp_cond_signal(hyp_cond_t *c) { pthread_cond_signal(PC(c)); }
+void hyp_cond_broadcast(hyp_cond_t *c) { pthread_cond_broadcast(PC(c)); }
+
+void hyp_rw_init(hyp_rwlock_t *rw) { pthread_rwlock_init(PRW(rw), NULL); }
+void hyp_rw_destroy(hyp_rwlock_t *rw) { pthread_rwlock_destroy(PRW(rw)); }
+void hyp_rw_rdlock(hyp_rwlock_t *rw) { pthread_rwlock_rdlock(PRW(rw)); }
+void hyp_rw_wrlock(hyp_rwlock_t *rw) { pthread_rwlock_wrlock(PRW(rw)); }
+void hyp_rw_unlock(hyp_rwlock_t *rw) { pthread_rwlock_unlock(PRW(rw)); }
+
+/* ---- threads ---- */
+
+int
+hyp_thread_create(hyp_thread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_t pt;
+	int e = pthread_create(&pt, NULL, fn, arg);
+
+	if (e != 0)
+		return hyp_errno(e);
+	memcpy(&t->opaque, &pt, sizeof(pt));
+	return 0;
+}
+
+int
+hyp_thread_join(hyp_thread_t *t)
+{
+	pthread_t pt;
+
+	memcpy(&pt, &t->opaque, sizeof(pt));
+	return hyp_errno(pthread_join(pt, NULL));
+}
+
+/* ---- clocks and the scheduler ---- */
+
+HYP_HIDDEN atomic_int hyp_vclock_on;
+static _Atomic uint64_t vnow;		/* virtual monotonic time */
+static uint64_t vreal_base, vmono_base;	/* real time at the moment the clock went virtual */
+
+static pthread_mutex_t sched_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sched_cv;		/* wakes the scheduler thread */
+static pthread_cond_t sched_done_cv;	/* a fired timer's fn returned */
+static pthread_once_t sched_once = PTHREAD_ONCE_INIT;
+static struct hyp_timer *sched_head;
+static struct hyp_timer *sched_firing;
+static pthread_t sched_tid;
+static int sched_started, sched_busy, sched_sleepers;
+
+static uint64_t
+host_clock(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+hyp_clock_mono(void)
+{
+	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
+		return atomic_load_explicit(&vnow, memory_order_acquire);
+	return host_clock(CLOCK_MONOTONIC);
+}
+
+uint64_t
+hyp_clock_real(void)
+{
+	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
+		return vreal_base + (atomic_load(&vnow) - vmono_base);
+	return host_clock(CLOCK_REALTIME);
+}
+
+static void
+sched_init_once(void)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&sched_cv, &a);
+	pthread_cond_init(&sched_done_cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+static void
+list_remove(struct hyp_timer *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		sched_head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+	t->pending = 0;
+}
+
+static void *
+sched_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sched_mtx);
+	for (;;) {
+		struct hyp_timer *t = sched_head;
+		int virt = atomic_load(&hyp_vclock_on);
+
+		if (t != NULL && t->deadline <= hyp_clock_mono()) {
+			list_remove(t);
+			sched_firing = t;
+			pthread_mutex_unlock(&sched_mtx);
+			t->fn(t->arg);
+			pthread_mutex_lock(&sched_mtx);
+			sched_firing = NULL;
+			pthread_cond_broadcast(&sched_done_cv);
+			continue;
+		}
+		if (virt) {
+			if (t != NULL && sched_busy == 0 && sched_sleepers > 0) {
+				atomic_store(&vnow, t->deadline);
+				continue;
+			}
+			pthread_cond_wait(&sched_cv, &sched_mtx);
+		} else if (t != NULL) {
+			struct timespec ts = {
+				.tv_sec = (time_t)(t->deadline / 1000000000u),
+				.tv_nsec = (long)(t->deadline % 1000000000u),
+			};
+			pthread_cond_timedwait(&sched_cv, &sched_mtx, &ts);
+		} else
+			pthread_cond_wait(&sched_cv, &sched_mtx);
+	}
+	return NULL;
+}
+
+/* Called with sched_mtx held. */
+static void
+sched_start_locked(void)
+{
+	pthread_attr_t a;
+
+	if (sched_started)
+		return;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 256 * 1024);
+	if (pthread_create(&sched_tid, &a, sched_main, NULL) == 0)
+		sched_started = 1;
+	pthread_attr_destroy(&a);
+}
+
+int
+hyp_vclock_set(int on)
+{
+	int old;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	old = atomic_load(&hyp_vclock_on);
+	if (on && !old) {
+		vmono_base = host_clock(CLOCK_MONOTONIC);
+		vreal_base = host_clock(CLOCK_REALTIME);
+		atomic_store(&vnow, vmono_base);
+		atomic_store(&hyp_vclock_on, 1);
+		sched_start_locked();
+	} else if (!on && old) {
+		/* Real time never runs behind virtual time: pending deadlines stay valid. */
+		atomic_store(&hyp_vclock_on, 0);
+	}
+	pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+	return old;
+}
+
+void
+hyp_vclock_advance(uint64_t ns)
+{
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (atomic_load(&hyp_vclock_on))
+		atomic_fetch_add(&vnow, ns);
+	pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+void
+hyp_sched_busy(int delta)
+{
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	sched_busy += delta;
+	if (sched_busy == 0 && sched_sleepers > 0)
+		pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+void
+hyp_sched_sleeping(int delta)
+{
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	sched_sleepers += delta;
+	if (sched_busy == 0 && sched_sleepers > 0)
+		pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+void
+hyp_timer_init(struct hyp_timer *t, void (*fn)(void *), void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+	t->arg = arg;
+}
+
+void
+hyp_timer_arm(struct hyp_timer *t, uint64_t deadline)
+{
+	struct hyp_timer *p, *last = NULL;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (t->pending)
+		list_remove(t);
+	t->deadline = deadline;
+	for (p = sched_head; p != NULL && p->deadline <= deadline; p = p->next)
+		last = p;
+	t->prev = last;
+	t->next = p;
+	if (last != NULL)
+		last->next = t;
+	else
+		sched_head = t;
+	if (p != NULL)
+		p->prev = t;
+	t->pending = 1;
+	sched_start_locked();
+	if (sched_head == t)
+		pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+int
+hyp_timer_disarm(struct hyp_timer *t)
+{
+	int was = 0;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (t->pending) {
+		list_remove(t);
+		was = 1;
+	} else if (!(sched_started && pthread_equal(pthread_self(), sched_tid))) {
+		while (sched_firing == t)
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	return was;
+}
+
+int
+hyp_timer_cancel(struct hyp_timer *t)
+{
+	int was = 0;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (t->pending) {
+		list_remove(t);
+		was = 1;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	return was;
+}
+
+int
+hyp_timer_pending(struct hyp_timer *t)
+{
+	int p;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	p = t->pending;
+	pthread_mutex_unlock(&sched_mtx);
+	return p;
+}
+
+struct vwake {
+	hyp_mutex_t *m;
+	hyp_cond_t *c;
+	int fired;
+};
+
+static void
+vwake_fire(void *arg)
+{
+	struct vwake *w = arg;
+
+	hyp_mutex_lock(w->m);
+	w->fired = 1;
+	hyp_cond_broadcast(w->c);
+	hyp_mutex_unlock(w->m);
+}
+
+int
+hyp_cond_timedwait(hyp_cond_t *c, hyp_mutex_t *m, uint64_t deadline)
+{
+	if (!atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed)) {
+		struct timespec ts = {
+			.tv_sec = (time_t)(deadline / 1000000000u),
+			.tv_nsec = (long)(deadline % 1000000000u),
+		};
+		int e = pthread_cond_timedwait(PC(c), PM(m), &ts);
+		return e == ETIMEDOUT ? NB_ETIMEDOUT : 0;
+	} else {
+		struct vwake w = { m, c, 0 };
+		struct hyp_timer t;
+
+		if (hyp_clock_mono() >= deadline)
+			return NB_ETIMEDOUT;
+		hyp_timer_init(&t, vwake_fire, &w);
+		hyp_timer_arm(&t, deadline);
+		pthread_cond_wait(PC(c), PM(m));
+		/* The timer's fn takes m: drop it while the timer is taken down. */
+		hyp_mutex_unlock(m);
+		hyp_timer_disarm(&t);
+		hyp_mutex_lock(m);
+		return (w.fired || hyp_clock_mono() >= deadline) ? NB_ETIMEDOUT : 0;
+	}
+}
+
+/* ---- randomness ---- */
+
+int
+hyp_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return hyp_errno(errno);
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* ---- errno translation: the only place host errno values are read ---- */
+
+int
+hyp_errno(int e)
+{
+	switch (e) {
+	case 0: return 0;
+	case EPERM: return 1;
+	case ENOENT: return 2;
+	case ESRCH: return 3;
+	case EINTR: return 4;
+	case EIO: return 5;
+	case ENXIO: return 6;
+	case E2BIG: return 7;
+	case ENOEXEC: return 8;
+	case EBADF: return 9;
+	case ECHILD: return 10;
+	case EDEADLK: return 11;
+	case ENOMEM: return 12;
+	case EACCES: return 13;
+	case EFAULT: return 14;
+	case ENOTBLK: return 15;
+	case EBUSY: return 16;
+	case EEXIST: return 17;
+	case EXDEV: return 18;
+	case ENODEV: return 19;
+	case ENOTDIR: return 20;
+	case EISDIR: return 21;
+	case EINVAL: return 22;
+	case ENFILE: return 23;
+	case EMFILE: return 24;
+	case ENOTTY: return 25;
+	case ETXTBSY: return 26;
+	case EFBIG: return 27;
+	case ENOSPC: return 28;
+	case ESPIPE: return 29;
+	case EROFS: return 30;
+	case EMLINK: return 31;
+	case EPIPE: return 32;
+	case EDOM: return 33;
+	case ERANGE: return 34;
+	case EAGAIN: return 35;
+	case EINPROGRESS: return 36;
+	case EALREADY: return 37;
+	case ENOTSOCK: return 38;
+	case EDESTADDRREQ: return 39;
+	case EMSGSIZE: return 40;
+	case EPROTOTYPE: return 41;
+	case ENOPROTOOPT: return 42;
+	case EPROTONOSUPPORT: return 43;
+	case ESOCKTNOSUPPORT: return 44;
+	case EOPNOTSUPP: return 45;
+	case EPFNOSUPPORT: return 46;
+	case EAFNOSUPPORT: return 47;
+	case EADDRINUSE: return 48;
+	case EADDRNOTAVAIL: return 49;
+	case ENETDOWN: return 50;
+	case ENETUNREACH: return 51;
+	case ENETRESET: return 52;
+	case ECONNABORTED: return 53;
+	case ECONNRESET: return 54;
+	case ENOBUFS: return 55;
+	case EISCONN: return 56;
+	case ENOTCONN: return 57;
+	case ESHUTDOWN: return 58;
+	case ETOOMANYREFS: return 59;
+	case ETIMEDOUT: return 60;
+	case ECONNREFUSED: return 61;
+	case ELOOP: return 62;
+	case ENAMETOOLONG: return 63;
+	case EHOSTDOWN: return 64;
+	case EHOSTUNREACH: return 65;
+	case ENOTEMPTY: return 66;
+	case EUSERS: return 68;
+	case EDQUOT: return 69;
+	case ESTALE: return 70;
+	case EREMOTE: return 71;
+	case ENOLCK: return 77;
+	case ENOSYS: return 78;
+	case EIDRM: return 82;
+	case ENOMSG: return 83;
+	case EOVERFLOW: return 84;
+	case EILSEQ: return 85;
+	case ECANCELED: return 87;
+	case EBADMSG: return 88;
+	case ENODATA: return 89;
+	case ENOSR: return 90;
+	case ENOSTR: return 91;
+	case ETIME: return 92;
+	case EMULTIHOP: return 94;
+	case ENOLINK: return 95;
+	case EPROTO: return 96;
+	default: return NB_EIO;	/* no NetBSD equivalent */
+	}
+}
+
+void
+hyp_set_errno(int e)
+{
+	errno = e;
+}
+
+int
+hyp_getenv(const char *name, char *buf, size_t len)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL)
+		return 2;	/* ENOENT */
+	if (strlen(v) >= len)
+		return 63;	/* ENAMETOOLONG */
+	strcpy(buf, v);
+	return 0;
+}
+
+uint64_t
+hyp_unique_id(void)
+{
+	static atomic_uint_fast64_t next = 1;
+
+	return atomic_fetch_add(&next, 1);
+}
+
+/* ---- host files ---- */
+
+int
+hyp_file_open(const char *path, int flags, int *fdp)
+{
+	int hf = O_CLOEXEC, fd;
+
+	switch (flags & 3) {
+	case HYP_O_RDONLY: hf |= O_RDONLY; break;
+	case HYP_O_WRONLY: hf |= O_WRONLY; break;
+	case HYP_O_RDWR: hf |= O_RDWR; break;
+	default: return NB_EINVAL;
+	}
+	if (flags & HYP_O_CREAT)
+		hf |= O_CREAT;
+	if (flags & HYP_O_TRUNC)
+		hf |= O_TRUNC;
+	fd = open(path, hf, 0644);
+	if (fd < 0)
+		return hyp_errno(errno);
+	*fdp = fd;
+	return 0;
+}
+
+int
+hyp_file_close(int fd)
+{
+	return close(fd) == 0 ? 0 : hyp_errno(errno);
+}
+
+int
+hyp_file_pread(int fd, void *buf, size_t n, uint64_t off, size_t *done)
+{
+	ssize_t r;
+
+	do
+		r = pread(fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return hyp_errno(errno);
+	*done = (size_t)r;
+	return 0;
+}
+
+int
+hyp_file_pwrite(int fd, const void *buf, size_t n, uint64_t off, size_t *done)
+{
+	ssize_t r;
+
+	do
+		r = pwrite(fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return hyp_errno(errno);
+	*done = (size_t)r;
+	return 0;
+}
+
+int
+hyp_file_size(int fd, uint64_t *sizep)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return hyp_errno(errno);
+	*sizep = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* ---- process-level facts for the NetBSD-compatible API ---- */
+
+#define LINKED_MAX 32
+static pthread_mutex_t global_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t linked_mtx = PTHREAD_MUTEX_INITIALIZER;
+static void *_Atomic default_kernel;
+static const char *linked[LINKED_MAX];
+static int nlinked;
+
+void *
+hyp_default_kernel(void)
+{
+	return atomic_load_explicit(&default_kernel, memory_order_acquire);
+}
+
+int
+hyp_default_kernel_set(void *expect, void *k)
+{
+	return atomic_compare_exchange_strong(&default_kernel, &expect, k) ? 0 : NB_EBUSY;
+}
+
+void
+hyp_linked_add(const char *name)
+{
+	int i;
+
+	pthread_mutex_lock(&linked_mtx);
+	for (i = 0; i < nlinked; i++)
+		if (strcmp(linked[i], name) == 0)
+			break;
+	if (i == nlinked && nlinked < LINKED_MAX)
+		linked[nlinked++] = name;
+	pthread_mutex_unlock(&linked_mtx);
+}
+
+int
+hyp_linked_list(const char **names, int max)
+{
+	int i, n;
+
+	pthread_mutex_lock(&linked_mtx);
+	n = nlinked;
+	for (i = 0; i < n && i < max; i++)
+		names[i] = linked[i];
+	pthread_mutex_unlock(&linked_mtx);
+	return n;
+}
+
+void hyp_lock_global(void) { pthread_mutex_lock(&global_mtx); }
+void hyp_unlock_global(void) { pthread_mutex_unlock(&global_mtx); }

@@ -1,0 +1,135 @@
+/*
+ * hyper.h: the hypercall interface, the only door from kernel code to the host.
+ *
+ * Everything here is process-wide: memory with global counters, host locks, threads,
+ * clocks (real or virtual), randomness, host file I/O and the one scheduler that runs
+ * deferred work (timers) for every kernel in the process.  No hypercall depends on a
+ * particular kernel; the kernel layer above keeps per-instance state.
+ *
+ * Conventions: a hypercall returns 0 or a NetBSD errno value and passes results through
+ * pointers.  Host errno values are translated in exactly one function, hyp_errno().
+ * This header is included by kernel files, so it must not pull in host headers that
+ * define errno, clock or limit macros with Linux values: the lock types are opaque
+ * storage of the host's size, checked by static assertions in hyper.c.
+ *
+ * A hypercall that may block (hyp_cond_wait and friends) does not know about virtual
+ * CPUs: the kernel layer releases its virtual CPU before calling it (kern/sleep.c).
+ */
+#ifndef HYPER_H
+#define HYPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdatomic.h>
+
+#define HYP_HIDDEN __attribute__((visibility("hidden")))
+
+/* Memory.  Sizes are passed back on free, as NetBSD's kmem does, so nothing is stored
+ * in front of a block.  The counters cover every byte the kernels hold. */
+void *hyp_malloc(size_t n);			/* NULL when the host has no memory */
+void *hyp_zalloc(size_t n);
+void  hyp_free(void *p, size_t n);
+struct hyp_memstats {
+	uint64_t bytes;		/* bytes currently allocated through hyp_malloc */
+	uint64_t blocks;	/* blocks currently allocated */
+	uint64_t leaked;	/* bytes kernels still held when destroyed (should stay 0) */
+};
+void hyp_memstats(struct hyp_memstats *st);
+void hyp_memleak_note(uint64_t bytes);
+
+/* Locks and condition variables (opaque host storage). */
+typedef struct { _Alignas(8) unsigned char opaque[40]; } hyp_mutex_t;
+typedef struct { _Alignas(8) unsigned char opaque[48]; } hyp_cond_t;
+typedef struct { _Alignas(8) unsigned char opaque[56]; } hyp_rwlock_t;
+void hyp_mutex_init(hyp_mutex_t *m);
+void hyp_mutex_destroy(hyp_mutex_t *m);
+void hyp_mutex_lock(hyp_mutex_t *m);
+int  hyp_mutex_trylock(hyp_mutex_t *m);		/* 0 when taken, EBUSY otherwise */
+void hyp_mutex_unlock(hyp_mutex_t *m);
+void hyp_cond_init(hyp_cond_t *c);
+void hyp_cond_destroy(hyp_cond_t *c);
+void hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m);
+/* Waits until signalled or until the hyp monotonic clock reaches deadline (ns).
+ * Returns 0 or ETIMEDOUT.  Under the virtual clock the deadline is a virtual time, and
+ * the wait may return with the mutex dropped and retaken once (callers recheck). */
+int  hyp_cond_timedwait(hyp_cond_t *c, hyp_mutex_t *m, uint64_t deadline);
+void hyp_cond_signal(hyp_cond_t *c);
+void hyp_cond_broadcast(hyp_cond_t *c);
+void hyp_rw_init(hyp_rwlock_t *rw);
+void hyp_rw_destroy(hyp_rwlock_t *rw);
+void hyp_rw_rdlock(hyp_rwlock_t *rw);
+void hyp_rw_wrlock(hyp_rwlock_t *rw);
+void hyp_rw_unlock(hyp_rwlock_t *rw);
+
+/* Threads. */
+typedef struct { uint64_t opaque; } hyp_thread_t;
+int  hyp_thread_create(hyp_thread_t *t, void *(*fn)(void *), void *arg);
+int  hyp_thread_join(hyp_thread_t *t);
+
+/* Clocks, in nanoseconds.  hyp_clock_mono() is the time base of every deadline.  When the
+ * virtual clock is on, both clocks stand still until every kernel is idle (no thread holds
+ * or waits for a virtual CPU) while some thread sleeps in a kernel; then time jumps to the
+ * next deadline.  hyp_clock_advance() moves virtual time by hand. */
+uint64_t hyp_clock_mono(void);
+uint64_t hyp_clock_real(void);			/* since the Unix epoch */
+int  hyp_vclock_set(int on);			/* returns the previous setting */
+void hyp_vclock_advance(uint64_t ns);
+extern HYP_HIDDEN atomic_int hyp_vclock_on;	/* read inline on the syscall path */
+/* Activity accounting for the virtual clock (kern calls these only when it is on). */
+void hyp_sched_busy(int delta);			/* a thread takes/leaves a virtual CPU */
+void hyp_sched_sleeping(int delta);		/* a thread starts/stops sleeping in a kernel */
+
+/* Deferred work: timers run by the process-wide scheduler thread (started on first use).
+ * A timer is owned by its caller; fn runs on the scheduler thread, never concurrently with
+ * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
+ * waits until a running fn has returned (unless called from fn itself). */
+struct hyp_timer {
+	struct hyp_timer *next, *prev;
+	uint64_t deadline;
+	void (*fn)(void *);
+	void *arg;
+	int pending;
+};
+void hyp_timer_init(struct hyp_timer *t, void (*fn)(void *), void *arg);
+void hyp_timer_arm(struct hyp_timer *t, uint64_t deadline);
+int  hyp_timer_disarm(struct hyp_timer *t);
+int  hyp_timer_cancel(struct hyp_timer *t);	/* like disarm, never waits */
+int  hyp_timer_pending(struct hyp_timer *t);
+
+/* Randomness from the host (getrandom). */
+int hyp_random(void *buf, size_t n);
+
+/* Host errno -> NetBSD errno: the one translation point.  hyp_set_errno stores a NetBSD
+ * errno value in the host errno variable, as NetBSD's rump_sys_* wrappers do. */
+int hyp_errno(int host_errno);
+void hyp_set_errno(int nb_errno);
+
+/* The host environment: copies the value of name into buf; ENOENT if unset, ENAMETOOLONG
+ * if it does not fit. */
+int hyp_getenv(const char *name, char *buf, size_t len);
+
+/* A process-unique number (kernel ids), never reused. */
+uint64_t hyp_unique_id(void);
+
+/* Host files.  flags: HYP_O_* below. */
+#define HYP_O_RDONLY	0x0
+#define HYP_O_WRONLY	0x1
+#define HYP_O_RDWR	0x2
+#define HYP_O_CREAT	0x4
+#define HYP_O_TRUNC	0x8
+int hyp_file_open(const char *path, int flags, int *fdp);
+int hyp_file_close(int fd);
+int hyp_file_pread(int fd, void *buf, size_t n, uint64_t off, size_t *done);
+int hyp_file_pwrite(int fd, const void *buf, size_t n, uint64_t off, size_t *done);
+int hyp_file_size(int fd, uint64_t *sizep);
+
+/* Process-level facts of the NetBSD-compatible API: the default kernel made by rump_init()
+ * and the components whose NetBSD-named libraries are linked in. */
+void *hyp_default_kernel(void);
+int   hyp_default_kernel_set(void *expect, void *k);	/* 0, or EBUSY if not expect */
+void  hyp_linked_add(const char *name);
+int   hyp_linked_list(const char **names, int max);	/* returns the count */
+void  hyp_lock_global(void);				/* serialises rump_init() */
+void  hyp_unlock_global(void);
+
+#endif

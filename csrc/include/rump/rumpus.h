@@ -1,0 +1,83 @@
+/*
+ * rumpus.h: create, enter and destroy rumpus kernels.
+ *
+ * A process holds any number of kernels.  Each host thread has a current kernel (a
+ * thread-local pointer); every rump_sys_* call goes to it, or to the default kernel made
+ * by rump_init() when the thread has none.  Switching is cheap, so a binding can make a
+ * kernel current before each call.
+ *
+ *	const char *comps[] = { "vfs", "fs.tmpfs", NULL };
+ *	struct rumpus_config cfg = { .ncpu = 1, .hostname = "a" };
+ *	int err;
+ *	struct rumpus_kernel *k = rumpus_kernel_create(comps, &cfg, &err);
+ *	struct rumpus_kernel *old = rumpus_kernel_switch(k);
+ *	pid_t pid = rump_sys_getpid();
+ *	rumpus_kernel_switch(old);
+ *	rumpus_kernel_destroy(k);
+ *
+ * Errors are NetBSD errno values; rumpus_error() gives the calling thread a sentence
+ * about the last failed rumpus_* call.
+ */
+#ifndef RUMP_RUMPUS_H
+#define RUMP_RUMPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rumpus_kernel;
+
+struct rumpus_config {
+	unsigned ncpu;		/* virtual CPUs; 0 means 1 */
+	const char *hostname;	/* kern.hostname; NULL means "rumpus" */
+	size_t memlimit;	/* bytes the kernel may allocate; 0 means no limit */
+	unsigned flags;		/* none yet: pass 0 */
+};
+
+/* Boots a kernel with the base and the named components (NULL-terminated list, may be
+ * NULL) and their dependencies.  Returns NULL and sets *errp (if not NULL): EINVAL for an
+ * unknown component or a bad setting, ENOMEM when out of memory. */
+struct rumpus_kernel *rumpus_kernel_create(const char *const *components,
+    const struct rumpus_config *cfg, int *errp);
+/* Frees everything the kernel holds.  EBUSY if a thread other than the caller still has
+ * it current or sleeps in it; then nothing is freed. */
+int rumpus_kernel_destroy(struct rumpus_kernel *k);
+/* The calling thread's current kernel (NULL if none), and switching it: returns the
+ * previous one.  An lwp bound with rump_pub_lwproc_* stays with its kernel. */
+struct rumpus_kernel *rumpus_kernel_current(void);
+struct rumpus_kernel *rumpus_kernel_switch(struct rumpus_kernel *k);
+/* Runs fn(arg) with k current, then restores the previous kernel; returns fn's value. */
+int rumpus_kernel_call(struct rumpus_kernel *k, int (*fn)(void *), void *arg);
+
+/* Facts about a kernel. */
+size_t rumpus_kernel_memused(const struct rumpus_kernel *k);	/* accounted bytes */
+int rumpus_kernel_has(const struct rumpus_kernel *k, const char *component);
+int rumpus_kernel_ncpu(const struct rumpus_kernel *k);
+int rumpus_kernel_halted(const struct rumpus_kernel *k);	/* after reboot() */
+
+/* Components this build knows, by index (NULL past the end). */
+const char *rumpus_component_name(int i);
+
+/* The process-wide clock.  Virtual time stands still until every kernel is idle while
+ * some thread sleeps in a kernel; then it jumps to the next timer.  Switch it on before
+ * threads enter kernels.  Times are nanoseconds of the monotonic clock. */
+int rumpus_clock_virtual(int on);		/* returns the previous setting */
+void rumpus_clock_advance(uint64_t ns);		/* virtual clock only */
+uint64_t rumpus_clock_now(void);
+
+/* Process-wide allocation counters (every kernel byte goes through them). */
+struct rumpus_memstats {
+	uint64_t bytes, blocks, leaked;
+};
+void rumpus_memstats(struct rumpus_memstats *st);
+
+/* The last error of a rumpus_* call in this thread, as a sentence ("" if none). */
+const char *rumpus_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

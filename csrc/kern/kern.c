@@ -1,0 +1,630 @@
+/*
+ * kern.c: kernel instances, components, virtual CPUs, syscall entry, kmem.
+ *
+ * Virtual CPUs: k_vcpu_free counts free ones.  A thread takes one with a compare-and-swap
+ * (the fast path of every syscall) and gives it back with an atomic add; only when that
+ * finds waiters (k_vcpu_waiters, changed under k_sched_mtx) does it take the mutex to
+ * wake one.  A waiter registers, then retries the CAS under the mutex before sleeping,
+ * so a release that races with it either hands it the CPU or sees it and signals.
+ *
+ * Host threads and lwps: kern_tls.k is the thread's current kernel, kern_tls.bound its
+ * lwp there (NULL: the thread runs as an implicit lwp of process 1, made on the stack of
+ * each call).  Bindings in other kernels wait in kern_tls.saved, keyed by kernel id, so a
+ * destroyed kernel's entries can never match a new kernel.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "kern/kern.h"
+#include "kern/sysargs_gen.h"
+#include "rump/rumpus.h"
+
+KERN_HIDDEN __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec")));
+static __thread char kern_errbuf[160];
+
+void
+kern_seterror(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(kern_errbuf, sizeof(kern_errbuf), fmt, ap);
+	va_end(ap);
+}
+
+KERN_EXPORT const char *
+rumpus_error(void)
+{
+	return kern_errbuf;
+}
+
+void kern_seterrno(int e) KERN_HIDDEN;
+void
+kern_seterrno(int e)
+{
+	hyp_set_errno(e);
+}
+
+/* ---------------------------------------------------------------- kmem */
+
+void *
+kmem_alloc(struct kern *k, size_t n)
+{
+	size_t used = atomic_fetch_add_explicit(&k->k_mem_used, n, memory_order_relaxed) + n;
+	void *p;
+
+	if (__predict_false(k->k_mem_limit != 0 && used > k->k_mem_limit)) {
+		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
+		return NULL;
+	}
+	p = hyp_malloc(n);
+	if (p == NULL)
+		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
+	return p;
+}
+
+void *
+kmem_zalloc(struct kern *k, size_t n)
+{
+	void *p = kmem_alloc(k, n);
+
+	if (p != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
+void
+kmem_free(struct kern *k, void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	hyp_free(p, n);
+	atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
+}
+
+char *
+kmem_strdup(struct kern *k, const char *s, size_t *sizep)
+{
+	size_t n = strlen(s) + 1;
+	char *p = kmem_alloc(k, n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	if (sizep != NULL)
+		*sizep = n;
+	return p;
+}
+
+/* ---------------------------------------------------------------- components */
+
+static const struct kern_component kern_base = {
+	.name = "kern",
+	.id = COMP_KERN,
+};
+KERN_COMPONENT(kern_base);
+
+extern const struct kern_component *const __start_rumpus_comps[] KERN_HIDDEN;
+extern const struct kern_component *const __stop_rumpus_comps[] KERN_HIDDEN;
+
+const struct kern_component *
+kern_component_find(const char *name)
+{
+	const struct kern_component *const *cp;
+
+	for (cp = __start_rumpus_comps; cp < __stop_rumpus_comps; cp++)
+		if (strcmp((*cp)->name, name) == 0)
+			return *cp;
+	return NULL;
+}
+
+KERN_EXPORT const char *
+rumpus_component_name(int i)
+{
+	if (i < 0 || i >= __stop_rumpus_comps - __start_rumpus_comps)
+		return NULL;
+	return __start_rumpus_comps[i]->name;
+}
+
+/* Appends c after its dependencies to list (no duplicates).  depth guards cycles. */
+static int
+comp_resolve(const struct kern_component *c, const struct kern_component **list, int *n,
+    int depth)
+{
+	int i;
+
+	if (depth > KERN_NCOMP) {
+		kern_seterror("component dependency cycle at '%s'", c->name);
+		return EINVAL;
+	}
+	for (i = 0; i < *n; i++)
+		if (list[i] == c)
+			return 0;
+	for (i = 0; i < 4 && c->deps[i] != NULL; i++) {
+		const struct kern_component *d = kern_component_find(c->deps[i]);
+		int error;
+
+		if (d == NULL) {
+			kern_seterror("component '%s' needs '%s', which is not built in",
+			    c->name, c->deps[i]);
+			return EINVAL;
+		}
+		if ((error = comp_resolve(d, list, n, depth + 1)) != 0)
+			return error;
+	}
+	for (i = 0; i < *n; i++)
+		if (list[i]->id == c->id) {
+			kern_seterror("components '%s' and '%s' share id %d", c->name,
+			    list[i]->name, c->id);
+			return EINVAL;
+		}
+	if (*n >= KERN_NCOMP || c->id < 0 || c->id >= KERN_NCOMP) {
+		kern_seterror("component '%s': bad id or too many components", c->name);
+		return EINVAL;
+	}
+	list[(*n)++] = c;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- virtual CPUs */
+
+static inline void
+vclock_busy(int delta)
+{
+	if (delta > 0) {
+		if (__predict_false(atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))) {
+			kern_tls.vcount++;
+			hyp_sched_busy(1);
+		}
+	} else if (__predict_false(kern_tls.vcount > 0)) {
+		kern_tls.vcount--;
+		hyp_sched_busy(-1);
+	}
+}
+
+static inline void
+vcpu_take_fast(struct kern *k)
+{
+	int n = atomic_load_explicit(&k->k_vcpu_free, memory_order_relaxed);
+
+	vclock_busy(1);
+	if (__predict_true(n > 0 && atomic_compare_exchange_weak_explicit(&k->k_vcpu_free,
+	    &n, n - 1, memory_order_acquire, memory_order_relaxed)))
+		return;
+	vcpu_take_slow(k);
+}
+
+static inline void
+vcpu_release_fast(struct kern *k)
+{
+	atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
+	if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters, memory_order_seq_cst) != 0))
+		vcpu_wake(k);
+	vclock_busy(-1);
+}
+
+void
+vcpu_take_slow(struct kern *k)
+{
+	hyp_mutex_lock(&k->k_vcpu_mtx);
+	atomic_fetch_add(&k->k_vcpu_waiters, 1);
+	for (;;) {
+		int n = atomic_load(&k->k_vcpu_free);
+		if (n > 0 && atomic_compare_exchange_strong(&k->k_vcpu_free, &n, n - 1))
+			break;
+		hyp_cond_wait(&k->k_vcpu_cv, &k->k_vcpu_mtx);
+	}
+	atomic_fetch_sub(&k->k_vcpu_waiters, 1);
+	hyp_mutex_unlock(&k->k_vcpu_mtx);
+}
+
+void
+vcpu_wake(struct kern *k)
+{
+	hyp_mutex_lock(&k->k_vcpu_mtx);
+	hyp_cond_signal(&k->k_vcpu_cv);
+	hyp_mutex_unlock(&k->k_vcpu_mtx);
+}
+
+void vcpu_take(struct kern *k) { vcpu_take_fast(k); }
+void vcpu_release(struct kern *k) { vcpu_release_fast(k); }
+
+/* ---------------------------------------------------------------- entry */
+
+int
+kern_enter(struct kern *k, struct lwp *implicit, struct lwp **prevp)
+{
+	struct kern_tls *t = &kern_tls;
+	struct lwp *l;
+
+	*prevp = t->cur;
+	if (t->cur != NULL && t->cur->l_kern == k)
+		return EDEADLK;		/* already inside k: callers must not nest */
+	vcpu_take_fast(k);
+	if (t->k == k && t->bound != NULL)
+		l = t->bound;
+	else {
+		implicit->l_proc = k->k_proc1;
+		implicit->l_kern = k;
+		implicit->l_lid = 0;
+		implicit->l_flag = LW_IMPLICIT;
+		implicit->l_next = NULL;
+		l = implicit;
+	}
+	t->cur = l;
+	return 0;
+}
+
+void
+kern_leave(struct kern *k, struct lwp *prev)
+{
+	kern_tls.cur = prev;
+	vcpu_release_fast(k);
+}
+
+int
+kern_syscall(unsigned num, const void *uap, register_t *retval)
+{
+	struct kern_tls *t = &kern_tls;
+	struct kern *k = t->k;
+	const struct sysent *se;
+	struct lwp *l, *prev, implicit;
+	int error;
+
+	if (__predict_false(k == NULL)) {
+		if ((k = hyp_default_kernel()) == NULL)
+			return ENXIO;
+	}
+	prev = t->cur;
+	if (__predict_false(prev != NULL && prev->l_kern == k)) {
+		/* a nested call from inside k (a component calling a syscall) */
+		se = &kern_sysent[num];
+		if (se->sy_call == NULL || !(k->k_compmask & se->sy_compmask))
+			return ENOSYS;
+		return se->sy_call(prev, uap, retval);
+	}
+	vcpu_take_fast(k);
+	if (__predict_false(atomic_load_explicit(&k->k_halted, memory_order_relaxed))) {
+		vcpu_release_fast(k);
+		return ENXIO;
+	}
+	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
+		implicit.l_proc = k->k_proc1;
+		implicit.l_kern = k;
+		implicit.l_lid = 0;
+		implicit.l_flag = LW_IMPLICIT;
+		implicit.l_next = NULL;
+		l = &implicit;
+	}
+	t->cur = l;
+	se = &kern_sysent[num];
+	if (__predict_false(num >= KERN_NSYSENT || se->sy_call == NULL ||
+	    !(k->k_compmask & se->sy_compmask)))
+		error = ENOSYS;
+	else
+		error = se->sy_call(l, uap, retval);
+	t->cur = prev;
+	vcpu_release_fast(k);
+	return error;
+}
+
+/* ---------------------------------------------------------------- thread bindings */
+
+static void
+tls_save(struct kern_tls *t)
+{
+	int i, slot = 0;
+
+	if (t->k == NULL || t->bound == NULL)
+		return;
+	for (i = 0; i < KERN_TLS_NBIND; i++) {
+		if (t->saved[i].l == NULL || t->saved[i].kid == t->k->k_id) {
+			slot = i;
+			break;
+		}
+	}
+	/* XXX: when all slots are taken the oldest binding is forgotten: the lwp stays in
+	 * its process (freed at destroy), the thread runs as implicit there again. */
+	if (i == KERN_TLS_NBIND) {
+		memmove(&t->saved[0], &t->saved[1], sizeof(t->saved[0]) * (KERN_TLS_NBIND - 1));
+		slot = KERN_TLS_NBIND - 1;
+	}
+	t->saved[slot].kid = t->k->k_id;
+	t->saved[slot].l = t->bound;
+	t->bound->l_flag &= ~LW_BOUND;
+	t->bound = NULL;
+}
+
+static void
+tls_restore(struct kern_tls *t)
+{
+	int i;
+
+	t->bound = NULL;
+	if (t->k == NULL)
+		return;
+	for (i = 0; i < KERN_TLS_NBIND; i++) {
+		if (t->saved[i].l != NULL && t->saved[i].kid == t->k->k_id) {
+			t->bound = t->saved[i].l;
+			t->bound->l_flag |= LW_BOUND;
+			t->saved[i].l = NULL;
+			t->saved[i].kid = 0;
+			break;
+		}
+	}
+}
+
+KERN_EXPORT struct rumpus_kernel *
+rumpus_kernel_current(void)
+{
+	return (struct rumpus_kernel *)kern_tls.k;
+}
+
+KERN_EXPORT struct rumpus_kernel *
+rumpus_kernel_switch(struct rumpus_kernel *rk)
+{
+	struct kern_tls *t = &kern_tls;
+	struct kern *k = (struct kern *)rk, *old = t->k;
+
+	if (k == old)
+		return rk;
+	if (old != NULL) {
+		tls_save(t);
+		atomic_fetch_sub(&old->k_ncurrent, 1);
+	}
+	t->k = k;
+	if (k != NULL) {
+		atomic_fetch_add(&k->k_ncurrent, 1);
+		tls_restore(t);
+	}
+	return (struct rumpus_kernel *)old;
+}
+
+KERN_EXPORT int
+rumpus_kernel_call(struct rumpus_kernel *k, int (*fn)(void *), void *arg)
+{
+	struct rumpus_kernel *old = rumpus_kernel_switch(k);
+	int rv = fn(arg);
+
+	rumpus_kernel_switch(old);
+	return rv;
+}
+
+/* ---------------------------------------------------------------- create/destroy */
+
+static void
+kern_free_shell(struct kern *k)
+{
+	size_t left;
+
+	cv_destroy(&k->k_pollcv);
+	mutex_destroy(&k->k_proc_lock);
+	hyp_mutex_destroy(&k->k_callout_lock);
+	hyp_cond_destroy(&k->k_vcpu_cv);
+	hyp_mutex_destroy(&k->k_vcpu_mtx);
+	hyp_mutex_destroy(&k->k_sched_mtx);
+	left = atomic_load(&k->k_mem_used) - sizeof(*k);
+	if (left != 0)
+		hyp_memleak_note(left);
+	hyp_free(k, sizeof(*k));
+}
+
+KERN_EXPORT struct rumpus_kernel *
+rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, int *errp)
+{
+	const struct kern_component *list[KERN_NCOMP];
+	struct rumpus_config defcfg = { 0, NULL, 0, 0 };
+	struct kern *k;
+	struct lwp implicit, *prev;
+	int n = 0, i, error, ninit = 0;
+	size_t hlen;
+
+	kern_errbuf[0] = '\0';
+	if (cfg == NULL)
+		cfg = &defcfg;
+	if (cfg->ncpu > 64) {
+		kern_seterror("ncpu %u out of range (1..64)", cfg->ncpu);
+		error = EINVAL;
+		goto fail0;
+	}
+	hlen = cfg->hostname ? strlen(cfg->hostname) : 6;
+	if (hlen >= 256) {
+		kern_seterror("hostname longer than 255 bytes");
+		error = EINVAL;
+		goto fail0;
+	}
+	if (cfg->memlimit != 0 && cfg->memlimit < sizeof(*k)) {
+		kern_seterror("memlimit %zu below the %zu bytes of an empty kernel",
+		    cfg->memlimit, sizeof(*k));
+		error = ENOMEM;
+		goto fail0;
+	}
+	if (cfg->flags != 0) {
+		kern_seterror("unknown flags 0x%x", cfg->flags);
+		error = EINVAL;
+		goto fail0;
+	}
+	if ((error = comp_resolve(&kern_base, list, &n, 0)) != 0)
+		goto fail0;
+	for (i = 0; names != NULL && names[i] != NULL; i++) {
+		const struct kern_component *c = kern_component_find(names[i]);
+
+		if (c == NULL) {
+			kern_seterror("unknown component '%s'", names[i]);
+			error = EINVAL;
+			goto fail0;
+		}
+		if ((error = comp_resolve(c, list, &n, 0)) != 0)
+			goto fail0;
+	}
+
+	if ((k = hyp_zalloc(sizeof(*k))) == NULL) {
+		kern_seterror("out of memory");
+		error = ENOMEM;
+		goto fail0;
+	}
+	k->k_id = hyp_unique_id();
+	k->k_ncpu = cfg->ncpu ? (int)cfg->ncpu : 1;
+	atomic_init(&k->k_vcpu_free, k->k_ncpu);
+	atomic_init(&k->k_mem_used, sizeof(*k));
+	k->k_mem_limit = cfg->memlimit;
+	hyp_mutex_init(&k->k_sched_mtx);
+	hyp_mutex_init(&k->k_vcpu_mtx);
+	hyp_cond_init(&k->k_vcpu_cv);
+	hyp_mutex_init(&k->k_callout_lock);
+	mutex_init(&k->k_proc_lock, k);
+	cv_init(&k->k_pollcv, k);
+	memcpy(k->k_hostname, cfg->hostname ? cfg->hostname : "rumpus", hlen);
+	k->k_hostnamelen = hlen;
+	k->k_maxfiles = 1024;
+	k->k_maxproc = 1024;
+	k->k_nextpid = 1;
+	k->k_boottime = hyp_clock_real();
+
+	if ((error = proc_create(k, NULL, RUMP_RFCFDG, &k->k_proc1)) != 0) {
+		kern_seterror("cannot create process 1");
+		goto fail1;
+	}
+	for (i = 0; i < n; i++) {
+		k->k_comps[i] = list[i];
+		k->k_compmask |= 1u << list[i]->id;
+	}
+	k->k_ncomps = n;
+	if ((error = kern_enter(k, &implicit, &prev)) != 0)
+		goto fail2;
+	for (ninit = 0; ninit < n; ninit++) {
+		if (list[ninit]->init != NULL && (error = list[ninit]->init(k)) != 0) {
+			kern_seterror("component '%s' failed to start (error %d)",
+			    list[ninit]->name, error);
+			break;
+		}
+	}
+	if (error != 0) {
+		while (ninit-- > 0)
+			if (list[ninit]->fini != NULL)
+				list[ninit]->fini(k);
+		kern_leave(k, prev);
+		goto fail2;
+	}
+	kern_leave(k, prev);
+	return (struct rumpus_kernel *)k;
+
+fail2:
+	atomic_store(&k->k_halted, 1);
+	proc_exit(k->k_proc1);
+fail1:
+	kern_free_shell(k);
+fail0:
+	if (errp != NULL)
+		*errp = error;
+	return NULL;
+}
+
+KERN_EXPORT int
+rumpus_kernel_destroy(struct rumpus_kernel *rk)
+{
+	struct kern *k = (struct kern *)rk;
+	struct kern_tls *t = &kern_tls;
+	struct lwp implicit, *prev;
+	int mine, i;
+
+	if (k == NULL)
+		return EINVAL;
+	mine = (t->k == k);
+	if (atomic_load(&k->k_ncurrent) > mine || atomic_load(&k->k_sleepers) > 0 ||
+	    (t->cur != NULL && t->cur->l_kern == k)) {
+		kern_seterror("kernel is in use by another thread");
+		return EBUSY;
+	}
+	if (mine)
+		rumpus_kernel_switch(NULL);
+	for (i = 0; i < KERN_TLS_NBIND; i++)
+		if (t->saved[i].kid == k->k_id)
+			t->saved[i].l = NULL, t->saved[i].kid = 0;
+	hyp_default_kernel_set(k, NULL);
+
+	/* Stop deferred work first: a running callout needs the vCPU we are about to take. */
+	atomic_store(&k->k_halted, 1);
+	hyp_mutex_lock(&k->k_callout_lock);
+	while (k->k_callouts != NULL) {
+		struct callout *c = k->k_callouts;
+		hyp_mutex_unlock(&k->k_callout_lock);
+		callout_halt(c);
+		hyp_mutex_lock(&k->k_callout_lock);
+	}
+	hyp_mutex_unlock(&k->k_callout_lock);
+
+	kern_enter(k, &implicit, &prev);
+	/* Processes go first (closing descriptors, dropping directories), then components,
+	 * last first, then process 1. */
+	while (k->k_procs != NULL && (k->k_procs != k->k_proc1 || k->k_procs->p_next != NULL)) {
+		struct proc *p = k->k_procs == k->k_proc1 ? k->k_procs->p_next : k->k_procs;
+		proc_exit(p);
+	}
+	proc_release(k->k_proc1);
+	for (i = k->k_ncomps - 1; i >= 0; i--)
+		if (k->k_comps[i]->fini != NULL)
+			k->k_comps[i]->fini(k);
+	proc_free(k->k_proc1);
+	kern_leave(k, prev);
+	kern_free_shell(k);
+	return 0;
+}
+
+KERN_EXPORT size_t
+rumpus_kernel_memused(const struct rumpus_kernel *rk)
+{
+	return atomic_load(&((const struct kern *)rk)->k_mem_used);
+}
+
+KERN_EXPORT int
+rumpus_kernel_has(const struct rumpus_kernel *rk, const char *name)
+{
+	const struct kern *k = (const struct kern *)rk;
+	int i;
+
+	for (i = 0; i < k->k_ncomps; i++)
+		if (strcmp(k->k_comps[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+KERN_EXPORT int
+rumpus_kernel_ncpu(const struct rumpus_kernel *rk)
+{
+	return ((const struct kern *)rk)->k_ncpu;
+}
+
+KERN_EXPORT int
+rumpus_kernel_halted(const struct rumpus_kernel *rk)
+{
+	return atomic_load(&((const struct kern *)rk)->k_halted);
+}
+
+KERN_EXPORT int
+rumpus_clock_virtual(int on)
+{
+	return hyp_vclock_set(on);
+}
+
+KERN_EXPORT void
+rumpus_clock_advance(uint64_t ns)
+{
+	hyp_vclock_advance(ns);
+}
+
+KERN_EXPORT uint64_t
+rumpus_clock_now(void)
+{
+	return hyp_clock_mono();
+}
+
+KERN_EXPORT void
+rumpus_memstats(struct rumpus_memstats *st)
+{
+	struct hyp_memstats h;
+
+	hyp_memstats(&h);
+	st->bytes = h.bytes;
+	st->blocks = h.blocks;
+	st->leaked = h.leaked;
+}

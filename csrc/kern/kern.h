@@ -1,0 +1,469 @@
+/*
+ * kern.h: the kernel's internal interfaces, for kern/ and for the components built on it
+ * (vfs/, net/, ...).  docs/kernel.md explains them with examples.
+ *
+ * The one rule: kernel code keeps no mutable global state.  Everything hangs off a
+ * struct kern (one kernel instance), reached through the lwp a syscall runs on
+ * (l->l_proc->p_kern) or kern_cur().  Process-wide services live in hyper/.
+ *
+ * Kernel files include "kern/nbabi.h" for errno and flag values: NetBSD numbers, never
+ * the host's.  Every function here returns 0 or a NetBSD errno unless it says otherwise.
+ */
+#ifndef KERN_KERN_H
+#define KERN_KERN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hyper/hyper.h"
+#include "kern/nbabi.h"
+
+#define KERN_HIDDEN	__attribute__((visibility("hidden")))
+#define KERN_EXPORT	__attribute__((visibility("default")))
+#define __predict_true(x)	__builtin_expect(!!(x), 1)
+#define __predict_false(x)	__builtin_expect(!!(x), 0)
+
+typedef int64_t register_t;
+typedef int32_t nb_pid_t;
+typedef uint32_t nb_uid_t;
+typedef uint32_t nb_gid_t;
+typedef uint32_t nb_mode_t;
+typedef int64_t nb_off_t;
+
+struct kern;
+struct proc;
+struct lwp;
+struct file;
+struct uio;
+
+/* ---------------------------------------------------------------- components */
+
+/* Component ids: fixed, so syscall entries and private slots need no lookup.  The names
+ * are NetBSD's librump library names without "librump". */
+enum kern_comp_id {
+	COMP_KERN = 0, COMP_VFS, COMP_FS_TMPFS, COMP_NET, COMP_NET_NET, COMP_NET_LOCAL,
+	COMP_NET_NETINET, COMP_NET_NETINET6, COMP_NET_SHMIF, COMP_NET_TAP, COMP_FS_EXT2,
+	COMP_TEST1, COMP_TEST2, COMP_TEST3,	/* reserved for unit tests */
+	KERN_NCOMP = 16
+};
+
+/*
+ * A component.  Define one in your own file and list it with KERN_COMPONENT(); the
+ * kernel finds it through a linker section, so no table needs editing.  init runs at
+ * boot after the init of every dependency, with the kernel's virtual CPU held and curlwp
+ * an lwp of process 1; fini runs at destroy in reverse order.  A component keeps its
+ * per-kernel state in a private slot: kern_priv_set(k, COMP_VFS, state).
+ * proc_fork/proc_exit (optional) let a component copy or drop per-process state, e.g.
+ * the current directory.
+ */
+struct kern_component {
+	const char *name;
+	int id;
+	const char *deps[4];		/* names, NULL-terminated */
+	int (*init)(struct kern *k);
+	void (*fini)(struct kern *k);
+	int (*proc_fork)(struct proc *parent, struct proc *child);
+	void (*proc_exit)(struct proc *p);
+	/* sysctl: handles names under the top-level id ctl_top (e.g. CTL_NET), or 0 */
+	int ctl_top;
+	int (*sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
+	    size_t *oldlenp, const void *newp, size_t newlen);
+};
+#define KERN_COMPONENT(c) \
+	static const struct kern_component *const kern_comp_ptr_##c \
+	__attribute__((used, section("rumpus_comps"), aligned(sizeof(void *)))) = &c
+
+const struct kern_component *kern_component_find(const char *name) KERN_HIDDEN;
+static inline void *kern_priv(struct kern *k, int id);
+static inline void kern_priv_set(struct kern *k, int id, void *p);
+static inline bool kern_has(struct kern *k, int id);
+
+/* ---------------------------------------------------------------- locks, sleep */
+
+/* A kernel mutex: with one virtual CPU nothing can run concurrently in the kernel, so it
+ * costs nothing; with more it is a host mutex.  Never sleep holding one (cv_wait drops
+ * its interlock). */
+typedef struct kmutex {
+	hyp_mutex_t m;
+	struct kern *k;
+} kmutex_t;
+void mutex_init(kmutex_t *mtx, struct kern *k) KERN_HIDDEN;
+void mutex_destroy(kmutex_t *mtx) KERN_HIDDEN;
+void mutex_enter(kmutex_t *mtx) KERN_HIDDEN;
+void mutex_exit(kmutex_t *mtx) KERN_HIDDEN;
+
+/* A condition variable.  cv_wait releases the interlock and the virtual CPU, sleeps,
+ * then takes both back.  interlock may be NULL (single-CPU code that holds no mutex).
+ * Returns 0 when woken, EWOULDBLOCK when the deadline passed, ENXIO when the kernel is
+ * halting (callers return that error).  Deadlines are absolute hyp_clock_mono() ns;
+ * 0 means none. */
+typedef struct kcondvar {
+	hyp_cond_t c;
+	atomic_int waiters;
+	struct kern *k;
+} kcondvar_t;
+void cv_init(kcondvar_t *cv, struct kern *k) KERN_HIDDEN;
+void cv_destroy(kcondvar_t *cv) KERN_HIDDEN;
+int  cv_wait(kcondvar_t *cv, kmutex_t *interlock) KERN_HIDDEN;
+int  cv_timedwait(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline) KERN_HIDDEN;
+/* Sleeps only if *gen still equals seen (checked under the sleep lock): for waiters on an
+ * event counter such as k_pollgen, where the wakers bump *gen before cv_broadcast. */
+int  cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline,
+    atomic_uint *gen, unsigned seen) KERN_HIDDEN;
+void cv_signal(kcondvar_t *cv) KERN_HIDDEN;
+void cv_broadcast(kcondvar_t *cv) KERN_HIDDEN;
+
+/* Callouts: deferred work run by hyper's scheduler with a virtual CPU of k held. */
+struct callout {
+	struct hyp_timer t;
+	struct kern *k;
+	void (*fn)(void *);
+	void *arg;
+	struct callout *next, *prev;	/* k->k_callouts: armed ones, for destroy */
+	bool linked;			/* armed: on k->k_callouts (k_callout_lock) */
+};
+void callout_init(struct callout *c, struct kern *k, void (*fn)(void *), void *arg) KERN_HIDDEN;
+void callout_schedule_ns(struct callout *c, uint64_t delay_ns) KERN_HIDDEN;
+/* callout_stop cancels without waiting (the function may be running: it then sees the
+ * callout stopped once it gets a vCPU and does not run).  callout_halt also waits for a
+ * running function: call it without holding a virtual CPU. */
+bool callout_stop(struct callout *c) KERN_HIDDEN;	/* true if it was pending */
+bool callout_halt(struct callout *c) KERN_HIDDEN;
+
+/* ---------------------------------------------------------------- memory */
+
+/* Per-kernel accounted allocation.  Returns NULL when the kernel is over its memory
+ * limit or the host is out of memory; callers return ENOMEM (ENOSPC for file data). */
+void *kmem_alloc(struct kern *k, size_t n) KERN_HIDDEN;
+void *kmem_zalloc(struct kern *k, size_t n) KERN_HIDDEN;
+void  kmem_free(struct kern *k, void *p, size_t n) KERN_HIDDEN;
+char *kmem_strdup(struct kern *k, const char *s, size_t *sizep) KERN_HIDDEN;
+
+/* ---------------------------------------------------------------- user memory */
+
+/* "User" memory is the caller's memory in this same process.  What is checked (EFAULT):
+ * NULL and the first page, ranges that wrap around or end above the user address limit
+ * (0x800000000000 on x86_64), lengths above KERN_COPY_MAX.  A wild pointer into mapped
+ * but wrong memory cannot be caught in-process. */
+#define KERN_USER_MIN	4096UL
+#define KERN_USER_MAX	0x800000000000UL
+#define KERN_COPY_MAX	((size_t)1 << 40)
+int copyin(const void *uaddr, void *kaddr, size_t len) KERN_HIDDEN;
+int copyout(const void *kaddr, void *uaddr, size_t len) KERN_HIDDEN;
+/* Copies a NUL-terminated string of at most len bytes including the NUL: ENAMETOOLONG
+ * if there is no NUL within len.  *done (may be NULL) gets the length with the NUL. */
+int copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done) KERN_HIDDEN;
+int copyoutstr(const char *kaddr, void *uaddr, size_t len, size_t *done) KERN_HIDDEN;
+int kern_uaddr_ok(const void *uaddr, size_t len) KERN_HIDDEN;	/* 0 or EFAULT */
+
+/* Scatter/gather I/O descriptor (NetBSD's struct uio).  uio_iov points to a kernel copy
+ * of the iovec array; the buffers are user space if uio_user, else kernel space. */
+struct nb_iovec {
+	void *iov_base;
+	size_t iov_len;
+};
+enum uio_rw { UIO_READ, UIO_WRITE };
+struct uio {
+	struct nb_iovec *uio_iov;
+	int uio_iovcnt;
+	nb_off_t uio_offset;
+	size_t uio_resid;
+	enum uio_rw uio_rw;
+	bool uio_user;
+};
+/* Moves up to n bytes between kbuf and the uio (direction by uio_rw: UIO_READ copies
+ * kbuf out to the iovecs), advancing it. */
+int uiomove(void *kbuf, size_t n, struct uio *uio) KERN_HIDDEN;
+
+/* ---------------------------------------------------------------- credentials */
+
+#define CRED_NGROUPS	NGROUPS_MAX
+struct cred {
+	atomic_int cr_ref;
+	nb_uid_t cr_uid, cr_euid, cr_svuid;
+	nb_gid_t cr_gid, cr_egid, cr_svgid;
+	int cr_ngroups;
+	nb_gid_t cr_groups[CRED_NGROUPS];
+};
+struct cred *cred_alloc(struct kern *k) KERN_HIDDEN;		/* root, refcount 1 */
+struct cred *cred_copy(struct kern *k, const struct cred *c) KERN_HIDDEN;
+void cred_hold(struct cred *c) KERN_HIDDEN;
+void cred_free(struct kern *k, struct cred *c) KERN_HIDDEN;	/* drops a reference */
+/* Permission checks for VFS and others.  acc is a mask of VREAD/VWRITE/VEXEC
+ * (R_OK/W_OK/X_OK << 6, as NetBSD's S_IRUSR bits). */
+#define VREAD	0400
+#define VWRITE	0200
+#define VEXEC	0100
+int  cred_super(const struct cred *c) KERN_HIDDEN;		/* 0 if root, else EPERM */
+bool cred_groupmember(const struct cred *c, nb_gid_t gid) KERN_HIDDEN;
+int  cred_access(const struct cred *c, nb_uid_t fuid, nb_gid_t fgid, nb_mode_t fmode,
+    int acc, bool isdir) KERN_HIDDEN;				/* 0 or EACCES */
+
+/* ---------------------------------------------------------------- files */
+
+/* Descriptor types, NetBSD's DTYPE_* */
+#define DTYPE_VNODE	1
+#define DTYPE_SOCKET	2
+#define DTYPE_PIPE	3
+#define DTYPE_KQUEUE	4
+#define DTYPE_MISC	5
+
+/* f_flag bits: FREAD/FWRITE plus the O_* status flags (FFLAGS(oflags) = oflags + 1) */
+#define FREAD		0x00000001
+#define FWRITE		0x00000002
+#define FNONBLOCK	O_NONBLOCK
+#define FAPPEND		O_APPEND
+#define FASYNC		O_ASYNC
+#define FFLAGS(o)	((o) + 1)
+#define OFLAGS(f)	((f) - 1)
+#define FCNTLFLAGS	(FAPPEND | FASYNC | FNONBLOCK | O_DSYNC | O_RSYNC | O_ALT_IO | O_DIRECT | O_NOSIGPIPE)
+
+/* NetBSD struct stat (the __stat50 ABI): 152 bytes. */
+struct nb_timespec {
+	int64_t tv_sec;
+	long tv_nsec;
+};
+struct nb_stat {
+	uint64_t st_dev;
+	nb_mode_t st_mode;
+	uint64_t st_ino;
+	uint32_t st_nlink;
+	nb_uid_t st_uid;
+	nb_gid_t st_gid;
+	uint64_t st_rdev;
+	struct nb_timespec st_atim, st_mtim, st_ctim, st_birthtim;
+	nb_off_t st_size;
+	int64_t st_blocks;
+	int32_t st_blksize;
+	uint32_t st_flags;
+	uint32_t st_gen;
+	uint32_t st_spare[2];
+};
+
+/*
+ * File operations.  Each op may be NULL, meaning: read/write EOPNOTSUPP... as NetBSD's
+ * fbadop; ioctl ENOTTY; poll "always ready for what f_flag allows"; stat zeroed st with
+ * the mode from f_type; fcntl EINVAL.  read/write get *offset (the file's f_offset for
+ * read/write, a private one for pread/pwrite) in uio->uio_offset too, and store the new
+ * offset in *offset when flags has FOF_UPDATE_OFFSET (seekable files only).
+ * ioctl receives data already copied in (IOC_IN) and copies it out after (IOC_OUT).
+ * poll returns the ready events among `events` right now and never sleeps: sys_poll
+ * sleeps on the kernel's poll condvar, which files wake with kern_pollnotify(k).
+ * close is called once, when the last reference goes.
+ */
+#define FOF_UPDATE_OFFSET 0x01
+struct fileops {
+	int (*fo_read)(struct file *fp, nb_off_t *offset, struct uio *uio, int flags);
+	int (*fo_write)(struct file *fp, nb_off_t *offset, struct uio *uio, int flags);
+	int (*fo_ioctl)(struct file *fp, unsigned long cmd, void *data);
+	int (*fo_fcntl)(struct file *fp, int cmd, void *arg);
+	int (*fo_poll)(struct file *fp, int events);
+	int (*fo_stat)(struct file *fp, struct nb_stat *st);
+	int (*fo_close)(struct file *fp);
+};
+
+struct file {
+	const struct fileops *f_ops;
+	struct kern *f_kern;
+	atomic_int f_count;		/* references: descriptors and in-flight syscalls */
+	int f_type;			/* DTYPE_* */
+	unsigned f_flag;		/* FREAD, FWRITE, FNONBLOCK, FAPPEND ... */
+	nb_off_t f_offset;		/* guarded by f_lock */
+	kmutex_t f_lock;
+	struct cred *f_cred;		/* credentials at open, held */
+	void *f_data;			/* the object: vnode, socket, pipe end */
+};
+
+/* Allocates a file with one reference and a descriptor in the current process's table
+ * (lowest free >= 0).  The descriptor is reserved but not visible until fd_affix(). On a
+ * later error call fd_abort(). */
+int  fd_allocfile(struct lwp *l, struct file **fpp, int *fdp) KERN_HIDDEN;
+void fd_affix(struct lwp *l, struct file *fp, int fd) KERN_HIDDEN;
+void fd_abort(struct lwp *l, struct file *fp, int fd) KERN_HIDDEN;
+/* Looks up fd and takes a reference: EBADF if it is not open.  fd_putfile drops it. */
+int  fd_getfile(struct lwp *l, int fd, struct file **fpp) KERN_HIDDEN;
+void fd_putfile(struct file *fp) KERN_HIDDEN;
+void fd_setcloexec(struct lwp *l, int fd, bool on) KERN_HIDDEN;
+/* Drops one reference; the last one calls fo_close and frees the file. */
+int  file_release(struct file *fp) KERN_HIDDEN;
+void file_hold(struct file *fp) KERN_HIDDEN;
+
+/* Per-kernel poll wakeup: a file that becomes readable/writable calls this. */
+void kern_pollnotify(struct kern *k) KERN_HIDDEN;
+
+/* ---------------------------------------------------------------- processes */
+
+struct fdentry {
+	struct file *fe_file;
+	uint8_t fe_flags;		/* FE_CLOEXEC, FE_RESERVED */
+};
+#define FE_CLOEXEC	0x01
+#define FE_RESERVED	0x02
+
+struct filedesc {
+	atomic_int fd_ref;		/* processes sharing it (RUMP_RFFD_SHARE) */
+	kmutex_t fd_lock;
+	int fd_nfiles;			/* slots in fd_ofiles */
+	int fd_lastfile;		/* highest slot in use, -1 if none */
+	struct fdentry *fd_ofiles;
+	struct fdentry fd_small[4];	/* the first slots, so small tables need no alloc */
+};
+
+struct lwp {
+	struct proc *l_proc;
+	struct kern *l_kern;
+	int l_lid;
+	int l_flag;			/* LW_* */
+	struct lwp *l_next;		/* p->p_lwps */
+};
+#define LW_IMPLICIT	0x01		/* a host thread's stand-in, lives for one call */
+#define LW_BOUND	0x02		/* bound to a host thread right now */
+
+struct nb_rlimit {
+	uint64_t rlim_cur, rlim_max;
+};
+
+struct proc {
+	struct kern *p_kern;
+	nb_pid_t p_pid;
+	nb_pid_t p_pgid, p_sid;
+	struct proc *p_pptr;		/* parent; process 1 adopts orphans */
+	struct proc *p_next, *p_prev;	/* k->k_procs */
+	struct lwp *p_lwps;
+	int p_nlwps;
+	int p_nextlid;
+	int p_flag;			/* PK_* */
+	struct cred *p_cred;
+	struct filedesc *p_fd;
+	nb_mode_t p_umask;
+	void *p_cwd, *p_rdir;		/* owned by vfs (proc_fork/proc_exit hooks) */
+	void *p_priv[2];		/* more per-process component state */
+	char p_login[17];		/* MAXLOGNAME + 1 */
+	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
+};
+#define PK_SUGID	0x01		/* credentials changed: issetugid() */
+
+struct proc *proc_find(struct kern *k, nb_pid_t pid) KERN_HIDDEN;
+
+/* ---------------------------------------------------------------- the kernel */
+
+struct kern_tls_bind {
+	uint64_t kid;
+	struct lwp *l;
+};
+#define KERN_TLS_NBIND 8
+struct kern_tls {
+	struct kern *k;			/* current kernel of this host thread */
+	struct lwp *bound;		/* its lwp in k, or NULL: implicit (process 1) */
+	struct lwp *cur;		/* lwp running a syscall right now */
+	int vcount;			/* virtual-clock busy marks this thread holds */
+	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
+};
+extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
+
+struct kern {
+	uint64_t k_id;			/* unique in the process, never reused */
+	/* virtual CPUs */
+	atomic_int k_vcpu_free;
+	atomic_int k_vcpu_waiters;
+	int k_ncpu;
+	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
+	hyp_cond_t k_vcpu_cv;
+	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
+	atomic_int k_ncurrent;		/* host threads that have k current */
+	atomic_int k_sleepers;
+	/* state */
+	atomic_int k_halted;
+	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
+	int k_ncomps;
+	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
+	void *k_priv[KERN_NCOMP];
+	/* memory */
+	atomic_size_t k_mem_used;
+	size_t k_mem_limit;		/* 0: none */
+	/* processes */
+	kmutex_t k_proc_lock;
+	struct proc *k_procs;
+	struct proc *k_proc1;
+	nb_pid_t k_nextpid;
+	int k_nprocs;
+	/* time */
+	int64_t k_realtime_off;		/* ns added to host real time (settimeofday) */
+	uint64_t k_boottime;		/* real time at boot, ns */
+	struct callout *k_callouts;
+	hyp_mutex_t k_callout_lock;	/* host mutex: callout_stop runs without a vCPU */
+	/* poll wakeups */
+	kcondvar_t k_pollcv;
+	atomic_uint k_pollgen;
+	/* sysctl values */
+	int k_maxfiles;
+	int k_maxproc;
+	size_t k_hostnamelen;
+	char k_hostname[256];		/* MAXHOSTNAMELEN */
+};
+
+static inline void *kern_priv(struct kern *k, int id) { return k->k_priv[id]; }
+static inline void kern_priv_set(struct kern *k, int id, void *p) { k->k_priv[id] = p; }
+static inline bool kern_has(struct kern *k, int id) { return (k->k_compmask >> id) & 1; }
+
+/* The lwp running the current syscall (NULL outside kernels). */
+static inline struct lwp *curlwp(void) { return kern_tls.cur; }
+static inline struct proc *curproc(void) { return kern_tls.cur ? kern_tls.cur->l_proc : NULL; }
+static inline struct kern *kern_cur(void)
+{
+	return kern_tls.cur ? kern_tls.cur->l_kern : kern_tls.k;
+}
+
+/* Enter a kernel from outside (callouts, lwproc calls, rumpus_kernel_call): takes a
+ * virtual CPU and sets curlwp to the thread's bound lwp or to *implicit, an lwp of
+ * process 1 that the caller provides (on its stack).  kern_leave undoes it. */
+int  kern_enter(struct kern *k, struct lwp *implicit, struct lwp **lp) KERN_HIDDEN;
+void kern_leave(struct kern *k, struct lwp *prev) KERN_HIDDEN;
+void vcpu_take_slow(struct kern *k) KERN_HIDDEN;
+void vcpu_wake(struct kern *k) KERN_HIDDEN;
+/* Called from cv_wait (kern/sleep.c): give the vCPU away while sleeping. */
+void vcpu_release(struct kern *k) KERN_HIDDEN;
+void vcpu_take(struct kern *k) KERN_HIDDEN;
+
+/* Syscall dispatch (generated table, kern/sysent_gen.c). */
+typedef int (*sy_call_t)(struct lwp *, const void *, register_t *);
+struct sysent {
+	sy_call_t sy_call;	/* NULL: not implemented anywhere -> ENOSYS */
+	uint32_t sy_compmask;	/* the component that must be loaded (0: never available) */
+	uint16_t sy_argsize;
+};
+#define KERN_NSYSENT 512
+extern const struct sysent kern_sysent[KERN_NSYSENT] KERN_HIDDEN;
+int kern_syscall(unsigned num, const void *uap, register_t *retval) KERN_HIDDEN;
+
+/* rump_pub_lwproc_rfork flags (NetBSD's RUMP_RF*) */
+#define RUMP_RFFDG	1	/* copy the descriptor table */
+#define RUMP_RFCFDG	2	/* start with an empty one */
+
+/* Processes and lwps (kern/proc.c).  proc_exit = proc_release (component hooks, close
+ * descriptors, free lwps) + proc_free (unlink, reparent children, free). */
+int  proc_create(struct kern *k, struct proc *parent, int rfflags, struct proc **pp) KERN_HIDDEN;
+int  lwp_create(struct proc *p, struct lwp **lp) KERN_HIDDEN;
+void lwp_free(struct lwp *l) KERN_HIDDEN;	/* last lwp: the process exits */
+void proc_exit(struct proc *p) KERN_HIDDEN;
+void proc_release(struct proc *p) KERN_HIDDEN;
+void proc_free(struct proc *p) KERN_HIDDEN;
+int  fd_table_new(struct kern *k, struct filedesc **fdp) KERN_HIDDEN;
+int  fd_table_copy(struct kern *k, struct filedesc *from, struct filedesc **fdp) KERN_HIDDEN;
+void fd_table_free(struct kern *k, struct filedesc *fdp) KERN_HIDDEN;
+int  fd_close(struct lwp *l, int fd) KERN_HIDDEN;
+
+/* Clocks as the kernel sees them (kern/time.c). */
+uint64_t kern_realtime(struct kern *k) KERN_HIDDEN;	/* ns since epoch */
+
+/* Error message for the caller of the public API (thread-local). */
+void kern_seterror(const char *fmt, ...) KERN_HIDDEN __attribute__((format(printf, 1, 2)));
+
+/* Syscall argument access, NetBSD style: each argument sits in an 8-byte slot. */
+#define syscallarg(x)	union { register_t pad; x datum; }
+#define SCARG(p, k)	((p)->k.datum)
+
+#endif

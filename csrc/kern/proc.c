@@ -1,0 +1,835 @@
+/*
+ * proc.c: processes, lwps, credentials and the identity syscalls; NetBSD's lwproc
+ * interface (rump_pub_lwproc_*) that binds host threads to lwps.
+ *
+ * Invariants: k->k_procs lists every process of the kernel, process 1 (created at boot)
+ * included; a process exits when its last lwp is released, and process 1 only at
+ * destroy.  A process's cred is shared copy-on-write with the files it opened: changing
+ * credentials replaces p_cred with a fresh copy when it is shared.
+ */
+#include "kern/kern.h"
+#include "kern/sysargs_gen.h"
+
+/* ---------------------------------------------------------------- credentials */
+
+struct cred *
+cred_alloc(struct kern *k)
+{
+	struct cred *c = kmem_zalloc(k, sizeof(*c));
+
+	if (c != NULL)
+		atomic_init(&c->cr_ref, 1);
+	return c;
+}
+
+struct cred *
+cred_copy(struct kern *k, const struct cred *from)
+{
+	struct cred *c = kmem_alloc(k, sizeof(*c));
+
+	if (c != NULL) {
+		memcpy(c, from, sizeof(*c));
+		atomic_init(&c->cr_ref, 1);
+	}
+	return c;
+}
+
+void
+cred_hold(struct cred *c)
+{
+	atomic_fetch_add(&c->cr_ref, 1);
+}
+
+void
+cred_free(struct kern *k, struct cred *c)
+{
+	if (c != NULL && atomic_fetch_sub(&c->cr_ref, 1) == 1)
+		kmem_free(k, c, sizeof(*c));
+}
+
+int
+cred_super(const struct cred *c)
+{
+	return c->cr_euid == 0 ? 0 : EPERM;
+}
+
+bool
+cred_groupmember(const struct cred *c, nb_gid_t gid)
+{
+	int i;
+
+	if (c->cr_egid == gid)
+		return true;
+	for (i = 0; i < c->cr_ngroups; i++)
+		if (c->cr_groups[i] == gid)
+			return true;
+	return false;
+}
+
+int
+cred_access(const struct cred *c, nb_uid_t fuid, nb_gid_t fgid, nb_mode_t fmode, int acc,
+    bool isdir)
+{
+	nb_mode_t mask = 0;
+
+	if (c->cr_euid == 0) {
+		/* root may do anything, but exec needs some x bit (or a directory) */
+		if ((acc & VEXEC) && !isdir && !(fmode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+			return EACCES;
+		return 0;
+	}
+	if (c->cr_euid == fuid) {
+		if (acc & VEXEC) mask |= S_IXUSR;
+		if (acc & VREAD) mask |= S_IRUSR;
+		if (acc & VWRITE) mask |= S_IWUSR;
+	} else if (cred_groupmember(c, fgid)) {
+		if (acc & VEXEC) mask |= S_IXGRP;
+		if (acc & VREAD) mask |= S_IRGRP;
+		if (acc & VWRITE) mask |= S_IWGRP;
+	} else {
+		if (acc & VEXEC) mask |= S_IXOTH;
+		if (acc & VREAD) mask |= S_IROTH;
+		if (acc & VWRITE) mask |= S_IWOTH;
+	}
+	return (fmode & mask) == mask ? 0 : EACCES;
+}
+
+/* Makes p's cred private before a change; returns it or NULL (ENOMEM). */
+static struct cred *
+cred_modify(struct proc *p)
+{
+	struct cred *c = p->p_cred;
+
+	if (atomic_load(&c->cr_ref) > 1) {
+		struct cred *n = cred_copy(p->p_kern, c);
+		if (n == NULL)
+			return NULL;
+		cred_free(p->p_kern, c);
+		p->p_cred = n;
+		c = n;
+	}
+	p->p_flag |= PK_SUGID;
+	return c;
+}
+
+/* ---------------------------------------------------------------- processes */
+
+struct proc *
+proc_find(struct kern *k, nb_pid_t pid)
+{
+	struct proc *p;
+
+	for (p = k->k_procs; p != NULL; p = p->p_next)
+		if (p->p_pid == pid)
+			return p;
+	return NULL;
+}
+
+static nb_pid_t
+proc_newpid(struct kern *k)
+{
+	/* XXX: linear probe over the list; fine for the hundreds of processes tests use */
+	for (;;) {
+		nb_pid_t pid = k->k_nextpid++;
+		if (k->k_nextpid > 30000)
+			k->k_nextpid = 2;
+		if (proc_find(k, pid) == NULL)
+			return pid;
+	}
+}
+
+int
+proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
+{
+	struct proc *p;
+	int error, i;
+
+	if ((flags & (RUMP_RFFDG | RUMP_RFCFDG)) == (RUMP_RFFDG | RUMP_RFCFDG) ||
+	    (flags & ~(RUMP_RFFDG | RUMP_RFCFDG)) != 0)
+		return EINVAL;
+	if (parent == NULL && !(flags & RUMP_RFCFDG))
+		return EINVAL;
+	if (k->k_nprocs >= k->k_maxproc)
+		return EAGAIN;
+	if ((p = kmem_zalloc(k, sizeof(*p))) == NULL)
+		return ENOMEM;
+	p->p_kern = k;
+	p->p_nextlid = 1;
+	if (parent != NULL) {
+		p->p_cred = parent->p_cred;
+		cred_hold(p->p_cred);
+		p->p_umask = parent->p_umask;
+		p->p_pgid = parent->p_pgid;
+		p->p_sid = parent->p_sid;
+		p->p_flag = parent->p_flag & PK_SUGID;
+		memcpy(p->p_login, parent->p_login, sizeof(p->p_login));
+		memcpy(p->p_rlimit, parent->p_rlimit, sizeof(p->p_rlimit));
+	} else {
+		if ((p->p_cred = cred_alloc(k)) == NULL) {
+			error = ENOMEM;
+			goto fail;
+		}
+		p->p_umask = 022;
+		for (i = 0; i < RLIM_NLIMITS; i++)
+			p->p_rlimit[i].rlim_cur = p->p_rlimit[i].rlim_max = RLIM_INFINITY;
+		p->p_rlimit[RLIMIT_NOFILE].rlim_cur = OPEN_MAX;
+		p->p_rlimit[RLIMIT_NOFILE].rlim_max = (uint64_t)k->k_maxfiles;
+		p->p_rlimit[RLIMIT_NPROC].rlim_cur = p->p_rlimit[RLIMIT_NPROC].rlim_max =
+		    (uint64_t)k->k_maxproc;
+	}
+	if (flags & RUMP_RFCFDG)
+		error = fd_table_new(k, &p->p_fd);
+	else if (flags & RUMP_RFFDG)
+		error = fd_table_copy(k, parent->p_fd, &p->p_fd);
+	else {
+		p->p_fd = parent->p_fd;
+		atomic_fetch_add(&p->p_fd->fd_ref, 1);
+		error = 0;
+	}
+	if (error != 0)
+		goto fail;
+
+	mutex_enter(&k->k_proc_lock);
+	p->p_pid = proc_newpid(k);
+	if (parent == NULL)
+		p->p_pgid = p->p_sid = p->p_pid;
+	p->p_pptr = parent;
+	p->p_next = k->k_procs;
+	if (k->k_procs != NULL)
+		k->k_procs->p_prev = p;
+	k->k_procs = p;
+	k->k_nprocs++;
+	mutex_exit(&k->k_proc_lock);
+
+	/* component hooks: e.g. vfs copies the current directory */
+	for (i = 0; i < k->k_ncomps; i++) {
+		const struct kern_component *c = k->k_comps[i];
+		if (parent != NULL && c->proc_fork != NULL && (error = c->proc_fork(parent, p)) != 0) {
+			while (i-- > 0)
+				if (k->k_comps[i]->proc_exit != NULL)
+					k->k_comps[i]->proc_exit(p);
+			proc_free(p);
+			return error;
+		}
+	}
+	*pp = p;
+	return 0;
+
+fail:
+	if (p->p_cred != NULL)
+		cred_free(k, p->p_cred);
+	kmem_free(k, p, sizeof(*p));
+	return error;
+}
+
+int
+lwp_create(struct proc *p, struct lwp **lp)
+{
+	struct kern *k = p->p_kern;
+	struct lwp *l;
+
+	if ((l = kmem_zalloc(k, sizeof(*l))) == NULL)
+		return ENOMEM;
+	l->l_proc = p;
+	l->l_kern = k;
+	mutex_enter(&k->k_proc_lock);
+	l->l_lid = p->p_nextlid++;
+	l->l_next = p->p_lwps;
+	p->p_lwps = l;
+	p->p_nlwps++;
+	mutex_exit(&k->k_proc_lock);
+	*lp = l;
+	return 0;
+}
+
+/* Unlinks and frees l; with the last lwp of a process other than 1, the process exits. */
+void
+lwp_free(struct lwp *l)
+{
+	struct proc *p = l->l_proc;
+	struct kern *k = p->p_kern;
+	struct lwp **lpp;
+
+	mutex_enter(&k->k_proc_lock);
+	for (lpp = &p->p_lwps; *lpp != NULL; lpp = &(*lpp)->l_next)
+		if (*lpp == l) {
+			*lpp = l->l_next;
+			p->p_nlwps--;
+			break;
+		}
+	mutex_exit(&k->k_proc_lock);
+	kmem_free(k, l, sizeof(*l));
+	if (p->p_nlwps == 0 && p != k->k_proc1)
+		proc_exit(p);
+}
+
+void
+proc_release(struct proc *p)
+{
+	struct kern *k = p->p_kern;
+	int i;
+
+	for (i = k->k_ncomps - 1; i >= 0; i--)
+		if (k->k_comps[i]->proc_exit != NULL)
+			k->k_comps[i]->proc_exit(p);
+	if (p->p_fd != NULL) {
+		fd_table_free(k, p->p_fd);
+		p->p_fd = NULL;
+	}
+	while (p->p_lwps != NULL) {
+		struct lwp *l = p->p_lwps;
+		p->p_lwps = l->l_next;
+		p->p_nlwps--;
+		kmem_free(k, l, sizeof(*l));
+	}
+}
+
+void
+proc_free(struct proc *p)
+{
+	struct kern *k = p->p_kern;
+	struct proc *q;
+
+	mutex_enter(&k->k_proc_lock);
+	if (p->p_prev != NULL)
+		p->p_prev->p_next = p->p_next;
+	else
+		k->k_procs = p->p_next;
+	if (p->p_next != NULL)
+		p->p_next->p_prev = p->p_prev;
+	k->k_nprocs--;
+	for (q = k->k_procs; q != NULL; q = q->p_next)
+		if (q->p_pptr == p)
+			q->p_pptr = (p == k->k_proc1) ? NULL : k->k_proc1;
+	mutex_exit(&k->k_proc_lock);
+	cred_free(k, p->p_cred);
+	kmem_free(k, p, sizeof(*p));
+}
+
+void
+proc_exit(struct proc *p)
+{
+	proc_release(p);
+	proc_free(p);
+}
+
+/* ---------------------------------------------------------------- lwproc (NetBSD API) */
+
+/* These run on the calling thread's current kernel (or the default one). */
+static struct kern *
+lwproc_kern(void)
+{
+	struct kern *k = kern_tls.k;
+
+	if (k == NULL)
+		k = hyp_default_kernel();
+	if (k != NULL && kern_tls.k == NULL) {
+		/* bind the thread to the default kernel so its lwp is found again */
+		kern_tls.k = k;
+		atomic_fetch_add(&k->k_ncurrent, 1);
+	}
+	return k;
+}
+
+static void
+bind_lwp(struct lwp *l)
+{
+	if (kern_tls.bound != NULL)
+		kern_tls.bound->l_flag &= ~LW_BOUND;
+	kern_tls.bound = l;
+	if (l != NULL)
+		l->l_flag |= LW_BOUND;
+}
+
+int rump_pub_lwproc_rfork(int flags) KERN_EXPORT;
+int rump_lwproc_rfork(int flags) KERN_EXPORT;
+int
+rump_pub_lwproc_rfork(int flags)
+{
+	struct kern *k = lwproc_kern();
+	struct lwp implicit, *prev, *l;
+	struct proc *p;
+	int error;
+
+	if (k == NULL)
+		return ENXIO;
+	if (atomic_load(&k->k_halted))
+		return ENXIO;
+	if ((error = kern_enter(k, &implicit, &prev)) != 0)
+		return error;
+	error = proc_create(k, curlwp()->l_proc, flags, &p);
+	if (error == 0 && (error = lwp_create(p, &l)) != 0)
+		proc_exit(p);
+	kern_leave(k, prev);
+	if (error == 0)
+		bind_lwp(l);
+	return error;
+}
+
+int
+rump_lwproc_rfork(int flags)
+{
+	return rump_pub_lwproc_rfork(flags);
+}
+
+int rump_pub_lwproc_newlwp(nb_pid_t pid) KERN_EXPORT;
+int rump_lwproc_newlwp(nb_pid_t pid) KERN_EXPORT;
+int
+rump_pub_lwproc_newlwp(nb_pid_t pid)
+{
+	struct kern *k = lwproc_kern();
+	struct lwp implicit, *prev, *l = NULL;
+	struct proc *p;
+	int error;
+
+	if (k == NULL || atomic_load(&k->k_halted))
+		return ENXIO;
+	if ((error = kern_enter(k, &implicit, &prev)) != 0)
+		return error;
+	if ((p = proc_find(k, pid)) == NULL || p == k->k_proc1)
+		error = ESRCH;	/* process 1 hosts implicit threads only */
+	else
+		error = lwp_create(p, &l);
+	kern_leave(k, prev);
+	if (error == 0)
+		bind_lwp(l);
+	return error;
+}
+
+int
+rump_lwproc_newlwp(nb_pid_t pid)
+{
+	return rump_pub_lwproc_newlwp(pid);
+}
+
+void rump_pub_lwproc_switch(struct lwp *l) KERN_EXPORT;
+void rump_lwproc_switch(struct lwp *l) KERN_EXPORT;
+void
+rump_pub_lwproc_switch(struct lwp *l)
+{
+	struct kern *k = lwproc_kern();
+
+	if (l == NULL) {
+		bind_lwp(NULL);
+		return;
+	}
+	/* NetBSD panics on these; we refuse and keep the current binding. */
+	if (k == NULL || l->l_kern != k || ((l->l_flag & LW_BOUND) && l != kern_tls.bound))
+		return;
+	bind_lwp(l);
+}
+
+void
+rump_lwproc_switch(struct lwp *l)
+{
+	rump_pub_lwproc_switch(l);
+}
+
+void rump_pub_lwproc_releaselwp(void) KERN_EXPORT;
+void rump_lwproc_releaselwp(void) KERN_EXPORT;
+void
+rump_pub_lwproc_releaselwp(void)
+{
+	struct kern *k = kern_tls.k;
+	struct lwp implicit, *prev, *l = kern_tls.bound;
+
+	if (k == NULL || l == NULL)
+		return;
+	bind_lwp(NULL);
+	if (kern_enter(k, &implicit, &prev) != 0)
+		return;
+	lwp_free(l);
+	kern_leave(k, prev);
+}
+
+void
+rump_lwproc_releaselwp(void)
+{
+	rump_pub_lwproc_releaselwp();
+}
+
+struct lwp *rump_pub_lwproc_curlwp(void) KERN_EXPORT;
+struct lwp *rump_lwproc_curlwp(void) KERN_EXPORT;
+struct lwp *
+rump_pub_lwproc_curlwp(void)
+{
+	return kern_tls.k != NULL ? kern_tls.bound : NULL;
+}
+
+struct lwp *
+rump_lwproc_curlwp(void)
+{
+	return rump_pub_lwproc_curlwp();
+}
+
+/* ---------------------------------------------------------------- identity syscalls */
+
+int
+sys_getpid_with_ppid(struct lwp *l, const void *v, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+
+	(void)v;
+	retval[0] = p->p_pid;
+	retval[1] = p->p_pptr ? p->p_pptr->p_pid : 0;
+	return 0;
+}
+
+int
+sys_getppid(struct lwp *l, const void *v, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+
+	(void)v;
+	retval[0] = p->p_pptr ? p->p_pptr->p_pid : 0;
+	return 0;
+}
+
+int
+sys_getuid_with_euid(struct lwp *l, const void *v, register_t *retval)
+{
+	(void)v;
+	retval[0] = l->l_proc->p_cred->cr_uid;
+	retval[1] = l->l_proc->p_cred->cr_euid;
+	return 0;
+}
+
+int
+sys_geteuid(struct lwp *l, const void *v, register_t *retval)
+{
+	(void)v;
+	retval[0] = l->l_proc->p_cred->cr_euid;
+	return 0;
+}
+
+int
+sys_getgid_with_egid(struct lwp *l, const void *v, register_t *retval)
+{
+	(void)v;
+	retval[0] = l->l_proc->p_cred->cr_gid;
+	retval[1] = l->l_proc->p_cred->cr_egid;
+	return 0;
+}
+
+int
+sys_getegid(struct lwp *l, const void *v, register_t *retval)
+{
+	(void)v;
+	retval[0] = l->l_proc->p_cred->cr_egid;
+	return 0;
+}
+
+int
+sys_issetugid(struct lwp *l, const void *v, register_t *retval)
+{
+	(void)v;
+	retval[0] = (l->l_proc->p_flag & PK_SUGID) ? 1 : 0;
+	return 0;
+}
+
+/* POSIX setuid: root sets all three ids; others may set the effective id to the real
+ * or saved one. */
+int
+sys_setuid(struct lwp *l, const struct sys_setuid_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	nb_uid_t uid = SCARG(uap, uid);
+	struct cred *c = p->p_cred;
+
+	(void)retval;
+	if (c->cr_euid == 0) {
+		if ((c = cred_modify(p)) == NULL)
+			return ENOMEM;
+		c->cr_uid = c->cr_euid = c->cr_svuid = uid;
+	} else if (uid == c->cr_uid || uid == c->cr_svuid) {
+		if ((c = cred_modify(p)) == NULL)
+			return ENOMEM;
+		c->cr_euid = uid;
+	} else
+		return EPERM;
+	return 0;
+}
+
+int
+sys_seteuid(struct lwp *l, const struct sys_seteuid_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	nb_uid_t uid = SCARG(uap, euid);
+	struct cred *c = p->p_cred;
+
+	(void)retval;
+	if (c->cr_euid != 0 && uid != c->cr_uid && uid != c->cr_svuid)
+		return EPERM;
+	if ((c = cred_modify(p)) == NULL)
+		return ENOMEM;
+	c->cr_euid = uid;
+	return 0;
+}
+
+int
+sys_setgid(struct lwp *l, const struct sys_setgid_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	nb_gid_t gid = SCARG(uap, gid);
+	struct cred *c = p->p_cred;
+
+	(void)retval;
+	if (c->cr_euid == 0) {
+		if ((c = cred_modify(p)) == NULL)
+			return ENOMEM;
+		c->cr_gid = c->cr_egid = c->cr_svgid = gid;
+	} else if (gid == c->cr_gid || gid == c->cr_svgid) {
+		if ((c = cred_modify(p)) == NULL)
+			return ENOMEM;
+		c->cr_egid = gid;
+	} else
+		return EPERM;
+	return 0;
+}
+
+int
+sys_setegid(struct lwp *l, const struct sys_setegid_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	nb_gid_t gid = SCARG(uap, egid);
+	struct cred *c = p->p_cred;
+
+	(void)retval;
+	if (c->cr_euid != 0 && gid != c->cr_gid && gid != c->cr_svgid)
+		return EPERM;
+	if ((c = cred_modify(p)) == NULL)
+		return ENOMEM;
+	c->cr_egid = gid;
+	return 0;
+}
+
+/* setre[ug]id: -1 leaves an id alone; an unprivileged caller may only swap among its
+ * real, effective and saved ids.  The saved id follows a changed effective id. */
+static int
+setreid(struct proc *p, uint32_t r, uint32_t e, bool isgid)
+{
+	struct cred *c = p->p_cred;
+	uint32_t cr = isgid ? c->cr_gid : c->cr_uid;
+	uint32_t ce = isgid ? c->cr_egid : c->cr_euid;
+	uint32_t cs = isgid ? c->cr_svgid : c->cr_svuid;
+
+	if (c->cr_euid != 0) {
+		if (r != (uint32_t)-1 && r != cr && r != ce)
+			return EPERM;
+		if (e != (uint32_t)-1 && e != cr && e != ce && e != cs)
+			return EPERM;
+	}
+	if ((c = cred_modify(p)) == NULL)
+		return ENOMEM;
+	if (isgid) {
+		if (r != (uint32_t)-1) c->cr_gid = r;
+		if (e != (uint32_t)-1) c->cr_egid = c->cr_svgid = e;
+	} else {
+		if (r != (uint32_t)-1) c->cr_uid = r;
+		if (e != (uint32_t)-1) c->cr_euid = c->cr_svuid = e;
+	}
+	return 0;
+}
+
+int
+sys_setreuid(struct lwp *l, const struct sys_setreuid_args *uap, register_t *retval)
+{
+	(void)retval;
+	return setreid(l->l_proc, SCARG(uap, ruid), SCARG(uap, euid), false);
+}
+
+int
+sys_setregid(struct lwp *l, const struct sys_setregid_args *uap, register_t *retval)
+{
+	(void)retval;
+	return setreid(l->l_proc, SCARG(uap, rgid), SCARG(uap, egid), true);
+}
+
+int
+sys_getgroups(struct lwp *l, const struct sys_getgroups_args *uap, register_t *retval)
+{
+	const struct cred *c = l->l_proc->p_cred;
+	int n = SCARG(uap, gidsetsize), error;
+
+	if (n == 0) {
+		retval[0] = c->cr_ngroups;
+		return 0;
+	}
+	if (n < c->cr_ngroups)
+		return EINVAL;
+	error = copyout(c->cr_groups, SCARG(uap, gidset), sizeof(nb_gid_t) * (size_t)c->cr_ngroups);
+	if (error == 0)
+		retval[0] = c->cr_ngroups;
+	return error;
+}
+
+int
+sys_setgroups(struct lwp *l, const struct sys_setgroups_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	nb_gid_t groups[CRED_NGROUPS];
+	int n = SCARG(uap, gidsetsize), error;
+	struct cred *c;
+
+	(void)retval;
+	if ((error = cred_super(p->p_cred)) != 0)
+		return error;
+	if (n < 0 || n > CRED_NGROUPS)
+		return EINVAL;
+	if ((error = copyin(SCARG(uap, gidset), groups, sizeof(nb_gid_t) * (size_t)n)) != 0)
+		return error;
+	if ((c = cred_modify(p)) == NULL)
+		return ENOMEM;
+	memcpy(c->cr_groups, groups, sizeof(nb_gid_t) * (size_t)n);
+	c->cr_ngroups = n;
+	return 0;
+}
+
+int
+sys___getlogin(struct lwp *l, const struct sys___getlogin_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	size_t len = strlen(p->p_login) + 1, n = SCARG(uap, namelen);
+
+	(void)retval;
+	if (n < len)
+		return ERANGE;
+	return copyout(p->p_login, SCARG(uap, namebuf), len);
+}
+
+int
+sys___setlogin(struct lwp *l, const struct sys___setlogin_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	char name[MAXLOGNAME + 1];
+	int error;
+
+	(void)retval;
+	if ((error = cred_super(p->p_cred)) != 0)
+		return error;
+	if ((error = copyinstr(SCARG(uap, namebuf), name, sizeof(name), NULL)) != 0)
+		return error == ENAMETOOLONG ? EINVAL : error;
+	memcpy(p->p_login, name, sizeof(name));
+	return 0;
+}
+
+int
+sys_getpgrp(struct lwp *l, const void *v, register_t *retval)
+{
+	(void)v;
+	retval[0] = l->l_proc->p_pgid;
+	return 0;
+}
+
+int
+sys_getpgid(struct lwp *l, const struct sys_getpgid_args *uap, register_t *retval)
+{
+	nb_pid_t pid = SCARG(uap, pid);
+	struct proc *p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid);
+
+	if (p == NULL)
+		return ESRCH;
+	retval[0] = p->p_pgid;
+	return 0;
+}
+
+int
+sys_getsid(struct lwp *l, const struct sys_getsid_args *uap, register_t *retval)
+{
+	nb_pid_t pid = SCARG(uap, pid);
+	struct proc *p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid);
+
+	if (p == NULL)
+		return ESRCH;
+	retval[0] = p->p_sid;
+	return 0;
+}
+
+int
+sys_setsid(struct lwp *l, const void *v, register_t *retval)
+{
+	struct proc *p = l->l_proc, *q;
+
+	(void)v;
+	/* EPERM if a process group with our pid exists already (we would not lead it) */
+	for (q = l->l_kern->k_procs; q != NULL; q = q->p_next)
+		if (q->p_pgid == p->p_pid)
+			return EPERM;
+	p->p_sid = p->p_pgid = p->p_pid;
+	retval[0] = p->p_sid;
+	return 0;
+}
+
+int
+sys_setpgid(struct lwp *l, const struct sys_setpgid_args *uap, register_t *retval)
+{
+	nb_pid_t pid = SCARG(uap, pid), pgid = SCARG(uap, pgid);
+	struct proc *p, *q;
+
+	(void)retval;
+	if (pgid < 0)
+		return EINVAL;
+	p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid);
+	if (p == NULL || (p != l->l_proc && p->p_pptr != l->l_proc))
+		return ESRCH;
+	if (p->p_sid == p->p_pid)
+		return EPERM;		/* a session leader keeps its group */
+	if (pgid == 0)
+		pgid = p->p_pid;
+	if (pgid != p->p_pid) {
+		for (q = l->l_kern->k_procs; q != NULL; q = q->p_next)
+			if (q->p_pgid == pgid && q->p_sid == p->p_sid)
+				break;
+		if (q == NULL)
+			return EPERM;
+	}
+	p->p_pgid = pgid;
+	return 0;
+}
+
+int
+sys_umask(struct lwp *l, const struct sys_umask_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+
+	retval[0] = p->p_umask;
+	p->p_umask = SCARG(uap, newmask) & 07777;
+	return 0;
+}
+
+int
+sys_getrlimit(struct lwp *l, const struct sys_getrlimit_args *uap, register_t *retval)
+{
+	int which = SCARG(uap, which);
+
+	(void)retval;
+	if (which < 0 || which >= RLIM_NLIMITS)
+		return EINVAL;
+	return copyout(&l->l_proc->p_rlimit[which], SCARG(uap, rlp), sizeof(struct nb_rlimit));
+}
+
+int
+sys_setrlimit(struct lwp *l, const struct sys_setrlimit_args *uap, register_t *retval)
+{
+	struct proc *p = l->l_proc;
+	int which = SCARG(uap, which), error;
+	struct nb_rlimit r;
+
+	(void)retval;
+	if (which < 0 || which >= RLIM_NLIMITS)
+		return EINVAL;
+	if ((error = copyin(SCARG(uap, rlp), &r, sizeof(r))) != 0)
+		return error;
+	if (r.rlim_cur > r.rlim_max)
+		return EINVAL;
+	if (r.rlim_max > p->p_rlimit[which].rlim_max && cred_super(p->p_cred) != 0)
+		return EPERM;
+	if (which == RLIMIT_NOFILE) {
+		if (r.rlim_cur > (uint64_t)l->l_kern->k_maxfiles)
+			r.rlim_cur = (uint64_t)l->l_kern->k_maxfiles;
+		if (r.rlim_max > (uint64_t)l->l_kern->k_maxfiles)
+			r.rlim_max = (uint64_t)l->l_kern->k_maxfiles;
+	}
+	p->p_rlimit[which] = r;
+	return 0;
+}

@@ -1,0 +1,171 @@
+-- syscall.netbsd.syscalls: the calls a NetBSD kernel has that Linux spells differently or
+-- lacks: getdents (NetBSD dirents), sysctl by name, statvfs1/getvfsstat, mount/unmount with
+-- file-system arguments, reboot.  init(S, env) adds them to S.
+
+local ffi = require "ffi"
+local h = require "syscall.helpers"
+local fdm = require "syscall.fd"
+
+local type, tonumber, tostring, error, pairs, ipairs = type, tonumber, tostring, error, pairs, ipairs
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
+
+ffi.cdef [[
+struct rumpus_nb_tmpfs_args {
+  int ta_version; uint64_t ta_nodes_max; int64_t ta_size_max; uint32_t ta_root_uid;
+  uint32_t ta_root_gid; uint32_t ta_root_mode;
+};
+]]
+
+local M = {}
+
+function M.init(S, env)
+  local C, c, t = env.C, env.c, env.t
+  local getfd = fdm.getfd
+  local retbool, retnum, fail = S.retbool, S.retnum, S.fail
+  t.tmpfs_args = ffi.typeof("struct rumpus_nb_tmpfs_args")
+  local dirent_p = ffi.typeof("struct rumpus_nb_dirent *")
+
+  -- getdents: a table of entries keyed by name, each with .name, .ino, .type and is* flags;
+  -- an empty table at the end of the directory.
+  local dtnames = {}
+  for k, v in pairs(c.DT) do dtnames[v] = k end
+  if C.getdents then
+    function S.getdents(fd, buf, size)
+      size = size or 4096
+      buf = buf or t.buffer(size)
+      local n = tonumber(C.getdents(getfd(fd, "getdents", 1), buf, size))
+      if n == -1 then return fail() end
+      local res, off = {}, 0
+      while off < n do
+        local d = ffi.cast(dirent_p, buf + off)
+        local name = ffi.string(d.d_name, d.d_namlen)
+        local ty = dtnames[d.d_type] or "UNKNOWN"
+        res[name] = { name = name, ino = tonumber(d.d_fileno), type = d.d_type, typename = ty,
+          isdir = ty == "DIR", isreg = ty == "REG", islnk = ty == "LNK", isfifo = ty == "FIFO",
+          ischr = ty == "CHR", isblk = ty == "BLK", issock = ty == "SOCK" }
+        if d.d_reclen == 0 then break end
+        off = off + d.d_reclen
+      end
+      return res
+    end
+  end
+
+  -- sysctl("kern.hostname") returns the value; sysctl("kern.hostname", "new") sets it and
+  -- returns the old one.  Names are dotted NetBSD names or a table of numbers.
+  local strings = { ["kern.hostname"] = true, ["kern.ostype"] = true, ["kern.osrelease"] = true,
+    ["kern.version"] = true, ["kern.domainname"] = true }
+  local tops = { kern = c.CTL.KERN, hw = c.CTL.HW, net = c.CTL.NET, vm = c.CTL.VM }
+  local seconds = { kern = c.KERN, hw = c.HW, vm = c.VM }
+  local function mib(name)
+    if type(name) == "table" then return name end
+    if type(name) ~= "string" then error("bad argument #1 to 'sysctl' (string expected, got " .. type(name) .. ")", 3) end
+    local parts = {}
+    for p in name:gmatch("[^.]+") do parts[#parts + 1] = p end
+    local top = tops[parts[1]]
+    if not top then return nil end
+    local r = { top }
+    if #parts >= 2 then
+      local sec = seconds[parts[1]] and seconds[parts[1]][parts[2]:upper()]
+      if not sec then return nil end
+      r[2] = sec
+    end
+    for i = 3, #parts do
+      local v = tonumber(parts[i])
+      if not v then return nil end
+      r[i] = v
+    end
+    return r
+  end
+  if C.__sysctl then
+    function S.sysctl(name, new, kind)
+      local m = mib(name)
+      if not m then return nil, t.error(c.E.NOENT) end
+      local n = #m
+      local mp = ffi.new("int[?]", n)
+      for i = 1, n do mp[i - 1] = m[i] end
+      local isstr = kind == "string" or (kind == nil and strings[name])
+      local oldlen = ffi.new("size_t[1]")
+      local newp, newlen = nil, 0
+      if new ~= nil then
+        if isstr then newp, newlen = tostring(new), #tostring(new) + 1
+        else newp, newlen = ffi.new("int[1]", new), ffi.sizeof("int") end
+      end
+      if isstr then
+        local buf = t.buffer(1024)
+        oldlen[0] = 1024
+        if C.__sysctl(mp, n, buf, oldlen, newp, newlen) == -1 then return fail() end
+        return ffi.string(buf, math.max(0, tonumber(oldlen[0]) - 1))
+      end
+      local buf = ffi.new("int64_t[1]")
+      oldlen[0] = 8
+      if C.__sysctl(mp, n, buf, oldlen, newp, newlen) == -1 then return fail() end
+      if tonumber(oldlen[0]) == 4 then return tonumber(ffi.cast("int32_t *", buf)[0]) end
+      return tonumber(buf[0])
+    end
+  end
+
+  if C.statvfs1 then
+    function S.statvfs(path, flags)
+      local buf = t.statvfs()
+      if C.statvfs1(h.checkstring(path, "statvfs", 1), buf, flags or 1) == -1 then return fail() end
+      return buf
+    end
+    function S.fstatvfs(fd, flags)
+      local buf = t.statvfs()
+      if C.fstatvfs1(getfd(fd, "fstatvfs", 1), buf, flags or 1) == -1 then return fail() end
+      return buf
+    end
+  end
+  if C.getvfsstat then
+    -- getvfsstat(): a list of the mounted file systems, each with .fstypename, .mntonname...
+    function S.getvfsstat()
+      local n = tonumber(C.getvfsstat(nil, 0, 1))
+      if n == -1 then return fail() end
+      local arr = ffi.new("struct rumpus_nb_statvfs[?]", n + 1)
+      n = tonumber(C.getvfsstat(arr, ffi.sizeof(arr), 1))
+      if n == -1 then return fail() end
+      local r = {}
+      for i = 0, n - 1 do
+        r[#r + 1] = { fstypename = ffi.string(arr[i].f_fstypename), mntonname = ffi.string(arr[i].f_mntonname),
+          mntfromname = ffi.string(arr[i].f_mntfromname), flags = tonumber(arr[i].f_flag),
+          bsize = tonumber(arr[i].f_bsize), blocks = tonumber(arr[i].f_blocks), bfree = tonumber(arr[i].f_bfree) }
+      end
+      return r
+    end
+  end
+
+  -- mount("tmpfs", "/mnt", flags, args): args a cdata and its length, or for tmpfs a table
+  -- { size = bytes, nodes = n, uid =, gid =, mode = }.
+  if C.mount then
+    function S.mount(fstype, dir, flags, data, len)
+      h.checkstring(fstype, "mount", 1)
+      h.checkstring(dir, "mount", 2)
+      flags = h.flag(c.MNT, flags, "mount", 3)
+      if fstype == "tmpfs" and (data == nil or type(data) == "table") then
+        local a = t.tmpfs_args()
+        data = data or {}
+        a.ta_version = c.TMPFS_ARGS_VERSION
+        a.ta_nodes_max = data.nodes or 0
+        a.ta_size_max = data.size or 0
+        a.ta_root_uid = data.uid or 0
+        a.ta_root_gid = data.gid or 0
+        a.ta_root_mode = c.MODE[data.mode or "0777"]
+        data, len = a, ffi.sizeof(a)
+      end
+      if data ~= nil and type(data) ~= "cdata" then h.argerror("mount", 4, "cdata or table", data) end
+      return retbool(C.mount(fstype, dir, flags, data, len or (data and ffi.sizeof(data)) or 0))
+    end
+  end
+  if C.unmount then
+    function S.unmount(dir, flags) return retbool(C.unmount(h.checkstring(dir, "unmount", 1), h.flag(c.MNT, flags, "unmount", 2))) end
+    S.umount = S.unmount
+  end
+  if C.reboot then
+    function S.reboot(how, bootstr) return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), bootstr)) end
+  end
+
+  S.fdmethods.getdents = S.getdents
+  return S
+end
+
+return M

@@ -1,0 +1,18 @@
+-- ljsyscall's entry for rump kernels:
+--   local S = require "syscall.rump.init".init("vfs", "fs.tmpfs")
+-- boots a kernel with those components (once per process: the default kernel, as NetBSD's
+-- rump_init) and returns its syscall table.  New code can use require "rump" for many kernels.
+local M = {}
+local default
+
+function M.init(...)
+  local comps = { ... }
+  if type(comps[1]) == "table" then comps = comps[1] end
+  if default then return default.S end
+  local rump = require "rump"
+  default = rump.kernel(comps)
+  M.kernel = default
+  return default.S
+end
+
+return M

@@ -1,0 +1,3 @@
+# rump.mk: require "rump" (Lua over the kernel library): benchmarks.
+bench: $(BUILD)/bench/kern_bench
+BENCH_CMDS += $(LUAJIT) bench/rump_bench.lua
