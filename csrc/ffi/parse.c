@@ -38,6 +38,7 @@ typedef struct P {
 	const char *src;
 	lex x;
 	int argbase, nargs, argn;
+	int mode;		/* PARSE_CDEF or PARSE_TYPE */
 	int depth;		/* recursion depth, bounded so hostile input cannot overflow the C stack */
 } P;
 
@@ -505,6 +506,8 @@ structdef1(P *P, int kind)
 	if (P->x.tok != '{') {
 		if (tag == NULL)
 			perr(P, "struct/union tag or '{' expected");
+		if (ct == NULL && P->mode == PARSE_TYPE)	/* as LuaJIT: type strings never declare */
+			luaL_error(P->L, "undeclared or implicit tag '%s'", tag);
 		if (ct == NULL) {
 			ct = lffi_newtype(P->L, P->S, kind);
 			ct->name = tag;
@@ -586,6 +589,8 @@ enumdef(P *P)
 		if (ct != NULL && ct->kind != CT_ENUM)
 			luaL_error(P->L, "'%s' redeclared as a different kind of tag", tag);
 	}
+	if (ct == NULL && P->x.tok != '{' && P->mode == PARSE_TYPE)
+		luaL_error(P->L, "undeclared or implicit tag '%s'", tag ? tag : "?");
 	if (ct == NULL) {
 		ct = lffi_newtype(P->L, P->S, CT_ENUM);
 		ct->name = tag;
@@ -1168,6 +1173,7 @@ lffi_parse(lua_State *L, lffi_state *S, const char *src, int mode, int argbase, 
 	p.x.p = src;
 	p.argbase = argbase;
 	p.nargs = nargs;
+	p.mode = mode;
 	next(P);
 	if (mode == PARSE_TYPE) {
 		lffi_ctype *ct = typename_(P);

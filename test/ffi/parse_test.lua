@@ -112,3 +112,15 @@ T.case("malformed declarations give clear errors", function()
   T.err(function() ffi.typeof "int int" end)
   T.err(function() ffi.typeof "" end)
 end)
+
+T.case("type strings do not declare tags; cdef may forward-declare them", function()
+  T.err(function() ffi.typeof("struct ptest_never") end, "undeclared or implicit tag")
+  T.err(function() ffi.typeof("struct ptest_never2 *") end, "undeclared or implicit tag")
+  T.err(function() ffi.typeof("enum ptest_never3") end, "undeclared or implicit tag")
+  ffi.cdef "struct ptest_fwd2; struct ptest_fwd3 *ptest_fwdfn(void);"
+  T.ok(ffi.typeof("struct ptest_fwd2"))
+  T.ok(ffi.typeof("struct ptest_fwd3 *"))
+  -- the idiom "declare unless already declared" works
+  if not pcall(ffi.typeof, "struct ptest_once") then ffi.cdef "struct ptest_once { int a; };" end
+  T.eq(ffi.sizeof("struct ptest_once"), 4)
+end)
