@@ -212,12 +212,12 @@ lffi_cdata_new(lua_State *L, lffi_state *S, lffi_ctype *ct, int first, int top)
 	memset(cd->p, 0, size);
 	if (first <= top)
 		lffi_init(L, S, u, cd->p, size, first, top - first + 1);
-	if (lffi_getmeta(L, S, u, "__gc")) {
-		lua_pop(L, 1);
-		if (u->kind != CT_PTR) {
-			lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_mtgc);
-			lua_setmetatable(L, -2);
-		}
+	/* As LuaJIT: a metatype's __gc becomes this object's finalizer at creation, so
+	 * ffi.gc(cd, nil) removes it and ffi.gc(cd, f) replaces it. */
+	if (u->kind != CT_PTR && lffi_getmeta(L, S, u, "__gc")) {
+		setuv(L, -2);
+		lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_mtgc);
+		lua_setmetatable(L, -2);
 	}
 	return 1;
 }
@@ -768,19 +768,11 @@ cd_concat(lua_State *L)
 	return 1;
 }
 
-/* Finalizer of cdata that have one: ffi.gc's (user value), else the metatype's __gc. */
+/* Finalizer of cdata that have one (the user value: ffi.gc's, or the metatype's __gc). */
 static int
 cd_gc(lua_State *L)
 {
-	lffi_state *S = lffi_S(L);
-	lffi_cdata *cd = lua_touserdata(L, 1);
 	if (getuv(L, 1) == LUA_TFUNCTION) {
-		lua_pushvalue(L, 1);
-		lua_call(L, 1, 0);
-		return 0;
-	}
-	lua_pop(L, 1);
-	if (!(cd->flags & (CD_CTYPE | CD_REF)) && lffi_getmeta(L, S, cd->ct, "__gc")) {
 		lua_pushvalue(L, 1);
 		lua_call(L, 1, 0);
 	}

@@ -200,3 +200,17 @@ T.case("an error inside a callback is raised after the C call returns", function
   T.err(function() L.helper_apply(function() return "not a number" end, 1, 2) end, "cannot convert")
   cb:free()
 end)
+
+T.case("ffi.gc(cd, nil) also removes a metatype's __gc; ffi.gc(cd, f) replaces it", function()
+  ffi.cdef "struct gc_obj { int id; };"
+  local log = {}
+  local G = ffi.metatype("struct gc_obj", { __gc = function(o) log[#log + 1] = "mt" .. o.id end })
+  do
+    local a, b, c = G(1), G(2), G(3)
+    ffi.gc(b, nil)
+    ffi.gc(c, function(o) log[#log + 1] = "own" .. o.id end)
+  end
+  collectgarbage(); collectgarbage()
+  table.sort(log)
+  T.eq(table.concat(log, ","), "mt1,own3")
+end)
