@@ -101,6 +101,8 @@ f_sizeof(lua_State *L)
 	lffi_ctype *ct, *u;
 
 	if (cd != NULL && !(cd->flags & CD_CTYPE)) {
+		if (cd->ct->unq->flags & CTF_FLEX)
+			return 0;	/* a flexible array member's size is unknown (nil) */
 		lua_pushinteger(L, (lua_Integer)cd->size);
 		return 1;
 	}
@@ -117,7 +119,7 @@ f_sizeof(lua_State *L)
 		lua_pushinteger(L, (lua_Integer)lffi_vsize(u, (size_t)n));
 		return 1;
 	}
-	if (!(u->flags & CTF_COMPLETE) || u->kind == CT_FUNC)
+	if (!(u->flags & CTF_COMPLETE) || u->kind == CT_FUNC || (u->flags & CTF_FLEX))
 		return 0;
 	lua_pushinteger(L, (lua_Integer)u->size);
 	return 1;
@@ -329,7 +331,9 @@ f_tonumber(lua_State *L)
 		lua_pushnil(L);
 		return 1;
 	}
-	lua_getglobal(L, "tonumber");
+	/* The tonumber the module found when it was loaded (so replacing the global with
+	 * ffi.tonumber cannot recurse). */
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lffi_S(L)->ref_tonumber);
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 1);
 	return 1;
@@ -405,6 +409,8 @@ luaopen_ffi(lua_State *L)
 	S->ref_metatypes = newref_table(L);
 	S->ref_cache = newref_table(L);
 	S->ref_arrays = newref_table(L);
+	lua_getglobal(L, "tonumber");
+	S->ref_tonumber = luaL_ref(L, LUA_REGISTRYINDEX);
 	lffi_initbuiltins(L, S);
 	lffi_openmeta(L, S);
 	lffi_openclib(L, S);

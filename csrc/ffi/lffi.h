@@ -105,7 +105,7 @@ struct lffi_state {
 	int ncache;		/* entries in the type-string cache */		/* errno right after the last C call through the FFI */
 	lffi_callback *cbs;
 	int ref_mt, ref_mtgc, ref_typedefs, ref_tags, ref_consts, ref_syms, ref_metatypes,
-	    ref_cache, ref_arrays;
+	    ref_cache, ref_arrays, ref_tonumber;
 	/* builtin types */
 	lffi_ctype *t_void, *t_bool, *t_char, *t_i8, *t_u8, *t_i16, *t_u16, *t_i32, *t_u32,
 	    *t_i64, *t_u64, *t_float, *t_double, *t_ldouble, *t_voidp, *t_cvoidp, *t_ccharp;

@@ -55,6 +55,8 @@ T.case("struct forms: forward, nested, anonymous members, flexible and VLS", fun
   T.eq(ffi.sizeof("struct ptest_vls", 3), 32)
   T.eq(ffi.sizeof("struct ptest_fwd"), nil)
   T.eq(ffi.sizeof("struct flex"), 4)
+  T.eq(ffi.sizeof(ffi.new("struct flex").d), nil, "a flexible member's size is unknown")
+  T.eq(ffi.sizeof("char[]"), nil)
   T.eq(ffi.offsetof("struct flex", "d"), 4)
 end)
 
