@@ -149,6 +149,7 @@ lffi_qualify(lua_State *L, lffi_state *S, lffi_ctype *ct, int quals)
 		return NULL;
 	*q = (lffi_ctype){ .kind = ct->kind, .flags = (ct->flags & ~(CTF_CONST | CTF_VOLATILE)) | want,
 	    .size = ct->size, .align = ct->align, .base = ct->base, .unq = ct, .nelem = ct->nelem,
+	    .depth = ct->depth,
 	    .name = ct->name, .fields = ct->fields, .nfields = ct->nfields, .id = q->id,
 	    .next_all = q->next_all };
 	if (want == CTF_CONST)
@@ -163,7 +164,10 @@ lffi_ptr(lua_State *L, lffi_state *S, lffi_ctype *ct)
 
 	if (ct->ptrto != NULL)
 		return ct->ptrto;
+	if (ct->depth >= LFFI_MAXDEPTH)
+		luaL_error(L, "C type nested too deeply (at most %d levels)", LFFI_MAXDEPTH);
 	p = lffi_newtype(L, S, CT_PTR);
+	p->depth = ct->depth + 1;
 	if (p == NULL)
 		return NULL;
 	p->size = sizeof(void *);
@@ -195,7 +199,10 @@ lffi_array(lua_State *L, lffi_state *S, lffi_ctype *elem, size_t n, int flags)
 		lua_pop(L, 2);
 		return a;
 	}
+	if (elem->depth >= LFFI_MAXDEPTH)
+		luaL_error(L, "C type nested too deeply (at most %d levels)", LFFI_MAXDEPTH);
 	a = lffi_newtype(L, S, CT_ARRAY);
+	a->depth = elem->depth + 1;
 	lua_pushlightuserdata(L, a);
 	lua_rawset(L, -3);
 	lua_pop(L, 1);
@@ -250,6 +257,13 @@ lffi_layout(lua_State *L, lffi_state *S, lffi_ctype *ct, size_t extra_align)
 		size_t fa = packed ? 1 : ft->align, req = f->offset, fsz = ft->size;
 
 		f->namelen = f->name ? strlen(f->name) : 0;
+		if (ft->depth >= LFFI_MAXDEPTH) {
+			lua_pushfstring(L, "C type nested too deeply (at most %d levels)",
+			    LFFI_MAXDEPTH);
+			return -1;
+		}
+		if (ft->depth + 1 > ct->depth)
+			ct->depth = ft->depth + 1;
 
 		if (req > fa)
 			fa = req;
@@ -397,38 +411,27 @@ lffi_sametype(lffi_ctype *a, lffi_ctype *b)
  * Type names in C declarator syntax, as LuaJIT prints them: "int *", "struct foo",
  * "char [10]", "int (*)(int, char *)", "struct foo &" for references.
  */
+/*
+ * Built with pushes and lua_concat only: a luaL_Buffer must not share the stack with other
+ * pushes (Lua 5.4 keeps its box there), and names nest.
+ */
 static void
-quals(luaL_Buffer *b, lffi_ctype *ct, int before)
-{
-	if (ct->flags & CTF_CONST)
-		luaL_addstring(b, before ? "const " : " const");
-	if (ct->flags & CTF_VOLATILE)
-		luaL_addstring(b, before ? "volatile " : " volatile");
-}
-
-static void
-build_name(luaL_Buffer *b, lffi_ctype *ct, const char *inner)
+build_name(lua_State *L, lffi_ctype *ct, const char *inner)
 {
 	char num[32];
-	luaL_Buffer *ib = b;
-	lua_State *L = b->L;
-	int i;
+	int i, n;
 
-	(void)ib;
+	luaL_checkstack(L, 8, "type name too long");
 	switch (ct->kind) {
-	case CT_PTR: {
-		lffi_ctype *base = ct->base;
-		const char *s;
+	case CT_PTR:
 		lua_pushfstring(L, "*%s%s", (ct->flags & CTF_CONST) ? "const" : "", inner);
-		if (base->kind == CT_ARRAY || base->kind == CT_FUNC) {
+		if (ct->base->kind == CT_ARRAY || ct->base->kind == CT_FUNC) {
 			lua_pushfstring(L, "(%s)", lua_tostring(L, -1));
 			lua_remove(L, -2);
 		}
-		s = lua_tostring(L, -1);
-		build_name(b, base, s);
-		lua_pop(L, 1);
+		build_name(L, ct->base, lua_tostring(L, -1));
+		lua_remove(L, -2);
 		return;
-	}
 	case CT_ARRAY:
 		if (ct->flags & CTF_VLA)
 			lua_pushfstring(L, "%s[?]", inner);
@@ -438,63 +441,50 @@ build_name(luaL_Buffer *b, lffi_ctype *ct, const char *inner)
 			snprintf(num, sizeof(num), "%zu", ct->nelem);
 			lua_pushfstring(L, "%s[%s]", inner, num);
 		}
-		build_name(b, ct->base, lua_tostring(L, -1));
-		lua_pop(L, 1);
+		build_name(L, ct->base, lua_tostring(L, -1));
+		lua_remove(L, -2);
 		return;
-	case CT_FUNC: {
-		luaL_Buffer pb;
-		luaL_buffinit(L, &pb);
-		luaL_addstring(&pb, inner);
-		luaL_addchar(&pb, '(');
+	case CT_FUNC:
+		lua_pushfstring(L, "%s(", inner);
+		n = 1;
 		for (i = 0; i < ct->nfields; i++) {
-			if (i)
-				luaL_addstring(&pb, ", ");
+			if (i) {
+				lua_pushliteral(L, ", ");
+				n++;
+			}
 			lffi_typename(L, ct->fields[i].type, 0);
-			luaL_addvalue(&pb);
+			n++;
+			if (n > 4) {
+				lua_concat(L, n);
+				n = 1;
+			}
 		}
 		if (ct->flags & CTF_VARARG)
-			luaL_addstring(&pb, ct->nfields ? ", ..." : "...");
-		else if (ct->nfields == 0)
-			luaL_addstring(&pb, "void");
-		luaL_addchar(&pb, ')');
-		luaL_pushresult(&pb);
-		build_name(b, ct->base, lua_tostring(L, -1));
-		lua_pop(L, 1);
+			lua_pushstring(L, ct->nfields ? ", ...)" : "...)");
+		else
+			lua_pushstring(L, ct->nfields == 0 ? "void)" : ")");
+		lua_concat(L, n + 1);
+		build_name(L, ct->base, lua_tostring(L, -1));
+		lua_remove(L, -2);
 		return;
-	}
 	default:
 		break;
 	}
-	quals(b, ct, 1);
-	switch (ct->kind) {
-	case CT_STRUCT: luaL_addstring(b, "struct "); break;
-	case CT_UNION: luaL_addstring(b, "union "); break;
-	case CT_ENUM: luaL_addstring(b, "enum "); break;
-	default: break;
-	}
-	if (ct->name != NULL)
-		luaL_addstring(b, ct->name);
-	else {
+	if (ct->name == NULL)
 		snprintf(num, sizeof(num), "%d", ct->unq->id);
-		luaL_addstring(b, num);
-	}
-	if (inner[0]) {
-		luaL_addchar(b, ' ');
-		luaL_addstring(b, inner);
-	}
+	lua_pushfstring(L, "%s%s%s%s%s%s",
+	    (ct->flags & CTF_CONST) ? "const " : "",
+	    (ct->flags & CTF_VOLATILE) ? "volatile " : "",
+	    ct->kind == CT_STRUCT ? "struct " : ct->kind == CT_UNION ? "union " :
+	    ct->kind == CT_ENUM ? "enum " : "",
+	    ct->name != NULL ? ct->name : num, inner[0] ? " " : "", inner);
 }
 
 /* Pushes the name of ct (with " &" for a reference). */
 void
 lffi_typename(lua_State *L, lffi_ctype *ct, int ref)
 {
-	luaL_Buffer b;
-	/* The buffer sits on the stack: build the name first, then copy it in. */
-	lua_pushnil(L);
-	luaL_buffinit(L, &b);
-	build_name(&b, ct, ref ? "&" : "");
-	luaL_pushresult(&b);
-	lua_remove(L, -2);
+	build_name(L, ct, ref ? "&" : "");
 }
 
 /* The libffi description of a scalar, pointer or by-value struct. */

@@ -63,6 +63,7 @@ typedef struct lffi_field {
 struct lffi_ctype {
 	uint16_t kind;
 	uint16_t flags;
+	uint16_t depth;		/* derivation depth (pointer/array/function of ...), bounded */
 	size_t size;		/* arrays: total; VLA/VLS: fixed part only */
 	size_t align;
 	lffi_ctype *base;	/* pointee, element, return type, enum's integer type */
@@ -88,6 +89,7 @@ typedef struct lffi_cdata {
 } lffi_cdata;
 
 #define LFFI_MAXTYPES	(1 << 18)	/* ctypes per state */
+#define LFFI_MAXDEPTH	100		/* pointer-to-array-of-... levels; recursion bound */
 
 #define CD_CTYPE	0x1	/* a ctype object, not a value */
 #define CD_REF		0x2	/* p points into another object (a struct field, an element) */

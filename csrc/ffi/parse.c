@@ -828,7 +828,16 @@ suffixes1(P *P, lffi_ctype *base, dspec *ds)
 		ret = suffixes(P, base, ds);
 		if (ret->unq->kind == CT_ARRAY || ret->unq->kind == CT_FUNC)
 			luaL_error(P->L, "function returning an array or a function");
-		f = lffi_newtype(P->L, P->S, CT_FUNC);
+		{
+			int i, d = ret->depth;
+			for (i = 0; i < n; i++)
+				if (params[i].type->depth > d)
+					d = params[i].type->depth;
+			if (d >= LFFI_MAXDEPTH)
+				perr(P, "C type nested too deeply");
+			f = lffi_newtype(P->L, P->S, CT_FUNC);
+			f->depth = d + 1;
+		}
 		f->base = ret;
 		f->fields = params;
 		f->nfields = n;

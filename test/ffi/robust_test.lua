@@ -46,6 +46,16 @@ T.case("deep nesting is bounded", function()
   T.err(function() ffi.typeof("char[1099511627776][1099511627776]") end)
 end)
 
+T.case("types built up with $ are bounded too", function()
+  local t = ffi.typeof("int")
+  T.err(function() for _ = 1, 100000 do t = ffi.typeof("$ *", t) end end, "nested too deeply")
+  T.ok(tostring(t):find("int"), "the deepest type that was made still prints")
+  local s = ffi.typeof("int")
+  T.err(function() for _ = 1, 100000 do s = ffi.typeof("struct { $ a; }", s) end end, "nested too deeply")
+  T.ok(ffi.new(s), "and still instantiates")
+end)
+
+-- Last: it uses up the state's type budget.
 T.case("making types in a loop stays bounded and fails cleanly", function()
   local ok, err = pcall(function()
     for i = 1, 1e6 do ffi.typeof("char[" .. i .. "]") end
