@@ -166,7 +166,7 @@ lffi_getmeta(lua_State *L, lffi_state *S, lffi_ctype *ct, const char *mm)
 	lffi_ctype *u = ct->unq;
 	if (u->kind == CT_PTR)
 		u = u->base->unq;
-	if (u->kind != CT_STRUCT && u->kind != CT_UNION)
+	if (!(u->flags & CTF_META))
 		return 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_metatypes);
 	lua_rawgetp(L, -1, u);

@@ -83,6 +83,7 @@ f_metatype(lua_State *L)
 	lua_pop(L, 1);
 	lua_pushvalue(L, 2);
 	lua_rawsetp(L, -2, u);
+	u->flags |= CTF_META;
 	lffi_pushctype(L, S, ct);
 	return 1;
 }

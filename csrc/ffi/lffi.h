@@ -46,7 +46,7 @@ enum lffi_kind {
 #define CTF_CHAR	0x0100	/* plain char */
 #define CTF_LDOUBLE	0x0200	/* long double */
 #define CTF_FLEX	0x0400	/* array [] (flexible member, size 0) */
-#define CTF_CBPTR	0x0800	/* unused */
+#define CTF_META	0x0800	/* struct/union has a metatype (ffi.metatype) */
 
 typedef struct lffi_ctype lffi_ctype;
 typedef struct lffi_state lffi_state;
