@@ -512,6 +512,19 @@ numeric(lua_State *L, lffi_state *S, int idx, int64_t *v, int *uns, int *iscd)
 	}
 }
 
+/* An operand for error messages: 'ctype name' for cdata, the Lua type name otherwise. */
+static const char *
+opname(lua_State *L, int idx)
+{
+	lffi_cdata *cd = lffi_tocdata(L, idx);
+	if (cd == NULL)
+		return lua_pushfstring(L, "'%s'", luaL_typename(L, idx));
+	lffi_typename(L, cd->ct, (cd->flags & CD_REF) != 0);
+	lua_pushfstring(L, "'%s'", lua_tostring(L, -1));
+	lua_remove(L, -2);
+	return lua_tostring(L, -1);
+}
+
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, OP_UNM, OP_IDIV, OP_BAND, OP_BOR,
 	OP_BXOR, OP_SHL, OP_SHR, OP_BNOT };
 static const char *const opnames[] = { "__add", "__sub", "__mul", "__div", "__mod", "__pow",
@@ -616,12 +629,8 @@ meta:
 	cd = lffi_tocdata(L, 2);
 	if (cd != NULL && !(cd->flags & CD_CTYPE) && lffi_getmeta(L, S, cd->ct, opnames[op]))
 		goto call;
-	cd = lffi_tocdata(L, 1);
-	if (cd == NULL)
-		cd = lffi_tocdata(L, 2);
-	lffi_typename(L, cd->ct, 0);
-	return luaL_error(L, "attempt to perform arithmetic on a '%s' value (%s)",
-	    lua_tostring(L, -1), opnames[op]);
+	return luaL_error(L, "attempt to perform arithmetic on %s and %s", opname(L, 1),
+	    opname(L, 2));
 call:
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, 2);
@@ -682,10 +691,7 @@ compare(lua_State *L, int op)
 		    !(c1->flags & CD_CTYPE) && !(c2->flags & CD_CTYPE));
 		return 1;
 	}
-	cd = c1 ? c1 : c2;
-	lffi_typename(L, cd->ct, 0);
-	return luaL_error(L, "attempt to compare '%s' with %s", lua_tostring(L, -1),
-	    luaL_typename(L, c1 ? 2 : 1));
+	return luaL_error(L, "attempt to compare %s with %s", opname(L, 1), opname(L, 2));
 call:
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, 2);
@@ -746,7 +752,7 @@ cd_len(lua_State *L)
 		lua_call(L, 1, 1);
 		return 1;
 	}
-	typeerr(L, cd, "attempt to get length of a '%s' value");
+	typeerr(L, cd, "attempt to get length of '%s'");
 }
 
 static int
@@ -758,8 +764,8 @@ cd_concat(lua_State *L)
 		cd = lffi_tocdata(L, 2);
 		if (cd == NULL || (cd->flags & CD_CTYPE) ||
 		    !lffi_getmeta(L, S, cd->ct, "__concat")) {
-			cd = lffi_tocdata(L, 1) ? lffi_tocdata(L, 1) : lffi_tocdata(L, 2);
-			typeerr(L, cd, "attempt to concatenate a '%s' value");
+			luaL_error(L, "attempt to concatenate %s and %s", opname(L, 1),
+			    opname(L, 2));
 		}
 	}
 	lua_pushvalue(L, 1);
