@@ -82,6 +82,15 @@ T.case("C -> Lua: float and double fields round-trip", function()
   local a1 = ffi.new("struct a1", {d = 1 / 3}); T.eq(a1.d, 1 / 3)
 end)
 
+T.case("cdata memory honours the type's alignment", function()
+  for _ = 1, 20 do
+    local a = ffi.new("struct aligned1")
+    T.eq(tonum(ffi.cast("uintptr_t", ffi.cast("void *", a))) % 16, 0)
+    local d = ffi.new("double[3]")
+    T.eq(tonum(ffi.cast("uintptr_t", ffi.cast("void *", d))) % 8, 0)
+  end
+end)
+
 if not jit then
   -- Our module only (LuaJIT has no long double values, and converts NaN differently).
   T.case("PUC: long double values, NaN and huge doubles to integers", function()
