@@ -214,3 +214,18 @@ T.case("ffi.gc(cd, nil) also removes a metatype's __gc; ffi.gc(cd, f) replaces i
   table.sort(log)
   T.eq(table.concat(log, ","), "mt1,own3")
 end)
+
+T.case("metatype __new replaces the constructor; ffi.new still makes plain objects", function()
+  ffi.cdef "struct mt_counted { int n; int made_by_new; };"
+  local made = 0
+  local Ct = ffi.metatype("struct mt_counted", {
+    __new = function(ct, n)
+      made = made + 1
+      return ffi.new(ct, n, 1)
+    end,
+  })
+  local a = Ct(5)
+  T.eq(a.n, 5); T.eq(a.made_by_new, 1); T.eq(made, 1)
+  local b = ffi.new("struct mt_counted", 7)
+  T.eq(b.n, 7); T.eq(b.made_by_new, 0); T.eq(made, 1)
+end)
