@@ -207,7 +207,7 @@ argptr(lua_State *L, lffi_state *S, int idx, const char *fname)
 	if (!ok)
 		luaL_error(L, "bad argument #%d to '%s' (pointer or cdata expected, got %s)", idx,
 		    fname, luaL_typename(L, idx));
-	if (p == NULL)
+	if ((uintptr_t)p < 4096)	/* the never-mapped first page: NULL, or NULL + offset */
 		luaL_error(L, "bad argument #%d to '%s' (NULL pointer)", idx, fname);
 	return p;
 }

@@ -55,6 +55,37 @@ T.case("types built up with $ are bounded too", function()
   T.ok(ffi.new(s), "and still instantiates")
 end)
 
+T.case("random values assigned to random members and passed to ffi functions", function()
+  ffi.cdef [[
+    struct rb_in { int a; double d; char s[4]; };
+    struct rb { int8_t i8; uint64_t u64; float f; bool b; void *p; const char *cs;
+      struct rb_in inner; int arr[3]; unsigned bits:3; int (*fn)(int); union { int x; float y; } u; };
+  ]]
+  local seed = 4242
+  local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n + 1 end
+  local values = { 0, -1, 1.5, 2^53, -2^63, 1/0, 0/0, "str", "", true, false, {}, {1, 2, 3},
+    {a = 1, d = 2}, function() return 1 end, ffi.new("int", 3), ffi.new("int64_t", -5),
+    ffi.new("struct rb_in"), ffi.new("int[3]"), ffi.cast("void *", 4095), io.stdout,
+    ffi.typeof("int"), ffi.new("uint64_t", 7) }
+  local fields = { "i8", "u64", "f", "b", "p", "cs", "inner", "arr", "bits", "fn", "u", "nosuch" }
+  local funcs = { ffi.new, ffi.cast, ffi.sizeof, ffi.alignof, ffi.istype, ffi.typeof,
+    ffi.string, ffi.offsetof, ffi.tonumber and ffi.tonumber or tonumber }
+  local types = { "int", "struct rb", "char[?]", "int *", "struct rb_in[2]", "bool", "double" }
+  local r = ffi.new("struct rb")
+  local errors = 0
+  for _ = 1, 5000 do
+    local ok = pcall(function() r[fields[rnd(#fields)]] = values[rnd(#values)] end)
+    if not ok then errors = errors + 1 end
+    pcall(function() return r[fields[rnd(#fields)]] end)
+    pcall(funcs[rnd(#funcs)], types[rnd(#types)], values[rnd(#values)])
+    pcall(function() return values[rnd(#values)] + values[rnd(#values)] end)
+    pcall(function() return values[rnd(#values)] < values[rnd(#values)] end)
+  end
+  T.ok(errors > 100, "bad assignments were refused: " .. errors)
+  r.inner = {a = 9}
+  T.eq(r.inner.a, 9, "the object is still intact")
+end)
+
 -- Last: it uses up the state's type budget.
 T.case("making types in a loop stays bounded and fails cleanly", function()
   local ok, err = pcall(function()
