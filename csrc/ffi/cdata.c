@@ -247,6 +247,13 @@ isintkey(lua_State *L, lffi_state *S, int idx, int64_t *v)
 	return ok;
 }
 
+/* p + i elements of size esz, wrapping like the machine instead of overflowing like C. */
+static char *
+ptradd(void *p, int64_t i, size_t esz)
+{
+	return (char *)((uintptr_t)p + (uint64_t)i * (uint64_t)esz);
+}
+
 static void
 checkaddr(lua_State *L, void *p)
 {
@@ -300,7 +307,7 @@ cd_index(lua_State *L)
 		if (isintkey(L, S, 2, &i)) {
 			if (b->kind == CT_VOID || b->kind == CT_FUNC || !(b->flags & CTF_COMPLETE))
 				typeerr(L, cd, "'%s' cannot be indexed (pointer to incomplete type)");
-			p += i * (int64_t)b->size;
+			p = ptradd(p, i, b->size);
 			checkaddr(L, p);
 			lffi_tolua(L, S, u->base, p, -1);
 			return 1;
@@ -329,7 +336,7 @@ cd_index(lua_State *L)
 	}
 	case CT_ARRAY:
 		if (isintkey(L, S, 2, &i)) {
-			lffi_tolua(L, S, u->base, (char *)cd->p + i * (int64_t)u->base->unq->size, 1);
+			lffi_tolua(L, S, u->base, ptradd(cd->p, i, u->base->unq->size), 1);
 			return 1;
 		}
 		break;
@@ -386,7 +393,7 @@ cd_newindex(lua_State *L)
 			if (b->kind == CT_VOID || b->kind == CT_FUNC || !(b->flags & CTF_COMPLETE))
 				typeerr(L, cd, "'%s' cannot be indexed (pointer to incomplete type)");
 			checkconst(L, u->base);
-			p += i * (int64_t)b->size;
+			p = ptradd(p, i, b->size);
 			checkaddr(L, p);
 			lffi_fromlua(L, S, u->base, p, 3, 0, NULL);
 			return 0;
@@ -410,7 +417,7 @@ cd_newindex(lua_State *L)
 		if (isintkey(L, S, 2, &i)) {
 			checkconst(L, cd->ct);
 			checkconst(L, u->base);
-			lffi_fromlua(L, S, u->base, (char *)cd->p + i * (int64_t)u->base->unq->size,
+			lffi_fromlua(L, S, u->base, ptradd(cd->p, i, u->base->unq->size),
 			    3, 0, NULL);
 			return 0;
 		}
@@ -561,15 +568,16 @@ arith(lua_State *L, int op)
 			if (e->unq->kind == CT_VOID || e->unq->kind == CT_FUNC || esz == 0)
 				esz = 1;
 			if (op == OP_SUB && pla && plb) {
-				lua_pushinteger(L, (lua_Integer)((pa - pb) / (ptrdiff_t)esz));
+				lua_pushinteger(L, (lua_Integer)((int64_t)((uintptr_t)pa - (uintptr_t)pb) /
+				    (int64_t)esz));
 				return 1;
 			}
 			if (pla && !plb && numeric(L, S, 2, &b, &ub, &cb)) {
 				cd = lffi_tocdata(L, 1);
-				pa += (op == OP_SUB ? -b : b) * (int64_t)esz;
+				pa = ptradd(pa, op == OP_SUB ? (int64_t)(0 - (uint64_t)b) : b, esz);
 			} else if (plb && !pla && op == OP_ADD && numeric(L, S, 1, &b, &ub, &cb)) {
 				cd = lffi_tocdata(L, 2);
-				pa = pb + b * (int64_t)esz;
+				pa = ptradd(pb, b, esz);
 			} else
 				goto meta;
 			{

@@ -212,6 +212,31 @@ argptr(lua_State *L, lffi_state *S, int idx, const char *fname)
 	return p;
 }
 
+/* Bytes known to be valid at argument idx: a Lua string's length (plus its terminator), an
+ * owned cdata's size; SIZE_MAX when unknown (pointers, references into other memory). */
+static size_t
+argroom(lua_State *L, int idx)
+{
+	lffi_cdata *cd;
+	if (lua_type(L, idx) == LUA_TSTRING)
+		return lua_rawlen(L, idx) + 1;
+	cd = lffi_tocdata(L, idx);
+	if (cd != NULL && !(cd->flags & (CD_REF | CD_CTYPE)) &&
+	    (cd->ct->unq->kind == CT_ARRAY || cd->ct->unq->kind == CT_STRUCT ||
+	    cd->ct->unq->kind == CT_UNION))
+		return cd->size;
+	return SIZE_MAX;
+}
+
+static void
+checkroom(lua_State *L, int idx, size_t n, const char *fname)
+{
+	size_t room = argroom(L, idx);
+	if (n > room)
+		luaL_error(L, "bad argument #%d to '%s' (%I bytes requested, object has %I)", idx,
+		    fname, (lua_Integer)n, (lua_Integer)room);
+}
+
 static size_t
 arglen(lua_State *L, lffi_state *S, int idx, const char *fname)
 {
@@ -234,8 +259,11 @@ f_string(lua_State *L)
 	p = argptr(L, S, 1, "string");
 	if (lua_isnoneornil(L, 2))
 		lua_pushstring(L, p);
-	else
-		lua_pushlstring(L, p, arglen(L, S, 2, "string"));
+	else {
+		size_t n = arglen(L, S, 2, "string");
+		checkroom(L, 1, n, "string");
+		lua_pushlstring(L, p, n);
+	}
 	return 1;
 }
 
@@ -247,10 +275,13 @@ f_copy(lua_State *L)
 	if (lua_isnoneornil(L, 3)) {
 		size_t len;
 		const char *s = luaL_checklstring(L, 2, &len);
+		checkroom(L, 1, len + 1, "copy");
 		memcpy(d, s, len + 1);
 	} else {
 		size_t n = arglen(L, S, 3, "copy");
 		const void *s = argptr(L, S, 2, "copy");
+		checkroom(L, 1, n, "copy");
+		checkroom(L, 2, n, "copy");
 		memmove(d, s, n);
 	}
 	return 0;
@@ -263,6 +294,7 @@ f_fill(lua_State *L)
 	void *d = argptr(L, S, 1, "fill");
 	size_t n = arglen(L, S, 2, "fill");
 	int c = (int)luaL_optinteger(L, 3, 0);
+	checkroom(L, 1, n, "fill");
 	memset(d, c, n);
 	return 0;
 }

@@ -86,6 +86,19 @@ T.case("random values assigned to random members and passed to ffi functions", f
   T.eq(r.inner.a, 9, "the object is still intact")
 end)
 
+T.case("ffi.string/copy/fill stay inside objects of known size", function()
+  local buf = ffi.new("char[8]")
+  T.err(function() ffi.string(buf, 9) end, "bytes requested")
+  T.err(function() ffi.string("abc", 10) end, "bytes requested")
+  T.err(function() ffi.copy(buf, "too long for eight") end, "bytes requested")
+  T.err(function() ffi.copy(buf, "abc", 100) end, "bytes requested")
+  T.err(function() ffi.fill(buf, 9) end, "bytes requested")
+  ffi.copy(buf, "1234567")
+  T.eq(ffi.string(buf, 8), "1234567\0")
+  T.eq(ffi.string(ffi.cast("char *", buf), 3), "123", "through a pointer the size is unknown")
+  T.err(function() ffi.string(ffi.cast("char *", 1), 1) end, "NULL")
+end)
+
 -- Last: it uses up the state's type budget.
 T.case("making types in a loop stays bounded and fails cleanly", function()
   local ok, err = pcall(function()
