@@ -19,7 +19,7 @@ $(BUILD)/lua$(1)/ffi.so: $(FFI_SRCS) $(FFI_HDRS) mk/ffi.mk
 endef
 $(foreach v,$(FFI_LUAVERS),$(eval $(call FFI_SO_RULE,$(v))))
 
-# The layout helper: test/ffi/layout.h compiled by the C compiler; the Lua test cdefs the same
+# The test helper: test/ffi/helper.h compiled by the C compiler; the Lua tests cdef the same
 # header and compares sizes, alignments and offsets with what this library reports.
 $(FFI_LAYOUT): test/ffi/helper.c test/ffi/helper.h mk/ffi.mk
 	@mkdir -p $(@D)
