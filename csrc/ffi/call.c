@@ -301,8 +301,6 @@ lffi_callback_new(lua_State *L, lffi_state *S, lffi_ctype *ft, int fidx)
 	ft = ft->unq;
 	if (ft->flags & CTF_VARARG)
 		luaL_error(L, "cannot create a callback for a variadic function");
-	if (ft->base->unq->kind == CT_STRUCT || ft->base->unq->kind == CT_UNION)
-		luaL_error(L, "callbacks returning structs by value are not supported");
 	cb = calloc(1, sizeof(*cb));
 	if (cb == NULL)
 		luaL_error(L, "out of memory");

@@ -101,6 +101,18 @@ if not jit then
     T.eq(ffi.tonumber(ffi.new("int64_t", -1e300)), math.mininteger)
   end)
 
+  T.case("PUC: callbacks take and return structs by value", function()
+    local cb = ffi.cast("struct pt (*)(int, struct pt)", function(v, p)
+      return { x = v + p.x, y = v * p.y }
+    end)
+    local r = L.helper_make(cb, 10)
+    T.eq(r.x, 1011); T.eq(r.y, 20)
+    cb:set(function(v, p) return ffi.new("struct pt", p.y, v) end)
+    r = L.helper_make(cb, 7)
+    T.eq(r.x, 1002); T.eq(r.y, 7)
+    cb:free()
+  end)
+
   T.case("PUC: 64-bit values read from C are Lua integers, NULL is nil", function()
     T.eq(math.type(L.helper_add64(1, 2)), "integer")
     T.ok(L.helper_add64(-2, 1) == -1)

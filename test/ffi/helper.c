@@ -99,6 +99,7 @@ struct pt3 helper_scale3(struct pt3 p, double k) { return (struct pt3){ p.x * k,
 struct big helper_big(int64_t base) { return (struct big){ base, base + 1, base + 2, base + 3 }; }
 int helper_apply(int (*f)(int, int), int a, int b) { return f(a, b); }
 double helper_applyd(double (*f)(double), double x) { return f(x); }
+struct pt helper_make(struct pt (*f)(int, struct pt), int v) { struct pt r = f(v, (struct pt){ 1, 2 }); r.x += 1000; return r; }
 
 void
 helper_each(int n, void (*f)(int i, const char *s))

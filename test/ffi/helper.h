@@ -58,6 +58,7 @@ struct pt helper_addpt(struct pt a, struct pt b);
 struct pt3 helper_scale3(struct pt3 p, double k);
 struct big helper_big(int64_t base);
 int helper_apply(int (*f)(int, int), int a, int b);
+struct pt helper_make(struct pt (*f)(int, struct pt), int v);
 double helper_applyd(double (*f)(double), double x);
 void helper_each(int n, void (*f)(int i, const char *s));
 int helper_fail(int e);
