@@ -54,16 +54,21 @@ getcif(lua_State *L, lffi_state *S, lffi_ctype *ft)
 	ffi_type **at;
 	int i;
 
+	ffi_type *rt;
+
 	if (ft->cif != NULL)
 		return ft->cif;
+	/* Describe every type first: that may raise, and nothing is allocated yet. */
+	for (i = 0; i < ft->nfields; i++)
+		(void)lffi_ffitype(L, S, ft->fields[i].type);
+	rt = lffi_ffitype(L, S, ft->base);
 	cif = malloc(sizeof(*cif) + (ft->nfields + 1) * sizeof(ffi_type *));
 	if (cif == NULL)
 		luaL_error(L, "out of memory");
 	at = (ffi_type **)(cif + 1);
 	for (i = 0; i < ft->nfields; i++)
-		at[i] = lffi_ffitype(L, S, ft->fields[i].type);
-	if (ffi_prep_cif(cif, FFI_DEFAULT_ABI, ft->nfields, lffi_ffitype(L, S, ft->base), at) !=
-	    FFI_OK) {
+		at[i] = lffi_ffitype(L, S, ft->fields[i].type);	/* cached now: cannot raise */
+	if (ffi_prep_cif(cif, FFI_DEFAULT_ABI, ft->nfields, rt, at) != FFI_OK) {
 		free(cif);
 		luaL_error(L, "cannot prepare call interface");
 	}

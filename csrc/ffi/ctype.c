@@ -520,7 +520,13 @@ lffi_ffitype(lua_State *L, lffi_state *S, lffi_ctype *ct)
 	if (!(u->flags & CTF_COMPLETE) || (u->flags & CTF_VLS))
 		luaL_error(L, "cannot pass incomplete or variable-length struct by value");
 	/* A struct by value: list members in order; arrays expand to their elements; bit-fields
-	 * and unions are described by integer slots covering their bytes. */
+	 * and unions are described by integer slots covering their bytes. Members are described
+	 * first, while nothing is allocated, since that may raise. */
+	if (u->kind == CT_STRUCT && !(u->flags & CTF_PACKED))
+		for (i = 0; i < u->nfields; i++) {
+			lffi_ctype *ft = u->fields[i].type->unq;
+			(void)lffi_ffitype(L, S, ft->kind == CT_ARRAY ? ft->base : ft);
+		}
 	n = 0;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
