@@ -25,9 +25,12 @@ $(FFI_LAYOUT): test/ffi/helper.c test/ffi/helper.h mk/ffi.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ test/ffi/helper.c $(LDFLAGS)
 
-# The FFI tests inside an embedded Lua 5.4 (TAP), so `make asan` checks the FFI's C code.
-C_TEST_BINS += $(BUILD)/test/ffi_puc_test
-$(BUILD)/test/ffi_puc_test: test/ffi/puc_test.c $(FFI_SRCS) $(FFI_HDRS) $(FFI_LAYOUT) mk/ffi.mk
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DFFI_SRCDIR='"$(CURDIR)"' $(shell pkg-config --cflags lua5.4 libffi) \
-	  -o $@ test/ffi/puc_test.c $(FFI_SRCS) $(LDFLAGS) $(shell pkg-config --libs lua5.4 libffi) -ldl -lm
+# The FFI tests inside an embedded Lua 5.3 and 5.4 (TAP), so `make asan` checks the FFI's C code.
+define FFI_PUC_TEST_RULE
+C_TEST_BINS += $(BUILD)/test/ffi_lua$(1)_test
+$(BUILD)/test/ffi_lua$(1)_test: test/ffi/puc_test.c $(FFI_SRCS) $(FFI_HDRS) $(FFI_LAYOUT) mk/ffi.mk
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) -DFFI_SRCDIR='"$$(CURDIR)"' $$(shell pkg-config --cflags lua$(1) libffi) \
+	  -o $$@ test/ffi/puc_test.c $(FFI_SRCS) $$(LDFLAGS) $$(shell pkg-config --libs lua$(1) libffi) -ldl -lm
+endef
+$(foreach v,$(FFI_LUAVERS),$(eval $(call FFI_PUC_TEST_RULE,$(v))))

@@ -1,7 +1,8 @@
 /*
- * Runs the FFI test files (test/ffi/all.lua) in an embedded PUC Lua 5.4 with the ffi module
- * linked in, printing TAP. Built with the rest of the C tests, so under `make asan` the FFI
- * itself runs with AddressSanitizer and UndefinedBehaviorSanitizer.
+ * Runs the FFI test files (test/ffi/all.lua) in an embedded PUC Lua (5.3 or 5.4, whichever
+ * headers it was compiled with) with the ffi module linked in, printing TAP. Built with the
+ * rest of the C tests, so under `make asan` the FFI itself runs with AddressSanitizer and
+ * UndefinedBehaviorSanitizer.
  */
 #include <stdio.h>
 #include <stdlib.h>
