@@ -30,7 +30,7 @@ assert(a:bind(t.sockaddr_in(0, "127.0.0.1")))
 local addr = assert(a:getsockname())
 local b = assert(S.socket("inet", "dgram"))
 assert(b:sendto("ping", nil, 0, addr))
-local data, from = a:recvfrom()
+local data, _, from = a:recvfrom()
 say("UDP: %q arrived at %s from %s", data, tostring(addr), tostring(from))
 a:close(); b:close()
 

@@ -30,11 +30,16 @@ for name, cname in pairs {
   uint32 = "uint32_t", int64 = "int64_t", uint64 = "uint64_t", uint16 = "uint16_t",
   uint8 = "uint8_t", size = "size_t", socklen = "uint32_t", off = "int64_t", pid = "int",
   uid = "unsigned int", gid = "unsigned int", mode = "unsigned int", dev = "uint64_t",
+  int8 = "int8_t", int16 = "int16_t", intptr = "intptr_t", uintptr = "uintptr_t", ssize = "long",
+  nlink = "unsigned long", ino = "uint64_t", time = "long", clockid = "int", id = "unsigned int",
+  sa_family = "unsigned short", in_port = "uint16_t", nfds = "unsigned long",
 } do
   def(name, cname)
   t[name .. "1"] = ffi.typeof("$[1]", t[name])
   t[name .. "2"] = ffi.typeof("$[2]", t[name])
   t[name .. "s"] = ffi.typeof("$[?]", t[name])
+  -- ljsyscall spells the arrays of names ending in a digit with an underscore: t.uint64_1.
+  if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
 end
 pt.void = ffi.typeof("void *")
 pt.char = ffi.typeof("char *")
@@ -79,14 +84,7 @@ def("rusage", "struct rumpus_lx_rusage")
 def("winsize", "struct rumpus_lx_winsize")
 
 -- Device numbers (glibc's encoding).
-t.device = function(major, minor)
-  if type(major) == "table" then major, minor = major[1], major[2] end
-  if minor == nil then
-    local dev = major
-    return { dev = dev, major = shared.major(dev), minor = shared.minor(dev) }
-  end
-  return { dev = shared.makedev(major, minor), major = major, minor = minor }
-end
+t.device = function(major, minor) return shared.device(major, minor) end
 
 -- Signals.
 def("sigset", "struct rumpus_lx_sigset")
