@@ -12,6 +12,33 @@ local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cd
 
 local M = {}
 
+-- A target's type tables: t (constructors), pt (pointer types), s (sizes), ctypes, and def,
+-- which names a C type in all three.  scalars maps Lua names to C scalar types; each also
+-- gets its 1- and 2-element arrays (t.int1, t.int2; ljsyscall's t.uint64_1 for names that
+-- end in a digit) and a variable-length array (t.ints).
+function M.base(scalars)
+  local t, pt, s, ctypes = {}, {}, {}, {}
+  local function def(name, cname)
+    local ct = ffi.typeof(cname)
+    t[name] = ct
+    pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
+    s[name] = ffi.sizeof(ct)
+    return ct
+  end
+  for name, cname in pairs(scalars) do
+    def(name, cname)
+    t[name .. "1"] = ffi.typeof("$[1]", t[name])
+    t[name .. "2"] = ffi.typeof("$[2]", t[name])
+    t[name .. "s"] = ffi.typeof("$[?]", t[name])
+    if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
+  end
+  pt.void = ffi.typeof("void *")
+  pt.char = ffi.typeof("char *")
+  t.buffer = ffi.typeof("char[?]")
+  s.pointer = ffi.sizeof("void *")
+  return t, pt, s, ctypes, def
+end
+
 -- timespec/timeval: t.timespec(1.5), t.timespec{sec, nsec}, t.timespec{tv_sec=, tv_nsec=};
 -- fields .sec, .nsec / .usec, .time (seconds as a number).
 function M.time(ct, sub, scale)

@@ -13,18 +13,7 @@ local fdm = require "syscall.fd"
 local errors = require "syscall.errors"
 local shared = require "syscall.shared_types"
 
-local t, pt, s, ctypes = {}, {}, {}, {}
-
-local function def(name, cname)
-  local ct = ffi.typeof(cname)
-  t[name] = ct
-  pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
-  s[name] = ffi.sizeof(ct)
-  return ct
-end
-
--- Plain scalar helpers.
-for name, cname in pairs {
+local t, pt, s, ctypes, def = shared.base {
   char = "char", uchar = "unsigned char", int = "int", uint = "unsigned int", short = "short",
   ushort = "unsigned short", long = "long", ulong = "unsigned long", int32 = "int32_t",
   uint32 = "uint32_t", int64 = "int64_t", uint64 = "uint64_t", uint16 = "uint16_t",
@@ -33,19 +22,8 @@ for name, cname in pairs {
   int8 = "int8_t", int16 = "int16_t", intptr = "intptr_t", uintptr = "uintptr_t", ssize = "long",
   nlink = "unsigned long", ino = "uint64_t", time = "long", clockid = "int", id = "unsigned int",
   sa_family = "unsigned short", in_port = "uint16_t", nfds = "unsigned long",
-} do
-  def(name, cname)
-  t[name .. "1"] = ffi.typeof("$[1]", t[name])
-  t[name .. "2"] = ffi.typeof("$[2]", t[name])
-  t[name .. "s"] = ffi.typeof("$[?]", t[name])
-  -- ljsyscall spells the arrays of names ending in a digit with an underscore: t.uint64_1.
-  if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
-end
-pt.void = ffi.typeof("void *")
-pt.char = ffi.typeof("char *")
-t.buffer = ffi.typeof("char[?]")
+}
 t.string_array = ffi.typeof("char *[?]")
-s.pointer = ffi.sizeof("void *")
 
 -- Errors.
 t.error = errors.maker(c.E)
