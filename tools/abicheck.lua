@@ -28,12 +28,14 @@ M.headers = {
   "sys/mman.h", "sys/mount.h", "sys/prctl.h", "sys/random.h", "sys/ioctl.h", "sys/socket.h",
   "sys/un.h", "sys/epoll.h", "sys/eventfd.h", "sys/timerfd.h", "sys/signalfd.h",
   "sys/inotify.h", "sys/select.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h",
-  "net/if.h", "linux/if.h", "linux/netlink.h", "linux/sockios.h",
+  "net/if.h", "linux/if.h", "linux/netlink.h", "linux/sockios.h", "linux/capability.h",
 }
 
 -- Structs: { ours, theirs, members = { "name" or "ours=theirs", ... }, nosize = reason }.
 -- Members not listed are padding whose name differs from the C library's.
 M.structs = {
+  { "struct rumpus_lx_cap_header", "struct __user_cap_header_struct", members = { "version", "pid" } },
+  { "struct rumpus_lx_cap_data", "struct __user_cap_data_struct", members = { "effective", "permitted", "inheritable" } },
   { "struct rumpus_lx_timespec", "struct timespec", members = { "tv_sec", "tv_nsec" } },
   { "struct rumpus_lx_timeval", "struct timeval", members = { "tv_sec", "tv_usec" } },
   { "struct rumpus_lx_itimerspec", "struct itimerspec", members = { "it_interval", "it_value" } },
@@ -110,7 +112,9 @@ M.structs = {
 }
 
 -- Declared structs that have no C library counterpart.
-M.ours_only = { ["struct rumpus_fd"] = "the library's descriptor object" }
+M.ours_only = { ["struct rumpus_fd"] = "the library's descriptor object",
+  ["struct rumpus_lx_cap"] = "one capability set as two words (ljsyscall's t.cap)",
+  ["struct rumpus_lx_capabilities"] = "the three sets together (ljsyscall's t.capabilities)" }
 
 -- Constant families: how each name becomes a C macro.
 --   prefix/suffix  macro = prefix .. NAME .. suffix
@@ -118,6 +122,11 @@ M.ours_only = { ["struct rumpus_fd"] = "the library's descriptor object" }
 --   enum           names the headers define as enum constants (no #ifdef possible)
 --   same           this c.X is the same table as c.<same> (checked there)
 M.families = {
+  EXIT = { prefix = "EXIT_" },
+  WAIT = { prefix = "WAIT_" },
+  CAP = { prefix = "CAP_" },
+  CLD = { prefix = "CLD_" },
+  LINUX_CAPABILITY_VERSION = { prefix = "_LINUX_CAPABILITY_VERSION_" },
   E = { prefix = "E" },
   O = { prefix = "O_" },
   AT_FDCWD = { prefix = "AT_" },
@@ -133,6 +142,10 @@ M.families = {
   UTIME = { prefix = "UTIME_" },
   DT = { prefix = "DT_" },
   RENAME = { prefix = "RENAME_" },
+  POSIX_FADV = { prefix = "POSIX_FADV_" },
+  FALLOC_FL = { prefix = "FALLOC_FL_" },
+  MFD = { prefix = "MFD_" },
+  SPLICE_F = { prefix = "SPLICE_F_" },
   STD = { prefix = "STD", names = { IN = false, OUT = false, ERR = false } },
   AF = { prefix = "AF_" },
   PF = { prefix = "PF_" },
@@ -390,7 +403,7 @@ function M.check_family(fam, facts)
   local errs, n = {}, 0
   local got = facts.consts[fam] or {}
   local function cmp(name, v)
-    local k = got[name]
+    local k = got[tostring(name)]
     if not k then return end
     n = n + 1
     if type(v) ~= "number" then

@@ -61,9 +61,11 @@ mt.__gc = function(fd)
   end
 end
 mt.__tostring = function(fd) return "fd " .. tostring(fd.filenum) end
+-- Comparison with a number compares the descriptor number; with anything that is not a
+-- descriptor (nil, a string...) it is false, never an error.
 mt.__eq = function(a, b)
-  if type(a) == "number" then return a == b.filenum end
-  if type(b) == "number" then return a.filenum == b end
+  if type(a) == "number" then return ffi.istype(fdtype, b) and a == b.filenum end
+  if type(b) == "number" then return ffi.istype(fdtype, a) and a.filenum == b end
   -- LuaJIT also calls __eq for fd == nil (or any other value): only descriptors are equal.
   if not (ffi.istype(fdtype, a) and ffi.istype(fdtype, b)) then return false end
   return a.filenum == b.filenum and a.owner == b.owner

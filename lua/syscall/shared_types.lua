@@ -134,7 +134,8 @@ end
 
 -- rlimit: .cur and .max as numbers; c.RLIM.INFINITY (-1) for no limit.
 function M.rlimit(ct)
-  local INF = ffi.new("uint64_t", -1)
+  -- all ones; ffi.new("uint64_t", -1) would give 2^63 (a negative double converts saturating)
+  local INF = ffi.cast("uint64_t", ffi.cast("int64_t", -1))
   local function num(v) if v == INF then return -1 end return tonumber(v) end
   local mt = {}
   mt.__index = function(r, k)
@@ -142,14 +143,15 @@ function M.rlimit(ct)
     if k == "max" then return num(r.rlim_max) end
   end
   mt.__newindex = function(r, k, v)
+    if v == -1 then v = INF end
     if k == "cur" then r.rlim_cur = v elseif k == "max" then r.rlim_max = v
     else error("no field '" .. tostring(k) .. "' in rlimit", 2) end
   end
   mt.__new = function(tp, a, b)
     local r = ffi.new(tp)
     if type(a) == "table" then a, b = a.cur or a.rlim_cur or a[1], a.max or a.rlim_max or a[2] end
-    if a ~= nil then r.rlim_cur = a end
-    if b ~= nil then r.rlim_max = b end
+    if a ~= nil then r.rlim_cur = a == -1 and INF or a end
+    if b ~= nil then r.rlim_max = b == -1 and INF or b end
     return r
   end
   return ffi.metatype(ct, mt)

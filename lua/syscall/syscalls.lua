@@ -11,8 +11,8 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, error, ipairs, select, math =
-      type, tonumber, tostring, error, ipairs, select, math
+local type, tonumber, tostring, error, ipairs, select, math, setmetatable =
+      type, tonumber, tostring, error, ipairs, select, math, setmetatable
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
@@ -62,6 +62,29 @@ function M.init(S, env)
     return flag(c.MODE, v, fname, argn)
   end
   local function id(v) if v == nil then return -1 end return v end
+  -- The size of a cdata buffer, remembered per object: ffi.sizeof of a variable-length array
+  -- is not compiled by LuaJIT, and read/write are hot.  false for a pointer (size unknown).
+  local sizes = setmetatable({}, { __mode = "k" })
+  local function bufsize(buf)
+    local size = sizes[buf]
+    if size == nil then
+      size = ffi.sizeof(buf) or false
+      if tostring(ffi.typeof(buf)):find("%*>?$") then size = false end
+      sizes[buf] = size
+    end
+    return size
+  end
+  -- A byte count must fit the string or array it refers to (a pointer's size is unknown).
+  local function fits(buf, count, fname, argn)
+    if count == nil then return end
+    if type(count) ~= "number" then h.argerror(fname, argn, "number", count) end
+    if count < 0 then error("bad argument #" .. argn .. " to '" .. fname .. "' (negative count)", 3) end
+    local size
+    if type(buf) == "string" then size = #buf else size = bufsize(buf) end
+    if size and count > size then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (count " .. count .. " larger than the buffer's " .. size .. " bytes)", 3)
+    end
+  end
 
   -- Descriptors and files -------------------------------------------------------------------
 
@@ -83,7 +106,8 @@ function M.init(S, env)
     local n = getfd(fd, "read", 1)
     if buf ~= nil then
       if type(buf) ~= "cdata" then h.argerror("read", 2, "buffer", buf) end
-      return retnum(C.read(n, buf, count or ffi.sizeof(buf)))
+      fits(buf, count, "read", 3)
+      return retnum(C.read(n, buf, count or bufsize(buf) or ffi.sizeof(buf)))
     end
     count = count or 4096
     local b = t.buffer(count)
@@ -91,9 +115,15 @@ function M.init(S, env)
     if r == -1 then return fail() end
     return ffi.string(b, r)
   end
+  -- The byte count of a data argument given without one: a string's length, a cdata's size.
+  local function len(buf)
+    if type(buf) == "string" then return #buf end
+    return bufsize(buf) or ffi.sizeof(buf)
+  end
   function S.write(fd, buf, count)
     checkbuf(buf, "write", 2)
-    return retnum(C.write(getfd(fd, "write", 1), buf, count or #buf))
+    fits(buf, count, "write", 3)
+    return retnum(C.write(getfd(fd, "write", 1), buf, count or len(buf)))
   end
   function S.pread(fd, buf, count, offset)
     local n = getfd(fd, "pread", 1)
@@ -104,11 +134,14 @@ function M.init(S, env)
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
-    return retnum(C.pread(n, buf, count or ffi.sizeof(buf), offset or 0))
+    if type(buf) ~= "cdata" then h.argerror("pread", 2, "buffer", buf) end
+    fits(buf, count, "pread", 3)
+    return retnum(C.pread(n, buf, count or bufsize(buf) or ffi.sizeof(buf), offset or 0))
   end
   function S.pwrite(fd, buf, count, offset)
     checkbuf(buf, "pwrite", 2)
-    return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or #buf, offset or 0))
+    fits(buf, count, "pwrite", 3)
+    return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or len(buf), offset or 0))
   end
   local function iovs(v, fname)
     if type(v) == "table" and v.iov and v.count then return v end
@@ -139,9 +172,16 @@ function M.init(S, env)
     return tonumber(r)
   end
   function S.dup(fd) return retfd(C.dup(getfd(fd, "dup", 1))) end
-  function S.dup2(fd, nfd) return retfd(C.dup2(getfd(fd, "dup2", 1), getfd(nfd, "dup2", 2))) end
+  -- dup2/dup3 onto a descriptor object return that object (it owns the number already; a
+  -- second object would close it twice); onto a plain number, a new object.
+  local function retdup(r, nfd)
+    if r == -1 then return fail() end
+    if type(nfd) == "cdata" and fdm.istype(nfd) then return nfd end
+    return mkfd(r)
+  end
+  function S.dup2(fd, nfd) return retdup(C.dup2(getfd(fd, "dup2", 1), getfd(nfd, "dup2", 2)), nfd) end
   if C.dup3 then
-    function S.dup3(fd, nfd, flags) return retfd(C.dup3(getfd(fd, "dup3", 1), getfd(nfd, "dup3", 2), flag(c.O, flags, "dup3", 3))) end
+    function S.dup3(fd, nfd, flags) return retdup(C.dup3(getfd(fd, "dup3", 1), getfd(nfd, "dup3", 2), flag(c.O, flags, "dup3", 3)), nfd) end
   end
 
   -- fcntl: the argument's meaning depends on the command.
@@ -180,6 +220,11 @@ function M.init(S, env)
     local n = getfd(fd, "ioctl", 1)
     local req = c.IOCTL and c.IOCTL[request] or request
     if type(req) ~= "number" then error("bad argument #2 to 'ioctl' (unknown request " .. tostring(request) .. ")", 2) end
+    if arg == nil and c.IOCTL and (req == c.IOCTL.FIONREAD or req == c.IOCTL.TIOCOUTQ) then
+      local v = t.int1()
+      if C.ioctl(n, req, ffi.cast("void *", v)) == -1 then return fail() end
+      return tonumber(v[0])
+    end
     if type(arg) == "number" then
       local v = t.int1(arg)
       local r = C.ioctl(n, req, ffi.cast("void *", v))
@@ -268,6 +313,12 @@ function M.init(S, env)
   function S.symlink(a, b) return retbool(C.symlink(path(a, "symlink", 1), path(b, "symlink", 2))) end
   function S.symlinkat(a, d, b) return retbool(C.symlinkat(path(a, "symlinkat", 1), dirfd(d, "symlinkat", 2), path(b, "symlinkat", 3))) end
   function S.readlink(p, buf, size)
+    -- A caller's buffer: its size by default, and a size that does not fit it is refused.
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("readlink", 2, "buffer", buf) end
+      fits(buf, size, "readlink", 3)
+      size = size or bufsize(buf) or ffi.sizeof(buf)
+    end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
     local r = tonumber(C.readlink(path(p, "readlink", 1), buf, size))
@@ -275,6 +326,12 @@ function M.init(S, env)
     return ffi.string(buf, r)
   end
   function S.readlinkat(d, p, buf, size)
+    -- A caller's buffer: its size by default, and a size that does not fit it is refused.
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("readlinkat", 3, "buffer", buf) end
+      fits(buf, size, "readlinkat", 4)
+      size = size or bufsize(buf) or ffi.sizeof(buf)
+    end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
     local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), buf, size))
@@ -296,6 +353,12 @@ function M.init(S, env)
   function S.fchdir(fd) return retbool(C.fchdir(getfd(fd, "fchdir", 1))) end
   if C.chroot then function S.chroot(p) return retbool(C.chroot(path(p, "chroot", 1))) end end
   function S.getcwd(buf, size)
+    -- A caller's buffer: its size by default, and a size that does not fit it is refused.
+    if buf ~= nil then
+      if type(buf) ~= "cdata" then h.argerror("getcwd", 1, "buffer", buf) end
+      fits(buf, size, "getcwd", 2)
+      size = size or bufsize(buf) or ffi.sizeof(buf)
+    end
     size = size or c.PATH_MAX
     buf = buf or t.buffer(size)
     local r = C.getcwd(buf, size)
@@ -305,27 +368,28 @@ function M.init(S, env)
   function S.umask(m) return tonumber(C.umask(mode(m, "umask", 1))) end
 
   -- utimensat/futimens: times are {atime, mtime}, each a number, a timespec, "now" or "omit".
-  local function ts2(times)
+  local function ts2(times, fname, argn)
     if times == nil then return nil end
     if type(times) == "cdata" then return times end
-    if type(times) ~= "table" then error("bad times argument (table expected, got " .. type(times) .. ")", 3) end
+    if type(times) ~= "table" then h.argerror(fname, argn, "table of times", times) end
     local ts = t.timespec2()
     for i = 1, 2 do
       local v = times[i]
-      if v == "now" or v == "NOW" then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.NOW
-      elseif v == "omit" or v == "OMIT" or v == nil then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.OMIT
+      local sv = type(v) == "string" and v:lower()
+      if sv == "now" then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.NOW
+      elseif sv == "omit" or type(v) == "nil" then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.OMIT
       else ts[i - 1] = t.timespec(v) end
     end
     return ts
   end
   if C.utimensat then
     function S.utimensat(d, p, times, flags)
-      return retbool(C.utimensat(dirfd(d, "utimensat", 1), path(p, "utimensat", 2), ts2(times), flag(c.AT, flags, "utimensat", 4)))
+      return retbool(C.utimensat(dirfd(d, "utimensat", 1), path(p, "utimensat", 2), ts2(times, "utimensat", 3), flag(c.AT, flags, "utimensat", 4)))
     end
     function S.utimens(p, times) return S.utimensat(nil, p, times, 0) end
   end
   if C.futimens then
-    function S.futimens(fd, times) return retbool(C.futimens(getfd(fd, "futimens", 1), ts2(times))) end
+    function S.futimens(fd, times) return retbool(C.futimens(getfd(fd, "futimens", 1), ts2(times, "futimens", 2))) end
   end
   if C.utimes then
     function S.utimes(p, times)

@@ -1,56 +1,113 @@
--- syscall.util: conveniences built only from syscalls (ljsyscall's S.util).
+-- syscall.util: conveniences built only from syscalls (ljsyscall's S.util), so they work on
+-- any syscall table: the host's, or one bound to a kernel.
+--
+--   util.ls(dir, buf, size)     iterator over name, entry (entry as S.getdents gives it)
+--   util.dirtable(dir, nodots)  a sorted list of the names in dir
+--   util.readfile / writefile / cp / touch / createfile
+--   util.rm(path...)            rm -r;   util.mkdirp(path, mode)   mkdir -p
+--   util.basename / dirname     the POSIX string functions
+
+local type, error, tostring, pairs, ipairs, setmetatable, select, table =
+      type, error, tostring, pairs, ipairs, setmetatable, select, table
+local ffi = require "ffi"
+
 local M = {}
 
 function M.init(S)
   local util = S.util or {}  -- areas may have put their utilities here already
-  local c, t = S.c, S.t
+  local t = S.t
 
-  -- dirtable(path): a table of the names in a directory ("." and ".." left out unless asked).
-  function util.dirtable(path, nodots)
-    local fd, err = S.open(path, "directory, rdonly")
+  local function checkpath(v, fname, argn)
+    if type(v) ~= "string" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
+    end
+  end
+
+  local dirmt = {
+    __tostring = function(list)
+      if #list == 0 then return "" end
+      return table.concat(list, "\n") .. "\n"
+    end,
+  }
+
+  -- ls(dir): iterator over (name, entry) of every entry, "." and ".." included.  Opening
+  -- fails with nil, err; a getdents failure part way raises the error (an iterator cannot
+  -- return one).  The directory is closed when the iteration ends.
+  function util.ls(dir, buf, size)
+    dir = dir or "."
+    checkpath(dir, "ls", 1)
+    size = size or 4096
+    buf = buf or t.buffer(size)
+    local fd, err = S.open(dir, "directory, rdonly")
+    if not fd then return nil, err end
+    local batch, i, done = {}, 0, false
+    return function()
+      while not done do
+        i = i + 1
+        local d = batch[i]
+        if d then return d.name, d end
+        local ents, e = fd:getdents(buf, size)
+        if not ents then
+          done = true
+          fd:close()
+          error("ls " .. dir .. ": " .. tostring(e), 2)
+        end
+        batch, i = {}, 0
+        -- pairs, not the call form: every target's getdents gives a table keyed by name
+        for _, ent in pairs(ents) do batch[#batch + 1] = ent end
+        -- An empty batch is the end of the directory.
+        if #batch == 0 then done = true; fd:close() end
+      end
+      return nil
+    end
+  end
+
+  -- dirtable(dir, nodots): the sorted names in dir ("." and ".." left out if nodots).
+  function util.dirtable(dir, nodots)
+    dir = dir or "."
+    checkpath(dir, "dirtable", 1)
+    local fd, err = S.open(dir, "directory, rdonly")
     if not fd then return nil, err end
     local list = {}
+    local size = 4096
+    local buf = t.buffer(size)
     while true do
-      local d, e = S.getdents(fd)
-      if not d then fd:close(); return nil, e end
+      local ents, e = fd:getdents(buf, size)
+      if not ents then fd:close(); return nil, e end
       local any = false
-      for name, ent in pairs(d) do
+      for name in pairs(ents) do
         any = true
         if not (nodots and (name == "." or name == "..")) then list[#list + 1] = name end
-        local _ = ent
       end
       if not any then break end
     end
     fd:close()
     table.sort(list)
-    return list
+    return setmetatable(list, dirmt)
   end
 
-  -- ls(path): iterator over names.
-  function util.ls(path)
-    local list, err = util.dirtable(path, true)
-    if not list then error(tostring(err), 2) end
-    local i = 0
-    return function() i = i + 1; return list[i] end
-  end
-
-  -- Reads a whole file.
+  -- readfile(path): the whole contents as a string.
   function util.readfile(path)
+    checkpath(path, "readfile", 1)
     local fd, err = S.open(path, "rdonly")
     if not fd then return nil, err end
     local parts = {}
+    local size = 65536
+    local buf = t.buffer(size)
     while true do
-      local s, e = fd:read(nil, 65536)
-      if not s then fd:close(); return nil, e end
-      if #s == 0 then break end
-      parts[#parts + 1] = s
+      local n, e = fd:read(buf, size)
+      if not n then fd:close(); return nil, e end
+      if n == 0 then break end
+      parts[#parts + 1] = ffi.string(buf, n)
     end
     fd:close()
     return table.concat(parts)
   end
 
-  -- Writes a whole file (created or truncated).
+  -- writefile(path, str, mode): creates or truncates path and writes all of str.
   function util.writefile(path, str, mode)
+    checkpath(path, "writefile", 1)
+    if type(str) ~= "string" then error("bad argument #2 to 'writefile' (string expected, got " .. type(str) .. ")", 2) end
     local fd, err = S.open(path, "creat, wronly, trunc", mode or "0644")
     if not fd then return nil, err end
     local off = 0
@@ -62,30 +119,98 @@ function M.init(S)
     return fd:close()
   end
 
-  -- rm -r.
-  function util.rm(path)
-    local st = S.lstat(path)
-    if not st then return true end
+  -- cp(src, dst, mode): copies the contents; mode defaults to the source's permissions.
+  function util.cp(src, dst, mode)
+    checkpath(src, "cp", 1)
+    checkpath(dst, "cp", 2)
+    local st, err = S.stat(src)
+    if not st then return nil, err end
+    local data, e = util.readfile(src)
+    if not data then return nil, e end
+    return util.writefile(dst, data, mode or st.perm)
+  end
+
+  -- createfile(path): creates path if missing, leaving an existing file's times alone.
+  function util.createfile(path)
+    checkpath(path, "createfile", 1)
+    local fd, err = S.open(path, "wronly, creat, noctty, nonblock", "0666")
+    if not fd then return nil, err end
+    return fd:close()
+  end
+
+  -- touch(path): creates path if missing and sets its times to now.
+  function util.touch(path)
+    checkpath(path, "touch", 1)
+    local fd, err = S.open(path, "wronly, creat, noctty, nonblock", "0666")
+    if not fd then return nil, err end
+    local ok, e = S.futimens(fd, { "now", "now" })
+    fd:close()
+    if not ok then return nil, e end
+    return true
+  end
+
+  -- rm(path, ...): removes each path, directories recursively; a missing path is an error.
+  local function rm1(path)
+    local st, err = S.lstat(path)
+    if not st then return nil, err end
     if st.isdir then
-      local list = util.dirtable(path, true) or {}
+      local list, e = util.dirtable(path, true)
+      if not list then return nil, e end
       for _, n in ipairs(list) do
-        local ok, e = util.rm(path .. "/" .. n)
-        if not ok then return nil, e end
+        local ok, e2 = rm1(path .. "/" .. n)
+        if not ok then return nil, e2 end
       end
       return S.rmdir(path)
     end
     return S.unlink(path)
   end
+  function util.rm(...)
+    local n = select("#", ...)
+    for i = 1, n do
+      local p = select(i, ...)
+      checkpath(p, "rm", i)
+      local ok, err = rm1(p)
+      if not ok then return nil, err end
+    end
+    return true
+  end
 
-  -- mkdir -p.
+  -- mkdirp(path, mode): mkdir -p; existing directories are fine, an existing file is not.
   function util.mkdirp(path, mode)
+    checkpath(path, "mkdirp", 1)
     local cur = path:sub(1, 1) == "/" and "" or "."
     for part in path:gmatch("[^/]+") do
       cur = cur .. "/" .. part
       local ok, e = S.mkdir(cur, mode or "0755")
-      if not ok and not e.EXIST then return nil, e end
+      if not ok then
+        if not e.EXIST then return nil, e end
+        local st = S.stat(cur)
+        if not st or not st.isdir then return nil, t.error(S.c.E.NOTDIR) end
+      end
     end
     return true
+  end
+
+  local function trimslash(name)
+    return (name:gsub("/+$", ""))
+  end
+  function util.basename(name)
+    checkpath(name, "basename", 1)
+    if name == "" then return "." end
+    name = trimslash(name)
+    if name == "" then return "/" end
+    return name:match("([^/]*)$")
+  end
+  function util.dirname(name)
+    checkpath(name, "dirname", 1)
+    if name == "" then return "." end
+    name = trimslash(name)
+    if name == "" then return "/" end
+    local dir = name:match("^(.*)/[^/]*$")
+    if not dir then return "." end
+    dir = trimslash(dir)
+    if dir == "" then return "/" end
+    return dir
   end
 
   return util

@@ -1,0 +1,1109 @@
+/*
+ * socket.c: the component "net": per-kernel socket state, the domain table, socket
+ * buffers, socket creation and teardown, the generic send and receive paths, and the
+ * socket fileops.
+ *
+ * Invariants:
+ *   - Every socket of a kernel is on net_state's ns_socks list from so_create/so_newconn
+ *     until so_free; ns_nsocks counts them.  Nothing else is allocated per kernel until
+ *     the first socket (the state itself is a few hundred bytes).
+ *   - A socket is referenced by at most one file (f_data) or, while it waits in a listen
+ *     queue, by its head (SS_NOFDREF set, so_head set).  It is freed when neither holds
+ *     it: so_close (file gone) or the head's close (queued, never accepted).
+ *   - All socket state is guarded by the kernel's net lock.  Files are never released
+ *     with it held: control data carrying files is put on ns_deferred and freed by
+ *     net_unlock.
+ */
+#include "net/net.h"
+#include "kern/sysargs_gen.h"
+
+/* ---------------------------------------------------------------- lock, deferred frees */
+
+void
+net_lock(struct kern *k)
+{
+	mutex_enter(&net_state(k)->ns_lock);
+}
+
+void
+net_unlock(struct kern *k)
+{
+	struct net_state *ns = net_state(k);
+	struct sbctl *list, *c;
+
+	while ((list = ns->ns_deferred) != NULL) {
+		ns->ns_deferred = NULL;
+		mutex_exit(&ns->ns_lock);
+		while ((c = list) != NULL) {
+			list = c->sc_next;
+			sbctl_free(k, c);
+		}
+		mutex_enter(&ns->ns_lock);
+	}
+	mutex_exit(&ns->ns_lock);
+}
+
+void
+net_defer_ctl(struct kern *k, struct sbctl *ctl)
+{
+	struct net_state *ns = net_state(k);
+
+	if (ctl == NULL)
+		return;
+	ctl->sc_next = ns->ns_deferred;
+	ns->ns_deferred = ctl;
+}
+
+void
+sbctl_free(struct kern *k, struct sbctl *ctl)
+{
+	int i;
+
+	if (ctl == NULL)
+		return;
+	for (i = 0; i < ctl->sc_nfiles; i++)
+		if (ctl->sc_files[i] != NULL)
+			file_release(ctl->sc_files[i]);
+	if (ctl->sc_files != NULL)
+		kmem_free(k, ctl->sc_files, sizeof(struct file *) * (size_t)ctl->sc_nfiles);
+	if (ctl->sc_raw != NULL)
+		kmem_free(k, ctl->sc_raw, ctl->sc_rawlen);
+	kmem_free(k, ctl, sizeof(*ctl));
+}
+
+int
+sbctl_add(struct kern *k, struct sbctl **ctlp, int level, int type, const void *data,
+    size_t len)
+{
+	struct sbctl *ctl = *ctlp;
+	struct nb_cmsghdr *cm;
+	size_t add = NB_CMSG_SPACE(len), nlen;
+	uint8_t *raw;
+
+	if (ctl == NULL) {
+		if ((ctl = kmem_zalloc(k, sizeof(*ctl))) == NULL)
+			return ENOMEM;
+		*ctlp = ctl;
+	}
+	nlen = ctl->sc_rawlen + add;
+	if ((raw = kmem_zalloc(k, nlen)) == NULL)
+		return ENOMEM;
+	if (ctl->sc_raw != NULL) {
+		memcpy(raw, ctl->sc_raw, ctl->sc_rawlen);
+		kmem_free(k, ctl->sc_raw, ctl->sc_rawlen);
+	}
+	cm = (struct nb_cmsghdr *)(raw + ctl->sc_rawlen);
+	cm->cmsg_len = (nb_socklen_t)NB_CMSG_LEN(len);
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	memcpy((uint8_t *)cm + NB_CMSG_HDRSZ, data, len);
+	ctl->sc_raw = raw;
+	ctl->sc_rawlen = nlen;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- domains */
+
+int
+net_domain_add(struct kern *k, const struct domain *dom)
+{
+	struct net_state *ns = net_state(k);
+
+	if (ns == NULL)
+		return ENXIO;
+	if (net_domain_find(k, dom->dom_family) != NULL)
+		return EEXIST;
+	if (ns->ns_ndomains == NET_MAXDOMAINS)
+		return ENOSPC;
+	ns->ns_domains[ns->ns_ndomains++] = dom;
+	return 0;
+}
+
+const struct domain *
+net_domain_find(struct kern *k, int family)
+{
+	struct net_state *ns = net_state(k);
+	int i;
+
+	for (i = 0; ns != NULL && i < ns->ns_ndomains; i++)
+		if (ns->ns_domains[i]->dom_family == family)
+			return ns->ns_domains[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- socket buffers */
+
+static void
+sb_init(struct kern *k, struct sockbuf *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	cv_init(&sb->sb_cv, k);
+}
+
+int
+sb_reserve(struct kern *k, struct sockbuf *sb, size_t hiwat)
+{
+	/* NetBSD's limit: sb_max scaled by the share of an mbuf cluster that is data */
+	if (hiwat == 0 || hiwat > net_state(k)->ns_sb_max * 2048 / (2048 + 512))
+		return ENOBUFS;
+	sb->sb_hiwat = hiwat;
+	sb->sb_mbmax = 2 * hiwat + 8 * SBREC_OVERHEAD;
+	if (sb->sb_lowat > hiwat)
+		sb->sb_lowat = hiwat;
+	return 0;
+}
+
+static struct sbrec *
+sbrec_alloc(struct kern *k, size_t cap)
+{
+	struct sbrec *r = kmem_alloc(k, sizeof(*r) + cap);
+
+	if (r == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->r_cap = cap;
+	return r;
+}
+
+static void
+sb_link(struct sockbuf *sb, struct sbrec *r)
+{
+	r->r_next = NULL;
+	if (sb->sb_tail != NULL)
+		sb->sb_tail->r_next = r;
+	else
+		sb->sb_head = r;
+	sb->sb_tail = r;
+	sb->sb_nrec++;
+	sb->sb_cc += r->r_len;
+	sb->sb_mbcnt += r->r_len + SBREC_OVERHEAD;
+}
+
+/* Unlinks and frees the head record; its control data is deferred (not freed here). */
+static void
+sb_free_head(struct kern *k, struct sockbuf *sb)
+{
+	struct sbrec *r = sb->sb_head;
+
+	sb->sb_head = r->r_next;
+	if (sb->sb_head == NULL)
+		sb->sb_tail = NULL;
+	sb->sb_nrec--;
+	sb->sb_cc -= r->r_len;
+	sb->sb_mbcnt -= r->r_len + SBREC_OVERHEAD;
+	if (r->r_ctl != NULL)
+		net_defer_ctl(k, r->r_ctl);
+	if (r->r_addr != NULL)
+		kmem_free(k, r->r_addr, r->r_addr->sa_len);
+	kmem_free(k, r, sizeof(*r) + r->r_cap);
+}
+
+int
+sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t len)
+{
+	struct sbrec *t = sb->sb_tail, *r;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	/* fill the tail record first; records of a stream are never EOR-delimited */
+	if (t != NULL && !(t->r_flags & MSG_EOR) && t->r_addr == NULL) {
+		n = t->r_cap - t->r_off - t->r_len;
+		if (n > len)
+			n = len;
+		if (n > 0 && t->r_off + t->r_len + n <= t->r_cap) {
+			memcpy(t->r_data + t->r_off + t->r_len, data, n);
+			t->r_len += n;
+			sb->sb_cc += n;
+			sb->sb_mbcnt += n;
+			data = (const uint8_t *)data + n;
+			len -= n;
+		}
+	}
+	if (len == 0)
+		return 0;
+	if ((r = sbrec_alloc(k, len < 512 ? 512 : len)) == NULL)
+		return ENOMEM;
+	memcpy(r->r_data, data, len);
+	r->r_len = len;
+	sb_link(sb, r);
+	return 0;
+}
+
+int
+sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from,
+    const void *data, size_t len, struct sbctl *ctl, int flags)
+{
+	struct sbrec *r;
+	size_t need = len + SBREC_OVERHEAD + (from ? from->sa_len : 0);
+
+	if (sb->sb_cc + len > sb->sb_hiwat || sb->sb_mbcnt + need > sb->sb_mbmax) {
+		sb->sb_overflowed++;
+		return ENOBUFS;
+	}
+	if ((r = sbrec_alloc(k, len)) == NULL)
+		return ENOMEM;
+	if (from != NULL) {
+		if ((r->r_addr = kmem_alloc(k, from->sa_len)) == NULL) {
+			kmem_free(k, r, sizeof(*r) + len);
+			return ENOMEM;
+		}
+		memcpy(r->r_addr, from, from->sa_len);
+	}
+	if (len > 0)
+		memcpy(r->r_data, data, len);
+	r->r_len = len;
+	r->r_ctl = ctl;
+	r->r_flags = flags & MSG_EOR;
+	sb_link(sb, r);
+	return 0;
+}
+
+int
+sb_append_force(struct kern *k, struct sockbuf *sb, const void *data, size_t len,
+    struct sbctl *ctl, int flags)
+{
+	struct sbrec *r;
+
+	if ((r = sbrec_alloc(k, len)) == NULL)
+		return ENOMEM;
+	if (len > 0)
+		memcpy(r->r_data, data, len);
+	r->r_len = len;
+	r->r_ctl = ctl;
+	r->r_flags = flags & MSG_EOR;
+	sb_link(sb, r);
+	return 0;
+}
+
+void
+sb_copy(const struct sockbuf *sb, size_t off, size_t len, void *dst)
+{
+	const struct sbrec *r;
+	uint8_t *d = dst;
+
+	for (r = sb->sb_head; r != NULL && len > 0; r = r->r_next) {
+		size_t n;
+
+		if (off >= r->r_len) {
+			off -= r->r_len;
+			continue;
+		}
+		n = r->r_len - off;
+		if (n > len)
+			n = len;
+		memcpy(d, r->r_data + r->r_off + off, n);
+		d += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+void
+sb_drop(struct kern *k, struct sockbuf *sb, size_t len)
+{
+	while (len > 0 && sb->sb_head != NULL) {
+		struct sbrec *r = sb->sb_head;
+		size_t n = r->r_len < len ? r->r_len : len;
+
+		r->r_off += n;
+		r->r_len -= n;
+		sb->sb_cc -= n;
+		sb->sb_mbcnt -= n;
+		len -= n;
+		if (r->r_len == 0)
+			sb_free_head(k, sb);
+	}
+}
+
+/* Drops every record (their control is deferred). */
+static void
+sb_flush(struct kern *k, struct sockbuf *sb)
+{
+	while (sb->sb_head != NULL)
+		sb_free_head(k, sb);
+}
+
+void
+so_rflush(struct socket *so)
+{
+	so_cantrcvmore(so);
+	sb_flush(so->so_kern, &so->so_rcv);
+}
+
+/* ---------------------------------------------------------------- socket state */
+
+void
+so_rwakeup(struct socket *so)
+{
+	cv_broadcast(&so->so_rcv.sb_cv);
+	kern_pollnotify(so->so_kern);
+}
+
+void
+so_wwakeup(struct socket *so)
+{
+	cv_broadcast(&so->so_snd.sb_cv);
+	kern_pollnotify(so->so_kern);
+}
+
+static void
+so_wakeall(struct socket *so)
+{
+	cv_broadcast(&so->so_cv);
+	cv_broadcast(&so->so_rcv.sb_cv);
+	cv_broadcast(&so->so_snd.sb_cv);
+	kern_pollnotify(so->so_kern);
+}
+
+int
+so_sbwait(struct socket *so, struct sockbuf *sb)
+{
+	uint64_t deadline = sb->sb_timeo ? hyp_clock_mono() + sb->sb_timeo : 0;
+
+	return cv_timedwait(&sb->sb_cv, &net_state(so->so_kern)->ns_lock, deadline);
+}
+
+void
+so_isconnecting(struct socket *so)
+{
+	so->so_state &= ~(SS_ISCONNECTED | SS_ISDISCONNECTING);
+	so->so_state |= SS_ISCONNECTING;
+}
+
+static void
+so_qremove(struct socket *so)
+{
+	struct socket *head = so->so_head, **pp;
+
+	if (head == NULL)
+		return;
+	for (pp = so->so_onq0 ? &head->so_q0 : &head->so_q; *pp != NULL; pp = &(*pp)->so_qnext) {
+		if (*pp == so) {
+			*pp = so->so_qnext;
+			break;
+		}
+	}
+	if (so->so_onq0)
+		head->so_q0len--;
+	else
+		head->so_qlen--;
+	so->so_qnext = NULL;
+	so->so_head = NULL;
+	so->so_onq0 = false;
+}
+
+static void
+so_qinsert(struct socket *head, struct socket *so, bool q0)
+{
+	struct socket **pp = q0 ? &head->so_q0 : &head->so_q;
+
+	while (*pp != NULL)
+		pp = &(*pp)->so_qnext;
+	*pp = so;
+	so->so_qnext = NULL;
+	so->so_head = head;
+	so->so_onq0 = q0;
+	if (q0)
+		head->so_q0len++;
+	else
+		head->so_qlen++;
+}
+
+void
+so_isconnected(struct socket *so)
+{
+	struct socket *head = so->so_head;
+
+	so->so_state &= ~(SS_ISCONNECTING | SS_ISDISCONNECTING | SS_ISDISCONNECTED);
+	so->so_state |= SS_ISCONNECTED;
+	if (head != NULL && so->so_onq0) {
+		so_qremove(so);
+		so_qinsert(head, so, false);
+		so_wakeall(head);
+	}
+	so_wakeall(so);
+}
+
+void
+so_isdisconnecting(struct socket *so)
+{
+	so->so_state &= ~SS_ISCONNECTING;
+	so->so_state |= SS_ISDISCONNECTING | SS_CANTRCVMORE | SS_CANTSENDMORE;
+	so_wakeall(so);
+}
+
+void
+so_isdisconnected(struct socket *so)
+{
+	so->so_state &= ~(SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING);
+	so->so_state |= SS_CANTRCVMORE | SS_CANTSENDMORE | SS_ISDISCONNECTED;
+	so_wakeall(so);
+}
+
+void
+so_cantsendmore(struct socket *so)
+{
+	so->so_state |= SS_CANTSENDMORE;
+	so_wwakeup(so);
+}
+
+void
+so_cantrcvmore(struct socket *so)
+{
+	so->so_state |= SS_CANTRCVMORE;
+	so_rwakeup(so);
+}
+
+void
+so_seterror(struct socket *so, int error)
+{
+	so->so_error = error;
+	so_wakeall(so);
+}
+
+/* ---------------------------------------------------------------- create and free */
+
+static struct socket *
+so_alloc(struct kern *k, const struct protosw *prp, int type, struct cred *cred)
+{
+	struct net_state *ns = net_state(k);
+	struct socket *so = kmem_zalloc(k, sizeof(*so));
+
+	if (so == NULL)
+		return NULL;
+	so->so_kern = k;
+	so->so_type = (short)type;
+	so->so_proto = prp;
+	so->so_cred = cred;
+	cred_hold(cred);
+	sb_init(k, &so->so_rcv);
+	sb_init(k, &so->so_snd);
+	cv_init(&so->so_cv, k);
+	so->so_rcv.sb_lowat = 1;
+	so->so_snd.sb_lowat = 2048;
+	so->so_next = ns->ns_socks;
+	if (so->so_next != NULL)
+		so->so_next->so_prev = so;
+	ns->ns_socks = so;
+	ns->ns_nsocks++;
+	return so;
+}
+
+/* Frees the socket itself: protocol state must be gone (pr_detach called). */
+static void
+so_free(struct socket *so)
+{
+	struct kern *k = so->so_kern;
+	struct net_state *ns = net_state(k);
+
+	sb_flush(k, &so->so_rcv);
+	sb_flush(k, &so->so_snd);
+	if (so->so_prev != NULL)
+		so->so_prev->so_next = so->so_next;
+	else
+		ns->ns_socks = so->so_next;
+	if (so->so_next != NULL)
+		so->so_next->so_prev = so->so_prev;
+	ns->ns_nsocks--;
+	cv_destroy(&so->so_cv);
+	cv_destroy(&so->so_rcv.sb_cv);
+	cv_destroy(&so->so_snd.sb_cv);
+	cred_free(k, so->so_cred);
+	kmem_free(k, so, sizeof(*so));
+}
+
+static const struct protosw *
+pr_find(const struct domain *dom, int type, int proto)
+{
+	const struct protosw *pr, *maybe = NULL;
+	int i;
+
+	for (i = 0; i < dom->dom_nprotosw; i++) {
+		pr = &dom->dom_protosw[i];
+		if (proto != 0) {
+			if (pr->pr_protocol == proto && pr->pr_type == type)
+				return pr;
+			/* a raw socket takes any protocol number (wildcard entry) */
+			if (type == SOCK_RAW && pr->pr_type == SOCK_RAW && pr->pr_protocol == 0 &&
+			    maybe == NULL)
+				maybe = pr;
+		} else if (pr->pr_type == type)
+			return pr;
+	}
+	return maybe;
+}
+
+int
+so_create(struct lwp *l, int family, int type, int proto, struct socket **sop)
+{
+	struct kern *k = l->l_kern;
+	const struct domain *dom;
+	const struct protosw *prp;
+	struct socket *so;
+	int error;
+
+	if ((dom = net_domain_find(k, family)) == NULL)
+		return EAFNOSUPPORT;
+	if ((prp = pr_find(dom, type, proto)) == NULL) {
+		int i;
+
+		/* the protocol exists with another type: wrong type for it */
+		for (i = 0; proto != 0 && i < dom->dom_nprotosw; i++)
+			if (dom->dom_protosw[i].pr_protocol == proto)
+				return EPROTOTYPE;
+		return proto == 0 ? EPROTOTYPE : EPROTONOSUPPORT;
+	}
+	if (prp->pr_usrreqs == NULL)
+		return EPROTONOSUPPORT;
+	net_lock(k);
+	if ((so = so_alloc(k, prp, type, l->l_proc->p_cred)) == NULL) {
+		net_unlock(k);
+		return ENOMEM;
+	}
+	if ((error = prp->pr_usrreqs->pr_attach(so, proto)) != 0) {
+		so->so_state |= SS_NOFDREF;
+		so_free(so);
+		net_unlock(k);
+		return error;
+	}
+	net_unlock(k);
+	*sop = so;
+	return 0;
+}
+
+struct socket *
+so_newconn(struct socket *head, bool connected)
+{
+	struct socket *so;
+
+	if (head->so_qlen + head->so_q0len > 3 * head->so_qlimit / 2)
+		return NULL;
+	if ((so = so_alloc(head->so_kern, head->so_proto, head->so_type, head->so_cred)) == NULL)
+		return NULL;
+	so->so_options = head->so_options & ~SO_ACCEPTCONN;
+	so->so_linger = head->so_linger;
+	so->so_state = SS_NOFDREF;
+	so->so_rcv.sb_lowat = head->so_rcv.sb_lowat;
+	so->so_snd.sb_lowat = head->so_snd.sb_lowat;
+	so->so_rcv.sb_timeo = head->so_rcv.sb_timeo;
+	so->so_snd.sb_timeo = head->so_snd.sb_timeo;
+	so_qinsert(head, so, !connected);
+	if (so->so_proto->pr_usrreqs->pr_attach(so, 0) != 0) {
+		so_qremove(so);
+		so_free(so);
+		return NULL;
+	}
+	/* keep the listener's buffer sizes (the protocol may have set its defaults) */
+	so->so_rcv.sb_hiwat = head->so_rcv.sb_hiwat;
+	so->so_rcv.sb_mbmax = head->so_rcv.sb_mbmax;
+	so->so_snd.sb_hiwat = head->so_snd.sb_hiwat;
+	so->so_snd.sb_mbmax = head->so_snd.sb_mbmax;
+	if (connected) {
+		so->so_state |= SS_ISCONNECTED;
+		so_wakeall(head);
+	}
+	return so;
+}
+
+/* Detaches the protocol and frees a socket no file refers to.  Net lock held. */
+static void
+so_destroy(struct socket *so)
+{
+	so->so_proto->pr_usrreqs->pr_detach(so);
+	so_free(so);
+}
+
+/* Aborts the connections still queued on a listening socket. */
+static void
+so_dropqueues(struct socket *head)
+{
+	struct socket *so;
+
+	while ((so = head->so_q0) != NULL || (so = head->so_q) != NULL) {
+		so_qremove(so);
+		if (so->so_proto->pr_usrreqs->pr_abort != NULL)
+			(void)so->so_proto->pr_usrreqs->pr_abort(so);
+		so_destroy(so);
+	}
+}
+
+int
+so_close(struct socket *so)
+{
+	struct kern *k = so->so_kern;
+	const struct pr_usrreqs *pu = so->so_proto->pr_usrreqs;
+	int error = 0;
+
+	net_lock(k);
+	so_dropqueues(so);
+	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL)
+		error = pu->pr_disconnect(so);
+	so->so_state |= SS_NOFDREF;
+	so_destroy(so);
+	net_unlock(k);
+	/* XXX: SO_LINGER is recorded but close never waits: no protocol of ours needs it
+	 * until TCP, whose teardown runs from timers anyway. */
+	return error == ENOTCONN ? 0 : error;
+}
+
+void
+net_gc(struct kern *k)
+{
+	struct net_state *ns = net_state(k);
+	struct socket *so;
+	bool found;
+
+	if (ns == NULL)
+		return;
+	do {
+		found = false;
+		net_lock(k);
+		for (so = ns->ns_socks; so != NULL; so = so->so_next) {
+			struct sockbuf *sbs[2] = { &so->so_rcv, &so->so_snd };
+			int i;
+
+			for (i = 0; i < 2; i++) {
+				struct sbrec *r;
+				for (r = sbs[i]->sb_head; r != NULL; r = r->r_next) {
+					if (r->r_ctl != NULL && r->r_ctl->sc_nfiles > 0) {
+						net_defer_ctl(k, r->r_ctl);
+						r->r_ctl = NULL;
+						found = true;
+					}
+				}
+			}
+		}
+		net_unlock(k);		/* releases the files: their sockets close */
+	} while (found);
+}
+
+/* ---------------------------------------------------------------- send */
+
+/*
+ * The generic send: data from uio (user or kernel), destination nam (may be NULL),
+ * control ctl (owned: passed to the protocol or freed).  flags: MSG_* plus MSG_NBIO for
+ * a non-blocking file.  Called without the net lock.
+ */
+int
+so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struct sbctl *ctl,
+    int flags, struct lwp *l)
+{
+	struct kern *k = so->so_kern;
+	const struct protosw *pr = so->so_proto;
+	bool atomic = (pr->pr_flags & PR_ATOMIC) != 0;
+	bool nbio = (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0;
+	size_t resid = uio->uio_resid, space, chunk;
+	uint8_t stackbuf[2048], *buf = stackbuf;
+	size_t bufsz = sizeof(stackbuf);
+	int error = 0;
+
+	if (flags & MSG_OOB) {
+		sbctl_free(k, ctl);
+		return EOPNOTSUPP;
+	}
+	if (atomic && resid > so->so_snd.sb_hiwat) {
+		sbctl_free(k, ctl);
+		return EMSGSIZE;
+	}
+	net_lock(k);
+	for (;;) {
+		if (so->so_state & SS_CANTSENDMORE) {
+			error = EPIPE;
+			break;
+		}
+		if (so->so_error != 0) {
+			error = so->so_error;
+			so->so_error = 0;
+			break;
+		}
+		if (!(so->so_state & SS_ISCONNECTED)) {
+			if (pr->pr_flags & PR_CONNREQUIRED) {
+				error = ENOTCONN;
+				break;
+			}
+			if (nam == NULL) {
+				error = EDESTADDRREQ;
+				break;
+			}
+		}
+		if (!atomic && uio->uio_resid == 0 && ctl == NULL)
+			break;
+		space = sb_space(&so->so_snd);
+		if (atomic ? space < uio->uio_resid :
+		    (space < uio->uio_resid && space < so->so_snd.sb_lowat) || space == 0) {
+			if (nbio) {
+				error = EWOULDBLOCK;
+				break;
+			}
+			if ((error = so_sbwait(so, &so->so_snd)) != 0)
+				break;
+			continue;
+		}
+		chunk = atomic ? uio->uio_resid : (uio->uio_resid < space ? uio->uio_resid : space);
+		if (!atomic && chunk > sizeof(stackbuf))
+			chunk = sizeof(stackbuf);
+		if (chunk > bufsz) {
+			if ((buf = kmem_alloc(k, chunk)) == NULL) {
+				buf = stackbuf;
+				error = ENOBUFS;
+				break;
+			}
+			bufsz = chunk;
+		}
+		if ((error = uiomove(buf, chunk, uio)) != 0)
+			break;
+		error = pr->pr_usrreqs->pr_send(so, buf, chunk, nam, ctl,
+		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0), l);
+		ctl = NULL;
+		if (error != 0 || uio->uio_resid == 0)
+			break;
+	}
+	if (ctl != NULL)
+		net_defer_ctl(k, ctl);
+	net_unlock(k);
+	if (buf != stackbuf)
+		kmem_free(k, buf, bufsz);
+	/* a stream send that moved some bytes before blocking/failing reports them */
+	if (error != 0 && uio->uio_resid < resid && !atomic && error != EPIPE)
+		error = 0;
+	return error;
+}
+
+/* ---------------------------------------------------------------- receive */
+
+/*
+ * The generic receive.  from (may be NULL) gets the sender's address of a record,
+ * *ctlp (may be NULL: control is then dropped) the record's control data, owned by the
+ * caller.  *flagsp: MSG_* in (PEEK, WAITALL, DONTWAIT, NBIO), MSG_TRUNC/CTRUNC/EOR out.
+ */
+int
+so_receive(struct socket *so, struct nb_sockaddr_storage *from, struct uio *uio,
+    struct sbctl **ctlp, int *flagsp, struct lwp *l)
+{
+	struct kern *k = so->so_kern;
+	const struct protosw *pr = so->so_proto;
+	struct sockbuf *sb = &so->so_rcv;
+	int flags = *flagsp, outflags = 0, error = 0;
+	bool nbio = (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0;
+	bool peek = (flags & MSG_PEEK) != 0;
+	size_t orig = uio->uio_resid;
+	bool took = false;
+
+	(void)l;
+	if (ctlp != NULL)
+		*ctlp = NULL;
+	if (from != NULL)
+		from->ss_len = 0;
+	if (flags & MSG_OOB)
+		return EOPNOTSUPP;
+	net_lock(k);
+restart:
+	while (sb->sb_head == NULL) {
+		if (so->so_error != 0) {
+			if (uio->uio_resid == orig) {
+				error = so->so_error;
+				so->so_error = 0;
+			}
+			goto out;
+		}
+		if (so->so_state & SS_CANTRCVMORE)
+			goto out;
+		if ((pr->pr_flags & PR_CONNREQUIRED) &&
+		    !(so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING))) {
+			if (uio->uio_resid == orig)
+				error = ENOTCONN;
+			goto out;
+		}
+		if (uio->uio_resid == 0 || took)
+			goto out;
+		if (nbio) {
+			error = EWOULDBLOCK;
+			goto out;
+		}
+		if ((error = so_sbwait(so, sb)) != 0)
+			goto out;
+	}
+
+	if (pr->pr_flags & PR_ATOMIC) {
+		struct sbrec *r = sb->sb_head;
+		size_t n = r->r_len < uio->uio_resid ? r->r_len : uio->uio_resid;
+
+		if (from != NULL && r->r_addr != NULL)
+			memcpy(from, r->r_addr, r->r_addr->sa_len);
+		if ((error = uiomove(r->r_data + r->r_off, n, uio)) != 0)
+			goto out;
+		if (n < r->r_len)
+			outflags |= MSG_TRUNC;
+		outflags |= r->r_flags & MSG_EOR;
+		if (!peek) {
+			if (ctlp != NULL && r->r_ctl != NULL) {
+				*ctlp = r->r_ctl;
+				r->r_ctl = NULL;
+			}
+			sb_free_head(k, sb);
+			took = true;
+		}
+	} else {
+		struct sbrec *r;
+		size_t skip = 0;
+
+		for (r = sb->sb_head; r != NULL && uio->uio_resid > 0;) {
+			size_t n;
+
+			if (r->r_ctl != NULL) {
+				/* control rides on the first byte of its record: stop before it
+				 * unless it is where we start */
+				if (uio->uio_resid != orig || took)
+					break;
+				if (!peek) {
+					if (ctlp != NULL) {
+						*ctlp = r->r_ctl;
+						r->r_ctl = NULL;
+					} else {
+						net_defer_ctl(k, r->r_ctl);
+						r->r_ctl = NULL;
+					}
+				}
+				took = true;
+			}
+			n = r->r_len - skip;
+			if (n > uio->uio_resid)
+				n = uio->uio_resid;
+			if ((error = uiomove(r->r_data + r->r_off + skip, n, uio)) != 0)
+				goto out;
+			if (peek) {
+				skip += n;
+				if (skip == r->r_len) {
+					r = r->r_next;
+					skip = 0;
+				}
+				continue;
+			}
+			r->r_off += n;
+			r->r_len -= n;
+			sb->sb_cc -= n;
+			sb->sb_mbcnt -= n;
+			if (n > 0)
+				took = true;
+			if (r->r_len == 0) {
+				sb_free_head(k, sb);
+				r = sb->sb_head;
+			}
+		}
+		/* a zero-length record that carried only control is consumed too */
+		if (!peek && sb->sb_head != NULL && sb->sb_head->r_len == 0 &&
+		    sb->sb_head->r_ctl == NULL)
+			sb_free_head(k, sb);
+	}
+	if (took && (pr->pr_flags & PR_WANTRCVD) && so->so_pcb != NULL &&
+	    pr->pr_usrreqs->pr_rcvd != NULL)
+		(void)pr->pr_usrreqs->pr_rcvd(so, flags);
+	if (!(pr->pr_flags & PR_ATOMIC) && (flags & MSG_WAITALL) && !peek &&
+	    uio->uio_resid > 0 && !(so->so_state & SS_CANTRCVMORE) && so->so_error == 0) {
+		took = false;
+		orig = uio->uio_resid;	/* what we got so far stays got */
+		if (nbio)
+			goto out;
+		goto restart;
+	}
+out:
+	net_unlock(k);
+	/* a partial read counts even if the wait for more failed */
+	if (error == EWOULDBLOCK || error == ENXIO) {
+		if (uio->uio_resid < orig)
+			error = 0;
+	}
+	*flagsp = outflags;
+	return error;
+}
+
+/* ---------------------------------------------------------------- fileops */
+
+static int
+soo_read(struct file *fp, nb_off_t *off, struct uio *uio, int flags)
+{
+	int mflags = (fp->f_flag & FNONBLOCK) ? MSG_NBIO : 0;
+
+	(void)off;
+	(void)flags;
+	return so_receive(fp->f_data, NULL, uio, NULL, &mflags, curlwp());
+}
+
+static int
+soo_write(struct file *fp, nb_off_t *off, struct uio *uio, int flags)
+{
+	(void)off;
+	(void)flags;
+	return so_send(fp->f_data, NULL, uio, NULL, (fp->f_flag & FNONBLOCK) ? MSG_NBIO : 0,
+	    curlwp());
+}
+
+#define IOCGROUP(x)	(((x) >> IOCGROUP_SHIFT) & 0xff)
+#ifndef SIOCATMARK
+#define SIOCATMARK	1074033415UL
+#endif
+
+static int
+soo_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	struct socket *so = fp->f_data;
+	struct kern *k = so->so_kern;
+	struct net_state *ns = net_state(k);
+	int error = 0;
+
+	net_lock(k);
+	switch (cmd) {
+	case FIONBIO:
+	case FIOASYNC:
+		break;		/* sys_ioctl set the file flag */
+	case FIONREAD:
+		*(int *)data = (int)so->so_rcv.sb_cc;
+		break;
+	case FIONWRITE:
+		*(int *)data = (int)so->so_snd.sb_cc;
+		break;
+	case FIONSPACE:
+		*(int *)data = (int)sb_space(&so->so_snd);
+		break;
+	case SIOCATMARK:
+		*(int *)data = (so->so_state & SS_RCVATMARK) != 0;
+		break;
+	default:
+		if (IOCGROUP(cmd) == 'i')
+			error = ns->ns_ifioctl ? ns->ns_ifioctl(so, cmd, data, curlwp()) : EOPNOTSUPP;
+		else if (IOCGROUP(cmd) == 'r')
+			error = ns->ns_rtioctl ? ns->ns_rtioctl(so, cmd, data, curlwp()) : EOPNOTSUPP;
+		else if (so->so_proto->pr_usrreqs->pr_ioctl != NULL)
+			error = so->so_proto->pr_usrreqs->pr_ioctl(so, cmd, data, curlwp());
+		else
+			error = EOPNOTSUPP;
+	}
+	net_unlock(k);
+	return error;
+}
+
+static bool
+so_readable(struct socket *so)
+{
+	return so->so_rcv.sb_cc >= so->so_rcv.sb_lowat ||
+	    (so->so_rcv.sb_head != NULL && (so->so_proto->pr_flags & PR_ATOMIC)) ||
+	    (so->so_rcv.sb_head != NULL && so->so_rcv.sb_head->r_ctl != NULL) ||
+	    (so->so_state & SS_CANTRCVMORE) || so->so_qlen > 0 || so->so_error != 0;
+}
+
+static bool
+so_writable(struct socket *so)
+{
+	return (sb_space(&so->so_snd) >= so->so_snd.sb_lowat &&
+	    ((so->so_state & SS_ISCONNECTED) || !(so->so_proto->pr_flags & PR_CONNREQUIRED))) ||
+	    (so->so_state & SS_CANTSENDMORE) || so->so_error != 0;
+}
+
+static int
+soo_poll(struct file *fp, int events)
+{
+	struct socket *so = fp->f_data;
+	int rev = 0;
+
+	net_lock(so->so_kern);
+	if ((events & (POLLIN | POLLRDNORM)) && so_readable(so))
+		rev |= events & (POLLIN | POLLRDNORM);
+	if ((events & (POLLOUT | POLLWRNORM)) && so_writable(so))
+		rev |= events & (POLLOUT | POLLWRNORM);
+	if ((events & (POLLPRI | POLLRDBAND)) && (so->so_state & SS_RCVATMARK))
+		rev |= events & (POLLPRI | POLLRDBAND);
+	net_unlock(so->so_kern);
+	return rev;
+}
+
+static int
+soo_stat(struct file *fp, struct nb_stat *st)
+{
+	struct socket *so = fp->f_data;
+
+	net_lock(so->so_kern);
+	st->st_mode = S_IFSOCK | S_IRUSR | S_IWUSR;
+	st->st_blksize = (int32_t)so->so_snd.sb_hiwat;
+	st->st_size = (nb_off_t)so->so_rcv.sb_cc;
+	st->st_uid = so->so_cred->cr_euid;
+	st->st_gid = so->so_cred->cr_egid;
+	net_unlock(so->so_kern);
+	return 0;
+}
+
+static int
+soo_close(struct file *fp)
+{
+	struct socket *so = fp->f_data;
+
+	fp->f_data = NULL;
+	return so != NULL ? so_close(so) : 0;
+}
+
+const struct fileops socketops = {
+	.fo_read = soo_read,
+	.fo_write = soo_write,
+	.fo_ioctl = soo_ioctl,
+	.fo_poll = soo_poll,
+	.fo_stat = soo_stat,
+	.fo_close = soo_close,
+};
+
+int
+fd_getsock(struct lwp *l, int fd, struct socket **sop, struct file **fpp)
+{
+	struct file *fp;
+	int error;
+
+	if ((error = fd_getfile(l, fd, &fp)) != 0)
+		return error;
+	if (fp->f_type != DTYPE_SOCKET || fp->f_ops != &socketops) {
+		fd_putfile(fp);
+		return ENOTSOCK;
+	}
+	*sop = fp->f_data;
+	*fpp = fp;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the component */
+
+static int
+net_init(struct kern *k)
+{
+	struct net_state *ns = kmem_zalloc(k, sizeof(*ns));
+
+	if (ns == NULL)
+		return ENOMEM;
+	mutex_init(&ns->ns_lock, k);
+	ns->ns_sb_max = 256 * 1024;
+	ns->ns_somaxconn = SOMAXCONN;
+	kern_priv_set(k, COMP_NET, ns);
+	return 0;
+}
+
+static void
+net_fini(struct kern *k)
+{
+	struct net_state *ns = net_state(k);
+
+	net_gc(k);
+	/* Sockets left now are bugs of a protocol; free them so the kernel does not leak. */
+	net_lock(k);
+	while (ns->ns_socks != NULL) {
+		struct socket *so = ns->ns_socks;
+		so_dropqueues(so);
+		so_destroy(so);
+	}
+	net_unlock(k);
+	mutex_destroy(&ns->ns_lock);
+	kern_priv_set(k, COMP_NET, NULL);
+	kmem_free(k, ns, sizeof(*ns));
+}
+
+static const struct kern_component net_component = {
+	.name = "net", .id = COMP_NET, .deps = { NULL },
+	.init = net_init, .fini = net_fini,
+};
+KERN_COMPONENT(net_component);
