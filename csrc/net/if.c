@@ -46,24 +46,30 @@ pkt_free(struct pkt *p)
 /* ---------------------------------------------------------------- entering */
 
 void
-net_lock(struct net_state *ns)
+ifs_lock(struct ifnet_state *ns)
 {
-	hyp_mutex_lock(&ns->ns_lock);
+	net_lock(ns->ns_kern);
 }
 
 void
-net_unlock(struct net_state *ns)
+ifs_flush(struct ifnet_state *ns)
 {
 	while (atomic_load(&ns->ns_pending) > 0 && !ns->ns_draining)
-		net_drain(ns);
-	hyp_mutex_unlock(&ns->ns_lock);
+		ifs_drain(ns);
+}
+
+void
+ifs_unlock(struct ifnet_state *ns)
+{
+	ifs_flush(ns);
+	net_unlock(ns->ns_kern);
 }
 
 int
-net_enter_try(struct kern *k, struct net_enter *ne)
+ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 {
 	struct kern_tls *t = &kern_tls;
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 	int n;
 
 	if (atomic_load(&k->k_halted) || ns == NULL)
@@ -77,7 +83,8 @@ net_enter_try(struct kern *k, struct net_enter *ne)
 		t->vcount++;
 		hyp_sched_busy(1);
 	}
-	if (hyp_mutex_trylock(&ns->ns_lock) != 0) {
+	/* the socket layer's lock: free with one vCPU (which we hold), a mutex with more */
+	if (k->k_ncpu > 1 && hyp_mutex_trylock(&net_state(k)->ns_lock.m) != 0) {
 		vcpu_release(k);
 		return EBUSY;
 	}
@@ -92,9 +99,9 @@ net_enter_try(struct kern *k, struct net_enter *ne)
 }
 
 void
-net_leave_other(struct kern *k, struct net_enter *ne)
+ifs_leave_other(struct kern *k, struct ifs_enter *ne)
 {
-	net_unlock(net_state(k));
+	ifs_unlock(ifstate(k));
 	kern_tls.cur = ne->prev;
 	vcpu_release(k);
 }
@@ -116,7 +123,7 @@ if_dequeue(struct ifnet *ifp)
 }
 
 void
-net_drain(struct net_state *ns)
+ifs_drain(struct ifnet_state *ns)
 {
 	struct ifnet *ifp;
 	struct pkt *p;
@@ -142,22 +149,22 @@ net_drain(struct net_state *ns)
 }
 
 static void
-net_isr(void *arg)
+ifs_isr(void *arg)
 {
-	struct net_state *ns = arg;
+	struct ifnet_state *ns = arg;
 
-	net_lock(ns);
+	ifs_lock(ns);
 	atomic_store(&ns->ns_isr_armed, 0);
-	net_drain(ns);
-	net_unlock(ns);
+	ifs_drain(ns);
+	ifs_unlock(ns);
 }
 
 void
 if_enqueue(struct ifnet *ifp, struct pkt *p)
 {
 	struct kern *k = ifp->if_kern;
-	struct net_state *ns = net_state(k);
-	struct net_enter ne;
+	struct ifnet_state *ns = ifstate(k);
+	struct ifs_enter ne;
 
 	p->p_rcvif = ifp;
 	hyp_mutex_lock(&ifp->if_qlock);
@@ -173,9 +180,9 @@ if_enqueue(struct ifnet *ifp, struct pkt *p)
 	atomic_fetch_add(&ns->ns_pending, 1);
 	hyp_mutex_unlock(&ifp->if_qlock);
 
-	if (net_enter_try(k, &ne) == 0) {
-		net_drain(ns);
-		net_leave_other(k, &ne);
+	if (ifs_enter_try(k, &ne) == 0) {
+		ifs_drain(ns);
+		ifs_leave_other(k, &ne);
 		return;
 	}
 	/* Busy: whoever holds the kernel drains before leaving, or the callout does. */
@@ -200,7 +207,7 @@ if_alloc(struct kern *k, const char *name)
 }
 
 struct ifnet *
-if_find(struct net_state *ns, const char *name)
+if_find(struct ifnet_state *ns, const char *name)
 {
 	struct ifnet *ifp;
 
@@ -211,7 +218,7 @@ if_find(struct net_state *ns, const char *name)
 }
 
 struct ifnet *
-if_byindex(struct net_state *ns, int index)
+if_byindex(struct ifnet_state *ns, int index)
 {
 	struct ifnet *ifp;
 
@@ -231,7 +238,7 @@ if_stamp(struct ifnet *ifp)
 }
 
 int
-if_attach(struct net_state *ns, struct ifnet *ifp)
+if_attach(struct ifnet_state *ns, struct ifnet *ifp)
 {
 	struct ifnet **pp;
 
@@ -249,7 +256,7 @@ if_attach(struct net_state *ns, struct ifnet *ifp)
 }
 
 void
-if_detach(struct net_state *ns, struct ifnet *ifp)
+if_detach(struct ifnet_state *ns, struct ifnet *ifp)
 {
 	struct ifnet **pp;
 	struct pkt *p;
@@ -297,7 +304,7 @@ if_up_down(struct ifnet *ifp, int flags)
 static int
 lo_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 {
-	struct net_state *ns = net_state(ifp->if_kern);
+	struct ifnet_state *ns = ifstate(ifp->if_kern);
 
 	(void)nexthop;
 	if (!(ifp->if_flags & IFF_UP)) {
@@ -332,7 +339,7 @@ static const uint8_t ether_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 void
 ether_input(struct ifnet *ifp, struct pkt *p)
 {
-	struct net_state *ns = net_state(ifp->if_kern);
+	struct ifnet_state *ns = ifstate(ifp->if_kern);
 	const uint8_t *eh;
 	uint16_t type;
 
@@ -449,7 +456,7 @@ if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp)
 }
 
 static int
-if_gifconf(struct net_state *ns, struct nb_ifconf *ifc)
+if_gifconf(struct ifnet_state *ns, struct nb_ifconf *ifc)
 {
 	struct nb_ifreq ifr;
 	struct ifnet *ifp;
@@ -518,8 +525,8 @@ if_name_ok(const char *name)
 	return n > 0 && n < NB_IFNAMSIZ;
 }
 
-static int
-ifioctl_locked(struct kern *k, struct net_state *ns, unsigned long cmd, void *data)
+int
+ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *data)
 {
 	struct nb_ifreq *ifr = data;
 	struct nb_ifdrv *ifd;
@@ -649,16 +656,30 @@ ifioctl_locked(struct kern *k, struct net_state *ns, unsigned long cmd, void *da
 int
 ifioctl(struct kern *k, unsigned long cmd, void *data)
 {
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 	int error;
 
 	if (ns == NULL)
 		return ENOTTY;
 	if (data == NULL)
 		return EFAULT;
-	net_lock(ns);
+	ifs_lock(ns);
 	error = ifioctl_locked(k, ns, cmd, data);
-	net_unlock(ns);
+	ifs_unlock(ns);
+	return error;
+}
+
+/* The socket layer's hook for 'i' ioctls on any socket (its lock held). */
+static int
+if_sockioctl(struct socket *so, unsigned long cmd, void *data, struct lwp *l)
+{
+	struct kern *k = so->so_kern;
+	struct ifnet_state *ns = ifstate(k);
+	int error;
+
+	(void)l;
+	error = ifioctl_locked(k, ns, cmd, data);
+	ifs_flush(ns);
 	return error;
 }
 
@@ -669,7 +690,7 @@ net_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t 
     const void *newp, size_t newlen)
 {
 	struct kern *k = l->l_kern;
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 
 	if (namelen < 1)
 		return EISDIR;
@@ -691,15 +712,14 @@ net_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t 
 static int
 net_net_init(struct kern *k)
 {
-	struct net_state *ns = kmem_zalloc(k, sizeof(*ns));
+	struct ifnet_state *ns = kmem_zalloc(k, sizeof(*ns));
 	struct ifnet *lo;
 	int error;
 
 	if (ns == NULL)
 		return ENOMEM;
 	ns->ns_kern = k;
-	hyp_mutex_init(&ns->ns_lock);
-	callout_init(&ns->ns_isr, k, net_isr, ns);
+	callout_init(&ns->ns_isr, k, ifs_isr, ns);
 	kern_priv_set(k, COMP_NET_NET, ns);
 	if ((lo = if_alloc(k, "lo0")) == NULL) {
 		error = ENOMEM;
@@ -715,10 +735,14 @@ net_net_init(struct kern *k)
 	}
 	if_up_down(lo, IFF_UP | IFF_LOOPBACK | IFF_MULTICAST);
 	ns->ns_lo0 = lo;
+	if ((error = rts_domain_add(k)) != 0) {
+		if_detach(ns, lo);
+		goto fail;
+	}
+	net_state(k)->ns_ifioctl = if_sockioctl;
 	return 0;
 fail:
 	kern_priv_set(k, COMP_NET_NET, NULL);
-	hyp_mutex_destroy(&ns->ns_lock);
 	kmem_free(k, ns, sizeof(*ns));
 	return error;
 }
@@ -726,21 +750,22 @@ fail:
 static void
 net_net_fini(struct kern *k)
 {
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 
 	callout_stop(&ns->ns_isr);
-	net_lock(ns);
+	net_gc(k);
+	ifs_lock(ns);
+	net_state(k)->ns_ifioctl = NULL;
 	while (ns->ns_ifs != NULL)
 		if_detach(ns, ns->ns_ifs);
 	rt_flush(ns);
-	hyp_mutex_unlock(&ns->ns_lock);
-	hyp_mutex_destroy(&ns->ns_lock);
+	net_unlock(k);
 	kern_priv_set(k, COMP_NET_NET, NULL);
 	kmem_free(k, ns, sizeof(*ns));
 }
 
 static const struct kern_component net_net_component = {
-	.name = "net.net", .id = COMP_NET_NET, .deps = { NULL },
+	.name = "net.net", .id = COMP_NET_NET, .deps = { "net", NULL },
 	.init = net_net_init, .fini = net_net_fini,
 	.ctl_top = CTL_NET, .sysctl = net_sysctl,
 };

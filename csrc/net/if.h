@@ -6,7 +6,7 @@
  * while it runs any network code of that kernel (a syscall, a callout, or an inline
  * delivery from another kernel).  A thread holding one kernel's lock never waits for
  * another's: delivering a frame to another kernel only *tries* to take that kernel's
- * virtual CPU and lock (net_enter_try); when either is busy the frame stays on the
+ * virtual CPU and lock (ifs_enter_try); when either is busy the frame stays on the
  * receiving interface's input queue and a callout of that kernel drains it.  A kernel
  * that finds frames queued for itself (its own reply looping back) drains them before
  * it lets go of its lock (net_leave).  So there is no lock order to get wrong, and frames
@@ -19,20 +19,14 @@
 #define NET_IF_H
 
 #include "kern/kern.h"
+#include "net/net.h"
 
 /* ---------------------------------------------------------------- NetBSD ABI */
 
 #define NB_IFNAMSIZ	16
-#undef AF_UNSPEC
-#undef AF_INET
-#undef AF_LINK
-#undef AF_ROUTE
-#undef PF_ROUTE
-#define AF_UNSPEC	0
-#define AF_INET		2
-#define AF_LINK		18
-#define AF_ROUTE	34
+#ifndef PF_ROUTE
 #define PF_ROUTE	AF_ROUTE
+#endif
 
 #define IFF_UP		0x0001
 #define IFF_BROADCAST	0x0002
@@ -76,11 +70,6 @@
 #define SIOCZIFDATA	0xc0986986UL
 #define SIOCGIFINDEX	0xc090698cUL
 
-struct nb_sockaddr {
-	uint8_t sa_len;
-	uint8_t sa_family;
-	char sa_data[14];
-};
 struct nb_in_addr {
 	uint32_t s_addr;		/* network order */
 };
@@ -252,9 +241,8 @@ struct ifnet {
 #define IFQ_MAXLEN	256
 
 struct rtentry;
-struct net_state {
+struct ifnet_state {
 	struct kern *ns_kern;
-	hyp_mutex_t ns_lock;
 	struct ifnet *ns_ifs;
 	int ns_nextindex;
 	struct ifnet *ns_lo0;
@@ -275,23 +263,29 @@ struct net_state {
 	void *ns_inet;
 };
 
-static inline struct net_state *net_state(struct kern *k) { return kern_priv(k, COMP_NET_NET); }
+static inline struct ifnet_state *ifstate(struct kern *k) { return kern_priv(k, COMP_NET_NET); }
 
 /* Entering a kernel's network code: net_lock/net_unlock from a syscall or callout (the
- * vCPU is held), net_enter_try/net_leave_other from another kernel's delivery. */
-void net_lock(struct net_state *ns) KERN_HIDDEN;
-void net_unlock(struct net_state *ns) KERN_HIDDEN;
-struct net_enter { struct lwp implicit, *prev; };
-int  net_enter_try(struct kern *k, struct net_enter *ne) KERN_HIDDEN;	/* 0 or EBUSY */
-void net_leave_other(struct kern *k, struct net_enter *ne) KERN_HIDDEN;
+ * vCPU is held), ifs_enter_try/ifs_leave_other from another kernel's delivery. */
+void ifs_lock(struct ifnet_state *ns) KERN_HIDDEN;
+void ifs_unlock(struct ifnet_state *ns) KERN_HIDDEN;
+struct ifs_enter { struct lwp implicit, *prev; };
+int  ifs_enter_try(struct kern *k, struct ifs_enter *ne) KERN_HIDDEN;	/* 0 or EBUSY */
+void ifs_leave_other(struct kern *k, struct ifs_enter *ne) KERN_HIDDEN;
 /* Runs the queued input of every interface (ns_lock held). */
-void net_drain(struct net_state *ns) KERN_HIDDEN;
+void ifs_drain(struct ifnet_state *ns) KERN_HIDDEN;
+/* The same unless a drain is running further up this thread's stack: protocol entry
+ * points call it before they return to the socket layer. */
+void ifs_flush(struct ifnet_state *ns) KERN_HIDDEN;
+int  rts_domain_add(struct kern *k) KERN_HIDDEN;
+int  ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *data)
+    KERN_HIDDEN;
 
-int  if_attach(struct net_state *ns, struct ifnet *ifp) KERN_HIDDEN;	/* assigns index */
-void if_detach(struct net_state *ns, struct ifnet *ifp) KERN_HIDDEN;	/* unlinks, frees */
+int  if_attach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;	/* assigns index */
+void if_detach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;	/* unlinks, frees */
 struct ifnet *if_alloc(struct kern *k, const char *name) KERN_HIDDEN;
-struct ifnet *if_find(struct net_state *ns, const char *name) KERN_HIDDEN;
-struct ifnet *if_byindex(struct net_state *ns, int index) KERN_HIDDEN;
+struct ifnet *if_find(struct ifnet_state *ns, const char *name) KERN_HIDDEN;
+struct ifnet *if_byindex(struct ifnet_state *ns, int index) KERN_HIDDEN;
 /* A frame or packet arrived on ifp from another thread or kernel: queue it and run the
  * kernel's input now if it is free, else from a callout. */
 void if_enqueue(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
@@ -344,14 +338,14 @@ struct rtentry {
 	uint64_t rt_use;
 	uint64_t rt_mtu;		/* 0: the interface's */
 };
-int  rt_add(struct net_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, int flags,
+int  rt_add(struct ifnet_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, int flags,
     struct ifnet *ifp, uint32_t ifa, struct rtentry **rtp) KERN_HIDDEN;
-int  rt_delete(struct net_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out)
+int  rt_delete(struct ifnet_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out)
     KERN_HIDDEN;
-struct rtentry *rt_lookup(struct net_state *ns, uint32_t dst) KERN_HIDDEN;
-struct rtentry *rt_exact(struct net_state *ns, uint32_t dst, uint32_t mask) KERN_HIDDEN;
-void rt_ifdetach(struct net_state *ns, struct ifnet *ifp) KERN_HIDDEN;
-void rt_flush(struct net_state *ns) KERN_HIDDEN;
+struct rtentry *rt_lookup(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;
+struct rtentry *rt_exact(struct ifnet_state *ns, uint32_t dst, uint32_t mask) KERN_HIDDEN;
+void rt_ifdetach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;
+void rt_flush(struct ifnet_state *ns) KERN_HIDDEN;
 /* Route socket: processes one message written to a PF_ROUTE socket (the kernel copy in
  * buf, len bytes); the answer replaces it in buf (bufsize bytes), *outlen its length. */
 int  rtsock_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outlen)

@@ -81,7 +81,7 @@ shmif_set_linkstr(struct ifnet *ifp, const char *bus)
 int
 shmif_clone_create(struct kern *k, const char *name)
 {
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 	struct shmif_softc *sc;
 	struct ifnet *ifp;
 	uint64_t id;

@@ -9,7 +9,7 @@
 #include "net/if.h"
 
 int
-rt_add(struct net_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, int flags,
+rt_add(struct ifnet_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, int flags,
     struct ifnet *ifp, uint32_t ifa, struct rtentry **rtp)
 {
 	struct rtentry *rt, **pp;
@@ -42,7 +42,7 @@ rt_add(struct net_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, int flags
 }
 
 struct rtentry *
-rt_exact(struct net_state *ns, uint32_t dst, uint32_t mask)
+rt_exact(struct ifnet_state *ns, uint32_t dst, uint32_t mask)
 {
 	struct rtentry *rt;
 
@@ -53,7 +53,7 @@ rt_exact(struct net_state *ns, uint32_t dst, uint32_t mask)
 }
 
 int
-rt_delete(struct net_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out)
+rt_delete(struct ifnet_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out)
 {
 	struct rtentry **pp, *rt;
 
@@ -70,7 +70,7 @@ rt_delete(struct net_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out
 }
 
 struct rtentry *
-rt_lookup(struct net_state *ns, uint32_t dst)
+rt_lookup(struct ifnet_state *ns, uint32_t dst)
 {
 	struct rtentry *rt;
 
@@ -83,7 +83,7 @@ rt_lookup(struct net_state *ns, uint32_t dst)
 }
 
 void
-rt_ifdetach(struct net_state *ns, struct ifnet *ifp)
+rt_ifdetach(struct ifnet_state *ns, struct ifnet *ifp)
 {
 	struct rtentry **pp, *rt;
 
@@ -97,7 +97,7 @@ rt_ifdetach(struct net_state *ns, struct ifnet *ifp)
 }
 
 void
-rt_flush(struct net_state *ns)
+rt_flush(struct ifnet_state *ns)
 {
 	struct rtentry *rt;
 

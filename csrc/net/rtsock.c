@@ -184,7 +184,7 @@ ifa_msg(struct rtbuf *rb, struct ifnet *ifp, struct in_ifaddr *ia)
 int
 rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
 {
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 	struct rtbuf rb;
 	struct ifnet *ifp;
 	struct rtentry *rt;
@@ -207,7 +207,7 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 		return ENOMEM;
 	if (room == 0)
 		rb.overflow = 1;
-	net_lock(ns);
+	ifs_lock(ns);
 	switch (op) {
 	case NET_RT_DUMP:
 	case NET_RT_FLAGS:
@@ -228,7 +228,7 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 	default:
 		error = EINVAL;
 	}
-	net_unlock(ns);
+	ifs_unlock(ns);
 	if (error == 0) {
 		if (oldp == NULL)
 			*oldlenp = rb.len;
@@ -278,10 +278,25 @@ sa_in(const uint8_t *sa, uint32_t *addr)
 	return 0;
 }
 
+static int rtsock_request_locked(struct kern *k, void *buf, size_t len, size_t bufsize,
+    size_t *outlen);
+
 int
 rtsock_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outlen)
 {
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
+	int error;
+
+	ifs_lock(ns);
+	error = rtsock_request_locked(k, buf, len, bufsize, outlen);
+	ifs_unlock(ns);
+	return error;
+}
+
+static int
+rtsock_request_locked(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outlen)
+{
+	struct ifnet_state *ns = ifstate(k);
 	struct nb_rt_msghdr h;
 	const uint8_t *sa[RTAX_MAX];
 	uint32_t dst = 0, mask = 0xffffffffU, gw = 0;
@@ -317,7 +332,6 @@ rtsock_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *ou
 		mask = 0xffffffffU;
 	if (h.rtm_flags & RTF_HOST)
 		mask = 0xffffffffU;
-	net_lock(ns);
 	switch (h.rtm_type) {
 	case RTM_ADD:
 	case RTM_CHANGE:
@@ -398,6 +412,114 @@ rtsock_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *ou
 			*outlen = rb.len;
 		}
 	}
-	net_unlock(ns);
 	return error;
+}
+
+/* ---------------------------------------------------------------- PF_ROUTE sockets */
+
+/* Hands a message to every routing socket of the kernel (the sender's own too when it
+ * has SO_USELOOPBACK, on by default as in NetBSD). */
+static void
+rts_deliver(struct kern *k, struct socket *from, const void *msg, size_t len)
+{
+	struct nb_sockaddr route_sa = { .sa_len = 2, .sa_family = AF_ROUTE };
+	struct socket *so;
+
+	for (so = net_state(k)->ns_socks; so != NULL; so = so->so_next) {
+		if (so->so_proto->pr_domain->dom_family != PF_ROUTE)
+			continue;
+		if (so == from && !(so->so_options & SO_USELOOPBACK))
+			continue;
+		if (so->so_state & SS_CANTRCVMORE)
+			continue;
+		if (sb_append_rec(k, &so->so_rcv, &route_sa, msg, len, NULL, 0) == 0)
+			so_rwakeup(so);
+	}
+}
+
+static int
+rts_attach(struct socket *so, int proto)
+{
+	int error;
+
+	(void)proto;
+	if ((error = sb_reserve(so->so_kern, &so->so_rcv, 8192)) != 0 ||
+	    (error = sb_reserve(so->so_kern, &so->so_snd, 8192)) != 0)
+		return error;
+	so->so_options |= SO_USELOOPBACK;
+	so->so_pcb = so;
+	so_isconnected(so);
+	return 0;
+}
+
+static void
+rts_detach(struct socket *so)
+{
+	so->so_pcb = NULL;
+}
+
+static int
+rts_shutdown(struct socket *so)
+{
+	so_cantsendmore(so);
+	return 0;
+}
+
+static int
+rts_send(struct socket *so, const void *data, size_t len, const struct nb_sockaddr *nam,
+    struct sbctl *ctl, int flags, struct lwp *l)
+{
+	struct kern *k = so->so_kern;
+	size_t size = len + 512, out = 0;
+	uint8_t *buf;
+	int error;
+
+	(void)nam, (void)flags, (void)l;
+	net_defer_ctl(k, ctl);
+	if (len < sizeof(struct nb_rt_msghdr) || len > 2048)
+		return EINVAL;
+	if ((buf = kmem_alloc(k, size)) == NULL)
+		return ENOBUFS;
+	memcpy(buf, data, len);
+	error = rtsock_request_locked(k, buf, len, size, &out);
+	if (error != 0 && error != EINVAL && error != EPROTONOSUPPORT) {
+		/* the request comes back with rtm_errno set */
+		memcpy(buf, data, len);
+		((struct nb_rt_msghdr *)buf)->rtm_errno = error;
+		out = len;
+	}
+	if (out > 0)
+		rts_deliver(k, so, buf, out);
+	kmem_free(k, buf, size);
+	ifs_flush(ifstate(k));
+	return error;
+}
+
+static int
+rts_sockaddr(struct socket *so, struct nb_sockaddr_storage *nam)
+{
+	(void)so;
+	memset(nam, 0, sizeof(*nam));
+	nam->ss_len = 2;
+	nam->ss_family = AF_ROUTE;
+	return 0;
+}
+
+static const struct pr_usrreqs route_usrreqs = {
+	.pr_attach = rts_attach, .pr_detach = rts_detach, .pr_shutdown = rts_shutdown,
+	.pr_send = rts_send, .pr_sockaddr = rts_sockaddr, .pr_peeraddr = rts_sockaddr,
+};
+static const struct domain routedomain;
+static const struct protosw routesw[] = {
+	{ .pr_type = SOCK_RAW, .pr_domain = &routedomain, .pr_protocol = 0,
+	  .pr_flags = PR_ATOMIC | PR_ADDR, .pr_usrreqs = &route_usrreqs },
+};
+static const struct domain routedomain = {
+	.dom_family = PF_ROUTE, .dom_name = "route", .dom_protosw = routesw, .dom_nprotosw = 1,
+};
+
+int
+rts_domain_add(struct kern *k)
+{
+	return net_domain_add(k, &routedomain);
 }

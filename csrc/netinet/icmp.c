@@ -17,7 +17,7 @@ icmp_is_error(int type)
 void
 icmp_error(struct inet_state *is, struct pkt *orig, int type, int code, uint32_t mtu)
 {
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	const uint8_t *oip = pkt_data(orig);
 	int ohlen = (oip[0] & 0x0f) * 4;
 	size_t quote;

@@ -20,7 +20,7 @@ in_sockaddr(struct nb_sockaddr_in *sin, uint32_t addr, uint16_t port)
 }
 
 struct in_ifaddr *
-in_ifaddr_of(struct net_state *ns, uint32_t addr)
+in_ifaddr_of(struct ifnet_state *ns, uint32_t addr)
 {
 	struct ifnet *ifp;
 	struct in_ifaddr *ia;
@@ -41,7 +41,7 @@ in_ifaddr_first(struct ifnet *ifp)
 /* Is addr a broadcast address (limited, or a directed one of a subnet on ifp, or of
  * any interface when ifp is NULL)? */
 int
-in_broadcast(struct net_state *ns, uint32_t addr, struct ifnet *ifp)
+in_broadcast(struct ifnet_state *ns, uint32_t addr, struct ifnet *ifp)
 {
 	struct ifnet *i;
 	struct in_ifaddr *ia;
@@ -67,10 +67,10 @@ static void
 inet_timeout(void *arg)
 {
 	struct inet_state *is = arg;
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	uint64_t now, next, n2;
 
-	net_lock(ns);
+	ifs_lock(ns);
 	now = hyp_clock_mono();
 	is->is_timer_at = 0;
 	next = arp_timer(is, now);
@@ -79,7 +79,7 @@ inet_timeout(void *arg)
 		next = n2;
 	if (next != 0)
 		inet_timer_want(is, next);
-	net_unlock(ns);
+	ifs_unlock(ns);
 }
 
 void
@@ -96,7 +96,7 @@ inet_timer_want(struct inet_state *is, uint64_t at)
 /* ---------------------------------------------------------------- addresses */
 
 int
-in_addaddr(struct net_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
+in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
     uint32_t broad)
 {
 	struct in_ifaddr *ia, **pp;
@@ -138,7 +138,7 @@ in_addaddr(struct net_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask
 }
 
 int
-in_deladdr(struct net_state *ns, struct ifnet *ifp, uint32_t addr)
+in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr)
 {
 	struct in_ifaddr **pp, *ia;
 	struct rtentry *rt;
@@ -188,7 +188,7 @@ sin_get(const struct nb_sockaddr *sa, uint32_t *addr, int need)
 static int
 in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 {
-	struct net_state *ns = net_state(ifp->if_kern);
+	struct ifnet_state *ns = ifstate(ifp->if_kern);
 	struct nb_in_aliasreq *ifra = data;
 	struct nb_ifreq *ifr = data;
 	struct in_ifaddr *ia;
@@ -243,7 +243,7 @@ in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 static void
 in_ifdetach(struct ifnet *ifp)
 {
-	struct net_state *ns = net_state(ifp->if_kern);
+	struct ifnet_state *ns = ifstate(ifp->if_kern);
 
 	while (ifp->if_inaddrs != NULL)
 		in_deladdr(ns, ifp, ifp->if_inaddrs->ia_addr);
@@ -285,13 +285,13 @@ inet_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t
     const void *newp, size_t newlen)
 {
 	struct inet_state *is = inet_state(l->l_kern);
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	int error, lo, hi;
 
 	/* net.inet.ip.<id> */
 	if (namelen != 2 || name[0] != IPPROTO_IP)
 		return namelen < 2 ? EISDIR : ENOENT;
-	net_lock(ns);
+	ifs_lock(ns);
 	switch (name[1]) {
 	case IPCTL_FORWARDING:
 		error = sysctl_int(&is->is_forwarding, 0, 1, oldp, oldlenp, newp, newlen);
@@ -318,7 +318,7 @@ inet_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t
 	default:
 		error = ENOENT;
 	}
-	net_unlock(ns);
+	ifs_unlock(ns);
 	return error;
 }
 
@@ -329,7 +329,7 @@ static void ip_input_hook(struct ifnet *ifp, struct pkt *p) { ip_input(ifp, p); 
 static int
 netinet_init(struct kern *k)
 {
-	struct net_state *ns = net_state(k);
+	struct ifnet_state *ns = ifstate(k);
 	struct inet_state *is = kmem_zalloc(k, sizeof(*is));
 	int error;
 
@@ -353,7 +353,7 @@ netinet_init(struct kern *k)
 	}
 	callout_init(&is->is_timer, k, inet_timeout, is);
 	kern_priv_set(k, COMP_NET_NETINET, is);
-	net_lock(ns);
+	ifs_lock(ns);
 	ns->ns_ip_input = ip_input_hook;
 	ns->ns_arp_input = arp_input;
 	ns->ns_if_detach = in_ifdetach;
@@ -362,7 +362,9 @@ netinet_init(struct kern *k)
 	ns->ns_inet = is;
 	/* lo0: 127.0.0.1/8 */
 	error = in_addaddr(ns, ns->ns_lo0, htonl_(0x7f000001U), htonl_(0xff000000U), 0);
-	net_unlock(ns);
+	ifs_unlock(ns);
+	if (error == 0)
+		error = in_domain_add(k);
 	if (error != 0) {
 		ns->ns_ip_input = NULL;
 		ns->ns_arp_input = NULL;
@@ -380,11 +382,12 @@ static void
 netinet_fini(struct kern *k)
 {
 	struct inet_state *is = inet_state(k);
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	struct ifnet *ifp;
 
 	callout_stop(&is->is_timer);
-	net_lock(ns);
+	net_gc(k);
+	ifs_lock(ns);
 	inp_flushall(is);
 	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
 		in_ifdetach(ifp);
@@ -396,7 +399,7 @@ netinet_fini(struct kern *k)
 	ns->ns_in_control = NULL;
 	ns->ns_inet_sysctl = NULL;
 	ns->ns_inet = NULL;
-	net_unlock(ns);
+	ifs_unlock(ns);
 	kern_priv_set(k, COMP_NET_NETINET, NULL);
 	kmem_free(k, is, sizeof(*is));
 }

@@ -10,9 +10,6 @@
  */
 #include "netinet/in_var.h"
 
-#define SOCK_DGRAM	2
-#define SOCK_RAW	3
-#define SOL_SOCKET	0xffff
 #define UDP_RECVSPACE	(40 * 1024 + 1600)
 
 static int
@@ -49,14 +46,10 @@ inp_deliver(struct inpcb *inp, struct pkt *p)
 }
 
 int
-inp_create(struct kern *k, int type, int proto, struct inpcb **inpp)
+inp_create_locked(struct inet_state *is, int type, int proto, struct inpcb **inpp)
 {
-	struct inet_state *is;
 	struct inpcb *inp;
-	int error;
 
-	if (!kern_has(k, COMP_NET_NETINET) || (is = inet_state(k)) == NULL)
-		return EAFNOSUPPORT;
 	if (type == SOCK_DGRAM) {
 		if (proto != 0 && proto != IPPROTO_UDP)
 			return EPROTONOSUPPORT;
@@ -64,13 +57,13 @@ inp_create(struct kern *k, int type, int proto, struct inpcb **inpp)
 	} else if (type == SOCK_RAW) {
 		if (proto < 0 || proto > 255)
 			return EINVAL;
-		if ((error = inp_priv()) != 0)
+		if (inp_priv() != 0)
 			return EACCES;
 	} else
 		return EPROTONOSUPPORT;
-	if ((inp = kmem_zalloc(k, sizeof(*inp))) == NULL)
+	if ((inp = kmem_zalloc(is->is_kern, sizeof(*inp))) == NULL)
 		return ENOBUFS;
-	inp->inp_kern = k;
+	inp->inp_kern = is->is_kern;
 	inp->inp_proto = proto;
 	inp->inp_raw = type == SOCK_RAW;
 	inp->inp_ttl = -1;
@@ -78,7 +71,6 @@ inp_create(struct kern *k, int type, int proto, struct inpcb **inpp)
 	inp->inp_rqmax = UDP_RECVSPACE;
 	if (inp->inp_raw && proto == IPPROTO_RAW)
 		inp->inp_flags |= INP_HDRINCL;
-	net_lock(is->is_ns);
 	if (inp->inp_raw) {
 		inp->inp_next = is->is_rawb;
 		is->is_rawb = inp;
@@ -86,12 +78,25 @@ inp_create(struct kern *k, int type, int proto, struct inpcb **inpp)
 		inp->inp_next = is->is_udb;
 		is->is_udb = inp;
 	}
-	net_unlock(is->is_ns);
 	*inpp = inp;
 	return 0;
 }
 
-static void
+int
+inp_create(struct kern *k, int type, int proto, struct inpcb **inpp)
+{
+	struct inet_state *is;
+	int error;
+
+	if (!kern_has(k, COMP_NET_NETINET) || (is = inet_state(k)) == NULL)
+		return EAFNOSUPPORT;
+	ifs_lock(is->is_ns);
+	error = inp_create_locked(is, type, proto, inpp);
+	ifs_unlock(is->is_ns);
+	return error;
+}
+
+void
 inp_free(struct inet_state *is, struct inpcb *inp)
 {
 	struct inpcb **pp;
@@ -113,11 +118,11 @@ void
 inp_destroy(struct inpcb *inp)
 {
 	struct inet_state *is = inet_state(inp->inp_kern);
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 
-	net_lock(ns);
+	ifs_lock(ns);
 	inp_free(is, inp);
-	net_unlock(ns);
+	ifs_unlock(ns);
 }
 
 void
@@ -129,7 +134,7 @@ inp_flushall(struct inet_state *is)
 		inp_free(is, is->is_rawb);
 }
 
-static int
+int
 sin_check(const void *sa, size_t salen, struct nb_sockaddr_in *sin)
 {
 	if (sa == NULL)
@@ -188,7 +193,7 @@ udp_ephemeral(struct inet_state *is, struct inpcb *inp, uint32_t laddr, uint16_t
 	return EADDRINUSE;
 }
 
-static int
+int
 inp_bind_locked(struct inet_state *is, struct inpcb *inp, const struct nb_sockaddr_in *sin)
 {
 	uint32_t addr = sin->sin_addr.s_addr;
@@ -230,12 +235,13 @@ inp_bind(struct inpcb *inp, const void *sa, size_t salen)
 
 	if ((error = sin_check(sa, salen, &sin)) != 0)
 		return error;
-	net_lock(is->is_ns);
+	ifs_lock(is->is_ns);
 	error = inp_bind_locked(is, inp, &sin);
-	net_unlock(is->is_ns);
+	ifs_unlock(is->is_ns);
 	return error;
 }
 
+static int inp_autobind(struct inet_state *is, struct inpcb *inp);
 static int
 inp_autobind(struct inet_state *is, struct inpcb *inp)
 {
@@ -248,6 +254,26 @@ inp_autobind(struct inet_state *is, struct inpcb *inp)
 }
 
 int
+inp_connect_locked(struct inet_state *is, struct inpcb *inp, struct nb_sockaddr_in *sin)
+{
+	int error;
+
+	if (!inp->inp_raw && sin->sin_port == 0)
+		return EADDRNOTAVAIL;
+	if (sin->sin_addr.s_addr == INADDR_ANY)
+		sin->sin_addr.s_addr = htonl_(0x7f000001U);
+	if (!inp->inp_raw && in_broadcast(is->is_ns, sin->sin_addr.s_addr, NULL) &&
+	    !(inp->inp_flags & INP_BROADCAST))
+		return EACCES;
+	if ((error = inp_autobind(is, inp)) != 0)
+		return error;
+	inp->inp_faddr = sin->sin_addr.s_addr;
+	inp->inp_fport = sin->sin_port;
+	inp->inp_error = 0;
+	return 0;
+}
+
+int
 inp_connect(struct inpcb *inp, const void *sa, size_t salen)
 {
 	struct inet_state *is = inet_state(inp->inp_kern);
@@ -256,20 +282,9 @@ inp_connect(struct inpcb *inp, const void *sa, size_t salen)
 
 	if ((error = sin_check(sa, salen, &sin)) != 0)
 		return error;
-	if (!inp->inp_raw && sin.sin_port == 0)
-		return EADDRNOTAVAIL;
-	net_lock(is->is_ns);
-	if (sin.sin_addr.s_addr == INADDR_ANY)
-		sin.sin_addr.s_addr = htonl_(0x7f000001U);
-	if (!inp->inp_raw && in_broadcast(is->is_ns, sin.sin_addr.s_addr, NULL) &&
-	    !(inp->inp_flags & INP_BROADCAST))
-		error = EACCES;
-	else if ((error = inp_autobind(is, inp)) == 0) {
-		inp->inp_faddr = sin.sin_addr.s_addr;
-		inp->inp_fport = sin.sin_port;
-		inp->inp_error = 0;
-	}
-	net_unlock(is->is_ns);
+	ifs_lock(is->is_ns);
+	error = inp_connect_locked(is, inp, &sin);
+	ifs_unlock(is->is_ns);
 	return error;
 }
 
@@ -277,7 +292,7 @@ inp_connect(struct inpcb *inp, const void *sa, size_t salen)
 static int
 in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp)
 {
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	struct rtentry *rt;
 	struct ifnet *ifp;
 
@@ -300,8 +315,20 @@ in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp)
 }
 
 static int
+inp_copy(void *dst, const void *src, size_t len, int kdata)
+{
+	if (len == 0)
+		return 0;
+	if (kdata) {
+		memcpy(dst, src, len);
+		return 0;
+	}
+	return copyin(src, dst, len);
+}
+
+int
 inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size_t len,
-    const struct nb_sockaddr_in *to)
+    const struct nb_sockaddr_in *to, int kdata)
 {
 	uint32_t dst, src;
 	uint16_t dport;
@@ -330,7 +357,7 @@ inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size
 			return EMSGSIZE;
 		if ((p = pkt_alloc(is->is_kern, len, PKT_HEADROOM)) == NULL)
 			return ENOBUFS;
-		if (data != NULL && len > 0 && (error = copyin(data, pkt_data(p), len)) != 0) {
+		if ((error = inp_copy(pkt_data(p), data, len, kdata)) != 0) {
 			pkt_free(p);
 			return error;
 		}
@@ -370,7 +397,7 @@ inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size
 		memcpy(uh + 2, &dport, 2);
 		memcpy(uh + 4, &ulen, 2);
 		uh[6] = uh[7] = 0;
-		if (data != NULL && len > 0 && (error = copyin(data, uh + 8, len)) != 0) {
+		if ((error = inp_copy(uh + 8, data, len, kdata)) != 0) {
 			pkt_free(p);
 			return error;
 		}
@@ -395,9 +422,9 @@ inp_send(struct inpcb *inp, const void *data, size_t len, const void *to, size_t
 
 	if (to != NULL && (error = sin_check(to, tolen, &sin)) != 0)
 		return error;
-	net_lock(is->is_ns);
-	error = inp_send_locked(is, inp, data, len, to != NULL ? &sin : NULL);
-	net_unlock(is->is_ns);
+	ifs_lock(is->is_ns);
+	error = inp_send_locked(is, inp, data, len, to != NULL ? &sin : NULL, 0);
+	ifs_unlock(is->is_ns);
 	return error;
 }
 
@@ -410,18 +437,18 @@ inp_recv(struct inpcb *inp, void *buf, size_t *lenp, size_t *fullp,
 	size_t n;
 	int error = 0;
 
-	net_lock(is->is_ns);
+	ifs_lock(is->is_ns);
 	if ((p = inp->inp_rq) == NULL) {
 		error = inp->inp_error != 0 ? inp->inp_error : EWOULDBLOCK;
 		inp->inp_error = 0;
-		net_unlock(is->is_ns);
+		ifs_unlock(is->is_ns);
 		return error;
 	}
 	if ((inp->inp_rq = p->p_next) == NULL)
 		inp->inp_rqtail = &inp->inp_rq;
 	inp->inp_rqlen--;
 	inp->inp_rqbytes -= p->p_len;
-	net_unlock(is->is_ns);
+	ifs_unlock(is->is_ns);
 	n = p->p_len < *lenp ? p->p_len : *lenp;
 	if (n > 0)
 		error = copyout(pkt_data(p), buf, n);
@@ -470,9 +497,9 @@ inp_setopt(struct inpcb *inp, int level, int name, const void *val, size_t len)
 		case IP_TTL:
 			if (v < -1 || v > 255)
 				return EINVAL;
-			net_lock(is->is_ns);
+			ifs_lock(is->is_ns);
 			inp->inp_ttl = v;
-			net_unlock(is->is_ns);
+			ifs_unlock(is->is_ns);
 			return 0;
 		case IP_HDRINCL:
 			if (!inp->inp_raw)
@@ -484,12 +511,12 @@ inp_setopt(struct inpcb *inp, int level, int name, const void *val, size_t len)
 		}
 	} else
 		return ENOPROTOOPT;
-	net_lock(is->is_ns);
+	ifs_lock(is->is_ns);
 	if (v)
 		inp->inp_flags |= flag;
 	else
 		inp->inp_flags &= ~flag;
-	net_unlock(is->is_ns);
+	ifs_unlock(is->is_ns);
 	return error;
 }
 
@@ -632,7 +659,10 @@ udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_
 	/* only connected sockets hear about errors (BSD) */
 	for (inp = is->is_udb; inp != NULL; inp = inp->inp_next)
 		if (inp->inp_lport == sport && inp->inp_faddr == dst && inp->inp_fport == dport) {
-			inp->inp_error = error;
+			if (inp->inp_socket != NULL)
+				so_seterror(inp->inp_socket, error);
+			else
+				inp->inp_error = error;
 			kern_pollnotify(inp->inp_kern);
 		}
 }

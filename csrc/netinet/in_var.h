@@ -17,9 +17,6 @@
 #define INADDR_BROADCAST 0xffffffffU
 #define IP_HDRINCL	2
 #define IP_TTL		4
-#define SO_REUSEADDR	4
-#define SO_BROADCAST	32
-#define SO_REUSEPORT	512
 
 #define ICMP_ECHOREPLY	0
 #define ICMP_UNREACH	3
@@ -117,7 +114,7 @@ struct ipstat {
 };
 
 struct inet_state {
-	struct net_state *is_ns;
+	struct ifnet_state *is_ns;
 	struct kern *is_kern;
 	struct llentry *is_arp;
 	int is_narp;
@@ -138,15 +135,17 @@ struct inet_state {
 
 static inline struct inet_state *inet_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET); }
 
+/* in_proto.c */
+int  in_domain_add(struct kern *k) KERN_HIDDEN;
 /* in.c */
 void in_sockaddr(struct nb_sockaddr_in *sin, uint32_t addr, uint16_t port) KERN_HIDDEN;
-struct in_ifaddr *in_ifaddr_of(struct net_state *ns, uint32_t addr) KERN_HIDDEN;
-int  in_broadcast(struct net_state *ns, uint32_t addr, struct ifnet *ifp) KERN_HIDDEN;
+struct in_ifaddr *in_ifaddr_of(struct ifnet_state *ns, uint32_t addr) KERN_HIDDEN;
+int  in_broadcast(struct ifnet_state *ns, uint32_t addr, struct ifnet *ifp) KERN_HIDDEN;
 uint32_t in_ifaddr_first(struct ifnet *ifp) KERN_HIDDEN;
 void inet_timer_want(struct inet_state *is, uint64_t at) KERN_HIDDEN;
-int  in_addaddr(struct net_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
+int  in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
     uint32_t broad) KERN_HIDDEN;
-int  in_deladdr(struct net_state *ns, struct ifnet *ifp, uint32_t addr) KERN_HIDDEN;
+int  in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr) KERN_HIDDEN;
 /* arp.c */
 void arp_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
 int  arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop) KERN_HIDDEN;
@@ -179,7 +178,19 @@ void udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, 
 int  rip_input(struct inet_state *is, struct pkt *p) KERN_HIDDEN;	/* delivered copies */
 void inp_flushall(struct inet_state *is) KERN_HIDDEN;
 
-/* The pcb door for the socket layer and tests: each takes the kernel's lock. */
+/* The same with the kernel's lock held (the socket layer's pr_usrreqs). */
+int  inp_create_locked(struct inet_state *is, int type, int proto, struct inpcb **inpp)
+    KERN_HIDDEN;
+void inp_free(struct inet_state *is, struct inpcb *inp) KERN_HIDDEN;
+int  sin_check(const void *sa, size_t salen, struct nb_sockaddr_in *sin) KERN_HIDDEN;
+int  inp_bind_locked(struct inet_state *is, struct inpcb *inp,
+    const struct nb_sockaddr_in *sin) KERN_HIDDEN;
+int  inp_connect_locked(struct inet_state *is, struct inpcb *inp, struct nb_sockaddr_in *sin)
+    KERN_HIDDEN;
+int  inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size_t len,
+    const struct nb_sockaddr_in *to, int kdata) KERN_HIDDEN;
+
+/* The pcb door for tests without sockets: each takes the kernel's lock. */
 int  inp_create(struct kern *k, int type, int proto, struct inpcb **inpp) KERN_HIDDEN;
 void inp_destroy(struct inpcb *inp) KERN_HIDDEN;
 int  inp_bind(struct inpcb *inp, const void *sa, size_t salen) KERN_HIDDEN;

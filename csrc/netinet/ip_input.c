@@ -168,7 +168,7 @@ drop:
 static void
 ip_forward(struct inet_state *is, struct pkt *p, int hlen)
 {
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	uint8_t *ip = pkt_data(p);
 	struct rtentry *rt;
 	uint32_t dst, src;
@@ -210,7 +210,7 @@ void
 ip_input(struct ifnet *ifp, struct pkt *p)
 {
 	struct inet_state *is = inet_state(ifp->if_kern);
-	struct net_state *ns;
+	struct ifnet_state *ns;
 	uint8_t *ip;
 	uint16_t iplen, ofield;
 	uint32_t src, dst;

@@ -95,7 +95,7 @@ int
 ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int proto,
     int ttl, int flags)
 {
-	struct net_state *ns = is->is_ns;
+	struct ifnet_state *ns = is->is_ns;
 	struct rtentry *rt = NULL;
 	struct ifnet *ifp = NULL;
 	struct in_ifaddr *ia;
