@@ -260,3 +260,56 @@ x_rcvtimeo(int s, long usec)
 }
 
 #endif
+
+/*
+ * The 50-kernel network: a core bus with 10 routers (10.0.0.1 .. 10.0.0.10), each also on
+ * its own leaf bus leaf<i> (10.<i+1>.0.1/24) with 4 hosts (10.<i+1>.0.2 .. .5).  Hosts
+ * route by default through their router; each router has a static route to every other
+ * leaf through that leaf's router.  k[i*5] is router i, k[i*5+1..4] its hosts; addr[j]
+ * gets kernel j's address.  Returns 0 or the first error.
+ */
+#define NET50_N 50
+static inline int
+x_net50_build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][16])
+{
+	char a[16], bus[16], gw[16], dst[16];
+	int i, j, e, one = 1;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(bus, sizeof(bus), "leaf%d", i);
+		for (j = 0; j < 5; j++) {
+			int n = i * 5 + j;
+			if ((k[n] = x_boot()) == NULL)
+				return X_EINVAL;
+			rumpus_kernel_switch(k[n]);
+			snprintf(a, sizeof(a), "10.%d.0.%d", i + 1, j + 1);
+			if ((e = x_ifconfig("shmif0", bus, a, 24)) != 0)
+				return e;
+			if (j == 0) {
+				snprintf(addr[n], 16, "10.0.0.%d", i + 1);
+				if ((e = x_ifconfig("shmif1", "core", addr[n], 24)) != 0)
+					return e;
+				if ((e = x_sysctl_ip(X_IPCTL_FORWARDING, NULL, &one)) != 0)
+					return e;
+			} else {
+				snprintf(addr[n], 16, "%s", a);
+				snprintf(gw, sizeof(gw), "10.%d.0.1", i + 1);
+				if ((e = x_route(X_RTM_ADD, "0.0.0.0", 0, gw, X_RTF_GATEWAY, NULL, 0)) != 0)
+					return e;
+			}
+		}
+	}
+	for (i = 0; i < 10; i++) {
+		rumpus_kernel_switch(k[i * 5]);
+		for (j = 0; j < 10; j++) {
+			if (j == i)
+				continue;
+			snprintf(dst, sizeof(dst), "10.%d.0.0", j + 1);
+			snprintf(gw, sizeof(gw), "10.0.0.%d", j + 1);
+			if ((e = x_route(X_RTM_ADD, dst, 24, gw, X_RTF_GATEWAY, NULL, 0)) != 0)
+				return e;
+		}
+	}
+	rumpus_kernel_switch(NULL);
+	return 0;
+}
