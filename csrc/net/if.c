@@ -169,7 +169,7 @@ if_enqueue(struct ifnet *ifp, struct pkt *p)
 	p->p_rcvif = ifp;
 	hyp_mutex_lock(&ifp->if_qlock);
 	if (ifp->if_qlen >= IFQ_MAXLEN) {
-		ifp->if_data.ifi_iqdrops++;
+		atomic_fetch_add(&ifp->if_rxdrops, 1);
 		hyp_mutex_unlock(&ifp->if_qlock);
 		pkt_free(p);
 		return;
@@ -606,9 +606,13 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return error;
 		ifdr->ifdr_data = ifp->if_data;
 		ifdr->ifdr_data.ifi_mtu = ifp->if_mtu;
+		ifdr->ifdr_data.ifi_ierrors += atomic_load(&ifp->if_rxerrors);
+		ifdr->ifdr_data.ifi_iqdrops += atomic_load(&ifp->if_rxdrops);
 		if (cmd == SIOCZIFDATA) {
 			struct nb_if_data keep = ifp->if_data;
 			memset(&ifp->if_data, 0, sizeof(ifp->if_data));
+			atomic_store(&ifp->if_rxerrors, 0);
+			atomic_store(&ifp->if_rxdrops, 0);
 			ifp->if_data.ifi_type = keep.ifi_type;
 			ifp->if_data.ifi_link_state = keep.ifi_link_state;
 			ifp->if_data.ifi_mtu = keep.ifi_mtu;

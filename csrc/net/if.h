@@ -226,6 +226,7 @@ struct ifnet {
 	uint32_t if_mtu;
 	uint8_t if_lladdr[6];
 	struct nb_if_data if_data;	/* statistics (counters updated under ns_lock) */
+	atomic_uint_least64_t if_rxerrors, if_rxdrops;	/* from other threads (bus, queue) */
 	/* sends a packet holding an IPv4 datagram to next hop nexthop (network order) */
 	int (*if_output)(struct ifnet *ifp, struct pkt *p, uint32_t nexthop);
 	void (*if_free)(struct ifnet *ifp);	/* detach the medium, free softc */

@@ -21,10 +21,12 @@ shmif_rx(struct bus_port *bp, const void *frame, size_t len)
 	struct ifnet *ifp = sc->sc_ifp;
 	struct pkt *p;
 
-	if (len < 14 || len > 65535 || (p = pkt_alloc(ifp->if_kern, len, 0)) == NULL) {
-		hyp_mutex_lock(&ifp->if_qlock);
-		ifp->if_data.ifi_iqdrops++;
-		hyp_mutex_unlock(&ifp->if_qlock);
+	if (len < 14 || len > 14 + 9000) {	/* runt or above any MTU we allow */
+		atomic_fetch_add(&ifp->if_rxerrors, 1);
+		return;
+	}
+	if ((p = pkt_alloc(ifp->if_kern, len, 0)) == NULL) {
+		atomic_fetch_add(&ifp->if_rxdrops, 1);
 		return;
 	}
 	memcpy(pkt_data(p), frame, len);

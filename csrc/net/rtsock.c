@@ -148,6 +148,8 @@ if_msg(struct rtbuf *rb, struct ifnet *ifp)
 	h.ifm_index = (uint16_t)ifp->if_index;
 	h.ifm_data = ifp->if_data;
 	h.ifm_data.ifi_mtu = ifp->if_mtu;
+	h.ifm_data.ifi_ierrors += atomic_load(&ifp->if_rxerrors);
+	h.ifm_data.ifi_iqdrops += atomic_load(&ifp->if_rxdrops);
 	rb_put(rb, &h, sizeof(h), sizeof(h));
 	rb_sdl(rb, ifp);
 	if (!rb->overflow) {
