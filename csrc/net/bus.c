@@ -275,3 +275,10 @@ bus_xmit(struct bus_port *from, const void *frame, size_t len)
 	b->b_ops->bo_xmit(b, from, frame, len);
 	hyp_rw_unlock(&b->b_lock);
 }
+
+/* The public door (librumpus): capture a bus into a pcap file, or stop (path NULL). */
+KERN_EXPORT int
+rumpus_bus_pcap(const char *bus, const char *path)
+{
+	return bus_pcap(bus, path);
+}

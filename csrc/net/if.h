@@ -211,6 +211,8 @@ const char *bus_name(const struct bus *b) KERN_HIDDEN;
 int  bus_nports(const char *name) KERN_HIDDEN;		/* -1 if no such bus */
 /* pcap capture of every frame on a bus (classic pcap, DLT_EN10MB).  path NULL stops it. */
 int  bus_pcap(const char *name, const char *path) KERN_HIDDEN;
+/* Exported as the public API (to be declared in rump/rumpus.h). */
+int  rumpus_bus_pcap(const char *bus, const char *path) KERN_EXPORT;
 
 /* ---------------------------------------------------------------- interfaces */
 

@@ -152,6 +152,11 @@ ip_reass(struct inet_state *is, struct pkt *p, int hlen)
 	wip[2] = (uint8_t)((whlen + next) >> 8);
 	wip[3] = (uint8_t)(whlen + next);
 	wip[6] = wip[7] = 0;
+	wip[10] = wip[11] = 0;
+	{
+		uint16_t sum = in_cksum(wip, whlen, 0);
+		memcpy(wip + 10, &sum, 2);
+	}
 	whole->p_rcvif = q->ipq_frags->p_rcvif;
 	whole->p_flags = q->ipq_frags->p_flags;
 	ipq_unlink(is, q);
