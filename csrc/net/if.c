@@ -14,16 +14,9 @@
 
 /* ---------------------------------------------------------------- packets */
 
-struct pkt *
-pkt_alloc(struct kern *k, size_t len, size_t headroom)
+static struct pkt *
+pkt_init(struct pkt *p, struct kern *k, size_t size, size_t len, size_t headroom)
 {
-	struct pkt *p;
-	size_t size = len + headroom;
-
-	if (len > 65535 + 128 || headroom > 256)
-		return NULL;
-	if ((p = kmem_alloc(k, sizeof(*p) + size)) == NULL)
-		return NULL;
 	p->p_next = NULL;
 	p->p_kern = k;
 	p->p_rcvif = NULL;
@@ -36,11 +29,58 @@ pkt_alloc(struct kern *k, size_t len, size_t headroom)
 	return p;
 }
 
+struct pkt *
+pkt_alloc_nc(struct kern *k, size_t len, size_t headroom)
+{
+	struct pkt *p;
+	size_t size = len + headroom;
+
+	if (len > 65535 + 128 || headroom > 256)
+		return NULL;
+	if (size <= PKT_STDSIZE)
+		size = PKT_STDSIZE;
+	if ((p = kmem_alloc(k, sizeof(*p) + size)) == NULL)
+		return NULL;
+	return pkt_init(p, k, size, len, headroom);
+}
+
 void
-pkt_free(struct pkt *p)
+pkt_free_nc(struct pkt *p)
 {
 	if (p != NULL)
 		kmem_free(p->p_kern, p, sizeof(*p) + p->p_size);
+}
+
+struct pkt *
+pkt_alloc(struct kern *k, size_t len, size_t headroom)
+{
+	struct ifnet_state *ns = ifstate(k);
+	struct pkt *p;
+
+	if (len + headroom <= PKT_STDSIZE && headroom <= 256 && ns != NULL &&
+	    (p = ns->ns_pktcache) != NULL) {
+		ns->ns_pktcache = p->p_next;
+		ns->ns_npktcache--;
+		return pkt_init(p, k, PKT_STDSIZE, len, headroom);
+	}
+	return pkt_alloc_nc(k, len, headroom);
+}
+
+void
+pkt_free(struct pkt *p)
+{
+	struct ifnet_state *ns;
+
+	if (p == NULL)
+		return;
+	ns = ifstate(p->p_kern);
+	if (p->p_size == PKT_STDSIZE && ns != NULL && ns->ns_npktcache < PKT_CACHEMAX) {
+		p->p_next = ns->ns_pktcache;
+		ns->ns_pktcache = p;
+		ns->ns_npktcache++;
+		return;
+	}
+	pkt_free_nc(p);
 }
 
 /* ---------------------------------------------------------------- entering */
@@ -106,6 +146,8 @@ ifs_leave_other(struct kern *k, struct ifs_enter *ne)
 	vcpu_release(k);
 }
 
+static void if_input(struct ifnet *ifp, struct pkt *p);
+
 static struct pkt *
 if_dequeue(struct ifnet *ifp)
 {
@@ -136,13 +178,7 @@ ifs_drain(struct ifnet_state *ns)
 			while ((p = if_dequeue(ifp)) != NULL) {
 				atomic_fetch_sub(&ns->ns_pending, 1);
 				busy = 1;
-				if (ifp->if_type == IFT_LOOP) {
-					if (ns->ns_ip_input != NULL)
-						ns->ns_ip_input(ifp, p);
-					else
-						pkt_free(p);
-				} else
-					ether_input(ifp, p);
+				if_input(ifp, p);
 			}
 	} while (busy);
 	ns->ns_draining = 0;
@@ -159,19 +195,31 @@ ifs_isr(void *arg)
 	ifs_unlock(ns);
 }
 
-void
-if_enqueue(struct ifnet *ifp, struct pkt *p)
+/* Runs a frame or packet that arrived on ifp (its kernel's lock held). */
+static void
+if_input(struct ifnet *ifp, struct pkt *p)
 {
-	struct kern *k = ifp->if_kern;
-	struct ifnet_state *ns = ifstate(k);
-	struct ifs_enter ne;
+	struct ifnet_state *ns = ifstate(ifp->if_kern);
 
-	p->p_rcvif = ifp;
+	if (ifp->if_type == IFT_LOOP) {
+		if (ns->ns_ip_input != NULL)
+			ns->ns_ip_input(ifp, p);
+		else
+			pkt_free(p);
+	} else
+		ether_input(ifp, p);
+}
+
+static void
+if_queue(struct ifnet *ifp, struct pkt *p)
+{
+	struct ifnet_state *ns = ifstate(ifp->if_kern);
+
 	hyp_mutex_lock(&ifp->if_qlock);
 	if (ifp->if_qlen >= IFQ_MAXLEN) {
 		atomic_fetch_add(&ifp->if_rxdrops, 1);
 		hyp_mutex_unlock(&ifp->if_qlock);
-		pkt_free(p);
+		pkt_free_nc(p);
 		return;
 	}
 	*ifp->if_qtail = p;
@@ -179,15 +227,66 @@ if_enqueue(struct ifnet *ifp, struct pkt *p)
 	ifp->if_qlen++;
 	atomic_fetch_add(&ns->ns_pending, 1);
 	hyp_mutex_unlock(&ifp->if_qlock);
+	/* Busy: whoever holds the kernel drains before leaving, or the callout does.  A
+	 * holder that is just leaving may have missed this packet: the callout covers it. */
+	if (!atomic_exchange(&ns->ns_isr_armed, 1))
+		callout_schedule_ns(&ns->ns_isr, 0);
+}
 
-	if (ifs_enter_try(k, &ne) == 0) {
+/* Runs p in its kernel now (entered by ifs_enter_try), after anything queued before. */
+static void
+if_run(struct ifnet_state *ns, struct ifnet *ifp, struct pkt *p)
+{
+	if (atomic_load(&ns->ns_pending) > 0)
 		ifs_drain(ns);
+	ns->ns_draining = 1;
+	if_input(ifp, p);
+	ns->ns_draining = 0;
+}
+
+void
+if_enqueue(struct ifnet *ifp, struct pkt *p)
+{
+	struct kern *k = ifp->if_kern;
+	struct ifs_enter ne;
+
+	p->p_rcvif = ifp;
+	if (ifs_enter_try(k, &ne) == 0) {
+		if_run(ifstate(k), ifp, p);
+		ifs_leave_other(k, &ne);
+	} else
+		if_queue(ifp, p);
+}
+
+void
+if_rx_frame(struct ifnet *ifp, const void *frame, size_t len, size_t maxlen)
+{
+	struct kern *k = ifp->if_kern;
+	struct ifs_enter ne;
+	struct pkt *p;
+
+	if (len < 14 || len > maxlen) {
+		atomic_fetch_add(&ifp->if_rxerrors, 1);
+		return;
+	}
+	if (ifs_enter_try(k, &ne) == 0) {
+		if ((p = pkt_alloc(k, len, 0)) == NULL)
+			atomic_fetch_add(&ifp->if_rxdrops, 1);
+		else {
+			memcpy(pkt_data(p), frame, len);
+			p->p_rcvif = ifp;
+			if_run(ifstate(k), ifp, p);
+		}
 		ifs_leave_other(k, &ne);
 		return;
 	}
-	/* Busy: whoever holds the kernel drains before leaving, or the callout does. */
-	if (!atomic_exchange(&ns->ns_isr_armed, 1))
-		callout_schedule_ns(&ns->ns_isr, 0);
+	if ((p = pkt_alloc_nc(k, len, 0)) == NULL) {
+		atomic_fetch_add(&ifp->if_rxdrops, 1);
+		return;
+	}
+	memcpy(pkt_data(p), frame, len);
+	p->p_rcvif = ifp;
+	if_queue(ifp, p);
 }
 
 /* ---------------------------------------------------------------- interfaces */
@@ -763,6 +862,11 @@ net_net_fini(struct kern *k)
 	while (ns->ns_ifs != NULL)
 		if_detach(ns, ns->ns_ifs);
 	rt_flush(ns);
+	while (ns->ns_pktcache != NULL) {
+		struct pkt *p = ns->ns_pktcache;
+		ns->ns_pktcache = p->p_next;
+		pkt_free_nc(p);
+	}
 	net_unlock(k);
 	kern_priv_set(k, COMP_NET_NET, NULL);
 	kmem_free(k, ns, sizeof(*ns));

@@ -166,8 +166,14 @@ struct pkt {
 	uint16_t p_sport, p_dport;
 	uint8_t p_buf[];
 };
+/* pkt_alloc/pkt_free run with the owning kernel's lock held (they keep a small cache of
+ * standard-size buffers); the _nc forms may run anywhere. */
 struct pkt *pkt_alloc(struct kern *k, size_t len, size_t headroom) KERN_HIDDEN;
 void pkt_free(struct pkt *p) KERN_HIDDEN;
+struct pkt *pkt_alloc_nc(struct kern *k, size_t len, size_t headroom) KERN_HIDDEN;
+void pkt_free_nc(struct pkt *p) KERN_HIDDEN;
+#define PKT_STDSIZE	2048	/* buffers up to this size come from the cache */
+#define PKT_CACHEMAX	64
 static inline uint8_t *pkt_data(struct pkt *p) { return p->p_buf + p->p_off; }
 /* Makes n more bytes in front (NULL if there is no headroom). */
 static inline uint8_t *
@@ -255,6 +261,8 @@ struct ifnet_state {
 	atomic_int ns_isr_armed;
 	int ns_draining;
 	atomic_int ns_pending;		/* packets queued on some interface */
+	struct pkt *ns_pktcache;	/* free PKT_STDSIZE buffers (ns lock) */
+	int ns_npktcache;
 	int ns_rtsock_seq;
 	/* hooks filled in by net.netinet (NULL when it is not loaded) */
 	void (*ns_ip_input)(struct ifnet *ifp, struct pkt *p);
@@ -292,6 +300,9 @@ struct ifnet *if_byindex(struct ifnet_state *ns, int index) KERN_HIDDEN;
 /* A frame or packet arrived on ifp from another thread or kernel: queue it and run the
  * kernel's input now if it is free, else from a callout. */
 void if_enqueue(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
+/* A frame from the medium (any thread): copied into the kernel and run now if the kernel
+ * is free, else queued.  Frames longer than maxlen are input errors. */
+void if_rx_frame(struct ifnet *ifp, const void *frame, size_t len, size_t maxlen) KERN_HIDDEN;
 /* Link-level input with the kernel's lock held. */
 void ether_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
 /* Ethernet output: builds the header and sends the frame to the bus. */

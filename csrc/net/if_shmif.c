@@ -18,19 +18,8 @@ static void
 shmif_rx(struct bus_port *bp, const void *frame, size_t len)
 {
 	struct shmif_softc *sc = bp->bp_arg;
-	struct ifnet *ifp = sc->sc_ifp;
-	struct pkt *p;
 
-	if (len < 14 || len > 14 + 9000) {	/* runt or above any MTU we allow */
-		atomic_fetch_add(&ifp->if_rxerrors, 1);
-		return;
-	}
-	if ((p = pkt_alloc(ifp->if_kern, len, 0)) == NULL) {
-		atomic_fetch_add(&ifp->if_rxdrops, 1);
-		return;
-	}
-	memcpy(pkt_data(p), frame, len);
-	if_enqueue(ifp, p);
+	if_rx_frame(sc->sc_ifp, frame, len, 14 + 9000);	/* above any MTU we allow */
 }
 
 void

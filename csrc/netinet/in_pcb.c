@@ -448,7 +448,6 @@ inp_recv(struct inpcb *inp, void *buf, size_t *lenp, size_t *fullp,
 		inp->inp_rqtail = &inp->inp_rq;
 	inp->inp_rqlen--;
 	inp->inp_rqbytes -= p->p_len;
-	ifs_unlock(is->is_ns);
 	n = p->p_len < *lenp ? p->p_len : *lenp;
 	if (n > 0)
 		error = copyout(pkt_data(p), buf, n);
@@ -458,6 +457,7 @@ inp_recv(struct inpcb *inp, void *buf, size_t *lenp, size_t *fullp,
 	if (from != NULL)
 		in_sockaddr(from, p->p_src, p->p_sport);
 	pkt_free(p);
+	ifs_unlock(is->is_ns);
 	return error;
 }
 

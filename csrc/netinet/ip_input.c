@@ -219,7 +219,7 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 	uint8_t *ip;
 	uint16_t iplen, ofield;
 	uint32_t src, dst;
-	int hlen, delivered;
+	int hlen, delivered, local;
 
 	if (is == NULL) {
 		pkt_free(p);
@@ -261,8 +261,8 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 	    (ifp->if_type != IFT_LOOP && (ntohl_(src) >> 24) == 127))
 		goto drop;		/* martian source */
 
-	if (ifp->if_type != IFT_LOOP && in_ifaddr_of(ns, dst) == NULL &&
-	    !in_broadcast(ns, dst, ifp)) {
+	local = ifp->if_type == IFT_LOOP || in_ifaddr_of(ns, dst) != NULL;
+	if (!local && !in_broadcast(ns, dst, ifp)) {
 		if (!is->is_forwarding) {
 			is->is_stat.ips_cantforward++;
 			goto drop;
@@ -278,7 +278,7 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 		ip = pkt_data(p);
 		hlen = (ip[0] & 0x0f) * 4;
 	}
-	if (in_broadcast(ns, dst, NULL))
+	if (!local || dst == INADDR_BROADCAST)
 		p->p_flags |= PKT_BCAST;
 	is->is_stat.ips_delivered++;
 	delivered = rip_input(is, p);

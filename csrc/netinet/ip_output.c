@@ -8,7 +8,43 @@ uint32_t
 in_cksum_add(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *b = data;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Sum native 32-bit words into 64 bits, fold, and swap into the big-endian domain
+	 * the callers add pseudo-header numbers in (RFC 1071: byte order only swaps the
+	 * halves of the result). */
+	uint64_t acc = 0, w64;
+	uint32_t w32;
+	uint16_t w16;
 
+	while (len >= 8) {	/* ones' complement add of 64-bit words: end-around carry */
+		memcpy(&w64, b, 8);
+		acc += w64;
+		acc += acc < w64;
+		b += 8;
+		len -= 8;
+	}
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	while (len >= 4) {
+		memcpy(&w32, b, 4);
+		acc += w32;
+		b += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&w16, b, 2);
+		acc += w16;
+		b += 2;
+		len -= 2;
+	}
+	if (len)
+		acc += b[0];		/* the last byte is the high byte of a big-endian word */
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return sum + __builtin_bswap16((uint16_t)acc);
+#else
 	while (len > 1) {
 		sum += (uint32_t)(b[0] << 8 | b[1]);
 		b += 2;
@@ -17,6 +53,7 @@ in_cksum_add(const void *data, size_t len, uint32_t sum)
 	if (len)
 		sum += (uint32_t)(b[0] << 8);
 	return sum;
+#endif
 }
 
 /* The ones' complement checksum in network order, ready to store. */
