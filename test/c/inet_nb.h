@@ -272,7 +272,7 @@ x_rcvtimeo(int s, long usec)
 static inline int
 x_net50_build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][16])
 {
-	char a[16], bus[16], gw[16], dst[16];
+	char a[32], bus[32], gw[32], dst[32];
 	int i, j, e, one = 1;
 
 	for (i = 0; i < 10; i++) {
@@ -286,13 +286,13 @@ x_net50_build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][16])
 			if ((e = x_ifconfig("shmif0", bus, a, 24)) != 0)
 				return e;
 			if (j == 0) {
-				snprintf(addr[n], 16, "10.0.0.%d", i + 1);
+				snprintf(addr[n], 16, "10.0.0.%d", (i + 1) & 0xff);
 				if ((e = x_ifconfig("shmif1", "core", addr[n], 24)) != 0)
 					return e;
 				if ((e = x_sysctl_ip(X_IPCTL_FORWARDING, NULL, &one)) != 0)
 					return e;
 			} else {
-				snprintf(addr[n], 16, "%s", a);
+				snprintf(addr[n], 16, "%.15s", a);
 				snprintf(gw, sizeof(gw), "10.%d.0.1", i + 1);
 				if ((e = x_route(X_RTM_ADD, "0.0.0.0", 0, gw, X_RTF_GATEWAY, NULL, 0)) != 0)
 					return e;
