@@ -8,60 +8,6 @@
 #include "net/if.h"
 #include "netinet/in_var.h"
 
-#define RTM_VERSION	4
-#define RTM_ADD		1
-#define RTM_DELETE	2
-#define RTM_CHANGE	3
-#define RTM_GET		4
-#define RTM_NEWADDR	12
-#define RTM_IFINFO	20
-#define RTA_DST		0x1
-#define RTA_GATEWAY	0x2
-#define RTA_NETMASK	0x4
-#define RTA_GENMASK	0x8
-#define RTA_IFP		0x10
-#define RTA_IFA		0x20
-#define RTA_AUTHOR	0x40
-#define RTA_BRD		0x80
-#define RTAX_MAX	9
-#define NET_RT_DUMP	1
-#define NET_RT_FLAGS	2
-#define NET_RT_IFLIST	5
-#define RT_ROUNDUP(n)	((n) > 0 ? (((n) + 7) & ~7UL) : 8)
-
-struct nb_rt_metrics {
-	uint64_t rmx_locks, rmx_mtu, rmx_hopcount, rmx_recvpipe, rmx_sendpipe;
-	uint64_t rmx_ssthresh, rmx_rtt, rmx_rttvar;
-	int64_t rmx_expire, rmx_pksent;
-};
-struct nb_rt_msghdr {
-	uint16_t rtm_msglen;
-	uint8_t rtm_version, rtm_type;
-	uint16_t rtm_index;
-	int rtm_flags, rtm_addrs;
-	int32_t rtm_pid;
-	int rtm_seq, rtm_errno, rtm_use, rtm_inits;
-	struct nb_rt_metrics rtm_rmx;
-};
-struct nb_if_msghdr {
-	uint16_t ifm_msglen;
-	uint8_t ifm_version, ifm_type;
-	int ifm_addrs, ifm_flags;
-	uint16_t ifm_index;
-	struct nb_if_data ifm_data;
-};
-struct nb_ifa_msghdr {
-	uint16_t ifam_msglen;
-	uint8_t ifam_version, ifam_type;
-	int ifam_addrs, ifam_flags, ifam_metric;
-	uint16_t ifam_index;
-} __attribute__((aligned(8)));
-_Static_assert(sizeof(struct nb_rt_msghdr) == 120, "rt_msghdr");
-_Static_assert(offsetof(struct nb_rt_msghdr, rtm_rmx) == 40, "rt_msghdr");
-_Static_assert(sizeof(struct nb_if_msghdr) == 152, "if_msghdr");
-_Static_assert(offsetof(struct nb_if_msghdr, ifm_data) == 16, "if_msghdr");
-_Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
-
 /* A message under construction in a kernel buffer. */
 struct rtbuf {
 	uint8_t *b;
