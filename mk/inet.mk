@@ -17,6 +17,7 @@ $(BUILD)/test/inet_%_test: test/c/inet_%_test.c $(INET_TEST_DEPS)
 
 DEPS_PKGS += tshark
 BENCH_CMDS += $(BUILD)/bench/net_bench
+bench: $(BUILD)/bench/net_bench
 
 $(BUILD)/bench/net_bench: bench/net_bench.c $(INET_TEST_DEPS)
 	@mkdir -p $(dir $@)

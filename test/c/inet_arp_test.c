@@ -207,6 +207,10 @@ main(void)
 		    (unsigned long long)d.ifi_ierrors);
 		ok(inet_state(KOF(a))->is_stat.ips_badsum + inet_state(KOF(a))->is_stat.ips_badhlen +
 		    inet_state(KOF(a))->is_stat.ips_tooshort > 0, "IP header errors counted");
+		ok(inet_state(KOF(a))->is_stat.udps_badsum > 0 && inet_state(KOF(a))->is_stat.udps_badlen > 0,
+		    "UDP with bad checksums and lengths dropped (%llu, %llu)",
+		    (unsigned long long)inet_state(KOF(a))->is_stat.udps_badsum,
+		    (unsigned long long)inet_state(KOF(a))->is_stat.udps_badlen);
 		ok(inet_state(KOF(a))->is_nfrags <= inet_state(KOF(a))->is_maxfragpackets,
 		    "reassembly stays within its limit (%d queues)", inet_state(KOF(a))->is_nfrags);
 	}

@@ -132,6 +132,53 @@ main(void)
 		    "after close the port is free");
 		rump_sys_close(s3);
 	}
+	{
+		int p1 = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		int p2 = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		struct x_sin any = x_sin("0.0.0.0", 4500);
+		v = 1;
+		rump_sys_setsockopt(p1, X_SOL_SOCKET, 512, &v, sizeof(v));
+		rump_sys_setsockopt(p2, X_SOL_SOCKET, 512, &v, sizeof(v));
+		ok(rump_sys_bind(p1, (struct sockaddr *)&any, sizeof(any)) == 0 &&
+		    rump_sys_bind(p2, (struct sockaddr *)&any, sizeof(any)) == 0,
+		    "two sockets with SO_REUSEPORT share *:4500");
+		rump_sys_close(p1);
+		rump_sys_close(p2);
+	}
+	rump_sys_close(s);
+
+	/* create and destroy an interface */
+	s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.name, "shmif7");
+	ok(rump_sys_ioctl(s, X_SIOCIFCREATE, &ifr) == 0, "SIOCIFCREATE shmif7");
+	errno = 0;
+	ok(rump_sys_ioctl(s, X_SIOCIFCREATE, &ifr) < 0 && errno == X_EEXIST, "twice: EEXIST");
+	ok(rump_sys_ioctl(s, X_SIOCIFDESTROY, &ifr) == 0, "SIOCIFDESTROY shmif7");
+	errno = 0;
+	ok(rump_sys_ioctl(s, X_SIOCGIFFLAGS, &ifr) < 0 && errno == X_ENXIO, "it is gone: ENXIO");
+	strcpy(ifr.name, "lo0");
+	errno = 0;
+	ok(rump_sys_ioctl(s, X_SIOCIFDESTROY, &ifr) < 0 && errno == X_EINVAL, "lo0 cannot be destroyed");
+	{
+		struct x_ifdrv ifd;
+		memset(&ifd, 0, sizeof(ifd));
+		strcpy(ifd.name, "shmif0");
+		ifd.data = (void *)"no-nul";
+		ifd.len = 6;
+		errno = 0;
+		ok(rump_sys_ioctl(s, X_SIOCSLINKSTR, &ifd) < 0 && errno == X_EINVAL,
+		    "SIOCSLINKSTR without a NUL in ifd_len: EINVAL");
+		ifd.len = 100000;
+		errno = 0;
+		ok(rump_sys_ioctl(s, X_SIOCSLINKSTR, &ifd) < 0 && errno == X_EINVAL,
+		    "SIOCSLINKSTR with a huge ifd_len: EINVAL");
+		ifd.data = (void *)16;
+		ifd.len = 8;
+		errno = 0;
+		ok(rump_sys_ioctl(s, X_SIOCSLINKSTR, &ifd) < 0 && errno == X_EFAULT,
+		    "SIOCSLINKSTR with a bad pointer: EFAULT");
+	}
 	rump_sys_close(s);
 
 	/* ping */
@@ -221,6 +268,18 @@ main(void)
 		ok(gw.family == X_AF_INET && gw.addr == x_ip("10.2.0.2"), "with gateway 10.2.0.2");
 		ok(x_route(X_RTM_ADD, "10.50.0.0", 16, "10.2.0.2", X_RTF_GATEWAY, rep, 512) == X_EEXIST &&
 		    rep->errno_ == X_EEXIST, "adding it again: EEXIST, in rtm_errno too");
+		{
+			int listener = rump_sys_socket(X_PF_ROUTE, X_SOCK_RAW, 0);
+			struct x_rt_msghdr heard;
+			x_route(X_RTM_ADD, "10.70.0.0", 16, "10.2.0.2", X_RTF_GATEWAY, NULL, 0);
+			n = rump_sys_recvfrom(listener, &heard, sizeof(heard), X_MSG_DONTWAIT, NULL, NULL);
+			ok(n >= 120 && heard.type == X_RTM_ADD && heard.seq == 42 && heard.errno_ == 0,
+			    "another routing socket hears the RTM_ADD (%zd bytes)", n);
+			x_route(X_RTM_DELETE, "10.70.0.0", 16, NULL, 0, NULL, 0);
+			n = rump_sys_recvfrom(listener, &heard, sizeof(heard), X_MSG_DONTWAIT, NULL, NULL);
+			ok(n >= 120 && heard.type == X_RTM_DELETE, "and the RTM_DELETE");
+			rump_sys_close(listener);
+		}
 		ok(x_route(X_RTM_ADD, "10.60.0.0", 16, "10.3.0.9", X_RTF_GATEWAY, NULL, 0) ==
 		    X_ENETUNREACH, "a gateway off every subnet: ENETUNREACH");
 		ok(x_route(X_RTM_CHANGE, "10.50.0.0", 16, "10.2.0.2", X_RTF_GATEWAY | X_RTF_REJECT,
