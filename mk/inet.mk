@@ -16,10 +16,10 @@ $(BUILD)/test/inet_%_test: test/c/inet_%_test.c $(INET_TEST_DEPS)
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
 
 DEPS_PKGS += tshark
-BENCH_CMDS += $(BUILD)/bench/net_bench
-bench: $(BUILD)/bench/net_bench
+BENCH_CMDS += $(BUILD)/bench/inet_bench
+bench: $(BUILD)/bench/inet_bench
 
-$(BUILD)/bench/net_bench: bench/net_bench.c $(INET_TEST_DEPS)
+$(BUILD)/bench/inet_bench: bench/inet_bench.c $(INET_TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)

@@ -1,5 +1,5 @@
 /*
- * net_bench.c: network figures.
+ * inet_bench.c: network figures (interfaces, buses, IPv4).
  *   - UDP round trip of 64 bytes between two kernels on one bus, one host thread doing
  *     both ends (send in A, receive and answer in B, receive in A): median and p99;
  *   - packets per second through a router kernel (A -> R -> B, 64-byte UDP);
@@ -67,11 +67,11 @@ main(void)
 		rump_sys_sendto(sa, msg, 64, 0, (struct sockaddr *)&to_b, sizeof(to_b));
 		rumpus_kernel_switch(b);
 		if (rump_sys_recvfrom(sb, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64)
-			return printf("net_bench: round trip lost a datagram\n"), 1;
+			return printf("inet_bench: round trip lost a datagram\n"), 1;
 		rump_sys_sendto(sb, buf, 64, 0, (struct sockaddr *)&to_a, sizeof(to_a));
 		rumpus_kernel_switch(a);
 		if (rump_sys_recvfrom(sa, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64)
-			return printf("net_bench: round trip lost a reply\n"), 1;
+			return printf("inet_bench: round trip lost a reply\n"), 1;
 		t1 = now_ns();
 		if (i >= 0)
 			lat[i] = t1 - t0;
@@ -107,7 +107,7 @@ main(void)
 		rumpus_kernel_switch(b);
 		for (j = 0; j < BATCH; j++)
 			if (rump_sys_recvfrom(sb, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64)
-				return printf("net_bench: router lost a datagram\n"), 1;
+				return printf("inet_bench: router lost a datagram\n"), 1;
 	}
 	t1 = now_ns();
 	printf("net: 64-byte UDP through a router kernel (A -> R -> B, 1 thread): %.0f packets/s "
@@ -121,7 +121,7 @@ main(void)
 	for (i = 0; i < NET_RUNS; i++) {
 		t0 = now_ns();
 		if (x_net50_build(k, addr) != 0)
-			return printf("net_bench: building the network failed\n"), 1;
+			return printf("inet_bench: building the network failed\n"), 1;
 		t1 = now_ns();
 		build += t1 - t0;
 		for (j = 0; j < NET50_N; j++)
