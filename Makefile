@@ -3,7 +3,8 @@
 #
 # Parts of the tree add their own rules in mk/*.mk; each fragment appends to these lists:
 #   BUILD_TARGETS  files `make all` builds            C_TEST_BINS  C test programs (TAP output)
-#   BENCH_CMDS     shell commands `make bench` runs    ASAN_TARGETS what `make asan` builds
+#   BENCH_CMDS     programs `make bench` runs          ASAN_TARGETS what `make asan` builds
+#   BENCH_LUA      Lua benchmark scripts (run with LuaJIT)
 #   DEPS_PKGS      Debian packages the part needs
 
 SHELL      := /bin/bash
@@ -26,6 +27,7 @@ DEPS_PKGS   := luajit libluajit-5.1-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-de
 BUILD_TARGETS :=
 C_TEST_BINS   :=
 BENCH_CMDS    :=
+BENCH_LUA     :=
 ASAN_TARGETS  :=
 
 -include $(sort $(wildcard mk/*.mk))
@@ -51,6 +53,7 @@ demo: all
 bench: all
 	@$(LUAJIT) bench/host.lua
 	@$(foreach c,$(BENCH_CMDS),$(c) &&) true
+	@$(foreach f,$(BENCH_LUA),$(LUAJIT) $(f) &&) true
 
 # Sanitizer build: the C code with ASan and UBSan, then the tests that touch it.
 asan: deps

@@ -24,7 +24,7 @@ KERN_GEN_OUT = csrc/kern/sysargs_gen.h csrc/kern/sysent_gen.c csrc/kern/syscalls
                csrc/include/rump/rump_syscalls.h lua/syscall/netbsd/syscalls_gen.lua
 
 DEPS_PKGS += binutils
-BUILD_TARGETS += $(BUILD)/lib/librumpus.so $(BUILD)/lib/librumpus.a \
+BUILD_TARGETS += $(BUILD)/lib/librumpus.so $(BUILD)/lib/librumpus.a $(BUILD)/bench/kern_bench \
                  $(COMPAT_DIR)/librump.so $(foreach t,$(COMPAT_THIN),$(COMPAT_DIR)/lib$(firstword $(subst :, ,$(t))).so)
 KERN_TESTS = $(patsubst test/c/%.c,$(BUILD)/test/%,$(wildcard test/c/*_test.c))
 C_TEST_BINS += $(KERN_TESTS)
@@ -65,8 +65,18 @@ $(foreach t,$(COMPAT_THIN),$(eval $(call thin_lib,$(firstword $(subst :, ,$(t)))
 
 $(BUILD)/test/%_test: test/c/%_test.c test/c/tap.h $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< $(BUILD)/lib/librumpus.a $(LDFLAGS) $(KERN_LIBS) -ldl
+	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
 
 $(BUILD)/bench/kern_bench: bench/kern_bench.c $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< $(BUILD)/lib/librumpus.a $(LDFLAGS) $(KERN_LIBS)
+	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
+
+# A program written for NetBSD's rump kernels, linked against the drop-in libraries only.
+COMPAT_LIBS = $(COMPAT_DIR)/librump.so $(COMPAT_DIR)/librumpuser.so $(COMPAT_DIR)/librumpvfs.so
+$(BUILD)/test/netbsd_prog: test/c/netbsd_prog.c $(COMPAT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(COMPAT_DIR) -lrump -lrumpuser $(LDFLAGS)
+$(BUILD)/test/netbsd_prog_vfs: test/c/netbsd_prog.c $(COMPAT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DWANT_VFS -o $@ $< -L$(COMPAT_DIR) -Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser $(LDFLAGS)
+$(BUILD)/test/compat_test: $(BUILD)/test/netbsd_prog $(BUILD)/test/netbsd_prog_vfs

@@ -1,3 +1,3 @@
 # rump.mk: require "rump" (Lua over the kernel library): benchmarks.
 bench: $(BUILD)/bench/kern_bench
-BENCH_CMDS += $(LUAJIT) bench/rump_bench.lua
+BENCH_LUA += bench/rump_bench.lua

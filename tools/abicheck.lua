@@ -29,6 +29,7 @@ M.headers = {
   "sys/un.h", "sys/epoll.h", "sys/eventfd.h", "sys/timerfd.h", "sys/signalfd.h",
   "sys/inotify.h", "sys/select.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h",
   "net/if.h", "linux/if.h", "linux/netlink.h", "linux/sockios.h", "linux/capability.h",
+  "linux/reboot.h", "sys/swap.h", "sys/xattr.h",
 }
 
 -- Structs: { ours, theirs, members = { "name" or "ours=theirs", ... }, nosize = reason }.
@@ -109,12 +110,16 @@ M.structs = {
     "ifr_mtu", "ifr_map", "ifr_slave", "ifr_newname", "ifr_data" } },
   { "struct rumpus_lx_winsize", "struct winsize", members = { "ws_row", "ws_col", "ws_xpixel",
     "ws_ypixel" } },
+  { "struct rumpus_lx_cpu_set", "cpu_set_t", members = { "val=__bits" } },
+  { "struct rumpus_lx_sched_param", "struct sched_param", members = { "sched_priority" } },
+  { "struct rumpus_lx_sigevent", "struct sigevent", members = { "sigev_value", "sigev_signo", "sigev_notify" } },
 }
 
 -- Declared structs that have no C library counterpart.
 M.ours_only = { ["struct rumpus_fd"] = "the library's descriptor object",
   ["struct rumpus_lx_cap"] = "one capability set as two words (ljsyscall's t.cap)",
-  ["struct rumpus_lx_capabilities"] = "the three sets together (ljsyscall's t.capabilities)" }
+  ["struct rumpus_lx_capabilities"] = "the three sets together (ljsyscall's t.capabilities)",
+  ["struct rumpus_lx_timer"] = "a POSIX timer's kernel id and liveness (ljsyscall's t.timer)" }
 
 -- Constant families: how each name becomes a C macro.
 --   prefix/suffix  macro = prefix .. NAME .. suffix
@@ -126,6 +131,10 @@ M.families = {
   WAIT = { prefix = "WAIT_" },
   CAP = { prefix = "CAP_" },
   CLD = { prefix = "CLD_" },
+  SCHED = { prefix = "SCHED_", names = { NORMAL = "SCHED_OTHER" } },
+  LINUX_REBOOT_CMD = { prefix = "LINUX_REBOOT_CMD_" },
+  SWAP_FLAG = { prefix = "SWAP_FLAG_" },
+  SYSLOG_ACTION = { prefix = "SYSLOG_ACTION_" },  -- the kernel's names; no user header has them
   LINUX_CAPABILITY_VERSION = { prefix = "_LINUX_CAPABILITY_VERSION_" },
   E = { prefix = "E" },
   O = { prefix = "O_" },
@@ -138,6 +147,9 @@ M.families = {
   F = { prefix = "F_" },
   FCNTL_LOCK = { prefix = "F_" },
   FD = { prefix = "FD_" },
+  LOCKF = { prefix = "F_" },
+  SIGEV = { prefix = "SIGEV_" },
+  OPIPE = { prefix = "O_" },
   LOCK = { prefix = "LOCK_" },
   UTIME = { prefix = "UTIME_" },
   DT = { prefix = "DT_" },
@@ -146,6 +158,9 @@ M.families = {
   FALLOC_FL = { prefix = "FALLOC_FL_" },
   MFD = { prefix = "MFD_" },
   SPLICE_F = { prefix = "SPLICE_F_" },
+  XATTR = { prefix = "XATTR_" },
+  SYNC_FILE_RANGE = { prefix = "SYNC_FILE_RANGE_" },
+  PC = { prefix = "_PC_" },
   STD = { prefix = "STD", names = { IN = false, OUT = false, ERR = false } },
   AF = { prefix = "AF_" },
   PF = { prefix = "PF_" },
@@ -178,6 +193,7 @@ M.families = {
   MCL = { prefix = "MCL_" },
   MREMAP = { prefix = "MREMAP_" },
   MS_SYNC = { prefix = "MS_" },
+  MSYNC = { same = "MS_SYNC" },
   SIG = { prefix = "SIG" },
   SIGACT = { prefix = "SIG_" },
   SIGPM = { prefix = "SIG_" },

@@ -121,6 +121,8 @@ w("-- Aliases in ljsyscall's shape.")
 w("c.MODE = c.S_I")
 w("c.AT_FDCWD = h.strflag({ FDCWD = c.AT.FDCWD }, \"AT_FDCWD\", \"AT_\")")
 w("c.SOMAXCONN = c.SO.SOMAXCONN")
+w("c.FCNTL_LOCK = h.strflag({ RDLCK = c.F.RDLCK, UNLCK = c.F.UNLCK, WRLCK = c.F.WRLCK }, \"FCNTL_LOCK\", \"F_\")")
+w("rawset(c.OK, \"F\", c.F.OK) -- F_OK sits in the F_ family of the facts")
 w("return c")
 local text = table.concat(o, "\n") .. "\n"
 local of = assert(io.open(out, "w"))

@@ -208,17 +208,17 @@ for _, e in ipairs(entries) do
     o[#o + 1] = "\tmemset(&callarg, 0, sizeof(callarg));"
     o[#o + 1] = "\tSCARG(&callarg, fildes) = " .. e.args[1].name .. ";"
     o[#o + 1] = "\tSCARG(&callarg, flags) = 0;"
-    o[#o + 1] = "\terror = kern_syscall(SYS_pipe2, &callarg, retval);"
+    o[#o + 1] = "\terror = kern_syscall_inline(SYS_pipe2, &callarg, retval);"
   elseif #e.slots > 0 then
     o[#o + 1] = string.format("\tstruct %s_args callarg;\n\tregister_t retval[2] = { 0, 0 };\n\tint error;\n", e.func)
     o[#o + 1] = "\tmemset(&callarg, 0, sizeof(callarg));"
     for _, a in ipairs(e.args) do
       o[#o + 1] = string.format("\tSCARG(&callarg, %s) = %s;", a.name, a.name)
     end
-    o[#o + 1] = string.format("\terror = kern_syscall(%s, &callarg, retval);", e.const)
+    o[#o + 1] = string.format("\terror = kern_syscall_inline(%s, &callarg, retval);", e.const)
   else
     o[#o + 1] = "\tregister_t retval[2] = { 0, 0 };\n\tint error;\n"
-    o[#o + 1] = string.format("\terror = kern_syscall(%s, NULL, retval);", e.const)
+    o[#o + 1] = string.format("\terror = kern_syscall_inline(%s, NULL, retval);", e.const)
   end
   if e.cret == "void" then
     o[#o + 1] = "\tif (error != 0)\n\t\tkern_seterrno(error);\n}\n"

@@ -17,9 +17,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +35,8 @@
 #define NB_EINVAL	22
 #define NB_ETIMEDOUT	60
 #define NB_EIO		5
+#define NB_EFAULT	14
+#define NB_ENAMETOOLONG	63
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(hyp_mutex_t), "hyp_mutex_t too small");
 _Static_assert(sizeof(pthread_cond_t) <= sizeof(hyp_cond_t), "hyp_cond_t too small");
@@ -447,6 +453,121 @@ hyp_cond_timedwait(hyp_cond_t *c, hyp_mutex_t *m, uint64_t deadline)
 		hyp_mutex_lock(m);
 		return (w.fired || hyp_clock_mono() >= deadline) ? NB_ETIMEDOUT : 0;
 	}
+}
+
+/* ---- membarrier ---- */
+
+HYP_HIDDEN atomic_int hyp_membarrier_ok;
+static pthread_once_t membarrier_once = PTHREAD_ONCE_INIT;
+
+static void
+membarrier_setup(void)
+{
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+		atomic_store(&hyp_membarrier_ok, 1);
+}
+
+int
+hyp_membarrier_init(void)
+{
+	pthread_once(&membarrier_once, membarrier_setup);
+	return atomic_load(&hyp_membarrier_ok);
+}
+
+int
+hyp_membarrier(void)
+{
+	if (!atomic_load(&hyp_membarrier_ok))
+		return 78;	/* ENOSYS */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		return hyp_errno(errno);
+	return 0;
+}
+
+/* ---- fault-tolerant copies ---- */
+
+static __thread sigjmp_buf *copy_env __attribute__((tls_model("initial-exec")));
+static struct sigaction old_segv, old_bus;
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+static int fault_ok;
+
+static void
+fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	sigjmp_buf *env = copy_env;
+	struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
+
+	if (env != NULL) {
+		copy_env = NULL;
+		siglongjmp(*env, 1);
+	}
+	/* not a copy of ours: hand over to whoever was there before */
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction != NULL)
+		old->sa_sigaction(sig, si, uc);
+	else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN)
+		old->sa_handler(sig);
+	else
+		sigaction(sig, old, NULL);	/* the fault repeats with the old action */
+}
+
+static void
+fault_setup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old_segv) == 0 && sigaction(SIGBUS, &sa, &old_bus) == 0)
+		fault_ok = 1;
+}
+
+int
+hyp_fault_init(void)
+{
+	pthread_once(&fault_once, fault_setup);
+	return fault_ok;
+}
+
+int
+hyp_copy(void *dst, const void *src, size_t n)
+{
+	sigjmp_buf env;
+
+	if (sigsetjmp(env, 0) != 0)
+		return NB_EFAULT;
+	copy_env = &env;
+	atomic_signal_fence(memory_order_seq_cst);
+	memcpy(dst, src, n);
+	atomic_signal_fence(memory_order_seq_cst);
+	copy_env = NULL;
+	return 0;
+}
+
+int
+hyp_copystr(char *dst, const char *src, size_t max, size_t *done)
+{
+	sigjmp_buf env;
+	size_t i;
+
+	if (sigsetjmp(env, 0) != 0)
+		return NB_EFAULT;
+	copy_env = &env;
+	atomic_signal_fence(memory_order_seq_cst);
+	for (i = 0; i < max; i++) {
+		if ((dst[i] = src[i]) == '\0') {
+			atomic_signal_fence(memory_order_seq_cst);
+			copy_env = NULL;
+			*done = i + 1;
+			return 0;
+		}
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	copy_env = NULL;
+	*done = max;
+	return NB_ENAMETOOLONG;
 }
 
 /* ---- randomness ---- */

@@ -96,6 +96,25 @@ int  hyp_timer_disarm(struct hyp_timer *t);
 int  hyp_timer_cancel(struct hyp_timer *t);	/* like disarm, never waits */
 int  hyp_timer_pending(struct hyp_timer *t);
 
+/* Asymmetric barrier (Linux membarrier): makes every running thread of the process
+ * execute a full memory barrier.  Lets the hot side of a handshake use plain stores
+ * (a vCPU release) while the rare side pays.  hyp_membarrier_init() registers the
+ * process once and returns 1 when available; hyp_membarrier_ok says it was. */
+int  hyp_membarrier_init(void);
+int  hyp_membarrier(void);
+extern HYP_HIDDEN atomic_int hyp_membarrier_ok;
+
+/* Copies that survive bad pointers.  hyp_copy copies n bytes; if touching src or dst
+ * faults (SIGSEGV/SIGBUS: an unmapped or protected caller address) the copy stops and
+ * EFAULT is returned.  hyp_copystr copies a NUL-terminated string of at most max bytes
+ * including the NUL: 0, ENAMETOOLONG, or EFAULT; *done gets the bytes copied.
+ * hyp_fault_init() installs the process's fault handler once (kernel create calls it);
+ * a fault outside these copies goes to the handler that was there before (or the default
+ * action).  A host program that later replaces the SIGSEGV handler loses the recovery. */
+int  hyp_fault_init(void);
+int  hyp_copy(void *dst, const void *src, size_t n);
+int  hyp_copystr(char *dst, const char *src, size_t max, size_t *done);
+
 /* Randomness from the host (getrandom). */
 int hyp_random(void *buf, size_t n);
 

@@ -1,7 +1,9 @@
 /*
  * copy.c: moving data between "user" memory (the caller's, in this process) and the
- * kernel.  What is checked is in kern.h: NULL and the first page, wrap-around, the user
- * address limit, and lengths above KERN_COPY_MAX.  These give EFAULT, never a crash.
+ * kernel.  Two layers give EFAULT instead of a crash: the range checks here (NULL and the
+ * first page, wrap-around, the user address limit, lengths above KERN_COPY_MAX), then
+ * hyper's fault-catching copy for addresses that pass but are not mapped.  Memory that is
+ * mapped but belongs to something else cannot be told apart in-process.
  */
 #include "kern/kern.h"
 
@@ -22,9 +24,9 @@ copyin(const void *uaddr, void *kaddr, size_t len)
 {
 	if (kern_uaddr_ok(uaddr, len) != 0)
 		return EFAULT;
-	if (len != 0)
-		memcpy(kaddr, uaddr, len);
-	return 0;
+	if (len == 0)
+		return 0;
+	return hyp_copy(kaddr, uaddr, len);
 }
 
 int
@@ -32,30 +34,28 @@ copyout(const void *kaddr, void *uaddr, size_t len)
 {
 	if (kern_uaddr_ok(uaddr, len) != 0)
 		return EFAULT;
-	if (len != 0)
-		memcpy(uaddr, kaddr, len);
-	return 0;
+	if (len == 0)
+		return 0;
+	return hyp_copy(uaddr, kaddr, len);
 }
 
 int
 copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done)
 {
-	const char *s = uaddr;
 	uintptr_t a = (uintptr_t)uaddr;
-	size_t i;
+	size_t n, max = len;
+	int error;
 
 	if (a < KERN_USER_MIN || a >= KERN_USER_MAX)
 		return EFAULT;
-	for (i = 0; i < len; i++) {
-		if (a + i >= KERN_USER_MAX)
-			return EFAULT;
-		if ((kaddr[i] = s[i]) == '\0') {
-			if (done != NULL)
-				*done = i + 1;
-			return 0;
-		}
-	}
-	return ENAMETOOLONG;
+	if (max > KERN_USER_MAX - a)
+		max = KERN_USER_MAX - a;	/* the string must end below the limit */
+	error = hyp_copystr(kaddr, uaddr, max, &n);
+	if (error == ENAMETOOLONG && max < len)
+		error = EFAULT;
+	if (error == 0 && done != NULL)
+		*done = n;
+	return error;
 }
 
 int
@@ -68,9 +68,8 @@ copyoutstr(const char *kaddr, void *uaddr, size_t len, size_t *done)
 		n = len;
 		error = ENAMETOOLONG;
 	}
-	if (kern_uaddr_ok(uaddr, n) != 0)
+	if (kern_uaddr_ok(uaddr, n) != 0 || hyp_copy(uaddr, kaddr, n) != 0)
 		return EFAULT;
-	memcpy(uaddr, kaddr, n);
 	if (done != NULL)
 		*done = n;
 	return error;
@@ -102,7 +101,7 @@ uiomove(void *kbuf, size_t n, struct uio *uio)
 				error = copyin(iov->iov_base, cp, cnt);
 			if (error != 0)
 				return error;
-		} else if (uio->uio_rw == UIO_READ)
+		} else if (uio->uio_rw == UIO_READ)	/* kernel space: trusted */
 			memcpy(iov->iov_base, cp, cnt);
 		else
 			memcpy(cp, iov->iov_base, cnt);

@@ -12,10 +12,6 @@
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
 
-#ifndef FD_CLOEXEC
-#define FD_CLOEXEC 1
-#endif
-
 int
 fd_table_new(struct kern *k, struct filedesc **fdp)
 {
@@ -638,21 +634,14 @@ poll_scan(struct lwp *l, struct nb_pollfd *fds, unsigned nfds)
 	return n;
 }
 
-/* Common poll: deadline 0 = wait forever, UINT64_MAX = don't wait. */
+/* Waits until some of fds (kernel memory) are ready or the deadline passes: deadline 0 =
+ * wait forever, UINT64_MAX = don't wait.  *np gets the number of ready entries. */
 static int
-dopoll(struct lwp *l, void *ufds, unsigned nfds, uint64_t deadline, register_t *retval)
+poll_wait(struct lwp *l, struct nb_pollfd *fds, unsigned nfds, uint64_t deadline, int *np)
 {
 	struct kern *k = l->l_kern;
-	struct nb_pollfd small[32], *fds = small;
-	size_t sz = sizeof(*fds) * nfds;
-	int error, n;
+	int error = 0, n;
 
-	if (nfds > (unsigned)(1000 + l->l_proc->p_fd->fd_nfiles))
-		return EINVAL;
-	if (nfds > 32 && (fds = kmem_alloc(k, sz)) == NULL)
-		return ENOMEM;
-	if ((error = copyin(ufds, fds, sz)) != 0)
-		goto out;
 	for (;;) {
 		unsigned gen = atomic_load(&k->k_pollgen);
 
@@ -667,15 +656,163 @@ dopoll(struct lwp *l, void *ufds, unsigned nfds, uint64_t deadline, register_t *
 			break;
 		}
 		if (error != 0)
-			goto out;
+			return error;
 	}
-	error = copyout(fds, ufds, sz);
-	if (error == 0)
+	*np = n;
+	return 0;
+}
+
+static int
+dopoll(struct lwp *l, void *ufds, unsigned nfds, uint64_t deadline, register_t *retval)
+{
+	struct kern *k = l->l_kern;
+	struct nb_pollfd small[32], *fds = small;
+	size_t sz = sizeof(*fds) * nfds;
+	int error, n;
+
+	if (nfds > (unsigned)(1000 + l->l_proc->p_fd->fd_nfiles))
+		return EINVAL;
+	if (nfds > 32 && (fds = kmem_alloc(k, sz)) == NULL)
+		return ENOMEM;
+	if ((error = copyin(ufds, fds, sz)) == 0 &&
+	    (error = poll_wait(l, fds, nfds, deadline, &n)) == 0 &&
+	    (error = copyout(fds, ufds, sz)) == 0)
 		retval[0] = n;
-out:
 	if (fds != small)
 		kmem_free(k, fds, sz);
 	return error;
+}
+
+/* select: the three fd_sets (NetBSD: 32-bit words) become a pollfd array.  Readable is
+ * POLLRDNORM|POLLHUP|POLLERR, writable POLLWRNORM|POLLHUP|POLLERR, exceptional
+ * POLLRDBAND.  A descriptor in a set that is not open is EBADF. */
+#define SEL_IN	(POLLRDNORM | POLLHUP | POLLERR)
+#define SEL_OU	(POLLWRNORM | POLLHUP | POLLERR)
+#define SEL_EX	(POLLRDBAND)
+static int
+doselect(struct lwp *l, int nd, void *uin, void *uou, void *uex, uint64_t deadline,
+    register_t *retval)
+{
+	struct kern *k = l->l_kern;
+	void *usets[3] = { uin, uou, uex };
+	static const int evs[3] = { SEL_IN, SEL_OU, SEL_EX };
+	uint32_t *bits;
+	struct nb_pollfd *fds;
+	size_t words, bsz, fsz;
+	int error = 0, i, s, n, nfds = 0, count = 0;
+
+	if (nd < 0)
+		return EINVAL;
+	if (nd > l->l_proc->p_fd->fd_nfiles)
+		nd = l->l_proc->p_fd->fd_nfiles;	/* NetBSD forgives this too */
+	words = ((size_t)nd + 31) / 32;
+	bsz = words * 4 * 3;
+	fsz = sizeof(*fds) * (size_t)(nd ? nd : 1);
+	if ((bits = kmem_zalloc(k, bsz ? bsz : 4)) == NULL)
+		return ENOMEM;
+	if ((fds = kmem_alloc(k, fsz)) == NULL) {
+		kmem_free(k, bits, bsz ? bsz : 4);
+		return ENOMEM;
+	}
+	for (s = 0; s < 3 && error == 0; s++)
+		if (usets[s] != NULL)
+			error = copyin(usets[s], bits + s * words, words * 4);
+	for (i = 0; i < nd && error == 0; i++) {
+		int ev = 0;
+		for (s = 0; s < 3; s++)
+			if (bits[s * words + (size_t)i / 32] & (1u << (i % 32)))
+				ev |= evs[s];
+		if (ev == 0)
+			continue;
+		fds[nfds].fd = i;
+		fds[nfds].events = (short)ev;
+		fds[nfds].revents = 0;
+		nfds++;
+	}
+	if (error == 0)
+		error = poll_wait(l, fds, (unsigned)nfds, deadline, &n);
+	if (error == 0) {
+		memset(bits, 0, bsz);
+		for (i = 0; i < nfds && error == 0; i++) {
+			int fd = fds[i].fd, rev = fds[i].revents;
+			if (rev & POLLNVAL) {
+				error = EBADF;
+				break;
+			}
+			for (s = 0; s < 3; s++)
+				if ((fds[i].events & evs[s]) && (rev & evs[s] & fds[i].events)) {
+					bits[s * words + (size_t)fd / 32] |= 1u << (fd % 32);
+					count++;
+				}
+		}
+	}
+	for (s = 0; s < 3 && error == 0; s++)
+		if (usets[s] != NULL)
+			error = copyout(bits + s * words, usets[s], words * 4);
+	if (error == 0)
+		retval[0] = count;
+	kmem_free(k, fds, fsz);
+	kmem_free(k, bits, bsz ? bsz : 4);
+	return error;
+}
+
+int
+sys___select50(struct lwp *l, const struct sys___select50_args *uap, register_t *retval)
+{
+	struct { int64_t tv_sec; int32_t tv_usec; int32_t pad; } tv;
+	uint64_t deadline = 0;
+	int error;
+
+	if (SCARG(uap, tv) != NULL) {
+		if ((error = copyin(SCARG(uap, tv), &tv, sizeof(tv))) != 0)
+			return error;
+		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return EINVAL;
+		deadline = (tv.tv_sec == 0 && tv.tv_usec == 0) ? UINT64_MAX :
+		    hyp_clock_mono() + (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
+	}
+	return doselect(l, SCARG(uap, nd), SCARG(uap, in), SCARG(uap, ou), SCARG(uap, ex),
+	    deadline, retval);
+}
+
+int
+sys___pselect50(struct lwp *l, const struct sys___pselect50_args *uap, register_t *retval)
+{
+	struct nb_timespec ts;
+	uint64_t deadline = 0;
+	int error;
+
+	/* XXX: the signal mask is ignored: rump kernels deliver no signals to callers */
+	if (SCARG(uap, ts) != NULL) {
+		if ((error = copyin(SCARG(uap, ts), &ts, sizeof(ts))) != 0)
+			return error;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			return EINVAL;
+		deadline = (ts.tv_sec == 0 && ts.tv_nsec == 0) ? UINT64_MAX :
+		    hyp_clock_mono() + (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return doselect(l, SCARG(uap, nd), SCARG(uap, in), SCARG(uap, ou), SCARG(uap, ex),
+	    deadline, retval);
+}
+
+/* posix_fadvise returns its error as the value (NOERR).  Advice is only checked: no file
+ * type of ours has a cache to steer. */
+int
+sys___posix_fadvise50(struct lwp *l, const struct sys___posix_fadvise50_args *uap,
+    register_t *retval)
+{
+	struct file *fp;
+	int advice = SCARG(uap, advice), error;
+
+	if ((error = fd_getfile(l, SCARG(uap, fd), &fp)) == 0) {
+		if (fp->f_type != DTYPE_VNODE)
+			error = ESPIPE;
+		else if (advice < 0 || advice > 5 || SCARG(uap, len) < 0)
+			error = EINVAL;
+		fd_putfile(fp);
+	}
+	retval[0] = error;
+	return 0;
 }
 
 int

@@ -167,46 +167,13 @@ comp_resolve(const struct kern_component *c, const struct kern_component **list,
 
 /* ---------------------------------------------------------------- virtual CPUs */
 
-static inline void
-vclock_busy(int delta)
-{
-	if (delta > 0) {
-		if (__predict_false(atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))) {
-			kern_tls.vcount++;
-			hyp_sched_busy(1);
-		}
-	} else if (__predict_false(kern_tls.vcount > 0)) {
-		kern_tls.vcount--;
-		hyp_sched_busy(-1);
-	}
-}
-
-static inline void
-vcpu_take_fast(struct kern *k)
-{
-	int n = atomic_load_explicit(&k->k_vcpu_free, memory_order_relaxed);
-
-	vclock_busy(1);
-	if (__predict_true(n > 0 && atomic_compare_exchange_weak_explicit(&k->k_vcpu_free,
-	    &n, n - 1, memory_order_acquire, memory_order_relaxed)))
-		return;
-	vcpu_take_slow(k);
-}
-
-static inline void
-vcpu_release_fast(struct kern *k)
-{
-	atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
-	if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters, memory_order_seq_cst) != 0))
-		vcpu_wake(k);
-	vclock_busy(-1);
-}
-
 void
 vcpu_take_slow(struct kern *k)
 {
 	hyp_mutex_lock(&k->k_vcpu_mtx);
 	atomic_fetch_add(&k->k_vcpu_waiters, 1);
+	if (k->k_vcpu_fastrel)
+		hyp_membarrier();	/* a release now sees us, or we see its store */
 	for (;;) {
 		int n = atomic_load(&k->k_vcpu_free);
 		if (n > 0 && atomic_compare_exchange_strong(&k->k_vcpu_free, &n, n - 1))
@@ -223,6 +190,32 @@ vcpu_wake(struct kern *k)
 	hyp_mutex_lock(&k->k_vcpu_mtx);
 	hyp_cond_signal(&k->k_vcpu_cv);
 	hyp_mutex_unlock(&k->k_vcpu_mtx);
+}
+
+int
+vcpu_trytake(struct kern *k)
+{
+	int n = atomic_load(&k->k_vcpu_free);
+
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&k->k_vcpu_free, &n, n - 1))
+			return 1;
+	return 0;
+}
+
+/* Release with deferred callouts pending: run them first, give the vCPU back, and take it
+ * again if more were queued meanwhile (the expiring side re-checks after a barrier). */
+void
+vcpu_release_soft(struct kern *k)
+{
+	for (;;) {
+		kern_softrun(k);
+		atomic_fetch_add(&k->k_vcpu_free, 1);
+		if (atomic_load(&k->k_vcpu_waiters) != 0)
+			vcpu_wake(k);
+		if (!atomic_load(&k->k_softpending) || !vcpu_trytake(k))
+			return;
+	}
 }
 
 void vcpu_take(struct kern *k) { vcpu_take_fast(k); }
@@ -264,47 +257,7 @@ kern_leave(struct kern *k, struct lwp *prev)
 int
 kern_syscall(unsigned num, const void *uap, register_t *retval)
 {
-	struct kern_tls *t = &kern_tls;
-	struct kern *k = t->k;
-	const struct sysent *se;
-	struct lwp *l, *prev, implicit;
-	int error;
-
-	if (__predict_false(k == NULL)) {
-		if ((k = hyp_default_kernel()) == NULL)
-			return ENXIO;
-	}
-	prev = t->cur;
-	if (__predict_false(prev != NULL && prev->l_kern == k)) {
-		/* a nested call from inside k (a component calling a syscall) */
-		se = &kern_sysent[num];
-		if (se->sy_call == NULL || !(k->k_compmask & se->sy_compmask))
-			return ENOSYS;
-		return se->sy_call(prev, uap, retval);
-	}
-	vcpu_take_fast(k);
-	if (__predict_false(atomic_load_explicit(&k->k_halted, memory_order_relaxed))) {
-		vcpu_release_fast(k);
-		return ENXIO;
-	}
-	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
-		implicit.l_proc = k->k_proc1;
-		implicit.l_kern = k;
-		implicit.l_lid = 0;
-		implicit.l_flag = LW_IMPLICIT;
-		implicit.l_next = NULL;
-		l = &implicit;
-	}
-	t->cur = l;
-	se = &kern_sysent[num];
-	if (__predict_false(num >= KERN_NSYSENT || se->sy_call == NULL ||
-	    !(k->k_compmask & se->sy_compmask)))
-		error = ENOSYS;
-	else
-		error = se->sy_call(l, uap, retval);
-	t->cur = prev;
-	vcpu_release_fast(k);
-	return error;
+	return kern_syscall_inline(num, uap, retval);
 }
 
 /* ---------------------------------------------------------------- thread bindings */
@@ -399,6 +352,7 @@ kern_free_shell(struct kern *k)
 	cv_destroy(&k->k_pollcv);
 	mutex_destroy(&k->k_proc_lock);
 	hyp_mutex_destroy(&k->k_callout_lock);
+	hyp_cond_destroy(&k->k_callout_cv);
 	hyp_cond_destroy(&k->k_vcpu_cv);
 	hyp_mutex_destroy(&k->k_vcpu_mtx);
 	hyp_mutex_destroy(&k->k_sched_mtx);
@@ -465,12 +419,15 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_id = hyp_unique_id();
 	k->k_ncpu = cfg->ncpu ? (int)cfg->ncpu : 1;
 	atomic_init(&k->k_vcpu_free, k->k_ncpu);
+	k->k_vcpu_fastrel = k->k_ncpu == 1 && hyp_membarrier_init();
+	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));
 	k->k_mem_limit = cfg->memlimit;
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
 	hyp_cond_init(&k->k_vcpu_cv);
 	hyp_mutex_init(&k->k_callout_lock);
+	hyp_cond_init(&k->k_callout_cv);
 	mutex_init(&k->k_proc_lock, k);
 	cv_init(&k->k_pollcv, k);
 	memcpy(k->k_hostname, cfg->hostname ? cfg->hostname : "rumpus", hlen);

@@ -116,22 +116,40 @@ int  cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline,
 void cv_signal(kcondvar_t *cv) KERN_HIDDEN;
 void cv_broadcast(kcondvar_t *cv) KERN_HIDDEN;
 
-/* Callouts: deferred work run by hyper's scheduler with a virtual CPU of k held. */
+/* Around a hypercall that may block in the host (host file I/O...): give the virtual CPU
+ * away so other threads run in the kernel, take it back after.  The thread still counts
+ * as busy for the virtual clock (host work is not idleness).  Hold no kmutex. */
+void kern_block_enter(struct kern *k) KERN_HIDDEN;
+void kern_block_exit(struct kern *k) KERN_HIDDEN;
+
+/*
+ * Callouts: a function to run once after a delay, with a virtual CPU of k held and curlwp
+ * an implicit lwp of process 1.  The expiry comes on hyper's scheduler thread; if a vCPU
+ * is free it runs the callout there, otherwise it queues it and the thread holding the
+ * vCPU runs it when it gives the vCPU back (so an expiry never waits for a vCPU).
+ * callout_stop cancels without waiting: a run already in progress on another vCPU goes
+ * on.  callout_halt also waits for such a run, and may be called while holding a vCPU;
+ * after it the struct may be freed.  Do not hold a kmutex the callout takes when halting
+ * with several vCPUs.  A callout may re-schedule itself.
+ */
 struct callout {
 	struct hyp_timer t;
 	struct kern *k;
 	void (*fn)(void *);
 	void *arg;
 	struct callout *next, *prev;	/* k->k_callouts: armed ones, for destroy */
-	bool linked;			/* armed: on k->k_callouts (k_callout_lock) */
+	struct callout *dnext;		/* k->k_deferred: expired, waiting for a vCPU */
+	bool linked;			/* armed (k_callout_lock) */
+	bool deferred;			/* on k->k_deferred */
 };
 void callout_init(struct callout *c, struct kern *k, void (*fn)(void *), void *arg) KERN_HIDDEN;
 void callout_schedule_ns(struct callout *c, uint64_t delay_ns) KERN_HIDDEN;
-/* callout_stop cancels without waiting (the function may be running: it then sees the
- * callout stopped once it gets a vCPU and does not run).  callout_halt also waits for a
- * running function: call it without holding a virtual CPU. */
+bool callout_pending(struct callout *c) KERN_HIDDEN;
 bool callout_stop(struct callout *c) KERN_HIDDEN;	/* true if it was pending */
 bool callout_halt(struct callout *c) KERN_HIDDEN;
+/* Runs expired callouts queued for k; called with a vCPU of k held (vcpu release does). */
+void kern_softrun(struct kern *k) KERN_HIDDEN;
+int  vcpu_trytake(struct kern *k) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- memory */
 
@@ -144,10 +162,11 @@ char *kmem_strdup(struct kern *k, const char *s, size_t *sizep) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- user memory */
 
-/* "User" memory is the caller's memory in this same process.  What is checked (EFAULT):
+/* "User" memory is the caller's memory in this same process.  EFAULT, never a crash, for:
  * NULL and the first page, ranges that wrap around or end above the user address limit
- * (0x800000000000 on x86_64), lengths above KERN_COPY_MAX.  A wild pointer into mapped
- * but wrong memory cannot be caught in-process. */
+ * (0x800000000000 on x86_64), lengths above KERN_COPY_MAX (range checks), and addresses
+ * that are not mapped or not writable (hyper's fault-catching copy).  Memory that is
+ * mapped but belongs to something else cannot be told apart in-process. */
 #define KERN_USER_MIN	4096UL
 #define KERN_USER_MAX	0x800000000000UL
 #define KERN_COPY_MAX	((size_t)1 << 40)
@@ -345,8 +364,14 @@ struct proc {
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
 };
 #define PK_SUGID	0x01		/* credentials changed: issetugid() */
+#define PK_EXITING	0x02		/* its last lwp is gone */
+
+/* Looks a process up by pid; call with k->k_proc_lock held. */
 
 struct proc *proc_find(struct kern *k, nb_pid_t pid) KERN_HIDDEN;
+/* Credentials: a process's p_cred may be replaced (copy-on-write) by set*id.
+ * XXX: with several vCPUs, another lwp of the same process reading p_cred during such a
+ * change is not protected; processes with one lwp (the usual case) are safe. */
 
 /* ---------------------------------------------------------------- the kernel */
 
@@ -365,19 +390,23 @@ struct kern_tls {
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
 
 struct kern {
-	uint64_t k_id;			/* unique in the process, never reused */
-	/* virtual CPUs */
+	/* hot: read by every syscall, kept in the first cache line */
 	atomic_int k_vcpu_free;
 	atomic_int k_vcpu_waiters;
+	atomic_int k_halted;
+	atomic_int k_softpending;	/* k_deferred is not empty */
+	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
+	struct proc *k_proc1;
+	uint64_t k_id;			/* unique in the process, never reused */
 	int k_ncpu;
+	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
+	/* virtual CPUs */
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
 	hyp_cond_t k_vcpu_cv;
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
 	/* state */
-	atomic_int k_halted;
-	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	int k_ncomps;
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
 	void *k_priv[KERN_NCOMP];
@@ -387,14 +416,17 @@ struct kern {
 	/* processes */
 	kmutex_t k_proc_lock;
 	struct proc *k_procs;
-	struct proc *k_proc1;
 	nb_pid_t k_nextpid;
 	int k_nprocs;
 	/* time */
 	int64_t k_realtime_off;		/* ns added to host real time (settimeofday) */
 	uint64_t k_boottime;		/* real time at boot, ns */
 	struct callout *k_callouts;
+	struct callout *k_deferred;	/* expired while no vCPU was free */
+	struct callout *k_softrunning;	/* the callout whose function runs now */
+	struct kern_tls *k_softrunner;	/* ... on this thread */
 	hyp_mutex_t k_callout_lock;	/* host mutex: callout_stop runs without a vCPU */
+	hyp_cond_t k_callout_cv;	/* a callout function returned */
 	/* poll wakeups */
 	kcondvar_t k_pollcv;
 	atomic_uint k_pollgen;
@@ -438,6 +470,108 @@ struct sysent {
 #define KERN_NSYSENT 512
 extern const struct sysent kern_sysent[KERN_NSYSENT] KERN_HIDDEN;
 int kern_syscall(unsigned num, const void *uap, register_t *retval) KERN_HIDDEN;
+
+/* The syscall fast path, inlined into every generated wrapper: take a vCPU with one
+ * CAS, run the handler as the thread's lwp (or an implicit lwp of process 1 on the
+ * stack), give the vCPU back with one atomic add. */
+static inline void
+vclock_busy(int delta)
+{
+	if (delta > 0) {
+		if (__predict_false(atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))) {
+			kern_tls.vcount++;
+			hyp_sched_busy(1);
+		}
+	} else if (__predict_false(kern_tls.vcount > 0)) {
+		kern_tls.vcount--;
+		hyp_sched_busy(-1);
+	}
+}
+
+static inline void
+vcpu_take_fast(struct kern *k)
+{
+	int n = atomic_load_explicit(&k->k_vcpu_free, memory_order_relaxed);
+
+	vclock_busy(1);
+	if (__predict_true(n > 0 && atomic_compare_exchange_weak_explicit(&k->k_vcpu_free,
+	    &n, n - 1, memory_order_acquire, memory_order_relaxed)))
+		return;
+	vcpu_take_slow(k);
+}
+
+/* With one vCPU nobody else writes k_vcpu_free while we hold it, so giving it back is a
+ * plain store; the store->load race with a new waiter is closed by the waiter, which
+ * runs hyp_membarrier() after registering (k_vcpu_fastrel says this kernel may). */
+void vcpu_release_soft(struct kern *k) KERN_HIDDEN;
+static inline void
+vcpu_release_fast(struct kern *k)
+{
+	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed))) {
+		vcpu_release_soft(k);
+		vclock_busy(-1);
+		return;
+	}
+	if (__predict_true(k->k_vcpu_fastrel)) {
+		atomic_store_explicit(&k->k_vcpu_free, 1, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
+		    memory_order_relaxed) != 0))
+			vcpu_wake(k);
+	} else {
+		atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
+		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
+		    memory_order_seq_cst) != 0))
+			vcpu_wake(k);
+	}
+	vclock_busy(-1);
+}
+
+static inline int
+kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
+{
+	struct kern_tls *t = &kern_tls;
+	struct kern *k = t->k;
+	const struct sysent *se;
+	struct lwp *l, *prev, implicit;
+	int error;
+
+	if (__predict_false(k == NULL)) {
+		if ((k = hyp_default_kernel()) == NULL)
+			return ENXIO;
+	}
+	prev = t->cur;
+	if (__predict_false(prev != NULL && prev->l_kern == k)) {
+		/* a nested call from inside k (a component calling a syscall) */
+		se = &kern_sysent[num];
+		if (se->sy_call == NULL || !(k->k_compmask & se->sy_compmask))
+			return ENOSYS;
+		return se->sy_call(prev, uap, retval);
+	}
+	vcpu_take_fast(k);
+	if (__predict_false(atomic_load_explicit(&k->k_halted, memory_order_relaxed))) {
+		vcpu_release_fast(k);
+		return ENXIO;
+	}
+	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
+		implicit.l_proc = k->k_proc1;
+		implicit.l_kern = k;
+		implicit.l_lid = 0;
+		implicit.l_flag = LW_IMPLICIT;
+		implicit.l_next = NULL;
+		l = &implicit;
+	}
+	t->cur = l;
+	se = &kern_sysent[num];
+	if (__predict_false(num >= KERN_NSYSENT || se->sy_call == NULL ||
+	    !(k->k_compmask & se->sy_compmask)))
+		error = ENOSYS;
+	else
+		error = se->sy_call(l, uap, retval);
+	t->cur = prev;
+	vcpu_release_fast(k);
+	return error;
+}
 
 /* rump_pub_lwproc_rfork flags (NetBSD's RUMP_RF*) */
 #define RUMP_RFFDG	1	/* copy the descriptor table */

@@ -108,6 +108,9 @@
 #define EWOULDBLOCK              35
 #define EXDEV                    18
 
+/* FD */
+#define FD_CLOEXEC               1
+
 /* O */
 #define O_ACCMODE                3
 #define O_ALT_IO                 262144

@@ -114,6 +114,7 @@ cred_modify(struct proc *p)
 
 /* ---------------------------------------------------------------- processes */
 
+/* Called with k_proc_lock held. */
 struct proc *
 proc_find(struct kern *k, nb_pid_t pid)
 {
@@ -249,6 +250,7 @@ lwp_free(struct lwp *l)
 	struct proc *p = l->l_proc;
 	struct kern *k = p->p_kern;
 	struct lwp **lpp;
+	bool last;
 
 	mutex_enter(&k->k_proc_lock);
 	for (lpp = &p->p_lwps; *lpp != NULL; lpp = &(*lpp)->l_next)
@@ -257,9 +259,12 @@ lwp_free(struct lwp *l)
 			p->p_nlwps--;
 			break;
 		}
+	last = p->p_nlwps == 0 && p != k->k_proc1;
+	if (last)
+		p->p_flag |= PK_EXITING;	/* newlwp can no longer join it */
 	mutex_exit(&k->k_proc_lock);
 	kmem_free(k, l, sizeof(*l));
-	if (p->p_nlwps == 0 && p != k->k_proc1)
+	if (last)
 		proc_exit(p);
 }
 
@@ -386,10 +391,24 @@ rump_pub_lwproc_newlwp(nb_pid_t pid)
 		return ENXIO;
 	if ((error = kern_enter(k, &implicit, &prev)) != 0)
 		return error;
-	if ((p = proc_find(k, pid)) == NULL || p == k->k_proc1)
+	if ((l = kmem_zalloc(k, sizeof(*l))) == NULL) {
+		kern_leave(k, prev);
+		return ENOMEM;
+	}
+	mutex_enter(&k->k_proc_lock);
+	if ((p = proc_find(k, pid)) == NULL || p == k->k_proc1 || (p->p_flag & PK_EXITING))
 		error = ESRCH;	/* process 1 hosts implicit threads only */
-	else
-		error = lwp_create(p, &l);
+	else {
+		l->l_proc = p;
+		l->l_kern = k;
+		l->l_lid = p->p_nextlid++;
+		l->l_next = p->p_lwps;
+		p->p_lwps = l;
+		p->p_nlwps++;
+	}
+	mutex_exit(&k->k_proc_lock);
+	if (error != 0)
+		kmem_free(k, l, sizeof(*l));
 	kern_leave(k, prev);
 	if (error == 0)
 		bind_lwp(l);
@@ -725,24 +744,32 @@ int
 sys_getpgid(struct lwp *l, const struct sys_getpgid_args *uap, register_t *retval)
 {
 	nb_pid_t pid = SCARG(uap, pid);
-	struct proc *p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid);
+	struct proc *p;
+	int error = 0;
 
-	if (p == NULL)
-		return ESRCH;
-	retval[0] = p->p_pgid;
-	return 0;
+	mutex_enter(&l->l_kern->k_proc_lock);
+	if ((p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid)) == NULL)
+		error = ESRCH;
+	else
+		retval[0] = p->p_pgid;
+	mutex_exit(&l->l_kern->k_proc_lock);
+	return error;
 }
 
 int
 sys_getsid(struct lwp *l, const struct sys_getsid_args *uap, register_t *retval)
 {
 	nb_pid_t pid = SCARG(uap, pid);
-	struct proc *p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid);
+	struct proc *p;
+	int error = 0;
 
-	if (p == NULL)
-		return ESRCH;
-	retval[0] = p->p_sid;
-	return 0;
+	mutex_enter(&l->l_kern->k_proc_lock);
+	if ((p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid)) == NULL)
+		error = ESRCH;
+	else
+		retval[0] = p->p_sid;
+	mutex_exit(&l->l_kern->k_proc_lock);
+	return error;
 }
 
 int
@@ -752,12 +779,16 @@ sys_setsid(struct lwp *l, const void *v, register_t *retval)
 
 	(void)v;
 	/* EPERM if a process group with our pid exists already (we would not lead it) */
+	mutex_enter(&l->l_kern->k_proc_lock);
 	for (q = l->l_kern->k_procs; q != NULL; q = q->p_next)
 		if (q->p_pgid == p->p_pid)
-			return EPERM;
-	p->p_sid = p->p_pgid = p->p_pid;
-	retval[0] = p->p_sid;
-	return 0;
+			break;
+	if (q == NULL) {
+		p->p_sid = p->p_pgid = p->p_pid;
+		retval[0] = p->p_sid;
+	}
+	mutex_exit(&l->l_kern->k_proc_lock);
+	return q == NULL ? 0 : EPERM;
 }
 
 int
@@ -766,25 +797,32 @@ sys_setpgid(struct lwp *l, const struct sys_setpgid_args *uap, register_t *retva
 	nb_pid_t pid = SCARG(uap, pid), pgid = SCARG(uap, pgid);
 	struct proc *p, *q;
 
+	int error = 0;
+
 	(void)retval;
 	if (pgid < 0)
 		return EINVAL;
+	mutex_enter(&l->l_kern->k_proc_lock);
 	p = pid == 0 ? l->l_proc : proc_find(l->l_kern, pid);
 	if (p == NULL || (p != l->l_proc && p->p_pptr != l->l_proc))
-		return ESRCH;
-	if (p->p_sid == p->p_pid)
-		return EPERM;		/* a session leader keeps its group */
-	if (pgid == 0)
-		pgid = p->p_pid;
-	if (pgid != p->p_pid) {
-		for (q = l->l_kern->k_procs; q != NULL; q = q->p_next)
-			if (q->p_pgid == pgid && q->p_sid == p->p_sid)
-				break;
-		if (q == NULL)
-			return EPERM;
+		error = ESRCH;
+	else if (p->p_sid == p->p_pid)
+		error = EPERM;		/* a session leader keeps its group */
+	else {
+		if (pgid == 0)
+			pgid = p->p_pid;
+		if (pgid != p->p_pid) {
+			for (q = l->l_kern->k_procs; q != NULL; q = q->p_next)
+				if (q->p_pgid == pgid && q->p_sid == p->p_sid)
+					break;
+			if (q == NULL)
+				error = EPERM;
+		}
+		if (error == 0)
+			p->p_pgid = pgid;
 	}
-	p->p_pgid = pgid;
-	return 0;
+	mutex_exit(&l->l_kern->k_proc_lock);
+	return error;
 }
 
 int

@@ -122,6 +122,31 @@ cv_broadcast(kcondvar_t *cv)
 }
 
 void
+kern_block_enter(struct kern *k)
+{
+	/* keep this thread's virtual-clock busy mark: release, then re-mark */
+	int v = kern_tls.vcount;
+
+	vcpu_release(k);
+	if (v > kern_tls.vcount) {
+		kern_tls.vcount++;
+		hyp_sched_busy(1);
+	}
+}
+
+void
+kern_block_exit(struct kern *k)
+{
+	int v = kern_tls.vcount;
+
+	vcpu_take(k);
+	if (kern_tls.vcount > v) {
+		kern_tls.vcount--;
+		hyp_sched_busy(-1);
+	}
+}
+
+void
 kern_pollnotify(struct kern *k)
 {
 	atomic_fetch_add(&k->k_pollgen, 1);
@@ -130,11 +155,27 @@ kern_pollnotify(struct kern *k)
 
 /* ---------------------------------------------------------------- callouts */
 
+/*
+ * Invariants (k_callout_lock): a callout is linked (on k_callouts) from schedule until it
+ * runs or is stopped; deferred (on k_deferred) between an expiry that found no free vCPU
+ * and its run; k_softrunning names the callout whose function runs right now.
+ */
+
 static void
 callout_unlink_locked(struct callout *c)
 {
 	struct kern *k = c->k;
 
+	if (c->deferred) {
+		struct callout **pp;
+		for (pp = &k->k_deferred; *pp != NULL; pp = &(*pp)->dnext)
+			if (*pp == c) {
+				*pp = c->dnext;
+				break;
+			}
+		c->deferred = false;
+		c->dnext = NULL;
+	}
 	if (!c->linked)
 		return;
 	if (c->prev != NULL)
@@ -147,27 +188,80 @@ callout_unlink_locked(struct callout *c)
 	c->linked = false;
 }
 
+/* vCPU of k held: run every queued callout, one at a time. */
+void
+kern_softrun(struct kern *k)
+{
+	struct kern_tls *t = &kern_tls;
+	struct lwp implicit, *prev = t->cur;
+
+	implicit.l_proc = k->k_proc1;
+	implicit.l_kern = k;
+	implicit.l_lid = 0;
+	implicit.l_flag = LW_IMPLICIT;
+	implicit.l_next = NULL;
+	while (atomic_exchange(&k->k_softpending, 0)) {
+		for (;;) {
+			struct callout *c;
+
+			hyp_mutex_lock(&k->k_callout_lock);
+			if ((c = k->k_deferred) == NULL) {
+				hyp_mutex_unlock(&k->k_callout_lock);
+				break;
+			}
+			k->k_deferred = c->dnext;
+			c->dnext = NULL;
+			c->deferred = false;
+			/* armed again since it expired: it will expire again */
+			if (!c->linked || hyp_timer_pending(&c->t) || atomic_load(&k->k_halted)) {
+				hyp_mutex_unlock(&k->k_callout_lock);
+				continue;
+			}
+			callout_unlink_locked(c);
+			k->k_softrunning = c;
+			k->k_softrunner = t;
+			hyp_mutex_unlock(&k->k_callout_lock);
+			t->cur = &implicit;
+			c->fn(c->arg);
+			t->cur = prev;
+			hyp_mutex_lock(&k->k_callout_lock);
+			k->k_softrunning = NULL;
+			k->k_softrunner = NULL;
+			hyp_cond_broadcast(&k->k_callout_cv);
+			hyp_mutex_unlock(&k->k_callout_lock);
+		}
+	}
+}
+
+/* Expiry, on hyper's scheduler thread: queue the callout for a vCPU holder, then run the
+ * queue ourselves if a vCPU is free.  Never waits for a vCPU. */
 static void
 callout_fire(void *arg)
 {
 	struct callout *c = arg;
 	struct kern *k = c->k;
-	struct lwp implicit, *prev;
-	bool run;
 
 	if (atomic_load(&k->k_halted))
 		return;
-	if (kern_enter(k, &implicit, &prev) != 0)
-		return;
 	hyp_mutex_lock(&k->k_callout_lock);
-	/* Stopped while we waited for the vCPU, or armed again: nothing to do now. */
-	run = c->linked && !hyp_timer_pending(&c->t) && !atomic_load(&k->k_halted);
-	if (run)
-		callout_unlink_locked(c);
+	if (c->linked && !c->deferred && !hyp_timer_pending(&c->t)) {
+		c->deferred = true;
+		c->dnext = k->k_deferred;
+		k->k_deferred = c;
+	}
+	atomic_store(&k->k_softpending, 1);
 	hyp_mutex_unlock(&k->k_callout_lock);
-	if (run)
-		c->fn(c->arg);
-	kern_leave(k, prev);
+	/* a holder releasing with a plain store must see k_softpending, or we its release */
+	if (k->k_vcpu_fastrel)
+		hyp_membarrier();
+	if (vcpu_trytake(k)) {
+		int virt = atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed);
+		if (virt)
+			hyp_sched_busy(1);
+		vcpu_release_soft(k);
+		if (virt)
+			hyp_sched_busy(-1);
+	}
 }
 
 void
@@ -188,6 +282,8 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 	if (atomic_load(&k->k_halted))
 		return;
 	hyp_mutex_lock(&k->k_callout_lock);
+	if (c->deferred)
+		callout_unlink_locked(c);	/* the pending run is replaced by the new one */
 	if (!c->linked) {
 		c->prev = NULL;
 		c->next = k->k_callouts;
@@ -198,6 +294,17 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 	}
 	hyp_mutex_unlock(&k->k_callout_lock);
 	hyp_timer_arm(&c->t, hyp_clock_mono() + delay);
+}
+
+bool
+callout_pending(struct callout *c)
+{
+	bool p;
+
+	hyp_mutex_lock(&c->k->k_callout_lock);
+	p = c->linked;
+	hyp_mutex_unlock(&c->k->k_callout_lock);
+	return p;
 }
 
 bool
@@ -217,8 +324,15 @@ callout_stop(struct callout *c)
 bool
 callout_halt(struct callout *c)
 {
+	struct kern *k = c->k;
 	bool was = callout_stop(c);
 
-	hyp_timer_disarm(&c->t);	/* waits for a running callout_fire */
+	/* the expiry on the scheduler thread never waits for a vCPU, so this is short */
+	hyp_timer_disarm(&c->t);
+	hyp_mutex_lock(&k->k_callout_lock);
+	callout_unlink_locked(c);
+	while (k->k_softrunning == c && k->k_softrunner != &kern_tls)
+		hyp_cond_wait(&k->k_callout_cv, &k->k_callout_lock);
+	hyp_mutex_unlock(&k->k_callout_lock);
 	return was;
 }

@@ -15,7 +15,7 @@ rump___sysimpl_read(int fd, void *buf, size_t nbyte)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, nbyte) = nbyte;
-	error = kern_syscall(SYS_read, &callarg, retval);
+	error = kern_syscall_inline(SYS_read, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -34,7 +34,7 @@ rump___sysimpl_write(int fd, const void *buf, size_t nbyte)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, nbyte) = nbyte;
-	error = kern_syscall(SYS_write, &callarg, retval);
+	error = kern_syscall_inline(SYS_write, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -53,7 +53,7 @@ rump___sysimpl_open(const char *path, int flags, uint32_t mode)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_open, &callarg, retval);
+	error = kern_syscall_inline(SYS_open, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -70,7 +70,7 @@ rump___sysimpl_close(int fd)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
-	error = kern_syscall(SYS_close, &callarg, retval);
+	error = kern_syscall_inline(SYS_close, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -88,7 +88,7 @@ rump___sysimpl_link(const char *path, const char *link)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, link) = link;
-	error = kern_syscall(SYS_link, &callarg, retval);
+	error = kern_syscall_inline(SYS_link, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -105,7 +105,7 @@ rump___sysimpl_unlink(const char *path)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
-	error = kern_syscall(SYS_unlink, &callarg, retval);
+	error = kern_syscall_inline(SYS_unlink, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -122,7 +122,7 @@ rump___sysimpl_chdir(const char *path)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
-	error = kern_syscall(SYS_chdir, &callarg, retval);
+	error = kern_syscall_inline(SYS_chdir, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -139,7 +139,7 @@ rump___sysimpl_fchdir(int fd)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
-	error = kern_syscall(SYS_fchdir, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchdir, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -158,7 +158,7 @@ rump___sysimpl_mknod(const char *path, uint32_t mode, uint32_t dev)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
 	SCARG(&callarg, dev) = dev;
-	error = kern_syscall(SYS_compat_50_mknod, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_mknod, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -176,7 +176,7 @@ rump___sysimpl_chmod(const char *path, uint32_t mode)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_chmod, &callarg, retval);
+	error = kern_syscall_inline(SYS_chmod, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -195,7 +195,7 @@ rump___sysimpl_chown(const char *path, uint32_t uid, uint32_t gid)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, uid) = uid;
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS_chown, &callarg, retval);
+	error = kern_syscall_inline(SYS_chown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -209,7 +209,7 @@ rump___sysimpl_getpid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_getpid, NULL, retval);
+	error = kern_syscall_inline(SYS_getpid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int32_t)-1;
@@ -227,7 +227,7 @@ rump___sysimpl_unmount(const char *path, int flags)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_unmount, &callarg, retval);
+	error = kern_syscall_inline(SYS_unmount, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -244,7 +244,7 @@ rump___sysimpl_setuid(uint32_t uid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, uid) = uid;
-	error = kern_syscall(SYS_setuid, &callarg, retval);
+	error = kern_syscall_inline(SYS_setuid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -258,7 +258,7 @@ rump___sysimpl_getuid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_getuid, NULL, retval);
+	error = kern_syscall_inline(SYS_getuid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (uint32_t)-1;
@@ -272,7 +272,7 @@ rump___sysimpl_geteuid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_geteuid, NULL, retval);
+	error = kern_syscall_inline(SYS_geteuid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (uint32_t)-1;
@@ -291,7 +291,7 @@ rump___sysimpl_recvmsg(int s, void *msg, int flags)
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, msg) = msg;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_recvmsg, &callarg, retval);
+	error = kern_syscall_inline(SYS_recvmsg, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -310,7 +310,7 @@ rump___sysimpl_sendmsg(int s, const void *msg, int flags)
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, msg) = msg;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_sendmsg, &callarg, retval);
+	error = kern_syscall_inline(SYS_sendmsg, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -332,7 +332,7 @@ rump___sysimpl_recvfrom(int s, void *buf, size_t len, int flags, void *from, voi
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, from) = from;
 	SCARG(&callarg, fromlenaddr) = fromlenaddr;
-	error = kern_syscall(SYS_recvfrom, &callarg, retval);
+	error = kern_syscall_inline(SYS_recvfrom, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -351,7 +351,7 @@ rump___sysimpl_accept(int s, void *name, void *anamelen)
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, anamelen) = anamelen;
-	error = kern_syscall(SYS_accept, &callarg, retval);
+	error = kern_syscall_inline(SYS_accept, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -370,7 +370,7 @@ rump___sysimpl_getpeername(int fdes, void *asa, void *alen)
 	SCARG(&callarg, fdes) = fdes;
 	SCARG(&callarg, asa) = asa;
 	SCARG(&callarg, alen) = alen;
-	error = kern_syscall(SYS_getpeername, &callarg, retval);
+	error = kern_syscall_inline(SYS_getpeername, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -389,7 +389,7 @@ rump___sysimpl_getsockname(int fdes, void *asa, void *alen)
 	SCARG(&callarg, fdes) = fdes;
 	SCARG(&callarg, asa) = asa;
 	SCARG(&callarg, alen) = alen;
-	error = kern_syscall(SYS_getsockname, &callarg, retval);
+	error = kern_syscall_inline(SYS_getsockname, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -407,7 +407,7 @@ rump___sysimpl_access(const char *path, int flags)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_access, &callarg, retval);
+	error = kern_syscall_inline(SYS_access, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -425,7 +425,7 @@ rump___sysimpl_chflags(const char *path, unsigned long flags)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_chflags, &callarg, retval);
+	error = kern_syscall_inline(SYS_chflags, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -443,7 +443,7 @@ rump___sysimpl_fchflags(int fd, unsigned long flags)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_fchflags, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchflags, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -457,7 +457,7 @@ rump___sysimpl_sync(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_sync, NULL, retval);
+	error = kern_syscall_inline(SYS_sync, NULL, retval);
 	if (error != 0)
 		kern_seterrno(error);
 }
@@ -468,7 +468,7 @@ rump___sysimpl_getppid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_getppid, NULL, retval);
+	error = kern_syscall_inline(SYS_getppid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int32_t)-1;
@@ -485,7 +485,7 @@ rump___sysimpl_dup(int fd)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
-	error = kern_syscall(SYS_dup, &callarg, retval);
+	error = kern_syscall_inline(SYS_dup, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -503,7 +503,7 @@ rump_sys_pipe(void *fd)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fildes) = fd;
 	SCARG(&callarg, flags) = 0;
-	error = kern_syscall(SYS_pipe2, &callarg, retval);
+	error = kern_syscall_inline(SYS_pipe2, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -517,7 +517,7 @@ rump___sysimpl_getegid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_getegid, NULL, retval);
+	error = kern_syscall_inline(SYS_getegid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (uint32_t)-1;
@@ -537,7 +537,7 @@ rump___sysimpl_ktrace(const char *fname, int ops, int facs, int32_t pid)
 	SCARG(&callarg, ops) = ops;
 	SCARG(&callarg, facs) = facs;
 	SCARG(&callarg, pid) = pid;
-	error = kern_syscall(SYS_ktrace, &callarg, retval);
+	error = kern_syscall_inline(SYS_ktrace, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -551,7 +551,7 @@ rump___sysimpl_getgid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_getgid, NULL, retval);
+	error = kern_syscall_inline(SYS_getgid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (uint32_t)-1;
@@ -569,7 +569,7 @@ rump___sysimpl___getlogin(char *namebuf, size_t namelen)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, namebuf) = namebuf;
 	SCARG(&callarg, namelen) = namelen;
-	error = kern_syscall(SYS___getlogin, &callarg, retval);
+	error = kern_syscall_inline(SYS___getlogin, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -586,7 +586,7 @@ rump___sysimpl___setlogin(const char *namebuf)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, namebuf) = namebuf;
-	error = kern_syscall(SYS___setlogin, &callarg, retval);
+	error = kern_syscall_inline(SYS___setlogin, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -605,7 +605,7 @@ rump___sysimpl_ioctl(int fd, unsigned long com, void *data)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, com) = com;
 	SCARG(&callarg, data) = data;
-	error = kern_syscall(SYS_ioctl, &callarg, retval);
+	error = kern_syscall_inline(SYS_ioctl, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -622,7 +622,7 @@ rump___sysimpl_revoke(const char *path)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
-	error = kern_syscall(SYS_revoke, &callarg, retval);
+	error = kern_syscall_inline(SYS_revoke, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -640,7 +640,7 @@ rump___sysimpl_symlink(const char *path, const char *link)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, link) = link;
-	error = kern_syscall(SYS_symlink, &callarg, retval);
+	error = kern_syscall_inline(SYS_symlink, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -659,7 +659,7 @@ rump___sysimpl_readlink(const char *path, char *buf, size_t count)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, count) = count;
-	error = kern_syscall(SYS_readlink, &callarg, retval);
+	error = kern_syscall_inline(SYS_readlink, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -676,7 +676,7 @@ rump___sysimpl_umask(uint32_t newmask)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, newmask) = newmask;
-	error = kern_syscall(SYS_umask, &callarg, retval);
+	error = kern_syscall_inline(SYS_umask, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (uint32_t)-1;
@@ -693,7 +693,7 @@ rump___sysimpl_chroot(const char *path)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
-	error = kern_syscall(SYS_chroot, &callarg, retval);
+	error = kern_syscall_inline(SYS_chroot, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -711,7 +711,7 @@ rump___sysimpl_getgroups(int gidsetsize, void *gidset)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, gidsetsize) = gidsetsize;
 	SCARG(&callarg, gidset) = gidset;
-	error = kern_syscall(SYS_getgroups, &callarg, retval);
+	error = kern_syscall_inline(SYS_getgroups, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -729,7 +729,7 @@ rump___sysimpl_setgroups(int gidsetsize, const void *gidset)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, gidsetsize) = gidsetsize;
 	SCARG(&callarg, gidset) = gidset;
-	error = kern_syscall(SYS_setgroups, &callarg, retval);
+	error = kern_syscall_inline(SYS_setgroups, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -743,7 +743,7 @@ rump___sysimpl_getpgrp(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_getpgrp, NULL, retval);
+	error = kern_syscall_inline(SYS_getpgrp, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -761,7 +761,7 @@ rump___sysimpl_setpgid(int32_t pid, int32_t pgid)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, pid) = pid;
 	SCARG(&callarg, pgid) = pgid;
-	error = kern_syscall(SYS_setpgid, &callarg, retval);
+	error = kern_syscall_inline(SYS_setpgid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -779,7 +779,7 @@ rump___sysimpl_dup2(int from, int to)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, from) = from;
 	SCARG(&callarg, to) = to;
-	error = kern_syscall(SYS_dup2, &callarg, retval);
+	error = kern_syscall_inline(SYS_dup2, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -798,7 +798,7 @@ rump___sysimpl_fcntl(int fd, int cmd, void *arg)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, cmd) = cmd;
 	SCARG(&callarg, arg) = arg;
-	error = kern_syscall(SYS_fcntl, &callarg, retval);
+	error = kern_syscall_inline(SYS_fcntl, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -819,7 +819,7 @@ rump___sysimpl_select(int nd, void *in, void *ou, void *ex, void *tv)
 	SCARG(&callarg, ou) = ou;
 	SCARG(&callarg, ex) = ex;
 	SCARG(&callarg, tv) = tv;
-	error = kern_syscall(SYS_compat_50_select, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_select, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -836,7 +836,7 @@ rump___sysimpl_fsync(int fd)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
-	error = kern_syscall(SYS_fsync, &callarg, retval);
+	error = kern_syscall_inline(SYS_fsync, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -855,7 +855,7 @@ rump___sysimpl_connect(int s, const void *name, uint32_t namelen)
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, namelen) = namelen;
-	error = kern_syscall(SYS_connect, &callarg, retval);
+	error = kern_syscall_inline(SYS_connect, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -874,7 +874,7 @@ rump___sysimpl_bind(int s, const void *name, uint32_t namelen)
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, namelen) = namelen;
-	error = kern_syscall(SYS_bind, &callarg, retval);
+	error = kern_syscall_inline(SYS_bind, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -895,7 +895,7 @@ rump___sysimpl_setsockopt(int s, int level, int name, const void *val, uint32_t 
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, val) = val;
 	SCARG(&callarg, valsize) = valsize;
-	error = kern_syscall(SYS_setsockopt, &callarg, retval);
+	error = kern_syscall_inline(SYS_setsockopt, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -913,7 +913,7 @@ rump___sysimpl_listen(int s, int backlog)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, backlog) = backlog;
-	error = kern_syscall(SYS_listen, &callarg, retval);
+	error = kern_syscall_inline(SYS_listen, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -934,7 +934,7 @@ rump___sysimpl_getsockopt(int s, int level, int name, void *val, void *avalsize)
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, val) = val;
 	SCARG(&callarg, avalsize) = avalsize;
-	error = kern_syscall(SYS_getsockopt, &callarg, retval);
+	error = kern_syscall_inline(SYS_getsockopt, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -953,7 +953,7 @@ rump___sysimpl_readv(int fd, const void *iovp, int iovcnt)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, iovp) = iovp;
 	SCARG(&callarg, iovcnt) = iovcnt;
-	error = kern_syscall(SYS_readv, &callarg, retval);
+	error = kern_syscall_inline(SYS_readv, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -972,7 +972,7 @@ rump___sysimpl_writev(int fd, const void *iovp, int iovcnt)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, iovp) = iovp;
 	SCARG(&callarg, iovcnt) = iovcnt;
-	error = kern_syscall(SYS_writev, &callarg, retval);
+	error = kern_syscall_inline(SYS_writev, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -991,7 +991,7 @@ rump___sysimpl_fchown(int fd, uint32_t uid, uint32_t gid)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, uid) = uid;
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS_fchown, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1009,7 +1009,7 @@ rump___sysimpl_fchmod(int fd, uint32_t mode)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_fchmod, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchmod, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1027,7 +1027,7 @@ rump___sysimpl_setreuid(uint32_t ruid, uint32_t euid)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, ruid) = ruid;
 	SCARG(&callarg, euid) = euid;
-	error = kern_syscall(SYS_setreuid, &callarg, retval);
+	error = kern_syscall_inline(SYS_setreuid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1045,7 +1045,7 @@ rump___sysimpl_setregid(uint32_t rgid, uint32_t egid)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, rgid) = rgid;
 	SCARG(&callarg, egid) = egid;
-	error = kern_syscall(SYS_setregid, &callarg, retval);
+	error = kern_syscall_inline(SYS_setregid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1063,7 +1063,7 @@ rump___sysimpl_rename(const char *from, const char *to)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, from) = from;
 	SCARG(&callarg, to) = to;
-	error = kern_syscall(SYS_rename, &callarg, retval);
+	error = kern_syscall_inline(SYS_rename, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1081,7 +1081,7 @@ rump___sysimpl_flock(int fd, int how)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, how) = how;
-	error = kern_syscall(SYS_flock, &callarg, retval);
+	error = kern_syscall_inline(SYS_flock, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1099,7 +1099,7 @@ rump___sysimpl_mkfifo(const char *path, uint32_t mode)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_mkfifo, &callarg, retval);
+	error = kern_syscall_inline(SYS_mkfifo, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1121,7 +1121,7 @@ rump___sysimpl_sendto(int s, const void *buf, size_t len, int flags, const void 
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, to) = to;
 	SCARG(&callarg, tolen) = tolen;
-	error = kern_syscall(SYS_sendto, &callarg, retval);
+	error = kern_syscall_inline(SYS_sendto, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -1139,7 +1139,7 @@ rump___sysimpl_shutdown(int s, int how)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, s) = s;
 	SCARG(&callarg, how) = how;
-	error = kern_syscall(SYS_shutdown, &callarg, retval);
+	error = kern_syscall_inline(SYS_shutdown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1159,7 +1159,7 @@ rump___sysimpl_socketpair(int domain, int type, int protocol, void *rsv)
 	SCARG(&callarg, type) = type;
 	SCARG(&callarg, protocol) = protocol;
 	SCARG(&callarg, rsv) = rsv;
-	error = kern_syscall(SYS_socketpair, &callarg, retval);
+	error = kern_syscall_inline(SYS_socketpair, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1177,7 +1177,7 @@ rump___sysimpl_mkdir(const char *path, uint32_t mode)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_mkdir, &callarg, retval);
+	error = kern_syscall_inline(SYS_mkdir, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1194,7 +1194,7 @@ rump___sysimpl_rmdir(const char *path)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
-	error = kern_syscall(SYS_rmdir, &callarg, retval);
+	error = kern_syscall_inline(SYS_rmdir, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1212,7 +1212,7 @@ rump___sysimpl_utimes(const char *path, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS_compat_50_utimes, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_utimes, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1226,7 +1226,7 @@ rump___sysimpl_setsid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_setsid, NULL, retval);
+	error = kern_syscall_inline(SYS_setsid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1244,7 +1244,7 @@ rump___sysimpl_nfssvc(int flag, void *argp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, flag) = flag;
 	SCARG(&callarg, argp) = argp;
-	error = kern_syscall(SYS_nfssvc, &callarg, retval);
+	error = kern_syscall_inline(SYS_nfssvc, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1264,7 +1264,7 @@ rump___sysimpl_pread(int fd, void *buf, size_t nbyte, int64_t offset)
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, nbyte) = nbyte;
 	SCARG(&callarg, offset) = offset;
-	error = kern_syscall(SYS_pread, &callarg, retval);
+	error = kern_syscall_inline(SYS_pread, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -1284,7 +1284,7 @@ rump___sysimpl_pwrite(int fd, const void *buf, size_t nbyte, int64_t offset)
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, nbyte) = nbyte;
 	SCARG(&callarg, offset) = offset;
-	error = kern_syscall(SYS_pwrite, &callarg, retval);
+	error = kern_syscall_inline(SYS_pwrite, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -1301,7 +1301,7 @@ rump___sysimpl_setgid(uint32_t gid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS_setgid, &callarg, retval);
+	error = kern_syscall_inline(SYS_setgid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1318,7 +1318,7 @@ rump___sysimpl_setegid(uint32_t egid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, egid) = egid;
-	error = kern_syscall(SYS_setegid, &callarg, retval);
+	error = kern_syscall_inline(SYS_setegid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1335,7 +1335,7 @@ rump___sysimpl_seteuid(uint32_t euid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, euid) = euid;
-	error = kern_syscall(SYS_seteuid, &callarg, retval);
+	error = kern_syscall_inline(SYS_seteuid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1353,7 +1353,7 @@ rump___sysimpl_pathconf(const char *path, int name)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, name) = name;
-	error = kern_syscall(SYS_pathconf, &callarg, retval);
+	error = kern_syscall_inline(SYS_pathconf, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (long)-1;
@@ -1371,7 +1371,7 @@ rump___sysimpl_fpathconf(int fd, int name)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, name) = name;
-	error = kern_syscall(SYS_fpathconf, &callarg, retval);
+	error = kern_syscall_inline(SYS_fpathconf, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (long)-1;
@@ -1389,7 +1389,7 @@ rump___sysimpl_getrlimit(int which, void *rlp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, which) = which;
 	SCARG(&callarg, rlp) = rlp;
-	error = kern_syscall(SYS_getrlimit, &callarg, retval);
+	error = kern_syscall_inline(SYS_getrlimit, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1407,7 +1407,7 @@ rump___sysimpl_setrlimit(int which, const void *rlp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, which) = which;
 	SCARG(&callarg, rlp) = rlp;
-	error = kern_syscall(SYS_setrlimit, &callarg, retval);
+	error = kern_syscall_inline(SYS_setrlimit, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1426,7 +1426,7 @@ rump___sysimpl_lseek(int fd, int64_t offset, int whence)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, offset) = offset;
 	SCARG(&callarg, whence) = whence;
-	error = kern_syscall(SYS_lseek, &callarg, retval);
+	error = kern_syscall_inline(SYS_lseek, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -1444,7 +1444,7 @@ rump___sysimpl_truncate(const char *path, int64_t length)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, length) = length;
-	error = kern_syscall(SYS_truncate, &callarg, retval);
+	error = kern_syscall_inline(SYS_truncate, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1462,7 +1462,7 @@ rump___sysimpl_ftruncate(int fd, int64_t length)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, length) = length;
-	error = kern_syscall(SYS_ftruncate, &callarg, retval);
+	error = kern_syscall_inline(SYS_ftruncate, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1484,7 +1484,7 @@ rump___sysimpl___sysctl(const void *name, unsigned int namelen, void *oldv, void
 	SCARG(&callarg, oldlenp) = oldlenp;
 	SCARG(&callarg, newv) = newv;
 	SCARG(&callarg, newlen) = newlen;
-	error = kern_syscall(SYS___sysctl, &callarg, retval);
+	error = kern_syscall_inline(SYS___sysctl, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1502,7 +1502,7 @@ rump___sysimpl_futimes(int fd, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS_compat_50_futimes, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_futimes, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1519,7 +1519,7 @@ rump___sysimpl_getpgid(int32_t pid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, pid) = pid;
-	error = kern_syscall(SYS_getpgid, &callarg, retval);
+	error = kern_syscall_inline(SYS_getpgid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int32_t)-1;
@@ -1537,7 +1537,7 @@ rump___sysimpl_reboot(int opt, char *bootstr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, opt) = opt;
 	SCARG(&callarg, bootstr) = bootstr;
-	error = kern_syscall(SYS_reboot, &callarg, retval);
+	error = kern_syscall_inline(SYS_reboot, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1556,7 +1556,7 @@ rump___sysimpl_poll(void *fds, unsigned int nfds, int timeout)
 	SCARG(&callarg, fds) = fds;
 	SCARG(&callarg, nfds) = nfds;
 	SCARG(&callarg, timeout) = timeout;
-	error = kern_syscall(SYS_poll, &callarg, retval);
+	error = kern_syscall_inline(SYS_poll, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1575,7 +1575,7 @@ rump___sysimpl_timer_create(int32_t clock_id, void *evp, void *timerid)
 	SCARG(&callarg, clock_id) = clock_id;
 	SCARG(&callarg, evp) = evp;
 	SCARG(&callarg, timerid) = timerid;
-	error = kern_syscall(SYS_timer_create, &callarg, retval);
+	error = kern_syscall_inline(SYS_timer_create, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1592,7 +1592,7 @@ rump___sysimpl_timer_delete(int timerid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, timerid) = timerid;
-	error = kern_syscall(SYS_timer_delete, &callarg, retval);
+	error = kern_syscall_inline(SYS_timer_delete, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1609,7 +1609,7 @@ rump___sysimpl_timer_getoverrun(int timerid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, timerid) = timerid;
-	error = kern_syscall(SYS_timer_getoverrun, &callarg, retval);
+	error = kern_syscall_inline(SYS_timer_getoverrun, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1626,7 +1626,7 @@ rump___sysimpl_fdatasync(int fd)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
-	error = kern_syscall(SYS_fdatasync, &callarg, retval);
+	error = kern_syscall_inline(SYS_fdatasync, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1644,7 +1644,7 @@ rump___sysimpl_modctl(int cmd, void *arg)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, cmd) = cmd;
 	SCARG(&callarg, arg) = arg;
-	error = kern_syscall(SYS_modctl, &callarg, retval);
+	error = kern_syscall_inline(SYS_modctl, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1662,7 +1662,7 @@ rump___sysimpl__ksem_init(unsigned int value, void *idp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, idp) = idp;
-	error = kern_syscall(SYS__ksem_init, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_init, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1683,7 +1683,7 @@ rump___sysimpl__ksem_open(const char *name, int oflag, uint32_t mode, unsigned i
 	SCARG(&callarg, mode) = mode;
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, idp) = idp;
-	error = kern_syscall(SYS__ksem_open, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_open, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1700,7 +1700,7 @@ rump___sysimpl__ksem_unlink(const char *name)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, name) = name;
-	error = kern_syscall(SYS__ksem_unlink, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_unlink, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1717,7 +1717,7 @@ rump___sysimpl__ksem_close(intptr_t id)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
-	error = kern_syscall(SYS__ksem_close, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_close, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1734,7 +1734,7 @@ rump___sysimpl__ksem_post(intptr_t id)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
-	error = kern_syscall(SYS__ksem_post, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_post, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1751,7 +1751,7 @@ rump___sysimpl__ksem_wait(intptr_t id)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
-	error = kern_syscall(SYS__ksem_wait, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_wait, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1768,7 +1768,7 @@ rump___sysimpl__ksem_trywait(intptr_t id)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
-	error = kern_syscall(SYS__ksem_trywait, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_trywait, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1786,7 +1786,7 @@ rump___sysimpl__ksem_getvalue(intptr_t id, void *value)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
 	SCARG(&callarg, value) = value;
-	error = kern_syscall(SYS__ksem_getvalue, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_getvalue, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1803,7 +1803,7 @@ rump___sysimpl__ksem_destroy(intptr_t id)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
-	error = kern_syscall(SYS__ksem_destroy, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_destroy, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1821,7 +1821,7 @@ rump___sysimpl__ksem_timedwait(intptr_t id, const void *abstime)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, id) = id;
 	SCARG(&callarg, abstime) = abstime;
-	error = kern_syscall(SYS__ksem_timedwait, &callarg, retval);
+	error = kern_syscall_inline(SYS__ksem_timedwait, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1839,7 +1839,7 @@ rump___sysimpl___posix_rename(const char *from, const char *to)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, from) = from;
 	SCARG(&callarg, to) = to;
-	error = kern_syscall(SYS___posix_rename, &callarg, retval);
+	error = kern_syscall_inline(SYS___posix_rename, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1857,7 +1857,7 @@ rump___sysimpl_lchmod(const char *path, uint32_t mode)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_lchmod, &callarg, retval);
+	error = kern_syscall_inline(SYS_lchmod, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1876,7 +1876,7 @@ rump___sysimpl_lchown(const char *path, uint32_t uid, uint32_t gid)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, uid) = uid;
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS_lchown, &callarg, retval);
+	error = kern_syscall_inline(SYS_lchown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1894,7 +1894,7 @@ rump___sysimpl_lutimes(const char *path, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS_compat_50_lutimes, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_lutimes, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1913,7 +1913,7 @@ rump___sysimpl___posix_chown(const char *path, uint32_t uid, uint32_t gid)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, uid) = uid;
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS___posix_chown, &callarg, retval);
+	error = kern_syscall_inline(SYS___posix_chown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1932,7 +1932,7 @@ rump___sysimpl___posix_fchown(int fd, uint32_t uid, uint32_t gid)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, uid) = uid;
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS___posix_fchown, &callarg, retval);
+	error = kern_syscall_inline(SYS___posix_fchown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1951,7 +1951,7 @@ rump___sysimpl___posix_lchown(const char *path, uint32_t uid, uint32_t gid)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, uid) = uid;
 	SCARG(&callarg, gid) = gid;
-	error = kern_syscall(SYS___posix_lchown, &callarg, retval);
+	error = kern_syscall_inline(SYS___posix_lchown, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -1968,7 +1968,7 @@ rump___sysimpl_getsid(int32_t pid)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, pid) = pid;
-	error = kern_syscall(SYS_getsid, &callarg, retval);
+	error = kern_syscall_inline(SYS_getsid, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int32_t)-1;
@@ -1988,7 +1988,7 @@ rump___sysimpl_fktrace(int fd, int ops, int facs, int32_t pid)
 	SCARG(&callarg, ops) = ops;
 	SCARG(&callarg, facs) = facs;
 	SCARG(&callarg, pid) = pid;
-	error = kern_syscall(SYS_fktrace, &callarg, retval);
+	error = kern_syscall_inline(SYS_fktrace, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2008,7 +2008,7 @@ rump___sysimpl_preadv(int fd, const void *iovp, int iovcnt, int64_t offset)
 	SCARG(&callarg, iovp) = iovp;
 	SCARG(&callarg, iovcnt) = iovcnt;
 	SCARG(&callarg, offset) = offset;
-	error = kern_syscall(SYS_preadv, &callarg, retval);
+	error = kern_syscall_inline(SYS_preadv, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2028,7 +2028,7 @@ rump___sysimpl_pwritev(int fd, const void *iovp, int iovcnt, int64_t offset)
 	SCARG(&callarg, iovp) = iovp;
 	SCARG(&callarg, iovcnt) = iovcnt;
 	SCARG(&callarg, offset) = offset;
-	error = kern_syscall(SYS_pwritev, &callarg, retval);
+	error = kern_syscall_inline(SYS_pwritev, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2046,7 +2046,7 @@ rump___sysimpl___getcwd(char *bufp, size_t length)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, bufp) = bufp;
 	SCARG(&callarg, length) = length;
-	error = kern_syscall(SYS___getcwd, &callarg, retval);
+	error = kern_syscall_inline(SYS___getcwd, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2063,7 +2063,7 @@ rump___sysimpl_fchroot(int fd)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
-	error = kern_syscall(SYS_fchroot, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchroot, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2081,7 +2081,7 @@ rump___sysimpl_lchflags(const char *path, unsigned long flags)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_lchflags, &callarg, retval);
+	error = kern_syscall_inline(SYS_lchflags, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2095,7 +2095,7 @@ rump___sysimpl_issetugid(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_issetugid, NULL, retval);
+	error = kern_syscall_inline(SYS_issetugid, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2114,7 +2114,7 @@ rump___sysimpl_utrace(const char *label, void *addr, size_t len)
 	SCARG(&callarg, label) = label;
 	SCARG(&callarg, addr) = addr;
 	SCARG(&callarg, len) = len;
-	error = kern_syscall(SYS_utrace, &callarg, retval);
+	error = kern_syscall_inline(SYS_utrace, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2128,7 +2128,7 @@ rump___sysimpl_kqueue(void)
 	register_t retval[2] = { 0, 0 };
 	int error;
 
-	error = kern_syscall(SYS_kqueue, NULL, retval);
+	error = kern_syscall_inline(SYS_kqueue, NULL, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2150,7 +2150,7 @@ rump___sysimpl_kevent(int fd, const void *changelist, size_t nchanges, void *eve
 	SCARG(&callarg, eventlist) = eventlist;
 	SCARG(&callarg, nevents) = nevents;
 	SCARG(&callarg, timeout) = timeout;
-	error = kern_syscall(SYS_compat_50_kevent, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_kevent, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2170,7 +2170,7 @@ rump___sysimpl_fsync_range(int fd, int flags, int64_t start, int64_t length)
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, start) = start;
 	SCARG(&callarg, length) = length;
-	error = kern_syscall(SYS_fsync_range, &callarg, retval);
+	error = kern_syscall_inline(SYS_fsync_range, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2189,7 +2189,7 @@ rump___sysimpl_getvfsstat(void *buf, size_t bufsize, int flags)
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, bufsize) = bufsize;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_getvfsstat, &callarg, retval);
+	error = kern_syscall_inline(SYS_getvfsstat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2208,7 +2208,7 @@ rump___sysimpl_statvfs1(const char *path, void *buf, int flags)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_statvfs1, &callarg, retval);
+	error = kern_syscall_inline(SYS_statvfs1, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2227,7 +2227,7 @@ rump___sysimpl_fstatvfs1(int fd, void *buf, int flags)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_fstatvfs1, &callarg, retval);
+	error = kern_syscall_inline(SYS_fstatvfs1, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2248,7 +2248,7 @@ rump___sysimpl_extattrctl(const char *path, int cmd, const char *filename, int a
 	SCARG(&callarg, filename) = filename;
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, attrname) = attrname;
-	error = kern_syscall(SYS_extattrctl, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattrctl, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2269,7 +2269,7 @@ rump___sysimpl_extattr_set_file(const char *path, int attrnamespace, const char 
 	SCARG(&callarg, attrname) = attrname;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_set_file, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_set_file, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2290,7 +2290,7 @@ rump___sysimpl_extattr_get_file(const char *path, int attrnamespace, const char 
 	SCARG(&callarg, attrname) = attrname;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_get_file, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_get_file, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2309,7 +2309,7 @@ rump___sysimpl_extattr_delete_file(const char *path, int attrnamespace, const ch
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, attrname) = attrname;
-	error = kern_syscall(SYS_extattr_delete_file, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_delete_file, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2330,7 +2330,7 @@ rump___sysimpl_extattr_set_fd(int fd, int attrnamespace, const char *attrname, c
 	SCARG(&callarg, attrname) = attrname;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_set_fd, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_set_fd, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2351,7 +2351,7 @@ rump___sysimpl_extattr_get_fd(int fd, int attrnamespace, const char *attrname, v
 	SCARG(&callarg, attrname) = attrname;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_get_fd, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_get_fd, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2370,7 +2370,7 @@ rump___sysimpl_extattr_delete_fd(int fd, int attrnamespace, const char *attrname
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, attrname) = attrname;
-	error = kern_syscall(SYS_extattr_delete_fd, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_delete_fd, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2391,7 +2391,7 @@ rump___sysimpl_extattr_set_link(const char *path, int attrnamespace, const char 
 	SCARG(&callarg, attrname) = attrname;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_set_link, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_set_link, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2412,7 +2412,7 @@ rump___sysimpl_extattr_get_link(const char *path, int attrnamespace, const char 
 	SCARG(&callarg, attrname) = attrname;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_get_link, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_get_link, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2431,7 +2431,7 @@ rump___sysimpl_extattr_delete_link(const char *path, int attrnamespace, const ch
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, attrname) = attrname;
-	error = kern_syscall(SYS_extattr_delete_link, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_delete_link, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2451,7 +2451,7 @@ rump___sysimpl_extattr_list_fd(int fd, int attrnamespace, void *data, size_t nby
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_list_fd, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_list_fd, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2471,7 +2471,7 @@ rump___sysimpl_extattr_list_file(const char *path, int attrnamespace, void *data
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_list_file, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_list_file, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2491,7 +2491,7 @@ rump___sysimpl_extattr_list_link(const char *path, int attrnamespace, void *data
 	SCARG(&callarg, attrnamespace) = attrnamespace;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, nbytes) = nbytes;
-	error = kern_syscall(SYS_extattr_list_link, &callarg, retval);
+	error = kern_syscall_inline(SYS_extattr_list_link, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -2513,7 +2513,7 @@ rump___sysimpl_pselect(int nd, void *in, void *ou, void *ex, const void *ts, con
 	SCARG(&callarg, ex) = ex;
 	SCARG(&callarg, ts) = ts;
 	SCARG(&callarg, mask) = mask;
-	error = kern_syscall(SYS_compat_50_pselect, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_pselect, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2533,7 +2533,7 @@ rump___sysimpl_pollts(void *fds, unsigned int nfds, const void *ts, const void *
 	SCARG(&callarg, nfds) = nfds;
 	SCARG(&callarg, ts) = ts;
 	SCARG(&callarg, mask) = mask;
-	error = kern_syscall(SYS_compat_50_pollts, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50_pollts, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2554,7 +2554,7 @@ rump___sysimpl_setxattr(const char *path, const char *name, const void *value, s
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, size) = size;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_setxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_setxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2575,7 +2575,7 @@ rump___sysimpl_lsetxattr(const char *path, const char *name, const void *value, 
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, size) = size;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_lsetxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_lsetxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2596,7 +2596,7 @@ rump___sysimpl_fsetxattr(int fd, const char *name, const void *value, size_t siz
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, size) = size;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_fsetxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_fsetxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2616,7 +2616,7 @@ rump___sysimpl_getxattr(const char *path, const char *name, void *value, size_t 
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, size) = size;
-	error = kern_syscall(SYS_getxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_getxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2636,7 +2636,7 @@ rump___sysimpl_lgetxattr(const char *path, const char *name, void *value, size_t
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, size) = size;
-	error = kern_syscall(SYS_lgetxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_lgetxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2656,7 +2656,7 @@ rump___sysimpl_fgetxattr(int fd, const char *name, void *value, size_t size)
 	SCARG(&callarg, name) = name;
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, size) = size;
-	error = kern_syscall(SYS_fgetxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_fgetxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2675,7 +2675,7 @@ rump___sysimpl_listxattr(const char *path, char *list, size_t size)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, list) = list;
 	SCARG(&callarg, size) = size;
-	error = kern_syscall(SYS_listxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_listxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2694,7 +2694,7 @@ rump___sysimpl_llistxattr(const char *path, char *list, size_t size)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, list) = list;
 	SCARG(&callarg, size) = size;
-	error = kern_syscall(SYS_llistxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_llistxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2713,7 +2713,7 @@ rump___sysimpl_flistxattr(int fd, char *list, size_t size)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, list) = list;
 	SCARG(&callarg, size) = size;
-	error = kern_syscall(SYS_flistxattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_flistxattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2731,7 +2731,7 @@ rump___sysimpl_removexattr(const char *path, const char *name)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, name) = name;
-	error = kern_syscall(SYS_removexattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_removexattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2749,7 +2749,7 @@ rump___sysimpl_lremovexattr(const char *path, const char *name)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, name) = name;
-	error = kern_syscall(SYS_lremovexattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_lremovexattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2767,7 +2767,7 @@ rump___sysimpl_fremovexattr(int fd, const char *name)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, name) = name;
-	error = kern_syscall(SYS_fremovexattr, &callarg, retval);
+	error = kern_syscall_inline(SYS_fremovexattr, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2785,7 +2785,7 @@ rump___sysimpl_stat30(const char *path, void *ub)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, ub) = ub;
-	error = kern_syscall(SYS_compat_50___stat30, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50___stat30, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2803,7 +2803,7 @@ rump___sysimpl_fstat30(int fd, void *sb)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, sb) = sb;
-	error = kern_syscall(SYS_compat_50___fstat30, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50___fstat30, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2821,7 +2821,7 @@ rump___sysimpl_lstat30(const char *path, void *ub)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, ub) = ub;
-	error = kern_syscall(SYS_compat_50___lstat30, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50___lstat30, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2840,7 +2840,7 @@ rump___sysimpl_getdents30(int fd, char *buf, size_t count)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, count) = count;
-	error = kern_syscall(SYS___getdents30, &callarg, retval);
+	error = kern_syscall_inline(SYS___getdents30, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2859,7 +2859,7 @@ rump___sysimpl_socket30(int domain, int type, int protocol)
 	SCARG(&callarg, domain) = domain;
 	SCARG(&callarg, type) = type;
 	SCARG(&callarg, protocol) = protocol;
-	error = kern_syscall(SYS___socket30, &callarg, retval);
+	error = kern_syscall_inline(SYS___socket30, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2878,7 +2878,7 @@ rump___sysimpl_getfh30(const char *fname, void *fhp, void *fh_size)
 	SCARG(&callarg, fname) = fname;
 	SCARG(&callarg, fhp) = fhp;
 	SCARG(&callarg, fh_size) = fh_size;
-	error = kern_syscall(SYS___getfh30, &callarg, retval);
+	error = kern_syscall_inline(SYS___getfh30, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2897,7 +2897,7 @@ rump___sysimpl_fhopen40(const void *fhp, size_t fh_size, int flags)
 	SCARG(&callarg, fhp) = fhp;
 	SCARG(&callarg, fh_size) = fh_size;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS___fhopen40, &callarg, retval);
+	error = kern_syscall_inline(SYS___fhopen40, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2917,7 +2917,7 @@ rump___sysimpl_fhstatvfs140(const void *fhp, size_t fh_size, void *buf, int flag
 	SCARG(&callarg, fh_size) = fh_size;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS___fhstatvfs140, &callarg, retval);
+	error = kern_syscall_inline(SYS___fhstatvfs140, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2936,7 +2936,7 @@ rump___sysimpl_fhstat40(const void *fhp, size_t fh_size, void *sb)
 	SCARG(&callarg, fhp) = fhp;
 	SCARG(&callarg, fh_size) = fh_size;
 	SCARG(&callarg, sb) = sb;
-	error = kern_syscall(SYS_compat_50___fhstat40, &callarg, retval);
+	error = kern_syscall_inline(SYS_compat_50___fhstat40, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2954,7 +2954,7 @@ rump___sysimpl_aio_cancel(int fildes, void *aiocbp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fildes) = fildes;
 	SCARG(&callarg, aiocbp) = aiocbp;
-	error = kern_syscall(SYS_aio_cancel, &callarg, retval);
+	error = kern_syscall_inline(SYS_aio_cancel, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2971,7 +2971,7 @@ rump___sysimpl_aio_error(const void *aiocbp)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, aiocbp) = aiocbp;
-	error = kern_syscall(SYS_aio_error, &callarg, retval);
+	error = kern_syscall_inline(SYS_aio_error, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -2989,7 +2989,7 @@ rump___sysimpl_aio_fsync(int op, void *aiocbp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, op) = op;
 	SCARG(&callarg, aiocbp) = aiocbp;
-	error = kern_syscall(SYS_aio_fsync, &callarg, retval);
+	error = kern_syscall_inline(SYS_aio_fsync, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3006,7 +3006,7 @@ rump___sysimpl_aio_read(void *aiocbp)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, aiocbp) = aiocbp;
-	error = kern_syscall(SYS_aio_read, &callarg, retval);
+	error = kern_syscall_inline(SYS_aio_read, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3023,7 +3023,7 @@ rump___sysimpl_aio_return(void *aiocbp)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, aiocbp) = aiocbp;
-	error = kern_syscall(SYS_aio_return, &callarg, retval);
+	error = kern_syscall_inline(SYS_aio_return, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3040,7 +3040,7 @@ rump___sysimpl_aio_write(void *aiocbp)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, aiocbp) = aiocbp;
-	error = kern_syscall(SYS_aio_write, &callarg, retval);
+	error = kern_syscall_inline(SYS_aio_write, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3060,7 +3060,7 @@ rump___sysimpl_lio_listio(int mode, void *list, int nent, void *sig)
 	SCARG(&callarg, list) = list;
 	SCARG(&callarg, nent) = nent;
 	SCARG(&callarg, sig) = sig;
-	error = kern_syscall(SYS_lio_listio, &callarg, retval);
+	error = kern_syscall_inline(SYS_lio_listio, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3081,7 +3081,7 @@ rump___sysimpl_mount50(const char *type, const char *path, int flags, void *data
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, data) = data;
 	SCARG(&callarg, data_len) = data_len;
-	error = kern_syscall(SYS___mount50, &callarg, retval);
+	error = kern_syscall_inline(SYS___mount50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3101,7 +3101,7 @@ rump___sysimpl_posix_fadvise50(int fd, int64_t offset, int64_t len, int advice)
 	SCARG(&callarg, offset) = offset;
 	SCARG(&callarg, len) = len;
 	SCARG(&callarg, advice) = advice;
-	error = kern_syscall(SYS___posix_fadvise50, &callarg, retval);
+	error = kern_syscall_inline(SYS___posix_fadvise50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3122,7 +3122,7 @@ rump___sysimpl_select50(int nd, void *in, void *ou, void *ex, void *tv)
 	SCARG(&callarg, ou) = ou;
 	SCARG(&callarg, ex) = ex;
 	SCARG(&callarg, tv) = tv;
-	error = kern_syscall(SYS___select50, &callarg, retval);
+	error = kern_syscall_inline(SYS___select50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3140,7 +3140,7 @@ rump___sysimpl_gettimeofday50(void *tp, void *tzp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, tp) = tp;
 	SCARG(&callarg, tzp) = tzp;
-	error = kern_syscall(SYS___gettimeofday50, &callarg, retval);
+	error = kern_syscall_inline(SYS___gettimeofday50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3158,7 +3158,7 @@ rump___sysimpl_settimeofday50(const void *tv, const void *tzp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, tv) = tv;
 	SCARG(&callarg, tzp) = tzp;
-	error = kern_syscall(SYS___settimeofday50, &callarg, retval);
+	error = kern_syscall_inline(SYS___settimeofday50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3176,7 +3176,7 @@ rump___sysimpl_utimes50(const char *path, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS___utimes50, &callarg, retval);
+	error = kern_syscall_inline(SYS___utimes50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3194,7 +3194,7 @@ rump___sysimpl_adjtime50(const void *delta, void *olddelta)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, delta) = delta;
 	SCARG(&callarg, olddelta) = olddelta;
-	error = kern_syscall(SYS___adjtime50, &callarg, retval);
+	error = kern_syscall_inline(SYS___adjtime50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3212,7 +3212,7 @@ rump___sysimpl_futimes50(int fd, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS___futimes50, &callarg, retval);
+	error = kern_syscall_inline(SYS___futimes50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3230,7 +3230,7 @@ rump___sysimpl_lutimes50(const char *path, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS___lutimes50, &callarg, retval);
+	error = kern_syscall_inline(SYS___lutimes50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3249,7 +3249,7 @@ rump___sysimpl_setitimer50(int which, const void *itv, void *oitv)
 	SCARG(&callarg, which) = which;
 	SCARG(&callarg, itv) = itv;
 	SCARG(&callarg, oitv) = oitv;
-	error = kern_syscall(SYS___setitimer50, &callarg, retval);
+	error = kern_syscall_inline(SYS___setitimer50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3267,7 +3267,7 @@ rump___sysimpl_getitimer50(int which, void *itv)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, which) = which;
 	SCARG(&callarg, itv) = itv;
-	error = kern_syscall(SYS___getitimer50, &callarg, retval);
+	error = kern_syscall_inline(SYS___getitimer50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3285,7 +3285,7 @@ rump___sysimpl_clock_gettime50(int32_t clock_id, void *tp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, clock_id) = clock_id;
 	SCARG(&callarg, tp) = tp;
-	error = kern_syscall(SYS___clock_gettime50, &callarg, retval);
+	error = kern_syscall_inline(SYS___clock_gettime50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3303,7 +3303,7 @@ rump___sysimpl_clock_settime50(int32_t clock_id, const void *tp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, clock_id) = clock_id;
 	SCARG(&callarg, tp) = tp;
-	error = kern_syscall(SYS___clock_settime50, &callarg, retval);
+	error = kern_syscall_inline(SYS___clock_settime50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3321,7 +3321,7 @@ rump___sysimpl_clock_getres50(int32_t clock_id, void *tp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, clock_id) = clock_id;
 	SCARG(&callarg, tp) = tp;
-	error = kern_syscall(SYS___clock_getres50, &callarg, retval);
+	error = kern_syscall_inline(SYS___clock_getres50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3339,7 +3339,7 @@ rump___sysimpl_nanosleep50(const void *rqtp, void *rmtp)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, rqtp) = rqtp;
 	SCARG(&callarg, rmtp) = rmtp;
-	error = kern_syscall(SYS___nanosleep50, &callarg, retval);
+	error = kern_syscall_inline(SYS___nanosleep50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3361,7 +3361,7 @@ rump___sysimpl_kevent50(int fd, const void *changelist, size_t nchanges, void *e
 	SCARG(&callarg, eventlist) = eventlist;
 	SCARG(&callarg, nevents) = nevents;
 	SCARG(&callarg, timeout) = timeout;
-	error = kern_syscall(SYS___kevent50, &callarg, retval);
+	error = kern_syscall_inline(SYS___kevent50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3383,7 +3383,7 @@ rump___sysimpl_pselect50(int nd, void *in, void *ou, void *ex, const void *ts, c
 	SCARG(&callarg, ex) = ex;
 	SCARG(&callarg, ts) = ts;
 	SCARG(&callarg, mask) = mask;
-	error = kern_syscall(SYS___pselect50, &callarg, retval);
+	error = kern_syscall_inline(SYS___pselect50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3403,7 +3403,7 @@ rump___sysimpl_pollts50(void *fds, unsigned int nfds, const void *ts, const void
 	SCARG(&callarg, nfds) = nfds;
 	SCARG(&callarg, ts) = ts;
 	SCARG(&callarg, mask) = mask;
-	error = kern_syscall(SYS___pollts50, &callarg, retval);
+	error = kern_syscall_inline(SYS___pollts50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3422,7 +3422,7 @@ rump___sysimpl_aio_suspend50(const void *list, int nent, const void *timeout)
 	SCARG(&callarg, list) = list;
 	SCARG(&callarg, nent) = nent;
 	SCARG(&callarg, timeout) = timeout;
-	error = kern_syscall(SYS___aio_suspend50, &callarg, retval);
+	error = kern_syscall_inline(SYS___aio_suspend50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3440,7 +3440,7 @@ rump___sysimpl_stat50(const char *path, void *ub)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, ub) = ub;
-	error = kern_syscall(SYS___stat50, &callarg, retval);
+	error = kern_syscall_inline(SYS___stat50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3458,7 +3458,7 @@ rump___sysimpl_fstat50(int fd, void *sb)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, sb) = sb;
-	error = kern_syscall(SYS___fstat50, &callarg, retval);
+	error = kern_syscall_inline(SYS___fstat50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3476,7 +3476,7 @@ rump___sysimpl_lstat50(const char *path, void *ub)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, ub) = ub;
-	error = kern_syscall(SYS___lstat50, &callarg, retval);
+	error = kern_syscall_inline(SYS___lstat50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3496,7 +3496,7 @@ rump___sysimpl_timer_settime50(int timerid, int flags, const void *value, void *
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, value) = value;
 	SCARG(&callarg, ovalue) = ovalue;
-	error = kern_syscall(SYS___timer_settime50, &callarg, retval);
+	error = kern_syscall_inline(SYS___timer_settime50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3514,7 +3514,7 @@ rump___sysimpl_timer_gettime50(int timerid, void *value)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, timerid) = timerid;
 	SCARG(&callarg, value) = value;
-	error = kern_syscall(SYS___timer_gettime50, &callarg, retval);
+	error = kern_syscall_inline(SYS___timer_gettime50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3533,7 +3533,7 @@ rump___sysimpl_mknod50(const char *path, uint32_t mode, uint64_t dev)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
 	SCARG(&callarg, dev) = dev;
-	error = kern_syscall(SYS___mknod50, &callarg, retval);
+	error = kern_syscall_inline(SYS___mknod50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3552,7 +3552,7 @@ rump___sysimpl_fhstat50(const void *fhp, size_t fh_size, void *sb)
 	SCARG(&callarg, fhp) = fhp;
 	SCARG(&callarg, fh_size) = fh_size;
 	SCARG(&callarg, sb) = sb;
-	error = kern_syscall(SYS___fhstat50, &callarg, retval);
+	error = kern_syscall_inline(SYS___fhstat50, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3570,7 +3570,7 @@ rump___sysimpl_pipe2(void *fildes, int flags)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fildes) = fildes;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_pipe2, &callarg, retval);
+	error = kern_syscall_inline(SYS_pipe2, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3589,7 +3589,7 @@ rump___sysimpl_dup3(int from, int to, int flags)
 	SCARG(&callarg, from) = from;
 	SCARG(&callarg, to) = to;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_dup3, &callarg, retval);
+	error = kern_syscall_inline(SYS_dup3, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3606,7 +3606,7 @@ rump___sysimpl_kqueue1(int flags)
 
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_kqueue1, &callarg, retval);
+	error = kern_syscall_inline(SYS_kqueue1, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3627,7 +3627,7 @@ rump___sysimpl_paccept(int s, void *name, void *anamelen, const void *mask, int 
 	SCARG(&callarg, anamelen) = anamelen;
 	SCARG(&callarg, mask) = mask;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_paccept, &callarg, retval);
+	error = kern_syscall_inline(SYS_paccept, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3648,7 +3648,7 @@ rump___sysimpl_linkat(int fd1, const char *name1, int fd2, const char *name2, in
 	SCARG(&callarg, fd2) = fd2;
 	SCARG(&callarg, name2) = name2;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_linkat, &callarg, retval);
+	error = kern_syscall_inline(SYS_linkat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3668,7 +3668,7 @@ rump___sysimpl_renameat(int fromfd, const char *from, int tofd, const char *to)
 	SCARG(&callarg, from) = from;
 	SCARG(&callarg, tofd) = tofd;
 	SCARG(&callarg, to) = to;
-	error = kern_syscall(SYS_renameat, &callarg, retval);
+	error = kern_syscall_inline(SYS_renameat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3687,7 +3687,7 @@ rump___sysimpl_mkfifoat(int fd, const char *path, uint32_t mode)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_mkfifoat, &callarg, retval);
+	error = kern_syscall_inline(SYS_mkfifoat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3707,7 +3707,7 @@ rump___sysimpl_mknodat(int fd, const char *path, uint32_t mode, uint64_t dev)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
 	SCARG(&callarg, dev) = dev;
-	error = kern_syscall(SYS_mknodat, &callarg, retval);
+	error = kern_syscall_inline(SYS_mknodat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3726,7 +3726,7 @@ rump___sysimpl_mkdirat(int fd, const char *path, uint32_t mode)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_mkdirat, &callarg, retval);
+	error = kern_syscall_inline(SYS_mkdirat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3746,7 +3746,7 @@ rump___sysimpl_faccessat(int fd, const char *path, int amode, int flag)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, amode) = amode;
 	SCARG(&callarg, flag) = flag;
-	error = kern_syscall(SYS_faccessat, &callarg, retval);
+	error = kern_syscall_inline(SYS_faccessat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3766,7 +3766,7 @@ rump___sysimpl_fchmodat(int fd, const char *path, uint32_t mode, int flag)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, mode) = mode;
 	SCARG(&callarg, flag) = flag;
-	error = kern_syscall(SYS_fchmodat, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchmodat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3787,7 +3787,7 @@ rump___sysimpl_fchownat(int fd, const char *path, uint32_t owner, uint32_t group
 	SCARG(&callarg, owner) = owner;
 	SCARG(&callarg, group) = group;
 	SCARG(&callarg, flag) = flag;
-	error = kern_syscall(SYS_fchownat, &callarg, retval);
+	error = kern_syscall_inline(SYS_fchownat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3807,7 +3807,7 @@ rump___sysimpl_fstatat(int fd, const char *path, void *buf, int flag)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, flag) = flag;
-	error = kern_syscall(SYS_fstatat, &callarg, retval);
+	error = kern_syscall_inline(SYS_fstatat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3827,7 +3827,7 @@ rump___sysimpl_utimensat(int fd, const char *path, const void *tptr, int flag)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, tptr) = tptr;
 	SCARG(&callarg, flag) = flag;
-	error = kern_syscall(SYS_utimensat, &callarg, retval);
+	error = kern_syscall_inline(SYS_utimensat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3847,7 +3847,7 @@ rump___sysimpl_openat(int fd, const char *path, int oflags, uint32_t mode)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, oflags) = oflags;
 	SCARG(&callarg, mode) = mode;
-	error = kern_syscall(SYS_openat, &callarg, retval);
+	error = kern_syscall_inline(SYS_openat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3867,7 +3867,7 @@ rump___sysimpl_readlinkat(int fd, const char *path, char *buf, size_t bufsize)
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, buf) = buf;
 	SCARG(&callarg, bufsize) = bufsize;
-	error = kern_syscall(SYS_readlinkat, &callarg, retval);
+	error = kern_syscall_inline(SYS_readlinkat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int64_t)-1;
@@ -3886,7 +3886,7 @@ rump___sysimpl_symlinkat(const char *path1, int fd, const char *path2)
 	SCARG(&callarg, path1) = path1;
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, path2) = path2;
-	error = kern_syscall(SYS_symlinkat, &callarg, retval);
+	error = kern_syscall_inline(SYS_symlinkat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3905,7 +3905,7 @@ rump___sysimpl_unlinkat(int fd, const char *path, int flag)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, flag) = flag;
-	error = kern_syscall(SYS_unlinkat, &callarg, retval);
+	error = kern_syscall_inline(SYS_unlinkat, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3923,7 +3923,7 @@ rump___sysimpl_futimens(int fd, const void *tptr)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, tptr) = tptr;
-	error = kern_syscall(SYS_futimens, &callarg, retval);
+	error = kern_syscall_inline(SYS_futimens, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3941,7 +3941,7 @@ rump___sysimpl___quotactl(const char *path, void *args)
 	memset(&callarg, 0, sizeof(callarg));
 	SCARG(&callarg, path) = path;
 	SCARG(&callarg, args) = args;
-	error = kern_syscall(SYS___quotactl, &callarg, retval);
+	error = kern_syscall_inline(SYS___quotactl, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3962,7 +3962,7 @@ rump___sysimpl_recvmmsg(int s, void *mmsg, unsigned int vlen, unsigned int flags
 	SCARG(&callarg, vlen) = vlen;
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, timeout) = timeout;
-	error = kern_syscall(SYS_recvmmsg, &callarg, retval);
+	error = kern_syscall_inline(SYS_recvmmsg, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -3982,7 +3982,7 @@ rump___sysimpl_sendmmsg(int s, void *mmsg, unsigned int vlen, unsigned int flags
 	SCARG(&callarg, mmsg) = mmsg;
 	SCARG(&callarg, vlen) = vlen;
 	SCARG(&callarg, flags) = flags;
-	error = kern_syscall(SYS_sendmmsg, &callarg, retval);
+	error = kern_syscall_inline(SYS_sendmmsg, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -4002,7 +4002,7 @@ rump___sysimpl_clock_nanosleep(int32_t clock_id, int flags, const void *rqtp, vo
 	SCARG(&callarg, flags) = flags;
 	SCARG(&callarg, rqtp) = rqtp;
 	SCARG(&callarg, rmtp) = rmtp;
-	error = kern_syscall(SYS_clock_nanosleep, &callarg, retval);
+	error = kern_syscall_inline(SYS_clock_nanosleep, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -4021,7 +4021,7 @@ rump___sysimpl_posix_fallocate(int fd, int64_t pos, int64_t len)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, pos) = pos;
 	SCARG(&callarg, len) = len;
-	error = kern_syscall(SYS_posix_fallocate, &callarg, retval);
+	error = kern_syscall_inline(SYS_posix_fallocate, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;
@@ -4040,7 +4040,7 @@ rump___sysimpl_fdiscard(int fd, int64_t pos, int64_t len)
 	SCARG(&callarg, fd) = fd;
 	SCARG(&callarg, pos) = pos;
 	SCARG(&callarg, len) = len;
-	error = kern_syscall(SYS_fdiscard, &callarg, retval);
+	error = kern_syscall_inline(SYS_fdiscard, &callarg, retval);
 	if (error != 0) {
 		kern_seterrno(error);
 		return (int)-1;

@@ -788,7 +788,7 @@ so_receive(struct socket *so, struct nb_sockaddr_storage *from, struct uio *uio,
 	bool nbio = (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0;
 	bool peek = (flags & MSG_PEEK) != 0;
 	size_t orig = uio->uio_resid;
-	bool took = false;
+	bool took = false, atctl = false;
 
 	(void)l;
 	if (ctlp != NULL)
@@ -854,8 +854,10 @@ restart:
 			if (r->r_ctl != NULL) {
 				/* control rides on the first byte of its record: stop before it
 				 * unless it is where we start */
-				if (uio->uio_resid != orig || took)
+				if (uio->uio_resid != orig || took) {
+					atctl = true;
 					break;
+				}
 				if (!peek) {
 					if (ctlp != NULL) {
 						*ctlp = r->r_ctl;
@@ -900,11 +902,11 @@ restart:
 	    pr->pr_usrreqs->pr_rcvd != NULL)
 		(void)pr->pr_usrreqs->pr_rcvd(so, flags);
 	if (!(pr->pr_flags & PR_ATOMIC) && (flags & MSG_WAITALL) && !peek &&
-	    uio->uio_resid > 0 && !(so->so_state & SS_CANTRCVMORE) && so->so_error == 0) {
+	    uio->uio_resid > 0 && !(so->so_state & SS_CANTRCVMORE) && so->so_error == 0 &&
+	    !atctl && !nbio) {
+		/* keep what we got (orig stays: errors after this point are not returned
+		 * over the data) and wait for more */
 		took = false;
-		orig = uio->uio_resid;	/* what we got so far stays got */
-		if (nbio)
-			goto out;
 		goto restart;
 	}
 out:
@@ -1102,8 +1104,21 @@ net_fini(struct kern *k)
 	kmem_free(k, ns, sizeof(*ns));
 }
 
+/* At destroy, process 1 exits after every other process and before any component's fini:
+ * collect the sockets kept alive only by descriptors in flight now, while the components
+ * they hold on to (a vnode of vfs for a bound AF_UNIX socket) still exist, whatever the
+ * order of the components' fini. */
+static void
+net_proc_exit(struct proc *p)
+{
+	struct kern *k = p->p_kern;
+
+	if (p == k->k_proc1 && atomic_load(&k->k_halted))
+		net_gc(k);
+}
+
 static const struct kern_component net_component = {
 	.name = "net", .id = COMP_NET, .deps = { NULL },
-	.init = net_init, .fini = net_fini,
+	.init = net_init, .fini = net_fini, .proc_exit = net_proc_exit,
 };
 KERN_COMPONENT(net_component);

@@ -52,9 +52,18 @@ struct unp_name {
 	char n_path[];
 };
 
+struct unp_vbind;
 struct unix_state {
 	struct unp_name *us_names;
+	struct unp_vbind *us_vbinds;	/* unix_vfs.c's bindings of vnodes to sockets */
 };
+
+struct unp_vbind **unix_vbinds(struct kern *k) KERN_HIDDEN;
+struct unp_vbind **
+unix_vbinds(struct kern *k)
+{
+	return &((struct unix_state *)kern_priv(k, COMP_NET_LOCAL))->us_vbinds;
+}
 
 struct unpcb {
 	struct socket *unp_socket;

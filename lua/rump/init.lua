@@ -40,6 +40,12 @@ uint64_t rumpus_clock_now(void);
 struct rumpus_memstats { uint64_t bytes, blocks, leaked; };
 void rumpus_memstats(struct rumpus_memstats *st);
 const char *rumpus_error(void);
+struct rumpus_lwp;
+int rumpus_nbpub_lwproc_rfork(int flags) __asm__("rump_pub_lwproc_rfork");
+int rumpus_nbpub_lwproc_newlwp(int32_t pid) __asm__("rump_pub_lwproc_newlwp");
+void rumpus_nbpub_lwproc_switch(struct rumpus_lwp *l) __asm__("rump_pub_lwproc_switch");
+void rumpus_nbpub_lwproc_releaselwp(void) __asm__("rump_pub_lwproc_releaselwp");
+struct rumpus_lwp *rumpus_nbpub_lwproc_curlwp(void) __asm__("rump_pub_lwproc_curlwp");
 ]]
 
 -- The kernel library: $RUMPUS_LIB, else the build tree's, else the system's.
@@ -99,6 +105,12 @@ local function sharedS()
     bit = require "syscall.bit", h = require "syscall.helpers", target = "netbsd", host = false }
   local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s,
     fd = function(n) return fdm.new(curowner, n) end }
+  -- fcntl's third argument is a pointer in the kernel's prototype; the wrappers pass numbers.
+  if C.fcntl then
+    local raw = C.fcntl
+    local vp = ffi.typeof("void *")
+    C.fcntl = function(fd, cmd, arg) return raw(fd, cmd, ffi.cast(vp, arg or 0)) end
+  end
   -- getcwd in NetBSD's kernel returns the length, not the pointer.
   if C.__getcwd then
     C.getcwd = function(buf, size)
@@ -237,6 +249,57 @@ function kmt:has(component) return library().rumpus_kernel_has(self.ptr, compone
 function kmt:ncpu() return library().rumpus_kernel_ncpu(self.ptr) end
 function kmt:halted() return library().rumpus_kernel_halted(self.ptr) ~= 0 end
 kmt.__tostring = function(k) return "rump kernel " .. (k.st.dead and "(destroyed)" or tostring(k.ptr)) end
+
+-- Processes inside a kernel (NetBSD's rump_pub_lwproc_*).  The calling thread runs as one
+-- lwp of the kernel at a time; with none bound, it is an implicit thread of process 1.
+--   local p = k:rfork("clean")   -- a child process with an empty descriptor table, now current
+--   k:switch(nil)                -- back to process 1;  k:switch(p) to p again
+--   k:release()                  -- the current lwp exits (its process too, if it was the last)
+local rfflags = { share = 0, copy = 1, fdg = 1, clean = 2, cfdg = 2 }
+local function lwp_obj(k, l)
+  if l == nil then return nil end
+  return { lwp = l, kernel = k }
+end
+function kmt:rfork(how)
+  local flags = how or "copy"
+  if type(flags) == "string" then
+    flags = rfflags[flags:lower()]
+    if not flags then error("bad argument #1 to 'rfork' (\"copy\", \"clean\" or \"share\" expected)", 2) end
+  elseif type(flags) ~= "number" then
+    error("bad argument #1 to 'rfork' (string or number expected, got " .. type(flags) .. ")", 2)
+  end
+  if self.st.dead then error("rfork on a destroyed kernel", 2) end
+  switch(self)
+  local L = library()
+  local r = L.rumpus_nbpub_lwproc_rfork(flags)
+  if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
+  return lwp_obj(self, L.rumpus_nbpub_lwproc_curlwp())
+end
+function kmt:newlwp(pid)
+  if type(pid) ~= "number" then error("bad argument #1 to 'newlwp' (number expected, got " .. type(pid) .. ")", 2) end
+  switch(self)
+  local L = library()
+  local r = L.rumpus_nbpub_lwproc_newlwp(pid)
+  if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
+  return lwp_obj(self, L.rumpus_nbpub_lwproc_curlwp())
+end
+function kmt:switch(p)
+  if p ~= nil and (type(p) ~= "table" or p.kernel ~= self) then
+    error("bad argument #1 to 'switch' (a process of this kernel or nil expected)", 2)
+  end
+  switch(self)
+  library().rumpus_nbpub_lwproc_switch(p and p.lwp or nil)
+  return true
+end
+function kmt:release()
+  switch(self)
+  library().rumpus_nbpub_lwproc_releaselwp()
+  return true
+end
+function kmt:curlwp()
+  switch(self)
+  return lwp_obj(self, library().rumpus_nbpub_lwproc_curlwp())
+end
 
 -- The components this build knows.
 function rump.components()

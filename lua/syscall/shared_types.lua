@@ -6,11 +6,38 @@ local ffi = require "ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 
-local type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table =
-      type, tonumber, tostring, error, pairs, ipairs, setmetatable, math, string, table
+local type, tonumber, tostring, error, pairs, ipairs, setmetatable, getmetatable, rawget, math, string, table =
+      type, tonumber, tostring, error, pairs, ipairs, setmetatable, getmetatable, rawget, math, string, table
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
+
+-- A target's type tables: t (constructors), pt (pointer types), s (sizes), ctypes, and def,
+-- which names a C type in all three.  scalars maps Lua names to C scalar types; each also
+-- gets its 1- and 2-element arrays (t.int1, t.int2; ljsyscall's t.uint64_1 for names that
+-- end in a digit) and a variable-length array (t.ints).
+function M.base(scalars)
+  local t, pt, s, ctypes = {}, {}, {}, {}
+  local function def(name, cname)
+    local ct = ffi.typeof(cname)
+    t[name] = ct
+    pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
+    s[name] = ffi.sizeof(ct)
+    return ct
+  end
+  for name, cname in pairs(scalars) do
+    def(name, cname)
+    t[name .. "1"] = ffi.typeof("$[1]", t[name])
+    t[name .. "2"] = ffi.typeof("$[2]", t[name])
+    t[name .. "s"] = ffi.typeof("$[?]", t[name])
+    if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
+  end
+  pt.void = ffi.typeof("void *")
+  pt.char = ffi.typeof("char *")
+  t.buffer = ffi.typeof("char[?]")
+  s.pointer = ffi.sizeof("void *")
+  return t, pt, s, ctypes, def
+end
 
 -- timespec/timeval: t.timespec(1.5), t.timespec{sec, nsec}, t.timespec{tv_sec=, tv_nsec=};
 -- fields .sec, .nsec / .usec, .time (seconds as a number).
@@ -92,20 +119,51 @@ function M.makedev(major, minor)
     + bit.band(major, 0xfffff000) * 4294967296
 end
 
-local typenames = { [0xc000] = "socket", [0xa000] = "link", [0x8000] = "file", [0x6000] = "block",
-  [0x4000] = "directory", [0x2000] = "character", [0x1000] = "fifo" }
+-- Device numbers as objects (ljsyscall's t.device): .dev (the number), .device (the same),
+-- .major, .minor; two devices are equal when their numbers are.  device(dev) or
+-- device(major, minor); fns gives the target's encoding (major, minor, makedev).
+local devmt = {}
+function M.device(a, b, fns)
+  fns = fns or M
+  local dev
+  if type(a) == "table" then
+    if getmetatable(a) == devmt then return a end
+    if a.dev ~= nil then dev = tonumber(a.dev) else a, b = a[1] or a.major, a[2] or a.minor end
+  end
+  if dev == nil then
+    if b == nil then dev = tonumber(a) or error("bad argument #1 to 'device' (number expected, got " .. type(a) .. ")", 2)
+    else dev = fns.makedev(a, b) end
+  end
+  return setmetatable({ dev = dev, fns = fns }, devmt)
+end
+devmt.__index = function(d, k)
+  local dev = rawget(d, "dev")
+  if k == "major" then return rawget(d, "fns").major(dev) end
+  if k == "minor" then return rawget(d, "fns").minor(dev) end
+  if k == "device" then return dev end
+end
+devmt.__eq = function(a, b) return rawget(a, "dev") == rawget(b, "dev") end
+devmt.__tostring = function(d) return d.major .. "," .. d.minor end
+M.devmt = devmt
 
--- stat: st.size, st.mode, st.isreg ... as ljsyscall.
+-- ljsyscall's names for the file types (st.typename).
+local typenames = { [0xc000] = "socket", [0xa000] = "link", [0x8000] = "file", [0x6000] = "block device",
+  [0x4000] = "directory", [0x2000] = "char device", [0x1000] = "named pipe" }
+M.typenames = typenames
+
+-- stat: st.size, st.mode, st.isreg ... as ljsyscall.  st.dev and st.rdev are device objects
+-- (st.rdev.major...); st.access/modification/change are the times in seconds (luafilesystem's
+-- names, as ljsyscall); st.perm is the permission bits.
 function M.stat(ct, c, f, devfns)
   local major, minor = (devfns or M).major, (devfns or M).minor
   local get = {
-    dev = function(st) return tonumber(st.st_dev) end,
+    dev = function(st) return M.device(tonumber(st.st_dev), nil, devfns) end,
     ino = function(st) return tonumber(st.st_ino) end,
     mode = function(st) return tonumber(st.st_mode) end,
     nlink = function(st) return tonumber(st.st_nlink) end,
     uid = function(st) return tonumber(st.st_uid) end,
     gid = function(st) return tonumber(st.st_gid) end,
-    rdev = function(st) return tonumber(st.st_rdev) end,
+    rdev = function(st) return M.device(tonumber(st.st_rdev), nil, devfns) end,
     size = function(st) return tonumber(st.st_size) end,
     blksize = function(st) return tonumber(st.st_blksize) end,
     blocks = function(st) return tonumber(st.st_blocks) end,
@@ -116,9 +174,12 @@ function M.stat(ct, c, f, devfns)
     mtim = function(st) return st[f.mtim] end,
     ctim = function(st) return st[f.ctim] end,
     type = function(st) return bit.band(tonumber(st.st_mode), 0xf000) end,
-    typename = function(st) return typenames[bit.band(tonumber(st.st_mode), 0xf000)] or "unknown" end,
+    typename = function(st) return typenames[bit.band(tonumber(st.st_mode), 0xf000)] or "other" end,
+    todt = function(st) return bit.rshift(bit.band(tonumber(st.st_mode), 0xf000), 12) end,
     perm = function(st) return bit.band(tonumber(st.st_mode), 0xfff) end,
-    access = function(st) return bit.band(tonumber(st.st_mode), 0xfff) end,
+    access = function(st) return tonumber(st[f.atim].tv_sec) end,
+    modification = function(st) return tonumber(st[f.mtim].tv_sec) end,
+    change = function(st) return tonumber(st[f.ctim].tv_sec) end,
     isreg = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x8000 end,
     isdir = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x4000 end,
     ischr = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x2000 end,

@@ -250,6 +250,29 @@ function M.init(S, env)
     return S.fcntl(fd, "setfl", fl)
   end
   function S.setcloexec(fd) return S.fcntl(fd, "setfd", "cloexec") end
+  -- The file position (lseek(fd, 0, "cur")).
+  function S.tell(fd) return S.lseek(fd, 0, "cur") end
+
+  -- lockf(fd, cmd, len): POSIX record locks on len bytes from the current position (0: to the
+  -- end of the file), through fcntl as in libc.  cmd "lock" waits, "tlock" fails at once
+  -- (EAGAIN/EACCES), "ulock" releases, and "test" returns true when the region is free (or this
+  -- process holds it), false when another process holds it.
+  if c.LOCKF then
+    function S.lockf(fd, cmd, len)
+      local lc = flag(c.LOCKF, cmd, "lockf", 2)
+      if len ~= nil then h.checknumber(len, "lockf", 3) end
+      local lk = { whence = "cur", start = 0, len = len or 0, type = "wrlck" }
+      if lc == c.LOCKF.LOCK then return S.fcntl(fd, "setlkw", lk) end
+      if lc == c.LOCKF.TLOCK then return S.fcntl(fd, "setlk", lk) end
+      if lc == c.LOCKF.ULOCK then lk.type = "unlck"; return S.fcntl(fd, "setlk", lk) end
+      if lc == c.LOCKF.TEST then
+        local r, e = S.fcntl(fd, "getlk", lk)
+        if not r then return nil, e end
+        return r.l_type == c.FCNTL_LOCK.UNLCK or r.l_pid == S.getpid()
+      end
+      error("bad argument #2 to 'lockf' (unknown command " .. tostring(cmd) .. ")", 2)
+    end
+  end
 
   -- Metadata.
   function S.stat(p, buf)
@@ -272,10 +295,20 @@ function M.init(S, env)
     if C.fstatat(dirfd(d, "fstatat", 1), path(p, "fstatat", 2), buf, flag(c.AT, flags, "fstatat", 4)) == -1 then return fail() end
     return buf
   end
-  function S.access(p, m) return retbool(C.access(path(p, "access", 1), flag(c.OK, m or "f", "access", 2))) end
+  -- access modes: names ("r, w"), or ljsyscall's letters ("rw", "rwx", "f").
+  local function okmode(m, fname, argn)
+    if m == nil then return c.OK.F end
+    if type(m) == "string" and m:match("^[rwxfRWXF]+$") then
+      local v = 0
+      for ch in m:upper():gmatch(".") do v = h.bor(v, c.OK[ch]) end
+      return v
+    end
+    return flag(c.OK, m, fname, argn)
+  end
+  function S.access(p, m) return retbool(C.access(path(p, "access", 1), okmode(m, "access", 2))) end
   if C.faccessat then
     function S.faccessat(d, p, m, flags)
-      return retbool(C.faccessat(dirfd(d, "faccessat", 1), path(p, "faccessat", 2), flag(c.OK, m or "f", "faccessat", 3), flag(c.AT, flags, "faccessat", 4)))
+      return retbool(C.faccessat(dirfd(d, "faccessat", 1), path(p, "faccessat", 2), okmode(m, "faccessat", 3), flag(c.AT, flags, "faccessat", 4)))
     end
   end
   function S.chmod(p, m) return retbool(C.chmod(path(p, "chmod", 1), mode(m, "chmod", 2))) end
@@ -391,7 +424,34 @@ function M.init(S, env)
   if C.futimens then
     function S.futimens(fd, times) return retbool(C.futimens(getfd(fd, "futimens", 1), ts2(times, "futimens", 2))) end
   end
+  -- futimes/lutimes (timevals or numbers, nil for now) over utimensat, and the old utime(path,
+  -- actime, modtime) over utimes, as ljsyscall provides them.
+  local function tv2ts(times)
+    if times == nil then return nil end
+    if type(times) ~= "table" then return times end
+    local r = {}
+    for i = 1, 2 do
+      local v = times[i]
+      if type(v) == "cdata" and ffi.istype(t.timeval, v) then v = t.timespec(tonumber(v.tv_sec), tonumber(v.tv_usec) * 1000) end
+      r[i] = v
+    end
+    return r
+  end
+  if C.futimens then
+    function S.futimes(fd, times) return retbool(C.futimens(getfd(fd, "futimes", 1), ts2(tv2ts(times), "futimes", 2))) end
+  end
+  if C.utimensat then
+    function S.lutimes(p, times)
+      return retbool(C.utimensat(AT_FDCWD, path(p, "lutimes", 1), ts2(tv2ts(times), "lutimes", 2), c.AT.SYMLINK_NOFOLLOW))
+    end
+  end
   if C.utimes then
+    function S.utime(p, actime, modtime)
+      path(p, "utime", 1)
+      modtime = modtime or actime
+      if actime ~= nil then return S.utimes(p, { actime, modtime }) end
+      return S.utimes(p)
+    end
     function S.utimes(p, times)
       local tv
       if times then
@@ -454,24 +514,45 @@ function M.init(S, env)
   if C.clock_settime then
     function S.clock_settime(clk, ts) return retbool(C.clock_settime(flag(c.CLOCK, clk, "clock_settime", 1), h.mktype(t.timespec, ts))) end
   end
-  -- nanosleep returns true, or nil, err with the time left as a third value when interrupted.
+  -- nanosleep returns true; interrupted by a signal, true, nil and the time left (ljsyscall's
+  -- shape: the sleep itself did not fail).  Other failures are nil, err.
+  local EINTR = c.E.INTR
   function S.nanosleep(req, rem)
     req = h.mktype(t.timespec, req)
     if req == nil then h.argerror("nanosleep", 1, "timespec or number", req) end
     rem = rem or t.timespec()
     if C.nanosleep(req, rem) == -1 then
-      local e = err(errno())
-      return nil, e, rem
+      local e = errno()
+      if e == EINTR then return true, nil, rem end
+      return nil, err(e)
     end
     return true
   end
-  function S.sleep(sec) return S.nanosleep(sec) end
+  -- sleep(sec) returns the whole seconds left: 0 unless a signal cut the sleep short.
+  function S.sleep(sec)
+    local ok, e, rem = S.nanosleep(sec)
+    if not ok then return nil, e end
+    if rem then return tonumber(rem.tv_sec) end
+    return 0
+  end
   function S.gettimeofday(tv)
     tv = tv or t.timeval()
     if C.gettimeofday(tv, nil) == -1 then return fail() end
     return tv
   end
-  function S.time() return tonumber(S.clock_gettime("realtime").tv_sec) end
+  -- time([t]) returns the seconds since the epoch, also stored in t[0] when given (as time(2)).
+  function S.time(tp)
+    local sec = tonumber(S.clock_gettime("realtime").tv_sec)
+    if tp ~= nil then tp[0] = sec end
+    return sec
+  end
+  if C.settimeofday then
+    function S.settimeofday(tv)
+      tv = h.mktype(t.timeval, tv)
+      if tv == nil then h.argerror("settimeofday", 1, "timeval or number", tv) end
+      return retbool(C.settimeofday(tv, nil))
+    end
+  end
 
   -- Sockets (shared parts; ABIs differ only in types).
   local function sproto(domain, protocol)
@@ -512,7 +593,7 @@ function M.init(S, env)
     return retbool(C.connect(getfd(fd, "connect", 1), sa, n))
   end
   function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), backlog or c.SOMAXCONN)) end
-  -- accept returns the new descriptor and the peer's address.
+  -- accept returns the new descriptor, nil (the error slot, as every call) and the peer's address.
   -- An address length: a number, a socklen1 cdata (kept, as ljsyscall passes it), or #addr.
   local function socklen(len, addr)
     if type(len) == "cdata" then return len end
@@ -529,7 +610,7 @@ function M.init(S, env)
     elseif fl ~= 0 and C.paccept then r = C.paccept(n, pt.sockaddr(addr), l, nil, fl)
     else r = C.accept(n, pt.sockaddr(addr), l) end
     if r == -1 then return fail() end
-    return mkfd(r), t.sa(addr, l[0])
+    return mkfd(r), nil, t.sa(addr, l[0])
   end
   -- accept(fd [, flags [, addr [, len]]]); also ljsyscall's accept(fd, addr [, len]).
   function S.accept(fd, flags, addr, len)
@@ -569,7 +650,8 @@ function M.init(S, env)
     local sa, n = addrlen(addr, len, "sendto", 5, true)
     return retnum(C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n))
   end
-  -- recvfrom returns the count and the sender's address; with no buffer, the data as a string.
+  -- recvfrom returns the count, nil (the error slot) and the sender's address, as ljsyscall;
+  -- with no buffer, the data as a string in place of the count.
   function S.recvfrom(fd, buf, count, flags, addr, len)
     local n = getfd(fd, "recvfrom", 1)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("recvfrom", 5, "sockaddr", addr) end
@@ -579,14 +661,22 @@ function M.init(S, env)
     if b == nil then count = count or 4096; b = t.buffer(count) end
     local r = tonumber(C.recvfrom(n, b, count or ffi.sizeof(b), flag(c.MSG, flags, "recvfrom", 4), pt.sockaddr(addr), l))
     if r == -1 then return fail() end
-    if buf == nil then return ffi.string(b, r), t.sa(addr, l[0]) end
-    return r, t.sa(addr, l[0])
+    if buf == nil then return ffi.string(b, r), nil, t.sa(addr, l[0]) end
+    return r, nil, t.sa(addr, l[0])
   end
   local function msghdr(m, fname)
     if type(m) ~= "cdata" then h.argerror(fname, 2, "msghdr", m) end
     return m
   end
-  function S.sendmsg(fd, msg, flags) return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msghdr(msg, "sendmsg"), flag(c.MSG, flags, "sendmsg", 3))) end
+  -- sendmsg with no message sends one zero byte (enough to carry credentials), as ljsyscall.
+  local onebyte
+  function S.sendmsg(fd, msg, flags)
+    if msg == nil then
+      onebyte = onebyte or t.msghdr{ iov = { "\0" } }
+      msg = onebyte
+    end
+    return retnum(C.sendmsg(getfd(fd, "sendmsg", 1), msghdr(msg, "sendmsg"), flag(c.MSG, flags, "sendmsg", 3)))
+  end
   function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msghdr(msg, "recvmsg"), flag(c.MSG, flags, "recvmsg", 3))) end
   function S.getsockname(fd, addr, len)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getsockname", 2, "sockaddr", addr) end
@@ -668,6 +758,11 @@ function M.init(S, env)
   S.fdmethods.close = S.close
   S.fdmethods.stat = S.fstat
   S.fdmethods.accept = S.accept
+  -- ljsyscall's other method names.
+  S.fdmethods.lock = S.flock
+  S.fdmethods.utimes = S.futimes
+  S.fdmethods.tell = S.tell
+  S.fdmethods.lockf = S.lockf
 
   return S
 end

@@ -7,8 +7,8 @@
 --   util.rm(path...)            rm -r;   util.mkdirp(path, mode)   mkdir -p
 --   util.basename / dirname     the POSIX string functions
 
-local type, error, tostring, pairs, ipairs, setmetatable, select, table =
-      type, error, tostring, pairs, ipairs, setmetatable, select, table
+local type, error, tostring, tonumber, pairs, ipairs, setmetatable, rawget, select, table =
+      type, error, tostring, tonumber, pairs, ipairs, setmetatable, rawget, select, table
 local ffi = require "ffi"
 
 local M = {}
@@ -104,11 +104,15 @@ function M.init(S)
     return table.concat(parts)
   end
 
-  -- writefile(path, str, mode): creates or truncates path and writes all of str.
-  function util.writefile(path, str, mode)
+  -- writefile(path, str, mode, flags): creates or truncates path and writes all of str; with
+  -- flags (and no mode), opens with those flags instead (ljsyscall's form, e.g. "wronly" to
+  -- write to an existing /proc or /sys file).
+  function util.writefile(path, str, mode, flags)
     checkpath(path, "writefile", 1)
     if type(str) ~= "string" then error("bad argument #2 to 'writefile' (string expected, got " .. type(str) .. ")", 2) end
-    local fd, err = S.open(path, "creat, wronly, trunc", mode or "0644")
+    local fd, err
+    if flags ~= nil and mode == nil then fd, err = S.open(path, flags)
+    else fd, err = S.open(path, "creat, wronly, trunc", mode or "0644") end
     if not fd then return nil, err end
     local off = 0
     while off < #str do
@@ -189,6 +193,105 @@ function M.init(S)
       end
     end
     return true
+  end
+
+  -- mapfile(path): the contents read through a shared read-only mapping.
+  if S.mmap then
+    function util.mapfile(path)
+      checkpath(path, "mapfile", 1)
+      local fd, err = S.open(path, "rdonly")
+      if not fd then return nil, err end
+      local st, e = fd:stat()
+      if not st then fd:close(); return nil, e end
+      if st.size == 0 then fd:close(); return "" end
+      local m, e2 = S.mmap(nil, st.size, "read", "shared", fd, 0)
+      fd:close()
+      if not m then return nil, e2 end
+      local str = ffi.string(m, st.size)
+      S.munmap(m, st.size)
+      return str
+    end
+  end
+
+  -- The ljsyscall names of the descriptor-event helpers.  signalfd_read gives an empty list
+  -- when nothing is pending on a non-blocking descriptor.
+  util.eventfd_read, util.eventfd_write, util.timerfd_read = S.eventfd_read, S.eventfd_write, S.timerfd_read
+  if S.signalfd_read then
+    function util.signalfd_read(fd, n)
+      local r, e = S.signalfd_read(fd, n)
+      if not r and e.AGAIN then return {} end
+      return r, e
+    end
+  end
+
+  -- proc(pid): a table whose fields read /proc/PID/<field> (files as strings, links as their
+  -- targets): util.proc().cmdline, util.proc(1).exe.  ps(): one per process, sorted by pid.
+  local procmt = {
+    __index = function(p, k)
+      if type(k) ~= "string" then return nil end
+      local name = rawget(p, "dir") .. k
+      local st = S.lstat(name)
+      if not st then return nil end
+      if st.islnk then return (S.readlink(name)) end
+      if st.isreg then return (util.readfile(name)) end
+      return nil
+    end,
+    __tostring = function(p)
+      local cmd = p.cmdline or ""
+      cmd = cmd:gsub("%z", " "):gsub("%s+$", "")
+      if cmd == "" then cmd = "[" .. ((p.comm or ""):gsub("%s+$", "")) .. "]" end
+      return rawget(p, "pid") .. "  " .. cmd
+    end,
+  }
+  function util.proc(pid)
+    pid = pid or S.getpid()
+    if type(pid) ~= "number" then error("bad argument #1 to 'proc' (pid expected, got " .. type(pid) .. ")", 2) end
+    return setmetatable({ pid = pid, dir = "/proc/" .. pid .. "/" }, procmt)
+  end
+  local psmt = { __tostring = function(ps)
+    local r = {}
+    for i = 1, #ps do r[i] = tostring(ps[i]) end
+    return table.concat(r, "\n")
+  end }
+  function util.ps()
+    local names, err = util.dirtable("/proc")
+    if not names then return nil, err end
+    local ps = {}
+    for _, n in ipairs(names) do
+      if n:match("^%d+$") then ps[#ps + 1] = util.proc(tonumber(n)) end
+    end
+    table.sort(ps, function(a, b) return a.pid < b.pid end)
+    return setmetatable(ps, psmt)
+  end
+
+  -- mounts(file): the mount table (/proc/mounts by default) as a list of
+  -- {source, target, type, flags, freq, passno}; mount{source=, target=, type=, flags=, data=}.
+  local mountmt = { __tostring = function(m) return m.source .. " on " .. m.target .. " type " .. m.type .. " (" .. m.flags .. ")" end }
+  local mountsmt = { __tostring = function(ms)
+    local r = {}
+    for i = 1, #ms do r[i] = tostring(ms[i]) .. "\n" end
+    return table.concat(r)
+  end }
+  function util.mounts(file)
+    local text, err = util.readfile(file or "/proc/mounts")
+    if not text then return nil, err end
+    local list = {}
+    local fields = { "source", "target", "type", "flags", "freq", "passno" }
+    for line in text:gmatch("[^\n]+") do
+      local m, i = {}, 0
+      for word in line:gmatch("%S+") do
+        i = i + 1
+        if fields[i] then m[fields[i]] = word end
+      end
+      list[#list + 1] = setmetatable(m, mountmt)
+    end
+    return setmetatable(list, mountsmt)
+  end
+  if S.mount then
+    function util.mount(tab)
+      if type(tab) ~= "table" then error("bad argument #1 to 'mount' (table expected, got " .. type(tab) .. ")", 2) end
+      return S.mount(tab.source or "none", tab.target or tab.dir, tab.type, tab.flags, tab.data)
+    end
   end
 
   local function trimslash(name)

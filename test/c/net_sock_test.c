@@ -275,6 +275,8 @@ struct waiter {
 	int fd;
 	ssize_t got;
 	int err;
+	int flags;
+	size_t len;
 	char buf[16];
 };
 
@@ -284,7 +286,8 @@ reader_thread(void *arg)
 	struct waiter *w = arg;
 
 	rumpus_kernel_switch(w->k);
-	w->got = rump_sys_read(w->fd, w->buf, sizeof(w->buf));
+	w->got = rump_sys_recvfrom(w->fd, w->buf, w->len ? w->len : sizeof(w->buf), w->flags,
+	    NULL, NULL);
 	w->err = errno;
 	rumpus_kernel_switch(NULL);
 	return NULL;
@@ -317,6 +320,22 @@ test_wakeup(void)
 	ok(rump_sys_close(sv[0]) == 0, "main thread closes the other end");
 	pthread_join(t, NULL);
 	ok(w.got == 0, "the blocked reader sees EOF (got %zd)", w.got);
+	rump_sys_close(sv[1]);
+
+	rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, sv);
+	memset(&w, 0, sizeof(w));
+	w.k = k;
+	w.fd = sv[1];
+	w.flags = NB_MSG_WAITALL;
+	w.len = 4;
+	rump_sys_write(sv[0], "12", 2);
+	pthread_create(&t, NULL, reader_thread, &w);
+	usleep(20000);
+	rump_sys_write(sv[0], "34", 2);
+	pthread_join(t, NULL);
+	ok(w.got == 4 && memcmp(w.buf, "1234", 4) == 0,
+	    "MSG_WAITALL waits across two writes (got %zd)", w.got);
+	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
 	nb_halt(k);
 }

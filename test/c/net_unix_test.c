@@ -303,6 +303,130 @@ test_inflight(void)
 	(void)m0;
 }
 
+static void
+test_waitall(void)
+{
+	struct rumpus_kernel *k = nb_boot("net.local", NULL);
+	int sv[2], p[2], fds[2], flags;
+	char buf[16];
+
+	rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, sv);
+	rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, p);
+	rump_sys_write(sv[0], "ab", 2);
+	nb_sendfds(sv[0], &p[0], 1);
+	ok(rump_sys_recv(sv[1], buf, sizeof(buf), NB_MSG_WAITALL) == 2,
+	    "MSG_WAITALL stops before data that carries control");
+	ok(nb_recvfds(sv[1], fds, 2, NB_CMSG_SPACE(4), 0, &flags) == 1,
+	    "the next read starts with the control");
+	rump_sys_close(fds[0]);
+	rump_sys_write(sv[0], "cde", 3);
+	rump_sys_shutdown(sv[0], NB_SHUT_WR);
+	ok(rump_sys_recv(sv[1], buf, sizeof(buf), NB_MSG_WAITALL) == 3,
+	    "MSG_WAITALL returns what there is at EOF");
+	rump_sys_close(sv[0]);
+	rump_sys_close(sv[1]);
+	rump_sys_close(p[0]);
+	rump_sys_close(p[1]);
+	nb_halt(k);
+}
+
+static int
+have_component(const char *name)
+{
+	const char *n;
+	int i;
+
+	for (i = 0; (n = rumpus_component_name(i)) != NULL; i++)
+		if (strcmp(n, name) == 0)
+			return 1;
+	return 0;
+}
+
+#define NB_O_RDWR 2
+#define NB_O_CREAT 0x200
+
+/* Names in the kernel's file system (needs the vfs component). */
+static void
+test_vfs_names(void)
+{
+	struct rumpus_kernel *k;
+	struct lwp *child;
+	unsigned char st[152];
+	uint32_t mode;
+	int a, b, c, f;
+
+	if (!have_component("vfs")) {
+		skip("the vfs component is not built in this tree", "AF_UNIX names in the file system");
+		return;
+	}
+	k = nb_boot("net.local", "vfs");
+	ok(rump_sys_mkdir("/run", 0755) == 0, "mkdir /run");
+	a = mksock(NB_SOCK_STREAM, "/run/s");
+	ok(a >= 0 && rump_sys_listen(a, 2) == 0, "bind /run/s and listen");
+	ok(rump_sys_stat("/run/s", (struct stat *)st) == 0, "the socket is a file: stat works");
+	memcpy(&mode, st + 8, 4);
+	ok((mode & 0170000) == NB_S_IFSOCK, "its type is S_IFSOCK (0%o)", mode);
+	ok(ERRNO_IS(rump_sys_open("/run/s", NB_O_RDWR, 0), NB_EOPNOTSUPP),
+	    "open() of a socket node is EOPNOTSUPP");
+	b = rump_sys_socket(NB_AF_LOCAL, NB_SOCK_STREAM, 0);
+	ok(connect_to(b, "/run/s") == 0, "connect through the file system");
+	c = mksock(NB_SOCK_STREAM, "/run/s");
+	ok(c == -1 && errno == NB_EADDRINUSE, "bind to an existing node is EADDRINUSE");
+	ok(rump_sys_chdir("/run") == 0 && connect_to(rump_sys_socket(NB_AF_LOCAL,
+	    NB_SOCK_STREAM, 0), "s") == 0, "a relative path from the current directory");
+	ok(ERRNO_IS(connect_to(b, "/run/s"), NB_EISCONN), "a connected socket refuses another connect");
+	rump_sys_close(a);
+	ok(rump_sys_stat("/run/s", (struct stat *)st) == 0, "the node outlives the socket");
+	c = rump_sys_socket(NB_AF_LOCAL, NB_SOCK_STREAM, 0);
+	ok(ERRNO_IS(connect_to(c, "/run/s"), NB_ECONNREFUSED),
+	    "connect to a node without a socket is ECONNREFUSED");
+	ok(rump_sys_unlink("/run/s") == 0 && ERRNO_IS(connect_to(c, "/run/s"), NB_ENOENT),
+	    "after unlink: ENOENT");
+	a = mksock(NB_SOCK_STREAM, "/run/s");
+	ok(a >= 0, "the name can be bound again after unlink");
+	f = rump_sys_open("/run/file", NB_O_RDWR | NB_O_CREAT, 0644);
+	ok(f >= 0 && ERRNO_IS(connect_to(c, "/run/file"), NB_ENOTSOCK),
+	    "connect to a regular file is ENOTSOCK");
+	ok(ERRNO_IS(connect_to(c, "/nodir/x"), NB_ENOENT), "a missing directory is ENOENT");
+	ok(ERRNO_IS(mksock(NB_SOCK_STREAM, "/nodir/x"), NB_ENOENT), "bind in a missing directory is ENOENT");
+
+	/* an unprivileged process cannot bind in a directory it may not write */
+	ok(rump_pub_lwproc_rfork(NB_RFFDG) == 0, "fork a process");
+	child = rump_pub_lwproc_curlwp();
+	ok(rump_sys_setuid(1000) == 0, "it becomes uid 1000");
+	ok(ERRNO_IS(mksock(NB_SOCK_STREAM, "/run/t"), 13 /* EACCES */),
+	    "bind in a root-owned 0755 directory is EACCES");
+	rump_pub_lwproc_releaselwp();
+	(void)child;
+	rump_sys_close(a);
+	rump_sys_close(b);
+	rump_sys_close(c);
+	rump_sys_close(f);
+
+	/* a bound socket in flight when the kernel goes: components torn down in any order */
+	{
+		int sv[2], s2 = mksock(NB_SOCK_DGRAM, "/run/d");
+		rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, sv);
+		ok(nb_sendfds(sv[0], &s2, 1) == 1 && rump_sys_close(s2) == 0,
+		    "a bound socket is left in flight");
+	}
+	nb_halt(k);
+	k = nb_boot("vfs", "net.local");
+	{
+		int sv[2], s2 = mksock(NB_SOCK_DGRAM, "/d");
+		rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_STREAM, 0, sv);
+		nb_sendfds(sv[0], &s2, 1);
+		rump_sys_close(s2);
+	}
+	nb_halt(k);
+	{
+		struct rumpus_memstats m;
+		rumpus_memstats(&m);
+		ok(m.leaked == 0, "both component orders destroy cleanly (leaked %llu)",
+		    (unsigned long long)m.leaked);
+	}
+}
+
 struct acceptor {
 	struct rumpus_kernel *k;
 	int ls, fd;
@@ -422,6 +546,8 @@ main(void)
 	test_dgram();
 	test_seqpacket();
 	test_inflight();
+	test_waitall();
+	test_vfs_names();
 	test_accept_wakeup();
 	test_cycles();
 	test_cost();

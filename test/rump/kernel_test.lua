@@ -90,3 +90,59 @@ T.case("ljsyscall's syscall.rump.init entry gives a working table", function()
   T.ok(R.getpid() >= 1)
   T.eq(R.c.E.NOENT, 2)
 end)
+
+T.case("kernels never see each other's files", function()
+  local a = rump.kernel{ "vfs", "fs.tmpfs" }
+  local b = rump.kernel{ "vfs", "fs.tmpfs" }
+  T.defer(function() a:destroy(); b:destroy() end)
+  local fa = assert(a.S.open("/only-in-a", "creat, rdwr", "0644"))
+  T.eq(fa:write("a"), 1)
+  T.fails("NOENT", b.S.stat("/only-in-a"))
+  local fb = assert(b.S.open("/only-in-a", "creat, rdwr, excl", "0600"))
+  T.eq(fb:write("bb"), 2)
+  T.eq(a.S.stat("/only-in-a").size, 1)
+  T.eq(b.S.stat("/only-in-a").size, 2)
+  -- Descriptor objects stay with their kernel even when used alternately.
+  T.eq(fa:seek(0), 0); T.eq(fb:seek(0), 0)
+  T.eq(fa:read(), "a"); T.eq(fb:read(), "bb")
+  fa:close(); fb:close()
+end)
+
+T.case("a destroyed kernel's descriptors are inert", function()
+  local k = rump.kernel{ "vfs", "fs.tmpfs" }
+  local fd = assert(k.S.open("/x", "creat, rdwr", "0644"))
+  assert(k:destroy())
+  T.err(function() fd:write("x") end, "destroyed")
+  fd = nil
+  collectgarbage(); collectgarbage()
+end)
+
+T.case("processes in one kernel have their own descriptors and credentials", function()
+  local k = rump.kernel{ "vfs", "fs.tmpfs" }
+  T.defer(function() k:switch(nil); k:destroy() end)
+  local S = k.S
+  assert(S.mkdir("/priv", "0700"))
+  local fd = assert(S.open("/f", "creat, rdwr", "0644"))
+  local n = fd:getfd()
+  -- A child with a copied table sees the descriptor; one with a clean table does not.
+  local copy = assert(k:rfork("copy"))
+  T.ok(S.fstat(n), "copied table has the descriptor")
+  local clean = assert(k:rfork("clean"))
+  T.fails("BADF", S.fstat(n))
+  -- Credentials: the clean child drops to uid 1000 and loses access; the others keep root.
+  assert(S.setuid(1000))
+  T.eq(S.getuid(), 1000)
+  T.fails("ACCES", S.open("/priv/x", "creat, rdwr", "0644"))
+  k:switch(copy)
+  T.eq(S.getuid(), 0)
+  T.ok(S.open("/priv/x", "creat, rdwr", "0644"))
+  T.ne(S.getpid(), 1)
+  k:switch(nil)
+  T.eq(S.getuid(), 0)
+  T.ok(S.fstat(n))
+  -- Releasing the clean child's only lwp ends it.
+  k:switch(clean)
+  k:release()
+  T.err(function() k:rfork("bogus") end, "bad argument #1 to 'rfork'")
+  T.err(function() k:switch({}) end, "bad argument #1 to 'switch'")
+end)

@@ -84,6 +84,10 @@ c.F = strflag({
 }, "F")
 c.FCNTL_LOCK = strflag({ RDLCK = 0, WRLCK = 1, UNLCK = 2 }, "FCNTL_LOCK", "F_")
 c.FD = multiflags({ CLOEXEC = 1 }, "FD")
+-- The flags pipe2 accepts (ljsyscall's c.OPIPE).
+c.OPIPE = multiflags({ NONBLOCK = 0x800, CLOEXEC = 0x80000, DIRECT = arm64 and 0x10000 or 0x4000 }, "OPIPE", "O_")
+-- lockf(3) commands (F_ULOCK...), ljsyscall's c.LOCKF.
+c.LOCKF = strflag({ ULOCK = 0, LOCK = 1, TLOCK = 2, TEST = 3 }, "LOCKF", "F_")
 c.LOCK = multiflags({ SH = 1, EX = 2, NB = 4, UN = 8 }, "LOCK")
 c.UTIME = strflag({ NOW = 0x3fffffff, OMIT = 0x3ffffffe }, "UTIME")
 c.DT = strflag({ UNKNOWN = 0, FIFO = 1, CHR = 2, DIR = 4, BLK = 6, REG = 8, LNK = 10, SOCK = 12, WHT = 14 }, "DT")
@@ -227,6 +231,7 @@ c.MADV = strflag({
 c.MCL = multiflags({ CURRENT = 1, FUTURE = 2, ONFAULT = 4 }, "MCL")
 c.MREMAP = multiflags({ MAYMOVE = 1, FIXED = 2, DONTUNMAP = 4 }, "MREMAP")
 c.MS_SYNC = multiflags({ ASYNC = 1, INVALIDATE = 2, SYNC = 4 }, "MS_SYNC", "MS_")
+c.MSYNC = c.MS_SYNC -- ljsyscall's name
 
 -- Signals and processes.
 c.SIG = strflag({

@@ -10,11 +10,34 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, error, setmetatable, rawget =
-      type, tonumber, tostring, error, setmetatable, rawget
+local type, tonumber, tostring, error, setmetatable, rawget, select, pcall, ipairs, pairs, package =
+      type, tonumber, tostring, error, setmetatable, rawget, select, pcall, ipairs, pairs, package
+local bit = require "syscall.bit"
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
+
+-- The extended-attribute and other file calls ljsyscall also has.
+if not package.loaded["syscall.linux.files.decl"] then
+  ffi.cdef([[
+long rumpus_lx_listxattr(const char *path, char *list, size_t size) __asm__("listxattr");
+long rumpus_lx_llistxattr(const char *path, char *list, size_t size) __asm__("llistxattr");
+long rumpus_lx_flistxattr(int fd, char *list, size_t size) __asm__("flistxattr");
+long rumpus_lx_getxattr(const char *path, const char *name, void *value, size_t size) __asm__("getxattr");
+long rumpus_lx_lgetxattr(const char *path, const char *name, void *value, size_t size) __asm__("lgetxattr");
+long rumpus_lx_fgetxattr(int fd, const char *name, void *value, size_t size) __asm__("fgetxattr");
+int rumpus_lx_setxattr(const char *path, const char *name, const void *value, size_t size, int flags) __asm__("setxattr");
+int rumpus_lx_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags) __asm__("lsetxattr");
+int rumpus_lx_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags) __asm__("fsetxattr");
+int rumpus_lx_removexattr(const char *path, const char *name) __asm__("removexattr");
+int rumpus_lx_lremovexattr(const char *path, const char *name) __asm__("lremovexattr");
+int rumpus_lx_fremovexattr(int fd, const char *name) __asm__("fremovexattr");
+long rumpus_lx_readahead(int fd, int64_t offset, size_t count) __asm__("readahead");
+int rumpus_lx_sync_file_range(int fd, int64_t offset, int64_t nbytes, unsigned int flags) __asm__("sync_file_range");
+long rumpus_lx_vmsplice(int fd, const struct rumpus_lx_iovec *iov, unsigned long nr_segs, unsigned int flags) __asm__("vmsplice");
+]])
+  package.loaded["syscall.linux.files.decl"] = true
+end
 
 function M.init(S, env)
   local C, c, t, pt = env.C, env.c, env.t, env.pt
@@ -31,6 +54,15 @@ function M.init(S, env)
   }, "FALLOC_FL")
   c.MFD = c.MFD or h.multiflags({ CLOEXEC = 1, ALLOW_SEALING = 2, HUGETLB = 4 }, "MFD")
   c.SPLICE_F = c.SPLICE_F or h.multiflags({ MOVE = 1, NONBLOCK = 2, MORE = 4, GIFT = 8 }, "SPLICE_F")
+  c.XATTR = c.XATTR or h.strflag({ CREATE = 1, REPLACE = 2 }, "XATTR")
+  c.SYNC_FILE_RANGE = c.SYNC_FILE_RANGE or h.multiflags({ WAIT_BEFORE = 1, WRITE = 2, WAIT_AFTER = 4 }, "SYNC_FILE_RANGE")
+  c.PC = c.PC or h.strflag({
+    LINK_MAX = 0, MAX_CANON = 1, MAX_INPUT = 2, NAME_MAX = 3, PATH_MAX = 4, PIPE_BUF = 5,
+    CHOWN_RESTRICTED = 6, NO_TRUNC = 7, VDISABLE = 8, SYNC_IO = 9, ASYNC_IO = 10, PRIO_IO = 11,
+    SOCK_MAXBUF = 12, FILESIZEBITS = 13, REC_INCR_XFER_SIZE = 14, REC_MAX_XFER_SIZE = 15,
+    REC_MIN_XFER_SIZE = 16, REC_XFER_ALIGN = 17, ALLOC_SIZE_MIN = 18, SYMLINK_MAX = 19,
+    ["2_SYMLINKS"] = 20,
+  }, "PC")
 
   local function path(v, fname, argn)
     if type(v) ~= "string" then
@@ -90,9 +122,9 @@ function M.init(S, env)
   -- .name .ino .off .type (a c.DT number) .typename, tests .isdir .isreg .islnk .ischr .isblk
   -- .isfifo .issock .isunknown, and the DT names themselves (d.DIR, d.REG...).
   local DT = c.DT
-  local typenames = { [DT.FIFO] = "fifo", [DT.CHR] = "character", [DT.DIR] = "directory",
-    [DT.BLK] = "block", [DT.REG] = "file", [DT.LNK] = "link", [DT.SOCK] = "socket",
-    [DT.UNKNOWN] = "unknown" }
+  -- The same names as st.typename (ljsyscall's), "other" when the type is not known.
+  local typenames = { [DT.FIFO] = "named pipe", [DT.CHR] = "char device", [DT.DIR] = "directory",
+    [DT.BLK] = "block device", [DT.REG] = "file", [DT.LNK] = "link", [DT.SOCK] = "socket" }
   -- The S_IF* file type of each DT value (DTTOIF).
   local function toif(dt) return dt * 4096 end
   local ent_tests = {
@@ -103,7 +135,7 @@ function M.init(S, env)
     __index = function(d, k)
       local v = ent_tests[k]
       if v then return rawget(d, "type") == v end
-      if k == "typename" then return typenames[rawget(d, "type")] or "unknown" end
+      if k == "typename" then return typenames[rawget(d, "type")] or "other" end
       if k == "toif" then return toif(rawget(d, "type")) end
       if k == "d_name" then return rawget(d, "name") end
       if k == "d_ino" then return rawget(d, "ino") end
@@ -117,9 +149,17 @@ function M.init(S, env)
     __tostring = function(d) return rawget(d, "name") end,
   }
   -- The table returned is keyed by name; calling it iterates over the entries in the order
-  -- the kernel gave them, so `for d in ents do` works as well as `pairs`.
+  -- the kernel gave them, so `for d in ents do` works as well as `pairs`.  Called with no
+  -- argument at all it is ljsyscall's t.dirents iterator: each call gives the next entry, then
+  -- nil (a generic for always passes two arguments, so the two uses are told apart).
   local function entsiter(list)
-    return function(ents, _, prev)
+    local cursor = 0
+    return function(ents, ...)
+      if select("#", ...) == 0 then
+        cursor = cursor + 1
+        return list[cursor]
+      end
+      local prev = select(2, ...)
       local i = (prev and prev.index or 0) + 1
       return list[i]
     end
@@ -141,6 +181,15 @@ function M.init(S, env)
       buf = buf or t.buffer(size)
       local r = tonumber(C.getdents64(n, buf, size))
       if r == -1 then return fail() end
+      return t.dirents(buf, r)
+    end
+  end
+  -- t.dirents(buf, size): the entries in the first size bytes of a getdents64 buffer, as
+  -- S.getdents returns them (ljsyscall's constructor of the same name).
+  function t.dirents(buf, r)
+    if type(buf) ~= "cdata" then h.argerror("dirents", 1, "buffer", buf) end
+    if type(r) ~= "number" then h.argerror("dirents", 2, "number", r) end
+    do
       local list, ents = {}, {}
       local p = ffi.cast(charp, buf)
       local off = 0
@@ -223,7 +272,150 @@ function M.init(S, env)
     end
   end
 
+  -- posix_fallocate(fd, offset, len): fallocate with mode 0; readahead; sync_file_range; vmsplice.
+  if S.fallocate then
+    function S.posix_fallocate(fd, offset, len) return S.fallocate(fd, 0, offset, len) end
+  end
+  local L = ffi.C
+  function S.readahead(fd, offset, count)
+    return retbool(tonumber(L.rumpus_lx_readahead(getfd(fd, "readahead", 1), offset or 0, int(count, "readahead", 3))))
+  end
+  function S.sync_file_range(fd, offset, count, flags)
+    return retbool(L.rumpus_lx_sync_file_range(getfd(fd, "sync_file_range", 1), offset or 0, count or 0,
+      flag(c.SYNC_FILE_RANGE, flags, "sync_file_range", 4)))
+  end
+  -- vmsplice(fd, iovecs, flags): user memory into a pipe; returns the bytes moved.
+  function S.vmsplice(fd, iov, flags)
+    local n = getfd(fd, "vmsplice", 1)
+    if type(iov) ~= "table" then h.argerror("vmsplice", 2, "iovecs", iov) end
+    if not (iov.iov and iov.count) then iov = t.iovecs(iov) end
+    return retnum(L.rumpus_lx_vmsplice(n, iov.iov, iov.count, flag(c.SPLICE_F, flags, "vmsplice", 3)))
+  end
+
+  -- mkfifoat(dirfd, path, mode): mknodat of a FIFO.
+  if S.mknodat then
+    function S.mkfifoat(d, p, m)
+      return S.mknodat(d, path(p, "mkfifoat", 2), bit.bor(flag(c.MODE, m or "0666", "mkfifoat", 3), c.S_I.FIFO), 0)
+    end
+  end
+
+  -- pathconf(path, name) / fpathconf(fd, name): Linux's fixed answers, as glibc gives them
+  -- (-1: no limit).  The path must exist (glibc checks it the same way).
+  local PC = c.PC
+  local pcvals = {
+    [PC.LINK_MAX] = 127, [PC.MAX_CANON] = 255, [PC.MAX_INPUT] = 255, [PC.NAME_MAX] = 255,
+    [PC.PATH_MAX] = 4096, [PC.PIPE_BUF] = 4096, [PC.CHOWN_RESTRICTED] = 1, [PC.NO_TRUNC] = 1,
+    [PC.VDISABLE] = 0, [PC.SYNC_IO] = -1, [PC.ASYNC_IO] = -1, [PC.PRIO_IO] = -1,
+    [PC.SOCK_MAXBUF] = -1, [PC.FILESIZEBITS] = 64, [PC.SYMLINK_MAX] = -1, [PC["2_SYMLINKS"]] = 1,
+  }
+  local function pcval(name, fname)
+    local n = flag(PC, name, fname, 2)
+    local v = pcvals[n]
+    if v == nil then
+      if n >= PC.REC_INCR_XFER_SIZE and n <= PC.ALLOC_SIZE_MIN then return S.getpagesize() end
+      return nil, t.error(c.E.INVAL)
+    end
+    return v
+  end
+  function S.pathconf(p, name)
+    local ok, e = S.stat(path(p, "pathconf", 1))
+    if not ok then return nil, e end
+    return pcval(name, "pathconf")
+  end
+  function S.fpathconf(fd, name)
+    local ok, e = S.fstat(fd)
+    if not ok then return nil, e end
+    return pcval(name, "fpathconf")
+  end
+
+  -- shm_open(name, flags, mode) / shm_unlink(name): files under /dev/shm, as libc does it.
+  local function shmpath(name, fname)
+    path(name, fname, 1)
+    if name:sub(1, 1) ~= "/" then name = "/" .. name end
+    if name == "/" or name:find("/", 2, true) then
+      error("bad argument #1 to '" .. fname .. "' (a name without '/' expected, got '" .. name .. "')", 3)
+    end
+    return "/dev/shm" .. name
+  end
+  function S.shm_open(name, flags, m)
+    return S.open(shmpath(name, "shm_open"), h.bor(flag(c.O, flags, "shm_open", 2), c.O["nofollow, cloexec, nonblock"]), m)
+  end
+  function S.shm_unlink(name) return S.unlink(shmpath(name, "shm_unlink")) end
+
+  -- Extended attributes.  get*xattr return the value as a string, list*xattr a list of names
+  -- (both grow their buffer on ERANGE); set*xattr(x, name, value, flags) with flags "create" or
+  -- "replace"; xattr(path [, tab]) reads all attributes into a table, or makes them tab's.
+  local E_RANGE = c.E.RANGE
+  local function grow(fn, a, b)
+    local size = 256
+    while true do
+      local buf = t.buffer(size)
+      local r
+      if b ~= nil then r = tonumber(fn(a, b, buf, size)) else r = tonumber(fn(a, buf, size)) end
+      if r ~= -1 then return ffi.string(buf, r) end
+      local e = ffi.errno()
+      if e ~= E_RANGE or size >= 65536 * 16 then return nil, t.error(e) end
+      size = size * 4
+    end
+  end
+  local function names(fn, a)
+    local s, e = grow(fn, a)
+    if not s then return nil, e end
+    local list = {}
+    for n in s:gmatch("([^%z]+)%z") do list[#list + 1] = n end
+    return list
+  end
+  local function xval(v, fname)
+    if type(v) == "string" then return v, #v end
+    if type(v) == "cdata" then return v, ffi.sizeof(v) end
+    h.argerror(fname, 3, "string", v)
+  end
+  local xfns = {
+    { "", path, L.rumpus_lx_listxattr, L.rumpus_lx_getxattr, L.rumpus_lx_setxattr, L.rumpus_lx_removexattr },
+    { "l", path, L.rumpus_lx_llistxattr, L.rumpus_lx_lgetxattr, L.rumpus_lx_lsetxattr, L.rumpus_lx_lremovexattr },
+    { "f", function(v, fname, argn) return getfd(v, fname, argn) end, L.rumpus_lx_flistxattr,
+      L.rumpus_lx_fgetxattr, L.rumpus_lx_fsetxattr, L.rumpus_lx_fremovexattr },
+  }
+  for _, x in ipairs(xfns) do
+    local pre, target, list, get, set, remove = x[1], x[2], x[3], x[4], x[5], x[6]
+    local lname, gname, sname, rname = pre .. "listxattr", pre .. "getxattr", pre .. "setxattr", pre .. "removexattr"
+    S[lname] = function(a) return names(list, target(a, lname, 1)) end
+    S[gname] = function(a, name) return grow(get, target(a, gname, 1), path(name, gname, 2)) end
+    S[sname] = function(a, name, value, flags)
+      local v, n = xval(value, sname)
+      return retbool(set(target(a, sname, 1), path(name, sname, 2), v, n, flag(c.XATTR, flags, sname, 4)))
+    end
+    S[rname] = function(a, name) return retbool(remove(target(a, rname, 1), path(name, rname, 2))) end
+    S[pre .. "xattr"] = function(a, tab)
+      local l, e = S[lname](a)
+      if not l then return nil, e end
+      if tab == nil then
+        local r = {}
+        for _, n in ipairs(l) do r[n] = S[gname](a, n) end
+        return r
+      end
+      if type(tab) ~= "table" then h.argerror(pre .. "xattr", 2, "table", tab) end
+      for _, n in ipairs(l) do
+        if tab[n] == nil then
+          local ok, e2 = S[rname](a, n)
+          if not ok then return nil, e2 end
+        end
+      end
+      for n, v in pairs(tab) do
+        local ok, e2 = S[sname](a, n, v)
+        if not ok then return nil, e2 end
+      end
+      return true
+    end
+  end
+
   -- Descriptor methods that are not plain aliases.
+  S.fdmethods.setxattr = S.fsetxattr
+  S.fdmethods.getxattr = S.fgetxattr
+  S.fdmethods.removexattr = S.fremovexattr
+  S.fdmethods.listxattr = S.flistxattr
+  S.fdmethods.xattr = S.fxattr
+  S.fdmethods.pathconf = S.fpathconf
   S.fdmethods.getdents = S.getdents
   S.fdmethods.sendfile = S.sendfile
   return S

@@ -21,5 +21,13 @@ require "syscall.linux.syscalls".init(S, env)
 
 S.errno = function(n) if n then return ffi.errno(n) end return ffi.errno() end
 S.util = require "syscall.util".init(S)
+S.nl = require "syscall.linux.nl".init(S)
+
+-- The standard descriptors, never closed by the GC.
+S.stdin, S.stdout, S.stderr = env.fd(0):nogc(), env.fd(1):nogc(), env.fd(2):nogc()
+
+S._VERSION = "rumpus 0.1 (ljsyscall API)"
+S._DESCRIPTION = "rumpus: Linux system calls for Lua, compatible with ljsyscall"
+S._COPYRIGHT = "Copyright (C) the rumpus authors"
 
 return S

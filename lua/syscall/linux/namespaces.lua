@@ -110,6 +110,8 @@ function M.init(S, env)
   function S.umount2(target, flags)
     return retbool(C.umount2(str(target, "umount2", 1), flag(c.UMOUNT, flags, "umount2", 2)))
   end
+  S.unmount = S.umount -- the BSD name, as ljsyscall also gives it
+
   -- glibc has no pivot_root wrapper: the raw syscall.
   function S.pivot_root(new, old)
     local r = C.syscall(SYS_pivot_root, str(new, "pivot_root", 1), str(old, "pivot_root", 2))

@@ -48,6 +48,22 @@ local function constants(c)
   if not c.LINUX_CAPABILITY_VERSION then
     c.LINUX_CAPABILITY_VERSION = h.strflag({ [1] = 0x19980330, [2] = 0x20071026, [3] = 0x20080522 }, "LINUX_CAPABILITY_VERSION")
   end
+  if not c.SCHED then
+    c.SCHED = h.strflag({ OTHER = 0, NORMAL = 0, FIFO = 1, RR = 2, BATCH = 3, IDLE = 5, DEADLINE = 6,
+      RESET_ON_FORK = 0x40000000 }, "SCHED")
+  end
+  if not c.LINUX_REBOOT_CMD then
+    c.LINUX_REBOOT_CMD = h.strflag({ RESTART = 0x01234567, HALT = 0xCDEF0123, CAD_ON = 0x89ABCDEF,
+      CAD_OFF = 0x00000000, POWER_OFF = 0x4321FEDC, RESTART2 = 0xA1B2C3D4, SW_SUSPEND = 0xD000FCE2,
+      KEXEC = 0x45584543 }, "LINUX_REBOOT_CMD")
+  end
+  if not c.SWAP_FLAG then
+    c.SWAP_FLAG = h.multiflags({ PREFER = 0x8000, PRIO_MASK = 0x7fff, DISCARD = 0x10000 }, "SWAP_FLAG")
+  end
+  if not c.SYSLOG_ACTION then
+    c.SYSLOG_ACTION = h.strflag({ CLOSE = 0, OPEN = 1, READ = 2, READ_ALL = 3, READ_CLEAR = 4, CLEAR = 5,
+      CONSOLE_OFF = 6, CONSOLE_ON = 7, CONSOLE_LEVEL = 8, SIZE_UNREAD = 9, SIZE_BUFFER = 10 }, "SYSLOG_ACTION")
+  end
   if not c.CLD then
     c.CLD = h.strflag({ EXITED = 1, KILLED = 2, DUMPED = 3, TRAPPED = 4, STOPPED = 5, CONTINUED = 6 }, "CLD")
   end
@@ -109,6 +125,33 @@ struct rumpus_lx_capabilities {
 };
 int rumpus_lx_capget(struct rumpus_lx_cap_header *hdr, struct rumpus_lx_cap_data *data) __asm__("capget");
 int rumpus_lx_capset(struct rumpus_lx_cap_header *hdr, const struct rumpus_lx_cap_data *data) __asm__("capset");
+]]
+end
+
+-- Scheduling types and the libc functions of ljsyscall's remaining process calls.
+if not pcall(ffi.typeof, "struct rumpus_lx_cpu_set") then
+  ffi.cdef [[
+struct rumpus_lx_cpu_set { unsigned long val[16]; };
+struct rumpus_lx_sched_param { int sched_priority; };
+int rumpus_lx_sched_getscheduler(int pid) __asm__("sched_getscheduler");
+int rumpus_lx_sched_setscheduler(int pid, int policy, const struct rumpus_lx_sched_param *param) __asm__("sched_setscheduler");
+int rumpus_lx_sched_getparam(int pid, struct rumpus_lx_sched_param *param) __asm__("sched_getparam");
+int rumpus_lx_sched_setparam(int pid, const struct rumpus_lx_sched_param *param) __asm__("sched_setparam");
+int rumpus_lx_sched_get_priority_max(int policy) __asm__("sched_get_priority_max");
+int rumpus_lx_sched_get_priority_min(int policy) __asm__("sched_get_priority_min");
+int rumpus_lx_sched_rr_get_interval(int pid, struct rumpus_lx_timespec *tp) __asm__("sched_rr_get_interval");
+int rumpus_lx_sched_getaffinity(int pid, size_t size, struct rumpus_lx_cpu_set *mask) __asm__("sched_getaffinity");
+int rumpus_lx_sched_setaffinity(int pid, size_t size, const struct rumpus_lx_cpu_set *mask) __asm__("sched_setaffinity");
+int rumpus_lx_getcpu(unsigned int *cpu, unsigned int *node) __asm__("getcpu");
+int rumpus_lx_reboot(int cmd) __asm__("reboot");
+int rumpus_lx_klogctl(int type, char *bufp, int len) __asm__("klogctl");
+int rumpus_lx_swapon(const char *path, int swapflags) __asm__("swapon");
+int rumpus_lx_swapoff(const char *path) __asm__("swapoff");
+int rumpus_lx_vhangup(void) __asm__("vhangup");
+int rumpus_lx_setenv(const char *name, const char *value, int overwrite) __asm__("setenv");
+int rumpus_lx_unsetenv(const char *name) __asm__("unsetenv");
+int rumpus_lx_clearenv(void) __asm__("clearenv");
+extern char **rumpus_lx_environ __asm__("environ");
 ]]
 end
 
@@ -376,7 +419,6 @@ function M.init(S, env)
     if oldact ~= nil and not ffi.istype(t.sigaction, oldact) then argerror("sigaction", 3, "sigaction", oldact) end
     return retbool(C.sigaction(sig, act, oldact))
   end
-  S.signal = function(signum, handler) return S.sigaction(signum, handler) end
 
   -- sigprocmask(how, set, oldset) returns the previous mask; with no set it only reads it.
   function S.sigprocmask(how, set, oldset)
@@ -668,6 +710,225 @@ function M.init(S, env)
 
   if C.sched_yield then function S.sched_yield() return retbool(C.sched_yield()) end end
   if C.sched_getcpu then function S.sched_getcpu() return retnum(C.sched_getcpu()) end end
+
+  -- ljsyscall's remaining process calls ------------------------------------------------------
+
+  local L = ffi.C
+  -- wait3(options, rusage, status): wait4 for any child.
+  function S.wait3(options, ru, status) return S.wait4(-1, options, ru, status) end
+
+  -- nice(inc): adds inc to the nice value and returns the new one.
+  function S.nice(inc)
+    checknumber(inc, "nice", 1)
+    local cur, e = S.getpriority("process", 0)
+    if not cur then return nil, e end
+    local ok, e2 = S.setpriority("process", 0, cur + inc)
+    if not ok then return nil, e2 end
+    return S.getpriority("process", 0)
+  end
+
+  -- signal(sig, handler): as sigaction, returning the previous handler: "DFL", "IGN" or the
+  -- C function pointer.
+  local sigret = {}
+  for k, v in pairs(c.SIGACT) do if k ~= "ERR" then sigret[v] = k end end
+  function S.signal(signum, handler)
+    local old = t.sigaction()
+    local ok, e = S.sigaction(signum, handler, old)
+    if not ok then return nil, e end
+    local n = handlernum(old.sa_handler)
+    return sigret[n] or old.sa_handler
+  end
+
+  -- sysctl("net.ipv4.ip_forward" [, new]): the value under /proc/sys as a string (without its
+  -- final newline); with new, writes it and returns the old value.
+  function S.sysctl(name, new)
+    str(name, "sysctl", 1)
+    if new ~= nil and type(new) ~= "string" then new = tostring(new) end
+    local file = "/proc/sys/" .. name:gsub("%.", "/")
+    local f, e = S.open(file, new and "rdwr" or "rdonly")
+    if not f then return nil, e end
+    local old, e2 = f:read(nil, 4096)
+    if not old then f:close(); return nil, e2 end
+    old = old:gsub("\n$", "")
+    if new ~= nil then
+      local ok, e3 = f:pwrite(new, #new, 0)
+      if not ok then f:close(); return nil, e3 end
+    end
+    f:close()
+    return old
+  end
+
+  -- The environment (libc's): environ() as a table, getenv, setenv, unsetenv, clearenv.
+  local charpp = ffi.typeof("char **")
+  function S.environ()
+    local ok, env = pcall(function() return L.rumpus_lx_environ end)
+    if not ok or env == nil then return {} end
+    env = ffi.cast(charpp, env)
+    local r, i = {}, 0
+    while env[i] ~= nil do
+      local kv = ffi.string(env[i])
+      local eq = kv:find("=", 1, true)
+      if eq then r[kv:sub(1, eq - 1)] = kv:sub(eq + 1) end
+      i = i + 1
+    end
+    return r
+  end
+  function S.getenv(name) return S.environ()[str(name, "getenv", 1)] end
+  function S.setenv(name, value, overwrite)
+    str(name, "setenv", 1); str(value, "setenv", 2)
+    return retbool(L.rumpus_lx_setenv(name, value, (overwrite == nil or overwrite) and 1 or 0))
+  end
+  function S.unsetenv(name) return retbool(L.rumpus_lx_unsetenv(str(name, "unsetenv", 1))) end
+  function S.clearenv() return retbool(L.rumpus_lx_clearenv()) end
+
+  -- Process accounting, reboot, swap, the kernel log, hangup.
+  if C.acct then
+    function S.acct(filename)
+      if filename ~= nil then str(filename, "acct", 1) end
+      return retbool(C.acct(filename))
+    end
+  end
+  function S.reboot(cmd) return retbool(L.rumpus_lx_reboot(flag(c.LINUX_REBOOT_CMD, cmd, "reboot", 1))) end
+  function S.swapon(p, flags) return retbool(L.rumpus_lx_swapon(str(p, "swapon", 1), flag(c.SWAP_FLAG, flags, "swapon", 2))) end
+  function S.swapoff(p) return retbool(L.rumpus_lx_swapoff(str(p, "swapoff", 1))) end
+  function S.vhangup() return retbool(L.rumpus_lx_vhangup()) end
+  -- syslog(type [, buf, len]) is klogctl: the sizes (types 9, 10) as numbers, the reads (2, 3,
+  -- 4) as a string (a buffer of the log's size when none is given), others true.
+  function S.syslog(tp, buf, len)
+    tp = flag(c.SYSLOG_ACTION, tp, "syslog", 1)
+    local reads = tp == 2 or tp == 3 or tp == 4
+    if reads and buf == nil then
+      if len == nil then
+        len = L.rumpus_lx_klogctl(10, nil, 0)
+        if len == -1 then return fail() end
+      end
+      buf = t.buffer(len)
+    elseif buf ~= nil and type(buf) ~= "cdata" then
+      argerror("syslog", 2, "buffer", buf)
+    end
+    local r = L.rumpus_lx_klogctl(tp, buf, len or 0)
+    if r == -1 then return fail() end
+    if tp == 9 or tp == 10 then return r end
+    if reads then return ffi.string(buf, r) end
+    return true
+  end
+
+  -- getcpu() -> {cpu =, node =}.
+  function S.getcpu(cpu, node)
+    cpu, node = cpu or t.uint1(), node or t.uint1()
+    if L.rumpus_lx_getcpu(cpu, node) == -1 then return fail() end
+    return { cpu = tonumber(cpu[0]), node = tonumber(node[0]) }
+  end
+
+  -- Scheduling.  t.cpu_set{0, 2}: set:set(n), set:clear(n), set:get(n), set[n], set:zero(),
+  -- tostring "{0,2}".  t.sched_param(prio).
+  local cpuset_t = ffi.typeof("struct rumpus_lx_cpu_set")
+  local ncpubits = ffi.sizeof(cpuset_t) * 8
+  local function cpunum(n, fname)
+    if type(n) ~= "number" or n < 0 or n >= ncpubits or n % 1 ~= 0 then
+      error("bad argument #2 to '" .. fname .. "' (CPU number 0.." .. (ncpubits - 1) .. " expected, got " .. tostring(n) .. ")", 3)
+    end
+    return math.floor(n / 8), n % 8
+  end
+  -- CPU n is bit n % 8 of byte n / 8 (the words are little-endian on x64 and arm64).
+  local u8p = ffi.typeof("uint8_t *")
+  local cpumethods = {}
+  function cpumethods.zero(set) ffi.fill(set, ffi.sizeof(cpuset_t)); return set end
+  function cpumethods.set(set, n)
+    if type(n) == "table" then for _, v in ipairs(n) do cpumethods.set(set, v) end return set end
+    local w, b = cpunum(n, "set")
+    local p = ffi.cast(u8p, set)
+    p[w] = bit.bor(p[w], bit.lshift(1, b))
+    return set
+  end
+  function cpumethods.clear(set, n)
+    if type(n) == "table" then for _, v in ipairs(n) do cpumethods.clear(set, v) end return set end
+    local w, b = cpunum(n, "clear")
+    local p = ffi.cast(u8p, set)
+    p[w] = bit.band(p[w], bit.bnot(bit.lshift(1, b)))
+    return set
+  end
+  function cpumethods.get(set, n)
+    local w, b = cpunum(n, "get")
+    return bit.band(ffi.cast(u8p, set)[w], bit.lshift(1, b)) ~= 0
+  end
+  function cpumethods.count(set)
+    local k = 0
+    for i = 0, ncpubits - 1 do if cpumethods.get(set, i) then k = k + 1 end end
+    return k
+  end
+  t.cpu_set = metatype(cpuset_t, {
+    __index = function(set, k)
+      if type(k) == "number" then return cpumethods.get(set, k) end
+      return cpumethods[k]
+    end,
+    __newindex = function(set, k, v)
+      if type(k) ~= "number" then error("no field '" .. tostring(k) .. "' in cpu_set", 2) end
+      if v then cpumethods.set(set, k) else cpumethods.clear(set, k) end
+    end,
+    __new = function(tp, list)
+      local set = ffi.new(tp)
+      if list ~= nil then cpumethods.set(set, list) end
+      return set
+    end,
+    __tostring = function(set)
+      local r = {}
+      for i = 0, ncpubits - 1 do if cpumethods.get(set, i) then r[#r + 1] = i end end
+      return "{" .. table.concat(r, ",") .. "}"
+    end,
+  })
+  local sp_t = metatype(ffi.typeof("struct rumpus_lx_sched_param"), {
+    __new = function(tp, v)
+      if type(v) == "table" then v = v.sched_priority or v.priority or v[1] end
+      return ffi.new(tp, v or 0)
+    end,
+  })
+  t.sched_param = sp_t
+  local function sparam(v, fname, argn)
+    if v == nil then return sp_t(0) end
+    if ffi.istype(sp_t, v) then return v end
+    if type(v) ~= "number" and type(v) ~= "table" then argerror(fname, argn, "priority", v) end
+    return sp_t(v)
+  end
+  function S.sched_getscheduler(pid) return retnum(L.rumpus_lx_sched_getscheduler(optnum(pid, "sched_getscheduler", 1, 0))) end
+  function S.sched_setscheduler(pid, policy, param)
+    return retbool(L.rumpus_lx_sched_setscheduler(optnum(pid, "sched_setscheduler", 1, 0),
+      flag(c.SCHED, policy or "other", "sched_setscheduler", 2), sparam(param, "sched_setscheduler", 3)))
+  end
+  -- sched_getparam returns the priority (the only field).
+  function S.sched_getparam(pid, param)
+    param = sparam(param, "sched_getparam", 2)
+    if L.rumpus_lx_sched_getparam(optnum(pid, "sched_getparam", 1, 0), param) == -1 then return fail() end
+    return param.sched_priority
+  end
+  function S.sched_setparam(pid, param)
+    return retbool(L.rumpus_lx_sched_setparam(optnum(pid, "sched_setparam", 1, 0), sparam(param, "sched_setparam", 2)))
+  end
+  function S.sched_get_priority_max(policy) return retnum(L.rumpus_lx_sched_get_priority_max(flag(c.SCHED, policy, "sched_get_priority_max", 1))) end
+  function S.sched_get_priority_min(policy) return retnum(L.rumpus_lx_sched_get_priority_min(flag(c.SCHED, policy, "sched_get_priority_min", 1))) end
+  function S.sched_rr_get_interval(pid, ts)
+    ts = ts or t.timespec()
+    if L.rumpus_lx_sched_rr_get_interval(optnum(pid, "sched_rr_get_interval", 1, 0), ts) == -1 then return fail() end
+    return ts
+  end
+  -- sched_getaffinity(pid [, mask [, len]]) -> t.cpu_set; sched_setaffinity(pid, mask [, len]).
+  local cpusize = ffi.sizeof(cpuset_t)
+  local function cpuset(v, fname, argn)
+    if v == nil then return cpuset_t() end
+    if ffi.istype(cpuset_t, v) then return v end
+    if type(v) ~= "table" and type(v) ~= "number" then argerror(fname, argn, "cpu_set", v) end
+    return cpuset_t(v)
+  end
+  function S.sched_getaffinity(pid, mask, len)
+    mask = cpuset(mask, "sched_getaffinity", 2)
+    if L.rumpus_lx_sched_getaffinity(optnum(pid, "sched_getaffinity", 1, 0), len or cpusize, mask) == -1 then return fail() end
+    return mask
+  end
+  function S.sched_setaffinity(pid, mask, len)
+    if mask == nil then argerror("sched_setaffinity", 2, "cpu_set", mask) end
+    return retbool(L.rumpus_lx_sched_setaffinity(optnum(pid, "sched_setaffinity", 1, 0), len or cpusize,
+      cpuset(mask, "sched_setaffinity", 2)))
+  end
 
   return S
 end

@@ -461,6 +461,20 @@ function M.init(S, env)
     return addr, netmask
   end
 
+  -- if_nametoindex(name): the interface's index (SIOCGIFINDEX on a datagram socket).
+  function util.if_nametoindex(name)
+    h.checkstring(name, "if_nametoindex", 1)
+    if #name >= c.IFNAMSIZ then return nil, t.error(c.E.NODEV) end
+    local sock, e = S.socket("inet", "dgram, cloexec")
+    if not sock then return nil, e end
+    local ifr = t.ifreq()
+    ffi.copy(ifr.ifr_name, name, #name)
+    local ok, e2 = S.ioctl(sock, "SIOCGIFINDEX", ifr)
+    sock:close()
+    if not ok then return nil, e2 end
+    return tonumber(ifr.ifr_ifindex)
+  end
+
   -- sendfds(sock, fd...): sends the descriptors over a connected unix socket with one byte.
   function util.sendfds(sock, ...)
     local list = { ... }

@@ -13,34 +13,17 @@ local fdm = require "syscall.fd"
 local errors = require "syscall.errors"
 local shared = require "syscall.shared_types"
 
-local t, pt, s, ctypes = {}, {}, {}, {}
-
-local function def(name, cname)
-  local ct = ffi.typeof(cname)
-  t[name] = ct
-  pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
-  s[name] = ffi.sizeof(ct)
-  return ct
-end
-
--- Plain scalar helpers.
-for name, cname in pairs {
+local t, pt, s, ctypes, def = shared.base {
   char = "char", uchar = "unsigned char", int = "int", uint = "unsigned int", short = "short",
   ushort = "unsigned short", long = "long", ulong = "unsigned long", int32 = "int32_t",
   uint32 = "uint32_t", int64 = "int64_t", uint64 = "uint64_t", uint16 = "uint16_t",
   uint8 = "uint8_t", size = "size_t", socklen = "uint32_t", off = "int64_t", pid = "int",
   uid = "unsigned int", gid = "unsigned int", mode = "unsigned int", dev = "uint64_t",
-} do
-  def(name, cname)
-  t[name .. "1"] = ffi.typeof("$[1]", t[name])
-  t[name .. "2"] = ffi.typeof("$[2]", t[name])
-  t[name .. "s"] = ffi.typeof("$[?]", t[name])
-end
-pt.void = ffi.typeof("void *")
-pt.char = ffi.typeof("char *")
-t.buffer = ffi.typeof("char[?]")
+  int8 = "int8_t", int16 = "int16_t", intptr = "intptr_t", uintptr = "uintptr_t", ssize = "long",
+  nlink = "unsigned long", ino = "uint64_t", time = "long", clockid = "int", id = "unsigned int",
+  sa_family = "unsigned short", in_port = "uint16_t", nfds = "unsigned long",
+}
 t.string_array = ffi.typeof("char *[?]")
-s.pointer = ffi.sizeof("void *")
 
 -- Errors.
 t.error = errors.maker(c.E)
@@ -79,14 +62,7 @@ def("rusage", "struct rumpus_lx_rusage")
 def("winsize", "struct rumpus_lx_winsize")
 
 -- Device numbers (glibc's encoding).
-t.device = function(major, minor)
-  if type(major) == "table" then major, minor = major[1], major[2] end
-  if minor == nil then
-    local dev = major
-    return { dev = dev, major = shared.major(dev), minor = shared.minor(dev) }
-  end
-  return { dev = shared.makedev(major, minor), major = major, minor = minor }
-end
+t.device = function(major, minor) return shared.device(major, minor) end
 
 -- Signals.
 def("sigset", "struct rumpus_lx_sigset")

@@ -13,11 +13,26 @@ local ffi = require "ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, ipairs, error, setmetatable, math =
-      type, tonumber, tostring, ipairs, error, setmetatable, math
+local type, tonumber, tostring, ipairs, pairs, error, setmetatable, pcall, math, package =
+      type, tonumber, tostring, ipairs, pairs, error, setmetatable, pcall, math, package
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
+
+-- POSIX per-process timers: struct sigevent, and rumpus_lx_timer, the timer object
+-- (ljsyscall's t.timer): the kernel's timer id and whether it still exists, so the GC deletes a
+-- forgotten timer once and never a deleted one.  The calls are the raw syscalls: glibc's
+-- timer_t is an encoding of its own (and has versioned symbols), the kernel's id is an int.
+if not package.loaded["syscall.linux.wait.decl"] then
+  ffi.cdef [[
+struct rumpus_lx_sigevent {
+  union rumpus_lx_sigval sigev_value; int sigev_signo; int sigev_notify;
+  union { int _pad[12]; int _tid; } _sigev_un;
+};
+struct rumpus_lx_timer { int timerid[1]; int live; };
+]]
+  package.loaded["syscall.linux.wait.decl"] = true
+end
 
 function M.init(S, env)
   local C, c, t, s = env.C, env.c, env.t, env.s
@@ -354,6 +369,11 @@ function M.init(S, env)
     buf = buf or t.buffer(len)
     local r = tonumber(C.read(getfd(fd, "inotify_read", 1), buf, len))
     if r == -1 then return fail() end
+    return t.inotify_events(buf, r)
+  end
+  -- t.inotify_events(buf, len): the events in the first len bytes of buf (ljsyscall's name).
+  function t.inotify_events(buf, r)
+    if type(buf) ~= "cdata" then h.argerror("inotify_events", 1, "buffer", buf) end
     local list, off = {}, 0
     local base = ffi.cast("char *", buf)
     while off + evhead <= r do
@@ -368,8 +388,8 @@ function M.init(S, env)
   end
 
   -- clock_nanosleep(clock, flags, req, rem): flags "abstime" for an absolute time.  Returns
-  -- true; when interrupted, nil, EINTR and the time left (for a relative sleep).  The call
-  -- returns its error number instead of setting errno.
+  -- true; when interrupted, true, nil and the time left (ljsyscall's shape, as nanosleep).  The
+  -- call returns its error number instead of setting errno.
   if C.clock_nanosleep and not S.clock_nanosleep then
     function S.clock_nanosleep(clk, flags, req, rem)
       local id = flag(c.CLOCK, clk or "realtime", "clock_nanosleep", 1)
@@ -379,7 +399,7 @@ function M.init(S, env)
       rem = rem or t.timespec()
       local r = C.clock_nanosleep(id, fl, req, rem)
       if r ~= 0 then
-        if r == c.E.INTR then return nil, err(r), rem end
+        if r == c.E.INTR then return true, nil, rem end
         return nil, err(r)
       end
       return true
@@ -403,6 +423,128 @@ function M.init(S, env)
       return old
     end
   end
+
+  -- POSIX timers ---------------------------------------------------------------------------
+  -- t.sigevent{notify = "signal" | "none" | "thread_id", signo = "usr1", value = n, tid = n};
+  -- .notify .signo .value read back as numbers.
+  c.SIGEV = c.SIGEV or h.strflag({ SIGNAL = 0, NONE = 1, THREAD = 2, THREAD_ID = 4 }, "SIGEV")
+  local sev_t = ffi.typeof("struct rumpus_lx_sigevent")
+  local sev_set = {
+    notify = function(se, v) se.sigev_notify = flag(c.SIGEV, v, "sigevent", 1) end,
+    signo = function(se, v) se.sigev_signo = flag(c.SIG, v, "sigevent", 1) end,
+    value = function(se, v)
+      if type(v) == "number" then se.sigev_value.sival_int = v else se.sigev_value.sival_ptr = v end
+    end,
+    tid = function(se, v) se._sigev_un._tid = h.checknumber(v, "sigevent", 1) end,
+  }
+  local ok = pcall(ffi.metatype, sev_t, {
+    __index = function(se, k)
+      if k == "notify" then return se.sigev_notify end
+      if k == "signo" then return se.sigev_signo end
+      if k == "value" then return se.sigev_value end
+    end,
+    __newindex = function(se, k, v)
+      local f = sev_set[k]
+      if not f then error("no field '" .. tostring(k) .. "' in sigevent", 2) end
+      f(se, v)
+    end,
+    __new = function(tp, tab)
+      local se = ffi.new(tp)
+      if type(tab) == "table" then
+        for k, v in pairs(tab) do
+          local f = sev_set[k]
+          if not f then error("bad argument #1 to 'sigevent' (no field '" .. tostring(k) .. "')", 3) end
+          f(se, v)
+        end
+      elseif tab ~= nil then
+        h.argerror("sigevent", 1, "table", tab)
+      end
+      return se
+    end,
+  })
+  t.sigevent = sev_t
+  local timer_t = ffi.typeof("struct rumpus_lx_timer")
+  local arm64 = require "syscall.abi".arch == "arm64"
+  local SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_getoverrun, SYS_timer_delete =
+    222, 223, 224, 225, 226
+  if arm64 then
+    SYS_timer_create, SYS_timer_gettime, SYS_timer_getoverrun, SYS_timer_settime, SYS_timer_delete =
+      107, 108, 109, 110, 111
+  end
+  local long, voidp = ffi.typeof("long"), ffi.typeof("void *")
+  local function sys(n, a, b, c3, d)
+    return tonumber(C.syscall(n, ffi.cast(long, a), b == nil and ffi.cast(long, 0) or b,
+      c3 == nil and ffi.cast(voidp, nil) or c3, d == nil and ffi.cast(voidp, nil) or d))
+  end
+  local function timerarg(v, fname)
+    if not ffi.istype(timer_t, v) then h.argerror(fname, 1, "timer", v) end
+    return v
+  end
+  -- timer_create(clock, sigevent) -> t.timer (methods settime, gettime, getoverrun, delete).
+  -- With no sigevent the timer sends SIGALRM, as POSIX says.
+  function S.timer_create(clk, sev, timerid)
+    timerid = timerid or timer_t()
+    if sev ~= nil and not ffi.istype(sev_t, sev) then sev = sev_t(sev) end
+    if sev ~= nil and sev.sigev_notify == c.SIGEV.THREAD then
+      error("bad argument #2 to 'timer_create' (SIGEV_THREAD needs a thread running Lua; use a signal and signalfd)", 2)
+    end
+    if sys(SYS_timer_create, flag(c.CLOCK, clk or "realtime", "timer_create", 1), ffi.cast(voidp, sev),
+        ffi.cast(voidp, timerid.timerid)) == -1 then
+      return fail()
+    end
+    timerid.live = 1
+    return timerid
+  end
+  -- timer_delete: an already deleted timer gives EINVAL (the timer_t is not used again).
+  function S.timer_delete(tm)
+    timerarg(tm, "timer_delete")
+    if tm.live == 0 then return nil, err(c.E.INVAL) end
+    local r = sys(SYS_timer_delete, tm.timerid[0])
+    if r == -1 then return fail() end
+    tm.live = 0
+    return true
+  end
+  -- The kernel id of a live timer, else false.
+  local function livetimer(tm, fname)
+    timerarg(tm, fname)
+    if tm.live == 0 then return false end
+    return tm.timerid[0]
+  end
+  -- timer_settime(timer, flags, it, old) returns true, nil, the previous setting (as ljsyscall);
+  -- it is an itimerspec or {interval, value} in seconds; old = false skips it.
+  function S.timer_settime(tm, flags, it, old)
+    local id = livetimer(tm, "timer_settime")
+    if id == false then return nil, err(c.E.INVAL) end
+    if old ~= false then old = old or itspec() else old = nil end
+    if sys(SYS_timer_settime, id, ffi.cast(long, flag(c.TIMER, flags, "timer_settime", 2)),
+        ffi.cast(voidp, itarg(itspec, it, "timer_settime", 3)), ffi.cast(voidp, old)) == -1 then
+      return fail()
+    end
+    return true, nil, old
+  end
+  function S.timer_gettime(tm, cur)
+    local id = livetimer(tm, "timer_gettime")
+    if id == false then return nil, err(c.E.INVAL) end
+    cur = cur or itspec()
+    if sys(SYS_timer_gettime, id, ffi.cast(long, ffi.cast(voidp, cur))) == -1 then return fail() end
+    return cur
+  end
+  function S.timer_getoverrun(tm)
+    local id = livetimer(tm, "timer_getoverrun")
+    if id == false then return nil, err(c.E.INVAL) end
+    return retnum(sys(SYS_timer_getoverrun, id))
+  end
+  if ok then
+    pcall(ffi.metatype, timer_t, {
+      __index = {
+        settime = S.timer_settime, gettime = S.timer_gettime, getoverrun = S.timer_getoverrun,
+        delete = S.timer_delete, gettimerp = function(tm) return tm.timerid end,
+        gettimer = function(tm) return tm.timerid[0] end,
+      },
+      __gc = function(tm) if tm.live ~= 0 then tm.live = 0; sys(SYS_timer_delete, tm.timerid[0]) end end,
+    })
+  end
+  t.timer = timer_t
 end
 
 return M

@@ -104,6 +104,29 @@ function M.init(S, env)
     end
   end
 
+  -- getrandom(n) / getrandom(buf, n): NetBSD 7.99 has no getrandom syscall; its kernel hands
+  -- out random bytes through sysctl kern.arandom (at most 256 per call).
+  if C.__sysctl then
+    function S.getrandom(buf, n)
+      local want, out
+      if type(buf) == "number" then want, buf = buf, nil else want = n end
+      if type(want) ~= "number" or want < 0 then error("bad argument to 'getrandom' (byte count expected)", 2) end
+      out = buf or t.buffer(want)
+      local mp = ffi.new("int[2]", c.CTL.KERN, c.KERN.ARND)
+      local len = ffi.new("size_t[1]")
+      local off = 0
+      while off < want do
+        local chunk = math.min(256, want - off)
+        len[0] = chunk
+        if C.__sysctl(mp, 2, ffi.cast("char *", out) + off, len, nil, 0) == -1 then return fail() end
+        off = off + tonumber(len[0])
+        if tonumber(len[0]) == 0 then break end
+      end
+      if buf then return off end
+      return ffi.string(out, off)
+    end
+  end
+
   if C.statvfs1 then
     function S.statvfs(path, flags)
       local buf = t.statvfs()

@@ -8,32 +8,13 @@ local c = require "syscall.netbsd.constants"
 local errors = require "syscall.errors"
 local shared = require "syscall.shared_types"
 
-local t, pt, s, ctypes = {}, {}, {}, {}
-
-local function def(name, cname)
-  local ct = ffi.typeof(cname)
-  t[name] = ct
-  pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
-  s[name] = ffi.sizeof(ct)
-  return ct
-end
-
-for name, cname in pairs {
+local t, pt, s, ctypes, def = shared.base {
   char = "char", uchar = "unsigned char", int = "int", uint = "unsigned int", short = "short",
   ushort = "unsigned short", long = "long", ulong = "unsigned long", int32 = "int32_t",
   uint32 = "uint32_t", int64 = "int64_t", uint64 = "uint64_t", uint16 = "uint16_t",
   uint8 = "uint8_t", size = "size_t", socklen = "uint32_t", off = "int64_t", pid = "int32_t",
   uid = "uint32_t", gid = "uint32_t", mode = "uint32_t", dev = "uint64_t",
-} do
-  def(name, cname)
-  t[name .. "1"] = ffi.typeof("$[1]", t[name])
-  t[name .. "2"] = ffi.typeof("$[2]", t[name])
-  t[name .. "s"] = ffi.typeof("$[?]", t[name])
-end
-pt.void = ffi.typeof("void *")
-pt.char = ffi.typeof("char *")
-t.buffer = ffi.typeof("char[?]")
-s.pointer = ffi.sizeof("void *")
+}
 
 t.error = errors.maker(c.E)
 

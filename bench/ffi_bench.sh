@@ -1,0 +1,10 @@
+#!/bin/bash
+# FFI benchmarks side by side: LuaJIT's builtin ffi, then our module on Lua 5.3 and 5.4.
+# usage: bench/ffi_bench.sh BUILD_DIR
+build=${1:-build}
+cd "$(dirname "$0")/.."
+echo "== ffi: null C call and 4 KiB read (LuaJIT builtin ffi vs rumpus ffi on PUC Lua)"
+luajit bench/ffi_bench.lua
+for v in 5.3 5.4; do
+  LUA_CPATH="$build/lua$v/?.so;;" lua$v bench/ffi_bench.lua
+done

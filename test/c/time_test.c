@@ -1,0 +1,226 @@
+/*
+ * time_test.c: clocks, nanosleep and clock_nanosleep, settimeofday per kernel, callouts,
+ * and the virtual clock (time jumps to the next deadline when every kernel is idle).
+ */
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "testfile.h"
+#include "rump/rump_syscalls.h"
+
+int rump_pub_lwproc_rfork(int);
+void rump_pub_lwproc_releaselwp(void);
+
+struct ts { int64_t sec; long nsec; };
+struct tv { int64_t sec; int32_t usec; int32_t pad; };
+
+static uint64_t
+ns(const struct ts *t)
+{
+	return (uint64_t)t->sec * 1000000000u + (uint64_t)t->nsec;
+}
+
+static atomic_int fired;
+static pthread_t fired_by;
+
+static void
+callout_fn(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&fired, 1);
+	fired_by = pthread_self();
+	kern_pollnotify(curlwp()->l_kern);
+}
+
+static struct callout periodic;
+static atomic_int periodic_n;
+
+static void
+periodic_fn(void *arg)
+{
+	(void)arg;
+	if (++periodic_n < 5)
+		callout_schedule_ns(&periodic, 100000);
+}
+
+static struct callout selfhalt;
+
+static void
+selfhalt_fn(void *arg)
+{
+	(void)arg;
+	callout_halt(&selfhalt);	/* halting oneself from inside must not wait */
+	atomic_fetch_add(&fired, 1);
+}
+
+/* Schedules a callout in k from inside the kernel. */
+static void
+arm(struct rumpus_kernel *rk, struct callout *c, uint64_t delay)
+{
+	struct kern *k = (struct kern *)rk;
+	struct lwp implicit, *prev;
+
+	kern_enter(k, &implicit, &prev);
+	callout_init(c, k, callout_fn, NULL);
+	callout_schedule_ns(c, delay);
+	kern_leave(k, prev);
+}
+
+int
+main(void)
+{
+	struct rumpus_kernel *k, *k2;
+	struct ts a, b, rq, rm;
+	struct tv tv;
+	struct callout c1, c2;
+	int err, r, fd;
+	uint64_t t0;
+
+	k = rumpus_kernel_create(NULL, NULL, &err);
+	k2 = rumpus_kernel_create(NULL, NULL, &err);
+	rumpus_kernel_switch(k);
+
+	ok(rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&a) == 0 && a.sec > 1600000000,
+	    "CLOCK_REALTIME (NetBSD id 0) is wall time");
+	ok(rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a) == 0, "CLOCK_MONOTONIC (id 3)");
+	rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&b);
+	ok(ns(&b) >= ns(&a), "monotonic does not go back");
+	r = rump_sys_clock_gettime(1, (void *)&a);
+	ok(r == -1 && errno == EINVAL, "CLOCK_VIRTUAL (1) is not kept: EINVAL");
+	r = rump_sys_clock_gettime(CLOCK_REALTIME, (void *)64);
+	ok(r == -1 && errno == EFAULT, "clock_gettime into a low address is EFAULT");
+	ok(rump_sys_clock_getres(CLOCK_MONOTONIC, (void *)&a) == 0 && a.sec == 0 && a.nsec == 1,
+	    "resolution 1 ns");
+	ok(rump_sys_gettimeofday((void *)&tv, NULL) == 0 && tv.sec > 1600000000 &&
+	    tv.usec >= 0 && tv.usec < 1000000, "gettimeofday");
+
+	/* settimeofday moves only this kernel's clock */
+	tv.sec = 1000000000; tv.usec = 0;
+	ok(rump_sys_settimeofday((void *)&tv, NULL) == 0, "root sets the time to 2001");
+	rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&a);
+	ok(a.sec >= 1000000000 && a.sec < 1000000100, "this kernel says 2001 (%lld)", (long long)a.sec);
+	rumpus_kernel_switch(k2);
+	rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&a);
+	ok(a.sec > 1600000000, "the other kernel is not affected");
+	rumpus_kernel_switch(k);
+	tv.usec = 1000000;
+	r = rump_sys_settimeofday((void *)&tv, NULL);
+	ok(r == -1 && errno == EINVAL, "usec 1000000 is EINVAL");
+	rump_pub_lwproc_rfork(RUMP_RFCFDG);
+	rump_sys_setuid(5);
+	tv.usec = 0;
+	r = rump_sys_settimeofday((void *)&tv, NULL);
+	ok(r == -1 && errno == EPERM, "a user may not set the time");
+	rump_pub_lwproc_releaselwp();
+
+	/* nanosleep */
+	rq.sec = 0; rq.nsec = 1000000000;
+	r = rump_sys_nanosleep((void *)&rq, NULL);
+	ok(r == -1 && errno == EINVAL, "nsec 1e9 is EINVAL");
+	rq.sec = -1; rq.nsec = 0;
+	r = rump_sys_nanosleep((void *)&rq, NULL);
+	ok(r == -1 && errno == EINVAL, "a negative time is EINVAL");
+	r = rump_sys_nanosleep(NULL, NULL);
+	ok(r == -1 && errno == EFAULT, "nanosleep(NULL) is EFAULT");
+	rq.sec = 0; rq.nsec = 2000000;
+	rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
+	rm.sec = 9;
+	ok(rump_sys_nanosleep((void *)&rq, (void *)&rm) == 0 && rm.sec == 0 && rm.nsec == 0,
+	    "a 2 ms nanosleep, remaining time 0");
+	rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&b);
+	ok(ns(&b) - ns(&a) >= 2000000, "at least 2 ms passed on the monotonic clock");
+	ok(rump_sys_clock_nanosleep(77, 0, (void *)&rq, NULL) == EINVAL,
+	    "clock_nanosleep returns its error (EINVAL), not -1");
+	rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
+	ok(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, (void *)&a, NULL) == 0,
+	    "an absolute time in the past returns at once");
+
+	/* callouts on the real clock */
+	fd = tf_open(k);
+	atomic_store(&fired, 0);
+	arm(k, &c1, 1000000);
+	{
+		struct { int fd; short ev, rev; } p = { fd, POLLIN, 0 };
+		for (int i = 0; i < 1000 && atomic_load(&fired) == 0; i++)
+			rump_sys_poll((void *)&p, 1, 10);
+	}
+	ok(atomic_load(&fired) == 1, "a 1 ms callout fires once");
+
+	/* expiry while this thread holds the only vCPU: deferred to our release */
+	{
+		struct kern *kk = (struct kern *)k;
+		struct lwp implicit, *prev;
+
+		atomic_store(&fired, 0);
+		kern_enter(kk, &implicit, &prev);
+		callout_init(&c1, kk, callout_fn, NULL);
+		callout_schedule_ns(&c1, 1000000);
+		for (int i = 0; i < 5000 && !atomic_load(&kk->k_softpending); i++)
+			usleep(1000);
+		ok(atomic_load(&kk->k_softpending) && atomic_load(&fired) == 0,
+		    "an expiry while the vCPU is held is queued, not run");
+		kern_leave(kk, prev);
+		ok(atomic_load(&fired) == 1 && pthread_equal(fired_by, pthread_self()),
+		    "the holder runs it when it gives the vCPU back");
+
+		kern_enter(kk, &implicit, &prev);
+		callout_schedule_ns(&c1, 1000000);
+		for (int i = 0; i < 5000 && !atomic_load(&kk->k_softpending); i++)
+			usleep(1000);
+		ok(callout_halt(&c1) && !callout_pending(&c1),
+		    "callout_halt with the vCPU held cancels a queued expiry");
+		kern_leave(kk, prev);
+		ok(atomic_load(&fired) == 1, "and it never runs");
+
+		kern_enter(kk, &implicit, &prev);
+		callout_init(&periodic, kk, periodic_fn, NULL);
+		callout_schedule_ns(&periodic, 100000);
+		callout_init(&selfhalt, kk, selfhalt_fn, NULL);
+		callout_schedule_ns(&selfhalt, 100000);
+		kern_leave(kk, prev);
+		for (int i = 0; i < 5000 && (periodic_n < 5 || atomic_load(&fired) < 2); i++)
+			usleep(1000);
+		ok(periodic_n == 5, "a callout re-scheduling itself ran 5 times");
+		ok(atomic_load(&fired) == 2, "a callout halting itself from inside returns");
+	}
+
+	/* the virtual clock */
+	ok(rumpus_clock_virtual(1) == 0, "switch the virtual clock on");
+	t0 = rumpus_clock_now();
+	rq.sec = 3600; rq.nsec = 0;
+	ok(rump_sys_nanosleep((void *)&rq, NULL) == 0, "sleep one virtual hour");
+	ok(rumpus_clock_now() - t0 >= 3600ULL * 1000000000u,
+	    "virtual time advanced by an hour (%.0f s)", (rumpus_clock_now() - t0) / 1e9);
+	rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&a);
+	ok(a.sec >= 1000003600, "the kernel's wall clock moved with it");
+	atomic_store(&fired, 0);
+	t0 = rumpus_clock_now();
+	arm(k, &c1, 500ULL * 1000000000u);
+	arm(k2, &c2, 100ULL * 1000000000u);
+	{
+		struct { int fd; short ev, rev; } p = { fd, POLLIN, 0 };
+		r = rump_sys_poll((void *)&p, 1, 1000 * 1000);
+	}
+	ok(atomic_load(&fired) == 2 && r == 0,
+	    "a 1000 s poll lets both callouts (100 s in another kernel, 500 s) fire");
+	ok(rumpus_clock_now() - t0 >= 1000ULL * 1000000000u, "and times out at +1000 s virtual");
+	t0 = rumpus_clock_now();
+	rumpus_clock_advance(5000000000ULL);
+	ok(rumpus_clock_now() - t0 == 5000000000ULL, "rumpus_clock_advance moves time by hand");
+	arm(k, &c1, 10ULL * 1000000000u);
+	ok(rumpus_clock_virtual(0) == 1, "switch it off again");
+
+	/* destroy with an armed callout */
+	arm(k2, &c2, 3600ULL * 1000000000u);
+	rumpus_kernel_switch(NULL);
+	ok(rumpus_kernel_destroy(k) == 0 && rumpus_kernel_destroy(k2) == 0,
+	    "kernels with armed callouts are destroyed");
+	{
+		struct rumpus_memstats m;
+		rumpus_memstats(&m);
+		ok(m.bytes == 0 && m.leaked == 0, "nothing left (%llu bytes)", (unsigned long long)m.bytes);
+	}
+	return tap_done();
+}
