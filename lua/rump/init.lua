@@ -40,6 +40,7 @@ uint64_t rumpus_clock_now(void);
 struct rumpus_memstats { uint64_t bytes, blocks, leaked; };
 void rumpus_memstats(struct rumpus_memstats *st);
 const char *rumpus_error(void);
+void *rumpus_dlopen(const char *path, int flags) __asm__("dlopen");
 struct rumpus_lwp;
 int rumpus_nbpub_lwproc_rfork(int flags) __asm__("rump_pub_lwproc_rfork");
 int rumpus_nbpub_lwproc_newlwp(int32_t pid) __asm__("rump_pub_lwproc_newlwp");
@@ -60,7 +61,14 @@ local function library()
   local errs = {}
   for _, p in ipairs(candidates) do
     local ok, l = pcall(ffi.load, p)
-    if ok then lib = l; return lib end
+    if ok then
+      -- The library runs a scheduler thread of its own: it must stay mapped when Lua closes
+      -- and drops its handle (dlclose), or that thread would wake in unmapped code.
+      -- RTLD_NODELETE (0x1000, glibc and musl) | RTLD_LAZY (1) pins it.
+      pcall(function() ffi.C.rumpus_dlopen(p, 0x1001) end)
+      lib = l
+      return lib
+    end
     errs[#errs + 1] = tostring(l)
   end
   error("rump: cannot load the kernel library (" .. table.concat(errs, "; ") .. ")", 3)

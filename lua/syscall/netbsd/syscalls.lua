@@ -64,6 +64,25 @@ function M.init(S, env)
     local top = tops[parts[1]]
     if not top then return nil end
     local r = { top }
+    if parts[1] == "net" then
+      -- net.<family>.<protocol>.<name>: net.inet.ip.forwarding, net.inet.ip.ttl ...
+      local fam = { inet = c.AF.INET, inet6 = c.AF.INET6, route = c.AF.ROUTE }
+      local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP }
+      local leaf = { [c.IPPROTO.IP] = c.IPCTL }
+      for i = 2, #parts do
+        local p, v = parts[i], tonumber(parts[i])
+        if not v and i == 2 then v = fam[p] end
+        if not v and i == 3 then v = proto[p] end
+        if not v and i == 4 and leaf[r[3]] then
+          local ip = leaf[r[3]][p:upper()]
+          if p == "ttl" then ip = c.IPCTL.DEFTTL end
+          v = ip
+        end
+        if not v then return nil end
+        r[i] = v
+      end
+      return r
+    end
     if #parts >= 2 then
       local sec = seconds[parts[1]] and seconds[parts[1]][parts[2]:upper()]
       if not sec then return nil end
@@ -101,6 +120,28 @@ function M.init(S, env)
       if C.__sysctl(mp, n, buf, oldlen, newp, newlen) == -1 then return fail() end
       if tonumber(oldlen[0]) == 4 then return tonumber(ffi.cast("int32_t *", buf)[0]) end
       return tonumber(buf[0])
+    end
+  end
+
+  -- sysctlraw(mib): the raw bytes of a node (a string), for tables such as NET_RT_IFLIST.
+  -- mib is a dotted name or a list of numbers.  The size is asked first, with room for growth.
+  if C.__sysctl then
+    function S.sysctlraw(name)
+      local m = mib(name)
+      if not m then return nil, t.error(c.E.NOENT) end
+      local n = #m
+      local mp = ffi.new("int[?]", n)
+      for i = 1, n do mp[i - 1] = m[i] end
+      local len = ffi.new("size_t[1]")
+      for _ = 1, 4 do
+        if C.__sysctl(mp, n, nil, len, nil, 0) == -1 then return fail() end
+        local size = tonumber(len[0]) + 1024
+        local buf = t.buffer(size)
+        len[0] = size
+        if C.__sysctl(mp, n, buf, len, nil, 0) == 0 then return ffi.string(buf, tonumber(len[0])) end
+        if ffi.errno() ~= c.E.NOMEM then return fail() end
+      end
+      return nil, t.error(c.E.NOMEM)
     end
   end
 
