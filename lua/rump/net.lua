@@ -422,8 +422,9 @@ function Cfg:rtmsg(kind, dst, gw, opts, fname)
   local pid = self.S.getpid()
   m.rtm_msglen, m.rtm_version, m.rtm_type = size, RTM_VERSION, kind
   m.rtm_flags, m.rtm_addrs, m.rtm_seq, m.rtm_pid = flags, addrs, seq, pid
-  -- Drop stale messages (announcements of other requests) before asking.
-  while self.S.recv(s, buf, 1024, "dontwait") do end
+  -- Drop stale messages (answers to other requests) before asking.
+  local junk = ffi.new("uint8_t[?]", 2048)
+  while self.S.recv(s, junk, 2048, "dontwait") do end
   local w, err = self.S.write(s, buf, size)
   if not w then return nil, err end
   -- The answer comes back on this socket (SO_USELOOPBACK) before write returns.
