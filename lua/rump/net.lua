@@ -624,6 +624,28 @@ function Host:address(ifn)
   return i.inet[1] and i.inet[1].addr
 end
 
+-- pcap(bus, path): capture every frame on the bus into a pcap file (tcpdump, tshark read it);
+-- pcap(bus, nil) stops.  The bus is the hub itself, outside every kernel: this is the one
+-- call here that is not a system call of a kernel.
+local pcapdecl = false
+function M.pcap(busid, path)
+  if type(busid) ~= "string" then argerr("pcap", 1, "bus name", busid) end
+  if path ~= nil and type(path) ~= "string" then argerr("pcap", 2, "path or nil", path) end
+  local L = rump.library()
+  if not pcapdecl then
+    ffi.cdef "int rumpus_bus_pcap(const char *bus, const char *path);"
+    pcapdecl = true
+  end
+  local e = L.rumpus_bus_pcap(busid, path)
+  if e ~= 0 then return nil, require "syscall.netbsd.types".t.error(e) end
+  return true
+end
+function Net:pcap(b, path)
+  if type(b) == "string" then b = self:bus(b) end
+  if type(b) ~= "table" or not b.id then error("bad argument #1 to 'pcap' (bus expected)", 2) end
+  return M.pcap(b.id, path)
+end
+
 -- destroy(): every kernel of the network, in reverse order; idempotent.
 function Net:destroy()
   for i = #self.order, 1, -1 do

@@ -310,3 +310,41 @@ T.case("two networks with the same bus names do not see each other", function()
   T.eq(n1.hosts.b.S.recv(r1), "n1 only")
   T.fails("AGAIN", n2.hosts.b.S.recv(r2))
 end)
+
+T.case("a bus captured to pcap: tshark decodes the ping, ARP and UDP with good checksums", function()
+  if os.execute("command -v tshark >/dev/null 2>&1") ~= true and os.execute("command -v tshark >/dev/null 2>&1") ~= 0 then
+    return T.skip("tshark is not installed (make deps installs it)")
+  end
+  local net = build{ hosts = { "a", "b" }, buses = { lan = { { "a", "10.6.0.1/24" }, { "b", "10.6.0.2/24" } } } }
+  local path = T.tmpdir() .. "/lan.pcap"
+  T.ok(net:pcap("lan", path))
+  local S = net.hosts.a.S
+  local s = assert(S.socket("inet", "raw, nonblock", "icmp"))
+  assert(S.sendto(s, echo(0x4242, 1, "captured"), nil, 0, S.t.sockaddr_in(0, "10.6.0.2")))
+  T.ok(S.recvfrom(s, nil, 2048), "the reply came")
+  local u, v = udp(S, 1000), udp(net.hosts.b.S, 2000)
+  assert(S.sendto(u, "udp payload", nil, 0, S.t.sockaddr_in(2000, "10.6.0.2")))
+  T.eq(net.hosts.b.S.recv(v), "udp payload")
+  T.ok(net:pcap("lan", nil), "capture stopped")
+  local p = io.popen("tshark -n -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -r '" .. path ..
+    "' -T fields -e frame.protocols -e icmp.type -e icmp.ident -e udp.dstport -e ip.checksum.status -e _ws.malformed 2>&1")
+  local out = p:read("*a")
+  p:close()
+  T.ok(out:find("eth:ethertype:arp", 1, true), "ARP frames: " .. out)
+  T.ok(out:find("\t8\t16962", 1, true), "the echo request: " .. out)
+  T.ok(out:find("\t0\t16962", 1, true), "the echo reply: " .. out)
+  T.ok(out:find("\t2000\t", 1, true), "the UDP datagram: " .. out)
+  T.ok(not out:find("Malformed", 1, true), "nothing malformed: " .. out)
+  -- Every IPv4 header and UDP checksum verified good (status 1: good, 0: bad).
+  p = io.popen("tshark -n -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -r '" .. path ..
+    "' -Y ip -T fields -e ip.checksum.status -e udp.checksum.status 2>/dev/null")
+  local st = p:read("*a")
+  p:close()
+  local n = 0
+  for line in st:gmatch("[^\n]+") do
+    n = n + 1
+    T.ok(line == "1\t" or line == "1\t1", "checksums good: " .. line)
+  end
+  T.ok(n >= 3, "IPv4 frames checked: " .. n)
+  T.err(function() net:pcap(42, path) end, "bad argument #1 to 'pcap'")
+end)
