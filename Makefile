@@ -44,8 +44,10 @@ all: deps $(BUILD_TARGETS)
 
 # Every test: C unit tests and Lua tests all run through the Lua test runner, which prints the
 # one closing line "N passed, N failed".
+# The Lua suite runs on every interpreter in TEST_LUAS (PUC Lua through csrc/ffi).
+TEST_LUAS ?= luajit,lua5.3,lua5.4
 test: all $(C_TEST_BINS)
-	@$(LUAJIT) test/run.lua $(TESTFLAGS)
+	@$(LUAJIT) test/run.lua --lua $(TEST_LUAS) $(TESTFLAGS)
 
 demo: all
 	@$(LUAJIT) examples/demo.lua
