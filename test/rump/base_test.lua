@@ -83,3 +83,21 @@ T.case("reboot halts the kernel; later calls fail cleanly", function()
   T.eq(fd, nil)
   T.ok(err ~= nil, "a call into a halted kernel returns an error")
 end)
+
+T.case("the virtual clock: a long sleep in a kernel jumps time instead of waiting", function()
+  local _, S = kernel()
+  local was = rump.clock.virtual(true)
+  T.defer(function() rump.clock.virtual(was) end)
+  local a = assert(S.clock_gettime("monotonic"))
+  local host0 = require "syscall".clock_gettime("monotonic").time
+  assert(S.nanosleep(3600))          -- an hour of kernel time
+  local b = assert(S.clock_gettime("monotonic"))
+  -- Whole nanoseconds: a difference of two doubles may round just below 3600.
+  local ns = (b.sec - a.sec) * 1000000000 + (b.nsec - a.nsec)
+  T.ok(ns >= 3600 * 1000000000, "kernel time advanced by the whole sleep: " .. ns .. " ns")
+  local host1 = require "syscall".clock_gettime("monotonic").time
+  T.ok(host1 - host0 < 3600, "the host did not wait an hour")
+  local n0 = rump.clock.now()
+  rump.clock.advance(5e9)
+  T.ok(rump.clock.now() - n0 >= 5e9, "advance moves the virtual clock")
+end)
