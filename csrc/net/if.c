@@ -184,15 +184,34 @@ ifs_drain(struct ifnet_state *ns)
 	ns->ns_draining = 0;
 }
 
+/*
+ * Queued input of a kernel that was busy when it arrived is run from a timer of hyper's
+ * scheduler thread, not from a kernel callout: the timer only *tries* to enter the
+ * kernel (never waits, so it is safe from any context) and retries shortly after while
+ * the kernel stays busy.  Whoever holds the kernel through our code drains the queues
+ * anyway before leaving (ifs_unlock, ifs_flush); the timer covers holders that leave
+ * through other code.  (Kernel callouts may run inside another thread's cv_wait, where
+ * waking a socket is not safe.)
+ */
+#define IFS_ISR_RETRY_NS	20000
 static void
 ifs_isr(void *arg)
 {
 	struct ifnet_state *ns = arg;
+	struct kern *k = ns->ns_kern;
+	struct ifs_enter ne;
 
-	ifs_lock(ns);
+	if (atomic_load(&k->k_halted)) {
+		atomic_store(&ns->ns_isr_armed, 0);
+		return;
+	}
+	if (ifs_enter_try(k, &ne) != 0) {
+		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono() + IFS_ISR_RETRY_NS);
+		return;
+	}
 	atomic_store(&ns->ns_isr_armed, 0);
 	ifs_drain(ns);
-	ifs_unlock(ns);
+	ifs_leave_other(k, &ne);
 }
 
 /* Runs a frame or packet that arrived on ifp (its kernel's lock held). */
@@ -230,7 +249,7 @@ if_queue(struct ifnet *ifp, struct pkt *p)
 	/* Busy: whoever holds the kernel drains before leaving, or the callout does.  A
 	 * holder that is just leaving may have missed this packet: the callout covers it. */
 	if (!atomic_exchange(&ns->ns_isr_armed, 1))
-		callout_schedule_ns(&ns->ns_isr, 0);
+		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono());
 }
 
 /* Runs p in its kernel now (entered by ifs_enter_try), after anything queued before. */
@@ -822,7 +841,7 @@ net_net_init(struct kern *k)
 	if (ns == NULL)
 		return ENOMEM;
 	ns->ns_kern = k;
-	callout_init(&ns->ns_isr, k, ifs_isr, ns);
+	hyp_timer_init(&ns->ns_isr, ifs_isr, ns);
 	kern_priv_set(k, COMP_NET_NET, ns);
 	if ((lo = if_alloc(k, "lo0")) == NULL) {
 		error = ENOMEM;
@@ -855,7 +874,10 @@ net_net_fini(struct kern *k)
 {
 	struct ifnet_state *ns = ifstate(k);
 
-	callout_stop(&ns->ns_isr);
+	/* k_halted is set: a running ifs_isr does not arm again.  Twice: the first waits
+	 * for a running one, which may have armed before it saw the halt. */
+	hyp_timer_disarm(&ns->ns_isr);
+	hyp_timer_disarm(&ns->ns_isr);
 	net_gc(k);
 	ifs_lock(ns);
 	net_state(k)->ns_ifioctl = NULL;

@@ -313,7 +313,7 @@ struct ifnet_state {
 	struct ifnet *ns_lo0;
 	struct rtentry *ns_rt;		/* routes, longest prefix first */
 	int ns_nroutes;
-	struct callout ns_isr;		/* drains interface queues filled while busy */
+	struct hyp_timer ns_isr;	/* drains interface queues filled while busy */
 	atomic_int ns_isr_armed;
 	int ns_draining;
 	atomic_int ns_pending;		/* packets queued on some interface */

@@ -4,7 +4,7 @@
  *
  * Adding an address adds its connected route (the subnet through the interface) and
  * announces it with a gratuitous ARP; deleting it removes both and the ARP entries the
- * subnet held.  One callout per kernel (is_timer) serves ARP and reassembly: it is
+ * subnet held.  One timer per kernel (is_timer) serves ARP and reassembly: it is
  * armed for the earliest deadline either has.
  */
 #include "netinet/in_var.h"
@@ -63,14 +63,22 @@ in_broadcast(struct ifnet_state *ns, uint32_t addr, struct ifnet *ifp)
 
 /* ---------------------------------------------------------------- timer */
 
+/* A timer of hyper's scheduler thread (not a kernel callout, see ifs_isr in if.c): it
+ * tries to enter the kernel and comes back shortly while the kernel is busy. */
 static void
 inet_timeout(void *arg)
 {
 	struct inet_state *is = arg;
-	struct ifnet_state *ns = is->is_ns;
+	struct kern *k = is->is_kern;
+	struct ifs_enter ne;
 	uint64_t now, next, n2;
 
-	ifs_lock(ns);
+	if (atomic_load(&k->k_halted))
+		return;
+	if (ifs_enter_try(k, &ne) != 0) {
+		hyp_timer_arm(&is->is_timer, hyp_clock_mono() + 20000);
+		return;
+	}
 	now = hyp_clock_mono();
 	is->is_timer_at = 0;
 	next = arp_timer(is, now);
@@ -79,7 +87,7 @@ inet_timeout(void *arg)
 		next = n2;
 	if (next != 0)
 		inet_timer_want(is, next);
-	ifs_unlock(ns);
+	ifs_leave_other(k, &ne);
 }
 
 void
@@ -90,7 +98,7 @@ inet_timer_want(struct inet_state *is, uint64_t at)
 	if (is->is_timer_at != 0 && is->is_timer_at <= at)
 		return;
 	is->is_timer_at = at;
-	callout_schedule_ns(&is->is_timer, at > now ? at - now : 0);
+	hyp_timer_arm(&is->is_timer, at > now ? at : now);
 }
 
 /* ---------------------------------------------------------------- addresses */
@@ -351,7 +359,7 @@ netinet_init(struct kern *k)
 		hyp_random(&r, sizeof(r));
 		is->is_ip_id = r;
 	}
-	callout_init(&is->is_timer, k, inet_timeout, is);
+	hyp_timer_init(&is->is_timer, inet_timeout, is);
 	kern_priv_set(k, COMP_NET_NETINET, is);
 	ifs_lock(ns);
 	ns->ns_ip_input = ip_input_hook;
@@ -385,7 +393,9 @@ netinet_fini(struct kern *k)
 	struct ifnet_state *ns = is->is_ns;
 	struct ifnet *ifp;
 
-	callout_stop(&is->is_timer);
+	/* k_halted is set: twice, as ifs_isr's timer (if.c) */
+	hyp_timer_disarm(&is->is_timer);
+	hyp_timer_disarm(&is->is_timer);
 	net_gc(k);
 	ifs_lock(ns);
 	inp_flushall(is);

@@ -120,7 +120,7 @@ struct inet_state {
 	int is_narp;
 	struct ipq *is_frags;
 	int is_nfrags;
-	struct callout is_timer;	/* ARP retries/expiry, reassembly timeouts */
+	struct hyp_timer is_timer;	/* ARP retries/expiry, reassembly timeouts */
 	uint64_t is_timer_at;		/* 0: not armed */
 	uint16_t is_ip_id;
 	struct inpcb *is_udb, *is_rawb;

@@ -14,6 +14,9 @@
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
 
+int rump_pub_lwproc_rfork(int flags);
+void rump_pub_lwproc_releaselwp(void);
+
 enum {
 	X_EPERM = 1, X_ESRCH = 3, X_ENXIO = 6, X_EACCES = 13, X_EFAULT = 14, X_EEXIST = 17,
 	X_EINVAL = 22, X_EAGAIN = 35, X_EMSGSIZE = 40, X_ENOPROTOOPT = 42,

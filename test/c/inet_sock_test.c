@@ -324,6 +324,32 @@ main(void)
 		}
 	}
 
+	/* an unprivileged process */
+	ok(rump_pub_lwproc_rfork(1) == 0 && rump_sys_setuid(1000) == 0, "a process with uid 1000");
+	errno = 0;
+	ok(rump_sys_socket(X_AF_INET, X_SOCK_RAW, X_IPPROTO_ICMP) < 0 && errno == X_EACCES,
+	    "raw socket: EACCES");
+	s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+	sin = x_sin("0.0.0.0", 80);
+	errno = 0;
+	ok(rump_sys_bind(s, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == X_EACCES,
+	    "bind to port 80: EACCES");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.name, "shmif0");
+	ok(rump_sys_ioctl(s, X_SIOCGIFFLAGS, &ifr) == 0, "SIOCGIFFLAGS is allowed");
+	errno = 0;
+	ok(rump_sys_ioctl(s, X_SIOCSIFFLAGS, &ifr) < 0 && errno == X_EPERM, "SIOCSIFFLAGS: EPERM");
+	strcpy(ifr.name, "shmif5");
+	errno = 0;
+	ok(rump_sys_ioctl(s, X_SIOCIFCREATE, &ifr) < 0 && errno == X_EPERM, "SIOCIFCREATE: EPERM");
+	rump_sys_close(s);
+	v = 1;
+	ok(x_sysctl_ip(X_IPCTL_FORWARDING, NULL, &v) == X_EPERM, "setting forwarding: EPERM");
+	ok(x_route(X_RTM_ADD, "10.80.0.0", 16, "10.2.0.2", X_RTF_GATEWAY, NULL, 0) == X_EACCES,
+	    "RTM_ADD: EACCES");
+	ok(x_route(X_RTM_GET, "10.2.0.9", -1, NULL, 0, NULL, 0) == 0, "RTM_GET is allowed");
+	rump_pub_lwproc_releaselwp();
+
 	/* sysctl net.inet.ip */
 	ok(x_sysctl_ip(X_IPCTL_FORWARDING, &v, NULL) == 0 && v == 0, "net.inet.ip.forwarding is 0");
 	v = 1;
