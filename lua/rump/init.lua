@@ -75,9 +75,11 @@ local function library()
 end
 rump.library = library
 
--- The kernel that Lua last made current on this thread; every switch goes through here.
+-- The kernel that Lua last made current on this thread, as its owner id (a number: it keeps
+-- no kernel alive); every switch goes through here.  Invariant: cur == k.owner only while k
+-- is alive and current in the library (destroy clears it; ids are never reused; a kernel
+-- the GC destroys can no longer be called, so a stale id there is never compared equal).
 local cur = nil
-local curowner = nil
 
 -- The syscall functions: declared once under rumpus_nb_* names bound by asm labels to the
 -- library's rump___sysimpl_* symbols (so a NetBSD rump binding in the same state still
@@ -112,7 +114,7 @@ local function sharedS()
   local S = { c = c, C = C, types = types, t = types.t, pt = types.pt, s = types.s, ctypes = types.ctypes,
     bit = require "syscall.bit", h = require "syscall.helpers", target = "netbsd", host = false }
   local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s,
-    fd = function(n) return fdm.new(curowner, n) end }
+    fd = function(n) return fdm.new(cur, n) end }
   -- fcntl's third argument is a pointer in the kernel's prototype; the wrappers pass numbers.
   if C.fcntl then
     local raw = C.fcntl
@@ -138,154 +140,189 @@ end
 local kmt = {}
 kmt.__index = kmt
 
+-- Makes k current (the slow path of every call: cur ~= k.owner).  A destroyed kernel is
+-- never current, so this is where a call on one is refused.
+local Lswitch
+local function enter(k, level)
+  if k.dead then error("syscall on a destroyed kernel", level or 3) end
+  Lswitch(k.ptr)
+  cur = k.owner
+end
 local function switch(k)
-  local st = k.st
-  if cur ~= st then
-    library().rumpus_kernel_switch(k.ptr)
-    cur, curowner = st, st.owner
+  if cur ~= k.owner then enter(k, 4) end
+end
+
+-- A function of the shared table bound to kernel k.  The fast path is one compare of
+-- numbers; the id is an upvalue so the call reads no table.
+local function bind(k, f)
+  local id = k.owner
+  return function(...)
+    if cur ~= id then enter(k) end
+    return f(...)
   end
 end
 
--- The syscall table of one kernel: each function makes the kernel current, then calls the
--- shared wrapper.  Values that are not functions (c, t...) are the shared ones.
-local function kernelS(k)
-  local base = sharedS()
-  local S = {}
-  local mt = {}
-  mt.__index = function(tab, name)
-    if name == "util" then
-      -- The utilities of this kernel (syscall.util and the socket ones), built on first use
-      -- over this table so that every call they make reaches this kernel.
-      local u = {}
-      rawset(tab, "util", u)
-      require "syscall.util".init(tab)
-      require "syscall.netbsd.sockets".util(tab, u)
-      return u
-    end
-    local f = base[name]
-    if type(f) ~= "function" then return f end
-    local w = function(...)
-      if k.st.dead then error("syscall on a destroyed kernel", 2) end
-      switch(k)
-      return f(...)
-    end
-    rawset(tab, name, w)
-    return w
+-- Every kernel's k.S shares one metatable: the kernel is k.S.kernel, and each function is
+-- bound to it on first use.  Values that are not functions (c, t...) are the shared ones.
+local FDK = {}    -- key of the kernel in a k.S.fdmethods table
+local fdmt = { __index = function(tab, name)
+  local m = shared.fdmethods[name]
+  if not m then
+    -- remembered as false: syscall.fd looks here first on every method call
+    rawset(tab, name, false)
+    return false
   end
-  setmetatable(S, mt)
-  S.fdmethods = setmetatable({}, { __index = function(tab, name)
-    local m = base.fdmethods[name]
-    if not m then return nil end
-    local w = function(...)
-      if k.st.dead then error("syscall on a destroyed kernel", 2) end
-      switch(k)
-      return m(...)
-    end
-    rawset(tab, name, w)
-    return w
-  end })
-  S.kernel = k
-  -- The raw C functions, for descriptor finalizers (syscall.fd calls owner.C.close): each
-  -- call runs in this kernel and then puts back whichever kernel was current, with errno,
-  -- since a finalizer may run in the middle of another kernel's call.
-  S.C = setmetatable({}, { __index = function(tab, name)
-    local f = base.C[name]
+  local w = bind(rawget(tab, FDK), m)
+  rawset(tab, name, w)
+  return w
+end }
+-- The raw C functions, for descriptor finalizers (syscall.fd calls owner.C.close): each call
+-- runs in this kernel and then puts back whichever kernel was current, with errno, since a
+-- finalizer may run in the middle of another kernel's call.
+local function rawC(k)
+  return setmetatable({}, { __index = function(tab, name)
+    local f = shared.C[name]
     if f == nil then return nil end
     local w = function(...)
-      if k.st.dead then return -1 end
-      local L = library()
-      local pst, pown, pptr, perr = cur, curowner, L.rumpus_kernel_current(), ffi.errno()
-      switch(k)
+      if k.dead then return -1 end
+      local pcur, pptr, perr = cur, lib.rumpus_kernel_current(), ffi.errno()
+      Lswitch(k.ptr)
+      cur = k.owner
       local r = f(...)
-      L.rumpus_kernel_switch(pptr)
-      cur, curowner = pst, pown
+      Lswitch(pptr)
+      cur = pcur
       ffi.errno(perr)
       return r
     end
     rawset(tab, name, w)
     return w
   end })
-  return S
 end
-
-local function check_components(list)
-  for i, name in ipairs(list) do
-    if type(name) ~= "string" then
-      error("bad argument #1 to 'kernel' (component " .. i .. " is a " .. type(name) .. ", expected a name)", 3)
-    end
+local kSmt = { __index = function(tab, name)
+  local k = rawget(tab, "kernel")
+  if name == "util" then
+    -- The utilities of this kernel (syscall.util and the socket ones), built on first use
+    -- over this table so that every call they make reaches this kernel.
+    local u = {}
+    rawset(tab, "util", u)
+    require "syscall.util".init(tab)
+    require "syscall.netbsd.sockets".util(tab, u)
+    return u
   end
+  if name == "fdmethods" then
+    local m = setmetatable({ [FDK] = k }, fdmt)
+    rawset(tab, name, m)
+    return m
+  end
+  if name == "C" then
+    local c = rawC(k)
+    rawset(tab, name, c)
+    return c
+  end
+  local f = shared[name]
+  if type(f) ~= "function" then return f end
+  local w = bind(k, f)
+  rawset(tab, name, w)
+  return w
+end }
+
+-- The component lists given so far, as the C arrays the library takes: a trie keyed by the
+-- names in order, each node's arrays under ARR (the Lua list under LIST keeps the strings the
+-- array points into alive).  Only lists a kernel booted with are kept, at most MAXLISTS.
+local ARR, LIST = {}, {}
+local lists, nlists, MAXLISTS = {}, 0, 256
+local comps_t = ffi.typeof("const char *[?]")
+local function components(opts)
+  local node = lists
+  local n = 0
+  while true do
+    local name = opts[n + 1]
+    if name == nil then break end
+    if type(name) ~= "string" then
+      error("bad argument #1 to 'kernel' (component " .. (n + 1) .. " is a " .. type(name) .. ", expected a name)", 3)
+    end
+    n = n + 1
+    if node then node = node[name] end
+  end
+  if node and node[ARR] then return node[ARR], node[LIST], nil end
+  local arr, list = comps_t(n + 1), {}
+  for i = 1, n do list[i] = opts[i]; arr[i - 1] = opts[i] end
+  arr[n] = nil
+  return arr, list, n
+end
+local function remember(arr, list, n)
+  if nlists >= MAXLISTS then return end
+  local node = lists
+  for i = 1, n do
+    local nx = node[list[i]]
+    if nx == nil then nx = {}; node[list[i]] = nx end
+    node = nx
+  end
+  node[ARR], node[LIST] = arr, list
+  nlists = nlists + 1
 end
 
+-- One finalizer for every kernel: it sees only the pointer, never k (a forgotten kernel
+-- would keep itself alive through its own finalizer).  The library puts the kernel aside
+-- itself if it is current (bound process included).  The Lua side needs no cleanup: k.S,
+-- gone with k, leaves fdm.owners (weak values) by itself, and cur may keep the id of a
+-- kernel nobody can call any more.
+local Ldestroy
+local function gcdestroy(p) Ldestroy(p) end
+
+local cfg, errp
 -- rump.kernel{ "vfs", "fs.tmpfs", cpus = 1, hostname = "a", memlimit = bytes }
 function rump.kernel(opts)
   if opts == nil then opts = {} end
   if type(opts) == "string" then opts = { opts } end
   if type(opts) ~= "table" then error("bad argument #1 to 'kernel' (table expected, got " .. type(opts) .. ")", 2) end
-  check_components(opts)
-  local L = library()
-  local n = #opts
-  local comps = ffi.new("const char *[?]", n + 1)
-  local keep = {}
-  for i, name in ipairs(opts) do keep[i] = name; comps[i - 1] = name end
-  comps[n] = nil
-  local cfg = ffi.new("struct rumpus_config")
-  if opts.cpus ~= nil then
-    if type(opts.cpus) ~= "number" then error("bad option 'cpus' (number expected, got " .. type(opts.cpus) .. ")", 2) end
-    cfg.ncpu = opts.cpus
+  local comps, list, new = components(opts)
+  local L = lib or library()
+  if not cfg then
+    sharedS()
+    cfg, errp = ffi.new("struct rumpus_config"), ffi.new("int[1]")
+    Lswitch, Ldestroy = L.rumpus_kernel_switch, L.rumpus_kernel_destroy
   end
-  if opts.hostname ~= nil then
-    if type(opts.hostname) ~= "string" then error("bad option 'hostname' (string expected, got " .. type(opts.hostname) .. ")", 2) end
-    cfg.hostname = opts.hostname
-    keep.hostname = opts.hostname
-  end
-  if opts.memlimit ~= nil then cfg.memlimit = opts.memlimit end
-  local errp = ffi.new("int[1]")
+  -- cfg is shared by every call: each field is set each time, and the pointer to the
+  -- hostname string is cleared once the library has copied it.
+  local cpus, hostname, memlimit = opts.cpus, opts.hostname, opts.memlimit
+  if cpus ~= nil and type(cpus) ~= "number" then error("bad option 'cpus' (number expected, got " .. type(cpus) .. ")", 2) end
+  if hostname ~= nil and type(hostname) ~= "string" then error("bad option 'hostname' (string expected, got " .. type(hostname) .. ")", 2) end
+  cfg.ncpu = cpus or 0
+  cfg.memlimit = memlimit or 0
+  cfg.hostname = hostname
   local ptr = L.rumpus_kernel_create(comps, cfg, errp)
+  cfg.hostname = nil
   if ptr == nil then
     local msg = ffi.string(L.rumpus_error())
     error("rump.kernel: " .. (msg ~= "" and msg or ("error " .. errp[0])), 2)
   end
-  -- st is what the finalizer may see: never k or ptr, or a forgotten kernel would keep
-  -- itself alive through its own finalizer.
-  local st = { dead = false }
-  local k = setmetatable({ ptr = ptr, st = st, components = keep }, kmt)
-  st.owner = fdm.register(nil)
-  k.owner = st.owner
-  k.S = kernelS(k)
-  fdm.owners[st.owner] = k.S
-  ffi.gc(ptr, function(p)
-    if not st.dead then
-      st.dead = true
-      fdm.unregister(st.owner)
-      if cur == st then L.rumpus_kernel_switch(nil); cur, curowner = nil, nil end
-      L.rumpus_kernel_destroy(p)
-    end
-  end)
+  if new then remember(comps, list, new) end
+  local k = setmetatable({ ptr = ptr, dead = false, components = list }, kmt)
+  local S = setmetatable({ kernel = k }, kSmt)
+  k.S = S
+  k.owner = fdm.register(S)
+  ffi.gc(ptr, gcdestroy)
   return k
 end
 
 function kmt:destroy()
-  local st = self.st
-  if st.dead then return true end
-  local L = library()
-  if cur == st then L.rumpus_kernel_switch(nil); cur, curowner = nil, nil end
+  if self.dead then return true end
+  local L = lib
+  if cur == self.owner then L.rumpus_kernel_switch(nil); cur = nil end
   local r = L.rumpus_kernel_destroy(self.ptr)
   if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
-  st.dead = true
-  fdm.unregister(st.owner)
+  self.dead = true
+  fdm.unregister(self.owner)
   ffi.gc(self.ptr, nil)
   return true
-end
-kmt.__index = function(k, name)
-  if name == "dead" then return k.st.dead end
-  return kmt[name]
 end
 
 function kmt:memused() return tonumber(library().rumpus_kernel_memused(self.ptr)) end
 function kmt:has(component) return library().rumpus_kernel_has(self.ptr, component) ~= 0 end
 function kmt:ncpu() return library().rumpus_kernel_ncpu(self.ptr) end
 function kmt:halted() return library().rumpus_kernel_halted(self.ptr) ~= 0 end
-kmt.__tostring = function(k) return "rump kernel " .. (k.st.dead and "(destroyed)" or tostring(k.ptr)) end
+kmt.__tostring = function(k) return "rump kernel " .. (k.dead and "(destroyed)" or tostring(k.ptr)) end
 
 -- Processes inside a kernel (NetBSD's rump_pub_lwproc_*).  The calling thread runs as one
 -- lwp of the kernel at a time; with none bound, it is an implicit thread of process 1.
@@ -305,7 +342,7 @@ function kmt:rfork(how)
   elseif type(flags) ~= "number" then
     error("bad argument #1 to 'rfork' (string or number expected, got " .. type(flags) .. ")", 2)
   end
-  if self.st.dead then error("rfork on a destroyed kernel", 2) end
+  if self.dead then error("rfork on a destroyed kernel", 2) end
   switch(self)
   local L = library()
   local r = L.rumpus_nbpub_lwproc_rfork(flags)
