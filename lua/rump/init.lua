@@ -18,6 +18,7 @@ local fdm = require "syscall.fd"
 
 local type, tostring, error, pairs, ipairs, setmetatable, rawset, select =
       type, tostring, error, pairs, ipairs, setmetatable, rawset, select
+local rawtype = type   -- Lua's own: cheap; enough where cdata need not be told apart
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local rump = {}
@@ -270,35 +271,48 @@ end
 local Ldestroy
 local function gcdestroy(p) Ldestroy(p) end
 
-local cfg, errp
+-- The boot configuration, shared by every call: Lua remembers what it holds so that a field
+-- is written only when it changes (a cdata store costs a call into the ffi module on PUC
+-- Lua), and the hostname pointer is cleared once the library has copied the string.
+local cfg, errp, Lcreate
+local cfgcpus, cfgmem = 0, 0
+local NOOPTS = {}
 -- rump.kernel{ "vfs", "fs.tmpfs", cpus = 1, hostname = "a", memlimit = bytes }
 function rump.kernel(opts)
-  if opts == nil then opts = {} end
-  if type(opts) == "string" then opts = { opts } end
-  if type(opts) ~= "table" then error("bad argument #1 to 'kernel' (table expected, got " .. type(opts) .. ")", 2) end
+  local to = rawtype(opts)
+  if to ~= "table" then
+    if opts == nil then opts = NOOPTS
+    elseif to == "string" then opts = { opts }
+    else error("bad argument #1 to 'kernel' (table expected, got " .. type(opts) .. ")", 2) end
+  end
   local comps, list, new = components(opts)
   local L = lib or library()
   if not cfg then
     sharedS()
     cfg, errp = ffi.new("struct rumpus_config"), ffi.new("int[1]")
-    Lswitch, Ldestroy = L.rumpus_kernel_switch, L.rumpus_kernel_destroy
+    Lcreate, Lswitch, Ldestroy = L.rumpus_kernel_create, L.rumpus_kernel_switch, L.rumpus_kernel_destroy
   end
-  -- cfg is shared by every call: each field is set each time, and the pointer to the
-  -- hostname string is cleared once the library has copied it.
   local cpus, hostname, memlimit = opts.cpus, opts.hostname, opts.memlimit
-  if cpus ~= nil and type(cpus) ~= "number" then error("bad option 'cpus' (number expected, got " .. type(cpus) .. ")", 2) end
-  if hostname ~= nil and type(hostname) ~= "string" then error("bad option 'hostname' (string expected, got " .. type(hostname) .. ")", 2) end
-  cfg.ncpu = cpus or 0
-  cfg.memlimit = memlimit or 0
-  cfg.hostname = hostname
-  local ptr = L.rumpus_kernel_create(comps, cfg, errp)
-  cfg.hostname = nil
+  if cpus == nil then cpus = 0
+  elseif rawtype(cpus) ~= "number" then error("bad option 'cpus' (number expected, got " .. type(cpus) .. ")", 2) end
+  if hostname ~= nil and rawtype(hostname) ~= "string" then error("bad option 'hostname' (string expected, got " .. type(hostname) .. ")", 2) end
+  if memlimit == nil then memlimit = 0 end
+  if cpus ~= cfgcpus then cfg.ncpu = cpus; cfgcpus = cpus end
+  if memlimit ~= cfgmem then cfg.memlimit = memlimit; cfgmem = memlimit end
+  local ptr
+  if hostname ~= nil then
+    cfg.hostname = hostname
+    ptr = Lcreate(comps, cfg, errp)
+    cfg.hostname = nil
+  else
+    ptr = Lcreate(comps, cfg, errp)
+  end
   if ptr == nil then
     local msg = ffi.string(L.rumpus_error())
     error("rump.kernel: " .. (msg ~= "" and msg or ("error " .. errp[0])), 2)
   end
   if new then remember(comps, list, new) end
-  local k = setmetatable({ ptr = ptr, dead = false, components = list }, kmt)
+  local k = setmetatable({ ptr = ptr, dead = false, components = list, owner = 0, S = false }, kmt)
   local S = setmetatable({ kernel = k }, kSmt)
   k.S = S
   k.owner = fdm.register(S)
@@ -308,13 +322,13 @@ end
 
 function kmt:destroy()
   if self.dead then return true end
-  local L = lib
-  if cur == self.owner then L.rumpus_kernel_switch(nil); cur = nil end
-  local r = L.rumpus_kernel_destroy(self.ptr)
+  local ptr = self.ptr
+  if cur == self.owner then Lswitch(nil); cur = nil end
+  local r = Ldestroy(ptr)
   if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
   self.dead = true
   fdm.unregister(self.owner)
-  ffi.gc(self.ptr, nil)
+  ffi.gc(ptr, nil)
   return true
 end
 

@@ -13,7 +13,11 @@
 
 local ffi = require "ffi"
 local type, tostring, error, setmetatable, rawget = type, tostring, error, setmetatable, rawget
+-- rawtype: Lua's own type(), cheap everywhere, enough to tell numbers, strings and tables;
+-- type: "cdata" for cdata on PUC Lua too (a call into the ffi module there).
+local rawtype = type
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
+local istype = ffi.istype
 
 local M = {}
 
@@ -41,15 +45,25 @@ local aliases = {
 }
 M.aliases = aliases
 
+-- PUC Lua: reading a cdata field or asking ffi.istype is a call into the ffi module, several
+-- times the cost of a table lookup.  So descriptors made here are remembered (weak keys) with
+-- their owner, which never changes: getfd and the method lookup ask this table first and the
+-- ffi module only for descriptors made elsewhere.  LuaJIT compiles both checks to a few
+-- instructions and keeps no such table.
+local known = not jit and setmetatable({}, { __mode = "k" }) or nil
+M.known = known
+
 local fdtype
 local mt = {}
 mt.__index = function(fd, k)
-  local S = owners[fd.owner]
+  local o = known and known[fd]
+  if o == nil then o = fd.owner end
+  local S = owners[o]
   if not S then error("descriptor of a destroyed kernel", 2) end
   local m = S.fdmethods[k]
   if m then return m end
   local f = S[aliases[k] or k]
-  if type(f) == "function" then return f end
+  if rawtype(f) == "function" then return f end
   return nil
 end
 mt.__gc = function(fd)
@@ -79,17 +93,27 @@ M.methods = {
   nogc = function(fd) ffi.gc(fd, nil); return fd end,
 }
 
-function M.new(owner, n) return fdtype(n, owner) end
-
-function M.istype(v) return ffi.istype(fdtype, v) end
+if known then
+  function M.new(owner, n)
+    local fd = fdtype(n, owner)
+    known[fd] = owner
+    return fd
+  end
+  function M.istype(v) return known[v] ~= nil or istype(fdtype, v) end
+else
+  function M.new(owner, n) return fdtype(n, owner) end
+  function M.istype(v) return istype(fdtype, v) end
+end
 
 -- The number of a descriptor argument: an fd object, a number, or a name ("stdin").
 local std = { stdin = 0, stdout = 1, stderr = 2, STDIN = 0, STDOUT = 1, STDERR = 2 }
 function M.getfd(v, fname, argn)
-  local tv = type(v)
+  if known and known[v] ~= nil then return v.filenum end
+  local tv = rawtype(v)
   if tv == "number" then return v end
+  if tv == "userdata" then tv = type(v) end
   if tv == "cdata" then
-    if ffi.istype(fdtype, v) then return v.filenum end
+    if istype(fdtype, v) then return v.filenum end
     return tonumber(v)
   end
   if tv == "string" and std[v] then return std[v] end

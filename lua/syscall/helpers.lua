@@ -15,6 +15,9 @@ local bit = require "syscall.bit"
 
 local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =
       type, tonumber, tostring, pairs, error, setmetatable, rawget, select
+-- rawtype is Lua's own type() (cheap; enough for strings and numbers); type says "cdata" for
+-- cdata on PUC Lua too, at the cost of a call into the ffi module there.
+local rawtype = type
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 local string = string
 
@@ -46,10 +49,12 @@ local listcache = setmetatable({}, { __mode = "k" })
 
 local function flagindex(tab, k)
   if k == nil or k == false then return 0 end
-  local tk = type(k)
+  local tk = rawtype(k)
   if tk == "number" then return k end
-  if tk == "cdata" then return tonumber(k) end
-  if tk ~= "string" then return nil end
+  if tk ~= "string" then
+    if type(k) == "cdata" then return tonumber(k) end
+    return nil
+  end
   local cache = listcache[tab]
   if cache then
     local v = cache[k]
@@ -78,11 +83,23 @@ end
 
 local function singleindex(tab, k)
   if k == nil or k == false then return 0 end
-  local tk = type(k)
+  local tk = rawtype(k)
   if tk == "number" then return k end
-  if tk == "cdata" then return tonumber(k) end
-  if tk ~= "string" then return nil end
-  return lookup(tab, (k:gsub("^%s+", ""):gsub("%s+$", "")))
+  if tk ~= "string" then
+    if type(k) == "cdata" then return tonumber(k) end
+    return nil
+  end
+  local cache = listcache[tab]
+  if cache then
+    local v = cache[k]
+    if v then return v end
+  else
+    cache = {}
+    listcache[tab] = cache
+  end
+  local v = lookup(tab, (k:gsub("^%s+", ""):gsub("%s+$", "")))
+  if v ~= nil then cache[k] = v end
+  return v
 end
 
 -- A table of single-choice constants (c.AF, c.SOCK types, c.SEEK...).
@@ -101,7 +118,13 @@ end
 function h.modeflags(tab, name)
   names[tab], prefixes[tab] = name or "MODE", "S_"
   local function idx(t, k)
-    if type(k) == "string" and k:match("^%s*[0-7]+%s*$") then return tonumber(k, 8) end
+    if rawtype(k) == "string" and k:match("^%s*[0-7]+%s*$") then
+      local v = tonumber(k, 8)
+      local cache = listcache[t]
+      if not cache then cache = {}; listcache[t] = cache end
+      cache[k] = v
+      return v
+    end
     return flagindex(t, k)
   end
   return setmetatable(tab, { __index = idx, __call = idx })
@@ -111,7 +134,13 @@ function h.constname(tab) return names[tab] end
 
 -- Turns a flags argument into a number or raises a clear error.
 --   flag(c.O, "creat,rdwr", "open", 2)
+-- A name or list seen before is answered from the cache of its table without the metamethod.
 function h.flag(tab, v, fname, argn)
+  local cache = listcache[tab]
+  if cache then
+    local r = cache[v]
+    if r ~= nil then return r end
+  end
   local r = tab[v]
   if r == nil then
     error("bad argument #" .. argn .. " to '" .. fname .. "' (unknown " .. tostring(names[tab] or "constant")
@@ -129,7 +158,7 @@ function h.argerror(fname, argn, expected, v)
 end
 
 function h.checkstring(v, fname, argn)
-  if type(v) ~= "string" then
+  if rawtype(v) ~= "string" then
     error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
   end
   return v
@@ -145,7 +174,7 @@ end
 
 -- String or buffer (cdata pointer/array) for data arguments.
 function h.checkbuf(v, fname, argn)
-  local tv = type(v)
+  local tv = rawtype(v)
   if tv == "string" or tv == "cdata" or tv == "userdata" then return v end
   error("bad argument #" .. argn .. " to '" .. fname .. "' (string or buffer expected, got " .. tv .. ")", 3)
 end

@@ -13,6 +13,9 @@ local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, error, ipairs, select, math, setmetatable =
       type, tonumber, tostring, error, ipairs, select, math, setmetatable
+-- rawtype is Lua's own type(): cheap, and enough for numbers, strings and nil; type says
+-- "cdata" for cdata on PUC Lua too, at the cost of a call into the ffi module there.
+local rawtype = type
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local M = {}
@@ -33,7 +36,7 @@ function M.init(S, env)
     return true
   end
   local function retnum(r)
-    r = tonumber(r)
+    if rawtype(r) ~= "number" then r = tonumber(r) end   -- 64-bit results are cdata on LuaJIT
     if r == -1 then return nil, err(errno()) end
     return r
   end
@@ -46,7 +49,7 @@ function M.init(S, env)
   S.fail = fail
 
   local function path(v, fname, argn)
-    if type(v) ~= "string" then
+    if rawtype(v) ~= "string" then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
     end
     return v
@@ -74,16 +77,34 @@ function M.init(S, env)
     end
     return size
   end
-  -- A byte count must fit the string or array it refers to (a pointer's size is unknown).
-  local function fits(buf, count, fname, argn)
-    if count == nil then return end
-    if type(count) ~= "number" then h.argerror(fname, argn, "number", count) end
+  -- A byte count must fit the string or array it refers to (size; false for a pointer, whose
+  -- size is unknown).
+  local function checkcount(size, count, fname, argn)
+    if rawtype(count) ~= "number" then h.argerror(fname, argn, "number", count) end
     if count < 0 then error("bad argument #" .. argn .. " to '" .. fname .. "' (negative count)", 3) end
-    local size
-    if type(buf) == "string" then size = #buf else size = bufsize(buf) end
     if size and count > size then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (count " .. count .. " larger than the buffer's " .. size .. " bytes)", 3)
     end
+  end
+  local function fits(buf, count, fname, argn)
+    if count == nil then return end
+    if rawtype(count) ~= "number" then h.argerror(fname, argn, "number", count) end
+    local size
+    if rawtype(buf) == "string" then size = #buf else size = bufsize(buf) end
+    checkcount(size, count, fname, argn)
+  end
+  -- Reads that return a string read into one scratch buffer (then copy what was read into the
+  -- string) instead of a new zeroed buffer per call.  The buffer is taken while in use: a
+  -- read made meanwhile (by a finalizer) gets a buffer of its own.
+  local SCRATCH = 65536
+  local scratch = t.buffer(SCRATCH)
+  local function take(count)
+    local b = scratch
+    if b ~= nil and rawtype(count) == "number" and count >= 0 and count <= SCRATCH then
+      scratch = nil
+      return b
+    end
+    return nil
   end
 
   -- Descriptors and files -------------------------------------------------------------------
@@ -95,53 +116,130 @@ function M.init(S, env)
     return retfd(C.openat(dirfd(d, "openat", 1), path(p, "openat", 2), flag(c.O, flags, "openat", 3), mode(m, "openat", 4)))
   end
   function S.creat(p, m) return S.open(p, "creat, wronly, trunc", m) end
+  local isfd = fdm.istype
   function S.close(fd)
     local n = getfd(fd, "close", 1)
     local r = C.close(n)
-    if type(fd) == "cdata" and fdm.istype(fd) then fd.filenum = -1 end
+    if rawtype(fd) ~= "number" and isfd(fd) then fd.filenum = -1 end
     return retbool(r)
   end
 
+  -- The size of a buffer argument to read into (a cdata; false for a pointer).  A buffer seen
+  -- before is answered by one lookup in sizes, which holds only cdata.
+  local function inbuf(buf, fname)
+    local size = sizes[buf]
+    if size ~= nil then return size end
+    if type(buf) ~= "cdata" then h.argerror(fname, 2, "buffer", buf) end
+    return bufsize(buf)
+  end
+  -- The same for data to write: a string or a cdata.
+  local function outbuf(buf, fname)
+    if rawtype(buf) == "string" then return #buf end
+    local size = sizes[buf]
+    if size ~= nil then return size end
+    checkbuf(buf, fname, 2)
+    return bufsize(buf)
+  end
+  -- read, write, pread and pwrite are the hot calls, written out flat: on PUC Lua every call
+  -- of a function (Lua's or C's) costs as much as a table lookup ten times over.
+  --   * a descriptor made by syscall.fd is found in `known` (PUC Lua only; LuaJIT compiles
+  --     getfd to a type check and a load);
+  --   * a buffer seen before is found in `sizes`; a count equal to its size needs no check,
+  --     another is checked by badcount, and checkcount raises the error when it is wrong;
+  --   * their C functions return ssize_t: a Lua integer on PUC Lua, an int64 cdata that
+  --     compares with -1 and needs tonumber on LuaJIT.
+  local known = fdm.known
+  local LJ = jit ~= nil
+  local function badcount(size, count)
+    return rawtype(count) ~= "number" or count < 0 or (size and count > size)
+  end
   function S.read(fd, buf, count)
-    local n = getfd(fd, "read", 1)
+    local n
+    if known and known[fd] then n = fd.filenum else n = getfd(fd, "read", 1) end
+    local r
     if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("read", 2, "buffer", buf) end
-      fits(buf, count, "read", 3)
-      return retnum(C.read(n, buf, count or bufsize(buf) or ffi.sizeof(buf)))
+      local size = sizes[buf]
+      if size == nil then size = inbuf(buf, "read") end
+      if count == nil then count = size or ffi.sizeof(buf)
+      elseif count ~= size and badcount(size, count) then checkcount(size, count, "read", 3) end
+      r = C.read(n, buf, count)
+      if r == -1 then return fail() end
+      if LJ then return tonumber(r) end
+      return r
     end
     count = count or 4096
-    local b = t.buffer(count)
-    local r = tonumber(C.read(n, b, count))
+    local b = take(count)
+    if b then
+      r = C.read(n, b, count)
+      if LJ then r = tonumber(r) end
+      local str = r ~= -1 and ffi.string(b, r)
+      scratch = b
+      if not str then return fail() end
+      return str
+    end
+    b = t.buffer(count)
+    r = tonumber(C.read(n, b, count))
     if r == -1 then return fail() end
     return ffi.string(b, r)
   end
-  -- The byte count of a data argument given without one: a string's length, a cdata's size.
-  local function len(buf)
-    if type(buf) == "string" then return #buf end
-    return bufsize(buf) or ffi.sizeof(buf)
-  end
   function S.write(fd, buf, count)
-    checkbuf(buf, "write", 2)
-    fits(buf, count, "write", 3)
-    return retnum(C.write(getfd(fd, "write", 1), buf, count or len(buf)))
+    local size
+    if rawtype(buf) == "string" then size = #buf else
+      size = sizes[buf]
+      if size == nil then size = outbuf(buf, "write") end
+    end
+    if count == nil then count = size or ffi.sizeof(buf)
+    elseif count ~= size and badcount(size, count) then checkcount(size, count, "write", 3) end
+    local n
+    if known and known[fd] then n = fd.filenum else n = getfd(fd, "write", 1) end
+    local r = C.write(n, buf, count)
+    if r == -1 then return fail() end
+    if LJ then return tonumber(r) end
+    return r
   end
   function S.pread(fd, buf, count, offset)
-    local n = getfd(fd, "pread", 1)
+    local n
+    if known and known[fd] then n = fd.filenum else n = getfd(fd, "pread", 1) end
+    local r
     if buf == nil then
       count = count or 4096
-      local b = t.buffer(count)
-      local r = tonumber(C.pread(n, b, count, offset or 0))
+      local b = take(count)
+      if b then
+        r = C.pread(n, b, count, offset or 0)
+        if LJ then r = tonumber(r) end
+        local str = r ~= -1 and ffi.string(b, r)
+        scratch = b
+        if not str then return fail() end
+        return str
+      end
+      b = t.buffer(count)
+      r = tonumber(C.pread(n, b, count, offset or 0))
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
-    if type(buf) ~= "cdata" then h.argerror("pread", 2, "buffer", buf) end
-    fits(buf, count, "pread", 3)
-    return retnum(C.pread(n, buf, count or bufsize(buf) or ffi.sizeof(buf), offset or 0))
+    local size = sizes[buf]
+    if size == nil then size = inbuf(buf, "pread") end
+    if count == nil then count = size or ffi.sizeof(buf)
+    elseif count ~= size and badcount(size, count) then checkcount(size, count, "pread", 3) end
+    r = C.pread(n, buf, count, offset or 0)
+    if r == -1 then return fail() end
+    if LJ then return tonumber(r) end
+    return r
   end
   function S.pwrite(fd, buf, count, offset)
-    checkbuf(buf, "pwrite", 2)
-    fits(buf, count, "pwrite", 3)
-    return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or len(buf), offset or 0))
+    local size
+    if rawtype(buf) == "string" then size = #buf else
+      size = sizes[buf]
+      if size == nil then size = outbuf(buf, "pwrite") end
+    end
+    if count == nil then count = size or ffi.sizeof(buf)
+    elseif count ~= size and badcount(size, count) then checkcount(size, count, "pwrite", 3) end
+    local n
+    if known and known[fd] then n = fd.filenum else n = getfd(fd, "pwrite", 1) end
+    local r = C.pwrite(n, buf, count, offset or 0)
+    if r == -1 then return fail() end
+    if LJ then return tonumber(r) end
+    return r
   end
   local function iovs(v, fname)
     if type(v) == "table" and v.iov and v.count then return v end
@@ -638,8 +736,18 @@ function M.init(S, env)
     local n = getfd(fd, "recv", 1)
     if buf == nil then
       count = count or 4096
-      local b = t.buffer(count)
-      local r = tonumber(C.recvfrom(n, b, count, flag(c.MSG, flags, "recv", 4), nil, nil))
+      local fl = flag(c.MSG, flags, "recv", 4)
+      local b = take(count)
+      if b then
+        local r = C.recvfrom(n, b, count, fl, nil, nil)
+        if rawtype(r) ~= "number" then r = tonumber(r) end
+        local str = r ~= -1 and ffi.string(b, r)
+        scratch = b
+        if not str then return fail() end
+        return str
+      end
+      b = t.buffer(count)
+      local r = tonumber(C.recvfrom(n, b, count, fl, nil, nil))
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
