@@ -154,9 +154,27 @@ local function switch(k)
 end
 
 -- A function of the shared table bound to kernel k.  The fast path is one compare of
--- numbers; the id is an upvalue so the call reads no table.
+-- numbers; the id is an upvalue so the call reads no table.  A wrapper of fixed arity
+-- (debug.getinfo's nparams, not vararg) gets a binding of the same arity: it passes exactly
+-- what the wrapper would see, without the cost of a vararg call (large on PUC Lua).
+local getinfo = debug and debug.getinfo
+local binders = {
+  [0] = function(k, id, f) return function() if cur ~= id then enter(k) end return f() end end,
+  function(k, id, f) return function(a) if cur ~= id then enter(k) end return f(a) end end,
+  function(k, id, f) return function(a, b) if cur ~= id then enter(k) end return f(a, b) end end,
+  function(k, id, f) return function(a, b, c) if cur ~= id then enter(k) end return f(a, b, c) end end,
+  function(k, id, f) return function(a, b, c, d) if cur ~= id then enter(k) end return f(a, b, c, d) end end,
+}
+local arity = setmetatable({}, { __mode = "k" })
 local function bind(k, f)
   local id = k.owner
+  local n = arity[f]
+  if n == nil then
+    local ok, info = pcall(getinfo, f, "u")
+    n = ok and info and info.nparams and not info.isvararg and info.nparams or false
+    arity[f] = n
+  end
+  if n and binders[n] then return binders[n](k, id, f) end
   return function(...)
     if cur ~= id then enter(k) end
     return f(...)
