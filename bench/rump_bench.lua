@@ -37,6 +37,9 @@ io.write(string.format(row, "raw rump___sysimpl_getpid via ffi", best(2000000, f
 io.write(string.format(row, "host S.getpid() (same run)", best(2000000, function(n) local f = S.getpid for _ = 1, n do f() end end)))
 k:destroy()
 io.write(string.format(row, "rump.kernel{} + destroy (median of 2000)", median(2000, function() rump.kernel{}:destroy() end)))
+io.write(string.format(row, "rump.kernel{} + destroy (loop)", best(20000, function(n) for _ = 1, n do rump.kernel{}:destroy() end end)))
+io.write(string.format(row, "  + a first k.S.getpid() (median of 2000)", median(2000, function() local k = rump.kernel{}; k.S.getpid(); k:destroy() end)))
+io.write(string.format(row, "rump.kernel{} left to the GC (loop)", best(20000, function(n) for _ = 1, n do rump.kernel{} end collectgarbage() end)))
 
 -- create + write 4 KiB + close + unlink: tmpfs in a kernel against the host's /dev/shm.
 do

@@ -3,6 +3,6 @@
 build=${RUMPUS_BUILD:-build}
 cd "$(dirname "$0")/.."
 echo "== require \"syscall\" and a kernel on three Luas (ns per call)"
-printf '  %-8s %14s %16s %18s\n' lua "S.getpid()" "fd:read 4 KiB" "kernel k.S.getpid"
+printf '  %-8s %14s %16s %16s %18s %16s\n' lua "S.getpid()" "fd:read 4 KiB" "fd:read() str" "kernel k.S.getpid" "kernel{}+destroy"
 luajit bench/three_luas.lua
 for v in 5.3 5.4; do LUA_CPATH="$build/lua$v/?.so;;" lua$v bench/three_luas.lua; done
