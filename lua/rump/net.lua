@@ -624,6 +624,55 @@ function Host:address(ifn)
   return i.inet[1] and i.inet[1].addr
 end
 
+-- ping(dst [, opts]): one ICMP echo request over a raw socket of the host's kernel, as
+-- ping(8) does.  Returns the reply's source address (text) and the reply's TTL, or nil and an
+-- error: the socket's error, or ETIMEDOUT when no reply came within opts.wait ms (default
+-- 1000; the wait is a poll() inside the kernel, so deferred work such as ARP retries runs).
+-- opts: id, seq, data (payload string), wait.
+local function cksum(str)
+  local sum = 0
+  for i = 1, #str - 1, 2 do sum = sum + str:byte(i) * 256 + str:byte(i + 1) end
+  if #str % 2 == 1 then sum = sum + str:byte(#str) * 256 end
+  while sum > 0xffff do sum = (sum % 0x10000) + math.floor(sum / 0x10000) end
+  return 0xffff - sum
+end
+M.cksum = cksum
+function M.echo_request(id, seq, data)
+  local body = string.char(math.floor(id / 256) % 256, id % 256, math.floor(seq / 256) % 256, seq % 256) .. data
+  local ck = cksum(string.char(8, 0, 0, 0) .. body)
+  return string.char(8, 0, math.floor(ck / 256), ck % 256) .. body
+end
+function Host:ping(dst, opts)
+  if type(dst) ~= "string" then argerr("ping", 1, "address", dst) end
+  opts = opts or {}
+  local S = self.S
+  local id, seq, data = opts.id or 0x7275, opts.seq or 1, opts.data or "rumpus"
+  local sa = S.t.sockaddr_in(0, dst)
+  local s, e = S.socket("inet", "raw, nonblock", "icmp")
+  if not s then return nil, e end
+  local ok, e2 = S.sendto(s, M.echo_request(id, seq, data), nil, 0, sa)
+  if not ok then s:close(); return nil, e2 end
+  local waited, wait = 0, opts.wait or 1000
+  while true do
+    local pkt, e3, from = S.recvfrom(s, nil, 2048)
+    if pkt then
+      local hl = (pkt:byte(1) % 16) * 4
+      local icmp = pkt:sub(hl + 1)
+      if icmp:byte(1) == 0 and icmp:byte(5) * 256 + icmp:byte(6) == id and icmp:byte(7) * 256 + icmp:byte(8) == seq then
+        s:close()
+        return tostring(from.addr), pkt:byte(9)
+      end
+    elseif not e3.AGAIN then
+      s:close(); return nil, e3
+    elseif waited >= wait then
+      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
+    else
+      S.poll({ { fd = s, events = "in" } }, 100)
+      waited = waited + 100
+    end
+  end
+end
+
 -- pcap(bus, path): capture every frame on the bus into a pcap file (tcpdump, tshark read it);
 -- pcap(bus, nil) stops.  The bus is the hub itself, outside every kernel: this is the one
 -- call here that is not a system call of a kernel.

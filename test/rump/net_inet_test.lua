@@ -348,3 +348,16 @@ T.case("a bus captured to pcap: tshark decodes the ping, ARP and UDP with good c
   T.ok(n >= 3, "IPv4 frames checked: " .. n)
   T.err(function() net:pcap(42, path) end, "bad argument #1 to 'pcap'")
 end)
+
+T.case("host:ping across a router: the reply's source and TTL; a missing host times out", function()
+  local net = line(3)
+  local a = net.hosts.h1
+  local dst = net.hosts.h3:address("shmif0")
+  local from, ttl = a:ping(dst, { seq = 3, data = "across" })
+  T.eq(from, dst, tostring(ttl))
+  T.ok(ttl < 255, "the reply crossed a router: TTL " .. tostring(ttl))
+  local none, err = a:ping("10.102.0.77", { wait = 300 })
+  T.eq(none, nil)
+  T.ok(err.TIMEDOUT or err.HOSTUNREACH or err.HOSTDOWN, tostring(err))
+  T.err(function() a:ping(42) end, "bad argument #1 to 'ping'")
+end)
