@@ -44,8 +44,10 @@ all: deps $(BUILD_TARGETS)
 
 # Every test: C unit tests and Lua tests all run through the Lua test runner, which prints the
 # one closing line "N passed, N failed".
+# The Lua suite runs on every interpreter in TEST_LUAS (PUC Lua through csrc/ffi).
+TEST_LUAS ?= luajit,lua5.3,lua5.4
 test: all $(C_TEST_BINS)
-	@$(LUAJIT) test/run.lua $(TESTFLAGS)
+	@$(LUAJIT) test/run.lua --lua $(TEST_LUAS) $(TESTFLAGS)
 
 demo: all
 	@$(LUAJIT) examples/demo.lua
@@ -61,8 +63,14 @@ asan: deps
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" asan-run
 
+# The C tests, then the Lua tests that drive the kernel library (test/rump), with the
+# sanitizer runtimes preloaded into LuaJIT (its own allocations are not checked for leaks).
+ASAN_PRELOAD = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
 asan-run: all $(C_TEST_BINS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(LUAJIT) test/run.lua --c-only --allow-empty $(TESTFLAGS)
+	@LD_PRELOAD="$(ASAN_PRELOAD)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(LUAJIT) test/run.lua --lua luajit --allow-empty $(wildcard test/rump/*_test.lua) $(TESTFLAGS)
 
 install: all
 	@tools/install.sh "$(PREFIX)" "$(BUILD)"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # FFI benchmarks side by side: LuaJIT's builtin ffi, then our module on Lua 5.3 and 5.4.
 # usage: bench/ffi_bench.sh BUILD_DIR
-build=${1:-build}
+build=${1:-${RUMPUS_BUILD:-build}}
 cd "$(dirname "$0")/.."
 echo "== ffi: null C call and 4 KiB read (LuaJIT builtin ffi vs rumpus ffi on PUC Lua)"
 luajit bench/ffi_bench.lua

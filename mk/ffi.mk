@@ -9,7 +9,7 @@ FFI_LAYOUT  := $(BUILD)/ffi/libffitest.so
 BUILD_TARGETS += $(FFI_SOS) $(FFI_LAYOUT)
 ASAN_TARGETS  += $(FFI_SOS) $(FFI_LAYOUT)
 DEPS_PKGS     += libffi-dev liblua5.3-dev liblua5.4-dev lua5.3 lua5.4 pkg-config luajit
-BENCH_CMDS    += bench/ffi_bench.sh $(BUILD)
+BENCH_CMDS    += bench/ffi_bench.sh
 
 define FFI_SO_RULE
 $(BUILD)/lua$(1)/ffi.so: $(FFI_SRCS) $(FFI_HDRS) mk/ffi.mk

@@ -365,7 +365,9 @@ end
 local function membersize(ct, m)
   local p = ffi.new(ct)
   local v = p[m]
-  if type(v) == "cdata" then return ffi.sizeof(v) end
+  -- PUC Lua's ffi reads a NULL pointer member as nil and sees cdata through ffi.type.
+  if v == nil then return ffi.sizeof("void *") end
+  if (ffi.type or type)(v) == "cdata" then return ffi.sizeof(v) end
   -- A number-valued (integer) member: set all its bits and count the bytes that changed.
   p[m] = -1
   local bytes = ffi.cast("unsigned char *", p)

@@ -1158,7 +1158,8 @@ T.case("descriptors and times compare with other values without error", function
   local r = pipe()
   T.ok(not (r == nil))
   T.ok(not (r == "stdin"))
-  T.ok(r == r:getfd(), "equal to its number")
+  -- PUC Lua never calls __eq between a userdata and a number.
+  if jit then T.ok(r == r:getfd(), "equal to its number") end
   T.ok(not (r == r:getfd() + 1))
   local ts = t.timespec(1, 2)
   T.ok(not (ts == nil))

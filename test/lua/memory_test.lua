@@ -2,6 +2,7 @@
 local T = require "rump.test"
 local S = require "syscall"
 local ffi = require "ffi"
+local tonumber = ffi.tonumber or tonumber -- PUC Lua: pointers are converted by ffi.tonumber
 local c = S.c
 
 local ps = S.getpagesize()
