@@ -527,7 +527,7 @@ vcpu_release_fast(struct kern *k)
 	vclock_busy(-1);
 }
 
-static inline int
+static inline __attribute__((always_inline)) int
 kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 {
 	struct kern_tls *t = &kern_tls;

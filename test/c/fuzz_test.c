@@ -109,6 +109,9 @@ main(int argc, char **argv)
 		case SYS_clock_nanosleep:
 			args[2] = (register_t)(uintptr_t)zbuf;
 			break;
+		case SYS___kevent50:
+			args[5] = (register_t)(uintptr_t)zbuf;
+			break;
 		}
 		e = kern_syscall((unsigned)num, args, rv);
 		calls++;
