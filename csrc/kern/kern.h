@@ -398,6 +398,8 @@ struct kern {
 	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	struct proc *k_proc1;
 	uint64_t k_id;			/* unique in the process, never reused */
+	/* the lwp of every thread without one of its own: read-only, shared by them all */
+	struct lwp k_implicit;
 	int k_ncpu;
 	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
 	/* virtual CPUs */
@@ -472,8 +474,8 @@ extern const struct sysent kern_sysent[KERN_NSYSENT] KERN_HIDDEN;
 int kern_syscall(unsigned num, const void *uap, register_t *retval) KERN_HIDDEN;
 
 /* The syscall fast path, inlined into every generated wrapper: take a vCPU with one
- * CAS, run the handler as the thread's lwp (or an implicit lwp of process 1 on the
- * stack), give the vCPU back with one atomic add. */
+ * CAS, run the handler as the thread's lwp (or the kernel's shared implicit lwp of
+ * process 1), give the vCPU back with one atomic add. */
 static inline void
 vclock_busy(int delta)
 {
@@ -533,7 +535,7 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 	struct kern_tls *t = &kern_tls;
 	struct kern *k = t->k;
 	const struct sysent *se;
-	struct lwp *l, *prev, implicit;
+	struct lwp *l, *prev;
 	int error;
 
 	if (__predict_false(k == NULL)) {
@@ -554,12 +556,7 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		return ENXIO;
 	}
 	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
-		implicit.l_proc = k->k_proc1;
-		implicit.l_kern = k;
-		implicit.l_lid = 0;
-		implicit.l_flag = LW_IMPLICIT;
-		implicit.l_next = NULL;
-		l = &implicit;
+		l = &k->k_implicit;
 	}
 	t->cur = l;
 	se = &kern_sysent[num];
