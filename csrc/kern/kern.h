@@ -360,6 +360,7 @@ struct proc {
 	nb_mode_t p_umask;
 	void *p_cwd, *p_rdir;		/* owned by vfs (proc_fork/proc_exit hooks) */
 	void *p_priv[2];		/* more per-process component state */
+	struct ptimers *p_timers;	/* itimers and POSIX timers, made on first use */
 	char p_login[17];		/* MAXLOGNAME + 1 */
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
 };
@@ -582,6 +583,7 @@ void lwp_free(struct lwp *l) KERN_HIDDEN;	/* last lwp: the process exits */
 void proc_exit(struct proc *p) KERN_HIDDEN;
 void proc_release(struct proc *p) KERN_HIDDEN;
 void proc_free(struct proc *p) KERN_HIDDEN;
+void ptimers_free(struct proc *p) KERN_HIDDEN;	/* kern/timer.c */
 int  fd_table_new(struct kern *k, struct filedesc **fdp) KERN_HIDDEN;
 int  fd_table_copy(struct kern *k, struct filedesc *from, struct filedesc **fdp) KERN_HIDDEN;
 void fd_table_free(struct kern *k, struct filedesc *fdp) KERN_HIDDEN;

@@ -586,4 +586,16 @@
 #define NOTE_TRACKERR            2U
 #define NOTE_WRITE               2U
 
+/* SIGEV */
+#define SIGEV_NONE               0
+#define SIGEV_SA                 3
+#define SIGEV_SIGNAL             1
+#define SIGEV_THREAD             2
+
+/* ITIMER */
+#define ITIMER_MONOTONIC         3
+#define ITIMER_PROF              2
+#define ITIMER_REAL              0
+#define ITIMER_VIRTUAL           1
+
 #endif

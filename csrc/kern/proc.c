@@ -281,6 +281,7 @@ proc_release(struct proc *p)
 		fd_table_free(k, p->p_fd);
 		p->p_fd = NULL;
 	}
+	ptimers_free(p);
 	while (p->p_lwps != NULL) {
 		struct lwp *l = p->p_lwps;
 		p->p_lwps = l->l_next;

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "testfile.h"
 #include "rump/rump_syscalls.h"
+#include "testfile.h"
 
 int rump_pub_lwproc_rfork(int);
 void rump_pub_lwproc_releaselwp(void);
@@ -75,7 +75,7 @@ main(void)
 	struct ts a, b, rq, rm;
 	struct tv tv;
 	struct callout c1, c2;
-	int err, r, fd;
+	int err, r, fd, i;
 	uint64_t t0;
 
 	k = rumpus_kernel_create(NULL, NULL, &err);
@@ -136,6 +136,68 @@ main(void)
 	rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
 	ok(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, (void *)&a, NULL) == 0,
 	    "an absolute time in the past returns at once");
+
+	/* interval timers and POSIX timers */
+	{
+		struct itv { struct tv interval, value; } itv, old;
+		struct its { struct ts interval, value; } its, ots;
+		struct { int notify, signo; intptr_t val; void *fn, *attr; } sev = { 0, 0, 0, 0, 0 };
+		int id = -1, id2;
+
+		memset(&itv, 0, sizeof(itv));
+		itv.value.sec = 100;
+		ok(rump_sys_setitimer(ITIMER_REAL, (void *)&itv, NULL) == 0, "setitimer(ITIMER_REAL, 100 s)");
+		ok(rump_sys_getitimer(ITIMER_REAL, (void *)&old) == 0 && old.value.sec <= 100 &&
+		    old.value.sec >= 99 && old.interval.sec == 0, "getitimer: about 100 s left");
+		memset(&itv, 0, sizeof(itv));
+		ok(rump_sys_setitimer(ITIMER_REAL, (void *)&itv, (void *)&old) == 0 && old.value.sec >= 99,
+		    "disarming returns the old value");
+		ok(rump_sys_getitimer(ITIMER_REAL, (void *)&old) == 0 && old.value.sec == 0 &&
+		    old.value.usec == 0, "and it is disarmed");
+		r = rump_sys_getitimer(7, (void *)&old);
+		ok(r == -1 && errno == EINVAL, "an unknown itimer is EINVAL");
+		itv.value.usec = 1000000;
+		r = rump_sys_setitimer(ITIMER_REAL, (void *)&itv, NULL);
+		ok(r == -1 && errno == EINVAL, "usec 1000000 is EINVAL");
+
+		ok(rump_sys_timer_create(CLOCK_MONOTONIC, (void *)&sev, &id) == 0 && id >= 4,
+		    "timer_create(CLOCK_MONOTONIC, SIGEV_NONE) gives id %d", id);
+		memset(&its, 0, sizeof(its));
+		its.value.nsec = 1000000;
+		its.interval.nsec = 1000000;
+		ok(rump_sys_timer_settime(id, 0, (void *)&its, NULL) == 0, "arm it: 1 ms, every 1 ms");
+		rq.sec = 0; rq.nsec = 5500000;
+		rump_sys_nanosleep((void *)&rq, NULL);
+		r = rump_sys_timer_getoverrun(id);
+		ok(r >= 4, "after 5.5 ms it has expired at least 5 times: overrun %d", r);
+		ok(rump_sys_timer_gettime(id, (void *)&ots) == 0 && ots.value.sec == 0 &&
+		    ots.value.nsec <= 1000000 && ots.interval.nsec == 1000000, "timer_gettime");
+		memset(&its, 0, sizeof(its));
+		ok(rump_sys_timer_settime(id, 0, (void *)&its, (void *)&ots) == 0 &&
+		    rump_sys_timer_gettime(id, (void *)&ots) == 0 && ots.value.nsec == 0,
+		    "disarm it");
+		rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
+		its.value = a;
+		ok(rump_sys_timer_settime(id, TIMER_ABSTIME, (void *)&its, NULL) == 0 &&
+		    rump_sys_timer_getoverrun(id) == 0 && rump_sys_timer_gettime(id, (void *)&ots) == 0 &&
+		    ots.value.sec == 0 && ots.value.nsec == 0, "an absolute time in the past expires at once");
+		sev.notify = 2;	/* SIGEV_THREAD */
+		r = rump_sys_timer_create(CLOCK_MONOTONIC, (void *)&sev, &id2);
+		ok(r == -1 && errno == EINVAL, "SIGEV_THREAD is EINVAL");
+		r = rump_sys_timer_create(99, NULL, &id2);
+		ok(r == -1 && errno == EINVAL, "an unknown clock is EINVAL");
+		r = rump_sys_timer_create(CLOCK_REALTIME, NULL, (void *)8);
+		ok(r == -1 && errno == EFAULT, "a bad timerid pointer is EFAULT");
+		ok(rump_sys_timer_delete(id) == 0, "timer_delete");
+		r = rump_sys_timer_delete(id);
+		ok(r == -1 && errno == EINVAL, "deleting it again is EINVAL");
+		r = rump_sys_timer_gettime(2, (void *)&ots);
+		ok(r == -1 && errno == EINVAL, "itimer slots are not POSIX timer ids");
+		for (i = 0; i < 40; i++)
+			if (rump_sys_timer_create(CLOCK_REALTIME, NULL, &id2) != 0)
+				break;
+		ok(i == 28 && errno == EAGAIN, "28 POSIX timers per process, then EAGAIN");
+	}
 
 	/* callouts on the real clock */
 	fd = tf_open(k);
