@@ -705,6 +705,37 @@ hyp_getenv(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
+
+static void
+exit_destructor(void *v)
+{
+	void (*fn)(void);
+
+	memcpy(&fn, &v, sizeof(fn));
+	fn();
+}
+
+static void
+exit_setup(void)
+{
+	exit_key_ok = pthread_key_create(&exit_key, exit_destructor) == 0;
+}
+
+int
+hyp_thread_onexit(void (*fn)(void))
+{
+	void *v;
+
+	pthread_once(&exit_once, exit_setup);
+	if (!exit_key_ok)
+		return NB_EBUSY;
+	memcpy(&v, &fn, sizeof(v));
+	return pthread_setspecific(exit_key, v) == 0 ? 0 : NB_EINVAL;
+}
+
 uint64_t
 hyp_unique_id(void)
 {

@@ -127,6 +127,10 @@ void hyp_set_errno(int nb_errno);
  * if it does not fit. */
 int hyp_getenv(const char *name, char *buf, size_t len);
 
+/* Calls fn when the calling host thread exits (pthread key destructor; not for the main
+ * thread's exit()).  Once per thread is enough; repeated calls are cheap no-ops. */
+int hyp_thread_onexit(void (*fn)(void));
+
 /* A process-unique number (kernel ids), never reused. */
 uint64_t hyp_unique_id(void);
 

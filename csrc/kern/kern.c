@@ -312,6 +312,13 @@ rumpus_kernel_current(void)
 	return (struct rumpus_kernel *)kern_tls.k;
 }
 
+/* A thread that exits with a kernel current lets go of it (else destroy stays EBUSY). */
+static void
+kern_thread_exit(void)
+{
+	(void)rumpus_kernel_switch(NULL);
+}
+
 KERN_EXPORT struct rumpus_kernel *
 rumpus_kernel_switch(struct rumpus_kernel *rk)
 {
@@ -328,6 +335,8 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 	if (k != NULL) {
 		atomic_fetch_add(&k->k_ncurrent, 1);
 		tls_restore(t);
+		if (!t->exit_hooked)
+			t->exit_hooked = hyp_thread_onexit(kern_thread_exit) == 0;
 	}
 	return (struct rumpus_kernel *)old;
 }
@@ -503,7 +512,7 @@ rumpus_kernel_destroy(struct rumpus_kernel *rk)
 	hyp_default_kernel_set(k, NULL);
 
 	/* Stop deferred work first: a running callout needs the vCPU we are about to take. */
-	atomic_store(&k->k_halted, 1);
+	kern_halt(k);
 	hyp_mutex_lock(&k->k_callout_lock);
 	while (k->k_callouts != NULL) {
 		struct callout *c = k->k_callouts;

@@ -105,6 +105,11 @@ typedef struct kcondvar {
 	atomic_int waiters;
 	struct kern *k;
 } kcondvar_t;
+/* A sleeping thread, on its own stack, listed in k->k_sleepq (k_sched_mtx). */
+struct ksleeper {
+	kcondvar_t *cv;
+	struct ksleeper *next, *prev;
+};
 void cv_init(kcondvar_t *cv, struct kern *k) KERN_HIDDEN;
 void cv_destroy(kcondvar_t *cv) KERN_HIDDEN;
 int  cv_wait(kcondvar_t *cv, kmutex_t *interlock) KERN_HIDDEN;
@@ -120,6 +125,8 @@ void cv_broadcast(kcondvar_t *cv) KERN_HIDDEN;
  * away so other threads run in the kernel, take it back after.  The thread still counts
  * as busy for the virtual clock (host work is not idleness).  Hold no kmutex. */
 void kern_block_enter(struct kern *k) KERN_HIDDEN;
+/* Halts k: later entries get ENXIO and every sleeper wakes with ENXIO.  (reboot, destroy) */
+void kern_halt(struct kern *k) KERN_HIDDEN;
 void kern_block_exit(struct kern *k) KERN_HIDDEN;
 
 /*
@@ -386,6 +393,7 @@ struct kern_tls {
 	struct lwp *bound;		/* its lwp in k, or NULL: implicit (process 1) */
 	struct lwp *cur;		/* lwp running a syscall right now */
 	int vcount;			/* virtual-clock busy marks this thread holds */
+	bool exit_hooked;		/* hyp_thread_onexit registered */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
 };
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
@@ -409,6 +417,7 @@ struct kern {
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
+	struct ksleeper *k_sleepq;	/* every thread in cv_wait (k_sched_mtx) */
 	/* state */
 	int k_ncomps;
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */

@@ -9,6 +9,7 @@
  */
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
+#include "rump/rumpus.h"
 
 /* ---------------------------------------------------------------- credentials */
 
@@ -331,8 +332,7 @@ lwproc_kern(void)
 		k = hyp_default_kernel();
 	if (k != NULL && kern_tls.k == NULL) {
 		/* bind the thread to the default kernel so its lwp is found again */
-		kern_tls.k = k;
-		atomic_fetch_add(&k->k_ncurrent, 1);
+		rumpus_kernel_switch((struct rumpus_kernel *)k);
 	}
 	return k;
 }
@@ -871,4 +871,14 @@ sys_setrlimit(struct lwp *l, const struct sys_setrlimit_args *uap, register_t *r
 	}
 	p->p_rlimit[which] = r;
 	return 0;
+}
+
+/* utrace: a record for ktrace.  No process is ever traced by rumpus (there is no ktrace),
+ * and NetBSD's utrace does nothing for an untraced process but check the length. */
+int
+sys_utrace(struct lwp *l, const struct sys_utrace_args *uap, register_t *retval)
+{
+	(void)l;
+	(void)retval;
+	return SCARG(uap, len) > 2048 ? EINVAL : 0;	/* KTR_USER_MAXLEN */
 }

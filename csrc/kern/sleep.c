@@ -55,15 +55,24 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
     unsigned seen)
 {
 	struct kern *k = cv->k;
+	struct ksleeper me = { cv, NULL, NULL };
 	int error = 0, virt;
 
 	hyp_mutex_lock(&k->k_sched_mtx);
+	if (atomic_load(&k->k_halted)) {
+		hyp_mutex_unlock(&k->k_sched_mtx);
+		return ENXIO;	/* kern_halt wakes sleepers after setting k_halted under this lock */
+	}
 	atomic_fetch_add(&cv->waiters, 1);
 	if (gen != NULL && atomic_load(gen) != seen) {
 		atomic_fetch_sub(&cv->waiters, 1);
 		hyp_mutex_unlock(&k->k_sched_mtx);
 		return 0;
 	}
+	me.next = k->k_sleepq;
+	if (me.next != NULL)
+		me.next->prev = &me;
+	k->k_sleepq = &me;
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
@@ -77,6 +86,12 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	} else
 		hyp_cond_wait(&cv->c, &k->k_sched_mtx);
 	atomic_fetch_sub(&cv->waiters, 1);
+	if (me.prev != NULL)
+		me.prev->next = me.next;
+	else
+		k->k_sleepq = me.next;
+	if (me.next != NULL)
+		me.next->prev = me.prev;
 	hyp_mutex_unlock(&k->k_sched_mtx);
 	vcpu_take(k);
 	if (virt)
@@ -119,6 +134,18 @@ cv_broadcast(kcondvar_t *cv)
 	hyp_mutex_lock(&cv->k->k_sched_mtx);
 	hyp_cond_broadcast(&cv->c);
 	hyp_mutex_unlock(&cv->k->k_sched_mtx);
+}
+
+void
+kern_halt(struct kern *k)
+{
+	struct ksleeper *s;
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	atomic_store(&k->k_halted, 1);
+	for (s = k->k_sleepq; s != NULL; s = s->next)
+		hyp_cond_broadcast(&s->cv->c);
+	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 
 void

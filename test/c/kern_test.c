@@ -78,6 +78,10 @@ main(void)
 	i = rump_sys_socket(2, 1, 0);
 	ok(i == -1 && errno == NB_ENOSYS, "socket without net is ENOSYS (errno %d)", errno);
 
+	ok(rump_sys_utrace("lbl", &err, sizeof(err)) == 0, "utrace of an untraced process is 0");
+	i = rump_sys_utrace("lbl", &err, 4096);
+	ok(i == -1 && errno == 22, "utrace longer than KTR_USER_MAXLEN is EINVAL");
+
 	k2 = rumpus_kernel_create(NULL, NULL, &err);
 	ok(k2 != NULL, "a second kernel boots next to the first");
 	rumpus_kernel_switch(k2);

@@ -82,10 +82,58 @@ run(unsigned ncpu, int nkern)
 	return 1;
 }
 
+static atomic_int sleep_rv, sleep_errno;
+
+static void *
+forget(void *arg)
+{
+	rumpus_kernel_switch(arg);
+	(void)rump_sys_getpid();
+	return NULL;	/* no switch back */
+}
+
+static void *
+sleeper(void *arg)
+{
+	struct { int64_t sec; long nsec; } rq = { 3600, 0 };
+
+	rumpus_kernel_switch(arg);
+	atomic_store(&sleep_rv, rump_sys_nanosleep((void *)&rq, NULL));
+	atomic_store(&sleep_errno, errno);
+	rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
 int
 main(void)
 {
 	struct rumpus_memstats m;
+	struct rumpus_kernel *k;
+	struct kern *kk;
+	pthread_t t;
+	int err, i;
+
+	/* reboot wakes a thread sleeping for an hour; destroy waits for it to leave */
+	k = rumpus_kernel_create(NULL, NULL, &err);
+	kk = (struct kern *)k;
+	pthread_create(&t, NULL, sleeper, k);
+	for (i = 0; i < 1000000 && atomic_load(&kk->k_sleepers) == 0; i++)
+		sched_yield();
+	ok(atomic_load(&kk->k_sleepers) == 1, "a thread sleeps in nanosleep(1 hour)");
+	ok(rumpus_kernel_destroy(k) == EBUSY, "destroy is EBUSY while it is inside");
+	rumpus_kernel_switch(k);
+	ok(rump_sys_reboot(0, NULL) == 0, "reboot");
+	pthread_join(t, NULL);
+	ok(atomic_load(&sleep_rv) == -1 && atomic_load(&sleep_errno) == ENXIO,
+	    "the sleeper woke with ENXIO at once");
+	rumpus_kernel_switch(NULL);
+	ok(rumpus_kernel_destroy(k) == 0, "then destroy succeeds");
+
+	/* a thread that exits with a kernel current lets go of it */
+	k = rumpus_kernel_create(NULL, NULL, &err);
+	pthread_create(&t, NULL, forget, k);
+	pthread_join(t, NULL);
+	ok(rumpus_kernel_destroy(k) == 0, "a thread that exited with the kernel current does not pin it");
 
 	ok(run(1, 1), "all threads in one kernel, one vCPU: destroyed");
 	ok(run(2, 1), "all threads in one kernel, two vCPUs: destroyed");
