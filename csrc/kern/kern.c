@@ -17,6 +17,7 @@
 
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
+#include "kern/sysctl.h"
 #include "rump/rumpus.h"
 
 KERN_HIDDEN __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec")));
@@ -97,9 +98,11 @@ kmem_strdup(struct kern *k, const char *s, size_t *sizep)
 
 /* ---------------------------------------------------------------- components */
 
+extern const struct sysctl_attach kern_sysctl_base[] KERN_HIDDEN;	/* kern/sysctl.c */
 static const struct kern_component kern_base = {
 	.name = "kern",
 	.id = COMP_KERN,
+	.sysctl = kern_sysctl_base,
 };
 KERN_COMPONENT(kern_base);
 

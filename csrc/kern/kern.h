@@ -57,8 +57,9 @@ enum kern_comp_id {
  * an lwp of process 1; fini runs at destroy in reverse order.  A component keeps its
  * per-kernel state in a private slot: kern_priv_set(k, COMP_VFS, state).
  * proc_fork/proc_exit (optional) let a component copy or drop per-process state, e.g.
- * the current directory.
+ * the current directory.  sysctl (optional) hangs nodes into the sysctl tree.
  */
+struct sysctl_attach;
 struct kern_component {
 	const char *name;
 	int id;
@@ -67,10 +68,8 @@ struct kern_component {
 	void (*fini)(struct kern *k);
 	int (*proc_fork)(struct proc *parent, struct proc *child);
 	void (*proc_exit)(struct proc *p);
-	/* sysctl: handles names under the top-level id ctl_top (e.g. CTL_NET), or 0 */
-	int ctl_top;
-	int (*sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
-	    size_t *oldlenp, const void *newp, size_t newlen);
+	/* sysctl nodes this component adds (see kern/sysctl.h), ended by a NULL node */
+	const struct sysctl_attach *sysctl;
 };
 #define KERN_COMPONENT(c) \
 	static const struct kern_component *const kern_comp_ptr_##c \

@@ -598,4 +598,11 @@
 #define ITIMER_REAL              0
 #define ITIMER_VIRTUAL           1
 
+/* SYSCTL */
+#define SYSCTL_NAMELEN           32
+#define SYSCTL_VERSION           16777216
+#define SYSCTL_VERS_0            0
+#define SYSCTL_VERS_1            16777216
+#define SYSCTL_VERS_MASK         4278190080U
+
 #endif
