@@ -206,18 +206,20 @@ vcpu_trytake(struct kern *k)
 	return 0;
 }
 
-/* Release with deferred callouts pending: run them first, give the vCPU back, and take it
- * again if more were queued meanwhile (the expiring side re-checks after a barrier). */
+/* Called right after a release found callouts queued: take a vCPU if one is free, run
+ * them, give it back, and again while more come (or until someone else holds the vCPU:
+ * then they run them at their release). */
 void
-vcpu_release_soft(struct kern *k)
+vcpu_softcheck(struct kern *k)
 {
-	for (;;) {
+	while (atomic_load(&k->k_softpending) && vcpu_trytake(k)) {
 		kern_softrun(k);
-		atomic_fetch_add(&k->k_vcpu_free, 1);
+		if (k->k_vcpu_fastrel)
+			atomic_store(&k->k_vcpu_free, 1);
+		else
+			atomic_fetch_add(&k->k_vcpu_free, 1);
 		if (atomic_load(&k->k_vcpu_waiters) != 0)
 			vcpu_wake(k);
-		if (!atomic_load(&k->k_softpending) || !vcpu_trytake(k))
-			return;
 	}
 }
 

@@ -104,10 +104,12 @@ typedef struct kcondvar {
 	atomic_int waiters;
 	struct kern *k;
 } kcondvar_t;
-/* A sleeping thread, on its own stack, listed in k->k_sleepq (k_sched_mtx). */
+/* A sleeping thread, on its own stack, listed in k->k_sleepq (k_sched_mtx).  Wakers
+ * set woken: the wakeup is kept even if it comes before the sleeper waits. */
 struct ksleeper {
 	kcondvar_t *cv;
 	struct ksleeper *next, *prev;
+	bool woken;
 };
 void cv_init(kcondvar_t *cv, struct kern *k) KERN_HIDDEN;
 void cv_destroy(kcondvar_t *cv) KERN_HIDDEN;
@@ -514,15 +516,13 @@ vcpu_take_fast(struct kern *k)
 /* With one vCPU nobody else writes k_vcpu_free while we hold it, so giving it back is a
  * plain store; the store->load race with a new waiter is closed by the waiter, which
  * runs hyp_membarrier() after registering (k_vcpu_fastrel says this kernel may). */
-void vcpu_release_soft(struct kern *k) KERN_HIDDEN;
+void vcpu_softcheck(struct kern *k) KERN_HIDDEN;
+/* Gives the vCPU back, then runs callouts that expired meanwhile if some are queued (the
+ * expiring side sets k_softpending, runs hyp_membarrier() and tries to take a vCPU
+ * itself: one of the two sees the other).  Hold no host lock of the kernel here. */
 static inline void
 vcpu_release_fast(struct kern *k)
 {
-	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed))) {
-		vcpu_release_soft(k);
-		vclock_busy(-1);
-		return;
-	}
 	if (__predict_true(k->k_vcpu_fastrel)) {
 		atomic_store_explicit(&k->k_vcpu_free, 1, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
@@ -535,6 +535,8 @@ vcpu_release_fast(struct kern *k)
 		    memory_order_seq_cst) != 0))
 			vcpu_wake(k);
 	}
+	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed)))
+		vcpu_softcheck(k);
 	vclock_busy(-1);
 }
 

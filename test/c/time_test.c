@@ -236,6 +236,19 @@ main(void)
 		kern_leave(kk, prev);
 		ok(atomic_load(&fired) == 1, "and it never runs");
 
+		/* a queued expiry runs when the holder goes to sleep, and may wake sleepers */
+		kern_enter(kk, &implicit, &prev);
+		callout_schedule_ns(&c1, 1000000);
+		for (int i = 0; i < 5000 && !atomic_load(&kk->k_softpending); i++)
+			usleep(1000);
+		{
+			struct { int fd; short ev, rev; } p = { fd, POLLIN, 0 };
+			r = rump_sys_poll((void *)&p, 1, 30);	/* nested: sleeps in this kernel */
+		}
+		ok(r == 0 && atomic_load(&fired) == 2,
+		    "going to sleep with an expiry queued runs it (it wakes pollers: no deadlock)");
+		kern_leave(kk, prev);
+
 		kern_enter(kk, &implicit, &prev);
 		callout_init(&periodic, kk, periodic_fn, NULL);
 		callout_schedule_ns(&periodic, 100000);
@@ -245,7 +258,7 @@ main(void)
 		for (int i = 0; i < 5000 && (periodic_n < 5 || atomic_load(&fired) < 2); i++)
 			usleep(1000);
 		ok(periodic_n == 5, "a callout re-scheduling itself ran 5 times");
-		ok(atomic_load(&fired) == 2, "a callout halting itself from inside returns");
+		ok(atomic_load(&fired) == 3, "a callout halting itself from inside returns");
 	}
 
 	/* the virtual clock */
