@@ -433,6 +433,8 @@ struct kern {
 	int k_nprocs;
 	/* time */
 	int64_t k_realtime_off;		/* ns added to host real time (settimeofday) */
+	int64_t k_adj_delta;		/* adjtime: ns still to slew when it was set... */
+	uint64_t k_adj_start;		/* ...at this monotonic time */
 	uint64_t k_boottime;		/* real time at boot, ns */
 	struct callout *k_callouts;
 	struct callout *k_deferred;	/* expired while no vCPU was free */

@@ -281,6 +281,39 @@ main(void)
 	ok(atomic_load(&fired) == 2 && r == 0,
 	    "a 1000 s poll lets both callouts (100 s in another kernel, 500 s) fire");
 	ok(rumpus_clock_now() - t0 >= 1000ULL * 1000000000u, "and times out at +1000 s virtual");
+	/* adjtime slews at 500 ppm: +1 s takes 2000 s; after 10 s, 5 ms of it are done */
+	{
+		struct tv d = { 1, 0, 0 }, od;
+		struct ts r0, r1;
+		uint64_t m0, m1;
+		int64_t drift;
+
+		memset(&od, 0xff, sizeof(od));
+		ok(rump_sys_adjtime((void *)&d, (void *)&od) == 0 && od.sec == 0 && od.usec == 0,
+		    "adjtime(+1 s) as root; nothing was pending");
+		rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&r0);
+		m0 = rumpus_clock_now();
+		rumpus_clock_advance(10ULL * 1000000000u);
+		rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&r1);
+		m1 = rumpus_clock_now();
+		drift = (int64_t)(ns(&r1) - ns(&r0)) - (int64_t)(m1 - m0);
+		ok(drift == 5000000, "10 virtual seconds later the wall clock gained 5 ms (%lld ns)",
+		    (long long)drift);
+		ok(rump_sys_adjtime(NULL, (void *)&od) == 0 && od.sec == 0 && od.usec == 995000,
+		    "olddelta: 0.995 s left (%lld.%06d)", (long long)od.sec, od.usec);
+		d.sec = -1; d.usec = 500000;
+		ok(rump_sys_adjtime((void *)&d, NULL) == 0, "a negative delta (-0.5 s)");
+		d.usec = 1000000;
+		r = rump_sys_adjtime((void *)&d, NULL);
+		ok(r == -1 && errno == EINVAL, "usec 1000000 is EINVAL");
+		rump_pub_lwproc_rfork(RUMP_RFCFDG);
+		rump_sys_setuid(3);
+		d.usec = 0;
+		r = rump_sys_adjtime((void *)&d, NULL);
+		ok(r == -1 && errno == EPERM, "a user may not adjtime");
+		ok(rump_sys_adjtime(NULL, (void *)&od) == 0, "but may read what is left");
+		rump_pub_lwproc_releaselwp();
+	}
 	t0 = rumpus_clock_now();
 	rumpus_clock_advance(5000000000ULL);
 	ok(rumpus_clock_now() - t0 == 5000000000ULL, "rumpus_clock_advance moves time by hand");
