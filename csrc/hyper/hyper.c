@@ -384,6 +384,17 @@ hyp_timer_disarm(struct hyp_timer *t)
 	return was;
 }
 
+void
+hyp_timer_drain(void)
+{
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (!(sched_started && pthread_equal(pthread_self(), sched_tid)))
+		while (sched_firing != NULL)
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
 int
 hyp_timer_cancel(struct hyp_timer *t)
 {

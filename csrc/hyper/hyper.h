@@ -94,6 +94,8 @@ void hyp_timer_init(struct hyp_timer *t, void (*fn)(void *), void *arg);
 void hyp_timer_arm(struct hyp_timer *t, uint64_t deadline);
 int  hyp_timer_disarm(struct hyp_timer *t);
 int  hyp_timer_cancel(struct hyp_timer *t);	/* like disarm, never waits */
+/* Waits until no timer function is running (unless called from one). */
+void hyp_timer_drain(void);
 int  hyp_timer_pending(struct hyp_timer *t);
 
 /* Asymmetric barrier (Linux membarrier): makes every running thread of the process

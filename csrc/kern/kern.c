@@ -526,6 +526,8 @@ rumpus_kernel_destroy(struct rumpus_kernel *rk)
 		hyp_mutex_lock(&k->k_callout_lock);
 	}
 	hyp_mutex_unlock(&k->k_callout_lock);
+	/* an expiry of a callout that already ran may still be on its way out of k */
+	hyp_timer_drain();
 
 	kern_enter(k, &implicit, &prev);
 	/* Processes go first (closing descriptors, dropping directories), then components,

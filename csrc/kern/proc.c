@@ -151,8 +151,6 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 		return EINVAL;
 	if (parent == NULL && !(flags & RUMP_RFCFDG))
 		return EINVAL;
-	if (k->k_nprocs >= k->k_maxproc)
-		return EAGAIN;
 	if ((p = kmem_zalloc(k, sizeof(*p))) == NULL)
 		return ENOMEM;
 	p->p_kern = k;
@@ -192,6 +190,12 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 		goto fail;
 
 	mutex_enter(&k->k_proc_lock);
+	if (k->k_nprocs >= k->k_maxproc) {
+		mutex_exit(&k->k_proc_lock);
+		fd_table_free(k, p->p_fd);
+		error = EAGAIN;
+		goto fail;
+	}
 	p->p_pid = proc_newpid(k);
 	if (parent == NULL)
 		p->p_pgid = p->p_sid = p->p_pid;

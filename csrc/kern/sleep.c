@@ -327,9 +327,12 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 {
 	struct kern *k = c->k;
 
-	if (atomic_load(&k->k_halted))
-		return;
+	/* under k_callout_lock so that destroy, which halts under it, misses no arming */
 	hyp_mutex_lock(&k->k_callout_lock);
+	if (atomic_load(&k->k_halted)) {
+		hyp_mutex_unlock(&k->k_callout_lock);
+		return;
+	}
 	if (c->deferred)
 		callout_unlink_locked(c);	/* the pending run is replaced by the new one */
 	if (!c->linked) {
@@ -340,8 +343,8 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 		k->k_callouts = c;
 		c->linked = true;
 	}
-	hyp_mutex_unlock(&k->k_callout_lock);
 	hyp_timer_arm(&c->t, hyp_clock_mono() + delay);
+	hyp_mutex_unlock(&k->k_callout_lock);
 }
 
 bool

@@ -84,6 +84,69 @@ run(unsigned ncpu, int nkern)
 
 static atomic_int sleep_rv, sleep_errno;
 
+/* callouts re-arming themselves every 50 us while threads keep the vCPUs busy */
+static struct callout ticks[4];
+static atomic_int nticks, stop_ticks;
+
+static void
+tick_fn(void *arg)
+{
+	struct callout *c = arg;
+
+	atomic_fetch_add(&nticks, 1);
+	kern_pollnotify(curlwp()->l_kern);
+	if (!atomic_load(&stop_ticks))
+		callout_schedule_ns(c, 50000);
+}
+
+static void *
+busy(void *arg)
+{
+	struct { int fd; short ev, rev; } p = { 0, POLLIN, 0 };
+	struct { int64_t sec; long nsec; } z = { 0, 20000 };
+
+	rumpus_kernel_switch(arg);
+	for (int i = 0; i < 2000; i++) {
+		if (rump_sys_getpid() != 1)
+			atomic_fetch_add(&bad, 1);
+		(void)rump_sys_poll((void *)&p, 1, i % 7 == 0 ? 1 : 0);
+		if (i % 50 == 0)
+			(void)rump_sys_nanosleep((void *)&z, NULL);
+	}
+	rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
+static int
+tick_storm(unsigned ncpu)
+{
+	struct rumpus_config cfg = { .ncpu = ncpu };
+	struct rumpus_kernel *k = rumpus_kernel_create(NULL, &cfg, NULL);
+	struct kern *kk = (struct kern *)k;
+	struct lwp implicit, *prev;
+	pthread_t t[4];
+	int i;
+
+	atomic_store(&nticks, 0);
+	atomic_store(&stop_ticks, 0);
+	atomic_store(&bad, 0);
+	kern_enter(kk, &implicit, &prev);
+	for (i = 0; i < 4; i++) {
+		callout_init(&ticks[i], kk, tick_fn, &ticks[i]);
+		callout_schedule_ns(&ticks[i], 50000);
+	}
+	kern_leave(kk, prev);
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, busy, k);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	atomic_store(&stop_ticks, 1);
+	ok(atomic_load(&bad) == 0 && atomic_load(&nticks) > 0,
+	    "4 threads busy in a %u-vCPU kernel while 4 callouts re-arm every 50 us: %d runs",
+	    ncpu, atomic_load(&nticks));
+	return rumpus_kernel_destroy(k) == 0;
+}
+
 static void *
 forget(void *arg)
 {
@@ -112,6 +175,9 @@ main(void)
 	struct kern *kk;
 	pthread_t t;
 	int err, i;
+
+	ok(tick_storm(1), "destroyed with its callouts armed (1 vCPU)");
+	ok(tick_storm(2), "destroyed with its callouts armed (2 vCPUs)");
 
 	/* reboot wakes a thread sleeping for an hour; destroy waits for it to leave */
 	k = rumpus_kernel_create(NULL, NULL, &err);
