@@ -102,7 +102,7 @@ extern const struct sysctl_attach kern_sysctl_base[] KERN_HIDDEN;	/* kern/sysctl
 static const struct kern_component kern_base = {
 	.name = "kern",
 	.id = COMP_KERN,
-	.sysctl = kern_sysctl_base,
+	.sysctl_nodes = kern_sysctl_base,
 };
 KERN_COMPONENT(kern_base);
 

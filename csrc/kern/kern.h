@@ -68,8 +68,13 @@ struct kern_component {
 	void (*fini)(struct kern *k);
 	int (*proc_fork)(struct proc *parent, struct proc *child);
 	void (*proc_exit)(struct proc *p);
-	/* sysctl nodes this component adds (see kern/sysctl.h), ended by a NULL node */
-	const struct sysctl_attach *sysctl;
+	/* sysctl, two ways (kern/sysctl.h): sysctl_nodes hangs static node tables into the
+	 * tree (merged with other components', listed by CTL_QUERY); or a raw handler owns a
+	 * whole top level: ctl_top (e.g. CTL_NET) and sysctl get every name under it */
+	const struct sysctl_attach *sysctl_nodes;	/* ended by a NULL node name */
+	int ctl_top;
+	int (*sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
+	    size_t *oldlenp, const void *newp, size_t newlen);
 };
 #define KERN_COMPONENT(c) \
 	static const struct kern_component *const kern_comp_ptr_##c \

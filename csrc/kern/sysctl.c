@@ -322,7 +322,7 @@ children(struct kern *k, const struct sysctl_node *cur, const int *path, unsigne
 			if ((r = fn(n, arg)) != 0)
 				return r;
 	for (i = 0; i < k->k_ncomps; i++) {
-		const struct sysctl_attach *a = k->k_comps[i]->sysctl;
+		const struct sysctl_attach *a = k->k_comps[i]->sysctl_nodes;
 
 		for (; a != NULL && a->node.name != NULL; a++)
 			if (a->pathlen == depth &&
@@ -396,6 +396,40 @@ query_fn(const struct sysctl_node *n, void *arg)
 	return 0;
 }
 
+/* Names of the top levels, for CTL_QUERY entries of tops owned by a raw handler. */
+static const char *
+top_name(int num)
+{
+	switch (num) {
+	case CTL_KERN: return "kern";
+	case CTL_VM: return "vm";
+	case CTL_VFS: return "vfs";
+	case CTL_NET: return "net";
+	case CTL_DEBUG: return "debug";
+	case CTL_HW: return "hw";
+	case CTL_MACHDEP: return "machdep";
+	case CTL_USER: return "user";
+	case CTL_DDB: return "ddb";
+	case CTL_PROC: return "proc";
+	case CTL_VENDOR: return "vendor";
+	case CTL_EMUL: return "emul";
+	case CTL_SECURITY: return "security";
+	default: return "top";
+	}
+}
+
+/* The component whose raw handler owns top level num, or NULL. */
+static const struct kern_component *
+raw_owner(struct kern *k, int num)
+{
+	int i;
+
+	for (i = 0; i < k->k_ncomps; i++)
+		if (k->k_comps[i]->sysctl != NULL && k->k_comps[i]->ctl_top == num)
+			return k->k_comps[i];
+	return NULL;
+}
+
 static int
 sysctl_query(struct kern *k, const struct sysctl_node *cur, const int *path, unsigned depth,
     struct sysctl_req *r)
@@ -414,6 +448,18 @@ sysctl_query(struct kern *k, const struct sysctl_node *cur, const int *path, uns
 			return EINVAL;
 	}
 	children(k, cur, path, depth, query_fn, &q);
+	if (depth == 0) {
+		int i;
+
+		for (i = 0; i < k->k_ncomps && q.error != EFAULT; i++) {
+			const struct kern_component *c = k->k_comps[i];
+			struct sysctl_node n = { top_name(c->ctl_top), c->ctl_top, CTLTYPE_NODE, 0,
+			    NULL, NULL, 0 };
+
+			if (c->sysctl != NULL && raw_owner(k, c->ctl_top) == c)
+				query_fn(&n, &q);
+		}
+	}
 	r->oldlen = q.off;
 	return q.error;
 }
@@ -442,6 +488,14 @@ sys___sysctl(struct lwp *l, const struct sys___sysctl_args *uap, register_t *ret
 	if (r.newp == NULL)
 		r.newlen = 0;
 
+	if (namelen >= 2 || name[0] != CTL_QUERY) {
+		const struct kern_component *raw = raw_owner(k, name[0]);
+		if (raw != NULL) {
+			error = raw->sysctl(l, name + 1, namelen - 1, r.oldp, &r.oldlen, r.newp,
+			    r.newlen);
+			goto out;
+		}
+	}
 	for (i = 0; i < namelen; i++) {
 		struct findarg f = { name[i], NULL };
 

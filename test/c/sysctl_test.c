@@ -39,9 +39,30 @@ static const struct sysctl_attach st_sysctl[] = {
 	{ { 0 }, 0, { NULL, 0, 0, 0, NULL, NULL, 0 } },
 };
 static const struct kern_component st_comp = {
-	.name = "test.sysctl", .id = COMP_TEST1, .init = st_init, .fini = st_fini, .sysctl = st_sysctl,
+	.name = "test.sysctl", .id = COMP_TEST1, .init = st_init, .fini = st_fini, .sysctl_nodes = st_sysctl,
 };
 KERN_COMPONENT(st_comp);
+
+/* a component that owns a whole top level with a raw handler (CTL_DDB here) */
+static int raw_seen_len = -1, raw_first = -1;
+static int
+raw_fn(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t *oldlenp,
+    const void *newp, size_t newlen)
+{
+	int v = 1234;
+
+	(void)l; (void)newp; (void)newlen;
+	raw_seen_len = (int)namelen;
+	raw_first = namelen > 0 ? name[0] : -1;
+	if (oldp != NULL && *oldlenp >= sizeof(v) && copyout(&v, oldp, sizeof(v)) != 0)
+		return EFAULT;
+	*oldlenp = sizeof(v);
+	return 0;
+}
+static const struct kern_component raw_comp = {
+	.name = "test.rawsysctl", .id = COMP_TEST2, .ctl_top = CTL_DDB, .sysctl = raw_fn,
+};
+KERN_COMPONENT(raw_comp);
 
 struct qnode {
 	uint32_t flags;
@@ -258,6 +279,22 @@ main(void)
 		rumpus_kernel_switch(k);
 		ok(name2mib("kern.rtest_knob", mib, &mlen) == -1, "a kernel without it does not show it");
 		rumpus_kernel_destroy(k2);
+	}
+	{
+		const char *comps[] = { "test.rawsysctl", NULL };
+		struct rumpus_kernel *k3 = rumpus_kernel_create(comps, NULL, &err);
+		int mib[3] = { CTL_DDB, 5, 6 }, mm[CTL_MAXNAME];
+		unsigned mlen;
+
+		rumpus_kernel_switch(k3);
+		len = sizeof(v);
+		v = 0;
+		ok(rump_sys___sysctl(mib, 3, &v, &len, NULL, 0) == 0 && v == 1234 && raw_seen_len == 2 &&
+		    raw_first == 5, "a raw handler owns its top level and gets the rest of the name");
+		ok(name2mib("ddb", mm, &mlen) == 0 && mlen == 1 && mm[0] == CTL_DDB,
+		    "CTL_QUERY at the top lists the raw handler's top level (\"ddb\")");
+		rumpus_kernel_switch(k);
+		rumpus_kernel_destroy(k3);
 	}
 
 	/* writes need root */
