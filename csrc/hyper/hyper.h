@@ -84,8 +84,9 @@ void hyp_sched_sleeping(int delta);		/* a thread starts/stops sleeping in a kern
  * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
  * waits until a running fn has returned (unless called from fn itself). */
 struct hyp_timer {
-	struct hyp_timer *next, *prev;
+	struct hyp_timer *child, *next, *prev;	/* pairing heap links (hyper's) */
 	uint64_t deadline;
+	uint64_t seq;				/* arming order, for equal deadlines */
 	void (*fn)(void *);
 	void *arg;
 	int pending;
