@@ -12,12 +12,12 @@
 #include "testfile.h"
 
 static char fired[8];
-static int nfired;
+static atomic_int nfired;
 
 static void
 tmr(void *arg)
 {
-	fired[nfired++] = *(char *)arg;
+	fired[atomic_fetch_add(&nfired, 1)] = *(char *)arg;
 }
 
 /* many timers: fire order on the virtual clock */
@@ -117,12 +117,12 @@ main(void)
 	hyp_timer_arm(&tc, t0 + 3000000);
 	ok(hyp_timer_pending(&tc) && hyp_timer_cancel(&tc) == 1 && !hyp_timer_pending(&tc),
 	    "cancel a pending timer");
-	for (int i = 0; i < 5000 && nfired < 2; i++)
+	for (int i = 0; i < 5000 && atomic_load(&nfired) < 2; i++)
 		usleep(1000);
 	hyp_timer_disarm(&ta);
 	hyp_timer_disarm(&tb);
-	ok(nfired == 2 && fired[0] == 'a' && fired[1] == 'b', "timers fired in deadline order (%.*s)",
-	    nfired, fired);
+	ok(atomic_load(&nfired) == 2 && fired[0] == 'a' && fired[1] == 'b',
+	    "timers fired in deadline order (%.*s)", atomic_load(&nfired), fired);
 	ok(hyp_timer_disarm(&ta) == 0, "disarming a fired timer returns 0");
 
 	/* 5000 timers in random order with ties, a third cancelled, some re-armed: on the
