@@ -814,6 +814,14 @@ hyp_thread_onexit(void (*fn)(void))
 }
 
 uint64_t
+hyp_physmem(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
+uint64_t
 hyp_unique_id(void)
 {
 	static atomic_uint_fast64_t next = 1;

@@ -134,6 +134,9 @@ int hyp_getenv(const char *name, char *buf, size_t len);
  * thread's exit()).  Once per thread is enough; repeated calls are cheap no-ops. */
 int hyp_thread_onexit(void (*fn)(void));
 
+/* The host's physical memory in bytes (0 if unknown). */
+uint64_t hyp_physmem(void);
+
 /* A process-unique number (kernel ids), never reused. */
 uint64_t hyp_unique_id(void);
 

@@ -223,10 +223,11 @@ k_boottime(struct sysctl_req *r)
 	return sysctl_ro(r, &ts, sizeof(ts));
 }
 
+/* The kernel's memory: its limit, or the host's memory when it has none. */
 static uint64_t
 hw_mem(struct kern *k)
 {
-	return k->k_mem_limit ? k->k_mem_limit : (uint64_t)1 << 30;
+	return k->k_mem_limit ? k->k_mem_limit : hyp_physmem();
 }
 
 static int

@@ -2,6 +2,8 @@
  * sysctl_test.c: kern.* and hw.* through __sysctl, NetBSD semantics for sizes, short
  * buffers, writes (root only), bad arguments; reboot halting a kernel.
  */
+#include <unistd.h>
+
 #include "tap.h"
 #include "testfile.h"
 #include "kern/sysctl.h"
@@ -177,6 +179,15 @@ main(void)
 	len = sizeof(buf);
 	ok(get(CTL_HW, HW_MACHINE_ARCH, buf, &len) == 0 && strcmp(buf, "x86_64") == 0,
 	    "hw.machine_arch");
+	{
+		uint64_t mem = 0;
+		len = sizeof(mem);
+		r = get(CTL_HW, HW_PHYSMEM64, &mem, &len);
+		ok(r == 0 && len == 8 &&
+		    mem == (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE),
+		    "hw.physmem64 is the host's memory when there is no limit (%llu MiB)",
+		    (unsigned long long)(mem >> 20));
+	}
 	len = sizeof(r1);
 	ok(get(CTL_KERN, KERN_ARND, r1, &len) == 0 && len == 16, "kern.arandom gives 16 bytes");
 	len = sizeof(r2);
