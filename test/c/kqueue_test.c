@@ -5,6 +5,7 @@
  * writes, poll on a kqueue, knotes going away with their descriptor.
  */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "testfile.h"
@@ -38,8 +39,8 @@ writer(void *arg)
 	struct kern *kk = (struct kern *)k;
 
 	rumpus_kernel_switch(k);
-	for (int i = 0; i < 200000 && atomic_load(&kk->k_sleepers) == 0; i++)
-		sched_yield();
+	for (int i = 0; i < 100000 && atomic_load(&kk->k_sleepers) == 0; i++)
+		usleep(100);	/* up to 10 s for the other thread to fall asleep */
 	rump_sys_write(fd, "wake", 4);
 	rumpus_kernel_switch(NULL);
 	return NULL;
