@@ -13,11 +13,9 @@
  * - The sockets are opened in the caller's process for the call and closed after it
  *   (NetBSD keeps three kernel sockets from boot); a caller at its descriptor limit gets
  *   EMFILE.
- * - ipv4_ifaddr raises IFF_UP before SIOCAIFADDR when the interface is down: NetBSD's
- *   Ethernet driver brings an interface up when it gets an address (SIOCINITIFADDR) and
- *   programs rely on it; rumpus' kernel leaves that to SIOCSIFFLAGS.  If the address is
- *   refused the flag is put back.  No 50 ms pause follows: frames on a bus are delivered
- *   inline, so the gratuitous ARP has been seen when SIOCAIFADDR returns.
+ * - No 50 ms pause follows an address: frames on a bus are delivered inline, so the
+ *   gratuitous ARP has been seen when SIOCAIFADDR returns (which brings an Ethernet
+ *   interface up, as NetBSD's SIOCINITIFADDR does).
  * - No IPv6 (no inet6 component): ipv6_ifaddr, ipv6_gw and auto_ipv6 return what NetBSD
  *   returns without inet6, EAFNOSUPPORT (auto_ipv6 checks the interface first: ENXIO,
  *   EINVAL if not Ethernet, as NetBSD).
@@ -350,7 +348,7 @@ nc_ipv4(const char *ifname, const char *addr, uint32_t mask)
 {
 	struct nb_in_aliasreq ia;
 	uint32_t a;
-	int fd, error, was;
+	int fd, error;
 
 	memset(&ia, 0, sizeof(ia));
 	if ((error = nc_ifname(ifname, ia.ifra_name)) != 0)
@@ -362,10 +360,7 @@ nc_ipv4(const char *ifname, const char *addr, uint32_t mask)
 	nc_sin(&ia.ifra_dstaddr, a | ~mask);	/* the broadcast address */
 	if ((error = nc_socket(AF_INET, SOCK_DGRAM, 0, &fd)) != 0)
 		return error;		/* EAFNOSUPPORT without inet, as NetBSD */
-	/* up first, as NetBSD's SIOCINITIFADDR does, so the gratuitous ARP goes out */
-	if ((error = nc_flags(fd, ia.ifra_name, IFF_UP, 0, &was)) == 0 &&
-	    (error = nc_ioctl(fd, SIOCAIFADDR, &ia)) != 0 && !(was & IFF_UP))
-		(void)nc_flags(fd, ia.ifra_name, 0, IFF_UP, NULL);	/* put it back down */
+	error = nc_ioctl(fd, SIOCAIFADDR, &ia);	/* brings an Ethernet interface up */
 	nc_close(fd);
 	return error;
 }
