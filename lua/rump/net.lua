@@ -29,6 +29,7 @@ local c = require "syscall.netbsd.constants"
 local type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table =
       type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
+local unpack_ = table.unpack or unpack
 
 local M = {}
 
@@ -624,6 +625,55 @@ function Host:address(ifn)
   return i.inet[1] and i.inet[1].addr
 end
 
+-- ping(dst [, opts]): one ICMP echo request over a raw socket of the host's kernel, as
+-- ping(8) does.  Returns the reply's source address (text) and the reply's TTL, or nil and an
+-- error: the socket's error, or ETIMEDOUT when no reply came within opts.wait ms (default
+-- 1000; the wait is a poll() inside the kernel, so deferred work such as ARP retries runs).
+-- opts: id, seq, data (payload string), wait.
+local function cksum(str)
+  local sum = 0
+  for i = 1, #str - 1, 2 do sum = sum + str:byte(i) * 256 + str:byte(i + 1) end
+  if #str % 2 == 1 then sum = sum + str:byte(#str) * 256 end
+  while sum > 0xffff do sum = (sum % 0x10000) + math.floor(sum / 0x10000) end
+  return 0xffff - sum
+end
+M.cksum = cksum
+function M.echo_request(id, seq, data)
+  local body = string.char(math.floor(id / 256) % 256, id % 256, math.floor(seq / 256) % 256, seq % 256) .. data
+  local ck = cksum(string.char(8, 0, 0, 0) .. body)
+  return string.char(8, 0, math.floor(ck / 256), ck % 256) .. body
+end
+function Host:ping(dst, opts)
+  if type(dst) ~= "string" then argerr("ping", 1, "address", dst) end
+  opts = opts or {}
+  local S = self.S
+  local id, seq, data = opts.id or 0x7275, opts.seq or 1, opts.data or "rumpus"
+  local sa = S.t.sockaddr_in(0, dst)
+  local s, e = S.socket("inet", "raw, nonblock", "icmp")
+  if not s then return nil, e end
+  local ok, e2 = S.sendto(s, M.echo_request(id, seq, data), nil, 0, sa)
+  if not ok then s:close(); return nil, e2 end
+  local waited, wait = 0, opts.wait or 1000
+  while true do
+    local pkt, e3, from = S.recvfrom(s, nil, 2048)
+    if pkt then
+      local hl = (pkt:byte(1) % 16) * 4
+      local icmp = pkt:sub(hl + 1)
+      if icmp:byte(1) == 0 and icmp:byte(5) * 256 + icmp:byte(6) == id and icmp:byte(7) * 256 + icmp:byte(8) == seq then
+        s:close()
+        return tostring(from.addr), pkt:byte(9)
+      end
+    elseif not e3.AGAIN then
+      s:close(); return nil, e3
+    elseif waited >= wait then
+      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
+    else
+      S.poll({ { fd = s, events = "in" } }, 100)
+      waited = waited + 100
+    end
+  end
+end
+
 -- pcap(bus, path): capture every frame on the bus into a pcap file (tcpdump, tshark read it);
 -- pcap(bus, nil) stops.  The bus is the hub itself, outside every kernel: this is the one
 -- call here that is not a system call of a kernel.
@@ -726,6 +776,93 @@ function M.line(n, opts)
     if #rs > 0 then spec.routes["h" .. i] = rs end
   end
   return M.build(spec, opts)
+end
+
+-- NetBSD's netconfig calls ---------------------------------------------------------------------
+--
+--   local nc = rnet.netconfig(k)      -- a kernel (or its k.S)
+--   assert(nc:ifcreate("shmif0")); assert(nc:ifsetlinkstr("shmif0", "bus1"))
+--   assert(nc:ipv4_ifaddr("shmif0", "10.0.0.1", "255.255.255.0"))   -- also brings it up
+--   assert(nc:ipv4_gw("10.0.0.254"))
+--
+-- Each call makes k the thread's current kernel, calls librumpus' rump_pub_netconfig_* (C,
+-- csrc/netconfig/: the same socket ioctls and PF_ROUTE message, made as k's current lwp),
+-- puts the previous kernel back and returns true or nil, err (a NetBSD error object).  The
+-- C names are declared as rumpus_nc_* (asm labels), leaving NetBSD's own names free in
+-- the FFI namespace for a NetBSD binding.
+
+local nc_calls = {
+  -- method = { C symbol, argument kinds ("s" string, "i" integer) }
+  ifcreate = { "rump_pub_netconfig_ifcreate", "s" },
+  ifdestroy = { "rump_pub_netconfig_ifdestroy", "s" },
+  ifup = { "rump_pub_netconfig_ifup", "s" },
+  ifdown = { "rump_pub_netconfig_ifdown", "s" },
+  ifsetlinkstr = { "rump_pub_netconfig_ifsetlinkstr", "ss" },
+  ipv4_ifaddr = { "rump_pub_netconfig_ipv4_ifaddr", "sss" },
+  ipv4_ifaddr_cidr = { "rump_pub_netconfig_ipv4_ifaddr_cidr", "ssi" },
+  ipv4_gw = { "rump_pub_netconfig_ipv4_gw", "s" },
+}
+local nc_argname = { ifcreate = { "ifname" }, ifdestroy = { "ifname" }, ifup = { "ifname" },
+  ifdown = { "ifname" }, ifsetlinkstr = { "ifname", "linkstr" },
+  ipv4_ifaddr = { "ifname", "addr", "mask" }, ipv4_ifaddr_cidr = { "ifname", "addr", "prefixlen" },
+  ipv4_gw = { "gw" } }
+local nc_declared = false
+local function nc_lib()
+  local L = rump.library()
+  if not nc_declared then
+    local d = {}
+    for name, e in pairs(nc_calls) do
+      local args = {}
+      for i = 1, #e[2] do args[i] = e[2]:sub(i, i) == "s" and "const char *" or "int" end
+      d[#d + 1] = "int rumpus_nc_" .. name .. "(" .. table.concat(args, ", ") .. ') __asm__("' .. e[1] .. '");'
+    end
+    ffi.cdef(table.concat(d, "\n"))
+    nc_declared = true
+  end
+  return L
+end
+
+local NC = {}
+NC.__index = NC
+
+-- netconfig(k): NetBSD's interface configuration calls acting on kernel k.
+function M.netconfig(k)
+  if type(k) == "table" and type(k.S) == "table" and k.ptr ~= nil then
+    -- a kernel
+  elseif type(k) == "table" and type(k.kernel) == "table" and k.kernel.ptr ~= nil then
+    k = k.kernel            -- its syscall table
+  else
+    argerr("netconfig", 1, "kernel", k)
+  end
+  nc_lib()
+  return setmetatable({ kernel = k }, NC)
+end
+
+for name, e in pairs(nc_calls) do
+  local kinds, cname = e[2], "rumpus_nc_" .. name
+  NC[name] = function(self, ...)
+    if getmetatable(self) ~= NC then
+      error("bad argument #1 to '" .. name .. "' (netconfig object expected; call it as nc:" .. name .. "(...))", 2)
+    end
+    local args = { ... }
+    for i = 1, #kinds do
+      local v, kind = args[i], kinds:sub(i, i)
+      if kind == "s" and type(v) ~= "string" then
+        error("bad argument #" .. i .. " to '" .. name .. "' (" .. nc_argname[name][i] .. ": string expected, got " .. type(v) .. ")", 2)
+      elseif kind == "i" and (type(v) ~= "number" or v ~= math.floor(v) or v < -2147483648 or v > 2147483647) then
+        error("bad argument #" .. i .. " to '" .. name .. "' (" .. nc_argname[name][i] .. ": integer expected, got " .. tostring(v) .. ")", 2)
+      end
+    end
+    local k = self.kernel
+    if k.dead then error("netconfig: " .. name .. " on a destroyed kernel", 2) end
+    local L = rump.library()
+    local prev = L.rumpus_kernel_current()
+    L.rumpus_kernel_switch(k.ptr)
+    local r = tonumber(L[cname](unpack_(args, 1, #kinds)))
+    L.rumpus_kernel_switch(prev)
+    if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
+    return true
+  end
 end
 
 return M
