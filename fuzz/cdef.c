@@ -191,6 +191,41 @@ run_driver(lua_State *L)
 	return 0;
 }
 
+static int
+run_chunk(lua_State *L)
+{
+	const char *code = lua_touserdata(L, 1);
+
+	luaL_openlibs(L);
+	luaL_requiref(L, "ffi", luaopen_ffi, 1);
+	lua_pop(L, 1);
+	if (luaL_loadstring(L, code) != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 0);
+	return 0;
+}
+
+int
+fz_cdef_lua(const char *code, char *msg, size_t msglen)
+{
+	struct fz_alloc a = { 0 };
+	lua_State *L = lua_newstate(fz_lalloc, &a);
+	int rc;
+
+	msg[0] = '\0';
+	if (L == NULL) {
+		snprintf(msg, msglen, "lua_newstate failed");
+		return -1;
+	}
+	lua_pushcfunction(L, run_chunk);
+	lua_pushlightuserdata(L, (void *)(uintptr_t)code);
+	rc = lua_pcall(L, 1, 0, 0);
+	if (rc != LUA_OK)
+		snprintf(msg, msglen, "%s", lua_tostring(L, -1));
+	lua_close(L);
+	return rc == LUA_OK ? 0 : -1;
+}
+
 int
 fz_cdef_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
 {

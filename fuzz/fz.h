@@ -24,6 +24,8 @@ int fz_sys_canon(const uint8_t *data, size_t size, uint8_t *out, size_t *outlen,
 
 /* ---- the ffi.cdef harness (fuzz/cdef.c, embeds Lua 5.4 and csrc/ffi) ---- */
 int fz_cdef_run(const uint8_t *data, size_t size, char *msg, size_t msglen);
+/* Runs Lua code in a fresh Lua 5.4 state with the ffi module; 0, or -1 and its error. */
+int fz_cdef_lua(const char *code, char *msg, size_t msglen);
 
 /* ---- user memory of the syscall harness (fuzz/mem.c, host side) ----
  *

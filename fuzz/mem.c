@@ -107,7 +107,7 @@ fz_badptr(unsigned i)
 	case 12: return ~(uint64_t)7;				/* wraps */
 	case 13: return 0xffff800000000000ULL;			/* kernel half */
 	case 14: return (uint64_t)(uintptr_t)(fz_mem.za + FZ_ZA_SIZE - 1);	/* into ro */
-	default: return 1ULL << 40;				/* unmapped, in range */
+	default: return 0x7fff0000;	/* in range, never mapped (x86_64 ASan: application memory) */
 	}
 }
 
