@@ -69,7 +69,83 @@ say("AF_UNIX socketpairs exchanged data in %d kernels", pairs_done)
 say("host pid %d, kernel pids %d (each kernel's first process), host EAGAIN %d, NetBSD EAGAIN %d",
   S.getpid(), fleet[1].S.getpid(), S.c.E.AGAIN, fleet[1].S.c.E.AGAIN)
 
--- 5. Tear down.
+-- 5. A routed network: NR routers on a backbone bus, each with its own LAN bus of NH hosts;
+--    every host pings and sends UDP to a host on the next LAN, across two routers.
+local rnet = require "rump.net"
+local NR, NH = 4, 10
+local spec = { hosts = {}, routers = {}, buses = { core = {} }, routes = {} }
+for r = 1, NR do
+  local rname = "r" .. r
+  spec.routers[#spec.routers + 1] = rname
+  table.insert(spec.buses.core, { rname, "10.0.0." .. r .. "/24" })
+  spec.buses["lan" .. r] = { { rname, "10." .. r .. ".0.1/24" } }
+  spec.routes[rname] = {}
+  for o = 1, NR do
+    if o ~= r then table.insert(spec.routes[rname], { "10." .. o .. ".0.0/24", "10.0.0." .. o }) end
+  end
+  for hn = 1, NH do
+    local name = "h" .. r .. "_" .. hn
+    spec.hosts[#spec.hosts + 1] = name
+    table.insert(spec.buses["lan" .. r], { name, "10." .. r .. ".0." .. (hn + 1) .. "/24" })
+    spec.routes[name] = { { "default", "10." .. r .. ".0.1" } }
+  end
+end
+t0 = now()
+local net, nerr, step = rnet.build(spec, { components = { "vfs", "fs.tmpfs" } })
+check(net, "network built: " .. tostring(nerr) .. " " .. tostring(step))
+local tnet = now() - t0
+if net then
+  local nk = NR * (NH + 1)
+  say("routed network: %d kernels (%d routers, %d hosts) on %d buses built in %.1f ms", nk, NR, NR * NH, NR + 1, tnet * 1e3)
+  local pcaps = {}
+  for _, b in ipairs { "core", "lan1" } do
+    local path = "/tmp/rumpus-demo-" .. b .. ".pcap"
+    if net:pcap(b, path) then pcaps[#pcaps + 1] = path end
+  end
+  local pings, udp, bytes = 0, 0, 0
+  t0 = now()
+  for r = 1, NR do
+    local peer = r % NR + 1
+    for hn = 1, NH do
+      local h = net.hosts["h" .. r .. "_" .. hn]
+      local dst = "10." .. peer .. ".0." .. (hn + 1)
+      local from, ttl = h:ping(dst, { seq = hn })
+      check(from == dst, string.format("ping %s -> %s: %s", h.name, dst, tostring(ttl)))
+      if from == dst then pings = pings + 1 end
+      -- UDP: the peer host listens, this one sends, the peer answers.
+      local ph = net.hosts["h" .. peer .. "_" .. hn]
+      local rx = assert(ph.S.socket("inet", "dgram"))
+      assert(rx:bind(ph.S.t.sockaddr_in(7000, dst)))
+      local tx = assert(h.S.socket("inet", "dgram"))
+      local msg = "hello from " .. h.name
+      check(tx:sendto(msg, nil, 0, h.S.t.sockaddr_in(7000, dst)), "udp send from " .. h.name)
+      local got, _, src = rx:recvfrom()
+      check(got == msg, "udp arrives at " .. ph.name)
+      if got == msg then
+        assert(rx:sendto("ack " .. ph.name, nil, 0, src))
+        local ack = tx:recvfrom()
+        check(ack == "ack " .. ph.name, "udp answer reaches " .. h.name)
+        if ack then udp = udp + 1; bytes = bytes + #msg + #ack end
+      end
+      rx:close(); tx:close()
+    end
+  end
+  local ttraffic = now() - t0
+  -- Each host also writes a log file in its own file system.
+  for _, name in ipairs(spec.hosts) do
+    local h = net.hosts[name]
+    check(h.S.util.writefile("/log", "pinged and sent UDP\n"), "file work in " .. name)
+  end
+  say("traffic: %d/%d pings and %d/%d UDP exchanges (%d bytes) across two routers in %.1f ms",
+    pings, NR * NH, udp, NR * NH, bytes, ttraffic * 1e3)
+  local st = net.hosts.r1.cfg:stats("shmif0")
+  if st then say("router r1 backbone interface: %d packets in, %d out", st.ipackets, st.opackets) end
+  for _, b in ipairs { "core", "lan1" } do net:pcap(b, nil) end
+  for _, p in ipairs(pcaps) do say("pcap written: %s", p) end
+  net:destroy()
+end
+
+-- 6. Tear down.
 t0 = now()
 for i = 1, N do fleet[i]:destroy() end
 local tdown = now() - t0

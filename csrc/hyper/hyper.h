@@ -84,8 +84,9 @@ void hyp_sched_sleeping(int delta);		/* a thread starts/stops sleeping in a kern
  * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
  * waits until a running fn has returned (unless called from fn itself). */
 struct hyp_timer {
-	struct hyp_timer *next, *prev;
+	struct hyp_timer *child, *next, *prev;	/* pairing heap links (hyper's) */
 	uint64_t deadline;
+	uint64_t seq;				/* arming order, for equal deadlines */
 	void (*fn)(void *);
 	void *arg;
 	int pending;
@@ -94,6 +95,8 @@ void hyp_timer_init(struct hyp_timer *t, void (*fn)(void *), void *arg);
 void hyp_timer_arm(struct hyp_timer *t, uint64_t deadline);
 int  hyp_timer_disarm(struct hyp_timer *t);
 int  hyp_timer_cancel(struct hyp_timer *t);	/* like disarm, never waits */
+/* Waits until no timer function is running (unless called from one). */
+void hyp_timer_drain(void);
 int  hyp_timer_pending(struct hyp_timer *t);
 
 /* Asymmetric barrier (Linux membarrier): makes every running thread of the process
@@ -126,6 +129,13 @@ void hyp_set_errno(int nb_errno);
 /* The host environment: copies the value of name into buf; ENOENT if unset, ENAMETOOLONG
  * if it does not fit. */
 int hyp_getenv(const char *name, char *buf, size_t len);
+
+/* Calls fn when the calling host thread exits (pthread key destructor; not for the main
+ * thread's exit()).  Once per thread is enough; repeated calls are cheap no-ops. */
+int hyp_thread_onexit(void (*fn)(void));
+
+/* The host's physical memory in bytes (0 if unknown). */
+uint64_t hyp_physmem(void);
 
 /* A process-unique number (kernel ids), never reused. */
 uint64_t hyp_unique_id(void);

@@ -55,15 +55,26 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
     unsigned seen)
 {
 	struct kern *k = cv->k;
+	struct ksleeper me = { cv, NULL, NULL, false };
 	int error = 0, virt;
 
 	hyp_mutex_lock(&k->k_sched_mtx);
-	atomic_fetch_add(&cv->waiters, 1);
+	if (atomic_load(&k->k_halted)) {
+		hyp_mutex_unlock(&k->k_sched_mtx);
+		return ENXIO;	/* kern_halt wakes sleepers after setting k_halted under this lock */
+	}
 	if (gen != NULL && atomic_load(gen) != seen) {
-		atomic_fetch_sub(&cv->waiters, 1);
 		hyp_mutex_unlock(&k->k_sched_mtx);
 		return 0;
 	}
+	atomic_fetch_add(&cv->waiters, 1);
+	me.next = k->k_sleepq;
+	if (me.next != NULL)
+		me.next->prev = &me;
+	k->k_sleepq = &me;
+	hyp_mutex_unlock(&k->k_sched_mtx);
+
+	/* Registered: a wakeup from now on sets me.woken, so the locks can go first. */
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
@@ -71,13 +82,25 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	if (virt)
 		hyp_sched_sleeping(1);
 	vcpu_release(k);
-	if (deadline != 0) {
-		if (hyp_cond_timedwait(&cv->c, &k->k_sched_mtx, deadline) != 0)
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	while (!me.woken && !atomic_load(&k->k_halted)) {
+		if (deadline == 0)
+			hyp_cond_wait(&cv->c, &k->k_sched_mtx);
+		else if (hyp_cond_timedwait(&cv->c, &k->k_sched_mtx, deadline) != 0 && !me.woken) {
 			error = EWOULDBLOCK;
-	} else
-		hyp_cond_wait(&cv->c, &k->k_sched_mtx);
+			break;
+		}
+	}
 	atomic_fetch_sub(&cv->waiters, 1);
+	if (me.prev != NULL)
+		me.prev->next = me.next;
+	else
+		k->k_sleepq = me.next;
+	if (me.next != NULL)
+		me.next->prev = me.prev;
 	hyp_mutex_unlock(&k->k_sched_mtx);
+
 	vcpu_take(k);
 	if (virt)
 		hyp_sched_sleeping(-1);
@@ -101,24 +124,49 @@ cv_wait(kcondvar_t *cv, kmutex_t *interlock)
 	return cv_timedwait_gen(cv, interlock, 0, NULL, 0);
 }
 
+/* Marks one (or every) sleeper on cv woken.  The host condvar is broadcast either way:
+ * sleepers not marked go back to sleep. */
+static void
+cv_wake(kcondvar_t *cv, bool all)
+{
+	struct kern *k = cv->k;
+	struct ksleeper *s;
+
+	if (atomic_load(&cv->waiters) == 0)
+		return;
+	hyp_mutex_lock(&k->k_sched_mtx);
+	for (s = k->k_sleepq; s != NULL; s = s->next)
+		if (s->cv == cv && !s->woken) {
+			s->woken = true;
+			if (!all)
+				break;
+		}
+	hyp_cond_broadcast(&cv->c);
+	hyp_mutex_unlock(&k->k_sched_mtx);
+}
+
 void
 cv_signal(kcondvar_t *cv)
 {
-	if (atomic_load(&cv->waiters) == 0)
-		return;
-	hyp_mutex_lock(&cv->k->k_sched_mtx);
-	hyp_cond_signal(&cv->c);
-	hyp_mutex_unlock(&cv->k->k_sched_mtx);
+	cv_wake(cv, false);
 }
 
 void
 cv_broadcast(kcondvar_t *cv)
 {
-	if (atomic_load(&cv->waiters) == 0)
-		return;
-	hyp_mutex_lock(&cv->k->k_sched_mtx);
-	hyp_cond_broadcast(&cv->c);
-	hyp_mutex_unlock(&cv->k->k_sched_mtx);
+	cv_wake(cv, true);
+}
+
+void
+kern_halt(struct kern *k)
+{
+	struct ksleeper *s;
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	atomic_store(&k->k_halted, 1);
+	for (s = k->k_sleepq; s != NULL; s = s->next)
+		hyp_cond_broadcast(&s->cv->c);
+	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 
 void
@@ -254,11 +302,11 @@ callout_fire(void *arg)
 	/* a holder releasing with a plain store must see k_softpending, or we its release */
 	if (k->k_vcpu_fastrel)
 		hyp_membarrier();
-	if (vcpu_trytake(k)) {
+	{
 		int virt = atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed);
 		if (virt)
 			hyp_sched_busy(1);
-		vcpu_release_soft(k);
+		vcpu_softcheck(k);
 		if (virt)
 			hyp_sched_busy(-1);
 	}
@@ -279,9 +327,12 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 {
 	struct kern *k = c->k;
 
-	if (atomic_load(&k->k_halted))
-		return;
+	/* under k_callout_lock so that destroy, which halts under it, misses no arming */
 	hyp_mutex_lock(&k->k_callout_lock);
+	if (atomic_load(&k->k_halted)) {
+		hyp_mutex_unlock(&k->k_callout_lock);
+		return;
+	}
 	if (c->deferred)
 		callout_unlink_locked(c);	/* the pending run is replaced by the new one */
 	if (!c->linked) {
@@ -292,8 +343,8 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 		k->k_callouts = c;
 		c->linked = true;
 	}
-	hyp_mutex_unlock(&k->k_callout_lock);
 	hyp_timer_arm(&c->t, hyp_clock_mono() + delay);
+	hyp_mutex_unlock(&k->k_callout_lock);
 }
 
 bool

@@ -40,6 +40,7 @@ uint64_t rumpus_clock_now(void);
 struct rumpus_memstats { uint64_t bytes, blocks, leaked; };
 void rumpus_memstats(struct rumpus_memstats *st);
 const char *rumpus_error(void);
+void *rumpus_dlopen(const char *path, int flags) __asm__("dlopen");
 struct rumpus_lwp;
 int rumpus_nbpub_lwproc_rfork(int flags) __asm__("rump_pub_lwproc_rfork");
 int rumpus_nbpub_lwproc_newlwp(int32_t pid) __asm__("rump_pub_lwproc_newlwp");
@@ -60,7 +61,14 @@ local function library()
   local errs = {}
   for _, p in ipairs(candidates) do
     local ok, l = pcall(ffi.load, p)
-    if ok then lib = l; return lib end
+    if ok then
+      -- The library runs a scheduler thread of its own: it must stay mapped when Lua closes
+      -- and drops its handle (dlclose), or that thread would wake in unmapped code.
+      -- RTLD_NODELETE (0x1000, glibc and musl) | RTLD_LAZY (1) pins it.
+      pcall(function() ffi.C.rumpus_dlopen(p, 0x1001) end)
+      lib = l
+      return lib
+    end
     errs[#errs + 1] = tostring(l)
   end
   error("rump: cannot load the kernel library (" .. table.concat(errs, "; ") .. ")", 3)
@@ -122,6 +130,7 @@ local function sharedS()
   require "syscall.syscalls".init(S, env)
   local ok, nb = pcall(require, "syscall.netbsd.syscalls")
   if ok then nb.init(S, env) end
+  require "syscall.netbsd.sockets".init(S, env)
   shared = S
   return S
 end
@@ -144,6 +153,15 @@ local function kernelS(k)
   local S = {}
   local mt = {}
   mt.__index = function(tab, name)
+    if name == "util" then
+      -- The utilities of this kernel (syscall.util and the socket ones), built on first use
+      -- over this table so that every call they make reaches this kernel.
+      local u = {}
+      rawset(tab, "util", u)
+      require "syscall.util".init(tab)
+      require "syscall.netbsd.sockets".util(tab, u)
+      return u
+    end
     local f = base[name]
     if type(f) ~= "function" then return f end
     local w = function(...)
@@ -167,7 +185,26 @@ local function kernelS(k)
     return w
   end })
   S.kernel = k
-  S.C = nil
+  -- The raw C functions, for descriptor finalizers (syscall.fd calls owner.C.close): each
+  -- call runs in this kernel and then puts back whichever kernel was current, with errno,
+  -- since a finalizer may run in the middle of another kernel's call.
+  S.C = setmetatable({}, { __index = function(tab, name)
+    local f = base.C[name]
+    if f == nil then return nil end
+    local w = function(...)
+      if k.st.dead then return -1 end
+      local L = library()
+      local pst, pown, pptr, perr = cur, curowner, L.rumpus_kernel_current(), ffi.errno()
+      switch(k)
+      local r = f(...)
+      L.rumpus_kernel_switch(pptr)
+      cur, curowner = pst, pown
+      ffi.errno(perr)
+      return r
+    end
+    rawset(tab, name, w)
+    return w
+  end })
   return S
 end
 

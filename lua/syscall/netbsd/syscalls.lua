@@ -64,6 +64,25 @@ function M.init(S, env)
     local top = tops[parts[1]]
     if not top then return nil end
     local r = { top }
+    if parts[1] == "net" then
+      -- net.<family>.<protocol>.<name>: net.inet.ip.forwarding, net.inet.ip.ttl ...
+      local fam = { inet = c.AF.INET, inet6 = c.AF.INET6, route = c.AF.ROUTE }
+      local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP }
+      local leaf = { [c.IPPROTO.IP] = c.IPCTL }
+      for i = 2, #parts do
+        local p, v = parts[i], tonumber(parts[i])
+        if not v and i == 2 then v = fam[p] end
+        if not v and i == 3 then v = proto[p] end
+        if not v and i == 4 and leaf[r[3]] then
+          local ip = leaf[r[3]][p:upper()]
+          if p == "ttl" then ip = c.IPCTL.DEFTTL end
+          v = ip
+        end
+        if not v then return nil end
+        r[i] = v
+      end
+      return r
+    end
     if #parts >= 2 then
       local sec = seconds[parts[1]] and seconds[parts[1]][parts[2]:upper()]
       if not sec then return nil end
@@ -104,6 +123,28 @@ function M.init(S, env)
     end
   end
 
+  -- sysctlraw(mib): the raw bytes of a node (a string), for tables such as NET_RT_IFLIST.
+  -- mib is a dotted name or a list of numbers.  The size is asked first, with room for growth.
+  if C.__sysctl then
+    function S.sysctlraw(name)
+      local m = mib(name)
+      if not m then return nil, t.error(c.E.NOENT) end
+      local n = #m
+      local mp = ffi.new("int[?]", n)
+      for i = 1, n do mp[i - 1] = m[i] end
+      local len = ffi.new("size_t[1]")
+      for _ = 1, 4 do
+        if C.__sysctl(mp, n, nil, len, nil, 0) == -1 then return fail() end
+        local size = tonumber(len[0]) + 1024
+        local buf = t.buffer(size)
+        len[0] = size
+        if C.__sysctl(mp, n, buf, len, nil, 0) == 0 then return ffi.string(buf, tonumber(len[0])) end
+        if ffi.errno() ~= c.E.NOMEM then return fail() end
+      end
+      return nil, t.error(c.E.NOMEM)
+    end
+  end
+
   -- getrandom(n) / getrandom(buf, n): NetBSD 7.99 has no getrandom syscall; its kernel hands
   -- out random bytes through sysctl kern.arandom (at most 256 per call).
   if C.__sysctl then
@@ -124,6 +165,56 @@ function M.init(S, env)
       end
       if buf then return off end
       return ffi.string(out, off)
+    end
+  end
+
+  -- kqueue(flags) and kevent(kq, changes, events, timeout), as ljsyscall's BSD binding:
+  --   changes  a list of { fd =, filter = "read"|"write"|"timer", flags = "add, enable",
+  --            fflags =, data =, udata = } or a t.kevents array (with its count);
+  --   events   a t.kevents array, or a number of slots (default 16), or false for none;
+  --   timeout  seconds (a number) or a timespec; nil waits.
+  -- Returns an iterator over the events that came back: for i, ev in S.kevent(...) do.
+  if C.kqueue then
+    function S.kqueue(flags)
+      if flags and C.kqueue1 then return S.retfd(C.kqueue1(h.flag(c.O, flags, "kqueue", 1))) end
+      return S.retfd(C.kqueue())
+    end
+    S.kqueue1 = S.kqueue
+  end
+  if C.kevent then
+    local function changelist(list, fname)
+      if list == nil then return nil, 0 end
+      if type(list) == "cdata" then return list, ffi.sizeof(list) / ffi.sizeof(t.kevent) end
+      if type(list) ~= "table" then h.argerror(fname, 2, "table of changes", list) end
+      local arr = t.kevents(#list)
+      for i, ch in ipairs(list) do
+        local ev = arr[i - 1]
+        local id = ch.fd or ch.ident
+        ev.ident = (type(id) == "number") and id or getfd(id, fname, 2)
+        ev.filter = h.flag(c.EVFILT, ch.filter or "read", fname, 2)
+        ev.flags = h.flag(c.EV, ch.flags or "add", fname, 2)
+        ev.fflags = h.flag(c.NOTE, ch.fflags, fname, 2)
+        ev.data = ch.data or 0
+        ev.udata = ch.udata or 0
+      end
+      return arr, #list
+    end
+    function S.kevent(kq, changes, events, timeout)
+      local kn = getfd(kq, "kevent", 1)
+      local ch, nch = changelist(changes, "kevent")
+      local ev, nev
+      if events == false then ev, nev = nil, 0
+      elseif events == nil or type(events) == "number" then nev = events or 16; ev = t.kevents(nev)
+      elseif type(events) == "cdata" then ev, nev = events, ffi.sizeof(events) / ffi.sizeof(t.kevent)
+      else h.argerror("kevent", 3, "kevents, a count or false", events) end
+      if timeout ~= nil then timeout = h.mktype(t.timespec, timeout) end
+      local r = tonumber(C.kevent(kn, ch, nch, ev, nev, timeout))
+      if r == -1 then return fail() end
+      local i = -1
+      return function()
+        i = i + 1
+        if i < r then return i, ev[i] end
+      end
     end
   end
 

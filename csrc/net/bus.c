@@ -1,0 +1,284 @@
+/*
+ * bus.c: virtual Ethernet buses shared by the kernels of a process.
+ *
+ * The registry of buses by name is the only state kernels share.  It is guarded by one
+ * host mutex (bus_reg_lock), taken only to find, create or drop a bus.  Each bus has a
+ * read-write lock: sending a frame read-locks it (many senders at once, and a frame
+ * forwarded back onto the same bus by a receiver nests a second read lock), attaching
+ * and detaching ports write-lock it.  So once bus_detach returns, no thread can still
+ * be delivering to that port.
+ *
+ * A bus lives while ports or a capture hold it (b_refs).  Frames are not stored on the
+ * bus: the receiving port copies the frame into its own kernel at once.
+ */
+#include "net/if.h"
+
+struct bus {
+	struct bus *b_next;
+	char b_name[BUS_NAMEMAX];
+	int b_refs;			/* ports + capture, under bus_reg_lock */
+	hyp_rwlock_t b_lock;
+	struct bus_port *b_ports;
+	int b_nports;
+	const struct bus_ops *b_ops;
+	/* capture (b_pcap_lock) */
+	hyp_mutex_t b_pcap_lock;
+	atomic_int b_pcap_fd;		/* -1: none */
+	uint64_t b_pcap_off;
+};
+
+/* The process-wide registry: the one shared mutable state of the network code. */
+static hyp_mutex_t bus_reg_lock;
+static atomic_int bus_reg_ready;
+static struct bus *bus_list;
+
+static void
+bus_reg_enter(void)
+{
+	if (!atomic_load_explicit(&bus_reg_ready, memory_order_acquire)) {
+		hyp_lock_global();
+		if (!atomic_load(&bus_reg_ready)) {
+			hyp_mutex_init(&bus_reg_lock);
+			atomic_store_explicit(&bus_reg_ready, 1, memory_order_release);
+		}
+		hyp_unlock_global();
+	}
+	hyp_mutex_lock(&bus_reg_lock);
+}
+
+static void mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len);
+static const struct bus_ops bus_mem_ops = { .bo_name = "memory", .bo_xmit = mem_xmit };
+
+static int
+bus_name_ok(const char *name)
+{
+	size_t n = strnlen(name, BUS_NAMEMAX);
+
+	return n > 0 && n < BUS_NAMEMAX;
+}
+
+/* Finds or makes the bus and takes a reference (bus_reg_lock held). */
+static struct bus *
+bus_get_locked(const char *name)
+{
+	struct bus *b;
+
+	for (b = bus_list; b != NULL; b = b->b_next)
+		if (strcmp(b->b_name, name) == 0) {
+			b->b_refs++;
+			return b;
+		}
+	if ((b = hyp_zalloc(sizeof(*b))) == NULL)
+		return NULL;
+	strcpy(b->b_name, name);
+	b->b_refs = 1;
+	b->b_ops = &bus_mem_ops;
+	b->b_pcap_fd = -1;
+	hyp_rw_init(&b->b_lock);
+	hyp_mutex_init(&b->b_pcap_lock);
+	b->b_next = bus_list;
+	bus_list = b;
+	return b;
+}
+
+static void
+bus_rele_locked(struct bus *b)
+{
+	struct bus **bp;
+
+	if (--b->b_refs > 0)
+		return;
+	for (bp = &bus_list; *bp != NULL; bp = &(*bp)->b_next)
+		if (*bp == b) {
+			*bp = b->b_next;
+			break;
+		}
+	if (b->b_pcap_fd >= 0)
+		hyp_file_close(b->b_pcap_fd);
+	hyp_rw_destroy(&b->b_lock);
+	hyp_mutex_destroy(&b->b_pcap_lock);
+	hyp_free(b, sizeof(*b));
+}
+
+int
+bus_attach(const char *name, struct bus_port *bp)
+{
+	struct bus *b;
+
+	if (!bus_name_ok(name))
+		return EINVAL;
+	bus_reg_enter();
+	b = bus_get_locked(name);
+	hyp_mutex_unlock(&bus_reg_lock);
+	if (b == NULL)
+		return ENOMEM;
+	hyp_rw_wrlock(&b->b_lock);
+	bp->bp_bus = b;
+	bp->bp_next = b->b_ports;
+	b->b_ports = bp;
+	b->b_nports++;
+	hyp_rw_unlock(&b->b_lock);
+	return 0;
+}
+
+void
+bus_detach(struct bus_port *bp)
+{
+	struct bus *b = bp->bp_bus;
+	struct bus_port **pp;
+
+	if (b == NULL)
+		return;
+	hyp_rw_wrlock(&b->b_lock);
+	for (pp = &b->b_ports; *pp != NULL; pp = &(*pp)->bp_next)
+		if (*pp == bp) {
+			*pp = bp->bp_next;
+			b->b_nports--;
+			break;
+		}
+	hyp_rw_unlock(&b->b_lock);
+	bp->bp_bus = NULL;
+	bus_reg_enter();
+	bus_rele_locked(b);
+	hyp_mutex_unlock(&bus_reg_lock);
+}
+
+const char *
+bus_name(const struct bus *b)
+{
+	return b->b_name;
+}
+
+int
+bus_nports(const char *name)
+{
+	struct bus *b;
+	int n = -1;
+
+	bus_reg_enter();
+	for (b = bus_list; b != NULL; b = b->b_next)
+		if (strcmp(b->b_name, name) == 0)
+			n = b->b_nports;
+	hyp_mutex_unlock(&bus_reg_lock);
+	return n;
+}
+
+/* ---------------------------------------------------------------- capture */
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* pcap files are in the writer's byte order */
+}
+
+static void
+pcap_write(struct bus *b, const void *frame, size_t len)
+{
+	uint8_t hdr[16];
+	uint64_t now = hyp_clock_real();
+	size_t done;
+
+	hyp_mutex_lock(&b->b_pcap_lock);
+	if (b->b_pcap_fd >= 0) {
+		put32(hdr, (uint32_t)(now / 1000000000));
+		put32(hdr + 4, (uint32_t)(now % 1000000000 / 1000));
+		put32(hdr + 8, (uint32_t)len);
+		put32(hdr + 12, (uint32_t)len);
+		if (hyp_file_pwrite(b->b_pcap_fd, hdr, 16, b->b_pcap_off, &done) == 0 &&
+		    done == 16 &&
+		    hyp_file_pwrite(b->b_pcap_fd, frame, len, b->b_pcap_off + 16, &done) == 0 &&
+		    done == len)
+			b->b_pcap_off += 16 + len;
+	}
+	hyp_mutex_unlock(&b->b_pcap_lock);
+}
+
+int
+bus_pcap(const char *name, const char *path)
+{
+	struct bus *b;
+	uint8_t fh[24];
+	size_t done;
+	int fd = -1, error, had;
+
+	if (name == NULL || !bus_name_ok(name))
+		return EINVAL;
+	if (path != NULL) {
+		if (*path == '\0')
+			return EINVAL;
+		if ((error = hyp_file_open(path, HYP_O_WRONLY | HYP_O_CREAT | HYP_O_TRUNC,
+		    &fd)) != 0)
+			return error;
+		put32(fh, 0xa1b2c3d4);
+		memcpy(fh + 4, &(uint16_t){ 2 }, 2);	/* version 2.4 */
+		memcpy(fh + 6, &(uint16_t){ 4 }, 2);
+		put32(fh + 8, 0);		/* thiszone */
+		put32(fh + 12, 0);		/* sigfigs */
+		put32(fh + 16, 65535);		/* snaplen */
+		put32(fh + 20, 1);		/* LINKTYPE_ETHERNET */
+		if ((error = hyp_file_pwrite(fd, fh, sizeof(fh), 0, &done)) != 0 ||
+		    done != sizeof(fh)) {
+			hyp_file_close(fd);
+			return error ? error : EIO;
+		}
+	}
+	bus_reg_enter();
+	b = bus_get_locked(name);
+	if (b == NULL) {
+		hyp_mutex_unlock(&bus_reg_lock);
+		if (fd >= 0)
+			hyp_file_close(fd);
+		return ENOMEM;
+	}
+	hyp_mutex_lock(&b->b_pcap_lock);
+	had = b->b_pcap_fd >= 0;
+	if (had)
+		hyp_file_close(b->b_pcap_fd);
+	b->b_pcap_fd = fd;
+	b->b_pcap_off = sizeof(fh);
+	hyp_mutex_unlock(&b->b_pcap_lock);
+	/* the capture holds one reference while it is on */
+	if (had)
+		b->b_refs--;
+	if (fd < 0)
+		b->b_refs--;
+	if (b->b_refs == 0) {
+		b->b_refs = 1;
+		bus_rele_locked(b);
+	}
+	hyp_mutex_unlock(&bus_reg_lock);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static void
+mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
+{
+	struct bus_port *bp;
+
+	for (bp = b->b_ports; bp != NULL; bp = bp->bp_next)
+		if (bp != from)
+			bp->bp_rx(bp, frame, len);
+}
+
+void
+bus_xmit(struct bus_port *from, const void *frame, size_t len)
+{
+	struct bus *b = from->bp_bus;
+
+	if (b == NULL)
+		return;
+	hyp_rw_rdlock(&b->b_lock);
+	if (b->b_pcap_fd >= 0)
+		pcap_write(b, frame, len);
+	b->b_ops->bo_xmit(b, from, frame, len);
+	hyp_rw_unlock(&b->b_lock);
+}
+
+/* The public door (librumpus): capture a bus into a pcap file, or stop (path NULL). */
+KERN_EXPORT int
+rumpus_bus_pcap(const char *bus, const char *path)
+{
+	return bus_pcap(bus, path);
+}

@@ -1,0 +1,126 @@
+/*
+ * if_shmif.c: the net.shmif component: Ethernet interfaces on a bus, created and
+ * configured as NetBSD's shmif: SIOCIFCREATE "shmifN", then SIOCSLINKSTR names the bus.
+ *
+ * The softc is a bus port.  Frames from the bus arrive on any thread (bp_rx): they are
+ * copied into a packet of the receiving kernel and queued on the interface.
+ */
+#include <stdio.h>
+
+#include "net/if.h"
+
+struct shmif_softc {
+	struct bus_port sc_port;
+	struct ifnet *sc_ifp;
+};
+
+static void
+shmif_rx(struct bus_port *bp, const void *frame, size_t len)
+{
+	struct shmif_softc *sc = bp->bp_arg;
+
+	if_rx_frame(sc->sc_ifp, frame, len, 14 + 9000);	/* above any MTU we allow */
+}
+
+void
+shmif_start(struct ifnet *ifp, const void *frame, size_t len)
+{
+	struct shmif_softc *sc = ifp->if_softc;
+
+	if (sc == NULL || sc->sc_port.bp_bus == NULL) {
+		ifp->if_data.ifi_oerrors++;
+		return;
+	}
+	bus_xmit(&sc->sc_port, frame, len);
+}
+
+static void
+shmif_free(struct ifnet *ifp)
+{
+	struct shmif_softc *sc = ifp->if_softc;
+
+	bus_detach(&sc->sc_port);
+	kmem_free(ifp->if_kern, sc, sizeof(*sc));
+	ifp->if_softc = NULL;
+}
+
+int
+shmif_set_linkstr(struct ifnet *ifp, const char *bus)
+{
+	struct shmif_softc *sc = ifp->if_softc;
+	char *s = NULL;
+	size_t size = 0;
+	int error;
+
+	if (bus != NULL && (s = kmem_strdup(ifp->if_kern, bus, &size)) == NULL)
+		return ENOMEM;
+	bus_detach(&sc->sc_port);
+	if (ifp->if_linkstr != NULL)
+		kmem_free(ifp->if_kern, ifp->if_linkstr, ifp->if_linkstrsize);
+	ifp->if_linkstr = NULL;
+	if (bus == NULL)
+		return 0;
+	if ((error = bus_attach(bus, &sc->sc_port)) != 0) {
+		kmem_free(ifp->if_kern, s, size);
+		return error;
+	}
+	ifp->if_linkstr = s;
+	ifp->if_linkstrsize = size;
+	return 0;
+}
+
+int
+shmif_clone_create(struct kern *k, const char *name)
+{
+	struct ifnet_state *ns = ifstate(k);
+	struct shmif_softc *sc;
+	struct ifnet *ifp;
+	uint64_t id;
+	const char *d;
+	int error;
+
+	/* "shmif" and a unit number */
+	d = name + 5;
+	if (*d == '\0' || strlen(d) > 5)
+		return EINVAL;
+	for (; *d != '\0'; d++)
+		if (*d < '0' || *d > '9')
+			return EINVAL;
+	if ((ifp = if_alloc(k, name)) == NULL)
+		return ENOMEM;
+	if ((sc = kmem_zalloc(k, sizeof(*sc))) == NULL) {
+		hyp_mutex_destroy(&ifp->if_qlock);
+		kmem_free(k, ifp, sizeof(*ifp));
+		return ENOMEM;
+	}
+	sc->sc_ifp = ifp;
+	sc->sc_port.bp_rx = shmif_rx;
+	sc->sc_port.bp_arg = sc;
+	ifp->if_softc = sc;
+	ifp->if_type = IFT_ETHER;
+	ifp->if_mtu = 1500;
+	ifp->if_flags = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
+	ifp->if_free = shmif_free;
+	ifp->if_data.ifi_addrlen = 6;
+	ifp->if_data.ifi_hdrlen = 14;
+	ifp->if_data.ifi_baudrate = 10000000;
+	/* a locally administered unicast address, unique in the process */
+	id = hyp_unique_id();
+	ifp->if_lladdr[0] = 0xb2;
+	ifp->if_lladdr[1] = 0xa0;
+	ifp->if_lladdr[2] = (uint8_t)(id >> 24);
+	ifp->if_lladdr[3] = (uint8_t)(id >> 16);
+	ifp->if_lladdr[4] = (uint8_t)(id >> 8);
+	ifp->if_lladdr[5] = (uint8_t)id;
+	if ((error = if_attach(ns, ifp)) != 0) {
+		shmif_free(ifp);
+		hyp_mutex_destroy(&ifp->if_qlock);
+		kmem_free(k, ifp, sizeof(*ifp));
+	}
+	return error;
+}
+
+static const struct kern_component shmif_component = {
+	.name = "net.shmif", .id = COMP_NET_SHMIF, .deps = { "net.net", NULL },
+};
+KERN_COMPONENT(shmif_component);

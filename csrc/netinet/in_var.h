@@ -1,0 +1,210 @@
+/*
+ * in_var.h: IPv4 internals of one kernel (component net.netinet).
+ *
+ * Everything here runs with the kernel's ns_lock held, except the inp_* entry points
+ * (the socket layer's and the tests' door), which take it themselves.
+ */
+#ifndef NETINET_IN_VAR_H
+#define NETINET_IN_VAR_H
+
+#include "net/if.h"
+
+#define IPPROTO_IP	0
+#define IPPROTO_ICMP	1
+#define IPPROTO_UDP	17
+#define IPPROTO_RAW	255
+#define INADDR_ANY	0x00000000U
+#define INADDR_BROADCAST 0xffffffffU
+#define IP_HDRINCL	2
+#define IP_TTL		4
+
+#define ICMP_ECHOREPLY	0
+#define ICMP_UNREACH	3
+#define ICMP_UNREACH_NET	0
+#define ICMP_UNREACH_HOST	1
+#define ICMP_UNREACH_PROTOCOL	2
+#define ICMP_UNREACH_PORT	3
+#define ICMP_UNREACH_NEEDFRAG	4
+#define ICMP_ECHO	8
+#define ICMP_TIMXCEED	11
+#define ICMP_TIMXCEED_INTRANS	0
+#define ICMP_TIMXCEED_REASS	1
+#define ICMP_PARAMPROB	12
+
+/* net.inet.ip sysctl ids (IPCTL_*) */
+#define IPCTL_FORWARDING	1
+#define IPCTL_SENDREDIRECTS	2
+#define IPCTL_DEFTTL		3
+#define IPCTL_ANONPORTMIN	10
+#define IPCTL_ANONPORTMAX	11
+#define IPCTL_MAXFRAGPACKETS	18
+
+static inline uint32_t ntohl_(uint32_t v) { return __builtin_bswap32(v); }
+static inline uint16_t ntohs_(uint16_t v) { return __builtin_bswap16(v); }
+#define htonl_ ntohl_
+#define htons_ ntohs_
+
+/* An address on an interface (addresses in network order). */
+struct in_ifaddr {
+	struct in_ifaddr *ia_next;
+	struct ifnet *ia_ifp;
+	uint32_t ia_addr, ia_mask, ia_broad, ia_net;
+};
+
+/* An ARP cache entry. */
+struct llentry {
+	struct llentry *la_next;
+	struct ifnet *la_ifp;
+	uint32_t la_addr;
+	uint8_t la_mac[6];
+	int la_resolved;
+	int la_asked;			/* requests sent while incomplete */
+	uint64_t la_expire;		/* resolved: when it goes; incomplete: next request */
+	struct pkt *la_hold;		/* packets waiting for the answer */
+	int la_numheld;
+};
+#define ARP_MAXHOLD	16
+
+/* A fragment reassembly queue. */
+struct ipq {
+	struct ipq *ipq_next;
+	uint32_t ipq_src, ipq_dst;
+	uint16_t ipq_id;
+	uint8_t ipq_p;
+	int ipq_nfrags;
+	uint64_t ipq_expire;
+	struct pkt *ipq_frags;		/* sorted by offset; p_sport = offset, p_dport = MF */
+	struct ifnet *ipq_ifp;
+};
+#define IPQ_MAXFRAGS	64		/* fragments per datagram */
+
+/* A protocol control block: a UDP or raw socket's addresses. */
+struct inpcb {
+	struct inpcb *inp_next;
+	struct kern *inp_kern;
+	int inp_proto;			/* IPPROTO_UDP, or the raw protocol (0: any) */
+	int inp_raw;
+	uint32_t inp_laddr, inp_faddr;
+	uint16_t inp_lport, inp_fport;
+	int inp_flags;			/* INP_* */
+	int inp_ttl;
+	int inp_error;			/* asynchronous error (ICMP), reported once */
+	/* the receive queue when no socket layer is attached */
+	void (*inp_input)(struct inpcb *inp, struct pkt *p);
+	void *inp_socket;
+	struct pkt *inp_rq, **inp_rqtail;
+	int inp_rqlen;
+	size_t inp_rqbytes, inp_rqmax;
+};
+#define INP_REUSEADDR	0x01
+#define INP_REUSEPORT	0x02
+#define INP_BROADCAST	0x04
+#define INP_HDRINCL	0x08
+#define INP_BOUND	0x10
+
+struct ipstat {
+	uint64_t ips_total, ips_badsum, ips_tooshort, ips_toosmall, ips_badhlen, ips_badlen;
+	uint64_t ips_badvers, ips_fragments, ips_fragdropped, ips_fragtimeout, ips_reassembled;
+	uint64_t ips_forward, ips_cantforward, ips_noroute, ips_delivered, ips_localout;
+	uint64_t ips_odropped, ips_fragmented, ips_noproto, ips_timxceed;
+	uint64_t icps_error, icps_echo, icps_badlen, icps_checksum;
+	uint64_t udps_ipackets, udps_badsum, udps_badlen, udps_noport, udps_fullsock,
+	    udps_opackets;
+	uint64_t arps_sent, arps_received, arps_dropped;
+};
+
+struct inet_state {
+	struct ifnet_state *is_ns;
+	struct kern *is_kern;
+	struct llentry *is_arp;
+	int is_narp;
+	struct ipq *is_frags;
+	int is_nfrags;
+	struct hyp_timer is_timer;	/* ARP retries/expiry, reassembly timeouts */
+	uint64_t is_timer_at;		/* 0: not armed */
+	uint16_t is_ip_id;
+	struct inpcb *is_udb, *is_rawb;
+	uint16_t is_lastport;
+	/* sysctl net.inet.ip.* */
+	int is_forwarding, is_ttl, is_anonportmin, is_anonportmax, is_maxfragpackets;
+	int is_sendredirects;
+	uint64_t is_arp_keep_ns, is_arp_retry_ns, is_frag_ttl_ns;
+	int is_arp_maxtries;
+	struct ipstat is_stat;
+};
+
+static inline struct inet_state *inet_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET); }
+
+/* in_proto.c */
+int  in_domain_add(struct kern *k) KERN_HIDDEN;
+/* in.c */
+void in_sockaddr(struct nb_sockaddr_in *sin, uint32_t addr, uint16_t port) KERN_HIDDEN;
+struct in_ifaddr *in_ifaddr_of(struct ifnet_state *ns, uint32_t addr) KERN_HIDDEN;
+int  in_broadcast(struct ifnet_state *ns, uint32_t addr, struct ifnet *ifp) KERN_HIDDEN;
+uint32_t in_ifaddr_first(struct ifnet *ifp) KERN_HIDDEN;
+void inet_timer_want(struct inet_state *is, uint64_t at) KERN_HIDDEN;
+int  in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
+    uint32_t broad) KERN_HIDDEN;
+int  in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr) KERN_HIDDEN;
+/* arp.c */
+void arp_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
+int  arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop) KERN_HIDDEN;
+uint64_t arp_timer(struct inet_state *is, uint64_t now) KERN_HIDDEN;	/* next deadline */
+void arp_ifdetach(struct inet_state *is, struct ifnet *ifp) KERN_HIDDEN;
+void arp_flush(struct inet_state *is) KERN_HIDDEN;
+struct llentry *arp_lookup(struct inet_state *is, uint32_t addr) KERN_HIDDEN;
+void arp_announce(struct ifnet *ifp, uint32_t addr) KERN_HIDDEN;
+/* ip_input.c */
+void ip_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
+uint64_t ip_reass_timer(struct inet_state *is, uint64_t now) KERN_HIDDEN;
+void ip_reass_flush(struct inet_state *is) KERN_HIDDEN;
+/* ip_output.c */
+uint16_t in_cksum(const void *data, size_t len, uint32_t sum) KERN_HIDDEN;
+uint32_t in_cksum_add(const void *data, size_t len, uint32_t sum) KERN_HIDDEN;
+#define IPOUT_FORWARDING	0x01	/* header is built already, TTL decremented */
+#define IPOUT_RAWHDR		0x02	/* header from the user (IP_HDRINCL) */
+#define IPOUT_BROADCAST		0x04	/* allow sending to a broadcast address */
+/* Sends p (the payload, headroom left for the headers) from src (0: pick) to dst. */
+int  ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst,
+    int proto, int ttl, int flags) KERN_HIDDEN;
+/* icmp.c */
+void icmp_input(struct ifnet *ifp, struct pkt *p, int hlen) KERN_HIDDEN;
+void icmp_error(struct inet_state *is, struct pkt *orig, int type, int code, uint32_t mtu)
+    KERN_HIDDEN;
+/* udp.c / raw.c */
+void udp_input(struct inet_state *is, struct pkt *p, int hlen) KERN_HIDDEN;
+void udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len)
+    KERN_HIDDEN;
+int  rip_input(struct inet_state *is, struct pkt *p) KERN_HIDDEN;	/* delivered copies */
+void inp_flushall(struct inet_state *is) KERN_HIDDEN;
+
+/* The same with the kernel's lock held (the socket layer's pr_usrreqs). */
+int  inp_create_locked(struct inet_state *is, int type, int proto, struct inpcb **inpp)
+    KERN_HIDDEN;
+void inp_free(struct inet_state *is, struct inpcb *inp) KERN_HIDDEN;
+int  sin_check(const void *sa, size_t salen, struct nb_sockaddr_in *sin) KERN_HIDDEN;
+int  inp_bind_locked(struct inet_state *is, struct inpcb *inp,
+    const struct nb_sockaddr_in *sin) KERN_HIDDEN;
+int  inp_connect_locked(struct inet_state *is, struct inpcb *inp, struct nb_sockaddr_in *sin)
+    KERN_HIDDEN;
+int  inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size_t len,
+    const struct nb_sockaddr_in *to, int kdata) KERN_HIDDEN;
+
+/* The pcb door for tests without sockets: each takes the kernel's lock. */
+int  inp_create(struct kern *k, int type, int proto, struct inpcb **inpp) KERN_HIDDEN;
+void inp_destroy(struct inpcb *inp) KERN_HIDDEN;
+int  inp_bind(struct inpcb *inp, const void *sa, size_t salen) KERN_HIDDEN;
+int  inp_connect(struct inpcb *inp, const void *sa, size_t salen) KERN_HIDDEN;
+int  inp_send(struct inpcb *inp, const void *data, size_t len, const void *to, size_t tolen)
+    KERN_HIDDEN;
+/* Takes the next datagram: EWOULDBLOCK when none.  *lenp in: room, out: bytes copied;
+ * *fullp: the datagram's length; from may be NULL. */
+int  inp_recv(struct inpcb *inp, void *buf, size_t *lenp, size_t *fullp,
+    struct nb_sockaddr_in *from) KERN_HIDDEN;
+int  inp_setopt(struct inpcb *inp, int level, int name, const void *val, size_t len)
+    KERN_HIDDEN;
+int  inp_getopt(struct inpcb *inp, int level, int name, void *val, size_t *len) KERN_HIDDEN;
+void inp_sockname(struct inpcb *inp, struct nb_sockaddr_in *sin, int peer) KERN_HIDDEN;
+int  inp_pending(struct inpcb *inp) KERN_HIDDEN;	/* datagrams queued */
+
+#endif

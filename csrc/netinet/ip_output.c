@@ -1,0 +1,247 @@
+/*
+ * ip_output.c: IPv4 output: the Internet checksum, routing a datagram, building its
+ * header, fragmenting it to the interface MTU and handing it to the link.
+ */
+#include "netinet/in_var.h"
+
+uint32_t
+in_cksum_add(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *b = data;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Sum native 32-bit words into 64 bits, fold, and swap into the big-endian domain
+	 * the callers add pseudo-header numbers in (RFC 1071: byte order only swaps the
+	 * halves of the result). */
+	uint64_t acc = 0, w64;
+	uint32_t w32;
+	uint16_t w16;
+
+	while (len >= 8) {	/* ones' complement add of 64-bit words: end-around carry */
+		memcpy(&w64, b, 8);
+		acc += w64;
+		acc += acc < w64;
+		b += 8;
+		len -= 8;
+	}
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	while (len >= 4) {
+		memcpy(&w32, b, 4);
+		acc += w32;
+		b += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&w16, b, 2);
+		acc += w16;
+		b += 2;
+		len -= 2;
+	}
+	if (len)
+		acc += b[0];		/* the last byte is the high byte of a big-endian word */
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return sum + __builtin_bswap16((uint16_t)acc);
+#else
+	while (len > 1) {
+		sum += (uint32_t)(b[0] << 8 | b[1]);
+		b += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)(b[0] << 8);
+	return sum;
+#endif
+}
+
+/* The ones' complement checksum in network order, ready to store. */
+uint16_t
+in_cksum(const void *data, size_t len, uint32_t sum)
+{
+	sum = in_cksum_add(data, len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons_((uint16_t)~sum);
+}
+
+static int
+ip_send_link(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
+{
+	if (ifp->if_type == IFT_ETHER)
+		return arp_output(ifp, p, nexthop);
+	return ifp->if_output(ifp, p, nexthop);
+}
+
+static void
+ip_setsum(uint8_t *ip, int hlen)
+{
+	ip[10] = ip[11] = 0;
+	uint16_t s = in_cksum(ip, (size_t)hlen, 0);
+	memcpy(ip + 10, &s, 2);
+}
+
+/* Sends p (an IP datagram with its header) in pieces of at most mtu bytes. */
+static int
+ip_fragment(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t nexthop,
+    uint32_t mtu)
+{
+	uint8_t *ip = pkt_data(p);
+	int hlen = (ip[0] & 0x0f) * 4;
+	size_t total = p->p_len, off, chunk, datalen = total - (size_t)hlen;
+	uint16_t ofield = (uint16_t)(ip[6] << 8 | ip[7]);
+	size_t base = (size_t)(ofield & 0x1fff) * 8;
+	int mf = ofield & 0x2000, error = 0;
+
+	if (mtu < (uint32_t)hlen + 8) {
+		pkt_free(p);
+		return EMSGSIZE;
+	}
+	chunk = (mtu - (uint32_t)hlen) & ~7U;
+	for (off = 0; off < datalen && error == 0; off += chunk) {
+		size_t n = datalen - off < chunk ? datalen - off : chunk;
+		struct pkt *f = pkt_alloc(is->is_kern, (size_t)hlen + n, PKT_HEADROOM);
+		uint8_t *fip;
+		uint16_t of;
+
+		if (f == NULL) {
+			error = ENOBUFS;
+			break;
+		}
+		fip = pkt_data(f);
+		memcpy(fip, ip, (size_t)hlen);
+		memcpy(fip + hlen, ip + hlen + off, n);
+		fip[2] = (uint8_t)((hlen + n) >> 8);
+		fip[3] = (uint8_t)(hlen + n);
+		of = (uint16_t)((base + off) / 8);
+		if (off + n < datalen || mf)
+			of |= 0x2000;
+		fip[6] = (uint8_t)(of >> 8);
+		fip[7] = (uint8_t)of;
+		ip_setsum(fip, hlen);
+		f->p_flags = p->p_flags;
+		is->is_stat.ips_fragmented++;
+		error = ip_send_link(ifp, f, nexthop);
+	}
+	pkt_free(p);
+	return error;
+}
+
+int
+ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int proto,
+    int ttl, int flags)
+{
+	struct ifnet_state *ns = is->is_ns;
+	struct rtentry *rt = NULL;
+	struct ifnet *ifp = NULL;
+	struct in_ifaddr *ia;
+	uint32_t nexthop = dst, mtu;
+	uint8_t *ip;
+	int hlen = 20;
+
+	if ((ia = in_ifaddr_of(ns, dst)) != NULL) {
+		ifp = ns->ns_lo0;		/* to ourselves */
+		if (src == 0)
+			src = dst;
+	} else if (dst == INADDR_BROADCAST) {
+		/* the interface of the source address, or the first that broadcasts */
+		if (src != 0 && (ia = in_ifaddr_of(ns, src)) != NULL)
+			ifp = ia->ia_ifp;
+		for (struct ifnet *i = ns->ns_ifs; ifp == NULL && i != NULL; i = i->if_next)
+			if ((i->if_flags & IFF_BROADCAST) && (i->if_flags & IFF_UP) &&
+			    i->if_inaddrs != NULL)
+				ifp = i;
+		if (ifp == NULL) {
+			is->is_stat.ips_noroute++;
+			pkt_free(p);
+			return ENETUNREACH;
+		}
+		if (src == 0)
+			src = in_ifaddr_first(ifp);
+	} else {
+		rt = rt_lookup(ns, dst);
+		if (rt == NULL || (rt->rt_flags & RTF_REJECT)) {
+			is->is_stat.ips_noroute++;
+			pkt_free(p);
+			return EHOSTUNREACH;
+		}
+		if (rt->rt_flags & RTF_BLACKHOLE) {
+			pkt_free(p);
+			return 0;
+		}
+		ifp = rt->rt_ifp;
+		if (rt->rt_flags & RTF_GATEWAY)
+			nexthop = rt->rt_gateway;
+		if (src == 0)
+			src = rt->rt_ifa != 0 ? rt->rt_ifa : in_ifaddr_first(ifp);
+	}
+	if (!(ifp->if_flags & IFF_UP)) {
+		pkt_free(p);
+		return ENETDOWN;
+	}
+	if (!(flags & IPOUT_FORWARDING) && in_broadcast(ns, dst, ifp)) {
+		if (!(flags & IPOUT_BROADCAST)) {
+			pkt_free(p);
+			return EACCES;
+		}
+		p->p_flags |= PKT_BCAST;
+	}
+
+	if (flags & (IPOUT_FORWARDING | IPOUT_RAWHDR)) {
+		ip = pkt_data(p);
+		hlen = (ip[0] & 0x0f) * 4;
+		if (flags & IPOUT_RAWHDR) {
+			if (p->p_len < 20 || hlen < 20 || (size_t)hlen > p->p_len ||
+			    (ip[0] >> 4) != 4) {
+				pkt_free(p);
+				return EINVAL;
+			}
+			ip[2] = (uint8_t)(p->p_len >> 8);
+			ip[3] = (uint8_t)p->p_len;
+			if (ip[4] == 0 && ip[5] == 0) {
+				uint16_t id = htons_(is->is_ip_id++);
+				memcpy(ip + 4, &id, 2);
+			}
+			if (memcmp(ip + 12, &(uint32_t){ 0 }, 4) == 0)
+				memcpy(ip + 12, &src, 4);
+			ip_setsum(ip, hlen);
+		}
+	} else {
+		uint16_t len, id;
+
+		if (p->p_len + 20 > 65535) {
+			pkt_free(p);
+			return EMSGSIZE;
+		}
+		if ((ip = pkt_prepend(p, 20)) == NULL) {
+			pkt_free(p);
+			return ENOBUFS;
+		}
+		len = htons_((uint16_t)p->p_len);
+		id = htons_(is->is_ip_id++);
+		ip[0] = 0x45;
+		ip[1] = 0;
+		memcpy(ip + 2, &len, 2);
+		memcpy(ip + 4, &id, 2);
+		ip[6] = ip[7] = 0;
+		ip[8] = (uint8_t)ttl;
+		ip[9] = (uint8_t)proto;
+		memcpy(ip + 12, &src, 4);
+		memcpy(ip + 16, &dst, 4);
+		ip_setsum(ip, 20);
+		is->is_stat.ips_localout++;
+	}
+	mtu = ifp->if_mtu;
+	if (rt != NULL && rt->rt_mtu != 0 && rt->rt_mtu < mtu)
+		mtu = (uint32_t)rt->rt_mtu;
+	if (p->p_len <= mtu)
+		return ip_send_link(ifp, p, nexthop);
+	if (ip[6] & 0x40) {		/* DF */
+		if (flags & IPOUT_FORWARDING)
+			icmp_error(is, p, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
+		pkt_free(p);
+		return EMSGSIZE;
+	}
+	return ip_fragment(is, ifp, p, nexthop, mtu);
+}

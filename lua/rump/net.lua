@@ -1,0 +1,780 @@
+-- rump.net: networks of rumpus kernels from Lua.
+--
+-- Everything here is sugar over system calls a NetBSD program would make: interface ioctls
+-- on a socket (SIOCIFCREATE, SIOCSLINKSTR, SIOCAIFADDR, SIOCSIFFLAGS ...), messages on a
+-- PF_ROUTE socket, and sysctl.  Nothing reaches into a kernel behind its syscall interface,
+-- so the same code would configure NetBSD's own rump kernels.
+--
+--   local rnet = require "rump.net"
+--   local cfg = rnet.config(k)                 -- k: a kernel (or its k.S)
+--   assert(cfg:create("shmif0")); assert(cfg:attach("shmif0", "bus1")); assert(cfg:up("shmif0"))
+--   assert(cfg:address("shmif0", "10.1.0.1/24"))
+--   assert(cfg:route_add("10.9.0.0/16", "10.1.0.254"))
+--   for _, i in ipairs(assert(cfg:interfaces())) do print(i.name, i.mtu, i.inet[1]) end
+--
+--   local net = assert(rnet.build{ hosts = { "a", "b" }, routers = { "r" },
+--     links = { { "a", "r", "10.1.0.1/24", "10.1.0.2/24" }, { "r", "b", "10.2.0.1/24", "10.2.0.2/24" } },
+--     routes = { a = { { "default", "10.1.0.2" } }, b = { { "default", "10.2.0.1" } } } })
+--   local s = assert(net.hosts.b.S.socket("inet", "dgram"))
+--   net:destroy()
+--
+-- See docs/rump.md ("Networks of kernels") for every function.
+
+local ffi = require "ffi"
+local bit = require "syscall.bit"
+local rump = require "rump"
+local cfgt = require "syscall.netbsd.netcfg"
+local c = require "syscall.netbsd.constants"
+
+local type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table =
+      type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table
+local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
+
+local M = {}
+
+local function argerr(fname, n, what, v)
+  error("bad argument #" .. n .. " to '" .. fname .. "' (" .. what .. " expected, got " .. type(v) .. ")", 3)
+end
+
+local RTM_VERSION = 4            -- constants.tsv: RTM_VERSION
+local IFNAMSIZ = c.IFNAMSIZ
+local AF_INET, AF_LINK = c.AF.INET, c.AF.LINK
+local RT_ROUNDUP = cfgt.RT_ROUNDUP
+local T = cfgt.t
+local u8p = ffi.typeof("uint8_t *")
+local const_u8p = ffi.typeof("const uint8_t *")
+
+-- Addresses ---------------------------------------------------------------------------------------
+
+-- "a.b.c.d" -> four numbers, or nil.
+local function quad(s)
+  if type(s) ~= "string" then return nil end
+  local a, b, cc, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if not a then return nil end
+  a, b, cc, d = tonumber(a), tonumber(b), tonumber(cc), tonumber(d)
+  if a > 255 or b > 255 or cc > 255 or d > 255 then return nil end
+  return a, b, cc, d
+end
+local function v4num(s)
+  local a, b, cc, d = quad(s)
+  if not a then return nil end
+  return ((a * 256 + b) * 256 + cc) * 256 + d
+end
+local function v4str(n)
+  return string.format("%d.%d.%d.%d", math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
+    math.floor(n / 256) % 256, n % 256)
+end
+local function masknum(plen) return plen == 0 and 0 or (2 ^ 32 - 2 ^ (32 - plen)) end
+M.masknum = masknum
+
+-- "10.0.0.1/24", "10.0.0.1" (plen default), "default" -> address number, prefix length.
+local function prefix(s, fname, argn, defplen)
+  if type(s) ~= "string" then argerr(fname, argn, "address string", s) end
+  if s == "default" then return 0, 0 end
+  local a, p = s:match("^([^/]+)/(%d+)$")
+  if not a then a, p = s, defplen end
+  local n = v4num(a)
+  p = tonumber(p)
+  if not n or not p or p < 0 or p > 32 then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (IPv4 address or prefix expected, got '" .. s .. "')", 3)
+  end
+  return n, p
+end
+M.prefix = function(s) return prefix(s, "prefix", 1, 32) end
+
+local function sin(n)
+  local sa = ffi.new("struct rumpus_nb_sockaddr_in")
+  sa.sin_len, sa.sin_family = 16, AF_INET
+  local p = ffi.cast(u8p, sa.sin_addr)
+  p[0], p[1], p[2], p[3] = math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256
+  return sa
+end
+local function plen_of(n)
+  local l = 0
+  for i = 31, 0, -1 do
+    if math.floor(n / 2 ^ i) % 2 == 1 then l = l + 1 else break end
+  end
+  return l
+end
+
+-- A sockaddr at p: { family =, len =, addr = "a.b.c.d" (inet), num = (inet) ...; for AF_LINK
+-- index, name, mac }.  Netmasks may be shortened (sa_len covers only their nonzero bytes).
+local function sockaddr_at(p)
+  local len, fam = p[0], p[1]
+  local r = { len = len, family = fam }
+  if fam == AF_INET or (fam == 0 and len <= 16) then
+    local b = { 0, 0, 0, 0 }
+    for i = 0, 3 do if 4 + i < len then b[i + 1] = p[4 + i] end end
+    r.num = ((b[1] * 256 + b[2]) * 256 + b[3]) * 256 + b[4]
+    r.addr = v4str(r.num)
+  elseif fam == AF_LINK and len >= 8 then
+    local sdl = ffi.cast("struct rumpus_nb_sockaddr_dl *", p)
+    r.index = tonumber(sdl.sdl_index)
+    local nlen, alen = sdl.sdl_addr.dl_nlen, sdl.sdl_addr.dl_alen
+    local data = ffi.cast(const_u8p, sdl.sdl_addr.dl_data)
+    if 8 + nlen <= len then r.name = ffi.string(data, nlen) end
+    if alen > 0 and 8 + nlen + alen <= len then
+      local m = {}
+      for i = 0, alen - 1 do m[#m + 1] = string.format("%02x", data[nlen + i]) end
+      r.mac = table.concat(m, ":")
+    end
+    r.type = sdl.sdl_addr.dl_type
+  end
+  return r
+end
+
+-- The sockaddrs after a message header: a table by RTAX index.  nil when they run past the end.
+local function addrs_at(base, off, stop, addrs)
+  local r = {}
+  for i = 0, c.RTAX.MAX - 1 do
+    if bit.band(addrs, bit.lshift(1, i)) ~= 0 then
+      if off >= stop then return nil end
+      local p = base + off
+      if off + p[0] > stop then return nil end
+      r[i] = sockaddr_at(p)
+      off = off + RT_ROUNDUP(p[0])
+    end
+  end
+  return r
+end
+
+-- One kernel's configuration -----------------------------------------------------------------------
+
+local Cfg = {}
+Cfg.__index = Cfg
+
+-- config(k): the configuration calls of kernel k (a rump kernel or a syscall table k.S).
+function M.config(k)
+  local S
+  if type(k) == "table" and type(k.S) == "table" then S = k.S
+  elseif type(k) == "table" and type(k.socket) == "function" then S = k
+  else argerr("config", 1, "kernel or syscall table", k) end
+  return setmetatable({ S = S, seq = 0 }, Cfg)
+end
+
+-- A datagram socket for ioctls, kept for the object's life.
+function Cfg:sock()
+  if self._sock and self._sock.filenum >= 0 then return self._sock end
+  local s, e = self.S.socket("inet", "dgram")
+  if not s then return nil, e end
+  self._sock = s
+  return s
+end
+function Cfg:close()
+  if self._sock and self._sock.filenum >= 0 then self._sock:close() end
+  if self._rt and self._rt.filenum >= 0 then self._rt:close() end
+  self._sock, self._rt = nil, nil
+  return true
+end
+
+local function ifname(name, fname, argn)
+  if type(name) ~= "string" then argerr(fname, argn or 1, "interface name", name) end
+  if #name == 0 or #name >= IFNAMSIZ then
+    error("bad argument #" .. (argn or 1) .. " to '" .. fname .. "' (interface name of 1.." .. (IFNAMSIZ - 1) .. " bytes expected)", 3)
+  end
+  return name
+end
+local function ifreq(name)
+  local r = T.ifreq()
+  ffi.copy(r.ifr_name, name, #name)
+  return r
+end
+
+function Cfg:ioctl(req, arg)
+  local s, e = self:sock()
+  if not s then return nil, e end
+  return self.S.ioctl(s, req, arg)
+end
+
+-- create(name): SIOCIFCREATE ("shmif0"...).  destroy(name): SIOCIFDESTROY.
+function Cfg:create(name)
+  local ok, e = self:ioctl("SIOCIFCREATE", ifreq(ifname(name, "create")))
+  if not ok then return nil, e end
+  return true
+end
+function Cfg:destroy(name)
+  local ok, e = self:ioctl("SIOCIFDESTROY", ifreq(ifname(name, "destroy")))
+  if not ok then return nil, e end
+  return true
+end
+
+-- attach(name, bus): SIOCSLINKSTR with struct ifdrv naming the bus (ifd_cmd 0);
+-- detach(name): ifd_cmd 1 (leave the bus).
+function Cfg:attach(name, bus)
+  ifname(name, "attach")
+  if type(bus) ~= "string" or #bus == 0 then argerr("attach", 2, "bus name", bus) end
+  local d = T.ifdrv()
+  ffi.copy(d.ifd_name, name, #name)
+  local b = ffi.new("char[?]", #bus + 1, bus)
+  d.ifd_cmd, d.ifd_data, d.ifd_len = 0, b, #bus + 1
+  local ok, e = self:ioctl("SIOCSLINKSTR", d)
+  if not ok then return nil, e end
+  return true
+end
+function Cfg:detach(name)
+  ifname(name, "detach")
+  local d = T.ifdrv()
+  ffi.copy(d.ifd_name, name, #name)
+  d.ifd_cmd = 1
+  local ok, e = self:ioctl("SIOCSLINKSTR", d)
+  if not ok then return nil, e end
+  return true
+end
+
+-- flags(name): the IFF_* bits (a number); setflags(name, set, clear) with numbers or names.
+function Cfg:flags(name)
+  local r = ifreq(ifname(name, "flags"))
+  local ok, e = self:ioctl("SIOCGIFFLAGS", r)
+  if not ok then return nil, e end
+  return bit.band(r.ifr_ifru.ifru_flags, 0xffff)
+end
+function Cfg:setflags(name, set, clear)
+  ifname(name, "setflags")
+  set, clear = c.IFF[set or 0], c.IFF[clear or 0]
+  if type(set) ~= "number" then error("bad argument #2 to 'setflags' (IFF flags expected)", 2) end
+  if type(clear) ~= "number" then error("bad argument #3 to 'setflags' (IFF flags expected)", 2) end
+  local r = ifreq(name)
+  local ok, e = self:ioctl("SIOCGIFFLAGS", r)
+  if not ok then return nil, e end
+  local f = bit.band(bit.bor(bit.band(r.ifr_ifru.ifru_flags, 0xffff), set), bit.bnot(clear))
+  r.ifr_ifru.ifru_flags = f >= 0x8000 and f - 0x10000 or f
+  ok, e = self:ioctl("SIOCSIFFLAGS", r)
+  if not ok then return nil, e end
+  return true
+end
+function Cfg:up(name) return self:setflags(ifname(name, "up"), c.IFF.UP, 0) end
+function Cfg:down(name) return self:setflags(ifname(name, "down"), 0, c.IFF.UP) end
+
+-- mtu(name) reads, mtu(name, n) sets (SIOCGIFMTU / SIOCSIFMTU).
+function Cfg:mtu(name, n)
+  local r = ifreq(ifname(name, "mtu"))
+  if n == nil then
+    local ok, e = self:ioctl("SIOCGIFMTU", r)
+    if not ok then return nil, e end
+    return tonumber(r.ifr_ifru.ifru_mtu)
+  end
+  if type(n) ~= "number" then argerr("mtu", 2, "number", n) end
+  r.ifr_ifru.ifru_mtu = n
+  local ok, e = self:ioctl("SIOCSIFMTU", r)
+  if not ok then return nil, e end
+  return true
+end
+
+-- address(name, "10.0.0.1/24" [, broadcast]): SIOCAIFADDR with struct in_aliasreq (the
+-- prefix length defaults to 32).  deladdress(name, "10.0.0.1"): SIOCDIFADDR.
+function Cfg:address(name, addr, brd)
+  ifname(name, "address")
+  local n, plen = prefix(addr, "address", 2, 32)
+  local q = T.in_aliasreq()
+  ffi.copy(q.ifra_name, name, #name)
+  q.ifra_addr = sin(n)
+  q.ifra_mask = sin(masknum(plen))
+  if brd ~= nil then
+    local b = v4num(brd)
+    if not b then argerr("address", 3, "broadcast address", brd) end
+    q.ifra_dstaddr = sin(b)
+  end
+  local ok, e = self:ioctl("SIOCAIFADDR", q)
+  if not ok then return nil, e end
+  return true
+end
+function Cfg:deladdress(name, addr)
+  ifname(name, "deladdress")
+  local n = prefix(addr, "deladdress", 2, 32)
+  local r = ifreq(name)
+  ffi.copy(r.ifr_ifru.ifru_addr, sin(n), 16)
+  local ok, e = self:ioctl("SIOCDIFADDR", r)
+  if not ok then return nil, e end
+  return true
+end
+
+-- stats(name): the interface's if_data counters (SIOCGIFDATA).
+function Cfg:stats(name)
+  local d = T.ifdatareq()
+  ifname(name, "stats")
+  ffi.copy(d.ifdr_name, name, #name)
+  local ok, e = self:ioctl("SIOCGIFDATA", d)
+  if not ok then return nil, e end
+  local x = d.ifdr_data
+  local r = { mtu = tonumber(x.ifi_mtu), link_state = tonumber(x.ifi_link_state), type = tonumber(x.ifi_type) }
+  for _, f in ipairs { "ipackets", "ierrors", "opackets", "oerrors", "collisions", "ibytes", "obytes",
+    "imcasts", "omcasts", "iqdrops", "noproto" } do r[f] = tonumber(x["ifi_" .. f]) end
+  return r
+end
+
+-- ifconf(): SIOCGIFCONF as a list of { name =, family =, addr = (inet), index/mac (link) }.
+function Cfg:ifconf()
+  local q = T.ifconf()
+  local ok, e = self:ioctl("SIOCGIFCONF", q)   -- ifc_buf NULL: the size
+  if not ok then return nil, e end
+  local size = tonumber(q.ifc_len) + 8 * cfgt.s.ifreq
+  local buf = ffi.new("uint8_t[?]", size)
+  q.ifc_len, q.ifc_ifcu.ifcu_buf = size, buf
+  ok, e = self:ioctl("SIOCGIFCONF", q)
+  if not ok then return nil, e end
+  local list = {}
+  for off = 0, tonumber(q.ifc_len) - cfgt.s.ifreq, cfgt.s.ifreq do
+    local r = ffi.cast(cfgt.pt.ifreq, buf + off)
+    local a = sockaddr_at(ffi.cast(u8p, r.ifr_ifru.ifru_space))
+    a.name = ffi.string(r.ifr_name)
+    list[#list + 1] = a
+  end
+  return list
+end
+
+-- interfaces(): every interface, from sysctl net.route.0.0.NET_RT_IFLIST.0 (what getifaddrs
+-- reads): a list, also indexed by name, of { name, index, flags, up, mtu, mac, type,
+-- link_state, stats = {...}, inet = { { addr =, prefixlen =, broadcast = } ... } }.
+function Cfg:interfaces()
+  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, 0, c.NET.RT_IFLIST, 0 })
+  if not raw then return nil, e end
+  local n = #raw
+  local base = ffi.cast(const_u8p, raw)
+  local list, byindex = {}, {}
+  local off = 0
+  while off + 4 <= n do
+    local mlen = base[off] + base[off + 1] * 256
+    if mlen < 4 or off + mlen > n then break end
+    local ty = base[off + 3]
+    if ty == c.RTM.IFINFO and mlen >= cfgt.s.if_msghdr then
+      local m = ffi.cast(cfgt.pt.if_msghdr, base + off)
+      local a = addrs_at(base, off + cfgt.s.if_msghdr, off + mlen, m.ifm_addrs) or {}
+      local ifp = a[c.RTAX.IFP] or {}
+      local d = m.ifm_data
+      local i = { name = ifp.name, index = tonumber(m.ifm_index), flags = tonumber(m.ifm_flags),
+        mac = ifp.mac, mtu = tonumber(d.ifi_mtu), type = tonumber(d.ifi_type),
+        link_state = tonumber(d.ifi_link_state), inet = {},
+        stats = { ipackets = tonumber(d.ifi_ipackets), opackets = tonumber(d.ifi_opackets),
+          ibytes = tonumber(d.ifi_ibytes), obytes = tonumber(d.ifi_obytes),
+          ierrors = tonumber(d.ifi_ierrors), oerrors = tonumber(d.ifi_oerrors) } }
+      i.up = bit.band(i.flags, c.IFF.UP) ~= 0
+      list[#list + 1] = i
+      byindex[i.index] = i
+      if i.name then list[i.name] = i end
+    elseif ty == c.RTM.NEWADDR and mlen >= cfgt.s.ifa_msghdr then
+      local m = ffi.cast(cfgt.pt.ifa_msghdr, base + off)
+      local a = addrs_at(base, off + cfgt.s.ifa_msghdr, off + mlen, m.ifam_addrs) or {}
+      local i = byindex[tonumber(m.ifam_index)]
+      local ifa = a[c.RTAX.IFA]
+      if i and ifa and ifa.family == AF_INET then
+        local mask = a[c.RTAX.NETMASK]
+        local brd = a[c.RTAX.BRD]
+        i.inet[#i.inet + 1] = { addr = ifa.addr, prefixlen = mask and plen_of(mask.num) or 32,
+          broadcast = brd and brd.addr or nil }
+      end
+    end
+    off = off + mlen
+  end
+  return list
+end
+function Cfg:iface(name)
+  local l, e = self:interfaces()
+  if not l then return nil, e end
+  local i = l[ifname(name, "iface")]
+  if not i then return nil, self.S.t.error(c.E.NXIO) end
+  return i
+end
+
+-- Routes: messages on a PF_ROUTE socket ------------------------------------------------------
+
+function Cfg:rtsock()
+  if self._rt and self._rt.filenum >= 0 then return self._rt end
+  local s, e = self.S.socket("route", "raw", 0)
+  if not s then return nil, e end
+  self._rt = s
+  return s
+end
+
+local rtflags = { gateway = "GATEWAY", host = "HOST", reject = "REJECT", blackhole = "BLACKHOLE", static = "STATIC" }
+local seqno = 0
+
+-- One request: type, destination "a/len" | "a" | "default", gateway (or nil), options
+-- { reject = true, blackhole = true, flags = n }.  Returns the answer (parsed) or nil, err.
+function Cfg:rtmsg(kind, dst, gw, opts, fname)
+  local n, plen = prefix(dst, fname, 1, 32)
+  if gw ~= nil and not v4num(gw) then argerr(fname, 2, "gateway address", gw) end
+  if opts ~= nil and type(opts) ~= "table" then argerr(fname, 3, "table", opts) end
+  opts = opts or {}
+  local s, e = self:rtsock()
+  if not s then return nil, e end
+  local flags = c.RTF.UP
+  local addrs = c.RTA.DST
+  if gw then flags = bit.bor(flags, c.RTF.GATEWAY); addrs = bit.bor(addrs, c.RTA.GATEWAY) end
+  if kind == c.RTM.ADD or kind == c.RTM.CHANGE then flags = bit.bor(flags, c.RTF.STATIC) end
+  local host = plen == 32 and kind ~= c.RTM.GET
+  if host then flags = bit.bor(flags, c.RTF.HOST)
+  elseif kind ~= c.RTM.GET or dst:find("/", 1, true) or dst == "default" then addrs = bit.bor(addrs, c.RTA.NETMASK) end
+  for k, v in pairs(opts) do
+    if rtflags[k] and v then flags = bit.bor(flags, c.RTF[rtflags[k]]) end
+  end
+  if opts.flags then flags = bit.bor(flags, opts.flags) end
+  local size = cfgt.s.rt_msghdr + 3 * 16
+  local buf = ffi.new("uint8_t[?]", 1024)
+  local m = ffi.cast(cfgt.pt.rt_msghdr, buf)
+  local off = cfgt.s.rt_msghdr
+  local function put(v) ffi.copy(buf + off, sin(v), 16); off = off + RT_ROUNDUP(16) end
+  put(n)
+  if gw then put(v4num(gw)) end
+  if bit.band(addrs, c.RTA.NETMASK) ~= 0 then put(masknum(plen)) end
+  size = off
+  seqno = seqno + 1
+  local seq = seqno
+  local pid = self.S.getpid()
+  m.rtm_msglen, m.rtm_version, m.rtm_type = size, RTM_VERSION, kind
+  m.rtm_flags, m.rtm_addrs, m.rtm_seq, m.rtm_pid = flags, addrs, seq, pid
+  -- Drop stale messages (answers to other requests) before asking.
+  local junk = ffi.new("uint8_t[?]", 2048)
+  while self.S.recv(s, junk, 2048, "dontwait") do end
+  local w, err = self.S.write(s, buf, size)
+  if not w then return nil, err end
+  -- The answer comes back on this socket (SO_USELOOPBACK) before write returns.
+  for _ = 1, 64 do
+    local got = self.S.recv(s, buf, 1024, "dontwait")
+    if not got then break end
+    if got >= cfgt.s.rt_msghdr and m.rtm_seq == seq and m.rtm_pid == pid and m.rtm_type == kind then
+      if m.rtm_errno ~= 0 then return nil, self.S.t.error(m.rtm_errno) end
+      local a = addrs_at(buf, cfgt.s.rt_msghdr, math.min(got, m.rtm_msglen), m.rtm_addrs) or {}
+      local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+      if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
+      if a[c.RTAX.GATEWAY] then
+        local g = a[c.RTAX.GATEWAY]
+        if g.family == AF_INET then r.gateway = g.addr else r.gateway_link = g end
+      end
+      r.prefixlen = a[c.RTAX.NETMASK] and plen_of(a[c.RTAX.NETMASK].num) or 32
+      if a[c.RTAX.IFP] then r.ifname = a[c.RTAX.IFP].name end
+      if a[c.RTAX.IFA] then r.ifaddr = a[c.RTAX.IFA].addr end
+      r.is = {}
+      for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+      return r
+    end
+  end
+  return true
+end
+
+-- route_add(dst, gw, opts), route_change(dst, gw, opts), route_delete(dst),
+-- route_get(addr): the route that carries addr, { dst, prefixlen, gateway, flags, ifname... }.
+function Cfg:route_add(dst, gw, opts)
+  local r, e = self:rtmsg(c.RTM.ADD, dst, gw, opts, "route_add")
+  if not r then return nil, e end
+  return true
+end
+function Cfg:route_change(dst, gw, opts)
+  local r, e = self:rtmsg(c.RTM.CHANGE, dst, gw, opts, "route_change")
+  if not r then return nil, e end
+  return true
+end
+function Cfg:route_delete(dst)
+  local r, e = self:rtmsg(c.RTM.DELETE, dst, nil, nil, "route_delete")
+  if not r then return nil, e end
+  return true
+end
+function Cfg:route_get(dst)
+  local r, e = self:rtmsg(c.RTM.GET, dst, nil, nil, "route_get")
+  if not r then return nil, e end
+  if r == true then return nil, self.S.t.error(c.E.SRCH) end
+  return r
+end
+
+-- routes(): the IPv4 routing table (sysctl net.route.0.inet.NET_RT_DUMP.0), a list of
+-- { dst, prefixlen, gateway, flags, index, gateway_link } as route_get gives.
+function Cfg:routes()
+  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, AF_INET, c.NET.RT_DUMP, 0 })
+  if not raw then return nil, e end
+  local base = ffi.cast(const_u8p, raw)
+  local n, off, list = #raw, 0, {}
+  while off + cfgt.s.rt_msghdr <= n do
+    local m = ffi.cast(cfgt.pt.rt_msghdr, base + off)
+    local mlen = tonumber(m.rtm_msglen)
+    if mlen < cfgt.s.rt_msghdr or off + mlen > n then break end
+    local a = addrs_at(base, off + cfgt.s.rt_msghdr, off + mlen, m.rtm_addrs) or {}
+    local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+    if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
+    local g = a[c.RTAX.GATEWAY]
+    if g and g.family == AF_INET then r.gateway = g.addr elseif g then r.gateway_link = g end
+    r.prefixlen = bit.band(r.flags, c.RTF.HOST) ~= 0 and 32 or (a[c.RTAX.NETMASK] and plen_of(a[c.RTAX.NETMASK].num) or 0)
+    r.is = {}
+      for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+    list[#list + 1] = r
+    off = off + mlen
+  end
+  return list
+end
+
+-- forwarding() reads net.inet.ip.forwarding; forwarding(true/false) sets it.
+function Cfg:forwarding(on)
+  if on == nil then
+    local v, e = self.S.sysctl("net.inet.ip.forwarding")
+    if v == nil then return nil, e end
+    return v ~= 0
+  end
+  if type(on) ~= "boolean" then argerr("forwarding", 1, "boolean", on) end
+  local v, e = self.S.sysctl("net.inet.ip.forwarding", on and 1 or 0)
+  if v == nil then return nil, e end
+  return true
+end
+
+-- Topologies --------------------------------------------------------------------------------------
+
+M.components = { "net.netinet", "net.shmif" }
+
+local Net, Host = {}, {}
+Net.__index, Host.__index = Net, Host
+local netid = 0
+
+-- new{ components = {...}, prefix = "bus name prefix" }: an empty network.
+function M.new(opts)
+  if opts ~= nil and type(opts) ~= "table" then argerr("new", 1, "table", opts) end
+  opts = opts or {}
+  netid = netid + 1
+  local comps = {}
+  for _, n in ipairs(M.components) do comps[#comps + 1] = n end
+  for _, n in ipairs(opts.components or {}) do comps[#comps + 1] = n end
+  return setmetatable({ hosts = {}, buses = {}, order = {}, components = comps,
+    prefix = opts.prefix or ("rumpnet" .. netid .. "-") }, Net)
+end
+
+function Net:_newhost(name, router)
+  if type(name) ~= "string" then argerr(router and "router" or "host", 1, "name", name) end
+  if self.hosts[name] then error("bad argument #1 to '" .. (router and "router" or "host") .. "' (host '" .. name .. "' exists)", 3) end
+  local spec = { hostname = name }
+  for i, n in ipairs(self.components) do spec[i] = n end
+  local ok, k = pcall(rump.kernel, spec)
+  if not ok then return nil, k end
+  local h = setmetatable({ name = name, kernel = k, S = k.S, cfg = M.config(k), nif = 0, net = self,
+    router = router or false }, Host)
+  self.hosts[name] = h
+  self.order[#self.order + 1] = h
+  if router then
+    local r, e = h:forwarding(true)
+    if not r then return nil, e end
+  end
+  return h
+end
+function Net:host(name) return self:_newhost(name, false) end
+function Net:router(name) return self:_newhost(name, true) end
+
+local function hostof(net, h, fname, n)
+  if type(h) == "string" then h = net.hosts[h] end
+  if type(h) ~= "table" or getmetatable(h) ~= Host then
+    error("bad argument #" .. n .. " to '" .. fname .. "' (host of this network expected)", 3)
+  end
+  return h
+end
+
+-- bus(name): a bus of this network (the process-wide name gets the network's prefix).
+function Net:bus(name)
+  if type(name) ~= "string" then argerr("bus", 1, "name", name) end
+  local b = self.buses[name]
+  if not b then
+    b = { name = name, id = self.prefix .. name, ports = {} }
+    self.buses[name] = b
+  end
+  return b
+end
+
+-- attach(bus, host, "10.0.0.1/24"): a new shmif interface of host on bus, up, with the
+-- address.  Returns the interface name.
+function Net:attach(b, h, addr)
+  if type(b) == "string" then b = self:bus(b) end
+  if type(b) ~= "table" or not b.id then error("bad argument #1 to 'attach' (bus expected)", 2) end
+  h = hostof(self, h, "attach", 2)
+  local ifn = "shmif" .. h.nif
+  local ok, e = h.cfg:create(ifn)
+  if not ok then return nil, e end
+  h.nif = h.nif + 1
+  ok, e = h.cfg:attach(ifn, b.id)
+  if not ok then return nil, e end
+  ok, e = h.cfg:up(ifn)
+  if not ok then return nil, e end
+  if addr then
+    ok, e = h.cfg:address(ifn, addr)
+    if not ok then return nil, e end
+  end
+  b.ports[#b.ports + 1] = { host = h, ifname = ifn, addr = addr }
+  return ifn
+end
+
+-- link(a, b, addra, addrb): a bus of its own between two hosts.
+function Net:link(a, b, addra, addrb)
+  a, b = hostof(self, a, "link", 1), hostof(self, b, "link", 2)
+  self.nlinks = (self.nlinks or 0) + 1
+  local bus = self:bus("link" .. self.nlinks .. "-" .. a.name .. "-" .. b.name)
+  local ia, e = self:attach(bus, a, addra)
+  if not ia then return nil, e end
+  local ib, e2 = self:attach(bus, b, addrb)
+  if not ib then return nil, e2 end
+  return bus, ia, ib
+end
+
+-- Host conveniences: the configuration calls of its kernel.
+function Host:route(dst, gw, opts) return self.cfg:route_add(dst, gw, opts) end
+function Host:route_delete(dst) return self.cfg:route_delete(dst) end
+function Host:route_get(dst) return self.cfg:route_get(dst) end
+function Host:routes() return self.cfg:routes() end
+function Host:interfaces() return self.cfg:interfaces() end
+function Host:iface(name) return self.cfg:iface(name) end
+function Host:addr(ifn, addr) return self.cfg:address(ifn, addr) end
+function Host:forwarding(on) return self.cfg:forwarding(on) end
+function Host:sysctl(...) return self.S.sysctl(...) end
+function Host:socket(...) return self.S.socket(...) end
+-- The first IPv4 address of the host's interface ifname (default shmif0), as text.
+function Host:address(ifn)
+  local i, e = self.cfg:iface(ifn or "shmif0")
+  if not i then return nil, e end
+  return i.inet[1] and i.inet[1].addr
+end
+
+-- ping(dst [, opts]): one ICMP echo request over a raw socket of the host's kernel, as
+-- ping(8) does.  Returns the reply's source address (text) and the reply's TTL, or nil and an
+-- error: the socket's error, or ETIMEDOUT when no reply came within opts.wait ms (default
+-- 1000; the wait is a poll() inside the kernel, so deferred work such as ARP retries runs).
+-- opts: id, seq, data (payload string), wait.
+local function cksum(str)
+  local sum = 0
+  for i = 1, #str - 1, 2 do sum = sum + str:byte(i) * 256 + str:byte(i + 1) end
+  if #str % 2 == 1 then sum = sum + str:byte(#str) * 256 end
+  while sum > 0xffff do sum = (sum % 0x10000) + math.floor(sum / 0x10000) end
+  return 0xffff - sum
+end
+M.cksum = cksum
+function M.echo_request(id, seq, data)
+  local body = string.char(math.floor(id / 256) % 256, id % 256, math.floor(seq / 256) % 256, seq % 256) .. data
+  local ck = cksum(string.char(8, 0, 0, 0) .. body)
+  return string.char(8, 0, math.floor(ck / 256), ck % 256) .. body
+end
+function Host:ping(dst, opts)
+  if type(dst) ~= "string" then argerr("ping", 1, "address", dst) end
+  opts = opts or {}
+  local S = self.S
+  local id, seq, data = opts.id or 0x7275, opts.seq or 1, opts.data or "rumpus"
+  local sa = S.t.sockaddr_in(0, dst)
+  local s, e = S.socket("inet", "raw, nonblock", "icmp")
+  if not s then return nil, e end
+  local ok, e2 = S.sendto(s, M.echo_request(id, seq, data), nil, 0, sa)
+  if not ok then s:close(); return nil, e2 end
+  local waited, wait = 0, opts.wait or 1000
+  while true do
+    local pkt, e3, from = S.recvfrom(s, nil, 2048)
+    if pkt then
+      local hl = (pkt:byte(1) % 16) * 4
+      local icmp = pkt:sub(hl + 1)
+      if icmp:byte(1) == 0 and icmp:byte(5) * 256 + icmp:byte(6) == id and icmp:byte(7) * 256 + icmp:byte(8) == seq then
+        s:close()
+        return tostring(from.addr), pkt:byte(9)
+      end
+    elseif not e3.AGAIN then
+      s:close(); return nil, e3
+    elseif waited >= wait then
+      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
+    else
+      S.poll({ { fd = s, events = "in" } }, 100)
+      waited = waited + 100
+    end
+  end
+end
+
+-- pcap(bus, path): capture every frame on the bus into a pcap file (tcpdump, tshark read it);
+-- pcap(bus, nil) stops.  The bus is the hub itself, outside every kernel: this is the one
+-- call here that is not a system call of a kernel.
+local pcapdecl = false
+function M.pcap(busid, path)
+  if type(busid) ~= "string" then argerr("pcap", 1, "bus name", busid) end
+  if path ~= nil and type(path) ~= "string" then argerr("pcap", 2, "path or nil", path) end
+  local L = rump.library()
+  if not pcapdecl then
+    ffi.cdef "int rumpus_bus_pcap(const char *bus, const char *path);"
+    pcapdecl = true
+  end
+  local e = L.rumpus_bus_pcap(busid, path)
+  if e ~= 0 then return nil, require "syscall.netbsd.types".t.error(e) end
+  return true
+end
+function Net:pcap(b, path)
+  if type(b) == "string" then b = self:bus(b) end
+  if type(b) ~= "table" or not b.id then error("bad argument #1 to 'pcap' (bus expected)", 2) end
+  return M.pcap(b.id, path)
+end
+
+-- destroy(): every kernel of the network, in reverse order; idempotent.
+function Net:destroy()
+  for i = #self.order, 1, -1 do
+    local h = self.order[i]
+    h.cfg:close()
+    h.kernel:destroy()
+    self.order[i] = nil
+  end
+  self.hosts, self.buses = {}, {}
+  return true
+end
+Net.close = Net.destroy
+
+-- build(spec [, opts]): hosts, routers, links, buses, routes in one go, as rump.hostnet's:
+--   { hosts = { "a" }, routers = { "r" }, links = { { "a", "r", "10.1.0.1/24", "10.1.0.2/24" } },
+--     buses = { lan = { { "a", "10.3.0.1/24" }, { "b", "10.3.0.2/24" } } },
+--     routes = { a = { { "default", "10.1.0.2" }, { "10.9.0.0/16", "10.1.0.2", { reject = true } } } } }
+-- On failure everything made so far is destroyed and nil, err, "<step>" is returned.
+function M.build(spec, opts)
+  if type(spec) ~= "table" then argerr("build", 1, "table", spec) end
+  local net = M.new(opts)
+  local ok, r1 = pcall(function()
+    local function step(what, v, e)
+      if not v then error({ what = what, err = e }, 0) end
+      return v
+    end
+    for _, n in ipairs(spec.hosts or {}) do step("host " .. n, net:host(n)) end
+    for _, n in ipairs(spec.routers or {}) do step("router " .. n, net:router(n)) end
+    for _, l in ipairs(spec.links or {}) do
+      step("link " .. tostring(l[1]) .. "-" .. tostring(l[2]), net:link(l[1], l[2], l[3], l[4]))
+    end
+    local names = {}
+    for name in pairs(spec.buses or {}) do names[#names + 1] = name end
+    table.sort(names)
+    for _, name in ipairs(names) do
+      local b = net:bus(name)
+      for _, p in ipairs(spec.buses[name]) do
+        step("attach " .. tostring(p[1]) .. " to " .. name, net:attach(b, p[1], p[2]))
+      end
+    end
+    for hn, routes in pairs(spec.routes or {}) do
+      local h = net.hosts[hn]
+      if not h then error("bad argument #1 to 'build' (routes for unknown host '" .. tostring(hn) .. "')", 0) end
+      for _, rt in ipairs(routes) do
+        step("route " .. tostring(rt[1]) .. " on " .. hn, h:route(rt[1], rt[2], rt[3]))
+      end
+    end
+    return net
+  end)
+  if ok then return r1 end
+  net:destroy()
+  if type(r1) == "table" and r1.what then return nil, r1.err, r1.what end
+  error(r1, 0)
+end
+
+-- line(n [, opts]): h1 - h2 - ... - hn, the inner ones routers, link i on 10.<base+i>.0.0/24
+-- (base 100), .1 on the left host and .2 on the right; every host routed to every link.
+function M.line(n, opts)
+  if type(n) ~= "number" or n < 2 then argerr("line", 1, "number >= 2", n) end
+  opts = opts or {}
+  local base = opts.base or 100
+  local spec = { hosts = {}, routers = {}, links = {}, routes = {} }
+  for i = 1, n do
+    local nm = "h" .. i
+    if i == 1 or i == n then spec.hosts[#spec.hosts + 1] = nm else spec.routers[#spec.routers + 1] = nm end
+  end
+  for i = 1, n - 1 do
+    local p = "10." .. (base + i) .. ".0."
+    spec.links[i] = { "h" .. i, "h" .. (i + 1), p .. "1/24", p .. "2/24" }
+  end
+  for i = 1, n do
+    local rs = {}
+    for j = 1, n - 1 do
+      local p = "10." .. (base + j) .. ".0.0/24"
+      if j < i - 1 then rs[#rs + 1] = { p, "10." .. (base + i - 1) .. ".0.1" }
+      elseif j > i then rs[#rs + 1] = { p, "10." .. (base + i) .. ".0.2" } end
+    end
+    if #rs > 0 then spec.routes["h" .. i] = rs end
+  end
+  return M.build(spec, opts)
+end
+
+return M
