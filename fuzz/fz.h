@@ -22,6 +22,10 @@ extern int fz_sys_trace;		/* 1: print every decoded call to stderr */
 int fz_sys_canon(const uint8_t *data, size_t size, uint8_t *out, size_t *outlen,
     char *msg, size_t msglen);
 
+/* ---- the packet harness (fuzz/packet.c): raw Ethernet frames onto the buses of a
+ * three-kernel IPv4 network ---- */
+int fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen);
+
 /* ---- the ffi.cdef harness (fuzz/cdef.c, embeds Lua 5.4 and csrc/ffi) ---- */
 int fz_cdef_run(const uint8_t *data, size_t size, char *msg, size_t msglen);
 /* Runs Lua code in a fresh Lua 5.4 state with the ffi module; 0, or -1 and its error. */

@@ -459,6 +459,64 @@ local cdef_seeds = {
   { "builtin", "typedef struct { int8_t a; uint64_t b; intptr_t c; size_t d; wchar_t e; bool f; _Bool g; long double h; volatile const int i; } all;\0\3all\0\5uint64_t\0\5double\0\5bool\0\6uintptr_t" },
 }
 
+-- packet seeds (fuzz/packet.c): frames on the buses of A - R - B
+local function ip(a, b, c, d) return string.char(a, b, c, d) end
+local A_IP, R0_IP, R1_IP, B_IP, X_IP = ip(10,0,0,1), ip(10,0,0,2), ip(10,1,0,1), ip(10,1,0,2), ip(10,0,0,77)
+local BCAST_MAC, X_MAC = "\255\255\255\255\255\255", "\2\0\0\0\0\119"
+local function be16(v) return string.char(v // 256 % 256, v % 256) end
+local function eth(etype, payload) return "\0\0\0\0\0\0" .. X_MAC .. be16(etype) .. payload end
+local function ipv4(proto, src, dst, payload, o)
+  o = o or {}
+  local tot = o.tot or 20 + #payload
+  return string.char(0x45, 0) .. be16(tot) .. be16(o.id or 1) .. be16(o.frag or 0) ..
+    string.char(o.ttl or 64, proto) .. "\0\0" .. src .. dst .. payload
+end
+local function udp(sport, dport, data) return be16(sport) .. be16(dport) .. be16(8 + #data) .. "\0\0" .. data end
+local function icmp(type, code, rest) return string.char(type, code) .. "\0\0" .. rest end
+local function arp(op, sha, spa, tha, tpa)
+  return be16(1) .. be16(0x0800) .. string.char(6, 4) .. be16(op) .. sha .. spa .. tha .. tpa
+end
+-- frame op: flags 0x01 bus fz1, 0x02 broadcast, 0x04 MAC of interface frame[0],
+-- 0x08 IP checksum, 0x10 UDP/ICMP checksum, 0x80 65535 bytes
+local function frame(flags, f) return "\0" .. string.char(flags) .. le(#f, 2) .. f end
+local function mac_of(i, f) return string.char(i) .. f:sub(2) end
+local function send(from_b, len, addr) return "\5" .. string.char(from_b and 1 or 0, len, addr) end
+local function vsleep(k, secs) return "\6" .. string.char(k, secs) end
+local drain = "\7"
+local SUMS = 0x08 | 0x10
+
+local packet_seeds = {
+  { "arp", frame(0x02, eth(0x0806, arp(1, X_MAC, X_IP, "\0\0\0\0\0\0", A_IP))) ..
+      frame(0x04, mac_of(0, eth(0x0806, arp(2, X_MAC, X_IP, "\0\0\0\0\0\0", A_IP)))) ..
+      frame(0x02, eth(0x0806, arp(1, X_MAC, A_IP, "\0\0\0\0\0\0", A_IP))) ..
+      frame(0x02, eth(0x0806, arp(1, X_MAC, X_IP, "\0\0\0\0\0\0", R0_IP):sub(1, 20))) },
+  { "ping", frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(1, X_IP, A_IP, icmp(8, 0, "\0\1\0\1pingpingping"))))) ..
+      frame(0x04 | SUMS, mac_of(1, eth(0x0800, ipv4(1, X_IP, B_IP, icmp(8, 0, "\0\2\0\1through R"))))) ..
+      frame(0x02 | SUMS, eth(0x0800, ipv4(1, X_IP, ip(10,0,0,255), icmp(8, 0, "\0\3\0\1bcast")))) .. drain },
+  { "udp", frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, udp(1234, 53, "hello A"))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, udp(1234, 99, "closed port"))))) ..
+      frame(0x04 | 0x08, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, udp(1234, 53, "bad sum"))))) ..
+      frame(0x05 | SUMS, mac_of(1, eth(0x0800, ipv4(17, X_IP, B_IP, udp(1, 53, "from fz1"))))) .. drain },
+  { "forward", frame(0x04 | SUMS, mac_of(1, eth(0x0800, ipv4(17, X_IP, B_IP, udp(5, 53, "via R"))))) ..
+      frame(0x04 | SUMS, mac_of(1, eth(0x0800, ipv4(17, X_IP, B_IP, udp(5, 53, "ttl"), { ttl = 1 })))) ..
+      frame(0x04 | SUMS, mac_of(1, eth(0x0800, ipv4(17, X_IP, ip(10,9,9,9), udp(5, 53, "no route"))))) ..
+      frame(0x04 | SUMS, mac_of(1, eth(0x0800, ipv4(17, X_IP, B_IP, udp(5, 53, ("big"):rep(300)), { frag = 0x4000 })))) .. drain },
+  { "fragments", frame(0x04 | 0x08, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, udp(7, 53, ("f"):rep(24)), { tot = 52, id = 9, frag = 0x2000 })))) ..
+      frame(0x04 | 0x08, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, ("g"):rep(16), { id = 9, frag = 4 })))) ..
+      frame(0x04 | 0x08, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, ("h"):rep(16), { id = 10, frag = 0x2000 | 1 })))) ..
+      vsleep(0, 40) .. drain },
+  { "icmp_errors", frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(1, X_IP, A_IP,
+        icmp(3, 3, "\0\0\0\0" .. ipv4(17, A_IP, X_IP, udp(53, 1234, "")):sub(1, 28)))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(1, X_IP, A_IP, icmp(11, 0, "\0\0\0\0" .. ("q"):rep(10)))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(1, X_IP, A_IP, icmp(3, 4, "\0\0\5\220" .. ipv4(17, A_IP, B_IP, udp(53, 53, "x")))))))},
+  { "malformed", frame(0, "\1\2\3") .. frame(0x04, mac_of(0, eth(0x0800, "\x4f" .. ("\0"):rep(19)))) ..
+      frame(0x04 | 0x08, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, udp(1, 53, "lie"), { tot = 1500 })))) ..
+      frame(0x04 | 0x08, mac_of(0, eth(0x0800, ipv4(17, X_IP, A_IP, "\0\53\0\53\255\255\0\0", {})))) ..
+      frame(0x80, eth(0x0800, "")) .. frame(0x02, eth(0x86dd, ("6"):rep(40))) },
+  { "arp_timers", send(false, 20, 5) .. send(false, 20, 5) .. send(true, 10, 2) .. send(false, 3, 1) ..
+      vsleep(0, 3) .. vsleep(1, 10) .. send(false, 5, 4) .. send(true, 5, 7) .. send(true, 5, 6) ..
+      drain .. vsleep(2, 63) .. vsleep(0, 63) },
+}
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
   f:write(data)
@@ -466,4 +524,5 @@ local function write(path, data)
 end
 for i, s in ipairs(sys_seeds) do write(("fuzz/corpus/sys/%02d-%s.bin"):format(i, s[1]), s[2]) end
 for i, s in ipairs(cdef_seeds) do write(("fuzz/corpus/cdef/%02d-%s.bin"):format(i, s[1]), s[2]) end
-print(("%d sys seeds, %d cdef seeds"):format(#sys_seeds, #cdef_seeds))
+for i, s in ipairs(packet_seeds) do write(("fuzz/corpus/packet/%02d-%s.bin"):format(i, s[1]), s[2]) end
+print(("%d sys seeds, %d cdef seeds, %d packet seeds"):format(#sys_seeds, #cdef_seeds, #packet_seeds))

@@ -17,7 +17,8 @@
  * Input format (bytes past the end read as 0; at most FZ_MAXOPS operations):
  *   header:  n = 1 + b%3 kernels, then one byte per kernel: bit0 no vfs/tmpfs, bit1 no
  *            net.local, bit2 no net (nor net.local), bits3-4 memory limit (4 MiB, 1 MiB,
- *            128 KiB, 16 KiB), bit5 two vCPUs
+ *            128 KiB, 16 KiB), bit5 two vCPUs, bit6 also net.netinet and net.shmif
+ *            (IPv4, interfaces on buses: kernels of one input may share a bus)
  *   op byte, o % 32:
  *     0-19  syscall: index byte into the implemented syscalls, then per argument slot a
  *           kind byte and its payload (see arg())
@@ -242,6 +243,8 @@ str_slot(struct state *s)
 	return fz_mem.za + STR_BASE + (s->strslot++ % 16) * STR_SLOT;
 }
 
+/* Every value is passed through fz_sanitize when it could be the address of memory
+ * outside the harness's layout: the kernel may take any argument for a pointer. */
 static register_t
 arg(struct state *s)
 {
@@ -255,7 +258,7 @@ arg(struct state *s)
 	case 0: return 0;
 	case 1: return (register_t)(int8_t)u8(r);
 	case 2: return (register_t)uN(r, 2);
-	case 3: return (register_t)(int32_t)uN(r, 4);
+	case 3: return (register_t)fz_sanitize((uint64_t)(int64_t)(int32_t)uN(r, 4));
 	case 4: return (register_t)fz_sanitize(uN(r, 8));
 	case 5: return s->fds[u8(r) % 8];
 	case 6: return ptr(fz_mem.za + uN(r, 2) % FZ_ZA_SIZE);
@@ -273,7 +276,7 @@ arg(struct state *s)
 		p[n] = '\0';
 		return ptr(p);
 	case 9: return (register_t)fz_badptr(u8(r));
-	case 10: return (register_t)consts[u8(r) % NCONSTS];
+	case 10: return (register_t)fz_sanitize((uint64_t)consts[u8(r) % NCONSTS]);
 	case 11: return ptr(fz_mem.zb + (u8(r) % 16) * 1024);
 	case 12:	/* a NetBSD sockaddr_un holding a dictionary path */
 		p = fz_mem.za + SA_BASE + (s->saslot++ % 8) * 1024;
@@ -408,7 +411,7 @@ static struct rumpus_kernel *
 boot(unsigned cfgbyte)
 {
 	static const size_t limits[4] = { 4 << 20, 1 << 20, 128 << 10, 16 << 10 };
-	const char *comps[5];
+	const char *comps[7];
 	struct rumpus_config cfg = { 0, NULL, 0, 0 };
 	int n = 0, err;
 
@@ -420,6 +423,10 @@ boot(unsigned cfgbyte)
 		comps[n++] = "net";
 		if (!(cfgbyte & 2))
 			comps[n++] = "net.local";
+		if (cfgbyte & 0x40) {
+			comps[n++] = "net.netinet";
+			comps[n++] = "net.shmif";
+		}
 	}
 	comps[n] = NULL;
 	cfg.memlimit = limits[(cfgbyte >> 3) & 3];

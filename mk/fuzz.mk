@@ -10,7 +10,7 @@
 FUZZ_PKGS     := clang libclang-rt-14-dev
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
-FUZZ_HARNESSES ?= sys cdef
+FUZZ_HARNESSES ?= sys cdef packet
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_SAN      ?= -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -fno-omit-frame-pointer -fPIE $(FUZZ_SAN) -Icsrc -Icsrc/include \
@@ -28,17 +28,23 @@ $(BUILD)/test/fuzz_sys_test: test/c/fuzz_sys_test.c $(FUZZ_SYS_SRCS) $(FUZZ_HDRS
 	$(CC) $(KERN_CFLAGS) -Itest/c -Ifuzz -DFUZZ_SRCDIR='"$(CURDIR)"' -o $@ $< $(FUZZ_SYS_SRCS) \
 	  -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
 
+$(BUILD)/test/fuzz_packet_test: test/c/fuzz_packet_test.c fuzz/packet.c $(FUZZ_HDRS) \
+    $(BUILD)/lib/librumpus.a mk/fuzz.mk
+	@mkdir -p $(@D)
+	$(CC) $(KERN_CFLAGS) -Itest/c -Ifuzz -DFUZZ_SRCDIR='"$(CURDIR)"' -o $@ $< fuzz/packet.c \
+	  -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
+
 $(BUILD)/test/fuzz_cdef_test: test/c/fuzz_cdef_test.c fuzz/cdef.c $(FUZZ_HDRS) $(FFI_SRCS) \
     $(FFI_HDRS) mk/fuzz.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itest/c -Ifuzz -DFUZZ_SRCDIR='"$(CURDIR)"' $(FUZZ_LUA_CFLAGS) -o $@ $< \
 	  fuzz/cdef.c $(FFI_SRCS) $(LDFLAGS) $(FUZZ_LUA_LIBS)
 
-$(BUILD)/test/fuzz_regress_test: test/c/fuzz_regress_test.c $(FUZZ_SYS_SRCS) fuzz/cdef.c \
+$(BUILD)/test/fuzz_regress_test: test/c/fuzz_regress_test.c $(FUZZ_SYS_SRCS) fuzz/cdef.c fuzz/packet.c \
     $(FUZZ_HDRS) $(FFI_SRCS) $(FFI_HDRS) $(BUILD)/lib/librumpus.a mk/fuzz.mk
 	@mkdir -p $(@D)
 	$(CC) $(KERN_CFLAGS) -Itest/c -Ifuzz -DFUZZ_SRCDIR='"$(CURDIR)"' $(FUZZ_LUA_CFLAGS) -o $@ $< \
-	  $(FUZZ_SYS_SRCS) fuzz/cdef.c $(FFI_SRCS) -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
+	  $(FUZZ_SYS_SRCS) fuzz/cdef.c fuzz/packet.c $(FFI_SRCS) -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) $(FUZZ_LUA_LIBS)
 
 # ---- libFuzzer binaries (clang; only for make fuzz).  RUMPUS_SRCS is complete only after
@@ -69,6 +75,10 @@ $(FUZZ_DIR)/sys_fuzz: fuzz/sys_fuzz.c fuzz/sys.c fuzz/fz.h $(FUZZ_DIR)/obj/fuzz_
 $(FUZZ_DIR)/cdef_fuzz: fuzz/cdef_fuzz.c fuzz/cdef.c fuzz/fz.h $$(FUZZ_FFI_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_LUA_CFLAGS) -o $@ fuzz/cdef_fuzz.c \
 	  fuzz/cdef.c $(FUZZ_FFI_OBJS) $(FUZZ_LUA_LIBS)
+
+$(FUZZ_DIR)/packet_fuzz: fuzz/packet_fuzz.c fuzz/packet.c fuzz/fz.h $$(FUZZ_KOBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ fuzz/packet_fuzz.c fuzz/packet.c \
+	  $(FUZZ_KOBJS) -ldl
 
 .PHONY: fuzz-build
 fuzz-build: $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_DIR)/$(h)_fuzz)

@@ -53,6 +53,8 @@ main(int argc, char **argv)
 		n += r;
 	if ((r = replay_dir(dir, "cdef-", "cdef", fz_cdef_run)) > 0)
 		n += r;
+	if ((r = replay_dir(dir, "packet-", "packet", fz_packet_run)) > 0)
+		n += r;
 	ok(n > 0, "%d regression inputs replayed from %s", n, dir);
 	for (i = 0; i < sizeof(ffi_checks) / sizeof(ffi_checks[0]); i++) {
 		r = fz_cdef_lua(ffi_checks[i].code, msg, sizeof(msg));
