@@ -96,7 +96,7 @@ pk_sys(int num, register_t a0, register_t a1, register_t a2, register_t a3, regi
 static uint32_t
 ip4(int a, int b, int c, int d)
 {
-	return __builtin_bswap32((uint32_t)(a << 24 | b << 16 | c << 8 | d));
+	return __builtin_bswap32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | (uint32_t)d);
 }
 
 static void
