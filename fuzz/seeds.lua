@@ -33,6 +33,7 @@ function A.z() return "\0" end
 function A.i8(v) return "\1" .. le(v, 1) end
 function A.u16(v) return "\2" .. le(v, 2) end
 function A.i32(v) return "\3" .. le(v, 4) end
+function A.u32(v) return "\15" .. le(v, 4) end	-- zero-extended
 function A.fdr(i) return "\5" .. string.char(i) end	-- fd ring
 function A.za(off) return "\6" .. le(off, 2) end		-- zone A pointer
 function A.path(i) return "\7" .. string.char(i) end	-- dictionary path
@@ -169,7 +170,7 @@ seed("pipe_fifo", hdr(ALL),
   sys(SYS.pipe2, A.za(256), A.z()),
   sys(SYS.write, A.i8(1), A.za(0), A.u16(20000)),
   sys(SYS.write, A.i8(1), A.za(0), A.u16(20000)),
-  sys(SYS.ioctl, A.i8(0), A.i32(0x4004667f), A.za(512)),
+  sys(SYS.ioctl, A.i8(0), A.u32(0x4004667f), A.za(512)),
   sys(SYS.poll, A.za(768), A.i8(2), A.i8(-1)),
   sys(SYS.read, A.i8(0), A.za(4096), A.u16(30000)),
   sys(SYS.close, A.i8(1)),
@@ -368,12 +369,12 @@ seed("sockopts_ioctl", hdr(ALL),
   sys(SYS.getsockopt, A.i8(0), A.u16(SOL_SOCKET), A.u16(0x1006), A.za(200), A.za(100)),
   sys(SYS.getsockopt, A.i8(0), A.i8(0), A.i8(3), A.za(200), A.za(100)),
   sys(SYS.write, A.i8(1), A.za(0), A.u16(3000)),
-  sys(SYS.ioctl, A.i8(0), A.i32(0x4004667f), A.za(300)),
-  sys(SYS.ioctl, A.i8(1), A.i32(0x40046678), A.za(300)),
-  sys(SYS.ioctl, A.i8(1), A.i32(0x40046679), A.za(300)),
-  sys(SYS.ioctl, A.i8(1), A.i32(0x8004667e), A.za(300)),
-  sys(SYS.ioctl, A.i8(1), A.i32(0xc0906911), A.za(300)),
-  sys(SYS.ioctl, A.i8(1), A.i32(0x40047307), A.bad(6)))
+  sys(SYS.ioctl, A.i8(0), A.u32(0x4004667f), A.za(300)),
+  sys(SYS.ioctl, A.i8(1), A.u32(0x40046678), A.za(300)),
+  sys(SYS.ioctl, A.i8(1), A.u32(0x40046679), A.za(300)),
+  sys(SYS.ioctl, A.i8(1), A.u32(0x8004667e), A.za(300)),
+  sys(SYS.ioctl, A.i8(1), A.u32(0xc0906911), A.za(300)),
+  sys(SYS.ioctl, A.i8(1), A.u32(0x40047307), A.bad(6)))
 
 seed("at_calls", hdr(ALL),
   sys(SYS.mkdir, A.path(P.a), A.u16(493)),
@@ -442,6 +443,40 @@ seed("reboot", hdr(ALL, ALL),
   recycle(0),
   switch(0),
   sys(SYS.getpid))
+
+-- net.netinet and net.shmif (header bit 0x40): UDP on lo0, shmif0 joining bus "fzb" in two
+-- kernels, SIOCGIFCONF with its buffer pointer in zone B (tag 0xA5A5: zone A offset)
+local function pokeb(off, words)
+  local t = { "\26", le(off, 2), string.char(#words) }
+  for _, w in ipairs(words) do t[#t + 1] = w end
+  return table.concat(t)
+end
+local function word(s) return s .. ("\0"):rep(8 - #s) end
+local function za_tag(off) return le(off, 6) .. "\165\165" end
+local sin_lo = string.char(16, 2, 0, 53, 127, 0, 0, 1) .. ("\0"):rep(8)
+-- (a string's 8-byte word needs a high non-zero byte, or the sanitizer takes it for an
+-- address: "shmif0\0\1")
+local ifcfg = poke(2048, "shmif0\0\1") ..
+  pokeb(3072, { "shmif0\0\1", word(""), word(""), le(4, 8), za_tag(3000) }) .. poke(3000, "fzb\0")
+local inet_calls = sys(SYS.socket, A.i8(2), A.i8(DGRAM), A.z()) ..
+  sys(SYS.ioctl, A.i8(0), A.u32(0x8090697a), A.za(2048)) ..
+  sys(SYS.ioctl, A.i8(0), A.u32(0x80286988), A.zb(3)) ..
+  sys(SYS.ioctl, A.i8(0), A.u32(0xc0906911), A.za(2048)) ..
+  sys(SYS.ioctl, A.i8(0), A.u32(0xc0106926), A.zb(2))
+seed("inet", hdr(0x40, 0x40),
+  poke(512, sin_lo), poke(0, "datagram!!"), ifcfg,
+  pokeb(2048, { le(2048, 8), za_tag(8192) }),
+  sys(SYS.socket, A.i8(2), A.i8(DGRAM), A.z()),
+  sys(SYS.bind, A.i8(0), A.za(512), A.i8(16)),
+  sys(SYS.sendto, A.i8(0), A.za(0), A.i8(10), A.z(), A.za(512), A.i8(16)),
+  sys(SYS.recvfrom, A.i8(0), A.za(4096), A.u16(100), A.z(), A.za(1024), A.za(1200)),
+  sys(SYS.close, A.i8(0)),
+  inet_calls,
+  switch(1),
+  inet_calls,
+  sys(SYS.socket, A.i8(2), A.i8(3), A.i8(1)),
+  sys(SYS.socket, A.i8(17), A.i8(3), A.z()),
+  sys(SYS.write, A.i8(2), A.za(0), A.i8(10)))
 
 local cdef_seeds = {
   { "struct", "struct point { int x, y; };\ntypedef struct point point_t;\0\3point_t\0\4{1 2}\0\7struct point\0\5point_t *\0\6int *" },

@@ -126,6 +126,7 @@ struct state {
 	register_t pids[4];
 	unsigned npid;
 	unsigned strslot, saslot;
+	int nosan;
 	char *msg;
 	size_t msglen;
 	int failed;
@@ -244,7 +245,15 @@ str_slot(struct state *s)
 }
 
 /* Every value is passed through fz_sanitize when it could be the address of memory
- * outside the harness's layout: the kernel may take any argument for a pointer. */
+ * outside the harness's layout: the kernel may take any argument for a pointer.  Except
+ * an ioctl's command (s->nosan), which the kernel never dereferences and whose useful
+ * values (IOC_IN|IOC_OUT...) are exactly the ones sanitizing would change. */
+static register_t
+san(struct state *s, uint64_t v)
+{
+	return (register_t)(s->nosan ? v : fz_sanitize(v));
+}
+
 static register_t
 arg(struct state *s)
 {
@@ -258,8 +267,8 @@ arg(struct state *s)
 	case 0: return 0;
 	case 1: return (register_t)(int8_t)u8(r);
 	case 2: return (register_t)uN(r, 2);
-	case 3: return (register_t)fz_sanitize((uint64_t)(int64_t)(int32_t)uN(r, 4));
-	case 4: return (register_t)fz_sanitize(uN(r, 8));
+	case 3: return san(s, (uint64_t)(int64_t)(int32_t)uN(r, 4));
+	case 4: return san(s, uN(r, 8));
 	case 5: return s->fds[u8(r) % 8];
 	case 6: return ptr(fz_mem.za + uN(r, 2) % FZ_ZA_SIZE);
 	case 7:
@@ -276,7 +285,7 @@ arg(struct state *s)
 		p[n] = '\0';
 		return ptr(p);
 	case 9: return (register_t)fz_badptr(u8(r));
-	case 10: return (register_t)fz_sanitize((uint64_t)consts[u8(r) % NCONSTS]);
+	case 10: return san(s, (uint64_t)consts[u8(r) % NCONSTS]);
 	case 11: return ptr(fz_mem.zb + (u8(r) % 16) * 1024);
 	case 12:	/* a NetBSD sockaddr_un holding a dictionary path */
 		p = fz_mem.za + SA_BASE + (s->saslot++ % 8) * 1024;
@@ -292,7 +301,7 @@ arg(struct state *s)
 		return ptr(p);
 	case 13: return ptr(fz_mem.ro + u8(r) * 16 % FZ_RO_SIZE);
 	case 14: return s->pids[u8(r) % 4];
-	default: return (register_t)fz_sanitize(uN(r, 4));
+	default: return san(s, uN(r, 4));
 	}
 }
 
@@ -369,8 +378,11 @@ do_syscall(struct state *s, int num)
 	if (nargs > 8)
 		nargs = 8;
 	memset(a, 0, sizeof(a));
-	for (i = 0; i < nargs; i++)
+	for (i = 0; i < nargs; i++) {
+		s->nosan = num == SYS_ioctl && i == 1;
 		a[i] = arg(s);
+	}
+	s->nosan = 0;
 	no_sleep(num, a);
 	if ((pa = ptr_struct_arg(num)) >= 0) {
 		if (in_zones(a[pa]))
