@@ -97,7 +97,8 @@ replay_dir(const char *dir, const char *prefix, const char *label, fz_run_fn run
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), replay_cmp);
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(*names), replay_cmp);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		replay_file(path, label, run);
