@@ -10,8 +10,12 @@
  *    thread); the scheduler touches no timer after calling its fn, so a timer may live on
  *    the stack of a thread that disarms it.
  *  - Under the virtual clock, vnow only grows.  It jumps to the first deadline when
- *    sched_busy == 0 (no thread holds or waits for a virtual CPU) and sched_sleepers > 0
- *    (someone waits in a kernel), or when hyp_vclock_advance() is called.
+ *    sched_busy == 0 (no thread holds or waits for a virtual CPU), sched_runnable == 0
+ *    (no sleeper was woken that has not got its vCPU back yet) and sched_sleepers > 0
+ *    (someone waits in a kernel), or when hyp_vclock_advance() is called.  A wakeup moves
+ *    a sleeper from sched_sleepers to sched_runnable in one step under sched_mtx, and a
+ *    timer's fn runs before the scheduler looks again, so a sleeper's own timeout makes
+ *    it runnable before time can move past its deadline.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -171,7 +175,7 @@ static struct hyp_timer *sched_root;
 static uint64_t sched_seq;
 static struct hyp_timer *sched_firing;
 static pthread_t sched_tid;
-static int sched_started, sched_busy, sched_sleepers;
+static int sched_started, sched_busy, sched_sleepers, sched_runnable;
 
 static uint64_t
 host_clock(clockid_t id)
@@ -300,6 +304,13 @@ list_remove(struct hyp_timer *t)
 	t->pending = 0;
 }
 
+/* Virtual time may jump: every kernel idle, nobody woken waits to run, someone sleeps. */
+static int
+sched_idle_locked(void)
+{
+	return sched_busy == 0 && sched_runnable == 0 && sched_sleepers > 0;
+}
+
 static void *
 sched_main(void *arg)
 {
@@ -320,7 +331,7 @@ sched_main(void *arg)
 			continue;
 		}
 		if (virt) {
-			if (t != NULL && sched_busy == 0 && sched_sleepers > 0) {
+			if (t != NULL && sched_idle_locked()) {
 				atomic_store(&vnow, t->deadline);
 				continue;
 			}
@@ -393,18 +404,52 @@ hyp_sched_busy(int delta)
 	pthread_once(&sched_once, sched_init_once);
 	pthread_mutex_lock(&sched_mtx);
 	sched_busy += delta;
-	if (sched_busy == 0 && sched_sleepers > 0)
+	if (sched_idle_locked())
+		pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+enum { VS_NONE, VS_SLEEPING, VS_RUNNABLE };
+
+void
+hyp_vsleep_begin(struct hyp_vsleep *s)
+{
+	s->state = VS_NONE;
+	if (!atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
+		return;
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	sched_sleepers++;
+	s->state = VS_SLEEPING;
+	if (sched_idle_locked())
 		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 }
 
 void
-hyp_sched_sleeping(int delta)
+hyp_vsleep_wake(struct hyp_vsleep *s)
 {
-	pthread_once(&sched_once, sched_init_once);
+	if (s->state != VS_SLEEPING)
+		return;
 	pthread_mutex_lock(&sched_mtx);
-	sched_sleepers += delta;
-	if (sched_busy == 0 && sched_sleepers > 0)
+	sched_sleepers--;
+	sched_runnable++;
+	s->state = VS_RUNNABLE;
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+void
+hyp_vsleep_end(struct hyp_vsleep *s)
+{
+	if (s->state == VS_NONE)
+		return;
+	pthread_mutex_lock(&sched_mtx);
+	if (s->state == VS_SLEEPING)
+		sched_sleepers--;
+	else
+		sched_runnable--;
+	s->state = VS_NONE;
+	if (sched_idle_locked())
 		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 }

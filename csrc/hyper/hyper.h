@@ -68,8 +68,9 @@ int  hyp_thread_join(hyp_thread_t *t);
 
 /* Clocks, in nanoseconds.  hyp_clock_mono() is the time base of every deadline.  When the
  * virtual clock is on, both clocks stand still until every kernel is idle (no thread holds
- * or waits for a virtual CPU) while some thread sleeps in a kernel; then time jumps to the
- * next deadline.  hyp_clock_advance() moves virtual time by hand. */
+ * or waits for a virtual CPU, no woken sleeper waits to run) while some thread sleeps in
+ * a kernel; then time jumps to the next deadline.  hyp_clock_advance() moves virtual time
+ * by hand. */
 uint64_t hyp_clock_mono(void);
 uint64_t hyp_clock_real(void);			/* since the Unix epoch */
 int  hyp_vclock_set(int on);			/* returns the previous setting */
@@ -77,7 +78,17 @@ void hyp_vclock_advance(uint64_t ns);
 extern HYP_HIDDEN atomic_int hyp_vclock_on;	/* read inline on the syscall path */
 /* Activity accounting for the virtual clock (kern calls these only when it is on). */
 void hyp_sched_busy(int delta);			/* a thread takes/leaves a virtual CPU */
-void hyp_sched_sleeping(int delta);		/* a thread starts/stops sleeping in a kernel */
+/* One sleep of a thread in a kernel, for the virtual clock.  begin (with a vCPU still
+ * held) counts the thread as sleeping; wake (by whoever wakes it, its own timeout
+ * included) turns that into runnable, which holds virtual time like a busy vCPU; end (by
+ * the sleeper once it holds a vCPU again) drops the mark.  Time never jumps between a
+ * wakeup and the woken thread running.  begin is a no-op when the clock is real; wake
+ * and end are idempotent.  The caller serialises begin and wake on one sleep (kern holds
+ * its k_sched_mtx); end runs when nobody can wake it any more. */
+struct hyp_vsleep { int state; };
+void hyp_vsleep_begin(struct hyp_vsleep *s);
+void hyp_vsleep_wake(struct hyp_vsleep *s);
+void hyp_vsleep_end(struct hyp_vsleep *s);
 
 /* Deferred work: timers run by the process-wide scheduler thread (started on first use).
  * A timer is owned by its caller; fn runs on the scheduler thread, never concurrently with

@@ -110,11 +110,17 @@ typedef struct kcondvar {
 	struct kern *k;
 } kcondvar_t;
 /* A sleeping thread, on its own stack, listed in k->k_sleepq (k_sched_mtx).  Wakers
- * set woken: the wakeup is kept even if it comes before the sleeper waits. */
+ * set woken: the wakeup is kept even if it comes before the sleeper waits.  Under the
+ * virtual clock a timed sleep has its own hyper timer (armed before the vCPU goes, so
+ * time cannot pass its deadline unseen) which sets timedout; every wakeup marks vs
+ * runnable (see hyp_vsleep_begin). */
 struct ksleeper {
 	kcondvar_t *cv;
 	struct ksleeper *next, *prev;
 	bool woken;
+	bool timedout;
+	struct hyp_vsleep vs;
+	struct hyp_timer t;
 };
 void cv_init(kcondvar_t *cv, struct kern *k) KERN_HIDDEN;
 void cv_destroy(kcondvar_t *cv) KERN_HIDDEN;

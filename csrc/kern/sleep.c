@@ -50,14 +50,33 @@ cv_destroy(kcondvar_t *cv)
 	hyp_cond_destroy(&cv->c);
 }
 
+/* A timed sleep's deadline under the virtual clock, on hyper's scheduler thread.  It
+ * makes the sleeper runnable before the scheduler looks at the clock again. */
+static void
+sleep_timeout(void *arg)
+{
+	struct ksleeper *s = arg;
+	struct kern *k = s->cv->k;
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	s->timedout = true;
+	hyp_vsleep_wake(&s->vs);
+	hyp_cond_broadcast(&s->cv->c);
+	hyp_mutex_unlock(&k->k_sched_mtx);
+}
+
 int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
     unsigned seen)
 {
 	struct kern *k = cv->k;
-	struct ksleeper me = { cv, NULL, NULL, false };
-	int error = 0, virt;
+	struct ksleeper me;
+	bool vtimer = false;
+	int error = 0;
 
+	me.cv = cv;
+	me.next = me.prev = NULL;
+	me.woken = me.timedout = false;
 	hyp_mutex_lock(&k->k_sched_mtx);
 	if (atomic_load(&k->k_halted)) {
 		hyp_mutex_unlock(&k->k_sched_mtx);
@@ -67,31 +86,46 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 		hyp_mutex_unlock(&k->k_sched_mtx);
 		return 0;
 	}
+	if (deadline != 0 && atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed)) {
+		if (hyp_clock_mono() >= deadline) {
+			hyp_mutex_unlock(&k->k_sched_mtx);
+			return EWOULDBLOCK;
+		}
+		vtimer = true;
+		hyp_timer_init(&me.t, sleep_timeout, &me);
+	}
 	atomic_fetch_add(&cv->waiters, 1);
 	me.next = k->k_sleepq;
 	if (me.next != NULL)
 		me.next->prev = &me;
 	k->k_sleepq = &me;
+	/* counted as sleeping, with its deadline armed, while it still holds the vCPU */
+	hyp_vsleep_begin(&me.vs);
+	if (vtimer)
+		hyp_timer_arm(&me.t, deadline);
 	hyp_mutex_unlock(&k->k_sched_mtx);
 
 	/* Registered: a wakeup from now on sets me.woken, so the locks can go first. */
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
-	virt = atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed);
-	if (virt)
-		hyp_sched_sleeping(1);
 	vcpu_release(k);
 
 	hyp_mutex_lock(&k->k_sched_mtx);
 	while (!me.woken && !atomic_load(&k->k_halted)) {
-		if (deadline == 0)
+		if (me.timedout) {
+			error = EWOULDBLOCK;
+			break;
+		}
+		if (deadline == 0 || vtimer)
 			hyp_cond_wait(&cv->c, &k->k_sched_mtx);
 		else if (hyp_cond_timedwait(&cv->c, &k->k_sched_mtx, deadline) != 0 && !me.woken) {
 			error = EWOULDBLOCK;
 			break;
 		}
 	}
+	/* runnable from here until it holds a vCPU: virtual time waits for it */
+	hyp_vsleep_wake(&me.vs);
 	atomic_fetch_sub(&cv->waiters, 1);
 	if (me.prev != NULL)
 		me.prev->next = me.next;
@@ -100,10 +134,11 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	if (me.next != NULL)
 		me.next->prev = me.prev;
 	hyp_mutex_unlock(&k->k_sched_mtx);
+	if (vtimer)
+		hyp_timer_disarm(&me.t);	/* waits for a sleep_timeout in progress */
 
 	vcpu_take(k);
-	if (virt)
-		hyp_sched_sleeping(-1);
+	hyp_vsleep_end(&me.vs);
 	atomic_fetch_sub(&k->k_sleepers, 1);
 	if (interlock != NULL)
 		mutex_enter(interlock);
@@ -138,6 +173,7 @@ cv_wake(kcondvar_t *cv, bool all)
 	for (s = k->k_sleepq; s != NULL; s = s->next)
 		if (s->cv == cv && !s->woken) {
 			s->woken = true;
+			hyp_vsleep_wake(&s->vs);
 			if (!all)
 				break;
 		}
@@ -164,8 +200,10 @@ kern_halt(struct kern *k)
 
 	hyp_mutex_lock(&k->k_sched_mtx);
 	atomic_store(&k->k_halted, 1);
-	for (s = k->k_sleepq; s != NULL; s = s->next)
+	for (s = k->k_sleepq; s != NULL; s = s->next) {
+		hyp_vsleep_wake(&s->vs);
 		hyp_cond_broadcast(&s->cv->c);
+	}
 	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 

@@ -140,7 +140,11 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	for (pp = &ifp->if_inaddrs; *pp != NULL; pp = &(*pp)->ia_next)
 		continue;
 	*pp = ia;
-	if (ifp->if_type == IFT_ETHER && (ifp->if_flags & IFF_UP))
+	/* NetBSD's Ethernet drivers bring an interface up when it gets an address
+	 * (SIOCINITIFADDR), and programs written for NetBSD's rump tests rely on it. */
+	if (ifp->if_type == IFT_ETHER && !(ifp->if_flags & IFF_UP))
+		if_up_down(ifp, ifp->if_flags | IFF_UP);
+	if (ifp->if_type == IFT_ETHER)
 		arp_announce(ifp, addr);
 	rt_addrmsg(RTM_NEWADDR, ifp, ia->ia_addr, ia->ia_mask, ia->ia_broad);
 	return 0;
