@@ -569,6 +569,8 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 	prev = t->cur;
 	if (__predict_false(prev != NULL && prev->l_kern == k)) {
 		/* a nested call from inside k (a component calling a syscall) */
+		if (__predict_false(num >= KERN_NSYSENT))
+			return ENOSYS;
 		se = &kern_sysent[num];
 		if (se->sy_call == NULL || !(k->k_compmask & se->sy_compmask))
 			return ENOSYS;
@@ -583,8 +585,9 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		l = &k->k_implicit;
 	}
 	t->cur = l;
-	se = &kern_sysent[num];
-	if (__predict_false(num >= KERN_NSYSENT || se->sy_call == NULL ||
+	/* the table entry only after the range check: &kern_sysent[num] past the end is UB */
+	se = __predict_true(num < KERN_NSYSENT) ? &kern_sysent[num] : NULL;
+	if (__predict_false(se == NULL || se->sy_call == NULL ||
 	    !(k->k_compmask & se->sy_compmask)))
 		error = ENOSYS;
 	else

@@ -33,11 +33,12 @@ adj_done(struct kern *k, uint64_t now)
 uint64_t
 kern_realtime(struct kern *k)
 {
-	int64_t off = k->k_realtime_off;
+	/* modular arithmetic: a clock set far away must not overflow a signed sum (UB) */
+	uint64_t off = (uint64_t)k->k_realtime_off;
 
 	if (__predict_false(k->k_adj_delta != 0))
-		off += adj_done(k, hyp_clock_mono());
-	return (uint64_t)((int64_t)hyp_clock_real() + off);
+		off += (uint64_t)adj_done(k, hyp_clock_mono());
+	return hyp_clock_real() + off;
 }
 
 static int
@@ -63,7 +64,7 @@ set_realtime(struct lwp *l, uint64_t ns)
 
 	if ((error = cred_super(l->l_proc->p_cred)) != 0)
 		return error;
-	l->l_kern->k_realtime_off = (int64_t)ns - (int64_t)hyp_clock_real();
+	l->l_kern->k_realtime_off = (int64_t)(ns - hyp_clock_real());	/* modular, no UB */
 	l->l_kern->k_adj_delta = 0;	/* stepping the clock cancels a slew */
 	return 0;
 }
@@ -266,7 +267,8 @@ sys___adjtime50(struct lwp *l, const struct sys___adjtime50_args *uap, register_
 	}
 	if (SCARG(uap, delta) != NULL) {
 		/* what was slewed so far becomes part of the offset; the new slew starts now */
-		k->k_realtime_off += adj_done(k, now);
+		k->k_realtime_off = (int64_t)((uint64_t)k->k_realtime_off +
+		    (uint64_t)adj_done(k, now));
 		k->k_adj_delta = nd;
 		k->k_adj_start = now;
 	}
