@@ -40,7 +40,7 @@ local typesdone = false
 
 function M.init(S, env)
   local c, t, pt, s = env.c, env.t, env.pt, env.s
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
 
   -- Control-message arithmetic -------------------------------------------------------------
 

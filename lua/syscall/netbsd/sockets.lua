@@ -39,7 +39,7 @@ local done = false
 
 function M.init(S, env)
   local c, t, pt, s = env.c, env.t, env.pt, env.s
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
   if done then return S end
   done = true
 
@@ -132,7 +132,7 @@ function M.init(S, env)
       if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
         local n = #data
         src = ints(n > 0 and n or 1)
-        for i, f in ipairs(data) do src[i - 1] = getfd(f, "cmsghdr", 3) end
+        for i, f in ipairs(data) do src[i - 1] = fdm.getfd(f, "cmsghdr", 3) end
         datalen = n * s.int
       elseif type(data) == "string" then
         src, datalen = data, datalen or #data
