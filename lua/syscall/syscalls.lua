@@ -102,7 +102,7 @@ function M.init(S, env)
     end
     return count
   end
-  S.outdata, S.newcount = outdata, newcount
+  env.outdata, env.newcount = outdata, newcount
   -- A structure the kernel fills in: nil (a new one is made) or a cdata of that type or a
   -- pointer to one.  The kernel's prototypes take void *: anything else would be overwritten
   -- past its end.
@@ -118,7 +118,7 @@ function M.init(S, env)
     error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(ct) .. " expected, got " ..
       (type(v) == "cdata" and tostring(ffi.typeof(v)) or type(v)) .. ")", 3)
   end
-  S.outstruct = outstruct
+  env.outstruct = outstruct
 
   -- Descriptors and files -------------------------------------------------------------------
 
@@ -177,13 +177,19 @@ function M.init(S, env)
     fits(buf, count, "pwrite", 3)
     return retnum(C.pwrite(getfd(fd, "pwrite", 1), buf, count or len(buf), offset or 0))
   end
-  local function iovs(v, fname)
-    if type(v) == "table" and v.iov and v.count then return v end
+  local function iovs(v, fname, into)
     if type(v) ~= "table" then h.argerror(fname, 2, "iovecs", v) end
-    return t.iovecs(v)
+    if not (v.iov and v.count) then
+      local ok, r = pcall(t.iovecs, v)
+      if not ok then error("bad argument #2 to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3) end
+      v = r
+    end
+    -- The kernel writes into the buffers of readv: a Lua string is immutable and shared.
+    if into and v.readonly then error("bad argument #2 to '" .. fname .. "' (a string cannot be read into)", 3) end
+    return v
   end
   function S.readv(fd, iov)
-    iov = iovs(iov, "readv")
+    iov = iovs(iov, "readv", true)
     return retnum(C.readv(getfd(fd, "readv", 1), iov.iov, iov.count))
   end
   function S.writev(fd, iov)
@@ -192,7 +198,7 @@ function M.init(S, env)
   end
   if C.preadv then
     function S.preadv(fd, iov, offset)
-      iov = iovs(iov, "preadv")
+      iov = iovs(iov, "preadv", true)
       return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, offset or 0))
     end
     function S.pwritev(fd, iov, offset)

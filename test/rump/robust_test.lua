@@ -238,7 +238,9 @@ local function child(mode, names, outpath)
         local ok2, _, a, b = S.socketpair("unix", "stream")
         if not ok2 then fail(name, "kernel no longer makes a socketpair")
         else
-          if not (a:write("x") == 1 and b:read(nil, 4) == "x") then fail(name, "socketpair does not carry data") end
+          local w, we = a:write("x")
+          local r, re = b:read(nil, 4)
+          if not (w == 1 and r == "x") then fail(name, "socketpair does not carry data: " .. tostring(w or we) .. " " .. tostring(r or re)) end
           a:close(); b:close()
         end
       end

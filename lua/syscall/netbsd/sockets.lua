@@ -317,6 +317,12 @@ function M.init(S, env)
   -- recvmsg remembers which kernel's descriptors the message's rights are.
   local gen_recvmsg = S.recvmsg
   function S.recvmsg(fd, msg, flags)
+    -- The kernel writes into the message's buffers: a Lua string is immutable and shared.
+    if type(msg) == "cdata" then
+      local k = keepof(msg)
+      local io = k and k.iov
+      if type(io) == "table" and io.readonly then error("bad argument #2 to 'recvmsg' (its iov holds a string, which cannot be received into)", 2) end
+    end
     local r, e = gen_recvmsg(fd, msg, flags)
     if r and type(msg) == "cdata" and ffi.istype(t.msghdr, msg) then
       keepof(msg).owner = fdm.istype(fd) and fd.owner or env.fd(-1).owner

@@ -32,14 +32,14 @@ function M.init(S, env)
   if C.getdents then
     function S.getdents(fd, buf, size)
       if buf ~= nil then
-        S.outdata(buf, "getdents", 2)
+        env.outdata(buf, "getdents", 2)
         local bs = ffi.sizeof(buf)
         if size == nil then size = bs end
         if type(size) ~= "number" or size < 0 or (bs and size > bs) then
           error("bad argument #3 to 'getdents' (size " .. tostring(size) .. " does not fit the buffer)", 2)
         end
       else
-        size = S.newcount(size or 4096, "getdents", 3)
+        size = env.newcount(size or 4096, "getdents", 3)
         buf = t.buffer(size)
       end
       local n = tonumber(C.getdents(getfd(fd, "getdents", 1), buf, size))
@@ -162,11 +162,11 @@ function M.init(S, env)
       if type(buf) == "number" then want, buf = buf, nil else want = n end
       if type(want) ~= "number" or want < 0 or want ~= want then error("bad argument to 'getrandom' (byte count expected)", 2) end
       if buf ~= nil then
-        S.outdata(buf, "getrandom", 1)
+        env.outdata(buf, "getrandom", 1)
         local bs = ffi.sizeof(buf)
         if not bs or want > bs then error("bad argument #2 to 'getrandom' (count " .. tostring(want) .. " larger than the buffer)", 2) end
       end
-      out = buf or t.buffer(S.newcount(want, "getrandom", 1))
+      out = buf or t.buffer(env.newcount(want, "getrandom", 1))
       local mp = ffi.new("int[2]", c.CTL.KERN, c.KERN.ARND)
       local len = ffi.new("size_t[1]")
       local off = 0
