@@ -226,7 +226,7 @@ function M.sigset(ct, SIG, nsig)
   -- Signal n is bit n-1 of the set, counted in bytes (little-endian words: x64 and arm64).
   local function signum(v)
     local n = SIG[v]
-    if not n or n < 1 or n > bits then error("bad signal " .. tostring(v), 3) end
+    if type(n) ~= "number" or n ~= n or n < 1 or n > bits or n % 1 ~= 0 then error("bad signal " .. tostring(v), 3) end
     return n
   end
   local function each(v, fn)

@@ -89,7 +89,7 @@ function M.init(S, env)
   -- A caller's buffer for data the kernel writes: a cdata, and not a descriptor object (whose
   -- few bytes would be overwritten).
   local function outdata(buf, fname, argn)
-    if type(buf) ~= "cdata" or fdm.istype(buf) then
+    if type(buf) ~= "cdata" or fdm.istype(buf) or buf == nil then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (buffer expected, got " ..
         (type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)) .. ")", 3)
     end
@@ -387,8 +387,8 @@ function M.init(S, env)
   function S.symlinkat(a, d, b) return retbool(C.symlinkat(path(a, "symlinkat", 1), dirfd(d, "symlinkat", 2), path(b, "symlinkat", 3))) end
   function S.readlink(p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
-    if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("readlink", 2, "buffer", buf) end
+    if type(buf) ~= "nil" then
+      outdata(buf, "readlink", 2)
       fits(buf, size, "readlink", 3)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
@@ -400,8 +400,8 @@ function M.init(S, env)
   end
   function S.readlinkat(d, p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
-    if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("readlinkat", 3, "buffer", buf) end
+    if type(buf) ~= "nil" then
+      outdata(buf, "readlinkat", 3)
       fits(buf, size, "readlinkat", 4)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
@@ -427,8 +427,8 @@ function M.init(S, env)
   if C.chroot then function S.chroot(p) return retbool(C.chroot(path(p, "chroot", 1))) end end
   function S.getcwd(buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
-    if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("getcwd", 1, "buffer", buf) end
+    if type(buf) ~= "nil" then
+      outdata(buf, "getcwd", 1)
       fits(buf, size, "getcwd", 2)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
@@ -625,9 +625,8 @@ function M.init(S, env)
     if len == nil then
       local ok, n = pcall(lenof, addr)
       len = ok and n or ffi.sizeof(addr)
-    else
-      fits(addr, len, fname, argn + 1)
     end
+    -- A length beyond the address is the kernel's to refuse (EINVAL): it only reads it.
     return pt.sockaddr(addr), len
   end
   function S.bind(fd, addr, len)

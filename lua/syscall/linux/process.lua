@@ -699,13 +699,21 @@ function M.init(S, env)
       if type(buf) == "number" then buf, count, flags = nil, buf, count end
       if buf == nil then
         count = checknumber(count, "getrandom", 2)
+        if count ~= count or count < 0 or count >= 2147483648 then
+          error("bad argument #2 to 'getrandom' (count " .. tostring(count) .. " out of range)", 2)
+        end
         local b = t.buffer(count)
         local r = tonumber(C.getrandom(b, count, flag(c.GRND, flags, "getrandom", 3)))
         if r == -1 then return fail() end
         return ffi.string(b, r)
       end
-      if type(buf) ~= "cdata" then argerror("getrandom", 1, "buffer", buf) end
-      return retnum(C.getrandom(buf, count or ffi.sizeof(buf), flag(c.GRND, flags, "getrandom", 3)))
+      if type(buf) ~= "cdata" or fdm.istype(buf) then argerror("getrandom", 1, "buffer", buf) end
+      local size = ffi.sizeof(buf)
+      if count == nil then count = size end
+      if type(count) ~= "number" or count ~= count or count < 0 or (size and count > size) then
+        error("bad argument #2 to 'getrandom' (count " .. tostring(count) .. " does not fit the buffer)", 2)
+      end
+      return retnum(C.getrandom(buf, count, flag(c.GRND, flags, "getrandom", 3)))
     end
   end
 
