@@ -4,7 +4,7 @@
  *     both ends (send in A, receive and answer in B, receive in A): median and p99;
  *   - packets per second through a router kernel (A -> R -> B, 64-byte UDP);
  *   - time to build the 50-kernel, 11-bus network of inet_net50_test (boot, ioctls,
- *     routes), and to destroy it.
+ *     routes), to destroy it, and the memory each kernel holds there.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -47,7 +47,7 @@ main(void)
 	char addr[NET50_N][16], buf[128], msg[64];
 	struct x_sin to_b, to_a;
 	int sa, sb, i, j, one = 1;
-	uint64_t t0, t1, build = 0, destroy = 0;
+	uint64_t t0, t1, build = 0, destroy = 0, mem = 0;
 
 	memset(msg, 'm', sizeof(msg));
 
@@ -124,11 +124,17 @@ main(void)
 			return printf("inet_bench: building the network failed\n"), 1;
 		t1 = now_ns();
 		build += t1 - t0;
+		if (i == 0)
+			for (j = 0; j < NET50_N; j++)
+				mem += rumpus_kernel_memused(k[j]);
 		for (j = 0; j < NET50_N; j++)
 			rumpus_kernel_destroy(k[j]);
 		destroy += now_ns() - t1;
 	}
 	printf("net: build the 50-kernel, 11-bus routed network: %.3f ms (destroy %.3f ms), "
 	    "mean of %d\n", build / 1e6 / NET_RUNS, destroy / 1e6 / NET_RUNS, NET_RUNS);
+	printf("net: memory of a configured kernel in that network (net.netinet, shmif, "
+	    "addresses, routes): %.1f KiB on average\n",
+	    mem / 1024.0 / NET50_N);
 	return 0;
 }

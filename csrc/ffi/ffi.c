@@ -212,6 +212,28 @@ argptr(lua_State *L, lffi_state *S, int idx, const char *fname)
 	return p;
 }
 
+static int
+fixedsize(const lffi_ctype *u)
+{
+	if (u->kind == CT_ARRAY)
+		return !(u->flags & (CTF_VLA | CTF_FLEX)) && u->nelem > 0;
+	if (u->kind == CT_STRUCT || u->kind == CT_UNION) {
+		int i;
+		if (!(u->flags & CTF_COMPLETE) || (u->flags & CTF_VLS) || u->size == 0)
+			return 0;
+		for (i = 0; i < u->nfields; i++) {	/* a flexible member, maybe nested */
+			const lffi_ctype *f = u->fields[i].type->unq;
+			if (f->kind == CT_ARRAY && ((f->flags & (CTF_VLA | CTF_FLEX)) ||
+			    f->nelem == 0))
+				return 0;
+			if ((f->kind == CT_STRUCT || f->kind == CT_UNION) && !fixedsize(f))
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* Bytes known to be valid at argument idx: a Lua string's length (plus its terminator), an
  * owned cdata's size; SIZE_MAX when unknown (pointers, references into other memory). */
 static size_t
@@ -225,6 +247,12 @@ argroom(lua_State *L, int idx)
 	    (cd->ct->unq->kind == CT_ARRAY || cd->ct->unq->kind == CT_STRUCT ||
 	    cd->ct->unq->kind == CT_UNION))
 		return cd->size;
+	/* A reference to a fixed-size array or struct (a member `char name[16]`, an element
+	 * of an array of structs) has its type's size: s.name is 16 bytes whatever holds it.
+	 * Not so for variable or flexible arrays and structs ending in one: C code reaches
+	 * past them on purpose. */
+	if (cd != NULL && (cd->flags & CD_REF) && fixedsize(cd->ct->unq))
+		return cd->ct->unq->size;
 	return SIZE_MAX;
 }
 

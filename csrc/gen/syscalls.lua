@@ -271,7 +271,7 @@ for _, e in ipairs(entries) do
       if VARIADIC[e.name] and i == #e.args then
         args[#args + 1] = "..."
       else
-        args[#args + 1] = decl(PUBLIC_FIX[a.type] or a.type, a.name)
+        args[#args + 1] = decl((a.type:gsub("%f[%w_]timer_t%f[^%w_]", "int")), a.name)
       end
     end
     local ps = #args == 0 and "void" or table.concat(args, ", ")

@@ -2,16 +2,20 @@
  * hyper.c: the hypercall layer on a Linux/glibc host.
  *
  * Invariants of the scheduler:
- *  - sched_head is a list of armed timers sorted by deadline (ties in arming order); a
- *    timer is on it exactly when t->pending is 1.  Everything is guarded by sched_mtx.
+ *  - sched_root is a pairing heap of the armed timers ordered by (deadline, arming
+ *    order); a timer is in it exactly when t->pending is 1.  Insertion is O(1), removal
+ *    and taking the first O(log n) amortised, and the links live in the timers, so
+ *    arming never allocates.  Everything is guarded by sched_mtx.
  *  - sched_firing names the timer whose fn runs right now (at most one: one scheduler
  *    thread); the scheduler touches no timer after calling its fn, so a timer may live on
  *    the stack of a thread that disarms it.
  *  - Under the virtual clock, vnow only grows.  It jumps to the first deadline when
- *    sched_busy == 0 (no thread holds or waits for a virtual CPU) and sched_sleepers > 0
- *    (someone waits in a kernel), or when hyp_vclock_advance() is called.
- *
- * XXX: the timer list is sorted by insertion (O(n)); a heap comes when kernels arm many.
+ *    sched_busy == 0 (no thread holds or waits for a virtual CPU), sched_runnable == 0
+ *    (no sleeper was woken that has not got its vCPU back yet) and sched_sleepers > 0
+ *    (someone waits in a kernel), or when hyp_vclock_advance() is called.  A wakeup moves
+ *    a sleeper from sched_sleepers to sched_runnable in one step under sched_mtx, and a
+ *    timer's fn runs before the scheduler looks again, so a sleeper's own timeout makes
+ *    it runnable before time can move past its deadline.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -167,10 +171,11 @@ static pthread_mutex_t sched_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cv;		/* wakes the scheduler thread */
 static pthread_cond_t sched_done_cv;	/* a fired timer's fn returned */
 static pthread_once_t sched_once = PTHREAD_ONCE_INIT;
-static struct hyp_timer *sched_head;
+static struct hyp_timer *sched_root;
+static uint64_t sched_seq;
 static struct hyp_timer *sched_firing;
 static pthread_t sched_tid;
-static int sched_started, sched_busy, sched_sleepers;
+static int sched_started, sched_busy, sched_sleepers, sched_runnable;
 
 static uint64_t
 host_clock(clockid_t id)
@@ -209,17 +214,101 @@ sched_init_once(void)
 	pthread_condattr_destroy(&a);
 }
 
+static int
+tmr_before(const struct hyp_timer *a, const struct hyp_timer *b)
+{
+	return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+/* Links two heaps (roots without siblings) and returns the new root. */
+static struct hyp_timer *
+tmr_meld(struct hyp_timer *a, struct hyp_timer *b)
+{
+	struct hyp_timer *t;
+
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	if (tmr_before(b, a)) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	b->prev = a;
+	b->next = a->child;
+	if (a->child != NULL)
+		a->child->prev = b;
+	a->child = b;
+	a->next = a->prev = NULL;
+	return a;
+}
+
+/* Melds a list of sibling heaps into one: pairs left to right, then right to left. */
+static struct hyp_timer *
+tmr_merge_pairs(struct hyp_timer *first)
+{
+	struct hyp_timer *paired = NULL, *a, *b, *rest, *r;
+
+	/* pass 1: meld pairs, pushing each result on a list (linked through next) */
+	while (first != NULL) {
+		a = first;
+		b = a->next;
+		rest = b != NULL ? b->next : NULL;
+		a->next = a->prev = NULL;
+		if (b != NULL)
+			b->next = b->prev = NULL;
+		r = tmr_meld(a, b);
+		r->next = paired;
+		paired = r;
+		first = rest;
+	}
+	/* pass 2: meld the results together (the list is already reversed) */
+	r = NULL;
+	while (paired != NULL) {
+		a = paired;
+		paired = a->next;
+		a->next = NULL;
+		r = tmr_meld(r, a);
+	}
+	return r;
+}
+
+static void
+heap_insert(struct hyp_timer *t)
+{
+	t->child = t->next = t->prev = NULL;
+	t->seq = sched_seq++;
+	sched_root = tmr_meld(sched_root, t);
+	t->pending = 1;
+}
+
 static void
 list_remove(struct hyp_timer *t)
 {
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else
-		sched_head = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
-	t->next = t->prev = NULL;
+	struct hyp_timer *sub;
+
+	if (t == sched_root)
+		sched_root = tmr_merge_pairs(t->child);
+	else {
+		if (t->prev->child == t)
+			t->prev->child = t->next;
+		else
+			t->prev->next = t->next;
+		if (t->next != NULL)
+			t->next->prev = t->prev;
+		sub = tmr_merge_pairs(t->child);
+		sched_root = tmr_meld(sched_root, sub);
+	}
+	t->child = t->next = t->prev = NULL;
 	t->pending = 0;
+}
+
+/* Virtual time may jump: every kernel idle, nobody woken waits to run, someone sleeps. */
+static int
+sched_idle_locked(void)
+{
+	return sched_busy == 0 && sched_runnable == 0 && sched_sleepers > 0;
 }
 
 static void *
@@ -228,7 +317,7 @@ sched_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&sched_mtx);
 	for (;;) {
-		struct hyp_timer *t = sched_head;
+		struct hyp_timer *t = sched_root;
 		int virt = atomic_load(&hyp_vclock_on);
 
 		if (t != NULL && t->deadline <= hyp_clock_mono()) {
@@ -242,7 +331,7 @@ sched_main(void *arg)
 			continue;
 		}
 		if (virt) {
-			if (t != NULL && sched_busy == 0 && sched_sleepers > 0) {
+			if (t != NULL && sched_idle_locked()) {
 				atomic_store(&vnow, t->deadline);
 				continue;
 			}
@@ -315,18 +404,52 @@ hyp_sched_busy(int delta)
 	pthread_once(&sched_once, sched_init_once);
 	pthread_mutex_lock(&sched_mtx);
 	sched_busy += delta;
-	if (sched_busy == 0 && sched_sleepers > 0)
+	if (sched_idle_locked())
+		pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+enum { VS_NONE, VS_SLEEPING, VS_RUNNABLE };
+
+void
+hyp_vsleep_begin(struct hyp_vsleep *s)
+{
+	s->state = VS_NONE;
+	if (!atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
+		return;
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	sched_sleepers++;
+	s->state = VS_SLEEPING;
+	if (sched_idle_locked())
 		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 }
 
 void
-hyp_sched_sleeping(int delta)
+hyp_vsleep_wake(struct hyp_vsleep *s)
 {
-	pthread_once(&sched_once, sched_init_once);
+	if (s->state != VS_SLEEPING)
+		return;
 	pthread_mutex_lock(&sched_mtx);
-	sched_sleepers += delta;
-	if (sched_busy == 0 && sched_sleepers > 0)
+	sched_sleepers--;
+	sched_runnable++;
+	s->state = VS_RUNNABLE;
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+void
+hyp_vsleep_end(struct hyp_vsleep *s)
+{
+	if (s->state == VS_NONE)
+		return;
+	pthread_mutex_lock(&sched_mtx);
+	if (s->state == VS_SLEEPING)
+		sched_sleepers--;
+	else
+		sched_runnable--;
+	s->state = VS_NONE;
+	if (sched_idle_locked())
 		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 }
@@ -342,26 +465,14 @@ hyp_timer_init(struct hyp_timer *t, void (*fn)(void *), void *arg)
 void
 hyp_timer_arm(struct hyp_timer *t, uint64_t deadline)
 {
-	struct hyp_timer *p, *last = NULL;
-
 	pthread_once(&sched_once, sched_init_once);
 	pthread_mutex_lock(&sched_mtx);
 	if (t->pending)
 		list_remove(t);
 	t->deadline = deadline;
-	for (p = sched_head; p != NULL && p->deadline <= deadline; p = p->next)
-		last = p;
-	t->prev = last;
-	t->next = p;
-	if (last != NULL)
-		last->next = t;
-	else
-		sched_head = t;
-	if (p != NULL)
-		p->prev = t;
-	t->pending = 1;
+	heap_insert(t);
 	sched_start_locked();
-	if (sched_head == t)
+	if (sched_root == t)
 		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 }
@@ -382,6 +493,17 @@ hyp_timer_disarm(struct hyp_timer *t)
 	}
 	pthread_mutex_unlock(&sched_mtx);
 	return was;
+}
+
+void
+hyp_timer_drain(void)
+{
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (!(sched_started && pthread_equal(pthread_self(), sched_tid)))
+		while (sched_firing != NULL)
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+	pthread_mutex_unlock(&sched_mtx);
 }
 
 int
@@ -703,6 +825,45 @@ hyp_getenv(const char *name, char *buf, size_t len)
 		return 63;	/* ENAMETOOLONG */
 	strcpy(buf, v);
 	return 0;
+}
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
+
+static void
+exit_destructor(void *v)
+{
+	void (*fn)(void);
+
+	memcpy(&fn, &v, sizeof(fn));
+	fn();
+}
+
+static void
+exit_setup(void)
+{
+	exit_key_ok = pthread_key_create(&exit_key, exit_destructor) == 0;
+}
+
+int
+hyp_thread_onexit(void (*fn)(void))
+{
+	void *v;
+
+	pthread_once(&exit_once, exit_setup);
+	if (!exit_key_ok)
+		return NB_EBUSY;
+	memcpy(&v, &fn, sizeof(v));
+	return pthread_setspecific(exit_key, v) == 0 ? 0 : NB_EINVAL;
+}
+
+uint64_t
+hyp_physmem(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
 uint64_t

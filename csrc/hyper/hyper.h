@@ -68,8 +68,9 @@ int  hyp_thread_join(hyp_thread_t *t);
 
 /* Clocks, in nanoseconds.  hyp_clock_mono() is the time base of every deadline.  When the
  * virtual clock is on, both clocks stand still until every kernel is idle (no thread holds
- * or waits for a virtual CPU) while some thread sleeps in a kernel; then time jumps to the
- * next deadline.  hyp_clock_advance() moves virtual time by hand. */
+ * or waits for a virtual CPU, no woken sleeper waits to run) while some thread sleeps in
+ * a kernel; then time jumps to the next deadline.  hyp_clock_advance() moves virtual time
+ * by hand. */
 uint64_t hyp_clock_mono(void);
 uint64_t hyp_clock_real(void);			/* since the Unix epoch */
 int  hyp_vclock_set(int on);			/* returns the previous setting */
@@ -77,15 +78,26 @@ void hyp_vclock_advance(uint64_t ns);
 extern HYP_HIDDEN atomic_int hyp_vclock_on;	/* read inline on the syscall path */
 /* Activity accounting for the virtual clock (kern calls these only when it is on). */
 void hyp_sched_busy(int delta);			/* a thread takes/leaves a virtual CPU */
-void hyp_sched_sleeping(int delta);		/* a thread starts/stops sleeping in a kernel */
+/* One sleep of a thread in a kernel, for the virtual clock.  begin (with a vCPU still
+ * held) counts the thread as sleeping; wake (by whoever wakes it, its own timeout
+ * included) turns that into runnable, which holds virtual time like a busy vCPU; end (by
+ * the sleeper once it holds a vCPU again) drops the mark.  Time never jumps between a
+ * wakeup and the woken thread running.  begin is a no-op when the clock is real; wake
+ * and end are idempotent.  The caller serialises begin and wake on one sleep (kern holds
+ * its k_sched_mtx); end runs when nobody can wake it any more. */
+struct hyp_vsleep { int state; };
+void hyp_vsleep_begin(struct hyp_vsleep *s);
+void hyp_vsleep_wake(struct hyp_vsleep *s);
+void hyp_vsleep_end(struct hyp_vsleep *s);
 
 /* Deferred work: timers run by the process-wide scheduler thread (started on first use).
  * A timer is owned by its caller; fn runs on the scheduler thread, never concurrently with
  * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
  * waits until a running fn has returned (unless called from fn itself). */
 struct hyp_timer {
-	struct hyp_timer *next, *prev;
+	struct hyp_timer *child, *next, *prev;	/* pairing heap links (hyper's) */
 	uint64_t deadline;
+	uint64_t seq;				/* arming order, for equal deadlines */
 	void (*fn)(void *);
 	void *arg;
 	int pending;
@@ -94,6 +106,8 @@ void hyp_timer_init(struct hyp_timer *t, void (*fn)(void *), void *arg);
 void hyp_timer_arm(struct hyp_timer *t, uint64_t deadline);
 int  hyp_timer_disarm(struct hyp_timer *t);
 int  hyp_timer_cancel(struct hyp_timer *t);	/* like disarm, never waits */
+/* Waits until no timer function is running (unless called from one). */
+void hyp_timer_drain(void);
 int  hyp_timer_pending(struct hyp_timer *t);
 
 /* Asymmetric barrier (Linux membarrier): makes every running thread of the process
@@ -126,6 +140,13 @@ void hyp_set_errno(int nb_errno);
 /* The host environment: copies the value of name into buf; ENOENT if unset, ENAMETOOLONG
  * if it does not fit. */
 int hyp_getenv(const char *name, char *buf, size_t len);
+
+/* Calls fn when the calling host thread exits (pthread key destructor; not for the main
+ * thread's exit()).  Once per thread is enough; repeated calls are cheap no-ops. */
+int hyp_thread_onexit(void (*fn)(void));
+
+/* The host's physical memory in bytes (0 if unknown). */
+uint64_t hyp_physmem(void);
 
 /* A process-unique number (kernel ids), never reused. */
 uint64_t hyp_unique_id(void);

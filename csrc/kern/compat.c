@@ -85,8 +85,7 @@ sys_reboot(struct lwp *l, const struct sys_reboot_args *uap, register_t *retval)
 	(void)retval;
 	if ((error = cred_super(l->l_proc->p_cred)) != 0)
 		return error;
-	/* The kernel halts: every later call gets ENXIO; destroy still frees it. */
-	atomic_store(&k->k_halted, 1);
-	kern_pollnotify(k);
+	/* The kernel halts: sleepers wake and every later call gets ENXIO; destroy frees it. */
+	kern_halt(k);
 	return 0;
 }

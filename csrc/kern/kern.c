@@ -17,6 +17,7 @@
 
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
+#include "kern/sysctl.h"
 #include "rump/rumpus.h"
 
 KERN_HIDDEN __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec")));
@@ -97,9 +98,11 @@ kmem_strdup(struct kern *k, const char *s, size_t *sizep)
 
 /* ---------------------------------------------------------------- components */
 
+extern const struct sysctl_attach kern_sysctl_base[] KERN_HIDDEN;	/* kern/sysctl.c */
 static const struct kern_component kern_base = {
 	.name = "kern",
 	.id = COMP_KERN,
+	.sysctl_nodes = kern_sysctl_base,
 };
 KERN_COMPONENT(kern_base);
 
@@ -203,18 +206,20 @@ vcpu_trytake(struct kern *k)
 	return 0;
 }
 
-/* Release with deferred callouts pending: run them first, give the vCPU back, and take it
- * again if more were queued meanwhile (the expiring side re-checks after a barrier). */
+/* Called right after a release found callouts queued: take a vCPU if one is free, run
+ * them, give it back, and again while more come (or until someone else holds the vCPU:
+ * then they run them at their release). */
 void
-vcpu_release_soft(struct kern *k)
+vcpu_softcheck(struct kern *k)
 {
-	for (;;) {
+	while (atomic_load(&k->k_softpending) && vcpu_trytake(k)) {
 		kern_softrun(k);
-		atomic_fetch_add(&k->k_vcpu_free, 1);
+		if (k->k_vcpu_fastrel)
+			atomic_store(&k->k_vcpu_free, 1);
+		else
+			atomic_fetch_add(&k->k_vcpu_free, 1);
 		if (atomic_load(&k->k_vcpu_waiters) != 0)
 			vcpu_wake(k);
-		if (!atomic_load(&k->k_softpending) || !vcpu_trytake(k))
-			return;
 	}
 }
 
@@ -312,6 +317,13 @@ rumpus_kernel_current(void)
 	return (struct rumpus_kernel *)kern_tls.k;
 }
 
+/* A thread that exits with a kernel current lets go of it (else destroy stays EBUSY). */
+static void
+kern_thread_exit(void)
+{
+	(void)rumpus_kernel_switch(NULL);
+}
+
 KERN_EXPORT struct rumpus_kernel *
 rumpus_kernel_switch(struct rumpus_kernel *rk)
 {
@@ -328,6 +340,8 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 	if (k != NULL) {
 		atomic_fetch_add(&k->k_ncurrent, 1);
 		tls_restore(t);
+		if (!t->exit_hooked)
+			t->exit_hooked = hyp_thread_onexit(kern_thread_exit) == 0;
 	}
 	return (struct rumpus_kernel *)old;
 }
@@ -441,6 +455,9 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 		kern_seterror("cannot create process 1");
 		goto fail1;
 	}
+	k->k_implicit.l_proc = k->k_proc1;
+	k->k_implicit.l_kern = k;
+	k->k_implicit.l_flag = LW_IMPLICIT;
 	for (i = 0; i < n; i++) {
 		k->k_comps[i] = list[i];
 		k->k_compmask |= 1u << list[i]->id;
@@ -500,7 +517,7 @@ rumpus_kernel_destroy(struct rumpus_kernel *rk)
 	hyp_default_kernel_set(k, NULL);
 
 	/* Stop deferred work first: a running callout needs the vCPU we are about to take. */
-	atomic_store(&k->k_halted, 1);
+	kern_halt(k);
 	hyp_mutex_lock(&k->k_callout_lock);
 	while (k->k_callouts != NULL) {
 		struct callout *c = k->k_callouts;
@@ -509,6 +526,8 @@ rumpus_kernel_destroy(struct rumpus_kernel *rk)
 		hyp_mutex_lock(&k->k_callout_lock);
 	}
 	hyp_mutex_unlock(&k->k_callout_lock);
+	/* an expiry of a callout that already ran may still be on its way out of k */
+	hyp_timer_drain();
 
 	kern_enter(k, &implicit, &prev);
 	/* Processes go first (closing descriptors, dropping directories), then components,

@@ -57,8 +57,9 @@ enum kern_comp_id {
  * an lwp of process 1; fini runs at destroy in reverse order.  A component keeps its
  * per-kernel state in a private slot: kern_priv_set(k, COMP_VFS, state).
  * proc_fork/proc_exit (optional) let a component copy or drop per-process state, e.g.
- * the current directory.
+ * the current directory.  sysctl (optional) hangs nodes into the sysctl tree.
  */
+struct sysctl_attach;
 struct kern_component {
 	const char *name;
 	int id;
@@ -67,7 +68,10 @@ struct kern_component {
 	void (*fini)(struct kern *k);
 	int (*proc_fork)(struct proc *parent, struct proc *child);
 	void (*proc_exit)(struct proc *p);
-	/* sysctl: handles names under the top-level id ctl_top (e.g. CTL_NET), or 0 */
+	/* sysctl, two ways (kern/sysctl.h): sysctl_nodes hangs static node tables into the
+	 * tree (merged with other components', listed by CTL_QUERY); or a raw handler owns a
+	 * whole top level: ctl_top (e.g. CTL_NET) and sysctl get every name under it */
+	const struct sysctl_attach *sysctl_nodes;	/* ended by a NULL node name */
 	int ctl_top;
 	int (*sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
 	    size_t *oldlenp, const void *newp, size_t newlen);
@@ -105,6 +109,19 @@ typedef struct kcondvar {
 	atomic_int waiters;
 	struct kern *k;
 } kcondvar_t;
+/* A sleeping thread, on its own stack, listed in k->k_sleepq (k_sched_mtx).  Wakers
+ * set woken: the wakeup is kept even if it comes before the sleeper waits.  Under the
+ * virtual clock a timed sleep has its own hyper timer (armed before the vCPU goes, so
+ * time cannot pass its deadline unseen) which sets timedout; every wakeup marks vs
+ * runnable (see hyp_vsleep_begin). */
+struct ksleeper {
+	kcondvar_t *cv;
+	struct ksleeper *next, *prev;
+	bool woken;
+	bool timedout;
+	struct hyp_vsleep vs;
+	struct hyp_timer t;
+};
 void cv_init(kcondvar_t *cv, struct kern *k) KERN_HIDDEN;
 void cv_destroy(kcondvar_t *cv) KERN_HIDDEN;
 int  cv_wait(kcondvar_t *cv, kmutex_t *interlock) KERN_HIDDEN;
@@ -120,6 +137,8 @@ void cv_broadcast(kcondvar_t *cv) KERN_HIDDEN;
  * away so other threads run in the kernel, take it back after.  The thread still counts
  * as busy for the virtual clock (host work is not idleness).  Hold no kmutex. */
 void kern_block_enter(struct kern *k) KERN_HIDDEN;
+/* Halts k: later entries get ENXIO and every sleeper wakes with ENXIO.  (reboot, destroy) */
+void kern_halt(struct kern *k) KERN_HIDDEN;
 void kern_block_exit(struct kern *k) KERN_HIDDEN;
 
 /*
@@ -360,6 +379,7 @@ struct proc {
 	nb_mode_t p_umask;
 	void *p_cwd, *p_rdir;		/* owned by vfs (proc_fork/proc_exit hooks) */
 	void *p_priv[2];		/* more per-process component state */
+	struct ptimers *p_timers;	/* itimers and POSIX timers, made on first use */
 	char p_login[17];		/* MAXLOGNAME + 1 */
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
 };
@@ -385,6 +405,7 @@ struct kern_tls {
 	struct lwp *bound;		/* its lwp in k, or NULL: implicit (process 1) */
 	struct lwp *cur;		/* lwp running a syscall right now */
 	int vcount;			/* virtual-clock busy marks this thread holds */
+	bool exit_hooked;		/* hyp_thread_onexit registered */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
 };
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
@@ -398,6 +419,8 @@ struct kern {
 	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	struct proc *k_proc1;
 	uint64_t k_id;			/* unique in the process, never reused */
+	/* the lwp of every thread without one of its own: read-only, shared by them all */
+	struct lwp k_implicit;
 	int k_ncpu;
 	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
 	/* virtual CPUs */
@@ -406,6 +429,7 @@ struct kern {
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
+	struct ksleeper *k_sleepq;	/* every thread in cv_wait (k_sched_mtx) */
 	/* state */
 	int k_ncomps;
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
@@ -420,6 +444,8 @@ struct kern {
 	int k_nprocs;
 	/* time */
 	int64_t k_realtime_off;		/* ns added to host real time (settimeofday) */
+	int64_t k_adj_delta;		/* adjtime: ns still to slew when it was set... */
+	uint64_t k_adj_start;		/* ...at this monotonic time */
 	uint64_t k_boottime;		/* real time at boot, ns */
 	struct callout *k_callouts;
 	struct callout *k_deferred;	/* expired while no vCPU was free */
@@ -472,8 +498,8 @@ extern const struct sysent kern_sysent[KERN_NSYSENT] KERN_HIDDEN;
 int kern_syscall(unsigned num, const void *uap, register_t *retval) KERN_HIDDEN;
 
 /* The syscall fast path, inlined into every generated wrapper: take a vCPU with one
- * CAS, run the handler as the thread's lwp (or an implicit lwp of process 1 on the
- * stack), give the vCPU back with one atomic add. */
+ * CAS, run the handler as the thread's lwp (or the kernel's shared implicit lwp of
+ * process 1), give the vCPU back with one atomic add. */
 static inline void
 vclock_busy(int delta)
 {
@@ -503,15 +529,13 @@ vcpu_take_fast(struct kern *k)
 /* With one vCPU nobody else writes k_vcpu_free while we hold it, so giving it back is a
  * plain store; the store->load race with a new waiter is closed by the waiter, which
  * runs hyp_membarrier() after registering (k_vcpu_fastrel says this kernel may). */
-void vcpu_release_soft(struct kern *k) KERN_HIDDEN;
+void vcpu_softcheck(struct kern *k) KERN_HIDDEN;
+/* Gives the vCPU back, then runs callouts that expired meanwhile if some are queued (the
+ * expiring side sets k_softpending, runs hyp_membarrier() and tries to take a vCPU
+ * itself: one of the two sees the other).  Hold no host lock of the kernel here. */
 static inline void
 vcpu_release_fast(struct kern *k)
 {
-	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed))) {
-		vcpu_release_soft(k);
-		vclock_busy(-1);
-		return;
-	}
 	if (__predict_true(k->k_vcpu_fastrel)) {
 		atomic_store_explicit(&k->k_vcpu_free, 1, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
@@ -524,16 +548,18 @@ vcpu_release_fast(struct kern *k)
 		    memory_order_seq_cst) != 0))
 			vcpu_wake(k);
 	}
+	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed)))
+		vcpu_softcheck(k);
 	vclock_busy(-1);
 }
 
-static inline int
+static inline __attribute__((always_inline)) int
 kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 {
 	struct kern_tls *t = &kern_tls;
 	struct kern *k = t->k;
 	const struct sysent *se;
-	struct lwp *l, *prev, implicit;
+	struct lwp *l, *prev;
 	int error;
 
 	if (__predict_false(k == NULL)) {
@@ -543,6 +569,8 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 	prev = t->cur;
 	if (__predict_false(prev != NULL && prev->l_kern == k)) {
 		/* a nested call from inside k (a component calling a syscall) */
+		if (__predict_false(num >= KERN_NSYSENT))
+			return ENOSYS;
 		se = &kern_sysent[num];
 		if (se->sy_call == NULL || !(k->k_compmask & se->sy_compmask))
 			return ENOSYS;
@@ -554,16 +582,12 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		return ENXIO;
 	}
 	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
-		implicit.l_proc = k->k_proc1;
-		implicit.l_kern = k;
-		implicit.l_lid = 0;
-		implicit.l_flag = LW_IMPLICIT;
-		implicit.l_next = NULL;
-		l = &implicit;
+		l = &k->k_implicit;
 	}
 	t->cur = l;
-	se = &kern_sysent[num];
-	if (__predict_false(num >= KERN_NSYSENT || se->sy_call == NULL ||
+	/* the table entry only after the range check: &kern_sysent[num] past the end is UB */
+	se = __predict_true(num < KERN_NSYSENT) ? &kern_sysent[num] : NULL;
+	if (__predict_false(se == NULL || se->sy_call == NULL ||
 	    !(k->k_compmask & se->sy_compmask)))
 		error = ENOSYS;
 	else
@@ -585,6 +609,7 @@ void lwp_free(struct lwp *l) KERN_HIDDEN;	/* last lwp: the process exits */
 void proc_exit(struct proc *p) KERN_HIDDEN;
 void proc_release(struct proc *p) KERN_HIDDEN;
 void proc_free(struct proc *p) KERN_HIDDEN;
+void ptimers_free(struct proc *p) KERN_HIDDEN;	/* kern/timer.c */
 int  fd_table_new(struct kern *k, struct filedesc **fdp) KERN_HIDDEN;
 int  fd_table_copy(struct kern *k, struct filedesc *from, struct filedesc **fdp) KERN_HIDDEN;
 void fd_table_free(struct kern *k, struct filedesc *fdp) KERN_HIDDEN;

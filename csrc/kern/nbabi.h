@@ -544,4 +544,65 @@
 #define RB_STRING                1024
 #define RB_USERCONF              4096
 
+/* EV */
+#define EV_ADD                   1U
+#define EV_CLEAR                 32U
+#define EV_DELETE                2U
+#define EV_DISABLE               8U
+#define EV_DISPATCH              128U
+#define EV_ENABLE                4U
+#define EV_EOF                   32768U
+#define EV_ERROR                 16384U
+#define EV_FLAG1                 8192U
+#define EV_ONESHOT               16U
+#define EV_RECEIPT               64U
+#define EV_SYSFLAGS              61440U
+
+/* EVFILT */
+#define EVFILT_AIO               2U
+#define EVFILT_PROC              4U
+#define EVFILT_READ              0U
+#define EVFILT_SIGNAL            5U
+#define EVFILT_SYSCOUNT          7U
+#define EVFILT_TIMER             6U
+#define EVFILT_VNODE             3U
+#define EVFILT_WRITE             1U
+
+/* NOTE */
+#define NOTE_ATTRIB              8U
+#define NOTE_CHILD               4U
+#define NOTE_DELETE              1U
+#define NOTE_EXEC                536870912U
+#define NOTE_EXIT                2147483648U
+#define NOTE_EXTEND              4U
+#define NOTE_FORK                1073741824U
+#define NOTE_LINK                16U
+#define NOTE_LOWAT               1U
+#define NOTE_PCTRLMASK           4026531840U
+#define NOTE_PDATAMASK           1048575U
+#define NOTE_RENAME              32U
+#define NOTE_REVOKE              64U
+#define NOTE_TRACK               1U
+#define NOTE_TRACKERR            2U
+#define NOTE_WRITE               2U
+
+/* SIGEV */
+#define SIGEV_NONE               0
+#define SIGEV_SA                 3
+#define SIGEV_SIGNAL             1
+#define SIGEV_THREAD             2
+
+/* ITIMER */
+#define ITIMER_MONOTONIC         3
+#define ITIMER_PROF              2
+#define ITIMER_REAL              0
+#define ITIMER_VIRTUAL           1
+
+/* SYSCTL */
+#define SYSCTL_NAMELEN           32
+#define SYSCTL_VERSION           16777216
+#define SYSCTL_VERS_0            0
+#define SYSCTL_VERS_1            16777216
+#define SYSCTL_VERS_MASK         4278190080U
+
 #endif

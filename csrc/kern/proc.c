@@ -9,6 +9,7 @@
  */
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
+#include "rump/rumpus.h"
 
 /* ---------------------------------------------------------------- credentials */
 
@@ -150,8 +151,6 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 		return EINVAL;
 	if (parent == NULL && !(flags & RUMP_RFCFDG))
 		return EINVAL;
-	if (k->k_nprocs >= k->k_maxproc)
-		return EAGAIN;
 	if ((p = kmem_zalloc(k, sizeof(*p))) == NULL)
 		return ENOMEM;
 	p->p_kern = k;
@@ -191,6 +190,12 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 		goto fail;
 
 	mutex_enter(&k->k_proc_lock);
+	if (k->k_nprocs >= k->k_maxproc) {
+		mutex_exit(&k->k_proc_lock);
+		fd_table_free(k, p->p_fd);
+		error = EAGAIN;
+		goto fail;
+	}
 	p->p_pid = proc_newpid(k);
 	if (parent == NULL)
 		p->p_pgid = p->p_sid = p->p_pid;
@@ -281,6 +286,7 @@ proc_release(struct proc *p)
 		fd_table_free(k, p->p_fd);
 		p->p_fd = NULL;
 	}
+	ptimers_free(p);
 	while (p->p_lwps != NULL) {
 		struct lwp *l = p->p_lwps;
 		p->p_lwps = l->l_next;
@@ -330,8 +336,7 @@ lwproc_kern(void)
 		k = hyp_default_kernel();
 	if (k != NULL && kern_tls.k == NULL) {
 		/* bind the thread to the default kernel so its lwp is found again */
-		kern_tls.k = k;
-		atomic_fetch_add(&k->k_ncurrent, 1);
+		rumpus_kernel_switch((struct rumpus_kernel *)k);
 	}
 	return k;
 }
@@ -870,4 +875,14 @@ sys_setrlimit(struct lwp *l, const struct sys_setrlimit_args *uap, register_t *r
 	}
 	p->p_rlimit[which] = r;
 	return 0;
+}
+
+/* utrace: a record for ktrace.  No process is ever traced by rumpus (there is no ktrace),
+ * and NetBSD's utrace does nothing for an untraced process but check the length. */
+int
+sys_utrace(struct lwp *l, const struct sys_utrace_args *uap, register_t *retval)
+{
+	(void)l;
+	(void)retval;
+	return SCARG(uap, len) > 2048 ? EINVAL : 0;	/* KTR_USER_MAXLEN */
 }

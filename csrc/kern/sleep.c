@@ -50,37 +50,95 @@ cv_destroy(kcondvar_t *cv)
 	hyp_cond_destroy(&cv->c);
 }
 
+/* A timed sleep's deadline under the virtual clock, on hyper's scheduler thread.  It
+ * makes the sleeper runnable before the scheduler looks at the clock again. */
+static void
+sleep_timeout(void *arg)
+{
+	struct ksleeper *s = arg;
+	struct kern *k = s->cv->k;
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	s->timedout = true;
+	hyp_vsleep_wake(&s->vs);
+	hyp_cond_broadcast(&s->cv->c);
+	hyp_mutex_unlock(&k->k_sched_mtx);
+}
+
 int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
     unsigned seen)
 {
 	struct kern *k = cv->k;
-	int error = 0, virt;
+	struct ksleeper me;
+	bool vtimer = false;
+	int error = 0;
 
+	me.cv = cv;
+	me.next = me.prev = NULL;
+	me.woken = me.timedout = false;
 	hyp_mutex_lock(&k->k_sched_mtx);
-	atomic_fetch_add(&cv->waiters, 1);
+	if (atomic_load(&k->k_halted)) {
+		hyp_mutex_unlock(&k->k_sched_mtx);
+		return ENXIO;	/* kern_halt wakes sleepers after setting k_halted under this lock */
+	}
 	if (gen != NULL && atomic_load(gen) != seen) {
-		atomic_fetch_sub(&cv->waiters, 1);
 		hyp_mutex_unlock(&k->k_sched_mtx);
 		return 0;
 	}
+	if (deadline != 0 && atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed)) {
+		if (hyp_clock_mono() >= deadline) {
+			hyp_mutex_unlock(&k->k_sched_mtx);
+			return EWOULDBLOCK;
+		}
+		vtimer = true;
+		hyp_timer_init(&me.t, sleep_timeout, &me);
+	}
+	atomic_fetch_add(&cv->waiters, 1);
+	me.next = k->k_sleepq;
+	if (me.next != NULL)
+		me.next->prev = &me;
+	k->k_sleepq = &me;
+	/* counted as sleeping, with its deadline armed, while it still holds the vCPU */
+	hyp_vsleep_begin(&me.vs);
+	if (vtimer)
+		hyp_timer_arm(&me.t, deadline);
+	hyp_mutex_unlock(&k->k_sched_mtx);
+
+	/* Registered: a wakeup from now on sets me.woken, so the locks can go first. */
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
-	virt = atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed);
-	if (virt)
-		hyp_sched_sleeping(1);
 	vcpu_release(k);
-	if (deadline != 0) {
-		if (hyp_cond_timedwait(&cv->c, &k->k_sched_mtx, deadline) != 0)
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	while (!me.woken && !atomic_load(&k->k_halted)) {
+		if (me.timedout) {
 			error = EWOULDBLOCK;
-	} else
-		hyp_cond_wait(&cv->c, &k->k_sched_mtx);
+			break;
+		}
+		if (deadline == 0 || vtimer)
+			hyp_cond_wait(&cv->c, &k->k_sched_mtx);
+		else if (hyp_cond_timedwait(&cv->c, &k->k_sched_mtx, deadline) != 0 && !me.woken) {
+			error = EWOULDBLOCK;
+			break;
+		}
+	}
+	/* runnable from here until it holds a vCPU: virtual time waits for it */
+	hyp_vsleep_wake(&me.vs);
 	atomic_fetch_sub(&cv->waiters, 1);
+	if (me.prev != NULL)
+		me.prev->next = me.next;
+	else
+		k->k_sleepq = me.next;
+	if (me.next != NULL)
+		me.next->prev = me.prev;
 	hyp_mutex_unlock(&k->k_sched_mtx);
+	if (vtimer)
+		hyp_timer_disarm(&me.t);	/* waits for a sleep_timeout in progress */
+
 	vcpu_take(k);
-	if (virt)
-		hyp_sched_sleeping(-1);
+	hyp_vsleep_end(&me.vs);
 	atomic_fetch_sub(&k->k_sleepers, 1);
 	if (interlock != NULL)
 		mutex_enter(interlock);
@@ -101,24 +159,52 @@ cv_wait(kcondvar_t *cv, kmutex_t *interlock)
 	return cv_timedwait_gen(cv, interlock, 0, NULL, 0);
 }
 
+/* Marks one (or every) sleeper on cv woken.  The host condvar is broadcast either way:
+ * sleepers not marked go back to sleep. */
+static void
+cv_wake(kcondvar_t *cv, bool all)
+{
+	struct kern *k = cv->k;
+	struct ksleeper *s;
+
+	if (atomic_load(&cv->waiters) == 0)
+		return;
+	hyp_mutex_lock(&k->k_sched_mtx);
+	for (s = k->k_sleepq; s != NULL; s = s->next)
+		if (s->cv == cv && !s->woken) {
+			s->woken = true;
+			hyp_vsleep_wake(&s->vs);
+			if (!all)
+				break;
+		}
+	hyp_cond_broadcast(&cv->c);
+	hyp_mutex_unlock(&k->k_sched_mtx);
+}
+
 void
 cv_signal(kcondvar_t *cv)
 {
-	if (atomic_load(&cv->waiters) == 0)
-		return;
-	hyp_mutex_lock(&cv->k->k_sched_mtx);
-	hyp_cond_signal(&cv->c);
-	hyp_mutex_unlock(&cv->k->k_sched_mtx);
+	cv_wake(cv, false);
 }
 
 void
 cv_broadcast(kcondvar_t *cv)
 {
-	if (atomic_load(&cv->waiters) == 0)
-		return;
-	hyp_mutex_lock(&cv->k->k_sched_mtx);
-	hyp_cond_broadcast(&cv->c);
-	hyp_mutex_unlock(&cv->k->k_sched_mtx);
+	cv_wake(cv, true);
+}
+
+void
+kern_halt(struct kern *k)
+{
+	struct ksleeper *s;
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	atomic_store(&k->k_halted, 1);
+	for (s = k->k_sleepq; s != NULL; s = s->next) {
+		hyp_vsleep_wake(&s->vs);
+		hyp_cond_broadcast(&s->cv->c);
+	}
+	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 
 void
@@ -254,11 +340,11 @@ callout_fire(void *arg)
 	/* a holder releasing with a plain store must see k_softpending, or we its release */
 	if (k->k_vcpu_fastrel)
 		hyp_membarrier();
-	if (vcpu_trytake(k)) {
+	{
 		int virt = atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed);
 		if (virt)
 			hyp_sched_busy(1);
-		vcpu_release_soft(k);
+		vcpu_softcheck(k);
 		if (virt)
 			hyp_sched_busy(-1);
 	}
@@ -279,9 +365,12 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 {
 	struct kern *k = c->k;
 
-	if (atomic_load(&k->k_halted))
-		return;
+	/* under k_callout_lock so that destroy, which halts under it, misses no arming */
 	hyp_mutex_lock(&k->k_callout_lock);
+	if (atomic_load(&k->k_halted)) {
+		hyp_mutex_unlock(&k->k_callout_lock);
+		return;
+	}
 	if (c->deferred)
 		callout_unlink_locked(c);	/* the pending run is replaced by the new one */
 	if (!c->linked) {
@@ -292,8 +381,8 @@ callout_schedule_ns(struct callout *c, uint64_t delay)
 		k->k_callouts = c;
 		c->linked = true;
 	}
-	hyp_mutex_unlock(&k->k_callout_lock);
 	hyp_timer_arm(&c->t, hyp_clock_mono() + delay);
+	hyp_mutex_unlock(&k->k_callout_lock);
 }
 
 bool

@@ -15,10 +15,30 @@ _Static_assert(sizeof(struct nb_timespec) == 16, "NetBSD timespec is 16 bytes");
 
 #define NS 1000000000ULL
 
+/* adjtime slews the kernel's wall clock by at most ADJ_PPM microseconds per second, as
+ * NetBSD's does (500 ppm); the part slewed so far is adj_done(). */
+#define ADJ_PPM 500
+
+static int64_t
+adj_done(struct kern *k, uint64_t now)
+{
+	int64_t max = (int64_t)((now - k->k_adj_start) / 1000000u * ADJ_PPM);
+	int64_t d = k->k_adj_delta;
+
+	if (d >= 0)
+		return d < max ? d : max;
+	return -d < max ? d : -max;
+}
+
 uint64_t
 kern_realtime(struct kern *k)
 {
-	return (uint64_t)((int64_t)hyp_clock_real() + k->k_realtime_off);
+	/* modular arithmetic: a clock set far away must not overflow a signed sum (UB) */
+	uint64_t off = (uint64_t)k->k_realtime_off;
+
+	if (__predict_false(k->k_adj_delta != 0))
+		off += (uint64_t)adj_done(k, hyp_clock_mono());
+	return hyp_clock_real() + off;
 }
 
 static int
@@ -44,7 +64,8 @@ set_realtime(struct lwp *l, uint64_t ns)
 
 	if ((error = cred_super(l->l_proc->p_cred)) != 0)
 		return error;
-	l->l_kern->k_realtime_off = (int64_t)ns - (int64_t)hyp_clock_real();
+	l->l_kern->k_realtime_off = (int64_t)(ns - hyp_clock_real());	/* modular, no UB */
+	l->l_kern->k_adj_delta = 0;	/* stepping the clock cancels a slew */
 	return 0;
 }
 
@@ -208,5 +229,48 @@ sys_clock_nanosleep(struct lwp *l, const struct sys_clock_nanosleep_args *uap,
 	else
 		retval[0] = donanosleep(l, id, SCARG(uap, flags), SCARG(uap, rqtp),
 		    SCARG(uap, rmtp));
+	return 0;
+}
+
+int
+sys___adjtime50(struct lwp *l, const struct sys___adjtime50_args *uap, register_t *retval)
+{
+	struct kern *k = l->l_kern;
+	uint64_t now = hyp_clock_mono();
+	int64_t left = k->k_adj_delta - adj_done(k, now), nd = 0;
+	struct nb_timeval tv;
+	int error;
+
+	(void)retval;
+	if (SCARG(uap, delta) != NULL) {
+		if ((error = cred_super(l->l_proc->p_cred)) != 0)
+			return error;
+		if ((error = copyin(SCARG(uap, delta), &tv, sizeof(tv))) != 0)
+			return error;
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 ||
+		    tv.tv_sec > 0x7fffffff || tv.tv_sec < -0x7fffffff)
+			return EINVAL;
+		nd = tv.tv_sec * 1000000000LL + (int64_t)tv.tv_usec * 1000;
+	}
+	if (SCARG(uap, olddelta) != NULL) {
+		/* what is left, in whole microseconds, rounded toward zero */
+		int64_t us = left / 1000, sec = us / 1000000, rem = us % 1000000;
+		memset(&tv, 0, sizeof(tv));
+		if (rem < 0) {
+			rem += 1000000;
+			sec--;
+		}
+		tv.tv_sec = sec;
+		tv.tv_usec = (int32_t)rem;
+		if ((error = copyout(&tv, SCARG(uap, olddelta), sizeof(tv))) != 0)
+			return error;
+	}
+	if (SCARG(uap, delta) != NULL) {
+		/* what was slewed so far becomes part of the offset; the new slew starts now */
+		k->k_realtime_off = (int64_t)((uint64_t)k->k_realtime_off +
+		    (uint64_t)adj_done(k, now));
+		k->k_adj_delta = nd;
+		k->k_adj_start = now;
+	}
 	return 0;
 }

@@ -665,8 +665,11 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return EINVAL;
 		if (if_find(ns, ifr->ifr_name) != NULL)
 			return EEXIST;
-		if (strncmp(ifr->ifr_name, "shmif", 5) == 0 && kern_has(k, COMP_NET_SHMIF))
-			return shmif_clone_create(k, ifr->ifr_name);
+		if (strncmp(ifr->ifr_name, "shmif", 5) == 0 && kern_has(k, COMP_NET_SHMIF)) {
+			if ((error = shmif_clone_create(k, ifr->ifr_name)) == 0)
+				rt_ifannounce(if_find(ns, ifr->ifr_name), IFAN_ARRIVAL);
+			return error;
+		}
 		return EINVAL;
 	}
 
@@ -681,6 +684,7 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return error;
 		if (ifp->if_type != IFT_ETHER)
 			return EINVAL;		/* lo0 is not clonable */
+		rt_ifannounce(ifp, IFAN_DEPARTURE);
 		if_detach(ns, ifp);
 		return 0;
 	case SIOCGIFFLAGS:
@@ -689,7 +693,12 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 	case SIOCSIFFLAGS:
 		if ((error = if_super()) != 0)
 			return error;
-		if_up_down(ifp, (uint16_t)ifr->ifr_ifru.ifru_flags);
+		{
+			int was = ifp->if_flags;
+			if_up_down(ifp, (uint16_t)ifr->ifr_ifru.ifru_flags);
+			if (ifp->if_flags != was)
+				rt_ifmsg(ifp);
+		}
 		return 0;
 	case SIOCGIFMTU:
 		ifr->ifr_ifru.ifru_mtu = (int)ifp->if_mtu;

@@ -158,6 +158,10 @@ _Static_assert(offsetof(struct nb_if_data, ifi_lastchange) == 120, "if_data");
 #define RTM_GET		4
 #define RTM_NEWADDR	12
 #define RTM_IFINFO	20
+#define RTM_DELADDR	13
+#define RTM_IFANNOUNCE	16
+#define IFAN_ARRIVAL	0
+#define IFAN_DEPARTURE	1
 #define RTA_DST		0x1
 #define RTA_GATEWAY	0x2
 #define RTA_NETMASK	0x4
@@ -419,6 +423,13 @@ void rt_flush(struct ifnet_state *ns) KERN_HIDDEN;
 /* Route socket: processes one message written to a PF_ROUTE socket (the kernel copy in
  * buf, len bytes); the answer replaces it in buf (bufsize bytes), *outlen its length. */
 int  rtsock_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outlen)
+    KERN_HIDDEN;
+/* Announcements to every routing socket of the kernel (ns lock held): an interface came
+ * or went (RTM_IFANNOUNCE), changed flags (RTM_IFINFO), got or lost an IPv4 address
+ * (RTM_NEWADDR / RTM_DELADDR; addr, mask, broad in network order). */
+void rt_ifannounce(struct ifnet *ifp, int what) KERN_HIDDEN;
+void rt_ifmsg(struct ifnet *ifp) KERN_HIDDEN;
+void rt_addrmsg(int type, struct ifnet *ifp, uint32_t addr, uint32_t mask, uint32_t broad)
     KERN_HIDDEN;
 int  rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
     KERN_HIDDEN;

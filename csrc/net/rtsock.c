@@ -8,6 +8,8 @@
 #include "net/if.h"
 #include "netinet/in_var.h"
 
+static void rts_deliver(struct kern *k, struct socket *from, const void *msg, size_t len);
+
 /* A message under construction in a kernel buffer. */
 struct rtbuf {
 	uint8_t *b;
@@ -465,6 +467,55 @@ static const struct protosw routesw[] = {
 static const struct domain routedomain = {
 	.dom_family = PF_ROUTE, .dom_name = "route", .dom_protosw = routesw, .dom_nprotosw = 1,
 };
+
+void
+rt_ifmsg(struct ifnet *ifp)
+{
+	uint8_t buf[256];
+	struct rtbuf rb = { buf, 0, sizeof(buf), 0 };
+
+	if_msg(&rb, ifp);
+	if (!rb.overflow)
+		rts_deliver(ifp->if_kern, NULL, buf, rb.len);
+}
+
+void
+rt_ifannounce(struct ifnet *ifp, int what)
+{
+	uint8_t m[24];
+	uint16_t v;
+
+	memset(m, 0, sizeof(m));
+	v = sizeof(m);
+	memcpy(m, &v, 2);
+	m[2] = RTM_VERSION;
+	m[3] = RTM_IFANNOUNCE;
+	v = (uint16_t)ifp->if_index;
+	memcpy(m + 4, &v, 2);
+	memcpy(m + 6, ifp->if_xname, NB_IFNAMSIZ);
+	v = (uint16_t)what;
+	memcpy(m + 22, &v, 2);
+	rts_deliver(ifp->if_kern, NULL, m, sizeof(m));
+}
+
+void
+rt_addrmsg(int type, struct ifnet *ifp, uint32_t addr, uint32_t mask, uint32_t broad)
+{
+	uint8_t buf[128];
+	struct rtbuf rb = { buf, 0, sizeof(buf), 0 };
+	struct in_ifaddr ia;
+
+	memset(&ia, 0, sizeof(ia));
+	ia.ia_ifp = ifp;
+	ia.ia_addr = addr;
+	ia.ia_mask = mask;
+	ia.ia_broad = broad;
+	ifa_msg(&rb, ifp, &ia);
+	if (rb.overflow)
+		return;
+	buf[3] = (uint8_t)type;
+	rts_deliver(ifp->if_kern, NULL, buf, rb.len);
+}
 
 int
 rts_domain_add(struct kern *k)

@@ -89,6 +89,9 @@ unp_use_vfs(struct kern *k)
 static int
 unp_path(const struct nb_sockaddr *nam, char *path)
 {
+	/* the path runs past sa_data[14] into the caller's storage (sa_len bytes): read it
+	 * through a byte pointer, not as an out-of-bounds index of sa_data */
+	const char *data = (const char *)nam + offsetof(struct nb_sockaddr, sa_data);
 	size_t n, i;
 
 	if (nam->sa_family != AF_LOCAL)
@@ -96,8 +99,8 @@ unp_path(const struct nb_sockaddr *nam, char *path)
 	if (nam->sa_len > UNP_ADDRMAX || nam->sa_len < 2)
 		return EINVAL;
 	n = (size_t)nam->sa_len - 2;
-	for (i = 0; i < n && nam->sa_data[i] != '\0'; i++)
-		path[i] = nam->sa_data[i];
+	for (i = 0; i < n && data[i] != '\0'; i++)
+		path[i] = data[i];
 	path[i] = '\0';
 	return i == 0 ? ENOENT : 0;
 }

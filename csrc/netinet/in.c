@@ -140,8 +140,13 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	for (pp = &ifp->if_inaddrs; *pp != NULL; pp = &(*pp)->ia_next)
 		continue;
 	*pp = ia;
-	if (ifp->if_type == IFT_ETHER && (ifp->if_flags & IFF_UP))
+	/* NetBSD's Ethernet drivers bring an interface up when it gets an address
+	 * (SIOCINITIFADDR), and programs written for NetBSD's rump tests rely on it. */
+	if (ifp->if_type == IFT_ETHER && !(ifp->if_flags & IFF_UP))
+		if_up_down(ifp, ifp->if_flags | IFF_UP);
+	if (ifp->if_type == IFT_ETHER)
 		arp_announce(ifp, addr);
+	rt_addrmsg(RTM_NEWADDR, ifp, ia->ia_addr, ia->ia_mask, ia->ia_broad);
 	return 0;
 }
 
@@ -157,6 +162,7 @@ in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr)
 	if (ia == NULL)
 		return EADDRNOTAVAIL;
 	*pp = ia->ia_next;
+	rt_addrmsg(RTM_DELADDR, ifp, ia->ia_addr, ia->ia_mask, ia->ia_broad);
 	rt = rt_exact(ns, ia->ia_net, ia->ia_mask);
 	if (rt != NULL && (rt->rt_flags & RTF_CONNECTED) &&
 	    (rt->rt_ifp == ifp || rt->rt_ifa == addr)) {

@@ -29,6 +29,7 @@ local c = require "syscall.netbsd.constants"
 local type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table =
       type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
+local unpack_ = table.unpack or unpack
 
 local M = {}
 
@@ -775,6 +776,93 @@ function M.line(n, opts)
     if #rs > 0 then spec.routes["h" .. i] = rs end
   end
   return M.build(spec, opts)
+end
+
+-- NetBSD's netconfig calls ---------------------------------------------------------------------
+--
+--   local nc = rnet.netconfig(k)      -- a kernel (or its k.S)
+--   assert(nc:ifcreate("shmif0")); assert(nc:ifsetlinkstr("shmif0", "bus1"))
+--   assert(nc:ipv4_ifaddr("shmif0", "10.0.0.1", "255.255.255.0"))   -- also brings it up
+--   assert(nc:ipv4_gw("10.0.0.254"))
+--
+-- Each call makes k the thread's current kernel, calls librumpus' rump_pub_netconfig_* (C,
+-- csrc/netconfig/: the same socket ioctls and PF_ROUTE message, made as k's current lwp),
+-- puts the previous kernel back and returns true or nil, err (a NetBSD error object).  The
+-- C names are declared as rumpus_nc_* (asm labels), leaving NetBSD's own names free in
+-- the FFI namespace for a NetBSD binding.
+
+local nc_calls = {
+  -- method = { C symbol, argument kinds ("s" string, "i" integer) }
+  ifcreate = { "rump_pub_netconfig_ifcreate", "s" },
+  ifdestroy = { "rump_pub_netconfig_ifdestroy", "s" },
+  ifup = { "rump_pub_netconfig_ifup", "s" },
+  ifdown = { "rump_pub_netconfig_ifdown", "s" },
+  ifsetlinkstr = { "rump_pub_netconfig_ifsetlinkstr", "ss" },
+  ipv4_ifaddr = { "rump_pub_netconfig_ipv4_ifaddr", "sss" },
+  ipv4_ifaddr_cidr = { "rump_pub_netconfig_ipv4_ifaddr_cidr", "ssi" },
+  ipv4_gw = { "rump_pub_netconfig_ipv4_gw", "s" },
+}
+local nc_argname = { ifcreate = { "ifname" }, ifdestroy = { "ifname" }, ifup = { "ifname" },
+  ifdown = { "ifname" }, ifsetlinkstr = { "ifname", "linkstr" },
+  ipv4_ifaddr = { "ifname", "addr", "mask" }, ipv4_ifaddr_cidr = { "ifname", "addr", "prefixlen" },
+  ipv4_gw = { "gw" } }
+local nc_declared = false
+local function nc_lib()
+  local L = rump.library()
+  if not nc_declared then
+    local d = {}
+    for name, e in pairs(nc_calls) do
+      local args = {}
+      for i = 1, #e[2] do args[i] = e[2]:sub(i, i) == "s" and "const char *" or "int" end
+      d[#d + 1] = "int rumpus_nc_" .. name .. "(" .. table.concat(args, ", ") .. ') __asm__("' .. e[1] .. '");'
+    end
+    ffi.cdef(table.concat(d, "\n"))
+    nc_declared = true
+  end
+  return L
+end
+
+local NC = {}
+NC.__index = NC
+
+-- netconfig(k): NetBSD's interface configuration calls acting on kernel k.
+function M.netconfig(k)
+  if type(k) == "table" and type(k.S) == "table" and k.ptr ~= nil then
+    -- a kernel
+  elseif type(k) == "table" and type(k.kernel) == "table" and k.kernel.ptr ~= nil then
+    k = k.kernel            -- its syscall table
+  else
+    argerr("netconfig", 1, "kernel", k)
+  end
+  nc_lib()
+  return setmetatable({ kernel = k }, NC)
+end
+
+for name, e in pairs(nc_calls) do
+  local kinds, cname = e[2], "rumpus_nc_" .. name
+  NC[name] = function(self, ...)
+    if getmetatable(self) ~= NC then
+      error("bad argument #1 to '" .. name .. "' (netconfig object expected; call it as nc:" .. name .. "(...))", 2)
+    end
+    local args = { ... }
+    for i = 1, #kinds do
+      local v, kind = args[i], kinds:sub(i, i)
+      if kind == "s" and type(v) ~= "string" then
+        error("bad argument #" .. i .. " to '" .. name .. "' (" .. nc_argname[name][i] .. ": string expected, got " .. type(v) .. ")", 2)
+      elseif kind == "i" and (type(v) ~= "number" or v ~= math.floor(v) or v < -2147483648 or v > 2147483647) then
+        error("bad argument #" .. i .. " to '" .. name .. "' (" .. nc_argname[name][i] .. ": integer expected, got " .. tostring(v) .. ")", 2)
+      end
+    end
+    local k = self.kernel
+    if k.dead then error("netconfig: " .. name .. " on a destroyed kernel", 2) end
+    local L = rump.library()
+    local prev = L.rumpus_kernel_current()
+    L.rumpus_kernel_switch(k.ptr)
+    local r = tonumber(L[cname](unpack_(args, 1, #kinds)))
+    L.rumpus_kernel_switch(prev)
+    if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
+    return true
+  end
 end
 
 return M

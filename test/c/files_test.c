@@ -4,6 +4,7 @@
  * until another thread writes), fstat, and bad pointers/lengths giving EFAULT/EINVAL.
  */
 #include <pthread.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "tap.h"
@@ -24,8 +25,8 @@ writer(void *arg)
 
 	rumpus_kernel_switch(k);
 	/* wait (bounded) until the main thread sleeps in poll */
-	for (int i = 0; i < 200000 && atomic_load(&kk->k_sleepers) == 0; i++)
-		sched_yield();
+	for (int i = 0; i < 100000 && atomic_load(&kk->k_sleepers) == 0; i++)
+		usleep(100);	/* up to 10 s for the other thread to fall asleep */
 	atomic_store(&writer_go, atomic_load(&kk->k_sleepers));
 	rump_sys_write(fd, "z", 1);
 	rumpus_kernel_switch(NULL);

@@ -15,6 +15,12 @@
 #include "testfile.h"
 #include "kern/sysargs_gen.h"
 
+int rump_pub_lwproc_rfork(int);
+int rump_pub_lwproc_newlwp(pid_t);
+void rump_pub_lwproc_switch(struct lwp *);
+void rump_pub_lwproc_releaselwp(void);
+struct lwp *rump_pub_lwproc_curlwp(void);
+
 static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t
@@ -109,6 +115,9 @@ main(int argc, char **argv)
 		case SYS_clock_nanosleep:
 			args[2] = (register_t)(uintptr_t)zbuf;
 			break;
+		case SYS___kevent50:
+			args[5] = (register_t)(uintptr_t)zbuf;
+			break;
 		}
 		e = kern_syscall((unsigned)num, args, rv);
 		calls++;
@@ -123,6 +132,74 @@ main(int argc, char **argv)
 			(void)tf_open(k);
 	}
 	ok(1, "%llu random calls answered (%llu with an errno), no crash", calls, errors);
+	/* lwproc lifecycles at random over two kernels: fork flavours, new lwps, switches to
+	 * remembered lwps (some of them released meanwhile are never switched to: a released
+	 * lwp is freed, as in NetBSD), releases, kernel switches, a few syscalls */
+	{
+		struct rumpus_kernel *ks[2] = { k, rumpus_kernel_create(NULL, NULL, &err) };
+		struct lwp *live[2][64];
+		int nlive[2] = { 0, 0 }, cur = 0, bad = 0;
+		unsigned long long ops = 0;
+
+		for (int it = 0; it < iters / 10; it++) {
+			int op = (int)(rnd() % 8), e;
+			struct lwp *l;
+
+			switch (op) {
+			case 0:
+			case 1:
+				e = rump_pub_lwproc_rfork((int)(rnd() % 4) - (rnd() % 8 == 0));
+				if (e == 0 && nlive[cur] < 64)
+					live[cur][nlive[cur]++] = rump_pub_lwproc_curlwp();
+				else if (e == 0)
+					rump_pub_lwproc_releaselwp();
+				break;
+			case 2:
+				e = rump_pub_lwproc_newlwp((pid_t)(rnd() % 12));
+				if (e == 0 && nlive[cur] < 64)
+					live[cur][nlive[cur]++] = rump_pub_lwproc_curlwp();
+				else if (e == 0)
+					rump_pub_lwproc_releaselwp();
+				break;
+			case 3:
+				if (nlive[cur] > 0)
+					rump_pub_lwproc_switch(live[cur][rnd() % (unsigned)nlive[cur]]);
+				break;
+			case 4:
+				/* release the bound lwp and forget it */
+				l = rump_pub_lwproc_curlwp();
+				if (l != NULL) {
+					for (int j = 0; j < nlive[cur]; j++)
+						if (live[cur][j] == l)
+							live[cur][j] = live[cur][--nlive[cur]];
+					rump_pub_lwproc_releaselwp();
+				}
+				break;
+			case 5:
+				rump_pub_lwproc_switch(NULL);
+				break;
+			case 6:
+				cur = (int)(rnd() % 2);
+				rumpus_kernel_switch(ks[cur]);
+				break;
+			default:
+				if (rump_sys_getpid() < 1)
+					bad++;
+				(void)tf_open(ks[cur]);
+				(void)rump_sys_close((int)(rnd() % 8));
+				(void)rump_sys_setuid((uid_t)(rnd() % 3));
+			}
+			ops++;
+		}
+		ok(bad == 0, "%llu random lwproc operations over two kernels, pids always valid", ops);
+		rumpus_kernel_switch(ks[1]);
+		rump_pub_lwproc_switch(NULL);
+		rumpus_kernel_switch(k);
+		rump_pub_lwproc_switch(NULL);
+		rumpus_kernel_switch(NULL);
+		ok(rumpus_kernel_destroy(ks[1]) == 0, "the second kernel is destroyed with what was left");
+		rumpus_kernel_switch(k);
+	}
 	{
 		register_t args[6] = { 0, 0, 0, 0, 0, 0 }, rv[2];
 		int e = kern_syscall(SYS_reboot, args, rv);

@@ -12,12 +12,29 @@
 #include "testfile.h"
 
 static char fired[8];
-static int nfired;
+static atomic_int nfired;
 
 static void
 tmr(void *arg)
 {
-	fired[nfired++] = *(char *)arg;
+	fired[atomic_fetch_add(&nfired, 1)] = *(char *)arg;
+}
+
+/* many timers: fire order on the virtual clock */
+#define NT 5000
+static struct hyp_timer many[NT];
+static uint64_t many_dl[NT];
+static int many_order[NT];
+static atomic_int many_n;
+
+static void
+many_fn(void *arg)
+{
+	int i = (int)(intptr_t)arg, n = atomic_load(&many_n);
+
+	if (n < NT)
+		many_order[n] = i;
+	atomic_store(&many_n, n + 1);
 }
 
 static void *
@@ -100,13 +117,56 @@ main(void)
 	hyp_timer_arm(&tc, t0 + 3000000);
 	ok(hyp_timer_pending(&tc) && hyp_timer_cancel(&tc) == 1 && !hyp_timer_pending(&tc),
 	    "cancel a pending timer");
-	for (int i = 0; i < 5000 && nfired < 2; i++)
+	for (int i = 0; i < 5000 && atomic_load(&nfired) < 2; i++)
 		usleep(1000);
 	hyp_timer_disarm(&ta);
 	hyp_timer_disarm(&tb);
-	ok(nfired == 2 && fired[0] == 'a' && fired[1] == 'b', "timers fired in deadline order (%.*s)",
-	    nfired, fired);
+	ok(atomic_load(&nfired) == 2 && fired[0] == 'a' && fired[1] == 'b',
+	    "timers fired in deadline order (%.*s)", atomic_load(&nfired), fired);
 	ok(hyp_timer_disarm(&ta) == 0, "disarming a fired timer returns 0");
+
+	/* 5000 timers in random order with ties, a third cancelled, some re-armed: on the
+	 * virtual clock they fire once time jumps, in (deadline, arming) order */
+	{
+		unsigned long long x = 12345;
+		uint64_t base;
+		int i, armed = 0, inorder = 1, cancelled_fired = 0;
+		char dead[NT];
+
+		hyp_vclock_set(1);
+		base = hyp_clock_mono();
+		memset(dead, 0, sizeof(dead));
+		for (i = 0; i < NT; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			many_dl[i] = base + 1000 + (x >> 33) % 500;	/* many equal deadlines */
+			hyp_timer_init(&many[i], many_fn, (void *)(intptr_t)i);
+			hyp_timer_arm(&many[i], many_dl[i]);
+		}
+		for (i = 0; i < NT; i += 3) {
+			hyp_timer_cancel(&many[i]);
+			dead[i] = 1;
+		}
+		for (i = 1; i < NT; i += 7)
+			if (!dead[i]) {
+				many_dl[i] = base + 1000 + (uint64_t)(i % 300);
+				hyp_timer_arm(&many[i], many_dl[i]);	/* re-arm: goes last among ties */
+			}
+		for (i = 0; i < NT; i++)
+			armed += !dead[i];
+		hyp_vclock_advance(10000);
+		for (i = 0; i < 10000 && atomic_load(&many_n) < armed; i++)
+			usleep(1000);
+		for (i = 0; i < armed && i < NT; i++) {
+			if (dead[many_order[i]])
+				cancelled_fired++;
+			if (i > 0 && many_dl[many_order[i]] < many_dl[many_order[i - 1]])
+				inorder = 0;
+		}
+		ok(atomic_load(&many_n) == armed && cancelled_fired == 0,
+		    "%d of %d timers fired, none of the cancelled", atomic_load(&many_n), armed);
+		ok(inorder, "in deadline order");
+		hyp_vclock_set(0);
+	}
 
 	/* user-memory bounds */
 	{

@@ -147,7 +147,47 @@ main(void)
 	}
 	rump_sys_close(s);
 
-	/* create and destroy an interface */
+	/* create and destroy an interface, heard on a routing socket */
+	{
+		int mon = rump_sys_socket(X_PF_ROUTE, X_SOCK_RAW, 0);
+		uint8_t m[512];
+		int types[8], nt = 0, what[2] = { -1, -1 }, nw = 0;
+		uint32_t naddr = 0;
+
+		s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.name, "shmif6");
+		rump_sys_ioctl(s, X_SIOCIFCREATE, &ifr);
+		rump_sys_close(s);
+		x_ifconfig("shmif6", NULL, "10.66.0.1", 24);
+		s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		{
+			struct x_ifreq d;
+			memset(&d, 0, sizeof(d));
+			strcpy(d.name, "shmif6");
+			d.u.addr = x_sin("10.66.0.1", 0);
+			rump_sys_ioctl(s, X_SIOCDIFADDR, &d);
+			rump_sys_ioctl(s, X_SIOCIFDESTROY, &d);
+		}
+		rump_sys_close(s);
+		while (nt < 8 && (n = rump_sys_recvfrom(mon, m, sizeof(m), X_MSG_DONTWAIT, NULL,
+		    NULL)) > 4) {
+			types[nt++] = m[3];
+			if (m[3] == 16 && nw < 2 && n == 24 && strcmp((char *)m + 6, "shmif6") == 0)
+				what[nw++] = m[22] | m[23] << 8;
+			if (m[3] == 12 && n >= 24 + 32) {
+				struct x_sin ifa;
+				memcpy(&ifa, m + 24 + 16, 16);
+				naddr = ifa.addr;
+			}
+		}
+		ok(nt == 5 && types[0] == 16 && types[1] == 20 && types[2] == 12 && types[3] == 13 &&
+		    types[4] == 16, "routing socket hears IFANNOUNCE, IFINFO, NEWADDR, DELADDR, "
+		    "IFANNOUNCE (%d messages)", nt);
+		ok(what[0] == 0 && what[1] == 1 && naddr == x_ip("10.66.0.1"),
+		    "arrival, then departure; NEWADDR carries 10.66.0.1");
+		rump_sys_close(mon);
+	}
 	s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.name, "shmif7");

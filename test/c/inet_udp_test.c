@@ -105,6 +105,20 @@ main(void)
 	len = sizeof(buf);
 	ok(ku_recv(a, ua, buf, &len, NULL) == EWOULDBLOCK, "nothing more: EWOULDBLOCK");
 
+	/* an interface that is down neither sends nor receives */
+	ok(ku_ifflags(b, "shmif0", 0, IFF_UP) == 0, "B: shmif0 down");
+	d = ku_ifdata(b, "shmif0");
+	ok(d.ifi_link_state == LINK_STATE_DOWN, "link state down");
+	ok(ku_sendto(a, ua, "lost", 4, "10.1.0.2", 5000) == 0, "A sends to B");
+	len = sizeof(buf);
+	ok(ku_recv(b, ub, buf, &len, NULL) == EWOULDBLOCK, "B, down, got nothing");
+	ok(ku_sendto(b, ub, "x", 1, "10.1.0.1", 5000) == ENETDOWN, "B cannot send: ENETDOWN");
+	ok(ku_ifflags(b, "shmif0", IFF_UP, 0) == 0, "B: shmif0 up again");
+	ok(ku_sendto(a, ua, "back", 4, "10.1.0.2", 5000) == 0, "A sends again");
+	len = sizeof(buf);
+	ok(ku_recv(b, ub, buf, &len, NULL) == 0 && len == 4 && memcmp(buf, "back", 4) == 0,
+	    "B receives again");
+
 	/* a big datagram is fragmented and reassembled */
 	for (v = 0; v < (int)sizeof(buf); v++)
 		buf[v] = (char)(v * 7);

@@ -13,6 +13,17 @@
 #define NB_ENXIO 6
 #define NB_EBADF 9
 
+int rump_init(void);
+
+static struct rumpus_kernel *seen;
+
+static int
+callee(void *arg)
+{
+	seen = rumpus_kernel_current();
+	return rump_sys_getpid() + *(int *)arg;
+}
+
 int
 main(void)
 {
@@ -67,6 +78,10 @@ main(void)
 	i = rump_sys_socket(2, 1, 0);
 	ok(i == -1 && errno == NB_ENOSYS, "socket without net is ENOSYS (errno %d)", errno);
 
+	ok(rump_sys_utrace("lbl", &err, sizeof(err)) == 0, "utrace of an untraced process is 0");
+	i = rump_sys_utrace("lbl", &err, 4096);
+	ok(i == -1 && errno == 22, "utrace longer than KTR_USER_MAXLEN is EINVAL");
+
 	k2 = rumpus_kernel_create(NULL, NULL, &err);
 	ok(k2 != NULL, "a second kernel boots next to the first");
 	rumpus_kernel_switch(k2);
@@ -74,6 +89,11 @@ main(void)
 	rumpus_kernel_switch(k);
 	ok(rumpus_kernel_destroy(k2) == 0, "destroy a kernel that is not current");
 
+	i = 41;
+	ok(rumpus_kernel_call(k2 = rumpus_kernel_create(NULL, NULL, &err), callee, &i) == 42 &&
+	    seen == k2 && rumpus_kernel_current() == k,
+	    "rumpus_kernel_call runs fn with the kernel current, then restores the previous one");
+	rumpus_kernel_destroy(k2);
 	ok(rumpus_kernel_destroy(k) == 0, "destroy the current kernel");
 	ok(rumpus_kernel_current() == NULL, "it is no longer current");
 
@@ -96,5 +116,17 @@ main(void)
 	    "10,000 boot/destroy cycles leave no bytes (%llu -> %llu, leaked %llu)",
 	    (unsigned long long)m0.bytes, (unsigned long long)m1.bytes,
 	    (unsigned long long)m1.leaked);
+	/* rump_init: the default kernel for threads with none current */
+	ok(rump_init() == 0, "rump_init boots the default kernel");
+	ok(rump_init() == 0, "a second rump_init is a no-op");
+	ok(rumpus_kernel_current() == NULL && rump_sys_getpid() == 1,
+	    "a thread with no current kernel now reaches the default one");
+	{
+		int name[2] = { 1, 10 };	/* kern.hostname */
+		char host[64];
+		size_t len = sizeof(host);
+		ok(rump_sys___sysctl(name, 2, host, &len, NULL, 0) == 0 && strcmp(host, "rump") == 0,
+		    "its hostname is \"rump\"");
+	}
 	return tap_done();
 }

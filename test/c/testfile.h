@@ -8,12 +8,26 @@
 #ifndef TEST_TESTFILE_H
 #define TEST_TESTFILE_H
 
-/* host headers (pthread.h) may have defined Linux clock ids: the kernel's are NetBSD's */
+/* Host headers first (they guard against double inclusion), then their Linux values of
+ * names the kernel defines with NetBSD values are dropped. */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <time.h>
+#include "rump/rump_syscalls.h"
 #undef CLOCK_REALTIME
 #undef CLOCK_MONOTONIC
 #undef CLOCK_PROCESS_CPUTIME_ID
 #undef CLOCK_THREAD_CPUTIME_ID
 #undef TIMER_ABSTIME
+#undef SIGEV_NONE
+#undef SIGEV_SIGNAL
+#undef SIGEV_THREAD
+#undef FIOGETOWN
+#undef FIOSETOWN
+#undef ITIMER_REAL
+#undef ITIMER_VIRTUAL
+#undef ITIMER_PROF
 #include "kern/kern.h"
 #include "rump/rumpus.h"
 

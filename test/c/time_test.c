@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "testfile.h"
 #include "rump/rump_syscalls.h"
+#include "testfile.h"
 
 int rump_pub_lwproc_rfork(int);
 void rump_pub_lwproc_releaselwp(void);
@@ -75,7 +75,7 @@ main(void)
 	struct ts a, b, rq, rm;
 	struct tv tv;
 	struct callout c1, c2;
-	int err, r, fd;
+	int err, r, fd, i;
 	uint64_t t0;
 
 	k = rumpus_kernel_create(NULL, NULL, &err);
@@ -137,6 +137,68 @@ main(void)
 	ok(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, (void *)&a, NULL) == 0,
 	    "an absolute time in the past returns at once");
 
+	/* interval timers and POSIX timers */
+	{
+		struct itv { struct tv interval, value; } itv, old;
+		struct its { struct ts interval, value; } its, ots;
+		struct { int notify, signo; intptr_t val; void *fn, *attr; } sev = { 0, 0, 0, 0, 0 };
+		int id = -1, id2;
+
+		memset(&itv, 0, sizeof(itv));
+		itv.value.sec = 100;
+		ok(rump_sys_setitimer(ITIMER_REAL, (void *)&itv, NULL) == 0, "setitimer(ITIMER_REAL, 100 s)");
+		ok(rump_sys_getitimer(ITIMER_REAL, (void *)&old) == 0 && old.value.sec <= 100 &&
+		    old.value.sec >= 99 && old.interval.sec == 0, "getitimer: about 100 s left");
+		memset(&itv, 0, sizeof(itv));
+		ok(rump_sys_setitimer(ITIMER_REAL, (void *)&itv, (void *)&old) == 0 && old.value.sec >= 99,
+		    "disarming returns the old value");
+		ok(rump_sys_getitimer(ITIMER_REAL, (void *)&old) == 0 && old.value.sec == 0 &&
+		    old.value.usec == 0, "and it is disarmed");
+		r = rump_sys_getitimer(7, (void *)&old);
+		ok(r == -1 && errno == EINVAL, "an unknown itimer is EINVAL");
+		itv.value.usec = 1000000;
+		r = rump_sys_setitimer(ITIMER_REAL, (void *)&itv, NULL);
+		ok(r == -1 && errno == EINVAL, "usec 1000000 is EINVAL");
+
+		ok(rump_sys_timer_create(CLOCK_MONOTONIC, (void *)&sev, &id) == 0 && id >= 4,
+		    "timer_create(CLOCK_MONOTONIC, SIGEV_NONE) gives id %d", id);
+		memset(&its, 0, sizeof(its));
+		its.value.nsec = 1000000;
+		its.interval.nsec = 1000000;
+		ok(rump_sys_timer_settime(id, 0, (void *)&its, NULL) == 0, "arm it: 1 ms, every 1 ms");
+		rq.sec = 0; rq.nsec = 5500000;
+		rump_sys_nanosleep((void *)&rq, NULL);
+		r = rump_sys_timer_getoverrun(id);
+		ok(r >= 4, "after 5.5 ms it has expired at least 5 times: overrun %d", r);
+		ok(rump_sys_timer_gettime(id, (void *)&ots) == 0 && ots.value.sec == 0 &&
+		    ots.value.nsec <= 1000000 && ots.interval.nsec == 1000000, "timer_gettime");
+		memset(&its, 0, sizeof(its));
+		ok(rump_sys_timer_settime(id, 0, (void *)&its, (void *)&ots) == 0 &&
+		    rump_sys_timer_gettime(id, (void *)&ots) == 0 && ots.value.nsec == 0,
+		    "disarm it");
+		rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
+		its.value = a;
+		ok(rump_sys_timer_settime(id, TIMER_ABSTIME, (void *)&its, NULL) == 0 &&
+		    rump_sys_timer_getoverrun(id) == 0 && rump_sys_timer_gettime(id, (void *)&ots) == 0 &&
+		    ots.value.sec == 0 && ots.value.nsec == 0, "an absolute time in the past expires at once");
+		sev.notify = 2;	/* SIGEV_THREAD */
+		r = rump_sys_timer_create(CLOCK_MONOTONIC, (void *)&sev, &id2);
+		ok(r == -1 && errno == EINVAL, "SIGEV_THREAD is EINVAL");
+		r = rump_sys_timer_create(99, NULL, &id2);
+		ok(r == -1 && errno == EINVAL, "an unknown clock is EINVAL");
+		r = rump_sys_timer_create(CLOCK_REALTIME, NULL, (void *)8);
+		ok(r == -1 && errno == EFAULT, "a bad timerid pointer is EFAULT");
+		ok(rump_sys_timer_delete(id) == 0, "timer_delete");
+		r = rump_sys_timer_delete(id);
+		ok(r == -1 && errno == EINVAL, "deleting it again is EINVAL");
+		r = rump_sys_timer_gettime(2, (void *)&ots);
+		ok(r == -1 && errno == EINVAL, "itimer slots are not POSIX timer ids");
+		for (i = 0; i < 40; i++)
+			if (rump_sys_timer_create(CLOCK_REALTIME, NULL, &id2) != 0)
+				break;
+		ok(i == 28 && errno == EAGAIN, "28 POSIX timers per process, then EAGAIN");
+	}
+
 	/* callouts on the real clock */
 	fd = tf_open(k);
 	atomic_store(&fired, 0);
@@ -174,6 +236,19 @@ main(void)
 		kern_leave(kk, prev);
 		ok(atomic_load(&fired) == 1, "and it never runs");
 
+		/* a queued expiry runs when the holder goes to sleep, and may wake sleepers */
+		kern_enter(kk, &implicit, &prev);
+		callout_schedule_ns(&c1, 1000000);
+		for (int i = 0; i < 5000 && !atomic_load(&kk->k_softpending); i++)
+			usleep(1000);
+		{
+			struct { int fd; short ev, rev; } p = { fd, POLLIN, 0 };
+			r = rump_sys_poll((void *)&p, 1, 30);	/* nested: sleeps in this kernel */
+		}
+		ok(r == 0 && atomic_load(&fired) == 2,
+		    "going to sleep with an expiry queued runs it (it wakes pollers: no deadlock)");
+		kern_leave(kk, prev);
+
 		kern_enter(kk, &implicit, &prev);
 		callout_init(&periodic, kk, periodic_fn, NULL);
 		callout_schedule_ns(&periodic, 100000);
@@ -183,7 +258,7 @@ main(void)
 		for (int i = 0; i < 5000 && (periodic_n < 5 || atomic_load(&fired) < 2); i++)
 			usleep(1000);
 		ok(periodic_n == 5, "a callout re-scheduling itself ran 5 times");
-		ok(atomic_load(&fired) == 2, "a callout halting itself from inside returns");
+		ok(atomic_load(&fired) == 3, "a callout halting itself from inside returns");
 	}
 
 	/* the virtual clock */
@@ -206,6 +281,39 @@ main(void)
 	ok(atomic_load(&fired) == 2 && r == 0,
 	    "a 1000 s poll lets both callouts (100 s in another kernel, 500 s) fire");
 	ok(rumpus_clock_now() - t0 >= 1000ULL * 1000000000u, "and times out at +1000 s virtual");
+	/* adjtime slews at 500 ppm: +1 s takes 2000 s; after 10 s, 5 ms of it are done */
+	{
+		struct tv d = { 1, 0, 0 }, od;
+		struct ts r0, r1;
+		uint64_t m0, m1;
+		int64_t drift;
+
+		memset(&od, 0xff, sizeof(od));
+		ok(rump_sys_adjtime((void *)&d, (void *)&od) == 0 && od.sec == 0 && od.usec == 0,
+		    "adjtime(+1 s) as root; nothing was pending");
+		rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&r0);
+		m0 = rumpus_clock_now();
+		rumpus_clock_advance(10ULL * 1000000000u);
+		rump_sys_clock_gettime(CLOCK_REALTIME, (void *)&r1);
+		m1 = rumpus_clock_now();
+		drift = (int64_t)(ns(&r1) - ns(&r0)) - (int64_t)(m1 - m0);
+		ok(drift == 5000000, "10 virtual seconds later the wall clock gained 5 ms (%lld ns)",
+		    (long long)drift);
+		ok(rump_sys_adjtime(NULL, (void *)&od) == 0 && od.sec == 0 && od.usec == 995000,
+		    "olddelta: 0.995 s left (%lld.%06d)", (long long)od.sec, od.usec);
+		d.sec = -1; d.usec = 500000;
+		ok(rump_sys_adjtime((void *)&d, NULL) == 0, "a negative delta (-0.5 s)");
+		d.usec = 1000000;
+		r = rump_sys_adjtime((void *)&d, NULL);
+		ok(r == -1 && errno == EINVAL, "usec 1000000 is EINVAL");
+		rump_pub_lwproc_rfork(RUMP_RFCFDG);
+		rump_sys_setuid(3);
+		d.usec = 0;
+		r = rump_sys_adjtime((void *)&d, NULL);
+		ok(r == -1 && errno == EPERM, "a user may not adjtime");
+		ok(rump_sys_adjtime(NULL, (void *)&od) == 0, "but may read what is left");
+		rump_pub_lwproc_releaselwp();
+	}
 	t0 = rumpus_clock_now();
 	rumpus_clock_advance(5000000000ULL);
 	ok(rumpus_clock_now() - t0 == 5000000000ULL, "rumpus_clock_advance moves time by hand");

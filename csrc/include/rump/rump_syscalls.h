@@ -119,7 +119,7 @@ int rump_sys___sysctl(const int *name, u_int namelen, void *oldv, size_t *oldlen
 pid_t rump_sys_getpgid(pid_t pid) __asm__("rump___sysimpl_getpgid");
 int rump_sys_reboot(int opt, char *bootstr) __asm__("rump___sysimpl_reboot");
 int rump_sys_poll(struct pollfd *fds, u_int nfds, int timeout) __asm__("rump___sysimpl_poll");
-int rump_sys_timer_create(clockid_t clock_id, struct sigevent *evp, timer_t *timerid) __asm__("rump___sysimpl_timer_create");
+int rump_sys_timer_create(clockid_t clock_id, struct sigevent *evp, int *timerid) __asm__("rump___sysimpl_timer_create");
 int rump_sys_timer_delete(int timerid) __asm__("rump___sysimpl_timer_delete");
 int rump_sys_timer_getoverrun(int timerid) __asm__("rump___sysimpl_timer_getoverrun");
 int rump_sys_fdatasync(int fd) __asm__("rump___sysimpl_fdatasync");

@@ -74,6 +74,10 @@ struct rumpus_memstats {
 };
 void rumpus_memstats(struct rumpus_memstats *st);
 
+/* Virtual Ethernet buses (component net.shmif): capture every frame on the named bus into a
+ * classic pcap file (Ethernet link type) at path; path NULL stops.  0 or an errno. */
+int rumpus_bus_pcap(const char *bus, const char *path);
+
 /* The last error of a rumpus_* call in this thread, as a sentence ("" if none). */
 const char *rumpus_error(void);
 

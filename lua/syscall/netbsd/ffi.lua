@@ -72,6 +72,9 @@ struct rumpus_nb_msghdr {
 };
 struct rumpus_nb_cmsghdr { uint32_t cmsg_len; int cmsg_level; int cmsg_type; };
 struct rumpus_nb_linger { int l_onoff; int l_linger; };
+struct rumpus_nb_kevent {
+  uintptr_t ident; uint32_t filter; uint32_t flags; uint32_t fflags; int64_t data; intptr_t udata;
+};
 struct rumpus_nb_ip_mreq { struct rumpus_nb_in_addr imr_multiaddr; struct rumpus_nb_in_addr imr_interface; };
 ]]
 

@@ -182,6 +182,56 @@ function M.init(S, env)
     end
   end
 
+  -- kqueue(flags) and kevent(kq, changes, events, timeout), as ljsyscall's BSD binding:
+  --   changes  a list of { fd =, filter = "read"|"write"|"timer", flags = "add, enable",
+  --            fflags =, data =, udata = } or a t.kevents array (with its count);
+  --   events   a t.kevents array, or a number of slots (default 16), or false for none;
+  --   timeout  seconds (a number) or a timespec; nil waits.
+  -- Returns an iterator over the events that came back: for i, ev in S.kevent(...) do.
+  if C.kqueue then
+    function S.kqueue(flags)
+      if flags and C.kqueue1 then return S.retfd(C.kqueue1(h.flag(c.O, flags, "kqueue", 1))) end
+      return S.retfd(C.kqueue())
+    end
+    S.kqueue1 = S.kqueue
+  end
+  if C.kevent then
+    local function changelist(list, fname)
+      if list == nil then return nil, 0 end
+      if type(list) == "cdata" then return list, ffi.sizeof(list) / ffi.sizeof(t.kevent) end
+      if type(list) ~= "table" then h.argerror(fname, 2, "table of changes", list) end
+      local arr = t.kevents(#list)
+      for i, ch in ipairs(list) do
+        local ev = arr[i - 1]
+        local id = ch.fd or ch.ident
+        ev.ident = (type(id) == "number") and id or getfd(id, fname, 2)
+        ev.filter = h.flag(c.EVFILT, ch.filter or "read", fname, 2)
+        ev.flags = h.flag(c.EV, ch.flags or "add", fname, 2)
+        ev.fflags = h.flag(c.NOTE, ch.fflags, fname, 2)
+        ev.data = ch.data or 0
+        ev.udata = ch.udata or 0
+      end
+      return arr, #list
+    end
+    function S.kevent(kq, changes, events, timeout)
+      local kn = getfd(kq, "kevent", 1)
+      local ch, nch = changelist(changes, "kevent")
+      local ev, nev
+      if events == false then ev, nev = nil, 0
+      elseif events == nil or type(events) == "number" then nev = events or 16; ev = t.kevents(nev)
+      elseif type(events) == "cdata" then ev, nev = events, ffi.sizeof(events) / ffi.sizeof(t.kevent)
+      else h.argerror("kevent", 3, "kevents, a count or false", events) end
+      if timeout ~= nil then timeout = h.mktype(t.timespec, timeout) end
+      local r = tonumber(C.kevent(kn, ch, nch, ev, nev, timeout))
+      if r == -1 then return fail() end
+      local i = -1
+      return function()
+        i = i + 1
+        if i < r then return i, ev[i] end
+      end
+    end
+  end
+
   if C.statvfs1 then
     function S.statvfs(path, flags)
       local buf = t.statvfs()

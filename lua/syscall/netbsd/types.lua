@@ -63,6 +63,19 @@ def("sockaddr_un", "struct rumpus_nb_sockaddr_un")
 def("msghdr", "struct rumpus_nb_msghdr")
 def("cmsghdr", "struct rumpus_nb_cmsghdr")
 def("linger", "struct rumpus_nb_linger")
+def("kevent", "struct rumpus_nb_kevent")
+-- kevent: ev.fd (the ident), ev.filtername ("READ"...), ev.EOF / ev.ERROR / ev.ONESHOT...
+do
+  local fnames = {}
+  for k, v in pairs(c.EVFILT) do if type(v) == "number" and k ~= "SYSCOUNT" then fnames[v] = k end end
+  ffi.metatype(t.kevent, { __index = function(ev, k)
+    if k == "fd" then return tonumber(ev.ident) end
+    if k == "filtername" then return fnames[ev.filter] end
+    local f = c.EV[k]
+    if type(k) == "string" and f then return math.floor(ev.flags / f) % 2 == 1 end
+  end })
+end
+t.kevents = ffi.typeof("struct rumpus_nb_kevent[?]")
 def("ip_mreq", "struct rumpus_nb_ip_mreq")
 shared.sockets(t, pt, s, c, { has_len = true, unix_path = 104 })
 

@@ -1,0 +1,393 @@
+/*
+ * packet.c: the packet harness.  Raw Ethernet frames go onto the virtual buses of a
+ * small network through a port of our own (bus_attach/bus_xmit in csrc/net/bus.c, the
+ * door every shmif interface uses), so they arrive at the kernels' input paths exactly as
+ * another kernel's frames would, and run to completion inline (ARP, IPv4, reassembly,
+ * ICMP, UDP, forwarding):
+ *
+ *      A 10.0.0.1 --- bus fz0 --- 10.0.0.2 R 10.1.0.1 --- bus fz1 --- 10.1.0.2 B
+ *                                  (forwarding on)
+ *
+ * A and B have a UDP socket on port 53 and a raw ICMP socket.  Our port records the MAC
+ * addresses it sees (the interfaces announce their addresses), so inputs can aim frames at
+ * an interface.  A bystander kernel on its own bus must see nothing.  At the end the three
+ * kernels are destroyed: destroy succeeds, no kernel byte is left or leaked, and the
+ * bystander's interface counters and memory are unchanged.
+ *
+ * Input (bytes past the end read as 0; at most 128 operations), op byte % 8:
+ *   0-4 frame: flags, u16 length (% 1600; flag 0x80: 65535), then the bytes.  Flags:
+ *       0x01 bus fz1 (else fz0); 0x02 destination MAC broadcast, 0x04 destination MAC of
+ *       the interface number in the first byte (else the frame's own bytes); 0x08 fill
+ *       in the IPv4 header checksum, 0x10 the UDP/ICMP checksum; 0x20 source MAC ours
+ *   5   A or B (byte) sends a UDP datagram of length byte to one of 8 addresses (byte):
+ *       the four interfaces, 10.0.0.255, silent 10.0.0.99 and 10.1.0.99, 255.255.255.255
+ *       (A and B have no default route: off-link sends fail with EHOSTUNREACH)
+ *   6   sleep byte % 64 virtual seconds in a kernel (timers: ARP retries and expiry,
+ *       reassembly timeouts, queued input)
+ *   7   receive whatever the sockets of A and B hold (non-blocking)
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kern/kern.h"
+#include "kern/sysargs_gen.h"
+#include "rump/rumpus.h"
+#include "net/if.h"
+#include "fz.h"
+
+#define PK_MAXOPS	128
+#define PK_MAXMAC	8
+#define FZ_SOCK_NONBLOCK 0x20000000
+#define FZ_MSG_DONTWAIT	0x80
+
+struct pk_reader {
+	const uint8_t *p;
+	size_t n, off;
+};
+
+static uint8_t
+rd8(struct pk_reader *r)
+{
+	return r->off < r->n ? r->p[r->off++] : 0;
+}
+
+/* What our ports saw: the source MACs of the kernels' frames. */
+struct pk_port {
+	struct bus_port bp;
+	uint8_t macs[PK_MAXMAC][6];
+	int nmacs;
+	unsigned long frames;
+};
+static struct pk_port ports[2];
+
+static void
+pk_rx(struct bus_port *bp, const void *frame, size_t len)
+{
+	struct pk_port *p = bp->bp_arg;
+	const uint8_t *f = frame;
+	int i;
+
+	p->frames++;
+	if (len < 14)
+		return;
+	for (i = 0; i < p->nmacs; i++)
+		if (memcmp(p->macs[i], f + 6, 6) == 0)
+			return;
+	if (p->nmacs < PK_MAXMAC)
+		memcpy(p->macs[p->nmacs++], f + 6, 6);
+}
+
+/* ---------------------------------------------------------------- configuration */
+
+static int
+pk_sys(int num, register_t a0, register_t a1, register_t a2, register_t a3, register_t a4,
+    register_t a5, register_t *rv)
+{
+	register_t a[8] = { a0, a1, a2, a3, a4, a5, 0, 0 }, r[2] = { 0, 0 };
+	int e = kern_syscall((unsigned)num, a, r);
+
+	if (rv != NULL)
+		*rv = r[0];
+	return e;
+}
+#define P(x) ((register_t)(uintptr_t)(x))
+
+static uint32_t
+ip4(int a, int b, int c, int d)
+{
+	return __builtin_bswap32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | (uint32_t)d);
+}
+
+static void
+sin_set(struct nb_sockaddr_in *sin, uint32_t addr, uint16_t port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_len = sizeof(*sin);
+	sin->sin_family = AF_INET;
+	sin->sin_port = __builtin_bswap16(port);
+	sin->sin_addr.s_addr = addr;
+}
+
+/* In the current kernel: shmifN on bus, up, with addr/24. */
+static int
+pk_iface(int s, const char *name, const char *bus, uint32_t addr)
+{
+	struct nb_ifreq ifr;
+	struct nb_ifdrv ifd;
+	struct nb_in_aliasreq ifra;
+	int e;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if ((e = pk_sys(SYS_ioctl, s, (register_t)SIOCIFCREATE, P(&ifr), 0, 0, 0, NULL)) != 0)
+		return e;
+	memset(&ifd, 0, sizeof(ifd));
+	snprintf(ifd.ifd_name, sizeof(ifd.ifd_name), "%s", name);
+	ifd.ifd_data = (void *)(uintptr_t)bus;
+	ifd.ifd_len = strlen(bus) + 1;
+	if ((e = pk_sys(SYS_ioctl, s, (register_t)SIOCSLINKSTR, P(&ifd), 0, 0, 0, NULL)) != 0)
+		return e;
+	if ((e = pk_sys(SYS_ioctl, s, (register_t)SIOCGIFFLAGS, P(&ifr), 0, 0, 0, NULL)) != 0)
+		return e;
+	ifr.ifr_ifru.ifru_flags |= IFF_UP;
+	if ((e = pk_sys(SYS_ioctl, s, (register_t)SIOCSIFFLAGS, P(&ifr), 0, 0, 0, NULL)) != 0)
+		return e;
+	memset(&ifra, 0, sizeof(ifra));
+	snprintf(ifra.ifra_name, sizeof(ifra.ifra_name), "%s", name);
+	sin_set(&ifra.ifra_addr, addr, 0);
+	sin_set(&ifra.ifra_mask, ip4(255, 255, 255, 0), 0);
+	return pk_sys(SYS_ioctl, s, (register_t)SIOCAIFADDR, P(&ifra), 0, 0, 0, NULL);
+}
+
+struct pk_kernel {
+	struct rumpus_kernel *k;
+	register_t ctl, udp, raw;
+};
+
+static int
+pk_boot(struct pk_kernel *pk, const char *if0, const char *bus0, uint32_t a0,
+    const char *if1, const char *bus1, uint32_t a1, int forward)
+{
+	static const char *comps[] = { "net.netinet", "net.shmif", NULL };
+	struct nb_sockaddr_in sin;
+	int err, e;
+
+	memset(pk, 0, sizeof(*pk));
+	pk->udp = pk->raw = -1;
+	if ((pk->k = rumpus_kernel_create(comps, NULL, &err)) == NULL)
+		return err;
+	rumpus_kernel_switch(pk->k);
+	if ((e = pk_sys(SYS___socket30, AF_INET, 2 | FZ_SOCK_NONBLOCK, 0, 0, 0, 0,
+	    &pk->ctl)) != 0)
+		return e;
+	if ((e = pk_iface((int)pk->ctl, if0, bus0, a0)) != 0)
+		return e;
+	if (if1 != NULL && (e = pk_iface((int)pk->ctl, if1, bus1, a1)) != 0)
+		return e;
+	if (forward) {
+		int name[4] = { 4 /* CTL_NET */, AF_INET, 0 /* IPPROTO_IP */, 1 }, one = 1;
+		if ((e = pk_sys(SYS___sysctl, P(name), 4, 0, 0, P(&one), sizeof(one), NULL)) != 0)
+			return e;
+	} else {
+		if ((e = pk_sys(SYS___socket30, AF_INET, 2 | FZ_SOCK_NONBLOCK, 0, 0, 0, 0,
+		    &pk->udp)) != 0)
+			return e;
+		sin_set(&sin, 0, 53);
+		if ((e = pk_sys(SYS_bind, pk->udp, P(&sin), sizeof(sin), 0, 0, 0, NULL)) != 0)
+			return e;
+		if ((e = pk_sys(SYS___socket30, AF_INET, SOCK_RAW | FZ_SOCK_NONBLOCK, 1, 0, 0,
+		    0, &pk->raw)) != 0)
+			return e;
+	}
+	rumpus_kernel_switch(NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- checksums */
+
+static uint16_t
+cksum(const uint8_t *p, size_t n, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void
+fix_sums(uint8_t *f, size_t len, int ip, int l4)
+{
+	size_t hl, tot;
+	uint16_t s;
+
+	if (len < 34 || f[12] != 0x08 || f[13] != 0x00)
+		return;
+	hl = (size_t)(f[14] & 0xf) * 4;
+	if (hl < 20 || 14 + hl > len)
+		return;
+	if (ip) {
+		f[24] = f[25] = 0;
+		s = cksum(f + 14, hl, 0);
+		f[24] = (uint8_t)(s >> 8), f[25] = (uint8_t)s;
+	}
+	tot = (size_t)f[16] << 8 | f[17];
+	if (!l4 || tot < hl || 14 + tot > len)
+		return;
+	if (f[23] == 1 && tot >= hl + 4) {		/* ICMP */
+		uint8_t *icmp = f + 14 + hl;
+		icmp[2] = icmp[3] = 0;
+		s = cksum(icmp, tot - hl, 0);
+		icmp[2] = (uint8_t)(s >> 8), icmp[3] = (uint8_t)s;
+	} else if (f[23] == 17 && tot >= hl + 8) {	/* UDP, with the pseudo header */
+		uint8_t *udp = f + 14 + hl;
+		uint32_t sum = 0;
+		int i;
+		for (i = 0; i < 8; i += 2)
+			sum += (uint32_t)f[26 + i] << 8 | f[27 + i];
+		sum += 17 + (uint32_t)(tot - hl);
+		udp[6] = udp[7] = 0;
+		s = cksum(udp, tot - hl, sum);
+		udp[6] = (uint8_t)(s >> 8), udp[7] = (uint8_t)s;
+	}
+}
+
+/* ---------------------------------------------------------------- the run */
+
+static struct pk_kernel bystander;
+static size_t by_mem;
+static uint64_t by_ipackets;
+static int pk_inited;
+
+static uint64_t
+ipackets(struct pk_kernel *pk)
+{
+	struct nb_ifdatareq ifdr;
+
+	memset(&ifdr, 0, sizeof(ifdr));
+	snprintf(ifdr.ifdr_name, sizeof(ifdr.ifdr_name), "shmif0");
+	rumpus_kernel_switch(pk->k);
+	if (pk_sys(SYS_ioctl, pk->ctl, (register_t)SIOCGIFDATA, P(&ifdr), 0, 0, 0, NULL) != 0)
+		ifdr.ifdr_data.ifi_ipackets = ~0ULL;
+	rumpus_kernel_switch(NULL);
+	return ifdr.ifdr_data.ifi_ipackets;
+}
+
+static int
+pk_init(void)
+{
+	if (pk_inited)
+		return pk_inited > 0 ? 0 : -1;
+	pk_inited = -1;
+	rumpus_clock_virtual(1);
+	if (pk_boot(&bystander, "shmif0", "fzby", ip4(10, 0, 0, 1), NULL, NULL, 0, 0) != 0)
+		return -1;
+	by_mem = rumpus_kernel_memused(bystander.k);
+	by_ipackets = ipackets(&bystander);
+	pk_inited = 1;
+	return 0;
+}
+
+int
+fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
+{
+	struct pk_reader r = { data, size, 0 };
+	struct pk_kernel ks[3];
+	struct rumpus_memstats m0, m1;
+	static uint8_t frame[65535];
+	uint32_t addrs[8];
+	int i, ops, e, failed = 0;
+
+	msg[0] = '\0';
+	if (pk_init() != 0) {
+		snprintf(msg, msglen, "packet harness setup failed: %s", rumpus_error());
+		return -1;
+	}
+	addrs[0] = ip4(10, 0, 0, 1), addrs[1] = ip4(10, 0, 0, 2), addrs[2] = ip4(10, 1, 0, 1);
+	addrs[3] = ip4(10, 1, 0, 2), addrs[4] = ip4(10, 0, 0, 255), addrs[5] = ip4(10, 0, 0, 99);
+	addrs[6] = ip4(10, 1, 0, 99), addrs[7] = ip4(255, 255, 255, 255);
+	rumpus_memstats(&m0);
+	memset(ports, 0, sizeof(ports));
+	for (i = 0; i < 2; i++) {
+		ports[i].bp.bp_rx = pk_rx;
+		ports[i].bp.bp_arg = &ports[i];
+		if (bus_attach(i ? "fz1" : "fz0", &ports[i].bp) != 0) {
+			snprintf(msg, msglen, "bus_attach failed");
+			return -1;
+		}
+	}
+	e = pk_boot(&ks[0], "shmif0", "fz0", addrs[0], NULL, NULL, 0, 0);
+	if (e == 0)
+		e = pk_boot(&ks[1], "shmif0", "fz0", addrs[1], "shmif1", "fz1", addrs[2], 1);
+	if (e == 0)
+		e = pk_boot(&ks[2], "shmif0", "fz1", addrs[3], NULL, NULL, 0, 0);
+	if (e != 0) {
+		snprintf(msg, msglen, "packet harness: boot failed: %d %s", e, rumpus_error());
+		return -1;
+	}
+
+	for (ops = 0; ops < PK_MAXOPS && r.off < r.n; ops++) {
+		uint8_t op = rd8(&r) % 8;
+		if (op <= 4) {
+			uint8_t flags = rd8(&r);
+			size_t len = (size_t)rd8(&r) | (size_t)rd8(&r) << 8, j;
+			struct pk_port *p = &ports[flags & 1];
+			len = (flags & 0x80) ? sizeof(frame) : len % 1600;
+			for (j = 0; j < len; j++)
+				frame[j] = rd8(&r);
+			if (len >= 6 && (flags & 0x02))
+				memset(frame, 0xff, 6);
+			else if (len >= 6 && (flags & 0x04) && p->nmacs > 0)
+				memcpy(frame, p->macs[frame[0] % p->nmacs], 6);
+			if (len >= 12 && (flags & 0x20))
+				memcpy(frame + 6, "\x02\xf2\x00\x00\x00\x01", 6);
+			fix_sums(frame, len, flags & 0x08, flags & 0x10);
+			bus_xmit(&p->bp, frame, len);
+		} else if (op == 5) {
+			struct pk_kernel *pk = &ks[rd8(&r) & 1 ? 2 : 0];
+			struct nb_sockaddr_in sin;
+			size_t n = rd8(&r);
+			sin_set(&sin, addrs[rd8(&r) % 8], 53);
+			rumpus_kernel_switch(pk->k);
+			e = pk_sys(SYS_sendto, pk->udp, P(frame), n, FZ_MSG_DONTWAIT, P(&sin),
+			    sizeof(sin), NULL);
+			rumpus_kernel_switch(NULL);
+			if (e < 0 || e > ELAST) {
+				snprintf(msg, msglen, "sendto answered %d", e);
+				failed = 1;
+			}
+		} else if (op == 6) {
+			struct pk_kernel *pk = &ks[rd8(&r) % 3];
+			int64_t ts[2] = { rd8(&r) % 64, 0 };
+			rumpus_kernel_switch(pk->k);
+			pk_sys(SYS___nanosleep50, P(ts), 0, 0, 0, 0, 0, NULL);
+			rumpus_kernel_switch(NULL);
+		} else {
+			for (i = 0; i < 3; i += 2) {
+				uint8_t buf[2048];
+				rumpus_kernel_switch(ks[i].k);
+				while (pk_sys(SYS_recvfrom, ks[i].udp, P(buf), sizeof(buf),
+				    FZ_MSG_DONTWAIT, 0, 0, NULL) == 0)
+					;
+				while (pk_sys(SYS_recvfrom, ks[i].raw, P(buf), sizeof(buf),
+				    FZ_MSG_DONTWAIT, 0, 0, NULL) == 0)
+					;
+				rumpus_kernel_switch(NULL);
+			}
+		}
+	}
+
+	if (getenv("FZ_TRACE") != NULL)
+		fprintf(stderr, "fz packet: %d ops; our ports saw %lu and %lu frames; A, R, B took "
+		    "%llu, %llu, %llu\n", ops, ports[0].frames, ports[1].frames,
+		    (unsigned long long)ipackets(&ks[0]), (unsigned long long)ipackets(&ks[1]),
+		    (unsigned long long)ipackets(&ks[2]));
+	for (i = 0; i < 3; i++) {
+		if ((e = rumpus_kernel_destroy(ks[i].k)) != 0 && !failed) {
+			snprintf(msg, msglen, "destroy of kernel %d: %d (%s)", i, e, rumpus_error());
+			failed = 1;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		bus_detach(&ports[i].bp);
+	rumpus_memstats(&m1);
+	if (!failed && m1.leaked != m0.leaked) {
+		snprintf(msg, msglen, "destroy found %llu leaked bytes",
+		    (unsigned long long)(m1.leaked - m0.leaked));
+		failed = 1;
+	} else if (!failed && m1.bytes != m0.bytes) {
+		snprintf(msg, msglen, "kernel bytes not back: %llu before, %llu after",
+		    (unsigned long long)m0.bytes, (unsigned long long)m1.bytes);
+		failed = 1;
+	} else if (!failed && (rumpus_kernel_memused(bystander.k) != by_mem ||
+	    ipackets(&bystander) != by_ipackets)) {
+		snprintf(msg, msglen, "the bystander kernel on its own bus was disturbed");
+		failed = 1;
+	}
+	return failed ? -1 : 0;
+}

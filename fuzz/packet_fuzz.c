@@ -1,0 +1,19 @@
+/* packet_fuzz.c: libFuzzer entry of the packet harness (fuzz/packet.c). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char msg[512];
+
+	if (fz_packet_run(data, size, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "packet harness: %s\n", msg);
+		abort();
+	}
+	return 0;
+}
