@@ -115,7 +115,8 @@ local function sharedS()
   local S = { c = c, C = C, types = types, t = types.t, pt = types.pt, s = types.s, ctypes = types.ctypes,
     bit = require "syscall.bit", h = require "syscall.helpers", target = "netbsd", host = false }
   local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s,
-    fd = function(n) return fdm.new(cur, n) end }
+    fd = function(n) return fdm.new(cur, n) end,
+    getfd = fdm.getfd_of(function() return cur end) }
   -- fcntl's third argument is a pointer in the kernel's prototype; the wrappers pass numbers.
   if C.fcntl then
     local raw = C.fcntl
@@ -417,6 +418,16 @@ function rump.components()
     list[#list + 1] = ffi.string(p)
     i = i + 1
   end
+  return list
+end
+
+-- The names of the functions every kernel's k.S has (the shared wrappers), sorted.
+function rump.syscalls()
+  local list = {}
+  for name, v in pairs(sharedS()) do
+    if type(v) == "function" then list[#list + 1] = name end
+  end
+  table.sort(list)
   return list
 end
 

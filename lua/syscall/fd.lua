@@ -122,4 +122,37 @@ function M.getfd(v, fname, argn)
     "' (descriptor expected, got " .. tv .. ")", 3)
 end
 
+-- The getfd of one owner's syscall table: as M.getfd, but a descriptor object of another
+-- owner (a kernel's descriptor given to the host, the host's or another kernel's given to a
+-- kernel) is an error: its number means nothing here, and acting on it would reach whatever
+-- this owner has open under that number.  owner is an id, or a function answering the
+-- current one (the kernels share their wrappers).
+function M.getfd_of(owner)
+  local dynamic = type(owner) == "function"
+  return function(v, fname, argn)
+    local tv = type(v)
+    if tv == "number" then return v end
+    if tv == "cdata" then
+      if ffi.istype(fdtype, v) then
+        local o = v.owner
+        if o ~= (dynamic and owner() or owner) then
+          error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") .. "' (descriptor of " ..
+            (o == 0 and "the host" or "another kernel") .. ")", 3)
+        end
+        return v.filenum
+      end
+      local n = tonumber(v)
+      if n == nil then
+        error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") .. "' (descriptor expected, got " ..
+          tostring(ffi.typeof(v)) .. ")", 3)
+      end
+      return n
+    end
+    if tv == "string" and std[v] then return std[v] end
+    if tv == "nil" and not fname then return nil end
+    error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") ..
+      "' (descriptor expected, got " .. tv .. ")", 3)
+  end
+end
+
 return M

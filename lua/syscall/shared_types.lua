@@ -226,7 +226,7 @@ function M.sigset(ct, SIG, nsig)
   -- Signal n is bit n-1 of the set, counted in bytes (little-endian words: x64 and arm64).
   local function signum(v)
     local n = SIG[v]
-    if not n or n < 1 or n > bits then error("bad signal " .. tostring(v), 3) end
+    if type(n) ~= "number" or n ~= n or n < 1 or n > bits or n % 1 ~= 0 then error("bad signal " .. tostring(v), 3) end
     return n
   end
   local function each(v, fn)
@@ -298,16 +298,35 @@ function M.iovecs(iovec)
     if type(list) ~= "table" then error("bad argument #1 to 'iovecs' (table expected, got " .. type(list) .. ")", 2) end
     local n = #list
     local v = setmetatable({ iov = arr(n), count = n, keep = {} }, mt)
+    local function count(e, i)
+      if e ~= e or e < 0 or e >= 2147483648 then error("bad iovec entry " .. i .. " (length " .. tostring(e) .. " out of range)", 3) end
+      return e
+    end
     for i, e in ipairs(list) do
       local base, len
-      if type(e) == "number" then base = ffi.new("char[?]", e); len = e
+      if type(e) == "number" then base = ffi.new("char[?]", count(e, i)); len = e
       elseif type(e) == "string" then base, len = e, #e
       elseif type(e) == "table" then
         base, len = e[1] or e.iov_base or e.base, e[2] or e.iov_len or e.len
         if type(base) == "string" then len = len or #base end
-        if type(base) == "number" then len = base; base = ffi.new("char[?]", base) end
+        if type(base) == "number" then len = base; base = ffi.new("char[?]", count(base, i)) end
+        if len ~= nil and type(len) ~= "number" then error("bad iovec entry " .. i .. " (length expected, got " .. type(len) .. ")", 2) end
+        if type(base) == "string" then
+          if len > #base then error("bad iovec entry " .. i .. " (length " .. len .. " larger than the string)", 2) end
+        elseif type(base) == "cdata" then
+          local size = ffi.sizeof(base)
+          if len == nil then len = size end
+          if len ~= nil and (len ~= len or len < 0) then error("bad iovec entry " .. i .. " (length " .. tostring(len) .. ")", 2) end
+          if size and len and len > size and not tostring(ffi.typeof(base)):find("%*>?$") then
+            error("bad iovec entry " .. i .. " (length " .. len .. " larger than the buffer)", 2)
+          end
+        else
+          error("bad iovec entry " .. i .. " (buffer expected, got " .. type(base) .. ")", 2)
+        end
       elseif type(e) == "cdata" and ffi.istype(iovec, e) then base, len = e.iov_base, e.iov_len
       else error("bad iovec entry " .. i .. " (" .. type(e) .. ")", 2) end
+      -- A Lua string is immutable (and shared): readv/recvmsg must not be given one.
+      if type(base) == "string" then v.readonly = true end
       v.keep[i] = base
       v.iov[i - 1].iov_base = ffi.cast("void *", base)
       v.iov[i - 1].iov_len = len or 0

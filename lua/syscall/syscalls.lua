@@ -24,7 +24,7 @@ function M.init(S, env)
   local C, c, t, pt, s = env.C, env.c, env.t, env.pt, env.s
   local mkfd = env.fd
   local errno = env.errno or ffi.errno
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
   local flag = h.flag
   local checkstring, checkbuf = h.checkstring, h.checkbuf
   local AT_FDCWD = c.AT_FDCWD.FDCWD
@@ -107,6 +107,40 @@ function M.init(S, env)
     return nil
   end
 
+  -- A caller's buffer for data the kernel writes: a cdata, and not a descriptor object (whose
+  -- few bytes would be overwritten).
+  local function outdata(buf, fname, argn)
+    if type(buf) ~= "cdata" or fdm.istype(buf) or buf == nil then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (buffer expected, got " ..
+        (type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)) .. ")", 3)
+    end
+    return buf
+  end
+  -- A byte count for a buffer the wrapper allocates.
+  local function newcount(count, fname, argn)
+    if type(count) ~= "number" or count ~= count or count < 0 or count >= 2147483648 then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (count " .. tostring(count) .. " out of range)", 3)
+    end
+    return count
+  end
+  env.outdata, env.newcount = outdata, newcount
+  -- A structure the kernel fills in: nil (a new one is made) or a cdata of that type or a
+  -- pointer to one.  The kernel's prototypes take void *: anything else would be overwritten
+  -- past its end.
+  local ptrs = setmetatable({}, { __mode = "k" })
+  local function outstruct(ct, v, fname, argn)
+    if v == nil then return ct() end
+    if type(v) == "cdata" then
+      if ffi.istype(ct, v) then return v end
+      local pct = ptrs[ct]
+      if not pct then pct = ffi.typeof("$ *", ct); ptrs[ct] = pct end
+      if ffi.istype(pct, v) then return v end
+    end
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(ct) .. " expected, got " ..
+      (type(v) == "cdata" and tostring(ffi.typeof(v)) or type(v)) .. ")", 3)
+  end
+  env.outstruct = outstruct
+
   -- Descriptors and files -------------------------------------------------------------------
 
   function S.open(p, flags, m)
@@ -130,6 +164,7 @@ function M.init(S, env)
     local size = sizes[buf]
     if size ~= nil then return size end
     if type(buf) ~= "cdata" then h.argerror(fname, 2, "buffer", buf) end
+    outdata(buf, fname, 2)
     return bufsize(buf)
   end
   -- The same for data to write: a string or a cdata.
@@ -142,20 +177,18 @@ function M.init(S, env)
   end
   -- read, write, pread and pwrite are the hot calls, written out flat: on PUC Lua every call
   -- of a function (Lua's or C's) costs as much as a table lookup ten times over.
-  --   * a descriptor made by syscall.fd is found in `known` (PUC Lua only; LuaJIT compiles
-  --     getfd to a type check and a load);
+  --   * descriptors go through getfd, which also refuses another kernel's (or the host's);
   --   * a buffer seen before is found in `sizes`; a count equal to its size needs no check,
   --     another is checked by badcount, and checkcount raises the error when it is wrong;
   --   * their C functions return ssize_t: a Lua integer on PUC Lua, an int64 cdata that
   --     compares with -1 and needs tonumber on LuaJIT.
-  local known = fdm.known
   local LJ = jit ~= nil
   local function badcount(size, count)
     return rawtype(count) ~= "number" or count < 0 or (size and count > size)
   end
   function S.read(fd, buf, count)
     local n
-    if known and known[fd] then n = fd.filenum else n = getfd(fd, "read", 1) end
+    n = getfd(fd, "read", 1)
     local r
     if buf ~= nil then
       local size = sizes[buf]
@@ -167,7 +200,7 @@ function M.init(S, env)
       if LJ then return tonumber(r) end
       return r
     end
-    count = count or 4096
+    count = newcount(count or 4096, "read", 3)
     local b = take(count)
     if b then
       r = C.read(n, b, count)
@@ -191,7 +224,7 @@ function M.init(S, env)
     if count == nil then count = size or ffi.sizeof(buf)
     elseif count ~= size and badcount(size, count) then checkcount(size, count, "write", 3) end
     local n
-    if known and known[fd] then n = fd.filenum else n = getfd(fd, "write", 1) end
+    n = getfd(fd, "write", 1)
     local r = C.write(n, buf, count)
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
@@ -199,10 +232,10 @@ function M.init(S, env)
   end
   function S.pread(fd, buf, count, offset)
     local n
-    if known and known[fd] then n = fd.filenum else n = getfd(fd, "pread", 1) end
+    n = getfd(fd, "pread", 1)
     local r
     if buf == nil then
-      count = count or 4096
+      count = newcount(count or 4096, "pread", 3)
       local b = take(count)
       if b then
         r = C.pread(n, b, count, offset or 0)
@@ -235,19 +268,25 @@ function M.init(S, env)
     if count == nil then count = size or ffi.sizeof(buf)
     elseif count ~= size and badcount(size, count) then checkcount(size, count, "pwrite", 3) end
     local n
-    if known and known[fd] then n = fd.filenum else n = getfd(fd, "pwrite", 1) end
+    n = getfd(fd, "pwrite", 1)
     local r = C.pwrite(n, buf, count, offset or 0)
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
   end
-  local function iovs(v, fname)
-    if type(v) == "table" and v.iov and v.count then return v end
+  local function iovs(v, fname, into)
     if type(v) ~= "table" then h.argerror(fname, 2, "iovecs", v) end
-    return t.iovecs(v)
+    if not (v.iov and v.count) then
+      local ok, r = pcall(t.iovecs, v)
+      if not ok then error("bad argument #2 to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3) end
+      v = r
+    end
+    -- The kernel writes into the buffers of readv: a Lua string is immutable and shared.
+    if into and v.readonly then error("bad argument #2 to '" .. fname .. "' (a string cannot be read into)", 3) end
+    return v
   end
   function S.readv(fd, iov)
-    iov = iovs(iov, "readv")
+    iov = iovs(iov, "readv", true)
     return retnum(C.readv(getfd(fd, "readv", 1), iov.iov, iov.count))
   end
   function S.writev(fd, iov)
@@ -256,7 +295,7 @@ function M.init(S, env)
   end
   if C.preadv then
     function S.preadv(fd, iov, offset)
-      iov = iovs(iov, "preadv")
+      iov = iovs(iov, "preadv", true)
       return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, offset or 0))
     end
     function S.pwritev(fd, iov, offset)
@@ -374,22 +413,22 @@ function M.init(S, env)
 
   -- Metadata.
   function S.stat(p, buf)
-    buf = buf or t.stat()
+    buf = outstruct(t.stat, buf, "stat", 2)
     if C.stat(path(p, "stat", 1), buf) == -1 then return fail() end
     return buf
   end
   function S.lstat(p, buf)
-    buf = buf or t.stat()
+    buf = outstruct(t.stat, buf, "lstat", 2)
     if C.lstat(path(p, "lstat", 1), buf) == -1 then return fail() end
     return buf
   end
   function S.fstat(fd, buf)
-    buf = buf or t.stat()
+    buf = outstruct(t.stat, buf, "fstat", 2)
     if C.fstat(getfd(fd, "fstat", 1), buf) == -1 then return fail() end
     return buf
   end
   function S.fstatat(d, p, buf, flags)
-    buf = buf or t.stat()
+    buf = outstruct(t.stat, buf, "fstatat", 3)
     if C.fstatat(dirfd(d, "fstatat", 1), path(p, "fstatat", 2), buf, flag(c.AT, flags, "fstatat", 4)) == -1 then return fail() end
     return buf
   end
@@ -445,8 +484,8 @@ function M.init(S, env)
   function S.symlinkat(a, d, b) return retbool(C.symlinkat(path(a, "symlinkat", 1), dirfd(d, "symlinkat", 2), path(b, "symlinkat", 3))) end
   function S.readlink(p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
-    if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("readlink", 2, "buffer", buf) end
+    if type(buf) ~= "nil" then
+      outdata(buf, "readlink", 2)
       fits(buf, size, "readlink", 3)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
@@ -458,8 +497,8 @@ function M.init(S, env)
   end
   function S.readlinkat(d, p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
-    if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("readlinkat", 3, "buffer", buf) end
+    if type(buf) ~= "nil" then
+      outdata(buf, "readlinkat", 3)
       fits(buf, size, "readlinkat", 4)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
@@ -485,8 +524,8 @@ function M.init(S, env)
   if C.chroot then function S.chroot(p) return retbool(C.chroot(path(p, "chroot", 1))) end end
   function S.getcwd(buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
-    if buf ~= nil then
-      if type(buf) ~= "cdata" then h.argerror("getcwd", 1, "buffer", buf) end
+    if type(buf) ~= "nil" then
+      outdata(buf, "getcwd", 1)
       fits(buf, size, "getcwd", 2)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
@@ -600,12 +639,12 @@ function M.init(S, env)
 
   -- Time.
   function S.clock_gettime(clk, ts)
-    ts = ts or t.timespec()
+    ts = outstruct(t.timespec, ts, "clock_gettime", 2)
     if C.clock_gettime(flag(c.CLOCK, clk or "realtime", "clock_gettime", 1), ts) == -1 then return fail() end
     return ts
   end
   function S.clock_getres(clk, ts)
-    ts = ts or t.timespec()
+    ts = outstruct(t.timespec, ts, "clock_getres", 2)
     if C.clock_getres(flag(c.CLOCK, clk or "realtime", "clock_getres", 1), ts) == -1 then return fail() end
     return ts
   end
@@ -618,7 +657,7 @@ function M.init(S, env)
   function S.nanosleep(req, rem)
     req = h.mktype(t.timespec, req)
     if req == nil then h.argerror("nanosleep", 1, "timespec or number", req) end
-    rem = rem or t.timespec()
+    rem = outstruct(t.timespec, rem, "nanosleep", 2)
     if C.nanosleep(req, rem) == -1 then
       local e = errno()
       if e == EINTR then return true, nil, rem end
@@ -634,12 +673,15 @@ function M.init(S, env)
     return 0
   end
   function S.gettimeofday(tv)
-    tv = tv or t.timeval()
+    tv = outstruct(t.timeval, tv, "gettimeofday", 1)
     if C.gettimeofday(tv, nil) == -1 then return fail() end
     return tv
   end
   -- time([t]) returns the seconds since the epoch, also stored in t[0] when given (as time(2)).
   function S.time(tp)
+    if tp ~= nil and type(tp) ~= "table" and not (type(tp) == "cdata" and pcall(function() tp[0] = 0 end)) then
+      h.argerror("time", 1, "array of one number", tp)
+    end
     local sec = tonumber(S.clock_gettime("realtime").tv_sec)
     if tp ~= nil then tp[0] = sec end
     return sec
@@ -676,10 +718,12 @@ function M.init(S, env)
     if type(addr) ~= "cdata" then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. type(addr) .. ")", 3)
     end
+    if fdm.istype(addr) then error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got a descriptor)", 3) end
     if len == nil then
       local ok, n = pcall(lenof, addr)
       len = ok and n or ffi.sizeof(addr)
     end
+    -- A length beyond the address is the kernel's to refuse (EINVAL): it only reads it.
     return pt.sockaddr(addr), len
   end
   function S.bind(fd, addr, len)
@@ -693,15 +737,22 @@ function M.init(S, env)
   function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), backlog or c.SOMAXCONN)) end
   -- accept returns the new descriptor, nil (the error slot, as every call) and the peer's address.
   -- An address length: a number, a socklen1 cdata (kept, as ljsyscall passes it), or #addr.
-  local function socklen(len, addr)
+  local function socklen(len, addr, fname, argn)
     if type(len) == "cdata" then return len end
-    return t.socklen1(len or #addr)
+    if fdm.istype(addr) then error("bad argument #" .. (argn - 1) .. " to '" .. fname .. "' (sockaddr expected, got a descriptor)", 3) end
+    if len == nil then
+      local ok, n = pcall(lenof, addr)
+      len = ok and n or ffi.sizeof(addr)
+    else
+      fits(addr, len, fname, argn)
+    end
+    return t.socklen1(len)
   end
   local function accept(fname, fd, flags, addr, len)
     local n = getfd(fd, fname, 1)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror(fname, 3, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr)
+    local l = socklen(len, addr, fname, 4)
     local fl = flag(c.SOCK, flags, fname, 2)
     local r
     if fl ~= 0 and C.accept4 then r = C.accept4(n, pt.sockaddr(addr), l, fl)
@@ -730,12 +781,13 @@ function M.init(S, env)
   end
   function S.send(fd, buf, count, flags)
     checkbuf(buf, "send", 2)
+    fits(buf, count, "send", 3)
     return retnum(C.sendto(getfd(fd, "send", 1), buf, buflen(buf, count), flag(c.MSG, flags, "send", 4), nil, 0))
   end
   function S.recv(fd, buf, count, flags)
     local n = getfd(fd, "recv", 1)
     if buf == nil then
-      count = count or 4096
+      count = newcount(count or 4096, "recv", 3)
       local fl = flag(c.MSG, flags, "recv", 4)
       local b = take(count)
       if b then
@@ -751,10 +803,13 @@ function M.init(S, env)
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
+    outdata(buf, "recv", 2)
+    fits(buf, count, "recv", 3)
     return retnum(C.recvfrom(n, buf, count or ffi.sizeof(buf), flag(c.MSG, flags, "recv", 4), nil, nil))
   end
   function S.sendto(fd, buf, count, flags, addr, len)
     checkbuf(buf, "sendto", 2)
+    fits(buf, count, "sendto", 3)
     local sa, n = addrlen(addr, len, "sendto", 5, true)
     return retnum(C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n))
   end
@@ -764,9 +819,10 @@ function M.init(S, env)
     local n = getfd(fd, "recvfrom", 1)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("recvfrom", 5, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr)
+    local l = socklen(len, addr, "recvfrom", 6)
     local b = buf
-    if b == nil then count = count or 4096; b = t.buffer(count) end
+    if b == nil then count = newcount(count or 4096, "recvfrom", 3); b = t.buffer(count)
+    else outdata(b, "recvfrom", 2); fits(b, count, "recvfrom", 3) end
     local r = tonumber(C.recvfrom(n, b, count or ffi.sizeof(b), flag(c.MSG, flags, "recvfrom", 4), pt.sockaddr(addr), l))
     if r == -1 then return fail() end
     if buf == nil then return ffi.string(b, r), nil, t.sa(addr, l[0]) end
@@ -789,14 +845,14 @@ function M.init(S, env)
   function S.getsockname(fd, addr, len)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getsockname", 2, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr)
+    local l = socklen(len, addr, "getsockname", 3)
     if C.getsockname(getfd(fd, "getsockname", 1), pt.sockaddr(addr), l) == -1 then return fail() end
     return t.sa(addr, l[0])
   end
   function S.getpeername(fd, addr, len)
     if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getpeername", 2, "sockaddr", addr) end
     addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr)
+    local l = socklen(len, addr, "getpeername", 3)
     if C.getpeername(getfd(fd, "getpeername", 1), pt.sockaddr(addr), l) == -1 then return fail() end
     return t.sa(addr, l[0])
   end
@@ -835,6 +891,8 @@ function M.init(S, env)
       val, len = t.int1(val), s.int
     elseif type(val) ~= "cdata" then
       error("bad argument #4 to 'setsockopt' (number, boolean or cdata expected, got " .. type(val) .. ")", 2)
+    else
+      fits(val, len, "setsockopt", 5)
     end
     return retbool(C.setsockopt(getfd(fd, "setsockopt", 1), lv, on, val, len or ffi.sizeof(val)))
   end
@@ -843,7 +901,8 @@ function M.init(S, env)
     local on = optname(lv, name)
     if on == nil then error("bad argument #3 to 'getsockopt' (unknown option " .. tostring(name) .. ")", 2) end
     local int = rawequal(val, nil)
-    if int then val, len = t.int1(), s.int end
+    if int then val, len = t.int1(), s.int
+    else outdata(val, "getsockopt", 4); fits(val, len, "getsockopt", 5) end
     local l = t.socklen1(len or ffi.sizeof(val))
     if C.getsockopt(getfd(fd, "getsockopt", 1), lv, on, val, l) == -1 then return fail() end
     if int then return tonumber(val[0]) end

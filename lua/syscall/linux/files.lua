@@ -41,7 +41,7 @@ end
 
 function M.init(S, env)
   local C, c, t, pt = env.C, env.c, env.t, env.pt
-  local getfd, flag = fdm.getfd, h.flag
+  local getfd, flag = env.getfd or fdm.getfd, h.flag
   local fail, retbool, retnum, retfd = S.fail, S.retbool, S.retnum, S.retfd
 
   -- Constants only these calls use.

@@ -13,6 +13,7 @@ local S = { abi = abi, c = c, C = C, types = types, t = types.t, pt = types.pt, 
 
 local owner = fdm.register(S, 0)
 local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s, owner = owner,
+  getfd = fdm.getfd_of(owner),
   fd = function(n) return fdm.new(owner, n) end }
 S.env = env
 

@@ -28,7 +28,7 @@ function M.init(S, env)
   local C, c, t = env.C, env.c, env.t
   local err = t.error
   local errno = env.errno or ffi.errno
-  local getfd, flag = fdm.getfd, h.flag
+  local getfd, flag = env.getfd or fdm.getfd, h.flag
   local retbool = S.retbool
   local function fail() return nil, err(errno()) end
 

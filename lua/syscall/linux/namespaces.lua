@@ -31,7 +31,7 @@ function M.init(S, env)
   local C, c = env.C, env.c
   local retbool, fail = S.retbool, S.fail
   local flag, argerror = h.flag, h.argerror
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
   local long = ffi.typeof("long")
 
   local function str(v, fname, argn)

@@ -164,6 +164,7 @@ end
 
 function M.init(S, env)
   local C, c, t = env.C, env.c, env.t
+  local getfd = env.getfd or fdm.getfd
   local errno = env.errno or ffi.errno
   local retbool, retnum, fail = S.retbool, S.retnum, S.fail
   local flag = h.flag
@@ -352,7 +353,7 @@ function M.init(S, env)
     if ru == false then ru = nil else ru = ru or t.rusage() end
     local opts = options == nil and c.W.EXITED or flag(c.W, options, "waitid", 3)
     local r = C.syscall(SYS_waitid, ffi.cast(long, flag(c.P, idtype or "all", "waitid", 1)),
-      ffi.cast(long, type(wid) == "nil" and 0 or fdm.getfd(wid, "waitid", 2)), ffi.cast("void *", infop), ffi.cast(long, opts), ffi.cast("void *", ru))
+      ffi.cast(long, type(wid) == "nil" and 0 or getfd(wid, "waitid", 2)), ffi.cast("void *", infop), ffi.cast(long, opts), ffi.cast("void *", ru))
     if tonumber(r) == -1 then return fail() end
     return infop, nil, ru
   end
@@ -370,14 +371,14 @@ function M.init(S, env)
   end
   function S.pidfd_send_signal(pidfd, sig, info, flags)
     if info ~= nil and not ffi.istype(t.siginfo, info) then argerror("pidfd_send_signal", 3, "siginfo", info) end
-    local r = C.syscall(SYS_pidfd_send_signal, ffi.cast(long, fdm.getfd(pidfd, "pidfd_send_signal", 1)),
+    local r = C.syscall(SYS_pidfd_send_signal, ffi.cast(long, getfd(pidfd, "pidfd_send_signal", 1)),
       ffi.cast(long, flag(c.SIG, sig or "term", "pidfd_send_signal", 2)), ffi.cast("void *", info),
       ffi.cast(long, checknumber(flags or 0, "pidfd_send_signal", 4)))
     return retbool(tonumber(r))
   end
   function S.pidfd_getfd(pidfd, targetfd, flags)
-    local r = C.syscall(SYS_pidfd_getfd, ffi.cast(long, fdm.getfd(pidfd, "pidfd_getfd", 1)),
-      ffi.cast(long, fdm.getfd(targetfd, "pidfd_getfd", 2)), ffi.cast(long, checknumber(flags or 0, "pidfd_getfd", 3)))
+    local r = C.syscall(SYS_pidfd_getfd, ffi.cast(long, getfd(pidfd, "pidfd_getfd", 1)),
+      ffi.cast(long, getfd(targetfd, "pidfd_getfd", 2)), ffi.cast(long, checknumber(flags or 0, "pidfd_getfd", 3)))
     return retfd(tonumber(r))
   end
 
@@ -698,13 +699,21 @@ function M.init(S, env)
       if type(buf) == "number" then buf, count, flags = nil, buf, count end
       if buf == nil then
         count = checknumber(count, "getrandom", 2)
+        if count ~= count or count < 0 or count >= 2147483648 then
+          error("bad argument #2 to 'getrandom' (count " .. tostring(count) .. " out of range)", 2)
+        end
         local b = t.buffer(count)
         local r = tonumber(C.getrandom(b, count, flag(c.GRND, flags, "getrandom", 3)))
         if r == -1 then return fail() end
         return ffi.string(b, r)
       end
-      if type(buf) ~= "cdata" then argerror("getrandom", 1, "buffer", buf) end
-      return retnum(C.getrandom(buf, count or ffi.sizeof(buf), flag(c.GRND, flags, "getrandom", 3)))
+      if type(buf) ~= "cdata" or fdm.istype(buf) then argerror("getrandom", 1, "buffer", buf) end
+      local size = ffi.sizeof(buf)
+      if count == nil then count = size end
+      if type(count) ~= "number" or count ~= count or count < 0 or (size and count > size) then
+        error("bad argument #2 to 'getrandom' (count " .. tostring(count) .. " does not fit the buffer)", 2)
+      end
+      return retnum(C.getrandom(buf, count, flag(c.GRND, flags, "getrandom", 3)))
     end
   end
 

@@ -40,7 +40,7 @@ local typesdone = false
 
 function M.init(S, env)
   local c, t, pt, s = env.c, env.t, env.pt, env.s
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
 
   -- Control-message arithmetic -------------------------------------------------------------
 
@@ -207,6 +207,16 @@ function M.init(S, env)
     if not k then k = {}; keep[m] = k end
     return k
   end
+  -- The kernel writes into a received message's buffers: a Lua string is immutable and shared.
+  local gen_recvmsg = S.recvmsg
+  function S.recvmsg(fd, msg, flags)
+    local k = type(msg) == "cdata" and keep[msg]
+    if k and type(k.iov) == "table" and k.iov.readonly then
+      error("bad argument #2 to 'recvmsg' (its iov holds a string, which cannot be received into)", 2)
+    end
+    return gen_recvmsg(fd, msg, flags)
+  end
+  S.fdmethods.recvmsg = S.fdmethods.recvmsg and S.recvmsg
   local u64s = ffi.typeof("uint64_t[?]")
 
   local function lenof(v) return #v end

@@ -38,7 +38,7 @@ function M.init(S, env)
   local C, c, t, s = env.C, env.c, env.t, env.s
   local err = t.error
   local errno = env.errno or ffi.errno
-  local getfd, flag = fdm.getfd, h.flag
+  local getfd, flag = env.getfd or fdm.getfd, h.flag
   local retbool, retnum, retfd = S.retbool, S.retnum, S.retfd
   local function fail() return nil, err(errno()) end
 

@@ -39,7 +39,7 @@ local done = false
 
 function M.init(S, env)
   local c, t, pt, s = env.c, env.t, env.pt, env.s
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
   if done then return S end
   done = true
 
@@ -132,7 +132,7 @@ function M.init(S, env)
       if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
         local n = #data
         src = ints(n > 0 and n or 1)
-        for i, f in ipairs(data) do src[i - 1] = getfd(f, "cmsghdr", 3) end
+        for i, f in ipairs(data) do src[i - 1] = fdm.getfd(f, "cmsghdr", 3) end
         datalen = n * s.int
       elseif type(data) == "string" then
         src, datalen = data, datalen or #data
@@ -317,6 +317,12 @@ function M.init(S, env)
   -- recvmsg remembers which kernel's descriptors the message's rights are.
   local gen_recvmsg = S.recvmsg
   function S.recvmsg(fd, msg, flags)
+    -- The kernel writes into the message's buffers: a Lua string is immutable and shared.
+    if type(msg) == "cdata" then
+      local k = keepof(msg)
+      local io = k and k.iov
+      if type(io) == "table" and io.readonly then error("bad argument #2 to 'recvmsg' (its iov holds a string, which cannot be received into)", 2) end
+    end
     local r, e = gen_recvmsg(fd, msg, flags)
     if r and type(msg) == "cdata" and ffi.istype(t.msghdr, msg) then
       keepof(msg).owner = fdm.istype(fd) and fd.owner or env.fd(-1).owner

@@ -20,7 +20,7 @@ local M = {}
 
 function M.init(S, env)
   local C, c, t = env.C, env.c, env.t
-  local getfd = fdm.getfd
+  local getfd = env.getfd or fdm.getfd
   local retbool, retnum, fail = S.retbool, S.retnum, S.fail
   t.tmpfs_args = ffi.typeof("struct rumpus_nb_tmpfs_args")
   local dirent_p = ffi.typeof("struct rumpus_nb_dirent *")
@@ -31,8 +31,17 @@ function M.init(S, env)
   for k, v in pairs(c.DT) do dtnames[v] = k end
   if C.getdents then
     function S.getdents(fd, buf, size)
-      size = size or 4096
-      buf = buf or t.buffer(size)
+      if buf ~= nil then
+        env.outdata(buf, "getdents", 2)
+        local bs = ffi.sizeof(buf)
+        if size == nil then size = bs end
+        if type(size) ~= "number" or size < 0 or (bs and size > bs) then
+          error("bad argument #3 to 'getdents' (size " .. tostring(size) .. " does not fit the buffer)", 2)
+        end
+      else
+        size = env.newcount(size or 4096, "getdents", 3)
+        buf = t.buffer(size)
+      end
       local n = tonumber(C.getdents(getfd(fd, "getdents", 1), buf, size))
       if n == -1 then return fail() end
       local res, off = {}, 0
@@ -151,8 +160,13 @@ function M.init(S, env)
     function S.getrandom(buf, n)
       local want, out
       if type(buf) == "number" then want, buf = buf, nil else want = n end
-      if type(want) ~= "number" or want < 0 then error("bad argument to 'getrandom' (byte count expected)", 2) end
-      out = buf or t.buffer(want)
+      if type(want) ~= "number" or want < 0 or want ~= want then error("bad argument to 'getrandom' (byte count expected)", 2) end
+      if buf ~= nil then
+        env.outdata(buf, "getrandom", 1)
+        local bs = ffi.sizeof(buf)
+        if not bs or want > bs then error("bad argument #2 to 'getrandom' (count " .. tostring(want) .. " larger than the buffer)", 2) end
+      end
+      out = buf or t.buffer(env.newcount(want, "getrandom", 1))
       local mp = ffi.new("int[2]", c.CTL.KERN, c.KERN.ARND)
       local len = ffi.new("size_t[1]")
       local off = 0
