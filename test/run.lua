@@ -12,6 +12,7 @@
 --     -v                     print every case, not only failures
 --     --timeout SECONDS      per file (default 600)
 --     --allow-empty          succeed when there is nothing to run (make asan before C exists)
+--     --luajit-only PATTERN  Lua files matching PATTERN run on LuaJIT only
 --
 -- Lua test files are test/**/*_test.lua; C test programs are executables named *_test in
 -- $RUMPUS_BUILD/test.  Every file speaks TAP to the runner; a file that dies or hangs fails
@@ -42,6 +43,7 @@ while i <= #args do
   elseif a == "--timeout" then i = i + 1; opt.timeout = tonumber(args[i]) or 600
   elseif a == "-v" then opt.verbose = true
   elseif a == "--allow-empty" then opt.allowempty = true
+  elseif a == "--luajit-only" then i = i + 1; opt.ljonly = args[i]
   elseif a == "-k" then i = i + 1; opt.filter = args[i]
   elseif a:match("^%-") then io.stderr:write("run.lua: unknown option ", a, "\n"); os.exit(2)
   elseif a:match("%.lua$") or a:match("_test$") then opt.files[#opt.files + 1] = a
@@ -63,7 +65,11 @@ end
 -- What to run: { path =, kind = "lua"|"c", interp = }
 local units = {}
 local function addlua(f)
-  for _, l in ipairs(opt.luas) do units[#units + 1] = { path = f, kind = "lua", interp = l } end
+  for _, l in ipairs(opt.luas) do
+    if not (opt.ljonly and l ~= "luajit" and f:find(opt.ljonly)) then
+      units[#units + 1] = { path = f, kind = "lua", interp = l }
+    end
+  end
 end
 if #opt.files > 0 then
   for _, f in ipairs(opt.files) do
