@@ -66,11 +66,15 @@ main(void)
 		rumpus_kernel_switch(a);
 		rump_sys_sendto(sa, msg, 64, 0, (struct sockaddr *)&to_b, sizeof(to_b));
 		rumpus_kernel_switch(b);
-		if (rump_sys_recvfrom(sb, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64)
+		/* A frame meets the receiving kernel busy (its timers running on the scheduler
+		 * thread) now and then and is queued: then wait for it. */
+		if (rump_sys_recvfrom(sb, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64 &&
+		    rump_sys_recvfrom(sb, buf, sizeof(buf), 0, NULL, NULL) != 64)
 			return printf("inet_bench: round trip lost a datagram\n"), 1;
 		rump_sys_sendto(sb, buf, 64, 0, (struct sockaddr *)&to_a, sizeof(to_a));
 		rumpus_kernel_switch(a);
-		if (rump_sys_recvfrom(sa, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64)
+		if (rump_sys_recvfrom(sa, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64 &&
+		    rump_sys_recvfrom(sa, buf, sizeof(buf), 0, NULL, NULL) != 64)
 			return printf("inet_bench: round trip lost a reply\n"), 1;
 		t1 = now_ns();
 		if (i >= 0)
@@ -106,7 +110,8 @@ main(void)
 			rump_sys_sendto(sa, msg, 64, 0, (struct sockaddr *)&to_b, sizeof(to_b));
 		rumpus_kernel_switch(b);
 		for (j = 0; j < BATCH; j++)
-			if (rump_sys_recvfrom(sb, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64)
+			if (rump_sys_recvfrom(sb, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) != 64 &&
+			    rump_sys_recvfrom(sb, buf, sizeof(buf), 0, NULL, NULL) != 64)
 				return printf("inet_bench: router lost a datagram\n"), 1;
 	}
 	t1 = now_ns();
