@@ -105,6 +105,52 @@ function M.cmsgmethods(c, s, HDR, align, newfd)
   return cm_
 end
 
+-- The metatable of cmsgv, the type of a control message we build:
+-- t.cmsghdr(level, type, data [, datalen]), ready for msg.control.
+--   level: "socket", "ip", "ipv6" or a number; type: "rights" (o.credentials: "credentials")
+--   or a number.  data: for RIGHTS a list of descriptors (objects or numbers); for
+--   CREDENTIALS a t.ucred or {pid =, uid =, gid =}; else a string or a cdata (with datalen).
+-- o: c, t, s, align, cmsg_len, cmsglevel, cmsgtype, getfd, methods, len (the __len),
+-- pad (bytes between the header and the data beyond s.cmsghdr's, when the type has no
+-- padding field), credentials.
+function M.cmsgmt(o)
+  local c, t, s, align, cmsg_len, cmsglevel, cmsgtype, getfd = o.c, o.t, o.s, o.align, o.cmsg_len, o.cmsglevel, o.cmsgtype, o.getfd
+  local ints, pad, creds = t.ints, o.pad or 0, o.credentials
+  return {
+    __index = o.methods,
+    __len = o.len,
+    __new = function(tp, level, ctype, data, datalen)
+      local lv = cmsglevel(level, "cmsghdr", 1)
+      local ty = cmsgtype(lv, ctype, "cmsghdr", 2)
+      local src
+      if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
+        local n = #data
+        src = ints(n > 0 and n or 1)
+        for i, f in ipairs(data) do src[i - 1] = getfd(f, "cmsghdr", 3) end
+        datalen = n * s.int
+      elseif creds and lv == c.SOL.SOCKET and ty == c.SCM.CREDENTIALS and type(data) == "table" then
+        src = t.ucred(data)
+        datalen = s.ucred
+      elseif type(data) == "string" then
+        src, datalen = data, datalen or #data
+      elseif type(data) == "cdata" then
+        src, datalen = data, datalen or ffi.sizeof(data)
+      elseif data == nil then
+        src, datalen = nil, datalen or 0
+      else
+        error("bad argument #3 to 'cmsghdr' (table, string or cdata expected, got " .. type(data) .. ")", 2)
+      end
+      if type(datalen) ~= "number" or datalen < 0 then
+        error("bad argument #4 to 'cmsghdr' (data length unknown)", 2)
+      end
+      local cm = ffi.new(tp, align(datalen) + pad)
+      cm.cmsg_len, cm.cmsg_level, cm.cmsg_type = cmsg_len(datalen), lv, ty
+      if type(src) ~= "nil" and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
+      return cm
+    end,
+  }
+end
+
 -- t.msghdr's machinery.  o: c, t, pt, s, align, cmsg_len, cmsgv (the type of a control
 -- message we build), onwalk(m, cm, keep) (optional: called on each control message the walk
 -- gives out).  Returns a table: keep (what each message points to, kept alive by message),

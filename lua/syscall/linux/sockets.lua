@@ -20,8 +20,8 @@ local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
 
-local type, tonumber, tostring, error, ipairs, assert, math =
-      type, tonumber, tostring, error, ipairs, assert, math
+local type, tonumber, error, ipairs, assert =
+      type, tonumber, error, ipairs, assert
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 -- A control message we build: the header of struct rumpus_lx_cmsghdr (checked against C by
@@ -47,7 +47,6 @@ function M.init(S, env)
   -- The name table for a control message's type, by its level.
   local cmsglevel, cmsgtype = ss.cmsgnames(c, { [c.SOL.SOCKET] = c.SCM, [c.SOL.IP] = c.IP, [c.SOL.IPV6] = c.IPV6 })
 
-  local ints = t.ints
   local ucred_p = ffi.typeof("struct rumpus_lx_ucred *")
 
   -- Methods shared by a built control message (t.cmsghdr) and one read from a received buffer
@@ -68,42 +67,12 @@ function M.init(S, env)
     ffi.metatype(t.cmsghdr, { __index = cmsgmethods, __len = function(cm) return cmsg_space(cmsgmethods.datalen(cm)) end })
   end
 
-  -- t.cmsghdr(level, type, data [, datalen]): one control message, ready for msg.control.
-  --   level: "socket", "ip", "ipv6" or a number; type: "rights", "credentials" or a number.
-  --   data:  for RIGHTS a list of descriptors (objects or numbers); for CREDENTIALS a t.ucred
-  --          or {pid =, uid =, gid =}; else a string or a cdata (with datalen).
-  if first then ffi.metatype(cmsgv, {
-    __index = cmsgmethods,
-    __len = function(cm) return cmsg_space(cmsgmethods.datalen(cm)) end,
-    __new = function(tp, level, ctype, data, datalen)
-      local lv = cmsglevel(level, "cmsghdr", 1)
-      local ty = cmsgtype(lv, ctype, "cmsghdr", 2)
-      local src
-      if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
-        local n = #data
-        src = ints(n > 0 and n or 1)
-        for i, f in ipairs(data) do src[i - 1] = getfd(f, "cmsghdr", 3) end
-        datalen = n * s.int
-      elseif lv == c.SOL.SOCKET and ty == c.SCM.CREDENTIALS and type(data) == "table" then
-        src = t.ucred(data)
-        datalen = s.ucred
-      elseif type(data) == "string" then
-        src, datalen = data, datalen or #data
-      elseif type(data) == "cdata" then
-        src, datalen = data, datalen or ffi.sizeof(data)
-      elseif data == nil then
-        src, datalen = nil, datalen or 0
-      else
-        error("bad argument #3 to 'cmsghdr' (table, string or cdata expected, got " .. type(data) .. ")", 2)
-      end
-      if type(datalen) ~= "number" or datalen < 0 then
-        error("bad argument #4 to 'cmsghdr' (data length unknown)", 2)
-      end
-      local cm = ffi.new(tp, align(datalen) + HDR - s.cmsghdr)
-      cm.cmsg_len, cm.cmsg_level, cm.cmsg_type = cmsg_len(datalen), lv, ty
-      if type(src) ~= "nil" and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
-      return cm
-    end,
+  -- t.cmsghdr(level, type, data [, datalen]): one control message, ready for msg.control
+  -- (rights, credentials or raw data: see syscall.shared_sockets cmsgmt).
+  if first then ffi.metatype(cmsgv, ss.cmsgmt {
+    c = c, t = t, s = s, align = align, cmsg_len = cmsg_len, cmsglevel = cmsglevel, cmsgtype = cmsgtype,
+    getfd = getfd, methods = cmsgmethods, len = function(cm) return cmsg_space(cmsgmethods.datalen(cm)) end,
+    pad = HDR - s.cmsghdr, credentials = true,
   }) end
   t.cmsghdr = cmsgv
   t.cmsg = cmsgv

@@ -19,8 +19,8 @@ local ffi = require "ffi"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
 
-local type, tonumber, tostring, error, ipairs, setmetatable, assert, math =
-      type, tonumber, tostring, error, ipairs, setmetatable, assert, math
+local type, tonumber, error, ipairs, setmetatable, assert =
+      type, tonumber, error, ipairs, setmetatable, assert
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 -- A control message we build: the 12-byte header, padding to 16, then the data.
@@ -46,7 +46,6 @@ function M.init(S, env)
   local align, HDR, cmsg_len, cmsg_space = ss.cmsgarith(S, s, 8) -- HDR = 16
   local cmsglevel, cmsgtype = ss.cmsgnames(c, { [c.SOL.SOCKET] = c.SCM, [c.IPPROTO.IP] = c.IP, [c.IPPROTO.IPV6] = c.IPV6 })
 
-  local ints = t.ints
 
   -- The kernel a received control message came from (its descriptors belong there): set by
   -- recvmsg on the message, handed to each cmsg pointer the walk gives out.
@@ -66,35 +65,9 @@ function M.init(S, env)
 
   -- t.cmsghdr(level, type, data [, datalen]): "socket", "rights", {fd...}; or any level/type
   -- with a string or cdata payload.
-  ffi.metatype(cmsgv, {
-    __index = cmsgmethods,
-    __len = cmsgsize,
-    __new = function(tp, level, ctype, data, datalen)
-      local lv = cmsglevel(level, "cmsghdr", 1)
-      local ty = cmsgtype(lv, ctype, "cmsghdr", 2)
-      local src
-      if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
-        local n = #data
-        src = ints(n > 0 and n or 1)
-        for i, f in ipairs(data) do src[i - 1] = fdm.getfd(f, "cmsghdr", 3) end
-        datalen = n * s.int
-      elseif type(data) == "string" then
-        src, datalen = data, datalen or #data
-      elseif type(data) == "cdata" then
-        src, datalen = data, datalen or ffi.sizeof(data)
-      elseif data == nil then
-        src, datalen = nil, datalen or 0
-      else
-        error("bad argument #3 to 'cmsghdr' (table, string or cdata expected, got " .. type(data) .. ")", 2)
-      end
-      if type(datalen) ~= "number" or datalen < 0 then
-        error("bad argument #4 to 'cmsghdr' (data length unknown)", 2)
-      end
-      local cm = ffi.new(tp, align(datalen))
-      cm.cmsg_len, cm.cmsg_level, cm.cmsg_type = cmsg_len(datalen), lv, ty
-      if type(src) ~= "nil" and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
-      return cm
-    end,
+  ffi.metatype(cmsgv, ss.cmsgmt {
+    c = c, t = t, s = s, align = align, cmsg_len = cmsg_len, cmsglevel = cmsglevel, cmsgtype = cmsgtype,
+    getfd = fdm.getfd, methods = cmsgmethods, len = cmsgsize,
   })
   t.cmsghdr_fixed = t.cmsghdr
   t.cmsghdr = cmsgv
