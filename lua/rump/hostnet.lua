@@ -27,8 +27,10 @@
 -- Interfaces are named eth0, eth1... in each host in the order links are made; a switch's
 -- ports are named after the host ("p-<host>", cut to 15 characters).
 
-local type, tostring, error, ipairs, pairs, setmetatable, pcall, select =
-      type, tostring, error, ipairs, pairs, setmetatable, pcall, select
+local topology = require "rump.topology"
+
+local type, tostring, error, ipairs, pairs, setmetatable, select =
+      type, tostring, error, ipairs, pairs, setmetatable, select
 
 local M = {}
 
@@ -207,28 +209,11 @@ Net.close = Net.destroy
 function M.build(spec, opts)
   if type(spec) ~= "table" then argerr("build", 1, "table", spec) end
   local net = M.new(opts)
-  local ok, r1, r2 = pcall(function()
-    local function step(what, v, e, txt)
-      if not v then error({ what = what, err = e, txt = txt }, 0) end
-      return v
-    end
-    for _, n in ipairs(spec.hosts or {}) do step("host " .. n, net:host(n)) end
-    for _, n in ipairs(spec.routers or {}) do step("router " .. n, net:router(n)) end
-    for _, l in ipairs(spec.links or {}) do
-      step("link " .. tostring(l[1]) .. "-" .. tostring(l[2]), net:link(l[1], l[2], l[3], l[4]))
-    end
-    for name, ports in pairs(spec.bridges or {}) do
+  local ok, r1 = topology.run(net, spec, function(_, sp, step)
+    for name, ports in pairs(sp.bridges or {}) do
       local sw = step("bridge " .. name, net:bridge(name))
       for _, p in ipairs(ports) do step("attach " .. tostring(p[1]) .. " to " .. name, net:attach(sw, p[1], p[2])) end
     end
-    for hn, routes in pairs(spec.routes or {}) do
-      local h = net.hosts[hn]
-      if not h then error("bad argument #1 to 'build' (routes for unknown host '" .. tostring(hn) .. "')", 0) end
-      for _, rt in ipairs(routes) do
-        step("route " .. tostring(rt[1]) .. " on " .. hn, h:route(rt[1], rt[2], rt[3]))
-      end
-    end
-    return net
   end)
   if ok then return r1 end
   net:destroy()
@@ -241,27 +226,7 @@ end
 function M.line(n, opts)
   if type(n) ~= "number" or n < 2 then argerr("line", 1, "number >= 2", n) end
   opts = opts or {}
-  local base = opts.base or 100
-  local spec = { hosts = {}, routers = {}, links = {}, routes = {} }
-  for i = 1, n do
-    local nm = "h" .. i
-    if i == 1 or i == n then spec.hosts[#spec.hosts + 1] = nm else spec.routers[#spec.routers + 1] = nm end
-  end
-  for i = 1, n - 1 do
-    local p = "10." .. (base + i) .. ".0."
-    spec.links[i] = { "h" .. i, "h" .. (i + 1), p .. "1/24", p .. "2/24" }
-  end
-  -- Host i reaches link j (j < i-1) through its left neighbour, and j > i through its right.
-  for i = 1, n do
-    local rs = {}
-    for j = 1, n - 1 do
-      local p = "10." .. (base + j) .. ".0.0/24"
-      if j < i - 1 then rs[#rs + 1] = { p, "10." .. (base + i - 1) .. ".0.1" }
-      elseif j > i then rs[#rs + 1] = { p, "10." .. (base + i) .. ".0.2" } end
-    end
-    if #rs > 0 then spec.routes["h" .. i] = rs end
-  end
-  return M.build(spec, opts)
+  return M.build(topology.linespec(n, opts.base or 100), opts)
 end
 
 return M

@@ -25,6 +25,7 @@ local bit = require "syscall.bit"
 local rump = require "rump"
 local cfgt = require "syscall.netbsd.netcfg"
 local c = require "syscall.netbsd.constants"
+local topology = require "rump.topology"
 
 local type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table =
       type, tostring, tonumber, error, pairs, ipairs, setmetatable, getmetatable, pcall, math, string, table
@@ -717,33 +718,16 @@ Net.close = Net.destroy
 function M.build(spec, opts)
   if type(spec) ~= "table" then argerr("build", 1, "table", spec) end
   local net = M.new(opts)
-  local ok, r1 = pcall(function()
-    local function step(what, v, e)
-      if not v then error({ what = what, err = e }, 0) end
-      return v
-    end
-    for _, n in ipairs(spec.hosts or {}) do step("host " .. n, net:host(n)) end
-    for _, n in ipairs(spec.routers or {}) do step("router " .. n, net:router(n)) end
-    for _, l in ipairs(spec.links or {}) do
-      step("link " .. tostring(l[1]) .. "-" .. tostring(l[2]), net:link(l[1], l[2], l[3], l[4]))
-    end
+  local ok, r1 = topology.run(net, spec, function(_, sp, step)
     local names = {}
-    for name in pairs(spec.buses or {}) do names[#names + 1] = name end
+    for name in pairs(sp.buses or {}) do names[#names + 1] = name end
     table.sort(names)
     for _, name in ipairs(names) do
       local b = net:bus(name)
-      for _, p in ipairs(spec.buses[name]) do
+      for _, p in ipairs(sp.buses[name]) do
         step("attach " .. tostring(p[1]) .. " to " .. name, net:attach(b, p[1], p[2]))
       end
     end
-    for hn, routes in pairs(spec.routes or {}) do
-      local h = net.hosts[hn]
-      if not h then error("bad argument #1 to 'build' (routes for unknown host '" .. tostring(hn) .. "')", 0) end
-      for _, rt in ipairs(routes) do
-        step("route " .. tostring(rt[1]) .. " on " .. hn, h:route(rt[1], rt[2], rt[3]))
-      end
-    end
-    return net
   end)
   if ok then return r1 end
   net:destroy()
@@ -756,26 +740,7 @@ end
 function M.line(n, opts)
   if type(n) ~= "number" or n < 2 then argerr("line", 1, "number >= 2", n) end
   opts = opts or {}
-  local base = opts.base or 100
-  local spec = { hosts = {}, routers = {}, links = {}, routes = {} }
-  for i = 1, n do
-    local nm = "h" .. i
-    if i == 1 or i == n then spec.hosts[#spec.hosts + 1] = nm else spec.routers[#spec.routers + 1] = nm end
-  end
-  for i = 1, n - 1 do
-    local p = "10." .. (base + i) .. ".0."
-    spec.links[i] = { "h" .. i, "h" .. (i + 1), p .. "1/24", p .. "2/24" }
-  end
-  for i = 1, n do
-    local rs = {}
-    for j = 1, n - 1 do
-      local p = "10." .. (base + j) .. ".0.0/24"
-      if j < i - 1 then rs[#rs + 1] = { p, "10." .. (base + i - 1) .. ".0.1" }
-      elseif j > i then rs[#rs + 1] = { p, "10." .. (base + i) .. ".0.2" } end
-    end
-    if #rs > 0 then spec.routes["h" .. i] = rs end
-  end
-  return M.build(spec, opts)
+  return M.build(topology.linespec(n, opts.base or 100), opts)
 end
 
 -- NetBSD's netconfig calls ---------------------------------------------------------------------
