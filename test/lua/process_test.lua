@@ -8,13 +8,8 @@ local c, t = S.c, S.t
 
 local NOBODY = 65534
 
-local function readfile(p)
-  local f = io.open(p, "r")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local H = dofile("test/lua/shared/child.lua")
+local readfile = H.readfile
 
 local function status(field, pid)
   local s = readfile("/proc/" .. (pid or "self") .. "/status")
@@ -36,36 +31,7 @@ local function statfield(n, pid)
   return f[n - 2]
 end
 
--- Runs fn in a forked child.  Returns what fn returned (as a string); an error in the child is
--- raised again here with its message.
-local function inchild(fn)
-  local ok, _, r, w = S.pipe()
-  assert(ok)
-  local pid = assert(S.fork())
-  if pid == 0 then
-    S.prctl("set_pdeathsig", "kill")  -- never outlive a crashed test
-    r:close()
-    local res = { pcall(fn) }
-    local out
-    if res[1] then out = "OK" .. (res[2] == nil and "" or tostring(res[2])) else out = "ER" .. tostring(res[2]) end
-    w:write(out)
-    S.exit(res[1] and 0 or 1)
-  end
-  w:close()
-  local data = {}
-  while true do
-    local s = r:read(nil, 4096)
-    if not s or s == "" then break end
-    data[#data + 1] = s
-  end
-  r:close()
-  local rpid, err, st = S.waitpid(pid)
-  assert(rpid == pid, tostring(err))
-  local out = table.concat(data)
-  if out:sub(1, 2) == "ER" then error("in child: " .. out:sub(3), 2) end
-  if not st.WIFEXITED or st.EXITSTATUS ~= 0 then error("child " .. tostring(st), 2) end
-  return out:sub(3)
-end
+local inchild = H.inchild
 
 -- Forks a child that runs fn and exits with its return value (0 if none).
 local function spawn(fn)
