@@ -108,3 +108,13 @@ T.case("C call arguments: a wrong struct pointer is refused before the call", fu
     "cannot convert 'char %[16%]' to 'struct timespec_like %*'")
   T.eq(ffi.C.ptrconv_gettimeofday(ffi.cast("struct timespec_like *", ffi.new("long[2]")), nil), 0)
 end)
+
+-- Not a pointer rule, but the same kind of guard: a garbage length must not allocate and
+-- zero-fill gigabytes (on PUC Lua that stalled S.util.recvfds(fd, 2^31)); LuaJIT refuses
+-- objects of 2 GB and more.
+T.case("cdata of 2 GB or more are refused", function()
+  T.err(function() return ffi.new("char[?]", 2 ^ 31) end, "size of C type is unknown or too large")
+  T.err(function() return ffi.new("int[?]", 2 ^ 30) end, "size of C type is unknown or too large")
+  T.err(function() return ffi.new("char[3000000000]") end, "size of C type is unknown or too large")
+  T.eq(ffi.sizeof(ffi.new("char[?]", 4096)), 4096)
+end)
