@@ -198,6 +198,10 @@ lffi_cdata_new(lua_State *L, lffi_state *S, lffi_ctype *ct, int first, int top)
 			luaL_error(L, "size of variable-length type expected as first initializer");
 		if (n < 0 || (uint64_t)n > ((uint64_t)1 << 40))
 			luaL_error(L, "invalid size %I for variable-length type", (lua_Integer)n);
+		/* overflow-safe: an element size times n beyond the limit below */
+		if (lffi_vsize(u, 1) - lffi_vsize(u, 0) > 0 &&
+		    (size_t)n > LFFI_MAXOBJ / (lffi_vsize(u, 1) - lffi_vsize(u, 0)))
+			luaL_error(L, "size of C type is unknown or too large");
 		size = lffi_vsize(u, (size_t)n);
 		first++;
 	} else {
@@ -208,6 +212,9 @@ lffi_cdata_new(lua_State *L, lffi_state *S, lffi_ctype *ct, int first, int top)
 		}
 		size = u->size;
 	}
+	/* As LuaJIT: no object of 2 GB or more (a garbage length must not zero-fill 8 GB). */
+	if (size > LFFI_MAXOBJ)
+		luaL_error(L, "size of C type is unknown or too large");
 	cd = lffi_newcdata(L, S, ct, size);
 	memset(cd->p, 0, size);
 	if (first <= top)

@@ -152,7 +152,7 @@ lffi_convert_error(lua_State *L, int idx, lffi_ctype *ct, const char *what)
 {
 	lffi_cdata *cd = lffi_tocdata(L, idx);
 	if (cd != NULL)
-		lffi_typename(L, cd->ct, (cd->flags & CD_REF) != 0);
+		lffi_typename(L, cd->ct, 0);	/* a reference converts as its value: no '&' */
 	else
 		lua_pushstring(L, luaL_typename(L, idx));
 	lffi_typename(L, ct, 0);
@@ -272,6 +272,66 @@ isbyteptr(lffi_ctype *pt)
 	return b->kind == CT_VOID || ((b->kind == CT_INT || b->kind == CT_BOOL) && b->size == 1);
 }
 
+#define QUALS (CTF_CONST | CTF_VOLATILE)
+
+/*
+ * The element type of pointer or array ct, unqualified and with enums resolved to their
+ * integer type; its qualifiers (and an array's own) are or'ed into *qual.
+ */
+static lffi_ctype *
+childqual(lffi_ctype *ct, int *qual)
+{
+	lffi_ctype *c = ct->base;
+	*qual |= (ct->flags | c->flags) & QUALS;
+	c = c->unq;
+	while (c->kind == CT_ENUM) {
+		*qual |= c->base->flags & QUALS;
+		c = c->base->unq;
+	}
+	return c;
+}
+
+/*
+ * LuaJIT's test for an implicit conversion to pointer type d from s (a pointer, an array, a
+ * struct/union designating itself, or a function designating itself): void * on either side,
+ * no qualifier of the pointee dropped, pointees of the same kind and size (signedness and
+ * plain char do not count; bool and floating point do), the very same struct/union, and one
+ * level down (same != 0) identical qualifiers and compatible pointees again.
+ */
+static int
+compatptr(lffi_ctype *d, lffi_ctype *s, int same)
+{
+	int dq = 0, sq = 0;
+
+	d = d->unq;
+	s = s->unq;
+	if (d == s)
+		return 1;
+	d = childqual(d, &dq);
+	if (s->kind != CT_STRUCT && s->kind != CT_UNION && s->kind != CT_FUNC)
+		s = childqual(s, &sq);
+	if (same) {
+		if (dq != sq)
+			return 0;
+	} else {
+		if ((dq & sq) != sq)
+			return 0;
+		if (d->kind == CT_VOID || s->kind == CT_VOID)
+			return 1;
+	}
+	if (d->kind != s->kind)
+		return 0;
+	if (d->kind == CT_FUNC)
+		return 1;
+	if (d->size != s->size)
+		return 0;
+	if (d->kind == CT_PTR || d->kind == CT_ARRAY)
+		return compatptr(d, s, 1);
+	if (d->kind == CT_STRUCT || d->kind == CT_UNION)
+		return d == s;
+	return 1;
+}
+
 /* Convert the Lua value at idx to C type ct, storing it at p. */
 void
 lffi_fromlua(lua_State *L, lffi_state *S, lffi_ctype *ct, void *p, int idx, int iscast,
@@ -362,7 +422,7 @@ lffi_fromlua(lua_State *L, lffi_state *S, lffi_ctype *ct, void *p, int idx, int 
 						v = (void *)(intptr_t)n.i;
 						ok = 1;
 					}
-				} else
+				} else if (iscast || compatptr(u, cd->ct, 0))
 					v = lffi_topointer(L, S, idx, &ok);
 			}
 			break;

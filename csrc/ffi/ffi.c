@@ -380,10 +380,8 @@ f_tonumber(lua_State *L)
 		case CT_PTR: case CT_FUNC:
 			lua_pushinteger(L, (lua_Integer)(intptr_t)*(void **)cd->p);
 			return 1;
-		case CT_ARRAY: case CT_STRUCT: case CT_UNION:
-			lua_pushinteger(L, (lua_Integer)(intptr_t)cd->p);
-			return 1;
-		default:
+		default:	/* arrays, structs, unions: nil, as LuaJIT (a struct passed as flags
+				 * must not turn into its address) */
 			lua_pushnil(L);
 			return 1;
 		}

@@ -89,6 +89,7 @@ typedef struct lffi_cdata {
 } lffi_cdata;
 
 #define LFFI_MAXTYPES	(1 << 18)	/* ctypes per state */
+#define LFFI_MAXOBJ	((size_t)0x7fffffff)	/* largest cdata object, as LuaJIT */
 #define LFFI_MAXDEPTH	100		/* pointer-to-array-of-... levels; recursion bound */
 
 #define CD_CTYPE	0x1	/* a ctype object, not a value */

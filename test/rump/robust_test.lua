@@ -76,6 +76,9 @@ end
 local PINS = {
   poll = { 2 }, ppoll = { 2 }, select = { 2 }, pselect = { 2 }, epoll_wait = { 3 }, epoll_pwait = { 3 },
   nanosleep = { 1 }, sleep = { 1 }, clock_nanosleep = { 3 },
+  -- vmsplice from the pool's (empty) pipe read end waits for data, O_NONBLOCK or not: only
+  -- SPLICE_F_NONBLOCK bounds it, so its flags are always "nonblock" (the wait is the meaning).
+  vmsplice = { { 3, "nonblock" } },
 }
 
 ---------------------------------------------------------------------------------------------
@@ -164,7 +167,10 @@ local function child(mode, names, outpath)
     local pins = PINS[short]
     local function call(a, n)
       if pins then
-        for _, p in ipairs(pins) do a[p] = zero_if_value(a[p]); if n < p then n = p end end
+        for _, p in ipairs(pins) do
+          if type(p) == "table" then a[p[1]] = p[2]; p = p[1] else a[p] = zero_if_value(a[p]) end
+          if n < p then n = p end
+        end
       end
       check(name, short, f, a, n)
     end
