@@ -48,7 +48,7 @@ all: deps $(BUILD_TARGETS)
 TEST_LUAS ?= luajit,lua5.3,lua5.4
 TEST_LUAJIT_ONLY ?=
 test: all $(C_TEST_BINS)
-	@$(LUAJIT) test/run.lua --lua $(TEST_LUAS) --luajit-only $(TEST_LUAJIT_ONLY) $(TESTFLAGS)
+	@$(LUAJIT) test/run.lua --lua $(TEST_LUAS) $(if $(TEST_LUAJIT_ONLY),--luajit-only $(TEST_LUAJIT_ONLY)) $(TESTFLAGS)
 
 demo: all
 	@$(LUAJIT) examples/demo.lua
