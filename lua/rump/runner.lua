@@ -16,8 +16,9 @@ usage: rumpus-test [options] [PATTERN] [FILE|DIR...]
 
 Runs Lua test files (files of rump.test cases, see docs/testing.md) and TAP-speaking
 programs, each in a child process of its own.  Without FILE or DIR it runs test/**/*_test.lua
-(./**/*_test.lua when there is no test/ directory; directories named "fixtures" are left out)
-and the C test programs $RUMPUS_BUILD/test/*_test.  A DIR runs every *_test.lua below it.
+(./**/*_test.lua when there is no test/ directory) and the C test programs
+$RUMPUS_BUILD/test/*_test.  A DIR runs every *_test.lua and executable *_test below it.
+Directories named "fixtures" (and hidden ones) below are left out.
 The last line is "N passed, N failed" (", N skipped" when some were skipped).
 
   PATTERN, -k PATTERN  only cases whose name, or "file: name", matches the Lua pattern;
@@ -35,7 +36,7 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
   --tap                TAP for every case on standard output
   --junit FILE         a JUnit XML report (the schema Jenkins and GitLab read)
   -v                   print every case, not only failures
-  --timeout SECONDS    per file (default 600)
+  --timeout SECONDS    per file (default 600; fractions allowed)
   --allow-empty        succeed when there is nothing to run
   -h, --help           this text
 
@@ -120,7 +121,9 @@ local function parse(args)
     elseif a == "--c-only" then opt.conly = true
     elseif a == "--lua-only" then opt.luaonly = true
     elseif a == "--repeat" then opt.rep = number(a); if opt.rep < 1 then opt.rep = 1 end
-    elseif a == "--timeout" then opt.timeout = number(a)
+    elseif a == "--timeout" then
+      opt.timeout = tonumber(value(a))
+      if not opt.timeout or opt.timeout <= 0 then io.stderr:write("rumpus-test: --timeout needs seconds > 0\n"); os.exit(2) end
     elseif a == "-v" then opt.verbose = true
     elseif a == "--allow-empty" then opt.allowempty = true
     elseif a == "--luajit-only" then opt.ljonly = value(a)
@@ -131,7 +134,7 @@ local function parse(args)
     elseif a == "-k" then opt.filter = value(a)
     elseif a:match("^%-") then
       io.stderr:write("rumpus-test: unknown option ", a, " (--help lists them)\n"); os.exit(2)
-    elseif a:match("%.lua$") or a:match("_test$") or isdir(a) then
+    elseif a:match("%.lua$") or exists(a) then
       opt.files[#opt.files + 1] = a
     else
       opt.filter = a
@@ -153,7 +156,7 @@ local function self_interp()
   return arg[k] or "luajit"
 end
 
-local FIND_PRUNE = " \\( -name fixtures -o -name '.?*' \\) -prune -o "
+local FIND_PRUNE = " -mindepth 1 \\( -name fixtures -o -name '.?*' \\) -prune -o "
 
 function R.main(args, self)
   local opt = parse(args)
@@ -177,10 +180,14 @@ function R.main(args, self)
       if f:match("%.lua$") then addlua(f)
       elseif isdir(f) then
         if not opt.luaonly then
-          for _, g in ipairs(lines("find " .. sh(f) .. " -type f -name '*_test' -perm -u+x 2>/dev/null | sort")) do addc(g) end
+          for _, g in ipairs(lines("find " .. sh(f) .. FIND_PRUNE .. "-type f -name '*_test' -perm -u+x -print 2>/dev/null | sort")) do
+            addc(g)
+          end
         end
         if not opt.conly then
-          for _, g in ipairs(lines("find " .. sh(f) .. " -type f -name '*_test.lua' 2>/dev/null | sort")) do addlua(g) end
+          for _, g in ipairs(lines("find " .. sh(f) .. FIND_PRUNE .. "-type f -name '*_test.lua' -print 2>/dev/null | sort")) do
+            addlua(g)
+          end
         end
       else addc(f) end
     end
