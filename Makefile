@@ -18,7 +18,7 @@ ALL_CFLAGS := $(WARN) -std=gnu11 -fPIC $(CFLAGS)
 PREFIX     ?= /usr/local
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
-export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
+export LUA_CPATH := ;;
 export RUMPUS_BUILD := $(CURDIR)/$(BUILD)
 export RUMPUS_SHARED ?= $(abspath $(CURDIR)/../shared)
 
@@ -32,7 +32,15 @@ ASAN_TARGETS  :=
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: deps all test demo bench asan fuzz install clean check-lua
+.PHONY: deps all test demo bench asan fuzz install clean check-lua env
+
+# `eval "$(make -s env)"`: this checkout's Lua paths for LuaJIT, Lua 5.3 and 5.4 (each reads its
+# own LUA_CPATH_5_x) and RUMPUS_BUILD, in the current shell.  ./rumpus does the same per script.
+env:
+	@echo "export LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;';"
+	@echo "export LUA_CPATH_5_3='$(CURDIR)/$(BUILD)/lua5.3/?.so;;';"
+	@echo "export LUA_CPATH_5_4='$(CURDIR)/$(BUILD)/lua5.4/?.so;;';"
+	@echo "export RUMPUS_BUILD='$(CURDIR)/$(BUILD)';"
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: tools/deps.sh $(wildcard mk/*.mk) Makefile
