@@ -18,5 +18,6 @@ if [ -d "$build/netbsd-compat/lib" ]; then
   mkdir -p "$prefix/lib/rumpus-netbsd"
   cp -P "$build"/netbsd-compat/lib/*.so* "$prefix/lib/rumpus-netbsd/" 2>/dev/null || true
 fi
+install -D -m 755 bin/rumpus-test "$prefix/bin/rumpus-test"
 if [ -d csrc/include/rump ]; then mkdir -p "$prefix/include/rump"; cp csrc/include/rump/*.h "$prefix/include/rump/"; fi
 echo "installed into $prefix"

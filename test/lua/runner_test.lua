@@ -282,3 +282,18 @@ T.case("rumpus-test runs a user's test files from another directory", function()
   local out3 = T.sh(env .. " " .. cmd .. " --lua lua5.4 spec/sub/mine_test.lua; echo \"__status=$?\"")
   has(out3, "1 passed, 1 failed\n__status=1")
 end)
+
+T.case("tools/install.sh installs rumpus-test, which then runs from anywhere", function()
+  local dir = T.tmpdir()
+  local prefix = dir .. "/prefix"
+  local out, ok = T.sh("tools/install.sh " .. sh(prefix) .. " " .. sh(os.getenv("RUMPUS_BUILD") or "build"))
+  T.ok(ok, "install: " .. out)
+  local v = LUA:find("luajit") and "5.1" or LUA:match("5%.%d") or "5.1"
+  write(dir .. "/t_test.lua", 'local T = require "rump.test"\nT.case("installed", function() T.ok(true) end)\n')
+  local cmd = "cd " .. sh(dir) .. " && LUA_PATH=" .. sh(prefix .. "/share/lua/" .. v .. "/?.lua;;") ..
+    " " .. sh(LUA) .. " " .. sh(prefix .. "/bin/rumpus-test") .. " t_test.lua"
+  local out2 = T.sh(cmd)
+  has(out2, "t_test.lua")
+  T.eq(lastline(out2), "1 passed, 0 failed")
+  hasnot(out2, ROOT .. "/lua/")
+end)
