@@ -17,8 +17,9 @@ usage: rumpus-test [options] [PATTERN] [FILE|DIR...]
 Runs Lua test files (files of rump.test cases, see docs/testing.md) and TAP-speaking
 programs, each in a child process of its own.  Without FILE or DIR it runs test/**/*_test.lua
 (./**/*_test.lua when there is no test/ directory) and the C test programs
-$RUMPUS_BUILD/test/*_test.  A DIR runs every *_test.lua and executable *_test below it.
-Directories named "fixtures" (and hidden ones) below are left out.
+$RUMPUS_BUILD/test/*_test.  A DIR runs every *_test.lua and executable *_test below it;
+write it with a slash (spec/), as a plain word is a PATTERN.  Directories named "fixtures"
+(and hidden ones) below are left out.
 The last line is "N passed, N failed" (", N skipped" when some were skipped).
 
   PATTERN, -k PATTERN  only cases whose name, or "file: name", matches the Lua pattern;
@@ -134,7 +135,7 @@ local function parse(args)
     elseif a == "-k" then opt.filter = value(a)
     elseif a:match("^%-") then
       io.stderr:write("rumpus-test: unknown option ", a, " (--help lists them)\n"); os.exit(2)
-    elseif a:match("%.lua$") or exists(a) then
+    elseif a:match("%.lua$") or a:match("_test$") or a == "." or a == ".." or (a:find("/") and exists(a)) then
       opt.files[#opt.files + 1] = a
     else
       opt.filter = a
