@@ -64,8 +64,9 @@ end
 -- A wall clock in seconds for the per-case times: clock_gettime through LuaJIT's FFI when it
 -- is there, else /proc/uptime (10 ms steps), else os.time.
 local function makeclock()
-  local okffi, ffi = pcall(require, "ffi")
-  if okffi and rawget(_G, "jit") then
+  local okffi, ffi = false, nil
+  if rawget(_G, "jit") then okffi, ffi = pcall(require, "ffi") end
+  if okffi then
     local ok = pcall(ffi.cdef, [[
       struct rumpus_runner_ts { long sec; long nsec; };
       int clock_gettime(int, struct rumpus_runner_ts *) __asm__("clock_gettime");
