@@ -16,8 +16,8 @@ usage: rumpus-test [options] [PATTERN] [FILE|DIR...]
 
 Runs Lua test files (files of rump.test cases, see docs/testing.md) and TAP-speaking
 programs, each in a child process of its own.  Without FILE or DIR it runs test/**/*_test.lua
-(./**/*_test.lua when there is no test/ directory) and the C test programs
-$RUMPUS_BUILD/test/*_test.  A DIR runs every *_test.lua and executable *_test below it;
+(./**/*_test.lua when there is no test/ directory) and, when $RUMPUS_BUILD is below the
+current directory (a rumpus checkout), the C test programs $RUMPUS_BUILD/test/*_test.  A DIR runs every *_test.lua and executable *_test below it;
 write it with a slash (spec/), as a plain word is a PATTERN.  Directories named "fixtures"
 (and hidden ones) below are left out.
 The last line is "N passed, N failed" (", N skipped" when some were skipped).
@@ -194,7 +194,12 @@ function R.main(args, self)
       else addc(f) end
     end
   else
-    if not opt.luaonly then
+    -- The C test programs of a build inside this directory (the checkout's own run): a user
+    -- whose RUMPUS_BUILD points at a rumpus checkout does not get its C tests in their run.
+    local here = lines("pwd -P")[1] or "."
+    local bdir = lines("cd " .. sh(build) .. " 2>/dev/null && pwd -P")[1]
+    local inside = bdir and bdir:sub(1, #here + 1) == here .. "/"
+    if not opt.luaonly and inside then
       for _, f in ipairs(lines("find " .. sh(build .. "/test") .. " -maxdepth 1 -type f -name '*_test' -perm -u+x 2>/dev/null | sort")) do
         addc(f)
       end
