@@ -476,10 +476,39 @@ end
 -- brackets when the run used several and its dots made "_" ("test/rump/x_test.lua" on lua5.4
 -- gives "test.rump.x_test[lua5_4]"), so Jenkins files it under the package "test.rump" and the
 -- class "x_test[lua5_4]": Jenkins splits a classname at its last dot.
+-- Valid UTF-8 only: a byte that does not start a well-formed sequence becomes "?" (a test may
+-- fail on binary data, and one bad byte makes the whole report unreadable to an XML parser).
+local function utf8clean(s)
+  if not s:find("[\128-\255]") then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local b = s:byte(i)
+    local len = b < 0x80 and 1 or (b >= 0xC2 and b <= 0xDF) and 2 or (b >= 0xE0 and b <= 0xEF) and 3
+      or (b >= 0xF0 and b <= 0xF4) and 4 or 0
+    local ok = len > 0 and i + len - 1 <= n
+    for k = i + 1, i + len - 1 do
+      if not ok then break end
+      local c = s:byte(k)
+      if c < 0x80 or c > 0xBF then ok = false end
+    end
+    if ok and len == 3 then
+      local c = s:byte(i + 1)
+      if (b == 0xE0 and c < 0xA0) or (b == 0xED and c > 0x9F) then ok = false end
+    elseif ok and len == 4 then
+      local c = s:byte(i + 1)
+      if (b == 0xF0 and c < 0x90) or (b == 0xF4 and c > 0x8F) then ok = false end
+    end
+    if ok then out[#out + 1] = s:sub(i, i + len - 1); i = i + len
+    else out[#out + 1] = "?"; i = i + 1 end
+  end
+  return table.concat(out)
+end
+
 local function xml(s)
-  return (tostring(s):gsub("[&<>\"]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" })
+  return (utf8clean(tostring(s)):gsub("[&<>\"]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" })
     :gsub("[%z\1-\8\11\12\14-\31\127]", "?"))
 end
+R.utf8clean = utf8clean
 
 function R.classname(path, interp)
   local c = path:gsub("^%./", ""):gsub("%.lua$", ""):gsub("^/+", ""):gsub("[/.]", function(ch)

@@ -233,6 +233,20 @@ T.case("--junit writes a report valid against the JUnit schema, errors apart fro
   hasnot(s, "stack traceback:\n\t" .. "[C]")
 end)
 
+T.case("--junit keeps the report valid when messages hold binary bytes", function()
+  xmllint()
+  local dir = T.tmpdir()
+  local x = dir .. "/report.xml"
+  local _, st = runner("--junit " .. sh(x) .. " " .. F .. "/binary.lua")
+  T.eq(st, 1)
+  local out, ok = validate(x)
+  T.ok(ok, "xmllint: " .. out)
+  local s = assert(io.open(x)):read("*a")
+  has(s, 'name="binary ? name"')
+  has(s, "\195\169", "the valid é is kept")
+  T.ok(not s:find("[\192\193\245-\255]"), "no byte that UTF-8 never uses")
+end)
+
 T.case("--junit with several interpreters and --repeat: classnames Jenkins splits right", function()
   xmllint()
   local dir = T.tmpdir()
