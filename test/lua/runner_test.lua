@@ -315,4 +315,11 @@ T.case("tools/install.sh installs rumpus-test, which then runs from anywhere", f
   has(out2, "t_test.lua")
   T.eq(lastline(out2), "1 passed, 0 failed")
   hasnot(out2, ROOT .. "/lua/")
+  -- Without LUA_PATH: the command finds the modules of its prefix itself.
+  local out3 = T.sh("cd " .. sh(dir) .. " && env -u LUA_PATH -u LUA_PATH_5_3 -u LUA_PATH_5_4 " .. sh(LUA) .. " " ..
+    sh(prefix .. "/bin/rumpus-test") .. " t_test.lua")
+  T.eq(lastline(out3), "1 passed, 0 failed", "no LUA_PATH:\n" .. out3)
+  -- And bin/rumpus-test of the checkout finds the checkout's lua/.
+  local out4 = T.sh("cd " .. sh(dir) .. " && env -u LUA_PATH " .. sh(LUA) .. " " .. sh(ROOT .. "/bin/rumpus-test") .. " t_test.lua")
+  T.eq(lastline(out4), "1 passed, 0 failed", "checkout's command without LUA_PATH:\n" .. out4)
 end)
