@@ -201,7 +201,9 @@ local function trimtrace(tb)
     local src = l:match("^%s*(.-):%d+:") or l:match("^%s*(.-): in ")
     return src and harness[src] or false
   end
-  local function is_c(l) return l:match("^%s*%[C%]:") or l:match("^%s*%(%.%.%.tail calls%.%.%.%)") end
+  local function is_c(l)
+    return l:match("^%s*%[C%]:") or l:match("^%s*%(%.%.%.tail calls%.%.%.%)") or l:match("^%s*%(tail call%)")
+  end
   local i = 1
   while frames[i] and (is_harness(frames[i]) or is_c(frames[i])) do i = i + 1 end
   local kept = {}
