@@ -20,7 +20,6 @@ PREFIX     ?= /usr/local
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
 export RUMPUS_BUILD := $(CURDIR)/$(BUILD)
-export RUMPUS_SHARED ?= $(abspath $(CURDIR)/../shared)
 
 DEPS_PKGS   := luajit libluajit-5.1-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev libffi-dev \
                pkg-config gcc make

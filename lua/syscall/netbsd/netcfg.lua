@@ -2,7 +2,7 @@
 -- interface requests (ifreq, in_aliasreq, ifdrv, ifconf, ifdatareq/if_data), the routing
 -- socket and sysctl messages (rt_msghdr/rt_metrics, if_msghdr, ifa_msghdr) and sockaddr_dl.
 -- Names are struct rumpus_nb_*, as in syscall.netbsd.ffi.  test/rump/net_abi_test.lua checks
--- every size, alignment and member offset against shared/abi/netbsd/structs.tsv.
+-- every size, alignment and member offset against abi/netbsd/structs.tsv.
 --
 -- Returns { t = ctypes by short name, s = sizes, RT_ROUNDUP = function }.
 
