@@ -13,7 +13,7 @@
 -- meant for a kernel can reach the host: k.S has no host function in it, and a syscall the
 -- kernel library lacks is simply absent from k.S.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 
 local type, tostring, error, pairs, ipairs, setmetatable, rawset, select =

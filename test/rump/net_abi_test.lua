@@ -2,7 +2,7 @@
 -- message types kernels use, against abi/netbsd (structs.tsv sizes, alignments and
 -- every member offset and size; constants.tsv derived rows for RT_ROUNDUP and CMSG_*).
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local F = dofile(here .. "../lua/shared/abi_facts.lua")
 local ok, facts = pcall(F.load)

@@ -2,7 +2,7 @@
 -- against abi/netbsd/structs.tsv: size, alignment, and the offset of every top-level
 -- member the facts list.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local F = dofile(here .. "../lua/shared/abi_facts.lua")
 local ok, facts = pcall(F.load)

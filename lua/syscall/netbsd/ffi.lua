@@ -5,7 +5,7 @@
 -- abi/netbsd/structs.tsv.  Note the packed in_addr (alignment 1), which makes
 -- sockaddr_in 2-aligned, and the 12-byte cmsghdr.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 if package.loaded["syscall.netbsd.ffi.done"] then return true end
 

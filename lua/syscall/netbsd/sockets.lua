@@ -15,7 +15,7 @@
 -- CMSG_SPACE(n) = 16 + align8(n).  NetBSD has no SCM_CREDENTIALS (its SCM_CREDS needs
 -- LOCAL_CREDS, which our kernels do not offer), so only rights and raw messages are built.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
 
