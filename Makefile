@@ -31,7 +31,7 @@ ASAN_TARGETS  :=
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: deps all test demo bench asan fuzz install clean check-lua
+.PHONY: deps all test demo bench asan fuzz install rock rock-install clean check-lua
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: tools/deps.sh $(wildcard mk/*.mk) Makefile
@@ -74,6 +74,14 @@ asan-run: all $(C_TEST_BINS)
 
 install: all
 	@tools/install.sh "$(PREFIX)" "$(BUILD)"
+
+# LuaRocks (`luarocks make rockspec/rumpus-scm-1.rockspec`) runs these two with LUA,
+# LUA_INCDIR, LUADIR and LIBDIR of the Lua it builds for: the kernel library, and for PUC Lua
+# rumpus_ffi.so against those headers; no apt-get (tools/rock.sh).
+rock: $(BUILD)/lib/librumpus.so
+	@tools/rock.sh build "$(LUA)" "$(LUA_INCDIR)" "$(BUILD)" "$(CC)" "$(ALL_CFLAGS)"
+rock-install:
+	@tools/rock.sh install "$(LUA)" "$(LUADIR)" "$(LIBDIR)" "$(BUILD)"
 
 clean:
 	rm -rf build build-asan

@@ -15,6 +15,7 @@ BENCH_CMDS    += bench/ffi_bench.sh
 define FFI_SO_RULE
 $(BUILD)/lua$(1)/rumpus_ffi.so: $(FFI_SRCS) $(FFI_HDRS) mk/ffi.mk
 	@mkdir -p $$(@D)
+	@rm -f $$(@D)/ffi.so   # the module's old name: a PUC `require "ffi"` must not find it
 	$$(CC) $$(ALL_CFLAGS) -fvisibility=hidden $$(shell pkg-config --cflags lua$(1) libffi) \
 	  -shared -o $$@ $(FFI_SRCS) $$(LDFLAGS) $$(shell pkg-config --libs libffi) -ldl
 endef
