@@ -22,7 +22,7 @@ export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
 export RUMPUS_BUILD := $(CURDIR)/$(BUILD)
 
 DEPS_PKGS   := luajit libluajit-5.1-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev libffi-dev \
-               pkg-config gcc make
+               pkg-config gcc make luarocks lua-busted
 BUILD_TARGETS :=
 C_TEST_BINS   :=
 BENCH_CMDS    :=
