@@ -1,4 +1,4 @@
--- make install into a temporary prefix (tools/install.sh, what `make install` runs), then use
+-- make install into a temporary prefix (with this run's build directory), then use
 -- the prefix as a user would: Lua scripts from another directory with only the prefix's
 -- standard Lua directories on the paths, and C programs through pkg-config.  Each
 -- interpreter of the run checks itself (luajit: share/lua/5.1; lua5.3, lua5.4).
@@ -13,8 +13,10 @@ local q = T.shquote
 
 local function install()
   local p = T.tmpdir() .. "/prefix"
-  local out, ok = T.sh("tools/install.sh " .. q(p) .. " " .. q(build))
-  T.ok(ok, "tools/install.sh: " .. out)
+  local out, ok = T.sh("env MAKEFLAGS= MAKELEVEL= make --no-print-directory install PREFIX=" .. q(p) ..
+    " BUILD=" .. q(build))
+  T.ok(ok, "make install: " .. out)
+  T.ok(out:find("installed into " .. p, 1, true), out)
   return p
 end
 
