@@ -11,7 +11,12 @@
 --   * the finalizer closes only open descriptors whose owner is still alive.
 --   * fd:nogc() detaches the finalizer: the number then belongs to the caller.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
+-- One instance per Lua state, even when package.loaded is reset (busted's insulation): the
+-- metatype of struct rumpus_fd is bound once for the state, and it must keep finding this
+-- instance's owner table, where every kernel registers.
+local registry = debug and debug.getregistry and debug.getregistry()
+if registry and registry["syscall.fd"] then return registry["syscall.fd"] end
 local type, tostring, error, setmetatable, rawget = type, tostring, error, setmetatable, rawget
 -- rawtype: Lua's own type(), cheap everywhere, enough to tell numbers, strings and tables;
 -- type: "cdata" for cdata on PUC Lua too (a call into the ffi module there).
@@ -50,7 +55,7 @@ M.aliases = aliases
 -- their owner, which never changes: getfd and the method lookup ask this table first and the
 -- ffi module only for descriptors made elsewhere.  LuaJIT compiles both checks to a few
 -- instructions and keeps no such table.
-local known = not jit and setmetatable({}, { __mode = "k" }) or nil
+local known = not rawget(_G, "jit") and setmetatable({}, { __mode = "k" }) or nil
 M.known = known
 
 local fdtype
@@ -155,4 +160,5 @@ function M.getfd_of(owner)
   end
 end
 
+if registry then registry["syscall.fd"] = M end
 return M

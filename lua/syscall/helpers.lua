@@ -10,7 +10,7 @@
 -- unknown member raises an error naming it.  Syscall wrappers use helpers.flag(), which turns
 -- every unknown name into a clear error naming the function and the argument.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 
 local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =

@@ -14,7 +14,7 @@
 --   * inet: S.inet_pton / inet_ntop / inet_aton / inet_ntoa in Lua (no resolver);
 --   * util: sendfds / recvfds / recvcmsg (and sendcred where the target has credentials).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"

@@ -2,7 +2,7 @@
 -- Each function takes the target's ctype (and constants) and installs a metatype, so the
 -- Linux host and a NetBSD kernel give the same Lua view of their different structs.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 
@@ -21,15 +21,15 @@ function M.base(scalars)
   local function def(name, cname)
     local ct = ffi.typeof(cname)
     t[name] = ct
-    pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
+    pt[name] = require("syscall.ctypes").ptr(ct)
     s[name] = ffi.sizeof(ct)
     return ct
   end
   for name, cname in pairs(scalars) do
     def(name, cname)
-    t[name .. "1"] = ffi.typeof("$[1]", t[name])
-    t[name .. "2"] = ffi.typeof("$[2]", t[name])
-    t[name .. "s"] = ffi.typeof("$[?]", t[name])
+    t[name .. "1"] = require("syscall.ctypes").array(t[name], 1)
+    t[name .. "2"] = require("syscall.ctypes").array(t[name], 2)
+    t[name .. "s"] = require("syscall.ctypes").vla(t[name])
     if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
   end
   pt.void = ffi.typeof("void *")
@@ -289,7 +289,7 @@ end
 -- iovecs: t.iovecs{{buf, len}, "string", n...}: a Lua object with .iov (the C array) and #.
 -- It keeps every buffer alive as long as it lives.
 function M.iovecs(iovec)
-  local arr = ffi.typeof("$[?]", iovec)
+  local arr = require("syscall.ctypes").vla(iovec)
   local mt = {}
   mt.__index = {}
   mt.__len = function(v) return v.count end
@@ -348,7 +348,7 @@ end
 -- pollfds: t.pollfds{{fd = f, events = "in"}, ...}: .pfd (C array), #, and iteration
 -- with ipairs-like :iter().
 function M.pollfds(pollfd, POLL)
-  local arr = ffi.typeof("$[?]", pollfd)
+  local arr = require("syscall.ctypes").vla(pollfd)
   local methods = {}
   function methods.iter(v)
     local i = -1

@@ -7,7 +7,7 @@
 -- Each wrapper returns a value (or true) on success and nil, err on failure; a wrong
 -- argument type is a programming mistake and raises an error naming the argument.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
@@ -133,7 +133,7 @@ function M.init(S, env)
     if type(v) == "cdata" then
       if ffi.istype(ct, v) then return v end
       local pct = ptrs[ct]
-      if not pct then pct = ffi.typeof("$ *", ct); ptrs[ct] = pct end
+      if not pct then pct = require("syscall.ctypes").ptr(ct); ptrs[ct] = pct end
       if ffi.istype(pct, v) then return v end
     end
     error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(ct) .. " expected, got " ..
@@ -182,7 +182,7 @@ function M.init(S, env)
   --     another is checked by badcount, and checkcount raises the error when it is wrong;
   --   * their C functions return ssize_t: a Lua integer on PUC Lua, an int64 cdata that
   --     compares with -1 and needs tonumber on LuaJIT.
-  local LJ = jit ~= nil
+  local LJ = rawget(_G, "jit") ~= nil
   local function badcount(size, count)
     return rawtype(count) ~= "number" or count < 0 or (size and count > size)
   end

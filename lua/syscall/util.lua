@@ -9,7 +9,7 @@
 
 local type, error, tostring, tonumber, pairs, ipairs, setmetatable, rawget, select, table =
       type, error, tostring, tonumber, pairs, ipairs, setmetatable, rawget, select, table
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local M = {}
 

@@ -22,7 +22,7 @@
 -- Hang-prone calls are given bounded values where their documented meaning is to wait
 -- (a poll timeout, a sleep): waiting forever is the right answer to poll({}, -1), not a bug.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local unpack = table.unpack or unpack
 
 local args = { ... }

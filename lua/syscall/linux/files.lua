@@ -6,7 +6,7 @@
 --   S.sendfile, S.splice, S.tee, S.fallocate, S.fadvise, S.syncfs, S.renameat2,
 --   S.memfd_create: each defined only when the host libc has the function.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 

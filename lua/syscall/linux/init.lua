@@ -1,6 +1,6 @@
 -- syscall.linux.init: assembles the host's syscall table S for Linux.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local abi = require "syscall.abi"
 local c = require "syscall.linux.constants"
 local types = require "syscall.linux.types"

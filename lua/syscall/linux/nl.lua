@@ -17,7 +17,7 @@
 -- and its payload padded to 4 bytes.  Nested attributes are opened with nest() and closed with
 -- close(), which writes the nest's length once its content is known.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 

@@ -17,7 +17,7 @@
 -- a child that is not going to exec should only make system calls and leave with S.exit(n),
 -- never return into code that expects to be the parent (a test runner, an event loop).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local bit = require "syscall.bit"
 local abi = require "syscall.abi"

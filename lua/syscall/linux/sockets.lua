@@ -15,7 +15,7 @@
 -- and control data is aligned to sizeof(size_t); CMSG_LEN(n) = 16 + n, CMSG_SPACE(n) =
 -- 16 + align8(n).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"

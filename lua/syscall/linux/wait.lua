@@ -9,7 +9,7 @@
 -- each function.  Every function that takes a descriptor first is also a descriptor method
 -- (fd:epoll_ctl, fd:inotify_read, fd:eventfd_read...).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
@@ -328,7 +328,7 @@ function M.init(S, env)
   -- .pid, .uid, .code, .status... and sig.USR1-style tests; nil, err (EAGAIN) when none is
   -- pending on a non-blocking descriptor.
   local sizeinfo = s.signalfd_siginfo
-  local infos = ffi.typeof("$[?]", t.signalfd_siginfo)
+  local infos = require("syscall.ctypes").vla(t.signalfd_siginfo)
   function S.signalfd_read(fd, count)
     count = count or 8
     if type(count) ~= "number" or count < 1 then h.argerror("signalfd_read", 2, "positive number", count) end

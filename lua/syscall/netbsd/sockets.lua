@@ -10,12 +10,12 @@
 --   * S.inet_pton / inet_ntop / inet_aton / inet_ntoa over the NetBSD address types;
 --   * M.util(S): sendfds / recvfds / recvcmsg for one kernel's table (rump's k.S.util).
 --
--- Layout facts (shared/abi/netbsd constants.tsv, derived rows): a cmsghdr is {socklen_t len;
+-- Layout facts (abi/netbsd constants.tsv, derived rows): a cmsghdr is {socklen_t len;
 -- int level; int type} (12 bytes), its data starts at __CMSG_ASIZE = 16; CMSG_LEN(n) = 16 + n,
 -- CMSG_SPACE(n) = 16 + align8(n).  NetBSD has no SCM_CREDENTIALS (its SCM_CREDS needs
 -- LOCAL_CREDS, which our kernels do not offer), so only rights and raw messages are built.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
 

@@ -2,7 +2,7 @@
 -- lacks: getdents (NetBSD dirents), sysctl by name, statvfs1/getvfsstat, mount/unmount with
 -- file-system arguments, reboot.  init(S, env) adds them to S.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
