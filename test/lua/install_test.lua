@@ -32,7 +32,7 @@ local function stdenv(p)
   local lpath = table.concat({ p .. "/share/lua/" .. V .. "/?.lua", p .. "/share/lua/" .. V .. "/?/init.lua",
     p .. "/lib/lua/" .. V .. "/?.lua", p .. "/lib/lua/" .. V .. "/?/init.lua" }, ";")
   local cpath = p .. "/lib/lua/" .. V .. "/?.so"
-  return "env -u RUMPUS_BUILD -u RUMPUS_LIB -u LD_LIBRARY_PATH -u LUA_INIT LUA_PATH=" .. q(lpath) ..
+  return "env -u RUMPUS_BUILD -u RUMPUS_LIB -u LD_LIBRARY_PATH -u LUA_INIT -u LUA_INIT_5_3 -u LUA_INIT_5_4 -u LUA_PATH_5_3 -u LUA_PATH_5_4 -u LUA_CPATH_5_3 -u LUA_CPATH_5_4 LUA_PATH=" .. q(lpath) ..
     " LUA_CPATH=" .. q(cpath) .. " "
 end
 

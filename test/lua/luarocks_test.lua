@@ -33,7 +33,7 @@ T.case("luarocks make installs into a tree and the modules load from it alone", 
   T.eq(exists("lib/lua/" .. V .. "/rumpus_ffi.so"), V ~= "5.1", "rumpus_ffi.so for PUC Lua only")
   local lpath = tree .. "/share/lua/" .. V .. "/?.lua;" .. tree .. "/share/lua/" .. V .. "/?/init.lua"
   local cpath = tree .. "/lib/lua/" .. V .. "/?.so"
-  out, ok = T.sh("cd / && env -u RUMPUS_BUILD -u RUMPUS_LIB -u LD_LIBRARY_PATH -u LUA_INIT LUA_PATH=" ..
+  out, ok = T.sh("cd / && env -u RUMPUS_BUILD -u RUMPUS_LIB -u LD_LIBRARY_PATH -u LUA_INIT -u LUA_INIT_5_3 -u LUA_INIT_5_4 -u LUA_PATH_5_3 -u LUA_PATH_5_4 -u LUA_CPATH_5_3 -u LUA_CPATH_5_4 LUA_PATH=" ..
     q(lpath) .. " LUA_CPATH=" .. q(cpath) .. " " .. q(interp) .. " " .. q(repo .. "/" .. here .. "shared/installed_smoke.lua"))
   T.ok(ok, out)
   T.ok(out:find("syscall from\t" .. tree .. "/share/lua/" .. V .. "/syscall.lua", 1, true), out)
