@@ -113,6 +113,13 @@ end
 -- o: c, t, s, align, cmsg_len, cmsglevel, cmsgtype, getfd, methods, len (the __len),
 -- pad (bytes between the header and the data beyond s.cmsghdr's, when the type has no
 -- padding field), credentials.
+-- The descriptor objects an SCM_RIGHTS message was built from (weak keys: message -> list),
+-- and those of a msghdr's control (msghdr -> list): sendmsg checks that each belongs to the
+-- table sending it (a number is the caller's; an object of another kernel would send the
+-- sender's own file of that number).
+local rights = setmetatable({}, { __mode = "k" })
+M.rights = rights
+
 function M.cmsgmt(o)
   local c, t, s, align, cmsg_len, cmsglevel, cmsgtype, getfd = o.c, o.t, o.s, o.align, o.cmsg_len, o.cmsglevel, o.cmsgtype, o.getfd
   local ints, pad, creds = t.ints, o.pad or 0, o.credentials
@@ -122,11 +129,14 @@ function M.cmsgmt(o)
     __new = function(tp, level, ctype, data, datalen)
       local lv = cmsglevel(level, "cmsghdr", 1)
       local ty = cmsgtype(lv, ctype, "cmsghdr", 2)
-      local src
+      local src, objs
       if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
         local n = #data
         src = ints(n > 0 and n or 1)
-        for i, f in ipairs(data) do src[i - 1] = getfd(f, "cmsghdr", 3) end
+        for i, f in ipairs(data) do
+          src[i - 1] = getfd(f, "cmsghdr", 3)
+          if fdm.istype(f) then objs = objs or {}; objs[#objs + 1] = f end
+        end
         datalen = n * s.int
       elseif creds and lv == c.SOL.SOCKET and ty == c.SCM.CREDENTIALS and type(data) == "table" then
         src = t.ucred(data)
@@ -146,6 +156,7 @@ function M.cmsgmt(o)
       local cm = ffi.new(tp, align(datalen) + pad)
       cm.cmsg_len, cm.cmsg_level, cm.cmsg_type = cmsg_len(datalen), lv, ty
       if type(src) ~= "nil" and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
+      if objs then rights[cm] = objs end
       return cm
     end,
   }
@@ -190,6 +201,18 @@ function M.msghdr(o)
   -- buffer of that many bytes, to receive into); or any cdata buffer (its size is the length).
   function setters.control(m, v)
     local buf, len
+    local objs
+    if type(v) == "cdata" and rights[v] then objs = rights[v]
+    elseif type(v) == "table" then
+      for _, cm in ipairs(v) do
+        local r = rights[cm]
+        if r then
+          objs = objs or {}
+          for _, f in ipairs(r) do objs[#objs + 1] = f end
+        end
+      end
+    end
+    rights[m] = objs
     if type(v) == "nil" then buf, len = nil, 0
     elseif type(v) == "number" then
       buf, len = u64s(math.floor((v + 7) / 8) + 1), v

@@ -59,18 +59,34 @@ function M.time(ct, sub, scale)
     elseif k == subname then tv[sub] = v
     else error("no field '" .. tostring(k) .. "' in " .. tostring(ct), 2) end
   end
+  -- Only numbers (finite), tables of numbers and values of this very type are taken: a
+  -- pointer or another cdata would be copied from whatever it points at.
+  local tname = tostring(ct):match("^ctype<struct rumpus_%w+_(%w+)>$") or tostring(ct)
+  local function bad(what, v)
+    error("bad argument #1 to '" .. tname .. "' (" .. what .. ", got " ..
+      (type(v) == "cdata" and tostring(ffi.typeof(v)) or type(v)) .. ")", 3)
+  end
+  local function num(v, what)
+    if type(v) ~= "number" then
+      if type(v) == "cdata" and h.ckind(v) == "scalar" then v = tonumber(v) end
+      if type(v) ~= "number" then bad(what .. " must be a number", v) end
+    end
+    if v ~= v or v == math.huge or v == -math.huge then bad(what .. " must be finite", v) end
+    return v
+  end
   mt.__new = function(tp, a, b)
     local tv = ffi.new(tp)
     if type(a) == "number" and b == nil then
+      a = num(a, "seconds")
       local sec = math.floor(a)
       tv.tv_sec = sec
       tv[sub] = math.floor((a - sec) * scale + 0.5)
-    elseif type(a) == "number" then tv.tv_sec, tv[sub] = a, b
+    elseif type(a) == "number" then tv.tv_sec, tv[sub] = num(a, "seconds"), num(b, subname)
     elseif type(a) == "table" then
-      tv.tv_sec = a.tv_sec or a.sec or a[1] or 0
-      tv[sub] = a[sub] or a[subname] or a[2] or 0
-    elseif type(a) == "cdata" then ffi.copy(tv, a, ffi.sizeof(tp))
-    elseif a ~= nil then error("bad argument #1 to '" .. tostring(tp) .. "' (number or table expected, got " .. type(a) .. ")", 2) end
+      tv.tv_sec = num(a.tv_sec or a.sec or a[1] or 0, "seconds")
+      tv[sub] = num(a[sub] or a[subname] or a[2] or 0, subname)
+    elseif type(a) == "cdata" and ffi.istype(tp, a) then ffi.copy(tv, a, ffi.sizeof(tp))
+    elseif a ~= nil then bad("number or table expected (or a " .. tname .. ")", a) end
     return tv
   end
   mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
@@ -99,7 +115,12 @@ function M.itimer(ct, tt)
       local iv, v = a.it_interval or a.interval or a[1], a.it_value or a.value or a[2]
       if iv then it.it_interval = tt(iv) end
       if v then it.it_value = tt(v) end
-    elseif type(a) == "cdata" then ffi.copy(it, a, ffi.sizeof(tp)) end
+    elseif type(a) == "cdata" and ffi.istype(tp, a) then ffi.copy(it, a, ffi.sizeof(tp))
+    elseif a ~= nil then
+      -- Another cdata would be copied from whatever it points at.
+      error("bad argument #1 to '" .. tostring(tp) .. "' (table or " .. tostring(tp) .. " expected, got " ..
+        (type(a) == "cdata" and tostring(ffi.typeof(a)) or type(a)) .. ")", 2)
+    end
     return it
   end
   return ffi.metatype(ct, mt)
@@ -363,6 +384,7 @@ function M.pollfds(pollfd, POLL)
     local fdm = require "syscall.fd"
     local v = setmetatable({ pfd = arr(#list), count = #list, fds = {} }, mt)
     for i, e in ipairs(list) do
+      if type(e) ~= "table" then error("bad argument #1 to 'pollfds' (entry " .. i .. " is not a table {fd =, events =})", 2) end
       v.fds[i] = e.fd
       v.pfd[i - 1].fd = fdm.getfd(e.fd, "pollfds", 1)
       v.pfd[i - 1].events = POLL[e.events] or error("bad poll events " .. tostring(e.events), 2)
@@ -693,6 +715,8 @@ function M.sockaddrs(t, pt, s, c, opt)
     if not ct then return addr end
     local r = ct()
     local n = math.min(addrlen or ffi.sizeof(ct), ffi.sizeof(ct))
+    -- never more than the buffer holds (the family may promise a larger address)
+    if h.ckind(addr) ~= "pointer" and ffi.sizeof(addr) < n then n = ffi.sizeof(addr) end
     ffi.copy(r, addr, n)
     if ct == t.sockaddr_un then unlen[r] = addrlen or ffi.sizeof(ct) end
     return r

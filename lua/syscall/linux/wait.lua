@@ -71,7 +71,7 @@ function M.init(S, env)
   -- ready descriptors (their revents are in the pollfds).
   if C.ppoll then
     function S.ppoll(fds, timeout, set)
-      fds = pollarg(fds, "ppoll")
+      fds = env.pollfds(fds, "ppoll")
       return retnum(C.ppoll(fds.pfd, fds.count, timearg(t.timespec, timeout, "ppoll", 2), sigarg(set, "ppoll", 3)))
     end
   end

@@ -121,7 +121,7 @@ end
 -- The socket utilities of one syscall table (a kernel's k.S): they call through that table,
 -- so each reaches the right kernel.  Same API as the host's S.util.sendfds / recvfds.
 function M.util(S, util)
-  util = ss.util(S, util or {}, { checkmax = true })
+  util = ss.util(S, util or {}, { checkmax = true, getfd = S.getfd })
   util.inet_pton, util.inet_ntop = S.inet_pton, S.inet_ntop
   return util
 end
