@@ -181,6 +181,12 @@ function h.ckind(v)
   return k
 end
 local ckind = h.ckind
+-- A NULL pointer (PUC Lua: an explicit cast to NULL is not == nil).
+local intptr = ffi.typeof("intptr_t")
+function h.isnull(p)
+  return p == nil or (ckind(p) == "pointer" and tonumber(ffi.cast(intptr, p)) == 0)
+end
+local isnull = h.isnull
 
 local function describe(v)
   if type(v) == "cdata" then return (tostring(ffi.typeof(v)):gsub("^ctype<", "cdata<")) end
@@ -246,7 +252,7 @@ end
 local ptrtypes = setmetatable({}, { __mode = "k" })
 function h.outstruct(ct, v, fname, argn)
   if v == nil then return ct() end
-  if type(v) == "cdata" then
+  if type(v) == "cdata" and not isnull(v) then
     if ffi.istype(ct, v) then return v end
     local pct = ptrtypes[ct]
     if not pct then pct = ffi.typeof("$ *", ct); ptrtypes[ct] = pct end

@@ -85,7 +85,7 @@ function M.time(ct, sub, scale)
     elseif type(a) == "table" then
       tv.tv_sec = num(a.tv_sec or a.sec or a[1] or 0, "seconds")
       tv[sub] = num(a[sub] or a[subname] or a[2] or 0, subname)
-    elseif type(a) == "cdata" and ffi.istype(tp, a) then ffi.copy(tv, a, ffi.sizeof(tp))
+    elseif type(a) == "cdata" and ffi.istype(tp, a) and h.ckind(a) == "struct" then ffi.copy(tv, a, ffi.sizeof(tp))
     elseif a ~= nil then bad("number or table expected (or a " .. tname .. ")", a) end
     return tv
   end
@@ -115,7 +115,7 @@ function M.itimer(ct, tt)
       local iv, v = a.it_interval or a.interval or a[1], a.it_value or a.value or a[2]
       if iv then it.it_interval = tt(iv) end
       if v then it.it_value = tt(v) end
-    elseif type(a) == "cdata" and ffi.istype(tp, a) then ffi.copy(it, a, ffi.sizeof(tp))
+    elseif type(a) == "cdata" and ffi.istype(tp, a) and h.ckind(a) == "struct" then ffi.copy(it, a, ffi.sizeof(tp))
     elseif a ~= nil then
       -- Another cdata would be copied from whatever it points at.
       error("bad argument #1 to '" .. tostring(tp) .. "' (table or " .. tostring(tp) .. " expected, got " ..

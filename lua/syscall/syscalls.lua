@@ -148,7 +148,7 @@ function M.init(S, env)
   local ptrs = setmetatable({}, { __mode = "k" })
   local function outstruct(ct, v, fname, argn)
     if v == nil then return ct() end
-    if type(v) == "cdata" then
+    if type(v) == "cdata" and not h.isnull(v) then
       if ffi.istype(ct, v) then return v end
       local pct = ptrs[ct]
       if not pct then pct = ffi.typeof("$ *", ct); ptrs[ct] = pct end
@@ -161,7 +161,7 @@ function M.init(S, env)
   -- A time the kernel reads: a number of seconds, a table ({sec, nsec}, {tv_sec=...}) or a
   -- value of the type ct.  Nothing else: a pointer would be read wherever it points.
   local function timearg(ct, v, fname, argn)
-    if type(v) == "cdata" and ffi.istype(ct, v) then return v end
+    if type(v) == "cdata" and ffi.istype(ct, v) and not h.isnull(v) then return v end
     local tv = rawtype(v)
     if tv ~= "number" and tv ~= "table" then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (number or table expected (a time, or a " ..
@@ -983,7 +983,7 @@ function M.init(S, env)
   local msghdr_p = ffi.typeof("$ *", t.msghdr)
   local rights = require "syscall.shared_sockets".rights
   local function msghdr(m, fname)
-    if type(m) ~= "cdata" or not (ffi.istype(t.msghdr, m) or (ffi.istype(msghdr_p, m) and m ~= nil)) then
+    if type(m) ~= "cdata" or h.isnull(m) or not (ffi.istype(t.msghdr, m) or ffi.istype(msghdr_p, m)) then
       error("bad argument #2 to '" .. fname .. "' (msghdr expected, got " .. h.describe(m) .. ")", 3)
     end
     local r = rights[m]
