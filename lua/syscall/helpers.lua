@@ -12,6 +12,7 @@
 
 local ffi = require "ffi"
 local bit = require "syscall.bit"
+local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =
       type, tonumber, tostring, pairs, error, setmetatable, rawget, select
@@ -160,7 +161,7 @@ function h.octal(s) return tonumber(s, 8) end
 
 -- Argument checks for programming mistakes: a clear error naming function and argument.
 function h.argerror(fname, argn, expected, v)
-  error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. expected .. " expected, got " .. type(v) .. ")", 3)
+  error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. expected .. " expected, got " .. h.describe(v) .. ")", 3)
 end
 
 -- The kind of a cdata value from its C type: "pointer", "array", "struct" (or union),
@@ -233,6 +234,17 @@ function h.off(v, fname, argn, def)
   return checkint(v, fname, argn, -9223372036854775808, 9223372036854775807)
 end
 
+-- A cdata that n bytes may be copied from: an array or a structure of at least n bytes (a
+-- pointer or an integer would be read wherever it points).
+function h.copyable(v, n)
+  if type(v) ~= "cdata" or fdm.istype(v) then return false end
+  local k = ckind(v)
+  if k ~= "array" and k ~= "struct" then return false end
+  local size = ffi.sizeof(v)
+  return size ~= nil and size >= n
+end
+local copyable = h.copyable
+
 -- A path: a string without NUL bytes.  C would see only the part before the first NUL, so
 -- "/d/a\0junk" would name /d/a: a programming mistake, refused with an error naming the
 -- argument (docs/ljsyscall-compat.md).
@@ -278,10 +290,16 @@ function h.checknumber(v, fname, argn)
 end
 
 -- String or buffer (cdata pointer/array) for data arguments.
+-- A cdata buffer is an array, a struct or a non-NULL pointer: an integer cdata (int64_t 5)
+-- would be taken for an address.
 function h.checkbuf(v, fname, argn)
   local tv = rawtype(v)
-  if tv == "string" or tv == "cdata" or tv == "userdata" then return v end
-  error("bad argument #" .. argn .. " to '" .. fname .. "' (string or buffer expected, got " .. tv .. ")", 3)
+  if tv == "string" then return v end
+  if type(v) == "cdata" then
+    local k = ckind(v)
+    if (k == "array" or k == "struct" or k == "pointer") and not isnull(v) and not fdm.istype(v) then return v end
+  end
+  error("bad argument #" .. argn .. " to '" .. fname .. "' (string or buffer expected, got " .. describe(v) .. ")", 3)
 end
 
 function h.booltoc(v) if v then return 1 end return 0 end

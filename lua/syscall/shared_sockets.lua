@@ -39,7 +39,12 @@ function M.cmsgarith(S, s, ALIGN)
   local HDR = align(s.cmsghdr)
   local function cmsg_len(n) return HDR + n end
   local function cmsg_space(n) return HDR + align(n) end
-  S.cmsg_len, S.cmsg_space, S.cmsg_align = cmsg_len, cmsg_space, align
+  local function count(n, fname)
+    return h.checkint(n, fname, 1, 0, 2147483647)
+  end
+  S.cmsg_len = function(n) return cmsg_len(count(n, "cmsg_len")) end
+  S.cmsg_space = function(n) return cmsg_space(count(n, "cmsg_space")) end
+  S.cmsg_align = function(n) return align(count(n, "cmsg_align")) end
   return align, HDR, cmsg_len, cmsg_space
 end
 
@@ -144,6 +149,13 @@ function M.cmsgmt(o)
       elseif type(data) == "string" then
         src, datalen = data, datalen or #data
       elseif type(data) == "cdata" then
+        if datalen ~= nil and (type(datalen) ~= "number" or datalen ~= datalen or datalen % 1 ~= 0) then
+          error("bad argument #4 to 'cmsghdr' (integer expected, got " .. h.describe(datalen) .. ")", 2)
+        end
+        if not h.copyable(data, datalen or 0) then
+          error("bad argument #3 to 'cmsghdr' (data: an array or structure" .. (datalen and (" of " .. datalen .. " bytes") or "") ..
+            " expected, got " .. h.describe(data) .. ")", 2)
+        end
         src, datalen = data, datalen or ffi.sizeof(data)
       elseif data == nil then
         src, datalen = nil, datalen or 0
@@ -401,14 +413,19 @@ function M.inet(S, c, t)
     if af == AF.INET then
       if not shared.parse4(src) then return nil end
     elseif not shared.parse6(src) then return nil end
+    if addr ~= nil and not h.copyable(addr, ffi.sizeof(ct)) then
+      error("bad argument #3 to 'inet_pton' (an address structure or array of " .. ffi.sizeof(ct) .. " bytes expected, got " ..
+        h.describe(addr) .. ")", 2)
+    end
     local a = ct(src)
     if addr then ffi.copy(addr, a, ffi.sizeof(ct)); return addr end
     return a
   end
-  -- inet_ntop(af, addr): the text of an address (in_addr, in6_addr or a pointer to the bytes).
+  -- inet_ntop(af, addr): the text of an address (in_addr, in6_addr, or an array or structure
+  -- holding its bytes; a pointer is refused, as the size behind it is unknown).
   function S.inet_ntop(af, src)
     af = family(af, "inet_ntop")
-    if type(src) ~= "cdata" then h.argerror("inet_ntop", 2, "address", src) end
+    if not h.copyable(src, af == AF.INET and 4 or 16) then h.argerror("inet_ntop", 2, "address", src) end
     if af == AF.INET then return tostring(t.in_addr(src)) end
     return tostring(t.in6_addr(src))
   end
@@ -419,7 +436,7 @@ function M.inet(S, c, t)
     return t.in_addr(src)
   end
   function S.inet_ntoa(a)
-    if type(a) ~= "cdata" then h.argerror("inet_ntoa", 1, "in_addr", a) end
+    if not h.copyable(a, 4) then h.argerror("inet_ntoa", 1, "in_addr", a) end
     return tostring(t.in_addr(a))
   end
 end

@@ -293,7 +293,12 @@ function M.sigset(ct, SIG, nsig)
   end
   mt.__new = function(tp, v)
     local set = ffi.new(tp)
-    if type(v) == "cdata" then ffi.copy(set, v, ffi.sizeof(tp)) else methods.add(set, v) end
+    if type(v) == "cdata" then
+      if not h.copyable(v, ffi.sizeof(tp)) then
+        error("bad argument #1 to 'sigset' (signal names, numbers or a sigset expected, got " .. h.describe(v) .. ")", 2)
+      end
+      ffi.copy(set, v, ffi.sizeof(tp))
+    else methods.add(set, v) end
     return set
   end
   mt.__tostring = function(set)
@@ -528,8 +533,8 @@ function M.sockaddrs(t, pt, s, c, opt)
       elseif type(v) == "number" then
         local p = ffi.cast("uint8_t *", a)
         p[0], p[1], p[2], p[3] = math.floor(v / 16777216) % 256, math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256
-      elseif type(v) == "cdata" then ffi.copy(a, v, 4)
-      else error("bad argument #1 to 'in_addr' (string expected, got " .. type(v) .. ")", 2) end
+      elseif h.copyable(v, 4) then ffi.copy(a, v, 4)
+      else error("bad argument #1 to 'in_addr' (string expected, got " .. h.describe(v) .. ")", 2) end
       return a
     end,
     __tostring = function(a)
@@ -552,8 +557,8 @@ function M.sockaddrs(t, pt, s, c, opt)
         end
         local p = ffi.cast("uint8_t *", a)
         for i = 1, 16 do p[i - 1] = b[i] end
-      elseif type(v) == "cdata" then ffi.copy(a, v, 16)
-      else error("bad argument #1 to 'in6_addr' (string expected, got " .. type(v) .. ")", 2) end
+      elseif h.copyable(v, 16) then ffi.copy(a, v, 16)
+      else error("bad argument #1 to 'in6_addr' (string expected, got " .. h.describe(v) .. ")", 2) end
       return a
     end,
     __tostring = function(a)

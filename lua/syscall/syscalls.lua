@@ -44,7 +44,8 @@ function M.init(S, env)
     if r == -1 then return nil, err(errno()) end
     return mkfd(r)
   end
-  S.retbool, S.retnum, S.retfd = retbool, retnum, retfd
+  S.retbool, S.retnum = retbool, retnum
+  S.retfd = function(r) return retfd(h.int(r, "retfd", 1)) end
   local function fail() return nil, err(errno()) end
   S.fail = fail
 
@@ -58,19 +59,17 @@ function M.init(S, env)
     end
     return v
   end
-  S.checkpath = path
   local function dirfd(v, fname, argn)
     if v == nil then return AT_FDCWD end
     if type(v) == "string" and (v == "FDCWD" or v == "fdcwd" or v == "AT_FDCWD") then return AT_FDCWD end
     return getfd(v, fname, argn)
   end
-  S.getdirfd = dirfd
-  -- The number of a descriptor argument of this table (another table's descriptor object
-  -- is an error): for utilities that build messages holding descriptors.
-  function S.getfd(v, fname, argn)
-    if fname ~= nil and rawtype(fname) ~= "string" then h.argerror("getfd", 2, "string", fname) end
-    if argn ~= nil then h.int(argn, "getfd", 3) end
-    return getfd(v, fname or "getfd", argn or 1)
+  -- getdirfd(v [, fname, argn]): the number of a directory descriptor argument (nil and
+  -- "fdcwd" are AT_FDCWD); errors name fname (default getdirfd).
+  function S.getdirfd(v, fname, argn)
+    if rawtype(fname) ~= "string" then fname = "getdirfd" end
+    if rawtype(argn) ~= "number" then argn = 1 end
+    return dirfd(v, fname, argn)
   end
   local function mode(v, fname, argn)
     if v == nil then return 0 end
@@ -127,10 +126,10 @@ function M.init(S, env)
   -- A caller's buffer for data the kernel writes: a cdata, and not a descriptor object (whose
   -- few bytes would be overwritten).
   local ckind = h.ckind
-  local function outdata(buf, fname, argn)
-    if type(buf) ~= "cdata" or fdm.istype(buf) or buf == nil or ckind(buf) == "scalar" or ckind(buf) == "func" then
-      error("bad argument #" .. argn .. " to '" .. fname .. "' (buffer expected, got " ..
-        (type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)) .. ")", 3)
+  local function outdata(buf, fname, argn, chars)
+    local k = type(buf) == "cdata" and not fdm.istype(buf) and not h.isnull(buf) and ckind(buf)
+    if not (k == "array" or k == "pointer" or (k == "struct" and not chars)) then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (buffer expected, got " .. h.describe(buf) .. ")", 3)
     end
     return buf
   end
@@ -272,7 +271,7 @@ function M.init(S, env)
       count = newcount(count or 4096, "pread", 3)
       local b = take(count)
       if b then
-        r = C.pread(n, b, count, offset or 0)
+        r = C.pread(n, b, count, off(offset, "pread", 4, 0))
         if LJ then r = tonumber(r) end
         local str = r ~= -1 and ffi.string(b, r)
         scratch = b
@@ -280,7 +279,7 @@ function M.init(S, env)
         return str
       end
       b = t.buffer(count)
-      r = tonumber(C.pread(n, b, count, offset or 0))
+      r = tonumber(C.pread(n, b, count, off(offset, "pread", 4, 0)))
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
@@ -288,7 +287,7 @@ function M.init(S, env)
     if size == nil then size = inbuf(buf, "pread") end
     if count == nil then count = size or ffi.sizeof(buf)
     elseif count ~= size and badcount(size, count) then checkcount(size, count, "pread", 3) end
-    r = C.pread(n, buf, count, offset or 0)
+    r = C.pread(n, buf, count, off(offset, "pread", 4, 0))
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
@@ -303,7 +302,7 @@ function M.init(S, env)
     elseif count ~= size and badcount(size, count) then checkcount(size, count, "pwrite", 3) end
     local n
     n = getfd(fd, "pwrite", 1)
-    local r = C.pwrite(n, buf, count, offset or 0)
+    local r = C.pwrite(n, buf, count, off(offset, "pwrite", 4, 0))
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
@@ -330,11 +329,11 @@ function M.init(S, env)
   if C.preadv then
     function S.preadv(fd, iov, offset)
       iov = iovs(iov, "preadv", true)
-      return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, offset or 0))
+      return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, off(offset, "preadv", 3, 0)))
     end
     function S.pwritev(fd, iov, offset)
       iov = iovs(iov, "pwritev")
-      return retnum(C.pwritev(getfd(fd, "pwritev", 1), iov.iov, iov.count, offset or 0))
+      return retnum(C.pwritev(getfd(fd, "pwritev", 1), iov.iov, iov.count, off(offset, "pwritev", 3, 0)))
     end
   end
   function S.lseek(fd, offset, whence)
@@ -366,7 +365,7 @@ function M.init(S, env)
       return retnum(C.fcntl(n, cmd, 0))
     end
     if cmd == F.DUPFD or (F.DUPFD_CLOEXEC and cmd == F.DUPFD_CLOEXEC) then
-      return retfd(C.fcntl(n, cmd, arg or 0))
+      return retfd(C.fcntl(n, cmd, optint(arg, "fcntl", 3, 0)))
     end
     if cmd == F.GETLK or cmd == F.SETLK or cmd == F.SETLKW then
       local lk = arg
@@ -383,8 +382,10 @@ function M.init(S, env)
       if cmd == F.GETLK then return lk end
       return true
     end
-    if type(arg) == "cdata" then return retnum(C.fcntl(n, cmd, ffi.cast("long", ffi.cast("void *", arg)))) end
-    return retnum(C.fcntl(n, cmd, arg or 0))
+    if type(arg) == "cdata" and not fdm.istype(arg) and ckind(arg) ~= "scalar" then
+      return retnum(C.fcntl(n, cmd, ffi.cast("long", ffi.cast("void *", outdata(arg, "fcntl", 3)))))
+    end
+    return retnum(C.fcntl(n, cmd, optint(arg, "fcntl", 3, 0)))
   end
 
   -- ioctl(fd, request, arg).  The request's encoding gives the size of what the kernel reads
@@ -513,7 +514,7 @@ function M.init(S, env)
   if c.LOCKF then
     function S.lockf(fd, cmd, len)
       local lc = flag(c.LOCKF, cmd, "lockf", 2)
-      if len ~= nil then h.checknumber(len, "lockf", 3) end
+      if len ~= nil then off(len, "lockf", 3) end
       local lk = { whence = "cur", start = 0, len = len or 0, type = "wrlck" }
       if lc == c.LOCKF.LOCK then return S.fcntl(fd, "setlkw", lk) end
       if lc == c.LOCKF.TLOCK then return S.fcntl(fd, "setlk", lk) end
@@ -601,11 +602,11 @@ function M.init(S, env)
   function S.readlink(p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
     if type(buf) ~= "nil" then
-      outdata(buf, "readlink", 2)
+      outdata(buf, "readlink", 2, true)
       fits(buf, size, "readlink", 3)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
-    size = size or c.PATH_MAX
+    size = newcount(size or c.PATH_MAX, "readlink", 3)
     buf = buf or t.buffer(size)
     local r = tonumber(C.readlink(path(p, "readlink", 1), buf, size))
     if r == -1 then return fail() end
@@ -614,11 +615,11 @@ function M.init(S, env)
   function S.readlinkat(d, p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
     if type(buf) ~= "nil" then
-      outdata(buf, "readlinkat", 3)
+      outdata(buf, "readlinkat", 3, true)
       fits(buf, size, "readlinkat", 4)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
-    size = size or c.PATH_MAX
+    size = newcount(size or c.PATH_MAX, "readlinkat", 4)
     buf = buf or t.buffer(size)
     local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), buf, size))
     if r == -1 then return fail() end
@@ -626,12 +627,12 @@ function M.init(S, env)
   end
   function S.mknod(p, m, dev)
     if type(dev) == "table" then dev = dev.dev end
-    return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), dev or 0))
+    return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), off(dev, "mknod", 3, 0)))
   end
   if C.mknodat then
     function S.mknodat(d, p, m, dev)
       if type(dev) == "table" then dev = dev.dev end
-      return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), dev or 0))
+      return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), off(dev, "mknodat", 4, 0)))
     end
   end
   if C.mkfifo then function S.mkfifo(p, m) return retbool(C.mkfifo(path(p, "mkfifo", 1), mode(m or "0666", "mkfifo", 2))) end end
@@ -641,11 +642,11 @@ function M.init(S, env)
   function S.getcwd(buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
     if type(buf) ~= "nil" then
-      outdata(buf, "getcwd", 1)
+      outdata(buf, "getcwd", 1, true)
       fits(buf, size, "getcwd", 2)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
-    size = size or c.PATH_MAX
+    size = newcount(size or c.PATH_MAX, "getcwd", 2)
     buf = buf or t.buffer(size)
     local r = C.getcwd(buf, size)
     if r == nil or (type(r) == "number" and r == -1) then return fail() end
@@ -842,11 +843,26 @@ function M.init(S, env)
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. type(addr) .. ")", 3)
     end
     if fdm.istype(addr) then error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got a descriptor)", 3) end
+    local k = ckind(addr)
+    if k ~= "struct" and k ~= "array" and k ~= "pointer" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. h.describe(addr) .. ")", 3)
+    end
     if len == nil then
       local ok, n = pcall(lenof, addr)
       len = ok and n or ffi.sizeof(addr)
+    else
+      -- The kernel reads len bytes: a length beyond the structure is given a zeroed copy of
+      -- that length (the kernel refuses it as before, EINVAL, without reading past the object).
+      if rawtype(len) ~= "number" or len ~= len or len % 1 ~= 0 or len < 0 or len > 65536 then
+        error("bad argument #" .. (argn + 1) .. " to '" .. fname .. "' (address length " .. tostring(len) .. " out of range)", 3)
+      end
+      local size = k ~= "pointer" and ffi.sizeof(addr)
+      if size and len > size then
+        local tmp = t.buffer(len)
+        ffi.copy(tmp, addr, size)
+        addr = tmp
+      end
     end
-    -- A length beyond the address is the kernel's to refuse (EINVAL): it only reads it.
     return pt.sockaddr(addr), len
   end
   function S.bind(fd, addr, len)

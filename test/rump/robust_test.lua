@@ -122,7 +122,17 @@ local function child(mode, names, outpath)
       ffi.new("int64_t", 5), ffi.new("uint8_t[3]"), ffi.new("struct rumpus_robust_unrelated"),
       ffi.cast("void *", 0), ffi.new("double[1]"),
       ctx.otherfd, ctx.hostfd, ctx.closedfd, ctx.bigfd,
+      -- issue 9's cases: a stray pointer, a number where a request takes a structure,
+      -- times that are pointers, a path cut by a NUL, numbers C would truncate, another
+      -- table's descriptors inside poll lists and SCM_RIGHTS messages.
+      ffi.cast("void *", 4096), 3174252, 28524, "SIOCGIFFLAGS", { 0, ffi.cast("void *", 0) },
+      ctx.keep .. "\0junk", 2 ^ 40, { { fd = ctx.otherfd, events = "in" } },
     }
+    -- A message carrying the other table's descriptor (the host's builder refuses it already).
+    local ok, m = pcall(function()
+      return ctx.S.t.msghdr{ iov = { "\0" }, control = ctx.S.t.cmsghdr("socket", "rights", { ctx.otherfd }) }
+    end)
+    if ok then G[#G + 1] = m end
     return G
   end
 
@@ -226,7 +236,9 @@ local function child(mode, names, outpath)
       local hostfd = assert(hostS.open("/dev/null", "rdonly"))
       local pool = { fd, dfd, s1, "/robust/f", "/robust", "/robust/new", 16, 0, 1, "rdonly", "0644",
         S.t.buffer(64), S.t.sockaddr_un("/robust/sock"), "hello", S.t.stat(), S.t.timespec(0) }
-      local ctx = { otherfd = bfd, hostfd = hostfd, closedfd = closed, bigfd = 99999 }
+      -- keep: a file no plausible value names; garbage names it followed by a NUL and junk.
+      local kf = assert(S.open("/robust/keep", "creat, rdwr", "0644")); assert(kf:write("keep")); kf:close()
+      local ctx = { otherfd = bfd, hostfd = hostfd, closedfd = closed, bigfd = 99999, S = S, keep = "/robust/keep" }
       local G = garbage(ctx)
       local short = name:match("^util%.(.+)$")
       local f
@@ -255,6 +267,10 @@ local function child(mode, names, outpath)
           a:close(); b:close()
         end
       end
+      -- A path cut at its NUL would have reached /robust/keep.
+      local kp = S.open("/robust/keep", "rdonly")
+      if not kp or kp:read(nil, 64) ~= "keep" then fail(name, "/robust/keep changed: a path was cut at its NUL byte") end
+      if kp then kp:close() end
       -- The bystander is untouched.
       if BS.pread(bfd, nil, 64, 0) ~= "bystander" then fail(name, "bystander kernel's open descriptor changed") end
       local bf = BS.open("/b/f", "rdonly")
@@ -294,7 +310,8 @@ local function child(mode, names, outpath)
       local closed = assert(S.open(dir .. "/f", "rdonly")); assert(S.close(closed))
       local pool = { fd, dfd, s1, p1, devnull, dir .. "/f", dir .. "/d", dir .. "/new", 16, 0, 1, "rdonly", "0644",
         S.t.buffer(64), S.t.sockaddr_un(dir .. "/sock"), "hello", S.t.stat(), S.t.timespec(0) }
-      local ctx = { otherfd = kfd, hostfd = devnull, closedfd = closed, bigfd = 99999 }
+      local kf = assert(S.open(dir .. "/keep", "creat, rdwr", "0644")); assert(kf:write("keep")); kf:close()
+      local ctx = { otherfd = kfd, hostfd = devnull, closedfd = closed, bigfd = 99999, S = S, keep = dir .. "/keep" }
       local G = garbage(ctx)
       local short = name:match("^util%.(.+)$")
       local f
@@ -314,6 +331,9 @@ local function child(mode, names, outpath)
       if not ok or a:write("x") ~= 1 or b:read(nil, 4) ~= "x" then fail(name, "socketpair no longer works") end
       if ok then a:close(); b:close() end
       if K.S.pread(kfd, nil, 64, 0) ~= "kernel" then fail(name, "the kernel's file changed") end
+      local kp = S.open(dir .. "/keep", "rdonly")
+      if not kp or kp:read(nil, 64) ~= "keep" then fail(name, dir .. "/keep changed: a path was cut at its NUL byte") end
+      if kp then kp:close() end
       for _, v in ipairs{ fd, dfd, s1, s2, p1, p2 } do pcall(S.close, v) end
       emit("done", name, n, os.clock() - t0)
     end

@@ -39,7 +39,7 @@ function M.init(S, env)
   if C.getdents then
     function S.getdents(fd, buf, size)
       if buf ~= nil then
-        env.outdata(buf, "getdents", 2)
+        env.outdata(buf, "getdents", 2, true)
         local bs = ffi.sizeof(buf)
         if size == nil then size = bs end
         if type(size) ~= "number" or size < 0 or (bs and size > bs) then
@@ -72,8 +72,12 @@ function M.init(S, env)
     ["kern.version"] = true, ["kern.domainname"] = true }
   local tops = { kern = c.CTL.KERN, hw = c.CTL.HW, net = c.CTL.NET, vm = c.CTL.VM }
   local seconds = { kern = c.KERN, hw = c.HW, vm = c.VM }
-  local function mib(name)
-    if type(name) == "table" then return name end
+  local function mib(name, fname)
+    if type(name) == "table" then
+      for i = 1, #name do h.int(name[i], fname or "sysctl", 1) end
+      if #name == 0 or #name > 12 then error("bad argument #1 to '" .. (fname or "sysctl") .. "' (1 to 12 MIB numbers expected)", 3) end
+      return name
+    end
     if type(name) ~= "string" then error("bad argument #1 to 'sysctl' (string expected, got " .. type(name) .. ")", 3) end
     local parts = {}
     for p in name:gmatch("[^.]+") do parts[#parts + 1] = p end
@@ -123,7 +127,7 @@ function M.init(S, env)
       local newp, newlen = nil, 0
       if new ~= nil then
         if isstr then newp, newlen = tostring(new), #tostring(new) + 1
-        else newp, newlen = ffi.new("int[1]", new), ffi.sizeof("int") end
+        else newp, newlen = ffi.new("int[1]", h.int(new, "sysctl", 2)), ffi.sizeof("int") end
       end
       if isstr then
         local buf = t.buffer(1024)
@@ -143,7 +147,7 @@ function M.init(S, env)
   -- mib is a dotted name or a list of numbers.  The size is asked first, with room for growth.
   if C.__sysctl then
     function S.sysctlraw(name)
-      local m = mib(name)
+      local m = mib(name, "sysctlraw")
       if not m then return nil, t.error(c.E.NOENT) end
       local n = #m
       local mp = ffi.new("int[?]", n)
@@ -205,18 +209,22 @@ function M.init(S, env)
   if C.kevent then
     local function changelist(list, fname)
       if list == nil then return nil, 0 end
-      if type(list) == "cdata" then return list, ffi.sizeof(list) / ffi.sizeof(t.kevent) end
+      if type(list) == "cdata" then
+        if not h.copyable(list, 0) then h.argerror(fname, 2, "kevents", list) end
+        return list, math.floor(ffi.sizeof(list) / ffi.sizeof(t.kevent))
+      end
       if type(list) ~= "table" then h.argerror(fname, 2, "table of changes", list) end
       local arr = t.kevents(#list)
       for i, ch in ipairs(list) do
+        if type(ch) ~= "table" then h.argerror(fname, 2, "table of changes (entry " .. i .. " a table)", ch) end
         local ev = arr[i - 1]
         local id = ch.fd or ch.ident
-        ev.ident = (type(id) == "number") and id or getfd(id, fname, 2)
+        ev.ident = getfd(id, fname, 2)
         ev.filter = h.flag(c.EVFILT, ch.filter or "read", fname, 2)
         ev.flags = h.flag(c.EV, ch.flags or "add", fname, 2)
         ev.fflags = h.flag(c.NOTE, ch.fflags, fname, 2)
-        ev.data = ch.data or 0
-        ev.udata = ch.udata or 0
+        ev.data = h.off(ch.data, fname, 2, 0)
+        ev.udata = h.off(ch.udata, fname, 2, 0)
       end
       return arr, #list
     end
@@ -225,10 +233,10 @@ function M.init(S, env)
       local ch, nch = changelist(changes, "kevent")
       local ev, nev
       if events == false then ev, nev = nil, 0
-      elseif events == nil or type(events) == "number" then nev = events or 16; ev = t.kevents(nev)
-      elseif type(events) == "cdata" then ev, nev = events, ffi.sizeof(events) / ffi.sizeof(t.kevent)
+      elseif events == nil or type(events) == "number" then nev = env.newcount(events or 16, "kevent", 3); ev = t.kevents(nev)
+      elseif h.copyable(events, 0) then ev, nev = events, math.floor(ffi.sizeof(events) / ffi.sizeof(t.kevent))
       else h.argerror("kevent", 3, "kevents, a count or false", events) end
-      if timeout ~= nil then timeout = h.mktype(t.timespec, timeout) end
+      if timeout ~= nil then timeout = env.timearg(t.timespec, timeout, "kevent", 4) end
       local r = tonumber(C.kevent(kn, ch, nch, ev, nev, timeout))
       if r == -1 then return fail() end
       local i = -1
@@ -242,12 +250,12 @@ function M.init(S, env)
   if C.statvfs1 then
     function S.statvfs(path, flags)
       local buf = t.statvfs()
-      if C.statvfs1(h.checkstring(path, "statvfs", 1), buf, flags or 1) == -1 then return fail() end
+      if C.statvfs1(h.checkpath(path, "statvfs", 1), buf, h.optint(flags, "statvfs", 2, 1)) == -1 then return fail() end
       return buf
     end
     function S.fstatvfs(fd, flags)
       local buf = t.statvfs()
-      if C.fstatvfs1(getfd(fd, "fstatvfs", 1), buf, flags or 1) == -1 then return fail() end
+      if C.fstatvfs1(getfd(fd, "fstatvfs", 1), buf, h.optint(flags, "fstatvfs", 2, 1)) == -1 then return fail() end
       return buf
     end
   end
@@ -273,30 +281,34 @@ function M.init(S, env)
   -- { size = bytes, nodes = n, uid =, gid =, mode = }.
   if C.mount then
     function S.mount(fstype, dir, flags, data, len)
-      h.checkstring(fstype, "mount", 1)
-      h.checkstring(dir, "mount", 2)
+      h.checkpath(fstype, "mount", 1)
+      h.checkpath(dir, "mount", 2)
       flags = h.flag(c.MNT, flags, "mount", 3)
       if fstype == "tmpfs" and (data == nil or type(data) == "table") then
         local a = t.tmpfs_args()
         data = data or {}
         a.ta_version = c.TMPFS_ARGS_VERSION
-        a.ta_nodes_max = data.nodes or 0
-        a.ta_size_max = data.size or 0
-        a.ta_root_uid = data.uid or 0
-        a.ta_root_gid = data.gid or 0
-        a.ta_root_mode = c.MODE[data.mode or "0777"]
+        a.ta_nodes_max = h.checkint(data.nodes or 0, "mount", 4, 0, 2 ^ 63)
+        a.ta_size_max = h.checkint(data.size or 0, "mount", 4, 0, 2 ^ 63)
+        a.ta_root_uid = h.uint(data.uid or 0, "mount", 4)
+        a.ta_root_gid = h.uint(data.gid or 0, "mount", 4)
+        a.ta_root_mode = h.flag(c.MODE, data.mode or "0777", "mount", 4)
         data, len = a, ffi.sizeof(a)
       end
-      if data ~= nil and type(data) ~= "cdata" then h.argerror("mount", 4, "cdata or table", data) end
+      if len ~= nil then h.checkint(len, "mount", 5, 0, 2147483647) end
+      if data ~= nil and not h.copyable(data, len or 0) then h.argerror("mount", 4, "table, or structure of len bytes", data) end
       return retbool(C.mount(fstype, dir, flags, data, len or (data and ffi.sizeof(data)) or 0))
     end
   end
   if C.unmount then
-    function S.unmount(dir, flags) return retbool(C.unmount(h.checkstring(dir, "unmount", 1), h.flag(c.MNT, flags, "unmount", 2))) end
+    function S.unmount(dir, flags) return retbool(C.unmount(h.checkpath(dir, "unmount", 1), h.flag(c.MNT, flags, "unmount", 2))) end
     S.umount = S.unmount
   end
   if C.reboot then
-    function S.reboot(how, bootstr) return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), bootstr)) end
+    function S.reboot(how, bootstr)
+      if bootstr ~= nil then h.checkpath(bootstr, "reboot", 2) end
+      return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), bootstr))
+    end
   end
 
   -- Limits, sessions, select, timers, pathconf: the host binding's API over NetBSD's calls
@@ -567,7 +579,7 @@ function M.init(S, env)
     function S.pathconf(p, name)
       local n = flag(c.PC, name, "pathconf", 2)
       errno(0)
-      local r = tonumber(C.pathconf(S.checkpath(p, "pathconf", 1), n))
+      local r = tonumber(C.pathconf(h.checkpath(p, "pathconf", 1), n))
       if r == -1 then if errno() ~= 0 then return fail() end return nil end
       return r
     end
