@@ -239,7 +239,7 @@ end
 function h.copyable(v, n)
   if type(v) ~= "cdata" or fdm.istype(v) then return false end
   local k = ckind(v)
-  if k ~= "array" and k ~= "struct" then return false end
+  if k ~= "array" and k ~= "struct" and k ~= "ref" then return false end
   local size = ffi.sizeof(v)
   return size ~= nil and size >= n
 end
@@ -281,12 +281,13 @@ function h.checkstring(v, fname, argn)
   return v
 end
 
+-- An integer argument (a number with no fraction, an integer cdata, or a string holding
+-- one) within 64 bits.
 function h.checknumber(v, fname, argn)
-  local tv = type(v)
-  if tv == "number" then return v end
-  if tv == "cdata" then return v end
-  if tv == "string" and tonumber(v) then return tonumber(v) end
-  error("bad argument #" .. argn .. " to '" .. fname .. "' (number expected, got " .. tv .. ")", 3)
+  local tv = rawtype(v)
+  if tv == "number" and v % 1 == 0 and v >= -9223372036854775808 and v < 18446744073709551616 then return v end
+  if tv == "string" and tonumber(v) then v = tonumber(v) end
+  return h.checkint(v, fname, argn, -9223372036854775808, 18446744073709551615)
 end
 
 -- String or buffer (cdata pointer/array) for data arguments.

@@ -202,7 +202,11 @@ function M.msghdr(o)
     if type(io) == "cdata" and ffi.istype(t.iovec, io) then
       m.msg_iov, m.msg_iovlen = io, 1
     elseif type(io) == "table" then
-      if not (io.iov and io.count) then io = t.iovecs(io) end
+      if not (io.iov and io.count) then io = t.iovecs(io)
+      elseif type(io.iov) ~= "cdata" or h.ckind(io.iov) ~= "array" or type(io.count) ~= "number" or io.count < 0
+          or io.count * ffi.sizeof(t.iovec) > ffi.sizeof(io.iov) then
+        error("bad msghdr iov (iovecs count does not fit its array)", 3)
+      end
       m.msg_iov, m.msg_iovlen = io.iov, io.count
     else
       error("bad msghdr iov (iovecs expected, got " .. type(io) .. ")", 3)
@@ -460,7 +464,9 @@ function M.util(S, util, o)
   function util.recvfds(sock, max, flags)
     getfd(sock, "recvfds", 1)
     max = max or 16
-    if o.checkmax and (type(max) ~= "number" or max < 1) then error("bad argument #2 to 'recvfds' (positive count expected)", 2) end
+    if type(max) ~= "number" or max ~= max or max % 1 ~= 0 or max < 1 or max > 4096 then
+      error("bad argument #2 to 'recvfds' (positive count expected, got " .. tostring(max) .. ")", 2)
+    end
     local data = t.buffer(256)
     local msg = t.msghdr{ iov = { { data, 256 } }, control = S.cmsg_space(max * s.int) }
     msg.msg_controllen = S.cmsg_len(max * s.int) -- the kernel fills what fits: exactly max

@@ -340,8 +340,15 @@ function M.iovecs(iovec)
         if type(base) == "string" then
           if len > #base then error("bad iovec entry " .. i .. " (length " .. len .. " larger than the string)", 2) end
         elseif type(base) == "cdata" then
+          -- an array or structure (its size bounds len), or a pointer with an explicit length;
+          -- an integer would be taken for an address.
+          local k = h.ckind(base)
+          if (k ~= "array" and k ~= "struct" and k ~= "pointer") or h.isnull(base) or (k == "pointer" and len == nil) then
+            error("bad iovec entry " .. i .. " (buffer expected, got " .. h.describe(base) .. ")", 2)
+          end
           local size = ffi.sizeof(base)
           if len == nil then len = size end
+          if len ~= nil and len % 1 ~= 0 then error("bad iovec entry " .. i .. " (length " .. tostring(len) .. ")", 2) end
           if len ~= nil and (len ~= len or len < 0) then error("bad iovec entry " .. i .. " (length " .. tostring(len) .. ")", 2) end
           if size and len and len > size and not tostring(ffi.typeof(base)):find("%*>?$") then
             error("bad iovec entry " .. i .. " (length " .. len .. " larger than the buffer)", 2)

@@ -313,6 +313,9 @@ function M.init(S, env)
       local ok, r = pcall(t.iovecs, v)
       if not ok then error("bad argument #2 to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3) end
       v = r
+    elseif type(v.iov) ~= "cdata" or ckind(v.iov) ~= "array" or rawtype(v.count) ~= "number" or v.count < 0
+        or v.count * ffi.sizeof(t.iovec) > ffi.sizeof(v.iov) then
+      error("bad argument #2 to '" .. fname .. "' (iovecs count does not fit its array)", 3)
     end
     -- The kernel writes into the buffers of readv: a Lua string is immutable and shared.
     if into and v.readonly then error("bad argument #2 to '" .. fname .. "' (a string cannot be read into)", 3) end
