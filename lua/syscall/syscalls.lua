@@ -64,13 +64,10 @@ function M.init(S, env)
     if type(v) == "string" and (v == "FDCWD" or v == "fdcwd" or v == "AT_FDCWD") then return AT_FDCWD end
     return getfd(v, fname, argn)
   end
-  -- getdirfd(v [, fname, argn]): the number of a directory descriptor argument (nil and
-  -- "fdcwd" are AT_FDCWD); errors name fname (default getdirfd).
-  function S.getdirfd(v, fname, argn)
-    if rawtype(fname) ~= "string" then fname = "getdirfd" end
-    if rawtype(argn) ~= "number" then argn = 1 end
-    return dirfd(v, fname, argn)
-  end
+  -- getdirfd(v): the number of a directory descriptor argument (nil and "fdcwd" are
+  -- AT_FDCWD).  env.dirfd(v, fname, argn) is the same for wrappers, naming their argument.
+  function S.getdirfd(v) return dirfd(v, "getdirfd", 1) end
+  env.dirfd = dirfd
   local function mode(v, fname, argn)
     if v == nil then return 0 end
     return flag(c.MODE, v, fname, argn)
@@ -126,6 +123,7 @@ function M.init(S, env)
   -- A caller's buffer for data the kernel writes: a cdata, and not a descriptor object (whose
   -- few bytes would be overwritten).
   local ckind = h.ckind
+  local charp = ffi.typeof("char *")
   local function outdata(buf, fname, argn, chars)
     local k = type(buf) == "cdata" and not fdm.istype(buf) and not h.isnull(buf) and ckind(buf)
     if not (k == "array" or k == "pointer" or (k == "struct" and not chars)) then
@@ -227,7 +225,7 @@ function M.init(S, env)
       local size = sizes[buf]
       if size == nil then size = inbuf(buf, "read") end
       if count == nil then count = size or ffi.sizeof(buf)
-      elseif count ~= size and badcount(size, count) then checkcount(size, count, "read", 3) end
+      elseif rawtype(count) ~= "number" or (count ~= size and badcount(size, count)) then checkcount(size, count, "read", 3) end
       r = C.read(n, buf, count)
       if r == -1 then return fail() end
       if LJ then return tonumber(r) end
@@ -255,7 +253,7 @@ function M.init(S, env)
       if size == nil then size = outbuf(buf, "write") end
     end
     if count == nil then count = size or ffi.sizeof(buf)
-    elseif count ~= size and badcount(size, count) then checkcount(size, count, "write", 3) end
+    elseif rawtype(count) ~= "number" or (count ~= size and badcount(size, count)) then checkcount(size, count, "write", 3) end
     local n
     n = getfd(fd, "write", 1)
     local r = C.write(n, buf, count)
@@ -286,7 +284,7 @@ function M.init(S, env)
     local size = sizes[buf]
     if size == nil then size = inbuf(buf, "pread") end
     if count == nil then count = size or ffi.sizeof(buf)
-    elseif count ~= size and badcount(size, count) then checkcount(size, count, "pread", 3) end
+    elseif rawtype(count) ~= "number" or (count ~= size and badcount(size, count)) then checkcount(size, count, "pread", 3) end
     r = C.pread(n, buf, count, off(offset, "pread", 4, 0))
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
@@ -299,7 +297,7 @@ function M.init(S, env)
       if size == nil then size = outbuf(buf, "pwrite") end
     end
     if count == nil then count = size or ffi.sizeof(buf)
-    elseif count ~= size and badcount(size, count) then checkcount(size, count, "pwrite", 3) end
+    elseif rawtype(count) ~= "number" or (count ~= size and badcount(size, count)) then checkcount(size, count, "pwrite", 3) end
     local n
     n = getfd(fd, "pwrite", 1)
     local r = C.pwrite(n, buf, count, off(offset, "pwrite", 4, 0))
@@ -611,9 +609,9 @@ function M.init(S, env)
     end
     size = newcount(size or c.PATH_MAX, "readlink", 3)
     buf = buf or t.buffer(size)
-    local r = tonumber(C.readlink(path(p, "readlink", 1), buf, size))
+    local r = tonumber(C.readlink(path(p, "readlink", 1), ffi.cast(charp, buf), size))
     if r == -1 then return fail() end
-    return ffi.string(buf, r)
+    return ffi.string(ffi.cast(charp, buf), r)
   end
   function S.readlinkat(d, p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
@@ -624,9 +622,9 @@ function M.init(S, env)
     end
     size = newcount(size or c.PATH_MAX, "readlinkat", 4)
     buf = buf or t.buffer(size)
-    local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), buf, size))
+    local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), ffi.cast(charp, buf), size))
     if r == -1 then return fail() end
-    return ffi.string(buf, r)
+    return ffi.string(ffi.cast(charp, buf), r)
   end
   function S.mknod(p, m, dev)
     if type(dev) == "table" then dev = dev.dev end
@@ -651,9 +649,9 @@ function M.init(S, env)
     end
     size = newcount(size or c.PATH_MAX, "getcwd", 2)
     buf = buf or t.buffer(size)
-    local r = C.getcwd(buf, size)
+    local r = C.getcwd(ffi.cast(charp, buf), size)
     if r == nil or (type(r) == "number" and r == -1) then return fail() end
-    return ffi.string(buf)
+    return ffi.string(ffi.cast(charp, buf))
   end
   function S.umask(m) return tonumber(C.umask(mode(m, "umask", 1))) end
 

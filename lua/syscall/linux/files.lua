@@ -258,8 +258,8 @@ function M.init(S, env)
   -- Names ----------------------------------------------------------------------------------
   if C.renameat2 then
     function S.renameat2(d1, a, d2, b, flags)
-      return retbool(C.renameat2(S.getdirfd(d1, "renameat2", 1), path(a, "renameat2", 2),
-        S.getdirfd(d2, "renameat2", 3), path(b, "renameat2", 4), flag(c.RENAME, flags, "renameat2", 5)))
+      return retbool(C.renameat2(env.dirfd(d1, "renameat2", 1), path(a, "renameat2", 2),
+        env.dirfd(d2, "renameat2", 3), path(b, "renameat2", 4), flag(c.RENAME, flags, "renameat2", 5)))
     end
   end
   if C.memfd_create then

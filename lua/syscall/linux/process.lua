@@ -904,8 +904,9 @@ function M.init(S, env)
   local function sparam(v, fname, argn)
     if v == nil then return sp_t(0) end
     if ffi.istype(sp_t, v) then return v end
-    if type(v) ~= "number" and type(v) ~= "table" then argerror(fname, argn, "priority", v) end
-    return sp_t(v)
+    if type(v) == "table" then v = v.sched_priority or v.priority or v[1] or 0 end
+    if type(v) ~= "number" then argerror(fname, argn, "priority", v) end
+    return sp_t(h.int(v, fname, argn))
   end
   function S.sched_getscheduler(pid) return retnum(L.rumpus_lx_sched_getscheduler(optnum(pid, "sched_getscheduler", 1, 0))) end
   function S.sched_setscheduler(pid, policy, param)
@@ -938,14 +939,14 @@ function M.init(S, env)
   end
   function S.sched_getaffinity(pid, mask, len)
     mask = cpuset(mask, "sched_getaffinity", 2)
-    if len ~= nil then h.checkint(len, "sched_getaffinity", 3, 0, ffi.sizeof(mask)) end
+    if type(len) ~= "nil" then h.checkint(len, "sched_getaffinity", 3, 0, ffi.sizeof(mask)) end
     if L.rumpus_lx_sched_getaffinity(optnum(pid, "sched_getaffinity", 1, 0), len or cpusize, mask) == -1 then return fail() end
     return mask
   end
   function S.sched_setaffinity(pid, mask, len)
     if mask == nil then argerror("sched_setaffinity", 2, "cpu_set", mask) end
     mask = cpuset(mask, "sched_setaffinity", 2)
-    if len ~= nil then h.checkint(len, "sched_setaffinity", 3, 0, ffi.sizeof(mask)) end
+    if type(len) ~= "nil" then h.checkint(len, "sched_setaffinity", 3, 0, ffi.sizeof(mask)) end
     return retbool(L.rumpus_lx_sched_setaffinity(optnum(pid, "sched_setaffinity", 1, 0), len or cpusize, mask))
   end
 

@@ -203,7 +203,7 @@ function M.init(S, env)
       return epevents(events), events
     end
     if te == "cdata" then
-      local n = h.copyable(events, epsize) and math.floor((ffi.sizeof(events) or 0) / epsize) or 0
+      local n = h.copyable(events, epsize) and h.ckind(events) == "array" and math.floor((ffi.sizeof(events) or 0) / epsize) or 0
       if n < 1 or not ffi.istype(epev, events[0]) then h.argerror(fname, 2, "epoll_events array", events) end
       return events, n
     end

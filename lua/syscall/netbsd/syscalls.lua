@@ -49,11 +49,11 @@ function M.init(S, env)
         size = env.newcount(size or 4096, "getdents", 3)
         buf = t.buffer(size)
       end
-      local n = tonumber(C.getdents(getfd(fd, "getdents", 1), buf, size))
+      local n = tonumber(C.getdents(getfd(fd, "getdents", 1), ffi.cast("char *", buf), size))
       if n == -1 then return fail() end
       local res, off = {}, 0
       while off < n do
-        local d = ffi.cast(dirent_p, buf + off)
+        local d = ffi.cast(dirent_p, ffi.cast("char *", buf) + off)
         local name = ffi.string(d.d_name, d.d_namlen)
         local ty = dtnames[d.d_type] or "UNKNOWN"
         res[name] = { name = name, ino = tonumber(d.d_fileno), type = d.d_type, typename = ty,
@@ -306,8 +306,13 @@ function M.init(S, env)
   end
   if C.reboot then
     function S.reboot(how, bootstr)
-      if bootstr ~= nil then h.checkpath(bootstr, "reboot", 2) end
-      return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), bootstr))
+      local b
+      if bootstr ~= nil then
+        h.checkpath(bootstr, "reboot", 2)
+        b = t.buffer(#bootstr + 1)
+        ffi.copy(b, bootstr)
+      end
+      return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), b))
     end
   end
 
