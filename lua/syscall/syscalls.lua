@@ -264,12 +264,14 @@ function M.init(S, env)
   function S.pread(fd, buf, count, offset)
     local n
     n = getfd(fd, "pread", 1)
+    -- an integer offset is taken as it is (the common case: no call); anything else is checked
+    if offset == nil then offset = 0 elseif rawtype(offset) ~= "number" or offset % 1 ~= 0 or offset >= 9223372036854775808 or offset < -9223372036854775808 then offset = off(offset, "pread", 4) end
     local r
     if buf == nil then
       count = newcount(count or 4096, "pread", 3)
       local b = take(count)
       if b then
-        r = C.pread(n, b, count, off(offset, "pread", 4, 0))
+        r = C.pread(n, b, count, offset)
         if LJ then r = tonumber(r) end
         local str = r ~= -1 and ffi.string(b, r)
         scratch = b
@@ -277,7 +279,7 @@ function M.init(S, env)
         return str
       end
       b = t.buffer(count)
-      r = tonumber(C.pread(n, b, count, off(offset, "pread", 4, 0)))
+      r = tonumber(C.pread(n, b, count, offset))
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
@@ -285,7 +287,7 @@ function M.init(S, env)
     if size == nil then size = inbuf(buf, "pread") end
     if count == nil then count = size or ffi.sizeof(buf)
     elseif rawtype(count) ~= "number" or (count ~= size and badcount(size, count)) then checkcount(size, count, "pread", 3) end
-    r = C.pread(n, buf, count, off(offset, "pread", 4, 0))
+    r = C.pread(n, buf, count, offset)
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
@@ -300,7 +302,8 @@ function M.init(S, env)
     elseif rawtype(count) ~= "number" or (count ~= size and badcount(size, count)) then checkcount(size, count, "pwrite", 3) end
     local n
     n = getfd(fd, "pwrite", 1)
-    local r = C.pwrite(n, buf, count, off(offset, "pwrite", 4, 0))
+    if offset == nil then offset = 0 elseif rawtype(offset) ~= "number" or offset % 1 ~= 0 or offset >= 9223372036854775808 or offset < -9223372036854775808 then offset = off(offset, "pwrite", 4) end
+    local r = C.pwrite(n, buf, count, offset)
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
