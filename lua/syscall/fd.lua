@@ -110,16 +110,28 @@ else
   function M.istype(v) return istype(fdtype, v) end
 end
 
+-- A descriptor number must be a C int: 1.5 would become 1, NaN 0, 2^32 0 on the way.
+local function badnum(v, fname, argn)
+  error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") .. "' (descriptor " .. tostring(v) ..
+    " out of range)", 4)
+end
+local function isint(n) return n == n and n % 1 == 0 and n >= -2147483648 and n <= 2147483647 end
+
 -- The number of a descriptor argument: an fd object, a number, or a name ("stdin").
 local std = { stdin = 0, stdout = 1, stderr = 2, STDIN = 0, STDOUT = 1, STDERR = 2 }
 function M.getfd(v, fname, argn)
   if known and known[v] ~= nil then return v.filenum end
   local tv = rawtype(v)
-  if tv == "number" then return v end
+  if tv == "number" then
+    if not isint(v) then badnum(v, fname, argn) end
+    return v
+  end
   if tv == "userdata" then tv = type(v) end
   if tv == "cdata" then
     if istype(fdtype, v) then return v.filenum end
-    return tonumber(v)
+    local n = tonumber(v)
+    if n ~= nil and not isint(n) then badnum(v, fname, argn) end
+    return n
   end
   if tv == "string" and std[v] then return std[v] end
   if tv == "nil" and not fname then return nil end
@@ -136,7 +148,10 @@ function M.getfd_of(owner)
   local dynamic = type(owner) == "function"
   return function(v, fname, argn)
     local tv = type(v)
-    if tv == "number" then return v end
+    if tv == "number" then
+      if not isint(v) then badnum(v, fname, argn) end
+      return v
+    end
     if tv == "cdata" then
       if ffi.istype(fdtype, v) then
         local o = v.owner
@@ -151,6 +166,7 @@ function M.getfd_of(owner)
         error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") .. "' (descriptor expected, got " ..
           tostring(ffi.typeof(v)) .. ")", 3)
       end
+      if not isint(n) then badnum(v, fname, argn) end
       return n
     end
     if tv == "string" and std[v] then return std[v] end

@@ -20,7 +20,10 @@ S.env = env
 require "syscall.syscalls".init(S, env)
 require "syscall.linux.syscalls".init(S, env)
 
-S.errno = function(n) if n then return ffi.errno(n) end return ffi.errno() end
+S.errno = function(n)
+  if n ~= nil then return ffi.errno(S.h.int(n, "errno", 1)) end
+  return ffi.errno()
+end
 S.util = require "syscall.util".init(S)
 S.nl = require "syscall.linux.nl".init(S)
 

@@ -81,9 +81,9 @@ function M.init(S, env)
     __new = function(tp, pid, uid, gid)
       local u = ffi.new(tp)
       if type(pid) == "table" then pid, uid, gid = pid.pid or pid[1], pid.uid or pid[2], pid.gid or pid[3] end
-      u.pid = pid or S.getpid()
-      u.uid = uid or S.getuid()
-      u.gid = gid or S.getgid()
+      u.pid = pid ~= nil and h.int(pid, "ucred", 1) or S.getpid()
+      u.uid = uid ~= nil and h.uint(uid, "ucred", 2) or S.getuid()
+      u.gid = gid ~= nil and h.uint(gid, "ucred", 3) or S.getgid()
       return u
     end,
     __tostring = function(u) return "pid=" .. u.pid .. " uid=" .. u.uid .. " gid=" .. u.gid end,

@@ -19,8 +19,8 @@ local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
 
-local type, tonumber, error, ipairs, setmetatable, assert =
-      type, tonumber, error, ipairs, setmetatable, assert
+local type, tonumber, error, ipairs, setmetatable, assert, rawget =
+      type, tonumber, error, ipairs, setmetatable, assert, rawget
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 -- A control message we build: the 12-byte header, padding to 16, then the data.
@@ -121,7 +121,9 @@ end
 -- The socket utilities of one syscall table (a kernel's k.S): they call through that table,
 -- so each reaches the right kernel.  Same API as the host's S.util.sendfds / recvfds.
 function M.util(S, util)
-  util = ss.util(S, util or {}, { checkmax = true })
+  -- A kernel's k.S holds its kernel: descriptors of any other table are refused by sendfds.
+  local k = rawget(S, "kernel")
+  util = ss.util(S, util or {}, { checkmax = true, getfd = k and k.owner and fdm.getfd_of(k.owner) or nil })
   util.inet_pton, util.inet_ntop = S.inet_pton, S.inet_ntop
   return util
 end
