@@ -12,6 +12,15 @@
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
 
+/* A descriptor slot let go of fp (the slot's reference, now dropped). */
+static int
+fd_closed(struct proc *p, struct file *fp)
+{
+	if (fp->f_ops != NULL && fp->f_ops->fo_fdclose != NULL)
+		fp->f_ops->fo_fdclose(fp, p);
+	return file_release(fp);
+}
+
 int
 fd_table_new(struct kern *k, struct filedesc **fdp)
 {
@@ -86,7 +95,7 @@ fd_table_free(struct kern *k, struct filedesc *fd)
 		struct file *fp = fd->fd_ofiles[i].fe_file;
 		if (fp != NULL) {
 			fd->fd_ofiles[i].fe_file = NULL;
-			file_release(fp);
+			fd_closed(NULL, fp);
 		}
 	}
 	if (fd->fd_ofiles != fd->fd_small)
@@ -255,7 +264,7 @@ fd_close(struct lwp *l, int fdn)
 	mutex_exit(&fd->fd_lock);
 	if (fp == NULL)
 		return EBADF;
-	return file_release(fp);
+	return fd_closed(l->l_proc, fp);
 }
 
 /* Installs fp at exactly slot `to` (closing what was there) or at the lowest free slot
@@ -290,7 +299,7 @@ fd_dup(struct lwp *l, struct file *fp, int to, bool exact, bool cloexec, int *re
 	}
 	mutex_exit(&fd->fd_lock);
 	if (old != NULL)
-		file_release(old);
+		fd_closed(p, old);
 	*result = n;
 	return error;
 }
