@@ -628,6 +628,20 @@ so_dropqueues(struct socket *head)
 	}
 }
 
+static bool
+so_holds_rights(struct socket *so)
+{
+	struct sockbuf *sbs[2] = { &so->so_rcv, &so->so_snd };
+	struct sbrec *r;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		for (r = sbs[i]->sb_head; r != NULL; r = r->r_next)
+			if (r->r_ctl != NULL && r->r_ctl->sc_nfiles > 0)
+				return true;
+	return false;
+}
+
 int
 so_close(struct socket *so)
 {
@@ -635,13 +649,19 @@ so_close(struct socket *so)
 	const struct pr_usrreqs *pu = so->so_proto->pr_usrreqs;
 	int error = 0;
 
+	bool rights = false;
+
 	net_lock(k);
+	if (so->so_proto->pr_flags & PR_RIGHTS)	/* files it held may be a cycle's last link */
+		rights = so_holds_rights(so);
 	so_dropqueues(so);
 	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL)
 		error = pu->pr_disconnect(so);
 	so->so_state |= SS_NOFDREF;
 	so_destroy(so);
 	net_unlock(k);
+	if (rights)
+		net_unp_gc(k, NULL);
 	/* XXX: SO_LINGER is recorded but close never waits: no protocol of ours needs it
 	 * until TCP, whose teardown runs from timers anyway. */
 	return error == ENOTCONN ? 0 : error;
@@ -1043,6 +1063,18 @@ soo_close(struct file *fp)
 	return so != NULL ? so_close(so) : 0;
 }
 
+/* A descriptor of a socket that can carry rights closed while something else holds the
+ * file (maybe only its own buffers, or a cycle's): collect cycles (unp_gc.c). */
+static void
+soo_fdclose(struct file *fp, struct proc *p)
+{
+	struct socket *so = fp->f_data;
+
+	(void)p;
+	if (so != NULL && (so->so_proto->pr_flags & PR_RIGHTS) && atomic_load(&fp->f_count) > 1)
+		net_unp_gc(fp->f_kern, fp);
+}
+
 const struct fileops socketops = {
 	.fo_read = soo_read,
 	.fo_write = soo_write,
@@ -1050,6 +1082,7 @@ const struct fileops socketops = {
 	.fo_poll = soo_poll,
 	.fo_stat = soo_stat,
 	.fo_close = soo_close,
+	.fo_fdclose = soo_fdclose,
 };
 
 int
