@@ -145,13 +145,21 @@ fd_allocfile(struct lwp *l, struct file **fpp, int *fdp)
 	struct file *fp;
 	int error;
 
-	if ((fp = kmem_zalloc(k, sizeof(*fp))) == NULL)
+	/* kern.maxfiles bounds the open files of the whole kernel (NetBSD's nfiles) */
+	if (atomic_fetch_add(&k->k_nfiles, 1) >= k->k_maxfiles) {
+		atomic_fetch_sub(&k->k_nfiles, 1);
+		return ENFILE;
+	}
+	if ((fp = kmem_zalloc(k, sizeof(*fp))) == NULL) {
+		atomic_fetch_sub(&k->k_nfiles, 1);
 		return ENOMEM;
+	}
 	mutex_enter(&p->p_fd->fd_lock);
 	error = fd_alloc_locked(p, 0, fdp);
 	mutex_exit(&p->p_fd->fd_lock);
 	if (error != 0) {
 		kmem_free(k, fp, sizeof(*fp));
+		atomic_fetch_sub(&k->k_nfiles, 1);
 		return error;
 	}
 	fp->f_kern = k;
@@ -188,6 +196,7 @@ fd_abort(struct lwp *l, struct file *fp, int fdn)
 		cred_free(k, fp->f_cred);
 		mutex_destroy(&fp->f_lock);
 		kmem_free(k, fp, sizeof(*fp));
+		atomic_fetch_sub(&k->k_nfiles, 1);
 	}
 }
 
@@ -210,6 +219,7 @@ file_release(struct file *fp)
 	cred_free(k, fp->f_cred);
 	mutex_destroy(&fp->f_lock);
 	kmem_free(k, fp, sizeof(*fp));
+	atomic_fetch_sub(&k->k_nfiles, 1);
 	return error;
 }
 

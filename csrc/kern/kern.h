@@ -463,6 +463,7 @@ struct kern {
 	atomic_uint k_pollgen;
 	/* sysctl values */
 	int k_maxfiles;
+	atomic_int k_nfiles;		/* open files (struct file), bounded by k_maxfiles: ENFILE */
 	int k_maxproc;
 	size_t k_hostnamelen;
 	char k_hostname[256];		/* MAXHOSTNAMELEN */

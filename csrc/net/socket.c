@@ -16,6 +16,7 @@
  */
 #include "net/net.h"
 #include "kern/sysargs_gen.h"
+#include "kern/sysctl.h"
 
 /* ---------------------------------------------------------------- lock, deferred frees */
 
@@ -1150,8 +1151,33 @@ net_proc_exit(struct proc *p)
 		net_gc(k);
 }
 
+/* kern.sbmax: the largest socket buffer (NetBSD's sb_max, 256 KiB, at least 16 KiB). */
+static int
+net_sbmax_fn(struct sysctl_req *r)
+{
+	struct kern *k = r->l->l_kern;
+	int v, error;
+
+	net_lock(k);
+	v = (int)net_state(k)->ns_sb_max;
+	net_unlock(k);
+	if ((error = sysctl_int(r, &v, true, 16 * 1024, 0x7fffffff)) != 0 || r->newp == NULL)
+		return error;
+	net_lock(k);
+	net_state(k)->ns_sb_max = (size_t)v;
+	net_unlock(k);
+	return 0;
+}
+
+static const struct sysctl_attach net_sysctl_nodes[] = {
+	{ { CTL_KERN }, 1, { "sbmax", KERN_SBMAX, CTLTYPE_INT, CTLFLAG_READWRITE, net_sbmax_fn,
+	    NULL, sizeof(int) } },
+	{ { 0 }, 0, { NULL, 0, 0, 0, NULL, NULL, 0 } },
+};
+
 static const struct kern_component net_component = {
 	.name = "net", .id = COMP_NET, .deps = { NULL },
 	.init = net_init, .fini = net_fini, .proc_exit = net_proc_exit,
+	.sysctl_nodes = net_sysctl_nodes,
 };
 KERN_COMPONENT(net_component);
