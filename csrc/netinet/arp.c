@@ -10,8 +10,9 @@
  *     la_expire, is_arp_down_ns later, when the entry goes and the next send asks again.
  *     This is NetBSD's RTF_REJECT with arpt_down (net.inet.arp.down, 20 s).
  * The table holds at most is_arp_maxentries entries: a new one evicts the least recently
- * used (la_used) incomplete or down entry, else the least recently used resolved one, so
- * a flood of forged requests cannot lock out new neighbours.  Held packets are bounded per
+ * used (la_used) down entry, else incomplete one that went unanswered for a retry, else
+ * the least recently used of the rest, so a flood of forged requests cannot lock out new
+ * neighbours (it evicts its own oldest entries).  Held packets are bounded per
  * entry (net.inet.arp.maxqueuelen) and per kernel (is_arp_maxheld, a share of the
  * kernel's memory as NetBSD's mbuf clusters are).  The kernel's inet timer calls
  * arp_timer at the earliest deadline.
@@ -90,17 +91,30 @@ arp_lookup(struct inet_state *is, uint32_t addr)
 	return NULL;
 }
 
-/* Frees the least recently used entry, incomplete or down ones first. */
+/* Which entries go first: down ones, then incomplete ones that went a retry without an
+ * answer, then the rest (resolved, and lookups just started, which must not evict each
+ * other while a flood of resolved entries sits in the table). */
+static int
+arp_evict_class(const struct llentry *la)
+{
+	if (la->la_down)
+		return 0;
+	if (!la->la_resolved && la->la_asked >= 2)
+		return 1;
+	return 2;
+}
+
+/* Frees the least recently used entry of the first class that has one. */
 static int
 arp_evict(struct inet_state *is)
 {
 	struct llentry **pp, **victim = NULL, *la;
-	int vres = 2;
+	int vclass = 3;
 
 	for (pp = &is->is_arp; (la = *pp) != NULL; pp = &la->la_next) {
-		int res = la->la_resolved != 0;
-		if (victim == NULL || res < vres || (res == vres && la->la_used < (*victim)->la_used))
-			victim = pp, vres = res;
+		int c = arp_evict_class(la);
+		if (victim == NULL || c < vclass || (c == vclass && la->la_used < (*victim)->la_used))
+			victim = pp, vclass = c;
 	}
 	if (victim == NULL)
 		return 0;
