@@ -16,8 +16,16 @@
  *      processes together until kern.maxfiles (ENFILE).
  *   6. tmpfs without a size in the memory-limited kernel: a file written until ENOSPC.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
+/* the kernel headers below carry NetBSD's clock ids */
+#undef CLOCK_MONOTONIC
+#undef CLOCK_PROCESS_CPUTIME_ID
+#undef CLOCK_PROF
+#undef CLOCK_REALTIME
+#undef CLOCK_THREAD_CPUTIME_ID
+#undef CLOCK_VIRTUAL
 
 #include "tap.h"
 #include "inet_util.h"
@@ -387,6 +395,69 @@ flood_tmpfs(void)
 	alive("tmpfs size");
 }
 
+/* Four host threads, each with its own port on the bus, forge ARP requests and
+ * fragments at the same time. */
+static void *
+flood_thread(void *arg)
+{
+	int t = (int)(intptr_t)arg, i, j;
+	struct bus_port bp;
+	uint8_t f[14 + 20 + 1480];
+	uint32_t tpa = ku_ip(VICTIM);
+
+	memset(&bp, 0, sizeof(bp));
+	bp.bp_rx = atk_rx;
+	if (bus_attach("dosbus", &bp) != 0)
+		return NULL;
+	for (i = 0; i < 2500; i++) {
+		uint32_t n = 0x30000u + (uint32_t)(t * 2500 + i);
+		uint32_t spa = htonl_(0x0a090000U | ((160 + (uint32_t)t * 11 + (uint32_t)i / 250) << 8) |
+		    ((uint32_t)i % 250 + 2));
+		memset(f, 0xff, 6);
+		forged_mac(f + 6, n);
+		f[12] = 0x08, f[13] = 0x06;
+		f[14] = 0, f[15] = 1, f[16] = 8, f[17] = 0, f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;
+		memcpy(f + 22, f + 6, 6);
+		memcpy(f + 28, &spa, 4);
+		memset(f + 32, 0, 6);
+		memcpy(f + 38, &tpa, 4);
+		bus_xmit(&bp, f, 42);
+		if (i % 50 == 0)
+			for (j = 0; j < 44; j++) {
+				memcpy(f, vmac, 6);
+				forged_mac(f + 6, n);
+				f[12] = 0x08, f[13] = 0x00;
+				ip_hdr(f + 14, 20 + 1480, IPPROTO_UDP, spa, tpa, 0x6000 + t * 100 + i / 50,
+				    0x2000 | (j * 185));
+				memset(f + 34, 'T', 1480);
+				bus_xmit(&bp, f, sizeof(f));
+			}
+	}
+	bus_detach(&bp);
+	return NULL;
+}
+
+static void
+flood_threads(void)
+{
+	struct inet_state *is = inet_state(KOF(V));
+	pthread_t th[4];
+	size_t m0 = vmem();
+	int i;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, flood_thread, (void *)(intptr_t)i);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	pause_ms(50);
+	diag("threaded flood (4 threads: 10000 ARP requests, 200 x 44 fragments): table %d, "
+	    "fragments %d in %d datagrams; victim memory %zu -> %zu", is->is_narp,
+	    is->is_nfragments, is->is_nfrags, m0, vmem());
+	ok(is->is_narp <= is->is_arp_maxentries && is->is_nfragments <= is->is_maxfrags &&
+	    is->is_nfrags <= is->is_maxfragpackets, "bounds hold under concurrent floods");
+	alive("concurrent floods");
+}
+
 int
 main(void)
 {
@@ -417,6 +488,7 @@ main(void)
 	flood_sockbuf();
 	flood_fds();
 	flood_tmpfs();
+	flood_threads();
 
 	bus_detach(&atk);
 	ku_close(V, echo);

@@ -4,6 +4,7 @@
  * original while a dup stays open.  flock locks belong to the open file and stay while
  * a descriptor of it is open.  Issue 9: closing a dup released nothing.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -41,6 +42,27 @@ lock_as(void *la, int fd)
 	rc = rump_sys_fcntl(fd, NB_F_SETLK, &fl);
 	rump_pub_lwproc_switch(NULL);
 	return rc;
+}
+
+struct waiter {
+	void *l;
+	int fd, rc, err;
+};
+
+/* As process w->l in its own host thread: F_SETLKW on bytes 0-9 (waits for A). */
+static void *
+setlkw(void *arg)
+{
+	struct waiter *w = arg;
+	struct nb_flock fl = { 0, 10, 0, NB_F_WRLCK, NB_SEEK_SET };
+
+	rumpus_kernel_switch(K);
+	rump_pub_lwproc_switch(w->l);
+	w->rc = rump_sys_fcntl(w->fd, NB_F_SETLKW, &fl);
+	w->err = w->rc == 0 ? 0 : errno;
+	rump_pub_lwproc_switch(NULL);
+	rumpus_kernel_switch(NULL);
+	return NULL;
 }
 
 int
@@ -112,6 +134,29 @@ main(void)
 	ok(rump_sys_close(rc) == 0, "A closes a descriptor of another file");
 	rump_pub_lwproc_switch(NULL);
 	ok(probe(lb, fb) == NB_EAGAIN, "the lock on /f stays");
+
+	/* 5b. a waiter in F_SETLKW (another thread) wakes when A closes a dup */
+	{
+		struct waiter w = { lb, fb, -2, 0 };
+		pthread_t t;
+		int d;
+
+		rump_pub_lwproc_switch(la);
+		d = rump_sys_dup(fd2);
+		rump_pub_lwproc_switch(NULL);
+		pthread_create(&t, NULL, setlkw, &w);
+		rump_pub_lwproc_switch(la);
+		ok(rump_sys_close(d) == 0, "A closes a dup while B waits in F_SETLKW");
+		rump_pub_lwproc_switch(NULL);
+		pthread_join(t, NULL);
+		ok(w.rc == 0, "B's F_SETLKW got the lock (rc %d errno %d)", w.rc, w.err);
+		{
+			struct nb_flock fl = { 0, 10, 0, NB_F_UNLCK, NB_SEEK_SET };
+			rump_pub_lwproc_switch(lb);
+			rump_sys_fcntl(fb, NB_F_SETLK, &fl);
+			rump_pub_lwproc_switch(NULL);
+		}
+	}
 
 	/* 6. B's locks are untouched by A's closes */
 	rump_pub_lwproc_switch(la);
