@@ -357,6 +357,8 @@ struct net_state {
 	size_t ns_sb_max;		/* largest SO_SNDBUF/SO_RCVBUF */
 	int ns_somaxconn;
 	bool ns_gc_busy, ns_gc_again;	/* unp_gc.c: a collection runs, run another pass */
+	size_t ns_sbbytes, ns_sbbytes_max;	/* record memory of all buffers, its bound */
+	uint64_t ns_sbdrops;		/* appends refused for the bound */
 	uint64_t ns_gc_collected;	/* passes that found garbage */
 	/* Interface ioctls (IOC group 'i': SIOC*IF*...) on any socket go here; net.net sets
 	 * it at init.  NULL: EOPNOTSUPP. */

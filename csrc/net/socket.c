@@ -154,16 +154,40 @@ sb_reserve(struct kern *k, struct sockbuf *sb, size_t hiwat)
 	return 0;
 }
 
-static struct sbrec *
-sbrec_alloc(struct kern *k, size_t cap)
-{
-	struct sbrec *r = kmem_alloc(k, sizeof(*r) + cap);
+/*
+ * Record memory of all socket buffers of a kernel with a memory limit stays under half of
+ * it (ns_sbbytes_max), as NetBSD's mbufs are bounded by nmbclusters: sockets filled by a
+ * flood cannot take the memory the rest of the kernel needs.  A buffer that holds nothing
+ * may still take one small record over the bound, so a flood of other sockets does not
+ * silence a fresh one (at most kern.maxfiles such records).
+ */
+#define SB_FLOOR	2048
 
-	if (r == NULL)
+static struct sbrec *
+sbrec_alloc(struct kern *k, struct sockbuf *sb, size_t cap)
+{
+	struct net_state *ns = net_state(k);
+	size_t size = sizeof(struct sbrec) + cap;
+	struct sbrec *r;
+
+	if (ns->ns_sbbytes_max != 0 && ns->ns_sbbytes + size > ns->ns_sbbytes_max &&
+	    (sb->sb_cc != 0 || cap > SB_FLOOR)) {
+		ns->ns_sbdrops++;
+		return NULL;
+	}
+	if ((r = kmem_alloc(k, size)) == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	r->r_cap = cap;
+	ns->ns_sbbytes += size;
 	return r;
+}
+
+static void
+sbrec_free(struct kern *k, struct sbrec *r)
+{
+	net_state(k)->ns_sbbytes -= sizeof(*r) + r->r_cap;
+	kmem_free(k, r, sizeof(*r) + r->r_cap);
 }
 
 static void
@@ -196,7 +220,7 @@ sb_free_head(struct kern *k, struct sockbuf *sb)
 		net_defer_ctl(k, r->r_ctl);
 	if (r->r_addr != NULL)
 		kmem_free(k, r->r_addr, r->r_addr->sa_len);
-	kmem_free(k, r, sizeof(*r) + r->r_cap);
+	sbrec_free(k, r);
 }
 
 int
@@ -223,8 +247,8 @@ sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t le
 	}
 	if (len == 0)
 		return 0;
-	if ((r = sbrec_alloc(k, len < 512 ? 512 : len)) == NULL)
-		return ENOMEM;
+	if ((r = sbrec_alloc(k, sb, len < 512 ? 512 : len)) == NULL)
+		return ENOBUFS;
 	memcpy(r->r_data, data, len);
 	r->r_len = len;
 	sb_link(sb, r);
@@ -242,11 +266,13 @@ sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from
 		sb->sb_overflowed++;
 		return ENOBUFS;
 	}
-	if ((r = sbrec_alloc(k, len)) == NULL)
-		return ENOMEM;
+	if ((r = sbrec_alloc(k, sb, len)) == NULL) {
+		sb->sb_overflowed++;
+		return ENOBUFS;
+	}
 	if (from != NULL) {
 		if ((r->r_addr = kmem_alloc(k, from->sa_len)) == NULL) {
-			kmem_free(k, r, sizeof(*r) + len);
+			sbrec_free(k, r);
 			return ENOMEM;
 		}
 		memcpy(r->r_addr, from, from->sa_len);
@@ -266,8 +292,8 @@ sb_append_force(struct kern *k, struct sockbuf *sb, const void *data, size_t len
 {
 	struct sbrec *r;
 
-	if ((r = sbrec_alloc(k, len)) == NULL)
-		return ENOMEM;
+	if ((r = sbrec_alloc(k, sb, len)) == NULL)
+		return ENOBUFS;
 	if (len > 0)
 		memcpy(r->r_data, data, len);
 	r->r_len = len;
@@ -1114,6 +1140,7 @@ net_init(struct kern *k)
 		return ENOMEM;
 	mutex_init(&ns->ns_lock, k);
 	ns->ns_sb_max = 256 * 1024;
+	ns->ns_sbbytes_max = k->k_mem_limit / 2;	/* 0: no limit */
 	ns->ns_somaxconn = SOMAXCONN;
 	kern_priv_set(k, COMP_NET, ns);
 	return 0;

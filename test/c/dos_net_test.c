@@ -36,6 +36,10 @@ int rump___sysimpl_close(int fd);
 int rump___sysimpl_bind(int s, const void *name, uint32_t namelen);
 int rump___sysimpl_setsockopt(int s, int level, int name, const void *val, uint32_t valsize);
 int rump___sysimpl_ioctl(int fd, unsigned long com, void *data);
+ssize_t rump___sysimpl_recvfrom(int s, void *buf, size_t len, int flags, void *from,
+    void *fromlenaddr);
+ssize_t rump___sysimpl_sendto(int s, const void *buf, size_t len, int flags, const void *to,
+    uint32_t tolen);
 int rump___sysimpl_setuid(uint32_t uid);
 int rump___sysimpl_open(const char *path, int flags, uint32_t mode);
 ssize_t rump___sysimpl_write(int fd, const void *buf, size_t nbyte);
@@ -55,6 +59,8 @@ void rump_pub_lwproc_switch(void *l);
 #define X_SO_RCVBUF	0x1002
 #define X_SOL_SOCKET	0xffff
 #define X_O_RDWR_CREAT	(2 | 0x200)
+#define X_MSG_DONTWAIT	0x80
+struct x_sin { uint8_t len, family; uint16_t port; uint32_t addr; uint8_t zero[8]; };
 
 #define VICTIM		"10.9.0.1"
 #define MEMLIMIT	(4u << 20)
@@ -62,7 +68,7 @@ void rump_pub_lwproc_switch(void *l);
 static struct rumpus_kernel *V;
 static uint8_t vmac[6];
 static struct bus_port atk;	/* the attacker's raw port */
-static struct inpcb *echo;	/* the victim's UDP echo service, port 7 */
+static int echo = -1;		/* the victim's UDP echo service, port 7 (a socket) */
 static int fresh;		/* fresh neighbours made so far */
 
 static void atk_rx(struct bus_port *bp, const void *f, size_t len) { (void)bp, (void)f, (void)len; }
@@ -156,34 +162,42 @@ alive(const char *what)
 			}
 		}
 	}
-	/* UDP echo: the victim's service answers what it got */
+	/* UDP echo: the victim's service (a socket) answers what it got */
 	u = ku_socket(n, 2, 0, &e);
 	snprintf(msg, sizeof(msg), "echo %d", fresh);
 	if (u != NULL && ku_sendto(n, u, msg, strlen(msg), VICTIM, 7) == 0) {
-		for (;;) {
-			len = sizeof(got);
-			if (recv_wait(V, echo, got, &len, &from) != 0)
+		struct x_sin sfrom;
+		uint32_t flen;
+		ssize_t r = -1;
+		int tries;
+
+		rumpus_kernel_switch(V);
+		for (tries = 0; tries < 2000; tries++) {
+			flen = sizeof(sfrom);
+			r = rump___sysimpl_recvfrom(echo, got, sizeof(got), X_MSG_DONTWAIT, &sfrom, &flen);
+			if (r == (ssize_t)strlen(msg) && memcmp(got, msg, (size_t)r) == 0)
 				break;
-			if (len != strlen(msg) || memcmp(got, msg, len) != 0)
-				continue;	/* a flood's leftover */
-			{
-				char a[16];
-				uint32_t s = from.sin_addr.s_addr;
-				snprintf(a, sizeof(a), "%u.%u.%u.%u", s & 255, (s >> 8) & 255,
-				    (s >> 16) & 255, s >> 24);
-				ku_sendto(V, echo, got, len, a, ntohs_(from.sin_port));
-			}
-			len = sizeof(got);
-			echoed = recv_wait(n, u, got, &len, NULL) == 0 && len == strlen(msg) &&
-			    memcmp(got, msg, len) == 0;
-			break;
+			if (r < 0)
+				pause_ms(1);
 		}
+		if (tries < 2000 && rump___sysimpl_sendto(echo, got, (size_t)r, 0, &sfrom, flen) < 0)
+			diag("echo sendto: errno %d", errno);
+		if (tries == 2000)
+			diag("echo: nothing received (last %zd errno %d)", r, errno);
+		rumpus_kernel_switch(NULL);
+		len = sizeof(got);
+		echoed = tries < 2000 && recv_wait(n, u, got, &len, NULL) == 0 &&
+		    len == strlen(msg) && memcmp(got, msg, len) == 0;
 	}
 	if (raw != NULL)
 		ku_close(n, raw);
 	if (u != NULL)
 		ku_close(n, u);
 	rumpus_kernel_destroy(n);
+	if (!echoed)
+		diag("udps_fullsock %llu sbdrops %llu sbbytes %zu",
+		    (unsigned long long)inet_state(KOF(V))->is_stat.udps_fullsock,
+		    (unsigned long long)net_state(KOF(V))->ns_sbdrops, net_state(KOF(V))->ns_sbbytes);
 	ok(pinged && echoed, "%s: the victim answers a fresh neighbour (%s): ping %s, UDP echo %s",
 	    what, addr, pinged ? "yes" : "NO", echoed ? "yes" : "NO");
 	return pinged && echoed;
@@ -319,6 +333,52 @@ flood_sockbuf(void)
 	rumpus_kernel_switch(V);
 	rump___sysimpl_close(s);
 	rumpus_kernel_switch(NULL);
+}
+
+/* An unprivileged process fills 60 UDP sockets of its own over loopback. */
+static void
+flood_sockets(void)
+{
+	struct net_state *ns = net_state(KOF(V));
+	struct x_sin sin = { 16, 2, 0, 0, { 0 } };
+	static char data[1000];
+	size_t m0 = vmem(), peak = 0;
+	int s[60], snd, i, j, n = 0;
+
+	void *proc;
+
+	rumpus_kernel_switch(V);
+	rump_pub_lwproc_rfork(RFCFDG);
+	proc = rump_pub_lwproc_curlwp();
+	rump___sysimpl_setuid(1000);
+	sin.addr = ku_ip("127.0.0.1");
+	snd = rump___sysimpl_socket30(2, 2, 0);
+	for (i = 0; i < 60; i++) {
+		s[i] = rump___sysimpl_socket30(2, 2, 0);
+		sin.port = htons_((uint16_t)(3000 + i));
+		rump___sysimpl_bind(s[i], &sin, sizeof(sin));
+	}
+	for (j = 0; j < 45; j++)
+		for (i = 0; i < 60; i++) {
+			sin.port = htons_((uint16_t)(3000 + i));
+			if (rump___sysimpl_sendto(snd, data, sizeof(data), 0, &sin, sizeof(sin)) > 0)
+				n++;
+			if (ns->ns_sbbytes > peak)
+				peak = ns->ns_sbbytes;
+		}
+	rump_pub_lwproc_switch(NULL);
+	rumpus_kernel_switch(NULL);
+	diag("socket flood: 60 sockets x 45 datagrams of 1000 bytes over loopback (%d sent); "
+	    "socket buffers hold %zu bytes (peak %zu, bound %zu), %llu appends refused; victim "
+	    "memory %zu -> %zu", n, ns->ns_sbbytes, peak, ns->ns_sbbytes_max,
+	    (unsigned long long)ns->ns_sbdrops, m0, vmem());
+	ok(peak <= ns->ns_sbbytes_max + 60 * 2200, "socket buffers within half the memory limit");
+	alive("many socket buffers");
+	rumpus_kernel_switch(V);
+	rump_pub_lwproc_switch(proc);
+	rump_pub_lwproc_releaselwp();	/* its sockets close */
+	rumpus_kernel_switch(NULL);
+	ok(ns->ns_sbbytes < 4096, "their buffers are freed with them (%zu bytes left)", ns->ns_sbbytes);
 }
 
 static void
@@ -474,8 +534,15 @@ main(void)
 	ok(ku_shmif(V, "shmif0", "dosbus") == 0 && ku_addr(V, "shmif0", VICTIM, 16) == 0,
 	    "victim %s/16 on dosbus", VICTIM);
 	memcpy(vmac, if_find(ifstate(KOF(V)), "shmif0")->if_lladdr, 6);
-	echo = ku_socket(V, 2, 0, &err);
-	ok(echo != NULL && ku_bind(V, echo, "0.0.0.0", 7) == 0, "its UDP echo service on port 7");
+	{
+		struct x_sin sin = { 16, 2, 0, 0, { 0 } };
+		sin.port = htons_(7);
+		rumpus_kernel_switch(V);
+		echo = rump___sysimpl_socket30(2, 2, 0);
+		ok(echo >= 0 && rump___sysimpl_bind(echo, &sin, sizeof(sin)) == 0,
+		    "its UDP echo service on port 7");
+		rumpus_kernel_switch(NULL);
+	}
 	memset(&atk, 0, sizeof(atk));
 	atk.bp_rx = atk_rx;
 	ok(bus_attach("dosbus", &atk) == 0, "the attacker's raw port on dosbus");
@@ -486,12 +553,15 @@ main(void)
 	flood_arp();
 	flood_frags();
 	flood_sockbuf();
+	flood_sockets();
 	flood_fds();
 	flood_tmpfs();
 	flood_threads();
 
 	bus_detach(&atk);
-	ku_close(V, echo);
+	rumpus_kernel_switch(V);
+	rump___sysimpl_close(echo);
+	rumpus_kernel_switch(NULL);
 	ok(rumpus_kernel_destroy(V) == 0, "victim destroyed");
 	rumpus_memstats(&m1);
 	ok(m1.bytes == m0.bytes && m1.leaked == m0.leaked, "no leaks");
