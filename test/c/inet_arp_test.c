@@ -144,6 +144,16 @@ main(void)
 	    "the next send is accepted and asks again");
 	vsleep(a, 10);
 
+	/* an absent gateway: sends through it fail with EHOSTUNREACH once it is down */
+	ok(ku_route(a, "10.7.0.0", 16, "10.3.0.98") == 0, "A: 10.7/16 via the absent 10.3.0.98");
+	ok(ku_sendto(a, ua, "via", 3, "10.7.0.5", 53) == 0, "a send through it is queued");
+	vsleep(a, 6);
+	e = ku_sendto(a, ua, "via", 3, "10.7.0.5", 53);
+	ok(e == EHOSTUNREACH, "once the gateway's entry is down: EHOSTUNREACH (%d)", e);
+	e = ku_sendto(a, ua, "gw", 2, "10.3.0.98", 53);
+	ok(e == EHOSTDOWN, "and to the gateway itself: EHOSTDOWN (%d)", e);
+	vsleep(a, 21);
+
 	/* malformed and random input */
 	memset(&fz, 0, sizeof(fz));
 	fz.bp_rx = fuzz_rx;
