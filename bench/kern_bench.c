@@ -99,7 +99,7 @@ boot(void)
 	return k;
 }
 
-enum { ROUNDS = 21, BOOTBATCH = 200 };
+enum { ROUNDS = 41, BOOTBATCH = 200 };
 
 /* Median over ROUNDS batches of BOOTBATCH create+destroy, ns per kernel. */
 static double
@@ -189,7 +189,7 @@ main(int argc, char **argv)
 	free(td);
 
 	/* the null syscall beside the host's */
-	enum { NK = 200000, NH = 10000 };
+	enum { NK = 30000, NH = 1000 };
 	k = boot();
 	rumpus_kernel_switch(k);
 	for (int i = 0; i < NK; i++)

@@ -7,7 +7,7 @@
 -- round.  Latencies are per operation: median and p99 over every operation of every batch.
 --
 -- Results leave the process as lines the driver (bench/run.lua) collects for its table:
---   @fig <TAB> key <TAB> label <TAB> value <TAB> unit
+--   @fig <TAB> key <TAB> label <TAB> value <TAB> unit <TAB> note (p99...; may be empty)
 --   @cmp <TAB> key <TAB> baseline key ("-": none) <TAB> how the two were measured
 -- Keys are global over the run, so a figure may name a baseline measured by another
 -- process (the PUC Luas against LuaJIT); the table says so.
@@ -92,22 +92,26 @@ end
 function B.median(xs) return B.quantile(xs, 0.5) end
 
 -- Interleaved batches.  spec = { n = ops per batch, rounds = R, warm = batches (default 2),
--- fns = { {name, fn}, ... } } where fn(n) runs n operations and returns the ns they took
--- (negative: a failure).  The order rotates every round.  Returns name -> { med = median
--- ns per op, p10, p90 (of the batch means), batches = {...} }.
+-- fns = { {name, fn [, n]}, ... } } where fn(n) runs n operations and returns the ns they
+-- took (negative: a failure); a third field gives that function its own batch size.  The
+-- order rotates every round.  Batches should be short (a few hundred microseconds), so
+-- that on a shared machine most of them run without being preempted and the median is
+-- one of those.  Returns name -> { med = median ns per op, p10, p90 (of the batch means),
+-- batches = {...} }.
 function B.interleave(spec)
-  local fns, n = spec.fns, spec.n
+  local fns = spec.fns
   local per = {}
   for _, f in ipairs(fns) do
     per[f[1]] = {}
     for _ = 1, spec.warm or 2 do
-      local t = f[2](n)
+      local t = f[2](f[3] or spec.n)
       if t < 0 then error(("bench: %s failed (errno %d)"):format(f[1], -t)) end
     end
   end
-  for r = 1, B.rounds(spec.rounds or 21) do
+  for r = 1, B.rounds(spec.rounds or 31) do
     for j = 0, #fns - 1 do
       local f = fns[(r + j - 1) % #fns + 1]
+      local n = f[3] or spec.n
       local t = f[2](n)
       if t < 0 then error(("bench: %s failed (errno %d)"):format(f[1], -t)) end
       local b = per[f[1]]
@@ -152,15 +156,16 @@ end
 local clean = function(s) return (tostring(s):gsub("[\t\n]", " ")) end
 function B.fig(key, label, value, unit, note)
   io.write(("  %-58s %14s%s\n"):format(label, B.fmt(value, unit), note and ("   " .. note) or ""))
-  io.write(("@fig\t%s\t%s\t%.17g\t%s\n"):format(clean(key), clean(label), value, unit))
+  io.write(("@fig\t%s\t%s\t%.17g\t%s\t%s\n"):format(clean(key), clean(label), value, unit, clean(note or "")))
 end
 function B.cmp(key, basekey, how)
   io.write(("@cmp\t%s\t%s\t%s\n"):format(clean(key), clean(basekey or "-"), clean(how or "")))
 end
 -- A figure measured beside its baseline: both figures and the comparison.
-function B.pairfig(key, label, v, basekey, baselabel, bv, unit, how)
-  B.fig(key, label, v, unit)
-  B.fig(basekey, baselabel, bv, unit, ("ratio %.2fx"):format(v / bv))
+function B.pairfig(key, label, v, basekey, baselabel, bv, unit, how, notes)
+  B.fig(key, label, v, unit, notes and notes[1])
+  B.fig(basekey, baselabel, bv, unit, notes and notes[2])
+  io.write(("  %-58s %14s\n"):format("  ratio", ("%.2fx"):format(v / bv)))
   B.cmp(key, basekey, how)
 end
 -- A benchmark that cannot run here: the reason, once.
