@@ -3,7 +3,7 @@
 # usage: bench/ffi_bench.sh BUILD_DIR
 build=${1:-${RUMPUS_BUILD:-build}}
 cd "$(dirname "$0")/.."
-echo "== ffi: null C call and 4 KiB read (LuaJIT builtin ffi vs rumpus ffi on PUC Lua)"
+echo "== ffi: C calls, reads and cdata access (LuaJIT builtin ffi vs rumpus ffi on PUC Lua; medians)"
 luajit bench/ffi_bench.lua
 for v in 5.3 5.4; do
   LUA_CPATH="$build/lua$v/?.so;;" lua$v bench/ffi_bench.lua
