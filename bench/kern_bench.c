@@ -75,7 +75,7 @@ static void
 fig(const char *key, const char *label, double v, const char *unit, const char *note)
 {
 	printf("  %-58s %10.2f %-3s %s\n", label, v, unit, note ? note : "");
-	printf("@fig\t%s\t%s\t%.17g\t%s\n", key, label, v, unit);
+	printf("@fig\t%s\t%s\t%.17g\t%s\t%s\n", key, label, v, unit, note ? note : "");
 }
 
 static void
@@ -173,7 +173,7 @@ main(int argc, char **argv)
 	}
 	dmed = quantile(td, n, 0.5);
 	hot0 = hotloop();
-	snprintf(note, sizeof(note), "(p99 %.2f us)", coldp99 / 1e3);
+	snprintf(note, sizeof(note), "p99 %.2f us", coldp99 / 1e3);
 	snprintf(label, sizeof(label), "cold boot: create with %d-%d kernels alive", n - tenth, n);
 	fig("kern.C.boot.cold", label, cold / 1e3, "us", note);
 	fig("kern.C.boot.hot0", "boot+destroy, hot loop, no other kernel alive", hot0 / 1e3, "us", NULL);

@@ -35,7 +35,7 @@ local hot = B.interleave{ n = 200, rounds = 41, fns = { { "hot", B.timed(functio
   for _ = 1, m do rump.kernel{ "vfs", "fs.tmpfs" }:destroy() end
 end) } } }.hot.med
 B.fig("kern.lua.boot.cold", ("cold boot from LuaJIT: rump.kernel{} with %d-%d alive"):format(n - #last, n),
-  cold / 1e3, "us", ("(p99 %.2f us)"):format(p99 / 1e3))
+  cold / 1e3, "us", ("p99 %.2f us"):format(p99 / 1e3))
 B.fig("kern.lua.boot.hotn", ("rump.kernel{} + destroy, hot loop, %d others alive"):format(n), hot / 1e3, "us")
 B.cmp("kern.lua.boot.cold", "kern.lua.boot.hotn", "same process")
 for i = 1, n do ks[i]:destroy() end

@@ -141,7 +141,11 @@ for _, c in ipairs(cmps) do
       local r = f.v / b.v
       local word
       if timeunits[f.unit] then word = r >= 1 and "slower" or "faster" else word = r >= 1 and "more" or "less" end
-      ratio = ("%.2f (%.1fx %s)"):format(r, r >= 1 and r or 1 / r, word)
+      if r > 0.97 and r < 1.03 then ratio = ("%.2f (the same)"):format(r)
+      else
+        local m = r >= 1 and r or 1 / r
+        ratio = ("%.2f (" .. (m < 10 and "%.2f" or "%.0f") .. "x %s)"):format(r, m, word)
+      end
     elseif c.base ~= "-" and not b then
       ratio = "baseline missing"
     end
