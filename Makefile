@@ -56,7 +56,7 @@ demo: all
 # Every benchmark in a fresh process, then one table of figures beside their baselines
 # (mk/bench.mk, docs/bench.md).  BENCH_BINS: the programs they need, built first.
 bench: all $(BENCH_BINS)
-	@$(LUAJIT) bench/run.lua $(BENCH_FLAGS) $(BENCH_CMDS) $(BENCH_LUA)
+	@LUAJIT=$(LUAJIT) $(LUAJIT) bench/run.lua $(BENCH_FLAGS) $(BENCH_CMDS) $(BENCH_LUA)
 
 # Sanitizer build: the C code with ASan and UBSan, then the tests that touch it.
 asan: deps

@@ -4,7 +4,7 @@
 build=${1:-${RUMPUS_BUILD:-build}}
 cd "$(dirname "$0")/.."
 echo "== ffi: C calls, reads and cdata access (LuaJIT builtin ffi vs rumpus ffi on PUC Lua; medians)"
-luajit bench/ffi_bench.lua
+"${LUAJIT:-luajit}" bench/ffi_bench.lua
 for v in 5.3 5.4; do
   LUA_CPATH="$build/lua$v/?.so;;" lua$v bench/ffi_bench.lua
 done

@@ -3,7 +3,7 @@
 # (bench/three_luas.lua); PUC Lua loads our ffi module from $RUMPUS_BUILD/lua5.x.
 build=${RUMPUS_BUILD:-build}
 cd "$(dirname "$0")/.." || exit 1
-luajit bench/three_luas.lua || exit 1
+"${LUAJIT:-luajit}" bench/three_luas.lua || exit 1
 for v in 5.3 5.4; do
   if ! command -v lua$v >/dev/null; then
     echo "  lua$v: skipped: lua$v is not installed"
