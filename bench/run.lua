@@ -95,7 +95,16 @@ for _, c in ipairs(cmds) do
       status = tonumber(rest)
     elseif kind == "fig" then
       local key, label, v, unit, note = rest:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)$")
-      if key then figs[key] = { label = label, v = tonumber(v), unit = unit, note = note ~= "" and note or nil } end
+      -- a figure reported several times (rounds of separate processes): the median
+      local f = key and figs[key]
+      if f then
+        f.vals[#f.vals + 1] = tonumber(v)
+        table.sort(f.vals)
+        f.v = f.vals[math.ceil(#f.vals / 2)]
+        f.note = #f.vals .. " runs, median"
+      elseif key then
+        figs[key] = { label = label, v = tonumber(v), vals = { tonumber(v) }, unit = unit, note = note ~= "" and note or nil }
+      end
     elseif kind == "cmp" then
       local key, bk, how = rest:match("^([^\t]*)\t([^\t]*)\t(.*)$")
       if key then cmps[#cmps + 1] = { key = key, base = bk, how = how } end
