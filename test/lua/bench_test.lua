@@ -57,6 +57,17 @@ T.case("run.lua fails when a benchmark fails, names it, and still prints the tab
   T.ok(out:find("partial", 1, true), out)
 end)
 
+T.case("run.lua takes the median of a figure reported by several processes", function()
+  local d = T.tmpdir()
+  for i, v in ipairs{ 30, 10, 20 } do
+    write(d .. "/r" .. i .. ".lua", ("print('@fig\\tr\\trepeated\\t%d\\tus\\t')\n"):format(v))
+  end
+  write(d .. "/c.lua", "print('@fig\\tb\\tonce\\t10\\tus\\t') print('@cmp\\tr\\tb\\tacross')\n")
+  local out, ok = run(q(d .. "/r1.lua") .. " " .. q(d .. "/r2.lua") .. " " .. q(d .. "/r3.lua") .. " " .. q(d .. "/c.lua"))
+  T.ok(ok, out)
+  T.ok(out:find("| repeated | 20.00 us (3 runs, median) | once | 10.00 us | 2.00 (2.00x slower) | across |", 1, true), out)
+end)
+
 T.case("run.lua: an unknown option is an error", function()
   local out, ok = run("--nosuch")
   T.eq(ok, false)
