@@ -63,6 +63,21 @@ if rawget(_G, "jit") then
   st[1] = st[1] and "JIT on" or "JIT OFF"
   jitstate = jit.version .. ", " .. table.concat(st, " ")
 end
+-- CPU ticks: the machine's (busy, all, steal) and this process's children's (user + system).
+local function cputicks()
+  local l = (readfile("/proc/stat") or ""):match("^cpu%s+([^\n]+)") or ""
+  local v = {}
+  for x in l:gmatch("%d+") do v[#v + 1] = tonumber(x) end
+  local all, idle = 0, (v[4] or 0) + (v[5] or 0)
+  for j = 1, math.min(#v, 8) do all = all + v[j] end
+  local st = (readfile("/proc/self/stat") or ""):match("%) (.*)$") or ""
+  local f = {}
+  for x in st:gmatch("%S+") do f[#f + 1] = x end
+  -- fields after the command: state is 1, so cutime (16th field) is f[14], cstime f[15]
+  local children = (tonumber(f[14]) or 0) + (tonumber(f[15]) or 0)
+  return all - idle, all, v[8] or 0, children
+end
+local busy0, all0, steal0, kids0 = cputicks()
 local started = os.date("!%Y-%m-%d %H:%M UTC")
 local load0 = loadavg()
 local commit = cmdline("git rev-parse --short HEAD") or "?"
@@ -78,7 +93,7 @@ local luajit = os.getenv("LUAJIT") or "luajit"
 local env = ("BENCH_QUICK=%s BENCH_LOAD=%s"):format(quick and 1 or "", load and 1 or "")
 local haste = os.execute("command -v timeout >/dev/null 2>&1")
 haste = haste == true or haste == 0
-local figs, cmps, skips, failed = {}, {}, {}, {}
+local figs, cmps, cmpseen, skips, failed = {}, {}, {}, {}, {}
 local t0 = os.time()
 for _, c in ipairs(cmds) do
   local run
@@ -107,7 +122,10 @@ for _, c in ipairs(cmds) do
       end
     elseif kind == "cmp" then
       local key, bk, how = rest:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-      if key then cmps[#cmps + 1] = { key = key, base = bk, how = how } end
+      if key and not cmpseen[key .. "\0" .. bk] then
+        cmpseen[key .. "\0" .. bk] = true
+        cmps[#cmps + 1] = { key = key, base = bk, how = how }
+      end
     elseif kind == "skip" then
       local what, why = rest:match("^([^\t]*)\t(.*)$")
       if what then skips[#skips + 1] = what .. ": " .. why end
@@ -136,9 +154,16 @@ local function cell(f)
   return fmt(f.v, f.unit) .. (f.note and (" (" .. f.note .. ")") or "")
 end
 local timeunits = { ns = true, us = true, ms = true }
+local busy1, all1, steal1, kids1 = cputicks()
+local others = "?"
+if all1 > all0 then
+  others = ("%.0f%% of the CPUs busy with other processes, %.0f%% stolen by the hypervisor"):format(
+    math.max(0, (busy1 - busy0) - (kids1 - kids0) - (steal1 - steal0)) / (all1 - all0) * 100,
+    (steal1 - steal0) / (all1 - all0) * 100)
+end
 io.write(("\n## Figures: %s\n\n"):format(started))
-io.write(("Machine: %d CPUs (nproc %s), %s; Linux %s; %s; %s; commit %s; %s.  Load average %s at the start, %s at the end; %d s.\n")
-  :format(ncpu, online, model, osrel, jitstate, cc, commit, root and "run as root" or "not root", load0, loadavg(), elapsed))
+io.write(("Machine: %d CPUs (nproc %s), %s; Linux %s; %s; %s; commit %s; %s.  Load average %s at the start, %s at the end; during the %d s of the run %s.\n")
+  :format(ncpu, online, model, osrel, jitstate, cc, commit, root and "run as root" or "not root", load0, loadavg(), elapsed, others))
 io.write("Each figure is the median of short interleaved batches unless marked; ratio = figure / baseline.\n\n")
 io.write("| figure | value | baseline | baseline value | ratio | how |\n")
 io.write("| --- | --- | --- | --- | --- | --- |\n")

@@ -62,10 +62,12 @@ T.case("run.lua takes the median of a figure reported by several processes", fun
   for i, v in ipairs{ 30, 10, 20 } do
     write(d .. "/r" .. i .. ".lua", ("print('@fig\\tr\\trepeated\\t%d\\tus\\t')\n"):format(v))
   end
-  write(d .. "/c.lua", "print('@fig\\tb\\tonce\\t10\\tus\\t') print('@cmp\\tr\\tb\\tacross')\n")
+  write(d .. "/c.lua", "print('@fig\\tb\\tonce\\t10\\tus\\t') print('@cmp\\tr\\tb\\tacross') print('@cmp\\tr\\tb\\tacross')\n")
   local out, ok = run(q(d .. "/r1.lua") .. " " .. q(d .. "/r2.lua") .. " " .. q(d .. "/r3.lua") .. " " .. q(d .. "/c.lua"))
   T.ok(ok, out)
   T.ok(out:find("| repeated | 20.00 us (3 runs, median) | once | 10.00 us | 2.00 (2.00x slower) | across |", 1, true), out)
+  local _, rows = out:gsub("| repeated |", "")
+  T.eq(rows, 1, "a comparison reported again is one row")
 end)
 
 T.case("run.lua: an unknown option is an error", function()
