@@ -91,8 +91,8 @@ io.write(("rumpus benchmarks, %s\n  load average at start: %s%s\n\n"):format(mac
 
 local luajit = os.getenv("LUAJIT") or "luajit"
 local env = ("BENCH_QUICK=%s BENCH_LOAD=%s"):format(quick and 1 or "", load and 1 or "")
-local haste = os.execute("command -v timeout >/dev/null 2>&1")
-haste = haste == true or haste == 0
+local have_timeout = os.execute("command -v timeout >/dev/null 2>&1")
+have_timeout = have_timeout == true or have_timeout == 0
 local figs, cmps, cmpseen, skips, failed = {}, {}, {}, {}, {}
 local t0 = os.time()
 for _, c in ipairs(cmds) do
@@ -100,7 +100,7 @@ for _, c in ipairs(cmds) do
   if c:match("%.lua$") then run = luajit .. " " .. c
   elseif c:match("%.sh$") then run = "bash " .. c
   else run = c end
-  if haste then run = ("timeout %d %s"):format(limit, run) end
+  if have_timeout then run = ("timeout %d %s"):format(limit, run) end
   -- (LuaJIT's pclose does not give the status: the shell prints it last)
   local p = assert(io.popen(("%s %s 2>&1; echo \"@exit\t$?\""):format(env, run)))
   local status
