@@ -60,10 +60,10 @@ test: all $(C_TEST_BINS)
 demo: all
 	@$(LUAJIT) examples/demo.lua
 
-bench: all
-	@$(LUAJIT) bench/host.lua
-	@$(foreach c,$(BENCH_CMDS),$(c) &&) true
-	@$(foreach f,$(BENCH_LUA),$(LUAJIT) $(f) &&) true
+# Every benchmark in a fresh process, then one table of figures beside their baselines
+# (mk/bench.mk, docs/bench.md).  BENCH_BINS: the programs they need, built first.
+bench: all $(BENCH_BINS)
+	@LUAJIT=$(LUAJIT) $(LUAJIT) bench/run.lua $(BENCH_FLAGS) $(BENCH_CMDS) $(BENCH_LUA)
 
 # Sanitizer build: the C code with ASan and UBSan, then the tests that touch it.
 asan: deps

@@ -1,10 +1,17 @@
 /*
- * kern_bench.c: the kernel's headline figures, printed as a table.
- *   boot+destroy  median and p90 over 2000 kernels (with vfs and fs.tmpfs when built in)
- *   idle kernel   bytes from the kernel's own accounting, and process RSS growth per
- *                 kernel with 100,000 kernels alive at once
- *   null syscall  rump_sys_getpid() into a current kernel, next to the host's
- *                 syscall(SYS_getpid), in the same run
+ * kern_bench.c: the kernel's headline figures from C, each beside its baseline in this
+ * same process (docs/bench.md).
+ *   idle kernels   the kernel's own accounting of an idle vfs+tmpfs kernel, and the growth
+ *                  of this (fresh) process's RSS per kernel with N kernels alive
+ *   cold boot      rumpus_kernel_create of a kernel that stays, timed one by one while the
+ *                  population grows to N, beside the hot loop create+destroy (one kernel,
+ *                  caches warm) with none and with N others alive; destroy of the N
+ *   null syscall   rump_sys_getpid() into a current kernel beside the host's
+ *                  syscall(SYS_getpid), in interleaved batches
+ * Medians of batches (and p99 of the one-by-one creates).  Output: a readable line per
+ * figure and the @fig/@cmp lines bench/run.lua collects.
+ *
+ *   kern_bench [N]      N kernels alive (default 100000; BENCH_QUICK set: 20000)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -16,6 +23,8 @@
 
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
+
+static volatile long sink;
 
 static double
 now_ns(void)
@@ -34,6 +43,20 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The q-quantile of t[0..n) (sorts t), nearest rank. */
+static double
+quantile(double *t, int n, double q)
+{
+	int i = (int)(q * n + 0.999999);
+
+	qsort(t, (size_t)n, sizeof(*t), cmp);
+	if (i < 1)
+		i = 1;
+	if (i > n)
+		i = n;
+	return t[i - 1];
+}
+
 static long
 rss_bytes(void)
 {
@@ -48,86 +71,144 @@ rss_bytes(void)
 	return rss * sysconf(_SC_PAGESIZE);
 }
 
+static void
+fig(const char *key, const char *label, double v, const char *unit, const char *note)
+{
+	printf("  %-58s %10.2f %-3s %s\n", label, v, unit, note ? note : "");
+	printf("@fig\t%s\t%s\t%.17g\t%s\t%s\n", key, label, v, unit, note ? note : "");
+}
+
+static void
+cmpfig(const char *key, const char *base, const char *how)
+{
+	printf("@cmp\t%s\t%s\t%s\n", key, base, how);
+}
+
+static const char *comps[] = { "vfs", "fs.tmpfs", NULL };
+
+static struct rumpus_kernel *
+boot(void)
+{
+	int err = 0;
+	struct rumpus_kernel *k = rumpus_kernel_create(comps, NULL, &err);
+
+	if (k == NULL) {
+		fprintf(stderr, "kern_bench: create: error %d: %s\n", err, rumpus_error());
+		exit(1);
+	}
+	return k;
+}
+
+enum { ROUNDS = 41, BOOTBATCH = 200 };
+
+/* Median over ROUNDS batches of BOOTBATCH create+destroy, ns per kernel. */
+static double
+hotloop(void)
+{
+	double t[ROUNDS];
+
+	for (int i = 0; i < BOOTBATCH; i++)
+		rumpus_kernel_destroy(boot());
+	for (int r = 0; r < ROUNDS; r++) {
+		double t0 = now_ns();
+
+		for (int i = 0; i < BOOTBATCH; i++)
+			rumpus_kernel_destroy(boot());
+		t[r] = (now_ns() - t0) / BOOTBATCH;
+	}
+	return quantile(t, ROUNDS, 0.5);
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *full[] = { "vfs", "fs.tmpfs", NULL };
-	const char *const *comps = full;
-	const char *compdesc = "vfs+fs.tmpfs";
-	enum { NBOOT = 2000, NKERN = 100000, NCALL = 27000000, NROUND = 9 };
-	double rn[NROUND], rh[NROUND];
-	static double t[NBOOT];
-	struct rumpus_kernel *k, **ks;
-	double t0, nul, host;
+	const char *q = getenv("BENCH_QUICK");
+	int n = q != NULL && *q != '\0' && strcmp(q, "0") != 0 ? 20000 : 100000;
+	struct rumpus_kernel **ks, *k;
+	double *tc, *td, hot0, hotn, cold, coldp99, dmed, t0;
+	double rn[ROUNDS], rh[ROUNDS];
 	long rss0, rss1;
 	size_t used;
-	int i, err, n = NKERN;
+	char label[128], note[128];
 
 	if (argc > 1)
 		n = atoi(argv[1]);
-	k = rumpus_kernel_create(comps, NULL, &err);
-	if (k == NULL) {
-		comps = NULL;
-		compdesc = "base only (vfs not built in yet)";
-	} else
-		rumpus_kernel_destroy(k);
-
-	for (i = 0; i < 200; i++)
-		rumpus_kernel_destroy(rumpus_kernel_create(comps, NULL, &err));
-	for (i = 0; i < NBOOT; i++) {
-		t0 = now_ns();
-		k = rumpus_kernel_create(comps, NULL, &err);
-		rumpus_kernel_destroy(k);
-		t[i] = now_ns() - t0;
-	}
-	qsort(t, NBOOT, sizeof(t[0]), cmp);
-
-	k = rumpus_kernel_create(comps, NULL, &err);
-	used = rumpus_kernel_memused(k);
-	rumpus_kernel_switch(k);
-	for (i = 0; i < 1000000; i++)
-		rump_sys_getpid();
-	/* rounds on a shared VM vary: report the best and the median of 9 */
-	for (int r = 0; r < NROUND; r++) {
-		t0 = now_ns();
-		for (i = 0; i < NCALL / NROUND; i++)
-			rump_sys_getpid();
-		rn[r] = (now_ns() - t0) / (NCALL / NROUND);
-		t0 = now_ns();
-		for (i = 0; i < NCALL / NROUND / 20; i++)
-			syscall(SYS_getpid);
-		rh[r] = (now_ns() - t0) / (NCALL / NROUND / 20);
-	}
-	qsort(rn, NROUND, sizeof(rn[0]), cmp);
-	qsort(rh, NROUND, sizeof(rh[0]), cmp);
-	nul = rn[0];
-	host = rh[0];
-	rumpus_kernel_switch(NULL);
-	rumpus_kernel_destroy(k);
-
+	if (n < 100)
+		n = 100;
 	ks = malloc(sizeof(*ks) * (size_t)n);
+	tc = malloc(sizeof(*tc) * (size_t)n);
+	td = malloc(sizeof(*td) * (size_t)n);
+	if (ks == NULL || tc == NULL || td == NULL)
+		return 1;
+
+	printf("== kernels from C: idle memory, cold boot beside the hot loop, null syscall beside "
+	    "the host's (medians)\n");
+	/* idle kernels and cold boots: first, while the process is fresh */
+	k = boot();
+	used = rumpus_kernel_memused(k);
+	rumpus_kernel_destroy(k);
 	rss0 = rss_bytes();
-	for (i = 0; i < n; i++) {
-		ks[i] = rumpus_kernel_create(comps, NULL, &err);
-		if (ks[i] == NULL) {
-			fprintf(stderr, "kernel %d: error %d: %s\n", i, err, rumpus_error());
-			return 1;
-		}
+	for (int i = 0; i < n; i++) {
+		t0 = now_ns();
+		ks[i] = boot();
+		tc[i] = now_ns() - t0;
 	}
 	rss1 = rss_bytes();
-	for (i = 0; i < n; i++)
+	fig("mem.C.acct", "idle kernel, vfs+fs.tmpfs: the kernel's own accounting",
+	    used / 1024.0, "KiB", NULL);
+	cmpfig("mem.C.acct", "-", "rumpus_kernel_memused");
+	snprintf(label, sizeof(label), "idle kernel: growth of the process RSS per kernel, %d alive", n);
+	fig("mem.C.rss", label, (double)(rss1 - rss0) / n / 1024.0, "KiB", NULL);
+	cmpfig("mem.C.rss", "mem.C.acct", "fresh C process");
+	/* the creates while the last tenth was made: n*9/10 .. n alive */
+	int tenth = n / 10;
+	memmove(tc, tc + n - tenth, sizeof(*tc) * (size_t)tenth);
+	cold = quantile(tc, tenth, 0.5);
+	coldp99 = quantile(tc, tenth, 0.99);
+	hotn = hotloop();
+	for (int i = 0; i < n; i++) {
+		t0 = now_ns();
 		rumpus_kernel_destroy(ks[i]);
+		td[i] = now_ns() - t0;
+	}
+	dmed = quantile(td, n, 0.5);
+	hot0 = hotloop();
+	snprintf(note, sizeof(note), "p99 %.2f us", coldp99 / 1e3);
+	snprintf(label, sizeof(label), "cold boot: create with %d-%d kernels alive", n - tenth, n);
+	fig("kern.C.boot.cold", label, cold / 1e3, "us", note);
+	fig("kern.C.boot.hot0", "boot+destroy, hot loop, no other kernel alive", hot0 / 1e3, "us", NULL);
+	snprintf(label, sizeof(label), "boot+destroy, hot loop, %d other kernels alive", n);
+	fig("kern.C.boot.hotn", label, hotn / 1e3, "us", NULL);
+	snprintf(label, sizeof(label), "destroy of each of %d idle kernels", n);
+	fig("kern.C.destroy.cold", label, dmed / 1e3, "us", NULL);
+	cmpfig("kern.C.boot.hot0", "-", "median of batches");
+	cmpfig("kern.C.boot.cold", "kern.C.boot.hot0", "same process");
+	cmpfig("kern.C.boot.hotn", "kern.C.boot.hot0", "same process");
 	free(ks);
+	free(tc);
+	free(td);
 
-	printf("kernel benchmark (components: %s)\n", compdesc);
-	printf("  %-40s %10.2f us   (p90 %.2f us, %d runs)\n", "boot+destroy median",
-	    t[NBOOT / 2] / 1000, t[NBOOT * 9 / 10] / 1000, NBOOT);
-	printf("  %-40s %10zu bytes (kernel accounting)\n", "idle kernel memory", used);
-	printf("  %-40s %10.0f bytes (RSS growth / kernel, %d alive)\n", "idle kernel RSS", 
-	    (double)(rss1 - rss0) / n, n);
-	printf("  %-40s %10.2f ns   (median %.2f ns, best of %d rounds)\n",
-	    "null syscall rump_sys_getpid()", nul, rn[NROUND / 2], NROUND);
-	printf("  %-40s %10.2f ns   (median %.2f ns)\n", "host syscall(SYS_getpid)", host,
-	    rh[NROUND / 2]);
+	/* the null syscall beside the host's */
+	enum { NK = 30000, NH = 1000 };
+	k = boot();
+	rumpus_kernel_switch(k);
+	for (int i = 0; i < NK; i++)
+		sink = rump_sys_getpid();
+	for (int r = 0; r < ROUNDS; r++) {
+		t0 = now_ns();
+		for (int i = 0; i < NK; i++)
+			sink = rump_sys_getpid();
+		rn[r] = (now_ns() - t0) / NK;
+		t0 = now_ns();
+		for (int i = 0; i < NH; i++)
+			sink = syscall(SYS_getpid);
+		rh[r] = (now_ns() - t0) / NH;
+	}
+	rumpus_kernel_switch(NULL);
+	rumpus_kernel_destroy(k);
+	fig("kern.C.nullsys", "C rump_sys_getpid() (kernel null syscall)", quantile(rn, ROUNDS, 0.5),
+	    "ns", NULL);
+	fig("host.C.getpid.k", "C syscall(SYS_getpid) on the host", quantile(rh, ROUNDS, 0.5), "ns", NULL);
+	cmpfig("kern.C.nullsys", "host.C.getpid.k", "same process, interleaved batches");
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * bench/net_bench.c: figures for the socket layer and AF_UNIX.  Each figure is the best
- * of ROUNDS rounds of N operations, timed with CLOCK_MONOTONIC, in ns per operation:
+ * bench/net_bench.c: figures for the socket layer and AF_UNIX.  Each figure is the median
+ * of ROUNDS short batches of N operations (a few hundred microseconds each, so that most
+ * run unpreempted on a shared machine), timed with CLOCK_MONOTONIC, in ns per operation:
  * boot+destroy of a base kernel and of one with net.local, the bytes net.local adds to
  * an idle kernel, socketpair+close, a 1-byte write+read on a stream pair, a 64-byte
  * datagram send+recv, and stream throughput with 4 KiB writes and reads.
@@ -13,7 +14,7 @@
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
 
-#define ROUNDS	5
+#define ROUNDS	31
 
 static double
 now(void)
@@ -88,21 +89,30 @@ op_stream4k(void)
 		die("stream 4 KiB");
 }
 
-static double
-best(void (*op)(void), int n)
+static int
+cmp(const void *a, const void *b)
 {
-	double b = 1e300, t;
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(void (*op)(void), int n)
+{
+	double t[ROUNDS], t0;
 	int r, i;
 
+	for (i = 0; i < n; i++)		/* warm up */
+		op();
 	for (r = 0; r < ROUNDS; r++) {
-		t = now();
+		t0 = now();
 		for (i = 0; i < n; i++)
 			op();
-		t = (now() - t) / n;
-		if (t < b)
-			b = t;
+		t[r] = (now() - t0) / n;
 	}
-	return b;
+	qsort(t, ROUNDS, sizeof(t[0]), cmp);
+	return t[ROUNDS / 2];
 }
 
 int
@@ -112,28 +122,28 @@ main(void)
 	double t;
 	int one = 4096;
 
-	printf("net_bench: best of %d rounds, ns per operation\n", ROUNDS);
-	printf("  %-36s %10.0f\n", "boot+destroy, base kernel", best(op_boot_base, 2000));
-	printf("  %-36s %10.0f\n", "boot+destroy, with net.local", best(op_boot_net, 2000));
+	printf("== the socket layer and AF_UNIX from C: median of %d batches, ns per operation\n", ROUNDS);
+	printf("  %-36s %10.0f\n", "boot+destroy, base kernel", median(op_boot_base, 500));
+	printf("  %-36s %10.0f\n", "boot+destroy, with net.local", median(op_boot_net, 500));
 	k0 = rumpus_kernel_create(NULL, NULL, NULL);
 	k = rumpus_kernel_create(comps_net, NULL, NULL);
 	printf("  %-36s %10zu\n", "bytes net+net.local add (idle)",
 	    rumpus_kernel_memused(k) - rumpus_kernel_memused(k0));
 	rumpus_kernel_destroy(k0);
 	rumpus_kernel_switch(k);
-	printf("  %-36s %10.0f\n", "socketpair + 2 close", best(op_socketpair, 20000));
+	printf("  %-36s %10.0f\n", "socketpair + 2 close", median(op_socketpair, 500));
 	if (rump_sys_socketpair(1, 1, 0, sv) != 0)
 		die("socketpair");
-	printf("  %-36s %10.0f\n", "stream write+read 1 byte", best(op_stream1, 100000));
+	printf("  %-36s %10.0f\n", "stream write+read 1 byte", median(op_stream1, 2000));
 	/* throughput with a buffer that holds one 4 KiB write */
 	rump_sys_setsockopt(sv[0], 0xffff, 0x1001, &one, sizeof(one));
-	t = best(op_stream4k, 50000);
+	t = median(op_stream4k, 1000);
 	printf("  %-36s %10.0f  (%.0f MB/s)\n", "stream write+read 4 KiB", t, 4096 / t * 1e3);
 	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
 	if (rump_sys_socketpair(1, 2, 0, sv) != 0)
 		die("socketpair dgram");
-	printf("  %-36s %10.0f\n", "dgram send+recv 64 bytes", best(op_dgram64, 100000));
+	printf("  %-36s %10.0f\n", "dgram send+recv 64 bytes", median(op_dgram64, 2000));
 	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
 	rumpus_kernel_switch(NULL);

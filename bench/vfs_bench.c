@@ -57,6 +57,7 @@ main(void)
 	double t0;
 	int i, err, fd, p[2];
 
+	printf("== the VFS and tmpfs from C (median and p90 of single operations)\n");
 	for (i = 0; i < NBOOT; i++) {
 		t0 = now_ns();
 		k = rumpus_kernel_create(comps, NULL, &err);
