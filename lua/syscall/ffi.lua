@@ -3,5 +3,5 @@
 -- C module is deliberately not named `ffi`: libraries detect LuaJIT with pcall(require, "ffi"),
 -- and a PUC module under that name would make them believe they run on LuaJIT.
 --   local ffi = require "syscall.ffi"
-if rawget(_G, "jit") then return require "syscall.ffi" end
+if rawget(_G, "jit") then return require "ffi" end
 return require "rumpus_ffi"
