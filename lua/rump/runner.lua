@@ -136,7 +136,7 @@ local function parse(args)
     elseif a == "-k" then opt.filter = value(a)
     elseif a:match("^%-") then
       io.stderr:write("rumpus-test: unknown option ", a, " (--help lists them)\n"); os.exit(2)
-    elseif a:match("%.lua$") or a:match("_test$") or a == "." or a == ".." or (a:find("/") and exists(a)) then
+    elseif a:match("%.lua$") or (a:match("_test$") and exists(a)) or a == "." or a == ".." or (a:find("/") and exists(a)) then
       opt.files[#opt.files + 1] = a
     else
       opt.filter = a
