@@ -95,6 +95,8 @@ inet_timer_want(struct inet_state *is, uint64_t at)
 {
 	uint64_t now = hyp_clock_mono();
 
+	if (atomic_load(&is->is_kern->k_halted))
+		return;		/* being destroyed: netinet_fini stops the timer */
 	if (is->is_timer_at != 0 && is->is_timer_at <= at)
 		return;
 	is->is_timer_at = at;
@@ -399,9 +401,6 @@ netinet_fini(struct kern *k)
 	struct ifnet_state *ns = is->is_ns;
 	struct ifnet *ifp;
 
-	/* k_halted is set: twice, as ifs_isr's timer (if.c) */
-	hyp_timer_disarm(&is->is_timer);
-	hyp_timer_disarm(&is->is_timer);
 	net_gc(k);
 	ifs_lock(ns);
 	inp_flushall(is);
@@ -416,6 +415,11 @@ netinet_fini(struct kern *k)
 	ns->ns_inet_sysctl = NULL;
 	ns->ns_inet = NULL;
 	ifs_unlock(ns);
+	/* Last, when nothing can call into netinet: k_halted is set, so inet_timer_want
+	 * and a running inet_timeout arm no more; disarm until neither pending nor running. */
+	do
+		hyp_timer_disarm(&is->is_timer);
+	while (hyp_timer_pending(&is->is_timer));
 	kern_priv_set(k, COMP_NET_NETINET, NULL);
 	kmem_free(k, is, sizeof(*is));
 }
