@@ -349,8 +349,15 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 KERN_EXPORT int
 rumpus_kernel_call(struct rumpus_kernel *k, int (*fn)(void *), void *arg)
 {
-	struct rumpus_kernel *old = rumpus_kernel_switch(k);
-	int rv = fn(arg);
+	struct rumpus_kernel *old;
+	int rv;
+
+	if (k == NULL || fn == NULL) {
+		kern_seterror("%s is NULL", k == NULL ? "kernel" : "function");
+		return EINVAL;
+	}
+	old = rumpus_kernel_switch(k);
+	rv = fn(arg);
 
 	rumpus_kernel_switch(old);
 	return rv;
@@ -546,9 +553,23 @@ rumpus_kernel_destroy(struct rumpus_kernel *rk)
 	return 0;
 }
 
+/* The facts below answer -1 (memused: 0, which no kernel uses) for a NULL kernel or
+ * component name, with errno EINVAL and a sentence in rumpus_error(). */
+static int
+kern_null(const void *p, const char *what)
+{
+	if (p != NULL)
+		return 0;
+	kern_seterror("%s is NULL", what);
+	kern_seterrno(EINVAL);
+	return 1;
+}
+
 KERN_EXPORT size_t
 rumpus_kernel_memused(const struct rumpus_kernel *rk)
 {
+	if (kern_null(rk, "kernel"))
+		return 0;
 	return atomic_load(&((const struct kern *)rk)->k_mem_used);
 }
 
@@ -558,6 +579,8 @@ rumpus_kernel_has(const struct rumpus_kernel *rk, const char *name)
 	const struct kern *k = (const struct kern *)rk;
 	int i;
 
+	if (kern_null(rk, "kernel") || kern_null(name, "component name"))
+		return -1;
 	for (i = 0; i < k->k_ncomps; i++)
 		if (strcmp(k->k_comps[i]->name, name) == 0)
 			return 1;
@@ -567,12 +590,16 @@ rumpus_kernel_has(const struct rumpus_kernel *rk, const char *name)
 KERN_EXPORT int
 rumpus_kernel_ncpu(const struct rumpus_kernel *rk)
 {
+	if (kern_null(rk, "kernel"))
+		return -1;
 	return ((const struct kern *)rk)->k_ncpu;
 }
 
 KERN_EXPORT int
 rumpus_kernel_halted(const struct rumpus_kernel *rk)
 {
+	if (kern_null(rk, "kernel"))
+		return -1;
 	return atomic_load(&((const struct kern *)rk)->k_halted);
 }
 

@@ -23,7 +23,7 @@
 #include "tap.h"
 #include "inet_util.h"
 
-#define ROUNDS	1000
+#define ROUNDS	3000
 #define NSEND	2
 
 static atomic_int stop;
