@@ -246,6 +246,7 @@ kern_enter(struct kern *k, struct lwp *implicit, struct lwp **prevp)
 		implicit->l_lid = 0;
 		implicit->l_flag = LW_IMPLICIT;
 		implicit->l_next = NULL;
+		implicit->l_cred = NULL;
 		l = implicit;
 	}
 	t->cur = l;
@@ -376,6 +377,7 @@ kern_free_shell(struct kern *k)
 	hyp_cond_destroy(&k->k_callout_cv);
 	hyp_cond_destroy(&k->k_vcpu_cv);
 	hyp_mutex_destroy(&k->k_vcpu_mtx);
+	hyp_mutex_destroy(&k->k_cred_mtx);
 	hyp_mutex_destroy(&k->k_sched_mtx);
 	left = atomic_load(&k->k_mem_used) - sizeof(*k);
 	if (left != 0)
@@ -446,6 +448,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_mem_limit = cfg->memlimit;
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
+	hyp_mutex_init(&k->k_cred_mtx);
 	hyp_cond_init(&k->k_vcpu_cv);
 	hyp_mutex_init(&k->k_callout_lock);
 	hyp_cond_init(&k->k_callout_cv);

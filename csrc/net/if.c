@@ -134,6 +134,7 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 	ne->implicit.l_lid = 0;
 	ne->implicit.l_flag = LW_IMPLICIT;
 	ne->implicit.l_next = NULL;
+	ne->implicit.l_cred = NULL;
 	t->cur = &ne->implicit;
 	return 0;
 }
@@ -537,7 +538,7 @@ if_super(void)
 {
 	struct lwp *l = curlwp();
 
-	return l == NULL ? 0 : cred_super(l->l_proc->p_cred);
+	return l == NULL ? 0 : cred_super(lwp_cred(l));
 }
 
 static void

@@ -214,7 +214,7 @@ in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 
 	switch (cmd) {
 	case SIOCAIFADDR:
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
+		if (l != NULL && (error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if ((error = sin_get((struct nb_sockaddr *)&ifra->ifra_addr, &addr, 1)) != 0)
 			return error;
@@ -232,7 +232,7 @@ in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 			return error;
 		return in_addaddr(ns, ifp, addr, mask, broad);
 	case SIOCDIFADDR:
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
+		if (l != NULL && (error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if ((error = sin_get(&ifr->ifr_ifru.ifru_addr, &addr, 0)) != 0)
 			return error;
@@ -283,7 +283,7 @@ sysctl_int(int *v, int min, int max, void *oldp, size_t *oldlenp, const void *ne
 	*oldlenp = sizeof(int);
 	if (newp != NULL) {
 		struct lwp *l = curlwp();
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
+		if (l != NULL && (error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if (newlen != sizeof(int))
 			return EINVAL;
