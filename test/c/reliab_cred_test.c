@@ -15,7 +15,7 @@
 
 #define NREAD	6
 #define NWRITE	2
-#define NITER	4000
+#define NITER	20000
 
 static struct rumpus_kernel *k;
 static atomic_int bad, done_writers;
