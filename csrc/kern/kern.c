@@ -249,6 +249,7 @@ kern_enter(struct kern *k, struct lwp *implicit, struct lwp **prevp)
 		implicit->l_cred = NULL;
 		l = implicit;
 	}
+	l->l_cred = cred_take(l->l_proc);	/* as a syscall: a snapshot until kern_leave */
 	t->cur = l;
 	return 0;
 }
@@ -256,6 +257,10 @@ kern_enter(struct kern *k, struct lwp *implicit, struct lwp **prevp)
 void
 kern_leave(struct kern *k, struct lwp *prev)
 {
+	struct lwp *l = kern_tls.cur;
+
+	cred_free(k, l->l_cred);
+	l->l_cred = NULL;
 	kern_tls.cur = prev;
 	vcpu_release_fast(k);
 }

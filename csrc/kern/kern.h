@@ -396,9 +396,9 @@ struct proc *proc_find(struct kern *k, nb_pid_t pid) KERN_HIDDEN;
  * held in l_cred from entry to return (kern_syscall_inline), so set*id in another thread
  * never frees what a running check reads.  set*id never changes a cred in place: it copies
  * p_cred, changes the copy and swaps p_cred (under k_cred_mtx); the old one is freed when
- * its last holder (process, lwp snapshot, open file, socket) lets go.  lwp_cred() is what
- * permission checks read: the snapshot, or p_cred outside a syscall (kern_enter callers,
- * packet input), where no set*id can run concurrently with the caller. */
+ * its last holder (process, lwp snapshot, open file, socket) lets go.  kern_enter takes a
+ * snapshot too.  lwp_cred() is what permission checks read: the snapshot, or p_cred where
+ * there is none (packet input and callouts, which run as process 1 and check nothing). */
 static inline struct cred *
 lwp_cred(const struct lwp *l)
 {
