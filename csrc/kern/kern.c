@@ -470,9 +470,6 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 		kern_seterror("cannot create process 1");
 		goto fail1;
 	}
-	k->k_implicit.l_proc = k->k_proc1;
-	k->k_implicit.l_kern = k;
-	k->k_implicit.l_flag = LW_IMPLICIT;
 	for (i = 0; i < n; i++) {
 		k->k_comps[i] = list[i];
 		k->k_compmask |= 1u << list[i]->id;

@@ -432,8 +432,6 @@ struct kern {
 	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	struct proc *k_proc1;
 	uint64_t k_id;			/* unique in the process, never reused */
-	/* the lwp of every thread without one of its own: read-only, shared by them all */
-	struct lwp k_implicit;
 	int k_ncpu;
 	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
 	/* virtual CPUs */
@@ -567,6 +565,35 @@ vcpu_release_fast(struct kern *k)
 	vclock_busy(-1);
 }
 
+/* The syscall entry's snapshot (vCPU held).  With one vCPU only the holder runs kernel
+ * code, so the count needs no atomic read-modify-write (the vCPU hand-over orders it, as it
+ * does every other kernel store); with more, cred_take's lock and atomics. */
+static inline struct cred *
+cred_take_fast(struct kern *k, struct proc *p)
+{
+	struct cred *c;
+
+	if (__predict_false(k->k_ncpu != 1))
+		return cred_take(p);
+	c = p->p_cred;
+	atomic_store_explicit(&c->cr_ref,
+	    atomic_load_explicit(&c->cr_ref, memory_order_relaxed) + 1, memory_order_relaxed);
+	return c;
+}
+
+static inline void
+cred_drop_fast(struct kern *k, struct cred *c)
+{
+	int n;
+
+	if (__predict_true(k->k_ncpu == 1) &&
+	    (n = atomic_load_explicit(&c->cr_ref, memory_order_relaxed)) > 1) {
+		atomic_store_explicit(&c->cr_ref, n - 1, memory_order_relaxed);
+		return;
+	}
+	cred_free(k, c);
+}
+
 static inline __attribute__((always_inline)) int
 kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 {
@@ -604,7 +631,7 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		implicit.l_next = NULL;
 		l = &implicit;
 	}
-	l->l_cred = cred_take(l->l_proc);	/* the syscall's credentials (kauth) */
+	l->l_cred = cred_take_fast(k, l->l_proc);	/* the syscall's credentials (kauth) */
 	t->cur = l;
 	/* the table entry only after the range check: &kern_sysent[num] past the end is UB */
 	se = __predict_true(num < KERN_NSYSENT) ? &kern_sysent[num] : NULL;
@@ -613,7 +640,7 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		error = ENOSYS;
 	else
 		error = se->sy_call(l, uap, retval);
-	cred_free(k, l->l_cred);
+	cred_drop_fast(k, l->l_cred);
 	l->l_cred = NULL;
 	t->cur = prev;
 	vcpu_release_fast(k);
