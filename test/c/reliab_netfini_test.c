@@ -92,11 +92,11 @@ broadcaster(void *arg)
 	while (!atomic_load(&stop)) {
 		bus_xmit(&port, arp, sizeof(arp));
 		bus_xmit(&port, udp, sizeof(udp));
+		atomic_fetch_add(&frames, 2);
 		if ((++n & 63) == 0)
 			sched_yield();
 	}
 	bus_detach(&port);
-	atomic_fetch_add(&frames, 2 * n);
 	return NULL;
 }
 
@@ -138,6 +138,8 @@ main(void)
 		atomic_store(&frames, 0);
 		for (i = 0; i < NSEND; i++)
 			pthread_create(&th[i], NULL, broadcaster, (void *)(intptr_t)i);
+		while (atomic_load(&frames) == 0)	/* traffic flows before the first boot */
+			sched_yield();
 		bad = 0;
 		for (i = 0; i < ROUNDS; i++)
 			bad += one_round(ncpu);
@@ -145,8 +147,7 @@ main(void)
 		for (i = 0; i < NSEND; i++)
 			pthread_join(th[i], NULL);
 		ok(bad == 0, "%d kernels with %u vCPU booted, configured and destroyed while "
-		    "frames arrived (%d failures)", ROUNDS, ncpu, bad);
-		ok(atomic_load(&frames) > 0, "the broadcasters sent frames meanwhile");
+		    "%ld frames arrived (%d failures)", ROUNDS, ncpu, (long)atomic_load(&frames), bad);
 	}
 	rumpus_memstats(&after);
 	ok(after.blocks == before.blocks && after.leaked == before.leaked,
