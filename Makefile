@@ -18,12 +18,11 @@ ALL_CFLAGS := $(WARN) -std=gnu11 -fPIC $(CFLAGS)
 PREFIX     ?= /usr/local
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
-export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
+export LUA_CPATH := ;;
 export RUMPUS_BUILD := $(CURDIR)/$(BUILD)
-export RUMPUS_SHARED ?= $(abspath $(CURDIR)/../shared)
 
 DEPS_PKGS   := luajit libluajit-5.1-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev libffi-dev \
-               pkg-config gcc make
+               pkg-config gcc make luarocks lua-busted
 BUILD_TARGETS :=
 C_TEST_BINS   :=
 BENCH_CMDS    :=
@@ -32,7 +31,15 @@ ASAN_TARGETS  :=
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: deps all test demo bench asan fuzz install clean check-lua
+.PHONY: deps all test demo bench asan fuzz install clean check-lua env rock rock-install
+
+# `eval "$(make -s env)"`: this checkout's Lua paths for LuaJIT, Lua 5.3 and 5.4 (each reads its
+# own LUA_CPATH_5_x) and RUMPUS_BUILD, in the current shell.  ./rumpus does the same per script.
+env:
+	@echo "export LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;';"
+	@echo "export LUA_CPATH_5_3='$(CURDIR)/$(BUILD)/lua5.3/?.so;;';"
+	@echo "export LUA_CPATH_5_4='$(CURDIR)/$(BUILD)/lua5.4/?.so;;';"
+	@echo "export RUMPUS_BUILD='$(CURDIR)/$(BUILD)';"
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: tools/deps.sh $(wildcard mk/*.mk) Makefile
@@ -75,6 +82,14 @@ asan-run: all $(C_TEST_BINS)
 
 install: all
 	@tools/install.sh "$(PREFIX)" "$(BUILD)"
+
+# LuaRocks (`luarocks make rockspec/rumpus-scm-1.rockspec`) runs these two with LUA,
+# LUA_INCDIR, LUADIR and LIBDIR of the Lua it builds for: the kernel library, and for PUC Lua
+# rumpus_ffi.so against those headers; no apt-get (tools/rock.sh).
+rock: $(BUILD)/lib/librumpus.so
+	@tools/rock.sh build "$(LUA)" "$(LUA_INCDIR)" "$(BUILD)" "$(CC)" "$(ALL_CFLAGS)"
+rock-install:
+	@tools/rock.sh install "$(LUA)" "$(LUADIR)" "$(LIBDIR)" "$(BUILD)"
 
 clean:
 	rm -rf build build-asan

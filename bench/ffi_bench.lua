@@ -1,6 +1,6 @@
 -- FFI micro-benchmarks: a null C call (getpid through ffi.C) and a 4 KiB read() from /dev/zero.
 -- Prints one line per figure: "<interpreter> <benchmark> <ns per op>".
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local clock = os.clock
 
 ffi.cdef [[

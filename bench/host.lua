@@ -2,7 +2,7 @@
 -- in C ($RUMPUS_BUILD/bench/getpid, from bench/getpid.c) measured in the same run.
 -- Every figure is ns per call, the best of 5 rounds.
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local ROUNDS = 5
 local function now() return S.clock_gettime("monotonic").time end

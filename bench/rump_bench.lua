@@ -2,7 +2,7 @@
 -- FFI function, side by side with the host's getpid.
 local rump = require "rump"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local function now() return S.clock_gettime("monotonic").time end
 local function best(n, fn)

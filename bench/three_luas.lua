@@ -2,7 +2,7 @@
 -- string, a kernel's null syscall (k.S.getpid()) and rump.kernel{} + destroy.  Run by
 -- bench/three_luas.sh once per interpreter.
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local rump = require "rump"
 
 local function now() return S.clock_gettime("monotonic").time end

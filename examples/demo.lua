@@ -1,5 +1,7 @@
 -- make demo: the main job.  Boots a fleet of rumpus kernels, does file and socket work in
--- each, checks the results, tears everything down and prints a short report.
+-- each, checks the results, tears everything down, prints a short report and what to do next.
+-- Environment: DEMO_KERNELS (default 1000), DEMO_DIR (where the pcap files go, default
+-- /tmp/rumpus-demo).
 local S = require "syscall"
 local rump = require "rump"
 
@@ -7,6 +9,7 @@ local function say(...) io.write(string.format(...), "\n") end
 local function now() return S.clock_gettime("monotonic").time end
 
 local N = tonumber(os.getenv("DEMO_KERNELS") or "") or 1000
+local DIR = os.getenv("DEMO_DIR") or "/tmp/rumpus-demo"
 local errors = 0
 local function check(cond, what)
   if not cond then errors = errors + 1; say("  ERROR: %s", what) end
@@ -14,12 +17,26 @@ end
 
 say("rumpus demo: %d kernels in one process (%s, %s, %s)", N, S.abi.os, S.abi.arch, S.abi.lua)
 
+-- Progress on long loops: a line at most every second, so a big DEMO_KERNELS is not silent.
+local last_progress
+local function progress(what, i, n)
+  if i % 1000 ~= 0 or i == n then return end
+  local t = now()
+  if not last_progress then last_progress = t return end
+  if t - last_progress >= 1 then
+    last_progress = t
+    say("  ... %s: %d/%d (%d%%)", what, i, n, math.floor(i * 100 / n))
+  end
+end
+local function progress_done() last_progress = nil end
+
 -- 1. Boot the fleet.
 local comps = { "vfs", "fs.tmpfs", "net", "net.local" }
 local t0 = now()
 local fleet = {}
 local unpack = table.unpack or unpack
-for i = 1, N do fleet[i] = rump.kernel{ hostname = "k" .. i, unpack(comps) } end
+for i = 1, N do fleet[i] = rump.kernel{ hostname = "k" .. i, unpack(comps) }; progress("booting kernels", i, N) end
+progress_done()
 local tboot = now() - t0
 local mem = rump.memstats().bytes
 say("booted %d kernels with %s in %.1f ms (%.2f us each), kernel memory %.1f KiB each",
@@ -41,7 +58,9 @@ for i, k in ipairs(fleet) do
   end
   check(K.rename("/data/greeting", "/data/hello"), "rename in k" .. i)
   files = files + 1
+  progress("file work", i, N)
 end
+progress_done()
 local tfiles = now() - t0
 -- Isolation: no kernel sees another's files.
 check(fleet[1].S.stat("/data/hello").size == #"hello from k1", "k1 has its own file")
@@ -90,6 +109,7 @@ for r = 1, NR do
     spec.routes[name] = { { "default", "10." .. r .. ".0.1" } }
   end
 end
+local pcaps = {}
 t0 = now()
 local net, nerr, step = rnet.build(spec, { components = { "vfs", "fs.tmpfs" } })
 check(net, "network built: " .. tostring(nerr) .. " " .. tostring(step))
@@ -97,9 +117,10 @@ local tnet = now() - t0
 if net then
   local nk = NR * (NH + 1)
   say("routed network: %d kernels (%d routers, %d hosts) on %d buses built in %.1f ms", nk, NR, NR * NH, NR + 1, tnet * 1e3)
-  local pcaps = {}
+  local ok, err = S.mkdir(DIR, "0755")
+  check(ok or (err and err.EXIST), "mkdir " .. DIR .. ": " .. tostring(err))
   for _, b in ipairs { "core", "lan1" } do
-    local path = "/tmp/rumpus-demo-" .. b .. ".pcap"
+    local path = DIR .. "/" .. b .. ".pcap"
     if net:pcap(b, path) then pcaps[#pcaps + 1] = path end
   end
   local pings, udp, bytes = 0, 0, 0
@@ -141,17 +162,41 @@ if net then
   local st = net.hosts.r1.cfg:stats("shmif0")
   if st then say("router r1 backbone interface: %d packets in, %d out", st.ipackets, st.opackets) end
   for _, b in ipairs { "core", "lan1" } do net:pcap(b, nil) end
-  for _, p in ipairs(pcaps) do say("pcap written: %s", p) end
+  for _, p in ipairs(pcaps) do
+    local st = S.stat(p)
+    say("pcap written: %s (%d bytes)", p, st and st.size or 0)
+  end
   net:destroy()
 end
 
 -- 6. Tear down.
 t0 = now()
-for i = 1, N do fleet[i]:destroy() end
+for i = 1, N do fleet[i]:destroy(); progress("destroying kernels", i, N) end
+progress_done()
 local tdown = now() - t0
 local st = rump.memstats()
 say("destroyed %d kernels in %.1f ms; kernel bytes left %d, leaked %d", N, tdown * 1e3, st.bytes, st.leaked)
 check(st.leaked == 0, "no kernel memory leaked")
 
 say("report: %d kernels, boot %.2f us each, %d errors", N, tboot / N * 1e6, errors)
+
+-- What to do next, with this checkout's paths.
+local here = debug.getinfo(1, "S").source:match("^@(.*)$") or "examples/demo.lua"
+if here:sub(1, 1) ~= "/" then here = (S.getcwd() or ".") .. "/" .. here end
+local root = here:gsub("/%./", "/"):match("^(.*)/examples/[^/]*$") or "."
+local build = os.getenv("RUMPUS_BUILD") or (root .. "/build")
+local function have(cmd) local p = io.popen("command -v " .. cmd .. " 2>/dev/null") local o = p:read("*l") p:close() return o ~= nil end
+say("")
+say("next:")
+if #pcaps > 0 then
+  say("  read the captures (ARP, ICMP and UDP between the routers and LAN 1):")
+  for _, p in ipairs(pcaps) do say("    tshark -r %s", p) end
+  if not have("tshark") then say("    (tshark is not installed: apt-get install tshark)") end
+end
+say("  files: the captures are in %s; DEMO_DIR=/other/dir make demo writes them elsewhere,", DIR)
+say("    DEMO_KERNELS=100000 make demo boots more kernels (default 1000); nothing else is written")
+say("  the tour (README.md, \"A tour\"): save a snippet as tour.lua and run it with this checkout:")
+say("    LUA_PATH='%s/lua/?.lua;%s/lua/?/init.lua;;' RUMPUS_BUILD=%s luajit tour.lua", root, root, build)
+say("    (or make install PREFIX=/usr/local, then plain luajit tour.lua, lua5.3 or lua5.4)")
+say("  your own tests: docs/testing.md (our runner, and busted); the kernel API: docs/rump.md")
 if errors > 0 then os.exit(1) end

@@ -27,7 +27,7 @@
 
 #include "fz.h"
 
-int luaopen_ffi(lua_State *L);
+int luaopen_rumpus_ffi(lua_State *L);
 
 #define FZ_STATE_MAX	(64u << 20)
 #define FZ_ALLOC_MAX	(16u << 20)
@@ -174,7 +174,7 @@ run_driver(lua_State *L)
 	int nseg = 0;
 
 	luaL_openlibs(L);
-	luaL_requiref(L, "ffi", luaopen_ffi, 1);
+	luaL_requiref(L, "ffi", luaopen_rumpus_ffi, 1);
 	lua_pop(L, 1);
 	if (luaL_loadbuffer(L, driver, sizeof(driver) - 1, "=fuzz/cdef.c") != LUA_OK)
 		return lua_error(L);
@@ -197,7 +197,7 @@ run_chunk(lua_State *L)
 	const char *code = lua_touserdata(L, 1);
 
 	luaL_openlibs(L);
-	luaL_requiref(L, "ffi", luaopen_ffi, 1);
+	luaL_requiref(L, "ffi", luaopen_rumpus_ffi, 1);
 	lua_pop(L, 1);
 	if (luaL_loadstring(L, code) != LUA_OK)
 		return lua_error(L);

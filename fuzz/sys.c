@@ -54,7 +54,7 @@ void rump_pub_lwproc_switch(struct lwp *);
 void rump_pub_lwproc_releaselwp(void);
 struct lwp *rump_pub_lwproc_curlwp(void);
 
-/* NetBSD values not in kern/nbabi.h (shared/abi/netbsd/constants.tsv) */
+/* NetBSD values not in kern/nbabi.h (abi/netbsd/constants.tsv) */
 #define FZ_SOCK_NONBLOCK	0x20000000
 #define FZ_MSG_DONTWAIT		0x80
 #define FZ_LOCK_NB		4

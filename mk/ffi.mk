@@ -1,9 +1,10 @@
-# The `ffi` module for PUC Lua 5.3 and 5.4 (csrc/ffi/), its layout-check helper and benchmarks.
+# The FFI module for PUC Lua 5.3 and 5.4 (csrc/ffi/, `require "rumpus_ffi"`; code uses the
+# syscall.ffi shim, which is LuaJIT's ffi on LuaJIT), its layout-check helper and benchmarks.
 
 FFI_SRCS    := $(wildcard csrc/ffi/*.c)
 FFI_HDRS    := $(wildcard csrc/ffi/*.h)
 FFI_LUAVERS := 5.3 5.4
-FFI_SOS     := $(foreach v,$(FFI_LUAVERS),$(BUILD)/lua$(v)/ffi.so)
+FFI_SOS     := $(foreach v,$(FFI_LUAVERS),$(BUILD)/lua$(v)/rumpus_ffi.so)
 FFI_LAYOUT  := $(BUILD)/ffi/libffitest.so
 
 BUILD_TARGETS += $(FFI_SOS) $(FFI_LAYOUT)
@@ -12,8 +13,9 @@ DEPS_PKGS     += libffi-dev liblua5.3-dev liblua5.4-dev lua5.3 lua5.4 pkg-config
 BENCH_CMDS    += bench/ffi_bench.sh
 
 define FFI_SO_RULE
-$(BUILD)/lua$(1)/ffi.so: $(FFI_SRCS) $(FFI_HDRS) mk/ffi.mk
+$(BUILD)/lua$(1)/rumpus_ffi.so: $(FFI_SRCS) $(FFI_HDRS) mk/ffi.mk
 	@mkdir -p $$(@D)
+	@rm -f $$(@D)/ffi.so   # the module's old name: a PUC `require "ffi"` must not find it
 	$$(CC) $$(ALL_CFLAGS) -fvisibility=hidden $$(shell pkg-config --cflags lua$(1) libffi) \
 	  -shared -o $$@ $(FFI_SRCS) $$(LDFLAGS) $$(shell pkg-config --libs libffi) -ldl
 endef

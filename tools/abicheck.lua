@@ -16,7 +16,7 @@
 
 local mode = ...
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local S = require "syscall"
 
 local M = {}

@@ -1,7 +1,7 @@
 /*
  * The `ffi` table: LuaJIT's FFI library functions, plus two extensions for code that must
  * also run on PUC Lua: ffi.tonumber (LuaJIT's tonumber() on cdata) and ffi.type (LuaJIT's
- * type(), which says "cdata"). luaopen_ffi creates one lffi_state per Lua state.
+ * type(), which says "cdata"). luaopen_rumpus_ffi creates one lffi_state per Lua state.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -435,10 +435,10 @@ builtin_typedef(lua_State *L, lffi_state *S, const char *name, lffi_ctype *ct)
 	lua_pop(L, 1);
 }
 
-__attribute__((visibility("default"))) int luaopen_ffi(lua_State *L);
+__attribute__((visibility("default"))) int luaopen_rumpus_ffi(lua_State *L);
 
 int
-luaopen_ffi(lua_State *L)
+luaopen_rumpus_ffi(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {
 		{ "cdef", f_cdef }, { "new", f_new }, { "cast", f_cast }, { "typeof", f_typeof },

@@ -271,7 +271,8 @@ for _, e in ipairs(entries) do
       if VARIADIC[e.name] and i == #e.args then
         args[#args + 1] = "..."
       else
-        args[#args + 1] = decl((a.type:gsub("%f[%w_]timer_t%f[^%w_]", "int")), a.name)
+        args[#args + 1] = decl((a.type:gsub("%f[%w_]timer_t%f[^%w_]", "int")
+          :gsub("%f[%w_]u_long%f[^%w_]", "unsigned long"):gsub("%f[%w_]u_int%f[^%w_]", "unsigned int")), a.name)
       end
     end
     local ps = #args == 0 and "void" or table.concat(args, ", ")

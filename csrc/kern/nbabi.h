@@ -1,7 +1,7 @@
 /*
  * nbabi.h: NetBSD 7.99.34 ABI constants used inside the kernel (errno, open/fcntl flags,
  * poll bits, clocks, limits, ioctl encoding, sysctl names, reboot flags).  The values were
- * copied once from shared/abi/netbsd/constants.tsv (facts); test/c/abi_test.c checks every
+ * copied once from abi/netbsd/constants.tsv (facts); test/c/abi_test.c checks every
  * one against that table.  Kernel files include this header and never the host <errno.h>,
  * <fcntl.h>, <time.h> or <limits.h>, whose values are Linux's.
  */

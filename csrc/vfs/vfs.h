@@ -23,7 +23,7 @@ struct vnode;
 struct mount;
 struct pipe;
 
-/* NetBSD mount flags and statvfs flags (shared/abi/netbsd/constants.tsv, MNT and ST) */
+/* NetBSD mount flags and statvfs flags (abi/netbsd/constants.tsv, MNT and ST) */
 #define MNT_RDONLY	0x00000001
 #define MNT_LOCAL	0x00001000
 #define MNT_ROOTFS	0x00004000

@@ -13,7 +13,7 @@
 -- meant for a kernel can reach the host: k.S has no host function in it, and a syscall the
 -- kernel library lacks is simply absent from k.S.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 
 local type, tostring, error, pairs, ipairs, setmetatable, rawset, select =
@@ -50,14 +50,23 @@ void rumpus_nbpub_lwproc_releaselwp(void) __asm__("rump_pub_lwproc_releaselwp");
 struct rumpus_lwp *rumpus_nbpub_lwproc_curlwp(void) __asm__("rump_pub_lwproc_curlwp");
 ]]
 
--- The kernel library: $RUMPUS_LIB, else the build tree's, else the system's.
+-- The kernel library: $RUMPUS_LIB, else the build tree's ($RUMPUS_BUILD), else the one
+-- installed with this module (make install: <prefix>/lib beside <prefix>/share/lua/5.x; a
+-- LuaRocks tree: lib/lua/5.x, found on package.cpath), else the system's (ld.so's path).
 local lib
+local moddir = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$"))
 local function library()
   if lib then return lib end
   local candidates = {}
   if os.getenv("RUMPUS_LIB") then candidates[#candidates + 1] = os.getenv("RUMPUS_LIB") end
   local b = os.getenv("RUMPUS_BUILD")
   if b then candidates[#candidates + 1] = b .. "/lib/librumpus.so" end
+  if moddir and moddir:match("/share/lua/[%d.]+/rump$") then
+    local f = io.open(moddir .. "/../../../../lib/librumpus.so", "rb")
+    if f then f:close() candidates[#candidates + 1] = moddir .. "/../../../../lib/librumpus.so" end
+  end
+  local onpath = package.searchpath and package.searchpath("librumpus", package.cpath)
+  if onpath then candidates[#candidates + 1] = onpath end
   candidates[#candidates + 1] = "librumpus.so"
   local errs = {}
   for _, p in ipairs(candidates) do
@@ -72,7 +81,9 @@ local function library()
     end
     errs[#errs + 1] = tostring(l)
   end
-  error("rump: cannot load the kernel library (" .. table.concat(errs, "; ") .. ")", 3)
+  error("rump: cannot load the kernel library librumpus.so (" .. table.concat(errs, "; ") ..
+    "): set RUMPUS_LIB to its path (or RUMPUS_BUILD to a build directory), or install rumpus" ..
+    " with make install PREFIX=... or luarocks make", 3)
 end
 rump.library = library
 

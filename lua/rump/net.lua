@@ -20,7 +20,7 @@
 --
 -- See docs/rump.md ("Networks of kernels") for every function.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local rump = require "rump"
 local cfgt = require "syscall.netbsd.netcfg"

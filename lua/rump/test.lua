@@ -35,8 +35,18 @@ function T.case(name, fn)
   cases[#cases + 1] = { name = name, fn = fn }
 end
 
+local assertion_msgs -- set below
+
+-- Raises an assertion's message at the caller of the assertion (level 1), remembering that it
+-- is an assertion's: the runner reports it as a failure, not as an error.
 local function fail(msg, level)
-  error(msg, (level or 1) + 2)
+  level = (level or 1) + 2
+  local info = debug.getinfo(level, "Sl")
+  if info and info.currentline and info.currentline > 0 then
+    msg = info.short_src .. ":" .. info.currentline .. ": " .. msg
+  end
+  assertion_msgs[msg] = true
+  error(msg, 0)
 end
 
 function T.ok(v, msg)
@@ -167,10 +177,48 @@ function T.wait(cond, tries, sleeper)
   return nil
 end
 
+-- Sources of the harness itself (this file and the runner): their frames are cut from the
+-- tracebacks a failure prints, which then show the test's own frames only.
+local harness = { [debug.getinfo(1, "S").short_src] = true }
+function T.harness_source(level)
+  local info = debug.getinfo((level or 1) + 1, "S")
+  if info and info.what ~= "C" then harness[info.short_src] = true end
+end
+
+-- Messages raised by the assertions: a case that ends with one of them failed (a JUnit
+-- failure); any other error is an error.  Keyed by the message string (only failures add one),
+-- so nothing is attached to the error value the test sees.
+assertion_msgs = {}
+
+-- Keeps the frames of the test file (and the libraries it calls), without the harness's
+-- frames above and below them nor the C frames (error, xpcall) at either end.
+local function trimtrace(tb)
+  local head, rest = tb:match("^(.-)\nstack traceback:\n(.*)$")
+  if not head then return tb end
+  local frames = {}
+  for l in rest:gmatch("[^\n]+") do frames[#frames + 1] = l end
+  local function is_harness(l)
+    local src = l:match("^%s*(.-):%d+:") or l:match("^%s*(.-): in ")
+    return src and harness[src] or false
+  end
+  local function is_c(l)
+    return l:match("^%s*%[C%]:") or l:match("^%s*%(%.%.%.tail calls%.%.%.%)") or l:match("^%s*%(tail call%)")
+  end
+  local i = 1
+  while frames[i] and (is_harness(frames[i]) or is_c(frames[i])) do i = i + 1 end
+  local kept = {}
+  while frames[i] and not is_harness(frames[i]) do kept[#kept + 1] = frames[i]; i = i + 1 end
+  while #kept > 0 and is_c(kept[#kept]) do kept[#kept] = nil end
+  if #kept == 0 then return head end
+  return head .. "\nstack traceback:\n" .. table.concat(kept, "\n")
+end
+T.trimtrace = trimtrace
+
 local function traceback(e)
   if e == SKIP then return e end
+  local kind = (type(e) == "string" and assertion_msgs[e]) and "failure" or "error"
   if type(e) ~= "string" then e = tostring(e) end
-  return debug.traceback(e, 2)
+  return { kind = kind, text = trimtrace(debug.traceback(e, 2)) }
 end
 
 local function runcase(c)
@@ -179,33 +227,86 @@ local function runcase(c)
   local d = current.defers
   for i = #d, 1, -1 do
     local dok, de = xpcall(d[i], traceback)
-    if not dok and ok then ok, e = false, "cleanup failed: " .. tostring(de) end
+    if not dok and ok then
+      ok, e = false, { kind = "error", text = "cleanup failed: " .. (de == SKIP and "T.skip in a cleanup" or de.text) }
+    end
   end
   local res
   if ok then res = { status = "pass" }
   elseif e == SKIP then res = { status = "skip", reason = current.skipreason }
-  else res = { status = "fail", message = tostring(e) } end
+  else res = { status = "fail", kind = e.kind, message = e.text } end
   current = nil
   collectgarbage()
   return res
 end
 
--- Runs the cases of one test file and writes TAP to out.  Used by the runner's child process.
-function T.runfile(path, filter, out)
-  cases = {}
-  out = out or io.stdout
-  local chunk, lerr = loadfile(path)
-  local loaded = chunk and { pcall(chunk) }
-  if not chunk or not loaded[1] then
-    out:write("1..1\nnot ok 1 - load ", path, "\n")
-    for line in tostring(lerr or loaded[2]):gmatch("[^\n]+") do out:write("# ", line, "\n") end
-    out:flush()
-    return 1
+-- A small generator of its own (Park and Miller's minimal standard), so a seed gives the same
+-- order on every interpreter: math.random differs between LuaJIT, 5.3 and 5.4.
+local function prng(seed)
+  local x = seed % 2147483646 + 1
+  return function(n)
+    x = (16807 * x) % 2147483647
+    return x % n + 1
   end
+end
+T.prng = prng
+
+-- Shuffles t in place with the seed (Fisher-Yates).
+function T.shuffle(t, seed)
+  local rnd = prng(seed)
+  for i = #t, 2, -1 do
+    local j = rnd(i)
+    t[i], t[j] = t[j], t[i]
+  end
+  return t
+end
+
+-- A number of a string, to derive a file's seed from the run's seed.
+function T.strhash(s)
+  local h = 5381
+  for i = 1, #s do h = (h * 33 + s:byte(i)) % 2147483647 end
+  return h
+end
+
+local function loadcases(path)
+  cases = {}
+  local chunk, lerr = loadfile(path)
+  if not chunk then return nil, lerr end
+  local ok, e = xpcall(chunk, function(m) return trimtrace(debug.traceback(tostring(m), 2)) end)
+  if not ok then return nil, e end
+  return cases
+end
+
+local function selectcases(path, filter)
   local selected = {}
   for _, c in ipairs(cases) do
     if not filter or c.name:find(filter) or (path .. ": " .. c.name):find(filter) then selected[#selected + 1] = c end
   end
+  return selected
+end
+
+-- Runs the cases of one test file and writes TAP to out.  Used by the runner's child process.
+-- opts: filter (a Lua pattern), failfast (stop at the first failure with "Bail out!"), seed
+-- (run the cases in an order shuffled with it), list (print the names, run nothing).
+-- A failed case's first diagnostic line is "#: kind=failure" (an assertion) or
+-- "#: kind=error" (any other error), which the runner reads and does not print.
+function T.runfile(path, filter, out, opts)
+  opts = opts or {}
+  out = out or io.stdout
+  local ok, lerr = loadcases(path)
+  if not ok then
+    out:write("1..1\nnot ok 1 - load ", path, "\n#: kind=error\n")
+    for line in tostring(lerr):gmatch("[^\n]+") do out:write("# ", line, "\n") end
+    out:flush()
+    return 1
+  end
+  local selected = selectcases(path, filter)
+  if opts.list then
+    for _, c in ipairs(selected) do out:write((c.name:gsub("\n", " ")), "\n") end
+    out:flush()
+    return 0
+  end
+  if opts.seed then T.shuffle(selected, opts.seed + T.strhash(path)) end
   out:write("1..", #selected, "\n")
   out:flush()
   local failed = 0
@@ -218,12 +319,33 @@ function T.runfile(path, filter, out)
       out:write("ok ", i, " - ", name, " # SKIP ", (tostring(r.reason):gsub("\n", " ")), "\n")
     else
       failed = failed + 1
-      out:write("not ok ", i, " - ", name, "\n")
+      out:write("not ok ", i, " - ", name, "\n#: kind=", r.kind, "\n")
       for line in r.message:gmatch("[^\n]+") do out:write("# ", line, "\n") end
+      if opts.failfast then
+        out:write("Bail out! --fail-fast\n")
+        out:flush()
+        return failed
+      end
     end
     out:flush()
   end
   return failed
+end
+
+-- The child process's entry: runner --child FILE FILTER [--list] [--fail-fast] [--seed N].
+function T.child(args, level)
+  T.harness_source((level or 1) + 1)
+  local opts = {}
+  for k = 4, #args do
+    local a = args[k]
+    if a == "--list" then opts.list = true
+    elseif a == "--fail-fast" then opts.failfast = true
+    elseif a == "--seed" then opts.seed = tonumber(args[k + 1])
+    end
+  end
+  local failed = T.runfile(args[2], args[3] ~= "" and args[3] or nil, io.stdout, opts)
+  io.stdout:flush()
+  os.exit(failed == 0 and 0 or 1)
 end
 
 return T

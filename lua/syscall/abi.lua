@@ -1,7 +1,7 @@
 -- syscall.abi: what the host is.  Fields as ljsyscall's: arch, os, abi64, abi32, le, be,
 -- plus host (the OS running the process) and lua (the interpreter: "luajit", "lua5.3", ...).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local abi = {
   arch = ffi.arch,
@@ -14,7 +14,7 @@ local abi = {
   hardfp = ffi.abi("hardfp"),
 }
 abi.host = abi.os
-abi.lua = jit and "luajit" or _VERSION:gsub("Lua ", "lua")
+abi.lua = rawget(_G, "jit") and "luajit" or _VERSION:gsub("Lua ", "lua")
 
 if abi.arch ~= "x64" and abi.arch ~= "arm64" then
   -- The declarations are written for LP64 Linux; other ABIs would need their own layouts.

@@ -6,7 +6,7 @@ local bit = rawget(_G, "bit")
 if bit then
   local M = {}
   for k, v in pairs(bit) do M[k] = v end
-  local ffi = require "ffi"
+  local ffi = require "syscall.ffi"
   local u64 = ffi.typeof("uint64_t")
   function M.bor64(a, b) return tonumber(bit.bor(u64(a), u64(b))) end
   function M.band64(a, b) return tonumber(bit.band(u64(a), u64(b))) end

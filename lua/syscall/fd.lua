@@ -11,7 +11,12 @@
 --   * the finalizer closes only open descriptors whose owner is still alive.
 --   * fd:nogc() detaches the finalizer: the number then belongs to the caller.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
+-- One instance per Lua state, even when package.loaded is reset (busted's insulation): the
+-- metatype of struct rumpus_fd is bound once for the state, and it must keep finding this
+-- instance's owner table, where every kernel registers.
+local registry = debug and debug.getregistry and debug.getregistry()
+if registry and registry["syscall.fd"] then return registry["syscall.fd"] end
 local type, tostring, error, setmetatable, rawget = type, tostring, error, setmetatable, rawget
 -- rawtype: Lua's own type(), cheap everywhere, enough to tell numbers, strings and tables;
 -- type: "cdata" for cdata on PUC Lua too (a call into the ffi module there).
@@ -51,7 +56,7 @@ M.aliases = aliases
 -- their owner, which never changes: getfd and the method lookup ask this table first and the
 -- ffi module only for descriptors made elsewhere.  LuaJIT compiles both checks to a few
 -- instructions and keeps no such table.
-local known = not jit and setmetatable({}, { __mode = "k" }) or nil
+local known = not rawget(_G, "jit") and setmetatable({}, { __mode = "k" }) or nil
 M.known = known
 
 -- A descriptor whose kernel was destroyed (by hand or by the GC) is inert: destroying the
@@ -115,16 +120,28 @@ else
   function M.istype(v) return istype(fdtype, v) end
 end
 
+-- A descriptor number must be a C int: 1.5 would become 1, NaN 0, 2^32 0 on the way.
+local function badnum(v, fname, argn)
+  error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") .. "' (descriptor " .. tostring(v) ..
+    " out of range)", 4)
+end
+local function isint(n) return n == n and n % 1 == 0 and n >= -2147483648 and n <= 2147483647 end
+
 -- The number of a descriptor argument: an fd object, a number, or a name ("stdin").
 local std = { stdin = 0, stdout = 1, stderr = 2, STDIN = 0, STDOUT = 1, STDERR = 2 }
 function M.getfd(v, fname, argn)
   if known and known[v] ~= nil then return v.filenum end
   local tv = rawtype(v)
-  if tv == "number" then return v end
+  if tv == "number" then
+    if not isint(v) then badnum(v, fname, argn) end
+    return v
+  end
   if tv == "userdata" then tv = type(v) end
   if tv == "cdata" then
     if istype(fdtype, v) then return v.filenum end
-    return tonumber(v)
+    local n = tonumber(v)
+    if n ~= nil and not isint(n) then badnum(v, fname, argn) end
+    return n
   end
   if tv == "string" and std[v] then return std[v] end
   if tv == "nil" and not fname then return nil end
@@ -141,7 +158,10 @@ function M.getfd_of(owner)
   local dynamic = type(owner) == "function"
   return function(v, fname, argn)
     local tv = type(v)
-    if tv == "number" then return v end
+    if tv == "number" then
+      if not isint(v) then badnum(v, fname, argn) end
+      return v
+    end
     if tv == "cdata" then
       if ffi.istype(fdtype, v) then
         local o = v.owner
@@ -156,6 +176,7 @@ function M.getfd_of(owner)
         error("bad argument #" .. (argn or 1) .. " to '" .. (fname or "?") .. "' (descriptor expected, got " ..
           tostring(ffi.typeof(v)) .. ")", 3)
       end
+      if not isint(n) then badnum(v, fname, argn) end
       return n
     end
     if tv == "string" and std[v] then return std[v] end
@@ -165,4 +186,5 @@ function M.getfd_of(owner)
   end
 end
 
+if registry then registry["syscall.fd"] = M end
 return M

@@ -10,8 +10,9 @@
 -- unknown member raises an error naming it.  Syscall wrappers use helpers.flag(), which turns
 -- every unknown name into a clear error naming the function and the argument.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
+local fdm = require "syscall.fd"
 
 local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =
       type, tonumber, tostring, pairs, error, setmetatable, rawget, select
@@ -146,6 +147,12 @@ function h.flag(tab, v, fname, argn)
     error("bad argument #" .. argn .. " to '" .. fname .. "' (unknown " .. tostring(names[tab] or "constant")
       .. " " .. (type(v) == "string" and ("'" .. v .. "'") or type(v)) .. ")", 3)
   end
+  -- A number given as it is must be one the C argument (an int or unsigned int) can hold:
+  -- 2^40 would become 0 and 1.5 would become 1 on the way.
+  if rawtype(v) ~= "string" and (r ~= r or r % 1 ~= 0 or r < -2147483648 or r >= 4294967296) then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(names[tab] or "flag")
+      .. " value " .. tostring(v) .. " out of range)", 3)
+  end
   return r
 end
 
@@ -154,7 +161,117 @@ function h.octal(s) return tonumber(s, 8) end
 
 -- Argument checks for programming mistakes: a clear error naming function and argument.
 function h.argerror(fname, argn, expected, v)
-  error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. expected .. " expected, got " .. type(v) .. ")", 3)
+  error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. expected .. " expected, got " .. h.describe(v) .. ")", 3)
+end
+
+-- The kind of a cdata value from its C type: "pointer", "array", "struct" (or union),
+-- "func" (a function pointer), "ref" or "scalar".  Remembered per type name.
+local kinds = {}
+function h.ckind(v)
+  local name = tostring(ffi.typeof(v))
+  local k = kinds[name]
+  if k then return k end
+  local body = name:match("^ctype<(.*)>$") or name
+  if body:find("%)%s*$") then k = "func"
+  elseif body:find("%*%s*$") then k = "pointer"
+  elseif body:find("&%s*$") then k = "ref"
+  elseif body:find("%]%s*$") then k = "array"
+  elseif body:find("^struct ") or body:find("^union ") then k = "struct"
+  else k = "scalar" end
+  kinds[name] = k
+  return k
+end
+local ckind = h.ckind
+-- A NULL pointer (PUC Lua: an explicit cast to NULL is not == nil).
+local intptr = ffi.typeof("intptr_t")
+function h.isnull(p)
+  return p == nil or (ckind(p) == "pointer" and tonumber(ffi.cast(intptr, p)) == 0)
+end
+local isnull = h.isnull
+
+local function describe(v)
+  if type(v) == "cdata" then return (tostring(ffi.typeof(v)):gsub("^ctype<", "cdata<")) end
+  return type(v)
+end
+h.describe = describe
+
+-- An integer argument in [lo, hi]: a Lua number with no fraction (not NaN), or an integer
+-- cdata (int64_t...).  Returned as given (a cdata keeps its 64 bits).
+local function checkint(v, fname, argn, lo, hi)
+  local n = v
+  if rawtype(v) ~= "number" then
+    if type(v) == "cdata" and ckind(v) == "scalar" then n = tonumber(v) end
+    if rawtype(n) ~= "number" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (integer expected, got " .. describe(v) .. ")", 3)
+    end
+  end
+  if n ~= n or n % 1 ~= 0 or n < lo or n > hi then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(v) .. " out of range)", 3)
+  end
+  return v
+end
+h.checkint = checkint
+local INT_MIN, INT_MAX = -2147483648, 2147483647
+-- An int (C's int: descriptors, pids, options).
+function h.int(v, fname, argn)
+  if rawtype(v) == "number" and v % 1 == 0 and v >= INT_MIN and v <= INT_MAX then return v end
+  return checkint(v, fname, argn, INT_MIN, INT_MAX)
+end
+-- An optional int: def when nil.
+function h.optint(v, fname, argn, def)
+  if v == nil then return def end
+  if rawtype(v) == "number" and v % 1 == 0 and v >= INT_MIN and v <= INT_MAX then return v end
+  return checkint(v, fname, argn, INT_MIN, INT_MAX)
+end
+-- An unsigned int (uid, gid, an event count); -1 is allowed (uid -1: "no change").
+function h.uint(v, fname, argn)
+  return checkint(v, fname, argn, -1, 4294967295)
+end
+-- A 64-bit offset or length (off_t, size_t): def when nil.
+function h.off(v, fname, argn, def)
+  if v == nil then return def end
+  if rawtype(v) == "number" and v % 1 == 0 and v >= -9223372036854775808 and v < 9223372036854775808 then return v end
+  return checkint(v, fname, argn, -9223372036854775808, 9223372036854775807)
+end
+
+-- A cdata that n bytes may be copied from: an array or a structure of at least n bytes (a
+-- pointer or an integer would be read wherever it points).
+function h.copyable(v, n)
+  if type(v) ~= "cdata" or fdm.istype(v) then return false end
+  local k = ckind(v)
+  if k ~= "array" and k ~= "struct" and k ~= "ref" then return false end
+  local size = ffi.sizeof(v)
+  return size ~= nil and size >= n
+end
+local copyable = h.copyable
+
+-- A path: a string without NUL bytes.  C would see only the part before the first NUL, so
+-- "/d/a\0junk" would name /d/a: a programming mistake, refused with an error naming the
+-- argument (docs/ljsyscall-compat.md).
+function h.checkpath(v, fname, argn)
+  if rawtype(v) ~= "string" then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. describe(v) .. ")", 3)
+  end
+  if v:find("\0", 1, true) then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (path contains a NUL byte)", 3)
+  end
+  return v
+end
+
+-- A structure the caller gives for the kernel to fill (or read): nil gives a new ct, a ct or
+-- a non-NULL pointer to one is taken as it is; anything else is an error naming the argument
+-- (it would be written past its end, or through a stray address).
+local ptrtypes = setmetatable({}, { __mode = "k" })
+function h.outstruct(ct, v, fname, argn)
+  if v == nil then return ct() end
+  if type(v) == "cdata" and not isnull(v) then
+    if ffi.istype(ct, v) then return v end
+    local pct = ptrtypes[ct]
+    if not pct then pct = require("syscall.ctypes").ptr(ct); ptrtypes[ct] = pct end
+    if ffi.istype(pct, v) and v ~= nil then return v end
+  end
+  error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(ct):gsub("^ctype<(.*)>$", "%1") ..
+    " expected, got " .. describe(v) .. ")", 3)
 end
 
 function h.checkstring(v, fname, argn)
@@ -164,19 +281,26 @@ function h.checkstring(v, fname, argn)
   return v
 end
 
+-- An integer argument (a number with no fraction, an integer cdata, or a string holding
+-- one) within 64 bits.
 function h.checknumber(v, fname, argn)
-  local tv = type(v)
-  if tv == "number" then return v end
-  if tv == "cdata" then return v end
-  if tv == "string" and tonumber(v) then return tonumber(v) end
-  error("bad argument #" .. argn .. " to '" .. fname .. "' (number expected, got " .. tv .. ")", 3)
+  local tv = rawtype(v)
+  if tv == "number" and v % 1 == 0 and v >= -9223372036854775808 and v < 18446744073709551616 then return v end
+  if tv == "string" and tonumber(v) then v = tonumber(v) end
+  return h.checkint(v, fname, argn, -9223372036854775808, 18446744073709551615)
 end
 
 -- String or buffer (cdata pointer/array) for data arguments.
+-- A cdata buffer is an array, a struct or a non-NULL pointer: an integer cdata (int64_t 5)
+-- would be taken for an address.
 function h.checkbuf(v, fname, argn)
   local tv = rawtype(v)
-  if tv == "string" or tv == "cdata" or tv == "userdata" then return v end
-  error("bad argument #" .. argn .. " to '" .. fname .. "' (string or buffer expected, got " .. tv .. ")", 3)
+  if tv == "string" then return v end
+  if type(v) == "cdata" then
+    local k = ckind(v)
+    if (k == "array" or k == "struct" or k == "pointer") and not isnull(v) and not fdm.istype(v) then return v end
+  end
+  error("bad argument #" .. argn .. " to '" .. fname .. "' (string or buffer expected, got " .. describe(v) .. ")", 3)
 end
 
 function h.booltoc(v) if v then return 1 end return 0 end

@@ -14,7 +14,7 @@
 --   * inet: S.inet_pton / inet_ntop / inet_aton / inet_ntoa in Lua (no resolver);
 --   * util: sendfds / recvfds / recvcmsg (and sendcred where the target has credentials).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
@@ -39,7 +39,12 @@ function M.cmsgarith(S, s, ALIGN)
   local HDR = align(s.cmsghdr)
   local function cmsg_len(n) return HDR + n end
   local function cmsg_space(n) return HDR + align(n) end
-  S.cmsg_len, S.cmsg_space, S.cmsg_align = cmsg_len, cmsg_space, align
+  local function count(n, fname)
+    return h.checkint(n, fname, 1, 0, 2147483647)
+  end
+  S.cmsg_len = function(n) return cmsg_len(count(n, "cmsg_len")) end
+  S.cmsg_space = function(n) return cmsg_space(count(n, "cmsg_space")) end
+  S.cmsg_align = function(n) return align(count(n, "cmsg_align")) end
   return align, HDR, cmsg_len, cmsg_space
 end
 
@@ -113,6 +118,13 @@ end
 -- o: c, t, s, align, cmsg_len, cmsglevel, cmsgtype, getfd, methods, len (the __len),
 -- pad (bytes between the header and the data beyond s.cmsghdr's, when the type has no
 -- padding field), credentials.
+-- The descriptor objects an SCM_RIGHTS message was built from (weak keys: message -> list),
+-- and those of a msghdr's control (msghdr -> list): sendmsg checks that each belongs to the
+-- table sending it (a number is the caller's; an object of another kernel would send the
+-- sender's own file of that number).
+local rights = setmetatable({}, { __mode = "k" })
+M.rights = rights
+
 function M.cmsgmt(o)
   local c, t, s, align, cmsg_len, cmsglevel, cmsgtype, getfd = o.c, o.t, o.s, o.align, o.cmsg_len, o.cmsglevel, o.cmsgtype, o.getfd
   local ints, pad, creds = t.ints, o.pad or 0, o.credentials
@@ -122,11 +134,14 @@ function M.cmsgmt(o)
     __new = function(tp, level, ctype, data, datalen)
       local lv = cmsglevel(level, "cmsghdr", 1)
       local ty = cmsgtype(lv, ctype, "cmsghdr", 2)
-      local src
+      local src, objs
       if lv == c.SOL.SOCKET and ty == c.SCM.RIGHTS and type(data) == "table" then
         local n = #data
         src = ints(n > 0 and n or 1)
-        for i, f in ipairs(data) do src[i - 1] = getfd(f, "cmsghdr", 3) end
+        for i, f in ipairs(data) do
+          src[i - 1] = getfd(f, "cmsghdr", 3)
+          if fdm.istype(f) then objs = objs or {}; objs[#objs + 1] = f end
+        end
         datalen = n * s.int
       elseif creds and lv == c.SOL.SOCKET and ty == c.SCM.CREDENTIALS and type(data) == "table" then
         src = t.ucred(data)
@@ -134,6 +149,13 @@ function M.cmsgmt(o)
       elseif type(data) == "string" then
         src, datalen = data, datalen or #data
       elseif type(data) == "cdata" then
+        if datalen ~= nil and (type(datalen) ~= "number" or datalen ~= datalen or datalen % 1 ~= 0) then
+          error("bad argument #4 to 'cmsghdr' (integer expected, got " .. h.describe(datalen) .. ")", 2)
+        end
+        if not h.copyable(data, datalen or 0) then
+          error("bad argument #3 to 'cmsghdr' (data: an array or structure" .. (datalen and (" of " .. datalen .. " bytes") or "") ..
+            " expected, got " .. h.describe(data) .. ")", 2)
+        end
         src, datalen = data, datalen or ffi.sizeof(data)
       elseif data == nil then
         src, datalen = nil, datalen or 0
@@ -146,6 +168,7 @@ function M.cmsgmt(o)
       local cm = ffi.new(tp, align(datalen) + pad)
       cm.cmsg_len, cm.cmsg_level, cm.cmsg_type = cmsg_len(datalen), lv, ty
       if type(src) ~= "nil" and datalen > 0 then ffi.copy(cm.cmsg_data, src, datalen) end
+      if objs then rights[cm] = objs end
       return cm
     end,
   }
@@ -179,7 +202,11 @@ function M.msghdr(o)
     if type(io) == "cdata" and ffi.istype(t.iovec, io) then
       m.msg_iov, m.msg_iovlen = io, 1
     elseif type(io) == "table" then
-      if not (io.iov and io.count) then io = t.iovecs(io) end
+      if not (io.iov and io.count) then io = t.iovecs(io)
+      elseif type(io.iov) ~= "cdata" or h.ckind(io.iov) ~= "array" or type(io.count) ~= "number" or io.count < 0
+          or io.count * ffi.sizeof(t.iovec) > ffi.sizeof(io.iov) then
+        error("bad msghdr iov (iovecs count does not fit its array)", 3)
+      end
       m.msg_iov, m.msg_iovlen = io.iov, io.count
     else
       error("bad msghdr iov (iovecs expected, got " .. type(io) .. ")", 3)
@@ -190,6 +217,18 @@ function M.msghdr(o)
   -- buffer of that many bytes, to receive into); or any cdata buffer (its size is the length).
   function setters.control(m, v)
     local buf, len
+    local objs
+    if type(v) == "cdata" and rights[v] then objs = rights[v]
+    elseif type(v) == "table" then
+      for _, cm in ipairs(v) do
+        local r = rights[cm]
+        if r then
+          objs = objs or {}
+          for _, f in ipairs(r) do objs[#objs + 1] = f end
+        end
+      end
+    end
+    rights[m] = objs
     if type(v) == "nil" then buf, len = nil, 0
     elseif type(v) == "number" then
       buf, len = u64s(math.floor((v + 7) / 8) + 1), v
@@ -378,14 +417,19 @@ function M.inet(S, c, t)
     if af == AF.INET then
       if not shared.parse4(src) then return nil end
     elseif not shared.parse6(src) then return nil end
+    if addr ~= nil and not h.copyable(addr, ffi.sizeof(ct)) then
+      error("bad argument #3 to 'inet_pton' (an address structure or array of " .. ffi.sizeof(ct) .. " bytes expected, got " ..
+        h.describe(addr) .. ")", 2)
+    end
     local a = ct(src)
     if addr then ffi.copy(addr, a, ffi.sizeof(ct)); return addr end
     return a
   end
-  -- inet_ntop(af, addr): the text of an address (in_addr, in6_addr or a pointer to the bytes).
+  -- inet_ntop(af, addr): the text of an address (in_addr, in6_addr, or an array or structure
+  -- holding its bytes; a pointer is refused, as the size behind it is unknown).
   function S.inet_ntop(af, src)
     af = family(af, "inet_ntop")
-    if type(src) ~= "cdata" then h.argerror("inet_ntop", 2, "address", src) end
+    if not h.copyable(src, af == AF.INET and 4 or 16) then h.argerror("inet_ntop", 2, "address", src) end
     if af == AF.INET then return tostring(t.in_addr(src)) end
     return tostring(t.in6_addr(src))
   end
@@ -396,7 +440,7 @@ function M.inet(S, c, t)
     return t.in_addr(src)
   end
   function S.inet_ntoa(a)
-    if type(a) ~= "cdata" then h.argerror("inet_ntoa", 1, "in_addr", a) end
+    if not h.copyable(a, 4) then h.argerror("inet_ntoa", 1, "in_addr", a) end
     return tostring(t.in_addr(a))
   end
 end
@@ -420,7 +464,9 @@ function M.util(S, util, o)
   function util.recvfds(sock, max, flags)
     getfd(sock, "recvfds", 1)
     max = max or 16
-    if o.checkmax and (type(max) ~= "number" or max < 1) then error("bad argument #2 to 'recvfds' (positive count expected)", 2) end
+    if type(max) ~= "number" or max ~= max or max % 1 ~= 0 or max < 1 or max > 4096 then
+      error("bad argument #2 to 'recvfds' (positive count expected, got " .. tostring(max) .. ")", 2)
+    end
     local data = t.buffer(256)
     local msg = t.msghdr{ iov = { { data, 256 } }, control = S.cmsg_space(max * s.int) }
     msg.msg_controllen = S.cmsg_len(max * s.int) -- the kernel fills what fits: exactly max

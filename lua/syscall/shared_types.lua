@@ -2,7 +2,7 @@
 -- Each function takes the target's ctype (and constants) and installs a metatype, so the
 -- Linux host and a NetBSD kernel give the same Lua view of their different structs.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 
@@ -21,15 +21,15 @@ function M.base(scalars)
   local function def(name, cname)
     local ct = ffi.typeof(cname)
     t[name] = ct
-    pt[name] = ffi.typeof(ffi.typeof("$ *", ct))
+    pt[name] = require("syscall.ctypes").ptr(ct)
     s[name] = ffi.sizeof(ct)
     return ct
   end
   for name, cname in pairs(scalars) do
     def(name, cname)
-    t[name .. "1"] = ffi.typeof("$[1]", t[name])
-    t[name .. "2"] = ffi.typeof("$[2]", t[name])
-    t[name .. "s"] = ffi.typeof("$[?]", t[name])
+    t[name .. "1"] = require("syscall.ctypes").array(t[name], 1)
+    t[name .. "2"] = require("syscall.ctypes").array(t[name], 2)
+    t[name .. "s"] = require("syscall.ctypes").vla(t[name])
     if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
   end
   pt.void = ffi.typeof("void *")
@@ -59,18 +59,34 @@ function M.time(ct, sub, scale)
     elseif k == subname then tv[sub] = v
     else error("no field '" .. tostring(k) .. "' in " .. tostring(ct), 2) end
   end
+  -- Only numbers (finite), tables of numbers and values of this very type are taken: a
+  -- pointer or another cdata would be copied from whatever it points at.
+  local tname = tostring(ct):match("^ctype<struct rumpus_%w+_(%w+)>$") or tostring(ct)
+  local function bad(what, v)
+    error("bad argument #1 to '" .. tname .. "' (" .. what .. ", got " ..
+      (type(v) == "cdata" and tostring(ffi.typeof(v)) or type(v)) .. ")", 3)
+  end
+  local function num(v, what)
+    if type(v) ~= "number" then
+      if type(v) == "cdata" and h.ckind(v) == "scalar" then v = tonumber(v) end
+      if type(v) ~= "number" then bad(what .. " must be a number", v) end
+    end
+    if v ~= v or v == math.huge or v == -math.huge then bad(what .. " must be finite", v) end
+    return v
+  end
   mt.__new = function(tp, a, b)
     local tv = ffi.new(tp)
     if type(a) == "number" and b == nil then
+      a = num(a, "seconds")
       local sec = math.floor(a)
       tv.tv_sec = sec
       tv[sub] = math.floor((a - sec) * scale + 0.5)
-    elseif type(a) == "number" then tv.tv_sec, tv[sub] = a, b
+    elseif type(a) == "number" then tv.tv_sec, tv[sub] = num(a, "seconds"), num(b, subname)
     elseif type(a) == "table" then
-      tv.tv_sec = a.tv_sec or a.sec or a[1] or 0
-      tv[sub] = a[sub] or a[subname] or a[2] or 0
-    elseif type(a) == "cdata" then ffi.copy(tv, a, ffi.sizeof(tp))
-    elseif a ~= nil then error("bad argument #1 to '" .. tostring(tp) .. "' (number or table expected, got " .. type(a) .. ")", 2) end
+      tv.tv_sec = num(a.tv_sec or a.sec or a[1] or 0, "seconds")
+      tv[sub] = num(a[sub] or a[subname] or a[2] or 0, subname)
+    elseif type(a) == "cdata" and ffi.istype(tp, a) and h.ckind(a) == "struct" then ffi.copy(tv, a, ffi.sizeof(tp))
+    elseif a ~= nil then bad("number or table expected (or a " .. tname .. ")", a) end
     return tv
   end
   mt.__tostring = function(tv) return string.format("%d.%0" .. (scale == 1e9 and 9 or 6) .. "d", tonumber(tv.tv_sec), tonumber(tv[sub])) end
@@ -99,7 +115,12 @@ function M.itimer(ct, tt)
       local iv, v = a.it_interval or a.interval or a[1], a.it_value or a.value or a[2]
       if iv then it.it_interval = tt(iv) end
       if v then it.it_value = tt(v) end
-    elseif type(a) == "cdata" then ffi.copy(it, a, ffi.sizeof(tp)) end
+    elseif type(a) == "cdata" and ffi.istype(tp, a) and h.ckind(a) == "struct" then ffi.copy(it, a, ffi.sizeof(tp))
+    elseif a ~= nil then
+      -- Another cdata would be copied from whatever it points at.
+      error("bad argument #1 to '" .. tostring(tp) .. "' (table or " .. tostring(tp) .. " expected, got " ..
+        (type(a) == "cdata" and tostring(ffi.typeof(a)) or type(a)) .. ")", 2)
+    end
     return it
   end
   return ffi.metatype(ct, mt)
@@ -272,7 +293,12 @@ function M.sigset(ct, SIG, nsig)
   end
   mt.__new = function(tp, v)
     local set = ffi.new(tp)
-    if type(v) == "cdata" then ffi.copy(set, v, ffi.sizeof(tp)) else methods.add(set, v) end
+    if type(v) == "cdata" then
+      if not h.copyable(v, ffi.sizeof(tp)) then
+        error("bad argument #1 to 'sigset' (signal names, numbers or a sigset expected, got " .. h.describe(v) .. ")", 2)
+      end
+      ffi.copy(set, v, ffi.sizeof(tp))
+    else methods.add(set, v) end
     return set
   end
   mt.__tostring = function(set)
@@ -289,7 +315,7 @@ end
 -- iovecs: t.iovecs{{buf, len}, "string", n...}: a Lua object with .iov (the C array) and #.
 -- It keeps every buffer alive as long as it lives.
 function M.iovecs(iovec)
-  local arr = ffi.typeof("$[?]", iovec)
+  local arr = require("syscall.ctypes").vla(iovec)
   local mt = {}
   mt.__index = {}
   mt.__len = function(v) return v.count end
@@ -314,8 +340,15 @@ function M.iovecs(iovec)
         if type(base) == "string" then
           if len > #base then error("bad iovec entry " .. i .. " (length " .. len .. " larger than the string)", 2) end
         elseif type(base) == "cdata" then
+          -- an array or structure (its size bounds len), or a pointer with an explicit length;
+          -- an integer would be taken for an address.
+          local k = h.ckind(base)
+          if (k ~= "array" and k ~= "struct" and k ~= "pointer") or h.isnull(base) or (k == "pointer" and len == nil) then
+            error("bad iovec entry " .. i .. " (buffer expected, got " .. h.describe(base) .. ")", 2)
+          end
           local size = ffi.sizeof(base)
           if len == nil then len = size end
+          if len ~= nil and len % 1 ~= 0 then error("bad iovec entry " .. i .. " (length " .. tostring(len) .. ")", 2) end
           if len ~= nil and (len ~= len or len < 0) then error("bad iovec entry " .. i .. " (length " .. tostring(len) .. ")", 2) end
           if size and len and len > size and not tostring(ffi.typeof(base)):find("%*>?$") then
             error("bad iovec entry " .. i .. " (length " .. len .. " larger than the buffer)", 2)
@@ -348,7 +381,7 @@ end
 -- pollfds: t.pollfds{{fd = f, events = "in"}, ...}: .pfd (C array), #, and iteration
 -- with ipairs-like :iter().
 function M.pollfds(pollfd, POLL)
-  local arr = ffi.typeof("$[?]", pollfd)
+  local arr = require("syscall.ctypes").vla(pollfd)
   local methods = {}
   function methods.iter(v)
     local i = -1
@@ -363,6 +396,7 @@ function M.pollfds(pollfd, POLL)
     local fdm = require "syscall.fd"
     local v = setmetatable({ pfd = arr(#list), count = #list, fds = {} }, mt)
     for i, e in ipairs(list) do
+      if type(e) ~= "table" then error("bad argument #1 to 'pollfds' (entry " .. i .. " is not a table {fd =, events =})", 2) end
       v.fds[i] = e.fd
       v.pfd[i - 1].fd = fdm.getfd(e.fd, "pollfds", 1)
       v.pfd[i - 1].events = POLL[e.events] or error("bad poll events " .. tostring(e.events), 2)
@@ -506,8 +540,8 @@ function M.sockaddrs(t, pt, s, c, opt)
       elseif type(v) == "number" then
         local p = ffi.cast("uint8_t *", a)
         p[0], p[1], p[2], p[3] = math.floor(v / 16777216) % 256, math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256
-      elseif type(v) == "cdata" then ffi.copy(a, v, 4)
-      else error("bad argument #1 to 'in_addr' (string expected, got " .. type(v) .. ")", 2) end
+      elseif h.copyable(v, 4) then ffi.copy(a, v, 4)
+      else error("bad argument #1 to 'in_addr' (string expected, got " .. h.describe(v) .. ")", 2) end
       return a
     end,
     __tostring = function(a)
@@ -530,8 +564,8 @@ function M.sockaddrs(t, pt, s, c, opt)
         end
         local p = ffi.cast("uint8_t *", a)
         for i = 1, 16 do p[i - 1] = b[i] end
-      elseif type(v) == "cdata" then ffi.copy(a, v, 16)
-      else error("bad argument #1 to 'in6_addr' (string expected, got " .. type(v) .. ")", 2) end
+      elseif h.copyable(v, 16) then ffi.copy(a, v, 16)
+      else error("bad argument #1 to 'in6_addr' (string expected, got " .. h.describe(v) .. ")", 2) end
       return a
     end,
     __tostring = function(a)
@@ -693,6 +727,8 @@ function M.sockaddrs(t, pt, s, c, opt)
     if not ct then return addr end
     local r = ct()
     local n = math.min(addrlen or ffi.sizeof(ct), ffi.sizeof(ct))
+    -- never more than the buffer holds (the family may promise a larger address)
+    if h.ckind(addr) ~= "pointer" and ffi.sizeof(addr) < n then n = ffi.sizeof(addr) end
     ffi.copy(r, addr, n)
     if ct == t.sockaddr_un then unlen[r] = addrlen or ffi.sizeof(ct) end
     return r

@@ -7,7 +7,7 @@
 -- Each wrapper returns a value (or true) on success and nil, err on failure; a wrong
 -- argument type is a programming mistake and raises an error naming the argument.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
@@ -44,13 +44,18 @@ function M.init(S, env)
     if r == -1 then return nil, err(errno()) end
     return mkfd(r)
   end
-  S.retbool, S.retnum, S.retfd = retbool, retnum, retfd
+  S.retbool, S.retnum = retbool, retnum
+  S.retfd = function(r) return retfd(h.int(r, "retfd", 1)) end
   local function fail() return nil, err(errno()) end
   S.fail = fail
 
+  -- A path: a string with no NUL byte (C would stop at it: "/d/a\0junk" is /d/a).
   local function path(v, fname, argn)
     if rawtype(v) ~= "string" then
       error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
+    end
+    if v:find("\0", 1, true) then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (path contains a NUL byte)", 3)
     end
     return v
   end
@@ -59,12 +64,20 @@ function M.init(S, env)
     if type(v) == "string" and (v == "FDCWD" or v == "fdcwd" or v == "AT_FDCWD") then return AT_FDCWD end
     return getfd(v, fname, argn)
   end
-  S.getdirfd = dirfd
+  -- getdirfd(v): the number of a directory descriptor argument (nil and "fdcwd" are
+  -- AT_FDCWD).  env.dirfd(v, fname, argn) is the same for wrappers, naming their argument.
+  function S.getdirfd(v) return dirfd(v, "getdirfd", 1) end
+  env.dirfd = dirfd
   local function mode(v, fname, argn)
     if v == nil then return 0 end
     return flag(c.MODE, v, fname, argn)
   end
-  local function id(v) if v == nil then return -1 end return v end
+  -- A uid or gid: nil and -1 mean "no change".
+  local function id(v, fname, argn)
+    if v == nil then return -1 end
+    return h.uint(v, fname, argn)
+  end
+  local int, optint, off = h.int, h.optint, h.off
   -- The size of a cdata buffer, remembered per object: ffi.sizeof of a variable-length array
   -- is not compiled by LuaJIT, and read/write are hot.  false for a pointer (size unknown).
   local sizes = setmetatable({}, { __mode = "k" })
@@ -109,10 +122,12 @@ function M.init(S, env)
 
   -- A caller's buffer for data the kernel writes: a cdata, and not a descriptor object (whose
   -- few bytes would be overwritten).
-  local function outdata(buf, fname, argn)
-    if type(buf) ~= "cdata" or fdm.istype(buf) or buf == nil then
-      error("bad argument #" .. argn .. " to '" .. fname .. "' (buffer expected, got " ..
-        (type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)) .. ")", 3)
+  local ckind = h.ckind
+  local charp = ffi.typeof("char *")
+  local function outdata(buf, fname, argn, chars)
+    local k = type(buf) == "cdata" and not fdm.istype(buf) and not h.isnull(buf) and ckind(buf)
+    if not (k == "array" or k == "pointer" or (k == "struct" and not chars)) then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (buffer expected, got " .. h.describe(buf) .. ")", 3)
     end
     return buf
   end
@@ -130,16 +145,32 @@ function M.init(S, env)
   local ptrs = setmetatable({}, { __mode = "k" })
   local function outstruct(ct, v, fname, argn)
     if v == nil then return ct() end
-    if type(v) == "cdata" then
+    if type(v) == "cdata" and not h.isnull(v) then
       if ffi.istype(ct, v) then return v end
       local pct = ptrs[ct]
-      if not pct then pct = ffi.typeof("$ *", ct); ptrs[ct] = pct end
-      if ffi.istype(pct, v) then return v end
+      if not pct then pct = require("syscall.ctypes").ptr(ct); ptrs[ct] = pct end
+      if ffi.istype(pct, v) and v ~= nil then return v end
     end
     error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(ct) .. " expected, got " ..
       (type(v) == "cdata" and tostring(ffi.typeof(v)) or type(v)) .. ")", 3)
   end
   env.outstruct = outstruct
+  -- A time the kernel reads: a number of seconds, a table ({sec, nsec}, {tv_sec=...}) or a
+  -- value of the type ct.  Nothing else: a pointer would be read wherever it points.
+  local function timearg(ct, v, fname, argn)
+    if type(v) == "cdata" and ffi.istype(ct, v) and not h.isnull(v) then return v end
+    local tv = rawtype(v)
+    if tv ~= "number" and tv ~= "table" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (number or table expected (a time, or a " ..
+        tostring(ct):gsub("^ctype<(.*)>$", "%1") .. "), got " .. h.describe(v) .. ")", 3)
+    end
+    local ok, r = pcall(ct, v)
+    if not ok then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-%((.*)%)$", "%1") .. ")", 3)
+    end
+    return r
+  end
+  env.timearg = timearg
 
   -- Descriptors and files -------------------------------------------------------------------
 
@@ -182,7 +213,10 @@ function M.init(S, env)
   --     another is checked by badcount, and checkcount raises the error when it is wrong;
   --   * their C functions return ssize_t: a Lua integer on PUC Lua, an int64 cdata that
   --     compares with -1 and needs tonumber on LuaJIT.
-  local LJ = jit ~= nil
+  local LJ = rawget(_G, "jit") ~= nil
+  -- (LuaJIT compares a descriptor object with a number through its __eq, so a count that is
+  -- a descriptor could pass `count ~= size`: the type is checked first there.  PUC Lua never
+  -- calls __eq between a userdata and a number.)
   local function badcount(size, count)
     return rawtype(count) ~= "number" or count < 0 or (size and count > size)
   end
@@ -194,7 +228,7 @@ function M.init(S, env)
       local size = sizes[buf]
       if size == nil then size = inbuf(buf, "read") end
       if count == nil then count = size or ffi.sizeof(buf)
-      elseif count ~= size and badcount(size, count) then checkcount(size, count, "read", 3) end
+      elseif (LJ and rawtype(count) ~= "number") or (count ~= size and badcount(size, count)) then checkcount(size, count, "read", 3) end
       r = C.read(n, buf, count)
       if r == -1 then return fail() end
       if LJ then return tonumber(r) end
@@ -222,7 +256,7 @@ function M.init(S, env)
       if size == nil then size = outbuf(buf, "write") end
     end
     if count == nil then count = size or ffi.sizeof(buf)
-    elseif count ~= size and badcount(size, count) then checkcount(size, count, "write", 3) end
+    elseif (LJ and rawtype(count) ~= "number") or (count ~= size and badcount(size, count)) then checkcount(size, count, "write", 3) end
     local n
     n = getfd(fd, "write", 1)
     local r = C.write(n, buf, count)
@@ -233,12 +267,19 @@ function M.init(S, env)
   function S.pread(fd, buf, count, offset)
     local n
     n = getfd(fd, "pread", 1)
+    -- An integer offset is taken as it is, anything else is checked by off().  PUC Lua: 0
+    -- skips even the type test (a call into C, a tenth of the wrapper's cost there); a
+    -- userdata is never == 0 there.  LuaJIT compiles the test to nothing.
+    if offset == nil then offset = 0
+    elseif (LJ or offset ~= 0) and (rawtype(offset) ~= "number" or offset % 1 ~= 0 or offset >= 9223372036854775808 or offset < -9223372036854775808) then
+      offset = off(offset, "pread", 4)
+    end
     local r
     if buf == nil then
       count = newcount(count or 4096, "pread", 3)
       local b = take(count)
       if b then
-        r = C.pread(n, b, count, offset or 0)
+        r = C.pread(n, b, count, offset)
         if LJ then r = tonumber(r) end
         local str = r ~= -1 and ffi.string(b, r)
         scratch = b
@@ -246,15 +287,15 @@ function M.init(S, env)
         return str
       end
       b = t.buffer(count)
-      r = tonumber(C.pread(n, b, count, offset or 0))
+      r = tonumber(C.pread(n, b, count, offset))
       if r == -1 then return fail() end
       return ffi.string(b, r)
     end
     local size = sizes[buf]
     if size == nil then size = inbuf(buf, "pread") end
     if count == nil then count = size or ffi.sizeof(buf)
-    elseif count ~= size and badcount(size, count) then checkcount(size, count, "pread", 3) end
-    r = C.pread(n, buf, count, offset or 0)
+    elseif (LJ and rawtype(count) ~= "number") or (count ~= size and badcount(size, count)) then checkcount(size, count, "pread", 3) end
+    r = C.pread(n, buf, count, offset)
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
@@ -266,10 +307,14 @@ function M.init(S, env)
       if size == nil then size = outbuf(buf, "pwrite") end
     end
     if count == nil then count = size or ffi.sizeof(buf)
-    elseif count ~= size and badcount(size, count) then checkcount(size, count, "pwrite", 3) end
+    elseif (LJ and rawtype(count) ~= "number") or (count ~= size and badcount(size, count)) then checkcount(size, count, "pwrite", 3) end
     local n
     n = getfd(fd, "pwrite", 1)
-    local r = C.pwrite(n, buf, count, offset or 0)
+    if offset == nil then offset = 0
+    elseif (LJ or offset ~= 0) and (rawtype(offset) ~= "number" or offset % 1 ~= 0 or offset >= 9223372036854775808 or offset < -9223372036854775808) then
+      offset = off(offset, "pwrite", 4)
+    end
+    local r = C.pwrite(n, buf, count, offset)
     if r == -1 then return fail() end
     if LJ then return tonumber(r) end
     return r
@@ -280,6 +325,9 @@ function M.init(S, env)
       local ok, r = pcall(t.iovecs, v)
       if not ok then error("bad argument #2 to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3) end
       v = r
+    elseif type(v.iov) ~= "cdata" or ckind(v.iov) ~= "array" or rawtype(v.count) ~= "number" or v.count < 0
+        or v.count * ffi.sizeof(t.iovec) > ffi.sizeof(v.iov) then
+      error("bad argument #2 to '" .. fname .. "' (iovecs count does not fit its array)", 3)
     end
     -- The kernel writes into the buffers of readv: a Lua string is immutable and shared.
     if into and v.readonly then error("bad argument #2 to '" .. fname .. "' (a string cannot be read into)", 3) end
@@ -296,15 +344,19 @@ function M.init(S, env)
   if C.preadv then
     function S.preadv(fd, iov, offset)
       iov = iovs(iov, "preadv", true)
-      return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, offset or 0))
+      return retnum(C.preadv(getfd(fd, "preadv", 1), iov.iov, iov.count, off(offset, "preadv", 3, 0)))
     end
     function S.pwritev(fd, iov, offset)
       iov = iovs(iov, "pwritev")
-      return retnum(C.pwritev(getfd(fd, "pwritev", 1), iov.iov, iov.count, offset or 0))
+      return retnum(C.pwritev(getfd(fd, "pwritev", 1), iov.iov, iov.count, off(offset, "pwritev", 3, 0)))
     end
   end
   function S.lseek(fd, offset, whence)
-    local r = C.lseek(getfd(fd, "lseek", 1), offset or 0, flag(c.SEEK, whence or "set", "lseek", 3))
+    if offset == nil then offset = 0
+    elseif (LJ or offset ~= 0) and (rawtype(offset) ~= "number" or offset % 1 ~= 0 or offset >= 9223372036854775808 or offset < -9223372036854775808) then
+      offset = off(offset, "lseek", 2)
+    end
+    local r = C.lseek(getfd(fd, "lseek", 1), offset, flag(c.SEEK, whence or "set", "lseek", 3))
     if r == -1 then return fail() end
     return tonumber(r)
   end
@@ -332,7 +384,7 @@ function M.init(S, env)
       return retnum(C.fcntl(n, cmd, 0))
     end
     if cmd == F.DUPFD or (F.DUPFD_CLOEXEC and cmd == F.DUPFD_CLOEXEC) then
-      return retfd(C.fcntl(n, cmd, arg or 0))
+      return retfd(C.fcntl(n, cmd, optint(arg, "fcntl", 3, 0)))
     end
     if cmd == F.GETLK or cmd == F.SETLK or cmd == F.SETLKW then
       local lk = arg
@@ -349,26 +401,110 @@ function M.init(S, env)
       if cmd == F.GETLK then return lk end
       return true
     end
-    if type(arg) == "cdata" then return retnum(C.fcntl(n, cmd, ffi.cast("long", ffi.cast("void *", arg)))) end
-    return retnum(C.fcntl(n, cmd, arg or 0))
+    if type(arg) == "cdata" and not fdm.istype(arg) and ckind(arg) ~= "scalar" then
+      return retnum(C.fcntl(n, cmd, ffi.cast("long", ffi.cast("void *", outdata(arg, "fcntl", 3)))))
+    end
+    return retnum(C.fcntl(n, cmd, optint(arg, "fcntl", 3, 0)))
   end
 
+  -- ioctl(fd, request, arg).  The request's encoding gives the size of what the kernel reads
+  -- or writes at arg (NetBSD: IOC_VOID/IOC_OUT/IOC_IN in bits 29-31, the length in bits
+  -- 16-28; Linux: _IOC_WRITE/_IOC_READ in bits 30-31, the length in bits 16-29; Linux's old
+  -- requests (0x54xx, 0x89xx) encode nothing and are known by name below).  arg is
+  --   * a number: passed in an int when the request takes an int (the int is returned after
+  --     the call), as the value itself for NetBSD's IOC_VOID; refused for any other request
+  --     (the kernel would write a structure past the 4-byte int);
+  --   * a buffer (array or struct cdata): refused when smaller than the encoded size; a
+  --     pointer is the caller's (its size is unknown);
+  --   * nil: NULL (FIONREAD and TIOCOUTQ return the count as a number).
+  local floor = math.floor
+  local iocenc, legacy
+  if S.target == "netbsd" then
+    -- size, takes_value (IOC_VOID); nil when unencoded
+    iocenc = function(req)
+      local dir = floor(req / 0x20000000) % 8
+      if dir == 0 then return nil end
+      return floor(req / 65536) % 8192, dir == 1
+    end
+  else
+    iocenc = function(req)
+      local dir = floor(req / 0x40000000) % 4
+      if dir == 0 then return nil end
+      return floor(req / 65536) % 16384, false
+    end
+    -- Linux's unencoded requests: the size of their argument (4: an int), or 0: none.
+    local I = c.IOCTL
+    legacy = { [0x540f] = 4, [0x5410] = 4, [0x5415] = 4, [0x5416] = 4, [0x5417] = 4, [0x5418] = 4,
+      [0x5420] = 4, [0x5423] = 4, [0x5424] = 4, [0x5429] = 4 }  -- TIOC[GS]PGRP, TIOCM*, TIOCPKT, TIOC[GS]ETD, TIOCGSID
+    if I then
+      for _, nm in ipairs{ "FIONREAD", "FIONBIO", "FIOASYNC", "TIOCOUTQ", "SIOCOUTQ", "SIOCINQ" } do
+        if I[nm] then legacy[I[nm]] = 4 end
+      end
+      if I.FIOCLEX then legacy[I.FIOCLEX] = 0 end
+      if I.FIONCLEX then legacy[I.FIONCLEX] = 0 end
+      if I.TIOCGWINSZ then legacy[I.TIOCGWINSZ] = 8 end
+      if I.TIOCSWINSZ then legacy[I.TIOCSWINSZ] = 8 end
+      if I.SIOCGIFCONF then legacy[I.SIOCGIFCONF] = 16 end
+      for nm, v in pairs(I) do
+        if rawtype(nm) == "string" and nm:match("^SIOC[GS]IF") and legacy[v] == nil then legacy[v] = 40 end  -- struct ifreq
+      end
+    end
+  end
+  local function iocsize(req)
+    local size, value = iocenc(req)
+    if size == nil and legacy then size = legacy[req] end
+    return size, value
+  end
+  local voidp = ffi.typeof("void *")
   function S.ioctl(fd, request, arg)
     local n = getfd(fd, "ioctl", 1)
     local req = c.IOCTL and c.IOCTL[request] or request
-    if type(req) ~= "number" then error("bad argument #2 to 'ioctl' (unknown request " .. tostring(request) .. ")", 2) end
+    if type(req) == "cdata" and ckind(req) == "scalar" then req = tonumber(req) end
+    if rawtype(req) ~= "number" then error("bad argument #2 to 'ioctl' (unknown request " .. tostring(request) .. ")", 2) end
+    if req ~= req or req % 1 ~= 0 or req < -2147483648 or req >= 4294967296 then
+      error("bad argument #2 to 'ioctl' (request " .. tostring(request) .. " out of range)", 2)
+    end
+    if req < 0 then req = req + 4294967296 end
+    local size, value = iocsize(req)
     if arg == nil and c.IOCTL and (req == c.IOCTL.FIONREAD or req == c.IOCTL.TIOCOUTQ) then
       local v = t.int1()
-      if C.ioctl(n, req, ffi.cast("void *", v)) == -1 then return fail() end
+      if C.ioctl(n, req, ffi.cast(voidp, v)) == -1 then return fail() end
       return tonumber(v[0])
     end
-    if type(arg) == "number" then
+    if type(arg) == "cdata" and ckind(arg) == "scalar" and not fdm.istype(arg) then arg = tonumber(arg) end
+    if rawtype(arg) == "number" then
+      if arg ~= arg or arg % 1 ~= 0 or arg < -2147483648 or arg >= 4294967296 then
+        error("bad argument #3 to 'ioctl' (" .. tostring(arg) .. " out of range)", 2)
+      end
+      if value or size == 0 then
+        local r = C.ioctl(n, req, ffi.cast(voidp, arg))
+        if r == -1 then return fail() end
+        return true
+      end
+      if size ~= 4 then
+        error("bad argument #3 to 'ioctl' (request " .. tostring(request) .. " takes " ..
+          (size and (size .. " bytes at a pointer") or "a pointer to a structure of unknown size") ..
+          ", not a number: pass a buffer)", 2)
+      end
       local v = t.int1(arg)
-      local r = C.ioctl(n, req, ffi.cast("void *", v))
+      local r = C.ioctl(n, req, ffi.cast(voidp, v))
       if r == -1 then return fail() end
-      return v[0]
+      return tonumber(v[0])
     end
-    local r = C.ioctl(n, req, arg and ffi.cast("void *", arg) or nil)
+    if arg ~= nil then
+      local k = type(arg) == "cdata" and not fdm.istype(arg) and ckind(arg)
+      if k ~= "array" and k ~= "struct" and k ~= "pointer" then
+        error("bad argument #3 to 'ioctl' (number or buffer expected, got " .. h.describe(arg) .. ")", 2)
+      end
+      if k ~= "pointer" and size and size > 0 then
+        local have = ffi.sizeof(arg)
+        if have and have < size then
+          error("bad argument #3 to 'ioctl' (request " .. tostring(request) .. " takes " .. size ..
+            " bytes, the buffer has " .. have .. ")", 2)
+        end
+      end
+    end
+    local r = C.ioctl(n, req, arg and ffi.cast(voidp, arg) or nil)
     if r == -1 then return fail() end
     return arg or true
   end
@@ -397,7 +533,7 @@ function M.init(S, env)
   if c.LOCKF then
     function S.lockf(fd, cmd, len)
       local lc = flag(c.LOCKF, cmd, "lockf", 2)
-      if len ~= nil then h.checknumber(len, "lockf", 3) end
+      if len ~= nil then off(len, "lockf", 3) end
       local lk = { whence = "cur", start = 0, len = len or 0, type = "wrlck" }
       if lc == c.LOCKF.LOCK then return S.fcntl(fd, "setlkw", lk) end
       if lc == c.LOCKF.TLOCK then return S.fcntl(fd, "setlk", lk) end
@@ -453,14 +589,14 @@ function M.init(S, env)
   if C.fchmodat then
     function S.fchmodat(d, p, m, flags) return retbool(C.fchmodat(dirfd(d, "fchmodat", 1), path(p, "fchmodat", 2), mode(m, "fchmodat", 3), flag(c.AT, flags, "fchmodat", 4))) end
   end
-  function S.chown(p, u, g) return retbool(C.chown(path(p, "chown", 1), id(u), id(g))) end
-  function S.fchown(fd, u, g) return retbool(C.fchown(getfd(fd, "fchown", 1), id(u), id(g))) end
-  function S.lchown(p, u, g) return retbool(C.lchown(path(p, "lchown", 1), id(u), id(g))) end
+  function S.chown(p, u, g) return retbool(C.chown(path(p, "chown", 1), id(u, "chown", 2), id(g, "chown", 3))) end
+  function S.fchown(fd, u, g) return retbool(C.fchown(getfd(fd, "fchown", 1), id(u, "fchown", 2), id(g, "fchown", 3))) end
+  function S.lchown(p, u, g) return retbool(C.lchown(path(p, "lchown", 1), id(u, "lchown", 2), id(g, "lchown", 3))) end
   if C.fchownat then
-    function S.fchownat(d, p, u, g, flags) return retbool(C.fchownat(dirfd(d, "fchownat", 1), path(p, "fchownat", 2), id(u), id(g), flag(c.AT, flags, "fchownat", 5))) end
+    function S.fchownat(d, p, u, g, flags) return retbool(C.fchownat(dirfd(d, "fchownat", 1), path(p, "fchownat", 2), id(u, "fchownat", 3), id(g, "fchownat", 4), flag(c.AT, flags, "fchownat", 5))) end
   end
-  function S.truncate(p, len) return retbool(C.truncate(path(p, "truncate", 1), len or 0)) end
-  function S.ftruncate(fd, len) return retbool(C.ftruncate(getfd(fd, "ftruncate", 1), len or 0)) end
+  function S.truncate(p, len) return retbool(C.truncate(path(p, "truncate", 1), off(len, "truncate", 2, 0))) end
+  function S.ftruncate(fd, len) return retbool(C.ftruncate(getfd(fd, "ftruncate", 1), off(len, "ftruncate", 2, 0))) end
   function S.fsync(fd) return retbool(C.fsync(getfd(fd, "fsync", 1))) end
   if C.fdatasync then function S.fdatasync(fd) return retbool(C.fdatasync(getfd(fd, "fdatasync", 1))) end end
   if C.sync then function S.sync() C.sync(); return true end end
@@ -485,37 +621,37 @@ function M.init(S, env)
   function S.readlink(p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
     if type(buf) ~= "nil" then
-      outdata(buf, "readlink", 2)
+      outdata(buf, "readlink", 2, true)
       fits(buf, size, "readlink", 3)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
-    size = size or c.PATH_MAX
+    size = newcount(size or c.PATH_MAX, "readlink", 3)
     buf = buf or t.buffer(size)
-    local r = tonumber(C.readlink(path(p, "readlink", 1), buf, size))
+    local r = tonumber(C.readlink(path(p, "readlink", 1), ffi.cast(charp, buf), size))
     if r == -1 then return fail() end
-    return ffi.string(buf, r)
+    return ffi.string(ffi.cast(charp, buf), r)
   end
   function S.readlinkat(d, p, buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
     if type(buf) ~= "nil" then
-      outdata(buf, "readlinkat", 3)
+      outdata(buf, "readlinkat", 3, true)
       fits(buf, size, "readlinkat", 4)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
-    size = size or c.PATH_MAX
+    size = newcount(size or c.PATH_MAX, "readlinkat", 4)
     buf = buf or t.buffer(size)
-    local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), buf, size))
+    local r = tonumber(C.readlinkat(dirfd(d, "readlinkat", 1), path(p, "readlinkat", 2), ffi.cast(charp, buf), size))
     if r == -1 then return fail() end
-    return ffi.string(buf, r)
+    return ffi.string(ffi.cast(charp, buf), r)
   end
   function S.mknod(p, m, dev)
     if type(dev) == "table" then dev = dev.dev end
-    return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), dev or 0))
+    return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), off(dev, "mknod", 3, 0)))
   end
   if C.mknodat then
     function S.mknodat(d, p, m, dev)
       if type(dev) == "table" then dev = dev.dev end
-      return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), dev or 0))
+      return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), off(dev, "mknodat", 4, 0)))
     end
   end
   if C.mkfifo then function S.mkfifo(p, m) return retbool(C.mkfifo(path(p, "mkfifo", 1), mode(m or "0666", "mkfifo", 2))) end end
@@ -525,22 +661,22 @@ function M.init(S, env)
   function S.getcwd(buf, size)
     -- A caller's buffer: its size by default, and a size that does not fit it is refused.
     if type(buf) ~= "nil" then
-      outdata(buf, "getcwd", 1)
+      outdata(buf, "getcwd", 1, true)
       fits(buf, size, "getcwd", 2)
       size = size or bufsize(buf) or ffi.sizeof(buf)
     end
-    size = size or c.PATH_MAX
+    size = newcount(size or c.PATH_MAX, "getcwd", 2)
     buf = buf or t.buffer(size)
-    local r = C.getcwd(buf, size)
+    local r = C.getcwd(ffi.cast(charp, buf), size)
     if r == nil or (type(r) == "number" and r == -1) then return fail() end
-    return ffi.string(buf)
+    return ffi.string(ffi.cast(charp, buf))
   end
   function S.umask(m) return tonumber(C.umask(mode(m, "umask", 1))) end
 
   -- utimensat/futimens: times are {atime, mtime}, each a number, a timespec, "now" or "omit".
   local function ts2(times, fname, argn)
     if times == nil then return nil end
-    if type(times) == "cdata" then return times end
+    if type(times) == "cdata" and ffi.istype(t.timespec2, times) then return times end
     if type(times) ~= "table" then h.argerror(fname, argn, "table of times", times) end
     local ts = t.timespec2()
     for i = 1, 2 do
@@ -548,7 +684,7 @@ function M.init(S, env)
       local sv = type(v) == "string" and v:lower()
       if sv == "now" then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.NOW
       elseif sv == "omit" or type(v) == "nil" then ts[i - 1].tv_sec, ts[i - 1].tv_nsec = 0, c.UTIME.OMIT
-      else ts[i - 1] = t.timespec(v) end
+      else ts[i - 1] = timearg(t.timespec, v, fname, argn) end
     end
     return ts
   end
@@ -586,16 +722,22 @@ function M.init(S, env)
     function S.utime(p, actime, modtime)
       path(p, "utime", 1)
       modtime = modtime or actime
-      if actime ~= nil then return S.utimes(p, { actime, modtime }) end
+      if actime ~= nil then
+        -- timearg here, so that an error names utime and its argument
+        return S.utimes(p, { timearg(t.timeval, actime, "utime", 2), timearg(t.timeval, modtime, "utime", 3) })
+      end
       return S.utimes(p)
     end
     function S.utimes(p, times)
       local tv
-      if times then
+      path(p, "utimes", 1)
+      if type(times) == "cdata" and ffi.istype(t.timeval2, times) then tv = times
+      elseif times ~= nil then
+        if type(times) ~= "table" then h.argerror("utimes", 2, "table of two times", times) end
         tv = t.timeval2()
-        tv[0], tv[1] = t.timeval(times[1]), t.timeval(times[2])
+        tv[0], tv[1] = timearg(t.timeval, times[1], "utimes", 2), timearg(t.timeval, times[2], "utimes", 2)
       end
-      return retbool(C.utimes(path(p, "utimes", 1), tv))
+      return retbool(C.utimes(p, tv))
     end
   end
 
@@ -616,10 +758,10 @@ function M.init(S, env)
   function S.geteuid() return tonumber(C.geteuid()) end
   function S.getgid() return tonumber(C.getgid()) end
   function S.getegid() return tonumber(C.getegid()) end
-  function S.setuid(u) return retbool(C.setuid(h.checknumber(u, "setuid", 1))) end
-  function S.setgid(g) return retbool(C.setgid(h.checknumber(g, "setgid", 1))) end
-  if C.seteuid then function S.seteuid(u) return retbool(C.seteuid(h.checknumber(u, "seteuid", 1))) end end
-  if C.setegid then function S.setegid(g) return retbool(C.setegid(h.checknumber(g, "setegid", 1))) end end
+  function S.setuid(u) return retbool(C.setuid(h.uint(u, "setuid", 1))) end
+  function S.setgid(g) return retbool(C.setgid(h.uint(g, "setgid", 1))) end
+  if C.seteuid then function S.seteuid(u) return retbool(C.seteuid(h.uint(u, "seteuid", 1))) end end
+  if C.setegid then function S.setegid(g) return retbool(C.setegid(h.uint(g, "setegid", 1))) end end
   function S.getgroups()
     local n = tonumber(C.getgroups(0, nil))
     if n == -1 then return fail() end
@@ -633,7 +775,7 @@ function M.init(S, env)
   function S.setgroups(groups)
     if type(groups) ~= "table" then h.argerror("setgroups", 1, "table", groups) end
     local list = t.uints(#groups + 1)
-    for i, g in ipairs(groups) do list[i - 1] = g end
+    for i, g in ipairs(groups) do list[i - 1] = h.uint(g, "setgroups", 1) end
     return retbool(C.setgroups(#groups, list))
   end
 
@@ -649,14 +791,13 @@ function M.init(S, env)
     return ts
   end
   if C.clock_settime then
-    function S.clock_settime(clk, ts) return retbool(C.clock_settime(flag(c.CLOCK, clk, "clock_settime", 1), h.mktype(t.timespec, ts))) end
+    function S.clock_settime(clk, ts) return retbool(C.clock_settime(flag(c.CLOCK, clk, "clock_settime", 1), timearg(t.timespec, ts, "clock_settime", 2))) end
   end
   -- nanosleep returns true; interrupted by a signal, true, nil and the time left (ljsyscall's
   -- shape: the sleep itself did not fail).  Other failures are nil, err.
   local EINTR = c.E.INTR
   function S.nanosleep(req, rem)
-    req = h.mktype(t.timespec, req)
-    if req == nil then h.argerror("nanosleep", 1, "timespec or number", req) end
+    req = timearg(t.timespec, req, "nanosleep", 1)
     rem = outstruct(t.timespec, rem, "nanosleep", 2)
     if C.nanosleep(req, rem) == -1 then
       local e = errno()
@@ -667,6 +808,9 @@ function M.init(S, env)
   end
   -- sleep(sec) returns the whole seconds left: 0 unless a signal cut the sleep short.
   function S.sleep(sec)
+    if rawtype(sec) ~= "number" or sec ~= sec or sec < 0 or sec == math.huge then
+      error("bad argument #1 to 'sleep' (seconds expected, got " .. tostring(sec) .. ")", 2)
+    end
     local ok, e, rem = S.nanosleep(sec)
     if not ok then return nil, e end
     if rem then return tonumber(rem.tv_sec) end
@@ -688,8 +832,7 @@ function M.init(S, env)
   end
   if C.settimeofday then
     function S.settimeofday(tv)
-      tv = h.mktype(t.timeval, tv)
-      if tv == nil then h.argerror("settimeofday", 1, "timeval or number", tv) end
+      tv = timearg(t.timeval, tv, "settimeofday", 1)
       return retbool(C.settimeofday(tv, nil))
     end
   end
@@ -719,11 +862,26 @@ function M.init(S, env)
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. type(addr) .. ")", 3)
     end
     if fdm.istype(addr) then error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got a descriptor)", 3) end
+    local k = ckind(addr)
+    if k ~= "struct" and k ~= "array" and k ~= "pointer" then
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. h.describe(addr) .. ")", 3)
+    end
     if len == nil then
       local ok, n = pcall(lenof, addr)
       len = ok and n or ffi.sizeof(addr)
+    else
+      -- The kernel reads len bytes: a length beyond the structure is given a zeroed copy of
+      -- that length (the kernel refuses it as before, EINVAL, without reading past the object).
+      if rawtype(len) ~= "number" or len ~= len or len % 1 ~= 0 or len < 0 or len > 65536 then
+        error("bad argument #" .. (argn + 1) .. " to '" .. fname .. "' (address length " .. tostring(len) .. " out of range)", 3)
+      end
+      local size = k ~= "pointer" and ffi.sizeof(addr)
+      if size and len > size then
+        local tmp = t.buffer(len)
+        ffi.copy(tmp, addr, size)
+        addr = tmp
+      end
     end
-    -- A length beyond the address is the kernel's to refuse (EINVAL): it only reads it.
     return pt.sockaddr(addr), len
   end
   function S.bind(fd, addr, len)
@@ -734,32 +892,59 @@ function M.init(S, env)
     local sa, n = addrlen(addr, len, "connect", 2)
     return retbool(C.connect(getfd(fd, "connect", 1), sa, n))
   end
-  function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), backlog or c.SOMAXCONN)) end
+  function S.listen(fd, backlog) return retbool(C.listen(getfd(fd, "listen", 1), optint(backlog, "listen", 2, c.SOMAXCONN))) end
   -- accept returns the new descriptor, nil (the error slot, as every call) and the peer's address.
   -- An address length: a number, a socklen1 cdata (kept, as ljsyscall passes it), or #addr.
-  local function socklen(len, addr, fname, argn)
-    if type(len) == "cdata" then return len end
-    if fdm.istype(addr) then error("bad argument #" .. (argn - 1) .. " to '" .. fname .. "' (sockaddr expected, got a descriptor)", 3) end
-    if len == nil then
-      local ok, n = pcall(lenof, addr)
-      len = ok and n or ffi.sizeof(addr)
-    else
-      fits(addr, len, fname, argn)
+  -- An address the kernel writes (accept, recvfrom, getsockname, getpeername): nil (a new
+  -- sockaddr_storage) or a sockaddr structure or array, whose size bounds the length given to
+  -- the kernel.  A pointer is refused: its size is unknown, and the binding reads the address
+  -- back after the call.  len: nil (the structure's size), a number up to it, or a socklen_t[1]
+  -- holding one (kept, as ljsyscall passes it).  Returns the address, its size and the length.
+  local function outaddr(addr, len, fname, addrn, lenn)
+    if addr == nil then
+      if len ~= nil and type(len) ~= "number" then h.argerror(fname, lenn, "number", len) end
+      addr = t.sockaddr_storage()
+      local size = s.sockaddr_storage or ffi.sizeof(addr)
+      if len ~= nil then checkcount(size, len, fname, lenn) end
+      return addr, size, t.socklen1(len or size)
     end
-    return t.socklen1(len)
+    local k = type(addr) == "cdata" and not fdm.istype(addr) and ckind(addr)
+    if k ~= "struct" and k ~= "array" then
+      error("bad argument #" .. addrn .. " to '" .. fname .. "' (sockaddr expected, got " .. h.describe(addr) ..
+        (k == "pointer" and ": a pointer's size is unknown" or "") .. ")", 3)
+    end
+    local size = ffi.sizeof(addr)
+    local l
+    if len == nil then l = t.socklen1(size)
+    elseif rawtype(len) == "number" then
+      if len ~= len or len % 1 ~= 0 then h.argerror(fname, lenn, "integer", len) end
+      checkcount(size, len, fname, lenn)
+      l = t.socklen1(len)
+    elseif type(len) == "cdata" and ffi.istype(t.socklen1, len) then
+      checkcount(size, tonumber(len[0]), fname, lenn)
+      l = len
+    else h.argerror(fname, lenn, "number or socklen_t[1]", len) end
+    return addr, size, l
+  end
+  -- The address the kernel wrote, as the type of its family (the length it answered may be
+  -- larger than the buffer: the address was cut to the buffer).
+  local function retaddr(addr, size, l)
+    local n = tonumber(l[0])
+    if n > size then n = size end
+    if size < 2 then return addr end
+    return t.sa(addr, n)
   end
   local function accept(fname, fd, flags, addr, len)
     local n = getfd(fd, fname, 1)
-    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror(fname, 3, "sockaddr", addr) end
-    addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr, fname, 4)
+    local size, l
+    addr, size, l = outaddr(addr, len, fname, 3, 4)
     local fl = flag(c.SOCK, flags, fname, 2)
     local r
     if fl ~= 0 and C.accept4 then r = C.accept4(n, pt.sockaddr(addr), l, fl)
     elseif fl ~= 0 and C.paccept then r = C.paccept(n, pt.sockaddr(addr), l, nil, fl)
     else r = C.accept(n, pt.sockaddr(addr), l) end
     if r == -1 then return fail() end
-    return mkfd(r), nil, t.sa(addr, l[0])
+    return mkfd(r), nil, retaddr(addr, size, l)
   end
   -- accept(fd [, flags [, addr [, len]]]); also ljsyscall's accept(fd, addr [, len]).
   function S.accept(fd, flags, addr, len)
@@ -817,19 +1002,27 @@ function M.init(S, env)
   -- with no buffer, the data as a string in place of the count.
   function S.recvfrom(fd, buf, count, flags, addr, len)
     local n = getfd(fd, "recvfrom", 1)
-    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("recvfrom", 5, "sockaddr", addr) end
-    addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr, "recvfrom", 6)
+    local size, l
+    addr, size, l = outaddr(addr, len, "recvfrom", 5, 6)
     local b = buf
     if b == nil then count = newcount(count or 4096, "recvfrom", 3); b = t.buffer(count)
     else outdata(b, "recvfrom", 2); fits(b, count, "recvfrom", 3) end
     local r = tonumber(C.recvfrom(n, b, count or ffi.sizeof(b), flag(c.MSG, flags, "recvfrom", 4), pt.sockaddr(addr), l))
     if r == -1 then return fail() end
-    if buf == nil then return ffi.string(b, r), nil, t.sa(addr, l[0]) end
-    return r, nil, t.sa(addr, l[0])
+    if buf == nil then return ffi.string(b, r), nil, retaddr(addr, size, l) end
+    return r, nil, retaddr(addr, size, l)
   end
+  -- A message: a t.msghdr (or a non-NULL pointer to one); any other cdata would be read
+  -- and written as one past its end.  The descriptor objects its SCM_RIGHTS messages were
+  -- built from must be this table's (another kernel's would send ours of that number).
+  local msghdr_p = require("syscall.ctypes").ptr(t.msghdr)
+  local rights = require "syscall.shared_sockets".rights
   local function msghdr(m, fname)
-    if type(m) ~= "cdata" then h.argerror(fname, 2, "msghdr", m) end
+    if type(m) ~= "cdata" or h.isnull(m) or not (ffi.istype(t.msghdr, m) or ffi.istype(msghdr_p, m)) then
+      error("bad argument #2 to '" .. fname .. "' (msghdr expected, got " .. h.describe(m) .. ")", 3)
+    end
+    local r = rights[m]
+    if r then for _, f in ipairs(r) do getfd(f, fname, 2) end end
     return m
   end
   -- sendmsg with no message sends one zero byte (enough to carry credentials), as ljsyscall.
@@ -843,18 +1036,18 @@ function M.init(S, env)
   end
   function S.recvmsg(fd, msg, flags) return retnum(C.recvmsg(getfd(fd, "recvmsg", 1), msghdr(msg, "recvmsg"), flag(c.MSG, flags, "recvmsg", 3))) end
   function S.getsockname(fd, addr, len)
-    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getsockname", 2, "sockaddr", addr) end
-    addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr, "getsockname", 3)
-    if C.getsockname(getfd(fd, "getsockname", 1), pt.sockaddr(addr), l) == -1 then return fail() end
-    return t.sa(addr, l[0])
+    local n = getfd(fd, "getsockname", 1)
+    local size, l
+    addr, size, l = outaddr(addr, len, "getsockname", 2, 3)
+    if C.getsockname(n, pt.sockaddr(addr), l) == -1 then return fail() end
+    return retaddr(addr, size, l)
   end
   function S.getpeername(fd, addr, len)
-    if type(addr) ~= "nil" and type(addr) ~= "cdata" then h.argerror("getpeername", 2, "sockaddr", addr) end
-    addr = addr or t.sockaddr_storage()
-    local l = socklen(len, addr, "getpeername", 3)
-    if C.getpeername(getfd(fd, "getpeername", 1), pt.sockaddr(addr), l) == -1 then return fail() end
-    return t.sa(addr, l[0])
+    local n = getfd(fd, "getpeername", 1)
+    local size, l
+    addr, size, l = outaddr(addr, len, "getpeername", 2, 3)
+    if C.getpeername(n, pt.sockaddr(addr), l) == -1 then return fail() end
+    return retaddr(addr, size, l)
   end
   function S.shutdown(fd, how) return retbool(C.shutdown(getfd(fd, "shutdown", 1), flag(c.SHUT, how or "rdwr", "shutdown", 2))) end
 
@@ -910,10 +1103,29 @@ function M.init(S, env)
   end
 
   -- poll over t.pollfds (or a plain list of {fd=, events=}); returns the count ready.
+  -- The descriptor objects of a pollfds (t.pollfds keeps them in .fds) must be this table's:
+  -- another kernel's (or the host's) number would poll whatever is open here under it.
+  local function pollfds(fds, fname)
+    if type(fds) == "table" and not fds.pfd then
+      local ok, r = pcall(t.pollfds, fds)
+      if not ok then error("bad argument #1 to '" .. fname .. "' (" .. tostring(r):gsub("^.-%((.*)%)$", "%1") .. ")", 3) end
+      fds = r
+    end
+    if type(fds) ~= "table" or rawtype(fds.count) ~= "number" or type(fds.pfd) ~= "cdata" then
+      h.argerror(fname, 1, "pollfds", fds)
+    end
+    local room = ffi.sizeof(fds.pfd)
+    if ckind(fds.pfd) ~= "array" or fds.count < 0 or fds.count * s.pollfd > room then
+      error("bad argument #1 to '" .. fname .. "' (pollfds count " .. tostring(fds.count) .. " does not fit its array)", 3)
+    end
+    local list = fds.fds
+    if list then for i = 1, fds.count do local f = list[i]; if f ~= nil and rawtype(f) ~= "number" then getfd(f, fname, 1) end end end
+    return fds
+  end
+  env.pollfds = pollfds
   function S.poll(fds, timeout)
-    if type(fds) == "table" and not fds.pfd then fds = t.pollfds(fds) end
-    if type(fds) ~= "table" then h.argerror("poll", 1, "pollfds", fds) end
-    return retnum(C.poll(fds.pfd, fds.count, timeout or -1))
+    fds = pollfds(fds, "poll")
+    return retnum(C.poll(fds.pfd, fds.count, optint(timeout, "poll", 2, -1)))
   end
 
   -- The methods of this target's descriptors.

@@ -9,7 +9,9 @@
 
 local type, error, tostring, tonumber, pairs, ipairs, setmetatable, rawget, select, table =
       type, error, tostring, tonumber, pairs, ipairs, setmetatable, rawget, select, table
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
+local h = require "syscall.helpers"
+local type = ffi.type or type -- PUC Lua: cdata are userdata
 
 local M = {}
 
@@ -17,11 +19,7 @@ function M.init(S)
   local util = S.util or {}  -- areas may have put their utilities here already
   local t = S.t
 
-  local function checkpath(v, fname, argn)
-    if type(v) ~= "string" then
-      error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
-    end
-  end
+  local checkpath = h.checkpath
 
   local dirmt = {
     __tostring = function(list)
@@ -36,8 +34,13 @@ function M.init(S)
   function util.ls(dir, buf, size)
     dir = dir or "."
     checkpath(dir, "ls", 1)
-    size = size or 4096
-    buf = buf or t.buffer(size)
+    if buf ~= nil then
+      if type(buf) ~= "cdata" or h.ckind(buf) ~= "array" then h.argerror("ls", 2, "buffer (an array)", buf) end
+      size = h.checkint(size or ffi.sizeof(buf), "ls", 3, 1, ffi.sizeof(buf))
+    else
+      size = h.checkint(size or 4096, "ls", 3, 1, 16777216)
+      buf = t.buffer(size)
+    end
     local fd, err = S.open(dir, "directory, rdonly")
     if not fd then return nil, err end
     local batch, i, done = {}, 0, false

@@ -1,5 +1,5 @@
 /*
- * abi_test.c: our kernel ABI against the NetBSD fact tables in shared/abi/netbsd:
+ * abi_test.c: our kernel ABI against the NetBSD fact tables in abi/netbsd:
  * constants (nbabi.h text and compiled errno values), syscall numbers, names, prototypes,
  * components and argument struct sizes (syscalls.master, the generated table), struct
  * layouts, and the symbols the drop-in librump.so exports (symbols.tsv).
@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
 
-static char repo[1024], shared[1100];
+static char repo[1024], facts[1100];
 
 /* Reads a TSV file into rows of fields (a tiny arena; never freed: a test). */
 struct tsv { int nrows, ncols; char ***rows; };
@@ -79,7 +79,7 @@ col(const struct tsv *t, const char *name)
 static void
 paths(void)
 {
-	const char *b = getenv("RUMPUS_BUILD"), *s = getenv("RUMPUS_SHARED");
+	const char *b = getenv("RUMPUS_BUILD");
 
 	if (b != NULL) {
 		snprintf(repo, sizeof(repo), "%s", b);
@@ -88,10 +88,7 @@ paths(void)
 			*slash = '\0';
 	} else
 		snprintf(repo, sizeof(repo), ".");
-	if (s != NULL)
-		snprintf(shared, sizeof(shared), "%s", s);
-	else
-		snprintf(shared, sizeof(shared), "%s/../shared", repo);
+	snprintf(facts, sizeof(facts), "%s/abi/netbsd", repo);
 }
 
 static const char *
@@ -116,16 +113,16 @@ main(void)
 	FILE *f;
 
 	paths();
-	snprintf(path, sizeof(path), "%s/abi/netbsd/constants.tsv", shared);
+	snprintf(path, sizeof(path), "%s/constants.tsv", facts);
 	if (tsv_load(path, &cons) != 0) {
-		skip("no fact tables at  (set RUMPUS_SHARED)", "ABI checks");
+		ok(0, "the fact tables are in %s (part of the repository)", facts);
 		return tap_done();
 	}
-	snprintf(path, sizeof(path), "%s/abi/netbsd/syscalls.tsv", shared);
+	snprintf(path, sizeof(path), "%s/syscalls.tsv", facts);
 	tsv_load(path, &sys);
-	snprintf(path, sizeof(path), "%s/abi/netbsd/symbols.tsv", shared);
+	snprintf(path, sizeof(path), "%s/symbols.tsv", facts);
 	tsv_load(path, &syms);
-	snprintf(path, sizeof(path), "%s/abi/netbsd/structs.tsv", shared);
+	snprintf(path, sizeof(path), "%s/structs.tsv", facts);
 	tsv_load(path, &st);
 
 	/* 1. every compiled errno value */

@@ -1,7 +1,7 @@
 /*
  * inet_nb.h: NetBSD values and layouts for network tests that go through rump_sys_*
  * (the host's headers carry Linux values), and helpers to configure kernels with
- * ioctls on sockets, as a NetBSD program would.  Values from shared/abi/netbsd.
+ * ioctls on sockets, as a NetBSD program would.  Values from abi/netbsd.
  */
 #ifndef TEST_INET_NB_H
 #define TEST_INET_NB_H

@@ -1,7 +1,7 @@
 /*
  * net_sock_abi_test.c: the socket ABI of csrc/net/net.h (constants, struct sizes and
- * offsets) against NetBSD's fact tables, shared/abi/netbsd/{constants,structs}.tsv
- * ($RUMPUS_SHARED, else ../shared from the repository root).
+ * offsets) against NetBSD's fact tables, abi/netbsd/{constants,structs}.tsv
+ * (abi/netbsd, from the repository root).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +57,9 @@ static const struct layout layouts[] = {
 static FILE *
 open_fact(const char *file)
 {
-	const char *shared = getenv("RUMPUS_SHARED");
 	char path[1024];
 
-	snprintf(path, sizeof(path), "%s/abi/netbsd/%s", shared ? shared : "../shared", file);
+	snprintf(path, sizeof(path), "abi/netbsd/%s", file);
 	return fopen(path, "r");
 }
 
@@ -90,7 +89,7 @@ main(void)
 	int lfound[sizeof(layouts) / sizeof(layouts[0])] = { 0 };
 
 	if ((fp = open_fact("constants.tsv")) == NULL) {
-		ok(0, "shared/abi/netbsd/constants.tsv opens (set RUMPUS_SHARED)");
+		ok(0, "abi/netbsd/constants.tsv opens (run from the repository root)");
 		return tap_done();
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -110,7 +109,7 @@ main(void)
 			ok(0, "%s is in constants.tsv", consts[i].name);
 
 	if ((fp = open_fact("structs.tsv")) == NULL) {
-		ok(0, "shared/abi/netbsd/structs.tsv opens");
+		ok(0, "abi/netbsd/structs.tsv opens");
 		return tap_done();
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {

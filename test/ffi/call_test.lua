@@ -1,6 +1,6 @@
 -- Calls into C (fixed and variadic), return conversions, errno, callbacks, metatypes, clib.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "test/ffi") .. "/?.lua;" .. package.path
 local H = require "common"
 local tonum = H.tonumber

@@ -1,7 +1,7 @@
 -- cdata objects: creation, initializers, indexing, pointer arithmetic, 64-bit integers,
 -- conversions by LuaJIT's rules, and the library functions around them.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "test/ffi") .. "/?.lua;" .. package.path
 local H = require "common"
 local tonum = H.tonumber

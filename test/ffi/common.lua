@@ -1,6 +1,6 @@
 -- Shared by the FFI tests: the C helper library (test/ffi/helper.c, built by mk/ffi.mk) and the
 -- declarations it shares with the tests (test/ffi/helper.h), cdef'd once per process.
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local M = {}
 

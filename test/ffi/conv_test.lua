@@ -1,6 +1,6 @@
 -- One case per conversion rule of docs/ffi.md that the other files do not already cover.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "test/ffi") .. "/?.lua;" .. package.path
 local H = require "common"
 local tonum = H.tonumber

@@ -1,7 +1,7 @@
 -- Layouts: every size, alignment and offset the C compiler gives the types of helper.h must
 -- be what the FFI computes from the same declarations.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "test/ffi") .. "/?.lua;" .. package.path
 local H = require "common"
 

@@ -1,6 +1,6 @@
 -- The C declaration parser: what ffi.cdef and type strings accept, and clear errors otherwise.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "test/ffi") .. "/?.lua;" .. package.path
 local H = require "common"
 local tonum = H.tonumber

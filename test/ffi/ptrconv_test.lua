@@ -3,7 +3,7 @@
 -- (qualifiers may be added, never dropped), or to a pointer to a type of the same kind and
 -- size (signedness and plain char do not count); anything else is "cannot convert 'X' to 'Y'".
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "test/ffi") .. "/?.lua;" .. package.path
 require "common"   -- the shared declarations (struct pt, struct a1, timespec_like ...)
 

@@ -1,6 +1,6 @@
 /*
  * Runs the FFI test files (test/ffi/all.lua) in an embedded PUC Lua (5.3 or 5.4, whichever
- * headers it was compiled with) with the ffi module linked in, printing TAP. Built with the
+ * headers it was compiled with) with the ffi module (rumpus_ffi) linked in, printing TAP. Built with the
  * rest of the C tests, so under `make asan` the FFI itself runs with AddressSanitizer and
  * UndefinedBehaviorSanitizer.
  */
@@ -10,7 +10,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-int luaopen_ffi(lua_State *L);
+int luaopen_rumpus_ffi(lua_State *L);
 
 int
 main(void)
@@ -21,7 +21,7 @@ main(void)
 	if (L == NULL)
 		return 1;
 	luaL_openlibs(L);
-	luaL_requiref(L, "ffi", luaopen_ffi, 0);
+	luaL_requiref(L, "rumpus_ffi", luaopen_rumpus_ffi, 0);
 	lua_pop(L, 1);
 	if (luaL_dostring(L,
 	    "package.path = '" FFI_SRCDIR "/lua/?.lua;" FFI_SRCDIR "/lua/?/init.lua;' .. package.path\n"

@@ -1,7 +1,7 @@
 -- Hostile input: malformed declarations, deep nesting and random bytes give Lua errors, never
 -- a crash; the module keeps working afterwards.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 T.case("random declarations raise errors, never crash", function()
   local pieces = { "int", "struct", "{", "}", ";", "*", "(", ")", "[", "]", "?", "x", "y", ",",

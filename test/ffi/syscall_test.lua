@@ -2,7 +2,7 @@
 -- over a socketpair with sendmsg/recvmsg and SCM_RIGHTS (msghdr, iovec, cmsghdr), epoll with
 -- its packed event struct, sigset_t, rlimit, and metatype-wrapped descriptors closed by the GC.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local tonumber = ffi.tonumber or tonumber
 
 ffi.cdef [[

@@ -1,7 +1,7 @@
 -- Files: descriptors, data, metadata, locks, pipes, special files (host Linux).
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
 local function put(p, s) assert(S.util.writefile(p, s or "")) end

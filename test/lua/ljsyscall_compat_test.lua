@@ -4,7 +4,7 @@
 -- job end to end and checks its effect through another route (stat, /proc, a second
 -- descriptor, the peer), plus the error cases ljsyscall scripts test for.
 local T = require "rump.test"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local S = require "syscall"
 local c, t, util = S.c, S.t, S.util
 

@@ -1,7 +1,7 @@
 -- Memory: mmap, munmap, mprotect, madvise, msync, mlock(all), munlock(all), mremap, mincore.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local tonumber = ffi.tonumber or tonumber -- PUC Lua: pointers are converted by ffi.tonumber
 local c = S.c
 

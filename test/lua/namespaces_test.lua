@@ -2,7 +2,7 @@
 -- mount happens in a forked child that unshares first, so the host is never touched.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
 local NOBODY = 65534

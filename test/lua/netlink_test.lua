@@ -462,7 +462,7 @@ T.case("netlink constants and structs agree with the kernel headers", function()
   local _, hascc = T.sh("command -v cc")
   if not hascc then return T.skip("needs a C compiler") end
   if not io.open("/usr/include/linux/rtnetlink.h") then return T.skip("needs the Linux UAPI headers (linux-libc-dev)") end
-  local ffi = require "ffi"
+  local ffi = require "syscall.ffi"
   local K = require "syscall.linux.nl".constants
   local cname = { NETLINK_OPT = "NETLINK" }
   local lines, want = {}, {}

@@ -2,7 +2,7 @@
 -- returning strings, buffer sizes, parsed flags, known descriptors) never changes a result.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local function pipe()
   local ok, e, r, w = S.pipe()

@@ -3,7 +3,7 @@
 -- forked child, which reports back through a pipe and leaves with S.exit.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
 local NOBODY = 65534

@@ -3,7 +3,7 @@
 -- oracle for the Lua implementation.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
 -- libc's converters, under names no other library uses.

@@ -2,7 +2,7 @@
 -- paths, accept/accept4, names, shutdown, nonblocking mode and the usual errors.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 local bit = require "syscall.bit"
 

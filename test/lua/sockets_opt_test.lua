@@ -2,7 +2,7 @@
 -- the argument checking of every socket call.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
 local function close(...)

@@ -2,7 +2,7 @@
 -- sendmsg/recvmsg with control messages (SCM_RIGHTS descriptor passing, SCM_CREDENTIALS).
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 local bit = require "syscall.bit"
 

@@ -1,7 +1,7 @@
 -- Waiting: poll, ppoll, select, pselect, epoll, eventfd, timerfd, signalfd, inotify.
 local T = require "rump.test"
 local S = require "syscall"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
 local function pipe(flags)

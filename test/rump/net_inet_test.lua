@@ -4,7 +4,7 @@
 local T = require "rump.test"
 local rump = require "rump"
 local rnet = require "rump.net"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 
 local COMPONENTS = { "net.netinet", "net.shmif" }

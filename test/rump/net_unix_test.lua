@@ -4,7 +4,7 @@
 -- between processes of one kernel, names private to each kernel, teardown with sockets open.
 local T = require "rump.test"
 local rump = require "rump"
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local scenarios = dofile(here .. "../lua/shared/socket_scenarios.lua")

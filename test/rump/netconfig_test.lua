@@ -91,7 +91,7 @@ T.case("kernel errors are nil, err with NetBSD's errno; the current kernel is pu
   T.fails("NETUNREACH", nc:ipv4_gw("10.9.9.9"))
   T.fails("INVAL", nc:ifsetlinkstr("shmif0", ""))
   -- the calls went to k only, and other is current again afterwards
-  local ffi = require "ffi"
+  local ffi = require "syscall.ffi"
   local L = rump.library()
   local function addr(p) return tonumber(ffi.cast("uintptr_t", p)) end
   T.ok(other.S.getpid())           -- makes other current

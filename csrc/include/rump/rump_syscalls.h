@@ -58,8 +58,8 @@ int rump_sys_accept(int s, struct sockaddr *name, socklen_t *anamelen) __asm__("
 int rump_sys_getpeername(int fdes, struct sockaddr *asa, socklen_t *alen) __asm__("rump___sysimpl_getpeername");
 int rump_sys_getsockname(int fdes, struct sockaddr *asa, socklen_t *alen) __asm__("rump___sysimpl_getsockname");
 int rump_sys_access(const char *path, int flags) __asm__("rump___sysimpl_access");
-int rump_sys_chflags(const char *path, u_long flags) __asm__("rump___sysimpl_chflags");
-int rump_sys_fchflags(int fd, u_long flags) __asm__("rump___sysimpl_fchflags");
+int rump_sys_chflags(const char *path, unsigned long flags) __asm__("rump___sysimpl_chflags");
+int rump_sys_fchflags(int fd, unsigned long flags) __asm__("rump___sysimpl_fchflags");
 void rump_sys_sync(void) __asm__("rump___sysimpl_sync");
 pid_t rump_sys_getppid(void) __asm__("rump___sysimpl_getppid");
 int rump_sys_dup(int fd) __asm__("rump___sysimpl_dup");
@@ -69,7 +69,7 @@ int rump_sys_ktrace(const char *fname, int ops, int facs, pid_t pid) __asm__("ru
 gid_t rump_sys_getgid(void) __asm__("rump___sysimpl_getgid");
 int rump_sys___getlogin(char *namebuf, size_t namelen) __asm__("rump___sysimpl___getlogin");
 int rump_sys___setlogin(const char *namebuf) __asm__("rump___sysimpl___setlogin");
-int rump_sys_ioctl(int fd, u_long com, ...) __asm__("rump___sysimpl_ioctl");
+int rump_sys_ioctl(int fd, unsigned long com, ...) __asm__("rump___sysimpl_ioctl");
 int rump_sys_revoke(const char *path) __asm__("rump___sysimpl_revoke");
 int rump_sys_symlink(const char *path, const char *link) __asm__("rump___sysimpl_symlink");
 ssize_t rump_sys_readlink(const char *path, char *buf, size_t count) __asm__("rump___sysimpl_readlink");
@@ -115,10 +115,10 @@ int rump_sys_setrlimit(int which, const struct rlimit *rlp) __asm__("rump___sysi
 off_t rump_sys_lseek(int fd, off_t offset, int whence) __asm__("rump___sysimpl_lseek");
 int rump_sys_truncate(const char *path, off_t length) __asm__("rump___sysimpl_truncate");
 int rump_sys_ftruncate(int fd, off_t length) __asm__("rump___sysimpl_ftruncate");
-int rump_sys___sysctl(const int *name, u_int namelen, void *oldv, size_t *oldlenp, const void *newv, size_t newlen) __asm__("rump___sysimpl___sysctl");
+int rump_sys___sysctl(const int *name, unsigned int namelen, void *oldv, size_t *oldlenp, const void *newv, size_t newlen) __asm__("rump___sysimpl___sysctl");
 pid_t rump_sys_getpgid(pid_t pid) __asm__("rump___sysimpl_getpgid");
 int rump_sys_reboot(int opt, char *bootstr) __asm__("rump___sysimpl_reboot");
-int rump_sys_poll(struct pollfd *fds, u_int nfds, int timeout) __asm__("rump___sysimpl_poll");
+int rump_sys_poll(struct pollfd *fds, unsigned int nfds, int timeout) __asm__("rump___sysimpl_poll");
 int rump_sys_timer_create(clockid_t clock_id, struct sigevent *evp, int *timerid) __asm__("rump___sysimpl_timer_create");
 int rump_sys_timer_delete(int timerid) __asm__("rump___sysimpl_timer_delete");
 int rump_sys_timer_getoverrun(int timerid) __asm__("rump___sysimpl_timer_getoverrun");
@@ -146,7 +146,7 @@ ssize_t rump_sys_preadv(int fd, const struct iovec *iovp, int iovcnt, off_t offs
 ssize_t rump_sys_pwritev(int fd, const struct iovec *iovp, int iovcnt, off_t offset) __asm__("rump___sysimpl_pwritev");
 int rump_sys___getcwd(char *bufp, size_t length) __asm__("rump___sysimpl___getcwd");
 int rump_sys_fchroot(int fd) __asm__("rump___sysimpl_fchroot");
-int rump_sys_lchflags(const char *path, u_long flags) __asm__("rump___sysimpl_lchflags");
+int rump_sys_lchflags(const char *path, unsigned long flags) __asm__("rump___sysimpl_lchflags");
 int rump_sys_issetugid(void) __asm__("rump___sysimpl_issetugid");
 int rump_sys_utrace(const char *label, void *addr, size_t len) __asm__("rump___sysimpl_utrace");
 int rump_sys_kqueue(void) __asm__("rump___sysimpl_kqueue");
@@ -208,7 +208,7 @@ int rump_sys_clock_getres(clockid_t clock_id, struct timespec *tp) __asm__("rump
 int rump_sys_nanosleep(const struct timespec *rqtp, struct timespec *rmtp) __asm__("rump___sysimpl_nanosleep50");
 int rump_sys_kevent(int fd, const struct kevent *changelist, size_t nchanges, struct kevent *eventlist, size_t nevents, const struct timespec *timeout) __asm__("rump___sysimpl_kevent50");
 int rump_sys_pselect(int nd, fd_set *in, fd_set *ou, fd_set *ex, const struct timespec *ts, const sigset_t *mask) __asm__("rump___sysimpl_pselect50");
-int rump_sys_pollts(struct pollfd *fds, u_int nfds, const struct timespec *ts, const sigset_t *mask) __asm__("rump___sysimpl_pollts50");
+int rump_sys_pollts(struct pollfd *fds, unsigned int nfds, const struct timespec *ts, const sigset_t *mask) __asm__("rump___sysimpl_pollts50");
 int rump_sys_aio_suspend(const struct aiocb *const *list, int nent, const struct timespec *timeout) __asm__("rump___sysimpl_aio_suspend50");
 int rump_sys_stat(const char *path, struct stat *ub) __asm__("rump___sysimpl_stat50");
 int rump_sys_fstat(int fd, struct stat *sb) __asm__("rump___sysimpl_fstat50");

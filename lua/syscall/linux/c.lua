@@ -2,7 +2,7 @@
 -- Each resolves once to its rumpus_lx_* declaration (see syscall.linux.ffi); a function this
 -- libc does not have is nil, so callers can test for it.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local decl = require "syscall.linux.ffi"
 
 local C = {}

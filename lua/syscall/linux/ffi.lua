@@ -5,7 +5,7 @@
 -- library in the same Lua state that declares `struct stat` or `open` its own way.  Only
 -- LuaJIT's built-in types (int64_t, size_t...) are used; no common typedef is claimed.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local abi = require "syscall.abi"
 
 if rawget(_G, "__rumpus_lx_ffi") or package.loaded["syscall.linux.ffi.done"] then return true end

@@ -6,7 +6,7 @@
 --   S.sendfile, S.splice, S.tee, S.fallocate, S.fadvise, S.syncfs, S.renameat2,
 --   S.memfd_create: each defined only when the host libc has the function.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
@@ -64,15 +64,11 @@ function M.init(S, env)
     ["2_SYMLINKS"] = 20,
   }, "PC")
 
-  local function path(v, fname, argn)
-    if type(v) ~= "string" then
-      error("bad argument #" .. argn .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 3)
-    end
-    return v
-  end
+  local path = h.checkpath -- a string with no NUL byte
+  -- a byte count (size_t)
   local function int(v, fname, argn)
-    if type(v) == "number" or (type(v) == "cdata" and not fdm.istype(v)) then return v end
-    error("bad argument #" .. argn .. " to '" .. fname .. "' (number expected, got " .. type(v) .. ")", 3)
+    if type(v) == "number" and v % 1 == 0 and v >= 0 and v < 9223372036854775808 then return v end
+    return h.checkint(v, fname, argn, 0, 9223372036854775807)
   end
 
   -- statfs ---------------------------------------------------------------------------------
@@ -103,7 +99,7 @@ function M.init(S, env)
 
   if C.statfs then
     function S.statfs(p, buf)
-      buf = buf or t.statfs()
+      buf = h.outstruct(t.statfs, buf, "statfs", 2)
       if C.statfs(path(p, "statfs", 1), buf) == -1 then return fail() end
       return buf
     end
@@ -111,7 +107,7 @@ function M.init(S, env)
   if C.fstatfs then
     function S.fstatfs(fd, buf)
       local n = getfd(fd, "fstatfs", 1)
-      buf = buf or t.statfs()
+      buf = h.outstruct(t.statfs, buf, "fstatfs", 2)
       if C.fstatfs(n, buf) == -1 then return fail() end
       return buf
     end
@@ -171,8 +167,8 @@ function M.init(S, env)
   if C.getdents64 then
     function S.getdents(fd, buf, size)
       local n = getfd(fd, "getdents", 1)
-      if buf ~= nil and type(buf) ~= "cdata" then h.argerror("getdents", 2, "buffer", buf) end
-      if size ~= nil and type(size) ~= "number" then h.argerror("getdents", 3, "number", size) end
+      if buf ~= nil then env.outdata(buf, "getdents", 2) end
+      if size ~= nil then h.checkint(size, "getdents", 3, 0, 2147483647) end
       if buf ~= nil and size ~= nil and (size < 0 or (size > ffi.sizeof(buf)
           and not tostring(ffi.typeof(buf)):find("%*>?$"))) then
         error("bad argument #3 to 'getdents' (size " .. size .. " does not fit the buffer)", 2)
@@ -187,8 +183,8 @@ function M.init(S, env)
   -- t.dirents(buf, size): the entries in the first size bytes of a getdents64 buffer, as
   -- S.getdents returns them (ljsyscall's constructor of the same name).
   function t.dirents(buf, r)
-    if type(buf) ~= "cdata" then h.argerror("dirents", 1, "buffer", buf) end
-    if type(r) ~= "number" then h.argerror("dirents", 2, "number", r) end
+    if type(buf) ~= "cdata" or h.isnull(buf) or fdm.istype(buf) then h.argerror("dirents", 1, "buffer", buf) end
+    h.checkint(r, "dirents", 2, 0, h.ckind(buf) == "pointer" and 2147483647 or ffi.sizeof(buf))
     do
       local list, ents = {}, {}
       local p = ffi.cast(charp, buf)
@@ -214,9 +210,9 @@ function M.init(S, env)
   -- the position is left alone), or an int64[1] cdata that the kernel advances.
   local function offp(v, fname, argn)
     if v == nil then return nil end
-    if type(v) == "number" then return t.off1(v) end
-    if type(v) == "cdata" then return v end
-    error("bad argument #" .. argn .. " to '" .. fname .. "' (offset expected, got " .. type(v) .. ")", 3)
+    if type(v) == "number" then return t.off1(h.off(v, fname, argn)) end
+    if type(v) == "cdata" and ffi.istype(t.off1, v) then return v end
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (offset (a number or an off1) expected, got " .. h.describe(v) .. ")", 3)
   end
 
   if C.sendfile then
@@ -244,14 +240,14 @@ function M.init(S, env)
   if C.fallocate then
     function S.fallocate(fd, mode, offset, len)
       local n = getfd(fd, "fallocate", 1)
-      return retbool(C.fallocate(n, flag(c.FALLOC_FL, mode, "fallocate", 2), offset or 0, int(len, "fallocate", 4)))
+      return retbool(C.fallocate(n, flag(c.FALLOC_FL, mode, "fallocate", 2), h.off(offset, "fallocate", 3, 0), int(len, "fallocate", 4)))
     end
   end
   -- posix_fadvise returns the error number instead of setting errno.
   if C.posix_fadvise then
     function S.fadvise(fd, advice, offset, len)
       local n = getfd(fd, "fadvise", 1)
-      local r = C.posix_fadvise(n, offset or 0, len or 0, flag(c.POSIX_FADV, advice, "fadvise", 2))
+      local r = C.posix_fadvise(n, h.off(offset, "fadvise", 3, 0), h.off(len, "fadvise", 4, 0), flag(c.POSIX_FADV, advice, "fadvise", 2))
       if r ~= 0 then return nil, t.error(r) end
       return true
     end
@@ -262,8 +258,8 @@ function M.init(S, env)
   -- Names ----------------------------------------------------------------------------------
   if C.renameat2 then
     function S.renameat2(d1, a, d2, b, flags)
-      return retbool(C.renameat2(S.getdirfd(d1, "renameat2", 1), path(a, "renameat2", 2),
-        S.getdirfd(d2, "renameat2", 3), path(b, "renameat2", 4), flag(c.RENAME, flags, "renameat2", 5)))
+      return retbool(C.renameat2(env.dirfd(d1, "renameat2", 1), path(a, "renameat2", 2),
+        env.dirfd(d2, "renameat2", 3), path(b, "renameat2", 4), flag(c.RENAME, flags, "renameat2", 5)))
     end
   end
   if C.memfd_create then
@@ -278,17 +274,24 @@ function M.init(S, env)
   end
   local L = ffi.C
   function S.readahead(fd, offset, count)
-    return retbool(tonumber(L.rumpus_lx_readahead(getfd(fd, "readahead", 1), offset or 0, int(count, "readahead", 3))))
+    return retbool(tonumber(L.rumpus_lx_readahead(getfd(fd, "readahead", 1), h.off(offset, "readahead", 2, 0), int(count, "readahead", 3))))
   end
   function S.sync_file_range(fd, offset, count, flags)
-    return retbool(L.rumpus_lx_sync_file_range(getfd(fd, "sync_file_range", 1), offset or 0, count or 0,
+    return retbool(L.rumpus_lx_sync_file_range(getfd(fd, "sync_file_range", 1), h.off(offset, "sync_file_range", 2, 0), h.off(count, "sync_file_range", 3, 0),
       flag(c.SYNC_FILE_RANGE, flags, "sync_file_range", 4)))
   end
   -- vmsplice(fd, iovecs, flags): user memory into a pipe; returns the bytes moved.
   function S.vmsplice(fd, iov, flags)
     local n = getfd(fd, "vmsplice", 1)
     if type(iov) ~= "table" then h.argerror("vmsplice", 2, "iovecs", iov) end
-    if not (iov.iov and iov.count) then iov = t.iovecs(iov) end
+    if not (iov.iov and iov.count) then
+      local ok, r = pcall(t.iovecs, iov)
+      if not ok then error("bad argument #2 to 'vmsplice' (" .. tostring(r):gsub("^.-: ", "") .. ")", 2) end
+      iov = r
+    elseif type(iov.iov) ~= "cdata" or h.ckind(iov.iov) ~= "array" or type(iov.count) ~= "number" or iov.count < 0
+        or iov.count * ffi.sizeof(t.iovec) > ffi.sizeof(iov.iov) then
+      error("bad argument #2 to 'vmsplice' (iovecs count does not fit its array)", 2)
+    end
     return retnum(L.rumpus_lx_vmsplice(n, iov.iov, iov.count, flag(c.SPLICE_F, flags, "vmsplice", 3)))
   end
 
@@ -367,8 +370,8 @@ function M.init(S, env)
   end
   local function xval(v, fname)
     if type(v) == "string" then return v, #v end
-    if type(v) == "cdata" then return v, ffi.sizeof(v) end
-    h.argerror(fname, 3, "string", v)
+    if h.copyable(v, 0) then return v, ffi.sizeof(v) end
+    h.argerror(fname, 3, "string or buffer (array or structure)", v)
   end
   local xfns = {
     { "", path, L.rumpus_lx_listxattr, L.rumpus_lx_getxattr, L.rumpus_lx_setxattr, L.rumpus_lx_removexattr },

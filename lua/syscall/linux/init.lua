@@ -1,6 +1,6 @@
 -- syscall.linux.init: assembles the host's syscall table S for Linux.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local abi = require "syscall.abi"
 local c = require "syscall.linux.constants"
 local types = require "syscall.linux.types"
@@ -20,7 +20,10 @@ S.env = env
 require "syscall.syscalls".init(S, env)
 require "syscall.linux.syscalls".init(S, env)
 
-S.errno = function(n) if n then return ffi.errno(n) end return ffi.errno() end
+S.errno = function(n)
+  if n ~= nil then return ffi.errno(S.h.int(n, "errno", 1)) end
+  return ffi.errno()
+end
 S.util = require "syscall.util".init(S)
 S.nl = require "syscall.linux.nl".init(S)
 

@@ -8,7 +8,7 @@
 -- Addresses are pointers (any cdata pointer) or numbers; lengths are numbers.  As in
 -- ljsyscall, mmap is also a descriptor method: fd:mmap(addr, length, prot, flags, offset).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 

@@ -9,7 +9,7 @@
 -- caller's stack, exactly as after fork().  Flags that would make parent and child share memory
 -- or the stack (CLONE_VM, CLONE_SETTLS) are refused: two Lua VMs on one stack cannot work.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local abi = require "syscall.abi"
 local fdm = require "syscall.fd"

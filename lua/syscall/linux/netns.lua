@@ -22,11 +22,11 @@
 -- (the generic S.fork/S.unshare/S.setns/S.waitpid wrappers may not exist yet); switch to
 -- them when they do.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 
 local type, tostring, tonumber, error, pcall, select, setmetatable, pairs, ipairs, unpack =
-      type, tostring, tonumber, error, pcall, select, setmetatable, pairs, ipairs, unpack or table.unpack
+      type, tostring, tonumber, error, pcall, select, setmetatable, pairs, ipairs, table.unpack or unpack
 local string, table = string, table
 
 local M = {}

@@ -17,7 +17,7 @@
 -- and its payload padded to 4 bytes.  Nested attributes are opened with nest() and closed with
 -- close(), which writes the nest's length once its content is known.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local h = require "syscall.helpers"
 
@@ -78,8 +78,8 @@ local macmt = pcall(ffi.metatype, macaddr_t, {
       local b = parsemac(v)
       if not b then return nil end
       for i = 1, 6 do m.mac_addr[i - 1] = b[i] end
-    elseif type(v) == "cdata" then ffi.copy(m, v, 6)
-    else error("bad argument #1 to 'macaddr' (string expected, got " .. type(v) .. ")", 2) end
+    elseif h.copyable(v, 6) then ffi.copy(m, v, 6)
+    else error("bad argument #1 to 'macaddr' (string expected, got " .. h.describe(v) .. ")", 2) end
     return m
   end,
   __tostring = function(m)

@@ -17,7 +17,7 @@
 -- a child that is not going to exec should only make system calls and leave with S.exit(n),
 -- never return into code that expects to be the parent (a test runner, an event loop).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local bit = require "syscall.bit"
 local abi = require "syscall.abi"
@@ -178,10 +178,7 @@ function M.init(S, env)
     if type(v) ~= "string" then argerror(fname, argn, "string", v) end
     return v
   end
-  local function optnum(v, fname, argn, default)
-    if v == nil then return default end
-    return checknumber(v, fname, argn)
-  end
+  local optnum = h.optint  -- pids, priorities, options: C ints
 
   -- Types ------------------------------------------------------------------------------------
 
@@ -327,16 +324,19 @@ function M.init(S, env)
   end
   -- waitpid returns the pid and the status; with "nohang" and no child ready, 0 and no status.
   function S.waitpid(pid, options, status)
-    status = status or int1()
+    status = h.outstruct(int1, status, "waitpid", 3)
     local r = C.waitpid(waitpidarg(pid, "waitpid"), status, flag(c.W, options, "waitpid", 2))
     if r == -1 then return fail() end
     if r == 0 then return 0 end
     return r, nil, waitstatus(status[0])
   end
-  function S.wait(status) return S.waitpid(-1, 0, status) end
+  function S.wait(status)
+    status = h.outstruct(int1, status, "wait", 1)
+    return S.waitpid(-1, 0, status)
+  end
   function S.wait4(pid, options, ru, status)
-    if ru == false then ru = nil else ru = ru or t.rusage() end
-    status = status or int1()
+    if ru == false then ru = nil else ru = h.outstruct(t.rusage, ru, "wait4", 3) end
+    status = h.outstruct(int1, status, "wait4", 4)
     local r = C.wait4(waitpidarg(pid, "wait4"), status, flag(c.W, options, "wait4", 2), ru)
     if r == -1 then return fail() end
     if r == 0 then return 0, nil, nil, ru end
@@ -348,9 +348,9 @@ function M.init(S, env)
   local SYS_waitid = abi.arch == "arm64" and 95 or 247
   local long = ffi.typeof("long")
   function S.waitid(idtype, wid, options, infop, ru)
-    infop = infop or t.siginfo()
+    infop = h.outstruct(t.siginfo, infop, "waitid", 4)
     infop.si_pid = 0
-    if ru == false then ru = nil else ru = ru or t.rusage() end
+    if ru == false then ru = nil else ru = h.outstruct(t.rusage, ru, "waitid", 5) end
     local opts = options == nil and c.W.EXITED or flag(c.W, options, "waitid", 3)
     local r = C.syscall(SYS_waitid, ffi.cast(long, flag(c.P, idtype or "all", "waitid", 1)),
       ffi.cast(long, type(wid) == "nil" and 0 or getfd(wid, "waitid", 2)), ffi.cast("void *", infop), ffi.cast(long, opts), ffi.cast("void *", ru))
@@ -365,7 +365,7 @@ function M.init(S, env)
   local SYS_pidfd_send_signal, SYS_pidfd_open, SYS_pidfd_getfd = 424, 434, 438
   local retfd = S.retfd
   function S.pidfd_open(pid, flags)
-    local r = C.syscall(SYS_pidfd_open, ffi.cast(long, checknumber(pid, "pidfd_open", 1)),
+    local r = C.syscall(SYS_pidfd_open, ffi.cast(long, h.int(pid, "pidfd_open", 1)),
       ffi.cast(long, flag(c.O, flags, "pidfd_open", 2)))
     return retfd(tonumber(r))
   end
@@ -373,12 +373,12 @@ function M.init(S, env)
     if info ~= nil and not ffi.istype(t.siginfo, info) then argerror("pidfd_send_signal", 3, "siginfo", info) end
     local r = C.syscall(SYS_pidfd_send_signal, ffi.cast(long, getfd(pidfd, "pidfd_send_signal", 1)),
       ffi.cast(long, flag(c.SIG, sig or "term", "pidfd_send_signal", 2)), ffi.cast("void *", info),
-      ffi.cast(long, checknumber(flags or 0, "pidfd_send_signal", 4)))
+      ffi.cast(long, h.uint(flags or 0, "pidfd_send_signal", 4)))
     return retbool(tonumber(r))
   end
   function S.pidfd_getfd(pidfd, targetfd, flags)
     local r = C.syscall(SYS_pidfd_getfd, ffi.cast(long, getfd(pidfd, "pidfd_getfd", 1)),
-      ffi.cast(long, getfd(targetfd, "pidfd_getfd", 2)), ffi.cast(long, checknumber(flags or 0, "pidfd_getfd", 3)))
+      ffi.cast(long, getfd(targetfd, "pidfd_getfd", 2)), ffi.cast(long, h.uint(flags or 0, "pidfd_getfd", 3)))
     return retfd(tonumber(r))
   end
 
@@ -402,7 +402,9 @@ function M.init(S, env)
     if ffi.istype(t.sigset, v) then return v end
     local tv = type(v)
     if tv ~= "string" and tv ~= "table" and tv ~= "number" then argerror(fname, argn, "sigset", v) end
-    return t.sigset(v)
+    local ok, r = pcall(t.sigset, v)
+    if not ok then error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3) end
+    return r
   end
   S.sigset = sigset
 
@@ -423,14 +425,14 @@ function M.init(S, env)
 
   -- sigprocmask(how, set, oldset) returns the previous mask; with no set it only reads it.
   function S.sigprocmask(how, set, oldset)
-    oldset = oldset or t.sigset()
+    oldset = h.outstruct(t.sigset, oldset, "sigprocmask", 3)
     local s = sigset(set, "sigprocmask", 2)
     local hw = s and flag(c.SIGPM, how or "setmask", "sigprocmask", 1) or c.SIGPM.SETMASK
     if C.sigprocmask(hw, s, oldset) == -1 then return fail() end
     return oldset
   end
   function S.sigpending(set)
-    set = set or t.sigset()
+    set = h.outstruct(t.sigset, set, "sigpending", 1)
     if C.sigpending(set) == -1 then return fail() end
     return set
   end
@@ -506,13 +508,13 @@ function M.init(S, env)
   end
   -- prlimit(pid, resource, new, old) returns the old limit.
   function S.prlimit(pid, resource, new, old)
-    old = old or t.rlimit()
+    old = h.outstruct(t.rlimit, old, "prlimit", 4)
     local n = rlim(new, "prlimit", 3)
     if C.prlimit(optnum(pid, "prlimit", 1, 0), flag(c.RLIMIT, resource, "prlimit", 2), n, old) == -1 then return fail() end
     return old
   end
   function S.getrlimit(resource, r)
-    r = r or t.rlimit()
+    r = h.outstruct(t.rlimit, r, "getrlimit", 2)
     if C.prlimit(0, flag(c.RLIMIT, resource, "getrlimit", 1), nil, r) == -1 then return fail() end
     return r
   end
@@ -522,7 +524,7 @@ function M.init(S, env)
     return retbool(C.prlimit(0, flag(c.RLIMIT, resource, "setrlimit", 1), n, nil))
   end
   function S.getrusage(who, ru)
-    ru = ru or t.rusage()
+    ru = h.outstruct(t.rusage, ru, "getrusage", 2)
     if C.getrusage(flag(c.RUSAGE, who or "self", "getrusage", 1), ru) == -1 then return fail() end
     return ru
   end
@@ -552,16 +554,16 @@ function M.init(S, env)
 
   local uid1 = t.uid1
   function S.getresuid(r, e, s)
-    r, e, s = r or uid1(), e or uid1(), s or uid1()
+    r, e, s = h.outstruct(uid1, r, "getresuid", 1), h.outstruct(uid1, e, "getresuid", 2), h.outstruct(uid1, s, "getresuid", 3)
     if C.getresuid(r, e, s) == -1 then return fail() end
     return true, nil, tonumber(r[0]), tonumber(e[0]), tonumber(s[0])
   end
   function S.getresgid(r, e, s)
-    r, e, s = r or uid1(), e or uid1(), s or uid1()
+    r, e, s = h.outstruct(uid1, r, "getresgid", 1), h.outstruct(uid1, e, "getresgid", 2), h.outstruct(uid1, s, "getresgid", 3)
     if C.getresgid(r, e, s) == -1 then return fail() end
     return true, nil, tonumber(r[0]), tonumber(e[0]), tonumber(s[0])
   end
-  local function idarg(v, fname, argn) if v == nil then return -1 end return checknumber(v, fname, argn) end
+  local function idarg(v, fname, argn) if v == nil then return -1 end return h.uint(v, fname, argn) end
   function S.setresuid(r, e, s)
     return retbool(C.setresuid(idarg(r, "setresuid", 1), idarg(e, "setresuid", 2), idarg(s, "setresuid", 3)))
   end
@@ -663,7 +665,7 @@ function M.init(S, env)
   -- System information -----------------------------------------------------------------------
 
   function S.uname(u)
-    u = u or t.utsname()
+    u = h.outstruct(t.utsname, u, "uname", 1)
     if C.uname(u) == -1 then return fail() end
     return { sysname = ffi.string(u.sysname), nodename = ffi.string(u.nodename), release = ffi.string(u.release),
       version = ffi.string(u.version), machine = ffi.string(u.machine), domainname = ffi.string(u.domainname) }
@@ -687,7 +689,7 @@ function M.init(S, env)
     return retbool(C.setdomainname(name, len or #name))
   end
   function S.sysinfo(info)
-    info = info or t.sysinfo()
+    info = h.outstruct(t.sysinfo, info, "sysinfo", 1)
     if C.sysinfo(info) == -1 then return fail() end
     return info
   end
@@ -707,8 +709,14 @@ function M.init(S, env)
         if r == -1 then return fail() end
         return ffi.string(b, r)
       end
-      if type(buf) ~= "cdata" or fdm.istype(buf) then argerror("getrandom", 1, "buffer", buf) end
+      -- an array or structure; a pointer (of unknown size) only with a count: the host kernel
+      -- answers EFAULT for a bad one
+      local k = type(buf) == "cdata" and not fdm.istype(buf) and h.ckind(buf)
+      if not (h.copyable(buf, 0) or (k == "pointer" and count ~= nil and not h.isnull(buf))) then
+        argerror("getrandom", 1, "buffer (array or structure)", buf)
+      end
       local size = ffi.sizeof(buf)
+      if k == "pointer" then size = nil end
       if count == nil then count = size end
       if type(count) ~= "number" or count ~= count or count < 0 or (size and count > size) then
         error("bad argument #2 to 'getrandom' (count " .. tostring(count) .. " does not fit the buffer)", 2)
@@ -824,7 +832,7 @@ function M.init(S, env)
 
   -- getcpu() -> {cpu =, node =}.
   function S.getcpu(cpu, node)
-    cpu, node = cpu or t.uint1(), node or t.uint1()
+    cpu, node = h.outstruct(t.uint1, cpu, "getcpu", 1), h.outstruct(t.uint1, node, "getcpu", 2)
     if L.rumpus_lx_getcpu(cpu, node) == -1 then return fail() end
     return { cpu = tonumber(cpu[0]), node = tonumber(node[0]) }
   end
@@ -896,8 +904,9 @@ function M.init(S, env)
   local function sparam(v, fname, argn)
     if v == nil then return sp_t(0) end
     if ffi.istype(sp_t, v) then return v end
-    if type(v) ~= "number" and type(v) ~= "table" then argerror(fname, argn, "priority", v) end
-    return sp_t(v)
+    if type(v) == "table" then v = v.sched_priority or v.priority or v[1] or 0 end
+    if type(v) ~= "number" then argerror(fname, argn, "priority", v) end
+    return sp_t(h.int(v, fname, argn))
   end
   function S.sched_getscheduler(pid) return retnum(L.rumpus_lx_sched_getscheduler(optnum(pid, "sched_getscheduler", 1, 0))) end
   function S.sched_setscheduler(pid, policy, param)
@@ -916,7 +925,7 @@ function M.init(S, env)
   function S.sched_get_priority_max(policy) return retnum(L.rumpus_lx_sched_get_priority_max(flag(c.SCHED, policy, "sched_get_priority_max", 1))) end
   function S.sched_get_priority_min(policy) return retnum(L.rumpus_lx_sched_get_priority_min(flag(c.SCHED, policy, "sched_get_priority_min", 1))) end
   function S.sched_rr_get_interval(pid, ts)
-    ts = ts or t.timespec()
+    ts = h.outstruct(t.timespec, ts, "sched_rr_get_interval", 2)
     if L.rumpus_lx_sched_rr_get_interval(optnum(pid, "sched_rr_get_interval", 1, 0), ts) == -1 then return fail() end
     return ts
   end
@@ -930,13 +939,15 @@ function M.init(S, env)
   end
   function S.sched_getaffinity(pid, mask, len)
     mask = cpuset(mask, "sched_getaffinity", 2)
+    if type(len) ~= "nil" then h.checkint(len, "sched_getaffinity", 3, 0, ffi.sizeof(mask)) end
     if L.rumpus_lx_sched_getaffinity(optnum(pid, "sched_getaffinity", 1, 0), len or cpusize, mask) == -1 then return fail() end
     return mask
   end
   function S.sched_setaffinity(pid, mask, len)
     if mask == nil then argerror("sched_setaffinity", 2, "cpu_set", mask) end
-    return retbool(L.rumpus_lx_sched_setaffinity(optnum(pid, "sched_setaffinity", 1, 0), len or cpusize,
-      cpuset(mask, "sched_setaffinity", 2)))
+    mask = cpuset(mask, "sched_setaffinity", 2)
+    if type(len) ~= "nil" then h.checkint(len, "sched_setaffinity", 3, 0, ffi.sizeof(mask)) end
+    return retbool(L.rumpus_lx_sched_setaffinity(optnum(pid, "sched_setaffinity", 1, 0), len or cpusize, mask))
   end
 
   return S

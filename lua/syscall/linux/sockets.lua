@@ -15,7 +15,7 @@
 -- and control data is aligned to sizeof(size_t); CMSG_LEN(n) = 16 + n, CMSG_SPACE(n) =
 -- 16 + align8(n).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
@@ -81,9 +81,9 @@ function M.init(S, env)
     __new = function(tp, pid, uid, gid)
       local u = ffi.new(tp)
       if type(pid) == "table" then pid, uid, gid = pid.pid or pid[1], pid.uid or pid[2], pid.gid or pid[3] end
-      u.pid = pid or S.getpid()
-      u.uid = uid or S.getuid()
-      u.gid = gid or S.getgid()
+      u.pid = pid ~= nil and h.int(pid, "ucred", 1) or S.getpid()
+      u.uid = uid ~= nil and h.uint(uid, "ucred", 2) or S.getuid()
+      u.gid = gid ~= nil and h.uint(gid, "ucred", 3) or S.getgid()
       return u
     end,
     __tostring = function(u) return "pid=" .. u.pid .. " uid=" .. u.uid .. " gid=" .. u.gid end,

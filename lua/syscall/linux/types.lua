@@ -4,7 +4,7 @@
 --   s.X     sizes: s.int, s.sockaddr_storage
 --   ctypes  the ctype of each named C type, by its plain name ("struct stat")
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 require "syscall.linux.ffi"
 local c = require "syscall.linux.constants"

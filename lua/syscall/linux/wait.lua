@@ -9,7 +9,7 @@
 -- each function.  Every function that takes a descriptor first is also a descriptor method
 -- (fd:epoll_ctl, fd:inotify_read, fd:eventfd_read...).
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
@@ -47,18 +47,23 @@ function M.init(S, env)
   local function timearg(ct, v, fname, argn)
     if v == nil then return nil end
     local tv = type(v)
-    if tv == "number" or tv == "table" then return ct(v) end
-    if tv == "cdata" then
-      if ffi.istype(ct, v) then return v end
-      return ct(v)
+    if tv == "cdata" and ffi.istype(ct, v) and not h.isnull(v) then return v end
+    if tv == "number" or tv == "table" then
+      local ok, r = pcall(ct, v)
+      if ok then return r end
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-%((.*)%)$", "%1") .. ")", 3)
     end
-    h.argerror(fname, argn, "time (number, table or " .. tostring(ct) .. ")", v)
+    h.argerror(fname, argn, "time (number, table or " .. tostring(ct):gsub("^ctype<(.*)>$", "%1") .. ")", v)
   end
   local function sigarg(v, fname, argn)
     if v == nil then return nil end
     local tv = type(v)
-    if tv == "cdata" and ffi.istype(t.sigset, v) then return v end
-    if tv == "string" or tv == "number" or tv == "table" then return t.sigset(v) end
+    if tv == "cdata" and ffi.istype(t.sigset, v) and not h.isnull(v) then return v end
+    if tv == "string" or tv == "number" or tv == "table" then
+      local ok, r = pcall(t.sigset, v)
+      if ok then return r end
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3)
+    end
     h.argerror(fname, argn, "sigset", v)
   end
   local function pollarg(fds, fname)
@@ -71,7 +76,7 @@ function M.init(S, env)
   -- ready descriptors (their revents are in the pollfds).
   if C.ppoll then
     function S.ppoll(fds, timeout, set)
-      fds = pollarg(fds, "ppoll")
+      fds = env.pollfds(fds, "ppoll")
       return retnum(C.ppoll(fds.pfd, fds.count, timearg(t.timespec, timeout, "ppoll", 2), sigarg(set, "ppoll", 3)))
     end
   end
@@ -169,12 +174,14 @@ function M.init(S, env)
       ev = scratchev
       ev.data.u64 = 0
       ev.events = flag(c.EPOLL, event.events, "epoll_ctl", 4)
-      if event.u64 ~= nil then ev.data.u64 = event.u64
-      elseif event.u32 ~= nil then ev.data.u32 = event.u32
-      elseif event.ptr ~= nil then ev.data.ptr = event.ptr
+      if event.u64 ~= nil then ev.data.u64 = h.checknumber(event.u64, "epoll_ctl", 4)
+      elseif event.u32 ~= nil then ev.data.u32 = h.uint(event.u32, "epoll_ctl", 4)
+      elseif event.ptr ~= nil then
+        if type(event.ptr) ~= "cdata" or h.ckind(event.ptr) ~= "pointer" then h.argerror("epoll_ctl", 4, "ptr: a pointer", event.ptr) end
+        ev.data.ptr = event.ptr
       elseif event.fd ~= nil then ev.data.fd = getfd(event.fd, "epoll_ctl", 4)
       else ev.data.fd = n end
-    elseif te == "cdata" then ev = event
+    elseif te == "cdata" and ffi.istype(epev, event) and h.ckind(event) == "struct" then ev = event
     elseif event == nil then ev = nil
     else h.argerror("epoll_ctl", 4, "events", event) end
     return retbool(C.epoll_ctl(e, op, n, ev))
@@ -190,11 +197,13 @@ function M.init(S, env)
     if events == nil then return epevents(16), 16 end
     local te = type(events)
     if te == "number" then
-      if events < 1 then error("bad argument #2 to '" .. fname .. "' (at least one event slot needed)", 3) end
+      if events ~= events or events % 1 ~= 0 or events < 1 or events > 65536 then
+        error("bad argument #2 to '" .. fname .. "' (at least one event slot needed, at most 65536, got " .. tostring(events) .. ")", 3)
+      end
       return epevents(events), events
     end
     if te == "cdata" then
-      local n = math.floor((ffi.sizeof(events) or 0) / epsize)
+      local n = h.copyable(events, epsize) and h.ckind(events) == "array" and math.floor((ffi.sizeof(events) or 0) / epsize) or 0
       if n < 1 or not ffi.istype(epev, events[0]) then h.argerror(fname, 2, "epoll_events array", events) end
       return events, n
     end
@@ -209,23 +218,23 @@ function M.init(S, env)
   function S.epoll_wait(epfd, events, timeout)
     local e = getfd(epfd, "epoll_wait", 1)
     local arr, n = evarray(events, "epoll_wait")
-    return retiter(C.epoll_wait(e, arr, n, timeout or -1), arr)
+    return retiter(C.epoll_wait(e, arr, n, h.optint(timeout, "epoll_wait", 3, -1)), arr)
   end
   function S.epoll_pwait(epfd, events, timeout, set)
     local e = getfd(epfd, "epoll_pwait", 1)
     local arr, n = evarray(events, "epoll_pwait")
-    return retiter(C.epoll_pwait(e, arr, n, timeout or -1, sigarg(set, "epoll_pwait", 4)), arr)
+    return retiter(C.epoll_pwait(e, arr, n, h.optint(timeout, "epoll_pwait", 3, -1), sigarg(set, "epoll_pwait", 4)), arr)
   end
 
   -- eventfd(initval, flags) and the helpers reading and writing its 64-bit counter.
   local u64_1 = t.uint641
   local scratch64 = u64_1() -- read/write helpers return numbers, so one buffer is enough
   function S.eventfd(initval, flags)
-    return retfd(C.eventfd(h.checknumber(initval or 0, "eventfd", 1), flag(c.EFD, flags, "eventfd", 2)))
+    return retfd(C.eventfd(h.checkint(initval or 0, "eventfd", 1, 0, 4294967295), flag(c.EFD, flags, "eventfd", 2)))
   end
   -- The counter as a number (0 when a non-blocking eventfd is at zero, as in ljsyscall).
   function S.eventfd_read(fd, value)
-    value = value or scratch64
+    if value == nil then value = scratch64 else value = h.outstruct(u64_1, value, "eventfd_read", 2) end
     local r = tonumber(C.read(getfd(fd, "eventfd_read", 1), value, 8))
     if r == -1 then
       local e = errno()
@@ -236,8 +245,8 @@ function M.init(S, env)
   end
   function S.eventfd_write(fd, value)
     if value == nil then value = 1 end
-    if type(value) == "number" then scratch64[0] = value; value = scratch64
-    elseif type(value) ~= "cdata" then h.argerror("eventfd_write", 2, "number", value) end
+    if type(value) == "cdata" and h.copyable(value, 8) then -- the 8 bytes as they are
+    else scratch64[0] = h.checknumber(value, "eventfd_write", 2); value = scratch64 end
     local r = tonumber(C.write(getfd(fd, "eventfd_write", 1), value, 8))
     if r == -1 then return fail() end
     return true
@@ -252,29 +261,29 @@ function M.init(S, env)
   local itspec = t.itimerspec
   local function itarg(ct, v, fname, argn)
     local tv = type(v)
-    if tv == "table" then return ct(v) end
-    if tv == "number" then return ct { 0, v } end
-    if tv == "cdata" then
-      if ffi.istype(ct, v) then return v end
-      return ct(v)
+    if tv == "cdata" and ffi.istype(ct, v) and not h.isnull(v) then return v end
+    if tv == "table" or tv == "number" then
+      local ok, r = pcall(ct, tv == "number" and { 0, v } or v)
+      if ok then return r end
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-%((.*)%)$", "%1") .. ")", 3)
     end
-    h.argerror(fname, argn, tostring(ct) .. " or table", v)
+    h.argerror(fname, argn, tostring(ct):gsub("^ctype<(.*)>$", "%1") .. " or table", v)
   end
   function S.timerfd_settime(fd, flags, it, old)
     local n = getfd(fd, "timerfd_settime", 1)
-    old = old or itspec()
+    old = h.outstruct(itspec, old, "timerfd_settime", 4)
     if C.timerfd_settime(n, flag(c.TFD_TIMER, flags, "timerfd_settime", 2), itarg(itspec, it, "timerfd_settime", 3), old) == -1 then
       return fail()
     end
     return old
   end
   function S.timerfd_gettime(fd, cur)
-    cur = cur or itspec()
+    cur = h.outstruct(itspec, cur, "timerfd_gettime", 2)
     if C.timerfd_gettime(getfd(fd, "timerfd_gettime", 1), cur) == -1 then return fail() end
     return cur
   end
   function S.timerfd_read(fd, buf)
-    buf = buf or scratch64
+    if buf == nil then buf = scratch64 else buf = h.outstruct(u64_1, buf, "timerfd_read", 2) end
     local r = tonumber(C.read(getfd(fd, "timerfd_read", 1), buf, 8))
     if r == -1 then
       local e = errno()
@@ -288,7 +297,7 @@ function M.init(S, env)
   -- provided its own (ljsyscall's forms: sigprocmask(how, set) returns the old set).
   if not S.sigprocmask then
     function S.sigprocmask(how, set, oldset)
-      oldset = oldset or t.sigset()
+      oldset = h.outstruct(t.sigset, oldset, "sigprocmask", 3)
       if set == nil then how = c.SIGPM.SETMASK end
       local r = C.sigprocmask(flag(c.SIGPM, how, "sigprocmask", 1), sigarg(set, "sigprocmask", 2), oldset)
       if r == -1 then return fail() end
@@ -328,10 +337,10 @@ function M.init(S, env)
   -- .pid, .uid, .code, .status... and sig.USR1-style tests; nil, err (EAGAIN) when none is
   -- pending on a non-blocking descriptor.
   local sizeinfo = s.signalfd_siginfo
-  local infos = ffi.typeof("$[?]", t.signalfd_siginfo)
+  local infos = require("syscall.ctypes").vla(t.signalfd_siginfo)
   function S.signalfd_read(fd, count)
     count = count or 8
-    if type(count) ~= "number" or count < 1 then h.argerror("signalfd_read", 2, "positive number", count) end
+    h.checkint(count, "signalfd_read", 2, 1, 4096)
     local buf = infos(count)
     local r = tonumber(C.read(getfd(fd, "signalfd_read", 1), buf, count * sizeinfo))
     if r == -1 then return fail() end
@@ -349,7 +358,7 @@ function M.init(S, env)
     return retnum(C.inotify_add_watch(n, path, flag(c.IN, mask, "inotify_add_watch", 3)))
   end
   function S.inotify_rm_watch(fd, wd)
-    return retbool(C.inotify_rm_watch(getfd(fd, "inotify_rm_watch", 1), h.checknumber(wd, "inotify_rm_watch", 2)))
+    return retbool(C.inotify_rm_watch(getfd(fd, "inotify_rm_watch", 1), h.int(wd, "inotify_rm_watch", 2)))
   end
   -- inotify_read(fd, buf, len): a list of events {wd, mask, cookie, name}; ev.create,
   -- ev.CREATE, ev.isdir... test the mask.
@@ -365,15 +374,24 @@ function M.init(S, env)
   local evhead = ffi.offsetof(t.inotify_event, "name")
   local pevent = ffi.typeof("struct rumpus_lx_inotify_event *")
   function S.inotify_read(fd, buf, len)
-    len = len or 4096
-    buf = buf or t.buffer(len)
+    if buf ~= nil then
+      env.outdata(buf, "inotify_read", 2)
+      local size = ffi.sizeof(buf)
+      if h.ckind(buf) == "pointer" then size = nil end
+      if len == nil then len = size or 4096 end
+      h.checkint(len, "inotify_read", 3, 0, size or 2147483647)
+    else
+      len = env.newcount(len or 4096, "inotify_read", 3)
+      buf = t.buffer(len)
+    end
     local r = tonumber(C.read(getfd(fd, "inotify_read", 1), buf, len))
     if r == -1 then return fail() end
     return t.inotify_events(buf, r)
   end
   -- t.inotify_events(buf, len): the events in the first len bytes of buf (ljsyscall's name).
   function t.inotify_events(buf, r)
-    if type(buf) ~= "cdata" then h.argerror("inotify_events", 1, "buffer", buf) end
+    if type(buf) ~= "cdata" or h.isnull(buf) then h.argerror("inotify_events", 1, "buffer", buf) end
+    r = h.checkint(r, "inotify_events", 2, 0, h.ckind(buf) == "pointer" and 2147483647 or ffi.sizeof(buf))
     local list, off = {}, 0
     local base = ffi.cast("char *", buf)
     while off + evhead <= r do
@@ -396,7 +414,7 @@ function M.init(S, env)
       local fl = flag(c.TIMER, flags, "clock_nanosleep", 2)
       if req == nil then h.argerror("clock_nanosleep", 3, "timespec or number", req) end
       req = timearg(t.timespec, req, "clock_nanosleep", 3)
-      rem = rem or t.timespec()
+      rem = h.outstruct(t.timespec, rem, "clock_nanosleep", 4)
       local r = C.clock_nanosleep(id, fl, req, rem)
       if r ~= 0 then
         if r == c.E.INTR then return true, nil, rem end
@@ -411,14 +429,14 @@ function M.init(S, env)
   local itval = t.itimerval
   if C.getitimer and not S.getitimer then
     function S.getitimer(which, value)
-      value = value or itval()
+      value = h.outstruct(itval, value, "getitimer", 2)
       if C.getitimer(flag(c.ITIMER, which, "getitimer", 1), value) == -1 then return fail() end
       return value
     end
   end
   if C.setitimer and not S.setitimer then
     function S.setitimer(which, it, old)
-      old = old or itval()
+      old = h.outstruct(itval, old, "setitimer", 3)
       if C.setitimer(flag(c.ITIMER, which, "setitimer", 1), itarg(itval, it, "setitimer", 2), old) == -1 then return fail() end
       return old
     end
@@ -483,8 +501,13 @@ function M.init(S, env)
   -- timer_create(clock, sigevent) -> t.timer (methods settime, gettime, getoverrun, delete).
   -- With no sigevent the timer sends SIGALRM, as POSIX says.
   function S.timer_create(clk, sev, timerid)
-    timerid = timerid or timer_t()
-    if sev ~= nil and not ffi.istype(sev_t, sev) then sev = sev_t(sev) end
+    timerid = h.outstruct(timer_t, timerid, "timer_create", 3)
+    if sev ~= nil and not (ffi.istype(sev_t, sev) and not h.isnull(sev)) then
+      if type(sev) ~= "table" then h.argerror("timer_create", 2, "sigevent or table", sev) end
+      local ok, r = pcall(sev_t, sev)
+      if not ok then error("bad argument #2 to 'timer_create' (" .. tostring(r):gsub("^.-%((.*)%)$", "%1") .. ")", 2) end
+      sev = r
+    end
     if sev ~= nil and sev.sigev_notify == c.SIGEV.THREAD then
       error("bad argument #2 to 'timer_create' (SIGEV_THREAD needs a thread running Lua; use a signal and signalfd)", 2)
     end
@@ -515,7 +538,7 @@ function M.init(S, env)
   function S.timer_settime(tm, flags, it, old)
     local id = livetimer(tm, "timer_settime")
     if id == false then return nil, err(c.E.INVAL) end
-    if old ~= false then old = old or itspec() else old = nil end
+    if old ~= false then old = h.outstruct(itspec, old, "timer_settime", 4) else old = nil end
     if sys(SYS_timer_settime, id, ffi.cast(long, flag(c.TIMER, flags, "timer_settime", 2)),
         ffi.cast(voidp, itarg(itspec, it, "timer_settime", 3)), ffi.cast(voidp, old)) == -1 then
       return fail()
@@ -525,7 +548,7 @@ function M.init(S, env)
   function S.timer_gettime(tm, cur)
     local id = livetimer(tm, "timer_gettime")
     if id == false then return nil, err(c.E.INVAL) end
-    cur = cur or itspec()
+    cur = h.outstruct(itspec, cur, "timer_gettime", 2)
     if sys(SYS_timer_gettime, id, ffi.cast(long, ffi.cast(voidp, cur))) == -1 then return fail() end
     return cur
   end

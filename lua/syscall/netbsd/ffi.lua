@@ -2,10 +2,10 @@
 -- kernels' syscall tables use.  Names are struct rumpus_nb_*, never the plain C names, so the
 -- host's declarations and any other FFI library coexist with these in one Lua state.
 -- test/lua/netbsd_types_test.lua checks every size, alignment and offset against
--- shared/abi/netbsd/structs.tsv.  Note the packed in_addr (alignment 1), which makes
+-- abi/netbsd/structs.tsv.  Note the packed in_addr (alignment 1), which makes
 -- sockaddr_in 2-aligned, and the 12-byte cmsghdr.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 
 if package.loaded["syscall.netbsd.ffi.done"] then return true end
 

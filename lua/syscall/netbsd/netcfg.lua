@@ -2,11 +2,11 @@
 -- interface requests (ifreq, in_aliasreq, ifdrv, ifconf, ifdatareq/if_data), the routing
 -- socket and sysctl messages (rt_msghdr/rt_metrics, if_msghdr, ifa_msghdr) and sockaddr_dl.
 -- Names are struct rumpus_nb_*, as in syscall.netbsd.ffi.  test/rump/net_abi_test.lua checks
--- every size, alignment and member offset against shared/abi/netbsd/structs.tsv.
+-- every size, alignment and member offset against abi/netbsd/structs.tsv.
 --
 -- Returns { t = ctypes by short name, s = sizes, RT_ROUNDUP = function }.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 require "syscall.netbsd.ffi"
 
 if not package.loaded["syscall.netbsd.netcfg.cdef"] then
@@ -63,7 +63,7 @@ for _, n in ipairs { "ifreq", "in_aliasreq", "ifdrv", "ifconf", "if_data", "ifda
   "if_msghdr", "ifa_msghdr", "rt_metrics", "rt_msghdr", "sockaddr_dl" } do
   local ct = ffi.typeof("struct rumpus_nb_" .. n)
   M.t[n] = ct
-  M.pt[n] = ffi.typeof("$ *", ct)
+  M.pt[n] = ffi.typeof("struct rumpus_nb_" .. n .. " *")
   M.s[n] = ffi.sizeof(ct)
 end
 

@@ -10,17 +10,17 @@
 --   * S.inet_pton / inet_ntop / inet_aton / inet_ntoa over the NetBSD address types;
 --   * M.util(S): sendfds / recvfds / recvcmsg for one kernel's table (rump's k.S.util).
 --
--- Layout facts (shared/abi/netbsd constants.tsv, derived rows): a cmsghdr is {socklen_t len;
+-- Layout facts (abi/netbsd constants.tsv, derived rows): a cmsghdr is {socklen_t len;
 -- int level; int type} (12 bytes), its data starts at __CMSG_ASIZE = 16; CMSG_LEN(n) = 16 + n,
 -- CMSG_SPACE(n) = 16 + align8(n).  NetBSD has no SCM_CREDENTIALS (its SCM_CREDS needs
 -- LOCAL_CREDS, which our kernels do not offer), so only rights and raw messages are built.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
 
-local type, tonumber, error, ipairs, setmetatable, assert =
-      type, tonumber, error, ipairs, setmetatable, assert
+local type, tonumber, error, ipairs, setmetatable, assert, rawget =
+      type, tonumber, error, ipairs, setmetatable, assert, rawget
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 -- A control message we build: the 12-byte header, padding to 16, then the data.
@@ -121,7 +121,9 @@ end
 -- The socket utilities of one syscall table (a kernel's k.S): they call through that table,
 -- so each reaches the right kernel.  Same API as the host's S.util.sendfds / recvfds.
 function M.util(S, util)
-  util = ss.util(S, util or {}, { checkmax = true })
+  -- A kernel's k.S holds its kernel: descriptors of any other table are refused by sendfds.
+  local k = rawget(S, "kernel")
+  util = ss.util(S, util or {}, { checkmax = true, getfd = k and k.owner and fdm.getfd_of(k.owner) or nil })
   util.inet_pton, util.inet_ntop = S.inet_pton, S.inet_ntop
   return util
 end

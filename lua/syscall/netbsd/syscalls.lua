@@ -2,14 +2,21 @@
 -- lacks: getdents (NetBSD dirents), sysctl by name, statvfs1/getvfsstat, mount/unmount with
 -- file-system arguments, reboot.  init(S, env) adds them to S.
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local h = require "syscall.helpers"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, error, pairs, ipairs = type, tonumber, tostring, error, pairs, ipairs
+local type, tonumber, tostring, error, pairs, ipairs, pcall, math = type, tonumber, tostring, error, pairs, ipairs, pcall, math
+local bit = require "syscall.bit"
+local rawtype = type
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 ffi.cdef [[
+struct rumpus_nb_sigevent {
+  int sigev_notify; int sigev_signo; intptr_t sigev_value; void *sigev_notify_function;
+  void *sigev_notify_attributes;
+};
+struct rumpus_nb_timer { int timerid[1]; int live; };
 struct rumpus_nb_tmpfs_args {
   int ta_version; uint64_t ta_nodes_max; int64_t ta_size_max; uint32_t ta_root_uid;
   uint32_t ta_root_gid; uint32_t ta_root_mode;
@@ -32,7 +39,7 @@ function M.init(S, env)
   if C.getdents then
     function S.getdents(fd, buf, size)
       if buf ~= nil then
-        env.outdata(buf, "getdents", 2)
+        env.outdata(buf, "getdents", 2, true)
         local bs = ffi.sizeof(buf)
         if size == nil then size = bs end
         if type(size) ~= "number" or size < 0 or (bs and size > bs) then
@@ -42,11 +49,11 @@ function M.init(S, env)
         size = env.newcount(size or 4096, "getdents", 3)
         buf = t.buffer(size)
       end
-      local n = tonumber(C.getdents(getfd(fd, "getdents", 1), buf, size))
+      local n = tonumber(C.getdents(getfd(fd, "getdents", 1), ffi.cast("char *", buf), size))
       if n == -1 then return fail() end
       local res, off = {}, 0
       while off < n do
-        local d = ffi.cast(dirent_p, buf + off)
+        local d = ffi.cast(dirent_p, ffi.cast("char *", buf) + off)
         local name = ffi.string(d.d_name, d.d_namlen)
         local ty = dtnames[d.d_type] or "UNKNOWN"
         res[name] = { name = name, ino = tonumber(d.d_fileno), type = d.d_type, typename = ty,
@@ -65,8 +72,12 @@ function M.init(S, env)
     ["kern.version"] = true, ["kern.domainname"] = true }
   local tops = { kern = c.CTL.KERN, hw = c.CTL.HW, net = c.CTL.NET, vm = c.CTL.VM }
   local seconds = { kern = c.KERN, hw = c.HW, vm = c.VM }
-  local function mib(name)
-    if type(name) == "table" then return name end
+  local function mib(name, fname)
+    if type(name) == "table" then
+      for i = 1, #name do h.int(name[i], fname or "sysctl", 1) end
+      if #name == 0 or #name > 12 then error("bad argument #1 to '" .. (fname or "sysctl") .. "' (1 to 12 MIB numbers expected)", 3) end
+      return name
+    end
     if type(name) ~= "string" then error("bad argument #1 to 'sysctl' (string expected, got " .. type(name) .. ")", 3) end
     local parts = {}
     for p in name:gmatch("[^.]+") do parts[#parts + 1] = p end
@@ -116,7 +127,7 @@ function M.init(S, env)
       local newp, newlen = nil, 0
       if new ~= nil then
         if isstr then newp, newlen = tostring(new), #tostring(new) + 1
-        else newp, newlen = ffi.new("int[1]", new), ffi.sizeof("int") end
+        else newp, newlen = ffi.new("int[1]", h.int(new, "sysctl", 2)), ffi.sizeof("int") end
       end
       if isstr then
         local buf = t.buffer(1024)
@@ -136,7 +147,7 @@ function M.init(S, env)
   -- mib is a dotted name or a list of numbers.  The size is asked first, with room for growth.
   if C.__sysctl then
     function S.sysctlraw(name)
-      local m = mib(name)
+      local m = mib(name, "sysctlraw")
       if not m then return nil, t.error(c.E.NOENT) end
       local n = #m
       local mp = ffi.new("int[?]", n)
@@ -198,18 +209,22 @@ function M.init(S, env)
   if C.kevent then
     local function changelist(list, fname)
       if list == nil then return nil, 0 end
-      if type(list) == "cdata" then return list, ffi.sizeof(list) / ffi.sizeof(t.kevent) end
+      if type(list) == "cdata" then
+        if not h.copyable(list, 0) then h.argerror(fname, 2, "kevents", list) end
+        return list, math.floor(ffi.sizeof(list) / ffi.sizeof(t.kevent))
+      end
       if type(list) ~= "table" then h.argerror(fname, 2, "table of changes", list) end
       local arr = t.kevents(#list)
       for i, ch in ipairs(list) do
+        if type(ch) ~= "table" then h.argerror(fname, 2, "table of changes (entry " .. i .. " a table)", ch) end
         local ev = arr[i - 1]
         local id = ch.fd or ch.ident
-        ev.ident = (type(id) == "number") and id or getfd(id, fname, 2)
+        ev.ident = getfd(id, fname, 2)
         ev.filter = h.flag(c.EVFILT, ch.filter or "read", fname, 2)
         ev.flags = h.flag(c.EV, ch.flags or "add", fname, 2)
         ev.fflags = h.flag(c.NOTE, ch.fflags, fname, 2)
-        ev.data = ch.data or 0
-        ev.udata = ch.udata or 0
+        ev.data = h.off(ch.data, fname, 2, 0)
+        ev.udata = h.off(ch.udata, fname, 2, 0)
       end
       return arr, #list
     end
@@ -218,10 +233,10 @@ function M.init(S, env)
       local ch, nch = changelist(changes, "kevent")
       local ev, nev
       if events == false then ev, nev = nil, 0
-      elseif events == nil or type(events) == "number" then nev = events or 16; ev = t.kevents(nev)
-      elseif type(events) == "cdata" then ev, nev = events, ffi.sizeof(events) / ffi.sizeof(t.kevent)
+      elseif events == nil or type(events) == "number" then nev = env.newcount(events or 16, "kevent", 3); ev = t.kevents(nev)
+      elseif h.copyable(events, 0) then ev, nev = events, math.floor(ffi.sizeof(events) / ffi.sizeof(t.kevent))
       else h.argerror("kevent", 3, "kevents, a count or false", events) end
-      if timeout ~= nil then timeout = h.mktype(t.timespec, timeout) end
+      if timeout ~= nil then timeout = env.timearg(t.timespec, timeout, "kevent", 4) end
       local r = tonumber(C.kevent(kn, ch, nch, ev, nev, timeout))
       if r == -1 then return fail() end
       local i = -1
@@ -235,12 +250,12 @@ function M.init(S, env)
   if C.statvfs1 then
     function S.statvfs(path, flags)
       local buf = t.statvfs()
-      if C.statvfs1(h.checkstring(path, "statvfs", 1), buf, flags or 1) == -1 then return fail() end
+      if C.statvfs1(h.checkpath(path, "statvfs", 1), buf, h.optint(flags, "statvfs", 2, 1)) == -1 then return fail() end
       return buf
     end
     function S.fstatvfs(fd, flags)
       local buf = t.statvfs()
-      if C.fstatvfs1(getfd(fd, "fstatvfs", 1), buf, flags or 1) == -1 then return fail() end
+      if C.fstatvfs1(getfd(fd, "fstatvfs", 1), buf, h.optint(flags, "fstatvfs", 2, 1)) == -1 then return fail() end
       return buf
     end
   end
@@ -266,30 +281,323 @@ function M.init(S, env)
   -- { size = bytes, nodes = n, uid =, gid =, mode = }.
   if C.mount then
     function S.mount(fstype, dir, flags, data, len)
-      h.checkstring(fstype, "mount", 1)
-      h.checkstring(dir, "mount", 2)
+      h.checkpath(fstype, "mount", 1)
+      h.checkpath(dir, "mount", 2)
       flags = h.flag(c.MNT, flags, "mount", 3)
       if fstype == "tmpfs" and (data == nil or type(data) == "table") then
         local a = t.tmpfs_args()
         data = data or {}
         a.ta_version = c.TMPFS_ARGS_VERSION
-        a.ta_nodes_max = data.nodes or 0
-        a.ta_size_max = data.size or 0
-        a.ta_root_uid = data.uid or 0
-        a.ta_root_gid = data.gid or 0
-        a.ta_root_mode = c.MODE[data.mode or "0777"]
+        a.ta_nodes_max = h.checkint(data.nodes or 0, "mount", 4, 0, 2 ^ 63)
+        a.ta_size_max = h.checkint(data.size or 0, "mount", 4, 0, 2 ^ 63)
+        a.ta_root_uid = h.uint(data.uid or 0, "mount", 4)
+        a.ta_root_gid = h.uint(data.gid or 0, "mount", 4)
+        a.ta_root_mode = h.flag(c.MODE, data.mode or "0777", "mount", 4)
         data, len = a, ffi.sizeof(a)
       end
-      if data ~= nil and type(data) ~= "cdata" then h.argerror("mount", 4, "cdata or table", data) end
+      if len ~= nil then h.checkint(len, "mount", 5, 0, 2147483647) end
+      if data ~= nil and not h.copyable(data, len or 0) then h.argerror("mount", 4, "table, or structure of len bytes", data) end
       return retbool(C.mount(fstype, dir, flags, data, len or (data and ffi.sizeof(data)) or 0))
     end
   end
   if C.unmount then
-    function S.unmount(dir, flags) return retbool(C.unmount(h.checkstring(dir, "unmount", 1), h.flag(c.MNT, flags, "unmount", 2))) end
+    function S.unmount(dir, flags) return retbool(C.unmount(h.checkpath(dir, "unmount", 1), h.flag(c.MNT, flags, "unmount", 2))) end
     S.umount = S.unmount
   end
   if C.reboot then
-    function S.reboot(how, bootstr) return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), bootstr)) end
+    function S.reboot(how, bootstr)
+      local b
+      if bootstr ~= nil then
+        h.checkpath(bootstr, "reboot", 2)
+        b = t.buffer(#bootstr + 1)
+        ffi.copy(b, bootstr)
+      end
+      return retbool(C.reboot(h.flag(c.RB, how or "halt", "reboot", 1), b))
+    end
+  end
+
+  -- Limits, sessions, select, timers, pathconf: the host binding's API over NetBSD's calls
+  -- (the versioned __select50, __pselect50, __getitimer50, __setitimer50, __timer_settime50,
+  -- __timer_gettime50 where NetBSD has them; syscalls_gen names each by its plain name).
+  local flag, int, optint = h.flag, h.int, h.optint
+  local outstruct, timearg = env.outstruct, env.timearg
+  local err = t.error
+  local errno = env.errno or ffi.errno
+
+  -- rlimit: a t.rlimit or {cur, max} / {cur =, max =} (numbers; "infinity" or -1 for none).
+  -- RLIM_INFINITY is 2^63 - 1, which a Lua number cannot hold: built from its two words.
+  local INF
+  do
+    local u = ffi.new("union { uint64_t u; uint32_t w[2]; }")
+    local lo, hi = 0, 1
+    if not ffi.abi("le") then lo, hi = 1, 0 end
+    u.w[lo], u.w[hi] = 0xffffffff, 0x7fffffff
+    INF = u.u
+  end
+  local function limval(v, fname, argn)
+    if v == "infinity" or v == "INFINITY" or v == -1 then return INF end
+    if rawtype(v) == "number" and v >= 9223372036854775807 and v ~= math.huge then return INF end
+    h.checkint(v, fname, argn, 0, 9223372036854775807)
+    return v
+  end
+  local function rlim(v, fname, argn)
+    if type(v) == "cdata" and ffi.istype(t.rlimit, v) then return v end
+    if type(v) ~= "table" then h.argerror(fname, argn, "rlimit or table", v) end
+    local cur, max = v.cur or v.rlim_cur or v[1], v.max or v.rlim_max or v[2]
+    if cur == nil or max == nil then error("bad argument #" .. argn .. " to '" .. fname .. "' (rlimit needs cur and max)", 3) end
+    local r = t.rlimit()
+    r.rlim_cur, r.rlim_max = limval(cur, fname, argn), limval(max, fname, argn)
+    return r
+  end
+  if C.getrlimit then
+    function S.getrlimit(resource, r)
+      r = outstruct(t.rlimit, r, "getrlimit", 2)
+      if C.getrlimit(flag(c.RLIMIT, resource, "getrlimit", 1), r) == -1 then return fail() end
+      return r
+    end
+    function S.setrlimit(resource, r)
+      local res = flag(c.RLIMIT, resource, "setrlimit", 1)
+      return retbool(C.setrlimit(res, rlim(r, "setrlimit", 2)))
+    end
+  end
+
+  -- Sessions and process groups.
+  if C.getpgrp then function S.getpgrp() return retnum(C.getpgrp()) end end
+  if C.getpgid then function S.getpgid(pid) return retnum(C.getpgid(optint(pid, "getpgid", 1, 0))) end end
+  if C.setpgid then
+    function S.setpgid(pid, pgid) return retbool(C.setpgid(optint(pid, "setpgid", 1, 0), optint(pgid, "setpgid", 2, 0))) end
+  end
+  if C.getsid then function S.getsid(pid) return retnum(C.getsid(optint(pid, "getsid", 1, 0))) end end
+  if C.setsid then function S.setsid() return retnum(C.setsid()) end end
+  local function idarg(v, fname, argn) if v == nil then return -1 end return h.uint(v, fname, argn) end
+  if C.setreuid then function S.setreuid(r, e) return retbool(C.setreuid(idarg(r, "setreuid", 1), idarg(e, "setreuid", 2))) end end
+  if C.setregid then function S.setregid(r, e) return retbool(C.setregid(idarg(r, "setregid", 1), idarg(e, "setregid", 2))) end end
+
+  -- select/pselect: sel = {readfds = {fd...}, writefds =, exceptfds =}; the result holds the
+  -- same three lists with the ready members (the objects given) and .count.  select's
+  -- timeout is seconds (a number), a table or a timeval, pselect's a timespec; nil waits.
+  -- NetBSD's fd_set holds FD_SETSIZE (256) descriptors, bit n of 32-bit word n / 32.
+  local FD_SETSIZE = 256
+  local bytep = ffi.typeof("uint8_t *")
+  local floor = math.floor
+  local function mkset(list, nfds, fname, field)
+    if list == nil then return nil, nfds end
+    if type(list) ~= "table" then
+      error("bad argument #1 to '" .. fname .. "' (" .. field .. " must be a list of descriptors, got " .. type(list) .. ")", 4)
+    end
+    local set = t.fdset()
+    local p = ffi.cast(bytep, set)
+    for _, v in ipairs(list) do
+      local n = getfd(v, fname, 1)
+      if n < 0 then return nil, nil, err(c.E.BADF) end
+      if n >= FD_SETSIZE then return nil, nil, err(c.E.INVAL) end
+      local b = floor(n / 8)
+      p[b] = bit.bor(p[b], bit.lshift(1, n % 8))
+      if n + 1 > nfds then nfds = n + 1 end
+    end
+    return set, nfds
+  end
+  local function isset(list, set)
+    local r = {}
+    if list == nil then return r end
+    local p = ffi.cast(bytep, set)
+    for _, v in ipairs(list) do
+      local n = getfd(v, "select", 1)
+      if bit.band(p[floor(n / 8)], bit.lshift(1, n % 8)) ~= 0 then r[#r + 1] = v end
+    end
+    return r
+  end
+  local function selectsets(sel, fname)
+    if type(sel) ~= "table" then h.argerror(fname, 1, "table of descriptor lists", sel) end
+    local r, w, e, nfds, bad
+    r, nfds, bad = mkset(sel.readfds, 0, fname, "readfds")
+    if bad then return nil, bad end
+    w, nfds, bad = mkset(sel.writefds, nfds, fname, "writefds")
+    if bad then return nil, bad end
+    e, nfds, bad = mkset(sel.exceptfds, nfds, fname, "exceptfds")
+    if bad then return nil, bad end
+    return { r, w, e, nfds }
+  end
+  local function selectresult(sel, sets, ret)
+    return { readfds = isset(sel.readfds, sets[1]), writefds = isset(sel.writefds, sets[2]),
+      exceptfds = isset(sel.exceptfds, sets[3]), count = ret }
+  end
+  local function opttime(ct, v, fname, argn)
+    if v == nil then return nil end
+    local r = timearg(ct, v, fname, argn)
+    if r == v then r = ct(v) end -- the kernel may write the time left into it: a copy
+    return r
+  end
+  if C.select then
+    function S.select(sel, timeout)
+      local sets, e = selectsets(sel, "select")
+      if not sets then return nil, e end
+      local ret = C.select(sets[4], sets[1], sets[2], sets[3], opttime(t.timeval, timeout, "select", 2))
+      if ret == -1 then return fail() end
+      return selectresult(sel, sets, ret)
+    end
+  end
+  local function sigarg(v, fname, argn)
+    if v == nil then return nil end
+    if type(v) == "cdata" and ffi.istype(t.sigset, v) then return v end
+    local tv = type(v)
+    if tv == "string" or tv == "number" or tv == "table" then
+      local ok, r = pcall(t.sigset, v)
+      if ok then return r end
+      error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-: ", "") .. ")", 3)
+    end
+    h.argerror(fname, argn, "sigset", v)
+  end
+  if C.pselect then
+    function S.pselect(sel, timeout, set)
+      local sets, e = selectsets(sel, "pselect")
+      if not sets then return nil, e end
+      local ret = C.pselect(sets[4], sets[1], sets[2], sets[3], opttime(t.timespec, timeout, "pselect", 2),
+        sigarg(set, "pselect", 3))
+      if ret == -1 then return fail() end
+      return selectresult(sel, sets, ret)
+    end
+  end
+
+  -- clock_nanosleep(clock, flags, req [, rem]): flags "abstime" for an absolute time.  Returns
+  -- true; interrupted, true, nil and the time left (as nanosleep).  NetBSD's call returns its
+  -- error number instead of setting errno.
+  if C.clock_nanosleep then
+    function S.clock_nanosleep(clk, flags, req, rem)
+      local id = flag(c.CLOCK, clk or "realtime", "clock_nanosleep", 1)
+      local fl = flag(c.TIMER, flags, "clock_nanosleep", 2)
+      if req == nil then h.argerror("clock_nanosleep", 3, "timespec or number", req) end
+      req = timearg(t.timespec, req, "clock_nanosleep", 3)
+      rem = outstruct(t.timespec, rem, "clock_nanosleep", 4)
+      local r = tonumber(C.clock_nanosleep(id, fl, req, rem))
+      if r ~= 0 then
+        if r == c.E.INTR then return true, nil, rem end
+        return nil, err(r)
+      end
+      return true
+    end
+  end
+
+  -- Interval timers: getitimer(which) -> itimerval; setitimer(which, it [, old]) with it an
+  -- itimerval or {interval, value} (seconds) returns the previous setting.
+  local function itarg(ct, v, fname, argn)
+    if type(v) == "cdata" and ffi.istype(ct, v) then return v end
+    if type(v) ~= "table" then h.argerror(fname, argn, tostring(ct):gsub("^ctype<(.*)>$", "%1") .. " or table", v) end
+    local ok, r = pcall(ct, v)
+    if not ok then error("bad argument #" .. argn .. " to '" .. fname .. "' (" .. tostring(r):gsub("^.-%((.*)%)$", "%1") .. ")", 3) end
+    return r
+  end
+  if C.getitimer then
+    function S.getitimer(which, value)
+      value = outstruct(t.itimerval, value, "getitimer", 2)
+      if C.getitimer(flag(c.ITIMER, which, "getitimer", 1), value) == -1 then return fail() end
+      return value
+    end
+  end
+  if C.setitimer then
+    function S.setitimer(which, it, old)
+      local w = flag(c.ITIMER, which, "setitimer", 1)
+      local v = itarg(t.itimerval, it, "setitimer", 2)
+      old = outstruct(t.itimerval, old, "setitimer", 3)
+      if C.setitimer(w, v, old) == -1 then return fail() end
+      return old
+    end
+  end
+
+  -- POSIX timers.  timer_create(clock [, sigevent]) -> a timer object (methods settime,
+  -- gettime, getoverrun, delete); sigevent is t.sigevent or {notify = "signal" | "none",
+  -- signo =, value =}.  A timer lives until timer_delete or the end of its process (the GC
+  -- does not delete it: its kernel may be gone).
+  t.sigevent = ffi.typeof("struct rumpus_nb_sigevent")
+  local timer_t = ffi.typeof("struct rumpus_nb_timer")
+  t.timer = timer_t
+  local function sigevent(v, fname, argn)
+    if v == nil then return nil end
+    if type(v) == "cdata" and ffi.istype(t.sigevent, v) then return v end
+    if type(v) ~= "table" then h.argerror(fname, argn, "sigevent or table", v) end
+    local se = t.sigevent()
+    se.sigev_notify = flag(c.SIGEV, v.notify or "signal", fname, argn)
+    if v.signo ~= nil then se.sigev_signo = flag(c.SIG, v.signo, fname, argn) end
+    if v.value ~= nil then se.sigev_value = h.off(v.value, fname, argn) end
+    return se
+  end
+  local function timerarg(tm, fname)
+    if type(tm) ~= "cdata" or not ffi.istype(timer_t, tm) then h.argerror(fname, 1, "timer", tm) end
+    if tm.live == 0 then return false end
+    return tm.timerid[0]
+  end
+  if C.timer_create then
+    function S.timer_create(clk, sev, timerid)
+      local id = flag(c.CLOCK, clk or "realtime", "timer_create", 1)
+      local se = sigevent(sev, "timer_create", 2)
+      timerid = outstruct(timer_t, timerid, "timer_create", 3)
+      if not ffi.istype(timer_t, timerid) then timerid = timerid[0] end
+      if C.timer_create(id, se, timerid.timerid) == -1 then return fail() end
+      timerid.live = 1
+      return timerid
+    end
+    function S.timer_delete(tm)
+      local id = timerarg(tm, "timer_delete")
+      if id == false then return nil, err(c.E.INVAL) end
+      if C.timer_delete(id) == -1 then return fail() end
+      tm.live = 0
+      return true
+    end
+  end
+  if C.timer_settime then
+    -- timer_settime(timer, flags, it [, old]) returns true, nil and the previous setting.
+    function S.timer_settime(tm, flags, it, old)
+      local id = timerarg(tm, "timer_settime")
+      local fl = flag(c.TIMER, flags, "timer_settime", 2)
+      local v = itarg(t.itimerspec, it, "timer_settime", 3)
+      if old ~= false then old = outstruct(t.itimerspec, old, "timer_settime", 4) else old = nil end
+      if id == false then return nil, err(c.E.INVAL) end
+      if C.timer_settime(id, fl, v, old) == -1 then return fail() end
+      return true, nil, old
+    end
+  end
+  if C.timer_gettime then
+    function S.timer_gettime(tm, cur)
+      local id = timerarg(tm, "timer_gettime")
+      cur = outstruct(t.itimerspec, cur, "timer_gettime", 2)
+      if id == false then return nil, err(c.E.INVAL) end
+      if C.timer_gettime(id, cur) == -1 then return fail() end
+      return cur
+    end
+  end
+  if C.timer_getoverrun then
+    function S.timer_getoverrun(tm)
+      local id = timerarg(tm, "timer_getoverrun")
+      if id == false then return nil, err(c.E.INVAL) end
+      return retnum(C.timer_getoverrun(id))
+    end
+  end
+  pcall(ffi.metatype, timer_t, { __index = {
+    settime = function(...) return S.timer_settime(...) end, gettime = function(...) return S.timer_gettime(...) end,
+    getoverrun = function(...) return S.timer_getoverrun(...) end, delete = function(...) return S.timer_delete(...) end,
+    gettimerp = function(tm) return tm.timerid end, gettimer = function(tm) return tm.timerid[0] end,
+  } })
+
+  -- pathconf(path, name) / fpathconf(fd, name): the value, nil, err on failure.  -1 with
+  -- errno untouched means "no limit": nil then, as the host binding.
+  if C.pathconf then
+    function S.pathconf(p, name)
+      local n = flag(c.PC, name, "pathconf", 2)
+      errno(0)
+      local r = tonumber(C.pathconf(h.checkpath(p, "pathconf", 1), n))
+      if r == -1 then if errno() ~= 0 then return fail() end return nil end
+      return r
+    end
+  end
+  if C.fpathconf then
+    function S.fpathconf(fd, name)
+      local f = getfd(fd, "fpathconf", 1)
+      local n = flag(c.PC, name, "fpathconf", 2)
+      errno(0)
+      local r = tonumber(C.fpathconf(f, n))
+      if r == -1 then if errno() ~= 0 then return fail() end return nil end
+      return r
+    end
   end
 
   S.fdmethods.getdents = S.getdents

@@ -1,7 +1,7 @@
 -- syscall.netbsd.types: the NetBSD types for kernels, with the same Lua view as the host's
 -- (shared methods from syscall.shared_types): st.size, sa.port, tostring(in_addr)...
 
-local ffi = require "ffi"
+local ffi = require "syscall.ffi"
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 require "syscall.netbsd.ffi"
 local c = require "syscall.netbsd.constants"

@@ -1,8 +1,8 @@
--- abi_facts: the NetBSD rump kernel ABI fact tables (shared/abi/netbsd/*.tsv, described in its
--- README.md) as Lua tables, for tests that check our kernel and NetBSD-side declarations.
+-- abi_facts: the NetBSD rump kernel ABI fact tables (abi/netbsd/*.tsv in the repository,
+-- described in abi/netbsd/README.md) as Lua tables, for tests that check our kernel and NetBSD-side declarations.
 --
 --   local F = dofile("test/lua/shared/abi_facts.lua")   -- or require with test/lua/?.lua
---   local facts = F.load()            -- finds the tables: $RUMPUS_SHARED, else <repo>/../shared
+--   local facts = F.load()            -- reads <repo>/abi/netbsd
 --   facts.constants.EADDRINUSE        --> { family = "errno", name = ..., value = "48",
 --                                     --     num = 48, ctype = "int", size = 4, hex = "0x30", ... }
 --   facts.families.errno              --> list of the constant rows of that family
@@ -26,16 +26,12 @@ local function here()
   return (src:sub(2):match("^(.*)/[^/]*$")) or "."
 end
 
--- The shared directory: $RUMPUS_SHARED, else <repo>/../shared (this file is in
+-- The tables are part of the repository: <repo>/abi/netbsd (this file is in
 -- <repo>/test/lua/shared).
-function F.shared_dir()
-  local env = os.getenv("RUMPUS_SHARED")
-  if env and env ~= "" then return env end
+function F.netbsd_dir()
   local dir = here() or "test/lua/shared"
-  return dir .. "/../../../../shared"
+  return dir .. "/../../../abi/netbsd"
 end
-
-function F.netbsd_dir() return F.shared_dir() .. "/abi/netbsd" end
 
 -- Reads a TSV file: returns the column names and a list of rows (tables keyed by column).
 function F.read_tsv(path)
@@ -176,12 +172,12 @@ function F.load(dir)
   return facts
 end
 
--- Whether the tables can be found (tests skip with this reason when they cannot).
+-- Whether the tables can be found (and the reason when they cannot).
 function F.available(dir)
   dir = dir or F.netbsd_dir()
   local f = io.open(dir .. "/constants.tsv", "r")
   if f then f:close() return true end
-  return false, "NetBSD ABI facts not found in " .. dir .. " (set RUMPUS_SHARED)"
+  return false, "NetBSD ABI facts not found in " .. dir .. " (they belong to the repository: abi/netbsd)"
 end
 
 return F

@@ -16,7 +16,7 @@ return function(T, S, ctx, opts)
   opts = opts or {}
   local prefix = opts.prefix or "unix: "
   local c, t = S.c, S.t
-  local ffi = require "ffi"
+  local ffi = require "syscall.ffi"
 
   local function case(name, fn) T.case(prefix .. name, fn) end
 

@@ -1,0 +1,325 @@
+-- The test runner (lua/rump/runner.lua behind test/run.lua and bin/rumpus-test), run in a
+-- child on the fixture files of test/fixtures/runner/, which the normal suite does not pick up
+-- (directories named "fixtures" are left out of the default discovery).  The runner runs on
+-- the interpreter running this file, so each of LuaJIT, 5.3 and 5.4 is tried as its host.
+local T = require "rump.test"
+
+local sh = T.shquote
+local F = "test/fixtures/runner"
+
+local function interp()
+  local k = -1
+  while arg and arg[k - 1] do k = k - 1 end
+  return (arg and arg[k]) or "luajit"
+end
+local LUA = interp()
+
+local function cwd()
+  local out = T.sh("pwd")
+  return out
+end
+local ROOT = cwd()
+
+-- Runs the runner with the arguments (a shell fragment); returns its output and exit status.
+local function runner(argstr, env)
+  local out = T.sh((env or "") .. " " .. sh(LUA) .. " test/run.lua " .. argstr .. " 2>&1; echo \"__status=$?\"")
+  local body, st = out:match("^(.-)\n?__status=(%d+)$")
+  return body or out, tonumber(st)
+end
+
+local function lastline(s) return s:match("([^\n]*)$") end
+
+local function count(s, pat)
+  local n = 0
+  for _ in s:gmatch(pat) do n = n + 1 end
+  return n
+end
+
+local function has(s, sub, msg) T.ok(s:find(sub, 1, true), (msg or "output") .. " has " .. sub .. ":\n" .. s) end
+local function hasnot(s, sub, msg) T.ok(not s:find(sub, 1, true), (msg or "output") .. " lacks " .. sub .. ":\n" .. s) end
+
+T.case("--help lists every option and exits 0; an unknown option exits 2", function()
+  local out, st = runner("--help")
+  T.eq(st, 0)
+  for _, o in ipairs { "--list", "--fail-fast", "--shuffle", "--seed", "--repeat", "--junit", "--lua",
+    "--tap", "--timeout", "-k" } do has(out, o) end
+  local out2, st2 = runner("--no-such-option")
+  T.eq(st2, 2)
+  has(out2, "unknown option --no-such-option")
+  local _, st3 = runner("--repeat x")
+  T.eq(st3, 2, "--repeat needs a number")
+end)
+
+T.case("a directory runs every test file below it; the last line counts the cases", function()
+  local out, st = runner(F .. "/suite")
+  T.eq(st, 1)
+  T.eq(lastline(out), "5 passed, 3 failed, 1 skipped")
+  has(out, F .. "/suite/more/crash_test.lua")
+  has(out, "(file) died after 1 of 3 cases (exit 3)")
+  has(out, "Skipped:\n  " .. F .. "/suite/mixed_test.lua: skips: no such thing here")
+  local out2, st2 = runner(F .. "/suite/pass_test.lua")
+  T.eq(st2, 0)
+  T.eq(lastline(out2), "3 passed, 0 failed")
+end)
+
+T.case("tracebacks show the test's frames and none of the runner's", function()
+  local out = runner(F .. "/suite/mixed_test.lua")
+  has(out, "mixed_test.lua:6: helper: expected 2, got 3")
+  has(out, "mixed_test.lua:6: in ")            -- helper
+  has(out, "mixed_test.lua:10: in ")           -- the case calling it
+  has(out, "mixed_test.lua:11: attempt to index")
+  hasnot(out, "rump/test.lua")
+  hasnot(out, "runner.lua")
+  hasnot(out, "run.lua")
+  hasnot(out, "xpcall")
+  hasnot(out, "[C]")
+  T.eq(count(out, "stack traceback:"), 2)
+end)
+
+T.case("a pattern run lists only the files with a matching case", function()
+  local out, st = runner("beta " .. F .. "/suite")
+  T.eq(st, 0)
+  T.eq(lastline(out), "1 passed, 0 failed")
+  has(out, "pass_test.lua")
+  hasnot(out, "mixed_test.lua")
+  hasnot(out, "crash_test.lua")
+  hasnot(out, " 0 passed")
+  local out2 = runner("-k 'pass_test.lua: gamma' " .. F .. "/suite")
+  T.eq(lastline(out2), "1 passed, 0 failed", "file: name pattern")
+end)
+
+T.case("--list prints the cases and runs none", function()
+  local counter = os.tmpname()
+  T.defer(function() os.remove(counter) end)
+  local out, st = runner("--list " .. F .. "/suite " .. F .. "/flaky.lua " .. F .. "/badload.lua",
+    "RUNNER_FIXTURE_COUNTER=" .. sh(counter))
+  T.eq(st, 0)
+  has(out, F .. "/suite/pass_test.lua: beta two\n")
+  has(out, F .. "/suite/mixed_test.lua: raises <error> & \"quotes\"\n")
+  has(out, F .. "/suite/more/crash_test.lua: never runs\n")
+  has(out, F .. "/badload.lua: cannot be loaded")
+  has(out, "setup exploded")
+  T.eq(lastline(out), "12 cases in 4 files")
+  T.eq(assert(io.open(counter)):read("*a"), "", "no case ran")
+  local out2 = runner("--list alpha " .. F .. "/suite")
+  T.eq(lastline(out2), "1 cases in 1 files")
+end)
+
+T.case("--fail-fast stops at the first failure", function()
+  local out, st = runner("--fail-fast " .. F .. "/suite/mixed_test.lua " .. F .. "/suite/pass_test.lua")
+  T.eq(st, 1)
+  T.eq(lastline(out), "1 passed, 1 failed")
+  has(out, "asserts wrongly")
+  hasnot(out, "raises <error>")
+  hasnot(out, "pass_test.lua")
+  has(out, "stopped at the first failure (--fail-fast)")
+  local out2 = runner("--fail-fast " .. F .. "/suite/more/crash_test.lua " .. F .. "/suite/pass_test.lua")
+  T.eq(lastline(out2), "1 passed, 1 failed", "a file that dies stops the run too")
+end)
+
+local function order(out)
+  local t = {}
+  for name in out:gmatch("PASS [^\n]-pass_test%.lua: (%a+)") do t[#t + 1] = name end
+  return table.concat(t, ",")
+end
+
+T.case("--shuffle prints its seed and --seed replays the order on every interpreter", function()
+  local out, st = runner("--shuffle -v " .. F .. "/suite/pass_test.lua")
+  T.eq(st, 0)
+  local seed = out:match("shuffled with %-%-seed (%d+)\n")
+  T.ok(seed, "seed printed first:\n" .. out)
+  T.eq(select(2, out:gsub("shuffled with %-%-seed " .. seed, "")), 2, "seed printed at the start and the end")
+  T.eq(lastline(out), "3 passed, 0 failed")
+  local replay = runner("--seed " .. seed .. " -v " .. F .. "/suite/pass_test.lua")
+  T.eq(order(replay), order(out), "same seed, same order")
+  -- Some seed gives another order than the file's, and it is the same on all three Luas.
+  local plain = "alpha,beta,gamma"
+  local found
+  for s = 1, 20 do
+    local o = order(runner("--seed " .. s .. " -v " .. F .. "/suite/pass_test.lua"))
+    T.eq(#o, #plain, "three cases ran with seed " .. s)
+    if o ~= plain then found = s; break end
+  end
+  T.ok(found, "no seed in 1..20 changed the order")
+  local all = runner("--seed " .. found .. " -v --lua luajit,lua5.3,lua5.4 " .. F .. "/suite/pass_test.lua")
+  local per = {}
+  for l, name in all:gmatch("PASS %[([%w.]+)%] [^\n]-: (%a+)") do per[l] = (per[l] and (per[l] .. ",") or "") .. name end
+  T.eq(per.luajit, per["lua5.3"], "luajit and 5.3")
+  T.eq(per.luajit, per["lua5.4"], "luajit and 5.4")
+  T.ne(per.luajit, plain)
+end)
+
+T.case("--repeat N reports each case once with its failure count", function()
+  local counter = os.tmpname()
+  T.defer(function() os.remove(counter) end)
+  local out, st = runner("--repeat 6 " .. F .. "/flaky.lua", "RUNNER_FIXTURE_COUNTER=" .. sh(counter))
+  T.eq(st, 1)
+  has(out, F .. "/flaky.lua: sometimes: 2/6 failed")
+  T.eq(count(out, "FAIL "), 1, "the failure printed once:\n" .. out)
+  has(out, "(round 3)")
+  T.eq(count(out, "flaky.lua +1 passed, 1 failed"), 1, "one line for the file:\n" .. out)
+  T.eq(lastline(out), "1 passed, 1 failed")
+end)
+
+T.case("a file that fails to load, hangs or is a TAP program", function()
+  local out = runner(F .. "/badload.lua")
+  has(out, "load " .. F .. "/badload.lua")
+  has(out, "setup exploded")
+  has(out, "badload.lua:5: in ")
+  T.eq(lastline(out), "0 passed, 1 failed")
+  local out2 = runner("--timeout 0.3 " .. F .. "/hang.lua")
+  has(out2, "(file) timed out after 0.3 s")
+  T.eq(lastline(out2), "0 passed, 1 failed")
+  local out3, st3 = runner(F .. "/prog_test")
+  T.eq(st3, 1)
+  has(out3, "FAIL " .. F .. "/prog_test: second\n    the second went wrong")
+  T.eq(lastline(out3), "1 passed, 1 failed, 1 skipped")
+end)
+
+T.case("--tap prints TAP for every case", function()
+  local out = runner("--tap " .. F .. "/suite/mixed_test.lua")
+  has(out, "ok 1 - " .. F .. "/suite/mixed_test.lua: adds\n")
+  has(out, "not ok 2 - " .. F .. "/suite/mixed_test.lua: asserts wrongly\n")
+  has(out, "ok 4 - " .. F .. "/suite/mixed_test.lua: skips # SKIP no such thing here\n")
+  has(out, "\n1..4\n")
+  hasnot(out, "#: kind")
+end)
+
+-- JUnit: valid against the schema (test/fixtures/runner/junit.xsd, the elements and
+-- attributes Jenkins' junit-10 schema defines, with what we always write required).
+local function xmllint()
+  local _, ok = T.sh("command -v xmllint")
+  T.ok(ok, "xmllint is missing: install libxml2-utils (make deps does)")
+end
+
+local function validate(file)
+  return T.sh("xmllint --noout --schema " .. F .. "/junit.xsd " .. sh(file))
+end
+
+T.case("the schema rejects a report without errors, time or hostname", function()
+  xmllint()
+  local dir = T.tmpdir()
+  local bad = dir .. "/bad.xml"
+  local f = assert(io.open(bad, "w"))
+  f:write('<?xml version="1.0"?>\n<testsuites tests="1" failures="0">\n',
+    '<testsuite name="x" tests="1" failures="0"><testcase classname="a.b" name="c"/></testsuite>\n',
+    '</testsuites>\n')
+  f:close()
+  local out, ok = validate(bad)
+  T.ok(not ok, "validates although it should not:\n" .. out)
+  has(out, "errors")
+  has(out, "hostname")
+end)
+
+T.case("--junit writes a report valid against the JUnit schema, errors apart from failures", function()
+  xmllint()
+  local dir = T.tmpdir()
+  local x = dir .. "/report.xml"
+  local _, st = runner("--junit " .. sh(x) .. " " .. F .. "/suite " .. F .. "/prog_test")
+  T.eq(st, 1)
+  local out, ok = validate(x)
+  T.ok(ok, "xmllint: " .. out)
+  local s = assert(io.open(x)):read("*a")
+  has(s, '<testsuites name="rumpus-test" tests="12" failures="2" errors="2" time="')
+  has(s, 'name="' .. F .. '/suite/mixed_test.lua" id="0" package="test.fixtures.runner.suite" tests="4" failures="1" errors="1" skipped="1" time="')
+  has(s, '<testcase classname="test.fixtures.runner.suite.mixed_test" name="asserts wrongly" time="')
+  has(s, '<failure type="assertion" message="' .. F .. '/suite/mixed_test.lua:6: helper: expected 2, got 3">')
+  has(s, '<error type="error" message="' .. F .. '/suite/mixed_test.lua:11: attempt to index')
+  has(s, 'name="raises &lt;error&gt; &amp; &quot;quotes&quot;"')
+  has(s, '<error type="crash" message="died after 1 of 3 cases (exit 3)">')
+  has(s, '<skipped message="no such thing here"/>')
+  has(s, 'classname="test.fixtures.runner.prog_test" name="second"')
+  T.ok(s:find('timestamp="%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d" hostname="[^"]+"'), "timestamp and hostname")
+  hasnot(s, "stack traceback:\n\t" .. "[C]")
+end)
+
+T.case("--junit keeps the report valid when messages hold binary bytes", function()
+  xmllint()
+  local dir = T.tmpdir()
+  local x = dir .. "/report.xml"
+  local _, st = runner("--junit " .. sh(x) .. " " .. F .. "/binary.lua")
+  T.eq(st, 1)
+  local out, ok = validate(x)
+  T.ok(ok, "xmllint: " .. out)
+  local s = assert(io.open(x)):read("*a")
+  has(s, 'name="binary ? name"')
+  has(s, "\195\169", "the valid é is kept")
+  T.ok(not s:find("[\192\193\245-\255]"), "no byte that UTF-8 never uses")
+end)
+
+T.case("--junit with several interpreters and --repeat: classnames Jenkins splits right", function()
+  xmllint()
+  local dir = T.tmpdir()
+  local x = dir .. "/report.xml"
+  local counter = dir .. "/counter"
+  runner("--junit " .. sh(x) .. " --repeat 3 --lua luajit,lua5.4 " .. F .. "/flaky.lua",
+    "RUNNER_FIXTURE_COUNTER=" .. sh(counter))
+  local out, ok = validate(x)
+  T.ok(ok, "xmllint: " .. out)
+  local s = assert(io.open(x)):read("*a")
+  has(s, 'classname="test.fixtures.runner.flaky[luajit]"')
+  has(s, 'classname="test.fixtures.runner.flaky[lua5_4]"')
+  has(s, 'package="test.fixtures.runner"')
+  has(s, 'message="failed 1 of 3 runs: ')
+  has(s, '<property name="repeat" value="3"/>')
+  for cls in s:gmatch('classname="([^"]+)"') do
+    local pkg, class = cls:match("^(.*)%.([^.]*)$")
+    T.eq(pkg, "test.fixtures.runner", cls)
+    T.ok(class == "flaky[luajit]" or class == "flaky[lua5_4]", cls)
+  end
+end)
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+T.case("rumpus-test runs a user's test files from another directory", function()
+  local dir = T.tmpdir()
+  assert(os.execute("mkdir -p " .. sh(dir .. "/spec/sub") .. " " .. sh(dir .. "/spec/fixtures")))
+  write(dir .. "/spec/sub/mine_test.lua", 'local T = require "rump.test"\n' ..
+    'T.case("mine works", function() T.eq(#"abc", 3) end)\n' ..
+    'T.case("mine fails", function() T.eq(1, 2) end)\n')
+  write(dir .. "/spec/fixtures/helper.lua", 'error("a fixture ran")\n')
+  write(dir .. "/spec/fixtures/fixture_test.lua", 'error("a fixture ran")\n')
+  local env = "cd " .. sh(dir) .. " && LUA_PATH=" .. sh(ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;;")
+  local cmd = sh(LUA) .. " " .. sh(ROOT .. "/bin/rumpus-test")
+  -- No argument: every *_test.lua below the directory (no test/ here), fixtures left out, and
+  -- not the C tests of the rumpus build RUMPUS_BUILD names.
+  local out = T.sh(env .. " RUMPUS_BUILD=" .. sh(ROOT .. "/build") .. " " .. cmd .. "; echo \"__status=$?\"")
+  hasnot(out, "fixture")
+  hasnot(out, "/test/")
+  has(out, "spec/sub/mine_test.lua")
+  has(out, "spec/sub/mine_test.lua:3: expected 2, got 1")
+  has(out, "1 passed, 1 failed\n__status=1")
+  local out2 = T.sh(env .. " " .. cmd .. " mine.works spec/; echo \"__status=$?\"")
+  has(out2, "1 passed, 0 failed\n__status=0")
+  assert(os.execute("mkdir " .. sh(dir .. "/other")))
+  local out4 = T.sh(env .. " " .. cmd .. " other; echo \"__status=$?\"")
+  has(out4, "0 passed, 0 failed\n__status=1", "a plain word is a pattern, even when a directory has that name")
+  local out3 = T.sh(env .. " " .. cmd .. " --lua lua5.4 spec/sub/mine_test.lua; echo \"__status=$?\"")
+  has(out3, "1 passed, 1 failed\n__status=1")
+end)
+
+T.case("tools/install.sh installs rumpus-test, which then runs from anywhere", function()
+  local dir = T.tmpdir()
+  local prefix = dir .. "/prefix"
+  local out, ok = T.sh("tools/install.sh " .. sh(prefix) .. " " .. sh(os.getenv("RUMPUS_BUILD") or "build"))
+  T.ok(ok, "install: " .. out)
+  local v = LUA:find("luajit") and "5.1" or LUA:match("5%.%d") or "5.1"
+  write(dir .. "/t_test.lua", 'local T = require "rump.test"\nT.case("installed", function() T.ok(true) end)\n')
+  local cmd = "cd " .. sh(dir) .. " && LUA_PATH=" .. sh(prefix .. "/share/lua/" .. v .. "/?.lua;;") ..
+    " " .. sh(LUA) .. " " .. sh(prefix .. "/bin/rumpus-test") .. " t_test.lua"
+  local out2 = T.sh(cmd)
+  has(out2, "t_test.lua")
+  T.eq(lastline(out2), "1 passed, 0 failed")
+  hasnot(out2, ROOT .. "/lua/")
+  -- Without LUA_PATH: the command finds the modules of its prefix itself.
+  local out3 = T.sh("cd " .. sh(dir) .. " && env -u LUA_PATH -u LUA_PATH_5_3 -u LUA_PATH_5_4 " .. sh(LUA) .. " " ..
+    sh(prefix .. "/bin/rumpus-test") .. " t_test.lua")
+  T.eq(lastline(out3), "1 passed, 0 failed", "no LUA_PATH:\n" .. out3)
+  -- And bin/rumpus-test of the checkout finds the checkout's lua/.
+  local out4 = T.sh("cd " .. sh(dir) .. " && env -u LUA_PATH " .. sh(LUA) .. " " .. sh(ROOT .. "/bin/rumpus-test") .. " t_test.lua")
+  T.eq(lastline(out4), "1 passed, 0 failed", "checkout's command without LUA_PATH:\n" .. out4)
+end)
