@@ -15,6 +15,12 @@ $(BUILD)/test/inet_%_test: test/c/inet_%_test.c $(INET_TEST_DEPS)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
 
+# Denial-of-service floods against a victim kernel (issue 9), same link.
+$(BUILD)/test/dos_%_test: test/c/dos_%_test.c $(INET_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
+	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
+
 DEPS_PKGS += tshark
 BENCH_CMDS += $(BUILD)/bench/inet_bench
 bench: $(BUILD)/bench/inet_bench

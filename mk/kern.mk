@@ -38,7 +38,11 @@ kern-gen:
 
 $(BUILD)/obj/%.o: csrc/%.c $$(wildcard csrc/hyper/*.h csrc/kern/*.h csrc/include/rump/*.h) Makefile mk/kern.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(KERN_CFLAGS) -c $< -o $@
+	$(CC) $(KERN_CFLAGS) -MMD -MP -c $< -o $@
+
+# Header dependencies as the compiler saw them (-MMD), so a changed header rebuilds every
+# object that includes it, wherever it lives.
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d)
 
 $(BUILD)/lib/librumpus.a: $$(RUMPUS_OBJS)
 	@mkdir -p $(dir $@)

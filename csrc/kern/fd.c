@@ -12,6 +12,15 @@
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
 
+/* A descriptor slot let go of fp (the slot's reference, now dropped). */
+static int
+fd_closed(struct proc *p, struct file *fp)
+{
+	if (fp->f_ops != NULL && fp->f_ops->fo_fdclose != NULL)
+		fp->f_ops->fo_fdclose(fp, p);
+	return file_release(fp);
+}
+
 int
 fd_table_new(struct kern *k, struct filedesc **fdp)
 {
@@ -86,7 +95,7 @@ fd_table_free(struct kern *k, struct filedesc *fd)
 		struct file *fp = fd->fd_ofiles[i].fe_file;
 		if (fp != NULL) {
 			fd->fd_ofiles[i].fe_file = NULL;
-			file_release(fp);
+			fd_closed(NULL, fp);
 		}
 	}
 	if (fd->fd_ofiles != fd->fd_small)
@@ -136,13 +145,21 @@ fd_allocfile(struct lwp *l, struct file **fpp, int *fdp)
 	struct file *fp;
 	int error;
 
-	if ((fp = kmem_zalloc(k, sizeof(*fp))) == NULL)
+	/* kern.maxfiles bounds the open files of the whole kernel (NetBSD's nfiles) */
+	if (atomic_fetch_add(&k->k_nfiles, 1) >= k->k_maxfiles) {
+		atomic_fetch_sub(&k->k_nfiles, 1);
+		return ENFILE;
+	}
+	if ((fp = kmem_zalloc(k, sizeof(*fp))) == NULL) {
+		atomic_fetch_sub(&k->k_nfiles, 1);
 		return ENOMEM;
+	}
 	mutex_enter(&p->p_fd->fd_lock);
 	error = fd_alloc_locked(p, 0, fdp);
 	mutex_exit(&p->p_fd->fd_lock);
 	if (error != 0) {
 		kmem_free(k, fp, sizeof(*fp));
+		atomic_fetch_sub(&k->k_nfiles, 1);
 		return error;
 	}
 	fp->f_kern = k;
@@ -179,6 +196,7 @@ fd_abort(struct lwp *l, struct file *fp, int fdn)
 		cred_free(k, fp->f_cred);
 		mutex_destroy(&fp->f_lock);
 		kmem_free(k, fp, sizeof(*fp));
+		atomic_fetch_sub(&k->k_nfiles, 1);
 	}
 }
 
@@ -201,6 +219,7 @@ file_release(struct file *fp)
 	cred_free(k, fp->f_cred);
 	mutex_destroy(&fp->f_lock);
 	kmem_free(k, fp, sizeof(*fp));
+	atomic_fetch_sub(&k->k_nfiles, 1);
 	return error;
 }
 
@@ -255,7 +274,7 @@ fd_close(struct lwp *l, int fdn)
 	mutex_exit(&fd->fd_lock);
 	if (fp == NULL)
 		return EBADF;
-	return file_release(fp);
+	return fd_closed(l->l_proc, fp);
 }
 
 /* Installs fp at exactly slot `to` (closing what was there) or at the lowest free slot
@@ -290,7 +309,7 @@ fd_dup(struct lwp *l, struct file *fp, int to, bool exact, bool cloexec, int *re
 	}
 	mutex_exit(&fd->fd_lock);
 	if (old != NULL)
-		file_release(old);
+		fd_closed(p, old);
 	*result = n;
 	return error;
 }

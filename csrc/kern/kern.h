@@ -303,6 +303,11 @@ struct fileops {
 	int (*fo_poll)(struct file *fp, int events);
 	int (*fo_stat)(struct file *fp, struct nb_stat *st);
 	int (*fo_close)(struct file *fp);
+	/* A descriptor of the file is being closed by process p (NULL: the table of an
+	 * exiting process), before its reference is dropped: POSIX record locks of p go
+	 * (closing any descriptor of a file releases them), AF_UNIX collects in-flight
+	 * cycles.  Optional. */
+	void (*fo_fdclose)(struct file *fp, struct proc *p);
 };
 
 struct file {
@@ -470,6 +475,7 @@ struct kern {
 	atomic_uint k_pollgen;
 	/* sysctl values */
 	int k_maxfiles;
+	atomic_int k_nfiles;		/* open files (struct file), bounded by k_maxfiles: ENFILE */
 	int k_maxproc;
 	size_t k_hostnamelen;
 	char k_hostname[256];		/* MAXHOSTNAMELEN */

@@ -257,6 +257,7 @@ struct socket {
 	struct sockbuf so_rcv, so_snd;
 	kcondvar_t so_cv;		/* connection state changes (connect, accept) */
 	struct socket *so_next, *so_prev;	/* net_state's list of all sockets */
+	uint8_t so_gcflag;		/* unp_gc.c: in flight (during a pass, net lock) */
 };
 
 /* ---------------------------------------------------------------- protocol switch */
@@ -355,6 +356,10 @@ struct net_state {
 	int ns_nsocks;
 	size_t ns_sb_max;		/* largest SO_SNDBUF/SO_RCVBUF */
 	int ns_somaxconn;
+	bool ns_gc_busy, ns_gc_again;	/* unp_gc.c: a collection runs, run another pass */
+	size_t ns_sbbytes, ns_sbbytes_max;	/* record memory of all buffers, its bound */
+	uint64_t ns_sbdrops;		/* appends refused for the bound */
+	uint64_t ns_gc_collected;	/* passes that found garbage */
 	/* Interface ioctls (IOC group 'i': SIOC*IF*...) on any socket go here; net.net sets
 	 * it at init.  NULL: EOPNOTSUPP. */
 	int (*ns_ifioctl)(struct socket *so, unsigned long cmd, void *data, struct lwp *l);
@@ -378,6 +383,9 @@ const struct domain *net_domain_find(struct kern *k, int family) KERN_HIDDEN;
  * socket is kept alive only by it.  Component fini functions of domains call it first;
  * it needs no lock held. */
 void net_gc(struct kern *k) KERN_HIDDEN;
+/* Collects descriptor-passing cycles (unp_gc.c); excl: a file whose reference the
+ * caller is about to drop (not counted as a root), or NULL.  Needs no lock held. */
+void net_unp_gc(struct kern *k, struct file *excl) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- socket layer calls */
 

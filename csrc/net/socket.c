@@ -16,6 +16,7 @@
  */
 #include "net/net.h"
 #include "kern/sysargs_gen.h"
+#include "kern/sysctl.h"
 
 /* ---------------------------------------------------------------- lock, deferred frees */
 
@@ -153,16 +154,40 @@ sb_reserve(struct kern *k, struct sockbuf *sb, size_t hiwat)
 	return 0;
 }
 
-static struct sbrec *
-sbrec_alloc(struct kern *k, size_t cap)
-{
-	struct sbrec *r = kmem_alloc(k, sizeof(*r) + cap);
+/*
+ * Record memory of all socket buffers of a kernel with a memory limit stays under half of
+ * it (ns_sbbytes_max), as NetBSD's mbufs are bounded by nmbclusters: sockets filled by a
+ * flood cannot take the memory the rest of the kernel needs.  A buffer that holds nothing
+ * may still take one small record over the bound, so a flood of other sockets does not
+ * silence a fresh one (at most kern.maxfiles such records).
+ */
+#define SB_FLOOR	2048
 
-	if (r == NULL)
+static struct sbrec *
+sbrec_alloc(struct kern *k, struct sockbuf *sb, size_t cap)
+{
+	struct net_state *ns = net_state(k);
+	size_t size = sizeof(struct sbrec) + cap;
+	struct sbrec *r;
+
+	if (ns->ns_sbbytes_max != 0 && ns->ns_sbbytes + size > ns->ns_sbbytes_max &&
+	    (sb->sb_cc != 0 || cap > SB_FLOOR)) {
+		ns->ns_sbdrops++;
+		return NULL;
+	}
+	if ((r = kmem_alloc(k, size)) == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	r->r_cap = cap;
+	ns->ns_sbbytes += size;
 	return r;
+}
+
+static void
+sbrec_free(struct kern *k, struct sbrec *r)
+{
+	net_state(k)->ns_sbbytes -= sizeof(*r) + r->r_cap;
+	kmem_free(k, r, sizeof(*r) + r->r_cap);
 }
 
 static void
@@ -195,7 +220,7 @@ sb_free_head(struct kern *k, struct sockbuf *sb)
 		net_defer_ctl(k, r->r_ctl);
 	if (r->r_addr != NULL)
 		kmem_free(k, r->r_addr, r->r_addr->sa_len);
-	kmem_free(k, r, sizeof(*r) + r->r_cap);
+	sbrec_free(k, r);
 }
 
 int
@@ -222,8 +247,8 @@ sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t le
 	}
 	if (len == 0)
 		return 0;
-	if ((r = sbrec_alloc(k, len < 512 ? 512 : len)) == NULL)
-		return ENOMEM;
+	if ((r = sbrec_alloc(k, sb, len < 512 ? 512 : len)) == NULL)
+		return ENOBUFS;
 	memcpy(r->r_data, data, len);
 	r->r_len = len;
 	sb_link(sb, r);
@@ -241,11 +266,13 @@ sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from
 		sb->sb_overflowed++;
 		return ENOBUFS;
 	}
-	if ((r = sbrec_alloc(k, len)) == NULL)
-		return ENOMEM;
+	if ((r = sbrec_alloc(k, sb, len)) == NULL) {
+		sb->sb_overflowed++;
+		return ENOBUFS;
+	}
 	if (from != NULL) {
 		if ((r->r_addr = kmem_alloc(k, from->sa_len)) == NULL) {
-			kmem_free(k, r, sizeof(*r) + len);
+			sbrec_free(k, r);
 			return ENOMEM;
 		}
 		memcpy(r->r_addr, from, from->sa_len);
@@ -265,8 +292,8 @@ sb_append_force(struct kern *k, struct sockbuf *sb, const void *data, size_t len
 {
 	struct sbrec *r;
 
-	if ((r = sbrec_alloc(k, len)) == NULL)
-		return ENOMEM;
+	if ((r = sbrec_alloc(k, sb, len)) == NULL)
+		return ENOBUFS;
 	if (len > 0)
 		memcpy(r->r_data, data, len);
 	r->r_len = len;
@@ -628,6 +655,20 @@ so_dropqueues(struct socket *head)
 	}
 }
 
+static bool
+so_holds_rights(struct socket *so)
+{
+	struct sockbuf *sbs[2] = { &so->so_rcv, &so->so_snd };
+	struct sbrec *r;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		for (r = sbs[i]->sb_head; r != NULL; r = r->r_next)
+			if (r->r_ctl != NULL && r->r_ctl->sc_nfiles > 0)
+				return true;
+	return false;
+}
+
 int
 so_close(struct socket *so)
 {
@@ -635,13 +676,19 @@ so_close(struct socket *so)
 	const struct pr_usrreqs *pu = so->so_proto->pr_usrreqs;
 	int error = 0;
 
+	bool rights = false;
+
 	net_lock(k);
+	if (so->so_proto->pr_flags & PR_RIGHTS)	/* files it held may be a cycle's last link */
+		rights = so_holds_rights(so);
 	so_dropqueues(so);
 	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL)
 		error = pu->pr_disconnect(so);
 	so->so_state |= SS_NOFDREF;
 	so_destroy(so);
 	net_unlock(k);
+	if (rights)
+		net_unp_gc(k, NULL);
 	/* XXX: SO_LINGER is recorded but close never waits: no protocol of ours needs it
 	 * until TCP, whose teardown runs from timers anyway. */
 	return error == ENOTCONN ? 0 : error;
@@ -1043,6 +1090,18 @@ soo_close(struct file *fp)
 	return so != NULL ? so_close(so) : 0;
 }
 
+/* A descriptor of a socket that can carry rights closed while something else holds the
+ * file (maybe only its own buffers, or a cycle's): collect cycles (unp_gc.c). */
+static void
+soo_fdclose(struct file *fp, struct proc *p)
+{
+	struct socket *so = fp->f_data;
+
+	(void)p;
+	if (so != NULL && (so->so_proto->pr_flags & PR_RIGHTS) && atomic_load(&fp->f_count) > 1)
+		net_unp_gc(fp->f_kern, fp);
+}
+
 const struct fileops socketops = {
 	.fo_read = soo_read,
 	.fo_write = soo_write,
@@ -1050,6 +1109,7 @@ const struct fileops socketops = {
 	.fo_poll = soo_poll,
 	.fo_stat = soo_stat,
 	.fo_close = soo_close,
+	.fo_fdclose = soo_fdclose,
 };
 
 int
@@ -1080,6 +1140,7 @@ net_init(struct kern *k)
 		return ENOMEM;
 	mutex_init(&ns->ns_lock, k);
 	ns->ns_sb_max = 256 * 1024;
+	ns->ns_sbbytes_max = k->k_mem_limit / 2;	/* 0: no limit */
 	ns->ns_somaxconn = SOMAXCONN;
 	kern_priv_set(k, COMP_NET, ns);
 	return 0;
@@ -1117,8 +1178,33 @@ net_proc_exit(struct proc *p)
 		net_gc(k);
 }
 
+/* kern.sbmax: the largest socket buffer (NetBSD's sb_max, 256 KiB, at least 16 KiB). */
+static int
+net_sbmax_fn(struct sysctl_req *r)
+{
+	struct kern *k = r->l->l_kern;
+	int v, error;
+
+	net_lock(k);
+	v = (int)net_state(k)->ns_sb_max;
+	net_unlock(k);
+	if ((error = sysctl_int(r, &v, true, 16 * 1024, 0x7fffffff)) != 0 || r->newp == NULL)
+		return error;
+	net_lock(k);
+	net_state(k)->ns_sb_max = (size_t)v;
+	net_unlock(k);
+	return 0;
+}
+
+static const struct sysctl_attach net_sysctl_nodes[] = {
+	{ { CTL_KERN }, 1, { "sbmax", KERN_SBMAX, CTLTYPE_INT, CTLFLAG_READWRITE, net_sbmax_fn,
+	    NULL, sizeof(int) } },
+	{ { 0 }, 0, { NULL, 0, 0, 0, NULL, NULL, 0 } },
+};
+
 static const struct kern_component net_component = {
 	.name = "net", .id = COMP_NET, .deps = { NULL },
 	.init = net_init, .fini = net_fini, .proc_exit = net_proc_exit,
+	.sysctl_nodes = net_sysctl_nodes,
 };
 KERN_COMPONENT(net_component);

@@ -34,6 +34,7 @@ fd_install(struct lwp *l, struct file *fp, bool cloexec, int *fdp)
 	cred_free(k, tmp->f_cred);
 	mutex_destroy(&tmp->f_lock);
 	kmem_free(k, tmp, sizeof(*tmp));
+	atomic_fetch_sub(&k->k_nfiles, 1);	/* tmp only reserved the slot */
 	if (cloexec)
 		fd_setcloexec(l, fd, true);
 	*fdp = fd;

@@ -74,7 +74,14 @@ struct unpcb {
 	struct unp_name *unp_name;	/* in-kernel name, when bound without vfs */
 };
 
-static const struct nb_sockaddr unp_noname = { sizeof(struct nb_sockaddr), AF_LOCAL, { 0 } };
+/* The name of an unbound socket, as NetBSD's sun_noname: a whole sockaddr_un (sun_len
+ * 106) with an empty path.  NetBSD has no abstract names: a reader sees sun_path[0] == 0
+ * and nothing else, not a 14-byte abstract name as the 16-byte sockaddr made it. */
+static const struct {
+	uint8_t sun_len, sun_family;
+	char sun_path[UNP_PATHMAX];
+} unp_noname_un = { UNP_ADDRMAX, AF_LOCAL, { 0 } };
+#define unp_noname	(*(const struct nb_sockaddr *)(const void *)&unp_noname_un)
 
 static inline struct unpcb *sotounpcb(struct socket *so) { return so->so_pcb; }
 

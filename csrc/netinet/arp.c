@@ -1,15 +1,24 @@
 /*
  * arp.c: ARP for Ethernet interfaces (RFC 826).
  *
- * The cache is a list per kernel.  An entry is either resolved (la_resolved, la_mac
- * valid until la_expire) or incomplete (a request went out; up to ARP_MAXHOLD packets
- * wait in la_hold, the oldest dropped first; la_expire is when the next request goes,
- * and after is_arp_maxtries requests the entry and its packets are dropped).  The
- * kernel's inet timer calls arp_timer at the earliest deadline.
+ * The cache is a list per kernel.  An entry is
+ *   - resolved (la_resolved, la_mac valid until la_expire),
+ *   - incomplete (a request went out; up to is_arp_maxhold packets wait in la_hold, the
+ *     oldest dropped first; la_expire is when the next request goes), or
+ *   - down (la_down): is_arp_maxtries requests went unanswered.  Its packets were
+ *     dropped and sends to it fail with EHOSTDOWN (EHOSTUNREACH through a gateway) until
+ *     la_expire, is_arp_down_ns later, when the entry goes and the next send asks again.
+ *     This is NetBSD's RTF_REJECT with arpt_down (net.inet.arp.down, 20 s).
+ * The table holds at most is_arp_maxentries entries: a new one evicts the least recently
+ * used (la_used) down entry, else incomplete one that went unanswered for a retry, else
+ * the least recently used of the rest, so a flood of forged requests cannot lock out new
+ * neighbours (it evicts its own oldest entries).  Held packets are bounded per
+ * entry (net.inet.arp.maxqueuelen) and per kernel (is_arp_maxheld, a share of the
+ * kernel's memory as NetBSD's mbuf clusters are).  The kernel's inet timer calls
+ * arp_timer at the earliest deadline.
  */
 #include "netinet/in_var.h"
 
-#define ARP_MAXENTRIES	4096
 #define ARPOP_REQUEST	1
 #define ARPOP_REPLY	2
 
@@ -24,6 +33,7 @@ arp_free(struct inet_state *is, struct llentry *la)
 		la->la_hold = p->p_next;
 		pkt_free(p);
 	}
+	is->is_arp_nheld -= la->la_numheld;
 	is->is_narp--;
 	kmem_free(is->is_kern, la, sizeof(*la));
 }
@@ -81,17 +91,53 @@ arp_lookup(struct inet_state *is, uint32_t addr)
 	return NULL;
 }
 
+/* Which entries go first: down ones, then incomplete ones that went a retry without an
+ * answer, then the rest (resolved, and lookups just started, which must not evict each
+ * other while a flood of resolved entries sits in the table). */
+static int
+arp_evict_class(const struct llentry *la)
+{
+	if (la->la_down)
+		return 0;
+	if (!la->la_resolved && la->la_asked >= 2)
+		return 1;
+	return 2;
+}
+
+/* Frees the least recently used entry of the first class that has one. */
+static int
+arp_evict(struct inet_state *is)
+{
+	struct llentry **pp, **victim = NULL, *la;
+	int vclass = 3;
+
+	for (pp = &is->is_arp; (la = *pp) != NULL; pp = &la->la_next) {
+		int c = arp_evict_class(la);
+		if (victim == NULL || c < vclass || (c == vclass && la->la_used < (*victim)->la_used))
+			victim = pp, vclass = c;
+	}
+	if (victim == NULL)
+		return 0;
+	la = *victim;
+	*victim = la->la_next;
+	arp_free(is, la);
+	is->is_arp_evicted++;
+	return 1;
+}
+
 static struct llentry *
 arp_create(struct inet_state *is, struct ifnet *ifp, uint32_t addr)
 {
 	struct llentry *la;
 
-	if (is->is_narp >= ARP_MAXENTRIES)
-		return NULL;
+	while (is->is_narp >= is->is_arp_maxentries)
+		if (!arp_evict(is))
+			return NULL;
 	if ((la = kmem_zalloc(is->is_kern, sizeof(*la))) == NULL)
 		return NULL;
 	la->la_ifp = ifp;
 	la->la_addr = addr;
+	la->la_used = hyp_clock_mono();
 	la->la_next = is->is_arp;
 	is->is_arp = la;
 	is->is_narp++;
@@ -119,10 +165,13 @@ arp_resolved(struct inet_state *is, struct llentry *la, const uint8_t *mac)
 	memcpy(la->la_mac, mac, 6);
 	la->la_resolved = 1;
 	la->la_asked = 0;
-	la->la_expire = hyp_clock_mono() + is->is_arp_keep_ns;
+	la->la_down = 0;
+	la->la_used = hyp_clock_mono();
+	la->la_expire = la->la_used + is->is_arp_keep_ns;
 	inet_timer_want(is, la->la_expire);
 	list = la->la_hold;
 	la->la_hold = NULL;
+	is->is_arp_nheld -= la->la_numheld;
 	la->la_numheld = 0;
 	while ((p = list) != NULL) {
 		list = p->p_next;
@@ -183,6 +232,7 @@ arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 {
 	struct inet_state *is = inet_state(ifp->if_kern);
 	struct llentry *la;
+	uint64_t now;
 
 	if (!(ifp->if_flags & IFF_UP)) {
 		pkt_free(p);
@@ -190,12 +240,28 @@ arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 	}
 	if (in_broadcast(is->is_ns, nexthop, ifp) || (p->p_flags & PKT_BCAST))
 		return ether_output_frame(ifp, p, bcast, 0x0800);
+	now = hyp_clock_mono();
 	la = arp_find(is, ifp, nexthop);
+	if (la != NULL)
+		la->la_used = now;
 	if (la != NULL && la->la_resolved) {
-		if (la->la_expire > hyp_clock_mono())
+		if (la->la_expire > now)
 			return ether_output_frame(ifp, p, la->la_mac, 0x0800);
 		/* expired but the timer has not run yet: ask again */
 		la->la_resolved = 0;
+		la->la_asked = 0;
+	}
+	if (la != NULL && la->la_down) {
+		uint32_t dst = 0;
+
+		if (la->la_expire > now) {
+			/* NetBSD: EHOSTDOWN for the neighbour itself, EHOSTUNREACH through it */
+			if (p->p_len >= 20)
+				memcpy(&dst, pkt_data(p) + 16, 4);
+			pkt_free(p);
+			return dst == nexthop ? EHOSTDOWN : EHOSTUNREACH;
+		}
+		la->la_down = 0;	/* its time is up: ask again */
 		la->la_asked = 0;
 	}
 	if (la == NULL && (la = arp_create(is, ifp, nexthop)) == NULL) {
@@ -203,23 +269,30 @@ arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 		return ENOBUFS;
 	}
 	p->p_next = NULL;
-	if (la->la_numheld >= ARP_MAXHOLD) {
+	if (la->la_numheld > 0 && (la->la_numheld >= is->is_arp_maxhold ||
+	    is->is_arp_nheld >= is->is_arp_maxheld)) {
 		struct pkt *old = la->la_hold;
 		la->la_hold = old->p_next;
 		pkt_free(old);
 		la->la_numheld--;
+		is->is_arp_nheld--;
 		is->is_stat.arps_dropped++;
 	}
-	{
+	if (la->la_numheld >= is->is_arp_maxhold || is->is_arp_nheld >= is->is_arp_maxheld) {
+		/* maxqueuelen 0, or the kernel's share of held packets is taken by others */
+		pkt_free(p);
+		is->is_stat.arps_dropped++;
+	} else {
 		struct pkt **pp = &la->la_hold;
 		while (*pp != NULL)
 			pp = &(*pp)->p_next;
 		*pp = p;
 		la->la_numheld++;
+		is->is_arp_nheld++;
 	}
 	if (la->la_asked == 0) {
 		la->la_asked = 1;
-		la->la_expire = hyp_clock_mono() + is->is_arp_retry_ns;
+		la->la_expire = now + is->is_arp_retry_ns;
 		inet_timer_want(is, la->la_expire);
 		arp_send(ifp, ARPOP_REQUEST, NULL, in_ifaddr_first(ifp), nexthop);
 	}
@@ -234,15 +307,31 @@ arp_timer(struct inet_state *is, uint64_t now)
 
 	for (pp = &is->is_arp; (la = *pp) != NULL;) {
 		if (la->la_expire <= now) {
-			if (la->la_resolved || la->la_asked >= is->is_arp_maxtries) {
+			if (la->la_resolved || la->la_down) {
 				*pp = la->la_next;
 				arp_free(is, la);
 				continue;
 			}
-			la->la_asked++;
-			la->la_expire = now + is->is_arp_retry_ns;
-			arp_send(la->la_ifp, ARPOP_REQUEST, NULL, in_ifaddr_first(la->la_ifp),
-			    la->la_addr);
+			if (la->la_asked >= is->is_arp_maxtries) {
+				/* unanswered: drop what waits, refuse sends for a while */
+				struct pkt *p;
+
+				while ((p = la->la_hold) != NULL) {
+					la->la_hold = p->p_next;
+					pkt_free(p);
+					is->is_stat.arps_dropped++;
+				}
+				is->is_arp_nheld -= la->la_numheld;
+				la->la_numheld = 0;
+				la->la_down = 1;
+				la->la_asked = 0;
+				la->la_expire = now + is->is_arp_down_ns;
+			} else {
+				la->la_asked++;
+				la->la_expire = now + is->is_arp_retry_ns;
+				arp_send(la->la_ifp, ARPOP_REQUEST, NULL,
+				    in_ifaddr_first(la->la_ifp), la->la_addr);
+			}
 		}
 		if (next == 0 || la->la_expire < next)
 			next = la->la_expire;
@@ -271,4 +360,58 @@ arp_flush(struct inet_state *is)
 {
 	while (is->is_arp != NULL)
 		arp_unlink(is, is->is_arp);
+}
+
+/* Defaults: NetBSD's (arpt_keep 20 min, arpt_down 20 s, 5 tries a second apart), a table
+ * of ARP_MAXENTRIES, and held packets within a share of the kernel's memory. */
+void
+arp_init(struct inet_state *is)
+{
+	struct kern *k = is->is_kern;
+	uint64_t mem = k->k_mem_limit ? k->k_mem_limit : 64ULL << 20;
+
+	is->is_arp_keep_ns = 1200ULL * 1000000000;
+	is->is_arp_down_ns = 20ULL * 1000000000;
+	is->is_arp_retry_ns = 1000000000ULL;
+	is->is_arp_maxtries = 5;
+	is->is_arp_maxhold = ARP_MAXHOLD;
+	is->is_arp_maxentries = ARP_MAXENTRIES;
+	/* an eighth of the kernel's memory in standard packet buffers */
+	is->is_arp_maxheld = (int)(mem / 8 / (PKT_STDSIZE + sizeof(struct pkt)));
+	if (is->is_arp_maxheld < ARP_MAXHOLD)
+		is->is_arp_maxheld = ARP_MAXHOLD;
+}
+
+/* net.inet.arp.<id>; the inet lock is held. */
+int
+arp_sysctl(struct inet_state *is, int id, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
+{
+	uint64_t *nsp = NULL;
+	int v, error;
+
+	switch (id) {
+	case ARPCTL_KEEP:
+		nsp = &is->is_arp_keep_ns;
+		break;
+	case ARPCTL_DOWN:
+		nsp = &is->is_arp_down_ns;
+		break;
+	case ARPCTL_BMAXTRIES:
+		return in_sysctl_int(&is->is_arp_maxtries, 1, 100, oldp, oldlenp, newp, newlen);
+	case ARPCTL_MAXQUEUELEN:
+		return in_sysctl_int(&is->is_arp_maxhold, 0, 1000, oldp, oldlenp, newp, newlen);
+	case ARPCTL_MAXENTRIES:
+		error = in_sysctl_int(&is->is_arp_maxentries, 1, 1000000, oldp, oldlenp, newp,
+		    newlen);
+		while (error == 0 && is->is_narp > is->is_arp_maxentries && arp_evict(is))
+			continue;
+		return error;
+	default:
+		return ENOENT;
+	}
+	v = (int)(*nsp / 1000000000ULL);
+	if ((error = in_sysctl_int(&v, 1, 86400 * 365, oldp, oldlenp, newp, newlen)) == 0)
+		*nsp = (uint64_t)v * 1000000000ULL;
+	return error;
 }

@@ -296,6 +296,13 @@ sysctl_int(int *v, int min, int max, void *oldp, size_t *oldlenp, const void *ne
 	return 0;
 }
 
+int
+in_sysctl_int(int *v, int min, int max, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
+{
+	return sysctl_int(v, min, max, oldp, oldlenp, newp, newlen);
+}
+
 static int
 inet_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t *oldlenp,
     const void *newp, size_t newlen)
@@ -304,6 +311,12 @@ inet_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t
 	struct ifnet_state *ns = is->is_ns;
 	int error, lo, hi;
 
+	if (namelen == 2 && name[0] == INETCTL_ARP) {		/* net.inet.arp.<id> */
+		ifs_lock(ns);
+		error = arp_sysctl(is, name[1], oldp, oldlenp, newp, newlen);
+		ifs_unlock(ns);
+		return error;
+	}
 	/* net.inet.ip.<id> */
 	if (namelen != 2 || name[0] != IPPROTO_IP)
 		return namelen < 2 ? EISDIR : ENOENT;
@@ -331,6 +344,9 @@ inet_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t
 	case IPCTL_MAXFRAGPACKETS:
 		error = sysctl_int(&is->is_maxfragpackets, 0, 10000, oldp, oldlenp, newp, newlen);
 		break;
+	case IPCTL_MAXFRAGS:
+		error = sysctl_int(&is->is_maxfrags, 0, 1000000, oldp, oldlenp, newp, newlen);
+		break;
 	default:
 		error = ENOENT;
 	}
@@ -356,12 +372,10 @@ netinet_init(struct kern *k)
 	is->is_ttl = 64;
 	is->is_anonportmin = 49152;
 	is->is_anonportmax = 65535;
-	is->is_maxfragpackets = 200;
 	is->is_sendredirects = 0;
-	is->is_arp_keep_ns = 1200ULL * 1000000000;	/* 20 minutes, as NetBSD */
-	is->is_arp_retry_ns = 1000000000ULL;
-	is->is_arp_maxtries = 5;
 	is->is_frag_ttl_ns = 30ULL * 1000000000;
+	arp_init(is);
+	ip_reass_init(is);
 	{
 		uint16_t r;
 		hyp_random(&r, sizeof(r));

@@ -62,8 +62,23 @@ struct llentry {
 	uint64_t la_expire;		/* resolved: when it goes; incomplete: next request */
 	struct pkt *la_hold;		/* packets waiting for the answer */
 	int la_numheld;
+	int la_down;			/* unanswered: sends fail (EHOSTDOWN) until la_expire */
+	uint64_t la_used;		/* last lookup or update, for eviction (LRU) */
 };
-#define ARP_MAXHOLD	16
+#define ARP_MAXHOLD	16		/* default of net.inet.arp.maxqueuelen */
+#define ARP_MAXENTRIES	4096		/* default of net.inet.arp.maxentries */
+
+/* net.inet.arp: NetBSD creates the node and its leaves with CTL_CREATE (numbers from
+ * 1024 up, found by name); ours are fixed. */
+#define INETCTL_ARP		1024
+#define ARPCTL_KEEP		1	/* seconds a resolved entry lives */
+#define ARPCTL_DOWN		2	/* seconds an unanswered entry refuses sends */
+#define ARPCTL_BMAXTRIES	3	/* broadcast requests before giving up (nd_bmaxtries) */
+#define ARPCTL_MAXQUEUELEN	4	/* packets held per incomplete entry */
+#define ARPCTL_MAXENTRIES	5	/* entries per kernel, then the LRU one is evicted */
+/* net.inet.ip.maxfrags: fragments held for reassembly per kernel (NetBSD's ip_maxfrags,
+ * which it derives from nmbclusters without a sysctl). */
+#define IPCTL_MAXFRAGS		1024
 
 /* A fragment reassembly queue. */
 struct ipq {
@@ -72,6 +87,7 @@ struct ipq {
 	uint16_t ipq_id;
 	uint8_t ipq_p;
 	int ipq_nfrags;
+	size_t ipq_bytes;		/* buffers held by its fragments */
 	uint64_t ipq_expire;
 	struct pkt *ipq_frags;		/* sorted by offset; p_sport = offset, p_dport = MF */
 	struct ifnet *ipq_ifp;
@@ -128,8 +144,12 @@ struct inet_state {
 	/* sysctl net.inet.ip.* */
 	int is_forwarding, is_ttl, is_anonportmin, is_anonportmax, is_maxfragpackets;
 	int is_sendredirects;
-	uint64_t is_arp_keep_ns, is_arp_retry_ns, is_frag_ttl_ns;
-	int is_arp_maxtries;
+	uint64_t is_arp_keep_ns, is_arp_retry_ns, is_frag_ttl_ns, is_arp_down_ns;
+	int is_arp_maxtries, is_arp_maxhold, is_arp_maxentries;
+	int is_arp_nheld, is_arp_maxheld;	/* packets held by all entries, the bound */
+	uint64_t is_arp_evicted;	/* entries evicted for room */
+	int is_maxfrags, is_nfragments;	/* fragments held for reassembly, all queues */
+	size_t is_fragbytes;		/* and their bytes */
 	struct ipstat is_stat;
 };
 
@@ -154,10 +174,17 @@ void arp_ifdetach(struct inet_state *is, struct ifnet *ifp) KERN_HIDDEN;
 void arp_flush(struct inet_state *is) KERN_HIDDEN;
 struct llentry *arp_lookup(struct inet_state *is, uint32_t addr) KERN_HIDDEN;
 void arp_announce(struct ifnet *ifp, uint32_t addr) KERN_HIDDEN;
+void arp_init(struct inet_state *is) KERN_HIDDEN;	/* defaults */
+int  arp_sysctl(struct inet_state *is, int id, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen) KERN_HIDDEN;
+/* in.c: an int leaf of net.inet (needs root to write, min..max) */
+int  in_sysctl_int(int *v, int min, int max, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen) KERN_HIDDEN;
 /* ip_input.c */
 void ip_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
 uint64_t ip_reass_timer(struct inet_state *is, uint64_t now) KERN_HIDDEN;
 void ip_reass_flush(struct inet_state *is) KERN_HIDDEN;
+void ip_reass_init(struct inet_state *is) KERN_HIDDEN;	/* defaults */
 /* ip_output.c */
 uint16_t in_cksum(const void *data, size_t len, uint32_t sum) KERN_HIDDEN;
 uint32_t in_cksum_add(const void *data, size_t len, uint32_t sum) KERN_HIDDEN;

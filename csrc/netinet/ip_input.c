@@ -6,12 +6,20 @@
  * length against the packet and the total length, the total length against the packet
  * (extra link padding is trimmed), fragment offsets against 65535.
  *
- * Reassembly keeps at most is_maxfragpackets datagrams in progress, IPQ_MAXFRAGS
- * fragments each, for is_frag_ttl_ns.  Fragments are kept whole (header included),
+ * Reassembly keeps at most is_maxfragpackets datagrams in progress (NetBSD's
+ * ip_maxfragpackets, net.inet.ip.maxfragpackets, 200), IPQ_MAXFRAGS fragments each, and
+ * is_maxfrags fragments in all (NetBSD's ip_maxfrags, a quarter of its mbuf clusters; here
+ * net.inet.ip.maxfrags, by default a quarter of the kernel's memory in standard packet
+ * buffers, at most IPQ_MAXFRAGS_DEFAULT), each for is_frag_ttl_ns.  When a limit is
+ * reached the oldest datagrams in progress are dropped to make room, so a flood of
+ * fragments that never complete pins a bounded amount of memory and fresh datagrams
+ * still get through.  Fragments are kept whole (header included),
  * sorted by offset; p_src holds the offset and p_dst the end of the data in the
  * datagram, p_dport the more-fragments bit.  An overlap drops the datagram.
  */
 #include "netinet/in_var.h"
+
+#define IPQ_MAXFRAGS_DEFAULT	4096
 
 static void
 ipq_free(struct inet_state *is, struct ipq *q)
@@ -22,6 +30,8 @@ ipq_free(struct inet_state *is, struct ipq *q)
 		q->ipq_frags = p->p_next;
 		pkt_free(p);
 	}
+	is->is_nfragments -= q->ipq_nfrags;
+	is->is_fragbytes -= q->ipq_bytes;
 	is->is_nfrags--;
 	kmem_free(is->is_kern, q, sizeof(*q));
 }
@@ -37,6 +47,33 @@ ipq_unlink(struct inet_state *is, struct ipq *q)
 			break;
 		}
 	ipq_free(is, q);
+}
+
+void
+ip_reass_init(struct inet_state *is)
+{
+	struct kern *k = is->is_kern;
+	uint64_t mem = k->k_mem_limit ? k->k_mem_limit : 64ULL << 20;
+	uint64_t n = mem / 4 / (PKT_STDSIZE + sizeof(struct pkt));
+
+	is->is_maxfragpackets = 200;
+	is->is_maxfrags = n > IPQ_MAXFRAGS_DEFAULT ? IPQ_MAXFRAGS_DEFAULT : (int)n;
+}
+
+/* Drops the oldest datagram in progress other than keep: 0 if there is none. */
+static int
+ipq_drop_oldest(struct inet_state *is, struct ipq *keep)
+{
+	struct ipq *q, *old = NULL;
+
+	for (q = is->is_frags; q != NULL; q = q->ipq_next)
+		if (q != keep)
+			old = q;	/* newest first: the last one is the oldest */
+	if (old == NULL)
+		return 0;
+	is->is_stat.ips_fragdropped += (uint64_t)old->ipq_nfrags;
+	ipq_unlink(is, old);
+	return 1;
 }
 
 void
@@ -90,8 +127,10 @@ ip_reass(struct inet_state *is, struct pkt *p, int hlen)
 		    q->ipq_p == ip[9])
 			break;
 	if (q == NULL) {
-		if (is->is_nfrags >= is->is_maxfragpackets)
+		if (is->is_maxfragpackets == 0)
 			goto drop;
+		while (is->is_nfrags >= is->is_maxfragpackets && ipq_drop_oldest(is, NULL))
+			continue;
 		if ((q = kmem_zalloc(is->is_kern, sizeof(*q))) == NULL)
 			goto drop;
 		q->ipq_src = src, q->ipq_dst = dst, q->ipq_id = id, q->ipq_p = ip[9];
@@ -103,6 +142,10 @@ ip_reass(struct inet_state *is, struct pkt *p, int hlen)
 	}
 	if (q->ipq_nfrags >= IPQ_MAXFRAGS)
 		goto bad;
+	while (is->is_nfragments >= is->is_maxfrags && ipq_drop_oldest(is, q))
+		continue;
+	if (is->is_nfragments >= is->is_maxfrags)
+		goto bad;		/* this datagram alone is over the limit */
 	p->p_src = off;
 	p->p_dst = end;
 	p->p_dport = (uint16_t)mf;
@@ -125,6 +168,9 @@ ip_reass(struct inet_state *is, struct pkt *p, int hlen)
 	p->p_next = *pp;
 	*pp = p;
 	q->ipq_nfrags++;
+	q->ipq_bytes += sizeof(*p) + p->p_size;
+	is->is_nfragments++;
+	is->is_fragbytes += sizeof(*p) + p->p_size;
 
 	/* complete? */
 	next = 0;

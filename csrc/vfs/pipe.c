@@ -503,4 +503,5 @@ const struct fileops fifo_fileops = {
 	.fo_poll = fifo_poll,
 	.fo_stat = fifo_stat,
 	.fo_close = fifo_close,
+	.fo_fdclose = vn_fdclose,
 };

@@ -210,6 +210,7 @@ int lf_advlock(struct lwp *l, struct vnode *vp, void *owner, int op, struct nb_f
     int flags, nb_off_t size) KERN_HIDDEN;
 void lf_release_owner(struct kern *k, struct vnode *vp, void *owner) KERN_HIDDEN;
 void lf_proc_exit(struct proc *p) KERN_HIDDEN;
+void vn_fdclose(struct file *fp, struct proc *p) KERN_HIDDEN;	/* fo_fdclose of vnodes */
 #define LF_POSIX	0x01
 #define LF_FLOCK	0x02
 #define LF_WAIT		0x04

@@ -379,6 +379,22 @@ vn_close(struct file *fp)
 	return 0;
 }
 
+/* POSIX: closing any descriptor of a file releases the closer's record locks on it,
+ * even when other descriptors (dup, fork) keep the file open. */
+void
+vn_fdclose(struct file *fp, struct proc *p)
+{
+	struct vfs_state *vs = vfs_state(fp->f_kern);
+	struct vnode *vp = fp->f_data;
+
+	if (p == NULL)
+		return;			/* exit: lf_proc_exit releases them all */
+	mutex_enter(&vs->vs_lock);
+	if (vp->v_lockf != NULL)
+		lf_release_owner(fp->f_kern, vp, p);
+	mutex_exit(&vs->vs_lock);
+}
+
 const struct fileops vn_fileops = {
 	.fo_read = vn_read,
 	.fo_write = vn_write,
@@ -387,4 +403,5 @@ const struct fileops vn_fileops = {
 	.fo_poll = vn_poll,
 	.fo_stat = vn_fo_stat,
 	.fo_close = vn_close,
+	.fo_fdclose = vn_fdclose,
 };

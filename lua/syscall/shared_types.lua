@@ -669,10 +669,12 @@ function M.sockaddrs(t, pt, s, c, opt)
       if k == "family" then return sa.sun_family end
       if k == "path" then
         local n = unlen[sa] and (unlen[sa] - off) or unpath
-        if n > 0 and sa.sun_path[0] == 0 then return ffi.string(sa.sun_path, n) end
+        -- NetBSD (sun_len) has no abstract names: an unbound socket's name is sun_len 106
+        -- and an empty path
+        if n > 0 and sa.sun_path[0] == 0 and not has_len then return ffi.string(sa.sun_path, n) end
         return ffi.string(sa.sun_path)
       end
-      if k == "abstract" then return sa.sun_path[0] == 0 and (unlen[sa] or 0) > off end
+      if k == "abstract" then return not has_len and sa.sun_path[0] == 0 and (unlen[sa] or 0) > off end
     end,
     __new = function(tp, path, len)
       local sa = ffi.new(tp)
@@ -690,7 +692,10 @@ function M.sockaddrs(t, pt, s, c, opt)
       return sa
     end,
     __len = function(sa) return unlen[sa] or ffi.sizeof(sa) end,
-    __tostring = function(sa) return "unix:" .. (sa.sun_path[0] == 0 and "@" or "") .. ffi.string(sa.sun_path + (sa.sun_path[0] == 0 and 1 or 0)) end,
+    __tostring = function(sa)
+      if has_len then return "unix:" .. ffi.string(sa.sun_path) end
+      return "unix:" .. (sa.sun_path[0] == 0 and "@" or "") .. ffi.string(sa.sun_path + (sa.sun_path[0] == 0 and 1 or 0))
+    end,
   })
   t.sockaddr_un_setlen = function(sa, n) unlen[sa] = n end
 

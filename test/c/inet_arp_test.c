@@ -127,9 +127,32 @@ main(void)
 	    "20 datagrams to a silent address: incomplete entry holds %d (the bound)", la.la_numheld);
 	ok(arps_sent(a) == sent0 + 1, "one request so far");
 	vsleep(a, 10);
-	ok(arp_of(a, "10.3.0.99", NULL) == NULL, "after 5 unanswered requests the entry is gone");
+	memset(&la, 0, sizeof(la));
+	ok(arp_of(a, "10.3.0.99", &la) != NULL && la.la_down && la.la_numheld == 0,
+	    "after 5 unanswered requests the entry is down, its packets dropped");
 	ok(arps_sent(a) == sent0 + 5, "5 requests in all, one a second (%llu)",
 	    (unsigned long long)(arps_sent(a) - sent0));
+	e = ku_sendto(a, ua, "lost", 4, "10.3.0.99", 53);
+	ok(e == EHOSTDOWN, "a send to the silent neighbour now fails: EHOSTDOWN (%d)", e);
+	ok(arps_sent(a) == sent0 + 5, "and asks nothing");
+	vsleep(a, 9);
+	ok(ku_sendto(a, ua, "lost", 4, "10.3.0.99", 53) == EHOSTDOWN,
+	    "still EHOSTDOWN 14 s after it went down (net.inet.arp.down is 20 s)");
+	vsleep(a, 6);
+	ok(arp_of(a, "10.3.0.99", NULL) == NULL, "after net.inet.arp.down the entry is gone");
+	ok(ku_sendto(a, ua, "lost", 4, "10.3.0.99", 53) == 0 && arps_sent(a) == sent0 + 6,
+	    "the next send is accepted and asks again");
+	vsleep(a, 10);
+
+	/* an absent gateway: sends through it fail with EHOSTUNREACH once it is down */
+	ok(ku_route(a, "10.7.0.0", 16, "10.3.0.98") == 0, "A: 10.7/16 via the absent 10.3.0.98");
+	ok(ku_sendto(a, ua, "via", 3, "10.7.0.5", 53) == 0, "a send through it is queued");
+	vsleep(a, 6);
+	e = ku_sendto(a, ua, "via", 3, "10.7.0.5", 53);
+	ok(e == EHOSTUNREACH, "once the gateway's entry is down: EHOSTUNREACH (%d)", e);
+	e = ku_sendto(a, ua, "gw", 2, "10.3.0.98", 53);
+	ok(e == EHOSTDOWN, "and to the gateway itself: EHOSTDOWN (%d)", e);
+	vsleep(a, 21);
 
 	/* malformed and random input */
 	memset(&fz, 0, sizeof(fz));

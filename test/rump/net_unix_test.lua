@@ -220,3 +220,23 @@ T.case("NetBSD option rules: SO_RCVBUF < 1 EINVAL, linger out of range EDOM, 16-
   T.fails("INVAL", S.setsockopt(s, "socket", "sndtimeo", S.t.int1(1), 4))
   T.eq(S.cmsg_len(4), 20); T.eq(S.cmsg_space(4), 24); T.eq(S.cmsg_space(8), 24)
 end)
+
+T.case("an unbound socket's name is NetBSD's sun_noname: sun_len 106, an empty path, never abstract", function()
+  local k = boot()
+  local S = k.S
+  local s = assert(S.socket("unix", "stream"))
+  local sa = assert(S.getsockname(s))
+  T.eq(#sa, 106)
+  T.eq(sa.family, S.c.AF.UNIX)
+  T.eq(sa.path, "")
+  T.eq(sa.abstract, false)
+  T.eq(tostring(sa), "unix:")
+  -- a datagram from an unbound sender carries the same name
+  local ok, _, a, b = S.socketpair("unix", "dgram")
+  assert(ok)
+  assert(a:write("x"))
+  local data, err, from = S.recvfrom(b)
+  T.eq(data, "x", err)
+  T.eq(from.path, "")
+  T.eq(from.abstract, false)
+end)

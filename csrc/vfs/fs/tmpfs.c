@@ -13,7 +13,9 @@
  *   searched linearly; past that a hash table (16 buckets, doubled as it fills) is built.
  * - A regular file's data is a sorted array of 4 KiB pages by page index; a missing page
  *   is a hole and reads as zeros.  Every page counts in tm_bytes against ta_size_max, and
- *   every allocation against the kernel's memlimit: running out is ENOSPC.
+ *   every allocation against the kernel's memlimit: running out is ENOSPC.  With a
+ *   memlimit, pages stop short of a reserve (tmpfs_mem_reserve) left to the rest of the
+ *   kernel, so a full tmpfs does not starve the network stack.
  * - Every node of a mount is on tm_nodes, so unmount frees them all; a node still in use
  *   at a forced unmount loses its contents and turns into a dead vnode (tmpfs_deadops)
  *   that only waits for its last reference.
@@ -517,6 +519,32 @@ tmpfs_page_find(struct tmpfs_node *tn, uint64_t idx, size_t *posp)
 	return lo < tn->tn_u.reg.npages && tn->tn_u.reg.pages[lo].idx == idx;
 }
 
+/* Memory tmpfs leaves to the rest of a kernel with a memory limit, as NetBSD's
+ * TMPFS_PAGES_MINRESERVED (4 MiB) keeps tmpfs from taking the last free pages: a full
+ * tmpfs must not starve the network stack or the next syscall.  A quarter of the limit
+ * for limits under 16 MiB. */
+static uint64_t
+tmpfs_mem_reserve(struct kern *k)
+{
+	uint64_t r = 4ULL << 20;
+
+	if (k->k_mem_limit / 4 < r)
+		r = k->k_mem_limit / 4;
+	return r;
+}
+
+/* Room for one more page under the kernel's memory limit and the reserve. */
+static bool
+tmpfs_mem_room(struct kern *k)
+{
+	size_t used;
+
+	if (k->k_mem_limit == 0)
+		return true;
+	used = atomic_load(&k->k_mem_used);
+	return used + TMPFS_PAGE + tmpfs_mem_reserve(k) <= k->k_mem_limit;
+}
+
 static char *
 tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 {
@@ -528,7 +556,7 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 	if (tmpfs_page_find(tn, idx, &pos))
 		return tn->tn_u.reg.pages[pos].data;
 	*errorp = ENOSPC;
-	if (tm->tm_bytes + TMPFS_PAGE > tm->tm_size_max)
+	if (tm->tm_bytes + TMPFS_PAGE > tm->tm_size_max || !tmpfs_mem_room(k))
 		return NULL;
 	if (tn->tn_u.reg.npages == tn->tn_u.reg.cap) {
 		size_t ncap = tn->tn_u.reg.cap ? tn->tn_u.reg.cap * 2 : 4;
@@ -975,7 +1003,7 @@ tmpfs_vfs_statvfs(struct mount *mp, struct statvfs_nb *sb)
 		total = ((uint64_t)1 << 40) / TMPFS_PAGE;
 	avail = total > tm->tm_bytes / TMPFS_PAGE ? total - tm->tm_bytes / TMPFS_PAGE : 0;
 	if (k->k_mem_limit != 0) {
-		size_t used = atomic_load(&k->k_mem_used);
+		size_t used = atomic_load(&k->k_mem_used) + tmpfs_mem_reserve(k);
 		uint64_t kfree = used < k->k_mem_limit ? (k->k_mem_limit - used) / TMPFS_PAGE : 0;
 		if (kfree < avail)
 			avail = kfree;

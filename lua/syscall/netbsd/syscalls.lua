@@ -87,8 +87,12 @@ function M.init(S, env)
     if parts[1] == "net" then
       -- net.<family>.<protocol>.<name>: net.inet.ip.forwarding, net.inet.ip.ttl ...
       local fam = { inet = c.AF.INET, inet6 = c.AF.INET6, route = c.AF.ROUTE }
-      local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP }
-      local leaf = { [c.IPPROTO.IP] = c.IPCTL }
+      -- net.inet.arp: NetBSD creates it with CTL_CREATE (a number from 1024, found by
+      -- name); the rumpus kernel's numbers are fixed (csrc/netinet/in_var.h)
+      local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP,
+        arp = 1024 }
+      local leaf = { [c.IPPROTO.IP] = setmetatable({ MAXFRAGS = 1024 }, { __index = c.IPCTL }),
+        [1024] = { KEEP = 1, DOWN = 2, ND_BMAXTRIES = 3, MAXQUEUELEN = 4, MAXENTRIES = 5 } }
       for i = 2, #parts do
         local p, v = parts[i], tonumber(parts[i])
         if not v and i == 2 then v = fam[p] end
