@@ -341,8 +341,11 @@ no_sleep(int num, register_t *a)
 	case SYS_open: a[1] |= O_NONBLOCK; break;
 	case SYS_openat: a[2] |= O_NONBLOCK; break;
 	case SYS_fcntl:
+		/* F_SETFL takes FFLAGS(arg) = arg + 1: access mode bits 3 would carry into
+		 * O_NONBLOCK and clear it (then a read sleeps: a false timeout).  F_SETFL
+		 * ignores the access mode, so drop it. */
 		if ((int)a[1] == F_SETFL)
-			a[2] |= O_NONBLOCK;
+			a[2] = (a[2] & ~(register_t)O_ACCMODE) | O_NONBLOCK;
 		else if ((int)a[1] == F_SETLKW)
 			a[1] = F_SETLK;
 		break;

@@ -40,7 +40,15 @@ typedef struct P {
 	int argbase, nargs, argn;
 	int mode;		/* PARSE_CDEF or PARSE_TYPE */
 	int depth;		/* recursion depth, bounded so hostile input cannot overflow the C stack */
+	struct defining *defs;	/* struct/union bodies being parsed, innermost first */
 } P;
+
+/* A struct/union whose body is being parsed: a nested body for the same type would make
+ * it contain itself (LuaJIT: "attempt to redefine"). */
+struct defining {
+	const lffi_ctype *ct;
+	struct defining *up;
+};
 
 #define MAXDEPTH 200
 
@@ -485,6 +493,7 @@ structdef1(P *P, int kind)
 	lffi_ctype *ct = NULL;
 	const char *tag = NULL;
 	lffi_field *fields = NULL;
+	struct defining self, *d;
 	int n = 0, cap = 0;
 
 	attributes(P, &sattr);
@@ -519,6 +528,9 @@ structdef1(P *P, int kind)
 	next(P);
 	if (ct != NULL && (ct->flags & CTF_COMPLETE))
 		luaL_error(P->L, "attempt to redefine '%s'", tag);
+	for (d = P->defs; ct != NULL && d != NULL; d = d->up)
+		if (d->ct == ct)
+			luaL_error(P->L, "attempt to redefine '%s'", tag);
 	if (ct == NULL) {
 		ct = lffi_newtype(P->L, P->S, kind);
 		ct->name = tag;
@@ -526,6 +538,9 @@ structdef1(P *P, int kind)
 		if (tag != NULL)
 			define(P, P->S->ref_tags, tag, ct);
 	}
+	self.ct = ct;
+	self.up = P->defs;
+	P->defs = &self;
 	while (!accept(P, '}')) {
 		dspec ds = { 0 };
 		declspec(P, &ds, 0);
@@ -562,6 +577,7 @@ structdef1(P *P, int kind)
 		}
 		expect(P, ';');
 	}
+	P->defs = self.up;
 	attributes(P, &sattr);
 	ct->fields = fields;
 	ct->nfields = n;

@@ -83,7 +83,7 @@ sys_reboot(struct lwp *l, const struct sys_reboot_args *uap, register_t *retval)
 
 	(void)uap;
 	(void)retval;
-	if ((error = cred_super(l->l_proc->p_cred)) != 0)
+	if ((error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	/* The kernel halts: sleepers wake and every later call gets ENXIO; destroy frees it. */
 	kern_halt(k);

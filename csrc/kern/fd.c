@@ -165,7 +165,7 @@ fd_allocfile(struct lwp *l, struct file **fpp, int *fdp)
 	fp->f_kern = k;
 	atomic_init(&fp->f_count, 1);
 	mutex_init(&fp->f_lock, k);
-	fp->f_cred = p->p_cred;
+	fp->f_cred = lwp_cred(l);
 	cred_hold(fp->f_cred);
 	*fpp = fp;
 	return 0;

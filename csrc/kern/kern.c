@@ -246,8 +246,10 @@ kern_enter(struct kern *k, struct lwp *implicit, struct lwp **prevp)
 		implicit->l_lid = 0;
 		implicit->l_flag = LW_IMPLICIT;
 		implicit->l_next = NULL;
+		implicit->l_cred = NULL;
 		l = implicit;
 	}
+	l->l_cred = cred_take(l->l_proc);	/* as a syscall: a snapshot until kern_leave */
 	t->cur = l;
 	return 0;
 }
@@ -255,6 +257,10 @@ kern_enter(struct kern *k, struct lwp *implicit, struct lwp **prevp)
 void
 kern_leave(struct kern *k, struct lwp *prev)
 {
+	struct lwp *l = kern_tls.cur;
+
+	cred_free(k, l->l_cred);
+	l->l_cred = NULL;
 	kern_tls.cur = prev;
 	vcpu_release_fast(k);
 }
@@ -349,8 +355,15 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 KERN_EXPORT int
 rumpus_kernel_call(struct rumpus_kernel *k, int (*fn)(void *), void *arg)
 {
-	struct rumpus_kernel *old = rumpus_kernel_switch(k);
-	int rv = fn(arg);
+	struct rumpus_kernel *old;
+	int rv;
+
+	if (k == NULL || fn == NULL) {
+		kern_seterror("%s is NULL", k == NULL ? "kernel" : "function");
+		return EINVAL;
+	}
+	old = rumpus_kernel_switch(k);
+	rv = fn(arg);
 
 	rumpus_kernel_switch(old);
 	return rv;
@@ -369,6 +382,7 @@ kern_free_shell(struct kern *k)
 	hyp_cond_destroy(&k->k_callout_cv);
 	hyp_cond_destroy(&k->k_vcpu_cv);
 	hyp_mutex_destroy(&k->k_vcpu_mtx);
+	hyp_mutex_destroy(&k->k_cred_mtx);
 	hyp_mutex_destroy(&k->k_sched_mtx);
 	left = atomic_load(&k->k_mem_used) - sizeof(*k);
 	if (left != 0)
@@ -439,6 +453,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_mem_limit = cfg->memlimit;
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
+	hyp_mutex_init(&k->k_cred_mtx);
 	hyp_cond_init(&k->k_vcpu_cv);
 	hyp_mutex_init(&k->k_callout_lock);
 	hyp_cond_init(&k->k_callout_cv);
@@ -455,9 +470,6 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 		kern_seterror("cannot create process 1");
 		goto fail1;
 	}
-	k->k_implicit.l_proc = k->k_proc1;
-	k->k_implicit.l_kern = k;
-	k->k_implicit.l_flag = LW_IMPLICIT;
 	for (i = 0; i < n; i++) {
 		k->k_comps[i] = list[i];
 		k->k_compmask |= 1u << list[i]->id;
@@ -546,9 +558,23 @@ rumpus_kernel_destroy(struct rumpus_kernel *rk)
 	return 0;
 }
 
+/* The facts below answer -1 (memused: 0, which no kernel uses) for a NULL kernel or
+ * component name, with errno EINVAL and a sentence in rumpus_error(). */
+static int
+kern_null(const void *p, const char *what)
+{
+	if (p != NULL)
+		return 0;
+	kern_seterror("%s is NULL", what);
+	kern_seterrno(EINVAL);
+	return 1;
+}
+
 KERN_EXPORT size_t
 rumpus_kernel_memused(const struct rumpus_kernel *rk)
 {
+	if (kern_null(rk, "kernel"))
+		return 0;
 	return atomic_load(&((const struct kern *)rk)->k_mem_used);
 }
 
@@ -558,6 +584,8 @@ rumpus_kernel_has(const struct rumpus_kernel *rk, const char *name)
 	const struct kern *k = (const struct kern *)rk;
 	int i;
 
+	if (kern_null(rk, "kernel") || kern_null(name, "component name"))
+		return -1;
 	for (i = 0; i < k->k_ncomps; i++)
 		if (strcmp(k->k_comps[i]->name, name) == 0)
 			return 1;
@@ -567,12 +595,16 @@ rumpus_kernel_has(const struct rumpus_kernel *rk, const char *name)
 KERN_EXPORT int
 rumpus_kernel_ncpu(const struct rumpus_kernel *rk)
 {
+	if (kern_null(rk, "kernel"))
+		return -1;
 	return ((const struct kern *)rk)->k_ncpu;
 }
 
 KERN_EXPORT int
 rumpus_kernel_halted(const struct rumpus_kernel *rk)
 {
+	if (kern_null(rk, "kernel"))
+		return -1;
 	return atomic_load(&((const struct kern *)rk)->k_halted);
 }
 

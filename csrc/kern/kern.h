@@ -230,6 +230,8 @@ struct cred *cred_alloc(struct kern *k) KERN_HIDDEN;		/* root, refcount 1 */
 struct cred *cred_copy(struct kern *k, const struct cred *c) KERN_HIDDEN;
 void cred_hold(struct cred *c) KERN_HIDDEN;
 void cred_free(struct kern *k, struct cred *c) KERN_HIDDEN;	/* drops a reference */
+/* The process's credentials now, with a reference for the caller (vCPU held). */
+struct cred *cred_take(struct proc *p) KERN_HIDDEN;
 /* Permission checks for VFS and others.  acc is a mask of VREAD/VWRITE/VEXEC
  * (R_OK/W_OK/X_OK << 6, as NetBSD's S_IRUSR bits). */
 #define VREAD	0400
@@ -361,6 +363,7 @@ struct lwp {
 	int l_lid;
 	int l_flag;			/* LW_* */
 	struct lwp *l_next;		/* p->p_lwps */
+	struct cred *l_cred;		/* snapshot held for the running syscall, or NULL */
 };
 #define LW_IMPLICIT	0x01		/* a host thread's stand-in, lives for one call */
 #define LW_BOUND	0x02		/* bound to a host thread right now */
@@ -394,9 +397,19 @@ struct proc {
 /* Looks a process up by pid; call with k->k_proc_lock held. */
 
 struct proc *proc_find(struct kern *k, nb_pid_t pid) KERN_HIDDEN;
-/* Credentials: a process's p_cred may be replaced (copy-on-write) by set*id.
- * XXX: with several vCPUs, another lwp of the same process reading p_cred during such a
- * change is not protected; processes with one lwp (the usual case) are safe. */
+/* Credentials, as NetBSD's kauth: a syscall runs with a snapshot of its process's p_cred,
+ * held in l_cred from entry to return (kern_syscall_inline), so set*id in another thread
+ * never frees what a running check reads.  set*id never changes a cred in place: it copies
+ * p_cred, changes the copy and swaps p_cred (under k_cred_mtx); the old one is freed when
+ * its last holder (process, lwp snapshot, open file, socket) lets go.  kern_enter takes a
+ * snapshot too.  lwp_cred() is what permission checks read: the snapshot, or p_cred where
+ * there is none (packet input and callouts, which run as process 1 and check nothing). */
+static inline struct cred *
+lwp_cred(const struct lwp *l)
+{
+	return l->l_cred != NULL ? l->l_cred :
+	    __atomic_load_n(&l->l_proc->p_cred, __ATOMIC_ACQUIRE);
+}
 
 /* ---------------------------------------------------------------- the kernel */
 
@@ -424,12 +437,11 @@ struct kern {
 	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
 	struct proc *k_proc1;
 	uint64_t k_id;			/* unique in the process, never reused */
-	/* the lwp of every thread without one of its own: read-only, shared by them all */
-	struct lwp k_implicit;
 	int k_ncpu;
 	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
 	/* virtual CPUs */
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
+	hyp_mutex_t k_cred_mtx;		/* guards p_cred swaps against cred_take (ncpu > 1) */
 	hyp_cond_t k_vcpu_cv;
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
@@ -559,13 +571,42 @@ vcpu_release_fast(struct kern *k)
 	vclock_busy(-1);
 }
 
+/* The syscall entry's snapshot (vCPU held).  With one vCPU only the holder runs kernel
+ * code, so the count needs no atomic read-modify-write (the vCPU hand-over orders it, as it
+ * does every other kernel store); with more, cred_take's lock and atomics. */
+static inline struct cred *
+cred_take_fast(struct kern *k, struct proc *p)
+{
+	struct cred *c;
+
+	if (__predict_false(k->k_ncpu != 1))
+		return cred_take(p);
+	c = p->p_cred;
+	atomic_store_explicit(&c->cr_ref,
+	    atomic_load_explicit(&c->cr_ref, memory_order_relaxed) + 1, memory_order_relaxed);
+	return c;
+}
+
+static inline void
+cred_drop_fast(struct kern *k, struct cred *c)
+{
+	int n;
+
+	if (__predict_true(k->k_ncpu == 1) &&
+	    (n = atomic_load_explicit(&c->cr_ref, memory_order_relaxed)) > 1) {
+		atomic_store_explicit(&c->cr_ref, n - 1, memory_order_relaxed);
+		return;
+	}
+	cred_free(k, c);
+}
+
 static inline __attribute__((always_inline)) int
 kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 {
 	struct kern_tls *t = &kern_tls;
 	struct kern *k = t->k;
 	const struct sysent *se;
-	struct lwp *l, *prev;
+	struct lwp *l, *prev, implicit;
 	int error;
 
 	if (__predict_false(k == NULL)) {
@@ -588,8 +629,15 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		return ENXIO;
 	}
 	if ((l = t->bound) == NULL || __predict_false(l->l_kern != k)) {
-		l = &k->k_implicit;
+		/* a stand-in of process 1 per call: host threads share no lwp state */
+		implicit.l_proc = k->k_proc1;
+		implicit.l_kern = k;
+		implicit.l_lid = 0;
+		implicit.l_flag = LW_IMPLICIT;
+		implicit.l_next = NULL;
+		l = &implicit;
 	}
+	l->l_cred = cred_take_fast(k, l->l_proc);	/* the syscall's credentials (kauth) */
 	t->cur = l;
 	/* the table entry only after the range check: &kern_sysent[num] past the end is UB */
 	se = __predict_true(num < KERN_NSYSENT) ? &kern_sysent[num] : NULL;
@@ -598,6 +646,8 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		error = ENOSYS;
 	else
 		error = se->sy_call(l, uap, retval);
+	cred_drop_fast(k, l->l_cred);
+	l->l_cred = NULL;
 	t->cur = prev;
 	vcpu_release_fast(k);
 	return error;

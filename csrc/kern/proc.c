@@ -4,8 +4,9 @@
  *
  * Invariants: k->k_procs lists every process of the kernel, process 1 (created at boot)
  * included; a process exits when its last lwp is released, and process 1 only at
- * destroy.  A process's cred is shared copy-on-write with the files it opened: changing
- * credentials replaces p_cred with a fresh copy when it is shared.
+ * destroy.  A process's cred is shared, reference-counted, with its children, the files it
+ * opened and its running syscalls (l_cred); changing credentials installs a changed copy
+ * (cred_modify/cred_commit), so a cred is never written once shared.
  */
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
@@ -95,22 +96,62 @@ cred_access(const struct cred *c, nb_uid_t fuid, nb_gid_t fgid, nb_mode_t fmode,
 	return (fmode & mask) == mask ? 0 : EACCES;
 }
 
-/* Makes p's cred private before a change; returns it or NULL (ENOMEM). */
+struct cred *
+cred_take(struct proc *p)
+{
+	struct kern *k = p->p_kern;
+	struct cred *c;
+
+	/* With one vCPU no set*id runs while we hold it; with more, the swap in cred_commit
+	 * and the reference taken here exclude each other. */
+	if (k->k_ncpu == 1) {
+		c = p->p_cred;
+		cred_hold(c);
+		return c;
+	}
+	hyp_mutex_lock(&k->k_cred_mtx);
+	c = p->p_cred;
+	cred_hold(c);
+	hyp_mutex_unlock(&k->k_cred_mtx);
+	return c;
+}
+
+/*
+ * A change of p's credentials: cred_modify returns a private copy of p_cred (NULL: ENOMEM)
+ * with set*id changes serialised per kernel; decide on the copy, then cred_commit installs
+ * it or cred_abort drops it.  The cred others hold is never written.
+ */
 static struct cred *
 cred_modify(struct proc *p)
 {
-	struct cred *c = p->p_cred;
+	struct kern *k = p->p_kern;
+	struct cred *n;
 
-	if (atomic_load(&c->cr_ref) > 1) {
-		struct cred *n = cred_copy(p->p_kern, c);
-		if (n == NULL)
-			return NULL;
-		cred_free(p->p_kern, c);
-		p->p_cred = n;
-		c = n;
-	}
+	hyp_mutex_lock(&k->k_cred_mtx);
+	if ((n = cred_copy(k, p->p_cred)) == NULL)
+		hyp_mutex_unlock(&k->k_cred_mtx);
+	return n;
+}
+
+static int
+cred_commit(struct proc *p, struct cred *n)
+{
+	struct kern *k = p->p_kern;
+	struct cred *old = p->p_cred;
+
+	__atomic_store_n(&p->p_cred, n, __ATOMIC_RELEASE);
 	p->p_flag |= PK_SUGID;
-	return c;
+	hyp_mutex_unlock(&k->k_cred_mtx);
+	cred_free(k, old);		/* lwps still running with it hold their own */
+	return 0;
+}
+
+static int
+cred_abort(struct proc *p, struct cred *n, int error)
+{
+	hyp_mutex_unlock(&p->p_kern->k_cred_mtx);
+	cred_free(p->p_kern, n);
+	return error;
 }
 
 /* ---------------------------------------------------------------- processes */
@@ -156,8 +197,7 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 	p->p_kern = k;
 	p->p_nextlid = 1;
 	if (parent != NULL) {
-		p->p_cred = parent->p_cred;
-		cred_hold(p->p_cred);
+		p->p_cred = cred_take(parent);
 		p->p_umask = parent->p_umask;
 		p->p_pgid = parent->p_pgid;
 		p->p_sid = parent->p_sid;
@@ -513,8 +553,8 @@ int
 sys_getuid_with_euid(struct lwp *l, const void *v, register_t *retval)
 {
 	(void)v;
-	retval[0] = l->l_proc->p_cred->cr_uid;
-	retval[1] = l->l_proc->p_cred->cr_euid;
+	retval[0] = lwp_cred(l)->cr_uid;
+	retval[1] = lwp_cred(l)->cr_euid;
 	return 0;
 }
 
@@ -522,7 +562,7 @@ int
 sys_geteuid(struct lwp *l, const void *v, register_t *retval)
 {
 	(void)v;
-	retval[0] = l->l_proc->p_cred->cr_euid;
+	retval[0] = lwp_cred(l)->cr_euid;
 	return 0;
 }
 
@@ -530,8 +570,8 @@ int
 sys_getgid_with_egid(struct lwp *l, const void *v, register_t *retval)
 {
 	(void)v;
-	retval[0] = l->l_proc->p_cred->cr_gid;
-	retval[1] = l->l_proc->p_cred->cr_egid;
+	retval[0] = lwp_cred(l)->cr_gid;
+	retval[1] = lwp_cred(l)->cr_egid;
 	return 0;
 }
 
@@ -539,7 +579,7 @@ int
 sys_getegid(struct lwp *l, const void *v, register_t *retval)
 {
 	(void)v;
-	retval[0] = l->l_proc->p_cred->cr_egid;
+	retval[0] = lwp_cred(l)->cr_egid;
 	return 0;
 }
 
@@ -558,20 +598,18 @@ sys_setuid(struct lwp *l, const struct sys_setuid_args *uap, register_t *retval)
 {
 	struct proc *p = l->l_proc;
 	nb_uid_t uid = SCARG(uap, uid);
-	struct cred *c = p->p_cred;
+	struct cred *c;
 
 	(void)retval;
-	if (c->cr_euid == 0) {
-		if ((c = cred_modify(p)) == NULL)
-			return ENOMEM;
+	if ((c = cred_modify(p)) == NULL)
+		return ENOMEM;
+	if (c->cr_euid == 0)
 		c->cr_uid = c->cr_euid = c->cr_svuid = uid;
-	} else if (uid == c->cr_uid || uid == c->cr_svuid) {
-		if ((c = cred_modify(p)) == NULL)
-			return ENOMEM;
+	else if (uid == c->cr_uid || uid == c->cr_svuid)
 		c->cr_euid = uid;
-	} else
-		return EPERM;
-	return 0;
+	else
+		return cred_abort(p, c, EPERM);
+	return cred_commit(p, c);
 }
 
 int
@@ -579,15 +617,15 @@ sys_seteuid(struct lwp *l, const struct sys_seteuid_args *uap, register_t *retva
 {
 	struct proc *p = l->l_proc;
 	nb_uid_t uid = SCARG(uap, euid);
-	struct cred *c = p->p_cred;
+	struct cred *c;
 
 	(void)retval;
-	if (c->cr_euid != 0 && uid != c->cr_uid && uid != c->cr_svuid)
-		return EPERM;
 	if ((c = cred_modify(p)) == NULL)
 		return ENOMEM;
+	if (c->cr_euid != 0 && uid != c->cr_uid && uid != c->cr_svuid)
+		return cred_abort(p, c, EPERM);
 	c->cr_euid = uid;
-	return 0;
+	return cred_commit(p, c);
 }
 
 int
@@ -595,20 +633,18 @@ sys_setgid(struct lwp *l, const struct sys_setgid_args *uap, register_t *retval)
 {
 	struct proc *p = l->l_proc;
 	nb_gid_t gid = SCARG(uap, gid);
-	struct cred *c = p->p_cred;
+	struct cred *c;
 
 	(void)retval;
-	if (c->cr_euid == 0) {
-		if ((c = cred_modify(p)) == NULL)
-			return ENOMEM;
+	if ((c = cred_modify(p)) == NULL)
+		return ENOMEM;
+	if (c->cr_euid == 0)
 		c->cr_gid = c->cr_egid = c->cr_svgid = gid;
-	} else if (gid == c->cr_gid || gid == c->cr_svgid) {
-		if ((c = cred_modify(p)) == NULL)
-			return ENOMEM;
+	else if (gid == c->cr_gid || gid == c->cr_svgid)
 		c->cr_egid = gid;
-	} else
-		return EPERM;
-	return 0;
+	else
+		return cred_abort(p, c, EPERM);
+	return cred_commit(p, c);
 }
 
 int
@@ -616,15 +652,15 @@ sys_setegid(struct lwp *l, const struct sys_setegid_args *uap, register_t *retva
 {
 	struct proc *p = l->l_proc;
 	nb_gid_t gid = SCARG(uap, egid);
-	struct cred *c = p->p_cred;
+	struct cred *c;
 
 	(void)retval;
-	if (c->cr_euid != 0 && gid != c->cr_gid && gid != c->cr_svgid)
-		return EPERM;
 	if ((c = cred_modify(p)) == NULL)
 		return ENOMEM;
+	if (c->cr_euid != 0 && gid != c->cr_gid && gid != c->cr_svgid)
+		return cred_abort(p, c, EPERM);
 	c->cr_egid = gid;
-	return 0;
+	return cred_commit(p, c);
 }
 
 /* setre[ug]id: -1 leaves an id alone; an unprivileged caller may only swap among its
@@ -632,19 +668,20 @@ sys_setegid(struct lwp *l, const struct sys_setegid_args *uap, register_t *retva
 static int
 setreid(struct proc *p, uint32_t r, uint32_t e, bool isgid)
 {
-	struct cred *c = p->p_cred;
-	uint32_t cr = isgid ? c->cr_gid : c->cr_uid;
-	uint32_t ce = isgid ? c->cr_egid : c->cr_euid;
-	uint32_t cs = isgid ? c->cr_svgid : c->cr_svuid;
+	struct cred *c;
+	uint32_t cr, ce, cs;
 
-	if (c->cr_euid != 0) {
-		if (r != (uint32_t)-1 && r != cr && r != ce)
-			return EPERM;
-		if (e != (uint32_t)-1 && e != cr && e != ce && e != cs)
-			return EPERM;
-	}
 	if ((c = cred_modify(p)) == NULL)
 		return ENOMEM;
+	cr = isgid ? c->cr_gid : c->cr_uid;
+	ce = isgid ? c->cr_egid : c->cr_euid;
+	cs = isgid ? c->cr_svgid : c->cr_svuid;
+	if (c->cr_euid != 0) {
+		if (r != (uint32_t)-1 && r != cr && r != ce)
+			return cred_abort(p, c, EPERM);
+		if (e != (uint32_t)-1 && e != cr && e != ce && e != cs)
+			return cred_abort(p, c, EPERM);
+	}
 	if (isgid) {
 		if (r != (uint32_t)-1) c->cr_gid = r;
 		if (e != (uint32_t)-1) c->cr_egid = c->cr_svgid = e;
@@ -652,7 +689,7 @@ setreid(struct proc *p, uint32_t r, uint32_t e, bool isgid)
 		if (r != (uint32_t)-1) c->cr_uid = r;
 		if (e != (uint32_t)-1) c->cr_euid = c->cr_svuid = e;
 	}
-	return 0;
+	return cred_commit(p, c);
 }
 
 int
@@ -672,7 +709,7 @@ sys_setregid(struct lwp *l, const struct sys_setregid_args *uap, register_t *ret
 int
 sys_getgroups(struct lwp *l, const struct sys_getgroups_args *uap, register_t *retval)
 {
-	const struct cred *c = l->l_proc->p_cred;
+	const struct cred *c = lwp_cred(l);
 	int n = SCARG(uap, gidsetsize), error;
 
 	if (n == 0) {
@@ -696,7 +733,7 @@ sys_setgroups(struct lwp *l, const struct sys_setgroups_args *uap, register_t *r
 	struct cred *c;
 
 	(void)retval;
-	if ((error = cred_super(p->p_cred)) != 0)
+	if ((error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if (n < 0 || n > CRED_NGROUPS)
 		return EINVAL;
@@ -704,9 +741,11 @@ sys_setgroups(struct lwp *l, const struct sys_setgroups_args *uap, register_t *r
 		return error;
 	if ((c = cred_modify(p)) == NULL)
 		return ENOMEM;
+	if (cred_super(c) != 0)		/* changed by another thread meanwhile */
+		return cred_abort(p, c, EPERM);
 	memcpy(c->cr_groups, groups, sizeof(nb_gid_t) * (size_t)n);
 	c->cr_ngroups = n;
-	return 0;
+	return cred_commit(p, c);
 }
 
 int
@@ -729,7 +768,7 @@ sys___setlogin(struct lwp *l, const struct sys___setlogin_args *uap, register_t 
 	int error;
 
 	(void)retval;
-	if ((error = cred_super(p->p_cred)) != 0)
+	if ((error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if ((error = copyinstr(SCARG(uap, namebuf), name, sizeof(name), NULL)) != 0)
 		return error == ENAMETOOLONG ? EINVAL : error;
@@ -865,7 +904,7 @@ sys_setrlimit(struct lwp *l, const struct sys_setrlimit_args *uap, register_t *r
 		return error;
 	if (r.rlim_cur > r.rlim_max)
 		return EINVAL;
-	if (r.rlim_max > p->p_rlimit[which].rlim_max && cred_super(p->p_cred) != 0)
+	if (r.rlim_max > p->p_rlimit[which].rlim_max && cred_super(lwp_cred(l)) != 0)
 		return EPERM;
 	if (which == RLIMIT_NOFILE) {
 		if (r.rlim_cur > (uint64_t)l->l_kern->k_maxfiles)

@@ -286,6 +286,7 @@ kern_softrun(struct kern *k)
 	implicit.l_lid = 0;
 	implicit.l_flag = LW_IMPLICIT;
 	implicit.l_next = NULL;
+	implicit.l_cred = NULL;
 	while (atomic_exchange(&k->k_softpending, 0)) {
 		for (;;) {
 			struct callout *c;

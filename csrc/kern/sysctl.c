@@ -67,7 +67,7 @@ sysctl_write_ok(struct sysctl_req *r, bool writable)
 		return 0;
 	if (!writable)
 		return EPERM;
-	return cred_super(r->l->l_proc->p_cred);
+	return cred_super(lwp_cred(r->l));
 }
 
 int

@@ -62,7 +62,7 @@ set_realtime(struct lwp *l, uint64_t ns)
 {
 	int error;
 
-	if ((error = cred_super(l->l_proc->p_cred)) != 0)
+	if ((error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	l->l_kern->k_realtime_off = (int64_t)(ns - hyp_clock_real());	/* modular, no UB */
 	l->l_kern->k_adj_delta = 0;	/* stepping the clock cancels a slew */
@@ -243,7 +243,7 @@ sys___adjtime50(struct lwp *l, const struct sys___adjtime50_args *uap, register_
 
 	(void)retval;
 	if (SCARG(uap, delta) != NULL) {
-		if ((error = cred_super(l->l_proc->p_cred)) != 0)
+		if ((error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if ((error = copyin(SCARG(uap, delta), &tv, sizeof(tv))) != 0)
 			return error;

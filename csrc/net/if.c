@@ -134,6 +134,7 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 	ne->implicit.l_lid = 0;
 	ne->implicit.l_flag = LW_IMPLICIT;
 	ne->implicit.l_next = NULL;
+	ne->implicit.l_cred = NULL;
 	t->cur = &ne->implicit;
 	return 0;
 }
@@ -201,10 +202,8 @@ ifs_isr(void *arg)
 	struct kern *k = ns->ns_kern;
 	struct ifs_enter ne;
 
-	if (atomic_load(&k->k_halted)) {
-		atomic_store(&ns->ns_isr_armed, 0);
-		return;
-	}
+	if (atomic_load(&k->k_halted))
+		return;		/* ns_isr_armed stays set: a halted kernel is not drained */
 	if (ifs_enter_try(k, &ne) != 0) {
 		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono() + IFS_ISR_RETRY_NS);
 		return;
@@ -235,7 +234,7 @@ if_queue(struct ifnet *ifp, struct pkt *p)
 	struct ifnet_state *ns = ifstate(ifp->if_kern);
 
 	hyp_mutex_lock(&ifp->if_qlock);
-	if (ifp->if_qlen >= IFQ_MAXLEN) {
+	if (ifp->if_qlen >= IFQ_MAXLEN || atomic_load(&ifp->if_kern->k_halted)) {
 		atomic_fetch_add(&ifp->if_rxdrops, 1);
 		hyp_mutex_unlock(&ifp->if_qlock);
 		pkt_free_nc(p);
@@ -436,7 +435,7 @@ lo_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 	/* The kernel's lock is held: queue it, net_unlock runs it. */
 	p->p_rcvif = ifp;
 	hyp_mutex_lock(&ifp->if_qlock);
-	if (ifp->if_qlen >= IFQ_MAXLEN) {
+	if (ifp->if_qlen >= IFQ_MAXLEN || atomic_load(&ifp->if_kern->k_halted)) {
 		ifp->if_data.ifi_iqdrops++;
 		hyp_mutex_unlock(&ifp->if_qlock);
 		pkt_free(p);
@@ -539,7 +538,7 @@ if_super(void)
 {
 	struct lwp *l = curlwp();
 
-	return l == NULL ? 0 : cred_super(l->l_proc->p_cred);
+	return l == NULL ? 0 : cred_super(lwp_cred(l));
 }
 
 static void
@@ -878,18 +877,30 @@ fail:
 	return error;
 }
 
+/*
+ * Stops a timer of hyper's scheduler for good, once nothing can arm it any more: until a
+ * disarm finds it neither pending nor running.  (hyp_timer_disarm does not wait for a
+ * running function when it cancelled a pending expiry, and a running function may arm
+ * again before it returns.)
+ */
+static void
+ifs_timer_stop(struct hyp_timer *t)
+{
+	do
+		hyp_timer_disarm(t);
+	while (hyp_timer_pending(t));
+}
+
 static void
 net_net_fini(struct kern *k)
 {
 	struct ifnet_state *ns = ifstate(k);
 
-	/* k_halted is set: a running ifs_isr does not arm again.  Twice: the first waits
-	 * for a running one, which may have armed before it saw the halt. */
-	hyp_timer_disarm(&ns->ns_isr);
-	hyp_timer_disarm(&ns->ns_isr);
 	net_gc(k);
 	ifs_lock(ns);
 	net_state(k)->ns_ifioctl = NULL;
+	/* Interfaces leave their buses first (if_detach, bus_detach): after that no frame
+	 * from another thread can reach if_queue and arm ns_isr again. */
 	while (ns->ns_ifs != NULL)
 		if_detach(ns, ns->ns_ifs);
 	rt_flush(ns);
@@ -899,6 +910,10 @@ net_net_fini(struct kern *k)
 		pkt_free_nc(p);
 	}
 	net_unlock(k);
+	/* Then the timer: k_halted is set, so a running ifs_isr does not arm again, and with
+	 * ns_isr_armed left set neither would a late if_queue. */
+	atomic_store(&ns->ns_isr_armed, 1);
+	ifs_timer_stop(&ns->ns_isr);
 	kern_priv_set(k, COMP_NET_NET, NULL);
 	kmem_free(k, ns, sizeof(*ns));
 }

@@ -267,7 +267,7 @@ rtsock_request_locked(struct kern *k, void *buf, size_t len, size_t bufsize, siz
 	if ((error = rt_getaddrs((uint8_t *)buf + sizeof(h), (uint8_t *)buf + len,
 	    h.rtm_addrs, sa)) != 0)
 		return error;
-	if (h.rtm_type != RTM_GET && l != NULL && cred_super(l->l_proc->p_cred) != 0)
+	if (h.rtm_type != RTM_GET && l != NULL && cred_super(lwp_cred(l)) != 0)
 		return EACCES;
 	if (sa[0] == NULL)
 		return EINVAL;		/* every request names a destination */

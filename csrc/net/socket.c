@@ -584,7 +584,7 @@ so_create(struct lwp *l, int family, int type, int proto, struct socket **sop)
 	if (prp->pr_usrreqs == NULL)
 		return EPROTONOSUPPORT;
 	net_lock(k);
-	if ((so = so_alloc(k, prp, type, l->l_proc->p_cred)) == NULL) {
+	if ((so = so_alloc(k, prp, type, lwp_cred(l))) == NULL) {
 		net_unlock(k);
 		return ENOMEM;
 	}

@@ -44,7 +44,6 @@ vfs_unp_bind(struct lwp *l, const char *path, nb_mode_t mode, struct socket *so,
 {
 	struct kern *k = l->l_kern;
 	struct vfs_state *vs = vfs_state(k);
-	struct proc *p = l->l_proc;
 	struct unp_vbind *b, **head = unix_vbinds(k);
 	struct nameidata nd;
 	struct vattr dva, va;
@@ -62,7 +61,7 @@ vfs_unp_bind(struct lwp *l, const char *path, nb_mode_t mode, struct socket *so,
 		goto out;
 	}
 	dvp = nd.ni_dvp;
-	if ((error = vn_access(dvp, VWRITE | VEXEC, p->p_cred)) != 0)
+	if ((error = vn_access(dvp, VWRITE | VEXEC, lwp_cred(l))) != 0)
 		goto out;
 	if (dvp->v_mount != NULL && (dvp->v_mount->mnt_flag & MNT_RDONLY)) {
 		error = EROFS;
@@ -73,7 +72,7 @@ vfs_unp_bind(struct lwp *l, const char *path, nb_mode_t mode, struct socket *so,
 	memset(&va, 0, sizeof(va));
 	va.va_type = VSOCK;
 	va.va_mode = mode & 07777;
-	va.va_uid = p->p_cred->cr_euid;
+	va.va_uid = lwp_cred(l)->cr_euid;
 	va.va_gid = dva.va_gid;
 	if ((error = dvp->v_op->vop_create(dvp, nd.ni_name, nd.ni_namelen, &va, NULL, &vp)) != 0)
 		goto out;
@@ -109,7 +108,7 @@ vfs_unp_lookup(struct lwp *l, const char *path, struct socket **sop)
 		error = ENOTSOCK;
 		goto out;
 	}
-	if ((error = vn_access(vp, VWRITE, l->l_proc->p_cred)) != 0)
+	if ((error = vn_access(vp, VWRITE, lwp_cred(l))) != 0)
 		goto out;
 	error = ECONNREFUSED;		/* a node no socket is bound to (any more) */
 	for (b = *unix_vbinds(k); b != NULL; b = b->b_next) {

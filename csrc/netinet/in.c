@@ -95,6 +95,8 @@ inet_timer_want(struct inet_state *is, uint64_t at)
 {
 	uint64_t now = hyp_clock_mono();
 
+	if (atomic_load(&is->is_kern->k_halted))
+		return;		/* being destroyed: netinet_fini stops the timer */
 	if (is->is_timer_at != 0 && is->is_timer_at <= at)
 		return;
 	is->is_timer_at = at;
@@ -212,7 +214,7 @@ in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 
 	switch (cmd) {
 	case SIOCAIFADDR:
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
+		if (l != NULL && (error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if ((error = sin_get((struct nb_sockaddr *)&ifra->ifra_addr, &addr, 1)) != 0)
 			return error;
@@ -230,7 +232,7 @@ in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 			return error;
 		return in_addaddr(ns, ifp, addr, mask, broad);
 	case SIOCDIFADDR:
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
+		if (l != NULL && (error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if ((error = sin_get(&ifr->ifr_ifru.ifru_addr, &addr, 0)) != 0)
 			return error;
@@ -281,7 +283,7 @@ sysctl_int(int *v, int min, int max, void *oldp, size_t *oldlenp, const void *ne
 	*oldlenp = sizeof(int);
 	if (newp != NULL) {
 		struct lwp *l = curlwp();
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
+		if (l != NULL && (error = cred_super(lwp_cred(l))) != 0)
 			return error;
 		if (newlen != sizeof(int))
 			return EINVAL;
@@ -413,9 +415,6 @@ netinet_fini(struct kern *k)
 	struct ifnet_state *ns = is->is_ns;
 	struct ifnet *ifp;
 
-	/* k_halted is set: twice, as ifs_isr's timer (if.c) */
-	hyp_timer_disarm(&is->is_timer);
-	hyp_timer_disarm(&is->is_timer);
 	net_gc(k);
 	ifs_lock(ns);
 	inp_flushall(is);
@@ -430,6 +429,11 @@ netinet_fini(struct kern *k)
 	ns->ns_inet_sysctl = NULL;
 	ns->ns_inet = NULL;
 	ifs_unlock(ns);
+	/* Last, when nothing can call into netinet: k_halted is set, so inet_timer_want
+	 * and a running inet_timeout arm no more; disarm until neither pending nor running. */
+	do
+		hyp_timer_disarm(&is->is_timer);
+	while (hyp_timer_pending(&is->is_timer));
 	kern_priv_set(k, COMP_NET_NETINET, NULL);
 	kmem_free(k, is, sizeof(*is));
 }

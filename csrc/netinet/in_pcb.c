@@ -17,7 +17,7 @@ inp_priv(void)
 {
 	struct lwp *l = curlwp();
 
-	return l == NULL ? 0 : cred_super(l->l_proc->p_cred);
+	return l == NULL ? 0 : cred_super(lwp_cred(l));
 }
 
 static void

@@ -159,7 +159,7 @@ sys___mount50(struct lwp *l, const struct sys___mount50_args *uap, register_t *r
 	int flags = SCARG(uap, flags), error;
 
 	(void)retval;
-	if ((error = cred_super(l->l_proc->p_cred)) != 0)
+	if ((error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if ((error = copyinstr(SCARG(uap, type), type, sizeof(type), NULL)) != 0)
 		return error;
@@ -232,7 +232,7 @@ sys_unmount(struct lwp *l, const struct sys_unmount_args *uap, register_t *retva
 	int error, flags = SCARG(uap, flags);
 
 	(void)retval;
-	if ((error = cred_super(l->l_proc->p_cred)) != 0)
+	if ((error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if ((nd = kmem_alloc(k, sizeof(*nd))) == NULL)
 		return ENOMEM;

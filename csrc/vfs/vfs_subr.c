@@ -89,7 +89,7 @@ namei(struct lwp *l, struct vnode *startdir, int flags, struct nameidata *nd)
 	struct proc *p = l->l_proc;
 	struct vnode *root = vfs_root(p), *dp, *vp;
 	struct cred rcred;
-	const struct cred *cred = p->p_cred;
+	const struct cred *cred = lwp_cred(l);
 	char *cp = nd->ni_buf;
 	int nlinks = 0, error;
 
@@ -98,7 +98,7 @@ namei(struct lwp *l, struct vnode *startdir, int flags, struct nameidata *nd)
 	nd->ni_namelen = 0;
 	nd->ni_trailslash = false;
 	if (flags & NI_REALIDS) {
-		memcpy(&rcred, p->p_cred, sizeof(rcred));
+		memcpy(&rcred, lwp_cred(l), sizeof(rcred));
 		rcred.cr_euid = rcred.cr_uid;
 		rcred.cr_egid = rcred.cr_gid;
 		cred = &rcred;

@@ -162,12 +162,11 @@ static int
 vn_create_at(struct lwp *l, struct nameidata *nd, enum vtype type, nb_mode_t mode,
     uint64_t rdev, const char *target, struct vnode **vpp)
 {
-	struct proc *p = l->l_proc;
 	struct vnode *dvp = nd->ni_dvp;
 	struct vattr dva, va;
 	int error;
 
-	if ((error = vn_access(dvp, VWRITE | VEXEC, p->p_cred)) != 0)
+	if ((error = vn_access(dvp, VWRITE | VEXEC, lwp_cred(l))) != 0)
 		return error;
 	if (vn_rdonly(dvp))
 		return EROFS;
@@ -176,7 +175,7 @@ vn_create_at(struct lwp *l, struct nameidata *nd, enum vtype type, nb_mode_t mod
 	memset(&va, 0, sizeof(va));
 	va.va_type = type;
 	va.va_mode = mode;
-	va.va_uid = p->p_cred->cr_euid;
+	va.va_uid = lwp_cred(l)->cr_euid;
 	va.va_gid = dva.va_gid;		/* BSD: the directory's group */
 	va.va_rdev = rdev;
 	return dvp->v_op->vop_create(dvp, nd->ni_name, nd->ni_namelen, &va, target, vpp);
@@ -256,7 +255,7 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 			}
 		}
 		if ((error = vn_access(vp, ((fflags & FREAD) ? VREAD : 0) |
-		    (((fflags & FWRITE) || (oflags & O_TRUNC)) ? VWRITE : 0), p->p_cred)) != 0)
+		    (((fflags & FWRITE) || (oflags & O_TRUNC)) ? VWRITE : 0), lwp_cred(l))) != 0)
 			goto out;
 		if (vp->v_type == VCHR || vp->v_type == VBLK) {
 			error = ENXIO;		/* no device drivers */
@@ -347,7 +346,7 @@ domknod(struct lwp *l, int dirfd, const char *upath, nb_mode_t mode, uint64_t de
 	}
 	if (fifo_only)
 		type = VFIFO;
-	if (type != VFIFO && (error = cred_super(p->p_cred)) != 0)
+	if (type != VFIFO && (error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if ((error = at_begin(l, dirfd, upath, &at)) != 0)
 		return error;
@@ -526,7 +525,7 @@ dolink(struct lwp *l, int fd1, const char *upath, int fd2, const char *ulink, in
 		error = EXDEV;
 		goto out;
 	}
-	if ((error = vn_access(at2.nd.ni_dvp, VWRITE | VEXEC, l->l_proc->p_cred)) != 0)
+	if ((error = vn_access(at2.nd.ni_dvp, VWRITE | VEXEC, lwp_cred(l))) != 0)
 		goto out;
 	if (vn_rdonly(vp)) {
 		error = EROFS;
@@ -597,9 +596,9 @@ doremove(struct lwp *l, int dirfd, const char *upath, bool dir)
 		error = EBUSY;
 		goto out;
 	}
-	if ((error = vn_access(dvp, VWRITE | VEXEC, l->l_proc->p_cred)) != 0)
+	if ((error = vn_access(dvp, VWRITE | VEXEC, lwp_cred(l))) != 0)
 		goto out;
-	if ((error = sticky_check(dvp, vp, l->l_proc->p_cred)) != 0)
+	if ((error = sticky_check(dvp, vp, lwp_cred(l))) != 0)
 		goto out;
 	if (vn_rdonly(dvp)) {
 		error = EROFS;
@@ -642,7 +641,7 @@ sys_unlinkat(struct lwp *l, const struct sys_unlinkat_args *uap, register_t *ret
 static int
 dorename(struct lwp *l, int fromfd, const char *ufrom, int tofd, const char *uto)
 {
-	const struct cred *cred = l->l_proc->p_cred;
+	const struct cred *cred = lwp_cred(l);
 	struct vfs_at from, to;
 	struct vnode *fdvp, *fvp, *tdvp, *tvp, *vp;
 	int error;
@@ -832,7 +831,7 @@ sys_fstatat(struct lwp *l, const struct sys_fstatat_args *uap, register_t *retva
 static int
 vn_chmod(struct lwp *l, struct vnode *vp, nb_mode_t mode)
 {
-	const struct cred *cred = l->l_proc->p_cred;
+	const struct cred *cred = lwp_cred(l);
 	struct vattr va;
 	int error;
 
@@ -855,7 +854,7 @@ vn_chmod(struct lwp *l, struct vnode *vp, nb_mode_t mode)
 static int
 vn_chown(struct lwp *l, struct vnode *vp, nb_uid_t uid, nb_gid_t gid)
 {
-	const struct cred *cred = l->l_proc->p_cred;
+	const struct cred *cred = lwp_cred(l);
 	struct vattr va;
 	int error, mask = VA_UID | VA_GID;
 
@@ -888,7 +887,7 @@ vn_chown(struct lwp *l, struct vnode *vp, nb_uid_t uid, nb_gid_t gid)
 static int
 vn_utimens(struct lwp *l, struct vnode *vp, const struct nb_timespec *ts)
 {
-	const struct cred *cred = l->l_proc->p_cred;
+	const struct cred *cred = lwp_cred(l);
 	struct nb_timespec now;
 	struct vattr va;
 	int error, mask = 0, i;
@@ -1180,7 +1179,7 @@ vn_truncate(struct lwp *l, struct vnode *vp, nb_off_t length, bool checkperm)
 		return EINVAL;
 	if (vp->v_type == VDIR)
 		return EISDIR;
-	if (checkperm && (error = vn_access(vp, VWRITE, l->l_proc->p_cred)) != 0)
+	if (checkperm && (error = vn_access(vp, VWRITE, lwp_cred(l))) != 0)
 		return error;
 	if (vn_rdonly(vp))
 		return EROFS;
@@ -1236,7 +1235,7 @@ doaccess(struct lwp *l, int dirfd, const char *upath, int mode, int flag)
 		return EINVAL;
 	if (flag & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW))
 		return EINVAL;
-	memcpy(&rc, l->l_proc->p_cred, sizeof(rc));
+	memcpy(&rc, lwp_cred(l), sizeof(rc));
 	if (!(flag & AT_EACCESS)) {
 		rc.cr_euid = rc.cr_uid;
 		rc.cr_egid = rc.cr_gid;
@@ -1324,7 +1323,7 @@ change_dir(struct lwp *l, struct vnode *vp, bool root)
 
 	if (vp->v_type != VDIR)
 		return ENOTDIR;
-	if ((error = vn_access(vp, VEXEC, p->p_cred)) != 0)
+	if ((error = vn_access(vp, VEXEC, lwp_cred(l))) != 0)
 		return error;
 	vref(vp);
 	if (*slot != NULL)
@@ -1339,7 +1338,7 @@ dochdir_path(struct lwp *l, const char *upath, bool root)
 	struct vfs_at at;
 	int error;
 
-	if (root && (error = cred_super(l->l_proc->p_cred)) != 0)
+	if (root && (error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if ((error = at_begin(l, AT_FDCWD, upath, &at)) != 0)
 		return error;
@@ -1357,7 +1356,7 @@ dochdir_fd(struct lwp *l, int fd, bool root)
 	struct file *fp;
 	int error;
 
-	if (root && (error = cred_super(l->l_proc->p_cred)) != 0)
+	if (root && (error = cred_super(lwp_cred(l))) != 0)
 		return error;
 	if ((error = fd_getfile(l, fd, &fp)) != 0)
 		return error;

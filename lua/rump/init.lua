@@ -155,7 +155,7 @@ kmt.__index = kmt
 
 -- Makes k current (the slow path of every call: cur ~= k.owner).  A destroyed kernel is
 -- never current, so this is where a call on one is refused.
-local Lswitch
+local Lswitch, Lcurrent
 local function enter(k, level)
   if k.dead then error("syscall on a destroyed kernel", level or 3) end
   Lswitch(k.ptr)
@@ -216,7 +216,7 @@ local function rawC(k)
     if f == nil then return nil end
     local w = function(...)
       if k.dead then return -1 end
-      local pcur, pptr, perr = cur, lib.rumpus_kernel_current(), ffi.errno()
+      local pcur, pptr, perr = cur, Lcurrent(), ffi.errno()
       Lswitch(k.ptr)
       cur = k.owner
       local r = f(...)
@@ -293,13 +293,19 @@ local function remember(arr, list, n)
   nlists = nlists + 1
 end
 
--- One finalizer for every kernel: it sees only the pointer, never k (a forgotten kernel
--- would keep itself alive through its own finalizer).  The library puts the kernel aside
--- itself if it is current (bound process included).  The Lua side needs no cleanup: k.S,
--- gone with k, leaves fdm.owners (weak values) by itself, and cur may keep the id of a
--- kernel nobody can call any more.
+-- The finalizer of a kernel: it sees only the pointer and the owner id, never k (a
+-- forgotten kernel would keep itself alive through its own finalizer).  It unregisters the
+-- id first, so that a descriptor's finalizer running after it (finalizers run in any order,
+-- at lua_close too, where weak tables are not cleared) finds no owner and closes nothing
+-- in the freed kernel.  The library puts the kernel aside itself if it is current (bound
+-- process included); cur may keep the id of a kernel nobody can call any more.
 local Ldestroy
-local function gcdestroy(p) Ldestroy(p) end
+local function gcdestroyer(id)
+  return function(p)
+    fdm.unregister(id)
+    Ldestroy(p)
+  end
+end
 
 -- The boot configuration, shared by every call: Lua remembers what it holds so that a field
 -- is written only when it changes (a cdata store costs a call into the ffi module on PUC
@@ -320,7 +326,9 @@ function rump.kernel(opts)
   if not cfg then
     sharedS()
     cfg, errp = ffi.new("struct rumpus_config"), ffi.new("int[1]")
+    -- kept as function values: finalizers use them when the library object may be gone
     Lcreate, Lswitch, Ldestroy = L.rumpus_kernel_create, L.rumpus_kernel_switch, L.rumpus_kernel_destroy
+    Lcurrent = L.rumpus_kernel_current
   end
   local cpus, hostname, memlimit = opts.cpus, opts.hostname, opts.memlimit
   if cpus == nil then cpus = 0
@@ -346,7 +354,7 @@ function rump.kernel(opts)
   local S = setmetatable({ kernel = k }, kSmt)
   k.S = S
   k.owner = fdm.register(S)
-  ffi.gc(ptr, gcdestroy)
+  ffi.gc(ptr, gcdestroyer(k.owner))
   return k
 end
 
@@ -362,10 +370,20 @@ function kmt:destroy()
   return true
 end
 
-function kmt:memused() return tonumber(library().rumpus_kernel_memused(self.ptr)) end
-function kmt:has(component) return library().rumpus_kernel_has(self.ptr, component) ~= 0 end
-function kmt:ncpu() return library().rumpus_kernel_ncpu(self.ptr) end
-function kmt:halted() return library().rumpus_kernel_halted(self.ptr) ~= 0 end
+-- Facts: a destroyed kernel (its pointer freed) is halted and has nothing else to say.
+local function alive(k, fname)
+  if k.dead then error(fname .. " on a destroyed kernel", 3) end
+  return k.ptr
+end
+function kmt:memused() return tonumber(library().rumpus_kernel_memused(alive(self, "memused"))) end
+function kmt:has(component)
+  if type(component) ~= "string" then
+    error("bad argument #1 to 'has' (string expected, got " .. type(component) .. ")", 2)
+  end
+  return library().rumpus_kernel_has(alive(self, "has"), component) == 1
+end
+function kmt:ncpu() return library().rumpus_kernel_ncpu(alive(self, "ncpu")) end
+function kmt:halted() return self.dead or library().rumpus_kernel_halted(self.ptr) ~= 0 end
 kmt.__tostring = function(k) return "rump kernel " .. (k.dead and "(destroyed)" or tostring(k.ptr)) end
 
 -- Processes inside a kernel (NetBSD's rump_pub_lwproc_*).  The calling thread runs as one

@@ -698,14 +698,27 @@ function Net:pcap(b, path)
 end
 
 -- destroy(): every kernel of the network, in reverse order; idempotent.
+-- Destroys every kernel of the network, last made first.  A kernel destroyed by hand
+-- already is skipped; one that cannot be destroyed now (EBUSY: another thread uses it) stays
+-- in the network, the others go, and the first error is returned (nil, err); a later
+-- destroy() tries the rest again.
 function Net:destroy()
+  local left, first = {}, nil
   for i = #self.order, 1, -1 do
     local h = self.order[i]
-    h.cfg:close()
-    h.kernel:destroy()
-    self.order[i] = nil
+    if not h.kernel.dead then
+      h.cfg:close()
+      local ok, e = h.kernel:destroy()
+      if not ok then
+        table.insert(left, 1, h)
+        first = first or e
+      end
+    end
   end
+  self.order = left
   self.hosts, self.buses = {}, {}
+  for _, h in ipairs(left) do self.hosts[h.name] = h end
+  if first then return nil, first end
   return true
 end
 Net.close = Net.destroy

@@ -28,9 +28,10 @@ local M = {}
 
 ffi.cdef "struct rumpus_fd { int filenum; int owner; };"
 
--- owner id -> syscall table; kernels unregister when they are destroyed.  Weak values: a
--- forgotten kernel is collected even though its id is here (its descriptors then find no
--- owner and their finalizers do nothing: destroying the kernel closed everything).
+-- owner id -> syscall table; kernels unregister when they are destroyed, by hand or by their
+-- finalizer (before the kernel is freed: at lua_close finalizers run in any order and weak
+-- values are not cleared first, so a descriptor's finalizer must not find a freed kernel
+-- here).  Weak values: a forgotten kernel's table does not keep it alive.
 local owners = setmetatable({}, { __mode = "v" })
 local nextid = 1
 M.owners = owners
@@ -58,13 +59,22 @@ M.aliases = aliases
 local known = not rawget(_G, "jit") and setmetatable({}, { __mode = "k" }) or nil
 M.known = known
 
+-- A descriptor whose kernel was destroyed (by hand or by the GC) is inert: destroying the
+-- kernel closed it, so close() does nothing and returns true; getfd and nogc still answer;
+-- any other method is an error.
+local function deadclose(fd) fd.filenum = -1; return true end
 local fdtype
 local mt = {}
 mt.__index = function(fd, k)
   local o = known and known[fd]
   if o == nil then o = fd.owner end
   local S = owners[o]
-  if not S then error("descriptor of a destroyed kernel", 2) end
+  if not S then
+    if k == "close" then return deadclose end
+    local m = M.methods[k]
+    if m then return m end
+    error("descriptor of a destroyed kernel", 2)
+  end
   local m = S.fdmethods[k]
   if m then return m end
   local f = S[aliases[k] or k]

@@ -126,3 +126,33 @@ T.case("type strings do not declare tags; cdef may forward-declare them", functi
   if not pcall(ffi.typeof, "struct ptest_once") then ffi.cdef "struct ptest_once { int a; };" end
   T.eq(ffi.sizeof("struct ptest_once"), 4)
 end)
+
+T.case("a struct cannot contain itself, not even through a nested body of its own tag", function()
+  -- LuaJIT refuses a nested body for the tag being defined; the PUC ffi accepted it and
+  -- ffi.fill/ffi.new on the result recursed until the C stack overflowed.
+  T.err(function() ffi.cdef "struct pself1 { struct pself1 { int v; } c; };" end, "redefine")
+  T.err(function() ffi.cdef "union pself2 { union pself2 { int v; } c; };" end, "redefine")
+  T.err(function() ffi.cdef "struct pself3 { int a; struct { struct pself3 { int v; } c; } in; };" end,
+    "redefine")
+  -- by value, directly, through a typedef, an array or another struct: incomplete
+  T.err(function() ffi.cdef "struct pself4 { struct pself4 c; };" end, "")
+  T.err(function() ffi.cdef "typedef struct pself5 pself5_t; struct pself5 { pself5_t c; };" end, "")
+  T.err(function() ffi.cdef "struct pself6 { struct pself6 c[1]; };" end, "")
+  T.err(function() ffi.cdef "struct pself7 { struct pself8 { struct pself7 x; } c; };" end, "")
+  T.err(function() ffi.cdef "struct pself9; struct pself10 { struct pself9 c; };" end, "")
+  -- none of them became a usable type: sizeof, new and fill refuse, nothing recurses
+  for _, t in ipairs { "struct pself1", "union pself2", "struct pself4", "struct pself6" } do
+    local ok, ct = pcall(ffi.typeof, t)
+    if ok then
+      T.eq(ffi.sizeof(ct), nil, t)
+      T.ok(not pcall(ffi.new, ct), t)
+    end
+  end
+  -- pointers to itself and a nested body of another tag stay fine
+  ffi.cdef "struct pself11 { struct pself11 *next; struct pself12 { int v; } c; struct pself12 d; };"
+  local v = ffi.new("struct pself11")
+  ffi.fill(v, ffi.sizeof(v), 1)
+  T.eq(v.c.v, 0x01010101)
+  T.eq(v.d.v, 0x01010101)
+  T.eq(ffi.sizeof("struct pself11"), 16)
+end)

@@ -43,16 +43,18 @@ struct rumpus_config {
 struct rumpus_kernel *rumpus_kernel_create(const char *const *components,
     const struct rumpus_config *cfg, int *errp);
 /* Frees everything the kernel holds.  EBUSY if a thread other than the caller still has
- * it current or sleeps in it; then nothing is freed. */
+ * it current or sleeps in it; then nothing is freed.  EINVAL for NULL. */
 int rumpus_kernel_destroy(struct rumpus_kernel *k);
 /* The calling thread's current kernel (NULL if none), and switching it: returns the
  * previous one.  An lwp bound with rump_pub_lwproc_* stays with its kernel. */
 struct rumpus_kernel *rumpus_kernel_current(void);
 struct rumpus_kernel *rumpus_kernel_switch(struct rumpus_kernel *k);
-/* Runs fn(arg) with k current, then restores the previous kernel; returns fn's value. */
+/* Runs fn(arg) with k current, then restores the previous kernel; returns fn's value, or
+ * EINVAL without calling anything when k or fn is NULL. */
 int rumpus_kernel_call(struct rumpus_kernel *k, int (*fn)(void *), void *arg);
 
-/* Facts about a kernel. */
+/* Facts about a kernel.  A NULL kernel (or component name) is not one: memused returns 0
+ * (no kernel uses 0 bytes), the others -1, with errno EINVAL and rumpus_error() set. */
 size_t rumpus_kernel_memused(const struct rumpus_kernel *k);	/* accounted bytes */
 int rumpus_kernel_has(const struct rumpus_kernel *k, const char *component);
 int rumpus_kernel_ncpu(const struct rumpus_kernel *k);
