@@ -58,7 +58,11 @@ static atomic_uint_fast64_t mem_bytes, mem_blocks, mem_leaked;
 void *
 hyp_malloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p;
+
+	if (HYP_FAULT_CHECK(&hyp_fault_proc))
+		return NULL;
+	p = malloc(n ? n : 1);
 
 	if (p != NULL) {
 		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
@@ -70,7 +74,11 @@ hyp_malloc(size_t n)
 void *
 hyp_zalloc(size_t n)
 {
-	void *p = calloc(1, n ? n : 1);
+	void *p;
+
+	if (HYP_FAULT_CHECK(&hyp_fault_proc))
+		return NULL;
+	p = calloc(1, n ? n : 1);
 
 	if (p != NULL) {
 		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
