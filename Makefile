@@ -77,4 +77,4 @@ install: all
 	@tools/install.sh "$(PREFIX)" "$(BUILD)"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan

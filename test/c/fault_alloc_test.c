@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "vfs_util.h"
 #include "rump/rumpus_fault.h"
@@ -261,8 +263,41 @@ one(struct run *r, int mode, double v, uint64_t seed, uint64_t *injected)
 	return fs.calls;
 }
 
+/* The child of env_case: reports what RUMPUS_FAULT set, as its exit status. */
+static int
+env_child(void)
+{
+	struct rumpus_fault_stats fs;
+	struct rumpus_kernel *k;
+	int err = 0;
+
+	rumpus_fault_stats(NULL, &fs);
+	k = boot(&err);
+	if (k != NULL)
+		rumpus_kernel_destroy(k);
+	/* mode in the low bits, 4 if the first kernel failed with ENOMEM */
+	return fs.mode | (k == NULL && err == NB_ENOMEM ? 4 : 0);
+}
+
+/* Runs this program with RUMPUS_FAULT=val; returns the child's exit status. */
+static int
+env_case(const char *val)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		setenv("RUMPUS_FAULT", val, 1);
+		execl("/proc/self/exe", "fault_alloc_test", "--env-child", (char *)NULL);
+		_exit(99);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct rumpus_fault_stats fs;
 	struct rumpus_memstats m0, m1;
@@ -274,6 +309,8 @@ main(void)
 	const char *env = getenv("FAULT_SEEDS");
 	char first[200] = "";
 
+	if (argc > 1 && strcmp(argv[1], "--env-child") == 0)
+		return env_child();
 	nseeds = env ? atoi(env) : 4;
 	verbose = getenv("FAULT_VERBOSE") != NULL;
 
@@ -286,6 +323,16 @@ main(void)
 	ok(rumpus_fault_stats(NULL, NULL) == NB_EINVAL, "stats into NULL: EINVAL");
 	ok(rumpus_fault_stats(NULL, &fs) == 0 && fs.mode == RUMPUS_FAULT_OFF,
 	    "the process-wide state is off (RUMPUS_FAULT unset)");
+
+	/* the environment variable, read when the library is loaded */
+	ok(env_case("alloc:nth=1") == (RUMPUS_FAULT_NTH | 4),
+	    "RUMPUS_FAULT=alloc:nth=1: nth mode, the first kernel creation fails with ENOMEM");
+	ok(env_case("alloc:rate=1,seed=7") == (RUMPUS_FAULT_RATE | 4),
+	    "RUMPUS_FAULT=alloc:rate=1,seed=7: rate mode, creation fails");
+	ok(env_case("alloc:rate=0.0") == RUMPUS_FAULT_RATE, "RUMPUS_FAULT=alloc:rate=0.0: on, fails nothing");
+	ok(env_case("alloc:nth=x") == RUMPUS_FAULT_OFF && env_case("bogus") == RUMPUS_FAULT_OFF &&
+	    env_case("alloc:nth=1,rate=0.5") == RUMPUS_FAULT_OFF,
+	    "malformed RUMPUS_FAULT values are ignored (with a warning on stderr)");
 
 	/* the workload without faults: counts the allocations it makes */
 	total = one(&r, RUMPUS_FAULT_NTH, 9007199254740992.0, 0, &inj);
