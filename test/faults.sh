@@ -21,8 +21,7 @@ for t in "$build"/test/*_test; do
     runs=$((runs + 1))
     log=$build/faults/$name.$s.log
     mkdir -p "$build/faults"
-    RUMPUS_FAULT="alloc:rate=$rate,seed=$s" timeout -s KILL "$timeout" "$t" > "$log" 2>&1 \
-      2>/dev/null
+    RUMPUS_FAULT="alloc:rate=$rate,seed=$s" timeout -s KILL "$timeout" "$t" > "$log" 2>&1
     rc=$?
     nfail=$(grep -c '^not ok' "$log")
     tapfail=$((tapfail + nfail))
