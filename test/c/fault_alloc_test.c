@@ -6,7 +6,8 @@
  * sockets, descriptor passing, UDP over lo0, an rfork'd process) runs once to count its
  * allocations, then once per allocation with exactly that one failed (nth sweep), then
  * with random failures at several rates and seeds, and kernel creation runs once per
- * allocation it makes with that one failed (process-wide).  Every time: each syscall
+ * allocation it makes with that one failed (process-wide), and 4 threads run the workload
+ * at once in one kernel of 2 vCPUs with random failures.  Every time: each syscall
  * either succeeds or fails with ENOMEM, ENOBUFS or ENOSPC (a datagram may also be dropped:
  * its receive says EAGAIN), the kernel destroys cleanly, and every byte comes back.
  * Under ASan (make asan, make faults) LeakSanitizer also checks the host heap.
@@ -14,6 +15,7 @@
  * FAULT_SEEDS=n runs n seeds per rate (default 4; make faults uses more); FAULT_VERBOSE=1
  * lists every bad run.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -38,6 +40,19 @@ struct nb_msghdr {
 };
 /* NetBSD aligns cmsg data to 8 bytes: CMSG_LEN(4) 20, CMSG_SPACE(4) 24 */
 struct nb_cmsg { uint32_t len; int level, type; int pad; int fd; int pad2; };
+
+/* Names of the workload: "/d" etc. for one thread, "/t<n>d" for thread n of the threaded
+ * runs, so that threads in one kernel do not meet. */
+static __thread int wid;
+static __thread char namebuf[4][32];
+static const char *
+NM(int slot, const char *name)
+{
+	if (wid == 0)
+		return name;
+	snprintf(namebuf[slot], sizeof(namebuf[slot]), "/t%d%s", wid, name + 1);
+	return namebuf[slot];
+}
 
 /* What one run saw. */
 struct run {
@@ -80,9 +95,9 @@ files(struct run *r)
 
 	for (i = 0; i < (int)sizeof(data); i++)
 		data[i] = (char)(i * 7 + 1);
-	if (!CALL(r, "mkdir", rump_sys_mkdir("/d", 0755)))
+	if (!CALL(r, "mkdir", rump_sys_mkdir(NM(0, "/d"), 0755)))
 		return;
-	fd = rump_sys_open("/d/f", NB_O_RDWR | NB_O_CREAT, 0644);
+	fd = rump_sys_open(NM(0, "/d/f"), NB_O_RDWR | NB_O_CREAT, 0644);
 	if (!chk(r, "open", fd))
 		return;
 	if (CALL(r, "write", rump_sys_write(fd, data, sizeof(data)))) {
@@ -92,10 +107,10 @@ files(struct run *r)
 			bad(r, "read back", -1, errno);
 	}
 	CALL(r, "close", rump_sys_close(fd));
-	if (CALL(r, "rename", rump_sys_rename("/d/f", "/d/g")))
-		if (rump_sys_stat("/d/g", ST(&st)) != 0)
+	if (CALL(r, "rename", rump_sys_rename(NM(0, "/d/f"), NM(1, "/d/g"))))
+		if (rump_sys_stat(NM(1, "/d/g"), ST(&st)) != 0)
 			bad(r, "stat after rename", -1, errno);
-	CALL(r, "symlink", rump_sys_symlink("g", "/d/l"));
+	CALL(r, "symlink", rump_sys_symlink("g", NM(2, "/d/l")));
 }
 
 static void
@@ -118,7 +133,7 @@ pipes(struct run *r)
 static void
 unix_sockets(struct run *r)
 {
-	struct nb_sockaddr_un sun = { 0, NB_AF_UNIX, "/sock" };
+	struct nb_sockaddr_un sun = { 0, NB_AF_UNIX, "" };
 	struct nb_iovec iov;
 	struct nb_msghdr mh;
 	struct nb_cmsg cm;
@@ -126,6 +141,7 @@ unix_sockets(struct run *r)
 	int sv[2], a, b, p[2];
 	ssize_t n;
 
+	snprintf(sun.path, sizeof(sun.path), "%s", NM(0, "/sock"));
 	memset(buf, 'u', sizeof(buf));
 	if (CALL(r, "socketpair", rump_sys_socketpair(NB_AF_UNIX, NB_SOCK_STREAM | NB_SOCK_NONBLOCK,
 	    0, sv))) {
@@ -178,7 +194,7 @@ unix_sockets(struct run *r)
 static void
 udp(struct run *r)
 {
-	struct nb_sockaddr_in sin = { sizeof(sin), NB_AF_INET, __builtin_bswap16(7777),
+	struct nb_sockaddr_in sin = { sizeof(sin), NB_AF_INET, __builtin_bswap16((uint16_t)(7777 + wid)),
 	    __builtin_bswap32(0x7f000001), { 0 } };
 	char buf[300], back[300];
 	int a, b;
@@ -212,10 +228,27 @@ lwproc(struct run *r)
 
 	if (!CALL(r, "rfork", rump_pub_lwproc_rfork(RUMP_RFFDG)))
 		return;
-	fd = rump_sys_open("/child", NB_O_RDWR | NB_O_CREAT, 0600);
+	fd = rump_sys_open(NM(3, "/child"), NB_O_RDWR | NB_O_CREAT, 0600);
 	if (chk(r, "open in child", fd))
 		CALL(r, "write in child", rump_sys_write(fd, "c", 1));
 	rump_pub_lwproc_releaselwp();
+}
+
+static void workload(struct run *r);
+
+struct tw { int id; struct rumpus_kernel *k; struct run r; pthread_barrier_t *go; };
+
+static void *
+tworker(void *arg)
+{
+	struct tw *t = arg;
+
+	wid = t->id;
+	rumpus_kernel_switch(t->k);
+	pthread_barrier_wait(t->go);
+	workload(&t->r);
+	rumpus_kernel_switch(NULL);
+	return NULL;
 }
 
 static const char *comps[] = { "vfs", "fs.tmpfs", "net.local", "net.netinet", NULL };
@@ -226,6 +259,60 @@ boot(int *errp)
 	struct rumpus_config cfg = { .ncpu = 1 };
 
 	return rumpus_kernel_create(comps, &cfg, errp);
+}
+
+static void
+workload(struct run *r)
+{
+	files(r);
+	pipes(r);
+	unix_sockets(r);
+	udp(r);
+	lwproc(r);
+}
+
+/* NT threads run the workload at once in one kernel of 2 vCPUs, with random allocation
+ * failures: the same rules as single-threaded, and the kernel destroys cleanly after. */
+#define NT 4
+static void
+threaded(double rate, uint64_t seed, struct run *out, uint64_t *injected)
+{
+	struct rumpus_config cfg = { .ncpu = 2 };
+	struct rumpus_memstats m0, m1;
+	struct rumpus_fault_stats fs;
+	struct tw tw[NT];
+	pthread_t th[NT];
+	pthread_barrier_t go;
+	struct rumpus_kernel *k;
+	int i, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	rumpus_memstats(&m0);
+	if ((k = rumpus_kernel_create(comps, &cfg, &err)) == NULL) {
+		bad(out, "boot", -1, err);
+		return;
+	}
+	rumpus_fault_set(k, RUMPUS_FAULT_RATE, rate, seed);
+	pthread_barrier_init(&go, NULL, NT);
+	for (i = 0; i < NT; i++) {
+		memset(&tw[i], 0, sizeof(tw[i]));
+		tw[i].id = i + 1, tw[i].k = k, tw[i].go = &go;
+		pthread_create(&th[i], NULL, tworker, &tw[i]);
+	}
+	for (i = 0; i < NT; i++) {
+		pthread_join(th[i], NULL);
+		out->errors += tw[i].r.errors;
+		if (tw[i].r.bad && out->bad++ == 0)
+			snprintf(out->why, sizeof(out->why), "thread %d: %s", i + 1, tw[i].r.why);
+	}
+	pthread_barrier_destroy(&go);
+	rumpus_fault_stats(k, &fs);
+	*injected = fs.injected;
+	if ((err = rumpus_kernel_destroy(k)) != 0)
+		bad(out, "destroy", -1, err);
+	rumpus_memstats(&m1);
+	if (m1.bytes != m0.bytes || m1.blocks != m0.blocks || m1.leaked != m0.leaked)
+		bad(out, "memory after destroy", (long)(m1.bytes - m0.bytes), (int)(m1.leaked - m0.leaked));
 }
 
 /* Boots a kernel, applies the fault setting to it, runs the workload, destroys it and
@@ -246,11 +333,7 @@ one(struct run *r, int mode, double v, uint64_t seed, uint64_t *injected)
 	}
 	rumpus_fault_set(k, mode, v, seed);
 	rumpus_kernel_switch(k);
-	files(r);
-	pipes(r);
-	unix_sockets(r);
-	udp(r);
-	lwproc(r);
+	workload(r);
 	rumpus_kernel_switch(NULL);
 	rumpus_fault_stats(k, &fs);
 	if ((err = rumpus_kernel_destroy(k)) != 0)
@@ -373,6 +456,26 @@ main(int argc, char **argv)
 		}
 		ok(nbad == 0, "rate %.2f, %d seeds: only allocation errors, clean destroy (%d syscall "
 		    "errors) %s", rates[s], nseeds, errs, first);
+	}
+	/* threads */
+	{
+		int seed, errs = 0;
+		uint64_t tinj = 0;
+
+		nbad = 0, first[0] = '\0';
+		for (seed = 1; seed <= nseeds; seed++) {
+			threaded(0.05, (uint64_t)seed, &r, &inj);
+			tinj += inj;
+			errs += r.errors;
+			if (r.bad && nbad++ == 0)
+				snprintf(first, sizeof(first), "seed %d: %s", seed, r.why);
+			if (r.bad && verbose)
+				diag("threads seed %d: %s", seed, r.why);
+		}
+		injected_all += tinj;
+		ok(nbad == 0 && tinj > 0, "%d threads in one kernel of 2 vCPUs at rate 0.05, %d seeds: "
+		    "only allocation errors, clean destroy (%llu injected, %d syscall errors) %s", NT,
+		    nseeds, (unsigned long long)tinj, errs, first);
 	}
 	one(&r, RUMPUS_FAULT_RATE, 1, 0, &inj);
 	ok(r.bad == 0 && r.errors > 0, "rate 1 (every kernel allocation fails): only allocation "
