@@ -31,7 +31,7 @@ ASAN_TARGETS  :=
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: deps all test demo bench asan fuzz install clean check-lua env rock rock-install
+.PHONY: deps all test demo bench asan asan-run fuzz install clean check-lua env rock rock-install
 
 # `eval "$(make -s env)"`: this checkout's Lua paths for LuaJIT, Lua 5.3 and 5.4 (each reads its
 # own LUA_CPATH_5_x) and RUMPUS_BUILD, in the current shell.  ./rumpus does the same per script.
@@ -72,11 +72,15 @@ asan: deps
 	  LDFLAGS="-fsanitize=address,undefined" asan-run
 
 # The C tests, then the Lua tests that drive the kernel library (test/rump), with the
-# sanitizer runtimes preloaded into LuaJIT (its own allocations are not checked for leaks).
+# sanitizer runtimes preloaded into LuaJIT and leak detection on: each test file's Lua
+# state is closed on exit (RUMPUS_TEST_CLOSE), so kernels the file left to the GC are
+# destroyed by their finalisers and whatever is left is a real leak.  LuaJIT's own heap
+# is mmap'd, not malloc'd; test/lsan.supp holds suppressions for what LuaJIT does malloc.
 ASAN_PRELOAD = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
 asan-run: all $(C_TEST_BINS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(LUAJIT) test/run.lua --c-only --allow-empty $(TESTFLAGS)
-	@LD_PRELOAD="$(ASAN_PRELOAD)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	@LD_PRELOAD="$(ASAN_PRELOAD)" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0 RUMPUS_TEST_CLOSE=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(LUAJIT) test/run.lua --lua luajit --allow-empty $(wildcard test/rump/*_test.lua) $(TESTFLAGS)
 
@@ -92,4 +96,4 @@ rock-install:
 	@tools/rock.sh install "$(LUA)" "$(LUADIR)" "$(LIBDIR)" "$(BUILD)"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan

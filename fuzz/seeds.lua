@@ -478,6 +478,47 @@ seed("inet", hdr(0x40, 0x40),
   sys(SYS.socket, A.i8(17), A.i8(3), A.z()),
   sys(SYS.write, A.i8(2), A.za(0), A.i8(10)))
 
+-- Two-thread mode (bit 7 of the first kernel's byte): consecutive syscall ops run in
+-- pairs, the second on a helper thread; a switch op between two calls keeps them apart.
+local TWO = 0x80
+local apart = switch(0)
+seed("two_fds", hdr(ALL + TWO + 0x20),
+  poke(0, ("two threads "):rep(20)),
+  sys(SYS.pipe2, A.za(4096), A.z()), apart,
+  sys(SYS.socketpair, A.i8(AF_LOCAL), A.i8(STREAM), A.z(), A.za(4104)), apart,
+  sys(SYS.open, A.path(P.f), A.u16(O_RDWR_CREAT), A.u16(420)), apart,
+  sys(SYS.write, A.i8(1), A.za(0), A.u16(200)), sys(SYS.read, A.i8(0), A.za(8192), A.u16(200)),
+  sys(SYS.write, A.i8(2), A.za(0), A.u16(240)), sys(SYS.read, A.i8(3), A.za(8192), A.u16(100)),
+  sys(SYS.pwrite, A.i8(4), A.za(0), A.u16(100), A.z(), A.z()), sys(SYS.ftruncate, A.i8(4), A.z(), A.i8(10)),
+  sys(SYS.dup2, A.i8(4), A.i8(7)), sys(SYS.close, A.i8(7)),
+  sys(SYS.close, A.i8(0)), sys(SYS.write, A.i8(1), A.za(0), A.i8(10)),
+  sys(SYS.close, A.i8(3)), sys(SYS.write, A.i8(2), A.za(0), A.i8(10)),
+  sys(SYS.unlink, A.path(P.f)), sys(SYS.pread, A.i8(4), A.za(8192), A.u16(100), A.z(), A.z()),
+  sys(SYS.mkdir, A.path(P.a), A.u16(493)), sys(SYS.rename, A.path(P.a), A.path(P.f)),
+  sys(SYS.rmdir, A.path(P.f)), sys(SYS.mkdir, A.path(P.ab), A.u16(493)))
+
+seed("two_sockets", hdr(ALL + TWO + 0x20),
+  sys(SYS.socket, A.i8(AF_LOCAL), A.i8(STREAM), A.z()), apart,
+  sys(SYS.bind, A.i8(0), A.sun(P.sock), A.i8(106)), apart,
+  sys(SYS.listen, A.i8(0), A.i8(5)), apart,
+  sys(SYS.socket, A.i8(AF_LOCAL), A.i8(STREAM), A.z()), apart,
+  sys(SYS.connect, A.i8(1), A.sun(P.sock), A.i8(106)), sys(SYS.accept, A.i8(0), A.z(), A.z()),
+  sys(SYS.sendto, A.i8(1), A.za(0), A.i8(64), A.z(), A.z(), A.z()),
+  sys(SYS.recvfrom, A.i8(2), A.za(4096), A.i8(64), A.z(), A.z(), A.z()),
+  sys(SYS.shutdown, A.i8(1), A.i8(2)), sys(SYS.sendto, A.i8(2), A.za(0), A.i8(64), A.z(), A.z(), A.z()),
+  sys(SYS.socket, A.i8(AF_LOCAL), A.i8(DGRAM), A.z()), sys(SYS.unlink, A.sun(P.sock)),
+  sys(SYS.close, A.i8(0)), sys(SYS.connect, A.i8(3), A.sun(P.sock), A.i8(106)),
+  sys(SYS.close, A.i8(1)), sys(SYS.close, A.i8(2)))
+
+seed("two_lwproc", hdr(ALL + TWO + 0x20),
+  sys(SYS.open, A.path(P.f), A.u16(O_RDWR_CREAT), A.u16(420)), apart,
+  rfork(1),
+  sys(SYS.getpid), sys(SYS.getpid),
+  sys(SYS.setuid, A.u16(1000)), sys(SYS.open, A.path(P.f), A.u16(O_RDONLY), A.z()),
+  sys(SYS.close, A.i8(0)), sys(SYS.fstat, A.i8(0), A.za(1024)),
+  release(),
+  sys(SYS.chmod, A.path(P.f), A.u16(0)), sys(SYS.access, A.path(P.f), A.i8(4)))
+
 local cdef_seeds = {
   { "struct", "struct point { int x, y; };\ntypedef struct point point_t;\0\3point_t\0\4{1 2}\0\7struct point\0\5point_t *\0\6int *" },
   { "union_bits", "union u { int i; float f; unsigned char b[4]; struct { unsigned a:3, b:5; int :0; int c:7; } bits; };\0\3union u\0\4{5}\0\7union u" },

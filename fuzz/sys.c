@@ -18,7 +18,8 @@
  *   header:  n = 1 + b%3 kernels, then one byte per kernel: bit0 no vfs/tmpfs, bit1 no
  *            net.local, bit2 no net (nor net.local), bits3-4 memory limit (4 MiB, 1 MiB,
  *            128 KiB, 16 KiB), bit5 two vCPUs, bit6 also net.netinet and net.shmif
- *            (IPv4, interfaces on buses: kernels of one input may share a bus)
+ *            (IPv4, interfaces on buses: kernels of one input may share a bus);
+ *            bit7 of the first kernel's byte: two-thread mode (below, "two threads")
  *   op byte, o % 32:
  *     0-19  syscall: index byte into the implemented syscalls, then per argument slot a
  *           kind byte and its payload (see arg())
@@ -39,9 +40,15 @@
  * LOCK_NB, and poll/select time out at once; timed sleeps run on the virtual clock,
  * which jumps when the only thread sleeps.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+/* pthread.h brings the host's clock ids; the kernel headers carry NetBSD's */
+#undef CLOCK_REALTIME
+#undef CLOCK_MONOTONIC
+#undef CLOCK_PROCESS_CPUTIME_ID
+#undef CLOCK_THREAD_CPUTIME_ID
 
 #include "kern/kern.h"
 #include "kern/sysargs_gen.h"
@@ -127,6 +134,7 @@ struct state {
 	unsigned npid;
 	unsigned strslot, saslot;
 	int nosan;
+	int two;			/* two-thread mode */
 	char *msg;
 	size_t msglen;
 	int failed;
@@ -371,33 +379,56 @@ push_fd(struct state *s, register_t fd)
 	s->fds[s->nfd++ % 8] = fd;
 }
 
-static void
-do_syscall(struct state *s, int num)
-{
-	register_t a[8], rv[2] = { 0, 0 };
-	int nargs, i, e, pa;
+/* One decoded syscall: arguments in, answer out. */
+struct call {
+	int num;
+	register_t a[8], rv[2];
+	int e;
+};
 
+/* Decodes num's arguments from the input and makes them safe (no_sleep, the zones). */
+static void
+prep_syscall(struct state *s, struct call *c, int num)
+{
+	int nargs, i, pa;
+
+	c->num = num;
 	nargs = num < KERN_NSYSENT ? kern_sysent[num].sy_argsize / 8 : 8;
 	if (nargs > 8)
 		nargs = 8;
-	memset(a, 0, sizeof(a));
+	memset(c->a, 0, sizeof(c->a));
+	c->rv[0] = c->rv[1] = 0;
+	c->e = 0;
 	for (i = 0; i < nargs; i++) {
 		s->nosan = num == SYS_ioctl && i == 1;
-		a[i] = arg(s);
+		c->a[i] = arg(s);
 	}
 	s->nosan = 0;
-	no_sleep(num, a);
+	no_sleep(num, c->a);
 	if ((pa = ptr_struct_arg(num)) >= 0) {
-		if (in_zones(a[pa]))
-			a[pa] &= ~(register_t)7;
+		if (in_zones(c->a[pa]))
+			c->a[pa] &= ~(register_t)7;
 		fz_sanitize_zones();
 	}
+}
+
+static void
+exec_syscall(struct call *c)
+{
+	c->e = kern_syscall((unsigned)c->num, c->a, c->rv);
+}
+
+/* Checks the answer and remembers the descriptors and pids it made. */
+static void
+end_syscall(struct state *s, struct call *c, const char *who)
+{
+	register_t *a = c->a, *rv = c->rv;
+	int num = c->num, e = c->e;
+
 	if (fz_sys_trace)
-		fprintf(stderr, "fz k%d sys %d (%lx %lx %lx %lx %lx %lx)", s->cur, num,
-		    (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
-	e = kern_syscall((unsigned)num, a, rv);
-	if (fz_sys_trace)
-		fprintf(stderr, " = %d rv %ld\n", e, (long)rv[0]);
+		fprintf(stderr, "fz k%d%s sys %d (%lx %lx %lx %lx %lx %lx) = %d rv %ld\n", s->cur,
+		    who, num, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4],
+		    (long)a[5], e, (long)rv[0]);
 	if (e < 0 || e > ELAST) {
 		fail(s, "syscall %d answered %d, not an errno", num, e);
 		return;
@@ -418,6 +449,130 @@ do_syscall(struct state *s, int num)
 			push_fd(s, fd2[1]);
 		}
 	}
+}
+
+static void
+do_syscall(struct state *s, int num)
+{
+	struct call c;
+
+	prep_syscall(s, &c, num);
+	exec_syscall(&c);
+	end_syscall(s, &c, "");
+}
+
+/* ---------------------------------------------------------------- two threads */
+
+/*
+ * Two-thread mode (bit 7 of the first kernel's header byte): two syscall ops in a row
+ * run at once in the current kernel, the first on the harness's thread (as its current
+ * lwp), the second on a helper thread (as an implicit lwp of process 1).  Decoding and
+ * the checks stay on the harness's thread, before and after both calls, so the input
+ * still reads the same way; only the interleaving inside the kernel is up to the host.
+ * The helper thread lives as long as the process and holds no kernel between calls.
+ */
+static struct {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	pthread_t tid;
+	int started, posted, done;
+	struct call *job;
+	struct rumpus_kernel *k;
+} helper = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, NULL, NULL };
+
+static void *
+helper_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct call *c;
+		struct rumpus_kernel *k;
+
+		pthread_mutex_lock(&helper.mtx);
+		while (!helper.posted)
+			pthread_cond_wait(&helper.cv, &helper.mtx);
+		helper.posted = 0;
+		c = helper.job, k = helper.k;
+		pthread_mutex_unlock(&helper.mtx);
+		rumpus_kernel_switch(k);
+		exec_syscall(c);
+		rumpus_kernel_switch(NULL);
+		pthread_mutex_lock(&helper.mtx);
+		helper.done = 1;
+		pthread_cond_broadcast(&helper.cv);
+		pthread_mutex_unlock(&helper.mtx);
+	}
+	return NULL;
+}
+
+/* Runs c1 here and c2 on the helper thread at the same time, in the current kernel. */
+static void
+run_pair(struct state *s, struct call *c1, struct call *c2)
+{
+	if (!helper.started) {
+		if (pthread_create(&helper.tid, NULL, helper_main, NULL) != 0) {
+			exec_syscall(c1);
+			exec_syscall(c2);
+			return;
+		}
+		pthread_detach(helper.tid);
+		helper.started = 1;
+	}
+	pthread_mutex_lock(&helper.mtx);
+	helper.job = c2;
+	helper.k = s->ks[s->cur].k;
+	helper.done = 0;
+	helper.posted = 1;
+	pthread_cond_broadcast(&helper.cv);
+	pthread_mutex_unlock(&helper.mtx);
+	exec_syscall(c1);
+	pthread_mutex_lock(&helper.mtx);
+	while (!helper.done)
+		pthread_cond_wait(&helper.cv, &helper.mtx);
+	pthread_mutex_unlock(&helper.mtx);
+}
+
+/* The syscall number of a syscall op (op byte already read). */
+static int
+op_sysnum(struct state *s, uint8_t op)
+{
+	int num;
+
+	if (op == 31)
+		return (int)(uN(&s->r, 2) % 1024);
+	num = sysnums[u8(&s->r) % nsys];
+	canon_sysop(&s->r, num);
+	return num;
+}
+
+static int
+is_sysop(uint8_t op)
+{
+	return op < 20 || op == 31;
+}
+
+/* A syscall op; in two-thread mode, paired with the next op if that is one too. */
+static void
+sys_op(struct state *s, uint8_t op)
+{
+	struct call c1, c2;
+
+	if (!s->two) {
+		do_syscall(s, op_sysnum(s, op));
+		return;
+	}
+	prep_syscall(s, &c1, op_sysnum(s, op));
+	if (s->r.off < s->r.n && is_sysop(s->r.p[s->r.off] % 32)) {
+		uint8_t op2 = u8(&s->r) % 32;
+
+		prep_syscall(s, &c2, op_sysnum(s, op2));
+		run_pair(s, &c1, &c2);
+		end_syscall(s, &c1, "");
+		end_syscall(s, &c2, " helper");
+		return;
+	}
+	exec_syscall(&c1);
+	end_syscall(s, &c1, "");
 }
 
 /* ---------------------------------------------------------------- kernels */
@@ -803,17 +958,14 @@ sys_run(const uint8_t *data, size_t size, char *msg, size_t msglen, uint8_t *out
 		s->ks[i].cfg = u8(&s->r);
 		s->ks[i].k = boot(s->ks[i].cfg);
 	}
+	s->two = (s->ks[0].cfg & 0x80) != 0;
 	s->cur = -1;
 	enter_live(s, 0);
 	for (ops = 0; ops < FZ_MAXOPS && s->r.off < s->r.n && s->cur >= 0 && !s->failed;
 	    ops++) {
 		uint8_t op = u8(&s->r) % 32;
-		if (op < 20) {
-			int num = sysnums[u8(&s->r) % nsys];
-			canon_sysop(&s->r, num);
-			do_syscall(s, num);
-		} else if (op == 31) {
-			do_syscall(s, (int)(uN(&s->r, 2) % 1024));
+		if (is_sysop(op)) {
+			sys_op(s, op);
 		} else if (op == 20) {
 			enter_live(s, u8(&s->r) % s->nk);
 		} else if (op <= 24) {

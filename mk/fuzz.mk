@@ -90,3 +90,32 @@ fuzz: deps
 	@tools/deps.sh $(FUZZ_PKGS)
 	@$(MAKE) --no-print-directory fuzz-build
 	@fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+	@for h in $(FUZZ_HARNESSES); do \
+	  n=$$(ls $(FUZZ_DIR)/work/$$h 2>/dev/null | wc -l); \
+	  echo "fuzz $$h: $$n inputs in $(FUZZ_DIR)/work/$$h (make fuzz-merge adds the new coverage to fuzz/corpus/$$h)"; \
+	done
+
+# The CI smoke (.ci/run): every harness replays its committed corpus (fuzz/corpus/<h>,
+# with its dictionary fuzz/<h>.dict) and then fuzzes for FUZZ_SMOKE_SECONDS, from a
+# scratch work directory so that earlier local runs do not change what CI does.
+FUZZ_SMOKE_SECONDS ?= 20
+.PHONY: fuzz-smoke fuzz-merge
+fuzz-smoke: deps
+	@tools/deps.sh $(FUZZ_PKGS)
+	@$(MAKE) --no-print-directory fuzz-build
+	@rm -rf $(FUZZ_DIR)/smoke && mkdir -p $(FUZZ_DIR)/smoke && \
+	  for h in $(FUZZ_HARNESSES); do ln -sf ../$${h}_fuzz $(FUZZ_DIR)/smoke/$${h}_fuzz; done
+	@fuzz/run.sh $(FUZZ_DIR)/smoke $(FUZZ_SMOKE_SECONDS) $(FUZZ_HARNESSES)
+
+# Adds what `make fuzz` found (build/fuzz/work/<h>) to the committed corpus, keeping only
+# inputs that add coverage (libFuzzer -merge=1): review and commit fuzz/corpus afterwards.
+fuzz-merge: deps
+	@tools/deps.sh $(FUZZ_PKGS)
+	@$(MAKE) --no-print-directory fuzz-build
+	@for h in $(FUZZ_HARNESSES); do \
+	  before=$$(ls fuzz/corpus/$$h | wc -l); \
+	  ASAN_OPTIONS=detect_leaks=0 $(FUZZ_DIR)/$${h}_fuzz -merge=1 -max_len=4096 -timeout=10 \
+	    fuzz/corpus/$$h $(FUZZ_DIR)/work/$$h > $(FUZZ_DIR)/merge-$$h.log 2>&1 || \
+	    { echo "fuzz-merge $$h failed: $(FUZZ_DIR)/merge-$$h.log"; exit 1; }; \
+	  echo "fuzz-merge $$h: $$before -> $$(ls fuzz/corpus/$$h | wc -l) inputs in fuzz/corpus/$$h"; \
+	done

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "hyper.h"
@@ -58,7 +59,11 @@ static atomic_uint_fast64_t mem_bytes, mem_blocks, mem_leaked;
 void *
 hyp_malloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p;
+
+	if (HYP_FAULT_CHECK(&hyp_fault_proc))
+		return NULL;
+	p = malloc(n ? n : 1);
 
 	if (p != NULL) {
 		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
@@ -70,7 +75,11 @@ hyp_malloc(size_t n)
 void *
 hyp_zalloc(size_t n)
 {
-	void *p = calloc(1, n ? n : 1);
+	void *p;
+
+	if (HYP_FAULT_CHECK(&hyp_fault_proc))
+		return NULL;
+	p = calloc(1, n ? n : 1);
 
 	if (p != NULL) {
 		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
@@ -622,6 +631,12 @@ fault_handler(int sig, siginfo_t *si, void *uc)
 
 	if (env != NULL) {
 		copy_env = NULL;
+		/* sigsetjmp(env, 0) does not save the mask (a syscall per copy), so leave with
+		 * the interrupted code's mask by hand: SA_NODEFER keeps SIGSEGV unblocked, but
+		 * a wrapper between the kernel and us (ThreadSanitizer's handler runs ours with
+		 * every signal blocked) may not, and the next fault would then kill the process. */
+		if (uc != NULL)
+			pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uc)->uc_sigmask, NULL);
 		siglongjmp(*env, 1);
 	}
 	/* not a copy of ours: hand over to whoever was there before */

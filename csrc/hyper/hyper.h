@@ -37,6 +37,31 @@ struct hyp_memstats {
 void hyp_memstats(struct hyp_memstats *st);
 void hyp_memleak_note(uint64_t bytes);
 
+/* Allocation-failure injection (fault.c).  A fault state fails the n-th allocation it is
+ * asked about (HYP_FAULT_NTH, n from 1) or each one with a probability (HYP_FAULT_RATE,
+ * 0..1, drawn from the seed and the call's index).  hyp_fault_proc is the process-wide
+ * state hyp_malloc/hyp_zalloc consult (set from RUMPUS_FAULT at load time); kernels embed
+ * their own for kmem.  hyp_fault_active counts the states that are on: an allocator calls
+ * hyp_fault_hit() only when it is non-zero, so the mode costs one branch when unused.
+ * hyp_fault_set resets the counters; a state must be set OFF before its memory is freed. */
+#define HYP_FAULT_OFF	0
+#define HYP_FAULT_NTH	1
+#define HYP_FAULT_RATE	2
+struct hyp_fault {
+	atomic_int mode;
+	_Atomic uint64_t n, threshold, seed;	/* nth; rate as a fraction of 2^64; seed */
+	_Atomic uint64_t calls, injected;	/* allocations asked about, failed */
+};
+extern HYP_HIDDEN atomic_int hyp_fault_active;
+extern HYP_HIDDEN struct hyp_fault hyp_fault_proc;
+int  hyp_fault_set(struct hyp_fault *f, int mode, double n_or_rate, uint64_t seed); /* 0, EINVAL */
+int  hyp_fault_hit(struct hyp_fault *f);		/* 1: fail this allocation */
+void hyp_fault_get(struct hyp_fault *f, int *modep, uint64_t *callsp, uint64_t *injectedp);
+int  hyp_fault_parse(const char *s, int *modep, double *valp, uint64_t *seedp);
+#define HYP_FAULT_CHECK(f) \
+	(__builtin_expect(atomic_load_explicit(&hyp_fault_active, memory_order_relaxed) != 0, 0) && \
+	 hyp_fault_hit(f))
+
 /* Locks and condition variables (opaque host storage). */
 typedef struct { _Alignas(8) unsigned char opaque[40]; } hyp_mutex_t;
 typedef struct { _Alignas(8) unsigned char opaque[48]; } hyp_cond_t;

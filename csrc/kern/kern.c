@@ -51,9 +51,12 @@ kern_seterrno(int e)
 void *
 kmem_alloc(struct kern *k, size_t n)
 {
-	size_t used = atomic_fetch_add_explicit(&k->k_mem_used, n, memory_order_relaxed) + n;
+	size_t used;
 	void *p;
 
+	if (HYP_FAULT_CHECK(&k->k_fault))
+		return NULL;
+	used = atomic_fetch_add_explicit(&k->k_mem_used, n, memory_order_relaxed) + n;
 	if (__predict_false(k->k_mem_limit != 0 && used > k->k_mem_limit)) {
 		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 		return NULL;
@@ -376,6 +379,7 @@ kern_free_shell(struct kern *k)
 {
 	size_t left;
 
+	(void)hyp_fault_set(&k->k_fault, HYP_FAULT_OFF, 0, 0);
 	cv_destroy(&k->k_pollcv);
 	mutex_destroy(&k->k_proc_lock);
 	hyp_mutex_destroy(&k->k_callout_lock);
@@ -481,6 +485,9 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 		if (list[ninit]->init != NULL && (error = list[ninit]->init(k)) != 0) {
 			kern_seterror("component '%s' failed to start (error %d)",
 			    list[ninit]->name, error);
+			/* out of memory, whatever the component called it */
+			if (error == ENOSPC || error == ENOBUFS)
+				error = ENOMEM;
 			break;
 		}
 	}

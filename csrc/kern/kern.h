@@ -454,6 +454,7 @@ struct kern {
 	/* memory */
 	atomic_size_t k_mem_used;
 	size_t k_mem_limit;		/* 0: none */
+	struct hyp_fault k_fault;	/* allocation-failure injection (kern/fault.c) */
 	/* processes */
 	kmutex_t k_proc_lock;
 	struct proc *k_procs;

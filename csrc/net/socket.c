@@ -803,7 +803,13 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		error = pr->pr_usrreqs->pr_send(so, buf, chunk, nam, ctl,
 		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0), l);
 		ctl = NULL;
-		if (error != 0 || uio->uio_resid == 0)
+		if (error != 0) {
+			/* the chunk was not queued (no memory, ...): it was not sent.  Only
+			 * the residual count matters to the callers, not the iovecs. */
+			uio->uio_resid += chunk;
+			break;
+		}
+		if (uio->uio_resid == 0)
 			break;
 	}
 	if (ctl != NULL)

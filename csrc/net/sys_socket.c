@@ -190,9 +190,14 @@ so_externalize(struct lwp *l, struct sbctl *ctl, void *uctl, size_t space, int f
 			}
 			for (i = 0; i < (int)fit; i++) {
 				int fd;
-				if (fd_install(l, ctl->sc_files[i], (flags & MSG_CMSG_CLOEXEC) != 0,
-				    &fd) != 0) {
-					/* no descriptor left: the rest is truncated */
+				int e = fd_install(l, ctl->sc_files[i],
+				    (flags & MSG_CMSG_CLOEXEC) != 0, &fd);
+				if (e != 0) {
+					/* no descriptor left: the rest is truncated.  Out of
+					 * memory before any was installed: the caller hears
+					 * it (the files are closed) */
+					if (e != EMFILE && nfd == 0)
+						error = e;
 					*outflags |= MSG_CTRUNC;
 					break;
 				}

@@ -473,4 +473,62 @@ function rump.memstats()
   return { bytes = tonumber(st.bytes), blocks = tonumber(st.blocks), leaked = tonumber(st.leaked) }
 end
 
+-- Allocation-failure injection (rump/rumpus_fault.h), for tests of what runs out of memory:
+--   rump.fault{ nth = N }             fail the N-th allocation of the process from now
+--   rump.fault{ rate = R, seed = S }  fail each with probability R (0..1), seeded
+--   rump.fault(false)                 off;   k:fault{...} the same for one kernel
+-- Each returns { mode = "off"|"nth"|"rate", calls = n, injected = n } (with no argument
+-- too: the counts since the setting).  The environment variable RUMPUS_FAULT
+-- ("alloc:nth=100", "alloc:rate=0.01,seed=7") sets the process-wide state at load time.
+local faultst
+local FAULTMODE = { [0] = "off", "nth", "rate" }
+local function fault(fname, ptr, opts)
+  local L = library()
+  if not faultst then
+    ffi.cdef [[
+int rumpus_fault_set(struct rumpus_kernel *k, int mode, double n_or_rate, uint64_t seed);
+struct rumpus_fault_stats { int mode; uint64_t calls, injected; };
+int rumpus_fault_stats(const struct rumpus_kernel *k, struct rumpus_fault_stats *st);
+]]
+    faultst = ffi.new("struct rumpus_fault_stats")
+  end
+  if opts ~= nil then
+    local mode, v, seed = 0, 0, 0
+    if opts ~= false then
+      if rawtype(opts) ~= "table" then
+        error("bad argument #1 to '" .. fname .. "' (table or false expected, got " .. type(opts) .. ")", 3)
+      end
+      local nth, rate = opts.nth, opts.rate
+      seed = opts.seed or 0
+      if (nth == nil) == (rate == nil) then
+        error("bad argument #1 to '" .. fname .. "' (exactly one of nth and rate expected)", 3)
+      end
+      if nth ~= nil then
+        if rawtype(nth) ~= "number" or nth < 1 or nth > 2^53 or nth % 1 ~= 0 then
+          error("bad option 'nth' to '" .. fname .. "' (whole number from 1 to 2^53 expected)", 3)
+        end
+        mode, v = 1, nth
+      else
+        if rawtype(rate) ~= "number" or not (rate >= 0 and rate <= 1) then
+          error("bad option 'rate' to '" .. fname .. "' (number from 0 to 1 expected)", 3)
+        end
+        mode, v = 2, rate
+      end
+      if rawtype(seed) ~= "number" or seed < 0 or seed >= 2^53 or seed % 1 ~= 0 then
+        error("bad option 'seed' to '" .. fname .. "' (whole number from 0 to 2^53 expected)", 3)
+      end
+    end
+    local r = L.rumpus_fault_set(ptr, mode, v, seed)
+    if r ~= 0 then error(fname .. ": " .. ffi.string(L.rumpus_error()), 3) end
+  end
+  L.rumpus_fault_stats(ptr, faultst)
+  return { mode = FAULTMODE[faultst.mode], calls = tonumber(faultst.calls),
+           injected = tonumber(faultst.injected) }
+end
+function rump.fault(opts) return fault("fault", nil, opts) end
+function kmt:fault(opts)
+  if self.dead then error("bad self to 'fault' (kernel destroyed)", 2) end
+  return fault("fault", self.ptr, opts)
+end
+
 return rump

@@ -1,0 +1,23 @@
+# tsan.mk: `make tsan`, the C code with ThreadSanitizer and the threaded C tests under it.
+#
+# Builds the kernel and TSAN_TESTS in $(TSAN_BUILD) (build-tsan) with -fsanitize=thread and
+# runs them through the test runner; any report fails the run (halt_on_error, exit code
+# 66).  test/tsan.supp holds the suppressions, each a documented false positive with its
+# reason; there are none for real races.  `.ci/run` runs it after make asan.
+
+TSAN_PKGS  := libtsan2
+TSAN_BUILD ?= build-tsan
+TSAN_TESTS ?= stress_thread_test thread_test inet_thread_test vfs_stress_test vfs_pipe_test \
+              net_unix_test net_sock_test kqueue_test files_test vclock_test fault_alloc_test fault_sigmask_test
+TSAN_OPTIONS_RUN = halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4 \
+                   suppressions=$(CURDIR)/test/tsan.supp
+
+.PHONY: tsan tsan-run
+tsan: deps
+	@tools/deps.sh $(TSAN_PKGS)
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) OPT="-O1" \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" tsan-run
+
+tsan-run: $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t))
+	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only \
+	  $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t)) $(TESTFLAGS)
