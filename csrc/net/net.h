@@ -399,6 +399,9 @@ int  so_receive(struct socket *so, struct nb_sockaddr_storage *from, struct uio 
  * (queued on so_q0, or on so_q if connected is true) or NULL when the queue is full or
  * memory is short. */
 struct socket *so_newconn(struct socket *head, bool connected) KERN_HIDDEN;
+/* A connection that failed before completion: frees its socket from the listener's
+ * incomplete queue (so_pcb already NULL); a no-op for any other socket. */
+void so_drop_incomplete(struct socket *so) KERN_HIDDEN;
 void so_isconnecting(struct socket *so) KERN_HIDDEN;
 void so_isconnected(struct socket *so) KERN_HIDDEN;	/* moves q0 -> q on the head */
 void so_isdisconnecting(struct socket *so) KERN_HIDDEN;

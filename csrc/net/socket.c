@@ -606,6 +606,20 @@ so_newconn(struct socket *head, bool connected)
 	return so;
 }
 
+/* A connection that died before its handshake completed: free its socket from the
+ * listener's incomplete queue (the protocol detached its pcb already).  Anything else
+ * (a socket with a file, or on the completed queue, where accept() will report it) is
+ * left alone. */
+void
+so_drop_incomplete(struct socket *so)
+{
+	if (so->so_head == NULL || !so->so_onq0 || !(so->so_state & SS_NOFDREF) ||
+	    so->so_pcb != NULL)
+		return;
+	so_qremove(so);
+	so_free(so);
+}
+
 /* Detaches the protocol and frees a socket no file refers to.  Net lock held. */
 static void
 so_destroy(struct socket *so)
@@ -637,13 +651,21 @@ so_close(struct socket *so)
 
 	net_lock(k);
 	so_dropqueues(so);
-	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL)
+	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL) {
 		error = pu->pr_disconnect(so);
+		/* SO_LINGER: wait (at most so_linger seconds) until the protocol is done */
+		if (error == 0 && (so->so_options & SO_LINGER) && so->so_linger > 0) {
+			uint64_t deadline = hyp_clock_mono() +
+			    (uint64_t)so->so_linger * 1000000000u;
+			while ((so->so_state & SS_ISCONNECTED) && so->so_pcb != NULL) {
+				if (cv_timedwait(&so->so_cv, &net_state(k)->ns_lock, deadline) != 0)
+					break;
+			}
+		}
+	}
 	so->so_state |= SS_NOFDREF;
 	so_destroy(so);
 	net_unlock(k);
-	/* XXX: SO_LINGER is recorded but close never waits: no protocol of ours needs it
-	 * until TCP, whose teardown runs from timers anyway. */
 	return error == ENOTCONN ? 0 : error;
 }
 
