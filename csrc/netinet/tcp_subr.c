@@ -460,3 +460,29 @@ tcp_fini(struct inet_state *is)
 	is->is_tcp = NULL;
 	kmem_free(is->is_kern, ts, sizeof(*ts));
 }
+
+/* ---------------------------------------------------------------- the tests' door */
+
+/* The state of the connection (laddr, lport, faddr, fport) (network order) in kernel k,
+ * TCPS_LISTEN for a listener when faddr is 0, -1 if there is none.  For tests, which
+ * cannot see an orphan through a descriptor. */
+int
+tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport)
+{
+	struct lwp implicit, *prev;
+	struct inet_state *is;
+	struct inpcb *inp;
+	int state = -1;
+
+	kern_enter(k, &implicit, &prev);
+	if ((is = inet_state(k)) != NULL && is->is_tcp != NULL) {
+		net_lock(k);
+		inp = faddr == 0 ? in_pcblookup_listen(&is->is_tcp->ts_tbl, laddr, lport) :
+		    in_pcblookup_conn(&is->is_tcp->ts_tbl, faddr, fport, laddr, lport);
+		if (inp != NULL && inp->inp_ppcb != NULL)
+			state = ((struct tcpcb *)inp->inp_ppcb)->t_state;
+		net_unlock(k);
+	}
+	kern_leave(k, prev);
+	return state;
+}

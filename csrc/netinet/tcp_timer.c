@@ -183,6 +183,10 @@ tcp_timer_keep(struct tcpcb *tp)
 	if (!TCPS_HAVEESTABLISHED(tp->t_state))
 		goto drop;			/* connection establishment took keepinit */
 	if (so != NULL && (so->so_options & SO_KEEPALIVE) && tp->t_state <= TCPS_CLOSE_WAIT) {
+		if (idle < tp->t_keepidle) {
+			tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle - idle);	/* heard lately */
+			return tp;
+		}
 		if (idle >= tp->t_keepidle + tcp_maxidle(tp))
 			goto drop;
 		/* a probe: one byte before snd_una, so the peer answers with an ACK */

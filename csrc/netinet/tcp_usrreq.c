@@ -355,8 +355,10 @@ tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 		switch (sopt->sopt_name) {
 		case TCP_NODELAY:
 			return sockopt_setint(sopt, (tp->t_flags & TF_NODELAY) ? 1 : 0);
-		case TCP_MAXSEG:
-			return sockopt_setint(sopt, (int)tp->t_maxseg);
+		case TCP_MAXSEG:	/* data per segment: less the timestamp option */
+			return sockopt_setint(sopt, (int)tp->t_maxseg -
+			    ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) ==
+			    (TF_REQ_TSTMP | TF_RCVD_TSTMP) ? TCPOLEN_TSTAMP_APPA : 0));
 		case TCP_KEEPIDLE:
 			return sockopt_setint(sopt, (int)(tp->t_keepidle / 1000000000u));
 		case TCP_KEEPINTVL:
@@ -397,6 +399,9 @@ tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 			return EINVAL;
 		*(sopt->sopt_name == TCP_KEEPIDLE ? &tp->t_keepidle : sopt->sopt_name ==
 		    TCP_KEEPINTVL ? &tp->t_keepintvl : &tp->t_keepinit) = tcp_sec(v);
+		if (sopt->sopt_name == TCP_KEEPIDLE && TCPS_HAVEESTABLISHED(tp->t_state) &&
+		    tp->t_timer[TCPT_KEEP] != 0)
+			tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
 		return 0;
 	case TCP_KEEPCNT:
 		if (v < 1 || v > 1000)

@@ -195,6 +195,8 @@ void tcp_mss_update(struct tcpcb *tp, uint32_t offer) KERN_HIDDEN;
 void tcp_orphan(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len,
     uint32_t mtu) KERN_HIDDEN;
+int  tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport) KERN_HIDDEN;
 int  tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
     size_t *oldlenp, const void *newp, size_t newlen) KERN_HIDDEN;
 uint32_t tcp_now_ms(void) KERN_HIDDEN;

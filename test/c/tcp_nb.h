@@ -103,3 +103,49 @@ x_pat(uint64_t off)
 }
 
 #endif
+
+/* The tests' door into a kernel's TCP (tcp_subr.c): the state of a connection. */
+int tcp_pcbstate(void *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
+enum { X_TCPS_CLOSED, X_TCPS_LISTEN, X_TCPS_SYN_SENT, X_TCPS_SYN_RECEIVED,
+	X_TCPS_ESTABLISHED, X_TCPS_CLOSE_WAIT, X_TCPS_FIN_WAIT_1, X_TCPS_CLOSING,
+	X_TCPS_LAST_ACK, X_TCPS_FIN_WAIT_2, X_TCPS_TIME_WAIT };
+
+struct x_tuple { uint32_t la, fa; uint16_t lp, fp; };
+/* The 4-tuple of a connected socket of the current kernel. */
+static inline struct x_tuple
+x_tuple(int s)
+{
+	struct x_sin a, b;
+	socklen_t la = sizeof(a), lb = sizeof(b);
+	struct x_tuple t;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	rump_sys_getsockname(s, (struct sockaddr *)&a, &la);
+	rump_sys_getpeername(s, (struct sockaddr *)&b, &lb);
+	t.la = a.addr, t.lp = a.port, t.fa = b.addr, t.fp = b.port;
+	return t;
+}
+static inline int
+x_state(struct rumpus_kernel *k, struct x_tuple t)
+{
+	return tcp_pcbstate(k, t.la, t.lp, t.fa, t.fp);
+}
+
+/* Sleeps in the current kernel (virtual time passes while every kernel is idle). */
+static inline void
+x_sleep_ms(long ms)
+{
+	struct { int64_t sec; long nsec; } ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	rump_sys_nanosleep((void *)&ts, NULL);
+}
+
+static inline int
+x_poll1(int s, int events, int ms)
+{
+	struct x_pollfd p = { s, (short)events, 0 };
+	int n = rump_sys_poll((void *)&p, 1, ms);
+
+	return n < 0 ? -errno : n == 0 ? 0 : p.revents;
+}
