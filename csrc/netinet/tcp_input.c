@@ -445,7 +445,10 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	todrop = (int32_t)(tp->rcv_nxt - seq);
 	if (todrop > 0) {
 		if (todrop > tlen || (todrop == tlen && !(flags & TH_FIN))) {
-			/* a duplicate: ACK it (also how a keepalive probe gets its answer) */
+			/* a duplicate: ACK it (also how a keepalive probe gets its answer);
+			 * in TIME_WAIT a retransmitted FIN restarts 2 MSL (RFC 9293) */
+			if ((flags & TH_FIN) && tp->t_state == TCPS_TIME_WAIT)
+				tcp_timer_set(tp, TCPT_2MSL, 2 * tcp_sec(ts->ts_msl));
 			flags &= ~TH_FIN;
 			tp->t_flags |= TF_ACKNOW;
 			todrop = tlen;
