@@ -339,6 +339,19 @@ tcp_peeraddr(struct socket *so, struct nb_sockaddr_storage *nam)
 	return 0;
 }
 
+/* New keepalive settings take effect now (NetBSD's change_keepalive). */
+static void
+tcp_change_keepalive(struct socket *so, struct tcpcb *tp)
+{
+	if (tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED)
+		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepinit);
+	else if ((so->so_options & SO_KEEPALIVE) && tp->t_state <= TCPS_CLOSE_WAIT &&
+	    TCPS_HAVEESTABLISHED(tp->t_state))
+		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
+	else if (TCPS_HAVEESTABLISHED(tp->t_state) && tp->t_state <= TCPS_CLOSE_WAIT)
+		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
+}
+
 int
 tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 {
@@ -399,14 +412,13 @@ tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 			return EINVAL;
 		*(sopt->sopt_name == TCP_KEEPIDLE ? &tp->t_keepidle : sopt->sopt_name ==
 		    TCP_KEEPINTVL ? &tp->t_keepintvl : &tp->t_keepinit) = tcp_sec(v);
-		if (sopt->sopt_name == TCP_KEEPIDLE && TCPS_HAVEESTABLISHED(tp->t_state) &&
-		    tp->t_timer[TCPT_KEEP] != 0)
-			tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
+		tcp_change_keepalive(so, tp);
 		return 0;
 	case TCP_KEEPCNT:
 		if (v < 1 || v > 1000)
 			return EINVAL;
 		tp->t_keepcnt = v;
+		tcp_change_keepalive(so, tp);
 		return 0;
 	}
 	return ENOPROTOOPT;

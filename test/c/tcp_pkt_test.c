@@ -236,8 +236,10 @@ inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags, ui
 	th[12] = (uint8_t)(((20 + optlen) / 4) << 4);
 	th[13] = (uint8_t)flags;
 	put16(th + 14, win);
-	memcpy(th + 20, opt, (size_t)optlen);
-	memcpy(th + 20 + optlen, data, (size_t)len);
+	if (optlen > 0)
+		memcpy(th + 20, opt, (size_t)optlen);
+	if (len > 0)
+		memcpy(th + 20 + optlen, data, (size_t)len);
 	put16(th + 16, cksum(th, (size_t)tl, pseudo(myip, kip, (size_t)tl)));
 	bus_xmit(&port, f, (size_t)(14 + 20 + tl) < 60 ? 60 : (size_t)(14 + 20 + tl));
 }

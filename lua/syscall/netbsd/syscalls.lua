@@ -77,7 +77,13 @@ function M.init(S, env)
       -- net.<family>.<protocol>.<name>: net.inet.ip.forwarding, net.inet.ip.ttl ...
       local fam = { inet = c.AF.INET, inet6 = c.AF.INET6, route = c.AF.ROUTE }
       local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP }
-      local leaf = { [c.IPPROTO.IP] = c.IPCTL }
+      -- net.inet.tcp: NetBSD's TCPCTL_* numbers (netinet/tcp_var.h; not in the fact
+      -- tables), and the kernel's own for keepinit and the RTO bounds (docs/netinet.md)
+      local TCPCTL = { RFC1323 = 1, SENDSPACE = 2, RECVSPACE = 3, MSSDFLT = 4, INIT_WIN = 8,
+        WIN_SCALE = 11, TIMESTAMPS = 12, ACK_ON_PUSH = 16, KEEPIDLE = 17, KEEPINTVL = 18,
+        KEEPCNT = 19, SLOWHZ = 20, NEWRENO = 21, DELACK_TICKS = 25, MSL = 34, KEEPINIT = 100,
+        REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103 }
+      local leaf = { [c.IPPROTO.IP] = c.IPCTL, [c.IPPROTO.TCP] = TCPCTL }
       for i = 2, #parts do
         local p, v = parts[i], tonumber(parts[i])
         if not v and i == 2 then v = fam[p] end
