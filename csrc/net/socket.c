@@ -1037,6 +1037,13 @@ soo_poll(struct file *fp, int events)
 		rev |= events & (POLLOUT | POLLWRNORM);
 	if ((events & (POLLPRI | POLLRDBAND)) && (so->so_state & SS_RCVATMARK))
 		rev |= events & (POLLPRI | POLLRDBAND);
+	/* kqueue asks with POLLHUP alone (poll and select add POLLERR): EV_EOF as NetBSD's
+	 * filt_soread/filt_sowrite, at the end of the receive or of the send side.  poll()
+	 * itself never sees POLLHUP on a socket, as in NetBSD. */
+	if ((events & POLLHUP) && !(events & POLLERR) &&
+	    (((events & POLLIN) && (so->so_state & SS_CANTRCVMORE)) ||
+	     ((events & POLLOUT) && (so->so_state & SS_CANTSENDMORE))))
+		rev |= POLLHUP;
 	net_unlock(so->so_kern);
 	return rev;
 }

@@ -8,9 +8,9 @@
  * newcomer needs SO_REUSEADDR; when the addresses are equal both need SO_REUSEPORT.
  * Ports below 1024 need root (EACCES).
  *
- * TCP's pcbs (the end of this file) live in two hashes of an inpcbtable: every bound
- * pcb by local port (bind conflicts, listeners) and every connected one by its 4-tuple
- * (input).  The rules are NetBSD's in_pcbbind: without SO_REUSEADDR a wildcard address
+ * TCP's pcbs (the end of this file) live in the hashes of an inpcbtable: every bound
+ * pcb by local port (bind conflicts), every connected one by its 4-tuple (input) and
+ * listeners by port (input of SYNs, which never walk a port's connections).  The rules are NetBSD's in_pcbbind: without SO_REUSEADDR a wildcard address
  * overlaps every address of the port; with it only an equal address conflicts, and a
  * pcb whose socket is gone (TIME_WAIT, a closing orphan) does not; equal addresses may
  * share a port when both set SO_REUSEPORT.  Ephemeral ports start at a random point of
@@ -729,11 +729,12 @@ in_pcbtable_init(struct kern *k, struct inpcbtable *t, unsigned nbuckets)
 {
 	t->it_conn = kmem_zalloc(k, nbuckets * sizeof(*t->it_conn));
 	t->it_port = kmem_zalloc(k, nbuckets * sizeof(*t->it_port));
-	if (t->it_conn == NULL || t->it_port == NULL) {
+	t->it_listen = kmem_zalloc(k, nbuckets * sizeof(*t->it_listen));
+	t->it_mask = nbuckets - 1;
+	if (t->it_conn == NULL || t->it_port == NULL || t->it_listen == NULL) {
 		in_pcbtable_fini(k, t);
 		return ENOMEM;
 	}
-	t->it_mask = nbuckets - 1;
 	return 0;
 }
 
@@ -744,7 +745,9 @@ in_pcbtable_fini(struct kern *k, struct inpcbtable *t)
 		kmem_free(k, t->it_conn, (t->it_mask + 1) * sizeof(*t->it_conn));
 	if (t->it_port != NULL)
 		kmem_free(k, t->it_port, (t->it_mask + 1) * sizeof(*t->it_port));
-	t->it_conn = t->it_port = NULL;
+	if (t->it_listen != NULL)
+		kmem_free(k, t->it_listen, (t->it_mask + 1) * sizeof(*t->it_listen));
+	t->it_conn = t->it_port = t->it_listen = NULL;
 }
 
 /* Does (laddr, lport) conflict with a pcb bound already, for inp's options? */
@@ -838,8 +841,8 @@ in_pcblookup_listen(struct inpcbtable *t, uint32_t laddr, uint16_t lport)
 {
 	struct inpcb *inp, *wild = NULL;
 
-	for (inp = t->it_port[in_hashport(t, lport)]; inp != NULL; inp = inp->inp_pnext) {
-		if (inp->inp_lport != lport || !(inp->inp_flags & INP_LISTEN))
+	for (inp = t->it_listen[in_hashport(t, lport)]; inp != NULL; inp = inp->inp_lnext) {
+		if (inp->inp_lport != lport)
 			continue;
 		if (inp->inp_laddr == laddr)
 			return inp;
@@ -942,5 +945,26 @@ in_pcbremove_tcp(struct inpcbtable *t, struct inpcb *inp)
 				break;
 			}
 	}
+	if (inp->inp_flags & INP_LISTEN) {
+		for (pp = &t->it_listen[in_hashport(t, inp->inp_lport)]; *pp != NULL;
+		    pp = &(*pp)->inp_lnext)
+			if (*pp == inp) {
+				*pp = inp->inp_lnext;
+				break;
+			}
+	}
 	inp->inp_flags &= ~(INP_CONNECTED | INP_BOUND | INP_LISTEN);
+}
+
+/* A bound pcb starts listening. */
+void
+in_pcblisten_tcp(struct inpcbtable *t, struct inpcb *inp)
+{
+	struct inpcb **pp = &t->it_listen[in_hashport(t, inp->inp_lport)];
+
+	if (inp->inp_flags & INP_LISTEN)
+		return;
+	inp->inp_lnext = *pp;
+	*pp = inp;
+	inp->inp_flags |= INP_LISTEN;
 }

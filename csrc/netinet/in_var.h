@@ -97,7 +97,7 @@ struct inpcb {
 	int inp_rqlen;
 	size_t inp_rqbytes, inp_rqmax;
 	/* TCP: hash chains (connections by 4-tuple, bound pcbs by port) and the tcpcb */
-	struct inpcb *inp_hnext, *inp_pnext;
+	struct inpcb *inp_hnext, *inp_pnext, *inp_lnext;
 	void *inp_ppcb;
 };
 #define INP_REUSEADDR	0x01
@@ -110,7 +110,7 @@ struct inpcb {
 
 /* TCP's pcbs: a hash by 4-tuple and one by local port (in_pcb.c). */
 struct inpcbtable {
-	struct inpcb **it_conn, **it_port;
+	struct inpcb **it_conn, **it_port, **it_listen;
 	unsigned it_mask;
 };
 
@@ -199,6 +199,7 @@ int  in_pcbconnect_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb
 void in_pcbsetconn_tcp(struct inpcbtable *t, struct inpcb *inp, uint32_t laddr,
     uint16_t lport, uint32_t faddr, uint16_t fport) KERN_HIDDEN;
 void in_pcbremove_tcp(struct inpcbtable *t, struct inpcb *inp) KERN_HIDDEN;
+void in_pcblisten_tcp(struct inpcbtable *t, struct inpcb *inp) KERN_HIDDEN;
 struct inpcb *in_pcblookup_conn(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
     uint32_t laddr, uint16_t lport) KERN_HIDDEN;
 struct inpcb *in_pcblookup_listen(struct inpcbtable *t, uint32_t laddr, uint16_t lport)

@@ -176,7 +176,7 @@ tcp_listen(struct socket *so, struct lwp *l)
 		if ((error = in_pcbbind_tcp(is, &tcp_state(is)->ts_tbl, inp, INADDR_ANY, 0)) != 0)
 			return error;
 	}
-	inp->inp_flags |= INP_LISTEN;
+	in_pcblisten_tcp(&tcp_state(is)->ts_tbl, inp);
 	tp->t_state = TCPS_LISTEN;
 	return 0;
 }

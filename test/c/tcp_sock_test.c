@@ -247,6 +247,58 @@ nonblocking(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
 	rump_sys_close(s);
 }
 
+struct kev { uintptr_t ident; uint32_t filter, flags, fflags; int64_t data; intptr_t udata; };
+enum { X_EVFILT_READ = 0, X_EVFILT_WRITE = 1, X_EV_ADD = 1, X_EV_EOF = 0x8000 };
+
+/* One kevent for fd's filter, without waiting: its flags and data, or -1 if none. */
+static int
+kq1(int fd, uint32_t filter, int64_t *data)
+{
+	struct kev ch, ev;
+	struct { int64_t sec; long nsec; } zero = { 0, 0 };
+	int kq = rump_sys_kqueue(), n;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.ident = (uintptr_t)fd, ch.filter = filter, ch.flags = X_EV_ADD;
+	n = rump_sys_kevent(kq, (void *)&ch, 1, (void *)&ev, 1, (void *)&zero);
+	rump_sys_close(kq);
+	if (n != 1)
+		return -1;
+	if (data != NULL)
+		*data = ev.data;
+	return (int)ev.flags;
+}
+
+static void
+kqueue_states(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
+{
+	int64_t d = 0;
+	int c, s, f;
+
+	pair(a, b, l, &c, &s);
+	rumpus_kernel_switch(b);
+	ok(kq1(s, X_EVFILT_READ, NULL) == -1, "kqueue: no data, EVFILT_READ not ready");
+	f = kq1(s, X_EVFILT_WRITE, &d);
+	ok(f >= 0 && !(f & X_EV_EOF) && d == 32768, "EVFILT_WRITE ready with 32768 bytes of "
+	    "space (%lld)", (long long)d);
+	rumpus_kernel_switch(a);
+	rump_sys_write(c, "abc", 3);
+	rump_sys_shutdown(c, X_SHUT_WR);
+	rumpus_kernel_switch(b);
+	f = kq1(s, X_EVFILT_READ, &d);
+	ok(f >= 0 && (f & X_EV_EOF) && d == 3, "data then FIN: EVFILT_READ with EV_EOF and 3 "
+	    "bytes (%#x %lld)", f, (long long)d);
+	f = kq1(s, X_EVFILT_WRITE, NULL);
+	ok(f >= 0 && !(f & X_EV_EOF), "the send side is still open: no EV_EOF on write");
+	ok(x_poll1(s, X_POLLIN, 0) == X_POLLIN, "poll: POLLIN, no POLLHUP (NetBSD)");
+	rump_sys_shutdown(s, X_SHUT_WR);
+	f = kq1(s, X_EVFILT_WRITE, NULL);
+	ok(f >= 0 && (f & X_EV_EOF), "after our shutdown: EV_EOF on EVFILT_WRITE");
+	rump_sys_close(s);
+	rumpus_kernel_switch(a);
+	rump_sys_close(c);
+}
+
 static void
 backlog(struct rumpus_kernel *a, struct rumpus_kernel *b)
 {
@@ -504,6 +556,7 @@ main(void)
 	close_orders(a, b, l);
 	errors(a, b, l);
 	nonblocking(a, b, l);
+	kqueue_states(a, b, l);
 	backlog(a, b);
 	ports(a, b);
 	options(a, b, l);
