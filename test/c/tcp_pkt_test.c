@@ -162,8 +162,10 @@ pop(struct seg *s)
 			th = ip + hl;
 			memset(s, 0, sizeof(*s));
 			s->ipcksum_ok = cksum(ip, (size_t)hl, 0) == 0;
-			s->cksum_ok = cksum(th, (size_t)(tl - hl), pseudo(*(uint32_t *)(ip + 12),
-			    *(uint32_t *)(ip + 16), (size_t)(tl - hl))) == 0;
+			uint32_t is, id;
+			memcpy(&is, ip + 12, 4);
+			memcpy(&id, ip + 16, 4);
+			s->cksum_ok = cksum(th, (size_t)(tl - hl), pseudo(is, id, (size_t)(tl - hl))) == 0;
 			s->sport = get16(th), s->dport = get16(th + 2);
 			s->seq = get32(th + 4), s->ack = get32(th + 8);
 			off = (th[12] >> 4) * 4;
