@@ -177,6 +177,7 @@ uint32_t in_cksum_add(const void *data, size_t len, uint32_t sum) KERN_HIDDEN;
 #define IPOUT_FORWARDING	0x01	/* header is built already, TTL decremented */
 #define IPOUT_RAWHDR		0x02	/* header from the user (IP_HDRINCL) */
 #define IPOUT_BROADCAST		0x04	/* allow sending to a broadcast address */
+#define IPOUT_DF		0x08	/* set don't-fragment (TCP's path MTU discovery) */
 /* Sends p (the payload, headroom left for the headers) from src (0: pick) to dst. */
 int  ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst,
     int proto, int ttl, int flags) KERN_HIDDEN;

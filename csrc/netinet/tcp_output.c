@@ -274,6 +274,20 @@ send:
 				tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
 			return 0;
 		}
+		if (error == EMSGSIZE) {
+			/* the route's MTU shrank under us: smaller segments, resend now */
+			uint32_t mss = tcp_mss_to(ts, inp->inp_faddr);
+			if (mss < tp->t_maxseg) {
+				tp->t_maxseg = tp->t_ourmss = mss;
+				tp->snd_nxt = tp->snd_una;
+				tp->t_rtttime = 0;
+				segsz = tp->t_maxseg - (tcp_ts_on(tp) ? TCPOLEN_TSTAMP_APPA : 0);
+				goto again;
+			}
+			if (tp->t_timer[TCPT_REXMT] == 0)
+				tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
+			return 0;
+		}
 		if ((error == EHOSTUNREACH || error == ENETDOWN || error == ENETUNREACH) &&
 		    TCPS_HAVERCVDSYN(tp->t_state)) {
 			tp->t_softerror = error;

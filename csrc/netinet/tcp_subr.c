@@ -173,7 +173,8 @@ tcp_send_segment(struct tcp_state *ts, struct pkt *p, uint32_t src, uint32_t dst
 	sum = in_cksum(th, p->p_len, ps);
 	memcpy(th + 16, &sum, 2);
 	ts->ts_stat.tcps_sndtotal++;
-	return ip_output(ts->ts_is, p, src, dst, IPPROTO_TCP, ts->ts_is->is_ttl, 0);
+	/* DF on everything: path MTU discovery (RFC 1191) through ICMP needfrag */
+	return ip_output(ts->ts_is, p, src, dst, IPPROTO_TCP, ts->ts_is->is_ttl, IPOUT_DF);
 }
 
 void

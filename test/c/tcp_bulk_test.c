@@ -222,6 +222,38 @@ main(void)
 		rump_sys_close(s2);
 	}
 
+	/* path MTU: R's link to B carries 1000 bytes; DF segments get ICMP needfrag */
+	{
+		struct x_ifreq ifr;
+		int t, mss;
+
+		rumpus_kernel_switch(kr);
+		t = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.name, "shmif1");
+		ifr.u.mtu = 1000;
+		ok(rump_sys_ioctl(t, X_SIOCSIFMTU, &ifr) == 0, "R: shmif1 MTU 1000");
+		rumpus_kernel_switch(ka);
+		c = x_connect("10.5.2.2", 80);
+		rumpus_kernel_switch(kb);
+		s = rump_sys_accept(l, NULL, NULL);
+		rumpus_kernel_switch(ka);
+		mss = x_getint(c, X_IPPROTO_TCP, X_TCP_MAXSEG);
+		ok(mss == 1460 - 12, "A starts with the MSS of its own link (%d)", mss);
+		e = bulk1(c, s, 1u << 20, &secs);
+		ok(e == 0, "1 MB through the narrow link, intact (%d)", e);
+		rumpus_kernel_switch(ka);
+		mss = x_getint(c, X_IPPROTO_TCP, X_TCP_MAXSEG);
+		ok(mss == 1000 - 40 - 12, "path MTU discovery: segments of %d bytes now", mss);
+		rump_sys_close(c);
+		rumpus_kernel_switch(kb);
+		rump_sys_close(s);
+		rumpus_kernel_switch(kr);
+		ifr.u.mtu = 1500;
+		rump_sys_ioctl(t, X_SIOCSIFMTU, &ifr);
+		rump_sys_close(t);
+	}
+
 	/* 1,000 concurrent connections through R */
 	rumpus_kernel_switch(ka);
 	x_sleep_ms(61000);		/* TIME_WAITs of the above go */
