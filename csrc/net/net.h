@@ -89,6 +89,7 @@
 #define MSG_NBIO	0x1000
 #define MSG_WAITFORONE	0x2000
 #define MSG_USERFLAGS	0x0ffffff
+#define PRUS_MORETOCOME	0x10000000	/* pr_send: the same send call has more data */
 
 #define SCM_RIGHTS	0x01
 #define SCM_TIMESTAMP	0x08

@@ -702,6 +702,9 @@ net_gc(struct kern *k)
 
 /* ---------------------------------------------------------------- send */
 
+/* Stream data goes to the protocol in pieces of at most this (one buffer per call). */
+#define SO_SEND_CHUNK	(64 * 1024)
+
 /*
  * The generic send: data from uio (user or kernel), destination nam (may be NULL),
  * control ctl (owned: passed to the protocol or freed).  flags: MSG_* plus MSG_NBIO for
@@ -763,9 +766,11 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 			continue;
 		}
 		chunk = atomic ? uio->uio_resid : (uio->uio_resid < space ? uio->uio_resid : space);
-		if (!atomic && chunk > sizeof(stackbuf))
-			chunk = sizeof(stackbuf);
+		if (!atomic && chunk > SO_SEND_CHUNK)
+			chunk = SO_SEND_CHUNK;
 		if (chunk > bufsz) {
+			if (buf != stackbuf)		/* a bigger piece than before */
+				kmem_free(k, buf, bufsz);
 			if ((buf = kmem_alloc(k, chunk)) == NULL) {
 				buf = stackbuf;
 				error = ENOBUFS;
@@ -776,7 +781,8 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		if ((error = uiomove(buf, chunk, uio)) != 0)
 			break;
 		error = pr->pr_usrreqs->pr_send(so, buf, chunk, nam, ctl,
-		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0), l);
+		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0) |
+		    (uio->uio_resid > 0 && !atomic ? PRUS_MORETOCOME : 0), l);
 		ctl = NULL;
 		if (error != 0 || uio->uio_resid == 0)
 			break;

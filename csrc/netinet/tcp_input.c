@@ -20,6 +20,9 @@ struct tcp_opts {
 	int wscale;			/* -1: none */
 	int ts;				/* a timestamp option was present */
 	uint32_t ts_val, ts_ecr;
+	int sack_ok;			/* SACK permitted (in a SYN) */
+	const uint8_t *sack;		/* the blocks of a SACK option, sacklen bytes */
+	int sacklen;
 };
 
 static void
@@ -30,6 +33,9 @@ tcp_dooptions(const uint8_t *cp, int cnt, int syn, struct tcp_opts *o)
 	o->mss = 0;
 	o->wscale = -1;
 	o->ts = 0;
+	o->sack_ok = 0;
+	o->sack = NULL;
+	o->sacklen = 0;
 	for (; cnt > 0; cnt -= optlen, cp += optlen) {
 		opt = cp[0];
 		if (opt == TCPOPT_EOL)
@@ -48,6 +54,16 @@ tcp_dooptions(const uint8_t *cp, int cnt, int syn, struct tcp_opts *o)
 		case TCPOPT_WINDOW:
 			if (optlen == TCPOLEN_WINDOW && syn)
 				o->wscale = cp[2] > TCP_MAX_WINSHIFT ? TCP_MAX_WINSHIFT : cp[2];
+			break;
+		case TCPOPT_SACK_PERMITTED:
+			if (optlen == TCPOLEN_SACK_PERMITTED && syn)
+				o->sack_ok = 1;
+			break;
+		case TCPOPT_SACK:
+			if (optlen >= 10 && (optlen - 2) % 8 == 0 && !syn) {
+				o->sack = cp + 2;
+				o->sacklen = optlen - 2;
+			}
 			break;
 		case TCPOPT_TIMESTAMP:
 			if (optlen == TCPOLEN_TIMESTAMP) {
@@ -89,6 +105,10 @@ tcp_syn_options(struct tcpcb *tp, const struct tcp_opts *o)
 		tp->ts_recent_age = hyp_clock_mono();
 	} else
 		tp->t_flags &= ~TF_REQ_TSTMP;
+	if (o->sack_ok && (tp->t_flags & TF_REQ_SACK))
+		tp->t_flags |= TF_SACK_PERMIT;
+	else
+		tp->t_flags &= ~TF_REQ_SACK;
 	tcp_mss_update(tp, o->mss);
 }
 
@@ -105,13 +125,13 @@ tcp_established(struct tcpcb *tp)
 	}
 	if (ts->ts_init_win == 0) {
 		uint32_t iw = 4380;
-		if (iw > 4 * tp->t_maxseg)
-			iw = 4 * tp->t_maxseg;
-		if (iw < 2 * tp->t_maxseg)
-			iw = 2 * tp->t_maxseg;
+		if (iw > 4 * tcp_segsz(tp))
+			iw = 4 * tcp_segsz(tp);
+		if (iw < 2 * tcp_segsz(tp))
+			iw = 2 * tcp_segsz(tp);
 		tp->snd_cwnd = iw;
 	} else
-		tp->snd_cwnd = (uint32_t)ts->ts_init_win * tp->t_maxseg;
+		tp->snd_cwnd = (uint32_t)ts->ts_init_win * tcp_segsz(tp);
 	tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
 }
 
@@ -169,6 +189,7 @@ tcp_reass(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len, int
 		if (tp->t_segqlen >= TCP_REASS_MAX)
 			goto deliver;
 		if ((len > 0 || fin) && (n = kmem_alloc(ts->ts_kern, sizeof(*n) + len)) != NULL) {
+			tp->t_rcv_lastsack = seq;
 			n->tq_seq = seq;
 			n->tq_len = len;
 			n->tq_fin = fin;
@@ -513,6 +534,8 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		tcp_challenge_ack(tp);	/* RFC 5961 5.2: too old to be real */
 		goto drop;
 	}
+	if (o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT))
+		tcp_sack_update(tp, o.sack, o.sacklen);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		if (tlen == 0 && tiwin == tp->snd_wnd && ack == tp->snd_una &&
 		    !(flags & TH_FIN) && tp->t_timer[TCPT_REXMT] != 0) {
@@ -526,24 +549,29 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 				if (w > tp->snd_wnd)
 					w = tp->snd_wnd;
 				w /= 2;
-				if (w < 2 * tp->t_maxseg)
-					w = 2 * tp->t_maxseg;
+				if (w < 2 * tcp_segsz(tp))
+					w = 2 * tcp_segsz(tp);
 				tp->snd_ssthresh = w;
 				tp->snd_recover = tp->snd_max;
 				tcp_timer_cancel(tp, TCPT_REXMT);
 				tp->t_rtttime = 0;
 				tp->snd_nxt = ack;
-				tp->snd_cwnd = tp->t_maxseg;
+				tp->snd_cwnd = tcp_segsz(tp);
 				ts->ts_stat.tcps_fastrexmit++;
 				(void)tcp_output(tp);
-				tp->snd_cwnd = tp->snd_ssthresh + 3 * tp->t_maxseg;
+				tp->t_sack_rxnext = tp->snd_nxt;
+				tp->snd_cwnd = tp->snd_ssthresh + 3 * tcp_segsz(tp);
 				if (SEQ_GT(onxt, tp->snd_nxt))
 					tp->snd_nxt = onxt;
 				tp->t_flags |= TF_RECOVERY;
 				goto drop;
 			} else if (tp->t_dupacks > 3 && (tp->t_flags & TF_RECOVERY)) {
-				tp->snd_cwnd += tp->t_maxseg;	/* inflate */
-				(void)tcp_output(tp);
+				/* one segment per duplicate ACK: a SACK hole first, else new
+				 * data in the inflated window */
+				if (!tcp_sack_rexmit(tp)) {
+					tp->snd_cwnd += tcp_segsz(tp);
+					(void)tcp_output(tp);
+				}
 				goto drop;
 			}
 		} else if (tlen > 0 || tiwin != tp->snd_wnd)
@@ -560,19 +588,22 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 			ts->ts_stat.tcps_partialack++;
 			tcp_timer_cancel(tp, TCPT_REXMT);
 			tp->t_rtttime = 0;
-			tp->snd_nxt = ack;
-			tp->snd_cwnd = tp->t_maxseg + acked;
-			(void)tcp_output(tp);
+			tp->t_sack_rxnext = SEQ_MAX(tp->t_sack_rxnext, ack);
+			if (!tcp_sack_rexmit(tp)) {
+				tp->snd_nxt = ack;
+				tp->snd_cwnd = tcp_segsz(tp) + acked;
+				(void)tcp_output(tp);
+			}
 			tp->snd_cwnd = ocwnd > acked ? ocwnd - acked : 0;
-			tp->snd_cwnd += tp->t_maxseg;
+			tp->snd_cwnd += tcp_segsz(tp);
 			if (SEQ_GT(onxt, tp->snd_nxt))
 				tp->snd_nxt = onxt;
 		} else {
 			/* full ACK: deflate (RFC 6582 3.2 step 6) */
 			uint32_t flight = tp->snd_max - ack;
 
-			tp->snd_cwnd = flight + tp->t_maxseg < tp->snd_ssthresh ?
-			    flight + tp->t_maxseg : tp->snd_ssthresh;
+			tp->snd_cwnd = flight + tcp_segsz(tp) < tp->snd_ssthresh ?
+			    flight + tcp_segsz(tp) : tp->snd_ssthresh;
 			tp->t_flags &= ~TF_RECOVERY;
 			tp->t_dupacks = 0;
 		}
@@ -598,7 +629,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 			tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
 		if (!(tp->t_flags & TF_RECOVERY)) {
 			/* slow start below ssthresh, congestion avoidance above (RFC 5681 3.1) */
-			uint32_t incr = tp->t_maxseg;
+			uint32_t incr = tcp_segsz(tp);
 
 			if (tp->snd_cwnd > tp->snd_ssthresh)
 				incr = incr * incr / tp->snd_cwnd;
@@ -622,6 +653,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		tp->snd_una = ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
+		tcp_sack_prune(tp);
 		if (!(tp->t_flags & TF_RECOVERY) && SEQ_LT(tp->snd_recover, tp->snd_una))
 			tp->snd_recover = tp->snd_una - 1;	/* keep it behind (no wrap) */
 	}

@@ -76,11 +76,11 @@ tcp_output(struct tcpcb *tp)
 	/* RFC 5681 (4.1): after an idle period longer than the RTO, restart slowly */
 	if (idle && tp->t_sndtime != 0 && now - tp->t_sndtime >= tp->t_rxtcur &&
 	    TCPS_HAVEESTABLISHED(tp->t_state)) {
-		uint32_t iw = ts->ts_init_win == 0 ? 4380 : (uint32_t)ts->ts_init_win * tp->t_maxseg;
+		uint32_t iw = ts->ts_init_win == 0 ? 4380 : (uint32_t)ts->ts_init_win * tcp_segsz(tp);
 		if (tp->snd_cwnd > iw)
 			tp->snd_cwnd = iw;
 	}
-	segsz = tp->t_maxseg - (tcp_ts_on(tp) ? TCPOLEN_TSTAMP_APPA : 0);
+	segsz = tcp_segsz(tp);
 again:
 	sendalot = 0;
 	off = tp->snd_nxt - tp->snd_una;
@@ -124,7 +124,8 @@ again:
 	if (len > 0) {
 		if (len == (long)segsz)
 			goto send;
-		if ((idle || (tp->t_flags & TF_NODELAY)) && (size_t)len + off >= sb->sb_cc)
+		if ((idle || (tp->t_flags & TF_NODELAY)) && !(tp->t_flags & TF_MORETOCOME) &&
+		    (size_t)len + off >= sb->sb_cc)
 			goto send;
 		if (tp->t_flags & TF_FORCE)
 			goto send;
@@ -174,6 +175,13 @@ send:
 			opt[optlen++] = TCPOLEN_WINDOW;
 			opt[optlen++] = tp->request_r_scale;
 		}
+		if ((tp->t_flags & TF_REQ_SACK) &&
+		    (!(flags & TH_ACK) || (tp->t_flags & TF_SACK_PERMIT))) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_SACK_PERMITTED;
+			opt[optlen++] = TCPOLEN_SACK_PERMITTED;
+		}
 	}
 	if ((tp->t_flags & TF_REQ_TSTMP) && !(flags & TH_RST) &&
 	    (((flags & TH_SYN) && (!(flags & TH_ACK) || (tp->t_flags & TF_RCVD_TSTMP))) ||
@@ -187,6 +195,16 @@ send:
 		memcpy(opt + optlen, &v, 4);
 		memcpy(opt + optlen + 4, &e, 4);
 		optlen += 8;
+	}
+	if (!(flags & (TH_SYN | TH_RST)) && (flags & TH_ACK))
+		optlen += tcp_sack_option(tp, opt + optlen, TCP_MAXOLEN - optlen);
+	/* options beyond the timestamp take room from the data */
+	if (len > 0 && (uint32_t)len + (uint32_t)optlen > tp->t_maxseg) {
+		len = (long)tp->t_maxseg - optlen;
+		if (len <= 0)
+			len = 1;
+		sendalot = 1;
+		flags &= ~TH_FIN;
 	}
 	hdrlen = TCP_HLEN + optlen;
 	if ((p = pkt_alloc(ts->ts_kern, (size_t)hdrlen + (size_t)len, PKT_HEADROOM)) == NULL) {
@@ -281,7 +299,7 @@ send:
 				tp->t_maxseg = tp->t_ourmss = mss;
 				tp->snd_nxt = tp->snd_una;
 				tp->t_rtttime = 0;
-				segsz = tp->t_maxseg - (tcp_ts_on(tp) ? TCPOLEN_TSTAMP_APPA : 0);
+				segsz = tcp_segsz(tp);
 				goto again;
 			}
 			if (tp->t_timer[TCPT_REXMT] == 0)

@@ -65,6 +65,8 @@ tcp_newtcpcb(struct tcp_state *ts, struct inpcb *inp)
 		tp->t_flags |= TF_REQ_SCALE;
 	if (ts->ts_do_rfc1323 && ts->ts_do_tstamp)
 		tp->t_flags |= TF_REQ_TSTMP;
+	if (ts->ts_do_sack)
+		tp->t_flags |= TF_REQ_SACK;
 	hyp_random(&tp->ts_offset, sizeof(tp->ts_offset));
 	tp->t_rcvtime = hyp_clock_mono();
 	inp->inp_ppcb = tp;
@@ -385,6 +387,7 @@ tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
 	case TCPCTL_TSTAMP: v = &ts->ts_do_tstamp; break;
 	case TCPCTL_ACK_ON_PUSH: v = &ts->ts_ack_on_push; break;
 	case TCPCTL_NEWRENO: v = &ts->ts_newreno; break;
+	case TCPCTL_SACK: v = &ts->ts_do_sack; break;
 	case TCPCTL_SENDSPACE: v = &ts->ts_sendspace, min = 1, max = sbmax; break;
 	case TCPCTL_RECVSPACE: v = &ts->ts_recvspace, min = 1, max = sbmax; break;
 	case TCPCTL_MSSDFLT: v = &ts->ts_mssdflt, min = TCP_MINMSS, max = 65535 - 40; break;
@@ -423,7 +426,7 @@ tcp_init(struct inet_state *is)
 	ts->ts_kern = k;
 	hyp_random(ts->ts_secret, sizeof(ts->ts_secret));
 	/* NetBSD's defaults */
-	ts->ts_do_rfc1323 = ts->ts_do_wscale = ts->ts_do_tstamp = 1;
+	ts->ts_do_rfc1323 = ts->ts_do_wscale = ts->ts_do_tstamp = ts->ts_do_sack = 1;
 	ts->ts_sendspace = ts->ts_recvspace = 32 * 1024;
 	ts->ts_mssdflt = TCP_MSS;
 	ts->ts_init_win = 4;			/* segments, capped by RFC 3390's bytes */

@@ -141,16 +141,17 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	}
 	tp->snd_nxt = tp->snd_una;
 	tp->snd_recover = tp->snd_max;
+	tp->t_nsacked = 0;		/* the peer may have reneged */
 	tp->t_rtttime = 0;			/* Karn */
 	/* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 SMSS), cwnd = 1 SMSS */
 	win = tp->snd_max - tp->snd_una;
 	if (win > tp->snd_wnd)
 		win = tp->snd_wnd;
 	win /= 2;
-	if (win < 2 * tp->t_maxseg)
-		win = 2 * tp->t_maxseg;
+	if (win < 2 * tcp_segsz(tp))
+		win = 2 * tcp_segsz(tp);
 	tp->snd_ssthresh = win;
-	tp->snd_cwnd = tp->t_maxseg;
+	tp->snd_cwnd = tcp_segsz(tp);
 	tp->t_dupacks = 0;
 	tp->t_flags &= ~TF_RECOVERY;
 	(void)tcp_output(tp);

@@ -286,7 +286,7 @@ tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockad
 	struct tcpcb *tp = tcp_sototcpcb(so);
 	int error;
 
-	(void)flags, (void)l;
+	(void)l;
 	if (ctl != NULL) {
 		net_defer_ctl(so->so_kern, ctl);
 		return EINVAL;		/* no control data on TCP (NetBSD) */
@@ -297,7 +297,10 @@ tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockad
 		return EISCONN;
 	if ((error = sb_append_stream(so->so_kern, &so->so_snd, data, len)) != 0)
 		return ENOBUFS;
+	if (flags & PRUS_MORETOCOME)
+		tp->t_flags |= TF_MORETOCOME;
 	error = tcp_output(tp);
+	tp->t_flags &= ~TF_MORETOCOME;
 	tcp_flush(so);
 	return error;
 }

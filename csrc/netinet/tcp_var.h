@@ -65,6 +65,15 @@
 #define TF_FORCE	0x0400	/* tcp_output: a probe (persist) */
 #define TF_USRCLOSED	0x0800	/* the user closed the send side */
 #define TF_RECOVERY	0x1000	/* NewReno fast recovery */
+#define TF_REQ_SACK	0x2000	/* we offer SACK (RFC 2018) */
+#define TF_SACK_PERMIT	0x4000	/* both ends agreed on SACK */
+#define TF_MORETOCOME	0x8000	/* the user's send call has more: no partial segment */
+
+/* A range of sequence space [sb_start, sb_end). */
+struct sackblk {
+	uint32_t sb_start, sb_end;
+};
+#define TCP_SACK_MAX	16	/* SACKed ranges the sender remembers */
 
 /* An out-of-order segment waiting in the reassembly queue. */
 struct tcpqent {
@@ -109,6 +118,12 @@ struct tcpcb {
 	uint32_t ts_recent;
 	uint64_t ts_recent_age;
 	uint32_t ts_offset;			/* random per connection */
+	/* SACK: the sender's scoreboard (sorted, disjoint, above snd_una) and the next
+	 * hole to retransmit in this recovery; the receiver's latest out-of-order segment */
+	struct sackblk t_sacked[TCP_SACK_MAX];
+	int t_nsacked;
+	uint32_t t_sack_rxnext;
+	uint32_t t_rcv_lastsack;
 	/* reassembly */
 	struct tcpqent *t_segq;
 	int t_segqlen;
@@ -131,7 +146,7 @@ struct tcpstat {
 	    tcps_rcvpackafterwin, tcps_rcvafterclose, tcps_rcvdupack, tcps_rcvacktoomuch,
 	    tcps_rcvackpack, tcps_rcvackbyte, tcps_rcvwinupd, tcps_pawsdrop, tcps_rcvwinprobe;
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
-	    tcps_partialack;
+	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
@@ -141,6 +156,7 @@ struct tcpstat {
 #define TCPCTL_RECVSPACE	3
 #define TCPCTL_MSSDFLT		4
 #define TCPCTL_INIT_WIN		8
+#define TCPCTL_SACK		10
 #define TCPCTL_WSCALE		11
 #define TCPCTL_TSTAMP		12
 #define TCPCTL_ACK_ON_PUSH	16
@@ -170,13 +186,21 @@ struct tcp_state {
 	uint64_t ts_secret[2];			/* ISS hash key (RFC 6528) */
 	/* sysctl net.inet.tcp.* */
 	int ts_do_rfc1323, ts_do_wscale, ts_do_tstamp, ts_sendspace, ts_recvspace;
-	int ts_mssdflt, ts_init_win, ts_ack_on_push, ts_newreno, ts_delack_ticks;
+	int ts_mssdflt, ts_init_win, ts_ack_on_push, ts_newreno, ts_delack_ticks, ts_do_sack;
 	int ts_keepidle, ts_keepintvl, ts_keepcnt, ts_keepinit, ts_msl;	/* seconds */
 	int ts_rexmit_min, ts_rexmit_max, ts_rexmit_init;		/* ms */
 	struct tcpstat ts_stat;
 };
 
 static inline struct tcp_state *tcp_state(struct inet_state *is) { return is->is_tcp; }
+/* Data bytes in a full segment: the MSS less the timestamp option when it is on.  The
+ * congestion window counts in these. */
+static inline uint32_t
+tcp_segsz(const struct tcpcb *tp)
+{
+	return tp->t_maxseg - ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) ==
+	    (TF_REQ_TSTMP | TF_RCVD_TSTMP) ? 12 : 0);
+}
 static inline uint64_t tcp_ms(int ms) { return (uint64_t)ms * 1000000u; }
 static inline uint64_t tcp_sec(int s) { return (uint64_t)s * 1000000000u; }
 
@@ -212,6 +236,11 @@ void tcp_setpersist(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_timeout(void *arg) KERN_HIDDEN;
 uint64_t tcp_rto_base(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt) KERN_HIDDEN;
+/* tcp_sack.c */
+void tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len) KERN_HIDDEN;
+void tcp_sack_prune(struct tcpcb *tp) KERN_HIDDEN;
+int  tcp_sack_rexmit(struct tcpcb *tp) KERN_HIDDEN;
+int  tcp_sack_option(struct tcpcb *tp, uint8_t *opt, int room) KERN_HIDDEN;
 /* tcp_output.c */
 int  tcp_output(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_output_rst(struct tcpcb *tp) KERN_HIDDEN;	/* RST|ACK at snd_nxt */

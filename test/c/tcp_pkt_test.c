@@ -86,8 +86,8 @@ struct seg {
 	int flags, len, optlen;
 	uint8_t opt[40], data[1500];
 	int cksum_ok, ipcksum_ok;
-	int mss, ws, ts;
-	uint32_t tsval, tsecr;
+	int mss, ws, ts, sackok, nsack;
+	uint32_t tsval, tsecr, sack[4][2];
 };
 
 static void
@@ -96,7 +96,7 @@ parse_opts(struct seg *s)
 	int i = 0;
 
 	s->mss = s->ws = -1;
-	s->ts = 0;
+	s->ts = s->sackok = s->nsack = 0;
 	while (i < s->optlen) {
 		int k = s->opt[i];
 		if (k == 0)
@@ -111,7 +111,14 @@ parse_opts(struct seg *s)
 			s->mss = get16(s->opt + i + 2);
 		else if (k == 3)
 			s->ws = s->opt[i + 2];
-		else if (k == 8) {
+		else if (k == 4)
+			s->sackok = 1;
+		else if (k == 5) {
+			for (int j = 0; j + 8 <= s->opt[i + 1] - 2 && s->nsack < 4; j += 8, s->nsack++) {
+				s->sack[s->nsack][0] = get32(s->opt + i + 2 + j);
+				s->sack[s->nsack][1] = get32(s->opt + i + 6 + j);
+			}
+		} else if (k == 8) {
 			s->ts = 1;
 			s->tsval = get32(s->opt + i + 2);
 			s->tsecr = get32(s->opt + i + 6);
@@ -248,6 +255,15 @@ inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags, ui
 
 enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
 
+static void
+x_linger_abort(int fd)
+{
+	struct x_linger lg = { 1, 0 };
+
+	rump_sys_setsockopt(fd, X_SOL_SOCKET, X_SO_LINGER, &lg, sizeof(lg));
+	rump_sys_close(fd);
+}
+
 static int
 tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
 {
@@ -297,6 +313,7 @@ main(void)
 	opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
 	opt[n++] = 1, opt[n++] = 3, opt[n++] = 3, opt[n++] = 7;
 	n += tsopt(opt + n, 100, 0);
+	opt[n++] = 1, opt[n++] = 1, opt[n++] = 4, opt[n++] = 2;	/* SACK permitted */
 	inject(40000, 80, 1000, 0, SYN, 65535, opt, n, NULL, 0);
 	ok(next(&s, 0), "SYN: an answer at once");
 	ok(s.flags == (SYN | ACK) && s.ack == 1001 && s.sport == 80 && s.dport == 40000,
@@ -305,6 +322,7 @@ main(void)
 	ok(s.mss == 1460, "MSS 1460 offered (%d)", s.mss);
 	ok(s.ws == 3, "window scale 3 (for sb_max 256 KB) (%d)", s.ws);
 	ok(s.ts && s.tsecr == 100, "timestamp echoes 100");
+	ok(s.sackok, "SACK permitted in return");
 	ok(s.win == 32768, "window 32768, unscaled in a SYN (%u)", s.win);
 	iss = s.seq;
 	a = rump_sys_accept(l, NULL, NULL);
@@ -338,11 +356,22 @@ main(void)
 	/* ---- out of order: an immediate duplicate ACK, then the hole fills */
 	inject(40000, 80, rnxt + 5, iss + 1, ACK, 512, opt, tsopt(opt, 105, 0), "FGHIJ", 5);
 	ok(next(&s, 0) && s.ack == rnxt, "out-of-order data: a duplicate ACK for %u at once", rnxt);
+	ok(s.nsack == 1 && s.sack[0][0] == rnxt + 5 && s.sack[0][1] == rnxt + 10,
+	    "with the SACK block [%u, %u) (%d blocks)", rnxt + 5, rnxt + 10, s.nsack);
+	inject(40000, 80, rnxt + 20, iss + 1, ACK, 512, opt, tsopt(opt, 105, 0), "klmno", 5);
+	ok(next(&s, 0) && s.ack == rnxt && s.nsack == 2 && s.sack[0][0] == rnxt + 20 &&
+	    s.sack[0][1] == rnxt + 25 && s.sack[1][0] == rnxt + 5,
+	    "a second island: two blocks, the latest first (RFC 2018)");
+	inject(40000, 80, rnxt + 10, iss + 1, ACK, 512, opt, tsopt(opt, 105, 0), "KLMNOPQRST", 10);
+	ok(next(&s, 0) && s.ack == rnxt && s.nsack == 1 && s.sack[0][0] == rnxt + 5 &&
+	    s.sack[0][1] == rnxt + 25, "filling between them merges the blocks");
 	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 106, 0), "ABCDE", 5);
 	rnxt += 10;
-	ok(next(&s, 0) && s.ack == rnxt, "the hole filled: ACK for both (%u)", s.ack);
+	rnxt += 15;
+	ok(next(&s, 0) && s.ack == rnxt && s.nsack == 0, "the hole filled: ACK for all, no "
+	    "SACK left (%u)", s.ack);
 	n = (int)rump_sys_read(a, buf, sizeof(buf));
-	ok(n == 10 && memcmp(buf, "ABCDEFGHIJ", 10) == 0, "reassembled in order");
+	ok(n == 25 && memcmp(buf, "ABCDEFGHIJKLMNOPQRSTklmno", 25) == 0, "reassembled in order");
 
 	/* ---- PAWS: an old timestamp is dropped and answered with an ACK */
 	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 50, 0), "old", 3);
@@ -375,6 +404,65 @@ main(void)
 	ok(next(&s, 0) && s.flags == RST && s.seq == 5555, "an ACK to a closed port: RST at its ack");
 	inject(40001, 81, 7000, 5555, RST | ACK, 512, NULL, 0, NULL, 0);
 	ok(!next(&s, 0), "never a RST for a RST");
+
+	/* ---- SACK recovery: two segments lost of six; the holes go first */
+	{
+		uint32_t base, tsv;
+		int mss = 1460 - 12, got = 0, segs[16], nseg = 0;
+		uint8_t big[8 * 1460];
+
+		n = 0;
+		opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
+		n += tsopt(opt + n, 300, 0);
+		opt[n++] = 1, opt[n++] = 1, opt[n++] = 4, opt[n++] = 2;
+		inject(40002, 80, 2000, 0, SYN, 65535, opt, n, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		tsv = s.tsval;
+		inject(40002, 80, 2001, iss + 1, ACK, 65535, opt, tsopt(opt, 301, tsv), NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+		memset(big, 's', sizeof(big));
+		rump_sys_write(a, big, (size_t)(4 * mss));
+		while (next(&s, 0) && nseg < 16) {
+			segs[nseg++] = (int)(s.seq - iss - 1);
+			got += s.len;
+		}
+		ok(nseg == 4 && got == 4 * mss, "a flight of 4 segments (initial window) (%d, %d bytes)", nseg, got);
+		base = iss + 1;
+		/* segments 0 and 2 lost: three duplicate ACKs SACKing 1, then 1 and 3 */
+		uint8_t so[40];
+		int k2;
+		for (i = 0; i < 3; i++) {
+			k2 = tsopt(so, 302, 0);
+			so[k2++] = 1, so[k2++] = 1, so[k2++] = 5;
+			so[k2++] = (uint8_t)(i < 2 ? 10 : 18);
+			put32(so + k2, base + (uint32_t)mss), put32(so + k2 + 4, base + 2u * (uint32_t)mss), k2 += 8;
+			if (i == 2) {
+				put32(so + k2, base + 3u * (uint32_t)mss);
+				put32(so + k2 + 4, base + 4u * (uint32_t)mss);
+				k2 += 8;
+			}
+			inject(40002, 80, 2001, base, ACK, 65535, so, k2, NULL, 0);
+		}
+		ok(next(&s, 0) && s.seq == base && s.len == mss, "third duplicate ACK: segment 0 again");
+		ok(!next(&s, 0), "one segment only (got seq +%u len %d flags %#x sack %d)", s.seq - base, s.len, s.flags, s.nsack);
+		k2 = tsopt(so, 303, 0);
+		so[k2++] = 1, so[k2++] = 1, so[k2++] = 5, so[k2++] = 18;
+		put32(so + k2, base + 3u * (uint32_t)mss), put32(so + k2 + 4, base + 4u * (uint32_t)mss), k2 += 8;
+		put32(so + k2, base + (uint32_t)mss), put32(so + k2 + 4, base + 2u * (uint32_t)mss), k2 += 8;
+		inject(40002, 80, 2001, base, ACK, 65535, so, k2, NULL, 0);
+		ok(next(&s, 0) && s.seq == base + 2u * (uint32_t)mss && s.len == mss,
+		    "the next duplicate ACK: the SACK hole (segment 2), not new data (seq +%u)",
+		    s.seq - base);
+		/* everything arrives: a full ACK ends recovery */
+		inject(40002, 80, 2001, base + 4u * (uint32_t)mss, ACK, 65535, opt, tsopt(opt, 304, 0),
+		    NULL, 0);
+		drain();
+		(void)segs;
+		x_linger_abort(a);
+		drain();
+	}
 
 	/* ---- active open: SYN retransmissions at 1, 2, 4 s (RFC 6298, backoff) */
 	c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
