@@ -289,6 +289,10 @@ main(void)
 	listen(hl, 128);
 	getsockname(hl, (struct sockaddr *)&hsin, &sl);
 
+	if (getenv("TCP_BENCH_BULK200") != NULL) {
+		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10));
+		return 0;
+	}
 	k1 = bulk1(&K, &KB, 256u << 20, 0);
 	h1 = bulk1(&H, &H, 256u << 20, 0);
 	printf("tcp: bulk A -> B on a bus, 1 thread, 32 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
