@@ -602,6 +602,106 @@ main(void)
 	rump_sys_close(c);
 	drain();
 
+	/* ---- CLOSING (FINs cross) and LAST_ACK, TCP_MAXSEG in the SYN */
+	{
+		uint32_t snd;
+		struct x_tuple t;
+
+		c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		x_nonblock(c, 1);
+		ok(x_setint(c, X_IPPROTO_TCP, X_TCP_MAXSEG, 500) == 0, "TCP_MAXSEG 500 before connect");
+		{
+			struct x_sin to = x_sin("10.4.0.2", 92);
+			rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to));
+		}
+		ok(next(&s, 100) && s.flags == SYN && s.mss == 500, "the SYN offers MSS 500 (%d)", s.mss);
+		iss = s.seq;
+		cport = s.sport;
+		inject(92, cport, 7000, iss + 1, SYN | ACK, 8192, NULL, 0, NULL, 0);
+		next(&s, 0);
+		t = (struct x_tuple){ kip, myip, __builtin_bswap16(cport), __builtin_bswap16(92) };
+		snd = iss + 1;
+		rump_sys_shutdown(c, X_SHUT_WR);
+		ok(next(&s, 0) && (s.flags & FIN) && s.seq == snd && x_state(k, t) == X_TCPS_FIN_WAIT_1,
+		    "shutdown: FIN, FIN_WAIT_1");
+		inject(92, cport, 7001, snd, ACK | FIN, 8192, NULL, 0, NULL, 0);
+		ok(next(&s, 0) && s.ack == 7002 && x_state(k, t) == X_TCPS_CLOSING,
+		    "their FIN before the ACK of ours: CLOSING (%d)", x_state(k, t));
+		inject(92, cport, 7002, snd + 1, ACK, 8192, NULL, 0, NULL, 0);
+		ok(x_state(k, t) == X_TCPS_TIME_WAIT, "our FIN acknowledged: TIME_WAIT");
+		rump_sys_close(c);
+		drain();
+
+		/* LAST_ACK: the peer closes first */
+		c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		x_nonblock(c, 1);
+		{
+			struct x_sin to = x_sin("10.4.0.2", 93);
+			rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to));
+		}
+		next(&s, 100);
+		iss = s.seq;
+		cport = s.sport;
+		inject(93, cport, 8000, iss + 1, SYN | ACK, 8192, NULL, 0, NULL, 0);
+		next(&s, 0);
+		t = (struct x_tuple){ kip, myip, __builtin_bswap16(cport), __builtin_bswap16(93) };
+		inject(93, cport, 8001, iss + 1, ACK | FIN, 8192, NULL, 0, NULL, 0);
+		drain();
+		ok(x_state(k, t) == X_TCPS_CLOSE_WAIT, "their FIN: CLOSE_WAIT");
+		rump_sys_close(c);
+		ok(next(&s, 0) && (s.flags & FIN) && x_state(k, t) == X_TCPS_LAST_ACK,
+		    "close: our FIN, LAST_ACK");
+		advance_ms(1000);
+		ok(next(&s, 500) && (s.flags & FIN) && s.seq == iss + 1, "the FIN is retransmitted "
+		    "at 1 s");
+		inject(93, cport, 8002, iss + 2, ACK, 8192, NULL, 0, NULL, 0);
+		ok(x_state(k, t) == -1, "its ACK: closed, gone");
+		drain();
+	}
+
+	/* ---- 20,000 random segments at a listener and at a connection: no crash, the
+	 * connection survives everything that is not an exact RST */
+	{
+		uint64_t st = 0x9e3779b97f4a7c15ULL;
+		uint8_t rnd[64];
+		int alive;
+
+		n = 0;
+		opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
+		inject(40003, 80, 9000, 0, SYN, 65535, opt, n, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		inject(40003, 80, 9001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		ok(a >= 0, "a connection for the storm");
+		for (i = 0; i < 20000; i++) {
+			int flags, ol, dl;
+			uint32_t sq, ak;
+
+			for (size_t j = 0; j < sizeof(rnd); j++) {
+				st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+				rnd[j] = (uint8_t)st;
+			}
+			flags = rnd[0] & ~RST;		/* no RSTs: they could end it legally */
+			sq = (rnd[1] & 1) ? 9001u + (uint32_t)(rnd[2] % 64) : get32(rnd + 4);
+			ak = (rnd[3] & 1) ? iss + 1 : get32(rnd + 8);
+			ol = (rnd[12] % 11) * 4;
+			dl = rnd[13] % 40;
+			/* SYNs only at the connection (challenge ACKs), not at the listener */
+			if (!(rnd[14] & 1))
+				flags &= ~SYN;
+			inject((rnd[14] & 1) ? 40003 : (uint16_t)(40100 + rnd[15]), 80,
+			    sq, ak, flags, get16(rnd + 16), rnd + 18, ol, rnd + 20, dl);
+			if ((i & 255) == 0)
+				drain();
+		}
+		drain();
+		alive = rump_sys_write(a, "still", 5) == 5;
+		ok(alive, "the connection is still there after the storm");
+		x_linger_abort(a);
+		drain();
+	}
+
 	bus_detach(&port);
 	rump_sys_close(l);
 	rumpus_kernel_destroy(k);

@@ -481,6 +481,125 @@ timeouts(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
 	}
 }
 
+/* SO_LINGER with a time: close() waits for the FIN's ACK, at most that long */
+static void
+linger_time(struct rumpus_kernel *a, struct rumpus_kernel *b)
+{
+	struct x_linger lg = { 1, 5 };
+	struct x_ifreq ifr;
+	uint64_t t0, dt;
+	int l, c, s, t;
+
+	rumpus_kernel_switch(b);
+	l = x_listen("0.0.0.0", 8080, 5);
+	rumpus_kernel_switch(a);
+	c = x_connect("10.3.0.2", 8080);
+	rump_sys_setsockopt(c, X_SOL_SOCKET, X_SO_LINGER, &lg, sizeof(lg));
+	rumpus_kernel_switch(b);
+	s = rump_sys_accept(l, NULL, NULL);
+	rumpus_kernel_switch(a);
+	rump_sys_write(c, "bye", 3);
+	t0 = rumpus_clock_now();
+	ok(rump_sys_close(c) == 0 && rumpus_clock_now() - t0 < 1000000000ULL,
+	    "SO_LINGER 5 s: close returns once the FIN is acknowledged");
+	rumpus_kernel_switch(b);
+	rump_sys_close(s);
+	/* now the peer is unreachable: close waits the 5 s */
+	t = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.name, "shmif0");
+	rumpus_kernel_switch(a);
+	c = x_connect("10.3.0.2", 8080);
+	rump_sys_setsockopt(c, X_SOL_SOCKET, X_SO_LINGER, &lg, sizeof(lg));
+	rumpus_kernel_switch(b);
+	s = rump_sys_accept(l, NULL, NULL);
+	rump_sys_ioctl(t, X_SIOCGIFFLAGS, &ifr);
+	ifr.u.flags &= ~X_IFF_UP;
+	rump_sys_ioctl(t, X_SIOCSIFFLAGS, &ifr);
+	rumpus_kernel_switch(a);
+	rump_sys_write(c, "lost", 4);
+	t0 = rumpus_clock_now();
+	rump_sys_close(c);
+	dt = rumpus_clock_now() - t0;
+	ok(dt >= 5000000000ULL && dt < 6000000000ULL, "unacknowledged: close waits 5 s (%.2f s)",
+	    dt / 1e9);
+	rumpus_kernel_switch(b);
+	ifr.u.flags |= X_IFF_UP;
+	rump_sys_ioctl(t, X_SIOCSIFFLAGS, &ifr);
+	rump_sys_close(t);
+	rump_sys_close(s);
+	rump_sys_close(l);
+	/* buffer limits */
+	s = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+	ok(x_setint(s, X_SOL_SOCKET, X_SO_SNDBUF, 200000) == 0 &&
+	    x_getint(s, X_SOL_SOCKET, X_SO_SNDBUF) == 200000, "SO_SNDBUF 200000");
+	ok(x_setint(s, X_SOL_SOCKET, X_SO_RCVBUF, 4 << 20) == X_ENOBUFS,
+	    "SO_RCVBUF above the limit: ENOBUFS");
+	rump_sys_close(s);
+}
+
+/* A kernel with a memory limit: connections fail with an error when it is reached,
+ * nothing breaks, and everything comes back when they close. */
+static void
+memlimit(void)
+{
+	struct rumpus_config cfg = { 0, NULL, 0, 0 };
+	static const char *comps[] = { "net.netinet", NULL };
+	struct rumpus_kernel *m;
+	struct x_sin to = x_sin("127.0.0.1", 99);
+	int fds[256], n = 0, l, i, e = 0, err = 0;
+	size_t base;
+
+	m = rumpus_kernel_create(comps, NULL, &err);
+	rumpus_kernel_switch(m);
+	l = x_listen("127.0.0.1", 99, 128);
+	base = rumpus_kernel_memused(m);
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+	rumpus_kernel_destroy(m);
+	cfg.memlimit = base + 96 * 1024;
+	m = rumpus_kernel_create(comps, &cfg, &err);
+	ok(m != NULL, "a kernel limited to %zu bytes", cfg.memlimit);
+	rumpus_kernel_switch(m);
+	l = x_listen("127.0.0.1", 99, 128);
+	rump_sys_dup2(l, 120);		/* the descriptor table grows now, not in the count */
+	rump_sys_close(120);
+	base = rumpus_kernel_memused(m);
+	for (i = 0; i < 120 && e == 0; i++) {
+		int c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		if (c < 0) {
+			e = errno;
+			break;
+		}
+		fds[n++] = c;
+		x_nonblock(c, 1);
+		if (rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+		    errno != X_EINPROGRESS)
+			e = errno;
+		x_nonblock(l, 1);
+		int s = rump_sys_accept(l, NULL, NULL);
+		if (s >= 0 && n < 256)
+			fds[n++] = s;
+	}
+	ok(e == X_ENOBUFS || e == 12 /* ENOMEM */, "the limit shows as an error (%d) after %d "
+	    "descriptors", e, n);
+	for (i = 0; i < n; i++)
+		rump_sys_close(fds[i]);
+	x_sleep_ms(120000);		/* TIME_WAITs, retries */
+	/* the kernel's packet cache may keep up to 64 buffers of 2 KB */
+	ok(rumpus_kernel_memused(m) <= base + 64 * 2112, "memory back, but for cached packet "
+	    "buffers (%zd)", (ssize_t)(rumpus_kernel_memused(m) - base));
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+	{
+		struct rumpus_memstats m0, m1;
+		rumpus_memstats(&m0);
+		ok(rumpus_kernel_destroy(m) == 0, "destroyed");
+		rumpus_memstats(&m1);
+		ok(m1.leaked == m0.leaked, "nothing leaked");
+	}
+}
+
 static struct rumpus_kernel *cur;
 static int
 xfer_check(int from, int to, size_t n)
@@ -563,6 +682,8 @@ main(void)
 	timeouts(a, b, l);
 	rumpus_kernel_switch(b);
 	rump_sys_close(l);
+	linger_time(a, b);
+	memlimit();
 	rumpus_kernel_destroy(a);
 	rumpus_kernel_destroy(b);
 	return tap_done();
