@@ -284,7 +284,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 {
 	struct tcp_state *ts = is->is_tcp;
 	uint8_t *ip = pkt_data(p), *th, *data;
-	uint32_t src, dst, seq, ack, tiwin, ps, rcv_wnd;
+	uint32_t src, dst, seq, ack, tiwin, rawwin, ps, rcv_wnd;
 	uint16_t sport, dport;
 	size_t total;
 	int off, tlen, flags, needoutput = 0, ourfinisacked = 0, todrop;
@@ -324,13 +324,22 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 | th[7];
 	ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11];
 	flags = th[13];
-	tiwin = (uint32_t)(th[14] << 8 | th[15]);
+	tiwin = rawwin = (uint32_t)(th[14] << 8 | th[15]);
 	/* no TCP with broadcasts or multicast, nor from port 0 */
 	if ((p->p_flags & PKT_BCAST) || (ntohl_(dst) >> 28) == 14 || sport == 0 || dport == 0)
 		goto drop;
 	tcp_dooptions(th + TCP_HLEN, off - TCP_HLEN, flags & TH_SYN, &o);
 
 	inp = in_pcblookup_conn(&ts->ts_tbl, src, sport, dst, dport);
+	/* a new SYN for a connection in TIME_WAIT, above what it received (or with a newer
+	 * timestamp): the old incarnation goes, a listener takes it (RFC 6191, BSD) */
+	if (inp != NULL && (tp = inp->inp_ppcb) != NULL && tp->t_state == TCPS_TIME_WAIT &&
+	    (flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	    (SEQ_GT(seq, tp->rcv_nxt) || (o.ts && (tp->t_flags & TF_RCVD_TSTMP) &&
+	    (int32_t)(o.ts_val - tp->ts_recent) > 0))) {
+		tp = tcp_close(tp);
+		inp = NULL;
+	}
 	if (inp == NULL)
 		inp = in_pcblookup_listen(&ts->ts_tbl, dst, dport);
 	if (inp == NULL || (tp = inp->inp_ppcb) == NULL) {
@@ -522,6 +531,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 			goto dropwithreset;
 		ts->ts_stat.tcps_connects++;
 		tcp_established(tp);
+		tiwin = rawwin << tp->snd_scale;	/* scaling holds from here on */
 		tp->snd_wl1 = seq - 1;
 		if (so != NULL)
 			so_isconnected(so);

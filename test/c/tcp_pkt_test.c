@@ -333,6 +333,16 @@ main(void)
 	a = rump_sys_accept(l, NULL, NULL);
 	ok(a >= 0, "accept() now");
 	x_nonblock(a, 1);
+	{
+		static char two[2000];
+		memset(two, 'w', sizeof(two));
+		rump_sys_write(a, two, sizeof(two));
+	}
+	ok(next(&s, 0) && s.len == 1448 && s.seq == iss + 1, "2000 bytes: a full segment at "
+	    "once, the window 512 of the handshake's ACK is scaled by 2^7 (len %d)", s.len);
+	ok(next(&s, 0) && s.len == 552, "and the rest");
+	inject(40000, 80, 1001, iss + 2001, ACK, 512, opt, tsopt(opt, 101, s.tsval), NULL, 0);
+	ok(!next(&s, 0), "acknowledged");
 
 	/* ---- delayed ACK: the first segment waits 200 ms, the second is ACKed at once */
 	inject(40000, 80, rnxt, iss + 1, ACK | PSH, 512, opt, tsopt(opt, 102, 0), "0123456789", 10);
@@ -380,7 +390,7 @@ main(void)
 
 	/* ---- RFC 5961: challenge ACKs */
 	inject(40000, 80, rnxt + 100, 0, RST, 0, NULL, 0, NULL, 0);
-	ok(next(&s, 0) && s.flags == ACK && s.ack == rnxt && s.seq == iss + 1,
+	ok(next(&s, 0) && s.flags == ACK && s.ack == rnxt && s.seq == iss + 2001,
 	    "RST in the window but not at rcv_nxt: a challenge ACK (seq %u ack %u)", s.seq, s.ack);
 	inject(40000, 80, rnxt + 100000, 0, RST, 0, NULL, 0, NULL, 0);
 	ok(!next(&s, 0), "RST outside the window: ignored");
@@ -388,8 +398,8 @@ main(void)
 	ok(next(&s, 0) && s.flags == ACK && s.ack == rnxt, "SYN on an established connection: "
 	    "a challenge ACK");
 	ok(rump_sys_write(a, "x", 1) == 1, "still established: write works");
-	ok(next(&s, 0) && s.len == 1 && s.seq == iss + 1, "the byte goes out at iss + 1");
-	inject(40000, 80, rnxt, iss + 2, ACK, 512, opt, tsopt(opt, 107, s.tsval), NULL, 0);
+	ok(next(&s, 0) && s.len == 1 && s.seq == iss + 2001, "the byte goes out at iss + 2001");
+	inject(40000, 80, rnxt, iss + 2002, ACK, 512, opt, tsopt(opt, 107, s.tsval), NULL, 0);
 	inject(40000, 80, rnxt, 0, RST, 0, NULL, 0, NULL, 0);
 	ok(!next(&s, 0), "RST at rcv_nxt: accepted, no answer");
 	n = (int)rump_sys_read(a, buf, sizeof(buf));
@@ -656,6 +666,35 @@ main(void)
 		    "at 1 s");
 		inject(93, cport, 8002, iss + 2, ACK, 8192, NULL, 0, NULL, 0);
 		ok(x_state(k, t) == -1, "its ACK: closed, gone");
+		drain();
+	}
+
+	/* ---- TIME_WAIT reuse: a new SYN above the old sequence space starts afresh */
+	{
+		struct x_tuple t;
+
+		inject(40010, 80, 11000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		inject(40010, 80, 11001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		rump_sys_close(a);
+		ok(next(&s, 0) && (s.flags & FIN), "the server closes first: FIN");
+		inject(40010, 80, 11001, iss + 2, ACK | FIN, 65535, NULL, 0, NULL, 0);
+		next(&s, 0);
+		t = (struct x_tuple){ kip, myip, __builtin_bswap16(80), __builtin_bswap16(40010) };
+		ok(x_state(k, t) == X_TCPS_TIME_WAIT, "the server's end in TIME_WAIT");
+		inject(40010, 80, 11000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		ok(next(&s, 0) && s.flags == ACK && s.ack == 11002,
+		    "an old SYN (below rcv_nxt): a challenge ACK, TIME_WAIT stays");
+		inject(40010, 80, 50000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		ok(next(&s, 0) && s.flags == (SYN | ACK) && s.ack == 50001,
+		    "a SYN above it: the listener answers SYN|ACK (TIME_WAIT reused)");
+		ok(x_state(k, t) == X_TCPS_SYN_RECEIVED, "a new incarnation in SYN_RECEIVED");
+		inject(40010, 80, 50001, s.seq + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		ok(a >= 0, "and accepted");
+		x_linger_abort(a);
 		drain();
 	}
 
