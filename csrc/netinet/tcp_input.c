@@ -438,8 +438,10 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 			case TCPS_SYN_RECEIVED:
 				if (tp->t_flags & TF_PASSIVE)
 					tp = tcp_close(tp);	/* the embryo goes; listener stays */
-				else
+				else {
+					tp->t_state = TCPS_CLOSED;	/* no RST for a RST */
 					tp = tcp_drop(tp, ECONNREFUSED);
+				}
 				break;
 			case TCPS_ESTABLISHED:
 			case TCPS_FIN_WAIT_1:
@@ -527,8 +529,8 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 
 	/* ACK */
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
-		if (SEQ_GT(tp->snd_una, ack) || SEQ_GT(ack, tp->snd_max))
-			goto dropwithreset;
+		if (SEQ_LEQ(ack, tp->snd_una) || SEQ_GT(ack, tp->snd_max))
+			goto dropwithreset;	/* it must acknowledge our SYN */
 		ts->ts_stat.tcps_connects++;
 		tcp_established(tp);
 		tiwin = rawwin << tp->snd_scale;	/* scaling holds from here on */

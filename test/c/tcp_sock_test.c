@@ -188,6 +188,18 @@ errors(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
 	if (s >= 0)
 		rump_sys_close(s);
 
+	/* paccept: the new socket's flags from the call, not the listener's */
+	rumpus_kernel_switch(a);
+	c = x_connect("10.3.0.2", 80);
+	rumpus_kernel_switch(b);
+	s = rump_sys_paccept(l, NULL, NULL, NULL, 0x20000000 /* SOCK_NONBLOCK */);
+	ok(s >= 0 && rump_sys_read(s, buf, 1) < 0 && errno == X_EAGAIN,
+	    "paccept(SOCK_NONBLOCK): a non-blocking connection");
+	rump_sys_close(s);
+	rumpus_kernel_switch(a);
+	rump_sys_close(c);
+	rumpus_kernel_switch(b);
+
 	/* unconnected stream sockets */
 	c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
 	n = rump_sys_write(c, "x", 1);
