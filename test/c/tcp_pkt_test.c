@@ -327,6 +327,10 @@ main(void)
 	iss = s.seq;
 	a = rump_sys_accept(l, NULL, NULL);
 	ok(a < 0 && errno == X_EAGAIN, "nothing to accept before the handshake's ACK");
+	inject(40000, 80, 1001, iss, ACK, 512, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == RST && s.seq == iss, "an ACK that does not cover our SYN: "
+	    "RST at its ack");
+	ok(rump_sys_accept(l, NULL, NULL) < 0, "and no connection");
 	n = tsopt(opt, 101, s.tsval);
 	inject(40000, 80, 1001, iss + 1, ACK, 512, opt, n, NULL, 0);
 	ok(!next(&s, 0), "the ACK completes it silently");
