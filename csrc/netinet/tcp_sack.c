@@ -2,9 +2,9 @@
  * tcp_sack.c: selective acknowledgements (RFC 2018) and the SACK-based loss recovery
  * built on them.
  *
- * Receiver: while out-of-order data waits in the reassembly queue, every ACK carries up
- * to three SACK blocks (two with... room permitting), the first one holding the segment
- * that arrived last, as RFC 2018 section 4 asks.
+ * Receiver: while out-of-order data waits in the reassembly queue, every ACK carries its
+ * ranges as SACK blocks (four, or three beside a timestamp option), the first one
+ * holding the segment that arrived last, as RFC 2018 section 4 asks.
  *
  * Sender: the scoreboard is the sorted, merged list of ranges the peer reported above
  * snd_una (at most TCP_SACK_MAX; a block that does not fit is forgotten, which only
