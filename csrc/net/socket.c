@@ -703,7 +703,7 @@ net_gc(struct kern *k)
 /* ---------------------------------------------------------------- send */
 
 /* Stream data goes to the protocol in pieces of at most this (one buffer per call). */
-#define SO_SEND_CHUNK	(64 * 1024)
+#define SO_SEND_CHUNK	(16 * 1024)
 
 /*
  * The generic send: data from uio (user or kernel), destination nam (may be NULL),
@@ -719,7 +719,7 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 	bool atomic = (pr->pr_flags & PR_ATOMIC) != 0;
 	bool nbio = (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0;
 	size_t resid = uio->uio_resid, space, chunk;
-	uint8_t stackbuf[2048], *buf = stackbuf;
+	uint8_t stackbuf[SO_SEND_CHUNK], *buf = stackbuf;
 	size_t bufsz = sizeof(stackbuf);
 	int error = 0;
 
