@@ -355,7 +355,7 @@ main(void)
 	advance_ms(199);
 	ok(!next(&s, 0), "nor after 199 ms");
 	advance_ms(1);
-	ok(next(&s, 500) && s.flags == ACK && s.ack == rnxt, "the delayed ACK at 200 ms (ack %u)", s.ack);
+	ok(next(&s, 5000) && s.flags == ACK && s.ack == rnxt, "the delayed ACK at 200 ms (ack %u)", s.ack);
 	ok(s.win == 32758 >> 3, "window (32768 - 10) >> 3 (%u)", s.win);
 	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 103, 0), "abcdefghij", 10);
 	rnxt += 10;
@@ -493,15 +493,15 @@ main(void)
 	advance_ms(999);
 	ok(!next(&s, 0), "no retransmission before 1 s");
 	advance_ms(1);
-	ok(next(&s, 500) && s.flags == SYN && s.seq == iss, "the SYN again at 1 s");
+	ok(next(&s, 5000) && s.flags == SYN && s.seq == iss, "the SYN again at 1 s");
 	advance_ms(1999);
 	ok(!next(&s, 0), "then not before 2 s more");
 	advance_ms(1);
-	ok(next(&s, 500) && s.seq == iss, "at 3 s");
+	ok(next(&s, 5000) && s.seq == iss, "at 3 s");
 	advance_ms(3999);
 	ok(!next(&s, 0), "then not before 4 s more");
 	advance_ms(1);
-	ok(next(&s, 500) && s.seq == iss, "at 7 s");
+	ok(next(&s, 5000) && s.seq == iss, "at 7 s");
 	/* the SYN|ACK: established */
 	n = tsopt(opt, 200, s.tsval);
 	inject(90, cport, 50000, iss + 1, SYN | ACK, 8192, opt, n, NULL, 0);
@@ -555,11 +555,11 @@ main(void)
 		advance_ms(999);
 		ok(!next(&s, 0), "no retransmission before the 1 s minimum RTO");
 		advance_ms(1);
-		ok(next(&s, 500) && s.len == 10 && s.seq == snd, "retransmitted at 1 s");
+		ok(next(&s, 5000) && s.len == 10 && s.seq == snd, "retransmitted at 1 s");
 		advance_ms(1999);
 		ok(!next(&s, 0), "backoff: not before 2 s");
 		advance_ms(1);
-		ok(next(&s, 500) && s.seq == snd, "retransmitted at 2 s more");
+		ok(next(&s, 5000) && s.seq == snd, "retransmitted at 2 s more");
 		n = tsopt(opt, 202, s.tsval);
 		snd += 10;
 		inject(90, cport, 50001, snd, ACK, 8192, opt, n, NULL, 0);
@@ -572,7 +572,7 @@ main(void)
 		advance_ms(4999);
 		ok(!next(&s, 0), "no probe before 5 s");
 		advance_ms(1);
-		ok(next(&s, 500) && s.len == 1 && s.seq == snd, "a one-byte window probe at 5 s "
+		ok(next(&s, 5000) && s.len == 1 && s.seq == snd, "a one-byte window probe at 5 s "
 		    "(len %d)", s.len);
 		inject(90, cport, 50001, snd, ACK, 8192, opt, tsopt(opt, 206, 0), NULL, 0);
 		ok(next(&s, 0) && s.seq == snd && s.len == 100, "the window opens: the data goes");
@@ -666,7 +666,7 @@ main(void)
 		ok(next(&s, 0) && (s.flags & FIN) && x_state(k, t) == X_TCPS_LAST_ACK,
 		    "close: our FIN, LAST_ACK");
 		advance_ms(1000);
-		ok(next(&s, 500) && (s.flags & FIN) && s.seq == iss + 1, "the FIN is retransmitted "
+		ok(next(&s, 5000) && (s.flags & FIN) && s.seq == iss + 1, "the FIN is retransmitted "
 		    "at 1 s");
 		inject(93, cport, 8002, iss + 2, ACK, 8192, NULL, 0, NULL, 0);
 		ok(x_state(k, t) == -1, "its ACK: closed, gone");
