@@ -628,17 +628,18 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		ts->ts_stat.tcps_rcvackpack++;
 		ts->ts_stat.tcps_rcvackbyte += acked;
 		/* RTT: from the echoed timestamp, else from the timed segment (Karn) */
+		uint32_t nowms = (uint32_t)(now / 1000000u);
+
 		if (o.ts && (tp->t_flags & TF_RCVD_TSTMP) && o.ts_ecr != 0 &&
-		    (int32_t)(tcp_now_ms() + tp->ts_offset - o.ts_ecr) >= 0)
-			tcp_xmit_timer(tp, (uint64_t)(tcp_now_ms() + tp->ts_offset - o.ts_ecr) *
-			    1000000u);
+		    (int32_t)(nowms + tp->ts_offset - o.ts_ecr) >= 0)
+			tcp_xmit_timer(tp, (uint64_t)(nowms + tp->ts_offset - o.ts_ecr) * 1000000u);
 		else if (tp->t_rtttime != 0 && SEQ_GT(ack, tp->t_rtseq))
 			tcp_xmit_timer(tp, now - tp->t_rtttime);
 		if (ack == tp->snd_max) {
 			tcp_timer_cancel(tp, TCPT_REXMT);
 			needoutput = 1;
 		} else if (tp->t_timer[TCPT_PERSIST] == 0)
-			tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
+			tcp_timer_arm(tp, TCPT_REXMT, now + tp->t_rxtcur);
 		if (!(tp->t_flags & TF_RECOVERY)) {
 			/* slow start below ssthresh, congestion avoidance above (RFC 5681 3.1) */
 			uint32_t incr = tcp_segsz(tp);
@@ -727,7 +728,7 @@ step6:
 				tp->t_flags |= TF_ACKNOW;
 			else if (tlen > 0) {
 				tp->t_flags |= TF_DELACK;
-				tcp_timer_set(tp, TCPT_DELACK, (uint64_t)ts->ts_delack_ticks *
+				tcp_timer_arm(tp, TCPT_DELACK, now + (uint64_t)ts->ts_delack_ticks *
 				    (1000000000u / TCP_HZ));
 			}
 			tp->rcv_nxt += (uint32_t)tlen;

@@ -186,7 +186,8 @@ send:
 	if ((tp->t_flags & TF_REQ_TSTMP) && !(flags & TH_RST) &&
 	    (((flags & TH_SYN) && (!(flags & TH_ACK) || (tp->t_flags & TF_RCVD_TSTMP))) ||
 	     tcp_ts_on(tp))) {
-		uint32_t v = htonl_(tcp_now_ms() + tp->ts_offset), e = htonl_(tp->ts_recent);
+		uint32_t v = htonl_((uint32_t)(now / 1000000u) + tp->ts_offset);
+		uint32_t e = htonl_(tp->ts_recent);
 
 		opt[optlen++] = TCPOPT_NOP;
 		opt[optlen++] = TCPOPT_NOP;
@@ -273,7 +274,7 @@ send:
 				tcp_timer_cancel(tp, TCPT_PERSIST);
 				tp->t_rxtshift = 0;
 			}
-			tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
+			tcp_timer_arm(tp, TCPT_REXMT, now + tp->t_rxtcur);
 		}
 	} else if (SEQ_GT(tp->snd_nxt + (uint32_t)len, tp->snd_max))
 		tp->snd_max = tp->snd_nxt + (uint32_t)len;	/* the probe byte */

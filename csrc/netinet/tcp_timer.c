@@ -26,8 +26,13 @@ tcp_timer_want(struct tcp_state *ts, uint64_t at)
 void
 tcp_timer_set(struct tcpcb *tp, int which, uint64_t delta)
 {
-	uint64_t at = hyp_clock_mono() + delta;
+	tcp_timer_arm(tp, which, hyp_clock_mono() + delta);
+}
 
+/* The same with the deadline computed by the caller (who read the clock already). */
+void
+tcp_timer_arm(struct tcpcb *tp, int which, uint64_t at)
+{
 	if (at == 0)
 		at = 1;
 	tp->t_timer[which] = at;

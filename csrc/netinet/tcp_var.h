@@ -230,6 +230,7 @@ void tcp_fill_header(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,
     uint32_t ack, int hlen, int flags, uint16_t win) KERN_HIDDEN;
 /* tcp_timer.c */
 void tcp_timer_set(struct tcpcb *tp, int which, uint64_t delta) KERN_HIDDEN;
+void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t at) KERN_HIDDEN;
 void tcp_timer_cancel(struct tcpcb *tp, int which) KERN_HIDDEN;
 void tcp_canceltimers(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_setpersist(struct tcpcb *tp) KERN_HIDDEN;
