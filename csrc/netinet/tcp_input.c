@@ -227,7 +227,13 @@ static void
 tcp_challenge_ack(struct tcpcb *tp)
 {
 	struct inpcb *inp = tp->t_inpcb;
+	struct tcp_state *ts = tp->t_ts;
 
+	/* RFC 5961 (7): at most net.inet.tcp.ackdropppslimit a second */
+	if (!tcp_ratecheck(&ts->ts_ack_sec, &ts->ts_ack_count, ts->ts_ackdropppslimit)) {
+		ts->ts_stat.tcps_acklimited++;
+		return;
+	}
 	tp->t_ts->ts_stat.tcps_challengeack++;
 	tcp_respond(tp->t_ts, tp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 	    inp->inp_fport, tp->snd_nxt, tp->rcv_nxt, TH_ACK);
@@ -791,6 +797,10 @@ dropafterack:
 dropwithreset:
 	if (flags & TH_RST)
 		goto drop;
+	if (!tcp_ratecheck(&ts->ts_rst_sec, &ts->ts_rst_count, ts->ts_rstppslimit)) {
+		ts->ts_stat.tcps_rstlimited++;	/* net.inet.tcp.rstppslimit */
+		goto drop;
+	}
 	if (flags & TH_ACK)
 		tcp_respond(ts, NULL, dst, dport, src, sport, ack, 0, TH_RST);
 	else

@@ -16,6 +16,23 @@ tcp_now_ms(void)
 	return (uint32_t)(hyp_clock_mono() / 1000000u);
 }
 
+int
+tcp_ratecheck(uint64_t *sec, int *count, int limit)
+{
+	uint64_t now = hyp_clock_mono() / 1000000000u;
+
+	if (limit < 0)
+		return 1;
+	if (now != *sec) {
+		*sec = now;
+		*count = 0;
+	}
+	if (*count >= limit)
+		return 0;
+	(*count)++;
+	return 1;
+}
+
 /* ---------------------------------------------------------------- ISS (RFC 6528) */
 
 static uint64_t
@@ -402,6 +419,8 @@ tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
 	case TCPCTL_REXMIT_MIN: v = &ts->ts_rexmit_min, min = 1, max = ts->ts_rexmit_max; break;
 	case TCPCTL_REXMIT_MAX: v = &ts->ts_rexmit_max, min = ts->ts_rexmit_min, max = 3600000; break;
 	case TCPCTL_REXMIT_INIT: v = &ts->ts_rexmit_init, min = 1, max = 3600000; break;
+	case TCPCTL_RSTPPSLIMIT: v = &ts->ts_rstppslimit, min = -1, max = 1000000; break;
+	case TCPCTL_ACKDROPRATELIMIT: v = &ts->ts_ackdropppslimit, min = -1, max = 1000000; break;
 	default: return ENOENT;
 	}
 	return tcp_sysctl_int(v, min, max, oldp, oldlenp, newp, newlen, ro);
@@ -441,6 +460,8 @@ tcp_init(struct inet_state *is)
 	ts->ts_rexmit_min = 1000;		/* RFC 6298 (2.4), NetBSD's TCPTV_MIN */
 	ts->ts_rexmit_max = 64000;		/* TCPTV_REXMTMAX */
 	ts->ts_rexmit_init = 1000;		/* RFC 6298 (2.1) */
+	ts->ts_rstppslimit = 100;		/* NetBSD's */
+	ts->ts_ackdropppslimit = 100;
 	hyp_timer_init(&ts->ts_timer, tcp_timeout, ts);
 	is->is_tcp = ts;
 	return 0;

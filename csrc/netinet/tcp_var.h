@@ -146,7 +146,8 @@ struct tcpstat {
 	    tcps_rcvpackafterwin, tcps_rcvafterclose, tcps_rcvdupack, tcps_rcvacktoomuch,
 	    tcps_rcvackpack, tcps_rcvackbyte, tcps_rcvwinupd, tcps_pawsdrop, tcps_rcvwinprobe;
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
-	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks;
+	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
+	    tcps_rstlimited, tcps_acklimited;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
@@ -165,7 +166,9 @@ struct tcpstat {
 #define TCPCTL_KEEPCNT		19
 #define TCPCTL_SLOWHZ		20
 #define TCPCTL_NEWRENO		21
+#define TCPCTL_RSTPPSLIMIT	24
 #define TCPCTL_DELACK_TICKS	25
+#define TCPCTL_ACKDROPRATELIMIT	28
 #define TCPCTL_MSL		34
 #define TCPCTL_KEEPINIT		100	/* rumpus: seconds */
 #define TCPCTL_REXMIT_MIN	101	/* rumpus: ms, RFC 6298 (2.4) */
@@ -189,6 +192,10 @@ struct tcp_state {
 	int ts_mssdflt, ts_init_win, ts_ack_on_push, ts_newreno, ts_delack_ticks, ts_do_sack;
 	int ts_keepidle, ts_keepintvl, ts_keepcnt, ts_keepinit, ts_msl;	/* seconds */
 	int ts_rexmit_min, ts_rexmit_max, ts_rexmit_init;		/* ms */
+	int ts_rstppslimit, ts_ackdropppslimit;		/* per second, -1: no limit */
+	/* rate limits: the current second and what went out in it */
+	uint64_t ts_rst_sec, ts_ack_sec;
+	int ts_rst_count, ts_ack_count;
 	struct tcpstat ts_stat;
 };
 
@@ -224,6 +231,8 @@ int  tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr
 int  tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
     size_t *oldlenp, const void *newp, size_t newlen) KERN_HIDDEN;
 uint32_t tcp_now_ms(void) KERN_HIDDEN;
+/* ppsratecheck: may one more go out this second under limit (-1: no limit)? */
+int  tcp_ratecheck(uint64_t *sec, int *count, int limit) KERN_HIDDEN;
 int  tcp_send_segment(struct tcp_state *ts, struct pkt *p, uint32_t src, uint32_t dst)
     KERN_HIDDEN;
 void tcp_fill_header(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,

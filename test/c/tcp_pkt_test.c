@@ -745,6 +745,41 @@ main(void)
 		drain();
 	}
 
+	/* ---- rate limits: net.inet.tcp.rstppslimit and ackdropppslimit */
+	{
+		int three = 3, two = 2, got;
+
+		ok(x_sysctl_tcp(24, NULL, &two) == 0 && x_sysctl_tcp(28, NULL, &three) == 0,
+		    "rstppslimit 2, ackdropppslimit 3");
+		advance_ms(1000);
+		drain();
+		for (i = 0, got = 0; i < 4; i++) {
+			inject((uint16_t)(41000 + i), 81, 100, 0, SYN, 512, NULL, 0, NULL, 0);
+			got += next(&s, 0) && (s.flags & RST);
+		}
+		ok(got == 2, "4 SYNs to a closed port in one second: 2 RSTs (%d)", got);
+		advance_ms(1000);
+		drain();		/* what old connections' timers sent meanwhile */
+		inject(41009, 81, 100, 0, SYN, 512, NULL, 0, NULL, 0);
+		n = next(&s, 0);
+		ok(n && (s.flags & RST), "the next second: a RST again (%d %#x %u->%u)", n, s.flags, s.sport, s.dport);
+		inject(40020, 80, 12000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		inject(40020, 80, 12001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		for (i = 0, got = 0; i < 5; i++) {
+			inject(40020, 80, 12001 + 100, 0, RST, 0, NULL, 0, NULL, 0);
+			got += next(&s, 0) && s.flags == ACK;
+		}
+		ok(got == 3, "5 in-window RSTs in one second: 3 challenge ACKs (%d)", got);
+		x_linger_abort(a);
+		drain();
+		two = 100, three = 100;
+		x_sysctl_tcp(24, NULL, &two);
+		x_sysctl_tcp(28, NULL, &three);
+	}
+
 	bus_detach(&port);
 	rump_sys_close(l);
 	rumpus_kernel_destroy(k);

@@ -81,7 +81,8 @@ function M.init(S, env)
       -- tables), and the kernel's own for keepinit and the RTO bounds (docs/netinet.md)
       local TCPCTL = { RFC1323 = 1, SENDSPACE = 2, RECVSPACE = 3, MSSDFLT = 4, INIT_WIN = 8,
         WIN_SCALE = 11, TIMESTAMPS = 12, ACK_ON_PUSH = 16, KEEPIDLE = 17, KEEPINTVL = 18,
-        KEEPCNT = 19, SLOWHZ = 20, NEWRENO = 21, DELACK_TICKS = 25, MSL = 34, KEEPINIT = 100,
+        KEEPCNT = 19, SLOWHZ = 20, NEWRENO = 21, RSTPPSLIMIT = 24, DELACK_TICKS = 25,
+        ACKDROPPPSLIMIT = 28, SACK = 10, MSL = 34, KEEPINIT = 100,
         REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103 }
       local leaf = { [c.IPPROTO.IP] = c.IPCTL, [c.IPPROTO.TCP] = TCPCTL }
       for i = 2, #parts do
