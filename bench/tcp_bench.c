@@ -261,6 +261,16 @@ rr(const struct side *a, const struct side *b, int n, double *med, double *p99)
 	xclose(b, s);
 }
 
+/* A figure and its baseline for bench/run.lua's table (docs/bench.md): key, label, value. */
+static void
+fig2(const char *key, const char *label, double v, const char *bkey, const char *blabel, double b,
+    const char *unit, const char *how)
+{
+	printf("@fig\ttcp.%s\t%s\t%.17g\t%s\t\n", key, label, v, unit);
+	printf("@fig\ttcp.%s\t%s\t%.17g\t%s\t\n", bkey, blabel, b, unit);
+	printf("@cmp\ttcp.%s\ttcp.%s\t%s\n", key, bkey, how);
+}
+
 int
 main(void)
 {
@@ -297,6 +307,9 @@ main(void)
 	h1 = bulk1(&H, &H, 256u << 20, 0);
 	printf("tcp: bulk A -> B on a bus, 1 thread, 32 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
 	    k1, h1, k1 / h1);
+	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, 32 KB buffers", k1,
+	    "bulk1.host", "Linux loopback TCP, 1 thread, same buffers", h1, "MB/s",
+	    "same process, 256 MB each, one after the other");
 	k1 = bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10);
 	h1 = bulk1(&H, &H, 256u << 20, 256 * 1024 * 8 / 10);
 	printf("tcp: bulk A -> B on a bus, 1 thread, 200 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
@@ -305,14 +318,23 @@ main(void)
 	h2 = bulk2(&H, &H, 256u << 20, 0);
 	printf("tcp: bulk A -> B on a bus, a thread per end: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
 	    k2, h2, k2 / h2);
+	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
+	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
+	    "same process, 256 MB each, one after the other");
 	kc = conns(&K, &KB, 10000);
 	hc = conns(&H, &H, 10000);
 	printf("tcp: connections/s (connect, 1 byte each way, close), 1 thread: %.0f (host loopback %.0f, ratio %.2f)\n",
 	    kc, hc, kc / hc);
+	fig2("conns", "TCP connections/s between two kernels (connect, 1 byte each way, close), 1 thread", kc,
+	    "conns.host", "Linux loopback TCP, the same, 1 thread", hc, "conn/s",
+	    "same process, 10,000 each, one after the other");
 	rr(&K, &KB, 100000, &km, &kp);
 	rr(&H, &H, 100000, &hm, &hp);
 	printf("tcp: 1-byte request/response round trip, 1 thread: median %.2f us, p99 %.2f us "
 	    "(host loopback %.2f / %.2f us, ratio %.2f)\n", km, kp, hm, hp, hm / km);
+	printf("@fig\ttcp.rr\tTCP 1-byte request/response between two kernels, 1 thread\t%.17g\tus\tp99 %.2f us\n", km, kp);
+	printf("@fig\ttcp.rr.host\tLinux loopback TCP 1-byte request/response, 1 thread, non-blocking\t%.17g\tus\tp99 %.2f us\n", hm, hp);
+	printf("@cmp\ttcp.rr\ttcp.rr.host\tsame process, median of 100,000 trips each\n");
 	/* memory per idle connection (both ends, socket + pcb + tcpcb + file) */
 	rumpus_kernel_switch(ka);
 	before = rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb);
@@ -337,6 +359,9 @@ main(void)
 	}
 	printf("tcp: memory per idle connection (both ends, in the kernels): %zu bytes\n",
 	    (rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb) - before) / 500);
+	printf("@fig\ttcp.idle\tTCP memory per idle connection, both ends\t%.17g\tbytes\t\n",
+	    (double)((rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb) - before) / 500));
+	printf("@cmp\ttcp.idle\t-\tthe kernels' own accounting, 500 connections\n");
 	for (i = 0; i < 500; i++) {
 		rumpus_kernel_switch(ka);
 		rump_sys_close(fds[2 * i]);

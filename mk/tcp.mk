@@ -9,7 +9,7 @@ $(BUILD)/test/tcp_%_test: test/c/tcp_%_test.c $(TCP_TEST_DEPS)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
 
-# Not in BENCH_CMDS (mk/bench.mk decides what `make bench` runs): build and run it with
+# In `make bench` (BENCH_CMDS, last line); alone:
 #   make tcp-bench
 BUILD_TARGETS += $(BUILD)/bench/tcp_bench
 $(BUILD)/bench/tcp_bench: bench/tcp_bench.c test/c/inet_nb.h test/c/tcp_nb.h $(BUILD)/lib/librumpus.a
@@ -19,3 +19,4 @@ $(BUILD)/bench/tcp_bench: bench/tcp_bench.c test/c/inet_nb.h test/c/tcp_nb.h $(B
 .PHONY: tcp-bench
 tcp-bench: $(BUILD)/bench/tcp_bench
 	$(BUILD)/bench/tcp_bench
+BENCH_CMDS += $(BUILD)/bench/tcp_bench
