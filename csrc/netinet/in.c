@@ -406,6 +406,9 @@ netinet_init(struct kern *k)
 	if (error == 0 && (error = in_domain_add(k)) != 0)
 		tcp_fini(is);
 	if (error != 0) {
+		ifs_lock(ns);
+		in_ifdetach(ns->ns_lo0);	/* lo0's address, if it was added */
+		ifs_unlock(ns);
 		ns->ns_ip_input = NULL;
 		ns->ns_arp_input = NULL;
 		ns->ns_if_detach = NULL;
