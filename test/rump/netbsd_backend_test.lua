@@ -1,0 +1,244 @@
+-- Our Lua on NetBSD's own rump kernels (rump.netbsd, docs/netbsd.md), in-process.
+--
+-- NetBSD's kernel is one per process, so every scenario runs in a child process of its own:
+-- this same file, started through the runner's --child mode with RUMPUS_NB_CHILD naming the
+-- set of cases to register (fs: the shared file-system scenarios on tmpfs; unix: the shared
+-- AF_UNIX scenarios; kernel: UDP over lo0, sysctl, processes, rump.net on NetBSD's answers,
+-- syscall.rump.init, one kernel per process).  The parent case reads the child's TAP and fails
+-- with every failing case of it.  The build is found at $RUMPUS_NETBSD_RUMP (default: the
+-- path ../shared/netbsd-rump beside the checkout); without it those cases are one skip.
+local T = require "rump.test"
+local nb = require "rump.netbsd"
+
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local self = debug.getinfo(1, "S").source:match("^@(.*)$")
+local CHILD = os.getenv("RUMPUS_NB_CHILD")
+
+-- Child: one NetBSD kernel for the whole process -----------------------------------------------
+if CHILD then
+  local rump = require "rump"
+  if CHILD == "fs" or CHILD == "unix" then
+    local comps = CHILD == "fs" and { "vfs", "fs.tmpfs" } or { "vfs", "fs.tmpfs", "net", "net.local" }
+    comps.backend = "netbsd"
+    local k = rump.kernel(comps)
+    local S = k.S
+    -- NetBSD's root is rumpfs: the cases work on a tmpfs mounted at /mnt.
+    assert(S.mkdir("/mnt", "0755"))
+    assert(S.mount("tmpfs", "/mnt", 0, { mode = "0777" }))
+    -- Where NetBSD's kernel answers otherwise than the shared scenario expects (rumpus
+    -- follows POSIX's text or Linux there; docs/netbsd.md lists them), the case asserts
+    -- NetBSD's answer instead, under a name that says so.
+    local known = {
+      ["netbsd fs: rename between two names of one file changes nothing"] = { "NetBSD removes the first name", function(d)
+        assert(S.open(d .. "/a", "creat, wronly", "0644")):close()
+        assert(S.link(d .. "/a", d .. "/b"))
+        T.ok(S.rename(d .. "/a", d .. "/b"))
+        T.fails("NOENT", S.stat(d .. "/a"))
+        T.ok(S.stat(d .. "/b"))
+      end },
+      ["netbsd fs: fifos made by mknod carry data"] = { "NetBSD's mknod makes no fifo: EINVAL", function(d)
+        T.fails("INVAL", S.mknod(d .. "/p", S.c.S_I.FIFO + 384, 0))
+      end },
+      ["netbsd unix: recvmsg with too small a control buffer: MSG_CTRUNC, the rest closed"] =
+        { "NetBSD drops every descriptor of a truncated message", function(d)
+        local ok, err, a, b = S.socketpair("unix", "stream")
+        assert(ok, err)
+        local f1 = assert(S.open(d .. "/1", "creat, rdwr", "0644"))
+        local f2 = assert(S.open(d .. "/2", "creat, rdwr", "0644"))
+        T.defer(function() a:close(); b:close(); f1:close(); f2:close() end)
+        assert(S.util.sendfds(a, f1, f2))
+        local fds = assert(S.util.recvfds(b, 1))
+        T.ok(fds.truncated, "MSG_CTRUNC reported")
+        T.eq(#fds, 0)
+      end },
+    }
+    local n = 0
+    local function base()
+      n = n + 1
+      local dir = "/mnt/case" .. n
+      assert(S.mkdir(dir, "0755"))
+      return dir
+    end
+    local KT = setmetatable({ case = function(name, fn)
+      local kn = known[name]
+      if kn then return T.case(name .. " (" .. kn[1] .. ")", function() return kn[2](base()) end) end
+      return T.case(name, fn)
+    end }, { __index = T })
+    if CHILD == "fs" then
+      dofile(here .. "../lua/shared/fs_scenarios.lua")(KT, S, base, { prefix = "netbsd fs: " })
+    else
+      dofile(here .. "../lua/shared/socket_scenarios.lua")(KT, S, { dir = base }, { prefix = "netbsd unix: " })
+    end
+    return
+  end
+  assert(CHILD == "kernel", "RUMPUS_NB_CHILD: fs, unix or kernel")
+  local rnet = require "rump.net"
+  local srinit = require "syscall.rump.init"
+  -- ljsyscall's entry boots the process's kernel (RUMPUS_BACKEND=netbsd in this child's
+  -- environment picks NetBSD's); rump.kernel gives the same one no second time.
+  local ok0, e0 = pcall(rump.kernel, { "vfs", "fs.nonexistent", backend = "netbsd" })
+  local S = srinit.init("vfs", "fs.tmpfs", "net", "net.net", "net.local", "net.netinet", "net.shmif")
+  local k = srinit.kernel
+
+  T.case("an unknown component fails before anything is booted; the next request boots", function()
+    T.ok(not ok0 and tostring(e0):find("fs.nonexistent", 1, true), tostring(e0))
+    T.eq(k.backend, "netbsd")
+    T.eq(S.getpid(), 1)
+  end)
+  T.case("syscall.rump.init again gives the same kernel's S", function()
+    T.ok(srinit.init("vfs") == S)
+  end)
+  T.case("a second kernel is a clear error saying why", function()
+    T.err(function() rump.kernel{ "vfs", backend = "netbsd" } end, "one per process")
+    T.err(function() rump.kernel{ "vfs", backend = "rumpus" } end, "cannot share")
+    T.err(function() rump.kernel{ "vfs", backend = "other" } end, "bad option 'backend'")
+  end)
+  T.case("descriptors 0-2 are the console: the first file gets 3", function()
+    local fd = assert(S.open("/f3", "creat, rdwr", "0644"))
+    T.defer(function() fd:close() end)
+    T.eq(fd:getfd(), 3)
+  end)
+  T.case("sysctl: hostname, ostype, forwarding on by default", function()
+    T.eq(S.sysctl("kern.ostype"), "NetBSD")
+    T.ok(S.sysctl("kern.hostname", "nbk"))
+    T.eq(S.sysctl("kern.hostname"), "nbk")
+    T.eq(S.sysctl("net.inet.ip.forwarding"), 1)
+    T.ok(S.sysctl("net.inet.ip.forwarding", 0))
+    T.eq(S.sysctl("net.inet.ip.forwarding"), 0)
+    T.eq(rnet.config(k):forwarding(), false)
+    T.fails("NOENT", S.sysctl("kern.nonexistent"))
+  end)
+  T.case("UDP over lo0: a datagram to ourselves", function()
+    local a = assert(S.socket("inet", "dgram"))
+    local b = assert(S.socket("inet", "dgram"))
+    T.defer(function() a:close(); b:close() end)
+    assert(b:bind(S.t.sockaddr_in(0, "127.0.0.1")))
+    local sa = assert(b:getsockname())
+    T.ok(sa.port > 0)
+    T.eq(a:sendto("over lo0", nil, 0, S.t.sockaddr_in(sa.port, "127.0.0.1")), 8)
+    local data, err, from = S.recvfrom(b)
+    T.eq(data, "over lo0", tostring(err))
+    T.eq(from.addr and tostring(from.addr) or tostring(from.sin_addr), "127.0.0.1")
+  end)
+  T.case("processes: rfork copies descriptors, clean starts empty, switch(nil) comes back", function()
+    local fd = assert(S.open("/pf", "creat, rdwr", "0644"))
+    T.defer(function() fd:close() end)
+    -- NetBSD aborts on lwproc_switch(NULL) from a thread with no lwp: here it is a no-op.
+    T.ok(k:switch(nil))
+    T.eq(k:curlwp(), nil)
+    local p = assert(k:rfork("copy"))
+    T.ne(S.getpid(), 1)
+    local pid = S.getpid()
+    T.ok(S.fstat(fd), "a copied descriptor is valid in the child")
+    T.ok(k:switch(nil))
+    T.eq(S.getpid(), 1)
+    T.ok(k:switch(p))
+    T.eq(S.getpid(), pid)
+    T.ok(k:release())
+    T.eq(S.getpid(), 1)
+    local q = assert(k:rfork("clean"))
+    T.ne(S.getpid(), pid)
+    T.fails("BADF", S.fstat(fd))
+    T.ok(k:release())
+    T.ok(q)
+    T.err(function() k:release() end, "no lwp")
+  end)
+  T.case("rump.net on NetBSD's answers: netmasks of family 0xff, DAD waited for", function()
+    local cfg = rnet.config(k)
+    local bus = T.tmpdir() .. "/bus"
+    assert(cfg:create("shmif0"))
+    assert(cfg:attach("shmif0", bus))
+    assert(cfg:up("shmif0"))
+    -- address() returns once the address is no longer tentative: bind works at once.
+    assert(cfg:address("shmif0", "10.77.0.1/24"))
+    local s = assert(S.socket("inet", "dgram"))
+    T.defer(function() s:close() end)
+    T.ok(s:bind(S.t.sockaddr_in(0, "10.77.0.1")))
+    local r = assert(cfg:route_get("10.77.0.9"))
+    T.eq(r.prefixlen, 24)
+    T.eq(r.ifname, "shmif0")
+    local i = assert(cfg:iface("shmif0"))
+    T.eq(i.inet[1].addr, "10.77.0.1")
+    T.eq(i.inet[1].prefixlen, 24)
+    local lo = assert(cfg:iface("lo0"))
+    T.eq(lo.inet[1].addr, "127.0.0.1")
+    T.eq(lo.inet[1].prefixlen, 8)
+    local seen = false
+    for _, rt in ipairs(assert(cfg:routes())) do
+      if rt.dst == "10.77.0.0" then seen = rt.prefixlen == 24 end
+    end
+    T.ok(seen, "10.77.0.0/24 in the routing table")
+  end)
+  T.case("destroy: k.S and its descriptors stop working", function()
+    local fd = assert(S.open("/late", "creat, rdwr", "0644"))
+    T.ok(k:destroy())
+    T.ok(k:halted())
+    T.err(function() k.S.getpid() end, "destroyed")
+    T.err(function() fd:write("x") end, "destroyed")
+    T.ok(k:destroy())
+  end)
+  return
+end
+
+-- Parent ---------------------------------------------------------------------------------------
+local interp = (arg and arg[-1]) or "luajit"
+local runner = (arg and arg[0]) or (here .. "../run.lua")
+local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- A non-rumpus library in RUMPUS_LIB: refused with the reason, the same way every time (the
+-- module used to keep it and fail differently on the next call).  No NetBSD build needed.
+T.case("a library without rumpus's entry points is refused the same way twice", function()
+  local script = T.tmpdir() .. "/foreign.lua"
+  local f = assert(io.open(script, "w"))
+  f:write([[
+package.cpath = ""
+local rump = require "rump"
+local ok1, e1 = pcall(rump.kernel, { "vfs" })
+local ok2, e2 = pcall(rump.kernel, { "vfs" })
+io.write(tostring(ok1), "\n", tostring(e1), "\n", tostring(ok2), "\n", tostring(e2), "\n")
+]])
+  f:close()
+  local out = T.sh("env -u RUMPUS_BUILD RUMPUS_LIB=libm.so.6 " .. sh(interp) .. " " .. sh(script) .. " 2>&1")
+  local l = {}
+  for line in out:gmatch("[^\n]+") do l[#l + 1] = line end
+  T.eq(l[1], "false", out)
+  T.eq(l[3], "false", out)
+  T.ok(l[2] and l[2]:find("not the rumpus kernel library", 1, true), out)
+  T.eq(l[4], l[2], "the second call fails the same way")
+end)
+
+local avail, why = nb.available()
+if not avail then
+  -- One skip, with the reason, for everything that needs the build.
+  T.case("NetBSD's rump kernels", function() T.skip(why) end)
+  return
+end
+
+-- Runs one set in a child process; returns the list of its cases' results.
+local function child(set)
+  local cmd = "env RUMPUS_NB_CHILD=" .. set .. " RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(nb.prefix()) ..
+    " timeout 300 " .. sh(interp) .. " " .. sh(runner) .. " --child " .. sh(self) .. " '' 2>&1"
+  local out, ok = T.sh(cmd)
+  local pass, fails = 0, {}
+  local last
+  for line in out:gmatch("[^\n]+") do
+    if line:match("^ok ") then pass = pass + 1; last = nil
+    elseif line:match("^not ok ") then last = { line }; fails[#fails + 1] = last
+    elseif last and line:match("^# ") then last[#last + 1] = line end
+  end
+  local msgs = {}
+  for _, fl in ipairs(fails) do msgs[#msgs + 1] = table.concat(fl, "\n") end
+  return pass, msgs, ok, out
+end
+
+local function run(set, atleast)
+  local pass, fails, ok, out = child(set)
+  T.eq(#fails, 0, "failing cases on NetBSD's kernel:\n" .. table.concat(fails, "\n"))
+  T.ok(ok, "the child exits 0: " .. out:sub(-600))
+  T.ok(pass >= atleast, ("at least %d cases passed (got %d): %s"):format(atleast, pass, out:sub(-600)))
+end
+
+T.case("the shared file-system scenarios on NetBSD's tmpfs", function() run("fs", 30) end)
+T.case("the shared AF_UNIX scenarios on NetBSD's kernel", function() run("unix", 15) end)
+T.case("UDP over lo0, sysctl, processes, rump.net and one kernel per process on NetBSD's kernel",
+  function() run("kernel", 9) end)
