@@ -31,9 +31,10 @@ local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cd
 
 local M = {}
 
--- The default prefix, beside the checkout (lua/rump/ -> ../../../shared/netbsd-rump).
+-- The default prefix: ../shared/netbsd-rump beside the checkout (this file is lua/rump/netbsd.lua).
 local moddir = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$"))
-local DEFAULT = moddir and (moddir .. "/../../../shared/netbsd-rump") or "../shared/netbsd-rump"
+local root = moddir and (moddir:match("^(.*)/lua/rump$") or (moddir .. "/../.."))
+local DEFAULT = root and (root .. "/../shared/netbsd-rump") or "../shared/netbsd-rump"
 M.default_prefix = DEFAULT
 
 -- The prefix in use: $RUMPUS_NETBSD_RUMP, else the default.
