@@ -346,7 +346,10 @@ function rump.kernel(opts)
   end
   local backend = opts.backend or os.getenv("RUMPUS_BACKEND")
   if backend ~= nil and backend ~= "" and backend ~= "rumpus" then
-    if backend == "netbsd" then return require "rump.netbsd".kernel(opts, 2) end
+    if backend == "netbsd" then
+      local k = require "rump.netbsd".kernel(opts, 2)
+      return k
+    end
     error("bad option 'backend' (\"rumpus\" or \"netbsd\" expected, got " .. tostring(backend) .. ")", 2)
   end
   local comps, list, new = components(opts)

@@ -126,6 +126,7 @@ local RTLD_NOW, RTLD_GLOBAL = 2, 0x100
 -- The state of this process: nil (nothing booted), "booted" (the kernel below), or the
 -- message of a failed rump_init().
 local state, failure
+local nremote = 0          -- remote kernels started here (each loads librumpclient: below)
 local kernel_obj        -- the one kernel object (alive or destroyed)
 local loaded = {}        -- path -> true: libraries dlopen()ed here
 
@@ -203,17 +204,17 @@ end
 -- opts.hostname (set after boot, by sysctl).  level: the error level for the caller.
 function M.kernel(opts, level)
   level = (level or 1) + 1
-  if state == "booted" then
+  if state == "booted" and not opts.remote then
     error("rump.kernel: NetBSD's rump kernel is one per process and this process already booted it" ..
       (kernel_obj.dead and " (destroyed kernels cannot be booted again)" or "") ..
       "; run each further NetBSD kernel in a process of its own", level)
   end
-  if state == "failed" then
+  if state == "failed" and not opts.remote then
     error("rump.kernel: NetBSD's rump_init() failed earlier in this process (" .. failure ..
       "); it cannot be retried in this process", level)
   end
   local rump = require "rump"
-  if rump._rumpus_loaded() then
+  if rump._rumpus_loaded() and not opts.remote then
     error("rump.kernel: NetBSD's kernel cannot share a process with rumpus kernels (librumpus.so is" ..
       " loaded; both export rump_* names): use a process of its own", level)
   end
@@ -235,6 +236,14 @@ function M.kernel(opts, level)
   end
   if memlimit ~= nil and (rawtype(memlimit) ~= "number" or memlimit < 0) then
     error("bad option 'memlimit' (number expected, got " .. tostring(memlimit) .. ")", level)
+  end
+  if opts.remote then
+    local k = M.remote(opts, comps, level)
+    return k
+  end
+  if nremote > 0 then
+    error("rump.kernel: an in-process NetBSD kernel cannot share a process with librumpclient" ..
+      " (a remote kernel was used here): its global librump would shadow librumpclient's names", level)
   end
   local prefix = M.prefix()
   local ok, why = M.available(prefix)
@@ -362,6 +371,199 @@ end
 function kmt:curlwp()
   alive(self, "curlwp")
   return lwp_obj(self, self.lib.rumpus_nbpub_lwproc_curlwp())
+end
+
+-- Remote kernels -------------------------------------------------------------------------------
+-- rump.kernel{ "vfs", "fs.tmpfs", backend = "netbsd", remote = true }: NetBSD's rump_server in a
+-- process of its own (forked here, with the components as -l libraries, serving a unix socket
+-- in a private directory), driven through NetBSD's librumpclient.  librumpclient keeps its one
+-- connection in globals, so each remote kernel loads its own copy of the library (a copy of
+-- the file in the kernel's directory: the loader maps it as a library of its own, with its
+-- own globals), and a process drives as many remote kernels as it likes.  The copies stay
+-- mapped until the process exits (about 90 KB each; no code of theirs may be unmapped while a
+-- call could still be in it).  Remote kernels live beside rumpus kernels (every library
+-- stays local), not beside an in-process NetBSD kernel (whose global librump would shadow
+-- librumpclient's names).  destroy() stops the server (SIGTERM: rump_server reboots its kernel and exits;
+-- SIGKILL after 5 s) and removes the directory; the server also gets SIGTERM when the thread
+-- that started it exits (PR_SET_PDEATHSIG), so no server outlives its client process.
+
+local rdeclared = false
+local function rdeclare()
+  if rdeclared then return end
+  declare()
+  ffi.cdef [[
+int rumpus_nbcl_init(void) __asm__("rumpclient_init");
+]]
+  rdeclared = true
+end
+
+local clients = {}   -- every librumpclient copy loaded (kept: see above)
+local rkmt = {}
+rkmt.__index = rkmt
+rkmt.__tostring = function(k) return "NetBSD rump_server kernel " .. k.url .. (k.dead and " (destroyed)" or "") end
+
+local function hostS() return require "syscall" end
+
+-- Stops the server: SIGTERM, wait (polling, at most 5 s), then SIGKILL and wait.
+local function stop(pid)
+  local H = hostS()
+  H.kill(pid, "term")
+  for _ = 1, 500 do
+    local r = H.waitpid(pid, "nohang")
+    if r == pid or r == nil then return true end
+    H.nanosleep(0.01)
+  end
+  H.kill(pid, "kill")
+  H.waitpid(pid, 0)
+  return true
+end
+local function rmtree(dir)
+  local H = hostS()
+  for _, n in ipairs({ "sock", "log", "librumpclient.so", "lib/librumpuser.so.0", "lib/librump.so.0", "lib/librumpkern_sysproxy.so.0" }) do
+    H.unlink(dir .. "/" .. n)
+  end
+  H.rmdir(dir .. "/lib")
+  H.rmdir(dir)
+end
+local function readlog(dir)
+  local f = io.open(dir .. "/log", "r")
+  if not f then return "" end
+  local sx = f:read("*a") or ""
+  f:close()
+  sx = sx:gsub("could not find strtab[^\n]*\n?", "")
+  return sx:sub(-400)
+end
+
+function M.remote(opts, comps, level)
+  level = level + 1
+  if state ~= nil then
+    error("rump.kernel: a remote NetBSD kernel cannot share a process with an in-process NetBSD" ..
+      " kernel (its global librump shadows librumpclient's names)", level)
+  end
+  local prefix = M.prefix()
+  local ok, why = M.available(prefix)
+  if not ok then error("rump.kernel: " .. why, level) end
+  local dir = prefix .. "/lib"
+  local server = prefix .. "/bin/rump_server"
+  local head = readhead(server, 4)
+  if head ~= "\127ELF" then error("rump.kernel: " .. server .. ": no rump_server program", level) end
+  local links = {}
+  for _, n in ipairs({ "librumpuser.so.0", "librump.so.0", "librumpkern_sysproxy.so.0" }) do
+    local p, e = resolve(dir, n)
+    if not p then error("rump.kernel: " .. e, level) end
+    links[n] = p
+  end
+  local cl, ce = resolve(dir, "librumpclient.so.0")
+  if not cl then error("rump.kernel: " .. ce, level) end
+  local argv = { server, "-s" }
+  for _, cn in ipairs(order(comps)) do
+    local p, e = resolve(dir, libname(cn))
+    if not p then error("rump.kernel: component '" .. cn .. "': " .. e, level) end
+    argv[#argv + 1] = "-l"
+    argv[#argv + 1] = p
+  end
+  if opts.cpus and opts.cpus > 0 then argv[#argv + 1] = "-c"; argv[#argv + 1] = tostring(opts.cpus) end
+  if opts.memlimit and opts.memlimit > 0 then argv[#argv + 1] = "-r"; argv[#argv + 1] = ("%d"):format(opts.memlimit) end
+  rdeclare()
+  local H = hostS()
+  -- A private directory: the socket, the server's output, links to its libraries by soname
+  -- (a copy of the build may have lost them).
+  local tmp = os.getenv("TMPDIR") or "/tmp"
+  local wdir
+  for i = 1, 100 do
+    local d = ("%s/rumpus-nbsrv.%d.%d"):format(tmp, H.getpid(), i + math.floor(os.clock() * 1e6) % 100000)
+    if H.mkdir(d, "0700") then wdir = d; break end
+  end
+  if not wdir then error("rump.kernel: cannot make a directory in " .. tmp, level) end
+  assert(H.mkdir(wdir .. "/lib", "0700"))
+  for n, p in pairs(links) do assert(H.symlink(p, wdir .. "/lib/" .. n)) end
+  local sock = wdir .. "/sock"
+  local url = "unix://" .. sock
+  argv[#argv + 1] = url
+  local env = { "LD_LIBRARY_PATH=" .. wdir .. "/lib", "PATH=/usr/bin:/bin" }
+  local pid = H.fork()
+  if pid == 0 then
+    pcall(function()
+      H.prctl("set_pdeathsig", 15)
+      local log = H.open(wdir .. "/log", "creat, wronly, trunc", "0600")
+      if log then H.dup2(log, 1); H.dup2(log, 2) end
+      H.execve(server, argv, env)
+    end)
+    H.exit(127)
+  end
+  if not pid then rmtree(wdir); error("rump.kernel: fork: " .. tostring(ce), level) end
+  -- Ready when its socket accepts a connection; polled every 10 ms, at most 20 s.
+  local ready = false
+  for _ = 1, 2000 do
+    local r = H.waitpid(pid, "nohang")
+    if r == pid then
+      local msg = readlog(wdir)
+      rmtree(wdir)
+      error("rump.kernel: rump_server exited before serving: " .. msg, level)
+    end
+    local s = H.socket("unix", "stream")
+    if s then
+      local okc = H.connect(s, H.t.sockaddr_un(sock))
+      s:close()
+      if okc then ready = true; break end
+    end
+    H.nanosleep(0.01)
+  end
+  local function fail(msg)
+    stop(pid)
+    local log = readlog(wdir)
+    rmtree(wdir)
+    error("rump.kernel: " .. msg .. (log ~= "" and (" (server: " .. log .. ")") or ""), level + 1)
+  end
+  if not ready then fail("rump_server did not serve " .. url .. " within 20 s") end
+  -- This kernel's own copy of librumpclient.
+  local copy = wdir .. "/librumpclient.so"
+  do
+    local fi = io.open(cl, "rb")
+    local bytes = fi and fi:read("*a")
+    if fi then fi:close() end
+    local fo = bytes and io.open(copy, "wb")
+    if not fo then fail("cannot copy " .. cl) end
+    fo:write(bytes)
+    fo:close()
+  end
+  local okl, client = pcall(ffi.load, copy)
+  if not okl then fail("cannot load librumpclient (" .. tostring(client) .. ")") end
+  clients[#clients + 1] = client
+  nremote = nremote + 1
+  ffi.C.rumpus_nbhost_setenv("RUMP_SERVER", url, 1)
+  if client.rumpus_nbcl_init() ~= 0 then fail("rumpclient_init: errno " .. ffi.errno()) end
+  local k = setmetatable({ dead = false, components = comps, loaded = order(comps), backend = "netbsd",
+    remote = true, prefix = prefix, url = url, pid = pid, dir = wdir, owner = 0, S = false }, rkmt)
+  -- A kernel forgotten (or left at exit: lua_close runs finalizers) stops its server too.
+  k.sentinel = ffi.gc(ffi.new("char[1]"), function() stop(pid); rmtree(wdir) end)
+  local S = buildS(client, function() return k.owner end)
+  k.shared = S
+  k.S = viewS(k, S)
+  k.owner = fdm.register(k.S)
+  if opts.hostname then
+    local okh, e = k.S.sysctl("kern.hostname", opts.hostname)
+    if not okh then k:destroy(); error("rump.kernel: setting the hostname: " .. tostring(e), level) end
+  end
+  return k
+end
+
+function rkmt:destroy()
+  if self.dead then return true end
+  self.dead = true
+  fdm.unregister(self.owner)
+  ffi.gc(self.sentinel, nil)
+  stop(self.pid)
+  rmtree(self.dir)
+  return true
+end
+rkmt.halted = kmt.halted
+rkmt.has = kmt.has
+rkmt.ncpu = kmt.ncpu
+rkmt.memused = unsupported("memused")
+rkmt.fault = unsupported("fault")
+for _, name in ipairs({ "rfork", "newlwp", "switch", "release", "curlwp" }) do
+  rkmt[name] = function() error(name .. ": not available on a remote kernel (librumpclient has no lwproc calls)", 2) end
 end
 
 return M
