@@ -385,7 +385,8 @@ end
 -- stays local), not beside an in-process NetBSD kernel (whose global librump would shadow
 -- librumpclient's names).  destroy() stops the server (SIGTERM: rump_server reboots its kernel and exits;
 -- SIGKILL after 5 s) and removes the directory; the server also gets SIGTERM when the thread
--- that started it exits (PR_SET_PDEATHSIG), so no server outlives its client process.
+-- that started it exits (PR_SET_PDEATHSIG), so no server outlives its client process, and its
+-- directory is removed as soon as the client is connected.
 
 local rdeclared = false
 local function rdeclare()
@@ -533,6 +534,9 @@ function M.remote(opts, comps, level)
   nremote = nremote + 1
   ffi.C.rumpus_nbhost_setenv("RUMP_SERVER", url, 1)
   if client.rumpus_nbcl_init() ~= 0 then fail("rumpclient_init: errno " .. ffi.errno()) end
+  -- Connected: nothing on disk is needed any more (the server has mapped its libraries, we our
+  -- copy), so nothing stays behind even if this process ends without running finalizers.
+  rmtree(wdir)
   local k = setmetatable({ dead = false, components = comps, loaded = order(comps), backend = "netbsd",
     remote = true, prefix = prefix, url = url, pid = pid, dir = wdir, owner = 0, S = false }, rkmt)
   -- A kernel forgotten (or left at exit: lua_close runs finalizers) stops its server too.

@@ -20,7 +20,12 @@ if CHILD then
   if CHILD == "fs" or CHILD == "unix" then
     local comps = CHILD == "fs" and { "vfs", "fs.tmpfs" } or { "vfs", "fs.tmpfs", "net", "net.local" }
     comps.backend = "netbsd"
+    comps.remote = os.getenv("RUMPUS_NB_REMOTE") == "1"   -- through rump_server
     local k = rump.kernel(comps)
+    T.case("netbsd " .. CHILD .. ": the kernel is " .. (comps.remote and "a rump_server" or "in this process"), function()
+      T.eq(k.remote == true, comps.remote)
+      if comps.remote then T.ne(k.S.getpid(), 1) else T.eq(k.S.getpid(), 1) end
+    end)
     local S = k.S
     -- NetBSD's root is rumpfs: the cases work on a tmpfs mounted at /mnt.
     assert(S.mkdir("/mnt", "0755"))
@@ -69,6 +74,11 @@ if CHILD then
     else
       dofile(here .. "../lua/shared/socket_scenarios.lua")(KT, S, { dir = base }, { prefix = "netbsd unix: " })
     end
+    T.case("netbsd " .. CHILD .. ": destroy, after every case", function()
+      local pid = k.pid
+      T.ok(k:destroy())
+      if pid then T.fails("SRCH", require("syscall").kill(pid, 0)) end
+    end)
     return
   end
   assert(CHILD == "kernel", "RUMPUS_NB_CHILD: fs, unix or kernel")
@@ -234,8 +244,8 @@ if not avail then
 end
 
 -- Runs one set in a child process; returns the list of its cases' results.
-local function child(set)
-  local cmd = "env RUMPUS_NB_CHILD=" .. set .. " RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(nb.prefix()) ..
+local function child(set, remote)
+  local cmd = "env RUMPUS_NB_CHILD=" .. set .. " RUMPUS_NB_REMOTE=" .. (remote and "1" or "0") .. " RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(nb.prefix()) ..
     " timeout 300 " .. sh(interp) .. " " .. sh(runner) .. " --child " .. sh(self) .. " '' 2>&1"
   local out, ok = T.sh(cmd)
   local pass, fails = 0, {}
@@ -250,8 +260,8 @@ local function child(set)
   return pass, msgs, ok, out
 end
 
-local function run(set, atleast)
-  local pass, fails, ok, out = child(set)
+local function run(set, atleast, remote)
+  local pass, fails, ok, out = child(set, remote)
   T.eq(#fails, 0, "failing cases on NetBSD's kernel:\n" .. table.concat(fails, "\n"))
   T.ok(ok, "the child exits 0: " .. out:sub(-600))
   T.ok(pass >= atleast, ("at least %d cases passed (got %d): %s"):format(atleast, pass, out:sub(-600)))
@@ -261,3 +271,81 @@ T.case("the shared file-system scenarios on NetBSD's tmpfs", function() run("fs"
 T.case("the shared AF_UNIX scenarios on NetBSD's kernel", function() run("unix", 15) end)
 T.case("UDP over lo0, sysctl, processes, rump.net and one kernel per process on NetBSD's kernel",
   function() run("kernel", 9) end)
+
+-- Remote kernels: NetBSD's rump_server, one process per kernel, driven from this process.
+T.case("the shared file-system scenarios on a NetBSD rump_server", function() run("fs", 30, true) end)
+T.case("the shared AF_UNIX scenarios on a NetBSD rump_server", function() run("unix", 15, true) end)
+
+local function remote(spec)
+  spec.backend, spec.remote = "netbsd", true
+  local rump = require "rump"
+  local k = rump.kernel(spec)
+  T.defer(function() k:destroy() end)
+  return k
+end
+
+T.case("remote: several rump_servers from one process, each its own kernel", function()
+  local ks = {}
+  for i = 1, 3 do ks[i] = remote{ "vfs", "fs.tmpfs", hostname = "nbr" .. i } end
+  for i = 1, 3 do T.ok(ks[i].S.mkdir("/only" .. i, "0755")) end
+  for i = 1, 3 do
+    T.eq(ks[i].S.sysctl("kern.hostname"), "nbr" .. i)
+    for j = 1, 3 do
+      if i == j then T.ok(ks[i].S.stat("/only" .. j)) else T.fails("NOENT", ks[i].S.stat("/only" .. j)) end
+    end
+  end
+  local fd = assert(ks[2].S.open("/only2/f", "creat, rdwr", "0644"))
+  T.eq(fd:write("remote"), 6)
+  T.eq(fd:seek(0, "set"), 0)
+  T.eq(fd:read(nil, 16), "remote")
+  T.ok(fd:close())
+end)
+
+T.case("remote: UDP over lo0 and rump.net on a rump_server", function()
+  local k = remote{ "net.netinet", "net.shmif" }
+  local S = k.S
+  local a = assert(S.socket("inet", "dgram"))
+  local b = assert(S.socket("inet", "dgram"))
+  T.defer(function() a:close(); b:close() end)
+  assert(b:bind(S.t.sockaddr_in(0, "127.0.0.1")))
+  local port = assert(b:getsockname()).port
+  T.eq(a:sendto("remote lo0", nil, 0, S.t.sockaddr_in(port, "127.0.0.1")), 10)
+  T.eq(S.recvfrom(b), "remote lo0")
+  local cfg = require "rump.net".config(k)
+  assert(cfg:create("shmif0"))
+  assert(cfg:attach("shmif0", T.tmpdir() .. "/bus"))
+  assert(cfg:up("shmif0"))
+  assert(cfg:address("shmif0", "10.78.0.1/24"))
+  local s = assert(S.socket("inet", "dgram"))
+  T.defer(function() s:close() end)
+  T.ok(s:bind(S.t.sockaddr_in(0, "10.78.0.1")), "the address is usable once address() returns")
+  T.eq(assert(cfg:route_get("10.78.0.3")).prefixlen, 24)
+end)
+
+T.case("remote: destroy stops the server; nothing of it stays on disk once it serves", function()
+  local H = require "syscall"
+  local k = remote{ "vfs" }
+  local pid, dir = k.pid, k.dir
+  T.ok(H.kill(pid, 0), "the server runs")
+  T.fails("NOENT", H.stat(dir))
+  T.ok(k:destroy())
+  T.fails("SRCH", H.kill(pid, 0))
+  T.err(function() k.S.getpid() end, "destroyed")
+  T.ok(k:destroy())
+  T.err(function() k:rfork() end, "not available on a remote kernel")
+end)
+
+T.case("remote: a server that cannot start is an error and leaves nothing behind", function()
+  local H = require "syscall"
+  local tmp = T.tmpdir()
+  local old = os.getenv("TMPDIR")
+  -- the servers' directories go to $TMPDIR: a private one shows what is left
+  H.setenv("TMPDIR", tmp, true)
+  T.defer(function() if old then H.setenv("TMPDIR", old, true) else H.unsetenv("TMPDIR") end end)
+  local rump = require "rump"
+  T.err(function() rump.kernel{ "vfs", backend = "netbsd", remote = true, memlimit = 4096 } end,
+    "rump_server exited before serving")
+  T.same(H.util.dirtable(tmp, true), {})
+  T.err(function() rump.kernel{ "vfs", "fs.nonexistent", backend = "netbsd", remote = true } end, "fs.nonexistent")
+  T.same(H.util.dirtable(tmp, true), {})
+end)
