@@ -346,11 +346,11 @@ function rump.kernel(opts)
   end
   local backend = opts.backend or os.getenv("RUMPUS_BACKEND")
   if backend ~= nil and backend ~= "" and backend ~= "rumpus" then
-    if backend == "netbsd" then
-      local k = require "rump.netbsd".kernel(opts, 2)
+    if backend == "netbsd" or backend == "netbsd-remote" then
+      local k = require "rump.netbsd".kernel(opts, 2, backend == "netbsd-remote")
       return k
     end
-    error("bad option 'backend' (\"rumpus\" or \"netbsd\" expected, got " .. tostring(backend) .. ")", 2)
+    error("bad option 'backend' (\"rumpus\", \"netbsd\" or \"netbsd-remote\" expected, got " .. tostring(backend) .. ")", 2)
   end
   local comps, list, new = components(opts)
   local L = lib or library()

@@ -173,6 +173,17 @@ local function buildS(L, owner_of)
   return S
 end
 
+-- With fs.tmpfs, the root is a tmpfs, as on rumpus kernels (NetBSD boots with rumpfs, which
+-- lacks much: hard links, getdents of many names...): a tmpfs is mounted over "/" unless
+-- opts.root == "rumpfs".
+local function settle_root(k, opts, comps)
+  if opts.root == "rumpfs" then return true end
+  for _, cn in ipairs(comps) do
+    if cn == "fs.tmpfs" then return k.S.mount("tmpfs", "/", 0, { mode = "0755" }) end
+  end
+  return true
+end
+
 local kmt = {}
 kmt.__index = kmt
 kmt.__tostring = function(k) return "NetBSD rump kernel" .. (k.dead and " (destroyed)" or "") end
@@ -201,9 +212,16 @@ end
 
 -- kernel(opts): the process's NetBSD kernel, booted with the components of opts (a list of
 -- our component names) and opts.cpus (RUMP_NCPU), opts.memlimit (RUMP_MEMLIMIT),
--- opts.hostname (set after boot, by sysctl).  level: the error level for the caller.
-function M.kernel(opts, level)
+-- opts.hostname (set after boot, by sysctl); with opts.remote (or remote) a rump_server
+-- kernel instead (below).  level: the error level for the caller.
+function M.kernel(opts, level, remote)
   level = (level or 1) + 1
+  if remote and not opts.remote then
+    local o = {}
+    for kk, v in pairs(opts) do o[kk] = v end
+    o.remote = true
+    opts = o
+  end
   if state == "booted" and not opts.remote then
     error("rump.kernel: NetBSD's rump kernel is one per process and this process already booted it" ..
       (kernel_obj.dead and " (destroyed kernels cannot be booted again)" or "") ..
@@ -282,6 +300,8 @@ function M.kernel(opts, level)
   k.S = viewS(k, S)
   k.owner = fdm.register(k.S)
   kernel_obj = k
+  local okr, er = settle_root(k, opts, comps)
+  if not okr then error("rump.kernel: mounting tmpfs on /: " .. tostring(er), level) end
   if hostname then
     local okh, e = k.S.sysctl("kern.hostname", hostname)
     if not okh then error("rump.kernel: setting the hostname: " .. tostring(e), level) end
@@ -545,6 +565,8 @@ function M.remote(opts, comps, level)
   k.shared = S
   k.S = viewS(k, S)
   k.owner = fdm.register(k.S)
+  local okr, er = settle_root(k, opts, comps)
+  if not okr then k:destroy(); error("rump.kernel: mounting tmpfs on /: " .. tostring(er), level) end
   if opts.hostname then
     local okh, e = k.S.sysctl("kern.hostname", opts.hostname)
     if not okh then k:destroy(); error("rump.kernel: setting the hostname: " .. tostring(e), level) end

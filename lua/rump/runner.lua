@@ -42,7 +42,8 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
   -h, --help           this text
 
 Environment: RUMPUS_BUILD (the build directory: C test programs, PUC Lua's C modules);
-RUMPUS_BACKEND=netbsd runs the files' kernels on NetBSD's rump kernels (docs/netbsd.md).
+RUMPUS_BACKEND=netbsd (in-process, one per process) or netbsd-remote (rump_server processes)
+runs the files' kernels on NetBSD's rump kernels (docs/netbsd.md).
 Exit status: 0 when nothing failed, 1 when something failed, 2 on a usage error.
 ]]
 
@@ -279,6 +280,10 @@ function R.main(args, self)
   if backend == "netbsd" and not opt.tap then
     local nbp = os.getenv("RUMPUS_NETBSD_RUMP")
     out:write("kernels: NetBSD's rump kernels (RUMPUS_BACKEND=netbsd, one per process) from ",
+      nbp and nbp ~= "" and nbp or "../shared/netbsd-rump beside the checkout", "\n")
+  elseif backend == "netbsd-remote" and not opt.tap then
+    local nbp = os.getenv("RUMPUS_NETBSD_RUMP")
+    out:write("kernels: NetBSD's rump_server kernels (RUMPUS_BACKEND=netbsd-remote, a process each) from ",
       nbp and nbp ~= "" and nbp or "../shared/netbsd-rump beside the checkout", "\n")
   elseif backend and backend ~= "" and backend ~= "rumpus" and not opt.tap then
     out:write("kernels: RUMPUS_BACKEND=", backend, " (unknown: rump.kernel will refuse it)\n")

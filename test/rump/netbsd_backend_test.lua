@@ -349,3 +349,26 @@ T.case("remote: a server that cannot start is an error and leaves nothing behind
   T.err(function() rump.kernel{ "vfs", "fs.nonexistent", backend = "netbsd", remote = true } end, "fs.nonexistent")
   T.same(H.util.dirtable(tmp, true), {})
 end)
+
+-- Two syscall tables over the NetBSD types in one process (a rumpus kernel's and a remote
+-- NetBSD kernel's): each has its control-message arithmetic and typed socket options (the
+-- second used to get neither: S.cmsg_space was nil and setsockopt refused a timeval).
+T.case("remote: beside a rumpus kernel, both tables pass descriptors and take typed options", function()
+  local rump = require "rump"
+  local r = rump.kernel{ "vfs", "fs.tmpfs", "net", "net.local" }
+  T.defer(function() r:destroy() end)
+  local k = remote{ "vfs", "fs.tmpfs", "net", "net.local" }
+  for _, S in ipairs({ r.S, k.S }) do
+    local ok, err, a, b = S.socketpair("unix", "stream")
+    assert(ok, err)
+    T.ok(S.setsockopt(a, "socket", "rcvtimeo", S.t.timeval{ 1, 500000 }))
+    local f = assert(S.open("/pass", "creat, rdwr", "0644"))
+    T.eq(f:write("passed"), 6)
+    assert(S.util.sendfds(a, f))
+    local fds = assert(S.util.recvfds(b, 4))
+    T.eq(#fds, 1)
+    T.eq(fds[1]:seek(0, "set"), 0)
+    T.eq(fds[1]:read(nil, 16), "passed")
+    fds[1]:close(); f:close(); a:close(); b:close()
+  end
+end)
