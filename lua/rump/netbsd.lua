@@ -298,6 +298,12 @@ function M.kernel(opts, level, remote)
   local S = buildS(L, function() return k.owner end)
   k.shared = S
   k.S = viewS(k, S)
+  -- NetBSD's reboot in-process either parks the calling thread forever (halt) or ends the
+  -- process: refused, with the reason.
+  rawset(k.S, "reboot", function()
+    error("reboot: NetBSD's in-process kernel would park this thread (halt) or end the process;" ..
+      " use a remote kernel (remote = true) to reboot one", 2)
+  end)
   k.owner = fdm.register(k.S)
   kernel_obj = k
   local okr, er = settle_root(k, opts, comps)
@@ -564,6 +570,16 @@ function M.remote(opts, comps, level)
   local S = buildS(client, function() return k.owner end)
   k.shared = S
   k.S = viewS(k, S)
+  -- A reboot ends the server (or, with "halt", parks its kernel): the kernel is halted.
+  if S.reboot then
+    local rb = S.reboot
+    rawset(k.S, "reboot", function(...)
+      if k.dead then error("syscall on a destroyed kernel", 2) end
+      local r, e = rb(...)
+      if r then k.rebooted = true end
+      return r, e
+    end)
+  end
   k.owner = fdm.register(k.S)
   local okr, er = settle_root(k, opts, comps)
   if not okr then k:destroy(); error("rump.kernel: mounting tmpfs on /: " .. tostring(er), level) end
@@ -579,11 +595,17 @@ function rkmt:destroy()
   self.dead = true
   fdm.unregister(self.owner)
   ffi.gc(self.sentinel, nil)
-  stop(self.pid)
+  if not self.exited then stop(self.pid) end
   rmtree(self.dir)
   return true
 end
-rkmt.halted = kmt.halted
+-- halted(): destroyed, or the server is gone (a reboot syscall ends rump_server).
+function rkmt:halted()
+  if self.dead or self.exited or self.rebooted then return true end
+  local r = hostS().waitpid(self.pid, "nohang")
+  if r == self.pid then self.exited = true end
+  return self.exited == true
+end
 rkmt.has = kmt.has
 rkmt.ncpu = kmt.ncpu
 rkmt.memused = unsupported("memused")

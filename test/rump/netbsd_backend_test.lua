@@ -179,6 +179,10 @@ if CHILD then
     end
     T.ok(seen, "10.77.0.0/24 in the routing table")
   end)
+  T.case("reboot is refused in-process (NetBSD would park the thread or end the process)", function()
+    T.err(function() S.reboot("halt") end, "park this thread")
+    T.eq(S.getpid(), 1)
+  end)
   T.case("destroy: k.S and its descriptors stop working", function()
     local fd = assert(S.open("/late", "creat, rdwr", "0644"))
     T.ok(k:destroy())
@@ -270,7 +274,7 @@ end
 T.case("the shared file-system scenarios on NetBSD's tmpfs", function() run("fs", 30) end)
 T.case("the shared AF_UNIX scenarios on NetBSD's kernel", function() run("unix", 15) end)
 T.case("UDP over lo0, sysctl, processes, rump.net and one kernel per process on NetBSD's kernel",
-  function() run("kernel", 9) end)
+  function() run("kernel", 10) end)
 
 -- Remote kernels: NetBSD's rump_server, one process per kernel, driven from this process.
 T.case("the shared file-system scenarios on a NetBSD rump_server", function() run("fs", 30, true) end)
@@ -333,6 +337,16 @@ T.case("remote: destroy stops the server; nothing of it stays on disk once it se
   T.err(function() k.S.getpid() end, "destroyed")
   T.ok(k:destroy())
   T.err(function() k:rfork() end, "not available on a remote kernel")
+end)
+
+T.case("remote: reboot ends the kernel; it is halted and later calls fail cleanly", function()
+  local k = remote{ "vfs" }
+  T.ok(k.S.reboot("halt"))
+  T.ok(k:halted())
+  local fd, err = k.S.open("/x", "creat, rdwr", "0644")
+  T.eq(fd, nil)
+  T.ok(err ~= nil)
+  T.ok(k:destroy())
 end)
 
 T.case("remote: a server that cannot start is an error and leaves nothing behind", function()
