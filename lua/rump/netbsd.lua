@@ -556,6 +556,8 @@ function M.remote(opts, comps, level)
   end
   local okl, client = pcall(ffi.load, copy)
   if not okl then fail("cannot load librumpclient (" .. tostring(client) .. ")") end
+  -- Pinned (RTLD_NODELETE | RTLD_LAZY): never unmapped, even when Lua drops the namespace.
+  ffi.C.rumpus_nbhost_dlopen(copy, 0x1001)
   clients[#clients + 1] = client
   nremote = nremote + 1
   ffi.C.rumpus_nbhost_setenv("RUMP_SERVER", url, 1)
