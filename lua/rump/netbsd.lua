@@ -87,6 +87,8 @@ local deps = {
   ["net.shmif"] = { "net", "net.net" }, ["net.virtif"] = { "net", "net.net" },
   ["net.config"] = { "net", "net.net" }, ["kern.tty"] = { "vfs" },
 }
+-- "kern" (rumpus's name of the base) is librump itself: no library of its own.
+local builtin = { kern = true, base = true }
 local function libname(comp)
   local a, b = comp:match("^(%w+)%.([%w_]+)$")
   if a then return "librump" .. a .. "_" .. b .. ".so.0" end
@@ -277,7 +279,9 @@ function M.kernel(opts, level, remote)
   want("librumpuser.so.0", "librumpuser")
   want("librump.so.0", "librump")
   local all = order(comps)
-  for _, cn in ipairs(all) do want(libname(cn), "component '" .. cn .. "'") end
+  for _, cn in ipairs(all) do
+    if not builtin[cn] then want(libname(cn), "component '" .. cn .. "'") end
+  end
   declare()
   for _, pw in ipairs(paths) do
     local okl, e = load(pw[1], pw[2])
@@ -333,7 +337,7 @@ function kmt:has(component)
   end
   if self.dead then error("has on a destroyed kernel", 2) end
   for _, cn in ipairs(self.loaded) do if cn == component then return true end end
-  return component == "base"
+  return builtin[component] == true
 end
 function kmt:ncpu()
   if self.dead then error("ncpu on a destroyed kernel", 2) end
@@ -484,10 +488,12 @@ function M.remote(opts, comps, level)
   if not cl then error("rump.kernel: " .. ce, level) end
   local argv = { server, "-s" }
   for _, cn in ipairs(order(comps)) do
+    if builtin[cn] then goto continue end
     local p, e = resolve(dir, libname(cn))
     if not p then error("rump.kernel: component '" .. cn .. "': " .. e, level) end
     argv[#argv + 1] = "-l"
     argv[#argv + 1] = p
+    ::continue::
   end
   if opts.cpus and opts.cpus > 0 then argv[#argv + 1] = "-c"; argv[#argv + 1] = tostring(opts.cpus) end
   if opts.memlimit and opts.memlimit > 0 then argv[#argv + 1] = "-r"; argv[#argv + 1] = ("%d"):format(opts.memlimit) end
