@@ -224,20 +224,6 @@ function M.kernel(opts, level, remote)
     o.remote = true
     opts = o
   end
-  if state == "booted" and not opts.remote then
-    error("rump.kernel: NetBSD's rump kernel is one per process and this process already booted it" ..
-      (kernel_obj.dead and " (destroyed kernels cannot be booted again)" or "") ..
-      "; run each further NetBSD kernel in a process of its own", level)
-  end
-  if state == "failed" and not opts.remote then
-    error("rump.kernel: NetBSD's rump_init() failed earlier in this process (" .. failure ..
-      "); it cannot be retried in this process", level)
-  end
-  local rump = require "rump"
-  if rump._rumpus_loaded() and not opts.remote then
-    error("rump.kernel: NetBSD's kernel cannot share a process with rumpus kernels (librumpus.so is" ..
-      " loaded; both export rump_* names): use a process of its own", level)
-  end
   local comps = {}
   for i = 1, #opts do
     local cn = opts[i]
@@ -256,6 +242,23 @@ function M.kernel(opts, level, remote)
   end
   if memlimit ~= nil and (rawtype(memlimit) ~= "number" or memlimit < 0) then
     error("bad option 'memlimit' (number expected, got " .. tostring(memlimit) .. ")", level)
+  end
+  if opts.root ~= nil and opts.root ~= "rumpfs" and opts.root ~= "tmpfs" then
+    error("bad option 'root' (\"tmpfs\" or \"rumpfs\" expected, got " .. tostring(opts.root) .. ")", level)
+  end
+  if state == "booted" and not opts.remote then
+    error("rump.kernel: NetBSD's rump kernel is one per process and this process already booted it" ..
+      (kernel_obj.dead and " (destroyed kernels cannot be booted again)" or "") ..
+      "; run each further NetBSD kernel in a process of its own", level)
+  end
+  if state == "failed" and not opts.remote then
+    error("rump.kernel: NetBSD's rump_init() failed earlier in this process (" .. failure ..
+      "); it cannot be retried in this process", level)
+  end
+  local rump = require "rump"
+  if rump._rumpus_loaded() and not opts.remote then
+    error("rump.kernel: NetBSD's kernel cannot share a process with rumpus kernels (librumpus.so is" ..
+      " loaded; both export rump_* names): use a process of its own", level)
   end
   if opts.remote then
     local k = M.remote(opts, comps, level)

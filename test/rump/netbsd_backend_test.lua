@@ -240,6 +240,18 @@ T.case("a routing message's netmask of family 0xff is read by its bytes", functi
   T.eq(a[c.RTAX.NETMASK].family, 0xff)
 end)
 
+-- Mistakes raise naming the argument, before anything is loaded (no NetBSD build needed).
+T.case("bad components and options raise naming them", function()
+  local rump = require "rump"
+  T.err(function() rump.kernel{ 42, backend = "netbsd" } end, "component 1 is a number")
+  T.err(function() rump.kernel{ "fs/../x", backend = "netbsd" } end, "unknown component")
+  T.err(function() rump.kernel{ "vfs", backend = "netbsd", cpus = "2" } end, "bad option 'cpus'")
+  T.err(function() rump.kernel{ "vfs", backend = "netbsd", hostname = 1 } end, "bad option 'hostname'")
+  T.err(function() rump.kernel{ "vfs", backend = "netbsd", remote = true, memlimit = -1 } end, "bad option 'memlimit'")
+  T.err(function() rump.kernel{ "vfs", backend = "netbsd", root = "ext2" } end, "bad option 'root'")
+  T.err(function() rump.kernel{ "vfs", backend = "bsd" } end, "bad option 'backend'")
+end)
+
 local avail, why = nb.available()
 if not avail then
   -- One skip, with the reason, for everything that needs the build.
