@@ -201,7 +201,9 @@ local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 -- A non-rumpus library in RUMPUS_LIB: refused with the reason, the same way every time (the
 -- module used to keep it and fail differently on the next call).  No NetBSD build needed.
-T.case("a library without rumpus's entry points is refused the same way twice", function()
+-- Runs the script in a child without librumpus in reach, RUMPUS_LIB set to lib; returns the
+-- two answers of rump.kernel it printed, and all of its output.
+local function foreign(lib, ldpath)
   local script = T.tmpdir() .. "/foreign.lua"
   local f = assert(io.open(script, "w"))
   f:write([[
@@ -218,9 +220,16 @@ local ok2, e2 = pcall(rump.kernel, { "vfs" })
 io.write(tostring(ok1), "\n", tostring(e1), "\n", tostring(ok2), "\n", tostring(e2), "\n")
 ]])
   f:close()
-  local out = T.sh("env -u RUMPUS_BUILD RUMPUS_LIB=libm.so.6 " .. sh(interp) .. " " .. sh(script) .. " 2>&1")
+  local out = T.sh("env -u RUMPUS_BUILD RUMPUS_LIB=" .. sh(lib) ..
+    (ldpath and (" LD_LIBRARY_PATH=" .. sh(ldpath)) or "") .. " " .. sh(interp) .. " " .. sh(script) .. " 2>&1")
   local l = {}
-  for line in out:gmatch("[^\n]+") do l[#l + 1] = line end
+  for line in out:gmatch("[^\n]+") do
+    if not line:find("could not find strtab", 1, true) then l[#l + 1] = line end
+  end
+  return l, out
+end
+T.case("a library without rumpus's entry points is refused the same way twice", function()
+  local l, out = foreign("libm.so.6")
   T.eq(l[1], "false", out)
   T.eq(l[3], "false", out)
   T.ok(l[2] and l[2]:find("not the rumpus kernel library", 1, true), out)
@@ -286,6 +295,19 @@ local function run(set, atleast, remote)
   T.ok(ok, "the child exits 0: " .. out:sub(-600))
   T.ok(pass >= atleast, ("at least %d cases passed (got %d): %s"):format(atleast, pass, out:sub(-600)))
 end
+
+T.case("NetBSD's librump.so as RUMPUS_LIB: refused the same way twice, pointing at the backend", function()
+  local H = require "syscall"
+  local dir = T.tmpdir()
+  for _, n in ipairs({ "librumpuser.so.0", "librump.so.0" }) do
+    assert(H.symlink(assert(nb.resolve(nb.prefix() .. "/lib", n)), dir .. "/" .. n))
+  end
+  local l, out = foreign(dir .. "/librump.so.0", dir)
+  T.eq(l[1], "false", out)
+  T.eq(l[3], "false", out)
+  T.ok(l[2] and l[2]:find("it is NetBSD's librump", 1, true) and l[2]:find("backend", 1, true), out)
+  T.eq(l[4], l[2], "the second call fails the same way")
+end)
 
 T.case("the shared file-system scenarios on NetBSD's tmpfs", function() run("fs", 30) end)
 T.case("the shared AF_UNIX scenarios on NetBSD's kernel", function() run("unix", 15) end)
