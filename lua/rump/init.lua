@@ -352,6 +352,7 @@ function rump.kernel(opts)
     end
     error("bad option 'backend' (\"rumpus\", \"netbsd\" or \"netbsd-remote\" expected, got " .. tostring(backend) .. ")", 2)
   end
+  if opts.remote then error("bad option 'remote' (remote kernels are NetBSD's: backend = \"netbsd\")", 2) end
   local comps, list, new = components(opts)
   local L = lib or library()
   if not cfg then

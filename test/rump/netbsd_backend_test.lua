@@ -259,6 +259,7 @@ T.case("bad components and options raise naming them", function()
   T.err(function() rump.kernel{ "vfs", backend = "netbsd", remote = true, memlimit = -1 } end, "bad option 'memlimit'")
   T.err(function() rump.kernel{ "vfs", backend = "netbsd", root = "ext2" } end, "bad option 'root'")
   T.err(function() rump.kernel{ "vfs", backend = "bsd" } end, "bad option 'backend'")
+  T.err(function() rump.kernel{ "vfs", backend = "rumpus", remote = true } end, "bad option 'remote'")
 end)
 
 local avail, why = nb.available()
