@@ -68,9 +68,21 @@ local function library()
   local onpath = package.searchpath and package.searchpath("librumpus", package.cpath)
   if onpath then candidates[#candidates + 1] = onpath end
   candidates[#candidates + 1] = "librumpus.so"
+  if rump._netbsd then
+    error("rump: this process runs NetBSD's rump kernel (rump.netbsd): rumpus kernels cannot share" ..
+      " it (both libraries export rump_* names); use a process of its own", 3)
+  end
   local errs = {}
   for _, p in ipairs(candidates) do
     local ok, l = pcall(ffi.load, p)
+    -- A library without our entry points (NetBSD's librump.so, say) is not accepted: nothing
+    -- is kept of it, so every later call gives the same answer.
+    if ok and not pcall(function() return l.rumpus_kernel_create end) then
+      local nb = pcall(function() return l.rumpus_nbpub_lwproc_rfork end)
+      ok, l = false, p .. " is not the rumpus kernel library (no rumpus_kernel_create)" ..
+        (nb and "; it is NetBSD's librump: for NetBSD's kernels use rump.kernel{ ..., backend = \"netbsd\" }" ..
+          " or RUMPUS_BACKEND=netbsd (docs/netbsd.md)" or "")
+    end
     if ok then
       -- The library runs a scheduler thread of its own: it must stay mapped when Lua closes
       -- and drops its handle (dlclose), or that thread would wake in unmapped code.
@@ -86,6 +98,9 @@ local function library()
     " with make install PREFIX=... or luarocks make", 3)
 end
 rump.library = library
+-- For rump.netbsd (docs/netbsd.md): one kind of kernel library per process.
+function rump._rumpus_loaded() return lib ~= nil end
+function rump._netbsd_booting() rump._netbsd = true end
 
 -- The kernel that Lua last made current on this thread, as its owner id (a number: it keeps
 -- no kernel alive); every switch goes through here.  Invariant: cur == k.owner only while k
@@ -98,21 +113,29 @@ local cur = nil
 -- declares its own names freely).
 local gen
 local Craw
-local function rawcalls()
-  if Craw then return Craw end
-  local L = library()
-  gen = require "syscall.netbsd.syscalls_gen"
-  local decls = gen.cdef:gsub("([%w_]+)%s*(%b());", function(sym, args)
-    return "rumpus_nbsys_" .. sym .. args .. ' __asm__("' .. sym .. '");'
-  end)
-  ffi.cdef(decls)
-  Craw = {}
+-- The functions of library namespace L by syscall name (rump.netbsd uses it on NetBSD's).
+local function calls(L)
+  if not gen then
+    local g = require "syscall.netbsd.syscalls_gen"
+    local decls = g.cdef:gsub("([%w_]+)%s*(%b());", function(sym, args)
+      return "rumpus_nbsys_" .. sym .. args .. ' __asm__("' .. sym .. '");'
+    end)
+    ffi.cdef(decls)
+    gen = g
+  end
+  local C = {}
   -- Entries that NetBSD's kernels answer with ENOSYS (COMPAT_50, the old versions of
   -- stat, select...) give way to the current version of the same name.
   for _, e in ipairs(gen.calls) do
     local ok, f = pcall(function() return L["rumpus_nbsys_" .. e.sym] end)
-    if ok and (e.type ~= "COMPAT_50" or Craw[e.name] == nil) then Craw[e.name] = f end
+    if ok and (e.type ~= "COMPAT_50" or C[e.name] == nil) then C[e.name] = f end
   end
+  return C
+end
+rump._calls = calls
+local function rawcalls()
+  if Craw then return Craw end
+  Craw = calls(library())
   return Craw
 end
 
@@ -321,14 +344,24 @@ function rump.kernel(opts)
     elseif to == "string" then opts = { opts }
     else error("bad argument #1 to 'kernel' (table expected, got " .. type(opts) .. ")", 2) end
   end
+  local backend = opts.backend or os.getenv("RUMPUS_BACKEND")
+  if backend ~= nil and backend ~= "" and backend ~= "rumpus" then
+    if backend == "netbsd" or backend == "netbsd-remote" then
+      local k = require "rump.netbsd".kernel(opts, 2, backend == "netbsd-remote")
+      return k
+    end
+    error("bad option 'backend' (\"rumpus\", \"netbsd\" or \"netbsd-remote\" expected, got " .. tostring(backend) .. ")", 2)
+  end
+  if opts.remote then error("bad option 'remote' (remote kernels are NetBSD's: backend = \"netbsd\")", 2) end
   local comps, list, new = components(opts)
   local L = lib or library()
   if not cfg then
     sharedS()
-    cfg, errp = ffi.new("struct rumpus_config"), ffi.new("int[1]")
     -- kept as function values: finalizers use them when the library object may be gone
-    Lcreate, Lswitch, Ldestroy = L.rumpus_kernel_create, L.rumpus_kernel_switch, L.rumpus_kernel_destroy
-    Lcurrent = L.rumpus_kernel_current
+    local create, sw, destroy, current = L.rumpus_kernel_create, L.rumpus_kernel_switch,
+      L.rumpus_kernel_destroy, L.rumpus_kernel_current
+    Lcreate, Lswitch, Ldestroy, Lcurrent = create, sw, destroy, current
+    cfg, errp = ffi.new("struct rumpus_config"), ffi.new("int[1]")
   end
   local cpus, hostname, memlimit = opts.cpus, opts.hostname, opts.memlimit
   if cpus == nil then cpus = 0

@@ -40,7 +40,7 @@ end
 
 local RTM_VERSION = 4            -- constants.tsv: RTM_VERSION
 local IFNAMSIZ = c.IFNAMSIZ
-local AF_INET, AF_LINK = c.AF.INET, c.AF.LINK
+local AF_INET, AF_INET6, AF_LINK = c.AF.INET, c.AF.INET6, c.AF.LINK
 local RT_ROUNDUP = cfgt.RT_ROUNDUP
 local T = cfgt.t
 local u8p = ffi.typeof("uint8_t *")
@@ -100,11 +100,13 @@ local function plen_of(n)
 end
 
 -- A sockaddr at p: { family =, len =, addr = "a.b.c.d" (inet), num = (inet) ...; for AF_LINK
--- index, name, mac }.  Netmasks may be shortened (sa_len covers only their nonzero bytes).
-local function sockaddr_at(p)
+-- index, name, mac }.  Netmasks may be shortened (sa_len covers only their nonzero bytes),
+-- and their family says nothing: rumpus writes 0 or AF_INET, NetBSD's routing socket 0xff
+-- (or 0 with sa_len 0 for /0), so a netmask (mask true) is read by its bytes alone.
+local function sockaddr_at(p, mask)
   local len, fam = p[0], p[1]
   local r = { len = len, family = fam }
-  if fam == AF_INET or (fam == 0 and len <= 16) then
+  if fam == AF_INET or (fam == 0 and len <= 16) or (mask and fam ~= AF_INET6 and len <= 16) then
     local b = { 0, 0, 0, 0 }
     for i = 0, 3 do if 4 + i < len then b[i + 1] = p[4 + i] end end
     r.num = ((b[1] * 256 + b[2]) * 256 + b[3]) * 256 + b[4]
@@ -133,11 +135,20 @@ local function addrs_at(base, off, stop, addrs)
       if off >= stop then return nil end
       local p = base + off
       if off + p[0] > stop then return nil end
-      r[i] = sockaddr_at(p)
+      r[i] = sockaddr_at(p, i == c.RTAX.NETMASK)
       off = off + RT_ROUNDUP(p[0])
     end
   end
   return r
+end
+-- sockaddrs(bytes, addrs): the sockaddrs of a routing message's tail (a string), by RTAX
+-- index, as the functions below read them (for tests of the parser).
+function M.sockaddrs(bytes, addrs)
+  if type(bytes) ~= "string" then argerr("sockaddrs", 1, "string", bytes) end
+  if type(addrs) ~= "number" then argerr("sockaddrs", 2, "number", addrs) end
+  local buf = ffi.new("uint8_t[?]", #bytes + 1)
+  ffi.copy(buf, bytes, #bytes)
+  return addrs_at(ffi.cast(const_u8p, buf), 0, #bytes, addrs)
 end
 
 -- One kernel's configuration -----------------------------------------------------------------------
@@ -244,7 +255,44 @@ function Cfg:setflags(name, set, clear)
   if not ok then return nil, e end
   return true
 end
-function Cfg:up(name) return self:setflags(ifname(name, "up"), c.IFF.UP, 0) end
+-- NetBSD's kernel (k.S.backend == "netbsd") keeps a new IPv4 address tentative for a few
+-- seconds (duplicate address detection): bind() on it says EADDRNOTAVAIL meanwhile.  So on
+-- that kernel address() on an interface that is up, and up(), return once the address (every
+-- address of the interface) can be bound; usable(addr) waits for one address, polling with a
+-- bound (10 s), and is immediate on rumpus kernels (which do no DAD).
+function Cfg:usable(addr, tries)
+  local n = v4num(addr)
+  if not n then argerr("usable", 1, "IPv4 address", addr) end
+  local S = self.S
+  local s, e = S.socket("inet", "dgram")
+  if not s then return nil, e end
+  local sa = sin(n)
+  local last
+  for _ = 1, tries or 1000 do
+    local ok, err = S.bind(s, sa)
+    if ok then s:close(); return true end
+    last = err
+    if not (err and err.errno == c.E.ADDRNOTAVAIL) then break end
+    S.nanosleep(0.01)
+  end
+  s:close()
+  return nil, last
+end
+local function netbsd(self) return self.S.backend == "netbsd" end
+local function settle(self, name)
+  local i = self:iface(name)
+  if not i then return true end
+  for _, a in ipairs(i.inet or {}) do
+    local ok, e = self:usable(a.addr)
+    if not ok then return nil, e end
+  end
+  return true
+end
+function Cfg:up(name)
+  local ok, e = self:setflags(ifname(name, "up"), c.IFF.UP, 0)
+  if not ok or not netbsd(self) then return ok, e end
+  return settle(self, name)
+end
 function Cfg:down(name) return self:setflags(ifname(name, "down"), 0, c.IFF.UP) end
 
 -- mtu(name) reads, mtu(name, n) sets (SIOCGIFMTU / SIOCSIFMTU).
@@ -278,6 +326,10 @@ function Cfg:address(name, addr, brd)
   end
   local ok, e = self:ioctl("SIOCAIFADDR", q)
   if not ok then return nil, e end
+  if netbsd(self) then
+    local f = self:flags(name)
+    if f and bit.band(f, c.IFF.UP) ~= 0 then return self:usable(v4str(n)) end
+  end
   return true
 end
 function Cfg:deladdress(name, addr)
@@ -361,7 +413,7 @@ function Cfg:interfaces()
       if i and ifa and ifa.family == AF_INET then
         local mask = a[c.RTAX.NETMASK]
         local brd = a[c.RTAX.BRD]
-        i.inet[#i.inet + 1] = { addr = ifa.addr, prefixlen = mask and plen_of(mask.num) or 32,
+        i.inet[#i.inet + 1] = { addr = ifa.addr, prefixlen = mask and mask.num and plen_of(mask.num) or 32,
           broadcast = brd and brd.addr or nil }
       end
     end
@@ -418,6 +470,13 @@ function Cfg:rtmsg(kind, dst, gw, opts, fname)
   put(n)
   if gw then put(v4num(gw)) end
   if bit.band(addrs, c.RTA.NETMASK) ~= 0 then put(masknum(plen)) end
+  if kind == c.RTM.GET then
+    -- Ask for the interface too (an empty AF_LINK sockaddr under RTA_IFP): NetBSD's kernel
+    -- names it in the answer only when asked, as route(8) asks.
+    addrs = bit.bor(addrs, c.RTA.IFP)
+    buf[off], buf[off + 1] = 20, AF_LINK
+    off = off + RT_ROUNDUP(20)
+  end
   size = off
   seqno = seqno + 1
   local seq = seqno
@@ -442,7 +501,7 @@ function Cfg:rtmsg(kind, dst, gw, opts, fname)
         local g = a[c.RTAX.GATEWAY]
         if g.family == AF_INET then r.gateway = g.addr else r.gateway_link = g end
       end
-      r.prefixlen = a[c.RTAX.NETMASK] and plen_of(a[c.RTAX.NETMASK].num) or 32
+      r.prefixlen = a[c.RTAX.NETMASK] and a[c.RTAX.NETMASK].num and plen_of(a[c.RTAX.NETMASK].num) or 32
       if a[c.RTAX.IFP] then r.ifname = a[c.RTAX.IFP].name end
       if a[c.RTAX.IFA] then r.ifaddr = a[c.RTAX.IFA].addr end
       r.is = {}
@@ -493,7 +552,7 @@ function Cfg:routes()
     if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
     local g = a[c.RTAX.GATEWAY]
     if g and g.family == AF_INET then r.gateway = g.addr elseif g then r.gateway_link = g end
-    r.prefixlen = bit.band(r.flags, c.RTF.HOST) ~= 0 and 32 or (a[c.RTAX.NETMASK] and plen_of(a[c.RTAX.NETMASK].num) or 0)
+    r.prefixlen = bit.band(r.flags, c.RTF.HOST) ~= 0 and 32 or (a[c.RTAX.NETMASK] and a[c.RTAX.NETMASK].num and plen_of(a[c.RTAX.NETMASK].num) or 0)
     r.is = {}
       for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
     list[#list + 1] = r

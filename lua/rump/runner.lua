@@ -41,7 +41,9 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
   --allow-empty        succeed when there is nothing to run
   -h, --help           this text
 
-Environment: RUMPUS_BUILD (the build directory: C test programs, PUC Lua's C modules).
+Environment: RUMPUS_BUILD (the build directory: C test programs, PUC Lua's C modules);
+RUMPUS_BACKEND=netbsd (in-process, one per process) or netbsd-remote (rump_server processes)
+runs the files' kernels on NetBSD's rump kernels (docs/netbsd.md).
 Exit status: 0 when nothing failed, 1 when something failed, 2 on a usage error.
 ]]
 
@@ -273,6 +275,19 @@ function R.main(args, self)
     seed = (os.time() * 1009 + math.floor((os.clock() * 1e6) % 1009) + T.strhash(tostring({}))) % 2147483646
   end
   if opt.shuffle then out:write("shuffled with --seed ", seed, "\n") end
+  -- Which kernels rump.kernel boots in the files (RUMPUS_BACKEND, docs/netbsd.md).
+  local backend = os.getenv("RUMPUS_BACKEND")
+  if backend == "netbsd" and not opt.tap then
+    local nbp = os.getenv("RUMPUS_NETBSD_RUMP")
+    out:write("kernels: NetBSD's rump kernels (RUMPUS_BACKEND=netbsd, one per process) from ",
+      nbp and nbp ~= "" and nbp or "../shared/netbsd-rump beside the checkout", "\n")
+  elseif backend == "netbsd-remote" and not opt.tap then
+    local nbp = os.getenv("RUMPUS_NETBSD_RUMP")
+    out:write("kernels: NetBSD's rump_server kernels (RUMPUS_BACKEND=netbsd-remote, a process each) from ",
+      nbp and nbp ~= "" and nbp or "../shared/netbsd-rump beside the checkout", "\n")
+  elseif backend and backend ~= "" and backend ~= "rumpus" and not opt.tap then
+    out:write("kernels: RUMPUS_BACKEND=", backend, " (unknown: rump.kernel will refuse it)\n")
+  end
 
   -- Results, one entry per case (per case and occurrence: a TAP program may repeat a name),
   -- merged over the rounds of --repeat.

@@ -33,61 +33,66 @@ end
 assert(ffi.offsetof(cmsgv, "cmsg_data") == 16, "cmsghdr data offset")
 
 local M = {}
+-- The types' methods are bound once per process (ffi.metatype); everything else is per
+-- syscall table, since one process may hold several tables over the NetBSD types (rumpus
+-- kernels' and a NetBSD kernel's, rump.netbsd).
 local done = false
+local keepof
 
 function M.init(S, env)
   local c, t, pt, s = env.c, env.t, env.pt, env.s
   local getfd = env.getfd or fdm.getfd
-  if done then return S end
-  done = true
 
   -- Control-message arithmetic --------------------------------------------------------------
 
   local align, HDR, cmsg_len, cmsg_space = ss.cmsgarith(S, s, 8) -- HDR = 16
-  local cmsglevel, cmsgtype = ss.cmsgnames(c, { [c.SOL.SOCKET] = c.SCM, [c.IPPROTO.IP] = c.IP, [c.IPPROTO.IPV6] = c.IPV6 })
+  if not done then
+    done = true
+    local cmsglevel, cmsgtype = ss.cmsgnames(c, { [c.SOL.SOCKET] = c.SCM, [c.IPPROTO.IP] = c.IP, [c.IPPROTO.IPV6] = c.IPV6 })
 
 
-  -- The kernel a received control message came from (its descriptors belong there): set by
-  -- recvmsg on the message, handed to each cmsg pointer the walk gives out.
-  local owner_of = setmetatable({}, { __mode = "k" })
-  local function newfd(cm, n)
-    local o = owner_of[cm]
-    if o then return fdm.new(o, n) end
-    return env.fd(n)
+    -- The kernel a received control message came from (its descriptors belong there): set by
+    -- recvmsg on the message, handed to each cmsg pointer the walk gives out.
+    local owner_of = setmetatable({}, { __mode = "k" })
+    local function newfd(cm, n)
+      local o = owner_of[cm]
+      if o then return fdm.new(o, n) end
+      return env.fd(n)
+    end
+
+    -- The descriptors of an SCM_RIGHTS message are descriptor objects of the receiving kernel.
+    local cmsgmethods = ss.cmsgmethods(c, s, HDR, align, newfd)
+    function cmsgmethods.iscredentials() return false end
+    function cmsgmethods.credentials() return nil, "control message does not hold credentials" end
+    local function cmsgsize(cm) return cmsg_space(cmsgmethods.datalen(cm)) end
+    ffi.metatype(t.cmsghdr, { __index = cmsgmethods, __len = cmsgsize })
+
+    -- t.cmsghdr(level, type, data [, datalen]): "socket", "rights", {fd...}; or any level/type
+    -- with a string or cdata payload.
+    ffi.metatype(cmsgv, ss.cmsgmt {
+      c = c, t = t, s = s, align = align, cmsg_len = cmsg_len, cmsglevel = cmsglevel, cmsgtype = cmsgtype,
+      getfd = fdm.getfd, methods = cmsgmethods, len = cmsgsize,
+    })
+    t.cmsghdr_fixed = t.cmsghdr
+    t.cmsghdr = cmsgv
+    t.cmsg = cmsgv
+
+    -- t.linger(onoff, seconds) or t.linger{onoff = true, linger = 5}; .onoff is a boolean.
+    ffi.metatype(t.linger, ss.lingermt())
+
+    -- msghdr -------------------------------------------------------------------------------------
+
+    local mh = ss.msghdr {
+      c = c, t = t, pt = pt, s = s, align = align, cmsg_len = cmsg_len, cmsgv = cmsgv,
+      onwalk = function(m, cm, keep)
+        local k = keep[m]
+        if k and k.owner then owner_of[cm] = k.owner end
+      end,
+    }
+    keepof = mh.keepof
+    mh.methods.credentials = function() return nil, "no credentials in message" end
+    ffi.metatype(t.msghdr, mh.mt)
   end
-
-  -- The descriptors of an SCM_RIGHTS message are descriptor objects of the receiving kernel.
-  local cmsgmethods = ss.cmsgmethods(c, s, HDR, align, newfd)
-  function cmsgmethods.iscredentials() return false end
-  function cmsgmethods.credentials() return nil, "control message does not hold credentials" end
-  local function cmsgsize(cm) return cmsg_space(cmsgmethods.datalen(cm)) end
-  ffi.metatype(t.cmsghdr, { __index = cmsgmethods, __len = cmsgsize })
-
-  -- t.cmsghdr(level, type, data [, datalen]): "socket", "rights", {fd...}; or any level/type
-  -- with a string or cdata payload.
-  ffi.metatype(cmsgv, ss.cmsgmt {
-    c = c, t = t, s = s, align = align, cmsg_len = cmsg_len, cmsglevel = cmsglevel, cmsgtype = cmsgtype,
-    getfd = fdm.getfd, methods = cmsgmethods, len = cmsgsize,
-  })
-  t.cmsghdr_fixed = t.cmsghdr
-  t.cmsghdr = cmsgv
-  t.cmsg = cmsgv
-
-  -- t.linger(onoff, seconds) or t.linger{onoff = true, linger = 5}; .onoff is a boolean.
-  ffi.metatype(t.linger, ss.lingermt())
-
-  -- msghdr -------------------------------------------------------------------------------------
-
-  local mh = ss.msghdr {
-    c = c, t = t, pt = pt, s = s, align = align, cmsg_len = cmsg_len, cmsgv = cmsgv,
-    onwalk = function(m, cm, keep)
-      local k = keep[m]
-      if k and k.owner then owner_of[cm] = k.owner end
-    end,
-  }
-  local keepof = mh.keepof
-  mh.methods.credentials = function() return nil, "no credentials in message" end
-  ffi.metatype(t.msghdr, mh.mt)
 
   -- recvmsg remembers which kernel's descriptors the message's rights are.
   local gen_recvmsg = S.recvmsg
