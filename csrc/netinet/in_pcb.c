@@ -178,8 +178,7 @@ udp_ephemeral(struct inet_state *is, struct inpcb *inp, uint32_t laddr, uint16_t
 	uint16_t port;
 
 	if (is->is_lastport < lo || is->is_lastport > hi) {
-		uint16_t r;
-		hyp_random(&r, sizeof(r));
+		uint16_t r = (uint16_t)kern_random32(is->is_kern);
 		is->is_lastport = (uint16_t)(lo + r % n);
 	}
 	for (i = 0; i < n; i++) {
