@@ -58,6 +58,7 @@ HYP_HIDDEN atomic_int hyp_det_on;
 static __thread int tls_depth __attribute__((tls_model("initial-exec")));
 static __thread int tls_firing __attribute__((tls_model("initial-exec")));
 static __thread struct hyp_vsleep *tls_vsleep __attribute__((tls_model("initial-exec")));
+static __thread int tls_sched __attribute__((tls_model("initial-exec")));	/* the scheduler thread */
 
 /* ---- memory ---- */
 
@@ -363,6 +364,7 @@ sched_main(void *arg)
 {
 	(void)arg;
 	tls_firing = 1;
+	tls_sched = 1;
 	pthread_mutex_lock(&sched_mtx);
 	for (;;) {
 		struct hyp_timer *t = sched_root;
@@ -420,8 +422,11 @@ hyp_vclock_set(int on)
 	pthread_mutex_lock(&sched_mtx);
 	old = atomic_load(&hyp_vclock_on);
 	if (on && !old) {
-		vmono_base = seed_isset ? DET_MONO0 : host_clock(CLOCK_MONOTONIC);
-		vreal_base = seed_isset ? DET_REAL0 : host_clock(CLOCK_REALTIME);
+		/* seeded with nothing pending: from the fixed origin (no deadline to break) */
+		int det0 = seed_isset && sched_root == NULL && sched_firing == NULL;
+
+		vmono_base = det0 ? DET_MONO0 : host_clock(CLOCK_MONOTONIC);
+		vreal_base = det0 ? DET_REAL0 : host_clock(CLOCK_REALTIME);
 		atomic_store(&vnow, vmono_base);
 		atomic_store(&hyp_vclock_on, 1);
 		sched_start_locked();
@@ -544,12 +549,23 @@ hyp_vclock_advance(uint64_t ns)
 	pthread_mutex_unlock(&sched_mtx);
 }
 
+static void *(*det_ctx_enter)(void);
+static void (*det_ctx_leave)(void *);
+
+void
+hyp_det_hooks(void *(*enter)(void), void (*leave)(void *))
+{
+	det_ctx_enter = enter;
+	det_ctx_leave = leave;
+}
+
 /* Runs one timer t taken off the heap on the calling thread (sched_mtx held, dropped
  * around fn). */
 static void
 fire_locked(struct hyp_timer *t)
 {
 	int was = tls_firing;
+	void *ctx = NULL;
 
 	list_remove(t);
 	sched_firing = t;
@@ -557,9 +573,13 @@ fire_locked(struct hyp_timer *t)
 	pthread_mutex_unlock(&sched_mtx);
 	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
 		uint64_t d[2] = { t->deadline, t->seq };
-		hyp_trace_note(HYP_TR_TIMER, 0, d, sizeof(d));
+		hyp_trace_note(HYP_TR_TIMER, tls_sched, d, sizeof(d));
 	}
+	if (!tls_sched && det_ctx_enter != NULL)
+		ctx = det_ctx_enter();
 	t->fn(t->arg);
+	if (!tls_sched && det_ctx_leave != NULL)
+		det_ctx_leave(ctx);
 	pthread_mutex_lock(&sched_mtx);
 	tls_firing = was;
 	sched_firing = NULL;

@@ -174,6 +174,10 @@ uint64_t hyp_kernel_seed(void);
 int      hyp_run_counter(uint64_t *np);
 uint64_t hyp_splitmix64(uint64_t *state);
 void     hyp_det_poll(void);
+/* The kernel layer's thread context around a timer fn run by a thread that is itself in
+ * a kernel (sleeping, or blocked): enter hides it (the fn enters kernels from outside),
+ * leave puts it back.  Set once by kern. */
+void     hyp_det_hooks(void *(*enter)(void), void (*leave)(void *));
 extern HYP_HIDDEN atomic_int hyp_det_on;
 
 /* The event trace of the determinism self-check: while on, each event (a frame on a bus,
@@ -181,7 +185,7 @@ extern HYP_HIDDEN atomic_int hyp_det_on;
  * with their virtual time) and the first max are kept.  hyp_trace_note costs one
  * relaxed load when the trace is off (callers test hyp_trace_on first). */
 #define HYP_TR_FRAME	1
-#define HYP_TR_TIMER	2
+#define HYP_TR_TIMER	2	/* info: 1 when fired by the scheduler thread */
 #define HYP_TR_NOTE	3
 struct hyp_trace_ev {
 	uint32_t kind, info;

@@ -626,6 +626,29 @@ rumpus_clock_virtual(int on)
 
 /* ---- seeds and the event trace (docs/race.md) ---- */
 
+/* A timer fn run in the deterministic mode by a thread that sleeps in a kernel enters
+ * kernels as if from outside: its curlwp is hidden meanwhile. */
+static void *
+det_ctx_enter(void)
+{
+	struct lwp *cur = kern_tls.cur;
+
+	kern_tls.cur = NULL;
+	return cur;
+}
+
+static void
+det_ctx_leave(void *cur)
+{
+	kern_tls.cur = cur;
+}
+
+__attribute__((constructor)) static void
+det_hooks_init(void)
+{
+	hyp_det_hooks(det_ctx_enter, det_ctx_leave);
+}
+
 static uint64_t
 rng_next(struct kern *k)
 {

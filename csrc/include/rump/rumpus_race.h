@@ -40,7 +40,7 @@ int      rumpus_deterministic(void);		/* 1 in the deterministic mode */
 void     rumpus_det_poll(void);			/* run due deferred work now (that mode) */
 
 #define RUMPUS_TRACE_FRAME	1	/* info: the frame's length */
-#define RUMPUS_TRACE_TIMER	2
+#define RUMPUS_TRACE_TIMER	2	/* info: 1 on hyper's scheduler thread, 0 on a caller's */
 #define RUMPUS_TRACE_NOTE	3	/* info: the caller's */
 struct rumpus_trace_event {
 	uint32_t kind, info;
