@@ -359,6 +359,8 @@ sched_idle_locked(void)
 
 static void fire_locked(struct hyp_timer *t);
 
+static void det_run_due_locked(void);
+
 static void *
 sched_main(void *arg)
 {
@@ -546,6 +548,10 @@ hyp_vclock_advance(uint64_t ns)
 	if (atomic_load(&hyp_vclock_on))
 		atomic_fetch_add(&vnow, ns);
 	pthread_cond_broadcast(&sched_cv);
+	/* deterministic mode: what fell due runs here, on the caller, now (or when it leaves
+	 * its last kernel, if it is inside one) */
+	if (tls_depth == 0 && atomic_load(&hyp_det_on))
+		det_run_due_locked();
 	pthread_mutex_unlock(&sched_mtx);
 }
 
