@@ -116,8 +116,9 @@ void hyp_vsleep_wake(struct hyp_vsleep *s);
 void hyp_vsleep_end(struct hyp_vsleep *s);
 
 /* Deferred work: timers run by the process-wide scheduler thread (started on first use).
- * A timer is owned by its caller; fn runs on the scheduler thread, never concurrently with
- * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
+ * A timer is owned by its caller; fn runs on the scheduler thread (in the deterministic
+ * mode, hyp_det_on, on a calling thread instead), never concurrently with itself or with
+ * another timer's fn.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
  * waits until a running fn has returned (unless called from fn itself). */
 struct hyp_timer {
 	struct hyp_timer *child, *next, *prev;	/* pairing heap links (hyper's) */
