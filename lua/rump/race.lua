@@ -20,7 +20,8 @@
 local ffi = require "syscall.ffi"
 local rump = require "rump"
 
-local type, tostring, error, select, pcall = type, tostring, error, select, pcall
+local tostring, error, select, pcall = tostring, error, select, pcall
+local type = ffi.type or type   -- PUC Lua: cdata are userdata to the plain type()
 local tonumber = ffi.tonumber or tonumber
 local concat, fmt = table.concat, string.format
 
