@@ -371,3 +371,35 @@ T.case("--seed seeds each round's kernels, prints the failing seed and a replay 
   f:close()
   T.eq(n, 2, "rounds 5 and 6, then it stopped")
 end)
+
+T.case("--shard I/N and TEST_SHARD_INDEX/TEST_TOTAL_SHARDS: blocks of seeds, or every N-th file", function()
+  local counter = os.tmpname()
+  T.defer(function() os.remove(counter) end)
+  local env = "RUNNER_FIXTURE_COUNTER=" .. sh(counter)
+  local function seeds()
+    local f = assert(io.open(counter))
+    local t = {}
+    for l in f:lines() do t[#t + 1] = tonumber(l:match("^(%d+)")) end
+    f:close()
+    assert(io.open(counter, "w")):close()
+    return t
+  end
+  runner("--shard 2/3 --seed 5 --repeat 2 " .. F .. "/seeded.lua", env)
+  T.same(seeds(), { 7, 8 }, "shard 2 of 3 runs the second block of two seeds")
+  local status = os.tmpname()
+  os.remove(status)
+  T.defer(function() os.remove(status) end)
+  runner("--seed 5 --repeat 2 " .. F .. "/seeded.lua",
+    env .. " TEST_SHARD_INDEX=2 TEST_TOTAL_SHARDS=3 TEST_SHARD_STATUS_FILE=" .. sh(status))
+  T.same(seeds(), { 9, 10 }, "Bazel's index is 0-based")
+  T.ok(io.open(status), "the shard status file is touched")
+  -- without seeds: the files are dealt out
+  local a = runner("--list --shard 1/2 " .. F .. "/suite/")
+  local b = runner("--list --shard 2/2 " .. F .. "/suite/")
+  local all = runner("--list " .. F .. "/suite/")
+  T.eq(count(a, "\n") + count(b, "\n"), count(all, "\n"), "every case in one shard:\n" .. a .. "\n--\n" .. b)
+  hasnot(a, "crash_test.lua")
+  has(b, "crash_test.lua")
+  local _, st = runner("--shard 3/2 " .. F .. "/suite/")
+  T.eq(st, 2, "a shard index past the count is a usage error")
+end)
