@@ -153,7 +153,7 @@ hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m)
 	struct hyp_vsleep *s = tls_vsleep;
 
 	if (__builtin_expect(atomic_load_explicit(&hyp_det_on, memory_order_relaxed), 0) &&
-	    s != NULL && s->state == VS_SLEEPING)
+	    s != NULL && s->state == VS_SLEEPING && !tls_firing)
 		det_wait(s, PC(c), PM(m));
 	else
 		pthread_cond_wait(PC(c), PM(m));
