@@ -479,8 +479,13 @@ hyp_seed_set(int on, uint64_t seed)
 			atomic_store(&vnow, vmono_base);
 		}
 	}
-	det_update_locked();
-	pthread_cond_broadcast(&sched_cv);
+	{
+		int was = atomic_load(&hyp_det_on);
+
+		det_update_locked();
+		if (was != atomic_load(&hyp_det_on))
+			pthread_cond_broadcast(&sched_cv);
+	}
 	pthread_mutex_unlock(&sched_mtx);
 	return 0;
 }
