@@ -213,6 +213,7 @@ static int sched_started, sched_busy, sched_sleepers, sched_runnable;
  * disarm/drain do not wait for themselves.  tls_vsleep is the thread's current sleep. */
 static int seed_isset;
 static uint64_t run_seed, seed_index, run_counter;
+static int kernels_live;	/* between hyp_kernel_seed and hyp_kernel_gone */
 /* Where a seeded virtual clock starts: 1 s after boot, 2020-01-01T00:00:00Z. */
 #define DET_MONO0	1000000000ULL
 #define DET_REAL0	(1577836800ULL * 1000000000ULL)
@@ -434,7 +435,8 @@ hyp_vclock_set(int on)
 	old = atomic_load(&hyp_vclock_on);
 	if (on && !old) {
 		/* seeded with nothing pending: from the fixed origin (no deadline to break) */
-		int det0 = seed_isset && sched_root == NULL && sched_firing == NULL;
+		int det0 = seed_isset && kernels_live == 0 && sched_root == NULL &&
+		    sched_firing == NULL;
 
 		vmono_base = det0 ? DET_MONO0 : host_clock(CLOCK_MONOTONIC);
 		vreal_base = det0 ? DET_REAL0 : host_clock(CLOCK_REALTIME);
@@ -470,8 +472,9 @@ hyp_seed_set(int on, uint64_t seed)
 	run_seed = seed;
 	seed_index = 0;
 	run_counter = 0;
-	/* A run starts from the same clock and arming order when nothing is pending. */
-	if (seed_isset && sched_root == NULL && sched_firing == NULL) {
+	/* A run starts from the same clock and arming order when no kernel exists (none holds
+	 * a time) and nothing is pending. */
+	if (seed_isset && kernels_live == 0 && sched_root == NULL && sched_firing == NULL) {
 		sched_seq = 0;
 		if (atomic_load(&hyp_vclock_on)) {
 			vmono_base = DET_MONO0;
@@ -488,6 +491,14 @@ hyp_seed_set(int on, uint64_t seed)
 	}
 	pthread_mutex_unlock(&sched_mtx);
 	return 0;
+}
+
+void
+hyp_kernel_gone(void)
+{
+	pthread_mutex_lock(&sched_mtx);
+	kernels_live--;
+	pthread_mutex_unlock(&sched_mtx);
 }
 
 int
@@ -509,6 +520,7 @@ hyp_kernel_seed(void)
 	uint64_t x, r;
 
 	pthread_mutex_lock(&sched_mtx);
+	kernels_live++;
 	if (seed_isset) {
 		x = run_seed + seed_index++;
 		r = hyp_splitmix64(&x);

@@ -159,9 +159,9 @@ int  hyp_copystr(char *dst, const char *src, size_t max, size_t *done);
 int hyp_random(void *buf, size_t n);
 
 /* The run's seed (race hunting, docs/race.md).  hyp_seed_set(1, s) sets it (0 clears it)
- * and restarts the kernel creation index; when no timer is pending it also restarts the
- * arming order and, under the virtual clock, the clock itself (1 s monotonic,
- * 2020-01-01 real), so a run begins from the same state each time.  hyp_kernel_seed()
+ * and restarts the kernel creation index; when no kernel exists and no timer is pending
+ * it also restarts the arming order and, under the virtual clock, the clock itself (1 s
+ * monotonic, 2020-01-01 real), so a run begins from the same state.  hyp_kernel_seed()
  * gives the next kernel's seed: splitmix64(run seed + creation index) when seeded,
  * getrandom otherwise.  hyp_run_counter() counts up from 0 after each hyp_seed_set
  * (deterministic ids such as MAC addresses) and returns whether a seed is set.
@@ -171,7 +171,8 @@ int hyp_random(void *buf, size_t n);
  * and moves virtual time itself. */
 int      hyp_seed_set(int on, uint64_t seed);
 int      hyp_seed_get(uint64_t *seedp);		/* 1 when set */
-uint64_t hyp_kernel_seed(void);
+uint64_t hyp_kernel_seed(void);			/* a kernel is born: its seed */
+void     hyp_kernel_gone(void);			/* and freed */
 int      hyp_run_counter(uint64_t *np);
 uint64_t hyp_splitmix64(uint64_t *state);
 void     hyp_det_poll(void);

@@ -393,6 +393,7 @@ kern_free_shell(struct kern *k)
 	if (left != 0)
 		hyp_memleak_note(left);
 	hyp_free(k, sizeof(*k));
+	hyp_kernel_gone();
 }
 
 KERN_EXPORT struct rumpus_kernel *

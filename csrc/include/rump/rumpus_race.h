@@ -6,8 +6,8 @@
  * loads) makes every kernel created afterwards draw its random numbers (IP ids, ephemeral
  * ports, TCP initial sequence numbers, MAC addresses of shmif interfaces, kern.arandom)
  * from splitmix64(s + its creation index since the call).  Without a seed they come from
- * the host's getrandom.  Seeding again restarts the index (and, with no timer pending,
- * the virtual clock at 1 s), so a scenario that destroys its kernels runs again from the
+ * the host's getrandom.  Seeding again restarts the index (and, with no kernel alive
+ * and no timer pending, the virtual clock at 1 s), so a scenario that destroys its kernels runs again from the
  * same state in one process.
  *
  * With a seed set and the virtual clock on (rumpus_clock_virtual(1)), the process is in
