@@ -8,6 +8,7 @@
 BENCH_LIB  := $(BUILD)/bench/libbench.so
 BENCH_BINS  = $(BENCH_LIB) $(filter $(BUILD)/%,$(BENCH_CMDS))
 BENCH_LUA  += bench/host.lua bench/lua_rss.lua
+BENCH_LUA  += bench/race_bench.lua
 # BENCH_QUICK=1: fewer rounds (a smoke run); BENCH_LOAD=1: also the two-thread UDP round
 # trip with background load.
 BENCH_FLAGS ?=

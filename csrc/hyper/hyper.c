@@ -52,6 +52,14 @@ _Static_assert(sizeof(pthread_t) <= sizeof(hyp_thread_t), "hyp_thread_t too smal
 #define PC(c)	((pthread_cond_t *)(void *)(c)->opaque)
 #define PRW(r)	((pthread_rwlock_t *)(void *)(r)->opaque)
 
+/* Deterministic-mode state (see the scheduler below). */
+enum { VS_NONE, VS_SLEEPING, VS_RUNNABLE };
+HYP_HIDDEN atomic_int hyp_det_on;
+static __thread int tls_depth __attribute__((tls_model("initial-exec")));
+static __thread int tls_firing __attribute__((tls_model("initial-exec")));
+static __thread struct hyp_vsleep *tls_vsleep __attribute__((tls_model("initial-exec")));
+static __thread int tls_sched __attribute__((tls_model("initial-exec")));	/* the scheduler thread */
+
 /* ---- memory ---- */
 
 static atomic_uint_fast64_t mem_bytes, mem_blocks, mem_leaked;
@@ -137,7 +145,19 @@ hyp_cond_init(hyp_cond_t *c)
 }
 
 void hyp_cond_destroy(hyp_cond_t *c) { pthread_cond_destroy(PC(c)); }
-void hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m) { pthread_cond_wait(PC(c), PM(m)); }
+static void det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m);
+
+void
+hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m)
+{
+	struct hyp_vsleep *s = tls_vsleep;
+
+	if (__builtin_expect(atomic_load_explicit(&hyp_det_on, memory_order_relaxed), 0) &&
+	    s != NULL && s->state == VS_SLEEPING && !tls_firing)
+		det_wait(s, PC(c), PM(m));
+	else
+		pthread_cond_wait(PC(c), PM(m));
+}
 void hyp_cond_signal(hyp_cond_t *c) { pthread_cond_signal(PC(c)); }
 void hyp_cond_broadcast(hyp_cond_t *c) { pthread_cond_broadcast(PC(c)); }
 
@@ -185,6 +205,24 @@ static uint64_t sched_seq;
 static struct hyp_timer *sched_firing;
 static pthread_t sched_tid;
 static int sched_started, sched_busy, sched_sleepers, sched_runnable;
+
+/* The seeded deterministic mode (hyp_det_on: a run seed is set and the clock is virtual):
+ * the scheduler thread fires nothing; timers run on the threads that use the kernels, at
+ * points they reach in program order (det_run_due, det_wait).  tls_firing marks a thread
+ * that runs a timer's fn now (the scheduler thread always): no nested polling there, and
+ * disarm/drain do not wait for themselves.  tls_vsleep is the thread's current sleep. */
+static int seed_isset;
+static uint64_t run_seed, seed_index, run_counter;
+static int kernels_live;	/* between hyp_kernel_seed and hyp_kernel_gone */
+/* Where a seeded virtual clock starts: 1 s after boot, 2020-01-01T00:00:00Z. */
+#define DET_MONO0	1000000000ULL
+#define DET_REAL0	(1577836800ULL * 1000000000ULL)
+
+static void
+det_update_locked(void)
+{
+	atomic_store(&hyp_det_on, seed_isset && atomic_load(&hyp_vclock_on));
+}
 
 static uint64_t
 host_clock(clockid_t id)
@@ -320,23 +358,37 @@ sched_idle_locked(void)
 	return sched_busy == 0 && sched_runnable == 0 && sched_sleepers > 0;
 }
 
+static void fire_locked(struct hyp_timer *t);
+
+static void det_run_due_locked(void);
+
+/* Wakes the scheduler thread to look again; in the deterministic mode it has nothing to
+ * do (and a wakeup of another thread costs tens of microseconds on a small machine). */
+static inline void
+sched_kick_locked(void)
+{
+	if (!atomic_load_explicit(&hyp_det_on, memory_order_relaxed))
+		pthread_cond_broadcast(&sched_cv);
+}
+
 static void *
 sched_main(void *arg)
 {
 	(void)arg;
+	tls_firing = 1;
+	tls_sched = 1;
 	pthread_mutex_lock(&sched_mtx);
 	for (;;) {
 		struct hyp_timer *t = sched_root;
 		int virt = atomic_load(&hyp_vclock_on);
 
+		if (atomic_load(&hyp_det_on) || sched_firing != NULL) {
+			/* deterministic mode: the kernels' own threads run the timers */
+			pthread_cond_wait(&sched_cv, &sched_mtx);
+			continue;
+		}
 		if (t != NULL && t->deadline <= hyp_clock_mono()) {
-			list_remove(t);
-			sched_firing = t;
-			pthread_mutex_unlock(&sched_mtx);
-			t->fn(t->arg);
-			pthread_mutex_lock(&sched_mtx);
-			sched_firing = NULL;
-			pthread_cond_broadcast(&sched_done_cv);
+			fire_locked(t);
 			continue;
 		}
 		if (virt) {
@@ -382,8 +434,12 @@ hyp_vclock_set(int on)
 	pthread_mutex_lock(&sched_mtx);
 	old = atomic_load(&hyp_vclock_on);
 	if (on && !old) {
-		vmono_base = host_clock(CLOCK_MONOTONIC);
-		vreal_base = host_clock(CLOCK_REALTIME);
+		/* seeded with nothing pending: from the fixed origin (no deadline to break) */
+		int det0 = seed_isset && kernels_live == 0 && sched_root == NULL &&
+		    sched_firing == NULL;
+
+		vmono_base = det0 ? DET_MONO0 : host_clock(CLOCK_MONOTONIC);
+		vreal_base = det0 ? DET_REAL0 : host_clock(CLOCK_REALTIME);
 		atomic_store(&vnow, vmono_base);
 		atomic_store(&hyp_vclock_on, 1);
 		sched_start_locked();
@@ -391,9 +447,124 @@ hyp_vclock_set(int on)
 		/* Real time never runs behind virtual time: pending deadlines stay valid. */
 		atomic_store(&hyp_vclock_on, 0);
 	}
+	det_update_locked();
 	pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 	return old;
+}
+
+uint64_t
+hyp_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int
+hyp_seed_set(int on, uint64_t seed)
+{
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	seed_isset = on != 0;
+	run_seed = seed;
+	seed_index = 0;
+	run_counter = 0;
+	/* A run starts from the same clock and arming order when no kernel exists (none holds
+	 * a time) and nothing is pending. */
+	if (seed_isset && kernels_live == 0 && sched_root == NULL && sched_firing == NULL) {
+		sched_seq = 0;
+		if (atomic_load(&hyp_vclock_on)) {
+			vmono_base = DET_MONO0;
+			vreal_base = DET_REAL0;
+			atomic_store(&vnow, vmono_base);
+		}
+	}
+	{
+		int was = atomic_load(&hyp_det_on);
+
+		det_update_locked();
+		if (was != atomic_load(&hyp_det_on))
+			pthread_cond_broadcast(&sched_cv);
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	return 0;
+}
+
+void
+hyp_kernel_gone(void)
+{
+	pthread_mutex_lock(&sched_mtx);
+	kernels_live--;
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+int
+hyp_seed_get(uint64_t *seedp)
+{
+	int on;
+
+	pthread_mutex_lock(&sched_mtx);
+	on = seed_isset;
+	if (seedp != NULL)
+		*seedp = run_seed;
+	pthread_mutex_unlock(&sched_mtx);
+	return on;
+}
+
+uint64_t
+hyp_kernel_seed(int *seeded)
+{
+	uint64_t x, r;
+
+	pthread_mutex_lock(&sched_mtx);
+	kernels_live++;
+	*seeded = seed_isset;
+	if (seed_isset) {
+		x = run_seed + seed_index++;
+		r = hyp_splitmix64(&x);
+		pthread_mutex_unlock(&sched_mtx);
+		return r;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	(void)hyp_random(&r, sizeof(r));
+	return r;
+}
+
+/* RUMPUS_SEED=n (decimal or 0x hex) seeds the run when the library is loaded. */
+__attribute__((constructor)) static void
+seed_from_env(void)
+{
+	const char *v = getenv("RUMPUS_SEED");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	n = strtoull(v, &end, 0);
+	if (errno != 0 || *end != '\0' || *v == '-') {
+		static const char msg[] = "rumpus: ignoring RUMPUS_SEED (expected a whole number)\n";
+		ssize_t r = write(2, msg, sizeof(msg) - 1);
+		(void)r;
+		return;
+	}
+	pthread_once(&sched_once, sched_init_once);
+	hyp_seed_set(1, (uint64_t)n);
+}
+
+int
+hyp_run_counter(uint64_t *np)
+{
+	int on;
+
+	pthread_mutex_lock(&sched_mtx);
+	on = seed_isset;
+	*np = run_counter++;
+	pthread_mutex_unlock(&sched_mtx);
+	return on;
 }
 
 void
@@ -404,7 +575,61 @@ hyp_vclock_advance(uint64_t ns)
 	if (atomic_load(&hyp_vclock_on))
 		atomic_fetch_add(&vnow, ns);
 	pthread_cond_broadcast(&sched_cv);
+	/* deterministic mode: what fell due runs here, on the caller, now (or when it leaves
+	 * its last kernel, if it is inside one) */
+	if (tls_depth == 0 && atomic_load(&hyp_det_on))
+		det_run_due_locked();
 	pthread_mutex_unlock(&sched_mtx);
+}
+
+static void *(*det_ctx_enter)(void);
+static void (*det_ctx_leave)(void *);
+
+void
+hyp_det_hooks(void *(*enter)(void), void (*leave)(void *))
+{
+	det_ctx_enter = enter;
+	det_ctx_leave = leave;
+}
+
+/* Runs one timer t taken off the heap on the calling thread (sched_mtx held, dropped
+ * around fn). */
+static void
+fire_locked(struct hyp_timer *t)
+{
+	int was = tls_firing;
+	void *ctx = NULL;
+
+	list_remove(t);
+	sched_firing = t;
+	tls_firing = 1;
+	pthread_mutex_unlock(&sched_mtx);
+	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
+		uint64_t d[2] = { t->deadline, t->seq };
+		hyp_trace_note(HYP_TR_TIMER, tls_sched, d, sizeof(d));
+	}
+	if (!tls_sched && det_ctx_enter != NULL)
+		ctx = det_ctx_enter();
+	t->fn(t->arg);
+	if (!tls_sched && det_ctx_leave != NULL)
+		det_ctx_leave(ctx);
+	pthread_mutex_lock(&sched_mtx);
+	tls_firing = was;
+	sched_firing = NULL;
+	pthread_cond_broadcast(&sched_done_cv);
+	sched_kick_locked();
+}
+
+/* Deterministic mode, a thread left its last kernel: run every timer that is due, in
+ * (deadline, arming) order, here.  Time does not move. */
+static void
+det_run_due_locked(void)
+{
+	struct hyp_timer *t;
+
+	while (!tls_firing && sched_firing == NULL && (t = sched_root) != NULL &&
+	    t->deadline <= atomic_load(&vnow) && atomic_load(&hyp_det_on))
+		fire_locked(t);
 }
 
 void
@@ -413,12 +638,71 @@ hyp_sched_busy(int delta)
 	pthread_once(&sched_once, sched_init_once);
 	pthread_mutex_lock(&sched_mtx);
 	sched_busy += delta;
+	tls_depth += delta;
 	if (sched_idle_locked())
-		pthread_cond_broadcast(&sched_cv);
+		sched_kick_locked();
+	if (delta < 0 && tls_depth == 0 && atomic_load_explicit(&hyp_det_on,
+	    memory_order_relaxed))
+		det_run_due_locked();
 	pthread_mutex_unlock(&sched_mtx);
 }
 
-enum { VS_NONE, VS_SLEEPING, VS_RUNNABLE };
+void
+hyp_det_poll(void)
+{
+	if (!atomic_load_explicit(&hyp_det_on, memory_order_relaxed) || tls_depth != 0)
+		return;
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	det_run_due_locked();
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+/* Deterministic mode, the calling thread sleeps in a kernel (s) and waits on c under m:
+ * instead of waiting for the scheduler thread, it runs the next due timer itself, or
+ * moves virtual time to the first deadline when every kernel is idle, and returns (a
+ * spurious wakeup: the caller rechecks under m).  With nothing to run it waits for
+ * another host thread, for at most 10 ms of real time at a stretch. */
+static void
+det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
+{
+	struct hyp_timer *t;
+	int acted = 0;
+
+	pthread_mutex_unlock(m);
+	pthread_mutex_lock(&sched_mtx);
+	while (s->state == VS_SLEEPING && atomic_load(&hyp_det_on)) {
+		if (sched_firing != NULL) {
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+			continue;
+		}
+		t = sched_root;
+		if (t != NULL && t->deadline <= atomic_load(&vnow)) {
+			fire_locked(t);
+			acted = 1;
+			break;
+		}
+		if (t != NULL && sched_idle_locked()) {
+			atomic_store(&vnow, t->deadline);
+			continue;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	pthread_mutex_lock(m);
+	if (!acted && s->state == VS_SLEEPING) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 10000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(c, m, &ts);
+	}
+}
+
 
 void
 hyp_vsleep_begin(struct hyp_vsleep *s)
@@ -430,8 +714,9 @@ hyp_vsleep_begin(struct hyp_vsleep *s)
 	pthread_mutex_lock(&sched_mtx);
 	sched_sleepers++;
 	s->state = VS_SLEEPING;
+	tls_vsleep = s;
 	if (sched_idle_locked())
-		pthread_cond_broadcast(&sched_cv);
+		sched_kick_locked();
 	pthread_mutex_unlock(&sched_mtx);
 }
 
@@ -458,8 +743,10 @@ hyp_vsleep_end(struct hyp_vsleep *s)
 	else
 		sched_runnable--;
 	s->state = VS_NONE;
+	if (tls_vsleep == s)
+		tls_vsleep = NULL;
 	if (sched_idle_locked())
-		pthread_cond_broadcast(&sched_cv);
+		sched_kick_locked();
 	pthread_mutex_unlock(&sched_mtx);
 }
 
@@ -482,7 +769,7 @@ hyp_timer_arm(struct hyp_timer *t, uint64_t deadline)
 	heap_insert(t);
 	sched_start_locked();
 	if (sched_root == t)
-		pthread_cond_broadcast(&sched_cv);
+		sched_kick_locked();
 	pthread_mutex_unlock(&sched_mtx);
 }
 
@@ -500,7 +787,7 @@ hyp_timer_disarm(struct hyp_timer *t)
 	/* a running fn may have armed t again (pending and running at once): wait for it
 	 * either way, so a disarm that returns leaves fn neither pending nor running unless
 	 * that fn arms t again before it returns */
-	if (!(sched_started && pthread_equal(pthread_self(), sched_tid))) {
+	if (!tls_firing) {
 		while (sched_firing == t) {
 			pthread_cond_wait(&sched_done_cv, &sched_mtx);
 			if (t->pending) {
@@ -518,7 +805,7 @@ hyp_timer_drain(void)
 {
 	pthread_once(&sched_once, sched_init_once);
 	pthread_mutex_lock(&sched_mtx);
-	if (!(sched_started && pthread_equal(pthread_self(), sched_tid)))
+	if (!tls_firing)
 		while (sched_firing != NULL)
 			pthread_cond_wait(&sched_done_cv, &sched_mtx);
 	pthread_mutex_unlock(&sched_mtx);
@@ -734,6 +1021,108 @@ hyp_random(void *buf, size_t n)
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+/* ---- the event trace ---- */
+
+HYP_HIDDEN atomic_int hyp_trace_on;
+static pthread_mutex_t trace_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct hyp_trace_ev *trace_ev;
+static size_t trace_n, trace_cap, trace_max;
+static uint64_t trace_count, trace_digest;
+
+/* FNV-1a, 64 bits. */
+static uint64_t
+fnv64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len-- > 0) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void
+hyp_trace_start(size_t max)
+{
+	pthread_mutex_lock(&trace_mtx);
+	free(trace_ev);
+	trace_ev = NULL;
+	trace_n = trace_cap = 0;
+	trace_max = max;
+	trace_count = 0;
+	trace_digest = 0xcbf29ce484222325ULL;
+	atomic_store(&hyp_trace_on, 1);
+	pthread_mutex_unlock(&trace_mtx);
+}
+
+void
+hyp_trace_stop(void)
+{
+	pthread_mutex_lock(&trace_mtx);
+	atomic_store(&hyp_trace_on, 0);
+	pthread_mutex_unlock(&trace_mtx);
+}
+
+void
+hyp_trace_note(uint32_t kind, uint32_t info, const void *data, size_t len)
+{
+	struct hyp_trace_ev e;
+
+	e.kind = kind;
+	e.info = info;
+	e.vtime = hyp_clock_mono();
+	e.hash = fnv64(0xcbf29ce484222325ULL, data, len);
+	pthread_mutex_lock(&trace_mtx);
+	if (!atomic_load(&hyp_trace_on)) {
+		pthread_mutex_unlock(&trace_mtx);
+		return;
+	}
+	trace_count++;
+	trace_digest = fnv64(trace_digest, &e, sizeof(e));
+	if (trace_n < trace_max) {
+		if (trace_n == trace_cap) {
+			size_t cap = trace_cap ? trace_cap * 2 : 256;
+			struct hyp_trace_ev *ne = realloc(trace_ev, cap * sizeof(*ne));
+
+			if (ne != NULL) {
+				trace_ev = ne;
+				trace_cap = cap;
+			}
+		}
+		if (trace_n < trace_cap)
+			trace_ev[trace_n++] = e;
+	}
+	pthread_mutex_unlock(&trace_mtx);
+}
+
+uint64_t
+hyp_trace_digest(uint64_t *countp)
+{
+	uint64_t d;
+
+	pthread_mutex_lock(&trace_mtx);
+	d = trace_digest;
+	if (countp != NULL)
+		*countp = trace_count;
+	pthread_mutex_unlock(&trace_mtx);
+	return d;
+}
+
+int
+hyp_trace_get(size_t i, struct hyp_trace_ev *e)
+{
+	int ok = 0;
+
+	pthread_mutex_lock(&trace_mtx);
+	if (i < trace_n) {
+		*e = trace_ev[i];
+		ok = 1;
+	}
+	pthread_mutex_unlock(&trace_mtx);
+	return ok;
 }
 
 /* ---- errno translation: the only place host errno values are read ---- */

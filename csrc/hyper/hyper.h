@@ -116,11 +116,12 @@ void hyp_vsleep_wake(struct hyp_vsleep *s);
 void hyp_vsleep_end(struct hyp_vsleep *s);
 
 /* Deferred work: timers run by the process-wide scheduler thread (started on first use).
- * A timer is owned by its caller; fn runs on the scheduler thread, never concurrently with
- * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
- * waits until a running fn has returned (unless called from fn itself), cancelling an
- * expiry that fn armed meanwhile: with whatever arms t stopped first (a halted kernel),
- * one disarm stops it for good. */
+ * A timer is owned by its caller; fn runs on the scheduler thread (in the deterministic
+ * mode, hyp_det_on, on a calling thread instead), never concurrently with itself or with
+ * another timer's fn.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0
+ * otherwise, and waits until a running fn has returned (unless called from a timer fn),
+ * cancelling an expiry that fn armed meanwhile: with whatever arms t stopped first (a
+ * halted kernel), one disarm stops it for good. */
 struct hyp_timer {
 	struct hyp_timer *child, *next, *prev;	/* pairing heap links (hyper's) */
 	uint64_t deadline;
@@ -158,6 +159,48 @@ int  hyp_copystr(char *dst, const char *src, size_t max, size_t *done);
 
 /* Randomness from the host (getrandom). */
 int hyp_random(void *buf, size_t n);
+
+/* The run's seed (race hunting, docs/race.md).  hyp_seed_set(1, s) sets it (0 clears it)
+ * and restarts the kernel creation index; when no kernel exists and no timer is pending
+ * it also restarts the arming order and, under the virtual clock, the clock itself (1 s
+ * monotonic, 2020-01-01 real), so a run begins from the same state.  hyp_kernel_seed()
+ * gives the next kernel's seed: splitmix64(run seed + creation index) when seeded,
+ * getrandom otherwise.  hyp_run_counter() counts up from 0 after each hyp_seed_set
+ * (deterministic ids such as MAC addresses) and returns whether a seed is set.
+ * hyp_det_on: a seed is set and the clock is virtual, the deterministic mode: hyper's
+ * scheduler thread fires nothing; due timers run on the calling thread when it leaves
+ * its last kernel (and on hyp_det_poll()), and a thread sleeping in a kernel runs them
+ * and moves virtual time itself. */
+int      hyp_seed_set(int on, uint64_t seed);
+int      hyp_seed_get(uint64_t *seedp);		/* 1 when set */
+uint64_t hyp_kernel_seed(int *seeded);		/* a kernel is born: its seed; *seeded: from the run's */
+void     hyp_kernel_gone(void);			/* and freed */
+int      hyp_run_counter(uint64_t *np);
+uint64_t hyp_splitmix64(uint64_t *state);
+void     hyp_det_poll(void);
+/* The kernel layer's thread context around a timer fn run by a thread that is itself in
+ * a kernel (sleeping, or blocked): enter hides it (the fn enters kernels from outside),
+ * leave puts it back.  Set once by kern. */
+void     hyp_det_hooks(void *(*enter)(void), void (*leave)(void *));
+extern HYP_HIDDEN atomic_int hyp_det_on;
+
+/* The event trace of the determinism self-check: while on, each event (a frame on a bus,
+ * a timer firing, a note from outside) is folded into a digest (FNV-1a over the events,
+ * with their virtual time) and the first max are kept.  hyp_trace_note costs one
+ * relaxed load when the trace is off (callers test hyp_trace_on first). */
+#define HYP_TR_FRAME	1
+#define HYP_TR_TIMER	2	/* info: 1 when fired by the scheduler thread */
+#define HYP_TR_NOTE	3
+struct hyp_trace_ev {
+	uint32_t kind, info;
+	uint64_t vtime, hash;
+};
+extern HYP_HIDDEN atomic_int hyp_trace_on;
+void     hyp_trace_start(size_t max);
+void     hyp_trace_stop(void);
+void     hyp_trace_note(uint32_t kind, uint32_t info, const void *data, size_t len);
+uint64_t hyp_trace_digest(uint64_t *countp);
+int      hyp_trace_get(size_t i, struct hyp_trace_ev *e);
 
 /* Host errno -> NetBSD errno: the one translation point.  hyp_set_errno stores a NetBSD
  * errno value in the host errno variable, as NetBSD's rump_sys_* wrappers do. */

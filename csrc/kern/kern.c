@@ -19,6 +19,7 @@
 #include "kern/sysargs_gen.h"
 #include "kern/sysctl.h"
 #include "rump/rumpus.h"
+#include "rump/rumpus_race.h"
 
 KERN_HIDDEN __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec")));
 static __thread char kern_errbuf[160];
@@ -392,6 +393,7 @@ kern_free_shell(struct kern *k)
 	if (left != 0)
 		hyp_memleak_note(left);
 	hyp_free(k, sizeof(*k));
+	hyp_kernel_gone();
 }
 
 KERN_EXPORT struct rumpus_kernel *
@@ -469,6 +471,8 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_maxproc = 1024;
 	k->k_nextpid = 1;
 	k->k_boottime = hyp_clock_real();
+	k->k_seed = hyp_kernel_seed(&k->k_seeded);
+	atomic_init(&k->k_rng, k->k_seed);
 
 	if ((error = proc_create(k, NULL, RUMP_RFCFDG, &k->k_proc1)) != 0) {
 		kern_seterror("cannot create process 1");
@@ -619,6 +623,161 @@ KERN_EXPORT int
 rumpus_clock_virtual(int on)
 {
 	return hyp_vclock_set(on);
+}
+
+/* ---- seeds and the event trace (docs/race.md) ---- */
+
+/* A timer fn run in the deterministic mode by a thread that sleeps in a kernel enters
+ * kernels as if from outside: its curlwp is hidden meanwhile. */
+static void *
+det_ctx_enter(void)
+{
+	struct lwp *cur = kern_tls.cur;
+
+	kern_tls.cur = NULL;
+	return cur;
+}
+
+static void
+det_ctx_leave(void *cur)
+{
+	kern_tls.cur = cur;
+}
+
+__attribute__((constructor)) static void
+det_hooks_init(void)
+{
+	hyp_det_hooks(det_ctx_enter, det_ctx_leave);
+}
+
+static uint64_t
+rng_next(struct kern *k)
+{
+	uint64_t z = atomic_fetch_add_explicit(&k->k_rng, 0x9e3779b97f4a7c15ULL,
+	    memory_order_relaxed) + 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The kernel's random numbers.  In a seeded run (docs/race.md) a splitmix64 stream from the
+ * kernel's seed, so a run replays; otherwise the host's getrandom, so what a peer sees
+ * (ephemeral ports, TCP's ISN key and timestamp offsets, IP ids) never lets it predict the
+ * rest: splitmix64's state can be recovered from its outputs. */
+void
+kern_random(struct kern *k, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	if (!k->k_seeded) {
+		(void)hyp_random(buf, len);
+		return;
+	}
+	while (len > 0) {
+		uint64_t r = rng_next(k);
+		size_t n = len < sizeof(r) ? len : sizeof(r);
+
+		memcpy(p, &r, n);
+		p += n;
+		len -= n;
+	}
+}
+
+uint32_t
+kern_random32(struct kern *k)
+{
+	uint32_t r;
+
+	if (!k->k_seeded) {
+		(void)hyp_random(&r, sizeof(r));
+		return r;
+	}
+	return (uint32_t)(rng_next(k) >> 32);
+}
+
+KERN_EXPORT int
+rumpus_seed(uint64_t seed)
+{
+	return hyp_seed_set(1, seed);
+}
+
+KERN_EXPORT void
+rumpus_seed_clear(void)
+{
+	(void)hyp_seed_set(0, 0);
+}
+
+KERN_EXPORT int
+rumpus_seed_get(uint64_t *seedp)
+{
+	return hyp_seed_get(seedp);
+}
+
+KERN_EXPORT uint64_t
+rumpus_kernel_seed(const struct rumpus_kernel *rk)
+{
+	const struct kern *k = (const struct kern *)rk;
+
+	if (k == NULL) {
+		kern_seterror("no kernel");
+		return 0;
+	}
+	return k->k_seed;
+}
+
+KERN_EXPORT int
+rumpus_deterministic(void)
+{
+	return atomic_load(&hyp_det_on);
+}
+
+KERN_EXPORT void
+rumpus_det_poll(void)
+{
+	hyp_det_poll();
+}
+
+KERN_EXPORT void
+rumpus_trace_start(size_t max)
+{
+	hyp_trace_start(max);
+}
+
+KERN_EXPORT void
+rumpus_trace_stop(void)
+{
+	hyp_trace_stop();
+}
+
+KERN_EXPORT void
+rumpus_trace_note(uint32_t info, const void *data, size_t len)
+{
+	if (atomic_load_explicit(&hyp_trace_on, memory_order_relaxed) && (data != NULL || len == 0))
+		hyp_trace_note(HYP_TR_NOTE, info, data, len);
+}
+
+KERN_EXPORT void
+rumpus_trace_digest(uint64_t *digestp, uint64_t *countp)
+{
+	uint64_t d = hyp_trace_digest(countp);
+
+	if (digestp != NULL)
+		*digestp = d;
+}
+
+KERN_EXPORT int
+rumpus_trace_get(size_t i, struct rumpus_trace_event *ev)
+{
+	struct hyp_trace_ev e;
+
+	if (ev == NULL || !hyp_trace_get(i, &e))
+		return 0;
+	ev->kind = e.kind;
+	ev->info = e.info;
+	ev->vtime = e.vtime;
+	ev->hash = e.hash;
+	return 1;
 }
 
 KERN_EXPORT void

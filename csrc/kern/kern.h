@@ -174,6 +174,14 @@ int  vcpu_trytake(struct kern *k) KERN_HIDDEN;
 
 /* Per-kernel accounted allocation.  Returns NULL when the kernel is over its memory
  * limit or the host is out of memory; callers return ENOMEM (ENOSPC for file data). */
+/* The kernel's random numbers: every source of randomness in kernel code (IP ids,
+ * ephemeral ports, TCP initial sequence numbers, jitter, hash seeds, kern.arandom) draws
+ * from here, never from the host, so a seeded run replays (docs/race.md).  A splitmix64
+ * stream seeded from the run's seed and the kernel's creation index, or from getrandom
+ * when no seed is set; safe with several vCPUs (one atomic add per 8 bytes).  Not
+ * cryptographic: a peer that sees many outputs can predict later ones. */
+void     kern_random(struct kern *k, void *buf, size_t len) KERN_HIDDEN;
+uint32_t kern_random32(struct kern *k) KERN_HIDDEN;
 void *kmem_alloc(struct kern *k, size_t n) KERN_HIDDEN;
 void *kmem_zalloc(struct kern *k, size_t n) KERN_HIDDEN;
 void  kmem_free(struct kern *k, void *p, size_t n) KERN_HIDDEN;
@@ -465,6 +473,9 @@ struct kern {
 	int64_t k_adj_delta;		/* adjtime: ns still to slew when it was set... */
 	uint64_t k_adj_start;		/* ...at this monotonic time */
 	uint64_t k_boottime;		/* real time at boot, ns */
+	uint64_t k_seed;		/* from the run's seed (docs/race.md), or random */
+	_Atomic uint64_t k_rng;		/* splitmix64 state of kern_random */
+	int k_seeded;			/* from the run's seed: kern_random replays */
 	struct callout *k_callouts;
 	struct callout *k_deferred;	/* expired while no vCPU was free */
 	struct callout *k_softrunning;	/* the callout whose function runs now */

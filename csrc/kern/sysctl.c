@@ -209,8 +209,7 @@ k_arandom(struct sysctl_req *r)
 	}
 	if (n > sizeof(buf))
 		return EINVAL;
-	if ((error = hyp_random(buf, n)) != 0)
-		return error;
+	kern_random(r->l->l_kern, buf, n);
 	return sysctl_copyold(r, buf, n);
 }
 

@@ -269,6 +269,8 @@ bus_xmit(struct bus_port *from, const void *frame, size_t len)
 
 	if (b == NULL)
 		return;
+	if (__predict_false(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed)))
+		hyp_trace_note(HYP_TR_FRAME, (uint32_t)len, frame, len);
 	hyp_rw_rdlock(&b->b_lock);
 	if (b->b_pcap_fd >= 0)
 		pcap_write(b, frame, len);

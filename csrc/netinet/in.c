@@ -384,11 +384,7 @@ netinet_init(struct kern *k)
 	is->is_frag_ttl_ns = 30ULL * 1000000000;
 	arp_init(is);
 	ip_reass_init(is);
-	{
-		uint16_t r;
-		hyp_random(&r, sizeof(r));
-		is->is_ip_id = r;
-	}
+	is->is_ip_id = (uint16_t)kern_random32(k);
 	hyp_timer_init(&is->is_timer, inet_timeout, is);
 	kern_priv_set(k, COMP_NET_NETINET, is);
 	ifs_lock(ns);

@@ -186,8 +186,7 @@ udp_ephemeral(struct inet_state *is, struct inpcb *inp, uint32_t laddr, uint16_t
 	uint16_t port;
 
 	if (is->is_lastport < lo || is->is_lastport > hi) {
-		uint16_t r;
-		hyp_random(&r, sizeof(r));
+		uint16_t r = (uint16_t)kern_random32(is->is_kern);
 		is->is_lastport = (uint16_t)(lo + r % n);
 	}
 	for (i = 0; i < n; i++) {
@@ -799,7 +798,7 @@ in_pcbbind_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
 		if (tcp_port_conflict(t, inp, laddr, lport))
 			return EADDRINUSE;
 	} else {
-		hyp_random(&r, sizeof(r));
+		r = kern_random32(is->is_kern);
 		for (i = 0; i < n; i++) {
 			uint16_t port = htons_((uint16_t)(lo + (r + (uint32_t)i) % (uint32_t)n));
 			int saved = inp->inp_flags;
@@ -886,7 +885,7 @@ in_pcbconnect_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp
 		uint32_t r;
 		uint16_t port = 0;
 
-		hyp_random(&r, sizeof(r));
+		r = kern_random32(is->is_kern);
 		for (i = 0; i < n; i++) {
 			uint16_t c = htons_((uint16_t)(lo + (r + (uint32_t)i) % (uint32_t)n));
 			int saved = inp->inp_flags;

@@ -84,7 +84,7 @@ tcp_newtcpcb(struct tcp_state *ts, struct inpcb *inp)
 		tp->t_flags |= TF_REQ_TSTMP;
 	if (ts->ts_do_sack)
 		tp->t_flags |= TF_REQ_SACK;
-	hyp_random(&tp->ts_offset, sizeof(tp->ts_offset));
+	kern_random(ts->ts_kern, &tp->ts_offset, sizeof(tp->ts_offset));
 	tp->t_rcvtime = hyp_clock_mono();
 	inp->inp_ppcb = tp;
 	tp->t_next = ts->ts_tcbs;
@@ -443,7 +443,7 @@ tcp_init(struct inet_state *is)
 	}
 	ts->ts_is = is;
 	ts->ts_kern = k;
-	hyp_random(ts->ts_secret, sizeof(ts->ts_secret));
+	kern_random(k, ts->ts_secret, sizeof(ts->ts_secret));
 	/* NetBSD's defaults */
 	ts->ts_do_rfc1323 = ts->ts_do_wscale = ts->ts_do_tstamp = ts->ts_do_sack = 1;
 	ts->ts_sendspace = ts->ts_recvspace = 32 * 1024;

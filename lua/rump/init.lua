@@ -564,4 +564,8 @@ function kmt:fault(opts)
   return fault("fault", self.ptr, opts)
 end
 
+-- The run's seed (race hunting, rump/race.lua and docs/race.md): rump.seed(n) before the
+-- kernels of a run; rump.seed() reads it, rump.seed(nil) clears it.
+function rump.seed(...) return require("rump.race").seed(...) end
+
 return rump

@@ -28,8 +28,19 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
   --fail-fast          stop at the first failure
   --shuffle            run files and the cases in each file in a random order; the seed is
                        printed ("--seed S") at the start and before the last line
-  --seed S             the order of --shuffle with seed S (a number), to replay a run
-  --repeat N           run the selection N times; report each case once ("7/100 failed")
+  --seed S             the order of --shuffle with seed S (a number), to replay a run; also
+                       the kernels' seed (RUMPUS_SEED, rump.seed before each case): S in
+                       the first round, S+1 in the second...; a failure prints its seed
+                       and the command that replays it (docs/race.md)
+  --repeat N           run the selection N times (a Lua file's rounds in one process,
+                       fresh kernels each case); report each case once ("7/100 failed")
+  --until-fail         repeat until a round fails (at most --repeat N rounds, default 1000)
+  --replay S           run with the kernels' seed S, no shuffle, once: with FILE -k CASE
+                       as printed by a failed --seed run
+  --shard I/N          run shard I (1..N) of N: with --seed and --repeat R, seeds
+                       S+(I-1)*R ... S+I*R-1 (each shard its own block of the seed space);
+                       otherwise every N-th file.  Also TEST_SHARD_INDEX (0-based) and
+                       TEST_TOTAL_SHARDS, as Bazel sets them
   --lua LIST           interpreters for Lua files, comma-separated (default: the one running
                        this command)
   --luajit-only PAT    Lua files whose path matches PAT run on LuaJIT only
@@ -124,7 +135,7 @@ local function parse(args)
       for l in value(a):gmatch("[^,%s]+") do opt.luas[#opt.luas + 1] = l end
     elseif a == "--c-only" then opt.conly = true
     elseif a == "--lua-only" then opt.luaonly = true
-    elseif a == "--repeat" then opt.rep = number(a); if opt.rep < 1 then opt.rep = 1 end
+    elseif a == "--repeat" then opt.rep = number(a); opt.repset = true; if opt.rep < 1 then opt.rep = 1 end
     elseif a == "--timeout" then
       opt.timeout = tonumber(value(a))
       if not opt.timeout or opt.timeout <= 0 then io.stderr:write("rumpus-test: --timeout needs seconds > 0\n"); os.exit(2) end
@@ -135,6 +146,16 @@ local function parse(args)
     elseif a == "--fail-fast" then opt.failfast = true
     elseif a == "--shuffle" then opt.shuffle = true
     elseif a == "--seed" then opt.shuffle = true; opt.seed = number(a)
+    elseif a == "--until-fail" then opt.untilfail = true
+    elseif a == "--replay" then opt.replay = number(a)
+    elseif a == "--shard" then
+      local v = value(a)
+      local si, sn = v:match("^(%d+)/(%d+)$")
+      si, sn = tonumber(si), tonumber(sn)
+      if not si or sn < 1 or si < 1 or si > sn then
+        io.stderr:write("rumpus-test: --shard needs I/N with 1 <= I <= N, got ", v, "\n"); os.exit(2)
+      end
+      opt.shard, opt.nshards = si, sn
     elseif a == "-k" then opt.filter = value(a)
     elseif a:match("^%-") then
       io.stderr:write("rumpus-test: unknown option ", a, " (--help lists them)\n"); os.exit(2)
@@ -144,6 +165,19 @@ local function parse(args)
       opt.filter = a
     end
     i = i + 1
+  end
+  if opt.untilfail and not opt.repset then opt.rep = math.max(opt.rep, 1000) end
+  if not opt.shard and os.getenv("TEST_TOTAL_SHARDS") then
+    local sn, si = tonumber(os.getenv("TEST_TOTAL_SHARDS")), tonumber(os.getenv("TEST_SHARD_INDEX") or "")
+    if not sn or not si or sn < 1 or si < 0 or si >= sn or sn % 1 ~= 0 or si % 1 ~= 0 then
+      io.stderr:write("rumpus-test: bad TEST_SHARD_INDEX/TEST_TOTAL_SHARDS\n"); os.exit(2)
+    end
+    opt.shard, opt.nshards = si + 1, sn
+  end
+  if opt.shard then
+    -- Bazel asks a sharding-aware runner to say so by touching this file
+    local sf = os.getenv("TEST_SHARD_STATUS_FILE")
+    if sf and sf ~= "" then local f = io.open(sf, "a"); if f then f:close() end end
   end
   if opt.filter then
     local ok, e = pcall(string.find, "", opt.filter)
@@ -212,6 +246,17 @@ function R.main(args, self)
         addlua((f:gsub("^%./", "")))
       end
     end
+  end
+
+  -- Shards: blocks of the seed space when a seeded run repeats, else every N-th unit.
+  local seedshard = opt.shard and opt.seed and (opt.rep > 1 or opt.untilfail)
+  if opt.shard and not seedshard then
+    local mine = {}
+    for k, u in ipairs(units) do
+      if (k - 1) % opt.nshards == opt.shard - 1 then mine[#mine + 1] = u end
+    end
+    units = mine
+    if #units == 0 then opt.allowempty = true end
   end
 
   local out = io.stdout
@@ -308,6 +353,7 @@ function R.main(args, self)
     end
     c.runs = c.runs + 1
     c[status] = c[status] + 1
+    if status == "fail" and not c.failround then c.failround = extra.round end
     c.time = c.time + (dt or 0)
     counts[status] = counts[status] + 1
     if status == "skip" then c.reason = extra.reason
@@ -317,11 +363,28 @@ function R.main(args, self)
     return c
   end
 
+  -- The kernels' seed of round 1 (--seed or --replay); round r gets raceseed + r - 1.
+  local raceseed = opt.replay or seed
+  if seedshard then raceseed = seed + (opt.shard - 1) * opt.rep end
   local function run(u, round)
-    local extra = ""
+    local extra, env = "", ""
     if opt.failfast then extra = extra .. " --fail-fast" end
-    if seed then extra = extra .. " --seed " .. (seed + round - 1) % 2147483646 end
-    local cmd = "timeout -k 5 " .. opt.timeout .. " " .. childcmd(u, extra) .. " 2>&1; echo \"__exit=$?\""
+    local many = u.kind == "lua" and (opt.rep > 1 or opt.untilfail)
+    if many then
+      -- every round in this one process: the child reports "__round=r" between rounds
+      if seed then extra = extra .. " --seed " .. seed end
+      extra = extra .. " --rounds " .. opt.rep
+      if opt.untilfail then extra = extra .. " --until-fail" end
+      if raceseed then extra = extra .. " --race-seed " .. raceseed end
+      if raceseed then env = "RUMPUS_SEED=" .. raceseed .. " " end
+    else
+      if seed then extra = extra .. " --seed " .. (seed + round - 1) % 2147483646 end
+      if raceseed then
+        env = "RUMPUS_SEED=" .. (raceseed + round - 1) .. " "
+        if u.kind == "lua" then extra = extra .. " --race-seed " .. (raceseed + round - 1) end
+      end
+    end
+    local cmd = "timeout -k 5 " .. opt.timeout .. " env " .. env .. childcmd(u, extra) .. " 2>&1; echo \"__exit=$?\""
     local t0 = now()
     u.stamp = u.stamp or os.date("!%Y-%m-%dT%H:%M:%S")
     local p = io.popen(cmd)
@@ -350,7 +413,7 @@ function R.main(args, self)
           status = "skip"; reason = directive:gsub("^[Ss][Kk][Ii][Pp]%S*%s*", "")
         end
         if not (u.kind == "c" and opt.filter and not (name:find(opt.filter) or (u.path .. ": " .. name):find(opt.filter))) then
-          local c = record(u, name, status, { reason = reason, message = "", kind = "failure" }, dt)
+          local c = record(u, name, status, { reason = reason, message = "", kind = "failure", round = round }, dt)
           mine[status] = mine[status] + 1
           local firstfail = status == "fail" and c.fail == 1
           if status == "fail" then
@@ -370,6 +433,10 @@ function R.main(args, self)
         tlast = now()
       elseif l:match("^__exit=%d+$") then
         exit = tonumber(l:match("(%d+)$"))
+      elseif l:match("^__round=%d+$") then
+        closefail()
+        round = tonumber(l:match("(%d+)$"))
+        occurrence = {}
       elseif l:match("^Bail out!") then
         bailed = true
       elseif l:match("^#: kind=") then
@@ -400,7 +467,7 @@ function R.main(args, self)
     if problem then
       local name = "(file) " .. problem
       local msg = problem .. (#stray > 0 and ("; its output:\n" .. table.concat(stray, "\n")) or "")
-      local c = record(u, name, "fail", { message = msg, kind = "error", problem = ptype }, now() - tlast)
+      local c = record(u, name, "fail", { message = msg, kind = "error", problem = ptype, round = round }, now() - tlast)
       mine.fail = mine.fail + 1
       if opt.tap then out:write("not ok ", counts.pass + counts.fail + counts.skip, " - ", label(u), ": ", name, "\n")
       elseif c.fail == 1 or opt.verbose then
@@ -426,10 +493,16 @@ function R.main(args, self)
       T.shuffle(list, seed + round - 1)
     end
     for _, u in ipairs(list) do
-      run(u, round)
+      -- a Lua file runs all its rounds in one process, in round 1
+      if u.kind ~= "lua" or round == 1 or not (opt.rep > 1 or opt.untilfail) then run(u, round) end
       if stop then break end
     end
     if stop then break end
+    if opt.untilfail then
+      local anyfail = false
+      for _, c in ipairs(order) do if c.fail > 0 then anyfail = true end end
+      if anyfail then break end
+    end
   end
   local elapsed = now() - tstart
 
@@ -488,6 +561,19 @@ function R.main(args, self)
     for _, c in ipairs(order) do
       if c.status == "fail" then
         out:write("  ", label(c.unit), ": ", c.name, opt.rep > 1 and (": " .. c.fail .. "/" .. c.runs .. " failed") or "", "\n")
+        if raceseed and c.failround then
+          local s = raceseed + c.failround - 1
+          local cmd = sh(self_interp()) .. " " .. sh(self) .. " --replay " .. s
+          if c.unit.kind == "lua" then
+            cmd = cmd .. " --lua " .. sh(c.unit.interp) .. " " .. sh(c.unit.path)
+            if not c.name:match("^%(file%)") then
+              cmd = cmd .. " -k " .. sh("^" .. c.name:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0") .. "$")
+            end
+          else
+            cmd = cmd .. " " .. sh(c.unit.path)
+          end
+          out:write("    seed ", s, "; replay: ", cmd, "\n")
+        end
       end
     end
   end

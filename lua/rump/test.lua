@@ -221,7 +221,16 @@ local function traceback(e)
   return { kind = kind, text = trimtrace(debug.traceback(e, 2)) }
 end
 
+-- The kernels' seed of the case about to run (--seed, --replay): each case starts from it,
+-- so one case replays alone.  rump is seeded only when the file loaded it.
+local caseseed
+local function reseed()
+  local rump = package.loaded["rump"]
+  if caseseed and type(rump) == "table" and rump.seed then pcall(rump.seed, caseseed) end
+end
+
 local function runcase(c)
+  reseed()
   current = { defers = {} }
   local ok, e = xpcall(c.fn, traceback)
   local d = current.defers
@@ -287,7 +296,11 @@ end
 
 -- Runs the cases of one test file and writes TAP to out.  Used by the runner's child process.
 -- opts: filter (a Lua pattern), failfast (stop at the first failure with "Bail out!"), seed
--- (run the cases in an order shuffled with it), list (print the names, run nothing).
+-- (run the cases in an order shuffled with it), list (print the names, run nothing), rounds
+-- (run the selection that many times in this process; before round r > 1 a line
+-- "__round=r"; the plan comes last), untilfail (stop after the first round with a failure),
+-- raceseed (the kernels' seed of round 1, rump.seed before each case; round r gets
+-- raceseed + r - 1), round0 (the number of the first round, default 1).
 -- A failed case's first diagnostic line is "#: kind=failure" (an assertion) or
 -- "#: kind=error" (any other error), which the runner reads and does not print.
 function T.runfile(path, filter, out, opts)
@@ -306,11 +319,43 @@ function T.runfile(path, filter, out, opts)
     out:flush()
     return 0
   end
-  if opts.seed then T.shuffle(selected, opts.seed + T.strhash(path)) end
-  out:write("1..", #selected, "\n")
+  local rounds = opts.rounds or 1
+  local round0 = opts.round0 or 1
+  if rounds == 1 and not opts.untilfail then
+    if opts.seed then T.shuffle(selected, opts.seed + T.strhash(path)) end
+    out:write("1..", #selected, "\n")
+    out:flush()
+    caseseed = opts.raceseed
+    local failed = T.runround(selected, out, opts, 0)
+    return failed
+  end
+  local failed, done = 0, 0
+  local base = {}
+  for i, c in ipairs(selected) do base[i] = c end
+  for r = round0, round0 + rounds - 1 do
+    if r > round0 then out:write("__round=", r, "\n") end
+    local list = selected
+    if opts.seed then
+      list = {}
+      for i, c in ipairs(base) do list[i] = c end
+      T.shuffle(list, opts.seed + r - 1 + T.strhash(path))
+    end
+    caseseed = opts.raceseed and (opts.raceseed + r - round0) or nil
+    local f, bail = T.runround(list, out, opts, done)
+    failed = failed + f
+    done = done + #list
+    if bail or (opts.untilfail and f > 0) then break end
+  end
+  out:write("1..", done, "\n")
   out:flush()
+  return failed
+end
+
+-- One round of cases (TAP numbers from n0 + 1); returns the failures and whether it bailed.
+function T.runround(selected, out, opts, n0)
   local failed = 0
-  for i, c in ipairs(selected) do
+  for k, c in ipairs(selected) do
+    local i = n0 + k
     local r = runcase(c)
     local name = c.name:gsub("[\n#]", " ")
     if r.status == "pass" then
@@ -324,7 +369,7 @@ function T.runfile(path, filter, out, opts)
       if opts.failfast then
         out:write("Bail out! --fail-fast\n")
         out:flush()
-        return failed
+        return failed, true
       end
     end
     out:flush()
@@ -332,7 +377,8 @@ function T.runfile(path, filter, out, opts)
   return failed
 end
 
--- The child process's entry: runner --child FILE FILTER [--list] [--fail-fast] [--seed N].
+-- The child process's entry: runner --child FILE FILTER [--list] [--fail-fast] [--seed N]
+-- [--rounds N] [--round0 N] [--race-seed N] [--until-fail].
 function T.child(args, level)
   T.harness_source((level or 1) + 1)
   local opts = {}
@@ -341,6 +387,10 @@ function T.child(args, level)
     if a == "--list" then opts.list = true
     elseif a == "--fail-fast" then opts.failfast = true
     elseif a == "--seed" then opts.seed = tonumber(args[k + 1])
+    elseif a == "--rounds" then opts.rounds = tonumber(args[k + 1])
+    elseif a == "--round0" then opts.round0 = tonumber(args[k + 1])
+    elseif a == "--race-seed" then opts.raceseed = tonumber(args[k + 1])
+    elseif a == "--until-fail" then opts.untilfail = true
     end
   end
   local failed = T.runfile(args[2], args[3] ~= "" and args[3] or nil, io.stdout, opts)

@@ -323,3 +323,83 @@ T.case("tools/install.sh installs rumpus-test, which then runs from anywhere", f
   local out4 = T.sh("cd " .. sh(dir) .. " && env -u LUA_PATH " .. sh(LUA) .. " " .. sh(ROOT .. "/bin/rumpus-test") .. " t_test.lua")
   T.eq(lastline(out4), "1 passed, 0 failed", "checkout's command without LUA_PATH:\n" .. out4)
 end)
+
+T.case("--repeat N runs a Lua file's rounds in one process", function()
+  local counter = os.tmpname()
+  T.defer(function() os.remove(counter) end)
+  local out, st = runner("--repeat 4 " .. F .. "/inproc.lua", "RUNNER_FIXTURE_COUNTER=" .. sh(counter))
+  T.eq(st, 0, out)
+  local f = assert(io.open(counter))
+  local got = f:read("*a")
+  f:close()
+  T.eq(got, "1\n2\n3\n4\n", "one process kept its module state across the rounds")
+  T.eq(lastline(out), "1 passed, 0 failed")
+end)
+
+T.case("--seed seeds each round's kernels, prints the failing seed and a replay that fails alike", function()
+  local counter = os.tmpname()
+  T.defer(function() os.remove(counter) end)
+  local env = "RUNNER_FIXTURE_COUNTER=" .. sh(counter)
+  local out, st = runner("--seed 5 --repeat 3 " .. F .. "/seeded.lua", env)
+  T.eq(st, 1)
+  has(out, "odd seeds only: 1/3 failed")
+  local cmd = out:match("seed 6; replay: ([^\n]+)")
+  T.ok(cmd, "the seed and the replay command are printed:\n" .. out)
+  local f = assert(io.open(counter))
+  local runs = {}
+  for l in f:lines() do runs[#runs + 1] = l end
+  f:close()
+  T.eq(#runs, 3)
+  T.eq(runs[1]:match("^(%d+) "), "5")
+  T.eq(runs[2]:match("^(%d+) "), "6")
+  T.eq(runs[3]:match("^(%d+) "), "7")
+  T.ne(runs[1], runs[2], "another seed, another port")
+  -- the printed command replays the failing run: same seed, same port, same failure
+  assert(io.open(counter, "w")):close()
+  local rout = T.sh(env .. " " .. cmd .. " 2>&1")
+  has(rout, "0 passed, 1 failed")
+  f = assert(io.open(counter))
+  T.eq(f:read("*l"), runs[2])
+  f:close()
+  -- --until-fail stops after the round that failed
+  assert(io.open(counter, "w")):close()
+  local uout = runner("--seed 5 --until-fail " .. F .. "/seeded.lua", env)
+  has(uout, "seed 6; replay:")
+  f = assert(io.open(counter))
+  local n = 0
+  for _ in f:lines() do n = n + 1 end
+  f:close()
+  T.eq(n, 2, "rounds 5 and 6, then it stopped")
+end)
+
+T.case("--shard I/N and TEST_SHARD_INDEX/TEST_TOTAL_SHARDS: blocks of seeds, or every N-th file", function()
+  local counter = os.tmpname()
+  T.defer(function() os.remove(counter) end)
+  local env = "RUNNER_FIXTURE_COUNTER=" .. sh(counter)
+  local function seeds()
+    local f = assert(io.open(counter))
+    local t = {}
+    for l in f:lines() do t[#t + 1] = tonumber(l:match("^(%d+)")) end
+    f:close()
+    assert(io.open(counter, "w")):close()
+    return t
+  end
+  runner("--shard 2/3 --seed 5 --repeat 2 " .. F .. "/seeded.lua", env)
+  T.same(seeds(), { 7, 8 }, "shard 2 of 3 runs the second block of two seeds")
+  local status = os.tmpname()
+  os.remove(status)
+  T.defer(function() os.remove(status) end)
+  runner("--seed 5 --repeat 2 " .. F .. "/seeded.lua",
+    env .. " TEST_SHARD_INDEX=2 TEST_TOTAL_SHARDS=3 TEST_SHARD_STATUS_FILE=" .. sh(status))
+  T.same(seeds(), { 9, 10 }, "Bazel's index is 0-based")
+  T.ok(io.open(status), "the shard status file is touched")
+  -- without seeds: the files are dealt out
+  local a = runner("--list --shard 1/2 " .. F .. "/suite/")
+  local b = runner("--list --shard 2/2 " .. F .. "/suite/")
+  local all = runner("--list " .. F .. "/suite/")
+  T.eq(count(a, "\n") + count(b, "\n"), count(all, "\n"), "every case in one shard:\n" .. a .. "\n--\n" .. b)
+  hasnot(a, "crash_test.lua")
+  has(b, "crash_test.lua")
+  local _, st = runner("--shard 3/2 " .. F .. "/suite/")
+  T.eq(st, 2, "a shard index past the count is a usage error")
+end)

@@ -51,6 +51,12 @@ T.case("two kernels configured with netconfig only exchange UDP over a bus", fun
 end)
 
 T.case("a default route from ipv4_gw carries UDP through a router kernel", function()
+  -- Seeded, on the virtual clock: the deterministic mode (docs/race.md), so the reply is
+  -- run on this thread before sendto returns, never left to hyper's scheduler thread
+  -- (which made this case flaky on a loaded machine).
+  local was, seed = rump.clock.virtual(true), rump.seed()
+  T.defer(function() rump.seed(seed); rump.clock.virtual(was) end)
+  rump.seed(62)
   local a, r, b = boot("a"), boot("r"), boot("b")
   local na, nr, nb = rnet.netconfig(a), rnet.netconfig(r), rnet.netconfig(b)
   assert(nr:ifcreate("shmif0")); assert(nr:ifsetlinkstr("shmif0", "lua-nc-l"))

@@ -1,0 +1,59 @@
+/*
+ * rumpus_race.h: seeds, the deterministic mode and the event trace, for race hunting
+ * (docs/race.md).
+ *
+ * The run's seed: rumpus_seed(s) (or RUMPUS_SEED=s in the environment when the library
+ * loads) makes every kernel created afterwards draw its random numbers (IP ids, ephemeral
+ * ports, TCP initial sequence numbers, MAC addresses of shmif interfaces, kern.arandom)
+ * from splitmix64(s + its creation index since the call).  Without a seed they come from
+ * the host's getrandom.  Seeding again restarts the index (and, with no kernel alive
+ * and no timer pending, the virtual clock at 1 s), so a scenario that destroys its kernels runs again from the
+ * same state in one process.
+ *
+ * With a seed set and the virtual clock on (rumpus_clock_virtual(1)), the process is in
+ * the deterministic mode: hyper's scheduler thread runs no deferred work; due timers
+ * (callouts, queued frames, protocol timers) run on the calling thread when it leaves its
+ * last kernel, and a thread sleeping in a kernel runs them and moves virtual time itself.
+ * A scenario driven from one thread then replays exactly.
+ *
+ * The event trace: between rumpus_trace_start(max) and rumpus_trace_stop(), every frame
+ * put on a bus, every timer firing and every rumpus_trace_note() is folded into a digest,
+ * and the first max events are kept for rumpus_trace_get().
+ */
+#ifndef RUMP_RUMPUS_RACE_H
+#define RUMP_RUMPUS_RACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rumpus_kernel;
+
+int      rumpus_seed(uint64_t seed);		/* 0 */
+void     rumpus_seed_clear(void);
+int      rumpus_seed_get(uint64_t *seedp);	/* 1 when a seed is set */
+uint64_t rumpus_kernel_seed(const struct rumpus_kernel *k);
+int      rumpus_deterministic(void);		/* 1 in the deterministic mode */
+void     rumpus_det_poll(void);			/* run due deferred work now (that mode) */
+
+#define RUMPUS_TRACE_FRAME	1	/* info: the frame's length */
+#define RUMPUS_TRACE_TIMER	2	/* info: 1 on hyper's scheduler thread, 0 on a caller's */
+#define RUMPUS_TRACE_NOTE	3	/* info: the caller's */
+struct rumpus_trace_event {
+	uint32_t kind, info;
+	uint64_t vtime;		/* virtual (or real) monotonic time, ns */
+	uint64_t hash;		/* FNV-1a of the event's data */
+};
+void     rumpus_trace_start(size_t max);
+void     rumpus_trace_stop(void);
+void     rumpus_trace_note(uint32_t info, const void *data, size_t len);
+void     rumpus_trace_digest(uint64_t *digestp, uint64_t *countp);
+int      rumpus_trace_get(size_t i, struct rumpus_trace_event *ev);	/* 1, or 0 past the end */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
