@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -140,6 +141,28 @@ void hyp_cond_destroy(hyp_cond_t *c) { pthread_cond_destroy(PC(c)); }
 void hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m) { pthread_cond_wait(PC(c), PM(m)); }
 void hyp_cond_signal(hyp_cond_t *c) { pthread_cond_signal(PC(c)); }
 void hyp_cond_broadcast(hyp_cond_t *c) { pthread_cond_broadcast(PC(c)); }
+
+int
+hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline)
+{
+	struct timespec ts;
+	long r;
+
+	if (deadline != 0) {
+		ts.tv_sec = (time_t)(deadline / 1000000000);
+		ts.tv_nsec = (long)(deadline % 1000000000);
+	}
+	/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time */
+	r = syscall(SYS_futex, (void *)w, FUTEX_WAIT_BITSET_PRIVATE, val,
+	    deadline != 0 ? &ts : NULL, NULL, FUTEX_BITSET_MATCH_ANY);
+	return r != 0 && errno == ETIMEDOUT ? NB_ETIMEDOUT : 0;
+}
+
+void
+hyp_word_wake(atomic_uint *w)
+{
+	syscall(SYS_futex, (void *)w, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
 
 void hyp_rw_init(hyp_rwlock_t *rw) { pthread_rwlock_init(PRW(rw), NULL); }
 void hyp_rw_destroy(hyp_rwlock_t *rw) { pthread_rwlock_destroy(PRW(rw)); }
