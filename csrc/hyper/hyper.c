@@ -605,9 +605,18 @@ hyp_timer_disarm(struct hyp_timer *t)
 	if (t->pending) {
 		list_remove(t);
 		was = 1;
-	} else if (!(sched_started && pthread_equal(pthread_self(), sched_tid))) {
-		while (sched_firing == t)
+	}
+	/* a running fn may have armed t again (pending and running at once): wait for it
+	 * either way, so a disarm that returns leaves fn neither pending nor running unless
+	 * that fn arms t again before it returns */
+	if (!(sched_started && pthread_equal(pthread_self(), sched_tid))) {
+		while (sched_firing == t) {
 			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+			if (t->pending) {
+				list_remove(t);
+				was = 1;
+			}
+		}
 	}
 	pthread_mutex_unlock(&sched_mtx);
 	return was;

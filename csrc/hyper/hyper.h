@@ -125,7 +125,9 @@ void hyp_vsleep_end(struct hyp_vsleep *s);
 /* Deferred work: timers run by the process-wide scheduler thread (started on first use).
  * A timer is owned by its caller; fn runs on the scheduler thread, never concurrently with
  * itself.  hyp_timer_disarm() returns 1 if it cancelled a pending timer, 0 otherwise, and
- * waits until a running fn has returned (unless called from fn itself). */
+ * waits until a running fn has returned (unless called from fn itself), cancelling an
+ * expiry that fn armed meanwhile: with whatever arms t stopped first (a halted kernel),
+ * one disarm stops it for good. */
 struct hyp_timer {
 	struct hyp_timer *child, *next, *prev;	/* pairing heap links (hyper's) */
 	uint64_t deadline;

@@ -89,6 +89,7 @@
 #define MSG_NBIO	0x1000
 #define MSG_WAITFORONE	0x2000
 #define MSG_USERFLAGS	0x0ffffff
+#define PRUS_MORETOCOME	0x10000000	/* pr_send: the same send call has more data */
 
 #define SCM_RIGHTS	0x01
 #define SCM_TIMESTAMP	0x08
@@ -407,6 +408,9 @@ int  so_receive(struct socket *so, struct nb_sockaddr_storage *from, struct uio 
  * (queued on so_q0, or on so_q if connected is true) or NULL when the queue is full or
  * memory is short. */
 struct socket *so_newconn(struct socket *head, bool connected) KERN_HIDDEN;
+/* A connection that failed before completion: frees its socket from the listener's
+ * incomplete queue (so_pcb already NULL); a no-op for any other socket. */
+void so_drop_incomplete(struct socket *so) KERN_HIDDEN;
 void so_isconnecting(struct socket *so) KERN_HIDDEN;
 void so_isconnected(struct socket *so) KERN_HIDDEN;	/* moves q0 -> q on the head */
 void so_isdisconnecting(struct socket *so) KERN_HIDDEN;

@@ -633,6 +633,20 @@ so_newconn(struct socket *head, bool connected)
 	return so;
 }
 
+/* A connection that died before its handshake completed: free its socket from the
+ * listener's incomplete queue (the protocol detached its pcb already).  Anything else
+ * (a socket with a file, or on the completed queue, where accept() will report it) is
+ * left alone. */
+void
+so_drop_incomplete(struct socket *so)
+{
+	if (so->so_head == NULL || !so->so_onq0 || !(so->so_state & SS_NOFDREF) ||
+	    so->so_pcb != NULL)
+		return;
+	so_qremove(so);
+	so_free(so);
+}
+
 /* Detaches the protocol and frees a socket no file refers to.  Net lock held. */
 static void
 so_destroy(struct socket *so)
@@ -682,15 +696,23 @@ so_close(struct socket *so)
 	if (so->so_proto->pr_flags & PR_RIGHTS)	/* files it held may be a cycle's last link */
 		rights = so_holds_rights(so);
 	so_dropqueues(so);
-	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL)
+	if ((so->so_state & SS_ISCONNECTED) && pu->pr_disconnect != NULL) {
 		error = pu->pr_disconnect(so);
+		/* SO_LINGER: wait (at most so_linger seconds) until the protocol is done */
+		if (error == 0 && (so->so_options & SO_LINGER) && so->so_linger > 0) {
+			uint64_t deadline = hyp_clock_mono() +
+			    (uint64_t)so->so_linger * 1000000000u;
+			while ((so->so_state & SS_ISCONNECTED) && so->so_pcb != NULL) {
+				if (cv_timedwait(&so->so_cv, &net_state(k)->ns_lock, deadline) != 0)
+					break;
+			}
+		}
+	}
 	so->so_state |= SS_NOFDREF;
 	so_destroy(so);
 	net_unlock(k);
 	if (rights)
 		net_unp_gc(k, NULL);
-	/* XXX: SO_LINGER is recorded but close never waits: no protocol of ours needs it
-	 * until TCP, whose teardown runs from timers anyway. */
 	return error == ENOTCONN ? 0 : error;
 }
 
@@ -727,6 +749,9 @@ net_gc(struct kern *k)
 
 /* ---------------------------------------------------------------- send */
 
+/* Stream data goes to the protocol in pieces of at most this (one buffer per call). */
+#define SO_SEND_CHUNK	(16 * 1024)
+
 /*
  * The generic send: data from uio (user or kernel), destination nam (may be NULL),
  * control ctl (owned: passed to the protocol or freed).  flags: MSG_* plus MSG_NBIO for
@@ -741,7 +766,7 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 	bool atomic = (pr->pr_flags & PR_ATOMIC) != 0;
 	bool nbio = (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0;
 	size_t resid = uio->uio_resid, space, chunk;
-	uint8_t stackbuf[2048], *buf = stackbuf;
+	uint8_t stackbuf[SO_SEND_CHUNK], *buf = stackbuf;
 	size_t bufsz = sizeof(stackbuf);
 	int error = 0;
 
@@ -788,9 +813,11 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 			continue;
 		}
 		chunk = atomic ? uio->uio_resid : (uio->uio_resid < space ? uio->uio_resid : space);
-		if (!atomic && chunk > sizeof(stackbuf))
-			chunk = sizeof(stackbuf);
+		if (!atomic && chunk > SO_SEND_CHUNK)
+			chunk = SO_SEND_CHUNK;
 		if (chunk > bufsz) {
+			if (buf != stackbuf)		/* a bigger piece than before */
+				kmem_free(k, buf, bufsz);
 			if ((buf = kmem_alloc(k, chunk)) == NULL) {
 				buf = stackbuf;
 				error = ENOBUFS;
@@ -801,7 +828,8 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		if ((error = uiomove(buf, chunk, uio)) != 0)
 			break;
 		error = pr->pr_usrreqs->pr_send(so, buf, chunk, nam, ctl,
-		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0), l);
+		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0) |
+		    (uio->uio_resid > 0 && !atomic ? PRUS_MORETOCOME : 0), l);
 		ctl = NULL;
 		if (error != 0) {
 			/* the chunk was not queued (no memory, ...): it was not sent.  Only
@@ -1068,6 +1096,13 @@ soo_poll(struct file *fp, int events)
 		rev |= events & (POLLOUT | POLLWRNORM);
 	if ((events & (POLLPRI | POLLRDBAND)) && (so->so_state & SS_RCVATMARK))
 		rev |= events & (POLLPRI | POLLRDBAND);
+	/* kqueue asks with POLLHUP alone (poll and select add POLLERR): EV_EOF as NetBSD's
+	 * filt_soread/filt_sowrite, at the end of the receive or of the send side.  poll()
+	 * itself never sees POLLHUP on a socket, as in NetBSD. */
+	if ((events & POLLHUP) && !(events & POLLERR) &&
+	    (((events & POLLIN) && (so->so_state & SS_CANTRCVMORE)) ||
+	     ((events & POLLOUT) && (so->so_state & SS_CANTSENDMORE))))
+		rev |= POLLHUP;
 	net_unlock(so->so_kern);
 	return rev;
 }

@@ -6,6 +6,7 @@
  * broadcast, or a datagram whose source could not be answered (RFC 1122 3.2.2).
  */
 #include "netinet/in_var.h"
+#include "netinet/tcp_var.h"
 
 static int
 icmp_is_error(int type)
@@ -106,6 +107,9 @@ icmp_input(struct ifnet *ifp, struct pkt *p, int hlen)
 			break;
 		if (ic[8 + 9] == IPPROTO_UDP)
 			udp_ctlinput(is, ic[0], ic[1], ic + 8, len - 8);
+		else if (ic[8 + 9] == IPPROTO_TCP)
+			tcp_ctlinput(is, ic[0], ic[1], ic + 8, len - 8,
+			    (uint32_t)(ic[6] << 8 | ic[7]));
 		break;
 	}
 out:

@@ -8,6 +8,7 @@
  * armed for the earliest deadline either has.
  */
 #include "netinet/in_var.h"
+#include "netinet/tcp_var.h"
 
 void
 in_sockaddr(struct nb_sockaddr_in *sin, uint32_t addr, uint16_t port)
@@ -317,6 +318,13 @@ inet_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t
 		ifs_unlock(ns);
 		return error;
 	}
+	/* net.inet.tcp.<id> */
+	if (namelen >= 1 && name[0] == IPPROTO_TCP) {
+		ifs_lock(ns);
+		error = tcp_sysctl(is, name + 1, namelen - 1, oldp, oldlenp, newp, newlen);
+		ifs_unlock(ns);
+		return error;
+	}
 	/* net.inet.ip.<id> */
 	if (namelen != 2 || name[0] != IPPROTO_IP)
 		return namelen < 2 ? EISDIR : ENOENT;
@@ -394,8 +402,13 @@ netinet_init(struct kern *k)
 	error = in_addaddr(ns, ns->ns_lo0, htonl_(0x7f000001U), htonl_(0xff000000U), 0);
 	ifs_unlock(ns);
 	if (error == 0)
-		error = in_domain_add(k);
+		error = tcp_init(is);
+	if (error == 0 && (error = in_domain_add(k)) != 0)
+		tcp_fini(is);
 	if (error != 0) {
+		ifs_lock(ns);
+		in_ifdetach(ns->ns_lo0);	/* lo0's address, if it was added */
+		ifs_unlock(ns);
 		ns->ns_ip_input = NULL;
 		ns->ns_arp_input = NULL;
 		ns->ns_if_detach = NULL;
@@ -416,6 +429,7 @@ netinet_fini(struct kern *k)
 	struct ifnet *ifp;
 
 	net_gc(k);
+	tcp_fini(is);
 	ifs_lock(ns);
 	inp_flushall(is);
 	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)

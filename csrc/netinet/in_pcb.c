@@ -7,6 +7,14 @@
  * local addresses differ and neither is the wildcard; when one is the wildcard, the
  * newcomer needs SO_REUSEADDR; when the addresses are equal both need SO_REUSEPORT.
  * Ports below 1024 need root (EACCES).
+ *
+ * TCP's pcbs (the end of this file) live in the hashes of an inpcbtable: every bound
+ * pcb by local port (bind conflicts), every connected one by its 4-tuple (input) and
+ * listeners by port (input of SYNs, which never walk a port's connections).  The rules are NetBSD's in_pcbbind: without SO_REUSEADDR a wildcard address
+ * overlaps every address of the port; with it only an equal address conflicts, and a
+ * pcb whose socket is gone (TIME_WAIT, a closing orphan) does not; equal addresses may
+ * share a port when both set SO_REUSEPORT.  Ephemeral ports start at a random point of
+ * the range at every connect (RFC 6056), and a 4-tuple in use is EADDRINUSE.
  */
 #include "netinet/in_var.h"
 
@@ -289,7 +297,7 @@ inp_connect(struct inpcb *inp, const void *sa, size_t salen)
 }
 
 /* The source address a datagram to dst leaves with. */
-static int
+int
 in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp)
 {
 	struct ifnet_state *ns = is->is_ns;
@@ -694,4 +702,269 @@ rip_input(struct inet_state *is, struct pkt *p)
 		n++;
 	}
 	return n;
+}
+
+/* ---------------------------------------------------------------- TCP pcb tables */
+
+static unsigned
+in_hash4(const struct inpcbtable *t, uint32_t faddr, uint16_t fport, uint32_t laddr,
+    uint16_t lport)
+{
+	uint32_t h = faddr ^ (laddr * 0x9e3779b1U) ^ ((uint32_t)fport << 16 | lport);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bU;
+	h ^= h >> 13;
+	return h & t->it_mask;
+}
+
+static unsigned
+in_hashport(const struct inpcbtable *t, uint16_t lport)
+{
+	return ((uint32_t)lport * 0x9e3779b1U >> 16) & t->it_mask;
+}
+
+int
+in_pcbtable_init(struct kern *k, struct inpcbtable *t, unsigned nbuckets)
+{
+	t->it_conn = kmem_zalloc(k, nbuckets * sizeof(*t->it_conn));
+	t->it_port = kmem_zalloc(k, nbuckets * sizeof(*t->it_port));
+	t->it_listen = kmem_zalloc(k, nbuckets * sizeof(*t->it_listen));
+	t->it_mask = nbuckets - 1;
+	if (t->it_conn == NULL || t->it_port == NULL || t->it_listen == NULL) {
+		in_pcbtable_fini(k, t);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+void
+in_pcbtable_fini(struct kern *k, struct inpcbtable *t)
+{
+	if (t->it_conn != NULL)
+		kmem_free(k, t->it_conn, (t->it_mask + 1) * sizeof(*t->it_conn));
+	if (t->it_port != NULL)
+		kmem_free(k, t->it_port, (t->it_mask + 1) * sizeof(*t->it_port));
+	if (t->it_listen != NULL)
+		kmem_free(k, t->it_listen, (t->it_mask + 1) * sizeof(*t->it_listen));
+	t->it_conn = t->it_port = t->it_listen = NULL;
+}
+
+/* Does (laddr, lport) conflict with a pcb bound already, for inp's options? */
+static int
+tcp_port_conflict(struct inpcbtable *t, struct inpcb *inp, uint32_t laddr, uint16_t lport)
+{
+	int reuse = inp->inp_flags & (INP_REUSEADDR | INP_REUSEPORT);
+	struct inpcb *o;
+
+	for (o = t->it_port[in_hashport(t, lport)]; o != NULL; o = o->inp_pnext) {
+		if (o == inp || o->inp_lport != lport)
+			continue;
+		if (o->inp_laddr != laddr && (reuse || (o->inp_laddr != INADDR_ANY &&
+		    laddr != INADDR_ANY)))
+			continue;
+		if ((inp->inp_flags & INP_REUSEPORT) && (o->inp_flags & INP_REUSEPORT))
+			continue;
+		if (o->inp_socket == NULL && (inp->inp_flags & INP_REUSEADDR))
+			continue;	/* TIME_WAIT or an orphan: SO_REUSEADDR may take it */
+		return 1;
+	}
+	return 0;
+}
+
+static void
+in_pcbport_insert(struct inpcbtable *t, struct inpcb *inp)
+{
+	struct inpcb **pp = &t->it_port[in_hashport(t, inp->inp_lport)];
+
+	inp->inp_pnext = *pp;
+	*pp = inp;
+	inp->inp_flags |= INP_BOUND;
+}
+
+int
+in_pcbbind_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
+    uint32_t laddr, uint16_t lport)
+{
+	int lo = is->is_anonportmin, hi = is->is_anonportmax, n = hi - lo + 1, i;
+	uint32_t r;
+
+	if (inp->inp_flags & INP_BOUND)
+		return EINVAL;
+	if (laddr != INADDR_ANY && in_ifaddr_of(is->is_ns, laddr) == NULL)
+		return EADDRNOTAVAIL;
+	if (lport != 0) {
+		if (ntohs_(lport) < 1024 && inp_priv() != 0)
+			return EACCES;
+		if (tcp_port_conflict(t, inp, laddr, lport))
+			return EADDRINUSE;
+	} else {
+		hyp_random(&r, sizeof(r));
+		for (i = 0; i < n; i++) {
+			uint16_t port = htons_((uint16_t)(lo + (r + (uint32_t)i) % (uint32_t)n));
+			int saved = inp->inp_flags;
+
+			/* an ephemeral port is never shared */
+			inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
+			if (!tcp_port_conflict(t, inp, INADDR_ANY, port)) {
+				inp->inp_flags = saved;
+				lport = port;
+				break;
+			}
+			inp->inp_flags = saved;
+		}
+		if (lport == 0)
+			return EADDRINUSE;
+	}
+	inp->inp_laddr = laddr;
+	inp->inp_lport = lport;
+	in_pcbport_insert(t, inp);
+	return 0;
+}
+
+struct inpcb *
+in_pcblookup_conn(struct inpcbtable *t, uint32_t faddr, uint16_t fport, uint32_t laddr,
+    uint16_t lport)
+{
+	struct inpcb *inp;
+
+	for (inp = t->it_conn[in_hash4(t, faddr, fport, laddr, lport)]; inp != NULL;
+	    inp = inp->inp_hnext)
+		if (inp->inp_faddr == faddr && inp->inp_fport == fport &&
+		    inp->inp_laddr == laddr && inp->inp_lport == lport)
+			return inp;
+	return NULL;
+}
+
+struct inpcb *
+in_pcblookup_listen(struct inpcbtable *t, uint32_t laddr, uint16_t lport)
+{
+	struct inpcb *inp, *wild = NULL;
+
+	for (inp = t->it_listen[in_hashport(t, lport)]; inp != NULL; inp = inp->inp_lnext) {
+		if (inp->inp_lport != lport)
+			continue;
+		if (inp->inp_laddr == laddr)
+			return inp;
+		if (inp->inp_laddr == INADDR_ANY && wild == NULL)
+			wild = inp;
+	}
+	return wild;
+}
+
+static void
+in_pcbconn_insert(struct inpcbtable *t, struct inpcb *inp)
+{
+	struct inpcb **pp = &t->it_conn[in_hash4(t, inp->inp_faddr, inp->inp_fport,
+	    inp->inp_laddr, inp->inp_lport)];
+
+	inp->inp_hnext = *pp;
+	*pp = inp;
+	inp->inp_flags |= INP_CONNECTED;
+}
+
+int
+in_pcbconnect_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
+    uint32_t faddr, uint16_t fport)
+{
+	uint32_t laddr = inp->inp_laddr;
+	int error;
+
+	if (fport == 0)
+		return EADDRNOTAVAIL;
+	if (faddr == INADDR_ANY)
+		faddr = htonl_(0x7f000001U);
+	if (in_broadcast(is->is_ns, faddr, NULL) || (ntohl_(faddr) >> 28) == 14)
+		return EADDRNOTAVAIL;		/* no TCP to broadcasts or multicast */
+	if (laddr == INADDR_ANY && (error = in_selectsrc(is, faddr, &laddr)) != 0)
+		return error;
+	if (inp->inp_flags & INP_BOUND) {
+		if (in_pcblookup_conn(t, faddr, fport, laddr, inp->inp_lport) != NULL)
+			return EADDRINUSE;
+	} else {
+		int lo = is->is_anonportmin, hi = is->is_anonportmax, n = hi - lo + 1, i;
+		uint32_t r;
+		uint16_t port = 0;
+
+		hyp_random(&r, sizeof(r));
+		for (i = 0; i < n; i++) {
+			uint16_t c = htons_((uint16_t)(lo + (r + (uint32_t)i) % (uint32_t)n));
+			int saved = inp->inp_flags;
+
+			inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
+			error = tcp_port_conflict(t, inp, INADDR_ANY, c);
+			inp->inp_flags = saved;
+			if (!error && in_pcblookup_conn(t, faddr, fport, laddr, c) == NULL) {
+				port = c;
+				break;
+			}
+		}
+		if (port == 0)
+			return EADDRNOTAVAIL;
+		inp->inp_lport = port;
+		in_pcbport_insert(t, inp);
+	}
+	inp->inp_laddr = laddr;
+	inp->inp_faddr = faddr;
+	inp->inp_fport = fport;
+	in_pcbconn_insert(t, inp);
+	return 0;
+}
+
+/* A connection accepted on a listener: its pcb takes the 4-tuple of the SYN. */
+void
+in_pcbsetconn_tcp(struct inpcbtable *t, struct inpcb *inp, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport)
+{
+	inp->inp_laddr = laddr;
+	inp->inp_lport = lport;
+	inp->inp_faddr = faddr;
+	inp->inp_fport = fport;
+	in_pcbport_insert(t, inp);
+	in_pcbconn_insert(t, inp);
+}
+
+void
+in_pcbremove_tcp(struct inpcbtable *t, struct inpcb *inp)
+{
+	struct inpcb **pp;
+
+	if (inp->inp_flags & INP_CONNECTED) {
+		for (pp = &t->it_conn[in_hash4(t, inp->inp_faddr, inp->inp_fport,
+		    inp->inp_laddr, inp->inp_lport)]; *pp != NULL; pp = &(*pp)->inp_hnext)
+			if (*pp == inp) {
+				*pp = inp->inp_hnext;
+				break;
+			}
+	}
+	if (inp->inp_flags & INP_BOUND) {
+		for (pp = &t->it_port[in_hashport(t, inp->inp_lport)]; *pp != NULL;
+		    pp = &(*pp)->inp_pnext)
+			if (*pp == inp) {
+				*pp = inp->inp_pnext;
+				break;
+			}
+	}
+	if (inp->inp_flags & INP_LISTEN) {
+		for (pp = &t->it_listen[in_hashport(t, inp->inp_lport)]; *pp != NULL;
+		    pp = &(*pp)->inp_lnext)
+			if (*pp == inp) {
+				*pp = inp->inp_lnext;
+				break;
+			}
+	}
+	inp->inp_flags &= ~(INP_CONNECTED | INP_BOUND | INP_LISTEN);
+}
+
+/* A bound pcb starts listening. */
+void
+in_pcblisten_tcp(struct inpcbtable *t, struct inpcb *inp)
+{
+	struct inpcb **pp = &t->it_listen[in_hashport(t, inp->inp_lport)];
+
+	if (inp->inp_flags & INP_LISTEN)
+		return;
+	inp->inp_lnext = *pp;
+	*pp = inp;
+	inp->inp_flags |= INP_LISTEN;
 }

@@ -8,6 +8,7 @@
  * its own output queued on this kernel (loopback, replies from kernels it reached).
  */
 #include "netinet/in_var.h"
+#include "netinet/tcp_var.h"
 
 #define UDP_SENDSPACE	9216
 #define UDP_RECVSPACE_	(40 * 1024 + 1600)
@@ -205,9 +206,12 @@ static const struct protosw inetsw[] = {
 	{ .pr_type = SOCK_RAW, .pr_domain = &inetdomain, .pr_protocol = 0,
 	  .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = ip_ctloutput,
 	  .pr_usrreqs = &in_usrreqs },
+	{ .pr_type = SOCK_STREAM, .pr_domain = &inetdomain, .pr_protocol = IPPROTO_TCP,
+	  .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_LISTEN, .pr_ctloutput = tcp_ctloutput,
+	  .pr_usrreqs = &tcp_usrreqs },
 };
 static const struct domain inetdomain = {
-	.dom_family = AF_INET, .dom_name = "inet", .dom_protosw = inetsw, .dom_nprotosw = 2,
+	.dom_family = AF_INET, .dom_name = "inet", .dom_protosw = inetsw, .dom_nprotosw = 3,
 };
 
 int

@@ -11,6 +11,7 @@
 
 #define IPPROTO_IP	0
 #define IPPROTO_ICMP	1
+#define IPPROTO_TCP	6
 #define IPPROTO_UDP	17
 #define IPPROTO_RAW	255
 #define INADDR_ANY	0x00000000U
@@ -111,12 +112,23 @@ struct inpcb {
 	struct pkt *inp_rq, **inp_rqtail;
 	int inp_rqlen;
 	size_t inp_rqbytes, inp_rqmax;
+	/* TCP: hash chains (connections by 4-tuple, bound pcbs by port) and the tcpcb */
+	struct inpcb *inp_hnext, *inp_pnext, *inp_lnext;
+	void *inp_ppcb;
 };
 #define INP_REUSEADDR	0x01
 #define INP_REUSEPORT	0x02
 #define INP_BROADCAST	0x04
 #define INP_HDRINCL	0x08
 #define INP_BOUND	0x10
+#define INP_LISTEN	0x20	/* TCP: a listener */
+#define INP_CONNECTED	0x40	/* TCP: in the connection hash */
+
+/* TCP's pcbs: a hash by 4-tuple and one by local port (in_pcb.c). */
+struct inpcbtable {
+	struct inpcb **it_conn, **it_port, **it_listen;
+	unsigned it_mask;
+};
 
 struct ipstat {
 	uint64_t ips_total, ips_badsum, ips_tooshort, ips_toosmall, ips_badhlen, ips_badlen;
@@ -151,6 +163,7 @@ struct inet_state {
 	int is_maxfrags, is_nfragments;	/* fragments held for reassembly, all queues */
 	size_t is_fragbytes;		/* and their bytes */
 	struct ipstat is_stat;
+	struct tcp_state *is_tcp;	/* tcp_subr.c */
 };
 
 static inline struct inet_state *inet_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET); }
@@ -191,6 +204,7 @@ uint32_t in_cksum_add(const void *data, size_t len, uint32_t sum) KERN_HIDDEN;
 #define IPOUT_FORWARDING	0x01	/* header is built already, TTL decremented */
 #define IPOUT_RAWHDR		0x02	/* header from the user (IP_HDRINCL) */
 #define IPOUT_BROADCAST		0x04	/* allow sending to a broadcast address */
+#define IPOUT_DF		0x08	/* set don't-fragment (TCP's path MTU discovery) */
 /* Sends p (the payload, headroom left for the headers) from src (0: pick) to dst. */
 int  ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst,
     int proto, int ttl, int flags) KERN_HIDDEN;
@@ -203,6 +217,22 @@ void udp_input(struct inet_state *is, struct pkt *p, int hlen) KERN_HIDDEN;
 void udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len)
     KERN_HIDDEN;
 int  rip_input(struct inet_state *is, struct pkt *p) KERN_HIDDEN;	/* delivered copies */
+/* TCP's pcb tables (in_pcb.c) */
+int  in_pcbtable_init(struct kern *k, struct inpcbtable *t, unsigned nbuckets) KERN_HIDDEN;
+void in_pcbtable_fini(struct kern *k, struct inpcbtable *t) KERN_HIDDEN;
+int  in_pcbbind_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
+    uint32_t laddr, uint16_t lport) KERN_HIDDEN;
+int  in_pcbconnect_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
+    uint32_t faddr, uint16_t fport) KERN_HIDDEN;
+void in_pcbsetconn_tcp(struct inpcbtable *t, struct inpcb *inp, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport) KERN_HIDDEN;
+void in_pcbremove_tcp(struct inpcbtable *t, struct inpcb *inp) KERN_HIDDEN;
+void in_pcblisten_tcp(struct inpcbtable *t, struct inpcb *inp) KERN_HIDDEN;
+struct inpcb *in_pcblookup_conn(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
+    uint32_t laddr, uint16_t lport) KERN_HIDDEN;
+struct inpcb *in_pcblookup_listen(struct inpcbtable *t, uint32_t laddr, uint16_t lport)
+    KERN_HIDDEN;
+int  in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp) KERN_HIDDEN;
 void inp_flushall(struct inet_state *is) KERN_HIDDEN;
 
 /* The same with the kernel's lock held (the socket layer's pr_usrreqs). */

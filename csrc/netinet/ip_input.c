@@ -18,6 +18,7 @@
  * datagram, p_dport the more-fragments bit.  An overlap drops the datagram.
  */
 #include "netinet/in_var.h"
+#include "netinet/tcp_var.h"
 
 #define IPQ_MAXFRAGS_DEFAULT	4096
 
@@ -334,6 +335,9 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 		return;
 	case IPPROTO_UDP:
 		udp_input(is, p, hlen);
+		return;
+	case IPPROTO_TCP:
+		tcp_input(is, p, hlen);
 		return;
 	}
 	if (!delivered) {

@@ -224,7 +224,8 @@ ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int 
 		ip[1] = 0;
 		memcpy(ip + 2, &len, 2);
 		memcpy(ip + 4, &id, 2);
-		ip[6] = ip[7] = 0;
+		ip[6] = (flags & IPOUT_DF) ? 0x40 : 0;
+		ip[7] = 0;
 		ip[8] = (uint8_t)ttl;
 		ip[9] = (uint8_t)proto;
 		memcpy(ip + 12, &src, 4);

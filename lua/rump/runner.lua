@@ -446,8 +446,26 @@ function R.main(args, self)
   if opt.tap then out:write("1..", counts.pass + counts.fail + counts.skip, "\n") end
   if final.skip > 0 then
     out:write("Skipped:\n")
+    -- each skip once with its reason: the same case skipped for the same reason on several
+    -- interpreters is one line naming them all
+    local byreason, rows = {}, {}
     for _, c in ipairs(order) do
-      if c.status == "skip" then out:write("  ", label(c.unit), ": ", c.name, ": ", tostring(c.reason), "\n") end
+      if c.status == "skip" then
+        local key = c.unit.path .. "\0" .. c.name .. "\0" .. tostring(c.reason)
+        local row = byreason[key]
+        if not row then
+          row = { c = c, interps = {} }
+          byreason[key] = row
+          rows[#rows + 1] = row
+        end
+        if c.unit.kind == "lua" then row.interps[#row.interps + 1] = c.unit.interp end
+      end
+    end
+    for _, row in ipairs(rows) do
+      local c = row.c
+      local where = (#row.interps > 0 and #opt.luas > 1) and ("[" .. table.concat(row.interps, ",") .. "] " .. c.unit.path)
+        or label(c.unit)
+      out:write("  ", where, ": ", c.name, ": ", tostring(c.reason), "\n")
     end
   end
   if final.fail > 0 then

@@ -91,8 +91,16 @@ function M.init(S, env)
       -- name); the rumpus kernel's numbers are fixed (csrc/netinet/in_var.h)
       local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP,
         arp = 1024 }
+      -- net.inet.tcp: NetBSD's TCPCTL_* numbers (netinet/tcp_var.h; not in the fact
+      -- tables), and the kernel's own for keepinit and the RTO bounds (docs/netinet.md)
+      local TCPCTL = { RFC1323 = 1, SENDSPACE = 2, RECVSPACE = 3, MSSDFLT = 4, INIT_WIN = 8,
+        WIN_SCALE = 11, TIMESTAMPS = 12, ACK_ON_PUSH = 16, KEEPIDLE = 17, KEEPINTVL = 18,
+        KEEPCNT = 19, SLOWHZ = 20, NEWRENO = 21, RSTPPSLIMIT = 24, DELACK_TICKS = 25,
+        ACKDROPPPSLIMIT = 28, SACK = 10, MSL = 34, KEEPINIT = 100,
+        REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103 }
       local leaf = { [c.IPPROTO.IP] = setmetatable({ MAXFRAGS = 1024 }, { __index = c.IPCTL }),
-        [1024] = { KEEP = 1, DOWN = 2, ND_BMAXTRIES = 3, MAXQUEUELEN = 4, MAXENTRIES = 5 } }
+        [1024] = { KEEP = 1, DOWN = 2, ND_BMAXTRIES = 3, MAXQUEUELEN = 4, MAXENTRIES = 5 },
+        [c.IPPROTO.TCP] = TCPCTL }
       for i = 2, #parts do
         local p, v = parts[i], tonumber(parts[i])
         if not v and i == 2 then v = fam[p] end

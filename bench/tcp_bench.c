@@ -1,0 +1,376 @@
+/*
+ * tcp_bench.c: TCP figures between two kernels on a bus, each beside the host's own TCP
+ * over 127.0.0.1 measured in the same run and the same way (the baseline; Linux over a
+ * veth pair between namespaces is the issue's reference and needs root: not here).
+ *   - bulk throughput, one thread driving both ends (non-blocking) and one thread per
+ *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB;
+ *   - connections per second: connect, one byte each way, close;
+ *   - one-byte request/response round trip (TCP_NODELAY): median and p99;
+ *   - memory per idle connection in a kernel.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcp_nb.h"
+
+static struct rumpus_kernel *ka, *kb;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ---------------------------------------------------------------- the two sides */
+
+/* A "stack": the kernels (switching between them) or the host. */
+struct side {
+	int host;
+	struct rumpus_kernel *k;
+};
+static void enter(const struct side *s) { if (!s->host) rumpus_kernel_switch(s->k); }
+static ssize_t
+xsend(const struct side *s, int fd, const void *b, size_t n, int nb)
+{
+	if (s->host)
+		return send(fd, b, n, nb ? MSG_DONTWAIT : 0);
+	return rump_sys_sendto(fd, b, n, nb ? X_MSG_DONTWAIT : 0, NULL, 0);
+}
+static ssize_t
+xrecv(const struct side *s, int fd, void *b, size_t n, int nb)
+{
+	if (s->host)
+		return recv(fd, b, n, nb ? MSG_DONTWAIT : 0);
+	return rump_sys_recvfrom(fd, b, n, nb ? X_MSG_DONTWAIT : 0, NULL, NULL);
+}
+static void
+xclose(const struct side *s, int fd)
+{
+	if (s->host)
+		close(fd);
+	else
+		rump_sys_close(fd);
+}
+static void
+xbuf(const struct side *s, int fd, int size)
+{
+	if (s->host) {
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	} else {
+		x_setint(fd, X_SOL_SOCKET, X_SO_SNDBUF, size);
+		x_setint(fd, X_SOL_SOCKET, X_SO_RCVBUF, size);
+	}
+}
+static void
+xnodelay(const struct side *s, int fd)
+{
+	int one = 1;
+
+	if (s->host)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	else
+		x_setint(fd, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+}
+
+static int hl = -1;		/* the host's listener */
+static int kl = -1;		/* B's */
+static struct sockaddr_in hsin;
+
+/* A connected pair: *c on side a, *s on side b (kernels: A connects to B). */
+static void
+xpair(const struct side *a, const struct side *b, int bufsize, int *c, int *s)
+{
+	if (a->host) {
+		*c = socket(AF_INET, SOCK_STREAM, 0);
+		if (bufsize)
+			xbuf(a, *c, bufsize);
+		connect(*c, (struct sockaddr *)&hsin, sizeof(hsin));
+		*s = accept(hl, NULL, NULL);
+		return;
+	}
+	enter(a);
+	*c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+	if (bufsize)
+		xbuf(a, *c, bufsize);
+	struct x_sin to = x_sin("10.60.0.2", 80);
+	rump_sys_connect(*c, (struct sockaddr *)&to, sizeof(to));
+	enter(b);
+	*s = rump_sys_accept(kl, NULL, NULL);
+	if (bufsize)
+		xbuf(b, *s, bufsize);
+}
+
+/* ---------------------------------------------------------------- bulk */
+
+static double
+bulk1(const struct side *a, const struct side *b, size_t total, int bufsize)
+{
+	static uint8_t buf[65536];
+	size_t sent = 0, got = 0;
+	uint64_t t0;
+	int c, s;
+
+	xpair(a, b, bufsize, &c, &s);
+	t0 = now_ns();
+	while (got < total) {
+		enter(a);
+		while (sent < total) {
+			ssize_t w = xsend(a, c, buf, total - sent < sizeof(buf) ? total - sent : sizeof(buf), 1);
+			if (w <= 0)
+				break;
+			sent += (size_t)w;
+		}
+		enter(b);
+		for (;;) {
+			ssize_t r = xrecv(b, s, buf, sizeof(buf), 1);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+	}
+	t0 = now_ns() - t0;
+	enter(a);
+	xclose(a, c);
+	enter(b);
+	xclose(b, s);
+	return (double)total / (1 << 20) / ((double)t0 / 1e9);
+}
+
+struct half { const struct side *side; int fd, send; size_t n; };
+
+static void *
+half_thread(void *arg)
+{
+	struct half *h = arg;
+	static __thread uint8_t buf[65536];
+	size_t done = 0;
+
+	enter(h->side);
+	while (done < h->n) {
+		ssize_t r = h->send ? xsend(h->side, h->fd, buf, h->n - done < sizeof(buf) ?
+		    h->n - done : sizeof(buf), 0) : xrecv(h->side, h->fd, buf, sizeof(buf), 0);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	if (!h->side->host)
+		rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
+static double
+bulk2(const struct side *a, const struct side *b, size_t total, int bufsize)
+{
+	struct half h[2];
+	pthread_t t[2];
+	uint64_t t0;
+	int c, s;
+
+	xpair(a, b, bufsize, &c, &s);
+	if (!a->host)
+		rumpus_kernel_switch(NULL);
+	h[0] = (struct half){ a, c, 1, total };
+	h[1] = (struct half){ b, s, 0, total };
+	t0 = now_ns();
+	pthread_create(&t[0], NULL, half_thread, &h[0]);
+	pthread_create(&t[1], NULL, half_thread, &h[1]);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	t0 = now_ns() - t0;
+	enter(a);
+	xclose(a, c);
+	enter(b);
+	xclose(b, s);
+	return (double)total / (1 << 20) / ((double)t0 / 1e9);
+}
+
+/* ---------------------------------------------------------------- connections, RR */
+
+static double
+conns(const struct side *a, const struct side *b, int n)
+{
+	uint64_t t0 = now_ns();
+	char ch = 'x';
+	int i, c, s;
+
+	for (i = 0; i < n; i++) {
+		xpair(a, b, 0, &c, &s);
+		enter(a);
+		xsend(a, c, &ch, 1, 0);
+		enter(b);
+		xrecv(b, s, &ch, 1, 0);
+		xsend(b, s, &ch, 1, 0);
+		enter(a);
+		xrecv(a, c, &ch, 1, 0);
+		xclose(a, c);
+		enter(b);
+		xrecv(b, s, &ch, 1, 0);		/* EOF */
+		xclose(b, s);
+	}
+	return n / ((double)(now_ns() - t0) / 1e9);
+}
+
+static void
+rr(const struct side *a, const struct side *b, int n, double *med, double *p99)
+{
+	static uint64_t lat[200000];
+	char ch = 'r';
+	int i, c, s;
+
+	xpair(a, b, 0, &c, &s);
+	enter(a);
+	xnodelay(a, c);
+	enter(b);
+	xnodelay(b, s);
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+		enter(a);
+		xsend(a, c, &ch, 1, 0);
+		enter(b);
+		xrecv(b, s, &ch, 1, 0);
+		xsend(b, s, &ch, 1, 0);
+		enter(a);
+		xrecv(a, c, &ch, 1, 0);
+		lat[i] = now_ns() - t0;
+	}
+	qsort(lat, (size_t)n, sizeof(lat[0]), cmp64);
+	*med = (double)lat[n / 2] / 1000;
+	*p99 = (double)lat[n * 99 / 100] / 1000;
+	enter(a);
+	xclose(a, c);
+	enter(b);
+	xclose(b, s);
+}
+
+/* A figure and its baseline for bench/run.lua's table (docs/bench.md): key, label, value. */
+static void
+fig2(const char *key, const char *label, double v, const char *bkey, const char *blabel, double b,
+    const char *unit, const char *how)
+{
+	printf("@fig\ttcp.%s\t%s\t%.17g\t%s\t\n", key, label, v, unit);
+	printf("@fig\ttcp.%s\t%s\t%.17g\t%s\t\n", bkey, blabel, b, unit);
+	printf("@cmp\ttcp.%s\ttcp.%s\t%s\n", key, bkey, how);
+}
+
+int
+main(void)
+{
+	struct side K = { 0, NULL }, KB = { 0, NULL }, H = { 1, NULL };
+	double k1, h1, k2, h2, kc, hc, km, kp, hm, hp;
+	size_t before;
+	int l, i, fds[1000];
+	socklen_t sl = sizeof(hsin);
+
+	ka = x_boot(), kb = x_boot();
+	rumpus_kernel_switch(ka);
+	x_ifconfig("shmif0", "tcpbench", "10.60.0.1", 24);
+	rumpus_kernel_switch(kb);
+	x_ifconfig("shmif0", "tcpbench", "10.60.0.2", 24);
+	kl = l = x_listen("0.0.0.0", 80, 128);
+	if (l < 0) {
+		printf("tcp_bench: listen: %d\n", l);
+		return 1;
+	}
+	K.k = ka, KB.k = kb;
+	hl = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&hsin, 0, sizeof(hsin));
+	hsin.sin_family = AF_INET;
+	hsin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(hl, (struct sockaddr *)&hsin, sizeof(hsin));
+	listen(hl, 128);
+	getsockname(hl, (struct sockaddr *)&hsin, &sl);
+
+	if (getenv("TCP_BENCH_BULK200") != NULL) {
+		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10));
+		return 0;
+	}
+	k1 = bulk1(&K, &KB, 256u << 20, 0);
+	h1 = bulk1(&H, &H, 256u << 20, 0);
+	printf("tcp: bulk A -> B on a bus, 1 thread, 32 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
+	    k1, h1, k1 / h1);
+	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, 32 KB buffers", k1,
+	    "bulk1.host", "Linux loopback TCP, 1 thread, same buffers", h1, "MB/s",
+	    "same process, 256 MB each, one after the other");
+	k1 = bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10);
+	h1 = bulk1(&H, &H, 256u << 20, 256 * 1024 * 8 / 10);
+	printf("tcp: bulk A -> B on a bus, 1 thread, 200 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
+	    k1, h1, k1 / h1);
+	k2 = bulk2(&K, &KB, 256u << 20, 0);
+	h2 = bulk2(&H, &H, 256u << 20, 0);
+	printf("tcp: bulk A -> B on a bus, a thread per end: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
+	    k2, h2, k2 / h2);
+	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
+	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
+	    "same process, 256 MB each, one after the other");
+	kc = conns(&K, &KB, 10000);
+	hc = conns(&H, &H, 10000);
+	printf("tcp: connections/s (connect, 1 byte each way, close), 1 thread: %.0f (host loopback %.0f, ratio %.2f)\n",
+	    kc, hc, kc / hc);
+	fig2("conns", "TCP connections/s between two kernels (connect, 1 byte each way, close), 1 thread", kc,
+	    "conns.host", "Linux loopback TCP, the same, 1 thread", hc, "conn/s",
+	    "same process, 10,000 each, one after the other");
+	rr(&K, &KB, 100000, &km, &kp);
+	rr(&H, &H, 100000, &hm, &hp);
+	printf("tcp: 1-byte request/response round trip, 1 thread: median %.2f us, p99 %.2f us "
+	    "(host loopback %.2f / %.2f us, ratio %.2f)\n", km, kp, hm, hp, hm / km);
+	printf("@fig\ttcp.rr\tTCP 1-byte request/response between two kernels, 1 thread\t%.17g\tus\tp99 %.2f us\n", km, kp);
+	printf("@fig\ttcp.rr.host\tLinux loopback TCP 1-byte request/response, 1 thread, non-blocking\t%.17g\tus\tp99 %.2f us\n", hm, hp);
+	printf("@cmp\ttcp.rr\ttcp.rr.host\tsame process, median of 100,000 trips each\n");
+	/* memory per idle connection (both ends, socket + pcb + tcpcb + file) */
+	rumpus_kernel_switch(ka);
+	before = rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb);
+	{
+		struct { uint64_t cur, max; } rlim = { 1100, 1100 };
+		rump_sys_setrlimit(8, (void *)&rlim);
+		rumpus_kernel_switch(kb);
+		rump_sys_setrlimit(8, (void *)&rlim);
+		rump_sys_dup2(kl, 1050);
+		rump_sys_close(1050);
+		rumpus_kernel_switch(ka);
+		int t = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		rump_sys_dup2(t, 1050);
+		rump_sys_close(1050);
+		rump_sys_close(t);
+		before = rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb);
+	}
+	for (i = 0; i < 500; i++) {
+		int c, s;
+		xpair(&K, &KB, 0, &c, &s);
+		fds[2 * i] = c, fds[2 * i + 1] = s;
+	}
+	printf("tcp: memory per idle connection (both ends, in the kernels): %zu bytes\n",
+	    (rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb) - before) / 500);
+	printf("@fig\ttcp.idle\tTCP memory per idle connection, both ends\t%.17g\tbytes\t\n",
+	    (double)((rumpus_kernel_memused(ka) + rumpus_kernel_memused(kb) - before) / 500));
+	printf("@cmp\ttcp.idle\t-\tthe kernels' own accounting, 500 connections\n");
+	for (i = 0; i < 500; i++) {
+		rumpus_kernel_switch(ka);
+		rump_sys_close(fds[2 * i]);
+		rumpus_kernel_switch(kb);
+		rump_sys_close(fds[2 * i + 1]);
+	}
+	rumpus_kernel_switch(NULL);
+	rumpus_kernel_destroy(ka);
+	rumpus_kernel_destroy(kb);
+	close(hl);
+	return 0;
+}

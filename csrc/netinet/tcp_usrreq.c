@@ -1,0 +1,436 @@
+/*
+ * tcp_usrreq.c: the socket layer's requests for SOCK_STREAM/IPPROTO_TCP (attach, bind,
+ * listen, connect, accept, send, rcvd, shutdown, disconnect, abort, detach) and the
+ * IPPROTO_TCP socket options.
+ *
+ * Every entry runs with the kernel's net lock held and ends with ifs_flush: output to
+ * ourselves (loopback) and answers other kernels queued for us run before the socket
+ * layer decides whether to sleep, so a connect through lo0 or to a kernel that was free
+ * completes inside the connect call.  After ifs_flush the tcpcb may be gone.
+ *
+ * Close: the socket layer calls pr_disconnect (FIN, or RST for SO_LINGER with a zero
+ * time), waits for SO_LINGER if set, then pr_detach.  A connection still closing then
+ * lives on as an orphan that keeps its unacknowledged bytes (tcp_orphan) until the
+ * peer acknowledges the FIN and TIME_WAIT ends, or a timer gives up.
+ */
+#include "netinet/tcp_var.h"
+
+static struct tcpcb *
+tcp_sototcpcb(struct socket *so)
+{
+	struct inpcb *inp = so->so_pcb;
+
+	return inp != NULL ? inp->inp_ppcb : NULL;
+}
+
+static void
+tcp_flush(struct socket *so)
+{
+	ifs_flush(inet_state(so->so_kern)->is_ns);
+}
+
+/* SO_REUSEADDR and SO_REUSEPORT as the pcb's flags, for the port rules. */
+static void
+tcp_sopcbflags(struct socket *so, struct inpcb *inp)
+{
+	inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
+	if (so->so_options & SO_REUSEADDR)
+		inp->inp_flags |= INP_REUSEADDR;
+	if (so->so_options & SO_REUSEPORT)
+		inp->inp_flags |= INP_REUSEPORT;
+}
+
+static int
+tcp_attach(struct socket *so, int proto)
+{
+	struct kern *k = so->so_kern;
+	struct inet_state *is = inet_state(k);
+	struct tcp_state *ts;
+	struct inpcb *inp;
+	int error;
+
+	(void)proto;
+	if (is == NULL || (ts = is->is_tcp) == NULL)
+		return EAFNOSUPPORT;
+	if ((error = sb_reserve(k, &so->so_snd, (size_t)ts->ts_sendspace)) != 0 ||
+	    (error = sb_reserve(k, &so->so_rcv, (size_t)ts->ts_recvspace)) != 0)
+		return error;
+	if ((inp = kmem_zalloc(k, sizeof(*inp))) == NULL)
+		return ENOBUFS;
+	inp->inp_kern = k;
+	inp->inp_proto = IPPROTO_TCP;
+	inp->inp_ttl = -1;
+	inp->inp_socket = so;
+	inp->inp_rqtail = &inp->inp_rq;
+	if (tcp_newtcpcb(ts, inp) == NULL) {
+		kmem_free(k, inp, sizeof(*inp));
+		return ENOBUFS;
+	}
+	so->so_pcb = inp;
+	return 0;
+}
+
+void
+tcp_usrclosed(struct tcpcb *tp)
+{
+	struct socket *so = tp->t_socket;
+
+	tp->t_flags |= TF_USRCLOSED;
+	switch (tp->t_state) {
+	case TCPS_CLOSED:
+	case TCPS_LISTEN:
+	case TCPS_SYN_SENT:
+		tp->t_state = TCPS_CLOSED;
+		(void)tcp_close(tp);
+		return;
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tp->t_state = TCPS_FIN_WAIT_1;
+		break;
+	case TCPS_CLOSE_WAIT:
+		tp->t_state = TCPS_LAST_ACK;
+		break;
+	}
+	if (tp->t_state >= TCPS_FIN_WAIT_2 && so != NULL) {
+		so_isdisconnected(so);
+		if (tp->t_state == TCPS_FIN_WAIT_2)
+			tcp_timer_set(tp, TCPT_2MSL, (uint64_t)tp->t_keepcnt * tp->t_keepintvl);
+	}
+}
+
+/* The user's close (or a disconnect): FIN after the data, or an abort. */
+static void
+tcp_disconnect1(struct socket *so, struct tcpcb *tp)
+{
+	if (tp->t_state < TCPS_ESTABLISHED) {
+		tp->t_state = TCPS_CLOSED;
+		(void)tcp_close(tp);
+	} else if ((so->so_options & SO_LINGER) && so->so_linger == 0)
+		(void)tcp_drop(tp, 0);		/* linger 0: RST, buffered data dropped */
+	else if (!(tp->t_flags & TF_USRCLOSED)) {
+		so_isdisconnecting(so);
+		so_rflush(so);
+		tcp_usrclosed(tp);
+		if (so->so_pcb != NULL)
+			(void)tcp_output(tp);
+	}
+}
+
+static void
+tcp_detach(struct socket *so)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+
+	if (tp == NULL)
+		return;
+	if (tp->t_state >= TCPS_ESTABLISHED)
+		tcp_disconnect1(so, tp);
+	if ((tp = tcp_sototcpcb(so)) == NULL)
+		return;
+	if (tp->t_state < TCPS_ESTABLISHED) {
+		tp->t_state = TCPS_CLOSED;
+		(void)tcp_close(tp);
+	} else
+		tcp_orphan(tp);
+	so->so_pcb = NULL;
+	tcp_flush(so);
+}
+
+static int
+tcp_bind(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
+{
+	struct inpcb *inp = so->so_pcb;
+	struct nb_sockaddr_in sin;
+	int error;
+
+	(void)l;
+	if (inp == NULL)
+		return EINVAL;
+	if ((error = sin_check(nam, nam->sa_len, &sin)) != 0)
+		return error;
+	if ((ntohl_(sin.sin_addr.s_addr) >> 28) == 14 ||
+	    in_broadcast(inet_state(so->so_kern)->is_ns, sin.sin_addr.s_addr, NULL)) {
+		if (sin.sin_addr.s_addr != INADDR_ANY)
+			return EADDRNOTAVAIL;
+	}
+	tcp_sopcbflags(so, inp);
+	return in_pcbbind_tcp(inet_state(so->so_kern), &tcp_state(inet_state(so->so_kern))->ts_tbl,
+	    inp, sin.sin_addr.s_addr, sin.sin_port);
+}
+
+static int
+tcp_listen(struct socket *so, struct lwp *l)
+{
+	struct inet_state *is = inet_state(so->so_kern);
+	struct inpcb *inp = so->so_pcb;
+	struct tcpcb *tp;
+	int error;
+
+	(void)l;
+	if (inp == NULL || (tp = inp->inp_ppcb) == NULL)
+		return EINVAL;
+	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN)
+		return EINVAL;
+	if (!(inp->inp_flags & INP_BOUND)) {
+		tcp_sopcbflags(so, inp);
+		if ((error = in_pcbbind_tcp(is, &tcp_state(is)->ts_tbl, inp, INADDR_ANY, 0)) != 0)
+			return error;
+	}
+	in_pcblisten_tcp(&tcp_state(is)->ts_tbl, inp);
+	tp->t_state = TCPS_LISTEN;
+	return 0;
+}
+
+static int
+tcp_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
+{
+	struct inet_state *is = inet_state(so->so_kern);
+	struct tcp_state *ts = tcp_state(is);
+	struct inpcb *inp = so->so_pcb;
+	struct nb_sockaddr_in sin;
+	struct tcpcb *tp;
+	int error;
+
+	(void)l;
+	if (inp == NULL || (tp = inp->inp_ppcb) == NULL)
+		return EINVAL;
+	if ((error = sin_check(nam, nam->sa_len, &sin)) != 0)
+		return error;
+	if (tp->t_state != TCPS_CLOSED)
+		return tp->t_state == TCPS_LISTEN ? EOPNOTSUPP : EISCONN;
+	tcp_sopcbflags(so, inp);
+	if ((error = in_pcbconnect_tcp(is, &ts->ts_tbl, inp, sin.sin_addr.s_addr,
+	    sin.sin_port)) != 0)
+		return error;
+	{
+		uint32_t mss = tcp_mss_to(ts, inp->inp_faddr);
+		if (tp->t_ourmss == 0 || tp->t_ourmss > mss)
+			tp->t_ourmss = mss;
+	}
+	if (tp->t_flags & TF_NOOPT)
+		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP);
+	{
+		size_t max = net_state(so->so_kern)->ns_sb_max;
+		tp->request_r_scale = 0;
+		while (tp->request_r_scale < TCP_MAX_WINSHIFT &&
+		    ((size_t)TCP_MAXWIN << tp->request_r_scale) < max)
+			tp->request_r_scale++;
+	}
+	tp->iss = tcp_new_iss(ts, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	    inp->inp_fport);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->snd_recover = tp->iss;
+	tp->t_state = TCPS_SYN_SENT;
+	tcp_timer_set(tp, TCPT_KEEP, tp->t_keepinit);
+	ts->ts_stat.tcps_connattempt++;
+	so_isconnecting(so);
+	error = tcp_output(tp);
+	tcp_flush(so);
+	return error;
+}
+
+static int
+tcp_accept(struct socket *so, struct nb_sockaddr_storage *nam)
+{
+	struct inpcb *inp = so->so_pcb;
+
+	if (inp == NULL || (so->so_state & SS_ISDISCONNECTED))
+		return ECONNABORTED;
+	memset(nam, 0, sizeof(*nam));
+	in_sockaddr((struct nb_sockaddr_in *)nam, inp->inp_faddr, inp->inp_fport);
+	return 0;
+}
+
+static int
+tcp_disconnect(struct socket *so)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+
+	if (tp == NULL)
+		return 0;
+	tcp_disconnect1(so, tp);
+	tcp_flush(so);
+	return 0;
+}
+
+static int
+tcp_shutdown(struct socket *so)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+
+	so_cantsendmore(so);
+	if (tp == NULL)
+		return 0;
+	if (tp->t_flags & TF_USRCLOSED)
+		return 0;
+	tcp_usrclosed(tp);
+	if (so->so_pcb != NULL)
+		(void)tcp_output(tp);
+	tcp_flush(so);
+	return 0;
+}
+
+static int
+tcp_abort(struct socket *so)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+
+	if (tp != NULL)
+		(void)tcp_drop(tp, ECONNABORTED);
+	return 0;
+}
+
+static int
+tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockaddr *nam,
+    struct sbctl *ctl, int flags, struct lwp *l)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+	int error;
+
+	(void)l;
+	if (ctl != NULL) {
+		net_defer_ctl(so->so_kern, ctl);
+		return EINVAL;		/* no control data on TCP (NetBSD) */
+	}
+	if (tp == NULL)
+		return so->so_error != 0 ? so->so_error : ECONNRESET;
+	if (nam != NULL)
+		return EISCONN;
+	if ((error = sb_append_stream(so->so_kern, &so->so_snd, data, len)) != 0)
+		return ENOBUFS;
+	if (flags & PRUS_MORETOCOME)
+		tp->t_flags |= TF_MORETOCOME;
+	error = tcp_output(tp);
+	tp->t_flags &= ~TF_MORETOCOME;
+	tcp_flush(so);
+	return error;
+}
+
+static int
+tcp_rcvd(struct socket *so, int flags)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+
+	(void)flags;
+	if (tp == NULL)
+		return 0;
+	(void)tcp_output(tp);
+	tcp_flush(so);
+	return 0;
+}
+
+static int
+tcp_sockaddr(struct socket *so, struct nb_sockaddr_storage *nam)
+{
+	struct inpcb *inp = so->so_pcb;
+
+	memset(nam, 0, sizeof(*nam));
+	if (inp == NULL)
+		return EINVAL;
+	in_sockaddr((struct nb_sockaddr_in *)nam, inp->inp_laddr, inp->inp_lport);
+	return 0;
+}
+
+static int
+tcp_peeraddr(struct socket *so, struct nb_sockaddr_storage *nam)
+{
+	struct inpcb *inp = so->so_pcb;
+
+	memset(nam, 0, sizeof(*nam));
+	if (inp == NULL)
+		return EINVAL;
+	in_sockaddr((struct nb_sockaddr_in *)nam, inp->inp_faddr, inp->inp_fport);
+	return 0;
+}
+
+/* New keepalive settings take effect now (NetBSD's change_keepalive). */
+static void
+tcp_change_keepalive(struct socket *so, struct tcpcb *tp)
+{
+	if (tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED)
+		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepinit);
+	else if ((so->so_options & SO_KEEPALIVE) && tp->t_state <= TCPS_CLOSE_WAIT &&
+	    TCPS_HAVEESTABLISHED(tp->t_state))
+		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
+	else if (TCPS_HAVEESTABLISHED(tp->t_state) && tp->t_state <= TCPS_CLOSE_WAIT)
+		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
+}
+
+int
+tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+	int v, error;
+
+	if (sopt->sopt_level == SOL_SOCKET)
+		return 0;		/* the socket layer keeps them */
+	if (sopt->sopt_level != IPPROTO_TCP)
+		return ENOPROTOOPT;
+	if (tp == NULL)
+		return ECONNRESET;
+	if (op == PRCO_GETOPT) {
+		switch (sopt->sopt_name) {
+		case TCP_NODELAY:
+			return sockopt_setint(sopt, (tp->t_flags & TF_NODELAY) ? 1 : 0);
+		case TCP_MAXSEG:	/* data per segment: less the timestamp option */
+			return sockopt_setint(sopt, (int)tp->t_maxseg -
+			    ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) ==
+			    (TF_REQ_TSTMP | TF_RCVD_TSTMP) ? TCPOLEN_TSTAMP_APPA : 0));
+		case TCP_KEEPIDLE:
+			return sockopt_setint(sopt, (int)(tp->t_keepidle / 1000000000u));
+		case TCP_KEEPINTVL:
+			return sockopt_setint(sopt, (int)(tp->t_keepintvl / 1000000000u));
+		case TCP_KEEPCNT:
+			return sockopt_setint(sopt, tp->t_keepcnt);
+		case TCP_KEEPINIT:
+			return sockopt_setint(sopt, (int)(tp->t_keepinit / 1000000000u));
+		}
+		return ENOPROTOOPT;
+	}
+	if ((error = sockopt_getint(sopt, &v)) != 0)
+		return error;
+	switch (sopt->sopt_name) {
+	case TCP_NODELAY:
+		if (v)
+			tp->t_flags |= TF_NODELAY;
+		else
+			tp->t_flags &= ~TF_NODELAY;
+		if (v && TCPS_HAVEESTABLISHED(tp->t_state)) {
+			(void)tcp_output(tp);	/* what Nagle held goes now */
+			tcp_flush(so);
+		}
+		return 0;
+	case TCP_MAXSEG:
+		if (v <= 0 || v > 65535 - 40)
+			return EINVAL;
+		if ((uint32_t)v < TCP_MINMSS)
+			v = TCP_MINMSS;
+		tp->t_ourmss = (uint32_t)v;
+		if (TCPS_HAVEESTABLISHED(tp->t_state) && (uint32_t)v < tp->t_maxseg)
+			tp->t_maxseg = (uint32_t)v;
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+	case TCP_KEEPINIT:
+		if (v < 1 || v > 86400 * 7)
+			return EINVAL;
+		*(sopt->sopt_name == TCP_KEEPIDLE ? &tp->t_keepidle : sopt->sopt_name ==
+		    TCP_KEEPINTVL ? &tp->t_keepintvl : &tp->t_keepinit) = tcp_sec(v);
+		tcp_change_keepalive(so, tp);
+		return 0;
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 1000)
+			return EINVAL;
+		tp->t_keepcnt = v;
+		tcp_change_keepalive(so, tp);
+		return 0;
+	}
+	return ENOPROTOOPT;
+}
+
+const struct pr_usrreqs tcp_usrreqs = {
+	.pr_attach = tcp_attach, .pr_detach = tcp_detach, .pr_accept = tcp_accept,
+	.pr_bind = tcp_bind, .pr_listen = tcp_listen, .pr_connect = tcp_connect,
+	.pr_disconnect = tcp_disconnect, .pr_shutdown = tcp_shutdown, .pr_abort = tcp_abort,
+	.pr_sockaddr = tcp_sockaddr, .pr_peeraddr = tcp_peeraddr, .pr_rcvd = tcp_rcvd,
+	.pr_send = tcp_send,
+};

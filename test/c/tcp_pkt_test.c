@@ -1,0 +1,787 @@
+/*
+ * tcp_pkt_test.c: TCP pinned segment by segment, as packetdrill scripts do.  The test
+ * is a host on the kernel's bus (its own bus port, 10.4.0.2): it injects hand-built
+ * Ethernet/IPv4/TCP frames and checks each reply field by field, with the virtual clock
+ * moved by hand so every timer is exact: the handshake (options, window scale,
+ * timestamps), delayed ACKs (200 ms, every second segment), duplicate ACKs for
+ * out-of-order data, RST to closed ports, RFC 5961 challenge ACKs for in-window RSTs and
+ * SYNs, RTO timing and backoff for a SYN and for data, fast retransmit on the third
+ * duplicate ACK, zero-window probes, PAWS, simultaneous open, TIME_WAIT.
+ */
+#include <time.h>
+#include <pthread.h>
+
+#include "tap.h"
+#include "tcp_nb.h"
+
+/* The bus door of the kernel library (net/if.h): a port of our own on the bus. */
+struct x_bus_port {
+	void *bp_bus, *bp_next;
+	void (*bp_rx)(struct x_bus_port *bp, const void *frame, size_t len);
+	void *bp_arg;
+};
+int bus_attach(const char *name, struct x_bus_port *bp);
+void bus_detach(struct x_bus_port *bp);
+void bus_xmit(struct x_bus_port *bp, const void *frame, size_t len);
+
+static const uint8_t mymac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static uint8_t kmac[6];
+static uint32_t myip, kip;
+static struct x_bus_port port;
+
+/* captured frames */
+#define NCAP 256
+static pthread_mutex_t caplock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t cap[NCAP][2048];
+static size_t caplen[NCAP];
+static int caphead, captail;
+
+static void
+rx(struct x_bus_port *bp, const void *frame, size_t len)
+{
+	(void)bp;
+	pthread_mutex_lock(&caplock);
+	if (captail - caphead < NCAP && len <= 2048) {
+		memcpy(cap[captail % NCAP], frame, len);
+		caplen[captail % NCAP] = len;
+		captail++;
+	}
+	pthread_mutex_unlock(&caplock);
+}
+
+static uint16_t
+get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t
+get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void
+put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
+static void
+put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v; }
+
+static uint16_t
+cksum(const uint8_t *d, size_t n, uint32_t sum)
+{
+	for (; n > 1; n -= 2, d += 2)
+		sum += (uint32_t)(d[0] << 8 | d[1]);
+	if (n)
+		sum += (uint32_t)(d[0] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t
+pseudo(uint32_t src, uint32_t dst, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)&src, *d = (const uint8_t *)&dst;
+
+	return (uint32_t)(s[0] << 8 | s[1]) + (uint32_t)(s[2] << 8 | s[3]) +
+	    (uint32_t)(d[0] << 8 | d[1]) + (uint32_t)(d[2] << 8 | d[3]) + 6 + (uint32_t)len;
+}
+
+/* A segment as seen on the wire. */
+struct seg {
+	uint16_t sport, dport, win;
+	uint32_t seq, ack;
+	int flags, len, optlen;
+	uint8_t opt[40], data[1500];
+	int cksum_ok, ipcksum_ok;
+	int mss, ws, ts, sackok, nsack;
+	uint32_t tsval, tsecr, sack[4][2];
+};
+
+static void
+parse_opts(struct seg *s)
+{
+	int i = 0;
+
+	s->mss = s->ws = -1;
+	s->ts = s->sackok = s->nsack = 0;
+	while (i < s->optlen) {
+		int k = s->opt[i];
+		if (k == 0)
+			break;
+		if (k == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->optlen || s->opt[i + 1] < 2)
+			break;
+		if (k == 2)
+			s->mss = get16(s->opt + i + 2);
+		else if (k == 3)
+			s->ws = s->opt[i + 2];
+		else if (k == 4)
+			s->sackok = 1;
+		else if (k == 5) {
+			for (int j = 0; j + 8 <= s->opt[i + 1] - 2 && s->nsack < 4; j += 8, s->nsack++) {
+				s->sack[s->nsack][0] = get32(s->opt + i + 2 + j);
+				s->sack[s->nsack][1] = get32(s->opt + i + 6 + j);
+			}
+		} else if (k == 8) {
+			s->ts = 1;
+			s->tsval = get32(s->opt + i + 2);
+			s->tsecr = get32(s->opt + i + 6);
+		}
+		i += s->opt[i + 1];
+	}
+}
+
+/* Answers ARP requests for us; returns 1 and the segment for a TCP frame. */
+static int
+pop(struct seg *s)
+{
+	uint8_t f[2048];
+	size_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&caplock);
+		if (caphead == captail) {
+			pthread_mutex_unlock(&caplock);
+			return 0;
+		}
+		n = caplen[caphead % NCAP];
+		memcpy(f, cap[caphead % NCAP], n);
+		caphead++;
+		pthread_mutex_unlock(&caplock);
+		if (get16(f + 12) == 0x0806 && n >= 42) {
+			memcpy(kmac, f + 6, 6);
+			if (get16(f + 20) == 1 && memcmp(f + 38, &myip, 4) == 0) {
+				uint8_t r[60];
+				memset(r, 0, sizeof(r));
+				memcpy(r, f + 6, 6);
+				memcpy(r + 6, mymac, 6);
+				put16(r + 12, 0x0806);
+				put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4;
+				put16(r + 20, 2);
+				memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4);
+				memcpy(r + 32, f + 22, 6), memcpy(r + 38, f + 28, 4);
+				bus_xmit(&port, r, sizeof(r));
+			}
+			continue;
+		}
+		if (get16(f + 12) != 0x0800 || n < 14 + 40 || f[14 + 9] != 6)
+			continue;
+		{
+			const uint8_t *ip = f + 14, *th;
+			int hl = (ip[0] & 15) * 4, tl = get16(ip + 2), off;
+			memcpy(kmac, f + 6, 6);
+			th = ip + hl;
+			memset(s, 0, sizeof(*s));
+			s->ipcksum_ok = cksum(ip, (size_t)hl, 0) == 0;
+			uint32_t is, id;
+			memcpy(&is, ip + 12, 4);
+			memcpy(&id, ip + 16, 4);
+			s->cksum_ok = cksum(th, (size_t)(tl - hl), pseudo(is, id, (size_t)(tl - hl))) == 0;
+			s->sport = get16(th), s->dport = get16(th + 2);
+			s->seq = get32(th + 4), s->ack = get32(th + 8);
+			off = (th[12] >> 4) * 4;
+			s->flags = th[13];
+			s->win = get16(th + 14);
+			s->optlen = off - 20;
+			memcpy(s->opt, th + 20, (size_t)s->optlen);
+			s->len = tl - hl - off;
+			memcpy(s->data, th + off, (size_t)s->len);
+			parse_opts(s);
+			return 1;
+		}
+	}
+}
+
+/* Waits (real time, bounded) for the next TCP segment. */
+static int
+next(struct seg *s, int ms)
+{
+	struct timespec d = { 0, 1000000 };
+
+	for (int i = 0; i <= ms; i++) {
+		if (pop(s))
+			return 1;
+		if (ms > 0)
+			nanosleep(&d, NULL);
+	}
+	return 0;
+}
+
+static void
+drain(void)
+{
+	struct seg s;
+
+	while (next(&s, 20))
+		continue;
+}
+
+/* Moves virtual time and lets the kernel's timers run. */
+static void
+advance_ms(uint64_t ms)
+{
+	struct timespec d = { 0, 2000000 };
+
+	rumpus_clock_advance(ms * 1000000ULL);
+	nanosleep(&d, NULL);
+}
+
+static void
+inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags, uint16_t win,
+    const uint8_t *opt, int optlen, const void *data, int len)
+{
+	uint8_t f[1600];
+	uint8_t *ip = f + 14, *th = ip + 20;
+	int tl = 20 + optlen + len;
+
+	memset(f, 0, sizeof(f));
+	memcpy(f, kmac, 6);
+	memcpy(f + 6, mymac, 6);
+	put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + tl));
+	ip[8] = 64, ip[9] = 6;
+	memcpy(ip + 12, &myip, 4);
+	memcpy(ip + 16, &kip, 4);
+	put16(ip + 10, cksum(ip, 20, 0));
+	put16(th, sport), put16(th + 2, dport);
+	put32(th + 4, seq), put32(th + 8, ack);
+	th[12] = (uint8_t)(((20 + optlen) / 4) << 4);
+	th[13] = (uint8_t)flags;
+	put16(th + 14, win);
+	if (optlen > 0)
+		memcpy(th + 20, opt, (size_t)optlen);
+	if (len > 0)
+		memcpy(th + 20 + optlen, data, (size_t)len);
+	put16(th + 16, cksum(th, (size_t)tl, pseudo(myip, kip, (size_t)tl)));
+	bus_xmit(&port, f, (size_t)(14 + 20 + tl) < 60 ? 60 : (size_t)(14 + 20 + tl));
+}
+
+enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
+
+static void
+x_linger_abort(int fd)
+{
+	struct x_linger lg = { 1, 0 };
+
+	rump_sys_setsockopt(fd, X_SOL_SOCKET, X_SO_LINGER, &lg, sizeof(lg));
+	rump_sys_close(fd);
+}
+
+static int
+tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
+	put32(o + 4, val);
+	put32(o + 8, ecr);
+	return 12;
+}
+
+int
+main(void)
+{
+	struct rumpus_kernel *k;
+	struct seg s;
+	uint8_t opt[40];
+	uint32_t iss, rnxt = 1001;
+	int l, a, c, n, i, e;
+	char buf[256];
+
+	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
+	k = x_boot();
+	rumpus_kernel_switch(k);
+	ok(x_ifconfig("shmif0", "tcppktbus", "10.4.0.1", 24) == 0, "kernel 10.4.0.1 on tcppktbus");
+	myip = x_ip("10.4.0.2");
+	kip = x_ip("10.4.0.1");
+	port.bp_rx = rx;
+	ok(bus_attach("tcppktbus", &port) == 0, "the test's port on the bus");
+	drain();
+	{
+		/* ARP: who has 10.4.0.1, tell 10.4.0.2 (the kernel learns us) */
+		uint8_t r[60];
+		memset(r, 0, sizeof(r));
+		memset(r, 0xff, 6);
+		memcpy(r + 6, mymac, 6);
+		put16(r + 12, 0x0806);
+		put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4, put16(r + 20, 1);
+		memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4), memcpy(r + 38, &kip, 4);
+		bus_xmit(&port, r, sizeof(r));
+		drain();
+		ok(kmac[0] == 0xb2 && kmac[1] == 0xa0, "the kernel's MAC from its ARP reply");
+	}
+
+	/* ---- passive handshake */
+	l = x_listen("0.0.0.0", 80, 5);
+	x_nonblock(l, 1);
+	n = 0;
+	opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
+	opt[n++] = 1, opt[n++] = 3, opt[n++] = 3, opt[n++] = 7;
+	n += tsopt(opt + n, 100, 0);
+	opt[n++] = 1, opt[n++] = 1, opt[n++] = 4, opt[n++] = 2;	/* SACK permitted */
+	inject(40000, 80, 1000, 0, SYN, 65535, opt, n, NULL, 0);
+	ok(next(&s, 0), "SYN: an answer at once");
+	ok(s.flags == (SYN | ACK) && s.ack == 1001 && s.sport == 80 && s.dport == 40000,
+	    "SYN|ACK acknowledging 1001 (flags %#x ack %u)", s.flags, s.ack);
+	ok(s.cksum_ok && s.ipcksum_ok, "TCP and IP checksums valid");
+	ok(s.mss == 1460, "MSS 1460 offered (%d)", s.mss);
+	ok(s.ws == 3, "window scale 3 (for sb_max 256 KB) (%d)", s.ws);
+	ok(s.ts && s.tsecr == 100, "timestamp echoes 100");
+	ok(s.sackok, "SACK permitted in return");
+	ok(s.win == 32768, "window 32768, unscaled in a SYN (%u)", s.win);
+	iss = s.seq;
+	a = rump_sys_accept(l, NULL, NULL);
+	ok(a < 0 && errno == X_EAGAIN, "nothing to accept before the handshake's ACK");
+	inject(40000, 80, 1001, iss, ACK, 512, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == RST && s.seq == iss, "an ACK that does not cover our SYN: "
+	    "RST at its ack");
+	ok(rump_sys_accept(l, NULL, NULL) < 0, "and no connection");
+	n = tsopt(opt, 101, s.tsval);
+	inject(40000, 80, 1001, iss + 1, ACK, 512, opt, n, NULL, 0);
+	ok(!next(&s, 0), "the ACK completes it silently");
+	a = rump_sys_accept(l, NULL, NULL);
+	ok(a >= 0, "accept() now");
+	x_nonblock(a, 1);
+	{
+		static char two[2000];
+		memset(two, 'w', sizeof(two));
+		rump_sys_write(a, two, sizeof(two));
+	}
+	ok(next(&s, 0) && s.len == 1448 && s.seq == iss + 1, "2000 bytes: a full segment at "
+	    "once, the window 512 of the handshake's ACK is scaled by 2^7 (len %d)", s.len);
+	ok(next(&s, 0) && s.len == 552, "and the rest");
+	inject(40000, 80, 1001, iss + 2001, ACK, 512, opt, tsopt(opt, 101, s.tsval), NULL, 0);
+	ok(!next(&s, 0), "acknowledged");
+
+	/* ---- delayed ACK: the first segment waits 200 ms, the second is ACKed at once */
+	inject(40000, 80, rnxt, iss + 1, ACK | PSH, 512, opt, tsopt(opt, 102, 0), "0123456789", 10);
+	rnxt += 10;
+	ok(!next(&s, 0), "one segment: no ACK yet");
+	advance_ms(199);
+	ok(!next(&s, 0), "nor after 199 ms");
+	advance_ms(1);
+	ok(next(&s, 5000) && s.flags == ACK && s.ack == rnxt, "the delayed ACK at 200 ms (ack %u)", s.ack);
+	ok(s.win == 32758 >> 3, "window (32768 - 10) >> 3 (%u)", s.win);
+	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 103, 0), "abcdefghij", 10);
+	rnxt += 10;
+	ok(!next(&s, 0), "a segment: delayed");
+	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 104, 0), "ABCDEFGHIJ", 10);
+	rnxt += 10;
+	ok(next(&s, 0) && s.ack == rnxt, "the second segment is ACKed at once");
+	n = (int)rump_sys_read(a, buf, sizeof(buf));
+	ok(n == 30 && memcmp(buf, "0123456789abcdefghijABCDEFGHIJ", 30) == 0, "30 bytes in order");
+	drain();
+
+	/* ---- out of order: an immediate duplicate ACK, then the hole fills */
+	inject(40000, 80, rnxt + 5, iss + 1, ACK, 512, opt, tsopt(opt, 105, 0), "FGHIJ", 5);
+	ok(next(&s, 0) && s.ack == rnxt, "out-of-order data: a duplicate ACK for %u at once", rnxt);
+	ok(s.nsack == 1 && s.sack[0][0] == rnxt + 5 && s.sack[0][1] == rnxt + 10,
+	    "with the SACK block [%u, %u) (%d blocks)", rnxt + 5, rnxt + 10, s.nsack);
+	inject(40000, 80, rnxt + 20, iss + 1, ACK, 512, opt, tsopt(opt, 105, 0), "klmno", 5);
+	ok(next(&s, 0) && s.ack == rnxt && s.nsack == 2 && s.sack[0][0] == rnxt + 20 &&
+	    s.sack[0][1] == rnxt + 25 && s.sack[1][0] == rnxt + 5,
+	    "a second island: two blocks, the latest first (RFC 2018)");
+	inject(40000, 80, rnxt + 10, iss + 1, ACK, 512, opt, tsopt(opt, 105, 0), "KLMNOPQRST", 10);
+	ok(next(&s, 0) && s.ack == rnxt && s.nsack == 1 && s.sack[0][0] == rnxt + 5 &&
+	    s.sack[0][1] == rnxt + 25, "filling between them merges the blocks");
+	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 106, 0), "ABCDE", 5);
+	rnxt += 10;
+	rnxt += 15;
+	ok(next(&s, 0) && s.ack == rnxt && s.nsack == 0, "the hole filled: ACK for all, no "
+	    "SACK left (%u)", s.ack);
+	n = (int)rump_sys_read(a, buf, sizeof(buf));
+	ok(n == 25 && memcmp(buf, "ABCDEFGHIJKLMNOPQRSTklmno", 25) == 0, "reassembled in order");
+
+	/* ---- PAWS: an old timestamp is dropped and answered with an ACK */
+	inject(40000, 80, rnxt, iss + 1, ACK, 512, opt, tsopt(opt, 50, 0), "old", 3);
+	ok(next(&s, 0) && s.ack == rnxt, "PAWS: dropped, ACK for %u", rnxt);
+	ok(rump_sys_read(a, buf, sizeof(buf)) < 0 && errno == X_EAGAIN, "no data delivered");
+
+	/* ---- RFC 5961: challenge ACKs */
+	inject(40000, 80, rnxt + 100, 0, RST, 0, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == ACK && s.ack == rnxt && s.seq == iss + 2001,
+	    "RST in the window but not at rcv_nxt: a challenge ACK (seq %u ack %u)", s.seq, s.ack);
+	inject(40000, 80, rnxt + 100000, 0, RST, 0, NULL, 0, NULL, 0);
+	ok(!next(&s, 0), "RST outside the window: ignored");
+	inject(40000, 80, rnxt + 3, 0, SYN, 512, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == ACK && s.ack == rnxt, "SYN on an established connection: "
+	    "a challenge ACK");
+	ok(rump_sys_write(a, "x", 1) == 1, "still established: write works");
+	ok(next(&s, 0) && s.len == 1 && s.seq == iss + 2001, "the byte goes out at iss + 2001");
+	inject(40000, 80, rnxt, iss + 2002, ACK, 512, opt, tsopt(opt, 107, s.tsval), NULL, 0);
+	inject(40000, 80, rnxt, 0, RST, 0, NULL, 0, NULL, 0);
+	ok(!next(&s, 0), "RST at rcv_nxt: accepted, no answer");
+	n = (int)rump_sys_read(a, buf, sizeof(buf));
+	ok(n < 0 && errno == X_ECONNRESET, "read: ECONNRESET");
+	rump_sys_close(a);
+
+	/* ---- closed ports */
+	inject(40001, 81, 7000, 0, SYN, 512, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == (RST | ACK) && s.seq == 0 && s.ack == 7001,
+	    "SYN to a closed port: RST|ACK, seq 0, ack 7001");
+	inject(40001, 81, 7000, 5555, ACK, 512, NULL, 0, "zz", 2);
+	ok(next(&s, 0) && s.flags == RST && s.seq == 5555, "an ACK to a closed port: RST at its ack");
+	inject(40001, 81, 7000, 5555, RST | ACK, 512, NULL, 0, NULL, 0);
+	ok(!next(&s, 0), "never a RST for a RST");
+
+	/* ---- SACK recovery: two segments lost of six; the holes go first */
+	{
+		uint32_t base, tsv;
+		int mss = 1460 - 12, got = 0, segs[16], nseg = 0;
+		uint8_t big[8 * 1460];
+
+		n = 0;
+		opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
+		n += tsopt(opt + n, 300, 0);
+		opt[n++] = 1, opt[n++] = 1, opt[n++] = 4, opt[n++] = 2;
+		inject(40002, 80, 2000, 0, SYN, 65535, opt, n, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		tsv = s.tsval;
+		inject(40002, 80, 2001, iss + 1, ACK, 65535, opt, tsopt(opt, 301, tsv), NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+		memset(big, 's', sizeof(big));
+		rump_sys_write(a, big, (size_t)(4 * mss));
+		while (next(&s, 0) && nseg < 16) {
+			segs[nseg++] = (int)(s.seq - iss - 1);
+			got += s.len;
+		}
+		ok(nseg == 4 && got == 4 * mss, "a flight of 4 segments (initial window) (%d, %d bytes)", nseg, got);
+		base = iss + 1;
+		/* segments 0 and 2 lost: three duplicate ACKs SACKing 1, then 1 and 3 */
+		uint8_t so[40];
+		int k2;
+		for (i = 0; i < 3; i++) {
+			k2 = tsopt(so, 302, 0);
+			so[k2++] = 1, so[k2++] = 1, so[k2++] = 5;
+			so[k2++] = (uint8_t)(i < 2 ? 10 : 18);
+			put32(so + k2, base + (uint32_t)mss), put32(so + k2 + 4, base + 2u * (uint32_t)mss), k2 += 8;
+			if (i == 2) {
+				put32(so + k2, base + 3u * (uint32_t)mss);
+				put32(so + k2 + 4, base + 4u * (uint32_t)mss);
+				k2 += 8;
+			}
+			inject(40002, 80, 2001, base, ACK, 65535, so, k2, NULL, 0);
+		}
+		ok(next(&s, 0) && s.seq == base && s.len == mss, "third duplicate ACK: segment 0 again");
+		ok(!next(&s, 0), "one segment only (got seq +%u len %d flags %#x sack %d)", s.seq - base, s.len, s.flags, s.nsack);
+		k2 = tsopt(so, 303, 0);
+		so[k2++] = 1, so[k2++] = 1, so[k2++] = 5, so[k2++] = 18;
+		put32(so + k2, base + 3u * (uint32_t)mss), put32(so + k2 + 4, base + 4u * (uint32_t)mss), k2 += 8;
+		put32(so + k2, base + (uint32_t)mss), put32(so + k2 + 4, base + 2u * (uint32_t)mss), k2 += 8;
+		inject(40002, 80, 2001, base, ACK, 65535, so, k2, NULL, 0);
+		ok(next(&s, 0) && s.seq == base + 2u * (uint32_t)mss && s.len == mss,
+		    "the next duplicate ACK: the SACK hole (segment 2), not new data (seq +%u)",
+		    s.seq - base);
+		/* everything arrives: a full ACK ends recovery */
+		inject(40002, 80, 2001, base + 4u * (uint32_t)mss, ACK, 65535, opt, tsopt(opt, 304, 0),
+		    NULL, 0);
+		drain();
+		(void)segs;
+		x_linger_abort(a);
+		drain();
+	}
+
+	/* ---- active open: SYN retransmissions at 1, 2, 4 s (RFC 6298, backoff) */
+	c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+	x_nonblock(c, 1);
+	{
+		struct x_sin to = x_sin("10.4.0.2", 90);
+		e = rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to)) < 0 ? errno : 0;
+	}
+	ok(e == X_EINPROGRESS, "connect: EINPROGRESS");
+	ok(next(&s, 100) && s.flags == SYN && s.dport == 90 && s.mss == 1460 && s.ws == 3 && s.ts,
+	    "SYN with MSS, window scale and timestamp");
+	iss = s.seq;
+	uint16_t cport = s.sport;
+	advance_ms(999);
+	ok(!next(&s, 0), "no retransmission before 1 s");
+	advance_ms(1);
+	ok(next(&s, 5000) && s.flags == SYN && s.seq == iss, "the SYN again at 1 s");
+	advance_ms(1999);
+	ok(!next(&s, 0), "then not before 2 s more");
+	advance_ms(1);
+	ok(next(&s, 5000) && s.seq == iss, "at 3 s");
+	advance_ms(3999);
+	ok(!next(&s, 0), "then not before 4 s more");
+	advance_ms(1);
+	ok(next(&s, 5000) && s.seq == iss, "at 7 s");
+	/* the SYN|ACK: established */
+	n = tsopt(opt, 200, s.tsval);
+	inject(90, cport, 50000, iss + 1, SYN | ACK, 8192, opt, n, NULL, 0);
+	ok(next(&s, 0) && s.flags == ACK && s.ack == 50001 && s.seq == iss + 1,
+	    "SYN|ACK answered by the ACK");
+	ok(x_poll1(c, X_POLLOUT, 0) == X_POLLOUT && x_getint(c, X_SOL_SOCKET, X_SO_ERROR) == 0,
+	    "connected");
+	ok(x_getint(c, X_IPPROTO_TCP, X_TCP_MAXSEG) == 536 - 12,
+	    "no MSS option in the SYN|ACK: 536 (less timestamps) (%d)", x_getint(c, X_IPPROTO_TCP, X_TCP_MAXSEG));
+
+	/* ---- data RTO: a first sample sets it; backoff doubles it */
+	{
+		uint32_t snd = iss + 1, tsv;
+		uint8_t big[4096];
+		int mss = 536 - 12;
+
+		memset(big, 'd', sizeof(big));
+		ok(rump_sys_write(c, big, 100) == 100, "write 100 bytes");
+		ok(next(&s, 0) && s.len == 100 && s.seq == snd, "sent at once (idle, Nagle allows)");
+		tsv = s.tsval;
+		advance_ms(50);
+		n = tsopt(opt, 201, tsv);
+		snd += 100;
+		inject(90, cport, 50001, snd, ACK, 8192, opt, n, NULL, 0);
+		ok(!next(&s, 0), "ACKed after 50 ms: RTT sample, nothing to send");
+		/* ---- fast retransmit on the third duplicate ACK */
+		x_setint(c, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+		rump_sys_write(c, big, (size_t)(4 * mss));
+		int got = 0;
+		uint32_t first = snd;
+		while (next(&s, 0))
+			got += s.len;
+		ok(got >= 2 * mss, "a flight of %d bytes (the congestion window)", got);
+		/* the peer lost the first segment: three duplicate ACKs for it */
+		for (i = 0; i < 2; i++)
+			inject(90, cport, 50001, first, ACK, 8192, opt, tsopt(opt, 203, 0), NULL, 0);
+		ok(!next(&s, 0), "two duplicate ACKs: nothing resent");
+		inject(90, cport, 50001, first, ACK, 8192, opt, tsopt(opt, 203, 0), NULL, 0);
+		ok(next(&s, 0) && s.seq == first && s.len == mss,
+		    "the third: fast retransmit of %u (seq %u len %d)", first, s.seq, s.len);
+		drain();
+		/* everything acknowledged */
+		inject(90, cport, 50001, first + (uint32_t)got, ACK, 8192, opt, tsopt(opt, 204, 0),
+		    NULL, 0);
+		drain();
+		snd = first + (uint32_t)got;
+
+		/* RTO = max(1 s, srtt + 4 rttvar) = 1 s */
+		rump_sys_write(c, big, 10);
+		ok(next(&s, 0) && s.len == 10, "10 more bytes");
+		advance_ms(999);
+		ok(!next(&s, 0), "no retransmission before the 1 s minimum RTO");
+		advance_ms(1);
+		ok(next(&s, 5000) && s.len == 10 && s.seq == snd, "retransmitted at 1 s");
+		advance_ms(1999);
+		ok(!next(&s, 0), "backoff: not before 2 s");
+		advance_ms(1);
+		ok(next(&s, 5000) && s.seq == snd, "retransmitted at 2 s more");
+		n = tsopt(opt, 202, s.tsval);
+		snd += 10;
+		inject(90, cport, 50001, snd, ACK, 8192, opt, n, NULL, 0);
+		drain();
+
+		/* ---- zero window: probes after the persist time (5 s minimum) */
+		inject(90, cport, 50001, snd, ACK, 0, opt, tsopt(opt, 205, 0), NULL, 0);
+		rump_sys_write(c, big, 100);
+		ok(!next(&s, 0), "window 0: nothing sent");
+		advance_ms(4999);
+		ok(!next(&s, 0), "no probe before 5 s");
+		advance_ms(1);
+		ok(next(&s, 5000) && s.len == 1 && s.seq == snd, "a one-byte window probe at 5 s "
+		    "(len %d)", s.len);
+		inject(90, cport, 50001, snd, ACK, 8192, opt, tsopt(opt, 206, 0), NULL, 0);
+		ok(next(&s, 0) && s.seq == snd && s.len == 100, "the window opens: the data goes");
+		snd += 100;
+		inject(90, cport, 50001, snd, ACK, 8192, opt, tsopt(opt, 207, 0), NULL, 0);
+		drain();
+
+		/* ---- TIME_WAIT: we close first, FINs cross, a retransmitted FIN is ACKed */
+		rump_sys_close(c);
+		ok(next(&s, 0) && (s.flags & FIN) && s.seq == snd, "close: FIN at %u", snd);
+		inject(90, cport, 50001, snd + 1, ACK | FIN, 8192, opt, tsopt(opt, 208, 0), NULL, 0);
+		ok(next(&s, 0) && s.flags == ACK && s.ack == 50002, "their FIN|ACK: our last ACK");
+		struct x_tuple t = { kip, myip, __builtin_bswap16(cport), __builtin_bswap16(90) };
+		ok(x_state(k, t) == X_TCPS_TIME_WAIT, "TIME_WAIT");
+		advance_ms(30000);
+		inject(90, cport, 50001, snd + 1, ACK | FIN, 8192, opt, tsopt(opt, 209, 0), NULL, 0);
+		ok(next(&s, 0) && s.ack == 50002, "a retransmitted FIN is ACKed again");
+		advance_ms(59000);
+		ok(x_state(k, t) == X_TCPS_TIME_WAIT, "which restarted 2 MSL (still there 89 s in)");
+		advance_ms(1500);
+		ok(x_state(k, t) == -1, "gone 60 s after the last FIN");
+	}
+
+	/* ---- simultaneous open */
+	drain();
+	c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+	x_nonblock(c, 1);
+	{
+		struct x_sin to = x_sin("10.4.0.2", 91);
+		rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to));
+	}
+	ok(next(&s, 100) && s.flags == SYN, "SYN out");
+	iss = s.seq;
+	cport = s.sport;
+	inject(91, cport, 9000, 0, SYN, 8192, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == (SYN | ACK) && s.seq == iss && s.ack == 9001,
+	    "their SYN crosses ours: SYN|ACK from our ISS");
+	ok(s.ws == -1 && !s.ts, "no options they did not offer");
+	inject(91, cport, 9001, iss + 1, ACK, 8192, NULL, 0, NULL, 0);
+	ok(x_poll1(c, X_POLLOUT, 0) == X_POLLOUT, "their ACK: established");
+	rump_sys_close(c);
+	drain();
+
+	/* ---- CLOSING (FINs cross) and LAST_ACK, TCP_MAXSEG in the SYN */
+	{
+		uint32_t snd;
+		struct x_tuple t;
+
+		c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		x_nonblock(c, 1);
+		ok(x_setint(c, X_IPPROTO_TCP, X_TCP_MAXSEG, 500) == 0, "TCP_MAXSEG 500 before connect");
+		{
+			struct x_sin to = x_sin("10.4.0.2", 92);
+			rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to));
+		}
+		ok(next(&s, 100) && s.flags == SYN && s.mss == 500, "the SYN offers MSS 500 (%d)", s.mss);
+		iss = s.seq;
+		cport = s.sport;
+		inject(92, cport, 7000, iss + 1, SYN | ACK, 8192, NULL, 0, NULL, 0);
+		next(&s, 0);
+		t = (struct x_tuple){ kip, myip, __builtin_bswap16(cport), __builtin_bswap16(92) };
+		snd = iss + 1;
+		rump_sys_shutdown(c, X_SHUT_WR);
+		ok(next(&s, 0) && (s.flags & FIN) && s.seq == snd && x_state(k, t) == X_TCPS_FIN_WAIT_1,
+		    "shutdown: FIN, FIN_WAIT_1");
+		inject(92, cport, 7001, snd, ACK | FIN, 8192, NULL, 0, NULL, 0);
+		ok(next(&s, 0) && s.ack == 7002 && x_state(k, t) == X_TCPS_CLOSING,
+		    "their FIN before the ACK of ours: CLOSING (%d)", x_state(k, t));
+		inject(92, cport, 7002, snd + 1, ACK, 8192, NULL, 0, NULL, 0);
+		ok(x_state(k, t) == X_TCPS_TIME_WAIT, "our FIN acknowledged: TIME_WAIT");
+		rump_sys_close(c);
+		drain();
+
+		/* LAST_ACK: the peer closes first */
+		c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		x_nonblock(c, 1);
+		{
+			struct x_sin to = x_sin("10.4.0.2", 93);
+			rump_sys_connect(c, (struct sockaddr *)&to, sizeof(to));
+		}
+		next(&s, 100);
+		iss = s.seq;
+		cport = s.sport;
+		inject(93, cport, 8000, iss + 1, SYN | ACK, 8192, NULL, 0, NULL, 0);
+		next(&s, 0);
+		t = (struct x_tuple){ kip, myip, __builtin_bswap16(cport), __builtin_bswap16(93) };
+		inject(93, cport, 8001, iss + 1, ACK | FIN, 8192, NULL, 0, NULL, 0);
+		drain();
+		ok(x_state(k, t) == X_TCPS_CLOSE_WAIT, "their FIN: CLOSE_WAIT");
+		rump_sys_close(c);
+		ok(next(&s, 0) && (s.flags & FIN) && x_state(k, t) == X_TCPS_LAST_ACK,
+		    "close: our FIN, LAST_ACK");
+		advance_ms(1000);
+		ok(next(&s, 5000) && (s.flags & FIN) && s.seq == iss + 1, "the FIN is retransmitted "
+		    "at 1 s");
+		inject(93, cport, 8002, iss + 2, ACK, 8192, NULL, 0, NULL, 0);
+		ok(x_state(k, t) == -1, "its ACK: closed, gone");
+		drain();
+	}
+
+	/* ---- TIME_WAIT reuse: a new SYN above the old sequence space starts afresh */
+	{
+		struct x_tuple t;
+
+		inject(40010, 80, 11000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		inject(40010, 80, 11001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		rump_sys_close(a);
+		ok(next(&s, 0) && (s.flags & FIN), "the server closes first: FIN");
+		inject(40010, 80, 11001, iss + 2, ACK | FIN, 65535, NULL, 0, NULL, 0);
+		next(&s, 0);
+		t = (struct x_tuple){ kip, myip, __builtin_bswap16(80), __builtin_bswap16(40010) };
+		ok(x_state(k, t) == X_TCPS_TIME_WAIT, "the server's end in TIME_WAIT");
+		inject(40010, 80, 11000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		ok(next(&s, 0) && s.flags == ACK && s.ack == 11002,
+		    "an old SYN (below rcv_nxt): a challenge ACK, TIME_WAIT stays");
+		inject(40010, 80, 50000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		ok(next(&s, 0) && s.flags == (SYN | ACK) && s.ack == 50001,
+		    "a SYN above it: the listener answers SYN|ACK (TIME_WAIT reused)");
+		ok(x_state(k, t) == X_TCPS_SYN_RECEIVED, "a new incarnation in SYN_RECEIVED");
+		inject(40010, 80, 50001, s.seq + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		ok(a >= 0, "and accepted");
+		x_linger_abort(a);
+		drain();
+	}
+
+	/* ---- 20,000 random segments at a listener and at a connection: no crash, the
+	 * connection survives everything that is not an exact RST */
+	{
+		uint64_t st = 0x9e3779b97f4a7c15ULL;
+		uint8_t rnd[64];
+		int alive;
+
+		n = 0;
+		opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
+		inject(40003, 80, 9000, 0, SYN, 65535, opt, n, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		inject(40003, 80, 9001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		ok(a >= 0, "a connection for the storm");
+		for (i = 0; i < 20000; i++) {
+			int flags, ol, dl;
+			uint32_t sq, ak;
+
+			for (size_t j = 0; j < sizeof(rnd); j++) {
+				st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+				rnd[j] = (uint8_t)st;
+			}
+			flags = rnd[0] & ~RST;		/* no RSTs: they could end it legally */
+			sq = (rnd[1] & 1) ? 9001u + (uint32_t)(rnd[2] % 64) : get32(rnd + 4);
+			ak = (rnd[3] & 1) ? iss + 1 : get32(rnd + 8);
+			ol = (rnd[12] % 11) * 4;
+			dl = rnd[13] % 40;
+			/* SYNs only at the connection (challenge ACKs), not at the listener */
+			if (!(rnd[14] & 1))
+				flags &= ~SYN;
+			inject((rnd[14] & 1) ? 40003 : (uint16_t)(40100 + rnd[15]), 80,
+			    sq, ak, flags, get16(rnd + 16), rnd + 18, ol, rnd + 20, dl);
+			if ((i & 255) == 0)
+				drain();
+		}
+		drain();
+		alive = rump_sys_write(a, "still", 5) == 5;
+		ok(alive, "the connection is still there after the storm");
+		x_linger_abort(a);
+		drain();
+	}
+
+	/* ---- rate limits: net.inet.tcp.rstppslimit and ackdropppslimit */
+	{
+		int three = 3, two = 2, got;
+
+		ok(x_sysctl_tcp(24, NULL, &two) == 0 && x_sysctl_tcp(28, NULL, &three) == 0,
+		    "rstppslimit 2, ackdropppslimit 3");
+		advance_ms(1000);
+		drain();
+		for (i = 0, got = 0; i < 4; i++) {
+			inject((uint16_t)(41000 + i), 81, 100, 0, SYN, 512, NULL, 0, NULL, 0);
+			got += next(&s, 0) && (s.flags & RST);
+		}
+		ok(got == 2, "4 SYNs to a closed port in one second: 2 RSTs (%d)", got);
+		advance_ms(1000);
+		drain();		/* what old connections' timers sent meanwhile */
+		inject(41009, 81, 100, 0, SYN, 512, NULL, 0, NULL, 0);
+		n = next(&s, 0);
+		ok(n && (s.flags & RST), "the next second: a RST again (%d %#x %u->%u)", n, s.flags, s.sport, s.dport);
+		inject(40020, 80, 12000, 0, SYN, 65535, NULL, 0, NULL, 0);
+		next(&s, 0);
+		iss = s.seq;
+		inject(40020, 80, 12001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		for (i = 0, got = 0; i < 5; i++) {
+			inject(40020, 80, 12001 + 100, 0, RST, 0, NULL, 0, NULL, 0);
+			got += next(&s, 0) && s.flags == ACK;
+		}
+		ok(got == 3, "5 in-window RSTs in one second: 3 challenge ACKs (%d)", got);
+		x_linger_abort(a);
+		drain();
+		two = 100, three = 100;
+		x_sysctl_tcp(24, NULL, &two);
+		x_sysctl_tcp(28, NULL, &three);
+	}
+
+	bus_detach(&port);
+	rump_sys_close(l);
+	rumpus_kernel_destroy(k);
+	return tap_done();
+}

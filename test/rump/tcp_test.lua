@@ -1,0 +1,128 @@
+-- TCP between rumpus kernels from Lua (k.S): loopback, two kernels on a bus, a transfer
+-- checked byte for byte, EOF and half-close, ECONNREFUSED, an abort seen as ECONNRESET,
+-- a non-blocking connect with poll and SO_ERROR, TCP options and net.inet.tcp sysctls.
+local T = require "rump.test"
+local rump = require "rump"
+local rnet = require "rump.net"
+
+local function boot()
+  local k = rump.kernel{ "net.netinet", "net.shmif" }
+  T.defer(function() k:destroy() end)
+  return k
+end
+local function build(spec)
+  local net, err, step = rnet.build(spec)
+  assert(net, tostring(err) .. " at " .. tostring(step))
+  T.defer(function() net:destroy() end)
+  return net
+end
+local function listener(S, port, addr)
+  local l = assert(S.socket("inet", "stream"))
+  assert(S.setsockopt(l, "socket", "reuseaddr", true))
+  assert(S.bind(l, S.t.sockaddr_in(port, addr)))
+  assert(S.listen(l, 16))
+  return l
+end
+local function pattern(n, seed)
+  local t = {}
+  for i = 1, n do t[i] = string.char((i * 131 + seed) % 251) end
+  return table.concat(t)
+end
+
+T.case("loopback: connect, accept, both directions, EOF", function()
+  local k = boot()
+  local S = k.S
+  local l = listener(S, 7000, "127.0.0.1")
+  local c = assert(S.socket("inet", "stream"))
+  assert(S.connect(c, S.t.sockaddr_in(7000, "127.0.0.1")))
+  local a, err, peer = S.accept(l)
+  T.ok(a, tostring(err))
+  T.eq(tostring(peer), tostring(S.getsockname(c)), "the peer is the client's name")
+  T.eq(S.send(c, "ping"), 4)
+  T.eq(S.recv(a), "ping")
+  T.eq(S.send(a, "pong"), 4)
+  T.eq(S.recv(c), "pong")
+  assert(S.close(c))
+  T.eq(S.recv(a), "", "EOF after the peer's close")
+end)
+
+T.case("two kernels on a bus: 256 KB each way, intact", function()
+  local net = build{ hosts = { "a", "b" }, buses = { lan = { { "a", "10.8.0.1/24" }, { "b", "10.8.0.2/24" } } } }
+  local A, B = net.hosts.a.S, net.hosts.b.S
+  local l = listener(B, 80)
+  local c = assert(A.socket("inet", "stream, nonblock"))
+  local ok, err = A.connect(c, A.t.sockaddr_in(80, "10.8.0.2"))
+  T.ok(ok or (err and err.INPROGRESS), tostring(err))
+  local s = assert(B.accept(l))
+  assert(B.nonblock(s))
+  local data = pattern(256 * 1024, 7)
+  local function pump(S1, from, S2, to)
+    local sent, got = 0, {}
+    local n = 0
+    while n < #data do
+      if sent < #data then
+        local w = S1.send(from, data:sub(sent + 1, sent + 65536))
+        if w then sent = sent + w end
+      end
+      local r = S2.recv(to)
+      if r then got[#got + 1] = r; n = n + #r end
+    end
+    return table.concat(got)
+  end
+  T.ok(pump(A, c, B, s) == data, "A -> B intact")
+  T.ok(pump(B, s, A, c) == data, "B -> A intact")
+  assert(A.shutdown(c, "wr"))
+  T.eq(B.recv(s), "", "half-close: B reads EOF")
+  T.eq(B.send(s, "after"), 5, "B still writes")
+  T.eq(A.recv(c), "after")
+end)
+
+T.case("ECONNREFUSED, ECONNRESET after an abort, EPIPE", function()
+  local net = build{ hosts = { "a", "b" }, buses = { lan = { { "a", "10.8.1.1/24" }, { "b", "10.8.1.2/24" } } } }
+  local A, B = net.hosts.a.S, net.hosts.b.S
+  local c = assert(A.socket("inet", "stream"))
+  T.fails("CONNREFUSED", A.connect(c, A.t.sockaddr_in(81, "10.8.1.2")))
+  local l = listener(B, 80)
+  c = assert(A.socket("inet", "stream"))
+  assert(A.connect(c, A.t.sockaddr_in(80, "10.8.1.2")))
+  local s = assert(B.accept(l))
+  assert(A.setsockopt(c, "socket", "linger", { onoff = true, linger = 0 }))
+  assert(A.close(c))
+  T.fails("CONNRESET", B.recv(s))
+  T.fails("PIPE", B.send(s, "x"))
+end)
+
+T.case("non-blocking connect: EINPROGRESS, poll, SO_ERROR (virtual time)", function()
+  local net = build{ hosts = { "a" }, buses = { lan = { { "a", "10.8.2.1/24" } } } }
+  local A = net.hosts.a.S
+  local prev = rump.clock.virtual(true)
+  T.defer(function() rump.clock.virtual(prev) end)
+  local c = assert(A.socket("inet", "stream, nonblock"))
+  T.fails("INPROGRESS", A.connect(c, A.t.sockaddr_in(80, "10.8.2.99")))
+  T.fails("ALREADY", A.connect(c, A.t.sockaddr_in(80, "10.8.2.99")))
+  assert(A.setsockopt(c, "tcp", "keepinit", 2))
+  local n = assert(A.poll({ { fd = c, events = "out" } }, 10000))
+  T.eq(n, 1, "writable once the attempt gave up")
+  T.eq(A.getsockopt(c, "socket", "error"), 60, "SO_ERROR ETIMEDOUT")
+end)
+
+T.case("TCP options and net.inet.tcp sysctls", function()
+  local k = boot()
+  local S = k.S
+  local s = assert(S.socket("inet", "stream"))
+  T.eq(S.getsockopt(s, "tcp", "nodelay"), 0)
+  assert(S.setsockopt(s, "tcp", "nodelay", true))
+  T.eq(S.getsockopt(s, "tcp", "nodelay"), 1)
+  T.fails("INVAL", S.setsockopt(s, "tcp", "keepcnt", 0))
+  T.eq(S.getsockopt(s, "socket", "sndbuf"), 32768)
+  T.eq(S.sysctl("net.inet.tcp.sendspace"), 32768)
+  T.eq(S.sysctl("net.inet.tcp.msl"), 30)
+  T.eq(S.sysctl("net.inet.tcp.keepidle"), 7200)
+  T.eq(S.sysctl("net.inet.tcp.rexmit_min"), 1000)
+  T.eq(S.sysctl("net.inet.tcp.rstppslimit"), 100)
+  T.eq(S.sysctl("net.inet.tcp.sack"), 1)
+  T.fails("INVAL", S.sysctl("net.inet.tcp.ackdropppslimit", -2))
+  assert(S.sysctl("net.inet.tcp.recvspace", 65536))
+  local s2 = assert(S.socket("inet", "stream"))
+  T.eq(S.getsockopt(s2, "socket", "rcvbuf"), 65536, "new sockets take the new default")
+end)
