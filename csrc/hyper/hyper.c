@@ -313,6 +313,14 @@ hyp_clock_mono(void)
 }
 
 uint64_t
+hyp_clock_coarse(void)
+{
+	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
+		return atomic_load_explicit(&vnow, memory_order_acquire);
+	return host_clock(CLOCK_MONOTONIC_COARSE);
+}
+
+uint64_t
 hyp_clock_real(void)
 {
 	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))

@@ -105,6 +105,9 @@ int  hyp_thread_join(hyp_thread_t *t);
  * by hand. */
 uint64_t hyp_clock_mono(void);
 uint64_t hyp_clock_real(void);			/* since the Unix epoch */
+/* hyp_clock_mono() as the host last ticked (a few ms behind at most; the virtual clock
+ * exactly): for per-packet expiry checks that need no precision, at a third of the cost. */
+uint64_t hyp_clock_coarse(void);
 int  hyp_vclock_set(int on);			/* returns the previous setting */
 void hyp_vclock_advance(uint64_t ns);
 extern HYP_HIDDEN atomic_int hyp_vclock_on;	/* read inline on the syscall path */
