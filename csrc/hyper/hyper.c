@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -62,7 +63,87 @@ static __thread int tls_sched __attribute__((tls_model("initial-exec")));	/* the
 
 /* ---- memory ---- */
 
-static atomic_uint_fast64_t mem_bytes, mem_blocks, mem_leaked;
+/*
+ * Process-wide counts without process-wide atomics on the hot path (issue 16): every
+ * thread counts what it allocates and frees in a counter of its own (plain loads and
+ * stores of its own cache line; a thread's counts go negative when it frees what another
+ * allocated), and hyp_memstats adds them up.  Counters are linked on a thread's first
+ * allocation (mem_reg_mtx) and folded into mem_gone when the thread exits, after which
+ * that thread counts in mem_gone directly (its own destructors may still free).
+ */
+struct memctr {
+	_Atomic int64_t bytes, blocks;	/* written by the owner only */
+	struct memctr *next, **prevp;	/* mem_threads (mem_reg_mtx) */
+};
+static atomic_uint_fast64_t mem_leaked;
+static _Atomic int64_t mem_gone_bytes, mem_gone_blocks;	/* exited threads, late frees */
+static pthread_mutex_t mem_reg_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct memctr *mem_threads;
+static pthread_key_t mem_key;
+static pthread_once_t mem_once = PTHREAD_ONCE_INIT;
+static __thread struct memctr *mem_mine;
+static __thread int mem_exited;
+
+static void
+mem_thread_exit(void *arg)
+{
+	struct memctr *c = arg;
+
+	pthread_mutex_lock(&mem_reg_mtx);
+	atomic_fetch_add(&mem_gone_bytes, atomic_load(&c->bytes));
+	atomic_fetch_add(&mem_gone_blocks, atomic_load(&c->blocks));
+	if ((*c->prevp = c->next) != NULL)
+		c->next->prevp = c->prevp;
+	pthread_mutex_unlock(&mem_reg_mtx);
+	mem_mine = NULL;
+	mem_exited = 1;
+	free(c);
+}
+
+static void
+mem_key_init(void)
+{
+	pthread_key_create(&mem_key, mem_thread_exit);
+}
+
+static struct memctr *
+mem_ctr_slow(void)
+{
+	struct memctr *c;
+
+	if (mem_exited || pthread_once(&mem_once, mem_key_init) != 0 ||
+	    (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	pthread_mutex_lock(&mem_reg_mtx);
+	if ((c->next = mem_threads) != NULL)
+		mem_threads->prevp = &c->next;
+	c->prevp = &mem_threads;
+	mem_threads = c;
+	pthread_mutex_unlock(&mem_reg_mtx);
+	if (pthread_setspecific(mem_key, c) != 0) {
+		mem_thread_exit(c);
+		mem_exited = 0;
+		return NULL;
+	}
+	mem_mine = c;
+	return c;
+}
+
+static inline void
+mem_count(int64_t bytes, int64_t blocks)
+{
+	struct memctr *c = mem_mine;
+
+	if (__builtin_expect(c == NULL, 0) && (c = mem_ctr_slow()) == NULL) {
+		atomic_fetch_add_explicit(&mem_gone_bytes, bytes, memory_order_relaxed);
+		atomic_fetch_add_explicit(&mem_gone_blocks, blocks, memory_order_relaxed);
+		return;
+	}
+	atomic_store_explicit(&c->bytes, atomic_load_explicit(&c->bytes, memory_order_relaxed) +
+	    bytes, memory_order_relaxed);
+	atomic_store_explicit(&c->blocks, atomic_load_explicit(&c->blocks, memory_order_relaxed) +
+	    blocks, memory_order_relaxed);
+}
 
 void *
 hyp_malloc(size_t n)
@@ -73,10 +154,8 @@ hyp_malloc(size_t n)
 		return NULL;
 	p = malloc(n ? n : 1);
 
-	if (p != NULL) {
-		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
-		atomic_fetch_add_explicit(&mem_blocks, 1, memory_order_relaxed);
-	}
+	if (p != NULL)
+		mem_count((int64_t)n, 1);
 	return p;
 }
 
@@ -89,10 +168,8 @@ hyp_zalloc(size_t n)
 		return NULL;
 	p = calloc(1, n ? n : 1);
 
-	if (p != NULL) {
-		atomic_fetch_add_explicit(&mem_bytes, n, memory_order_relaxed);
-		atomic_fetch_add_explicit(&mem_blocks, 1, memory_order_relaxed);
-	}
+	if (p != NULL)
+		mem_count((int64_t)n, 1);
 	return p;
 }
 
@@ -101,16 +178,26 @@ hyp_free(void *p, size_t n)
 {
 	if (p == NULL)
 		return;
-	atomic_fetch_sub_explicit(&mem_bytes, n, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&mem_blocks, 1, memory_order_relaxed);
+	mem_count(-(int64_t)n, -1);
 	free(p);
 }
 
 void
 hyp_memstats(struct hyp_memstats *st)
 {
-	st->bytes = atomic_load(&mem_bytes);
-	st->blocks = atomic_load(&mem_blocks);
+	struct memctr *c;
+	int64_t bytes, blocks;
+
+	pthread_mutex_lock(&mem_reg_mtx);
+	bytes = atomic_load(&mem_gone_bytes);
+	blocks = atomic_load(&mem_gone_blocks);
+	for (c = mem_threads; c != NULL; c = c->next) {
+		bytes += atomic_load_explicit(&c->bytes, memory_order_relaxed);
+		blocks += atomic_load_explicit(&c->blocks, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&mem_reg_mtx);
+	st->bytes = bytes < 0 ? 0 : (uint64_t)bytes;
+	st->blocks = blocks < 0 ? 0 : (uint64_t)blocks;
 	st->leaked = atomic_load(&mem_leaked);
 }
 
@@ -160,6 +247,28 @@ hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m)
 }
 void hyp_cond_signal(hyp_cond_t *c) { pthread_cond_signal(PC(c)); }
 void hyp_cond_broadcast(hyp_cond_t *c) { pthread_cond_broadcast(PC(c)); }
+
+int
+hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline)
+{
+	struct timespec ts;
+	long r;
+
+	if (deadline != 0) {
+		ts.tv_sec = (time_t)(deadline / 1000000000);
+		ts.tv_nsec = (long)(deadline % 1000000000);
+	}
+	/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time */
+	r = syscall(SYS_futex, (void *)w, FUTEX_WAIT_BITSET_PRIVATE, val,
+	    deadline != 0 ? &ts : NULL, NULL, FUTEX_BITSET_MATCH_ANY);
+	return r != 0 && errno == ETIMEDOUT ? NB_ETIMEDOUT : 0;
+}
+
+void
+hyp_word_wake(atomic_uint *w)
+{
+	syscall(SYS_futex, (void *)w, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
 
 void hyp_rw_init(hyp_rwlock_t *rw) { pthread_rwlock_init(PRW(rw), NULL); }
 void hyp_rw_destroy(hyp_rwlock_t *rw) { pthread_rwlock_destroy(PRW(rw)); }
@@ -239,6 +348,14 @@ hyp_clock_mono(void)
 	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
 		return atomic_load_explicit(&vnow, memory_order_acquire);
 	return host_clock(CLOCK_MONOTONIC);
+}
+
+uint64_t
+hyp_clock_coarse(void)
+{
+	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed))
+		return atomic_load_explicit(&vnow, memory_order_acquire);
+	return host_clock(CLOCK_MONOTONIC_COARSE);
 }
 
 uint64_t

@@ -80,6 +80,13 @@ void hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m);
 int  hyp_cond_timedwait(hyp_cond_t *c, hyp_mutex_t *m, uint64_t deadline);
 void hyp_cond_signal(hyp_cond_t *c);
 void hyp_cond_broadcast(hyp_cond_t *c);
+/* A word to sleep on (a futex): hyp_word_wait sleeps while *w == val, until
+ * hyp_word_wake(w), a spurious wake-up, or the host monotonic clock reaches deadline
+ * (0: none; real clock only: under the virtual clock callers arm a timer that wakes them).
+ * Returns 0 or ETIMEDOUT; callers recheck *w.  A wake costs one system call, and none
+ * when nobody sleeps (the caller knows: it set *w itself first). */
+int  hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline);
+void hyp_word_wake(atomic_uint *w);
 void hyp_rw_init(hyp_rwlock_t *rw);
 void hyp_rw_destroy(hyp_rwlock_t *rw);
 void hyp_rw_rdlock(hyp_rwlock_t *rw);
@@ -98,6 +105,9 @@ int  hyp_thread_join(hyp_thread_t *t);
  * by hand. */
 uint64_t hyp_clock_mono(void);
 uint64_t hyp_clock_real(void);			/* since the Unix epoch */
+/* hyp_clock_mono() as the host last ticked (a few ms behind at most; the virtual clock
+ * exactly): for per-packet expiry checks that need no precision, at a third of the cost. */
+uint64_t hyp_clock_coarse(void);
 int  hyp_vclock_set(int on);			/* returns the previous setting */
 void hyp_vclock_advance(uint64_t ns);
 extern HYP_HIDDEN atomic_int hyp_vclock_on;	/* read inline on the syscall path */

@@ -216,14 +216,19 @@ vcpu_trytake(struct kern *k)
 void
 vcpu_softcheck(struct kern *k)
 {
+	atomic_uint *w[KERN_WAKEQ];
+	int nw;
+
 	while (atomic_load(&k->k_softpending) && vcpu_trytake(k)) {
 		kern_softrun(k);
+		nw = kern_wake_take(k, w);
 		if (k->k_vcpu_fastrel)
 			atomic_store(&k->k_vcpu_free, 1);
 		else
 			atomic_fetch_add(&k->k_vcpu_free, 1);
 		if (atomic_load(&k->k_vcpu_waiters) != 0)
 			vcpu_wake(k);
+		kern_wake_run(w, nw);
 	}
 }
 

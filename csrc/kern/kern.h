@@ -119,6 +119,7 @@ struct ksleeper {
 	struct ksleeper *next, *prev;
 	bool woken;
 	bool timedout;
+	atomic_uint word;		/* 1 once woken, timed out or halted: the futex */
 	struct hyp_vsleep vs;
 	struct hyp_timer t;
 };
@@ -447,6 +448,7 @@ struct kern {
 	uint64_t k_id;			/* unique in the process, never reused */
 	int k_ncpu;
 	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
+	uint8_t k_nwake;		/* k_wakeq entries (the vCPU's holder, ncpu == 1) */
 	/* virtual CPUs */
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
 	hyp_mutex_t k_cred_mtx;		/* guards p_cred swaps against cred_take (ncpu > 1) */
@@ -455,6 +457,8 @@ struct kern {
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
 	struct ksleeper *k_sleepq;	/* every thread in cv_wait (k_sched_mtx) */
+#define KERN_WAKEQ	8
+	atomic_uint *k_wakeq[KERN_WAKEQ];	/* sleepers' words to wake at vCPU release */
 	/* state */
 	int k_ncomps;
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
@@ -564,7 +568,7 @@ void vcpu_softcheck(struct kern *k) KERN_HIDDEN;
  * expiring side sets k_softpending, runs hyp_membarrier() and tries to take a vCPU
  * itself: one of the two sees the other).  Hold no host lock of the kernel here. */
 static inline void
-vcpu_release_fast(struct kern *k)
+vcpu_release_nowake(struct kern *k)
 {
 	if (__predict_true(k->k_vcpu_fastrel)) {
 		atomic_store_explicit(&k->k_vcpu_free, 1, memory_order_release);
@@ -581,6 +585,20 @@ vcpu_release_fast(struct kern *k)
 	if (__predict_false(atomic_load_explicit(&k->k_softpending, memory_order_relaxed)))
 		vcpu_softcheck(k);
 	vclock_busy(-1);
+}
+/* Wake-ups a holder of the only vCPU deferred to its release (sleep.c, cv_wake): the
+ * woken threads need this vCPU first, so waking them earlier only makes them sleep again
+ * in vcpu_take_slow.  kern_wake_take moves them out (vCPU held), kern_wake_run wakes. */
+int  kern_wake_take(struct kern *k, atomic_uint **w) KERN_HIDDEN;
+void kern_wake_run(atomic_uint **w, int n) KERN_HIDDEN;
+void vcpu_release_wake(struct kern *k) KERN_HIDDEN;
+static inline void
+vcpu_release_fast(struct kern *k)
+{
+	if (__predict_false(k->k_nwake != 0))
+		vcpu_release_wake(k);
+	else
+		vcpu_release_nowake(k);
 }
 
 /* The syscall entry's snapshot (vCPU held).  With one vCPU only the holder runs kernel

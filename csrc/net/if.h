@@ -20,6 +20,7 @@
 
 #include "kern/kern.h"
 #include "net/net.h"
+#include "net/bus.h"
 
 /* ---------------------------------------------------------------- NetBSD ABI */
 
@@ -248,37 +249,7 @@ pkt_prepend(struct pkt *p, size_t n)
 /* Drops n bytes in front; the caller checked n <= p_len. */
 static inline void pkt_adj(struct pkt *p, size_t n) { p->p_off += n; p->p_len -= n; }
 
-/* ---------------------------------------------------------------- buses */
-
-/*
- * A bus is a process-wide virtual Ethernet hub, found by name.  Ports (one per
- * interface) attach to it; a frame sent by one port reaches every other port of the
- * bus, delivered by the sending thread.  The ops vector is the medium: the memory bus
- * below; a file-backed bus in NetBSD's shmif format can be another.
- */
-struct bus;
-struct bus_port {
-	struct bus *bp_bus;
-	struct bus_port *bp_next;
-	/* called with the bus read-locked, from any thread: must not block */
-	void (*bp_rx)(struct bus_port *bp, const void *frame, size_t len);
-	void *bp_arg;
-};
-struct bus_ops {
-	const char *bo_name;
-	/* hands a frame to the medium (the memory bus: to every other port) */
-	void (*bo_xmit)(struct bus *b, struct bus_port *from, const void *frame, size_t len);
-};
-#define BUS_NAMEMAX	128
-int  bus_attach(const char *name, struct bus_port *bp) KERN_HIDDEN;	/* 0/EINVAL/ENOMEM */
-void bus_detach(struct bus_port *bp) KERN_HIDDEN;
-void bus_xmit(struct bus_port *bp, const void *frame, size_t len) KERN_HIDDEN;
-const char *bus_name(const struct bus *b) KERN_HIDDEN;
-int  bus_nports(const char *name) KERN_HIDDEN;		/* -1 if no such bus */
-/* pcap capture of every frame on a bus (classic pcap, DLT_EN10MB).  path NULL stops it. */
-int  bus_pcap(const char *name, const char *path) KERN_HIDDEN;
-/* Exported as the public API (to be declared in rump/rumpus.h). */
-int  rumpus_bus_pcap(const char *bus, const char *path) KERN_EXPORT;
+/* ---------------------------------------------------------------- buses: net/bus.h */
 
 /* ---------------------------------------------------------------- interfaces */
 

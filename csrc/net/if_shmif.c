@@ -2,7 +2,8 @@
  * if_shmif.c: the net.shmif component: Ethernet interfaces on a bus, created and
  * configured as NetBSD's shmif: SIOCIFCREATE "shmifN", then SIOCSLINKSTR names the bus.
  *
- * The softc is a bus port.  Frames from the bus arrive on any thread (bp_rx): they are
+ * The softc is a bus port, keyed on the bus by the interface's MAC address.  Frames from
+ * the bus (unicast ones only if they are for that MAC) arrive on any thread (bp_rx): they are
  * copied into a packet of the receiving kernel and queued on the interface.
  */
 #include <stdio.h>
@@ -114,6 +115,9 @@ shmif_clone_create(struct kern *k, const char *name)
 	ifp->if_lladdr[3] = (uint8_t)(id >> 16);
 	ifp->if_lladdr[4] = (uint8_t)(id >> 8);
 	ifp->if_lladdr[5] = (uint8_t)id;
+	/* the bus switches on it (interfaces cannot change it or go promiscuous yet;
+	 * when they can, they tell the bus with bus_port_set) */
+	bus_port_set(&sc->sc_port, ifp->if_lladdr, (ifp->if_flags & IFF_PROMISC) != 0);
 	if ((error = if_attach(ns, ifp)) != 0) {
 		shmif_free(ifp);
 		hyp_mutex_destroy(&ifp->if_qlock);

@@ -240,7 +240,7 @@ arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 	}
 	if (in_broadcast(is->is_ns, nexthop, ifp) || (p->p_flags & PKT_BCAST))
 		return ether_output_frame(ifp, p, bcast, 0x0800);
-	now = hyp_clock_mono();
+	now = hyp_clock_coarse();	/* per packet: a tick behind at most (issue 16) */
 	la = arp_find(is, ifp, nexthop);
 	if (la != NULL)
 		la->la_used = now;

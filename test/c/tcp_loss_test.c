@@ -19,14 +19,7 @@
 #include "tap.h"
 #include "tcp_nb.h"
 
-struct x_bus_port {
-	void *bp_bus, *bp_next;
-	void (*bp_rx)(struct x_bus_port *bp, const void *frame, size_t len);
-	void *bp_arg;
-};
-int bus_attach(const char *name, struct x_bus_port *bp);
-void bus_detach(struct x_bus_port *bp);
-void bus_xmit(struct x_bus_port *bp, const void *frame, size_t len);
+#include "net/bus.h"
 
 #define QMAX 4096
 struct fq {
@@ -36,10 +29,10 @@ struct fq {
 	int head, tail;
 };
 static struct fq q[2];
-static struct x_bus_port port[2];
+static struct bus_port port[2];
 
 static void
-rx(struct x_bus_port *bp, const void *frame, size_t len)
+rx(struct bus_port *bp, const void *frame, size_t len)
 {
 	struct fq *f = &q[bp == &port[0] ? 0 : 1];
 	uint8_t *c = malloc(len);
@@ -292,6 +285,7 @@ main(void)
 	e |= x_ifconfig("shmif0", "tcplossB", "10.11.0.2", 24);
 	port[0].bp_rx = rx;
 	port[1].bp_rx = rx;
+	port[0].bp_promisc = port[1].bp_promisc = 1;	/* a bridge: every frame on its buses */
 	e |= bus_attach("tcplossA", &port[0]) | bus_attach("tcplossB", &port[1]);
 	{
 		int v20 = 20, v1 = 1;

@@ -14,20 +14,13 @@
 #include "tap.h"
 #include "tcp_nb.h"
 
-/* The bus door of the kernel library (net/if.h): a port of our own on the bus. */
-struct x_bus_port {
-	void *bp_bus, *bp_next;
-	void (*bp_rx)(struct x_bus_port *bp, const void *frame, size_t len);
-	void *bp_arg;
-};
-int bus_attach(const char *name, struct x_bus_port *bp);
-void bus_detach(struct x_bus_port *bp);
-void bus_xmit(struct x_bus_port *bp, const void *frame, size_t len);
+/* The bus door of the kernel library (net/bus.h): a port of our own on the bus. */
+#include "net/bus.h"
 
 static const uint8_t mymac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static uint8_t kmac[6];
 static uint32_t myip, kip;
-static struct x_bus_port port;
+static struct bus_port port;
 
 /* captured frames */
 #define NCAP 256
@@ -37,7 +30,7 @@ static size_t caplen[NCAP];
 static int caphead, captail;
 
 static void
-rx(struct x_bus_port *bp, const void *frame, size_t len)
+rx(struct bus_port *bp, const void *frame, size_t len)
 {
 	(void)bp;
 	pthread_mutex_lock(&caplock);
@@ -290,6 +283,8 @@ main(void)
 	myip = x_ip("10.4.0.2");
 	kip = x_ip("10.4.0.1");
 	port.bp_rx = rx;
+	memcpy(port.bp_mac, mymac, 6);	/* the bus switches: frames for mymac reach us */
+	port.bp_promisc = 1;		/* and the capture sees the kernel's every frame */
 	ok(bus_attach("tcppktbus", &port) == 0, "the test's port on the bus");
 	drain();
 	{

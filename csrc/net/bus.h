@@ -1,0 +1,59 @@
+/*
+ * bus.h: virtual Ethernet buses (bus.c), apart from if.h so that a test can use them
+ * beside the host's headers (this one includes no kernel header).
+ */
+#ifndef NET_BUS_H
+#define NET_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef KERN_HIDDEN
+#define KERN_HIDDEN	__attribute__((visibility("hidden")))
+#endif
+#ifndef KERN_EXPORT
+#define KERN_EXPORT	__attribute__((visibility("default")))
+#endif
+
+/*
+ * A bus is a process-wide virtual Ethernet switch, found by name.  Ports (one per
+ * interface) attach to it with their MAC address; a unicast frame sent by one port
+ * reaches the ports with that MAC and the promiscuous ones, a broadcast or multicast
+ * frame every other port, delivered by the sending thread.  The ops vector is the
+ * medium: the memory bus below; a file-backed bus in NetBSD's shmif format can be
+ * another.
+ */
+struct bus;
+struct bus_port {
+	struct bus *bp_bus;
+	struct bus_port *bp_next, **bp_prevp;	/* the bus's ports (bus lock) */
+	struct bus_port *bp_hnext;		/* its MAC's hash chain (bus lock) */
+	struct bus_port *bp_pnext;		/* promiscuous ports (bus lock) */
+	uint8_t bp_mac[6];			/* set before bus_attach, then bus_port_set */
+	int bp_promisc;
+	/* called with the bus read-locked, from any thread: must not block */
+	void (*bp_rx)(struct bus_port *bp, const void *frame, size_t len);
+	void *bp_arg;
+};
+struct bus_ops {
+	const char *bo_name;
+	/* hands a frame to the medium (the memory bus: to every other port) */
+	void (*bo_xmit)(struct bus *b, struct bus_port *from, const void *frame, size_t len);
+};
+#define BUS_NAMEMAX	128
+int  bus_attach(const char *name, struct bus_port *bp) KERN_HIDDEN;	/* 0/EINVAL/ENOMEM */
+void bus_detach(struct bus_port *bp) KERN_HIDDEN;
+/* A port's new MAC address or promiscuity (attached or not; takes the bus lock). */
+void bus_port_set(struct bus_port *bp, const uint8_t *mac, int promisc) KERN_HIDDEN;
+/* 1: switch (the default); 0: a hub that shows every frame to every port, for the
+ * benchmark's baseline.  Returns the previous setting, -1 if there is no such bus. */
+int  bus_set_switch(const char *name, int on) KERN_HIDDEN;
+void bus_xmit(struct bus_port *bp, const void *frame, size_t len) KERN_HIDDEN;
+const char *bus_name(const struct bus *b) KERN_HIDDEN;
+int  bus_nports(const char *name) KERN_HIDDEN;		/* -1 if no such bus */
+/* pcap capture of every frame on a bus (classic pcap, DLT_EN10MB).  path NULL stops it. */
+int  bus_pcap(const char *name, const char *path) KERN_HIDDEN;
+/* Exported as the public API (to be declared in rump/rumpus.h). */
+int  rumpus_bus_pcap(const char *bus, const char *path) KERN_EXPORT;
+
+#endif
