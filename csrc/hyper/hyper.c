@@ -821,6 +821,49 @@ det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
 }
 
 
+/* A sleeper's wait on its word (sleep.c).  Outside the deterministic mode a futex wait.  In
+ * it, as det_wait: the sleeping thread itself runs a due timer (perhaps its own timeout,
+ * which sets the word) or moves virtual time to the first deadline when every kernel is
+ * idle; with nothing to run it waits for another host thread, 10 ms of real time at most
+ * at a stretch.  Returns NB_ETIMEDOUT only for a real deadline that passed. */
+int
+hyp_word_sleep(atomic_uint *w, uint64_t deadline)
+{
+	struct hyp_vsleep *s = tls_vsleep;
+	struct hyp_timer *t;
+	struct timespec ts;
+	int acted = 0;
+
+	if (!(atomic_load_explicit(&hyp_det_on, memory_order_relaxed) && s != NULL && !tls_firing))
+		return hyp_word_wait(w, 0, deadline);
+	pthread_mutex_lock(&sched_mtx);
+	while (atomic_load(w) == 0 && s->state == VS_SLEEPING && atomic_load(&hyp_det_on)) {
+		if (sched_firing != NULL) {
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+			continue;
+		}
+		t = sched_root;
+		if (t != NULL && t->deadline <= atomic_load(&vnow)) {
+			fire_locked(t);
+			acted = 1;
+			break;
+		}
+		if (t != NULL && sched_idle_locked()) {
+			atomic_store(&vnow, t->deadline);
+			continue;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	if (!acted && atomic_load(w) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		(void)hyp_word_wait(w, 0, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+		    10000000u);
+	}
+	return 0;
+}
+
+
 void
 hyp_vsleep_begin(struct hyp_vsleep *s)
 {

@@ -86,6 +86,7 @@ void hyp_cond_broadcast(hyp_cond_t *c);
  * Returns 0 or ETIMEDOUT; callers recheck *w.  A wake costs one system call, and none
  * when nobody sleeps (the caller knows: it set *w itself first). */
 int  hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline);
+int  hyp_word_sleep(atomic_uint *w, uint64_t deadline);	/* a kernel sleeper's wait (sleep.c); runs due timers itself in the deterministic mode */
 void hyp_word_wake(atomic_uint *w);
 void hyp_rw_init(hyp_rwlock_t *rw);
 void hyp_rw_destroy(hyp_rwlock_t *rw);

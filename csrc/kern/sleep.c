@@ -126,7 +126,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	/* me.word goes to 1 (under k_sched_mtx) when woken, timed out (virtual clock) or
 	 * halted; a real deadline ends the wait here */
 	while (atomic_load(&me.word) == 0)
-		if (hyp_word_wait(&me.word, 0, vtimer ? 0 : deadline) != 0)
+		if (hyp_word_sleep(&me.word, vtimer ? 0 : deadline) != 0)
 			break;
 	hyp_mutex_lock(&k->k_sched_mtx);
 	if (!me.woken && !atomic_load(&k->k_halted) &&
