@@ -44,7 +44,7 @@ c.O = multiflags({
   TMPFILE = arm64 and 0x404000 or 0x410000,
 }, "O")
 
-c.AT_FDCWD = strflag({ FDCWD = -100 }, "AT_FDCWD", "AT_")
+c.AT_FDCWD = h.atflag({ FDCWD = -100 }, "AT_FDCWD", "AT_")
 c.AT = multiflags({
   FDCWD = -100, SYMLINK_NOFOLLOW = 0x100, REMOVEDIR = 0x200, EACCESS = 0x200, SYMLINK_FOLLOW = 0x400,
   NO_AUTOMOUNT = 0x800, EMPTY_PATH = 0x1000,
@@ -62,17 +62,17 @@ c.SEEK = strflag({ SET = 0, CUR = 1, END = 2, DATA = 3, HOLE = 4 }, "SEEK")
 c.OK = multiflags({ F = 0, X = 1, W = 2, R = 4 }, "OK", "_OK")
 -- access() also takes "r", "rw", "rwx" as ljsyscall does.
 do
-  local mt = getmetatable(c.OK)
-  local idx = mt.__index
-  mt.__index = function(t, k)
+  local cmt = getmetatable(getmetatable(c.OK).__index)  -- the cache's: computes new keys
+  local idx = cmt.__index
+  cmt.__index = function(cache, k)
     if type(k) == "string" and k:match("^[rwxfRWXF]+$") and not k:find(",") then
       local v = 0
-      for ch in k:upper():gmatch(".") do v = h.bor(v, rawget(t, ch)) end
+      for ch in k:upper():gmatch(".") do v = h.bor(v, rawget(c.OK, ch)) end
+      rawset(cache, k, v)
       return v
     end
-    return idx(t, k)
+    return idx(cache, k)
   end
-  mt.__call = mt.__index
 end
 
 c.F = strflag({
