@@ -48,6 +48,7 @@ summary() { # $1 label, $2 log file, $3 exit status of timeout
 # the global `unpack`.  The prelude gives it those under their LuaJIT names (our ffi and bit
 # modules); the suite itself runs unchanged.
 prelude='unpack = unpack or table.unpack
+loadstring = loadstring or load
 package.preload.ffi = function() return require "syscall.ffi" end
 package.preload.bit = function() return require "syscall.bit" end'
 

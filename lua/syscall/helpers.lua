@@ -52,7 +52,11 @@ local listcache = setmetatable({}, { __mode = "k" })
 local function blank(k) return k == "" or not k:find("%S") end
 
 -- One member of a list: a name, or for mode tables an octal number ("0644").
+-- For swap tables (c.SWAP_FLAG) a number is a priority: PREFER | priority (as ljsyscall's).
 local function member(tab, part, octal)
+  if octal == "swap" and part:match("^%d+$") then
+    return bor(rawget(tab, "PREFER"), bit.band(tonumber(part), rawget(tab, "PRIO_MASK")))
+  end
   if octal and part:match("^0[0-7]*$") then return tonumber(part, 8) end
   return lookup(tab, part)
 end
@@ -68,7 +72,7 @@ local function flagvalue(tab, k, single, octal)
   if blank(k) then return 0 end  -- "" is no flag, as in ljsyscall (recv(fd, buf, n, ""))
   if single or not k:find("[,|]") then
     local part = k:gsub("^%s+", ""):gsub("%s+$", "")
-    if octal and part:match("^[0-7]+$") then return tonumber(part, 8) end
+    if octal == true and part:match("^[0-7]+$") then return tonumber(part, 8) end
     return member(tab, part, octal)
   end
   local val = 0
@@ -146,6 +150,11 @@ function h.modeflags(tab, name)
   return constmeta(tab, name or "MODE", "S_", false, true)
 end
 
+-- c.SWAP_FLAG: flags, and a number in the string is a priority ("prefer, 23" or "23").
+function h.swapflags(tab, name, prefix)
+  return constmeta(tab, name, prefix, false, "swap", multicall)
+end
+
 -- c.AT_FDCWD: nil gives AT_FDCWD itself, a descriptor object its number (as ljsyscall's).
 function h.atflag(tab, name, prefix)
   local t = constmeta(tab, name, prefix, true, false)
@@ -153,7 +162,7 @@ function h.atflag(tab, name, prefix)
   local compute = getmetatable(cache).__index
   getmetatable(cache).__index = function(cch, k)
     if k == nil or k == false then return rawget(tab, "FDCWD") end
-    if rawtype(k) ~= "string" and rawtype(k) ~= "number" and fdm.istype(k) then return fdm.rawnum(k) end
+    if rawtype(k) ~= "string" and rawtype(k) ~= "number" and fdm.istype(k) then return k.filenum end
     return compute(cch, k)
   end
   return t

@@ -32,8 +32,11 @@ function M.base(scalars)
     t[name .. "s"] = require("syscall.ctypes").vla(t[name])
     if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
   end
-  pt.void = ffi.typeof("void *")
-  pt.char = ffi.typeof("char *")
+  -- pt.X are casts, as ljsyscall's: pt.void(1) is the address 1 (a ctype's constructor
+  -- would refuse the number).
+  local voidp, charp = ffi.typeof("void *"), ffi.typeof("char *")
+  pt.void = function(x) return ffi.cast(voidp, x) end
+  pt.char = function(x) return ffi.cast(charp, x) end
   t.buffer = ffi.typeof("char[?]")
   s.pointer = ffi.sizeof("void *")
   return t, pt, s, ctypes, def
@@ -357,7 +360,9 @@ function M.iovecs(iovec)
           error("bad iovec entry " .. i .. " (buffer expected, got " .. type(base) .. ")", 2)
         end
       elseif type(e) == "cdata" and ffi.istype(iovec, e) then base, len = e.iov_base, e.iov_len
-      else error("bad iovec entry " .. i .. " (" .. type(e) .. ")", 2) end
+      elseif type(e) == "cdata" and h.ckind(e) == "array" and (ffi.sizeof(e) or 0) > 0 then
+        base, len = e, ffi.sizeof(e)  -- a buffer (t.buffer(n)), used whole, as in ljsyscall
+      else error("bad iovec entry " .. i .. " (" .. h.describe(e) .. ")", 2) end
       -- A Lua string is immutable (and shared): readv/recvmsg must not be given one.
       if type(base) == "string" then v.readonly = true end
       v.keep[i] = base

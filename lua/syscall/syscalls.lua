@@ -380,6 +380,9 @@ function M.init(S, env)
     local F = c.F
     if cmd == F.SETFL then return retbool(C.fcntl(n, cmd, flag(c.O, arg, "fcntl", 3))) end
     if cmd == F.SETFD then return retbool(C.fcntl(n, cmd, flag(c.FD, arg, "fcntl", 3))) end
+    if F.ADD_SEALS and cmd == F.ADD_SEALS and c.F_SEAL then  -- seals by name, as ljsyscall
+      return retbool(C.fcntl(n, cmd, flag(c.F_SEAL, arg, "fcntl", 3)))
+    end
     if cmd == F.GETFL or cmd == F.GETFD or cmd == F.GETOWN or (F.GETPIPE_SZ and cmd == F.GETPIPE_SZ) then
       return retnum(C.fcntl(n, cmd, 0))
     end
@@ -832,7 +835,7 @@ function M.init(S, env)
   end
   if C.settimeofday then
     function S.settimeofday(tv)
-      tv = timearg(t.timeval, tv, "settimeofday", 1)
+      if tv ~= nil then tv = timearg(t.timeval, tv, "settimeofday", 1) end  -- nil: NULL, as ljsyscall
       return retbool(C.settimeofday(tv, nil))
     end
   end

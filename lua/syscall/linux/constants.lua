@@ -82,6 +82,7 @@ c.F = strflag({
   NOTIFY = 1026, DUPFD_CLOEXEC = 1030, SETPIPE_SZ = 1031, GETPIPE_SZ = 1032, ADD_SEALS = 1033,
   GET_SEALS = 1034, RDLCK = 0, WRLCK = 1, UNLCK = 2,
 }, "F")
+c.F_SEAL = multiflags({ SEAL = 1, SHRINK = 2, GROW = 4, WRITE = 8, FUTURE_WRITE = 16 }, "F_SEAL")
 c.FCNTL_LOCK = strflag({ RDLCK = 0, WRLCK = 1, UNLCK = 2 }, "FCNTL_LOCK", "F_")
 c.FD = multiflags({ CLOEXEC = 1 }, "FD")
 -- The flags pipe2 accepts (ljsyscall's c.OPIPE).
@@ -236,7 +237,7 @@ c.MSYNC = c.MS_SYNC -- ljsyscall's name
 -- Signals and processes.
 c.SIG = strflag({
   HUP = 1, INT = 2, QUIT = 3, ILL = 4, TRAP = 5, ABRT = 6, IOT = 6, BUS = 7, FPE = 8, KILL = 9,
-  USR1 = 10, SEGV = 11, USR2 = 12, PIPE = 13, ALRM = 14, TERM = 15, STKFLT = 16, CHLD = 17,
+  USR1 = 10, SEGV = 11, USR2 = 12, PIPE = 13, ALRM = 14, TERM = 15, STKFLT = 16, CHLD = 17, CLD = 17,
   CONT = 18, STOP = 19, TSTP = 20, TTIN = 21, TTOU = 22, URG = 23, XCPU = 24, XFSZ = 25,
   VTALRM = 26, PROF = 27, WINCH = 28, IO = 29, POLL = 29, PWR = 30, SYS = 31,
 }, "SIG")

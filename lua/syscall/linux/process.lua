@@ -58,7 +58,7 @@ local function constants(c)
       KEXEC = 0x45584543 }, "LINUX_REBOOT_CMD")
   end
   if not c.SWAP_FLAG then
-    c.SWAP_FLAG = h.multiflags({ PREFER = 0x8000, PRIO_MASK = 0x7fff, DISCARD = 0x10000 }, "SWAP_FLAG")
+    c.SWAP_FLAG = h.swapflags({ PREFER = 0x8000, PRIO_MASK = 0x7fff, PRIO_SHIFT = 0, DISCARD = 0x10000 }, "SWAP_FLAG")
   end
   if not c.SYSLOG_ACTION then
     c.SYSLOG_ACTION = h.strflag({ CLOSE = 0, OPEN = 1, READ = 2, READ_ALL = 3, READ_CLEAR = 4, CLEAR = 5,
