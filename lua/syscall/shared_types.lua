@@ -555,6 +555,25 @@ function M.sockaddrs(t, pt, s, c, opt)
     end,
     __eq = function(a, b) return sameaddr(t.in_addr, a, b) end,
     __len = function() return 4 end,
+    __index = {
+      -- addr:get_mask_bcast(bits) -> {broadcast = in_addr, netmask = in_addr}, as ljsyscall's:
+      -- "netmask" there is the host part's mask (0.0.0.255 for /24), broadcast the address
+      -- with those bits set.
+      get_mask_bcast = function(a, bits)
+        if type(bits) ~= "number" or bits % 1 ~= 0 or bits < 0 or bits > 32 then
+          h.argerror("get_mask_bcast", 1, "prefix length 0..32", bits)
+        end
+        local host = 2 ^ (32 - bits) - 1
+        local p = ffi.cast("const uint8_t *", a)
+        local v = ((p[0] * 256 + p[1]) * 256 + p[2]) * 256 + p[3]
+        local bc = 0
+        for i = 31, 0, -1 do
+          local bv = 2 ^ i
+          if math.floor(v / bv) % 2 == 1 or math.floor(host / bv) % 2 == 1 then bc = bc + bv end
+        end
+        return { broadcast = t.in_addr(bc), netmask = t.in_addr(host) }
+      end,
+    },
   })
 
   ffi.metatype(t.in6_addr, {

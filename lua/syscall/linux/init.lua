@@ -25,6 +25,7 @@ S.errno = function(n)
   return ffi.errno()
 end
 S.util = require "syscall.util".init(S)
+require "syscall.linux.compat".util(S, S.util)
 S.nl = require "syscall.linux.nl".init(S)
 
 -- The standard descriptors, never closed by the GC.

@@ -67,6 +67,7 @@ local function constants(c)
   if not c.CLD then
     c.CLD = h.strflag({ EXITED = 1, KILLED = 2, DUMPED = 3, TRAPPED = 4, STOPPED = 5, CONTINUED = 6 }, "CLD")
   end
+  c.SIGCLD = c.SIGCLD or c.CLD  -- ljsyscall's name for the si_code values of SIGCHLD
 end
 
 -- Wait statuses: a Lua table with the macros' values as fields.  The flags (WIFEXITED,
@@ -185,7 +186,7 @@ function M.init(S, env)
   -- siginfo: .signo .errno .code .pid .uid .status .utime .stime .addr .band .fd .int .ptr
   local signames = {}
   for k, v in pairs(c.SIG) do
-    if type(v) == "number" and k ~= "IOT" and k ~= "POLL" then signames[v] = k end
+    if type(v) == "number" and k ~= "IOT" and k ~= "POLL" and k ~= "CLD" then signames[v] = k end
   end
   local siginfo_get = {
     signo = function(si) return si.si_signo end, errno = function(si) return si.si_errno end,
@@ -475,6 +476,8 @@ function M.init(S, env)
       arg2 = flag(c.CAP, arg2, "prctl", 2)
     elseif op == PR.SET_PDEATHSIG then
       arg2 = flag(c.SIG, arg2, "prctl", 2)
+    elseif op == PR.SET_SECCOMP and c.SECCOMP_MODE then
+      arg2 = flag(c.SECCOMP_MODE, arg2, "prctl", 2)
     elseif prptr[op] then
       out = int1()
       arg2 = ffi.cast(ulong, out)
