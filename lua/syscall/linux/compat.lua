@@ -15,8 +15,8 @@ local h = require "syscall.helpers"
 local bit = require "syscall.bit"
 local nr = require "syscall.linux.nr"
 
-local type, tonumber, tostring, error, ipairs, pairs, select =
-      type, tonumber, tostring, error, ipairs, pairs, select
+local type, tonumber, tostring, error, ipairs, pairs, select, setmetatable, getmetatable, math, table =
+      type, tonumber, tostring, error, ipairs, pairs, select, setmetatable, getmetatable, math, table
 local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cdata are userdata
 
 local SYS = nr.SYS
@@ -31,6 +31,20 @@ struct rumpus_lx_iphdr {
   uint8_t ttl; uint8_t protocol; uint16_t check; uint32_t saddr; uint32_t daddr;
 };
 struct rumpus_lx_udphdr { uint16_t source; uint16_t dest; uint16_t len; uint16_t check; };
+struct rumpus_lx_iocb {
+  uint64_t aio_data; uint32_t aio_key; int32_t aio_rw_flags; uint16_t aio_lio_opcode; int16_t aio_reqprio;
+  uint32_t aio_fildes; uint64_t aio_buf; uint64_t aio_nbytes; int64_t aio_offset; uint64_t aio_reserved2;
+  uint32_t aio_flags; uint32_t aio_resfd;
+};
+struct rumpus_lx_io_event { uint64_t data; uint64_t obj; int64_t res; int64_t res2; };
+struct rumpus_lx_aio_context { unsigned long ctx; };
+struct rumpus_lx_mq_attr { long mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs; long reserved[4]; };
+struct rumpus_lx_mqd { int filenum; };
+struct rumpus_lx_timex {
+  unsigned int modes; long offset, freq, maxerror, esterror; int status; long constant, precision, tolerance;
+  struct { long tv_sec, tv_usec; } time; long tick, ppsfreq, jitter; int shift; long stabil, jitcnt, calcnt, errcnt, stbcnt;
+  int tai; int reserved[11];
+};
 ]]
 
 local function constants(c)
@@ -51,6 +65,17 @@ local function constants(c)
     TRAP = 0x00030000, ERRNO = 0x00050000, USER_NOTIF = 0x7fc00000, TRACE = 0x7ff00000,
     LOG = 0x7ffc0000, ALLOW = 0x7fff0000, ACTION_FULL = 0xffff0000, ACTION = 0x7fff0000,
     DATA = 0x0000ffff }, "SECCOMP_RET")
+  c.IOCB_CMD = h.strflag({ PREAD = 0, PWRITE = 1, FSYNC = 2, FDSYNC = 3, POLL = 5, NOOP = 6,
+    PREADV = 7, PWRITEV = 8 }, "IOCB_CMD")
+  c.IOCB_FLAG = h.multiflags({ RESFD = 1, IOPRIO = 2 }, "IOCB_FLAG")
+  c.ADJ = h.multiflags({ OFFSET = 0x0001, FREQUENCY = 0x0002, MAXERROR = 0x0004, ESTERROR = 0x0008,
+    STATUS = 0x0010, TIMECONST = 0x0020, TAI = 0x0080, SETOFFSET = 0x0100, MICRO = 0x1000,
+    NANO = 0x2000, TICK = 0x4000, OFFSET_SINGLESHOT = 0x8001, OFFSET_SS_READ = 0xa001 }, "ADJ")
+  c.STA = h.multiflags({ PLL = 0x0001, PPSFREQ = 0x0002, PPSTIME = 0x0004, FLL = 0x0008, INS = 0x0010,
+    DEL = 0x0020, UNSYNC = 0x0040, FREQHOLD = 0x0080, PPSSIGNAL = 0x0100, PPSJITTER = 0x0200,
+    PPSWANDER = 0x0400, PPSERROR = 0x0800, CLOCKERR = 0x1000, NANO = 0x2000, MODE = 0x4000,
+    CLK = 0x8000 }, "STA")
+  c.TIME = h.strflag({ OK = 0, INS = 1, DEL = 2, OOP = 3, WAIT = 4, ERROR = 5, BAD = 5 }, "TIME")
   c.AUDIT_ARCH = h.strflag({ X86_64 = 0xC000003E, AARCH64 = 0xC00000B7 }, "AUDIT_ARCH")
 end
 
@@ -79,12 +104,14 @@ function M.init(S, env)
   local function fail() return nil, err(errno()) end
   local long = ffi.typeof("long")
   local voidp = ffi.typeof("void *")
+  local charp = ffi.typeof("const char *")
   local function sys(n, ...)
     local a = { ... }
     for i = 1, select("#", ...) do
       local v = a[i]
       if v == nil then a[i] = ffi.cast(long, 0)
       elseif type(v) == "cdata" then a[i] = ffi.cast(long, ffi.cast(voidp, v))
+      elseif type(v) == "string" then a[i] = ffi.cast(long, ffi.cast(charp, v))  -- v stays alive in `a`
       else a[i] = ffi.cast(long, v) end
     end
     return tonumber(C.syscall(n, (table.unpack or unpack)(a, 1, select("#", ...))))
@@ -151,7 +178,8 @@ function M.init(S, env)
       u[f] = h.htons(v)
     end,
   })
-  local ptr = require("syscall.ctypes").ptr
+  local ctypes = require "syscall.ctypes"
+  local ptr = ctypes.ptr
   local iphdrp, udphdrp = ptr(iphdr), ptr(udphdr)
   pt.iphdr = function(p) return ffi.cast(iphdrp, p) end
   pt.udphdr = function(p) return ffi.cast(udphdrp, p) end
@@ -162,6 +190,225 @@ function M.init(S, env)
       if tv ~= nil then tv = env.timearg(timeval, tv, "settimeofday", 1) end
       return retbool(sys(SYS.settimeofday, tv, nil))
     end
+  end
+
+  -- Linux native AIO.  ctx = S.io_setup(n) (a t.aio_context; ctx.ctx the kernel's id);
+  -- t.iocb_array{{opcode = "pread", fildes = fd, buf = p, nbytes = n, offset = o, data = x,
+  -- resfd = efd}, ...} keeps its requests (and the buffers given) alive until it is dropped,
+  -- which must not happen before the events are read; a.iocbs[i] is the i-th request.
+  -- S.io_getevents(ctx, min, events, timeout) iterates (i, ev) over t.io_events(n), ev.data,
+  -- ev.res and ev.error (the error of a negative res).
+  local ctxt = ffi.typeof("struct rumpus_lx_aio_context")
+  t.aio_context = ctxt
+  local iocbt = ffi.typeof("struct rumpus_lx_iocb")
+  t.iocb = iocbt
+  local iocbpp = ctypes.vla(ptr(iocbt))
+  local evt = ffi.metatype("struct rumpus_lx_io_event", {
+    __index = function(ev, k)
+      if k == "error" then
+        local r = tonumber(ev.res)
+        if r < 0 then return err(-r) end
+        return nil
+      end
+    end,
+  })
+  t.io_event = evt
+  t.io_events = ctypes.vla(evt)
+  local function ctxof(ctx, fname)
+    if type(ctx) == "cdata" and ffi.istype(ctxt, ctx) then return ctx.ctx end
+    if type(ctx) == "number" or (type(ctx) == "cdata" and h.ckind(ctx) == "scalar") then return ctx end
+    h.argerror(fname, 1, "aio context", ctx)
+  end
+  local function u64of(v, fname, what)
+    if v == nil then return 0 end
+    if type(v) == "cdata" then
+      local k = h.ckind(v)
+      if k == "pointer" or k == "array" or k == "struct" then return ffi.cast("uint64_t", ffi.cast("uintptr_t", ffi.cast(voidp, v))) end
+      return v
+    end
+    if type(v) == "string" then error("bad argument #2 to '" .. fname .. "' (" .. what .. ": a buffer, not a string)", 4) end
+    return h.checknumber(v, fname, 2)
+  end
+  local function setiocb(cb, e, fname, keep)
+    if type(e) == "cdata" and ffi.istype(iocbt, e) then ffi.copy(cb, e, ffi.sizeof(iocbt)); return end
+    if type(e) ~= "table" then h.argerror(fname, 2, "table of iocbs", e) end
+    cb.aio_lio_opcode = flag(c.IOCB_CMD, e.opcode or e.aio_lio_opcode, fname, 2)
+    cb.aio_data = u64of(e.data or e.aio_data, fname, "data")
+    cb.aio_fildes = getfd(e.fildes or e.fd or e.aio_fildes, fname, 2)
+    if e.buf ~= nil then keep[#keep + 1] = e.buf end
+    cb.aio_buf = u64of(e.buf or e.aio_buf, fname, "buf")
+    cb.aio_nbytes = h.off(e.nbytes or e.aio_nbytes, fname, 2, 0)
+    cb.aio_offset = h.off(e.offset or e.aio_offset, fname, 2, 0)
+    cb.aio_reqprio = h.optint(e.reqprio or e.aio_reqprio, fname, 2, 0)
+    local flags = flag(c.IOCB_FLAG, e.flags or e.aio_flags, fname, 2)
+    if e.resfd ~= nil then
+      cb.aio_resfd = getfd(e.resfd, fname, 2)
+      flags = h.bor(flags, c.IOCB_FLAG.RESFD)
+    end
+    cb.aio_flags = flags
+  end
+  local iocbs_mt = { __len = function(a) return a.nr end }
+  function t.iocb_array(list)
+    if type(list) ~= "table" then h.argerror("iocb_array", 1, "table", list) end
+    local n = #list
+    local a = setmetatable({ nr = n, iocbs = {}, keep = {}, ptrs = iocbpp(n > 0 and n or 1) }, iocbs_mt)
+    for i, e in ipairs(list) do
+      local cb = iocbt()
+      setiocb(cb, e, "iocb_array", a.keep)
+      a.iocbs[i] = cb
+      a.ptrs[i - 1] = cb
+    end
+    return a
+  end
+  function S.io_setup(n)
+    local ctx = ctxt()
+    if sys(SYS.io_setup, h.uint(n, "io_setup", 1), ctx) == -1 then return fail() end
+    return ctx
+  end
+  function S.io_destroy(ctx) return retbool(sys(SYS.io_destroy, ctxof(ctx, "io_destroy"))) end
+  function S.io_submit(ctx, iocbs)
+    local c0 = ctxof(ctx, "io_submit")
+    if type(iocbs) == "table" and getmetatable(iocbs) ~= iocbs_mt then iocbs = t.iocb_array(iocbs) end
+    if getmetatable(iocbs) ~= iocbs_mt then h.argerror("io_submit", 2, "t.iocb_array", iocbs) end
+    return retnum(sys(SYS.io_submit, c0, iocbs.nr, iocbs.ptrs))
+  end
+  function S.io_cancel(ctx, iocb, result)
+    local c0 = ctxof(ctx, "io_cancel")
+    if not (type(iocb) == "cdata" and ffi.istype(iocbt, iocb)) then h.argerror("io_cancel", 2, "t.iocb", iocb) end
+    result = h.outstruct(evt, result, "io_cancel", 3)
+    if sys(SYS.io_cancel, c0, iocb, result) == -1 then return fail() end
+    return result
+  end
+  local function eviter(ev, i)
+    i = i - 1
+    if i >= 0 then return i, ev[i] end
+  end
+  function S.io_getevents(ctx, min, events, timeout)
+    local c0 = ctxof(ctx, "io_getevents")
+    if type(events) == "number" then events = t.io_events(events) end
+    if not (type(events) == "cdata" and h.ckind(events) == "array" and ffi.sizeof(events) >= ffi.sizeof(evt)) then
+      h.argerror("io_getevents", 3, "t.io_events", events)
+    end
+    local n = math.floor(ffi.sizeof(events) / ffi.sizeof(evt))
+    if timeout ~= nil then timeout = env.timearg(t.timespec, timeout, "io_getevents", 4) end
+    local r = sys(SYS.io_getevents, c0, h.optint(min, "io_getevents", 2, n), n, events, timeout)
+    if r == -1 then return fail() end
+    return eviter, events, r
+  end
+
+  -- POSIX message queues through the raw calls (a leading "/" of the name is dropped, as
+  -- glibc does).  S.mq_open returns a t.mqd: mq:getattr() (.flags, .maxmsg, .msgsize,
+  -- .curmsgs), mq:setattr(flags), mq:timedsend(msg, len, prio, timeout) (mq:send),
+  -- mq:timedreceive(buf, len, prio, timeout) (mq:receive: a string when buf is nil),
+  -- mq:close(), mq:getfd(); closed by the GC when forgotten.
+  local attrt = ffi.metatype("struct rumpus_lx_mq_attr", {
+    __index = function(a, k)
+      local f = ({ flags = "mq_flags", maxmsg = "mq_maxmsg", msgsize = "mq_msgsize", curmsgs = "mq_curmsgs" })[k]
+      if f then return tonumber(a[f]) end
+    end,
+    __new = function(tp, v)
+      local a = ffi.new(tp)
+      if type(v) == "table" then
+        a.mq_flags = flag(c.O, v.flags or v.mq_flags, "mq_attr", 1)
+        a.mq_maxmsg = h.off(v.maxmsg or v.mq_maxmsg, "mq_attr", 1, 0)
+        a.mq_msgsize = h.off(v.msgsize or v.mq_msgsize, "mq_attr", 1, 0)
+      elseif v ~= nil then h.argerror("mq_attr", 1, "table", v) end
+      return a
+    end,
+  })
+  t.mq_attr = attrt
+  local function mqname(name, fname)
+    h.checkpath(name, fname, 1)
+    return (name:gsub("^/", ""))
+  end
+  local mqmethods = {}
+  local mqdt = ffi.metatype("struct rumpus_lx_mqd", { __index = mqmethods })
+  t.mqd = function(n)
+    local q = mqdt(n)
+    return ffi.gc(q, function(o) if o.filenum >= 0 then C.close(o.filenum) end end)
+  end
+  local function mqfd(q, fname)
+    if type(q) == "cdata" and ffi.istype(mqdt, q) then return q.filenum end
+    return getfd(q, fname, 1)
+  end
+  function mqmethods.getfd(q) return q.filenum end
+  function mqmethods.close(q)
+    local n = q.filenum
+    if n < 0 then return nil, err(c.E.BADF) end
+    q.filenum = -1
+    ffi.gc(q, nil)
+    return retbool(C.close(n))
+  end
+  function mqmethods.nogc(q) ffi.gc(q, nil); return q end
+  function S.mq_open(name, flags, mode, attr)
+    local a = attr
+    if type(attr) == "table" then a = attrt(attr)
+    elseif attr ~= nil and not (type(attr) == "cdata" and ffi.istype(attrt, attr)) then h.argerror("mq_open", 4, "mq_attr", attr) end
+    local r = sys(SYS.mq_open, mqname(name, "mq_open"), flag(c.O, flags, "mq_open", 2), flag(c.MODE, mode, "mq_open", 3), a)
+    if r == -1 then return fail() end
+    return t.mqd(r)
+  end
+  function S.mq_unlink(name) return retbool(sys(SYS.mq_unlink, mqname(name, "mq_unlink"))) end
+  function S.mq_getsetattr(q, new, old)
+    if new ~= nil and not (type(new) == "cdata" and ffi.istype(attrt, new)) then new = attrt(new) end
+    old = h.outstruct(attrt, old, "mq_getsetattr", 3)
+    if sys(SYS.mq_getsetattr, mqfd(q, "mq_getsetattr"), new, old) == -1 then return fail() end
+    return old
+  end
+  function mqmethods.getattr(q, a) return S.mq_getsetattr(q, nil, a) end
+  function mqmethods.setattr(q, flags)
+    if type(flags) ~= "table" then flags = { flags = flags } end
+    local ok, e = S.mq_getsetattr(q, attrt(flags))
+    if not ok then return nil, e end
+    return true
+  end
+  local function abstime(v, fname, argn)
+    if v == nil then return nil end
+    return env.timearg(t.timespec, v, fname, argn)
+  end
+  function S.mq_timedsend(q, msg, len, prio, timeout)
+    h.checkbuf(msg, "mq_timedsend", 2)
+    len = h.off(len, "mq_timedsend", 3, type(msg) == "string" and #msg or nil)
+    if len == nil then h.argerror("mq_timedsend", 3, "length", len) end
+    return retbool(sys(SYS.mq_timedsend, mqfd(q, "mq_timedsend"), msg, len, h.uint(prio or 0, "mq_timedsend", 4),
+      abstime(timeout, "mq_timedsend", 5)))
+  end
+  function S.mq_timedreceive(q, buf, len, prio, timeout)
+    local n = mqfd(q, "mq_timedreceive")
+    local own = buf == nil
+    if own then
+      len = h.off(len, "mq_timedreceive", 3)
+      if not len or len < 1 then h.argerror("mq_timedreceive", 3, "length", len) end
+      buf = t.buffer(len)
+    else
+      h.checkbuf(buf, "mq_timedreceive", 2)
+      len = h.off(len, "mq_timedreceive", 3, ffi.sizeof(buf))
+    end
+    if prio ~= nil and not (type(prio) == "cdata" and h.ckind(prio) ~= "scalar") then h.argerror("mq_timedreceive", 4, "int array", prio) end
+    local r = sys(SYS.mq_timedreceive, n, buf, len, prio, abstime(timeout, "mq_timedreceive", 5))
+    if r == -1 then return fail() end
+    if own then return ffi.string(buf, r) end
+    return r
+  end
+  mqmethods.timedsend = S.mq_timedsend
+  mqmethods.send = S.mq_timedsend
+  mqmethods.timedreceive = S.mq_timedreceive
+  mqmethods.receive = S.mq_timedreceive
+
+  -- adjtimex(timex) -> t.timex, nil, state (the clock state, a c.TIME value); nil only reads.
+  local timext = ffi.typeof("struct rumpus_lx_timex")
+  t.timex = timext
+  function S.adjtimex(tx)
+    if type(tx) == "table" then
+      local v = timext()
+      for k, x in pairs(tx) do v[k] = x end
+      v.modes = flag(c.ADJ, tx.modes, "adjtimex", 1)
+      tx = v
+    end
+    tx = h.outstruct(timext, tx, "adjtimex", 1)
+    local r = sys(SYS.adjtimex, tx)
+    if r == -1 then return fail() end
+    return tx, nil, r
   end
 
   function S.remap_file_pages(addr, size, prot, pgoff, flags)
@@ -176,7 +423,61 @@ end
 
 -- Parts that need S.util (loaded after the syscalls).
 function M.util(S, util)
-  local c = S.c
+  local c, t = S.c, S.t
+  -- File capabilities (the security.capability attribute, struct vfs_cap_data, little-endian):
+  -- util.capget(path) -> t.capabilities (effective is permitted when the file's effective bit
+  -- is set), util.capset(path, caps, flags) with caps a t.capabilities or a table as for it.
+  local CAPNAME = "security.capability"
+  local REV_MASK, REV1, REV2, REV3, EFFECTIVE = 0xFF000000, 0x01000000, 0x02000000, 0x03000000, 1
+  local function le32(s, i)
+    local a, b, cc, d = s:byte(i, i + 3)
+    return a + b * 256 + cc * 65536 + d * 16777216
+  end
+  local function put32(v)
+    return string.char(v % 256, math.floor(v / 256) % 256, math.floor(v / 65536) % 256, math.floor(v / 16777216) % 256)
+  end
+  local function decode(data)
+    if #data < 12 then return nil, t.error(c.E.INVAL) end
+    local magic = le32(data, 1)
+    local rev = magic - magic % 0x1000000
+    local words = (rev == REV1) and 1 or ((rev == REV2 or rev == REV3) and 2) or nil
+    if not words or #data < 4 + 8 * words then return nil, t.error(c.E.INVAL) end
+    local cs = t.capabilities()
+    for i = 0, words - 1 do
+      cs.permitted.cap[i] = le32(data, 5 + 8 * i)
+      cs.inheritable.cap[i] = le32(data, 9 + 8 * i)
+      if magic % 2 == EFFECTIVE then cs.effective.cap[i] = cs.permitted.cap[i] end
+    end
+    return cs
+  end
+  local function fromlink(get) return function(path)
+    local data, e = get(path, CAPNAME)
+    if not data then return nil, e end
+    return decode(data)
+  end end
+  util.capget = fromlink(S.getxattr)
+  util.lcapget = fromlink(S.lgetxattr)
+  util.fcapget = fromlink(S.fgetxattr)
+  local function encode(cs)
+    if type(cs) == "table" then cs = t.capabilities(cs) end
+    local eff = (tonumber(cs.effective.cap[0]) ~= 0 or tonumber(cs.effective.cap[1]) ~= 0) and EFFECTIVE or 0
+    local parts = { put32(REV2 + eff) }
+    for i = 0, 1 do
+      parts[#parts + 1] = put32(tonumber(cs.permitted.cap[i]))
+      parts[#parts + 1] = put32(tonumber(cs.inheritable.cap[i]))
+    end
+    return table.concat(parts)
+  end
+  local function toset(set, name) return function(path, cs, flags)
+    if type(cs) ~= "table" and not (type(cs) == "cdata" and ffi.istype(t.capabilities, cs)) then
+      h.argerror(name, 2, "capabilities", cs)
+    end
+    return set(path, CAPNAME, encode(cs), flags)
+  end end
+  util.capset = toset(S.setxattr, "capset")
+  util.lcapset = toset(S.lsetxattr, "lcapset")
+  util.fcapset = toset(S.fsetxattr, "fcapset")
+
   function util.auditarch()
     local a = require("syscall.abi").arch
     if a == "x64" then return c.AUDIT_ARCH.X86_64 end

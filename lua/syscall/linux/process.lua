@@ -643,8 +643,16 @@ function M.init(S, env)
   local hdr_t = ffi.typeof("struct rumpus_lx_cap_header")
   local data2_t = ffi.typeof("struct rumpus_lx_cap_data[2]")
   local capget_f, capset_f = ffi.C.rumpus_lx_capget, ffi.C.rumpus_lx_capset
+  -- t.user_cap_header{version =, pid =}: the raw header, as ljsyscall's; capget(hdr) fills
+  -- in the kernel's preferred version when hdr.version is 0 (the call itself then fails).
+  t.user_cap_header = hdr_t
   function S.capget(pid)
-    local hdr = hdr_t(c.LINUX_CAPABILITY_VERSION[3], optnum(pid, "capget", 1, 0))
+    local hdr
+    if type(pid) == "cdata" and ffi.istype(hdr_t, pid) then
+      hdr = pid
+    else
+      hdr = hdr_t(c.LINUX_CAPABILITY_VERSION[3], optnum(pid, "capget", 1, 0))
+    end
     local d = data2_t()
     if capget_f(hdr, d) == -1 then return fail() end
     local cs = caps_t()
