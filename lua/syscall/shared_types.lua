@@ -723,8 +723,51 @@ function M.sockaddrs(t, pt, s, c, opt)
   })
   t.sockaddr_un_setlen = function(sa, n) unlen[sa] = n end
 
+  -- sockaddr_storage: .family, and for inet and inet6 .port (host order) and .addr, as
+  -- ljsyscall's; t.sockaddr_storage{family = "inet6", port = 2, addr = ...}.
+  local ssfields = { family = true, port = true, addr = true }
+  local function ssview(ss)
+    local f = ss.ss_family
+    if f == AF.INET then return ffi.cast(require("syscall.ctypes").ptr(t.sockaddr_in), ss)[0] end
+    if f == AF.INET6 then return ffi.cast(require("syscall.ctypes").ptr(t.sockaddr_in6), ss)[0] end
+  end
   ffi.metatype(t.sockaddr_storage, {
-    __index = function(ss, k) if k == "family" then return ss.ss_family end end,
+    __index = function(ss, k)
+      if k == "family" then return ss.ss_family end
+      if k == "port" or k == "addr" then
+        local v = ssview(ss)
+        if v then return v[k] end
+      end
+    end,
+    __newindex = function(ss, k, v)
+      if k == "family" then
+        local f = AF[v]
+        if type(f) ~= "number" then error("sockaddr_storage: unknown family " .. tostring(v), 2) end
+        ss.ss_family = f
+      elseif k == "port" or k == "addr" then
+        local view = ssview(ss)
+        if not view then error("sockaddr_storage: no " .. k .. " in family " .. tostring(ss.ss_family), 2) end
+        view[k] = v
+      else
+        error("sockaddr_storage has no field '" .. tostring(k) .. "'", 2)
+      end
+    end,
+    __new = function(tp, v)
+      local ss = ffi.new(tp)
+      if type(v) == "table" then
+        if v.family ~= nil then ss.family = v.family end
+        for k, x in pairs(v) do
+          if k ~= "family" then
+            if not ssfields[k] then error("sockaddr_storage has no field '" .. tostring(k) .. "'", 2) end
+            ss[k] = x
+          end
+        end
+      elseif v ~= nil then
+        if not h.copyable(v, 2) then h.argerror("sockaddr_storage", 1, "table or address", v) end
+        ffi.copy(ss, v, math.min(ffi.sizeof(v), ffi.sizeof(tp)))
+      end
+      return ss
+    end,
     __len = function(ss) return ffi.sizeof(ss) end,
   })
   if t.sockaddr_nl then

@@ -182,7 +182,10 @@ function M.init(S, env)
   end
   function S.creat(p, m) return S.open(p, "creat, wronly, trunc", m) end
   local isfd = fdm.istype
+  -- Closing a descriptor object a second time does nothing and returns true, as in ljsyscall
+  -- (the object never closes a number twice); a closed number is EBADF.
   function S.close(fd)
+    if rawtype(fd) ~= "number" and isfd(fd) and fd.filenum == -1 then return true end
     local n = getfd(fd, "close", 1)
     local r = C.close(n)
     if rawtype(fd) ~= "number" and isfd(fd) then fd.filenum = -1 end
@@ -647,13 +650,19 @@ function M.init(S, env)
     if r == -1 then return fail() end
     return ffi.string(ffi.cast(charp, buf), r)
   end
+  -- dev: a number, a t.device, or {major, minor} (as ljsyscall).
+  local function devarg(dev)
+    if type(dev) == "table" and dev.dev == nil and dev[1] ~= nil and t.device then return t.device(dev[1], dev[2]).dev end
+    if type(dev) == "table" then return dev.dev end
+    return dev
+  end
   function S.mknod(p, m, dev)
-    if type(dev) == "table" then dev = dev.dev end
+    dev = devarg(dev)
     return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), off(dev, "mknod", 3, 0)))
   end
   if C.mknodat then
     function S.mknodat(d, p, m, dev)
-      if type(dev) == "table" then dev = dev.dev end
+      dev = devarg(dev)
       return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), off(dev, "mknodat", 4, 0)))
     end
   end

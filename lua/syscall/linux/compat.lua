@@ -478,6 +478,55 @@ function M.util(S, util)
   util.lcapset = toset(S.lsetxattr, "lcapset")
   util.fcapset = toset(S.fsetxattr, "fcapset")
 
+  -- Bridges through the old ioctls (SIOCBRADDBR/SIOCBRDELBR) on a scratch socket, and
+  -- util.bridge_list() -> {name = {name =, bridge = {root_id = ...}, brif = {port names}}}
+  -- from /sys/class/net, as ljsyscall's.
+  local SIOCBRADDBR, SIOCBRDELBR = 0x89a0, 0x89a1
+  local function bridge_ioctl(req, name, fname)
+    h.checkpath(name, fname, 1)
+    if #name >= 16 then error("bad argument #1 to '" .. fname .. "' (interface name too long)", 3) end
+    local sock, e = S.socket("unix", "dgram, cloexec")
+    if not sock then return nil, e end
+    local buf = t.buffer(16)
+    ffi.copy(buf, name)
+    local r = S.C.ioctl(sock:getfd(), req, ffi.cast("void *", buf))
+    local en = ffi.errno()
+    sock:close()
+    if r == -1 then return nil, t.error(en) end
+    return true
+  end
+  function util.bridge_add(name) return bridge_ioctl(SIOCBRADDBR, name, "bridge_add") end
+  function util.bridge_del(name) return bridge_ioctl(SIOCBRDELBR, name, "bridge_del") end
+  local function readdir(dir)
+    local fd = S.open(dir, "rdonly, directory, cloexec")
+    if not fd then return nil end
+    local names = {}
+    for d in S.getdents(fd) do
+      if d.name ~= "." and d.name ~= ".." then names[#names + 1] = d.name end
+    end
+    fd:close()
+    return names
+  end
+  function util.bridge_list()
+    local root = "/sys/class/net"
+    local names, e = readdir(root)
+    if not names then return nil, e or t.error(c.E.NOENT) end
+    local list = {}
+    for _, name in ipairs(names) do
+      local bdir = root .. "/" .. name .. "/bridge"
+      local files = readdir(bdir)
+      if files then
+        local b = { name = name, bridge = {}, brif = readdir(root .. "/" .. name .. "/brif") or {} }
+        for _, f in ipairs(files) do
+          local v = util.readfile(bdir .. "/" .. f)
+          if v then b.bridge[f] = (v:gsub("%s+$", "")) end
+        end
+        list[name] = b
+      end
+    end
+    return list
+  end
+
   function util.auditarch()
     local a = require("syscall.abi").arch
     if a == "x64" then return c.AUDIT_ARCH.X86_64 end
