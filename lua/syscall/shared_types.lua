@@ -287,9 +287,17 @@ function M.sigset(ct, SIG, nsig)
   function methods.fill(set) ffi.fill(set, ffi.sizeof(ct), 0xff); return set end
   function methods.empty(set) ffi.fill(set, ffi.sizeof(ct), 0); return set end
   local mt = {}
+  local size = ffi.sizeof(ct)
+  -- set.isemptyset: no member (ljsyscall's name).
+  local function isempty(set)
+    local p = ffi.cast(bytes, set)
+    for i = 0, size - 1 do if p[i] ~= 0 then return false end end
+    return true
+  end
   mt.__index = function(set, k)
     local m = methods[k]
     if m then return m end
+    if k == "isemptyset" then return isempty(set) end
     local n = SIG[k]
     if n and type(k) == "string" and n >= 1 and n <= (nsig or bits) then return methods.isset(set, n) end
     return nil

@@ -446,7 +446,15 @@ function M.init(S)
   local function iff(v) return setmetatable({ flags = v }, iffmt) end
 
   local Link = {}
-  local linkmt = { __index = Link }
+  -- A link's methods, and its hardware type by name, as ljsyscall's: lo.loopback, eth.ether.
+  local linkmt = { __index = function(r, k)
+    local m = Link[k]
+    if m ~= nil then return m end
+    if type(k) == "string" and k:match("^%l[%l%d]*$") then
+      local v = K.ARPHRD[k]
+      if type(v) == "number" then return rawget(r, "type") == v end
+    end
+  end }
   local kinddata = {
     vlan = function(r, tp, p, n)
       if tp == K.IFLA_VLAN.ID then r.vlan_id = u16(p)
