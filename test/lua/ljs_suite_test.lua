@@ -464,6 +464,12 @@ T.case("bridges: bridge_add, bridge_list, bridge_del (in a new network namespace
   T.eq(ws.EXITSTATUS, 0)
 end)
 
+T.case("netlink constants are in S.c as well as S.nl.c", function()
+  T.eq(c.RTM, S.nl.c.RTM)
+  T.eq(c.RTM.NEWLINK, 16); T.eq(c.IFLA.IFNAME, 3); T.eq(c.NLM_F.REQUEST, 1)
+  T.eq(c.ARPHRD.LOOPBACK, 772)
+end)
+
 T.case("netlink links answer their hardware type by name", function()
   local i = assert(S.nl.getlink())
   T.eq(i.lo.loopback, true)
