@@ -168,6 +168,19 @@ T.case("in_addr:get_mask_bcast, as ljsyscall's", function()
   T.err(function() t.in_addr("1.2.3.4"):get_mask_bcast(33) end, "bad argument #1 to 'get_mask_bcast'")
 end)
 
+T.case("signalfd_read: the origin of each signal (.user for kill)", function()
+  local ss = "usr1, usr2"
+  local old = assert(S.sigprocmask("block", ss))
+  local fd = assert(S.signalfd(ss, "nonblock"))
+  T.ok(S.kill(S.getpid(), "usr1"))
+  local list = assert(util.signalfd_read(fd))
+  T.eq(#list, 1)
+  T.eq(list[1].usr1, true); T.eq(list[1].user, true); T.eq(list[1].kernel, false)
+  T.eq(list[1].pid, S.getpid())
+  fd:close()
+  S.sigprocmask("setmask", old)
+end)
+
 T.case("sigset.isemptyset", function()
   local m = t.sigset()
   T.eq(m.isemptyset, true)
@@ -468,6 +481,23 @@ T.case("netlink constants are in S.c as well as S.nl.c", function()
   T.eq(c.RTM, S.nl.c.RTM)
   T.eq(c.RTM.NEWLINK, 16); T.eq(c.IFLA.IFNAME, 3); T.eq(c.NLM_F.REQUEST, 1)
   T.eq(c.ARPHRD.LOOPBACK, 772)
+end)
+
+T.case("nl.newlink makes a veth pair with ljsyscall's peer form {t.ifinfomsg, {}, ...}", function()
+  T.root()
+  local ws = inclone(function()
+    assert(S.unshare("newnet"))
+    local nl = S.nl
+    assert(nl.newlink(0, "create", 0, 0, "linkinfo", { "kind", "veth", "data",
+      { "peer", { t.ifinfomsg, {}, "ifname", "ljsv1" } } }, "ifname", "ljsv0"))
+    local i = assert(nl.interfaces())
+    assert(i.ljsv0 and i.ljsv1, "both ends named as asked")
+    assert(nl.dellink(0, "ifname", "ljsv0"))
+    assert(i:refresh())
+    assert(not i.ljsv0 and not i.ljsv1, "both ends gone")
+    return 0
+  end)
+  T.eq(ws.EXITSTATUS, 0)
 end)
 
 T.case("netlink links answer their hardware type by name", function()

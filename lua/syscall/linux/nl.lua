@@ -184,6 +184,7 @@ M.constants = K
 
 function M.init(S)
   local c, t = S.c, S.t
+  if t.ifinfomsg == nil then t.ifinfomsg = ifinfomsg_t end -- for ljsyscall's veth peer form
   local AF = c.AF
   local IFF = c.IFF
   local C = S.C
@@ -670,9 +671,17 @@ function M.init(S)
       if not spec[sub] then error("bad argument to '" .. fname .. "' (no data attributes known for kind '" .. tostring(sub) .. "')", 4) end
       b:nest(code); encode(b, sub, v, {}, fname); b:close()
     elseif kind == "peer" then
+      -- {"ifname", "veth1"}, or ljsyscall's {t.ifinfomsg, {init}, "ifname", "veth1"}
       b:nest(code)
-      b:put(ifinfomsg_t(), 16)
-      encode(b, "ifla", v, {}, fname)
+      local msg, first = ifinfomsg_t(), 1
+      if type(v) == "table" and (type(v[1]) == "cdata" or v[1] == ifinfomsg_t) then
+        if v[1] == ifinfomsg_t then msg = ifinfomsg_t(v[2] or {}) else msg = v[1] end
+        first = v[1] == ifinfomsg_t and 3 or 2
+      end
+      b:put(msg, 16)
+      local rest = {}
+      if type(v) == "table" then for j = first, #v do rest[#rest + 1] = v[j] end end
+      encode(b, "ifla", rest, {}, fname)
       b:close()
     end
   end

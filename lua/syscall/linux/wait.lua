@@ -327,10 +327,15 @@ function M.init(S, env)
     trapno = "ssi_trapno", status = "ssi_status", int = "ssi_int", ptr = "ssi_ptr",
     utime = "ssi_utime", stime = "ssi_stime", addr = "ssi_addr",
   }
+  -- The origin of a signal by its si_code, as ljsyscall's: info.user (kill), info.queue...
+  local sicodes = { user = 0, kernel = 0x80, queue = -1, timer = -2, mesgq = -3, asyncio = -4,
+    sigio = -5, tkill = -6 }
   pcall(ffi.metatype, t.signalfd_siginfo, {
     __index = function(si, k)
       local f = siginfo_fields[k]
       if f then return tonumber(si[f]) end
+      local code = sicodes[k]
+      if code then return si.ssi_code == code end
       local n = c.SIG[k]
       if n and type(k) == "string" then return si.ssi_signo == n end
       return nil
