@@ -500,6 +500,29 @@ T.case("nl.newlink makes a veth pair with ljsyscall's peer form {t.ifinfomsg, {}
   T.eq(ws.EXITSTATUS, 0)
 end)
 
+T.case("nl.routes(af, \"unspec\") lists routes of every type; newroute/delroute on lo", function()
+  T.root()
+  local ws = inclone(function()
+    assert(S.unshare("newnet"))
+    local nl = S.nl
+    local lo = assert(nl.interface("lo"))
+    assert(lo:up())
+    local r = assert(nl.routes("inet6", "unspec"))
+    assert(#r:match("::1/128") == 1, "the local ::1 route (type local) is listed")
+    assert(#assert(nl.routes("inet6", "unicast")):match("::1/128") == 0, "unicast only: no local route")
+    assert(nl.newroute("create", { family = "inet6", dst_len = 128, type = "unicast", protocol = "static" },
+      "dst", "::3", "oif", lo.index))
+    assert(r:refresh())
+    local nr = r:match("::3/128")
+    assert(#nr == 1 and nr[1].output == "lo" and nr[1].dst_len == 128, "new route on lo")
+    assert(nl.delroute({ family = "inet6", dst_len = 128 }, "dst", "::3", "oif", lo.index))
+    assert(r:refresh())
+    assert(#r:match("::3/128") == 0, "route deleted")
+    return 0
+  end)
+  T.eq(ws.EXITSTATUS, 0)
+end)
+
 T.case("netlink links answer their hardware type by name", function()
   local i = assert(S.nl.getlink())
   T.eq(i.lo.loopback, true)

@@ -1082,6 +1082,7 @@ function M.init(S)
     local r, e, txt = transact(ctx, b, K.RTM.GETROUTE, K.NLM_F.DUMP)
     if not r then return nil, e, txt end
     tp = tp and K.RTN[tp]
+    if tp == K.RTN.UNSPEC then tp = nil end -- "unspec": routes of every type, as ljsyscall
     tab = tab and K.RT_TABLE[tab]
     local o = {}
     for _, x in ipairs(r) do
