@@ -456,6 +456,8 @@ function M.init(S, env)
       end
     end
   end
+  -- Linux areas add their unencoded requests here (request -> argument size, 0: the value).
+  env.ioctl_legacy = legacy
   local function iocsize(req)
     local size, value = iocenc(req)
     if size == nil and legacy then size = legacy[req] end

@@ -546,3 +546,55 @@ T.case("syscall.rump.init: S.rump, S.abi, S.__rump, and util.mount of tmpfs", fu
   T.fails("NOENT", S2.stat("/m/f"))
   T.eq(require "syscall.rump.init".init("vfs"), S2) -- one default kernel per process
 end)
+
+-- perf events and eBPF ---------------------------------------------------------------------------
+
+T.case("perf_event_open: a software counter by name, read through t.perf_reader", function()
+  local pe = t.perf_event_attr1()
+  pe[0].type = "software"
+  pe[0].config = "sw_task_clock"
+  pe[0].disabled = 1
+  pe[0].exclude_kernel = 1
+  pe[0].exclude_hv = 1
+  T.eq(pe[0].type, c.PERF_TYPE.SOFTWARE)
+  T.err(function() pe[0].type = "nosuch" end, "perf_event_attr")
+  local fd, err = S.perf_event_open(pe)
+  if not fd and (err.ACCES or err.PERM or err.NOSYS or err.NOENT) then T.skip("perf events not allowed here: " .. tostring(err)) end
+  T.ok(fd, err)
+  local r = t.perf_reader(fd)
+  T.eq(r:read(), 0) -- disabled: nothing counted yet
+  T.ok(r:start())
+  local x = 0
+  for i = 1, 200000 do x = x + i end
+  T.ok(r:stop())
+  local n = r:read()
+  T.ok(n > 0, "task clock advanced while enabled: " .. tostring(n))
+  for i = 1, 200000 do x = x + i end
+  T.eq(r:read(), n) -- stopped: no longer counting
+  T.ok(r:close())
+  T.err(function() S.perf_event_open({}, "x") end, "bad argument #2 to 'perf_event_open'")
+end)
+
+T.case("eBPF: a hash map's update and lookup; a two-instruction socket filter loads", function()
+  T.root()
+  local key, klen = ffi.new("int[1]", 0xdead), ffi.sizeof("int")
+  local fd, err = S.bpf_map_create(c.BPF_MAP.HASH, klen, klen, 10)
+  if not fd and (err.PERM or err.NOSYS) then T.skip("bpf not allowed here: " .. tostring(err)) end
+  T.ok(fd, err)
+  T.eq(S.bpf_map_op(c.BPF_CMD.MAP_UPDATE_ELEM, fd, key, key), 0)
+  local val = ffi.new("int[1]", 0xbeef)
+  T.eq(S.bpf_map_op(c.BPF_CMD.MAP_LOOKUP_ELEM, fd, key, val), 0)
+  T.eq(val[0], 0xdead)
+  local other = ffi.new("int[1]", 1)
+  T.fails("NOENT", S.bpf_map_op(c.BPF_CMD.MAP_LOOKUP_ELEM, fd, other, val))
+  fd:close()
+  local prog = t.bpf_insns(2, { t.bpf_insn("ALU64,MOV,K", 0, 0, 0, 1), t.bpf_insn("JMP,EXIT") })
+  local pfd, perr, log = S.bpf_prog_load(c.BPF_PROG.SOCKET_FILTER, prog, 2)
+  T.ok(pfd, tostring(perr) .. ": " .. tostring(log))
+  pfd:close()
+  -- a program that does not set r0 is refused by the verifier, which says why
+  local bad = t.bpf_insns(1, { t.bpf_insn("JMP,EXIT") })
+  local nfd, nerr, nlog = S.bpf_prog_load(c.BPF_PROG.SOCKET_FILTER, bad, 1)
+  T.eq(nfd, nil); T.ok(nerr.ACCES or nerr.INVAL, tostring(nerr)); T.ok(#nlog > 0)
+  T.err(function() S.bpf_prog_load(c.BPF_PROG.SOCKET_FILTER, bad, 5) end, "bad argument #3 to 'bpf_prog_load'")
+end)

@@ -40,6 +40,26 @@ struct rumpus_lx_io_event { uint64_t data; uint64_t obj; int64_t res; int64_t re
 struct rumpus_lx_aio_context { unsigned long ctx; };
 struct rumpus_lx_mq_attr { long mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs; long reserved[4]; };
 struct rumpus_lx_mqd { int filenum; };
+struct rumpus_lx_bpf_insn { uint8_t code; uint8_t dst_reg:4, src_reg:4; int16_t off; int32_t imm; };
+struct rumpus_lx_bpf_attr_map { uint32_t map_type, key_size, value_size, max_entries, map_flags; uint8_t pad[108]; };
+struct rumpus_lx_bpf_attr_elem { uint32_t map_fd, pad0; uint64_t key, value, flags; uint8_t pad[96]; };
+struct rumpus_lx_bpf_attr_prog {
+  uint32_t prog_type, insn_cnt; uint64_t insns, license; uint32_t log_level, log_size; uint64_t log_buf;
+  uint32_t kern_version, prog_flags; uint8_t pad[80];
+};
+struct rumpus_lx_perf_event_attr {
+  uint32_t pe_type; uint32_t size; uint64_t pe_config; uint64_t sample_period; uint64_t sample_type;
+  uint64_t read_format;
+  uint32_t disabled:1, inherit:1, pinned:1, exclusive:1, exclude_user:1, exclude_kernel:1, exclude_hv:1,
+    exclude_idle:1, mmap:1, comm:1, freq:1, inherit_stat:1, enable_on_exec:1, task:1, watermark:1,
+    precise_ip:2, mmap_data:1, sample_id_all:1, exclude_host:1, exclude_guest:1,
+    exclude_callchain_kernel:1, exclude_callchain_user:1, mmap2:1, comm_exec:1, use_clockid:1,
+    context_switch:1, write_backward:1, namespaces:1, reserved_1:3;
+  uint32_t reserved_1b;
+  uint32_t wakeup_events; uint32_t bp_type; uint64_t config1; uint64_t config2; uint64_t branch_sample_type;
+  uint64_t sample_regs_user; uint32_t sample_stack_user; int32_t clockid; uint64_t sample_regs_intr;
+  uint32_t aux_watermark; uint16_t sample_max_stack; uint16_t reserved_2;
+};
 struct rumpus_lx_timex {
   unsigned int modes; long offset, freq, maxerror, esterror; int status; long constant, precision, tolerance;
   struct { long tv_sec, tv_usec; } time; long tick, ppsfreq, jitter; int shift; long stabil, jitcnt, calcnt, errcnt, stbcnt;
@@ -56,7 +76,15 @@ local function constants(c)
     IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0, ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30,
     OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80, MOD = 0x90, XOR = 0xa0, JA = 0x00,
     JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40, K = 0x00, X = 0x08, A = 0x10, TAX = 0x00,
-    TXA = 0x80 }, "BPF")
+    TXA = 0x80, ALU64 = 0x07, MOV = 0xb0, ARSH = 0xc0, END = 0xd0, JNE = 0x50, JSGT = 0x60,
+    JSGE = 0x70, CALL = 0x80, EXIT = 0x90, XADD = 0xc0 }, "BPF")
+  -- eBPF (linux/bpf.h)
+  c.BPF_CMD = h.strflag({ MAP_CREATE = 0, MAP_LOOKUP_ELEM = 1, MAP_UPDATE_ELEM = 2, MAP_DELETE_ELEM = 3,
+    MAP_GET_NEXT_KEY = 4, PROG_LOAD = 5, OBJ_PIN = 6, OBJ_GET = 7 }, "BPF_CMD")
+  c.BPF_MAP = h.strflag({ UNSPEC = 0, HASH = 1, ARRAY = 2, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4,
+    PERCPU_HASH = 5, PERCPU_ARRAY = 6, STACK_TRACE = 7 }, "BPF_MAP")
+  c.BPF_PROG = h.strflag({ UNSPEC = 0, SOCKET_FILTER = 1, KPROBE = 2, SCHED_CLS = 3, SCHED_ACT = 4,
+    TRACEPOINT = 5, XDP = 6 }, "BPF_PROG")
   c.ETHERTYPE = h.strflag({ PUP = 0x0200, SPRITE = 0x0500, IP = 0x0800, ARP = 0x0806,
     REVARP = 0x8035, AT = 0x809B, AARP = 0x80F3, VLAN = 0x8100, IPX = 0x8137, IPV6 = 0x86dd,
     LOOPBACK = 0x9000, TRAIL = 0x1000 }, "ETHERTYPE")
@@ -76,6 +104,28 @@ local function constants(c)
     PPSWANDER = 0x0400, PPSERROR = 0x0800, CLOCKERR = 0x1000, NANO = 0x2000, MODE = 0x4000,
     CLK = 0x8000 }, "STA")
   c.TIME = h.strflag({ OK = 0, INS = 1, DEL = 2, OOP = 3, WAIT = 4, ERROR = 5, BAD = 5 }, "TIME")
+  c.PERF_TYPE = h.strflag({ HARDWARE = 0, SOFTWARE = 1, TRACEPOINT = 2, HW_CACHE = 3, RAW = 4,
+    BREAKPOINT = 5 }, "PERF_TYPE")
+  c.PERF_COUNT = h.strflag({ HW_CPU_CYCLES = 0, HW_INSTRUCTIONS = 1, HW_CACHE_REFERENCES = 2,
+    HW_CACHE_MISSES = 3, HW_BRANCH_INSTRUCTIONS = 4, HW_BRANCH_MISSES = 5, HW_BUS_CYCLES = 6,
+    HW_STALLED_CYCLES_FRONTEND = 7, HW_STALLED_CYCLES_BACKEND = 8, HW_REF_CPU_CYCLES = 9,
+    SW_CPU_CLOCK = 0, SW_TASK_CLOCK = 1, SW_PAGE_FAULTS = 2, SW_CONTEXT_SWITCHES = 3,
+    SW_CPU_MIGRATIONS = 4, SW_PAGE_FAULTS_MIN = 5, SW_PAGE_FAULTS_MAJ = 6, SW_ALIGNMENT_FAULTS = 7,
+    SW_EMULATION_FAULTS = 8, SW_DUMMY = 9, SW_BPF_OUTPUT = 10 }, "PERF_COUNT")
+  c.PERF_SAMPLE = h.multiflags({ IP = 1, TID = 2, TIME = 4, ADDR = 8, READ = 16, CALLCHAIN = 32,
+    ID = 64, CPU = 128, PERIOD = 256, STREAM_ID = 512, RAW = 1024 }, "PERF_SAMPLE")
+  c.PERF_FLAG = h.multiflags({ FD_NO_GROUP = 1, FD_OUTPUT = 2, PID_CGROUP = 4, FD_CLOEXEC = 8 }, "PERF_FLAG")
+  c.PERF_RECORD = h.strflag({ MMAP = 1, LOST = 2, COMM = 3, EXIT = 4, THROTTLE = 5, UNTHROTTLE = 6,
+    FORK = 7, READ = 8, SAMPLE = 9 }, "PERF_RECORD")
+  -- the perf ioctls by name (fd:ioctl("PERF_EVENT_IOC_ENABLE", 0)); _IO('$', n) and friends
+  if c.IOCTL then
+    for name, v in pairs { PERF_EVENT_IOC_ENABLE = 0x2400, PERF_EVENT_IOC_DISABLE = 0x2401,
+      PERF_EVENT_IOC_REFRESH = 0x2402, PERF_EVENT_IOC_RESET = 0x2403, PERF_EVENT_IOC_PERIOD = 0x40082404,
+      PERF_EVENT_IOC_SET_OUTPUT = 0x2405, PERF_EVENT_IOC_SET_FILTER = 0x40082406,
+      PERF_EVENT_IOC_ID = 0x80082407, PERF_EVENT_IOC_SET_BPF = 0x40042408 } do
+      if rawget(c.IOCTL, name) == nil then rawset(c.IOCTL, name, v) end
+    end
+  end
   c.AUDIT_ARCH = h.strflag({ X86_64 = 0xC000003E, AARCH64 = 0xC00000B7 }, "AUDIT_ARCH")
 end
 
@@ -409,6 +459,130 @@ function M.init(S, env)
     local r = sys(SYS.adjtimex, tx)
     if r == -1 then return fail() end
     return tx, nil, r
+  end
+
+  -- perf events: t.perf_event_attr1() (pe[0].type = "software", pe[0].config = "sw_cpu_clock",
+  -- the flag bits by name), S.perf_event_open(attr, pid, cpu, group, flags) (pid 0: this
+  -- process, cpu -1: any), t.perf_reader(fd): start(), stop(), read() -> the count, close().
+  -- the perf ioctls are _IO requests: the argument is the value itself
+  if env.ioctl_legacy then
+    for _, v in ipairs { 0x2400, 0x2401, 0x2402, 0x2403, 0x2405 } do env.ioctl_legacy[v] = 0 end
+  end
+  local attrct = ffi.typeof("struct rumpus_lx_perf_event_attr")
+  t.perf_event_attr = ffi.metatype(attrct, {
+    __index = function(pe, k)
+      if k == "type" then return tonumber(pe.pe_type) end
+      if k == "config" then return pe.pe_config end
+    end,
+    __newindex = function(pe, k, v)
+      if k == "type" then pe.pe_type = flag(c.PERF_TYPE, v, "perf_event_attr", 1)
+      elseif k == "config" then
+        if type(v) == "string" then v = flag(c.PERF_COUNT, v, "perf_event_attr", 1) end
+        pe.pe_config = v
+      else error("perf_event_attr has no field '" .. tostring(k) .. "'", 2) end
+    end,
+  })
+  t.perf_event_attr1 = ctypes.array(t.perf_event_attr, 1)
+  s.perf_event_attr = ffi.sizeof(attrct)
+  function S.perf_event_open(attr, pid, cpu, group, flags)
+    if type(attr) == "table" then
+      local a = t.perf_event_attr1()
+      for k, v in pairs(attr) do a[0][k] = v end
+      attr = a
+    end
+    if not (type(attr) == "cdata" and (ffi.istype(t.perf_event_attr1, attr) or ffi.istype(t.perf_event_attr, attr))) then
+      h.argerror("perf_event_open", 1, "perf_event_attr", attr)
+    end
+    local a = ffi.istype(t.perf_event_attr1, attr) and attr[0] or attr
+    if a.size == 0 then a.size = ffi.sizeof(attrct) end
+    local g = group == nil and -1 or getfd(group, "perf_event_open", 4)
+    local r = sys(SYS.perf_event_open, attr, h.optint(pid, "perf_event_open", 2, 0), h.optint(cpu, "perf_event_open", 3, -1),
+      g, flag(c.PERF_FLAG, flags or "fd_cloexec", "perf_event_open", 5))
+    if r == -1 then return fail() end
+    return env.fd(r)
+  end
+  local readermt = { __index = {} }
+  local R = readermt.__index
+  local u64_1 = ffi.typeof("uint64_t[1]")
+  function R.start(r) return S.ioctl(r.fd, "PERF_EVENT_IOC_ENABLE", 0) end
+  function R.stop(r) return S.ioctl(r.fd, "PERF_EVENT_IOC_DISABLE", 0) end
+  function R.reset(r) return S.ioctl(r.fd, "PERF_EVENT_IOC_RESET", 0) end
+  function R.read(r)
+    local n, e = S.read(r.fd, r.buf, 8)
+    if not n then return nil, e end
+    if n ~= 8 then return nil, err(c.E.IO) end
+    return tonumber(r.buf[0])
+  end
+  function R.close(r) return r.fd:close() end
+  function t.perf_reader(fd, e)
+    if fd == nil then error(tostring(e or "perf_reader: no descriptor"), 2) end
+    return setmetatable({ fd = fd, buf = u64_1() }, readermt)
+  end
+
+  -- eBPF: S.bpf(cmd, attr) (attr a buffer of the union's layout), S.bpf_map_create(type,
+  -- key_size, value_size, max_entries, flags) -> fd, S.bpf_map_op(cmd, fd, key, value, flags)
+  -- -> 0, S.bpf_prog_load(type, insns, n, license, version) -> fd (or nil, err, the
+  -- verifier's log); t.bpf_insn(code, dst, src, off, imm), t.bpf_insns(n, list).
+  local insnct = ffi.typeof("struct rumpus_lx_bpf_insn")
+  t.bpf_insn = ffi.metatype(insnct, {
+    __new = function(tp, code, dst, src, off, imm)
+      local i = ffi.new(tp)
+      i.code = flag(c.BPF, code, "bpf_insn", 1)
+      i.dst_reg, i.src_reg = dst or 0, src or 0
+      i.off, i.imm = off or 0, imm or 0
+      return i
+    end,
+  })
+  t.bpf_insns = ctypes.vla(insnct)
+  local mapattr = ffi.typeof("struct rumpus_lx_bpf_attr_map")
+  local elemattr = ffi.typeof("struct rumpus_lx_bpf_attr_elem")
+  local progattr = ffi.typeof("struct rumpus_lx_bpf_attr_prog")
+  local function bufaddr(v, fname, argn)
+    if v == nil then return 0 end
+    if type(v) == "cdata" and h.ckind(v) ~= "scalar" and not h.isnull(v) then
+      return ffi.cast("uint64_t", ffi.cast("uintptr_t", ffi.cast(voidp, v)))
+    end
+    h.argerror(fname, argn, "buffer", v)
+  end
+  function S.bpf(cmd, attr)
+    if not (type(attr) == "cdata" and h.ckind(attr) ~= "scalar" and not h.isnull(attr)) then h.argerror("bpf", 2, "attribute buffer", attr) end
+    return retnum(sys(SYS.bpf, flag(c.BPF_CMD, cmd, "bpf", 1), attr, ffi.sizeof(attr) or 0))
+  end
+  function S.bpf_map_create(tp, ksize, vsize, max, flags)
+    local a = mapattr()
+    a.map_type = flag(c.BPF_MAP, tp, "bpf_map_create", 1)
+    a.key_size, a.value_size = h.uint(ksize, "bpf_map_create", 2), h.uint(vsize, "bpf_map_create", 3)
+    a.max_entries, a.map_flags = h.uint(max, "bpf_map_create", 4), h.uint(flags or 0, "bpf_map_create", 5)
+    local r = sys(SYS.bpf, c.BPF_CMD.MAP_CREATE, a, ffi.sizeof(a))
+    if r == -1 then return fail() end
+    return env.fd(r)
+  end
+  function S.bpf_map_op(cmd, fd, key, val, flags)
+    local a = elemattr()
+    a.map_fd = getfd(fd, "bpf_map_op", 2)
+    a.key, a.value = bufaddr(key, "bpf_map_op", 3), bufaddr(val, "bpf_map_op", 4)
+    a.flags = h.checknumber(flags or 0, "bpf_map_op", 5)
+    return retnum(sys(SYS.bpf, flag(c.BPF_CMD, cmd, "bpf_map_op", 1), a, ffi.sizeof(a)))
+  end
+  function S.bpf_prog_load(tp, insns, n, license, version)
+    local a = progattr()
+    a.prog_type = flag(c.BPF_PROG, tp, "bpf_prog_load", 1)
+    if not (type(insns) == "cdata" and h.ckind(insns) ~= "scalar") then h.argerror("bpf_prog_load", 2, "bpf_insns", insns) end
+    n = h.uint(n or math.floor(ffi.sizeof(insns) / ffi.sizeof(insnct)), "bpf_prog_load", 3)
+    if n * ffi.sizeof(insnct) > (ffi.sizeof(insns) or 0) then error("bad argument #3 to 'bpf_prog_load' (more instructions than the buffer holds)", 2) end
+    a.insn_cnt, a.insns = n, bufaddr(insns, "bpf_prog_load", 2)
+    local lic = license or "GPL"
+    h.checkstring(lic, "bpf_prog_load", 4)
+    a.license = ffi.cast("uint64_t", ffi.cast("uintptr_t", ffi.cast(charp, lic)))
+    local log = t.buffer(65536)
+    a.log_level, a.log_size, a.log_buf = 1, 65536, bufaddr(log, "bpf_prog_load", 2)
+    a.kern_version = h.uint(version or 0, "bpf_prog_load", 5)
+    local r = sys(SYS.bpf, c.BPF_CMD.PROG_LOAD, a, ffi.sizeof(a))
+    if r == -1 then
+      local e = err(errno())
+      return nil, e, ffi.string(log)
+    end
+    return env.fd(r)
   end
 
   function S.remap_file_pages(addr, size, prot, pgoff, flags)
