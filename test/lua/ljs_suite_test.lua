@@ -509,6 +509,7 @@ T.case("nl.routes(af, \"unspec\") lists routes of every type; newroute/delroute 
     assert(lo:up())
     local r = assert(nl.routes("inet6", "unspec"))
     assert(#r:match("::1/128") == 1, "the local ::1 route (type local) is listed")
+    assert(tostring(r:match("::1/128")[1].source) == "::", "no source: the zero address")
     assert(#assert(nl.routes("inet6", "unicast")):match("::1/128") == 0, "unicast only: no local route")
     assert(nl.newroute("create", { family = "inet6", dst_len = 128, type = "unicast", protocol = "static" },
       "dst", "::3", "oif", lo.index))
@@ -521,6 +522,31 @@ T.case("nl.routes(af, \"unspec\") lists routes of every type; newroute/delroute 
     return 0
   end)
   T.eq(ws.EXITSTATUS, 0)
+end)
+
+T.case("nl.read: link events of a group socket, keyed by name, with the interface methods", function()
+  T.root()
+  local ws = inclone(function()
+    assert(S.unshare("newnet"))
+    local nl = S.nl
+    local sock = assert(nl.socket("route", { groups = "link" }))
+    assert(nl.create_interface { name = "ljse0", type = "veth", peer = { name = "ljse1" } })
+    local m = {}
+    while not (m.ljse0 and m.ljse1) do  -- the two ends may come in one read or two
+      for k, v in pairs(assert(nl.read(sock))) do m[k] = v end
+    end
+    assert(m.ljse0.op == "newlink" and m.ljse0.newlink, "new interface event")
+    assert(m.ljse0:setmac("46:9d:c9:06:dd:dd"))
+    repeat m = assert(nl.read(sock)) until m.ljse0 and m.ljse0.op == "newlink"
+    assert(tostring(m.ljse0.macaddr) == "46:9d:c9:06:dd:dd", "event carries the new address")
+    assert(m.ljse0:delete())
+    repeat m = assert(nl.read(sock)) until m.ljse0 and m.ljse0.op == "dellink"
+    assert(m.ljse0.dellink, "deleted interface event")
+    assert(sock:close())
+    return 0
+  end)
+  T.eq(ws.EXITSTATUS, 0)
+  T.err(function() S.nl.socket("route", { groups = "nosuch" }) end, "bad argument #2 to 'socket'")
 end)
 
 T.case("netlink links answer their hardware type by name", function()

@@ -104,6 +104,10 @@ K.NLM_F = multiflags({
   REPLACE = 0x100, EXCL = 0x200, CREATE = 0x400, APPEND = 0x800,
   CAPPED = 0x100, ACK_TLVS = 0x200,
 }, "NLM_F")
+-- Multicast groups of NETLINK_ROUTE, for nl.socket("route", {groups = "link, ipv4_ifaddr"}).
+K.RTMGRP = multiflags({ LINK = 0x1, NOTIFY = 0x2, NEIGH = 0x4, TC = 0x8, IPV4_IFADDR = 0x10,
+  IPV4_MROUTE = 0x20, IPV4_ROUTE = 0x40, IPV4_RULE = 0x80, IPV6_IFADDR = 0x100, IPV6_MROUTE = 0x200,
+  IPV6_ROUTE = 0x400, IPV6_IFINFO = 0x800, IPV6_PREFIX = 0x20000 }, "RTMGRP")
 K.RTM = strflag({
   NEWLINK = 16, DELLINK = 17, GETLINK = 18, SETLINK = 19, NEWADDR = 20, DELADDR = 21,
   GETADDR = 22, NEWROUTE = 24, DELROUTE = 25, GETROUTE = 26, NEWNEIGH = 28, DELNEIGH = 29,
@@ -300,6 +304,9 @@ function M.init(S)
     if type(proto) == "nil" then error("bad argument #1 to 'socket' (unknown netlink protocol " .. tostring(tp) .. ")", 2) end
     local sock, e = S.socket(AF.NETLINK, "raw, cloexec", proto)
     if not sock then return nil, e end
+    if type(addr) == "table" and type(addr.groups) == "string" then
+      addr = { pid = addr.pid, groups = h.flag(K.RTMGRP, addr.groups, "socket", 2) }
+    end
     local ok, e2 = S.bind(sock, t.sockaddr_nl(type(addr) == "table" and addr or nil))
     if not ok then sock:close(); return nil, e2 end
     -- Extended acks give the kernel's error text; capped acks keep error replies short.
@@ -409,6 +416,37 @@ function M.init(S)
     return out
   end
   nl.transact = function(b, mtype, flags) return transact({}, b, mtype, flags) end
+
+  -- nl.read(sock): waits for the messages a group socket (nl.socket("route", {groups =
+  -- "link"})) receives and returns them decoded, links and addresses keyed by interface name
+  -- (others in order): m.eth0.op == "newlink" (or "dellink"...), m.eth0.newlink == true,
+  -- with the interface methods (m.dummy1:delete()), as ljsyscall's.
+  local rtmnames = {}
+  function nl.read(sock)
+    if sock == nil then error("bad argument #1 to 'read' (netlink socket expected, got nil)", 2) end
+    if not next(rtmnames) then
+      for name, v in pairs(K.RTM) do if type(name) == "string" then rtmnames[v] = name:lower() end end
+    end
+    local n, e = S.recv(sock, rxbuf, rxsize)
+    if not n then return nil, e end
+    local out, off = {}, 0
+    while off + 16 <= n do
+      local m = ffi.cast(nlmsghdr_p, rxbuf + off)
+      local mlen = tonumber(m.nlmsg_len)
+      if mlen < 16 or off + mlen > n then break end
+      local mt = tonumber(m.nlmsg_type)
+      local d = decoders[mt]
+      if d then
+        local r = d({}, rxbuf + off + 16, mlen - 16, mt)
+        local op = rtmnames[mt]
+        r.op = op
+        if op then r[op] = true end
+        if r.name then out[r.name] = r else out[#out + 1] = r end
+      end
+      off = off + align4(mlen)
+    end
+    return out
+  end
 
   ---------------------------------------------------------------------------------------------
   -- Decoding.
@@ -578,6 +616,7 @@ function M.init(S)
     r.index = r.oif
     r.metric = r.priority or 0
     r.dest = r.dst or mkaddr(fam, "", 0)
+    r.source = r.src or mkaddr(fam, "", 0)
     r.gw = r.gateway
     return r
   end
