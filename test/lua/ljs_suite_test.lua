@@ -624,3 +624,24 @@ T.case("eBPF: a hash map's update and lookup; a two-instruction socket filter lo
   T.eq(nfd, nil); T.ok(nerr.ACCES or nerr.INVAL, tostring(nerr)); T.ok(#nlog > 0)
   T.err(function() S.bpf_prog_load(c.BPF_PROG.SOCKET_FILTER, bad, 5) end, "bad argument #3 to 'bpf_prog_load'")
 end)
+
+T.case("sendmmsg/recvmmsg with t.mmsghdrs: several messages in one call", function()
+  local ok, err, a, b = S.socketpair("unix", "dgram")
+  T.ok(ok, err)
+  local b1, b2 = t.buffer(3), t.buffer(5)
+  ffi.copy(b1, "one", 3); ffi.copy(b2, "three", 5)
+  local out = t.mmsghdrs { { iov = t.iovecs { { b1, 3 } } }, { iov = t.iovecs { { b2, 5 } } } }
+  T.eq(#out, 2)
+  T.eq(a:sendmmsg(out), 2)
+  local r1, r2 = t.buffer(8), t.buffer(8)
+  local sa = t.sockaddr_storage()
+  local inn = t.mmsghdrs { { name = sa, iov = t.iovecs { { r1, 8 } } }, { iov = t.iovecs { { r2, 8 } } } }
+  collectgarbage() -- the iovecs made inline live as long as the mmsghdrs
+  T.eq(b:recvmmsg(inn, "dontwait"), 2)
+  T.eq(inn.msg[0].len, 3); T.eq(inn.msg[1].len, 5)
+  T.eq(ffi.string(inn.msg[0].hdr.msg_iov[0].base, inn.msg[0].len), "one")
+  T.eq(ffi.string(r2, 5), "three")
+  T.fails("AGAIN", b:recvmmsg(t.mmsghdrs { { iov = t.iovecs { { r1, 8 } } } }, "dontwait"))
+  T.err(function() a:sendmmsg("x") end, "bad argument #2 to 'sendmmsg'")
+  close(a, b)
+end)

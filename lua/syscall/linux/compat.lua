@@ -40,6 +40,8 @@ struct rumpus_lx_io_event { uint64_t data; uint64_t obj; int64_t res; int64_t re
 struct rumpus_lx_aio_context { unsigned long ctx; };
 struct rumpus_lx_mq_attr { long mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs; long reserved[4]; };
 struct rumpus_lx_mqd { int filenum; };
+struct rumpus_lx_mmsghdr { struct rumpus_lx_msghdr msg_hdr; unsigned int msg_len; };
+struct rumpus_lx_mmsghdrs { int count; struct rumpus_lx_mmsghdr msg[?]; };
 struct rumpus_lx_bpf_insn { uint8_t code; uint8_t dst_reg:4, src_reg:4; int16_t off; int32_t imm; };
 struct rumpus_lx_bpf_attr_map { uint32_t map_type, key_size, value_size, max_entries, map_flags; uint8_t pad[108]; };
 struct rumpus_lx_bpf_attr_elem { uint32_t map_fd, pad0; uint64_t key, value, flags; uint8_t pad[96]; };
@@ -583,6 +585,71 @@ function M.init(S, env)
       return nil, e, ffi.string(log)
     end
     return env.fd(r)
+  end
+
+  -- sendmmsg/recvmmsg with t.mmsghdrs{{name = sa, iov = t.iovecs{...}, control = buf,
+  -- flags = f}, ...} (or a count): a count and .msg[i] (from 0) with .hdr and .len, as
+  -- ljsyscall's.  The names, iovecs and control buffers given stay alive with it.
+  pcall(ffi.metatype, t.iovec, { __index = function(v, k)
+    if k == "base" then return v.iov_base end
+    if k == "len" then return tonumber(v.iov_len) end
+  end })
+  local mmsgct = ffi.metatype("struct rumpus_lx_mmsghdr", { __index = function(m, k)
+    if k == "hdr" then return m.msg_hdr end
+    if k == "len" then return tonumber(m.msg_len) end
+  end })
+  t.mmsghdr = mmsgct
+  local mmkeep = setmetatable({}, { __mode = "k" })
+  t.mmsghdrs = ffi.metatype("struct rumpus_lx_mmsghdrs", {
+    __len = function(v) return v.count end,
+    __new = function(tp, list)
+      if type(list) == "number" then
+        if list < 1 or list % 1 ~= 0 or list > 1024 then h.argerror("mmsghdrs", 1, "count from 1 to 1024", list) end
+        return ffi.new(tp, list, list)
+      end
+      if type(list) ~= "table" or #list < 1 then h.argerror("mmsghdrs", 1, "non-empty table", list) end
+      local n = #list
+      local v = ffi.new(tp, n, n)
+      local keep = {}
+      for i, e in ipairs(list) do
+        if type(e) ~= "table" then h.argerror("mmsghdrs", 1, "table of messages", e) end
+        local m = v.msg[i - 1].msg_hdr
+        if e.name ~= nil then
+          if not h.copyable(e.name, 2) then h.argerror("mmsghdrs", 1, "address in .name", e.name) end
+          m.msg_name, m.msg_namelen = ffi.cast(voidp, e.name), ffi.sizeof(e.name)
+          keep[#keep + 1] = e.name
+        end
+        local iov = e.iov
+        if type(iov) == "table" and getmetatable(iov) == nil then iov = t.iovecs(iov) end
+        if iov ~= nil then
+          if type(iov) ~= "table" or iov.iov == nil then h.argerror("mmsghdrs", 1, "t.iovecs in .iov", e.iov) end
+          m.msg_iov, m.msg_iovlen = iov.iov, iov.count
+          keep[#keep + 1] = iov
+        end
+        if e.control ~= nil then
+          if not h.copyable(e.control, 1) then h.argerror("mmsghdrs", 1, "buffer in .control", e.control) end
+          m.msg_control, m.msg_controllen = ffi.cast(voidp, e.control), ffi.sizeof(e.control)
+          keep[#keep + 1] = e.control
+        end
+        m.msg_flags = flag(c.MSG, e.flags, "mmsghdrs", 1)
+      end
+      mmkeep[v] = keep
+      return v
+    end,
+  })
+  local function mmsgs(v, fname)
+    if type(v) == "table" then v = t.mmsghdrs(v) end
+    if not (type(v) == "cdata" and ffi.istype(t.mmsghdrs, v)) then h.argerror(fname, 2, "t.mmsghdrs", v) end
+    return v
+  end
+  function S.sendmmsg(fd, msgs, flags)
+    msgs = mmsgs(msgs, "sendmmsg")
+    return retnum(sys(SYS.sendmmsg, getfd(fd, "sendmmsg", 1), msgs.msg, msgs.count, flag(c.MSG, flags, "sendmmsg", 3)))
+  end
+  function S.recvmmsg(fd, msgs, flags, timeout)
+    msgs = mmsgs(msgs, "recvmmsg")
+    if timeout ~= nil then timeout = env.timearg(t.timespec, timeout, "recvmmsg", 4) end
+    return retnum(sys(SYS.recvmmsg, getfd(fd, "recvmmsg", 1), msgs.msg, msgs.count, flag(c.MSG, flags, "recvmmsg", 3), timeout))
   end
 
   function S.remap_file_pages(addr, size, prot, pgoff, flags)
