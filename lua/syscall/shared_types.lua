@@ -32,11 +32,11 @@ function M.base(scalars)
     t[name .. "s"] = require("syscall.ctypes").vla(t[name])
     if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
   end
-  -- pt.X are casts, as ljsyscall's: pt.void(1) is the address 1 (a ctype's constructor
-  -- would refuse the number).
-  local voidp, charp = ffi.typeof("void *"), ffi.typeof("char *")
+  -- pt.X are the pointer ctypes, except pt.void (and pt.sockaddr, pt.iphdr, pt.udphdr): a cast,
+  -- as ljsyscall's, so pt.void(1) is the address 1 (the ctype's constructor refuses a number).
+  local voidp = ffi.typeof("void *")
   pt.void = function(x) return ffi.cast(voidp, x) end
-  pt.char = function(x) return ffi.cast(charp, x) end
+  pt.char = ffi.typeof("char *")
   t.buffer = ffi.typeof("char[?]")
   s.pointer = ffi.sizeof("void *")
   return t, pt, s, ctypes, def

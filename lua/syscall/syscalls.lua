@@ -100,7 +100,7 @@ function M.init(S, env)
     end
   end
   local function fits(buf, count, fname, argn)
-    if count == nil then return end
+    if rawtype(count) == "nil" then return end  -- (a NULL pointer cdata == nil too: refused below)
     if rawtype(count) ~= "number" then h.argerror(fname, argn, "number", count) end
     local size
     if rawtype(buf) == "string" then size = #buf else size = bufsize(buf) end

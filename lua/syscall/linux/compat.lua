@@ -337,7 +337,12 @@ function M.init(S, env)
   end
   function S.io_getevents(ctx, min, events, timeout)
     local c0 = ctxof(ctx, "io_getevents")
-    if type(events) == "number" then events = t.io_events(events) end
+    if type(events) == "number" then
+      if events ~= events or events % 1 ~= 0 or events < 1 or events > 65536 then
+        h.argerror("io_getevents", 3, "event count from 1 to 65536 or t.io_events", events)
+      end
+      events = t.io_events(events)
+    end
     if not (type(events) == "cdata" and h.ckind(events) == "array" and ffi.sizeof(events) >= ffi.sizeof(evt)) then
       h.argerror("io_getevents", 3, "t.io_events", events)
     end
@@ -422,6 +427,8 @@ function M.init(S, env)
     h.checkbuf(msg, "mq_timedsend", 2)
     len = h.off(len, "mq_timedsend", 3, type(msg) == "string" and #msg or nil)
     if len == nil then h.argerror("mq_timedsend", 3, "length", len) end
+    local size = type(msg) == "string" and #msg or (h.ckind(msg) ~= "pointer" and ffi.sizeof(msg)) or nil
+    if size and len > size then error("bad argument #3 to 'mq_timedsend' (longer than the message)", 2) end
     return retbool(sys(SYS.mq_timedsend, mqfd(q, "mq_timedsend"), msg, len, h.uint(prio or 0, "mq_timedsend", 4),
       abstime(timeout, "mq_timedsend", 5)))
   end
@@ -433,8 +440,12 @@ function M.init(S, env)
       if not len or len < 1 then h.argerror("mq_timedreceive", 3, "length", len) end
       buf = t.buffer(len)
     else
-      h.checkbuf(buf, "mq_timedreceive", 2)
+      -- a buffer to write into: an array or structure (a string is immutable, a pointer's size unknown)
+      if not (type(buf) == "cdata" and (h.ckind(buf) == "array" or h.ckind(buf) == "struct")) then
+        h.argerror("mq_timedreceive", 2, "buffer", buf)
+      end
       len = h.off(len, "mq_timedreceive", 3, ffi.sizeof(buf))
+      if len > ffi.sizeof(buf) then error("bad argument #3 to 'mq_timedreceive' (longer than the buffer)", 2) end
     end
     if prio ~= nil and not (type(prio) == "cdata" and h.ckind(prio) ~= "scalar") then h.argerror("mq_timedreceive", 4, "int array", prio) end
     local r = sys(SYS.mq_timedreceive, n, buf, len, prio, abstime(timeout, "mq_timedreceive", 5))
@@ -453,7 +464,12 @@ function M.init(S, env)
   function S.adjtimex(tx)
     if type(tx) == "table" then
       local v = timext()
-      for k, x in pairs(tx) do v[k] = x end
+      for k, x in pairs(tx) do
+        if k ~= "modes" then
+          local ok, e = pcall(function() v[k] = x end)
+          if not ok then error("bad argument #1 to 'adjtimex' (field " .. tostring(k) .. ": " .. tostring(e) .. ")", 2) end
+        end
+      end
       v.modes = flag(c.ADJ, tx.modes, "adjtimex", 1)
       tx = v
     end
@@ -489,7 +505,10 @@ function M.init(S, env)
   function S.perf_event_open(attr, pid, cpu, group, flags)
     if type(attr) == "table" then
       local a = t.perf_event_attr1()
-      for k, v in pairs(attr) do a[0][k] = v end
+      for k, v in pairs(attr) do
+        local ok, e = pcall(function() a[0][k] = v end)
+        if not ok then error("bad argument #1 to 'perf_event_open' (field " .. tostring(k) .. ": " .. tostring(e) .. ")", 2) end
+      end
       attr = a
     end
     if not (type(attr) == "cdata" and (ffi.istype(t.perf_event_attr1, attr) or ffi.istype(t.perf_event_attr, attr))) then
