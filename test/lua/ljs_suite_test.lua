@@ -645,3 +645,13 @@ T.case("sendmmsg/recvmmsg with t.mmsghdrs: several messages in one call", functi
   T.err(function() a:sendmmsg("x") end, "bad argument #2 to 'sendmmsg'")
   close(a, b)
 end)
+
+T.case("a NULL pointer as a count is refused, not passed to C (recv, recvfrom, sendto)", function()
+  local ok, err, a, b = S.socketpair("unix", "dgram")
+  T.ok(ok, err)
+  local null = ffi.cast("void *", 0)
+  T.err(function() a:recv(t.buffer(4), null) end, "bad argument #3 to 'recv'")
+  T.err(function() a:recvfrom(t.buffer(4), null) end, "bad argument #3 to 'recvfrom'")
+  T.err(function() a:sendto(t.buffer(4), null) end, "bad argument #3 to 'sendto'")
+  close(a, b)
+end)
