@@ -29,7 +29,9 @@ M.headers = {
   "sys/un.h", "sys/epoll.h", "sys/eventfd.h", "sys/timerfd.h", "sys/signalfd.h",
   "sys/inotify.h", "sys/select.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h",
   "net/if.h", "linux/if.h", "linux/netlink.h", "linux/sockios.h", "linux/capability.h",
-  "linux/reboot.h", "sys/swap.h", "sys/xattr.h",
+  "linux/reboot.h", "sys/swap.h", "sys/xattr.h", "linux/filter.h", "linux/seccomp.h",
+  "netinet/ip.h", "linux/aio_abi.h", "mqueue.h", "sys/timex.h", "linux/perf_event.h",
+  "linux/bpf.h", "asm/termbits.h",
 }
 
 -- Structs: { ours, theirs, members = { "name" or "ours=theirs", ... }, nosize = reason }.
@@ -113,13 +115,53 @@ M.structs = {
   { "struct rumpus_lx_cpu_set", "cpu_set_t", members = { "val=__bits" } },
   { "struct rumpus_lx_sched_param", "struct sched_param", members = { "sched_priority" } },
   { "struct rumpus_lx_sigevent", "struct sigevent", members = { "sigev_value", "sigev_signo", "sigev_notify" } },
+  -- added for ljsyscall's suite (issue 12); bitfields cannot be checked by offsetof
+  { "struct rumpus_lx_sock_filter", "struct sock_filter", members = { "code", "jt", "jf", "k" } },
+  { "struct rumpus_lx_sock_fprog", "struct sock_fprog", members = { "len", "filter" } },
+  { "struct rumpus_lx_seccomp_data", "struct seccomp_data", members = { "nr", "arch",
+    "instruction_pointer", "args" } },
+  { "struct rumpus_lx_iphdr", "struct iphdr", members = { "tos", "tot_len", "id", "frag_off",
+    "ttl", "protocol", "check", "saddr", "daddr" } },
+  { "struct rumpus_lx_udphdr", "struct udphdr", members = { "source", "dest", "len", "check" } },
+  { "struct rumpus_lx_iocb", "struct iocb", members = { "aio_data", "aio_key", "aio_rw_flags",
+    "aio_lio_opcode", "aio_reqprio", "aio_fildes", "aio_buf", "aio_nbytes", "aio_offset",
+    "aio_reserved2", "aio_flags", "aio_resfd" } },
+  { "struct rumpus_lx_io_event", "struct io_event", members = { "data", "obj", "res", "res2" } },
+  { "struct rumpus_lx_mq_attr", "struct mq_attr", members = { "mq_flags", "mq_maxmsg",
+    "mq_msgsize", "mq_curmsgs" } },
+  { "struct rumpus_lx_timex", "struct timex", members = { "modes", "offset", "freq", "maxerror",
+    "esterror", "status", "constant", "precision", "tolerance", "time", "tick", "ppsfreq",
+    "jitter", "shift", "stabil", "jitcnt", "calcnt", "errcnt", "stbcnt", "tai" } },
+  { "struct rumpus_lx_termios", "struct termios", members = { "c_iflag", "c_oflag", "c_cflag",
+    "c_lflag", "c_line", "c_cc" } },
+  { "struct rumpus_lx_mmsghdr", "struct mmsghdr", members = { "msg_hdr", "msg_len" } },
+  { "struct rumpus_lx_perf_event_attr", "struct perf_event_attr", members = { "pe_type=type",
+    "size", "pe_config=config", "sample_period", "sample_type", "read_format", "wakeup_events",
+    "bp_type", "config1", "config2", "branch_sample_type", "sample_regs_user",
+    "sample_stack_user", "clockid", "sample_regs_intr", "aux_watermark", "sample_max_stack" },
+    nosize = "the kernel's grows with new fields; ours is PERF_ATTR_SIZE_VER5 (112 bytes)" },
+  { "struct rumpus_lx_bpf_insn", "struct bpf_insn", members = { "code", "off", "imm" } },
 }
 
 -- Declared structs that have no C library counterpart.
 M.ours_only = { ["struct rumpus_fd"] = "the library's descriptor object",
   ["struct rumpus_lx_cap"] = "one capability set as two words (ljsyscall's t.cap)",
   ["struct rumpus_lx_capabilities"] = "the three sets together (ljsyscall's t.capabilities)",
-  ["struct rumpus_lx_timer"] = "a POSIX timer's kernel id and liveness (ljsyscall's t.timer)" }
+  ["struct rumpus_lx_timer"] = "a POSIX timer's kernel id and liveness (ljsyscall's t.timer)",
+  ["struct rumpus_lx_epoll_events"] = "epoll events with their count (ljsyscall's t.epoll_events)",
+  ["struct rumpus_lx_mmsghdrs"] = "mmsghdrs with their count (ljsyscall's t.mmsghdrs)",
+  ["struct rumpus_lx_aio_context"] = "an aio_context_t in a struct (ljsyscall's t.aio_context)",
+  ["struct rumpus_lx_mqd"] = "a message queue descriptor object (ljsyscall's t.mqd)",
+  ["struct rumpus_lx_bpf_attr_map"] = "the MAP_CREATE view of union bpf_attr, padded to 128 bytes",
+  ["struct rumpus_lx_bpf_attr_elem"] = "the map element view of union bpf_attr, padded to 128 bytes",
+  ["struct rumpus_lx_bpf_attr_prog"] = "the PROG_LOAD view of union bpf_attr, padded to 128 bytes" }
+
+-- Every name of a family (for families the headers define as enum constants).
+local function allnames(fam)
+  local r = {}
+  for k in pairs(S.c[fam] or {}) do if type(k) == "string" then r[k] = true end end
+  return r
+end
 
 -- Constant families: how each name becomes a C macro.
 --   prefix/suffix  macro = prefix .. NAME .. suffix
@@ -146,6 +188,34 @@ M.families = {
   OK = { suffix = "_OK" },
   F = { prefix = "F_" },
   FCNTL_LOCK = { prefix = "F_" },
+  F_SEAL = { prefix = "F_SEAL_" },
+  -- added for ljsyscall's suite (issue 12); the netlink families are S.nl.c's
+  ADJ = { prefix = "ADJ_" }, STA = { prefix = "STA_" }, TIME = { prefix = "TIME_" },
+  B = { prefix = "B" }, CC = { prefix = "" }, IFLAG = { prefix = "" }, OFLAG = { prefix = "" },
+  CFLAG = { prefix = "" }, LFLAG = { prefix = "" }, TCSA = { prefix = "TCSA" },
+  TCFLUSH = { prefix = "TC" }, TCFLOW = { prefix = "TC" },
+  ETHERTYPE = { prefix = "ETHERTYPE_" }, AUDIT_ARCH = { prefix = "AUDIT_ARCH_" },
+  BPF = { prefix = "BPF_" }, SECCOMP_MODE = { prefix = "SECCOMP_MODE_" },
+  SECCOMP_RET = { prefix = "SECCOMP_RET_" }, SIGCLD = { same = "CLD" },
+  IOCB_CMD = { prefix = "IOCB_CMD_", enum = allnames("IOCB_CMD") }, IOCB_FLAG = { prefix = "IOCB_FLAG_" },
+  BPF_CMD = { prefix = "BPF_", enum = allnames("BPF_CMD") },
+  BPF_MAP = { prefix = "BPF_MAP_TYPE_", enum = allnames("BPF_MAP") },
+  BPF_PROG = { prefix = "BPF_PROG_TYPE_", enum = allnames("BPF_PROG") },
+  PERF_TYPE = { prefix = "PERF_TYPE_", enum = allnames("PERF_TYPE") },
+  PERF_COUNT = { prefix = "PERF_COUNT_", enum = allnames("PERF_COUNT") },
+  PERF_RECORD = { prefix = "PERF_RECORD_", enum = allnames("PERF_RECORD") },
+  PERF_SAMPLE = { prefix = "PERF_SAMPLE_", enum = allnames("PERF_SAMPLE") },
+  PERF_FLAG = { prefix = "PERF_FLAG_" },
+  ARPHRD = { prefix = "ARPHRD_" }, IFA = { prefix = "IFA_" }, IFA_F = { prefix = "IFA_F_" },
+  IFLA = { prefix = "IFLA_" }, IFLA_INFO = { prefix = "IFLA_INFO_" },
+  IFLA_MACVLAN = { prefix = "IFLA_MACVLAN_" }, IFLA_VLAN = { prefix = "IFLA_VLAN_" },
+  IF_OPER = { prefix = "IF_OPER_" }, MACVLAN_MODE = { prefix = "MACVLAN_MODE_" },
+  NDA = { prefix = "NDA_" }, NETLINK_OPT = { prefix = "NETLINK_" }, NLMSG = { prefix = "NLMSG_" },
+  NLMSGERR_ATTR = { prefix = "NLMSGERR_ATTR_" }, NLM_F = { prefix = "NLM_F_" }, NTF = { prefix = "NTF_" },
+  NUD = { prefix = "NUD_" }, RTA = { prefix = "RTA_" }, RTF = { prefix = "RTF_" }, RTM = { prefix = "RTM_" },
+  RTMGRP = { prefix = "RTMGRP_" }, RTN = { prefix = "RTN_" }, RTNH_F = { prefix = "RTNH_F_" },
+  RTPROT = { prefix = "RTPROT_" }, RT_SCOPE = { prefix = "RT_SCOPE_" }, RT_TABLE = { prefix = "RT_TABLE_" },
+  VETH_INFO = { prefix = "VETH_INFO_" },
   FD = { prefix = "FD_" },
   LOCKF = { prefix = "F_" },
   SIGEV = { prefix = "SIGEV_" },

@@ -119,7 +119,7 @@ table.sort(tk)
 for _, k in ipairs(tk) do w("c." .. k .. " = " .. top[k]) end
 w("-- Aliases in ljsyscall's shape.")
 w("c.MODE = c.S_I")
-w("c.AT_FDCWD = h.strflag({ FDCWD = c.AT.FDCWD }, \"AT_FDCWD\", \"AT_\")")
+w("c.AT_FDCWD = h.atflag({ FDCWD = c.AT.FDCWD }, \"AT_FDCWD\", \"AT_\")")
 w("c.SOMAXCONN = c.SO.SOMAXCONN")
 w("c.FCNTL_LOCK = h.strflag({ RDLCK = c.F.RDLCK, UNLCK = c.F.UNLCK, WRLCK = c.F.WRLCK }, \"FCNTL_LOCK\", \"F_\")")
 w("rawset(c.OK, \"F\", c.F.OK) -- F_OK sits in the F_ family of the facts")

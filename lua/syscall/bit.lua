@@ -8,16 +8,39 @@ if bit then
   for k, v in pairs(bit) do M[k] = v end
   local ffi = require "syscall.ffi"
   local u64 = ffi.typeof("uint64_t")
-  function M.bor64(a, b) return tonumber(bit.bor(u64(a), u64(b))) end
-  function M.band64(a, b) return tonumber(bit.band(u64(a), u64(b))) end
+  function M.bor64(a, b, ...)
+    local r = bit.bor(u64(a), u64(b))
+    for i = 1, select("#", ...) do r = bit.bor(r, u64((select(i, ...)))) end
+    return tonumber(r)
+  end
+  function M.band64(a, b, ...)
+    local r = bit.band(u64(a), u64(b))
+    for i = 1, select("#", ...) do r = bit.band(r, u64((select(i, ...)))) end
+    return tonumber(r)
+  end
   function M.bnot64(a) return bit.bnot(u64(a)) end
+  local i64 = ffi.typeof("int64_t")
+  function M.lshift64(a, n) return tonumber(bit.lshift(u64(a), n)) end
+  function M.rshift64(a, n) return tonumber(bit.rshift(u64(a), n)) end
+  -- i6432(x): the high and low 32-bit halves of a 64-bit value, signed (as ljsyscall's);
+  -- u6432(x) the same, unsigned.
+  function M.i6432(x)
+    local v = i64(x)
+    return tonumber(bit.arshift(v, 32)), bit.tobit(tonumber(bit.band(v, 0xffffffff)))
+  end
+  function M.u6432(x)
+    local v = i64(x)
+    return tonumber(bit.rshift(v, 32)), tonumber(bit.band(v, 0xffffffff))
+  end
   return M
 end
 
 -- PUC Lua 5.3+: compile the operators at load time so this file still parses on Lua 5.1.
 local M = assert(load([[
   local function tobit(x) x = x & 0xffffffff; if x >= 0x80000000 then x = x - 0x100000000 end return x end
+  local ffi = ...
   local function toint(x)
+    if type(x) ~= "number" then x = ffi.tonumber(x) end  -- an int64_t cdata: its value
     if math.type(x) == "float" then x = math.tointeger(x) or error("bit: number has no integer representation") end
     return x
   end
@@ -36,9 +59,14 @@ local M = assert(load([[
     return tobit(((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >> 8) & 0xff00) | (a >> 24)) end
   M.tohex = function(a, n) n = n or 8; a = toint(a); if n < 0 then return (string.format("%0" .. -n .. "X", a & ((1 << (-4 * n)) - 1))) end
     return (string.format("%0" .. n .. "x", a & ((1 << (4 * n)) - 1))) end
-  M.bor64 = function(a, b) return toint(a) | toint(b) end
-  M.band64 = function(a, b) return toint(a) & toint(b) end
+  M.bor64 = function(a, ...) a = toint(a) for i = 1, select("#", ...) do a = a | toint((select(i, ...))) end return a end
+  M.band64 = function(a, ...) a = toint(a) for i = 1, select("#", ...) do a = a & toint((select(i, ...))) end return a end
   M.bnot64 = function(a) return ~toint(a) end
+  M.lshift64 = function(a, n) return toint(a) << n end
+  M.rshift64 = function(a, n) return toint(a) >> n end  -- logical, as ljsyscall's
+  M.i6432 = function(x) x = toint(x); return tobit(x >> 32), tobit(x) end
+  M.u6432 = function(x) x = toint(x); return (x >> 32) & 0xffffffff, x & 0xffffffff end
   return M
-]], "=syscall.bit"))()
+]], "=syscall.bit"))(require "syscall.ffi")
 return M
+

@@ -87,10 +87,10 @@ function M.maker(E)
   for name, n in pairs(E) do
     local full = "E" .. name
     -- Prefer the canonical name for aliases (EAGAIN over EWOULDBLOCK, EOPNOTSUPP over ENOTSUP
-    -- where they share a number, EDEADLK over EDEADLOCK).
+    -- where they share a number, EDEADLK over EDEADLOCK, ENODATA over Linux's ENOATTR alias).
     local cur = byno[n]
     if not cur or (msg[full] and not msg[cur]) or
-       (full == "EAGAIN" or full == "EOPNOTSUPP" or full == "EDEADLK") then
+       (full == "EAGAIN" or full == "EOPNOTSUPP" or full == "EDEADLK" or full == "ENODATA") then
       byno[n] = full
     end
   end

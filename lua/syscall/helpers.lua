@@ -14,8 +14,8 @@ local ffi = require "syscall.ffi"
 local bit = require "syscall.bit"
 local fdm = require "syscall.fd"
 
-local type, tonumber, tostring, pairs, error, setmetatable, rawget, select =
-      type, tonumber, tostring, pairs, error, setmetatable, rawget, select
+local type, tonumber, tostring, pairs, error, setmetatable, getmetatable, rawget, rawset, select =
+      type, tonumber, tostring, pairs, error, setmetatable, getmetatable, rawget, rawset, select
 -- rawtype is Lua's own type() (cheap; enough for strings and numbers); type says "cdata" for
 -- cdata on PUC Lua too, at the cost of a call into the ffi module there.
 local rawtype = type
@@ -44,11 +44,24 @@ local function bor(a, b)
 end
 h.bor = bor
 
--- Parsed lists are remembered per table (not in the table: pairs() must see only names), so
--- a wrapper called in a loop with "creat, rdwr" parses it once.
+-- Each table's metatable has a cache table as its __index (as ljsyscall's: a name looked up
+-- once is then a plain field of the cache), whose own __index computes a value and remembers
+-- it for strings.  Nothing is stored in the constant table itself: pairs() sees only names.
 local listcache = setmetatable({}, { __mode = "k" })
 
-local function flagindex(tab, k)
+local function blank(k) return k == "" or not k:find("%S") end
+
+-- One member of a list: a name, or for mode tables an octal number ("0644").
+-- For swap tables (c.SWAP_FLAG) a number is a priority: PREFER | priority (as ljsyscall's).
+local function member(tab, part, octal)
+  if octal == "swap" and part:match("^%d+$") then
+    return bor(rawget(tab, "PREFER"), bit.band(tonumber(part), rawget(tab, "PRIO_MASK")))
+  end
+  if octal and part:match("^0[0-7]*$") then return tonumber(part, 8) end
+  return lookup(tab, part)
+end
+
+local function flagvalue(tab, k, single, octal)
   if k == nil or k == false then return 0 end
   local tk = rawtype(k)
   if tk == "number" then return k end
@@ -56,79 +69,103 @@ local function flagindex(tab, k)
     if type(k) == "cdata" then return tonumber(k) end
     return nil
   end
-  local cache = listcache[tab]
-  if cache then
-    local v = cache[k]
-    if v then return v end
-  else
-    cache = {}
-    listcache[tab] = cache
-  end
-  if not k:find("[,|]") then
-    local v = lookup(tab, (k:gsub("^%s+", ""):gsub("%s+$", "")))
-    if v ~= nil then cache[k] = v end
-    return v
+  if blank(k) then return 0 end  -- "" is no flag, as in ljsyscall (recv(fd, buf, n, ""))
+  if single or not k:find("[,|]") then
+    local part = k:gsub("^%s+", ""):gsub("%s+$", "")
+    if octal == true and part:match("^[0-7]+$") then return tonumber(part, 8) end
+    return member(tab, part, octal)
   end
   local val = 0
   for part in k:gmatch("[^,|]+") do
     part = part:gsub("^%s+", ""):gsub("%s+$", "")
     if part ~= "" then
-      local v = lookup(tab, part)
-      if v == nil then error("unknown flag '" .. part .. "' in c." .. tostring(names[tab] or "?"), 3) end
+      local v = member(tab, part, octal)
+      if v == nil then error("unknown flag '" .. part .. "' in c." .. tostring(names[tab] or "?"), 4) end
       val = bor(val, v)
     end
   end
-  cache[k] = val
   return val
 end
 
-local function singleindex(tab, k)
-  if k == nil or k == false then return 0 end
-  local tk = rawtype(k)
-  if tk == "number" then return k end
-  if tk ~= "string" then
-    if type(k) == "cdata" then return tonumber(k) end
-    return nil
-  end
-  local cache = listcache[tab]
-  if cache then
-    local v = cache[k]
-    if v then return v end
-  else
-    cache = {}
-    listcache[tab] = cache
-  end
-  local v = lookup(tab, (k:gsub("^%s+", ""):gsub("%s+$", "")))
-  if v ~= nil then cache[k] = v end
-  return v
+local function band(a, b)
+  if a < 0x80000000 and b < 0x80000000 and a >= 0 and b >= 0 then return bit.band(a, b) end
+  return tonumber(bit.band64(a, b))
+end
+
+-- The metatable of a constant table: __index is the cache, __call the function form.
+local function constmeta(tab, name, prefix, single, octal, call)
+  names[tab], prefixes[tab] = name, prefix or (name and (name .. "_"))
+  local cache = setmetatable({}, { __index = function(cache, k)
+    local v = flagvalue(tab, k, single, octal)
+    if v ~= nil and rawtype(k) == "string" then rawset(cache, k, v) end
+    return v
+  end })
+  listcache[tab] = cache
+  return setmetatable(tab, { __index = cache, __call = call or function(t, k) return t[k] end })
 end
 
 -- A table of single-choice constants (c.AF, c.SOCK types, c.SEEK...).
 function h.strflag(tab, name, prefix)
-  names[tab], prefixes[tab] = name, prefix or (name and (name .. "_"))
-  return setmetatable(tab, { __index = singleindex, __call = function(t, k) return singleindex(t, k) end })
+  return constmeta(tab, name, prefix, true, false)
+end
+
+-- The function form of a flag table, as ljsyscall's: c.O("creat", "excl", "rdwr") is the OR
+-- of all its arguments, and a member written "~name" clears that flag again
+-- (c.O("creat, excl", "~creat") == c.O.EXCL; c.IFF(old, "~up")).
+local function multicall(t, x, ...)
+  local a = t[x]
+  if a == nil then error("unknown flag '" .. tostring(x) .. "' in c." .. tostring(names[t] or "?"), 2) end
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if rawtype(v) == "string" and v:find("~", 1, true) then
+      for part in v:gmatch("[^,|]+") do
+        part = part:gsub("^%s+", ""):gsub("%s+$", "")
+        local neg = part:sub(1, 1) == "~"
+        if neg then part = part:sub(2):gsub("^%s+", "") end
+        local val = part ~= "" and lookup(t, part)
+        if not val then error("unknown flag '" .. part .. "' in c." .. tostring(names[t] or "?"), 2) end
+        if neg then
+          a = a - band(a, val)
+        else
+          a = bor(a, val)
+        end
+      end
+    else
+      local val = t[v]
+      if val == nil then error("unknown flag '" .. tostring(v) .. "' in c." .. tostring(names[t] or "?"), 2) end
+      a = bor(a, val)
+    end
+  end
+  return a
 end
 
 -- A table of flags that combine with OR (c.O, c.MSG, c.EPOLL...).
 function h.multiflags(tab, name, prefix)
-  names[tab], prefixes[tab] = name, prefix or (name and (name .. "_"))
-  return setmetatable(tab, { __index = flagindex, __call = function(t, k) return flagindex(t, k) end })
+  return constmeta(tab, name, prefix, false, false, multicall)
 end
 
--- c.MODE: a number, an octal string ("0755", "644"), or S_I* names ("IRUSR, IWUSR" / "rusr,wusr").
+-- c.MODE: a number, an octal string ("0755", "644"), or S_I* names ("IRUSR, IWUSR" / "rusr,wusr"),
+-- also mixed ("fchr, 0666", as ljsyscall's modeflags).
 function h.modeflags(tab, name)
-  names[tab], prefixes[tab] = name or "MODE", "S_"
-  local function idx(t, k)
-    if rawtype(k) == "string" and k:match("^%s*[0-7]+%s*$") then
-      local v = tonumber(k, 8)
-      local cache = listcache[t]
-      if not cache then cache = {}; listcache[t] = cache end
-      cache[k] = v
-      return v
-    end
-    return flagindex(t, k)
+  return constmeta(tab, name or "MODE", "S_", false, true)
+end
+
+-- c.SWAP_FLAG: flags, and a number in the string is a priority ("prefer, 23" or "23").
+function h.swapflags(tab, name, prefix)
+  return constmeta(tab, name, prefix, false, "swap", multicall)
+end
+
+-- c.AT_FDCWD: nil gives AT_FDCWD itself, a descriptor object its number (as ljsyscall's).
+function h.atflag(tab, name, prefix)
+  local t = constmeta(tab, name, prefix, true, false)
+  local cache = listcache[t]
+  local compute = getmetatable(cache).__index
+  getmetatable(cache).__index = function(cch, k)
+    if k == nil or k == false then return rawget(tab, "FDCWD") end
+    if rawtype(k) ~= "string" and rawtype(k) ~= "number" and fdm.istype(k) then return k.filenum end
+    return compute(cch, k)
   end
-  return setmetatable(tab, { __index = idx, __call = idx })
+  return t
 end
 
 function h.constname(tab) return names[tab] end
@@ -138,8 +175,8 @@ function h.constname(tab) return names[tab] end
 -- A name or list seen before is answered from the cache of its table without the metamethod.
 function h.flag(tab, v, fname, argn)
   local cache = listcache[tab]
-  if cache then
-    local r = cache[v]
+  if cache and v ~= nil then
+    local r = rawget(cache, v)
     if r ~= nil then return r end
   end
   local r = tab[v]

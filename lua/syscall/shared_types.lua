@@ -32,7 +32,10 @@ function M.base(scalars)
     t[name .. "s"] = require("syscall.ctypes").vla(t[name])
     if name:match("%d$") then t[name .. "_1"], t[name .. "_2"] = t[name .. "1"], t[name .. "2"] end
   end
-  pt.void = ffi.typeof("void *")
+  -- pt.X are the pointer ctypes, except pt.void (and pt.sockaddr, pt.iphdr, pt.udphdr): a cast,
+  -- as ljsyscall's, so pt.void(1) is the address 1 (the ctype's constructor refuses a number).
+  local voidp = ffi.typeof("void *")
+  pt.void = function(x) return ffi.cast(voidp, x) end
   pt.char = ffi.typeof("char *")
   t.buffer = ffi.typeof("char[?]")
   s.pointer = ffi.sizeof("void *")
@@ -284,9 +287,17 @@ function M.sigset(ct, SIG, nsig)
   function methods.fill(set) ffi.fill(set, ffi.sizeof(ct), 0xff); return set end
   function methods.empty(set) ffi.fill(set, ffi.sizeof(ct), 0); return set end
   local mt = {}
+  local size = ffi.sizeof(ct)
+  -- set.isemptyset: no member (ljsyscall's name).
+  local function isempty(set)
+    local p = ffi.cast(bytes, set)
+    for i = 0, size - 1 do if p[i] ~= 0 then return false end end
+    return true
+  end
   mt.__index = function(set, k)
     local m = methods[k]
     if m then return m end
+    if k == "isemptyset" then return isempty(set) end
     local n = SIG[k]
     if n and type(k) == "string" and n >= 1 and n <= (nsig or bits) then return methods.isset(set, n) end
     return nil
@@ -357,7 +368,9 @@ function M.iovecs(iovec)
           error("bad iovec entry " .. i .. " (buffer expected, got " .. type(base) .. ")", 2)
         end
       elseif type(e) == "cdata" and ffi.istype(iovec, e) then base, len = e.iov_base, e.iov_len
-      else error("bad iovec entry " .. i .. " (" .. type(e) .. ")", 2) end
+      elseif type(e) == "cdata" and h.ckind(e) == "array" and (ffi.sizeof(e) or 0) > 0 then
+        base, len = e, ffi.sizeof(e)  -- a buffer (t.buffer(n)), used whole, as in ljsyscall
+      else error("bad iovec entry " .. i .. " (" .. h.describe(e) .. ")", 2) end
       -- A Lua string is immutable (and shared): readv/recvmsg must not be given one.
       if type(base) == "string" then v.readonly = true end
       v.keep[i] = base
@@ -550,6 +563,25 @@ function M.sockaddrs(t, pt, s, c, opt)
     end,
     __eq = function(a, b) return sameaddr(t.in_addr, a, b) end,
     __len = function() return 4 end,
+    __index = {
+      -- addr:get_mask_bcast(bits) -> {broadcast = in_addr, netmask = in_addr}, as ljsyscall's:
+      -- "netmask" there is the host part's mask (0.0.0.255 for /24), broadcast the address
+      -- with those bits set.
+      get_mask_bcast = function(a, bits)
+        if type(bits) ~= "number" or bits % 1 ~= 0 or bits < 0 or bits > 32 then
+          h.argerror("get_mask_bcast", 1, "prefix length 0..32", bits)
+        end
+        local host = 2 ^ (32 - bits) - 1
+        local p = ffi.cast("const uint8_t *", a)
+        local v = ((p[0] * 256 + p[1]) * 256 + p[2]) * 256 + p[3]
+        local bc = 0
+        for i = 31, 0, -1 do
+          local bv = 2 ^ i
+          if math.floor(v / bv) % 2 == 1 or math.floor(host / bv) % 2 == 1 then bc = bc + bv end
+        end
+        return { broadcast = t.in_addr(bc), netmask = t.in_addr(host) }
+      end,
+    },
   })
 
   ffi.metatype(t.in6_addr, {
@@ -699,8 +731,51 @@ function M.sockaddrs(t, pt, s, c, opt)
   })
   t.sockaddr_un_setlen = function(sa, n) unlen[sa] = n end
 
+  -- sockaddr_storage: .family, and for inet and inet6 .port (host order) and .addr, as
+  -- ljsyscall's; t.sockaddr_storage{family = "inet6", port = 2, addr = ...}.
+  local ssfields = { family = true, port = true, addr = true }
+  local function ssview(ss)
+    local f = ss.ss_family
+    if f == AF.INET then return ffi.cast(require("syscall.ctypes").ptr(t.sockaddr_in), ss)[0] end
+    if f == AF.INET6 then return ffi.cast(require("syscall.ctypes").ptr(t.sockaddr_in6), ss)[0] end
+  end
   ffi.metatype(t.sockaddr_storage, {
-    __index = function(ss, k) if k == "family" then return ss.ss_family end end,
+    __index = function(ss, k)
+      if k == "family" then return ss.ss_family end
+      if k == "port" or k == "addr" then
+        local v = ssview(ss)
+        if v then return v[k] end
+      end
+    end,
+    __newindex = function(ss, k, v)
+      if k == "family" then
+        local f = AF[v]
+        if type(f) ~= "number" then error("sockaddr_storage: unknown family " .. tostring(v), 2) end
+        ss.ss_family = f
+      elseif k == "port" or k == "addr" then
+        local view = ssview(ss)
+        if not view then error("sockaddr_storage: no " .. k .. " in family " .. tostring(ss.ss_family), 2) end
+        view[k] = v
+      else
+        error("sockaddr_storage has no field '" .. tostring(k) .. "'", 2)
+      end
+    end,
+    __new = function(tp, v)
+      local ss = ffi.new(tp)
+      if type(v) == "table" then
+        if v.family ~= nil then ss.family = v.family end
+        for k, x in pairs(v) do
+          if k ~= "family" then
+            if not ssfields[k] then error("sockaddr_storage has no field '" .. tostring(k) .. "'", 2) end
+            ss[k] = x
+          end
+        end
+      elseif v ~= nil then
+        if not h.copyable(v, 2) then h.argerror("sockaddr_storage", 1, "table or address", v) end
+        ffi.copy(ss, v, math.min(ffi.sizeof(v), ffi.sizeof(tp)))
+      end
+      return ss
+    end,
     __len = function(ss) return ffi.sizeof(ss) end,
   })
   if t.sockaddr_nl then

@@ -100,7 +100,7 @@ function M.init(S, env)
     end
   end
   local function fits(buf, count, fname, argn)
-    if count == nil then return end
+    if rawtype(count) == "nil" then return end  -- (a NULL pointer cdata == nil too: refused below)
     if rawtype(count) ~= "number" then h.argerror(fname, argn, "number", count) end
     local size
     if rawtype(buf) == "string" then size = #buf else size = bufsize(buf) end
@@ -182,7 +182,10 @@ function M.init(S, env)
   end
   function S.creat(p, m) return S.open(p, "creat, wronly, trunc", m) end
   local isfd = fdm.istype
+  -- Closing a descriptor object a second time does nothing and returns true, as in ljsyscall
+  -- (the object never closes a number twice); a closed number is EBADF.
   function S.close(fd)
+    if rawtype(fd) ~= "number" and isfd(fd) and fd.filenum == -1 then return true end
     local n = getfd(fd, "close", 1)
     local r = C.close(n)
     if rawtype(fd) ~= "number" and isfd(fd) then fd.filenum = -1 end
@@ -380,6 +383,9 @@ function M.init(S, env)
     local F = c.F
     if cmd == F.SETFL then return retbool(C.fcntl(n, cmd, flag(c.O, arg, "fcntl", 3))) end
     if cmd == F.SETFD then return retbool(C.fcntl(n, cmd, flag(c.FD, arg, "fcntl", 3))) end
+    if F.ADD_SEALS and cmd == F.ADD_SEALS and c.F_SEAL then  -- seals by name, as ljsyscall
+      return retbool(C.fcntl(n, cmd, flag(c.F_SEAL, arg, "fcntl", 3)))
+    end
     if cmd == F.GETFL or cmd == F.GETFD or cmd == F.GETOWN or (F.GETPIPE_SZ and cmd == F.GETPIPE_SZ) then
       return retnum(C.fcntl(n, cmd, 0))
     end
@@ -450,6 +456,8 @@ function M.init(S, env)
       end
     end
   end
+  -- Linux areas add their unencoded requests here (request -> argument size, 0: the value).
+  env.ioctl_legacy = legacy
   local function iocsize(req)
     local size, value = iocenc(req)
     if size == nil and legacy then size = legacy[req] end
@@ -644,13 +652,19 @@ function M.init(S, env)
     if r == -1 then return fail() end
     return ffi.string(ffi.cast(charp, buf), r)
   end
+  -- dev: a number, a t.device, or {major, minor} (as ljsyscall).
+  local function devarg(dev)
+    if type(dev) == "table" and dev.dev == nil and dev[1] ~= nil and t.device then return t.device(dev[1], dev[2]).dev end
+    if type(dev) == "table" then return dev.dev end
+    return dev
+  end
   function S.mknod(p, m, dev)
-    if type(dev) == "table" then dev = dev.dev end
+    dev = devarg(dev)
     return retbool(C.mknod(path(p, "mknod", 1), flag(c.S_I, m, "mknod", 2), off(dev, "mknod", 3, 0)))
   end
   if C.mknodat then
     function S.mknodat(d, p, m, dev)
-      if type(dev) == "table" then dev = dev.dev end
+      dev = devarg(dev)
       return retbool(C.mknodat(dirfd(d, "mknodat", 1), path(p, "mknodat", 2), flag(c.S_I, m, "mknodat", 3), off(dev, "mknodat", 4, 0)))
     end
   end
@@ -832,7 +846,7 @@ function M.init(S, env)
   end
   if C.settimeofday then
     function S.settimeofday(tv)
-      tv = timearg(t.timeval, tv, "settimeofday", 1)
+      if tv ~= nil then tv = timearg(t.timeval, tv, "settimeofday", 1) end  -- nil: NULL, as ljsyscall
       return retbool(C.settimeofday(tv, nil))
     end
   end

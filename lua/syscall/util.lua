@@ -293,6 +293,10 @@ function M.init(S)
   if S.mount then
     function util.mount(tab)
       if type(tab) ~= "table" then error("bad argument #1 to 'mount' (table expected, got " .. type(tab) .. ")", 2) end
+      -- A NetBSD kernel's mount takes (type, dir, flags, data, datalen), as in ljsyscall.
+      if S.target == "netbsd" then
+        return S.mount(tab.type or tab.fstype, tab.target or tab.dir, tab.flags, tab.fspec or tab.data, tab.datalen)
+      end
       return S.mount(tab.source or "none", tab.target or tab.dir, tab.type, tab.flags, tab.data)
     end
   end

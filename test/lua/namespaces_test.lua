@@ -136,9 +136,9 @@ end)
 
 -- clone ------------------------------------------------------------------------------------------
 
-T.case("clone with no flags works like fork", function()
+T.case("clone with no flags and SIGCHLD works like fork", function()
   local ok, _, r, w = S.pipe()
-  local pid = assert(S.clone())
+  local pid = assert(S.clone(0, "chld"))
   if pid == 0 then
     w:write(tostring(S.getpid()) .. " " .. tostring(S.getppid()))
     S.exit(12)
@@ -153,7 +153,7 @@ end)
 T.case("clone newuts: the child's hostname is its own", function()
   needroot()
   local host = S.gethostname()
-  local pid = assert(S.clone("newuts"))
+  local pid = assert(S.clone("newuts", "chld"))
   if pid == 0 then
     local good = S.sethostname("rumpus-clone") and S.gethostname() == "rumpus-clone"
     S.exit(good and 0 or 1)
@@ -165,7 +165,7 @@ end)
 
 T.case("clone newpid: the child is pid 1 of its namespace", function()
   needroot()
-  local pid = assert(S.clone("newpid, newns"))
+  local pid = assert(S.clone("newpid, newns", "chld"))
   if pid == 0 then S.exit(S.getpid() == 1 and 0 or 1) end
   local rpid, _, st = S.waitpid(pid)
   T.eq(rpid, pid)

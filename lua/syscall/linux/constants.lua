@@ -18,7 +18,7 @@ c.E = strflag({
   RANGE = 34, DEADLK = 35, NAMETOOLONG = 36, NOLCK = 37, NOSYS = 38, NOTEMPTY = 39, LOOP = 40,
   WOULDBLOCK = 11, NOMSG = 42, IDRM = 43, CHRNG = 44, L2NSYNC = 45, L3HLT = 46, L3RST = 47,
   LNRNG = 48, UNATCH = 49, NOCSI = 50, L2HLT = 51, BADE = 52, BADR = 53, XFULL = 54, NOANO = 55,
-  BADRQC = 56, BADSLT = 57, DEADLOCK = 35, BFONT = 59, NOSTR = 60, NODATA = 61, TIME = 62,
+  BADRQC = 56, BADSLT = 57, DEADLOCK = 35, BFONT = 59, NOSTR = 60, NODATA = 61, NOATTR = 61, TIME = 62,
   NOSR = 63, NONET = 64, NOPKG = 65, REMOTE = 66, NOLINK = 67, ADV = 68, SRMNT = 69, COMM = 70,
   PROTO = 71, MULTIHOP = 72, DOTDOT = 73, BADMSG = 74, OVERFLOW = 75, NOTUNIQ = 76, BADFD = 77,
   REMCHG = 78, LIBACC = 79, LIBBAD = 80, LIBSCN = 81, LIBMAX = 82, LIBEXEC = 83, ILSEQ = 84,
@@ -44,7 +44,7 @@ c.O = multiflags({
   TMPFILE = arm64 and 0x404000 or 0x410000,
 }, "O")
 
-c.AT_FDCWD = strflag({ FDCWD = -100 }, "AT_FDCWD", "AT_")
+c.AT_FDCWD = h.atflag({ FDCWD = -100 }, "AT_FDCWD", "AT_")
 c.AT = multiflags({
   FDCWD = -100, SYMLINK_NOFOLLOW = 0x100, REMOVEDIR = 0x200, EACCESS = 0x200, SYMLINK_FOLLOW = 0x400,
   NO_AUTOMOUNT = 0x800, EMPTY_PATH = 0x1000,
@@ -62,17 +62,17 @@ c.SEEK = strflag({ SET = 0, CUR = 1, END = 2, DATA = 3, HOLE = 4 }, "SEEK")
 c.OK = multiflags({ F = 0, X = 1, W = 2, R = 4 }, "OK", "_OK")
 -- access() also takes "r", "rw", "rwx" as ljsyscall does.
 do
-  local mt = getmetatable(c.OK)
-  local idx = mt.__index
-  mt.__index = function(t, k)
+  local cmt = getmetatable(getmetatable(c.OK).__index)  -- the cache's: computes new keys
+  local idx = cmt.__index
+  cmt.__index = function(cache, k)
     if type(k) == "string" and k:match("^[rwxfRWXF]+$") and not k:find(",") then
       local v = 0
-      for ch in k:upper():gmatch(".") do v = h.bor(v, rawget(t, ch)) end
+      for ch in k:upper():gmatch(".") do v = h.bor(v, rawget(c.OK, ch)) end
+      rawset(cache, k, v)
       return v
     end
-    return idx(t, k)
+    return idx(cache, k)
   end
-  mt.__call = mt.__index
 end
 
 c.F = strflag({
@@ -82,6 +82,7 @@ c.F = strflag({
   NOTIFY = 1026, DUPFD_CLOEXEC = 1030, SETPIPE_SZ = 1031, GETPIPE_SZ = 1032, ADD_SEALS = 1033,
   GET_SEALS = 1034, RDLCK = 0, WRLCK = 1, UNLCK = 2,
 }, "F")
+c.F_SEAL = multiflags({ SEAL = 1, SHRINK = 2, GROW = 4, WRITE = 8, FUTURE_WRITE = 16 }, "F_SEAL")
 c.FCNTL_LOCK = strflag({ RDLCK = 0, WRLCK = 1, UNLCK = 2 }, "FCNTL_LOCK", "F_")
 c.FD = multiflags({ CLOEXEC = 1 }, "FD")
 -- The flags pipe2 accepts (ljsyscall's c.OPIPE).
@@ -236,7 +237,7 @@ c.MSYNC = c.MS_SYNC -- ljsyscall's name
 -- Signals and processes.
 c.SIG = strflag({
   HUP = 1, INT = 2, QUIT = 3, ILL = 4, TRAP = 5, ABRT = 6, IOT = 6, BUS = 7, FPE = 8, KILL = 9,
-  USR1 = 10, SEGV = 11, USR2 = 12, PIPE = 13, ALRM = 14, TERM = 15, STKFLT = 16, CHLD = 17,
+  USR1 = 10, SEGV = 11, USR2 = 12, PIPE = 13, ALRM = 14, TERM = 15, STKFLT = 16, CHLD = 17, CLD = 17,
   CONT = 18, STOP = 19, TSTP = 20, TTIN = 21, TTOU = 22, URG = 23, XCPU = 24, XFSZ = 25,
   VTALRM = 26, PROF = 27, WINCH = 28, IO = 29, POLL = 29, PWR = 30, SYS = 31,
 }, "SIG")

@@ -25,7 +25,10 @@ S.errno = function(n)
   return ffi.errno()
 end
 S.util = require "syscall.util".init(S)
+require "syscall.linux.compat".util(S, S.util)
 S.nl = require "syscall.linux.nl".init(S)
+-- The netlink constants in S.c too (c.RTM, c.IFLA, c.NLM_F...), where ljsyscall has them.
+for k, v in pairs(S.nl.c) do if rawget(c, k) == nil then c[k] = v end end
 
 -- The standard descriptors, never closed by the GC.
 S.stdin, S.stdout, S.stderr = env.fd(0):nogc(), env.fd(1):nogc(), env.fd(2):nogc()

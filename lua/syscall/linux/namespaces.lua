@@ -65,8 +65,9 @@ function M.init(S, env)
     end
   end
 
-  -- clone(flags, signal): signal is what the parent receives when the child ends ("chld" by
-  -- default, so waitpid works as for fork).  Returns the child's pid, 0 in the child.
+  -- clone(flags, signal): signal is what the parent receives when the child ends: none by
+  -- default, as in ljsyscall, so the parent waits with waitpid(pid, "clone"); give "chld" to
+  -- wait as for fork.  Returns the child's pid, 0 in the child.
   local refused = c.CLONE.VM + c.CLONE.SETTLS
   function S.clone(flags, signal, stack, ptid, tls, ctid)
     local fl = flag(c.CLONE, flags, "clone", 1)
@@ -76,7 +77,7 @@ function M.init(S, env)
     if stack ~= nil and stack ~= 0 then
       error("bad argument #3 to 'clone' (a new stack cannot be used: the child returns through the caller's Lua frames)", 2)
     end
-    local sig = flag(c.SIG, signal == nil and "chld" or signal, "clone", 2)
+    local sig = flag(c.SIG, signal or 0, "clone", 2)
     local f = ffi.cast(long, bit.bor64(fl, sig))
     if ptid ~= nil and type(ptid) ~= "cdata" then argerror("clone", 4, "pointer", ptid) end
     if ctid ~= nil and type(ctid) ~= "cdata" then argerror("clone", 6, "pointer", ctid) end

@@ -104,6 +104,10 @@ K.NLM_F = multiflags({
   REPLACE = 0x100, EXCL = 0x200, CREATE = 0x400, APPEND = 0x800,
   CAPPED = 0x100, ACK_TLVS = 0x200,
 }, "NLM_F")
+-- Multicast groups of NETLINK_ROUTE, for nl.socket("route", {groups = "link, ipv4_ifaddr"}).
+K.RTMGRP = multiflags({ LINK = 0x1, NOTIFY = 0x2, NEIGH = 0x4, TC = 0x8, IPV4_IFADDR = 0x10,
+  IPV4_MROUTE = 0x20, IPV4_ROUTE = 0x40, IPV4_RULE = 0x80, IPV6_IFADDR = 0x100, IPV6_MROUTE = 0x200,
+  IPV6_ROUTE = 0x400, IPV6_IFINFO = 0x800, IPV6_PREFIX = 0x20000 }, "RTMGRP")
 K.RTM = strflag({
   NEWLINK = 16, DELLINK = 17, GETLINK = 18, SETLINK = 19, NEWADDR = 20, DELADDR = 21,
   GETADDR = 22, NEWROUTE = 24, DELROUTE = 25, GETROUTE = 26, NEWNEIGH = 28, DELNEIGH = 29,
@@ -184,6 +188,7 @@ M.constants = K
 
 function M.init(S)
   local c, t = S.c, S.t
+  if t.ifinfomsg == nil then t.ifinfomsg = ifinfomsg_t end -- for ljsyscall's veth peer form
   local AF = c.AF
   local IFF = c.IFF
   local C = S.C
@@ -299,6 +304,9 @@ function M.init(S)
     if type(proto) == "nil" then error("bad argument #1 to 'socket' (unknown netlink protocol " .. tostring(tp) .. ")", 2) end
     local sock, e = S.socket(AF.NETLINK, "raw, cloexec", proto)
     if not sock then return nil, e end
+    if type(addr) == "table" and type(addr.groups) == "string" then
+      addr = { pid = addr.pid, groups = h.flag(K.RTMGRP, addr.groups, "socket", 2) }
+    end
     local ok, e2 = S.bind(sock, t.sockaddr_nl(type(addr) == "table" and addr or nil))
     if not ok then sock:close(); return nil, e2 end
     -- Extended acks give the kernel's error text; capped acks keep error replies short.
@@ -409,6 +417,37 @@ function M.init(S)
   end
   nl.transact = function(b, mtype, flags) return transact({}, b, mtype, flags) end
 
+  -- nl.read(sock): waits for the messages a group socket (nl.socket("route", {groups =
+  -- "link"})) receives and returns them decoded, links and addresses keyed by interface name
+  -- (others in order): m.eth0.op == "newlink" (or "dellink"...), m.eth0.newlink == true,
+  -- with the interface methods (m.dummy1:delete()), as ljsyscall's.
+  local rtmnames = {}
+  function nl.read(sock)
+    if sock == nil then error("bad argument #1 to 'read' (netlink socket expected, got nil)", 2) end
+    if not next(rtmnames) then
+      for name, v in pairs(K.RTM) do if type(name) == "string" then rtmnames[v] = name:lower() end end
+    end
+    local n, e = S.recv(sock, rxbuf, rxsize)
+    if not n then return nil, e end
+    local out, off = {}, 0
+    while off + 16 <= n do
+      local m = ffi.cast(nlmsghdr_p, rxbuf + off)
+      local mlen = tonumber(m.nlmsg_len)
+      if mlen < 16 or off + mlen > n then break end
+      local mt = tonumber(m.nlmsg_type)
+      local d = decoders[mt]
+      if d then
+        local r = d({}, rxbuf + off + 16, mlen - 16, mt)
+        local op = rtmnames[mt]
+        r.op = op
+        if op then r[op] = true end
+        if r.name then out[r.name] = r else out[#out + 1] = r end
+      end
+      off = off + align4(mlen)
+    end
+    return out
+  end
+
   ---------------------------------------------------------------------------------------------
   -- Decoding.
   local function attrs(p, len, f)
@@ -446,7 +485,15 @@ function M.init(S)
   local function iff(v) return setmetatable({ flags = v }, iffmt) end
 
   local Link = {}
-  local linkmt = { __index = Link }
+  -- A link's methods, and its hardware type by name, as ljsyscall's: lo.loopback, eth.ether.
+  local linkmt = { __index = function(r, k)
+    local m = Link[k]
+    if m ~= nil then return m end
+    if type(k) == "string" and k:match("^%l[%l%d]*$") then
+      local v = K.ARPHRD[k]
+      if type(v) == "number" then return rawget(r, "type") == v end
+    end
+  end }
   local kinddata = {
     vlan = function(r, tp, p, n)
       if tp == K.IFLA_VLAN.ID then r.vlan_id = u16(p)
@@ -569,6 +616,7 @@ function M.init(S)
     r.index = r.oif
     r.metric = r.priority or 0
     r.dest = r.dst or mkaddr(fam, "", 0)
+    r.source = r.src or mkaddr(fam, "", 0)
     r.gw = r.gateway
     return r
   end
@@ -662,9 +710,17 @@ function M.init(S)
       if not spec[sub] then error("bad argument to '" .. fname .. "' (no data attributes known for kind '" .. tostring(sub) .. "')", 4) end
       b:nest(code); encode(b, sub, v, {}, fname); b:close()
     elseif kind == "peer" then
+      -- {"ifname", "veth1"}, or ljsyscall's {t.ifinfomsg, {init}, "ifname", "veth1"}
       b:nest(code)
-      b:put(ifinfomsg_t(), 16)
-      encode(b, "ifla", v, {}, fname)
+      local msg, first = ifinfomsg_t(), 1
+      if type(v) == "table" and (type(v[1]) == "cdata" or v[1] == ifinfomsg_t) then
+        if v[1] == ifinfomsg_t then msg = ifinfomsg_t(v[2] or {}) else msg = v[1] end
+        first = v[1] == ifinfomsg_t and 3 or 2
+      end
+      b:put(msg, 16)
+      local rest = {}
+      if type(v) == "table" then for j = first, #v do rest[#rest + 1] = v[j] end end
+      encode(b, "ifla", rest, {}, fname)
       b:close()
     end
   end
@@ -1065,6 +1121,7 @@ function M.init(S)
     local r, e, txt = transact(ctx, b, K.RTM.GETROUTE, K.NLM_F.DUMP)
     if not r then return nil, e, txt end
     tp = tp and K.RTN[tp]
+    if tp == K.RTN.UNSPEC then tp = nil end -- "unspec": routes of every type, as ljsyscall
     tab = tab and K.RT_TABLE[tab]
     local o = {}
     for _, x in ipairs(r) do

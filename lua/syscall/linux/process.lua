@@ -58,7 +58,7 @@ local function constants(c)
       KEXEC = 0x45584543 }, "LINUX_REBOOT_CMD")
   end
   if not c.SWAP_FLAG then
-    c.SWAP_FLAG = h.multiflags({ PREFER = 0x8000, PRIO_MASK = 0x7fff, DISCARD = 0x10000 }, "SWAP_FLAG")
+    c.SWAP_FLAG = h.swapflags({ PREFER = 0x8000, PRIO_MASK = 0x7fff, PRIO_SHIFT = 0, DISCARD = 0x10000 }, "SWAP_FLAG")
   end
   if not c.SYSLOG_ACTION then
     c.SYSLOG_ACTION = h.strflag({ CLOSE = 0, OPEN = 1, READ = 2, READ_ALL = 3, READ_CLEAR = 4, CLEAR = 5,
@@ -67,6 +67,7 @@ local function constants(c)
   if not c.CLD then
     c.CLD = h.strflag({ EXITED = 1, KILLED = 2, DUMPED = 3, TRAPPED = 4, STOPPED = 5, CONTINUED = 6 }, "CLD")
   end
+  c.SIGCLD = c.SIGCLD or c.CLD  -- ljsyscall's name for the si_code values of SIGCHLD
 end
 
 -- Wait statuses: a Lua table with the macros' values as fields.  The flags (WIFEXITED,
@@ -185,7 +186,7 @@ function M.init(S, env)
   -- siginfo: .signo .errno .code .pid .uid .status .utime .stime .addr .band .fd .int .ptr
   local signames = {}
   for k, v in pairs(c.SIG) do
-    if type(v) == "number" and k ~= "IOT" and k ~= "POLL" then signames[v] = k end
+    if type(v) == "number" and k ~= "IOT" and k ~= "POLL" and k ~= "CLD" then signames[v] = k end
   end
   local siginfo_get = {
     signo = function(si) return si.si_signo end, errno = function(si) return si.si_errno end,
@@ -475,6 +476,8 @@ function M.init(S, env)
       arg2 = flag(c.CAP, arg2, "prctl", 2)
     elseif op == PR.SET_PDEATHSIG then
       arg2 = flag(c.SIG, arg2, "prctl", 2)
+    elseif op == PR.SET_SECCOMP and c.SECCOMP_MODE then
+      arg2 = flag(c.SECCOMP_MODE, arg2, "prctl", 2)
     elseif prptr[op] then
       out = int1()
       arg2 = ffi.cast(ulong, out)
@@ -640,8 +643,16 @@ function M.init(S, env)
   local hdr_t = ffi.typeof("struct rumpus_lx_cap_header")
   local data2_t = ffi.typeof("struct rumpus_lx_cap_data[2]")
   local capget_f, capset_f = ffi.C.rumpus_lx_capget, ffi.C.rumpus_lx_capset
+  -- t.user_cap_header{version =, pid =}: the raw header, as ljsyscall's; capget(hdr) fills
+  -- in the kernel's preferred version when hdr.version is 0 (the call itself then fails).
+  t.user_cap_header = hdr_t
   function S.capget(pid)
-    local hdr = hdr_t(c.LINUX_CAPABILITY_VERSION[3], optnum(pid, "capget", 1, 0))
+    local hdr
+    if type(pid) == "cdata" and ffi.istype(hdr_t, pid) then
+      hdr = pid
+    else
+      hdr = hdr_t(c.LINUX_CAPABILITY_VERSION[3], optnum(pid, "capget", 1, 0))
+    end
     local d = data2_t()
     if capget_f(hdr, d) == -1 then return fail() end
     local cs = caps_t()

@@ -1,6 +1,6 @@
 -- syscall.linux.syscalls: the Linux-only system calls, by area.  Each area module has
 -- init(S, env) and may add types to env.t as well as functions to S.
-local areas = { "files", "sockets", "wait", "memory", "process", "namespaces" }
+local areas = { "files", "sockets", "wait", "memory", "process", "namespaces", "tty", "compat" }
 
 local M = {}
 function M.init(S, env)

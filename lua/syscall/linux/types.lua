@@ -80,7 +80,31 @@ def("fdset", "struct rumpus_lx_fdset")
 shared.pollfd(t.pollfd, c.POLL)
 t.pollfds = shared.pollfds(t.pollfd, c.POLL)
 shared.epoll_event(t.epoll_event, c.EPOLL)
-t.epoll_events = ffi.typeof("struct rumpus_lx_epoll_event[?]")
+-- t.epoll_events(n): n event slots with their count, as ljsyscall's: #ev is n, ev.ep the
+-- array (from 0), ev[i] the i-th slot (from 1, nil past the end, so ipairs ends on every
+-- Lua), and ipairs(ev) visits them through __ipairs where the interpreter honours it.
+ffi.cdef "struct rumpus_lx_epoll_events { int count; struct rumpus_lx_epoll_event ep[?]; };"
+do
+  local reviter = h.reviter
+  local rawtype = type
+  t.epoll_events = ffi.metatype("struct rumpus_lx_epoll_events", {
+    __new = function(tp, n)
+      if rawtype(n) ~= "number" or n % 1 ~= 0 or n < 1 or n > 65536 then
+        error("bad argument #1 to 'epoll_events' (a count from 1 to 65536 expected, got " .. tostring(n) .. ")", 2)
+      end
+      return ffi.new(tp, n, n)
+    end,
+    __len = function(ev) return ev.count end,
+    __index = function(ev, k)
+      if rawtype(k) == "number" then
+        if k >= 1 and k <= ev.count and k % 1 == 0 then return ev.ep[k - 1] end
+        return nil
+      end
+      error("epoll_events has no field '" .. tostring(k) .. "'", 2)
+    end,
+    __ipairs = function(ev) return reviter, ev.ep, ev.count end,
+  })
+end
 
 -- Sockets.
 def("sockaddr", "struct rumpus_lx_sockaddr")

@@ -194,14 +194,16 @@ function M.init(S, env)
   local epsize = s.epoll_event
   local epevents = t.epoll_events
   local function evarray(events, fname)
-    if events == nil then return epevents(16), 16 end
+    if events == nil then events = epevents(16); return events.ep, 16, events end
     local te = type(events)
     if te == "number" then
       if events ~= events or events % 1 ~= 0 or events < 1 or events > 65536 then
         error("bad argument #2 to '" .. fname .. "' (at least one event slot needed, at most 65536, got " .. tostring(events) .. ")", 3)
       end
-      return epevents(events), events
+      local ev = epevents(events)
+      return ev.ep, events, ev
     end
+    if te == "cdata" and ffi.istype(epevents, events) then return events.ep, events.count, events end
     if te == "cdata" then
       local n = h.copyable(events, epsize) and h.ckind(events) == "array" and math.floor((ffi.sizeof(events) or 0) / epsize) or 0
       if n < 1 or not ffi.istype(epev, events[0]) then h.argerror(fname, 2, "epoll_events array", events) end
@@ -210,20 +212,27 @@ function M.init(S, env)
     h.argerror(fname, 2, "epoll_events", events)
   end
   local reviter = h.reviter
-  local function retiter(r, array)
+  -- Over a t.epoll_events the iterator's state is the whole object (not its .ep, a pointer
+  -- into it that would not keep it alive).
+  local function eviter(ev, i)
+    i = i - 1
+    if i >= 0 then return i, ev.ep[i] end
+  end
+  local function retiter(r, array, whole)
     r = tonumber(r)
     if r == -1 then return fail() end
+    if whole then return eviter, whole, r end
     return reviter, array, r
   end
   function S.epoll_wait(epfd, events, timeout)
     local e = getfd(epfd, "epoll_wait", 1)
-    local arr, n = evarray(events, "epoll_wait")
-    return retiter(C.epoll_wait(e, arr, n, h.optint(timeout, "epoll_wait", 3, -1)), arr)
+    local arr, n, whole = evarray(events, "epoll_wait")
+    return retiter(C.epoll_wait(e, arr, n, h.optint(timeout, "epoll_wait", 3, -1)), arr, whole)
   end
   function S.epoll_pwait(epfd, events, timeout, set)
     local e = getfd(epfd, "epoll_pwait", 1)
-    local arr, n = evarray(events, "epoll_pwait")
-    return retiter(C.epoll_pwait(e, arr, n, h.optint(timeout, "epoll_pwait", 3, -1), sigarg(set, "epoll_pwait", 4)), arr)
+    local arr, n, whole = evarray(events, "epoll_pwait")
+    return retiter(C.epoll_pwait(e, arr, n, h.optint(timeout, "epoll_pwait", 3, -1), sigarg(set, "epoll_pwait", 4)), arr, whole)
   end
 
   -- eventfd(initval, flags) and the helpers reading and writing its 64-bit counter.
@@ -318,10 +327,15 @@ function M.init(S, env)
     trapno = "ssi_trapno", status = "ssi_status", int = "ssi_int", ptr = "ssi_ptr",
     utime = "ssi_utime", stime = "ssi_stime", addr = "ssi_addr",
   }
+  -- The origin of a signal by its si_code, as ljsyscall's: info.user (kill), info.queue...
+  local sicodes = { user = 0, kernel = 0x80, queue = -1, timer = -2, mesgq = -3, asyncio = -4,
+    sigio = -5, tkill = -6 }
   pcall(ffi.metatype, t.signalfd_siginfo, {
     __index = function(si, k)
       local f = siginfo_fields[k]
       if f then return tonumber(si[f]) end
+      local code = sicodes[k]
+      if code then return si.ssi_code == code end
       local n = c.SIG[k]
       if n and type(k) == "string" then return si.ssi_signo == n end
       return nil

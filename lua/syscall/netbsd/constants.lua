@@ -571,7 +571,7 @@ c._POSIX_PATH_MAX = 256
 c._SS_MAXSIZE = 128
 -- Aliases in ljsyscall's shape.
 c.MODE = c.S_I
-c.AT_FDCWD = h.strflag({ FDCWD = c.AT.FDCWD }, "AT_FDCWD", "AT_")
+c.AT_FDCWD = h.atflag({ FDCWD = c.AT.FDCWD }, "AT_FDCWD", "AT_")
 c.SOMAXCONN = c.SO.SOMAXCONN
 c.FCNTL_LOCK = h.strflag({ RDLCK = c.F.RDLCK, UNLCK = c.F.UNLCK, WRLCK = c.F.WRLCK }, "FCNTL_LOCK", "F_")
 rawset(c.OK, "F", c.F.OK) -- F_OK sits in the F_ family of the facts
