@@ -775,20 +775,19 @@ hyp_det_poll(void)
 	pthread_mutex_unlock(&sched_mtx);
 }
 
-/* Deterministic mode, the calling thread sleeps in a kernel (s) and waits on c under m:
- * instead of waiting for the scheduler thread, it runs the next due timer itself, or
- * moves virtual time to the first deadline when every kernel is idle, and returns (a
- * spurious wakeup: the caller rechecks under m).  With nothing to run it waits for
- * another host thread, for at most 10 ms of real time at a stretch. */
-static void
-det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
+/* One step of a sleeper in the deterministic mode, while s sleeps (and, with w, while *w is
+ * still 0): run the first due timer on this thread, or move virtual time to the first
+ * deadline when every kernel is idle and look again.  Returns 1 when it ran a timer (the
+ * caller rechecks its condition), 0 when there was nothing to do. */
+static int
+det_step(struct hyp_vsleep *s, atomic_uint *w)
 {
 	struct hyp_timer *t;
 	int acted = 0;
 
-	pthread_mutex_unlock(m);
 	pthread_mutex_lock(&sched_mtx);
-	while (s->state == VS_SLEEPING && atomic_load(&hyp_det_on)) {
+	while ((w == NULL || atomic_load(w) == 0) && s->state == VS_SLEEPING &&
+	    atomic_load(&hyp_det_on)) {
 		if (sched_firing != NULL) {
 			pthread_cond_wait(&sched_done_cv, &sched_mtx);
 			continue;
@@ -806,6 +805,21 @@ det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
 		break;
 	}
 	pthread_mutex_unlock(&sched_mtx);
+	return acted;
+}
+
+/* Deterministic mode, the calling thread sleeps in a kernel (s) and waits on c under m:
+ * instead of waiting for the scheduler thread, it runs the next due timer itself, or
+ * moves virtual time to the first deadline when every kernel is idle, and returns (a
+ * spurious wakeup: the caller rechecks under m).  With nothing to run it waits for
+ * another host thread, for at most 10 ms of real time at a stretch. */
+static void
+det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
+{
+	int acted;
+
+	pthread_mutex_unlock(m);
+	acted = det_step(s, NULL);
 	pthread_mutex_lock(m);
 	if (!acted && s->state == VS_SLEEPING) {
 		struct timespec ts;
@@ -830,32 +844,11 @@ int
 hyp_word_sleep(atomic_uint *w, uint64_t deadline)
 {
 	struct hyp_vsleep *s = tls_vsleep;
-	struct hyp_timer *t;
 	struct timespec ts;
-	int acted = 0;
 
 	if (!(atomic_load_explicit(&hyp_det_on, memory_order_relaxed) && s != NULL && !tls_firing))
 		return hyp_word_wait(w, 0, deadline);
-	pthread_mutex_lock(&sched_mtx);
-	while (atomic_load(w) == 0 && s->state == VS_SLEEPING && atomic_load(&hyp_det_on)) {
-		if (sched_firing != NULL) {
-			pthread_cond_wait(&sched_done_cv, &sched_mtx);
-			continue;
-		}
-		t = sched_root;
-		if (t != NULL && t->deadline <= atomic_load(&vnow)) {
-			fire_locked(t);
-			acted = 1;
-			break;
-		}
-		if (t != NULL && sched_idle_locked()) {
-			atomic_store(&vnow, t->deadline);
-			continue;
-		}
-		break;
-	}
-	pthread_mutex_unlock(&sched_mtx);
-	if (!acted && atomic_load(w) == 0) {
+	if (!det_step(s, w) && atomic_load(w) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		(void)hyp_word_wait(w, 0, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
 		    10000000u);
