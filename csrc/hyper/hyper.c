@@ -631,6 +631,20 @@ hyp_seed_get(uint64_t *seedp)
 	return on;
 }
 
+static __thread uint64_t tls_seedstate;	/* unseeded kernels' seeds (hyp_kernel_seed) */
+
+static void
+seedstate_atfork_child(void)
+{
+	tls_seedstate = 0;
+}
+
+__attribute__((constructor)) static void
+seedstate_init(void)
+{
+	pthread_atfork(NULL, NULL, seedstate_atfork_child);
+}
+
 uint64_t
 hyp_kernel_seed(int *seeded)
 {
@@ -646,7 +660,13 @@ hyp_kernel_seed(int *seeded)
 		return r;
 	}
 	pthread_mutex_unlock(&sched_mtx);
-	(void)hyp_random(&r, sizeof(r));
+	/* Unseeded, the seed only has to differ between kernels (kern_random takes getrandom
+	 * itself then): a per-thread stream keyed once from getrandom, not a system call per
+	 * boot.  Reset in a forked child (below), which must not repeat its parent's seeds. */
+	if (__builtin_expect(tls_seedstate == 0, 0))
+		while (tls_seedstate == 0)
+			(void)hyp_random(&tls_seedstate, sizeof(tls_seedstate));
+	r = hyp_splitmix64(&tls_seedstate);
 	return r;
 }
 
