@@ -1,5 +1,5 @@
 -- make demo: the main job.  Boots a fleet of rumpus kernels, does file and socket work in
--- each, checks the results, tears everything down, prints a short report and what to do next.
+-- each, builds a routed network (ping, UDP, and TCP from 39 client kernels to one server), checks the results, tears everything down, prints a short report and what to do next.
 -- Environment: DEMO_KERNELS (default 1000), DEMO_DIR (where the pcap files go, default
 -- /tmp/rumpus-demo).
 local S = require "syscall"
@@ -152,13 +152,49 @@ if net then
     end
   end
   local ttraffic = now() - t0
+  say("traffic: %d/%d pings and %d/%d UDP exchanges (%d bytes) across two routers in %.1f ms",
+    pings, NR * NH, udp, NR * NH, bytes, ttraffic * 1e3)
+  -- TCP: h1_1 serves; every other host connects (most across two routers), sends a request,
+  -- reads the answer and closes; the server answers each in turn.
+  t0 = now()
+  local srv = net.hosts.h1_1
+  local SS = srv.S
+  local l = assert(SS.socket("inet", "stream"))
+  assert(SS.setsockopt(l, "socket", "reuseaddr", true))
+  assert(SS.bind(l, SS.t.sockaddr_in(80, "10.1.0.2")))
+  assert(SS.listen(l, 64))
+  local conns, tbytes = 0, 0
+  for _, name in ipairs(spec.hosts) do
+    if name ~= "h1_1" then
+      local C = net.hosts[name].S
+      local c = assert(C.socket("inet", "stream"))
+      local ok, err = C.connect(c, C.t.sockaddr_in(80, "10.1.0.2"))
+      check(ok, "tcp connect from " .. name .. ": " .. tostring(err))
+      if ok then
+        local a = assert(SS.accept(l))
+        local req = "GET /" .. name
+        check(C.send(c, req) == #req, "tcp request from " .. name)
+        local got = SS.recv(a)
+        check(got == req, "tcp request arrives from " .. name)
+        local ans = "hello " .. name .. ", from " .. srv.name
+        check(SS.send(a, ans) == #ans, "tcp answer to " .. name)
+        local back = C.recv(c)
+        check(back == ans, "tcp answer reaches " .. name)
+        assert(C.close(c))
+        check(SS.recv(a) == "", "tcp EOF from " .. name)
+        assert(SS.close(a))
+        if back == ans then conns = conns + 1; tbytes = tbytes + #req + #ans end
+      end
+    end
+  end
+  SS.close(l)
+  say("tcp: %d/%d clients connected to %s, request and answer (%d bytes), closed, in %.1f ms",
+    conns, #spec.hosts - 1, srv.name, tbytes, (now() - t0) * 1e3)
   -- Each host also writes a log file in its own file system.
   for _, name in ipairs(spec.hosts) do
     local h = net.hosts[name]
     check(h.S.util.writefile("/log", "pinged and sent UDP\n"), "file work in " .. name)
   end
-  say("traffic: %d/%d pings and %d/%d UDP exchanges (%d bytes) across two routers in %.1f ms",
-    pings, NR * NH, udp, NR * NH, bytes, ttraffic * 1e3)
   local st = net.hosts.r1.cfg:stats("shmif0")
   if st then say("router r1 backbone interface: %d packets in, %d out", st.ipackets, st.opackets) end
   for _, b in ipairs { "core", "lan1" } do net:pcap(b, nil) end
