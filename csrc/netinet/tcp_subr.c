@@ -355,34 +355,19 @@ tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_
 
 /* ---------------------------------------------------------------- sysctl */
 
+/* in.c's integer node (permission checked on the syscall's credential snapshot); a
+ * read-only node reads back as any other and refuses a write with EPERM. */
 static int
 tcp_sysctl_int(int *v, int min, int max, void *oldp, size_t *oldlenp, const void *newp,
     size_t newlen, int ro)
 {
-	int nv, error;
+	int error;
 
-	if (oldp != NULL) {
-		if (*oldlenp < sizeof(int))
-			return ENOMEM;
-		if ((error = copyout(v, oldp, sizeof(int))) != 0)
-			return error;
+	if (ro && newp != NULL) {
+		error = in_sysctl_int(v, min, max, oldp, oldlenp, NULL, 0);
+		return error != 0 ? error : EPERM;
 	}
-	*oldlenp = sizeof(int);
-	if (newp != NULL) {
-		struct lwp *l = curlwp();
-		if (ro)
-			return EPERM;
-		if (l != NULL && (error = cred_super(l->l_proc->p_cred)) != 0)
-			return error;
-		if (newlen != sizeof(int))
-			return EINVAL;
-		if ((error = copyin(newp, &nv, sizeof(int))) != 0)
-			return error;
-		if (nv < min || nv > max)
-			return EINVAL;
-		*v = nv;
-	}
-	return 0;
+	return in_sysctl_int(v, min, max, oldp, oldlenp, newp, newlen);
 }
 
 int
