@@ -139,18 +139,18 @@ local function rawcalls()
   return Craw
 end
 
--- The wrappers, built once, acting on the current kernel.
-local shared
-local function sharedS()
-  if shared then return shared end
-  local C = rawcalls()
+-- A NetBSD-ABI syscall table over the kernel functions C (rumpus's or NetBSD's own
+-- rump___sysimpl_*): the shared wrappers (syscall.syscalls) over the NetBSD types, descriptors
+-- owned by owner_of(); extra fields go into the table.  rump.netbsd builds its own with this.
+local function buildS(C, owner_of, extra)
   local c = require "syscall.netbsd.constants"
   local types = require "syscall.netbsd.types"
   local S = { c = c, C = C, types = types, t = types.t, pt = types.pt, s = types.s, ctypes = types.ctypes,
     bit = require "syscall.bit", h = require "syscall.helpers", target = "netbsd", host = false }
+  for k, v in pairs(extra or {}) do S[k] = v end
   local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s,
-    fd = function(n) return fdm.new(cur, n) end,
-    getfd = fdm.getfd_of(function() return cur end) }
+    fd = function(n) return fdm.new(owner_of(), n) end,
+    getfd = fdm.getfd_of(owner_of) }
   -- fcntl's third argument is a pointer in the kernel's prototype; the wrappers pass numbers.
   if C.fcntl then
     local raw = C.fcntl
@@ -169,8 +169,16 @@ local function sharedS()
   local ok, nb = pcall(require, "syscall.netbsd.syscalls")
   if ok then nb.init(S, env) end
   require "syscall.netbsd.sockets".init(S, env)
-  shared = S
   return S
+end
+rump._buildS = buildS
+
+-- The wrappers, built once, acting on the current kernel.
+local shared
+local function sharedS()
+  if shared then return shared end
+  shared = buildS(rawcalls(), function() return cur end)
+  return shared
 end
 
 local kmt = {}

@@ -147,32 +147,7 @@ end
 -- (syscall.syscalls over the NetBSD types), bound to its rump___sysimpl_* functions.
 local function buildS(L, owner_of)
   local rump = require "rump"
-  local C = rump._calls(L)
-  local c = require "syscall.netbsd.constants"
-  local types = require "syscall.netbsd.types"
-  local S = { c = c, C = C, types = types, t = types.t, pt = types.pt, s = types.s, ctypes = types.ctypes,
-    bit = require "syscall.bit", h = require "syscall.helpers", target = "netbsd", host = false,
-    backend = "netbsd" }
-  local env = { C = C, c = c, t = types.t, pt = types.pt, s = types.s,
-    fd = function(n) return fdm.new(owner_of(), n) end,
-    getfd = fdm.getfd_of(owner_of) }
-  if C.fcntl then
-    local raw = C.fcntl
-    local vp = ffi.typeof("void *")
-    C.fcntl = function(fd, cmd, arg) return raw(fd, cmd, ffi.cast(vp, arg or 0)) end
-  end
-  if C.__getcwd then
-    C.getcwd = function(buf, size)
-      local r = C.__getcwd(buf, size)
-      if r == -1 then return nil end
-      return buf
-    end
-  end
-  require "syscall.syscalls".init(S, env)
-  local ok, nb = pcall(require, "syscall.netbsd.syscalls")
-  if ok then nb.init(S, env) end
-  require "syscall.netbsd.sockets".init(S, env)
-  return S
+  return rump._buildS(rump._calls(L), owner_of, { backend = "netbsd" })
 end
 
 -- With fs.tmpfs, the root is a tmpfs, as on rumpus kernels (NetBSD boots with rumpfs, which
