@@ -756,6 +756,178 @@ function Net:pcap(b, path)
   return M.pcap(b.id, path)
 end
 
+-- Impaired links (docs/net.md, "Impaired links") ---------------------------------------------
+--
+--   rnet.impair(busid, { loss = 0.05, delay = 10, jitter = 2, reorder = 0.25, gap = 5 })
+--   rnet.impair(busid, { partition = "hold" }, "b2:a0:00:00:00:01")  -- that port's frames only
+--   rnet.impair(busid, {})                                           -- off
+--   net:impair("lan", { duplicate = 0.01 }, "a")                     -- host a's port on lan
+--
+-- Settings (a call replaces the whole setting): loss, duplicate, corrupt, reorder (0..1);
+-- ge = { p =, r = (1-p), bad_loss = (1), good_loss = (0) } (Gilbert-Elliott loss instead of
+-- loss); delay, jitter (milliseconds, fractions allowed); dist ("uniform" or "normal");
+-- rate (bits per second); limit (frames held at most, default 1000); gap (reorder's);
+-- partition (false, "drop" or "hold"); drop_held (ending a hold drops what it held).
+-- Returns true, or nil and an error (ENOENT: no such bus).  impair_stats(busid [, port])
+-- gives the counters: frames, delivered, lost, duplicated, corrupted, reordered, delayed,
+-- queue_drops, held, held_dropped, queued.
+local impair_declared = false
+local function impair_lib()
+  local L = rump.library()
+  if not impair_declared then
+    ffi.cdef [[
+struct rumpus_impair {
+	int loss_model; double loss; double ge_p, ge_r; double ge_bad_loss, ge_good_loss;
+	uint64_t delay_ns, jitter_ns; int delay_dist; uint64_t rate_bps; unsigned limit;
+	double duplicate; double reorder; unsigned gap; double corrupt; int partition; int drop_held;
+};
+struct rumpus_impair_stats {
+	uint64_t frames, delivered, lost, duplicated, corrupted, reordered, delayed, queue_drops,
+	    held, held_dropped, queued;
+};
+int rumpus_bus_impair(const char *bus, const uint8_t *port_mac, const struct rumpus_impair *im);
+int rumpus_bus_impair_get(const char *bus, const uint8_t *port_mac, struct rumpus_impair *im,
+    struct rumpus_impair_stats *st);
+]]
+    impair_declared = true
+  end
+  return L
+end
+
+local function impair_mac(fname, n, port)
+  if port == nil then return nil end
+  if type(port) ~= "string" then argerr(fname, n, "MAC address or nil", port) end
+  local b = {}
+  if #port == 6 and not port:find(":") then
+    for i = 1, 6 do b[i] = port:byte(i) end
+  else
+    for x in port:gmatch("[^:]+") do
+      if not x:match("^%x%x?$") then b = {}; break end
+      b[#b + 1] = tonumber(x, 16)
+    end
+  end
+  if #b ~= 6 then error("bad argument #" .. n .. " to '" .. fname .. "' (MAC address expected, got '" .. port .. "')", 3) end
+  return ffi.new("uint8_t[6]", b)
+end
+
+local impair_keys = { loss = true, ge = true, delay = true, jitter = true, dist = true, rate = true,
+  limit = true, duplicate = true, reorder = true, gap = true, corrupt = true, partition = true,
+  drop_held = true }
+
+local function impair_struct(fname, opts)
+  if type(opts) ~= "table" then argerr(fname, 2, "table of settings", opts) end
+  local function bad(key, what, v)
+    error("bad argument #2 to '" .. fname .. "' (" .. key .. ": " .. what .. " expected, got " .. tostring(v) .. ")", 4)
+  end
+  for k in pairs(opts) do
+    if not impair_keys[k] then error("bad argument #2 to '" .. fname .. "' (unknown setting '" .. tostring(k) .. "')", 3) end
+  end
+  local function prob(key, v)
+    if v == nil then return 0 end
+    if type(v) ~= "number" or not (v >= 0 and v <= 1) then bad(key, "probability 0..1", v) end
+    return v
+  end
+  local function count(key, v, max)
+    if v == nil then return 0 end
+    if type(v) ~= "number" or v ~= math.floor(v) or v < 0 or v > max then bad(key, "integer 0.." .. max, v) end
+    return v
+  end
+  local function ms(key, v)
+    if v == nil then return 0 end
+    if type(v) ~= "number" or not (v >= 0 and v <= 3600000) then bad(key, "milliseconds 0..3600000", v) end
+    return math.floor(v * 1000000 + 0.5)
+  end
+  local im = ffi.new("struct rumpus_impair")
+  im.loss = prob("loss", opts.loss)
+  if opts.ge ~= nil then
+    local ge = opts.ge
+    if type(ge) ~= "table" then bad("ge", "table { p, r, bad_loss, good_loss }", ge) end
+    if opts.loss ~= nil then bad("loss", "nil with ge", opts.loss) end
+    im.loss_model = 1
+    im.ge_p = prob("ge.p", ge.p)
+    im.ge_r = ge.r == nil and 1 - im.ge_p or prob("ge.r", ge.r)
+    im.ge_bad_loss = ge.bad_loss == nil and 1 or prob("ge.bad_loss", ge.bad_loss)
+    im.ge_good_loss = prob("ge.good_loss", ge.good_loss)
+  end
+  im.delay_ns = ms("delay", opts.delay)
+  im.jitter_ns = ms("jitter", opts.jitter)
+  if opts.dist ~= nil and opts.dist ~= "uniform" and opts.dist ~= "normal" then bad("dist", "'uniform' or 'normal'", opts.dist) end
+  im.delay_dist = opts.dist == "normal" and 1 or 0
+  im.rate_bps = count("rate", opts.rate, 2 ^ 53)
+  im.limit = count("limit", opts.limit, 1000000)
+  im.duplicate = prob("duplicate", opts.duplicate)
+  im.reorder = prob("reorder", opts.reorder)
+  im.gap = count("gap", opts.gap, 2 ^ 31)
+  im.corrupt = prob("corrupt", opts.corrupt)
+  local part = opts.partition
+  if part == nil or part == false then im.partition = 0
+  elseif part == "drop" then im.partition = 1
+  elseif part == "hold" then im.partition = 2
+  else bad("partition", "false, 'drop' or 'hold'", part) end
+  if opts.drop_held ~= nil and type(opts.drop_held) ~= "boolean" then bad("drop_held", "boolean", opts.drop_held) end
+  im.drop_held = opts.drop_held and 1 or 0
+  return im
+end
+
+function M.impair(busid, opts, port)
+  if type(busid) ~= "string" then argerr("impair", 1, "bus name", busid) end
+  impair_lib()
+  local im = impair_struct("impair", opts)
+  local mac = impair_mac("impair", 3, port)
+  local e = impair_lib().rumpus_bus_impair(busid, mac, im)
+  if e ~= 0 then return nil, require "syscall.netbsd.types".t.error(e) end
+  return true
+end
+
+local stat_names = { "frames", "delivered", "lost", "duplicated", "corrupted", "reordered", "delayed",
+  "queue_drops", "held", "held_dropped", "queued" }
+function M.impair_stats(busid, port)
+  if type(busid) ~= "string" then argerr("impair_stats", 1, "bus name", busid) end
+  local mac = impair_mac("impair_stats", 2, port)
+  local st = ffi.new("struct rumpus_impair_stats")
+  local e = impair_lib().rumpus_bus_impair_get(busid, mac, nil, st)
+  if e ~= 0 then return nil, require "syscall.netbsd.types".t.error(e) end
+  local r = {}
+  for _, n in ipairs(stat_names) do r[n] = tonumber(st[n]) end
+  return r
+end
+
+-- The MAC of host h's interface on bus b (a bus of the network).
+local function net_port(net, b, port, fname)
+  if port == nil or (type(port) == "string" and port:find(":")) then return port end
+  local h = hostof(net, port, fname, 3)
+  for _, p in ipairs(b.ports) do
+    if p.host == h then
+      local i, e = h.cfg:iface(p.ifname)
+      if not i then return nil, e end
+      return i.mac
+    end
+  end
+  error("bad argument #3 to '" .. fname .. "' (host '" .. h.name .. "' has no port on bus '" .. b.name .. "')", 3)
+end
+
+-- net:impair(bus, opts [, host or MAC]): rnet.impair on a bus of this network; with a host,
+-- only the frames its interface on that bus sends.
+function Net:impair(b, opts, port)
+  if type(b) == "string" then b = self:bus(b) end
+  if type(b) ~= "table" or not b.id then error("bad argument #1 to 'impair' (bus expected)", 2) end
+  impair_lib()
+  local im = impair_struct("impair", opts)
+  local mac, e = net_port(self, b, port, "impair")
+  if e then return nil, e end
+  local macp = impair_mac("impair", 3, mac)
+  local r = impair_lib().rumpus_bus_impair(b.id, macp, im)
+  if r ~= 0 then return nil, require "syscall.netbsd.types".t.error(r) end
+  return true
+end
+function Net:impair_stats(b, port)
+  if type(b) == "string" then b = self:bus(b) end
+  if type(b) ~= "table" or not b.id then error("bad argument #1 to 'impair_stats' (bus expected)", 2) end
+  local mac, e = net_port(self, b, port, "impair_stats")
+  if e then return nil, e end
+  return M.impair_stats(b.id, mac)
+end
+
 -- destroy(): every kernel of the network, in reverse order; idempotent.
 -- Destroys every kernel of the network, last made first.  A kernel destroyed by hand
 -- already is skipped; one that cannot be destroyed now (EBUSY: another thread uses it) stays
