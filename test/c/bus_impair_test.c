@@ -696,7 +696,7 @@ t_threads(void)
 		{ .partition = RUMPUS_PART_DROP, .drop_held = 1 },
 	};
 	const int nset = (int)(sizeof(set) / sizeof(set[0]));
-	struct sender s[2] = { { &pa, &pb, 20000 }, { &pc, &pb, 20000 } };
+	struct sender s[2] = { { &pa, &pb, 100000 }, { &pc, &pb, 100000 } };
 	struct rumpus_impair_stats b, p, q;
 	pthread_t t[2];
 	int i, rounds = 0, waited = 0;
@@ -716,7 +716,7 @@ t_threads(void)
 		rumpus_bus_impair("impthr", NULL, &bus);
 		rumpus_bus_impair("impthr", pa.mac, rounds % 3 ? &set[(rounds * 5 + 1) % nset] : NULL);
 		rounds++;
-		usleep(200);
+		usleep(50);
 	}
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
@@ -731,13 +731,59 @@ t_threads(void)
 		waited++;
 	}
 	q = stats("impthr", pc.mac);
-	ok(b.frames + p.frames == 40000 && q.frames == 0, "%d setting changes while two threads "
-	    "sent 40000 frames: every frame seen by a rule", rounds);
+	ok(b.frames + p.frames == 200000 && q.frames == 0, "%d setting changes while two threads "
+	    "sent 200000 frames: every frame seen by a rule", rounds);
 	ok(balanced(&b) && balanced(&p) && b.queued == 0 && p.queued == 0 &&
 	    (uint64_t)atomic_load(&pb.rx) == b.delivered + p.delivered,
 	    "every frame accounted: %d arrived = %llu + %llu delivered", atomic_load(&pb.rx),
 	    (unsigned long long)b.delivered, (unsigned long long)p.delivered);
 	teardown();
+}
+
+/* The bus goes (its last port detaches) while frames wait and its timer may be firing on
+ * the scheduler thread; receivers come and go while a thread sends. */
+static atomic_int churn_stop;
+
+static void *
+churn_main(void *arg)
+{
+	static struct tport r2;
+
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		tport_attach(&r2, "impdie", 2);
+		usleep(100);
+		bus_detach(&r2.port);
+	}
+	return NULL;
+}
+
+static void
+t_teardown(void)
+{
+	struct rumpus_impair im = { .delay_ns = MS / 2, .jitter_ns = MS / 4, .duplicate = 0.1 };
+	struct rumpus_memstats m0, m1;
+	pthread_t t;
+	int round, i, ok1 = 1;
+
+	rumpus_memstats(&m0);
+	for (round = 0; round < 30; round++) {
+		tport_attach(&pa, "impdie", 1);
+		tport_attach(&pc, "impdie", 3);
+		if (rumpus_bus_impair("impdie", NULL, &im) != 0)
+			ok1 = 0;
+		atomic_store(&churn_stop, 0);
+		pthread_create(&t, NULL, churn_main, NULL);
+		for (i = 0; i < 3000; i++)
+			send_seq(&pa, (i & 1) ? &pb : &pc, (uint32_t)i, 100);
+		atomic_store(&churn_stop, 1);
+		pthread_join(t, NULL);
+		bus_detach(&pc.port);
+		bus_detach(&pa.port);		/* the last one: the bus goes, frames wait */
+	}
+	rumpus_memstats(&m1);
+	ok(ok1 && m1.bytes == m0.bytes && m1.blocks == m0.blocks,
+	    "30 buses freed with frames waiting and receivers churning: nothing left");
 }
 
 int
@@ -761,5 +807,6 @@ main(void)
 	rumpus_seed_clear();
 	rumpus_clock_virtual(0);
 	t_threads();
+	t_teardown();
 	return tap_done();
 }
