@@ -41,6 +41,7 @@
 #define IMP_BYTES_MAX		(64u << 20)
 #define IMP_TIME_MAX		(3600ull * 1000000000ull)
 #define IMP_RULES_MAX		4096
+#define IMP_BACKLOG_MAX		(1ull << 60)	/* ns of rate backlog (36 years) */
 #define ETHER_HDR		14
 
 struct imp_rule;
@@ -268,10 +269,11 @@ imp_one(struct bus_impair *im, struct imp_rule *r, const uint8_t *from, const vo
 		d = imp_delay(im, p);
 		if (p->rate_bps > 0) {
 			uint64_t start = r->r_busy > now ? r->r_busy : now;
-			uint64_t tx = ((uint64_t)len * 8 * 1000000000ull + p->rate_bps - 1) /
-			    p->rate_bps;
+			uint64_t bits = (uint64_t)len * 8 * 1000000000ull;
+			uint64_t tx = bits / p->rate_bps + (bits % p->rate_bps != 0);
 
-			if (r->r_queued >= (p->limit ? p->limit : IMP_LIMIT_DEFAULT)) {
+			if (r->r_queued >= (p->limit ? p->limit : IMP_LIMIT_DEFAULT) ||
+			    start - now + tx > IMP_BACKLOG_MAX) {
 				r->r_st.queue_drops++;	/* the link's queue is full */
 				return;
 			}
