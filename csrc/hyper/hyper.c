@@ -322,6 +322,7 @@ static int sched_started, sched_busy, sched_sleepers, sched_runnable;
  * disarm/drain do not wait for themselves.  tls_vsleep is the thread's current sleep. */
 static int seed_isset;
 static uint64_t run_seed, seed_index, run_counter;
+static uint64_t aux_index;		/* hyp_aux_seed */
 static int kernels_live;	/* between hyp_kernel_seed and hyp_kernel_gone */
 /* Where a seeded virtual clock starts: 1 s after boot, 2020-01-01T00:00:00Z. */
 #define DET_MONO0	1000000000ULL
@@ -588,6 +589,7 @@ hyp_seed_set(int on, uint64_t seed)
 	seed_isset = on != 0;
 	run_seed = seed;
 	seed_index = 0;
+	aux_index = 0;
 	run_counter = 0;
 	/* A run starts from the same clock and arming order when no kernel exists (none holds
 	 * a time) and nothing is pending. */
@@ -616,6 +618,28 @@ hyp_kernel_gone(void)
 	pthread_mutex_lock(&sched_mtx);
 	kernels_live--;
 	pthread_mutex_unlock(&sched_mtx);
+}
+
+/* A seed for a process-wide consumer that is not a kernel (a bus's impairments): from the
+ * run's seed and its own creation index (restarted by hyp_seed_set, apart from the
+ * kernels' so that it shifts no kernel's seed), or from getrandom when unseeded. */
+uint64_t
+hyp_aux_seed(int *seeded)
+{
+	uint64_t x, r = 0;
+
+	pthread_mutex_lock(&sched_mtx);
+	*seeded = seed_isset;
+	if (seed_isset) {
+		x = (run_seed ^ 0x6a09e667f3bcc909ULL) + aux_index++;
+		r = hyp_splitmix64(&x);
+		pthread_mutex_unlock(&sched_mtx);
+		return r;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	while (r == 0)
+		(void)hyp_random(&r, sizeof(r));
+	return r;
 }
 
 int

@@ -185,6 +185,7 @@ int hyp_random(void *buf, size_t n);
 int      hyp_seed_set(int on, uint64_t seed);
 int      hyp_seed_get(uint64_t *seedp);		/* 1 when set */
 uint64_t hyp_kernel_seed(int *seeded);		/* a kernel is born: its seed; *seeded: from the run's */
+uint64_t hyp_aux_seed(int *seeded);		/* the same for a process-wide consumer (bus impairments), its own index */
 void     hyp_kernel_gone(void);			/* and freed */
 int      hyp_run_counter(uint64_t *np);
 uint64_t hyp_splitmix64(uint64_t *state);

@@ -411,8 +411,7 @@ static struct bus_impair *
 imp_get(struct bus *b)
 {
 	struct bus_impair **slot = bus_impair_slot(b), *im;
-	const char *name = bus_name(b);
-	uint64_t seed, h = 0xcbf29ce484222325ull;
+	int seeded;
 
 	if (*slot != NULL)
 		return *slot;
@@ -422,14 +421,9 @@ imp_get(struct bus *b)
 	im->i_b = b;
 	imp_rule_init(&im->i_bus);
 	hyp_timer_init(&im->i_timer, imp_timer, im);
-	/* from the run's seed and the bus's name (not the order buses were made in) */
-	for (; *name != '\0'; name++)
-		h = (h ^ (uint8_t)*name) * 0x100000001b3ull;
-	if (hyp_seed_get(&seed))
-		im->i_rng = seed ^ h;
-	else if (hyp_random(&im->i_rng, sizeof(im->i_rng)) != 0)
-		im->i_rng = h ^ hyp_unique_id() ^ hyp_clock_real();
-	(void)hyp_splitmix64(&im->i_rng);
+	/* from the run's seed and the order in which buses got their first setting since it
+	 * was set (not their names: a network's names carry a counter of the process) */
+	im->i_rng = hyp_aux_seed(&seeded);
 	*slot = im;
 	return im;
 }
