@@ -378,18 +378,41 @@ imp_prob_ok(double p)
 	return p >= 0 && p <= 1;	/* false for NaN */
 }
 
-static int
-imp_valid(const struct rumpus_impair *p)
+/* The first field of p out of range, or NULL. */
+static const char *
+imp_bad(const struct rumpus_impair *p)
 {
-	return (p->loss_model == RUMPUS_LOSS_RANDOM || p->loss_model == RUMPUS_LOSS_GE) &&
-	    imp_prob_ok(p->loss) && imp_prob_ok(p->ge_p) && imp_prob_ok(p->ge_r) &&
-	    imp_prob_ok(p->ge_bad_loss) && imp_prob_ok(p->ge_good_loss) &&
-	    imp_prob_ok(p->duplicate) && imp_prob_ok(p->reorder) && imp_prob_ok(p->corrupt) &&
-	    p->delay_ns <= IMP_TIME_MAX && p->jitter_ns <= IMP_TIME_MAX &&
-	    (p->delay_dist == RUMPUS_DIST_UNIFORM || p->delay_dist == RUMPUS_DIST_NORMAL) &&
-	    p->limit <= IMP_LIMIT_MAX &&
-	    p->partition >= RUMPUS_PART_NONE && p->partition <= RUMPUS_PART_HOLD &&
-	    (p->drop_held == 0 || p->drop_held == 1);
+	if (p->loss_model != RUMPUS_LOSS_RANDOM && p->loss_model != RUMPUS_LOSS_GE)
+		return "loss_model";
+	if (!imp_prob_ok(p->loss))
+		return "loss";
+	if (!imp_prob_ok(p->ge_p))
+		return "ge_p";
+	if (!imp_prob_ok(p->ge_r))
+		return "ge_r";
+	if (!imp_prob_ok(p->ge_bad_loss))
+		return "ge_bad_loss";
+	if (!imp_prob_ok(p->ge_good_loss))
+		return "ge_good_loss";
+	if (!imp_prob_ok(p->duplicate))
+		return "duplicate";
+	if (!imp_prob_ok(p->reorder))
+		return "reorder";
+	if (!imp_prob_ok(p->corrupt))
+		return "corrupt";
+	if (p->delay_ns > IMP_TIME_MAX)
+		return "delay_ns";
+	if (p->jitter_ns > IMP_TIME_MAX)
+		return "jitter_ns";
+	if (p->delay_dist != RUMPUS_DIST_UNIFORM && p->delay_dist != RUMPUS_DIST_NORMAL)
+		return "delay_dist";
+	if (p->limit > IMP_LIMIT_MAX)
+		return "limit";
+	if (p->partition < RUMPUS_PART_NONE || p->partition > RUMPUS_PART_HOLD)
+		return "partition";
+	if (p->drop_held != 0 && p->drop_held != 1)
+		return "drop_held";
+	return NULL;
 }
 
 static int
@@ -468,12 +491,25 @@ bus_impair_set(const char *bus, const uint8_t *mac, const struct rumpus_impair *
 	struct bus_impair *im;
 	struct imp_rule *r;
 	struct bus *b;
+	const char *bad;
 	int on, error = 0;
 
-	if (!imp_name_ok(bus) || !imp_valid(p) || (mac != NULL && (mac[0] & 1)))
+	if (!imp_name_ok(bus)) {
+		kern_seterror("bus name NULL, empty or longer than %d bytes", BUS_NAMEMAX - 1);
 		return EINVAL;
-	if ((b = bus_ref(bus)) == NULL)
+	}
+	if ((bad = imp_bad(p)) != NULL) {
+		kern_seterror("impairment: %s out of range", bad);
+		return EINVAL;
+	}
+	if (mac != NULL && (mac[0] & 1)) {
+		kern_seterror("a port's address is unicast (the group bit is set)");
+		return EINVAL;
+	}
+	if ((b = bus_ref(bus)) == NULL) {
+		kern_seterror("no bus named '%s'", bus);
 		return ENOENT;
+	}
 	on = imp_is_on(p);
 	bus_wrlock(b);
 	if ((im = imp_get(b)) == NULL) {
@@ -484,6 +520,8 @@ bus_impair_set(const char *bus, const uint8_t *mac, const struct rumpus_impair *
 	hyp_mutex_lock(&im->i_lock);
 	if ((r = imp_rule_find(im, mac, on)) == NULL) {
 		error = on ? ENOMEM : 0;	/* off for a port that never had a rule: done */
+		if (error)
+			kern_seterror("too many port settings on bus '%s' or no memory", bus);
 		goto out;
 	}
 	if (r->r_p.partition == RUMPUS_PART_HOLD && p->partition != RUMPUS_PART_HOLD &&
@@ -536,10 +574,14 @@ bus_impair_get(const char *bus, const uint8_t *mac, struct rumpus_impair *p,
 	struct imp_rule *r = NULL;
 	struct bus *b;
 
-	if (!imp_name_ok(bus) || (mac != NULL && (mac[0] & 1)))
+	if (!imp_name_ok(bus) || (mac != NULL && (mac[0] & 1))) {
+		kern_seterror("bad bus name or port address");
 		return EINVAL;
-	if ((b = bus_ref(bus)) == NULL)
+	}
+	if ((b = bus_ref(bus)) == NULL) {
+		kern_seterror("no bus named '%s'", bus);
 		return ENOENT;
+	}
 	bus_rdlock(b);
 	if ((im = *bus_impair_slot(b)) != NULL) {
 		hyp_mutex_lock(&im->i_lock);

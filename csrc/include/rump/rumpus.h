@@ -123,7 +123,8 @@ struct rumpus_impair_stats {
 	uint64_t held, held_dropped;	/* held by a HOLD partition; dropped when it ended */
 	uint64_t queued;		/* frames waiting now (delay queue and held) */
 };
-/* 0; ENOENT no such bus; EINVAL a bad value or bus name; ENOMEM.  port_mac NULL: the bus. */
+/* 0; ENOENT no such bus; EINVAL a bad value or bus name (rumpus_error() names it); ENOMEM.
+ * port_mac NULL: the bus. */
 int rumpus_bus_impair(const char *bus, const uint8_t *port_mac, const struct rumpus_impair *im);
 /* The current setting and counters (zeroes where nothing was ever set); 0, ENOENT, EINVAL. */
 int rumpus_bus_impair_get(const char *bus, const uint8_t *port_mac, struct rumpus_impair *im,
