@@ -255,6 +255,7 @@ int  hyp_shmfile_watch(struct hyp_shmfile *f, const char *path, void (*fn)(void 
 int  hyp_shmfile_poke(struct hyp_shmfile *f, const void *word, uint64_t off);
 void hyp_shmfile_close(struct hyp_shmfile *f);
 void hyp_pause_ns(uint64_t ns);		/* a host sleep of real time */
+uint32_t hyp_process_salt(void);	/* random, drawn once per process, never 0 */
 
 /* Process-level facts of the NetBSD-compatible API: the default kernel made by rump_init()
  * and the components whose NetBSD-named libraries are linked in. */

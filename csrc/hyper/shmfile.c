@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -179,4 +180,30 @@ hyp_pause_ns(uint64_t ns)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+/* A random number drawn once per process: what keeps the MAC addresses of this process's
+ * interfaces apart from those of other processes on a shared bus file. */
+uint32_t
+hyp_process_salt(void)
+{
+	static atomic_uint salt;
+	static atomic_int ready;
+	uint32_t v;
+
+	if (atomic_load_explicit(&ready, memory_order_acquire))
+		return atomic_load_explicit(&salt, memory_order_relaxed);
+	if (hyp_random(&v, sizeof(v)) != 0)
+		v = (uint32_t)getpid() * 0x9e3779b1u;
+	/* two threads may race here: the first store wins, both return it */
+	{
+		unsigned zero = 0;
+
+		if (!atomic_compare_exchange_strong(&salt, &zero, v | 1))
+			v = atomic_load(&salt);
+		else
+			v |= 1;
+	}
+	atomic_store_explicit(&ready, 1, memory_order_release);
+	return v;
 }
