@@ -245,6 +245,19 @@ int hyp_file_pread(int fd, void *buf, size_t n, uint64_t off, size_t *done);
 int hyp_file_pwrite(int fd, const void *buf, size_t n, uint64_t off, size_t *done);
 int hyp_file_size(int fd, uint64_t *sizep);
 
+/* A host file mapped shared (shmfile.c), for buses that are files (NetBSD's shmif bus
+ * files).  open creates the file if needed, grows it to len and maps len bytes; watch
+ * starts a host thread that calls fn(arg) whenever some process writes the file (poke
+ * writes the 4 bytes at off back, to wake every watcher); close stops the watcher (waits
+ * for a running fn), unmaps and closes.  Errors: NetBSD errno values. */
+struct hyp_shmfile;
+int  hyp_shmfile_open(const char *path, size_t len, struct hyp_shmfile **fp, void **memp);
+int  hyp_shmfile_watch(struct hyp_shmfile *f, const char *path, void (*fn)(void *), void *arg);
+int  hyp_shmfile_poke(struct hyp_shmfile *f, const void *word, uint64_t off);
+void hyp_shmfile_close(struct hyp_shmfile *f);
+void hyp_pause_ns(uint64_t ns);		/* a host sleep of real time */
+uint32_t hyp_process_salt(void);	/* random, drawn once per process, never 0 */
+
 /* Process-level facts of the NetBSD-compatible API: the default kernel made by rump_init()
  * and the components whose NetBSD-named libraries are linked in. */
 void *hyp_default_kernel(void);

@@ -43,6 +43,7 @@ struct bus {
 	struct bus_port *b_promisc;	/* promiscuous ports through bp_pnext */
 	int b_switch;			/* 0: a hub (the benchmark's baseline) */
 	const struct bus_ops *b_ops;
+	struct bus_file *b_file;	/* a bus file (bus_file.c), or NULL */
 	/* capture (b_pcap_lock) */
 	hyp_mutex_t b_pcap_lock;
 	atomic_int b_pcap_fd;		/* -1: none */
@@ -72,6 +73,8 @@ bus_reg_enter(void)
 
 static void mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len);
 static const struct bus_ops bus_mem_ops = { .bo_name = "memory", .bo_xmit = mem_xmit };
+static void file_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len);
+static const struct bus_ops bus_file_ops = { .bo_name = "file", .bo_xmit = file_xmit };
 
 static int
 bus_name_ok(const char *name)
@@ -81,17 +84,19 @@ bus_name_ok(const char *name)
 	return n > 0 && n < BUS_NAMEMAX;
 }
 
-/* Finds or makes the bus and takes a reference (bus_reg_lock held). */
+/* Finds or makes the bus and takes a reference (bus_reg_lock held); NULL with *errorp. */
 static struct bus *
-bus_get_locked(const char *name)
+bus_get_locked(const char *name, int *errorp)
 {
 	struct bus *b;
+	int error;
 
 	for (b = bus_list; b != NULL; b = b->b_next)
 		if (strcmp(b->b_name, name) == 0) {
 			b->b_refs++;
 			return b;
 		}
+	*errorp = ENOMEM;
 	if ((b = hyp_zalloc(sizeof(*b))) == NULL)
 		return NULL;
 	if ((b->b_hash = hyp_zalloc(sizeof(*b->b_hash) << BUS_HBITS_MIN)) == NULL) {
@@ -106,6 +111,18 @@ bus_get_locked(const char *name)
 	b->b_pcap_fd = -1;
 	hyp_rw_init(&b->b_lock);
 	hyp_mutex_init(&b->b_pcap_lock);
+	if (strchr(name, '/') != NULL) {
+		/* a path: the bus is also that file (its watcher may deliver at once) */
+		if ((error = bus_file_open(b, name, &b->b_file)) != 0) {
+			hyp_rw_destroy(&b->b_lock);
+			hyp_mutex_destroy(&b->b_pcap_lock);
+			hyp_free(b->b_hash, sizeof(*b->b_hash) << b->b_hbits);
+			hyp_free(b, sizeof(*b));
+			*errorp = error;
+			return NULL;
+		}
+		b->b_ops = &bus_file_ops;
+	}
 	b->b_next = bus_list;
 	bus_list = b;
 	return b;
@@ -125,6 +142,7 @@ bus_rele_locked(struct bus *b)
 		}
 	if (b->b_imp_mem != NULL)
 		bus_impair_free(b->b_imp_mem);	/* stops its timer first */
+	bus_file_close(b->b_file);	/* stops its watcher first */
 	if (b->b_pcap_fd >= 0)
 		hyp_file_close(b->b_pcap_fd);
 	hyp_rw_destroy(&b->b_lock);
@@ -218,14 +236,15 @@ int
 bus_attach(const char *name, struct bus_port *bp)
 {
 	struct bus *b;
+	int error;
 
 	if (!bus_name_ok(name))
 		return EINVAL;
 	bus_reg_enter();
-	b = bus_get_locked(name);
+	b = bus_get_locked(name, &error);
 	hyp_mutex_unlock(&bus_reg_lock);
 	if (b == NULL)
-		return ENOMEM;
+		return error;
 	hyp_rw_wrlock(&b->b_lock);
 	bp->bp_bus = b;
 	if ((bp->bp_next = b->b_ports) != NULL)
@@ -384,12 +403,12 @@ bus_pcap(const char *name, const char *path)
 		}
 	}
 	bus_reg_enter();
-	b = bus_get_locked(name);
+	b = bus_get_locked(name, &error);
 	if (b == NULL) {
 		hyp_mutex_unlock(&bus_reg_lock);
 		if (fd >= 0)
 			hyp_file_close(fd);
-		return ENOMEM;
+		return error;
 	}
 	hyp_mutex_lock(&b->b_pcap_lock);
 	had = b->b_pcap_fd >= 0;
@@ -432,6 +451,24 @@ mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
 	for (bp = b->b_promisc; bp != NULL; bp = bp->bp_pnext)
 		if (bp != from && !mac_eq(bp->bp_mac, dst))
 			bp->bp_rx(bp, frame, len);
+}
+
+/* A bus file: our ports first, then the file for the other processes. */
+static void
+file_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
+{
+	mem_xmit(b, from, frame, len);
+	bus_file_xmit(b->b_file, frame, len);
+}
+
+void
+bus_input(struct bus *b, const void *frame, size_t len)
+{
+	hyp_rw_rdlock(&b->b_lock);
+	if (b->b_pcap_fd >= 0)
+		pcap_write(b, frame, len);
+	mem_xmit(b, NULL, frame, len);
+	hyp_rw_unlock(&b->b_lock);
 }
 
 void

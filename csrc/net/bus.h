@@ -40,7 +40,7 @@ struct bus_ops {
 	/* hands a frame to the medium (the memory bus: to every other port) */
 	void (*bo_xmit)(struct bus *b, struct bus_port *from, const void *frame, size_t len);
 };
-#define BUS_NAMEMAX	128
+#define BUS_NAMEMAX	1024	/* a name, or the path of a bus file (MAXPATHLEN) */
 int  bus_attach(const char *name, struct bus_port *bp) KERN_HIDDEN;	/* 0/EINVAL/ENOMEM */
 void bus_detach(struct bus_port *bp) KERN_HIDDEN;
 /* A port's new MAC address or promiscuity (attached or not; takes the bus lock). */
@@ -73,6 +73,14 @@ void bus_wrlock(struct bus *b) KERN_HIDDEN;
 void bus_unlock(struct bus *b) KERN_HIDDEN;
 struct bus_impair **bus_impair_slot(struct bus *b) KERN_HIDDEN;
 void bus_impair_active(struct bus *b, int on) KERN_HIDDEN;	/* b_lock write-held */
+/* Bus files (bus_file.c): a bus whose name contains a '/' is also a file in NetBSD's shmif
+ * format that kernels of other processes share.  bus_input hands a frame that came from
+ * the file to the bus's ports and capture (from any thread; takes the bus's read lock). */
+struct bus_file;
+int  bus_file_open(struct bus *b, const char *path, struct bus_file **bfp) KERN_HIDDEN;
+void bus_file_close(struct bus_file *bf) KERN_HIDDEN;
+void bus_file_xmit(struct bus_file *bf, const void *frame, size_t len) KERN_HIDDEN;
+void bus_input(struct bus *b, const void *frame, size_t len) KERN_HIDDEN;
 /* Exported as the public API (to be declared in rump/rumpus.h). */
 int  rumpus_bus_pcap(const char *bus, const char *path) KERN_EXPORT;
 

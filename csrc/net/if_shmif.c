@@ -105,10 +105,12 @@ shmif_clone_create(struct kern *k, const char *name)
 	ifp->if_data.ifi_addrlen = 6;
 	ifp->if_data.ifi_hdrlen = 14;
 	ifp->if_data.ifi_baudrate = 10000000;
-	/* a locally administered unicast address, unique in the process (in a seeded run:
-	 * counted from the seed, so that it replays) */
+	/* a locally administered unicast address, unique in the process and, with a random
+	 * per-process offset, apart from other processes' on a shared bus file (in a seeded
+	 * run: counted from the seed, so that it replays; two processes with one seed on one
+	 * bus file would then collide) */
 	if (!hyp_run_counter(&id))
-		id = hyp_unique_id();
+		id = hyp_unique_id() + hyp_process_salt();
 	ifp->if_lladdr[0] = 0xb2;
 	ifp->if_lladdr[1] = 0xa0;
 	ifp->if_lladdr[2] = (uint8_t)(id >> 24);

@@ -622,12 +622,14 @@ local function hostof(net, h, fname, n)
   return h
 end
 
--- bus(name): a bus of this network (the process-wide name gets the network's prefix).
+-- bus(name): a bus of this network (the process-wide name gets the network's prefix).  A
+-- name with a '/' is the path of a bus file (NetBSD's shmif format) shared with kernels of
+-- other processes, used as it is.
 function Net:bus(name)
   if type(name) ~= "string" then argerr("bus", 1, "name", name) end
   local b = self.buses[name]
   if not b then
-    b = { name = name, id = self.prefix .. name, ports = {} }
+    b = { name = name, id = name:find("/", 1, true) and name or self.prefix .. name, ports = {} }
     self.buses[name] = b
   end
   return b
