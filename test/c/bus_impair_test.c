@@ -157,7 +157,7 @@ t_badinput(void)
 {
 	struct rumpus_impair im;
 	const uint8_t mcast[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
-	char longname[200];
+	char longname[BUS_NAMEMAX + 8];
 
 	setup("impbad");
 	memset(&im, 0, sizeof(im));
