@@ -770,7 +770,9 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return error;
 		if (ifd->ifd_cmd != 0)		/* shmif: 0 sets, IFLINKSTR_UNSET (1) clears */
 			return ifd->ifd_cmd == 1 ? shmif_set_linkstr(ifp, NULL) : EINVAL;
-		if (ifd->ifd_len == 0 || ifd->ifd_len > sizeof(linkstr))
+		if (ifd->ifd_len > sizeof(linkstr))
+			return E2BIG;		/* longer than MAXPATHLEN, as NetBSD's shmif */
+		if (ifd->ifd_len == 0)
 			return EINVAL;
 		if ((error = copyin(ifd->ifd_data, linkstr, ifd->ifd_len)) != 0)
 			return error;
