@@ -17,3 +17,7 @@ $(BUILD)/test/virtif_test: test/c/virtif_test.c test/c/tap.h test/c/inet_nb.h te
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS) -ldl
+
+# The tap's receive thread against kernel tear-down, under ThreadSanitizer (mk/tsan.mk).
+TSAN_TESTS += virtif_test
+tsan-run: $(BUILD)/test/virtif_test
