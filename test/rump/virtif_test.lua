@@ -13,12 +13,15 @@ local rnet = require "rump.net"
 local netns = require "syscall.linux.netns".init(S)
 local hostnet = require "rump.hostnet"
 
+-- A host command (ip, tc), without the sanitizer runtimes `make asan` preloads into us.
+local function sh(cmd) return T.sh("env -u LD_PRELOAD " .. cmd) end
+
 local function needroot()
   if not T.root() then T.skip("needs root (a network namespace and a tap device)") end
   local f = io.open("/dev/net/tun", "rb")
   if not f then T.skip("no /dev/net/tun") end
   f:close()
-  local _, okip = T.sh("ip -V")
+  local _, okip = sh("ip -V")
   if not okip then T.skip("no ip(8) (iproute2)") end
 end
 
@@ -264,7 +267,7 @@ end)
 
 T.case("TCP bulk under 5% loss and reordering both ways (tc), through a Linux router", function()
   needroot()
-  local _, oktc = T.sh("tc -V")
+  local _, oktc = sh("tc -V")
   if not oktc then T.skip("no tc(8) (iproute2)") end
   -- kernel (10.213.1.2) -- vt0 -- [ r: router namespace ] -- veth -- [ p: peer 10.213.2.2 ]
   -- netem sits on both of r's egresses, so the data of either direction and its ACKs
@@ -290,7 +293,7 @@ T.case("TCP bulk under 5% loss and reordering both ways (tc), through a Linux ro
   local used
   for _, dev in ipairs { "vt0", "eth0" } do
     local pre = r:exec_prefix() .. "tc "
-    local out, ok = T.sh(pre .. "qdisc add dev " .. dev .. " root " .. netem)
+    local out, ok = sh(pre .. "qdisc add dev " .. dev .. " root " .. netem)
     if ok then used = "netem" else
       T.ok(out:find("unknown", 1, true), "netem missing (" .. out .. "), not another failure")
       used = "htb+bpf"
@@ -304,7 +307,7 @@ T.case("TCP bulk under 5% loss and reordering both ways (tc), through a Linux ro
         'filter add dev DEV parent 1: protocol all prio 1 bpf bytecode "7,32 0 0 4294963256,148 0 0 100,53 1 0 5,6 0 0 65584,53 1 0 25,6 0 0 65568,6 0 0 65552"',
       }
       for _, cmd in ipairs(cmds) do
-        local o, okc = T.sh(pre .. cmd:gsub("DEV", dev))
+        local o, okc = sh(pre .. cmd:gsub("DEV", dev))
         T.ok(okc, cmd .. ": " .. o)
       end
     end
@@ -327,7 +330,7 @@ T.case("TCP bulk under 5% loss and reordering both ways (tc), through a Linux ro
   T.eq(n, 4 * MB, "kernel -> Linux, 4 MiB intact")
   k:close(); l:close()
   for _, dev in ipairs { "vt0", "eth0" } do
-    local out = T.sh(r:exec_prefix() .. "tc -s qdisc show dev " .. dev)
+    local out = sh(r:exec_prefix() .. "tc -s qdisc show dev " .. dev)
     local drops = 0
     for d in out:gmatch("dropped (%d+)") do drops = drops + tonumber(d) end
     T.ok(drops > 100, "frames really were dropped on r's " .. dev .. " (" .. drops .. ")")
