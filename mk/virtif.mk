@@ -12,6 +12,14 @@ BUILD_TARGETS += $(VIRTIF_COMPAT_DIR)/librumpnet_virtif.so
 
 $(BUILD)/obj/net/if_virt.o $(BUILD)/obj/hyper/tap.o: csrc/hyper/tap.h csrc/net/if.h
 
+# A NetBSD-style program linked against the drop-in libraries only (virtif_test runs it).
+VIRTIF_COMPAT_LIBS = $(INET_COMPAT_LIBS) $(VIRTIF_COMPAT_DIR)/librumpnet_virtif.so
+$(BUILD)/test/virtif_compat_prog: test/c/virtif_compat_prog.c test/c/inet_nb.h $(VIRTIF_COMPAT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icsrc/include -Itest/c -o $@ $< -L$(VIRTIF_COMPAT_DIR) -Wl,--no-as-needed \
+	  -lrumpnet_virtif -lrumpnet_netinet -lrumpnet_net -lrumpnet -lrump -lrumpuser $(LDFLAGS)
+
+$(BUILD)/test/virtif_test: $(BUILD)/test/virtif_compat_prog
 $(BUILD)/test/virtif_test: test/c/virtif_test.c test/c/tap.h test/c/inet_nb.h test/c/tcp_nb.h \
   csrc/hyper/tap.h $(BUILD)/lib/librumpus.a
 	@mkdir -p $(dir $@)

@@ -429,6 +429,25 @@ test_teardown(void)
 	}
 }
 
+/* A program written for NetBSD, linked with -lrumpnet_virtif and the other drop-ins. */
+static void
+test_compat(void)
+{
+	const char *b = getenv("RUMPUS_BUILD");
+	char cmd[4096];
+	int st;
+
+	if (b == NULL)
+		b = "build";
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/netbsd-compat/lib %s/test/virtif_compat_prog "
+	    ">%s/test/virtif_compat_prog.out 2>&1; st=$?; sed 's/^/# /' %s/test/virtif_compat_prog.out; "
+	    "exit $st", b, b, b, b);
+	st = system(cmd);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a NetBSD program linked with -lrumpnet_virtif "
+	    "finds the virt cloner and puts virt0 on a tap");
+	ok(!host_has("vtcompat"), "its tap went with it");
+}
+
 int
 main(void)
 {
@@ -449,6 +468,7 @@ main(void)
 		skip("no ip(8) (iproute2)", "virtif");
 		return tap_done();
 	}
+	test_compat();
 	test_linkstr();
 	test_traffic();
 	test_teardown();
