@@ -320,6 +320,7 @@ linux_setup(struct side *V, struct side *VS, struct side *KV, struct side *TS)
 
 	if (geteuid() != 0) {
 		printf("tcp: Linux over veth and the virtif figures skipped: not root (network namespaces)\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tnot root (network namespaces)\n");
 		return -1;
 	}
 	if ((home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -328,6 +329,7 @@ linux_setup(struct side *V, struct side *VS, struct side *KV, struct side *TS)
 	    unshare(CLONE_NEWNET) != 0 ||
 	    (nb = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
 		printf("tcp: Linux over veth skipped: no network namespace\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tno network namespace\n");
 		return -1;
 	}
 	ns_cur = nb;
@@ -337,6 +339,7 @@ linux_setup(struct side *V, struct side *VS, struct side *KV, struct side *TS)
 	if (sh(cmd) != 0) {
 		ns_to(home);
 		printf("tcp: Linux over veth skipped: ip(8) failed\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tip(8) failed\n");
 		return -1;
 	}
 	VS->host = 1, VS->nsfd = nb;
@@ -368,12 +371,15 @@ linux_setup(struct side *V, struct side *VS, struct side *KV, struct side *TS)
 			listen(TS->lfd, 128);
 		}
 	}
-	if (KV->k == NULL)
+	if (KV->k == NULL) {
 		printf("tcp: kernel <-> Linux over virtif skipped: no tap\n");
+		printf("@skip\ttcp.virtif.*\tno tap (/dev/net/tun)\n");
+	}
 	ns_to(na);
 	if (sh("ip link set lo up && ip addr add 10.61.0.1/24 dev va && ip link set va up") != 0) {
 		ns_to(home);
 		printf("tcp: Linux over veth skipped: ip(8) failed in A\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tip(8) failed\n");
 		return -1;
 	}
 	V->host = 1, V->nsfd = na, V->lfd = -1;
