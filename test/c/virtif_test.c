@@ -431,17 +431,17 @@ test_teardown(void)
 
 /* A program written for NetBSD, linked with -lrumpnet_virtif and the other drop-ins. */
 static void
-test_compat(void)
+test_compat(const char *argv0)
 {
-	const char *b = getenv("RUMPUS_BUILD");
-	char cmd[4096];
+	char dir[2048], cmd[8192];
+	const char *slash = strrchr(argv0, '/');
 	int st;
 
-	if (b == NULL)
-		b = "build";
-	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/netbsd-compat/lib %s/test/virtif_compat_prog "
-	    ">%s/test/virtif_compat_prog.out 2>&1; st=$?; sed 's/^/# /' %s/test/virtif_compat_prog.out; "
-	    "exit $st", b, b, b, b);
+	/* the program is built next to this test, in the same build directory */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - argv0) : 1, slash ? argv0 : ".");
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/../netbsd-compat/lib %s/virtif_compat_prog "
+	    ">%s/virtif_compat_prog.out 2>&1; st=$?; sed 's/^/# /' %s/virtif_compat_prog.out; "
+	    "exit $st", dir, dir, dir, dir);
 	st = system(cmd);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a NetBSD program linked with -lrumpnet_virtif "
 	    "finds the virt cloner and puts virt0 on a tap");
@@ -449,7 +449,7 @@ test_compat(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	if (geteuid() != 0) {
 		skip("needs root (a network namespace and a tap device)", "virtif");
@@ -468,7 +468,8 @@ main(void)
 		skip("no ip(8) (iproute2)", "virtif");
 		return tap_done();
 	}
-	test_compat();
+	(void)argc;
+	test_compat(argv[0]);
 	test_linkstr();
 	test_traffic();
 	test_teardown();
