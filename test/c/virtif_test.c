@@ -433,7 +433,7 @@ test_teardown(void)
 static void
 test_compat(const char *argv0)
 {
-	char dir[2048], cmd[8192];
+	char dir[512], cmd[4096];
 	const char *slash = strrchr(argv0, '/');
 	int st;
 
