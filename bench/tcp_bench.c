@@ -8,13 +8,16 @@
  *   - one-byte request/response round trip (TCP_NODELAY): median and p99;
  *   - memory per idle connection in a kernel.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,11 +44,22 @@ cmp64(const void *a, const void *b)
 
 /* ---------------------------------------------------------------- the two sides */
 
-/* A "stack": the kernels (switching between them) or the host. */
+/* A "stack": the kernels (switching between them) or the host.  A host side that serves
+ * has a listener (lfd, at sin); a host side that connects makes its sockets in network
+ * namespace nsfd (-1: wherever the thread is). */
 struct side {
 	int host;
 	struct rumpus_kernel *k;
+	int lfd, nsfd;
+	struct sockaddr_in sin;
 };
+static int ns_cur = -1;
+static void
+ns_to(int fd)
+{
+	if (fd >= 0 && fd != ns_cur && setns(fd, CLONE_NEWNET) == 0)
+		ns_cur = fd;
+}
 static void enter(const struct side *s) { if (!s->host) rumpus_kernel_switch(s->k); }
 static ssize_t
 xsend(const struct side *s, int fd, const void *b, size_t n, int nb)
@@ -95,16 +109,18 @@ static int hl = -1;		/* the host's listener */
 static int kl = -1;		/* B's */
 static struct sockaddr_in hsin;
 
-/* A connected pair: *c on side a, *s on side b (kernels: A connects to B). */
+/* A connected pair: *c on side a, *s on side b (kernels: A connects to B; a kernel
+ * connects to a host side at its listener). */
 static void
 xpair(const struct side *a, const struct side *b, int bufsize, int *c, int *s)
 {
 	if (a->host) {
+		ns_to(a->nsfd);
 		*c = socket(AF_INET, SOCK_STREAM, 0);
 		if (bufsize)
 			xbuf(a, *c, bufsize);
-		connect(*c, (struct sockaddr *)&hsin, sizeof(hsin));
-		*s = accept(hl, NULL, NULL);
+		connect(*c, (struct sockaddr *)&b->sin, sizeof(b->sin));
+		*s = accept(b->lfd, NULL, NULL);
 		return;
 	}
 	enter(a);
@@ -112,7 +128,17 @@ xpair(const struct side *a, const struct side *b, int bufsize, int *c, int *s)
 	if (bufsize)
 		xbuf(a, *c, bufsize);
 	struct x_sin to = x_sin("10.60.0.2", 80);
+	if (b->host) {
+		to.addr = b->sin.sin_addr.s_addr;
+		to.port = b->sin.sin_port;
+	}
 	rump_sys_connect(*c, (struct sockaddr *)&to, sizeof(to));
+	if (b->host) {
+		*s = accept(b->lfd, NULL, NULL);
+		if (bufsize)
+			xbuf(b, *s, bufsize);
+		return;
+	}
 	enter(b);
 	*s = rump_sys_accept(kl, NULL, NULL);
 	if (bufsize)
@@ -271,11 +297,103 @@ fig2(const char *key, const char *label, double v, const char *bkey, const char 
 	printf("@cmp\ttcp.%s\ttcp.%s\t%s\n", key, bkey, how);
 }
 
+/*
+ * Linux's side (root only): two network namespaces, A (10.61.0.1, the connecting end)
+ * and B (10.61.0.2, a listener), joined by a veth pair; in B also a tap (10.62.0.1, a
+ * listener) for kernel kv's virt0 (10.62.0.2).  The process's own namespace is left as
+ * it was; the namespaces go with the process.  Returns 0, or -1 with the reason printed.
+ */
+static int
+sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+static int
+linux_setup(struct side *V, struct side *VS, struct side *KV, struct side *TS)
+{
+	int home, na, nb, one = 1;
+	char cmd[512];
+	static const char *kvcomps[] = { "net.netinet", "net.virtif", NULL };
+	int err = 0;
+
+	if (geteuid() != 0) {
+		printf("tcp: Linux over veth and the virtif figures skipped: not root (network namespaces)\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tnot root (network namespaces)\n");
+		return -1;
+	}
+	if ((home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    unshare(CLONE_NEWNET) != 0 ||
+	    (na = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    unshare(CLONE_NEWNET) != 0 ||
+	    (nb = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+		printf("tcp: Linux over veth skipped: no network namespace\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tno network namespace\n");
+		return -1;
+	}
+	ns_cur = nb;
+	snprintf(cmd, sizeof(cmd), "ip link set lo up && ip link add vb type veth peer name va "
+	    "netns /proc/%d/fd/%d && ip addr add 10.61.0.2/24 dev vb && ip link set vb up",
+	    (int)getpid(), na);
+	if (sh(cmd) != 0) {
+		ns_to(home);
+		printf("tcp: Linux over veth skipped: ip(8) failed\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tip(8) failed\n");
+		return -1;
+	}
+	VS->host = 1, VS->nsfd = nb;
+	VS->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(VS->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	VS->sin.sin_family = AF_INET;
+	VS->sin.sin_port = htons(80);
+	inet_pton(AF_INET, "10.61.0.2", &VS->sin.sin_addr);
+	bind(VS->lfd, (struct sockaddr *)&VS->sin, sizeof(VS->sin));
+	listen(VS->lfd, 128);
+	/* the virtif kernel: its tap is made in B */
+	KV->host = 0, KV->lfd = -1, KV->nsfd = -1;
+	if ((KV->k = rumpus_kernel_create(kvcomps, NULL, &err)) != NULL) {
+		rumpus_kernel_switch(KV->k);
+		if (x_ifconfig("virt0", "vtbench", "10.62.0.2", 24) != 0 ||
+		    sh("ip addr add 10.62.0.1/24 dev vtbench && ip link set vtbench up") != 0) {
+			rumpus_kernel_switch(NULL);
+			rumpus_kernel_destroy(KV->k);
+			KV->k = NULL;
+		} else {
+			rumpus_kernel_switch(NULL);
+			TS->host = 1, TS->nsfd = nb;
+			TS->lfd = socket(AF_INET, SOCK_STREAM, 0);
+			setsockopt(TS->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			TS->sin.sin_family = AF_INET;
+			TS->sin.sin_port = htons(81);
+			inet_pton(AF_INET, "10.62.0.1", &TS->sin.sin_addr);
+			bind(TS->lfd, (struct sockaddr *)&TS->sin, sizeof(TS->sin));
+			listen(TS->lfd, 128);
+		}
+	}
+	if (KV->k == NULL) {
+		printf("tcp: kernel <-> Linux over virtif skipped: no tap\n");
+		printf("@skip\ttcp.virtif.*\tno tap (/dev/net/tun)\n");
+	}
+	ns_to(na);
+	if (sh("ip link set lo up && ip addr add 10.61.0.1/24 dev va && ip link set va up") != 0) {
+		ns_to(home);
+		printf("tcp: Linux over veth skipped: ip(8) failed in A\n");
+		printf("@skip\ttcp.*.veth, tcp.virtif.*\tip(8) failed\n");
+		return -1;
+	}
+	V->host = 1, V->nsfd = na, V->lfd = -1;
+	ns_to(home);
+	return 0;
+}
+
 int
 main(void)
 {
-	struct side K = { 0, NULL }, KB = { 0, NULL }, H = { 1, NULL };
-	double k1, h1, k2, h2, kc, hc, km, kp, hm, hp;
+	struct side K = { 0, NULL, -1, -1, { 0 } }, KB = K, H = { 1, NULL, -1, -1, { 0 } };
+	struct side V = H, VS = H, KV = K, TS = H;
+	double k1, h1, k2, h2, kc, hc, km, kp, hm, hp, v1 = 0, v2 = 0, vc = 0, vm = 0, vp = 0;
+	int veth;
 	size_t before;
 	int l, i, fds[1000];
 	socklen_t sl = sizeof(hsin);
@@ -298,6 +416,10 @@ main(void)
 	bind(hl, (struct sockaddr *)&hsin, sizeof(hsin));
 	listen(hl, 128);
 	getsockname(hl, (struct sockaddr *)&hsin, &sl);
+	H.lfd = hl, H.sin = hsin;
+	veth = linux_setup(&V, &VS, &KV, &TS) == 0;
+	H.nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns_cur = H.nsfd;
 
 	if (getenv("TCP_BENCH_BULK200") != NULL) {
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10));
@@ -305,8 +427,16 @@ main(void)
 	}
 	k1 = bulk1(&K, &KB, 256u << 20, 0);
 	h1 = bulk1(&H, &H, 256u << 20, 0);
+	if (veth)
+		v1 = bulk1(&V, &VS, 256u << 20, 0);
 	printf("tcp: bulk A -> B on a bus, 1 thread, 32 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
 	    k1, h1, k1 / h1);
+	if (veth) {
+		printf("tcp:   Linux over veth, 1 thread non-blocking, 32 KB buffers: %.0f MB/s (ratio %.2f)\n",
+		    v1, k1 / v1);
+		printf("@fig\ttcp.bulk1.veth\tLinux TCP over veth between two namespaces, 1 thread, 32 KB buffers\t%.17g\tMB/s\t\n", v1);
+		printf("@cmp\ttcp.bulk1\ttcp.bulk1.veth\tsame process, 256 MB each, one after the other\n");
+	}
 	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, 32 KB buffers", k1,
 	    "bulk1.host", "Linux loopback TCP, 1 thread, same buffers", h1, "MB/s",
 	    "same process, 256 MB each, one after the other");
@@ -316,22 +446,61 @@ main(void)
 	    k1, h1, k1 / h1);
 	k2 = bulk2(&K, &KB, 256u << 20, 0);
 	h2 = bulk2(&H, &H, 256u << 20, 0);
+	if (veth)
+		v2 = bulk2(&V, &VS, 256u << 20, 0);
 	printf("tcp: bulk A -> B on a bus, a thread per end: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
 	    k2, h2, k2 / h2);
+	if (veth) {
+		printf("tcp:   Linux over veth, a thread per end: %.0f MB/s (ratio %.2f)\n", v2, k2 / v2);
+		printf("@fig\ttcp.bulk2.veth\tLinux TCP over veth between two namespaces, a thread per end\t%.17g\tMB/s\t\n", v2);
+		printf("@cmp\ttcp.bulk2\ttcp.bulk2.veth\tsame process, 256 MB each, one after the other\n");
+	}
 	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
 	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
 	    "same process, 256 MB each, one after the other");
 	kc = conns(&K, &KB, 10000);
 	hc = conns(&H, &H, 10000);
+	if (veth)
+		vc = conns(&V, &VS, 10000);
 	printf("tcp: connections/s (connect, 1 byte each way, close), 1 thread: %.0f (host loopback %.0f, ratio %.2f)\n",
 	    kc, hc, kc / hc);
+	if (veth) {
+		printf("tcp:   Linux over veth: %.0f (ratio %.2f)\n", vc, kc / vc);
+		printf("@fig\ttcp.conns.veth\tLinux TCP connections/s over veth between two namespaces, 1 thread\t%.17g\tconn/s\t\n", vc);
+		printf("@cmp\ttcp.conns\ttcp.conns.veth\tsame process, 10,000 each, one after the other\n");
+	}
 	fig2("conns", "TCP connections/s between two kernels (connect, 1 byte each way, close), 1 thread", kc,
 	    "conns.host", "Linux loopback TCP, the same, 1 thread", hc, "conn/s",
 	    "same process, 10,000 each, one after the other");
 	rr(&K, &KB, 100000, &km, &kp);
 	rr(&H, &H, 100000, &hm, &hp);
+	if (veth)
+		rr(&V, &VS, 100000, &vm, &vp);
 	printf("tcp: 1-byte request/response round trip, 1 thread: median %.2f us, p99 %.2f us "
 	    "(host loopback %.2f / %.2f us, ratio %.2f)\n", km, kp, hm, hp, hm / km);
+	if (veth) {
+		printf("tcp:   Linux over veth: median %.2f us, p99 %.2f us (ratio %.2f)\n", vm, vp, vm / km);
+		printf("@fig\ttcp.rr.veth\tLinux TCP 1-byte request/response over veth between two namespaces, 1 thread\t%.17g\tus\tp99 %.2f us\n", vm, vp);
+		printf("@cmp\ttcp.rr\ttcp.rr.veth\tsame process, median of 100,000 trips each\n");
+	}
+	if (veth && KV.k != NULL) {
+		/* a kernel and Linux through net.virtif (the kernel connects; Linux listens) */
+		double t1, tc, tm, tp;
+
+		t1 = bulk1(&KV, &TS, 64u << 20, 0);
+		tc = conns(&KV, &TS, 2000);
+		rr(&KV, &TS, 20000, &tm, &tp);
+		printf("tcp: a kernel and Linux through a tap (net.virtif): bulk kernel -> Linux, 1 thread, "
+		    "32 KB buffers %.0f MB/s; connections/s %.0f; 1-byte round trip median %.2f us, p99 %.2f us\n",
+		    t1, tc, tm, tp);
+		printf("@fig\ttcp.virtif.bulk1\tTCP bulk kernel -> Linux through a tap (net.virtif), 1 thread\t%.17g\tMB/s\t\n", t1);
+		printf("@cmp\ttcp.virtif.bulk1\ttcp.bulk1.veth\tsame process, 64 MB\n");
+		printf("@fig\ttcp.virtif.conns\tTCP connections/s kernel -> Linux through a tap\t%.17g\tconn/s\t\n", tc);
+		printf("@cmp\ttcp.virtif.conns\ttcp.conns.veth\tsame process, 2,000\n");
+		printf("@fig\ttcp.virtif.rr\tTCP 1-byte request/response kernel <-> Linux through a tap\t%.17g\tus\tp99 %.2f us\n", tm, tp);
+		printf("@cmp\ttcp.virtif.rr\ttcp.rr.veth\tsame process, median of 20,000 trips\n");
+		rumpus_kernel_destroy(KV.k);
+	}
 	printf("@fig\ttcp.rr\tTCP 1-byte request/response between two kernels, 1 thread\t%.17g\tus\tp99 %.2f us\n", km, kp);
 	printf("@fig\ttcp.rr.host\tLinux loopback TCP 1-byte request/response, 1 thread, non-blocking\t%.17g\tus\tp99 %.2f us\n", hm, hp);
 	printf("@cmp\ttcp.rr\ttcp.rr.host\tsame process, median of 100,000 trips each\n");

@@ -526,7 +526,10 @@ ether_output_frame(struct ifnet *ifp, struct pkt *p, const uint8_t *dst, uint16_
 	ifp->if_data.ifi_obytes += len;
 	if (dst[0] & 1)
 		ifp->if_data.ifi_omcasts++;
-	shmif_start(ifp, frame, len);
+	if (ifp->if_start != NULL)
+		ifp->if_start(ifp, frame, len);
+	else
+		shmif_start(ifp, frame, len);
 	pkt_free(p);
 	return 0;
 }
@@ -613,20 +616,26 @@ out:
 }
 
 /* The clonable interface families (SIOCIFGCLONERS). */
-static const char *const if_cloners[] = { "shmif" };
+static const struct { const char *name; int comp; } if_cloners[] = {
+	{ "shmif", COMP_NET_SHMIF }, { "virt", COMP_NET_TAP /* net.virtif */ },
+};
 
 static int
 if_gcloners(struct kern *k, struct nb_if_clonereq *ifcr)
 {
+	const char *have[sizeof(if_cloners) / sizeof(if_cloners[0])];
 	char name[NB_IFNAMSIZ];
 	int i, n = 0, error;
 
-	ifcr->ifcr_total = kern_has(k, COMP_NET_SHMIF) ? 1 : 0;
+	ifcr->ifcr_total = 0;
+	for (i = 0; i < (int)(sizeof(if_cloners) / sizeof(if_cloners[0])); i++)
+		if (kern_has(k, if_cloners[i].comp))
+			have[ifcr->ifcr_total++] = if_cloners[i].name;
 	if (ifcr->ifcr_count < 0)
 		return EINVAL;
 	for (i = 0; i < ifcr->ifcr_total && n < ifcr->ifcr_count; i++, n++) {
 		memset(name, 0, sizeof(name));
-		snprintf(name, sizeof(name), "%s", if_cloners[i]);
+		snprintf(name, sizeof(name), "%s", have[i]);
 		if ((error = copyout(name, ifcr->ifcr_buffer + n * NB_IFNAMSIZ, sizeof(name))))
 			return error;
 	}
@@ -666,6 +675,11 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return EEXIST;
 		if (strncmp(ifr->ifr_name, "shmif", 5) == 0 && kern_has(k, COMP_NET_SHMIF)) {
 			if ((error = shmif_clone_create(k, ifr->ifr_name)) == 0)
+				rt_ifannounce(if_find(ns, ifr->ifr_name), IFAN_ARRIVAL);
+			return error;
+		}
+		if (strncmp(ifr->ifr_name, "virt", 4) == 0 && kern_has(k, COMP_NET_TAP)) {
+			if ((error = virtif_clone_create(k, ifr->ifr_name)) == 0)
 				rt_ifannounce(if_find(ns, ifr->ifr_name), IFAN_ARRIVAL);
 			return error;
 		}
@@ -769,7 +783,8 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 		if ((error = if_super()) != 0)
 			return error;
 		if (ifd->ifd_cmd != 0)		/* shmif: 0 sets, IFLINKSTR_UNSET (1) clears */
-			return ifd->ifd_cmd == 1 ? shmif_set_linkstr(ifp, NULL) : EINVAL;
+			return ifd->ifd_cmd != 1 ? EINVAL : ifp->if_setlinkstr != NULL ?
+			    ifp->if_setlinkstr(ifp, NULL) : shmif_set_linkstr(ifp, NULL);
 		if (ifd->ifd_len > sizeof(linkstr))
 			return E2BIG;		/* longer than MAXPATHLEN, as NetBSD's shmif */
 		if (ifd->ifd_len == 0)
@@ -778,6 +793,8 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return error;
 		if (linkstr[ifd->ifd_len - 1] != '\0' || linkstr[0] == '\0')
 			return EINVAL;
+		if (ifp->if_setlinkstr != NULL)
+			return ifp->if_setlinkstr(ifp, linkstr);
 		return shmif_set_linkstr(ifp, linkstr);
 	}
 	if (ns->ns_in_control != NULL)

@@ -277,6 +277,10 @@ struct ifnet {
 	void *if_softc;
 	char *if_linkstr;		/* shmif: the bus name */
 	size_t if_linkstrsize;
+	/* the medium of an Ethernet interface other than shmif (NULL: shmif's): sends a
+	 * frame; sets (linkstr non-NULL) or clears the link string (SIOCSLINKSTR) */
+	void (*if_start)(struct ifnet *ifp, const void *frame, size_t len);
+	int (*if_setlinkstr)(struct ifnet *ifp, const char *linkstr);
 };
 #define IFQ_MAXLEN	256
 
@@ -351,6 +355,8 @@ int  net_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp,
 int  shmif_clone_create(struct kern *k, const char *name) KERN_HIDDEN;
 int  shmif_set_linkstr(struct ifnet *ifp, const char *bus) KERN_HIDDEN;
 void shmif_start(struct ifnet *ifp, const void *frame, size_t len) KERN_HIDDEN;
+/* net.virtif (if_virt.c): virtN on a host tap device. */
+int  virtif_clone_create(struct kern *k, const char *name) KERN_HIDDEN;
 /* A sockaddr_dl for ifp into buf (room bytes); *lenp gets its rounded length. */
 void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KERN_HIDDEN;
 

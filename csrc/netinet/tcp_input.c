@@ -555,7 +555,12 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	if (o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT))
 		tcp_sack_update(tp, o.sack, o.sacklen);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
-		if (tlen == 0 && tiwin == tp->snd_wnd && ack == tp->snd_una &&
+		/* A duplicate ACK (RFC 5681 2) has the same window; one that carries SACK
+		 * blocks counts whatever its window (RFC 6675 2): Linux's receiver grows its
+		 * window (buffer auto-tuning) in the very ACKs that report a loss. */
+		int sackdup = o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT);
+
+		if (tlen == 0 && (tiwin == tp->snd_wnd || sackdup) && ack == tp->snd_una &&
 		    !(flags & TH_FIN) && tp->t_timer[TCPT_REXMT] != 0) {
 			ts->ts_stat.tcps_rcvdupack++;
 			if (++tp->t_dupacks == 3 && !(tp->t_flags & TF_RECOVERY) &&

@@ -669,6 +669,42 @@ function Net:link(a, b, addra, addrb)
   return bus, ia, ib
 end
 
+-- tap(host, tapname, "10.0.0.1/24" [, opts]): a net.virtif interface (virtN) of host on
+-- the Linux tap device tapname, up, with the address (NetBSD's virtif: SIOCIFCREATE virtN,
+-- SIOCSLINKSTR tapname).  The tap is opened, and made if it does not exist, in the network
+-- namespace of the calling thread, or in opts.netns: anything with a run(fn) method (a
+-- syscall.linux.netns object, a rump.hostnet host), which the thread enters for that one
+-- ioctl.  The Linux side (its address, up) is the caller's.  The kernel needs net.virtif:
+-- rnet.new{ components = { "net.virtif" } }.  Returns the interface name (docs/virtif.md).
+function Net:tap(h, tapname, addr, opts)
+  h = hostof(self, h, "tap", 1)
+  if type(tapname) ~= "string" or #tapname == 0 then argerr("tap", 2, "tap device name", tapname) end
+  if addr ~= nil and type(addr) ~= "string" then argerr("tap", 3, "address string or nil", addr) end
+  if opts ~= nil and type(opts) ~= "table" then argerr("tap", 4, "table", opts) end
+  opts = opts or {}
+  local ns = opts.netns
+  if ns ~= nil and (type(ns) ~= "table" or type(ns.run) ~= "function") then
+    error("bad argument #4 to 'tap' (netns: an object with a run method expected)", 2)
+  end
+  local ifn = "virt" .. (h.nvirt or 0)
+  local ok, e = h.cfg:create(ifn)
+  if not ok then return nil, e end
+  h.nvirt = (h.nvirt or 0) + 1
+  if ns then
+    ok, e = ns:run(function() return h.cfg:attach(ifn, tapname) end)
+  else
+    ok, e = h.cfg:attach(ifn, tapname)
+  end
+  if not ok then h.cfg:destroy(ifn); return nil, e end
+  ok, e = h.cfg:up(ifn)
+  if not ok then return nil, e end
+  if addr then
+    ok, e = h.cfg:address(ifn, addr)
+    if not ok then return nil, e end
+  end
+  return ifn
+end
+
 -- Host conveniences: the configuration calls of its kernel.
 function Host:route(dst, gw, opts) return self.cfg:route_add(dst, gw, opts) end
 function Host:route_delete(dst) return self.cfg:route_delete(dst) end

@@ -740,6 +740,64 @@ main(void)
 		drain();
 	}
 
+	/* ---- duplicate ACKs with SACK blocks count even when their window grows (RFC 6675
+	 * 2), as Linux's receiver sends them (its buffer auto-tuning); found against Linux
+	 * over net.virtif, where every loss waited for the RTO instead */
+	{
+		static char data[8 * 1448];
+		uint32_t base, tsv = 0, w;
+		int got, fr = 0;
+
+		memset(data, 's', sizeof(data));
+		n = 0;
+		opt[n++] = 2, opt[n++] = 4, put16(opt + n, 1460), n += 2;
+		opt[n++] = 1, opt[n++] = 3, opt[n++] = 3, opt[n++] = 7;
+		n += tsopt(opt + n, 300, 0);
+		opt[n++] = 1, opt[n++] = 1, opt[n++] = 4, opt[n++] = 2;	/* SACK permitted */
+		drain();
+		inject(40030, 80, 7000, 0, SYN, 65535, opt, n, NULL, 0);
+		ok(next(&s, 0) && s.flags == (SYN | ACK) && s.sackok, "SACK connection: SYN|ACK");
+		iss = s.seq;
+		inject(40030, 80, 7001, iss + 1, ACK, 512, opt, tsopt(opt, 301, s.tsval), NULL, 0);
+		a = rump_sys_accept(l, NULL, NULL);
+		ok(a >= 0, "accepted");
+		x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+		base = iss + 1;
+		/* grow the congestion window: two rounds of data, each acknowledged */
+		for (i = 0; i < 2; i++) {
+			rump_sys_write(a, data, sizeof(data));
+			for (got = 0; next(&s, 0); got += s.len)
+				tsv = s.tsval;
+			base += (uint32_t)got;
+			inject(40030, 80, 7001, base, ACK, 512, opt, tsopt(opt, 302, tsv), NULL, 0);
+			while (next(&s, 0)) {
+				got = s.len;
+				base += (uint32_t)got;
+				inject(40030, 80, 7001, base, ACK, 512, opt, tsopt(opt, 302, s.tsval), NULL, 0);
+			}
+		}
+		drain();
+		rump_sys_write(a, data, 6 * 1448);
+		for (got = 0; next(&s, 0); got += s.len)
+			tsv = s.tsval;
+		ok(got >= 5 * 1448, "a flight of %d bytes", got);
+		/* the first segment lost: three duplicate ACKs, each SACKing one more segment
+		 * and each with a larger window */
+		for (i = 1, w = 520; i <= 3; i++, w += 8) {
+			n = tsopt(opt, 303, tsv);
+			opt[n++] = 1, opt[n++] = 1, opt[n++] = 5, opt[n++] = 10;
+			put32(opt + n, base + 1448), n += 4;
+			put32(opt + n, base + 1448 + (uint32_t)i * 1448), n += 4;
+			inject(40030, 80, 7001, base, ACK, (uint16_t)w, opt, n, NULL, 0);
+			while (next(&s, 0))
+				if (s.seq == base && s.len == 1448)
+					fr = i;
+		}
+		ok(fr == 3, "the third such duplicate ACK: fast retransmit of the hole (at dupack %d)", fr);
+		x_linger_abort(a);
+		drain();
+	}
+
 	/* ---- rate limits: net.inet.tcp.rstppslimit and ackdropppslimit */
 	{
 		int three = 3, two = 2, got;

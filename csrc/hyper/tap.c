@@ -1,0 +1,223 @@
+/*
+ * tap.c: host tap devices for net.virtif (see tap.h).
+ *
+ * One host thread per open tap waits in poll() on the device and on an eventfd that
+ * hyp_tap_close writes to stop it.  It reads the frames that are ready (a bounded batch,
+ * then poll again, so a stop request is seen under a flood) and hands each to the rx
+ * callback, which copies it into a kernel.  If the host removes the device under us
+ * (ip link del, or its namespace goes), reads fail for good: the thread counts the error
+ * and stops watching the device, and waits only for the stop request.
+ *
+ * The device descriptor is non-blocking: a send never waits (a tap's write does not
+ * block in practice; if it fails, the frame is dropped and counted, as a full link would
+ * drop it).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+
+#include "hyper/tap.h"
+
+#define TAP_BUFSIZE	(65536 + 64)	/* more than any frame the host can hand over */
+#define TAP_BATCH	64		/* frames per wake-up before looking at the stop fd */
+
+struct hyp_tap {
+	int t_fd;			/* the tap device */
+	int t_efd;			/* eventfd: stop the thread */
+	pthread_t t_thread;
+	hyp_tap_rx_fn *t_rx;
+	void *t_arg;
+	_Atomic uint64_t t_rx_frames, t_rx_bytes, t_rx_errors;
+	_Atomic uint64_t t_tx_frames, t_tx_bytes, t_tx_errors;
+	uint8_t *t_buf;			/* TAP_BUFSIZE, the thread's */
+};
+
+static atomic_int tap_open_count;
+
+static int
+tap_name_ok(const char *name)
+{
+	size_t n = strnlen(name, HYP_TAP_NAMEMAX);
+	size_t i;
+
+	if (n == 0 || n >= HYP_TAP_NAMEMAX)
+		return 0;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		/* '%' would let the host pick the name (tap%d): the link string must name it */
+		if (name[i] == '/' || name[i] == ':' || name[i] == '%' ||
+		    name[i] <= ' ' || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void *
+tap_thread(void *arg)
+{
+	struct hyp_tap *t = arg;
+	struct pollfd pf[2];
+	ssize_t r;
+	int i;
+
+	pf[0].fd = t->t_efd;
+	pf[0].events = POLLIN;
+	pf[1].fd = t->t_fd;
+	pf[1].events = POLLIN;
+	for (;;) {
+		pf[0].revents = pf[1].revents = 0;
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents != 0)
+			break;				/* hyp_tap_close */
+		if (pf[1].revents == 0)
+			continue;
+		for (i = 0; i < TAP_BATCH; i++) {
+			r = read(t->t_fd, t->t_buf, TAP_BUFSIZE);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN)
+					break;
+				/* the device went away (EBADFD) or worse: stop watching it */
+				atomic_fetch_add(&t->t_rx_errors, 1);
+				pf[1].fd = -1;
+				break;
+			}
+			if (r == 0)
+				break;
+			atomic_fetch_add_explicit(&t->t_rx_frames, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&t->t_rx_bytes, (uint64_t)r, memory_order_relaxed);
+			t->t_rx(t->t_arg, t->t_buf, (size_t)r);
+		}
+	}
+	return NULL;
+}
+
+int
+hyp_tap_open(const char *name, hyp_tap_rx_fn *rx, void *arg, struct hyp_tap **tp)
+{
+	struct hyp_tap *t;
+	struct ifreq ifr;
+	sigset_t all, old;
+	int e;
+
+	*tp = NULL;
+	if (name == NULL || rx == NULL || !tap_name_ok(name))
+		return hyp_errno(EINVAL);
+	if ((t = hyp_zalloc(sizeof(*t))) == NULL)
+		return hyp_errno(ENOMEM);
+	t->t_fd = t->t_efd = -1;
+	t->t_rx = rx;
+	t->t_arg = arg;
+	if ((t->t_buf = hyp_malloc(TAP_BUFSIZE)) == NULL) {
+		e = ENOMEM;
+		goto fail;
+	}
+	/* The device lives in the namespace of the thread that opens /dev/net/tun. */
+	if ((t->t_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		e = errno;
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(t->t_fd, TUNSETIFF, &ifr) < 0) {
+		e = errno;
+		goto fail;
+	}
+	/* No checksum or segmentation offload: complete frames, checksums included. */
+	if (ioctl(t->t_fd, TUNSETOFFLOAD, 0UL) < 0) {
+		e = errno;
+		goto fail;
+	}
+	if ((t->t_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		e = errno;
+		goto fail;
+	}
+	/* The thread takes no signals: they belong to the program's own threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&t->t_thread, NULL, tap_thread, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0)
+		goto fail;
+	atomic_fetch_add(&tap_open_count, 1);
+	*tp = t;
+	return 0;
+fail:
+	if (t->t_efd >= 0)
+		close(t->t_efd);
+	if (t->t_fd >= 0)
+		close(t->t_fd);
+	if (t->t_buf != NULL)
+		hyp_free(t->t_buf, TAP_BUFSIZE);
+	hyp_free(t, sizeof(*t));
+	return hyp_errno(e);
+}
+
+int
+hyp_tap_send(struct hyp_tap *t, const void *frame, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = write(t->t_fd, frame, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 || (size_t)r != len) {
+		atomic_fetch_add_explicit(&t->t_tx_errors, 1, memory_order_relaxed);
+		return r < 0 ? hyp_errno(errno) : hyp_errno(EIO);
+	}
+	atomic_fetch_add_explicit(&t->t_tx_frames, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->t_tx_bytes, len, memory_order_relaxed);
+	return 0;
+}
+
+void
+hyp_tap_close(struct hyp_tap *t)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	if (t == NULL)
+		return;
+	do
+		r = write(t->t_efd, &one, sizeof(one));
+	while (r < 0 && errno == EINTR);
+	pthread_join(t->t_thread, NULL);
+	close(t->t_efd);
+	close(t->t_fd);
+	hyp_free(t->t_buf, TAP_BUFSIZE);
+	hyp_free(t, sizeof(*t));
+	atomic_fetch_sub(&tap_open_count, 1);
+}
+
+void
+hyp_tap_stats(struct hyp_tap *t, struct hyp_tap_stats *st)
+{
+	st->rx_frames = atomic_load(&t->t_rx_frames);
+	st->rx_bytes = atomic_load(&t->t_rx_bytes);
+	st->rx_errors = atomic_load(&t->t_rx_errors);
+	st->tx_frames = atomic_load(&t->t_tx_frames);
+	st->tx_bytes = atomic_load(&t->t_tx_bytes);
+	st->tx_errors = atomic_load(&t->t_tx_errors);
+}
+
+int
+hyp_tap_count(void)
+{
+	return atomic_load(&tap_open_count);
+}
