@@ -349,6 +349,7 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 		return rk;
 	if (old != NULL) {
 		tls_save(t);
+		cred_icache_drop(t, old);
 		atomic_fetch_sub(&old->k_ncurrent, 1);
 	}
 	t->k = k;

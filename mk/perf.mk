@@ -1,0 +1,7 @@
+# perf.mk: the performance work of issue 16 (docs/bench.md).
+#   $(BUILD)/bench/nullsys_bench   the null syscall beside the entries it replaced (in-process)
+BENCH_CMDS += $(BUILD)/bench/nullsys_bench
+
+$(BUILD)/bench/nullsys_bench: bench/nullsys_bench.c $(BUILD)/lib/librumpus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KERN_CFLAGS) -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
