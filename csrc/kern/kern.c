@@ -49,6 +49,32 @@ kern_seterrno(int e)
 
 /* ---------------------------------------------------------------- kmem */
 
+/*
+ * Memory accounting.  With one vCPU only its holder runs kernel code, so the bytes it
+ * allocates and frees are counted in k_mem_held with plain loads and stores (the vCPU
+ * hand-over orders them, as it orders every other kernel store): no atomic
+ * read-modify-write, no cache line shared with other threads on the allocation path.
+ * Everything else (kernels with several vCPUs, and frees or allocations made without the
+ * vCPU: destroy, a thread dropping its cached credentials) counts in k_mem_used with
+ * atomics.  The total is the sum (modulo 2^64: one part may go below zero), and the limit
+ * is checked against it: exact for the vCPU holder; an allocation without the vCPU may
+ * read k_mem_held a moment old.
+ */
+static inline bool
+kmem_holder(const struct kern *k)
+{
+	const struct lwp *cur = kern_tls.cur;
+
+	return k->k_ncpu == 1 && cur != NULL && cur->l_kern == k;
+}
+
+size_t
+kmem_used(const struct kern *k)
+{
+	return atomic_load_explicit(&k->k_mem_used, memory_order_relaxed) +
+	    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed);
+}
+
 void *
 kmem_alloc(struct kern *k, size_t n)
 {
@@ -57,8 +83,18 @@ kmem_alloc(struct kern *k, size_t n)
 
 	if (HYP_FAULT_CHECK(&k->k_fault))
 		return NULL;
+	if (kmem_holder(k)) {
+		used = atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) + n;
+		if (__predict_false(k->k_mem_limit != 0 && used +
+		    atomic_load_explicit(&k->k_mem_used, memory_order_relaxed) > k->k_mem_limit))
+			return NULL;
+		if ((p = hyp_malloc(n)) != NULL)
+			atomic_store_explicit(&k->k_mem_held, used, memory_order_relaxed);
+		return p;
+	}
 	used = atomic_fetch_add_explicit(&k->k_mem_used, n, memory_order_relaxed) + n;
-	if (__predict_false(k->k_mem_limit != 0 && used > k->k_mem_limit)) {
+	if (__predict_false(k->k_mem_limit != 0 && used +
+	    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) > k->k_mem_limit)) {
 		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 		return NULL;
 	}
@@ -84,7 +120,11 @@ kmem_free(struct kern *k, void *p, size_t n)
 	if (p == NULL)
 		return;
 	hyp_free(p, n);
-	atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
+	if (kmem_holder(k))
+		atomic_store_explicit(&k->k_mem_held,
+		    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) - n, memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 }
 
 char *
@@ -395,7 +435,7 @@ kern_free_shell(struct kern *k)
 	hyp_mutex_destroy(&k->k_vcpu_mtx);
 	hyp_mutex_destroy(&k->k_cred_mtx);
 	hyp_mutex_destroy(&k->k_sched_mtx);
-	left = atomic_load(&k->k_mem_used) - sizeof(*k);
+	left = kmem_used(k) - sizeof(*k);
 	if (left != 0)
 		hyp_memleak_note(left);
 	hyp_free(k, sizeof(*k));
@@ -462,6 +502,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_vcpu_fastrel = k->k_ncpu == 1 && hyp_membarrier_init();
 	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));
+	atomic_init(&k->k_mem_held, 0);
 	k->k_mem_limit = cfg->memlimit;
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
@@ -592,7 +633,7 @@ rumpus_kernel_memused(const struct rumpus_kernel *rk)
 {
 	if (kern_null(rk, "kernel"))
 		return 0;
-	return atomic_load(&((const struct kern *)rk)->k_mem_used);
+	return kmem_used((const struct kern *)rk);
 }
 
 KERN_EXPORT int

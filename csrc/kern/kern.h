@@ -186,6 +186,8 @@ uint32_t kern_random32(struct kern *k) KERN_HIDDEN;
 void *kmem_alloc(struct kern *k, size_t n) KERN_HIDDEN;
 void *kmem_zalloc(struct kern *k, size_t n) KERN_HIDDEN;
 void  kmem_free(struct kern *k, void *p, size_t n) KERN_HIDDEN;
+/* Bytes the kernel holds now (k_mem_used + k_mem_held: kmem_alloc in kern.c). */
+size_t kmem_used(const struct kern *k) KERN_HIDDEN;
 char *kmem_strdup(struct kern *k, const char *s, size_t *sizep) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- user memory */
@@ -470,7 +472,8 @@ struct kern {
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
 	void *k_priv[KERN_NCOMP];
 	/* memory */
-	atomic_size_t k_mem_used;
+	atomic_size_t k_mem_used;	/* counted with atomics: several vCPUs, or no vCPU held */
+	atomic_size_t k_mem_held;	/* counted by the holder of the only vCPU, no atomic RMW */
 	size_t k_mem_limit;		/* 0: none */
 	struct hyp_fault k_fault;	/* allocation-failure injection (kern/fault.c) */
 	/* processes */
