@@ -120,6 +120,7 @@ struct ksleeper {
 	bool woken;
 	bool timedout;
 	atomic_uint word;		/* 1 once woken, timed out or halted: the futex */
+	atomic_uint spinning;		/* 1 while the sleeper spins on word: no wake needed */
 	struct hyp_vsleep vs;
 	struct hyp_timer t;
 };
@@ -441,6 +442,7 @@ struct kern_tls {
 	bool exit_hooked;		/* hyp_thread_onexit registered */
 	unsigned icgen;			/* icred is process 1's of k while p_credgen == icgen */
 	struct cred *icred;		/* cached snapshot of k's implicit lwps (a reference) */
+	uint8_t spin_fail, spin_skip;	/* cv_wait's spin before sleeping: recent failures */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
 };
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
