@@ -382,6 +382,7 @@ struct lwp {
 #define LW_IMPLICIT	0x01		/* a host thread's stand-in, lives for one call */
 #define LW_BOUND	0x02		/* bound to a host thread right now */
 #define LW_CREDREF	0x04		/* l_cred is a reference of its own, dropped at return */
+#define LW_CREDBORROW	0x08		/* l_cred is p_cred, no reference (one vCPU, held) */
 
 struct nb_rlimit {
 	uint64_t rlim_cur, rlim_max;
@@ -649,10 +650,26 @@ cred_drop_fast(struct kern *k, struct cred *c)
  *   - an implicit lwp (process 1) on a kernel with more vCPUs: the same cache kept by the
  *     thread for its current kernel (kern_tls.icred, dropped when the thread switches
  *     kernels, so a kernel is never destroyed under it);
- *   - an implicit lwp with one vCPU: a plain count per call (cred_take_fast), which costs
- *     less than a cache dropped at every switch between kernels.
+ *   - an implicit lwp with one vCPU borrows p_cred without a reference: only the holder of
+ *     the vCPU runs kernel code, so nobody swaps p_cred under it, and before it lets the
+ *     vCPU go in the middle of the call (cv_wait, kern_block_enter) or swaps p_cred
+ *     itself (cred_commit) it takes a reference (cred_pin) that its return drops.  (A
+ *     cache would be dropped at every switch between kernels, the usual pattern of one
+ *     thread driving several.)
  * cred_refresh takes the new snapshot (and, with no current kernel, one for this call). */
 struct cred *cred_refresh(struct kern *k, struct lwp *l, unsigned gen) KERN_HIDDEN;
+/* A borrowed snapshot becomes a reference of l's own (vCPU held, one vCPU). */
+static inline void
+cred_pin(struct kern *k, struct lwp *l)
+{
+	if (l != NULL && l->l_kern == k && __predict_false(l->l_flag & LW_CREDBORROW)) {
+		struct cred *c = l->l_cred;
+
+		atomic_store_explicit(&c->cr_ref, atomic_load_explicit(&c->cr_ref,
+		    memory_order_relaxed) + 1, memory_order_relaxed);
+		l->l_flag = (l->l_flag & ~LW_CREDBORROW) | LW_CREDREF;
+	}
+}
 void cred_icache_drop(struct kern_tls *t, struct kern *old) KERN_HIDDEN;
 static inline __attribute__((always_inline)) struct cred *
 cred_enter(struct kern *k, struct kern_tls *t, struct lwp *l)
@@ -664,7 +681,8 @@ cred_enter(struct kern *k, struct kern_tls *t, struct lwp *l)
 		if (__predict_true(l->l_ccred != NULL && l->l_ccgen == g))
 			return l->l_ccred;
 	} else if (__predict_true(k->k_ncpu == 1)) {
-		return cred_take_fast(k, l->l_proc);	/* cred_leave drops it */
+		l->l_flag |= LW_CREDBORROW;
+		return l->l_proc->p_cred;
 	} else {
 		g = atomic_load_explicit(&l->l_proc->p_credgen, memory_order_acquire);
 		if (__predict_true(t->icred != NULL && t->icgen == g && t->k == k))
@@ -676,12 +694,9 @@ cred_enter(struct kern *k, struct kern_tls *t, struct lwp *l)
 static inline __attribute__((always_inline)) void
 cred_leave(struct kern *k, struct lwp *l)
 {
-	if ((l->l_flag & LW_IMPLICIT) && k->k_ncpu == 1)
+	if (__predict_false(l->l_flag & LW_CREDREF))
 		cred_drop_fast(k, l->l_cred);
-	else if (__predict_false(l->l_flag & LW_CREDREF)) {
-		l->l_flag &= ~LW_CREDREF;
-		cred_free(k, l->l_cred);
-	}
+	l->l_flag &= ~(LW_CREDREF | LW_CREDBORROW);
 	l->l_cred = NULL;
 }
 

@@ -185,6 +185,7 @@ cred_commit(struct proc *p, struct cred *n)
 	struct kern *k = p->p_kern;
 	struct cred *old = p->p_cred;
 
+	cred_pin(k, kern_tls.cur);	/* this syscall may run with old, borrowed */
 	__atomic_store_n(&p->p_cred, n, __ATOMIC_RELEASE);
 	/* after the store: an entry that sees the new generation takes the new cred */
 	atomic_fetch_add_explicit(&p->p_credgen, 1, memory_order_release);

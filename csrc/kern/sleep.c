@@ -126,6 +126,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
+	cred_pin(k, kern_tls.cur);	/* a borrowed snapshot outlives the vCPU from here */
 	vcpu_release(k);
 
 	/* A short spin first (real clock, several host CPUs): the answer of a thread that runs
@@ -305,6 +306,7 @@ kern_block_enter(struct kern *k)
 	/* keep this thread's virtual-clock busy mark: release, then re-mark */
 	int v = kern_tls.vcount;
 
+	cred_pin(k, kern_tls.cur);
 	vcpu_release(k);
 	if (v > kern_tls.vcount) {
 		kern_tls.vcount++;
