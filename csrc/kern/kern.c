@@ -59,7 +59,15 @@ kern_seterrno(int e)
  * atomics.  The total is the sum (modulo 2^64: one part may go below zero), and the limit
  * is checked against it: exact for the vCPU holder; an allocation without the vCPU may
  * read k_mem_held a moment old.
+ * With several vCPUs a thread whose current kernel it is counts in batches: it adds
+ * KMEM_BATCH more than it needs to k_mem_used and allocates from that reservation
+ * (kern_tls.mres) without atomics; frees go back to it, and past 2 * KMEM_BATCH the
+ * excess goes back to the kernel; a switch to another kernel returns it all (so no
+ * reservation outlives the kernel's being current, and destroy finds none).  Near the
+ * limit it reserves only what it allocates: the limit may refuse an allocation while
+ * other threads hold up to 2 * KMEM_BATCH each, never let one pass it.
  */
+#define KMEM_BATCH	8192
 static inline bool
 kmem_holder(const struct kern *k)
 {
@@ -92,6 +100,28 @@ kmem_alloc(struct kern *k, size_t n)
 			atomic_store_explicit(&k->k_mem_held, used, memory_order_relaxed);
 		return p;
 	}
+	if (k->k_ncpu > 1 && kern_tls.k == k) {
+		struct kern_tls *t = &kern_tls;
+
+		if (__predict_false(t->mres < n)) {
+			size_t want = n + KMEM_BATCH;
+
+			if (k->k_mem_limit != 0 && kmem_used(k) + want > k->k_mem_limit)
+				want = n;
+			used = atomic_fetch_add_explicit(&k->k_mem_used, want,
+			    memory_order_relaxed) + want;
+			if (__predict_false(k->k_mem_limit != 0 && used +
+			    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) >
+			    k->k_mem_limit)) {
+				atomic_fetch_sub_explicit(&k->k_mem_used, want, memory_order_relaxed);
+				return NULL;
+			}
+			t->mres += want;
+		}
+		if ((p = hyp_malloc(n)) != NULL)
+			t->mres -= n;
+		return p;
+	}
 	used = atomic_fetch_add_explicit(&k->k_mem_used, n, memory_order_relaxed) + n;
 	if (__predict_false(k->k_mem_limit != 0 && used +
 	    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) > k->k_mem_limit)) {
@@ -102,6 +132,17 @@ kmem_alloc(struct kern *k, size_t n)
 	if (p == NULL)
 		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 	return p;
+}
+
+void
+kmem_tls_return(struct kern *old)
+{
+	struct kern_tls *t = &kern_tls;
+
+	if (t->mres != 0) {
+		atomic_fetch_sub_explicit(&old->k_mem_used, t->mres, memory_order_relaxed);
+		t->mres = 0;
+	}
 }
 
 void *
@@ -123,7 +164,16 @@ kmem_free(struct kern *k, void *p, size_t n)
 	if (kmem_holder(k))
 		atomic_store_explicit(&k->k_mem_held,
 		    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) - n, memory_order_relaxed);
-	else
+	else if (k->k_ncpu > 1 && kern_tls.k == k) {
+		struct kern_tls *t = &kern_tls;
+
+		t->mres += n;
+		if (__predict_false(t->mres > 2 * KMEM_BATCH)) {
+			atomic_fetch_sub_explicit(&k->k_mem_used, t->mres - KMEM_BATCH,
+			    memory_order_relaxed);
+			t->mres = KMEM_BATCH;
+		}
+	} else
 		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 }
 
@@ -390,6 +440,7 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 	if (old != NULL) {
 		tls_save(t);
 		cred_icache_drop(t, old);
+		kmem_tls_return(old);
 		atomic_fetch_sub(&old->k_ncurrent, 1);
 	}
 	t->k = k;
@@ -633,7 +684,10 @@ rumpus_kernel_memused(const struct rumpus_kernel *rk)
 {
 	if (kern_null(rk, "kernel"))
 		return 0;
-	return kmem_used((const struct kern *)rk);
+	const struct kern *k = (const struct kern *)rk;
+
+	/* less what this thread has reserved there (several vCPUs: kmem_alloc) */
+	return kmem_used(k) - (kern_tls.k == k ? kern_tls.mres : 0);
 }
 
 KERN_EXPORT int

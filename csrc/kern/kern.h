@@ -189,6 +189,7 @@ void *kmem_zalloc(struct kern *k, size_t n) KERN_HIDDEN;
 void  kmem_free(struct kern *k, void *p, size_t n) KERN_HIDDEN;
 /* Bytes the kernel holds now (k_mem_used + k_mem_held: kmem_alloc in kern.c). */
 size_t kmem_used(const struct kern *k) KERN_HIDDEN;
+void kmem_tls_return(struct kern *old) KERN_HIDDEN;	/* the thread leaves old */
 char *kmem_strdup(struct kern *k, const char *s, size_t *sizep) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- user memory */
@@ -444,6 +445,8 @@ struct kern_tls {
 	unsigned icgen;			/* icred is process 1's of k while p_credgen == icgen */
 	struct cred *icred;		/* cached snapshot of k's implicit lwps (a reference) */
 	uint8_t spin_fail, spin_skip;	/* cv_wait's spin before sleeping: recent failures */
+	size_t mres;			/* bytes counted in k's k_mem_used, not yet allocated
+					 * (kmem_alloc, several vCPUs; returned at a switch) */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
 };
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
