@@ -267,12 +267,11 @@ hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline)
 static atomic_int spin_ncpu;	/* online CPUs, 0 until asked */
 static atomic_llong spin_env = -1;	/* RUMPUS_SPIN_NS, or -1: the caller's */
 
-int
-hyp_word_spin(atomic_uint *w, unsigned val, uint64_t ns)
+uint64_t
+hyp_spin_ns(uint64_t dflt)
 {
 	int ncpu = atomic_load_explicit(&spin_ncpu, memory_order_relaxed);
 	long long env;
-	uint64_t end = 0;
 
 	if (ncpu == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -283,9 +282,19 @@ hyp_word_spin(atomic_uint *w, unsigned val, uint64_t ns)
 		ncpu = n > 0 ? (int)n : 1;
 		atomic_store_explicit(&spin_ncpu, ncpu, memory_order_relaxed);
 	}
+	if (ncpu < 2 || atomic_load_explicit(&hyp_det_on, memory_order_relaxed))
+		return 0;
 	if ((env = atomic_load_explicit(&spin_env, memory_order_relaxed)) >= 0)
-		ns = (uint64_t)env;
-	if (ncpu < 2 || ns == 0 || atomic_load_explicit(&hyp_det_on, memory_order_relaxed))
+		return (uint64_t)env;
+	return dflt;
+}
+
+int
+hyp_word_spin(atomic_uint *w, unsigned val, uint64_t ns)
+{
+	uint64_t end = 0;
+
+	if (ns == 0)
 		return 0;
 	for (unsigned i = 0;; i++) {
 		if (atomic_load_explicit(w, memory_order_acquire) != val)

@@ -76,9 +76,12 @@ sleep_timeout(void *arg)
 	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 
-/* How long a sleeper spins before its futex wait (hyp_word_spin): about a round trip
- * between two threads on two CPUs, a few microseconds. */
-#define SLEEP_SPIN_NS	3000
+/* How long a sleeper spins before its futex wait (hyp_word_spin) unless RUMPUS_SPIN_NS
+ * says otherwise: off.  On the shared 2-CPU VM of session 3, a 3 us spin changed neither
+ * the two-thread round trip's median nor its p99, quiet or loaded (docs/kernel.md), and
+ * made more futex calls (the woken spinner then often waited for the waker's vCPU in
+ * vcpu_take_slow); RUMPUS_SPIN_NS=3000 turns it on to measure elsewhere. */
+#define SLEEP_SPIN_NS	0
 
 int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
@@ -87,6 +90,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	struct kern *k = cv->k;
 	struct ksleeper me;
 	bool vtimer = false, spun = false;
+	uint64_t spin = 0;
 	int error = 0;
 
 	me.cv = cv;
@@ -133,7 +137,8 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	 * now comes without a futex wait, and its waker, seeing spinning, makes no wake call.
 	 * spinning goes back to 0 before the wait, and the wait rechecks word after it: a
 	 * waker that saw spinning set has stored word first (both sequentially consistent). */
-	if (!vtimer && !atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed)) {
+	if (!vtimer && !atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed) &&
+	    (spin = hyp_spin_ns(SLEEP_SPIN_NS)) != 0) {
 		struct kern_tls *t = &kern_tls;
 
 		/* adaptive: a spin that failed makes this thread skip the next ones (1, 2, 4...
@@ -142,7 +147,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 			t->spin_skip--;
 		else {
 			atomic_store(&me.spinning, 1);
-			if (hyp_word_spin(&me.word, 0, SLEEP_SPIN_NS)) {
+			if (hyp_word_spin(&me.word, 0, spin)) {
 				t->spin_fail = 0;
 				spun = true;
 			}
@@ -179,7 +184,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	 * and gives it back in a moment; wait for that spinning too, not in vcpu_take_slow
 	 * (a host condition variable, and a wake call at the waker's release) */
 	if (spun)
-		(void)hyp_word_spin((atomic_uint *)&k->k_vcpu_free, 0, SLEEP_SPIN_NS);
+		(void)hyp_word_spin((atomic_uint *)&k->k_vcpu_free, 0, spin);
 	vcpu_take(k);
 	hyp_vsleep_end(&me.vs);
 	atomic_fetch_sub(&k->k_sleepers, 1);
