@@ -872,6 +872,7 @@ function M.init(S, env)
     return true, nil, mkfd(sv[0]), mkfd(sv[1])
   end
   local function lenof(addr) return #addr end
+  local haslen = {}   -- ctype id -> whether #v gives a length (LuaJIT)
   -- A sockaddr argument and its length (len, else #addr for our sockaddr types, else its size).
   -- optional: nil is allowed (sendto on a connected socket).
   local function addrlen(addr, len, fname, argn, optional)
@@ -885,8 +886,17 @@ function M.init(S, env)
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. h.describe(addr) .. ")", 3)
     end
     if len == nil then
-      local ok, n = pcall(lenof, addr)
-      len = ok and n or ffi.sizeof(addr)
+      -- #addr where the type has a length (our sockaddr types), else its size.  LuaJIT:
+      -- remembered per ctype id, so the hot path makes no pcall.
+      local id = LJ and tonumber(ffi.typeof(addr))
+      local has = id and haslen[id]
+      if has then len = #addr
+      elseif has == false then len = ffi.sizeof(addr)
+      else
+        local ok, n = pcall(lenof, addr)
+        len = ok and n or ffi.sizeof(addr)
+        if id then haslen[id] = ok and rawtype(n) == "number" end
+      end
     else
       -- The kernel reads len bytes: a length beyond the structure is given a zeroed copy of
       -- that length (the kernel refuses it as before, EINVAL, without reading past the object).
