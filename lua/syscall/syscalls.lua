@@ -888,8 +888,8 @@ function M.init(S, env)
     if len == nil then
       -- #addr where the type has a length (our sockaddr types), else its size.  LuaJIT:
       -- remembered per ctype id, so the hot path makes no pcall.
-      local id = LJ and tonumber(ffi.typeof(addr))
-      local has = id and haslen[id]
+      local id, has = nil, nil
+      if LJ then id = tonumber(ffi.typeof(addr)); has = haslen[id] end
       if has then len = #addr
       elseif has == false then len = ffi.sizeof(addr)
       else
