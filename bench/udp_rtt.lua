@@ -146,6 +146,16 @@ do
   end
 end
 
+-- 2b. The same trips from LuaJIT and from C on the same two kernels, interleaved batches
+-- (issue 16: the Lua binding within 1.3x of C, and as stable: p99 beside p99).
+do
+  local fns = { { "lua", lua_rtt1(ends.kern) }, { "C", c_rtt(L.rb_udp_rtt1, ends.kern) } }
+  local r = B.latencies{ n = 250, rounds = 40, fns = fns }
+  report(r, "udp1.lvc.lua", "one thread: two kernels from LuaJIT (k.S), beside C", "lua")
+  report(r, "udp1.lvc.C", "one thread: two kernels from C (rump_sys_*), beside LuaJIT", "C")
+  B.cmp("udp1.lvc.lua", "udp1.lvc.C", "same process, same kernels and sockets, interleaved batches")
+end
+
 -- 3. Two threads (and two processes), C.
 local function two(tag, desc)
   local two_ = L.rb_udp_rtt2

@@ -264,6 +264,54 @@ hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline)
 	return r != 0 && errno == ETIMEDOUT ? NB_ETIMEDOUT : 0;
 }
 
+static atomic_int spin_ncpu;	/* online CPUs, 0 until asked */
+static atomic_llong spin_env = -1;	/* RUMPUS_SPIN_NS, or -1: the caller's */
+
+uint64_t
+hyp_spin_ns(uint64_t dflt)
+{
+	int ncpu = atomic_load_explicit(&spin_ncpu, memory_order_relaxed);
+	long long env;
+
+	if (ncpu == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		const char *e = getenv("RUMPUS_SPIN_NS");
+
+		atomic_store_explicit(&spin_env, e != NULL && *e != '\0' ? atoll(e) : -1,
+		    memory_order_relaxed);
+		ncpu = n > 0 ? (int)n : 1;
+		atomic_store_explicit(&spin_ncpu, ncpu, memory_order_relaxed);
+	}
+	if (ncpu < 2 || atomic_load_explicit(&hyp_det_on, memory_order_relaxed))
+		return 0;
+	if ((env = atomic_load_explicit(&spin_env, memory_order_relaxed)) >= 0)
+		return (uint64_t)env;
+	return dflt;
+}
+
+int
+hyp_word_spin(atomic_uint *w, unsigned val, uint64_t ns)
+{
+	uint64_t end = 0;
+
+	if (ns == 0)
+		return 0;
+	for (unsigned i = 0;; i++) {
+		if (atomic_load_explicit(w, memory_order_acquire) != val)
+			return 1;
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		if ((i & 31) == 31) {
+			uint64_t now = hyp_clock_mono();
+			if (end == 0)
+				end = now + ns;
+			else if (now >= end)
+				return 0;
+		}
+	}
+}
+
 void
 hyp_word_wake(atomic_uint *w)
 {

@@ -88,6 +88,13 @@ void hyp_cond_broadcast(hyp_cond_t *c);
 int  hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline);
 int  hyp_word_sleep(atomic_uint *w, uint64_t deadline);	/* a kernel sleeper's wait (sleep.c); runs due timers itself in the deterministic mode */
 void hyp_word_wake(atomic_uint *w);
+/* Spins up to about ns nanoseconds while *w == val, and returns whether *w changed: a
+ * sleeper about to wait for a word another running thread is about to set may avoid the
+ * two system calls and the context switch.  hyp_spin_ns(dflt) is how long to spin: 0 on a
+ * host with one CPU (the setter cannot run meanwhile) or in the deterministic mode, else
+ * RUMPUS_SPIN_NS from the environment (read once), else dflt. */
+uint64_t hyp_spin_ns(uint64_t dflt);
+int  hyp_word_spin(atomic_uint *w, unsigned val, uint64_t ns);
 void hyp_rw_init(hyp_rwlock_t *rw);
 void hyp_rw_destroy(hyp_rwlock_t *rw);
 void hyp_rw_rdlock(hyp_rwlock_t *rw);

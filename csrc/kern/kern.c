@@ -49,6 +49,40 @@ kern_seterrno(int e)
 
 /* ---------------------------------------------------------------- kmem */
 
+/*
+ * Memory accounting.  With one vCPU only its holder runs kernel code, so the bytes it
+ * allocates and frees are counted in k_mem_held with plain loads and stores (the vCPU
+ * hand-over orders them, as it orders every other kernel store): no atomic
+ * read-modify-write, no cache line shared with other threads on the allocation path.
+ * Everything else (kernels with several vCPUs, and frees or allocations made without the
+ * vCPU: destroy, a thread dropping its cached credentials) counts in k_mem_used with
+ * atomics.  The total is the sum (modulo 2^64: one part may go below zero), and the limit
+ * is checked against it: exact for the vCPU holder; an allocation without the vCPU may
+ * read k_mem_held a moment old.
+ * With several vCPUs a thread whose current kernel it is counts in batches: it adds
+ * KMEM_BATCH more than it needs to k_mem_used and allocates from that reservation
+ * (kern_tls.mres) without atomics; frees go back to it, and past 2 * KMEM_BATCH the
+ * excess goes back to the kernel; a switch to another kernel returns it all (so no
+ * reservation outlives the kernel's being current, and destroy finds none).  Near the
+ * limit it reserves only what it allocates: the limit may refuse an allocation while
+ * other threads hold up to 2 * KMEM_BATCH each, never let one pass it.
+ */
+#define KMEM_BATCH	8192
+static inline bool
+kmem_holder(const struct kern *k)
+{
+	const struct lwp *cur = kern_tls.cur;
+
+	return k->k_ncpu == 1 && cur != NULL && cur->l_kern == k;
+}
+
+size_t
+kmem_used(const struct kern *k)
+{
+	return atomic_load_explicit(&k->k_mem_used, memory_order_relaxed) +
+	    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed);
+}
+
 void *
 kmem_alloc(struct kern *k, size_t n)
 {
@@ -57,8 +91,40 @@ kmem_alloc(struct kern *k, size_t n)
 
 	if (HYP_FAULT_CHECK(&k->k_fault))
 		return NULL;
+	if (kmem_holder(k)) {
+		used = atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) + n;
+		if (__predict_false(k->k_mem_limit != 0 && used +
+		    atomic_load_explicit(&k->k_mem_used, memory_order_relaxed) > k->k_mem_limit))
+			return NULL;
+		if ((p = hyp_malloc(n)) != NULL)
+			atomic_store_explicit(&k->k_mem_held, used, memory_order_relaxed);
+		return p;
+	}
+	if (k->k_ncpu > 1 && kern_tls.k == k) {
+		struct kern_tls *t = &kern_tls;
+
+		if (__predict_false(t->mres < n)) {
+			size_t want = n + KMEM_BATCH;
+
+			if (k->k_mem_limit != 0 && kmem_used(k) + want > k->k_mem_limit)
+				want = n;
+			used = atomic_fetch_add_explicit(&k->k_mem_used, want,
+			    memory_order_relaxed) + want;
+			if (__predict_false(k->k_mem_limit != 0 && used +
+			    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) >
+			    k->k_mem_limit)) {
+				atomic_fetch_sub_explicit(&k->k_mem_used, want, memory_order_relaxed);
+				return NULL;
+			}
+			t->mres += want;
+		}
+		if ((p = hyp_malloc(n)) != NULL)
+			t->mres -= n;
+		return p;
+	}
 	used = atomic_fetch_add_explicit(&k->k_mem_used, n, memory_order_relaxed) + n;
-	if (__predict_false(k->k_mem_limit != 0 && used > k->k_mem_limit)) {
+	if (__predict_false(k->k_mem_limit != 0 && used +
+	    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) > k->k_mem_limit)) {
 		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 		return NULL;
 	}
@@ -66,6 +132,17 @@ kmem_alloc(struct kern *k, size_t n)
 	if (p == NULL)
 		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 	return p;
+}
+
+void
+kmem_tls_return(struct kern *old)
+{
+	struct kern_tls *t = &kern_tls;
+
+	if (t->mres != 0) {
+		atomic_fetch_sub_explicit(&old->k_mem_used, t->mres, memory_order_relaxed);
+		t->mres = 0;
+	}
 }
 
 void *
@@ -84,7 +161,20 @@ kmem_free(struct kern *k, void *p, size_t n)
 	if (p == NULL)
 		return;
 	hyp_free(p, n);
-	atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
+	if (kmem_holder(k))
+		atomic_store_explicit(&k->k_mem_held,
+		    atomic_load_explicit(&k->k_mem_held, memory_order_relaxed) - n, memory_order_relaxed);
+	else if (k->k_ncpu > 1 && kern_tls.k == k) {
+		struct kern_tls *t = &kern_tls;
+
+		t->mres += n;
+		if (__predict_false(t->mres > 2 * KMEM_BATCH)) {
+			atomic_fetch_sub_explicit(&k->k_mem_used, t->mres - KMEM_BATCH,
+			    memory_order_relaxed);
+			t->mres = KMEM_BATCH;
+		}
+	} else
+		atomic_fetch_sub_explicit(&k->k_mem_used, n, memory_order_relaxed);
 }
 
 char *
@@ -349,6 +439,8 @@ rumpus_kernel_switch(struct rumpus_kernel *rk)
 		return rk;
 	if (old != NULL) {
 		tls_save(t);
+		cred_icache_drop(t, old);
+		kmem_tls_return(old);
 		atomic_fetch_sub(&old->k_ncurrent, 1);
 	}
 	t->k = k;
@@ -394,7 +486,7 @@ kern_free_shell(struct kern *k)
 	hyp_mutex_destroy(&k->k_vcpu_mtx);
 	hyp_mutex_destroy(&k->k_cred_mtx);
 	hyp_mutex_destroy(&k->k_sched_mtx);
-	left = atomic_load(&k->k_mem_used) - sizeof(*k);
+	left = kmem_used(k) - sizeof(*k);
 	if (left != 0)
 		hyp_memleak_note(left);
 	hyp_free(k, sizeof(*k));
@@ -461,6 +553,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_vcpu_fastrel = k->k_ncpu == 1 && hyp_membarrier_init();
 	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));
+	atomic_init(&k->k_mem_held, 0);
 	k->k_mem_limit = cfg->memlimit;
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
@@ -591,7 +684,10 @@ rumpus_kernel_memused(const struct rumpus_kernel *rk)
 {
 	if (kern_null(rk, "kernel"))
 		return 0;
-	return atomic_load(&((const struct kern *)rk)->k_mem_used);
+	const struct kern *k = (const struct kern *)rk;
+
+	/* less what this thread has reserved there (several vCPUs: kmem_alloc) */
+	return kmem_used(k) - (kern_tls.k == k ? kern_tls.mres : 0);
 }
 
 KERN_EXPORT int

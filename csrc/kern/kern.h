@@ -120,6 +120,7 @@ struct ksleeper {
 	bool woken;
 	bool timedout;
 	atomic_uint word;		/* 1 once woken, timed out or halted: the futex */
+	atomic_uint spinning;		/* 1 while the sleeper spins on word: no wake needed */
 	struct hyp_vsleep vs;
 	struct hyp_timer t;
 };
@@ -186,6 +187,9 @@ uint32_t kern_random32(struct kern *k) KERN_HIDDEN;
 void *kmem_alloc(struct kern *k, size_t n) KERN_HIDDEN;
 void *kmem_zalloc(struct kern *k, size_t n) KERN_HIDDEN;
 void  kmem_free(struct kern *k, void *p, size_t n) KERN_HIDDEN;
+/* Bytes the kernel holds now (k_mem_used + k_mem_held: kmem_alloc in kern.c). */
+size_t kmem_used(const struct kern *k) KERN_HIDDEN;
+void kmem_tls_return(struct kern *old) KERN_HIDDEN;	/* the thread leaves old */
 char *kmem_strdup(struct kern *k, const char *s, size_t *sizep) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- user memory */
@@ -373,9 +377,13 @@ struct lwp {
 	int l_flag;			/* LW_* */
 	struct lwp *l_next;		/* p->p_lwps */
 	struct cred *l_cred;		/* snapshot held for the running syscall, or NULL */
+	struct cred *l_ccred;		/* cached snapshot (a reference), valid while... */
+	unsigned l_ccgen;		/* ...p_credgen still equals this (cred_enter) */
 };
 #define LW_IMPLICIT	0x01		/* a host thread's stand-in, lives for one call */
 #define LW_BOUND	0x02		/* bound to a host thread right now */
+#define LW_CREDREF	0x04		/* l_cred is a reference of its own, dropped at return */
+#define LW_CREDBORROW	0x08		/* l_cred is p_cred, no reference (one vCPU, held) */
 
 struct nb_rlimit {
 	uint64_t rlim_cur, rlim_max;
@@ -392,6 +400,7 @@ struct proc {
 	int p_nextlid;
 	int p_flag;			/* PK_* */
 	struct cred *p_cred;
+	atomic_uint p_credgen;		/* bumped by every p_cred swap (cred_commit) */
 	struct filedesc *p_fd;
 	nb_mode_t p_umask;
 	void *p_cwd, *p_rdir;		/* owned by vfs (proc_fork/proc_exit hooks) */
@@ -433,6 +442,11 @@ struct kern_tls {
 	struct lwp *cur;		/* lwp running a syscall right now */
 	int vcount;			/* virtual-clock busy marks this thread holds */
 	bool exit_hooked;		/* hyp_thread_onexit registered */
+	unsigned icgen;			/* icred is process 1's of k while p_credgen == icgen */
+	struct cred *icred;		/* cached snapshot of k's implicit lwps (a reference) */
+	uint8_t spin_fail, spin_skip;	/* cv_wait's spin before sleeping: recent failures */
+	size_t mres;			/* bytes counted in k's k_mem_used, not yet allocated
+					 * (kmem_alloc, several vCPUs; returned at a switch) */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
 };
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
@@ -464,7 +478,8 @@ struct kern {
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
 	void *k_priv[KERN_NCOMP];
 	/* memory */
-	atomic_size_t k_mem_used;
+	atomic_size_t k_mem_used;	/* counted with atomics: several vCPUs, or no vCPU held */
+	atomic_size_t k_mem_held;	/* counted by the holder of the only vCPU, no atomic RMW */
 	size_t k_mem_limit;		/* 0: none */
 	struct hyp_fault k_fault;	/* allocation-failure injection (kern/fault.c) */
 	/* processes */
@@ -592,7 +607,7 @@ vcpu_release_nowake(struct kern *k)
 int  kern_wake_take(struct kern *k, atomic_uint **w) KERN_HIDDEN;
 void kern_wake_run(atomic_uint **w, int n) KERN_HIDDEN;
 void vcpu_release_wake(struct kern *k) KERN_HIDDEN;
-static inline void
+static inline __attribute__((always_inline)) void
 vcpu_release_fast(struct kern *k)
 {
 	if (__predict_false(k->k_nwake != 0))
@@ -601,10 +616,10 @@ vcpu_release_fast(struct kern *k)
 		vcpu_release_nowake(k);
 }
 
-/* The syscall entry's snapshot (vCPU held).  With one vCPU only the holder runs kernel
- * code, so the count needs no atomic read-modify-write (the vCPU hand-over orders it, as it
- * does every other kernel store); with more, cred_take's lock and atomics. */
-static inline struct cred *
+/* A reference taken and dropped per call (vCPU held).  With one vCPU only the holder runs
+ * kernel code, so the count needs no atomic read-modify-write (the vCPU hand-over orders
+ * it, as it does every other kernel store); with more, cred_take's lock and atomics. */
+static inline __attribute__((always_inline)) struct cred *
 cred_take_fast(struct kern *k, struct proc *p)
 {
 	struct cred *c;
@@ -617,7 +632,7 @@ cred_take_fast(struct kern *k, struct proc *p)
 	return c;
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 cred_drop_fast(struct kern *k, struct cred *c)
 {
 	int n;
@@ -628,6 +643,64 @@ cred_drop_fast(struct kern *k, struct cred *c)
 		return;
 	}
 	cred_free(k, c);
+}
+
+/* The syscall entry's credentials (vCPU held), a snapshot the syscall keeps to its return:
+ *   - a bound lwp caches one with a reference of its own (l_ccred), good while its
+ *     process's p_credgen is the one it was taken at (set*id bumps it after swapping
+ *     p_cred): an unchanged credential costs a load and a compare, no atomic, on any
+ *     number of vCPUs;
+ *   - an implicit lwp (process 1) on a kernel with more vCPUs: the same cache kept by the
+ *     thread for its current kernel (kern_tls.icred, dropped when the thread switches
+ *     kernels, so a kernel is never destroyed under it);
+ *   - an implicit lwp with one vCPU borrows p_cred without a reference: only the holder of
+ *     the vCPU runs kernel code, so nobody swaps p_cred under it, and before it lets the
+ *     vCPU go in the middle of the call (cv_wait, kern_block_enter) or swaps p_cred
+ *     itself (cred_commit) it takes a reference (cred_pin) that its return drops.  (A
+ *     cache would be dropped at every switch between kernels, the usual pattern of one
+ *     thread driving several.)
+ * cred_refresh takes the new snapshot (and, with no current kernel, one for this call). */
+struct cred *cred_refresh(struct kern *k, struct lwp *l, unsigned gen) KERN_HIDDEN;
+/* A borrowed snapshot becomes a reference of l's own (vCPU held, one vCPU). */
+static inline void
+cred_pin(struct kern *k, struct lwp *l)
+{
+	if (l != NULL && l->l_kern == k && __predict_false(l->l_flag & LW_CREDBORROW)) {
+		struct cred *c = l->l_cred;
+
+		atomic_store_explicit(&c->cr_ref, atomic_load_explicit(&c->cr_ref,
+		    memory_order_relaxed) + 1, memory_order_relaxed);
+		l->l_flag = (l->l_flag & ~LW_CREDBORROW) | LW_CREDREF;
+	}
+}
+void cred_icache_drop(struct kern_tls *t, struct kern *old) KERN_HIDDEN;
+static inline __attribute__((always_inline)) struct cred *
+cred_enter(struct kern *k, struct kern_tls *t, struct lwp *l)
+{
+	unsigned g;
+
+	if (__predict_true(!(l->l_flag & LW_IMPLICIT))) {
+		g = atomic_load_explicit(&l->l_proc->p_credgen, memory_order_acquire);
+		if (__predict_true(l->l_ccred != NULL && l->l_ccgen == g))
+			return l->l_ccred;
+	} else if (__predict_true(k->k_ncpu == 1)) {
+		l->l_flag |= LW_CREDBORROW;
+		return l->l_proc->p_cred;
+	} else {
+		g = atomic_load_explicit(&l->l_proc->p_credgen, memory_order_acquire);
+		if (__predict_true(t->icred != NULL && t->icgen == g && t->k == k))
+			return t->icred;
+	}
+	return cred_refresh(k, l, g);
+}
+
+static inline __attribute__((always_inline)) void
+cred_leave(struct kern *k, struct lwp *l)
+{
+	if (__predict_false(l->l_flag & LW_CREDREF))
+		cred_drop_fast(k, l->l_cred);
+	l->l_flag &= ~(LW_CREDREF | LW_CREDBORROW);
+	l->l_cred = NULL;
 }
 
 static inline __attribute__((always_inline)) int
@@ -667,7 +740,7 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		implicit.l_next = NULL;
 		l = &implicit;
 	}
-	l->l_cred = cred_take_fast(k, l->l_proc);	/* the syscall's credentials (kauth) */
+	l->l_cred = cred_enter(k, t, l);	/* the syscall's credentials (kauth) */
 	t->cur = l;
 	/* the table entry only after the range check: &kern_sysent[num] past the end is UB */
 	se = __predict_true(num < KERN_NSYSENT) ? &kern_sysent[num] : NULL;
@@ -676,8 +749,7 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 		error = ENOSYS;
 	else
 		error = se->sy_call(l, uap, retval);
-	cred_drop_fast(k, l->l_cred);
-	l->l_cred = NULL;
+	cred_leave(k, l);
 	t->cur = prev;
 	vcpu_release_fast(k);
 	return error;

@@ -116,6 +116,52 @@ cred_take(struct proc *p)
 	return c;
 }
 
+/* The slow path of cred_enter (kern.h): a new snapshot for l's cache (its own, or the
+ * thread's for implicit lwps of its current kernel), the old one dropped; gen was read
+ * before p_cred, so a change racing with this is seen again at the next entry. */
+struct cred *
+cred_refresh(struct kern *k, struct lwp *l, unsigned gen)
+{
+	struct kern_tls *t = &kern_tls;
+	struct cred *c = cred_take(l->l_proc), *old;
+
+	if (!(l->l_flag & LW_IMPLICIT)) {
+		old = l->l_ccred;
+		l->l_ccred = c;
+		l->l_ccgen = gen;
+	} else if (t->k == k) {
+		old = t->icred;
+		t->icred = c;
+		t->icgen = gen;
+	} else {
+		/* the default kernel of a thread with none current: a reference for this call */
+		l->l_flag |= LW_CREDREF;
+		return c;
+	}
+	if (old != NULL)
+		cred_free(k, old);
+	return c;
+}
+
+/* The thread leaves kernel old (rumpus_kernel_switch): its cached implicit snapshot goes.
+ * Inside a syscall of old running with it (a switch from inside a call), that syscall's
+ * return drops it instead. */
+void
+cred_icache_drop(struct kern_tls *t, struct kern *old)
+{
+	struct cred *c = t->icred;
+
+	if (c == NULL)
+		return;
+	t->icred = NULL;
+	if (t->cur != NULL && t->cur->l_kern == old && t->cur->l_cred == c &&
+	    !(t->cur->l_flag & LW_CREDREF)) {
+		t->cur->l_flag |= LW_CREDREF;
+		return;
+	}
+	cred_free(old, c);
+}
+
 /*
  * A change of p's credentials: cred_modify returns a private copy of p_cred (NULL: ENOMEM)
  * with set*id changes serialised per kernel; decide on the copy, then cred_commit installs
@@ -139,7 +185,10 @@ cred_commit(struct proc *p, struct cred *n)
 	struct kern *k = p->p_kern;
 	struct cred *old = p->p_cred;
 
+	cred_pin(k, kern_tls.cur);	/* this syscall may run with old, borrowed */
 	__atomic_store_n(&p->p_cred, n, __ATOMIC_RELEASE);
+	/* after the store: an entry that sees the new generation takes the new cred */
+	atomic_fetch_add_explicit(&p->p_credgen, 1, memory_order_release);
 	p->p_flag |= PK_SUGID;
 	hyp_mutex_unlock(&k->k_cred_mtx);
 	cred_free(k, old);		/* lwps still running with it hold their own */
@@ -308,6 +357,7 @@ lwp_free(struct lwp *l)
 	if (last)
 		p->p_flag |= PK_EXITING;	/* newlwp can no longer join it */
 	mutex_exit(&k->k_proc_lock);
+	cred_free(k, l->l_ccred);
 	kmem_free(k, l, sizeof(*l));
 	if (last)
 		proc_exit(p);
@@ -331,6 +381,7 @@ proc_release(struct proc *p)
 		struct lwp *l = p->p_lwps;
 		p->p_lwps = l->l_next;
 		p->p_nlwps--;
+		cred_free(k, l->l_ccred);
 		kmem_free(k, l, sizeof(*l));
 	}
 }

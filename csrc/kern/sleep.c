@@ -76,19 +76,28 @@ sleep_timeout(void *arg)
 	hyp_mutex_unlock(&k->k_sched_mtx);
 }
 
+/* How long a sleeper spins before its futex wait (hyp_word_spin) unless RUMPUS_SPIN_NS
+ * says otherwise: off.  On the shared 2-CPU VM of session 3, a 3 us spin changed neither
+ * the two-thread round trip's median nor its p99, quiet or loaded (docs/kernel.md), and
+ * made more futex calls (the woken spinner then often waited for the waker's vCPU in
+ * vcpu_take_slow); RUMPUS_SPIN_NS=3000 turns it on to measure elsewhere. */
+#define SLEEP_SPIN_NS	0
+
 int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
     unsigned seen)
 {
 	struct kern *k = cv->k;
 	struct ksleeper me;
-	bool vtimer = false;
+	bool vtimer = false, spun = false;
+	uint64_t spin = 0;
 	int error = 0;
 
 	me.cv = cv;
 	me.next = me.prev = NULL;
 	me.woken = me.timedout = false;
 	atomic_init(&me.word, 0);
+	atomic_init(&me.spinning, 0);
 	hyp_mutex_lock(&k->k_sched_mtx);
 	if (atomic_load(&k->k_halted)) {
 		hyp_mutex_unlock(&k->k_sched_mtx);
@@ -121,8 +130,34 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
+	cred_pin(k, kern_tls.cur);	/* a borrowed snapshot outlives the vCPU from here */
 	vcpu_release(k);
 
+	/* A short spin first (real clock, several host CPUs): the answer of a thread that runs
+	 * now comes without a futex wait, and its waker, seeing spinning, makes no wake call.
+	 * spinning goes back to 0 before the wait, and the wait rechecks word after it: a
+	 * waker that saw spinning set has stored word first (both sequentially consistent). */
+	if (!vtimer && !atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed) &&
+	    (spin = hyp_spin_ns(SLEEP_SPIN_NS)) != 0) {
+		struct kern_tls *t = &kern_tls;
+
+		/* adaptive: a spin that failed makes this thread skip the next ones (1, 2, 4...
+		 * up to 64 waits), so a busy host, where the waker is not running, pays little */
+		if (t->spin_skip > 0)
+			t->spin_skip--;
+		else {
+			atomic_store(&me.spinning, 1);
+			if (hyp_word_spin(&me.word, 0, spin)) {
+				t->spin_fail = 0;
+				spun = true;
+			}
+			else {
+				t->spin_fail = t->spin_fail < 6 ? t->spin_fail + 1 : 6;
+				t->spin_skip = 1u << t->spin_fail;
+			}
+			atomic_store(&me.spinning, 0);
+		}
+	}
 	/* me.word goes to 1 (under k_sched_mtx) when woken, timed out (virtual clock) or
 	 * halted; a real deadline ends the wait here */
 	while (atomic_load(&me.word) == 0)
@@ -145,6 +180,11 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	if (vtimer)
 		hyp_timer_disarm(&me.t);	/* waits for a sleep_timeout in progress */
 
+	/* woken while spinning: the waker most likely still holds the vCPU it woke us from
+	 * and gives it back in a moment; wait for that spinning too, not in vcpu_take_slow
+	 * (a host condition variable, and a wake call at the waker's release) */
+	if (spun)
+		(void)hyp_word_spin((atomic_uint *)&k->k_vcpu_free, 0, spin);
 	vcpu_take(k);
 	hyp_vsleep_end(&me.vs);
 	atomic_fetch_sub(&k->k_sleepers, 1);
@@ -223,7 +263,9 @@ cv_wake(kcondvar_t *cv, bool all)
 			s->woken = true;
 			hyp_vsleep_wake(&s->vs);
 			atomic_store(&s->word, 1);
-			if (holder && k->k_nwake < KERN_WAKEQ)
+			if (atomic_load(&s->spinning))
+				;	/* it sees word itself (cv_timedwait_gen) */
+			else if (holder && k->k_nwake < KERN_WAKEQ)
 				k->k_wakeq[k->k_nwake++] = &s->word;
 			else if (holder && n < KERN_WAKEQ)
 				later[n++] = &s->word;
@@ -269,6 +311,7 @@ kern_block_enter(struct kern *k)
 	/* keep this thread's virtual-clock busy mark: release, then re-mark */
 	int v = kern_tls.vcount;
 
+	cred_pin(k, kern_tls.cur);
 	vcpu_release(k);
 	if (v > kern_tls.vcount) {
 		kern_tls.vcount++;

@@ -207,6 +207,8 @@ local binders = {
   function(k, id, f) return function(a, b) if cur ~= id then enter(k) end return f(a, b) end end,
   function(k, id, f) return function(a, b, c) if cur ~= id then enter(k) end return f(a, b, c) end end,
   function(k, id, f) return function(a, b, c, d) if cur ~= id then enter(k) end return f(a, b, c, d) end end,
+  function(k, id, f) return function(a, b, c, d, e) if cur ~= id then enter(k) end return f(a, b, c, d, e) end end,
+  function(k, id, f) return function(a, b, c, d, e, g) if cur ~= id then enter(k) end return f(a, b, c, d, e, g) end end,
 }
 local arity = setmetatable({}, { __mode = "k" })
 local function bind(k, f)

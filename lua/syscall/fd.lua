@@ -117,7 +117,7 @@ if known then
   function M.istype(v) return known[v] ~= nil or istype(fdtype, v) end
 else
   function M.new(owner, n) return fdtype(n, owner) end
-  function M.istype(v) return istype(fdtype, v) end
+  function M.istype(v) return (istype(fdtype, v)) end  -- (no tail call: see syscalls.lua)
 end
 
 -- A descriptor number must be a C int: 1.5 would become 1, NaN 0, 2^32 0 on the way.

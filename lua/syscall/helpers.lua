@@ -61,14 +61,20 @@ local function member(tab, part, octal)
   return lookup(tab, part)
 end
 
+local flagstring
 local function flagvalue(tab, k, single, octal)
   if k == nil or k == false then return 0 end
   local tk = rawtype(k)
   if tk == "number" then return k end
   if tk ~= "string" then
-    if type(k) == "cdata" then return tonumber(k) end
+    if type(k) == "cdata" then return (tonumber(k)) end
     return nil
   end
+  local v = flagstring(tab, k, single, octal)
+  return v
+end
+-- A name or list, parsed once (then cached): never compiled by LuaJIT (see h.flag).
+function flagstring(tab, k, single, octal)
   if blank(k) then return 0 end  -- "" is no flag, as in ljsyscall (recv(fd, buf, n, ""))
   if single or not k:find("[,|]") then
     local part = k:gsub("^%s+", ""):gsub("%s+$", "")
@@ -80,7 +86,7 @@ local function flagvalue(tab, k, single, octal)
     part = part:gsub("^%s+", ""):gsub("%s+$", "")
     if part ~= "" then
       local v = member(tab, part, octal)
-      if v == nil then error("unknown flag '" .. part .. "' in c." .. tostring(names[tab] or "?"), 4) end
+      if v == nil then error("unknown flag '" .. part .. "' in c." .. tostring(names[tab] or "?"), 5) end
       val = bor(val, v)
     end
   end
@@ -173,11 +179,27 @@ function h.constname(tab) return names[tab] end
 -- Turns a flags argument into a number or raises a clear error.
 --   flag(c.O, "creat,rdwr", "open", 2)
 -- A name or list seen before is answered from the cache of its table without the metamethod.
+-- The first lookup of a name (string matching, an error) is a function of its own that
+-- LuaJIT never compiles: a trace that meets it aborts and is tried again later, instead of
+-- compiling the wrapper around a cold path (string.find would stitch the trace).
+local function flagname(tab, v, fname, argn)
+  local r = tab[v]
+  if r == nil then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (unknown " .. tostring(names[tab] or "constant")
+      .. " '" .. v .. "')", 4)
+  end
+  return r
+end
+if rawget(_G, "jit") then jit.off(flagname); jit.off(flagstring) end
 function h.flag(tab, v, fname, argn)
   local cache = listcache[tab]
   if cache and v ~= nil then
     local r = rawget(cache, v)
     if r ~= nil then return r end
+  end
+  if rawtype(v) == "string" then
+    local r = flagname(tab, v, fname, argn)
+    return r
   end
   local r = tab[v]
   if r == nil then
@@ -204,8 +226,7 @@ end
 -- The kind of a cdata value from its C type: "pointer", "array", "struct" (or union),
 -- "func" (a function pointer), "ref" or "scalar".  Remembered per type name.
 local kinds = {}
-function h.ckind(v)
-  local name = tostring(ffi.typeof(v))
+local function kindof(name)
   local k = kinds[name]
   if k then return k end
   local body = name:match("^ctype<(.*)>$") or name
@@ -217,6 +238,21 @@ function h.ckind(v)
   else k = "scalar" end
   kinds[name] = k
   return k
+end
+if rawget(_G, "jit") then
+  -- LuaJIT: remembered per ctype id (tonumber of a ctype), which the JIT compiles to a
+  -- load; tostring of a ctype is not compiled and would stitch the trace of every caller.
+  local byid = {}
+  function h.ckind(v)
+    local id = tonumber(ffi.typeof(v))
+    local k = byid[id]
+    if k then return k end
+    k = kindof(tostring(ffi.typeof(v)))
+    byid[id] = k
+    return k
+  end
+else
+  function h.ckind(v) return kindof(tostring(ffi.typeof(v))) end
 end
 local ckind = h.ckind
 -- A NULL pointer (PUC Lua: an explicit cast to NULL is not == nil).

@@ -610,12 +610,12 @@ function M.sockaddrs(t, pt, s, c, opt)
     __len = function() return 16 end,
   })
 
-  local function portof(sa, field) return h.ntohs(sa[field]) end
+  local function portof(sa, field) return (h.ntohs(sa[field])) end
 
   ffi.metatype(t.sockaddr_in, {
     __index = function(sa, k)
       if k == "family" then return sa.sin_family end
-      if k == "port" then return portof(sa, "sin_port") end
+      if k == "port" then return (portof(sa, "sin_port")) end
       if k == "addr" then return sa.sin_addr end
     end,
     __newindex = function(sa, k, v)
@@ -645,14 +645,14 @@ function M.sockaddrs(t, pt, s, c, opt)
       return sa
     end,
     __tostring = function(sa) return tostring(sa.sin_addr) .. ":" .. portof(sa, "sin_port") end,
-    __len = function(sa) return ffi.sizeof(sa) end,
+    __len = function(sa) return (ffi.sizeof(sa)) end,
     __eq = function(a, b) return sameaddr(t.sockaddr_in, a, b) end,
   })
 
   ffi.metatype(t.sockaddr_in6, {
     __index = function(sa, k)
       if k == "family" then return sa.sin6_family end
-      if k == "port" then return portof(sa, "sin6_port") end
+      if k == "port" then return (portof(sa, "sin6_port")) end
       if k == "addr" then return sa.sin6_addr end
       if k == "scope_id" then return sa.sin6_scope_id end
       if k == "flowinfo" then return sa.sin6_flowinfo end
@@ -687,7 +687,7 @@ function M.sockaddrs(t, pt, s, c, opt)
       return sa
     end,
     __tostring = function(sa) return "[" .. tostring(sa.sin6_addr) .. "]:" .. portof(sa, "sin6_port") end,
-    __len = function(sa) return ffi.sizeof(sa) end,
+    __len = function(sa) return (ffi.sizeof(sa)) end,
     __eq = function(a, b) return sameaddr(t.sockaddr_in6, a, b) end,
   })
 
@@ -793,7 +793,7 @@ function M.sockaddrs(t, pt, s, c, opt)
         sa.nl_groups = groups or 0
         return sa
       end,
-      __len = function(sa) return ffi.sizeof(sa) end,
+      __len = function(sa) return (ffi.sizeof(sa)) end,
     })
   end
 
@@ -816,7 +816,7 @@ function M.sockaddrs(t, pt, s, c, opt)
   pt.sockaddr = function(addr)
     if addr == nil then return nil end
     if type(addr) ~= "cdata" then error("sockaddr expected, got " .. type(addr), 3) end
-    return ffi.cast(sockaddr_p, addr)
+    return (ffi.cast(sockaddr_p, addr))
   end
 end
 

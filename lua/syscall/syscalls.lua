@@ -81,13 +81,17 @@ function M.init(S, env)
   -- The size of a cdata buffer, remembered per object: ffi.sizeof of a variable-length array
   -- is not compiled by LuaJIT, and read/write are hot.  false for a pointer (size unknown).
   local sizes = setmetatable({}, { __mode = "k" })
+  -- (The first look at a buffer is never compiled by LuaJIT: see helpers.flag.)
+  local function newbufsize(buf)
+    local size = ffi.sizeof(buf) or false
+    if tostring(ffi.typeof(buf)):find("%*>?$") then size = false end
+    sizes[buf] = size
+    return size
+  end
+  if rawget(_G, "jit") then jit.off(newbufsize) end
   local function bufsize(buf)
     local size = sizes[buf]
-    if size == nil then
-      size = ffi.sizeof(buf) or false
-      if tostring(ffi.typeof(buf)):find("%*>?$") then size = false end
-      sizes[buf] = size
-    end
+    if size == nil then size = newbufsize(buf) end
     return size
   end
   -- A byte count must fit the string or array it refers to (size; false for a pointer, whose
@@ -234,7 +238,7 @@ function M.init(S, env)
       elseif (LJ and rawtype(count) ~= "number") or (count ~= size and badcount(size, count)) then checkcount(size, count, "read", 3) end
       r = C.read(n, buf, count)
       if r == -1 then return fail() end
-      if LJ then return tonumber(r) end
+      if LJ then return (tonumber(r)) end
       return r
     end
     count = newcount(count or 4096, "read", 3)
@@ -264,7 +268,7 @@ function M.init(S, env)
     n = getfd(fd, "write", 1)
     local r = C.write(n, buf, count)
     if r == -1 then return fail() end
-    if LJ then return tonumber(r) end
+    if LJ then return (tonumber(r)) end
     return r
   end
   function S.pread(fd, buf, count, offset)
@@ -300,7 +304,7 @@ function M.init(S, env)
     elseif (LJ and rawtype(count) ~= "number") or (count ~= size and badcount(size, count)) then checkcount(size, count, "pread", 3) end
     r = C.pread(n, buf, count, offset)
     if r == -1 then return fail() end
-    if LJ then return tonumber(r) end
+    if LJ then return (tonumber(r)) end
     return r
   end
   function S.pwrite(fd, buf, count, offset)
@@ -319,7 +323,7 @@ function M.init(S, env)
     end
     local r = C.pwrite(n, buf, count, offset)
     if r == -1 then return fail() end
-    if LJ then return tonumber(r) end
+    if LJ then return (tonumber(r)) end
     return r
   end
   local function iovs(v, fname, into)
@@ -361,7 +365,7 @@ function M.init(S, env)
     end
     local r = C.lseek(getfd(fd, "lseek", 1), offset, flag(c.SEEK, whence or "set", "lseek", 3))
     if r == -1 then return fail() end
-    return tonumber(r)
+    return (tonumber(r))
   end
   function S.dup(fd) return retfd(C.dup(getfd(fd, "dup", 1))) end
   -- dup2/dup3 onto a descriptor object return that object (it owns the number already; a
@@ -477,7 +481,7 @@ function M.init(S, env)
     if arg == nil and c.IOCTL and (req == c.IOCTL.FIONREAD or req == c.IOCTL.TIOCOUTQ) then
       local v = t.int1()
       if C.ioctl(n, req, ffi.cast(voidp, v)) == -1 then return fail() end
-      return tonumber(v[0])
+      return (tonumber(v[0]))
     end
     if type(arg) == "cdata" and ckind(arg) == "scalar" and not fdm.istype(arg) then arg = tonumber(arg) end
     if rawtype(arg) == "number" then
@@ -497,7 +501,7 @@ function M.init(S, env)
       local v = t.int1(arg)
       local r = C.ioctl(n, req, ffi.cast(voidp, v))
       if r == -1 then return fail() end
-      return tonumber(v[0])
+      return (tonumber(v[0]))
     end
     if arg ~= nil then
       local k = type(arg) == "cdata" and not fdm.istype(arg) and ckind(arg)
@@ -685,7 +689,7 @@ function M.init(S, env)
     if r == nil or (type(r) == "number" and r == -1) then return fail() end
     return ffi.string(ffi.cast(charp, buf))
   end
-  function S.umask(m) return tonumber(C.umask(mode(m, "umask", 1))) end
+  function S.umask(m) return (tonumber(C.umask(mode(m, "umask", 1)))) end
 
   -- utimensat/futimens: times are {atime, mtime}, each a number, a timespec, "now" or "omit".
   local function ts2(times, fname, argn)
@@ -768,10 +772,10 @@ function M.init(S, env)
   -- Identity.
   function S.getpid() return C.getpid() end
   function S.getppid() return C.getppid() end
-  function S.getuid() return tonumber(C.getuid()) end
-  function S.geteuid() return tonumber(C.geteuid()) end
-  function S.getgid() return tonumber(C.getgid()) end
-  function S.getegid() return tonumber(C.getegid()) end
+  function S.getuid() return (tonumber(C.getuid())) end
+  function S.geteuid() return (tonumber(C.geteuid())) end
+  function S.getgid() return (tonumber(C.getgid())) end
+  function S.getegid() return (tonumber(C.getegid())) end
   function S.setuid(u) return retbool(C.setuid(h.uint(u, "setuid", 1))) end
   function S.setgid(g) return retbool(C.setgid(h.uint(g, "setgid", 1))) end
   if C.seteuid then function S.seteuid(u) return retbool(C.seteuid(h.uint(u, "seteuid", 1))) end end
@@ -827,7 +831,7 @@ function M.init(S, env)
     end
     local ok, e, rem = S.nanosleep(sec)
     if not ok then return nil, e end
-    if rem then return tonumber(rem.tv_sec) end
+    if rem then return (tonumber(rem.tv_sec)) end
     return 0
   end
   function S.gettimeofday(tv)
@@ -868,6 +872,7 @@ function M.init(S, env)
     return true, nil, mkfd(sv[0]), mkfd(sv[1])
   end
   local function lenof(addr) return #addr end
+  local haslen = {}   -- ctype id -> whether #v gives a length (LuaJIT)
   -- A sockaddr argument and its length (len, else #addr for our sockaddr types, else its size).
   -- optional: nil is allowed (sendto on a connected socket).
   local function addrlen(addr, len, fname, argn, optional)
@@ -881,8 +886,17 @@ function M.init(S, env)
       error("bad argument #" .. argn .. " to '" .. fname .. "' (sockaddr expected, got " .. h.describe(addr) .. ")", 3)
     end
     if len == nil then
-      local ok, n = pcall(lenof, addr)
-      len = ok and n or ffi.sizeof(addr)
+      -- #addr where the type has a length (our sockaddr types), else its size.  LuaJIT:
+      -- remembered per ctype id, so the hot path makes no pcall.
+      local id, has = nil, nil
+      if LJ then id = tonumber(ffi.typeof(addr)); has = haslen[id] end
+      if has then len = #addr
+      elseif has == false then len = ffi.sizeof(addr)
+      else
+        local ok, n = pcall(lenof, addr)
+        len = ok and n or ffi.sizeof(addr)
+        if id then haslen[id] = ok and rawtype(n) == "number" end
+      end
     else
       -- The kernel reads len bytes: a length beyond the structure is given a zeroed copy of
       -- that length (the kernel refuses it as before, EINVAL, without reading past the object).
@@ -972,6 +986,9 @@ function M.init(S, env)
       return accept("accept4", fd, flags, addr, len)
     end
   end
+  -- send, recv and sendto end in no tail call (LuaJIT counts the tail calls of a trace
+  -- against its loop-unroll limit, 15: a loop of a few socket calls through the kernel
+  -- binders would abort its trace).
   -- The length of data to send: count, else the string's length or the buffer's size.
   local function buflen(buf, count)
     if count then return count end
@@ -981,7 +998,9 @@ function M.init(S, env)
   function S.send(fd, buf, count, flags)
     checkbuf(buf, "send", 2)
     fits(buf, count, "send", 3)
-    return retnum(C.sendto(getfd(fd, "send", 1), buf, buflen(buf, count), flag(c.MSG, flags, "send", 4), nil, 0))
+    local r = C.sendto(getfd(fd, "send", 1), buf, buflen(buf, count), flag(c.MSG, flags, "send", 4), nil, 0)
+    if r == -1 then return fail() end
+    return (tonumber(r))
   end
   function S.recv(fd, buf, count, flags)
     local n = getfd(fd, "recv", 1)
@@ -1004,13 +1023,17 @@ function M.init(S, env)
     end
     outdata(buf, "recv", 2)
     fits(buf, count, "recv", 3)
-    return retnum(C.recvfrom(n, buf, count or ffi.sizeof(buf), flag(c.MSG, flags, "recv", 4), nil, nil))
+    local r = C.recvfrom(n, buf, count or ffi.sizeof(buf), flag(c.MSG, flags, "recv", 4), nil, nil)
+    if r == -1 then return fail() end
+    return (tonumber(r))
   end
   function S.sendto(fd, buf, count, flags, addr, len)
     checkbuf(buf, "sendto", 2)
     fits(buf, count, "sendto", 3)
     local sa, n = addrlen(addr, len, "sendto", 5, true)
-    return retnum(C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n))
+    local r = C.sendto(getfd(fd, "sendto", 1), buf, buflen(buf, count), flag(c.MSG, flags, "sendto", 4), sa, n)
+    if r == -1 then return fail() end
+    return (tonumber(r))
   end
   -- recvfrom returns the count, nil (the error slot) and the sender's address, as ljsyscall;
   -- with no buffer, the data as a string in place of the count.
@@ -1112,7 +1135,7 @@ function M.init(S, env)
     else outdata(val, "getsockopt", 4); fits(val, len, "getsockopt", 5) end
     local l = t.socklen1(len or ffi.sizeof(val))
     if C.getsockopt(getfd(fd, "getsockopt", 1), lv, on, val, l) == -1 then return fail() end
-    if int then return tonumber(val[0]) end
+    if int then return (tonumber(val[0])) end
     return val, tonumber(l[0])
   end
 

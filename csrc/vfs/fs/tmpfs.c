@@ -541,7 +541,7 @@ tmpfs_mem_room(struct kern *k)
 
 	if (k->k_mem_limit == 0)
 		return true;
-	used = atomic_load(&k->k_mem_used);
+	used = kmem_used(k);
 	return used + TMPFS_PAGE + tmpfs_mem_reserve(k) <= k->k_mem_limit;
 }
 
@@ -1003,7 +1003,7 @@ tmpfs_vfs_statvfs(struct mount *mp, struct statvfs_nb *sb)
 		total = ((uint64_t)1 << 40) / TMPFS_PAGE;
 	avail = total > tm->tm_bytes / TMPFS_PAGE ? total - tm->tm_bytes / TMPFS_PAGE : 0;
 	if (k->k_mem_limit != 0) {
-		size_t used = atomic_load(&k->k_mem_used) + tmpfs_mem_reserve(k);
+		size_t used = kmem_used(k) + tmpfs_mem_reserve(k);
 		uint64_t kfree = used < k->k_mem_limit ? (k->k_mem_limit - used) / TMPFS_PAGE : 0;
 		if (kfree < avail)
 			avail = kfree;
