@@ -795,6 +795,24 @@ hyp_det_poll(void)
 	pthread_mutex_unlock(&sched_mtx);
 }
 
+/* The first pending timer's deadline (virtual or real monotonic ns): 1, or 0 when no timer
+ * is pending.  Race hunting's cooperative scheduler moves virtual time there when every
+ * thread of control it runs waits. */
+int
+hyp_det_next(uint64_t *deadlinep)
+{
+	int r = 0;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (sched_root != NULL) {
+		*deadlinep = sched_root->deadline;
+		r = 1;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	return r;
+}
+
 /* One step of a sleeper in the deterministic mode, while s sleeps (and, with w, while *w is
  * still 0): run the first due timer on this thread, or move virtual time to the first
  * deadline when every kernel is idle and look again.  Returns 1 when it ran a timer (the
