@@ -139,14 +139,15 @@ function R.tcp(w)
       race.sleep(IDLE)                                  -- keep-alive pause
       -- reuse the connection when it looks alive (no EOF or error pending)
       if S.poll({ { fd = c, events = "in" } }, 0) == 0 then
-        assert(S.send(c, "two"))
-        local r, err = S.recv(c)
-        if not r then lost = tostring(err) end
+        local ok, err = S.send(c, "two")
+        local r
+        if ok then r, err = S.recv(c) end
+        if not ok or not r then lost = tostring(err) end
       end
       S.close(c)
     end)
     w:run()
-    if lost then error("request two was sent on a live-looking connection and lost: " .. lost, 0) end
+    if lost then error("request two on a live-looking connection was lost: " .. lost, 0) end
   end)
 end
 

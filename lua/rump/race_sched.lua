@@ -568,13 +568,17 @@ end
 -- run recorded (trailing zeros cut).  Then each remaining choice is lowered towards 0.
 function M.shrink(fn, f, opts)
   opts = opts or {}
+  if not opts.replay and type(fn) ~= "function" then error("bad argument #1 to 'shrink' (function expected)", 2) end
   local budget = opts.runs or 500
   local best = f
   local tries = 0
+  local replay = opts.replay or function(list)
+    return M.replay(fn, { seed = f.seed, strategy = f.strategy, depth = f.depth, faults = f.faults, choices = list })
+  end
   local function try(list)
     if tries >= budget then return nil end
     tries = tries + 1
-    local ok, msg, w = M.replay(fn, { seed = f.seed, strategy = f.strategy, depth = f.depth, faults = f.faults, choices = list })
+    local ok, msg, w = replay(list)
     if ok or not w then return nil end
     -- the same failure (its message with numbers blanked), not another one
     if not opts.anyfailure and tostring(msg):gsub("%d+", "#") ~= tostring(f.message):gsub("%d+", "#") then return nil end
