@@ -47,6 +47,8 @@ struct bus {
 	hyp_mutex_t b_pcap_lock;
 	atomic_int b_pcap_fd;		/* -1: none */
 	uint64_t b_pcap_off;
+	/* impairments (bus_impair.c): b_imp is b_imp_mem while any is on, else NULL (b_lock) */
+	struct bus_impair *b_imp, *b_imp_mem;
 };
 
 /* The process-wide registry: the one shared mutable state of the network code. */
@@ -121,6 +123,8 @@ bus_rele_locked(struct bus *b)
 			*bp = b->b_next;
 			break;
 		}
+	if (b->b_imp_mem != NULL)
+		bus_impair_free(b->b_imp_mem);	/* stops its timer first */
 	if (b->b_pcap_fd >= 0)
 		hyp_file_close(b->b_pcap_fd);
 	hyp_rw_destroy(&b->b_lock);
@@ -440,10 +444,79 @@ bus_xmit(struct bus_port *from, const void *frame, size_t len)
 	if (__predict_false(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed)))
 		hyp_trace_note(HYP_TR_FRAME, (uint32_t)len, frame, len);
 	hyp_rw_rdlock(&b->b_lock);
+	if (__predict_false(b->b_imp != NULL))
+		bus_impair_xmit(b, b->b_imp, from, frame, len);
+	else {
+		if (b->b_pcap_fd >= 0)
+			pcap_write(b, frame, len);
+		b->b_ops->bo_xmit(b, from, frame, len);
+	}
+	hyp_rw_unlock(&b->b_lock);
+}
+
+/* ---------------------------------------------------------------- for bus_impair.c */
+
+/* A frame onto the wire: capture, then the medium (b_lock read-held). */
+void
+bus_wire(struct bus *b, struct bus_port *from, const void *frame, size_t len)
+{
 	if (b->b_pcap_fd >= 0)
 		pcap_write(b, frame, len);
 	b->b_ops->bo_xmit(b, from, frame, len);
-	hyp_rw_unlock(&b->b_lock);
+}
+
+/* The attached port with that MAC, or NULL (b_lock held). */
+struct bus_port *
+bus_port_bymac(struct bus *b, const uint8_t *mac)
+{
+	struct bus_port *bp;
+
+	for (bp = b->b_hash[bus_hash(b, mac)]; bp != NULL; bp = bp->bp_hnext)
+		if (mac_eq(bp->bp_mac, mac))
+			return bp;
+	return NULL;
+}
+
+/* The existing bus of that name with a reference taken, or NULL. */
+struct bus *
+bus_ref(const char *name)
+{
+	struct bus *b;
+
+	bus_reg_enter();
+	for (b = bus_list; b != NULL; b = b->b_next)
+		if (strcmp(b->b_name, name) == 0) {
+			b->b_refs++;
+			break;
+		}
+	hyp_mutex_unlock(&bus_reg_lock);
+	return b;
+}
+
+void
+bus_unref(struct bus *b)
+{
+	bus_reg_enter();
+	bus_rele_locked(b);
+	hyp_mutex_unlock(&bus_reg_lock);
+}
+
+void bus_rdlock(struct bus *b) { hyp_rw_rdlock(&b->b_lock); }
+void bus_wrlock(struct bus *b) { hyp_rw_wrlock(&b->b_lock); }
+void bus_unlock(struct bus *b) { hyp_rw_unlock(&b->b_lock); }
+
+/* The bus's impairment state (made by bus_impair.c on first use, freed with the bus), and
+ * switching the transmit path to it or back (b_lock write-held). */
+struct bus_impair **
+bus_impair_slot(struct bus *b)
+{
+	return &b->b_imp_mem;
+}
+
+void
+bus_impair_active(struct bus *b, int on)
+{
+	b->b_imp = on ? b->b_imp_mem : NULL;
 }
 
 /* The public door (librumpus): capture a bus into a pcap file, or stop (path NULL). */

@@ -53,6 +53,26 @@ const char *bus_name(const struct bus *b) KERN_HIDDEN;
 int  bus_nports(const char *name) KERN_HIDDEN;		/* -1 if no such bus */
 /* pcap capture of every frame on a bus (classic pcap, DLT_EN10MB).  path NULL stops it. */
 int  bus_pcap(const char *name, const char *path) KERN_HIDDEN;
+/* Impairments (bus_impair.c; bus.c keeps the state and calls these). */
+struct bus_impair;
+void bus_impair_xmit(struct bus *b, struct bus_impair *im, struct bus_port *from,
+    const void *frame, size_t len) KERN_HIDDEN;		/* b_lock read-held */
+void bus_impair_free(struct bus_impair *im) KERN_HIDDEN;	/* the bus is going */
+struct rumpus_impair;
+struct rumpus_impair_stats;
+int  bus_impair_set(const char *bus, const uint8_t *mac, const struct rumpus_impair *p) KERN_HIDDEN;
+int  bus_impair_get(const char *bus, const uint8_t *mac, struct rumpus_impair *p,
+    struct rumpus_impair_stats *st) KERN_HIDDEN;
+/* bus.c's doors for bus_impair.c */
+void bus_wire(struct bus *b, struct bus_port *from, const void *frame, size_t len) KERN_HIDDEN;
+struct bus_port *bus_port_bymac(struct bus *b, const uint8_t *mac) KERN_HIDDEN;
+struct bus *bus_ref(const char *name) KERN_HIDDEN;		/* NULL: no such bus */
+void bus_unref(struct bus *b) KERN_HIDDEN;
+void bus_rdlock(struct bus *b) KERN_HIDDEN;
+void bus_wrlock(struct bus *b) KERN_HIDDEN;
+void bus_unlock(struct bus *b) KERN_HIDDEN;
+struct bus_impair **bus_impair_slot(struct bus *b) KERN_HIDDEN;
+void bus_impair_active(struct bus *b, int on) KERN_HIDDEN;	/* b_lock write-held */
 /* Exported as the public API (to be declared in rump/rumpus.h). */
 int  rumpus_bus_pcap(const char *bus, const char *path) KERN_EXPORT;
 

@@ -80,6 +80,55 @@ void rumpus_memstats(struct rumpus_memstats *st);
  * classic pcap file (Ethernet link type) at path; path NULL stops.  0 or an errno. */
 int rumpus_bus_pcap(const char *bus, const char *path);
 
+/*
+ * Impaired links, in the style of Linux's netem (docs/net.md, "Impaired links").  An
+ * impairment sits on the sending side: the bus's applies to every frame put on the bus;
+ * a port's (named by its MAC address) applies instead to the frames that port sends.
+ * Every random choice comes from the bus's generator, seeded from the run's seed
+ * (RUMPUS_SEED, rump.seed) when one is set (so a seeded run under the virtual clock
+ * replays exactly) and from the host's getrandom otherwise.  Delays run on the kernels'
+ * clock (virtual when it is on).  A call replaces the whole setting; a zeroed struct (or
+ * NULL) takes the impairment off.  Probabilities are 0..1.
+ */
+#define RUMPUS_LOSS_RANDOM	0	/* each frame lost with probability loss */
+#define RUMPUS_LOSS_GE		1	/* Gilbert-Elliott: ge_p, ge_r, ge_bad_loss, ge_good_loss */
+#define RUMPUS_DIST_UNIFORM	0	/* delay +- jitter, uniform */
+#define RUMPUS_DIST_NORMAL	1	/* delay + N(0, jitter^2) (Irwin-Hall approximation) */
+#define RUMPUS_PART_NONE	0
+#define RUMPUS_PART_DROP	1	/* every frame lost while partitioned */
+#define RUMPUS_PART_HOLD	2	/* frames held (up to limit) until the partition ends */
+struct rumpus_impair {
+	int loss_model;			/* RUMPUS_LOSS_* */
+	double loss;			/* RANDOM: probability of losing a frame */
+	double ge_p, ge_r;		/* GE: good->bad and bad->good per frame */
+	double ge_bad_loss, ge_good_loss;	/* GE: loss in the bad state (1-h), good (1-k) */
+	uint64_t delay_ns, jitter_ns;	/* at most 3600 s each */
+	int delay_dist;			/* RUMPUS_DIST_* */
+	uint64_t rate_bps;		/* bits per second the link carries; 0: no limit */
+	unsigned limit;			/* frames held at most (delayed, queued, held); 0: 1000 */
+	double duplicate;		/* probability of sending a frame twice */
+	double reorder;			/* netem's "reorder P gap G": with delay set, frame */
+	unsigned gap;			/*  G, 2G ... (0 counts as 1) goes at once with probability P */
+	double corrupt;			/* probability of flipping one bit after the Ethernet header */
+	int partition;			/* RUMPUS_PART_* */
+	int drop_held;			/* ending a HOLD: 0 delivers the held frames, 1 drops them */
+};
+struct rumpus_impair_stats {
+	uint64_t frames;		/* frames the impairment saw */
+	uint64_t delivered;		/* put on the wire (copies included) */
+	uint64_t lost;			/* by loss or a DROP partition */
+	uint64_t duplicated, corrupted, reordered;
+	uint64_t delayed;		/* went through the delay queue */
+	uint64_t queue_drops;		/* tail drops: over limit (or the bus's byte cap) */
+	uint64_t held, held_dropped;	/* held by a HOLD partition; dropped when it ended */
+	uint64_t queued;		/* frames waiting now (delay queue and held) */
+};
+/* 0; ENOENT no such bus; EINVAL a bad value or bus name; ENOMEM.  port_mac NULL: the bus. */
+int rumpus_bus_impair(const char *bus, const uint8_t *port_mac, const struct rumpus_impair *im);
+/* The current setting and counters (zeroes where nothing was ever set); 0, ENOENT, EINVAL. */
+int rumpus_bus_impair_get(const char *bus, const uint8_t *port_mac, struct rumpus_impair *im,
+    struct rumpus_impair_stats *st);
+
 /* The last error of a rumpus_* call in this thread, as a sentence ("" if none). */
 const char *rumpus_error(void);
 
