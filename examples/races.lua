@@ -63,6 +63,7 @@ end
 local function line(w)
   local net = assert(rnet.line(3))
   w:capture(net)
+  w:link(net)          -- the link fault site may impair its buses
   return net
 end
 

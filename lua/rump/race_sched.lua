@@ -121,10 +121,34 @@ function M.swarm(seed)
   return on
 end
 
--- The link site's provider: a function(w, bus, frames) that drops, delays or reorders the
--- next frames of a bus (bus impairments, branch s3-impair).  Until one is set the site is
--- never switched on (docs/race.md, "link impairments").
-M.link_provider = nil
+-- The link site's provider: function(w, bus, kind, on) impairs bus (kind 0: a partition
+-- that drops every frame, 1: 30 ms delay with 20 ms jitter, frames reordered, 2: every
+-- frame duplicated) or, with on false, clears it.  The default uses the bus impairments
+-- (rumpus_bus_impair, netem style); the impairment's own random draws come from the bus's
+-- generator, seeded from the run's seed.  Set to nil, the link site is never switched on.
+local impdecl
+local function impair_provider(w, bus, kind, on)
+  local lib = L()
+  if not impdecl then
+    ffi.cdef [[
+struct rumpus_impair {
+	int loss_model; double loss; double ge_p, ge_r; double ge_bad_loss, ge_good_loss;
+	uint64_t delay_ns, jitter_ns; int delay_dist; uint64_t rate_bps; unsigned limit;
+	double duplicate; double reorder; unsigned gap; double corrupt; int partition; int drop_held;
+};
+int rumpus_bus_impair(const char *bus, const uint8_t *port_mac, const struct rumpus_impair *im);
+]]
+    impdecl = true
+  end
+  local im = ffi.new("struct rumpus_impair")
+  if on then
+    if kind == 0 then im.partition = 1
+    elseif kind == 1 then im.delay_ns = 30e6; im.jitter_ns = 20e6
+    else im.duplicate = 1 end
+  end
+  lib.rumpus_bus_impair(bus, nil, im)
+end
+M.link_provider = impair_provider
 
 local deadbuf
 local function nextdeadline()
@@ -184,8 +208,8 @@ function M.world(opts)
   w.threads, w.live = {}, 0
   w.choices, w.ns, w.kinds = {}, {}, {}
   w.steps = 0
-  w.ifaces, w.buses = {}, {}
-  w.down = {}
+  w.ifaces, w.links = {}, {}
+  w.down, w.impaired = {}, {}
   M.last = w
   return w
 end
@@ -238,6 +262,7 @@ function W:_wrapS(th)
     if w.faults.skew and w:fault("skew") then rump.clock.advance(w.faults.skewns); bind(th) end
     co_yield("step")
     if w.faults.ifdown and #w.ifaces > 0 and w:fault("ifdown") then w:_toggle() end
+    if w.faults.link and #w.links > 0 and w:fault("link") then w:_impair() end
     bind(th)
   end
   local function call(f, ...)
@@ -347,7 +372,32 @@ function W:_toggle()
   if self.down[i] then f.cfg:up(f.name); self.down[i] = nil
   else f.cfg:down(f.name); self.down[i] = true end
 end
+-- A bus (a name) or every bus of a rump.net topology the link fault site may impair.
+function W:link(b)
+  if type(b) == "table" and b.buses then
+    local names = {}
+    for name in pairs(b.buses) do names[#names + 1] = name end
+    table.sort(names)
+    for _, name in ipairs(names) do self.links[#self.links + 1] = b.buses[name].id end
+  elseif type(b) == "string" then
+    self.links[#self.links + 1] = b
+  else
+    error("bad argument #1 to 'link' (bus name or rump.net topology expected)", 2)
+  end
+end
+-- link fault: impair one registered bus until virtual time next moves
+function W:_impair()
+  local rng = self.rng
+  local i = self:choose(#self.links, "link-which", function() return rng.int(#self.links) end) + 1
+  local kind = self:choose(3, "link-kind", function() return rng.int(3) end)
+  M.link_provider(self, self.links[i], kind, true)
+  self.impaired[i] = true
+end
 function W:_allup()
+  for i in pairs(self.impaired) do
+    M.link_provider(self, self.links[i], 0, false)
+    self.impaired[i] = nil
+  end
   for i in pairs(self.down) do
     local f = self.ifaces[i]
     if not f.k.dead then f.k:switch(nil); f.cfg:up(f.name) end

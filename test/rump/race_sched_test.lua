@@ -75,6 +75,14 @@ T.case("UDP request/response with retransmission: a delayed reply answers the ne
   found("udp", { strategy = "pct" }, 50)
 end)
 
+T.case("UDP race under link faults (bus impairments: drop, delay/reorder, duplicate) and under the swarm", function()
+  local _, s = found("udp", { strategy = "random", faults = { link = 0.1 } }, 50)
+  local kinds = {}
+  for i = 1, #s.choices do if s.choices[i] ~= 0 then kinds[s.kinds[i]] = true end end
+  T.ok(kinds.link, "a link fault is part of the shrunk list")
+  found("udp", { strategy = "random", faults = "swarm" }, 50)
+end)
+
 T.case("TCP close (RST) against a reused connection: random and PCT find it", function()
   found("tcp", { strategy = "random" }, 20)
   found("tcp", { strategy = "pct" }, 50)
