@@ -239,8 +239,18 @@ function W:fault(site)
   return self:choose(2, site, function() return rng.float() < p and 1 or 0 end) == 1
 end
 
+-- Makes th's lwp current in its kernel (a switch only when another was bound there last:
+-- k._racelwp remembers it for the length of a run).
+local NOPROC = {}
 local function bind(th)
-  if th.k and not th.k.dead then th.k:switch(th.proc) end
+  local k = th.k
+  if k and not k.dead then
+    local p = th.proc or NOPROC
+    if k._racelwp ~= p then k:switch(th.proc); k._racelwp = p end
+  end
+end
+local function unbindall(w)
+  for _, th in ipairs(w.threads) do if th.k then th.k._racelwp = nil end end
 end
 
 -- The scheduler's view of k.S for thread th.
@@ -248,8 +258,14 @@ local BLOCKIN = { recv = true, recvfrom = true, recvmsg = true, read = true, rea
   accept = true, accept4 = true }
 local BLOCKOUT = { send = true, sendto = true, sendmsg = true, write = true, writev = true }
 
+-- pollfds arrays are kept per descriptor and events (building one parses the events)
+local pollcache = setmetatable({}, { __mode = "k" })
 local function pollready(S, fd, events)
-  local n = S.poll({ { fd = fd, events = events } }, 0)
+  local byfd = pollcache[fd]
+  if not byfd then byfd = {}; pollcache[fd] = byfd end
+  local pfd = byfd[events]
+  if not pfd then pfd = S.t.pollfds{ { fd = fd, events = events } }; byfd[events] = pfd end
+  local n = S.poll(pfd, 0)
   return n and n > 0
 end
 
@@ -287,9 +303,16 @@ function W:_wrapS(th)
     if pollready(S, fd, events) then return end
     waituntil(function() return pollready(S, fd, events) end, nil)
   end
+  -- O_NONBLOCK of a descriptor, remembered until the thread calls fcntl or ioctl
+  local nbcache = setmetatable({}, { __mode = "k" })
   local function nonblocking(fd)
-    local ok, fl = pcall(S.fcntl, fd, "getfl")
-    return ok and type(fl) == "number" and fl % (2 * S.c.O.NONBLOCK) >= S.c.O.NONBLOCK
+    local v = nbcache[fd]
+    if v == nil then
+      local ok, fl = pcall(S.fcntl, fd, "getfl")
+      v = ok and type(fl) == "number" and fl % (2 * S.c.O.NONBLOCK) >= S.c.O.NONBLOCK or false
+      if type(fd) ~= "number" then nbcache[fd] = v end
+    end
+    return v
   end
   return setmetatable({}, { __index = function(t, name)
     local f = S[name]
@@ -334,6 +357,12 @@ function W:_wrapS(th)
         M.sleep(secs, true)
         return true
       end
+    elseif name == "fcntl" or name == "ioctl" or name == "nonblock" or name == "block" then
+      g = function(fd, ...)
+        entry()
+        if type(fd) ~= "number" then nbcache[fd] = nil end
+        return call(f, fd, ...)
+      end
     else
       g = function(...)
         entry()
@@ -368,7 +397,7 @@ end
 function W:_toggle()
   local i = self:choose(#self.ifaces, "ifdown-which", function() return self.rng.int(#self.ifaces) end) + 1
   local f = self.ifaces[i]
-  f.k:switch(nil)
+  f.k:switch(nil); f.k._racelwp = NOPROC
   if self.down[i] then f.cfg:up(f.name); self.down[i] = nil
   else f.cfg:down(f.name); self.down[i] = true end
 end
@@ -400,7 +429,7 @@ function W:_allup()
   end
   for i in pairs(self.down) do
     local f = self.ifaces[i]
-    if not f.k.dead then f.k:switch(nil); f.cfg:up(f.name) end
+    if not f.k.dead then f.k:switch(nil); f.k._racelwp = NOPROC; f.cfg:up(f.name) end
     self.down[i] = nil
   end
 end
@@ -434,7 +463,7 @@ end
 
 local function sleeping(th, now)
   if th.state ~= "blocked" then return false end
-  if th.deadline and now >= th.deadline then return false end
+  if th.deadline and now and now >= th.deadline then return false end
   bind(th)
   if th.cond and th.cond() then return false end
   return true
@@ -447,13 +476,21 @@ function W:run()
   local cur = nil
   local failure
   local sched = 0
+  local cands = {}
+  unbindall(self)
+  local threads = self.threads
   while self.live > 0 do
-    local now = rump.clock.now()
-    local cands = {}
-    if cur and cur.state ~= "dead" and not sleeping(cur, now) then cands[1] = cur end
-    for _, th in ipairs(self.threads) do
-      if th ~= cur and th.state ~= "dead" and not sleeping(th, now) then cands[#cands + 1] = th end
+    local now = nil
+    for _, th in ipairs(threads) do
+      if th.state == "blocked" and th.deadline then now = rump.clock.now() break end
     end
+    local nc = 0
+    if cur and cur.state ~= "dead" and not sleeping(cur, now) then nc = 1; cands[1] = cur end
+    for i = 1, #threads do
+      local th = threads[i]
+      if th ~= cur and th.state ~= "dead" and not sleeping(th, now) then nc = nc + 1; cands[nc] = th end
+    end
+    for i = #cands, nc + 1, -1 do cands[i] = nil end
     if #cands == 0 then
       -- every thread waits: move virtual time to the first deadline (a kernel timer's or a
       -- thread's), interfaces taken down come back up
@@ -468,7 +505,7 @@ function W:run()
         failure = "deadlock: every thread waits with no timer pending (" .. concat(names, ", ") .. ")"
         break
       end
-      local step = d - now
+      local step = d - rump.clock.now()
       if step < 1 then step = 1 end
       rump.clock.advance(step)
     else
@@ -511,6 +548,7 @@ function W:run()
   end
   self:_allup()
   for _, th in ipairs(self.threads) do if th.k and not th.k.dead then th.k:switch(nil) end end
+  unbindall(self)
   current_world, current_thread = prevw, prevt
   self.failure = failure
   if failure then error(failure, 0) end
