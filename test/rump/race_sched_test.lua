@@ -116,6 +116,36 @@ T.case("blocking calls wait for another thread; all waiting with no timer is a d
   T.err(function() w:run() end, "deadlock: every thread waits")
 end)
 
+T.case("every thread waits on a kernel timer (a frame delayed on an impaired bus): time moves to it", function()
+  local rnet = require "rump.net"
+  local was = rump.clock.virtual(true)
+  T.defer(function() rump.clock.virtual(was) end)
+  rump.seed(5)
+  T.defer(function() rump.seed(nil) end)
+  local net = assert(rnet.build{ hosts = { "a", "b" }, buses = { lan = { { "a", "10.8.7.1/24" }, { "b", "10.8.7.2/24" } } } })
+  T.defer(function() net:destroy() end)
+  local A, B = net.hosts.a, net.hosts.b
+  local sb = assert(B.S.socket("inet", "dgram"))
+  assert(B.S.bind(sb, B.S.t.sockaddr_in(9)))
+  -- ARP first, undelayed
+  local sa = assert(A.S.socket("inet", "dgram"))
+  assert(A.S.sendto(sa, "warm", nil, 0, A.S.t.sockaddr_in(9, "10.8.7.2")))
+  T.eq(B.S.recv(sb), "warm")
+  race.link_provider(nil, net.buses.lan.id, 1, true)      -- 30 ms +- 20 ms delay
+  T.defer(function() race.link_provider(nil, net.buses.lan.id, 0, false) end)
+  local w = race.world{ seed = 5 }
+  local got, t0
+  w:spawn("receiver", B, nil, function(S) got = S.recv(sb) end)
+  w:spawn("sender", A, nil, function(S)
+    t0 = rump.clock.now()
+    assert(S.sendto(sa, "late", nil, 0, S.t.sockaddr_in(9, "10.8.7.2")))
+  end)
+  w:run()
+  T.eq(got, "late", "the delayed frame arrived: no deadlock")
+  local dt = rump.clock.now() - t0
+  T.ok(dt >= 10e6 and dt <= 50e6, "virtual time moved by the frame's delay: " .. dt)
+end)
+
 T.case("a thread's error stops the run and names the thread; the world restores process 1", function()
   local k = rump.kernel{ "vfs", "fs.tmpfs" }
   T.defer(function() k:destroy() end)
