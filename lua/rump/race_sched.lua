@@ -269,19 +269,22 @@ local function pollready(S, fd, events)
   return n and n > 0
 end
 
-function W:_wrapS(th)
-  local w, k = self, th.k
+-- One table per kernel (k._raceS), shared by every world and thread using k: each call
+-- finds its thread and world in current_thread / current_world.  Called outside a world's
+-- run (or by a thread of another kernel) a function is the plain k.S one.
+local function wrapK(k)
   local S = k.S
   -- a preemption point, then the fault sites of a syscall entry
-  local function entry()
+  local function entry(w, th)
     -- timer skew: this thread was slow getting here (time moved), then the preemption point
-    if w.faults.skew and w:fault("skew") then rump.clock.advance(w.faults.skewns); bind(th) end
+    local faults = w.faults
+    if faults.skew and w:fault("skew") then rump.clock.advance(faults.skewns); bind(th) end
     co_yield("step")
-    if w.faults.ifdown and #w.ifaces > 0 and w:fault("ifdown") then w:_toggle() end
-    if w.faults.link and #w.links > 0 and w:fault("link") then w:_impair() end
+    if faults.ifdown and #w.ifaces > 0 and w:fault("ifdown") then w:_toggle() end
+    if faults.link and #w.links > 0 and w:fault("link") then w:_impair() end
     bind(th)
   end
-  local function call(f, ...)
+  local function call(w, f, ...)
     if w.faults.alloc and w:fault("alloc") then
       k:fault{ nth = 1 }
       local r = { n = select("#", ...) }
@@ -293,17 +296,17 @@ function W:_wrapS(th)
     return f(...)
   end
   -- block until cond() (checked by the scheduler with th bound) or the deadline passes
-  local function waituntil(cond, deadline)
+  local function waituntil(th, cond, deadline)
     th.cond, th.deadline = cond, deadline
     co_yield("block")
     th.cond, th.deadline = nil, nil
     bind(th)
   end
-  local function fdwait(fd, events)
+  local function fdwait(th, fd, events)
     if pollready(S, fd, events) then return end
-    waituntil(function() return pollready(S, fd, events) end, nil)
+    waituntil(th, function() return pollready(S, fd, events) end, nil)
   end
-  -- O_NONBLOCK of a descriptor, remembered until the thread calls fcntl or ioctl
+  -- O_NONBLOCK of a descriptor, remembered until a thread calls fcntl or ioctl
   local nbcache = setmetatable({}, { __mode = "k" })
   local function nonblocking(fd)
     local v = nbcache[fd]
@@ -321,18 +324,24 @@ function W:_wrapS(th)
     if BLOCKIN[name] or BLOCKOUT[name] then
       local ev = BLOCKIN[name] and "in" or "out"
       g = function(fd, ...)
-        entry()
-        if not nonblocking(fd) then fdwait(fd, ev) end
-        return call(f, fd, ...)
+        local th = current_thread
+        if not th or th.k ~= k then return f(fd, ...) end
+        local w = current_world
+        entry(w, th)
+        if not nonblocking(fd) then fdwait(th, fd, ev) end
+        return call(w, f, fd, ...)
       end
     elseif name == "connect" then
       g = function(fd, ...)
-        entry()
-        if nonblocking(fd) then return call(f, fd, ...) end
+        local th = current_thread
+        if not th or th.k ~= k then return f(fd, ...) end
+        local w = current_world
+        entry(w, th)
+        if nonblocking(fd) then return call(w, f, fd, ...) end
         assert(S.nonblock(fd))
-        local ok, err = call(f, fd, ...)
+        local ok, err = call(w, f, fd, ...)
         if not ok and err and err.INPROGRESS then
-          fdwait(fd, "out")
+          fdwait(th, fd, "out")
           local e = S.getsockopt(fd, "socket", "error")
           assert(S.block(fd))
           if e and e ~= 0 then return nil, S.t.error(e) end
@@ -343,30 +352,41 @@ function W:_wrapS(th)
       end
     elseif name == "poll" then
       g = function(fds, timeout)
-        entry()
-        local n, err = call(f, fds, 0)
+        local th = current_thread
+        if not th or th.k ~= k then return f(fds, timeout) end
+        local w = current_world
+        entry(w, th)
+        local n, err = call(w, f, fds, 0)
         if n ~= 0 or timeout == 0 then return n, err end
         local deadline = (timeout and timeout >= 0) and (rump.clock.now() + timeout * 1e6) or nil
-        waituntil(function() local m = f(fds, 0); return m and m > 0 end, deadline)
+        waituntil(th, function() local m = f(fds, 0); return m and m > 0 end, deadline)
         return f(fds, 0)
       end
     elseif name == "nanosleep" or name == "sleep" then
-      g = function(secs)
-        entry()
+      g = function(secs, ...)
+        local th = current_thread
+        if not th or th.k ~= k then return f(secs, ...) end
+        entry(current_world, th)
         if type(secs) ~= "number" then secs = tonumber(secs.tv_sec) + tonumber(secs.tv_nsec) * 1e-9 end
         M.sleep(secs, true)
         return true
       end
     elseif name == "fcntl" or name == "ioctl" or name == "nonblock" or name == "block" then
       g = function(fd, ...)
-        entry()
         if type(fd) ~= "number" then nbcache[fd] = nil end
-        return call(f, fd, ...)
+        local th = current_thread
+        if not th or th.k ~= k then return f(fd, ...) end
+        local w = current_world
+        entry(w, th)
+        return call(w, f, fd, ...)
       end
     else
       g = function(...)
-        entry()
-        return call(f, ...)
+        local th = current_thread
+        if not th or th.k ~= k then return f(...) end
+        local w = current_world
+        entry(w, th)
+        return call(w, f, ...)
       end
     end
     t[name] = g
@@ -380,7 +400,10 @@ function W:spawn(name, k, proc, fn)
   if k ~= nil and (type(k) ~= "table" or not k.S or not k.switch) then error("bad argument #2 to 'spawn' (kernel, host or nil expected)", 2) end
   if type(fn) ~= "function" then error("bad argument #4 to 'spawn' (function expected)", 2) end
   local th = { id = #self.threads + 1, name = name, k = k, proc = proc, state = "ready" }
-  th.S = k and self:_wrapS(th) or nil
+  if k then
+    k._raceS = k._raceS or wrapK(k)
+    th.S = k._raceS
+  end
   th.co = co_create(function() return fn(th.S, th) end)
   self.threads[#self.threads + 1] = th
   self.live = self.live + 1
@@ -551,6 +574,7 @@ function W:run()
   unbindall(self)
   current_world, current_thread = prevw, prevt
   self.failure = failure
+  self.sched = sched
   if failure then error(failure, 0) end
   return true
 end
@@ -594,7 +618,7 @@ local function wopts_of(opts)
 end
 
 local function failure_of(w, seed, msg, runs, opts)
-  return { seed = seed, strategy = w and w.strategy or opts.strategy, depth = w and w.depth,
+  return { seed = seed, strategy = w and w.strategy or opts.strategy, depth = w and w.depth, steps = w and w.kest,
     faults = opts.faults, choices = w and trimzeros(w.choices) or {}, message = msg, runs = runs,
     kinds = w and w.kinds }
 end
@@ -636,6 +660,8 @@ function M.explore(fn, opts)
       local seed = seed0 + r - 1
       local w, msg = once(fn, seed, wopts)
       if msg then return failure_of(w, seed, msg, r, opts) end
+      -- PCT's k: without opts.steps, the scheduling steps the last run took
+      if not opts.steps and w and w.sched and w.sched > 0 then wopts.steps = w.sched end
     end
     return nil, runs
   end)
@@ -741,7 +767,9 @@ function M.describe(f)
       if f.choices[i] ~= 0 then kinds[#kinds + 1] = i .. ":" .. (f.kinds[i] or "?") .. "=" .. f.choices[i] end
     end
   end
-  return fmt("seed %d, strategy %s, %d choices (%d non-zero: %s)", f.seed, tostring(f.strategy),
+  local strat = tostring(f.strategy)
+  if f.strategy == "pct" then strat = fmt("pct (d=%s, k=%s)", tostring(f.depth), tostring(f.steps)) end
+  return fmt("seed %d, strategy %s, %d choices (%d non-zero: %s)", f.seed, strat,
     #f.choices, nonzero(f.choices), concat(kinds, " "))
 end
 

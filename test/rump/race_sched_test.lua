@@ -20,7 +20,8 @@ local function found(name, opts, bound)
   T.eq(msg, f.message, "with the same message")
   -- and from (seed, strategy) alone: the same choice list
   if opts.strategy ~= "dfs" then
-    local g = race.explore(R[name], { seed = f.seed, runs = 1, strategy = opts.strategy, faults = opts.faults })
+    local g = race.explore(R[name], { seed = f.seed, runs = 1, strategy = opts.strategy, depth = f.depth,
+      steps = f.steps, faults = opts.faults })
     T.ok(g, "the seed alone fails again")
     T.eq(race.encode(g.choices), race.encode(f.choices), "the same choices from the seed")
   end
