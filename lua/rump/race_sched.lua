@@ -204,6 +204,10 @@ function M.world(opts)
   end
   if opts.skew then w.faults.skewns = opts.skew end
   if not M.link_provider then w.faults.link = nil end
+  -- worlds run in the deterministic mode: the clock virtual from here (the scenario's
+  -- kernels are booted under it) to the end of w:run(), the seed set
+  w.wasvirtual = rump.clock.virtual(true)
+  if not M.seed() then M.seed(w.seed); w.seeded = true end
   w.rng = prng(w.seed)
   w.threads, w.live = {}, 0
   w.choices, w.ns, w.kinds = {}, {}, {}
@@ -573,6 +577,8 @@ function W:run()
   for _, th in ipairs(self.threads) do if th.k and not th.k.dead then th.k:switch(nil) end end
   unbindall(self)
   current_world, current_thread = prevw, prevt
+  if not self.wasvirtual then rump.clock.virtual(false) end
+  if self.seeded then M.seed(nil) end
   self.failure = failure
   self.sched = sched
   if failure then error(failure, 0) end
