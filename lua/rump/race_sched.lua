@@ -180,6 +180,12 @@ function M.world(opts)
     error("bad option 'strategy' to 'world' (\"random\", \"pct\" or \"dfs\" expected, got " .. tostring(strat) .. ")", 2)
   end
   w.strategy = sname
+  for _, o in ipairs{ "depth", "steps", "maxsteps", "seed" } do
+    local v = opts[o]
+    if v ~= nil and (type(v) ~= "number" or v < (o == "seed" and 0 or 1) or v % 1 ~= 0 or v >= 2 ^ 53) then
+      error("bad option '" .. o .. "' to 'world' (whole number expected, got " .. tostring(v) .. ")", 2)
+    end
+  end
   w.depth = opts.depth or (sdepth ~= "" and tonumber(sdepth)) or 3
   w.kest = opts.steps or 64
   w.maxsteps = opts.maxsteps or 100000
@@ -402,6 +408,9 @@ function W:spawn(name, k, proc, fn)
   if type(name) ~= "string" then error("bad argument #1 to 'spawn' (string expected)", 2) end
   if type(k) == "table" and k.kernel and k.S and not k.switch then k = k.kernel end   -- a rump.net host
   if k ~= nil and (type(k) ~= "table" or not k.S or not k.switch) then error("bad argument #2 to 'spawn' (kernel, host or nil expected)", 2) end
+  if proc ~= nil and (type(proc) ~= "table" or proc.kernel ~= k) then
+    error("bad argument #3 to 'spawn' (a process of the kernel, from k:rfork, or nil expected)", 2)
+  end
   if type(fn) ~= "function" then error("bad argument #4 to 'spawn' (function expected)", 2) end
   local th = { id = #self.threads + 1, name = name, k = k, proc = proc, state = "ready" }
   if k then

@@ -160,6 +160,9 @@ T.case("a thread's error stops the run and names the thread; the world restores 
   T.eq(k.S.getpid(), 1)
   T.err(function() w:spawn(1) end, "bad argument #1 to 'spawn'")
   T.err(function() w:spawn("x", 5, nil, print) end, "bad argument #2 to 'spawn'")
+  T.err(function() w:spawn("x", k, {}, print) end, "bad argument #3 to 'spawn'")
+  T.err(function() race.world{ depth = 0 } end, "bad option 'depth'")
+  T.err(function() race.world{ seed = -1 } end, "bad option 'seed'")
 end)
 
 T.case("swarm faults: sites per seed; an allocation fault is a recorded choice", function()
