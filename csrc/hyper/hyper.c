@@ -565,7 +565,10 @@ hyp_vclock_set(int on)
 		atomic_store(&hyp_vclock_on, 0);
 	}
 	det_update_locked();
-	pthread_cond_broadcast(&sched_cv);
+	/* the scheduler thread looks again only when something changed (waking it costs
+	 * tens of microseconds; race hunting sets the clock on once per run) */
+	if (!on != !old)
+		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 	return old;
 }
