@@ -714,7 +714,7 @@ hyp_vclock_advance(uint64_t ns)
 	pthread_mutex_lock(&sched_mtx);
 	if (atomic_load(&hyp_vclock_on))
 		atomic_fetch_add(&vnow, ns);
-	pthread_cond_broadcast(&sched_cv);
+	sched_kick_locked();	/* not in the deterministic mode: that thread fires nothing */
 	/* deterministic mode: what fell due runs here, on the caller, now (or when it leaves
 	 * its last kernel, if it is inside one) */
 	if (tls_depth == 0 && atomic_load(&hyp_det_on))
