@@ -7,7 +7,8 @@
 --   race.world(opts)        a world: opts.seed (default rump.seed() or 1), opts.strategy
 --                           ("random", "pct", "dfs"; default $RUMPUS_RACE_STRATEGY or
 --                           "random"), opts.depth (PCT's d, default 3), opts.steps (PCT's
---                           estimate k of scheduling steps, default 64), opts.choices (a
+--                           estimate k of scheduling steps, default 64; race.explore
+--                           takes it from the previous run), opts.choices (a
 --                           choice list to replay: a table or its string), opts.faults
 --                           (true or "swarm": sites from the seed; a table { site = p };
 --                           default $RUMPUS_RACE_FAULTS), opts.skew (ns of a timer-skew
@@ -17,6 +18,7 @@
 --                           through the scheduler (every call a preemption point, blocking
 --                           calls cooperative).  k may be nil for a thread with no kernel.
 --   w:iface(k, name)        an interface the ifdown fault site may take down (and up)
+--   w:link(bus or net)      buses the link fault site may impair (race.link_provider)
 --   w:capture(net)          pcap every bus of a rump.net topology when the harness asks
 --                           for artifacts (race.capturedir())
 --   w:run()                 runs every thread to its end; raises the first error a thread
@@ -32,12 +34,14 @@
 --   race.shrink(fn, f)      delta debugging over f's choice list: a failure whose list
 --                           has no more non-zero choices and is no longer
 --   race.encode(list) / race.decode(s)   the text form of a choice list: "0*12,1,0*3,2"
+--   race.describe(f)        one line: seed, strategy, the non-zero choices and their kinds
+--   race.swarm(seed)        the fault sites a seed switches on, with their probabilities
 local rump = require "rump"
 local ffi = require "syscall.ffi"
 
 local floor, tostring, type, error, pcall, select = math.floor, tostring, type, error, pcall, select
-local co_create, co_resume, co_status, co_yield, co_running =
-  coroutine.create, coroutine.resume, coroutine.status, coroutine.yield, coroutine.running
+local co_create, co_resume, co_status, co_yield =
+  coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
 local concat, fmt = table.concat, string.format
 local unpack = table.unpack or unpack
 local getenv = os.getenv
