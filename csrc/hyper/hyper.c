@@ -614,7 +614,10 @@ hyp_vclock_set(int on)
 		atomic_store(&hyp_vclock_on, 0);
 	}
 	det_update_locked();
-	pthread_cond_broadcast(&sched_cv);
+	/* the scheduler thread looks again only when something changed (waking it costs
+	 * tens of microseconds; race hunting sets the clock on once per run) */
+	if (!on != !old)
+		pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_mtx);
 	return old;
 }
@@ -783,7 +786,7 @@ hyp_vclock_advance(uint64_t ns)
 	pthread_mutex_lock(&sched_mtx);
 	if (atomic_load(&hyp_vclock_on))
 		atomic_fetch_add(&vnow, ns);
-	pthread_cond_broadcast(&sched_cv);
+	sched_kick_locked();	/* not in the deterministic mode: that thread fires nothing */
 	/* deterministic mode: what fell due runs here, on the caller, now (or when it leaves
 	 * its last kernel, if it is inside one) */
 	if (tls_depth == 0 && atomic_load(&hyp_det_on))
@@ -865,6 +868,24 @@ hyp_det_poll(void)
 	pthread_mutex_lock(&sched_mtx);
 	det_run_due_locked();
 	pthread_mutex_unlock(&sched_mtx);
+}
+
+/* The first pending timer's deadline (virtual or real monotonic ns): 1, or 0 when no timer
+ * is pending.  Race hunting's cooperative scheduler moves virtual time there when every
+ * thread of control it runs waits. */
+int
+hyp_det_next(uint64_t *deadlinep)
+{
+	int r = 0;
+
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (sched_root != NULL) {
+		*deadlinep = sched_root->deadline;
+		r = 1;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	return r;
 }
 
 /* One step of a sleeper in the deterministic mode, while s sleeps (and, with w, while *w is

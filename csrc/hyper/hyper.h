@@ -197,6 +197,7 @@ void     hyp_kernel_gone(void);			/* and freed */
 int      hyp_run_counter(uint64_t *np);
 uint64_t hyp_splitmix64(uint64_t *state);
 void     hyp_det_poll(void);
+int      hyp_det_next(uint64_t *deadlinep);	/* 1: the first pending timer's deadline */
 /* The kernel layer's thread context around a timer fn run by a thread that is itself in
  * a kernel (sleeping, or blocked): enter hides it (the fn enters kernels from outside),
  * leave puts it back.  Set once by kern. */

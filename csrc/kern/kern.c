@@ -839,6 +839,14 @@ rumpus_det_poll(void)
 	hyp_det_poll();
 }
 
+KERN_EXPORT int
+rumpus_det_next(uint64_t *deadlinep)
+{
+	if (deadlinep == NULL)
+		return 0;
+	return hyp_det_next(deadlinep);
+}
+
 KERN_EXPORT void
 rumpus_trace_start(size_t max)
 {

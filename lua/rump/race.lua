@@ -38,6 +38,7 @@ int rumpus_seed_get(uint64_t *seedp);
 uint64_t rumpus_kernel_seed(const struct rumpus_kernel *k);
 int rumpus_deterministic(void);
 void rumpus_det_poll(void);
+int rumpus_det_next(uint64_t *deadlinep);
 struct rumpus_trace_event_lua { uint32_t kind, info; uint64_t vtime; uint32_t hash_lo, hash_hi; };
 void rumpus_trace_start(size_t max);
 void rumpus_trace_stop(void);
@@ -201,5 +202,7 @@ function M.check(fn, opts)
   end
   return nil, msg, a, b
 end
+
+require "rump.race_sched"(M, L)
 
 return M

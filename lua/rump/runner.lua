@@ -41,6 +41,16 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
                        S+(I-1)*R ... S+I*R-1 (each shard its own block of the seed space);
                        otherwise every N-th file.  Also TEST_SHARD_INDEX (0-based) and
                        TEST_TOTAL_SHARDS, as Bazel sets them
+  --jobs J             run a Lua file's rounds of --repeat in J worker processes, each
+                       its own block of rounds (and seeds); results merged as one run
+  --strategy S         the interleaving strategy of rump.race worlds: random, pct[:d], dfs
+                       (RUMPUS_RACE_STRATEGY; docs/race.md)
+  --faults swarm       switch on fault sites per seed, swarm style (RUMPUS_RACE_FAULTS)
+  --choices LIST       replay rump.race worlds from a choice list (with --replay)
+  --shrink             on a failure in a world, shrink its choice list and print it
+  --artifacts DIR      on a failure in a world, replay it once more writing its pcaps,
+                       event trace and choice list below DIR (default with --seed:
+                       /tmp/rumpus-race-SEED, printed)
   --lua LIST           interpreters for Lua files, comma-separated (default: the one running
                        this command)
   --luajit-only PAT    Lua files whose path matches PAT run on LuaJIT only
@@ -148,6 +158,24 @@ local function parse(args)
     elseif a == "--seed" then opt.shuffle = true; opt.seed = number(a)
     elseif a == "--until-fail" then opt.untilfail = true
     elseif a == "--replay" then opt.replay = number(a)
+    elseif a == "--jobs" then opt.jobs = number(a); if opt.jobs < 1 then opt.jobs = 1 end
+    elseif a == "--strategy" then
+      opt.strategy = value(a)
+      if not (opt.strategy:match("^random$") or opt.strategy:match("^pct:?%d*$") or opt.strategy:match("^dfs$")) then
+        io.stderr:write("rumpus-test: --strategy needs random, pct[:d] or dfs, got ", opt.strategy, "\n"); os.exit(2)
+      end
+    elseif a == "--faults" then
+      opt.faults = value(a)
+      if opt.faults ~= "swarm" and opt.faults ~= "off" then
+        io.stderr:write("rumpus-test: --faults needs swarm or off, got ", opt.faults, "\n"); os.exit(2)
+      end
+    elseif a == "--choices" then
+      opt.choices = value(a)
+      if not opt.choices:match("^[%d,*]*$") then
+        io.stderr:write("rumpus-test: --choices needs a choice list (0*12,1,0,2), got ", opt.choices, "\n"); os.exit(2)
+      end
+    elseif a == "--shrink" then opt.shrink = true
+    elseif a == "--artifacts" then opt.artifacts = value(a)
     elseif a == "--shard" then
       local v = value(a)
       local si, sn = v:match("^(%d+)/(%d+)$")
@@ -366,6 +394,66 @@ function R.main(args, self)
   -- The kernels' seed of round 1 (--seed or --replay); round r gets raceseed + r - 1.
   local raceseed = opt.replay or seed
   if seedshard then raceseed = seed + (opt.shard - 1) * opt.rep end
+  -- rump.race's settings for the children (docs/race.md)
+  if raceseed and not opt.artifacts then
+    opt.artifacts = "/tmp/rumpus-race-" .. raceseed
+  end
+  local function raceenv()
+    local e = ""
+    if opt.strategy then e = e .. "RUMPUS_RACE_STRATEGY=" .. sh(opt.strategy) .. " " end
+    if opt.faults then e = e .. "RUMPUS_RACE_FAULTS=" .. opt.faults .. " " end
+    if opt.choices then e = e .. "RUMPUS_RACE_CHOICES=" .. sh(opt.choices) .. " " end
+    if opt.shrink then e = e .. "RUMPUS_RACE_SHRINK=1 " end
+    if opt.artifacts then e = e .. "RUMPUS_RACE_ARTIFACTS=" .. sh(opt.artifacts) .. " " end
+    return e
+  end
+
+  -- --jobs J: the rounds of a Lua file in J workers at once, worker j its own block of
+  -- rounds (its seeds raceseed + round - 1, as in one process); their TAP merged in round
+  -- order as one stream (one plan, "__round=" between blocks, the worst exit status).
+  local function jobs(u, extra, env)
+    local J = math.min(opt.jobs, opt.rep)
+    local blk = math.ceil(opt.rep / J)
+    local tmp = lines("mktemp -d " .. sh((os.getenv("TMPDIR") or "/tmp") .. "/rumpus-jobs.XXXXXX"))[1]
+    local parts, files, r0s = {}, {}, {}
+    for j = 0, J - 1 do
+      local r0 = 1 + j * blk
+      if r0 > opt.rep then break end
+      local n = math.min(blk, opt.rep - r0 + 1)
+      local ex = extra:gsub(" %-%-rounds %d+", " --rounds " .. n .. " --round0 " .. r0)
+      local e = env
+      if raceseed then
+        ex = ex:gsub(" %-%-race%-seed %d+", " --race-seed " .. (raceseed + r0 - 1))
+        e = e:gsub("RUMPUS_SEED=%d+", "RUMPUS_SEED=" .. (raceseed + r0 - 1))
+      end
+      local f = tmp .. "/w" .. j
+      files[#files + 1], r0s[#r0s + 1] = f, r0
+      parts[#parts + 1] = "( timeout -k 5 " .. opt.timeout .. " env " .. e .. childcmd(u, ex) .. " >" .. sh(f) ..
+        " 2>&1; echo \"__exit=$?\" >>" .. sh(f) .. " ) &"
+    end
+    os.execute(table.concat(parts, " ") .. " wait")
+    local merged, plan, exitc = {}, 0, 0
+    for j, f in ipairs(files) do
+      if j > 1 then merged[#merged + 1] = "__round=" .. r0s[j] end
+      local h = io.open(f)
+      if h then
+        for l in h:lines() do
+          local pl = l:match("^1%.%.(%d+)")
+          local ex = l:match("^__exit=(%d+)$")
+          if pl then plan = plan + tonumber(pl)
+          elseif ex then if tonumber(ex) ~= 0 and exitc == 0 then exitc = tonumber(ex) end
+          else merged[#merged + 1] = l end
+        end
+        h:close()
+      end
+    end
+    os.execute("rm -rf " .. sh(tmp))
+    merged[#merged + 1] = "1.." .. plan
+    merged[#merged + 1] = "__exit=" .. exitc
+    local i = 0
+    return { lines = function() return function() i = i + 1; return merged[i] end end, close = function() end }
+  end
+
   local function run(u, round)
     local extra, env = "", ""
     if opt.failfast then extra = extra .. " --fail-fast" end
@@ -384,10 +472,16 @@ function R.main(args, self)
         if u.kind == "lua" then extra = extra .. " --race-seed " .. (raceseed + round - 1) end
       end
     end
+    env = env .. raceenv()
     local cmd = "timeout -k 5 " .. opt.timeout .. " env " .. env .. childcmd(u, extra) .. " 2>&1; echo \"__exit=$?\""
     local t0 = now()
     u.stamp = u.stamp or os.date("!%Y-%m-%dT%H:%M:%S")
-    local p = io.popen(cmd)
+    local p
+    if many and (opt.jobs or 1) > 1 and opt.rep > 1 then
+      p = jobs(u, extra, env)
+    else
+      p = io.popen(cmd)
+    end
     local seen, plan, exit, bailed = 0, nil, nil, false
     local stray = {}
     local mine = { pass = 0, fail = 0, skip = 0 }
@@ -441,6 +535,9 @@ function R.main(args, self)
         bailed = true
       elseif l:match("^#: kind=") then
         if cur and collect then cur.kind = l:match("^#: kind=(%a+)") end
+      elseif l:match("^#: race%-%a+=") then
+        local key, v = l:match("^#: race%-(%a+)=(.*)$")
+        if cur and collect then cur["race" .. key] = v end
       elseif l:match("^#") then
         if cur then
           local text = l:gsub("^# ?", "")
@@ -572,7 +669,15 @@ function R.main(args, self)
           else
             cmd = cmd .. " " .. sh(c.unit.path)
           end
+          if c.raceshrunk or c.racechoices then
+            if opt.strategy then cmd = cmd .. " --strategy " .. sh(opt.strategy) end
+            if opt.faults then cmd = cmd .. " --faults " .. opt.faults end
+            cmd = cmd .. " --choices " .. sh(c.raceshrunk or c.racechoices)
+          end
           out:write("    seed ", s, "; replay: ", cmd, "\n")
+          if c.racechoices then out:write("    choice list: ", c.racechoices == "" and "(empty)" or c.racechoices, "\n") end
+          if c.raceshrunk then out:write("    shrunk choice list: ", c.raceshrunk == "" and "(empty)" or c.raceshrunk, "\n") end
+          if c.raceartifacts then out:write("    pcaps, event trace, choice list: ", c.raceartifacts, "\n") end
         end
       end
     end

@@ -230,6 +230,8 @@ local function reseed()
 end
 
 local function runcase(c)
+  local race = package.loaded["rump.race"]
+  if race then race.last = nil end
   reseed()
   current = { defers = {} }
   local ok, e = xpcall(c.fn, traceback)
@@ -351,6 +353,62 @@ function T.runfile(path, filter, out, opts)
   return failed
 end
 
+-- A failed case that ran a rump.race world (docs/race.md): its choice list ("#: race-choices="),
+-- with RUMPUS_RACE_SHRINK=1 a shrunk one ("#: race-shrunk="), with RUMPUS_RACE_ARTIFACTS=DIR
+-- the run replayed once more from its list with its pcaps (w:capture), its event trace and
+-- its choice list written to a directory below DIR ("#: race-artifacts=").
+function T.racefailure(c, r, out)
+  local race = package.loaded["rump.race"]
+  local w = race and race.last
+  if not w then return end
+  local first = (r.message or ""):match("^[^\n]*")
+  local f = { seed = w.seed, strategy = w.strategy, depth = w.depth, choices = {}, message = first, kinds = w.kinds }
+  local last = 0
+  for i = 1, #w.choices do if w.choices[i] ~= 0 then last = i end end
+  for i = 1, last do f.choices[i] = w.choices[i] end
+  out:write("#: race-choices=", race.encode(f.choices), "\n")
+  out:write("# race: ", race.describe(f), "\n")
+  local function replay(list, capture)
+    race.override = list
+    race._capture = capture
+    local rr = runcase(c)
+    race.override, race._capture = nil, nil
+    local msg = rr.message and rr.message:match("^[^\n]*")
+    return rr.status == "pass", msg, race.last
+  end
+  if os.getenv("RUMPUS_RACE_SHRINK") == "1" then
+    local s = race.shrink(nil, f, { replay = function(list) return replay(list) end })
+    out:write("#: race-shrunk=", race.encode(s.choices), "\n")
+    out:write("# race shrunk (", s.tries, " replays): ", race.describe(s), "\n")
+    f = s
+  end
+  local dir = os.getenv("RUMPUS_RACE_ARTIFACTS")
+  if dir and dir ~= "" then
+    local sub = dir .. "/" .. c.name:gsub("[^%w_.-]+", "_"):sub(1, 60) .. "-seed" .. f.seed
+    os.execute("mkdir -p " .. shquote(sub))
+    race.trace(100000)
+    local ok, msg = replay(f.choices, sub)
+    local events = race.events()
+    local digest, count = race.digest()
+    race.trace(false)
+    local tf = io.open(sub .. "/trace.txt", "w")
+    if tf then
+      tf:write("# event trace of the replayed run: digest ", digest, ", ", count, " events\n")
+      for i, e in ipairs(events) do
+        tf:write(string.format("%d %s info=%d vtime=%d hash=%s\n", i, e.kind, e.info, e.vtime, e.hash))
+      end
+      tf:close()
+    end
+    local cf = io.open(sub .. "/choices.txt", "w")
+    if cf then
+      cf:write(race.encode(f.choices), "\n# ", race.describe(f), "\n# failure: ", tostring(f.message), "\n",
+        "# replayed: ", ok and "passed (not reproduced)" or ("failed again: " .. tostring(msg)), "\n")
+      cf:close()
+    end
+    out:write("#: race-artifacts=", sub, "\n")
+  end
+end
+
 -- One round of cases (TAP numbers from n0 + 1); returns the failures and whether it bailed.
 function T.runround(selected, out, opts, n0)
   local failed = 0
@@ -366,6 +424,7 @@ function T.runround(selected, out, opts, n0)
       failed = failed + 1
       out:write("not ok ", i, " - ", name, "\n#: kind=", r.kind, "\n")
       for line in r.message:gmatch("[^\n]+") do out:write("# ", line, "\n") end
+      T.racefailure(c, r, out)
       if opts.failfast then
         out:write("Bail out! --fail-fast\n")
         out:flush()

@@ -42,7 +42,11 @@ T.case("--help lists every option and exits 0; an unknown option exits 2", funct
   local out, st = runner("--help")
   T.eq(st, 0)
   for _, o in ipairs { "--list", "--fail-fast", "--shuffle", "--seed", "--repeat", "--junit", "--lua",
-    "--tap", "--timeout", "-k" } do has(out, o) end
+    "--tap", "--timeout", "-k", "--jobs", "--strategy", "--faults", "--choices", "--shrink", "--artifacts" } do has(out, o) end
+  local _, st4 = runner("--strategy nope")
+  T.eq(st4, 2, "--strategy needs random, pct[:d] or dfs")
+  local _, st5 = runner("--choices 1,x")
+  T.eq(st5, 2, "--choices needs a choice list")
   local out2, st2 = runner("--no-such-option")
   T.eq(st2, 2)
   has(out2, "unknown option --no-such-option")

@@ -38,6 +38,10 @@ int      rumpus_seed_get(uint64_t *seedp);	/* 1 when a seed is set */
 uint64_t rumpus_kernel_seed(const struct rumpus_kernel *k);
 int      rumpus_deterministic(void);		/* 1 in the deterministic mode */
 void     rumpus_det_poll(void);			/* run due deferred work now (that mode) */
+/* 1 and the first pending timer's deadline (monotonic ns, virtual under the virtual
+ * clock), or 0 when no timer is pending: where a cooperative scheduler moves time when
+ * every thread of control waits (lua/rump/race.lua). */
+int      rumpus_det_next(uint64_t *deadlinep);
 
 #define RUMPUS_TRACE_FRAME	1	/* info: the frame's length */
 #define RUMPUS_TRACE_TIMER	2	/* info: 1 on hyper's scheduler thread, 0 on a caller's */
