@@ -21,6 +21,7 @@
 #include "kern/kern.h"
 #include "net/net.h"
 #include "net/bus.h"
+#include "net/radix.h"
 
 /* ---------------------------------------------------------------- NetBSD ABI */
 
@@ -286,8 +287,9 @@ struct ifnet_state {
 	struct ifnet *ns_ifs;
 	int ns_nextindex;
 	struct ifnet *ns_lo0;
-	struct rtentry *ns_rt;		/* routes, longest prefix first */
+	struct rtentry *ns_rt;		/* every route, unordered (detach, flush) */
 	int ns_nroutes;
+	struct radix_head ns_rtree;	/* the routes by prefix (route.c; lazily set up) */
 	struct hyp_timer ns_isr;	/* drains interface queues filled while busy */
 	atomic_int ns_isr_armed;
 	int ns_draining;
@@ -374,7 +376,7 @@ void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KER
 
 /* An IPv4 route.  Addresses are in network order. */
 struct rtentry {
-	struct rtentry *rt_next;
+	struct rtentry *rt_next, **rt_prevp;	/* ns_rt */
 	uint32_t rt_dst, rt_mask, rt_gateway;
 	int rt_flags;
 	int rt_plen;			/* prefix length, from rt_mask */
@@ -390,6 +392,8 @@ int  rt_delete(struct ifnet_state *ns, uint32_t dst, uint32_t mask, struct rtent
 struct rtentry *rt_lookup(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;
 struct rtentry *rt_exact(struct ifnet_state *ns, uint32_t dst, uint32_t mask) KERN_HIDDEN;
 void rt_ifdetach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;
+/* Calls fn on every route in dump order (radix_walk) until it returns non-zero. */
+int  rt_walk(struct ifnet_state *ns, int (*fn)(void *rt, void *arg), void *arg) KERN_HIDDEN;
 void rt_flush(struct ifnet_state *ns) KERN_HIDDEN;
 /* Route socket: processes one message written to a PF_ROUTE socket (the kernel copy in
  * buf, len bytes); the answer replaces it in buf (bufsize bytes), *outlen its length. */
