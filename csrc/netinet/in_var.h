@@ -65,6 +65,7 @@ struct llentry {
 	int la_numheld;
 	int la_down;			/* unanswered: sends fail (EHOSTDOWN) until la_expire */
 	uint64_t la_used;		/* last lookup or update, for eviction (LRU) */
+	struct llentry *la_hnext;	/* is_arphash chain */
 };
 #define ARP_MAXHOLD	16		/* default of net.inet.arp.maxqueuelen */
 #define ARP_MAXENTRIES	4096		/* default of net.inet.arp.maxentries */
@@ -149,6 +150,8 @@ struct inet_state {
 	struct kern *is_kern;
 	struct llentry *is_arp;
 	int is_narp;
+	struct llentry **is_arphash;	/* by address (arp.c); NULL: not allocated yet */
+	unsigned is_arpmask;		/* buckets - 1 */
 	struct ipq *is_frags;
 	int is_nfrags;
 	struct hyp_timer is_timer;	/* ARP retries/expiry, reassembly timeouts */

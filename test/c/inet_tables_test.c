@@ -1,13 +1,13 @@
 /*
- * inet_pcbhash_test.c: the UDP and raw pcb hashes (in_pcb.c) against an oracle that
+ * inet_tables_test.c: the UDP and raw pcb hashes (in_pcb.c) against an oracle that
  * applies the rules as the linear list did: random pcbs bound to specific and wildcard
  * addresses with and without SO_REUSEADDR/SO_REUSEPORT, connected, disconnected,
  * reconnected and closed, through enough of them that the tables grow several times.
  * Bind results must match the port rules; every unicast datagram must reach the pcb the
  * oracle picks (best match, newest among equals) or none; broadcasts reach every pcb
  * bound to the port that accepts the addresses; raw pcbs get the protocols they asked
- * for.  Then threads bind, connect, send and close at once against one receiver, and
- * nothing leaks.
+ * for.  Then threads bind, connect, send and close at once against one receiver; the ARP
+ * table's hash through thousands of neighbours and eviction; and nothing leaks.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -212,7 +212,7 @@ oracle_rounds(struct rumpus_kernel *rk)
 		}
 		/* broadcast input: every pcb of the port that accepts the addresses */
 		for (j = 0; j < 100; j++) {
-			uint32_t src = ku_ip(faddrs[2]), dst = ku_ip("10.9.0.255");
+			uint32_t src = ku_ip(faddrs[2]), dst = ku_ip("10.9.255.255");
 			uint16_t sport = PORT(rnd() % NPORTS), dport = PORT(rnd() % NPORTS);
 			struct pkt *p = mkdgram(ki.k, src, sport, dst, dport, 1);
 			if (p == NULL)
@@ -358,6 +358,64 @@ threads(struct rumpus_kernel *rk)
 	}
 }
 
+/* The ARP table's hash: thousands of neighbours asked for, the table bounded by
+ * maxentries with eviction, every entry findable, evicted ones gone, detach empties it. */
+/* Every bucket's chain together holds exactly the table's entries, each in one place. */
+static int
+arp_consistent(struct inet_state *is)
+{
+	struct llentry *h;
+	unsigned i;
+	int n = 0;
+
+	for (i = 0; i <= is->is_arpmask; i++)
+		for (h = is->is_arphash[i]; h != NULL && n <= is->is_narp; h = h->la_hnext)
+			n++;
+	return n == is->is_narp;
+}
+
+static void
+arp_table(struct rumpus_kernel *rk)
+{
+	struct kin ki;
+	struct inet_state *is;
+	struct ifnet *ifp;
+	int i, found = 0, wrong = 0, evicted_found = 0, n = 6000;
+
+	ku_enter(&ki, rk);
+	is = inet_state(ki.k);
+	ifs_lock(is->is_ns);
+	ifp = if_find(is->is_ns, "shmif0");
+	for (i = 0; i < n; i++) {
+		uint32_t a = htonl_(0x0a090000U + 2 + (uint32_t)i);
+		struct pkt *p = pkt_alloc(ki.k, 20, PKT_HEADROOM);
+		if (p != NULL) {
+			memset(pkt_data(p), 0, 20);
+			arp_output(ifp, p, a);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t a = htonl_(0x0a090000U + 2 + (uint32_t)i);
+		struct llentry *la = arp_lookup(is, a);
+		if (la != NULL && la->la_addr != a)
+			wrong++;
+		if (la != NULL)
+			found++;
+		if (la != NULL && i < n - is->is_arp_maxentries)
+			evicted_found++;
+	}
+	ok(is->is_narp == is->is_arp_maxentries && found == is->is_narp && wrong == 0 &&
+	    evicted_found == 0 && arp_consistent(is), "%d neighbours asked for: %d entries "
+	    "(maxentries), the newest, all found (%d), none wrong (%d), the evicted gone (%d), "
+	    "list and hash agree (%u buckets)", n, is->is_narp, found, wrong, evicted_found,
+	    is->is_arpmask + 1);
+	arp_ifdetach(is, ifp);
+	ok(is->is_narp == 0 && is->is_arp == NULL && arp_lookup(is, htonl_(0x0a090000U + 5000)) ==
+	    NULL, "detach empties the table");
+	ifs_unlock(is->is_ns);
+	ku_leave(&ki);
+}
+
 int
 main(void)
 {
@@ -369,7 +427,7 @@ main(void)
 	rk = ku_boot();
 	snprintf(bus, sizeof(bus), "pcbh%d", (int)getpid());
 	ok(rk != NULL && ku_shmif(rk, "shmif0", bus) == 0 &&
-	    ku_addr(rk, "shmif0", "10.9.0.1", 24) == 0, "a kernel with 10.9.0.1/24 on shmif0");
+	    ku_addr(rk, "shmif0", "10.9.0.1", 16) == 0, "a kernel with 10.9.0.1/16 on shmif0");
 	oracle_rounds(rk);
 	raw_protocols(rk);
 	{
@@ -386,6 +444,7 @@ main(void)
 		ku_leave(&ki);
 	}
 	threads(rk);
+	arp_table(rk);
 	ok(rumpus_kernel_destroy(rk) == 0, "kernel destroyed");
 	rumpus_memstats(&m1);
 	ok(m1.bytes == m0.bytes, "no leaks (%lld bytes)", (long long)(m1.bytes - m0.bytes));
