@@ -353,6 +353,9 @@ int  net_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp,
 int  shmif_clone_create(struct kern *k, const char *name) KERN_HIDDEN;
 int  shmif_set_linkstr(struct ifnet *ifp, const char *bus) KERN_HIDDEN;
 void shmif_start(struct ifnet *ifp, const void *frame, size_t len) KERN_HIDDEN;
+/* ifp's IPv4 addresses changed (n < 0: too many): shmif tells its bus (ARP suppression);
+ * any other interface ignores it.  ns lock held. */
+void shmif_setaddrs(struct ifnet *ifp, const uint32_t *addrs, int n) KERN_HIDDEN;
 /* A sockaddr_dl for ifp into buf (room bytes); *lenp gets its rounded length. */
 void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KERN_HIDDEN;
 
