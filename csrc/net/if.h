@@ -282,6 +282,7 @@ struct ifnet {
 #define IFQ_MAXLEN	256
 
 struct rtentry;
+struct rt_cache;
 struct ifnet_state {
 	struct kern *ns_kern;
 	struct ifnet *ns_ifs;
@@ -290,6 +291,8 @@ struct ifnet_state {
 	struct rtentry *ns_rt;		/* every route, unordered (detach, flush) */
 	int ns_nroutes;
 	struct radix_head ns_rtree;	/* the routes by prefix (route.c; lazily set up) */
+	struct rt_cache *ns_rtcache;	/* recent lookups (route.c), NULL: none */
+	uint32_t ns_rtgen;		/* bumped by every change of the table */
 	struct hyp_timer ns_isr;	/* drains interface queues filled while busy */
 	atomic_int ns_isr_armed;
 	int ns_draining;
@@ -393,6 +396,7 @@ int  rt_add(struct ifnet_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, in
 int  rt_delete(struct ifnet_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out)
     KERN_HIDDEN;
 struct rtentry *rt_lookup(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;
+struct rtentry *rt_lookup_tree(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;	/* uncached */
 struct rtentry *rt_exact(struct ifnet_state *ns, uint32_t dst, uint32_t mask) KERN_HIDDEN;
 void rt_ifdetach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;
 /* Calls fn on every route in dump order (radix_walk) until it returns non-zero. */

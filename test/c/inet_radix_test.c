@@ -283,6 +283,35 @@ kernel_table(struct rumpus_kernel *rk)
 	}
 	ok(bad == 0, "rt_lookup agrees with the oracle over %d lookups", i);
 	bad = 0;
+	/* the lookup cache: warm it, change the table under it, compare with the tree */
+	{
+		static uint32_t probe[512];
+		struct rtentry *before;
+		int stale = 0, r;
+		for (i = 0; i < 512; i++) {
+			probe[i] = dst[rnd() % NRT] | htonl_(rnd() & 0xff);
+			rt_lookup(ns, probe[i]);
+		}
+		for (r = 0; r < 200; r++) {
+			j = (int)(rnd() % NRT);
+			if (live[j] && (j & 1)) {
+				rt_delete(ns, dst[j], plen_to_mask(plen[j]), NULL);
+				live[j] = 0;
+			}
+			for (i = 0; i < 512; i++)
+				if (rt_lookup(ns, probe[i]) != rt_lookup_tree(ns, probe[i]))
+					stale++;
+		}
+		/* a longer prefix added under a cached destination wins at once */
+		before = rt_lookup(ns, probe[0]);
+		ok(rt_add(ns, probe[0], plen_to_mask(32), 0, 0, lo, 0, NULL) == 0 &&
+		    rt_lookup(ns, probe[0]) != before && rt_lookup(ns, probe[0])->rt_plen == 32 &&
+		    rt_delete(ns, probe[0], plen_to_mask(32), NULL) == 0 &&
+		    rt_lookup(ns, probe[0]) == before, "a host route added over a cached lookup wins "
+		    "at once, and its deletion restores the old answer");
+		ok(stale == 0, "the lookup cache agrees with the tree through 200 deletions (%d stale)",
+		    stale);
+	}
 	rt_ifdetach(ns, &fake);
 	for (i = 0, j = 0; i < NRT; i++)
 		if (live[i] && (i & 1) == 0 && rt_exact(ns, dst[i], plen_to_mask(plen[i])) != NULL)
