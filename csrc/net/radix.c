@@ -209,22 +209,51 @@ radix_remove(struct radix_head *h, const void *key, int plen)
 	return entry;
 }
 
+/* Key words, most significant first, for the lookup's word-wide compares. */
+static inline uint64_t
+rn_be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
+/* Do the first plen bits of (hi, lo) and of node n's key agree? */
+static inline int
+rn_prefix_eq(const struct radix_node *n, uint64_t hi, uint64_t lo)
+{
+	int plen = n->rn_plen;
+	uint64_t x = rn_be64(n->rn_key) ^ hi;
+
+	if (plen <= 64)
+		return plen == 0 || (x >> (64 - plen)) == 0;
+	if (x != 0)
+		return 0;
+	x = rn_be64(n->rn_key + 8) ^ lo;
+	return plen == 128 ? x == 0 : (x >> (128 - plen)) == 0;
+}
+
 void *
 radix_match(const struct radix_head *h, const void *keyp,
     int (*ok)(const void *entry, void *arg), void *arg)
 {
-	const uint8_t *key = keyp;
+	uint8_t key[RADIX_MAXKEY] = { 0 };
 	const struct radix_node *n = h->rh_root;
+	uint64_t hi, lo;
 	void *best = NULL;
 
+	memcpy(key, keyp, (size_t)h->rh_keybits / 8);
+	hi = rn_be64(key), lo = rn_be64(key + 8);
 	while (n != NULL) {
-		if (rn_common(n->rn_key, key, n->rn_plen) < n->rn_plen)
+		int b = n->rn_plen;
+		if (!rn_prefix_eq(n, hi, lo))
 			break;
 		if (n->rn_entry != NULL && (ok == NULL || ok(n->rn_entry, arg)))
 			best = n->rn_entry;
-		if (n->rn_plen >= h->rh_keybits)
+		if (b >= h->rh_keybits)
 			break;
-		n = n->rn_child[rn_bit(key, n->rn_plen)];
+		n = n->rn_child[b < 64 ? (hi >> (63 - b)) & 1 : (lo >> (127 - b)) & 1];
 	}
 	return best;
 }
