@@ -4,8 +4,20 @@
  * removals, exact lookups, longest-prefix matches of random keys near and far from the
  * prefixes, the dump order, the tree's invariants after every batch, and the node count
  * after everything is gone.  Then the kernel's IPv4 table (route.c) the same way with
- * 10,000 routes, an interface's routes going at detach, and no leaks.
+ * 10,000 routes, the lookup cache through changes, an interface's routes going at
+ * detach; one thread changing routes by routing messages while another sends by them;
+ * and no leaks.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+#undef CLOCK_MONOTONIC
+#undef CLOCK_PROCESS_CPUTIME_ID
+#undef CLOCK_PROF
+#undef CLOCK_REALTIME
+#undef CLOCK_THREAD_CPUTIME_ID
+#undef CLOCK_VIRTUAL
+
 #include "tap.h"
 #include "inet_util.h"
 
@@ -328,6 +340,90 @@ kernel_table(struct rumpus_kernel *rk)
 	ku_leave(&ki);
 }
 
+/* Threads: one changes routes through routing messages while another sends by them. */
+struct rthr { struct rumpus_kernel *a; atomic_int stop; int changes, sent, unreach, other; };
+
+static void *
+rt_changer(void *arg)
+{
+	struct rthr *t = arg;
+	char net[32];
+	int i;
+
+	for (i = 0; i < 400 || !atomic_load(&t->stop); i++) {
+		snprintf(net, sizeof(net), "10.9.%d.0", i % 40);
+		if (ku_rtmsg(t->a, 1, net, 24, "10.8.0.2", RTF_GATEWAY, NULL, NULL) == 0 &&
+		    ku_rtmsg(t->a, 2, net, 24, NULL, 0, NULL, NULL) == 0)
+			t->changes++;
+	}
+	return NULL;
+}
+
+static void *
+rt_sender(void *arg)
+{
+	struct rthr *t = arg;
+	struct inpcb *s;
+	char dst[32];
+	int e, i = 0;
+
+	s = ku_socket(t->a, 2, 0, &e);
+	for (i = 0; i < 4000; i++) {
+		snprintf(dst, sizeof(dst), "10.9.%d.5", i % 40);
+		e = ku_sendto(t->a, s, "r", 1, dst, 9);
+		if (e == 0)
+			t->sent++;
+		else if (e == EHOSTUNREACH || e == ENETUNREACH)
+			t->unreach++;
+		else
+			t->other++;
+	}
+	atomic_store(&t->stop, 1);
+	ku_close(t->a, s);
+	return NULL;
+}
+
+static void
+threads(void)
+{
+	struct rthr t;
+	pthread_t th[2];
+	struct kin ki;
+	char net[32], bus[32];
+	int i, n0, ok1;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(bus, sizeof(bus), "radix%d", (int)getpid());
+	t.a = ku_boot();
+	ok(t.a != NULL && ku_shmif(t.a, "shmif0", bus) == 0 &&
+	    ku_addr(t.a, "shmif0", "10.8.0.1", 24) == 0, "threads: a kernel on 10.8.0.1/24");
+	for (i = 0, ok1 = 1; i < 30; i++) {	/* enough routes for the lookup cache */
+		snprintf(net, sizeof(net), "10.20.%d.0", i);
+		ok1 &= ku_rtmsg(t.a, 1, net, 24, "10.8.0.2", RTF_GATEWAY, NULL, NULL) == 0;
+	}
+	ku_enter(&ki, t.a);
+	n0 = ifstate(ki.k)->ns_nroutes;
+	ku_leave(&ki);
+	ok(ok1 && n0 > 30, "30 static routes (%d in all)", n0);
+	pthread_create(&th[0], NULL, rt_changer, &t);
+	pthread_create(&th[1], NULL, rt_sender, &t);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	ok(t.changes >= 400 && t.other == 0, "%d routes added and deleted "
+	    "while 4000 datagrams went out: %d by them, %d found none, %d other errors", t.changes,
+	    t.sent, t.unreach, t.other);
+	ku_enter(&ki, t.a);
+	ifs_lock(ifstate(ki.k));
+	ok(ifstate(ki.k)->ns_nroutes == n0 && radix_check(&ifstate(ki.k)->ns_rtree) == 0 &&
+	    rt_lookup(ifstate(ki.k), ku_ip("10.9.3.5")) == NULL &&
+	    rt_lookup(ifstate(ki.k), ku_ip("10.20.3.5")) != NULL &&
+	    rt_lookup(ifstate(ki.k), ku_ip("10.20.3.5"))->rt_plen == 24,
+	    "the table is as before, the cache agrees");
+	ifs_unlock(ifstate(ki.k));
+	ku_leave(&ki);
+	rumpus_kernel_destroy(t.a);
+}
+
 int
 main(void)
 {
@@ -345,6 +441,7 @@ main(void)
 	ku_leave(&ki);
 	kernel_table(rk);
 	rumpus_kernel_destroy(rk);
+	threads();
 	rumpus_memstats(&m1);
 	ok(m1.bytes == m0.bytes, "no leaks (%lld bytes)", (long long)(m1.bytes - m0.bytes));
 	return tap_done();
