@@ -7,6 +7,8 @@
  *   - first contact: kernel c sends a datagram to a kernel t it has never talked to (an
  *     ARP request to every kernel, the reply, the datagram) and t receives it; a fresh
  *     pair for every contact; time per contact, median and p99.
+ * First contact is also measured on the switching bus without ARP suppression
+ * (bus_set_arpfilter 0: the request enters every kernel), the baseline of suppression.
  * One thread throughout (the sending thread runs each receiving kernel's input inline).
  */
 #include <stdlib.h>
@@ -108,12 +110,12 @@ main(void)
 	int quick = getenv("BENCH_QUICK") != NULL && *getenv("BENCH_QUICK") != '\0' &&
 	    strcmp(getenv("BENCH_QUICK"), "0") != 0;
 	int rounds = quick ? 11 : 41, a2o_n = quick ? 64 : 128;
-	double *a2o[2], *fc[2], *fcall[2], v;
-	int nfc[2] = { 0, 0 }, r, side, s, i;
+	double *a2o[3], *fc[3], *fcall[3], v;
+	int nfc[3] = { 0, 0, 0 }, r, side, s, i;
 	char a[16];
 	uint64_t t0;
 
-	for (s = 0; s < 2; s++) {
+	for (s = 0; s < 3; s++) {
 		a2o[s] = calloc((size_t)rounds, sizeof(double));
 		fc[s] = calloc((size_t)rounds, sizeof(double));
 		fcall[s] = calloc((size_t)rounds * FC_BATCH, sizeof(double));
@@ -134,9 +136,11 @@ main(void)
 
 	/* first contact (before all to one, so that kernel 0 does not know everyone yet) */
 	for (r = 0; r < rounds; r++)
-		for (side = 0; side < 2; side++) {
-			s = (r & 1) ^ side;		/* 0: switch, 1: hub; a b, b a, ... */
-			bus_set_switch(BUS, s == 0);
+		for (side = 0; side < 3; side++) {
+			/* 0: switch, 1: hub, 2: switch without ARP suppression; rotating order */
+			s = (r + side) % 3;
+			bus_set_switch(BUS, s != 1);
+			bus_set_arpfilter(BUS, s == 0);
 			t0 = now_ns();
 			for (i = 0; i < FC_BATCH; i++) {
 				if ((v = first_contact()) < 0)
@@ -148,6 +152,7 @@ main(void)
 
 	/* all to one: every client resolves kernel 0 first */
 	bus_set_switch(BUS, 1);
+	bus_set_arpfilter(BUS, 1);
 	if (all_to_one(((N - 1) / A2O_BATCH + 1) * A2O_BATCH) != 0)
 		return printf("bus_bench: all to one failed (warm-up)\n"), 1;
 	for (r = 0; r < rounds; r++)
@@ -166,6 +171,8 @@ main(void)
 		double fs = quantile(fc[0], rounds, 0.5), fh = quantile(fc[1], rounds, 0.5);
 		double fs50 = quantile(fcall[0], nfc[0], 0.5), fs99 = quantile(fcall[0], nfc[0], 0.99);
 		double fh50 = quantile(fcall[1], nfc[1], 0.5), fh99 = quantile(fcall[1], nfc[1], 0.99);
+		double fn = quantile(fc[2], rounds, 0.5);
+		double fn50 = quantile(fcall[2], nfc[2], 0.5), fn99 = quantile(fcall[2], nfc[2], 0.99);
 
 		printf("  %-62s %9.3f us  (hub %.3f us)\n",
 		    "all to one: a 64-byte datagram to kernel 0 of 1,000 on one bus", as, ah);
@@ -178,8 +185,14 @@ main(void)
 		    a2o_n, N - 1);
 		printf("@fig\tbus.C.arp\tfirst contact (ARP + datagram) on a 1,000-kernel bus, switching bus, C\t%.17g\tus\tp50 %.1f, p99 %.1f us\n",
 		    fs, fs50, fs99);
+		printf("  %-62s %9.3f us  (p50 %.1f / p99 %.1f us)\n",
+		    "first contact, switching bus without ARP suppression", fn, fn50, fn99);
 		printf("@fig\tbus.C.arp.hub\tthe same on the bus as a hub\t%.17g\tus\tp50 %.1f, p99 %.1f us\n",
 		    fh, fh50, fh99);
+		printf("@fig\tbus.C.arp.nosup\tthe same on the switching bus without ARP suppression (the request enters every kernel)\t%.17g\tus\tp50 %.1f, p99 %.1f us\n",
+		    fn, fn50, fn99);
+		printf("@cmp\tbus.C.arp\tbus.C.arp.nosup\tsame process, interleaved batches of %d contacts, a fresh pair of kernels each\n",
+		    FC_BATCH);
 		printf("@cmp\tbus.C.arp\tbus.C.arp.hub\tsame process, interleaved batches of %d contacts, a fresh pair of kernels each\n",
 		    FC_BATCH);
 	}

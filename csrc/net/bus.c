@@ -24,12 +24,35 @@
  * bp_prevp) and on exactly one hash chain, the one of its bp_mac; it is on b_promisc
  * (through bp_pnext) iff bp_promisc; b_nports counts b_ports.
  *
+ * ARP suppression (as EVPN switches do it): a port may register the IPv4 addresses its
+ * interface answers ARP for (bus_port_setaddrs; shmif keeps them in step with the
+ * interface's addresses).  A broadcast ARP request then reaches the ports owning its
+ * target address (the one that answers) or its sender address (which checks for a
+ * conflict), the promiscuous ports and the ports that never registered (b_arpall,
+ * through bp_anext), not every port: first contact costs the same on a bus of 1,000
+ * kernels as on one of 2.  Gratuitous ARP (sender == target) and anything that is not a
+ * well-formed Ethernet/IPv4 request still reach every port; capture sees every frame.
+ * Registrations live in b_iphash (2^b_iphbits chains through ir_hnext, grown as
+ * b_hash) while the port is attached; each port keeps its own list (bp_ips, ir_pnext)
+ * across a detach and re-attach.  What a kernel does with the requests it gets is
+ * unchanged; it no longer sees the requests between two other kernels, so it does not
+ * refresh an entry it holds for their sender from them (a MAC change is announced by
+ * gratuitous ARP, which everyone still gets).  b_arpfilter 0 turns suppression off (the
+ * benchmark's baseline).
+ *
  * A bus lives while ports or a capture hold it (b_refs).  Frames are not stored on the
  * bus: the receiving port copies the frame into its own kernel at once.
  */
 #include "net/if.h"
 
 #define BUS_HBITS_MIN	4
+
+struct bus_ipreg {
+	uint32_t ir_addr;		/* IPv4, network order */
+	struct bus_port *ir_port;
+	struct bus_ipreg *ir_hnext;	/* b_iphash chain (b_lock) */
+	struct bus_ipreg *ir_pnext;	/* the port's bp_ips */
+};
 
 struct bus {
 	struct bus *b_next;
@@ -42,6 +65,11 @@ struct bus {
 	int b_hbits;
 	struct bus_port *b_promisc;	/* promiscuous ports through bp_pnext */
 	int b_switch;			/* 0: a hub (the benchmark's baseline) */
+	/* ARP suppression (b_lock) */
+	int b_arpfilter;		/* 0: every port sees every ARP request */
+	struct bus_ipreg **b_iphash;	/* 2^b_iphbits chains through ir_hnext */
+	int b_iphbits, b_nips;
+	struct bus_port *b_arpall;	/* unregistered ports through bp_anext */
 	const struct bus_ops *b_ops;
 	struct bus_file *b_file;	/* a bus file (bus_file.c), or NULL */
 	/* capture (b_pcap_lock) */
@@ -72,6 +100,8 @@ bus_reg_enter(void)
 }
 
 static void mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len);
+static void bus_ip_link(struct bus *b, struct bus_port *bp);
+static void bus_ip_unlink(struct bus *b, struct bus_port *bp);
 static const struct bus_ops bus_mem_ops = { .bo_name = "memory", .bo_xmit = mem_xmit };
 static void file_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len);
 static const struct bus_ops bus_file_ops = { .bo_name = "file", .bo_xmit = file_xmit };
@@ -103,6 +133,13 @@ bus_get_locked(const char *name, int *errorp)
 		hyp_free(b, sizeof(*b));
 		return NULL;
 	}
+	if ((b->b_iphash = hyp_zalloc(sizeof(*b->b_iphash) << BUS_HBITS_MIN)) == NULL) {
+		hyp_free(b->b_hash, sizeof(*b->b_hash) << BUS_HBITS_MIN);
+		hyp_free(b, sizeof(*b));
+		return NULL;
+	}
+	b->b_iphbits = BUS_HBITS_MIN;
+	b->b_arpfilter = 1;
 	b->b_hbits = BUS_HBITS_MIN;
 	b->b_switch = 1;
 	strcpy(b->b_name, name);
@@ -148,6 +185,7 @@ bus_rele_locked(struct bus *b)
 	hyp_rw_destroy(&b->b_lock);
 	hyp_mutex_destroy(&b->b_pcap_lock);
 	hyp_free(b->b_hash, sizeof(*b->b_hash) << b->b_hbits);
+	hyp_free(b->b_iphash, sizeof(*b->b_iphash) << b->b_iphbits);
 	hyp_free(b, sizeof(*b));
 }
 
@@ -254,6 +292,7 @@ bus_attach(const char *name, struct bus_port *bp)
 	b->b_nports++;
 	bus_link(b, bp);
 	bus_grow(b);
+	bus_ip_link(b, bp);
 	hyp_rw_unlock(&b->b_lock);
 	return 0;
 }
@@ -267,6 +306,7 @@ bus_detach(struct bus_port *bp)
 		return;
 	hyp_rw_wrlock(&b->b_lock);
 	bus_unlink(b, bp);
+	bus_ip_unlink(b, bp);
 	if ((*bp->bp_prevp = bp->bp_next) != NULL)
 		bp->bp_next->bp_prevp = bp->bp_prevp;
 	bp->bp_next = NULL;
@@ -430,6 +470,201 @@ bus_pcap(const char *name, const char *path)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- ARP suppression */
+
+static unsigned
+bus_iphash(const struct bus *b, uint32_t addr)
+{
+	return (addr * 0x9e3779b1U) >> (32 - b->b_iphbits);
+}
+
+/* Doubles the address chains when registrations outnumber them (b_lock write-held). */
+static void
+bus_ipgrow(struct bus *b)
+{
+	struct bus_ipreg **old = b->b_iphash, **nh, *ir, *next;
+	int bits = b->b_iphbits, i;
+
+	if (b->b_nips <= 1 << bits || bits >= 24)
+		return;
+	if ((nh = hyp_zalloc(sizeof(*nh) << (bits + 1))) == NULL)
+		return;
+	b->b_iphash = nh;
+	b->b_iphbits = bits + 1;
+	for (i = 0; i < 1 << bits; i++)
+		for (ir = old[i]; ir != NULL; ir = next) {
+			unsigned h = bus_iphash(b, ir->ir_addr);
+
+			next = ir->ir_hnext;
+			ir->ir_hnext = nh[h];
+			nh[h] = ir;
+		}
+	hyp_free(old, sizeof(*old) << bits);
+}
+
+/* An attaching port's registrations into the bus, or the port onto b_arpall. */
+static void
+bus_ip_link(struct bus *b, struct bus_port *bp)
+{
+	struct bus_ipreg *ir;
+
+	if (!bp->bp_ipreg) {
+		bp->bp_anext = b->b_arpall;
+		b->b_arpall = bp;
+		return;
+	}
+	for (ir = bp->bp_ips; ir != NULL; ir = ir->ir_pnext) {
+		struct bus_ipreg **hp = &b->b_iphash[bus_iphash(b, ir->ir_addr)];
+
+		ir->ir_hnext = *hp;
+		*hp = ir;
+		b->b_nips++;
+	}
+	bus_ipgrow(b);
+}
+
+static void
+bus_ip_unlink(struct bus *b, struct bus_port *bp)
+{
+	struct bus_port **pp;
+	struct bus_ipreg *ir, **hp;
+
+	if (!bp->bp_ipreg) {
+		for (pp = &b->b_arpall; *pp != NULL; pp = &(*pp)->bp_anext)
+			if (*pp == bp) {
+				*pp = bp->bp_anext;
+				break;
+			}
+		bp->bp_anext = NULL;
+		return;
+	}
+	for (ir = bp->bp_ips; ir != NULL; ir = ir->ir_pnext) {
+		for (hp = &b->b_iphash[bus_iphash(b, ir->ir_addr)]; *hp != NULL;
+		    hp = &(*hp)->ir_hnext)
+			if (*hp == ir) {
+				*hp = ir->ir_hnext;
+				b->b_nips--;
+				break;
+			}
+		ir->ir_hnext = NULL;
+	}
+}
+
+int
+bus_port_setaddrs(struct bus_port *bp, const uint32_t *addrs, int n)
+{
+	struct bus *b = bp->bp_bus;
+	struct bus_ipreg *list = NULL, *ir, *old;
+	int i, j, error = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && addrs[j] != addrs[i]; j++)
+			continue;
+		if (j < i)
+			continue;	/* the same address twice */
+		if ((ir = hyp_zalloc(sizeof(*ir))) == NULL) {
+			error = ENOMEM;
+			n = -1;		/* unregistered: it sees every request */
+			break;
+		}
+		ir->ir_addr = addrs[i];
+		ir->ir_port = bp;
+		ir->ir_pnext = list;
+		list = ir;
+	}
+	if (n < 0)
+		while ((ir = list) != NULL) {
+			list = ir->ir_pnext;
+			hyp_free(ir, sizeof(*ir));
+		}
+	if (b != NULL) {
+		hyp_rw_wrlock(&b->b_lock);
+		bus_ip_unlink(b, bp);
+	}
+	old = bp->bp_ips;
+	bp->bp_ips = list;
+	bp->bp_ipreg = n >= 0;
+	if (b != NULL) {
+		bus_ip_link(b, bp);
+		hyp_rw_unlock(&b->b_lock);
+	}
+	while ((ir = old) != NULL) {
+		old = ir->ir_pnext;
+		hyp_free(ir, sizeof(*ir));
+	}
+	return error;
+}
+
+int
+bus_set_arpfilter(const char *name, int on)
+{
+	struct bus *b;
+	int was;
+
+	bus_reg_enter();
+	for (b = bus_list; b != NULL; b = b->b_next)
+		if (strcmp(b->b_name, name) == 0) {
+			b->b_refs++;
+			break;
+		}
+	hyp_mutex_unlock(&bus_reg_lock);
+	if (b == NULL)
+		return -1;
+	hyp_rw_wrlock(&b->b_lock);
+	was = b->b_arpfilter;
+	b->b_arpfilter = on != 0;
+	hyp_rw_unlock(&b->b_lock);
+	bus_reg_enter();
+	bus_rele_locked(b);
+	hyp_mutex_unlock(&bus_reg_lock);
+	return was;
+}
+
+static int
+bus_owns(const struct bus_port *bp, uint32_t addr)
+{
+	const struct bus_ipreg *ir;
+
+	for (ir = bp->bp_ips; ir != NULL; ir = ir->ir_pnext)
+		if (ir->ir_addr == addr)
+			return 1;
+	return 0;
+}
+
+/* Delivers a broadcast ARP request to the ports that need it (b_lock read-held); 0 when
+ * the frame is not one (the caller floods it). */
+static int
+bus_arp_deliver(struct bus *b, struct bus_port *from, const uint8_t *f, size_t len)
+{
+	static const uint8_t req[10] = { 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1 };
+	struct bus_port *bp;
+	struct bus_ipreg *ir;
+	uint32_t spa, tpa;
+
+	if (!b->b_arpfilter || len < 42 || memcmp(f + 12, req, sizeof(req)) != 0 ||
+	    (f[0] & f[1] & f[2] & f[3] & f[4] & f[5]) != 0xff)
+		return 0;
+	memcpy(&spa, f + 28, 4);
+	memcpy(&tpa, f + 38, 4);
+	if (spa == tpa)
+		return 0;		/* gratuitous: everyone updates */
+	for (bp = b->b_arpall; bp != NULL; bp = bp->bp_anext)
+		if (bp != from)
+			bp->bp_rx(bp, f, len);
+	for (bp = b->b_promisc; bp != NULL; bp = bp->bp_pnext)
+		if (bp != from && bp->bp_ipreg)
+			bp->bp_rx(bp, f, len);
+	for (ir = b->b_iphash[bus_iphash(b, tpa)]; ir != NULL; ir = ir->ir_hnext)
+		if (ir->ir_addr == tpa && (bp = ir->ir_port) != from && !bp->bp_promisc)
+			bp->bp_rx(bp, f, len);
+	if (spa != 0)
+		for (ir = b->b_iphash[bus_iphash(b, spa)]; ir != NULL; ir = ir->ir_hnext)
+			if (ir->ir_addr == spa && (bp = ir->ir_port) != from && !bp->bp_promisc &&
+			    !bus_owns(bp, tpa))
+				bp->bp_rx(bp, f, len);
+	return 1;
+}
+
 /* ---------------------------------------------------------------- frames */
 
 static void
@@ -440,6 +675,8 @@ mem_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
 
 	if (!b->b_switch || len < 6 || (dst[0] & 1)) {
 		/* broadcast, multicast (or a runt the receivers count as an error) */
+		if (b->b_switch && len >= 42 && bus_arp_deliver(b, from, frame, len))
+			return;
 		for (bp = b->b_ports; bp != NULL; bp = bp->bp_next)
 			if (bp != from)
 				bp->bp_rx(bp, frame, len);

@@ -19,7 +19,8 @@
  * A bus is a process-wide virtual Ethernet switch, found by name.  Ports (one per
  * interface) attach to it with their MAC address; a unicast frame sent by one port
  * reaches the ports with that MAC and the promiscuous ones, a broadcast or multicast
- * frame every other port, delivered by the sending thread.  The ops vector is the
+ * frame every other port (a broadcast ARP request only the ports that need it, see
+ * bus_port_setaddrs), delivered by the sending thread.  The ops vector is the
  * medium: the memory bus below; a file-backed bus in NetBSD's shmif format can be
  * another.
  */
@@ -34,6 +35,10 @@ struct bus_port {
 	/* called with the bus read-locked, from any thread: must not block */
 	void (*bp_rx)(struct bus_port *bp, const void *frame, size_t len);
 	void *bp_arg;
+	/* ARP suppression (bus_port_setaddrs): the port's IPv4 addresses, or not registered */
+	int bp_ipreg;				/* 1: registered (bp_ips) */
+	struct bus_ipreg *bp_ips;		/* its addresses (bus lock once attached) */
+	struct bus_port *bp_anext;		/* unregistered ports (bus lock) */
 };
 struct bus_ops {
 	const char *bo_name;
@@ -48,6 +53,18 @@ void bus_port_set(struct bus_port *bp, const uint8_t *mac, int promisc) KERN_HID
 /* 1: switch (the default); 0: a hub that shows every frame to every port, for the
  * benchmark's baseline.  Returns the previous setting, -1 if there is no such bus. */
 int  bus_set_switch(const char *name, int on) KERN_HIDDEN;
+/*
+ * ARP suppression: a port registers the IPv4 addresses (network order) its interface
+ * answers ARP for; from then on a broadcast ARP request reaches only the ports that own
+ * its target or sender address, the promiscuous ports and the ports that never
+ * registered, instead of every port (capture still sees it).  Gratuitous ARP (sender ==
+ * target) and malformed requests still go to every port.  n < 0 unregisters (the port
+ * sees every request again).  0 or ENOMEM (the port is left unregistered: it sees all).
+ */
+int  bus_port_setaddrs(struct bus_port *bp, const uint32_t *addrs, int n) KERN_HIDDEN;
+/* 1 (the default) or 0 (every port sees every ARP request, the benchmark's baseline);
+ * returns the previous setting, -1 if there is no such bus. */
+int  bus_set_arpfilter(const char *name, int on) KERN_HIDDEN;
 void bus_xmit(struct bus_port *bp, const void *frame, size_t len) KERN_HIDDEN;
 const char *bus_name(const struct bus *b) KERN_HIDDEN;
 int  bus_nports(const char *name) KERN_HIDDEN;		/* -1 if no such bus */

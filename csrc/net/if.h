@@ -21,6 +21,7 @@
 #include "kern/kern.h"
 #include "net/net.h"
 #include "net/bus.h"
+#include "net/radix.h"
 
 /* ---------------------------------------------------------------- NetBSD ABI */
 
@@ -285,13 +286,17 @@ struct ifnet {
 #define IFQ_MAXLEN	256
 
 struct rtentry;
+struct rt_cache;
 struct ifnet_state {
 	struct kern *ns_kern;
 	struct ifnet *ns_ifs;
 	int ns_nextindex;
 	struct ifnet *ns_lo0;
-	struct rtentry *ns_rt;		/* routes, longest prefix first */
+	struct rtentry *ns_rt;		/* every route, unordered (detach, flush) */
 	int ns_nroutes;
+	struct radix_head ns_rtree;	/* the routes by prefix (route.c; lazily set up) */
+	struct rt_cache *ns_rtcache;	/* recent lookups (route.c), NULL: none */
+	uint32_t ns_rtgen;		/* bumped by every change of the table */
 	struct hyp_timer ns_isr;	/* drains interface queues filled while busy */
 	atomic_int ns_isr_armed;
 	int ns_draining;
@@ -357,6 +362,9 @@ int  shmif_set_linkstr(struct ifnet *ifp, const char *bus) KERN_HIDDEN;
 void shmif_start(struct ifnet *ifp, const void *frame, size_t len) KERN_HIDDEN;
 /* net.virtif (if_virt.c): virtN on a host tap device. */
 int  virtif_clone_create(struct kern *k, const char *name) KERN_HIDDEN;
+/* ifp's IPv4 addresses changed (n < 0: too many): shmif tells its bus (ARP suppression);
+ * any other interface ignores it.  ns lock held. */
+void shmif_setaddrs(struct ifnet *ifp, const uint32_t *addrs, int n) KERN_HIDDEN;
 /* A sockaddr_dl for ifp into buf (room bytes); *lenp gets its rounded length. */
 void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KERN_HIDDEN;
 
@@ -380,7 +388,7 @@ void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KER
 
 /* An IPv4 route.  Addresses are in network order. */
 struct rtentry {
-	struct rtentry *rt_next;
+	struct rtentry *rt_next, **rt_prevp;	/* ns_rt */
 	uint32_t rt_dst, rt_mask, rt_gateway;
 	int rt_flags;
 	int rt_plen;			/* prefix length, from rt_mask */
@@ -394,8 +402,11 @@ int  rt_add(struct ifnet_state *ns, uint32_t dst, uint32_t mask, uint32_t gw, in
 int  rt_delete(struct ifnet_state *ns, uint32_t dst, uint32_t mask, struct rtentry *out)
     KERN_HIDDEN;
 struct rtentry *rt_lookup(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;
+struct rtentry *rt_lookup_tree(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;	/* uncached */
 struct rtentry *rt_exact(struct ifnet_state *ns, uint32_t dst, uint32_t mask) KERN_HIDDEN;
 void rt_ifdetach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;
+/* Calls fn on every route in dump order (radix_walk) until it returns non-zero. */
+int  rt_walk(struct ifnet_state *ns, int (*fn)(void *rt, void *arg), void *arg) KERN_HIDDEN;
 void rt_flush(struct ifnet_state *ns) KERN_HIDDEN;
 /* Route socket: processes one message written to a PF_ROUTE socket (the kernel copy in
  * buf, len bytes); the answer replaces it in buf (bufsize bytes), *outlen its length. */

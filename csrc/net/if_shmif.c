@@ -41,8 +41,21 @@ shmif_free(struct ifnet *ifp)
 	struct shmif_softc *sc = ifp->if_softc;
 
 	bus_detach(&sc->sc_port);
+	(void)bus_port_setaddrs(&sc->sc_port, NULL, -1);	/* frees the registrations */
 	kmem_free(ifp->if_kern, sc, sizeof(*sc));
 	ifp->if_softc = NULL;
+}
+
+/* The interface's IPv4 addresses changed (n of them, or n < 0: too many to list): the
+ * bus delivers ARP requests by them (bus.h, ARP suppression).  Other media: nothing. */
+void
+shmif_setaddrs(struct ifnet *ifp, const uint32_t *addrs, int n)
+{
+	struct shmif_softc *sc = ifp->if_softc;
+
+	if (ifp->if_free != shmif_free || sc == NULL)
+		return;
+	(void)bus_port_setaddrs(&sc->sc_port, addrs, n);	/* ENOMEM: it sees all */
 }
 
 int
@@ -120,6 +133,8 @@ shmif_clone_create(struct kern *k, const char *name)
 	/* the bus switches on it (interfaces cannot change it or go promiscuous yet;
 	 * when they can, they tell the bus with bus_port_set) */
 	bus_port_set(&sc->sc_port, ifp->if_lladdr, (ifp->if_flags & IFF_PROMISC) != 0);
+	/* no address yet: ARP requests for others skip it (shmif_setaddrs) */
+	(void)bus_port_setaddrs(&sc->sc_port, NULL, 0);
 	if ((error = if_attach(ns, ifp)) != 0) {
 		shmif_free(ifp);
 		hyp_mutex_destroy(&ifp->if_qlock);

@@ -131,13 +131,28 @@ ifa_msg(struct rtbuf *rb, struct ifnet *ifp, struct in_ifaddr *ia)
 	}
 }
 
+struct rt_dumparg {
+	struct rtbuf *rb;
+	int op, arg;
+};
+
+static int
+rt_dump1(void *entry, void *arg)
+{
+	struct rt_dumparg *d = arg;
+	struct rtentry *rt = entry;
+
+	if (d->op == NET_RT_DUMP || (rt->rt_flags & d->arg))
+		rt_msg(d->rb, rt, RTM_GET, 0, 0);
+	return 0;
+}
+
 int
 rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
 {
 	struct ifnet_state *ns = ifstate(k);
 	struct rtbuf rb;
 	struct ifnet *ifp;
-	struct rtentry *rt;
 	size_t room = oldp != NULL ? *oldlenp : 0;
 	int af, op, arg, error = 0;
 
@@ -160,11 +175,11 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 	ifs_lock(ns);
 	switch (op) {
 	case NET_RT_DUMP:
-	case NET_RT_FLAGS:
-		for (rt = ns->ns_rt; rt != NULL; rt = rt->rt_next)
-			if (op == NET_RT_DUMP || (rt->rt_flags & arg))
-				rt_msg(&rb, rt, RTM_GET, 0, 0);
+	case NET_RT_FLAGS: {
+		struct rt_dumparg d = { &rb, op, arg };
+		rt_walk(ns, rt_dump1, &d);
 		break;
+	}
 	case NET_RT_IFLIST:
 		for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next) {
 			struct in_ifaddr *ia;

@@ -1,7 +1,9 @@
 /*
  * arp.c: ARP for Ethernet interfaces (RFC 826).
  *
- * The cache is a list per kernel.  An entry is
+ * The cache is a list per kernel (for the timer, eviction and detach walks) and a hash by
+ * address for the per-packet lookups, which doubles as entries come, so resolving a
+ * neighbour costs the same with 10 or 100,000 entries.  An entry is
  *   - resolved (la_resolved, la_mac valid until la_expire),
  *   - incomplete (a request went out; up to is_arp_maxhold packets wait in la_hold, the
  *     oldest dropped first; la_expire is when the next request goes), or
@@ -24,11 +26,74 @@
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+#define ARP_MINBUCKETS	16
+
+static inline unsigned
+arp_hash(const struct inet_state *is, uint32_t addr)
+{
+	uint32_t h = addr * 0x9e3779b1U;
+
+	return (h ^ h >> 16) & is->is_arpmask;
+}
+
+/* A table of n buckets holding every entry; ENOMEM keeps the old one. */
+static int
+arp_rehash(struct inet_state *is, unsigned n)
+{
+	struct llentry **t = kmem_zalloc(is->is_kern, n * sizeof(*t)), *la;
+
+	if (t == NULL)
+		return ENOMEM;
+	if (is->is_arphash != NULL)
+		kmem_free(is->is_kern, is->is_arphash, (is->is_arpmask + 1) * sizeof(*t));
+	is->is_arphash = t;
+	is->is_arpmask = n - 1;
+	for (la = is->is_arp; la != NULL; la = la->la_next) {
+		struct llentry **b = &t[arp_hash(is, la->la_addr)];
+		la->la_hnext = *b;
+		*b = la;
+	}
+	return 0;
+}
+
+static void
+arp_hash_insert(struct inet_state *is, struct llentry *la)
+{
+	struct llentry **b;
+
+	/* la is on is_arp already: a new table takes it in with the rest */
+	if (is->is_arphash == NULL || (unsigned)is->is_narp > 2 * (is->is_arpmask + 1))
+		if (arp_rehash(is, is->is_arphash == NULL ? ARP_MINBUCKETS :
+		    4 * (is->is_arpmask + 1)) == 0)
+			return;
+	if (is->is_arphash == NULL)
+		return;		/* no memory: arp_find walks the list */
+	b = &is->is_arphash[arp_hash(is, la->la_addr)];
+	la->la_hnext = *b;
+	*b = la;
+}
+
+static void
+arp_hash_remove(struct inet_state *is, struct llentry *la)
+{
+	struct llentry **pp;
+
+	if (is->is_arphash == NULL)
+		return;
+	for (pp = &is->is_arphash[arp_hash(is, la->la_addr)]; *pp != NULL; pp = &(*pp)->la_hnext)
+		if (*pp == la) {
+			*pp = la->la_hnext;
+			return;
+		}
+}
+
+/* Frees la, which the caller took off is_arp. */
 static void
 arp_free(struct inet_state *is, struct llentry *la)
 {
 	struct pkt *p;
 
+	arp_hash_remove(is, la);
 	while ((p = la->la_hold) != NULL) {
 		la->la_hold = p->p_next;
 		pkt_free(p);
@@ -74,7 +139,13 @@ arp_find(struct inet_state *is, struct ifnet *ifp, uint32_t addr)
 {
 	struct llentry *la;
 
-	for (la = is->is_arp; la != NULL; la = la->la_next)
+	if (is->is_arphash == NULL) {
+		for (la = is->is_arp; la != NULL; la = la->la_next)
+			if (la->la_addr == addr && la->la_ifp == ifp)
+				return la;
+		return NULL;
+	}
+	for (la = is->is_arphash[arp_hash(is, addr)]; la != NULL; la = la->la_hnext)
 		if (la->la_addr == addr && la->la_ifp == ifp)
 			return la;
 	return NULL;
@@ -85,7 +156,13 @@ arp_lookup(struct inet_state *is, uint32_t addr)
 {
 	struct llentry *la;
 
-	for (la = is->is_arp; la != NULL; la = la->la_next)
+	if (is->is_arphash == NULL) {
+		for (la = is->is_arp; la != NULL; la = la->la_next)
+			if (la->la_addr == addr)
+				return la;
+		return NULL;
+	}
+	for (la = is->is_arphash[arp_hash(is, addr)]; la != NULL; la = la->la_hnext)
 		if (la->la_addr == addr)
 			return la;
 	return NULL;
@@ -141,6 +218,7 @@ arp_create(struct inet_state *is, struct ifnet *ifp, uint32_t addr)
 	la->la_next = is->is_arp;
 	is->is_arp = la;
 	is->is_narp++;
+	arp_hash_insert(is, la);
 	return la;
 }
 
@@ -360,6 +438,10 @@ arp_flush(struct inet_state *is)
 {
 	while (is->is_arp != NULL)
 		arp_unlink(is, is->is_arp);
+	if (is->is_arphash != NULL)
+		kmem_free(is->is_kern, is->is_arphash, (is->is_arpmask + 1) * sizeof(*is->is_arphash));
+	is->is_arphash = NULL;
+	is->is_arpmask = 0;
 }
 
 /* Defaults: NetBSD's (arpt_keep 20 min, arpt_down 20 s, 5 tries a second apart), a table

@@ -106,6 +106,19 @@ inet_timer_want(struct inet_state *is, uint64_t at)
 
 /* ---------------------------------------------------------------- addresses */
 
+/* The medium learns ifp's addresses (a shmif bus delivers ARP requests by them). */
+static void
+in_addrs_to_medium(struct ifnet *ifp)
+{
+	uint32_t a[32];
+	struct in_ifaddr *ia;
+	int n = 0;
+
+	for (ia = ifp->if_inaddrs; ia != NULL && n < 32; ia = ia->ia_next)
+		a[n++] = ia->ia_addr;
+	shmif_setaddrs(ifp, a, ia == NULL ? n : -1);
+}
+
 int
 in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
     uint32_t broad)
@@ -143,6 +156,7 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	for (pp = &ifp->if_inaddrs; *pp != NULL; pp = &(*pp)->ia_next)
 		continue;
 	*pp = ia;
+	in_addrs_to_medium(ifp);	/* before anyone asks for it */
 	/* NetBSD's Ethernet drivers bring an interface up when it gets an address
 	 * (SIOCINITIFADDR), and programs written for NetBSD's rump tests rely on it. */
 	if (ifp->if_type == IFT_ETHER && !(ifp->if_flags & IFF_UP))
@@ -166,6 +180,7 @@ in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr)
 		return EADDRNOTAVAIL;
 	*pp = ia->ia_next;
 	rt_addrmsg(RTM_DELADDR, ifp, ia->ia_addr, ia->ia_mask, ia->ia_broad);
+	in_addrs_to_medium(ifp);
 	rt = rt_exact(ns, ia->ia_net, ia->ia_mask);
 	if (rt != NULL && (rt->rt_flags & RTF_CONNECTED) &&
 	    (rt->rt_ifp == ifp || rt->rt_ifa == addr)) {

@@ -8,6 +8,15 @@
  * newcomer needs SO_REUSEADDR; when the addresses are equal both need SO_REUSEPORT.
  * Ports below 1024 need root (EACCES).
  *
+ * UDP pcbs are all on is_udb (creation order); a bound one is also in two hashes: by
+ * local port (bind conflicts, broadcast input, ICMP errors) and, for unicast input, by
+ * (laddr, lport) while unconnected or by 4-tuple once connected.  Input tries the buckets
+ * best match first: connected to the sender on the destination address, connected on the
+ * wildcard, bound to the destination address, bound to the wildcard; among equals the
+ * newest pcb wins, as the list walk of before chose.  The tables double when they hold
+ * twice as many pcbs as buckets, so every step is O(1) however many sockets a kernel
+ * has.  Raw pcbs hash by protocol (protocol 0, any, has bucket 0).
+ *
  * TCP's pcbs (the end of this file) live in the hashes of an inpcbtable: every bound
  * pcb by local port (bind conflicts), every connected one by its 4-tuple (input) and
  * listeners by port (input of SYNs, which never walk a port's connections).  The rules are NetBSD's in_pcbbind: without SO_REUSEADDR a wildcard address
@@ -53,6 +62,172 @@ inp_deliver(struct inpcb *inp, struct pkt *p)
 		inp_enqueue(inp, p);
 }
 
+/* ---------------------------------------------------------------- UDP and raw hashes */
+
+#define UDB_MINBUCKETS	16
+
+static inline unsigned
+udb_mix(uint32_t h, unsigned mask)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bU;
+	h ^= h >> 13;
+	return h & mask;
+}
+
+static inline struct inpcb **
+udb_portb(struct inet_state *is, uint16_t lport)
+{
+	return &is->is_udbport[udb_mix(lport * 0x9e3779b1U, is->is_udbmask)];
+}
+
+static inline struct inpcb **
+udb_bindb(struct inet_state *is, uint32_t laddr, uint16_t lport)
+{
+	return &is->is_udbbind[udb_mix(laddr ^ (lport * 0x9e3779b1U), is->is_udbmask)];
+}
+
+static inline struct inpcb **
+udb_connb(struct inet_state *is, uint32_t faddr, uint16_t fport, uint32_t laddr,
+    uint16_t lport)
+{
+	return &is->is_udbconn[udb_mix(faddr ^ (laddr * 0x9e3779b1U) ^
+	    ((uint32_t)fport << 16 | lport), is->is_udbmask)];
+}
+
+/* The lookup bucket inp is in (bound), by its current addresses. */
+static struct inpcb **
+udb_lookupb(struct inet_state *is, struct inpcb *inp)
+{
+	if (inp->inp_faddr != INADDR_ANY)
+		return udb_connb(is, inp->inp_faddr, inp->inp_fport, inp->inp_laddr, inp->inp_lport);
+	return udb_bindb(is, inp->inp_laddr, inp->inp_lport);
+}
+
+static void
+udb_link(struct inet_state *is, struct inpcb *inp)
+{
+	struct inpcb **b = udb_portb(is, inp->inp_lport);
+
+	inp->inp_pnext = *b;
+	*b = inp;
+	b = udb_lookupb(is, inp);
+	inp->inp_hnext = *b;
+	*b = inp;
+}
+
+static void
+udb_unchain(struct inpcb **pp, struct inpcb *inp, int port)
+{
+	for (; *pp != NULL; pp = port ? &(*pp)->inp_pnext : &(*pp)->inp_hnext)
+		if (*pp == inp) {
+			*pp = port ? inp->inp_pnext : inp->inp_hnext;
+			return;
+		}
+}
+
+static void
+udb_free_tables(struct inet_state *is)
+{
+	size_t sz = (is->is_udbmask + 1) * sizeof(struct inpcb *);
+
+	if (is->is_udbmask == 0)
+		return;
+	kmem_free(is->is_kern, is->is_udbport, sz);
+	kmem_free(is->is_kern, is->is_udbbind, sz);
+	kmem_free(is->is_kern, is->is_udbconn, sz);
+	is->is_udbport = is->is_udbbind = is->is_udbconn = NULL;
+	is->is_udbmask = 0;
+}
+
+/* Tables of n buckets with every bound pcb rehashed; ENOBUFS leaves the old ones. */
+static int
+udb_resize(struct inet_state *is, unsigned n)
+{
+	struct inpcb **port, **bind, **conn, *inp;
+	size_t sz = n * sizeof(struct inpcb *);
+
+	port = kmem_zalloc(is->is_kern, sz);
+	bind = kmem_zalloc(is->is_kern, sz);
+	conn = kmem_zalloc(is->is_kern, sz);
+	if (port == NULL || bind == NULL || conn == NULL) {
+		if (port != NULL)
+			kmem_free(is->is_kern, port, sz);
+		if (bind != NULL)
+			kmem_free(is->is_kern, bind, sz);
+		if (conn != NULL)
+			kmem_free(is->is_kern, conn, sz);
+		return ENOBUFS;
+	}
+	udb_free_tables(is);
+	is->is_udbport = port, is->is_udbbind = bind, is->is_udbconn = conn;
+	is->is_udbmask = n - 1;
+	for (inp = is->is_udb; inp != NULL; inp = inp->inp_next)
+		if (inp->inp_flags & INP_BOUND)
+			udb_link(is, inp);
+	return 0;
+}
+
+/* inp just became bound: into the hashes (they grow when full). */
+static int
+udb_insert(struct inet_state *is, struct inpcb *inp)
+{
+	int error;
+
+	if (is->is_udbmask == 0 && (error = udb_resize(is, UDB_MINBUCKETS)) != 0)
+		return error;
+	if (is->is_udbhashed >= 2 * (is->is_udbmask + 1) && is->is_udbmask < (1U << 22))
+		(void)udb_resize(is, 4 * (is->is_udbmask + 1));	/* else stay, slower */
+	udb_link(is, inp);
+	is->is_udbhashed++;
+	return 0;
+}
+
+static void
+udb_remove(struct inet_state *is, struct inpcb *inp)
+{
+	udb_unchain(udb_portb(is, inp->inp_lport), inp, 1);
+	udb_unchain(udb_lookupb(is, inp), inp, 0);
+	inp->inp_pnext = inp->inp_hnext = NULL;
+	is->is_udbhashed--;
+}
+
+/* The newest pcb of a lookup chain with exactly these addresses. */
+static struct inpcb *
+udb_best(struct inpcb *inp, uint32_t faddr, uint16_t fport, uint32_t laddr, uint16_t lport)
+{
+	struct inpcb *best = NULL;
+
+	for (; inp != NULL; inp = inp->inp_hnext)
+		if (inp->inp_lport == lport && inp->inp_laddr == laddr &&
+		    inp->inp_faddr == faddr && inp->inp_fport == fport &&
+		    (best == NULL || inp->inp_serial > best->inp_serial))
+			best = inp;
+	return best;
+}
+
+/* Unicast input demux (see the top of the file). */
+static struct inpcb *
+udb_lookup(struct inet_state *is, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	struct inpcb *inp;
+
+	if (is->is_udbmask == 0)
+		return NULL;
+	if ((inp = udb_best(*udb_connb(is, src, sport, dst, dport), src, sport, dst, dport)) ||
+	    (inp = udb_best(*udb_connb(is, src, sport, INADDR_ANY, dport), src, sport,
+	    INADDR_ANY, dport)) ||
+	    (inp = udb_best(*udb_bindb(is, dst, dport), INADDR_ANY, 0, dst, dport)))
+		return inp;
+	return udb_best(*udb_bindb(is, INADDR_ANY, dport), INADDR_ANY, 0, INADDR_ANY, dport);
+}
+
+static void
+rawb_unchain(struct inet_state *is, struct inpcb *inp)
+{
+	udb_unchain(&is->is_rawhash[inp->inp_proto % RAWHASH_SIZE], inp, 0);
+}
+
 int
 inp_create_locked(struct inet_state *is, int type, int proto, struct inpcb **inpp)
 {
@@ -79,12 +254,18 @@ inp_create_locked(struct inet_state *is, int type, int proto, struct inpcb **inp
 	inp->inp_rqmax = UDP_RECVSPACE;
 	if (inp->inp_raw && proto == IPPROTO_RAW)
 		inp->inp_flags |= INP_HDRINCL;
+	inp->inp_serial = ++is->is_pcbserial;
+	{
+		struct inpcb **head = inp->inp_raw ? &is->is_rawb : &is->is_udb;
+		if ((inp->inp_next = *head) != NULL)
+			inp->inp_next->inp_prevp = &inp->inp_next;
+		inp->inp_prevp = head;
+		*head = inp;
+	}
 	if (inp->inp_raw) {
-		inp->inp_next = is->is_rawb;
-		is->is_rawb = inp;
-	} else {
-		inp->inp_next = is->is_udb;
-		is->is_udb = inp;
+		struct inpcb **b = &is->is_rawhash[proto % RAWHASH_SIZE];
+		inp->inp_hnext = *b;
+		*b = inp;
 	}
 	*inpp = inp;
 	return 0;
@@ -107,14 +288,14 @@ inp_create(struct kern *k, int type, int proto, struct inpcb **inpp)
 void
 inp_free(struct inet_state *is, struct inpcb *inp)
 {
-	struct inpcb **pp;
 	struct pkt *p;
 
-	for (pp = inp->inp_raw ? &is->is_rawb : &is->is_udb; *pp != NULL; pp = &(*pp)->inp_next)
-		if (*pp == inp) {
-			*pp = inp->inp_next;
-			break;
-		}
+	if (inp->inp_raw)
+		rawb_unchain(is, inp);
+	else if (inp->inp_flags & INP_BOUND)
+		udb_remove(is, inp);
+	if ((*inp->inp_prevp = inp->inp_next) != NULL)
+		inp->inp_next->inp_prevp = inp->inp_prevp;
 	while ((p = inp->inp_rq) != NULL) {
 		inp->inp_rq = p->p_next;
 		pkt_free(p);
@@ -140,6 +321,7 @@ inp_flushall(struct inet_state *is)
 		inp_free(is, is->is_udb);
 	while (is->is_rawb != NULL)
 		inp_free(is, is->is_rawb);
+	udb_free_tables(is);
 }
 
 int
@@ -163,7 +345,9 @@ udp_port_conflict(struct inet_state *is, struct inpcb *inp, uint32_t laddr, uint
 {
 	struct inpcb *o;
 
-	for (o = is->is_udb; o != NULL; o = o->inp_next) {
+	if (is->is_udbmask == 0)
+		return 0;
+	for (o = *udb_portb(is, lport); o != NULL; o = o->inp_pnext) {
 		if (o == inp || o->inp_lport != lport || !(o->inp_flags & INP_BOUND))
 			continue;
 		if ((o->inp_flags & INP_REUSEPORT) && (inp->inp_flags & INP_REUSEPORT))
@@ -229,6 +413,11 @@ inp_bind_locked(struct inet_state *is, struct inpcb *inp, const struct nb_sockad
 	}
 	inp->inp_laddr = addr;
 	inp->inp_lport = port;
+	if ((error = udb_insert(is, inp)) != 0) {
+		inp->inp_laddr = INADDR_ANY;
+		inp->inp_lport = 0;
+		return error;
+	}
 	inp->inp_flags |= INP_BOUND;
 	return 0;
 }
@@ -274,10 +463,33 @@ inp_connect_locked(struct inet_state *is, struct inpcb *inp, struct nb_sockaddr_
 		return EACCES;
 	if ((error = inp_autobind(is, inp)) != 0)
 		return error;
+	if (!inp->inp_raw)
+		udb_unchain(udb_lookupb(is, inp), inp, 0);
 	inp->inp_faddr = sin->sin_addr.s_addr;
 	inp->inp_fport = sin->sin_port;
+	if (!inp->inp_raw) {
+		struct inpcb **b = udb_lookupb(is, inp);
+		inp->inp_hnext = *b;
+		*b = inp;
+	}
 	inp->inp_error = 0;
 	return 0;
+}
+
+void
+inp_disconnect_locked(struct inet_state *is, struct inpcb *inp)
+{
+	int hashed = !inp->inp_raw && (inp->inp_flags & INP_BOUND);
+
+	if (hashed)
+		udb_unchain(udb_lookupb(is, inp), inp, 0);
+	inp->inp_faddr = INADDR_ANY;
+	inp->inp_fport = 0;
+	if (hashed) {
+		struct inpcb **b = udb_lookupb(is, inp);
+		inp->inp_hnext = *b;
+		*b = inp;
+	}
 }
 
 int
@@ -565,7 +777,7 @@ udp_input(struct inet_state *is, struct pkt *p, int hlen)
 	uint32_t src, dst;
 	uint16_t sport, dport, ulen, sum;
 	struct inpcb *inp, *best = NULL;
-	int bcast = (p->p_flags & PKT_BCAST) != 0, score, bestscore = -1;
+	int bcast = (p->p_flags & PKT_BCAST) != 0;
 
 	is->is_stat.udps_ipackets++;
 	if (p->p_len < (size_t)hlen + 8) {
@@ -594,7 +806,8 @@ udp_input(struct inet_state *is, struct pkt *p, int hlen)
 	}
 	if (bcast) {
 		/* every socket bound to the port gets a copy */
-		for (inp = is->is_udb; inp != NULL; inp = inp->inp_next) {
+		for (inp = is->is_udbmask != 0 ? *udb_portb(is, dport) : NULL; inp != NULL;
+		    inp = inp->inp_pnext) {
 			struct pkt *c;
 			if (inp->inp_lport != dport || !(inp->inp_flags & INP_BOUND))
 				continue;
@@ -611,23 +824,7 @@ udp_input(struct inet_state *is, struct pkt *p, int hlen)
 		}
 		goto drop;
 	}
-	for (inp = is->is_udb; inp != NULL; inp = inp->inp_next) {
-		if (inp->inp_lport != dport || !(inp->inp_flags & INP_BOUND))
-			continue;
-		score = 0;
-		if (inp->inp_laddr != INADDR_ANY) {
-			if (inp->inp_laddr != dst)
-				continue;
-			score++;
-		}
-		if (inp->inp_faddr != INADDR_ANY) {
-			if (inp->inp_faddr != src || inp->inp_fport != sport)
-				continue;
-			score += 2;
-		}
-		if (score > bestscore)
-			best = inp, bestscore = score;
-	}
+	best = udb_lookup(is, src, sport, dst, dport);
 	if (best == NULL) {
 		is->is_stat.udps_noport++;
 		icmp_error(is, p, ICMP_UNREACH, ICMP_UNREACH_PORT, 0);
@@ -664,7 +861,9 @@ udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_
 	else
 		error = ENOPROTOOPT;
 	/* only connected sockets hear about errors (BSD) */
-	for (inp = is->is_udb; inp != NULL; inp = inp->inp_next)
+	if (is->is_udbmask == 0)
+		return;
+	for (inp = *udb_portb(is, sport); inp != NULL; inp = inp->inp_pnext)
 		if (inp->inp_lport == sport && inp->inp_faddr == dst && inp->inp_fport == dport) {
 			if (inp->inp_socket != NULL)
 				so_seterror(inp->inp_socket, error);
@@ -674,17 +873,16 @@ udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_
 		}
 }
 
-int
-rip_input(struct inet_state *is, struct pkt *p)
+static int
+rip_chain(struct inet_state *is, struct inpcb *inp, struct pkt *p)
 {
 	const uint8_t *ip = pkt_data(p);
 	uint32_t src, dst;
-	struct inpcb *inp;
 	int n = 0;
 
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
-	for (inp = is->is_rawb; inp != NULL; inp = inp->inp_next) {
+	for (; inp != NULL; inp = inp->inp_hnext) {
 		struct pkt *c;
 		if (inp->inp_proto != 0 && inp->inp_proto != ip[9])
 			continue;
@@ -700,6 +898,19 @@ rip_input(struct inet_state *is, struct pkt *p)
 		inp_deliver(inp, c);
 		n++;
 	}
+	return n;
+}
+
+int
+rip_input(struct inet_state *is, struct pkt *p)
+{
+	unsigned b = ((const uint8_t *)pkt_data(p))[9] % RAWHASH_SIZE;
+	int n;
+
+	/* the protocol's bucket, then protocol 0's (any) when that is another */
+	n = rip_chain(is, is->is_rawhash[b], p);
+	if (b != 0)
+		n += rip_chain(is, is->is_rawhash[0], p);
 	return n;
 }
 

@@ -108,10 +108,7 @@ in_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 static int
 in_disconnect(struct socket *so)
 {
-	struct inpcb *inp = so->so_pcb;
-
-	inp->inp_faddr = INADDR_ANY;
-	inp->inp_fport = 0;
+	inp_disconnect_locked(inet_state(so->so_kern), so->so_pcb);
 	so->so_state &= ~SS_ISCONNECTED;
 	return 0;
 }

@@ -65,6 +65,7 @@ struct llentry {
 	int la_numheld;
 	int la_down;			/* unanswered: sends fail (EHOSTDOWN) until la_expire */
 	uint64_t la_used;		/* last lookup or update, for eviction (LRU) */
+	struct llentry *la_hnext;	/* is_arphash chain */
 };
 #define ARP_MAXHOLD	16		/* default of net.inet.arp.maxqueuelen */
 #define ARP_MAXENTRIES	4096		/* default of net.inet.arp.maxentries */
@@ -115,6 +116,9 @@ struct inpcb {
 	/* TCP: hash chains (connections by 4-tuple, bound pcbs by port) and the tcpcb */
 	struct inpcb *inp_hnext, *inp_pnext, *inp_lnext;
 	void *inp_ppcb;
+	/* UDP and raw: is_udb/is_rawb back link; creation order (ties in input demux) */
+	struct inpcb **inp_prevp;
+	uint64_t inp_serial;
 };
 #define INP_REUSEADDR	0x01
 #define INP_REUSEPORT	0x02
@@ -146,12 +150,22 @@ struct inet_state {
 	struct kern *is_kern;
 	struct llentry *is_arp;
 	int is_narp;
+	struct llentry **is_arphash;	/* by address (arp.c); NULL: not allocated yet */
+	unsigned is_arpmask;		/* buckets - 1 */
 	struct ipq *is_frags;
 	int is_nfrags;
 	struct hyp_timer is_timer;	/* ARP retries/expiry, reassembly timeouts */
 	uint64_t is_timer_at;		/* 0: not armed */
 	uint16_t is_ip_id;
 	struct inpcb *is_udb, *is_rawb;
+	/* UDP pcbs hashed (in_pcb.c): bound ones by port (inp_pnext) and by (laddr, lport)
+	 * or, connected, by 4-tuple (inp_hnext); raw pcbs by protocol (inp_hnext) */
+	struct inpcb **is_udbport, **is_udbbind, **is_udbconn;
+	unsigned is_udbmask;		/* buckets - 1; 0: not allocated yet */
+	unsigned is_udbhashed;		/* bound UDP pcbs */
+	uint64_t is_pcbserial;
+#define RAWHASH_SIZE	32
+	struct inpcb *is_rawhash[RAWHASH_SIZE];
 	uint16_t is_lastport;
 	/* sysctl net.inet.ip.* */
 	int is_forwarding, is_ttl, is_anonportmin, is_anonportmax, is_maxfragpackets;
@@ -242,6 +256,8 @@ void inp_free(struct inet_state *is, struct inpcb *inp) KERN_HIDDEN;
 int  sin_check(const void *sa, size_t salen, struct nb_sockaddr_in *sin) KERN_HIDDEN;
 int  inp_bind_locked(struct inet_state *is, struct inpcb *inp,
     const struct nb_sockaddr_in *sin) KERN_HIDDEN;
+/* in_disconnect: forgets the peer of a UDP or raw pcb. */
+void inp_disconnect_locked(struct inet_state *is, struct inpcb *inp) KERN_HIDDEN;
 int  inp_connect_locked(struct inet_state *is, struct inpcb *inp, struct nb_sockaddr_in *sin)
     KERN_HIDDEN;
 int  inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size_t len,

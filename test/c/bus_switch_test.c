@@ -302,7 +302,8 @@ test_kernels(void)
 	ok(srv >= 0 && rump_sys_bind(srv, (struct sockaddr *)&to, sizeof(to)) == 0, "server bound");
 	to = x_sin("10.77.0.1", 7777);
 
-	/* first contact: one ARP request to all, the reply and the datagram to one each */
+	/* first contact: the ARP request only to the owner of its target address (ARP
+	 * suppression), the reply and the datagram to one each */
 	for (i = 0; i < N; i++)
 		base[i] = ipackets(k[i]);
 	rumpus_kernel_switch(k[1]);
@@ -314,10 +315,29 @@ test_kernels(void)
 	    "first contact: the datagram arrived (ARP resolved)");
 	bad = 0;
 	for (i = 2; i < N; i++)
-		bad += ipackets(k[i]) - base[i] != 1;
+		bad += ipackets(k[i]) != base[i];
 	ok(ipackets(k[0]) - base[0] == 2 && ipackets(k[1]) - base[1] == 1 && bad == 0,
-	    "first contact: the request entered every kernel, reply and datagram only their "
-	    "destination (%d others wrong)", bad);
+	    "first contact: request, reply and datagram entered only their destination (%d "
+	    "others entered)", bad);
+
+	/* the same without suppression: the request enters every kernel */
+	ok(bus_set_arpfilter("bst.big", 0) == 1, "ARP suppression off");
+	for (i = 0; i < N; i++)
+		base[i] = ipackets(k[i]);
+	rumpus_kernel_switch(k[2]);
+	s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+	ok(rump_sys_sendto(s, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to)) == 5 &&
+	    rump_sys_close(s) == 0, "first contact without suppression: sendto");
+	rumpus_kernel_switch(k[0]);
+	ok(rump_sys_recvfrom(srv, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) == 5,
+	    "first contact without suppression: the datagram arrived");
+	bad = 0;
+	for (i = 3; i < N; i++)
+		bad += ipackets(k[i]) - base[i] != 1;
+	ok(ipackets(k[0]) - base[0] == 2 && ipackets(k[1]) - base[1] == 1 &&
+	    ipackets(k[2]) - base[2] == 1 && bad == 0, "first contact without suppression: the "
+	    "request entered every kernel (%d others wrong)", bad);
+	ok(bus_set_arpfilter("bst.big", 1) == 0, "ARP suppression on again");
 
 	/* a unicast datagram enters only its destination */
 	for (i = 0; i < N; i++)
@@ -334,7 +354,8 @@ test_kernels(void)
 	ok(ipackets(k[0]) - base[0] == 1 && bad == 0,
 	    "a unicast frame entered only its destination kernel (%d others entered)", bad);
 
-	/* all to one: every other kernel sends one datagram (and makes first contact) */
+	/* all to one: every other kernel sends one datagram (and makes first contact, but k[2]
+	 * knows k[0] already) */
 	for (i = 0; i < N; i++)
 		base[i] = ipackets(k[i]);
 	got = seen = 0;
@@ -361,11 +382,11 @@ test_kernels(void)
 	}
 	ok(got == N - 2 && seen == N - 2, "all to one: %d sent, %d distinct received", got, seen);
 	bad = 0;
-	for (i = 2; i < N; i++)
-		bad += ipackets(k[i]) - base[i] != (uint64_t)(N - 3 + 1);
-	ok(ipackets(k[0]) - base[0] == 2 * (N - 2) && ipackets(k[1]) - base[1] == N - 2 && bad == 0,
-	    "all to one: each kernel saw the others' ARP requests and its own unicast frames "
-	    "only (%d wrong)", bad);
+	for (i = 3; i < N; i++)
+		bad += ipackets(k[i]) - base[i] != 1;
+	ok(ipackets(k[0]) - base[0] == 2 * (N - 3) + 1 && ipackets(k[1]) == base[1] &&
+	    ipackets(k[2]) == base[2] && bad == 0, "all to one: each kernel saw its own ARP reply "
+	    "only, none the others' requests (%d wrong)", bad);
 
 	rumpus_kernel_switch(k[0]);
 	rump_sys_close(srv);
