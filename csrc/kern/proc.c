@@ -441,8 +441,8 @@ rump_pub_lwproc_newlwp(nb_pid_t pid)
 		return ENOMEM;
 	}
 	mutex_enter(&k->k_proc_lock);
-	if ((p = proc_find(k, pid)) == NULL || p == k->k_proc1 || (p->p_flag & PK_EXITING))
-		error = ESRCH;	/* process 1 hosts implicit threads only */
+	if ((p = proc_find(k, pid)) == NULL || (p->p_flag & PK_EXITING))
+		error = ESRCH;	/* process 1 too takes lwps, as on NetBSD (lwp_free never exits it) */
 	else {
 		l->l_proc = p;
 		l->l_kern = k;
