@@ -103,6 +103,7 @@ struct vnode {
 	enum vtype v_type;
 	int v_flag;			/* VV_ROOT */
 	void *v_data;			/* the file system's node */
+	uint64_t v_rdev;		/* VCHR: the device, set at open (spec.c) */
 };
 #define VV_ROOT		0x01		/* root of its mount */
 
@@ -214,6 +215,42 @@ void vn_fdclose(struct file *fp, struct proc *p) KERN_HIDDEN;	/* fo_fdclose of v
 #define LF_POSIX	0x01
 #define LF_FLOCK	0x02
 #define LF_WAIT		0x04
+
+/* the vnode file operations devices share (vfs_vnops.c) */
+int vn_fcntl(struct file *fp, int cmd, void *arg) KERN_HIDDEN;
+int vn_fo_stat(struct file *fp, struct nb_stat *st) KERN_HIDDEN;
+int vn_close(struct file *fp) KERN_HIDDEN;
+
+/* character devices (spec.c): NetBSD's dev_t encoding */
+static inline uint32_t nb_major(uint64_t d) { return (uint32_t)((d & 0x000fff00u) >> 8); }
+static inline uint32_t nb_minor(uint64_t d)
+{
+	return (uint32_t)(((d & 0xfff00000u) >> 12) | (d & 0xffu));
+}
+static inline uint64_t nb_makedev(uint32_t ma, uint32_t mi)
+{
+	return ((ma << 8) & 0x000fff00u) | (mi & 0xffu) | ((mi << 12) & 0xfff00000u);
+}
+/* A driver.  d_open (may be NULL) runs with vs_lock held and vp referenced for fp, after
+ * fp->f_ops was set to d_fileops; it may change f_ops.  The file's f_data is the vnode;
+ * its fo_close must end with vn_close(fp) (which drops the vnode). */
+struct devsw {
+	uint32_t d_major;
+	int d_comp;			/* component that must be loaded, or -1 */
+	int (*d_open)(struct lwp *l, struct vnode *vp, uint32_t minor, int fflags,
+	    struct file *fp);
+	const struct fileops *d_fileops;
+};
+#define DEVSW(d) \
+	static const struct devsw *const devsw_ptr_##d \
+	__attribute__((used, section("rumpus_devsw"), aligned(sizeof(void *)))) = &d
+int spec_check(struct kern *k, struct vnode *vp) KERN_HIDDEN;
+int spec_open(struct lwp *l, struct vnode *vp, int fflags, struct file *fp) KERN_HIDDEN;
+int vfs_makenode(struct kern *k, struct vnode *dvp, const char *name, enum vtype type,
+    nb_mode_t mode, uint64_t rdev, struct vnode **vpp) KERN_HIDDEN;
+int vfs_makedevnode(struct kern *k, const char *name, nb_mode_t mode, uint64_t rdev)
+    KERN_HIDDEN;
+int vfs_rootnodes(struct kern *k) KERN_HIDDEN;
 
 /* pipes and fifos (pipe.c) */
 /* Called with vs_lock held and a reference on vp for fp: attaches the fifo's pipe. Then

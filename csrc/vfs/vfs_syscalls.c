@@ -257,10 +257,9 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 		if ((error = vn_access(vp, ((fflags & FREAD) ? VREAD : 0) |
 		    (((fflags & FWRITE) || (oflags & O_TRUNC)) ? VWRITE : 0), lwp_cred(l))) != 0)
 			goto out;
-		if (vp->v_type == VCHR || vp->v_type == VBLK) {
-			error = ENXIO;		/* no device drivers */
-			goto out;
-		}
+		if ((vp->v_type == VCHR || vp->v_type == VBLK) &&
+		    (error = spec_check(l->l_kern, vp)) != 0)
+			goto out;	/* no driver of its major in this kernel */
 		if ((oflags & O_TRUNC) && vp->v_type == VREG) {
 			struct vattr va;
 			va.va_size = 0;
@@ -274,6 +273,11 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 	fp->f_flag = fflags & (FREAD | FWRITE | FCNTLFLAGS);
 	fp->f_ops = vp->v_type == VFIFO ? &fifo_fileops : &vn_fileops;
 	fp->f_data = vp;
+	if (!created && vp->v_type == VCHR && (error = spec_open(l, vp, (int)fflags, fp)) != 0) {
+		fp->f_ops = &vn_fileops;	/* fd_abort drops the file without fo_close */
+		fd_abort(l, fp, fd);
+		goto out;
+	}
 	if (oflags & (O_EXLOCK | O_SHLOCK)) {
 		struct nb_flock fl = { 0, 0, 0, (oflags & O_EXLOCK) ? F_WRLCK : F_RDLCK, SEEK_SET };
 		error = lf_advlock(l, vp, fp, F_SETLK, &fl,

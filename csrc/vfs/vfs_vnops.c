@@ -262,7 +262,7 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	return error;
 }
 
-static int
+int
 vn_fo_stat(struct file *fp, struct nb_stat *st)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
@@ -274,7 +274,7 @@ vn_fo_stat(struct file *fp, struct nb_stat *st)
 	return error;
 }
 
-static int
+int
 vn_fcntl(struct file *fp, int cmd, void *arg)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
@@ -361,7 +361,7 @@ vn_poll(struct file *fp, int events)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
-static int
+int
 vn_close(struct file *fp)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
