@@ -264,6 +264,8 @@ extern const struct fileops fifo_fileops KERN_HIDDEN;
 /* file systems */
 extern const struct vfsops tmpfs_vfsops KERN_HIDDEN;
 extern const struct vfsops rumpfs_vfsops KERN_HIDDEN;
+extern const struct vfsops ptyfs_vfsops KERN_HIDDEN;
+extern const struct vfsops kernfs_vfsops KERN_HIDDEN;
 
 static inline nb_off_t
 vfs_now(struct kern *k, struct nb_timespec *ts)
