@@ -612,8 +612,36 @@ out:
 	return 0;
 }
 
-/* The clonable interface families (SIOCIFGCLONERS). */
-static const char *const if_cloners[] = { "shmif" };
+/* The clonable interface families (SIOCIFGCLONERS): lo always, shmif with net.shmif. */
+static const char *const if_cloners[] = { "lo", "shmif" };
+
+/* The loopback cloner: "loN" (N digits, no leading zero), made down as NetBSD's are. */
+static int
+lo_clone_create(struct kern *k, struct ifnet_state *ns, const char *name)
+{
+	struct ifnet *lo;
+	size_t i, n = strnlen(name, NB_IFNAMSIZ);
+	int error;
+
+	if (n < 3 || (name[2] == '0' && n > 3))
+		return EINVAL;
+	for (i = 2; i < n; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return EINVAL;
+	if ((lo = if_alloc(k, name)) == NULL)
+		return ENOMEM;
+	lo->if_type = IFT_LOOP;
+	lo->if_mtu = 33624;	/* NetBSD's LOMTU */
+	lo->if_flags = IFF_LOOPBACK | IFF_MULTICAST;
+	lo->if_output = lo_output;
+	if ((error = if_attach(ns, lo)) != 0) {
+		hyp_mutex_destroy(&lo->if_qlock);
+		kmem_free(k, lo, sizeof(*lo));
+		return error;
+	}
+	rt_ifannounce(lo, IFAN_ARRIVAL);
+	return 0;
+}
 
 static int
 if_gcloners(struct kern *k, struct nb_if_clonereq *ifcr)
@@ -621,7 +649,7 @@ if_gcloners(struct kern *k, struct nb_if_clonereq *ifcr)
 	char name[NB_IFNAMSIZ];
 	int i, n = 0, error;
 
-	ifcr->ifcr_total = kern_has(k, COMP_NET_SHMIF) ? 1 : 0;
+	ifcr->ifcr_total = kern_has(k, COMP_NET_SHMIF) ? 2 : 1;
 	if (ifcr->ifcr_count < 0)
 		return EINVAL;
 	for (i = 0; i < ifcr->ifcr_total && n < ifcr->ifcr_count; i++, n++) {
@@ -669,6 +697,8 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 				rt_ifannounce(if_find(ns, ifr->ifr_name), IFAN_ARRIVAL);
 			return error;
 		}
+		if (strncmp(ifr->ifr_name, "lo", 2) == 0)
+			return lo_clone_create(k, ns, ifr->ifr_name);
 		return EINVAL;
 	}
 
@@ -681,7 +711,7 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 	case SIOCIFDESTROY:
 		if ((error = if_super()) != 0)
 			return error;
-		if (ifp->if_type != IFT_ETHER)
+		if (ifp->if_type != IFT_ETHER && (ifp->if_type != IFT_LOOP || ifp == ns->ns_lo0))
 			return EINVAL;		/* lo0 is not clonable */
 		rt_ifannounce(ifp, IFAN_DEPARTURE);
 		if_detach(ns, ifp);

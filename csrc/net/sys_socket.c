@@ -397,10 +397,8 @@ do_accept(struct lwp *l, int s, void *uname, void *ulen, int flags, bool inherit
 
 	if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK | SOCK_NOSIGPIPE))
 		return EINVAL;
-	if (uname != NULL && ulen == NULL)
-		return EFAULT;
-	if (uname != NULL && (error = copyin(ulen, &namelen, sizeof(namelen))) != 0)
-		return error;
+	/* the address pointers are checked once a connection was taken, as NetBSD does:
+	 * a non-blocking accept with none pending is EAGAIN whatever they are */
 	if ((error = fd_getsock(l, s, &so, &fp)) != 0)
 		return error;
 	if ((error = fd_allocfile(l, &fp2, &fd)) != 0) {
@@ -447,6 +445,10 @@ do_accept(struct lwp *l, int s, void *uname, void *ulen, int flags, bool inherit
 	error = so2->so_proto->pr_usrreqs->pr_accept ?
 	    so2->so_proto->pr_usrreqs->pr_accept(so2, &ss) : 0;
 	net_unlock(k);
+	if (error == 0 && uname != NULL && ulen == NULL)
+		error = EFAULT;
+	if (error == 0 && uname != NULL)
+		error = copyin(ulen, &namelen, sizeof(namelen));
 	if (error == 0 && uname != NULL)
 		error = sockaddr_out_user(&ss, uname, ulen, namelen);
 	if (error != 0) {

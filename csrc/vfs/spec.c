@@ -60,6 +60,24 @@ spec_open(struct lwp *l, struct vnode *vp, int fflags, struct file *fp)
 	return d->d_open(l, vp, nb_minor(vp->v_rdev), fflags, fp);
 }
 
+/* vs_lock held */
+int
+spec_revoke(struct kern *k, struct vnode *vp)
+{
+	const struct devsw *d;
+	struct vattr va;
+	int error;
+
+	if (vp->v_type != VCHR)
+		return EINVAL;		/* only character devices can be revoked here */
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	d = devsw_find(nb_major(va.va_rdev));
+	if (d == NULL || (d->d_comp >= 0 && !kern_has(k, d->d_comp)) || d->d_revoke == NULL)
+		return EINVAL;
+	return d->d_revoke(k, nb_minor(va.va_rdev));
+}
+
 /* ---------------------------------------------------------------- the memory driver */
 
 #define MEM_NULL	2

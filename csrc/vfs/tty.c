@@ -88,6 +88,7 @@ struct pty {
 	int pt_mopen, pt_sopen;		/* open files of each side */
 	bool pt_mgone, pt_sgone;	/* a side was opened and all its files closed */
 	bool pt_stopped;		/* TIOCSTOP */
+	int64_t pt_sgen;		/* revoke(2)s of the slave so far */
 	struct nb_termios pt_t;
 	struct nb_winsize pt_ws;
 	struct ttyq pt_in;		/* master -> slave, processed input */
@@ -425,6 +426,8 @@ pts_read(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 			error = EIO;
 			break;
 		}
+		if (fp->f_offset != pt->pt_sgen)
+			break;		/* revoked: end of file */
 		if (pt->pt_inready > 0) {
 			size_t n = pt->pt_inready, before = pt->pt_in.q_len, i;
 			if (pt->pt_t.c_lflag & ICANON)	/* one line per read */
@@ -468,8 +471,9 @@ pts_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	mutex_enter(&ts->ts_lock);
 	while (uio->uio_resid > 0) {
 		unsigned char c;
-		if ((pt = fp_pty(fp)) == NULL || pt->pt_mgone || pt->pt_mopen == 0) {
-			error = EIO;
+		if ((pt = fp_pty(fp)) == NULL || pt->pt_mgone || pt->pt_mopen == 0 ||
+		    fp->f_offset != pt->pt_sgen) {
+			error = EIO;	/* hung up or revoked */
 			break;
 		}
 		if (q_room(&pt->pt_out) < 2) {
@@ -647,7 +651,7 @@ pts_ioctl(struct file *fp, unsigned long cmd, void *data)
 	int error;
 
 	mutex_enter(&ts->ts_lock);
-	if ((pt = fp_pty(fp)) == NULL)
+	if ((pt = fp_pty(fp)) == NULL || fp->f_offset != pt->pt_sgen)
 		error = EIO;
 	else
 		error = tty_ioctl(ts, pt, fp, false, cmd, data);
@@ -693,7 +697,8 @@ pts_poll(struct file *fp, int events)
 	int revents = 0;
 
 	mutex_enter(&ts->ts_lock);
-	if ((pt = fp_pty(fp)) == NULL || pt->pt_mgone || pt->pt_mopen == 0)
+	if ((pt = fp_pty(fp)) == NULL || pt->pt_mgone || pt->pt_mopen == 0 ||
+	    fp->f_offset != pt->pt_sgen)
 		revents = POLLHUP | (events & (POLLIN | POLLRDNORM));
 	else {
 		if (pt->pt_inready > 0 || pt->pt_eofs > 0)
@@ -782,13 +787,13 @@ pts_open(struct lwp *l, struct vnode *vp, uint32_t minor, int fflags, struct fil
 
 	(void)vp;
 	(void)fflags;
-	(void)fp;
 	mutex_enter(&ts->ts_lock);
 	if (minor >= TTY_MAXPTY || (pt = ts->ts_pty[minor]) == NULL || pt->pt_mopen == 0)
 		error = ENXIO;	/* no master: nothing to talk to */
 	else {
 		pt->pt_sopen++;
 		pt->pt_sgone = false;
+		fp->f_offset = pt->pt_sgen;	/* a tty has no offset: the file's revoke mark */
 	}
 	mutex_exit(&ts->ts_lock);
 	return error;
@@ -854,9 +859,25 @@ ctty_open(struct lwp *l, struct vnode *vp, uint32_t minor, int fflags, struct fi
 	return ENXIO;		/* no controlling terminal in a rump process */
 }
 
+/* revoke of a slave: its open files read end of file and fail to write (EIO) */
+static int
+pts_revoke(struct kern *k, uint32_t minor)
+{
+	struct tty_state *ts = tty_state(k);
+	struct pty *pt;
+
+	mutex_enter(&ts->ts_lock);
+	if (minor < TTY_MAXPTY && (pt = ts->ts_pty[minor]) != NULL) {
+		pt->pt_sgen++;
+		pty_wakeup(ts);
+	}
+	mutex_exit(&ts->ts_lock);
+	return 0;
+}
+
 static const struct devsw pts_devsw = {
 	.d_major = MAJ_PTS, .d_comp = COMP_KERN_TTY, .d_open = pts_open,
-	.d_fileops = &pts_fileops,
+	.d_fileops = &pts_fileops, .d_revoke = pts_revoke,
 };
 DEVSW(pts_devsw);
 static const struct devsw ptc_devsw = {

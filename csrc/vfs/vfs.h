@@ -59,6 +59,21 @@ struct vattr {
 #define VA_ATIME	0x10
 #define VA_MTIME	0x20
 #define VA_CTIME	0x40
+#define VA_FLAGS	0x80
+
+/* file flags (NetBSD sys/stat.h, chflags) */
+#define UF_SETTABLE	0x0000ffffU
+#define UF_NODUMP	0x00000001U
+#define UF_IMMUTABLE	0x00000002U
+#define UF_APPEND	0x00000004U
+#define SF_SETTABLE	0xffff0000U
+#define SF_ARCHIVED	0x00010000U
+#define SF_IMMUTABLE	0x00020000U
+#define SF_APPEND	0x00040000U
+#define IMMUTABLE	(UF_IMMUTABLE | SF_IMMUTABLE)
+#define APPEND		(UF_APPEND | SF_APPEND)
+/* the node's flags (0 if it cannot tell) */
+uint32_t vn_flags(struct vnode *vp) KERN_HIDDEN;
 
 /* ioflag of vop_write */
 #define IO_APPEND	0x01
@@ -240,12 +255,16 @@ struct devsw {
 	int (*d_open)(struct lwp *l, struct vnode *vp, uint32_t minor, int fflags,
 	    struct file *fp);
 	const struct fileops *d_fileops;
+	/* revoke(2) of a node of this driver (NULL: EINVAL): files open on it stop working */
+	int (*d_revoke)(struct kern *k, uint32_t minor);
 };
 #define DEVSW(d) \
 	static const struct devsw *const devsw_ptr_##d \
 	__attribute__((used, section("rumpus_devsw"), aligned(sizeof(void *)))) = &d
 int spec_check(struct kern *k, struct vnode *vp) KERN_HIDDEN;
 int spec_open(struct lwp *l, struct vnode *vp, int fflags, struct file *fp) KERN_HIDDEN;
+int spec_revoke(struct kern *k, struct vnode *vp) KERN_HIDDEN;
+extern const struct fileops mm_fileops KERN_HIDDEN;	/* /dev/null, /dev/zero */
 int vfs_makenode(struct kern *k, struct vnode *dvp, const char *name, enum vtype type,
     nb_mode_t mode, uint64_t rdev, struct vnode **vpp) KERN_HIDDEN;
 int vfs_makedevnode(struct kern *k, const char *name, nb_mode_t mode, uint64_t rdev)
