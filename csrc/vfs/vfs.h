@@ -107,6 +107,10 @@ struct vnodeops {
 
 struct lockf;
 
+/* EVFILT_VNODE events (NetBSD NOTE_* of nbabi.h, bits 0-6), counted per vnode */
+#define VN_NNOTES	7
+void vn_knote(struct vnode *vp, unsigned notes) KERN_HIDDEN;
+
 struct vnode {
 	const struct vnodeops *v_op;
 	struct mount *v_mount;		/* NULL once revoked by a forced unmount */
@@ -119,6 +123,7 @@ struct vnode {
 	int v_flag;			/* VV_ROOT */
 	void *v_data;			/* the file system's node */
 	uint64_t v_rdev;		/* VCHR: the device, set at open (spec.c) */
+	atomic_uint v_note[VN_NNOTES];	/* EVFILT_VNODE: count of each NOTE_* event */
 };
 #define VV_ROOT		0x01		/* root of its mount */
 

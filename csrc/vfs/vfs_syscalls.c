@@ -12,6 +12,8 @@
 
 #define ALLPERMS	07777
 #define ACCESSPERMS	0777
+static int vn_setsize(struct vnode *vp, nb_off_t size);
+
 #define FD_ISFIFO(fp)	((fp)->f_ops == &fifo_fileops)
 
 /* ---------------------------------------------------------------- helpers */
@@ -178,7 +180,10 @@ vn_create_at(struct lwp *l, struct nameidata *nd, enum vtype type, nb_mode_t mod
 	va.va_uid = lwp_cred(l)->cr_euid;
 	va.va_gid = dva.va_gid;		/* BSD: the directory's group */
 	va.va_rdev = rdev;
-	return dvp->v_op->vop_create(dvp, nd->ni_name, nd->ni_namelen, &va, target, vpp);
+	if ((error = dvp->v_op->vop_create(dvp, nd->ni_name, nd->ni_namelen, &va, target,
+	    vpp)) == 0)
+		vn_knote(dvp, NOTE_WRITE | (type == VDIR ? NOTE_LINK : 0));
+	return error;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -268,8 +273,8 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 			goto out;	/* no driver of its major in this kernel */
 		if ((oflags & O_TRUNC) && vp->v_type == VREG) {
 			struct vattr va;
-			va.va_size = 0;
-			if ((error = vp->v_op->vop_setattr(vp, &va, VA_SIZE)) != 0)
+			(void)va;
+			if ((error = vn_setsize(vp, 0)) != 0)
 				goto out;
 		}
 	}
@@ -542,6 +547,10 @@ dolink(struct lwp *l, int fd1, const char *upath, int fd2, const char *ulink, in
 		goto out;
 	}
 	error = vp->v_op->vop_link(at2.nd.ni_dvp, vp, at2.nd.ni_name, at2.nd.ni_namelen);
+	if (error == 0) {
+		vn_knote(vp, NOTE_LINK);
+		vn_knote(at2.nd.ni_dvp, NOTE_WRITE);
+	}
 out:
 	vrele(vp);
 	nd_release(&at2.nd);
@@ -619,6 +628,10 @@ doremove(struct lwp *l, int dirfd, const char *upath, bool dir)
 		goto out;
 	}
 	error = dvp->v_op->vop_remove(dvp, vp, at.nd.ni_name, at.nd.ni_namelen);
+	if (error == 0) {
+		vn_knote(vp, NOTE_DELETE);
+		vn_knote(dvp, NOTE_WRITE | (vp->v_type == VDIR ? NOTE_LINK : 0));
+	}
 out:
 	nd_release(&at.nd);
 	at_end(&at);
@@ -764,6 +777,14 @@ dorename(struct lwp *l, int fromfd, const char *ufrom, int tofd, const char *uto
 	}
 	error = fdvp->v_op->vop_rename(fdvp, fvp, from.nd.ni_name, from.nd.ni_namelen,
 	    tdvp, tvp, to.nd.ni_name, to.nd.ni_namelen);
+	if (error == 0) {
+		vn_knote(fvp, NOTE_RENAME);
+		vn_knote(fdvp, NOTE_WRITE);
+		if (tdvp != fdvp)
+			vn_knote(tdvp, NOTE_WRITE);
+		if (tvp != NULL)
+			vn_knote(tvp, NOTE_DELETE);
+	}
 out:
 	nd_release(&from.nd);
 	nd_release(&to.nd);
@@ -956,6 +977,23 @@ struct attrop {
 	uint32_t flags;		/* op 3: chflags */
 };
 
+/* size change with its EVFILT_VNODE events (vs_lock held) */
+static int
+vn_setsize(struct vnode *vp, nb_off_t size)
+{
+	struct vattr va;
+	nb_off_t before;
+	int error;
+
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	before = va.va_size;
+	va.va_size = size;
+	if ((error = vp->v_op->vop_setattr(vp, &va, VA_SIZE)) == 0 && size != before)
+		vn_knote(vp, NOTE_ATTRIB | (size > before ? NOTE_EXTEND : 0));
+	return error;
+}
+
 uint32_t
 vn_flags(struct vnode *vp)
 {
@@ -997,14 +1035,19 @@ vn_chflags(struct lwp *l, struct vnode *vp, uint32_t flags)
 static int
 vn_attrop(struct lwp *l, struct vnode *vp, const struct attrop *a)
 {
+	int error;
+
 	if (a->op != 3 && (vn_flags(vp) & IMMUTABLE))
 		return EPERM;		/* chmod, chown, utimes of an immutable file */
 	switch (a->op) {
-	case 0: return vn_chmod(l, vp, a->mode);
-	case 1: return vn_chown(l, vp, a->uid, a->gid);
-	case 3: return vn_chflags(l, vp, a->flags);
-	default: return vn_utimens(l, vp, a->ts);
+	case 0: error = vn_chmod(l, vp, a->mode); break;
+	case 1: error = vn_chown(l, vp, a->uid, a->gid); break;
+	case 3: error = vn_chflags(l, vp, a->flags); break;
+	default: error = vn_utimens(l, vp, a->ts); break;
 	}
+	if (error == 0)
+		vn_knote(vp, NOTE_ATTRIB);
+	return error;
 }
 
 static int
@@ -1228,7 +1271,6 @@ sys_futimens(struct lwp *l, const struct sys_futimens_args *uap, register_t *ret
 static int
 vn_truncate(struct lwp *l, struct vnode *vp, nb_off_t length, bool checkperm)
 {
-	struct vattr va;
 	int error;
 
 	if (length < 0)
@@ -1241,8 +1283,7 @@ vn_truncate(struct lwp *l, struct vnode *vp, nb_off_t length, bool checkperm)
 		return EROFS;
 	if (vn_flags(vp) & (IMMUTABLE | APPEND))
 		return EPERM;
-	va.va_size = length;
-	return vp->v_op->vop_setattr(vp, &va, VA_SIZE);
+	return vn_setsize(vp, length);
 }
 
 int
@@ -1925,8 +1966,8 @@ sys_revoke(struct lwp *l, const struct sys_revoke_args *uap, register_t *retval)
 	    (error = at.nd.ni_vp->v_op->vop_getattr(at.nd.ni_vp, &va)) == 0) {
 		if (cred->cr_euid != 0 && cred->cr_euid != va.va_uid)
 			error = EPERM;
-		else
-			error = spec_revoke(l->l_kern, at.nd.ni_vp);
+		else if ((error = spec_revoke(l->l_kern, at.nd.ni_vp)) == 0)
+			vn_knote(at.nd.ni_vp, NOTE_REVOKE);
 	}
 	nd_release(&at.nd);
 	at_end(&at);
