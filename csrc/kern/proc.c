@@ -258,6 +258,8 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 			return error;
 		}
 	}
+	if (parent != NULL)
+		ktr_proc_fork(parent, p);	/* KTRFAC_INHERIT */
 	*pp = p;
 	return 0;
 
@@ -318,6 +320,8 @@ proc_release(struct proc *p)
 {
 	struct kern *k = p->p_kern;
 	int i;
+
+	ktr_proc_exit(p);
 
 	for (i = k->k_ncomps - 1; i >= 0; i--)
 		if (k->k_comps[i]->proc_exit != NULL)
