@@ -179,6 +179,15 @@ ktr_canset(const struct cred *c, const struct proc *p)
 	    !(p->p_flag & PK_SUGID));
 }
 
+/* The call that started tracing its own process gets its SYSRET record, as on NetBSD
+ * (the syscall path saw the process untraced at entry and writes none). */
+static void
+ktr_selfret(struct lwp *l, unsigned code, unsigned was, int error, register_t *retval)
+{
+	if (was == 0 && __atomic_load_n(&l->l_proc->p_traceflag, __ATOMIC_RELAXED) != 0)
+		ktr_sysret(l, code, error, retval);
+}
+
 /* The work of both calls; fp is held by the caller (dropped by it). */
 static int
 ktrace_common(struct lwp *l, struct file *fp, int ops, unsigned facs, nb_pid_t pid)
@@ -245,7 +254,8 @@ sys_fktrace(struct lwp *l, const struct sys_fktrace_args *uap, register_t *retva
 	struct file *fp;
 	int error;
 
-	(void)retval;
+	unsigned was = l->l_proc->p_traceflag;
+
 	if ((error = fd_getfile(l, SCARG(uap, fd), &fp)) != 0)
 		return error;
 	if (!(fp->f_flag & FWRITE))
@@ -254,6 +264,7 @@ sys_fktrace(struct lwp *l, const struct sys_fktrace_args *uap, register_t *retva
 		error = ktrace_common(l, fp, SCARG(uap, ops), (unsigned)SCARG(uap, facs),
 		    SCARG(uap, pid));
 	fd_putfile(fp);
+	ktr_selfret(l, SYS_fktrace, was, error, retval);
 	return error;
 }
 
@@ -266,8 +277,8 @@ sys_ktrace(struct lwp *l, const struct sys_ktrace_args *uap, register_t *retval)
 	struct file *fp;
 	register_t rv[2] = { 0, 0 };
 	int error, fd, op = SCARG(uap, ops) & KTROP_MASK;
+	unsigned was = l->l_proc->p_traceflag;
 
-	(void)retval;
 	if (!kern_has(l->l_kern, COMP_VFS))
 		return ENOSYS;
 	if (op == KTROP_CLEAR)		/* no file needed to stop tracing */
@@ -288,6 +299,7 @@ sys_ktrace(struct lwp *l, const struct sys_ktrace_args *uap, register_t *retval)
 			    SCARG(uap, pid));
 		fd_putfile(fp);
 	}
+	ktr_selfret(l, SYS_ktrace, was, error, retval);
 	return error;
 }
 
