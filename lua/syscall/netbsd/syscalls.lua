@@ -691,6 +691,24 @@ function M.init(S, env)
     S.fdmethods.ktrace = S.fktrace
   end
   if C.revoke then function S.revoke(p) return retbool(C.revoke(cpath(p, "revoke", 1))) end end
+  if C.paccept then
+    -- ljsyscall's paccept(fd, addr, addrlen, sigset, flags): addr a sockaddr structure (or
+    -- nil), addrlen a number or socklen_t[1] (nil passes no length, as ljsyscall does: the
+    -- kernel then answers EFAULT once a connection is there); the signal mask is ignored
+    -- (rump kernels deliver no signals)
+    local socklen1 = ffi.typeof("uint32_t[1]")
+    function S.paccept(fd, addr, addrlen, set, flags)
+      local n = getfd(fd, "paccept", 1)
+      if addr ~= nil and not h.copyable(addr, 2) then h.argerror("paccept", 2, "sockaddr structure", addr) end
+      local l
+      if type(addrlen) == "number" then l = socklen1(addrlen)
+      elseif addrlen ~= nil then l = addrlen end
+      local r = C.paccept(n, addr, l, nil, flag(c.SOCK, flags, "paccept", 5))
+      if r == -1 then return fail() end
+      return env.fd(r)
+    end
+    S.fdmethods.paccept = S.paccept
+  end
   -- ptys (kern.tty): posix_openpt opens /dev/ptmx; grantpt is TIOCGRANTPT; ptsname asks
   -- TIOCPTSNAME; unlockpt has nothing to do on NetBSD; isatty is TIOCGETA succeeding
   local ptmget = ffi.typeof("struct { int cfd; int sfd; char cn[1024]; char sn[1024]; }")
