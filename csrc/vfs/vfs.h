@@ -124,6 +124,7 @@ struct vnode {
 	void *v_data;			/* the file system's node */
 	uint64_t v_rdev;		/* VCHR: the device, set at open (spec.c) */
 	atomic_uint v_note[VN_NNOTES];	/* EVFILT_VNODE: count of each NOTE_* event */
+	atomic_bool v_knoted;		/* a kqueue watched it once: events are counted */
 };
 #define VV_ROOT		0x01		/* root of its mount */
 

@@ -245,12 +245,14 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	int error;
 
 	struct vattr before;
+	bool knoted = atomic_load_explicit(&vp->v_knoted, memory_order_relaxed);
+	before.va_size = 0;
 	mutex_enter(&vs->vs_lock);
 	uio->uio_offset = *offset;
-	if (vp->v_op->vop_getattr(vp, &before) != 0)
-		before.va_size = 0;
+	if (knoted && vp->v_op->vop_getattr(vp, &before) != 0)
+		before.va_size = 0;	/* (unknown: any growth counts as EXTEND) */
 	error = vp->v_op->vop_write(vp, uio, (fp->f_flag & FAPPEND) ? IO_APPEND : 0);
-	if (uio->uio_resid != start) {
+	if (knoted && uio->uio_resid != start) {
 		struct vattr after;
 		vn_knote(vp, NOTE_WRITE | (vp->v_op->vop_getattr(vp, &after) == 0 &&
 		    after.va_size > before.va_size ? NOTE_EXTEND : 0));
@@ -422,6 +424,9 @@ vn_knote(struct vnode *vp, unsigned notes)
 	struct kern *k = kern_cur();
 	int i;
 
+	/* counts matter only once a knote took a snapshot of them (vn_knote_counts) */
+	if (!atomic_load_explicit(&vp->v_knoted, memory_order_relaxed))
+		return;
 	for (i = 0; i < VN_NNOTES; i++)
 		if (notes & (1u << i))
 			atomic_fetch_add(&vp->v_note[i], 1);
@@ -439,6 +444,7 @@ vn_knote_counts(struct file *fp, unsigned counts[VN_NNOTES])
 	if (fp->f_type != DTYPE_VNODE)
 		return EINVAL;
 	vp = fp->f_data;
+	atomic_store(&vp->v_knoted, true);
 	for (i = 0; i < VN_NNOTES; i++)
 		counts[i] = atomic_load(&vp->v_note[i]);
 	return 0;
