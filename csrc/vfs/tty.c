@@ -736,11 +736,12 @@ static int
 pty_close(struct file *fp, bool master)
 {
 	struct tty_state *ts = tty_state(fp->f_kern);
+	uint32_t unit = nb_minor(((struct vnode *)fp->f_data)->v_rdev);
 	struct pty *pt;
 
-	vn_close(fp);		/* drops the vnode (vs_lock before ts_lock) */
+	vn_close(fp);		/* drops the vnode, which may free it (vs_lock before ts_lock) */
 	mutex_enter(&ts->ts_lock);
-	if ((pt = fp_pty(fp)) != NULL) {
+	if (unit < TTY_MAXPTY && (pt = ts->ts_pty[unit]) != NULL) {
 		if (master && --pt->pt_mopen == 0)
 			pt->pt_mgone = true;
 		if (!master && --pt->pt_sopen == 0)
