@@ -8,7 +8,8 @@
  * process group -pid) into the file; KTROP_CLEAR stops them (the process's trace file is
  * dropped when none is left); KTROP_CLEARFILE stops every process tracing into that file.
  * KTRFAC_INHERIT makes rfork'd children inherit the tracing.  The file: ktrace opens
- * fname (it must exist; root or its owner), fktrace takes a descriptor open for writing
+ * fname (an existing regular file, opened for reading and writing: EACCES for anything
+ * else), fktrace takes a descriptor open for writing
  * (EBADF otherwise).  A caller may trace a process of its own uid only, unless root
  * (EPERM).  Records go through the file's write operation, at its end for a vnode
  * (NetBSD appends too).  Header: struct ktr_header (56 bytes on LP64) in the version of
@@ -285,15 +286,17 @@ sys_ktrace(struct lwp *l, const struct sys_ktrace_args *uap, register_t *retval)
 		return ktrace_common(l, NULL, SCARG(uap, ops), (unsigned)SCARG(uap, facs),
 		    SCARG(uap, pid));
 	SCARG(&oa, path) = SCARG(uap, fname);
-	SCARG(&oa, flags) = O_WRONLY | O_APPEND;
+	SCARG(&oa, flags) = O_RDWR | O_APPEND;	/* NetBSD's FREAD|FWRITE: a fifo does not wait */
 	SCARG(&oa, mode) = 0;
 	if ((error = sys_open(l, &oa, rv)) != 0)
 		return error;
 	fd = (int)rv[0];
 	if ((error = fd_getfile(l, fd, &fp)) == 0) {
+		struct nb_stat st;
 		(void)fd_close(l, fd);
-		if (fp->f_type != DTYPE_VNODE)
-			error = EACCES;
+		if (fp->f_type != DTYPE_VNODE || fp->f_ops->fo_stat == NULL ||
+		    fp->f_ops->fo_stat(fp, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG)
+			error = EACCES;		/* regular files only, as NetBSD */
 		else
 			error = ktrace_common(l, fp, SCARG(uap, ops), (unsigned)SCARG(uap, facs),
 			    SCARG(uap, pid));

@@ -532,6 +532,8 @@ test_ktrace(void)
 
 	fd = rump_sys_open("/tmp/trace", O_RDWR | O_CREAT, 0644);
 	ok(fails(rump_sys_ktrace("/tmp/none", 0, 6, 1), ENOENT), "ktrace to a missing file: ENOENT");
+	ok(rump_sys_mkfifo("/tmp/fifo", 0600) == 0 && fails(rump_sys_ktrace("/tmp/fifo", 0, 6, 1), EACCES) &&
+	    fails(rump_sys_ktrace("/tmp", 0, 6, 1), EISDIR), "a fifo (without waiting) or a directory: refused");
 	ok(rump_sys_ktrace("/tmp/trace", 0, 0x02000000 | 6, 1) == 0, "ktrace SET (version 2) to a file");
 	rump_sys_getpid();
 	ok(rump_sys_ktrace("/tmp/trace", 1, 6, 1) == 0, "ktrace CLEAR");
