@@ -844,8 +844,7 @@ ptm_open(struct lwp *l, struct vnode *vp, uint32_t minor, int fflags, struct fil
 		fp->f_ops = &ptc_fileops;
 	}
 	mutex_exit(&ts->ts_lock);
-	if (error == 0)
-		vrele(vp);	/* the file holds the pty's vnode instead */
+	(void)vp;	/* the file holds the pty's vnode instead; doopen drops vp */
 	return error;
 }
 

@@ -254,7 +254,9 @@ static inline uint64_t nb_makedev(uint32_t ma, uint32_t mi)
 }
 /* A driver.  d_open (may be NULL) runs with vs_lock held and vp referenced for fp, after
  * fp->f_ops was set to d_fileops; it may change f_ops.  The file's f_data is the vnode;
- * its fo_close must end with vn_close(fp) (which drops the vnode). */
+ * its fo_close must end with vn_close(fp) (which drops the vnode).  A cloning device sets
+ * f_data to a vnode of its own, referenced for the file (doopen then drops vp).  Nothing
+ * in open can fail after d_open succeeded. */
 struct devsw {
 	uint32_t d_major;
 	int d_comp;			/* component that must be loaded, or -1 */

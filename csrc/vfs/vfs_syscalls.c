@@ -284,11 +284,6 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 	fp->f_flag = fflags & (FREAD | FWRITE | FCNTLFLAGS);
 	fp->f_ops = vp->v_type == VFIFO ? &fifo_fileops : &vn_fileops;
 	fp->f_data = vp;
-	if (!created && vp->v_type == VCHR && (error = spec_open(l, vp, (int)fflags, fp)) != 0) {
-		fp->f_ops = &vn_fileops;	/* fd_abort drops the file without fo_close */
-		fd_abort(l, fp, fd);
-		goto out;
-	}
 	if (oflags & (O_EXLOCK | O_SHLOCK)) {
 		struct nb_flock fl = { 0, 0, 0, (oflags & O_EXLOCK) ? F_WRLCK : F_RDLCK, SEEK_SET };
 		error = lf_advlock(l, vp, fp, F_SETLK, &fl,
@@ -296,6 +291,30 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 		if (error != 0) {
 			fd_abort(l, fp, fd);
 			goto out;
+		}
+	}
+	/* a device opens last, so that nothing after it can fail and leave it open */
+	if (!created && vp->v_type == VCHR) {
+		if ((error = spec_open(l, vp, (int)fflags, fp)) != 0) {
+			lf_release_owner(l->l_kern, vp, fp);
+			fp->f_ops = &vn_fileops;	/* fd_abort drops the file without fo_close */
+			fp->f_data = vp;
+			fd_abort(l, fp, fd);
+			goto out;
+		}
+		if (fp->f_data != vp) {
+			/* a cloning device (/dev/ptmx): the file holds the new unit's own vnode
+			 * (referenced by the driver); an O_EXLOCK/O_SHLOCK lock moves there, where
+			 * nobody else can hold one, and the node's reference is dropped */
+			struct vnode *nvp = fp->f_data;
+			if (oflags & (O_EXLOCK | O_SHLOCK)) {
+				struct nb_flock fl = { 0, 0, 0, (oflags & O_EXLOCK) ? F_WRLCK : F_RDLCK,
+				    SEEK_SET };
+				lf_release_owner(l->l_kern, vp, fp);
+				(void)lf_advlock(l, nvp, fp, F_SETLK, &fl, LF_FLOCK, 0);
+			}
+			vrele(vp);
+			vp = nvp;
 		}
 	}
 	if (vp->v_type == VFIFO) {

@@ -196,6 +196,10 @@ test_pty(void)
 	    rump_sys_stat("/dev/ttyp8", (void *)&st) == 0 && st.st_rdev == dev_of(5, 8) &&
 	    rump_sys_stat("/dev/ptm", (void *)&st) == 0 && st.st_rdev == dev_of(165, 1),
 	    "kern.tty's nodes: ptyp0-8 (6,N), ttyp0-8 (5,N), ptm (165,1)");
+	m = rump_sys_open("/dev/ptmx", O_RDWR | O_EXLOCK | O_NONBLOCK);
+	m2 = rump_sys_open("/dev/ptmx", O_RDWR | O_EXLOCK);
+	ok(m >= 0 && m2 >= 0 && rump_sys_close(m) == 0 && rump_sys_close(m2) == 0,
+	    "O_EXLOCK on /dev/ptmx locks each new master, not the node: a second one does not wait");
 	m = rump_sys_open("/dev/ptmx", O_RDWR | O_NOCTTY);
 	ok(m >= 0, "/dev/ptmx opens a new master");
 	memset(&pm, 0, sizeof(pm));

@@ -665,11 +665,11 @@ function M.init(S, env)
     function S.ksem_unlink(name) return retbool(C._ksem_unlink(cpath(name, "ksem_unlink", 1))) end
     for _, n in ipairs({ "close", "post", "wait", "trywait", "destroy" }) do
       local f = C["_ksem_" .. n]
-      S["ksem_" .. n] = function(id) return retbool(f(h.off(id, "ksem_" .. n, 1))) end
+      S["ksem_" .. n] = function(id) return retbool(f(h.checkint(id, "ksem_" .. n, 1, -2 ^ 63, 2 ^ 63))) end
     end
     function S.ksem_getvalue(id)
       local v = up()
-      if C._ksem_getvalue(h.off(id, "ksem_getvalue", 1), v) == -1 then return fail() end
+      if C._ksem_getvalue(h.checkint(id, "ksem_getvalue", 1, -2 ^ 63, 2 ^ 63), v) == -1 then return fail() end
       return tonumber(v[0])
     end
   end
