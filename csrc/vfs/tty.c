@@ -106,8 +106,11 @@ struct tty_state {
 	kmutex_t ts_lock;
 	kcondvar_t ts_cv;
 	struct kern *ts_kern;
+	bool ts_dying;			/* fini ran while pty files were still open */
 	struct pty *ts_pty[TTY_MAXPTY];
 };
+
+static void tty_state_free(struct tty_state *ts);
 
 static struct tty_state *
 tty_state(struct kern *k)
@@ -749,6 +752,16 @@ pty_close(struct file *fp, bool master)
 		pty_wakeup(ts);
 		pty_maybe_free(ts, pt);
 	}
+	if (ts->ts_dying) {
+		/* the last file of a destroyed kernel's ptys frees what tty_fini left */
+		int i;
+		for (i = 0; i < TTY_MAXPTY && ts->ts_pty[i] == NULL; i++)
+			;
+		mutex_exit(&ts->ts_lock);
+		if (i == TTY_MAXPTY)
+			tty_state_free(ts);
+		return 0;
+	}
 	mutex_exit(&ts->ts_lock);
 	return 0;
 }
@@ -964,19 +977,38 @@ tty_init(struct kern *k)
 }
 
 static void
+tty_state_free(struct tty_state *ts)
+{
+	struct kern *k = ts->ts_kern;
+
+	kern_priv_set(k, COMP_KERN_TTY, NULL);
+	cv_destroy(&ts->ts_cv);
+	mutex_destroy(&ts->ts_lock);
+	kmem_free(k, ts, sizeof(*ts));
+}
+
+/* Processes are gone by now, so their files are closed; a pty file may still be in flight
+ * (an SCM_RIGHTS message freed by a component whose fini runs after this one): then the
+ * state stays until that file's close (pty_close) frees it. */
+static void
 tty_fini(struct kern *k)
 {
 	struct tty_state *ts = tty_state(k);
 	int i;
 
-	/* every file is closed by now; free what is left */
-	for (i = 0; i < TTY_MAXPTY; i++)
-		if (ts->ts_pty[i] != NULL)
-			kmem_free(k, ts->ts_pty[i], sizeof(struct pty));
-	kern_priv_set(k, COMP_KERN_TTY, NULL);
-	cv_destroy(&ts->ts_cv);
-	mutex_destroy(&ts->ts_lock);
-	kmem_free(k, ts, sizeof(*ts));
+	mutex_enter(&ts->ts_lock);
+	for (i = 0; i < TTY_MAXPTY; i++) {
+		struct pty *pt = ts->ts_pty[i];
+		if (pt != NULL && pt->pt_mopen == 0 && pt->pt_sopen == 0 &&
+		    pt->pt_mvp.v_usecount == 0) {
+			ts->ts_pty[i] = NULL;
+			kmem_free(k, pt, sizeof(*pt));
+		} else if (pt != NULL)
+			ts->ts_dying = true;
+	}
+	mutex_exit(&ts->ts_lock);
+	if (!ts->ts_dying)
+		tty_state_free(ts);
 }
 
 static const struct kern_component tty_component = {

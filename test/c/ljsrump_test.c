@@ -716,6 +716,40 @@ test_net(void)
 	done(k);
 }
 
+/* A pty master in flight in an AF_UNIX message (a socket holding itself, so only the
+ * kernel's teardown frees it), with kern.tty booted after net.local: destroy frees all. */
+static void
+test_inflight(void)
+{
+	const char *names[] = { "vfs", "net", "net.local", "kern.tty", "fs.ptyfs", NULL };
+	struct rumpus_kernel *k = boot(names);
+	struct rumpus_memstats ms0, ms1;
+	union { char buf[32]; uint64_t align; } u;
+	char c = 'F';
+	struct nb_iovec iov = { &c, 1 };
+	struct nb_msghdr_t msg = { NULL, 0, &iov, 1, u.buf, 24, 0 };
+	uint32_t len = 24 - 0;
+	int32_t lvl = NB_SOL_SOCKET, type = 1, sv[2], m, fds[2];
+
+	rumpus_memstats(&ms0);
+	m = rump_sys_open("/dev/ptmx", O_RDWR);
+	ok(m >= 0 && rump_sys_socketpair(NB_AF_LOCAL, 1, 0, sv) == 0, "a master and a stream pair");
+	fds[0] = sv[1];
+	fds[1] = m;
+	memset(u.buf, 0, sizeof(u.buf));
+	len = 16 + 8;		/* CMSG_LEN(8): header padded to 16, two descriptors */
+	memcpy(u.buf, &len, 4);
+	memcpy(u.buf + 4, &lvl, 4);
+	memcpy(u.buf + 8, &type, 4);
+	memcpy(u.buf + 16, fds, 8);
+	ok(rump_sys_sendmsg(sv[0], (void *)&msg, 0) == 1, "the master and the reader end sent to the reader");
+	ok(rump_sys_close(m) == 0 && rump_sys_close(sv[0]) == 0 && rump_sys_close(sv[1]) == 0,
+	    "every descriptor closed: the master lives in flight only");
+	done(k);
+	rumpus_memstats(&ms1);
+	ok(ms1.leaked == ms0.leaked, "nothing leaked (the pty went with the message)");
+}
+
 /* ---------------------------------------------------------------- the console */
 
 static void
@@ -755,6 +789,7 @@ main(void)
 	test_ktrace();
 	test_vnode_events();
 	test_net();
+	test_inflight();
 	{
 		/* a kernel of rumpus_kernel_create has no console: its first file is 0 */
 		struct rumpus_kernel *k = boot(NULL);
