@@ -1611,6 +1611,22 @@ hyp_file_pwrite(int fd, const void *buf, size_t n, uint64_t off, size_t *done)
 	return 0;
 }
 
+/* The console of NetBSD's rump kernel (descriptors 0-2 of rump_init's process 1):
+ * writes go to the host's standard output, as rumpuser_putchar's do. */
+int
+hyp_console_write(const void *buf, size_t n, size_t *done)
+{
+	ssize_t r;
+
+	do
+		r = write(1, buf, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return hyp_errno(errno);
+	*done = (size_t)r;
+	return 0;
+}
+
 int
 hyp_file_size(int fd, uint64_t *sizep)
 {

@@ -251,6 +251,7 @@ int hyp_file_open(const char *path, int flags, int *fdp);
 int hyp_file_close(int fd);
 int hyp_file_pread(int fd, void *buf, size_t n, uint64_t off, size_t *done);
 int hyp_file_pwrite(int fd, const void *buf, size_t n, uint64_t off, size_t *done);
+int hyp_console_write(const void *buf, size_t n, size_t *done);	/* host stdout */
 int hyp_file_size(int fd, uint64_t *sizep);
 
 /* A host file mapped shared (shmfile.c), for buses that are files (NetBSD's shmif bus

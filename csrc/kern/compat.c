@@ -14,6 +14,8 @@
 
 #define RUMP_VERSION 1
 
+int cons_attach(struct kern *k) KERN_HIDDEN;	/* kern/cons.c */
+
 void rumpus_link_component(const char *name) KERN_EXPORT;
 void
 rumpus_link_component(const char *name)
@@ -59,8 +61,14 @@ rump_init(void)
 	names[n] = NULL;
 	cfg.ncpu = (unsigned)env_number("RUMP_NCPU", 1);
 	cfg.memlimit = env_number("RUMP_MEMLIMIT", 0);
-	if ((k = rumpus_kernel_create(names, &cfg, &error)) != NULL)
+	if ((k = rumpus_kernel_create(names, &cfg, &error)) != NULL) {
+		/* NetBSD's process 1 has the console on 0-2 */
+		if ((error = cons_attach((struct kern *)k)) != 0) {
+			rumpus_kernel_destroy(k);
+			goto out;
+		}
 		hyp_default_kernel_set(NULL, k);
+	}
 out:
 	hyp_unlock_global();
 	return error;

@@ -193,9 +193,11 @@ kmem_strdup(struct kern *k, const char *s, size_t *sizep)
 /* ---------------------------------------------------------------- components */
 
 extern const struct sysctl_attach kern_sysctl_base[] KERN_HIDDEN;	/* kern/sysctl.c */
+void ksem_fini(struct kern *k) KERN_HIDDEN;				/* kern/ksem.c */
 static const struct kern_component kern_base = {
 	.name = "kern",
 	.id = COMP_KERN,
+	.fini = ksem_fini,
 	.sysctl_nodes = kern_sysctl_base,
 };
 KERN_COMPONENT(kern_base);

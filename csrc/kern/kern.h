@@ -47,7 +47,8 @@ enum kern_comp_id {
 	COMP_KERN = 0, COMP_VFS, COMP_FS_TMPFS, COMP_NET, COMP_NET_NET, COMP_NET_LOCAL,
 	COMP_NET_NETINET, COMP_NET_NETINET6, COMP_NET_SHMIF, COMP_NET_TAP, COMP_FS_EXT2,
 	COMP_TEST1, COMP_TEST2, COMP_TEST3,	/* reserved for unit tests */
-	KERN_NCOMP = 16
+	COMP_DEV, COMP_KERN_TTY, COMP_FS_PTYFS, COMP_FS_KERNFS,
+	KERN_NCOMP = 24
 };
 
 /*
@@ -408,6 +409,8 @@ struct proc {
 	struct ptimers *p_timers;	/* itimers and POSIX timers, made on first use */
 	char p_login[17];		/* MAXLOGNAME + 1 */
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
+	unsigned p_traceflag;		/* ktrace facilities (kern/ktrace.c), k_proc_lock */
+	struct file *p_tracefp;		/* ktrace file, held; k_proc_lock */
 };
 #define PK_SUGID	0x01		/* credentials changed: issetugid() */
 #define PK_EXITING	0x02		/* its last lwp is gone */
@@ -703,6 +706,24 @@ cred_leave(struct kern *k, struct lwp *l)
 	l->l_cred = NULL;
 }
 
+/* ktrace (kern/ktrace.c): records around a call of a traced process */
+void ktr_syscall(struct lwp *l, unsigned code, const void *uap, size_t argsize) KERN_HIDDEN;
+void ktr_sysret(struct lwp *l, unsigned code, int error, const register_t *retval) KERN_HIDDEN;
+void ktr_proc_exit(struct proc *p) KERN_HIDDEN;
+void ktr_proc_fork(struct proc *parent, struct proc *child) KERN_HIDDEN;
+static inline int
+ktr_syscall_traced(struct lwp *l, unsigned num, const struct sysent *se, const void *uap,
+    register_t *retval)
+{
+	int error;
+
+	ktr_syscall(l, num, uap, se->sy_argsize);
+	error = se->sy_call(l, uap, retval);
+	if (__atomic_load_n(&l->l_proc->p_traceflag, __ATOMIC_RELAXED) != 0)
+		ktr_sysret(l, num, error, retval);
+	return error;
+}
+
 static inline __attribute__((always_inline)) int
 kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 {
@@ -747,8 +768,10 @@ kern_syscall_inline(unsigned num, const void *uap, register_t *retval)
 	if (__predict_false(se == NULL || se->sy_call == NULL ||
 	    !(k->k_compmask & se->sy_compmask)))
 		error = ENOSYS;
-	else
+	else if (__predict_true(__atomic_load_n(&l->l_proc->p_traceflag, __ATOMIC_RELAXED) == 0))
 		error = se->sy_call(l, uap, retval);
+	else
+		error = ktr_syscall_traced(l, num, se, uap, retval);
 	cred_leave(k, l);
 	t->cur = prev;
 	vcpu_release_fast(k);

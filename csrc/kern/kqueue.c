@@ -5,7 +5,10 @@
  * byte count from fo_ioctl FIONREAD / FIONSPACE when the file answers it), EVFILT_TIMER
  * (data = period in ms).  Flags: EV_ADD, EV_DELETE, EV_ENABLE, EV_DISABLE, EV_ONESHOT,
  * EV_CLEAR, EV_DISPATCH, EV_RECEIPT; EV_EOF and EV_ERROR are reported.
- * XXX: EVFILT_VNODE, EVFILT_PROC, EVFILT_SIGNAL and EVFILT_AIO are EINVAL for now.
+ * EVFILT_VNODE on vnode descriptors: fflags NOTE_DELETE, WRITE, EXTEND, ATTRIB, LINK,
+ * RENAME, REVOKE; the VFS counts each event per vnode (vn_knote) and a knote reports the
+ * kinds whose counts moved since it was added (EV_CLEAR: since its last report).
+ * XXX: EVFILT_PROC, EVFILT_SIGNAL and EVFILT_AIO are EINVAL for now.
  *
  * Invariants: kq->knotes lists the registered (ident, filter) pairs, at most one each,
  * guarded by kq->lock.  A knote for a descriptor does not hold the file: it names the
@@ -29,6 +32,9 @@ struct nb_kevent {
 _Static_assert(sizeof(struct nb_kevent) == 40, "NetBSD struct kevent is 40 bytes");
 _Static_assert(offsetof(struct nb_kevent, data) == 24, "kevent.data at 24");
 
+#define KN_NNOTES	7		/* NOTE_DELETE ... NOTE_REVOKE, bits 0-6 */
+int vn_knote_counts(struct file *fp, unsigned counts[KN_NNOTES]) KERN_HIDDEN;	/* vfs */
+
 struct knote {
 	struct knote *next;
 	struct nb_kevent kev;		/* as registered (flags: the persistent ones) */
@@ -36,6 +42,7 @@ struct knote {
 	bool lastready;			/* EV_CLEAR: reported and not drained since */
 	int64_t lastdata;
 	uint64_t tperiod, tnext;	/* EVFILT_TIMER, ns */
+	unsigned vseen[KN_NNOTES];	/* EVFILT_VNODE: the vnode's event counts seen */
 };
 
 struct kq {
@@ -88,6 +95,17 @@ knote_check(struct lwp *l, struct knote *kn, uint64_t now, struct nb_kevent *ev,
 		*gone = true;
 		return false;
 	}
+	if (kn->kev.filter == EVFILT_VNODE) {
+		unsigned counts[KN_NNOTES];
+		int i;
+		ev->fflags = 0;
+		if (vn_knote_counts(fp, counts) == 0)
+			for (i = 0; i < KN_NNOTES; i++)
+				if ((kn->kev.fflags & (1u << i)) && counts[i] != kn->vseen[i])
+					ev->fflags |= 1u << i;
+		fd_putfile(fp);
+		return ev->fflags != 0;
+	}
 	want = kn->kev.filter == EVFILT_READ ? (POLLIN | POLLRDNORM) : (POLLOUT | POLLWRNORM);
 	if (fp->f_ops != NULL && fp->f_ops->fo_poll != NULL)
 		rev = fp->f_ops->fo_poll(fp, want | POLLHUP);
@@ -108,6 +126,18 @@ knote_check(struct lwp *l, struct knote *kn, uint64_t now, struct nb_kevent *ev,
 	if ((kn->kev.flags & EV_CLEAR) && kn->lastready && ev->data == kn->lastdata)
 		return false;	/* nothing new since the last report */
 	return true;
+}
+
+/* EVFILT_VNODE: takes the vnode's current counts as seen */
+static void
+knote_vseen(struct lwp *l, struct knote *kn)
+{
+	struct file *fp;
+
+	if (kn->kev.ident > INT32_MAX || fd_getfile(l, (int)kn->kev.ident, &fp) != 0)
+		return;
+	(void)vn_knote_counts(fp, kn->vseen);
+	fd_putfile(fp);
 }
 
 /* Collects up to max ready events into out (NULL: just count, change nothing).
@@ -145,6 +175,8 @@ kq_scan(struct lwp *l, struct kq *kq, struct nb_kevent *out, int max, uint64_t *
 			continue;
 		}
 		out[n - 1] = ev;
+		if (kn->kev.filter == EVFILT_VNODE && (kn->kev.flags & EV_CLEAR))
+			knote_vseen(l, kn);
 		if (kn->kev.filter == EVFILT_TIMER)
 			kn->tnext += (uint64_t)ev.data * kn->tperiod;
 		kn->lastready = true;
@@ -207,6 +239,17 @@ kq_register(struct lwp *l, struct kq *kq, const struct nb_kevent *ch)
 		if ((ch->flags & EV_ADD) && ch->data <= 0)
 			return EINVAL;
 		break;
+	case EVFILT_VNODE:
+		if (ch->flags & EV_ADD) {
+			unsigned counts[KN_NNOTES];
+			if (ch->ident > INT32_MAX || fd_getfile(l, (int)ch->ident, &fp) != 0)
+				return EBADF;
+			error = vn_knote_counts(fp, counts);
+			fd_putfile(fp);
+			if (error != 0)
+				return error;	/* not a vnode: EINVAL */
+		}
+		break;
 	default:
 		return EINVAL;
 	}
@@ -243,6 +286,8 @@ kq_register(struct lwp *l, struct kq *kq, const struct nb_kevent *ch)
 			kn->tperiod = (uint64_t)ch->data * 1000000u;
 			kn->tnext = hyp_clock_mono() + kn->tperiod;
 		}
+		if (ch->filter == EVFILT_VNODE)
+			knote_vseen(l, kn);
 	}
 	if (ch->flags & EV_DISABLE)
 		kn->disabled = true;

@@ -307,6 +307,8 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 			return error;
 		}
 	}
+	if (parent != NULL)
+		ktr_proc_fork(parent, p);	/* KTRFAC_INHERIT */
 	*pp = p;
 	return 0;
 
@@ -368,6 +370,8 @@ proc_release(struct proc *p)
 {
 	struct kern *k = p->p_kern;
 	int i;
+
+	ktr_proc_exit(p);
 
 	for (i = k->k_ncomps - 1; i >= 0; i--)
 		if (k->k_comps[i]->proc_exit != NULL)
@@ -492,8 +496,8 @@ rump_pub_lwproc_newlwp(nb_pid_t pid)
 		return ENOMEM;
 	}
 	mutex_enter(&k->k_proc_lock);
-	if ((p = proc_find(k, pid)) == NULL || p == k->k_proc1 || (p->p_flag & PK_EXITING))
-		error = ESRCH;	/* process 1 hosts implicit threads only */
+	if ((p = proc_find(k, pid)) == NULL || (p->p_flag & PK_EXITING))
+		error = ESRCH;	/* process 1 too takes lwps, as on NetBSD (lwp_free never exits it) */
 	else {
 		l->l_proc = p;
 		l->l_kern = k;

@@ -615,10 +615,39 @@ out:
 	return 0;
 }
 
-/* The clonable interface families (SIOCIFGCLONERS). */
+/* The clonable interface families (SIOCIFGCLONERS): lo always, the others with their
+ * component. */
 static const struct { const char *name; int comp; } if_cloners[] = {
-	{ "shmif", COMP_NET_SHMIF }, { "virt", COMP_NET_TAP /* net.virtif */ },
+	{ "lo", -1 }, { "shmif", COMP_NET_SHMIF }, { "virt", COMP_NET_TAP /* net.virtif */ },
 };
+
+/* The loopback cloner: "loN" (N digits, no leading zero), made down as NetBSD's are. */
+static int
+lo_clone_create(struct kern *k, struct ifnet_state *ns, const char *name)
+{
+	struct ifnet *lo;
+	size_t i, n = strnlen(name, NB_IFNAMSIZ);
+	int error;
+
+	if (n < 3 || (name[2] == '0' && n > 3))
+		return EINVAL;
+	for (i = 2; i < n; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return EINVAL;
+	if ((lo = if_alloc(k, name)) == NULL)
+		return ENOMEM;
+	lo->if_type = IFT_LOOP;
+	lo->if_mtu = 33624;	/* NetBSD's LOMTU */
+	lo->if_flags = IFF_LOOPBACK | IFF_MULTICAST;
+	lo->if_output = lo_output;
+	if ((error = if_attach(ns, lo)) != 0) {
+		hyp_mutex_destroy(&lo->if_qlock);
+		kmem_free(k, lo, sizeof(*lo));
+		return error;
+	}
+	rt_ifannounce(lo, IFAN_ARRIVAL);
+	return 0;
+}
 
 static int
 if_gcloners(struct kern *k, struct nb_if_clonereq *ifcr)
@@ -629,7 +658,7 @@ if_gcloners(struct kern *k, struct nb_if_clonereq *ifcr)
 
 	ifcr->ifcr_total = 0;
 	for (i = 0; i < (int)(sizeof(if_cloners) / sizeof(if_cloners[0])); i++)
-		if (kern_has(k, if_cloners[i].comp))
+		if (if_cloners[i].comp < 0 || kern_has(k, if_cloners[i].comp))
 			have[ifcr->ifcr_total++] = if_cloners[i].name;
 	if (ifcr->ifcr_count < 0)
 		return EINVAL;
@@ -683,6 +712,8 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 				rt_ifannounce(if_find(ns, ifr->ifr_name), IFAN_ARRIVAL);
 			return error;
 		}
+		if (strncmp(ifr->ifr_name, "lo", 2) == 0)
+			return lo_clone_create(k, ns, ifr->ifr_name);
 		return EINVAL;
 	}
 
@@ -695,7 +726,7 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 	case SIOCIFDESTROY:
 		if ((error = if_super()) != 0)
 			return error;
-		if (ifp->if_type != IFT_ETHER)
+		if (ifp->if_type != IFT_ETHER && (ifp->if_type != IFT_LOOP || ifp == ns->ns_lo0))
 			return EINVAL;		/* lo0 is not clonable */
 		rt_ifannounce(ifp, IFAN_DEPARTURE);
 		if_detach(ns, ifp);

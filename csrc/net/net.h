@@ -72,6 +72,8 @@
 #define SO_OVERFLOWED	0x1009
 #define SO_NOHEADER	0x100a
 #define SO_SNDTIMEO	0x100b
+#define SO_OSNDTIMEO	0x1005		/* NetBSD 5's, with struct timeval50 */
+#define SO_ORCVTIMEO	0x1006
 #define SO_RCVTIMEO	0x100c
 
 #define MSG_OOB		0x0001

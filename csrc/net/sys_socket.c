@@ -397,10 +397,8 @@ do_accept(struct lwp *l, int s, void *uname, void *ulen, int flags, bool inherit
 
 	if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK | SOCK_NOSIGPIPE))
 		return EINVAL;
-	if (uname != NULL && ulen == NULL)
-		return EFAULT;
-	if (uname != NULL && (error = copyin(ulen, &namelen, sizeof(namelen))) != 0)
-		return error;
+	/* the address pointers are checked once a connection was taken, as NetBSD does:
+	 * a non-blocking accept with none pending is EAGAIN whatever they are */
 	if ((error = fd_getsock(l, s, &so, &fp)) != 0)
 		return error;
 	if ((error = fd_allocfile(l, &fp2, &fd)) != 0) {
@@ -447,6 +445,10 @@ do_accept(struct lwp *l, int s, void *uname, void *ulen, int flags, bool inherit
 	error = so2->so_proto->pr_usrreqs->pr_accept ?
 	    so2->so_proto->pr_usrreqs->pr_accept(so2, &ss) : 0;
 	net_unlock(k);
+	if (error == 0 && uname != NULL && ulen == NULL)
+		error = EFAULT;
+	if (error == 0 && uname != NULL)
+		error = copyin(ulen, &namelen, sizeof(namelen));
 	if (error == 0 && uname != NULL)
 		error = sockaddr_out_user(&ss, uname, ulen, namelen);
 	if (error != 0) {
@@ -921,10 +923,24 @@ so_setopt1(struct socket *so, struct sockopt *sopt)
 			so->so_rcv.sb_lowat = (size_t)v > so->so_rcv.sb_hiwat ? so->so_rcv.sb_hiwat : (size_t)v;
 			return 0;
 		}
+	case SO_OSNDTIMEO:
+	case SO_ORCVTIMEO: {
+		/* NetBSD 5's numbers with its struct timeval50 (two longs), still honoured */
+		struct { long tv_sec, tv_usec; } otv;
+		if ((error = sockopt_get(sopt, &otv, sizeof(otv))) != 0)
+			return error;
+		tv.tv_sec = otv.tv_sec;
+		tv.tv_usec = (int32_t)otv.tv_usec;
+		if (otv.tv_usec < 0 || otv.tv_usec >= 1000000)
+			return EDOM;
+		opt = opt == SO_OSNDTIMEO ? SO_SNDTIMEO : SO_RCVTIMEO;
+		goto settimeo;
+	}
 	case SO_SNDTIMEO:
 	case SO_RCVTIMEO:
 		if ((error = sockopt_get(sopt, &tv, sizeof(tv))) != 0)
 			return error;
+	settimeo:
 		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000 ||
 		    tv.tv_sec > NB_INT_MAX / NB_HZ)
 			return EDOM;
@@ -982,6 +998,14 @@ so_getopt1(struct socket *so, struct sockopt *sopt)
 		tv.tv_sec = (int64_t)(t / 1000000000u);
 		tv.tv_usec = (int32_t)((t % 1000000000u) / 1000u);
 		return sockopt_set(sopt, &tv, sizeof(tv));
+	case SO_OSNDTIMEO:
+	case SO_ORCVTIMEO: {
+		struct { long tv_sec, tv_usec; } otv;
+		t = (opt == SO_OSNDTIMEO ? &so->so_snd : &so->so_rcv)->sb_timeo;
+		otv.tv_sec = (long)(t / 1000000000u);
+		otv.tv_usec = (long)((t % 1000000000u) / 1000u);
+		return sockopt_set(sopt, &otv, sizeof(otv));
+	}
 	case SO_OVERFLOWED:
 		return sockopt_setint(sopt, so->so_rcv.sb_overflowed);
 	default:

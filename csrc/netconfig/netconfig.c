@@ -373,6 +373,8 @@ rump_netconfig_ipv4_ifaddr(const char *ifname, const char *addr, const char *mas
 
 	if ((error = nc_inet(mask, &m)) != 0)
 		return error;
+	if ((~m & (~m + 1)) != 0)
+		return EINVAL;	/* a mask with holes (the kernel would take it, as NetBSD's) */
 	return nc_ipv4(ifname, addr, m);
 }
 

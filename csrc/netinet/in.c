@@ -126,8 +126,8 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	struct in_ifaddr *ia, **pp;
 	int plen = mask_to_plen(mask), error;
 
-	if (plen < 0)
-		return EINVAL;
+	/* a mask with holes is taken as NetBSD takes it (ljsyscall's util.ifaddr_inet4 makes
+	 * one); it gets no connected route (the routing table keeps prefixes only) */
 	if (addr == INADDR_ANY || addr == INADDR_BROADCAST || (ntohl_(addr) >> 28) >= 14)
 		return EINVAL;		/* multicast and class E */
 	for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
@@ -146,7 +146,7 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	ia->ia_net = addr & mask;
 	ia->ia_broad = broad != 0 ? broad : (addr | ~mask);
 	/* the connected route, unless another address has it already */
-	if (ifp->if_type != IFT_LOOP || plen != 32) {
+	if (plen >= 0 && (ifp->if_type != IFT_LOOP || plen != 32)) {
 		error = rt_add(ns, ia->ia_net, mask, 0, RTF_CONNECTED, ifp, addr, NULL);
 		if (error != 0 && error != EEXIST) {
 			kmem_free(ns->ns_kern, ia, sizeof(*ia));
@@ -242,8 +242,6 @@ in_control(struct ifnet *ifp, unsigned long cmd, void *data)
 				return EINVAL;
 			mask = ifra->ifra_mask.sin_addr.s_addr;
 		}
-		if (mask_to_plen(mask) < 0)
-			return EINVAL;
 		if ((error = sin_get((struct nb_sockaddr *)&ifra->ifra_dstaddr, &broad, 0)) != 0)
 			return error;
 		return in_addaddr(ns, ifp, addr, mask, broad);

@@ -59,6 +59,21 @@ struct vattr {
 #define VA_ATIME	0x10
 #define VA_MTIME	0x20
 #define VA_CTIME	0x40
+#define VA_FLAGS	0x80
+
+/* file flags (NetBSD sys/stat.h, chflags) */
+#define UF_SETTABLE	0x0000ffffU
+#define UF_NODUMP	0x00000001U
+#define UF_IMMUTABLE	0x00000002U
+#define UF_APPEND	0x00000004U
+#define SF_SETTABLE	0xffff0000U
+#define SF_ARCHIVED	0x00010000U
+#define SF_IMMUTABLE	0x00020000U
+#define SF_APPEND	0x00040000U
+#define IMMUTABLE	(UF_IMMUTABLE | SF_IMMUTABLE)
+#define APPEND		(UF_APPEND | SF_APPEND)
+/* the node's flags (0 if it cannot tell) */
+uint32_t vn_flags(struct vnode *vp) KERN_HIDDEN;
 
 /* ioflag of vop_write */
 #define IO_APPEND	0x01
@@ -92,6 +107,10 @@ struct vnodeops {
 
 struct lockf;
 
+/* EVFILT_VNODE events (NetBSD NOTE_* of nbabi.h, bits 0-6), counted per vnode */
+#define VN_NNOTES	7
+void vn_knote(struct vnode *vp, unsigned notes) KERN_HIDDEN;
+
 struct vnode {
 	const struct vnodeops *v_op;
 	struct mount *v_mount;		/* NULL once revoked by a forced unmount */
@@ -103,6 +122,9 @@ struct vnode {
 	enum vtype v_type;
 	int v_flag;			/* VV_ROOT */
 	void *v_data;			/* the file system's node */
+	uint64_t v_rdev;		/* VCHR: the device, set at open (spec.c) */
+	atomic_uint v_note[VN_NNOTES];	/* EVFILT_VNODE: count of each NOTE_* event */
+	atomic_bool v_knoted;		/* a kqueue watched it once: events are counted */
 };
 #define VV_ROOT		0x01		/* root of its mount */
 
@@ -215,6 +237,48 @@ void vn_fdclose(struct file *fp, struct proc *p) KERN_HIDDEN;	/* fo_fdclose of v
 #define LF_FLOCK	0x02
 #define LF_WAIT		0x04
 
+/* the vnode file operations devices share (vfs_vnops.c) */
+int vn_fcntl(struct file *fp, int cmd, void *arg) KERN_HIDDEN;
+int vn_fo_stat(struct file *fp, struct nb_stat *st) KERN_HIDDEN;
+int vn_close(struct file *fp) KERN_HIDDEN;
+
+/* character devices (spec.c): NetBSD's dev_t encoding */
+static inline uint32_t nb_major(uint64_t d) { return (uint32_t)((d & 0x000fff00u) >> 8); }
+static inline uint32_t nb_minor(uint64_t d)
+{
+	return (uint32_t)(((d & 0xfff00000u) >> 12) | (d & 0xffu));
+}
+static inline uint64_t nb_makedev(uint32_t ma, uint32_t mi)
+{
+	return ((ma << 8) & 0x000fff00u) | (mi & 0xffu) | ((mi << 12) & 0xfff00000u);
+}
+/* A driver.  d_open (may be NULL) runs with vs_lock held and vp referenced for fp, after
+ * fp->f_ops was set to d_fileops; it may change f_ops.  The file's f_data is the vnode;
+ * its fo_close must end with vn_close(fp) (which drops the vnode).  A cloning device sets
+ * f_data to a vnode of its own, referenced for the file (doopen then drops vp).  Nothing
+ * in open can fail after d_open succeeded. */
+struct devsw {
+	uint32_t d_major;
+	int d_comp;			/* component that must be loaded, or -1 */
+	int (*d_open)(struct lwp *l, struct vnode *vp, uint32_t minor, int fflags,
+	    struct file *fp);
+	const struct fileops *d_fileops;
+	/* revoke(2) of a node of this driver (NULL: EINVAL): files open on it stop working */
+	int (*d_revoke)(struct kern *k, uint32_t minor);
+};
+#define DEVSW(d) \
+	static const struct devsw *const devsw_ptr_##d \
+	__attribute__((used, section("rumpus_devsw"), aligned(sizeof(void *)))) = &d
+int spec_check(struct kern *k, struct vnode *vp) KERN_HIDDEN;
+int spec_open(struct lwp *l, struct vnode *vp, int fflags, struct file *fp) KERN_HIDDEN;
+int spec_revoke(struct kern *k, struct vnode *vp) KERN_HIDDEN;
+extern const struct fileops mm_fileops KERN_HIDDEN;	/* /dev/null, /dev/zero */
+int vfs_makenode(struct kern *k, struct vnode *dvp, const char *name, enum vtype type,
+    nb_mode_t mode, uint64_t rdev, struct vnode **vpp) KERN_HIDDEN;
+int vfs_makedevnode(struct kern *k, const char *name, nb_mode_t mode, uint64_t rdev)
+    KERN_HIDDEN;
+int vfs_rootnodes(struct kern *k) KERN_HIDDEN;
+
 /* pipes and fifos (pipe.c) */
 /* Called with vs_lock held and a reference on vp for fp: attaches the fifo's pipe. Then
  * pipe_fifo_open (vs_lock dropped) waits for the other side as open(2) does. */
@@ -227,6 +291,8 @@ extern const struct fileops fifo_fileops KERN_HIDDEN;
 /* file systems */
 extern const struct vfsops tmpfs_vfsops KERN_HIDDEN;
 extern const struct vfsops rumpfs_vfsops KERN_HIDDEN;
+extern const struct vfsops ptyfs_vfsops KERN_HIDDEN;
+extern const struct vfsops kernfs_vfsops KERN_HIDDEN;
 
 static inline nb_off_t
 vfs_now(struct kern *k, struct nb_timespec *ts)

@@ -12,7 +12,9 @@
 
 #define MFSNAMELEN	32
 
-static const struct vfsops *const vfs_types[] = { &tmpfs_vfsops };
+static const struct vfsops *const vfs_types[] = {
+	&tmpfs_vfsops, &ptyfs_vfsops, &kernfs_vfsops,
+};
 
 const struct vfsops *
 vfs_findtype(const char *name)

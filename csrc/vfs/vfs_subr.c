@@ -299,7 +299,12 @@ vfs_init(struct kern *k)
 	mutex_init(&vs->vs_lock, k);
 	cv_init(&vs->vs_lockcv, k);
 	kern_priv_set(k, COMP_VFS, vs);
-	if ((error = vfs_mountroot(k)) != 0) {
+	if ((error = vfs_mountroot(k)) != 0 || (error = vfs_rootnodes(k)) != 0) {
+		if (vs->vs_rootvnode != NULL) {
+			mutex_enter(&vs->vs_lock);
+			vfs_unmountall(k);
+			mutex_exit(&vs->vs_lock);
+		}
 		cv_destroy(&vs->vs_lockcv);
 		mutex_destroy(&vs->vs_lock);
 		kern_priv_set(k, COMP_VFS, NULL);

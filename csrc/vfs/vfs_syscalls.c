@@ -12,6 +12,8 @@
 
 #define ALLPERMS	07777
 #define ACCESSPERMS	0777
+static int vn_setsize(struct vnode *vp, nb_off_t size);
+
 #define FD_ISFIFO(fp)	((fp)->f_ops == &fifo_fileops)
 
 /* ---------------------------------------------------------------- helpers */
@@ -178,7 +180,10 @@ vn_create_at(struct lwp *l, struct nameidata *nd, enum vtype type, nb_mode_t mod
 	va.va_uid = lwp_cred(l)->cr_euid;
 	va.va_gid = dva.va_gid;		/* BSD: the directory's group */
 	va.va_rdev = rdev;
-	return dvp->v_op->vop_create(dvp, nd->ni_name, nd->ni_namelen, &va, target, vpp);
+	if ((error = dvp->v_op->vop_create(dvp, nd->ni_name, nd->ni_namelen, &va, target,
+	    vpp)) == 0)
+		vn_knote(dvp, NOTE_WRITE | (type == VDIR ? NOTE_LINK : 0));
+	return error;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -254,17 +259,22 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 				goto out;
 			}
 		}
+		if ((((fflags & FWRITE) || (oflags & O_TRUNC)) && (vn_flags(vp) & IMMUTABLE)) ||
+		    ((vn_flags(vp) & APPEND) && (((fflags & FWRITE) && !(oflags & O_APPEND)) ||
+		    (oflags & O_TRUNC)))) {
+			error = EPERM;		/* immutable, or append-only and not O_APPEND */
+			goto out;
+		}
 		if ((error = vn_access(vp, ((fflags & FREAD) ? VREAD : 0) |
 		    (((fflags & FWRITE) || (oflags & O_TRUNC)) ? VWRITE : 0), lwp_cred(l))) != 0)
 			goto out;
-		if (vp->v_type == VCHR || vp->v_type == VBLK) {
-			error = ENXIO;		/* no device drivers */
-			goto out;
-		}
+		if ((vp->v_type == VCHR || vp->v_type == VBLK) &&
+		    (error = spec_check(l->l_kern, vp)) != 0)
+			goto out;	/* no driver of its major in this kernel */
 		if ((oflags & O_TRUNC) && vp->v_type == VREG) {
 			struct vattr va;
-			va.va_size = 0;
-			if ((error = vp->v_op->vop_setattr(vp, &va, VA_SIZE)) != 0)
+			(void)va;
+			if ((error = vn_setsize(vp, 0)) != 0)
 				goto out;
 		}
 	}
@@ -281,6 +291,30 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 		if (error != 0) {
 			fd_abort(l, fp, fd);
 			goto out;
+		}
+	}
+	/* a device opens last, so that nothing after it can fail and leave it open */
+	if (!created && vp->v_type == VCHR) {
+		if ((error = spec_open(l, vp, (int)fflags, fp)) != 0) {
+			lf_release_owner(l->l_kern, vp, fp);
+			fp->f_ops = &vn_fileops;	/* fd_abort drops the file without fo_close */
+			fp->f_data = vp;
+			fd_abort(l, fp, fd);
+			goto out;
+		}
+		if (fp->f_data != vp) {
+			/* a cloning device (/dev/ptmx): the file holds the new unit's own vnode
+			 * (referenced by the driver); an O_EXLOCK/O_SHLOCK lock moves there, where
+			 * nobody else can hold one, and the node's reference is dropped */
+			struct vnode *nvp = fp->f_data;
+			if (oflags & (O_EXLOCK | O_SHLOCK)) {
+				struct nb_flock fl = { 0, 0, 0, (oflags & O_EXLOCK) ? F_WRLCK : F_RDLCK,
+				    SEEK_SET };
+				lf_release_owner(l->l_kern, vp, fp);
+				(void)lf_advlock(l, nvp, fp, F_SETLK, &fl, LF_FLOCK, 0);
+			}
+			vrele(vp);
+			vp = nvp;
 		}
 	}
 	if (vp->v_type == VFIFO) {
@@ -532,6 +566,10 @@ dolink(struct lwp *l, int fd1, const char *upath, int fd2, const char *ulink, in
 		goto out;
 	}
 	error = vp->v_op->vop_link(at2.nd.ni_dvp, vp, at2.nd.ni_name, at2.nd.ni_namelen);
+	if (error == 0) {
+		vn_knote(vp, NOTE_LINK);
+		vn_knote(at2.nd.ni_dvp, NOTE_WRITE);
+	}
 out:
 	vrele(vp);
 	nd_release(&at2.nd);
@@ -604,7 +642,15 @@ doremove(struct lwp *l, int dirfd, const char *upath, bool dir)
 		error = EROFS;
 		goto out;
 	}
+	if ((vn_flags(vp) & (IMMUTABLE | APPEND)) || (vn_flags(dvp) & APPEND)) {
+		error = EPERM;		/* chflags: the name stays */
+		goto out;
+	}
 	error = dvp->v_op->vop_remove(dvp, vp, at.nd.ni_name, at.nd.ni_namelen);
+	if (error == 0) {
+		vn_knote(vp, NOTE_DELETE);
+		vn_knote(dvp, NOTE_WRITE | (vp->v_type == VDIR ? NOTE_LINK : 0));
+	}
 out:
 	nd_release(&at.nd);
 	at_end(&at);
@@ -750,6 +796,14 @@ dorename(struct lwp *l, int fromfd, const char *ufrom, int tofd, const char *uto
 	}
 	error = fdvp->v_op->vop_rename(fdvp, fvp, from.nd.ni_name, from.nd.ni_namelen,
 	    tdvp, tvp, to.nd.ni_name, to.nd.ni_namelen);
+	if (error == 0) {
+		vn_knote(fvp, NOTE_RENAME);
+		vn_knote(fdvp, NOTE_WRITE);
+		if (tdvp != fdvp)
+			vn_knote(tdvp, NOTE_WRITE);
+		if (tvp != NULL)
+			vn_knote(tvp, NOTE_DELETE);
+	}
 out:
 	nd_release(&from.nd);
 	nd_release(&to.nd);
@@ -939,16 +993,80 @@ struct attrop {
 	nb_uid_t uid;
 	nb_gid_t gid;
 	const struct nb_timespec *ts;
+	uint32_t flags;		/* op 3: chflags */
 };
+
+/* size change with its EVFILT_VNODE events (vs_lock held) */
+static int
+vn_setsize(struct vnode *vp, nb_off_t size)
+{
+	struct vattr va;
+	nb_off_t before;
+	int error;
+
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	before = va.va_size;
+	va.va_size = size;
+	if ((error = vp->v_op->vop_setattr(vp, &va, VA_SIZE)) == 0 && size != before)
+		vn_knote(vp, NOTE_ATTRIB | (size > before ? NOTE_EXTEND : 0));
+	return error;
+}
+
+uint32_t
+vn_flags(struct vnode *vp)
+{
+	struct vattr va;
+
+	if (vp->v_op->vop_getattr(vp, &va) != 0)
+		return 0;
+	return va.va_flags;
+}
+
+/* chflags: the owner sets the user flags; only root the system flags, and nobody but
+ * root changes anything while a system immutable/append flag is set (NetBSD,
+ * securelevel 0 or below as in rump kernels). */
+static int
+vn_chflags(struct lwp *l, struct vnode *vp, uint32_t flags)
+{
+	const struct cred *cred = lwp_cred(l);
+	struct vattr va;
+	int error;
+
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	if (cred->cr_euid != 0 && cred->cr_euid != va.va_uid)
+		return EPERM;
+	if (vn_rdonly(vp))
+		return EROFS;
+	if (cred->cr_euid != 0) {
+		if ((va.va_flags & (SF_IMMUTABLE | SF_APPEND)) ||
+		    (flags & SF_SETTABLE) != (va.va_flags & SF_SETTABLE))
+			return EPERM;
+	}
+	if (vp->v_type != VREG && vp->v_type != VDIR && vp->v_type != VLNK &&
+	    vp->v_type != VCHR && vp->v_type != VBLK && vp->v_type != VFIFO)
+		return EOPNOTSUPP;
+	va.va_flags = flags;
+	return vp->v_op->vop_setattr(vp, &va, VA_FLAGS);
+}
 
 static int
 vn_attrop(struct lwp *l, struct vnode *vp, const struct attrop *a)
 {
+	int error;
+
+	if (a->op != 3 && (vn_flags(vp) & IMMUTABLE))
+		return EPERM;		/* chmod, chown, utimes of an immutable file */
 	switch (a->op) {
-	case 0: return vn_chmod(l, vp, a->mode);
-	case 1: return vn_chown(l, vp, a->uid, a->gid);
-	default: return vn_utimens(l, vp, a->ts);
+	case 0: error = vn_chmod(l, vp, a->mode); break;
+	case 1: error = vn_chown(l, vp, a->uid, a->gid); break;
+	case 3: error = vn_chflags(l, vp, a->flags); break;
+	default: error = vn_utimens(l, vp, a->ts); break;
 	}
+	if (error == 0)
+		vn_knote(vp, NOTE_ATTRIB);
+	return error;
 }
 
 static int
@@ -1172,7 +1290,6 @@ sys_futimens(struct lwp *l, const struct sys_futimens_args *uap, register_t *ret
 static int
 vn_truncate(struct lwp *l, struct vnode *vp, nb_off_t length, bool checkperm)
 {
-	struct vattr va;
 	int error;
 
 	if (length < 0)
@@ -1183,8 +1300,9 @@ vn_truncate(struct lwp *l, struct vnode *vp, nb_off_t length, bool checkperm)
 		return error;
 	if (vn_rdonly(vp))
 		return EROFS;
-	va.va_size = length;
-	return vp->v_op->vop_setattr(vp, &va, VA_SIZE);
+	if (vn_flags(vp) & (IMMUTABLE | APPEND))
+		return EPERM;
+	return vn_setsize(vp, length);
 }
 
 int
@@ -1561,9 +1679,10 @@ sys_lseek(struct lwp *l, const struct sys_lseek_args *uap, register_t *retval)
 
 	if ((error = fd_getfile(l, SCARG(uap, fd), &fp)) != 0)
 		return error;
-	if (fp->f_type != DTYPE_VNODE || FD_ISFIFO(fp)) {
+	if (fp->f_type != DTYPE_VNODE || FD_ISFIFO(fp) ||
+	    (((struct vnode *)fp->f_data)->v_type == VCHR && fp->f_ops != &mm_fileops)) {
 		fd_putfile(fp);
-		return ESPIPE;
+		return ESPIPE;	/* terminals have no offset (theirs marks revoke, tty.c) */
 	}
 	mutex_enter(&vs->vs_lock);
 	switch (SCARG(uap, whence)) {
@@ -1725,5 +1844,151 @@ sys_flock(struct lwp *l, const struct sys_flock_args *uap, register_t *retval)
 	    LF_FLOCK | ((how & LOCK_NB_NB) ? 0 : LF_WAIT), 0);
 	mutex_exit(&vs->vs_lock);
 	fd_putfile(fp);
+	return error;
+}
+
+/* ---------------------------------------------------------------- chflags (op 3) */
+
+int
+sys_chflags(struct lwp *l, const struct sys_chflags_args *uap, register_t *retval)
+{
+	struct attrop a = { .op = 3, .flags = (uint32_t)SCARG(uap, flags) };
+	(void)retval;
+	return doattr_path(l, AT_FDCWD, SCARG(uap, path), true, &a);
+}
+
+int
+sys_lchflags(struct lwp *l, const struct sys_lchflags_args *uap, register_t *retval)
+{
+	struct attrop a = { .op = 3, .flags = (uint32_t)SCARG(uap, flags) };
+	(void)retval;
+	return doattr_path(l, AT_FDCWD, SCARG(uap, path), false, &a);
+}
+
+int
+sys_fchflags(struct lwp *l, const struct sys_fchflags_args *uap, register_t *retval)
+{
+	struct attrop a = { .op = 3, .flags = (uint32_t)SCARG(uap, flags) };
+	(void)retval;
+	return doattr_fd(l, SCARG(uap, fd), &a);
+}
+
+/* fsync_range: flags FDATASYNC (0x10), FFILESYNC (0x20), FDISKSYNC (0x40); a write
+ * descriptor of a regular file; tmpfs has nothing to write back. */
+int
+sys_fsync_range(struct lwp *l, const struct sys_fsync_range_args *uap, register_t *retval)
+{
+	struct file *fp;
+	int flags = SCARG(uap, flags), error;
+
+	(void)retval;
+	if ((error = fd_getvnode(l, SCARG(uap, fd), &fp)) != 0)
+		return error;
+	if (!(fp->f_flag & FWRITE))
+		error = EBADF;
+	else if ((flags & ~(0x10 | 0x20 | 0x40)) != 0 || (flags & (0x10 | 0x20)) == 0 ||
+	    SCARG(uap, start) < 0 || SCARG(uap, length) < 0)
+		error = EINVAL;
+	else if (FD_ISFIFO(fp) || ((struct vnode *)fp->f_data)->v_type != VREG)
+		error = EINVAL;
+	fd_putfile(fp);
+	return error;
+}
+
+/* ---------------------------------------------------------------- extended attributes */
+
+/* tmpfs has none: every call answers EOPNOTSUPP once its file is found, as NetBSD's
+ * tmpfs does; a missing file, a bad descriptor or a bad namespace is reported first. */
+#define EXTATTR_NAMESPACE_USER		1
+#define EXTATTR_NAMESPACE_SYSTEM	2
+
+static int
+extattr_path(struct lwp *l, const char *upath, int ns, bool follow)
+{
+	struct vfs_at at;
+	int error;
+
+	if (ns != EXTATTR_NAMESPACE_USER && ns != EXTATTR_NAMESPACE_SYSTEM)
+		return EINVAL;
+	if ((error = at_begin(l, AT_FDCWD, upath, &at)) != 0)
+		return error;
+	if ((error = at_namei(l, &at, follow ? NI_FOLLOW : 0)) == 0)
+		error = EOPNOTSUPP;
+	nd_release(&at.nd);
+	at_end(&at);
+	return error;
+}
+
+static int
+extattr_fd(struct lwp *l, int fd, int ns)
+{
+	struct file *fp;
+	int error;
+
+	if ((error = fd_getvnode(l, fd, &fp)) != 0)
+		return error;
+	fd_putfile(fp);
+	if (ns != EXTATTR_NAMESPACE_USER && ns != EXTATTR_NAMESPACE_SYSTEM)
+		return EINVAL;
+	return EOPNOTSUPP;
+}
+
+int
+sys_extattrctl(struct lwp *l, const struct sys_extattrctl_args *uap, register_t *retval)
+{
+	(void)retval;
+	if (cred_super(lwp_cred(l)) != 0)
+		return EPERM;
+	return extattr_path(l, SCARG(uap, path), EXTATTR_NAMESPACE_USER, true);
+}
+
+#define EXTATTR_PATH(name, follow) \
+int \
+sys_##name(struct lwp *l, const struct sys_##name##_args *uap, register_t *retval) \
+{ \
+	(void)retval; \
+	return extattr_path(l, SCARG(uap, path), SCARG(uap, attrnamespace), follow); \
+}
+#define EXTATTR_FD(name) \
+int \
+sys_##name(struct lwp *l, const struct sys_##name##_args *uap, register_t *retval) \
+{ \
+	(void)retval; \
+	return extattr_fd(l, SCARG(uap, fd), SCARG(uap, attrnamespace)); \
+}
+EXTATTR_PATH(extattr_set_file, true)
+EXTATTR_PATH(extattr_get_file, true)
+EXTATTR_PATH(extattr_delete_file, true)
+EXTATTR_PATH(extattr_list_file, true)
+EXTATTR_PATH(extattr_set_link, false)
+EXTATTR_PATH(extattr_get_link, false)
+EXTATTR_PATH(extattr_delete_link, false)
+EXTATTR_PATH(extattr_list_link, false)
+EXTATTR_FD(extattr_set_fd)
+EXTATTR_FD(extattr_get_fd)
+EXTATTR_FD(extattr_delete_fd)
+EXTATTR_FD(extattr_list_fd)
+
+/* revoke: the owner (or root) cuts every open file of a terminal off; see spec_revoke */
+int
+sys_revoke(struct lwp *l, const struct sys_revoke_args *uap, register_t *retval)
+{
+	const struct cred *cred = lwp_cred(l);
+	struct vfs_at at;
+	struct vattr va;
+	int error;
+
+	(void)retval;
+	if ((error = at_begin(l, AT_FDCWD, SCARG(uap, path), &at)) != 0)
+		return error;
+	if ((error = at_namei(l, &at, NI_FOLLOW)) == 0 &&
+	    (error = at.nd.ni_vp->v_op->vop_getattr(at.nd.ni_vp, &va)) == 0) {
+		if (cred->cr_euid != 0 && cred->cr_euid != va.va_uid)
+			error = EPERM;
+		else if ((error = spec_revoke(l->l_kern, at.nd.ni_vp)) == 0)
+			vn_knote(at.nd.ni_vp, NOTE_REVOKE);
+	}
+	nd_release(&at.nd);
+	at_end(&at);
 	return error;
 }

@@ -244,9 +244,19 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	size_t start = uio->uio_resid;
 	int error;
 
+	struct vattr before;
+	bool knoted = atomic_load_explicit(&vp->v_knoted, memory_order_relaxed);
+	before.va_size = 0;
 	mutex_enter(&vs->vs_lock);
 	uio->uio_offset = *offset;
+	if (knoted && vp->v_op->vop_getattr(vp, &before) != 0)
+		before.va_size = 0;	/* (unknown: any growth counts as EXTEND) */
 	error = vp->v_op->vop_write(vp, uio, (fp->f_flag & FAPPEND) ? IO_APPEND : 0);
+	if (knoted && uio->uio_resid != start) {
+		struct vattr after;
+		vn_knote(vp, NOTE_WRITE | (vp->v_op->vop_getattr(vp, &after) == 0 &&
+		    after.va_size > before.va_size ? NOTE_EXTEND : 0));
+	}
 	if (uio->uio_resid != start && cred->cr_euid != 0) {
 		/* writing by anyone but root drops set-id bits */
 		struct vattr va;
@@ -262,7 +272,7 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	return error;
 }
 
-static int
+int
 vn_fo_stat(struct file *fp, struct nb_stat *st)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
@@ -274,7 +284,7 @@ vn_fo_stat(struct file *fp, struct nb_stat *st)
 	return error;
 }
 
-static int
+int
 vn_fcntl(struct file *fp, int cmd, void *arg)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
@@ -361,7 +371,7 @@ vn_poll(struct file *fp, int events)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
-static int
+int
 vn_close(struct file *fp)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
@@ -405,3 +415,37 @@ const struct fileops vn_fileops = {
 	.fo_close = vn_close,
 	.fo_fdclose = vn_fdclose,
 };
+
+/* ---------------------------------------------------------------- EVFILT_VNODE */
+
+void
+vn_knote(struct vnode *vp, unsigned notes)
+{
+	struct kern *k = kern_cur();
+	int i;
+
+	/* counts matter only once a knote took a snapshot of them (vn_knote_counts) */
+	if (!atomic_load_explicit(&vp->v_knoted, memory_order_relaxed))
+		return;
+	for (i = 0; i < VN_NNOTES; i++)
+		if (notes & (1u << i))
+			atomic_fetch_add(&vp->v_note[i], 1);
+	if (k != NULL)
+		kern_pollnotify(k);
+}
+
+/* kqueue.c: the event counts of a vnode file (EINVAL for other files) */
+int
+vn_knote_counts(struct file *fp, unsigned counts[VN_NNOTES])
+{
+	struct vnode *vp;
+	int i;
+
+	if (fp->f_type != DTYPE_VNODE)
+		return EINVAL;
+	vp = fp->f_data;
+	atomic_store(&vp->v_knoted, true);
+	for (i = 0; i < VN_NNOTES; i++)
+		counts[i] = atomic_load(&vp->v_note[i]);
+	return 0;
+}

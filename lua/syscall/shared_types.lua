@@ -211,6 +211,7 @@ function M.stat(ct, c, f, devfns)
     isfifo = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0x1000 end,
     islnk = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0xa000 end,
     issock = function(st) return bit.band(tonumber(st.st_mode), 0xf000) == 0xc000 end,
+    flags = f.flags and function(st) return tonumber(st[f.flags]) end or nil,  -- NetBSD: chflags
     major = function(st) return major(st.st_rdev) end,
     minor = function(st) return minor(st.st_rdev) end,
   }

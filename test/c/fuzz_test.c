@@ -118,6 +118,12 @@ main(int argc, char **argv)
 		case SYS___kevent50:
 			args[5] = (register_t)(uintptr_t)zbuf;
 			break;
+		case SYS__ksem_wait:		/* a semaphore at zero would wait for ever */
+			num = SYS__ksem_trywait;
+			break;
+		case SYS__ksem_timedwait:	/* a deadline at the epoch: long past */
+			args[1] = (register_t)(uintptr_t)zbuf;
+			break;
 		}
 		e = kern_syscall((unsigned)num, args, rv);
 		calls++;

@@ -120,6 +120,13 @@ main(void)
 	ok(atomic_load(&tf_closed) == closed0 + 1, "its last lwp gone, the process closed its file");
 	ok(rump_pub_lwproc_newlwp(child2) == ESRCH, "and it no longer exists");
 
+	/* process 1 takes new lwps too, as on NetBSD (ljsyscall's rump suite starts so) */
+	ok(rump_pub_lwproc_newlwp(1) == 0 && rump_pub_lwproc_curlwp() != NULL &&
+	    rump_sys_getpid() == 1, "newlwp(1) binds an lwp of process 1");
+	rump_pub_lwproc_releaselwp();
+	ok(rump_pub_lwproc_curlwp() == NULL && rump_sys_getpid() == 1,
+	    "releasing it leaves process 1 alive");
+
 	/* a shared table: rfork(0) */
 	ok(rump_pub_lwproc_rfork(0) == 0, "rfork(0) shares the table of process 1");
 	fd2 = tf_open(k);

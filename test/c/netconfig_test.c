@@ -261,8 +261,11 @@ errors(void)
 	ok(rump_pub_netconfig_ifup("shmif0123456789abc") == X_ENXIO && rump_pub_netconfig_ifup("") == X_ENXIO,
 	    "names of 16 bytes or more, and \"\": ENXIO");
 	ok(rump_pub_netconfig_ifcreate("shmif0123456789abc") == X_EINVAL &&
-	    rump_pub_netconfig_ifcreate("bogus0") == X_EINVAL && rump_pub_netconfig_ifcreate("lo1") == X_EINVAL,
+	    rump_pub_netconfig_ifcreate("bogus0") == X_EINVAL && rump_pub_netconfig_ifcreate("lo01") == X_EINVAL,
 	    "ifcreate of a name nobody clones: EINVAL");
+	ok(rump_pub_netconfig_ifcreate("lo1") == 0 && rump_pub_netconfig_ifcreate("lo1") == X_EEXIST &&
+	    rump_pub_netconfig_ifdestroy("lo1") == 0 && rump_pub_netconfig_ifdestroy("lo0") == X_EINVAL,
+	    "the loopback cloner: lo1 is made and destroyed, lo0 cannot be destroyed");
 	ok(rump_pub_netconfig_ifdestroy("lo0") == X_EINVAL, "ifdestroy lo0: EINVAL");
 
 	/* duplicates */

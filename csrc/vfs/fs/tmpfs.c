@@ -708,6 +708,8 @@ tmpfs_setattr(struct vnode *vp, const struct vattr *va, int mask)
 		tn->tn_atime = va->va_atime;
 	if (mask & VA_MTIME)
 		tn->tn_mtime = va->va_mtime;
+	if (mask & VA_FLAGS)
+		tn->tn_flags = va->va_flags;
 	vfs_now(tn_kern(tn), &tn->tn_ctime);
 	return 0;
 }

@@ -18,6 +18,8 @@
 local ffi = require "syscall.ffi"
 local fdm = require "syscall.fd"
 local ss = require "syscall.shared_sockets"
+local h = require "syscall.helpers"
+local bit = require "syscall.bit"
 
 local type, tonumber, error, ipairs, setmetatable, assert, rawget =
       type, tonumber, error, ipairs, setmetatable, assert, rawget
@@ -130,6 +132,47 @@ function M.util(S, util)
   local k = rawget(S, "kernel")
   util = ss.util(S, util or {}, { checkmax = true, getfd = k and k.owner and fdm.getfd_of(k.owner) or nil })
   util.inet_pton, util.inet_ntop = S.inet_pton, S.inet_ntop
+  -- ljsyscall's NetBSD interface helpers: ifcreate, ifdestroy, ifgetflags, ifsetflags,
+  -- ifup, ifdown (SIOCIFCREATE... on a datagram socket, as ljsyscall's util does)
+  if S.ioctl and S.socket then
+    local nc = require "syscall.netbsd.netcfg"
+    local function ifreq_ioctl(name, req, flags)
+      h.checkpath(name, "ifreq", 1)
+      if #name >= 16 then return nil, S.t.error(S.c.E.INVAL) end
+      local ifr = nc.t.ifreq()
+      ffi.copy(ifr.ifr_name, name)
+      if flags then ifr.ifr_ifru.ifru_flags = flags end
+      local so, err = S.socket("inet", "dgram")
+      if not so then so, err = S.socket("unix", "dgram") end
+      if not so then return nil, err end
+      local ok, e = S.ioctl(so, req, ifr)
+      so:close()
+      if not ok then return nil, e end
+      return ifr
+    end
+    function util.ifcreate(name) local r, e = ifreq_ioctl(name, "SIOCIFCREATE"); if not r then return nil, e end return true end
+    function util.ifdestroy(name) local r, e = ifreq_ioctl(name, "SIOCIFDESTROY"); if not r then return nil, e end return true end
+    function util.ifgetflags(name)
+      local r, e = ifreq_ioctl(name, "SIOCGIFFLAGS")
+      if not r then return nil, e end
+      return bit.band(tonumber(r.ifr_ifru.ifru_flags), 0xffff)
+    end
+    function util.ifsetflags(name, flags)
+      local r, e = ifreq_ioctl(name, "SIOCSIFFLAGS", h.flag(S.c.IFF, flags, "ifsetflags", 2))
+      if not r then return nil, e end
+      return true
+    end
+    function util.ifup(name)
+      local f, e = util.ifgetflags(name)
+      if not f then return nil, e end
+      return util.ifsetflags(name, bit.bor(f, S.c.IFF.UP))
+    end
+    function util.ifdown(name)
+      local f, e = util.ifgetflags(name)
+      if not f then return nil, e end
+      return util.ifsetflags(name, bit.band(f, bit.bnot(S.c.IFF.UP)))
+    end
+  end
   return util
 end
 

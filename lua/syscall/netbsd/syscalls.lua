@@ -300,12 +300,22 @@ function M.init(S, env)
         local a = t.tmpfs_args()
         data = data or {}
         a.ta_version = c.TMPFS_ARGS_VERSION
-        a.ta_nodes_max = h.checkint(data.nodes or 0, "mount", 4, 0, 2 ^ 63)
-        a.ta_size_max = h.checkint(data.size or 0, "mount", 4, 0, 2 ^ 63)
-        a.ta_root_uid = h.uint(data.uid or 0, "mount", 4)
-        a.ta_root_gid = h.uint(data.gid or 0, "mount", 4)
-        a.ta_root_mode = h.flag(c.MODE, data.mode or "0777", "mount", 4)
+        -- our short names, or ljsyscall's (the structure's field names)
+        a.ta_nodes_max = h.checkint(data.nodes or data.ta_nodes_max or 0, "mount", 4, 0, 2 ^ 63)
+        a.ta_size_max = h.checkint(data.size or data.ta_size_max or 0, "mount", 4, 0, 2 ^ 63)
+        a.ta_root_uid = h.uint(data.uid or data.ta_root_uid or 0, "mount", 4)
+        a.ta_root_gid = h.uint(data.gid or data.ta_root_gid or 0, "mount", 4)
+        a.ta_root_mode = h.flag(c.MODE, data.mode or data.ta_root_mode or "0777", "mount", 4)
         data, len = a, ffi.sizeof(a)
+      elseif fstype == "ptyfs" and (data == nil or type(data) == "table") then
+        -- struct ptyfs_args: version 2, the group and mode of the slaves, flags
+        local a = ffi.new("int32_t[4]")
+        data = data or {}
+        a[0] = h.int(data.version or 2, "mount", 4)
+        a[1] = h.uint(data.gid or 0, "mount", 4)
+        a[2] = h.flag(c.MODE, data.mode or "0620", "mount", 4)
+        a[3] = h.int(data.flags or 0, "mount", 4)
+        data, len = a, 16
       end
       if len ~= nil then h.checkint(len, "mount", 5, 0, 2147483647) end
       if data ~= nil and not h.copyable(data, len or 0) then h.argerror("mount", 4, "table, or structure of len bytes", data) end
@@ -613,6 +623,111 @@ function M.init(S, env)
   end
 
   S.fdmethods.getdents = S.getdents
+
+  -- ljsyscall's NetBSD calls (issue 12): file flags, fsync_range, POSIX semaphores, ktrace,
+  -- revoke and the pty helpers, in ljsyscall's shapes.
+  local flag = h.flag
+  local function cpath(v, fname, argn) return h.checkpath(v, fname, argn) end
+  local function cint(v, fname, argn)
+    return h.int(v, fname, argn)
+  end
+  if C.chflags then
+    -- flags: c.CHFLAGS names ("uf_append, uf_immutable") or a number; nil clears them
+    function S.chflags(p, flags) return retbool(C.chflags(cpath(p, "chflags", 1), flag(c.CHFLAGS, flags or 0, "chflags", 2))) end
+    function S.lchflags(p, flags) return retbool(C.lchflags(cpath(p, "lchflags", 1), flag(c.CHFLAGS, flags or 0, "lchflags", 2))) end
+    function S.fchflags(fd, flags) return retbool(C.fchflags(getfd(fd, "fchflags", 1), flag(c.CHFLAGS, flags or 0, "fchflags", 2))) end
+    S.fdmethods.chflags = S.fchflags
+  end
+  if C.fsync_range then
+    -- how: "data", "file", "disk" (c.FSYNC); ljsyscall's fd:sync_range(how, start, len)
+    c.FSYNC = c.FSYNC or h.multiflags({ DATA = 0x10, FILE = 0x20, DISK = 0x40 }, "FSYNC", "F")
+    function S.fsync_range(fd, how, start, length)
+      return retbool(C.fsync_range(getfd(fd, "fsync_range", 1), flag(c.FSYNC, how, "fsync_range", 2),
+        h.off(start, "fsync_range", 3, 0), h.off(length, "fsync_range", 4, 0)))
+    end
+    S.fdmethods.sync_range = S.fsync_range
+  end
+  if C._ksem_init then
+    local idp = ffi.typeof("intptr_t[1]")
+    local up = ffi.typeof("unsigned int[1]")
+    -- a semaphore is its id (a number)
+    function S.ksem_init(value)
+      local id = idp()
+      if C._ksem_init(h.uint(value or 0, "ksem_init", 1), id) == -1 then return fail() end
+      return tonumber(id[0])
+    end
+    function S.ksem_open(name, oflag, m, value)
+      local id = idp()
+      if C._ksem_open(cpath(name, "ksem_open", 1), flag(c.O, oflag or 0, "ksem_open", 2),
+        flag(c.MODE, m or 0, "ksem_open", 3), h.uint(value or 0, "ksem_open", 4), id) == -1 then return fail() end
+      return tonumber(id[0])
+    end
+    function S.ksem_unlink(name) return retbool(C._ksem_unlink(cpath(name, "ksem_unlink", 1))) end
+    for _, n in ipairs({ "close", "post", "wait", "trywait", "destroy" }) do
+      local f = C["_ksem_" .. n]
+      S["ksem_" .. n] = function(id) return retbool(f(h.checkint(id, "ksem_" .. n, 1, -2 ^ 63, 2 ^ 63))) end
+    end
+    function S.ksem_getvalue(id)
+      local v = up()
+      if C._ksem_getvalue(h.checkint(id, "ksem_getvalue", 1, -2 ^ 63, 2 ^ 63), v) == -1 then return fail() end
+      return tonumber(v[0])
+    end
+  end
+  if C.fktrace then
+    -- ops: c.KTROP ("set", "clear", "clearfile"); facs: c.KTRFAC ("syscall, sysret")
+    c.KTROP = c.KTROP or h.multiflags({ SET = 0, CLEAR = 1, CLEARFILE = 2, DESCEND = 4 }, "KTROP", "KTROP_")
+    c.KTRFAC = c.KTRFAC or h.multiflags({ SYSCALL = 2, SYSRET = 4, NAMEI = 8, GENIO = 16,
+      PSIG = 32, CSW = 64, EMUL = 128, USER = 256, EXEC_ARG = 1024, EXEC_ENV = 2048, MIB = 16384,
+      EXEC_FD = 32768, PERSISTENT = 0x80000000, INHERIT = 0x40000000, TRC_EMUL = 0x10000000,
+      V0 = 0, V1 = 0x01000000, V2 = 0x02000000 }, "KTRFAC", "KTRFAC_")
+    function S.fktrace(fd, ops, facs, pid)
+      return retbool(C.fktrace(getfd(fd, "fktrace", 1), flag(c.KTROP, ops, "fktrace", 2),
+        flag(c.KTRFAC, facs, "fktrace", 3), cint(pid, "fktrace", 4)))
+    end
+    function S.ktrace(p, ops, facs, pid)
+      return retbool(C.ktrace(cpath(p, "ktrace", 1), flag(c.KTROP, ops, "ktrace", 2),
+        flag(c.KTRFAC, facs, "ktrace", 3), cint(pid, "ktrace", 4)))
+    end
+    S.fdmethods.ktrace = S.fktrace
+  end
+  if C.revoke then function S.revoke(p) return retbool(C.revoke(cpath(p, "revoke", 1))) end end
+  if C.paccept then
+    -- ljsyscall's paccept(fd, addr, addrlen, sigset, flags): addr a sockaddr structure (or
+    -- nil), addrlen a number or socklen_t[1] (nil passes no length, as ljsyscall does: the
+    -- kernel then answers EFAULT once a connection is there); the signal mask is ignored
+    -- (rump kernels deliver no signals)
+    local socklen1 = ffi.typeof("uint32_t[1]")
+    function S.paccept(fd, addr, addrlen, set, flags)
+      local n = getfd(fd, "paccept", 1)
+      if addr ~= nil and not h.copyable(addr, 2) then h.argerror("paccept", 2, "sockaddr structure", addr) end
+      local l
+      if type(addrlen) == "number" then l = socklen1(addrlen)
+      elseif addrlen ~= nil then l = addrlen end
+      local r = C.paccept(n, addr, l, nil, flag(c.SOCK, flags, "paccept", 5))
+      if r == -1 then return fail() end
+      return env.fd(r)
+    end
+    S.fdmethods.paccept = S.paccept
+  end
+  -- ptys (kern.tty): posix_openpt opens /dev/ptmx; grantpt is TIOCGRANTPT; ptsname asks
+  -- TIOCPTSNAME; unlockpt has nothing to do on NetBSD; isatty is TIOCGETA succeeding
+  local ptmget = ffi.typeof("struct { int cfd; int sfd; char cn[1024]; char sn[1024]; }")
+  local termios = ffi.typeof("char[44]")
+  function S.posix_openpt(flags) return S.open("/dev/ptmx", flags or "rdwr, noctty") end
+  S.openpt = S.posix_openpt
+  function S.grantpt(fd) return S.ioctl(fd, "TIOCGRANTPT") end
+  function S.unlockpt(fd) getfd(fd, "unlockpt", 1); return true end
+  function S.ptsname(fd)
+    local pm = ptmget()
+    local ok, e = S.ioctl(fd, "TIOCPTSNAME", pm)
+    if not ok then return nil, e end
+    return ffi.string(pm.sn)
+  end
+  function S.isatty(fd)
+    local ok = S.ioctl(fd, "TIOCGETA", termios())
+    return ok and true or false
+  end
+  for _, n in ipairs({ "grantpt", "unlockpt", "ptsname", "isatty" }) do S.fdmethods[n] = S[n] end
   return S
 end
 

@@ -36,7 +36,7 @@ local nbdev = {
   minor = function(dev) dev = tonumber(dev); return (dev % 256) + math.floor(dev / 1048576) * 256 end,
 }
 def("stat", "struct rumpus_nb_stat")
-shared.stat(t.stat, c, { atim = "st_atim", mtim = "st_mtim", ctim = "st_ctim" }, nbdev)
+shared.stat(t.stat, c, { atim = "st_atim", mtim = "st_mtim", ctim = "st_ctim", flags = "st_flags" }, nbdev)
 def("statvfs", "struct rumpus_nb_statvfs")
 def("iovec", "struct rumpus_nb_iovec")
 t.iovecs = shared.iovecs(t.iovec)
