@@ -282,11 +282,17 @@ main(void)
 					ss[accepted++] = s;
 			}
 		}
-		rumpus_kernel_switch(ka);
-		for (i = 0; i < NCONN; i++)
-			if (x_poll1(cc[i], X_POLLOUT, 10000) == X_POLLOUT &&
+		for (i = 0; i < NCONN; i++) {
+			/* B keeps accepting while A waits: a SYN that found B's queue full
+			 * (backlog 128) is retransmitted and must find room then */
+			rumpus_kernel_switch(kb);
+			while (accepted < NCONN && (s = rump_sys_accept(l, NULL, NULL)) >= 0)
+				ss[accepted++] = s;
+			rumpus_kernel_switch(ka);
+			if (x_poll1(cc[i], X_POLLOUT, 60000) == X_POLLOUT &&
 			    x_getint(cc[i], X_SOL_SOCKET, X_SO_ERROR) == 0)
 				connected++;
+		}
 		rumpus_kernel_switch(kb);
 		while (accepted < NCONN && (s = rump_sys_accept(l, NULL, NULL)) >= 0)
 			ss[accepted++] = s;

@@ -32,7 +32,8 @@ main(void)
 	memset(names, 0, sizeof(names));
 	ifcr.total = 0, ifcr.count = 4, ifcr.buf = names[0];
 	CHECK(rump_sys_ioctl(s, X_SIOCIFGCLONERS, &ifcr) == 0, "SIOCIFGCLONERS");
-	CHECK(ifcr.total == 1 && strcmp(names[0], "virt") == 0, "the cloners are exactly: virt");
+	CHECK(ifcr.total == 2 && strcmp(names[0], "lo") == 0 && strcmp(names[1], "virt") == 0,
+	    "the cloners are exactly: lo (always) and virt");
 	memset(&ifd, 0, sizeof(ifd));
 	snprintf(ifd.name, sizeof(ifd.name), "virt0");
 	ifd.data = (void *)"bad/name";
