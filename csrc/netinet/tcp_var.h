@@ -133,7 +133,15 @@ struct tcpcb {
 	int t_keepcnt;
 	int t_keepsent;
 	uint32_t t_rcvspace;			/* an orphan's advertised window */
+	/* urgent data received: the out-of-band byte (at rcv_up - 1) once pulled out */
+	int t_oobflags;				/* TCPOOB_* */
+	uint8_t t_iobc;
 };
+#define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
+#define TCPOOB_HADDATA	0x02	/* it was read */
+#define TCPOOB_PENDING	0x04	/* the byte at rcv_up - 1 is to be pulled out when it
+				 * arrives in order (rumpus: NetBSD pulls it from the segment
+				 * that carries it) */
 
 struct tcpstat {
 	uint64_t tcps_connattempt, tcps_accepts, tcps_connects, tcps_drops, tcps_conndrops;
