@@ -462,6 +462,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));
 	k->k_mem_limit = cfg->memlimit;
+	atomic_store(&k->k_sigmodel, hyp_sigmodel_get());
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
 	hyp_mutex_init(&k->k_cred_mtx);

@@ -399,7 +399,12 @@ struct proc {
 	struct ptimers *p_timers;	/* itimers and POSIX timers, made on first use */
 	char p_login[17];		/* MAXLOGNAME + 1 */
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
+	/* signals (kern/sig.c): NetBSD sigset_t words, changed with atomics */
+	uint32_t p_sigpend[4];		/* recorded (RUMP_SIGMODEL_RECORD) */
+	uint32_t p_sigmask[4];		/* not recorded (rump's ps_sigignore) */
 };
+void kern_psignal(struct proc *p, int sig) KERN_HIDDEN;	/* sig.c: post, per the model */
+#define NB_SIGPIPE	13				/* NetBSD's number */
 #define PK_SUGID	0x01		/* credentials changed: issetugid() */
 #define PK_EXITING	0x02		/* its last lwp is gone */
 
@@ -464,6 +469,7 @@ struct kern {
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
 	void *k_priv[KERN_NCOMP];
 	/* memory */
+	atomic_int k_sigmodel;		/* RUMP_SIGMODEL_* (kern/sig.c) */
 	atomic_size_t k_mem_used;
 	size_t k_mem_limit;		/* 0: none */
 	struct hyp_fault k_fault;	/* allocation-failure injection (kern/fault.c) */
