@@ -596,7 +596,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	}
 	if (SEQ_GT(ack, tp->snd_max)) {
 		ts->ts_stat.tcps_rcvacktoomuch++;
-		goto dropafterack;
+		goto dropafterack_ratelim;
 	}
 	if (SEQ_LT(ack, tp->snd_una - tp->max_sndwnd)) {
 		tcp_challenge_ack(tp);	/* RFC 5961 5.2: too old to be real */
@@ -842,6 +842,13 @@ step6:
 	pkt_free(p);
 	return;
 
+dropafterack_ratelim:
+	/* an ACK for what we never sent: answered at most net.inet.tcp.ackdropppslimit a
+	 * second (NetBSD), or two ends out of step ACK each other forever */
+	if (!tcp_ratecheck(&ts->ts_ack_sec, &ts->ts_ack_count, ts->ts_ackdropppslimit)) {
+		ts->ts_stat.tcps_acklimited++;
+		goto drop;
+	}
 dropafterack:
 	if (flags & TH_RST)
 		goto drop;

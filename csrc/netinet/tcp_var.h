@@ -236,6 +236,8 @@ void tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, 
     uint32_t mtu) KERN_HIDDEN;
 int  tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr,
     uint16_t fport) KERN_HIDDEN;
+int  tcp_pcbseq(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport, uint32_t seq[4]) KERN_HIDDEN;
 int  tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
     size_t *oldlenp, const void *newp, size_t newlen) KERN_HIDDEN;
 uint32_t tcp_now_ms(void) KERN_HIDDEN;

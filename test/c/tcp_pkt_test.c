@@ -521,6 +521,14 @@ main(void)
 			got += next(&s, 0) && s.flags == ACK;
 		}
 		ok(got == 3, "5 in-window RSTs in one second: 3 challenge ACKs (%d)", got);
+		advance_ms(1000);
+		drain();
+		for (i = 0, got = 0; i < 5; i++) {
+			inject(40020, 80, 12001, iss + 1000, ACK, 65535, NULL, 0, NULL, 0);
+			got += next(&s, 0) && s.flags == ACK && s.seq == iss + 1;
+		}
+		ok(got == 3, "5 ACKs for data never sent in one second: 3 ACKs back (an ACK war "
+		    "between ends out of step stops) (%d)", got);
 		x_linger_abort(a);
 		drain();
 		two = 100, three = 100;
