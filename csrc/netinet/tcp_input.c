@@ -281,17 +281,28 @@ tcp_challenge_ack(struct tcpcb *tp)
 }
 
 /* A SYN on a listener: an embryonic connection (SYN_RECEIVED) on the incomplete queue,
- * answered with SYN|ACK.  A full backlog drops the SYN (the peer retries). */
+ * answered with SYN|ACK.  A backlog full of completed connections drops the SYN (the
+ * peer retries); one with embryos drops the oldest embryo instead. */
 static void
 tcp_listen_input(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst,
     uint16_t dport, uint32_t seq, uint32_t tiwin, const struct tcp_opts *o)
 {
 	struct tcp_state *ts = lp->t_ts;
-	struct socket *so2;
+	struct socket *head = lp->t_socket, *so2;
 	struct inpcb *inp;
 	struct tcpcb *tp;
 
-	if ((so2 = so_newconn(lp->t_socket, false)) == NULL) {
+	/* A full queue with embryos on it: the oldest embryo goes, silently, to make room
+	 * (as NetBSD's SYN cache drops its oldest entry), so a flood of SYNs that never
+	 * complete cannot keep real clients out until keepinit; completed connections
+	 * waiting for accept() are never dropped (a SYN beyond them is). */
+	if (head->so_qlen + head->so_q0len > 3 * head->so_qlimit / 2 && head->so_q0 != NULL &&
+	    (inp = head->so_q0->so_pcb) != NULL && (tp = inp->inp_ppcb) != NULL) {
+		ts->ts_stat.tcps_listenevict++;
+		tp->t_state = TCPS_CLOSED;
+		(void)tcp_close(tp);
+	}
+	if ((so2 = so_newconn(head, false)) == NULL) {
 		ts->ts_stat.tcps_listendrop++;
 		return;
 	}

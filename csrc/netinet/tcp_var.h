@@ -155,7 +155,7 @@ struct tcpstat {
 	    tcps_rcvackpack, tcps_rcvackbyte, tcps_rcvwinupd, tcps_pawsdrop, tcps_rcvwinprobe;
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
-	    tcps_rstlimited, tcps_acklimited;
+	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
