@@ -1,7 +1,7 @@
 -- TCP between rumpus kernels from Lua (k.S): loopback, two kernels on a bus, a transfer
 -- checked byte for byte, EOF and half-close, ECONNREFUSED, an abort seen as ECONNRESET,
 -- a non-blocking connect with poll and SO_ERROR, TCP options and net.inet.tcp sysctls;
--- EPIPE's SIGPIPE under the kernel's signal models (raise, record, ignore) and the
+-- urgent data (MSG_OOB); EPIPE's SIGPIPE under the kernel's signal models (raise, record, ignore) and the
 -- signal API (k:sigmodel, k:sigpending, k:sigmask, k:psignal).
 local T = require "rump.test"
 local rump = require "rump"
@@ -136,6 +136,30 @@ T.case("SIGPIPE raised in the host thread (the default model), MSG_NOSIGNAL", fu
   T.ok(sigs[1].PIPE and sigs[1].pid == S.getpid(), "SIGPIPE from this process")
   T.same(net.hosts.a.kernel:sigpending(), {}, "raise records nothing in the kernel")
   assert(B.close(s))
+end)
+
+T.case("urgent data: send/recv MSG_OOB, the mark, SO_OOBINLINE", function()
+  local k = boot()
+  local S = k.S
+  local l = listener(S, 85, "127.0.0.1")
+  local c = assert(S.socket("inet", "stream"))
+  assert(S.connect(c, S.t.sockaddr_in(85, "127.0.0.1")))
+  local s = assert(S.accept(l))
+  T.fails("INVAL", S.recv(s, nil, 1, "oob"))
+  T.eq(S.send(c, "abc", nil, nil), 3)
+  T.eq(S.send(c, "XY", nil, "oob"), 2)
+  T.eq(S.send(c, "z", nil, nil), 1)
+  T.eq(S.recv(s, nil, 1, "oob, peek"), "Y", "the last urgent byte, peeked")
+  T.eq(S.recv(s, nil, 1, "oob"), "Y")
+  T.fails("INVAL", S.recv(s, nil, 1, "oob"))
+  T.eq(S.recv(s), "abcX", "a read stops at the mark")
+  T.eq(S.recv(s), "z")
+  assert(S.setsockopt(s, "socket", "oobinline", true))
+  T.eq(S.send(c, "!", nil, "oob"), 1)
+  T.fails("INVAL", S.recv(s, nil, 1, "oob"))
+  T.eq(S.recv(s), "!", "in line with SO_OOBINLINE")
+  local u = assert(S.socket("inet", "dgram"))
+  T.fails("OPNOTSUPP", S.recv(u, nil, 1, "oob"))
 end)
 
 T.case("signal API: bad arguments raise, a missing process is ESRCH", function()
