@@ -8,9 +8,10 @@
  *      A 10.0.0.1 --- bus fz0 --- 10.0.0.2 R 10.1.0.1 --- bus fz1 --- 10.1.0.2 B
  *                                  (forwarding on)
  *
- * A and B have a UDP socket on port 53 and a raw ICMP socket.  Our port records the MAC
- * addresses it sees (the interfaces announce their addresses), so inputs can aim frames at
- * an interface.  A bystander kernel on its own bus must see nothing.  At the end the three
+ * A and B have a UDP socket on port 53 and a raw ICMP socket; all three listen on TCP port
+ * 80, and A has a connection to R's port 80 over fz0, established before the input runs.
+ * Our port records the MAC addresses it sees (the interfaces announce their addresses),
+ * so inputs can aim frames at an interface, and which of them are A's and R's.  A bystander kernel on its own bus must see nothing.  At the end the three
  * kernels are destroyed: destroy succeeds, no kernel byte is left or leaked, and the
  * bystander's interface counters and memory are unchanged.
  *
@@ -18,7 +19,13 @@
  *   0-4 frame: flags, u16 length (% 1600; flag 0x80: 65535), then the bytes.  Flags:
  *       0x01 bus fz1 (else fz0); 0x02 destination MAC broadcast, 0x04 destination MAC of
  *       the interface number in the first byte (else the frame's own bytes); 0x08 fill
- *       in the IPv4 header checksum, 0x10 the UDP/ICMP checksum; 0x20 source MAC ours
+ *       in the IPv4 header checksum, 0x10 the UDP/ICMP/TCP checksum; 0x20 source MAC
+ *       ours; 0x40 a TCP segment for the A-R connection: the bytes are the TCP header
+ *       (and options and data) as the receiver (0x01: R, else A) should see it, the
+ *       harness adds Ethernet and IPv4 (addresses of the two ends) and the ports, and
+ *       takes a sequence or acknowledgment number whose top bit is clear as a signed
+ *       16-bit offset from the receiver's rcv_nxt or snd_una (so segments land in the
+ *       window); 0x10 fills in its checksum
  *   5   A or B (byte) sends a UDP datagram of length byte to one of 8 addresses (byte):
  *       the four interfaces, 10.0.0.255, silent 10.0.0.99 and 10.1.0.99, 255.255.255.255
  *       (A and B have no default route: off-link sends fail with EHOSTUNREACH)
@@ -34,6 +41,7 @@
 #include "kern/sysargs_gen.h"
 #include "rump/rumpus.h"
 #include "net/if.h"
+#include "netinet/tcp_var.h"
 #include "fz.h"
 
 #define PK_MAXOPS	128
@@ -58,6 +66,7 @@ struct pk_port {
 	uint8_t macs[PK_MAXMAC][6];
 	int nmacs;
 	unsigned long frames;
+	uint8_t ipmac[3][6];		/* from ARP: the MAC of 10.x.0.1 and 10.x.0.2 */
 };
 static struct pk_port ports[2];
 
@@ -71,6 +80,8 @@ pk_rx(struct bus_port *bp, const void *frame, size_t len)
 	p->frames++;
 	if (len < 14)
 		return;
+	if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[31] >= 1 && f[31] <= 2)
+		memcpy(p->ipmac[f[31]], f + 22, 6);	/* ARP: sender 10.x.0.{1,2} */
 	for (i = 0; i < p->nmacs; i++)
 		if (memcmp(p->macs[i], f + 6, 6) == 0)
 			return;
@@ -142,7 +153,7 @@ pk_iface(int s, const char *name, const char *bus, uint32_t addr)
 
 struct pk_kernel {
 	struct rumpus_kernel *k;
-	register_t ctl, udp, raw;
+	register_t ctl, udp, raw, tl;
 };
 
 static int
@@ -154,7 +165,7 @@ pk_boot(struct pk_kernel *pk, const char *if0, const char *bus0, uint32_t a0,
 	int err, e;
 
 	memset(pk, 0, sizeof(*pk));
-	pk->udp = pk->raw = -1;
+	pk->udp = pk->raw = pk->tl = -1;
 	if ((pk->k = rumpus_kernel_create(comps, NULL, &err)) == NULL)
 		return err;
 	rumpus_kernel_switch(pk->k);
@@ -164,6 +175,14 @@ pk_boot(struct pk_kernel *pk, const char *if0, const char *bus0, uint32_t a0,
 	if ((e = pk_iface((int)pk->ctl, if0, bus0, a0)) != 0)
 		return e;
 	if (if1 != NULL && (e = pk_iface((int)pk->ctl, if1, bus1, a1)) != 0)
+		return e;
+	/* a TCP listener on port 80 (backlog 4: the queues fill too) */
+	if ((e = pk_sys(SYS___socket30, AF_INET, SOCK_STREAM | FZ_SOCK_NONBLOCK, 0, 0, 0, 0,
+	    &pk->tl)) != 0)
+		return e;
+	sin_set(&sin, 0, 80);
+	if ((e = pk_sys(SYS_bind, pk->tl, P(&sin), sizeof(sin), 0, 0, 0, NULL)) != 0 ||
+	    (e = pk_sys(SYS_listen, pk->tl, 4, 0, 0, 0, 0, NULL)) != 0)
 		return e;
 	if (forward) {
 		int name[4] = { 4 /* CTL_NET */, AF_INET, 0 /* IPPROTO_IP */, 1 }, one = 1;
@@ -224,17 +243,104 @@ fix_sums(uint8_t *f, size_t len, int ip, int l4)
 		icmp[2] = icmp[3] = 0;
 		s = cksum(icmp, tot - hl, 0);
 		icmp[2] = (uint8_t)(s >> 8), icmp[3] = (uint8_t)s;
-	} else if (f[23] == 17 && tot >= hl + 8) {	/* UDP, with the pseudo header */
-		uint8_t *udp = f + 14 + hl;
+	} else if ((f[23] == 17 && tot >= hl + 8) || (f[23] == 6 && tot >= hl + 20)) {
+		/* UDP or TCP, with the pseudo header */
+		uint8_t *l4 = f + 14 + hl;
+		int at = f[23] == 17 ? 6 : 16;
 		uint32_t sum = 0;
 		int i;
 		for (i = 0; i < 8; i += 2)
 			sum += (uint32_t)f[26 + i] << 8 | f[27 + i];
-		sum += 17 + (uint32_t)(tot - hl);
-		udp[6] = udp[7] = 0;
-		s = cksum(udp, tot - hl, sum);
-		udp[6] = (uint8_t)(s >> 8), udp[7] = (uint8_t)s;
+		sum += f[23] + (uint32_t)(tot - hl);
+		l4[at] = l4[at + 1] = 0;
+		s = cksum(l4, tot - hl, sum);
+		l4[at] = (uint8_t)(s >> 8), l4[at + 1] = (uint8_t)s;
 	}
+}
+
+/* ---------------------------------------------------------------- TCP */
+
+/* The A-R connection: A's socket, R's accepted one, A's port. */
+struct pk_conn {
+	register_t a, r;
+	uint16_t aport;
+};
+
+static int
+pk_connect(struct pk_kernel *A, struct pk_kernel *R, struct pk_conn *c)
+{
+	struct nb_sockaddr_in sin;
+	uint32_t len = sizeof(sin);
+	int e, i;
+
+	memset(c, 0, sizeof(*c));
+	c->a = c->r = -1;
+	rumpus_kernel_switch(A->k);
+	e = pk_sys(SYS___socket30, AF_INET, SOCK_STREAM | FZ_SOCK_NONBLOCK, 0, 0, 0, 0, &c->a);
+	sin_set(&sin, ip4(10, 0, 0, 2), 80);
+	if (e == 0)
+		e = pk_sys(SYS_connect, c->a, P(&sin), sizeof(sin), 0, 0, 0, NULL);
+	if (e == EINPROGRESS)
+		e = 0;
+	if (e == 0)
+		e = pk_sys(SYS_getsockname, c->a, P(&sin), P(&len), 0, 0, 0, NULL);
+	c->aport = __builtin_bswap16(sin.sin_port);
+	rumpus_kernel_switch(NULL);
+	/* the handshake runs inline, or in the queued input of the next calls */
+	for (i = 0; e == 0 && c->r < 0 && i < 100; i++) {
+		int64_t ts[2] = { 0, 1000000 };
+		rumpus_kernel_switch(R->k);
+		if (pk_sys(SYS_accept, R->tl, 0, 0, 0, 0, 0, &c->r) != 0) {
+			c->r = -1;
+			pk_sys(SYS___nanosleep50, P(ts), 0, 0, 0, 0, 0, NULL);
+		}
+		rumpus_kernel_switch(NULL);
+	}
+	return e != 0 ? e : c->r >= 0 ? 0 : ETIMEDOUT;
+}
+
+/* A segment for the connection from the input bytes (flag 0x40): to R if toR. */
+static size_t
+pk_tcpseg(uint8_t *f, const uint8_t *tcp, size_t tlen, int toR, int sum,
+    struct pk_kernel *A, struct pk_kernel *R, struct pk_conn *c)
+{
+	uint32_t a = ip4(10, 0, 0, 1), r = ip4(10, 0, 0, 2), seq[4] = { 0, 0, 0, 0 }, v;
+	uint16_t src = toR ? c->aport : 80, dst = toR ? 80 : c->aport;
+	uint8_t *ip = f + 14, *th = ip + 20;
+	int i;
+
+	if (tlen > 1500 - 20)
+		tlen = 1500 - 20;
+	memcpy(f, ports[0].ipmac[toR ? 2 : 1], 6);
+	memcpy(f + 6, ports[0].ipmac[toR ? 1 : 2], 6);
+	f[12] = 0x08, f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45, ip[8] = 64, ip[9] = 6;
+	ip[2] = (uint8_t)((20 + tlen) >> 8), ip[3] = (uint8_t)(20 + tlen);
+	memcpy(ip + 12, toR ? &a : &r, 4);
+	memcpy(ip + 16, toR ? &r : &a, 4);
+	memcpy(th, tcp, tlen);
+	if (tlen >= 20) {
+		if (toR)
+			(void)tcp_pcbseq((struct kern *)R->k, r, __builtin_bswap16(80), a,
+			    __builtin_bswap16(c->aport), seq);
+		else
+			(void)tcp_pcbseq((struct kern *)A->k, a, __builtin_bswap16(c->aport), r,
+			    __builtin_bswap16(80), seq);
+		th[0] = (uint8_t)(src >> 8), th[1] = (uint8_t)src;
+		th[2] = (uint8_t)(dst >> 8), th[3] = (uint8_t)dst;
+		for (i = 0; i < 2; i++) {
+			uint8_t *fld = th + 4 + 4 * i;
+			v = (uint32_t)fld[0] << 24 | (uint32_t)fld[1] << 16 | (uint32_t)fld[2] << 8 |
+			    fld[3];
+			if (!(v >> 31))
+				v = seq[i] + (uint32_t)(int32_t)(int16_t)(v & 0xffff);
+			fld[0] = (uint8_t)(v >> 24), fld[1] = (uint8_t)(v >> 16);
+			fld[2] = (uint8_t)(v >> 8), fld[3] = (uint8_t)v;
+		}
+	}
+	fix_sums(f, 14 + 20 + tlen, 1, sum);
+	return 14 + 20 + tlen;
 }
 
 /* ---------------------------------------------------------------- the run */
@@ -278,8 +384,9 @@ fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
 {
 	struct pk_reader r = { data, size, 0 };
 	struct pk_kernel ks[3];
+	struct pk_conn conn;
 	struct rumpus_memstats m0, m1;
-	static uint8_t frame[65535];
+	static uint8_t frame[65535], seg[1600];
 	uint32_t addrs[8];
 	int i, ops, e, failed = 0;
 
@@ -306,6 +413,8 @@ fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
 		e = pk_boot(&ks[1], "shmif0", "fz0", addrs[1], "shmif1", "fz1", addrs[2], 1);
 	if (e == 0)
 		e = pk_boot(&ks[2], "shmif0", "fz1", addrs[3], NULL, NULL, 0, 0);
+	if (e == 0)
+		e = pk_connect(&ks[0], &ks[1], &conn);
 	if (e != 0) {
 		snprintf(msg, msglen, "packet harness: boot failed: %d %s", e, rumpus_error());
 		return -1;
@@ -326,6 +435,12 @@ fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
 				memcpy(frame, p->macs[frame[0] % p->nmacs], 6);
 			if (len >= 12 && (flags & 0x20))
 				memcpy(frame + 6, "\x02\xf2\x00\x00\x00\x01", 6);
+			if (flags & 0x40) {
+				len = pk_tcpseg(seg, frame, len, flags & 1, flags & 0x10, &ks[0],
+				    &ks[1], &conn);
+				bus_xmit(&ports[0].bp, seg, len);
+				continue;
+			}
 			fix_sums(frame, len, flags & 0x08, flags & 0x10);
 			bus_xmit(&p->bp, frame, len);
 		} else if (op == 5) {
@@ -348,8 +463,27 @@ fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
 			pk_sys(SYS___nanosleep50, P(ts), 0, 0, 0, 0, 0, NULL);
 			rumpus_kernel_switch(NULL);
 		} else {
+			uint8_t buf[2048];
+			register_t fd;
+
+			/* the connection's data (until EOF or nothing more), and what the
+			 * listeners queued */
+			rumpus_kernel_switch(ks[0].k);
+			while (pk_sys(SYS_recvfrom, conn.a, P(buf), sizeof(buf), FZ_MSG_DONTWAIT, 0,
+			    0, &fd) == 0 && fd > 0)
+				;
+			rumpus_kernel_switch(ks[1].k);
+			while (pk_sys(SYS_recvfrom, conn.r, P(buf), sizeof(buf), FZ_MSG_DONTWAIT, 0,
+			    0, &fd) == 0 && fd > 0)
+				;
+			rumpus_kernel_switch(NULL);
+			for (i = 0; i < 3; i++) {
+				rumpus_kernel_switch(ks[i].k);
+				while (pk_sys(SYS_accept, ks[i].tl, 0, 0, 0, 0, 0, &fd) == 0)
+					pk_sys(SYS_close, fd, 0, 0, 0, 0, 0, NULL);
+				rumpus_kernel_switch(NULL);
+			}
 			for (i = 0; i < 3; i += 2) {
-				uint8_t buf[2048];
 				rumpus_kernel_switch(ks[i].k);
 				while (pk_sys(SYS_recvfrom, ks[i].udp, P(buf), sizeof(buf),
 				    FZ_MSG_DONTWAIT, 0, 0, NULL) == 0)
@@ -367,6 +501,16 @@ fz_packet_run(const uint8_t *data, size_t size, char *msg, size_t msglen)
 		    "%llu, %llu, %llu\n", ops, ports[0].frames, ports[1].frames,
 		    (unsigned long long)ipackets(&ks[0]), (unsigned long long)ipackets(&ks[1]),
 		    (unsigned long long)ipackets(&ks[2]));
+	if (getenv("FZ_TRACE") != NULL) {
+		uint32_t sa[4] = { 0, 0, 0, 0 }, sr[4] = { 0, 0, 0, 0 };
+		int st_a = tcp_pcbseq((struct kern *)ks[0].k, addrs[0], __builtin_bswap16(conn.aport),
+		    addrs[1], __builtin_bswap16(80), sa);
+		int st_r = tcp_pcbseq((struct kern *)ks[1].k, addrs[1], __builtin_bswap16(80),
+		    addrs[0], __builtin_bswap16(conn.aport), sr);
+		fprintf(stderr, "fz packet: the A-R connection: A in state %d (rcv_nxt %u snd_una "
+		    "%u), R in %d (rcv_nxt %u snd_una %u)\n", st_a, sa[0], sa[1], st_r, sr[0],
+		    sr[1]);
+	}
 	for (i = 0; i < 3; i++) {
 		if ((e = rumpus_kernel_destroy(ks[i].k)) != 0 && !failed) {
 			snprintf(msg, msglen, "destroy of kernel %d: %d (%s)", i, e, rumpus_error());

@@ -561,6 +561,20 @@ local function vsleep(k, secs) return "\6" .. string.char(k, secs) end
 local drain = "\7"
 local SUMS = 0x08 | 0x10
 
+-- TCP (port 80 listens on A, R and B; 0x40: a segment for the A-R connection, to R
+-- with 0x01, whose seq/ack with the top bit clear are offsets from the receiver's
+-- rcv_nxt/snd_una)
+local function be32(v) return be16(v // 65536 % 65536) .. be16(v % 65536) end
+local function tcp(sport, dport, seq, ack, flags, win, opts, data, urp)
+  opts = opts or ""
+  while #opts % 4 ~= 0 do opts = opts .. "\1" end
+  return be16(sport) .. be16(dport) .. be32(seq) .. be32(ack) ..
+    string.char((20 + #opts) // 4 * 16, flags) .. be16(win) .. "\0\0" .. be16(urp or 0) .. opts .. (data or "")
+end
+local SYNOPTS = "\2\4\5\180" .. "\1\3\3\7" .. "\1\1\4\2" .. "\1\1\8\10\0\0\0\1\0\0\0\0"
+local function seg(toR, t) return frame(0x40 | 0x10 | (toR and 1 or 0), t) end
+local FIN, SYN, RST, PSH, ACK, URG = 1, 2, 4, 8, 16, 32
+
 local packet_seeds = {
   { "arp", frame(0x02, eth(0x0806, arp(1, X_MAC, X_IP, "\0\0\0\0\0\0", A_IP))) ..
       frame(0x04, mac_of(0, eth(0x0806, arp(2, X_MAC, X_IP, "\0\0\0\0\0\0", A_IP)))) ..
@@ -592,6 +606,25 @@ local packet_seeds = {
   { "arp_timers", send(false, 20, 5) .. send(false, 20, 5) .. send(true, 10, 2) .. send(false, 3, 1) ..
       vsleep(0, 3) .. vsleep(1, 10) .. send(false, 5, 4) .. send(true, 5, 7) .. send(true, 5, 6) ..
       drain .. vsleep(2, 63) .. vsleep(0, 63) },
+  { "tcp_listen", frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40000, 80, 1000, 0, SYN, 65535, SYNOPTS))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40000, 80, 1001, 5, ACK, 512))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40001, 80, 7, 0, SYN, 1024))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40002, 80, 7, 0, SYN, 1024))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40003, 80, 7, 0, SYN, 1024))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40004, 80, 7, 0, SYN, 1024))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40005, 80, 7, 0, SYN, 1024))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40006, 81, 7, 0, SYN, 1024))))) ..
+      frame(0x04 | SUMS, mac_of(0, eth(0x0800, ipv4(6, X_IP, A_IP, tcp(40001, 80, 8, 0, RST, 0))))) ..
+      vsleep(0, 5) .. drain .. vsleep(0, 63) },
+  { "tcp_conn", seg(false, tcp(0, 0, 0, 0, ACK | PSH, 512, nil, "hello A")) ..
+      seg(true, tcp(0, 0, 0, 0, ACK | PSH, 512, nil, "hello R")) ..
+      seg(false, tcp(0, 0, 10, 0, ACK, 512, nil, "later")) ..
+      seg(false, tcp(0, 0, 0, 0, ACK | URG, 512, nil, "urgent!", 7)) ..
+      seg(true, tcp(0, 0, 0, 0, ACK, 512, "\1\1\5\10\0\0\0\0\0\0\0\1")) ..
+      seg(true, tcp(0, 0, 0, 0, ACK, 0)) .. vsleep(1, 2) ..
+      seg(false, tcp(0, 0, 5, 0, RST, 0)) .. seg(false, tcp(0, 0, 3, 0, SYN, 512)) ..
+      drain .. seg(false, tcp(0, 0, 0, 0, ACK | FIN, 512)) .. seg(true, tcp(0, 0, 0, 0, ACK | FIN, 512)) ..
+      drain .. vsleep(0, 63) },
 }
 local function write(path, data)
   local f = assert(io.open(path, "wb"))

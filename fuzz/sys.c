@@ -912,6 +912,7 @@ sys_init(void)
 	tables_init();
 	if (fz_mem_init() != 0)
 		return -1;
+	rump_boot_setsigmodel(4);	/* RECORD: EPIPE's SIGPIPE must not end the fuzzer */
 	rumpus_clock_virtual(1);
 	/* warm up process-wide state (hyper's scheduler, the fault handler) */
 	if ((k = rumpus_kernel_create(comps, NULL, &err)) == NULL)

@@ -1688,3 +1688,59 @@ hyp_linked_list(const char **names, int max)
 
 void hyp_lock_global(void) { pthread_mutex_lock(&global_mtx); }
 void hyp_unlock_global(void) { pthread_mutex_unlock(&global_mtx); }
+
+/* ---- signals (rumpuser_kill) ---- */
+
+static atomic_int sigmodel = 3;		/* RUMP_SIGMODEL_RAISE, NetBSD's default */
+
+void hyp_sigmodel_set(int model) { atomic_store(&sigmodel, model); }
+int hyp_sigmodel_get(void) { return atomic_load(&sigmodel); }
+
+/* NetBSD's signal numbers (1..32) to the host's; 0: the host has no such signal. */
+static int
+hyp_sig_host(int nbsig)
+{
+	static const int map[33] = {
+		[1] = SIGHUP, [2] = SIGINT, [3] = SIGQUIT, [4] = SIGILL, [5] = SIGTRAP,
+		[6] = SIGABRT, [7] = 0 /* SIGEMT */, [8] = SIGFPE, [9] = SIGKILL, [10] = SIGBUS,
+		[11] = SIGSEGV, [12] = SIGSYS, [13] = SIGPIPE, [14] = SIGALRM, [15] = SIGTERM,
+		[16] = SIGURG, [17] = SIGSTOP, [18] = SIGTSTP, [19] = SIGCONT, [20] = SIGCHLD,
+		[21] = SIGTTIN, [22] = SIGTTOU, [23] = SIGIO, [24] = SIGXCPU, [25] = SIGXFSZ,
+		[26] = SIGVTALRM, [27] = SIGPROF, [28] = SIGWINCH, [29] = 0 /* SIGINFO */,
+		[30] = SIGUSR1, [31] = SIGUSR2, [32] = SIGPWR,
+	};
+
+	return nbsig > 0 && nbsig <= 32 ? map[nbsig] : 0;
+}
+
+int
+hyp_raise(int nbsig)
+{
+	int sig = hyp_sig_host(nbsig);
+
+	if (sig == 0)
+		return NB_EINVAL;
+	return raise(sig) == 0 ? 0 : hyp_errno(errno);
+}
+
+void
+hyp_panic(const char *msg, int nbsig)
+{
+	char buf[128];
+	size_t n = 0;
+	const char *p;
+
+	for (p = "rumpus: panic: "; *p != 0 && n < sizeof(buf) - 16; p++)
+		buf[n++] = *p;
+	for (p = msg; *p != 0 && n < sizeof(buf) - 16; p++)
+		buf[n++] = *p;
+	if (nbsig > 0) {
+		buf[n++] = ' ';
+		if (nbsig >= 10)
+			buf[n++] = (char)('0' + nbsig / 10 % 10);
+		buf[n++] = (char)('0' + nbsig % 10);
+	}
+	buf[n++] = '\n';
+	(void)!write(2, buf, n);
+	abort();
+}

@@ -276,4 +276,13 @@ int   hyp_linked_list(const char **names, int max);	/* returns the count */
 void  hyp_lock_global(void);				/* serialises rump_init() */
 void  hyp_unlock_global(void);
 
+/* Signals, as NetBSD's rumpuser_kill: the process-wide signal model rump_boot_setsigmodel
+ * chose (read by each kernel at boot; RUMP_SIGMODEL_RAISE, 3, until set), raising a
+ * NetBSD-numbered signal in the calling host thread (translated here: 0, or EINVAL for a
+ * signal the host lacks), and the end of the process for the PANIC model. */
+void  hyp_sigmodel_set(int model);
+int   hyp_sigmodel_get(void);
+int   hyp_raise(int nbsig);
+void  hyp_panic(const char *msg, int nbsig) __attribute__((noreturn));
+
 #endif

@@ -79,9 +79,15 @@ int rump_getversion(void) KERN_EXPORT;
 int rump_pub_getversion(void) { return RUMP_VERSION; }
 int rump_getversion(void) { return RUMP_VERSION; }
 
-/* Signals are not delivered by rumpus kernels, whatever the model. */
+/* The signal model of kernels booted from now on (kern/sig.c; RAISE until set, as
+ * NetBSD's).  An unknown model is ignored, as NetBSD's switch does. */
 void rump_boot_setsigmodel(int model) KERN_EXPORT;
-void rump_boot_setsigmodel(int model) { (void)model; }
+void
+rump_boot_setsigmodel(int model)
+{
+	if (model >= 0 && model <= 4)
+		hyp_sigmodel_set(model);
+}
 
 int
 sys_reboot(struct lwp *l, const struct sys_reboot_args *uap, register_t *retval)

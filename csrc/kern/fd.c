@@ -485,6 +485,13 @@ dofileio(struct lwp *l, int fdn, struct nb_iovec *iov, int iovcnt, enum uio_rw r
 	/* a partial transfer that was interrupted or would block still counts */
 	if (error != 0 && cnt != 0 && (error == EINTR || error == EWOULDBLOCK))
 		error = 0;
+	/* EPIPE posts SIGPIPE unless the file says FNOSIGPIPE (NetBSD's dofilewrite) */
+	if (error == EPIPE && rw == UIO_WRITE &&
+	    !(__atomic_load_n(&fp->f_flag, __ATOMIC_RELAXED) & O_NOSIGPIPE)) {
+		fd_putfile(fp);
+		kern_psignal(l->l_proc, NB_SIGPIPE);
+		return error;
+	}
 	fd_putfile(fp);
 	if (error == 0)
 		retval[0] = (register_t)cnt;

@@ -557,6 +557,7 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	atomic_init(&k->k_mem_used, sizeof(*k));
 	atomic_init(&k->k_mem_held, 0);
 	k->k_mem_limit = cfg->memlimit;
+	atomic_store(&k->k_sigmodel, hyp_sigmodel_get());
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
 	hyp_mutex_init(&k->k_cred_mtx);

@@ -411,7 +411,12 @@ struct proc {
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
 	unsigned p_traceflag;		/* ktrace facilities (kern/ktrace.c), k_proc_lock */
 	struct file *p_tracefp;		/* ktrace file, held; k_proc_lock */
+	/* signals (kern/sig.c): NetBSD sigset_t words, changed with atomics */
+	uint32_t p_sigpend[4];		/* recorded (RUMP_SIGMODEL_RECORD) */
+	uint32_t p_sigmask[4];		/* not recorded (rump's ps_sigignore) */
 };
+void kern_psignal(struct proc *p, int sig) KERN_HIDDEN;	/* sig.c: post, per the model */
+#define NB_SIGPIPE	13				/* NetBSD's number */
 #define PK_SUGID	0x01		/* credentials changed: issetugid() */
 #define PK_EXITING	0x02		/* its last lwp is gone */
 
@@ -481,6 +486,7 @@ struct kern {
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
 	void *k_priv[KERN_NCOMP];
 	/* memory */
+	atomic_int k_sigmodel;		/* RUMP_SIGMODEL_* (kern/sig.c) */
 	atomic_size_t k_mem_used;	/* counted with atomics: several vCPUs, or no vCPU held */
 	atomic_size_t k_mem_held;	/* counted by the holder of the only vCPU, no atomic RMW */
 	size_t k_mem_limit;		/* 0: none */

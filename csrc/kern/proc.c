@@ -253,6 +253,8 @@ proc_create(struct kern *k, struct proc *parent, int flags, struct proc **pp)
 		p->p_flag = parent->p_flag & PK_SUGID;
 		memcpy(p->p_login, parent->p_login, sizeof(p->p_login));
 		memcpy(p->p_rlimit, parent->p_rlimit, sizeof(p->p_rlimit));
+		for (i = 0; i < 4; i++)		/* the mask is inherited, nothing is pending */
+			p->p_sigmask[i] = __atomic_load_n(&parent->p_sigmask[i], __ATOMIC_RELAXED);
 	} else {
 		if ((p->p_cred = cred_alloc(k)) == NULL) {
 			error = ENOMEM;

@@ -60,12 +60,23 @@ ptimers_free(struct proc *p)
 	}
 }
 
+/* The process's table, made on first use.  Two lwps of the process (on two vCPUs) may
+ * get here at once: one table wins, the other is freed (a plain store leaked one). */
 static struct ptimers *
 ptimers_get(struct proc *p)
 {
-	if (p->p_timers == NULL)
-		p->p_timers = kmem_zalloc(p->p_kern, sizeof(struct ptimers));
-	return p->p_timers;
+	struct ptimers *pts = __atomic_load_n(&p->p_timers, __ATOMIC_ACQUIRE), *cur = NULL;
+
+	if (pts != NULL)
+		return pts;
+	if ((pts = kmem_zalloc(p->p_kern, sizeof(struct ptimers))) == NULL)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&p->p_timers, &cur, pts, false, __ATOMIC_ACQ_REL,
+	    __ATOMIC_ACQUIRE)) {
+		kmem_free(p->p_kern, pts, sizeof(struct ptimers));
+		return cur;
+	}
+	return pts;
 }
 
 static uint64_t

@@ -261,6 +261,8 @@ struct socket {
 	kcondvar_t so_cv;		/* connection state changes (connect, accept) */
 	struct socket *so_next, *so_prev;	/* net_state's list of all sockets */
 	uint8_t so_gcflag;		/* unp_gc.c: in flight (during a pass, net lock) */
+	size_t so_oobmark;		/* bytes of so_rcv before the urgent mark (0: none,
+					 * or at it: SS_RCVATMARK) */
 };
 
 /* ---------------------------------------------------------------- protocol switch */
@@ -329,6 +331,10 @@ struct pr_usrreqs {
 	int  (*pr_rcvd)(struct socket *so, int flags);
 	int  (*pr_send)(struct socket *so, const void *data, size_t len,
 	    const struct nb_sockaddr *nam, struct sbctl *ctl, int flags, struct lwp *l);
+	/* MSG_OOB (NULL: EOPNOTSUPP).  sendoob queues data as urgent (the urgent pointer
+	 * after it); recvoob stores the out-of-band byte in *c (peek: keep it). */
+	int  (*pr_sendoob)(struct socket *so, const void *data, size_t len, struct lwp *l);
+	int  (*pr_recvoob)(struct socket *so, uint8_t *c, int peek);
 };
 
 struct domain;

@@ -770,9 +770,13 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 	size_t bufsz = sizeof(stackbuf);
 	int error = 0;
 
-	if (flags & MSG_OOB) {
+	if ((flags & MSG_OOB) && pr->pr_usrreqs->pr_sendoob == NULL) {
 		sbctl_free(k, ctl);
 		return EOPNOTSUPP;
+	}
+	if ((flags & MSG_OOB) && ctl != NULL) {
+		sbctl_free(k, ctl);
+		return EINVAL;		/* no control with urgent data (NetBSD's tcp_sendoob) */
 	}
 	if (atomic && resid > so->so_snd.sb_hiwat) {
 		sbctl_free(k, ctl);
@@ -802,6 +806,8 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		if (!atomic && uio->uio_resid == 0 && ctl == NULL)
 			break;
 		space = sb_space(&so->so_snd);
+		if (flags & MSG_OOB)
+			space += 1024;	/* urgent data may overfill the buffer a little */
 		if (atomic ? space < uio->uio_resid :
 		    (space < uio->uio_resid && space < so->so_snd.sb_lowat) || space == 0) {
 			if (nbio) {
@@ -827,7 +833,10 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		}
 		if ((error = uiomove(buf, chunk, uio)) != 0)
 			break;
-		error = pr->pr_usrreqs->pr_send(so, buf, chunk, nam, ctl,
+		if (flags & MSG_OOB)
+			error = pr->pr_usrreqs->pr_sendoob(so, buf, chunk, l);
+		else
+			error = pr->pr_usrreqs->pr_send(so, buf, chunk, nam, ctl,
 		    flags | (uio->uio_resid == 0 && (pr->pr_flags & PR_ATOMIC) ? MSG_EOR : 0) |
 		    (uio->uio_resid > 0 && !atomic ? PRUS_MORETOCOME : 0), l);
 		ctl = NULL;
@@ -869,15 +878,26 @@ so_receive(struct socket *so, struct nb_sockaddr_storage *from, struct uio *uio,
 	bool nbio = (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0;
 	bool peek = (flags & MSG_PEEK) != 0;
 	size_t orig = uio->uio_resid;
-	bool took = false, atctl = false;
+	bool took = false, atctl = false, atmark = false;
 
 	(void)l;
 	if (ctlp != NULL)
 		*ctlp = NULL;
 	if (from != NULL)
 		from->ss_len = 0;
-	if (flags & MSG_OOB)
-		return EOPNOTSUPP;
+	if (flags & MSG_OOB) {
+		uint8_t c;
+
+		if (pr->pr_usrreqs->pr_recvoob == NULL)
+			return EOPNOTSUPP;
+		net_lock(k);
+		error = pr->pr_usrreqs->pr_recvoob(so, &c, peek);
+		net_unlock(k);
+		if (error == 0 && uio->uio_resid > 0)
+			error = uiomove(&c, 1, uio);
+		*flagsp = error == 0 ? MSG_OOB : 0;
+		return error;
+	}
 	net_lock(k);
 restart:
 	while (sb->sb_head == NULL) {
@@ -927,10 +947,12 @@ restart:
 		}
 	} else {
 		struct sbrec *r;
-		size_t skip = 0;
+		size_t skip = 0, offset = 0;
 
 		for (r = sb->sb_head; r != NULL && uio->uio_resid > 0;) {
 			size_t n;
+
+			so->so_state &= ~SS_RCVATMARK;
 
 			if (r->r_ctl != NULL) {
 				/* control rides on the first byte of its record: stop before it
@@ -953,8 +975,22 @@ restart:
 			n = r->r_len - skip;
 			if (n > uio->uio_resid)
 				n = uio->uio_resid;
+			/* a read stops at the urgent mark (NetBSD's soreceive) */
+			if (so->so_oobmark != 0 && n > so->so_oobmark - offset)
+				n = so->so_oobmark - offset;
 			if ((error = uiomove(r->r_data + r->r_off + skip, n, uio)) != 0)
 				goto out;
+			if (so->so_oobmark != 0) {
+				if (peek)
+					offset += n;
+				else if ((so->so_oobmark -= n) == 0)
+					so->so_state |= SS_RCVATMARK;
+				if (peek ? offset == so->so_oobmark : so->so_oobmark == 0) {
+					atmark = true;
+					if (peek)
+						break;
+				}
+			}
 			if (peek) {
 				skip += n;
 				if (skip == r->r_len) {
@@ -973,6 +1009,8 @@ restart:
 				sb_free_head(k, sb);
 				r = sb->sb_head;
 			}
+			if (atmark)
+				break;
 		}
 		/* a zero-length record that carried only control is consumed too */
 		if (!peek && sb->sb_head != NULL && sb->sb_head->r_len == 0 &&
@@ -984,7 +1022,7 @@ restart:
 		(void)pr->pr_usrreqs->pr_rcvd(so, flags);
 	if (!(pr->pr_flags & PR_ATOMIC) && (flags & MSG_WAITALL) && !peek &&
 	    uio->uio_resid > 0 && !(so->so_state & SS_CANTRCVMORE) && so->so_error == 0 &&
-	    !atctl && !nbio) {
+	    !atctl && !atmark && !nbio) {
 		/* keep what we got (orig stays: errors after this point are not returned
 		 * over the data) and wait for more */
 		took = false;
@@ -1094,7 +1132,8 @@ soo_poll(struct file *fp, int events)
 		rev |= events & (POLLIN | POLLRDNORM);
 	if ((events & (POLLOUT | POLLWRNORM)) && so_writable(so))
 		rev |= events & (POLLOUT | POLLWRNORM);
-	if ((events & (POLLPRI | POLLRDBAND)) && (so->so_state & SS_RCVATMARK))
+	if ((events & (POLLPRI | POLLRDBAND)) &&
+	    (so->so_oobmark != 0 || (so->so_state & SS_RCVATMARK)))
 		rev |= events & (POLLPRI | POLLRDBAND);
 	/* kqueue asks with POLLHUP alone (poll and select add POLLERR): EV_EOF as NetBSD's
 	 * filt_soread/filt_sowrite, at the end of the receive or of the send side.  poll()

@@ -602,9 +602,17 @@ do_sendmsg(struct lwp *l, int s, const struct nb_msghdr *mp, int flags, register
 		flags |= MSG_NBIO;
 	error = so_send(so, mp->msg_name != NULL ? (struct nb_sockaddr *)&ss : NULL, &uio, ctl,
 	    flags & (MSG_USERFLAGS | MSG_NBIO), l);
-	/* EPIPE: NetBSD would post SIGPIPE; rump kernels ignore it and return the error */
 	if (error == 0)
 		retval[0] = (register_t)(total - uio.uio_resid);
+	/* EPIPE posts SIGPIPE unless MSG_NOSIGNAL or the file's FNOSIGPIPE (SO_NOSIGPIPE,
+	 * SOCK_NOSIGPIPE), as NetBSD's do_sys_sendmsg_so; the kernel's signal model decides
+	 * what it does (kern/sig.c) */
+	if (error == EPIPE && !(flags & MSG_NOSIGNAL) &&
+	    !(__atomic_load_n(&fp->f_flag, __ATOMIC_RELAXED) & O_NOSIGPIPE)) {
+		fd_putfile(fp);
+		kern_psignal(l->l_proc, NB_SIGPIPE);
+		return error;
+	}
 out:
 	fd_putfile(fp);
 	return error;
@@ -1046,6 +1054,15 @@ sys_setsockopt(struct lwp *l, const struct sys_setsockopt_args *uap, register_t 
 		goto free;
 	net_lock(so->so_kern);
 	error = sopt.sopt_level == SOL_SOCKET ? so_setopt1(so, &sopt) : ENOPROTOOPT;
+	if (error == 0 && sopt.sopt_level == SOL_SOCKET && sopt.sopt_name == SO_NOSIGPIPE) {
+		/* the file carries it, as NetBSD's sys_setsockopt (F_GETNOSIGPIPE sees it) */
+		mutex_enter(&fp->f_lock);
+		if (so->so_options & SO_NOSIGPIPE)
+			fp->f_flag |= O_NOSIGPIPE;
+		else
+			fp->f_flag &= ~(unsigned)O_NOSIGPIPE;
+		mutex_exit(&fp->f_lock);
+	}
 	if ((error == 0 || error == ENOPROTOOPT) && so->so_proto->pr_ctloutput != NULL) {
 		/* the protocol sees every option; it decides for other levels */
 		prerr = so->so_proto->pr_ctloutput(PRCO_SETOPT, so, &sopt);

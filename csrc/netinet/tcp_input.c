@@ -135,17 +135,58 @@ tcp_established(struct tcpcb *tp)
 	tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
 }
 
-/* Appends in-order data to the socket (discarded after shutdown(SHUT_RD)). */
+/* Appends in-order data [seq, seq + len) to the socket (discarded after
+ * shutdown(SHUT_RD)).  The urgent byte, when it is among them and not to be read in
+ * line, is taken out into t_iobc (NetBSD's tcp_pulloutofband). */
 static void
-tcp_deliver(struct tcpcb *tp, const uint8_t *data, uint32_t len)
+tcp_deliver(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	struct socket *so = tp->t_socket;
+	struct kern *k = tp->t_ts->ts_kern;
+	uint32_t u;
 
 	if (len == 0 || so == NULL || (so->so_state & SS_CANTRCVMORE))
 		return;
-	if (sb_append_stream(tp->t_ts->ts_kern, &so->so_rcv, data, len) != 0)
+	if ((tp->t_oobflags & TCPOOB_PENDING) && (u = tp->rcv_up - 1 - seq) < len) {
+		tp->t_iobc = data[u];
+		tp->t_oobflags = (tp->t_oobflags & ~TCPOOB_PENDING) | TCPOOB_HAVEDATA;
+		if (sb_append_stream(k, &so->so_rcv, data, u) != 0 ||
+		    sb_append_stream(k, &so->so_rcv, data + u + 1, len - u - 1) != 0)
+			return;	/* XXX out of memory: the bytes are acknowledged but lost */
+		so_rwakeup(so);
+		return;
+	}
+	if (sb_append_stream(k, &so->so_rcv, data, len) != 0)
 		return;		/* XXX out of memory: the bytes are acknowledged but lost */
 	so_rwakeup(so);
+}
+
+/*
+ * An urgent pointer (RFC 9293 3.8.5) urp bytes after seq, the segment's first data byte
+ * (already trimmed to the window's left edge).  As NetBSD: the pointer names the byte
+ * after the urgent data, so the out-of-band byte is at rcv_up - 1; a pointer beyond the
+ * one known marks the stream (so_oobmark counts the bytes before the byte) and readers
+ * of POLLPRI wake.  Unless SO_OOBINLINE, the byte is pulled out of the stream when it
+ * arrives (tcp_deliver) for recv(MSG_OOB).  Returns 0 when the pointer is ignored (it
+ * lies past what a socket buffer could ever hold, NetBSD's sb_max check).
+ */
+static int
+tcp_urgent(struct tcpcb *tp, struct socket *so, uint32_t seq, uint32_t urp)
+{
+	if ((size_t)urp + so->so_rcv.sb_cc > net_state(so->so_kern)->ns_sb_max)
+		return 0;
+	if (SEQ_GT(seq + urp, tp->rcv_up)) {
+		tp->rcv_up = seq + urp;
+		so->so_oobmark = so->so_rcv.sb_cc + (tp->rcv_up - tp->rcv_nxt) - 1;
+		if (so->so_oobmark == 0)
+			so->so_state |= SS_RCVATMARK;
+		tp->t_oobflags &= ~(TCPOOB_HAVEDATA | TCPOOB_HADDATA | TCPOOB_PENDING);
+		if (!(so->so_options & SO_OOBINLINE))
+			tp->t_oobflags |= TCPOOB_PENDING;
+		/* XXX no SIGURG: sockets have no owner (F_SETOWN) yet */
+		so_rwakeup(so);
+	}
+	return 1;
 }
 
 /* Queues an out-of-order segment and delivers what became contiguous.  Returns 1 if
@@ -211,7 +252,7 @@ deliver:
 		tp->t_segqlen--;
 		tp->t_segqbytes -= q->tq_len;
 		if (skip <= q->tq_len) {
-			tcp_deliver(tp, q->tq_data + skip, q->tq_len - skip);
+			tcp_deliver(tp, q->tq_seq + skip, q->tq_data + skip, q->tq_len - skip);
 			tp->rcv_nxt += q->tq_len - skip;
 			if (q->tq_fin)
 				gotfin = 1;
@@ -240,17 +281,28 @@ tcp_challenge_ack(struct tcpcb *tp)
 }
 
 /* A SYN on a listener: an embryonic connection (SYN_RECEIVED) on the incomplete queue,
- * answered with SYN|ACK.  A full backlog drops the SYN (the peer retries). */
+ * answered with SYN|ACK.  A backlog full of completed connections drops the SYN (the
+ * peer retries); one with embryos drops the oldest embryo instead. */
 static void
 tcp_listen_input(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst,
     uint16_t dport, uint32_t seq, uint32_t tiwin, const struct tcp_opts *o)
 {
 	struct tcp_state *ts = lp->t_ts;
-	struct socket *so2;
+	struct socket *head = lp->t_socket, *so2;
 	struct inpcb *inp;
 	struct tcpcb *tp;
 
-	if ((so2 = so_newconn(lp->t_socket, false)) == NULL) {
+	/* A full queue with embryos on it: the oldest embryo goes, silently, to make room
+	 * (as NetBSD's SYN cache drops its oldest entry), so a flood of SYNs that never
+	 * complete cannot keep real clients out until keepinit; completed connections
+	 * waiting for accept() are never dropped (a SYN beyond them is). */
+	if (head->so_qlen + head->so_q0len > 3 * head->so_qlimit / 2 && head->so_q0 != NULL &&
+	    (inp = head->so_q0->so_pcb) != NULL && (tp = inp->inp_ppcb) != NULL) {
+		ts->ts_stat.tcps_listenevict++;
+		tp->t_state = TCPS_CLOSED;
+		(void)tcp_close(tp);
+	}
+	if ((so2 = so_newconn(head, false)) == NULL) {
 		ts->ts_stat.tcps_listendrop++;
 		return;
 	}
@@ -274,7 +326,7 @@ tcp_listen_input(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst,
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
 	tp->snd_recover = tp->iss;
 	tp->irs = seq;
-	tp->rcv_nxt = tp->rcv_adv = seq + 1;
+	tp->rcv_nxt = tp->rcv_adv = tp->rcv_up = seq + 1;
 	tp->snd_wnd = tiwin;			/* a SYN's window is never scaled */
 	tp->max_sndwnd = tiwin;
 	tp->snd_wl1 = seq;
@@ -290,7 +342,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 {
 	struct tcp_state *ts = is->is_tcp;
 	uint8_t *ip = pkt_data(p), *th, *data;
-	uint32_t src, dst, seq, ack, tiwin, rawwin, ps, rcv_wnd;
+	uint32_t src, dst, seq, ack, tiwin, rawwin, ps, rcv_wnd, urp;
 	uint16_t sport, dport;
 	size_t total;
 	int off, tlen, flags, needoutput = 0, ourfinisacked = 0, todrop;
@@ -331,6 +383,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11];
 	flags = th[13];
 	tiwin = rawwin = (uint32_t)(th[14] << 8 | th[15]);
+	urp = (uint32_t)(th[18] << 8 | th[19]);
 	/* no TCP with broadcasts or multicast, nor from port 0 */
 	if ((p->p_flags & PKT_BCAST) || (ntohl_(dst) >> 28) == 14 || sport == 0 || dport == 0)
 		goto drop;
@@ -416,6 +469,10 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		}
 		/* data with the SYN: what fits the window, after the SYN's number */
 		seq++;
+		if (urp > 1)
+			urp--;
+		else
+			flags &= ~TH_URG;
 		if (tlen > (int)rcv_wnd) {
 			tlen = (int)rcv_wnd;
 			flags &= ~TH_FIN;
@@ -496,6 +553,10 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		data += todrop;
 		seq += (uint32_t)todrop;
 		tlen -= todrop;
+		if (urp > (uint32_t)todrop)
+			urp -= (uint32_t)todrop;
+		else
+			flags &= ~TH_URG;
 	}
 	/* data for a connection whose socket is gone: reset it (RFC 9293 3.10.7.4) */
 	if (so == NULL && tp->t_state > TCPS_CLOSE_WAIT && tlen > 0) {
@@ -546,7 +607,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	}
 	if (SEQ_GT(ack, tp->snd_max)) {
 		ts->ts_stat.tcps_rcvacktoomuch++;
-		goto dropafterack;
+		goto dropafterack_ratelim;
 	}
 	if (SEQ_LT(ack, tp->snd_una - tp->max_sndwnd)) {
 		tcp_challenge_ack(tp);	/* RFC 5961 5.2: too old to be real */
@@ -726,7 +787,12 @@ step6:
 			tp->max_sndwnd = tp->snd_wnd;
 		needoutput = 1;
 	}
-	/* XXX urgent data: the urgent pointer is ignored, the bytes arrive in line */
+	/* urgent data (not after a FIN: then the pointer is ignored) */
+	if ((flags & TH_URG) && urp != 0 && !TCPS_HAVERCVDFIN(tp->t_state) && so != NULL) {
+		if (!tcp_urgent(tp, so, seq, urp))
+			flags &= ~TH_URG;
+	} else if (SEQ_GT(tp->rcv_nxt, tp->rcv_up))
+		tp->rcv_up = tp->rcv_nxt;	/* none expected: drag it along */
 
 	if ((tlen > 0 || (flags & TH_FIN)) && !TCPS_HAVERCVDFIN(tp->t_state)) {
 		int fin;
@@ -744,7 +810,7 @@ step6:
 			}
 			tp->rcv_nxt += (uint32_t)tlen;
 			ts->ts_stat.tcps_rcvbyte += (uint64_t)tlen;
-			tcp_deliver(tp, data, (uint32_t)tlen);
+			tcp_deliver(tp, seq, data, (uint32_t)tlen);
 			fin = (flags & TH_FIN) != 0;
 		} else {
 			/* out of order or early: queue it and ACK at once (RFC 5681 4.2) */
@@ -792,6 +858,13 @@ step6:
 	pkt_free(p);
 	return;
 
+dropafterack_ratelim:
+	/* an ACK for what we never sent: answered at most net.inet.tcp.ackdropppslimit a
+	 * second (NetBSD), or two ends out of step ACK each other forever */
+	if (!tcp_ratecheck(&ts->ts_ack_sec, &ts->ts_ack_count, ts->ts_ackdropppslimit)) {
+		ts->ts_stat.tcps_acklimited++;
+		goto drop;
+	}
 dropafterack:
 	if (flags & TH_RST)
 		goto drop;

@@ -3,7 +3,8 @@
  * smaller of the peer's window and the congestion window), Nagle's algorithm
  * (TCP_NODELAY turns it off), sender and receiver silly-window avoidance (RFC 9293
  * 3.8.6.2), window updates, zero-window probes, retransmissions from snd_una, the SYN
- * options (MSS, window scale, timestamps) and the timestamp on every later segment.
+ * options (MSS, window scale, timestamps) and the timestamp on every later segment, the
+ * urgent pointer (MSG_OOB) while urgent data is unsent.
  *
  * The send buffer holds every byte not yet acknowledged: offset 0 is snd_una (once the
  * SYN is acknowledged).  Segments are built in a fresh packet with room for the IP and
@@ -146,6 +147,9 @@ again:
 	}
 	if (tp->t_flags & TF_ACKNOW)
 		goto send;
+	/* urgent data not yet sent: tell the peer, even into a closed window */
+	if (SEQ_GT(tp->snd_up, tp->snd_nxt) && TCPS_HAVEESTABLISHED(tp->t_state))
+		goto send;
 	if (flags & (TH_SYN | TH_RST))
 		goto send;
 	if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
@@ -252,6 +256,19 @@ send:
 	    (uint16_t)((flags & TH_SYN) ? (rwin > TCP_MAXWIN ? TCP_MAXWIN : rwin) :
 	    rwin >> tp->rcv_scale));
 	memcpy(th + TCP_HLEN, opt, (size_t)optlen);
+	/* the urgent pointer: the byte after the urgent data, as an offset from this
+	 * segment's number (BSD's reading of RFC 793, kept by NetBSD); once the urgent
+	 * data went out it is dragged along with snd_una so it never wraps into the window */
+	if (SEQ_GT(tp->snd_up, seq) && TCPS_HAVEESTABLISHED(tp->t_state)) {
+		uint32_t urp = tp->snd_up - seq;
+
+		if (urp > 65535)
+			urp = 65535;
+		th[13] |= TH_URG;
+		th[18] = (uint8_t)(urp >> 8);
+		th[19] = (uint8_t)urp;
+	} else if (!SEQ_GT(tp->snd_up, tp->snd_nxt))
+		tp->snd_up = tp->snd_una;
 
 	if (!(tp->t_flags & TF_FORCE) || tp->t_timer[TCPT_PERSIST] == 0) {
 		startseq = tp->snd_nxt;

@@ -499,3 +499,31 @@ tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uin
 	kern_leave(k, prev);
 	return state;
 }
+
+/* The sequence state of a connection (as tcp_pcbstate finds it): rcv_nxt, snd_una,
+ * snd_nxt and the receive window in seq[0..3]; returns the state or -1.  For harnesses
+ * that forge in-window segments (fuzz/packet.c). */
+int
+tcp_pcbseq(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
+    uint32_t seq[4])
+{
+	struct lwp implicit, *prev;
+	struct inet_state *is;
+	struct inpcb *inp;
+	struct tcpcb *tp;
+	int state = -1;
+
+	kern_enter(k, &implicit, &prev);
+	if ((is = inet_state(k)) != NULL && is->is_tcp != NULL) {
+		net_lock(k);
+		inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, faddr, fport, laddr, lport);
+		if (inp != NULL && (tp = inp->inp_ppcb) != NULL) {
+			state = tp->t_state;
+			seq[0] = tp->rcv_nxt, seq[1] = tp->snd_una, seq[2] = tp->snd_nxt;
+			seq[3] = tp->rcv_wnd;
+		}
+		net_unlock(k);
+	}
+	kern_leave(k, prev);
+	return state;
+}

@@ -1,7 +1,7 @@
 /*
  * tcp_usrreq.c: the socket layer's requests for SOCK_STREAM/IPPROTO_TCP (attach, bind,
- * listen, connect, accept, send, rcvd, shutdown, disconnect, abort, detach) and the
- * IPPROTO_TCP socket options.
+ * listen, connect, accept, send, sendoob, recvoob, rcvd, shutdown, disconnect, abort,
+ * detach) and the IPPROTO_TCP socket options.
  *
  * Every entry runs with the kernel's net lock held and ends with ifs_flush: output to
  * ourselves (loopback) and answers other kernels queued for us run before the socket
@@ -305,6 +305,48 @@ tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockad
 	return error;
 }
 
+/* send(MSG_OOB): the data is urgent; the urgent pointer goes after its last byte
+ * (NetBSD's tcp_sendoob; the socket layer let it overfill the buffer by 1024). */
+static int
+tcp_sendoob(struct socket *so, const void *data, size_t len, struct lwp *l)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+	int error;
+
+	(void)l;
+	if (tp == NULL)
+		return so->so_error != 0 ? so->so_error : ECONNRESET;
+	if (sb_append_stream(so->so_kern, &so->so_snd, data, len) != 0)
+		return ENOBUFS;
+	tp->snd_up = tp->snd_una + (uint32_t)so->so_snd.sb_cc;
+	tp->t_flags |= TF_FORCE;
+	error = tcp_output(tp);
+	tp->t_flags &= ~TF_FORCE;
+	tcp_flush(so);
+	return error;
+}
+
+/* recv(MSG_OOB): the out-of-band byte, as NetBSD's tcp_recvoob: EINVAL when there is
+ * no urgent mark, the data is read in line (SO_OOBINLINE) or the byte was read already;
+ * EWOULDBLOCK (never a sleep) while the byte has not arrived. */
+static int
+tcp_recvoob(struct socket *so, uint8_t *c, int peek)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+
+	if (tp == NULL)
+		return EINVAL;
+	if ((so->so_oobmark == 0 && !(so->so_state & SS_RCVATMARK)) ||
+	    (so->so_options & SO_OOBINLINE) || (tp->t_oobflags & TCPOOB_HADDATA))
+		return EINVAL;
+	if (!(tp->t_oobflags & TCPOOB_HAVEDATA))
+		return EWOULDBLOCK;
+	*c = tp->t_iobc;
+	if (!peek)
+		tp->t_oobflags ^= TCPOOB_HAVEDATA | TCPOOB_HADDATA;
+	return 0;
+}
+
 static int
 tcp_rcvd(struct socket *so, int flags)
 {
@@ -432,5 +474,5 @@ const struct pr_usrreqs tcp_usrreqs = {
 	.pr_bind = tcp_bind, .pr_listen = tcp_listen, .pr_connect = tcp_connect,
 	.pr_disconnect = tcp_disconnect, .pr_shutdown = tcp_shutdown, .pr_abort = tcp_abort,
 	.pr_sockaddr = tcp_sockaddr, .pr_peeraddr = tcp_peeraddr, .pr_rcvd = tcp_rcvd,
-	.pr_send = tcp_send,
+	.pr_send = tcp_send, .pr_sendoob = tcp_sendoob, .pr_recvoob = tcp_recvoob,
 };

@@ -133,7 +133,15 @@ struct tcpcb {
 	int t_keepcnt;
 	int t_keepsent;
 	uint32_t t_rcvspace;			/* an orphan's advertised window */
+	/* urgent data received: the out-of-band byte (at rcv_up - 1) once pulled out */
+	int t_oobflags;				/* TCPOOB_* */
+	uint8_t t_iobc;
 };
+#define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
+#define TCPOOB_HADDATA	0x02	/* it was read */
+#define TCPOOB_PENDING	0x04	/* the byte at rcv_up - 1 is to be pulled out when it
+				 * arrives in order (rumpus: NetBSD pulls it from the segment
+				 * that carries it) */
 
 struct tcpstat {
 	uint64_t tcps_connattempt, tcps_accepts, tcps_connects, tcps_drops, tcps_conndrops;
@@ -147,7 +155,7 @@ struct tcpstat {
 	    tcps_rcvackpack, tcps_rcvackbyte, tcps_rcvwinupd, tcps_pawsdrop, tcps_rcvwinprobe;
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
-	    tcps_rstlimited, tcps_acklimited;
+	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
@@ -228,6 +236,8 @@ void tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, 
     uint32_t mtu) KERN_HIDDEN;
 int  tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr,
     uint16_t fport) KERN_HIDDEN;
+int  tcp_pcbseq(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport, uint32_t seq[4]) KERN_HIDDEN;
 int  tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
     size_t *oldlenp, const void *newp, size_t newlen) KERN_HIDDEN;
 uint32_t tcp_now_ms(void) KERN_HIDDEN;

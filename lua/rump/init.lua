@@ -34,6 +34,11 @@ size_t rumpus_kernel_memused(const struct rumpus_kernel *k);
 int rumpus_kernel_has(const struct rumpus_kernel *k, const char *component);
 int rumpus_kernel_ncpu(const struct rumpus_kernel *k);
 int rumpus_kernel_halted(const struct rumpus_kernel *k);
+int rumpus_kernel_sigmodel(struct rumpus_kernel *k, int model);
+int rumpus_sigpending(struct rumpus_kernel *k, int pid, uint32_t set[4]);
+int rumpus_sigclear(struct rumpus_kernel *k, int pid, const uint32_t set[4]);
+int rumpus_sigprocmask(struct rumpus_kernel *k, int pid, int how, const uint32_t set[4], uint32_t oset[4]);
+int rumpus_psignal(struct rumpus_kernel *k, int pid, int sig);
 const char *rumpus_component_name(int i);
 int rumpus_clock_virtual(int on);
 void rumpus_clock_advance(uint64_t ns);
@@ -428,6 +433,95 @@ end
 function kmt:ncpu() return library().rumpus_kernel_ncpu(alive(self, "ncpu")) end
 function kmt:halted() return self.dead or library().rumpus_kernel_halted(self.ptr) ~= 0 end
 kmt.__tostring = function(k) return "rump kernel " .. (k.dead and "(destroyed)" or tostring(k.ptr)) end
+
+-- Signals (docs/kernel.md): a kernel posts SIGPIPE for a write on a broken connection or
+-- pipe (unless MSG_NOSIGNAL or SO_NOSIGPIPE/F_SETNOSIGPIPE), and its model says what that
+-- does, as NetBSD's rump_boot_setsigmodel: "raise" (the default: raised in this host
+-- process, whose own disposition applies), "record" (kept pending on the kernel process
+-- unless masked), "ignore", "panic" (abort, except for SIGPIPE and SIGSYS).
+--   k:sigmodel("record")         -- returns the previous model's name
+--   k:sigpending()               -- { PIPE = true } for the current process (or pid)
+--   k:sigclear([pid]); k:sigmask("block", { "PIPE" } [, pid]); k:psignal("USR1" [, pid])
+local signames = { "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "EMT", "FPE", "KILL", "BUS",
+  "SEGV", "SYS", "PIPE", "ALRM", "TERM", "URG", "STOP", "TSTP", "CONT", "CHLD", "TTIN", "TTOU",
+  "IO", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "INFO", "USR1", "USR2", "PWR" }
+local signums = {}
+for i, n in ipairs(signames) do signums[n] = i end
+local sigmodels = { panic = 0, ignore = 1, raise = 3, record = 4 }
+local sigmodelnames = { [0] = "panic", "ignore", "raise", "raise", "record" }
+local sigset_t = ffi.typeof("uint32_t[4]")
+local function errobj(e) return nil, require "syscall.netbsd.types".t.error(e) end
+local function signum(fname, argn, v)
+  local n = rawtype(v) == "string" and signums[v:upper():gsub("^SIG", "")] or
+    rawtype(v) == "number" and v >= 1 and v <= 32 and v - v % 1 == v and v or nil
+  if not n then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (signal name or number expected, got " ..
+      tostring(v) .. ")", 3)
+  end
+  return n
+end
+local function sigpid(fname, argn, pid)
+  if pid == nil then return 0 end
+  if rawtype(pid) ~= "number" or pid < 0 then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (pid expected, got " .. tostring(pid) .. ")", 3)
+  end
+  return pid
+end
+local function settable(w)
+  local t = {}
+  for i = 1, 32 do
+    if math.floor(tonumber(w[0]) / 2 ^ (i - 1)) % 2 == 1 then t[signames[i]] = true end
+  end
+  return t
+end
+function kmt:sigmodel(model)
+  local m = -1
+  if model ~= nil then
+    m = sigmodels[model]
+    if not m then
+      error("bad argument #1 to 'sigmodel' (panic, ignore, raise or record expected, got " ..
+        tostring(model) .. ")", 2)
+    end
+  end
+  return sigmodelnames[library().rumpus_kernel_sigmodel(alive(self, "sigmodel"), m)]
+end
+function kmt:sigpending(pid)
+  local set = sigset_t()
+  local e = library().rumpus_sigpending(alive(self, "sigpending"), sigpid("sigpending", 1, pid), set)
+  if e ~= 0 then return errobj(e) end
+  return settable(set)
+end
+function kmt:sigclear(pid)
+  local e = library().rumpus_sigclear(alive(self, "sigclear"), sigpid("sigclear", 1, pid), nil)
+  if e ~= 0 then return errobj(e) end
+  return true
+end
+local sighow = { block = 1, unblock = 2, setmask = 3 }
+function kmt:sigmask(how, sigs, pid)
+  local h = sighow[how]
+  if not h then
+    error("bad argument #1 to 'sigmask' (block, unblock or setmask expected, got " .. tostring(how) .. ")", 2)
+  end
+  if rawtype(sigs) ~= "table" then
+    error("bad argument #2 to 'sigmask' (table of signals expected, got " .. type(sigs) .. ")", 2)
+  end
+  local set, old, w = sigset_t(), sigset_t(), 0
+  local seen = {}
+  for _, v in ipairs(sigs) do
+    local n = signum("sigmask", 2, v)
+    if not seen[n] then seen[n] = true; w = w + 2 ^ (n - 1) end
+  end
+  set[0] = w
+  local e = library().rumpus_sigprocmask(alive(self, "sigmask"), sigpid("sigmask", 3, pid), h, set, old)
+  if e ~= 0 then return errobj(e) end
+  return settable(old)
+end
+function kmt:psignal(sig, pid)
+  local n = signum("psignal", 1, sig)
+  local e = library().rumpus_psignal(alive(self, "psignal"), sigpid("psignal", 2, pid), n)
+  if e ~= 0 then return errobj(e) end
+  return true
+end
 
 -- Processes inside a kernel (NetBSD's rump_pub_lwproc_*).  The calling thread runs as one
 -- lwp of the kernel at a time; with none bound, it is an implicit thread of process 1.

@@ -496,6 +496,9 @@ test_bad_args(void)
 int
 main(void)
 {
+	/* EPIPE's SIGPIPE is recorded, not raised in this process (tcp_sigpipe_test
+	 * tests the models) */
+	rump_boot_setsigmodel(4);
 	test_missing();
 	test_create();
 	test_options();

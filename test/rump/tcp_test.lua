@@ -1,6 +1,8 @@
 -- TCP between rumpus kernels from Lua (k.S): loopback, two kernels on a bus, a transfer
 -- checked byte for byte, EOF and half-close, ECONNREFUSED, an abort seen as ECONNRESET,
--- a non-blocking connect with poll and SO_ERROR, TCP options and net.inet.tcp sysctls.
+-- a non-blocking connect with poll and SO_ERROR, TCP options and net.inet.tcp sysctls;
+-- urgent data (MSG_OOB); EPIPE's SIGPIPE under the kernel's signal models (raise, record, ignore) and the
+-- signal API (k:sigmodel, k:sigpending, k:sigmask, k:psignal).
 local T = require "rump.test"
 local rump = require "rump"
 local rnet = require "rump.net"
@@ -89,7 +91,91 @@ T.case("ECONNREFUSED, ECONNRESET after an abort, EPIPE", function()
   assert(A.setsockopt(c, "socket", "linger", { onoff = true, linger = 0 }))
   assert(A.close(c))
   T.fails("CONNRESET", B.recv(s))
+  -- EPIPE posts SIGPIPE; the kernel records it (its model is "record" here)
+  local kb = net.hosts.b.kernel
+  T.eq(kb:sigmodel("record"), "raise", "a kernel's model is NetBSD's default, raise")
+  T.same(kb:sigpending(), {}, "nothing pending")
   T.fails("PIPE", B.send(s, "x"))
+  T.same(kb:sigpending(), { PIPE = true }, "EPIPE recorded SIGPIPE on the process")
+  assert(kb:sigclear())
+  T.fails("PIPE", B.send(s, "x", nil, "nosignal"))
+  T.same(kb:sigpending(), {}, "MSG_NOSIGNAL: EPIPE, no signal")
+  assert(B.setsockopt(s, "socket", "nosigpipe", true))
+  T.fails("PIPE", B.send(s, "x"))
+  T.same(kb:sigpending(), {}, "SO_NOSIGPIPE: EPIPE, no signal")
+  assert(B.setsockopt(s, "socket", "nosigpipe", false))
+  T.same(kb:sigmask("block", { "PIPE" }), {}, "SIGPIPE masked (the old mask was empty)")
+  T.fails("PIPE", B.send(s, "x"))
+  T.same(kb:sigpending(), {}, "a masked signal is not recorded")
+  T.same(kb:sigmask("setmask", {}), { PIPE = true }, "unmasked")
+  T.eq(kb:sigmodel("ignore"), "record")
+  T.fails("PIPE", B.send(s, "x"))
+  T.same(kb:sigpending(), {}, "ignore: nothing recorded")
+end)
+
+T.case("SIGPIPE raised in the host thread (the default model), MSG_NOSIGNAL", function()
+  local S = require "syscall"
+  local util = S.util
+  local net = build{ hosts = { "a", "b" }, buses = { lan = { { "a", "10.8.9.1/24" }, { "b", "10.8.9.2/24" } } } }
+  local A, B = net.hosts.a.S, net.hosts.b.S
+  local l = listener(B, 80)
+  local c = assert(A.socket("inet", "stream"))
+  assert(A.connect(c, A.t.sockaddr_in(80, "10.8.9.2")))
+  local s = assert(B.accept(l))
+  assert(A.shutdown(c, "wr"))
+  T.fails("PIPE", A.send(c, "x", nil, "nosignal"))   -- after shutdown(SHUT_WR)
+  -- the host's SIGPIPE blocked and read through a signalfd: what the kernel raised
+  local old = assert(S.sigprocmask("block", "pipe"))
+  T.defer(function() S.sigprocmask("setmask", old) end)
+  local sfd = assert(S.signalfd("pipe", "nonblock"))
+  T.defer(function() sfd:close() end)
+  T.same(util.signalfd_read(sfd), {}, "nothing raised for MSG_NOSIGNAL")
+  T.fails("PIPE", A.write(c, "x"))
+  local sigs = assert(util.signalfd_read(sfd))
+  T.eq(#sigs, 1, "write: one SIGPIPE raised in this thread")
+  T.ok(sigs[1].PIPE and sigs[1].pid == S.getpid(), "SIGPIPE from this process")
+  T.same(net.hosts.a.kernel:sigpending(), {}, "raise records nothing in the kernel")
+  assert(B.close(s))
+end)
+
+T.case("urgent data: send/recv MSG_OOB, the mark, SO_OOBINLINE", function()
+  local k = boot()
+  local S = k.S
+  local l = listener(S, 85, "127.0.0.1")
+  local c = assert(S.socket("inet", "stream"))
+  assert(S.connect(c, S.t.sockaddr_in(85, "127.0.0.1")))
+  local s = assert(S.accept(l))
+  T.fails("INVAL", S.recv(s, nil, 1, "oob"))
+  T.eq(S.send(c, "abc", nil, nil), 3)
+  T.eq(S.send(c, "XY", nil, "oob"), 2)
+  T.eq(S.send(c, "z", nil, nil), 1)
+  T.eq(S.recv(s, nil, 1, "oob, peek"), "Y", "the last urgent byte, peeked")
+  T.eq(S.recv(s, nil, 1, "oob"), "Y")
+  T.fails("INVAL", S.recv(s, nil, 1, "oob"))
+  T.eq(S.recv(s), "abcX", "a read stops at the mark")
+  T.eq(S.recv(s), "z")
+  assert(S.setsockopt(s, "socket", "oobinline", true))
+  T.eq(S.send(c, "!", nil, "oob"), 1)
+  T.fails("INVAL", S.recv(s, nil, 1, "oob"))
+  T.eq(S.recv(s), "!", "in line with SO_OOBINLINE")
+  local u = assert(S.socket("inet", "dgram"))
+  T.fails("OPNOTSUPP", S.recv(u, nil, 1, "oob"))
+end)
+
+T.case("signal API: bad arguments raise, a missing process is ESRCH", function()
+  local k = boot()
+  T.err(function() k:sigmodel("loud") end, "bad argument #1 to 'sigmodel'")
+  T.err(function() k:sigmask("block", "PIPE") end, "bad argument #2 to 'sigmask'")
+  T.err(function() k:sigmask("block", { "NOPE" }) end, "bad argument #2 to 'sigmask'")
+  T.err(function() k:psignal(0) end, "bad argument #1 to 'psignal'")
+  T.err(function() k:sigpending(-1) end, "bad argument #1 to 'sigpending'")
+  T.fails("SRCH", k:sigpending(4242))
+  T.eq(k:sigmodel("record"), "raise")
+  assert(k:psignal("USR1"))
+  assert(k:psignal(31))
+  T.same(k:sigpending(), { USR1 = true, USR2 = true }, "posted by name and number")
+  assert(k:sigclear())
+  T.same(k:sigpending(), {})
 end)
 
 T.case("non-blocking connect: EINPROGRESS, poll, SO_ERROR (virtual time)", function()

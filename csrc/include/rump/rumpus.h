@@ -60,6 +60,27 @@ int rumpus_kernel_has(const struct rumpus_kernel *k, const char *component);
 int rumpus_kernel_ncpu(const struct rumpus_kernel *k);
 int rumpus_kernel_halted(const struct rumpus_kernel *k);	/* after reboot() */
 
+/* Signals (docs/kernel.md), as NetBSD's rump kernel: nothing runs a handler inside a
+ * kernel; a signal the kernel posts to a process (SIGPIPE for a write on a broken
+ * connection or pipe) follows the kernel's model, NetBSD's enum rump_sigmodel: PANIC (0:
+ * the process aborts, except for SIGPIPE and SIGSYS, which are dropped), IGNORE (1),
+ * RAISE (3, and 2: raised in the calling host thread, under the host's number), RECORD
+ * (4: kept pending on the process unless its mask has it).  A kernel takes the model
+ * rump_boot_setsigmodel() set last (RAISE by default) when it boots; sigmodel changes
+ * one kernel's (model -1 only asks) and returns the previous one, -1 for a bad model.
+ * Sets are NetBSD sigset_t words (bit sig - 1).  pid 0 is the calling thread's process
+ * in k.  These return 0 or an errno: EINVAL for a NULL kernel or bad argument, ESRCH
+ * for no such process, ENXIO for a halted kernel. */
+void rump_boot_setsigmodel(int model);	/* NetBSD's; kernels booted from now on */
+int rumpus_kernel_sigmodel(struct rumpus_kernel *k, int model);
+int rumpus_sigpending(struct rumpus_kernel *k, int pid, uint32_t set[4]);
+int rumpus_sigclear(struct rumpus_kernel *k, int pid, const uint32_t set[4]); /* NULL: all */
+/* how: NetBSD's SIG_BLOCK 1, SIG_UNBLOCK 2, SIG_SETMASK 3; set, oset may be NULL */
+int rumpus_sigprocmask(struct rumpus_kernel *k, int pid, int how, const uint32_t set[4],
+    uint32_t oset[4]);
+/* Posts sig (1..128) to the process as the kernel would (NetBSD's psignal). */
+int rumpus_psignal(struct rumpus_kernel *k, int pid, int sig);
+
 /* Components this build knows, by index (NULL past the end). */
 const char *rumpus_component_name(int i);
 
