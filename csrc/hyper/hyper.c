@@ -1691,7 +1691,7 @@ void hyp_unlock_global(void) { pthread_mutex_unlock(&global_mtx); }
 
 /* ---- signals (rumpuser_kill) ---- */
 
-static atomic_int sigmodel = 3;		/* RUMP_SIGMODEL_RAISE, NetBSD's default */
+static atomic_int sigmodel = -1;	/* -1: not set (kern.c picks the default) */
 
 void hyp_sigmodel_set(int model) { atomic_store(&sigmodel, model); }
 int hyp_sigmodel_get(void) { return atomic_load(&sigmodel); }

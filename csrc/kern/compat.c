@@ -67,6 +67,9 @@ rump_init(void)
 			rumpus_kernel_destroy(k);
 			goto out;
 		}
+		/* NetBSD's default signal model for the NetBSD entry: RAISE */
+		if (hyp_sigmodel_get() < 0)
+			(void)rumpus_kernel_sigmodel(k, 3);
 		hyp_default_kernel_set(NULL, k);
 	}
 out:
@@ -79,8 +82,9 @@ int rump_getversion(void) KERN_EXPORT;
 int rump_pub_getversion(void) { return RUMP_VERSION; }
 int rump_getversion(void) { return RUMP_VERSION; }
 
-/* The signal model of kernels booted from now on (kern/sig.c; RAISE until set, as
- * NetBSD's).  An unknown model is ignored, as NetBSD's switch does. */
+/* The signal model of kernels booted from now on (kern/sig.c).  Until it is set,
+ * rump_init()'s kernel gets NetBSD's RAISE and rumpus_kernel_create()'s RECORD.  An unknown
+ * model is ignored, as NetBSD's switch does. */
 void rump_boot_setsigmodel(int model) KERN_EXPORT;
 void
 rump_boot_setsigmodel(int model)

@@ -557,7 +557,10 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	atomic_init(&k->k_mem_used, sizeof(*k));
 	atomic_init(&k->k_mem_held, 0);
 	k->k_mem_limit = cfg->memlimit;
-	atomic_store(&k->k_sigmodel, hyp_sigmodel_get());
+	/* the model rump_boot_setsigmodel() set; unset, RECORD: a signal a kernel posts (a
+	 * peer's RST makes a write post SIGPIPE) must not end a process that holds other
+	 * kernels.  rump_init()'s kernel takes NetBSD's RAISE instead (compat.c). */
+	atomic_store(&k->k_sigmodel, hyp_sigmodel_get() >= 0 ? hyp_sigmodel_get() : 4);
 	hyp_mutex_init(&k->k_sched_mtx);
 	hyp_mutex_init(&k->k_vcpu_mtx);
 	hyp_mutex_init(&k->k_cred_mtx);

@@ -436,9 +436,11 @@ kmt.__tostring = function(k) return "rump kernel " .. (k.dead and "(destroyed)" 
 
 -- Signals (docs/kernel.md): a kernel posts SIGPIPE for a write on a broken connection or
 -- pipe (unless MSG_NOSIGNAL or SO_NOSIGPIPE/F_SETNOSIGPIPE), and its model says what that
--- does, as NetBSD's rump_boot_setsigmodel: "raise" (the default: raised in this host
--- process, whose own disposition applies), "record" (kept pending on the kernel process
--- unless masked), "ignore", "panic" (abort, except for SIGPIPE and SIGSYS).
+-- does, as NetBSD's rump_boot_setsigmodel: "record" (the default for rump.kernel: kept
+-- pending on the kernel process unless masked, so a peer's RST never ends the Lua process
+-- and its other kernels), "raise" (NetBSD's default, and rump_init()'s: raised in this
+-- host process, whose own disposition applies), "ignore", "panic" (abort, except for
+-- SIGPIPE and SIGSYS).
 --   k:sigmodel("record")         -- returns the previous model's name
 --   k:sigpending()               -- { PIPE = true } for the current process (or pid)
 --   k:sigclear([pid]); k:sigmask("block", { "PIPE" } [, pid]); k:psignal("USR1" [, pid])

@@ -114,6 +114,32 @@ panic_child(void)
 	    "raised or recorded), SIGUSR1 aborts (status %#x)", st);
 }
 
+/* rump_init()'s kernel (the NetBSD entry) keeps NetBSD's RAISE: in a child process with
+ * SIGPIPE at its default action, a write on a broken connection ends it by SIGPIPE. */
+int rump_init(void);
+void hyp_linked_add(const char *name);	/* what a NetBSD-named library's constructor says */
+static void
+rumpinit_child(void)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		int p[2];
+
+		signal(SIGPIPE, SIG_DFL);
+		hyp_linked_add("vfs");		/* as if linked with -lrumpvfs */
+		if (rump_init() != 0 || rump_sys_pipe(p) != 0)
+			_exit(2);
+		rump_sys_close(p[0]);
+		writepipe(p[1]);
+		_exit(3);		/* not reached under RAISE */
+	}
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid, "a child process with rump_init()'s kernel");
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE,
+	    "rump_init()'s kernel raises SIGPIPE, NetBSD's default (status %#x)", st);
+}
+
 struct writer {
 	struct rumpus_kernel *k;
 	int fd, first, second, n;
@@ -157,6 +183,7 @@ main(void)
 	int c, s, n, fl, child, p[2];
 
 	panic_child();
+	rumpinit_child();
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onpipe;
@@ -164,7 +191,10 @@ main(void)
 	k = boot();
 	ok(k != NULL, "a kernel with vfs and netinet");
 	rumpus_kernel_switch(k);
-	ok(rumpus_kernel_sigmodel(k, -1) == 3, "the model is NetBSD's default, RAISE");
+	ok(rumpus_kernel_sigmodel(k, -1) == 4,
+	    "a rumpus_kernel_create kernel records by default (RECORD; rump_init's raises)");
+	ok(rumpus_kernel_sigmodel(k, 3) == 4 && rumpus_kernel_sigmodel(k, -1) == 3,
+	    "set to RAISE, NetBSD's default");
 
 	/* ---- RAISE: in the writing host thread */
 	s = broken(7000);

@@ -66,7 +66,9 @@ int rumpus_kernel_halted(const struct rumpus_kernel *k);	/* after reboot() */
  * the process aborts, except for SIGPIPE and SIGSYS, which are dropped), IGNORE (1),
  * RAISE (3, and 2: raised in the calling host thread, under the host's number), RECORD
  * (4: kept pending on the process unless its mask has it).  A kernel takes the model
- * rump_boot_setsigmodel() set last (RAISE by default) when it boots; sigmodel changes
+ * rump_boot_setsigmodel() set last when it boots; until that is called, RAISE (NetBSD's
+ * default) for rump_init()'s kernel and RECORD for kernels made by rumpus_kernel_create
+ * (a peer's RST must not end a process full of other kernels); sigmodel changes
  * one kernel's (model -1 only asks) and returns the previous one, -1 for a bad model.
  * Sets are NetBSD sigset_t words (bit sig - 1).  pid 0 is the calling thread's process
  * in k.  These return 0 or an errno: EINVAL for a NULL kernel or bad argument, ESRCH
