@@ -215,6 +215,7 @@ _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
 
 #define PKT_HEADROOM	64	/* room for Ethernet + IP + UDP headers in front */
 #define PKT_BCAST	0x01	/* arrived as a link-level broadcast */
+#define PKT_MCAST	0x02	/* arrived as a link-level multicast (net.netinet6) */
 
 struct pkt {
 	struct pkt *p_next;
@@ -303,6 +304,21 @@ struct ifnet_state {
 	int (*ns_inet_sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
 	    size_t *oldlenp, const void *newp, size_t newlen);
 	void *ns_inet;
+	/* hooks filled in by net.netinet6 (csrc/netinet6/; NULL when it is not loaded):
+	 * IPv6 input (Ethernet type 0x86dd, and lo0 packets of version 6), interface
+	 * detach and up, the in6 ioctls (ENOTTY: not one of them), net.inet6 sysctls, and
+	 * the Ethernet multicast filter (nonzero: ifp listens to group address mac). */
+	void (*ns_ip6_input)(struct ifnet *ifp, struct pkt *p);
+	void (*ns_if_detach6)(struct ifnet *ifp);
+	void (*ns_if_up6)(struct ifnet *ifp);
+	int (*ns_in6_control)(struct ifnet *ifp, unsigned long cmd, void *data);
+	int (*ns_inet6_sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
+	    size_t *oldlenp, const void *newp, size_t newlen);
+	int (*ns_ether_mcast)(struct ifnet *ifp, const uint8_t *mac);
+	/* a PF_ROUTE request whose destination is AF_INET6 (sa: the RTA_* sockaddrs) */
+	int (*ns_rt6_request)(struct kern *k, void *buf, size_t len, size_t bufsize,
+	    size_t *outlen, const uint8_t *const *sa);
+	void *ns_inet6;
 };
 
 static inline struct ifnet_state *ifstate(struct kern *k) { return kern_priv(k, COMP_NET_NET); }
@@ -402,6 +418,7 @@ void rt_ifannounce(struct ifnet *ifp, int what) KERN_HIDDEN;
 void rt_ifmsg(struct ifnet *ifp) KERN_HIDDEN;
 void rt_addrmsg(int type, struct ifnet *ifp, uint32_t addr, uint32_t mask, uint32_t broad)
     KERN_HIDDEN;
+void rt_rawmsg(struct kern *k, const void *msg, size_t len) KERN_HIDDEN;	/* netinet6 */
 int  rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
     KERN_HIDDEN;
 

@@ -271,6 +271,9 @@ rtsock_request_locked(struct kern *k, void *buf, size_t len, size_t bufsize, siz
 		return EACCES;
 	if (sa[0] == NULL)
 		return EINVAL;		/* every request names a destination */
+	if (sa[0][0] >= 2 && sa[0][1] == AF_INET6)	/* net.netinet6's routes */
+		return ns->ns_rt6_request != NULL ?
+		    ns->ns_rt6_request(k, buf, len, bufsize, outlen, sa) : EAFNOSUPPORT;
 	if ((error = sa_in(sa[0], &dst)) != 0)
 		return error;
 	if (sa[2] != NULL) {
@@ -521,4 +524,12 @@ int
 rts_domain_add(struct kern *k)
 {
 	return net_domain_add(k, &routedomain);
+}
+
+/* A message built by another family (net.netinet6's RTM_NEWADDR...) for every routing
+ * socket of the kernel (ns lock held). */
+void
+rt_rawmsg(struct kern *k, const void *msg, size_t len)
+{
+	rts_deliver(k, NULL, msg, len);
 }
