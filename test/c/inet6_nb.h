@@ -250,6 +250,8 @@ x6_ping(int s, const char *dst, unsigned scope, uint16_t seq, size_t size, int *
 
 	if (size < 16 || size > sizeof(pkt))
 		return -X_EINVAL;
+	while (rump_sys_recvfrom(s, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL) >= 0)
+		continue;		/* what earlier traffic left */
 	memset(pkt, 0, size);
 	pkt[0] = 128;
 	pkt[4] = 0x12, pkt[5] = 0x34;
