@@ -15,3 +15,10 @@ $(BUILD)/test/inet6_%_test: test/c/inet6_%_test.c $(INET6_TEST_DEPS)
 # NetBSD's library name: a thin library as inet.mk's (the rule is defined there).
 $(eval $(call inet_thin_lib,rumpnet_netinet6,net.netinet6))
 BUILD_TARGETS += $(INET_COMPAT_DIR)/librumpnet_netinet6.so
+
+# The UDP round trip over IPv6 beside IPv4 (make bench).
+BENCH_CMDS += $(BUILD)/bench/inet6_bench
+$(BUILD)/bench/inet6_bench: bench/inet6_bench.c $(INET6_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(KERN_CFLAGS) -Itest/c -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
+	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
