@@ -318,6 +318,10 @@ struct ifnet_state {
 	/* a PF_ROUTE request whose destination is AF_INET6 (sa: the RTA_* sockaddrs) */
 	int (*ns_rt6_request)(struct kern *k, void *buf, size_t len, size_t bufsize,
 	    size_t *outlen, const uint8_t *const *sa);
+	/* sysctl net.route listings: NET_RT_DUMP/FLAGS (ifp NULL) IPv6 routes, NET_RT_IFLIST
+	 * the IPv6 addresses of ifp, each message handed to put(rb, msg, len) */
+	void (*ns_rt6_list)(struct kern *k, int op, int arg, struct ifnet *ifp,
+	    void (*put)(void *rb, const void *msg, size_t len), void *rb);
 	void *ns_inet6;
 };
 

