@@ -91,9 +91,10 @@ function M.init(S, env)
       -- name); the rumpus kernel's numbers are fixed (csrc/netinet/in_var.h)
       local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP,
         arp = 1024, ip6 = c.IPPROTO.IPV6, icmp6 = c.IPPROTO.IPV6_ICMP }
-      -- net.inet6.ip6 leaves by NetBSD's names (IPV6CTL_DEFHLIM is "hlim"), net.inet6.icmp6's
+      -- net.inet6.ip6 leaves by NetBSD's names (IPV6CTL_DEFHLIM is "hlim", SENDREDIRECTS
+      -- "redirect"), net.inet6.icmp6's
       -- ICMPV6CTL_* numbers (netinet/icmp6.h; not in the fact tables)
-      local IP6CTL = setmetatable({ HLIM = c.IPV6CTL.DEFHLIM, MCAST_HLIM = c.IPV6CTL.DEFMCASTHLIM },
+      local IP6CTL = setmetatable({ HLIM = c.IPV6CTL.DEFHLIM, REDIRECT = c.IPV6CTL.SENDREDIRECTS },
         { __index = c.IPV6CTL })
       local ICMP6CTL = { REDIRACCEPT = 2, ND6_DELAY = 8, ND6_UMAXTRIES = 9, ND6_MMAXTRIES = 10,
         ERRPPSLIMIT = 14 }
