@@ -322,6 +322,9 @@ struct ifnet_state {
 	 * the IPv6 addresses of ifp, each message handed to put(rb, msg, len) */
 	void (*ns_rt6_list)(struct kern *k, int op, int arg, struct ifnet *ifp,
 	    void (*put)(void *rb, const void *msg, size_t len), void *rb);
+	/* an IPv4 UDP datagram (header at hlen, ulen bytes of UDP) no IPv4 socket wanted:
+	 * nonzero if a dual-stack IPv6 socket took it (and p) */
+	int (*ns_udp6_mapped)(struct kern *k, struct pkt *p, int hlen, unsigned ulen);
 	void *ns_inet6;
 };
 

@@ -628,6 +628,9 @@ udp_input(struct inet_state *is, struct pkt *p, int hlen)
 		if (score > bestscore)
 			best = inp, bestscore = score;
 	}
+	if (best == NULL && is->is_ns->ns_udp6_mapped != NULL &&
+	    is->is_ns->ns_udp6_mapped(is->is_kern, p, hlen, ulen))
+		return;		/* net.netinet6: a dual-stack IPv6 socket took it */
 	if (best == NULL) {
 		is->is_stat.udps_noport++;
 		icmp_error(is, p, ICMP_UNREACH, ICMP_UNREACH_PORT, 0);

@@ -1078,6 +1078,8 @@ netinet6_hooks(struct ifnet_state *ns, struct inet6_state *s)
 	ns->ns_ether_mcast = s ? in6_ether_mcast : NULL;
 	ns->ns_rt6_request = s ? rt6_request : NULL;
 	ns->ns_rt6_list = s ? rt6_list : NULL;
+	if (s == NULL)
+		ns->ns_udp6_mapped = NULL;	/* set by in6_domain_add */
 	ns->ns_inet6 = s;
 }
 

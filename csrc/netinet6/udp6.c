@@ -32,6 +32,25 @@ in6p_of(struct socket *so)
 	return so->so_pcb;
 }
 
+/* ---------------------------------------------------------------- v4-mapped */
+
+static void
+in6_mapped(struct nb_in6_addr *a, uint32_t v4)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(a->s6_addr + 12, &v4, 4);
+}
+
+static uint32_t
+in6_v4of(const struct nb_in6_addr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a->s6_addr + 12, 4);
+	return v;
+}
+
 /* ---------------------------------------------------------------- ports */
 
 static int
@@ -85,11 +104,17 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 
 	if (in6p->in6p_flags & IN6P_BOUND)
 		return EINVAL;
-	if (in6_is_v4mapped(&a))
-		return (in6p->in6p_flags & IN6P_V6ONLY) ? EINVAL : EADDRNOTAVAIL;
-	if (sin6->sin6_scope_id != 0 && in6_zone_ifp(s, sin6->sin6_scope_id) == NULL)
+	if (in6_is_v4mapped(&a)) {
+		/* a dual-stack socket bound to one of our IPv4 addresses (or ::ffff:0.0.0.0) */
+		if ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw)
+			return EINVAL;
+		if (in6_v4of(&a) != INADDR_ANY && in_ifaddr_of(s->i6_ns, in6_v4of(&a)) == NULL)
+			return EADDRNOTAVAIL;
+		reuse = in6p->in6p_socket != NULL &&
+		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
+	} else if (sin6->sin6_scope_id != 0 && in6_zone_ifp(s, sin6->sin6_scope_id) == NULL)
 		return ENXIO;
-	if (in6_is_mcast(&a)) {
+	else if (in6_is_mcast(&a)) {
 		reuse = in6p->in6p_socket != NULL &&
 		    (in6p->in6p_socket->so_options & (SO_REUSEADDR | SO_REUSEPORT));
 	} else if (!in6_is_unspec(&a)) {
@@ -177,8 +202,29 @@ in6p_connect(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockadd
 
 	if (sin6->sin6_port == 0 && !in6p->in6p_raw)
 		return EADDRNOTAVAIL;
-	if (in6_is_v4mapped(&dst))
-		return (in6p->in6p_flags & IN6P_V6ONLY) ? EINVAL : EADDRNOTAVAIL;
+	if (in6_is_v4mapped(&dst)) {
+		struct inet_state *is = inet_state(s->i6_kern);
+		uint32_t src4;
+		if ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw || is == NULL)
+			return EINVAL;
+		if (!in6_is_unspec(&in6p->in6p_laddr) && !in6_is_v4mapped(&in6p->in6p_laddr))
+			return EINVAL;		/* bound to an IPv6 address */
+		if (in6_is_unspec(&in6p->in6p_laddr) || in6_v4of(&in6p->in6p_laddr) == 0) {
+			if ((error = in_selectsrc(is, in6_v4of(&dst), &src4)) != 0)
+				return error;
+		} else
+			src4 = in6_v4of(&in6p->in6p_laddr);
+		if (!(in6p->in6p_flags & IN6P_BOUND)) {
+			in6_sockaddr(&any, NULL, 0, 0);
+			if ((error = in6p_bind(s, in6p, &any)) != 0)
+				return error;
+		}
+		in6_mapped(&in6p->in6p_laddr, src4);
+		in6p->in6p_faddr = dst;
+		in6p->in6p_fport = sin6->sin6_port;
+		in6p->in6p_lzone = in6p->in6p_fzone = 0;
+		return 0;
+	}
 	if (in6_is_unspec(&dst))
 		dst.s6_addr[15] = 1;	/* NetBSD: :: means the loopback address */
 	if ((error = in6p_route(s, in6p, &dst, sin6->sin6_scope_id, 0, &ifp)) != 0)
@@ -470,6 +516,110 @@ ip6_ctlparse(const struct sbctl *ctl, struct ip6_pktopts *o)
 	return 0;
 }
 
+/* A dual-stack socket's datagram to a v4-mapped destination: UDP over IPv4. */
+static int
+udp6_output4(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t len,
+    const struct nb_in6_addr *dst, uint16_t dport, int hlim)
+{
+	struct inet_state *is = inet_state(s->i6_kern);
+	struct nb_sockaddr_in6 any;
+	uint32_t src4, dst4 = in6_v4of(dst), ps;
+	uint16_t ulen, sum;
+	struct pkt *p;
+	uint8_t *uh;
+	int error;
+
+	if (is == NULL)
+		return EAFNOSUPPORT;
+	if (!in6_is_unspec(&in6p->in6p_laddr) && !in6_is_v4mapped(&in6p->in6p_laddr))
+		return EINVAL;		/* bound to an IPv6 address */
+	if (in6_is_v4mapped(&in6p->in6p_laddr) && in6_v4of(&in6p->in6p_laddr) != 0)
+		src4 = in6_v4of(&in6p->in6p_laddr);
+	else if ((error = in_selectsrc(is, dst4, &src4)) != 0)
+		return error;
+	if (!(in6p->in6p_flags & IN6P_BOUND)) {
+		in6_sockaddr(&any, NULL, 0, 0);
+		if ((error = in6p_bind(s, in6p, &any)) != 0)
+			return error;
+	}
+	if ((p = pkt_alloc(s->i6_kern, 8 + len, PKT_HEADROOM)) == NULL)
+		return ENOBUFS;
+	uh = pkt_data(p);
+	ulen = htons_((uint16_t)(8 + len));
+	memcpy(uh, &in6p->in6p_lport, 2);
+	memcpy(uh + 2, &dport, 2);
+	memcpy(uh + 4, &ulen, 2);
+	uh[6] = uh[7] = 0;
+	if (len > 0)
+		memcpy(uh + 8, data, len);
+	ps = in_cksum_add(&src4, 4, 0);
+	ps = in_cksum_add(&dst4, 4, ps);
+	ps += IPPROTO_UDP + (uint32_t)(8 + len);
+	sum = in_cksum(uh, 8 + len, ps);
+	if (sum == 0)
+		sum = 0xffff;
+	memcpy(uh + 6, &sum, 2);
+	is->is_stat.udps_opackets++;
+	return ip_output(is, p, src4, dst4, IPPROTO_UDP, hlim >= 0 ? hlim :
+	    in6p->in6p_hops >= 0 ? in6p->in6p_hops : is->is_ttl, 0);
+}
+
+/* IPv4 UDP no IPv4 socket took (net.netinet's udp_input): the best dual-stack IPv6 socket
+ * on the port, the sender as ::ffff:a.b.c.d.  1 if taken (p consumed). */
+static int
+udp6_mapped_input(struct kern *k, struct pkt *p, int hlen, unsigned ulen)
+{
+	struct inet6_state *s = inet6_state(k);
+	uint8_t *ip = pkt_data(p), *uh = ip + hlen;
+	struct nb_in6_addr src, dst;
+	struct in6pcb *in6p, *best = NULL;
+	struct nb_sockaddr_in6 from;
+	uint16_t sport, dport;
+	uint32_t v;
+	int score, bestscore = -1;
+
+	if (s == NULL)
+		return 0;
+	memcpy(&v, ip + 12, 4);
+	in6_mapped(&src, v);
+	memcpy(&v, ip + 16, 4);
+	in6_mapped(&dst, v);
+	memcpy(&sport, uh, 2);
+	memcpy(&dport, uh + 2, 2);
+	for (in6p = s->i6_pcbs; in6p != NULL; in6p = in6p->in6p_next) {
+		if (in6p->in6p_raw || in6p->in6p_socket == NULL || in6p->in6p_lport != dport ||
+		    (in6p->in6p_flags & IN6P_V6ONLY))
+			continue;
+		score = 0;
+		if (!in6_is_unspec(&in6p->in6p_laddr)) {
+			if (!in6_is_v4mapped(&in6p->in6p_laddr))
+				continue;
+			if (in6_v4of(&in6p->in6p_laddr) != 0) {
+				if (!in6_eq(&in6p->in6p_laddr, &dst))
+					continue;
+				score++;
+			}
+		}
+		if (!in6_is_unspec(&in6p->in6p_faddr)) {
+			if (!in6_eq(&in6p->in6p_faddr, &src) || in6p->in6p_fport != sport)
+				continue;
+			score += 2;
+		}
+		if (score > bestscore)
+			bestscore = score, best = in6p;
+	}
+	if (best == NULL)
+		return 0;
+	in6_sockaddr(&from, &src, sport, 0);
+	if (sb_append_rec(k, &best->in6p_socket->so_rcv, (struct nb_sockaddr *)&from, uh + 8,
+	    ulen - 8, NULL, 0) == 0)
+		so_rwakeup(best->in6p_socket);
+	else
+		s->i6_stat.udp6s_fullsock++;
+	pkt_free(p);
+	return 1;
+}
+
 static int
 in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t len,
     const struct nb_sockaddr_in6 *to, const struct sbctl *ctl)
@@ -497,8 +647,8 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 		dst = to->sin6_addr;
 		dport = to->sin6_port;
 		zoneid = to->sin6_scope_id;
-		if (in6_is_v4mapped(&dst))
-			return (in6p->in6p_flags & IN6P_V6ONLY) ? EINVAL : EAFNOSUPPORT;
+		if (in6_is_v4mapped(&dst) && ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw))
+			return EINVAL;
 		if (!in6p->in6p_raw && dport == 0)
 			return EINVAL;
 		if (in6_is_unspec(&dst))
@@ -512,6 +662,8 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 	}
 	if (len + hlen > 65535)
 		return EMSGSIZE;
+	if (in6_is_v4mapped(&dst))
+		return udp6_output4(s, in6p, data, len, &dst, dport, o.hlim);
 	if ((error = in6p_route(s, in6p, &dst, zoneid, o.havepi ? (int)o.pi.ipi6_ifindex : 0,
 	    &ifp)) != 0)
 		return error;
@@ -844,12 +996,8 @@ ip6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 	case IPV6_V6ONLY:
 		if (op == PRCO_SETOPT && (in6p->in6p_flags & IN6P_BOUND))
 			return EINVAL;		/* NetBSD: not after bind */
-		if (op == PRCO_SETOPT) {
-			if ((error = sockopt_getint(sopt, &v)) != 0)
-				return error;
-			if (!v)
-				return EINVAL;	/* v4-mapped traffic is not supported yet */
-		}
+		if (op == PRCO_SETOPT && in6p->in6p_raw)
+			return EINVAL;		/* v4-mapped traffic: UDP only */
 		return in6p_flagopt(in6p, op, sopt, IN6P_V6ONLY);
 	case IPV6_RECVPKTINFO:
 		return in6p_flagopt(in6p, op, sopt, IN6P_RECVPKTINFO);
@@ -913,5 +1061,9 @@ static const struct domain inet6domain = {
 int
 in6_domain_add(struct kern *k)
 {
-	return net_domain_add(k, &inet6domain);
+	int error = net_domain_add(k, &inet6domain);
+
+	if (error == 0)
+		ifstate(k)->ns_udp6_mapped = udp6_mapped_input;
+	return error;
 }

@@ -268,6 +268,69 @@ main(void)
 		    "300 datagrams to a closed port: %d port unreachables (errppslimit 100/s)", errs);
 	}
 
+	/* dual stack: IPV6_V6ONLY 0 and v4-mapped addresses */
+	rumpus_kernel_switch(a);
+	v = x_ifconfig("shmif0", NULL, "10.5.0.1", 24);
+	rumpus_kernel_switch(b);
+	v |= x_ifconfig("shmif0", NULL, "10.5.0.2", 24);
+	ok(v == 0, "A 10.5.0.1 and B 10.5.0.2 as well (dual stack)");
+	{
+		int d = rump_sys_socket(X_AF_INET6, X_SOCK_DGRAM, 0), four, d4;
+		struct x_sin6 from;
+		struct x_sin sin;
+		socklen_t fl = sizeof(from);
+		char tt[64];
+		ok(rump_sys_setsockopt(d, X_IPPROTO_IPV6, X_IPV6_V6ONLY, &zero, sizeof(zero)) == 0,
+		    "B: IPV6_V6ONLY 0 before bind");
+		ok(bind6(d, "::", 6000, 0) == 0, "binds [::]:6000");
+		ok(rump_sys_setsockopt(d, X_IPPROTO_IPV6, X_IPV6_V6ONLY, &one, sizeof(one)) < 0 &&
+		    errno == X_EINVAL, "IPV6_V6ONLY after bind: EINVAL");
+		rumpus_kernel_switch(a);
+		four = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		sin = x_sin("10.5.0.2", 6000);
+		ok(rump_sys_sendto(four, "v4", 2, 0, (struct sockaddr *)&sin, sizeof(sin)) == 2,
+		    "A sends IPv4 UDP to 10.5.0.2:6000");
+		rumpus_kernel_switch(b);
+		n = rump_sys_recvfrom(d, buf, sizeof(buf), X_MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		inet_ntop(AF_INET6, from.addr, tt, sizeof(tt));
+		ok(n == 2 && fl == 28 && from.family == X_AF_INET6 && strcmp(tt, "::ffff:10.5.0.1") == 0,
+		    "the dual-stack socket got it from [%s]:%d", tt, ntohs(from.port));
+		ok(rump_sys_sendto(d, "re", 2, 0, (struct sockaddr *)&from, fl) == 2,
+		    "it answers to the v4-mapped address");
+		rumpus_kernel_switch(a);
+		{
+			struct x_sin f4;
+			socklen_t l4 = sizeof(f4);
+			n = rump_sys_recvfrom(four, buf, sizeof(buf), X_MSG_DONTWAIT, (struct sockaddr *)&f4, &l4);
+			ok(n == 2 && f4.addr == x_ip("10.5.0.2") && ntohs(f4.port) == 6000,
+			    "A's IPv4 socket got the answer from 10.5.0.2:6000 over IPv4");
+		}
+		rump_sys_close(four);
+		rumpus_kernel_switch(b);
+		d4 = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+		sin = x_sin("0.0.0.0", 6000);
+		ok(rump_sys_bind(d4, (struct sockaddr *)&sin, sizeof(sin)) == 0,
+		    "an IPv4 socket of B binds 0.0.0.0:6000 too");
+		rumpus_kernel_switch(a);
+		{
+			int d6 = rump_sys_socket(X_AF_INET6, X_SOCK_DGRAM, 0);
+			struct x_sin6 to = x_sin6("::ffff:10.5.0.2", 6000, 0);
+			ok(rump_sys_sendto(d6, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+			    errno == X_EINVAL, "A: a v6only socket cannot send to a v4-mapped address");
+			rump_sys_setsockopt(d6, X_IPPROTO_IPV6, X_IPV6_V6ONLY, &zero, sizeof(zero));
+			ok(rump_sys_connect(d6, (struct sockaddr *)&to, sizeof(to)) == 0,
+			    "a dual-stack socket connects to ::ffff:10.5.0.2:6000");
+			ok(rump_sys_sendto(d6, "mapped", 6, 0, NULL, 0) == 6, "and sends");
+			rump_sys_close(d6);
+		}
+		rumpus_kernel_switch(b);
+		ok(rump_sys_recvfrom(d4, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) == 6 &&
+		    rump_sys_recvfrom(d, buf, sizeof(buf), X_MSG_DONTWAIT, NULL, NULL) < 0,
+		    "the IPv4 socket on the port takes precedence over the dual-stack one");
+		rump_sys_close(d4);
+		rump_sys_close(d);
+	}
+
 	/* router advertisements: SLAAC off, then on */
 	rumpus_kernel_switch(b);
 	{
