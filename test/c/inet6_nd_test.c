@@ -323,9 +323,11 @@ main(void)
 	{
 		uint8_t tmpl[3][80];
 		size_t tl[3];
+		uint8_t echo[16];
 		memset(tmpl, 0, sizeof(tmpl));
-		tmpl[0][0] = 128;
-		tl[0] = frame6(tmpl[0], amac, "2001:db8:1::66", "2001:db8:1::1", 255, 58, tmpl[0] + 60, 16, 2, 0);
+		memset(echo, 0, sizeof(echo));
+		echo[0] = 128;
+		tl[0] = frame6(tmpl[0], amac, "2001:db8:1::66", "2001:db8:1::1", 255, 58, echo, 16, 2, 0);
 		memset(pl, 0, sizeof(pl));
 		pl[0] = 60, pl[1] = 0, pl[2] = 1, pl[3] = 4;
 		pl[8] = 44, pl[9] = 0, pl[10] = 0, pl[11] = 8 | 1;
