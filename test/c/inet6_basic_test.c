@@ -8,6 +8,7 @@
  */
 #include "tap.h"
 #include "inet6_nb.h"
+#include "rump/netconfig.h"
 
 struct nb_ts { int64_t sec; long nsec; };
 int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
@@ -216,6 +217,27 @@ main(void)
 	(void)code;
 	rumpus_kernel_switch(b);
 	rump_sys_close(ub);
+
+	/* NetBSD's netconfig calls with inet6 */
+	rumpus_kernel_switch(b);
+	ok(rump_pub_netconfig_ipv6_ifaddr("shmif0", "2001:db8:3::2", 64) == 0 &&
+	    x6_aflag("shmif0", "2001:db8:3::2") == X_IN6_IFF_TENTATIVE,
+	    "rump_pub_netconfig_ipv6_ifaddr adds 2001:db8:3::2/64 (tentative)");
+	ok(rump_pub_netconfig_ipv6_ifaddr("shmif0", "2001:db8::zz", 64) == X_EINVAL &&
+	    rump_pub_netconfig_ipv6_ifaddr("shmif0", "1:2:3:4:5:6:7:8:9", 64) == X_EINVAL &&
+	    rump_pub_netconfig_ipv6_ifaddr("shmif0", "1::2::3", 64) == X_EINVAL &&
+	    rump_pub_netconfig_ipv6_ifaddr("shmif0", "2001:db8:3::9", 129) == X_EINVAL &&
+	    rump_pub_netconfig_ipv6_ifaddr("shmif0", NULL, 64) == X_EFAULT &&
+	    rump_pub_netconfig_ipv6_ifaddr("nosuch0", "2001:db8:3::9", 64) == X_ENXIO,
+	    "bad text, prefix lengths, NULL and unknown interfaces: EINVAL, EFAULT, ENXIO");
+	ok(rump_pub_netconfig_ipv6_ifaddr("shmif0", "::ffff:10.1.2.3", 64) == X_EINVAL,
+	    "a v4-mapped address parses and the kernel refuses it: EINVAL");
+	ok(rump_pub_netconfig_ipv6_gw("2001:db8:1::1") == 0, "rump_pub_netconfig_ipv6_gw: ::/0 via A");
+	ok(rump_pub_netconfig_ipv6_gw("2001:db8:1::1") == X_EEXIST, "twice: EEXIST");
+	ok(rump_pub_netconfig_ipv6_gw("fe80::1") == X_EINVAL,
+	    "a link-local gateway (no zone in the text): EINVAL");
+	ok(rump_pub_netconfig_auto_ipv6("shmif0") == 45 /* EOPNOTSUPP */,
+	    "auto_ipv6: EOPNOTSUPP (no router solicitation client)");
 
 	/* SIOCDIFADDR_IN6 */
 	rumpus_kernel_switch(a);
