@@ -5,7 +5,7 @@ RUMPUS_SRCS += $(wildcard csrc/netinet6/*.c)
 INET6_HDRS := $(wildcard csrc/netinet6/*.h) csrc/net/if.h csrc/net/net.h csrc/netinet/in_var.h
 $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(wildcard csrc/netinet6/*.c)): $(INET6_HDRS) mk/inet6.mk
 
-INET6_TEST_DEPS = test/c/tap.h test/c/inet_nb.h test/c/inet6_nb.h $(INET6_HDRS) \
+INET6_TEST_DEPS = test/c/tap.h test/c/inet_nb.h test/c/inet6_nb.h test/c/tcp_nb.h $(INET6_HDRS) \
                   $(BUILD)/lib/librumpus.a
 $(BUILD)/test/inet6_%_test: test/c/inet6_%_test.c $(INET6_TEST_DEPS)
 	@mkdir -p $(dir $@)

@@ -325,6 +325,10 @@ struct ifnet_state {
 	/* an IPv4 UDP datagram (header at hlen, ulen bytes of UDP) no IPv4 socket wanted:
 	 * nonzero if a dual-stack IPv6 socket took it (and p) */
 	int (*ns_udp6_mapped)(struct kern *k, struct pkt *p, int hlen, unsigned ulen);
+	/* TCP over IPv6: a segment (TCP header at pkt_data, checksum to fill in) between
+	 * IPv6 keys (netinet/in_var.h), and the MSS towards one */
+	int (*ns_tcp6_send)(struct kern *k, struct pkt *p, uint32_t src, uint32_t dst);
+	uint32_t (*ns_tcp6_mss)(struct kern *k, uint32_t faddr);
 	void *ns_inet6;
 };
 

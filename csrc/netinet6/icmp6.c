@@ -207,6 +207,11 @@ icmp6_input(struct ifnet *zone, struct pkt *p, int off)
 		if ((ioff = ip6_lasthdr(ic + 8, len - 8, &nxt)) >= 0 && nxt == IPPROTO_UDP &&
 		    (size_t)ioff + 8 <= len - 8)
 			udp6_ctlinput(s, ic[0], ic[1], ic + 8, len - 8);
+		else if (ioff >= 0 && nxt == IPPROTO_TCP && (size_t)ioff + 8 <= len - 8) {
+			uint32_t param;
+			memcpy(&param, ic + 4, 4);
+			tcp6_ctlinput(s, ic[0], ic[1], ic + 8, len - 8, ntohl_(param), zone);
+		}
 		break;
 	case MLD_LISTENER_QUERY:
 	case MLD_LISTENER_REPORT:

@@ -1078,6 +1078,10 @@ netinet6_hooks(struct ifnet_state *ns, struct inet6_state *s)
 	ns->ns_ether_mcast = s ? in6_ether_mcast : NULL;
 	ns->ns_rt6_request = s ? rt6_request : NULL;
 	ns->ns_rt6_list = s ? rt6_list : NULL;
+	if (s != NULL)
+		tcp6_init(s);
+	else
+		tcp6_hooks_off(ns);
 	if (s == NULL)
 		ns->ns_udp6_mapped = NULL;	/* set by in6_domain_add */
 	ns->ns_inet6 = s;
@@ -1160,6 +1164,7 @@ netinet6_fini(struct kern *k)
 	while (s->i6_rt != NULL)
 		rt6_ifdetach(s, s->i6_rt->rt6_ifp);
 	netinet6_hooks(ns, NULL);
+	tcp6_fini(s);
 	ifs_unlock(ns);
 	do
 		hyp_timer_disarm(&s->i6_timer);

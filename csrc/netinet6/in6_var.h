@@ -240,6 +240,7 @@ struct ip6q {
 };
 #define IP6Q_MAXFRAGS	64
 
+struct in6_key;
 struct in6pcb_mship {
 	struct in6pcb_mship *m_next;
 	struct nb_in6_addr m_addr;
@@ -307,6 +308,10 @@ struct inet6_state {
 	int i6_rediraccept, i6_nd_delay, i6_nd_umaxtries, i6_nd_mmaxtries, i6_errppslimit;
 	uint64_t i6_reachable_ns, i6_retrans_ns, i6_gc_ns, i6_frag_ttl_ns;
 	struct ip6stat i6_stat;
+	/* tcp6.c: keys standing for IPv6 addresses in TCP's pcbs */
+	struct in6_key *i6_keys;
+	int i6_nkeys;
+	uint32_t i6_nextkey;
 };
 
 static inline struct inet6_state *inet6_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET6); }
@@ -420,5 +425,15 @@ void udp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6
     size_t len) KERN_HIDDEN;
 void in6pcb_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
 int  in6_domain_add(struct kern *k) KERN_HIDDEN;
+
+/* tcp6.c: TCP over IPv6 on net.netinet's TCP */
+void tcp6_input(struct inet6_state *s, struct pkt *p, int off) KERN_HIDDEN;
+void tcp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, size_t len,
+    uint32_t mtu, struct ifnet *zone) KERN_HIDDEN;
+void tcp6_init(struct inet6_state *s) KERN_HIDDEN;
+void tcp6_hooks_off(struct ifnet_state *ns) KERN_HIDDEN;
+void tcp6_fini(struct inet6_state *s) KERN_HIDDEN;
+int  tcp6_ctloutput(int op, struct socket *so, struct sockopt *sopt) KERN_HIDDEN;
+extern const struct pr_usrreqs tcp6_usrreqs KERN_HIDDEN;
 
 #endif

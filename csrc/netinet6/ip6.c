@@ -685,6 +685,10 @@ ip6_input(struct ifnet *ifp, struct pkt *p)
 			rip6_input(s, p, off, nxt);
 			udp6_input(s, p, off);
 			return;
+		case IPPROTO_TCP:
+			rip6_input(s, p, off, nxt);
+			tcp6_input(s, p, off);
+			return;
 		default:
 			if (rip6_input(s, p, off, nxt) == 0 && !(p->p_flags & PKT_MCAST))
 				icmp6_error(s, p, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_NEXTHEADER,

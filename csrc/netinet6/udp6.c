@@ -13,6 +13,7 @@
  * means "pass" (KAME's ICMP6_FILTER_WILLPASS).
  */
 #include "netinet6/in6_var.h"
+#include "netinet/tcp_var.h"
 
 #define UDP6_SENDSPACE	9216
 #define UDP6_RECVSPACE	(40 * 1024 + 1600)
@@ -1053,9 +1054,12 @@ static const struct protosw inet6sw[] = {
 	{ .pr_type = SOCK_RAW, .pr_domain = &inet6domain, .pr_protocol = 0,
 	  .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = ip6_ctloutput,
 	  .pr_usrreqs = &in6_usrreqs },
+	{ .pr_type = SOCK_STREAM, .pr_domain = &inet6domain, .pr_protocol = IPPROTO_TCP,
+	  .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_LISTEN, .pr_ctloutput = tcp6_ctloutput,
+	  .pr_usrreqs = &tcp6_usrreqs },	/* tcp6.c */
 };
 static const struct domain inet6domain = {
-	.dom_family = AF_INET6, .dom_name = "inet6", .dom_protosw = inet6sw, .dom_nprotosw = 2,
+	.dom_family = AF_INET6, .dom_name = "inet6", .dom_protosw = inet6sw, .dom_nprotosw = 3,
 };
 
 int
