@@ -105,3 +105,26 @@ T.case("dual stack line(3): IPv4 and IPv6 end to end through the router", functi
   assert(h1.cfg:route_add("2001:db8:66::/64", assert(h2:linklocal("shmif0"))))
   T.eq(h1:ping("2001:db8:66::2"), "2001:db8:66::2", "again, through h2's link-local address")
 end)
+
+T.case("TCP over IPv6 between two kernels: connect, accept, data both ways", function()
+  local net = build{ hosts = { "a", "b" },
+    buses = { lan = { { "a", "2001:db8:2::1/64" }, { "b", "2001:db8:2::2/64" } } } }
+  assert(net:dad_wait())
+  local a, b = net.hosts.a, net.hosts.b
+  local ls = assert(b.S.socket("inet6", "stream"))
+  assert(b.S.bind(ls, b.S.t.sockaddr_in6(8080, "::")))
+  assert(b.S.listen(ls, 4))
+  local cs = assert(a.S.socket("inet6", "stream"))
+  assert(a.S.connect(cs, a.S.t.sockaddr_in6(8080, "2001:db8:2::2")))
+  local as, err, peer = b.S.accept(ls)
+  assert(as, tostring(err))
+  T.eq(tostring(peer.addr), "2001:db8:2::1", "the peer's address")
+  T.eq(a.S.write(cs, "over tcp6"), 9)
+  T.eq(b.S.read(as, nil, 100), "over tcp6")
+  T.eq(b.S.write(as, "back"), 4)
+  T.eq(a.S.read(cs, nil, 100), "back")
+  a.S.close(cs)
+  T.eq(b.S.read(as, nil, 100), "", "EOF after the close")
+  b.S.close(as)
+  b.S.close(ls)
+end)
