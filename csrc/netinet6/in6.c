@@ -792,6 +792,18 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 	return 0;
 }
 
+/* A route the kernel made or removed on its own (router advertisements, redirects):
+ * RTM_ADD / RTM_DELETE / RTM_REDIRECT to every routing socket, as NetBSD's rt_newmsg. */
+void
+rt6_announce(struct inet6_state *s, int type, struct rt6entry *rt)
+{
+	uint8_t buf[512];
+	size_t n = rt6_msg(buf, sizeof(buf), rt, type);
+
+	if (n > 0)
+		rt_rawmsg(s->i6_kern, buf, n);
+}
+
 /* NET_RT_DUMP / NET_RT_FLAGS (ifp NULL): every IPv6 route; NET_RT_IFLIST: ifp's addresses. */
 static void
 rt6_list(struct kern *k, int op, int arg, struct ifnet *ifp,

@@ -375,6 +375,8 @@ int  rt6_delete(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
 struct rt6entry *rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
     struct ifnet *zone) KERN_HIDDEN;
 void rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
+#define RTM_REDIRECT	6
+void rt6_announce(struct inet6_state *s, int type, struct rt6entry *rt) KERN_HIDDEN;
 
 /* ip6.c */
 void ip6_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;

@@ -606,13 +606,17 @@ nd6_ra_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 		s->i6_retrans_ns = (uint64_t)v * 1000000;
 	rlife = (uint16_t)(ic[6] << 8 | ic[7]);
 	rt = NULL;
-	if (rt6_add(s, &any, 0, &src, RTF_GATEWAY | RTF_DYNAMIC, ifp, &rt) == EEXIST &&
-	    (rt->rt6_expire == 0 || !in6_eq(&rt->rt6_gw, &src)))
+	i = rt6_add(s, &any, 0, &src, RTF_GATEWAY | RTF_DYNAMIC, ifp, &rt);
+	if (i == EEXIST && (rt->rt6_expire == 0 || !in6_eq(&rt->rt6_gw, &src)))
 		rt = NULL;	/* a static default route wins */
+	else if (i == 0 && rlife != 0)
+		rt6_announce(s, RTM_ADD, rt);
 	if (rt != NULL) {
-		if (rlife == 0)
+		if (rlife == 0) {
+			if (i != 0)	/* one we announced */
+				rt6_announce(s, RTM_DELETE, rt);
 			rt6_delete(s, &any, 0, ifp);
-		else {
+		} else {
 			rt->rt6_expire = hyp_clock_mono() + (uint64_t)rlife * 1000000000;
 			inet6_timer_want(s, rt->rt6_expire);
 		}
@@ -721,6 +725,7 @@ nd6_redirect_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 	if (e == 0 && h != NULL) {
 		h->rt6_expire = hyp_clock_mono() + REDIRECT_EXPIRE_NS;
 		inet6_timer_want(s, h->rt6_expire);
+		rt6_announce(s, RTM_REDIRECT, h);
 	}
 	return;
 bad:

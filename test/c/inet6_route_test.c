@@ -186,8 +186,17 @@ main(void)
 			rump___sysimpl_nanosleep50(&ts, NULL);	/* D's DAD */
 		}
 		x_rcvtimeo(s, 5000000);
-		ok(x6_ping(s, "2001:db8:c::4", 0, 8, 64, NULL) == 129,
-		    "ping6 D's far address: through R and back out to D");
+		{
+			int rts = rump_sys_socket(X_PF_ROUTE, X_SOCK_RAW, 0), seen = 0;
+			uint8_t m[512];
+			ok(x6_ping(s, "2001:db8:c::4", 0, 8, 64, NULL) == 129,
+			    "ping6 D's far address: through R and back out to D");
+			while ((n = rump_sys_recvfrom(rts, m, sizeof(m), X_MSG_DONTWAIT, NULL, NULL)) > 0)
+				if (n >= 4 && m[3] == 6 /* RTM_REDIRECT */)
+					seen = 1;
+			ok(seen, "the redirect was announced on the routing socket (RTM_REDIRECT)");
+			rump_sys_close(rts);
+		}
 		(void)la;
 		{
 			uint8_t buf[512];
