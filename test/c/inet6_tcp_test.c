@@ -163,6 +163,14 @@ main(void)
 		ok(c >= 0 && x >= 0 && rump_sys_write(c, "lo", 2) == 2 &&
 		    rump_sys_read(x, buf, sizeof(buf)) == 2, "over loopback ::1");
 		rump_sys_close(c), rump_sys_close(x), rump_sys_close(l);
+		v = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+		{
+			struct x_sin e4 = x_sin("240.0.0.1", 0);
+			ok(rump_sys_bind(v, (struct sockaddr *)&e4, sizeof(e4)) < 0 &&
+			    errno == X_EADDRNOTAVAIL,
+			    "an IPv4 TCP bind to class E (where IPv6 keys live): EADDRNOTAVAIL");
+		}
+		rump_sys_close(v);
 		v = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
 		name = x_sin6("2001:db8:6::99", 0, 0);
 		ok(rump_sys_bind(v, (struct sockaddr *)&name, sizeof(name)) < 0 &&
