@@ -970,6 +970,7 @@ in6_ifdetach(struct ifnet *ifp)
 			pp = &m->in6m_next;
 	nd6_ifdetach(s, ifp);
 	rt6_ifdetach(s, ifp);
+	mld6_ifdetach(s, ifp);
 }
 
 /* ---------------------------------------------------------------- timer */
@@ -1177,6 +1178,7 @@ netinet6_fini(struct kern *k)
 		rt6_ifdetach(s, s->i6_rt->rt6_ifp);
 	netinet6_hooks(ns, NULL);
 	tcp6_fini(s);
+	mld6_ifdetach(s, NULL);
 	ifs_unlock(ns);
 	do
 		hyp_timer_disarm(&s->i6_timer);

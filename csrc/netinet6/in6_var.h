@@ -169,6 +169,7 @@ struct nb_icmp6_filter {
 #define ND_NEIGHBOR_ADVERT		136
 #define ND_REDIRECT			137
 #define MLDV2_LISTENER_REPORT		143
+#define MLD6_RESPONSE			0x100	/* internal: a report answering a query */
 
 #define IPV6_MMTU		1280
 #define IP6_HDRLEN		40
@@ -241,6 +242,10 @@ struct ip6q {
 #define IP6Q_MAXFRAGS	64
 
 struct in6_key;
+struct mld6_v2if {
+	struct mld6_v2if *v_next;
+	struct ifnet *v_ifp;
+};
 struct in6pcb_mship {
 	struct in6pcb_mship *m_next;
 	struct nb_in6_addr m_addr;
@@ -308,6 +313,8 @@ struct inet6_state {
 	int i6_rediraccept, i6_nd_delay, i6_nd_umaxtries, i6_nd_mmaxtries, i6_errppslimit;
 	uint64_t i6_reachable_ns, i6_retrans_ns, i6_gc_ns, i6_frag_ttl_ns;
 	struct ip6stat i6_stat;
+	/* nd6.c: interfaces whose querier speaks MLDv2 (their reports are version 2) */
+	struct mld6_v2if *i6_mldv2;
 	/* tcp6.c: keys standing for IPv6 addresses in TCP's pcbs */
 	struct in6_key *i6_keys;
 	int i6_nkeys;
@@ -412,6 +419,7 @@ void nd6_redirect_output(struct inet6_state *s, struct pkt *orig,
     const struct nb_in6_addr *target) KERN_HIDDEN;
 void mld6_input(struct ifnet *ifp, struct pkt *p, int off, int len) KERN_HIDDEN;
 void mld6_report(struct inet6_state *s, struct in6_multi *m, int type) KERN_HIDDEN;
+void mld6_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;	/* NULL: all */
 void nd6_dad_start(struct inet6_state *s, struct in6_ifaddr *ia) KERN_HIDDEN;
 uint64_t nd6_timer(struct inet6_state *s, uint64_t now) KERN_HIDDEN;
 struct nd6_entry *nd6_lookup(struct inet6_state *s, struct ifnet *ifp,

@@ -357,7 +357,7 @@ mld6_timer(struct inet6_state *s, uint64_t now, uint64_t *next)
 			continue;
 		if (m->in6m_reportat <= now) {
 			m->in6m_reportat = 0;
-			mld6_report(s, m, MLD_LISTENER_REPORT);
+			mld6_report(s, m, MLD6_RESPONSE);
 		} else if (*next == 0 || m->in6m_reportat < *next)
 			*next = m->in6m_reportat;
 	}
@@ -783,17 +783,50 @@ nd6_redirect_output(struct inet6_state *s, struct pkt *orig, const struct nb_in6
 
 /* ---------------------------------------------------------------- MLD */
 
+static struct mld6_v2if **
+mld6_v2find(struct inet6_state *s, struct ifnet *ifp)
+{
+	struct mld6_v2if **pp;
+
+	for (pp = &s->i6_mldv2; *pp != NULL; pp = &(*pp)->v_next)
+		if ((*pp)->v_ifp == ifp)
+			return pp;
+	return NULL;
+}
+
+void
+mld6_ifdetach(struct inet6_state *s, struct ifnet *ifp)
+{
+	struct mld6_v2if **pp, *v;
+
+	for (pp = &s->i6_mldv2; (v = *pp) != NULL;)
+		if (ifp == NULL || v->v_ifp == ifp) {
+			*pp = v->v_next;
+			kmem_free(s->i6_kern, v, sizeof(*v));
+		} else
+			pp = &v->v_next;
+}
+
+/*
+ * A report about m: type MLD_LISTENER_REPORT (we joined), MLD_LISTENER_DONE (we left) or
+ * MLD6_RESPONSE (answering a query).  MLDv1 (RFC 2710, NetBSD's mld6) unless the link's
+ * querier spoke MLDv2: then an MLDv2 report (RFC 3810 5.2) to ff02::16 with one record,
+ * CHANGE_TO_EXCLUDE {} for a join, CHANGE_TO_INCLUDE {} for a leave, MODE_IS_EXCLUDE {}
+ * as an answer (we listen to every source).
+ */
 void
 mld6_report(struct inet6_state *s, struct in6_multi *m, int type)
 {
+	static const struct nb_in6_addr allmldv2 = { { 0xff, 0x02, [15] = 0x16 } };
 	struct ifnet *ifp = m->in6m_ifp;
 	struct in6_ifaddr *ll = in6_linklocal(s, ifp, 1);
+	int v2 = mld6_v2find(s, ifp) != NULL;
+	const struct nb_in6_addr *dst;
 	struct nb_in6_addr src;
+	size_t len = v2 ? 28 : 24;
 	struct pkt *p;
 	uint8_t *ic;
 	uint16_t sum;
-	const struct nb_in6_addr *dst = type == MLD_LISTENER_DONE ? &in6_allrouters :
-	    &m->in6m_addr;
 
 	if (!(ifp->if_flags & IFF_UP))
 		return;
@@ -801,13 +834,22 @@ mld6_report(struct inet6_state *s, struct in6_multi *m, int type)
 		src = ll->ia6_addr;
 	else
 		memset(&src, 0, sizeof(src));	/* RFC 3590: before a link-local is ready */
-	if ((p = pkt_alloc(s->i6_kern, 24, PKT_HEADROOM)) == NULL)
+	if ((p = pkt_alloc(s->i6_kern, len, PKT_HEADROOM)) == NULL)
 		return;
 	ic = pkt_data(p);
-	memset(ic, 0, 24);
-	ic[0] = (uint8_t)type;
-	memcpy(ic + 8, &m->in6m_addr, 16);
-	sum = in6_cksum(&src, dst, IPPROTO_ICMPV6, ic, 24);
+	memset(ic, 0, len);
+	if (v2) {
+		dst = &allmldv2;
+		ic[0] = MLDV2_LISTENER_REPORT;
+		ic[7] = 1;			/* one multicast address record */
+		ic[8] = type == MLD_LISTENER_DONE ? 3 : type == MLD_LISTENER_REPORT ? 4 : 2;
+		memcpy(ic + 12, &m->in6m_addr, 16);
+	} else {
+		dst = type == MLD_LISTENER_DONE ? &in6_allrouters : &m->in6m_addr;
+		ic[0] = (uint8_t)(type == MLD_LISTENER_DONE ? MLD_LISTENER_DONE : MLD_LISTENER_REPORT);
+		memcpy(ic + 8, &m->in6m_addr, 16);
+	}
+	sum = in6_cksum(&src, dst, IPPROTO_ICMPV6, ic, len);
 	memcpy(ic + 2, &sum, 2);
 	ip6_output(s, p, &src, dst, ifp, IPPROTO_ICMPV6, 1, -1, IP6OUT_NOLOOP |
 	    IP6OUT_ROUTERALERT | (ll == NULL ? IP6OUT_UNSPECSRC : 0));
@@ -824,11 +866,30 @@ mld6_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 
 	memcpy(&src, ip6 + 8, 16);
 	if (ic[0] == MLDV2_LISTENER_REPORT || len < 24 || !in6_is_linklocal(&src))
-		return;			/* v2 reports: for routers; we are a v1 listener */
+		return;			/* v2 reports are for routers */
 	memcpy(&group, ic + 8, 16);
 	now = hyp_clock_mono();
 	if (ic[0] == MLD_LISTENER_QUERY) {
-		delay = (uint64_t)(ic[4] << 8 | ic[5]) * 1000000;	/* ms */
+		struct mld6_v2if **vp = mld6_v2find(s, ifp), *v;
+		if (len >= 28) {	/* an MLDv2 query (RFC 3810 8.1): answer in kind */
+			uint16_t code = (uint16_t)(ic[4] << 8 | ic[5]);
+			if (vp == NULL && (v = kmem_zalloc(s->i6_kern, sizeof(*v))) != NULL) {
+				v->v_ifp = ifp;
+				v->v_next = s->i6_mldv2;
+				s->i6_mldv2 = v;
+			}
+			/* maximum response code: exponential above 32768 (RFC 3810 5.1.3) */
+			delay = (code < 32768 ? code :
+			    (uint64_t)((code & 0x0fff) | 0x1000) << (((code >> 12) & 7) + 3)) *
+			    1000000;
+		} else {
+			if (vp != NULL) {	/* an MLDv1 querier: back to version 1 */
+				v = *vp;
+				*vp = v->v_next;
+				kmem_free(s->i6_kern, v, sizeof(*v));
+			}
+			delay = (uint64_t)(ic[4] << 8 | ic[5]) * 1000000;	/* ms */
+		}
 		for (m = s->i6_multi; m != NULL; m = m->in6m_next) {
 			uint64_t at;
 			if (m->in6m_ifp != ifp || in6_eq(&m->in6m_addr, &in6_allnodes) ||

@@ -268,6 +268,69 @@ main(void)
 		    "300 datagrams to a closed port: %d port unreachables (errppslimit 100/s)", errs);
 	}
 
+	/* MLD: a version 2 query gets version 2 reports, a version 1 query version 1 again */
+	rumpus_kernel_switch(b);
+	{
+		int q = rump_sys_socket(X_AF_INET6, X_SOCK_RAW, X_IPPROTO_ICMPV6), nv2 = 0, nv1 = 0;
+		int sawsn = 0, sawjoin = 0, k;
+		uint8_t qm[28], in[256], sn[16], g[16];
+		struct x_ipv6_mreq m16;
+		memset(&m16, 0, sizeof(m16));
+		inet_pton(AF_INET6, "ff02::16", m16.addr);
+		m16.ifindex = ib;
+		ok(rump_sys_setsockopt(q, X_IPPROTO_IPV6, X_IPV6_JOIN_GROUP, &m16, sizeof(m16)) == 0,
+		    "B listens to ff02::16 (MLDv2 reports) on a raw ICMPv6 socket");
+		inet_pton(AF_INET6, "ff02::2", m16.addr);
+		rump_sys_setsockopt(q, X_IPPROTO_IPV6, X_IPV6_JOIN_GROUP, &m16, sizeof(m16));
+		rump_sys_setsockopt(q, X_IPPROTO_IPV6, X_IPV6_MULTICAST_IF, &ib, sizeof(ib));
+		memset(qm, 0, sizeof(qm));
+		qm[0] = 130;			/* general query, max response 0, MLDv2 length */
+		ok(send6(q, qm, 28, "ff02::1", 0, ib) == 0, "B sends an MLDv2 general query");
+		vsleep(1);
+		inet_pton(AF_INET6, "ff02::1:ff00:1", sn);
+		while ((n = rump_sys_recvfrom(q, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL)) >= 0) {
+			if (n >= 28 && in[0] == 143) {
+				nv2++;
+				if (in[8] == 2 && memcmp(in + 12, sn, 16) == 0)
+					sawsn = 1;
+			} else if (n >= 24 && in[0] == 131)
+				nv1++;
+		}
+		ok(nv2 > 0 && nv1 == 0 && sawsn,
+		    "A answered with MLDv2 reports (%d), MODE_IS_EXCLUDE for its solicited-node group", nv2);
+		rumpus_kernel_switch(a);
+		memset(&mr, 0, sizeof(mr));
+		inet_pton(AF_INET6, "ff12::999", mr.addr);
+		mr.ifindex = ia;
+		k = rump_sys_socket(X_AF_INET6, X_SOCK_DGRAM, 0);
+		rump_sys_setsockopt(k, X_IPPROTO_IPV6, X_IPV6_JOIN_GROUP, &mr, sizeof(mr));
+		rumpus_kernel_switch(b);
+		inet_pton(AF_INET6, "ff12::999", g);
+		while ((n = rump_sys_recvfrom(q, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL)) >= 0)
+			if (n >= 28 && in[0] == 143 && in[8] == 4 && memcmp(in + 12, g, 16) == 0)
+				sawjoin = 1;
+		ok(sawjoin, "A's join of ff12::999: an MLDv2 CHANGE_TO_EXCLUDE record");
+		inet_pton(AF_INET6, "ff02::1:ff00:1", m16.addr);	/* to see A's v1 report */
+		rump_sys_setsockopt(q, X_IPPROTO_IPV6, X_IPV6_JOIN_GROUP, &m16, sizeof(m16));
+		while (rump_sys_recvfrom(q, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL) >= 0)
+			continue;
+		qm[0] = 130;
+		ok(send6(q, qm, 24, "ff02::1", 0, ib) == 0, "B sends an MLDv1 query");
+		vsleep(1);
+		nv1 = nv2 = 0;
+		while ((n = rump_sys_recvfrom(q, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL)) >= 0)
+			if (n >= 24 && in[0] == 131)
+				nv1++;
+			else if (n >= 28 && in[0] == 143)
+				nv2++;
+		rumpus_kernel_switch(a);
+		rump_sys_close(k);
+		rumpus_kernel_switch(b);
+		ok(nv2 == 0 && nv1 > 0, "A is back to MLDv1: a v1 report for its solicited-node group "
+		    "(%d), no v2 ones", nv1);
+		rump_sys_close(q);
+	}
+
 	/* dual stack: IPV6_V6ONLY 0 and v4-mapped addresses */
 	rumpus_kernel_switch(a);
 	v = x_ifconfig("shmif0", NULL, "10.5.0.1", 24);
