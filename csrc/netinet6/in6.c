@@ -851,8 +851,8 @@ in6_control(struct ifnet *ifp, unsigned long cmd, void *data)
 		ia = in6_ifaddr_on(s, ifp, &a);
 		if (ifra->ifra_prefixmask.sin6_len != 0) {
 			if (ifra->ifra_prefixmask.sin6_len != sizeof(struct nb_sockaddr_in6) ||
-			    (plen = in6_mask2len(&ifra->ifra_prefixmask)) < 0)
-				return EINVAL;
+			    (plen = in6_mask2len(&ifra->ifra_prefixmask)) <= 0)
+				return EINVAL;	/* NetBSD: a (non 0) contiguous prefix */
 		} else if (ia != NULL)
 			plen = ia->ia6_plen;
 		else

@@ -113,6 +113,9 @@ main(void)
 		ifra.mask = x_sin6("ffff:ff00:ff00::", 0, 0);
 		ok(rump_sys_ioctl(t, X_SIOCAIFADDR_IN6, &ifra) < 0 && errno == X_EINVAL,
 		    "a non-contiguous prefix mask: EINVAL");
+		ifra.mask = x_sin6("::", 0, 0);
+		ok(rump_sys_ioctl(t, X_SIOCAIFADDR_IN6, &ifra) < 0 && errno == X_EINVAL,
+		    "a zero prefix length: EINVAL (NetBSD wants a non-0 prefix)");
 		ifra.mask = x_sin6("ffff:ffff::", 0, 0);
 		ifra.addr = x_sin6("ff02::1", 0, 0);
 		ok(rump_sys_ioctl(t, X_SIOCAIFADDR_IN6, &ifra) < 0 && errno == X_EINVAL,
