@@ -22,3 +22,12 @@ $(BUILD)/bench/inet6_bench: bench/inet6_bench.c $(INET6_TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
 	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
+
+# The drop-in library from a NetBSD-style program (inet6_compat_test runs it).
+$(BUILD)/test/inet6_compat_prog: test/c/inet6_compat_prog.c test/c/inet_nb.h test/c/inet6_nb.h \
+                                 $(INET_COMPAT_LIBS) $(INET_COMPAT_DIR)/librumpnet_netinet6.so
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icsrc/include -Itest/c -o $@ $< -L$(INET_COMPAT_DIR) -Wl,--no-as-needed \
+	  -lrumpnet_netinet6 -lrumpnet_shmif -lrumpnet_netinet -lrumpnet_net -lrumpnet -lrump \
+	  -lrumpuser $(LDFLAGS)
+$(BUILD)/test/inet6_compat_test: $(BUILD)/test/inet6_compat_prog
