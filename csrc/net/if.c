@@ -822,7 +822,9 @@ if_sockioctl(struct socket *so, unsigned long cmd, void *data, struct lwp *l)
 	int error;
 
 	(void)l;
+	ns->ns_ioctl_family = so->so_proto->pr_domain->dom_family;	/* net.netinet6 asks */
 	error = ifioctl_locked(k, ns, cmd, data);
+	ns->ns_ioctl_family = 0;
 	ifs_flush(ns);
 	return error;
 }

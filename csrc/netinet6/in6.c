@@ -838,8 +838,24 @@ in6_control(struct ifnet *ifp, unsigned long cmd, void *data)
 	struct in6_ifaddr *ia;
 	struct nd6_entry *ln;
 	struct nb_in6_addr a;
-	int error, plen;
+	int error, plen, fam = ifstate(ifp->if_kern)->ns_ioctl_family;
 
+	switch (cmd) {
+	case SIOCAIFADDR_IN6:
+	case SIOCDIFADDR_IN6:
+	case SIOCGIFADDR_IN6:
+	case SIOCGIFNETMASK_IN6:
+	case SIOCGIFAFLAG_IN6:
+	case SIOCGIFALIFETIME_IN6:
+	case SIOCGNBRINFO_IN6:
+		/* as NetBSD: in6_control is the AF_INET6 protocol's ioctl; on another
+		 * family's socket the command is unknown */
+		if (fam != 0 && fam != AF_INET6)
+			return ENOTTY;
+		break;
+	default:
+		return ENOTTY;
+	}
 	switch (cmd) {
 	case SIOCAIFADDR_IN6:
 		if ((error = in6_super()) != 0)
@@ -933,8 +949,8 @@ in6_if_up(struct ifnet *ifp)
 		if (in6_ifaddr_on(s, ifp, &a) == NULL)
 			in6_addaddr(s, ifp, &a, 128, IN6_IFF_NODAD, ~0U, ~0U);
 		a.s6_addr[0] = 0xfe, a.s6_addr[1] = 0x80;
-		if (in6_ifaddr_on(s, ifp, &a) == NULL)
-			in6_addaddr(s, ifp, &a, 64, IN6_IFF_NODAD, ~0U, ~0U);
+		if (in6_ifaddr_on(s, ifp, &a) == NULL)	/* flags 0 (NetBSD's; no DAD on lo0) */
+			in6_addaddr(s, ifp, &a, 64, 0, ~0U, ~0U);
 		return;
 	}
 	if (ifp->if_type != IFT_ETHER || !s->i6_auto_linklocal || in6_linklocal(s, ifp, 0))
@@ -1122,7 +1138,7 @@ netinet6_init(struct kern *k)
 	s->i6_maxfragpackets = 200;
 	s->i6_maxfrags = n > 4096 ? 4096 : (int)n;
 	s->i6_accept_rtadv = 0;
-	s->i6_hdrnestlimit = 15;
+	s->i6_hdrnestlimit = 50;
 	s->i6_dad_count = 1;
 	s->i6_mcasthlim = 1;
 	s->i6_v6only = 1;

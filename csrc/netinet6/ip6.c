@@ -8,7 +8,7 @@
  * byte, as RFC 8200 says; a truncated header is dropped silently (NetBSD's
  * IP6_EXTHDR_GET).  A routing header of type 0 (or any type we do not implement) with
  * segments left is refused with a parameter problem (RFC 5095); with none left it is
- * skipped.  At most net.inet6.ip6.hdrnestlimit extension headers are followed.
+ * skipped.  At most net.inet6.ip6.hdrnestlimit (50) extension headers are followed.
  *
  * Reassembly keeps at most maxfragpackets datagrams and maxfrags fragments in all
  * (net.inet6.ip6.maxfragpackets / maxfrags; -1: no limit, 0: no fragments accepted),

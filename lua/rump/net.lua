@@ -177,8 +177,9 @@ function Cfg:sock()
 end
 function Cfg:close()
   if self._sock and self._sock.filenum >= 0 then self._sock:close() end
+  if self._sock6 and self._sock6.filenum >= 0 then self._sock6:close() end
   if self._rt and self._rt.filenum >= 0 then self._rt:close() end
-  self._sock, self._rt = nil, nil
+  self._sock, self._rt, self._sock6 = nil, nil, nil
   return true
 end
 
@@ -614,6 +615,17 @@ end
 
 M.is6 = is6
 
+-- The in6 ioctls go on an AF_INET6 socket (NetBSD's in6_control is that protocol's ioctl;
+-- another family's socket answers ENOTTY), kept for the object's life.
+function Cfg:ioctl6(req, arg)
+  if not (self._sock6 and self._sock6.filenum >= 0) then
+    local s, e = self.S.socket("inet6", "dgram")
+    if not s then return nil, e end
+    self._sock6 = s
+  end
+  return self.S.ioctl(self._sock6, req, arg)
+end
+
 -- SIOCGIFINDEX
 function Cfg:ifindex(name)
   local r = ifreq(ifname(name, "ifindex"))
@@ -684,7 +696,7 @@ function Cfg:address6(name, addr, flags)
   end
   q.ifra_flags = f
   q.ifra_lifetime.ia6t_vltime, q.ifra_lifetime.ia6t_pltime = 0xffffffff, 0xffffffff
-  local ok, e = self:ioctl("SIOCAIFADDR_IN6", q)
+  local ok, e = self:ioctl6("SIOCAIFADDR_IN6", q)
   if not ok then return nil, e end
   return true
 end
@@ -695,7 +707,7 @@ function Cfg:deladdress6(name, addr)
   local r = cfgt.t.in6_ifreq()
   ffi.copy(r.ifr_name, name, #name)
   r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
-  local ok, e = self:ioctl("SIOCDIFADDR_IN6", r)
+  local ok, e = self:ioctl6("SIOCDIFADDR_IN6", r)
   if not ok then return nil, e end
   return true
 end
@@ -708,7 +720,7 @@ function Cfg:aflags(name, addr)
   local r = cfgt.t.in6_ifreq()
   ffi.copy(r.ifr_name, name, #name)
   r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
-  local ok, e = self:ioctl("SIOCGIFAFLAG_IN6", r)
+  local ok, e = self:ioctl6("SIOCGIFAFLAG_IN6", r)
   if not ok then return nil, e end
   local v = tonumber(r.ifr_ifru.ifru_flags6)
   local t = { value = v }
@@ -726,7 +738,7 @@ function Cfg:neighbor(name, addr)
   local r = cfgt.t.in6_nbrinfo()
   ffi.copy(r.ifname, name, #name)
   ffi.copy(r.addr, n, 16)
-  local ok, e = self:ioctl("SIOCGNBRINFO_IN6", r)
+  local ok, e = self:ioctl6("SIOCGNBRINFO_IN6", r)
   if not ok then return nil, e end
   return { state = ndstates[tonumber(r.state)] or tonumber(r.state), router = r.isrouter ~= 0,
     asked = tonumber(r.asked) }

@@ -43,7 +43,7 @@ main(void)
 	rumpus_kernel_switch(a);
 	v = x6_aflag("lo0", "::1");
 	ok(v == X_IN6_IFF_NODAD, "lo0 has ::1 (IN6_IFF_NODAD, as NetBSD: no DAD on loopback)");
-	ok(x6_aflag("lo0", "fe80::1") == X_IN6_IFF_NODAD, "lo0 has fe80::1");
+	ok(x6_aflag("lo0", "fe80::1") == 0, "lo0 has fe80::1 (flags 0, as NetBSD's)");
 	v = 0;
 	ok(x6_sysctl(X_IPPROTO_IPV6, X_IPV6CTL_DEFHLIM, &v, NULL) == 0 && v == 64,
 	    "net.inet6.ip6.hlim = 64");
@@ -134,6 +134,14 @@ main(void)
 		    "SIOCGIFAFLAG_IN6 of an address we lack: EADDRNOTAVAIL");
 		ok(rump_sys_ioctl(t, X_SIOCGIFAFLAG_IN6, NULL) < 0 && errno == X_EFAULT,
 		    "NULL argument: EFAULT");
+		{
+			int t4 = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
+			ifr.u.addr = x_sin6("2001:db8:1::1", 0, 0);
+			ok(rump_sys_ioctl(t4, X_SIOCGIFAFLAG_IN6, &ifr) < 0 && errno == 25 /* ENOTTY */,
+			    "an in6 ioctl on an AF_INET socket: ENOTTY, as NetBSD (in6_control is "
+			    "the AF_INET6 protocol's)");
+			rump_sys_close(t4);
+		}
 		rump_sys_close(t);
 	}
 
