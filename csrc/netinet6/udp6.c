@@ -958,9 +958,11 @@ ip6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 	case IPV6_TCLASS:
 		ip = sopt->sopt_name == IPV6_UNICAST_HOPS ? &in6p->in6p_hops :
 		    sopt->sopt_name == IPV6_MULTICAST_HOPS ? &in6p->in6p_mhops : &in6p->in6p_tclass;
+		/* unset: NetBSD reads -1 for the unicast hop limit (the kernel's default
+		 * applies), the default for the others */
 		if (op == PRCO_GETOPT)
 			return sockopt_setint(sopt, *ip >= 0 ? *ip :
-			    sopt->sopt_name == IPV6_UNICAST_HOPS ? s->i6_hlim :
+			    sopt->sopt_name == IPV6_UNICAST_HOPS ? -1 :
 			    sopt->sopt_name == IPV6_MULTICAST_HOPS ? s->i6_mcasthlim : 0);
 		if ((error = sockopt_getint(sopt, &v)) != 0)
 			return error;
