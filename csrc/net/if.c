@@ -606,6 +606,19 @@ if_gifconf(struct ifnet_state *ns, struct nb_ifconf *ifc)
 				return error;
 		}
 		used += sizeof(ifr);
+		/* net.netinet6's addresses (as NetBSD's list: after the link, before inet) */
+		for (int n = 0; ns->ns_in6_ifconf != NULL; n++) {
+			memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
+			if (ns->ns_in6_ifconf(ifp, n, ifr.ifr_ifru.ifru_space) != 0)
+				break;
+			if (ubuf != NULL) {
+				if (space - used < (int)sizeof(ifr))
+					goto out;
+				if ((error = copyout(&ifr, ubuf + used, sizeof(ifr))) != 0)
+					return error;
+			}
+			used += sizeof(ifr);
+		}
 		for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next) {
 			memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
 			in_sockaddr((struct nb_sockaddr_in *)&ifr.ifr_ifru.ifru_addr, ia->ia_addr, 0);

@@ -328,6 +328,9 @@ struct ifnet_state {
 	/* TCP over IPv6: a segment (TCP header at pkt_data, checksum to fill in) between
 	 * IPv6 keys (netinet/in_var.h), and the MSS towards one */
 	int (*ns_tcp6_send)(struct kern *k, struct pkt *p, uint32_t src, uint32_t dst);
+	/* SIOCGIFCONF: the n-th IPv6 address of ifp as a sockaddr_in6 into buf (128 bytes):
+	 * 0, or nonzero when there is none */
+	int (*ns_in6_ifconf)(struct ifnet *ifp, int n, void *buf);
 	/* the family of the socket an interface ioctl came on (0: the C API, ifioctl) */
 	int ns_ioctl_family;
 	uint32_t (*ns_tcp6_mss)(struct kern *k, uint32_t faddr);

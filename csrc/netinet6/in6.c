@@ -930,6 +930,21 @@ in6_control(struct ifnet *ifp, unsigned long cmd, void *data)
 	return ENOTTY;
 }
 
+/* SIOCGIFCONF's hook: the n-th address of ifp, in the order they were added. */
+static int
+in6_ifconf(struct ifnet *ifp, int n, void *buf)
+{
+	struct inet6_state *s = inet6_state(ifp->if_kern);
+	struct in6_ifaddr *ia;
+
+	for (ia = s != NULL ? s->i6_addrs : NULL; ia != NULL; ia = ia->ia6_next)
+		if (ia->ia6_ifp == ifp && n-- == 0) {
+			in6_sockaddr(buf, &ia->ia6_addr, 0, (uint32_t)ifp->if_index);
+			return 0;
+		}
+	return ENOENT;
+}
+
 /* ---------------------------------------------------------------- interfaces */
 
 /* Interface up: NetBSD's in6_if_up gives it its link-local address (auto_linklocal):
@@ -1107,6 +1122,7 @@ netinet6_hooks(struct ifnet_state *ns, struct inet6_state *s)
 	ns->ns_ether_mcast = s ? in6_ether_mcast : NULL;
 	ns->ns_rt6_request = s ? rt6_request : NULL;
 	ns->ns_rt6_list = s ? rt6_list : NULL;
+	ns->ns_in6_ifconf = s ? in6_ifconf : NULL;
 	if (s != NULL)
 		tcp6_init(s);
 	else

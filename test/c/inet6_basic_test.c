@@ -44,6 +44,22 @@ main(void)
 	v = x6_aflag("lo0", "::1");
 	ok(v == X_IN6_IFF_NODAD, "lo0 has ::1 (IN6_IFF_NODAD, as NetBSD: no DAD on loopback)");
 	ok(x6_aflag("lo0", "fe80::1") == 0, "lo0 has fe80::1 (flags 0, as NetBSD's)");
+	{
+		static struct x_ifreq reqs[32];
+		struct x_ifconf ifc = { sizeof(reqs), reqs };
+		int t = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0), i, n6 = 0, order = 0;
+		rump_sys_ioctl(t, X_SIOCGIFCONF, &ifc);
+		for (i = 0; i < ifc.len / (int)sizeof(reqs[0]); i++)
+			if (strcmp(reqs[i].name, "lo0") == 0) {
+				if (reqs[i].u.space[1] == X_AF_INET6 && reqs[i].u.space[0] == 28)
+					n6++;
+				else if (reqs[i].u.space[1] == X_AF_INET && n6 == 2)
+					order = 1;
+			}
+		rump_sys_close(t);
+		ok(n6 == 2 && order, "SIOCGIFCONF lists lo0's two IPv6 addresses, before its IPv4 one "
+		    "(as NetBSD)");
+	}
 	v = 0;
 	ok(x6_sysctl(X_IPPROTO_IPV6, X_IPV6CTL_DEFHLIM, &v, NULL) == 0 && v == 64,
 	    "net.inet6.ip6.hlim = 64");

@@ -24,6 +24,12 @@ local function observe(k, S, bus)
     "net.inet6.icmp6.rediraccept" } do
     put(n, S.sysctl(n))
   end
+  local fams = {}
+  for _, x in ipairs(assert(cfg:ifconf())) do
+    if x.name == "lo0" and x.family ~= 18 then fams[#fams + 1] = x.family .. "/" .. x.len end
+  end
+  -- (the AF_LINK entry's sdl_len differs, 11 on NetBSD, 24 here: net.net's, not compared)
+  put("SIOCGIFCONF address entries of lo0 (family/len)", table.concat(fams, " "))
   local f, e = cfg:aflags("lo0", "::1")
   put("lo0 ::1 flags", f and f.value, e)
   f, e = cfg:aflags("lo0", "fe80::1%lo0")
