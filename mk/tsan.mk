@@ -7,7 +7,7 @@
 
 TSAN_PKGS  := libtsan2
 TSAN_BUILD ?= build-tsan
-TSAN_TESTS ?= stress_thread_test thread_test inet_thread_test bus_switch_test wake_test vfs_stress_test vfs_pipe_test \
+TSAN_TESTS ?= stress_thread_test thread_test inet_thread_test inet6_thread_test bus_switch_test wake_test vfs_stress_test vfs_pipe_test \
               net_unix_test net_sock_test kqueue_test files_test vclock_test fault_alloc_test fault_sigmask_test
 # one line per part (merges stay simple)
 TSAN_TESTS += bus_impair_test tcp_impair_test

@@ -220,7 +220,9 @@ if_input(struct ifnet *ifp, struct pkt *p)
 	struct ifnet_state *ns = ifstate(ifp->if_kern);
 
 	if (ifp->if_type == IFT_LOOP) {
-		if (ns->ns_ip_input != NULL)
+		if (p->p_len > 0 && (pkt_data(p)[0] >> 4) == 6 && ns->ns_ip6_input != NULL)
+			ns->ns_ip6_input(ifp, p);	/* net.netinet6 */
+		else if (ns->ns_ip_input != NULL)
 			ns->ns_ip_input(ifp, p);
 		else
 			pkt_free(p);
@@ -379,6 +381,8 @@ if_detach(struct ifnet_state *ns, struct ifnet *ifp)
 	struct pkt *p;
 
 	ifp->if_flags &= ~(IFF_UP | IFF_RUNNING);
+	if (ns->ns_if_detach6 != NULL)
+		ns->ns_if_detach6(ifp);		/* net.netinet6: addresses, neighbours */
 	if (ns->ns_if_detach != NULL)
 		ns->ns_if_detach(ifp);		/* addresses, ARP entries */
 	rt_ifdetach(ns, ifp);
@@ -409,6 +413,8 @@ if_up_down(struct ifnet *ifp, int flags)
 		ifp->if_flags |= IFF_RUNNING;
 		ifp->if_data.ifi_link_state = LINK_STATE_UP;
 		if_stamp(ifp);
+		if (ifstate(ifp->if_kern)->ns_if_up6 != NULL)
+			ifstate(ifp->if_kern)->ns_if_up6(ifp);	/* net.netinet6: link-local */
 	} else if (!(flags & IFF_UP) && was) {
 		ifp->if_flags &= ~IFF_RUNNING;
 		ifp->if_data.ifi_link_state = LINK_STATE_DOWN;
@@ -474,9 +480,12 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 	eh = pkt_data(p);
 	if (memcmp(eh, ether_bcast, 6) == 0)
 		p->p_flags |= PKT_BCAST;
-	else if (eh[0] & 1)
+	else if (eh[0] & 1) {
 		ifp->if_data.ifi_imcasts++;
-	if (!(p->p_flags & PKT_BCAST) && memcmp(eh, ifp->if_lladdr, 6) != 0 &&
+		if (ns->ns_ether_mcast != NULL && ns->ns_ether_mcast(ifp, eh))
+			p->p_flags |= PKT_MCAST;	/* a group ifp joined (net.netinet6) */
+	}
+	if (!(p->p_flags & (PKT_BCAST | PKT_MCAST)) && memcmp(eh, ifp->if_lladdr, 6) != 0 &&
 	    !(ifp->if_flags & IFF_PROMISC)) {
 		pkt_free(p);		/* not for us: a hub shows every frame */
 		return;
@@ -487,6 +496,8 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 		ns->ns_ip_input(ifp, p);
 	else if (type == 0x0806 && ns->ns_arp_input != NULL)
 		ns->ns_arp_input(ifp, p);
+	else if (type == 0x86dd && ns->ns_ip6_input != NULL)
+		ns->ns_ip6_input(ifp, p);
 	else {
 		ifp->if_data.ifi_noproto++;
 		pkt_free(p);
@@ -598,6 +609,19 @@ if_gifconf(struct ifnet_state *ns, struct nb_ifconf *ifc)
 				return error;
 		}
 		used += sizeof(ifr);
+		/* net.netinet6's addresses (as NetBSD's list: after the link, before inet) */
+		for (int n = 0; ns->ns_in6_ifconf != NULL; n++) {
+			memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
+			if (ns->ns_in6_ifconf(ifp, n, ifr.ifr_ifru.ifru_space) != 0)
+				break;
+			if (ubuf != NULL) {
+				if (space - used < (int)sizeof(ifr))
+					goto out;
+				if ((error = copyout(&ifr, ubuf + used, sizeof(ifr))) != 0)
+					return error;
+			}
+			used += sizeof(ifr);
+		}
 		for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next) {
 			memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
 			in_sockaddr((struct nb_sockaddr_in *)&ifr.ifr_ifru.ifru_addr, ia->ia_addr, 0);
@@ -828,6 +852,9 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 			return ifp->if_setlinkstr(ifp, linkstr);
 		return shmif_set_linkstr(ifp, linkstr);
 	}
+	if (ns->ns_in6_control != NULL &&
+	    (error = ns->ns_in6_control(ifp, cmd, data)) != ENOTTY)
+		return error;		/* net.netinet6: SIOC*_IN6 */
 	if (ns->ns_in_control != NULL)
 		return ns->ns_in_control(ifp, cmd, data);
 	return ENOTTY;
@@ -858,7 +885,9 @@ if_sockioctl(struct socket *so, unsigned long cmd, void *data, struct lwp *l)
 	int error;
 
 	(void)l;
+	ns->ns_ioctl_family = so->so_proto->pr_domain->dom_family;	/* net.netinet6 asks */
 	error = ifioctl_locked(k, ns, cmd, data);
+	ns->ns_ioctl_family = 0;
 	ifs_flush(ns);
 	return error;
 }
@@ -883,6 +912,10 @@ net_sysctl(struct lwp *l, const int *name, unsigned namelen, void *oldp, size_t 
 		if (ns->ns_inet_sysctl == NULL)
 			return ENOENT;
 		return ns->ns_inet_sysctl(l, name + 1, namelen - 1, oldp, oldlenp, newp, newlen);
+	case AF_INET6:
+		if (ns->ns_inet6_sysctl == NULL)
+			return ENOENT;
+		return ns->ns_inet6_sysctl(l, name + 1, namelen - 1, oldp, oldlenp, newp, newlen);
 	}
 	return ENOENT;
 }

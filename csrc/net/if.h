@@ -216,6 +216,7 @@ _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
 
 #define PKT_HEADROOM	64	/* room for Ethernet + IP + UDP headers in front */
 #define PKT_BCAST	0x01	/* arrived as a link-level broadcast */
+#define PKT_MCAST	0x02	/* arrived as a link-level multicast (net.netinet6) */
 
 struct pkt {
 	struct pkt *p_next;
@@ -312,6 +313,37 @@ struct ifnet_state {
 	int (*ns_inet_sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
 	    size_t *oldlenp, const void *newp, size_t newlen);
 	void *ns_inet;
+	/* hooks filled in by net.netinet6 (csrc/netinet6/; NULL when it is not loaded):
+	 * IPv6 input (Ethernet type 0x86dd, and lo0 packets of version 6), interface
+	 * detach and up, the in6 ioctls (ENOTTY: not one of them), net.inet6 sysctls, and
+	 * the Ethernet multicast filter (nonzero: ifp listens to group address mac). */
+	void (*ns_ip6_input)(struct ifnet *ifp, struct pkt *p);
+	void (*ns_if_detach6)(struct ifnet *ifp);
+	void (*ns_if_up6)(struct ifnet *ifp);
+	int (*ns_in6_control)(struct ifnet *ifp, unsigned long cmd, void *data);
+	int (*ns_inet6_sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
+	    size_t *oldlenp, const void *newp, size_t newlen);
+	int (*ns_ether_mcast)(struct ifnet *ifp, const uint8_t *mac);
+	/* a PF_ROUTE request whose destination is AF_INET6 (sa: the RTA_* sockaddrs) */
+	int (*ns_rt6_request)(struct kern *k, void *buf, size_t len, size_t bufsize,
+	    size_t *outlen, const uint8_t *const *sa);
+	/* sysctl net.route listings: NET_RT_DUMP/FLAGS (ifp NULL) IPv6 routes, NET_RT_IFLIST
+	 * the IPv6 addresses of ifp, each message handed to put(rb, msg, len) */
+	void (*ns_rt6_list)(struct kern *k, int op, int arg, struct ifnet *ifp,
+	    void (*put)(void *rb, const void *msg, size_t len), void *rb);
+	/* an IPv4 UDP datagram (header at hlen, ulen bytes of UDP) no IPv4 socket wanted:
+	 * nonzero if a dual-stack IPv6 socket took it (and p) */
+	int (*ns_udp6_mapped)(struct kern *k, struct pkt *p, int hlen, unsigned ulen);
+	/* TCP over IPv6: a segment (TCP header at pkt_data, checksum to fill in) between
+	 * IPv6 keys (netinet/in_var.h), and the MSS towards one */
+	int (*ns_tcp6_send)(struct kern *k, struct pkt *p, uint32_t src, uint32_t dst);
+	/* SIOCGIFCONF: the n-th IPv6 address of ifp as a sockaddr_in6 into buf (128 bytes):
+	 * 0, or nonzero when there is none */
+	int (*ns_in6_ifconf)(struct ifnet *ifp, int n, void *buf);
+	/* the family of the socket an interface ioctl came on (0: the C API, ifioctl) */
+	int ns_ioctl_family;
+	uint32_t (*ns_tcp6_mss)(struct kern *k, uint32_t faddr);
+	void *ns_inet6;
 };
 
 static inline struct ifnet_state *ifstate(struct kern *k) { return kern_priv(k, COMP_NET_NET); }
@@ -419,6 +451,7 @@ void rt_ifannounce(struct ifnet *ifp, int what) KERN_HIDDEN;
 void rt_ifmsg(struct ifnet *ifp) KERN_HIDDEN;
 void rt_addrmsg(int type, struct ifnet *ifp, uint32_t addr, uint32_t mask, uint32_t broad)
     KERN_HIDDEN;
+void rt_rawmsg(struct kern *k, const void *msg, size_t len) KERN_HIDDEN;	/* netinet6 */
 int  rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
     KERN_HIDDEN;
 

@@ -147,6 +147,13 @@ rt_dump1(void *entry, void *arg)
 	return 0;
 }
 
+/* For net.netinet6's listing hook: appends one finished message. */
+static void
+rb_msg(void *rb, const void *msg, size_t len)
+{
+	rb_put(rb, msg, len, len);
+}
+
 int
 rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t *oldlenp)
 {
@@ -160,7 +167,7 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 	if (namelen != 4 || name[0] != 0)
 		return namelen < 4 ? EISDIR : ENOENT;
 	af = name[1], op = name[2], arg = name[3];
-	if (af != 0 && af != AF_INET)
+	if (af != 0 && af != AF_INET && !(af == AF_INET6 && ns->ns_rt6_list != NULL))
 		return EAFNOSUPPORT;
 	if (oldp != NULL && room > ((size_t)1 << 24))
 		room = (size_t)1 << 24;
@@ -177,7 +184,10 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 	case NET_RT_DUMP:
 	case NET_RT_FLAGS: {
 		struct rt_dumparg d = { &rb, op, arg };
-		rt_walk(ns, rt_dump1, &d);
+		if (af != AF_INET6)
+			rt_walk(ns, rt_dump1, &d);
+		if (af != AF_INET && ns->ns_rt6_list != NULL)	/* net.netinet6's routes */
+			ns->ns_rt6_list(k, op, arg, NULL, rb_msg, &rb);
 		break;
 	}
 	case NET_RT_IFLIST:
@@ -186,8 +196,10 @@ rt_sysctl(struct kern *k, const int *name, unsigned namelen, void *oldp, size_t 
 			if (arg != 0 && ifp->if_index != arg)
 				continue;
 			if_msg(&rb, ifp);
-			for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
+			for (ia = ifp->if_inaddrs; ia != NULL && af != AF_INET6; ia = ia->ia_next)
 				ifa_msg(&rb, ifp, ia);
+			if (af != AF_INET && ns->ns_rt6_list != NULL)	/* IPv6 addresses */
+				ns->ns_rt6_list(k, op, arg, ifp, rb_msg, &rb);
 		}
 		break;
 	default:
@@ -286,6 +298,9 @@ rtsock_request_locked(struct kern *k, void *buf, size_t len, size_t bufsize, siz
 		return EACCES;
 	if (sa[0] == NULL)
 		return EINVAL;		/* every request names a destination */
+	if (sa[0][0] >= 2 && sa[0][1] == AF_INET6)	/* net.netinet6's routes */
+		return ns->ns_rt6_request != NULL ?
+		    ns->ns_rt6_request(k, buf, len, bufsize, outlen, sa) : EAFNOSUPPORT;
 	if ((error = sa_in(sa[0], &dst)) != 0)
 		return error;
 	if (sa[2] != NULL) {
@@ -536,4 +551,12 @@ int
 rts_domain_add(struct kern *k)
 {
 	return net_domain_add(k, &routedomain);
+}
+
+/* A message built by another family (net.netinet6's RTM_NEWADDR...) for every routing
+ * socket of the kernel (ns lock held). */
+void
+rt_rawmsg(struct kern *k, const void *msg, size_t len)
+{
+	rts_deliver(k, NULL, msg, len);
 }

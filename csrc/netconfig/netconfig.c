@@ -16,9 +16,10 @@
  * - No 50 ms pause follows an address: frames on a bus are delivered inline, so the
  *   gratuitous ARP has been seen when SIOCAIFADDR returns (which brings an Ethernet
  *   interface up, as NetBSD's SIOCINITIFADDR does).
- * - No IPv6 (no inet6 component): ipv6_ifaddr, ipv6_gw and auto_ipv6 return what NetBSD
- *   returns without inet6, EAFNOSUPPORT (auto_ipv6 checks the interface first: ENXIO,
- *   EINVAL if not Ethernet, as NetBSD).
+ * - IPv6 (net.netinet6): ipv6_ifaddr (SIOCAIFADDR_IN6) and ipv6_gw (RTM_ADD ::/0); without
+ *   inet6 they and auto_ipv6 return what NetBSD returns, EAFNOSUPPORT (auto_ipv6 checks the
+ *   interface first: ENXIO, EINVAL if not Ethernet, as NetBSD); with inet6 auto_ipv6 is
+ *   EOPNOTSUPP (no router solicitation client).
  * - No DHCP client: dhcp_ipv4_oneshot returns EOPNOTSUPP for an existing interface of an
  *   inet kernel (ENXIO for an unknown one, EAFNOSUPPORT without inet).
  * - No bridge(4): bradd/brdel send NetBSD's SIOCSDRVSPEC (BRDGADD/BRDGDEL) to the bridge
@@ -444,8 +445,7 @@ rump_netconfig_dhcp_ipv4_oneshot(const char *ifname)
 
 /* ---------------------------------------------------------------- IPv6 */
 
-/* What an AF_INET6 socket says: EAFNOSUPPORT, there being no inet6 component.  Should
- * one appear, this is where SIOCAIFADDR_IN6 / RTM_ADD of ::/0 would be written. */
+/* What an AF_INET6 socket says: EAFNOSUPPORT without the inet6 component. */
 static int
 nc_inet6(int type, int proto)
 {
@@ -454,21 +454,187 @@ nc_inet6(int type, int proto)
 	if ((error = nc_socket(AF_INET6, type, proto, &fd)) != 0)
 		return error;
 	nc_close(fd);
-	return EOPNOTSUPP;	/* XXX no IPv6 configuration code yet */
+	return EOPNOTSUPP;	/* auto_ipv6: no router solicitation client here */
 }
 
+/* IPv6 text (RFC 4291 2.2: eight groups, one "::", a dotted IPv4 tail) into 16 bytes:
+ * 0, EFAULT (NULL) or EINVAL. */
+static int
+nc_pton6(const char *s, uint8_t out[16])
+{
+	uint8_t b[16];
+	int n = 0, gap = -1, i;
+
+	if (s == NULL)
+		return EFAULT;
+	memset(b, 0, sizeof(b));
+	if (s[0] == ':') {
+		if (s[1] != ':')
+			return EINVAL;
+		s++;
+	}
+	while (*s != '\0') {
+		unsigned v = 0, digits = 0;
+		const char *start = s;
+
+		if (*s == ':') {
+			if (gap >= 0)
+				return EINVAL;		/* a second "::" */
+			gap = n;
+			s++;
+			if (*s == '\0')
+				break;
+			continue;
+		}
+		for (; digits < 5; s++, digits++) {
+			unsigned d;
+			if (*s >= '0' && *s <= '9')
+				d = (unsigned)(*s - '0');
+			else if (*s >= 'a' && *s <= 'f')
+				d = (unsigned)(*s - 'a' + 10);
+			else if (*s >= 'A' && *s <= 'F')
+				d = (unsigned)(*s - 'A' + 10);
+			else
+				break;
+			v = v * 16 + d;
+		}
+		if (*s == '.') {		/* the dotted IPv4 tail */
+			uint32_t a;
+			if (n > 12 || nc_inet(start, &a) != 0)
+				return EINVAL;
+			for (i = 0; start[i] != '\0'; i++)	/* exactly four decimal parts */
+				if (!((start[i] >= '0' && start[i] <= '9') || start[i] == '.'))
+					return EINVAL;
+			b[n++] = (uint8_t)(a >> 24), b[n++] = (uint8_t)(a >> 16);
+			b[n++] = (uint8_t)(a >> 8), b[n++] = (uint8_t)a;
+			break;
+		}
+		if (digits == 0 || digits > 4 || n > 14)
+			return EINVAL;
+		b[n++] = (uint8_t)(v >> 8);
+		b[n++] = (uint8_t)v;
+		if (*s == ':') {
+			s++;
+			if (*s == '\0')
+				return EINVAL;		/* a trailing single ":" */
+			if (*s == ':') {
+				if (gap >= 0)
+					return EINVAL;
+				gap = n;
+				s++;
+			}
+		} else if (*s != '\0')
+			return EINVAL;
+	}
+	if (gap < 0 && n != 16)
+		return EINVAL;
+	if (gap >= 0) {
+		if (n == 16)
+			return EINVAL;
+		memmove(b + 16 - (n - gap), b + gap, (size_t)(n - gap));
+		memset(b + gap, 0, (size_t)(16 - n));
+	}
+	memcpy(out, b, 16);
+	return 0;
+}
+
+/* NetBSD's structures (netinet6/in6.h, in6_var.h), as csrc/netinet6/in6_var.h. */
+struct nc_sockaddr_in6 {
+	uint8_t sin6_len, sin6_family;
+	uint16_t sin6_port;
+	uint32_t sin6_flowinfo;
+	uint8_t sin6_addr[16];
+	uint32_t sin6_scope_id;
+};
+struct nc_in6_aliasreq {
+	char ifra_name[NB_IFNAMSIZ];
+	struct nc_sockaddr_in6 ifra_addr, ifra_dstaddr, ifra_prefixmask;
+	int ifra_flags;
+	int64_t ia6t_expire, ia6t_preferred;
+	uint32_t ia6t_vltime, ia6t_pltime;
+};
+_Static_assert(sizeof(struct nc_in6_aliasreq) == 128, "in6_aliasreq");
+#define SIOCAIFADDR_IN6	0x8080696bUL	/* constants.tsv */
+
+static void
+nc_sin6(struct nc_sockaddr_in6 *sin6, const uint8_t a[16])
+{
+	memset(sin6, 0, sizeof(*sin6));
+	sin6->sin6_len = sizeof(*sin6);
+	sin6->sin6_family = AF_INET6;
+	memcpy(sin6->sin6_addr, a, 16);
+}
+
+/* addr/prefixlen on ifname: SIOCAIFADDR_IN6 with infinite lifetimes, on an AF_INET6 socket
+ * (EAFNOSUPPORT without inet6, as NetBSD); the kernel answers the rest (EINVAL, ENXIO). */
 int
 rump_netconfig_ipv6_ifaddr(const char *ifname, const char *addr, int prefixlen)
 {
-	(void)ifname; (void)addr; (void)prefixlen;
-	return nc_inet6(SOCK_DGRAM, 0);
+	struct nc_in6_aliasreq ia;
+	uint8_t a[16], m[16];
+	int fd, error, i;
+
+	memset(&ia, 0, sizeof(ia));
+	if ((error = nc_ifname(ifname, ia.ifra_name)) != 0)
+		return error;
+	if ((error = nc_pton6(addr, a)) != 0)
+		return error;
+	if (prefixlen < 0 || prefixlen > 128)
+		return EINVAL;
+	for (i = 0; i < 16; i++) {
+		int bits = prefixlen - i * 8;
+		m[i] = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff00 >> bits);
+	}
+	nc_sin6(&ia.ifra_addr, a);
+	nc_sin6(&ia.ifra_prefixmask, m);
+	ia.ia6t_vltime = ia.ia6t_pltime = 0xffffffffU;	/* ND6_INFINITE_LIFETIME */
+	if ((error = nc_socket(AF_INET6, SOCK_DGRAM, 0, &fd)) != 0)
+		return error;
+	error = nc_ioctl(fd, SIOCAIFADDR_IN6, &ia);
+	nc_close(fd);
+	return error;
 }
 
+/* The default route ::/0 through gw (RTM_ADD, RTF_UP|RTF_GATEWAY|RTF_STATIC), as
+ * ipv4_gw; a link-local gateway needs a zone, which text without "%" cannot give: the
+ * kernel answers EINVAL. */
 int
 rump_netconfig_ipv6_gw(const char *gwaddr)
 {
-	(void)gwaddr;
-	return nc_inet6(SOCK_DGRAM, 0);
+	struct {
+		struct nb_rt_msghdr rtm;
+		struct nc_sockaddr_in6 dst;
+		uint8_t pad1[4];
+		struct nc_sockaddr_in6 gw;
+		uint8_t pad2[4];
+		struct nc_sockaddr_in6 mask;
+		uint8_t pad3[4];
+	} msg;
+	static const uint8_t zero[16];
+	uint8_t gw[16];
+	int fd, error;
+
+	_Static_assert(sizeof(msg) == sizeof(struct nb_rt_msghdr) + 3 * RT_ROUNDUP(28), "rtmsg6");
+	if ((error = nc_pton6(gwaddr, gw)) != 0)
+		return error;
+	if ((error = nc_socket(AF_INET6, SOCK_DGRAM, 0, &fd)) != 0)
+		return error;		/* EAFNOSUPPORT without inet6, as NetBSD */
+	nc_close(fd);
+	memset(&msg, 0, sizeof(msg));
+	msg.rtm.rtm_msglen = sizeof(msg);
+	msg.rtm.rtm_version = RTM_VERSION;
+	msg.rtm.rtm_type = RTM_ADD;
+	msg.rtm.rtm_flags = RTF_UP | RTF_GATEWAY | RTF_STATIC;
+	msg.rtm.rtm_addrs = RTA_DST | RTA_GATEWAY | RTA_NETMASK;
+	msg.rtm.rtm_seq = 1;
+	nc_sin6(&msg.dst, zero);
+	nc_sin6(&msg.gw, gw);
+	nc_sin6(&msg.mask, zero);
+	if ((error = nc_socket(AF_ROUTE, SOCK_RAW, 0, &fd)) != 0)
+		return error;
+	error = nc_write(fd, &msg, sizeof(msg));
+	nc_close(fd);
+	return error;
 }
 
 /* NetBSD's order: the interface (ENXIO), Ethernet only (EINVAL), then the ICMPv6 socket. */

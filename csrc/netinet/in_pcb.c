@@ -825,6 +825,9 @@ udp_input(struct inet_state *is, struct pkt *p, int hlen)
 		goto drop;
 	}
 	best = udb_lookup(is, src, sport, dst, dport);
+	if (best == NULL && is->is_ns->ns_udp6_mapped != NULL &&
+	    is->is_ns->ns_udp6_mapped(is->is_kern, p, hlen, ulen))
+		return;		/* net.netinet6: a dual-stack IPv6 socket took it */
 	if (best == NULL) {
 		is->is_stat.udps_noport++;
 		icmp_error(is, p, ICMP_UNREACH, ICMP_UNREACH_PORT, 0);
@@ -970,8 +973,10 @@ tcp_port_conflict(struct inpcbtable *t, struct inpcb *inp, uint32_t laddr, uint1
 	for (o = t->it_port[in_hashport(t, lport)]; o != NULL; o = o->inp_pnext) {
 		if (o == inp || o->inp_lport != lport)
 			continue;
-		if (o->inp_laddr != laddr && (reuse || (o->inp_laddr != INADDR_ANY &&
-		    laddr != INADDR_ANY)))
+		if (in_is_key6(o->inp_laddr) != in_is_key6(laddr))
+			continue;	/* IPv4 and IPv6 (net.netinet6's keys) never meet */
+		if (o->inp_laddr != laddr && (reuse || (!in_wildcard(o->inp_laddr) &&
+		    !in_wildcard(laddr))))
 			continue;
 		if ((inp->inp_flags & INP_REUSEPORT) && (o->inp_flags & INP_REUSEPORT))
 			continue;
@@ -1001,8 +1006,8 @@ in_pcbbind_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
 
 	if (inp->inp_flags & INP_BOUND)
 		return EINVAL;
-	if (laddr != INADDR_ANY && in_ifaddr_of(is->is_ns, laddr) == NULL)
-		return EADDRNOTAVAIL;
+	if (laddr != INADDR_ANY && !in_is_key6(laddr) && in_ifaddr_of(is->is_ns, laddr) == NULL)
+		return EADDRNOTAVAIL;		/* (an IPv6 key: net.netinet6 checked it) */
 	if (lport != 0) {
 		if (ntohs_(lport) < 1024 && inp_priv() != 0)
 			return EACCES;
@@ -1014,9 +1019,10 @@ in_pcbbind_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
 			uint16_t port = htons_((uint16_t)(lo + (r + (uint32_t)i) % (uint32_t)n));
 			int saved = inp->inp_flags;
 
-			/* an ephemeral port is never shared */
+			/* an ephemeral port is never shared (in its family) */
 			inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
-			if (!tcp_port_conflict(t, inp, INADDR_ANY, port)) {
+			if (!tcp_port_conflict(t, inp, in_is_key6(laddr) ? IN_KEY6_ANY :
+			    INADDR_ANY, port)) {
 				inp->inp_flags = saved;
 				lport = port;
 				break;

@@ -45,6 +45,16 @@ static inline uint16_t ntohs_(uint16_t v) { return __builtin_bswap16(v); }
 #define htonl_ ntohl_
 #define htons_ ntohs_
 
+/* TCP over IPv6 (net.netinet6): an IPv6 address stands in TCP's pcbs and segments as a
+ * 32-bit key in 240.0.0.0/4 (network order), a block no IPv4 address can have (in_addaddr
+ * refuses class E); 240.0.0.0 is the IPv6 wildcard ::.  net.netinet6 maps keys to
+ * addresses (csrc/netinet6/tcp6.c); TCP's output and MSS go to it (ns_tcp6_send,
+ * ns_tcp6_mss in if.h) for keys.  Nothing else in TCP needs to know the family. */
+#define IN_KEY6_ANY	0x000000f0U		/* htonl(0xf0000000) */
+static inline int in_is_key6(uint32_t a) { return (ntohl_(a) >> 28) == 15; }
+/* the wildcard of either family (TCP's port rules) */
+static inline int in_wildcard(uint32_t a) { return a == INADDR_ANY || a == IN_KEY6_ANY; }
+
 /* An address on an interface (addresses in network order). */
 struct in_ifaddr {
 	struct in_ifaddr *ia_next;

@@ -337,28 +337,42 @@ tcp_listen_input(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst,
 	(void)tcp_output(tp);
 }
 
+/*
+ * The listener for (dst, dport).  An IPv6 destination (a key of net.netinet6, in_is_key6)
+ * finds IPv6 listeners only: bound to dst or to the IPv6 wildcard key; IPv4 ones never
+ * see it, and an IPv6 listener never has laddr INADDR_ANY, so IPv4 never finds it.
+ */
+static struct inpcb *
+tcp_lookup_listen(struct tcp_state *ts, uint32_t dst, uint16_t dport)
+{
+	struct inpcb *inp = in_pcblookup_listen(&ts->ts_tbl, dst, dport);
+
+	if (!in_is_key6(dst))
+		return inp;
+	if (inp != NULL && inp->inp_laddr == dst)
+		return inp;
+	inp = in_pcblookup_listen(&ts->ts_tbl, IN_KEY6_ANY, dport);
+	return inp != NULL && inp->inp_laddr == IN_KEY6_ANY ? inp : NULL;
+}
+
 void
 tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 {
 	struct tcp_state *ts = is->is_tcp;
-	uint8_t *ip = pkt_data(p), *th, *data;
-	uint32_t src, dst, seq, ack, tiwin, rawwin, ps, rcv_wnd, urp;
-	uint16_t sport, dport;
+	uint8_t *ip = pkt_data(p), *th;
+	uint32_t src, dst, ps;
 	size_t total;
-	int off, tlen, flags, needoutput = 0, ourfinisacked = 0, todrop;
-	struct inpcb *inp;
-	struct tcpcb *tp = NULL;
-	struct socket *so;
-	struct tcp_opts o;
-	uint64_t now = hyp_clock_mono();
 
-	if (ts == NULL)
-		goto drop;
+	if (ts == NULL) {
+		pkt_free(p);
+		return;
+	}
 	ts->ts_stat.tcps_rcvtotal++;
 	total = p->p_len - (size_t)hlen;
 	if (p->p_len < (size_t)hlen || total < TCP_HLEN) {
 		ts->ts_stat.tcps_rcvshort++;
-		goto drop;
+		pkt_free(p);
+		return;
 	}
 	th = ip + hlen;
 	memcpy(&src, ip + 12, 4);
@@ -368,8 +382,29 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 	ps += IPPROTO_TCP + (uint32_t)total;
 	if (in_cksum(th, total, ps) != 0) {
 		ts->ts_stat.tcps_rcvbadsum++;
-		goto drop;
+		pkt_free(p);
+		return;
 	}
+	tcp_input_seg(is, p, hlen, src, dst);
+}
+
+/* A segment (TCP header at offset hlen of p, checksum verified) from src to dst: IPv4
+ * addresses, or keys of IPv6 addresses from net.netinet6's tcp6_input. */
+void
+tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint32_t dst)
+{
+	struct tcp_state *ts = is->is_tcp;
+	uint8_t *th = pkt_data(p) + hlen, *data;
+	uint32_t seq, ack, tiwin, rawwin, rcv_wnd, urp;
+	uint16_t sport, dport;
+	size_t total = p->p_len - (size_t)hlen;
+	int off, tlen, flags, needoutput = 0, ourfinisacked = 0, todrop;
+	struct inpcb *inp;
+	struct tcpcb *tp = NULL;
+	struct socket *so;
+	struct tcp_opts o;
+	uint64_t now = hyp_clock_mono();
+
 	off = (th[12] >> 4) * 4;
 	if (off < TCP_HLEN || (size_t)off > total) {
 		ts->ts_stat.tcps_rcvbadoff++;
@@ -400,7 +435,7 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		inp = NULL;
 	}
 	if (inp == NULL)
-		inp = in_pcblookup_listen(&ts->ts_tbl, dst, dport);
+		inp = tcp_lookup_listen(ts, dst, dport);
 	if (inp == NULL || (tp = inp->inp_ppcb) == NULL) {
 		ts->ts_stat.tcps_noport++;
 		tp = NULL;

@@ -185,6 +185,15 @@ tcp_send_segment(struct tcp_state *ts, struct pkt *p, uint32_t src, uint32_t dst
 	uint32_t ps;
 	uint16_t sum;
 
+	if (in_is_key6(dst)) {		/* TCP over IPv6: net.netinet6 sends it */
+		struct ifnet_state *ns = ts->ts_is->is_ns;
+		ts->ts_stat.tcps_sndtotal++;
+		if (ns->ns_tcp6_send == NULL) {
+			pkt_free(p);
+			return EAFNOSUPPORT;
+		}
+		return ns->ns_tcp6_send(ts->ts_kern, p, src, dst);
+	}
 	th[16] = th[17] = 0;
 	ps = in_cksum_add(&src, 4, 0);
 	ps = in_cksum_add(&dst, 4, ps);
@@ -261,6 +270,9 @@ tcp_mss_to(struct tcp_state *ts, uint32_t faddr)
 	struct rtentry *rt;
 	uint32_t mtu;
 
+	if (in_is_key6(faddr))		/* TCP over IPv6: net.netinet6's route */
+		return ns->ns_tcp6_mss != NULL ? ns->ns_tcp6_mss(ts->ts_kern, faddr) :
+		    (uint32_t)ts->ts_mssdflt;
 	if (in_ifaddr_of(ns, faddr) != NULL)
 		mtu = ns->ns_lo0->if_mtu;
 	else if ((rt = rt_lookup(ns, faddr)) != NULL && rt->rt_ifp != NULL) {

@@ -148,7 +148,8 @@ tcp_bind(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 		return EINVAL;
 	if ((error = sin_check(nam, nam->sa_len, &sin)) != 0)
 		return error;
-	if ((ntohl_(sin.sin_addr.s_addr) >> 28) == 14 ||
+	/* multicast, broadcast, and class E (where net.netinet6's keys live) */
+	if ((ntohl_(sin.sin_addr.s_addr) >> 28) >= 14 ||
 	    in_broadcast(inet_state(so->so_kern)->is_ns, sin.sin_addr.s_addr, NULL)) {
 		if (sin.sin_addr.s_addr != INADDR_ANY)
 			return EADDRNOTAVAIL;

@@ -266,6 +266,9 @@ int  tcp_output(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_output_rst(struct tcpcb *tp) KERN_HIDDEN;	/* RST|ACK at snd_nxt */
 /* tcp_input.c */
 void tcp_input(struct inet_state *is, struct pkt *p, int hlen) KERN_HIDDEN;
+/* the same after the IP layer's checks: addresses or IPv6 keys (net.netinet6) */
+void tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src,
+    uint32_t dst) KERN_HIDDEN;
 /* tcp_usrreq.c */
 int  tcp_domain_protosw(const struct protosw **pr) KERN_HIDDEN;
 extern const struct pr_usrreqs tcp_usrreqs KERN_HIDDEN;

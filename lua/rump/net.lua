@@ -66,6 +66,8 @@ local function v4str(n)
   return string.format("%d.%d.%d.%d", math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
     math.floor(n / 256) % 256, n % 256)
 end
+-- IPv6 text (has a colon): the calls below hand it to their IPv6 forms.
+local function is6(s) return type(s) == "string" and s:find(":", 1, true) ~= nil end
 local function masknum(plen) return plen == 0 and 0 or (2 ^ 32 - 2 ^ (32 - plen)) end
 M.masknum = masknum
 
@@ -175,8 +177,9 @@ function Cfg:sock()
 end
 function Cfg:close()
   if self._sock and self._sock.filenum >= 0 then self._sock:close() end
+  if self._sock6 and self._sock6.filenum >= 0 then self._sock6:close() end
   if self._rt and self._rt.filenum >= 0 then self._rt:close() end
-  self._sock, self._rt = nil, nil
+  self._sock, self._rt, self._sock6 = nil, nil, nil
   return true
 end
 
@@ -313,6 +316,7 @@ end
 -- address(name, "10.0.0.1/24" [, broadcast]): SIOCAIFADDR with struct in_aliasreq (the
 -- prefix length defaults to 32).  deladdress(name, "10.0.0.1"): SIOCDIFADDR.
 function Cfg:address(name, addr, brd)
+  if is6(addr) then return self:address6(name, addr, brd) end   -- IPv6 (below)
   ifname(name, "address")
   local n, plen = prefix(addr, "address", 2, 32)
   local q = T.in_aliasreq()
@@ -333,6 +337,7 @@ function Cfg:address(name, addr, brd)
   return true
 end
 function Cfg:deladdress(name, addr)
+  if is6(addr) then return self:deladdress6(name, addr) end
   ifname(name, "deladdress")
   local n = prefix(addr, "deladdress", 2, 32)
   local r = ifreq(name)
@@ -410,6 +415,30 @@ function Cfg:interfaces()
       local a = addrs_at(base, off + cfgt.s.ifa_msghdr, off + mlen, m.ifam_addrs) or {}
       local i = byindex[tonumber(m.ifam_index)]
       local ifa = a[c.RTAX.IFA]
+      if i and ifa and ifa.family == AF_INET6 and ifa.len >= 24 then   -- net.netinet6's
+        local a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", base + off + cfgt.s.ifa_msghdr)
+        local p, stop, mask = off + cfgt.s.ifa_msghdr, off + mlen, nil
+        for x = 0, c.RTAX.MAX - 1 do   -- find the IFA sockaddr by walking the RTA bits
+          if bit.band(m.ifam_addrs, bit.lshift(1, x)) ~= 0 and p < stop then
+            if x == c.RTAX.IFA then a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", base + p) end
+            if x == c.RTAX.NETMASK then mask = base + p end
+            p = p + RT_ROUNDUP(base[p])
+          end
+        end
+        local t6 = self.S.t.in6_addr()
+        ffi.copy(t6, a6.sin6_addr, 16)
+        local plen = 0
+        if mask then
+          for j = 8, 23 do
+            local x = mask[j]
+            while x >= 128 do plen = plen + 1; x = (x * 2) % 256 end
+            if mask[j] ~= 255 then break end
+          end
+        end
+        i.inet6 = i.inet6 or {}
+        i.inet6[#i.inet6 + 1] = { addr = tostring(t6), prefixlen = plen, flags = tonumber(m.ifam_flags),
+          scope = tonumber(a6.sin6_scope_id) }
+      end
       if i and ifa and ifa.family == AF_INET then
         local mask = a[c.RTAX.NETMASK]
         local brd = a[c.RTAX.BRD]
@@ -445,6 +474,7 @@ local seqno = 0
 -- One request: type, destination "a/len" | "a" | "default", gateway (or nil), options
 -- { reject = true, blackhole = true, flags = n }.  Returns the answer (parsed) or nil, err.
 function Cfg:rtmsg(kind, dst, gw, opts, fname)
+  if is6(dst) or is6(gw) then return self:rtmsg6(kind, dst, gw, opts, fname) end   -- IPv6 (below)
   local n, plen = prefix(dst, fname, 1, 32)
   if gw ~= nil and not v4num(gw) then argerr(fname, 2, "gateway address", gw) end
   if opts ~= nil and type(opts) ~= "table" then argerr(fname, 3, "table", opts) end
@@ -574,6 +604,294 @@ function Cfg:forwarding(on)
   return true
 end
 
+
+-- IPv6 (net.netinet6) ----------------------------------------------------------------------------
+--
+-- The same calls take IPv6 text: address("shmif0", "2001:db8::1/64"), route_add("default",
+-- "fe80::1%shmif0"), route_add("2001:db8:2::/64", "2001:db8::2"), ping("2001:db8::2"); a
+-- link-local address names its interface after "%", as NetBSD's tools write it.  The kernel
+-- needs the component net.netinet6 (rump.net's builders add it when a spec has an IPv6
+-- address, or new{ inet6 = true }).
+
+M.is6 = is6
+
+-- The in6 ioctls go on an AF_INET6 socket (NetBSD's in6_control is that protocol's ioctl;
+-- another family's socket answers ENOTTY), kept for the object's life.
+function Cfg:ioctl6(req, arg)
+  if not (self._sock6 and self._sock6.filenum >= 0) then
+    local s, e = self.S.socket("inet6", "dgram")
+    if not s then return nil, e end
+    self._sock6 = s
+  end
+  return self.S.ioctl(self._sock6, req, arg)
+end
+
+-- SIOCGIFINDEX
+function Cfg:ifindex(name)
+  local r = ifreq(ifname(name, "ifindex"))
+  local ok, e = self:ioctl("SIOCGIFINDEX", r)
+  if not ok then return nil, e end
+  return tonumber(r.ifr_ifru.ifru_value)
+end
+
+-- "addr[%ifname][/plen]" | "default" -> in6_addr, prefix length, scope id (0: none); raises for
+-- bad text (a programming mistake), returns nil, err for an unknown interface.
+function Cfg:_prefix6(s, fname, argn, defplen)
+  if type(s) ~= "string" then argerr(fname, argn, "IPv6 address string", s) end
+  local T6 = self.S.t
+  if s == "default" then return T6.in6_addr("::"), 0, 0 end
+  local a, p = s:match("^([^/]+)/(%d+)$")
+  if not a then a, p = s, defplen end
+  local addr, zone = a:match("^([^%%]+)%%(.+)$")
+  if not addr then addr = a end
+  local n = T6.in6_addr(addr)
+  p = tonumber(p)
+  if not n or not is6(addr) or not p or p < 0 or p > 128 then
+    error("bad argument #" .. argn .. " to '" .. fname .. "' (IPv6 address or prefix expected, got '" .. s .. "')", 3)
+  end
+  local scope = 0
+  if zone then
+    local idx, e = self:ifindex(zone)
+    if not idx then return nil, e end
+    scope = idx
+  end
+  return n, p, scope
+end
+
+local function mask6(S, plen)
+  local m = S.t.in6_addr("::")
+  local b = ffi.cast(u8p, m)
+  for i = 0, 15 do
+    local bits = plen - i * 8
+    b[i] = bits >= 8 and 255 or bits <= 0 and 0 or (256 - 2 ^ (8 - bits))
+  end
+  return m
+end
+local function sin6(S, a, scope)
+  local sa = ffi.new("struct rumpus_nb_sockaddr_in6")
+  sa.sin6_len, sa.sin6_family = 28, AF_INET6
+  if a then ffi.copy(sa.sin6_addr, a, 16) end
+  sa.sin6_scope_id = scope or 0
+  return sa
+end
+
+local in6flags = { anycast = 1, tentative = 2, duplicated = 4, detached = 8, deprecated = 16,
+  nodad = 32, autoconf = 64 }
+
+-- address6(name, "2001:db8::1/64" [, { nodad = true, anycast = true }]): SIOCAIFADDR_IN6 with
+-- infinite lifetimes (prefix length default 64).  deladdress6(name, addr): SIOCDIFADDR_IN6.
+function Cfg:address6(name, addr, flags)
+  ifname(name, "address6")
+  if flags ~= nil and type(flags) ~= "table" then argerr("address6", 3, "table", flags) end
+  local n, plen, scope = self:_prefix6(addr, "address6", 2, 64)
+  if not n then return nil, plen end
+  local q = cfgt.t.in6_aliasreq()
+  ffi.copy(q.ifra_name, name, #name)
+  q.ifra_addr = sin6(self.S, n, scope)
+  q.ifra_prefixmask = sin6(self.S, mask6(self.S, plen))
+  local f = 0
+  for k, v in pairs(flags or {}) do
+    if not in6flags[k] then error("bad argument #3 to 'address6' (unknown flag '" .. tostring(k) .. "')", 2) end
+    if v then f = bit.bor(f, in6flags[k]) end
+  end
+  q.ifra_flags = f
+  q.ifra_lifetime.ia6t_vltime, q.ifra_lifetime.ia6t_pltime = 0xffffffff, 0xffffffff
+  local ok, e = self:ioctl6("SIOCAIFADDR_IN6", q)
+  if not ok then return nil, e end
+  return true
+end
+function Cfg:deladdress6(name, addr)
+  ifname(name, "deladdress6")
+  local n, _, scope = self:_prefix6(addr, "deladdress6", 2, 128)
+  if not n then return nil, _ end
+  local r = cfgt.t.in6_ifreq()
+  ffi.copy(r.ifr_name, name, #name)
+  r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
+  local ok, e = self:ioctl6("SIOCDIFADDR_IN6", r)
+  if not ok then return nil, e end
+  return true
+end
+
+-- aflags(name, addr): SIOCGIFAFLAG_IN6, { tentative = bool, duplicated = ..., value = n }.
+function Cfg:aflags(name, addr)
+  ifname(name, "aflags")
+  local n, _, scope = self:_prefix6(addr, "aflags", 2, 128)
+  if not n then return nil, _ end
+  local r = cfgt.t.in6_ifreq()
+  ffi.copy(r.ifr_name, name, #name)
+  r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
+  local ok, e = self:ioctl6("SIOCGIFAFLAG_IN6", r)
+  if not ok then return nil, e end
+  local v = tonumber(r.ifr_ifru.ifru_flags6)
+  local t = { value = v }
+  for k, b in pairs(in6flags) do t[k] = bit.band(v, b) ~= 0 end
+  return t
+end
+
+-- neighbor(name, addr): SIOCGNBRINFO_IN6, { state = "reachable" | "stale" | ..., router,
+-- asked }, or nil, err (EINVAL: no entry).
+local ndstates = { [0] = "incomplete", "reachable", "stale", "delay", "probe" }
+function Cfg:neighbor(name, addr)
+  ifname(name, "neighbor")
+  local n, _ = self:_prefix6(addr, "neighbor", 2, 128)
+  if not n then return nil, _ end
+  local r = cfgt.t.in6_nbrinfo()
+  ffi.copy(r.ifname, name, #name)
+  ffi.copy(r.addr, n, 16)
+  local ok, e = self:ioctl6("SIOCGNBRINFO_IN6", r)
+  if not ok then return nil, e end
+  return { state = ndstates[tonumber(r.state)] or tonumber(r.state), router = r.isrouter ~= 0,
+    asked = tonumber(r.asked) }
+end
+
+-- linklocal(name): the link-local address NetBSD gives the interface when it comes up
+-- (fe80:: and the modified EUI-64 of its MAC), "fe80::...%name".
+function Cfg:linklocal(name)
+  local i, e = self:iface(name)
+  if not i then return nil, e end
+  if not i.mac then return nil, self.S.t.error(c.E.ADDRNOTAVAIL) end
+  local m = {}
+  for x in i.mac:gmatch("%x%x") do m[#m + 1] = tonumber(x, 16) end
+  return string.format("fe80::%x:%x:%x:%x%%%s", bit.bxor(m[1], 2) * 256 + m[2], m[3] * 256 + 255,
+    0xfe00 + m[4], m[5] * 256 + m[6], name)
+end
+
+-- routes6(): the IPv6 routing table (sysctl net.route.0.inet6.NET_RT_DUMP.0), a list of
+-- { dst, prefixlen, gateway, gateway_scope, ifname, flags, is = {...} }.
+function Cfg:routes6()
+  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, AF_INET6, c.NET.RT_DUMP, 0 })
+  if not raw then return nil, e end
+  local base = ffi.cast(const_u8p, raw)
+  local n, off, list = #raw, 0, {}
+  while off + cfgt.s.rt_msghdr <= n do
+    local m = ffi.cast(cfgt.pt.rt_msghdr, base + off)
+    local mlen = tonumber(m.rtm_msglen)
+    if mlen < cfgt.s.rt_msghdr or off + mlen > n then break end
+    local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+    local p = off + cfgt.s.rt_msghdr
+    for i = 0, c.RTAX.MAX - 1 do
+      if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < off + mlen then
+        local sa = base + p
+        if sa[1] == AF_INET6 and sa[0] >= 24 then
+          local a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", sa)
+          local t6 = self.S.t.in6_addr()
+          ffi.copy(t6, a6.sin6_addr, 16)
+          if i == c.RTAX.DST then r.dst = tostring(t6)
+          elseif i == c.RTAX.GATEWAY then r.gateway = tostring(t6); r.gateway_scope = tonumber(a6.sin6_scope_id)
+          elseif i == c.RTAX.NETMASK then
+            local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
+            for j = 0, 15 do
+              local x = b[j]
+              while x >= 128 do l = l + 1; x = (x * 2) % 256 end
+              if b[j] ~= 255 then break end
+            end
+            r.prefixlen = l
+          end
+        elseif sa[1] == AF_LINK and i == c.RTAX.IFP then r.ifname = sockaddr_at(sa).name end
+        p = p + RT_ROUNDUP(sa[0])
+      end
+    end
+    r.is = {}
+    for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+    list[#list + 1] = r
+    off = off + mlen
+  end
+  return list
+end
+
+-- forwarding6() reads net.inet6.ip6.forwarding; forwarding6(true/false) sets it.
+function Cfg:forwarding6(on)
+  if on == nil then
+    local v, e = self.S.sysctl("net.inet6.ip6.forwarding")
+    if v == nil then return nil, e end
+    return v ~= 0
+  end
+  if type(on) ~= "boolean" then argerr("forwarding6", 1, "boolean", on) end
+  local v, e = self.S.sysctl("net.inet6.ip6.forwarding", on and 1 or 0)
+  if v == nil then return nil, e end
+  return true
+end
+
+-- An IPv6 routing message (as rtmsg): dst "a/len" | "default", gw "a" or "fe80::1%ifname".
+function Cfg:rtmsg6(kind, dst, gw, opts, fname)
+  local n, plen, dscope = self:_prefix6(dst, fname, 1, 128)
+  if not n then return nil, plen end
+  local g, _, gscope
+  if gw ~= nil then
+    if not is6(gw) then argerr(fname, 2, "IPv6 gateway address", gw) end
+    g, _, gscope = self:_prefix6(gw, fname, 2, 128)
+    if not g then return nil, _ end
+  end
+  if opts ~= nil and type(opts) ~= "table" then argerr(fname, 3, "table", opts) end
+  opts = opts or {}
+  local s, e = self:rtsock()
+  if not s then return nil, e end
+  local flags, addrs = c.RTF.UP, c.RTA.DST
+  if g then flags = bit.bor(flags, c.RTF.GATEWAY); addrs = bit.bor(addrs, c.RTA.GATEWAY) end
+  if kind == c.RTM.ADD or kind == c.RTM.CHANGE then flags = bit.bor(flags, c.RTF.STATIC) end
+  if plen == 128 and kind ~= c.RTM.GET then flags = bit.bor(flags, c.RTF.HOST)
+  elseif kind ~= c.RTM.GET or dst:find("/", 1, true) or dst == "default" then addrs = bit.bor(addrs, c.RTA.NETMASK) end
+  for k, v in pairs(opts) do
+    if rtflags[k] and v then flags = bit.bor(flags, c.RTF[rtflags[k]]) end
+  end
+  local buf = ffi.new("uint8_t[?]", 1024)
+  local m = ffi.cast(cfgt.pt.rt_msghdr, buf)
+  local off = cfgt.s.rt_msghdr
+  local function put(sa) ffi.copy(buf + off, sa, 28); off = off + RT_ROUNDUP(28) end
+  put(sin6(self.S, n, dscope))
+  if g then put(sin6(self.S, g, gscope)) end
+  if bit.band(addrs, c.RTA.NETMASK) ~= 0 then put(sin6(self.S, mask6(self.S, plen))) end
+  seqno = seqno + 1
+  local seq, pid = seqno, self.S.getpid()
+  m.rtm_msglen, m.rtm_version, m.rtm_type = off, RTM_VERSION, kind
+  m.rtm_flags, m.rtm_addrs, m.rtm_seq, m.rtm_pid = flags, addrs, seq, pid
+  local junk = ffi.new("uint8_t[?]", 2048)
+  while self.S.recv(s, junk, 2048, "dontwait") do end
+  local w, err = self.S.write(s, buf, off)
+  if not w then return nil, err end
+  for _ = 1, 64 do
+    local got = self.S.recv(s, buf, 1024, "dontwait")
+    if not got then break end
+    if got >= cfgt.s.rt_msghdr and m.rtm_seq == seq and m.rtm_pid == pid and m.rtm_type == kind then
+      if m.rtm_errno ~= 0 then return nil, self.S.t.error(m.rtm_errno) end
+      local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+      local p = cfgt.s.rt_msghdr
+      local stop = math.min(got, m.rtm_msglen)
+      for i = 0, c.RTAX.MAX - 1 do
+        if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < stop then
+          local sa = buf + p
+          if sa[1] == AF_INET6 and sa[0] >= 24 then
+            local a6 = ffi.cast("struct rumpus_nb_sockaddr_in6 *", sa)
+            local a = self.S.t.in6_addr()
+            ffi.copy(a, a6.sin6_addr, 16)
+            local txt = tostring(a)
+            if i == c.RTAX.DST then r.dst = txt
+            elseif i == c.RTAX.GATEWAY then r.gateway = txt; r.gateway_scope = tonumber(a6.sin6_scope_id)
+            elseif i == c.RTAX.NETMASK then
+              local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
+              for j = 0, 15 do
+                local x = b[j]
+                while x >= 128 do l = l + 1; x = (x * 2) % 256 end
+                if b[j] ~= 255 then break end
+              end
+              r.prefixlen = l
+            end
+          elseif sa[1] == AF_LINK then
+            local l = sockaddr_at(sa)
+            if i == c.RTAX.IFP then r.ifname = l.name elseif i == c.RTAX.GATEWAY then r.gateway_link = l end
+          end
+          p = p + RT_ROUNDUP(sa[0])
+        end
+      end
+      r.is = {}
+      for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+      return r
+    end
+  end
+  return true
+end
+
+
 -- Topologies --------------------------------------------------------------------------------------
 
 M.components = { "net.netinet", "net.shmif" }
@@ -590,6 +908,7 @@ function M.new(opts)
   local comps = {}
   for _, n in ipairs(M.components) do comps[#comps + 1] = n end
   for _, n in ipairs(opts.components or {}) do comps[#comps + 1] = n end
+  if opts.inet6 then comps[#comps + 1] = "net.netinet6" end
   return setmetatable({ hosts = {}, buses = {}, order = {}, components = comps,
     prefix = opts.prefix or ("rumpnet" .. netid .. "-") }, Net)
 end
@@ -608,6 +927,12 @@ function Net:_newhost(name, router)
   if router then
     local r, e = h:forwarding(true)
     if not r then return nil, e end
+    for _, n in ipairs(self.components) do
+      if n == "net.netinet6" then
+        r, e = h:forwarding6(true)
+        if not r then return nil, e end
+      end
+    end
   end
   return h
 end
@@ -649,7 +974,12 @@ function Net:attach(b, h, addr)
   if not ok then return nil, e end
   ok, e = h.cfg:up(ifn)
   if not ok then return nil, e end
-  if addr then
+  if type(addr) == "table" then     -- several (dual stack): { "10.0.0.1/24", "2001:db8::1/64" }
+    for _, a in ipairs(addr) do
+      ok, e = h.cfg:address(ifn, a)
+      if not ok then return nil, e end
+    end
+  elseif addr then
     ok, e = h.cfg:address(ifn, addr)
     if not ok then return nil, e end
   end
@@ -743,6 +1073,7 @@ function M.echo_request(id, seq, data)
 end
 function Host:ping(dst, opts)
   if type(dst) ~= "string" then argerr("ping", 1, "address", dst) end
+  if is6(dst) then return self:ping6(dst, opts) end
   opts = opts or {}
   local S = self.S
   local id, seq, data = opts.id or 0x7275, opts.seq or 1, opts.data or "rumpus"
@@ -771,6 +1102,70 @@ function Host:ping(dst, opts)
     end
   end
 end
+
+-- ping6(dst [, opts]): one ICMPv6 echo request on a raw IPPROTO_ICMPV6 socket (the kernel
+-- fills in the checksum), as ping6(8).  Returns the reply's source (text), or nil, err as
+-- ping.  dst "fe80::1%shmif0" names the interface of a link-local address.
+function Host:ping6(dst, opts)
+  if type(dst) ~= "string" then argerr("ping6", 1, "address", dst) end
+  opts = opts or {}
+  local S = self.S
+  local n, _, scope = self.cfg:_prefix6(dst, "ping6", 1, 128)
+  if not n then return nil, _ end
+  local id, seq, data = opts.id or 0x7275, opts.seq or 1, opts.data or "rumpus"
+  local s, e = S.socket("inet6", "raw, nonblock", c.IPPROTO.IPV6_ICMP)
+  if not s then return nil, e end
+  local sa = S.t.sockaddr_in6(0, tostring(n), 0, scope)
+  local req = string.char(128, 0, 0, 0, math.floor(id / 256) % 256, id % 256, math.floor(seq / 256) % 256, seq % 256) .. data
+  local ok, e2 = S.sendto(s, req, nil, 0, sa)
+  if not ok then s:close(); return nil, e2 end
+  local waited, wait = 0, opts.wait or 1000
+  while true do
+    local pkt, e3, from = S.recvfrom(s, nil, 2048)
+    if pkt then
+      if pkt:byte(1) == 129 and pkt:byte(5) * 256 + pkt:byte(6) == id and pkt:byte(7) * 256 + pkt:byte(8) == seq then
+        s:close()
+        return tostring(from.addr)
+      end
+    elseif not e3.AGAIN then
+      s:close(); return nil, e3
+    elseif waited >= wait then
+      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
+    else
+      S.poll({ { fd = s, events = "in" } }, 100)
+      waited = waited + 100
+    end
+  end
+end
+function Host:linklocal(ifn) return self.cfg:linklocal(ifn or "shmif0") end
+-- dad_wait([ms]): waits (polling, default at most 5000 ms) until no IPv6 address given to
+-- the network's interfaces is tentative any more (duplicate address detection takes a
+-- second).  Returns true, or nil and the first address still tentative or duplicated.
+function Net:dad_wait(ms)
+  local left = ms or 5000
+  while true do
+    local pending
+    for _, b in pairs(self.buses) do
+      for _, p in ipairs(b.ports) do
+        local list = type(p.addr) == "table" and p.addr or { p.addr }
+        for _, a in ipairs(list) do
+          if is6(a) then
+            local f = p.host.cfg:aflags(p.ifname, (a:gsub("/%d+$", "")))
+            if f and (f.tentative or f.duplicated) then pending = pending or { p, a, f } end
+          end
+        end
+      end
+    end
+    if not pending then return true end
+    if pending[3].duplicated or left <= 0 then return nil, pending[2] end
+    local S = pending[1].host.S
+    S.poll({}, 100)
+    left = left - 100
+  end
+end
+function Host:neighbor(ifn, addr) return self.cfg:neighbor(ifn, addr) end
+function Host:forwarding6(on) return self.cfg:forwarding6(on) end
+function Host:routes6() return self.cfg:routes6() end
 
 -- pcap(bus, path): capture every frame on the bus into a pcap file (tcpdump, tshark read it);
 -- pcap(bus, nil) stops.  The bus is the hub itself, outside every kernel: this is the one
@@ -997,8 +1392,22 @@ Net.close = Net.destroy
 --     buses = { lan = { { "a", "10.3.0.1/24" }, { "b", "10.3.0.2/24" } } },
 --     routes = { a = { { "default", "10.1.0.2" }, { "10.9.0.0/16", "10.1.0.2", { reject = true } } } } }
 -- On failure everything made so far is destroyed and nil, err, "<step>" is returned.
+local function mentions6(v, depth)
+  if is6(v) then return true end
+  if type(v) == "table" and depth < 6 then
+    for k, x in pairs(v) do if mentions6(x, depth + 1) or mentions6(k, depth + 1) then return true end end
+  end
+  return false
+end
 function M.build(spec, opts)
   if type(spec) ~= "table" then argerr("build", 1, "table", spec) end
+  if opts ~= nil and type(opts) ~= "table" then argerr("build", 2, "table", opts) end
+  if mentions6(spec, 0) and not (opts and opts.inet6) then   -- IPv6 addresses: net.netinet6
+    local o = {}
+    for k, v in pairs(opts or {}) do o[k] = v end
+    o.inet6 = true
+    opts = o
+  end
   local net = M.new(opts)
   local ok, r1 = topology.run(net, spec, function(_, sp, step)
     local names = {}
@@ -1019,10 +1428,28 @@ end
 
 -- line(n [, opts]): h1 - h2 - ... - hn, the inner ones routers, link i on 10.<base+i>.0.0/24
 -- (base 100), .1 on the left host and .2 on the right; every host routed to every link.
+-- opts.inet6: dual stack, link i also on 2001:db8:<base+i in hex>::/64 (::1 left, ::2 right),
+-- routed the same way.
 function M.line(n, opts)
   if type(n) ~= "number" or n < 2 then argerr("line", 1, "number >= 2", n) end
   opts = opts or {}
-  return M.build(topology.linespec(n, opts.base or 100), opts)
+  local base = opts.base or 100
+  local spec = topology.linespec(n, base)
+  if opts.inet6 then
+    local function p6(j) return string.format("2001:db8:%x::", base + j) end
+    for i, l in ipairs(spec.links) do
+      l[3], l[4] = { l[3], p6(i) .. "1/64" }, { l[4], p6(i) .. "2/64" }
+    end
+    for i = 1, n do
+      local rs = spec.routes["h" .. i] or {}
+      for j = 1, n - 1 do
+        if j < i - 1 then rs[#rs + 1] = { p6(j) .. "/64", p6(i - 1) .. "1" }
+        elseif j > i then rs[#rs + 1] = { p6(j) .. "/64", p6(i) .. "2" } end
+      end
+      if #rs > 0 then spec.routes["h" .. i] = rs end
+    end
+  end
+  return M.build(spec, opts)
 end
 
 -- NetBSD's netconfig calls ---------------------------------------------------------------------

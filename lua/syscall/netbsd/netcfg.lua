@@ -1,6 +1,7 @@
 -- syscall.netbsd.netcfg: the NetBSD (7.99.34, x86_64) structures of network configuration:
 -- interface requests (ifreq, in_aliasreq, ifdrv, ifconf, ifdatareq/if_data), the routing
--- socket and sysctl messages (rt_msghdr/rt_metrics, if_msghdr, ifa_msghdr) and sockaddr_dl.
+-- socket and sysctl messages (rt_msghdr/rt_metrics, if_msghdr, ifa_msghdr) and sockaddr_dl;
+-- IPv6's in6_aliasreq, in6_ifreq (with in6_addrlifetime) and in6_nbrinfo.
 -- Names are struct rumpus_nb_*, as in syscall.netbsd.ffi.  test/rump/net_abi_test.lua checks
 -- every size, alignment and member offset against abi/netbsd/structs.tsv.
 --
@@ -54,13 +55,31 @@ struct rumpus_nb_rt_msghdr {
 };
 struct rumpus_nb_dl_addr { uint8_t dl_type; uint8_t dl_nlen; uint8_t dl_alen; uint8_t dl_slen; char dl_data[12]; };
 struct rumpus_nb_sockaddr_dl { uint8_t sdl_len; uint8_t sdl_family; uint16_t sdl_index; struct rumpus_nb_dl_addr sdl_addr; };
+struct rumpus_nb_in6_addrlifetime {
+  int64_t ia6t_expire; int64_t ia6t_preferred; uint32_t ia6t_vltime; uint32_t ia6t_pltime;
+};
+struct rumpus_nb_in6_aliasreq {
+  char ifra_name[16]; struct rumpus_nb_sockaddr_in6 ifra_addr; struct rumpus_nb_sockaddr_in6 ifra_dstaddr;
+  struct rumpus_nb_sockaddr_in6 ifra_prefixmask; int ifra_flags;
+  struct rumpus_nb_in6_addrlifetime ifra_lifetime;
+};
+union rumpus_nb_in6_ifreq_ifru {
+  struct rumpus_nb_sockaddr_in6 ifru_addr; struct rumpus_nb_sockaddr_in6 ifru_dstaddr; short ifru_flags;
+  int ifru_flags6; int ifru_metric; void *ifru_data; struct rumpus_nb_in6_addrlifetime ifru_lifetime;
+  uint8_t ifru_stat[160]; uint8_t ifru_icmp6stat[272];
+};
+struct rumpus_nb_in6_ifreq { char ifr_name[16]; union rumpus_nb_in6_ifreq_ifru ifr_ifru; };
+struct rumpus_nb_in6_nbrinfo {
+  char ifname[16]; struct rumpus_nb_in6_addr addr; long asked; int isrouter; int state; int expire;
+};
 ]]
   package.loaded["syscall.netbsd.netcfg.cdef"] = true
 end
 
 local M = { t = {}, pt = {}, s = {} }
 for _, n in ipairs { "ifreq", "in_aliasreq", "ifdrv", "ifconf", "if_data", "ifdatareq",
-  "if_msghdr", "ifa_msghdr", "rt_metrics", "rt_msghdr", "sockaddr_dl" } do
+  "if_msghdr", "ifa_msghdr", "rt_metrics", "rt_msghdr", "sockaddr_dl",
+  "in6_addrlifetime", "in6_aliasreq", "in6_ifreq", "in6_nbrinfo" } do
   local ct = ffi.typeof("struct rumpus_nb_" .. n)
   M.t[n] = ct
   M.pt[n] = ffi.typeof("struct rumpus_nb_" .. n .. " *")
@@ -75,12 +94,17 @@ M.ctypes = {
   ["struct if_msghdr"] = "struct rumpus_nb_if_msghdr", ["struct ifa_msghdr"] = "struct rumpus_nb_ifa_msghdr",
   ["struct rt_metrics"] = "struct rumpus_nb_rt_metrics", ["struct rt_msghdr"] = "struct rumpus_nb_rt_msghdr",
   ["struct sockaddr_dl"] = "struct rumpus_nb_sockaddr_dl",
+  ["struct in6_addrlifetime"] = "struct rumpus_nb_in6_addrlifetime",
+  ["struct in6_aliasreq"] = "struct rumpus_nb_in6_aliasreq",
+  ["struct in6_ifreq"] = "struct rumpus_nb_in6_ifreq",
+  ["struct in6_nbrinfo"] = "struct rumpus_nb_in6_nbrinfo",
 }
 -- Nested aggregates by path, for members such as ifr_ifru.ifru_b.b_buflen.
 M.nested = {
   ["struct rumpus_nb_ifreq"] = { ifr_ifru = "union rumpus_nb_ifreq_ifru" },
   ["union rumpus_nb_ifreq_ifru"] = { ifru_b = "struct rumpus_nb_ifreq_b" },
   ["struct rumpus_nb_ifconf"] = { ifc_ifcu = "union rumpus_nb_ifconf_ifcu" },
+  ["struct rumpus_nb_in6_ifreq"] = { ifr_ifru = "union rumpus_nb_in6_ifreq_ifru" },
 }
 
 -- RT_ROUNDUP(n): a sockaddr's room in a routing message (8-byte units; 0 takes 8).

@@ -90,7 +90,14 @@ function M.init(S, env)
       -- net.inet.arp: NetBSD creates it with CTL_CREATE (a number from 1024, found by
       -- name); the rumpus kernel's numbers are fixed (csrc/netinet/in_var.h)
       local proto = { ip = c.IPPROTO.IP, icmp = c.IPPROTO.ICMP, udp = c.IPPROTO.UDP, tcp = c.IPPROTO.TCP,
-        arp = 1024 }
+        arp = 1024, ip6 = c.IPPROTO.IPV6, icmp6 = c.IPPROTO.IPV6_ICMP }
+      -- net.inet6.ip6 leaves by NetBSD's names (IPV6CTL_DEFHLIM is "hlim", SENDREDIRECTS
+      -- "redirect"), net.inet6.icmp6's
+      -- ICMPV6CTL_* numbers (netinet/icmp6.h; not in the fact tables)
+      local IP6CTL = setmetatable({ HLIM = c.IPV6CTL.DEFHLIM, REDIRECT = c.IPV6CTL.SENDREDIRECTS },
+        { __index = c.IPV6CTL })
+      local ICMP6CTL = { REDIRACCEPT = 2, ND6_DELAY = 8, ND6_UMAXTRIES = 9, ND6_MMAXTRIES = 10,
+        ERRPPSLIMIT = 14 }
       -- net.inet.tcp: NetBSD's TCPCTL_* numbers (netinet/tcp_var.h; not in the fact
       -- tables), and the kernel's own for keepinit and the RTO bounds (docs/netinet.md)
       local TCPCTL = { RFC1323 = 1, SENDSPACE = 2, RECVSPACE = 3, MSSDFLT = 4, INIT_WIN = 8,
@@ -100,7 +107,7 @@ function M.init(S, env)
         REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103 }
       local leaf = { [c.IPPROTO.IP] = setmetatable({ MAXFRAGS = 1024 }, { __index = c.IPCTL }),
         [1024] = { KEEP = 1, DOWN = 2, ND_BMAXTRIES = 3, MAXQUEUELEN = 4, MAXENTRIES = 5 },
-        [c.IPPROTO.TCP] = TCPCTL }
+        [c.IPPROTO.TCP] = TCPCTL, [c.IPPROTO.IPV6] = IP6CTL, [c.IPPROTO.IPV6_ICMP] = ICMP6CTL }
       for i = 2, #parts do
         local p, v = parts[i], tonumber(parts[i])
         if not v and i == 2 then v = fam[p] end
