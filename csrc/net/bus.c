@@ -153,6 +153,7 @@ bus_get_locked(const char *name, int *errorp)
 		if ((error = bus_file_open(b, name, &b->b_file)) != 0) {
 			hyp_rw_destroy(&b->b_lock);
 			hyp_mutex_destroy(&b->b_pcap_lock);
+			hyp_free(b->b_iphash, sizeof(*b->b_iphash) << b->b_iphbits);
 			hyp_free(b->b_hash, sizeof(*b->b_hash) << b->b_hbits);
 			hyp_free(b, sizeof(*b));
 			*errorp = error;
