@@ -1,0 +1,22 @@
+# sysproxy.mk: our sysproxy server (csrc/sysproxy/, host sockets in csrc/hyper/sp.c):
+# rumpus kernels served to NetBSD's librumpclient.  docs/netbsd.md "Our sysproxy server".
+#
+#   $(BUILD)/bin/rumpus_server      rump_server's command line, one kernel per URL
+#   test/c/sysproxy_test.c          our server against a wire client of our own (always)
+#   test/c/sysproxy_nb_prog.c       a program linked with NetBSD's librumpclient, run by
+#                                   sysproxy_test when $RUMPUS_NETBSD_RUMP has it
+
+RUMPUS_SRCS += csrc/sysproxy/sp_serv.c
+$(BUILD)/obj/sysproxy/sp_serv.o: csrc/sysproxy/sp_wire.h csrc/hyper/sp.h csrc/include/rump/rumpus_sp.h
+$(BUILD)/obj/hyper/sp.o: csrc/hyper/sp.h
+
+BUILD_TARGETS += $(BUILD)/bin/rumpus_server
+$(BUILD)/bin/rumpus_server: csrc/sysproxy/server_main.c $(BUILD)/lib/librumpus.so
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icsrc/include -pthread -o $@ $< -L$(BUILD)/lib -lrumpus \
+	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS)
+
+$(BUILD)/test/sysproxy_test: test/c/sysproxy_test.c csrc/sysproxy/sp_wire.h test/c/tap.h \
+    $(BUILD)/bin/rumpus_server
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icsrc -Itest/c -pthread -o $@ $< $(LDFLAGS)
