@@ -20,3 +20,17 @@ $(BUILD)/test/sysproxy_test: test/c/sysproxy_test.c csrc/sysproxy/sp_wire.h test
     $(BUILD)/bin/rumpus_server
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Icsrc -Itest/c -pthread -o $@ $< $(LDFLAGS)
+
+# The program linked with NetBSD's librumpclient: built when the NetBSD build is there at
+# make time ($RUMPUS_NETBSD_RUMP, default ../shared/netbsd-rump); sysproxy_test skips it
+# with the reason otherwise.  Linked against the real file (the build's .so links are
+# text files); at run time the test gives it a directory with a real librumpclient.so.0.
+SP_NBRUMP := $(or $(RUMPUS_NETBSD_RUMP),$(abspath ../shared/netbsd-rump))
+SP_NBCLIENT := $(firstword $(wildcard $(SP_NBRUMP)/lib/librumpclient.so.0.0))
+ifneq ($(SP_NBCLIENT),)
+BUILD_TARGETS += $(BUILD)/test/sysproxy_nb_prog
+$(BUILD)/test/sysproxy_test: $(BUILD)/test/sysproxy_nb_prog
+endif
+$(BUILD)/test/sysproxy_nb_prog: test/c/sysproxy_nb_prog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(SP_NBCLIENT) $(LDFLAGS)

@@ -142,23 +142,23 @@ sp_rc_in(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len, bool
 	    NULL, 0);
 	if (error == 0)
 		error = sp_wait_answer(c, reqno, &n);
-	/* a copy answers exactly len bytes, a string at most len ending in its NUL */
+	/* a copy answers exactly len bytes; a string up to and including its first NUL, or
+	 * len bytes without one */
 	if (error == 0 && (str ? (n == 0 || n > len) : n != len))
 		error = EPROTO;
 	if (error == 0)
 		error = hyp_sp_read(c->fd, kaddr, (size_t)n);
+	if (error == 0 && str && (n < len || memchr(kaddr, '\0', (size_t)n) != NULL) &&
+	    strnlen(kaddr, (size_t)n) + 1 != n)
+		error = EPROTO;			/* a NUL inside, or a short answer without */
 	kern_block_exit(c->k);
 	if (error != 0) {
 		c->dead = true;
 		return EFAULT;
 	}
 	if (str) {
-		char *s = kaddr;
-
-		if (s[n - 1] != '\0')
+		if (((char *)kaddr)[n - 1] != '\0')
 			return ENAMETOOLONG;	/* no NUL within len */
-		if (strlen(s) + 1 != n)
-			return EFAULT;		/* a NUL inside: the client lied */
 		if (done != NULL)
 			*done = (size_t)n;
 	}
