@@ -34,3 +34,9 @@ endif
 $(BUILD)/test/sysproxy_nb_prog: test/c/sysproxy_nb_prog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(SP_NBCLIENT) $(LDFLAGS)
+
+# getpid round trip through sysproxy: our server and NetBSD's rump_server, same run
+BENCH_CMDS += $(BUILD)/bench/sysproxy_bench
+$(BUILD)/bench/sysproxy_bench: bench/sysproxy_bench.c csrc/sysproxy/sp_wire.h $(BUILD)/bin/rumpus_server
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 -Icsrc -o $@ $< $(LDFLAGS)
