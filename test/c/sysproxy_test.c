@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -141,7 +142,7 @@ cl_handshake(struct cl *c, const char *name)
 static int
 cl_syscall(struct cl *c, int num, const int64_t *args, int nargs, int64_t *rv)
 {
-	static __thread char body[1 << 16];
+	static __thread char body[1 << 16], pad[1 << 16];
 	uint64_t my = c->reqno++;
 	struct sp_hdr h;
 
@@ -171,12 +172,15 @@ cl_syscall(struct cl *c, int num, const int64_t *args, int nargs, int64_t *rv)
 			c->ncopyout++;
 		} else if (h.type == SP_COPYIN || h.type == SP_COPYINSTR) {
 			const char *src = (const char *)(uintptr_t)cd->addr;
-			size_t n = cd->len;
+			size_t n = cd->len, valid;
 			uint64_t reqno = h.reqno;
 			int class = SP_RESP;
 
 			if (h.type == SP_COPYINSTR && strnlen(src, n) < n)
 				n = strnlen(src, n) + 1;
+			if (cd->len > sizeof(pad))
+				return -1;
+			valid = n;
 			c->ncopyin++;
 			switch (c->misbehave) {
 			case MIS_REQNO: reqno += 1000; break;
@@ -185,7 +189,12 @@ cl_syscall(struct cl *c, int num, const int64_t *args, int nargs, int64_t *rv)
 			case MIS_CLASS: class = SP_ERROR; break;
 			}
 			c->misbehave = MIS_NONE;
-			if (cl_send(c, reqno, class, SP_COPYIN, 0, src, n) != 0)
+			if (n > sizeof(pad))
+				return -1;
+			memcpy(pad, src, n < valid ? n : valid);
+			if (n > valid)		/* MIS_LONG: junk past what was asked */
+				memset(pad + valid, 'Z', n - valid);
+			if (cl_send(c, reqno, class, SP_COPYIN, 0, pad, n) != 0)
 				return -1;
 		} else
 			return -1;
@@ -233,6 +242,7 @@ start_server(void)
 	if ((server = fork()) == -1)
 		return -1;
 	if (server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* no server outlives a crashed test */
 		execl(bin, bin, "-s", "-l", "librumpvfs.so.0", "-l", "librumpfs_tmpfs",
 		    "-l", "librumpnet", "-l", "librumpnet_net", "-l", "librumpnet_netinet",
 		    "-l", "librumpkern_sysproxy", url1, url2, (char *)NULL);
