@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,13 +106,32 @@ hyp_sp_accept(int lfd, int *fdp)
 	return 0;
 }
 
+/* Waits until fd is ready for events, at most ms milliseconds (-1: no limit). */
+static int
+sp_wait(int fd, short events, int ms)
+{
+	struct pollfd pfd = { fd, events, 0 };
+	int r;
+
+	if (ms < 0)
+		return 0;
+	while ((r = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+		continue;
+	if (r == 0)
+		return hyp_errno(ETIMEDOUT);
+	return r < 0 ? hyp_errno(errno) : 0;
+}
+
 int
-hyp_sp_read(int fd, void *buf, size_t n)
+hyp_sp_read(int fd, void *buf, size_t n, int ms)
 {
 	char *p = buf;
 	ssize_t r;
+	int e;
 
 	while (n > 0) {
+		if ((e = sp_wait(fd, POLLIN, ms)) != 0)
+			return e;
 		r = read(fd, p, n);
 		if (r == 0)
 			return hyp_errno(ENOTCONN);
@@ -127,12 +147,15 @@ hyp_sp_read(int fd, void *buf, size_t n)
 }
 
 int
-hyp_sp_write(int fd, const void *buf, size_t n)
+hyp_sp_write(int fd, const void *buf, size_t n, int ms)
 {
 	const char *p = buf;
 	ssize_t r;
+	int e;
 
 	while (n > 0) {
+		if ((e = sp_wait(fd, POLLOUT, ms)) != 0)
+			return e;
 		r = send(fd, p, n, MSG_NOSIGNAL);
 		if (r < 0) {
 			if (errno == EINTR)

@@ -8,6 +8,13 @@
  * requests (the client answers with the bytes) and COPYOUT/COPYOUTSTR requests (no
  * answer); the syscall's answer carries error and retval[2].
  *
+ * A remote copy keeps the virtual CPU, as a local one does: its caller may be inside a
+ * kmutex section (VFS copies under the vnode lock), and giving the vCPU away there would
+ * let other threads into that section with one vCPU, or deadlock with several (threads
+ * spinning on the host mutex hold every vCPU the copier needs back).  So a client stalls
+ * its kernel while it answers a copy; SP_COPY_TIMEOUT bounds that, then the connection
+ * closes and the copy fails with EFAULT.
+ *
  * Bad input never crashes the server: a frame shorter than its header or longer than
  * SP_MAXBODY, or an answer that does not match the copy in progress, closes the
  * connection (the client's process exits and its descriptors close); an unknown request
@@ -26,6 +33,9 @@
 int  rump_pub_lwproc_rfork(int flags);
 void rump_pub_lwproc_releaselwp(void);
 
+/* How long a client may keep a copy waiting (no progress), in ms.  The copy holds the
+ * virtual CPU (see sp_rc_in), so this bounds how long one client can stall its kernel. */
+#define SP_COPY_TIMEOUT	5000
 #define SP_MAXBODY	4096		/* requests: syscall arguments, a program name */
 #define SP_MAXARGS	(SP_MAXBODY / sizeof(register_t))
 
@@ -38,6 +48,7 @@ struct sp_conn {
 	struct kern_rcopy rc;		/* first: the hook points here */
 	struct kern *k;
 	int fd;
+	int tmo;			/* the wait limit of reads/writes now: -1 or SP_COPY_TIMEOUT */
 	bool dead;			/* the stream is out of step: close after this request */
 	uint64_t nextreq;		/* our requests' numbers */
 	register_t args[SP_MAXARGS];
@@ -55,10 +66,10 @@ sp_send(struct sp_conn *c, uint64_t reqno, int class, int type, uint32_t arg,
 	h.class = (uint16_t)class;
 	h.type = (uint16_t)type;
 	h.arg = arg;
-	if ((error = hyp_sp_write(c->fd, &h, sizeof(h))) == 0 && n1 > 0)
-		error = hyp_sp_write(c->fd, b1, n1);
+	if ((error = hyp_sp_write(c->fd, &h, sizeof(h), c->tmo)) == 0 && n1 > 0)
+		error = hyp_sp_write(c->fd, b1, n1, c->tmo);
 	if (error == 0 && n2 > 0)
-		error = hyp_sp_write(c->fd, b2, n2);
+		error = hyp_sp_write(c->fd, b2, n2, c->tmo);
 	if (error != 0)
 		c->dead = true;
 	return error;
@@ -74,7 +85,7 @@ sp_skip(struct sp_conn *c, uint64_t n)
 	while (n > 0 && error == 0) {
 		size_t m = n < sizeof(buf) ? (size_t)n : sizeof(buf);
 
-		error = hyp_sp_read(c->fd, buf, m);
+		error = hyp_sp_read(c->fd, buf, m, c->tmo);
 		n -= m;
 	}
 	return error;
@@ -86,7 +97,7 @@ sp_readhdr(struct sp_conn *c, struct sp_hdr *h)
 {
 	int error;
 
-	if ((error = hyp_sp_read(c->fd, h, sizeof(*h))) != 0)
+	if ((error = hyp_sp_read(c->fd, h, sizeof(*h), c->tmo)) != 0)
 		return error;
 	if (h->len < SP_HDRSZ)
 		return EPROTO;
@@ -137,7 +148,7 @@ sp_rc_in(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len, bool
 	cd.len = len;
 	cd.addr = (uint64_t)(uintptr_t)uaddr;
 	reqno = c->nextreq++;
-	kern_block_enter(c->k);
+	c->tmo = SP_COPY_TIMEOUT;
 	error = sp_send(c, reqno, SP_REQ, str ? SP_COPYINSTR : SP_COPYIN, 0, &cd, sizeof(cd),
 	    NULL, 0);
 	if (error == 0)
@@ -147,11 +158,11 @@ sp_rc_in(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len, bool
 	if (error == 0 && (str ? (n == 0 || n > len) : n != len))
 		error = EPROTO;
 	if (error == 0)
-		error = hyp_sp_read(c->fd, kaddr, (size_t)n);
+		error = hyp_sp_read(c->fd, kaddr, (size_t)n, c->tmo);
 	if (error == 0 && str && (n < len || memchr(kaddr, '\0', (size_t)n) != NULL) &&
 	    strnlen(kaddr, (size_t)n) + 1 != n)
 		error = EPROTO;			/* a NUL inside, or a short answer without */
-	kern_block_exit(c->k);
+	c->tmo = -1;
 	if (error != 0) {
 		c->dead = true;
 		return EFAULT;
@@ -176,10 +187,10 @@ sp_rc_out(struct kern_rcopy *rc, void *uaddr, const void *kaddr, size_t len, boo
 		return EFAULT;
 	cd.len = len;
 	cd.addr = (uint64_t)(uintptr_t)uaddr;
-	kern_block_enter(c->k);
+	c->tmo = SP_COPY_TIMEOUT;
 	error = sp_send(c, c->nextreq++, SP_REQ, str ? SP_COPYOUTSTR : SP_COPYOUT, 0,
 	    &cd, sizeof(cd), kaddr, len);
-	kern_block_exit(c->k);
+	c->tmo = -1;
 	return error != 0 ? EFAULT : 0;
 }
 
@@ -194,7 +205,7 @@ sp_syscall(struct sp_conn *c, const struct sp_hdr *h)
 	int error;
 
 	memset(c->args, 0, sizeof(c->args));
-	if ((error = hyp_sp_read(c->fd, c->args, (size_t)n)) != 0)
+	if ((error = hyp_sp_read(c->fd, c->args, (size_t)n, -1)) != 0)
 		return error;
 	error = kern_syscall(h->arg, c->args, rv);
 	if (c->dead)
@@ -249,7 +260,7 @@ sp_conn_main(void *arg)
 	bool joined = false;
 	int error;
 
-	error = hyp_sp_write(c->fd, banner, sizeof(banner) - 1);
+	error = hyp_sp_write(c->fd, banner, sizeof(banner) - 1, -1);
 	while (error == 0 && !c->dead) {
 		if ((error = sp_readhdr(c, &h)) != 0)
 			break;
@@ -296,6 +307,7 @@ sp_accept_main(void *arg)
 		c->k = sl->k;
 		c->fd = fd;
 		c->nextreq = 1;
+		c->tmo = -1;
 		if (hyp_sp_spawn(sp_conn_main, c) != 0) {
 			hyp_sp_close(fd);
 			hyp_free(c, sizeof(*c));

@@ -38,8 +38,8 @@ enum { SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_getpid = 20
 enum { NB_O_RDONLY = 0, NB_O_RDWR = 2, NB_O_CREAT = 0x200, NB_EFAULT = 14, NB_EEXIST = 17,
 	NB_ENOSYS = 78, NB_ENAMETOOLONG = 63 };
 
-static char dir[64], url1[160], url2[160], path1[128], path2[128];
-static pid_t server;
+static char dir[64], url1[160], url2[160], url3[160], path1[128], path2[128], path3[128];
+static pid_t server, server3;
 
 /* ---------------------------------------------------------------- a wire client */
 
@@ -260,6 +260,66 @@ start_server(void)
 	return -1;
 }
 
+/* A second server: two virtual CPUs and a memory limit, one URL. */
+static int
+start_server3(void)
+{
+	char bin[512];
+	struct cl c;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	if ((server3 = fork()) == -1)
+		return -1;
+	if (server3 == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(bin, bin, "-s", "-c", "2", "-r", "64m", "-l", "vfs", "-l", "fs.tmpfs", url3,
+		    (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (cl_connect(&c, path3) == 0) {
+			cl_close(&c);
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* Bad command lines end the server with status 1 and a message, not a hang. */
+static void
+test_badargs(void)
+{
+	static const char *urls[] = { "tcp://127.0.0.1", "tcp://127.0.0.1:99999",
+	    "tcp://1.2.3.4.5:80", "foo://x", "unix://" };
+	char bin[512];
+	int good = 0, status;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]) + 2; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 2);
+			if (i == sizeof(urls) / sizeof(urls[0]))
+				execl(bin, bin, "-s", "-l", "librumpdev_disk", url3, (char *)NULL);
+			else if (i > sizeof(urls) / sizeof(urls[0]))
+				execl(bin, bin, "-s", "-r", "12q", url3, (char *)NULL);
+			else
+				execl(bin, bin, "-s", urls[i], (char *)NULL);
+			_exit(127);
+		}
+		waitpid(p, &status, 0);
+		good += WIFEXITED(status) && WEXITSTATUS(status) == 1;
+	}
+	ok(good == (int)(sizeof(urls) / sizeof(urls[0])) + 2,
+	    "bad URLs, a component we lack, a bad -r: exit status 1");
+}
+
 static int
 server_alive(void)
 {
@@ -423,6 +483,26 @@ test_malformed(void)
 		cl_close(&c);
 	}
 
+	/* a client that never answers a copy-in: after the copy timeout its connection
+	 * closes (the kernel is not held forever) and the kernel serves others again */
+	{
+		struct cl c2;
+		struct sp_copydata cd = { 4, 0x10000 };
+
+		cl_connect(&c, path1);
+		cl_handshake(&c, "mute");
+		cd.len = 0;
+		args[0] = A("/w/mute"); args[1] = 0755;
+		cl_send(&c, 50, SP_REQ, SP_SYSCALL, SYS_mkdir, args, 16);
+		ok(cl_recv(&c, &h, &cd, sizeof(cd)) == 0 && h.class == SP_REQ &&
+		    h.type == SP_COPYINSTR, "mkdir: COPYINSTR asked (left unanswered)");
+		ok(cl_closed(&c), "an unanswered copy: the connection closes");
+		cl_close(&c);
+		ok(cl_connect(&c2, path1) == 0 && cl_handshake(&c2, "next") == 0 &&
+		    cl_syscall(&c2, SYS_getpid, NULL, 0, NULL) == 0, "... and the kernel serves the next client");
+		cl_close(&c2);
+	}
+
 	ok(server_alive(), "the server survived every malformed input");
 	ok(cl_connect(&c, path1) == 0 && cl_handshake(&c, "after") == 0 &&
 	    cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "and serves a new client");
@@ -432,27 +512,32 @@ test_malformed(void)
 /* Clients in threads at once: each its own process, files and answers. */
 #define NTHR	4
 #define NOPS	100
+static const char *thr_path;
 static void *
 thr(void *arg)
 {
 	intptr_t id = (intptr_t)arg;
 	struct cl c;
 	char path[32], buf[32], want[32];
-	int64_t args[3], rv, fd;
-	int bad = 0;
+	int64_t args[3], rv = 0, fd = -1;
+	int bad = 0, e;
 
-	if (cl_connect(&c, path1) != 0 || cl_handshake(&c, "thr") != 0)
+	if (cl_connect(&c, thr_path) != 0 || cl_handshake(&c, "thr") != 0)
 		return (void *)1;
 	snprintf(path, sizeof(path), "/t%d", (int)id);
 	args[0] = A(path); args[1] = NB_O_RDWR | NB_O_CREAT; args[2] = 0600;
-	if (cl_syscall(&c, SYS_open, args, 3, &fd) != 0)
+	if (cl_syscall(&c, SYS_open, args, 3, &fd) != 0) {
+		diag("thread %d: open O_CREAT failed", (int)id);
 		bad++;
+	}
 	for (int i = 0; i < NOPS && !bad; i++) {
 		int n = snprintf(want, sizeof(want), "%d:%d", (int)id, i);
 
 		args[0] = fd; args[1] = A(want); args[2] = n;
-		if (cl_syscall(&c, SYS_write, args, 3, &rv) != 0 || rv != n)
+		if (cl_syscall(&c, SYS_write, args, 3, &rv) != 0 || rv != n) {
+			diag("thread %d: write %d failed", (int)id, i);
 			bad++;
+		}
 	}
 	cl_syscall(&c, SYS_close, args, 1, NULL);
 	args[0] = A(path); args[1] = NB_O_RDONLY;
@@ -461,26 +546,31 @@ thr(void *arg)
 	args[0] = fd; args[1] = A(buf); args[2] = 4;
 	memset(buf, 0, sizeof(buf));
 	snprintf(want, sizeof(want), "%d:0%d", (int)id, (int)id);	/* "i:0" "i:1"... */
-	if (cl_syscall(&c, SYS_read, args, 3, &rv) != 0 || rv != 4 || memcmp(buf, want, 4) != 0)
+	if ((e = cl_syscall(&c, SYS_read, args, 3, &rv)) != 0 || rv != 4 ||
+	    memcmp(buf, want, 4) != 0) {
+		diag("thread %d: read back: error %d, %lld bytes, \"%.4s\"", (int)id, e,
+		    (long long)rv, buf);
 		bad++;
+	}
 	cl_close(&c);
 	return (void *)(intptr_t)bad;
 }
 
 static void
-test_threads(void)
+test_threads(const char *path, const char *what)
 {
 	pthread_t t[NTHR];
 	void *r;
 	int bad = 0;
 
+	thr_path = path;
 	for (intptr_t i = 0; i < NTHR; i++)
 		pthread_create(&t[i], NULL, thr, (void *)i);
 	for (int i = 0; i < NTHR; i++) {
 		pthread_join(t[i], &r);
 		bad += (int)(intptr_t)r;
 	}
-	ok(bad == 0, "%d clients at once, %d writes each, read back", NTHR, NOPS);
+	ok(bad == 0, "%d clients at once, %d writes each, read back (%s)", NTHR, NOPS, what);
 }
 
 /* ---------------------------------------------------------------- part 2 */
@@ -604,6 +694,8 @@ main(void)
 	snprintf(path2, sizeof(path2), "%s/k2", dir);
 	snprintf(url1, sizeof(url1), "unix://%s", path1);
 	snprintf(url2, sizeof(url2), "unix://%s", path2);
+	snprintf(path3, sizeof(path3), "%s/k3", dir);
+	snprintf(url3, sizeof(url3), "unix://%s", path3);
 	if (!ok(start_server() == 0, "rumpus_server -s listens on two URLs")) {
 		if (server > 0)
 			kill(server, SIGKILL);
@@ -611,8 +703,21 @@ main(void)
 	}
 	test_basic();
 	test_malformed();
-	test_threads();
+	test_threads(path1, "1 vCPU");
+	if (ok(start_server3() == 0, "rumpus_server -c 2 -r 64m")) {
+		int st;
+
+		test_threads(path3, "2 vCPUs");
+		if (waitpid(server3, &st, WNOHANG) == server3)
+			diag("server3 died: %s %d", WIFSIGNALED(st) ? "signal" : "exit",
+			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+	test_badargs();
 	test_netbsd_client();
+	if (server3 > 0) {
+		kill(server3, SIGTERM);
+		waitpid(server3, NULL, 0);
+	}
 	kill(server, SIGTERM);
 	waitpid(server, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM: the server exits 0");
