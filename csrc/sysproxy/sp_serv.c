@@ -140,7 +140,7 @@ sp_rc_in(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len, bool
 {
 	struct sp_conn *c = (struct sp_conn *)rc;
 	struct sp_copydata cd;
-	uint64_t reqno, n;
+	uint64_t reqno, n = 0;
 	int error;
 
 	if (c->dead)
