@@ -98,6 +98,11 @@ hyp_sp_accept(int lfd, int *fdp)
 			break;
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* out of descriptors or memory for now: wait, do not give up serving */
+			(void)poll(NULL, 0, 100);
+			continue;
+		}
 		return hyp_errno(errno);
 	}
 	/* requests and answers are small and strictly alternate: no Nagle delay */
