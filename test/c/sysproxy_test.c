@@ -483,6 +483,34 @@ test_malformed(void)
 		cl_close(&c);
 	}
 
+	/* a second request while a copy-in is pending (another client thread): "try
+	 * again", then the pending syscall completes (librumpclient resends on EAGAIN) */
+	{
+		struct sp_copydata cd;
+		struct sp_sysresp r;
+		static const char path[] = "/w/again";
+		uint64_t copyreq;
+		char rbody[64];
+
+		cl_connect(&c, path1);
+		cl_handshake(&c, "again");
+		args[0] = A(path); args[1] = 0755;
+		cl_send(&c, 60, SP_REQ, SP_SYSCALL, SYS_mkdir, args, 16);
+		ok(cl_recv(&c, &h, &cd, sizeof(cd)) == 0 && h.type == SP_COPYINSTR,
+		    "mkdir: COPYINSTR asked");
+		copyreq = h.reqno;
+		cl_send(&c, 61, SP_REQ, SP_SYSCALL, SYS_getpid, NULL, 0);
+		ok(cl_recv(&c, &h, rbody, sizeof(rbody)) == 0 && h.class == SP_ERROR &&
+		    h.reqno == 61 && h.arg == SPERR_TRYAGAIN, "getpid meanwhile: ERROR try again");
+		cl_send(&c, copyreq, SP_RESP, SP_COPYIN, 0, path, sizeof(path));
+		memset(&r, 0xff, sizeof(r));
+		ok(cl_recv(&c, &h, &r, sizeof(r)) == 0 && h.class == SP_RESP && h.reqno == 60 &&
+		    r.error == 0, "then the copy answer: mkdir done");
+		c.reqno = 62;
+		ok(cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "getpid again: served");
+		cl_close(&c);
+	}
+
 	/* a client that never answers a copy-in: after the copy timeout its connection
 	 * closes (the kernel is not held forever) and the kernel serves others again */
 	{
