@@ -7,6 +7,7 @@
  * removes the unix sockets and exits.  docs/netbsd.md, "Our sysproxy server".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -152,9 +153,19 @@ main(int argc, char **argv)
 		}
 	}
 	if (pfd[1] != -1) {
+		int null = open("/dev/null", O_RDWR);
+
 		if (write(pfd[1], &ok, 1) != 1)
 			return 1;
 		close(pfd[1]);
+		/* in the background: let go of the terminal (or the caller's pipes) */
+		if (null != -1) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
 	}
 	sigwait(&set, &ch);
 	for (i = optind; i < argc; i++)

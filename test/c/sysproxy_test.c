@@ -288,6 +288,47 @@ start_server3(void)
 	return -1;
 }
 
+/* Without -s the server goes to the background once it listens: the foreground process
+ * exits 0, the socket serves, SIGTERM (to the pid the socket reports) removes it. */
+static void
+test_daemon(void)
+{
+	char bin[512], path[160], url[192];
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	struct cl c;
+	int status, gone = 0;
+	pid_t p;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	snprintf(path, sizeof(path), "%s/d", dir);
+	snprintf(url, sizeof(url), "unix://%s", path);
+	if ((p = fork()) == 0) {
+		execl(bin, bin, "-l", "vfs", url, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "without -s: the foreground exits 0");
+	if (!ok(cl_connect(&c, path) == 0 && cl_handshake(&c, "d") == 0 &&
+	    cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "... once the socket serves"))
+		return;
+	if (!ok(getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0 && cr.pid != p &&
+	    cr.pid > 1, "... from another process")) {
+		cl_close(&c);
+		return;
+	}
+	cl_close(&c);
+	kill(cr.pid, SIGTERM);
+	for (int i = 0; i < 500 && !gone; i++) {	/* bounded wait, not a timing check */
+		struct timespec ts = { 0, 10000000 };
+
+		gone = access(path, F_OK) != 0;
+		if (!gone)
+			nanosleep(&ts, NULL);
+	}
+	ok(gone, "SIGTERM: the background server removes its socket");
+}
+
 /* Bad command lines end the server with status 1 and a message, not a hang. */
 static void
 test_badargs(void)
@@ -741,6 +782,7 @@ main(void)
 			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	}
 	test_badargs();
+	test_daemon();
 	test_netbsd_client();
 	if (server3 > 0) {
 		kill(server3, SIGTERM);
