@@ -7,6 +7,16 @@
  */
 #include "kern/kern.h"
 
+/* The remote-copy hook of the running process (sysproxy clients), or NULL: the one
+ * extra branch of the local path. */
+static inline struct kern_rcopy *
+rcopy(void)
+{
+	struct lwp *l = kern_tls.cur;
+
+	return l != NULL ? l->l_proc->p_rcopy : NULL;
+}
+
 int
 kern_uaddr_ok(const void *uaddr, size_t len)
 {
@@ -26,6 +36,8 @@ copyin(const void *uaddr, void *kaddr, size_t len)
 		return EFAULT;
 	if (len == 0)
 		return 0;
+	if (__predict_false(rcopy() != NULL))
+		return rcopy()->rc_in(rcopy(), uaddr, kaddr, len, false, NULL);
 	return hyp_copy(kaddr, uaddr, len);
 }
 
@@ -36,6 +48,8 @@ copyout(const void *kaddr, void *uaddr, size_t len)
 		return EFAULT;
 	if (len == 0)
 		return 0;
+	if (__predict_false(rcopy() != NULL))
+		return rcopy()->rc_out(rcopy(), uaddr, kaddr, len, false);
 	return hyp_copy(uaddr, kaddr, len);
 }
 
@@ -50,7 +64,11 @@ copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done)
 		return EFAULT;
 	if (max > KERN_USER_MAX - a)
 		max = KERN_USER_MAX - a;	/* the string must end below the limit */
-	error = hyp_copystr(kaddr, uaddr, max, &n);
+	if (__predict_false(rcopy() != NULL))
+		error = max == 0 ? ENAMETOOLONG :
+		    rcopy()->rc_in(rcopy(), uaddr, kaddr, max, true, &n);
+	else
+		error = hyp_copystr(kaddr, uaddr, max, &n);
 	if (error == ENAMETOOLONG && max < len)
 		error = EFAULT;
 	if (error == 0 && done != NULL)
@@ -68,7 +86,12 @@ copyoutstr(const char *kaddr, void *uaddr, size_t len, size_t *done)
 		n = len;
 		error = ENAMETOOLONG;
 	}
-	if (kern_uaddr_ok(uaddr, n) != 0 || hyp_copy(uaddr, kaddr, n) != 0)
+	if (kern_uaddr_ok(uaddr, n) != 0)
+		return EFAULT;
+	if (__predict_false(rcopy() != NULL)) {
+		if (n > 0 && rcopy()->rc_out(rcopy(), uaddr, kaddr, n, true) != 0)
+			return EFAULT;
+	} else if (hyp_copy(uaddr, kaddr, n) != 0)
 		return EFAULT;
 	if (done != NULL)
 		*done = n;

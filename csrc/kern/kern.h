@@ -210,6 +210,17 @@ int copyout(const void *kaddr, void *uaddr, size_t len) KERN_HIDDEN;
 int copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done) KERN_HIDDEN;
 int copyoutstr(const char *kaddr, void *uaddr, size_t len, size_t *done) KERN_HIDDEN;
 int kern_uaddr_ok(const void *uaddr, size_t len) KERN_HIDDEN;	/* 0 or EFAULT */
+/* Remote user memory: a process whose p_rcopy is set (a sysproxy client, csrc/sysproxy/)
+ * has its "user" memory in another host process.  copyin/copyout and the string copies
+ * range-check the address as usual, then call these (vCPU held; they give it away while
+ * they wait for the client).  rc_in with str set copies a NUL-terminated string of at
+ * most len bytes: ENAMETOOLONG without a NUL, *done the length with the NUL. */
+struct kern_rcopy {
+	int (*rc_in)(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len,
+	    bool str, size_t *done);
+	int (*rc_out)(struct kern_rcopy *rc, void *uaddr, const void *kaddr, size_t len,
+	    bool str);
+};
 
 /* Scatter/gather I/O descriptor (NetBSD's struct uio).  uio_iov points to a kernel copy
  * of the iovec array; the buffers are user space if uio_user, else kernel space. */
@@ -414,6 +425,7 @@ struct proc {
 	/* signals (kern/sig.c): NetBSD sigset_t words, changed with atomics */
 	uint32_t p_sigpend[4];		/* recorded (RUMP_SIGMODEL_RECORD) */
 	uint32_t p_sigmask[4];		/* not recorded (rump's ps_sigignore) */
+	struct kern_rcopy *p_rcopy;	/* user memory is remote (sysproxy), or NULL */
 };
 void kern_psignal(struct proc *p, int sig) KERN_HIDDEN;	/* sig.c: post, per the model */
 #define NB_SIGPIPE	13				/* NetBSD's number */

@@ -155,6 +155,7 @@ end
 -- opts.root == "rumpfs".
 local function settle_root(k, opts, comps)
   if opts.root == "rumpfs" then return true end
+  if k.server == "rumpus" then return true end   -- our kernels boot with tmpfs on / already
   for _, cn in ipairs(comps) do
     if cn == "fs.tmpfs" then return k.S.mount("tmpfs", "/", 0, { mode = "0755" }) end
   end
@@ -220,6 +221,12 @@ function M.kernel(opts, level, remote)
   end
   if opts.root ~= nil and opts.root ~= "rumpfs" and opts.root ~= "tmpfs" then
     error("bad option 'root' (\"tmpfs\" or \"rumpfs\" expected, got " .. tostring(opts.root) .. ")", level)
+  end
+  if opts.server ~= nil and opts.server ~= "netbsd" and opts.server ~= "rumpus" then
+    error("bad option 'server' (\"netbsd\" or \"rumpus\" expected, got " .. tostring(opts.server) .. ")", level)
+  end
+  if opts.server == "rumpus" and not opts.remote then
+    error("bad option 'server' (a server is for remote kernels: remote = true)", level)
   end
   if state == "booted" and not opts.remote then
     error("rump.kernel: NetBSD's rump kernel is one per process and this process already booted it" ..
@@ -394,7 +401,9 @@ end
 -- librumpclient's names).  destroy() stops the server (SIGTERM: rump_server reboots its kernel and exits;
 -- SIGKILL after 5 s) and removes the directory; the server also gets SIGTERM when the thread
 -- that started it exits (PR_SET_PDEATHSIG), so no server outlives its client process, and its
--- directory is removed as soon as the client is connected.
+-- directory is removed as soon as the client is connected.  With server = "rumpus" the server
+-- is our own rumpus_server ($RUMPUS_BUILD/bin) serving a rumpus kernel: the same client, the
+-- same k.S, our kernel behind it.
 
 local rdeclared = false
 local function rdeclare()
@@ -409,7 +418,10 @@ end
 local clients = {}   -- every librumpclient copy loaded (kept: see above)
 local rkmt = {}
 rkmt.__index = rkmt
-rkmt.__tostring = function(k) return "NetBSD rump_server kernel " .. k.url .. (k.dead and " (destroyed)" or "") end
+rkmt.__tostring = function(k)
+  return (k.server == "rumpus" and "rumpus_server kernel " or "NetBSD rump_server kernel ") .. k.url ..
+    (k.dead and " (destroyed)" or "")
+end
 
 local function hostS() return require "syscall" end
 
@@ -453,9 +465,14 @@ function M.remote(opts, comps, level)
   local ok, why = M.available(prefix)
   if not ok then error("rump.kernel: " .. why, level) end
   local dir = prefix .. "/lib"
-  local server = prefix .. "/bin/rump_server"
+  -- server = "rumpus": our own rumpus_server (csrc/sysproxy/) serves a rumpus kernel to the
+  -- same librumpclient; its components are given by our names.
+  local ours = opts.server == "rumpus"
+  local sname = ours and "rumpus_server" or "rump_server"
+  local server = ours and ((os.getenv("RUMPUS_BUILD") or "build") .. "/bin/rumpus_server") or
+    (prefix .. "/bin/rump_server")
   local head = readhead(server, 4)
-  if head ~= "\127ELF" then error("rump.kernel: " .. server .. ": no rump_server program", level) end
+  if head ~= "\127ELF" then error("rump.kernel: " .. server .. ": no " .. sname .. " program", level) end
   local links = {}
   for _, n in ipairs({ "librumpuser.so.0", "librump.so.0", "librumpkern_sysproxy.so.0" }) do
     local p, e = resolve(dir, n)
@@ -467,6 +484,11 @@ function M.remote(opts, comps, level)
   local argv = { server, "-s" }
   for _, cn in ipairs(order(comps)) do
     if builtin[cn] then goto continue end
+    if ours then
+      argv[#argv + 1] = "-l"
+      argv[#argv + 1] = cn
+      goto continue
+    end
     local p, e = resolve(dir, libname(cn))
     if not p then error("rump.kernel: component '" .. cn .. "': " .. e, level) end
     argv[#argv + 1] = "-l"
@@ -510,7 +532,7 @@ function M.remote(opts, comps, level)
     if r == pid then
       local msg = readlog(wdir)
       rmtree(wdir)
-      error("rump.kernel: rump_server exited before serving: " .. msg, level)
+      error("rump.kernel: " .. sname .. " exited before serving: " .. msg, level)
     end
     local s = H.socket("unix", "stream")
     if s then
@@ -526,7 +548,7 @@ function M.remote(opts, comps, level)
     rmtree(wdir)
     error("rump.kernel: " .. msg .. (log ~= "" and (" (server: " .. log .. ")") or ""), level + 1)
   end
-  if not ready then fail("rump_server did not serve " .. url .. " within 20 s") end
+  if not ready then fail(sname .. " did not serve " .. url .. " within 20 s") end
   -- This kernel's own copy of librumpclient.
   local copy = wdir .. "/librumpclient.so"
   do
@@ -550,7 +572,8 @@ function M.remote(opts, comps, level)
   -- copy), so nothing stays behind even if this process ends without running finalizers.
   rmtree(wdir)
   local k = setmetatable({ dead = false, components = comps, loaded = order(comps), backend = "netbsd",
-    remote = true, prefix = prefix, url = url, pid = pid, dir = wdir, owner = 0, S = false }, rkmt)
+    remote = true, prefix = prefix, url = url, pid = pid, dir = wdir, owner = 0, S = false,
+    server = ours and "rumpus" or "netbsd" }, rkmt)
   -- A kernel forgotten (or left at exit: lua_close runs finalizers) stops its server too.
   k.sentinel = ffi.gc(ffi.new("char[1]"), function() stop(pid); rmtree(wdir) end)
   local S = buildS(client, function() return k.owner end)

@@ -1,0 +1,284 @@
+/*
+ * sysproxy_bench.c: a syscall's round trip through the sysproxy protocol, to our
+ * rumpus_server and to NetBSD's rump_server, in the same run.  One client of our own
+ * (the wire format of csrc/sysproxy/sp_wire.h, which both servers speak) calls getpid
+ * over a unix socket; batches alternate between the two servers, each call is timed,
+ * and the figures are medians with p99.  NetBSD's server comes from $RUMPUS_NETBSD_RUMP
+ * (default ../shared/netbsd-rump beside the checkout); without it the baseline is
+ * skipped with the reason.  Prints @fig/@cmp/@skip lines for bench/run.lua.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sysproxy/sp_wire.h"
+
+#define SYS_getpid	20
+
+static char dir[64];
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+rd(int fd, void *b, size_t n)
+{
+	char *p = b;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+struct conn {
+	int fd;
+	uint64_t reqno;
+};
+
+/* One request, one answer (getpid copies nothing).  Returns the answer's error field. */
+static int
+call(struct conn *c, int type, uint32_t arg, const void *body, size_t n, void *ans, size_t an)
+{
+	struct sp_hdr h = { SP_HDRSZ + n, c->reqno++, SP_REQ, (uint16_t)type, arg };
+	char buf[256];
+
+	if (send(c->fd, &h, sizeof(h), MSG_NOSIGNAL | (n ? MSG_MORE : 0)) != sizeof(h) ||
+	    (n > 0 && send(c->fd, body, n, MSG_NOSIGNAL) != (ssize_t)n))
+		return -1;
+	if (rd(c->fd, &h, sizeof(h)) != 0 || h.class != SP_RESP || h.len - SP_HDRSZ > sizeof(buf) ||
+	    rd(c->fd, buf, h.len - SP_HDRSZ) != 0 || h.len - SP_HDRSZ < an)
+		return -1;
+	memcpy(ans, buf, an);
+	return 0;
+}
+
+static int
+connect_to(struct conn *c, const char *path)
+{
+	struct sockaddr_un sun;
+	char banner[128];
+	int32_t answer;
+	int i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	c->reqno = 1;
+	for (i = 0; i < 2000; i++) {	/* the server is starting: poll 10 ms, at most 20 s */
+		struct timespec ts = { 0, 10000000 };
+
+		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			break;
+		close(c->fd);
+		c->fd = -1;
+		nanosleep(&ts, NULL);
+	}
+	if (c->fd == -1 || read(c->fd, banner, sizeof(banner)) <= 0)
+		return -1;
+	if (call(c, SP_HANDSHAKE, SP_HS_GUEST, "sysproxy_bench", 15, &answer, sizeof(answer)) != 0)
+		return -1;
+	return answer;
+}
+
+static pid_t
+spawn(char *const argv[], const char *ldpath)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (ldpath != NULL)
+			setenv("LD_LIBRARY_PATH", ldpath, 1);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* the shared build's .so "links" are text files naming the real file */
+static int
+resolve(const char *libdir, const char *name, char *out, size_t len)
+{
+	char p[1400], buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (int i = 0; i < 8; i++) {
+		struct stat st;
+		FILE *f;
+		size_t n;
+
+		snprintf(p, sizeof(p), "%s/%s", libdir, buf);
+		if (stat(p, &st) != 0)
+			return -1;
+		if (st.st_size > 255) {
+			snprintf(out, len, "%s", p);
+			return 0;
+		}
+		if ((f = fopen(p, "r")) == NULL)
+			return -1;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+	}
+	return -1;
+}
+
+static int
+cmpu64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+batch(struct conn *c, uint64_t *lat, int n)
+{
+	struct sp_sysresp r;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+
+		if (call(c, SP_SYSCALL, SYS_getpid, NULL, 0, &r, sizeof(r)) != 0 || r.error != 0) {
+			fprintf(stderr, "sysproxy_bench: getpid failed\n");
+			exit(1);
+		}
+		lat[i] = now_ns() - t0;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *quick = getenv("BENCH_QUICK");
+	int rounds = quick != NULL && *quick != '\0' && strcmp(quick, "0") != 0 ? 5 : 40;
+	int per = 2000, n = 0, have_nb = 0;
+	char self[1024], bin[1200], path1[128], path2[128], url1[160], url2[160], nbroot[1024];
+	char nblib[1100], ldir[128], real[1400], link[256];
+	const char *nb = getenv("RUMPUS_NETBSD_RUMP");
+	uint64_t *ours, *theirs;
+	struct conn c1, c2;
+	pid_t p1, p2 = -1;
+
+	(void)argc;
+	snprintf(self, sizeof(self), "%s", argv[0]);
+	snprintf(bin, sizeof(bin), "%s/../bin/rumpus_server", dirname(self));
+	snprintf(dir, sizeof(dir), "/tmp/rumpus-spb-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path1, sizeof(path1), "%s/ours", dir);
+	snprintf(path2, sizeof(path2), "%s/netbsd", dir);
+	snprintf(url1, sizeof(url1), "unix://%s", path1);
+	snprintf(url2, sizeof(url2), "unix://%s", path2);
+	{
+		char *a[] = { bin, "-s", url1, NULL };
+
+		p1 = spawn(a, NULL);
+	}
+	if (nb == NULL) {	/* beside the checkout: <build>/../../shared/netbsd-rump */
+		snprintf(self, sizeof(self), "%s", argv[0]);
+		snprintf(nbroot, sizeof(nbroot), "%s/../../../shared/netbsd-rump", dirname(self));
+		nb = nbroot;
+	}
+	snprintf(nblib, sizeof(nblib), "%s/lib", nb);
+	snprintf(ldir, sizeof(ldir), "%s/lib", dir);
+	mkdir(ldir, 0700);
+	{
+		static const char *libs[] = { "librump.so.0", "librumpuser.so.0",
+		    "librumpkern_sysproxy.so.0" };
+		char server[1200];
+
+		have_nb = 1;
+		for (int i = 0; i < 3 && have_nb; i++) {
+			snprintf(link, sizeof(link), "%s/%s", ldir, libs[i]);
+			if (resolve(nblib, libs[i], real, sizeof(real)) != 0 || symlink(real, link) != 0)
+				have_nb = 0;
+		}
+		snprintf(server, sizeof(server), "%s/bin/rump_server", nb);
+		if (have_nb && access(server, X_OK) == 0) {
+			char *a[] = { server, "-s", url2, NULL };
+
+			p2 = spawn(a, ldir);
+		} else
+			have_nb = 0;
+	}
+	if (connect_to(&c1, path1) != 0) {
+		fprintf(stderr, "sysproxy_bench: our server did not answer\n");
+		return 1;
+	}
+	if (have_nb && connect_to(&c2, path2) != 0)
+		have_nb = 0;
+	ours = calloc((size_t)rounds * per, sizeof(*ours));
+	theirs = calloc((size_t)rounds * per, sizeof(*theirs));
+	batch(&c1, ours, 200);		/* warm-up */
+	if (have_nb)
+		batch(&c2, theirs, 200);
+	for (int r = 0; r < rounds; r++, n += per) {
+		batch(&c1, ours + n, per);
+		if (have_nb)
+			batch(&c2, theirs + n, per);
+	}
+	qsort(ours, (size_t)n, sizeof(*ours), cmpu64);
+	printf("getpid through sysproxy, rumpus_server: p50 %.2f us, p99 %.2f us (%d calls)\n",
+	    ours[n / 2] / 1e3, ours[n * 99 / 100] / 1e3, n);
+	printf("@fig\tsp.getpid\tgetpid round trip through sysproxy to rumpus_server (unix socket)"
+	    "\t%.17g\tus\tp99 %.2f us\n", ours[n / 2] / 1e3, ours[n * 99 / 100] / 1e3);
+	if (have_nb) {
+		qsort(theirs, (size_t)n, sizeof(*theirs), cmpu64);
+		printf("getpid through sysproxy, NetBSD rump_server: p50 %.2f us, p99 %.2f us\n",
+		    theirs[n / 2] / 1e3, theirs[n * 99 / 100] / 1e3);
+		printf("@fig\tsp.getpid.netbsd\tgetpid round trip through sysproxy to NetBSD's "
+		    "rump_server (unix socket)\t%.17g\tus\tp99 %.2f us\n", theirs[n / 2] / 1e3,
+		    theirs[n * 99 / 100] / 1e3);
+		printf("@cmp\tsp.getpid\tsp.getpid.netbsd\tsame client process, interleaved "
+		    "batches of %d calls, %d rounds, median and p99 of each call\n", per, rounds);
+	} else
+		printf("@skip\tsp.getpid.netbsd\tno NetBSD rump_server at %s ($RUMPUS_NETBSD_RUMP)\n", nb);
+	kill(p1, SIGTERM);
+	waitpid(p1, NULL, 0);
+	if (p2 > 0) {
+		kill(p2, SIGTERM);
+		waitpid(p2, NULL, 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		static const char *libs[] = { "librump.so.0", "librumpuser.so.0",
+		    "librumpkern_sysproxy.so.0" };
+
+		snprintf(link, sizeof(link), "%s/%s", ldir, libs[i]);
+		unlink(link);
+	}
+	rmdir(ldir);
+	unlink(path1);
+	unlink(path2);
+	rmdir(dir);
+	return 0;
+}

@@ -1,0 +1,797 @@
+/*
+ * sysproxy_test.c: rumpus_server (csrc/sysproxy/) driven over its socket.
+ *
+ * Part 1 needs nothing outside the checkout: a wire client of our own (the format in
+ * csrc/sysproxy/sp_wire.h) does syscalls whose arguments and results travel as
+ * COPYIN/COPYINSTR/COPYOUT requests, several clients at once from threads, picks a
+ * kernel by URL, and sends malformed frames (truncated headers, huge and short lengths,
+ * unknown types, answers that do not match the copy asked for): each gets an error
+ * frame or a closed connection, and the server keeps serving.
+ * Part 2 runs test/c/sysproxy_nb_prog (linked with NetBSD's librumpclient) against the
+ * server when $RUMPUS_NETBSD_RUMP (default ../shared/netbsd-rump beside the checkout)
+ * has the NetBSD build; otherwise it is skipped with the reason.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "sysproxy/sp_wire.h"
+
+/* NetBSD syscall numbers and values */
+enum { SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_getpid = 20,
+	SYS_mkdir = 136, SYS_stat50 = 439 };
+enum { NB_O_RDONLY = 0, NB_O_RDWR = 2, NB_O_CREAT = 0x200, NB_EFAULT = 14, NB_EEXIST = 17,
+	NB_ENOSYS = 78, NB_ENAMETOOLONG = 63 };
+
+static char dir[64], url1[160], url2[160], url3[160], path1[128], path2[128], path3[128];
+static pid_t server, server3;
+
+/* ---------------------------------------------------------------- a wire client */
+
+struct cl {
+	int fd;
+	uint64_t reqno;
+	int misbehave;		/* MIS_*: how to answer the next copy-in request */
+	int ncopyin, ncopyout;	/* requests served */
+};
+enum { MIS_NONE, MIS_REQNO, MIS_SHORT, MIS_LONG, MIS_CLASS };
+
+static int
+cl_connect(struct cl *c, const char *path)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { 10, 0 };
+	char banner[128];
+	ssize_t n;
+
+	memset(c, 0, sizeof(*c));
+	c->reqno = 1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	/* a server that hangs fails the test instead of hanging it */
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(c->fd);
+		return -1;
+	}
+	/* the banner comes first, one line */
+	n = read(c->fd, banner, sizeof(banner) - 1);
+	if (n <= 0 || banner[n - 1] != '\n' || strncmp(banner, "RUMPSP-", 7) != 0) {
+		close(c->fd);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rd(int fd, void *b, size_t n)
+{
+	char *p = b;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+wr(int fd, const void *b, size_t n)
+{
+	return send(fd, b, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
+}
+
+static int
+cl_send(struct cl *c, uint64_t reqno, int class, int type, uint32_t arg, const void *body,
+    size_t n)
+{
+	struct sp_hdr h = { SP_HDRSZ + n, reqno, (uint16_t)class, (uint16_t)type, arg };
+
+	if (wr(c->fd, &h, sizeof(h)) != 0)
+		return -1;
+	return n > 0 ? wr(c->fd, body, n) : 0;
+}
+
+/* The next frame; its body (at most max bytes) into body.  -1 at end of stream. */
+static int
+cl_recv(struct cl *c, struct sp_hdr *h, void *body, size_t max)
+{
+	if (rd(c->fd, h, sizeof(*h)) != 0 || h->len < SP_HDRSZ || h->len - SP_HDRSZ > max)
+		return -1;
+	return rd(c->fd, body, h->len - SP_HDRSZ);
+}
+
+static int
+cl_handshake(struct cl *c, const char *name)
+{
+	struct sp_hdr h;
+	int32_t answer = -1;
+
+	if (cl_send(c, c->reqno++, SP_REQ, SP_HANDSHAKE, SP_HS_GUEST, name, strlen(name) + 1))
+		return -1;
+	if (cl_recv(c, &h, &answer, sizeof(answer)) != 0 || h.class != SP_RESP ||
+	    h.type != SP_HANDSHAKE || h.len != SP_HDRSZ + 4)
+		return -1;
+	return answer;
+}
+
+/* One syscall; serves the server's copy requests from this process's memory.  Returns
+ * the NetBSD errno, -1 if the connection closed. */
+static int
+cl_syscall(struct cl *c, int num, const int64_t *args, int nargs, int64_t *rv)
+{
+	static __thread char body[1 << 16], pad[1 << 16];
+	uint64_t my = c->reqno++;
+	struct sp_hdr h;
+
+	if (cl_send(c, my, SP_REQ, SP_SYSCALL, (uint32_t)num, args, (size_t)nargs * 8) != 0)
+		return -1;
+	for (;;) {
+		struct sp_copydata *cd = (void *)body;
+
+		if (cl_recv(c, &h, body, sizeof(body)) != 0)
+			return -1;
+		if (h.class == SP_RESP && h.type == SP_SYSCALL && h.reqno == my) {
+			struct sp_sysresp r;
+
+			if (h.len != SP_HDRSZ + sizeof(r))
+				return -1;
+			memcpy(&r, body, sizeof(r));
+			if (rv != NULL)
+				*rv = r.retval[0];
+			return r.error;
+		}
+		if (h.class != SP_REQ || h.len < SP_HDRSZ + sizeof(*cd))
+			return -1;
+		if (h.type == SP_COPYOUT || h.type == SP_COPYOUTSTR) {
+			if (h.len != SP_HDRSZ + sizeof(*cd) + cd->len)
+				return -1;
+			memcpy((void *)(uintptr_t)cd->addr, body + sizeof(*cd), cd->len);
+			c->ncopyout++;
+		} else if (h.type == SP_COPYIN || h.type == SP_COPYINSTR) {
+			const char *src = (const char *)(uintptr_t)cd->addr;
+			size_t n = cd->len, valid;
+			uint64_t reqno = h.reqno;
+			int class = SP_RESP;
+
+			if (h.type == SP_COPYINSTR && strnlen(src, n) < n)
+				n = strnlen(src, n) + 1;
+			if (cd->len > sizeof(pad))
+				return -1;
+			valid = n;
+			c->ncopyin++;
+			switch (c->misbehave) {
+			case MIS_REQNO: reqno += 1000; break;
+			case MIS_SHORT: n = n > 1 ? n - 1 : 0; break;
+			case MIS_LONG: n += 8; break;
+			case MIS_CLASS: class = SP_ERROR; break;
+			}
+			c->misbehave = MIS_NONE;
+			if (n > sizeof(pad))
+				return -1;
+			memcpy(pad, src, n < valid ? n : valid);
+			if (n > valid)		/* MIS_LONG: junk past what was asked */
+				memset(pad + valid, 'Z', n - valid);
+			if (cl_send(c, reqno, class, SP_COPYIN, 0, pad, n) != 0)
+				return -1;
+		} else
+			return -1;
+	}
+}
+
+/* Waits until the peer closes (or times out: then 0). */
+static int
+cl_closed(struct cl *c)
+{
+	char b[256];
+	ssize_t n;
+
+	while ((n = read(c->fd, b, sizeof(b))) > 0)
+		continue;
+	return n == 0 || errno == ECONNRESET;
+}
+
+static void
+cl_close(struct cl *c)
+{
+	close(c->fd);
+}
+
+#define A(x)	((int64_t)(intptr_t)(x))
+
+/* ---------------------------------------------------------------- the server */
+
+static const char *
+builddir(void)
+{
+	const char *b = getenv("RUMPUS_BUILD");
+
+	return b != NULL ? b : "build";
+}
+
+static int
+start_server(void)
+{
+	char bin[512];
+	struct cl c;
+	int i;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	if ((server = fork()) == -1)
+		return -1;
+	if (server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* no server outlives a crashed test */
+		execl(bin, bin, "-s", "-l", "librumpvfs.so.0", "-l", "librumpfs_tmpfs",
+		    "-l", "librumpnet", "-l", "librumpnet_net", "-l", "librumpnet_netinet",
+		    "-l", "librumpkern_sysproxy", url1, url2, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500; i++) {	/* bounded wait for the socket, not a timing check */
+		struct timespec ts = { 0, 10000000 };
+
+		if (cl_connect(&c, path2) == 0) {
+			cl_close(&c);
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* A second server: two virtual CPUs and a memory limit, one URL. */
+static int
+start_server3(void)
+{
+	char bin[512];
+	struct cl c;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	if ((server3 = fork()) == -1)
+		return -1;
+	if (server3 == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(bin, bin, "-s", "-c", "2", "-r", "64m", "-l", "vfs", "-l", "fs.tmpfs", url3,
+		    (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (cl_connect(&c, path3) == 0) {
+			cl_close(&c);
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* Without -s the server goes to the background once it listens: the foreground process
+ * exits 0, the socket serves, SIGTERM (to the pid the socket reports) removes it. */
+static void
+test_daemon(void)
+{
+	char bin[512], path[160], url[192];
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	struct cl c;
+	int status, gone = 0;
+	pid_t p;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	snprintf(path, sizeof(path), "%s/d", dir);
+	snprintf(url, sizeof(url), "unix://%s", path);
+	if ((p = fork()) == 0) {
+		execl(bin, bin, "-l", "vfs", url, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "without -s: the foreground exits 0");
+	if (!ok(cl_connect(&c, path) == 0 && cl_handshake(&c, "d") == 0 &&
+	    cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "... once the socket serves"))
+		return;
+	if (!ok(getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0 && cr.pid != p &&
+	    cr.pid > 1, "... from another process")) {
+		cl_close(&c);
+		return;
+	}
+	cl_close(&c);
+	kill(cr.pid, SIGTERM);
+	for (int i = 0; i < 500 && !gone; i++) {	/* bounded wait, not a timing check */
+		struct timespec ts = { 0, 10000000 };
+
+		gone = access(path, F_OK) != 0;
+		if (!gone)
+			nanosleep(&ts, NULL);
+	}
+	ok(gone, "SIGTERM: the background server removes its socket");
+}
+
+/* Bad command lines end the server with status 1 and a message, not a hang. */
+static void
+test_badargs(void)
+{
+	static const char *urls[] = { "tcp://127.0.0.1", "tcp://127.0.0.1:99999",
+	    "tcp://1.2.3.4.5:80", "foo://x", "unix://" };
+	char bin[512];
+	int good = 0, status;
+
+	snprintf(bin, sizeof(bin), "%s/bin/rumpus_server", builddir());
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]) + 2; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 2);
+			if (i == sizeof(urls) / sizeof(urls[0]))
+				execl(bin, bin, "-s", "-l", "librumpdev_disk", url3, (char *)NULL);
+			else if (i > sizeof(urls) / sizeof(urls[0]))
+				execl(bin, bin, "-s", "-r", "12q", url3, (char *)NULL);
+			else
+				execl(bin, bin, "-s", urls[i], (char *)NULL);
+			_exit(127);
+		}
+		waitpid(p, &status, 0);
+		good += WIFEXITED(status) && WEXITSTATUS(status) == 1;
+	}
+	ok(good == (int)(sizeof(urls) / sizeof(urls[0])) + 2,
+	    "bad URLs, a component we lack, a bad -r: exit status 1");
+}
+
+static int
+server_alive(void)
+{
+	return waitpid(server, NULL, WNOHANG) == 0;
+}
+
+/* ---------------------------------------------------------------- part 1 */
+
+static void
+test_basic(void)
+{
+	struct cl c;
+	char buf[64];
+	int64_t rv = -1, args[4];
+	int fd, e;
+
+	ok(cl_connect(&c, path1) == 0, "connect, banner");
+	ok(cl_handshake(&c, "sysproxy_test") == 0, "HANDSHAKE_GUEST answered 0");
+	e = cl_syscall(&c, SYS_getpid, NULL, 0, &rv);
+	ok(e == 0 && rv > 1, "getpid: a process of its own (%lld)", (long long)rv);
+	args[0] = A("/w"); args[1] = 0755;
+	e = cl_syscall(&c, SYS_mkdir, args, 2, NULL);
+	ok(e == 0 && c.ncopyin == 1, "mkdir: the path came by COPYINSTR");
+	args[0] = A("/w/f"); args[1] = NB_O_RDWR | NB_O_CREAT; args[2] = 0600;
+	e = cl_syscall(&c, SYS_open, args, 3, &rv);
+	fd = (int)rv;
+	ok(e == 0 && fd >= 0, "open O_CREAT: fd %d", fd);
+	args[0] = fd; args[1] = A("0123456789"); args[2] = 10;
+	ok(cl_syscall(&c, SYS_write, args, 3, &rv) == 0 && rv == 10, "write 10 bytes (COPYIN)");
+	cl_syscall(&c, SYS_close, args, 1, NULL);
+	args[0] = A("/w/f"); args[1] = NB_O_RDONLY;
+	cl_syscall(&c, SYS_open, args, 2, &rv);
+	args[0] = rv; args[1] = A(buf); args[2] = sizeof(buf);
+	memset(buf, 0, sizeof(buf));
+	e = cl_syscall(&c, SYS_read, args, 3, &rv);
+	ok(e == 0 && rv == 10 && memcmp(buf, "0123456789", 10) == 0 && c.ncopyout >= 1,
+	    "read them back (COPYOUT)");
+	args[0] = A("/w"); args[1] = 0755;
+	ok(cl_syscall(&c, SYS_mkdir, args, 2, NULL) == NB_EEXIST, "mkdir again: EEXIST");
+	ok(cl_syscall(&c, 9999, NULL, 0, NULL) == NB_ENOSYS, "syscall 9999: ENOSYS answered");
+	ok(cl_syscall(&c, 0x7fffffff, args, 2, NULL) == NB_ENOSYS, "syscall 2^31-1: ENOSYS");
+	args[0] = A("/w/f"); args[1] = A(8);
+	ok(cl_syscall(&c, SYS_stat50, args, 2, NULL) == NB_EFAULT, "stat into 0x8: EFAULT");
+	ok(cl_syscall(&c, SYS_getpid, NULL, 0, &rv) == 0, "still served");
+	cl_close(&c);
+
+	/* the other URL is another kernel: no /w there */
+	ok(cl_connect(&c, path2) == 0 && cl_handshake(&c, "k2") == 0, "second URL");
+	args[0] = A("/w"); args[1] = 0755;
+	ok(cl_syscall(&c, SYS_mkdir, args, 2, NULL) == 0, "second URL: another kernel (mkdir /w works)");
+	cl_close(&c);
+}
+
+/* Each malformed input: an error frame or a closed connection, then the server still
+ * serves a new client. */
+static void
+test_malformed(void)
+{
+	struct cl c;
+	struct sp_hdr h;
+	char body[64];
+	int64_t args[3];
+
+	/* a truncated header, then the client goes */
+	cl_connect(&c, path1);
+	wr(c.fd, "\x30\0\0\0\0\0\0\0\1\0", 10);
+	cl_close(&c);
+
+	/* a length shorter than the header */
+	cl_connect(&c, path1);
+	cl_handshake(&c, "t");
+	h = (struct sp_hdr){ 8, 5, SP_REQ, SP_SYSCALL, SYS_getpid };
+	wr(c.fd, &h, sizeof(h));
+	ok(cl_closed(&c), "len 8 < header: connection closed");
+	cl_close(&c);
+
+	/* a huge length */
+	cl_connect(&c, path1);
+	cl_handshake(&c, "t");
+	h = (struct sp_hdr){ (uint64_t)1 << 62, 6, SP_REQ, SP_SYSCALL, SYS_getpid };
+	wr(c.fd, &h, sizeof(h));
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR &&
+	    h.arg == SPERR_MALFORMED && h.reqno == 6, "len 2^62: ERROR malformed");
+	ok(cl_closed(&c), "... and closed");
+	cl_close(&c);
+
+	/* an unknown request type: error, the connection goes on */
+	cl_connect(&c, path1);
+	cl_handshake(&c, "t");
+	cl_send(&c, 7, SP_REQ, 77, 0, "xyz", 3);
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && h.reqno == 7 &&
+	    h.arg == SPERR_MALFORMED, "type 77: ERROR malformed");
+	cl_send(&c, 8, SP_REQ, SP_PREFORK, 0, NULL, 0);
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && h.reqno == 8,
+	    "PREFORK: ERROR (no fork support)");
+	cl_send(&c, 9, SP_REQ, SP_HANDSHAKE, SP_HS_FORK, "0123456789abcdef\0\0\0\0", 20);
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && h.reqno == 9,
+	    "HANDSHAKE_FORK: ERROR");
+	c.reqno = 10;
+	ok(cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "the connection goes on");
+	/* a response where a request belongs */
+	cl_send(&c, 11, SP_RESP, SP_SYSCALL, 0, NULL, 0);
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && cl_closed(&c),
+	    "a stray RESP: ERROR and closed");
+	cl_close(&c);
+
+	/* a syscall before the handshake */
+	cl_connect(&c, path1);
+	cl_send(&c, 1, SP_REQ, SP_SYSCALL, SYS_getpid, NULL, 0);
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && cl_closed(&c),
+	    "syscall before handshake: ERROR and closed");
+	cl_close(&c);
+
+	/* a body larger than any argument block */
+	cl_connect(&c, path1);
+	cl_handshake(&c, "t");
+	{
+		static char big[8192];
+
+		cl_send(&c, 3, SP_REQ, SP_SYSCALL, SYS_getpid, big, sizeof(big));
+	}
+	ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && cl_closed(&c),
+	    "8 KiB argument block: ERROR and closed");
+	cl_close(&c);
+
+	/* copy-in answers that do not fit the request: the connection closes */
+	static const struct { int mis; const char *what; } bad[] = {
+		{ MIS_REQNO, "wrong reqno" }, { MIS_SHORT, "a byte short" },
+		{ MIS_LONG, "8 bytes too many" }, { MIS_CLASS, "an ERROR frame" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int e1, e2;
+
+		cl_connect(&c, path1);
+		cl_handshake(&c, "t");
+		c.misbehave = bad[i].mis;
+		args[0] = A("/w/x"); args[1] = NB_O_RDONLY;
+		e1 = cl_syscall(&c, SYS_open, args, 2, NULL);	/* COPYINSTR */
+		cl_close(&c);
+		cl_connect(&c, path1);
+		cl_handshake(&c, "t");
+		args[0] = A("/w/f"); args[1] = NB_O_RDWR;
+		cl_syscall(&c, SYS_open, args, 2, &args[0]);
+		c.misbehave = bad[i].mis;
+		args[1] = A("abcdefgh"); args[2] = 8;
+		e2 = cl_syscall(&c, SYS_write, args, 3, NULL);	/* COPYIN */
+		cl_close(&c);
+		ok(e1 == -1 && e2 == -1, "string and buffer copy-in answered with %s: closed",
+		    bad[i].what);
+	}
+	/* a string answer with no NUL within the length asked: ENAMETOOLONG, not a crash */
+	{
+		static char nonul[1200];
+
+		memset(nonul, 'x', sizeof(nonul) - 1);
+		cl_connect(&c, path1);
+		cl_handshake(&c, "t");
+		args[0] = A(nonul); args[1] = 0755;
+		ok(cl_syscall(&c, SYS_mkdir, args, 2, NULL) == NB_ENAMETOOLONG,
+		    "a path longer than MAXPATHLEN: ENAMETOOLONG");
+		cl_close(&c);
+	}
+
+	/* a second request while a copy-in is pending (another client thread): "try
+	 * again", then the pending syscall completes (librumpclient resends on EAGAIN) */
+	{
+		struct sp_copydata cd;
+		struct sp_sysresp r;
+		static const char path[] = "/w/again";
+		uint64_t copyreq;
+		char rbody[64];
+
+		cl_connect(&c, path1);
+		cl_handshake(&c, "again");
+		args[0] = A(path); args[1] = 0755;
+		cl_send(&c, 60, SP_REQ, SP_SYSCALL, SYS_mkdir, args, 16);
+		ok(cl_recv(&c, &h, &cd, sizeof(cd)) == 0 && h.type == SP_COPYINSTR,
+		    "mkdir: COPYINSTR asked");
+		copyreq = h.reqno;
+		cl_send(&c, 61, SP_REQ, SP_SYSCALL, SYS_getpid, NULL, 0);
+		ok(cl_recv(&c, &h, rbody, sizeof(rbody)) == 0 && h.class == SP_ERROR &&
+		    h.reqno == 61 && h.arg == SPERR_TRYAGAIN, "getpid meanwhile: ERROR try again");
+		cl_send(&c, copyreq, SP_RESP, SP_COPYIN, 0, path, sizeof(path));
+		memset(&r, 0xff, sizeof(r));
+		ok(cl_recv(&c, &h, &r, sizeof(r)) == 0 && h.class == SP_RESP && h.reqno == 60 &&
+		    r.error == 0, "then the copy answer: mkdir done");
+		c.reqno = 62;
+		ok(cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "getpid again: served");
+		cl_close(&c);
+	}
+
+	/* a client that never answers a copy-in: after the copy timeout its connection
+	 * closes (the kernel is not held forever) and the kernel serves others again */
+	{
+		struct cl c2;
+		struct sp_copydata cd = { 4, 0x10000 };
+
+		cl_connect(&c, path1);
+		cl_handshake(&c, "mute");
+		cd.len = 0;
+		args[0] = A("/w/mute"); args[1] = 0755;
+		cl_send(&c, 50, SP_REQ, SP_SYSCALL, SYS_mkdir, args, 16);
+		ok(cl_recv(&c, &h, &cd, sizeof(cd)) == 0 && h.class == SP_REQ &&
+		    h.type == SP_COPYINSTR, "mkdir: COPYINSTR asked (left unanswered)");
+		ok(cl_closed(&c), "an unanswered copy: the connection closes");
+		cl_close(&c);
+		ok(cl_connect(&c2, path1) == 0 && cl_handshake(&c2, "next") == 0 &&
+		    cl_syscall(&c2, SYS_getpid, NULL, 0, NULL) == 0, "... and the kernel serves the next client");
+		cl_close(&c2);
+	}
+
+	ok(server_alive(), "the server survived every malformed input");
+	ok(cl_connect(&c, path1) == 0 && cl_handshake(&c, "after") == 0 &&
+	    cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "and serves a new client");
+	cl_close(&c);
+}
+
+/* Clients in threads at once: each its own process, files and answers. */
+#define NTHR	4
+#define NOPS	100
+static const char *thr_path;
+static void *
+thr(void *arg)
+{
+	intptr_t id = (intptr_t)arg;
+	struct cl c;
+	char path[32], buf[32], want[32];
+	int64_t args[3], rv = 0, fd = -1;
+	int bad = 0, e;
+
+	if (cl_connect(&c, thr_path) != 0 || cl_handshake(&c, "thr") != 0)
+		return (void *)1;
+	snprintf(path, sizeof(path), "/t%d", (int)id);
+	args[0] = A(path); args[1] = NB_O_RDWR | NB_O_CREAT; args[2] = 0600;
+	if (cl_syscall(&c, SYS_open, args, 3, &fd) != 0) {
+		diag("thread %d: open O_CREAT failed", (int)id);
+		bad++;
+	}
+	for (int i = 0; i < NOPS && !bad; i++) {
+		int n = snprintf(want, sizeof(want), "%d:%d", (int)id, i);
+
+		args[0] = fd; args[1] = A(want); args[2] = n;
+		if (cl_syscall(&c, SYS_write, args, 3, &rv) != 0 || rv != n) {
+			diag("thread %d: write %d failed", (int)id, i);
+			bad++;
+		}
+	}
+	cl_syscall(&c, SYS_close, args, 1, NULL);
+	args[0] = A(path); args[1] = NB_O_RDONLY;
+	if (cl_syscall(&c, SYS_open, args, 2, &fd) != 0)
+		bad++;
+	args[0] = fd; args[1] = A(buf); args[2] = 4;
+	memset(buf, 0, sizeof(buf));
+	snprintf(want, sizeof(want), "%d:0%d", (int)id, (int)id);	/* "i:0" "i:1"... */
+	if ((e = cl_syscall(&c, SYS_read, args, 3, &rv)) != 0 || rv != 4 ||
+	    memcmp(buf, want, 4) != 0) {
+		diag("thread %d: read back: error %d, %lld bytes, \"%.4s\"", (int)id, e,
+		    (long long)rv, buf);
+		bad++;
+	}
+	cl_close(&c);
+	return (void *)(intptr_t)bad;
+}
+
+static void
+test_threads(const char *path, const char *what)
+{
+	pthread_t t[NTHR];
+	void *r;
+	int bad = 0;
+
+	thr_path = path;
+	for (intptr_t i = 0; i < NTHR; i++)
+		pthread_create(&t[i], NULL, thr, (void *)i);
+	for (int i = 0; i < NTHR; i++) {
+		pthread_join(t[i], &r);
+		bad += (int)(intptr_t)r;
+	}
+	ok(bad == 0, "%d clients at once, %d writes each, read back (%s)", NTHR, NOPS, what);
+}
+
+/* ---------------------------------------------------------------- part 2 */
+
+/* The file a NetBSD build "symlink" names: the shared build's .so links are small text
+ * files holding the real name (lua/rump/netbsd.lua resolve does the same). */
+static int
+resolve(const char *libdir, const char *name, char *out, size_t len)
+{
+	char p[1536], buf[256];
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (i = 0; i < 8; i++) {
+		struct stat st;
+		FILE *f;
+		size_t n;
+
+		snprintf(p, sizeof(p), "%s/%s", libdir, buf);
+		if (stat(p, &st) != 0)
+			return -1;
+		if (st.st_size > 255) {
+			snprintf(out, len, "%s", p);
+			return 0;
+		}
+		if ((f = fopen(p, "r")) == NULL)
+			return -1;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+	}
+	return -1;
+}
+
+static void
+test_netbsd_client(void)
+{
+	const char *nb = getenv("RUMPUS_NETBSD_RUMP");
+	char def[512], prog[512], real[1536], nblib[600], libdir[128], link[256], cmd[4096],
+	    line[256];
+	struct stat st;
+	FILE *f;
+	int nok = 0, nfail = 0, status;
+
+	if (nb == NULL) {
+		snprintf(def, sizeof(def), "%s/../../shared/netbsd-rump", builddir());
+		nb = def;
+	}
+	snprintf(libdir, sizeof(libdir), "%s/lib", dir);
+	snprintf(prog, sizeof(prog), "%s/test/sysproxy_nb_prog", builddir());
+	if (strlen(nb) > 500)
+		nb = "/nonexistent";
+	snprintf(nblib, sizeof(nblib), "%s/lib", nb);
+	if (resolve(nblib, "librumpclient.so.0", real, sizeof(real)) != 0) {
+		skip("no NetBSD build at $RUMPUS_NETBSD_RUMP (or ../shared/netbsd-rump)",
+		    "a program linked with NetBSD's librumpclient against our server");
+		return;
+	}
+	if (stat(prog, &st) != 0) {
+		skip("sysproxy_nb_prog was not built (the NetBSD build was absent at make time)",
+		    "a program linked with NetBSD's librumpclient against our server");
+		return;
+	}
+	/* a directory of real links: the loader cannot follow the text ones */
+	mkdir(libdir, 0700);
+	snprintf(link, sizeof(link), "%s/librumpclient.so.0", libdir);
+	unlink(link);
+	ok(symlink(real, link) == 0, "librumpclient.so.0 -> %s", real);
+	snprintf(cmd, sizeof(cmd), "RUMP_SERVER=%s LD_LIBRARY_PATH=%s %s all 2>&1", url1, libdir,
+	    prog);
+	if ((f = popen(cmd, "r")) == NULL) {
+		ok(0, "run %s", prog);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		printf("# nb: %s", line);
+		if (strncmp(line, "ok ", 3) == 0)
+			nok++;
+		else
+			nfail++;
+	}
+	status = pclose(f);
+	ok(status == 0 && nfail == 0 && nok >= 19,
+	    "NetBSD librumpclient program: %d checks held, %d failed (file, UDP, EFAULT)", nok, nfail);
+	/* kernel choice by URL, through NetBSD's client */
+	{
+		static const struct { const char *url; const char *want; } r[] = {
+			{ url1, "mkdir 0" }, { url2, "mkdir 0" }, { url1, "mkdir 17" },
+		};
+		int good = 0;
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(cmd, sizeof(cmd), "RUMP_SERVER=%s LD_LIBRARY_PATH=%s %s mkdir",
+			    r[i].url, libdir, prog);
+			line[0] = '\0';
+			if ((f = popen(cmd, "r")) != NULL) {
+				if (fgets(line, sizeof(line), f) == NULL)
+					line[0] = '\0';
+				pclose(f);
+			}
+			good += strncmp(line, r[i].want, strlen(r[i].want)) == 0;
+		}
+		ok(good == 3, "librumpclient picks the kernel by URL (mkdir /k: 0, 0, EEXIST)");
+	}
+	unlink(link);
+	rmdir(libdir);
+}
+
+int
+main(void)
+{
+	int status;
+
+	snprintf(dir, sizeof(dir), "/tmp/rumpus-sp-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return tap_done();
+	}
+	snprintf(path1, sizeof(path1), "%s/k1", dir);
+	snprintf(path2, sizeof(path2), "%s/k2", dir);
+	snprintf(url1, sizeof(url1), "unix://%s", path1);
+	snprintf(url2, sizeof(url2), "unix://%s", path2);
+	snprintf(path3, sizeof(path3), "%s/k3", dir);
+	snprintf(url3, sizeof(url3), "unix://%s", path3);
+	if (!ok(start_server() == 0, "rumpus_server -s listens on two URLs")) {
+		if (server > 0)
+			kill(server, SIGKILL);
+		return tap_done();
+	}
+	test_basic();
+	test_malformed();
+	test_threads(path1, "1 vCPU");
+	if (ok(start_server3() == 0, "rumpus_server -c 2 -r 64m")) {
+		int st;
+
+		test_threads(path3, "2 vCPUs");
+		if (waitpid(server3, &st, WNOHANG) == server3)
+			diag("server3 died: %s %d", WIFSIGNALED(st) ? "signal" : "exit",
+			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+	test_badargs();
+	test_daemon();
+	test_netbsd_client();
+	if (server3 > 0) {
+		kill(server3, SIGTERM);
+		waitpid(server3, NULL, 0);
+	}
+	kill(server, SIGTERM);
+	waitpid(server, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM: the server exits 0");
+	ok(access(path1, F_OK) != 0, "... and removed its sockets");
+	rmdir(dir);
+	return tap_done();
+}
