@@ -474,9 +474,12 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 	eh = pkt_data(p);
 	if (memcmp(eh, ether_bcast, 6) == 0)
 		p->p_flags |= PKT_BCAST;
-	else if (eh[0] & 1)
+	else if (eh[0] & 1) {
 		ifp->if_data.ifi_imcasts++;
-	if (!(p->p_flags & PKT_BCAST) && memcmp(eh, ifp->if_lladdr, 6) != 0 &&
+		if (ns->ns_ether_mcast4 != NULL && ns->ns_ether_mcast4(ifp, eh))
+			p->p_flags |= PKT_MCAST;	/* an IPv4 group ifp joined */
+	}
+	if (!(p->p_flags & (PKT_BCAST | PKT_MCAST)) && memcmp(eh, ifp->if_lladdr, 6) != 0 &&
 	    !(ifp->if_flags & IFF_PROMISC)) {
 		pkt_free(p);		/* not for us: a hub shows every frame */
 		return;

@@ -216,6 +216,7 @@ _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
 
 #define PKT_HEADROOM	64	/* room for Ethernet + IP + UDP headers in front */
 #define PKT_BCAST	0x01	/* arrived as a link-level broadcast */
+#define PKT_MCAST	0x02	/* arrived as (or leaves as) a link-level multicast */
 
 struct pkt {
 	struct pkt *p_next;
@@ -308,6 +309,9 @@ struct ifnet_state {
 	int (*ns_inet_sysctl)(struct lwp *l, const int *name, unsigned namelen, void *oldp,
 	    size_t *oldlenp, const void *newp, size_t newlen);
 	void *ns_inet;
+	/* net.netinet's Ethernet multicast filter: nonzero when ifp joined an IPv4 group
+	 * that maps to mac (01:00:5e...) */
+	int (*ns_ether_mcast4)(struct ifnet *ifp, const uint8_t *mac);
 };
 
 static inline struct ifnet_state *ifstate(struct kern *k) { return kern_priv(k, COMP_NET_NET); }
