@@ -9,7 +9,7 @@ TSAN_PKGS  := libtsan2
 TSAN_BUILD ?= build-tsan
 TSAN_TESTS ?= stress_thread_test thread_test inet_thread_test bus_switch_test wake_test vfs_stress_test vfs_pipe_test \
               net_unix_test net_sock_test kqueue_test files_test vclock_test fault_alloc_test fault_sigmask_test \
-              inet_tables_test inet_arpsup_test inet_radix_test
+              inet_tables_test inet_arpsup_test inet_radix_test inet_mcast_test
 TSAN_OPTIONS_RUN = halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4 \
                    suppressions=$(CURDIR)/test/tsan.supp
 

@@ -623,6 +623,51 @@ main(void)
 		sclose(a, ts.s);
 	}
 
+	/* ---- an interface destroyed under its members */
+	{
+		struct rumpus_kernel *g = ku_boot();
+		struct nb_ifreq ifr;
+		int sg1, sg2;
+		ok(g && ku_shmif(g, "shmif0", "mcbus4") == 0 &&
+		    ku_addr(g, "shmif0", "10.43.0.1", 24) == 0 && ku_shmif(g, "shmif1", "mcbus4b") == 0 &&
+		    ku_addr(g, "shmif1", "10.44.0.1", 24) == 0, "G with two interfaces");
+		sg1 = udp_sock(g, "0.0.0.0", 45000, 1);
+		sg2 = udp_sock(g, NULL, 0, 0);
+		addr = ku_ip("10.43.0.1");
+		ok(mreq(g, sg1, IP_ADD_MEMBERSHIP, "239.8.8.8", "10.43.0.1") == 0 &&
+		    mreq(g, sg1, IP_ADD_MEMBERSHIP, "239.8.8.8", "10.44.0.1") == 0 &&
+		    so_set(g, sg2, IP_MULTICAST_IF, &addr, 4) == 0,
+		    "G joins 239.8.8.8 on both, a sender picks shmif0");
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "shmif0");
+		ok(ku_ioctl(g, SIOCIFDESTROY, &ifr) == 0, "G: shmif0 destroyed");
+		{
+			struct kin ki;
+			ku_enter(&ki, g);
+			struct inet_state *gis = inet_state(ki.k);
+			struct inpcb *ip1 = NULL;
+			for (struct inpcb *q = gis->is_udb; q != NULL; q = q->inp_next)
+				if (q->inp_lport == htons(45000))
+					ip1 = q;
+			e = ip1 != NULL && ip1->inp_moptions != NULL && ip1->inp_moptions->imo_num == 1 &&
+			    ip1->inp_moptions->imo_membership[0]->inm_ifp ==
+			    if_find(ifstate(ki.k), "shmif1");
+			ku_leave(&ki);
+		}
+		ok(e, "the socket keeps only its membership on shmif1");
+		addr = 1;
+		rumpus_kernel_switch(g);
+		len = 4;
+		e = rump_sys_getsockopt(sg2, IPPROTO_IP, IP_MULTICAST_IF, &addr, &len);
+		rumpus_kernel_switch(NULL);
+		ok(e == 0 && addr == 0, "the sender's IP_MULTICAST_IF is back to INADDR_ANY");
+		ok(mreq(g, sg1, IP_DROP_MEMBERSHIP, "239.8.8.8", "10.44.0.1") == 0,
+		    "the membership on shmif1 drops");
+		sclose(g, sg1);
+		sclose(g, sg2);
+		rumpus_kernel_destroy(g);
+	}
+
 	sclose(a, s);
 	sclose(a, sa);
 	sclose(a, rawa);
