@@ -216,7 +216,7 @@ _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
 
 #define PKT_HEADROOM	64	/* room for Ethernet + IP + UDP headers in front */
 #define PKT_BCAST	0x01	/* arrived as a link-level broadcast */
-#define PKT_MCAST	0x02	/* arrived as (or leaves as) a link-level multicast */
+#define PKT_MCAST	0x02	/* arrived as a link-level multicast to a group ifp joined */
 
 struct pkt {
 	struct pkt *p_next;

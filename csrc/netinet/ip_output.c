@@ -358,7 +358,6 @@ ip_mcast_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst
 		pkt_free(p);
 		return 0;
 	}
-	p->p_flags |= PKT_MCAST;
 	if (p->p_len <= ifp->if_mtu)
 		return ip_send_link(ifp, p, dst);
 	return ip_fragment(is, ifp, p, dst, ifp->if_mtu);

@@ -539,6 +539,21 @@ main(void)
 	    "B leaves 239.7.7.7");
 	ok(mreq(c, sc, IP_DROP_MEMBERSHIP, "239.7.7.7", "10.40.0.3") == 0,
 	    "C leaves 239.7.7.7");
+	/* a v1 querier: v1 reports, no leave */
+	ok(mreq(b, sb1, IP_ADD_MEMBERSHIP, "239.7.7.8", "10.40.0.2") == 0, "B joins 239.7.7.8");
+	vsleep(a, 11);
+	{
+		uint8_t q[8] = { 0x11, 0, 0, 0, 0, 0, 0, 0 };
+		uint16_t sum = in_cksum(q, 8, 0);
+		struct nb_sockaddr_in sin;
+		memcpy(q + 2, &sum, 2);
+		in_sockaddr(&sin, ku_ip("224.0.0.1"), 0);
+		rumpus_kernel_switch(a);
+		ok(rump_sys_sendto(rawa, q, 8, 0, &sin, sizeof(sin)) == 8, "A sends a v1 query");
+		rumpus_kernel_switch(NULL);
+	}
+	vsleep(a, 11);
+	ok(mreq(b, sb1, IP_DROP_MEMBERSHIP, "239.7.7.8", "10.40.0.2") == 0, "B leaves 239.7.7.8");
 	{
 		/* A heard the reports on its raw socket (it is not a member, but 239.7.7.7's
 		 * frames... are filtered: A hears only what is sent to groups it joined) */
@@ -551,6 +566,22 @@ main(void)
 		ok(heard >= 1, "A's raw IGMP socket got the query looped back (%d)", heard);
 	}
 	ok(rumpus_bus_pcap("mcbus", NULL) == 0, "capture stopped");
+	{
+		/* malformed IGMP to all-hosts (not captured: tshark would rightly flag it): counted and dropped by every kernel */
+		uint8_t q[8] = { 0x11, 100, 0, 0, 0, 0, 0, 0 };
+		struct nb_sockaddr_in sin;
+		uint64_t shortb = inet_state(KOF(b))->igps_rcv_tooshort;
+		uint64_t badb = inet_state(KOF(b))->igps_rcv_badsum;
+		in_sockaddr(&sin, ku_ip("224.0.0.1"), 0);
+		rumpus_kernel_switch(a);
+		rump_sys_sendto(rawa, q, 6, 0, &sin, sizeof(sin));
+		q[2] = 0x12, q[3] = 0x34;	/* a wrong checksum */
+		rump_sys_sendto(rawa, q, 8, 0, &sin, sizeof(sin));
+		rumpus_kernel_switch(NULL);
+		ok(inet_state(KOF(b))->igps_rcv_tooshort == shortb + 1 &&
+		    inet_state(KOF(b))->igps_rcv_badsum == badb + 1,
+		    "a 6-byte IGMP message and one with a bad checksum are counted and dropped");
+	}
 	nm = pcap_igmp(path, msgs, 64, &t1, &to);
 	ok(nm > 0, "the capture has %d IGMP messages", nm);
 	for (i = 0, e = 1; i < nm; i++)
@@ -571,7 +602,11 @@ main(void)
 		if (msgs[i].type == 0x17)
 			e += msgs[i].dst == ku_ip("224.0.0.2");
 	ok(e == count_msgs(msgs, nm, 0x17, NULL) && e >= 1, "leaves go to 224.0.0.2 (%d)", e);
-	ok(count_msgs(msgs, nm, 0x11, NULL) == 1, "the query is on the capture");
+	ok(count_msgs(msgs, nm, 0x11, NULL) == 2, "the two queries are on the capture");
+	ok(count_msgs(msgs, nm, 0x16, "239.7.7.8") == 2 && count_msgs(msgs, nm, 0x12, "239.7.7.8") == 1 &&
+	    count_msgs(msgs, nm, 0x17, "239.7.7.8") == 0,
+	    "239.7.7.8: two v2 reports at join, a v1 report after the v1 query, no leave while "
+	    "a v1 querier is present");
 	ok(t1 >= 5 && to == 1, "multicast UDP on mcbus: TTL 1 unless set (%d with TTL 1, %d other)",
 	    t1, to);
 
