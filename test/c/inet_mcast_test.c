@@ -333,9 +333,9 @@ main(void)
 	s = udp_sock(a, NULL, 0, 0);
 	ok(s >= 0, "A: a UDP socket");
 	{
-		struct nb_ip_mreq m = { ku_ip("239.1.1.1"), ku_ip("10.40.0.1") };
-		ok(so_set(a, s, IP_ADD_MEMBERSHIP, &m, 7) == EINVAL &&
-		    so_set(a, s, IP_ADD_MEMBERSHIP, &m, 12) == EINVAL &&
+		struct nb_ip_mreq m[2] = { { ku_ip("239.1.1.1"), ku_ip("10.40.0.1") }, { 0, 0 } };
+		ok(so_set(a, s, IP_ADD_MEMBERSHIP, m, 7) == EINVAL &&
+		    so_set(a, s, IP_ADD_MEMBERSHIP, m, 12) == EINVAL &&
 		    so_set(a, s, IP_ADD_MEMBERSHIP, NULL, 0) == EINVAL,
 		    "IP_ADD_MEMBERSHIP of 7, 12 or 0 bytes: EINVAL");
 	}
