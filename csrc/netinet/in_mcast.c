@@ -11,7 +11,8 @@
  * not joined on the arrival interface (NetBSD's in_multi_group check, ips_cantforward).
  *
  * A socket's options (ip_moptions, made on first use): IP_MULTICAST_IF (struct in_addr
- * of a local address; INADDR_ANY: by route again), IP_MULTICAST_TTL (default 1) and
+ * of a local address, or 0.0.0.N for interface index N as RFC 1724 and NetBSD allow, also
+ * in ip_mreq's imr_interface; INADDR_ANY: by route again), IP_MULTICAST_TTL (default 1) and
  * IP_MULTICAST_LOOP (default 1), each a u_char or an int as NetBSD's ip_getoptval takes
  * it (getsockopt answers a u_char), and up to IP_MAX_MEMBERSHIPS (20) groups.  Errors are
  * NetBSD's: a wrong size EINVAL, a group that is not multicast EINVAL, an interface
@@ -199,15 +200,22 @@ ip_getoptval(const void *val, size_t len, uint8_t *out, unsigned maxval)
 	return 0;
 }
 
-/* The interface owning local address addr that can multicast (NetBSD ip_multicast_if). */
+/* The interface of local address addr, or of index N for an address 0.0.0.N in 0/8 (RFC
+ * 1724, as NetBSD's ip_multicast_if), if it can multicast; *byindex says which it was. */
 static struct ifnet *
-ip_multicast_if(struct inet_state *is, uint32_t addr)
+ip_multicast_if(struct inet_state *is, uint32_t addr, int *byindex)
 {
-	struct in_ifaddr *ia = in_ifaddr_of(is->is_ns, addr);
+	struct ifnet *ifp;
+	struct in_ifaddr *ia;
 
-	if (ia == NULL || !(ia->ia_ifp->if_flags & IFF_MULTICAST))
+	*byindex = (ntohl_(addr) >> 24) == 0;
+	if (*byindex)
+		ifp = if_byindex(is->is_ns, (int)(ntohl_(addr) & 0xffffff));
+	else
+		ifp = (ia = in_ifaddr_of(is->is_ns, addr)) != NULL ? ia->ia_ifp : NULL;
+	if (ifp == NULL || !(ifp->if_flags & IFF_MULTICAST))
 		return NULL;
-	return ia->ia_ifp;
+	return ifp;
 }
 
 /* ip_mreq to (group, interface): NetBSD's ip_get_membership. */
@@ -217,6 +225,7 @@ ip_get_membership(struct inet_state *is, const void *val, size_t len, uint32_t *
 {
 	struct nb_ip_mreq mreq;
 	struct rtentry *rt;
+	int byindex;
 
 	if (len != sizeof(mreq))
 		return EINVAL;
@@ -225,7 +234,7 @@ ip_get_membership(struct inet_state *is, const void *val, size_t len, uint32_t *
 		return EINVAL;
 	*grp = mreq.imr_multiaddr;
 	if (mreq.imr_interface != INADDR_ANY)
-		*ifpp = ip_multicast_if(is, mreq.imr_interface);
+		*ifpp = ip_multicast_if(is, mreq.imr_interface, &byindex);
 	else {
 		/* no interface named: the one of the route to the group */
 		rt = rt_lookup(is->is_ns, mreq.imr_multiaddr);
@@ -242,7 +251,7 @@ ip_mcast_setopt(struct inet_state *is, struct inpcb *inp, int name, const void *
 	struct ifnet *ifp;
 	uint32_t addr;
 	uint8_t v;
-	int i, error;
+	int i, error, byindex = 0;
 
 	switch (name) {
 	case IP_MULTICAST_IF:
@@ -250,12 +259,12 @@ ip_mcast_setopt(struct inet_state *is, struct inpcb *inp, int name, const void *
 			return EINVAL;
 		memcpy(&addr, val, sizeof(addr));
 		ifp = NULL;
-		if (addr != INADDR_ANY && (ifp = ip_multicast_if(is, addr)) == NULL)
+		if (addr != INADDR_ANY && (ifp = ip_multicast_if(is, addr, &byindex)) == NULL)
 			return EADDRNOTAVAIL;
 		if ((imo = imo_get(is, inp)) == NULL)
 			return ENOBUFS;
 		imo->imo_ifindex = ifp != NULL ? ifp->if_index : 0;
-		imo->imo_ifaddr = addr;
+		imo->imo_ifaddr = byindex ? addr : INADDR_ANY;	/* getsockopt gives it back */
 		return 0;
 	case IP_MULTICAST_TTL:
 	case IP_MULTICAST_LOOP:
@@ -314,13 +323,13 @@ ip_mcast_getopt(struct inet_state *is, struct inpcb *inp, int name, void *val, s
 
 	switch (name) {
 	case IP_MULTICAST_IF:
+		/* NetBSD's ip_getmoptions: the index form as given, else the interface's
+		 * first address (not necessarily the one it was chosen by) */
 		if (imo != NULL && imo->imo_ifindex != 0) {
 			struct ifnet *ifp = if_byindex(is->is_ns, imo->imo_ifindex);
-			/* the address it was chosen by while that interface has it */
-			addr = imo->imo_ifaddr;
-			if (ifp != NULL && (addr == INADDR_ANY || in_ifaddr_of(is->is_ns, addr) == NULL ||
-			    in_ifaddr_of(is->is_ns, addr)->ia_ifp != ifp))
-				addr = in_ifaddr_first(ifp);
+			if (ifp != NULL)
+				addr = imo->imo_ifaddr != INADDR_ANY ? imo->imo_ifaddr :
+				    in_ifaddr_first(ifp);
 		}
 		if (*len < sizeof(addr))
 			return EINVAL;

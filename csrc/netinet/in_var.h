@@ -127,7 +127,7 @@ struct in_multi {
 /* A socket's multicast options (NetBSD's ip_moptions), allocated on first use. */
 struct ip_moptions {
 	int imo_ifindex;		/* IP_MULTICAST_IF's interface; 0: by route */
-	uint32_t imo_ifaddr;		/* the address it was chosen by */
+	uint32_t imo_ifaddr;		/* 0.0.0.N when chosen by index N (RFC 1724), else 0 */
 	uint8_t imo_ttl, imo_loop;
 	int imo_num;
 	struct in_multi *imo_membership[IP_MAX_MEMBERSHIPS];

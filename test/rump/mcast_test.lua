@@ -119,6 +119,13 @@ T.case("finer points, as NetBSD: no route, wildcard delivery, unknown options", 
   T.fails("HOSTUNREACH", a.sendto(s, "x", 1, 0, a.t.sockaddr_in(47002, "239.1.1.1")))
   T.fails("OPNOTSUPP", a.getsockopt(s, "ip", "add_membership"))
   T.fails("NOPROTOOPT", a.setsockopt(s, "ip", 70, a.t.buffer(12), 12))
+  -- RFC 1724: 0.0.0.N names interface index N (lo0 is 1, the bus interface 2)
+  T.ok(a.setsockopt(s, "ip", "multicast_if", a.t.in_addr("0.0.0.1")))
+  T.eq(tostring(a.getsockopt(s, "ip", "multicast_if")), "0.0.0.1", "the index form reads back as given")
+  T.fails("ADDRNOTAVAIL", a.setsockopt(s, "ip", "multicast_if", a.t.in_addr("0.0.0.99")))
+  T.ok(a.setsockopt(s, "ip", "add_membership", { multiaddr = "239.6.6.9", interface = "0.0.0.2" }))
+  T.ok(a.setsockopt(s, "ip", "drop_membership", { multiaddr = "239.6.6.9", interface = "10.50.0.1" }),
+    "the same membership by address")
   -- a socket of the port that did not join still gets the group's datagrams while another
   -- socket of its kernel keeps the interface in the group
   local member, other = udp(b, 47002), udp(b, 47002)
