@@ -24,6 +24,7 @@
  * Everything runs with the kernel's net lock held.
  */
 #include "netinet/in_var.h"
+#include "netinet/tcp_var.h"
 
 struct in_multi *
 in_lookup_multi(struct inet_state *is, uint32_t addr, struct ifnet *ifp)
@@ -89,26 +90,33 @@ in_mcast_deladdr(struct inet_state *is, struct ifnet *ifp)
 		in_delmulti(is, inm);
 }
 
-/* Forgets the memberships of a pcb list on ifp (it is going away). */
+/* Forgets a pcb's memberships on ifp (it is going away). */
+static void
+in_mcast_purge1(struct inet_state *is, struct inpcb *inp, struct ifnet *ifp)
+{
+	struct ip_moptions *imo = inp->inp_moptions;
+	int i, j;
+
+	if (imo == NULL)
+		return;
+	if (imo->imo_ifindex == ifp->if_index) {
+		imo->imo_ifindex = 0;
+		imo->imo_ifaddr = INADDR_ANY;
+	}
+	for (i = j = 0; i < imo->imo_num; i++) {
+		if (imo->imo_membership[i]->inm_ifp == ifp)
+			in_delmulti(is, imo->imo_membership[i]);
+		else
+			imo->imo_membership[j++] = imo->imo_membership[i];
+	}
+	imo->imo_num = j;
+}
+
 static void
 in_mcast_purge(struct inet_state *is, struct inpcb *inp, struct ifnet *ifp)
 {
-	for (; inp != NULL; inp = inp->inp_next) {
-		struct ip_moptions *imo = inp->inp_moptions;
-		int i, j;
-
-		if (imo == NULL)
-			continue;
-		if (imo->imo_ifindex == ifp->if_index)
-			imo->imo_ifindex = 0;
-		for (i = j = 0; i < imo->imo_num; i++) {
-			if (imo->imo_membership[i]->inm_ifp == ifp)
-				in_delmulti(is, imo->imo_membership[i]);
-			else
-				imo->imo_membership[j++] = imo->imo_membership[i];
-		}
-		imo->imo_num = j;
-	}
+	for (; inp != NULL; inp = inp->inp_next)
+		in_mcast_purge1(is, inp, ifp);
 }
 
 /* ifp is being detached (its addresses are gone already): no group stays joined on it. */
@@ -120,6 +128,9 @@ in_mcast_ifdetach(struct inet_state *is, struct ifnet *ifp)
 
 	in_mcast_purge(is, is->is_udb, ifp);
 	in_mcast_purge(is, is->is_rawb, ifp);
+	if (is->is_tcp != NULL)		/* TCP sockets take the options too (NetBSD) */
+		for (struct tcpcb *tp = is->is_tcp->ts_tcbs; tp != NULL; tp = tp->t_next)
+			in_mcast_purge1(is, tp->t_inpcb, ifp);
 	for (pp = &is->is_multi; (inm = *pp) != NULL;) {
 		if (inm->inm_ifp == ifp) {
 			*pp = inm->inm_next;

@@ -658,6 +658,27 @@ main(void)
 		sclose(a, ts.s);
 	}
 
+	/* ---- TCP sockets take the options (NetBSD), and closing one leaves its groups */
+	{
+		int st;
+		struct kin ki;
+		rumpus_kernel_switch(n);
+		st = rump_sys_socket(AF_INET, SOCK_STREAM, 0);
+		rumpus_kernel_switch(NULL);
+		ok(st >= 0 && mreq(n, st, IP_ADD_MEMBERSHIP, "239.4.4.4", "10.40.0.4") == 0,
+		    "N: a TCP socket joins 239.4.4.4");
+		ku_enter(&ki, n);
+		e = in_lookup_multi(inet_state(ki.k), ku_ip("239.4.4.4"),
+		    if_find(ifstate(ki.k), "shmif0")) != NULL;
+		ku_leave(&ki);
+		sclose(n, st);
+		ku_enter(&ki, n);
+		e = e && in_lookup_multi(inet_state(ki.k), ku_ip("239.4.4.4"),
+		    if_find(ifstate(ki.k), "shmif0")) == NULL;
+		ku_leave(&ki);
+		ok(e, "the interface is in the group while the socket is, not after its close");
+	}
+
 	/* ---- an interface destroyed under its members */
 	{
 		struct rumpus_kernel *g = ku_boot();

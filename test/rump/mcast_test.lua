@@ -126,6 +126,12 @@ T.case("finer points, as NetBSD: no route, wildcard delivery, unknown options", 
   T.ok(a.setsockopt(s, "ip", "add_membership", { multiaddr = "239.6.6.9", interface = "0.0.0.2" }))
   T.ok(a.setsockopt(s, "ip", "drop_membership", { multiaddr = "239.6.6.9", interface = "10.50.0.1" }),
     "the same membership by address")
+  -- TCP sockets take the multicast options too (NetBSD's tcp_ctloutput hands IP options on)
+  local t = assert(a.socket("inet", "stream"))
+  T.ok(a.setsockopt(t, "ip", "add_membership", { multiaddr = "239.6.6.10", interface = "10.50.0.1" }))
+  T.ok(a.setsockopt(t, "ip", "multicast_ttl", 3))
+  T.eq(a.getsockopt(t, "ip", "multicast_ttl"), 3)
+  T.ok(a.close(t))
   -- a socket of the port that did not join still gets the group's datagrams while another
   -- socket of its kernel keeps the interface in the group
   local member, other = udp(b, 47002), udp(b, 47002)
