@@ -10,15 +10,17 @@
  * query's maximum response time (a v1 query: 10 s; it also marks a v1 querier present on
  * the interface for 400 s, when reports are v1 and leaves are not sent); when the timer
  * runs out the report goes.  Hearing another host's report for a group cancels ours (the
- * group is "sleeping": that host reported last).  Leaving a group sends a leave to
- * 224.0.0.2 when this host reported last and the querier speaks v2.  States and their
+ * group is "sleeping": that host reported last).  Leaving a group sends a leave when
+ * this host reported last and the querier speaks v2.  States and their
  * transitions are NetBSD's (IGMP_*_MEMBER).
  *
  * Delays are whole ticks of NetBSD's fast timeout (200 ms), drawn from the kernel's seeded
  * generator, and run on the kernel clock (the inet timer): under the virtual clock a
- * report due in 7 s costs nothing.  Every message leaves with TTL 1 and a Router Alert
- * option (RFC 2113), is not looped back, and is checksummed; input checks the length and
- * checksum (igps_* counters) before anything else.
+ * report due in 7 s costs nothing.  Every message goes to the group address (the leave
+ * too) with TTL 1 and no IP options, as NetBSD 7.99's do on the wire (seen on its shmif
+ * bus; RFC 2236 sends leaves to 224.0.0.2 and RFC 2113's Router Alert), is not looped
+ * back, and is checksummed; input checks the length and checksum (igps_* counters)
+ * before anything else.
  */
 #include "netinet/in_var.h"
 
@@ -90,19 +92,18 @@ igmp_sendpkt(struct inet_state *is, struct in_multi *inm, int type)
 
 	if (src == INADDR_ANY || !(ifp->if_flags & IFF_UP))
 		return;
-	if (type == IGMP_HOST_LEAVE_MESSAGE)
-		dst = htonl_(INADDR_ALLRTRS_GROUP_H);
-	if ((p = pkt_alloc(is->is_kern, 24 + IGMP_MINLEN, PKT_HEADROOM)) == NULL)
+	/* every message, the leave too, goes to the group itself, without IP options:
+	 * what NetBSD 7.99's igmp_sendpkt puts on a shmif bus (RFC 2236 would send the leave
+	 * to 224.0.0.2 with a Router Alert option) */
+	if ((p = pkt_alloc(is->is_kern, 20 + IGMP_MINLEN, PKT_HEADROOM)) == NULL)
 		return;
 	ip = pkt_data(p);
-	memset(ip, 0, 24 + IGMP_MINLEN);
-	ip[0] = 0x46;			/* 24-byte header: the Router Alert option */
+	memset(ip, 0, 20 + IGMP_MINLEN);
+	ip[0] = 0x45;
 	ip[9] = IPPROTO_IGMP;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);
-	ip[20] = 0x94;			/* Router Alert (RFC 2113), length 4, value 0 */
-	ip[21] = 4;
-	ig = ip + 24;
+	ig = ip + 20;
 	ig[0] = (uint8_t)type;
 	memcpy(ig + 4, &inm->inm_addr, 4);
 	sum = in_cksum(ig, IGMP_MINLEN, 0);
