@@ -19,7 +19,8 @@
  * A bus is a process-wide virtual Ethernet switch, found by name.  Ports (one per
  * interface) attach to it with their MAC address; a unicast frame sent by one port
  * reaches the ports with that MAC and the promiscuous ones, a broadcast or multicast
- * frame every other port, delivered by the sending thread.  The ops vector is the
+ * frame every other port (a broadcast ARP request only the ports that need it, see
+ * bus_port_setaddrs), delivered by the sending thread.  The ops vector is the
  * medium: the memory bus below; a file-backed bus in NetBSD's shmif format can be
  * another.
  */
