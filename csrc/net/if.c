@@ -482,8 +482,9 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 		p->p_flags |= PKT_BCAST;
 	else if (eh[0] & 1) {
 		ifp->if_data.ifi_imcasts++;
-		if (ns->ns_ether_mcast != NULL && ns->ns_ether_mcast(ifp, eh))
-			p->p_flags |= PKT_MCAST;	/* a group ifp joined (net.netinet6) */
+		if ((ns->ns_ether_mcast != NULL && ns->ns_ether_mcast(ifp, eh)) ||
+		    (ns->ns_ether_mcast4 != NULL && ns->ns_ether_mcast4(ifp, eh)))
+			p->p_flags |= PKT_MCAST;	/* a group ifp joined (IPv4 or IPv6) */
 	}
 	if (!(p->p_flags & (PKT_BCAST | PKT_MCAST)) && memcmp(eh, ifp->if_lladdr, 6) != 0 &&
 	    !(ifp->if_flags & IFF_PROMISC)) {

@@ -216,7 +216,7 @@ _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
 
 #define PKT_HEADROOM	64	/* room for Ethernet + IP + UDP headers in front */
 #define PKT_BCAST	0x01	/* arrived as a link-level broadcast */
-#define PKT_MCAST	0x02	/* arrived as a link-level multicast (net.netinet6) */
+#define PKT_MCAST	0x02	/* arrived as a link-level multicast to a group ifp joined */
 
 struct pkt {
 	struct pkt *p_next;
@@ -344,6 +344,9 @@ struct ifnet_state {
 	int ns_ioctl_family;
 	uint32_t (*ns_tcp6_mss)(struct kern *k, uint32_t faddr);
 	void *ns_inet6;
+	/* net.netinet's Ethernet multicast filter: nonzero when ifp joined an IPv4 group
+	 * that maps to mac (01:00:5e...) */
+	int (*ns_ether_mcast4)(struct ifnet *ifp, const uint8_t *mac);
 };
 
 static inline struct ifnet_state *ifstate(struct kern *k) { return kern_priv(k, COMP_NET_NET); }

@@ -318,6 +318,12 @@ arp_output(struct ifnet *ifp, struct pkt *p, uint32_t nexthop)
 	}
 	if (in_broadcast(is->is_ns, nexthop, ifp) || (p->p_flags & PKT_BCAST))
 		return ether_output_frame(ifp, p, bcast, 0x0800);
+	if (IN_MULTICAST_(nexthop)) {
+		/* RFC 1112 6.4: 01:00:5e and the group's low 23 bits, no ARP */
+		const uint8_t *g = (const uint8_t *)&nexthop;
+		uint8_t mac[6] = { 0x01, 0x00, 0x5e, (uint8_t)(g[1] & 0x7f), g[2], g[3] };
+		return ether_output_frame(ifp, p, mac, 0x0800);
+	}
 	now = hyp_clock_coarse();	/* per packet: a tick behind at most (issue 16) */
 	la = arp_find(is, ifp, nexthop);
 	if (la != NULL)

@@ -86,6 +86,9 @@ inet_timeout(void *arg)
 	n2 = ip_reass_timer(is, now);
 	if (n2 != 0 && (next == 0 || n2 < next))
 		next = n2;
+	n2 = igmp_timer(is, now);
+	if (n2 != 0 && (next == 0 || n2 < next))
+		next = n2;
 	if (next != 0)
 		inet_timer_want(is, next);
 	ifs_leave_other(k, &ne);
@@ -156,6 +159,7 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	for (pp = &ifp->if_inaddrs; *pp != NULL; pp = &(*pp)->ia_next)
 		continue;
 	*pp = ia;
+	in_mcast_addaddr(inet_state(ns->ns_kern), ifp);	/* 224.0.0.1 (NetBSD in_ifinit) */
 	in_addrs_to_medium(ifp);	/* before anyone asks for it */
 	/* NetBSD's Ethernet drivers bring an interface up when it gets an address
 	 * (SIOCINITIFADDR), and programs written for NetBSD's rump tests rely on it. */
@@ -179,6 +183,7 @@ in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr)
 	if (ia == NULL)
 		return EADDRNOTAVAIL;
 	*pp = ia->ia_next;
+	in_mcast_deladdr(inet_state(ns->ns_kern), ifp);
 	rt_addrmsg(RTM_DELADDR, ifp, ia->ia_addr, ia->ia_mask, ia->ia_broad);
 	in_addrs_to_medium(ifp);
 	rt = rt_exact(ns, ia->ia_net, ia->ia_mask);
@@ -278,6 +283,7 @@ in_ifdetach(struct ifnet *ifp)
 	while (ifp->if_inaddrs != NULL)
 		in_deladdr(ns, ifp, ifp->if_inaddrs->ia_addr);
 	arp_ifdetach(inet_state(ifp->if_kern), ifp);
+	in_mcast_ifdetach(inet_state(ifp->if_kern), ifp);
 }
 
 /* ---------------------------------------------------------------- sysctl */
@@ -407,6 +413,7 @@ netinet_init(struct kern *k)
 	ns->ns_in_control = in_control;
 	ns->ns_inet_sysctl = inet_sysctl;
 	ns->ns_inet = is;
+	ns->ns_ether_mcast4 = ether_mcast_hook;
 	/* lo0: 127.0.0.1/8 */
 	error = in_addaddr(ns, ns->ns_lo0, htonl_(0x7f000001U), htonl_(0xff000000U), 0);
 	ifs_unlock(ns);
@@ -424,6 +431,7 @@ netinet_init(struct kern *k)
 		ns->ns_in_control = NULL;
 		ns->ns_inet_sysctl = NULL;
 		ns->ns_inet = NULL;
+		ns->ns_ether_mcast4 = NULL;
 		kern_priv_set(k, COMP_NET_NETINET, NULL);
 		kmem_free(k, is, sizeof(*is));
 	}
@@ -451,6 +459,7 @@ netinet_fini(struct kern *k)
 	ns->ns_in_control = NULL;
 	ns->ns_inet_sysctl = NULL;
 	ns->ns_inet = NULL;
+	ns->ns_ether_mcast4 = NULL;
 	ifs_unlock(ns);
 	/* Last, when nothing can call into netinet: k_halted is set, so inet_timer_want
 	 * and a running inet_timeout arm no more; disarm until neither pending nor running. */

@@ -290,6 +290,7 @@ inp_free(struct inet_state *is, struct inpcb *inp)
 {
 	struct pkt *p;
 
+	ip_freemoptions(is, inp);	/* leaves its groups */
 	if (inp->inp_raw)
 		rawb_unchain(is, inp);
 	else if (inp->inp_flags & INP_BOUND)
@@ -586,9 +587,15 @@ inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size
 				return EINVAL;
 			}
 			memcpy(&dst, pkt_data(p) + 16, 4);
+			if (IN_MULTICAST_(dst))
+				return ip_mcast_output(is, p, inp->inp_laddr, dst, 0,
+				    inp->inp_moptions, IPOUT_RAWHDR);
 			return ip_output(is, p, inp->inp_laddr, dst, 0, 0,
 			    IPOUT_RAWHDR | flags);
 		}
+		if (IN_MULTICAST_(dst))
+			return ip_mcast_output(is, p, inp->inp_laddr, dst, inp->inp_proto,
+			    inp->inp_moptions, 0);
 		return ip_output(is, p, inp->inp_laddr, dst, inp->inp_proto, ttl, flags);
 	}
 
@@ -600,7 +607,17 @@ inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size
 	if ((error = inp_autobind(is, inp)) != 0)
 		return error;
 	src = inp->inp_laddr;
-	if (src == INADDR_ANY || in_broadcast(is->is_ns, src, NULL) ||
+	if (IN_MULTICAST_(dst) && (src == INADDR_ANY || in_broadcast(is->is_ns, src, NULL) ||
+	    (ntohl_(src) >> 28) == 14)) {
+		/* to a group: the address of the interface it leaves by (NetBSD
+		 * in_selectsrc with IP_MULTICAST_IF) */
+		struct ifnet *ifp;
+
+		if ((error = ip_mcast_ifp(is, inp->inp_moptions, dst, &ifp)) != 0)
+			return error;
+		if ((src = in_ifaddr_first(ifp)) == INADDR_ANY)
+			return EADDRNOTAVAIL;
+	} else if (src == INADDR_ANY || in_broadcast(is->is_ns, src, NULL) ||
 	    (ntohl_(src) >> 28) == 14) {
 		if ((error = in_selectsrc(is, dst, &src)) != 0)
 			return error;
@@ -629,6 +646,8 @@ inp_send_locked(struct inet_state *is, struct inpcb *inp, const void *data, size
 		memcpy(uh + 6, &sum, 2);
 	}
 	is->is_stat.udps_opackets++;
+	if (IN_MULTICAST_(dst))
+		return ip_mcast_output(is, p, src, dst, IPPROTO_UDP, inp->inp_moptions, 0);
 	return ip_output(is, p, src, dst, IPPROTO_UDP, ttl, flags);
 }
 

@@ -164,6 +164,22 @@ ip_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 	if (sopt->sopt_level != IPPROTO_IP)
 		return ENOPROTOOPT;
 	switch (sopt->sopt_name) {
+	case IP_MULTICAST_IF:
+	case IP_MULTICAST_TTL:
+	case IP_MULTICAST_LOOP:
+	case IP_ADD_MEMBERSHIP:
+	case IP_DROP_MEMBERSHIP: {	/* in_mcast.c */
+		struct inet_state *is = inet_state(so->so_kern);
+		uint8_t buf[8];
+		size_t len = sizeof(buf);
+
+		if (op != PRCO_GETOPT)
+			return ip_mcast_setopt(is, inp, sopt->sopt_name, sopt->sopt_data,
+			    sopt->sopt_size);
+		if ((error = ip_mcast_getopt(is, inp, sopt->sopt_name, buf, &len)) != 0)
+			return error;
+		return sockopt_set(sopt, buf, len);
+	}
 	case IP_TTL:
 		if (op == PRCO_GETOPT)
 			return sockopt_setint(sopt, inp->inp_ttl >= 0 ? inp->inp_ttl :

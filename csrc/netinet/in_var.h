@@ -19,6 +19,25 @@
 #define IP_HDRINCL	2
 #define IP_TTL		4
 
+/* multicast (netinet/in.h of NetBSD 7.99.34; it has no source-specific options) */
+#define IPPROTO_IGMP	2
+#define IP_MULTICAST_IF		9	/* struct in_addr */
+#define IP_MULTICAST_TTL	10	/* u_char (or int) */
+#define IP_MULTICAST_LOOP	11	/* u_char (or int) */
+#define IP_ADD_MEMBERSHIP	12	/* struct ip_mreq */
+#define IP_DROP_MEMBERSHIP	13	/* struct ip_mreq */
+#define IP_DEFAULT_MULTICAST_TTL	1
+#define IP_DEFAULT_MULTICAST_LOOP	1
+#define IP_MAX_MEMBERSHIPS	20
+#define IN_MULTICAST_(a)	((ntohl_(a) >> 28) == 14)	/* network order */
+#define IN_LOCAL_GROUP_(a)	((ntohl_(a) & 0xffffff00U) == 0xe0000000U)
+#define INADDR_ALLHOSTS_GROUP_H	0xe0000001U	/* host order */
+#define INADDR_ALLRTRS_GROUP_H	0xe0000002U
+struct nb_ip_mreq {
+	uint32_t imr_multiaddr, imr_interface;	/* struct in_addr, network order */
+};
+_Static_assert(sizeof(struct nb_ip_mreq) == 8, "ip_mreq");
+
 #define ICMP_ECHOREPLY	0
 #define ICMP_UNREACH	3
 #define ICMP_UNREACH_NET	0
@@ -106,6 +125,30 @@ struct ipq {
 };
 #define IPQ_MAXFRAGS	64		/* fragments per datagram */
 
+/* A group joined on an interface (NetBSD's in_multi), with its IGMP state (igmp.c). */
+struct in_multi {
+	struct in_multi *inm_next;	/* is_multi */
+	struct ifnet *inm_ifp;
+	uint32_t inm_addr;		/* network order */
+	int inm_refcount;		/* memberships of sockets and addresses (all-hosts) */
+	int inm_state;			/* IGMP_*_MEMBER */
+	uint64_t inm_timer;		/* report due (kernel clock); 0: none */
+};
+/* A socket's multicast options (NetBSD's ip_moptions), allocated on first use. */
+struct ip_moptions {
+	int imo_ifindex;		/* IP_MULTICAST_IF's interface; 0: by route */
+	uint32_t imo_ifaddr;		/* 0.0.0.N when chosen by index N (RFC 1724), else 0 */
+	uint8_t imo_ttl, imo_loop;
+	int imo_num;
+	struct in_multi *imo_membership[IP_MAX_MEMBERSHIPS];
+};
+/* An interface's querier version (NetBSD's router_info): v1 until the deadline. */
+struct igmp_rti {
+	struct igmp_rti *rti_next;
+	struct ifnet *rti_ifp;
+	uint64_t rti_v1_until;		/* 0: IGMPv2 querier (or none heard) */
+};
+
 /* A protocol control block: a UDP or raw socket's addresses. */
 struct inpcb {
 	struct inpcb *inp_next;
@@ -129,6 +172,7 @@ struct inpcb {
 	/* UDP and raw: is_udb/is_rawb back link; creation order (ties in input demux) */
 	struct inpcb **inp_prevp;
 	uint64_t inp_serial;
+	struct ip_moptions *inp_moptions;	/* multicast options (in_mcast.c); NULL: defaults */
 };
 #define INP_REUSEADDR	0x01
 #define INP_REUSEPORT	0x02
@@ -188,6 +232,12 @@ struct inet_state {
 	size_t is_fragbytes;		/* and their bytes */
 	struct ipstat is_stat;
 	struct tcp_state *is_tcp;	/* tcp_subr.c */
+	/* multicast (in_mcast.c, igmp.c) */
+	struct in_multi *is_multi;	/* groups joined, every interface */
+	struct igmp_rti *is_rti;
+	uint64_t igps_rcv_total, igps_rcv_tooshort, igps_rcv_badsum, igps_rcv_queries,
+	    igps_rcv_badqueries, igps_rcv_reports, igps_rcv_badreports, igps_rcv_ourreports,
+	    igps_snd_reports;
 };
 
 static inline struct inet_state *inet_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET); }
@@ -241,6 +291,32 @@ void udp_input(struct inet_state *is, struct pkt *p, int hlen) KERN_HIDDEN;
 void udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len)
     KERN_HIDDEN;
 int  rip_input(struct inet_state *is, struct pkt *p) KERN_HIDDEN;	/* delivered copies */
+/* in_mcast.c: group membership of interfaces and sockets, multicast output */
+struct in_multi *in_lookup_multi(struct inet_state *is, uint32_t addr, struct ifnet *ifp)
+    KERN_HIDDEN;
+struct in_multi *in_addmulti(struct inet_state *is, uint32_t addr, struct ifnet *ifp)
+    KERN_HIDDEN;
+void in_delmulti(struct inet_state *is, struct in_multi *inm) KERN_HIDDEN;
+void in_mcast_ifdetach(struct inet_state *is, struct ifnet *ifp) KERN_HIDDEN;
+void in_mcast_addaddr(struct inet_state *is, struct ifnet *ifp) KERN_HIDDEN;	/* all-hosts */
+void in_mcast_deladdr(struct inet_state *is, struct ifnet *ifp) KERN_HIDDEN;
+int  ip_mcast_setopt(struct inet_state *is, struct inpcb *inp, int name, const void *val,
+    size_t len) KERN_HIDDEN;
+int  ip_mcast_getopt(struct inet_state *is, struct inpcb *inp, int name, void *val,
+    size_t *len) KERN_HIDDEN;
+void ip_freemoptions(struct inet_state *is, struct inpcb *inp) KERN_HIDDEN;
+/* Sends p (payload, or a whole datagram with IPOUT_RAWHDR) to group dst with imo's
+ * interface, TTL and loop (imo NULL: defaults). */
+int  ip_mcast_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst,
+    int proto, const struct ip_moptions *imo, int flags) KERN_HIDDEN;
+int  ip_mcast_ifp(struct inet_state *is, const struct ip_moptions *imo, uint32_t dst,
+    struct ifnet **ifpp) KERN_HIDDEN;
+int  ether_mcast_hook(struct ifnet *ifp, const uint8_t *mac) KERN_HIDDEN;
+/* igmp.c */
+void igmp_input(struct ifnet *ifp, struct pkt *p, int hlen) KERN_HIDDEN;
+void igmp_joingroup(struct inet_state *is, struct in_multi *inm) KERN_HIDDEN;
+void igmp_leavegroup(struct inet_state *is, struct in_multi *inm) KERN_HIDDEN;
+uint64_t igmp_timer(struct inet_state *is, uint64_t now) KERN_HIDDEN;	/* next deadline */
 /* TCP's pcb tables (in_pcb.c) */
 int  in_pcbtable_init(struct kern *k, struct inpcbtable *t, unsigned nbuckets) KERN_HIDDEN;
 void in_pcbtable_fini(struct kern *k, struct inpcbtable *t) KERN_HIDDEN;

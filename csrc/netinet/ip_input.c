@@ -309,6 +309,15 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 		goto drop;		/* martian source */
 
 	local = ifp->if_type == IFT_LOOP || in_ifaddr_of(ns, dst) != NULL;
+	if (!local && IN_MULTICAST_(dst)) {
+		/* ours if the arrival interface joined the group (never forwarded: no
+		 * MROUTING, as NetBSD without it) */
+		if (in_lookup_multi(is, dst, ifp) == NULL) {
+			is->is_stat.ips_cantforward++;
+			goto drop;
+		}
+		local = 1;
+	}
 	if (!local && !in_broadcast(ns, dst, ifp)) {
 		if (!is->is_forwarding) {
 			is->is_stat.ips_cantforward++;
@@ -325,8 +334,8 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 		ip = pkt_data(p);
 		hlen = (ip[0] & 0x0f) * 4;
 	}
-	if (!local || dst == INADDR_BROADCAST)
-		p->p_flags |= PKT_BCAST;
+	if (!local || dst == INADDR_BROADCAST || IN_MULTICAST_(dst))
+		p->p_flags |= PKT_BCAST;	/* every socket of the port, no ICMP errors */
 	is->is_stat.ips_delivered++;
 	delivered = rip_input(is, p);
 	switch (ip[9]) {
@@ -338,6 +347,9 @@ ip_input(struct ifnet *ifp, struct pkt *p)
 		return;
 	case IPPROTO_TCP:
 		tcp_input(is, p, hlen);
+		return;
+	case IPPROTO_IGMP:
+		igmp_input(ifp, p, hlen);
 		return;
 	}
 	if (!delivered) {

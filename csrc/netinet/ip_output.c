@@ -140,6 +140,8 @@ ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int 
 	uint8_t *ip;
 	int hlen = 20;
 
+	if (IN_MULTICAST_(dst) && !(flags & IPOUT_FORWARDING))
+		return ip_mcast_output(is, p, src, dst, proto, NULL, flags);	/* defaults */
 	if ((ia = in_ifaddr_of(ns, dst)) != NULL) {
 		ifp = ns->ns_lo0;		/* to ourselves */
 		if (src == 0)
@@ -245,4 +247,118 @@ ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int 
 		return EMSGSIZE;
 	}
 	return ip_fragment(is, ifp, p, nexthop, mtu);
+}
+
+/* The interface a datagram to group dst leaves by: IP_MULTICAST_IF's, else the route's. */
+int
+ip_mcast_ifp(struct inet_state *is, const struct ip_moptions *imo, uint32_t dst,
+    struct ifnet **ifpp)
+{
+	struct ifnet *ifp = NULL;
+	struct rtentry *rt;
+
+	if (imo != NULL && imo->imo_ifindex != 0) {
+		if ((ifp = if_byindex(is->is_ns, imo->imo_ifindex)) == NULL)
+			return ENETUNREACH;
+	} else {
+		rt = rt_lookup(is->is_ns, dst);
+		if (rt == NULL || (rt->rt_flags & RTF_REJECT)) {
+			is->is_stat.ips_noroute++;
+			return EHOSTUNREACH;
+		}
+		ifp = rt->rt_ifp;
+	}
+	if (!(ifp->if_flags & IFF_MULTICAST))
+		return ENETUNREACH;
+	*ifpp = ifp;
+	return 0;
+}
+
+/*
+ * Multicast output (NetBSD's ip_output for a class D destination): by imo's interface
+ * or the route's, the source that interface's first address unless given, TTL imo's
+ * (default 1), never fragmented with DF; a copy loops back to this kernel's own sockets
+ * (through lo0, as received on ifp) when the interface has joined the group and loop is
+ * on; TTL 0 (or a loopback interface) goes no further.  The Ethernet destination is the
+ * group's 01:00:5e address (arp_output), no ARP.
+ */
+int
+ip_mcast_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst,
+    int proto, const struct ip_moptions *imo, int flags)
+{
+	struct ifnet_state *ns = is->is_ns;
+	struct ifnet *ifp;
+	uint8_t *ip;
+	int hlen = 20, error, ttl = imo != NULL ? imo->imo_ttl : IP_DEFAULT_MULTICAST_TTL;
+
+	if ((error = ip_mcast_ifp(is, imo, dst, &ifp)) != 0) {
+		pkt_free(p);
+		return error;
+	}
+	if (!(ifp->if_flags & IFF_UP)) {
+		pkt_free(p);
+		return ENETDOWN;
+	}
+	if (src == INADDR_ANY && (src = in_ifaddr_first(ifp)) == INADDR_ANY) {
+		pkt_free(p);
+		return EADDRNOTAVAIL;
+	}
+	if (flags & IPOUT_RAWHDR) {
+		ip = pkt_data(p);
+		hlen = (ip[0] & 0x0f) * 4;
+		if (p->p_len < 20 || hlen < 20 || (size_t)hlen > p->p_len || (ip[0] >> 4) != 4) {
+			pkt_free(p);
+			return EINVAL;
+		}
+		ip[2] = (uint8_t)(p->p_len >> 8);
+		ip[3] = (uint8_t)p->p_len;
+		if (ip[4] == 0 && ip[5] == 0) {
+			uint16_t id = htons_(is->is_ip_id++);
+			memcpy(ip + 4, &id, 2);
+		}
+		if (memcmp(ip + 12, &(uint32_t){ 0 }, 4) == 0)
+			memcpy(ip + 12, &src, 4);
+		ip[8] = (uint8_t)ttl;
+		ip_setsum(ip, hlen);
+	} else {
+		uint16_t len, id;
+
+		if (p->p_len + 20 > 65535) {
+			pkt_free(p);
+			return EMSGSIZE;
+		}
+		if ((ip = pkt_prepend(p, 20)) == NULL) {
+			pkt_free(p);
+			return ENOBUFS;
+		}
+		len = htons_((uint16_t)p->p_len);
+		id = htons_(is->is_ip_id++);
+		ip[0] = 0x45;
+		ip[1] = 0;
+		memcpy(ip + 2, &len, 2);
+		memcpy(ip + 4, &id, 2);
+		ip[6] = ip[7] = 0;
+		ip[8] = (uint8_t)ttl;
+		ip[9] = (uint8_t)proto;
+		memcpy(ip + 12, &src, 4);
+		memcpy(ip + 16, &dst, 4);
+		ip_setsum(ip, 20);
+		is->is_stat.ips_localout++;
+	}
+	if ((imo == NULL || imo->imo_loop) && in_lookup_multi(is, dst, ifp) != NULL &&
+	    ns->ns_lo0 != NULL) {
+		struct pkt *c = pkt_alloc(is->is_kern, p->p_len, PKT_HEADROOM);
+
+		if (c != NULL) {
+			memcpy(pkt_data(c), pkt_data(p), p->p_len);
+			(void)ns->ns_lo0->if_output(ns->ns_lo0, c, dst);
+		}
+	}
+	if (ttl == 0 || (ifp->if_flags & IFF_LOOPBACK)) {
+		pkt_free(p);
+		return 0;
+	}
+	if (p->p_len <= ifp->if_mtu)
+		return ip_send_link(ifp, p, dst);
+	return ip_fragment(is, ifp, p, dst, ifp->if_mtu);
 }

@@ -121,6 +121,7 @@ tcp_close(struct tcpcb *tp)
 	ts->ts_ntcbs--;
 	ts->ts_stat.tcps_closed++;
 	in_pcbremove_tcp(&ts->ts_tbl, inp);
+	ip_freemoptions(ts->ts_is, inp);	/* multicast options (in_mcast.c) */
 	kmem_free(ts->ts_kern, inp, sizeof(*inp));
 	kmem_free(ts->ts_kern, tp, sizeof(*tp));
 	if (so != NULL) {

@@ -406,6 +406,23 @@ tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 
 	if (sopt->sopt_level == SOL_SOCKET)
 		return 0;		/* the socket layer keeps them */
+	if (sopt->sopt_level == IPPROTO_IP && sopt->sopt_name >= IP_MULTICAST_IF &&
+	    sopt->sopt_name <= IP_DROP_MEMBERSHIP) {
+		/* NetBSD's tcp_ctloutput hands IP options to ip_ctloutput: the multicast
+		 * ones work on TCP sockets too (in_mcast.c) */
+		uint8_t buf[8];
+		size_t len = sizeof(buf);
+
+		if (tp == NULL)
+			return ECONNRESET;
+		if (op != PRCO_GETOPT)
+			return ip_mcast_setopt(tp->t_ts->ts_is, tp->t_inpcb, sopt->sopt_name,
+			    sopt->sopt_data, sopt->sopt_size);
+		if ((error = ip_mcast_getopt(tp->t_ts->ts_is, tp->t_inpcb, sopt->sopt_name, buf,
+		    &len)) != 0)
+			return error;
+		return sockopt_set(sopt, buf, len);
+	}
 	if (sopt->sopt_level != IPPROTO_TCP)
 		return ENOPROTOOPT;
 	if (tp == NULL)

@@ -104,12 +104,17 @@ static const struct { const char *name; long long v; } consts[] = {
 	C(IPPROTO_ICMP), C(IPPROTO_UDP), C(IPPROTO_RAW), C(INADDR_BROADCAST), C(IP_HDRINCL),
 	C(IP_TTL), C(IPCTL_FORWARDING), C(IPCTL_SENDREDIRECTS), C(IPCTL_DEFTTL),
 	C(IPCTL_ANONPORTMIN), C(IPCTL_ANONPORTMAX), C(IPCTL_MAXFRAGPACKETS),
+	C(IPPROTO_IGMP), C(IP_MULTICAST_IF), C(IP_MULTICAST_TTL), C(IP_MULTICAST_LOOP),
+	C(IP_ADD_MEMBERSHIP), C(IP_DROP_MEMBERSHIP), C(IP_MAX_MEMBERSHIPS),
 };
 
 #define L(t, T) { t, NULL, 0, sizeof(T) }
 #define M(t, T, m, nbm) { t, nbm, offsetof(T, m), sizeof(((T *)0)->m) }
 static const struct { const char *type, *member; long off, size; } layouts[] = {
 	L("struct ifreq", struct nb_ifreq),
+	L("struct ip_mreq", struct nb_ip_mreq),
+	M("struct ip_mreq", struct nb_ip_mreq, imr_multiaddr, "imr_multiaddr"),
+	M("struct ip_mreq", struct nb_ip_mreq, imr_interface, "imr_interface"),
 	M("struct ifreq", struct nb_ifreq, ifr_ifru.ifru_flags, "ifr_ifru.ifru_flags"),
 	M("struct ifreq", struct nb_ifreq, ifr_ifru.ifru_mtu, "ifr_ifru.ifru_mtu"),
 	M("struct ifreq", struct nb_ifreq, ifr_ifru.ifru_addr, "ifr_ifru.ifru_addr"),

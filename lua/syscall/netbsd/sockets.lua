@@ -115,7 +115,11 @@ function M.init(S, env)
   -- Typed socket options -------------------------------------------------------------------
 
   local SOL, SO = c.SOL.SOCKET, c.SO
-  ss.sockopts(S, c, { [SOL] = { [SO.LINGER] = t.linger, [SO.RCVTIMEO] = t.timeval, [SO.SNDTIMEO] = t.timeval } })
+  local IP = c.IP
+  ss.sockopts(S, c, { [SOL] = { [SO.LINGER] = t.linger, [SO.RCVTIMEO] = t.timeval, [SO.SNDTIMEO] = t.timeval },
+    -- multicast: a table becomes a t.ip_mreq; getsockopt IP_MULTICAST_IF answers a t.in_addr
+    [c.IPPROTO.IP] = { [IP.ADD_MEMBERSHIP] = t.ip_mreq, [IP.DROP_MEMBERSHIP] = t.ip_mreq,
+      [IP.MULTICAST_IF] = t.in_addr } })
 
   -- Address conversion in Lua (no resolver) ------------------------------------------------------
 

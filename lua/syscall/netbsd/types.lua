@@ -78,6 +78,34 @@ end
 t.kevents = ffi.typeof("struct rumpus_nb_kevent[?]")
 def("ip_mreq", "struct rumpus_nb_ip_mreq")
 shared.sockets(t, pt, s, c, { has_len = true, unix_path = 104 })
+-- t.ip_mreq{multiaddr = "239.1.2.3", interface = "10.0.0.1"} (or imr_multiaddr /
+-- imr_interface; each a string, a number or a t.in_addr), for IP_ADD_MEMBERSHIP and
+-- IP_DROP_MEMBERSHIP; t.ip_mreq() is all zero.
+ffi.metatype(t.ip_mreq, {
+  __new = function(tp, v)
+    local m = ffi.new(tp)
+    if v == nil then return m end
+    if type(v) ~= "table" then
+      error("bad argument #1 to 'ip_mreq' (table expected, got " .. type(v) .. ")", 2)
+    end
+    for _, f in ipairs { "multiaddr", "interface" } do
+      local a = v[f]
+      if a == nil then a = v["imr_" .. f] end
+      if a ~= nil then
+        local ia = t.in_addr(a)
+        if ia == nil then
+          error("bad argument #1 to 'ip_mreq' (" .. f .. ": not an IPv4 address: " .. tostring(a) .. ")", 2)
+        end
+        m["imr_" .. f] = ia
+      end
+    end
+    return m
+  end,
+  __index = function(m, k)
+    if k == "multiaddr" then return m.imr_multiaddr end
+    if k == "interface" then return m.imr_interface end
+  end,
+})
 
 for name, ct in pairs(t) do
   if type(ct) == "cdata" then ctypes["struct " .. name] = ct end
