@@ -160,3 +160,65 @@ T.case("a rumpus kernel and a NetBSD rump_server on one bus file: ARP, ping, UDP
   T.ok(out:find("\t4000\t", 1, true) and out:find("\t3000\t", 1, true), "both UDP datagrams: " .. out)
   T.ok(not out:find("Malformed", 1, true), "nothing malformed")
 end)
+
+T.case("TCP between a rumpus kernel and a NetBSD rump_server over one bus file, both ways", function()
+  local dir = T.tmpdir()
+  local bus = dir .. "/bus"
+  local ours = rump.kernel{ "net.netinet", "net.shmif" }
+  T.defer(function() ours:destroy() end)
+  local theirs = rump.kernel{ "net", "net.net", "net.netinet", "net.shmif", backend = "netbsd", remote = true }
+  T.defer(function() theirs:destroy() end)
+  local co, cn = rnet.config(ours), rnet.config(theirs)
+  assert(cn:create("shmif0")); assert(cn:attach("shmif0", bus))
+  assert(cn:address("shmif0", "10.79.1.2/24")); assert(cn:up("shmif0"))
+  assert(co:create("shmif0")); assert(co:attach("shmif0", bus))
+  assert(co:address("shmif0", "10.79.1.1/24")); assert(co:up("shmif0"))
+  assert(cn:usable("10.79.1.2"))
+  local function wait(S, fd, ev, ms)
+    local fds = S.t.pollfds{ { fd = fd, events = ev } }
+    local n = S.poll(fds, ms or 5000)
+    return n and n > 0
+  end
+  -- each way: a listener on one side, a client on the other, 64 KiB each way, then close
+  local function exchange(srvk, srvaddr, clik, port)
+    local SS, CS = srvk.S, clik.S
+    local l = assert(SS.socket("inet", "stream"))
+    assert(SS.setsockopt(l, "socket", "reuseaddr", true))
+    assert(SS.bind(l, SS.t.sockaddr_in(port, srvaddr)))
+    assert(SS.listen(l, 4))
+    local c = assert(CS.socket("inet", "stream, nonblock"))
+    CS.connect(c, CS.t.sockaddr_in(port, srvaddr))
+    T.ok(wait(CS, c, "out", 10000), "connected")
+    T.eq(CS.getsockopt(c, "socket", "error"), 0, "SO_ERROR 0")
+    T.ok(wait(SS, l, "in", 10000), "the listener has the connection")
+    local s = assert(SS.accept(l))
+    local blob = ("0123456789abcdef"):rep(4096)     -- 64 KiB
+    local sent, got = 0, {}
+    while sent < #blob do
+      local n = CS.write(c, blob:sub(sent + 1, sent + 8192))
+      if n then sent = sent + n else assert(wait(CS, c, "out")) end
+      while wait(SS, s, "in", 0) do
+        local d = SS.read(s, nil, 65536)
+        if not d or #d == 0 then break end
+        got[#got + 1] = d
+      end
+    end
+    local total = #table.concat(got)
+    while total < #blob and wait(SS, s, "in", 5000) do
+      local d = SS.read(s, nil, 65536)
+      if not d or #d == 0 then break end
+      got[#got + 1] = d
+      total = total + #d
+    end
+    T.eq(table.concat(got) == blob, true, "64 KiB arrived intact (" .. total .. " bytes)")
+    assert(SS.write(s, "done"))
+    T.ok(wait(CS, c, "in", 5000), "the answer came")
+    T.eq(CS.read(c, nil, 16), "done")
+    CS.close(c)
+    T.ok(wait(SS, s, "in", 5000), "the server sees the close")
+    T.eq(SS.read(s, nil, 16), "", "EOF")
+    SS.close(s); SS.close(l)
+  end
+  exchange(theirs, "10.79.1.2", ours, 8080)   -- ours connects to NetBSD's listener
+  exchange(ours, "10.79.1.1", theirs, 8081)   -- NetBSD's client connects to ours
+end)
