@@ -149,6 +149,7 @@ main(int argc, char **argv)
 		if ((err = rumpus_sp_listen(k, argv[i])) != 0) {
 			fprintf(stderr, "rumpus_server: %s: cannot listen (NetBSD errno %d)\n",
 			    argv[i], err);
+			rumpus_kernel_destroy(k);	/* nothing serves it: no leak at exit */
 			return 1;
 		}
 	}
