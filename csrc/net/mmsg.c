@@ -21,7 +21,8 @@ _Static_assert(sizeof(struct nb_mmsghdr) == 56, "NetBSD struct mmsghdr is 56 byt
 int
 sys_sendmmsg(struct lwp *l, const struct sys_sendmmsg_args *uap, register_t *retval)
 {
-	struct nb_mmsghdr *um = SCARG(uap, mmsg);
+	/* user addresses, maybe misaligned: byte arithmetic, never a member access */
+	uintptr_t um = (uintptr_t)SCARG(uap, mmsg);
 	unsigned vlen = SCARG(uap, vlen), i;
 	int error = 0;
 
@@ -33,12 +34,14 @@ sys_sendmmsg(struct lwp *l, const struct sys_sendmmsg_args *uap, register_t *ret
 		unsigned len;
 
 		SCARG(&a, s) = SCARG(uap, s);
-		SCARG(&a, msg) = (void *)&um[i].msg_hdr;
+		SCARG(&a, msg) = (void *)(um + i * sizeof(struct nb_mmsghdr) +
+		    offsetof(struct nb_mmsghdr, msg_hdr));
 		SCARG(&a, flags) = (int)SCARG(uap, flags);
 		if ((error = sys_sendmsg(l, &a, rv)) != 0)
 			break;
 		len = (unsigned)rv[0];
-		if ((error = copyout(&len, &um[i].msg_len, sizeof(len))) != 0)
+		if ((error = copyout(&len, (void *)(um + i * sizeof(struct nb_mmsghdr) +
+		    offsetof(struct nb_mmsghdr, msg_len)), sizeof(len))) != 0)
 			break;
 	}
 	if (i == 0 && error != 0)
@@ -50,7 +53,8 @@ sys_sendmmsg(struct lwp *l, const struct sys_sendmmsg_args *uap, register_t *ret
 int
 sys_recvmmsg(struct lwp *l, const struct sys_recvmmsg_args *uap, register_t *retval)
 {
-	struct nb_mmsghdr *um = SCARG(uap, mmsg);
+	/* user addresses, maybe misaligned: byte arithmetic, never a member access */
+	uintptr_t um = (uintptr_t)SCARG(uap, mmsg);
 	unsigned vlen = SCARG(uap, vlen), flags = SCARG(uap, flags), i;
 	struct nb_timespec ts;
 	uint64_t deadline = 0;
@@ -72,14 +76,16 @@ sys_recvmmsg(struct lwp *l, const struct sys_recvmmsg_args *uap, register_t *ret
 		unsigned len;
 
 		SCARG(&a, s) = SCARG(uap, s);
-		SCARG(&a, msg) = (void *)&um[i].msg_hdr;
+		SCARG(&a, msg) = (void *)(um + i * sizeof(struct nb_mmsghdr) +
+		    offsetof(struct nb_mmsghdr, msg_hdr));
 		SCARG(&a, flags) = (int)(flags & ~(unsigned)MSG_WAITFORONE);
 		if (i > 0 && (flags & MSG_WAITFORONE))
 			SCARG(&a, flags) |= MSG_DONTWAIT;
 		if ((error = sys_recvmsg(l, &a, rv)) != 0)
 			break;
 		len = (unsigned)rv[0];
-		if ((error = copyout(&len, &um[i].msg_len, sizeof(len))) != 0)
+		if ((error = copyout(&len, (void *)(um + i * sizeof(struct nb_mmsghdr) +
+		    offsetof(struct nb_mmsghdr, msg_len)), sizeof(len))) != 0)
 			break;
 		if (deadline != 0 && hyp_clock_mono() >= deadline) {
 			i++;
