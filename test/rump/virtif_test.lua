@@ -251,7 +251,7 @@ T.case("TCP closes and aborts from either side; refused connections", function()
     K.poll({ { fd = k, events = "in" } }, 50)
     local n, e = K.send(k, "x")
     if not n and not e.AGAIN then err = e; return true end
-  end, 100), "then Linux's RST fails the next write")
+  end, 400), "then Linux's RST fails the next write")
   T.ok(err and (err.PIPE or err.CONNRESET), "EPIPE or ECONNRESET (" .. tostring(err) .. ")")
   k:close()
   -- refused both ways
