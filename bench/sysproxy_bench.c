@@ -209,6 +209,17 @@ main(int argc, char **argv)
 		snprintf(nbroot, sizeof(nbroot), "%s/../../../shared/netbsd-rump", dirname(self));
 		nb = nbroot;
 	}
+	{
+		/* absolute: the library links made below live in another directory */
+		static char absnb[900];
+		char *r = realpath(nb, NULL);
+
+		if (r != NULL && strlen(r) < sizeof(absnb)) {
+			memcpy(absnb, r, strlen(r) + 1);
+			nb = absnb;
+		}
+		free(r);
+	}
 	snprintf(nblib, sizeof(nblib), "%s/lib", nb);
 	snprintf(ldir, sizeof(ldir), "%s/lib", dir);
 	mkdir(ldir, 0700);
