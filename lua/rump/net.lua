@@ -591,18 +591,21 @@ function Cfg:routes()
   return list
 end
 
--- forwarding() reads net.inet.ip.forwarding; forwarding(true/false) sets it.
-function Cfg:forwarding(on)
+-- A boolean sysctl: read when on is nil, else set (fname names the caller in errors).
+local function boolsysctl(self, name, on, fname)
   if on == nil then
-    local v, e = self.S.sysctl("net.inet.ip.forwarding")
+    local v, e = self.S.sysctl(name)
     if v == nil then return nil, e end
     return v ~= 0
   end
-  if type(on) ~= "boolean" then argerr("forwarding", 1, "boolean", on) end
-  local v, e = self.S.sysctl("net.inet.ip.forwarding", on and 1 or 0)
+  if type(on) ~= "boolean" then argerr(fname, 1, "boolean", on) end
+  local v, e = self.S.sysctl(name, on and 1 or 0)
   if v == nil then return nil, e end
   return true
 end
+
+-- forwarding() reads net.inet.ip.forwarding; forwarding(true/false) sets it.
+function Cfg:forwarding(on) return boolsysctl(self, "net.inet.ip.forwarding", on, "forwarding") end
 
 
 -- IPv6 (net.netinet6) ----------------------------------------------------------------------------
@@ -800,17 +803,7 @@ function Cfg:routes6()
 end
 
 -- forwarding6() reads net.inet6.ip6.forwarding; forwarding6(true/false) sets it.
-function Cfg:forwarding6(on)
-  if on == nil then
-    local v, e = self.S.sysctl("net.inet6.ip6.forwarding")
-    if v == nil then return nil, e end
-    return v ~= 0
-  end
-  if type(on) ~= "boolean" then argerr("forwarding6", 1, "boolean", on) end
-  local v, e = self.S.sysctl("net.inet6.ip6.forwarding", on and 1 or 0)
-  if v == nil then return nil, e end
-  return true
-end
+function Cfg:forwarding6(on) return boolsysctl(self, "net.inet6.ip6.forwarding", on, "forwarding6") end
 
 -- An IPv6 routing message (as rtmsg): dst "a/len" | "default", gw "a" or "fe80::1%ifname".
 function Cfg:rtmsg6(kind, dst, gw, opts, fname)
