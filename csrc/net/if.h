@@ -288,6 +288,7 @@ struct ifnet {
 
 struct rtentry;
 struct rt_cache;
+struct in46_addr;
 struct ifnet_state {
 	struct kern *ns_kern;
 	struct ifnet *ns_ifs;
@@ -335,14 +336,15 @@ struct ifnet_state {
 	 * nonzero if a dual-stack IPv6 socket took it (and p) */
 	int (*ns_udp6_mapped)(struct kern *k, struct pkt *p, int hlen, unsigned ulen);
 	/* TCP over IPv6: a segment (TCP header at pkt_data, checksum to fill in) between
-	 * IPv6 keys (netinet/in_var.h), and the MSS towards one */
-	int (*ns_tcp6_send)(struct kern *k, struct pkt *p, uint32_t src, uint32_t dst);
+	 * IPv6 addresses (struct in46_addr, netinet/in_var.h), and the MSS towards one */
+	int (*ns_tcp6_send)(struct kern *k, struct pkt *p, const struct in46_addr *src,
+	    const struct in46_addr *dst);
 	/* SIOCGIFCONF: the n-th IPv6 address of ifp as a sockaddr_in6 into buf (128 bytes):
 	 * 0, or nonzero when there is none */
 	int (*ns_in6_ifconf)(struct ifnet *ifp, int n, void *buf);
 	/* the family of the socket an interface ioctl came on (0: the C API, ifioctl) */
 	int ns_ioctl_family;
-	uint32_t (*ns_tcp6_mss)(struct kern *k, uint32_t faddr);
+	uint32_t (*ns_tcp6_mss)(struct kern *k, const struct in46_addr *faddr);
 	void *ns_inet6;
 	/* net.netinet's Ethernet multicast filter: nonzero when ifp joined an IPv4 group
 	 * that maps to mac (01:00:5e...) */

@@ -64,15 +64,30 @@ static inline uint16_t ntohs_(uint16_t v) { return __builtin_bswap16(v); }
 #define htonl_ ntohl_
 #define htons_ ntohs_
 
-/* TCP over IPv6 (net.netinet6): an IPv6 address stands in TCP's pcbs and segments as a
- * 32-bit key in 240.0.0.0/4 (network order), a block no IPv4 address can have (in_addaddr
- * refuses class E); 240.0.0.0 is the IPv6 wildcard ::.  net.netinet6 maps keys to
- * addresses (csrc/netinet6/tcp6.c); TCP's output and MSS go to it (ns_tcp6_send,
- * ns_tcp6_mss in if.h) for keys.  Nothing else in TCP needs to know the family. */
-#define IN_KEY6_ANY	0x000000f0U		/* htonl(0xf0000000) */
-static inline int in_is_key6(uint32_t a) { return (ntohl_(a) >> 28) == 15; }
-/* the wildcard of either family (TCP's port rules) */
-static inline int in_wildcard(uint32_t a) { return a == INADDR_ANY || a == IN_KEY6_ANY; }
+/* An address of TCP's pcbs, either family (NetBSD's in6pcb addresses): 16 bytes in
+ * network order, an IPv4 address as v4-mapped ::ffff:a.b.c.d (so ::ffff:0.0.0.0 is the
+ * IPv4 wildcard and :: the IPv6 one), and the zone (interface index) of a scoped IPv6
+ * address (link-local), 0 otherwise.  The zone travels beside the address, never embedded
+ * in it (netinet6/in6_var.h). */
+struct in46_addr {
+	uint8_t ia_addr[16];
+	uint32_t ia_zone;
+};
+static inline void in46_set4(struct in46_addr *a, uint32_t v4)
+{ memset(a, 0, sizeof(*a)); a->ia_addr[10] = a->ia_addr[11] = 0xff; memcpy(a->ia_addr + 12, &v4, 4); }
+static inline uint32_t in46_v4(const struct in46_addr *a)
+{ uint32_t v; memcpy(&v, a->ia_addr + 12, 4); return v; }
+static inline int in46_is4(const struct in46_addr *a)
+{ static const uint8_t p[12] = { [10] = 0xff, [11] = 0xff }; return memcmp(a->ia_addr, p, 12) == 0; }
+static inline int in46_eq(const struct in46_addr *a, const struct in46_addr *b)
+{ return memcmp(a->ia_addr, b->ia_addr, 16) == 0 && a->ia_zone == b->ia_zone; }
+static inline int in46_is6any(const struct in46_addr *a)
+{ static const uint8_t z[16]; return memcmp(a->ia_addr, z, 16) == 0; }
+/* the wildcard of either family: :: or ::ffff:0.0.0.0 */
+static inline int in46_isany(const struct in46_addr *a)
+{ return in46_is6any(a) || (in46_is4(a) && in46_v4(a) == INADDR_ANY); }
+static inline int in46_ismcast(const struct in46_addr *a)
+{ return in46_is4(a) ? (a->ia_addr[12] >> 4) == 14 : a->ia_addr[0] == 0xff; }
 
 /* An address on an interface (addresses in network order). */
 struct in_ifaddr {
@@ -168,6 +183,7 @@ struct inpcb {
 	size_t inp_rqbytes, inp_rqmax;
 	/* TCP: hash chains (connections by 4-tuple, bound pcbs by port) and the tcpcb */
 	struct inpcb *inp_hnext, *inp_pnext, *inp_lnext;
+	struct in46_addr inp_laddr46, inp_faddr46;	/* TCP's addresses (not inp_laddr) */
 	void *inp_ppcb;
 	/* UDP and raw: is_udb/is_rawb back link; creation order (ties in input demux) */
 	struct inpcb **inp_prevp;
@@ -181,11 +197,17 @@ struct inpcb {
 #define INP_BOUND	0x10
 #define INP_LISTEN	0x20	/* TCP: a listener */
 #define INP_CONNECTED	0x40	/* TCP: in the connection hash */
+#define INP_V6		0x80	/* TCP: an AF_INET6 socket's pcb */
+#define INP_V6ONLY	0x100	/* TCP: IPV6_V6ONLY (an INP_V6 pcb) */
 
-/* TCP's pcbs: a hash by 4-tuple and one by local port (in_pcb.c). */
+/* TCP's pcbs: a hash by 4-tuple, one by local port and one of listeners by port
+ * (in_pcb.c); they double as the kernel's bound pcbs outgrow them. */
 struct inpcbtable {
+	struct kern *it_kern;
 	struct inpcb **it_conn, **it_port, **it_listen;
 	unsigned it_mask;
+	unsigned it_nbound;		/* pcbs in it_port */
+	uint64_t it_resizes;
 };
 
 struct ipstat {
@@ -321,17 +343,21 @@ uint64_t igmp_timer(struct inet_state *is, uint64_t now) KERN_HIDDEN;	/* next de
 int  in_pcbtable_init(struct kern *k, struct inpcbtable *t, unsigned nbuckets) KERN_HIDDEN;
 void in_pcbtable_fini(struct kern *k, struct inpcbtable *t) KERN_HIDDEN;
 int  in_pcbbind_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
-    uint32_t laddr, uint16_t lport) KERN_HIDDEN;
+    const struct in46_addr *laddr, uint16_t lport) KERN_HIDDEN;
+/* connect from laddr (the source, chosen by the caller) to faddr */
 int  in_pcbconnect_tcp(struct inet_state *is, struct inpcbtable *t, struct inpcb *inp,
-    uint32_t faddr, uint16_t fport) KERN_HIDDEN;
-void in_pcbsetconn_tcp(struct inpcbtable *t, struct inpcb *inp, uint32_t laddr,
-    uint16_t lport, uint32_t faddr, uint16_t fport) KERN_HIDDEN;
+    const struct in46_addr *laddr, const struct in46_addr *faddr, uint16_t fport)
+    KERN_HIDDEN;
+void in_pcbsetconn_tcp(struct inpcbtable *t, struct inpcb *inp, const struct in46_addr *laddr,
+    uint16_t lport, const struct in46_addr *faddr, uint16_t fport) KERN_HIDDEN;
 void in_pcbremove_tcp(struct inpcbtable *t, struct inpcb *inp) KERN_HIDDEN;
 void in_pcblisten_tcp(struct inpcbtable *t, struct inpcb *inp) KERN_HIDDEN;
-struct inpcb *in_pcblookup_conn(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
-    uint32_t laddr, uint16_t lport) KERN_HIDDEN;
-struct inpcb *in_pcblookup_listen(struct inpcbtable *t, uint32_t laddr, uint16_t lport)
-    KERN_HIDDEN;
+struct inpcb *in_pcblookup_conn(struct inpcbtable *t, const struct in46_addr *faddr,
+    uint16_t fport, const struct in46_addr *laddr, uint16_t lport) KERN_HIDDEN;
+/* the listener a SYN to (laddr, lport) goes to: bound to laddr, else the wildcard of its
+ * family, else (IPv4) an IPv6 wildcard listener without IPV6_V6ONLY */
+struct inpcb *in_pcblookup_listen(struct inpcbtable *t, const struct in46_addr *laddr,
+    uint16_t lport) KERN_HIDDEN;
 int  in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp) KERN_HIDDEN;
 void inp_flushall(struct inet_state *is) KERN_HIDDEN;
 

@@ -276,7 +276,7 @@ tcp_challenge_ack(struct tcpcb *tp)
 		return;
 	}
 	tp->t_ts->ts_stat.tcps_challengeack++;
-	tcp_respond(tp->t_ts, tp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	tcp_respond(tp->t_ts, tp, &inp->inp_laddr46, inp->inp_lport, &inp->inp_faddr46,
 	    inp->inp_fport, tp->snd_nxt, tp->rcv_nxt, TH_ACK);
 }
 
@@ -284,8 +284,8 @@ tcp_challenge_ack(struct tcpcb *tp)
  * answered with SYN|ACK.  A backlog full of completed connections drops the SYN (the
  * peer retries); one with embryos drops the oldest embryo instead. */
 static void
-tcp_listen_input(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst,
-    uint16_t dport, uint32_t seq, uint32_t tiwin, const struct tcp_opts *o)
+tcp_listen_input(struct tcpcb *lp, const struct in46_addr *src, uint16_t sport,
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t tiwin, const struct tcp_opts *o)
 {
 	struct tcp_state *ts = lp->t_ts;
 	struct socket *head = lp->t_socket, *so2;
@@ -337,30 +337,13 @@ tcp_listen_input(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst,
 	(void)tcp_output(tp);
 }
 
-/*
- * The listener for (dst, dport).  An IPv6 destination (a key of net.netinet6, in_is_key6)
- * finds IPv6 listeners only: bound to dst or to the IPv6 wildcard key; IPv4 ones never
- * see it, and an IPv6 listener never has laddr INADDR_ANY, so IPv4 never finds it.
- */
-static struct inpcb *
-tcp_lookup_listen(struct tcp_state *ts, uint32_t dst, uint16_t dport)
-{
-	struct inpcb *inp = in_pcblookup_listen(&ts->ts_tbl, dst, dport);
-
-	if (!in_is_key6(dst))
-		return inp;
-	if (inp != NULL && inp->inp_laddr == dst)
-		return inp;
-	inp = in_pcblookup_listen(&ts->ts_tbl, IN_KEY6_ANY, dport);
-	return inp != NULL && inp->inp_laddr == IN_KEY6_ANY ? inp : NULL;
-}
-
 void
 tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 {
 	struct tcp_state *ts = is->is_tcp;
 	uint8_t *ip = pkt_data(p), *th;
 	uint32_t src, dst, ps;
+	struct in46_addr src46, dst46;
 	size_t total;
 
 	if (ts == NULL) {
@@ -385,13 +368,16 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 		pkt_free(p);
 		return;
 	}
-	tcp_input_seg(is, p, hlen, src, dst);
+	in46_set4(&src46, src);
+	in46_set4(&dst46, dst);
+	tcp_input_seg(is, p, hlen, &src46, &dst46);
 }
 
-/* A segment (TCP header at offset hlen of p, checksum verified) from src to dst: IPv4
- * addresses, or keys of IPv6 addresses from net.netinet6's tcp6_input. */
+/* A segment (TCP header at offset hlen of p, checksum verified) from src to dst, either
+ * family (IPv4 mapped; IPv6 from net.netinet6's tcp6_input). */
 void
-tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint32_t dst)
+tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_addr *src,
+    const struct in46_addr *dst)
 {
 	struct tcp_state *ts = is->is_tcp;
 	uint8_t *th = pkt_data(p) + hlen, *data;
@@ -420,7 +406,7 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint
 	tiwin = rawwin = (uint32_t)(th[14] << 8 | th[15]);
 	urp = (uint32_t)(th[18] << 8 | th[19]);
 	/* no TCP with broadcasts or multicast, nor from port 0 */
-	if ((p->p_flags & PKT_BCAST) || (ntohl_(dst) >> 28) == 14 || sport == 0 || dport == 0)
+	if ((p->p_flags & PKT_BCAST) || in46_ismcast(dst) || sport == 0 || dport == 0)
 		goto drop;
 	tcp_dooptions(th + TCP_HLEN, off - TCP_HLEN, flags & TH_SYN, &o);
 
@@ -435,7 +421,7 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint
 		inp = NULL;
 	}
 	if (inp == NULL)
-		inp = tcp_lookup_listen(ts, dst, dport);
+		inp = in_pcblookup_listen(&ts->ts_tbl, dst, dport);
 	if (inp == NULL || (tp = inp->inp_ppcb) == NULL) {
 		ts->ts_stat.tcps_noport++;
 		tp = NULL;
@@ -454,7 +440,7 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint
 			tp = NULL;
 			goto dropwithreset;
 		}
-		if (!(flags & TH_SYN) || (src == dst && sport == dport))
+		if (!(flags & TH_SYN) || (in46_eq(src, dst) && sport == dport))
 			goto drop;
 		tcp_listen_input(tp, src, sport, dst, dport, seq, tiwin, &o);
 		goto drop;

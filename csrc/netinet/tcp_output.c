@@ -53,7 +53,7 @@ tcp_output_rst(struct tcpcb *tp)
 {
 	struct inpcb *inp = tp->t_inpcb;
 
-	tcp_respond(tp->t_ts, NULL, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	tcp_respond(tp->t_ts, NULL, &inp->inp_laddr46, inp->inp_lport, &inp->inp_faddr46,
 	    inp->inp_fport, tp->snd_nxt, tp->rcv_nxt, TH_RST | TH_ACK);
 	return 0;
 }
@@ -167,7 +167,7 @@ send:
 		uint16_t mss;
 
 		if (tp->t_ourmss == 0)
-			tp->t_ourmss = tcp_mss_to(ts, inp->inp_faddr);
+			tp->t_ourmss = tcp_mss_to(ts, &inp->inp_faddr46);
 		mss = htons_((uint16_t)tp->t_ourmss);
 		opt[0] = TCPOPT_MAXSEG, opt[1] = TCPOLEN_MAXSEG;
 		memcpy(opt + 2, &mss, 2);
@@ -303,7 +303,7 @@ send:
 	tcp_timer_cancel(tp, TCPT_DELACK);
 	if (len > 0)
 		tp->t_sndtime = now;
-	error = tcp_send_segment(ts, p, inp->inp_laddr, inp->inp_faddr);
+	error = tcp_send_segment(ts, p, &inp->inp_laddr46, &inp->inp_faddr46);
 	if (error != 0) {
 		if (error == ENOBUFS) {
 			if (tp->t_timer[TCPT_REXMT] == 0 && tp->t_timer[TCPT_PERSIST] == 0)
@@ -312,7 +312,7 @@ send:
 		}
 		if (error == EMSGSIZE) {
 			/* the route's MTU shrank under us: smaller segments, resend now */
-			uint32_t mss = tcp_mss_to(ts, inp->inp_faddr);
+			uint32_t mss = tcp_mss_to(ts, &inp->inp_faddr46);
 			if (mss < tp->t_maxseg) {
 				tp->t_maxseg = tp->t_ourmss = mss;
 				tp->snd_nxt = tp->snd_una;

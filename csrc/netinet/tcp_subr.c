@@ -47,11 +47,17 @@ tcp_mix(uint64_t x)
 }
 
 uint32_t
-tcp_new_iss(struct tcp_state *ts, uint32_t laddr, uint16_t lport, uint32_t faddr,
-    uint16_t fport)
+tcp_new_iss(struct tcp_state *ts, const struct in46_addr *laddr, uint16_t lport,
+    const struct in46_addr *faddr, uint16_t fport)
 {
-	uint64_t h = tcp_mix(ts->ts_secret[0] ^ ((uint64_t)laddr << 32 | faddr));
+	uint64_t w[4], h;
 
+	memcpy(w, laddr->ia_addr, 16);
+	memcpy(w + 2, faddr->ia_addr, 16);
+	h = tcp_mix(ts->ts_secret[0] ^ w[0]);
+	h = tcp_mix(h ^ w[1]);
+	h = tcp_mix(h ^ w[2]);
+	h = tcp_mix(h ^ w[3] ^ ((uint64_t)laddr->ia_zone << 32 | faddr->ia_zone));
 	h = tcp_mix(h ^ ts->ts_secret[1] ^ ((uint64_t)lport << 16 | fport));
 	return (uint32_t)(hyp_clock_mono() / 4000u) + (uint32_t)h;
 }
@@ -180,20 +186,21 @@ tcp_orphan(struct tcpcb *tp)
 
 /* Checksums and sends a TCP segment p (header at pkt_data). */
 int
-tcp_send_segment(struct tcp_state *ts, struct pkt *p, uint32_t src, uint32_t dst)
+tcp_send_segment(struct tcp_state *ts, struct pkt *p, const struct in46_addr *src46,
+    const struct in46_addr *dst46)
 {
 	uint8_t *th = pkt_data(p);
-	uint32_t ps;
+	uint32_t ps, src = in46_v4(src46), dst = in46_v4(dst46);
 	uint16_t sum;
 
-	if (in_is_key6(dst)) {		/* TCP over IPv6: net.netinet6 sends it */
+	if (!in46_is4(dst46)) {		/* TCP over IPv6: net.netinet6 sends it */
 		struct ifnet_state *ns = ts->ts_is->is_ns;
 		ts->ts_stat.tcps_sndtotal++;
 		if (ns->ns_tcp6_send == NULL) {
 			pkt_free(p);
 			return EAFNOSUPPORT;
 		}
-		return ns->ns_tcp6_send(ts->ts_kern, p, src, dst);
+		return ns->ns_tcp6_send(ts->ts_kern, p, src46, dst46);
 	}
 	th[16] = th[17] = 0;
 	ps = in_cksum_add(&src, 4, 0);
@@ -226,8 +233,9 @@ tcp_fill_header(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq, uint3
 /* A bare segment (RST, challenge ACK, keepalive probe) outside tcp_output.  src/sport
  * are ours.  With tp, the window and a timestamp are those of the connection. */
 void
-tcp_respond(struct tcp_state *ts, struct tcpcb *tp, uint32_t src, uint16_t sport,
-    uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack, int flags)
+tcp_respond(struct tcp_state *ts, struct tcpcb *tp, const struct in46_addr *src,
+    uint16_t sport, const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t ack,
+    int flags)
 {
 	int hlen = TCP_HLEN, win = 0;
 	struct pkt *p;
@@ -265,14 +273,14 @@ tcp_respond(struct tcp_state *ts, struct tcpcb *tp, uint32_t src, uint16_t sport
 
 /* The MSS we offer to faddr: the MTU of the interface the route takes, less 40. */
 uint32_t
-tcp_mss_to(struct tcp_state *ts, uint32_t faddr)
+tcp_mss_to(struct tcp_state *ts, const struct in46_addr *faddr46)
 {
 	struct ifnet_state *ns = ts->ts_is->is_ns;
+	uint32_t mtu, faddr = in46_v4(faddr46);
 	struct rtentry *rt;
-	uint32_t mtu;
 
-	if (in_is_key6(faddr))		/* TCP over IPv6: net.netinet6's route */
-		return ns->ns_tcp6_mss != NULL ? ns->ns_tcp6_mss(ts->ts_kern, faddr) :
+	if (!in46_is4(faddr46))		/* TCP over IPv6: net.netinet6's route */
+		return ns->ns_tcp6_mss != NULL ? ns->ns_tcp6_mss(ts->ts_kern, faddr46) :
 		    (uint32_t)ts->ts_mssdflt;
 	if (in_ifaddr_of(ns, faddr) != NULL)
 		mtu = ns->ns_lo0->if_mtu;
@@ -292,7 +300,7 @@ void
 tcp_mss_update(struct tcpcb *tp, uint32_t offer)
 {
 	uint32_t mss = tp->t_ourmss != 0 ? tp->t_ourmss :
-	    tcp_mss_to(tp->t_ts, tp->t_inpcb->inp_faddr);
+	    tcp_mss_to(tp->t_ts, &tp->t_inpcb->inp_faddr46);
 
 	if (offer == 0)
 		offer = (uint32_t)tp->t_ts->ts_mssdflt;
@@ -316,20 +324,23 @@ tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_
 {
 	struct tcp_state *ts = is->is_tcp;
 	int hlen = (ip[0] & 0x0f) * 4, error;
-	uint32_t src, dst, seq;
+	uint32_t v, seq;
+	struct in46_addr src, dst;
 	uint16_t sport, dport;
 	struct inpcb *inp;
 	struct tcpcb *tp;
 
 	if (ts == NULL || (size_t)hlen + 8 > len)
 		return;
-	memcpy(&src, ip + 12, 4);
-	memcpy(&dst, ip + 16, 4);
+	memcpy(&v, ip + 12, 4);
+	in46_set4(&src, v);
+	memcpy(&v, ip + 16, 4);
+	in46_set4(&dst, v);
 	memcpy(&sport, ip + hlen, 2);
 	memcpy(&dport, ip + hlen + 2, 2);
 	memcpy(&seq, ip + hlen + 4, 4);
 	seq = ntohl_(seq);
-	if ((inp = in_pcblookup_conn(&ts->ts_tbl, dst, dport, src, sport)) == NULL ||
+	if ((inp = in_pcblookup_conn(&ts->ts_tbl, &dst, dport, &src, sport)) == NULL ||
 	    (tp = inp->inp_ppcb) == NULL)
 		return;
 	/* RFC 5927: the quoted sequence number must be in flight */
@@ -497,14 +508,17 @@ tcp_pcbstate(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uin
 {
 	struct lwp implicit, *prev;
 	struct inet_state *is;
+	struct in46_addr la, fa;
 	struct inpcb *inp;
 	int state = -1;
 
+	in46_set4(&la, laddr);
+	in46_set4(&fa, faddr);
 	kern_enter(k, &implicit, &prev);
 	if ((is = inet_state(k)) != NULL && is->is_tcp != NULL) {
 		net_lock(k);
-		inp = faddr == 0 ? in_pcblookup_listen(&is->is_tcp->ts_tbl, laddr, lport) :
-		    in_pcblookup_conn(&is->is_tcp->ts_tbl, faddr, fport, laddr, lport);
+		inp = faddr == 0 ? in_pcblookup_listen(&is->is_tcp->ts_tbl, &la, lport) :
+		    in_pcblookup_conn(&is->is_tcp->ts_tbl, &fa, fport, &la, lport);
 		if (inp != NULL && inp->inp_ppcb != NULL)
 			state = ((struct tcpcb *)inp->inp_ppcb)->t_state;
 		net_unlock(k);
@@ -522,14 +536,17 @@ tcp_pcbseq(struct kern *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uint1
 {
 	struct lwp implicit, *prev;
 	struct inet_state *is;
+	struct in46_addr la, fa;
 	struct inpcb *inp;
 	struct tcpcb *tp;
 	int state = -1;
 
+	in46_set4(&la, laddr);
+	in46_set4(&fa, faddr);
 	kern_enter(k, &implicit, &prev);
 	if ((is = inet_state(k)) != NULL && is->is_tcp != NULL) {
 		net_lock(k);
-		inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, faddr, fport, laddr, lport);
+		inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, &fa, fport, &la, lport);
 		if (inp != NULL && (tp = inp->inp_ppcb) != NULL) {
 			state = tp->t_state;
 			seq[0] = tp->rcv_nxt, seq[1] = tp->snd_una, seq[2] = tp->snd_nxt;

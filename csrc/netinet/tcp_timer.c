@@ -199,8 +199,8 @@ tcp_timer_keep(struct tcpcb *tp)
 			goto drop;
 		/* a probe: one byte before snd_una, so the peer answers with an ACK */
 		ts->ts_stat.tcps_keepprobe++;
-		tcp_respond(ts, tp, tp->t_inpcb->inp_laddr, tp->t_inpcb->inp_lport,
-		    tp->t_inpcb->inp_faddr, tp->t_inpcb->inp_fport, tp->snd_una - 1,
+		tcp_respond(ts, tp, &tp->t_inpcb->inp_laddr46, tp->t_inpcb->inp_lport,
+		    &tp->t_inpcb->inp_faddr46, tp->t_inpcb->inp_fport, tp->snd_una - 1,
 		    tp->rcv_nxt, TH_ACK);
 		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepintvl);
 	} else

@@ -30,7 +30,7 @@ tcp_flush(struct socket *so)
 }
 
 /* SO_REUSEADDR and SO_REUSEPORT as the pcb's flags, for the port rules. */
-static void
+void
 tcp_sopcbflags(struct socket *so, struct inpcb *inp)
 {
 	inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
@@ -141,6 +141,7 @@ tcp_bind(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 {
 	struct inpcb *inp = so->so_pcb;
 	struct nb_sockaddr_in sin;
+	struct in46_addr a;
 	int error;
 
 	(void)l;
@@ -148,15 +149,16 @@ tcp_bind(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 		return EINVAL;
 	if ((error = sin_check(nam, nam->sa_len, &sin)) != 0)
 		return error;
-	/* multicast, broadcast, and class E (where net.netinet6's keys live) */
+	/* multicast, broadcast, and class E */
 	if ((ntohl_(sin.sin_addr.s_addr) >> 28) >= 14 ||
 	    in_broadcast(inet_state(so->so_kern)->is_ns, sin.sin_addr.s_addr, NULL)) {
 		if (sin.sin_addr.s_addr != INADDR_ANY)
 			return EADDRNOTAVAIL;
 	}
 	tcp_sopcbflags(so, inp);
+	in46_set4(&a, sin.sin_addr.s_addr);
 	return in_pcbbind_tcp(inet_state(so->so_kern), &tcp_state(inet_state(so->so_kern))->ts_tbl,
-	    inp, sin.sin_addr.s_addr, sin.sin_port);
+	    inp, &a, sin.sin_port);
 }
 
 static int
@@ -172,9 +174,13 @@ tcp_listen(struct socket *so, struct lwp *l)
 		return EINVAL;
 	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN)
 		return EINVAL;
-	if (!(inp->inp_flags & INP_BOUND)) {
+	if (!(inp->inp_flags & INP_BOUND)) {	/* the wildcard of the family, any port */
+		struct in46_addr any;
+		memset(&any, 0, sizeof(any));
+		if (!(inp->inp_flags & INP_V6))
+			in46_set4(&any, INADDR_ANY);
 		tcp_sopcbflags(so, inp);
-		if ((error = in_pcbbind_tcp(is, &tcp_state(is)->ts_tbl, inp, INADDR_ANY, 0)) != 0)
+		if ((error = in_pcbbind_tcp(is, &tcp_state(is)->ts_tbl, inp, &any, 0)) != 0)
 			return error;
 	}
 	in_pcblisten_tcp(&tcp_state(is)->ts_tbl, inp);
@@ -186,9 +192,10 @@ static int
 tcp_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 {
 	struct inet_state *is = inet_state(so->so_kern);
-	struct tcp_state *ts = tcp_state(is);
 	struct inpcb *inp = so->so_pcb;
 	struct nb_sockaddr_in sin;
+	struct in46_addr la, fa;
+	uint32_t faddr, laddr;
 	struct tcpcb *tp;
 	int error;
 
@@ -199,12 +206,35 @@ tcp_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 		return error;
 	if (tp->t_state != TCPS_CLOSED)
 		return tp->t_state == TCPS_LISTEN ? EOPNOTSUPP : EISCONN;
+	if (sin.sin_port == 0)
+		return EADDRNOTAVAIL;
+	if ((faddr = sin.sin_addr.s_addr) == INADDR_ANY)
+		faddr = htonl_(0x7f000001U);
+	if (in_broadcast(is->is_ns, faddr, NULL) || (ntohl_(faddr) >> 28) == 14)
+		return EADDRNOTAVAIL;		/* no TCP to broadcasts or multicast */
+	laddr = (inp->inp_flags & INP_BOUND) ? in46_v4(&inp->inp_laddr46) : INADDR_ANY;
+	if (laddr == INADDR_ANY && (error = in_selectsrc(is, faddr, &laddr)) != 0)
+		return error;
+	in46_set4(&la, laddr);
+	in46_set4(&fa, faddr);
+	return tcp_connect_pcb(so, &la, &fa, sin.sin_port);
+}
+
+int
+tcp_connect_pcb(struct socket *so, const struct in46_addr *laddr,
+    const struct in46_addr *faddr, uint16_t fport)
+{
+	struct inet_state *is = inet_state(so->so_kern);
+	struct tcp_state *ts = tcp_state(is);
+	struct inpcb *inp = so->so_pcb;
+	struct tcpcb *tp = inp->inp_ppcb;
+	int error;
+
 	tcp_sopcbflags(so, inp);
-	if ((error = in_pcbconnect_tcp(is, &ts->ts_tbl, inp, sin.sin_addr.s_addr,
-	    sin.sin_port)) != 0)
+	if ((error = in_pcbconnect_tcp(is, &ts->ts_tbl, inp, laddr, faddr, fport)) != 0)
 		return error;
 	{
-		uint32_t mss = tcp_mss_to(ts, inp->inp_faddr);
+		uint32_t mss = tcp_mss_to(ts, &inp->inp_faddr46);
 		if (tp->t_ourmss == 0 || tp->t_ourmss > mss)
 			tp->t_ourmss = mss;
 	}
@@ -217,7 +247,7 @@ tcp_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 		    ((size_t)TCP_MAXWIN << tp->request_r_scale) < max)
 			tp->request_r_scale++;
 	}
-	tp->iss = tcp_new_iss(ts, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	tp->iss = tcp_new_iss(ts, &inp->inp_laddr46, inp->inp_lport, &inp->inp_faddr46,
 	    inp->inp_fport);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->snd_recover = tp->iss;
 	tp->t_state = TCPS_SYN_SENT;
@@ -237,7 +267,7 @@ tcp_accept(struct socket *so, struct nb_sockaddr_storage *nam)
 	if (inp == NULL || (so->so_state & SS_ISDISCONNECTED))
 		return ECONNABORTED;
 	memset(nam, 0, sizeof(*nam));
-	in_sockaddr((struct nb_sockaddr_in *)nam, inp->inp_faddr, inp->inp_fport);
+	in_sockaddr((struct nb_sockaddr_in *)nam, in46_v4(&inp->inp_faddr46), inp->inp_fport);
 	return 0;
 }
 
@@ -369,7 +399,7 @@ tcp_sockaddr(struct socket *so, struct nb_sockaddr_storage *nam)
 	memset(nam, 0, sizeof(*nam));
 	if (inp == NULL)
 		return EINVAL;
-	in_sockaddr((struct nb_sockaddr_in *)nam, inp->inp_laddr, inp->inp_lport);
+	in_sockaddr((struct nb_sockaddr_in *)nam, in46_v4(&inp->inp_laddr46), inp->inp_lport);
 	return 0;
 }
 
@@ -381,7 +411,7 @@ tcp_peeraddr(struct socket *so, struct nb_sockaddr_storage *nam)
 	memset(nam, 0, sizeof(*nam));
 	if (inp == NULL)
 		return EINVAL;
-	in_sockaddr((struct nb_sockaddr_in *)nam, inp->inp_faddr, inp->inp_fport);
+	in_sockaddr((struct nb_sockaddr_in *)nam, in46_v4(&inp->inp_faddr46), inp->inp_fport);
 	return 0;
 }
 

@@ -184,7 +184,7 @@ struct tcpstat {
 #define TCPCTL_REXMIT_INIT	103	/* rumpus: ms, RFC 6298 (2.1) */
 
 #define TCP_HZ		100		/* NetBSD's hz: delack_ticks are in its ticks */
-#define TCP_HASHSIZE	512		/* buckets of each pcb hash */
+#define TCP_HASHSIZE	64		/* buckets of each pcb hash at first (they grow) */
 
 struct tcp_state {
 	struct inet_state *ts_is;
@@ -225,11 +225,12 @@ void tcp_fini(struct inet_state *is) KERN_HIDDEN;
 struct tcpcb *tcp_newtcpcb(struct tcp_state *ts, struct inpcb *inp) KERN_HIDDEN;
 struct tcpcb *tcp_close(struct tcpcb *tp) KERN_HIDDEN;	/* NULL */
 struct tcpcb *tcp_drop(struct tcpcb *tp, int error) KERN_HIDDEN;
-void tcp_respond(struct tcp_state *ts, struct tcpcb *tp, uint32_t src, uint16_t sport,
-    uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack, int flags) KERN_HIDDEN;
-uint32_t tcp_new_iss(struct tcp_state *ts, uint32_t laddr, uint16_t lport, uint32_t faddr,
-    uint16_t fport) KERN_HIDDEN;
-uint32_t tcp_mss_to(struct tcp_state *ts, uint32_t faddr) KERN_HIDDEN;
+void tcp_respond(struct tcp_state *ts, struct tcpcb *tp, const struct in46_addr *src,
+    uint16_t sport, const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t ack,
+    int flags) KERN_HIDDEN;
+uint32_t tcp_new_iss(struct tcp_state *ts, const struct in46_addr *laddr, uint16_t lport,
+    const struct in46_addr *faddr, uint16_t fport) KERN_HIDDEN;
+uint32_t tcp_mss_to(struct tcp_state *ts, const struct in46_addr *faddr) KERN_HIDDEN;
 void tcp_mss_update(struct tcpcb *tp, uint32_t offer) KERN_HIDDEN;
 void tcp_orphan(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len,
@@ -243,8 +244,8 @@ int  tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *
 uint32_t tcp_now_ms(void) KERN_HIDDEN;
 /* ppsratecheck: may one more go out this second under limit (-1: no limit)? */
 int  tcp_ratecheck(uint64_t *sec, int *count, int limit) KERN_HIDDEN;
-int  tcp_send_segment(struct tcp_state *ts, struct pkt *p, uint32_t src, uint32_t dst)
-    KERN_HIDDEN;
+int  tcp_send_segment(struct tcp_state *ts, struct pkt *p, const struct in46_addr *src,
+    const struct in46_addr *dst) KERN_HIDDEN;
 void tcp_fill_header(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,
     uint32_t ack, int hlen, int flags, uint16_t win) KERN_HIDDEN;
 /* tcp_timer.c */
@@ -266,13 +267,19 @@ int  tcp_output(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_output_rst(struct tcpcb *tp) KERN_HIDDEN;	/* RST|ACK at snd_nxt */
 /* tcp_input.c */
 void tcp_input(struct inet_state *is, struct pkt *p, int hlen) KERN_HIDDEN;
-/* the same after the IP layer's checks: addresses or IPv6 keys (net.netinet6) */
-void tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src,
-    uint32_t dst) KERN_HIDDEN;
+/* the same after the IP layer's checks, addresses of either family (IPv4 mapped) */
+void tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen,
+    const struct in46_addr *src, const struct in46_addr *dst) KERN_HIDDEN;
 /* tcp_usrreq.c */
 int  tcp_domain_protosw(const struct protosw **pr) KERN_HIDDEN;
 extern const struct pr_usrreqs tcp_usrreqs KERN_HIDDEN;
 int  tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt) KERN_HIDDEN;
 void tcp_usrclosed(struct tcpcb *tp) KERN_HIDDEN;
+/* connect a socket's pcb from laddr (the source) to faddr and send the SYN (both
+ * families: tcp_connect, net.netinet6's tcp6_connect) */
+int  tcp_connect_pcb(struct socket *so, const struct in46_addr *laddr,
+    const struct in46_addr *faddr, uint16_t fport) KERN_HIDDEN;
+/* SO_REUSEADDR and SO_REUSEPORT as the pcb's flags, for the port rules */
+void tcp_sopcbflags(struct socket *so, struct inpcb *inp) KERN_HIDDEN;
 
 #endif

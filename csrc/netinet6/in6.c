@@ -1209,7 +1209,6 @@ netinet6_fini(struct kern *k)
 	while (s->i6_rt != NULL)
 		rt6_ifdetach(s, s->i6_rt->rt6_ifp);
 	netinet6_hooks(ns, NULL);
-	tcp6_fini(s);
 	mld6_ifdetach(s, NULL);
 	ifs_unlock(ns);
 	do

@@ -241,7 +241,6 @@ struct ip6q {
 };
 #define IP6Q_MAXFRAGS	64
 
-struct in6_key;
 struct mld6_v2if {
 	struct mld6_v2if *v_next;
 	struct ifnet *v_ifp;
@@ -315,10 +314,6 @@ struct inet6_state {
 	struct ip6stat i6_stat;
 	/* nd6.c: interfaces whose querier speaks MLDv2 (their reports are version 2) */
 	struct mld6_v2if *i6_mldv2;
-	/* tcp6.c: keys standing for IPv6 addresses in TCP's pcbs */
-	struct in6_key *i6_keys;
-	int i6_nkeys;
-	uint32_t i6_nextkey;
 };
 
 static inline struct inet6_state *inet6_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET6); }
@@ -442,7 +437,6 @@ void tcp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6
     uint32_t mtu, struct ifnet *zone) KERN_HIDDEN;
 void tcp6_init(struct inet6_state *s) KERN_HIDDEN;
 void tcp6_hooks_off(struct ifnet_state *ns) KERN_HIDDEN;
-void tcp6_fini(struct inet6_state *s) KERN_HIDDEN;
 int  tcp6_ctloutput(int op, struct socket *so, struct sockopt *sopt) KERN_HIDDEN;
 extern const struct pr_usrreqs tcp6_usrreqs KERN_HIDDEN;
 

@@ -1,171 +1,78 @@
 /*
- * tcp6.c: TCP over IPv6 on net.netinet's TCP (csrc/netinet/tcp_*.c).
+ * tcp6.c: TCP over IPv6 on net.netinet's TCP (csrc/netinet/tcp_*.c), and dual stack.
  *
- * TCP's pcbs, hash tables, sequence state and timers hold 32-bit addresses.  An IPv6
- * address (with its zone, for a link-local one) stands in them as a key in 240.0.0.0/4
- * (netinet/in_var.h: in_is_key6), a block no IPv4 address can have, unique in the kernel
- * while a pcb uses it; 240.0.0.0 is the wildcard ::.  So IPv4 and IPv6 connections share
- * TCP's code and tables without meeting: an IPv6 listener is bound to a key, never to
- * INADDR_ANY, and tcp_input's listener lookup keeps the families apart.  This file maps
- * keys to addresses and back and is TCP's IPv6 edge: input (header checks, checksum, the
- * keys, then tcp_input_seg), output (ns_tcp6_send: checksum and ip6_output), the MSS
- * (ns_tcp6_mss: the route's MTU less 60), ICMPv6 errors, and the AF_INET6 SOCK_STREAM
- * requests, which convert sockaddr_in6 and hand the rest to TCP's own (tcp_usrreqs).
+ * TCP's pcbs hold 128-bit addresses of either family (struct in46_addr, netinet/in_var.h:
+ * IPv4 as ::ffff:a.b.c.d, the zone of a link-local address beside it), so IPv4 and IPv6
+ * connections share TCP's code and tables (netinet/tcp_pcb.c).  This file is TCP's IPv6
+ * edge: input (header checks, checksum, then tcp_input_seg), output (ns_tcp6_send:
+ * checksum and ip6_output), the MSS (ns_tcp6_mss: the route's MTU less 60), ICMPv6
+ * errors, and the AF_INET6 SOCK_STREAM requests, which convert sockaddr_in6 and hand the
+ * rest to TCP's own (tcp_usrreqs).
  *
- * Keys are created on input and by bind/connect and collected (mark and sweep over TCP's
- * control blocks) when there are twice as many as control blocks, so a flood of SYNs
- * from many sources pins no more memory than the connections it makes.
+ * Dual stack, NetBSD's rules: a new AF_INET6 socket is IPV6_V6ONLY when sysctl
+ * net.inet6.ip6.v6only is 1 (the default); the option may change until the socket is
+ * bound (EINVAL after).  Without it the socket binds ::ffff:a.b.c.d (one of our IPv4
+ * addresses or the IPv4 wildcard), connects to ::ffff:a.b.c.d (the segments are IPv4),
+ * and on :: it also takes IPv4 connections no AF_INET listener takes; every address it
+ * reports is then in that mapped form.  With it, a mapped address is EINVAL.
  */
 #include "netinet6/in6_var.h"
 #include "netinet/tcp_var.h"
 
-struct in6_key {
-	struct in6_key *k_next;
-	struct nb_in6_addr k_addr;
-	uint32_t k_zone;		/* interface index of a scoped address, else 0 */
-	uint32_t k_key;			/* network order, in 240.0.0.0/4 */
-	int k_mark;
-};
-
-static uint32_t
-key_zone(const struct nb_in6_addr *a, struct ifnet *zone)
-{
-	return in6_scoped(a) && zone != NULL ? (uint32_t)zone->if_index : 0;
-}
-
-static struct in6_key *
-key_find_key(struct inet6_state *s, uint32_t key)
-{
-	struct in6_key *k;
-
-	for (k = s->i6_keys; k != NULL; k = k->k_next)
-		if (k->k_key == key)
-			return k;
-	return NULL;
-}
-
-/* The key of address a (zone: its interface, for a scoped one); 0 when there is none and
- * create is 0, or when memory is short. */
-static uint32_t
-in6_key(struct inet6_state *s, const struct nb_in6_addr *a, struct ifnet *zone, int create)
-{
-	uint32_t z = key_zone(a, zone), id;
-	struct in6_key *k;
-
-	if (in6_is_unspec(a))
-		return IN_KEY6_ANY;
-	for (k = s->i6_keys; k != NULL; k = k->k_next)
-		if (k->k_zone == z && in6_eq(&k->k_addr, a))
-			return k->k_key;
-	if (!create || (k = kmem_zalloc(s->i6_kern, sizeof(*k))) == NULL)
-		return 0;
-	do {
-		id = s->i6_nextkey++ & 0x0fffffffU;
-	} while (id == 0 || key_find_key(s, htonl_(0xf0000000U | id)) != NULL);
-	k->k_addr = *a;
-	k->k_zone = z;
-	k->k_key = htonl_(0xf0000000U | id);
-	k->k_next = s->i6_keys;
-	s->i6_keys = k;
-	s->i6_nkeys++;
-	return k->k_key;
-}
-
-/* The address (and zone) of a key: 0 or EHOSTUNREACH. */
-static int
-in6_keyaddr(struct inet6_state *s, uint32_t key, struct nb_in6_addr *a, uint32_t *zone)
-{
-	struct in6_key *k;
-
-	if (key == IN_KEY6_ANY) {
-		memset(a, 0, sizeof(*a));
-		*zone = 0;
-		return 0;
-	}
-	if ((k = key_find_key(s, key)) == NULL)
-		return EHOSTUNREACH;
-	*a = k->k_addr;
-	*zone = k->k_zone;
-	return 0;
-}
-
-/* Frees the keys no TCP control block uses, when they are many. */
+/* An IPv6 address (with its zone, if scoped) as TCP's pcbs hold it. */
 static void
-in6_key_gc(struct inet6_state *s, int force)
+in46_of6(struct in46_addr *o, const struct nb_in6_addr *a, uint32_t zone)
 {
-	struct inet_state *is = inet_state(s->i6_kern);
-	struct tcp_state *ts = is != NULL ? is->is_tcp : NULL;
-	struct in6_key **pp, *k;
-	struct tcpcb *tp;
-
-	if (!force && s->i6_nkeys <= 2 * (ts != NULL ? ts->ts_ntcbs : 0) + 64)
-		return;
-	for (k = s->i6_keys; k != NULL; k = k->k_next)
-		k->k_mark = 0;
-	for (tp = ts != NULL ? ts->ts_tcbs : NULL; tp != NULL; tp = tp->t_next) {
-		struct inpcb *inp = tp->t_inpcb;
-		if (inp == NULL)
-			continue;
-		if (in_is_key6(inp->inp_laddr) && (k = key_find_key(s, inp->inp_laddr)) != NULL)
-			k->k_mark = 1;
-		if (in_is_key6(inp->inp_faddr) && (k = key_find_key(s, inp->inp_faddr)) != NULL)
-			k->k_mark = 1;
-	}
-	for (pp = &s->i6_keys; (k = *pp) != NULL;)
-		if (!k->k_mark) {
-			*pp = k->k_next;
-			s->i6_nkeys--;
-			kmem_free(s->i6_kern, k, sizeof(*k));
-		} else
-			pp = &k->k_next;
+	memcpy(o->ia_addr, a->s6_addr, 16);
+	o->ia_zone = in6_scoped(a) && !in6_is_v4mapped(a) ? zone : 0;
 }
 
-void
-tcp6_fini(struct inet6_state *s)
+static const struct nb_in6_addr *
+in46_6(const struct in46_addr *a)
 {
-	struct in6_key *k;
+	return (const struct nb_in6_addr *)(const void *)a->ia_addr;
+}
 
-	while ((k = s->i6_keys) != NULL) {
-		s->i6_keys = k->k_next;
-		kmem_free(s->i6_kern, k, sizeof(*k));
-	}
-	s->i6_nkeys = 0;
+static uint32_t
+ifindex(struct ifnet *ifp)
+{
+	return ifp != NULL ? (uint32_t)ifp->if_index : 0;
 }
 
 /* ---------------------------------------------------------------- output, MSS */
 
-/* ns_tcp6_send: segment p (TCP header at pkt_data) from key src to key dst. */
+/* ns_tcp6_send: segment p (TCP header at pkt_data) from src to dst. */
 static int
-tcp6_send(struct kern *kk, struct pkt *p, uint32_t src, uint32_t dst)
+tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
+    const struct in46_addr *dst)
 {
 	struct inet6_state *s = inet6_state(kk);
-	struct nb_in6_addr sa, da;
-	uint32_t sz, dz;
 	uint8_t *th = pkt_data(p);
 	uint16_t sum;
 
-	if (s == NULL || in6_keyaddr(s, src, &sa, &sz) != 0 || in6_keyaddr(s, dst, &da, &dz) != 0) {
+	if (s == NULL) {
 		pkt_free(p);
 		return EHOSTUNREACH;
 	}
 	th[16] = th[17] = 0;
-	sum = in6_cksum(&sa, &da, IPPROTO_TCP, th, p->p_len);
+	sum = in6_cksum(in46_6(src), in46_6(dst), IPPROTO_TCP, th, p->p_len);
 	memcpy(th + 16, &sum, 2);
-	return ip6_output(s, p, &sa, &da, in6_zone_ifp(s, dz != 0 ? dz : sz), IPPROTO_TCP,
+	return ip6_output(s, p, in46_6(src), in46_6(dst),
+	    in6_zone_ifp(s, dst->ia_zone != 0 ? dst->ia_zone : src->ia_zone), IPPROTO_TCP,
 	    s->i6_hlim, -1, IP6OUT_DONTFRAG);
 }
 
 /* ns_tcp6_mss: the MSS we offer towards key faddr: the path's MTU less 60 (RFC 8200's
  * 40-byte header and TCP's 20), 1220 without a route. */
 static uint32_t
-tcp6_mss(struct kern *kk, uint32_t faddr)
+tcp6_mss(struct kern *kk, const struct in46_addr *faddr)
 {
 	struct inet6_state *s = inet6_state(kk);
-	struct nb_in6_addr a;
+	struct nb_in6_addr a = *in46_6(faddr);
+	uint32_t zone = faddr->ia_zone, mtu;
 	struct rt6entry *rt;
-	uint32_t zone, mtu;
 
-	if (s == NULL || in6_keyaddr(s, faddr, &a, &zone) != 0)
+	if (s == NULL)
 		return IPV6_MMTU - 60;
 	if (in6_ifaddr_of(s, &a, in6_zone_ifp(s, zone)) != NULL)
 		mtu = s->i6_ns->ns_lo0->if_mtu;
@@ -195,7 +102,7 @@ tcp6_input(struct inet6_state *s, struct pkt *p, int off)
 	uint8_t *ip6 = pkt_data(p);
 	struct nb_in6_addr src, dst;
 	size_t total = p->p_len - (size_t)off;
-	uint32_t skey, dkey;
+	struct in46_addr src46, dst46;
 
 	if (ts == NULL) {
 		pkt_free(p);
@@ -218,14 +125,13 @@ tcp6_input(struct inet6_state *s, struct pkt *p, int off)
 		pkt_free(p);		/* no TCP with multicast */
 		return;
 	}
-	skey = in6_key(s, &src, p->p_rcvif, 1);
-	dkey = in6_key(s, &dst, p->p_rcvif, 1);
-	if (skey == 0 || dkey == 0) {
-		pkt_free(p);
+	if (in6_is_v4mapped(&src) || in6_is_v4mapped(&dst)) {
+		pkt_free(p);		/* RFC 4038: mapped addresses never go on the wire */
 		return;
 	}
-	tcp_input_seg(is, p, off, skey, dkey);
-	in6_key_gc(s, 0);
+	in46_of6(&src46, &src, ifindex(p->p_rcvif));
+	in46_of6(&dst46, &dst, ifindex(p->p_rcvif));
+	tcp_input_seg(is, p, off, &src46, &dst46);
 }
 
 /* An ICMPv6 error quoting a TCP segment of ours (inner IPv6 header at ip6, len bytes):
@@ -238,8 +144,9 @@ tcp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, siz
 	struct inet_state *is = inet_state(s->i6_kern);
 	struct tcp_state *ts = is != NULL ? is->is_tcp : NULL;
 	struct nb_in6_addr src, dst;
-	uint32_t lkey, fkey, seq;
+	struct in46_addr la, fa;
 	uint16_t sport, dport;
+	uint32_t seq;
 	struct inpcb *inp;
 	struct tcpcb *tp;
 	int error;
@@ -252,9 +159,9 @@ tcp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, siz
 	memcpy(&dport, ip6 + IP6_HDRLEN + 2, 2);
 	memcpy(&seq, ip6 + IP6_HDRLEN + 4, 4);
 	seq = ntohl_(seq);
-	if ((lkey = in6_key(s, &src, zone, 0)) == 0 || (fkey = in6_key(s, &dst, zone, 0)) == 0)
-		return;
-	if ((inp = in_pcblookup_conn(&ts->ts_tbl, fkey, dport, lkey, sport)) == NULL ||
+	in46_of6(&la, &src, ifindex(zone));
+	in46_of6(&fa, &dst, ifindex(zone));
+	if ((inp = in_pcblookup_conn(&ts->ts_tbl, &fa, dport, &la, sport)) == NULL ||
 	    (tp = inp->inp_ppcb) == NULL)
 		return;
 	if (SEQ_LT(seq, tp->snd_una) || SEQ_GT(seq, tp->snd_max))
@@ -287,19 +194,41 @@ tcp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, siz
 /* ---------------------------------------------------------------- socket requests */
 
 static void
-tcp6_sopcbflags(struct socket *so, struct inpcb *inp)
-{
-	inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
-	if (so->so_options & SO_REUSEADDR)
-		inp->inp_flags |= INP_REUSEADDR;
-	if (so->so_options & SO_REUSEPORT)
-		inp->inp_flags |= INP_REUSEPORT;
-}
-
-static void
 tcp6_flush(struct socket *so)
 {
 	ifs_flush(ifstate(so->so_kern));
+}
+
+static int
+tcp6_attach(struct socket *so, int proto)
+{
+	struct inet6_state *s = inet6_state(so->so_kern);
+	struct inpcb *inp;
+	int error;
+
+	if (s == NULL)
+		return EAFNOSUPPORT;
+	if ((error = tcp_usrreqs.pr_attach(so, proto)) != 0)
+		return error;
+	inp = so->so_pcb;
+	inp->inp_flags |= INP_V6 | (s->i6_v6only ? INP_V6ONLY : 0);
+	return 0;
+}
+
+/* A v4-mapped address a socket may bind (one of ours, or the IPv4 wildcard): 0 or EINVAL
+ * (IPV6_V6ONLY), EADDRNOTAVAIL. */
+static int
+tcp6_mapped_ok(struct socket *so, struct inpcb *inp, const struct nb_in6_addr *a)
+{
+	struct inet_state *is = inet_state(so->so_kern);
+	uint32_t v4;
+
+	if (inp->inp_flags & INP_V6ONLY)
+		return EINVAL;
+	memcpy(&v4, a->s6_addr + 12, 4);
+	if (v4 != INADDR_ANY && ((ntohl_(v4) >> 28) >= 14 || in_broadcast(is->is_ns, v4, NULL)))
+		return EADDRNOTAVAIL;
+	return 0;
 }
 
 static int
@@ -310,7 +239,7 @@ tcp6_bind(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 	struct inpcb *inp = so->so_pcb;
 	struct nb_sockaddr_in6 sin6;
 	struct ifnet *zone = NULL;
-	uint32_t key;
+	struct in46_addr a;
 	int error;
 
 	(void)l;
@@ -318,46 +247,67 @@ tcp6_bind(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 		return EINVAL;
 	if ((error = sin6_check(nam, nam->sa_len, &sin6)) != 0)
 		return error;
-	if (in6_is_v4mapped(&sin6.sin6_addr))
-		return EINVAL;		/* IPV6_V6ONLY: TCP sockets are IPv6 only */
-	if (sin6.sin6_scope_id != 0 && (zone = in6_zone_ifp(s, sin6.sin6_scope_id)) == NULL)
-		return ENXIO;
-	if (in6_is_mcast(&sin6.sin6_addr))
-		return EADDRNOTAVAIL;
-	if (!in6_is_unspec(&sin6.sin6_addr)) {
-		struct in6_ifaddr *ia;
-		if (in6_is_linklocal(&sin6.sin6_addr) && zone == NULL)
+	if (in6_is_v4mapped(&sin6.sin6_addr)) {
+		if ((error = tcp6_mapped_ok(so, inp, &sin6.sin6_addr)) != 0)
+			return error;
+	} else {
+		if (sin6.sin6_scope_id != 0 &&
+		    (zone = in6_zone_ifp(s, sin6.sin6_scope_id)) == NULL)
+			return ENXIO;
+		if (in6_is_mcast(&sin6.sin6_addr))
 			return EADDRNOTAVAIL;
-		ia = in6_ifaddr_of(s, &sin6.sin6_addr, zone);
-		if (ia == NULL || (ia->ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_ANYCAST)))
-			return EADDRNOTAVAIL;
-		zone = ia->ia6_ifp;
+		if (!in6_is_unspec(&sin6.sin6_addr)) {
+			struct in6_ifaddr *ia;
+			if (in6_is_linklocal(&sin6.sin6_addr) && zone == NULL)
+				return EADDRNOTAVAIL;
+			ia = in6_ifaddr_of(s, &sin6.sin6_addr, zone);
+			if (ia == NULL || (ia->ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_ANYCAST)))
+				return EADDRNOTAVAIL;
+			zone = ia->ia6_ifp;
+		}
 	}
-	in6_key_gc(s, 0);
-	if ((key = in6_key(s, &sin6.sin6_addr, zone, 1)) == 0)
-		return ENOBUFS;
-	tcp6_sopcbflags(so, inp);
-	return in_pcbbind_tcp(is, &is->is_tcp->ts_tbl, inp, key, sin6.sin6_port);
+	in46_of6(&a, &sin6.sin6_addr, ifindex(zone));
+	tcp_sopcbflags(so, inp);
+	return in_pcbbind_tcp(is, &is->is_tcp->ts_tbl, inp, &a, sin6.sin6_port);
 }
 
 static int
 tcp6_listen(struct socket *so, struct lwp *l)
 {
-	struct inet_state *is = inet_state(so->so_kern);
 	struct inpcb *inp = so->so_pcb;
-	struct tcpcb *tp;
+
+	if (inp == NULL)
+		return EINVAL;
+	return tcp_usrreqs.pr_listen(so, l);	/* unbound: :: (INP_V6), any port */
+}
+
+/* connect to ::ffff:a.b.c.d from a dual-stack socket: IPv4 underneath */
+static int
+tcp6_connect4(struct socket *so, struct inpcb *inp, const struct nb_sockaddr_in6 *sin6)
+{
+	struct inet_state *is = inet_state(so->so_kern);
+	struct in46_addr la, fa;
+	uint32_t dst, src;
 	int error;
 
-	if (inp == NULL || (tp = inp->inp_ppcb) == NULL || is == NULL || is->is_tcp == NULL)
+	if (inp->inp_flags & INP_V6ONLY)
 		return EINVAL;
-	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN)
-		return EINVAL;
-	if (!(inp->inp_flags & INP_BOUND)) {	/* the IPv6 wildcard, an ephemeral port */
-		tcp6_sopcbflags(so, inp);
-		if ((error = in_pcbbind_tcp(is, &is->is_tcp->ts_tbl, inp, IN_KEY6_ANY, 0)) != 0)
-			return error;
-	}
-	return tcp_usrreqs.pr_listen(so, l);
+	if ((inp->inp_flags & INP_BOUND) && !in46_is4(&inp->inp_laddr46) &&
+	    !in46_is6any(&inp->inp_laddr46))
+		return EINVAL;		/* bound to an IPv6 address */
+	memcpy(&dst, sin6->sin6_addr.s6_addr + 12, 4);
+	if (dst == INADDR_ANY)
+		dst = htonl_(0x7f000001U);
+	if (in_broadcast(is->is_ns, dst, NULL) || (ntohl_(dst) >> 28) >= 14)
+		return EADDRNOTAVAIL;
+	if ((inp->inp_flags & INP_BOUND) && in46_is4(&inp->inp_laddr46) &&
+	    in46_v4(&inp->inp_laddr46) != INADDR_ANY)
+		src = in46_v4(&inp->inp_laddr46);
+	else if ((error = in_selectsrc(is, dst, &src)) != 0)
+		return error;
+	in46_set4(&la, src);
+	in46_set4(&fa, dst);
+	return tcp_connect_pcb(so, &la, &fa, sin6->sin6_port);
 }
 
 static int
@@ -367,24 +317,28 @@ tcp6_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 	struct inet_state *is = inet_state(so->so_kern);
 	struct inpcb *inp = so->so_pcb;
 	struct nb_sockaddr_in6 sin6;
-	struct nb_sockaddr_in sin;
 	struct nb_in6_addr dst, src;
 	struct ifnet *ifp = NULL, *zone = NULL;
+	struct in46_addr la, fa;
 	struct rt6entry *rt;
-	uint32_t lkey, fkey;
 	struct tcpcb *tp;
 	int error;
 
+	(void)l;
 	if (inp == NULL || (tp = inp->inp_ppcb) == NULL || is == NULL || is->is_tcp == NULL)
 		return EINVAL;
 	if ((error = sin6_check(nam, nam->sa_len, &sin6)) != 0)
 		return error;
 	if (tp->t_state != TCPS_CLOSED)
 		return tp->t_state == TCPS_LISTEN ? EOPNOTSUPP : EISCONN;
+	if (sin6.sin6_port == 0)
+		return EADDRNOTAVAIL;
+	if (in6_is_v4mapped(&sin6.sin6_addr))
+		return tcp6_connect4(so, inp, &sin6);
+	if ((inp->inp_flags & INP_BOUND) && in46_is4(&inp->inp_laddr46))
+		return EINVAL;		/* bound to an IPv4 address */
 	dst = sin6.sin6_addr;
-	if (in6_is_v4mapped(&dst))
-		return EINVAL;		/* IPV6_V6ONLY */
-	if (in6_is_mcast(&dst) || sin6.sin6_port == 0)
+	if (in6_is_mcast(&dst))
 		return EADDRNOTAVAIL;
 	if (in6_is_unspec(&dst))
 		dst.s6_addr[15] = 1;	/* :: is the loopback address */
@@ -402,44 +356,29 @@ tcp6_connect(struct socket *so, const struct nb_sockaddr *nam, struct lwp *l)
 			return EHOSTUNREACH;
 		ifp = rt->rt6_ifp;
 	}
-	if (in_is_key6(inp->inp_laddr) && inp->inp_laddr != IN_KEY6_ANY) {
-		uint32_t z;
-		if (in6_keyaddr(s, inp->inp_laddr, &src, &z) != 0)
-			return EADDRNOTAVAIL;
-	} else if ((error = in6_selectsrc(s, &dst, ifp->if_type == IFT_LOOP && zone ? zone : ifp,
+	if ((inp->inp_flags & INP_BOUND) && !in46_is6any(&inp->inp_laddr46))
+		src = *in46_6(&inp->inp_laddr46);
+	else if ((error = in6_selectsrc(s, &dst, ifp->if_type == IFT_LOOP && zone ? zone : ifp,
 	    &src)) != 0)
 		return error;
-	in6_key_gc(s, 0);
-	if ((lkey = in6_key(s, &src, zone != NULL ? zone : ifp, 1)) == 0 ||
-	    (fkey = in6_key(s, &dst, zone != NULL ? zone : ifp, 1)) == 0)
-		return ENOBUFS;
-	if (!(inp->inp_flags & INP_BOUND)) {
-		tcp6_sopcbflags(so, inp);
-		if ((error = in_pcbbind_tcp(is, &is->is_tcp->ts_tbl, inp, lkey, 0)) != 0)
-			return error;
-	} else if (inp->inp_laddr == IN_KEY6_ANY)
-		inp->inp_laddr = lkey;	/* bound to the wildcard: now the source (port kept) */
-	/* TCP's connect with the keys (a sockaddr_in carrying them) */
-	in_sockaddr(&sin, fkey, sin6.sin6_port);
-	return tcp_usrreqs.pr_connect(so, (const struct nb_sockaddr *)&sin, l);
+	in46_of6(&la, &src, ifindex(zone != NULL ? zone : ifp));
+	in46_of6(&fa, &dst, ifindex(zone != NULL ? zone : ifp));
+	return tcp_connect_pcb(so, &la, &fa, sin6.sin6_port);
 }
 
 static int
 tcp6_name(struct socket *so, struct nb_sockaddr_storage *nam, int peer)
 {
-	struct inet6_state *s = inet6_state(so->so_kern);
 	struct inpcb *inp = so->so_pcb;
-	struct nb_in6_addr a;
-	uint32_t zone = 0;
+	const struct in46_addr *a;
 
 	memset(nam, 0, sizeof(*nam));
 	if (inp == NULL)
 		return EINVAL;
-	memset(&a, 0, sizeof(a));
-	if (in6_keyaddr(s, peer ? inp->inp_faddr : inp->inp_laddr, &a, &zone) != 0)
-		memset(&a, 0, sizeof(a));	/* not bound or connected yet */
-	in6_sockaddr((struct nb_sockaddr_in6 *)nam, &a, peer ? inp->inp_fport : inp->inp_lport,
-	    zone);
+	a = peer ? &inp->inp_faddr46 : &inp->inp_laddr46;
+	/* (an unbound pcb's address is all zeros: ::) */
+	in6_sockaddr((struct nb_sockaddr_in6 *)nam, in46_6(a),
+	    peer ? inp->inp_fport : inp->inp_lport, a->ia_zone);
 	return 0;
 }
 
@@ -472,17 +411,26 @@ tcp6_detach(struct socket *so)
 int
 tcp6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 {
+	struct inpcb *inp = so->so_pcb;
 	int v, error;
 
 	if (sopt->sopt_level != IPPROTO_IPV6)
 		return tcp_ctloutput(op, so, sopt);
 	if (sopt->sopt_name != IPV6_V6ONLY)
 		return ENOPROTOOPT;
+	if (inp == NULL)
+		return EINVAL;
 	if (op == PRCO_GETOPT)
-		return sockopt_setint(sopt, 1);
+		return sockopt_setint(sopt, (inp->inp_flags & INP_V6ONLY) != 0);
 	if ((error = sockopt_getint(sopt, &v)) != 0)
 		return error;
-	return v ? 0 : EINVAL;		/* TCP sockets are IPv6 only here */
+	if (inp->inp_flags & INP_BOUND)
+		return EINVAL;		/* NetBSD: not after bind */
+	if (v)
+		inp->inp_flags |= INP_V6ONLY;
+	else
+		inp->inp_flags &= ~INP_V6ONLY;
+	return 0;
 }
 
 void
@@ -501,7 +449,6 @@ tcp6_hooks_off(struct ifnet_state *ns)
 	ns->ns_tcp6_mss = NULL;
 }
 
-static int tcp6_attach(struct socket *so, int proto) { return tcp_usrreqs.pr_attach(so, proto); }
 static int tcp6_disconnect(struct socket *so) { return tcp_usrreqs.pr_disconnect(so); }
 static int tcp6_shutdown(struct socket *so) { return tcp_usrreqs.pr_shutdown(so); }
 static int tcp6_abort(struct socket *so) { return tcp_usrreqs.pr_abort(so); }
