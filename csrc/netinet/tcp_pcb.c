@@ -219,7 +219,8 @@ tcb_view(const struct inpcb *o, int v4, struct in46_addr *view)
 		if (o->inp_flags & INP_V6ONLY)
 			return 0;
 		if (in46_is6any(a))
-			in46_set4(view, INADDR_ANY);	/* a dual-stack :: covers IPv4's wildcard */
+			*view = *a;	/* a dual-stack :: is a wildcard for IPv4, never equal
+					 * to an IPv4 address (not even 0.0.0.0) */
 		else if (in46_is4(a))
 			*view = *a;
 		else
