@@ -74,11 +74,18 @@ struct in46_addr {
 	uint32_t ia_zone;
 };
 static inline void in46_set4(struct in46_addr *a, uint32_t v4)
-{ memset(a, 0, sizeof(*a)); a->ia_addr[10] = a->ia_addr[11] = 0xff; memcpy(a->ia_addr + 12, &v4, 4); }
+{
+	memset(a, 0, sizeof(*a));
+	a->ia_addr[10] = a->ia_addr[11] = 0xff;
+	memcpy(a->ia_addr + 12, &v4, 4);
+}
 static inline uint32_t in46_v4(const struct in46_addr *a)
 { uint32_t v; memcpy(&v, a->ia_addr + 12, 4); return v; }
 static inline int in46_is4(const struct in46_addr *a)
-{ static const uint8_t p[12] = { [10] = 0xff, [11] = 0xff }; return memcmp(a->ia_addr, p, 12) == 0; }
+{
+	static const uint8_t p[12] = { [10] = 0xff, [11] = 0xff };
+	return memcmp(a->ia_addr, p, 12) == 0;
+}
 static inline int in46_eq(const struct in46_addr *a, const struct in46_addr *b)
 { return memcmp(a->ia_addr, b->ia_addr, 16) == 0 && a->ia_zone == b->ia_zone; }
 static inline int in46_is6any(const struct in46_addr *a)

@@ -285,7 +285,8 @@ tcp_challenge_ack(struct tcpcb *tp)
  * peer retries); one with embryos drops the oldest embryo instead. */
 static void
 tcp_listen_input(struct tcpcb *lp, const struct in46_addr *src, uint16_t sport,
-    const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t tiwin, const struct tcp_opts *o)
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t tiwin,
+    const struct tcp_opts *o)
 {
 	struct tcp_state *ts = lp->t_ts;
 	struct socket *head = lp->t_socket, *so2;

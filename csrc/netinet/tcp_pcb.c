@@ -13,7 +13,8 @@
  * the same number of buckets, a power of two, doubled when the bound pcbs outnumber
  * twice the buckets and halved when they fill less than an eighth, so every lookup walks
  * O(1) pcbs whatever the number of connections of a kernel; the tables are kmem of the
- * kernel (counted in its memory, given back as connections go).  All of it runs under the kernel's net lock.
+ * kernel (counted in its memory, given back as connections go).  All of it runs under
+ * the kernel's net lock.
  *
  * Port rules (NetBSD's in_pcbbind_port and in6_pcbbind_port): a newcomer sees the pcbs
  * of its own family on the port, and across families as NetBSD: an IPv4 address (of an

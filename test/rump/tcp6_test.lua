@@ -138,7 +138,8 @@ local function observe(S)
     local x6 = S.accept(l6)
     if x4 then socks[#socks + 1] = x4 end
     if x6 then socks[#socks + 1] = x6 end
-    put("IPv4 client goes to", (x4 and "the IPv4 listener " or "") .. (x6 and "the dual-stack listener" or ""))
+    put("IPv4 client goes to", (x4 and "the IPv4 listener " or "") ..
+      (x6 and "the dual-stack listener" or ""))
   end
   closeall()
 
@@ -272,7 +273,9 @@ T.case("NetBSD's kernel observes the same", function()
   local keys = {}
   for key in pairs(rumpus or {}) do keys[#keys + 1] = key end
   table.sort(keys)
-  for _, key in ipairs(keys) do T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key) end
+  for _, key in ipairs(keys) do
+    T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key)
+  end
 end)
 
 T.case("dual stack through a router: IPv4 and IPv6 clients of h1 on one listener of h3", function()
