@@ -211,7 +211,11 @@ tcp6_attach(struct socket *so, int proto)
 	if ((error = tcp_usrreqs.pr_attach(so, proto)) != 0)
 		return error;
 	inp = so->so_pcb;
-	inp->inp_flags |= INP_V6 | (s->i6_v6only ? INP_V6ONLY : 0);
+	inp->inp_flags |= INP_V6;
+	if (so->so_head != NULL && so->so_head->so_pcb != NULL)	/* a listener's connection */
+		inp->inp_flags |= ((struct inpcb *)so->so_head->so_pcb)->inp_flags & INP_V6ONLY;
+	else if (s->i6_v6only)
+		inp->inp_flags |= INP_V6ONLY;
 	return 0;
 }
 

@@ -78,6 +78,7 @@ local function observe(S)
     put("accept's peer (IPv4 client)", name(peer) == "::ffff:" .. name(S.getsockname(c4)) and
       "::ffff:" .. tostring(S.getsockname(c4).addr) .. " <client port>" or name(peer))
     put("accepted: getsockname", name(S.getsockname(a)))
+    put("accepted: IPV6_V6ONLY", S.getsockopt(a, "ipv6", "v6only"))
     local pn = S.getpeername(a)
     put("accepted: getpeername family", pn and pn.family)
     put("accepted: getpeername is the client", pn and name(pn) == ("::ffff:" ..
@@ -216,6 +217,7 @@ local expect = {
   ["accept of the IPv4 client"] = "accepted",
   ["accept's peer (IPv4 client)"] = "::ffff:127.0.0.1 <client port>",
   ["accepted: getsockname"] = "::ffff:127.0.0.1 7103",
+  ["accepted: IPV6_V6ONLY"] = "0",
   ["accepted: getpeername family"] = "24",
   ["accepted: getpeername is the client"] = "true",
   ["client: getpeername"] = "127.0.0.1 7103",
