@@ -1276,9 +1276,35 @@ net_sbmax_fn(struct sysctl_req *r)
 	return 0;
 }
 
+/*
+ * kern.somaxconn: the cap on listen()'s backlog (NetBSD's somaxconn, SOMAXCONN = 128 by
+ * default; a negative value is EINVAL).  NetBSD creates the node by name (CTL_CREATE; the
+ * 7.99.34 rump kernel has none); ours has the fixed number KERN_SOMAXCONN, found by name
+ * through CTL_QUERY.  The upper bound keeps sonewconn's 3 * qlimit / 2 within an int.
+ */
+#define KERN_SOMAXCONN	1024
+static int
+net_somaxconn_fn(struct sysctl_req *r)
+{
+	struct kern *k = r->l->l_kern;
+	int v, error;
+
+	net_lock(k);
+	v = net_state(k)->ns_somaxconn;
+	net_unlock(k);
+	if ((error = sysctl_int(r, &v, true, 0, 1 << 24)) != 0 || r->newp == NULL)
+		return error;
+	net_lock(k);
+	net_state(k)->ns_somaxconn = v;
+	net_unlock(k);
+	return 0;
+}
+
 static const struct sysctl_attach net_sysctl_nodes[] = {
 	{ { CTL_KERN }, 1, { "sbmax", KERN_SBMAX, CTLTYPE_INT, CTLFLAG_READWRITE, net_sbmax_fn,
 	    NULL, sizeof(int) } },
+	{ { CTL_KERN }, 1, { "somaxconn", KERN_SOMAXCONN, CTLTYPE_INT, CTLFLAG_READWRITE,
+	    net_somaxconn_fn, NULL, sizeof(int) } },
 	{ { 0 }, 0, { NULL, 0, 0, 0, NULL, NULL, 0 } },
 };
 
