@@ -55,7 +55,6 @@ struct syn_cache {
 	uint32_t sc_src, sc_dst;		/* the peer's, ours (IPv4 or IPv6 keys) */
 	uint16_t sc_sport, sc_dport;
 	uint32_t sc_iss, sc_irs;
-	uint32_t sc_win;			/* the peer's window in its SYN */
 	uint32_t sc_ourwin;			/* the window our SYN|ACK offers */
 	uint32_t sc_timestamp;			/* the peer's tsval, echoed */
 	uint32_t sc_tsoffset;			/* our timestamps' random offset */
@@ -338,7 +337,7 @@ syn_cache_add(struct tcpcb *lp, uint32_t src, uint16_t sport, uint32_t dst, uint
 	sc->sc_src = src, sc->sc_sport = sport, sc->sc_dst = dst, sc->sc_dport = dport;
 	sc->sc_irs = seq;
 	sc->sc_iss = tcp_new_iss(ts, dst, dport, src, sport);
-	sc->sc_win = win;
+	(void)win;	/* the handshake's ACK sets the send window, as NetBSD's */
 	sc->sc_tp = lp;
 	/* our MSS: the route's, or less with TCP_MAXSEG on the listener */
 	{
@@ -438,7 +437,7 @@ syn_cache_newconn(struct syn_cache_set *scs, struct syn_cache *sc, struct socket
 	tp->rcv_nxt = tp->rcv_up = tp->irs + 1;
 	tp->rcv_adv = tp->rcv_nxt + sc->sc_ourwin;
 	tp->last_ack_sent = tp->rcv_nxt;
-	tp->snd_wnd = tp->max_sndwnd = sc->sc_win;	/* a SYN's window is never scaled */
+	tp->snd_wnd = tp->max_sndwnd = 0;	/* the ACK's window, scaled, comes next */
 	tp->snd_wl1 = tp->irs;
 	tp->snd_wl2 = tp->iss;
 	if (sc->sc_rxtshift == 0) {		/* Karn: time only an unrepeated SYN|ACK */
