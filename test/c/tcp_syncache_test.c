@@ -484,14 +484,15 @@ threads(struct rumpus_kernel *k, struct rumpus_kernel *c)
 	x_nonblock(l, 1);
 	pthread_create(&t1, NULL, flooder, NULL);
 	pthread_create(&t2, NULL, connector, &done);
-	for (i = 0; i < 4000 && __atomic_load_n(&done, __ATOMIC_RELAXED) < 200; i++) {
+	for (i = 0; i < 2000 && (__atomic_load_n(&done, __ATOMIC_RELAXED) < 200 || closes < 2);
+	    i++) {
 		int a = rump_sys_accept(l, NULL, NULL);
 
 		if (a >= 0) {
 			got++;
 			rump_sys_close(a);
 		}
-		if (i % 500 == 499) {		/* the listener goes and comes back */
+		if (i % 25 == 24) {		/* the listener goes and comes back */
 			rump_sys_close(l);
 			closes++;
 			l = x_listen("0.0.0.0", 82, 64);
