@@ -173,8 +173,7 @@ tcp_urgent(struct tcpcb *tp, struct socket *so, uint32_t seq, uint32_t urp)
 		tp->t_oobflags &= ~(TCPOOB_HAVEDATA | TCPOOB_HADDATA | TCPOOB_PENDING);
 		if (!(so->so_options & SO_OOBINLINE))
 			tp->t_oobflags |= TCPOOB_PENDING;
-		/* XXX no SIGURG: sockets have no owner (F_SETOWN) yet */
-		so_rwakeup(so);
+		so_hasoutofband(so);	/* SIGURG to the owner (F_SETOWN), POLLPRI */
 	}
 	return 1;
 }
