@@ -8,8 +8,9 @@
  * the cache and bucket limits dropping the oldest entry as NetBSD's syn_cache_insert,
  * RSTs (for an ACK of no entry; a RST that removes an entry), kern.somaxconn and the
  * 3/2 rule of the listen queue, a 10,000-SYN flood under a small limit with memory
- * bounded while a real client kernel connects, and threads: SYNs and handshakes
- * arriving from other threads while this one accepts and closes listeners.
+ * bounded while a real client kernel connects, threads: SYNs and handshakes arriving
+ * from other threads while this one accepts and closes listeners, and entries counted
+ * against a kernel's memory limit (a flood stops there, the SYNs dropped).
  */
 #include "tcp_pkt.h"
 
@@ -516,6 +517,64 @@ threads(struct rumpus_kernel *k, struct rumpus_kernel *c)
 	    (unsigned long long)stats(k).count);
 }
 
+static void discard(void);
+
+/* A kernel with a memory limit: entries are kernel memory, so a flood stops at the limit
+ * (SYNs dropped, counted), and nothing breaks. */
+static void
+memlimit(void)
+{
+	static const char *comps[] = { "net.netinet", "net.shmif", NULL };
+	struct rumpus_config cfg = { 0, NULL, 0, 0 };
+	struct rumpus_kernel *m;
+	struct x_synstat st;
+	uint8_t r[60];
+	size_t base;
+	int l, err = 0, i;
+
+	m = rumpus_kernel_create(comps, NULL, &err);
+	rumpus_kernel_switch(m);
+	x_ifconfig("shmif0", "tcpscmem0", "10.4.0.1", 24);
+	l = x_listen("0.0.0.0", 80, 16);
+	base = rumpus_kernel_memused(m);
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+	rumpus_kernel_destroy(m);
+	cfg.memlimit = base + 256 * 1024;
+	m = rumpus_kernel_create(comps, &cfg, &err);
+	ok(m != NULL, "a kernel limited to %zu bytes", cfg.memlimit);
+	rumpus_kernel_switch(m);
+	ok(x_ifconfig("shmif0", "tcpscmem", "10.4.0.1", 24) == 0, "at 10.4.0.1 on tcpscmem");
+	ok(bus_attach("tcpscmem", &port) == 0, "our port there");
+	memset(r, 0, sizeof(r));
+	memset(r, 0xff, 6);
+	memcpy(r + 6, mymac, 6);
+	put16(r + 12, 0x0806);
+	put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4, put16(r + 20, 1);
+	memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4), memcpy(r + 38, &kip, 4);
+	bus_xmit(&port, r, sizeof(r));
+	drain();
+	l = x_listen("0.0.0.0", 80, 16);
+	for (i = 0; i < 10000; i++) {
+		inject((uint16_t)(20000 + i), 80, 1000u * (uint32_t)i, 0, SYN, 65535, NULL, 0,
+		    NULL, 0);
+		if (i % 200 == 199)
+			discard();
+	}
+	drain();
+	st = stats(m);
+	ok(st.dropped > 0 && st.count < 10000 && st.count + st.dropped == 10000,
+	    "10,000 SYNs: %llu entries fit, %llu dropped for memory", (unsigned long long)st.count,
+	    (unsigned long long)st.dropped);
+	ok(rumpus_kernel_memused(m) <= cfg.memlimit, "within the limit (%zu of %zu)",
+	    rumpus_kernel_memused(m), cfg.memlimit);
+	rump_sys_close(l);
+	ok(stats(m).count == 0, "the listener's close frees them");
+	bus_detach(&port);
+	rumpus_kernel_switch(NULL);
+	ok(rumpus_kernel_destroy(m) == 0, "destroyed");
+}
+
 int
 main(void)
 {
@@ -547,6 +606,7 @@ main(void)
 
 	bus_detach(&port);
 	rumpus_kernel_switch(NULL);
+	memlimit();
 	{
 		struct rumpus_memstats m0, m1;
 
