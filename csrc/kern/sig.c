@@ -225,21 +225,28 @@ rumpus_psignal(struct rumpus_kernel *rk, int pid, int sig)
 
 /* ---------------------------------------------------------------- owners (F_SETOWN) */
 
-/* Is there a process (id > 0) or a process group (id < 0) id in k?  NetBSD's fsetown
- * check: ESRCH when there is none. */
+/* May the caller make id its file's owner (NetBSD's fsetown)?  A process id > 0 must
+ * exist (ESRCH); a process group -id must exist (EINVAL) and be in the caller's session
+ * (EPERM), NetBSD's pgid_in_session. */
 int
 kern_owner_check(struct kern *k, int id)
 {
+	struct lwp *l = curlwp();
 	struct proc *p;
-	int found = 0;
+	int error, sid = l != NULL && l->l_proc != NULL ? l->l_proc->p_sid : -1;
 
 	if (id == 0)
 		return 0;
+	error = id > 0 ? ESRCH : EINVAL;
 	mutex_enter(&k->k_proc_lock);
-	for (p = k->k_procs; p != NULL && !found; p = p->p_next)
-		found = !(p->p_flag & PK_EXITING) && (id > 0 ? p->p_pid == id : p->p_pgid == -id);
+	for (p = k->k_procs; p != NULL; p = p->p_next) {
+		if ((p->p_flag & PK_EXITING) || (id > 0 ? p->p_pid != id : p->p_pgid != -id))
+			continue;
+		error = id < 0 && sid != -1 && p->p_sid != sid ? EPERM : 0;
+		break;
+	}
 	mutex_exit(&k->k_proc_lock);
-	return found ? 0 : ESRCH;
+	return error;
 }
 
 /*

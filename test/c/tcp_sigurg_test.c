@@ -140,8 +140,9 @@ main(void)
 	    iocget(a, X_TIOCGPGRP) == -pid, "F_SETOWN %d: F_GETOWN, FIOGETOWN, SIOCGPGRP "
 	    "read it, TIOCGPGRP as its negative", pid);
 	ok(rump_sys_fcntl(a, X_F_SETOWN, 9999) < 0 && errno == X_ESRCH &&
-	    ioc(a, X_FIOSETOWN, -9999) == -X_ESRCH && rump_sys_fcntl(a, X_F_GETOWN, 0) == pid,
-	    "no such process or group: ESRCH, the owner stays");
+	    ioc(a, X_FIOSETOWN, -9999) == -X_EINVAL && rump_sys_fcntl(a, X_F_GETOWN, 0) == pid,
+	    "no such process: ESRCH; no such group: EINVAL (NetBSD's pgid_in_session); the "
+	    "owner stays");
 	ok(ioc(a, X_TIOCSPGRP, -1) == -22, "TIOCSPGRP with a negative group: EINVAL");
 
 	urgent(40000, &rnxt, iss, "ab", 2);
@@ -175,6 +176,14 @@ main(void)
 	ok(ioc(a, X_TIOCSPGRP, pgid) == 0 && iocget(a, X_SIOCGPGRP) == -pgid, "TIOCSPGRP %d "
 	    "names the group too", pgid);
 	rump_pub_lwproc_releaselwp();	/* the second process exits */
+	/* a third process in a session of its own may not name group 1's (NetBSD's
+	 * pgid_in_session: EPERM); it shares the descriptors */
+	ok(rump_pub_lwproc_rfork(0) == 0 && rump_sys_setsid() == rump_sys_getpid(),
+	    "a third process in a session of its own");
+	ok(ioc(a, X_SIOCSPGRP, -pgid) == -X_EPERM, "SIOCSPGRP -%d from another session: "
+	    "EPERM", pgid);
+	ok(ioc(a, X_SIOCSPGRP, -rump_sys_getpid()) == 0, "its own group is fine");
+	rump_pub_lwproc_releaselwp();
 	ok(rump_sys_fcntl(a, X_F_SETOWN, pid2) < 0 && errno == X_ESRCH, "an exited process: "
 	    "ESRCH");
 
