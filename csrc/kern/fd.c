@@ -427,6 +427,17 @@ sys_fcntl(struct lwp *l, const struct sys_fcntl_args *uap, register_t *retval)
 		    ((unsigned)FFLAGS((int)arg) & (unsigned)FCNTLFLAGS);
 		mutex_exit(&fp->f_lock);
 		break;
+	case F_GETOWN:		/* NetBSD: the file's FIOGETOWN / FIOSETOWN */
+	case F_SETOWN:
+		if (fp->f_ops == NULL || fp->f_ops->fo_ioctl == NULL) {
+			error = EINVAL;
+			break;
+		}
+		n = (int)arg;
+		error = fp->f_ops->fo_ioctl(fp, cmd == F_GETOWN ? FIOGETOWN : FIOSETOWN, &n);
+		if (error == 0 && cmd == F_GETOWN)
+			retval[0] = n;
+		break;
 	case F_GETNOSIGPIPE:
 		retval[0] = (fp->f_flag & O_NOSIGPIPE) != 0;
 		break;

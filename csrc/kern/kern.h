@@ -429,6 +429,11 @@ struct proc {
 };
 void kern_psignal(struct proc *p, int sig) KERN_HIDDEN;	/* sig.c: post, per the model */
 #define NB_SIGPIPE	13				/* NetBSD's number */
+#define NB_SIGURG	16
+/* An owner (F_SETOWN: pid > 0, -pgid < 0): 0, ESRCH (no process), EINVAL (no group),
+ * EPERM (a group of another session); signal it with no lock held. */
+int  kern_owner_check(struct kern *k, int id) KERN_HIDDEN;
+void kern_gsignal(struct kern *k, int id, int sig) KERN_HIDDEN;
 #define PK_SUGID	0x01		/* credentials changed: issetugid() */
 #define PK_EXITING	0x02		/* its last lwp is gone */
 

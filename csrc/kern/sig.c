@@ -222,3 +222,57 @@ rumpus_psignal(struct rumpus_kernel *rk, int pid, int sig)
 		sig_act(model, sig);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- owners (F_SETOWN) */
+
+/* May the caller make id its file's owner (NetBSD's fsetown)?  A process id > 0 must
+ * exist (ESRCH); a process group -id must exist (EINVAL) and be in the caller's session
+ * (EPERM), NetBSD's pgid_in_session. */
+int
+kern_owner_check(struct kern *k, int id)
+{
+	struct lwp *l = curlwp();
+	struct proc *p;
+	int error, sid = l != NULL && l->l_proc != NULL ? l->l_proc->p_sid : -1;
+
+	if (id == 0)
+		return 0;
+	error = id > 0 ? ESRCH : EINVAL;
+	mutex_enter(&k->k_proc_lock);
+	for (p = k->k_procs; p != NULL; p = p->p_next) {
+		if ((p->p_flag & PK_EXITING) || (id > 0 ? p->p_pid != id : p->p_pgid != -id))
+			continue;
+		error = id < 0 && sid != -1 && p->p_sid != sid ? EPERM : 0;
+		break;
+	}
+	mutex_exit(&k->k_proc_lock);
+	return error;
+}
+
+/*
+ * Posts sig to an owner (NetBSD's fownsignal): the process id > 0, or every process of
+ * the group -id, each as the kernel's model says (recorded, raised in the calling host
+ * thread, ignored...).  Called with no kernel lock held: a handler that RAISE runs may
+ * call into the kernel.
+ */
+void
+kern_gsignal(struct kern *k, int id, int sig)
+{
+	int model = atomic_load(&k->k_sigmodel), n = 0;
+	struct proc *p;
+
+	if (id == 0 || sig <= 0 || sig > NB_NSIG)
+		return;
+	mutex_enter(&k->k_proc_lock);
+	for (p = k->k_procs; p != NULL; p = p->p_next) {
+		if ((p->p_flag & PK_EXITING) || (id > 0 ? p->p_pid != id : p->p_pgid != -id))
+			continue;
+		if (model == RUMP_SIGMODEL_RECORD)
+			sig_record(p, sig);
+		n++;
+	}
+	mutex_exit(&k->k_proc_lock);
+	if (model != RUMP_SIGMODEL_RECORD)
+		while (n-- > 0)
+			sig_act(model, sig);
+}

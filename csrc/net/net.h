@@ -263,6 +263,7 @@ struct socket {
 	uint8_t so_gcflag;		/* unp_gc.c: in flight (during a pass, net lock) */
 	size_t so_oobmark;		/* bytes of so_rcv before the urgent mark (0: none,
 					 * or at it: SS_RCVATMARK) */
+	int so_pgid;			/* owner (F_SETOWN): pid > 0, -pgid < 0, 0: none */
 };
 
 /* ---------------------------------------------------------------- protocol switch */
@@ -357,6 +358,7 @@ struct domain {
 /* ---------------------------------------------------------------- per-kernel state */
 
 #define NET_MAXDOMAINS	8
+#define NET_MAXSIGQ	32	/* owners with a SIGURG to post at net_unlock */
 struct net_state {
 	kmutex_t ns_lock;
 	const struct domain *ns_domains[NET_MAXDOMAINS];
@@ -376,6 +378,9 @@ struct net_state {
 	int (*ns_rtioctl)(struct socket *so, unsigned long cmd, void *data, struct lwp *l);
 	/* Control messages freed when the lock is released (net_unlock). */
 	struct sbctl *ns_deferred;
+	/* Owners to send SIGURG when the lock is released (so_hasoutofband), distinct. */
+	int ns_sigurg[NET_MAXSIGQ];
+	int ns_nsigurg;
 };
 
 static inline struct net_state *net_state(struct kern *k) { return kern_priv(k, COMP_NET); }
@@ -428,6 +433,9 @@ void so_cantrcvmore(struct socket *so) KERN_HIDDEN;
 void so_rflush(struct socket *so) KERN_HIDDEN;		/* shutdown(SHUT_RD) */
 void so_seterror(struct socket *so, int error) KERN_HIDDEN;	/* and wake everyone */
 void so_rwakeup(struct socket *so) KERN_HIDDEN;	/* data arrived in so_rcv */
+/* Urgent data arrived (NetBSD's sohasoutofband): SIGURG to the owner when the net lock
+ * is released, and POLLPRI readers woken. */
+void so_hasoutofband(struct socket *so) KERN_HIDDEN;
 void so_wwakeup(struct socket *so) KERN_HIDDEN;	/* space appeared in so_snd */
 /* Sleeps on a buffer's condvar until woken or its timeout: 0, EWOULDBLOCK, ENXIO. */
 int  so_sbwait(struct socket *so, struct sockbuf *sb) KERN_HIDDEN;

@@ -31,14 +31,26 @@ net_unlock(struct kern *k)
 {
 	struct net_state *ns = net_state(k);
 	struct sbctl *list, *c;
+	int sig[NET_MAXSIGQ], n, i;
 
-	while ((list = ns->ns_deferred) != NULL) {
-		ns->ns_deferred = NULL;
-		mutex_exit(&ns->ns_lock);
-		while ((c = list) != NULL) {
-			list = c->sc_next;
-			sbctl_free(k, c);
+	for (;;) {
+		while ((list = ns->ns_deferred) != NULL) {
+			ns->ns_deferred = NULL;
+			mutex_exit(&ns->ns_lock);
+			while ((c = list) != NULL) {
+				list = c->sc_next;
+				sbctl_free(k, c);
+			}
+			mutex_enter(&ns->ns_lock);
 		}
+		if ((n = ns->ns_nsigurg) == 0)
+			break;
+		/* SIGURG to socket owners, outside the lock (a RAISE handler may call in) */
+		memcpy(sig, ns->ns_sigurg, sizeof(int) * (size_t)n);
+		ns->ns_nsigurg = 0;
+		mutex_exit(&ns->ns_lock);
+		for (i = 0; i < n; i++)
+			kern_gsignal(k, sig[i], NB_SIGURG);
 		mutex_enter(&ns->ns_lock);
 	}
 	mutex_exit(&ns->ns_lock);
@@ -374,6 +386,23 @@ so_wwakeup(struct socket *so)
 	kern_pollnotify(so->so_kern);
 }
 
+void
+so_hasoutofband(struct socket *so)
+{
+	struct net_state *ns = net_state(so->so_kern);
+	int i;
+
+	if (so->so_pgid != 0) {
+		for (i = 0; i < ns->ns_nsigurg && ns->ns_sigurg[i] != so->so_pgid; i++)
+			continue;
+		/* pending signals coalesce; XXX more than NET_MAXSIGQ owners at once lose
+		 * theirs */
+		if (i == ns->ns_nsigurg && i < NET_MAXSIGQ)
+			ns->ns_sigurg[ns->ns_nsigurg++] = so->so_pgid;
+	}
+	so_rwakeup(so);
+}
+
 static void
 so_wakeall(struct socket *so)
 {
@@ -610,6 +639,7 @@ so_newconn(struct socket *head, bool connected)
 		return NULL;
 	so->so_options = head->so_options & ~SO_ACCEPTCONN;
 	so->so_linger = head->so_linger;
+	so->so_pgid = head->so_pgid;		/* NetBSD's sonewconn */
 	so->so_state = SS_NOFDREF;
 	so->so_rcv.sb_lowat = head->so_rcv.sb_lowat;
 	so->so_snd.sb_lowat = head->so_snd.sb_lowat;
@@ -1065,16 +1095,47 @@ soo_write(struct file *fp, nb_off_t *off, struct uio *uio, int flags)
 #define SIOCATMARK	1074033415UL
 #endif
 
+/* The owner (NetBSD's fsetown/fgetown): TIOC[SG]PGRP count in process groups. */
+#ifndef SIOCSPGRP
+#define SIOCSPGRP	2147775240UL
+#define SIOCGPGRP	1074033417UL
+#endif
+#ifndef TIOCSPGRP
+#define TIOCSPGRP	2147775606UL
+#define TIOCGPGRP	1074033783UL
+#endif
+
 static int
 soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 {
 	struct socket *so = fp->f_data;
 	struct kern *k = so->so_kern;
 	struct net_state *ns = net_state(k);
-	int error = 0;
+	int error = 0, id;
 
+	if (cmd == FIOSETOWN || cmd == SIOCSPGRP || cmd == TIOCSPGRP) {
+		id = *(int *)data;
+		if (cmd == TIOCSPGRP) {
+			if (id < 0)
+				return EINVAL;
+			id = -id;
+		}
+		if ((error = kern_owner_check(k, id)) != 0)	/* before the net lock */
+			return error;
+		net_lock(k);
+		so->so_pgid = id;
+		net_unlock(k);
+		return 0;
+	}
 	net_lock(k);
 	switch (cmd) {
+	case FIOGETOWN:
+	case SIOCGPGRP:
+		*(int *)data = so->so_pgid;
+		break;
+	case TIOCGPGRP:
+		*(int *)data = -so->so_pgid;
+		break;
 	case FIONBIO:
 	case FIOASYNC:
 		break;		/* sys_ioctl set the file flag */
@@ -1276,9 +1337,35 @@ net_sbmax_fn(struct sysctl_req *r)
 	return 0;
 }
 
+/*
+ * kern.somaxconn: the cap on listen()'s backlog (NetBSD's somaxconn, SOMAXCONN = 128 by
+ * default; a negative value is EINVAL).  NetBSD creates the node by name (CTL_CREATE; the
+ * 7.99.34 rump kernel has none); ours has the fixed number KERN_SOMAXCONN, found by name
+ * through CTL_QUERY.  The upper bound keeps sonewconn's 3 * qlimit / 2 within an int.
+ */
+#define KERN_SOMAXCONN	1024
+static int
+net_somaxconn_fn(struct sysctl_req *r)
+{
+	struct kern *k = r->l->l_kern;
+	int v, error;
+
+	net_lock(k);
+	v = net_state(k)->ns_somaxconn;
+	net_unlock(k);
+	if ((error = sysctl_int(r, &v, true, 0, 1 << 24)) != 0 || r->newp == NULL)
+		return error;
+	net_lock(k);
+	net_state(k)->ns_somaxconn = v;
+	net_unlock(k);
+	return 0;
+}
+
 static const struct sysctl_attach net_sysctl_nodes[] = {
 	{ { CTL_KERN }, 1, { "sbmax", KERN_SBMAX, CTLTYPE_INT, CTLFLAG_READWRITE, net_sbmax_fn,
 	    NULL, sizeof(int) } },
+	{ { CTL_KERN }, 1, { "somaxconn", KERN_SOMAXCONN, CTLTYPE_INT, CTLFLAG_READWRITE,
+	    net_somaxconn_fn, NULL, sizeof(int) } },
 	{ { 0 }, 0, { NULL, 0, 0, 0, NULL, NULL, 0 } },
 };
 

@@ -1,6 +1,7 @@
 /*
  * tcp_input.c: segment arrival (RFC 9293 3.10.7): checksum and header checks, the pcb
- * lookup, the listener (a SYN makes an embryonic socket on the incomplete queue), the
+ * lookup, the listener (a SYN goes to the SYN cache, tcp_syncache.c; the ACK that
+ * completes the handshake comes back from it as a SYN_RECEIVED connection), the
  * handshake from SYN_SENT (simultaneous open included), then for synchronized states:
  * PAWS (RFC 7323), RST and SYN under RFC 5961 (exact RST or a challenge ACK), trimming
  * to the receive window, ACK processing (RTT samples, Karn, congestion control of RFC
@@ -33,6 +34,7 @@ tcp_dooptions(const uint8_t *cp, int cnt, int syn, struct tcp_opts *o)
 	o->mss = 0;
 	o->wscale = -1;
 	o->ts = 0;
+	o->ts_val = o->ts_ecr = 0;
 	o->sack_ok = 0;
 	o->sack = NULL;
 	o->sacklen = 0;
@@ -76,18 +78,6 @@ tcp_dooptions(const uint8_t *cp, int cnt, int syn, struct tcp_opts *o)
 			break;
 		}
 	}
-}
-
-/* The window scale we ask for: enough for the largest buffer (NetBSD: sb_max). */
-static uint8_t
-tcp_req_rscale(struct tcpcb *tp)
-{
-	size_t max = net_state(tp->t_ts->ts_kern)->ns_sb_max;
-	uint8_t s = 0;
-
-	while (s < TCP_MAX_WINSHIFT && ((size_t)TCP_MAXWIN << s) < max)
-		s++;
-	return s;
 }
 
 /* The options of a SYN: MSS, window scale and timestamps as both ends agreed. */
@@ -183,8 +173,7 @@ tcp_urgent(struct tcpcb *tp, struct socket *so, uint32_t seq, uint32_t urp)
 		tp->t_oobflags &= ~(TCPOOB_HAVEDATA | TCPOOB_HADDATA | TCPOOB_PENDING);
 		if (!(so->so_options & SO_OOBINLINE))
 			tp->t_oobflags |= TCPOOB_PENDING;
-		/* XXX no SIGURG: sockets have no owner (F_SETOWN) yet */
-		so_rwakeup(so);
+		so_hasoutofband(so);	/* SIGURG to the owner (F_SETOWN), POLLPRI */
 	}
 	return 1;
 }
@@ -278,64 +267,6 @@ tcp_challenge_ack(struct tcpcb *tp)
 	tp->t_ts->ts_stat.tcps_challengeack++;
 	tcp_respond(tp->t_ts, tp, &inp->inp_laddr46, inp->inp_lport, &inp->inp_faddr46,
 	    inp->inp_fport, tp->snd_nxt, tp->rcv_nxt, TH_ACK);
-}
-
-/* A SYN on a listener: an embryonic connection (SYN_RECEIVED) on the incomplete queue,
- * answered with SYN|ACK.  A backlog full of completed connections drops the SYN (the
- * peer retries); one with embryos drops the oldest embryo instead. */
-static void
-tcp_listen_input(struct tcpcb *lp, const struct in46_addr *src, uint16_t sport,
-    const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t tiwin,
-    const struct tcp_opts *o)
-{
-	struct tcp_state *ts = lp->t_ts;
-	struct socket *head = lp->t_socket, *so2;
-	struct inpcb *inp;
-	struct tcpcb *tp;
-
-	/* A full queue with embryos on it: the oldest embryo goes, silently, to make room
-	 * (as NetBSD's SYN cache drops its oldest entry), so a flood of SYNs that never
-	 * complete cannot keep real clients out until keepinit; completed connections
-	 * waiting for accept() are never dropped (a SYN beyond them is). */
-	if (head->so_qlen + head->so_q0len > 3 * head->so_qlimit / 2 && head->so_q0 != NULL &&
-	    (inp = head->so_q0->so_pcb) != NULL && (tp = inp->inp_ppcb) != NULL) {
-		ts->ts_stat.tcps_listenevict++;
-		tp->t_state = TCPS_CLOSED;
-		(void)tcp_close(tp);
-	}
-	if ((so2 = so_newconn(head, false)) == NULL) {
-		ts->ts_stat.tcps_listendrop++;
-		return;
-	}
-	inp = so2->so_pcb;
-	tp = inp->inp_ppcb;
-	in_pcbsetconn_tcp(&ts->ts_tbl, inp, dst, dport, src, sport);
-	tp->t_flags |= TF_PASSIVE | (lp->t_flags & (TF_NODELAY | TF_NOOPT));
-	if (lp->t_flags & TF_NOOPT)
-		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP);
-	tp->t_keepidle = lp->t_keepidle;
-	tp->t_keepintvl = lp->t_keepintvl;
-	tp->t_keepinit = lp->t_keepinit;
-	tp->t_keepcnt = lp->t_keepcnt;
-	tp->t_ourmss = tcp_mss_to(ts, src);
-	if (lp->t_ourmss != 0 && lp->t_ourmss < tp->t_ourmss)
-		tp->t_ourmss = lp->t_ourmss;	/* TCP_MAXSEG on the listener */
-	tp->request_r_scale = tcp_req_rscale(tp);
-	tp->t_state = TCPS_SYN_RECEIVED;
-	tcp_syn_options(tp, o);
-	tp->iss = tcp_new_iss(ts, dst, dport, src, sport);
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
-	tp->snd_recover = tp->iss;
-	tp->irs = seq;
-	tp->rcv_nxt = tp->rcv_adv = tp->rcv_up = seq + 1;
-	tp->snd_wnd = tiwin;			/* a SYN's window is never scaled */
-	tp->max_sndwnd = tiwin;
-	tp->snd_wl1 = seq;
-	tp->snd_wl2 = tp->iss;
-	tp->t_flags |= TF_ACKNOW;
-	tcp_timer_set(tp, TCPT_KEEP, tp->t_keepinit);
-	ts->ts_stat.tcps_accepts++;
-	(void)tcp_output(tp);
 }
 
 void
@@ -435,16 +366,42 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 		tiwin <<= tp->snd_scale;
 
 	if (tp->t_state == TCPS_LISTEN) {
-		if (flags & TH_RST)
+		/* half-open connections live in the SYN cache (tcp_syncache.c) */
+		if (flags & TH_RST) {
+			syn_cache_reset(ts, src, sport, dst, dport, seq);
 			goto drop;
-		if (flags & TH_ACK) {
-			tp = NULL;
-			goto dropwithreset;
 		}
-		if (!(flags & TH_SYN) || (in46_eq(src, dst) && sport == dport))
+		if (flags & TH_ACK) {
+			int reset;
+
+			if ((flags & TH_SYN) ||
+			    (tp = syn_cache_get(tp, src, sport, dst, dport, seq, ack, &reset)) ==
+			    NULL) {
+				/* a SYN|ACK, or an ACK for no entry (NetBSD's badsyn) */
+				if ((flags & TH_SYN) || reset)
+					ts->ts_stat.tcps_badsyn++;
+				tp = NULL;
+				if ((flags & TH_SYN) || reset)
+					goto dropwithreset;
+				goto drop;
+			}
+			so = tp->t_socket;	/* SYN_RECEIVED: the ACK goes on below */
+		} else {
+			struct socket *head = tp->t_socket;
+			struct syn_opts so_;
+
+			if (!(flags & TH_SYN) || (in46_eq(src, dst) && sport == dport))
+				goto drop;
+			/* NetBSD: a SYN while more than the backlog wait for accept() */
+			if (head == NULL || head->so_qlen > head->so_qlimit) {
+				ts->ts_stat.tcps_listendrop++;
+				goto drop;
+			}
+			so_.mss = o.mss, so_.wscale = o.wscale, so_.ts = o.ts;
+			so_.ts_val = o.ts_val, so_.sack_ok = o.sack_ok;
+			syn_cache_add(tp, src, sport, dst, dport, seq, rawwin, &so_);
 			goto drop;
-		tcp_listen_input(tp, src, sport, dst, dport, seq, tiwin, &o);
-		goto drop;
+		}
 	}
 	tp->t_rcvtime = now;
 	tp->t_keepsent = 0;

@@ -112,6 +112,8 @@ tcp_close(struct tcpcb *tp)
 	struct socket *so = tp->t_socket;
 	struct tcpqent *q;
 
+	if (tp->t_synq != NULL)
+		syn_cache_cleanup(tp);		/* a listener's half-open connections */
 	while ((q = tp->t_segq) != NULL) {
 		tp->t_segq = q->tq_next;
 		kmem_free(ts->ts_kern, q, sizeof(*q) + q->tq_len);
@@ -430,6 +432,10 @@ tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
 	case TCPCTL_REXMIT_INIT: v = &ts->ts_rexmit_init, min = 1, max = 3600000; break;
 	case TCPCTL_RSTPPSLIMIT: v = &ts->ts_rstppslimit, min = -1, max = 1000000; break;
 	case TCPCTL_ACKDROPRATELIMIT: v = &ts->ts_ackdropppslimit, min = -1, max = 1000000; break;
+	case TCPCTL_SYN_CACHE_LIMIT:
+	case TCPCTL_SYN_BUCKET_LIMIT:
+	case TCPCTL_SYN_CACHE_INTER:
+		return syn_cache_sysctl(ts, name[0], oldp, oldlenp, newp, newlen);
 	default: return ENOENT;
 	}
 	return tcp_sysctl_int(v, min, max, oldp, oldlenp, newp, newlen, ro);
@@ -487,6 +493,7 @@ tcp_fini(struct inet_state *is)
 	while (ts->ts_tcbs != NULL)
 		(void)tcp_close(ts->ts_tcbs);
 	ifs_unlock(is->is_ns);
+	syn_cache_fini(ts);
 	/* k_halted is set, so tcp_timer_want and a running tcp_timeout arm no more: disarm
 	 * until the timer is neither pending nor running (hyp_timer_disarm alone does not wait
 	 * for a running one when it cancels a pending one) */

@@ -136,6 +136,7 @@ struct tcpcb {
 	/* urgent data received: the out-of-band byte (at rcv_up - 1) once pulled out */
 	int t_oobflags;				/* TCPOOB_* */
 	uint8_t t_iobc;
+	struct syn_cache *t_synq;		/* a listener's SYN cache entries */
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -164,6 +165,9 @@ struct tcpstat {
 #define TCPCTL_SENDSPACE	2
 #define TCPCTL_RECVSPACE	3
 #define TCPCTL_MSSDFLT		4
+#define TCPCTL_SYN_CACHE_LIMIT	5
+#define TCPCTL_SYN_BUCKET_LIMIT	6
+#define TCPCTL_SYN_CACHE_INTER	7	/* NetBSD's, obsolete there (tcp_syncache.c) */
 #define TCPCTL_INIT_WIN		8
 #define TCPCTL_SACK		10
 #define TCPCTL_WSCALE		11
@@ -205,6 +209,7 @@ struct tcp_state {
 	uint64_t ts_rst_sec, ts_ack_sec;
 	int ts_rst_count, ts_ack_count;
 	struct tcpstat ts_stat;
+	struct syn_cache_set *ts_syncache;	/* tcp_syncache.c, made on first use */
 };
 
 static inline struct tcp_state *tcp_state(struct inet_state *is) { return is->is_tcp; }
@@ -281,5 +286,37 @@ int  tcp_connect_pcb(struct socket *so, const struct in46_addr *laddr,
     const struct in46_addr *faddr, uint16_t fport) KERN_HIDDEN;
 /* SO_REUSEADDR and SO_REUSEPORT as the pcb's flags, for the port rules */
 void tcp_sopcbflags(struct socket *so, struct inpcb *inp) KERN_HIDDEN;
+
+/* tcp_syncache.c: NetBSD's SYN cache (half-open connections without sockets) */
+struct syn_opts {			/* what a SYN offered */
+	uint32_t mss;			/* 0: none */
+	int wscale;			/* -1: none */
+	int ts;
+	uint32_t ts_val;
+	int sack_ok;
+};
+struct tcp_syncache_stat {		/* NetBSD's tcps_sc_* counters */
+	uint64_t sc_added, sc_completed, sc_timed_out, sc_overflowed, sc_bucketoverflow,
+	    sc_reset, sc_aborted, sc_dupesyn, sc_dropped, sc_retransmitted;
+	uint64_t sc_count, sc_entrysize;	/* entries now, bytes each */
+};
+void syn_cache_add(struct tcpcb *lp, const struct in46_addr *src, uint16_t sport,
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t win,
+    const struct syn_opts *o) KERN_HIDDEN;
+/* The ACK of a handshake on listener lp: the new connection's tcpcb (SYN_RECEIVED, its
+ * socket on lp's queue), or NULL: *resetp says the caller answers with a RST. */
+struct tcpcb *syn_cache_get(struct tcpcb *lp, const struct in46_addr *src, uint16_t sport,
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t ack,
+    int *resetp) KERN_HIDDEN;
+void syn_cache_reset(struct tcp_state *ts, const struct in46_addr *src, uint16_t sport,
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq) KERN_HIDDEN;
+void syn_cache_cleanup(struct tcpcb *lp) KERN_HIDDEN;	/* a listener closes */
+int  syn_cache_sysctl(struct tcp_state *ts, int id, void *oldp, size_t *oldlenp,
+    const void *newp, size_t newlen) KERN_HIDDEN;
+void syn_cache_fini(struct tcp_state *ts) KERN_HIDDEN;
+/* For tests: the counters, and (src, sport, dst, dport)'s bucket (-1: no table) and its
+ * entry's retransmissions so far (the return value, -1: no entry). */
+int  tcp_syncache_info(struct kern *k, struct tcp_syncache_stat *st, uint32_t src,
+    uint16_t sport, uint32_t dst, uint16_t dport, int *bucket) KERN_HIDDEN;
 
 #endif

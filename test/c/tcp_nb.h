@@ -110,6 +110,16 @@ enum { X_TCPS_CLOSED, X_TCPS_LISTEN, X_TCPS_SYN_SENT, X_TCPS_SYN_RECEIVED,
 	X_TCPS_ESTABLISHED, X_TCPS_CLOSE_WAIT, X_TCPS_FIN_WAIT_1, X_TCPS_CLOSING,
 	X_TCPS_LAST_ACK, X_TCPS_FIN_WAIT_2, X_TCPS_TIME_WAIT };
 
+/* The SYN cache's door (tcp_syncache.c): its counters (struct tcp_syncache_stat), and
+ * for the half-open connection (src, sport) -> (dst, dport), network order, its bucket
+ * and its retransmissions so far (returned; -1: no entry). */
+struct x_synstat {
+	uint64_t added, completed, timed_out, overflowed, bucketoverflow, reset, aborted,
+	    dupesyn, dropped, retransmitted, count, entrysize;
+};
+int tcp_syncache_info(void *k, struct x_synstat *st, uint32_t src, uint16_t sport,
+    uint32_t dst, uint16_t dport, int *bucket);
+
 struct x_tuple { uint32_t la, fa; uint16_t lp, fp; };
 /* The 4-tuple of a connected socket of the current kernel. */
 static inline struct x_tuple

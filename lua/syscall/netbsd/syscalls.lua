@@ -104,6 +104,7 @@ function M.init(S, env)
         WIN_SCALE = 11, TIMESTAMPS = 12, ACK_ON_PUSH = 16, KEEPIDLE = 17, KEEPINTVL = 18,
         KEEPCNT = 19, SLOWHZ = 20, NEWRENO = 21, RSTPPSLIMIT = 24, DELACK_TICKS = 25,
         ACKDROPPPSLIMIT = 28, SACK = 10, MSL = 34, KEEPINIT = 100,
+        SYN_CACHE_LIMIT = 5, SYN_BUCKET_LIMIT = 6, SYN_CACHE_INTERVAL = 7,
         REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103 }
       local leaf = { [c.IPPROTO.IP] = setmetatable({ MAXFRAGS = 1024 }, { __index = c.IPCTL }),
         [1024] = { KEEP = 1, DOWN = 2, ND_BMAXTRIES = 3, MAXQUEUELEN = 4, MAXENTRIES = 5 },
@@ -123,7 +124,9 @@ function M.init(S, env)
       return r
     end
     if #parts >= 2 then
+      -- kern.somaxconn: NetBSD makes it by name (CTL_CREATE); the rumpus kernel's number
       local sec = seconds[parts[1]] and seconds[parts[1]][parts[2]:upper()]
+      if not sec and parts[1] == "kern" and parts[2] == "somaxconn" then sec = 1024 end
       if not sec then return nil end
       r[2] = sec
     end
