@@ -259,7 +259,10 @@ void tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt) KERN_HIDDEN;
 /* tcp_sack.c */
 void tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len) KERN_HIDDEN;
 void tcp_sack_prune(struct tcpcb *tp) KERN_HIDDEN;
-int  tcp_sack_rexmit(struct tcpcb *tp) KERN_HIDDEN;
+int  tcp_dupthresh(const struct tcpcb *tp) KERN_HIDDEN;
+void tcp_sack_dupack(struct tcpcb *tp, uint32_t ack) KERN_HIDDEN;
+void tcp_sack_partialack(struct tcpcb *tp) KERN_HIDDEN;
+void tcp_limited_transmit(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_sack_option(struct tcpcb *tp, uint8_t *opt, int room) KERN_HIDDEN;
 /* tcp_output.c */
 int  tcp_output(struct tcpcb *tp) KERN_HIDDEN;

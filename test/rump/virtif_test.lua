@@ -324,8 +324,17 @@ T.case("TCP bulk under 5% loss and reordering both ways (tc), through a Linux ro
     function() return K.recv(k, nil, 65536) end, kwait(K, k))
   T.eq(err, nil, "Linux -> kernel under loss")
   T.eq(n, 16 * MB, "Linux -> kernel, 16 MiB intact")
+  local t0 = S.clock_gettime("monotonic")
   n, err = transfer(4 * MB / BLK, function(s) return K.send(k, s) end,
     function() return S.recv(l, nil, 65536) end, lwait(l))
+  local t1 = S.clock_gettime("monotonic")
+  local dt = tonumber(t1.tv_sec - t0.tv_sec) + tonumber(t1.tv_nsec - t0.tv_nsec) / 1e9
+  local fig = string.format("# virtif: kernel -> Linux under loss: %d KiB in %.2f s (%.0f KB/s)\n",
+    math.floor(n / 1024), dt, n / dt / 1000)
+  io.stderr:write(fig)
+  -- the figure for a report (docs/virtif.md): appended to the file $RUMPUS_VIRTIF_FIGURES
+  local ff = os.getenv("RUMPUS_VIRTIF_FIGURES") and io.open(os.getenv("RUMPUS_VIRTIF_FIGURES"), "a")
+  if ff then ff:write(fig); ff:close() end
   T.eq(err, nil, "kernel -> Linux under loss")
   T.eq(n, 4 * MB, "kernel -> Linux, 4 MiB intact")
   k:close(); l:close()
