@@ -315,9 +315,9 @@ T.case("TCP bulk under 5% loss and reordering both ways (tc), through a Linux ro
   io.stderr:write("# virtif: impairment by " .. used .. "\n")
   local K = h.S
   -- Linux's minimum RTO (200 ms) instead of NetBSD's 1 s: at this link's microsecond RTT
-  -- the kernel's flight is a few segments, so a loss near its end has too few duplicate
-  -- ACKs for a fast retransmit and waits for the RTO (our TCP has no limited transmit,
-  -- early retransmit or tail loss probe yet; docs/virtif.md)
+  -- the kernel's flight is a few segments; limited transmit and early retransmit repair
+  -- most losses, but one of the last segments in flight or of a retransmission waits for
+  -- the RTO (no tail loss probe yet; docs/virtif.md)
   assert(K.sysctl("net.inet.tcp.rexmit_min", 200))
   local k, l = pair(p, h, true, "10.213.1.2", "10.213.2.2", 8200)
   local n, err = transfer(16 * MB / BLK, function(s) return S.send(l, s) end,
