@@ -779,6 +779,7 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint
 		tcp_sack_prune(tp);
 		if (sackpartial)
 			tcp_sack_partialack(tp);
+		tcp_tlp_schedule(tp, now);	/* RFC 8985 7 (tcp_sack.c) */
 		if (!(tp->t_flags & TF_RECOVERY) && SEQ_LT(tp->snd_recover, tp->snd_una))
 			tp->snd_recover = tp->snd_una - 1;	/* keep it behind (no wrap) */
 	}

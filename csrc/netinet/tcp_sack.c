@@ -343,6 +343,69 @@ tcp_limited_transmit(struct tcpcb *tp)
 		(void)tcp_send_new(tp);
 }
 
+/*
+ * Tail loss probe (RFC 8985 section 7), on SACK connections: when the last segments of
+ * a flight or their ACKs are lost, no duplicate ACK comes and only the RTO would
+ * notice.  PTO = 2 SRTT (plus the delayed-ACK time when one segment is out), at least
+ * 10 ms, armed after new data goes out or a cumulative ACK, while not in recovery and
+ * before the RTO; it sends one new segment, else the last one again, so the peer's
+ * ACK (with SACK blocks) starts fast recovery.  One probe until snd_una passes it.
+ */
+#define TCP_PTO_MIN	tcp_ms(10)
+
+void
+tcp_tlp_schedule(struct tcpcb *tp, uint64_t now)
+{
+	uint64_t pto;
+
+	if (tp->t_tlp_out && SEQ_GEQ(tp->snd_una, tp->t_tlp_high))
+		tp->t_tlp_out = 0;
+	if (!(tp->t_flags & TF_SACK_PERMIT) || (tp->t_flags & TF_RECOVERY) || tp->t_tlp_out ||
+	    tp->snd_max == tp->snd_una || tp->snd_nxt != tp->snd_max || tp->t_srtt == 0 ||
+	    tp->t_state != TCPS_ESTABLISHED || tp->t_timer[TCPT_PERSIST] != 0 ||
+	    tp->t_rxtshift != 0) {
+		tp->t_timer[TCPT_TLP] = 0;
+		return;
+	}
+	pto = 2 * tp->t_srtt;
+	if (tp->snd_max - tp->snd_una <= tcp_segsz(tp))
+		pto += (uint64_t)tp->t_ts->ts_delack_ticks * (1000000000u / TCP_HZ);
+	if (pto < TCP_PTO_MIN)
+		pto = TCP_PTO_MIN;
+	if (tp->t_timer[TCPT_REXMT] != 0 && now + pto >= tp->t_timer[TCPT_REXMT]) {
+		tp->t_timer[TCPT_TLP] = 0;	/* the RTO comes first */
+		return;
+	}
+	tcp_timer_arm(tp, TCPT_TLP, now + pto);
+}
+
+void
+tcp_tlp_timeout(struct tcpcb *tp)
+{
+	uint32_t seg = tcp_segsz(tp), out, len;
+
+	if (!(tp->t_flags & TF_SACK_PERMIT) || (tp->t_flags & TF_RECOVERY) || tp->t_tlp_out ||
+	    tp->snd_max == tp->snd_una || tp->snd_nxt != tp->snd_max ||
+	    tp->t_state != TCPS_ESTABLISHED)
+		return;
+	tp->t_tlp_out = 1;
+	tp->t_ts->ts_stat.tcps_tlp_probes++;
+	if (tcp_cansend_new(tp) && tcp_send_new(tp) > 0) {
+		tp->t_tlp_high = tp->snd_max;
+	} else {
+		/* the last segment of data again */
+		out = tp->snd_max - tp->snd_una;
+		if (out > tp->t_snd->sb_cc)
+			out = (uint32_t)tp->t_snd->sb_cc;
+		len = out < seg ? out : seg;
+		tp->t_tlp_high = tp->snd_max;
+		if (len > 0)
+			(void)tcp_send_at(tp, tp->snd_una + out - len, len);
+	}
+	/* RFC 8985 7.3: the RTO restarts after the probe */
+	tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
+}
+
 /* Builds the SACK option for an ACK into opt (room bytes); returns its length. */
 int
 tcp_sack_option(struct tcpcb *tp, uint8_t *opt, int room)

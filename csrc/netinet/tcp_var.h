@@ -47,7 +47,8 @@
 #define TCPT_KEEP	2	/* keepalive, connection establishment */
 #define TCPT_2MSL	3	/* TIME_WAIT, FIN_WAIT_2 of an orphan */
 #define TCPT_DELACK	4	/* delayed ACK */
-#define TCPT_NTIMERS	5
+#define TCPT_TLP	5	/* tail loss probe (RFC 8985 7) */
+#define TCPT_NTIMERS	6
 
 #define TCP_MAXRXTSHIFT	12	/* retransmissions before ETIMEDOUT */
 
@@ -136,6 +137,9 @@ struct tcpcb {
 	/* urgent data received: the out-of-band byte (at rcv_up - 1) once pulled out */
 	int t_oobflags;				/* TCPOOB_* */
 	uint8_t t_iobc;
+	/* tail loss probe: one out (TLPRxtOut) until snd_una passes t_tlp_high */
+	int t_tlp_out;
+	uint32_t t_tlp_high;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -156,6 +160,7 @@ struct tcpstat {
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
 	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
+	uint64_t tcps_tlp_probes;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
@@ -263,6 +268,8 @@ int  tcp_dupthresh(const struct tcpcb *tp) KERN_HIDDEN;
 void tcp_sack_dupack(struct tcpcb *tp, uint32_t ack) KERN_HIDDEN;
 void tcp_sack_partialack(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_limited_transmit(struct tcpcb *tp) KERN_HIDDEN;
+void tcp_tlp_schedule(struct tcpcb *tp, uint64_t now) KERN_HIDDEN;
+void tcp_tlp_timeout(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_sack_option(struct tcpcb *tp, uint8_t *opt, int room) KERN_HIDDEN;
 /* tcp_output.c */
 int  tcp_output(struct tcpcb *tp) KERN_HIDDEN;
