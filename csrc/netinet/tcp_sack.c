@@ -242,6 +242,15 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 	uint32_t seg = tcp_segsz(tp), hr, x = 0, len = 0, sent;
 	int nh, i, iter, pick;
 
+	/* A lost retransmission (as RACK sees it, RFC 8985, by sequence instead of time):
+	 * data sent after the last retransmission was SACKed while the holes retransmitted
+	 * before it are still holes.  They go again (HighRxt back to snd_una). */
+	if (tp->t_nsacked > 0 && SEQ_GT(tcp_highrxt(tp), tp->snd_una) &&
+	    SEQ_GT(tp->t_sacked[tp->t_nsacked - 1].sb_end, tp->t_rxt_mark)) {
+		tp->t_sack_rxnext = tp->snd_una;
+		tp->t_rxt_mark = tp->snd_max;
+		ts->ts_stat.tcps_sack_lostrexmt++;
+	}
 	for (iter = 0; iter < 256; iter++) {
 		nh = tcp_sack_holes(tp, h, thresh);
 		if (tp->snd_cwnd < tcp_sack_pipe(tp, h, nh) + seg)
@@ -274,6 +283,7 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 		if ((sent = tcp_send_at(tp, x, len)) == 0)
 			break;
 		tp->t_sack_rxnext = x + sent;
+		tp->t_rxt_mark = tp->snd_max;
 		ts->ts_stat.tcps_sack_rexmits++;
 	}
 }
@@ -314,6 +324,7 @@ tcp_sack_dupack(struct tcpcb *tp, uint32_t ack)
 		w = nh > 0 && h[0].h_start == tp->snd_una ? h[0].h_end - tp->snd_una : seg;
 		if ((sent = tcp_send_at(tp, tp->snd_una, w < seg ? w : seg)) > 0)
 			tp->t_sack_rxnext = tp->snd_una + sent;
+		tp->t_rxt_mark = tp->snd_max;
 		tcp_sack_fill(tp, thresh);
 		return;
 	}

@@ -140,6 +140,8 @@ struct tcpcb {
 	/* tail loss probe: one out (TLPRxtOut) until snd_una passes t_tlp_high */
 	int t_tlp_out;
 	uint32_t t_tlp_high;
+	/* RFC 6675 recovery: snd_max when the last retransmission went out */
+	uint32_t t_rxt_mark;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -160,7 +162,7 @@ struct tcpstat {
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
 	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
-	uint64_t tcps_tlp_probes;
+	uint64_t tcps_tlp_probes, tcps_sack_lostrexmt;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,

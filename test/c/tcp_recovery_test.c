@@ -7,7 +7,8 @@
  *   - RFC 6675: recovery on the third duplicate ACK retransmits the first hole and
  *     nothing more while pipe >= cwnd; pipe accounting (a lost hole leaves the pipe, its
  *     retransmission enters it); NextSeg rule 1 (a lost hole before new data), rule 2
- *     (new data when no hole is lost), partial ACKs, the end of recovery;
+ *     (new data when no hole is lost), partial ACKs, the end of recovery; a lost
+ *     retransmission (data sent after it SACKed) sent again;
  *   - early retransmit (RFC 5827): with three segments outstanding and nothing new to
  *     send the second duplicate ACK retransmits, with two the first; with and without
  *     SACK;
@@ -127,7 +128,8 @@ main(void)
 	/* ---- limited transmit with SACK, RFC 6675 recovery: pipe and NextSeg */
 	{
 		static const uint32_t b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } },
-		    b3[][2] = { { 1, 4 } }, b4[][2] = { { 1, 5 } }, b5[][2] = { { 1, 6 } };
+		    b3[][2] = { { 1, 4 } }, b4[][2] = { { 1, 5 } }, b5[][2] = { { 1, 6 } },
+		    b6[][2] = { { 1, 7 } };
 
 		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4 segments");
 		ok(flight(a, 12, 4), "12 segments written: 0-3 sent (the initial window)");
@@ -151,10 +153,16 @@ main(void)
 		sack_ack(0, 1, b5);
 		expect(7, "segment 5 SACKed: pipe 2 again: new data");
 		none("one segment only");
-		/* the retransmission arrives: a partial ACK (recovery point is 6) */
-		sack_ack(6, 0, NULL);
-		expect(8, "ACK of 0-5 (recovery point 6: ends recovery), then new data");
-		sack_ack(8, 0, NULL);
+		/* segment 6, sent after the retransmission, is SACKed while segment 0 is
+		 * still missing: the retransmission was lost (RACK's rule by sequence);
+		 * HighRxt goes back: pipe = 0 (hole 0 lost, its retransmission gone) + 1
+		 * (segment 7) */
+		sack_ack(0, 1, b6);
+		expect(0, "SACK 1-6 (sent after the retransmission): segment 0 again");
+		expect(8, "then pipe 2 < cwnd 3: new data");
+		none("pipe 3");
+		/* the ACK of the recovery point (6) ends recovery */
+		sack_ack(7, 0, NULL);
 		drain();
 		finish(a);
 	}
