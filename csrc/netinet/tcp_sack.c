@@ -15,7 +15,8 @@
  * lost.  Before recovery, duplicate ACKs let new data out as pipe allows (limited
  * transmit, RFC 3042); with fewer than four segments outstanding and nothing new to
  * send, DupThresh is early retransmit's (RFC 5827).  A retransmission timeout clears
- * the scoreboard (the peer may renege).
+ * the scoreboard (the peer may renege).  The tail loss probe (RFC 8985 section 7) is
+ * here too: it makes the peer's SACKs come when the end of a flight was lost.
  */
 #include "netinet/tcp_var.h"
 
