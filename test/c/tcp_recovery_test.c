@@ -12,7 +12,8 @@
  *   - early retransmit (RFC 5827): with three segments outstanding and nothing new to
  *     send the second duplicate ACK retransmits, with two the first; with and without
  *     SACK;
- *   - reordering within the duplicate ACK threshold: no retransmission at all.
+ *   - reordering within the duplicate ACK threshold: no retransmission at all;
+ *   - the tail loss probe (RFC 8985 7) at 2 SRTT on a SACK connection, none without.
  * Segments are 1000 bytes (MSS 1000, no timestamps), the peer's window 65535.
  */
 #include "tcp_pkt.h"
@@ -305,6 +306,40 @@ main(void)
 		}
 		ok(got > 0 && bad == 0, "reordered by one and by two segments: %d segments sent, "
 		    "%d of them retransmissions", got, bad);
+		finish(a);
+	}
+
+	/* ---- tail loss probe (RFC 8985 7): PTO = max(2 SRTT, 10 ms), the last segment */
+	{
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4");
+		ok(flight(a, 6, 4), "6 segments written: 0-3 sent");
+		advance_ms(5);
+		sack_ack(2, 0, NULL);
+		/* SRTT 5 ms (segment 0 timed); slow start lets 4 and 5 out */
+		expect(4, "ACK of 0-1 after 5 ms: new data");
+		expect(5, "new data");
+		none("all sent");
+		advance_ms(9);
+		none("no probe before 2 SRTT = 10 ms");
+		advance_ms(1);
+		expect(5, "at 10 ms: the probe, the last segment again");
+		none("one probe");
+		advance_ms(999);
+		none("the RTO restarted at the probe: nothing before 1 s more");
+		advance_ms(1);
+		expect(2, "then the RTO: segment 2");
+		finish(a);
+
+		ok((a = conn(l, 0, 4)) >= 0, "without SACK: no probe");
+		ok(flight(a, 6, 4), "6 segments written: 0-3 sent");
+		advance_ms(5);
+		sack_ack(2, 0, NULL);
+		expect(4, "ACK after 5 ms: new data");
+		expect(5, "new data");
+		advance_ms(999);
+		none("nothing before the RTO");
+		advance_ms(1);
+		expect(2, "the RTO at 1 s: segment 2");
 		finish(a);
 	}
 
