@@ -648,8 +648,10 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint
 		tcp_challenge_ack(tp);	/* RFC 5961 5.2: too old to be real */
 		goto drop;
 	}
-	if (o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT))
+	if (o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT)) {
+		tcp_sack_dsack(tp, o.sack, o.sacklen, ack);
 		tcp_sack_update(tp, o.sack, o.sacklen);
+	}
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/* A duplicate ACK (RFC 5681 2) has the same window; one that carries SACK
 		 * blocks counts whatever its window (RFC 6675 2): Linux's receiver grows its
@@ -728,6 +730,8 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, uint32_t src, uint
 			    flight + tcp_segsz(tp) : tp->snd_ssthresh;
 			tp->t_flags &= ~TF_RECOVERY;
 			tp->t_dupacks = 0;
+			if (tp->t_flags & TF_SACK_PERMIT)
+				tcp_sack_recovered(tp);	/* a spurious one undone */
 		}
 	} else
 		tp->t_dupacks = 0;

@@ -94,6 +94,53 @@ tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len)
 }
 
 /*
+ * D-SACK (RFC 2883): a first block at or below the segment's ACK, or inside the second
+ * block, reports data that arrived twice.  When every retransmission of the last
+ * recovery was reported so, the recovery was spurious (reordering, not loss): cwnd and
+ * ssthresh go back to what they were before it (RFC 3708's detection, the undo as
+ * Linux does it), once the recovery is over.
+ */
+static void
+tcp_undo_check(struct tcpcb *tp)
+{
+	if (tp->t_undo_rexmits <= 0 || tp->t_undo_dsacks < tp->t_undo_rexmits ||
+	    (tp->t_flags & TF_RECOVERY))
+		return;
+	if (tp->snd_cwnd < tp->t_undo_cwnd)
+		tp->snd_cwnd = tp->t_undo_cwnd;
+	if (tp->snd_ssthresh < tp->t_undo_ssthresh)
+		tp->snd_ssthresh = tp->t_undo_ssthresh;
+	tp->t_undo_rexmits = 0;
+	tp->t_ts->ts_stat.tcps_dsack_undo++;
+}
+
+void
+tcp_sack_dsack(struct tcpcb *tp, const uint8_t *opt, int len, uint32_t ack)
+{
+	uint32_t s, e, s2, e2;
+
+	if (len < 8)
+		return;
+	s = (uint32_t)opt[0] << 24 | (uint32_t)opt[1] << 16 | (uint32_t)opt[2] << 8 | opt[3];
+	e = (uint32_t)opt[4] << 24 | (uint32_t)opt[5] << 16 | (uint32_t)opt[6] << 8 | opt[7];
+	if (SEQ_GEQ(s, e))
+		return;
+	if (SEQ_GT(e, ack)) {
+		if (len < 16)
+			return;
+		s2 = (uint32_t)opt[8] << 24 | (uint32_t)opt[9] << 16 | (uint32_t)opt[10] << 8 | opt[11];
+		e2 = (uint32_t)opt[12] << 24 | (uint32_t)opt[13] << 16 | (uint32_t)opt[14] << 8 |
+		    opt[15];
+		if (SEQ_LT(s, s2) || SEQ_GT(e, e2))
+			return;			/* an ordinary first block */
+	}
+	if (tp->t_undo_rexmits > 0) {
+		tp->t_undo_dsacks++;
+		tcp_undo_check(tp);
+	}
+}
+
+/*
  * RFC 6675 loss recovery.  The holes are the unSACKed ranges between snd_una and
  * snd_max; IsLost is the same for every byte of a hole (the same SACKed bytes lie above
  * each), so the scoreboard is worked on hole by hole.  HighRxt is t_sack_rxnext (the byte
@@ -285,6 +332,7 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 			break;
 		tp->t_sack_rxnext = x + sent;
 		tp->t_rxt_mark = tp->snd_max;
+		tp->t_undo_rexmits++;
 		ts->ts_stat.tcps_sack_rexmits++;
 	}
 }
@@ -314,6 +362,9 @@ tcp_sack_dupack(struct tcpcb *tp, uint32_t ack)
 		w /= 2;
 		if (w < 2 * seg)
 			w = 2 * seg;
+		tp->t_undo_cwnd = tp->snd_cwnd;
+		tp->t_undo_ssthresh = tp->snd_ssthresh;
+		tp->t_undo_rexmits = tp->t_undo_dsacks = 0;
 		tp->snd_ssthresh = tp->snd_cwnd = w;
 		tp->snd_recover = tp->snd_max;
 		tcp_timer_cancel(tp, TCPT_REXMT);
@@ -323,8 +374,10 @@ tcp_sack_dupack(struct tcpcb *tp, uint32_t ack)
 		ts->ts_stat.tcps_fastrexmit++;
 		/* (4.3): the first segment presumed lost */
 		w = nh > 0 && h[0].h_start == tp->snd_una ? h[0].h_end - tp->snd_una : seg;
-		if ((sent = tcp_send_at(tp, tp->snd_una, w < seg ? w : seg)) > 0)
+		if ((sent = tcp_send_at(tp, tp->snd_una, w < seg ? w : seg)) > 0) {
 			tp->t_sack_rxnext = tp->snd_una + sent;
+			tp->t_undo_rexmits++;
+		}
 		tp->t_rxt_mark = tp->snd_max;
 		tcp_sack_fill(tp, thresh);
 		return;
@@ -335,6 +388,13 @@ tcp_sack_dupack(struct tcpcb *tp, uint32_t ack)
 		if (tp->snd_cwnd < tcp_sack_pipe(tp, h, nh) + seg || tcp_send_new(tp) == 0)
 			break;
 	}
+}
+
+/* After an ACK ended recovery: undo it if it was spurious (D-SACKs came already). */
+void
+tcp_sack_recovered(struct tcpcb *tp)
+{
+	tcp_undo_check(tp);
 }
 
 /* A partial ACK in SACK recovery, after snd_una moved: (B)/(C) */

@@ -162,6 +162,7 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->t_dupacks = 0;
 	tp->t_flags &= ~TF_RECOVERY;
 	tp->t_tlp_out = 0;
+	tp->t_undo_rexmits = 0;		/* no undo across a timeout */
 	tcp_timer_cancel(tp, TCPT_TLP);
 	(void)tcp_output(tp);
 	return tp;

@@ -142,6 +142,10 @@ struct tcpcb {
 	uint32_t t_tlp_high;
 	/* RFC 6675 recovery: snd_max when the last retransmission went out */
 	uint32_t t_rxt_mark;
+	/* undo of a spurious recovery (RFC 3708 with D-SACK, RFC 2883): cwnd and ssthresh
+	 * before it, its retransmissions and the D-SACKs that reported them needless */
+	uint32_t t_undo_cwnd, t_undo_ssthresh;
+	int t_undo_rexmits, t_undo_dsacks;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -162,7 +166,7 @@ struct tcpstat {
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
 	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
-	uint64_t tcps_tlp_probes, tcps_sack_lostrexmt;
+	uint64_t tcps_tlp_probes, tcps_sack_lostrexmt, tcps_dsack_undo;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
@@ -265,10 +269,12 @@ uint64_t tcp_rto_base(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt) KERN_HIDDEN;
 /* tcp_sack.c */
 void tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len) KERN_HIDDEN;
+void tcp_sack_dsack(struct tcpcb *tp, const uint8_t *opt, int len, uint32_t ack) KERN_HIDDEN;
 void tcp_sack_prune(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_dupthresh(const struct tcpcb *tp) KERN_HIDDEN;
 void tcp_sack_dupack(struct tcpcb *tp, uint32_t ack) KERN_HIDDEN;
 void tcp_sack_partialack(struct tcpcb *tp) KERN_HIDDEN;
+void tcp_sack_recovered(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_limited_transmit(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_tlp_schedule(struct tcpcb *tp, uint64_t now) KERN_HIDDEN;
 void tcp_tlp_timeout(struct tcpcb *tp) KERN_HIDDEN;

@@ -13,7 +13,8 @@
  *     send the second duplicate ACK retransmits, with two the first; with and without
  *     SACK;
  *   - reordering within the duplicate ACK threshold: no retransmission at all;
- *   - the tail loss probe (RFC 8985 7) at 2 SRTT on a SACK connection, none without.
+ *   - the tail loss probe (RFC 8985 7) at 2 SRTT on a SACK connection, none without;
+ *   - a spurious recovery undone when the peer's D-SACK reports its retransmission.
  * Segments are 1000 bytes (MSS 1000, no timestamps), the peer's window 65535.
  */
 #include "tcp_pkt.h"
@@ -306,6 +307,35 @@ main(void)
 		}
 		ok(got > 0 && bad == 0, "reordered by one and by two segments: %d segments sent, "
 		    "%d of them retransmissions", got, bad);
+		finish(a);
+	}
+
+	/* ---- a spurious recovery undone by D-SACK (RFC 2883, RFC 3708) */
+	{
+		static const uint32_t u1[][2] = { { 1, 2 } }, u2[][2] = { { 1, 3 } },
+		    u3[][2] = { { 1, 4 } }, dsack[][2] = { { 0, 1 } };
+
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4");
+		ok(flight(a, 20, 4), "20 segments written: 0-3 sent");
+		/* segment 0 is only late: three duplicate ACKs, recovery, segment 0 again */
+		sack_ack(0, 1, u1);
+		expect(4, "limited transmit");
+		sack_ack(0, 1, u2);
+		expect(5, "limited transmit");
+		sack_ack(0, 1, u3);
+		expect(0, "fast retransmit (cwnd 4 -> 3)");
+		/* the original arrives: everything ACKed, recovery over: cwnd = min(FlightSize
+		 * + 1, ssthresh) = 1 segment, plus slow start's 1 */
+		sack_ack(6, 0, NULL);
+		expect(6, "recovery over: new data");
+		expect(7, "new data (cwnd 2)");
+		none("cwnd 2 full");
+		/* then the retransmission arrives: the peer reports it with a D-SACK below its
+		 * ACK; the only retransmission was needless: cwnd back to 4 */
+		sack_ack(6, 1, dsack);
+		expect(8, "D-SACK of segment 0: the recovery undone (cwnd 4): new data");
+		expect(9, "new data");
+		none("cwnd 4 full");
 		finish(a);
 	}
 
