@@ -31,3 +31,4 @@ tsan: deps
 tsan-run: $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t))
 	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only \
 	  $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t)) $(TESTFLAGS)
+TSAN_TESTS += tcp_recovery_test

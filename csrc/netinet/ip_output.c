@@ -12,18 +12,33 @@ in_cksum_add(const void *data, size_t len, uint32_t sum)
 	/* Sum native 32-bit words into 64 bits, fold, and swap into the big-endian domain
 	 * the callers add pseudo-header numbers in (RFC 1071: byte order only swaps the
 	 * halves of the result). */
-	uint64_t acc = 0, w64;
+	uint64_t acc = 0, acc2 = 0, acc3 = 0, acc4 = 0, w64;
 	uint32_t w32;
 	uint16_t w16;
 
-	while (len >= 8) {	/* ones' complement add of 64-bit words: end-around carry */
+	/* 32-bit halves into four independent 64-bit sums: no carry chain between the
+	 * adds (the ones' complement sum folds them at the end), none lost below 2^32
+	 * words */
+	while (len >= 16) {
+		uint64_t y;
+
 		memcpy(&w64, b, 8);
-		acc += w64;
-		acc += acc < w64;
+		memcpy(&y, b + 8, 8);
+		acc += (uint32_t)w64;
+		acc2 += w64 >> 32;
+		acc3 += (uint32_t)y;
+		acc4 += y >> 32;
+		b += 16;
+		len -= 16;
+	}
+	acc += acc2 + acc3 + acc4;
+	if (len >= 8) {
+		memcpy(&w64, b, 8);
+		acc += (uint32_t)w64;
+		acc += w64 >> 32;
 		b += 8;
 		len -= 8;
 	}
-	acc = (acc & 0xffffffff) + (acc >> 32);
 	while (len >= 4) {
 		memcpy(&w32, b, 4);
 		acc += w32;

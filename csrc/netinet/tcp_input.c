@@ -316,7 +316,7 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 	uint32_t seq, ack, tiwin, rawwin, rcv_wnd, urp;
 	uint16_t sport, dport;
 	size_t total = p->p_len - (size_t)hlen;
-	int off, tlen, flags, needoutput = 0, ourfinisacked = 0, todrop;
+	int off, tlen, flags, needoutput = 0, ourfinisacked = 0, todrop, sackpartial = 0;
 	struct inpcb *inp;
 	struct tcpcb *tp = NULL;
 	struct socket *so;
@@ -592,8 +592,10 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 		tcp_challenge_ack(tp);	/* RFC 5961 5.2: too old to be real */
 		goto drop;
 	}
-	if (o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT))
+	if (o.sack != NULL && (tp->t_flags & TF_SACK_PERMIT)) {
+		tcp_sack_dsack(tp, o.sack, o.sacklen, ack);
 		tcp_sack_update(tp, o.sack, o.sacklen);
+	}
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/* A duplicate ACK (RFC 5681 2) has the same window; one that carries SACK
 		 * blocks counts whatever its window (RFC 6675 2): Linux's receiver grows its
@@ -603,7 +605,12 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 		if (tlen == 0 && (tiwin == tp->snd_wnd || sackdup) && ack == tp->snd_una &&
 		    !(flags & TH_FIN) && tp->t_timer[TCPT_REXMT] != 0) {
 			ts->ts_stat.tcps_rcvdupack++;
-			if (++tp->t_dupacks == 3 && !(tp->t_flags & TF_RECOVERY) &&
+			tp->t_dupacks++;
+			if (tp->t_flags & TF_SACK_PERMIT) {
+				tcp_sack_dupack(tp, ack);	/* RFC 6675 (tcp_sack.c) */
+				goto step6;
+			}
+			if (tp->t_dupacks >= tcp_dupthresh(tp) && !(tp->t_flags & TF_RECOVERY) &&
 			    (!ts->ts_newreno || SEQ_GT(ack, tp->snd_recover) ||
 			     ack == tp->snd_recover)) {
 				/* fast retransmit (RFC 5681 3.2, RFC 6582 3.2) */
@@ -622,21 +629,18 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 				tp->snd_cwnd = tcp_segsz(tp);
 				ts->ts_stat.tcps_fastrexmit++;
 				(void)tcp_output(tp);
-				tp->t_sack_rxnext = tp->snd_nxt;
-				tp->snd_cwnd = tp->snd_ssthresh + 3 * tcp_segsz(tp);
+				tp->snd_cwnd = tp->snd_ssthresh + (uint32_t)tp->t_dupacks * tcp_segsz(tp);
 				if (SEQ_GT(onxt, tp->snd_nxt))
 					tp->snd_nxt = onxt;
 				tp->t_flags |= TF_RECOVERY;
 				goto drop;
-			} else if (tp->t_dupacks > 3 && (tp->t_flags & TF_RECOVERY)) {
-				/* one segment per duplicate ACK: a SACK hole first, else new
-				 * data in the inflated window */
-				if (!tcp_sack_rexmit(tp)) {
-					tp->snd_cwnd += tcp_segsz(tp);
-					(void)tcp_output(tp);
-				}
+			} else if (tp->t_flags & TF_RECOVERY) {
+				/* one segment per duplicate ACK: new data in the inflated window */
+				tp->snd_cwnd += tcp_segsz(tp);
+				(void)tcp_output(tp);
 				goto drop;
-			}
+			} else
+				tcp_limited_transmit(tp);	/* RFC 3042 */
 		} else if (tlen > 0 || tiwin != tp->snd_wnd)
 			tp->t_dupacks = 0;
 		goto step6;
@@ -649,18 +653,19 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 			uint32_t onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd, acked = ack - tp->snd_una;
 
 			ts->ts_stat.tcps_partialack++;
-			tcp_timer_cancel(tp, TCPT_REXMT);
-			tp->t_rtttime = 0;
-			tp->t_sack_rxnext = SEQ_MAX(tp->t_sack_rxnext, ack);
-			if (!tcp_sack_rexmit(tp)) {
+			if (tp->t_flags & TF_SACK_PERMIT)
+				sackpartial = 1;	/* RFC 6675: once snd_una moved */
+			else {
+				tcp_timer_cancel(tp, TCPT_REXMT);
+				tp->t_rtttime = 0;
 				tp->snd_nxt = ack;
 				tp->snd_cwnd = tcp_segsz(tp) + acked;
 				(void)tcp_output(tp);
+				tp->snd_cwnd = ocwnd > acked ? ocwnd - acked : 0;
+				tp->snd_cwnd += tcp_segsz(tp);
+				if (SEQ_GT(onxt, tp->snd_nxt))
+					tp->snd_nxt = onxt;
 			}
-			tp->snd_cwnd = ocwnd > acked ? ocwnd - acked : 0;
-			tp->snd_cwnd += tcp_segsz(tp);
-			if (SEQ_GT(onxt, tp->snd_nxt))
-				tp->snd_nxt = onxt;
 		} else {
 			/* full ACK: deflate (RFC 6582 3.2 step 6) */
 			uint32_t flight = tp->snd_max - ack;
@@ -669,6 +674,8 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 			    flight + tcp_segsz(tp) : tp->snd_ssthresh;
 			tp->t_flags &= ~TF_RECOVERY;
 			tp->t_dupacks = 0;
+			if (tp->t_flags & TF_SACK_PERMIT)
+				tcp_sack_recovered(tp);	/* a spurious one undone */
 		}
 	} else
 		tp->t_dupacks = 0;
@@ -718,6 +725,9 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		tcp_sack_prune(tp);
+		if (sackpartial)
+			tcp_sack_partialack(tp);
+		tcp_tlp_schedule(tp, now);	/* RFC 8985 7 (tcp_sack.c) */
 		if (!(tp->t_flags & TF_RECOVERY) && SEQ_LT(tp->snd_recover, tp->snd_una))
 			tp->snd_recover = tp->snd_una - 1;	/* keep it behind (no wrap) */
 	}

@@ -293,6 +293,8 @@ send:
 			}
 			tcp_timer_arm(tp, TCPT_REXMT, now + tp->t_rxtcur);
 		}
+		if (len > 0 && tp->snd_nxt == tp->snd_max)
+			tcp_tlp_schedule(tp, now);	/* new data out: the probe timer */
 	} else if (SEQ_GT(tp->snd_nxt + (uint32_t)len, tp->snd_max))
 		tp->snd_max = tp->snd_nxt + (uint32_t)len;	/* the probe byte */
 	if (rwin > 0 && SEQ_GT(tp->rcv_nxt + rwin, tp->rcv_adv))

@@ -8,13 +8,15 @@
  *
  * Sender: the scoreboard is the sorted, merged list of ranges the peer reported above
  * snd_una (at most TCP_SACK_MAX; a block that does not fit is forgotten, which only
- * costs a needless retransmission).  In fast recovery each duplicate ACK lets one
- * segment out: the next hole below the highest SACKed byte that was not retransmitted
- * yet (RFC 6675's NextSeg rule 1), else new data as NewReno inflates the window; partial
- * ACKs move on to the next hole.  XXX: the pipe estimate of RFC 6675 is NewReno's
- * inflated window here, and recovery starts on the third duplicate ACK only (not on
- * DupThresh SACKed segments).  A retransmission timeout clears the scoreboard (the
- * peer may renege).
+ * costs a needless retransmission).  Loss recovery is RFC 6675's when SACK was agreed
+ * (NewReno's, in tcp_input.c, otherwise): recovery starts on DupThresh duplicate ACKs or
+ * when IsLost(snd_una) (DupThresh SACKed segments above it); what may be sent is
+ * cwnd - pipe; NextSeg picks lost holes first, then new data, then holes that may be
+ * lost.  Before recovery, duplicate ACKs let new data out as pipe allows (limited
+ * transmit, RFC 3042); with fewer than four segments outstanding and nothing new to
+ * send, DupThresh is early retransmit's (RFC 5827).  A retransmission timeout clears
+ * the scoreboard (the peer may renege).  The tail loss probe (RFC 8985 section 7) is
+ * here too: it makes the peer's SACKs come when the end of a flight was lost.
  */
 #include "netinet/tcp_var.h"
 
@@ -91,39 +93,389 @@ tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len)
 	}
 }
 
-/* Retransmits one segment of the next hole; returns 1 if it did. */
-int
-tcp_sack_rexmit(struct tcpcb *tp)
+/*
+ * D-SACK (RFC 2883): a first block at or below the segment's ACK, or inside the second
+ * block, reports data that arrived twice.  When every retransmission of the last
+ * recovery was reported so, the recovery was spurious (reordering, not loss): cwnd and
+ * ssthresh go back to what they were before it (RFC 3708's detection, the undo as
+ * Linux does it), once the recovery is over.
+ */
+static void
+tcp_undo_check(struct tcpcb *tp)
 {
-	struct sackblk *b = tp->t_sacked;
-	uint32_t x = SEQ_MAX(tp->snd_una, tp->t_sack_rxnext), len, onxt, ocwnd, seg;
+	if (tp->t_undo_rexmits <= 0 || tp->t_undo_dsacks < tp->t_undo_rexmits ||
+	    (tp->t_flags & TF_RECOVERY))
+		return;
+	if (tp->snd_cwnd < tp->t_undo_cwnd)
+		tp->snd_cwnd = tp->t_undo_cwnd;
+	if (tp->snd_ssthresh < tp->t_undo_ssthresh)
+		tp->snd_ssthresh = tp->t_undo_ssthresh;
+	tp->t_undo_rexmits = 0;
+	tp->t_ts->ts_stat.tcps_dsack_undo++;
+}
+
+void
+tcp_sack_dsack(struct tcpcb *tp, const uint8_t *opt, int len, uint32_t ack)
+{
+	uint32_t s, e, s2, e2;
+
+	if (len < 8)
+		return;
+	s = (uint32_t)opt[0] << 24 | (uint32_t)opt[1] << 16 | (uint32_t)opt[2] << 8 | opt[3];
+	e = (uint32_t)opt[4] << 24 | (uint32_t)opt[5] << 16 | (uint32_t)opt[6] << 8 | opt[7];
+	if (SEQ_GEQ(s, e))
+		return;
+	if (SEQ_GT(e, ack)) {
+		if (len < 16)
+			return;
+		s2 = (uint32_t)opt[8] << 24 | (uint32_t)opt[9] << 16 | (uint32_t)opt[10] << 8 | opt[11];
+		e2 = (uint32_t)opt[12] << 24 | (uint32_t)opt[13] << 16 | (uint32_t)opt[14] << 8 |
+		    opt[15];
+		if (SEQ_LT(s, s2) || SEQ_GT(e, e2))
+			return;			/* an ordinary first block */
+	}
+	if (tp->t_undo_rexmits > 0) {
+		tp->t_undo_dsacks++;
+		tcp_undo_check(tp);
+	}
+}
+
+/*
+ * RFC 6675 loss recovery.  The holes are the unSACKed ranges between snd_una and
+ * snd_max; IsLost is the same for every byte of a hole (the same SACKed bytes lie above
+ * each), so the scoreboard is worked on hole by hole.  HighRxt is t_sack_rxnext (the byte
+ * after the highest one retransmitted in this recovery; snd_una outside recovery, step
+ * 3.1), HighData is snd_max, RecoveryPoint snd_recover.  No rescue retransmission (the
+ * optional rule 4 of NextSeg).
+ */
+#define TCP_NHOLES	(TCP_SACK_MAX + 1)
+struct tcp_hole {
+	uint32_t h_start, h_end;
+	int h_lost;			/* IsLost(h_start) */
+	int h_below;			/* below the highest SACKed byte */
+};
+
+/* The holes in ascending order; returns how many. */
+static int
+tcp_sack_holes(const struct tcpcb *tp, struct tcp_hole *h, int thresh)
+{
+	const struct sackblk *b = tp->t_sacked;
+	int n = tp->t_nsacked, i, nh = 0, j;
+	uint32_t seg = tcp_segsz(tp), bytes = 0, segs = 0;
+	struct tcp_hole t;
+
+	/* from the top down: the SACKed bytes and segments above each hole */
+	for (i = n; i >= 0; i--) {
+		uint32_t s = i == 0 ? tp->snd_una : b[i - 1].sb_end;
+		uint32_t e = i == n ? tp->snd_max : b[i].sb_start;
+
+		if (i < n) {
+			uint32_t l = b[i].sb_end - b[i].sb_start;
+			bytes += l;
+			segs += (l + seg - 1) / seg;
+		}
+		if (SEQ_LT(s, tp->snd_una))
+			s = tp->snd_una;
+		if (!SEQ_LT(s, e))
+			continue;
+		/* IsLost: DupThresh SACKed segments above, or more than (DupThresh - 1) *
+		 * SMSS bytes */
+		h[nh].h_start = s;
+		h[nh].h_end = e;
+		h[nh].h_lost = (int)segs >= thresh || bytes > (uint32_t)(thresh - 1) * seg;
+		h[nh].h_below = i < n;
+		nh++;
+	}
+	for (i = 0, j = nh - 1; i < j; i++, j--)
+		t = h[i], h[i] = h[j], h[j] = t;
+	return nh;
+}
+
+static uint32_t
+tcp_highrxt(const struct tcpcb *tp)
+{
+	if (!(tp->t_flags & TF_RECOVERY))
+		return tp->snd_una;
+	return SEQ_MAX(tp->t_sack_rxnext, tp->snd_una);
+}
+
+/* SetPipe: the bytes presumed in the network: every unSACKed byte not lost, and every
+ * unSACKed byte retransmitted (below HighRxt) once more. */
+static uint32_t
+tcp_sack_pipe(const struct tcpcb *tp, const struct tcp_hole *h, int nh)
+{
+	uint32_t pipe = 0, hr = tcp_highrxt(tp);
 	int i;
 
-	if (!(tp->t_flags & TF_SACK_PERMIT) || tp->t_nsacked == 0)
-		return 0;
-	for (i = 0; i < tp->t_nsacked; i++) {
-		if (SEQ_LT(x, b[i].sb_start))
-			break;			/* x is in the hole before b[i] */
-		if (SEQ_LT(x, b[i].sb_end))
-			x = b[i].sb_end;	/* inside a SACKed range: skip it */
+	for (i = 0; i < nh; i++) {
+		if (!h[i].h_lost)
+			pipe += h[i].h_end - h[i].h_start;
+		if (SEQ_GT(hr, h[i].h_start))
+			pipe += SEQ_MIN(hr, h[i].h_end) - h[i].h_start;
 	}
-	if (i == tp->t_nsacked)
-		return 0;			/* nothing known lost */
-	seg = tcp_segsz(tp);
-	len = b[i].sb_start - x;
-	if (len > seg)
-		len = seg;
-	onxt = tp->snd_nxt;
-	ocwnd = tp->snd_cwnd;
+	return pipe;
+}
+
+/* Can a segment of new data go out (unsent data the peer's window takes)?  A piece
+ * smaller than a segment only when Nagle would not hold it back. */
+static int
+tcp_cansend_new(const struct tcpcb *tp)
+{
+	uint32_t out = tp->snd_max - tp->snd_una, seg = tcp_segsz(tp), avail;
+	size_t cc = tp->t_snd->sb_cc;
+
+	if (cc <= out || tp->snd_wnd <= out || !TCPS_HAVEESTABLISHED(tp->t_state) ||
+	    (tp->t_flags & TF_SENTFIN))
+		return 0;
+	avail = (uint32_t)(cc - out < tp->snd_wnd - out ? cc - out : tp->snd_wnd - out);
+	if (avail >= seg)
+		return 1;
+	return avail == cc - out && (tp->t_flags & TF_NODELAY);
+}
+
+/* The duplicate ACK threshold: DupThresh 3 (RFC 5681), or early retransmit's ER_thresh
+ * (RFC 5827 3.1/3.2): with fewer than four segments outstanding and no new segment to
+ * send, one less than the outstanding segments. */
+int
+tcp_dupthresh(const struct tcpcb *tp)
+{
+	uint32_t seg = tcp_segsz(tp), out = tp->snd_max - tp->snd_una, oseg;
+
+	if (out > tp->t_snd->sb_cc)
+		out = (uint32_t)tp->t_snd->sb_cc;	/* data only: not a SYN or FIN */
+	oseg = (out + seg - 1) / seg;
+	if (oseg >= 2 && oseg < 4 && !tcp_cansend_new(tp))
+		return (int)oseg - 1;
+	return 3;
+}
+
+/* Sends up to len bytes at x (a retransmission), whatever the congestion window;
+ * returns the bytes that went out. */
+static uint32_t
+tcp_send_at(struct tcpcb *tp, uint32_t x, uint32_t len)
+{
+	uint32_t onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd, sent;
+
 	tp->snd_nxt = x;
 	tp->snd_cwnd = (x - tp->snd_una) + len;
 	(void)tcp_output(tp);
 	tp->snd_cwnd = ocwnd;
+	sent = SEQ_GT(tp->snd_nxt, x) ? tp->snd_nxt - x : 0;
 	if (SEQ_GT(onxt, tp->snd_nxt))
 		tp->snd_nxt = onxt;
-	tp->t_sack_rxnext = x + len;
-	tp->t_ts->ts_stat.tcps_sack_rexmits++;
-	return 1;
+	return sent;
+}
+
+/* Sends one segment of new data at snd_max, whatever the congestion window (the caller
+ * decided it may go); returns the bytes that went out. */
+static uint32_t
+tcp_send_new(struct tcpcb *tp)
+{
+	uint32_t omax = tp->snd_max, ocwnd = tp->snd_cwnd;
+
+	if (tp->snd_nxt != tp->snd_max)
+		return 0;			/* resending after a timeout: go back N */
+	tp->snd_cwnd = (tp->snd_max - tp->snd_una) + tcp_segsz(tp);
+	(void)tcp_output(tp);
+	tp->snd_cwnd = ocwnd;
+	return tp->snd_max - omax;
+}
+
+/* Step (C): while cwnd - pipe >= 1 SMSS, the segment NextSeg () chooses. */
+static void
+tcp_sack_fill(struct tcpcb *tp, int thresh)
+{
+	struct tcp_state *ts = tp->t_ts;
+	struct tcp_hole h[TCP_NHOLES];
+	uint32_t seg = tcp_segsz(tp), hr, x = 0, len = 0, sent;
+	int nh, i, iter, pick;
+
+	/* A lost retransmission (as RACK sees it, RFC 8985, by sequence instead of time):
+	 * data sent after the last retransmission was SACKed while the holes retransmitted
+	 * before it are still holes.  They go again (HighRxt back to snd_una). */
+	if (tp->t_nsacked > 0 && SEQ_GT(tcp_highrxt(tp), tp->snd_una) &&
+	    SEQ_GT(tp->t_sacked[tp->t_nsacked - 1].sb_end, tp->t_rxt_mark)) {
+		tp->t_sack_rxnext = tp->snd_una;
+		tp->t_rxt_mark = tp->snd_max;
+		ts->ts_stat.tcps_sack_lostrexmt++;
+	}
+	for (iter = 0; iter < 256; iter++) {
+		nh = tcp_sack_holes(tp, h, thresh);
+		if (tp->snd_cwnd < tcp_sack_pipe(tp, h, nh) + seg)
+			break;
+		hr = tcp_highrxt(tp);
+		pick = -1;
+		/* rule 1: the first lost byte above HighRxt below the highest SACKed one */
+		for (i = 0; i < nh && pick < 0; i++) {
+			x = SEQ_MAX(h[i].h_start, hr);
+			if (h[i].h_below && h[i].h_lost && SEQ_LT(x, h[i].h_end))
+				pick = i;
+		}
+		if (pick < 0 && tcp_cansend_new(tp)) {
+			/* rule 2: new data */
+			if (tcp_send_new(tp) == 0)
+				break;
+			continue;
+		}
+		/* rule 3: a byte that may be lost (not yet IsLost) above HighRxt */
+		for (i = 0; i < nh && pick < 0; i++) {
+			x = SEQ_MAX(h[i].h_start, hr);
+			if (h[i].h_below && SEQ_LT(x, h[i].h_end))
+				pick = i;
+		}
+		if (pick < 0)
+			break;
+		len = h[pick].h_end - x;
+		if (len > seg)
+			len = seg;
+		if ((sent = tcp_send_at(tp, x, len)) == 0)
+			break;
+		tp->t_sack_rxnext = x + sent;
+		tp->t_rxt_mark = tp->snd_max;
+		tp->t_undo_rexmits++;
+		ts->ts_stat.tcps_sack_rexmits++;
+	}
+}
+
+/* A duplicate ACK on a SACK connection (its blocks already on the scoreboard): RFC 6675
+ * section 5 steps 1-4 and (B)/(C). */
+void
+tcp_sack_dupack(struct tcpcb *tp, uint32_t ack)
+{
+	struct tcp_state *ts = tp->t_ts;
+	struct tcp_hole h[TCP_NHOLES];
+	uint32_t seg = tcp_segsz(tp), w, sent;
+	int thresh = tcp_dupthresh(tp), nh, iter;
+
+	if (tp->t_flags & TF_RECOVERY) {
+		tcp_sack_fill(tp, thresh);
+		return;
+	}
+	nh = tcp_sack_holes(tp, h, thresh);
+	if ((tp->t_dupacks >= thresh || (nh > 0 && h[0].h_start == tp->snd_una && h[0].h_lost &&
+	    h[0].h_below)) &&
+	    (!ts->ts_newreno || SEQ_GEQ(ack, tp->snd_recover)) && tp->snd_nxt == tp->snd_max) {
+		/* (4): enter recovery: ssthresh = cwnd = FlightSize / 2 (at least 2 SMSS) */
+		w = tp->snd_max - tp->snd_una;
+		if (w > tp->snd_wnd)
+			w = tp->snd_wnd;
+		w /= 2;
+		if (w < 2 * seg)
+			w = 2 * seg;
+		tp->t_undo_cwnd = tp->snd_cwnd;
+		tp->t_undo_ssthresh = tp->snd_ssthresh;
+		tp->t_undo_rexmits = tp->t_undo_dsacks = 0;
+		tp->snd_ssthresh = tp->snd_cwnd = w;
+		tp->snd_recover = tp->snd_max;
+		tcp_timer_cancel(tp, TCPT_REXMT);
+		tp->t_rtttime = 0;
+		tp->t_flags |= TF_RECOVERY;
+		tp->t_sack_rxnext = tp->snd_una;
+		ts->ts_stat.tcps_fastrexmit++;
+		/* (4.3): the first segment presumed lost */
+		w = nh > 0 && h[0].h_start == tp->snd_una ? h[0].h_end - tp->snd_una : seg;
+		if ((sent = tcp_send_at(tp, tp->snd_una, w < seg ? w : seg)) > 0) {
+			tp->t_sack_rxnext = tp->snd_una + sent;
+			tp->t_undo_rexmits++;
+		}
+		tp->t_rxt_mark = tp->snd_max;
+		tcp_sack_fill(tp, thresh);
+		return;
+	}
+	/* (3): limited transmit (RFC 3042) as pipe allows */
+	for (iter = 0; iter < 8 && tcp_cansend_new(tp); iter++) {
+		nh = tcp_sack_holes(tp, h, thresh);
+		if (tp->snd_cwnd < tcp_sack_pipe(tp, h, nh) + seg || tcp_send_new(tp) == 0)
+			break;
+	}
+}
+
+/* After an ACK ended recovery: undo it if it was spurious (D-SACKs came already). */
+void
+tcp_sack_recovered(struct tcpcb *tp)
+{
+	tcp_undo_check(tp);
+}
+
+/* A partial ACK in SACK recovery, after snd_una moved: (B)/(C) */
+void
+tcp_sack_partialack(struct tcpcb *tp)
+{
+	tcp_sack_fill(tp, tcp_dupthresh(tp));
+}
+
+/* Limited transmit without SACK (RFC 3042): on the first and second duplicate ACK one
+ * new segment, if the peer's window takes it and the flight stays within cwnd + 2 SMSS. */
+void
+tcp_limited_transmit(struct tcpcb *tp)
+{
+	uint32_t seg = tcp_segsz(tp);
+
+	if (tcp_cansend_new(tp) && tp->snd_max - tp->snd_una + seg <= tp->snd_cwnd + 2 * seg)
+		(void)tcp_send_new(tp);
+}
+
+/*
+ * Tail loss probe (RFC 8985 section 7), on SACK connections: when the last segments of
+ * a flight or their ACKs are lost, no duplicate ACK comes and only the RTO would
+ * notice.  PTO = 2 SRTT (plus the delayed-ACK time when one segment is out), at least
+ * 10 ms, armed after new data goes out or a cumulative ACK, while not in recovery and
+ * before the RTO; it sends one new segment, else the last one again, so the peer's
+ * ACK (with SACK blocks) starts fast recovery.  One probe until snd_una passes it.
+ */
+#define TCP_PTO_MIN	tcp_ms(10)
+
+void
+tcp_tlp_schedule(struct tcpcb *tp, uint64_t now)
+{
+	uint64_t pto;
+
+	if (tp->t_tlp_out && SEQ_GEQ(tp->snd_una, tp->t_tlp_high))
+		tp->t_tlp_out = 0;
+	if (!(tp->t_flags & TF_SACK_PERMIT) || (tp->t_flags & TF_RECOVERY) || tp->t_tlp_out ||
+	    tp->snd_max == tp->snd_una || tp->snd_nxt != tp->snd_max || tp->t_srtt == 0 ||
+	    tp->t_state != TCPS_ESTABLISHED || tp->t_timer[TCPT_PERSIST] != 0 ||
+	    tp->t_rxtshift != 0) {
+		tp->t_timer[TCPT_TLP] = 0;
+		return;
+	}
+	pto = 2 * tp->t_srtt;
+	if (tp->snd_max - tp->snd_una <= tcp_segsz(tp))
+		pto += (uint64_t)tp->t_ts->ts_delack_ticks * (1000000000u / TCP_HZ);
+	if (pto < TCP_PTO_MIN)
+		pto = TCP_PTO_MIN;
+	if (tp->t_timer[TCPT_REXMT] != 0 && now + pto >= tp->t_timer[TCPT_REXMT]) {
+		tp->t_timer[TCPT_TLP] = 0;	/* the RTO comes first */
+		return;
+	}
+	tcp_timer_arm(tp, TCPT_TLP, now + pto);
+}
+
+void
+tcp_tlp_timeout(struct tcpcb *tp)
+{
+	uint32_t seg = tcp_segsz(tp), out, len;
+
+	if (!(tp->t_flags & TF_SACK_PERMIT) || (tp->t_flags & TF_RECOVERY) || tp->t_tlp_out ||
+	    tp->snd_max == tp->snd_una || tp->snd_nxt != tp->snd_max ||
+	    tp->t_state != TCPS_ESTABLISHED)
+		return;
+	tp->t_tlp_out = 1;
+	tp->t_ts->ts_stat.tcps_tlp_probes++;
+	if (tcp_cansend_new(tp) && tcp_send_new(tp) > 0) {
+		tp->t_tlp_high = tp->snd_max;
+	} else {
+		/* the last segment of data again */
+		out = tp->snd_max - tp->snd_una;
+		if (out > tp->t_snd->sb_cc)
+			out = (uint32_t)tp->t_snd->sb_cc;
+		len = out < seg ? out : seg;
+		tp->t_tlp_high = tp->snd_max;
+		if (len > 0)
+			(void)tcp_send_at(tp, tp->snd_una + out - len, len);
+	}
+	/* RFC 8985 7.3: the RTO restarts after the probe */
+	tcp_timer_set(tp, TCPT_REXMT, tp->t_rxtcur);
 }
 
 /* Builds the SACK option for an ACK into opt (room bytes); returns its length. */

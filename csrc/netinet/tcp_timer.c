@@ -161,6 +161,9 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->snd_cwnd = tcp_segsz(tp);
 	tp->t_dupacks = 0;
 	tp->t_flags &= ~TF_RECOVERY;
+	tp->t_tlp_out = 0;
+	tp->t_undo_rexmits = 0;		/* no undo across a timeout */
+	tcp_timer_cancel(tp, TCPT_TLP);
 	(void)tcp_output(tp);
 	return tp;
 }
@@ -232,12 +235,20 @@ tcp_timer_delack(struct tcpcb *tp)
 	return tp;
 }
 
+static struct tcpcb *
+tcp_timer_tlp(struct tcpcb *tp)
+{
+	tcp_tlp_timeout(tp);		/* tcp_sack.c */
+	return tp;
+}
+
 static struct tcpcb *(*const tcp_timer_fn[TCPT_NTIMERS])(struct tcpcb *) = {
 	[TCPT_REXMT] = tcp_timer_rexmt,
 	[TCPT_PERSIST] = tcp_timer_persist,
 	[TCPT_KEEP] = tcp_timer_keep,
 	[TCPT_2MSL] = tcp_timer_2msl,
 	[TCPT_DELACK] = tcp_timer_delack,
+	[TCPT_TLP] = tcp_timer_tlp,
 };
 
 /* Runs every expired timer; returns the next deadline (0: none). */

@@ -47,7 +47,8 @@
 #define TCPT_KEEP	2	/* keepalive, connection establishment */
 #define TCPT_2MSL	3	/* TIME_WAIT, FIN_WAIT_2 of an orphan */
 #define TCPT_DELACK	4	/* delayed ACK */
-#define TCPT_NTIMERS	5
+#define TCPT_TLP	5	/* tail loss probe (RFC 8985 7) */
+#define TCPT_NTIMERS	6
 
 #define TCP_MAXRXTSHIFT	12	/* retransmissions before ETIMEDOUT */
 
@@ -137,6 +138,15 @@ struct tcpcb {
 	int t_oobflags;				/* TCPOOB_* */
 	uint8_t t_iobc;
 	struct syn_cache *t_synq;		/* a listener's SYN cache entries */
+	/* tail loss probe: one out (TLPRxtOut) until snd_una passes t_tlp_high */
+	int t_tlp_out;
+	uint32_t t_tlp_high;
+	/* RFC 6675 recovery: snd_max when the last retransmission went out */
+	uint32_t t_rxt_mark;
+	/* undo of a spurious recovery (RFC 3708 with D-SACK, RFC 2883): cwnd and ssthresh
+	 * before it, its retransmissions and the D-SACKs that reported them needless */
+	uint32_t t_undo_cwnd, t_undo_ssthresh;
+	int t_undo_rexmits, t_undo_dsacks;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -157,6 +167,7 @@ struct tcpstat {
 	uint64_t tcps_listendrop, tcps_noport, tcps_badsyn, tcps_challengeack, tcps_fastrexmit,
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
 	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
+	uint64_t tcps_tlp_probes, tcps_sack_lostrexmt, tcps_dsack_undo;
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,
@@ -264,8 +275,15 @@ uint64_t tcp_rto_base(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt) KERN_HIDDEN;
 /* tcp_sack.c */
 void tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len) KERN_HIDDEN;
+void tcp_sack_dsack(struct tcpcb *tp, const uint8_t *opt, int len, uint32_t ack) KERN_HIDDEN;
 void tcp_sack_prune(struct tcpcb *tp) KERN_HIDDEN;
-int  tcp_sack_rexmit(struct tcpcb *tp) KERN_HIDDEN;
+int  tcp_dupthresh(const struct tcpcb *tp) KERN_HIDDEN;
+void tcp_sack_dupack(struct tcpcb *tp, uint32_t ack) KERN_HIDDEN;
+void tcp_sack_partialack(struct tcpcb *tp) KERN_HIDDEN;
+void tcp_sack_recovered(struct tcpcb *tp) KERN_HIDDEN;
+void tcp_limited_transmit(struct tcpcb *tp) KERN_HIDDEN;
+void tcp_tlp_schedule(struct tcpcb *tp, uint64_t now) KERN_HIDDEN;
+void tcp_tlp_timeout(struct tcpcb *tp) KERN_HIDDEN;
 int  tcp_sack_option(struct tcpcb *tp, uint8_t *opt, int room) KERN_HIDDEN;
 /* tcp_output.c */
 int  tcp_output(struct tcpcb *tp) KERN_HIDDEN;

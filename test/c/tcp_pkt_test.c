@@ -215,9 +215,19 @@ main(void)
 		put32(so + k2, base + 3u * (uint32_t)mss), put32(so + k2 + 4, base + 4u * (uint32_t)mss), k2 += 8;
 		put32(so + k2, base + (uint32_t)mss), put32(so + k2 + 4, base + 2u * (uint32_t)mss), k2 += 8;
 		inject(40002, 80, 2001, base, ACK, 65535, so, k2, NULL, 0);
+		/* RFC 6675: cwnd = ssthresh = 2 segments; pipe = 3 (segment 0, not IsLost
+		 * with two SACKed above, counts in flight and again as retransmitted; the
+		 * hole of segment 2 in flight) */
+		ok(!next(&s, 0), "the next duplicate ACK: pipe 3 >= cwnd 2: nothing sent");
+		/* a partial ACK for segments 0 and 1: pipe 1 (segment 2) < cwnd: NextSeg's
+		 * rule 3 (no lost hole, no new data): the hole of segment 2 */
+		k2 = tsopt(so, 303, 0);
+		so[k2++] = 1, so[k2++] = 1, so[k2++] = 5, so[k2++] = 10;
+		put32(so + k2, base + 3u * (uint32_t)mss), put32(so + k2 + 4, base + 4u * (uint32_t)mss), k2 += 8;
+		inject(40002, 80, 2001, base + 2u * (uint32_t)mss, ACK, 65535, so, k2, NULL, 0);
 		ok(next(&s, 0) && s.seq == base + 2u * (uint32_t)mss && s.len == mss,
-		    "the next duplicate ACK: the SACK hole (segment 2), not new data (seq +%u)",
-		    s.seq - base);
+		    "the partial ACK: the SACK hole (segment 2) (seq +%u)", s.seq - base);
+		ok(!next(&s, 0), "and only that");
 		/* everything arrives: a full ACK ends recovery */
 		inject(40002, 80, 2001, base + 4u * (uint32_t)mss, ACK, 65535, opt, tsopt(opt, 304, 0),
 		    NULL, 0);

@@ -1,0 +1,380 @@
+/*
+ * tcp_recovery_test.c: loss recovery pinned segment by segment (packetdrill style, the
+ * virtual clock, tcp_pkt.h): the kernel sends, the test is the receiver that "loses"
+ * segments and answers with hand-built (duplicate) ACKs and SACK blocks.  Pinned:
+ *   - limited transmit (RFC 3042): one new segment on the first and on the second
+ *     duplicate ACK, with SACK (as pipe allows, RFC 6675 step 3) and without;
+ *   - RFC 6675: recovery on the third duplicate ACK retransmits the first hole and
+ *     nothing more while pipe >= cwnd; pipe accounting (a lost hole leaves the pipe, its
+ *     retransmission enters it); NextSeg rule 1 (a lost hole before new data), rule 2
+ *     (new data when no hole is lost), partial ACKs, the end of recovery; a lost
+ *     retransmission (data sent after it SACKed) sent again;
+ *   - early retransmit (RFC 5827): with three segments outstanding and nothing new to
+ *     send the second duplicate ACK retransmits, with two the first; with and without
+ *     SACK;
+ *   - reordering within the duplicate ACK threshold: no retransmission at all;
+ *   - the tail loss probe (RFC 8985 7) at 2 SRTT on a SACK connection, none without;
+ *   - a spurious recovery undone when the peer's D-SACK reports its retransmission.
+ * Segments are 1000 bytes (MSS 1000, no timestamps), the peer's window 65535.
+ */
+#include "tcp_pkt.h"
+
+#define SEG 1000u
+
+static uint16_t pport = 41000;
+static uint32_t base;		/* the kernel's first data byte */
+static uint32_t pseq;		/* our next sequence number */
+static uint16_t pwin = 65535;	/* the window we offer */
+
+/* A connection from us to the kernel's listener l, the kernel's initial window iw
+ * segments; returns the accepted socket (TCP_NODELAY). */
+static int
+conn(int l, int sack, int iw)
+{
+	struct seg s;
+	uint8_t opt[8];
+	int n = 0, a;
+
+	x_sysctl_tcp(8, NULL, &iw);			/* net.inet.tcp.init_win */
+	pport++;
+	opt[n++] = 2, opt[n++] = 4, put16(opt + n, (uint16_t)SEG), n += 2;
+	if (sack)
+		opt[n++] = 1, opt[n++] = 1, opt[n++] = 4, opt[n++] = 2;
+	pseq = 5000;
+	inject(pport, 80, pseq, 0, SYN, 65535, opt, n, NULL, 0);
+	if (!next(&s, 1000) || s.flags != (SYN | ACK))
+		return -1;
+	base = s.seq + 1;
+	pseq++;
+	inject(pport, 80, pseq, base, ACK, pwin, NULL, 0, NULL, 0);
+	a = rump_sys_accept(l, NULL, NULL);
+	if (a >= 0)
+		x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+	return a;
+}
+
+/* An ACK of ack (segments from base) with up to three SACK blocks [s, e) in segments. */
+static void
+sack_ack(uint32_t ack, int nb, const uint32_t (*b)[2])
+{
+	uint8_t o[40];
+	int n = 0;
+
+	if (nb > 0) {
+		o[n++] = 1, o[n++] = 1, o[n++] = 5, o[n++] = (uint8_t)(2 + 8 * nb);
+		for (int i = 0; i < nb; i++, n += 8) {
+			put32(o + n, base + b[i][0] * SEG);
+			put32(o + n + 4, base + b[i][1] * SEG);
+		}
+	}
+	inject(pport, 80, pseq, base + ack * SEG, ACK, pwin, o, n, NULL, 0);
+}
+
+/* The next segment is data segment i (a full one); else reports what came. */
+static int
+expect(int i, const char *what)
+{
+	struct seg s;
+
+	if (!next(&s, 0)) {
+		ok(0, "%s: segment %d (nothing came)", what, i);
+		return 0;
+	}
+	return ok(s.seq == base + (uint32_t)i * SEG && s.len == (int)SEG,
+	    "%s: segment %d (got segment %d, %d bytes)", what, i, (int)(s.seq - base) / (int)SEG, s.len);
+}
+
+static int
+none(const char *what)
+{
+	struct seg s;
+
+	if (next(&s, 0))
+		return ok(0, "%s: nothing (got segment %d, %d bytes, flags %#x)", what,
+		    (int)(s.seq - base) / (int)SEG, s.len, s.flags);
+	return ok(1, "%s: nothing", what);
+}
+
+/* The kernel sends its first n segments of w (the initial window). */
+static int
+flight(int a, int w, int n)
+{
+	static uint8_t buf[64 * SEG];
+	struct seg s;
+	int i, good = 1;
+
+	memset(buf, 'r', sizeof(buf));
+	rump_sys_write(a, buf, (size_t)w * SEG);
+	for (i = 0; i < n; i++)
+		good &= next(&s, 0) && s.seq == base + (uint32_t)i * SEG && s.len == (int)SEG;
+	return good;
+}
+
+static void
+finish(int a)
+{
+	x_linger_abort(a);
+	drain();
+}
+
+int
+main(void)
+{
+	struct rumpus_kernel *k;
+	int l, a;
+
+	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
+	ok((k = pkt_setup("tcprecbus")) != NULL, "kernel 10.4.0.1 on tcprecbus, the test at 10.4.0.2");
+	l = x_listen("0.0.0.0", 80, 5);
+
+	/* ---- limited transmit with SACK, RFC 6675 recovery: pipe and NextSeg */
+	{
+		static const uint32_t b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } },
+		    b3[][2] = { { 1, 4 } }, b4[][2] = { { 1, 5 } }, b5[][2] = { { 1, 6 } },
+		    b6[][2] = { { 1, 7 } };
+
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4 segments");
+		ok(flight(a, 12, 4), "12 segments written: 0-3 sent (the initial window)");
+		none("the window is full");
+		/* segment 0 lost */
+		sack_ack(0, 1, b1);
+		expect(4, "first duplicate ACK (SACK 1): limited transmit: new data");
+		none("one segment only");
+		sack_ack(0, 1, b2);
+		expect(5, "second duplicate ACK (SACK 1-2): limited transmit: new data");
+		none("one segment only");
+		sack_ack(0, 1, b3);
+		expect(0, "third duplicate ACK (SACK 1-3): fast retransmit of the first hole");
+		/* ssthresh = cwnd = 6 / 2 = 3 segments; pipe = 0 (hole 0 IsLost) + 1 (its
+		 * retransmission) + 2 (segments 4, 5) = 3 */
+		none("pipe 3 = cwnd 3: nothing more");
+		sack_ack(0, 1, b4);
+		/* pipe 2: NextSeg rule 1 finds no lost byte above HighRxt; rule 2: new data */
+		expect(6, "segment 4 SACKed: pipe 2 < cwnd 3: new data (NextSeg rule 2)");
+		none("one segment only");
+		sack_ack(0, 1, b5);
+		expect(7, "segment 5 SACKed: pipe 2 again: new data");
+		none("one segment only");
+		/* segment 6, sent after the retransmission, is SACKed while segment 0 is
+		 * still missing: the retransmission was lost (RACK's rule by sequence);
+		 * HighRxt goes back: pipe = 0 (hole 0 lost, its retransmission gone) + 1
+		 * (segment 7) */
+		sack_ack(0, 1, b6);
+		expect(0, "SACK 1-6 (sent after the retransmission): segment 0 again");
+		expect(8, "then pipe 2 < cwnd 3: new data");
+		none("pipe 3");
+		/* the ACK of the recovery point (6) ends recovery */
+		sack_ack(7, 0, NULL);
+		drain();
+		finish(a);
+	}
+
+	/* ---- NextSeg rule 1 before new data: two holes */
+	{
+		static const uint32_t d1[][2] = { { 1, 2 } }, d2[][2] = { { 1, 2 }, { 3, 4 } },
+		    d3[][2] = { { 1, 2 }, { 3, 5 } }, d4[][2] = { { 1, 2 }, { 3, 6 } },
+		    d5[][2] = { { 1, 2 }, { 3, 7 } }, d6[][2] = { { 1, 2 }, { 3, 8 } },
+		    p1[][2] = { { 3, 8 } };
+
+		ok((a = conn(l, 1, 8)) >= 0, "SACK connection, initial window 8 segments");
+		ok(flight(a, 20, 8), "20 segments written: 0-7 sent");
+		/* segments 0 and 2 lost */
+		sack_ack(0, 1, d1);
+		expect(8, "dupack 1 (SACK 1): pipe 7 < cwnd 8: new data");
+		sack_ack(0, 2, d2);
+		expect(9, "dupack 2 (SACK 1, 3): new data");
+		none("one each");
+		sack_ack(0, 2, d3);
+		/* FlightSize 10: cwnd = ssthresh = 5; hole 0 is lost (3 SACKed above), hole 2
+		 * is not (2 above): pipe = 1 (retransmitted 0) + 1 (hole 2) + 5 (5-9) = 7 */
+		expect(0, "dupack 3 (SACK 1, 3-4): fast retransmit of segment 0");
+		none("pipe 7 >= cwnd 5");
+		sack_ack(0, 2, d4);
+		/* hole 2 now IsLost (3 SACKed above): pipe = 1 + 0 + 4 = 5 */
+		none("SACK 3-5: pipe 5 = cwnd 5: nothing");
+		sack_ack(0, 2, d5);
+		expect(2, "SACK 3-6: pipe 4: NextSeg rule 1: the lost hole (segment 2), not new data");
+		none("one segment only");
+		sack_ack(0, 2, d6);
+		/* pipe = 1 (0 again) + 1 (2 again) + 2 (8, 9) = 4 */
+		expect(10, "SACK 3-7: pipe 4: no lost byte above HighRxt: new data");
+		none("one segment only");
+		/* partial ACK: segment 0 arrived (ACK 2, SACK 3-7): pipe = 1 (2 again) + 3 (8-10) */
+		sack_ack(2, 1, p1);
+		expect(11, "partial ACK of 0-1: pipe 4 < cwnd 5: new data");
+		none("one segment only");
+		finish(a);
+	}
+
+	/* ---- limited transmit without SACK (RFC 3042), then NewReno */
+	{
+		ok((a = conn(l, 0, 4)) >= 0, "connection without SACK, initial window 4");
+		ok(flight(a, 12, 4), "12 segments written: 0-3 sent");
+		sack_ack(0, 0, NULL);
+		expect(4, "first duplicate ACK: limited transmit: new data");
+		none("one segment only");
+		sack_ack(0, 0, NULL);
+		expect(5, "second duplicate ACK: limited transmit: new data");
+		none("one segment only");
+		sack_ack(0, 0, NULL);
+		expect(0, "third duplicate ACK: fast retransmit");
+		finish(a);
+	}
+
+	/* ---- early retransmit (RFC 5827): few segments outstanding, nothing new to send */
+	{
+		static const uint32_t e1[][2] = { { 1, 2 } }, e2[][2] = { { 1, 3 } },
+		    f1[][2] = { { 1, 2 } };
+
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection");
+		ok(flight(a, 3, 3), "3 segments written and sent");
+		sack_ack(0, 1, e1);
+		none("first duplicate ACK: ER_thresh 2: nothing");
+		sack_ack(0, 1, e2);
+		expect(0, "second duplicate ACK: early retransmit of segment 0");
+		none("one segment only");
+		finish(a);
+
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection");
+		ok(flight(a, 2, 2), "2 segments written and sent");
+		sack_ack(0, 1, f1);
+		expect(0, "two outstanding: the first duplicate ACK retransmits (ER_thresh 1)");
+		finish(a);
+
+		ok((a = conn(l, 0, 4)) >= 0, "connection without SACK");
+		ok(flight(a, 3, 3), "3 segments written and sent");
+		sack_ack(0, 0, NULL);
+		none("first duplicate ACK: nothing");
+		sack_ack(0, 0, NULL);
+		expect(0, "second duplicate ACK: early retransmit of segment 0");
+		finish(a);
+
+		/* four outstanding: the usual threshold of 3 */
+		ok((a = conn(l, 0, 4)) >= 0, "connection without SACK");
+		ok(flight(a, 4, 4), "4 segments written and sent");
+		sack_ack(0, 0, NULL);
+		sack_ack(0, 0, NULL);
+		none("four outstanding: two duplicate ACKs retransmit nothing");
+		sack_ack(0, 0, NULL);
+		expect(0, "the third does");
+		finish(a);
+
+		/* unsent data the peer's window does not take counts as nothing to send */
+		pwin = 3 * SEG;
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, the peer's window 3 segments");
+		pwin = 65535;
+		ok(flight(a, 12, 3), "12 segments written: 0-2 sent (the peer's window)");
+		none("no more");
+		{
+			uint8_t o[12];
+			o[0] = 1, o[1] = 1, o[2] = 5, o[3] = 10;
+			put32(o + 4, base + 1 * SEG), put32(o + 8, base + 2 * SEG);
+			inject(pport, 80, pseq, base, ACK, 3 * SEG, o, 12, NULL, 0);
+			none("first duplicate ACK: nothing (no limited transmit into the window)");
+			put32(o + 8, base + 3 * SEG);
+			inject(pport, 80, pseq, base, ACK, 3 * SEG, o, 12, NULL, 0);
+			expect(0, "second duplicate ACK: early retransmit of segment 0");
+		}
+		finish(a);
+	}
+
+	/* ---- reordering within the threshold: never a retransmission */
+	{
+		static const uint32_t r1[][2] = { { 1, 2 } }, r2[][2] = { { 3, 4 } },
+		    r3[][2] = { { 3, 5 } };
+		struct seg s;
+		uint32_t high;
+		int bad = 0, got = 0;
+
+		ok((a = conn(l, 1, 8)) >= 0, "SACK connection, initial window 8");
+		ok(flight(a, 30, 8), "30 segments written (the send buffer takes them): 0-7 sent");
+		high = base + 8 * SEG;
+		/* 1 arrives before 0, then 0 */
+		sack_ack(0, 1, r1);
+		sack_ack(2, 0, NULL);
+		/* 3 and 4 before 2, then 2 */
+		sack_ack(2, 1, r2);
+		sack_ack(2, 1, r3);
+		sack_ack(5, 0, NULL);
+		while (next(&s, 0)) {
+			got++;
+			if ((int32_t)(s.seq - high) < 0) {
+				bad++;
+				diag("retransmitted: seq +%d len %d flags %#x dport %u", (int)(s.seq - base), s.len, s.flags, s.dport);
+			}
+			else
+				high = s.seq + (uint32_t)s.len;
+		}
+		ok(got > 0 && bad == 0, "reordered by one and by two segments: %d segments sent, "
+		    "%d of them retransmissions", got, bad);
+		finish(a);
+	}
+
+	/* ---- a spurious recovery undone by D-SACK (RFC 2883, RFC 3708) */
+	{
+		static const uint32_t u1[][2] = { { 1, 2 } }, u2[][2] = { { 1, 3 } },
+		    u3[][2] = { { 1, 4 } }, dsack[][2] = { { 0, 1 } };
+
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4");
+		ok(flight(a, 20, 4), "20 segments written: 0-3 sent");
+		/* segment 0 is only late: three duplicate ACKs, recovery, segment 0 again */
+		sack_ack(0, 1, u1);
+		expect(4, "limited transmit");
+		sack_ack(0, 1, u2);
+		expect(5, "limited transmit");
+		sack_ack(0, 1, u3);
+		expect(0, "fast retransmit (cwnd 4 -> 3)");
+		/* the original arrives: everything ACKed, recovery over: cwnd = min(FlightSize
+		 * + 1, ssthresh) = 1 segment, plus slow start's 1 */
+		sack_ack(6, 0, NULL);
+		expect(6, "recovery over: new data");
+		expect(7, "new data (cwnd 2)");
+		none("cwnd 2 full");
+		/* then the retransmission arrives: the peer reports it with a D-SACK below its
+		 * ACK; the only retransmission was needless: cwnd back to 4 */
+		sack_ack(6, 1, dsack);
+		expect(8, "D-SACK of segment 0: the recovery undone (cwnd 4): new data");
+		expect(9, "new data");
+		none("cwnd 4 full");
+		finish(a);
+	}
+
+	/* ---- tail loss probe (RFC 8985 7): PTO = max(2 SRTT, 10 ms), the last segment */
+	{
+		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4");
+		ok(flight(a, 6, 4), "6 segments written: 0-3 sent");
+		advance_ms(5);
+		sack_ack(2, 0, NULL);
+		/* SRTT 5 ms (segment 0 timed); slow start lets 4 and 5 out */
+		expect(4, "ACK of 0-1 after 5 ms: new data");
+		expect(5, "new data");
+		none("all sent");
+		advance_ms(9);
+		none("no probe before 2 SRTT = 10 ms");
+		advance_ms(1);
+		expect(5, "at 10 ms: the probe, the last segment again");
+		none("one probe");
+		advance_ms(999);
+		none("the RTO restarted at the probe: nothing before 1 s more");
+		advance_ms(1);
+		expect(2, "then the RTO: segment 2");
+		finish(a);
+
+		ok((a = conn(l, 0, 4)) >= 0, "without SACK: no probe");
+		ok(flight(a, 6, 4), "6 segments written: 0-3 sent");
+		advance_ms(5);
+		sack_ack(2, 0, NULL);
+		expect(4, "ACK after 5 ms: new data");
+		expect(5, "new data");
+		advance_ms(999);
+		none("nothing before the RTO");
+		advance_ms(1);
+		expect(2, "the RTO at 1 s: segment 2");
+		finish(a);
+	}
+
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+	ok(rumpus_kernel_destroy(k) == 0, "destroyed");
+	return tap_done();
+}
