@@ -29,3 +29,4 @@ tsan: deps
 tsan-run: $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t))
 	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only \
 	  $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t)) $(TESTFLAGS)
+TSAN_TESTS += inet6_rtthread_test inet6_radix_test

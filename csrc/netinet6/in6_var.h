@@ -216,7 +216,9 @@ struct nd6_entry {
 /* An IPv6 route: dst/plen through ifp (to gateway gw, or on-link); link-local
  * destinations and gateways belong to ifp's zone. */
 struct rt6entry {
-	struct rt6entry *rt6_next;
+	struct rt6entry *rt6_next;	/* every route, unordered (walks by interface, timer) */
+	struct rt6entry **rt6_prevp;
+	struct rt6entry *rt6_dup;	/* the same prefix in other zones (scoped prefixes) */
 	struct nb_in6_addr rt6_dst, rt6_gw;
 	int rt6_plen;
 	int rt6_flags;			/* RTF_* */
@@ -295,7 +297,9 @@ struct inet6_state {
 	struct in6_multi *i6_multi;
 	struct nd6_entry *i6_nd;
 	int i6_nnd;
-	struct rt6entry *i6_rt;		/* longest prefix first */
+	struct rt6entry *i6_rt;		/* every route, unordered */
+	struct radix_head i6_rtree;	/* by prefix: a chain (rt6_dup) per prefix */
+	int i6_nroutes;
 	struct ip6q *i6_frags;
 	int i6_nfragpackets, i6_nfrags;
 	struct in6pcb *i6_pcbs;
@@ -379,6 +383,8 @@ int  rt6_add(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
     KERN_HIDDEN;
 int  rt6_delete(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
     struct ifnet *ifp) KERN_HIDDEN;
+struct rt6entry *rt6_exact(struct inet6_state *s, const struct nb_in6_addr *dst, int plen)
+    KERN_HIDDEN;
 struct rt6entry *rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
     struct ifnet *zone) KERN_HIDDEN;
 void rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
