@@ -115,10 +115,18 @@ struct nb_icmp6_filter {
 #define IPV6_LEAVE_GROUP	13
 #define IPV6_CHECKSUM		26
 #define IPV6_V6ONLY		27
+#define IPV6_RTHDRDSTOPTS	35
 #define IPV6_RECVPKTINFO	36
 #define IPV6_RECVHOPLIMIT	37
+#define IPV6_RECVRTHDR		38
+#define IPV6_RECVHOPOPTS	39
+#define IPV6_RECVDSTOPTS	40
 #define IPV6_PKTINFO		46
 #define IPV6_HOPLIMIT		47
+#define IPV6_NEXTHOP		48
+#define IPV6_HOPOPTS		49
+#define IPV6_DSTOPTS		50
+#define IPV6_RTHDR		51
 #define IPV6_RECVTCLASS		57
 #define IPV6_TCLASS		61
 #define ICMP6_FILTER		18	/* level IPPROTO_ICMPV6 */
@@ -271,7 +279,24 @@ struct in6pcb {
 	struct nb_in6_pktinfo in6p_pktinfo;	/* sticky IPV6_PKTINFO */
 	struct nb_icmp6_filter in6p_filter;	/* ICMP6_FILTER (raw ICMPv6) */
 	struct in6pcb_mship *in6p_mships;
+	/* sticky extension headers (IP6X_*; kmem, length from their second byte) and
+	 * IPV6_NEXTHOP */
+	uint8_t *in6p_xhdr[4];
+	struct nb_sockaddr_in6 *in6p_nexthop;
 };
+#define IP6X_HBH	0		/* IPV6_HOPOPTS */
+#define IP6X_DEST1	1		/* IPV6_RTHDRDSTOPTS: before the routing header */
+#define IP6X_RTHDR	2		/* IPV6_RTHDR */
+#define IP6X_DEST2	3		/* IPV6_DSTOPTS: after it */
+/* What a packet carries of those (sticky options, overridden one by one by ancillary
+ * data): headers as the application gave them, NULL: none. */
+struct ip6_xhdrs {
+	const uint8_t *x_hdr[4];
+	const struct nb_sockaddr_in6 *x_nexthop;
+};
+#define IN6P_RECVHOPOPTS 0x40
+#define IN6P_RECVDSTOPTS 0x80
+#define IN6P_RECVRTHDR	0x100
 #define IN6P_V6ONLY	0x01
 #define IN6P_RECVPKTINFO 0x02
 #define IN6P_RECVHOPLIMIT 0x04
@@ -398,6 +423,12 @@ void ip6_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
 #define IP6OUT_ROUTERALERT	0x04	/* MLD: hop-by-hop router alert option */
 #define IP6OUT_UNSPECSRC	0x08	/* keep the unspecified source (DAD) */
 #define IP6OUT_DONTFRAG		0x10	/* EMSGSIZE rather than fragment */
+/* ip6_output with extension headers and a next hop (x NULL: none; ip6.c). */
+int  ip6_output_x(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *src,
+    const struct nb_in6_addr *dst, struct ifnet *zone, int nxt, int hlim, int tclass,
+    int flags, const struct ip6_xhdrs *x) KERN_HIDDEN;
+/* Checks an extension header given for IPV6_HOPOPTS..: 0 or EINVAL (NetBSD's rules). */
+int  ip6_xhdr_check(int optname, const uint8_t *buf, size_t len) KERN_HIDDEN;
 /* Sends p (payload; headroom for the headers) from src (NULL or :: : pick) to dst of
  * zone ifp (link-local, multicast: the interface; NULL: route).  tclass < 0: 0. */
 int  ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *src,
