@@ -378,10 +378,10 @@ in6p_xgetopt(struct in6pcb *in6p, struct sockopt *sopt)
 	size_t len;
 
 	if (sopt->sopt_name == IPV6_NEXTHOP)
-		return in6p->in6p_nexthop == NULL ? sockopt_set(sopt, NULL, 0) :
+		return in6p->in6p_nexthop == NULL ? sockopt_set(sopt, "", 0) :
 		    sockopt_set(sopt, in6p->in6p_nexthop, sizeof(*in6p->in6p_nexthop));
 	if ((h = in6p->in6p_xhdr[in6p_xindex(sopt->sopt_name)]) == NULL)
-		return sockopt_set(sopt, NULL, 0);	/* unset: nothing */
+		return sockopt_set(sopt, "", 0);	/* unset: nothing */
 	len = (size_t)(h[1] + 1) * 8;
 	if (len > sizeof(sopt->sopt_buf))
 		return EMSGSIZE;	/* more than an answer holds here (128 bytes) */
