@@ -198,12 +198,17 @@ struct in6_ifaddr {
 };
 
 /* A multicast group an interface listens to (MLD). */
+#define MLD_V2_MAXSRCS	8		/* more in queries: answered as group-specific */
 struct in6_multi {
 	struct in6_multi *in6m_next;
 	struct ifnet *in6m_ifp;
 	struct nb_in6_addr in6m_addr;
 	int in6m_refs;
 	uint64_t in6m_reportat;		/* pending MLD report, 0: none */
+	/* MLDv2 (nd6.c): the pending answer is 0 MODE_IS_EXCLUDE {} (general or
+	 * group-specific), 2 MODE_IS_INCLUDE of the sources asked about */
+	int in6m_v2pend, in6m_nsrcs;
+	struct nb_in6_addr in6m_srcs[MLD_V2_MAXSRCS];
 };
 
 /* A neighbour cache entry (RFC 4861 7.3). */
@@ -252,9 +257,20 @@ struct ip6q {
 #define IP6Q_MAXFRAGS	64
 
 struct in6_key;
-struct mld6_v2if {
+struct mld6_v2if {			/* an interface whose querier speaks MLDv2 */
 	struct mld6_v2if *v_next;
 	struct ifnet *v_ifp;
+	int v_qrv;			/* robustness of its last query */
+	uint64_t v_oldto;		/* Older Version Querier Present Timeout (ns) */
+	uint64_t v_v1_until;		/* an MLDv1 querier heard among v2 ones */
+	uint64_t v_gq;			/* our answer to its general query due; 0: none */
+};
+struct mld6_sc {			/* an MLDv2 state change still to be (re)sent */
+	struct mld6_sc *sc_next;
+	struct ifnet *sc_ifp;
+	struct nb_in6_addr sc_addr;
+	int sc_type, sc_left;
+	uint64_t sc_at;
 };
 struct in6pcb_mship {
 	struct in6pcb_mship *m_next;
@@ -344,6 +360,7 @@ struct inet6_state {
 	struct ip6stat i6_stat;
 	/* nd6.c: interfaces whose querier speaks MLDv2 (their reports are version 2) */
 	struct mld6_v2if *i6_mldv2;
+	struct mld6_sc *i6_mldsc;
 	/* tcp6.c: keys standing for IPv6 addresses in TCP's pcbs */
 	struct in6_key *i6_keys;
 	int i6_nkeys;

@@ -74,7 +74,8 @@ sendctl(int s, const void *d, size_t len, const char *a, int port, int type,
 	memcpy(cbuf, &clen, 4);
 	memcpy(cbuf + 4, &lvl, 4);
 	memcpy(cbuf + 8, &type, 4);
-	memcpy(cbuf + 16, data, dlen);
+	if (dlen > 0)
+		memcpy(cbuf + 16, data, dlen);
 	return rump_sys_sendmsg(s, (struct msghdr *)&m, 0) < 0 ? errno : 0;
 }
 
