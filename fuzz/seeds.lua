@@ -575,6 +575,26 @@ local SYNOPTS = "\2\4\5\180" .. "\1\3\3\7" .. "\1\1\4\2" .. "\1\1\8\10\0\0\0\1\0
 local function seg(toR, t) return frame(0x40 | 0x10 | (toR and 1 or 0), t) end
 local FIN, SYN, RST, PSH, ACK, URG = 1, 2, 4, 8, 16, 32
 
+-- IPv6 frames from the generator (op 4, fuzz/packet.c pk_ip6): flags, target interface,
+-- source (0 X, 1 X link-local, 2 ::, 3 ff02::1, 4 ::1, 5 X far side), destination (0 A,
+-- 1 R fz0, 2 R fz1, 3 B, 4 the target's link-local, 5 ff02::1, 6 ff02::2, 7 A's
+-- solicited-node group, 8 ff02::16, 9 ::1, 10 unrouted, 11 ff05::1:3), hop limit, the
+-- extension headers (count, each: type then fields), then the upper layer
+local function ip6(flags, t, src, dst, hlim, exts, upper)
+  return "\4" .. string.char(flags, t, src, dst, hlim, #exts) .. table.concat(exts) .. upper
+end
+local function hbh(len, kind, bytes) return "\0" .. string.char(len, kind) .. (bytes or ("\0"):rep(6 + 8 * len)) end
+local function dstopt(len, kind, bytes) return "\1" .. string.char(len, kind) .. (bytes or ("\0"):rep(6 + 8 * len)) end
+local function rthdr(naddr, rtype, segleft, addrs) return "\2" .. string.char(naddr, rtype, segleft) .. (addrs or "") end
+local function fraghdr(off, m, id) return "\3" .. le(off, 2) .. string.char(m + 2 * id) end
+local function u_udp(dport, data) return "\0" .. string.char(#data) .. (dport == 53 and "\1" or "\0" .. string.char(dport)) .. data end
+local function u_tcp(hdr20, data) return "\1" .. string.char(#(data or "")) .. hdr20 .. (data or "") end
+local function u_icmp(t, c, body) return "\2" .. string.char(#body, t, c) .. body end
+local function u_ns(target, slla) return "\3\0" .. string.char(target, 1, slla and 1 or 0) end
+local function u_na(flags, target) return "\4\0" .. string.char(flags, target, 1, 1) end
+local MC = 0x08
+local function to_all(f) local r = "" for t = 0, 2 do r = r .. f(t) end return r end
+
 local packet_seeds = {
   { "arp", frame(0x02, eth(0x0806, arp(1, X_MAC, X_IP, "\0\0\0\0\0\0", A_IP))) ..
       frame(0x04, mac_of(0, eth(0x0806, arp(2, X_MAC, X_IP, "\0\0\0\0\0\0", A_IP)))) ..
@@ -625,6 +645,40 @@ local packet_seeds = {
       seg(false, tcp(0, 0, 5, 0, RST, 0)) .. seg(false, tcp(0, 0, 3, 0, SYN, 512)) ..
       drain .. seg(false, tcp(0, 0, 0, 0, ACK | FIN, 512)) .. seg(true, tcp(0, 0, 0, 0, ACK | FIN, 512)) ..
       drain .. vsleep(0, 63) },
+  { "ip6_echo", to_all(function(t) return ip6(0, t, 0, 0, 64, {}, u_icmp(0, 0, "\0\1\0\1ping6ping6ab")) ..
+      ip6(0, t, 0, 1, 64, {}, u_icmp(0, 0, "\0\1\0\2ping R")) ..
+      ip6(0, t, 1, 4, 64, {}, u_icmp(0, 0, "\0\1\0\3link-local")) ..
+      ip6(0, t, 0, 0, 64, {}, u_udp(53, "hello A over IPv6")) ..
+      ip6(0, t, 0, 0, 64, {}, u_udp(99, "closed port")) end) ..
+      ip6(MC, 0, 0, 5, 64, {}, u_icmp(0, 0, "\0\1\0\4all nodes")) .. drain },
+  { "ip6_nd", ip6(MC, 0, 0, 7, 0, {}, u_ns(0, true)) .. ip6(MC, 0, 2, 7, 0, {}, u_ns(0, false)) ..
+      ip6(MC, 0, 0, 5, 0, {}, u_na(0x20, 0)) .. ip6(MC, 0, 0, 5, 0, {}, u_na(0x60, 5)) ..
+      ip6(MC, 0, 1, 5, 0, {}, "\5\0" .. string.char(64, 0x40, 0, 30, 64, 0xc0) .. ("\0\0\1\44\0\0\0\200") .. "\0" .. "\1\0\0\5\0") ..
+      ip6(MC, 0, 1, 5, 1, { hbh(0, 2) }, "\6\0\0\0\100\0\1") ..
+      ip6(MC, 0, 1, 5, 1, { hbh(0, 2) }, "\6\0\1\3\232\0\1\2\125\2\0\3") ..
+      ip6(MC, 0, 1, 8, 1, { hbh(0, 2) }, "\6\0\3\0\0\2\4\1\5\2\0\4\8") ..
+      ip6(MC, 0, 0, 7, 64, {}, u_ns(0, true)) ..
+      vsleep(0, 5) .. vsleep(0, 40) .. drain },
+  { "ip6_ext", to_all(function(t) return ip6(0, t, 0, 0, 64, { hbh(0, 2) }, u_udp(53, "router alert")) ..
+      ip6(0, t, 0, 0, 64, { hbh(1, 1), dstopt(0, 4) }, u_udp(53, "unknown option")) ..
+      ip6(0, t, 0, 0, 64, { rthdr(1, 0, 1, "\1") }, u_udp(53, "rh0")) ..
+      ip6(0, t, 0, 0, 64, { rthdr(0, 4, 0) }, u_udp(53, "rh4 done")) ..
+      ip6(0, t, 0, 0, 64, { hbh(0, 3, "\0\1\0\0\1\4") }, u_udp(53, "jumbo")) ..
+      ip6(0x02, t, 0, 0, 64, { hbh(0, 3, "\0\1\17\160\1\4") }, u_udp(53, "jumbo0") .. "\0\0") ..
+      ip6(0, t, 0, 0, 64, { dstopt(0, 1), dstopt(0, 1), hbh(0, 1) }, u_udp(53, "hbh late")) ..
+      ip6(0, t, 0, 0, 64, { fraghdr(0, 1, 1) }, u_udp(53, ("a"):rep(32))) ..
+      ip6(0, t, 0, 0, 64, { fraghdr(5, 0, 1) }, "\7\16\17" .. ("b"):rep(16)) ..
+      ip6(0, t, 0, 0, 64, { fraghdr(0, 1, 2) }, u_udp(53, "never finished")) end) ..
+      vsleep(0, 63) .. drain },
+  { "ip6_forward", to_all(function(t) return ip6(0, t, 0, 3, 64, {}, u_udp(53, "via R")) ..
+      ip6(0, t, 0, 3, 1, {}, u_udp(53, "hop limit 1")) ..
+      ip6(0, t, 0, 10, 64, {}, u_udp(53, "no route")) ..
+      ip6(0, t, 0, 3, 64, {}, u_udp(53, ("big"):rep(20))) ..
+      ip6(0, t, 3, 0, 64, {}, u_udp(53, "mcast src")) ..
+      ip6(0, t, 4, 0, 64, {}, u_udp(53, "loopback src")) end) .. drain },
+  { "ip6_tcp", to_all(function(t) return ip6(0, t, 0, 0, 64, {}, u_tcp("\156\64\0\80\0\0\3\232\0\0\0\0\80\2\255\255\0\0\0\0")) ..
+      ip6(0, t, 0, 1, 64, {}, u_tcp("\156\65\0\80\0\0\3\232\0\0\0\9\80\16\255\255\0\0\0\0", "data")) end) ..
+      vsleep(0, 10) .. drain },
 }
 local function write(path, data)
   local f = assert(io.open(path, "wb"))

@@ -31,3 +31,10 @@ $(BUILD)/test/inet6_compat_prog: test/c/inet6_compat_prog.c test/c/inet_nb.h tes
 	  -lrumpnet_netinet6 -lrumpnet_shmif -lrumpnet_netinet -lrumpnet_net -lrumpnet -lrump \
 	  -lrumpuser $(LDFLAGS)
 $(BUILD)/test/inet6_compat_test: $(BUILD)/test/inet6_compat_prog
+
+# IPv6 route lookups in 10,000 prefixes beside 10 (make bench).
+BENCH_CMDS += $(BUILD)/bench/inet6_route_bench
+$(BUILD)/bench/inet6_route_bench: bench/inet6_route_bench.c $(INET6_TEST_DEPS) test/c/inet_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KERN_CFLAGS) -Itest/c -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
+	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)

@@ -32,3 +32,4 @@ tsan-run: $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t))
 	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only \
 	  $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t)) $(TESTFLAGS)
 TSAN_TESTS += tcp_recovery_test
+TSAN_TESTS += inet6_rtthread_test inet6_radix_test

@@ -18,8 +18,11 @@
  * NetBSD's: a wrong size EINVAL, a group that is not multicast EINVAL, an interface
  * address no interface has (or, with INADDR_ANY, no route to the group) EADDRNOTAVAIL,
  * a second join of the same group and interface EADDRINUSE, the 21st ETOOMANYREFS, the
- * drop of a group not joined EADDRNOTAVAIL.  NetBSD 7.99 has no source-specific options
- * (IP_ADD_SOURCE_MEMBERSHIP, MCAST_JOIN_GROUP...): they are ENOPROTOOPT, as there.
+ * drop of a group not joined EADDRNOTAVAIL.  NetBSD has no source-specific options (its
+ * netinet/in.h defines none of IP_ADD_SOURCE_MEMBERSHIP, IP_DROP_SOURCE_MEMBERSHIP,
+ * IP_BLOCK_SOURCE, IP_UNBLOCK_SOURCE, MCAST_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP and the
+ * rest): any such number is ENOPROTOOPT, as there, so every membership listens to every
+ * source (IGMPv3's EXCLUDE {}) and no source is filtered on input.
  *
  * Everything runs with the kernel's net lock held.
  */
@@ -138,6 +141,7 @@ in_mcast_ifdetach(struct inet_state *is, struct ifnet *ifp)
 		} else
 			pp = &inm->inm_next;
 	}
+	igmp_ifdetach(is, ifp);
 	for (rp = &is->is_rti; (rti = *rp) != NULL;) {
 		if (rti->rti_ifp == ifp) {
 			*rp = rti->rti_next;

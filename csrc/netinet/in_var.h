@@ -148,6 +148,7 @@ struct ipq {
 #define IPQ_MAXFRAGS	64		/* fragments per datagram */
 
 /* A group joined on an interface (NetBSD's in_multi), with its IGMP state (igmp.c). */
+#define IGMP_V3_MAXSRCS	8		/* more in a query: answered as group-specific */
 struct in_multi {
 	struct in_multi *inm_next;	/* is_multi */
 	struct ifnet *inm_ifp;
@@ -155,6 +156,10 @@ struct in_multi {
 	int inm_refcount;		/* memberships of sockets and addresses (all-hosts) */
 	int inm_state;			/* IGMP_*_MEMBER */
 	uint64_t inm_timer;		/* report due (kernel clock); 0: none */
+	/* IGMPv3 (igmp.c): a pending answer to a group(-and-source)-specific query */
+	int inm_v3pend;			/* 0 none, 1 group-specific, 2 with sources */
+	int inm_nsrcs;
+	uint32_t inm_srcs[IGMP_V3_MAXSRCS];	/* the sources asked about */
 };
 /* A socket's multicast options (NetBSD's ip_moptions), allocated on first use. */
 struct ip_moptions {
@@ -164,11 +169,26 @@ struct ip_moptions {
 	int imo_num;
 	struct in_multi *imo_membership[IP_MAX_MEMBERSHIPS];
 };
-/* An interface's querier version (NetBSD's router_info): v1 until the deadline. */
+/* An interface's querier version (NetBSD's router_info): v1 until the deadline; v2
+ * until its deadline once a v3 querier was heard (RFC 3376 7.2.1); else v3 if one was. */
 struct igmp_rti {
 	struct igmp_rti *rti_next;
 	struct ifnet *rti_ifp;
 	uint64_t rti_v1_until;		/* 0: IGMPv2 querier (or none heard) */
+	uint64_t rti_v2_until;		/* an IGMPv2 querier among v3 ones */
+	int rti_v3;			/* an IGMPv3 querier was heard */
+	int rti_qrv;			/* its robustness variable (2) */
+	unsigned rti_qi, rti_qri;	/* its query interval (s) and response time (1/10 s) */
+	uint64_t rti_gq;		/* our answer to its general query due; 0: none */
+};
+/* An IGMPv3 state-change record still to be (re)sent (RFC 3376 5.1): a join's
+ * CHANGE_TO_EXCLUDE {} or a leave's CHANGE_TO_INCLUDE {}, robustness-variable times. */
+struct igmp_sc {
+	struct igmp_sc *sc_next;
+	struct ifnet *sc_ifp;
+	uint32_t sc_addr;
+	int sc_type, sc_left;
+	uint64_t sc_at;
 };
 
 /* A protocol control block: a UDP or raw socket's addresses. */
@@ -264,6 +284,7 @@ struct inet_state {
 	/* multicast (in_mcast.c, igmp.c) */
 	struct in_multi *is_multi;	/* groups joined, every interface */
 	struct igmp_rti *is_rti;
+	struct igmp_sc *is_igmpsc;	/* IGMPv3 state changes pending */
 	uint64_t igps_rcv_total, igps_rcv_tooshort, igps_rcv_badsum, igps_rcv_queries,
 	    igps_rcv_badqueries, igps_rcv_reports, igps_rcv_badreports, igps_rcv_ourreports,
 	    igps_snd_reports;
@@ -346,6 +367,7 @@ void igmp_input(struct ifnet *ifp, struct pkt *p, int hlen) KERN_HIDDEN;
 void igmp_joingroup(struct inet_state *is, struct in_multi *inm) KERN_HIDDEN;
 void igmp_leavegroup(struct inet_state *is, struct in_multi *inm) KERN_HIDDEN;
 uint64_t igmp_timer(struct inet_state *is, uint64_t now) KERN_HIDDEN;	/* next deadline */
+void igmp_ifdetach(struct inet_state *is, struct ifnet *ifp) KERN_HIDDEN;
 /* TCP's pcb tables (in_pcb.c) */
 int  in_pcbtable_init(struct kern *k, struct inpcbtable *t, unsigned nbuckets) KERN_HIDDEN;
 void in_pcbtable_fini(struct kern *k, struct inpcbtable *t) KERN_HIDDEN;

@@ -344,21 +344,95 @@ in6_ether_mcast(struct ifnet *ifp, const uint8_t *mac)
 
 /* ---------------------------------------------------------------- routes */
 
+/*
+ * The routes hang in a radix tree by prefix (net/radix.h: longest-prefix match in about
+ * log2(routes) steps, as IPv4's route.c) and on an unordered list (i6_rt) for the walks
+ * by interface and expiry.  A scoped prefix (fe80::/64, ff02::/16) exists once per zone:
+ * the tree holds one bucket per prefix, its routes chained (rt6_dup) in the order they
+ * came.  Changed and read under ns_lock.
+ */
+#define RT6_MAXROUTES	65536
+
+struct rt6_bucket {
+	struct rt6entry *b_rt;		/* never empty while in the tree */
+};
+
+static void
+rt6_tree_init(struct inet6_state *s)
+{
+	if (s->i6_rtree.rh_keybits == 0)
+		radix_init(&s->i6_rtree, s->i6_kern, 128);
+}
+
+static void
+rt6_mask(struct nb_in6_addr *a, int plen)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		int bits = plen - i * 8;
+		if (bits < 8)
+			a->s6_addr[i] &= bits <= 0 ? 0 : (uint8_t)(0xff00 >> bits);
+	}
+}
+
+static struct rt6_bucket *
+rt6_bucket(struct inet6_state *s, const struct nb_in6_addr *dst, int plen)
+{
+	struct nb_in6_addr k = *dst;
+
+	if (s->i6_rtree.rh_keybits == 0 || plen < 0 || plen > 128)
+		return NULL;
+	rt6_mask(&k, plen);
+	return radix_exact(&s->i6_rtree, &k, plen);
+}
+
+/* Unlinks rt from its bucket (the bucket goes with its last route) and the list, frees it. */
+static void
+rt6_free(struct inet6_state *s, struct rt6entry *rt)
+{
+	struct rt6_bucket *b = rt6_bucket(s, &rt->rt6_dst, rt->rt6_plen);
+	struct rt6entry **pp;
+
+	if (b != NULL) {
+		for (pp = &b->b_rt; *pp != NULL && *pp != rt; pp = &(*pp)->rt6_dup)
+			continue;
+		if (*pp == rt)
+			*pp = rt->rt6_dup;
+		if (b->b_rt == NULL) {
+			struct nb_in6_addr k = rt->rt6_dst;
+			rt6_mask(&k, rt->rt6_plen);
+			radix_remove(&s->i6_rtree, &k, rt->rt6_plen);
+			kmem_free(s->i6_kern, b, sizeof(*b));
+		}
+	}
+	if ((*rt->rt6_prevp = rt->rt6_next) != NULL)
+		rt->rt6_next->rt6_prevp = rt->rt6_prevp;
+	s->i6_nroutes--;
+	kmem_free(s->i6_kern, rt, sizeof(*rt));
+}
+
 int
 rt6_add(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
     const struct nb_in6_addr *gw, int flags, struct ifnet *ifp, struct rt6entry **rtp)
 {
 	struct rt6entry *rt, **pp;
+	struct rt6_bucket *b;
+	struct nb_in6_addr k;
+	int error;
 
 	if (plen < 0 || plen > 128 || ifp == NULL)
 		return EINVAL;
-	for (rt = s->i6_rt; rt != NULL; rt = rt->rt6_next)
-		if (rt->rt6_plen == plen && in6_eq(&rt->rt6_dst, dst) &&
-		    (!in6_scoped(dst) || rt->rt6_ifp == ifp)) {
-			if (rtp != NULL)
-				*rtp = rt;
-			return EEXIST;
-		}
+	rt6_tree_init(s);
+	if ((b = rt6_bucket(s, dst, plen)) != NULL)
+		for (rt = b->b_rt; rt != NULL; rt = rt->rt6_dup)
+			if (!in6_scoped(dst) || rt->rt6_ifp == ifp) {
+				if (rtp != NULL)
+					*rtp = rt;
+				return EEXIST;
+			}
+	if (s->i6_nroutes >= RT6_MAXROUTES)
+		return ENOBUFS;
 	if ((rt = kmem_zalloc(s->i6_kern, sizeof(*rt))) == NULL)
 		return ENOBUFS;
 	rt->rt6_dst = *dst;
@@ -368,10 +442,27 @@ rt6_add(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
 	rt->rt6_flags = flags | RTF_UP | (gw != NULL ? RTF_GATEWAY : 0) |
 	    (plen == 128 ? RTF_HOST : 0);
 	rt->rt6_ifp = ifp;
-	for (pp = &s->i6_rt; *pp != NULL && (*pp)->rt6_plen >= plen; pp = &(*pp)->rt6_next)
+	if (b == NULL) {
+		if ((b = kmem_zalloc(s->i6_kern, sizeof(*b))) == NULL) {
+			kmem_free(s->i6_kern, rt, sizeof(*rt));
+			return ENOBUFS;
+		}
+		k = *dst;
+		rt6_mask(&k, plen);
+		if ((error = radix_insert(&s->i6_rtree, &k, plen, b)) != 0) {
+			kmem_free(s->i6_kern, b, sizeof(*b));
+			kmem_free(s->i6_kern, rt, sizeof(*rt));
+			return error == ENOMEM ? ENOBUFS : error;
+		}
+	}
+	for (pp = &b->b_rt; *pp != NULL; pp = &(*pp)->rt6_dup)
 		continue;
-	rt->rt6_next = *pp;
 	*pp = rt;
+	if ((rt->rt6_next = s->i6_rt) != NULL)
+		rt->rt6_next->rt6_prevp = &rt->rt6_next;
+	rt->rt6_prevp = &s->i6_rt;
+	s->i6_rt = rt;
+	s->i6_nroutes++;
 	if (rtp != NULL)
 		*rtp = rt;
 	return 0;
@@ -380,71 +471,103 @@ rt6_add(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
 int
 rt6_delete(struct inet6_state *s, const struct nb_in6_addr *dst, int plen, struct ifnet *ifp)
 {
-	struct rt6entry **pp, *rt;
+	struct rt6_bucket *b = rt6_bucket(s, dst, plen);
+	struct rt6entry *rt;
 
-	for (pp = &s->i6_rt; (rt = *pp) != NULL; pp = &rt->rt6_next)
-		if (rt->rt6_plen == plen && in6_eq(&rt->rt6_dst, dst) &&
-		    (ifp == NULL || rt->rt6_ifp == ifp)) {
-			*pp = rt->rt6_next;
-			kmem_free(s->i6_kern, rt, sizeof(*rt));
+	for (rt = b != NULL ? b->b_rt : NULL; rt != NULL; rt = rt->rt6_dup)
+		if (ifp == NULL || rt->rt6_ifp == ifp) {
+			rt6_free(s, rt);
 			return 0;
 		}
 	return ESRCH;
 }
 
+/* The route of exactly dst/plen (the first of its zones), or NULL. */
+struct rt6entry *
+rt6_exact(struct inet6_state *s, const struct nb_in6_addr *dst, int plen)
+{
+	struct rt6_bucket *b = rt6_bucket(s, dst, plen);
+
+	return b != NULL ? b->b_rt : NULL;
+}
+
+struct rt6_q {
+	const struct nb_in6_addr *q_dst;
+	struct ifnet *q_zone;
+	uint64_t q_now;
+	struct rt6entry *q_rt;
+};
+
+/* Whether a prefix's bucket holds a route for the destination: a scoped destination
+ * only goes by routes of its zone, an unscoped one never by a scoped prefix (but the
+ * default route), an expiring route not past its time (the timer removes it). */
+static int
+rt6_ok(const void *entry, void *arg)
+{
+	const struct rt6_bucket *b = entry;
+	struct rt6_q *q = arg;
+	struct rt6entry *rt;
+
+	for (rt = b->b_rt; rt != NULL; rt = rt->rt6_dup) {
+		if (in6_scoped(q->q_dst) && rt->rt6_ifp != q->q_zone)
+			continue;
+		if (!in6_scoped(q->q_dst) && in6_scoped(&rt->rt6_dst) && rt->rt6_plen > 0)
+			continue;
+		if (rt->rt6_expire != 0) {
+			if (q->q_now == 0)
+				q->q_now = hyp_clock_mono();
+			if (rt->rt6_expire <= q->q_now)
+				continue;
+		}
+		q->q_rt = rt;
+		return 1;
+	}
+	return 0;
+}
+
 struct rt6entry *
 rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone)
 {
-	struct rt6entry *rt;
-	uint64_t now = 0;
+	struct rt6_q q = { dst, zone, 0, NULL };
 
-	for (rt = s->i6_rt; rt != NULL; rt = rt->rt6_next) {
-		if (in6_scoped(dst) && rt->rt6_ifp != zone)
-			continue;
-		if (!in6_scoped(dst) && in6_scoped(&rt->rt6_dst) && rt->rt6_plen > 0)
-			continue;
-		if (!in6_prefix_match(dst, &rt->rt6_dst, rt->rt6_plen))
-			continue;
-		if (rt->rt6_expire != 0) {
-			if (now == 0)
-				now = hyp_clock_mono();
-			if (rt->rt6_expire <= now)
-				continue;	/* the timer removes it */
-		}
-		rt->rt6_use++;
-		return rt;
-	}
-	return NULL;
+	if (s->i6_rtree.rh_keybits == 0)
+		return NULL;
+	if (radix_match(&s->i6_rtree, dst, rt6_ok, &q) == NULL)
+		return NULL;
+	q.q_rt->rt6_use++;
+	return q.q_rt;
 }
 
 void
 rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp)
 {
-	struct rt6entry **pp, *rt;
+	struct rt6entry *rt, *next;
 
-	for (pp = &s->i6_rt; (rt = *pp) != NULL;)
-		if (rt->rt6_ifp == ifp) {
-			*pp = rt->rt6_next;
-			kmem_free(s->i6_kern, rt, sizeof(*rt));
-		} else
-			pp = &rt->rt6_next;
+	for (rt = s->i6_rt; rt != NULL; rt = next) {
+		next = rt->rt6_next;
+		if (ifp == NULL || rt->rt6_ifp == ifp)
+			rt6_free(s, rt);
+	}
+	if (s->i6_rt == NULL && s->i6_rtree.rh_keybits != 0) {
+		radix_fini(&s->i6_rtree);
+		s->i6_rtree.rh_keybits = 0;
+	}
 }
 
 static uint64_t
 rt6_timer(struct inet6_state *s, uint64_t now)
 {
-	struct rt6entry **pp, *rt;
+	struct rt6entry *rt, *nx;
 	uint64_t next = 0;
 
-	for (pp = &s->i6_rt; (rt = *pp) != NULL;) {
+	for (rt = s->i6_rt; rt != NULL; rt = nx) {
+		nx = rt->rt6_next;
 		if (rt->rt6_expire != 0 && rt->rt6_expire <= now) {
-			*pp = rt->rt6_next;
-			kmem_free(s->i6_kern, rt, sizeof(*rt));
+			rt6_free(s, rt);
 			continue;
 		}
 		if (rt->rt6_expire != 0 && (next == 0 || rt->rt6_expire < next))
 			next = rt->rt6_expire;
-		pp = &rt->rt6_next;
 	}
 	return next;
 }
@@ -747,10 +870,7 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 			error = rt6_add(s, &dst.sin6_addr, plen, (flags & RTF_GATEWAY) ?
 			    &gw.sin6_addr : NULL, flags | RTF_STATIC, ifp, &rt);
 		} else {
-			for (rt = s->i6_rt; rt != NULL; rt = rt->rt6_next)
-				if (rt->rt6_plen == plen && in6_eq(&rt->rt6_dst, &dst.sin6_addr))
-					break;
-			if (rt == NULL)
+			if ((rt = rt6_exact(s, &dst.sin6_addr, plen)) == NULL)
 				return ESRCH;
 			rt->rt6_gw = gw.sin6_addr;
 			rt->rt6_ifp = ifp;
@@ -759,10 +879,7 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 		}
 		break;
 	case RTM_DELETE:
-		for (rt = s->i6_rt; rt != NULL; rt = rt->rt6_next)
-			if (rt->rt6_plen == plen && in6_eq(&rt->rt6_dst, &dst.sin6_addr))
-				break;
-		if (rt == NULL)
+		if ((rt = rt6_exact(s, &dst.sin6_addr, plen)) == NULL)
 			return ESRCH;
 		tmp = *rt;
 		rt6_delete(s, &rt->rt6_dst, plen, rt->rt6_ifp);
@@ -770,9 +887,7 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 		break;
 	case RTM_GET:
 		if (plen >= 0) {
-			for (rt = s->i6_rt; rt != NULL; rt = rt->rt6_next)
-				if (rt->rt6_plen == plen && in6_eq(&rt->rt6_dst, &dst.sin6_addr))
-					break;
+			rt = rt6_exact(s, &dst.sin6_addr, plen);
 		} else
 			rt = rt6_lookup(s, &dst.sin6_addr, in6_zone_ifp(s, dst.sin6_scope_id));
 		if (rt == NULL)
@@ -804,7 +919,30 @@ rt6_announce(struct inet6_state *s, int type, struct rt6entry *rt)
 		rt_rawmsg(s->i6_kern, buf, n);
 }
 
-/* NET_RT_DUMP / NET_RT_FLAGS (ifp NULL): every IPv6 route; NET_RT_IFLIST: ifp's addresses. */
+struct rt6_dump {
+	int d_op, d_arg;
+	void (*d_put)(void *rb, const void *msg, size_t len);
+	void *d_rb;
+};
+
+static int
+rt6_dump1(void *entry, void *arg)
+{
+	struct rt6_dump *d = arg;
+	struct rt6entry *rt;
+	uint8_t buf[512];
+	size_t n;
+
+	for (rt = ((struct rt6_bucket *)entry)->b_rt; rt != NULL; rt = rt->rt6_dup)
+		if ((d->d_op == NET_RT_DUMP || (rt->rt6_flags & d->d_arg)) &&
+		    (n = rt6_msg(buf, sizeof(buf), rt, RTM_GET)) > 0)
+			d->d_put(d->d_rb, buf, n);
+	return 0;
+}
+
+/* NET_RT_DUMP / NET_RT_FLAGS (ifp NULL): every IPv6 route, in address order, a prefix
+ * before the longer ones it covers (NetBSD's radix dump order); NET_RT_IFLIST: ifp's
+ * addresses. */
 static void
 rt6_list(struct kern *k, int op, int arg, struct ifnet *ifp,
     void (*put)(void *rb, const void *msg, size_t len), void *rb)
@@ -822,10 +960,10 @@ rt6_list(struct kern *k, int op, int arg, struct ifnet *ifp,
 	}
 	if (op != NET_RT_DUMP && op != NET_RT_FLAGS)
 		return;
-	for (struct rt6entry *rt = s->i6_rt; rt != NULL; rt = rt->rt6_next)
-		if ((op == NET_RT_DUMP || (rt->rt6_flags & arg)) &&
-		    (n = rt6_msg(buf, sizeof(buf), rt, RTM_GET)) > 0)
-			put(rb, buf, n);
+	if (s->i6_rtree.rh_keybits != 0) {
+		struct rt6_dump d = { op, arg, put, rb };
+		radix_walk(&s->i6_rtree, rt6_dump1, &d);
+	}
 }
 
 static int
@@ -1206,8 +1344,7 @@ netinet6_fini(struct kern *k)
 	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
 		in6_ifdetach(ifp);
 	frag6_flush(s);
-	while (s->i6_rt != NULL)
-		rt6_ifdetach(s, s->i6_rt->rt6_ifp);
+	rt6_ifdetach(s, NULL);
 	netinet6_hooks(ns, NULL);
 	mld6_ifdetach(s, NULL);
 	ifs_unlock(ns);

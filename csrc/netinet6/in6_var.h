@@ -115,10 +115,18 @@ struct nb_icmp6_filter {
 #define IPV6_LEAVE_GROUP	13
 #define IPV6_CHECKSUM		26
 #define IPV6_V6ONLY		27
+#define IPV6_RTHDRDSTOPTS	35
 #define IPV6_RECVPKTINFO	36
 #define IPV6_RECVHOPLIMIT	37
+#define IPV6_RECVRTHDR		38
+#define IPV6_RECVHOPOPTS	39
+#define IPV6_RECVDSTOPTS	40
 #define IPV6_PKTINFO		46
 #define IPV6_HOPLIMIT		47
+#define IPV6_NEXTHOP		48
+#define IPV6_HOPOPTS		49
+#define IPV6_DSTOPTS		50
+#define IPV6_RTHDR		51
 #define IPV6_RECVTCLASS		57
 #define IPV6_TCLASS		61
 #define ICMP6_FILTER		18	/* level IPPROTO_ICMPV6 */
@@ -190,12 +198,17 @@ struct in6_ifaddr {
 };
 
 /* A multicast group an interface listens to (MLD). */
+#define MLD_V2_MAXSRCS	8		/* more in queries: answered as group-specific */
 struct in6_multi {
 	struct in6_multi *in6m_next;
 	struct ifnet *in6m_ifp;
 	struct nb_in6_addr in6m_addr;
 	int in6m_refs;
 	uint64_t in6m_reportat;		/* pending MLD report, 0: none */
+	/* MLDv2 (nd6.c): the pending answer is 0 MODE_IS_EXCLUDE {} (general or
+	 * group-specific), 2 MODE_IS_INCLUDE of the sources asked about */
+	int in6m_v2pend, in6m_nsrcs;
+	struct nb_in6_addr in6m_srcs[MLD_V2_MAXSRCS];
 };
 
 /* A neighbour cache entry (RFC 4861 7.3). */
@@ -216,7 +229,9 @@ struct nd6_entry {
 /* An IPv6 route: dst/plen through ifp (to gateway gw, or on-link); link-local
  * destinations and gateways belong to ifp's zone. */
 struct rt6entry {
-	struct rt6entry *rt6_next;
+	struct rt6entry *rt6_next;	/* every route, unordered (walks by interface, timer) */
+	struct rt6entry **rt6_prevp;
+	struct rt6entry *rt6_dup;	/* the same prefix in other zones (scoped prefixes) */
 	struct nb_in6_addr rt6_dst, rt6_gw;
 	int rt6_plen;
 	int rt6_flags;			/* RTF_* */
@@ -241,9 +256,20 @@ struct ip6q {
 };
 #define IP6Q_MAXFRAGS	64
 
-struct mld6_v2if {
+struct mld6_v2if {			/* an interface whose querier speaks MLDv2 */
 	struct mld6_v2if *v_next;
 	struct ifnet *v_ifp;
+	int v_qrv;			/* robustness of its last query */
+	uint64_t v_oldto;		/* Older Version Querier Present Timeout (ns) */
+	uint64_t v_v1_until;		/* an MLDv1 querier heard among v2 ones */
+	uint64_t v_gq;			/* our answer to its general query due; 0: none */
+};
+struct mld6_sc {			/* an MLDv2 state change still to be (re)sent */
+	struct mld6_sc *sc_next;
+	struct ifnet *sc_ifp;
+	struct nb_in6_addr sc_addr;
+	int sc_type, sc_left;
+	uint64_t sc_at;
 };
 struct in6pcb_mship {
 	struct in6pcb_mship *m_next;
@@ -268,7 +294,24 @@ struct in6pcb {
 	struct nb_in6_pktinfo in6p_pktinfo;	/* sticky IPV6_PKTINFO */
 	struct nb_icmp6_filter in6p_filter;	/* ICMP6_FILTER (raw ICMPv6) */
 	struct in6pcb_mship *in6p_mships;
+	/* sticky extension headers (IP6X_*; kmem, length from their second byte) and
+	 * IPV6_NEXTHOP */
+	uint8_t *in6p_xhdr[4];
+	struct nb_sockaddr_in6 *in6p_nexthop;
 };
+#define IP6X_HBH	0		/* IPV6_HOPOPTS */
+#define IP6X_DEST1	1		/* IPV6_RTHDRDSTOPTS: before the routing header */
+#define IP6X_RTHDR	2		/* IPV6_RTHDR */
+#define IP6X_DEST2	3		/* IPV6_DSTOPTS: after it */
+/* What a packet carries of those (sticky options, overridden one by one by ancillary
+ * data): headers as the application gave them, NULL: none. */
+struct ip6_xhdrs {
+	const uint8_t *x_hdr[4];
+	const struct nb_sockaddr_in6 *x_nexthop;
+};
+#define IN6P_RECVHOPOPTS 0x40
+#define IN6P_RECVDSTOPTS 0x80
+#define IN6P_RECVRTHDR	0x100
 #define IN6P_V6ONLY	0x01
 #define IN6P_RECVPKTINFO 0x02
 #define IN6P_RECVHOPLIMIT 0x04
@@ -294,7 +337,9 @@ struct inet6_state {
 	struct in6_multi *i6_multi;
 	struct nd6_entry *i6_nd;
 	int i6_nnd;
-	struct rt6entry *i6_rt;		/* longest prefix first */
+	struct rt6entry *i6_rt;		/* every route, unordered */
+	struct radix_head i6_rtree;	/* by prefix: a chain (rt6_dup) per prefix */
+	int i6_nroutes;
 	struct ip6q *i6_frags;
 	int i6_nfragpackets, i6_nfrags;
 	struct in6pcb *i6_pcbs;
@@ -314,6 +359,7 @@ struct inet6_state {
 	struct ip6stat i6_stat;
 	/* nd6.c: interfaces whose querier speaks MLDv2 (their reports are version 2) */
 	struct mld6_v2if *i6_mldv2;
+	struct mld6_sc *i6_mldsc;
 };
 
 static inline struct inet6_state *inet6_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET6); }
@@ -374,6 +420,8 @@ int  rt6_add(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
     KERN_HIDDEN;
 int  rt6_delete(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
     struct ifnet *ifp) KERN_HIDDEN;
+struct rt6entry *rt6_exact(struct inet6_state *s, const struct nb_in6_addr *dst, int plen)
+    KERN_HIDDEN;
 struct rt6entry *rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
     struct ifnet *zone) KERN_HIDDEN;
 void rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
@@ -387,6 +435,12 @@ void ip6_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
 #define IP6OUT_ROUTERALERT	0x04	/* MLD: hop-by-hop router alert option */
 #define IP6OUT_UNSPECSRC	0x08	/* keep the unspecified source (DAD) */
 #define IP6OUT_DONTFRAG		0x10	/* EMSGSIZE rather than fragment */
+/* ip6_output with extension headers and a next hop (x NULL: none; ip6.c). */
+int  ip6_output_x(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *src,
+    const struct nb_in6_addr *dst, struct ifnet *zone, int nxt, int hlim, int tclass,
+    int flags, const struct ip6_xhdrs *x) KERN_HIDDEN;
+/* Checks an extension header given for IPV6_HOPOPTS..: 0 or EINVAL (NetBSD's rules). */
+int  ip6_xhdr_check(int optname, const uint8_t *buf, size_t len) KERN_HIDDEN;
 /* Sends p (payload; headroom for the headers) from src (NULL or :: : pick) to dst of
  * zone ifp (link-local, multicast: the interface; NULL: route).  tclass < 0: 0. */
 int  ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *src,

@@ -60,25 +60,28 @@ ip6_loop(struct inet6_state *s, struct pkt *p, struct ifnet *ifp)
 }
 
 /* Sends p (a whole IPv6 packet, header first) in fragments of at most mtu bytes.  The
- * unfragmentable part is the IPv6 header. */
+ * unfragmentable part is the IPv6 header and the unfrag bytes of extension headers after
+ * it (hop-by-hop, destination options before a routing header, the routing header: RFC
+ * 8200 4.5); nxtoff is the offset of the next-header byte the fragment header goes
+ * after. */
 static int
 ip6_fragment(struct inet6_state *s, struct ifnet *ifp, struct pkt *p,
-    const struct nb_in6_addr *nexthop, uint32_t mtu)
+    const struct nb_in6_addr *nexthop, uint32_t mtu, size_t unfrag, size_t nxtoff)
 {
 	uint8_t *ip6 = pkt_data(p);
-	size_t datalen = p->p_len - IP6_HDRLEN, off, chunk;
+	size_t hl = IP6_HDRLEN + unfrag, datalen = p->p_len - hl, off, chunk;
 	uint32_t id = htonl_(++s->i6_fragid);
-	uint8_t nxt = ip6[6];
+	uint8_t nxt = ip6[nxtoff];
 	int error = 0;
 
-	if (mtu < IP6_HDRLEN + 8 + 8) {
+	if (mtu < hl + 8 + 8) {
 		pkt_free(p);
 		return EMSGSIZE;
 	}
-	chunk = (mtu - IP6_HDRLEN - 8) & ~7U;
+	chunk = (mtu - hl - 8) & ~7U;
 	for (off = 0; off < datalen && error == 0; off += chunk) {
 		size_t n = datalen - off < chunk ? datalen - off : chunk;
-		struct pkt *f = pkt_alloc(s->i6_kern, IP6_HDRLEN + 8 + n, PKT_HEADROOM);
+		struct pkt *f = pkt_alloc(s->i6_kern, hl + 8 + n, PKT_HEADROOM);
 		uint8_t *fh;
 		uint16_t of;
 
@@ -87,17 +90,17 @@ ip6_fragment(struct inet6_state *s, struct ifnet *ifp, struct pkt *p,
 			break;
 		}
 		fh = pkt_data(f);
-		memcpy(fh, ip6, IP6_HDRLEN);
-		fh[4] = (uint8_t)((8 + n) >> 8);
-		fh[5] = (uint8_t)(8 + n);
-		fh[6] = IPPROTO_FRAGMENT;
-		fh[40] = nxt;
-		fh[41] = 0;
+		memcpy(fh, ip6, hl);
+		fh[4] = (uint8_t)((unfrag + 8 + n) >> 8);
+		fh[5] = (uint8_t)(unfrag + 8 + n);
+		fh[nxtoff] = IPPROTO_FRAGMENT;
+		fh[hl] = nxt;
+		fh[hl + 1] = 0;
 		of = (uint16_t)(off | (off + n < datalen ? 1 : 0));
-		fh[42] = (uint8_t)(of >> 8);
-		fh[43] = (uint8_t)of;
-		memcpy(fh + 44, &id, 4);
-		memcpy(fh + 48, ip6 + IP6_HDRLEN + off, n);
+		fh[hl + 2] = (uint8_t)(of >> 8);
+		fh[hl + 3] = (uint8_t)of;
+		memcpy(fh + hl + 4, &id, 4);
+		memcpy(fh + hl + 8, ip6 + hl + off, n);
 		s->i6_stat.ip6s_fragmented++;
 		error = ip6_link_output(s, ifp, f, nexthop);
 	}
@@ -105,10 +108,72 @@ ip6_fragment(struct inet6_state *s, struct ifnet *ifp, struct pkt *p,
 	return error;
 }
 
+/* Validates an extension header for a sticky option or ancillary data, as NetBSD's
+ * ip6_setpktopt: at least 8 bytes, exactly the length its second byte says; a routing
+ * header only of type 0 with at least one address, an even length and as many segments
+ * left as addresses. */
+int
+ip6_xhdr_check(int optname, const uint8_t *buf, size_t len)
+{
+	if (len < 8 || len != (size_t)(buf[1] + 1) * 8)
+		return EINVAL;
+	if (optname == IPV6_RTHDR) {
+		if (buf[2] != 0)		/* IPV6_RTHDR_TYPE_0 only */
+			return EINVAL;
+		if (buf[1] == 0 || (buf[1] & 1) || buf[1] / 2 != buf[3])
+			return EINVAL;
+	}
+	return 0;
+}
+
+static int ip6_output1(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
+    const struct nb_in6_addr *dstp, struct ifnet *zone, int nxt, int hlim, int tclass,
+    int flags, const struct ip6_xhdrs *x);
+
 int
 ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
     const struct nb_in6_addr *dstp, struct ifnet *zone, int nxt, int hlim, int tclass,
     int flags)
+{
+	return ip6_output1(s, p, srcp, dstp, zone, nxt, hlim, tclass, flags, NULL);
+}
+
+int
+ip6_output_x(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
+    const struct nb_in6_addr *dstp, struct ifnet *zone, int nxt, int hlim, int tclass,
+    int flags, const struct ip6_xhdrs *x)
+{
+	return ip6_output1(s, p, srcp, dstp, zone, nxt, hlim, tclass, flags, x);
+}
+
+/* Room for n more bytes in front of p (headers and the link's): p itself, or a copy
+ * with the room (p freed). */
+static struct pkt *
+ip6_room(struct inet6_state *s, struct pkt *p, size_t n)
+{
+	struct pkt *c;
+
+	if (p->p_off >= n)
+		return p;
+	if ((c = pkt_alloc(s->i6_kern, p->p_len, n)) != NULL) {
+		memcpy(pkt_data(c), pkt_data(p), p->p_len);
+		c->p_flags = p->p_flags;
+		c->p_dport = p->p_dport;
+	}
+	pkt_free(p);
+	return c;
+}
+
+static size_t
+ip6_xlen(const uint8_t *h)
+{
+	return h != NULL ? (size_t)(h[1] + 1) * 8 : 0;
+}
+
+static int
+ip6_output1(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
+    const struct nb_in6_addr *dstp, struct ifnet *zone, int nxt, int hlim, int tclass,
+    int flags, const struct ip6_xhdrs *x)
 {
 	struct nb_in6_addr src, dst, nexthop;
 	struct rt6entry *rt = NULL;
@@ -116,6 +181,8 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 	struct in6_ifaddr *ia;
 	uint32_t mtu, plen;
 	uint8_t *ip6;
+	size_t unfrag = 0, nxtoff = 6;
+	const uint8_t *xh[4] = { NULL, NULL, NULL, NULL };
 	int error;
 
 	if (flags & IP6OUT_FORWARDING) {
@@ -128,6 +195,13 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 			src = *srcp;
 		else
 			memset(&src, 0, sizeof(src));
+		if (x != NULL) {
+			memcpy(xh, x->x_hdr, sizeof(xh));
+			if (xh[IP6X_RTHDR] == NULL)
+				xh[IP6X_DEST1] = NULL;	/* only with a routing header */
+			else	/* type 0 (checked): to its first address */
+				memcpy(&dst, xh[IP6X_RTHDR] + 8, 16);
+		}
 	}
 	nexthop = dst;
 	if (in6_is_mcast(&dst)) {
@@ -153,6 +227,8 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 			pkt_free(p);
 			return EHOSTUNREACH;
 		}
+	} else if (x != NULL && x->x_nexthop != NULL) {
+		ifp = NULL;		/* the next hop says (below) */
 	} else {
 		rt = rt6_lookup(s, &dst, NULL);
 		if (rt == NULL || (rt->rt6_flags & RTF_REJECT)) {
@@ -168,12 +244,34 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 		if (rt->rt6_flags & RTF_GATEWAY)
 			nexthop = rt->rt6_gw;
 	}
+	if (ifp == NULL) {
+		/* IPV6_NEXTHOP: a neighbour to send through, as NetBSD's in6_selectroute
+		 * (an on-link address: not by a gateway) */
+		const struct nb_sockaddr_in6 *nh = x->x_nexthop;
+		struct rt6entry *r;
+		if (in6_is_linklocal(&nh->sin6_addr)) {
+			if ((ifp = nh->sin6_scope_id != 0 ?
+			    in6_zone_ifp(s, nh->sin6_scope_id) : zone) == NULL) {
+				pkt_free(p);
+				return EHOSTUNREACH;
+			}
+		} else if ((r = rt6_lookup(s, &nh->sin6_addr, NULL)) == NULL ||
+		    (r->rt6_flags & (RTF_GATEWAY | RTF_REJECT | RTF_BLACKHOLE))) {
+			s->i6_stat.ip6s_noroute++;
+			pkt_free(p);
+			return EHOSTUNREACH;
+		} else
+			ifp = r->rt6_ifp;
+		nexthop = nh->sin6_addr;
+	}
 	if (!(ifp->if_flags & IFF_UP)) {
 		pkt_free(p);
 		return ENETDOWN;
 	}
 	if (!(flags & IP6OUT_FORWARDING)) {
-		size_t hbh = (flags & IP6OUT_ROUTERALERT) ? 8 : 0;
+		size_t hbh = (flags & IP6OUT_ROUTERALERT) && xh[IP6X_HBH] == NULL ? 8 : 0;
+		size_t xlen = ip6_xlen(xh[0]) + ip6_xlen(xh[1]) + ip6_xlen(xh[2]) +
+		    ip6_xlen(xh[3]);
 
 		if (in6_is_unspec(&src) && !(flags & IP6OUT_UNSPECSRC) &&
 		    (error = in6_selectsrc(s, &dst, ifp->if_type == IFT_LOOP && zone ? zone : ifp,
@@ -181,10 +279,43 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 			pkt_free(p);
 			return error;
 		}
-		plen = p->p_len + (uint32_t)hbh;
+		plen = p->p_len + (uint32_t)hbh + (uint32_t)xlen;
 		if (plen > 65535) {
 			pkt_free(p);
 			return EMSGSIZE;
+		}
+		if (xlen != 0) {
+			/* the headers in reverse, each naming the next: [hop-by-hop]
+			 * [destination options 1] [routing] [destination options 2] */
+			int i;
+			if ((p = ip6_room(s, p, xlen + PKT_HEADROOM)) == NULL)
+				return ENOBUFS;
+			for (i = 3; i >= 0; i--) {
+				size_t n = ip6_xlen(xh[i]);
+				uint8_t *h;
+				if (n == 0)
+					continue;
+				h = pkt_prepend(p, n);
+				memcpy(h, xh[i], n);
+				h[0] = (uint8_t)nxt;
+				nxt = i == IP6X_HBH ? IPPROTO_HOPOPTS : i == IP6X_RTHDR ?
+				    IPPROTO_ROUTING : IPPROTO_DSTOPTS;
+				if (i == IP6X_RTHDR && h[3] > 0) {
+					/* type 0: the first address went to the header; the
+					 * rest move up, the final destination goes last */
+					memmove(h + 8, h + 24, (size_t)(h[3] - 1) * 16);
+					memcpy(h + 8 + (size_t)(h[3] - 1) * 16, dstp, 16);
+				}
+				if (i < IP6X_DEST2)
+					unfrag += n;
+			}
+			/* a fragment header would follow the last unfragmentable one */
+			for (i = 0, plen = IP6_HDRLEN; i < IP6X_DEST2; i++)
+				if (xh[i] != NULL) {
+					nxtoff = plen;
+					plen += (uint32_t)ip6_xlen(xh[i]);
+				}
+			plen = p->p_len + (uint32_t)hbh;
 		}
 		if (hbh != 0) {
 			uint8_t *h = pkt_prepend(p, 8);
@@ -226,6 +357,8 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 	}
 	if (p->p_len <= mtu)
 		return ip6_link_output(s, ifp, p, &nexthop);
+	if (flags & IP6OUT_ROUTERALERT)
+		unfrag = 8, nxtoff = IP6_HDRLEN;
 	if (flags & IP6OUT_FORWARDING) {
 		icmp6_error(s, p, ICMP6_PACKET_TOO_BIG, 0, mtu);
 		pkt_free(p);
@@ -235,7 +368,7 @@ ip6_output(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp,
 		pkt_free(p);
 		return EMSGSIZE;
 	}
-	return ip6_fragment(s, ifp, p, &nexthop, mtu);
+	return ip6_fragment(s, ifp, p, &nexthop, mtu, unfrag, nxtoff);
 }
 
 /* ---------------------------------------------------------------- reassembly */
@@ -441,9 +574,14 @@ drop:
 /* ---------------------------------------------------------------- input */
 
 /* Hop-by-hop or destination options at off (length checked by the caller).  Returns 0
- * to go on, -1 when p was consumed (dropped, maybe with an error sent). */
+ * to go on, -1 when p was consumed (dropped, maybe with an error sent).  In hop-by-hop
+ * options (jumbo not NULL) a Jumbo Payload option (RFC 2675) is read as NetBSD's
+ * ip6_process_hopopts does: its length must be 4 (else a parameter problem at the
+ * length), the IPv6 payload length 0 (else one at the option), only one (else one at
+ * its value), the value above 65535 (else one at the value); *jumbo gets it. */
+#define IP6OPT_JUMBO	0xc2
 static int
-ip6_options(struct inet6_state *s, struct pkt *p, int off, int hbh)
+ip6_options(struct inet6_state *s, struct pkt *p, int off, int hbh, uint32_t *jumbo)
 {
 	uint8_t *ip6 = pkt_data(p), *h = ip6 + off;
 	int len = (h[1] + 1) * 8, i = 2;
@@ -463,7 +601,29 @@ ip6_options(struct inet6_state *s, struct pkt *p, int off, int hbh)
 			return -1;
 		}
 		olen = h[i + 1];
-		if (type == 1) {		/* PadN */
+		if (type == IP6OPT_JUMBO && hbh && jumbo != NULL) {
+			uint32_t v;
+			int at = -1;
+			if (olen != 4)
+				at = i + 1;
+			else if (ip6[4] != 0 || ip6[5] != 0)
+				at = i;
+			else {
+				v = (uint32_t)h[i + 2] << 24 | (uint32_t)h[i + 3] << 16 |
+				    (uint32_t)h[i + 4] << 8 | h[i + 5];
+				if (*jumbo != 0 || v <= 65535)
+					at = i + 2;
+				else
+					*jumbo = v;
+			}
+			if (at >= 0) {
+				s->i6_stat.ip6s_badoptions++;
+				icmp6_error(s, p, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER,
+				    (uint32_t)(off + at));
+				pkt_free(p);
+				return -1;
+			}
+		} else if (type == 1) {		/* PadN */
 		} else if (type == 5 && hbh) {	/* router alert */
 			if (olen != 2) {
 				s->i6_stat.ip6s_badoptions++;
@@ -574,8 +734,8 @@ ip6_input(struct ifnet *ifp, struct pkt *p)
 	}
 	plen = (uint32_t)(ip6[4] << 8 | ip6[5]);
 	if (plen == 0 && ip6[6] == IPPROTO_HOPOPTS)
-		goto drop;			/* jumbograms are not supported */
-	if (IP6_HDRLEN + plen > p->p_len) {
+		plen = (uint32_t)p->p_len - IP6_HDRLEN;	/* a jumbogram? hop-by-hop says */
+	else if (IP6_HDRLEN + plen > p->p_len) {
 		s->i6_stat.ip6s_tooshort++;
 		goto drop;
 	}
@@ -617,8 +777,25 @@ ip6_input(struct ifnet *ifp, struct pkt *p)
 			s->i6_stat.ip6s_tooshort++;
 			goto drop;
 		}
-		if (ip6_options(s, p, off, 1) != 0)
+		uint32_t jumbo = 0;
+		if (ip6_options(s, p, off, 1, &jumbo) != 0)
 			return;
+		if (ip6[4] == 0 && ip6[5] == 0) {
+			/* payload length 0 with hop-by-hop options: a Jumbo Payload option must
+			 * say the length (RFC 2675 3), else a parameter problem at the payload
+			 * length field, as NetBSD's ip6_input */
+			if (jumbo == 0) {
+				s->i6_stat.ip6s_badoptions++;
+				icmp6_error(s, p, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER, 4);
+				goto drop;
+			}
+			/* more than 65535 bytes: never on our links (the largest MTU is
+			 * less than 65575), so never all here */
+			if (IP6_HDRLEN + (uint64_t)jumbo > p->p_len) {
+				s->i6_stat.ip6s_tooshort++;
+				goto drop;
+			}
+		}
 		nxtoff = off;
 		nxt = ip6[off];
 		off += (ip6[off + 1] + 1) * 8;
@@ -652,7 +829,7 @@ ip6_input(struct ifnet *ifp, struct pkt *p)
 				goto drop;
 			}
 			if (nxt == IPPROTO_DSTOPTS) {
-				if (ip6_options(s, p, off, 0) != 0)
+				if (ip6_options(s, p, off, 0, NULL) != 0)
 					return;
 			} else if (ip6[off + 3] != 0) {
 				/* segments left in a routing header we do not implement: type

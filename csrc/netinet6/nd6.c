@@ -347,10 +347,14 @@ nd6_dad_duplicated(struct inet6_state *s, struct in6_ifaddr *ia)
 	s->i6_stat.nd6s_dupdetected++;
 }
 
+static void mld6_v2_timer(struct inet6_state *s, uint64_t now, uint64_t *next);
+
 static void
 mld6_timer(struct inet6_state *s, uint64_t now, uint64_t *next)
 {
 	struct in6_multi *m;
+
+	mld6_v2_timer(s, now, next);
 
 	for (m = s->i6_multi; m != NULL; m = m->in6m_next) {
 		if (m->in6m_reportat == 0)
@@ -783,6 +787,21 @@ nd6_redirect_output(struct inet6_state *s, struct pkt *orig, const struct nb_in6
 
 /* ---------------------------------------------------------------- MLD */
 
+/*
+ * MLD: version 1 (RFC 2710, NetBSD's mld6) until a querier speaks MLDv2 on the link, then
+ * version 2 (RFC 3810) while no MLDv1 querier was heard within the Older Version Querier
+ * Present Timeout (robustness x query interval + response time of the last v2 query).
+ * In v2: a join sends CHANGE_TO_EXCLUDE {} and a leave CHANGE_TO_INCLUDE {},
+ * robustness-variable times a random part of 1 s apart; a general query is answered
+ * after a random part of its maximum response delay by one report with MODE_IS_EXCLUDE
+ * {} for every group of the interface; a group-specific query by MODE_IS_EXCLUDE {};
+ * a group-and-source-specific one by MODE_IS_INCLUDE of the sources asked about (no
+ * socket option sets source filters in NetBSD: every group is EXCLUDE {}).  Reports go to
+ * ff02::16 with hop limit 1 and the Router Alert option.
+ */
+#define MLD_UNSOL_NS	1000000000ULL
+enum { MLD_IS_IN = 1, MLD_IS_EX, MLD_TO_IN, MLD_TO_EX };
+
 static struct mld6_v2if **
 mld6_v2find(struct inet6_state *s, struct ifnet *ifp)
 {
@@ -794,11 +813,195 @@ mld6_v2find(struct inet6_state *s, struct ifnet *ifp)
 	return NULL;
 }
 
+static int
+mld6_version(struct inet6_state *s, struct ifnet *ifp)
+{
+	struct mld6_v2if **vp = mld6_v2find(s, ifp);
+
+	if (vp == NULL)
+		return 1;
+	if ((*vp)->v_v1_until != 0) {
+		if ((*vp)->v_v1_until > hyp_clock_mono())
+			return 1;
+		(*vp)->v_v1_until = 0;
+	}
+	return 2;
+}
+
+static uint64_t
+mld6_delay(struct inet6_state *s, uint64_t max)
+{
+	return hyp_clock_mono() + (max != 0 ? (uint64_t)kern_random32(s->i6_kern) *
+	    (max / 1000) / 4294967296ULL * 1000 : 0);
+}
+
+static int
+mld6_reported(const struct in6_multi *m)
+{
+	return !in6_eq(&m->in6m_addr, &in6_allnodes) && (m->in6m_addr.s6_addr[1] & 0x0f) > 1;
+}
+
+struct mld6_rec {
+	int type;
+	const struct nb_in6_addr *group;
+	int nsrcs;
+	const struct nb_in6_addr *srcs;
+};
+
+/* One MLDv2 report (RFC 3810 5.2) with records recs[0..n). */
+static void
+mld6_v2_send(struct inet6_state *s, struct ifnet *ifp, const struct mld6_rec *recs, int n)
+{
+	static const struct nb_in6_addr allmldv2 = { { 0xff, 0x02, [15] = 0x16 } };
+	struct in6_ifaddr *ll = in6_linklocal(s, ifp, 1);
+	struct nb_in6_addr src;
+	size_t len = 8, off;
+	struct pkt *p;
+	uint8_t *ic;
+	uint16_t sum;
+	int i;
+
+	if (!(ifp->if_flags & IFF_UP) || n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		len += 20 + 16 * (size_t)recs[i].nsrcs;
+	if (ll != NULL)
+		src = ll->ia6_addr;
+	else
+		memset(&src, 0, sizeof(src));	/* RFC 3590: before a link-local is ready */
+	if ((p = pkt_alloc(s->i6_kern, len, PKT_HEADROOM)) == NULL)
+		return;
+	ic = pkt_data(p);
+	memset(ic, 0, len);
+	ic[0] = MLDV2_LISTENER_REPORT;
+	ic[6] = (uint8_t)(n >> 8), ic[7] = (uint8_t)n;
+	for (i = 0, off = 8; i < n; i++) {
+		ic[off] = (uint8_t)recs[i].type;
+		ic[off + 2] = (uint8_t)(recs[i].nsrcs >> 8), ic[off + 3] = (uint8_t)recs[i].nsrcs;
+		memcpy(ic + off + 4, recs[i].group, 16);
+		if (recs[i].nsrcs > 0)
+			memcpy(ic + off + 20, recs[i].srcs, 16 * (size_t)recs[i].nsrcs);
+		off += 20 + 16 * (size_t)recs[i].nsrcs;
+	}
+	sum = in6_cksum(&src, &allmldv2, IPPROTO_ICMPV6, ic, len);
+	memcpy(ic + 2, &sum, 2);
+	ip6_output(s, p, &src, &allmldv2, ifp, IPPROTO_ICMPV6, 1, -1, IP6OUT_NOLOOP |
+	    IP6OUT_ROUTERALERT | (ll == NULL ? IP6OUT_UNSPECSRC : 0));
+}
+
+/* The answer to a general query: MODE_IS_EXCLUDE {} for every group, within the MTU. */
+static void
+mld6_v2_current(struct inet6_state *s, struct ifnet *ifp)
+{
+	struct mld6_rec recs[64];
+	struct in6_multi *m;
+	int n = 0, max = (int)((ifp->if_mtu - 40 - 8 - 8) / 20);
+
+	if (max > 64)
+		max = 64;
+	for (m = s->i6_multi; m != NULL; m = m->in6m_next) {
+		if (m->in6m_ifp != ifp || !mld6_reported(m))
+			continue;
+		recs[n].type = MLD_IS_EX, recs[n].group = &m->in6m_addr;
+		recs[n].nsrcs = 0, recs[n].srcs = NULL;
+		if (++n == max) {
+			mld6_v2_send(s, ifp, recs, n);
+			n = 0;
+		}
+	}
+	mld6_v2_send(s, ifp, recs, n);
+}
+
+static void
+mld6_v2_statechange(struct inet6_state *s, struct ifnet *ifp, const struct nb_in6_addr *g,
+    int type)
+{
+	struct mld6_rec rec = { type, g, 0, NULL };
+	struct mld6_v2if **vp = mld6_v2find(s, ifp);
+	struct mld6_sc *sc;
+
+	for (sc = s->i6_mldsc; sc != NULL; sc = sc->sc_next)
+		if (sc->sc_ifp == ifp && in6_eq(&sc->sc_addr, g))
+			break;
+	if (sc == NULL && (sc = kmem_zalloc(s->i6_kern, sizeof(*sc))) != NULL) {
+		sc->sc_ifp = ifp;
+		sc->sc_addr = *g;
+		sc->sc_next = s->i6_mldsc;
+		s->i6_mldsc = sc;
+	}
+	mld6_v2_send(s, ifp, &rec, 1);
+	if (sc != NULL) {
+		sc->sc_type = type;
+		sc->sc_left = (vp != NULL && (*vp)->v_qrv > 0 ? (*vp)->v_qrv : 2) - 1;
+		sc->sc_at = mld6_delay(s, MLD_UNSOL_NS);
+		inet6_timer_want(s, sc->sc_at);
+	}
+}
+
+/* Drops what MLDv2 had pending on ifp (NULL: everywhere). */
+static void
+mld6_v2_cancel(struct inet6_state *s, struct ifnet *ifp)
+{
+	struct mld6_sc **pp, *sc;
+	struct mld6_v2if *v;
+	struct in6_multi *m;
+
+	for (v = s->i6_mldv2; v != NULL; v = v->v_next)
+		if (ifp == NULL || v->v_ifp == ifp)
+			v->v_gq = 0;
+	for (m = s->i6_multi; m != NULL; m = m->in6m_next)
+		if ((ifp == NULL || m->in6m_ifp == ifp) && m->in6m_v2pend) {
+			m->in6m_v2pend = 0;
+			m->in6m_nsrcs = 0;
+		}
+	for (pp = &s->i6_mldsc; (sc = *pp) != NULL;)
+		if (ifp == NULL || sc->sc_ifp == ifp) {
+			*pp = sc->sc_next;
+			kmem_free(s->i6_kern, sc, sizeof(*sc));
+		} else
+			pp = &sc->sc_next;
+}
+
+static void
+mld6_v2_timer(struct inet6_state *s, uint64_t now, uint64_t *next)
+{
+	struct mld6_sc **pp, *sc;
+	struct mld6_v2if *v;
+
+	for (v = s->i6_mldv2; v != NULL; v = v->v_next) {
+		if (v->v_gq == 0)
+			continue;
+		if (v->v_gq <= now) {
+			v->v_gq = 0;
+			if (mld6_version(s, v->v_ifp) == 2)
+				mld6_v2_current(s, v->v_ifp);
+		} else if (*next == 0 || v->v_gq < *next)
+			*next = v->v_gq;
+	}
+	for (pp = &s->i6_mldsc; (sc = *pp) != NULL;) {
+		if (sc->sc_at <= now) {
+			struct mld6_rec rec = { sc->sc_type, &sc->sc_addr, 0, NULL };
+			if (mld6_version(s, sc->sc_ifp) == 2)
+				mld6_v2_send(s, sc->sc_ifp, &rec, 1);
+			if (--sc->sc_left <= 0) {
+				*pp = sc->sc_next;
+				kmem_free(s->i6_kern, sc, sizeof(*sc));
+				continue;
+			}
+			sc->sc_at = mld6_delay(s, MLD_UNSOL_NS);
+		}
+		if (*next == 0 || sc->sc_at < *next)
+			*next = sc->sc_at;
+		pp = &sc->sc_next;
+	}
+}
+
 void
 mld6_ifdetach(struct inet6_state *s, struct ifnet *ifp)
 {
 	struct mld6_v2if **pp, *v;
 
+	mld6_v2_cancel(s, ifp);
 	for (pp = &s->i6_mldv2; (v = *pp) != NULL;)
 		if (ifp == NULL || v->v_ifp == ifp) {
 			*pp = v->v_next;
@@ -809,27 +1012,35 @@ mld6_ifdetach(struct inet6_state *s, struct ifnet *ifp)
 
 /*
  * A report about m: type MLD_LISTENER_REPORT (we joined), MLD_LISTENER_DONE (we left) or
- * MLD6_RESPONSE (answering a query).  MLDv1 (RFC 2710, NetBSD's mld6) unless the link's
- * querier spoke MLDv2: then an MLDv2 report (RFC 3810 5.2) to ff02::16 with one record,
- * CHANGE_TO_EXCLUDE {} for a join, CHANGE_TO_INCLUDE {} for a leave, MODE_IS_EXCLUDE {}
- * as an answer (we listen to every source).
+ * MLD6_RESPONSE (answering a query): MLDv1 (RFC 2710) or MLDv2 as above.
  */
 void
 mld6_report(struct inet6_state *s, struct in6_multi *m, int type)
 {
-	static const struct nb_in6_addr allmldv2 = { { 0xff, 0x02, [15] = 0x16 } };
 	struct ifnet *ifp = m->in6m_ifp;
-	struct in6_ifaddr *ll = in6_linklocal(s, ifp, 1);
-	int v2 = mld6_v2find(s, ifp) != NULL;
+	struct in6_ifaddr *ll;
 	const struct nb_in6_addr *dst;
 	struct nb_in6_addr src;
-	size_t len = v2 ? 28 : 24;
+	size_t len = 24;
 	struct pkt *p;
 	uint8_t *ic;
 	uint16_t sum;
 
 	if (!(ifp->if_flags & IFF_UP))
 		return;
+	if (mld6_version(s, ifp) == 2) {
+		if (type == MLD6_RESPONSE) {
+			struct mld6_rec rec = { m->in6m_v2pend == 2 ? MLD_IS_IN : MLD_IS_EX,
+			    &m->in6m_addr, m->in6m_v2pend == 2 ? m->in6m_nsrcs : 0, m->in6m_srcs };
+			mld6_v2_send(s, ifp, &rec, 1);
+			m->in6m_v2pend = 0;
+			m->in6m_nsrcs = 0;
+		} else
+			mld6_v2_statechange(s, ifp, &m->in6m_addr,
+			    type == MLD_LISTENER_DONE ? MLD_TO_IN : MLD_TO_EX);
+		return;
+	}
+	ll = in6_linklocal(s, ifp, 1);
 	if (ll != NULL)
 		src = ll->ia6_addr;
 	else
@@ -838,21 +1049,76 @@ mld6_report(struct inet6_state *s, struct in6_multi *m, int type)
 		return;
 	ic = pkt_data(p);
 	memset(ic, 0, len);
-	if (v2) {
-		dst = &allmldv2;
-		ic[0] = MLDV2_LISTENER_REPORT;
-		ic[7] = 1;			/* one multicast address record */
-		ic[8] = type == MLD_LISTENER_DONE ? 3 : type == MLD_LISTENER_REPORT ? 4 : 2;
-		memcpy(ic + 12, &m->in6m_addr, 16);
-	} else {
-		dst = type == MLD_LISTENER_DONE ? &in6_allrouters : &m->in6m_addr;
-		ic[0] = (uint8_t)(type == MLD_LISTENER_DONE ? MLD_LISTENER_DONE : MLD_LISTENER_REPORT);
-		memcpy(ic + 8, &m->in6m_addr, 16);
-	}
+	dst = type == MLD_LISTENER_DONE ? &in6_allrouters : &m->in6m_addr;
+	ic[0] = (uint8_t)(type == MLD_LISTENER_DONE ? MLD_LISTENER_DONE : MLD_LISTENER_REPORT);
+	memcpy(ic + 8, &m->in6m_addr, 16);
 	sum = in6_cksum(&src, dst, IPPROTO_ICMPV6, ic, len);
 	memcpy(ic + 2, &sum, 2);
 	ip6_output(s, p, &src, dst, ifp, IPPROTO_ICMPV6, 1, -1, IP6OUT_NOLOOP |
 	    IP6OUT_ROUTERALERT | (ll == NULL ? IP6OUT_UNSPECSRC : 0));
+}
+
+/* RFC 3810 5.1.3 / 5.1.9: exponential codes. */
+static uint64_t
+mld6_fp16(uint16_t code)
+{
+	return code < 32768 ? code :
+	    (uint64_t)((code & 0x0fff) | 0x1000) << (((code >> 12) & 7) + 3);
+}
+
+static unsigned
+mld6_fp8(uint8_t code)
+{
+	return code < 128 ? code : (unsigned)((code & 0x0f) | 0x10) << (((code >> 4) & 7) + 3);
+}
+
+/* An MLDv2 query in v2 mode: schedule the answer; 1 if it was handled. */
+static int
+mld6_v2_query(struct inet6_state *s, struct ifnet *ifp, const uint8_t *ic, int len,
+    const struct nb_in6_addr *group, uint64_t delay)
+{
+	struct mld6_v2if *v = *mld6_v2find(s, ifp);
+	unsigned nsrcs = (unsigned)(ic[26] << 8 | ic[27]), i;
+	uint64_t at = mld6_delay(s, delay);
+	struct in6_multi *m;
+
+	(void)len;
+	if (in6_is_unspec(group)) {
+		if (nsrcs == 0 && (v->v_gq == 0 || at < v->v_gq)) {
+			v->v_gq = at;
+			inet6_timer_want(s, at);
+		}
+		return 1;
+	}
+	if ((m = in6_multi_find(s, ifp, group)) == NULL || !mld6_reported(m))
+		return 1;
+	if (v->v_gq != 0 && v->v_gq <= at)
+		return 1;		/* the general answer comes first */
+	if (m->in6m_reportat == 0)
+		m->in6m_v2pend = 0, m->in6m_nsrcs = 0;
+	if (nsrcs == 0 || (m->in6m_reportat != 0 && m->in6m_v2pend == 0))
+		m->in6m_v2pend = 0, m->in6m_nsrcs = 0;	/* the whole group */
+	else {
+		for (i = 0; i < nsrcs; i++) {
+			const uint8_t *a = ic + 28 + 16 * i;
+			int j;
+			for (j = 0; j < m->in6m_nsrcs && memcmp(&m->in6m_srcs[j], a, 16) != 0; j++)
+				continue;
+			if (j < m->in6m_nsrcs)
+				continue;
+			if (m->in6m_nsrcs == MLD_V2_MAXSRCS) {
+				m->in6m_v2pend = 0, m->in6m_nsrcs = 0;
+				break;
+			}
+			memcpy(&m->in6m_srcs[m->in6m_nsrcs++], a, 16);
+			m->in6m_v2pend = 2;
+		}
+	}
+	if (m->in6m_reportat == 0 || at < m->in6m_reportat) {
+		m->in6m_reportat = at;
+		inet6_timer_want(s, at);
+	}
+	return 1;
 }
 
 void
@@ -871,22 +1137,32 @@ mld6_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 	now = hyp_clock_mono();
 	if (ic[0] == MLD_LISTENER_QUERY) {
 		struct mld6_v2if **vp = mld6_v2find(s, ifp), *v;
-		if (len >= 28) {	/* an MLDv2 query (RFC 3810 8.1): answer in kind */
-			uint16_t code = (uint16_t)(ic[4] << 8 | ic[5]);
+		if (len > 24 && (len < 28 || len < 28 + 16 * (ic[26] << 8 | ic[27])))
+			return;		/* RFC 3810 5.1.10 / 8.1: no valid query */
+		if (len >= 28) {	/* an MLDv2 query (RFC 3810 8.1) */
 			if (vp == NULL && (v = kmem_zalloc(s->i6_kern, sizeof(*v))) != NULL) {
 				v->v_ifp = ifp;
 				v->v_next = s->i6_mldv2;
 				s->i6_mldv2 = v;
+				vp = &s->i6_mldv2;
 			}
-			/* maximum response code: exponential above 32768 (RFC 3810 5.1.3) */
-			delay = (code < 32768 ? code :
-			    (uint64_t)((code & 0x0fff) | 0x1000) << (((code >> 12) & 7) + 3)) *
-			    1000000;
-		} else {
-			if (vp != NULL) {	/* an MLDv1 querier: back to version 1 */
+			/* maximum response code in ms, exponential above 32768 */
+			delay = mld6_fp16((uint16_t)(ic[4] << 8 | ic[5])) * 1000000;
+			if (vp != NULL) {
 				v = *vp;
-				*vp = v->v_next;
-				kmem_free(s->i6_kern, v, sizeof(*v));
+				v->v_qrv = (ic[24] & 7) != 0 ? ic[24] & 7 : 2;
+				v->v_oldto = (uint64_t)v->v_qrv * (ic[25] != 0 ? mld6_fp8(ic[25]) : 125) *
+				    1000000000ULL + delay;
+				if (mld6_version(s, ifp) == 2 &&
+				    mld6_v2_query(s, ifp, ic, len, &group, delay))
+					return;
+			}
+		} else {
+			if (vp != NULL && (*vp)->v_oldto != 0) {
+				/* an MLDv1 querier among v2 ones: v1 for the Older Version
+				 * Querier Present Timeout (RFC 3810 8.2.1) */
+				(*vp)->v_v1_until = now + (*vp)->v_oldto;
+				mld6_v2_cancel(s, ifp);
 			}
 			delay = (uint64_t)(ic[4] << 8 | ic[5]) * 1000000;	/* ms */
 		}

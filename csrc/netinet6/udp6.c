@@ -251,6 +251,8 @@ in6p_connect(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockadd
 	return 0;
 }
 
+static void in6p_xclear(struct inet6_state *s, struct in6pcb *in6p);
+
 static void
 in6p_free(struct inet6_state *s, struct in6pcb *in6p)
 {
@@ -267,7 +269,123 @@ in6p_free(struct inet6_state *s, struct in6pcb *in6p)
 		in6_multi_leave(s, m->m_ifp, &m->m_addr);
 		kmem_free(s->i6_kern, m, sizeof(*m));
 	}
+	in6p_xclear(s, in6p);
 	kmem_free(s->i6_kern, in6p, sizeof(*in6p));
+}
+
+/* Sticky extension headers and next hop: setting, reading, freeing (NetBSD's
+ * ip6_setpktopt / ip6_getpcbopt for the sticky case). */
+static const int in6p_xopt[4] = { IPV6_HOPOPTS, IPV6_RTHDRDSTOPTS, IPV6_RTHDR, IPV6_DSTOPTS };
+
+static int
+in6p_xindex(int optname)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (in6p_xopt[i] == optname)
+			return i;
+	return -1;
+}
+
+static void
+in6p_xset(struct inet6_state *s, struct in6pcb *in6p, int i, uint8_t *h)
+{
+	if (in6p->in6p_xhdr[i] != NULL)
+		kmem_free(s->i6_kern, in6p->in6p_xhdr[i], (size_t)(in6p->in6p_xhdr[i][1] + 1) * 8);
+	in6p->in6p_xhdr[i] = h;
+}
+
+static void
+in6p_xclear(struct inet6_state *s, struct in6pcb *in6p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		in6p_xset(s, in6p, i, NULL);
+	if (in6p->in6p_nexthop != NULL)
+		kmem_free(s->i6_kern, in6p->in6p_nexthop, sizeof(*in6p->in6p_nexthop));
+	in6p->in6p_nexthop = NULL;
+}
+
+/* IPV6_NEXTHOP's value (sticky or ancillary): a sockaddr_in6 of a unicast address, its
+ * zone known.  0, EINVAL, EAFNOSUPPORT or ENXIO, as NetBSD. */
+static int
+in6_nexthop_check(struct inet6_state *s, const uint8_t *buf, size_t len,
+    struct nb_sockaddr_in6 *out)
+{
+	struct nb_sockaddr_in6 sin6;
+
+	if (len < 16 || len < buf[0])
+		return EINVAL;
+	if (buf[1] != AF_INET6)
+		return EAFNOSUPPORT;
+	if (buf[0] != sizeof(sin6) || len < sizeof(sin6))
+		return EINVAL;
+	memcpy(&sin6, buf, sizeof(sin6));
+	if (in6_is_unspec(&sin6.sin6_addr) || in6_is_mcast(&sin6.sin6_addr))
+		return EINVAL;
+	if (sin6.sin6_scope_id != 0 && in6_zone_ifp(s, sin6.sin6_scope_id) == NULL)
+		return ENXIO;
+	*out = sin6;
+	return 0;
+}
+
+static int
+in6p_xsetopt(struct inet6_state *s, struct in6pcb *in6p, struct sockopt *sopt)
+{
+	const uint8_t *buf = sopt->sopt_data;
+	size_t len = sopt->sopt_size;
+	int i = in6p_xindex(sopt->sopt_name), error;
+
+	if (sopt->sopt_name == IPV6_NEXTHOP) {
+		struct nb_sockaddr_in6 nh, *n;
+		if (len == 0) {		/* just removes it */
+			if (in6p->in6p_nexthop != NULL)
+				kmem_free(s->i6_kern, in6p->in6p_nexthop, sizeof(nh));
+			in6p->in6p_nexthop = NULL;
+			return 0;
+		}
+		if ((error = in6_nexthop_check(s, buf, len, &nh)) != 0)
+			return error;
+		if ((n = in6p->in6p_nexthop) == NULL &&
+		    (n = kmem_alloc(s->i6_kern, sizeof(*n))) == NULL)
+			return ENOBUFS;
+		*n = nh;
+		in6p->in6p_nexthop = n;
+		return 0;
+	}
+	if (len == 0) {
+		in6p_xset(s, in6p, i, NULL);
+		return 0;
+	}
+	if ((error = ip6_xhdr_check(sopt->sopt_name, buf, len)) != 0)
+		return error;
+	{
+		uint8_t *h = kmem_alloc(s->i6_kern, len);
+		if (h == NULL)
+			return ENOBUFS;
+		memcpy(h, buf, len);
+		in6p_xset(s, in6p, i, h);
+	}
+	return 0;
+}
+
+static int
+in6p_xgetopt(struct in6pcb *in6p, struct sockopt *sopt)
+{
+	const uint8_t *h;
+	size_t len;
+
+	if (sopt->sopt_name == IPV6_NEXTHOP)
+		return in6p->in6p_nexthop == NULL ? sockopt_set(sopt, "", 0) :
+		    sockopt_set(sopt, in6p->in6p_nexthop, sizeof(*in6p->in6p_nexthop));
+	if ((h = in6p->in6p_xhdr[in6p_xindex(sopt->sopt_name)]) == NULL)
+		return sockopt_set(sopt, "", 0);	/* unset: nothing */
+	len = (size_t)(h[1] + 1) * 8;
+	if (len > sizeof(sopt->sopt_buf))
+		return EMSGSIZE;	/* more than an answer holds here (128 bytes) */
+	return sockopt_set(sopt, h, len);
 }
 
 void
@@ -317,6 +435,29 @@ in6p_append(struct inet6_state *s, struct in6pcb *in6p, struct pkt *p, int off,
 	if (in6p->in6p_flags & IN6P_RECVTCLASS) {
 		v = ((ip6[0] & 0x0f) << 4) | (ip6[1] >> 4);
 		sbctl_add(s->i6_kern, &ctl, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v));
+	}
+	if (in6p->in6p_flags & (IN6P_RECVHOPOPTS | IN6P_RECVDSTOPTS | IN6P_RECVRTHDR)) {
+		/* the extension headers between the IPv6 header and the transport one (ip6_input
+		 * checked their lengths), each as it came: IPV6_HOPOPTS, IPV6_DSTOPTS (either
+		 * side of a routing header), IPV6_RTHDR, as NetBSD's ip6_savecontrol */
+		int nxt = ip6[6], o = IP6_HDRLEN, hl;
+		while (o + 8 <= off && (nxt == IPPROTO_HOPOPTS || nxt == IPPROTO_DSTOPTS ||
+		    nxt == IPPROTO_ROUTING || nxt == IPPROTO_FRAGMENT)) {
+			hl = nxt == IPPROTO_FRAGMENT ? 8 : (ip6[o + 1] + 1) * 8;
+			if (o + hl > off)
+				break;
+			if (nxt == IPPROTO_HOPOPTS && (in6p->in6p_flags & IN6P_RECVHOPOPTS))
+				sbctl_add(s->i6_kern, &ctl, IPPROTO_IPV6, IPV6_HOPOPTS, ip6 + o,
+				    (size_t)hl);
+			else if (nxt == IPPROTO_DSTOPTS && (in6p->in6p_flags & IN6P_RECVDSTOPTS))
+				sbctl_add(s->i6_kern, &ctl, IPPROTO_IPV6, IPV6_DSTOPTS, ip6 + o,
+				    (size_t)hl);
+			else if (nxt == IPPROTO_ROUTING && (in6p->in6p_flags & IN6P_RECVRTHDR))
+				sbctl_add(s->i6_kern, &ctl, IPPROTO_IPV6, IPV6_RTHDR, ip6 + o,
+				    (size_t)hl);
+			nxt = ip6[o];
+			o += hl;
+		}
 	}
 	if (sb_append_rec(s->i6_kern, &so->so_rcv, (struct nb_sockaddr *)&from, ip6 + off,
 	    p->p_len - (size_t)off, ctl, 0) == 0) {
@@ -466,10 +607,14 @@ udp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, siz
 struct ip6_pktopts {
 	struct nb_in6_pktinfo pi;
 	int havepi, hlim, tclass;
+	const uint8_t *xh[4];		/* extension headers given for this datagram */
+	int havexh[4];			/* 1: xh[i] replaces the sticky one (NULL: none) */
+	struct nb_sockaddr_in6 nh;
+	int havenh;
 };
 
 static int
-ip6_ctlparse(const struct sbctl *ctl, struct ip6_pktopts *o)
+ip6_ctlparse(struct inet6_state *s, const struct sbctl *ctl, struct ip6_pktopts *o)
 {
 	const uint8_t *raw, *end;
 
@@ -507,6 +652,31 @@ ip6_ctlparse(const struct sbctl *ctl, struct ip6_pktopts *o)
 				o->hlim = v;
 			else
 				o->tclass = v;
+			break;
+		}
+		case IPV6_HOPOPTS:
+		case IPV6_DSTOPTS:
+		case IPV6_RTHDRDSTOPTS:
+		case IPV6_RTHDR:
+		{
+			int i = in6p_xindex(cm.cmsg_type), error;
+			const uint8_t *d = raw + NB_CMSG_HDRSZ;
+			if (dlen != 0 && (error = ip6_xhdr_check(cm.cmsg_type, d, dlen)) != 0)
+				return error;
+			o->xh[i] = dlen != 0 ? d : NULL;	/* empty: none this time */
+			o->havexh[i] = 1;
+			break;
+		}
+		case IPV6_NEXTHOP:
+		{
+			int error;
+			if (dlen == 0) {
+				o->havenh = -1;		/* none this time */
+				break;
+			}
+			if ((error = in6_nexthop_check(s, raw + NB_CMSG_HDRSZ, dlen, &o->nh)) != 0)
+				return error;
+			o->havenh = 1;
 			break;
 		}
 		default:
@@ -626,7 +796,10 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
     const struct nb_sockaddr_in6 *to, const struct sbctl *ctl)
 {
 	struct ip6_pktopts o = { .hlim = -1, .tclass = -1 };
-	struct nb_in6_addr dst, src;
+	struct ip6_xhdrs x;
+	struct nb_in6_addr dst, src, hop;
+	uint32_t hopzone;
+	int i, anyx = 0;
 	struct nb_sockaddr_in6 any;
 	struct ifnet *ifp;
 	uint32_t zoneid;
@@ -635,7 +808,7 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 	size_t hlen = in6p->in6p_raw ? 0 : 8;
 	int hlim, tclass, error, flags = 0;
 
-	if ((error = ip6_ctlparse(ctl, &o)) != 0)
+	if ((error = ip6_ctlparse(s, ctl, &o)) != 0)
 		return error;
 	if (!o.havepi && (!in6_is_unspec(&in6p->in6p_pktinfo.ipi6_addr) ||
 	    in6p->in6p_pktinfo.ipi6_ifindex != 0)) {
@@ -665,7 +838,29 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 		return EMSGSIZE;
 	if (in6_is_v4mapped(&dst))
 		return udp6_output4(s, in6p, data, len, &dst, dport, o.hlim);
-	if ((error = in6p_route(s, in6p, &dst, zoneid, o.havepi ? (int)o.pi.ipi6_ifindex : 0,
+	/* the sticky headers and next hop, each overridden by the datagram's own */
+	for (i = 0; i < 4; i++) {
+		x.x_hdr[i] = o.havexh[i] ? o.xh[i] : in6p->in6p_xhdr[i];
+		anyx |= x.x_hdr[i] != NULL;
+	}
+	x.x_nexthop = o.havenh > 0 ? &o.nh : o.havenh < 0 ? NULL : in6p->in6p_nexthop;
+	anyx |= x.x_nexthop != NULL;
+	/* the route (so the interface and the source) is the one to the first hop: a type 0
+	 * routing header's first address, or the next hop */
+	hop = dst;
+	hopzone = zoneid;
+	if (x.x_hdr[IP6X_RTHDR] != NULL && !in6_is_mcast(&dst))
+		memcpy(&hop, x.x_hdr[IP6X_RTHDR] + 8, 16);
+	if (x.x_nexthop != NULL && !in6_is_mcast(&dst) && in6_ifaddr_of(s, &hop, NULL) == NULL) {
+		hop = x.x_nexthop->sin6_addr;
+		hopzone = x.x_nexthop->sin6_scope_id;
+		if (!in6_scoped(&hop)) {
+			struct rt6entry *r = rt6_lookup(s, &hop, NULL);
+			if (r == NULL || (r->rt6_flags & (RTF_GATEWAY | RTF_REJECT | RTF_BLACKHOLE)))
+				return EHOSTUNREACH;	/* not a neighbour */
+		}
+	}
+	if ((error = in6p_route(s, in6p, &hop, hopzone, o.havepi ? (int)o.pi.ipi6_ifindex : 0,
 	    &ifp)) != 0)
 		return error;
 	if (o.havepi && !in6_is_unspec(&o.pi.ipi6_addr)) {
@@ -719,8 +914,9 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 		hlim = o.hlim >= 0 ? o.hlim : in6p->in6p_hops >= 0 ? in6p->in6p_hops :
 		    s->i6_hlim;
 	tclass = o.tclass >= 0 ? o.tclass : in6p->in6p_tclass;
-	return ip6_output(s, p, &src, &dst, ifp->if_type == IFT_LOOP ? NULL : ifp,
-	    in6p->in6p_raw ? in6p->in6p_proto : IPPROTO_UDP, hlim, tclass, flags);
+	return ip6_output_x(s, p, &src, &dst, ifp->if_type == IFT_LOOP ? NULL : ifp,
+	    in6p->in6p_raw ? in6p->in6p_proto : IPPROTO_UDP, hlim, tclass, flags,
+	    anyx ? &x : NULL);
 }
 
 /* ---------------------------------------------------------------- socket layer */
@@ -1008,6 +1204,20 @@ ip6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 		return in6p_flagopt(in6p, op, sopt, IN6P_RECVHOPLIMIT);
 	case IPV6_RECVTCLASS:
 		return in6p_flagopt(in6p, op, sopt, IN6P_RECVTCLASS);
+	case IPV6_RECVHOPOPTS:
+		return in6p_flagopt(in6p, op, sopt, IN6P_RECVHOPOPTS);
+	case IPV6_RECVDSTOPTS:
+		return in6p_flagopt(in6p, op, sopt, IN6P_RECVDSTOPTS);
+	case IPV6_RECVRTHDR:
+		return in6p_flagopt(in6p, op, sopt, IN6P_RECVRTHDR);
+	case IPV6_HOPOPTS:
+	case IPV6_DSTOPTS:
+	case IPV6_RTHDRDSTOPTS:
+	case IPV6_RTHDR:
+	case IPV6_NEXTHOP:
+		if (op == PRCO_GETOPT)
+			return in6p_xgetopt(in6p, sopt);
+		return in6p_xsetopt(s, in6p, sopt);
 	case IPV6_PKTINFO:
 		if (op == PRCO_GETOPT)
 			return sockopt_set(sopt, &in6p->in6p_pktinfo, sizeof(in6p->in6p_pktinfo));

@@ -290,9 +290,15 @@ main(void)
 		inet_pton(AF_INET6, "ff02::1:ff00:1", sn);
 		while ((n = rump_sys_recvfrom(q, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL)) >= 0) {
 			if (n >= 28 && in[0] == 143) {
+				/* one report with a record per group: look at each */
+				int r, nr = in[6] << 8 | in[7];
+				size_t o = 8;
 				nv2++;
-				if (in[8] == 2 && memcmp(in + 12, sn, 16) == 0)
-					sawsn = 1;
+				for (r = 0; r < nr && o + 20 <= (size_t)n; r++) {
+					if (in[o] == 2 && memcmp(in + o + 4, sn, 16) == 0)
+						sawsn = 1;
+					o += 20 + 16 * (size_t)(in[o + 2] << 8 | in[o + 3]);
+				}
 			} else if (n >= 24 && in[0] == 131)
 				nv1++;
 		}

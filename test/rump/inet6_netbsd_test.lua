@@ -105,6 +105,56 @@ local function observe(k, S, bus)
   local tcp = assert(S.socket("inet6", "stream"))
   put("TCP IPV6_V6ONLY default", S.getsockopt(tcp, "ipv6", "v6only"))
   tcp:close()
+  -- RFC 3542 sticky options, as NetBSD's ip6_setpktopt checks them
+  local ffi = require "syscall.ffi"
+  local function buf(t) return ffi.new("uint8_t[?]", #t, t) end
+  local x = assert(S.socket("inet6", "dgram"))
+  local function sset(what, name, val, len)
+    local okx, ex = S.setsockopt(x, "ipv6", name, val, len)
+    put(what, okx and "set", ex)
+  end
+  local addr = { 0x20, 1, 0x0d, 0xb8, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }
+  local function rth(t, segleft, naddr)
+    local b = { 0, 2 * naddr, t, segleft, 0, 0, 0, 0 }
+    for _ = 1, naddr do for _, v in ipairs(addr) do b[#b + 1] = v end end
+    return buf(b), #b
+  end
+  sset("IPV6_HOPOPTS of 8 bytes", "hopopts", buf { 0, 0, 0x1e, 4, 1, 2, 3, 4 }, 8)
+  sset("IPV6_HOPOPTS of 7 bytes", "hopopts", buf { 0, 0, 0x1e, 4, 1, 2, 3 }, 7)
+  sset("IPV6_HOPOPTS saying 16 bytes in 8", "hopopts", buf { 0, 1, 0x1e, 4, 1, 2, 3, 4 }, 8)
+  sset("IPV6_DSTOPTS of 16 bytes", "dstopts", buf { 0, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 16)
+  sset("IPV6_RTHDRDSTOPTS of 8 bytes", "rthdrdstopts", buf { 0, 0, 1, 4, 0, 0, 0, 0 }, 8)
+  sset("IPV6_RTHDR type 0, one address", "rthdr", rth(0, 1, 1))
+  sset("IPV6_RTHDR type 2", "rthdr", rth(2, 1, 1))
+  sset("IPV6_RTHDR type 0, 2 segments left for one address", "rthdr", rth(0, 2, 1))
+  sset("IPV6_RTHDR type 0 without addresses", "rthdr", rth(0, 0, 0))
+  sset("sticky IPV6_HOPLIMIT", "hoplimit", 5)
+  sset("IPV6_RECVHOPOPTS", "recvhopopts", 1)
+  sset("IPV6_RECVDSTOPTS", "recvdstopts", 1)
+  sset("IPV6_RECVRTHDR", "recvrthdr", 1)
+  local b64 = ffi.new("uint8_t[64]")
+  local v, l = S.getsockopt(x, "ipv6", "hopopts", b64, 64)
+  put("IPV6_HOPOPTS read back (length, option type)", v and (l .. " " .. b64[2]), l)
+  v, l = S.getsockopt(x, "ipv6", "rthdr", b64, 64)
+  put("IPV6_RTHDR read back (length, type, segments left)", v and (l .. " " .. b64[2] .. " " .. b64[3]), l)
+  sset("IPV6_HOPOPTS emptied", "hopopts", b64, 0)
+  v, l = S.getsockopt(x, "ipv6", "hopopts", b64, 64)
+  put("IPV6_HOPOPTS read after emptying (length)", v and l, l)
+  sset("IPV6_NEXTHOP multicast", "nexthop", S.t.sockaddr_in6(0, "ff02::1"), 28)
+  sset("IPV6_NEXTHOP an IPv4 sockaddr", "nexthop", S.t.sockaddr_in(0, "10.0.0.1"), 16)
+  sset("IPV6_NEXTHOP 2001:db8:77::2", "nexthop", S.t.sockaddr_in6(0, "2001:db8:77::2"), 28)
+  v, l = S.getsockopt(x, "ipv6", "nexthop", b64, 64)
+  put("IPV6_NEXTHOP read back (length, family)", v and (l .. " " .. b64[1]), l)
+  x:close()
+  -- the IPv4 source-specific multicast options: NetBSD's netinet/in.h has none (these are
+  -- FreeBSD's numbers for IP_ADD_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE, MCAST_JOIN_GROUP,
+  -- MCAST_JOIN_SOURCE_GROUP)
+  local u4 = assert(S.socket("inet", "dgram"))
+  for _, num in ipairs { 70, 72, 80, 82 } do
+    local okx, ex = S.setsockopt(u4, "ip", num, ffi.new("uint8_t[264]"), 12)
+    put("IPPROTO_IP option " .. num, okx and "set", ex)
+  end
+  u4:close()
   return o
 end
 
