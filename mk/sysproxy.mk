@@ -33,7 +33,7 @@ $(BUILD)/test/sysproxy_test: $(BUILD)/test/sysproxy_nb_prog
 endif
 $(BUILD)/test/sysproxy_nb_prog: test/c/sysproxy_nb_prog.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(SP_NBCLIENT) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(SP_NBCLIENT) $(LDFLAGS)
 
 # getpid round trip through sysproxy: our server and NetBSD's rump_server, same run
 BENCH_CMDS += $(BUILD)/bench/sysproxy_bench

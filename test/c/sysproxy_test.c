@@ -972,6 +972,33 @@ resolve(const char *libdir, const char *name, char *out, size_t len)
 	return -1;
 }
 
+/* Runs the NetBSD-linked program in a mode; its ok/FAIL lines become diagnostics. */
+static void
+run_nb(const char *url, const char *libdir, const char *prog, const char *mode, int want,
+    const char *what)
+{
+	char cmd[4096], line[256];
+	int nok = 0, nfail = 0, status;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "RUMP_SERVER=%s LD_LIBRARY_PATH=%s %s %s 2>&1", url, libdir,
+	    prog, mode);
+	if ((f = popen(cmd, "r")) == NULL) {
+		ok(0, "run %s %s", prog, mode);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		printf("# nb %s: %s", mode, line);
+		if (strncmp(line, "ok ", 3) == 0)
+			nok++;
+		else
+			nfail++;
+	}
+	status = pclose(f);
+	ok(status == 0 && nfail == 0 && nok == want, "NetBSD librumpclient, %s: %d of %d checks "
+	    "held, %d failed", what, nok, want, nfail);
+}
+
 static void
 test_netbsd_client(void)
 {
@@ -1022,6 +1049,10 @@ test_netbsd_client(void)
 	status = pclose(f);
 	ok(status == 0 && nfail == 0 && nok >= 19,
 	    "NetBSD librumpclient program: %d checks held, %d failed (file, UDP, EFAULT)", nok, nfail);
+	run_nb(url1, libdir, prog, "threads", 5, "4 threads on one connection, one blocked");
+	run_nb(url1, libdir, prog, "fork", 5, "rumpclient_fork");
+	run_nb(url1, libdir, prog, "exec", 4, "rumpclient_exec");
+	run_nb(url1, libdir, prog, "sigpipe", 4, "SIGPIPE raised in the client");
 	/* kernel choice by URL, through NetBSD's client */
 	{
 		static const struct { const char *url; const char *want; } r[] = {
