@@ -5,6 +5,8 @@
 #   test/c/sysproxy_test.c          our server against a wire client of our own (always)
 #   test/c/sysproxy_nb_prog.c       a program linked with NetBSD's librumpclient, run by
 #                                   sysproxy_test when $RUMPUS_NETBSD_RUMP has it
+#   test/c/sysproxy_hijack_prog.c   a plain program run with NetBSD's librumphijack.so
+#                                   preloaded, likewise
 
 RUMPUS_SRCS += csrc/sysproxy/sp_serv.c
 $(BUILD)/obj/sysproxy/sp_serv.o: csrc/sysproxy/sp_wire.h csrc/hyper/sp.h csrc/include/rump/rumpus_sp.h
@@ -17,7 +19,7 @@ $(BUILD)/bin/rumpus_server: csrc/sysproxy/server_main.c $(BUILD)/lib/librumpus.s
 	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS)
 
 $(BUILD)/test/sysproxy_test: test/c/sysproxy_test.c csrc/sysproxy/sp_wire.h test/c/tap.h \
-    $(BUILD)/bin/rumpus_server
+    $(BUILD)/bin/rumpus_server $(BUILD)/test/sysproxy_hijack_prog
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Icsrc -Itest/c -pthread -o $@ $< $(LDFLAGS)
 
@@ -31,6 +33,12 @@ ifneq ($(SP_NBCLIENT),)
 BUILD_TARGETS += $(BUILD)/test/sysproxy_nb_prog
 $(BUILD)/test/sysproxy_test: $(BUILD)/test/sysproxy_nb_prog
 endif
+# A plain program NetBSD's librumphijack.so is preloaded into (nothing of rump linked)
+BUILD_TARGETS += $(BUILD)/test/sysproxy_hijack_prog
+$(BUILD)/test/sysproxy_hijack_prog: test/c/sysproxy_hijack_prog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/test/sysproxy_nb_prog: test/c/sysproxy_nb_prog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(SP_NBCLIENT) $(LDFLAGS)

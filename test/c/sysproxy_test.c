@@ -972,23 +972,24 @@ resolve(const char *libdir, const char *name, char *out, size_t len)
 	return -1;
 }
 
-/* Runs the NetBSD-linked program in a mode; its ok/FAIL lines become diagnostics. */
+/* Runs a program against our server with NetBSD's client library (env: more
+ * variables, e.g. LD_PRELOAD); its ok/FAIL lines become diagnostics. */
 static void
-run_nb(const char *url, const char *libdir, const char *prog, const char *mode, int want,
-    const char *what)
+run_nbenv(const char *env, const char *url, const char *libdir, const char *prog,
+    const char *mode, int want, const char *what)
 {
 	char cmd[4096], line[256];
 	int nok = 0, nfail = 0, status;
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "RUMP_SERVER=%s LD_LIBRARY_PATH=%s %s %s 2>&1", url, libdir,
-	    prog, mode);
+	snprintf(cmd, sizeof(cmd), "%s RUMP_SERVER=%s LD_LIBRARY_PATH=%s %s %s 2>&1", env, url,
+	    libdir, prog, mode);
 	if ((f = popen(cmd, "r")) == NULL) {
 		ok(0, "run %s %s", prog, mode);
 		return;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		printf("# nb %s: %s", mode, line);
+		printf("# nb %s: %s", what, line);
 		if (strncmp(line, "ok ", 3) == 0)
 			nok++;
 		else
@@ -997,6 +998,14 @@ run_nb(const char *url, const char *libdir, const char *prog, const char *mode, 
 	status = pclose(f);
 	ok(status == 0 && nfail == 0 && nok == want, "NetBSD librumpclient, %s: %d of %d checks "
 	    "held, %d failed", what, nok, want, nfail);
+}
+
+/* Runs the NetBSD-linked program in a mode; its ok/FAIL lines become diagnostics. */
+static void
+run_nb(const char *url, const char *libdir, const char *prog, const char *mode, int want,
+    const char *what)
+{
+	run_nbenv("", url, libdir, prog, mode, want, what);
 }
 
 static void
@@ -1053,6 +1062,28 @@ test_netbsd_client(void)
 	run_nb(url1, libdir, prog, "fork", 5, "rumpclient_fork");
 	run_nb(url1, libdir, prog, "exec", 4, "rumpclient_exec");
 	run_nb(url1, libdir, prog, "sigpipe", 4, "SIGPIPE raised in the client");
+	/* NetBSD's hijack library, preloaded into a plain program */
+	{
+		char hreal[1536], hlink[256], hprog[512], env[512], host[160];
+		FILE *hf;
+
+		snprintf(hprog, sizeof(hprog), "%s/test/sysproxy_hijack_prog", builddir());
+		snprintf(hlink, sizeof(hlink), "%s/librumphijack.so.0", libdir);
+		snprintf(host, sizeof(host), "%s/hostfile", dir);
+		if (resolve(nblib, "librumphijack.so.0", hreal, sizeof(hreal)) != 0) {
+			skip("the NetBSD build has no librumphijack.so.0", "NetBSD's hijack library");
+		} else {
+			unlink(hlink);
+			ok(symlink(hreal, hlink) == 0 && (hf = fopen(host, "w")) != NULL &&
+			    fputs("host\n", hf) >= 0 && fclose(hf) == 0, "librumphijack.so.0 -> %s",
+			    hreal);
+			snprintf(env, sizeof(env), "LD_PRELOAD=%s", hlink);
+			run_nbenv(env, url2, libdir, hprog, host, 10,
+			    "LD_PRELOAD=librumphijack.so: /rump paths, fork, host files");
+			unlink(hlink);
+			unlink(host);
+		}
+	}
 	/* kernel choice by URL, through NetBSD's client */
 	{
 		static const struct { const char *url; const char *want; } r[] = {
