@@ -224,6 +224,9 @@ struct kern_rcopy {
 	/* The RAISE signal model's action for a remote process: the signal goes to the
 	 * client (kern/sig.c), not to a host thread of ours.  NULL: none. */
 	void (*rc_raise)(struct kern_rcopy *rc, int sig);
+	/* An lwp of the remote process is about to sleep (kern/sleep.c), vCPU and maybe a
+	 * kmutex held: must not block.  NULL: none. */
+	void (*rc_block)(struct kern_rcopy *rc);
 };
 
 /* Scatter/gather I/O descriptor (NetBSD's struct uio).  uio_iov points to a kernel copy

@@ -97,6 +97,8 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	me.next = me.prev = NULL;
 	me.woken = me.timedout = false;
 	me.proc = kern_tls.cur != NULL ? kern_tls.cur->l_proc : NULL;
+	if (me.proc != NULL && me.proc->p_rcopy != NULL && me.proc->p_rcopy->rc_block != NULL)
+		me.proc->p_rcopy->rc_block(me.proc->p_rcopy);	/* a sysproxy client's */
 	atomic_init(&me.word, 0);
 	atomic_init(&me.spinning, 0);
 	hyp_mutex_lock(&k->k_sched_mtx);
@@ -334,7 +336,10 @@ kern_block_enter(struct kern *k)
 {
 	/* keep this thread's virtual-clock busy mark: release, then re-mark */
 	int v = kern_tls.vcount;
+	struct lwp *l = kern_tls.cur;
 
+	if (l != NULL && l->l_proc->p_rcopy != NULL && l->l_proc->p_rcopy->rc_block != NULL)
+		l->l_proc->p_rcopy->rc_block(l->l_proc->p_rcopy);	/* a sysproxy client's */
 	cred_pin(k, kern_tls.cur);
 	vcpu_release(k);
 	if (v > kern_tls.vcount) {

@@ -119,6 +119,7 @@ struct sp_conn {
 	hyp_cond_t cv;			/* copy waiters, exec's drain */
 	int nthreads, nidle, nbusy;	/* serving threads; idle ones; running a request */
 	bool reading;			/* a thread holds the reader role */
+	bool kicked;			/* a thread was woken (or made) to take the role */
 	bool dead;			/* out of step or gone: every thread leaves */
 	bool joined;			/* handshake done: a process of the kernel */
 	bool inexec;			/* an exec is draining the process */
@@ -132,6 +133,7 @@ struct sp_conn {
 };
 
 static void *sp_thread_main(void *arg);
+static void sp_kick(struct sp_conn *c);
 static bool sp_end(struct sp_conn *c, unsigned gen);
 
 /* ---------------------------------------------------------------- connection state */
@@ -229,6 +231,37 @@ sp_skip(struct sp_conn *c, uint64_t n)
 
 /* ---------------------------------------------------------------- remote copies */
 
+/* A thread running a call is about to wait (for a copy's answer, a sleep in the
+ * kernel): if nobody holds the reader role, wake an idle thread to take it, or make one
+ * (mtx held).  Does not block. */
+static void
+sp_kick(struct sp_conn *c)
+{
+	if (c->reading || c->kicked || c->dead)
+		return;
+	if (c->nidle > 0) {
+		c->kicked = true;
+		hyp_cond_signal(&c->idlecv);
+	} else if (c->nthreads < SP_MAXTHREADS) {
+		c->nthreads++;
+		c->kicked = true;
+		if (hyp_sp_spawn(sp_thread_main, c) != 0) {
+			c->nthreads--;
+			c->kicked = false;	/* the caller's own return takes the role */
+		}
+	}
+}
+
+static void
+sp_rc_block(struct kern_rcopy *rc)
+{
+	struct sp_conn *c = (struct sp_conn *)rc;
+
+	hyp_mutex_lock(&c->mtx);
+	sp_kick(c);
+	hyp_mutex_unlock(&c->mtx);
+}
+
 static int
 sp_rc_in(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len, bool str,
     size_t *done)
@@ -252,6 +285,7 @@ sp_rc_in(struct kern_rcopy *rc, const void *uaddr, void *kaddr, size_t len, bool
 	w.reqno = c->nextreq++;
 	w.next = c->copies;
 	c->copies = &w;
+	sp_kick(c);			/* somebody must read the answer */
 	hyp_mutex_unlock(&c->mtx);
 
 	cd.len = len;
@@ -626,35 +660,24 @@ sp_handshake(struct sp_conn *c, const struct sp_hdr *h)
 static int
 sp_begin(struct sp_conn *c, const struct sp_hdr *h, bool *holding, unsigned *genp)
 {
-	bool spawn = false;
-
 	hyp_mutex_lock(&c->mtx);
-	if (c->nidle > 0) {
-		c->reading = false;
-		hyp_cond_signal(&c->idlecv);
-	} else if (c->nthreads < SP_MAXTHREADS) {
-		c->reading = false;
-		c->nthreads++;
-		spawn = true;
-	} else {
+	if (c->nbusy >= SP_MAXTHREADS - 1) {
 		/* every thread is busy: librumpclient resends on "try again" */
 		hyp_mutex_unlock(&c->mtx);
 		(void)sp_senderr(c, h->reqno, SPERR_TRYAGAIN);
 		return EAGAIN;
 	}
+	/* the role is free from here; another thread takes it only when this call is
+	 * about to wait (sp_kick): a call that does not wait costs no thread switch */
+	c->reading = false;
 	*holding = false;
 	c->nbusy++;
 	*genp = c->gen;
+	/* a copy is waiting for its answer: its caller holds a vCPU this call may wait
+	 * for, so the answer must be read meanwhile */
+	if (c->copies != NULL)
+		sp_kick(c);
 	hyp_mutex_unlock(&c->mtx);
-	if (spawn && hyp_sp_spawn(sp_thread_main, c) != 0) {
-		hyp_mutex_lock(&c->mtx);
-		c->nthreads--;
-		c->nbusy--;
-		hyp_cond_broadcast(&c->cv);
-		hyp_mutex_unlock(&c->mtx);
-		(void)sp_senderr(c, h->reqno, SPERR_TRYAGAIN);
-		return EAGAIN;
-	}
 	/* this thread's own lwp in the process, made on its first request */
 	if (rump_pub_lwproc_curlwp() == NULL) {
 		int error = rump_pub_lwproc_newlwp(c->pid);
@@ -822,6 +845,7 @@ sp_thread_main(void *arg)
 	while (!c->dead) {
 		if (!holding) {
 			if (c->reading) {
+				c->kicked = false;	/* whoever was kicked: not needed */
 				if (c->nidle >= SP_MAXIDLE)
 					break;
 				c->nidle++;
@@ -830,6 +854,7 @@ sp_thread_main(void *arg)
 				continue;
 			}
 			c->reading = holding = true;
+			c->kicked = false;
 		}
 		hyp_mutex_unlock(&c->mtx);
 		/* a SYSCALL gives the role away (holding false); anything else keeps it */
@@ -873,6 +898,7 @@ sp_accept_main(void *arg)
 		c->rc.rc_in = sp_rc_in;
 		c->rc.rc_out = sp_rc_out;
 		c->rc.rc_raise = sp_rc_raise;
+		c->rc.rc_block = sp_rc_block;
 		c->k = sl->k;
 		c->sl = sl;
 		c->fd = fd;
