@@ -43,8 +43,9 @@ $(BUILD)/test/sysproxy_nb_prog: test/c/sysproxy_nb_prog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(SP_NBCLIENT) $(LDFLAGS)
 
-# getpid round trip through sysproxy: our server and NetBSD's rump_server, same run
+# getpid round trip through sysproxy, and getpid throughput of 1, 2, 4 client threads on one
+# connection: our server and NetBSD's rump_server, same run
 BENCH_CMDS += $(BUILD)/bench/sysproxy_bench
 $(BUILD)/bench/sysproxy_bench: bench/sysproxy_bench.c csrc/sysproxy/sp_wire.h $(BUILD)/bin/rumpus_server
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O2 -Icsrc -o $@ $< $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -O2 -Icsrc -pthread -o $@ $< $(LDFLAGS)
