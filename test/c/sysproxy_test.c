@@ -869,6 +869,51 @@ test_malformed(void)
 		cl_close(&c2);
 	}
 
+	/* an ANONMMAP answer nobody asked for (we never send ANONMMAP requests) */
+	cl_connect(&c, path1);
+	cl_handshake(&c, "t");
+	{
+		uint64_t addr = 0x10000;
+
+		cl_send(&c, 77, SP_RESP, SP_ANONMMAP, 0, &addr, sizeof(addr));
+		ok(cl_recv(&c, &h, body, sizeof(body)) == 0 && h.class == SP_ERROR && cl_closed(&c),
+		    "an unasked ANONMMAP answer: ERROR and closed");
+	}
+	cl_close(&c);
+
+	/* seeded random frames after the handshake, several in a row, then the client goes:
+	 * every one is answered, refused or closes the connection, never the server.  Only
+	 * harmless syscall numbers (the kernel's own argument checks are fuzzed elsewhere). */
+	{
+		static const uint32_t safe[] = { SYS_getpid, SYS_getppid, SYS_read, SYS_write,
+		    SYS_close, 9999 };
+		unsigned seed = 14;
+		char junk[96];
+
+		for (int i = 0; i < 150; i++) {
+			cl_connect(&c, path1);
+			cl_handshake(&c, "fuzz");
+			for (int j = 0; j < 4; j++) {
+				uint64_t n = (uint64_t)(rand_r(&seed) % 96);
+
+				h.len = SP_HDRSZ + n;
+				if (rand_r(&seed) % 8 == 0)
+					h.len = (uint64_t)rand_r(&seed) % 40;	/* short or odd */
+				h.reqno = (uint64_t)rand_r(&seed) % 16;
+				h.class = (uint16_t)(rand_r(&seed) % 4);
+				h.type = (uint16_t)(rand_r(&seed) % 10);
+				h.arg = h.type == SP_SYSCALL ? safe[rand_r(&seed) % 6] :
+				    (uint32_t)rand_r(&seed) % 8;
+				for (size_t k = 0; k < sizeof(junk); k++)
+					junk[k] = (char)rand_r(&seed);
+				if (wr(c.fd, &h, sizeof(h)) != 0 || wr(c.fd, junk, (size_t)n) != 0)
+					break;
+			}
+			cl_close(&c);
+		}
+		ok(server_alive(), "150 clients sending seeded random frames: the server lives");
+	}
+
 	ok(server_alive(), "the server survived every malformed input");
 	ok(cl_connect(&c, path1) == 0 && cl_handshake(&c, "after") == 0 &&
 	    cl_syscall(&c, SYS_getpid, NULL, 0, NULL) == 0, "and serves a new client");
