@@ -148,7 +148,8 @@ static void *
 reader(void *arg)
 {
 	(void)arg;
-	rgot = rump_sys_read(pfds[0], rbuf, sizeof(rbuf));	/* blocks: the pipe is empty */
+	/* blocks: the pipe is empty */
+	__atomic_store_n(&rgot, rump_sys_read(pfds[0], rbuf, sizeof(rbuf)), __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -190,7 +191,7 @@ threads(void)
 	}
 	check(bad == 0, "3 threads x 50 open/write/read/getpid on the connection while a 4th "
 	    "blocks in read");
-	check(rgot == -2, "the reader is still blocked");
+	check(__atomic_load_n(&rgot, __ATOMIC_ACQUIRE) == -2, "the reader is still blocked");
 	check(rump_sys_write(pfds[1], "wake", 4) == 4, "write wakes it");
 	pthread_join(r, NULL);
 	check(rgot == 4 && memcmp(rbuf, "wake", 4) == 0, "the blocked read returned the bytes");
