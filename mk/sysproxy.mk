@@ -33,11 +33,12 @@ ifneq ($(SP_NBCLIENT),)
 BUILD_TARGETS += $(BUILD)/test/sysproxy_nb_prog
 $(BUILD)/test/sysproxy_test: $(BUILD)/test/sysproxy_nb_prog
 endif
-# A plain program NetBSD's librumphijack.so is preloaded into (nothing of rump linked)
+# A plain program NetBSD's librumphijack.so is preloaded into (nothing of rump linked);
+# unsanitized: ASan's runtime must come first among the preloaded libraries
 BUILD_TARGETS += $(BUILD)/test/sysproxy_hijack_prog
 $(BUILD)/test/sysproxy_hijack_prog: test/c/sysproxy_hijack_prog.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(filter-out -fsanitize=%,$(ALL_CFLAGS)) -o $@ $< $(filter-out -fsanitize=%,$(LDFLAGS))
 
 # Not sanitized (make tsan/asan): librumpclient is not instrumented, and its receiving
 # thread reads other threads' buffers to answer the server's copy requests, ordered by
