@@ -31,7 +31,8 @@
  * cookie; the forked client connects anew and makes a HANDSHAKE_FORK request with the
  * cookie (and a cancel flag): its connection becomes that process.  A prefork outlives
  * its parent's connection for SP_PF_LINGER ms (the parent may exit right after fork), then
- * it is reaped.  HANDSHAKE_EXEC on a running connection (a program that execs keeps the
+ * a reaper thread of the listener releases it (librumpclient has no fork cancel: a client
+ * whose host fork failed never comes back for it).  HANDSHAKE_EXEC on a running connection (a program that execs keeps the
  * connection's descriptor, librumpclient's rumpclient_exec): the process's other calls
  * are interrupted (kern_proc_interrupt: their sleeps return EINTR, their copies fail, their
  * answers are dropped), the descriptors marked close-on-exec close, and the process goes
@@ -93,7 +94,9 @@ struct sp_listener {
 	hyp_mutex_t mtx;		/* guards the preforks and refs */
 	struct sp_prefork *preforks;
 	int npreforks;
-	int refs;			/* the accept thread and every connection */
+	int refs;			/* the accept thread, every connection, the reaper */
+	bool reaping;			/* a reaper thread waits for orphaned preforks */
+	hyp_cond_t reapcv;
 };
 
 /* A copy-in waiting for its answer (on the stack of the thread that asked). */
@@ -426,6 +429,45 @@ sp_pf_expired(struct sp_listener *sl)
 			pp = &pf->next;
 	}
 	return out;
+}
+
+static void sp_listener_rele(struct sp_listener *sl);
+
+/* While there are preforks whose parent left, a thread of the listener releases each
+ * SP_PF_LINGER after its parent left (a client whose host fork failed never comes). */
+static void *
+sp_reaper_main(void *arg)
+{
+	struct sp_listener *sl = arg;
+	struct sp_prefork *pf, *out, *next;
+
+	rumpus_kernel_switch((struct rumpus_kernel *)sl->k);
+	hyp_mutex_lock(&sl->mtx);
+	for (;;) {
+		uint64_t first = 0;
+
+		out = sp_pf_expired(sl);
+		for (pf = sl->preforks; pf != NULL; pf = pf->next)
+			if (pf->owner == NULL && (first == 0 || pf->expires < first))
+				first = pf->expires;
+		if (out != NULL) {
+			hyp_mutex_unlock(&sl->mtx);
+			for (pf = out; pf != NULL; pf = next) {
+				next = pf->next;
+				sp_pf_release(pf);
+			}
+			hyp_mutex_lock(&sl->mtx);
+			continue;
+		}
+		if (first == 0)
+			break;
+		(void)hyp_cond_timedwait(&sl->reapcv, &sl->mtx, first);
+	}
+	sl->reaping = false;
+	hyp_mutex_unlock(&sl->mtx);
+	rumpus_kernel_switch(NULL);
+	sp_listener_rele(sl);
+	return NULL;
 }
 
 static void
@@ -799,6 +841,7 @@ sp_listener_rele(struct sp_listener *sl)
 		}
 		rumpus_kernel_switch(was);
 	}
+	hyp_cond_destroy(&sl->reapcv);
 	hyp_mutex_destroy(&sl->mtx);
 	hyp_free(sl, sizeof(*sl));
 }
@@ -810,6 +853,7 @@ sp_conn_free(struct sp_conn *c)
 	struct sp_listener *sl = c->sl;
 	struct sp_prefork *pf;
 	uint64_t expires = hyp_clock_mono() + (uint64_t)SP_PF_LINGER * 1000000u;
+	bool orphans = false;
 
 	/* our preforks wait a while for their children, then are reaped */
 	hyp_mutex_lock(&sl->mtx);
@@ -817,7 +861,14 @@ sp_conn_free(struct sp_conn *c)
 		if (pf->owner == c) {
 			pf->owner = NULL;
 			pf->expires = expires;
+			orphans = true;
 		}
+	if (orphans && !sl->reaping) {
+		sl->refs++;
+		sl->reaping = hyp_sp_spawn(sp_reaper_main, sl) == 0;
+		if (!sl->reaping)
+			sl->refs--;	/* reaped by the next PREFORK or HANDSHAKE_FORK */
+	}
 	hyp_mutex_unlock(&sl->mtx);
 	if (c->mainlwp != NULL) {
 		rump_pub_lwproc_switch(c->mainlwp);
@@ -941,13 +992,16 @@ rumpus_sp_listen(struct rumpus_kernel *k, const char *url)
 	sl->k = (struct kern *)k;
 	sl->refs = 1;
 	hyp_mutex_init(&sl->mtx);
+	hyp_cond_init(&sl->reapcv);
 	if ((error = hyp_sp_listen(url, &sl->fd)) != 0) {
+		hyp_cond_destroy(&sl->reapcv);
 		hyp_mutex_destroy(&sl->mtx);
 		hyp_free(sl, sizeof(*sl));
 		return error;
 	}
 	if ((error = hyp_sp_spawn(sp_accept_main, sl)) != 0) {
 		hyp_sp_close(sl->fd);
+		hyp_cond_destroy(&sl->reapcv);
 		hyp_mutex_destroy(&sl->mtx);
 		hyp_free(sl, sizeof(*sl));
 	}

@@ -460,6 +460,8 @@ test_basic(void)
 
 /* ---------------------------------------------------------------- one connection, many calls */
 
+static int cl_prefork(struct cl *c, uint8_t cookie[16]);
+
 /* A second request while a copy-in is pending (another client thread's): not refused.
  * With one vCPU the copy holds it (sp_serv.c), so getpid completes once the copy is
  * answered; with two it completes before. */
@@ -573,6 +575,37 @@ test_vanish(void)
 	}
 	ok(e == 0, "a client gone mid-recvfrom is released: its port binds again (error %d)", e);
 	cl_close(&d);
+
+	/* a fork whose child never connects (librumpclient cannot cancel one): after the
+	 * parent left, the prefork is released in a while (10 s), its copy of the socket too */
+	{
+		uint8_t cookie[16];
+		int64_t s3 = -1;
+
+		a.port = htons(7998);
+		cl_connect(&c, path1);
+		cl_handshake(&c, "forker");
+		args[0] = 2; args[1] = 2; args[2] = 0;
+		cl_syscall(&c, SYS_socket, args, 3, &s);
+		args[0] = s; args[1] = A(&a); args[2] = sizeof(a);
+		ok(cl_syscall(&c, SYS_bind, args, 3, NULL) == 0 && cl_prefork(&c, cookie) == 0,
+		    "bind 127.0.0.1:7998, PREFORK, then the parent leaves and no child comes");
+		cl_close(&c);
+		cl_connect(&d, path1);
+		cl_handshake(&d, "after");
+		args[0] = 2; args[1] = 2; args[2] = 0;
+		cl_syscall(&d, SYS_socket, args, 3, &s3);
+		for (i = 0; i < 3000; i++) {	/* bounded wait (30 s), not a timing check */
+			struct timespec ts = { 0, 10000000 };
+
+			args[0] = s3; args[1] = A(&a); args[2] = sizeof(a);
+			if ((e = cl_syscall(&d, SYS_bind, args, 3, NULL)) != NB_EADDRINUSE)
+				break;
+			nanosleep(&ts, NULL);
+		}
+		ok(e == 0, "the orphaned prefork was released: the port binds again (error %d)", e);
+		cl_close(&d);
+	}
 }
 
 /* fork as librumpclient does it: PREFORK on the parent's connection, then the child's new
