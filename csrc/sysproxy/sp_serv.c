@@ -581,9 +581,9 @@ sp_forkjoin(struct sp_conn *c, const struct sp_hdr *h, const uint8_t *body)
 
 /* ---------------------------------------------------------------- exec */
 
-/* Closes the descriptors marked close-on-exec of this thread's process. */
+/* Closes the descriptors marked close-on-exec of p, from a thread bound to an lwp of p. */
 static void
-sp_closeexec(struct kern *k)
+sp_closeexec(struct kern *k, struct proc *p)
 {
 	struct lwp implicit, *prev, *l;
 	struct filedesc *fd;
@@ -592,6 +592,10 @@ sp_closeexec(struct kern *k)
 	if (kern_enter(k, &implicit, &prev) != 0)
 		return;
 	l = curlwp();
+	if (l->l_proc != p) {		/* not bound to it: nothing to do here */
+		kern_leave(k, prev);
+		return;
+	}
 	fd = l->l_proc->p_fd;
 	for (i = 0;; i++) {
 		bool close;
@@ -631,7 +635,12 @@ sp_exec(struct sp_conn *c, const struct sp_hdr *h)
 		kern_proc_interrupt(c->proc, false);
 	c->inexec = false;
 	hyp_mutex_unlock(&c->mtx);
-	sp_closeexec(c->k);
+	/* the reader may never have run a call: its own lwp in the process first */
+	if (rump_pub_lwproc_curlwp() == NULL && rump_pub_lwproc_newlwp(c->pid) != 0) {
+		(void)sp_senderr(c, h->reqno, SPERR_NOMEM);
+		return EPROTO;
+	}
+	sp_closeexec(c->k, c->proc);
 	return sp_send(c, h->reqno, SP_RESP, SP_HANDSHAKE, 0, &answer, sizeof(answer), NULL, 0);
 }
 

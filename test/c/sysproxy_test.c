@@ -736,6 +736,29 @@ test_exec(void)
 	args[0] = fd2;
 	ok(cl_syscall(&c, SYS_write, args, 3, NULL) == NB_EBADF, "the close-on-exec one closed");
 	cl_close(&c);
+	/* the same where the exec is read by a thread that never ran a call of the process
+	 * (no copy-in before: the connection's first thread runs pipe2 and the read itself,
+	 * and the read's sleep brings a new thread to read the exec) */
+	if (ok(cl_connect(&c, path1) == 0 && cl_handshake(&c, "oldprog2") == 0, "connect")) {
+		int ce[2] = { -1, -1 };
+
+		args[0] = A(fds); args[1] = 0;
+		cl_syscall(&c, SYS_pipe2, args, 2, NULL);
+		args[0] = A(ce); args[1] = NB_O_CLOEXEC;
+		cl_syscall(&c, SYS_pipe2, args, 2, NULL);
+		args[0] = fds[0]; args[1] = A(buf); args[2] = sizeof(buf);
+		ok(ce[1] >= 0 && cl_start(&c, SYS_read, args, 3) != 0,
+		    "a close-on-exec pipe, a read blocked on another");
+		cl_send(&c, c.reqno++, SP_REQ, SP_HANDSHAKE, SP_HS_EXEC, "newprog", 8);
+		ok(cl_recv(&c, &h, &answer, sizeof(answer)) == 0 && h.class == SP_RESP &&
+		    h.type == SP_HANDSHAKE && answer == 0, "HANDSHAKE_EXEC: 0");
+		args[0] = ce[1]; args[1] = A("x"); args[2] = 1;
+		ok(cl_syscall(&c, SYS_write, args, 3, NULL) == NB_EBADF,
+		    "the close-on-exec pipe closed");
+		args[0] = fds[1];
+		ok(cl_syscall(&c, SYS_write, args, 3, NULL) == 0, "the other stays open");
+		cl_close(&c);
+	}
 	/* exec before the handshake: an error, closed */
 	cl_connect(&c, path1);
 	cl_send(&c, 1, SP_REQ, SP_HANDSHAKE, SP_HS_EXEC, "x", 2);
