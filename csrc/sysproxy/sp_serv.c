@@ -11,13 +11,16 @@
  * has its own request number; whichever client thread is receiving answers the server's
  * copy requests).  So a connection is served by a small set of host threads of ours,
  * leader/follower style: one of them at a time holds the reader role and reads frames;
- * when it reads a SYSCALL it hands the role to an idle thread of the set (or a new one,
- * up to SP_MAXTHREADS; beyond that the request is answered "try again", which
- * librumpclient resends) and runs the syscall itself, on an lwp of its own in the
- * client's process, then answers it.  Answers to our copy requests are read by whoever
- * holds the reader role and handed to the waiting thread by request number.  So one
- * client thread may block in the kernel (a read on an empty pipe) while its siblings'
- * calls complete.  At most SP_MAXIDLE idle threads stay per connection.
+ * when it reads a SYSCALL it lets go of the role and runs the syscall itself, on an lwp
+ * of its own in the client's process, then answers it and takes the role back if it is
+ * still free.  Only when a call is about to wait (for a copy's answer, or a sleep in the
+ * kernel: rc_block), or starts while a copy is pending, is another thread woken (an idle
+ * one of the set, or a new one, up to SP_MAXTHREADS; beyond that a request is answered
+ * "try again", which librumpclient resends) to take the role: so a call that does not
+ * wait costs no thread switch.  Answers to our copy requests are read by whoever holds
+ * the reader role and handed to the waiting thread by request number.  So one client
+ * thread may block in the kernel (a read on an empty pipe) while its siblings' calls
+ * complete.  At most SP_MAXIDLE idle threads stay per connection.
  *
  * A remote copy keeps the virtual CPU, as a local one does: its caller may be inside a
  * kmutex section (VFS copies under the vnode lock), and giving the vCPU away there would
