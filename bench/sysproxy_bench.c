@@ -6,11 +6,17 @@
  * and the figures are medians with p99.  NetBSD's server comes from $RUMPUS_NETBSD_RUMP
  * (default ../shared/netbsd-rump beside the checkout); without it the baseline is
  * skipped with the reason.  Prints @fig/@cmp/@skip lines for bench/run.lua.
+ *
+ * Concurrent throughput: N client threads (1, 2, 4) share one connection, as
+ * librumpclient's threads do (each request its own number, a receiver thread hands the
+ * answers out); each round every thread makes THR_CALLS getpid calls, and the figure is
+ * the median over rounds of calls per second, rounds alternating between the servers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,6 +158,109 @@ resolve(const char *libdir, const char *name, char *out, size_t len)
 	return -1;
 }
 
+/* ---------------------------------------------------------------- N threads, one connection */
+
+#define THR_MAX		4
+#define THR_CALLS	2000
+#define NSLOT		64
+
+struct mux {
+	int fd;
+	pthread_mutex_t mtx;		/* guards everything below; one frame at a time out */
+	pthread_cond_t cv;
+	uint64_t nextreq;
+	int done[NSLOT];		/* by reqno % NSLOT: answered */
+	int failed;
+};
+
+static void *
+mux_receiver(void *arg)
+{
+	struct mux *m = arg;
+	struct sp_hdr h;
+	char buf[256];
+
+	for (;;) {
+		if (rd(m->fd, &h, sizeof(h)) != 0 || h.len < SP_HDRSZ || h.len - SP_HDRSZ > sizeof(buf) ||
+		    rd(m->fd, buf, h.len - SP_HDRSZ) != 0 || h.class != SP_RESP ||
+		    ((struct sp_sysresp *)buf)->error != 0) {
+			pthread_mutex_lock(&m->mtx);
+			m->failed = 1;
+			pthread_cond_broadcast(&m->cv);
+			pthread_mutex_unlock(&m->mtx);
+			return NULL;
+		}
+		pthread_mutex_lock(&m->mtx);
+		m->done[h.reqno % NSLOT] = 1;
+		pthread_cond_broadcast(&m->cv);
+		pthread_mutex_unlock(&m->mtx);
+	}
+}
+
+static void *
+mux_caller(void *arg)
+{
+	struct mux *m = arg;
+
+	for (int i = 0; i < THR_CALLS; i++) {
+		struct sp_hdr h = { SP_HDRSZ, 0, SP_REQ, SP_SYSCALL, SYS_getpid };
+		uint64_t my;
+
+		pthread_mutex_lock(&m->mtx);
+		my = h.reqno = m->nextreq++;
+		m->done[my % NSLOT] = 0;
+		if (send(m->fd, &h, sizeof(h), MSG_NOSIGNAL) != sizeof(h))
+			m->failed = 1;
+		while (!m->done[my % NSLOT] && !m->failed)
+			pthread_cond_wait(&m->cv, &m->mtx);
+		pthread_mutex_unlock(&m->mtx);
+		if (m->failed)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* calls per second of nthr threads on connection c (its receiver started here) */
+static double
+mux_round(struct mux *m, int nthr)
+{
+	pthread_t t[THR_MAX];
+	uint64_t t0 = now_ns(), dt;
+
+	for (int i = 0; i < nthr; i++)
+		pthread_create(&t[i], NULL, mux_caller, m);
+	for (int i = 0; i < nthr; i++)
+		pthread_join(t[i], NULL);
+	dt = now_ns() - t0;
+	if (m->failed) {
+		fprintf(stderr, "sysproxy_bench: a concurrent getpid failed\n");
+		exit(1);
+	}
+	return (double)nthr * THR_CALLS / (dt / 1e9);
+}
+
+static void
+mux_start(struct mux *m, struct conn *c)
+{
+	pthread_t t;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = c->fd;
+	m->nextreq = c->reqno;
+	pthread_mutex_init(&m->mtx, NULL);
+	pthread_cond_init(&m->cv, NULL);
+	pthread_create(&t, NULL, mux_receiver, m);
+	pthread_detach(t);
+}
+
+static int
+cmpdbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int
 cmpu64(const void *a, const void *b)
 {
@@ -274,6 +383,44 @@ main(int argc, char **argv)
 		    "batches of %d calls, %d rounds, median and p99 of each call\n", per, rounds);
 	} else
 		printf("@skip\tsp.getpid.netbsd\tno NetBSD rump_server at %s ($RUMPUS_NETBSD_RUMP)\n", nb);
+
+	/* concurrent throughput: from here the connections are multiplexed */
+	{
+		static const int nthrs[] = { 1, 2, 4 };
+		int trounds = rounds < 10 ? 3 : 9;
+		struct mux m1, m2;
+		double a[9], b[9];
+
+		mux_start(&m1, &c1);
+		if (have_nb)
+			mux_start(&m2, &c2);
+		for (size_t j = 0; j < sizeof(nthrs) / sizeof(nthrs[0]); j++) {
+			int nt = nthrs[j];
+
+			for (int r = 0; r < trounds; r++) {
+				a[r] = mux_round(&m1, nt);
+				if (have_nb)
+					b[r] = mux_round(&m2, nt);
+			}
+			qsort(a, (size_t)trounds, sizeof(a[0]), cmpdbl);
+			printf("getpid, %d client thread%s on one connection, rumpus_server: %.0f calls/s\n",
+			    nt, nt > 1 ? "s" : "", a[trounds / 2]);
+			printf("@fig\tsp.thr%d\tgetpid throughput, %d client threads on one sysproxy "
+			    "connection, rumpus_server\t%.17g\tcalls/s\tmedian of %d rounds\n", nt, nt,
+			    a[trounds / 2], trounds);
+			if (have_nb) {
+				qsort(b, (size_t)trounds, sizeof(b[0]), cmpdbl);
+				printf("getpid, %d client thread%s on one connection, NetBSD rump_server: "
+				    "%.0f calls/s\n", nt, nt > 1 ? "s" : "", b[trounds / 2]);
+				printf("@fig\tsp.thr%d.netbsd\tgetpid throughput, %d client threads on one "
+				    "sysproxy connection, NetBSD's rump_server\t%.17g\tcalls/s\tmedian of %d "
+				    "rounds\n", nt, nt, b[trounds / 2], trounds);
+				printf("@cmp\tsp.thr%d\tsp.thr%d.netbsd\tsame client process, rounds of %d "
+				    "calls per thread alternating between the servers\n", nt, nt, THR_CALLS);
+			} else
+				printf("@skip\tsp.thr%d.netbsd\tno NetBSD rump_server\n", nt);
+		}
+	}
 	kill(p1, SIGTERM);
 	waitpid(p1, NULL, 0);
 	if (p2 > 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -177,6 +178,31 @@ void
 hyp_sp_close(int fd)
 {
 	(void)close(fd);
+}
+
+void
+hyp_sp_shutdown(int fd)
+{
+	(void)shutdown(fd, SHUT_RDWR);
+}
+
+int
+hyp_sp_random(void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t r = getrandom(p, len, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return hyp_errno(errno);
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
 }
 
 void

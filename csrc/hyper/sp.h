@@ -12,6 +12,11 @@ int  hyp_sp_accept(int lfd, int *fdp);
 int  hyp_sp_read(int fd, void *buf, size_t n, int ms);
 int  hyp_sp_write(int fd, const void *buf, size_t n, int ms);
 void hyp_sp_close(int fd);
+/* Ends both directions of fd's stream (a thread blocked reading it returns ENOTCONN);
+ * the descriptor stays open until hyp_sp_close. */
+void hyp_sp_shutdown(int fd);
+/* len bytes from the host's random source (fork cookies must not be guessable). */
+int  hyp_sp_random(void *buf, size_t len);
 void hyp_sp_unlink(const char *url);	/* a unix:// URL's socket file */
 /* A detached host thread. */
 int  hyp_sp_spawn(void *(*fn)(void *), void *arg);

@@ -124,6 +124,7 @@ struct ksleeper {
 	atomic_uint spinning;		/* 1 while the sleeper spins on word: no wake needed */
 	struct hyp_vsleep vs;
 	struct hyp_timer t;
+	struct proc *proc;		/* the sleeping lwp's process, or NULL */
 };
 void cv_init(kcondvar_t *cv, struct kern *k) KERN_HIDDEN;
 void cv_destroy(kcondvar_t *cv) KERN_HIDDEN;
@@ -220,6 +221,12 @@ struct kern_rcopy {
 	    bool str, size_t *done);
 	int (*rc_out)(struct kern_rcopy *rc, void *uaddr, const void *kaddr, size_t len,
 	    bool str);
+	/* The RAISE signal model's action for a remote process: the signal goes to the
+	 * client (kern/sig.c), not to a host thread of ours.  NULL: none. */
+	void (*rc_raise)(struct kern_rcopy *rc, int sig);
+	/* An lwp of the remote process is about to sleep (kern/sleep.c), vCPU and maybe a
+	 * kmutex held: must not block.  NULL: none. */
+	void (*rc_block)(struct kern_rcopy *rc);
 };
 
 /* Scatter/gather I/O descriptor (NetBSD's struct uio).  uio_iov points to a kernel copy
@@ -426,7 +433,12 @@ struct proc {
 	uint32_t p_sigpend[4];		/* recorded (RUMP_SIGMODEL_RECORD) */
 	uint32_t p_sigmask[4];		/* not recorded (rump's ps_sigignore) */
 	struct kern_rcopy *p_rcopy;	/* user memory is remote (sysproxy), or NULL */
+	atomic_int p_intr;		/* its sleeps end with EINTR (kern_proc_interrupt) */
 };
+/* Sets (on) or clears p's interrupt mark: while set, every sleep of an lwp of p, now
+ * sleeping or later, returns EINTR (sleep.c), so its syscalls return.  The sysproxy
+ * server uses it when a client goes away or execs (NetBSD's lwpexit of the process). */
+void kern_proc_interrupt(struct proc *p, bool on) KERN_HIDDEN;
 void kern_psignal(struct proc *p, int sig) KERN_HIDDEN;	/* sig.c: post, per the model */
 #define NB_SIGPIPE	13				/* NetBSD's number */
 #define NB_SIGURG	16

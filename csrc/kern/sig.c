@@ -6,7 +6,8 @@
  *   PANIC   the process aborts, except for SIGPIPE and SIGSYS, which are dropped;
  *   IGNORE  dropped;
  *   RAISE   raised in the calling host thread (hyp_raise translates the number); this
- *           is the default, as NetBSD's, and the old HOST model (2) means it too;
+ *           is the default, as NetBSD's, and the old HOST model (2) means it too; for a
+ *           sysproxy client's process it is sent to the client (p_rcopy->rc_raise);
  *   RECORD  kept pending on the process (p_sigpend) unless its mask has it; read and
  *           cleared with rumpus_sigpending/rumpus_sigclear, the mask set with
  *           rumpus_sigprocmask (rump's mask is its ps_sigignore: a masked signal is not
@@ -73,6 +74,9 @@ kern_psignal(struct proc *p, int sig)
 		return;
 	if (model == RUMP_SIGMODEL_RECORD)
 		sig_record(p, sig);
+	else if ((model == RUMP_SIGMODEL_RAISE || model == RUMP_SIGMODEL_HOST) &&
+	    p->p_rcopy != NULL && p->p_rcopy->rc_raise != NULL)
+		p->p_rcopy->rc_raise(p->p_rcopy, sig);	/* a sysproxy client's: raised there */
 	else
 		sig_act(model, sig);
 }

@@ -96,12 +96,19 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	me.cv = cv;
 	me.next = me.prev = NULL;
 	me.woken = me.timedout = false;
+	me.proc = kern_tls.cur != NULL ? kern_tls.cur->l_proc : NULL;
+	if (me.proc != NULL && me.proc->p_rcopy != NULL && me.proc->p_rcopy->rc_block != NULL)
+		me.proc->p_rcopy->rc_block(me.proc->p_rcopy);	/* a sysproxy client's */
 	atomic_init(&me.word, 0);
 	atomic_init(&me.spinning, 0);
 	hyp_mutex_lock(&k->k_sched_mtx);
 	if (atomic_load(&k->k_halted)) {
 		hyp_mutex_unlock(&k->k_sched_mtx);
 		return ENXIO;	/* kern_halt wakes sleepers after setting k_halted under this lock */
+	}
+	if (me.proc != NULL && atomic_load(&me.proc->p_intr)) {
+		hyp_mutex_unlock(&k->k_sched_mtx);
+		return EINTR;	/* kern_proc_interrupt: likewise */
 	}
 	if (gen != NULL && atomic_load(gen) != seen) {
 		hyp_mutex_unlock(&k->k_sched_mtx);
@@ -167,6 +174,8 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	if (!me.woken && !atomic_load(&k->k_halted) &&
 	    (me.timedout || (deadline != 0 && !vtimer)))
 		error = EWOULDBLOCK;
+	if (me.proc != NULL && atomic_load(&me.proc->p_intr))
+		error = EINTR;
 	/* runnable from here until it holds a vCPU: virtual time waits for it */
 	hyp_vsleep_wake(&me.vs);
 	atomic_fetch_sub(&cv->waiters, 1);
@@ -306,11 +315,31 @@ kern_halt(struct kern *k)
 }
 
 void
+kern_proc_interrupt(struct proc *p, bool on)
+{
+	struct kern *k = p->p_kern;
+	struct ksleeper *s;
+
+	hyp_mutex_lock(&k->k_sched_mtx);
+	atomic_store(&p->p_intr, on ? 1 : 0);
+	for (s = k->k_sleepq; on && s != NULL; s = s->next)
+		if (s->proc == p) {
+			hyp_vsleep_wake(&s->vs);
+			atomic_store(&s->word, 1);
+			hyp_word_wake(&s->word);
+		}
+	hyp_mutex_unlock(&k->k_sched_mtx);
+}
+
+void
 kern_block_enter(struct kern *k)
 {
 	/* keep this thread's virtual-clock busy mark: release, then re-mark */
 	int v = kern_tls.vcount;
+	struct lwp *l = kern_tls.cur;
 
+	if (l != NULL && l->l_proc->p_rcopy != NULL && l->l_proc->p_rcopy->rc_block != NULL)
+		l->l_proc->p_rcopy->rc_block(l->l_proc->p_rcopy);	/* a sysproxy client's */
 	cred_pin(k, kern_tls.cur);
 	vcpu_release(k);
 	if (v > kern_tls.vcount) {

@@ -146,6 +146,10 @@ main(int argc, char **argv)
 			    strerror(err), rumpus_error());
 			return 1;
 		}
+		/* NetBSD's rump_server kernels have rump_init()'s RAISE model: a signal the
+		 * kernel posts to a client's process (SIGPIPE) is raised in the client (a
+		 * RAISE request), never in this server */
+		(void)rumpus_kernel_sigmodel(k, 3);
 		if ((err = rumpus_sp_listen(k, argv[i])) != 0) {
 			fprintf(stderr, "rumpus_server: %s: cannot listen (NetBSD errno %d)\n",
 			    argv[i], err);

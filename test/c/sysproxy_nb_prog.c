@@ -6,12 +6,31 @@
  *
  *   sysproxy_nb_prog all     file, socket and bad-pointer checks
  *   sysproxy_nb_prog mkdir   mkdir /k: prints "mkdir 0" or "mkdir <errno>" (kernel choice)
+ *   sysproxy_nb_prog threads one thread blocked in read on an empty pipe while three
+ *                            others do file work on the same connection
+ *   sysproxy_nb_prog fork    rumpclient_fork: the child is a process of its own with the
+ *                            parent's descriptors
+ *   sysproxy_nb_prog exec    rumpclient_exec of itself ("exec2 ..."): the same process goes
+ *                            on, its close-on-exec descriptor closed
+ *   sysproxy_nb_prog sigpipe a write on a pipe with no reader: EPIPE, and SIGPIPE raised
+ *                            here (the server's RAISE request), not in the server
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+pid_t rumpclient_fork(void);
+int rumpclient_exec(const char *, char *const [], char *const []);
+int rump_sys_getppid(void) __asm__("rump___sysimpl_getppid");
+int rump_sys_pipe2(int *, int) __asm__("rump___sysimpl_pipe2");
 
 int rumpclient_init(void);
 int rump_sys_getpid(void) __asm__("rump___sysimpl_getpid");
@@ -29,6 +48,7 @@ ssize_t rump_sys_recvfrom(int, void *, size_t, int, void *, unsigned *)
     __asm__("rump___sysimpl_recvfrom");
 
 /* NetBSD values */
+enum { NB_O_CLOEXEC = 0x400000, NB_EBADF = 9, NB_EPIPE = 32 };
 enum { NB_O_RDONLY = 0, NB_O_RDWR = 2, NB_O_CREAT = 0x200, NB_AF_INET = 2, NB_SOCK_DGRAM = 2,
 	NB_EFAULT = 14, NB_EEXIST = 17, NB_ENAMETOOLONG = 63, NB_S_IFREG = 0100000 };
 struct nb_timespec { int64_t sec; long nsec; };
@@ -118,6 +138,140 @@ badinput(void)
 	check(rump_sys_getpid() > 1, "the connection still works");
 }
 
+/* ---------------------------------------------------------------- threads */
+
+static int pfds[2];
+static char rbuf[16];
+static ssize_t rgot = -2;
+
+static void *
+reader(void *arg)
+{
+	(void)arg;
+	/* blocks: the pipe is empty */
+	__atomic_store_n(&rgot, rump_sys_read(pfds[0], rbuf, sizeof(rbuf)), __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *
+worker(void *arg)
+{
+	intptr_t id = (intptr_t)arg;
+	char path[32], want[16], buf[16];
+	int fd, bad = 0;
+
+	snprintf(path, sizeof(path), "/thr%d", (int)id);
+	snprintf(want, sizeof(want), "w%d", (int)id);
+	for (int i = 0; i < 50 && !bad; i++) {
+		fd = rump_sys_open(path, NB_O_RDWR | NB_O_CREAT, 0600);
+		memset(buf, 0, sizeof(buf));
+		bad = fd < 0 || rump_sys_write(fd, want, strlen(want)) != (ssize_t)strlen(want) ||
+		    rump_sys_close(fd) != 0 || (fd = rump_sys_open(path, NB_O_RDONLY)) < 0 ||
+		    rump_sys_read(fd, buf, sizeof(buf)) != (ssize_t)strlen(want) ||
+		    memcmp(buf, want, strlen(want)) != 0 || rump_sys_close(fd) != 0 ||
+		    rump_sys_getpid() <= 1;
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void
+threads(void)
+{
+	pthread_t r, w[3];
+	void *res;
+	int bad = 0;
+
+	check(rump_sys_pipe2(pfds, 0) == 0, "pipe2");
+	pthread_create(&r, NULL, reader, NULL);
+	for (intptr_t i = 0; i < 3; i++)
+		pthread_create(&w[i], NULL, worker, (void *)i);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(w[i], &res);
+		bad += (int)(intptr_t)res;
+	}
+	check(bad == 0, "3 threads x 50 open/write/read/getpid on the connection while a 4th "
+	    "blocks in read");
+	check(__atomic_load_n(&rgot, __ATOMIC_ACQUIRE) == -2, "the reader is still blocked");
+	check(rump_sys_write(pfds[1], "wake", 4) == 4, "write wakes it");
+	pthread_join(r, NULL);
+	check(rgot == 4 && memcmp(rbuf, "wake", 4) == 0, "the blocked read returned the bytes");
+}
+
+/* ---------------------------------------------------------------- fork, exec, signals */
+
+static void
+forks(void)
+{
+	int fd = rump_sys_open("/forkf", NB_O_RDWR | NB_O_CREAT, 0600), status = -1;
+	int ppid = rump_sys_getpid();
+	char buf[32];
+	pid_t pid;
+
+	check(fd >= 0 && rump_sys_write(fd, "parent", 6) == 6, "parent: open, write");
+	fflush(stdout);
+	pid = rumpclient_fork();
+	if (pid == 0) {
+		int ok = rump_sys_getpid() != ppid && rump_sys_getppid() == ppid &&
+		    rump_sys_write(fd, "child", 5) == 5 && rump_sys_close(fd) == 0;
+
+		_exit(ok ? 0 : 1);
+	}
+	check(pid > 0, "rumpclient_fork");
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the child: a process of its own, our child, wrote to the inherited descriptor");
+	rump_sys_close(fd);
+	memset(buf, 0, sizeof(buf));
+	fd = rump_sys_open("/forkf", NB_O_RDONLY);
+	check(rump_sys_read(fd, buf, sizeof(buf)) == 11 && memcmp(buf, "parentchild", 11) == 0,
+	    "the file has both writes (one shared offset)");
+	check(rump_sys_write(fd, "x", 1) == -1 && errno == NB_EBADF,
+	    "(read-only: EBADF on write)");
+	rump_sys_close(fd);
+}
+
+static void
+execs(const char *self)
+{
+	int fd = rump_sys_open("/execf", NB_O_RDWR | NB_O_CREAT, 0600);
+	int fdce = rump_sys_open("/execce", NB_O_RDWR | NB_O_CREAT | NB_O_CLOEXEC, 0600);
+	char a1[16], a2[16], a3[16];
+	char *args[] = { (char *)self, "exec2", a1, a2, a3, NULL };
+
+	check(fd >= 0 && fdce >= 0, "open two files, one O_CLOEXEC");
+	snprintf(a1, sizeof(a1), "%d", fd);
+	snprintf(a2, sizeof(a2), "%d", fdce);
+	snprintf(a3, sizeof(a3), "%d", rump_sys_getpid());
+	fflush(stdout);
+	rumpclient_exec(self, args, environ);
+	check(0, "rumpclient_exec returned");
+}
+
+static void
+exec2(char **argv)
+{
+	int fd = atoi(argv[2]), fdce = atoi(argv[3]), pid = atoi(argv[4]);
+
+	check(rump_sys_getpid() == pid, "after exec: the same process");
+	check(rump_sys_write(fd, "y", 1) == 1, "after exec: its descriptor works");
+	check(rump_sys_write(fdce, "y", 1) == -1 && errno == NB_EBADF,
+	    "after exec: the close-on-exec one is closed");
+}
+
+static volatile sig_atomic_t gotpipe;
+static void onpipe(int sig) { (void)sig; gotpipe++; }
+
+static void
+sigpipe(void)
+{
+	int fds[2];
+
+	signal(SIGPIPE, onpipe);
+	check(rump_sys_pipe2(fds, 0) == 0 && rump_sys_close(fds[0]) == 0, "a pipe, reader closed");
+	check(rump_sys_write(fds[1], "x", 1) == -1 && errno == NB_EPIPE, "write: EPIPE");
+	check(gotpipe == 1, "SIGPIPE raised here (the server's RAISE request)");
+	check(rump_sys_getpid() > 1, "the server lives");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -131,6 +285,18 @@ main(int argc, char **argv)
 		printf("mkdir %d\n", r == 0 ? 0 : errno);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "threads") == 0)
+		threads();
+	else if (argc > 1 && strcmp(argv[1], "fork") == 0)
+		forks();
+	else if (argc > 1 && strcmp(argv[1], "exec") == 0)
+		execs(argv[0]);
+	else if (argc > 4 && strcmp(argv[1], "exec2") == 0)
+		exec2(argv);
+	else if (argc > 1 && strcmp(argv[1], "sigpipe") == 0)
+		sigpipe();
+	if (argc > 1 && strcmp(argv[1], "all") != 0)
+		return failed;
 	check(rump_sys_getpid() > 1, "getpid: a process of its own");
 	files();
 	sockets();
