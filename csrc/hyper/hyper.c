@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/futex.h>
@@ -415,11 +416,14 @@ hyp_clock_real(void)
 	return host_clock(CLOCK_REALTIME);
 }
 
+static void vthr_key_init(void);
+
 static void
 sched_init_once(void)
 {
 	pthread_condattr_t a;
 
+	vthr_key_init();
 	pthread_condattr_init(&a);
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&sched_cv, &a);
@@ -524,6 +528,104 @@ sched_idle_locked(void)
 	return sched_busy == 0 && sched_runnable == 0 && sched_sleepers > 0;
 }
 
+/*
+ * Threads between two system calls (issue 11: a poll of 10 s in one thread timed out
+ * under the virtual clock although another thread sent the byte it waited for).  The
+ * counts above see a thread only while it is inside a kernel; one that has just left a
+ * kernel and is about to enter it again (a nanosleep's return, then the send that wakes
+ * the poller) is invisible, and virtual time jumped to the poller's deadline in that
+ * window.  So every thread that has used a kernel under the virtual clock is on vthr_list;
+ * one outside every kernel (out: not inside one, not asleep in one) holds virtual time
+ * while the host runs it (state R in /proc: running or waiting for a CPU) and lets it go
+ * when it blocks in the host (pthread_join, a host sleep, a read).  A thread that is
+ * entering a kernel counts in enter_pending before it takes sched_mtx, so one that blocks
+ * on that mutex still holds time.
+ */
+struct vthr {
+	pid_t tid;
+	int out;			/* outside every kernel (sched_mtx) */
+	struct vthr *next, **prevp;	/* vthr_list (sched_mtx) */
+};
+static __thread struct vthr tls_vthr;
+static struct vthr *vthr_list;
+static pthread_key_t vthr_key;
+static int vthr_key_ok;
+static atomic_int enter_pending;
+
+static void
+vthr_exit(void *arg)
+{
+	struct vthr *v = arg;
+
+	pthread_mutex_lock(&sched_mtx);
+	if (v->prevp != NULL) {
+		if ((*v->prevp = v->next) != NULL)
+			v->next->prevp = v->prevp;
+		v->prevp = NULL;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+static void
+vthr_key_init(void)
+{
+	vthr_key_ok = pthread_key_create(&vthr_key, vthr_exit) == 0;
+}
+
+/* sched_mtx held: the calling thread left its last kernel (out) or entered one. */
+static void
+vthr_mark_locked(int out)
+{
+	struct vthr *v = &tls_vthr;
+
+	if (v->prevp == NULL) {
+		if (!out || !vthr_key_ok || pthread_setspecific(vthr_key, v) != 0)
+			return;
+		v->tid = (pid_t)syscall(SYS_gettid);
+		if ((v->next = vthr_list) != NULL)
+			vthr_list->prevp = &v->next;
+		v->prevp = &vthr_list;
+		vthr_list = v;
+	}
+	v->out = out;
+}
+
+/* 1 when the host runs thread tid now (or it waits for a CPU). */
+static int
+vthr_host_running(pid_t tid)
+{
+	char path[64], buf[128], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;	/* gone (or forked away) */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "tid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2] == 'R';
+}
+
+/* sched_mtx held, sched_idle_locked(): may virtual time jump, or does some thread outside
+ * every kernel still run (or wait to enter one)?  /proc is read only for threads that are
+ * out, and enter_pending after it (a thread blocked on sched_mtx counted itself first). */
+static int
+vthr_busy_locked(void)
+{
+	struct vthr *v;
+
+	for (v = vthr_list; v != NULL; v = v->next)
+		if (v->out && v != &tls_vthr && vthr_host_running(v->tid))
+			return 1;
+	return atomic_load(&enter_pending) != 0;
+}
+
 static void fire_locked(struct hyp_timer *t);
 
 static void det_run_due_locked(void);
@@ -540,6 +642,8 @@ sched_kick_locked(void)
 static void *
 sched_main(void *arg)
 {
+	uint64_t backoff = 0;	/* ns between looks while a thread outside holds time */
+
 	(void)arg;
 	tls_firing = 1;
 	tls_sched = 1;
@@ -559,7 +663,22 @@ sched_main(void *arg)
 		}
 		if (virt) {
 			if (t != NULL && sched_idle_locked()) {
-				atomic_store(&vnow, t->deadline);
+				if (!vthr_busy_locked()) {
+					backoff = 0;
+					atomic_store(&vnow, t->deadline);
+					continue;
+				}
+				/* a thread between two calls: look again soon (it may block in the
+				 * host without entering a kernel, which wakes nobody) */
+				backoff = backoff == 0 ? 20000 : backoff < 5000000 ? backoff * 2 : backoff;
+				{
+					uint64_t d = host_clock(CLOCK_MONOTONIC) + backoff;
+					struct timespec ts = {
+						.tv_sec = (time_t)(d / 1000000000u),
+						.tv_nsec = (long)(d % 1000000000u),
+					};
+					pthread_cond_timedwait(&sched_cv, &sched_mtx, &ts);
+				}
 				continue;
 			}
 			pthread_cond_wait(&sched_cv, &sched_mtx);
@@ -847,10 +966,20 @@ det_run_due_locked(void)
 void
 hyp_sched_busy(int delta)
 {
+	int entering = delta > 0 && !tls_sched;
+
 	pthread_once(&sched_once, sched_init_once);
+	if (entering)
+		atomic_fetch_add(&enter_pending, 1);
 	pthread_mutex_lock(&sched_mtx);
 	sched_busy += delta;
 	tls_depth += delta;
+	if (entering) {
+		atomic_fetch_sub(&enter_pending, 1);
+		if (tls_vthr.out)
+			tls_vthr.out = 0;
+	} else if (delta < 0 && tls_depth == 0 && tls_vsleep == NULL && !tls_sched)
+		vthr_mark_locked(1);
 	if (sched_idle_locked())
 		sched_kick_locked();
 	if (delta < 0 && tls_depth == 0 && atomic_load_explicit(&hyp_det_on,
@@ -891,7 +1020,8 @@ hyp_det_next(uint64_t *deadlinep)
 /* One step of a sleeper in the deterministic mode, while s sleeps (and, with w, while *w is
  * still 0): run the first due timer on this thread, or move virtual time to the first
  * deadline when every kernel is idle and look again.  Returns 1 when it ran a timer (the
- * caller rechecks its condition), 0 when there was nothing to do. */
+ * caller rechecks its condition), 0 when there was nothing to do, -1 when time would
+ * jump but a thread outside every kernel still runs (look again soon). */
 static int
 det_step(struct hyp_vsleep *s, atomic_uint *w)
 {
@@ -912,6 +1042,10 @@ det_step(struct hyp_vsleep *s, atomic_uint *w)
 			break;
 		}
 		if (t != NULL && sched_idle_locked()) {
+			if (vthr_busy_locked()) {
+				acted = -1;	/* a thread between two calls holds time */
+				break;
+			}
 			atomic_store(&vnow, t->deadline);
 			continue;
 		}
@@ -934,11 +1068,11 @@ det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
 	pthread_mutex_unlock(m);
 	acted = det_step(s, NULL);
 	pthread_mutex_lock(m);
-	if (!acted && s->state == VS_SLEEPING) {
+	if (acted <= 0 && s->state == VS_SLEEPING) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 10000000;
+		ts.tv_nsec += acted < 0 ? 100000 : 10000000;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
@@ -958,13 +1092,14 @@ hyp_word_sleep(atomic_uint *w, uint64_t deadline)
 {
 	struct hyp_vsleep *s = tls_vsleep;
 	struct timespec ts;
+	int acted;
 
 	if (!(atomic_load_explicit(&hyp_det_on, memory_order_relaxed) && s != NULL && !tls_firing))
 		return hyp_word_wait(w, 0, deadline);
-	if (!det_step(s, w) && atomic_load(w) == 0) {
+	if ((acted = det_step(s, w)) <= 0 && atomic_load(w) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		(void)hyp_word_wait(w, 0, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
-		    10000000u);
+		    (acted < 0 ? 100000u : 10000000u));
 	}
 	return 0;
 }
