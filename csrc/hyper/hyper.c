@@ -44,6 +44,8 @@
 #define NB_EIO		5
 #define NB_EFAULT	14
 #define NB_ENAMETOOLONG	63
+#define NB_EDEADLK	11
+#define NB_EAGAIN	35
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(hyp_mutex_t), "hyp_mutex_t too small");
 _Static_assert(sizeof(pthread_cond_t) <= sizeof(hyp_cond_t), "hyp_cond_t too small");
@@ -963,6 +965,380 @@ det_run_due_locked(void)
 		fire_locked(t);
 }
 
+/*
+ * Host threads of a world (issue 11, rumpus_det_* in rump/rumpus_race.h): in the
+ * deterministic mode, host threads made by hyp_world_spawn run one at a time.  The one that
+ * runs holds the baton (world.holder); it chooses who runs next at its preemption points:
+ * a system call's entry and exit (the thread's first kernel entry and its last exit,
+ * hyp_sched_busy), a sleep in a kernel (hyp_vsleep_begin marks it, the vCPU's release
+ * passes the baton) and the thread's end.  A wakeup (hyp_vsleep_wake) makes the sleeper
+ * a candidate at once, whatever the host does; the sleeper, when it gets there, waits at
+ * its next kernel entry until it is chosen.  When no thread can run, the holder runs the
+ * due timers or moves virtual time to the first deadline itself, so timers fire at fixed
+ * points too; with every thread asleep and nothing pending the run ends with EDEADLK and
+ * the world runs free (the caller destroys its kernels to end the sleepers).
+ *
+ * The candidates at a point: the holder first when it can go on (choice 0: no preemption),
+ * then the others that can run in spawn order.  Each point with two candidates or more is
+ * one recorded choice: from the replayed list while it lasts (0 past its end, or for a
+ * value out of range), else uniformly at random or by PCT (random distinct priorities
+ * d..d+n-1, d-1 change points among the first k steps that drop the holder's priority to
+ * d-i; the highest priority runs), from a splitmix64 stream of the world's seed.  Every
+ * choice is also a trace event (kind 4, info the chosen thread's id).
+ */
+enum { WT_FREE, WT_READY, WT_RUN, WT_SLEEP, WT_DONE };
+#define WORLD_MAX	HYP_WORLD_MAX
+#define WORLD_PCT_MAX	8
+
+struct hyp_wthr {
+	int id, state, arriving, prio;
+	pthread_t pt;
+	pthread_cond_t cv;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static struct {
+	int on, ran, running, freerun, nthr, ndone, holder, result;
+	struct hyp_wthr thr[WORLD_MAX];
+	pthread_cond_t done_cv;
+	uint64_t rng;
+	int strategy, depth, steps;
+	uint64_t step, change[WORLD_PCT_MAX];
+	uint32_t *choices;
+	size_t nchoices, cap;
+	uint32_t *replay;
+	size_t nreplay;
+	int replaying;
+} world;
+static __thread struct hyp_wthr *tls_wt;
+
+/* this thread takes part in a running world that schedules (sched_mtx held) */
+static inline int
+world_mine_locked(void)
+{
+	return tls_wt != NULL && world.running && !world.freerun && !tls_firing;
+}
+
+static void
+world_wait_locked(struct hyp_wthr *w)
+{
+	while (!world.freerun && world.holder != w->id)	/* before the run too */
+		pthread_cond_wait(&w->cv, &sched_mtx);
+}
+
+static uint64_t
+world_rand(void)
+{
+	return hyp_splitmix64(&world.rng);
+}
+
+static void
+world_record(uint32_t v)
+{
+	if (world.nchoices == world.cap) {
+		size_t cap = world.cap ? world.cap * 2 : 64;
+		uint32_t *n = realloc(world.choices, cap * sizeof(*n));
+
+		if (n == NULL)
+			return;
+		world.choices = n;
+		world.cap = cap;
+	}
+	world.choices[world.nchoices++] = v;
+}
+
+/* Chooses who runs next (sched_mtx held, dropped while timers run): self_ok when the
+ * holder can go on.  Returns the chosen id, or -1 when the run ended (every thread done,
+ * or a deadlock). */
+static int
+world_pick_locked(int self_ok)
+{
+	int c[WORLD_MAX], n, i, idx = 0, self = tls_wt != NULL ? tls_wt->id : -1;
+	struct hyp_timer *t;
+
+	for (;;) {
+		n = 0;
+		if (self >= 0 && (self_ok || world.thr[self].state == WT_READY))
+			c[n++] = self;
+		for (i = 0; i < world.nthr; i++)
+			if (i != self && world.thr[i].state == WT_READY)
+				c[n++] = i;
+		if (n > 0)
+			break;
+		/* nobody can run: the holder runs what is due, or moves time */
+		if (sched_firing != NULL) {
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+			continue;
+		}
+		t = sched_root;
+		if (t != NULL && t->deadline <= atomic_load(&vnow)) {
+			int was = tls_firing;
+
+			fire_locked(t);	/* tls_firing: no points inside the timer's fn */
+			tls_firing = was;
+			continue;
+		}
+		if (t != NULL) {
+			atomic_store(&vnow, t->deadline);
+			continue;
+		}
+		world.holder = -1;
+		if (world.ndone < world.nthr) {
+			world.result = NB_EDEADLK;
+			world.freerun = 1;
+			for (i = 0; i < world.nthr; i++)
+				pthread_cond_signal(&world.thr[i].cv);
+		}
+		world.running = 0;
+		pthread_cond_broadcast(&world.done_cv);
+		return -1;
+	}
+	if (n > 1) {
+		world.step++;
+		if (world.replaying) {
+			if (world.nchoices < world.nreplay && world.replay[world.nchoices] < (uint32_t)n)
+				idx = (int)world.replay[world.nchoices];
+		} else if (world.strategy == HYP_WORLD_PCT) {
+			int j, best = 0;
+
+			for (j = 0; j < world.depth - 1 && j < WORLD_PCT_MAX; j++)
+				if (world.change[j] == world.step && self >= 0)
+					world.thr[self].prio = world.depth - 1 - j;
+			for (j = 1; j < n; j++)
+				if (world.thr[c[j]].prio > world.thr[c[best]].prio)
+					best = j;
+			idx = best;
+		} else
+			idx = (int)(world_rand() % (uint64_t)n);
+		world_record((uint32_t)idx);
+	}
+	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
+		uint32_t d[2] = { (uint32_t)n, (uint32_t)idx };
+		hyp_trace_note(HYP_TR_SCHED, (uint32_t)c[idx], d, sizeof(d));
+	}
+	world.holder = c[idx];
+	if (self >= 0 && c[idx] != self && world.thr[self].state == WT_RUN)
+		world.thr[self].state = WT_READY;
+	world.thr[c[idx]].state = WT_RUN;
+	if (c[idx] != self)
+		pthread_cond_signal(&world.thr[c[idx]].cv);
+	return c[idx];
+}
+
+/* A preemption point of the calling thread, sched_mtx held: kind 0 entry or exit (it can
+ * go on), 1 a sleep (it cannot until woken). */
+static void
+world_point_locked(int sleeping)
+{
+	struct hyp_wthr *w = tls_wt;
+
+	if (w->arriving) {		/* back from a sleep: chosen already, or wait to be */
+		w->arriving = 0;
+		world_wait_locked(w);
+		return;
+	}
+	if (world.holder != w->id)
+		return;
+	if (sleeping) {
+		w->arriving = 1;
+		(void)world_pick_locked(0);	/* itself only if woken already */
+		if (world.holder == w->id)
+			w->arriving = 0;	/* woken already, and chosen: go on */
+		return;		/* then it sleeps; at its next entry it waits */
+	}
+	(void)world_pick_locked(1);
+	world_wait_locked(w);
+}
+
+static void *
+world_thread_main(void *arg)
+{
+	struct hyp_wthr *w = arg;
+
+	tls_wt = w;
+	pthread_mutex_lock(&sched_mtx);
+	world_wait_locked(w);
+	pthread_mutex_unlock(&sched_mtx);
+	w->fn(w->arg);
+	pthread_mutex_lock(&sched_mtx);
+	w->state = WT_DONE;
+	world.ndone++;
+	if (world.running && !world.freerun && world.holder == w->id)
+		(void)world_pick_locked(0);
+	else if (world.ndone == world.nthr) {
+		world.running = 0;
+		pthread_cond_broadcast(&world.done_cv);
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	tls_wt = NULL;
+	return NULL;
+}
+
+int
+hyp_world_self(void)
+{
+	return tls_wt != NULL;
+}
+
+int
+hyp_world_begin(const struct hyp_world_opts *o)
+{
+	int i, e = 0;
+
+	if (o == NULL || (o->strategy != HYP_WORLD_RANDOM && o->strategy != HYP_WORLD_PCT) ||
+	    (o->nchoices > 0 && o->choices == NULL))
+		return NB_EINVAL;
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (world.on)
+		e = NB_EBUSY;
+	else if (!atomic_load(&hyp_det_on))
+		e = NB_EINVAL;	/* a seed and the virtual clock first */
+	if (e != 0) {
+		pthread_mutex_unlock(&sched_mtx);
+		return e;
+	}
+	free(world.replay);
+	free(world.choices);
+	memset(&world, 0, sizeof(world));
+	pthread_cond_init(&world.done_cv, NULL);
+	world.on = 1;
+	world.holder = -1;
+	world.rng = o->seed;
+	world.strategy = o->strategy;
+	world.depth = o->depth > 0 ? o->depth : 3;
+	if (world.depth > WORLD_PCT_MAX + 1)
+		world.depth = WORLD_PCT_MAX + 1;
+	world.steps = o->steps > 0 ? o->steps : 64;
+	if (o->choices != NULL) {
+		world.replaying = 1;
+		if (o->nchoices > 0 && (world.replay = malloc(o->nchoices * sizeof(uint32_t))) != NULL) {
+			memcpy(world.replay, o->choices, o->nchoices * sizeof(uint32_t));
+			world.nreplay = o->nchoices;
+		}
+	}
+	for (i = 0; i < world.depth - 1; i++)
+		world.change[i] = 1 + world_rand() % (uint64_t)world.steps;
+	pthread_mutex_unlock(&sched_mtx);
+	return 0;
+}
+
+int
+hyp_world_spawn(void (*fn)(void *), void *arg)
+{
+	struct hyp_wthr *w;
+	int id, e;
+
+	if (fn == NULL)
+		return -NB_EINVAL;
+	pthread_mutex_lock(&sched_mtx);
+	if (!world.on || world.ran) {
+		pthread_mutex_unlock(&sched_mtx);
+		return -NB_EINVAL;
+	}
+	if (world.nthr == WORLD_MAX) {
+		pthread_mutex_unlock(&sched_mtx);
+		return -NB_EAGAIN;
+	}
+	id = world.nthr;
+	w = &world.thr[id];
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->state = WT_READY;
+	w->fn = fn;
+	w->arg = arg;
+	pthread_cond_init(&w->cv, NULL);
+	if ((e = pthread_create(&w->pt, NULL, world_thread_main, w)) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_unlock(&sched_mtx);
+		return -hyp_errno(e);
+	}
+	world.nthr++;
+	pthread_mutex_unlock(&sched_mtx);
+	return id;
+}
+
+int
+hyp_world_run(void)
+{
+	int i, r;
+
+	pthread_mutex_lock(&sched_mtx);
+	if (!world.on || world.ran || tls_wt != NULL) {
+		pthread_mutex_unlock(&sched_mtx);
+		return NB_EINVAL;
+	}
+	world.ran = 1;
+	/* PCT's priorities: a random permutation of d..d+n-1 */
+	for (i = 0; i < world.nthr; i++)
+		world.thr[i].prio = world.depth + i;
+	for (i = world.nthr - 1; i > 0; i--) {
+		int j = (int)(world_rand() % (uint64_t)(i + 1)), p = world.thr[i].prio;
+
+		world.thr[i].prio = world.thr[j].prio;
+		world.thr[j].prio = p;
+	}
+	if (world.nthr > 0) {
+		world.running = 1;
+		(void)world_pick_locked(0);
+		while (world.running)
+			pthread_cond_wait(&world.done_cv, &sched_mtx);
+	}
+	r = world.result;
+	pthread_mutex_unlock(&sched_mtx);
+	return r;
+}
+
+int
+hyp_world_end(void)
+{
+	int i, n;
+
+	pthread_mutex_lock(&sched_mtx);
+	if (!world.on || world.running || tls_wt != NULL) {
+		pthread_mutex_unlock(&sched_mtx);
+		return NB_EBUSY;
+	}
+	world.freerun = 1;	/* a world never run: its threads start and run free */
+	for (i = 0; i < world.nthr; i++)
+		pthread_cond_signal(&world.thr[i].cv);
+	n = world.nthr;
+	pthread_mutex_unlock(&sched_mtx);
+	for (i = 0; i < n; i++)
+		pthread_join(world.thr[i].pt, NULL);
+	pthread_mutex_lock(&sched_mtx);
+	for (i = 0; i < n; i++)
+		pthread_cond_destroy(&world.thr[i].cv);
+	pthread_cond_destroy(&world.done_cv);
+	world.on = 0;
+	world.nthr = 0;
+	pthread_mutex_unlock(&sched_mtx);
+	return 0;
+}
+
+size_t
+hyp_world_choices(uint32_t *buf, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sched_mtx);
+	n = world.nchoices;
+	if (buf != NULL)
+		memcpy(buf, world.choices, (n < max ? n : max) * sizeof(*buf));
+	pthread_mutex_unlock(&sched_mtx);
+	return n;
+}
+
+void
+hyp_world_yield(void)
+{
+	pthread_mutex_lock(&sched_mtx);
+	if (world_mine_locked() && tls_depth == 0)
+		world_point_locked(0);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
 void
 hyp_sched_busy(int delta)
 {
@@ -972,19 +1348,27 @@ hyp_sched_busy(int delta)
 	if (entering)
 		atomic_fetch_add(&enter_pending, 1);
 	pthread_mutex_lock(&sched_mtx);
-	sched_busy += delta;
-	tls_depth += delta;
 	if (entering) {
 		atomic_fetch_sub(&enter_pending, 1);
 		if (tls_vthr.out)
 			tls_vthr.out = 0;
-	} else if (delta < 0 && tls_depth == 0 && tls_vsleep == NULL && !tls_sched)
+		/* a host thread of a world: its syscall entry is a preemption point */
+		if (__builtin_expect(tls_wt != NULL, 0) && tls_depth == 0 && world_mine_locked())
+			world_point_locked(0);
+	}
+	sched_busy += delta;
+	tls_depth += delta;
+	if (!entering && delta < 0 && tls_depth == 0 && tls_vsleep == NULL && !tls_sched)
 		vthr_mark_locked(1);
 	if (sched_idle_locked())
 		sched_kick_locked();
 	if (delta < 0 && tls_depth == 0 && atomic_load_explicit(&hyp_det_on,
 	    memory_order_relaxed))
 		det_run_due_locked();
+	/* and its exit, or its sleep (vCPU given away while asleep in a kernel) */
+	if (__builtin_expect(tls_wt != NULL, 0) && delta < 0 && tls_depth == 0 &&
+	    world_mine_locked())
+		world_point_locked(tls_vsleep != NULL);
 	pthread_mutex_unlock(&sched_mtx);
 }
 
@@ -1096,6 +1480,8 @@ hyp_word_sleep(atomic_uint *w, uint64_t deadline)
 
 	if (!(atomic_load_explicit(&hyp_det_on, memory_order_relaxed) && s != NULL && !tls_firing))
 		return hyp_word_wait(w, 0, deadline);
+	if (tls_wt != NULL && world.running && !world.freerun)
+		return hyp_word_wait(w, 0, 0);	/* a world's thread: the holder moves time */
 	if ((acted = det_step(s, w)) <= 0 && atomic_load(w) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		(void)hyp_word_wait(w, 0, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
@@ -1115,7 +1501,13 @@ hyp_vsleep_begin(struct hyp_vsleep *s)
 	pthread_mutex_lock(&sched_mtx);
 	sched_sleepers++;
 	s->state = VS_SLEEPING;
+	s->owner = NULL;
 	tls_vsleep = s;
+	if (__builtin_expect(tls_wt != NULL, 0) && world_mine_locked() &&
+	    world.holder == tls_wt->id) {
+		s->owner = tls_wt;
+		tls_wt->state = WT_SLEEP;
+	}
 	if (sched_idle_locked())
 		sched_kick_locked();
 	pthread_mutex_unlock(&sched_mtx);
@@ -1130,6 +1522,13 @@ hyp_vsleep_wake(struct hyp_vsleep *s)
 	sched_sleepers--;
 	sched_runnable++;
 	s->state = VS_RUNNABLE;
+	if (s->owner != NULL) {		/* a world's thread: a candidate from now on */
+		struct hyp_wthr *w = s->owner;
+
+		if (w->state == WT_SLEEP)
+			w->state = WT_READY;
+		s->owner = NULL;
+	}
 	pthread_mutex_unlock(&sched_mtx);
 }
 
