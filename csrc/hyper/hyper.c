@@ -1480,8 +1480,15 @@ hyp_word_sleep(atomic_uint *w, uint64_t deadline)
 
 	if (!(atomic_load_explicit(&hyp_det_on, memory_order_relaxed) && s != NULL && !tls_firing))
 		return hyp_word_wait(w, 0, deadline);
-	if (tls_wt != NULL && world.running && !world.freerun)
-		return hyp_word_wait(w, 0, 0);	/* a world's thread: the holder moves time */
+	if (tls_wt != NULL) {
+		int mine;
+
+		pthread_mutex_lock(&sched_mtx);
+		mine = world.running && !world.freerun;
+		pthread_mutex_unlock(&sched_mtx);
+		if (mine)
+			return hyp_word_wait(w, 0, 0);	/* a world's thread: the holder moves time */
+	}
 	if ((acted = det_step(s, w)) <= 0 && atomic_load(w) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		(void)hyp_word_wait(w, 0, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
