@@ -31,6 +31,9 @@ static char bad[256];		/* the first broken promise of the run */
 static void *LW[3];		/* each thread's process, made by main before the run */
 
 static void broke(const char *msg, long a, long b);
+static int closers_check(void);
+static int so_check(void);
+static unsigned outcome;	/* bits: which results the run's racing calls gave */
 
 /* main, proc 1 current: three processes with copies of its descriptors */
 static void
@@ -204,10 +207,186 @@ pipes_setup(void)
 	rd_total[0] = rd_total[1] = 0;
 }
 
+/* ------------------------------------------------------------------ closers */
+
+/* One process (the first), three threads: a read sleeping on a pipe while another
+ * thread closes that descriptor and a third writes and closes the other end.  The read
+ * must end (the byte, EOF, or EBADF), the write must give 1 or EPIPE, the run must end. */
+static long cl_read, cl_write;
+static int cl_rerr, cl_werr;
+
+static void
+cl_reader(void *arg)
+{
+	char c;
+
+	(void)arg;
+	rumpus_kernel_switch(K);
+	cl_read = rump_sys_read(P[0], &c, 1);
+	cl_rerr = cl_read < 0 ? errno : 0;
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+cl_closer(void *arg)
+{
+	(void)arg;
+	rumpus_kernel_switch(K);
+	rump_sys_close(P[0]);
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+cl_writer(void *arg)
+{
+	(void)arg;
+	rumpus_kernel_switch(K);
+	cl_write = rump_sys_write(P[1], "z", 1);
+	cl_werr = cl_write < 0 ? errno : 0;
+	rump_sys_close(P[1]);
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+closers_setup(void)
+{
+	rump_sys_pipe(P);
+	cl_read = cl_write = -2;
+}
+
+static int
+closers_check(void)
+{
+	outcome |= 1u << (cl_read == 1 ? 0 : cl_read == 0 ? 1 : 2);
+	outcome |= 1u << (cl_write == 1 ? 3 : 4);
+	if (!(cl_read == 1 || cl_read == 0 || (cl_read == -1 && cl_rerr == NB_EBADF)))
+		broke("a read on a descriptor closed under it", cl_read, cl_rerr);
+	if (!(cl_write == 1 || (cl_write == -1 && cl_werr == NB_EPIPE)))
+		broke("a write to a pipe whose reader closed", cl_write, cl_werr);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ sockets */
+
+/* AF_UNIX, one process, three threads: an accept sleeping on a listener that another
+ * thread closes while a third connects; then a recv sleeping on a socket that the second
+ * thread shuts down for reading.  Every call must end with a result or an error of the
+ * documented kinds, the run must end, nothing may stay allocated. */
+enum { X_AF_LOCAL = 1, X_SOCK_STREAM = 1, X_SHUT_RD = 0, X_ECONNABORTED = 53,
+	X_ECONNREFUSED = 61, X_ENOTSOCK = 38 };
+struct x_sun { uint8_t len, family; char path[104]; };
+static int L, S1, S2;
+static long so_acc, so_recv, so_conn;
+static int so_accerr, so_recverr, so_connerr;
+
+static struct x_sun
+sun_path(void)
+{
+	struct x_sun a;
+
+	memset(&a, 0, sizeof(a));
+	a.len = sizeof(a);
+	a.family = X_AF_LOCAL;
+	strcpy(a.path, "/sock");
+	return a;
+}
+
+static void
+so_acceptor(void *arg)
+{
+	char c;
+
+	(void)arg;
+	rumpus_kernel_switch(K);
+	so_acc = rump_sys_accept(L, NULL, NULL);
+	so_accerr = so_acc < 0 ? errno : 0;
+	if (so_acc >= 0)
+		rump_sys_close((int)so_acc);
+	so_recv = rump_sys_recvfrom(S1, &c, 1, 0, NULL, NULL);
+	so_recverr = so_recv < 0 ? errno : 0;
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+so_closer(void *arg)
+{
+	(void)arg;
+	rumpus_kernel_switch(K);
+	rump_sys_close(L);
+	rump_sys_shutdown(S1, X_SHUT_RD);
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+so_connector(void *arg)
+{
+	struct x_sun a = sun_path();
+	int c;
+
+	(void)arg;
+	rumpus_kernel_switch(K);
+	c = rump_sys_socket(X_AF_LOCAL, X_SOCK_STREAM, 0);
+	so_conn = rump_sys_connect(c, (void *)&a, sizeof(a));
+	so_connerr = so_conn < 0 ? errno : 0;
+	rump_sys_close(c);
+	rumpus_kernel_switch(NULL);
+}
+
+static struct rumpus_kernel *
+so_boot(void)
+{
+	const char *comps[] = { "vfs", "fs.tmpfs", "net", "net.local", NULL };
+	int err;
+	struct rumpus_kernel *k = rumpus_kernel_create(comps, NULL, &err);
+
+	if (k == NULL) {
+		diag("kernel create failed: %d", err);
+		exit(2);
+	}
+	rumpus_kernel_switch(k);
+	return k;
+}
+
+static void
+so_setup(void)
+{
+	struct x_sun a = sun_path();
+	int sv[2];
+
+	L = rump_sys_socket(X_AF_LOCAL, X_SOCK_STREAM, 0);
+	if (rump_sys_bind(L, (void *)&a, sizeof(a)) != 0 || rump_sys_listen(L, 4) != 0)
+		broke("listener", L, errno);
+	if (rump_sys_socketpair(X_AF_LOCAL, X_SOCK_STREAM, 0, sv) != 0)
+		broke("socketpair", 0, errno);
+	S1 = sv[0];
+	S2 = sv[1];
+	so_acc = so_recv = so_conn = -2;
+}
+
+static int
+so_check(void)
+{
+	outcome |= 1u << (so_acc >= 0 ? 0 : 1);
+	outcome |= 1u << (so_conn == 0 ? 2 : 3);
+	if (!(so_acc >= 0 || (so_acc == -1 && (so_accerr == NB_EBADF ||
+	    so_accerr == X_ECONNABORTED || so_accerr == NB_EINVAL))))
+		broke("an accept on a listener closed under it", so_acc, so_accerr);
+	if (!(so_recv == 0 || (so_recv == -1 && so_recverr == NB_EBADF)))
+		broke("a recv on a socket shut down for reading", so_recv, so_recverr);
+	if (!(so_conn == 0 || (so_conn == -1 && (so_connerr == X_ECONNREFUSED ||
+	    so_connerr == NB_ENOENT))))
+		broke("a connect to a listener being closed", so_conn, so_connerr);
+	rump_sys_close(S1);
+	rump_sys_close(S2);
+	rump_sys_unlink("/sock");
+	return 0;
+}
+
 /* ------------------------------------------------------------------ runs */
 
 struct scen {
 	const char *name;
+	struct rumpus_kernel *(*boot)(void);	/* NULL: vfs and tmpfs */
 	void (*setup)(void);
 	void (*fn[3])(void *);
 	int (*check)(void);
@@ -228,8 +407,10 @@ pipes_check(void)
 }
 
 static struct scen scens[] = {
-	{ "locks", locks_setup, { lock_thread, lock_thread, lock_thread }, locks_check },
-	{ "pipes", pipes_setup, { pipe_writer, pipe_reader, pipe_reader }, pipes_check },
+	{ "locks", NULL, locks_setup, { lock_thread, lock_thread, lock_thread }, locks_check },
+	{ "pipes", NULL, pipes_setup, { pipe_writer, pipe_reader, pipe_reader }, pipes_check },
+	{ "closers", NULL, closers_setup, { cl_reader, cl_closer, cl_writer }, closers_check },
+	{ "sockets", so_boot, so_setup, { so_acceptor, so_closer, so_connector }, so_check },
 };
 
 /* one seeded run: 0 when every promise held */
@@ -243,7 +424,7 @@ one(struct scen *s, uint64_t seed, int strategy, uint32_t *list, size_t *n)
 	bad[0] = '\0';
 	rumpus_seed(seed);
 	rumpus_memstats(&m0);
-	K = vt_boot(0);
+	K = s->boot != NULL ? s->boot() : vt_boot(0);
 	s->setup();
 	rumpus_kernel_switch(NULL);
 	err = rumpus_det_world(&o);
@@ -283,6 +464,7 @@ main(void)
 		for (st = RUMPUS_DET_RANDOM; st <= RUMPUS_DET_PCT; st++) {
 			int fails = 0, s, maxc = 0;
 
+			outcome = 0;
 			for (s = 1; s <= seeds; s++) {
 				if (one(&scens[si], (uint64_t)s, st, list, &n)) {
 					if (fails++ == 0) {
@@ -300,8 +482,12 @@ main(void)
 					maxc = (int)n;
 			}
 			ok(fails == 0 && maxc > 0, "%s, %s: %d seeds, every promise held (%d failed; "
-			    "up to %d choices a run)", scens[si].name, st ? "pct" : "random", seeds,
-			    fails, maxc);
+			    "up to %d choices a run, outcomes %#x)", scens[si].name,
+			    st ? "pct" : "random", seeds, fails, maxc, outcome);
+			if (scens[si].check == closers_check || scens[si].check == so_check)
+				ok(__builtin_popcount(outcome) >= 4, "%s, %s: the schedules reach "
+				    "both results of each racing call (%#x)", scens[si].name,
+				    st ? "pct" : "random", outcome);
 		}
 	rumpus_seed_clear();
 	rumpus_clock_virtual(0);
