@@ -406,7 +406,115 @@ function H.kqclose(w)
   noleak(m0, "kqclose")
 end
 
-H.names_list = { "unixpass", "pipekq", "names", "tcpclose", "unixgc", "kqclose" }
+-- The server aborts (RST) after the first request while the client keeps sending, or the
+-- client aborts right after connecting, before the server accepts.  The client's calls
+-- end with data, EOF, ECONNRESET or EPIPE; the server's accept gives the connection (its
+-- recv then EOF or ECONNRESET) or nothing within 2 s; afterwards both kernels still make
+-- a connection that carries data.
+function H.tcprst(w)
+  local net = assert(rnet.build{ hosts = { "a", "b" },
+    buses = { lan = { { "a", "10.8.6.1/24" }, { "b", "10.8.6.2/24" } } } })
+  w:capture(net)
+  w:link(net)
+  local early = w.seed % 2 == 0
+  local OKERR = { ECONNRESET = true, EPIPE = true, ENOTCONN = true, ETIMEDOUT = true }
+  local problem
+  local function bad(msg) problem = problem or msg end
+  with({ net }, function()
+    local A, B = net.hosts.a, net.hosts.b
+    local l = assert(B.S.socket("inet", "stream"))
+    assert(B.S.setsockopt(l, "socket", "reuseaddr", true))
+    assert(B.S.bind(l, B.S.t.sockaddr_in(81)))
+    assert(B.S.listen(l, 4))
+    B.S.fcntl(l, "setfl", "nonblock")
+    w:spawn("server", B, nil, function(S)
+      if S.poll({ { fd = l, events = "in" } }, 2000) == 0 then return end
+      local c, err = S.accept(l)
+      if not c then
+        if not allowed(err, { EAGAIN = true, ECONNABORTED = true }) then bad("accept: " .. tostring(err)) end
+        return
+      end
+      S.fcntl(c, "setfl", 0)
+      -- an RST is sent once: a link fault may lose it, and then nothing ever comes
+      if S.poll({ { fd = c, events = "in" } }, 5000) == 0 then
+        if not w.faults.link then bad("server: nothing (data, EOF, RST) within 5 s") end
+      else
+        local v, e = S.recv(c, nil, 16)
+        if not v and not allowed(e, OKERR) then bad("server recv: " .. tostring(e)) end
+      end
+      if not early then
+        S.setsockopt(c, "socket", "linger", { onoff = true, linger = 0 })
+      end
+      S.close(c)
+    end)
+    w:spawn("client", A, nil, function(S)
+      local c, err = S.socket("inet", "stream")
+      if not c then
+        if not allowed(err) then bad("socket: " .. tostring(err)) end
+        return
+      end
+      local ok
+      ok, err = S.connect(c, S.t.sockaddr_in(81, "10.8.6.2"))
+      if not ok then
+        if not allowed(err, { ECONNREFUSED = true, ETIMEDOUT = true, EHOSTUNREACH = true }) then
+          bad("connect: " .. tostring(err))
+        end
+        S.close(c)
+        return
+      end
+      if early then
+        S.setsockopt(c, "socket", "linger", { onoff = true, linger = 0 })
+        S.close(c)
+        return
+      end
+      for i = 1, 4 do
+        local n, e = S.send(c, "r" .. i)
+        if not n then
+          if not allowed(e, OKERR) then bad("client send: " .. tostring(e)) end
+          break
+        end
+      end
+      if S.poll({ { fd = c, events = "in" } }, 3000) > 0 then
+        local v, e = S.recv(c, nil, 16)
+        if v and v ~= "" then bad("client read " .. v .. " from a server that sends nothing") end
+        if not v and not allowed(e, OKERR) then bad("client recv: " .. tostring(e)) end
+      end
+      S.close(c)
+    end)
+    w:run()
+    if problem then error(problem, 0) end
+    -- both kernels still connect and carry data
+    w:_allup()
+    local c = assert(A.S.socket("inet", "stream"))
+    A.S.fcntl(c, "setfl", "nonblock")
+    A.S.connect(c, A.S.t.sockaddr_in(81, "10.8.6.2"))
+    -- connections the race left queued (the server gave up) come first: read each
+    local sent, got
+    local conns = {}
+    for _ = 1, 300 do
+      rump.clock.advance(10e6)
+      if not sent then sent = A.S.send(c, "hi") end
+      local a2 = B.S.accept(l)
+      if a2 then conns[#conns + 1] = { fd = a2, data = "" } end
+      for _, e in ipairs(conns) do
+        local v = e.fd:read(nil, 16)
+        if v then e.data = e.data .. v end
+        if e.data == "hi" then got = true end
+      end
+      if got then break end
+    end
+    if not got then
+      local seen = {}
+      for _, e in ipairs(conns) do seen[#seen + 1] = ("%q"):format(e.data) end
+      error("no new connection carried data after the race (" .. #conns .. " accepted: " ..
+        table.concat(seen, " ") .. ")", 0)
+    end
+    for _, e in ipairs(conns) do e.fd:close() end
+    c:close(); l:close()
+  end)
+end
+
+H.names_list = { "unixpass", "pipekq", "names", "tcpclose", "unixgc", "kqclose", "tcprst" }
 
 if arg and arg[0] and arg[0]:match("hunt%.lua$") then
   local which, runs, first = arg[1], tonumber(arg[2]) or 1000, tonumber(arg[3]) or 1
