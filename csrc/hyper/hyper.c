@@ -1002,7 +1002,7 @@ static struct {
 	int on, ran, running, freerun, nthr, ndone, holder, result;
 	struct hyp_wthr thr[WORLD_MAX];
 	pthread_cond_t done_cv;
-	uint64_t rng;
+	uint64_t rng, t0, maxtime;	/* virtual ns: the run's start, its bound */
 	int strategy, depth, steps;
 	uint64_t step, change[WORLD_PCT_MAX];
 	uint32_t *choices;
@@ -1079,13 +1079,15 @@ world_pick_locked(int self_ok)
 			tls_firing = was;
 			continue;
 		}
-		if (t != NULL) {
+		if (t != NULL && t->deadline - world.t0 <= world.maxtime) {
 			atomic_store(&vnow, t->deadline);
 			continue;
 		}
+		/* nothing pending (a deadlock), or only timers far beyond the time bound (a
+		 * keepalive every 2 hours while every thread waits) */
 		world.holder = -1;
 		if (world.ndone < world.nthr) {
-			world.result = NB_EDEADLK;
+			world.result = t != NULL ? NB_ETIMEDOUT : NB_EDEADLK;
 			world.freerun = 1;
 			for (i = 0; i < world.nthr; i++)
 				pthread_cond_signal(&world.thr[i].cv);
@@ -1211,6 +1213,7 @@ hyp_world_begin(const struct hyp_world_opts *o)
 	if (world.depth > WORLD_PCT_MAX + 1)
 		world.depth = WORLD_PCT_MAX + 1;
 	world.steps = o->steps > 0 ? o->steps : 64;
+	world.maxtime = o->maxtime > 0 ? o->maxtime : 86400ULL * 1000000000ULL;
 	if (o->choices != NULL) {
 		world.replaying = 1;
 		if (o->nchoices > 0 && (world.replay = malloc(o->nchoices * sizeof(uint32_t))) != NULL) {
@@ -1279,6 +1282,7 @@ hyp_world_run(void)
 		world.thr[i].prio = world.thr[j].prio;
 		world.thr[j].prio = p;
 	}
+	world.t0 = atomic_load(&vnow);
 	if (world.nthr > 0) {
 		world.running = 1;
 		(void)world_pick_locked(0);

@@ -216,10 +216,11 @@ struct hyp_world_opts {
 	int strategy, depth, steps;
 	const uint32_t *choices;	/* non-NULL: replay this list (0 past its end) */
 	size_t nchoices;
+	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
 };
 int      hyp_world_begin(const struct hyp_world_opts *o);
 int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or -errno */
-int      hyp_world_run(void);		/* 0, or EDEADLK (the world then runs free) */
+int      hyp_world_run(void);		/* 0, EDEADLK or ETIMEDOUT (the world then runs free) */
 int      hyp_world_end(void);		/* joins the threads */
 size_t   hyp_world_choices(uint32_t *buf, size_t max);
 void     hyp_world_yield(void);

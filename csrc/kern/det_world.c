@@ -20,6 +20,7 @@ rumpus_det_world(const struct rumpus_det_opts *o)
 	h.steps = o->steps;
 	h.choices = o->choices;
 	h.nchoices = o->nchoices;
+	h.maxtime = o->maxtime;
 	if (o->depth < 0 || o->steps < 0)
 		return EINVAL;
 	return hyp_world_begin(&h);

@@ -70,8 +70,10 @@ int      rumpus_trace_get(size_t i, struct rumpus_trace_event *ev);	/* 1, or 0 p
  * only when no thread can run.  The same seed (and the same kernels' seeds) gives the
  * same interleaving and the same trace digest.  rumpus_det_choices() gives the run's
  * list; rumpus_det_end() joins the threads and ends the world.  rumpus_det_run() returns
- * 0, or EDEADLK when every thread sleeps with no timer pending: the world then runs free
- * (destroy its kernels, which wakes the sleepers, before rumpus_det_end()).  The thread
+ * 0, EDEADLK when every thread sleeps with no timer pending, or ETIMEDOUT when they all
+ * sleep while only timers beyond opts.maxtime of virtual time remain (a keepalive every 2
+ * hours): the world then runs free (end what the threads wait for before
+ * rumpus_det_end()).  The thread
  * calling rumpus_det_run() makes no system call until it returns.  Errors: EINVAL (not in
  * the deterministic mode, a bad option, spawn after run), EBUSY (a world already), EAGAIN
  * (too many threads); rumpus_det_spawn returns the negated errno.
@@ -84,6 +86,7 @@ struct rumpus_det_opts {
 	int depth, steps;		/* PCT's d (default 3) and k (default 64) */
 	const uint32_t *choices;	/* non-NULL: replay this list (nchoices long) */
 	size_t nchoices;
+	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
 };
 int      rumpus_det_world(const struct rumpus_det_opts *o);
 int      rumpus_det_spawn(void (*fn)(void *), void *arg);
