@@ -19,6 +19,9 @@ TSAN_TESTS += sysproxy_test
 TSAN_TESTS += inet_mcast_test
 TSAN_TESTS += tcp6_dual_test
 TSAN_TESTS += tcp_syncache_test
+TSAN_TESTS += vclock_xwake_test race_host_test race_host_hunt_test race_host_tcp_test
+TSAN_TESTS += tcp_recovery_test
+TSAN_TESTS += inet6_rtthread_test inet6_radix_test
 TSAN_OPTIONS_RUN = halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4 \
                    suppressions=$(CURDIR)/test/tsan.supp
 
@@ -31,5 +34,3 @@ tsan: deps
 tsan-run: $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t))
 	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only \
 	  $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t)) $(TESTFLAGS)
-TSAN_TESTS += tcp_recovery_test
-TSAN_TESTS += inet6_rtthread_test inet6_radix_test

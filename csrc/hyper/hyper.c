@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/futex.h>
@@ -43,6 +44,8 @@
 #define NB_EIO		5
 #define NB_EFAULT	14
 #define NB_ENAMETOOLONG	63
+#define NB_EDEADLK	11
+#define NB_EAGAIN	35
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(hyp_mutex_t), "hyp_mutex_t too small");
 _Static_assert(sizeof(pthread_cond_t) <= sizeof(hyp_cond_t), "hyp_cond_t too small");
@@ -415,11 +418,14 @@ hyp_clock_real(void)
 	return host_clock(CLOCK_REALTIME);
 }
 
+static void vthr_key_init(void);
+
 static void
 sched_init_once(void)
 {
 	pthread_condattr_t a;
 
+	vthr_key_init();
 	pthread_condattr_init(&a);
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&sched_cv, &a);
@@ -524,6 +530,104 @@ sched_idle_locked(void)
 	return sched_busy == 0 && sched_runnable == 0 && sched_sleepers > 0;
 }
 
+/*
+ * Threads between two system calls (issue 11: a poll of 10 s in one thread timed out
+ * under the virtual clock although another thread sent the byte it waited for).  The
+ * counts above see a thread only while it is inside a kernel; one that has just left a
+ * kernel and is about to enter it again (a nanosleep's return, then the send that wakes
+ * the poller) is invisible, and virtual time jumped to the poller's deadline in that
+ * window.  So every thread that has used a kernel under the virtual clock is on vthr_list;
+ * one outside every kernel (out: not inside one, not asleep in one) holds virtual time
+ * while the host runs it (state R in /proc: running or waiting for a CPU) and lets it go
+ * when it blocks in the host (pthread_join, a host sleep, a read).  A thread that is
+ * entering a kernel counts in enter_pending before it takes sched_mtx, so one that blocks
+ * on that mutex still holds time.
+ */
+struct vthr {
+	pid_t tid;
+	int out;			/* outside every kernel (sched_mtx) */
+	struct vthr *next, **prevp;	/* vthr_list (sched_mtx) */
+};
+static __thread struct vthr tls_vthr;
+static struct vthr *vthr_list;
+static pthread_key_t vthr_key;
+static int vthr_key_ok;
+static atomic_int enter_pending;
+
+static void
+vthr_exit(void *arg)
+{
+	struct vthr *v = arg;
+
+	pthread_mutex_lock(&sched_mtx);
+	if (v->prevp != NULL) {
+		if ((*v->prevp = v->next) != NULL)
+			v->next->prevp = v->prevp;
+		v->prevp = NULL;
+	}
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+static void
+vthr_key_init(void)
+{
+	vthr_key_ok = pthread_key_create(&vthr_key, vthr_exit) == 0;
+}
+
+/* sched_mtx held: the calling thread left its last kernel (out) or entered one. */
+static void
+vthr_mark_locked(int out)
+{
+	struct vthr *v = &tls_vthr;
+
+	if (v->prevp == NULL) {
+		if (!out || !vthr_key_ok || pthread_setspecific(vthr_key, v) != 0)
+			return;
+		v->tid = (pid_t)syscall(SYS_gettid);
+		if ((v->next = vthr_list) != NULL)
+			vthr_list->prevp = &v->next;
+		v->prevp = &vthr_list;
+		vthr_list = v;
+	}
+	v->out = out;
+}
+
+/* 1 when the host runs thread tid now (or it waits for a CPU). */
+static int
+vthr_host_running(pid_t tid)
+{
+	char path[64], buf[128], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;	/* gone (or forked away) */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "tid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2] == 'R';
+}
+
+/* sched_mtx held, sched_idle_locked(): may virtual time jump, or does some thread outside
+ * every kernel still run (or wait to enter one)?  /proc is read only for threads that are
+ * out, and enter_pending after it (a thread blocked on sched_mtx counted itself first). */
+static int
+vthr_busy_locked(void)
+{
+	struct vthr *v;
+
+	for (v = vthr_list; v != NULL; v = v->next)
+		if (v->out && v != &tls_vthr && vthr_host_running(v->tid))
+			return 1;
+	return atomic_load(&enter_pending) != 0;
+}
+
 static void fire_locked(struct hyp_timer *t);
 
 static void det_run_due_locked(void);
@@ -540,6 +644,8 @@ sched_kick_locked(void)
 static void *
 sched_main(void *arg)
 {
+	uint64_t backoff = 0;	/* ns between looks while a thread outside holds time */
+
 	(void)arg;
 	tls_firing = 1;
 	tls_sched = 1;
@@ -559,7 +665,22 @@ sched_main(void *arg)
 		}
 		if (virt) {
 			if (t != NULL && sched_idle_locked()) {
-				atomic_store(&vnow, t->deadline);
+				if (!vthr_busy_locked()) {
+					backoff = 0;
+					atomic_store(&vnow, t->deadline);
+					continue;
+				}
+				/* a thread between two calls: look again soon (it may block in the
+				 * host without entering a kernel, which wakes nobody) */
+				backoff = backoff == 0 ? 20000 : backoff < 5000000 ? backoff * 2 : backoff;
+				{
+					uint64_t d = host_clock(CLOCK_MONOTONIC) + backoff;
+					struct timespec ts = {
+						.tv_sec = (time_t)(d / 1000000000u),
+						.tv_nsec = (long)(d % 1000000000u),
+					};
+					pthread_cond_timedwait(&sched_cv, &sched_mtx, &ts);
+				}
 				continue;
 			}
 			pthread_cond_wait(&sched_cv, &sched_mtx);
@@ -844,18 +965,414 @@ det_run_due_locked(void)
 		fire_locked(t);
 }
 
+/*
+ * Host threads of a world (issue 11, rumpus_det_* in rump/rumpus_race.h): in the
+ * deterministic mode, host threads made by hyp_world_spawn run one at a time.  The one that
+ * runs holds the baton (world.holder); it chooses who runs next at its preemption points:
+ * a system call's entry and exit (the thread's first kernel entry and its last exit,
+ * hyp_sched_busy), a sleep in a kernel (hyp_vsleep_begin marks it, the vCPU's release
+ * passes the baton) and the thread's end.  A wakeup (hyp_vsleep_wake) makes the sleeper
+ * a candidate at once, whatever the host does; the sleeper, when it gets there, waits at
+ * its next kernel entry until it is chosen.  When no thread can run, the holder runs the
+ * due timers or moves virtual time to the first deadline itself, so timers fire at fixed
+ * points too; with every thread asleep and nothing pending the run ends with EDEADLK and
+ * the world runs free (the caller destroys its kernels to end the sleepers).
+ *
+ * The candidates at a point: the holder first when it can go on (choice 0: no preemption),
+ * then the others that can run in spawn order.  Each point with two candidates or more is
+ * one recorded choice: from the replayed list while it lasts (0 past its end, or for a
+ * value out of range), else uniformly at random or by PCT (random distinct priorities
+ * d..d+n-1, d-1 change points among the first k steps that drop the holder's priority to
+ * d-i; the highest priority runs), from a splitmix64 stream of the world's seed.  Every
+ * choice is also a trace event (kind 4, info the chosen thread's id).
+ */
+enum { WT_FREE, WT_READY, WT_RUN, WT_SLEEP, WT_DONE };
+#define WORLD_MAX	HYP_WORLD_MAX
+#define WORLD_PCT_MAX	8
+
+struct hyp_wthr {
+	int id, state, arriving, prio;
+	pthread_t pt;
+	pthread_cond_t cv;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static struct {
+	int on, ran, running, freerun, nthr, ndone, holder, result;
+	struct hyp_wthr thr[WORLD_MAX];
+	pthread_cond_t done_cv;
+	uint64_t rng, t0, maxtime;	/* virtual ns: the run's start, its bound */
+	int strategy, depth, steps;
+	uint64_t step, change[WORLD_PCT_MAX];
+	uint32_t *choices;
+	size_t nchoices, cap;
+	uint32_t *replay;
+	size_t nreplay;
+	int replaying;
+} world;
+static __thread struct hyp_wthr *tls_wt;
+
+/* this thread takes part in a running world that schedules (sched_mtx held) */
+static inline int
+world_mine_locked(void)
+{
+	return tls_wt != NULL && world.running && !world.freerun && !tls_firing;
+}
+
+static void
+world_wait_locked(struct hyp_wthr *w)
+{
+	while (!world.freerun && world.holder != w->id)	/* before the run too */
+		pthread_cond_wait(&w->cv, &sched_mtx);
+}
+
+static uint64_t
+world_rand(void)
+{
+	return hyp_splitmix64(&world.rng);
+}
+
+static void
+world_record(uint32_t v)
+{
+	if (world.nchoices == world.cap) {
+		size_t cap = world.cap ? world.cap * 2 : 64;
+		uint32_t *n = realloc(world.choices, cap * sizeof(*n));
+
+		if (n == NULL)
+			return;
+		world.choices = n;
+		world.cap = cap;
+	}
+	world.choices[world.nchoices++] = v;
+}
+
+/* Chooses who runs next (sched_mtx held, dropped while timers run): self_ok when the
+ * holder can go on.  Returns the chosen id, or -1 when the run ended (every thread done,
+ * or a deadlock). */
+static int
+world_pick_locked(int self_ok)
+{
+	int c[WORLD_MAX], n, i, idx = 0, self = tls_wt != NULL ? tls_wt->id : -1;
+	struct hyp_timer *t;
+
+	for (;;) {
+		n = 0;
+		if (self >= 0 && (self_ok || world.thr[self].state == WT_READY))
+			c[n++] = self;
+		for (i = 0; i < world.nthr; i++)
+			if (i != self && world.thr[i].state == WT_READY)
+				c[n++] = i;
+		if (n > 0)
+			break;
+		/* nobody can run: the holder runs what is due, or moves time */
+		if (sched_firing != NULL) {
+			pthread_cond_wait(&sched_done_cv, &sched_mtx);
+			continue;
+		}
+		t = sched_root;
+		if (t != NULL && t->deadline <= atomic_load(&vnow)) {
+			int was = tls_firing;
+
+			fire_locked(t);	/* tls_firing: no points inside the timer's fn */
+			tls_firing = was;
+			continue;
+		}
+		if (t != NULL && t->deadline - world.t0 <= world.maxtime) {
+			atomic_store(&vnow, t->deadline);
+			continue;
+		}
+		/* nothing pending (a deadlock), or only timers far beyond the time bound (a
+		 * keepalive every 2 hours while every thread waits) */
+		world.holder = -1;
+		if (world.ndone < world.nthr) {
+			world.result = t != NULL ? NB_ETIMEDOUT : NB_EDEADLK;
+			world.freerun = 1;
+			for (i = 0; i < world.nthr; i++)
+				pthread_cond_signal(&world.thr[i].cv);
+		}
+		world.running = 0;
+		pthread_cond_broadcast(&world.done_cv);
+		return -1;
+	}
+	if (n > 1) {
+		world.step++;
+		if (world.replaying) {
+			if (world.nchoices < world.nreplay && world.replay[world.nchoices] < (uint32_t)n)
+				idx = (int)world.replay[world.nchoices];
+		} else if (world.strategy == HYP_WORLD_PCT) {
+			int j, best = 0;
+
+			for (j = 0; j < world.depth - 1 && j < WORLD_PCT_MAX; j++)
+				if (world.change[j] == world.step && self >= 0)
+					world.thr[self].prio = world.depth - 1 - j;
+			for (j = 1; j < n; j++)
+				if (world.thr[c[j]].prio > world.thr[c[best]].prio)
+					best = j;
+			idx = best;
+		} else
+			idx = (int)(world_rand() % (uint64_t)n);
+		world_record((uint32_t)idx);
+	}
+	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
+		uint32_t d[2] = { (uint32_t)n, (uint32_t)idx };
+		hyp_trace_note(HYP_TR_SCHED, (uint32_t)c[idx], d, sizeof(d));
+	}
+	world.holder = c[idx];
+	if (self >= 0 && c[idx] != self && world.thr[self].state == WT_RUN)
+		world.thr[self].state = WT_READY;
+	world.thr[c[idx]].state = WT_RUN;
+	if (c[idx] != self)
+		pthread_cond_signal(&world.thr[c[idx]].cv);
+	return c[idx];
+}
+
+/* A preemption point of the calling thread, sched_mtx held: kind 0 entry or exit (it can
+ * go on), 1 a sleep (it cannot until woken). */
+static void
+world_point_locked(int sleeping)
+{
+	struct hyp_wthr *w = tls_wt;
+
+	if (w->arriving) {		/* back from a sleep: chosen already, or wait to be */
+		w->arriving = 0;
+		world_wait_locked(w);
+		return;
+	}
+	if (world.holder != w->id)
+		return;
+	if (sleeping) {
+		w->arriving = 1;
+		(void)world_pick_locked(0);	/* itself only if woken already */
+		if (world.holder == w->id)
+			w->arriving = 0;	/* woken already, and chosen: go on */
+		return;		/* then it sleeps; at its next entry it waits */
+	}
+	(void)world_pick_locked(1);
+	world_wait_locked(w);
+}
+
+static void *
+world_thread_main(void *arg)
+{
+	struct hyp_wthr *w = arg;
+
+	tls_wt = w;
+	pthread_mutex_lock(&sched_mtx);
+	world_wait_locked(w);
+	pthread_mutex_unlock(&sched_mtx);
+	w->fn(w->arg);
+	pthread_mutex_lock(&sched_mtx);
+	w->state = WT_DONE;
+	world.ndone++;
+	if (world.running && !world.freerun && world.holder == w->id)
+		(void)world_pick_locked(0);
+	else if (world.ndone == world.nthr) {
+		world.running = 0;
+		pthread_cond_broadcast(&world.done_cv);
+	}
+	pthread_mutex_unlock(&sched_mtx);
+	tls_wt = NULL;
+	return NULL;
+}
+
+int
+hyp_world_self(void)
+{
+	return tls_wt != NULL;
+}
+
+int
+hyp_world_begin(const struct hyp_world_opts *o)
+{
+	int i, e = 0;
+
+	if (o == NULL || (o->strategy != HYP_WORLD_RANDOM && o->strategy != HYP_WORLD_PCT) ||
+	    (o->nchoices > 0 && o->choices == NULL))
+		return NB_EINVAL;
+	pthread_once(&sched_once, sched_init_once);
+	pthread_mutex_lock(&sched_mtx);
+	if (world.on)
+		e = NB_EBUSY;
+	else if (!atomic_load(&hyp_det_on))
+		e = NB_EINVAL;	/* a seed and the virtual clock first */
+	if (e != 0) {
+		pthread_mutex_unlock(&sched_mtx);
+		return e;
+	}
+	free(world.replay);
+	free(world.choices);
+	memset(&world, 0, sizeof(world));
+	pthread_cond_init(&world.done_cv, NULL);
+	world.on = 1;
+	world.holder = -1;
+	world.rng = o->seed;
+	world.strategy = o->strategy;
+	world.depth = o->depth > 0 ? o->depth : 3;
+	if (world.depth > WORLD_PCT_MAX + 1)
+		world.depth = WORLD_PCT_MAX + 1;
+	world.steps = o->steps > 0 ? o->steps : 64;
+	world.maxtime = o->maxtime > 0 ? o->maxtime : 86400ULL * 1000000000ULL;
+	if (o->choices != NULL) {
+		world.replaying = 1;
+		if (o->nchoices > 0 && (world.replay = malloc(o->nchoices * sizeof(uint32_t))) != NULL) {
+			memcpy(world.replay, o->choices, o->nchoices * sizeof(uint32_t));
+			world.nreplay = o->nchoices;
+		}
+	}
+	for (i = 0; i < world.depth - 1; i++)
+		world.change[i] = 1 + world_rand() % (uint64_t)world.steps;
+	pthread_mutex_unlock(&sched_mtx);
+	return 0;
+}
+
+int
+hyp_world_spawn(void (*fn)(void *), void *arg)
+{
+	struct hyp_wthr *w;
+	int id, e;
+
+	if (fn == NULL)
+		return -NB_EINVAL;
+	pthread_mutex_lock(&sched_mtx);
+	if (!world.on || world.ran) {
+		pthread_mutex_unlock(&sched_mtx);
+		return -NB_EINVAL;
+	}
+	if (world.nthr == WORLD_MAX) {
+		pthread_mutex_unlock(&sched_mtx);
+		return -NB_EAGAIN;
+	}
+	id = world.nthr;
+	w = &world.thr[id];
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->state = WT_READY;
+	w->fn = fn;
+	w->arg = arg;
+	pthread_cond_init(&w->cv, NULL);
+	if ((e = pthread_create(&w->pt, NULL, world_thread_main, w)) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_unlock(&sched_mtx);
+		return -hyp_errno(e);
+	}
+	world.nthr++;
+	pthread_mutex_unlock(&sched_mtx);
+	return id;
+}
+
+int
+hyp_world_run(void)
+{
+	int i, r;
+
+	pthread_mutex_lock(&sched_mtx);
+	if (!world.on || world.ran || tls_wt != NULL) {
+		pthread_mutex_unlock(&sched_mtx);
+		return NB_EINVAL;
+	}
+	world.ran = 1;
+	/* PCT's priorities: a random permutation of d..d+n-1 */
+	for (i = 0; i < world.nthr; i++)
+		world.thr[i].prio = world.depth + i;
+	for (i = world.nthr - 1; i > 0; i--) {
+		int j = (int)(world_rand() % (uint64_t)(i + 1)), p = world.thr[i].prio;
+
+		world.thr[i].prio = world.thr[j].prio;
+		world.thr[j].prio = p;
+	}
+	world.t0 = atomic_load(&vnow);
+	if (world.nthr > 0) {
+		world.running = 1;
+		(void)world_pick_locked(0);
+		while (world.running)
+			pthread_cond_wait(&world.done_cv, &sched_mtx);
+	}
+	r = world.result;
+	pthread_mutex_unlock(&sched_mtx);
+	return r;
+}
+
+int
+hyp_world_end(void)
+{
+	int i, n;
+
+	pthread_mutex_lock(&sched_mtx);
+	if (!world.on || world.running || tls_wt != NULL) {
+		pthread_mutex_unlock(&sched_mtx);
+		return NB_EBUSY;
+	}
+	world.freerun = 1;	/* a world never run: its threads start and run free */
+	for (i = 0; i < world.nthr; i++)
+		pthread_cond_signal(&world.thr[i].cv);
+	n = world.nthr;
+	pthread_mutex_unlock(&sched_mtx);
+	for (i = 0; i < n; i++)
+		pthread_join(world.thr[i].pt, NULL);
+	pthread_mutex_lock(&sched_mtx);
+	for (i = 0; i < n; i++)
+		pthread_cond_destroy(&world.thr[i].cv);
+	pthread_cond_destroy(&world.done_cv);
+	world.on = 0;
+	world.nthr = 0;
+	pthread_mutex_unlock(&sched_mtx);
+	return 0;
+}
+
+size_t
+hyp_world_choices(uint32_t *buf, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sched_mtx);
+	n = world.nchoices;
+	if (buf != NULL)
+		memcpy(buf, world.choices, (n < max ? n : max) * sizeof(*buf));
+	pthread_mutex_unlock(&sched_mtx);
+	return n;
+}
+
+void
+hyp_world_yield(void)
+{
+	pthread_mutex_lock(&sched_mtx);
+	if (world_mine_locked() && tls_depth == 0)
+		world_point_locked(0);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
 void
 hyp_sched_busy(int delta)
 {
+	int entering = delta > 0 && !tls_sched;
+
 	pthread_once(&sched_once, sched_init_once);
+	if (entering)
+		atomic_fetch_add(&enter_pending, 1);
 	pthread_mutex_lock(&sched_mtx);
+	if (entering) {
+		atomic_fetch_sub(&enter_pending, 1);
+		if (tls_vthr.out)
+			tls_vthr.out = 0;
+		/* a host thread of a world: its syscall entry is a preemption point */
+		if (__builtin_expect(tls_wt != NULL, 0) && tls_depth == 0 && world_mine_locked())
+			world_point_locked(0);
+	}
 	sched_busy += delta;
 	tls_depth += delta;
+	if (!entering && delta < 0 && tls_depth == 0 && tls_vsleep == NULL && !tls_sched)
+		vthr_mark_locked(1);
 	if (sched_idle_locked())
 		sched_kick_locked();
 	if (delta < 0 && tls_depth == 0 && atomic_load_explicit(&hyp_det_on,
 	    memory_order_relaxed))
 		det_run_due_locked();
+	/* and its exit, or its sleep (vCPU given away while asleep in a kernel) */
+	if (__builtin_expect(tls_wt != NULL, 0) && delta < 0 && tls_depth == 0 &&
+	    world_mine_locked())
+		world_point_locked(tls_vsleep != NULL);
 	pthread_mutex_unlock(&sched_mtx);
 }
 
@@ -891,7 +1408,8 @@ hyp_det_next(uint64_t *deadlinep)
 /* One step of a sleeper in the deterministic mode, while s sleeps (and, with w, while *w is
  * still 0): run the first due timer on this thread, or move virtual time to the first
  * deadline when every kernel is idle and look again.  Returns 1 when it ran a timer (the
- * caller rechecks its condition), 0 when there was nothing to do. */
+ * caller rechecks its condition), 0 when there was nothing to do, -1 when time would
+ * jump but a thread outside every kernel still runs (look again soon). */
 static int
 det_step(struct hyp_vsleep *s, atomic_uint *w)
 {
@@ -912,6 +1430,10 @@ det_step(struct hyp_vsleep *s, atomic_uint *w)
 			break;
 		}
 		if (t != NULL && sched_idle_locked()) {
+			if (vthr_busy_locked()) {
+				acted = -1;	/* a thread between two calls holds time */
+				break;
+			}
 			atomic_store(&vnow, t->deadline);
 			continue;
 		}
@@ -934,11 +1456,11 @@ det_wait(struct hyp_vsleep *s, pthread_cond_t *c, pthread_mutex_t *m)
 	pthread_mutex_unlock(m);
 	acted = det_step(s, NULL);
 	pthread_mutex_lock(m);
-	if (!acted && s->state == VS_SLEEPING) {
+	if (acted <= 0 && s->state == VS_SLEEPING) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 10000000;
+		ts.tv_nsec += acted < 0 ? 100000 : 10000000;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
@@ -958,13 +1480,23 @@ hyp_word_sleep(atomic_uint *w, uint64_t deadline)
 {
 	struct hyp_vsleep *s = tls_vsleep;
 	struct timespec ts;
+	int acted;
 
 	if (!(atomic_load_explicit(&hyp_det_on, memory_order_relaxed) && s != NULL && !tls_firing))
 		return hyp_word_wait(w, 0, deadline);
-	if (!det_step(s, w) && atomic_load(w) == 0) {
+	if (tls_wt != NULL) {
+		int mine;
+
+		pthread_mutex_lock(&sched_mtx);
+		mine = world.running && !world.freerun;
+		pthread_mutex_unlock(&sched_mtx);
+		if (mine)
+			return hyp_word_wait(w, 0, 0);	/* a world's thread: the holder moves time */
+	}
+	if ((acted = det_step(s, w)) <= 0 && atomic_load(w) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		(void)hyp_word_wait(w, 0, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
-		    10000000u);
+		    (acted < 0 ? 100000u : 10000000u));
 	}
 	return 0;
 }
@@ -980,7 +1512,13 @@ hyp_vsleep_begin(struct hyp_vsleep *s)
 	pthread_mutex_lock(&sched_mtx);
 	sched_sleepers++;
 	s->state = VS_SLEEPING;
+	s->owner = NULL;
 	tls_vsleep = s;
+	if (__builtin_expect(tls_wt != NULL, 0) && world_mine_locked() &&
+	    world.holder == tls_wt->id) {
+		s->owner = tls_wt;
+		tls_wt->state = WT_SLEEP;
+	}
 	if (sched_idle_locked())
 		sched_kick_locked();
 	pthread_mutex_unlock(&sched_mtx);
@@ -995,6 +1533,13 @@ hyp_vsleep_wake(struct hyp_vsleep *s)
 	sched_sleepers--;
 	sched_runnable++;
 	s->state = VS_RUNNABLE;
+	if (s->owner != NULL) {		/* a world's thread: a candidate from now on */
+		struct hyp_wthr *w = s->owner;
+
+		if (w->state == WT_SLEEP)
+			w->state = WT_READY;
+		s->owner = NULL;
+	}
 	pthread_mutex_unlock(&sched_mtx);
 }
 

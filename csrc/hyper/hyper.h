@@ -128,7 +128,7 @@ void hyp_sched_busy(int delta);			/* a thread takes/leaves a virtual CPU */
  * wakeup and the woken thread running.  begin is a no-op when the clock is real; wake
  * and end are idempotent.  The caller serialises begin and wake on one sleep (kern holds
  * its k_sched_mtx); end runs when nobody can wake it any more. */
-struct hyp_vsleep { int state; };
+struct hyp_vsleep { int state; void *owner; };	/* owner: a world's thread (hyper.c) */
 void hyp_vsleep_begin(struct hyp_vsleep *s);
 void hyp_vsleep_wake(struct hyp_vsleep *s);
 void hyp_vsleep_end(struct hyp_vsleep *s);
@@ -204,6 +204,28 @@ int      hyp_det_next(uint64_t *deadlinep);	/* 1: the first pending timer's dead
 void     hyp_det_hooks(void *(*enter)(void), void (*leave)(void *));
 extern HYP_HIDDEN atomic_int hyp_det_on;
 
+/* Host threads of a world (rumpus_det_* in rump/rumpus_race.h, docs/race.md): in the
+ * deterministic mode, threads made by hyp_world_spawn run one at a time, the scheduler
+ * choosing at their syscall entries and exits, sleeps and ends.  Errors: NetBSD errno
+ * (spawn: its negation). */
+#define HYP_WORLD_RANDOM	0
+#define HYP_WORLD_PCT		1
+#define HYP_WORLD_MAX		16
+struct hyp_world_opts {
+	uint64_t seed;
+	int strategy, depth, steps;
+	const uint32_t *choices;	/* non-NULL: replay this list (0 past its end) */
+	size_t nchoices;
+	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
+};
+int      hyp_world_begin(const struct hyp_world_opts *o);
+int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or -errno */
+int      hyp_world_run(void);		/* 0, EDEADLK or ETIMEDOUT (the world then runs free) */
+int      hyp_world_end(void);		/* joins the threads */
+size_t   hyp_world_choices(uint32_t *buf, size_t max);
+void     hyp_world_yield(void);
+int      hyp_world_self(void);		/* 1 on a world's thread */
+
 /* The event trace of the determinism self-check: while on, each event (a frame on a bus,
  * a timer firing, a note from outside) is folded into a digest (FNV-1a over the events,
  * with their virtual time) and the first max are kept.  hyp_trace_note costs one
@@ -211,6 +233,7 @@ extern HYP_HIDDEN atomic_int hyp_det_on;
 #define HYP_TR_FRAME	1
 #define HYP_TR_TIMER	2	/* info: 1 when fired by the scheduler thread */
 #define HYP_TR_NOTE	3
+#define HYP_TR_SCHED	4	/* info: the thread a world's scheduler chose */
 struct hyp_trace_ev {
 	uint32_t kind, info;
 	uint64_t vtime, hash;

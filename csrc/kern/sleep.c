@@ -265,7 +265,9 @@ cv_wake(kcondvar_t *cv, bool all)
 
 	if (atomic_load(&cv->waiters) == 0)
 		return;
-	holder = k->k_ncpu == 1 && cur != NULL && cur->l_kern == k;
+	/* a world's host thread wakes now: its vCPU release is a preemption point where it
+	 * may wait for the baton, with the deferred wakes not yet made */
+	holder = k->k_ncpu == 1 && cur != NULL && cur->l_kern == k && !hyp_world_self();
 	hyp_mutex_lock(&k->k_sched_mtx);
 	for (s = k->k_sleepq; s != NULL; s = s->next)
 		if (s->cv == cv && !s->woken) {

@@ -12,7 +12,8 @@
 --                           choice list to replay: a table or its string), opts.faults
 --                           (true or "swarm": sites from the seed; a table { site = p };
 --                           default $RUMPUS_RACE_FAULTS), opts.skew (ns of a timer-skew
---                           fault, default from the swarm), opts.maxsteps (100000)
+--                           fault, default from the swarm), opts.maxsteps (100000),
+--                           opts.maxtime (virtual seconds a run may span, 86400)
 --   w:spawn(name, k, proc, fn)  a thread of control: fn(S) runs as a coroutine bound to
 --                           process proc of kernel k (nil: process 1); S is k.S seen
 --                           through the scheduler (every call a preemption point, blocking
@@ -184,7 +185,7 @@ function M.world(opts)
     error("bad option 'strategy' to 'world' (\"random\", \"pct\" or \"dfs\" expected, got " .. tostring(strat) .. ")", 2)
   end
   w.strategy = sname
-  for _, o in ipairs{ "depth", "steps", "maxsteps", "seed" } do
+  for _, o in ipairs{ "depth", "steps", "maxsteps", "maxtime", "seed" } do
     local v = opts[o]
     if v ~= nil and (type(v) ~= "number" or v < (o == "seed" and 0 or 1) or v % 1 ~= 0 or v >= 2 ^ 53) then
       error("bad option '" .. o .. "' to 'world' (whole number expected, got " .. tostring(v) .. ")", 2)
@@ -193,6 +194,7 @@ function M.world(opts)
   w.depth = opts.depth or (sdepth ~= "" and tonumber(sdepth)) or 3
   w.kest = opts.steps or 64
   w.maxsteps = opts.maxsteps or 100000
+  w.maxtime = opts.maxtime or 86400
   -- a replayed list: M.override (the harness's shrinker) before opts.choices before the
   -- environment's; positions past its end choose 0 (the current thread goes on, no fault)
   local list = M.override or opts.choices or envlist()
@@ -519,6 +521,7 @@ function W:run()
   local cands = {}
   unbindall(self)
   local threads = self.threads
+  self.t0 = rump.clock.now()
   while self.live > 0 do
     local now = nil
     for _, th in ipairs(threads) do
@@ -547,6 +550,15 @@ function W:run()
       end
       local step = d - rump.clock.now()
       if step < 1 then step = 1 end
+      -- only timers keep firing (a keepalive every 2 hours, a retransmission that never
+      -- ends): a stall, itself a finding, not a run that spins through the years
+      if rump.clock.now() + step - self.t0 > self.maxtime * 1e9 then
+        local names = {}
+        for _, th in ipairs(self.threads) do if th.state ~= "dead" then names[#names + 1] = th.name end end
+        failure = ("time bound: every thread waits and more than %d s of virtual time passed (%s)"):format(
+          self.maxtime, concat(names, ", "))
+        break
+      end
       rump.clock.advance(step)
     else
       sched = sched + 1
@@ -633,7 +645,7 @@ end
 
 local function wopts_of(opts)
   return { strategy = opts.strategy, depth = opts.depth, steps = opts.steps, faults = opts.faults,
-    skew = opts.skew, maxsteps = opts.maxsteps }
+    skew = opts.skew, maxsteps = opts.maxsteps, maxtime = opts.maxtime }
 end
 
 local function failure_of(w, seed, msg, runs, opts)

@@ -147,6 +147,28 @@ T.case("every thread waits on a kernel timer (a frame delayed on an impaired bus
   T.ok(dt >= 10e6 and dt <= 50e6, "virtual time moved by the frame's delay: " .. dt)
 end)
 
+T.case("every thread waits while only a periodic kernel timer fires (TCP keepalive): the time bound ends the run", function()
+  local rnet = require "rump.net"
+  local w = race.world{ seed = 6, maxtime = 6 * 3600 }
+  local net = assert(rnet.build{ hosts = { "a", "b" }, buses = { lan = { { "a", "10.8.5.1/24" }, { "b", "10.8.5.2/24" } } } })
+  T.defer(function() net:destroy() end)
+  local A, B = net.hosts.a, net.hosts.b
+  local l = assert(B.S.socket("inet", "stream"))
+  assert(B.S.bind(l, B.S.t.sockaddr_in(80)))
+  assert(B.S.listen(l, 1))
+  local c = assert(A.S.socket("inet", "stream"))
+  assert(A.S.setsockopt(c, "socket", "keepalive", true))
+  w:spawn("client", A, nil, function(S)
+    assert(S.connect(c, S.t.sockaddr_in(80, "10.8.5.2")))
+    S.recv(c)        -- the server never sends: keepalive probes, answered, every 2 hours
+  end)
+  w:spawn("server", B, nil, function(S) assert(S.accept(l)) end)
+  local ok, err = pcall(w.run, w)
+  T.eq(ok, false)
+  T.ok(tostring(err):match("^time bound: every thread waits and more than 21600 s of virtual time passed %(client%)"), err)
+  T.ok(not pcall(race.world, { maxtime = 0 }), "maxtime 0 is an error (before the clock turns virtual)")
+end)
+
 T.case("a thread's error stops the run and names the thread; the world restores process 1", function()
   local k = rump.kernel{ "vfs", "fs.tmpfs" }
   T.defer(function() k:destroy() end)

@@ -46,6 +46,7 @@ int      rumpus_det_next(uint64_t *deadlinep);
 #define RUMPUS_TRACE_FRAME	1	/* info: the frame's length */
 #define RUMPUS_TRACE_TIMER	2	/* info: 1 on hyper's scheduler thread, 0 on a caller's */
 #define RUMPUS_TRACE_NOTE	3	/* info: the caller's */
+#define RUMPUS_TRACE_SCHED	4	/* info: the thread a world's scheduler chose */
 struct rumpus_trace_event {
 	uint32_t kind, info;
 	uint64_t vtime;		/* virtual (or real) monotonic time, ns */
@@ -56,6 +57,43 @@ void     rumpus_trace_stop(void);
 void     rumpus_trace_note(uint32_t info, const void *data, size_t len);
 void     rumpus_trace_digest(uint64_t *digestp, uint64_t *countp);
 int      rumpus_trace_get(size_t i, struct rumpus_trace_event *ev);	/* 1, or 0 past the end */
+
+/*
+ * Host threads of a world (docs/race.md, "Host threads"): in the deterministic mode,
+ * rumpus_det_world() begins a world, rumpus_det_spawn() makes its host threads (at most
+ * 16, ids 0, 1, ... in spawn order; each runs fn(arg) and may call any rump_sys_*), and
+ * rumpus_det_run() runs them one at a time until every one has returned: at each
+ * thread's syscall entry and exit, sleep in a kernel and end, the scheduler chooses who
+ * runs next (0: the running thread goes on, then the others that can run in id order),
+ * uniformly at random or by PCT from opts.seed, or from opts.choices (a recorded list:
+ * positions past its end choose 0).  Time moves (due timers, then the first deadline)
+ * only when no thread can run.  The same seed (and the same kernels' seeds) gives the
+ * same interleaving and the same trace digest.  rumpus_det_choices() gives the run's
+ * list; rumpus_det_end() joins the threads and ends the world.  rumpus_det_run() returns
+ * 0, EDEADLK when every thread sleeps with no timer pending, or ETIMEDOUT when they all
+ * sleep while only timers beyond opts.maxtime of virtual time remain (a keepalive every 2
+ * hours): the world then runs free (end what the threads wait for before
+ * rumpus_det_end()).  The thread
+ * calling rumpus_det_run() makes no system call until it returns.  Errors: EINVAL (not in
+ * the deterministic mode, a bad option, spawn after run), EBUSY (a world already), EAGAIN
+ * (too many threads); rumpus_det_spawn returns the negated errno.
+ */
+#define RUMPUS_DET_RANDOM	0
+#define RUMPUS_DET_PCT		1
+struct rumpus_det_opts {
+	uint64_t seed;
+	int strategy;			/* RUMPUS_DET_RANDOM or RUMPUS_DET_PCT */
+	int depth, steps;		/* PCT's d (default 3) and k (default 64) */
+	const uint32_t *choices;	/* non-NULL: replay this list (nchoices long) */
+	size_t nchoices;
+	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
+};
+int      rumpus_det_world(const struct rumpus_det_opts *o);
+int      rumpus_det_spawn(void (*fn)(void *), void *arg);
+int      rumpus_det_run(void);
+int      rumpus_det_end(void);
+size_t   rumpus_det_choices(uint32_t *buf, size_t max);	/* the list's length */
+void     rumpus_det_yield(void);	/* an extra preemption point (host state shared) */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,57 @@
+/*
+ * det_world.c: host threads of a world (rumpus_det_* in rump/rumpus_race.h): the public
+ * face of hyper's world scheduler (csrc/hyper/hyper.c, "Host threads of a world").
+ */
+#include "kern/kern.h"
+#include "rump/rumpus_race.h"
+
+KERN_EXPORT int
+rumpus_det_world(const struct rumpus_det_opts *o)
+{
+	struct hyp_world_opts h;
+
+	if (o == NULL)
+		return EINVAL;
+	memset(&h, 0, sizeof(h));
+	h.seed = o->seed;
+	h.strategy = o->strategy == RUMPUS_DET_PCT ? HYP_WORLD_PCT :
+	    o->strategy == RUMPUS_DET_RANDOM ? HYP_WORLD_RANDOM : -1;
+	h.depth = o->depth;
+	h.steps = o->steps;
+	h.choices = o->choices;
+	h.nchoices = o->nchoices;
+	h.maxtime = o->maxtime;
+	if (o->depth < 0 || o->steps < 0)
+		return EINVAL;
+	return hyp_world_begin(&h);
+}
+
+KERN_EXPORT int
+rumpus_det_spawn(void (*fn)(void *), void *arg)
+{
+	return hyp_world_spawn(fn, arg);
+}
+
+KERN_EXPORT int
+rumpus_det_run(void)
+{
+	return hyp_world_run();
+}
+
+KERN_EXPORT int
+rumpus_det_end(void)
+{
+	return hyp_world_end();
+}
+
+KERN_EXPORT size_t
+rumpus_det_choices(uint32_t *buf, size_t max)
+{
+	return hyp_world_choices(buf, max);
+}
+
+KERN_EXPORT void
+rumpus_det_yield(void)
+{
+	hyp_world_yield();
+}
