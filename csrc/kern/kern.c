@@ -266,9 +266,67 @@ comp_resolve(const struct kern_component *c, const struct kern_component **list,
 
 /* ---------------------------------------------------------------- virtual CPUs */
 
+/* ---- several vCPUs: slots (kern.h, struct kern_vcpu) */
+
+static __thread uint8_t vcpu_hint __attribute__((tls_model("initial-exec")));
+
+static inline uintptr_t vcpu_token(void) { return (uintptr_t)&kern_tls; }
+
+/* Takes a free slot, the one this thread had last first: 1, or 0 if none is free. */
+static int
+vcpu_multi_try(struct kern *k)
+{
+	uintptr_t me = vcpu_token();
+	int i, n = k->k_ncpu, h = vcpu_hint < n ? vcpu_hint : 0;
+
+	for (i = 0; i < n; i++) {
+		int j = (h + i) % n;
+		uintptr_t o = 0;
+
+		if (atomic_load_explicit(&k->k_vcpus[j].owner, memory_order_relaxed) == 0 &&
+		    atomic_compare_exchange_strong_explicit(&k->k_vcpus[j].owner, &o, me,
+		    memory_order_seq_cst, memory_order_relaxed)) {
+			vcpu_hint = (uint8_t)j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Gives back the slot this thread holds (the hint's, unless it took another kernel's
+ * vCPU in between), then wakes a waiter if there is one: the store and the waiter's
+ * registration are both sequentially consistent, so one of the two sees the other. */
+void
+vcpu_release_multi(struct kern *k)
+{
+	uintptr_t me = vcpu_token();
+	int i = vcpu_hint, n = k->k_ncpu;
+
+	if (i >= n || atomic_load_explicit(&k->k_vcpus[i].owner, memory_order_relaxed) != me)
+		for (i = 0; i < n; i++)
+			if (atomic_load_explicit(&k->k_vcpus[i].owner, memory_order_relaxed) == me)
+				break;
+	if (i == n)
+		hyp_panic("rumpus: vCPU released by a thread that holds none", 0);
+	atomic_store_explicit(&k->k_vcpus[i].owner, 0, memory_order_seq_cst);
+	if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters, memory_order_seq_cst) != 0))
+		vcpu_wake(k);
+}
+
 void
 vcpu_take_slow(struct kern *k)
 {
+	if (k->k_vcpus != NULL) {
+		if (vcpu_multi_try(k))
+			return;
+		hyp_mutex_lock(&k->k_vcpu_mtx);
+		atomic_fetch_add(&k->k_vcpu_waiters, 1);
+		while (!vcpu_multi_try(k))
+			hyp_cond_wait(&k->k_vcpu_cv, &k->k_vcpu_mtx);
+		atomic_fetch_sub(&k->k_vcpu_waiters, 1);
+		hyp_mutex_unlock(&k->k_vcpu_mtx);
+		return;
+	}
 	hyp_mutex_lock(&k->k_vcpu_mtx);
 	atomic_fetch_add(&k->k_vcpu_waiters, 1);
 	if (k->k_vcpu_fastrel)
@@ -296,6 +354,8 @@ vcpu_trytake(struct kern *k)
 {
 	int n = atomic_load(&k->k_vcpu_free);
 
+	if (k->k_vcpus != NULL)
+		return vcpu_multi_try(k);
 	while (n > 0)
 		if (atomic_compare_exchange_weak(&k->k_vcpu_free, &n, n - 1))
 			return 1;
@@ -314,12 +374,16 @@ vcpu_softcheck(struct kern *k)
 	while (atomic_load(&k->k_softpending) && vcpu_trytake(k)) {
 		kern_softrun(k);
 		nw = kern_wake_take(k, w);
-		if (k->k_vcpu_fastrel)
-			atomic_store(&k->k_vcpu_free, 1);
-		else
-			atomic_fetch_add(&k->k_vcpu_free, 1);
-		if (atomic_load(&k->k_vcpu_waiters) != 0)
-			vcpu_wake(k);
+		if (k->k_vcpus != NULL)
+			vcpu_release_multi(k);
+		else {
+			if (k->k_vcpu_fastrel)
+				atomic_store(&k->k_vcpu_free, 1);
+			else
+				atomic_fetch_add(&k->k_vcpu_free, 1);
+			if (atomic_load(&k->k_vcpu_waiters) != 0)
+				vcpu_wake(k);
+		}
 		kern_wake_run(w, nw);
 	}
 }
@@ -491,6 +555,8 @@ kern_free_shell(struct kern *k)
 	left = kmem_used(k) - sizeof(*k);
 	if (left != 0)
 		hyp_memleak_note(left);
+	if (k->k_vcpumem != NULL)
+		hyp_free(k->k_vcpumem, sizeof(struct kern_vcpu) * (size_t)(k->k_ncpu + 1));
 	hyp_free(k, sizeof(*k));
 	hyp_kernel_gone();
 }
@@ -552,6 +618,17 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_id = hyp_unique_id();
 	k->k_ncpu = cfg->ncpu ? (int)cfg->ncpu : 1;
 	atomic_init(&k->k_vcpu_free, k->k_ncpu);
+	if (k->k_ncpu > 1) {	/* slots instead of the count (vcpu_multi_try) */
+		if ((k->k_vcpumem = hyp_zalloc(sizeof(struct kern_vcpu) * (size_t)(k->k_ncpu + 1)))
+		    == NULL) {
+			hyp_free(k, sizeof(*k));
+			kern_seterror("out of memory");
+			error = ENOMEM;
+			goto fail0;
+		}
+		k->k_vcpus = (struct kern_vcpu *)(((uintptr_t)k->k_vcpumem + 63) & ~(uintptr_t)63);
+		atomic_init(&k->k_vcpu_free, 0);
+	}
 	k->k_vcpu_fastrel = k->k_ncpu == 1 && hyp_membarrier_init();
 	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));

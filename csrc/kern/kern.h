@@ -487,6 +487,8 @@ struct kern {
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
 	hyp_mutex_t k_cred_mtx;		/* guards p_cred swaps against cred_take (ncpu > 1) */
 	hyp_cond_t k_vcpu_cv;
+	struct kern_vcpu *k_vcpus;	/* ncpu > 1: one slot per vCPU (k_vcpu_free stays 0) */
+	void *k_vcpumem;		/* ... as allocated (k_vcpus is aligned) */
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
@@ -552,6 +554,13 @@ int  kern_enter(struct kern *k, struct lwp *implicit, struct lwp **lp) KERN_HIDD
 void kern_leave(struct kern *k, struct lwp *prev) KERN_HIDDEN;
 void vcpu_take_slow(struct kern *k) KERN_HIDDEN;
 void vcpu_wake(struct kern *k) KERN_HIDDEN;
+/* Several vCPUs: each is a slot on a cache line of its own holding its taker's token, so
+ * threads on different vCPUs share no line on entry and return (docs/locking.md);
+ * k_vcpu_free stays 0 and the fast path's CAS, a read only, sends them to the slow path. */
+struct kern_vcpu {
+	_Atomic uintptr_t owner;	/* 0: free */
+} __attribute__((aligned(64)));
+void vcpu_release_multi(struct kern *k) KERN_HIDDEN;
 /* Called from cv_wait (kern/sleep.c): give the vCPU away while sleeping. */
 void vcpu_release(struct kern *k) KERN_HIDDEN;
 void vcpu_take(struct kern *k) KERN_HIDDEN;
@@ -612,7 +621,9 @@ vcpu_release_nowake(struct kern *k)
 		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
 		    memory_order_relaxed) != 0))
 			vcpu_wake(k);
-	} else {
+	} else if (k->k_vcpus != NULL)
+		vcpu_release_multi(k);
+	else {
 		atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
 		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
 		    memory_order_seq_cst) != 0))

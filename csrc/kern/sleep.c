@@ -183,7 +183,7 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	/* woken while spinning: the waker most likely still holds the vCPU it woke us from
 	 * and gives it back in a moment; wait for that spinning too, not in vcpu_take_slow
 	 * (a host condition variable, and a wake call at the waker's release) */
-	if (spun)
+	if (spun && k->k_vcpus == NULL)	/* (several vCPUs: no count to watch) */
 		(void)hyp_word_spin((atomic_uint *)&k->k_vcpu_free, 0, spin);
 	vcpu_take(k);
 	hyp_vsleep_end(&me.vs);

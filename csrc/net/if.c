@@ -110,14 +110,12 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 {
 	struct kern_tls *t = &kern_tls;
 	struct ifnet_state *ns = ifstate(k);
-	int n;
 
 	if (atomic_load(&k->k_halted) || ns == NULL)
 		return EBUSY;
 	if (t->cur != NULL && t->cur->l_kern == k)
 		return EBUSY;		/* this thread is inside k already */
-	n = atomic_load(&k->k_vcpu_free);
-	if (n <= 0 || !atomic_compare_exchange_strong(&k->k_vcpu_free, &n, n - 1))
+	if (!vcpu_trytake(k))
 		return EBUSY;
 	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed)) {
 		t->vcount++;

@@ -85,7 +85,8 @@ struct tmpfs_mount {
 	struct kern *tm_kern;
 	struct tmpfs_node *tm_nodes;
 	uint64_t tm_nodes_max, tm_nodes_cnt;
-	uint64_t tm_size_max, tm_bytes;
+	uint64_t tm_size_max;
+	_Atomic uint64_t tm_bytes;	/* atomic: the shared data path allocates pages */
 	uint64_t tm_nextino;
 };
 
@@ -556,13 +557,15 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 	if (tmpfs_page_find(tn, idx, &pos))
 		return tn->tn_u.reg.pages[pos].data;
 	*errorp = ENOSPC;
-	if (tm->tm_bytes + TMPFS_PAGE > tm->tm_size_max || !tmpfs_mem_room(k))
-		return NULL;
+	/* reserve the page first: writers to other nodes may run at once (vn_lock_data) */
+	if (atomic_fetch_add(&tm->tm_bytes, TMPFS_PAGE) + TMPFS_PAGE > tm->tm_size_max ||
+	    !tmpfs_mem_room(k))
+		goto fail;
 	if (tn->tn_u.reg.npages == tn->tn_u.reg.cap) {
 		size_t ncap = tn->tn_u.reg.cap ? tn->tn_u.reg.cap * 2 : 4;
 		struct tmpfs_page *np = kmem_alloc(k, ncap * sizeof(*np));
 		if (np == NULL)
-			return NULL;
+			goto fail;
 		if (tn->tn_u.reg.pages != NULL) {
 			memcpy(np, tn->tn_u.reg.pages, tn->tn_u.reg.npages * sizeof(*np));
 			kmem_free(k, tn->tn_u.reg.pages, tn->tn_u.reg.cap * sizeof(*np));
@@ -571,14 +574,16 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 		tn->tn_u.reg.cap = ncap;
 	}
 	if ((data = kmem_zalloc(k, TMPFS_PAGE)) == NULL)
-		return NULL;
+		goto fail;
 	memmove(&tn->tn_u.reg.pages[pos + 1], &tn->tn_u.reg.pages[pos],
 	    (tn->tn_u.reg.npages - pos) * sizeof(struct tmpfs_page));
 	tn->tn_u.reg.pages[pos].idx = idx;
 	tn->tn_u.reg.pages[pos].data = data;
 	tn->tn_u.reg.npages++;
-	tm->tm_bytes += TMPFS_PAGE;
 	return data;
+fail:
+	atomic_fetch_sub(&tm->tm_bytes, TMPFS_PAGE);
+	return NULL;
 }
 
 static int
@@ -833,6 +838,7 @@ tmpfs_inactive(struct vnode *vp)
 }
 
 static const struct vnodeops tmpfs_vnodeops = {
+	.vop_flags = VOP_MPSAFE,
 	.vop_lookup = tmpfs_lookup,
 	.vop_create = tmpfs_create,
 	.vop_remove = tmpfs_remove,
