@@ -110,12 +110,35 @@ br_shared_exit(struct brlock *b, int slot)
 }
 
 int
-br_cv_wait(kcondvar_t *cv, struct brlock *b)
+br_tryenter(struct brlock *b)
+{
+	int i;
+
+	if (b->br_kern->k_ncpu > 1 && hyp_mutex_trylock(&b->br_x.m) != 0)
+		return EBUSY;
+	for (i = 0; i < b->br_n; i++)
+		if (hyp_mutex_trylock(&b->br_slots[i].m) != 0) {
+			while (--i >= 0)
+				hyp_mutex_unlock(&b->br_slots[i].m);
+			mutex_exit(&b->br_x);
+			return EBUSY;
+		}
+	return 0;
+}
+
+int
+br_cv_timedwait(kcondvar_t *cv, struct brlock *b, uint64_t deadline)
 {
 	int error;
 
 	br_slots_unlock(b);
-	error = cv_wait(cv, &b->br_x);
+	error = cv_timedwait(cv, &b->br_x, deadline);
 	br_slots_lock(b);
 	return error;
+}
+
+int
+br_cv_wait(kcondvar_t *cv, struct brlock *b)
+{
+	return br_cv_timedwait(cv, b, 0);
 }

@@ -43,8 +43,11 @@ void br_exit(struct brlock *b) KERN_HIDDEN;
 /* Returns the slot to give to br_shared_exit. */
 int  br_shared_enter(struct brlock *b) KERN_HIDDEN;
 void br_shared_exit(struct brlock *b, int slot) KERN_HIDDEN;
+/* The exclusive lock without waiting for it (several vCPUs): 0 or EBUSY. */
+int  br_tryenter(struct brlock *b) KERN_HIDDEN;
 /* cv_wait with the exclusive lock held as interlock: returns with it held again. */
 int  br_cv_wait(kcondvar_t *cv, struct brlock *b) KERN_HIDDEN;
+int  br_cv_timedwait(kcondvar_t *cv, struct brlock *b, uint64_t deadline) KERN_HIDDEN;
 
 /* The stripe of obj (NULL with one vCPU: nothing to take). */
 static inline hyp_mutex_t *

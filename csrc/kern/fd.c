@@ -668,6 +668,7 @@ poll_wait(struct lwp *l, struct nb_pollfd *fds, unsigned nfds, uint64_t deadline
 	struct kern *k = l->l_kern;
 	int error = 0, n;
 
+	atomic_fetch_add(&k->k_pollers, 1);	/* before the scan: kern_pollnotify */
 	for (;;) {
 		unsigned gen = atomic_load(&k->k_pollgen);
 
@@ -682,8 +683,11 @@ poll_wait(struct lwp *l, struct nb_pollfd *fds, unsigned nfds, uint64_t deadline
 			break;
 		}
 		if (error != 0)
-			return error;
+			break;
 	}
+	atomic_fetch_sub(&k->k_pollers, 1);
+	if (error != 0)
+		return error;
 	*np = n;
 	return 0;
 }

@@ -527,6 +527,7 @@ struct kern {
 	/* poll wakeups */
 	kcondvar_t k_pollcv;
 	atomic_uint k_pollgen;
+	atomic_int k_pollers;		/* threads in poll_wait/kevent (kern_pollnotify) */
 	/* sysctl values */
 	int k_maxfiles;
 	atomic_int k_nfiles;		/* open files (struct file), bounded by k_maxfiles: ENFILE */

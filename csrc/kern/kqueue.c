@@ -397,6 +397,7 @@ sys___kevent50(struct lwp *l, const struct sys___kevent50_args *uap, register_t 
 	}
 	if (n > 0)
 		goto out;	/* errors and receipts are returned without scanning */
+	atomic_fetch_add(&k->k_pollers, 1);	/* before the scan: kern_pollnotify */
 	for (;;) {
 		unsigned gen = atomic_load(&k->k_pollgen);
 		uint64_t dl = deadline;
@@ -411,8 +412,11 @@ sys___kevent50(struct lwp *l, const struct sys___kevent50_args *uap, register_t 
 		if (error == EWOULDBLOCK)
 			error = 0;
 		if (error != 0)
-			goto done;
+			break;
 	}
+	atomic_fetch_sub(&k->k_pollers, 1);
+	if (error != 0)
+		goto done;
 out:
 	if (n > 0)
 		error = copyout(out, SCARG(uap, eventlist), sizeof(*out) * (size_t)n);

@@ -122,7 +122,7 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 		hyp_sched_busy(1);
 	}
 	/* the socket layer's lock: free with one vCPU (which we hold), a mutex with more */
-	if (k->k_ncpu > 1 && hyp_mutex_trylock(&net_state(k)->ns_lock.m) != 0) {
+	if (k->k_ncpu > 1 && br_tryenter(&net_state(k)->ns_lock) != 0) {
 		vcpu_release(k);
 		return EBUSY;
 	}
