@@ -45,8 +45,8 @@ br_destroy(struct brlock *b)
 	mutex_destroy(&b->br_x);
 }
 
-static void
-br_slots_lock(struct brlock *b)
+void
+br_slots_enter(struct brlock *b)
 {
 	int i;
 
@@ -54,8 +54,8 @@ br_slots_lock(struct brlock *b)
 		hyp_mutex_lock(&b->br_slots[i].m);
 }
 
-static void
-br_slots_unlock(struct brlock *b)
+void
+br_slots_exit(struct brlock *b)
 {
 	int i;
 
@@ -67,13 +67,13 @@ void
 br_enter(struct brlock *b)
 {
 	mutex_enter(&b->br_x);
-	br_slots_lock(b);
+	br_slots_enter(b);
 }
 
 void
 br_exit(struct brlock *b)
 {
-	br_slots_unlock(b);
+	br_slots_exit(b);
 	mutex_exit(&b->br_x);
 }
 
@@ -126,15 +126,12 @@ br_tryenter(struct brlock *b)
 	return 0;
 }
 
+/* The slots go only after the sleeper registered (cv_timedwait_x): a shared holder that
+ * wakes cv right then finds it. */
 int
 br_cv_timedwait(kcondvar_t *cv, struct brlock *b, uint64_t deadline)
 {
-	int error;
-
-	br_slots_unlock(b);
-	error = cv_timedwait(cv, &b->br_x, deadline);
-	br_slots_lock(b);
-	return error;
+	return cv_timedwait_x(cv, &b->br_x, b, deadline, NULL, 0);
 }
 
 int

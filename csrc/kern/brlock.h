@@ -49,6 +49,12 @@ int  br_tryenter(struct brlock *b) KERN_HIDDEN;
 int  br_cv_wait(kcondvar_t *cv, struct brlock *b) KERN_HIDDEN;
 int  br_cv_timedwait(kcondvar_t *cv, struct brlock *b, uint64_t deadline) KERN_HIDDEN;
 
+/* The reader slots alone (cv_timedwait_x, kern/sleep.c). */
+void br_slots_enter(struct brlock *b) KERN_HIDDEN;
+void br_slots_exit(struct brlock *b) KERN_HIDDEN;
+int  cv_timedwait_x(kcondvar_t *cv, kmutex_t *interlock, struct brlock *br,
+    uint64_t deadline, atomic_uint *gen, unsigned seen) KERN_HIDDEN;
+
 /* The stripe of obj (NULL with one vCPU: nothing to take). */
 static inline hyp_mutex_t *
 br_stripe(struct brlock *b, const void *obj)

@@ -18,6 +18,7 @@
  * threads' UDP round trip went from 8.5 futex calls to 3.
  */
 #include "kern/kern.h"
+#include "kern/brlock.h"
 
 void
 mutex_init(kmutex_t *mtx, struct kern *k)
@@ -87,6 +88,16 @@ int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
     unsigned seen)
 {
+	return cv_timedwait_x(cv, interlock, NULL, deadline, gen, seen);
+}
+
+/* The same with a big reader lock held exclusively as the interlock (kern/brlock.h): its
+ * reader slots go after the sleeper registered, as the interlock does, so a waker
+ * running with the lock shared cannot slip in between. */
+int
+cv_timedwait_x(kcondvar_t *cv, kmutex_t *interlock, struct brlock *br, uint64_t deadline,
+    atomic_uint *gen, unsigned seen)
+{
 	struct kern *k = cv->k;
 	struct ksleeper me;
 	bool vtimer = false, spun = false;
@@ -127,6 +138,8 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	hyp_mutex_unlock(&k->k_sched_mtx);
 
 	/* Registered: a wakeup from now on sets me.woken, so the locks can go first. */
+	if (br != NULL)
+		br_slots_exit(br);
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
@@ -190,6 +203,8 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	atomic_fetch_sub(&k->k_sleepers, 1);
 	if (interlock != NULL)
 		mutex_enter(interlock);
+	if (br != NULL)
+		br_slots_enter(br);
 	if (atomic_load_explicit(&k->k_halted, memory_order_relaxed))
 		error = ENXIO;
 	return error;
