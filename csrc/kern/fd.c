@@ -471,7 +471,8 @@ dofileio(struct lwp *l, int fdn, struct nb_iovec *iov, int iovcnt, enum uio_rw r
 	}
 	uio.uio_iov = iov;
 	uio.uio_iovcnt = iovcnt;
-	uio.uio_offset = fp->f_offset;
+	/* a hint only (devices start there): vnodes read *offset again under their lock */
+	uio.uio_offset = __atomic_load_n(&fp->f_offset, __ATOMIC_RELAXED);
 	uio.uio_resid = total;
 	uio.uio_rw = rw;
 	uio.uio_user = true;

@@ -1707,8 +1707,8 @@ sys_lseek(struct lwp *l, const struct sys_lseek_args *uap, register_t *retval)
 		error = EINVAL;
 		goto out;
 	}
-	fp->f_offset = base + off;
-	retval[0] = fp->f_offset;
+	__atomic_store_n(&fp->f_offset, base + off, __ATOMIC_RELAXED);	/* (dofileio) */
+	retval[0] = base + off;
 out:
 	br_exit(&vs->vs_lock);
 	fd_putfile(fp);

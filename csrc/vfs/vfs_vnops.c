@@ -230,8 +230,8 @@ vn_read(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 		error = EISDIR;
 	else
 		error = vp->v_op->vop_read(vp, uio, 0);
-	if (flags & FOF_UPDATE_OFFSET)
-		*offset = uio->uio_offset;
+	if (flags & FOF_UPDATE_OFFSET)	/* (dofileio peeks at it unlocked) */
+		__atomic_store_n(offset, uio->uio_offset, __ATOMIC_RELAXED);
 	vn_unlock_data(vs, &sl);
 	return error;
 }
@@ -268,8 +268,8 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 			(void)vp->v_op->vop_setattr(vp, &va, VA_MODE);
 		}
 	}
-	if (flags & FOF_UPDATE_OFFSET)
-		*offset = uio->uio_offset;
+	if (flags & FOF_UPDATE_OFFSET)	/* (dofileio peeks at it unlocked) */
+		__atomic_store_n(offset, uio->uio_offset, __ATOMIC_RELAXED);
 	vn_unlock_data(vs, &sl);
 	return error;
 }
