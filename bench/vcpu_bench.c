@@ -222,6 +222,8 @@ main(int argc, char **argv)
 		fig(key[S_2CPU_TWO], label[S_2CPU_TWO], m[S_2CPU_TWO]);
 		printf("  %-62s %11s\n", "  (beside: 2 vCPUs, one process, above)", "");
 		cmp(key[S_2CPU_TWO], key[S_2CPU_ONE], m[S_2CPU_TWO], m[S_2CPU_ONE]);
+		printf("  %-62s %11s\n", "  (beside: 1 vCPU, one process, above)", "");
+		cmp(key[S_2CPU_TWO], key[S_1CPU_ONE], m[S_2CPU_TWO], m[S_1CPU_ONE]);
 		fig(key[S_1CPU_TWO], label[S_1CPU_TWO], m[S_1CPU_TWO]);
 		printf("  %-62s %11s\n", "  (beside: 1 vCPU, one process, above)", "");
 		cmp(key[S_1CPU_TWO], key[S_1CPU_ONE], m[S_1CPU_TWO], m[S_1CPU_ONE]);

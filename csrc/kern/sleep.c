@@ -352,8 +352,10 @@ kern_pollnotify(struct kern *k)
 	/* Nothing to do while nobody polls: a poller registers in k_pollers (sequentially
 	 * consistent) before it reads k_pollgen and scans, and the fence orders the caller's
 	 * change before this load, so either it sees us or we see it.  Threads on other
-	 * vCPUs then share no counter per send and receive. */
-	atomic_thread_fence(memory_order_seq_cst);
+	 * vCPUs then share no counter per send and receive.  (With one vCPU its hand-over
+	 * orders both sides: no fence.) */
+	if (k->k_ncpu > 1)
+		atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&k->k_pollers, memory_order_relaxed) == 0)
 		return;
 	atomic_fetch_add(&k->k_pollgen, 1);

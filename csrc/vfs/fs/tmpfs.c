@@ -148,6 +148,20 @@ tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, nb_mode_t mode, nb_uid
 	return 0;
 }
 
+/* tm_bytes += delta, the new value: an atomic add with several vCPUs (writers of other
+ * nodes run at once), a plain one with one (only the vCPU's holder runs). */
+static uint64_t
+tmpfs_bytes_add(struct tmpfs_mount *tm, int64_t delta)
+{
+	uint64_t v;
+
+	if (tm->tm_kern->k_ncpu > 1)
+		return atomic_fetch_add(&tm->tm_bytes, (uint64_t)delta) + (uint64_t)delta;
+	v = atomic_load_explicit(&tm->tm_bytes, memory_order_relaxed) + (uint64_t)delta;
+	atomic_store_explicit(&tm->tm_bytes, v, memory_order_relaxed);
+	return v;
+}
+
 static void
 tmpfs_reg_truncate_pages(struct tmpfs_node *tn, nb_off_t size)
 {
@@ -158,7 +172,7 @@ tmpfs_reg_truncate_pages(struct tmpfs_node *tn, nb_off_t size)
 
 	while (n > 0 && tn->tn_u.reg.pages[n - 1].idx >= first) {
 		kmem_free(k, tn->tn_u.reg.pages[n - 1].data, TMPFS_PAGE);
-		tm->tm_bytes -= TMPFS_PAGE;
+		(void)tmpfs_bytes_add(tm, -(int64_t)TMPFS_PAGE);
 		n--;
 	}
 	tn->tn_u.reg.npages = n;
@@ -558,8 +572,7 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 		return tn->tn_u.reg.pages[pos].data;
 	*errorp = ENOSPC;
 	/* reserve the page first: writers to other nodes may run at once (vn_lock_data) */
-	if (atomic_fetch_add(&tm->tm_bytes, TMPFS_PAGE) + TMPFS_PAGE > tm->tm_size_max ||
-	    !tmpfs_mem_room(k))
+	if (tmpfs_bytes_add(tm, TMPFS_PAGE) > tm->tm_size_max || !tmpfs_mem_room(k))
 		goto fail;
 	if (tn->tn_u.reg.npages == tn->tn_u.reg.cap) {
 		size_t ncap = tn->tn_u.reg.cap ? tn->tn_u.reg.cap * 2 : 4;
@@ -582,7 +595,7 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 	tn->tn_u.reg.npages++;
 	return data;
 fail:
-	atomic_fetch_sub(&tm->tm_bytes, TMPFS_PAGE);
+	(void)tmpfs_bytes_add(tm, -(int64_t)TMPFS_PAGE);
 	return NULL;
 }
 
