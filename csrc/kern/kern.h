@@ -465,6 +465,7 @@ struct kern_tls {
 	unsigned icgen;			/* icred is process 1's of k while p_credgen == icgen */
 	struct cred *icred;		/* cached snapshot of k's implicit lwps (a reference) */
 	uint8_t spin_fail, spin_skip;	/* cv_wait's spin before sleeping: recent failures */
+	uint8_t vhint;			/* several vCPUs: the slot this thread took last */
 	size_t mres;			/* bytes counted in k's k_mem_used, not yet allocated
 					 * (kmem_alloc, several vCPUs; returned at a switch) */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
@@ -489,6 +490,7 @@ struct kern {
 	hyp_cond_t k_vcpu_cv;
 	struct kern_vcpu *k_vcpus;	/* ncpu > 1: one slot per vCPU (k_vcpu_free stays 0) */
 	void *k_vcpumem;		/* ... as allocated (k_vcpus is aligned) */
+	bool k_vcpu_multirel;		/* ncpu > 1 and membarrier works: releases are stores */
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
@@ -623,7 +625,7 @@ vcpu_release_nowake(struct kern *k)
 		    memory_order_relaxed) != 0))
 			vcpu_wake(k);
 	} else if (k->k_vcpus != NULL)
-		vcpu_release_multi(k);
+		vcpu_release_multi(k);	/* several vCPUs (kern.c) */
 	else {
 		atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
 		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
