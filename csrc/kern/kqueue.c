@@ -411,12 +411,12 @@ sys___kevent50(struct lwp *l, const struct sys___kevent50_args *uap, register_t 
 		error = cv_timedwait_gen(&k->k_pollcv, NULL, dl, &k->k_pollgen, gen);
 		if (error == EWOULDBLOCK)
 			error = 0;
-		if (error != 0)
-			break;
+		if (error != 0) {
+			atomic_fetch_sub(&k->k_pollers, 1);
+			goto done;
+		}
 	}
 	atomic_fetch_sub(&k->k_pollers, 1);
-	if (error != 0)
-		goto done;
 out:
 	if (n > 0)
 		error = copyout(out, SCARG(uap, eventlist), sizeof(*out) * (size_t)n);

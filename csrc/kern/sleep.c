@@ -88,6 +88,7 @@ int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
     unsigned seen)
 {
+	/* 0 when woken (or gen moved), EWOULDBLOCK at the deadline, ENXIO once halted */
 	return cv_timedwait_x(cv, interlock, NULL, deadline, gen, seen);
 }
 
