@@ -13,6 +13,9 @@
  *     issue 16: 1.6x on two host cores);
  *   - two threads on the one-vCPU kernel beside one thread on it (1.0x at best: the
  *     second thread can only wait for the vCPU).
+ * Beside each figure: the host cores the process kept busy (CPU time over wall time, median
+ * of the rounds): on a loaded machine two threads get less than two cores, and the ratio
+ * then says how much of the scaling the host allowed.
  * `vcpu_bench file|sock NCPU NTHREADS SECONDS` runs one shape alone (for a profiler).
  */
 #define _GNU_SOURCE
@@ -100,12 +103,23 @@ out:
 	return NULL;
 }
 
+static int64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double last_cores;	/* host cores the last round kept busy (CPU time / wall time) */
+
 /* ops/s of n workers together on kernel kk, one round of ns nanoseconds */
 static double
 round_of(struct rumpus_kernel *kk, int n, int sock, int64_t ns)
 {
 	struct worker w[2];
-	int64_t t0, t1;
+	int64_t t0, t1, c0, c1;
 	long ops = 0;
 
 	k = kk;
@@ -118,10 +132,12 @@ round_of(struct rumpus_kernel *kk, int n, int sock, int64_t ns)
 		pthread_create(&w[i].t, NULL, work, &w[i]);
 	}
 	usleep(2000);
+	c0 = cpu_ns();
 	t0 = now_ns();
 	atomic_store(&go, 1);
 	while ((t1 = now_ns()) - t0 < ns)
 		usleep(1000);
+	c1 = cpu_ns();
 	atomic_store(&stop, 1);
 	for (int i = 0; i < n; i++) {
 		pthread_join(w[i].t, NULL);
@@ -131,6 +147,7 @@ round_of(struct rumpus_kernel *kk, int n, int sock, int64_t ns)
 		}
 		ops += w[i].ops;
 	}
+	last_cores = (double)(c1 - c0) / (double)(t1 - t0);
 	return ops / ((t1 - t0) / 1e9);
 }
 
@@ -159,10 +176,13 @@ boot(unsigned ncpu)
 	return kk;
 }
 
+static double cores_med[4];	/* per shape: median of the cores its rounds kept busy */
+
 static void
-fig(const char *key, const char *label, double v)
+fig(const char *key, const char *label, double v, double cores)
 {
-	printf("  %-62s %11.0f ops/s\n@fig\t%s\t%s\t%.17g\tops/s\t\n", label, v, key, label, v);
+	printf("  %-62s %11.0f ops/s  (%.2f cores busy)\n@fig\t%s\t%s\t%.17g\tops/s\t\n",
+	    label, v, cores, key, label, v);
 }
 
 static void
@@ -194,7 +214,7 @@ main(int argc, char **argv)
 	    "sockets (medians of rotating %d ms rounds)\n", (int)(ROUND_NS / 1000000));
 	for (int sock = 0; sock <= 1; sock++) {
 		struct rumpus_kernel *k1 = boot(1), *k2 = boot(2);
-		double v[NSHAPE][ROUNDS], m[NSHAPE];
+		double v[NSHAPE][ROUNDS], c[NSHAPE][ROUNDS], m[NSHAPE];
 		char key[NSHAPE][64], label[NSHAPE][128];
 
 		for (int r = 0; r < ROUNDS; r++)
@@ -203,6 +223,7 @@ main(int argc, char **argv)
 
 				v[s][r] = round_of(s == S_1CPU_ONE || s == S_1CPU_TWO ? k1 : k2,
 				    s == S_2CPU_TWO || s == S_1CPU_TWO ? 2 : 1, sock, ROUND_NS);
+				c[s][r] = last_cores;
 			}
 		rumpus_kernel_destroy(k1);
 		rumpus_kernel_destroy(k2);
@@ -213,18 +234,20 @@ main(int argc, char **argv)
 
 			qsort(v[s], ROUNDS, sizeof(double), cmpd);
 			m[s] = v[s][ROUNDS / 2];
+			qsort(c[s], ROUNDS, sizeof(double), cmpd);
+			cores_med[s] = c[s][ROUNDS / 2];
 			snprintf(key[s], sizeof(key[s]), "vcpu.%s.%s", kind[sock], sk[s]);
 			snprintf(label[s], sizeof(label[s]), "%s loop, %s", what[sock], sl[s]);
 		}
-		fig(key[S_2CPU_ONE], label[S_2CPU_ONE], m[S_2CPU_ONE]);
-		fig(key[S_1CPU_ONE], label[S_1CPU_ONE], m[S_1CPU_ONE]);
+		fig(key[S_2CPU_ONE], label[S_2CPU_ONE], m[S_2CPU_ONE], cores_med[S_2CPU_ONE]);
+		fig(key[S_1CPU_ONE], label[S_1CPU_ONE], m[S_1CPU_ONE], cores_med[S_1CPU_ONE]);
 		cmp(key[S_2CPU_ONE], key[S_1CPU_ONE], m[S_2CPU_ONE], m[S_1CPU_ONE]);
-		fig(key[S_2CPU_TWO], label[S_2CPU_TWO], m[S_2CPU_TWO]);
+		fig(key[S_2CPU_TWO], label[S_2CPU_TWO], m[S_2CPU_TWO], cores_med[S_2CPU_TWO]);
 		printf("  %-62s %11s\n", "  (beside: 2 vCPUs, one process, above)", "");
 		cmp(key[S_2CPU_TWO], key[S_2CPU_ONE], m[S_2CPU_TWO], m[S_2CPU_ONE]);
 		printf("  %-62s %11s\n", "  (beside: 1 vCPU, one process, above)", "");
 		cmp(key[S_2CPU_TWO], key[S_1CPU_ONE], m[S_2CPU_TWO], m[S_1CPU_ONE]);
-		fig(key[S_1CPU_TWO], label[S_1CPU_TWO], m[S_1CPU_TWO]);
+		fig(key[S_1CPU_TWO], label[S_1CPU_TWO], m[S_1CPU_TWO], cores_med[S_1CPU_TWO]);
 		printf("  %-62s %11s\n", "  (beside: 1 vCPU, one process, above)", "");
 		cmp(key[S_1CPU_TWO], key[S_1CPU_ONE], m[S_1CPU_TWO], m[S_1CPU_ONE]);
 	}
