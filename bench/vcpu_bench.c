@@ -1,13 +1,22 @@
 /*
  * vcpu_bench.c: does a second virtual CPU give parallelism?  (issue 16)
  *
- * Two processes of one kernel, each driven by its own host thread with its own lwp
+ * Processes of one kernel, each driven by its own host thread with its own lwp
  * (rump_pub_lwproc_rfork), do independent work: a file loop (pwrite and pread of 64 bytes
  * on a tmpfs file of their own) or a socket loop (send and receive of 64 bytes on an
- * AF_LOCAL datagram pair of their own).  The figure is the operations per second of both
- * together against one of them alone on the same kernel, in alternating rounds of a fixed
- * duration; medians.  On a kernel with two vCPUs (the goal: 1.6x on two host cores) and
- * with one (where a second thread can only wait for the vCPU: 1.0x at best).
+ * AF_LOCAL datagram pair of their own).  Two kernels live side by side, one with one
+ * vCPU and one with two, and four shapes run in rounds of a fixed duration, in an order
+ * that rotates every round; medians of the operations per second:
+ *   - one thread on the two-vCPU kernel beside one thread on the one-vCPU kernel (what
+ *     the multi-vCPU path costs a thread alone);
+ *   - two threads on the two-vCPU kernel beside one thread on it (the scaling; goal of
+ *     issue 16: 1.6x on two host cores);
+ *   - two threads on the one-vCPU kernel beside one thread on it (1.0x at best: the
+ *     second thread can only wait for the vCPU).
+ * Beside each figure: the host cores the process kept busy (CPU time over wall time, median
+ * of the rounds): on a loaded machine two threads get less than two cores, and the ratio
+ * then says how much of the scaling the host allowed.
+ * `vcpu_bench file|sock NCPU NTHREADS SECONDS` runs one shape alone (for a profiler).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -94,14 +103,26 @@ out:
 	return NULL;
 }
 
-/* ops/s of n workers together, one round */
+static int64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double last_cores;	/* host cores the last round kept busy (CPU time / wall time) */
+
+/* ops/s of n workers together on kernel kk, one round of ns nanoseconds */
 static double
-round_of(int n, int sock)
+round_of(struct rumpus_kernel *kk, int n, int sock, int64_t ns)
 {
 	struct worker w[2];
-	int64_t t0, t1;
+	int64_t t0, t1, c0, c1;
 	long ops = 0;
 
+	k = kk;
 	atomic_store(&go, 0);
 	atomic_store(&stop, 0);
 	for (int i = 0; i < n; i++) {
@@ -111,10 +132,12 @@ round_of(int n, int sock)
 		pthread_create(&w[i].t, NULL, work, &w[i]);
 	}
 	usleep(2000);
+	c0 = cpu_ns();
 	t0 = now_ns();
 	atomic_store(&go, 1);
-	while ((t1 = now_ns()) - t0 < ROUND_NS)
+	while ((t1 = now_ns()) - t0 < ns)
 		usleep(1000);
+	c1 = cpu_ns();
 	atomic_store(&stop, 1);
 	for (int i = 0; i < n; i++) {
 		pthread_join(w[i].t, NULL);
@@ -124,6 +147,7 @@ round_of(int n, int sock)
 		}
 		ops += w[i].ops;
 	}
+	last_cores = (double)(c1 - c0) / (double)(t1 - t0);
 	return ops / ((t1 - t0) / 1e9);
 }
 
@@ -135,51 +159,97 @@ cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int
-main(void)
+static const char *comps[] = { "vfs", "fs.tmpfs", "net.local", NULL };
+
+static struct rumpus_kernel *
+boot(unsigned ncpu)
 {
-	static const char *comps[] = { "vfs", "fs.tmpfs", "net.local", NULL };
+	struct rumpus_config cfg = { 0 };
+	struct rumpus_kernel *kk;
+	int err;
 
-	printf("== two processes of one kernel on its vCPUs: ops/s of both against one alone "
-	    "(medians of alternating %d ms rounds)\n", (int)(ROUND_NS / 1000000));
-	for (unsigned ncpu = 1; ncpu <= 2; ncpu++) {
-		for (int sock = 0; sock <= 1; sock++) {
-			struct rumpus_config cfg = { 0 };
-			double one[ROUNDS], two[ROUNDS];
-			char key1[64], key2[64], label[128];
-			int err;
+	cfg.ncpu = ncpu;
+	if ((kk = rumpus_kernel_create(comps, &cfg, &err)) == NULL) {
+		fprintf(stderr, "vcpu_bench: kernel: %d\n", err);
+		exit(1);
+	}
+	return kk;
+}
 
-			cfg.ncpu = ncpu;
-			if ((k = rumpus_kernel_create(comps, &cfg, &err)) == NULL) {
-				fprintf(stderr, "vcpu_bench: kernel: %d\n", err);
-				return 1;
+static double cores_med[4];	/* per shape: median of the cores its rounds kept busy */
+
+static void
+fig(const char *key, const char *label, double v, double cores)
+{
+	printf("  %-62s %11.0f ops/s  (%.2f cores busy)\n@fig\t%s\t%s\t%.17g\tops/s\t\n",
+	    label, v, cores, key, label, v);
+}
+
+static void
+cmp(const char *key, const char *base, double v, double b)
+{
+	printf("  %-62s %10.2fx\n", "  ratio", v / b);
+	printf("@cmp\t%s\t%s\tsame process, alternating rounds (ratio above 1: faster)\n", key, base);
+}
+
+enum { S_1CPU_ONE, S_2CPU_ONE, S_2CPU_TWO, S_1CPU_TWO, NSHAPE };
+
+int
+main(int argc, char **argv)
+{
+	static const char *kind[2] = { "file", "sock" };
+	static const char *what[2] = { "file", "socket" };
+
+	if (argc == 5) {	/* one shape alone, for a profiler */
+		int sock = strcmp(argv[1], "sock") == 0;
+		struct rumpus_kernel *kk = boot((unsigned)atoi(argv[2]));
+		double v = round_of(kk, atoi(argv[3]) > 1 ? 2 : 1, sock,
+		    (int64_t)(atof(argv[4]) * 1e9));
+
+		printf("%s, %s vCPU(s), %s thread(s): %.0f ops/s\n", argv[1], argv[2], argv[3], v);
+		rumpus_kernel_destroy(kk);
+		return 0;
+	}
+	printf("== processes of one kernel on its vCPUs, each its own thread and files or "
+	    "sockets (medians of rotating %d ms rounds)\n", (int)(ROUND_NS / 1000000));
+	for (int sock = 0; sock <= 1; sock++) {
+		struct rumpus_kernel *k1 = boot(1), *k2 = boot(2);
+		double v[NSHAPE][ROUNDS], c[NSHAPE][ROUNDS], m[NSHAPE];
+		char key[NSHAPE][64], label[NSHAPE][128];
+
+		for (int r = 0; r < ROUNDS; r++)
+			for (int j = 0; j < NSHAPE; j++) {
+				int s = (r + j) % NSHAPE;
+
+				v[s][r] = round_of(s == S_1CPU_ONE || s == S_1CPU_TWO ? k1 : k2,
+				    s == S_2CPU_TWO || s == S_1CPU_TWO ? 2 : 1, sock, ROUND_NS);
+				c[s][r] = last_cores;
 			}
-			for (int r = 0; r < ROUNDS; r++) {
-				if (r % 2 == 0) {
-					one[r] = round_of(1, sock);
-					two[r] = round_of(2, sock);
-				} else {
-					two[r] = round_of(2, sock);
-					one[r] = round_of(1, sock);
-				}
-			}
-			rumpus_kernel_destroy(k);
-			qsort(one, ROUNDS, sizeof(double), cmpd);
-			qsort(two, ROUNDS, sizeof(double), cmpd);
-			snprintf(key1, sizeof(key1), "vcpu.%u.%s.one", ncpu, sock ? "sock" : "file");
-			snprintf(key2, sizeof(key2), "vcpu.%u.%s.two", ncpu, sock ? "sock" : "file");
-			snprintf(label, sizeof(label), "%u vCPU%s, %s loop: two processes", ncpu,
-			    ncpu > 1 ? "s" : "", sock ? "socket" : "file");
-			printf("  %-58s %11.0f ops/s\n@fig\t%s\t%s\t%.17g\tops/s\t\n", label,
-			    two[ROUNDS / 2], key2, label, two[ROUNDS / 2]);
-			snprintf(label, sizeof(label), "%u vCPU%s, %s loop: one process alone", ncpu,
-			    ncpu > 1 ? "s" : "", sock ? "socket" : "file");
-			printf("  %-58s %11.0f ops/s\n@fig\t%s\t%s\t%.17g\tops/s\t\n", label,
-			    one[ROUNDS / 2], key1, label, one[ROUNDS / 2]);
-			printf("  %-58s %10.2fx\n", "  ratio", two[ROUNDS / 2] / one[ROUNDS / 2]);
-			printf("@cmp\t%s\t%s\tsame process and kernel, alternating rounds (ratio above 1: faster)\n",
-			    key2, key1);
+		rumpus_kernel_destroy(k1);
+		rumpus_kernel_destroy(k2);
+		for (int s = 0; s < NSHAPE; s++) {
+			static const char *sk[NSHAPE] = { "1.one", "2.one", "2.two", "1.two" };
+			static const char *sl[NSHAPE] = { "1 vCPU, one process", "2 vCPUs, one process",
+			    "2 vCPUs, two processes", "1 vCPU, two processes" };
+
+			qsort(v[s], ROUNDS, sizeof(double), cmpd);
+			m[s] = v[s][ROUNDS / 2];
+			qsort(c[s], ROUNDS, sizeof(double), cmpd);
+			cores_med[s] = c[s][ROUNDS / 2];
+			snprintf(key[s], sizeof(key[s]), "vcpu.%s.%s", kind[sock], sk[s]);
+			snprintf(label[s], sizeof(label[s]), "%s loop, %s", what[sock], sl[s]);
 		}
+		fig(key[S_2CPU_ONE], label[S_2CPU_ONE], m[S_2CPU_ONE], cores_med[S_2CPU_ONE]);
+		fig(key[S_1CPU_ONE], label[S_1CPU_ONE], m[S_1CPU_ONE], cores_med[S_1CPU_ONE]);
+		cmp(key[S_2CPU_ONE], key[S_1CPU_ONE], m[S_2CPU_ONE], m[S_1CPU_ONE]);
+		fig(key[S_2CPU_TWO], label[S_2CPU_TWO], m[S_2CPU_TWO], cores_med[S_2CPU_TWO]);
+		printf("  %-62s %11s\n", "  (beside: 2 vCPUs, one process, above)", "");
+		cmp(key[S_2CPU_TWO], key[S_2CPU_ONE], m[S_2CPU_TWO], m[S_2CPU_ONE]);
+		printf("  %-62s %11s\n", "  (beside: 1 vCPU, one process, above)", "");
+		cmp(key[S_2CPU_TWO], key[S_1CPU_ONE], m[S_2CPU_TWO], m[S_1CPU_ONE]);
+		fig(key[S_1CPU_TWO], label[S_1CPU_TWO], m[S_1CPU_TWO], cores_med[S_1CPU_TWO]);
+		printf("  %-62s %11s\n", "  (beside: 1 vCPU, one process, above)", "");
+		cmp(key[S_1CPU_TWO], key[S_1CPU_ONE], m[S_1CPU_TWO], m[S_1CPU_ONE]);
 	}
 	return 0;
 }

@@ -482,7 +482,8 @@ dofileio(struct lwp *l, int fdn, struct nb_iovec *iov, int iovcnt, enum uio_rw r
 	}
 	uio.uio_iov = iov;
 	uio.uio_iovcnt = iovcnt;
-	uio.uio_offset = fp->f_offset;
+	/* a hint only (devices start there): vnodes read *offset again under their lock */
+	uio.uio_offset = __atomic_load_n(&fp->f_offset, __ATOMIC_RELAXED);
 	uio.uio_resid = total;
 	uio.uio_rw = rw;
 	uio.uio_user = true;
@@ -679,6 +680,7 @@ poll_wait(struct lwp *l, struct nb_pollfd *fds, unsigned nfds, uint64_t deadline
 	struct kern *k = l->l_kern;
 	int error = 0, n;
 
+	atomic_fetch_add(&k->k_pollers, 1);	/* before the scan: kern_pollnotify */
 	for (;;) {
 		unsigned gen = atomic_load(&k->k_pollgen);
 
@@ -693,8 +695,11 @@ poll_wait(struct lwp *l, struct nb_pollfd *fds, unsigned nfds, uint64_t deadline
 			break;
 		}
 		if (error != 0)
-			return error;
+			break;
 	}
+	atomic_fetch_sub(&k->k_pollers, 1);
+	if (error != 0)
+		return error;
 	*np = n;
 	return 0;
 }

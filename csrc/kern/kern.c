@@ -266,9 +266,109 @@ comp_resolve(const struct kern_component *c, const struct kern_component **list,
 
 /* ---------------------------------------------------------------- virtual CPUs */
 
+/* ---- several vCPUs: slots (kern.h, struct kern_vcpu) */
+
+static inline uintptr_t vcpu_token(void) { return (uintptr_t)&kern_tls; }
+
+/* Takes a free slot, the one this thread had last first: 1, or 0 if none is free. */
+static int
+vcpu_multi_try(struct kern *k)
+{
+	uintptr_t me = vcpu_token();
+	int i, n = k->k_ncpu, h = kern_tls.vhint < n ? kern_tls.vhint : 0;
+
+	for (i = 0; i < n; i++) {
+		int j = h + i < n ? h + i : h + i - n;	/* (no division on this path) */
+		uintptr_t o = 0;
+
+		if ((i == 0 || atomic_load_explicit(&k->k_vcpus[j].owner,
+		    memory_order_relaxed) == 0) &&
+		    atomic_compare_exchange_strong_explicit(&k->k_vcpus[j].owner, &o, me,
+		    memory_order_seq_cst, memory_order_relaxed)) {
+			kern_tls.vhint = (uint8_t)j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Gives back the slot this thread holds (the hint's, unless it took another kernel's
+ * vCPU in between), then wakes a waiter if there is one.  With membarrier (the usual
+ * case) a plain store: a waiter runs hyp_membarrier() after registering, which orders this
+ * store before our load of k_vcpu_waiters or shows us its count (as the one-vCPU release,
+ * kern.h); else an exchange and a load, both sequentially consistent. */
+static __attribute__((noinline)) void
+vcpu_release_multi_slow(struct kern *k)
+{
+	uintptr_t me = vcpu_token();
+	int i, n = k->k_ncpu;
+
+	for (i = 0; i < n; i++)
+		if (atomic_load_explicit(&k->k_vcpus[i].owner, memory_order_relaxed) == me)
+			break;
+	if (i == n)
+		hyp_panic("rumpus: vCPU released by a thread that holds none", 0);
+	if (k->k_vcpu_multirel) {
+		atomic_store_explicit(&k->k_vcpus[i].owner, 0, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&k->k_vcpu_waiters, memory_order_relaxed) != 0)
+			vcpu_wake(k);
+		return;
+	}
+	(void)atomic_exchange_explicit(&k->k_vcpus[i].owner, 0, memory_order_seq_cst);
+	if (atomic_load_explicit(&k->k_vcpu_waiters, memory_order_seq_cst) != 0)
+		vcpu_wake(k);
+}
+
+void
+vcpu_release_multi(struct kern *k)
+{
+	struct kern_tls *t = &kern_tls;
+	unsigned i = t->vhint;
+
+	if (__predict_true(i < (unsigned)k->k_ncpu && k->k_vcpu_multirel &&
+	    atomic_load_explicit(&k->k_vcpus[i].owner, memory_order_relaxed) == (uintptr_t)t)) {
+		atomic_store_explicit(&k->k_vcpus[i].owner, 0, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
+		    memory_order_relaxed) != 0))
+			vcpu_wake(k);
+		return;
+	}
+	vcpu_release_multi_slow(k);
+}
+
+static __attribute__((noinline)) void
+vcpu_take_multi_slow(struct kern *k)
+{
+	if (vcpu_multi_try(k))
+		return;
+	hyp_mutex_lock(&k->k_vcpu_mtx);
+	atomic_fetch_add(&k->k_vcpu_waiters, 1);
+	if (k->k_vcpu_multirel)
+		hyp_membarrier();	/* a release now sees us, or we see its store */
+	while (!vcpu_multi_try(k))
+		hyp_cond_wait(&k->k_vcpu_cv, &k->k_vcpu_mtx);
+	atomic_fetch_sub(&k->k_vcpu_waiters, 1);
+	hyp_mutex_unlock(&k->k_vcpu_mtx);
+}
+
 void
 vcpu_take_slow(struct kern *k)
 {
+	if (k->k_vcpus != NULL) {
+		struct kern_tls *t = &kern_tls;
+		unsigned h = t->vhint;
+		uintptr_t o = 0;
+
+		/* the slot this thread had last, then any, then wait */
+		if (__predict_true(h < (unsigned)k->k_ncpu &&
+		    atomic_compare_exchange_strong_explicit(&k->k_vcpus[h].owner, &o,
+		    (uintptr_t)t, memory_order_seq_cst, memory_order_relaxed)))
+			return;
+		vcpu_take_multi_slow(k);
+		return;
+	}
 	hyp_mutex_lock(&k->k_vcpu_mtx);
 	atomic_fetch_add(&k->k_vcpu_waiters, 1);
 	if (k->k_vcpu_fastrel)
@@ -296,6 +396,8 @@ vcpu_trytake(struct kern *k)
 {
 	int n = atomic_load(&k->k_vcpu_free);
 
+	if (k->k_vcpus != NULL)
+		return vcpu_multi_try(k);
 	while (n > 0)
 		if (atomic_compare_exchange_weak(&k->k_vcpu_free, &n, n - 1))
 			return 1;
@@ -314,12 +416,16 @@ vcpu_softcheck(struct kern *k)
 	while (atomic_load(&k->k_softpending) && vcpu_trytake(k)) {
 		kern_softrun(k);
 		nw = kern_wake_take(k, w);
-		if (k->k_vcpu_fastrel)
-			atomic_store(&k->k_vcpu_free, 1);
-		else
-			atomic_fetch_add(&k->k_vcpu_free, 1);
-		if (atomic_load(&k->k_vcpu_waiters) != 0)
-			vcpu_wake(k);
+		if (k->k_vcpus != NULL)
+			vcpu_release_multi(k);
+		else {
+			if (k->k_vcpu_fastrel)
+				atomic_store(&k->k_vcpu_free, 1);
+			else
+				atomic_fetch_add(&k->k_vcpu_free, 1);
+			if (atomic_load(&k->k_vcpu_waiters) != 0)
+				vcpu_wake(k);
+		}
 		kern_wake_run(w, nw);
 	}
 }
@@ -491,6 +597,8 @@ kern_free_shell(struct kern *k)
 	left = kmem_used(k) - sizeof(*k);
 	if (left != 0)
 		hyp_memleak_note(left);
+	if (k->k_vcpumem != NULL)
+		hyp_free(k->k_vcpumem, sizeof(struct kern_vcpu) * (size_t)(k->k_ncpu + 1));
 	hyp_free(k, sizeof(*k));
 	hyp_kernel_gone();
 }
@@ -552,6 +660,18 @@ rumpus_kernel_create(const char *const *names, const struct rumpus_config *cfg, 
 	k->k_id = hyp_unique_id();
 	k->k_ncpu = cfg->ncpu ? (int)cfg->ncpu : 1;
 	atomic_init(&k->k_vcpu_free, k->k_ncpu);
+	if (k->k_ncpu > 1) {	/* slots instead of the count (vcpu_multi_try) */
+		if ((k->k_vcpumem = hyp_zalloc(sizeof(struct kern_vcpu) * (size_t)(k->k_ncpu + 1)))
+		    == NULL) {
+			hyp_free(k, sizeof(*k));
+			kern_seterror("out of memory");
+			error = ENOMEM;
+			goto fail0;
+		}
+		k->k_vcpus = (struct kern_vcpu *)(((uintptr_t)k->k_vcpumem + 63) & ~(uintptr_t)63);
+		k->k_vcpu_multirel = hyp_membarrier_init();
+		atomic_init(&k->k_vcpu_free, 0);
+	}
 	k->k_vcpu_fastrel = k->k_ncpu == 1 && hyp_membarrier_init();
 	(void)hyp_fault_init();
 	atomic_init(&k->k_mem_used, sizeof(*k));

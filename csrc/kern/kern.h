@@ -482,6 +482,7 @@ struct kern_tls {
 	unsigned icgen;			/* icred is process 1's of k while p_credgen == icgen */
 	struct cred *icred;		/* cached snapshot of k's implicit lwps (a reference) */
 	uint8_t spin_fail, spin_skip;	/* cv_wait's spin before sleeping: recent failures */
+	uint8_t vhint;			/* several vCPUs: the slot this thread took last */
 	size_t mres;			/* bytes counted in k's k_mem_used, not yet allocated
 					 * (kmem_alloc, several vCPUs; returned at a switch) */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
@@ -504,6 +505,9 @@ struct kern {
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
 	hyp_mutex_t k_cred_mtx;		/* guards p_cred swaps against cred_take (ncpu > 1) */
 	hyp_cond_t k_vcpu_cv;
+	struct kern_vcpu *k_vcpus;	/* ncpu > 1: one slot per vCPU (k_vcpu_free stays 0) */
+	void *k_vcpumem;		/* ... as allocated (k_vcpus is aligned) */
+	bool k_vcpu_multirel;		/* ncpu > 1 and membarrier works: releases are stores */
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
 	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
@@ -542,6 +546,7 @@ struct kern {
 	/* poll wakeups */
 	kcondvar_t k_pollcv;
 	atomic_uint k_pollgen;
+	atomic_int k_pollers;		/* threads in poll_wait/kevent (kern_pollnotify) */
 	/* sysctl values */
 	int k_maxfiles;
 	atomic_int k_nfiles;		/* open files (struct file), bounded by k_maxfiles: ENFILE */
@@ -569,6 +574,13 @@ int  kern_enter(struct kern *k, struct lwp *implicit, struct lwp **lp) KERN_HIDD
 void kern_leave(struct kern *k, struct lwp *prev) KERN_HIDDEN;
 void vcpu_take_slow(struct kern *k) KERN_HIDDEN;
 void vcpu_wake(struct kern *k) KERN_HIDDEN;
+/* Several vCPUs: each is a slot on a cache line of its own holding its taker's token, so
+ * threads on different vCPUs share no line on entry and return (docs/locking.md);
+ * k_vcpu_free stays 0 and the fast path's CAS, a read only, sends them to the slow path. */
+struct kern_vcpu {
+	_Atomic uintptr_t owner;	/* 0: free */
+} __attribute__((aligned(64)));
+void vcpu_release_multi(struct kern *k) KERN_HIDDEN;
 /* Called from cv_wait (kern/sleep.c): give the vCPU away while sleeping. */
 void vcpu_release(struct kern *k) KERN_HIDDEN;
 void vcpu_take(struct kern *k) KERN_HIDDEN;
@@ -629,7 +641,9 @@ vcpu_release_nowake(struct kern *k)
 		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
 		    memory_order_relaxed) != 0))
 			vcpu_wake(k);
-	} else {
+	} else if (k->k_vcpus != NULL)
+		vcpu_release_multi(k);	/* several vCPUs (kern.c) */
+	else {
 		atomic_fetch_add_explicit(&k->k_vcpu_free, 1, memory_order_seq_cst);
 		if (__predict_false(atomic_load_explicit(&k->k_vcpu_waiters,
 		    memory_order_seq_cst) != 0))

@@ -397,6 +397,7 @@ sys___kevent50(struct lwp *l, const struct sys___kevent50_args *uap, register_t 
 	}
 	if (n > 0)
 		goto out;	/* errors and receipts are returned without scanning */
+	atomic_fetch_add(&k->k_pollers, 1);	/* before the scan: kern_pollnotify */
 	for (;;) {
 		unsigned gen = atomic_load(&k->k_pollgen);
 		uint64_t dl = deadline;
@@ -410,9 +411,12 @@ sys___kevent50(struct lwp *l, const struct sys___kevent50_args *uap, register_t 
 		error = cv_timedwait_gen(&k->k_pollcv, NULL, dl, &k->k_pollgen, gen);
 		if (error == EWOULDBLOCK)
 			error = 0;
-		if (error != 0)
+		if (error != 0) {
+			atomic_fetch_sub(&k->k_pollers, 1);
 			goto done;
+		}
 	}
+	atomic_fetch_sub(&k->k_pollers, 1);
 out:
 	if (n > 0)
 		error = copyout(out, SCARG(uap, eventlist), sizeof(*out) * (size_t)n);

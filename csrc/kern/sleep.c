@@ -18,6 +18,7 @@
  * threads' UDP round trip went from 8.5 futex calls to 3.
  */
 #include "kern/kern.h"
+#include "kern/brlock.h"
 
 void
 mutex_init(kmutex_t *mtx, struct kern *k)
@@ -87,6 +88,17 @@ int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
     unsigned seen)
 {
+	/* 0 when woken (or gen moved), EWOULDBLOCK at the deadline, ENXIO once halted */
+	return cv_timedwait_x(cv, interlock, NULL, deadline, gen, seen);
+}
+
+/* The same with a big reader lock held exclusively as the interlock (kern/brlock.h): its
+ * reader slots go after the sleeper registered, as the interlock does, so a waker
+ * running with the lock shared cannot slip in between. */
+int
+cv_timedwait_x(kcondvar_t *cv, kmutex_t *interlock, struct brlock *br, uint64_t deadline,
+    atomic_uint *gen, unsigned seen)
+{
 	struct kern *k = cv->k;
 	struct ksleeper me;
 	bool vtimer = false, spun = false;
@@ -134,6 +146,8 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	hyp_mutex_unlock(&k->k_sched_mtx);
 
 	/* Registered: a wakeup from now on sets me.woken, so the locks can go first. */
+	if (br != NULL)
+		br_slots_exit(br);
 	if (interlock != NULL)
 		mutex_exit(interlock);
 	atomic_fetch_add(&k->k_sleepers, 1);
@@ -192,13 +206,15 @@ cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_
 	/* woken while spinning: the waker most likely still holds the vCPU it woke us from
 	 * and gives it back in a moment; wait for that spinning too, not in vcpu_take_slow
 	 * (a host condition variable, and a wake call at the waker's release) */
-	if (spun)
+	if (spun && k->k_vcpus == NULL)	/* (several vCPUs: no count to watch) */
 		(void)hyp_word_spin((atomic_uint *)&k->k_vcpu_free, 0, spin);
 	vcpu_take(k);
 	hyp_vsleep_end(&me.vs);
 	atomic_fetch_sub(&k->k_sleepers, 1);
 	if (interlock != NULL)
 		mutex_enter(interlock);
+	if (br != NULL)
+		br_slots_enter(br);
 	if (atomic_load_explicit(&k->k_halted, memory_order_relaxed))
 		error = ENXIO;
 	return error;
@@ -365,6 +381,15 @@ kern_block_exit(struct kern *k)
 void
 kern_pollnotify(struct kern *k)
 {
+	/* Nothing to do while nobody polls: a poller registers in k_pollers (sequentially
+	 * consistent) before it reads k_pollgen and scans, and the fence orders the caller's
+	 * change before this load, so either it sees us or we see it.  Threads on other
+	 * vCPUs then share no counter per send and receive.  (With one vCPU its hand-over
+	 * orders both sides: no fence.) */
+	if (k->k_ncpu > 1)
+		atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&k->k_pollers, memory_order_relaxed) == 0)
+		return;
 	atomic_fetch_add(&k->k_pollgen, 1);
 	cv_broadcast(&k->k_pollcv);
 }

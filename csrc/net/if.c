@@ -110,21 +110,19 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 {
 	struct kern_tls *t = &kern_tls;
 	struct ifnet_state *ns = ifstate(k);
-	int n;
 
 	if (atomic_load(&k->k_halted) || ns == NULL)
 		return EBUSY;
 	if (t->cur != NULL && t->cur->l_kern == k)
 		return EBUSY;		/* this thread is inside k already */
-	n = atomic_load(&k->k_vcpu_free);
-	if (n <= 0 || !atomic_compare_exchange_strong(&k->k_vcpu_free, &n, n - 1))
+	if (!vcpu_trytake(k))
 		return EBUSY;
 	if (atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed)) {
 		t->vcount++;
 		hyp_sched_busy(1);
 	}
 	/* the socket layer's lock: free with one vCPU (which we hold), a mutex with more */
-	if (k->k_ncpu > 1 && hyp_mutex_trylock(&net_state(k)->ns_lock.m) != 0) {
+	if (k->k_ncpu > 1 && br_tryenter(&net_state(k)->ns_lock) != 0) {
 		vcpu_release(k);
 		return EBUSY;
 	}

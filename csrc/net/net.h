@@ -25,6 +25,7 @@
 #define NET_NET_H
 
 #include "kern/kern.h"
+#include "kern/brlock.h"
 
 /* ---------------------------------------------------------------- NetBSD ABI */
 
@@ -275,6 +276,10 @@ struct socket {
 #define PR_WANTRCVD	0x08	/* call pr_rcvd after the user took data */
 #define PR_RIGHTS	0x10	/* passes SCM_RIGHTS */
 #define PR_LISTEN	0x20	/* supports listen/accept */
+#define PR_MPSAFE	0x40	/* with several vCPUs, a send without address or control on a
+				 * connected socket and a receive of a record without control
+				 * run with the net lock shared (docs/locking.md): pr_send
+				 * then touches only so and pr_peer(so), under their stripes */
 
 /* pr_ctloutput ops */
 #define PRCO_GETOPT	0
@@ -336,6 +341,9 @@ struct pr_usrreqs {
 	 * after it); recvoob stores the out-of-band byte in *c (peek: keep it). */
 	int  (*pr_sendoob)(struct socket *so, const void *data, size_t len, struct lwp *l);
 	int  (*pr_recvoob)(struct socket *so, uint8_t *c, int peek);
+	/* PR_MPSAFE: the socket a send on connected so puts its data in (NULL: none), read
+	 * with the net lock shared, so connections do not change under it */
+	struct socket *(*pr_peer)(struct socket *so);
 };
 
 struct domain;
@@ -360,7 +368,7 @@ struct domain {
 #define NET_MAXDOMAINS	8
 #define NET_MAXSIGQ	32	/* owners with a SIGURG to post at net_unlock */
 struct net_state {
-	kmutex_t ns_lock;
+	struct brlock ns_lock;		/* the net lock (net_lock), a big reader lock */
 	const struct domain *ns_domains[NET_MAXDOMAINS];
 	int ns_ndomains;
 	struct socket *ns_socks;	/* every socket of the kernel */
@@ -368,8 +376,9 @@ struct net_state {
 	size_t ns_sb_max;		/* largest SO_SNDBUF/SO_RCVBUF */
 	int ns_somaxconn;
 	bool ns_gc_busy, ns_gc_again;	/* unp_gc.c: a collection runs, run another pass */
-	size_t ns_sbbytes, ns_sbbytes_max;	/* record memory of all buffers, its bound */
-	uint64_t ns_sbdrops;		/* appends refused for the bound */
+	size_t ns_sbbytes_max;		/* bound of the record memory of all buffers... */
+	_Atomic size_t ns_sbbytes;	/* ... counted when there is one (atomic: PR_MPSAFE) */
+	_Atomic uint64_t ns_sbdrops;	/* appends refused for the bound */
 	uint64_t ns_gc_collected;	/* passes that found garbage */
 	/* Interface ioctls (IOC group 'i': SIOC*IF*...) on any socket go here; net.net sets
 	 * it at init.  NULL: EOPNOTSUPP. */

@@ -23,7 +23,7 @@
 void
 net_lock(struct kern *k)
 {
-	mutex_enter(&net_state(k)->ns_lock);
+	br_enter(&net_state(k)->ns_lock);
 }
 
 void
@@ -36,24 +36,24 @@ net_unlock(struct kern *k)
 	for (;;) {
 		while ((list = ns->ns_deferred) != NULL) {
 			ns->ns_deferred = NULL;
-			mutex_exit(&ns->ns_lock);
+			br_exit(&ns->ns_lock);
 			while ((c = list) != NULL) {
 				list = c->sc_next;
 				sbctl_free(k, c);
 			}
-			mutex_enter(&ns->ns_lock);
+			br_enter(&ns->ns_lock);
 		}
 		if ((n = ns->ns_nsigurg) == 0)
 			break;
 		/* SIGURG to socket owners, outside the lock (a RAISE handler may call in) */
 		memcpy(sig, ns->ns_sigurg, sizeof(int) * (size_t)n);
 		ns->ns_nsigurg = 0;
-		mutex_exit(&ns->ns_lock);
+		br_exit(&ns->ns_lock);
 		for (i = 0; i < n; i++)
 			kern_gsignal(k, sig[i], NB_SIGURG);
-		mutex_enter(&ns->ns_lock);
+		br_enter(&ns->ns_lock);
 	}
-	mutex_exit(&ns->ns_lock);
+	br_exit(&ns->ns_lock);
 }
 
 void
@@ -182,23 +182,33 @@ sbrec_alloc(struct kern *k, struct sockbuf *sb, size_t cap)
 	size_t size = sizeof(struct sbrec) + cap;
 	struct sbrec *r;
 
-	if (ns->ns_sbbytes_max != 0 && ns->ns_sbbytes + size > ns->ns_sbbytes_max &&
-	    (sb->sb_cc != 0 || cap > SB_FLOOR)) {
-		ns->ns_sbdrops++;
+	/* counted only under a bound (nothing else reads it): without one, senders on
+	 * other vCPUs share no counter (PR_MPSAFE) */
+	if (ns->ns_sbbytes_max != 0) {
+		if (atomic_fetch_add(&ns->ns_sbbytes, size) + size > ns->ns_sbbytes_max &&
+		    (sb->sb_cc != 0 || cap > SB_FLOOR)) {
+			atomic_fetch_sub(&ns->ns_sbbytes, size);
+			atomic_fetch_add(&ns->ns_sbdrops, 1);
+			return NULL;
+		}
+	}
+	if ((r = kmem_alloc(k, size)) == NULL) {
+		if (ns->ns_sbbytes_max != 0)
+			atomic_fetch_sub(&ns->ns_sbbytes, size);
 		return NULL;
 	}
-	if ((r = kmem_alloc(k, size)) == NULL)
-		return NULL;
 	memset(r, 0, sizeof(*r));
 	r->r_cap = cap;
-	ns->ns_sbbytes += size;
 	return r;
 }
 
 static void
 sbrec_free(struct kern *k, struct sbrec *r)
 {
-	net_state(k)->ns_sbbytes -= sizeof(*r) + r->r_cap;
+	struct net_state *ns = net_state(k);
+
+	if (ns->ns_sbbytes_max != 0)
+		atomic_fetch_sub(&ns->ns_sbbytes, sizeof(*r) + r->r_cap);
 	kmem_free(k, r, sizeof(*r) + r->r_cap);
 }
 
@@ -417,7 +427,7 @@ so_sbwait(struct socket *so, struct sockbuf *sb)
 {
 	uint64_t deadline = sb->sb_timeo ? hyp_clock_mono() + sb->sb_timeo : 0;
 
-	return cv_timedwait(&sb->sb_cv, &net_state(so->so_kern)->ns_lock, deadline);
+	return br_cv_timedwait(&sb->sb_cv, &net_state(so->so_kern)->ns_lock, deadline);
 }
 
 void
@@ -733,7 +743,7 @@ so_close(struct socket *so)
 			uint64_t deadline = hyp_clock_mono() +
 			    (uint64_t)so->so_linger * 1000000000u;
 			while ((so->so_state & SS_ISCONNECTED) && so->so_pcb != NULL) {
-				if (cv_timedwait(&so->so_cv, &net_state(k)->ns_lock, deadline) != 0)
+				if (br_cv_timedwait(&so->so_cv, &net_state(k)->ns_lock, deadline) != 0)
 					break;
 			}
 		}
@@ -783,6 +793,41 @@ net_gc(struct kern *k)
 #define SO_SEND_CHUNK	(16 * 1024)
 
 /*
+ * The send of a PR_MPSAFE protocol on a kernel with several vCPUs (docs/locking.md): the
+ * net lock shared, so no connection, binding or socket changes under it, and the stripes
+ * of so and of the peer its data goes to.  Only the common case: a record that fits
+ * (never a wait), no address, no control, no urgent data; anything else, or anything
+ * that would block or fail, returns -1 untouched and so_send does it the usual way.
+ */
+static __attribute__((noinline)) int
+so_send_shared(struct socket *so, struct uio *uio, int flags, struct lwp *l)
+{
+	struct net_state *ns = net_state(so->so_kern);
+	const struct protosw *pr = so->so_proto;
+	uint8_t buf[SO_SEND_CHUNK];
+	size_t len = uio->uio_resid;
+	hyp_mutex_t *m1, *m2;
+	struct socket *peer;
+	int slot, error = -1;
+
+	slot = br_shared_enter(&ns->ns_lock);
+	if ((peer = pr->pr_usrreqs->pr_peer(so)) == NULL)
+		goto out;
+	br_stripe2_lock(&ns->ns_lock, so, peer, &m1, &m2);
+	if ((so->so_state & (SS_CANTSENDMORE | SS_ISCONNECTED)) == SS_ISCONNECTED &&
+	    so->so_error == 0 && sb_space(&so->so_snd) >= len) {
+		if ((error = uiomove(buf, len, uio)) == 0 &&
+		    (error = pr->pr_usrreqs->pr_send(so, buf, len, NULL, NULL, flags | MSG_EOR,
+		    l)) != 0)
+			uio->uio_resid += len;	/* not queued: not sent */
+	}
+	br_stripe2_unlock(m1, m2);
+out:
+	br_shared_exit(&ns->ns_lock, slot);
+	return error;
+}
+
+/*
  * The generic send: data from uio (user or kernel), destination nam (may be NULL),
  * control ctl (owned: passed to the protocol or freed).  flags: MSG_* plus MSG_NBIO for
  * a non-blocking file.  Called without the net lock.
@@ -812,6 +857,11 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		sbctl_free(k, ctl);
 		return EMSGSIZE;
 	}
+	if ((pr->pr_flags & PR_MPSAFE) && net_state(k)->ns_lock.br_n != 0 && nam == NULL &&
+	    ctl == NULL && !(flags & MSG_OOB) && resid <= SO_SEND_CHUNK &&
+	    (error = so_send_shared(so, uio, flags, l)) >= 0)
+		return error;
+	error = 0;
 	net_lock(k);
 	for (;;) {
 		if (so->so_state & SS_CANTSENDMORE) {
@@ -893,6 +943,45 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 /* ---------------------------------------------------------------- receive */
 
 /*
+ * The receive of a record of a PR_MPSAFE protocol on a kernel with several vCPUs: the net
+ * lock shared and the socket's stripe.  Only a record that is there and carries no
+ * control; otherwise (nothing queued, an error, end of file...) -1, and so_receive does
+ * it the usual way.
+ */
+static int
+so_receive_shared(struct socket *so, struct nb_sockaddr_storage *from, struct uio *uio,
+    int *flagsp)
+{
+	struct net_state *ns = net_state(so->so_kern);
+	struct sockbuf *sb = &so->so_rcv;
+	hyp_mutex_t *m;
+	struct sbrec *r;
+	int slot, error = -1, outflags = 0;
+	size_t n;
+
+	slot = br_shared_enter(&ns->ns_lock);
+	m = br_stripe(&ns->ns_lock, so);
+	br_stripe_lock(m);
+	if ((r = sb->sb_head) != NULL && r->r_ctl == NULL) {
+		n = r->r_len < uio->uio_resid ? r->r_len : uio->uio_resid;
+		if (from != NULL && r->r_addr != NULL)
+			memcpy(from, r->r_addr, r->r_addr->sa_len);
+		if ((error = uiomove(r->r_data + r->r_off, n, uio)) == 0) {
+			if (n < r->r_len)
+				outflags |= MSG_TRUNC;
+			outflags |= r->r_flags & MSG_EOR;
+			if (!(*flagsp & MSG_PEEK))
+				sb_free_head(so->so_kern, sb);
+		}
+	}
+	br_stripe_unlock(m);
+	br_shared_exit(&ns->ns_lock, slot);
+	if (error >= 0)
+		*flagsp = error == 0 ? outflags : 0;
+	return error;
+}
+
+/*
  * The generic receive.  from (may be NULL) gets the sender's address of a record,
  * *ctlp (may be NULL: control is then dropped) the record's control data, owned by the
  * caller.  *flagsp: MSG_* in (PEEK, WAITALL, DONTWAIT, NBIO), MSG_TRUNC/CTRUNC/EOR out.
@@ -928,6 +1017,11 @@ so_receive(struct socket *so, struct nb_sockaddr_storage *from, struct uio *uio,
 		*flagsp = error == 0 ? MSG_OOB : 0;
 		return error;
 	}
+	if ((pr->pr_flags & (PR_MPSAFE | PR_ATOMIC | PR_WANTRCVD)) == (PR_MPSAFE | PR_ATOMIC) &&
+	    net_state(k)->ns_lock.br_n != 0 &&
+	    (error = so_receive_shared(so, from, uio, flagsp)) >= 0)
+		return error;
+	error = 0;
 	net_lock(k);
 restart:
 	while (sb->sb_head == NULL) {
@@ -1279,7 +1373,10 @@ net_init(struct kern *k)
 
 	if (ns == NULL)
 		return ENOMEM;
-	mutex_init(&ns->ns_lock, k);
+	if (br_init(&ns->ns_lock, k) != 0) {
+		kmem_free(k, ns, sizeof(*ns));
+		return ENOMEM;
+	}
 	ns->ns_sb_max = 256 * 1024;
 	ns->ns_sbbytes_max = k->k_mem_limit / 2;	/* 0: no limit */
 	ns->ns_somaxconn = SOMAXCONN;
@@ -1301,7 +1398,7 @@ net_fini(struct kern *k)
 		so_destroy(so);
 	}
 	net_unlock(k);
-	mutex_destroy(&ns->ns_lock);
+	br_destroy(&ns->ns_lock);
 	kern_priv_set(k, COMP_NET, NULL);
 	kmem_free(k, ns, sizeof(*ns));
 }

@@ -423,7 +423,7 @@ do_accept(struct lwp *l, int s, void *uname, void *ulen, int flags, bool inherit
 			error = EWOULDBLOCK;
 			goto bad;
 		}
-		if ((error = cv_wait(&so->so_cv, &net_state(k)->ns_lock)) != 0)
+		if ((error = br_cv_wait(&so->so_cv, &net_state(k)->ns_lock)) != 0)
 			goto bad;
 		if (!(so->so_options & SO_ACCEPTCONN)) {
 			error = EINVAL;
@@ -538,7 +538,7 @@ sys_connect(struct lwp *l, const struct sys_connect_args *uap, register_t *retva
 		goto out;
 	}
 	while ((so->so_state & SS_ISCONNECTING) && so->so_error == 0) {
-		if ((error = cv_wait(&so->so_cv, &net_state(k)->ns_lock)) != 0)
+		if ((error = br_cv_wait(&so->so_cv, &net_state(k)->ns_lock)) != 0)
 			break;
 	}
 	if (error == 0 && so->so_error != 0) {

@@ -503,6 +503,17 @@ unp_rcvd(struct socket *so, int flags)
 	return 0;
 }
 
+/* PR_MPSAFE (datagrams): where a send without an address goes.  Called with the net lock
+ * shared, under which unp_conn does not change (connect and disconnect take it
+ * exclusively). */
+static struct socket *
+unp_peer(struct socket *so)
+{
+	struct unpcb *unp = sotounpcb(so);
+
+	return unp != NULL && unp->unp_conn != NULL ? unp->unp_conn->unp_socket : NULL;
+}
+
 /* ---------------------------------------------------------------- the domain */
 
 static const struct pr_usrreqs unp_usrreqs = {
@@ -520,6 +531,7 @@ static const struct pr_usrreqs unp_usrreqs = {
 	.pr_peeraddr = unp_peeraddr,
 	.pr_rcvd = unp_rcvd,
 	.pr_send = unp_send,
+	.pr_peer = unp_peer,
 };
 
 static const struct domain unixdomain;
@@ -528,7 +540,7 @@ static const struct protosw unixsw[] = {
 	  .pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_RIGHTS | PR_LISTEN,
 	  .pr_usrreqs = &unp_usrreqs },
 	{ .pr_type = SOCK_DGRAM, .pr_domain = &unixdomain, .pr_protocol = 0,
-	  .pr_flags = PR_ATOMIC | PR_ADDR | PR_RIGHTS,
+	  .pr_flags = PR_ATOMIC | PR_ADDR | PR_RIGHTS | PR_MPSAFE,
 	  .pr_usrreqs = &unp_usrreqs },
 	{ .pr_type = SOCK_SEQPACKET, .pr_domain = &unixdomain, .pr_protocol = 0,
 	  .pr_flags = PR_ATOMIC | PR_CONNREQUIRED | PR_WANTRCVD | PR_RIGHTS | PR_LISTEN,

@@ -53,7 +53,7 @@ vfs_unp_bind(struct lwp *l, const char *path, nb_mode_t mode, struct socket *so,
 	if ((b = kmem_zalloc(k, sizeof(*b))) == NULL)
 		return ENOMEM;
 	nd_init(&nd, path);
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if ((error = namei(l, NULL, NI_PARENT, &nd)) != 0)
 		goto out;
 	if (nd.ni_vp != NULL) {
@@ -83,7 +83,7 @@ vfs_unp_bind(struct lwp *l, const char *path, nb_mode_t mode, struct socket *so,
 	*nodep = b;
 out:
 	nd_release(&nd);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	if (error != 0)
 		kmem_free(k, b, sizeof(*b));
 	return error;
@@ -100,7 +100,7 @@ vfs_unp_lookup(struct lwp *l, const char *path, struct socket **sop)
 	int error;
 
 	nd_init(&nd, path);
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if ((error = namei(l, NULL, NI_FOLLOW, &nd)) != 0)
 		goto out;
 	vp = nd.ni_vp;
@@ -120,7 +120,7 @@ vfs_unp_lookup(struct lwp *l, const char *path, struct socket **sop)
 	}
 out:
 	nd_release(&nd);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	return error;
 }
 
@@ -136,9 +136,9 @@ vfs_unp_unbind(struct kern *k, void *node)
 			break;
 		}
 	}
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	vrele(b->b_vp);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	kmem_free(k, b, sizeof(*b));
 }
 #else

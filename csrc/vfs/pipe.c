@@ -444,9 +444,9 @@ fifo_stat(struct file *fp, struct nb_stat *st)
 	struct vfs_state *vs = vfs_state(fp->f_kern);
 	int error;
 
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	error = vn_stat(fp->f_data, st);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	return error;
 }
 
@@ -476,7 +476,7 @@ fifo_close(struct file *fp)
 	struct vnode *vp = fp->f_data;
 	struct pipe *pi;
 
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	pi = vp->v_fifo;
 	mutex_enter(&pi->pp_lock);
 	if (fp->f_flag & FREAD)
@@ -492,7 +492,7 @@ fifo_close(struct file *fp)
 			lf_release_owner(fp->f_kern, vp, curproc());
 	}
 	vrele(vp);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	return 0;
 }
 

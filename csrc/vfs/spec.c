@@ -199,12 +199,12 @@ vfs_rootnodes(struct kern *k)
 	struct vfs_state *vs = vfs_state(k);
 	int error;
 
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	error = vfs_makenode(k, vs->vs_rootvnode, "tmp", VDIR, 01777, 0, NULL);
 	if (error == 0)
 		error = vfs_makedevnode(k, "null", 0644, nb_makedev(2, MEM_NULL));
 	if (error == 0)
 		error = vfs_makedevnode(k, "zero", 0644, nb_makedev(2, MEM_ZERO));
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	return error;
 }

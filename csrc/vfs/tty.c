@@ -953,7 +953,7 @@ tty_init(struct kern *k)
 	ts->ts_kern = k;
 	kern_priv_set(k, COMP_KERN_TTY, ts);
 	/* the nodes NetBSD's kern.tty makes: tty, ptmx, ptm, ptyp0-8 and ttyp0-8 */
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	error = vfs_makedevnode(k, "tty", 0644, nb_makedev(MAJ_CTTY, 0));
 	if (error == 0)
 		error = vfs_makedevnode(k, "ptmx", 0644, nb_makedev(MAJ_PTM, 0));
@@ -966,7 +966,7 @@ tty_init(struct kern *k)
 		if (error == 0)
 			error = vfs_makedevnode(k, name, 0644, nb_makedev(MAJ_PTS, (uint32_t)i));
 	}
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	if (error != 0) {
 		kern_priv_set(k, COMP_KERN_TTY, NULL);
 		cv_destroy(&ts->ts_cv);

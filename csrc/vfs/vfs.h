@@ -2,10 +2,14 @@
  * vfs.h: the virtual file system layer of a rumpus kernel: vnodes, mounts, name lookup,
  * advisory locks, and the interface a file system (tmpfs) implements.
  *
- * Locking: one mutex per kernel (vs_lock) guards every vnode, mount and file-system
- * structure of that kernel.  Every VFS syscall takes it once, does its work, and drops it;
- * sleeps (fifo open, F_SETLKW) go through cv_wait with vs_lock as the interlock.  With one
- * virtual CPU the mutex costs nothing.  Code running under vs_lock never releases a struct
+ * Locking (docs/locking.md): one big reader lock per kernel (vs_lock, kern/brlock.h)
+ * guards every vnode, mount and file-system structure of that kernel.  Every VFS syscall
+ * takes it exclusively (br_enter) once, does its work, and drops it; sleeps (fifo open,
+ * F_SETLKW) go through br_cv_wait.  The data path of an open vnode (read, write, fstat:
+ * vn_read, vn_write, vn_fo_stat) takes it shared and the vnode's stripe
+ * (vn_lock_shared): there a file system may touch only that node's state and its own
+ * mount-wide counters with atomics (tmpfs: tm_bytes).  With one virtual CPU both modes
+ * are one mutex that costs nothing.  Code running under vs_lock never releases a struct
  * file (that could call fo_close, which takes vs_lock again).
  *
  * Vnode lifetime: v_usecount counts the references of open files, current and root
@@ -18,6 +22,7 @@
 #define VFS_VFS_H
 
 #include "kern/kern.h"
+#include "kern/brlock.h"
 
 struct vnode;
 struct mount;
@@ -103,7 +108,12 @@ struct vnodeops {
 	/* the name under which dvp holds vp (for __getcwd): ENOENT if none */
 	int (*vop_getname)(struct vnode *dvp, struct vnode *vp, char *buf, size_t *lenp);
 	void (*vop_inactive)(struct vnode *vp);
+	/* VOP_MPSAFE: vop_read, vop_write, vop_getattr and vop_setattr(VA_MODE) may run with
+	 * vs_lock shared and the vnode's stripe held (vn_lock_data), touching only the node
+	 * and, with atomics, counters of its mount */
+	int vop_flags;
 };
+#define VOP_MPSAFE	0x01
 
 struct lockf;
 
@@ -173,7 +183,7 @@ struct statvfs_nb {
 
 /* Per-kernel VFS state (kern_priv(k, COMP_VFS)). */
 struct vfs_state {
-	kmutex_t vs_lock;
+	struct brlock vs_lock;
 	kcondvar_t vs_lockcv;		/* advisory-lock waiters */
 	struct mount *vs_mounts;	/* the root file system first */
 	struct vnode *vs_rootvnode;	/* the root of the root file system, referenced */
@@ -182,6 +192,34 @@ struct vfs_state {
 };
 
 static inline struct vfs_state *vfs_state(struct kern *k) { return kern_priv(k, COMP_VFS); }
+
+/* The data path of an open vnode (vfs_vnops.c): vs_lock shared and vp's stripe when
+ * the kernel has several vCPUs and vp's file system says VOP_MPSAFE, else vs_lock. */
+struct vn_shlock { int slot; hyp_mutex_t *stripe; };
+static inline void
+vn_lock_data(struct vfs_state *vs, struct vnode *vp, struct vn_shlock *sl)
+{
+	sl->stripe = NULL;
+	if (vs->vs_lock.br_n != 0) {
+		sl->slot = br_shared_enter(&vs->vs_lock);
+		if (vp->v_op->vop_flags & VOP_MPSAFE) {	/* v_op changes only exclusively */
+			sl->stripe = br_stripe(&vs->vs_lock, vp);
+			br_stripe_lock(sl->stripe);
+			return;
+		}
+		br_shared_exit(&vs->vs_lock, sl->slot);
+	}
+	br_enter(&vs->vs_lock);
+}
+static inline void
+vn_unlock_data(struct vfs_state *vs, struct vn_shlock *sl)
+{
+	if (sl->stripe != NULL) {
+		br_stripe_unlock(sl->stripe);
+		br_shared_exit(&vs->vs_lock, sl->slot);
+	} else
+		br_exit(&vs->vs_lock);
+}
 
 /* vnode references (vs_lock held) */
 void vref(struct vnode *vp) KERN_HIDDEN;

@@ -185,7 +185,7 @@ sys___mount50(struct lwp *l, const struct sys___mount50_args *uap, register_t *r
 		goto out_data;
 	}
 	memcpy(nd->ni_buf, path, sizeof(path));
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if ((error = namei(l, NULL, NI_FOLLOW, nd)) != 0)
 		goto out;
 	vp = nd->ni_vp;
@@ -215,7 +215,7 @@ out_vp:
 	vrele(vp);
 	nd->ni_vp = NULL;
 out:
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	kmem_free(k, nd, sizeof(*nd));
 out_data:
 	if (data != NULL)
@@ -240,7 +240,7 @@ sys_unmount(struct lwp *l, const struct sys_unmount_args *uap, register_t *retva
 		return ENOMEM;
 	if ((error = copyinstr(SCARG(uap, path), nd->ni_buf, MAXPATHLEN, NULL)) != 0)
 		goto out_free;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if ((error = namei(l, NULL, NI_FOLLOW, nd)) != 0)
 		goto out;
 	vp = nd->ni_vp;
@@ -267,7 +267,7 @@ sys_unmount(struct lwp *l, const struct sys_unmount_args *uap, register_t *retva
 	} else
 		dounmount_force(vs, mp);
 out:
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 out_free:
 	kmem_free(k, nd, sizeof(*nd));
 	return error;
@@ -323,7 +323,7 @@ sys_statvfs1(struct lwp *l, const struct sys_statvfs1_args *uap, register_t *ret
 	nd = (struct nameidata *)(sb + 1);
 	if ((error = copyinstr(SCARG(uap, path), nd->ni_buf, MAXPATHLEN, NULL)) != 0)
 		goto out;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if ((error = namei(l, NULL, NI_FOLLOW, nd)) == 0) {
 		if (nd->ni_vp->v_mount == NULL)
 			error = EIO;
@@ -331,7 +331,7 @@ sys_statvfs1(struct lwp *l, const struct sys_statvfs1_args *uap, register_t *ret
 			mount_statvfs(nd->ni_vp->v_mount, sb);
 		vrele(nd->ni_vp);
 	}
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	if (error == 0)
 		error = copyout(sb, SCARG(uap, buf), sizeof(*sb));
 out:
@@ -363,12 +363,12 @@ sys_fstatvfs1(struct lwp *l, const struct sys_fstatvfs1_args *uap, register_t *r
 		return ENOMEM;
 	}
 	vp = fp->f_data;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if (vp->v_mount == NULL)
 		error = EIO;
 	else
 		mount_statvfs(vp->v_mount, sb);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	fd_putfile(fp);
 	if (error == 0)
 		error = copyout(sb, SCARG(uap, buf), sizeof(*sb));
@@ -392,7 +392,7 @@ sys_getvfsstat(struct lwp *l, const struct sys_getvfsstat_args *uap, register_t 
 		return error;
 	if ((sb = kmem_alloc(k, sizeof(*sb))) == NULL)
 		return ENOMEM;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	for (mp = vs->vs_mounts; mp != NULL; mp = mp->mnt_next) {
 		if (ubuf != NULL) {
 			if (n >= max)
@@ -404,7 +404,7 @@ sys_getvfsstat(struct lwp *l, const struct sys_getvfsstat_args *uap, register_t 
 		}
 		n++;
 	}
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	kmem_free(k, sb, sizeof(*sb));
 	if (error == 0)
 		retval[0] = (register_t)n;

@@ -296,17 +296,20 @@ vfs_init(struct kern *k)
 
 	if (vs == NULL)
 		return ENOMEM;
-	mutex_init(&vs->vs_lock, k);
+	if (br_init(&vs->vs_lock, k) != 0) {
+		kmem_free(k, vs, sizeof(*vs));
+		return ENOMEM;
+	}
 	cv_init(&vs->vs_lockcv, k);
 	kern_priv_set(k, COMP_VFS, vs);
 	if ((error = vfs_mountroot(k)) != 0 || (error = vfs_rootnodes(k)) != 0) {
 		if (vs->vs_rootvnode != NULL) {
-			mutex_enter(&vs->vs_lock);
+			br_enter(&vs->vs_lock);
 			vfs_unmountall(k);
-			mutex_exit(&vs->vs_lock);
+			br_exit(&vs->vs_lock);
 		}
 		cv_destroy(&vs->vs_lockcv);
-		mutex_destroy(&vs->vs_lock);
+		br_destroy(&vs->vs_lock);
 		kern_priv_set(k, COMP_VFS, NULL);
 		kmem_free(k, vs, sizeof(*vs));
 	}
@@ -318,11 +321,11 @@ vfs_fini(struct kern *k)
 {
 	struct vfs_state *vs = vfs_state(k);
 
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	vfs_unmountall(k);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	cv_destroy(&vs->vs_lockcv);
-	mutex_destroy(&vs->vs_lock);
+	br_destroy(&vs->vs_lock);
 	kern_priv_set(k, COMP_VFS, NULL);
 	kmem_free(k, vs, sizeof(*vs));
 }
@@ -334,12 +337,12 @@ vfs_proc_fork(struct proc *parent, struct proc *child)
 
 	if (vs == NULL)
 		return 0;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if ((child->p_cwd = parent->p_cwd) != NULL)
 		vref(child->p_cwd);
 	if ((child->p_rdir = parent->p_rdir) != NULL)
 		vref(child->p_rdir);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	return 0;
 }
 
@@ -350,14 +353,14 @@ vfs_proc_exit(struct proc *p)
 
 	if (vs == NULL)
 		return;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if (p->p_cwd != NULL)
 		vrele(p->p_cwd);
 	if (p->p_rdir != NULL)
 		vrele(p->p_rdir);
 	p->p_cwd = p->p_rdir = NULL;
 	lf_proc_exit(p);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 }
 
 static const struct kern_component vfs_component = {

@@ -44,14 +44,14 @@ at_begin(struct lwp *l, int dirfd, const char *upath, struct vfs_at *at)
 			return ENOTDIR;
 		}
 	}
-	mutex_enter(&at->vs->vs_lock);
+	br_enter(&at->vs->vs_lock);
 	return 0;
 }
 
 static void
 at_end(struct vfs_at *at)
 {
-	mutex_exit(&at->vs->vs_lock);
+	br_exit(&at->vs->vs_lock);
 	if (at->dfp != NULL)
 		fd_putfile(at->dfp);
 }
@@ -323,9 +323,9 @@ doopen(struct lwp *l, int dirfd, const char *upath, int oflags, nb_mode_t mode,
 			fd_abort(l, fp, fd);
 			goto out;
 		}
-		mutex_exit(&at.vs->vs_lock);
+		br_exit(&at.vs->vs_lock);
 		error = pipe_fifo_open(vp, fp);
-		mutex_enter(&at.vs->vs_lock);
+		br_enter(&at.vs->vs_lock);
 		if (error != 0) {
 			pipe_fifo_detach(vp);
 			lf_release_owner(l->l_kern, vp, fp);
@@ -537,9 +537,9 @@ dolink(struct lwp *l, int fd1, const char *upath, int fd2, const char *ulink, in
 		return error;
 	/* the second path may need its own directory descriptor */
 	if ((error = at_begin(l, fd2, ulink, &at2)) != 0) {
-		mutex_enter(&at.vs->vs_lock);
+		br_enter(&at.vs->vs_lock);
 		vrele(vp);
-		mutex_exit(&at.vs->vs_lock);
+		br_exit(&at.vs->vs_lock);
 		return error;
 	}
 	if (vp->v_type == VDIR) {
@@ -696,7 +696,7 @@ dorename(struct lwp *l, int fromfd, const char *ufrom, int tofd, const char *uto
 	 * second at_begin takes it again, so hold from's descriptor meanwhile */
 	if ((error = at_begin(l, fromfd, ufrom, &from)) != 0)
 		return error;
-	mutex_exit(&from.vs->vs_lock);
+	br_exit(&from.vs->vs_lock);
 	if ((error = at_begin(l, tofd, uto, &to)) != 0) {
 		if (from.dfp != NULL)
 			fd_putfile(from.dfp);
@@ -1093,9 +1093,9 @@ doattr_fd(struct lwp *l, int fd, const struct attrop *a)
 
 	if ((error = fd_getvnode(l, fd, &fp)) != 0)
 		return error;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	error = vn_attrop(l, fp->f_data, a);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	fd_putfile(fp);
 	return error;
 }
@@ -1334,9 +1334,9 @@ sys_ftruncate(struct lwp *l, const struct sys_ftruncate_args *uap, register_t *r
 	if (!(fp->f_flag & FWRITE) || FD_ISFIFO(fp))
 		error = EINVAL;
 	else {
-		mutex_enter(&vs->vs_lock);
+		br_enter(&vs->vs_lock);
 		error = vn_truncate(l, fp->f_data, SCARG(uap, length), false);
-		mutex_exit(&vs->vs_lock);
+		br_exit(&vs->vs_lock);
 	}
 	fd_putfile(fp);
 	return error;
@@ -1481,9 +1481,9 @@ dochdir_fd(struct lwp *l, int fd, bool root)
 	if (fp->f_type != DTYPE_VNODE)
 		error = ENOTDIR;
 	else {
-		mutex_enter(&vs->vs_lock);
+		br_enter(&vs->vs_lock);
 		error = change_dir(l, fp->f_data, root);
-		mutex_exit(&vs->vs_lock);
+		br_exit(&vs->vs_lock);
 	}
 	fd_putfile(fp);
 	return error;
@@ -1529,9 +1529,9 @@ sys___getcwd(struct lwp *l, const struct sys___getcwd_args *uap, register_t *ret
 		return ERANGE;
 	if (len > sizeof(buf))
 		len = sizeof(buf);
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	error = vn_fullpath(l->l_proc, vfs_cwd(l->l_proc), buf, len, &start);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	if (error != 0)
 		return error;
 	len = (size_t)(buf + len - start);
@@ -1562,12 +1562,12 @@ sys___getdents30(struct lwp *l, const struct sys___getdents30_args *uap, registe
 		return error;
 	}
 	vp = fp->f_data;
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if (vp->v_type != VDIR)
 		error = ENOTDIR;
 	else
 		error = vp->v_op->vop_readdir(vp, &uio, &fp->f_offset);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	fd_putfile(fp);
 	if (error == 0)
 		retval[0] = (register_t)(count - uio.uio_resid);
@@ -1684,7 +1684,7 @@ sys_lseek(struct lwp *l, const struct sys_lseek_args *uap, register_t *retval)
 		fd_putfile(fp);
 		return ESPIPE;	/* terminals have no offset (theirs marks revoke, tty.c) */
 	}
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	switch (SCARG(uap, whence)) {
 	case SEEK_SET:
 		base = 0;
@@ -1707,10 +1707,10 @@ sys_lseek(struct lwp *l, const struct sys_lseek_args *uap, register_t *retval)
 		error = EINVAL;
 		goto out;
 	}
-	fp->f_offset = base + off;
-	retval[0] = fp->f_offset;
+	__atomic_store_n(&fp->f_offset, base + off, __ATOMIC_RELAXED);	/* (dofileio) */
+	retval[0] = base + off;
 out:
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	fd_putfile(fp);
 	return error;
 }
@@ -1839,10 +1839,10 @@ sys_flock(struct lwp *l, const struct sys_flock_args *uap, register_t *retval)
 	}
 	fl.l_type = (short)type;
 	vs = vfs_state(l->l_kern);
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	error = lf_advlock(l, fp->f_data, fp, type == F_UNLCK ? F_UNLCK : F_SETLK, &fl,
 	    LF_FLOCK | ((how & LOCK_NB_NB) ? 0 : LF_WAIT), 0);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	fd_putfile(fp);
 	return error;
 }

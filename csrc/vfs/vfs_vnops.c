@@ -147,7 +147,7 @@ lf_advlock(struct lwp *l, struct vnode *vp, void *owner, int op, struct nb_flock
 			if (!(flags & LF_WAIT))
 				return EAGAIN;
 			vref(vp);	/* the file may be closed by another thread meanwhile */
-			error = cv_wait(&vs->vs_lockcv, &vs->vs_lock);
+			error = br_cv_wait(&vs->vs_lockcv, &vs->vs_lock);
 			vrele(vp);
 			if (error != 0)
 				return error;
@@ -221,17 +221,18 @@ vn_read(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
 	struct vnode *vp = fp->f_data;
+	struct vn_shlock sl;
 	int error;
 
-	mutex_enter(&vs->vs_lock);
+	vn_lock_data(vs, vp, &sl);
 	uio->uio_offset = *offset;
 	if (vp->v_type == VDIR)
 		error = EISDIR;
 	else
 		error = vp->v_op->vop_read(vp, uio, 0);
-	if (flags & FOF_UPDATE_OFFSET)
-		*offset = uio->uio_offset;
-	mutex_exit(&vs->vs_lock);
+	if (flags & FOF_UPDATE_OFFSET)	/* (dofileio peeks at it unlocked) */
+		__atomic_store_n(offset, uio->uio_offset, __ATOMIC_RELAXED);
+	vn_unlock_data(vs, &sl);
 	return error;
 }
 
@@ -245,9 +246,10 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	int error;
 
 	struct vattr before;
+	struct vn_shlock sl;
 	bool knoted = atomic_load_explicit(&vp->v_knoted, memory_order_relaxed);
 	before.va_size = 0;
-	mutex_enter(&vs->vs_lock);
+	vn_lock_data(vs, vp, &sl);
 	uio->uio_offset = *offset;
 	if (knoted && vp->v_op->vop_getattr(vp, &before) != 0)
 		before.va_size = 0;	/* (unknown: any growth counts as EXTEND) */
@@ -266,9 +268,9 @@ vn_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 			(void)vp->v_op->vop_setattr(vp, &va, VA_MODE);
 		}
 	}
-	if (flags & FOF_UPDATE_OFFSET)
-		*offset = uio->uio_offset;
-	mutex_exit(&vs->vs_lock);
+	if (flags & FOF_UPDATE_OFFSET)	/* (dofileio peeks at it unlocked) */
+		__atomic_store_n(offset, uio->uio_offset, __ATOMIC_RELAXED);
+	vn_unlock_data(vs, &sl);
 	return error;
 }
 
@@ -276,11 +278,12 @@ int
 vn_fo_stat(struct file *fp, struct nb_stat *st)
 {
 	struct vfs_state *vs = vfs_state(fp->f_kern);
+	struct vn_shlock sl;
 	int error;
 
-	mutex_enter(&vs->vs_lock);
+	vn_lock_data(vs, fp->f_data, &sl);
 	error = vn_stat(fp->f_data, st);
-	mutex_exit(&vs->vs_lock);
+	vn_unlock_data(vs, &sl);
 	return error;
 }
 
@@ -313,7 +316,7 @@ vn_fcntl(struct file *fp, int cmd, void *arg)
 		if (fl.l_type == F_UNLCK)
 			op = F_UNLCK;
 	}
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	switch (fl.l_whence) {
 	case SEEK_SET:
 		break;
@@ -329,7 +332,7 @@ vn_fcntl(struct file *fp, int cmd, void *arg)
 	}
 	if (error == 0)
 		error = lf_advlock(l, vp, l->l_proc, op, &fl, flags, base);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	if (error == 0 && op == F_GETLK)
 		error = copyout(&fl, arg, sizeof(fl));
 	return error;
@@ -347,13 +350,13 @@ vn_ioctl(struct file *fp, unsigned long cmd, void *data)
 	case FIONREAD:
 		if (vp->v_type != VREG)
 			return vp->v_type == VDIR ? ENOTTY : EINVAL;
-		mutex_enter(&vs->vs_lock);
+		br_enter(&vs->vs_lock);
 		error = vp->v_op->vop_getattr(vp, &va);
 		if (error == 0)
 			*(int *)data = va.va_size > fp->f_offset ?
 			    (int)(va.va_size - fp->f_offset > INT32_MAX ? INT32_MAX :
 			    va.va_size - fp->f_offset) : 0;
-		mutex_exit(&vs->vs_lock);
+		br_exit(&vs->vs_lock);
 		return error;
 	case FIONBIO:
 	case FIOASYNC:
@@ -378,14 +381,14 @@ vn_close(struct file *fp)
 	struct vnode *vp = fp->f_data;
 	struct proc *p = curproc();
 
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if (vp->v_lockf != NULL) {
 		lf_release_owner(fp->f_kern, vp, fp);
 		if (p != NULL)
 			lf_release_owner(fp->f_kern, vp, p);
 	}
 	vrele(vp);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 	return 0;
 }
 
@@ -399,10 +402,10 @@ vn_fdclose(struct file *fp, struct proc *p)
 
 	if (p == NULL)
 		return;			/* exit: lf_proc_exit releases them all */
-	mutex_enter(&vs->vs_lock);
+	br_enter(&vs->vs_lock);
 	if (vp->v_lockf != NULL)
 		lf_release_owner(fp->f_kern, vp, p);
-	mutex_exit(&vs->vs_lock);
+	br_exit(&vs->vs_lock);
 }
 
 const struct fileops vn_fileops = {

@@ -85,7 +85,8 @@ struct tmpfs_mount {
 	struct kern *tm_kern;
 	struct tmpfs_node *tm_nodes;
 	uint64_t tm_nodes_max, tm_nodes_cnt;
-	uint64_t tm_size_max, tm_bytes;
+	uint64_t tm_size_max;
+	_Atomic uint64_t tm_bytes;	/* atomic: the shared data path allocates pages */
 	uint64_t tm_nextino;
 };
 
@@ -147,6 +148,20 @@ tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, nb_mode_t mode, nb_uid
 	return 0;
 }
 
+/* tm_bytes += delta, the new value: an atomic add with several vCPUs (writers of other
+ * nodes run at once), a plain one with one (only the vCPU's holder runs). */
+static uint64_t
+tmpfs_bytes_add(struct tmpfs_mount *tm, int64_t delta)
+{
+	uint64_t v;
+
+	if (tm->tm_kern->k_ncpu > 1)
+		return atomic_fetch_add(&tm->tm_bytes, (uint64_t)delta) + (uint64_t)delta;
+	v = atomic_load_explicit(&tm->tm_bytes, memory_order_relaxed) + (uint64_t)delta;
+	atomic_store_explicit(&tm->tm_bytes, v, memory_order_relaxed);
+	return v;
+}
+
 static void
 tmpfs_reg_truncate_pages(struct tmpfs_node *tn, nb_off_t size)
 {
@@ -157,7 +172,7 @@ tmpfs_reg_truncate_pages(struct tmpfs_node *tn, nb_off_t size)
 
 	while (n > 0 && tn->tn_u.reg.pages[n - 1].idx >= first) {
 		kmem_free(k, tn->tn_u.reg.pages[n - 1].data, TMPFS_PAGE);
-		tm->tm_bytes -= TMPFS_PAGE;
+		(void)tmpfs_bytes_add(tm, -(int64_t)TMPFS_PAGE);
 		n--;
 	}
 	tn->tn_u.reg.npages = n;
@@ -556,13 +571,14 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 	if (tmpfs_page_find(tn, idx, &pos))
 		return tn->tn_u.reg.pages[pos].data;
 	*errorp = ENOSPC;
-	if (tm->tm_bytes + TMPFS_PAGE > tm->tm_size_max || !tmpfs_mem_room(k))
-		return NULL;
+	/* reserve the page first: writers to other nodes may run at once (vn_lock_data) */
+	if (tmpfs_bytes_add(tm, TMPFS_PAGE) > tm->tm_size_max || !tmpfs_mem_room(k))
+		goto fail;
 	if (tn->tn_u.reg.npages == tn->tn_u.reg.cap) {
 		size_t ncap = tn->tn_u.reg.cap ? tn->tn_u.reg.cap * 2 : 4;
 		struct tmpfs_page *np = kmem_alloc(k, ncap * sizeof(*np));
 		if (np == NULL)
-			return NULL;
+			goto fail;
 		if (tn->tn_u.reg.pages != NULL) {
 			memcpy(np, tn->tn_u.reg.pages, tn->tn_u.reg.npages * sizeof(*np));
 			kmem_free(k, tn->tn_u.reg.pages, tn->tn_u.reg.cap * sizeof(*np));
@@ -571,14 +587,16 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, int *errorp)
 		tn->tn_u.reg.cap = ncap;
 	}
 	if ((data = kmem_zalloc(k, TMPFS_PAGE)) == NULL)
-		return NULL;
+		goto fail;
 	memmove(&tn->tn_u.reg.pages[pos + 1], &tn->tn_u.reg.pages[pos],
 	    (tn->tn_u.reg.npages - pos) * sizeof(struct tmpfs_page));
 	tn->tn_u.reg.pages[pos].idx = idx;
 	tn->tn_u.reg.pages[pos].data = data;
 	tn->tn_u.reg.npages++;
-	tm->tm_bytes += TMPFS_PAGE;
 	return data;
+fail:
+	(void)tmpfs_bytes_add(tm, -(int64_t)TMPFS_PAGE);
+	return NULL;
 }
 
 static int
@@ -833,6 +851,7 @@ tmpfs_inactive(struct vnode *vp)
 }
 
 static const struct vnodeops tmpfs_vnodeops = {
+	.vop_flags = VOP_MPSAFE,
 	.vop_lookup = tmpfs_lookup,
 	.vop_create = tmpfs_create,
 	.vop_remove = tmpfs_remove,

@@ -1,0 +1,111 @@
+/*
+ * brlock.h: a kernel's big reader lock (docs/locking.md).
+ *
+ * One lock a subsystem's code takes exclusively (br_enter/br_exit: everything its old
+ * single mutex guarded) and its hot paths take shared (br_shared_enter/_exit) when they
+ * touch only state that has a finer lock of its own (a vnode's or a socket's stripe,
+ * br_stripe).  A kernel with one vCPU has no reader slots: both modes are its one kmutex,
+ * which costs nothing there.  With more, shared holders each take one of k_ncpu reader
+ * slots (a host mutex on a cache line of its own, the one the thread used last if free),
+ * and the exclusive holder takes the exclusive mutex and then every slot in order, so it
+ * excludes every shared holder.  A shared holder never asks for the exclusive lock (nor
+ * for a second slot); sleeping with the exclusive lock as the interlock goes through
+ * br_cv_wait, which lets the slots go first.
+ *
+ * Stripes: br_stripe(b, obj) is one of BR_NSTRIPE host mutexes (kernels with several
+ * vCPUs only), chosen by the object's address, that shared holders take around the
+ * object's state.  Taken only inside a shared hold, never two at once except through
+ * br_stripe2 (index order), never with the exclusive lock held.
+ */
+#ifndef KERN_BRLOCK_H
+#define KERN_BRLOCK_H
+
+#include "kern/kern.h"
+
+#define BR_NSTRIPE	64
+
+struct brslot {
+	hyp_mutex_t m;
+} __attribute__((aligned(64)));
+
+struct brlock {
+	kmutex_t br_x;			/* the exclusive lock; cv_wait's interlock */
+	int br_n;			/* reader slots (0: one vCPU) */
+	struct brslot *br_slots;	/* br_n slots, then BR_NSTRIPE stripes (aligned) */
+	void *br_mem;			/* ... as allocated */
+	struct kern *br_kern;
+};
+
+int  br_init(struct brlock *b, struct kern *k) KERN_HIDDEN;	/* 0 or ENOMEM */
+void br_destroy(struct brlock *b) KERN_HIDDEN;
+void br_enter(struct brlock *b) KERN_HIDDEN;
+void br_exit(struct brlock *b) KERN_HIDDEN;
+/* Returns the slot to give to br_shared_exit. */
+int  br_shared_enter(struct brlock *b) KERN_HIDDEN;
+void br_shared_exit(struct brlock *b, int slot) KERN_HIDDEN;
+/* The exclusive lock without waiting for it (several vCPUs): 0 or EBUSY. */
+int  br_tryenter(struct brlock *b) KERN_HIDDEN;
+/* cv_wait with the exclusive lock held as interlock: returns with it held again. */
+int  br_cv_wait(kcondvar_t *cv, struct brlock *b) KERN_HIDDEN;
+int  br_cv_timedwait(kcondvar_t *cv, struct brlock *b, uint64_t deadline) KERN_HIDDEN;
+
+/* The reader slots alone (cv_timedwait_x, kern/sleep.c). */
+void br_slots_enter(struct brlock *b) KERN_HIDDEN;
+void br_slots_exit(struct brlock *b) KERN_HIDDEN;
+int  cv_timedwait_x(kcondvar_t *cv, kmutex_t *interlock, struct brlock *br,
+    uint64_t deadline, atomic_uint *gen, unsigned seen) KERN_HIDDEN;
+
+/* The stripe of obj (NULL with one vCPU: nothing to take). */
+static inline hyp_mutex_t *
+br_stripe(struct brlock *b, const void *obj)
+{
+	uint64_t h;
+
+	if (b->br_n == 0)
+		return NULL;
+	h = ((uint64_t)(uintptr_t)obj >> 4) * 0x9e3779b97f4a7c15ull;
+	return &b->br_slots[b->br_n + (int)(h >> 58)].m;	/* 64 stripes */
+}
+
+static inline void
+br_stripe_lock(hyp_mutex_t *m)
+{
+	if (m != NULL)
+		hyp_mutex_lock(m);
+}
+
+static inline void
+br_stripe_unlock(hyp_mutex_t *m)
+{
+	if (m != NULL)
+		hyp_mutex_unlock(m);
+}
+
+/* Two objects' stripes in a fixed (address) order; *m2 is NULL when they share one. */
+static inline void
+br_stripe2_lock(struct brlock *b, const void *o1, const void *o2, hyp_mutex_t **m1,
+    hyp_mutex_t **m2)
+{
+	hyp_mutex_t *a = br_stripe(b, o1), *c = br_stripe(b, o2), *t;
+
+	if (a == c)
+		c = NULL;
+	else if (a != NULL && c != NULL && c < a) {
+		t = a;
+		a = c;
+		c = t;
+	}
+	br_stripe_lock(a);
+	br_stripe_lock(c);
+	*m1 = a;
+	*m2 = c;
+}
+
+static inline void
+br_stripe2_unlock(hyp_mutex_t *m1, hyp_mutex_t *m2)
+{
+	br_stripe_unlock(m2);
+	br_stripe_unlock(m1);
+}
+
+#endif
