@@ -17,6 +17,7 @@ TSAN_TESTS += inet_tables_test inet_arpsup_test inet_radix_test
 TSAN_TESTS += tcp_urg_test tcp_sigpipe_test tcp_synflood_test
 TSAN_TESTS += sysproxy_test
 TSAN_TESTS += inet_mcast_test
+TSAN_TESTS += inet_softnet_test
 TSAN_OPTIONS_RUN = halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4 \
                    suppressions=$(CURDIR)/test/tsan.supp
 

@@ -228,6 +228,19 @@ kern_wake_run(atomic_uint **w, int n)
 		hyp_word_wake(w[i]);
 }
 
+/* A thread that entered k from inside kernel `to` (a frame delivered inline, both with
+ * one vCPU, both held by this thread) is leaving k: the wake-ups it deferred in k move to
+ * to's release, as many as fit.  Woken at k's release, a sleeper of k (a client whose
+ * answer just arrived) could run at once, even preempt this thread on its CPU, while
+ * this thread still holds `to` (the server, inside sendto), and then find `to` busy
+ * with its next datagram: queued, and run by hyper's scheduler thread later. */
+void
+kern_wake_defer(struct kern *k, struct kern *to)
+{
+	while (k->k_nwake > 0 && to->k_nwake < KERN_WAKEQ)
+		to->k_wakeq[to->k_nwake++] = k->k_wakeq[--k->k_nwake];
+}
+
 void
 vcpu_release_wake(struct kern *k)
 {
@@ -387,6 +400,12 @@ kern_softrun(struct kern *k)
 	implicit.l_next = NULL;
 	implicit.l_cred = NULL;
 	while (atomic_exchange(&k->k_softpending, 0)) {
+		if (atomic_load_explicit(&k->k_softnet, memory_order_relaxed) &&
+		    atomic_exchange(&k->k_softnet, 0) && k->k_softnet_fn != NULL) {
+			t->cur = &implicit;
+			k->k_softnet_fn(k);
+			t->cur = prev;
+		}
 		for (;;) {
 			struct callout *c;
 
