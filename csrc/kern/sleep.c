@@ -77,11 +77,15 @@ sleep_timeout(void *arg)
 }
 
 /* How long a sleeper spins before its futex wait (hyp_word_spin) unless RUMPUS_SPIN_NS
- * says otherwise: off.  On the shared 2-CPU VM of session 3, a 3 us spin changed neither
- * the two-thread round trip's median nor its p99, quiet or loaded (docs/kernel.md), and
- * made more futex calls (the woken spinner then often waited for the waker's vCPU in
- * vcpu_take_slow); RUMPUS_SPIN_NS=3000 turns it on to measure elsewhere. */
-#define SLEEP_SPIN_NS	0
+ * says otherwise (0: off).  Session 3 found a 3 us spin useless on the shared 2-CPU VM:
+ * shorter than a futex wake-up there, and the woken spinner often waited for the waker's
+ * vCPU anyway.  Since the wake-ups of an inline delivery wait for the sender's last
+ * release (kern_wake_defer), 20 us (longer than the host's wake-up latency, so two
+ * threads that answer each other stay awake) took the two-thread round trip's p99 from
+ * 0.04-2.3x to 0.8-14x two Linux processes' (mostly above 1.5x) and its median from
+ * 1.5-2.0x to 1.6-2.6x, quiet and with a spinning process per CPU, measured in one
+ * process (bench/ab/rtt2_ab.sh). */
+#define SLEEP_SPIN_NS	20000
 
 int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
