@@ -539,6 +539,11 @@ struct kern {
 	int k_seeded;			/* from the run's seed: kern_random replays */
 	struct callout *k_callouts;
 	struct callout *k_deferred;	/* expired while no vCPU was free */
+	/* Input queued while the only vCPU was held (net.net's if_queue): k_softnet set with
+	 * k_softpending, and whoever releases the vCPU next runs k_softnet_fn in
+	 * kern_softrun, instead of a timer of hyper's scheduler thread. */
+	atomic_int k_softnet;
+	void (*k_softnet_fn)(struct kern *);
 	struct callout *k_softrunning;	/* the callout whose function runs now */
 	struct kern_tls *k_softrunner;	/* ... on this thread */
 	hyp_mutex_t k_callout_lock;	/* host mutex: callout_stop runs without a vCPU */
@@ -659,6 +664,7 @@ vcpu_release_nowake(struct kern *k)
 int  kern_wake_take(struct kern *k, atomic_uint **w) KERN_HIDDEN;
 void kern_wake_run(atomic_uint **w, int n) KERN_HIDDEN;
 void vcpu_release_wake(struct kern *k) KERN_HIDDEN;
+void kern_wake_defer(struct kern *k, struct kern *to) KERN_HIDDEN;
 static inline __attribute__((always_inline)) void
 vcpu_release_fast(struct kern *k)
 {

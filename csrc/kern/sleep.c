@@ -78,11 +78,15 @@ sleep_timeout(void *arg)
 }
 
 /* How long a sleeper spins before its futex wait (hyp_word_spin) unless RUMPUS_SPIN_NS
- * says otherwise: off.  On the shared 2-CPU VM of session 3, a 3 us spin changed neither
- * the two-thread round trip's median nor its p99, quiet or loaded (docs/kernel.md), and
- * made more futex calls (the woken spinner then often waited for the waker's vCPU in
- * vcpu_take_slow); RUMPUS_SPIN_NS=3000 turns it on to measure elsewhere. */
-#define SLEEP_SPIN_NS	0
+ * says otherwise (0: off).  Session 3 found a 3 us spin useless on the shared 2-CPU VM:
+ * shorter than a futex wake-up there, and the woken spinner often waited for the waker's
+ * vCPU anyway.  Since the wake-ups of an inline delivery wait for the sender's last
+ * release (kern_wake_defer), 20 us (longer than the host's wake-up latency, so two
+ * threads that answer each other stay awake) took the two-thread round trip's p99 from
+ * 0.04-2.3x to 0.8-14x two Linux processes' (mostly above 1.5x) and its median from
+ * 1.5-2.0x to 1.6-2.6x, quiet and with a spinning process per CPU, measured in one
+ * process (bench/ab/rtt2_ab.sh). */
+#define SLEEP_SPIN_NS	20000
 
 int
 cv_timedwait_gen(kcondvar_t *cv, kmutex_t *interlock, uint64_t deadline, atomic_uint *gen,
@@ -251,6 +255,19 @@ kern_wake_run(atomic_uint **w, int n)
 
 	for (i = 0; i < n; i++)
 		hyp_word_wake(w[i]);
+}
+
+/* A thread that entered k from inside kernel `to` (a frame delivered inline, both with
+ * one vCPU, both held by this thread) is leaving k: the wake-ups it deferred in k move to
+ * to's release, as many as fit.  Woken at k's release, a sleeper of k (a client whose
+ * answer just arrived) could run at once, even preempt this thread on its CPU, while
+ * this thread still holds `to` (the server, inside sendto), and then find `to` busy
+ * with its next datagram: queued, and run by hyper's scheduler thread later. */
+void
+kern_wake_defer(struct kern *k, struct kern *to)
+{
+	while (k->k_nwake > 0 && to->k_nwake < KERN_WAKEQ)
+		to->k_wakeq[to->k_nwake++] = k->k_wakeq[--k->k_nwake];
 }
 
 void
@@ -443,6 +460,12 @@ kern_softrun(struct kern *k)
 	implicit.l_next = NULL;
 	implicit.l_cred = NULL;
 	while (atomic_exchange(&k->k_softpending, 0)) {
+		if (atomic_load_explicit(&k->k_softnet, memory_order_relaxed) &&
+		    atomic_exchange(&k->k_softnet, 0) && k->k_softnet_fn != NULL) {
+			t->cur = &implicit;
+			k->k_softnet_fn(k);
+			t->cur = prev;
+		}
 		for (;;) {
 			struct callout *c;
 

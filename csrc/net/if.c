@@ -140,8 +140,15 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 void
 ifs_leave_other(struct kern *k, struct ifs_enter *ne)
 {
+	struct kern *outer;
+
 	ifs_unlock(ifstate(k));
 	kern_tls.cur = ne->prev;
+	/* wake-ups made in k wait until this thread leaves the kernel it came from too
+	 * (kern_wake_defer); ne->prev's kernel is held by this thread */
+	if (k->k_nwake != 0 && ne->prev != NULL && (outer = ne->prev->l_kern) != k &&
+	    k->k_ncpu == 1 && outer->k_ncpu == 1)
+		kern_wake_defer(k, outer);
 	vcpu_release(k);
 }
 
@@ -228,10 +235,68 @@ if_input(struct ifnet *ifp, struct pkt *p)
 		ether_input(ifp, p);
 }
 
+/*
+ * Input queued while the kernel's only vCPU was held, without hyper's scheduler thread
+ * (issue 16: that thread's wake-up was the two-thread round trip's tail).  if_queue sets
+ * k_softnet and k_softpending, so the holder drains the queues when it releases the vCPU
+ * (kern_softrun calls ifs_softnet), typically a server about to sleep in recvfrom for
+ * the very datagram that waits here.  The holder releases with a plain store and reads
+ * k_softpending after it without a fence, so both may miss the other: the queuing
+ * thread then waits for that release a short while (IFQ_HANDOFF_NS, several host CPUs,
+ * the real clock), until the queue is empty or it could enter the kernel and drain it
+ * itself, and only after that arms the timer as before.
+ */
+#define IFQ_HANDOFF_NS	3000
+
+static void
+ifs_softnet(struct kern *k)
+{
+	struct ifnet_state *ns = ifstate(k);
+
+	if (ns != NULL)
+		ifs_flush(ns);
+}
+
+static int
+if_handoff(struct kern *k, struct ifnet_state *ns)
+{
+	struct kern_tls *t = &kern_tls;
+	struct ifs_enter ne;
+	uint64_t spin, end = 0;
+
+	if ((t->cur != NULL && t->cur->l_kern == k) ||
+	    atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed) ||
+	    (spin = hyp_spin_ns(IFQ_HANDOFF_NS)) == 0)
+		return 0;
+	if (spin > IFQ_HANDOFF_NS)
+		spin = IFQ_HANDOFF_NS;
+	for (unsigned i = 0;; i++) {
+		if (atomic_load(&ns->ns_pending) == 0)
+			return 1;
+		if (atomic_load_explicit(&k->k_vcpu_free, memory_order_relaxed) > 0 &&
+		    ifs_enter_try(k, &ne) == 0) {
+			ifs_leave_other(k, &ne);	/* drains (ifs_unlock) */
+			return 1;
+		}
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		if ((i & 15) == 15) {
+			uint64_t now = hyp_clock_mono();
+
+			if (end == 0)
+				end = now + spin;
+			else if (now >= end)
+				return 0;
+		}
+	}
+}
+
 static void
 if_queue(struct ifnet *ifp, struct pkt *p)
 {
-	struct ifnet_state *ns = ifstate(ifp->if_kern);
+	struct kern *k = ifp->if_kern;
+	struct ifnet_state *ns = ifstate(k);
 
 	hyp_mutex_lock(&ifp->if_qlock);
 	if (ifp->if_qlen >= IFQ_MAXLEN || atomic_load(&ifp->if_kern->k_halted)) {
@@ -245,6 +310,12 @@ if_queue(struct ifnet *ifp, struct pkt *p)
 	ifp->if_qlen++;
 	atomic_fetch_add(&ns->ns_pending, 1);
 	hyp_mutex_unlock(&ifp->if_qlock);
+	if (k->k_ncpu == 1 && k->k_softnet_fn != NULL) {
+		atomic_store(&k->k_softnet, 1);
+		atomic_store(&k->k_softpending, 1);
+		if (if_handoff(k, ns))
+			return;
+	}
 	/* Busy: whoever holds the kernel drains before leaving, or the callout does.  A
 	 * holder that is just leaving may have missed this packet: the callout covers it. */
 	if (!atomic_exchange(&ns->ns_isr_armed, 1))
@@ -933,6 +1004,7 @@ net_net_init(struct kern *k)
 	ns->ns_kern = k;
 	hyp_timer_init(&ns->ns_isr, ifs_isr, ns);
 	kern_priv_set(k, COMP_NET_NET, ns);
+	k->k_softnet_fn = ifs_softnet;
 	if ((lo = if_alloc(k, "lo0")) == NULL) {
 		error = ENOMEM;
 		goto fail;
@@ -954,6 +1026,7 @@ net_net_init(struct kern *k)
 	net_state(k)->ns_ifioctl = if_sockioctl;
 	return 0;
 fail:
+	k->k_softnet_fn = NULL;
 	kern_priv_set(k, COMP_NET_NET, NULL);
 	kmem_free(k, ns, sizeof(*ns));
 	return error;
@@ -996,6 +1069,7 @@ net_net_fini(struct kern *k)
 	 * ns_isr_armed left set neither would a late if_queue. */
 	atomic_store(&ns->ns_isr_armed, 1);
 	ifs_timer_stop(&ns->ns_isr);
+	k->k_softnet_fn = NULL;
 	kern_priv_set(k, COMP_NET_NET, NULL);
 	kmem_free(k, ns, sizeof(*ns));
 }

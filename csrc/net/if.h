@@ -440,6 +440,7 @@ int  rt_delete(struct ifnet_state *ns, uint32_t dst, uint32_t mask, struct rtent
     KERN_HIDDEN;
 struct rtentry *rt_lookup(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;
 struct rtentry *rt_lookup_tree(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;	/* uncached */
+struct rtentry *rt_lookup_index(struct ifnet_state *ns, uint32_t dst) KERN_HIDDEN;	/* flat index (route.c) */
 struct rtentry *rt_exact(struct ifnet_state *ns, uint32_t dst, uint32_t mask) KERN_HIDDEN;
 void rt_ifdetach(struct ifnet_state *ns, struct ifnet *ifp) KERN_HIDDEN;
 /* Calls fn on every route in dump order (radix_walk) until it returns non-zero. */

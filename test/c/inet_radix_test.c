@@ -253,7 +253,7 @@ kernel_table(struct rumpus_kernel *rk)
 	struct ifnet_state *ns;
 	struct kin ki;
 	struct ifnet *lo, fake;
-	int i, j, bad = 0, added = 0, n0;
+	int i, j, bad = 0, ibad = 0, added = 0, n0;
 
 	ku_enter(&ki, rk);
 	ns = ifstate(ki.k);
@@ -292,8 +292,22 @@ kernel_table(struct rumpus_kernel *rk)
 		if (best >= 0 ? rt == NULL || rt->rt_dst != dst[best] || rt->rt_plen != plen[best] :
 		    rt != NULL && rt->rt_plen >= 8)
 			bad++;
+		if (rt_lookup_index(ns, a) != rt)
+			ibad++;
 	}
 	ok(bad == 0, "rt_lookup agrees with the oracle over %d lookups", i);
+	ok(ibad == 0, "the flat index agrees with them (%d differ)", ibad);
+	/* the edges of every route's interval: one below, first, last, one above */
+	for (i = 0, ibad = 0; i < NRT; i++) {
+		uint32_t first = ntohl_(dst[i]), last = first | ~ntohl_(plen_to_mask(plen[i]));
+		uint32_t e[4] = { first - 1, first, last, last + 1 };
+		if (!live[i])
+			continue;
+		for (j = 0; j < 4; j++)
+			if (rt_lookup_index(ns, htonl_(e[j])) != rt_lookup_tree(ns, htonl_(e[j])))
+				ibad++;
+	}
+	ok(ibad == 0, "and with the tree at both edges of every route (%d differ)", ibad);
 	bad = 0;
 	/* the lookup cache: warm it, change the table under it, compare with the tree */
 	{
@@ -311,7 +325,9 @@ kernel_table(struct rumpus_kernel *rk)
 				live[j] = 0;
 			}
 			for (i = 0; i < 512; i++)
-				if (rt_lookup(ns, probe[i]) != rt_lookup_tree(ns, probe[i]))
+				if (rt_lookup(ns, probe[i]) != rt_lookup_tree(ns, probe[i]) ||
+				    (r % 20 == 0 && rt_lookup_index(ns, probe[i]) !=
+				    rt_lookup_tree(ns, probe[i])))
 					stale++;
 		}
 		/* a longer prefix added under a cached destination wins at once */
@@ -321,8 +337,8 @@ kernel_table(struct rumpus_kernel *rk)
 		    rt_delete(ns, probe[0], plen_to_mask(32), NULL) == 0 &&
 		    rt_lookup(ns, probe[0]) == before, "a host route added over a cached lookup wins "
 		    "at once, and its deletion restores the old answer");
-		ok(stale == 0, "the lookup cache agrees with the tree through 200 deletions (%d stale)",
-		    stale);
+		ok(stale == 0, "the lookup cache and the index agree with the tree through 200 "
+		    "deletions (%d stale)", stale);
 	}
 	rt_ifdetach(ns, &fake);
 	for (i = 0, j = 0; i < NRT; i++)
@@ -397,14 +413,14 @@ threads(void)
 	t.a = ku_boot();
 	ok(t.a != NULL && ku_shmif(t.a, "shmif0", bus) == 0 &&
 	    ku_addr(t.a, "shmif0", "10.8.0.1", 24) == 0, "threads: a kernel on 10.8.0.1/24");
-	for (i = 0, ok1 = 1; i < 30; i++) {	/* enough routes for the lookup cache */
+	for (i = 0, ok1 = 1; i < 100; i++) {	/* enough for the lookup cache and the index */
 		snprintf(net, sizeof(net), "10.20.%d.0", i);
 		ok1 &= ku_rtmsg(t.a, 1, net, 24, "10.8.0.2", RTF_GATEWAY, NULL, NULL) == 0;
 	}
 	ku_enter(&ki, t.a);
 	n0 = ifstate(ki.k)->ns_nroutes;
 	ku_leave(&ki);
-	ok(ok1 && n0 > 30, "30 static routes (%d in all)", n0);
+	ok(ok1 && n0 > 100, "100 static routes (%d in all)", n0);
 	pthread_create(&th[0], NULL, rt_changer, &t);
 	pthread_create(&th[1], NULL, rt_sender, &t);
 	pthread_join(th[0], NULL);
