@@ -413,7 +413,8 @@ vcpu_softcheck(struct kern *k)
 	atomic_uint *w[KERN_WAKEQ];
 	int nw;
 
-	while (atomic_load(&k->k_softpending) && vcpu_trytake(k)) {
+	for (int round = 0; kern_soft_more(k, round) && atomic_load(&k->k_softpending) &&
+	    vcpu_trytake(k); round++) {
 		kern_softrun(k);
 		nw = kern_wake_take(k, w);
 		if (k->k_vcpus != NULL)

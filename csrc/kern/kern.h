@@ -172,6 +172,7 @@ bool callout_stop(struct callout *c) KERN_HIDDEN;	/* true if it was pending */
 bool callout_halt(struct callout *c) KERN_HIDDEN;
 /* Runs expired callouts queued for k; called with a vCPU of k held (vcpu release does). */
 void kern_softrun(struct kern *k) KERN_HIDDEN;
+int kern_soft_more(struct kern *k, int round) KERN_HIDDEN;
 int  vcpu_trytake(struct kern *k) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- memory */

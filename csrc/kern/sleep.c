@@ -447,6 +447,23 @@ callout_unlink_locked(struct callout *c)
 }
 
 /* vCPU of k held: run every queued callout, one at a time. */
+/* Whether a thread releasing k runs another round of its deferred work: a few rounds,
+ * then only while callouts wait (they have no other runner; queued frames have net's
+ * timer), so another thread that keeps queuing frames cannot hold it forever. */
+#define KERN_SOFT_ROUNDS	4
+int
+kern_soft_more(struct kern *k, int round)
+{
+	int more;
+
+	if (round < KERN_SOFT_ROUNDS)
+		return 1;
+	hyp_mutex_lock(&k->k_callout_lock);
+	more = k->k_deferred != NULL;
+	hyp_mutex_unlock(&k->k_callout_lock);
+	return more;
+}
+
 void
 kern_softrun(struct kern *k)
 {
@@ -459,7 +476,8 @@ kern_softrun(struct kern *k)
 	implicit.l_flag = LW_IMPLICIT;
 	implicit.l_next = NULL;
 	implicit.l_cred = NULL;
-	while (atomic_exchange(&k->k_softpending, 0)) {
+	for (int round = 0; kern_soft_more(k, round) && atomic_exchange(&k->k_softpending, 0);
+	    round++) {
 		if (atomic_load_explicit(&k->k_softnet, memory_order_relaxed) &&
 		    atomic_exchange(&k->k_softnet, 0) && k->k_softnet_fn != NULL) {
 			t->cur = &implicit;
