@@ -451,6 +451,10 @@ main(void)
 		    m[2][rounds / 2], m[3][rounds / 2], m[2][rounds / 2] / m[3][rounds / 2]);
 		return 0;
 	}
+	if (getenv("TCP_BENCH_BULK1") != NULL) {	/* profiling: one thread only */
+		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 0));
+		return 0;
+	}
 	if (getenv("TCP_BENCH_BULK2") != NULL) {	/* profiling: a thread per end only */
 		printf("%.0f MB/s\n", bulk2(&K, &KB, 256u << 20, 0));
 		return 0;

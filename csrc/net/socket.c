@@ -245,6 +245,31 @@ sb_free_head(struct kern *k, struct sockbuf *sb)
 	sbrec_free(k, r);
 }
 
+/*
+ * The room of a new stream record for len bytes: a chunk of SB_STREAM_CHUNK (at most the
+ * buffer's high-water mark) so that the segments that follow are appended into its spare
+ * room (one allocation per chunk, not one per segment, as mbuf clusters do).  The spare
+ * room is counted in the kernel's record memory (ns_sbbytes); when the kernel's bound
+ * leaves no room for a chunk the record is exactly sized as before.
+ */
+#define SB_STREAM_CHUNK	(16 * 1024)
+
+static size_t
+sb_stream_cap(struct kern *k, const struct sockbuf *sb, size_t len)
+{
+	struct net_state *ns = net_state(k);
+	size_t cap = sb->sb_hiwat < SB_STREAM_CHUNK ? sb->sb_hiwat : SB_STREAM_CHUNK;
+
+	if (cap < 512)
+		cap = 512;
+	if (len >= cap)
+		return len;
+	if (ns->ns_sbbytes_max != 0 &&
+	    ns->ns_sbbytes + sizeof(struct sbrec) + cap > ns->ns_sbbytes_max)
+		return len < 512 ? 512 : len;
+	return cap;
+}
+
 int
 sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t len)
 {
@@ -269,7 +294,7 @@ sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t le
 	}
 	if (len == 0)
 		return 0;
-	if ((r = sbrec_alloc(k, sb, len < 512 ? 512 : len)) == NULL)
+	if ((r = sbrec_alloc(k, sb, sb_stream_cap(k, sb, len))) == NULL)
 		return ENOBUFS;
 	memcpy(r->r_data, data, len);
 	r->r_len = len;

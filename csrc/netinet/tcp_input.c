@@ -307,9 +307,28 @@ tcp_input(struct inet_state *is, struct pkt *p, int hlen)
 
 /* A segment (TCP header at offset hlen of p, checksum verified) from src to dst, either
  * family (IPv4 mapped; IPv6 from net.netinet6's tcp6_input). */
+static void tcp_input_seg1(struct inet_state *, struct pkt *, int, const struct in46_addr *,
+    const struct in46_addr *, uint64_t);
+
 void
 tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_addr *src,
     const struct in46_addr *dst)
+{
+	struct tcp_state *ts = is->is_tcp;
+	uint64_t outer = ts->ts_clock, now = hyp_clock_mono();
+
+	/* one clock read per segment: the output and timers it causes use it (ts_clock).
+	 * A segment input inside another's processing (loopback) leaves its newer value to
+	 * the outer one, so the clock seen never goes back. */
+	ts->ts_clock = now;
+	tcp_input_seg1(is, p, hlen, src, dst, now);
+	if (outer == 0)
+		ts->ts_clock = 0;
+}
+
+static void
+tcp_input_seg1(struct inet_state *is, struct pkt *p, int hlen, const struct in46_addr *src,
+    const struct in46_addr *dst, uint64_t now)
 {
 	struct tcp_state *ts = is->is_tcp;
 	uint8_t *th = pkt_data(p) + hlen, *data;
@@ -321,7 +340,6 @@ tcp_input_seg(struct inet_state *is, struct pkt *p, int hlen, const struct in46_
 	struct tcpcb *tp = NULL;
 	struct socket *so;
 	struct tcp_opts o;
-	uint64_t now = hyp_clock_mono();
 
 	off = (th[12] >> 4) * 4;
 	if (off < TCP_HLEN || (size_t)off > total) {

@@ -64,7 +64,7 @@ tcp_output(struct tcpcb *tp)
 	struct tcp_state *ts = tp->t_ts;
 	struct inpcb *inp = tp->t_inpcb;
 	struct sockbuf *sb = tp->t_snd;
-	uint64_t now = hyp_clock_mono();
+	uint64_t now = tcp_clock(ts);
 	uint8_t opt[TCP_MAXOLEN], *th;
 	uint32_t off, win, rwin, segsz, startseq, seq;
 	long len;

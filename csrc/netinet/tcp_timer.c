@@ -15,12 +15,14 @@
 static void
 tcp_timer_want(struct tcp_state *ts, uint64_t at)
 {
-	uint64_t now = hyp_clock_mono();
+	uint64_t now;
 
 	if (atomic_load(&ts->ts_kern->k_halted))	/* tcp_fini is disarming it for good */
 		return;
 	if (ts->ts_timer_at != 0 && ts->ts_timer_at <= at)
 		return;
+	/* the clock only when the timer moves (this runs for every segment sent) */
+	now = tcp_clock(ts);
 	ts->ts_timer_at = at;
 	hyp_timer_arm(&ts->ts_timer, at > now ? at : now);
 }
@@ -28,7 +30,7 @@ tcp_timer_want(struct tcp_state *ts, uint64_t at)
 void
 tcp_timer_set(struct tcpcb *tp, int which, uint64_t delta)
 {
-	tcp_timer_arm(tp, which, hyp_clock_mono() + delta);
+	tcp_timer_arm(tp, which, tcp_clock(tp->t_ts) + delta);
 }
 
 /* The same with the deadline computed by the caller (who read the clock already). */

@@ -221,9 +221,18 @@ struct tcp_state {
 	int ts_rst_count, ts_ack_count;
 	struct tcpstat ts_stat;
 	struct syn_cache_set *ts_syncache;	/* tcp_syncache.c, made on first use */
+	uint64_t ts_clock;			/* the segment being input read the clock: its
+						 * value, 0 outside tcp_input_seg */
 };
 
 static inline struct tcp_state *tcp_state(struct inet_state *is) { return is->is_tcp; }
+
+/* The kernel's clock, read once per input segment for the output and timers it causes. */
+static inline uint64_t
+tcp_clock(const struct tcp_state *ts)
+{
+	return ts->ts_clock != 0 ? ts->ts_clock : hyp_clock_mono();
+}
 /* Data bytes in a full segment: the MSS less the timestamp option when it is on.  The
  * congestion window counts in these. */
 static inline uint32_t
