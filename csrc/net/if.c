@@ -94,8 +94,8 @@ ifs_lock(struct ifnet_state *ns)
 void
 ifs_flush(struct ifnet_state *ns)
 {
-	while (atomic_load(&ns->ns_pending) > 0 && !ns->ns_draining)
-		ifs_drain(ns);
+	if (atomic_load(&ns->ns_pending) > 0 && !ns->ns_draining)
+		ifs_drain(ns);		/* bounded: the rest goes to the timer */
 }
 
 void
@@ -192,10 +192,19 @@ ifs_drain_some(struct ifnet_state *ns, long budget)
 	ns->ns_draining = 0;
 }
 
+/*
+ * Runs queued input: at most IFS_DRAIN_BUDGET frames (four full queues), so a thread
+ * leaving a kernel (or the scheduler thread's timer) is never held there by another
+ * thread that keeps queuing frames faster than the kernel runs them (tcp_syncache_test's
+ * flood held one forever under TSan); what is left goes to the timer, armed again here.
+ */
+#define IFS_DRAIN_BUDGET	(4 * IFQ_MAXLEN)
 void
 ifs_drain(struct ifnet_state *ns)
 {
-	ifs_drain_some(ns, 0x7fffffffL);
+	ifs_drain_some(ns, IFS_DRAIN_BUDGET);
+	if (atomic_load(&ns->ns_pending) > 0 && !atomic_exchange(&ns->ns_isr_armed, 1))
+		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono());
 }
 
 /*
@@ -256,22 +265,13 @@ if_input(struct ifnet *ifp, struct pkt *p)
  */
 #define IFQ_HANDOFF_NS	3000
 
-/* A releasing thread runs at most this many queued frames: another thread flooding the
- * kernel must not hold it there (tcp_syncache_test's flood did, under TSan).  What is
- * left goes to the timer; if_queue arms it whenever its hand-off fails, and we arm it
- * too in case the frames' hand-off saw the queue drained a moment before. */
-#define IFS_SOFTNET_BUDGET	256
-
 static void
 ifs_softnet(struct kern *k)
 {
 	struct ifnet_state *ns = ifstate(k);
 
-	if (ns == NULL || ns->ns_draining || atomic_load(&ns->ns_pending) == 0)
-		return;
-	ifs_drain_some(ns, IFS_SOFTNET_BUDGET);
-	if (atomic_load(&ns->ns_pending) > 0 && !atomic_exchange(&ns->ns_isr_armed, 1))
-		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono());
+	if (ns != NULL)
+		ifs_flush(ns);		/* bounded (ifs_drain) */
 }
 
 static int

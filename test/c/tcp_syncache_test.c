@@ -452,7 +452,14 @@ flooder(void *arg)
 		inject((uint16_t)(30000 + p % 8000), 82, 77u * p, 0, SYN, 65535, NULL, 0, NULL, 0);
 		inject((uint16_t)(30000 + (p + 4000) % 8000), 82, 1, 12345, ACK, 65535, NULL, 0,
 		    NULL, 0);
-		p++;
+		/* a pause now and then: the flood must not fill the interface queue for good
+		 * (then the real clients' ACKs are dropped there too, as on any host), only
+		 * keep SYNs arriving while the other threads work (under TSan too, where the
+		 * kernel runs many times slower than the injection) */
+		if (++p % 32 == 0) {
+			struct timespec d = { 0, 100000 };
+			nanosleep(&d, NULL);
+		}
 	}
 	return NULL;
 }
