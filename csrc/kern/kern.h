@@ -487,6 +487,11 @@ struct kern_tls {
 	size_t mres;			/* bytes counted in k's k_mem_used, not yet allocated
 					 * (kmem_alloc, several vCPUs; returned at a switch) */
 	struct kern_tls_bind saved[KERN_TLS_NBIND];	/* lwps bound in other kernels */
+	/* kernels this thread holds further up its stack while it delivers a frame inline
+	 * into another (net's ifs_enter_try): waiting for one of them to come free is
+	 * waiting for ourselves (if_handoff) */
+	struct kern *outer[4];
+	int nouter;
 };
 extern __thread struct kern_tls kern_tls __attribute__((tls_model("initial-exec"))) KERN_HIDDEN;
 

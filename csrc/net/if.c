@@ -127,6 +127,9 @@ ifs_enter_try(struct kern *k, struct ifs_enter *ne)
 		return EBUSY;
 	}
 	ne->prev = t->cur;
+	if (t->nouter < (int)(sizeof(t->outer) / sizeof(t->outer[0])))
+		t->outer[t->nouter] = t->cur != NULL ? t->cur->l_kern : NULL;
+	t->nouter++;
 	ne->implicit.l_proc = k->k_proc1;
 	ne->implicit.l_kern = k;
 	ne->implicit.l_lid = 0;
@@ -144,6 +147,7 @@ ifs_leave_other(struct kern *k, struct ifs_enter *ne)
 
 	ifs_unlock(ifstate(k));
 	kern_tls.cur = ne->prev;
+	kern_tls.nouter--;
 	/* wake-ups made in k wait until this thread leaves the kernel it came from too
 	 * (kern_wake_defer); ne->prev's kernel is held by this thread */
 	if (k->k_nwake != 0 && ne->prev != NULL && (outer = ne->prev->l_kern) != k &&
@@ -285,6 +289,12 @@ if_handoff(struct kern *k, struct ifnet_state *ns)
 	    atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed) ||
 	    (spin = hyp_spin_ns(IFQ_HANDOFF_NS)) == 0)
 		return 0;
+	/* this thread holds k further up its stack (one thread driving both ends of a TCP
+	 * transfer: B's ACK for A while A's send delivers into B): k cannot come free
+	 * while we spin; its holder (we) drains the queue on release */
+	for (int i = 0; i < t->nouter && i < (int)(sizeof(t->outer) / sizeof(t->outer[0])); i++)
+		if (t->outer[i] == k)
+			return 0;
 	if (spin > IFQ_HANDOFF_NS)
 		spin = IFQ_HANDOFF_NS;
 	for (unsigned i = 0;; i++) {
