@@ -343,8 +343,15 @@ tcp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_
 	memcpy(&seq, ip + hlen + 4, 4);
 	seq = ntohl_(seq);
 	if ((inp = in_pcblookup_conn(&ts->ts_tbl, &dst, dport, &src, sport)) == NULL ||
-	    (tp = inp->inp_ppcb) == NULL)
+	    (tp = inp->inp_ppcb) == NULL) {
+		/* no connection: a SYN|ACK of the SYN cache, for the errors NetBSD's
+		 * inetctlerrmap makes EHOSTUNREACH (net, host, source route failed and the
+		 * other host codes up to 15), never port, protocol or needfrag */
+		if (type == ICMP_UNREACH && code <= 15 && code != ICMP_UNREACH_PROTOCOL &&
+		    code != ICMP_UNREACH_PORT && code != ICMP_UNREACH_NEEDFRAG)
+			syn_cache_unreach(ts, &dst, dport, &src, sport, seq);
 		return;
+	}
 	/* RFC 5927: the quoted sequence number must be in flight */
 	if (SEQ_LT(seq, tp->snd_una) || SEQ_GT(seq, tp->snd_max))
 		return;

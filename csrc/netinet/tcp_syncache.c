@@ -43,6 +43,7 @@
 #define SCF_TIMESTAMP	0x01	/* both ends do timestamps */
 #define SCF_WSCALE	0x02	/* both ends do window scaling */
 #define SCF_SACK_PERMIT	0x04	/* both ends do SACK */
+#define SCF_UNREACH	0x08	/* an ICMP unreachable quoted our SYN|ACK (syn_cache_unreach) */
 
 struct syn_cache {
 	struct syn_cache *sc_bnext, *sc_bprev;	/* bucket, oldest first */
@@ -506,6 +507,29 @@ syn_cache_reset(struct tcp_state *ts, const struct in46_addr *src, uint16_t spor
 	if (SEQ_LT(seq, sc->sc_irs) || SEQ_GT(seq, sc->sc_irs + 1))
 		return;
 	scs->scs_stat.sc_reset++;
+	syn_cache_rm(scs, sc);
+}
+
+/* An ICMP error saying the peer's host or net is unreachable, quoting a SYN|ACK of ours,
+ * for a 4-tuple no connection has (NetBSD's syn_cache_unreach, which tcp_ctlinput calls
+ * for EHOSTUNREACH, ENETUNREACH and EHOSTDOWN when in_pcbnotify matched nothing): the
+ * quoted sequence number must be the entry's ISS (else the message is bogus); the first
+ * such error only marks the entry, and one that comes when it is marked and its SYN|ACK
+ * has gone out 3 times more removes it (a short outage does not kill the handshake). */
+void
+syn_cache_unreach(struct tcp_state *ts, const struct in46_addr *src, uint16_t sport,
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq)
+{
+	struct syn_cache_set *scs = ts->ts_syncache;
+	struct syn_cache *sc;
+
+	if ((sc = syn_cache_lookup(scs, src, sport, dst, dport)) == NULL || seq != sc->sc_iss)
+		return;
+	if ((sc->sc_flags & SCF_UNREACH) == 0 || sc->sc_rxtshift < 3) {
+		sc->sc_flags |= SCF_UNREACH;
+		return;
+	}
+	scs->scs_stat.sc_unreach++;
 	syn_cache_rm(scs, sc);
 }
 

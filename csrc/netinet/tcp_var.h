@@ -326,6 +326,7 @@ struct tcp_syncache_stat {		/* NetBSD's tcps_sc_* counters */
 	uint64_t sc_added, sc_completed, sc_timed_out, sc_overflowed, sc_bucketoverflow,
 	    sc_reset, sc_aborted, sc_dupesyn, sc_dropped, sc_retransmitted;
 	uint64_t sc_count, sc_entrysize;	/* entries now, bytes each */
+	uint64_t sc_unreach;			/* removed by ICMP errors (syn_cache_unreach) */
 };
 void syn_cache_add(struct tcpcb *lp, const struct in46_addr *src, uint16_t sport,
     const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t win,
@@ -336,6 +337,9 @@ struct tcpcb *syn_cache_get(struct tcpcb *lp, const struct in46_addr *src, uint1
     const struct in46_addr *dst, uint16_t dport, uint32_t seq, uint32_t ack,
     int *resetp) KERN_HIDDEN;
 void syn_cache_reset(struct tcp_state *ts, const struct in46_addr *src, uint16_t sport,
+    const struct in46_addr *dst, uint16_t dport, uint32_t seq) KERN_HIDDEN;
+/* An ICMP host/net unreachable quoting our SYN|ACK (seq: the quoted sequence number). */
+void syn_cache_unreach(struct tcp_state *ts, const struct in46_addr *src, uint16_t sport,
     const struct in46_addr *dst, uint16_t dport, uint32_t seq) KERN_HIDDEN;
 void syn_cache_cleanup(struct tcpcb *lp) KERN_HIDDEN;	/* a listener closes */
 int  syn_cache_sysctl(struct tcp_state *ts, int id, void *oldp, size_t *oldlenp,

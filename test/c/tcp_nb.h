@@ -115,7 +115,7 @@ enum { X_TCPS_CLOSED, X_TCPS_LISTEN, X_TCPS_SYN_SENT, X_TCPS_SYN_RECEIVED,
  * and its retransmissions so far (returned; -1: no entry). */
 struct x_synstat {
 	uint64_t added, completed, timed_out, overflowed, bucketoverflow, reset, aborted,
-	    dupesyn, dropped, retransmitted, count, entrysize;
+	    dupesyn, dropped, retransmitted, count, entrysize, unreach;
 };
 int tcp_syncache_info(void *k, struct x_synstat *st, uint32_t src, uint16_t sport,
     uint32_t dst, uint16_t dport, int *bucket);

@@ -258,6 +258,110 @@ backoff(struct rumpus_kernel *k)
 	drain();
 }
 
+/* An ICMP destination unreachable (code) from a router 10.4.0.254 quoting the kernel's
+ * segment 10.4.0.1:80 -> us:dport with sequence number seq (the first 8 bytes of TCP). */
+static void
+icmp_unreach(int code, uint16_t dport, uint32_t seq)
+{
+	uint8_t f[14 + 20 + 8 + 20 + 8];
+	uint8_t *ip = f + 14, *ic = ip + 20, *q = ic + 8;
+	uint32_t rtr = x_ip("10.4.0.254");
+
+	memset(f, 0, sizeof(f));
+	memcpy(f, kmac, 6);
+	memcpy(f + 6, mymac, 6);
+	put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, 20 + 8 + 20 + 8);
+	ip[8] = 64, ip[9] = 1;
+	memcpy(ip + 12, &rtr, 4);
+	memcpy(ip + 16, &kip, 4);
+	put16(ip + 10, cksum(ip, 20, 0));
+	ic[0] = 3, ic[1] = (uint8_t)code;
+	if (code == 4)
+		put16(ic + 6, 1000);		/* needfrag: the next-hop MTU */
+	q[0] = 0x45;
+	put16(q + 2, 44);
+	q[8] = 64, q[9] = 6;
+	memcpy(q + 12, &kip, 4);
+	memcpy(q + 16, &myip, 4);
+	put16(q + 10, cksum(q, 20, 0));
+	put16(q + 20, 80), put16(q + 22, dport);
+	put32(q + 24, seq);
+	put16(ic + 2, cksum(ic, 8 + 20 + 8, 0));
+	bus_xmit(&port, f, sizeof(f));
+}
+
+/* ICMP errors for a SYN|ACK of the cache, as NetBSD's syn_cache_unreach: host and net
+ * unreachables quoting the entry's ISS mark it, and one more once it has retransmitted
+ * 3 times removes it; a wrong sequence number, port and protocol unreachables and
+ * fragmentation needed do nothing. */
+static void
+unreach(struct rumpus_kernel *k)
+{
+	struct seg s;
+	uint32_t iss, iss2;
+	int good;
+
+	/* one error marks; at 1 and 2 retransmissions more errors keep it */
+	iss = syn(41040, 3000);
+	ok(iss != 0, "SYN from 41040: SYN|ACK");
+	icmp_unreach(1, 41040, iss);
+	ok(!next(&s, 0) && entry(k, 41040) == 0, "host unreachable quoting it: the entry stays "
+	    "(marked only)");
+	icmp_unreach(1, 41040, iss);
+	ok(entry(k, 41040) == 0, "a second one before 3 retransmissions: it stays");
+	/* a second entry that gets only bogus errors */
+	iss2 = syn(41041, 3100);
+	ok(iss2 != 0, "SYN from 41041: SYN|ACK");
+	icmp_unreach(1, 41041, iss2 + 1);
+	advance_ms(3000);
+	drain();
+	ok(entry(k, 41040) == 1 && entry(k, 41041) == 1, "both retransmitted once at 3 s");
+	icmp_unreach(0, 41040, iss);
+	ok(entry(k, 41040) == 1, "net unreachable after 1 retransmission: it stays");
+	advance_ms(6000);
+	drain();
+	icmp_unreach(1, 41040, iss);
+	ok(entry(k, 41040) == 2, "host unreachable after 2: it stays");
+	advance_ms(12000);
+	drain();
+	ok(entry(k, 41040) == 3 && entry(k, 41041) == 3, "3 retransmissions each at 21 s");
+	/* errors that are not NetBSD's EHOSTUNREACH, or quote a wrong sequence number */
+	icmp_unreach(3, 41040, iss);		/* port */
+	icmp_unreach(2, 41040, iss);		/* protocol */
+	icmp_unreach(4, 41040, iss);		/* needfrag */
+	icmp_unreach(16, 41040, iss);		/* no such code */
+	icmp_unreach(1, 41040, iss + 1);
+	icmp_unreach(1, 41040, iss - 1);
+	ok(entry(k, 41040) == 3, "port, protocol unreachable, needfrag, code 16 and a wrong "
+	    "sequence number: it stays");
+	icmp_unreach(1, 41041, iss2 + 1);
+	icmp_unreach(1, 41041, iss2 + 1);
+	ok(entry(k, 41041) == 3, "never marked by wrong sequence numbers: the other stays");
+	good = stats(k).unreach == 0;
+	icmp_unreach(13, 41040, iss);		/* administratively prohibited */
+	ok(good && entry(k, 41040) == -1 && stats(k).unreach == 1, "a marked entry after 3 "
+	    "retransmissions: admin prohibited (EHOSTUNREACH in NetBSD) removes it "
+	    "(sc_unreach %llu)", (unsigned long long)stats(k).unreach);
+	ok(!next(&s, 0), "silently");
+	inject(41040, 80, 3001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.flags == RST && s.seq == iss + 1, "its late ACK: a RST");
+	/* the other: the first correct error only marks, the next removes it */
+	icmp_unreach(0, 41041, iss2);
+	ok(entry(k, 41041) == 3, "41041: the first good error after 3 retransmissions marks");
+	icmp_unreach(0, 41041, iss2);
+	ok(entry(k, 41041) == -1 && stats(k).unreach == 2, "the second removes it");
+	/* an entry that was never hit keeps going */
+	iss = syn(41042, 3200);
+	advance_ms(3000);
+	ok(next(&s, 20) && s.flags == (SYN | ACK) && s.seq == iss, "an entry without errors "
+	    "retransmits as before");
+	inject(41042, 80, 3201, 0, RST, 0, NULL, 0, NULL, 0);
+	ok(entry(k, 41042) == -1, "(a RST removes it)");
+	drain();
+}
+
 /* RSTs: for an ACK of no entry, and a RST that removes an entry. */
 static void
 resets(struct rumpus_kernel *k)
@@ -603,6 +707,7 @@ main(void)
 	handshake(k, l);
 	backoff(k);
 	resets(k);
+	unreach(k);
 	limits(k);
 	listenq(k);
 	flood(k, c, l);
