@@ -274,8 +274,12 @@ ifs_softnet(struct kern *k)
 {
 	struct ifnet_state *ns = ifstate(k);
 
-	if (ns != NULL)
-		ifs_flush(ns);		/* bounded (ifs_drain) */
+	/* bounded (ifs_drain); then net_unlock posts the SIGURGs the input queued (one
+	 * vCPU: the net lock is that vCPU, which this thread holds) */
+	if (ns != NULL) {
+		ifs_lock(ns);
+		ifs_unlock(ns);
+	}
 }
 
 static int

@@ -262,6 +262,8 @@ struct socket {
 	kcondvar_t so_cv;		/* connection state changes (connect, accept) */
 	struct socket *so_next, *so_prev;	/* net_state's list of all sockets */
 	uint8_t so_gcflag;		/* unp_gc.c: in flight (during a pass, net lock) */
+	uint8_t so_sigurgpend;		/* SIGURG due to so_pgid at net_unlock, the queue
+					 * (ns_sigurg) being full */
 	size_t so_oobmark;		/* bytes of so_rcv before the urgent mark (0: none,
 					 * or at it: SS_RCVATMARK) */
 	int so_pgid;			/* owner (F_SETOWN): pid > 0, -pgid < 0, 0: none */
@@ -387,9 +389,12 @@ struct net_state {
 	int (*ns_rtioctl)(struct socket *so, unsigned long cmd, void *data, struct lwp *l);
 	/* Control messages freed when the lock is released (net_unlock). */
 	struct sbctl *ns_deferred;
-	/* Owners to send SIGURG when the lock is released (so_hasoutofband), distinct. */
+	/* Owners to send SIGURG when the lock is released (so_hasoutofband), distinct;
+	 * past NET_MAXSIGQ, the sockets are flagged (so_sigurgpend) and counted here, and
+	 * net_unlock collects their owners from ns_socks, NET_MAXSIGQ at a time. */
 	int ns_sigurg[NET_MAXSIGQ];
 	int ns_nsigurg;
+	int ns_nsigurgpend;
 };
 
 static inline struct net_state *net_state(struct kern *k) { return kern_priv(k, COMP_NET); }

@@ -26,6 +26,33 @@ net_lock(struct kern *k)
 	br_enter(&net_state(k)->ns_lock);
 }
 
+/* Takes the owners to signal (at most NET_MAXSIGQ, distinct) into sig: the queue, then
+ * the owners of flagged sockets, whose flags it clears; what does not fit stays for the
+ * next round of net_unlock.  Returns how many. */
+static int
+net_sigurg_take(struct net_state *ns, int *sig)
+{
+	struct socket *so;
+	int n = ns->ns_nsigurg, i;
+
+	memcpy(sig, ns->ns_sigurg, sizeof(int) * (size_t)n);
+	ns->ns_nsigurg = 0;
+	for (so = ns->ns_socks; so != NULL && ns->ns_nsigurgpend > 0; so = so->so_next) {
+		if (!so->so_sigurgpend)
+			continue;
+		for (i = 0; i < n && sig[i] != so->so_pgid; i++)
+			continue;
+		if (i == n && so->so_pgid != 0) {
+			if (n == NET_MAXSIGQ)
+				break;		/* full: the next round */
+			sig[n++] = so->so_pgid;
+		}
+		so->so_sigurgpend = 0;
+		ns->ns_nsigurgpend--;
+	}
+	return n;
+}
+
 void
 net_unlock(struct kern *k)
 {
@@ -43,11 +70,10 @@ net_unlock(struct kern *k)
 			}
 			br_enter(&ns->ns_lock);
 		}
-		if ((n = ns->ns_nsigurg) == 0)
+		if (ns->ns_nsigurg == 0 && ns->ns_nsigurgpend == 0)
 			break;
 		/* SIGURG to socket owners, outside the lock (a RAISE handler may call in) */
-		memcpy(sig, ns->ns_sigurg, sizeof(int) * (size_t)n);
-		ns->ns_nsigurg = 0;
+		n = net_sigurg_take(ns, sig);
 		br_exit(&ns->ns_lock);
 		for (i = 0; i < n; i++)
 			kern_gsignal(k, sig[i], NB_SIGURG);
@@ -430,10 +456,14 @@ so_hasoutofband(struct socket *so)
 	if (so->so_pgid != 0) {
 		for (i = 0; i < ns->ns_nsigurg && ns->ns_sigurg[i] != so->so_pgid; i++)
 			continue;
-		/* pending signals coalesce; XXX more than NET_MAXSIGQ owners at once lose
-		 * theirs */
+		/* pending signals coalesce; past NET_MAXSIGQ owners the socket is flagged
+		 * and net_unlock finds its owner on ns_socks */
 		if (i == ns->ns_nsigurg && i < NET_MAXSIGQ)
 			ns->ns_sigurg[ns->ns_nsigurg++] = so->so_pgid;
+		else if (i == ns->ns_nsigurg && !so->so_sigurgpend) {
+			so->so_sigurgpend = 1;
+			ns->ns_nsigurgpend++;
+		}
 	}
 	so_rwakeup(so);
 }
@@ -590,6 +620,14 @@ so_free(struct socket *so)
 
 	sb_flush(k, &so->so_rcv);
 	sb_flush(k, &so->so_snd);
+	if (so->so_sigurgpend) {
+		/* its SIGURG is still due: to the queue if there is room, else it is lost
+		 * with the socket (its owner is gone from the list net_unlock reads) */
+		so->so_sigurgpend = 0;
+		ns->ns_nsigurgpend--;
+		if (ns->ns_nsigurg < NET_MAXSIGQ && so->so_pgid != 0)
+			ns->ns_sigurg[ns->ns_nsigurg++] = so->so_pgid;
+	}
 	if (so->so_prev != NULL)
 		so->so_prev->so_next = so->so_next;
 	else

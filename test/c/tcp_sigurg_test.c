@@ -109,6 +109,110 @@ iocget(int s, unsigned long cmd)
 	return rump_sys_ioctl(s, cmd, &v) < 0 ? -errno : v;
 }
 
+/* ---- more owners than fit the old queue, in one hold of the net lock */
+
+/* The kernel's entry points (kern/kern.h), to hold its only vCPU from a thread while
+ * segments arrive: they queue, and the holder's release runs them all in one hold. */
+int kern_enter(void *k, void *implicit, void **prevp);
+void kern_leave(void *k, void *prev);
+void *rump_pub_lwproc_curlwp(void);
+void rump_pub_lwproc_switch(void *l);
+
+struct holder {
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	int stage;		/* 1: holding, 2: may leave, 3: left */
+};
+
+static void
+stage_set(struct holder *h, int st)
+{
+	pthread_mutex_lock(&h->m);
+	h->stage = st;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->m);
+}
+
+static void
+stage_wait(struct holder *h, int st)
+{
+	pthread_mutex_lock(&h->m);
+	while (h->stage < st)
+		pthread_cond_wait(&h->cv, &h->m);
+	pthread_mutex_unlock(&h->m);
+}
+
+static void *
+hold(void *arg)
+{
+	struct holder *h = arg;
+	_Alignas(16) char implicit[256];
+	void *prev;
+
+	kern_enter(k, implicit, &prev);
+	stage_set(h, 1);
+	stage_wait(h, 2);
+	kern_leave(k, prev);	/* runs the queued segments (kern_softrun), then net_unlock */
+	stage_set(h, 3);
+	return NULL;
+}
+
+/* N connections, each owned by a process of its own; their urgent data arrives while
+ * another thread holds the kernel, so one hold of the net lock meets N owners: each
+ * gets its SIGURG (the queue held 32, the rest were lost). */
+static void
+many_owners(int l, int n, const char *what)
+{
+	enum { NMAX = 300 };
+	static int pids[NMAX], socks[NMAX];
+	static void *lw[NMAX];
+	static uint32_t rn[NMAX], is[NMAX];
+	struct holder h = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	void *me = rump_pub_lwproc_curlwp();
+	pthread_t t;
+	int i, made = 1, got = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rump_pub_lwproc_rfork(0) != 0) {
+			made = 0;
+			break;
+		}
+		pids[i] = rump_sys_getpid();
+		lw[i] = rump_pub_lwproc_curlwp();
+		rump_pub_lwproc_switch(me);
+	}
+	for (i = 0; made && i < n; i++) {
+		socks[i] = handshake(l, (uint16_t)(41000 + i), &rn[i], &is[i]);
+		if (socks[i] < 0 || rump_sys_fcntl(socks[i], X_F_SETOWN, pids[i]) != 0)
+			made = 0;
+	}
+	ok(made, "%s: %d processes, each owning a connection", what, n);
+	drain();
+	pthread_create(&t, NULL, hold, &h);
+	stage_wait(&h, 1);
+	for (i = 0; i < n; i++)
+		urgent((uint16_t)(41000 + i), &rn[i], is[i], "!", 1);
+	stage_set(&h, 2);
+	stage_wait(&h, 3);
+	pthread_join(t, NULL);
+	for (i = 0; i < n; i++)
+		if (pending(pids[i]) != 0)
+			got++;
+	ok(got == n, "%s: after one release, SIGURG pending on all %d owners (%d)", what, n,
+	    got);
+	drain();
+	for (i = 0; i < n; i++) {
+		clear(pids[i]);
+		x_linger_abort(socks[i]);
+	}
+	drain();
+	for (i = 0; i < n; i++) {
+		rump_pub_lwproc_switch(lw[i]);
+		rump_pub_lwproc_releaselwp();
+		rump_pub_lwproc_switch(me);
+	}
+}
+
 int
 main(void)
 {
@@ -236,6 +340,11 @@ main(void)
 	next(&s, 0);
 	ok(atomic_load(&nurg) == 1 && pending(pid) == 0, "IGNORE: dropped");
 	signal(SIGURG, SIG_DFL);
+
+	rumpus_kernel_sigmodel(k, RUMP_SIGMODEL_RECORD);
+	many_owners(l, 32, "32 owners");
+	many_owners(l, 40, "40 owners");
+	many_owners(l, 100, "100 owners");
 
 	x_linger_abort(a);
 	rump_sys_close(l);
