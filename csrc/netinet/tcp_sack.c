@@ -145,8 +145,10 @@ tcp_sack_dsack(struct tcpcb *tp, const uint8_t *opt, int len, uint32_t ack)
  * snd_max; IsLost is the same for every byte of a hole (the same SACKed bytes lie above
  * each), so the scoreboard is worked on hole by hole.  HighRxt is t_sack_rxnext (the byte
  * after the highest one retransmitted in this recovery; snd_una outside recovery, step
- * 3.1), HighData is snd_max, RecoveryPoint snd_recover.  No rescue retransmission (the
- * optional rule 4 of NextSeg).
+ * 3.1), HighData is snd_max, RecoveryPoint snd_recover, RescueRxt t_rescue_rxt (rule 4
+ * of NextSeg, the rescue retransmission: once per recovery, when rules 1 to 3 find
+ * nothing, the segment holding the highest unSACKed byte, so a loss at the end of the
+ * window with no new data to send is not left to the RTO).
  */
 #define TCP_NHOLES	(TCP_SACK_MAX + 1)
 struct tcp_hole {
@@ -323,8 +325,30 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 			if (h[i].h_below && SEQ_LT(x, h[i].h_end))
 				pick = i;
 		}
-		if (pick < 0)
-			break;
+		if (pick < 0) {
+			/* rule 4: the rescue retransmission, if HighACK > RescueRxt (or none
+			 * went yet): up to a segment ending at the highest unSACKed byte, if
+			 * that byte was not retransmitted in this recovery (above HighRxt);
+			 * RescueRxt = RecoveryPoint, HighRxt stays */
+			uint32_t e, lo, dend = tp->snd_una + (uint32_t)tp->t_snd->sb_cc;
+
+			if (nh == 0 || (tp->t_rescue_valid && !SEQ_GT(tp->snd_una, tp->t_rescue_rxt)))
+				break;
+			e = h[nh - 1].h_end;
+			lo = SEQ_MAX(h[nh - 1].h_start, hr);
+			if (SEQ_GT(e, dend) && SEQ_GT(dend, lo))
+				e = dend;	/* a FIN after the data goes with it */
+			if (!SEQ_GT(e, lo))
+				break;		/* retransmitted in this recovery already */
+			len = e - lo < seg ? e - lo : seg;
+			if (tcp_send_at(tp, e - len, len) == 0)
+				break;
+			tp->t_rescue_rxt = tp->snd_recover;
+			tp->t_rescue_valid = 1;
+			tp->t_undo_rexmits++;
+			ts->ts_stat.tcps_sack_rescue++;
+			continue;
+		}
 		len = h[pick].h_end - x;
 		if (len > seg)
 			len = seg;

@@ -147,6 +147,10 @@ struct tcpcb {
 	 * before it, its retransmissions and the D-SACKs that reported them needless */
 	uint32_t t_undo_cwnd, t_undo_ssthresh;
 	int t_undo_rexmits, t_undo_dsacks;
+	/* RFC 6675's RescueRxt (NextSeg rule 4): the recovery point of the last rescue
+	 * retransmission, valid once one went */
+	uint32_t t_rescue_rxt;
+	int t_rescue_valid;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -168,6 +172,7 @@ struct tcpstat {
 	    tcps_partialack, tcps_sack_rexmits, tcps_sack_rcvblocks, tcps_sack_sndblocks,
 	    tcps_rstlimited, tcps_acklimited, tcps_listenevict;
 	uint64_t tcps_tlp_probes, tcps_sack_lostrexmt, tcps_dsack_undo;
+	uint64_t tcps_sack_rescue;		/* rescue retransmissions (RFC 6675 rule 4) */
 };
 
 /* net.inet.tcp sysctl ids: NetBSD's TCPCTL_* numbers; the RTO bounds and keepinit,

@@ -206,6 +206,38 @@ main(void)
 		finish(a);
 	}
 
+	/* ---- the rescue retransmission (RFC 6675 NextSeg rule 4): the last segment of the
+	 * window lost too, nothing new to send */
+	{
+		static const uint32_t g1[][2] = { { 1, 2 } }, g2[][2] = { { 1, 3 } },
+		    g3[][2] = { { 1, 4 } }, g4[][2] = { { 1, 5 } }, g5[][2] = { { 1, 6 } },
+		    g6[][2] = { { 1, 7 } };
+
+		ok((a = conn(l, 1, 8)) >= 0, "SACK connection, initial window 8 segments");
+		ok(flight(a, 8, 8), "8 segments written and sent: nothing new to send");
+		/* segments 0 and 7 lost */
+		sack_ack(0, 1, g1);
+		sack_ack(0, 1, g2);
+		none("two duplicate ACKs: no new data for limited transmit");
+		sack_ack(0, 1, g3);
+		/* cwnd = ssthresh = 4; pipe = 1 (0 again) + 4 (4-7, not lost) */
+		expect(0, "third duplicate ACK: fast retransmit of segment 0");
+		none("pipe 5 >= cwnd 4");
+		sack_ack(0, 1, g4);
+		none("SACK 1-5: pipe 4 = cwnd 4: nothing");
+		sack_ack(0, 1, g5);
+		/* pipe 3: rule 1 (no lost hole above HighRxt), rule 2 (no new data), rule 3
+		 * (no hole below the highest SACKed byte but 0, retransmitted) find nothing */
+		expect(7, "SACK 1-6: pipe 3 < cwnd 4, rules 1-3 find nothing: the rescue "
+		    "retransmission of the highest unSACKed segment (7)");
+		none("one segment only");
+		sack_ack(0, 1, g6);
+		none("SACK 1-7: pipe 2, but one rescue per recovery (HighACK <= RescueRxt)");
+		sack_ack(8, 0, NULL);
+		none("both retransmissions arrived: ACK 8 ends recovery, nothing to send");
+		finish(a);
+	}
+
 	/* ---- limited transmit without SACK (RFC 3042), then NewReno */
 	{
 		ok((a = conn(l, 0, 4)) >= 0, "connection without SACK, initial window 4");
