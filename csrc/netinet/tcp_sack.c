@@ -72,10 +72,28 @@ tcp_sack_prune(struct tcpcb *tp)
 }
 
 /* The blocks of a SACK option (its data: len bytes after kind and length). */
+/* The bytes on the scoreboard. */
+static uint32_t
+tcp_sack_bytes(const struct tcpcb *tp)
+{
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < tp->t_nsacked; i++)
+		n += tp->t_sacked[i].sb_end - tp->t_sacked[i].sb_start;
+	return n;
+}
+
 void
 tcp_sack_update(struct tcpcb *tp, const uint8_t *opt, int len)
 {
 	int i;
+
+	if (tp->t_ts->ts_prr) {
+		/* PRR counts what this ACK delivers from here (tcp_prr_budget) */
+		tp->t_prr_una = tp->snd_una;
+		tp->t_prr_sacked = tcp_sack_bytes(tp);
+	}
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		uint32_t s = (uint32_t)opt[i] << 24 | (uint32_t)opt[i + 1] << 16 |
@@ -283,14 +301,50 @@ tcp_send_new(struct tcpcb *tp)
 	return tp->snd_max - omax;
 }
 
+/*
+ * PRR (RFC 6937, PRR-SSRB), when net.inet.tcp.prr is 1: the bytes this ACK lets out in
+ * recovery.  DeliveredData is what the ACK acknowledged or SACKed (since the counts
+ * were last taken); while pipe > ssthresh the sending follows the deliveries in the
+ * proportion ssthresh / RecoverFS, below it slow start up to ssthresh, at most one
+ * segment more than delivered.  Returns the congestion window for step (C): pipe plus
+ * that; RFC 6675 alone uses cwnd (= ssthresh in recovery).
+ */
+static uint32_t
+tcp_prr_budget(struct tcpcb *tp, uint32_t pipe)
+{
+	uint32_t seg = tcp_segsz(tp), sacked = tcp_sack_bytes(tp), ss = tp->snd_ssthresh;
+	int64_t dd = (int64_t)(int32_t)(tp->snd_una - tp->t_prr_una) + (int64_t)sacked -
+	    (int64_t)tp->t_prr_sacked;
+	uint64_t target, sndcnt, limit;
+
+	if (dd < 0)
+		dd = 0;			/* a forgotten block (a full scoreboard) */
+	tp->t_prr_una = tp->snd_una;
+	tp->t_prr_sacked = sacked;
+	tp->t_prr_delivered += (uint32_t)dd;
+	if (pipe > ss) {
+		target = ((uint64_t)tp->t_prr_delivered * ss + tp->t_prr_recoverfs - 1) /
+		    (tp->t_prr_recoverfs > 0 ? tp->t_prr_recoverfs : 1);
+		sndcnt = target > tp->t_prr_out ? target - tp->t_prr_out : 0;
+	} else {
+		limit = tp->t_prr_delivered > tp->t_prr_out ?
+		    tp->t_prr_delivered - tp->t_prr_out : 0;
+		if (limit < (uint64_t)dd)
+			limit = (uint64_t)dd;
+		limit += seg;
+		sndcnt = ss - pipe < limit ? ss - pipe : limit;
+	}
+	return pipe + (uint32_t)sndcnt;
+}
+
 /* Step (C): while cwnd - pipe >= 1 SMSS, the segment NextSeg () chooses. */
 static void
 tcp_sack_fill(struct tcpcb *tp, int thresh)
 {
 	struct tcp_state *ts = tp->t_ts;
 	struct tcp_hole h[TCP_NHOLES];
-	uint32_t seg = tcp_segsz(tp), hr, x = 0, len = 0, sent;
-	int nh, i, iter, pick;
+	uint32_t seg = tcp_segsz(tp), hr, x = 0, len = 0, sent, cwnd = tp->snd_cwnd;
+	int nh, i, iter, pick, prr = ts->ts_prr != 0;
 
 	/* A lost retransmission (as RACK sees it, RFC 8985, by sequence instead of time):
 	 * data sent after the last retransmission was SACKed while the holes retransmitted
@@ -303,7 +357,9 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 	}
 	for (iter = 0; iter < 256; iter++) {
 		nh = tcp_sack_holes(tp, h, thresh);
-		if (tp->snd_cwnd < tcp_sack_pipe(tp, h, nh) + seg)
+		if (prr && iter == 0)
+			cwnd = tcp_prr_budget(tp, tcp_sack_pipe(tp, h, nh));
+		if (cwnd < tcp_sack_pipe(tp, h, nh) + seg)
 			break;
 		hr = tcp_highrxt(tp);
 		pick = -1;
@@ -315,8 +371,9 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 		}
 		if (pick < 0 && tcp_cansend_new(tp)) {
 			/* rule 2: new data */
-			if (tcp_send_new(tp) == 0)
+			if ((sent = tcp_send_new(tp)) == 0)
 				break;
+			tp->t_prr_out += sent;
 			continue;
 		}
 		/* rule 3: a byte that may be lost (not yet IsLost) above HighRxt */
@@ -341,8 +398,9 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 			if (!SEQ_GT(e, lo))
 				break;		/* retransmitted in this recovery already */
 			len = e - lo < seg ? e - lo : seg;
-			if (tcp_send_at(tp, e - len, len) == 0)
+			if ((sent = tcp_send_at(tp, e - len, len)) == 0)
 				break;
+			tp->t_prr_out += sent;
 			tp->t_rescue_rxt = tp->snd_recover;
 			tp->t_rescue_valid = 1;
 			tp->t_undo_rexmits++;
@@ -356,6 +414,7 @@ tcp_sack_fill(struct tcpcb *tp, int thresh)
 			break;
 		tp->t_sack_rxnext = x + sent;
 		tp->t_rxt_mark = tp->snd_max;
+		tp->t_prr_out += sent;
 		tp->t_undo_rexmits++;
 		ts->ts_stat.tcps_sack_rexmits++;
 	}
@@ -396,10 +455,24 @@ tcp_sack_dupack(struct tcpcb *tp, uint32_t ack)
 		tp->t_flags |= TF_RECOVERY;
 		tp->t_sack_rxnext = tp->snd_una;
 		ts->ts_stat.tcps_fastrexmit++;
-		/* (4.3): the first segment presumed lost */
+		if (ts->ts_prr) {
+			/* RFC 6937's start: RecoverFS = snd.nxt - snd.una; this ACK's SACKed
+			 * bytes are the first delivered (when tcp_sack_update counted from
+			 * this snd_una) */
+			uint32_t sacked = tcp_sack_bytes(tp);
+
+			tp->t_prr_recoverfs = tp->snd_max - tp->snd_una;
+			tp->t_prr_delivered = tp->t_prr_una == tp->snd_una &&
+			    sacked > tp->t_prr_sacked ? sacked - tp->t_prr_sacked : 0;
+			tp->t_prr_out = 0;
+			tp->t_prr_una = tp->snd_una;
+			tp->t_prr_sacked = sacked;
+		}
+		/* (4.3): the first segment presumed lost (with PRR too, as Linux forces it) */
 		w = nh > 0 && h[0].h_start == tp->snd_una ? h[0].h_end - tp->snd_una : seg;
 		if ((sent = tcp_send_at(tp, tp->snd_una, w < seg ? w : seg)) > 0) {
 			tp->t_sack_rxnext = tp->snd_una + sent;
+			tp->t_prr_out += sent;
 			tp->t_undo_rexmits++;
 		}
 		tp->t_rxt_mark = tp->snd_max;

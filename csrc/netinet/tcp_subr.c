@@ -438,6 +438,7 @@ tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
 	case TCPCTL_REXMIT_MAX: v = &ts->ts_rexmit_max, min = ts->ts_rexmit_min, max = 3600000; break;
 	case TCPCTL_REXMIT_INIT: v = &ts->ts_rexmit_init, min = 1, max = 3600000; break;
 	case TCPCTL_RSTPPSLIMIT: v = &ts->ts_rstppslimit, min = -1, max = 1000000; break;
+	case TCPCTL_PRR: v = &ts->ts_prr; break;
 	case TCPCTL_ACKDROPRATELIMIT: v = &ts->ts_ackdropppslimit, min = -1, max = 1000000; break;
 	case TCPCTL_SYN_CACHE_LIMIT:
 	case TCPCTL_SYN_BUCKET_LIMIT:

@@ -151,6 +151,9 @@ struct tcpcb {
 	 * retransmission, valid once one went */
 	uint32_t t_rescue_rxt;
 	int t_rescue_valid;
+	/* PRR (RFC 6937, net.inet.tcp.prr): bytes delivered and sent in this recovery,
+	 * FlightSize at its start, and snd_una and the SACKed bytes when last counted */
+	uint32_t t_prr_delivered, t_prr_out, t_prr_recoverfs, t_prr_una, t_prr_sacked;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -202,6 +205,7 @@ struct tcpstat {
 #define TCPCTL_REXMIT_MIN	101	/* rumpus: ms, RFC 6298 (2.4) */
 #define TCPCTL_REXMIT_MAX	102	/* rumpus: ms */
 #define TCPCTL_REXMIT_INIT	103	/* rumpus: ms, RFC 6298 (2.1) */
+#define TCPCTL_PRR		104	/* rumpus: 1: PRR (RFC 6937) in SACK recovery */
 
 #define TCP_HZ		100		/* NetBSD's hz: delack_ticks are in its ticks */
 #define TCP_HASHSIZE	64		/* buckets of each pcb hash at first (they grow) */
@@ -221,6 +225,7 @@ struct tcp_state {
 	int ts_keepidle, ts_keepintvl, ts_keepcnt, ts_keepinit, ts_msl;	/* seconds */
 	int ts_rexmit_min, ts_rexmit_max, ts_rexmit_init;		/* ms */
 	int ts_rstppslimit, ts_ackdropppslimit;		/* per second, -1: no limit */
+	int ts_prr;					/* 0 (default): RFC 6675's (C) */
 	/* rate limits: the current second and what went out in it */
 	uint64_t ts_rst_sec, ts_ack_sec;
 	int ts_rst_count, ts_ack_count;

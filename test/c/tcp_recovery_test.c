@@ -238,6 +238,70 @@ main(void)
 		finish(a);
 	}
 
+	/* ---- how much goes out during recovery: RFC 6675's (C) by default, PRR (RFC 6937,
+	 * PRR-SSRB) with net.inet.tcp.prr 1.  Slow start to 20 segments out, segment 10
+	 * lost, then each duplicate ACK SACKs one more */
+	for (int prr = 0; prr <= 1; prr++) {
+		/* the duplicate ACKs after the one that starts recovery that send new data:
+		 * RFC 6675 waits until pipe (19) < cwnd (11), then one per ACK; PRR sends one
+		 * per two deliveries (ssthresh / RecoverFS = 11 / 22) while pipe > ssthresh */
+		static const int sends[2][12] = { { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1 },
+						  { 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0 } };
+		const char *mode = prr ? "PRR" : "RFC 6675";
+		uint32_t blk[1][2] = { { 11, 12 } }, nextnew = 32;
+		int good = 1, i, k;
+		struct seg sg;
+
+		ok(x_sysctl_tcp(104, NULL, &prr) == 0, "net.inet.tcp.prr %d", prr);
+		ok((a = conn(l, 1, 10)) >= 0, "%s: SACK connection, initial window 10", mode);
+		x_setint(a, X_SOL_SOCKET, X_SO_SNDBUF, 128 * 1024);
+		ok(flight(a, 60, 10), "%s: 60 segments written: 0-9 sent", mode);
+		for (i = 1; i <= 10; i++) {
+			sack_ack((uint32_t)i, 0, NULL);
+			good &= next(&sg, 0) && sg.seq == base + (uint32_t)(8 + 2 * i) * SEG;
+			good &= next(&sg, 0) && sg.seq == base + (uint32_t)(9 + 2 * i) * SEG;
+		}
+		good &= !next(&sg, 0);
+		ok(good, "%s: ACKs of 0-9 one by one: slow start sends 10-29", mode);
+		sack_ack(10, 1, blk);
+		expect(30, "dupack 1 (SACK 11): limited transmit");
+		blk[0][1] = 13;
+		sack_ack(10, 1, blk);
+		expect(31, "dupack 2 (SACK 11-12): limited transmit");
+		blk[0][1] = 14;
+		sack_ack(10, 1, blk);
+		/* FlightSize 22: ssthresh = cwnd = 11; pipe = 1 (10 again) + 18 (14-31) */
+		expect(10, "dupack 3 (SACK 11-13): fast retransmit of segment 10");
+		none("pipe 19 > 11: nothing more");
+		good = 1;
+		for (k = 0; k < 12; k++) {
+			blk[0][1] = 15 + (uint32_t)k;
+			sack_ack(10, 1, blk);
+			if (sends[prr][k]) {
+				if (!next(&sg, 0) || sg.seq != base + nextnew * SEG) {
+					good = 0;
+					diag("%s: ACK %d: segment %u missing", mode, k + 1, nextnew);
+				}
+				nextnew++;
+			}
+			while (next(&sg, 0)) {
+				good = 0;
+				diag("%s: ACK %d: unexpected segment %d", mode, k + 1,
+				    (int)(sg.seq - base) / (int)SEG);
+			}
+		}
+		ok(good, "%s: the next 12 duplicate ACKs send new data as %s", mode, prr ?
+		    "0 0 1 0 1 0 1 0 1 0 1 0 (one per two delivered)" :
+		    "0 0 0 0 0 0 0 0 1 1 1 1 (once pipe < cwnd)");
+		finish(a);
+	}
+	{
+		int v = 0;
+		ok(x_sysctl_tcp(104, &v, NULL) == 0 && v == 1 && x_sysctl_tcp(104, NULL,
+		    &(int){ 2 }) == EINVAL, "net.inet.tcp.prr reads 1; 2 is EINVAL");
+		x_sysctl_tcp(104, NULL, &(int){ 0 });
+	}
+
 	/* ---- limited transmit without SACK (RFC 3042), then NewReno */
 	{
 		ok((a = conn(l, 0, 4)) >= 0, "connection without SACK, initial window 4");
