@@ -1,0 +1,222 @@
+/*
+ * tcp_window_test.c: the window rules segment by segment (packetdrill style, virtual
+ * time, tcp_pkt.h), the test being the peer of a connection to the kernel's listener
+ * (MSS 1000, no window scaling, no timestamps, no SACK):
+ *   - receiver: the buffer fills to a zero window; reads that free less than two
+ *     segments and less than half the buffer send no window update (receiver
+ *     silly-window avoidance, RFC 9293 3.8.6.2.2), the read that frees two segments does,
+ *     and the window it offers is never a small one;
+ *   - sender: Nagle (a small segment waits while another is unacknowledged, TCP_NODELAY
+ *     sends at once), sender silly-window avoidance (a window under half the largest
+ *     the peer offered and under a segment takes nothing while more data waits, the
+ *     persist timer forces it out at 5 s; a window update of half the largest lets full
+ *     segments go);
+ *   - the RTO bounds: net.inet.tcp.rexmit_min raises the first timeout, rexmit_max caps
+ *     the backoff (RFC 6298 2.4, 5.5).
+ */
+#include "tcp_pkt.h"
+
+enum { TCPCTL_REXMIT_MIN = 101, TCPCTL_REXMIT_MAX = 102 };
+
+static uint16_t pport = 42000;
+static uint32_t base;		/* the kernel's first data byte */
+static uint32_t pseq;		/* our next sequence number */
+
+/* A connection from us (MSS 1000, window win) to the kernel's listener l: the accepted
+ * socket; *synwin the window of the SYN|ACK. */
+static int
+conn(int l, uint16_t win, int *synwin)
+{
+	struct seg s;
+	uint8_t opt[4];
+
+	pport++;
+	opt[0] = 2, opt[1] = 4, put16(opt + 2, 1000);
+	pseq = 7000;
+	inject(pport, 80, pseq, 0, SYN, win, opt, 4, NULL, 0);
+	if (!next(&s, 1000) || s.flags != (SYN | ACK))
+		return -1;
+	*synwin = s.win;
+	base = s.seq + 1;
+	pseq++;
+	inject(pport, 80, pseq, base, ACK, win, NULL, 0, NULL, 0);
+	return rump_sys_accept(l, NULL, NULL);
+}
+
+/* Our data to the kernel: len bytes at pseq. */
+static void
+data(int len, uint16_t win)
+{
+	static const uint8_t buf[1000];
+
+	inject(pport, 80, pseq, base, ACK | PSH, win, NULL, 0, buf, len);
+	pseq += (uint32_t)len;
+}
+
+/* The last of the segments that came (0 if none). */
+static int
+last(struct seg *s)
+{
+	int n = 0;
+
+	while (next(s, 0))
+		n++;
+	return n;
+}
+
+static void
+receiver(int l)
+{
+	struct seg s;
+	static uint8_t buf[8192];
+	int a, w = -1, i, n;
+
+	a = conn(l, 65535, &w);
+	ok(a >= 0 && w == 8192, "SO_RCVBUF 8192: the SYN|ACK offers "
+	    "8192 (%d)", w);
+	for (i = 0; i < 8; i++)
+		data(1000, 65535);
+	data(192, 65535);
+	advance_ms(200);		/* the delayed ACK of the last one */
+	n = last(&s);
+	ok(n > 0 && s.ack == pseq && s.win == 0, "8192 bytes unread: the window is 0 (%d "
+	    "ACKs, the last ack +%u win %u)", n, s.ack - 7001, s.win);
+	ok(rump_sys_read(a, buf, 100) == 100 && !next(&s, 0), "read 100: no window update "
+	    "(100 free: under a segment and a quarter of the buffer)");
+	ok(rump_sys_read(a, buf, 900) == 900 && !next(&s, 0), "read 900 more: none (1000 "
+	    "free: under two segments and half the buffer)");
+	n = rump_sys_read(a, buf, 1000) == 1000 && next(&s, 0);
+	ok(n && s.flags == ACK && s.ack == pseq && s.win == 2000, "read 1000 more: a window "
+	    "update offering 2000 (two segments) (flags %#x win %u)", s.flags, s.win);
+	ok(!next(&s, 0), "one");
+	/* fill the 2000 again, then free 100: the window it advertises stays 0, not 100 */
+	data(1000, 65535);
+	data(1000, 65535);
+	n = last(&s);
+	ok(n > 0 && s.win == 0, "2000 more: the window 0 again (win %u)", s.win);
+	ok(rump_sys_read(a, buf, 100) == 100, "read 100");
+	inject(pport, 80, pseq - 1, base, ACK, 65535, NULL, 0, NULL, 0);	/* keepalive-ish */
+	n = last(&s);
+	ok(n > 0 && s.win == 0, "an ACK it answers offers 0, not 100 (no small window) (win %u)",
+	    s.win);
+	x_linger_abort(a);
+	drain();
+}
+
+static void
+sender(int l)
+{
+	struct seg s;
+	static uint8_t buf[8000];
+	int a, w, n;
+	uint32_t snd;
+
+	memset(buf, 's', sizeof(buf));
+	/* Nagle */
+	ok((a = conn(l, 4000, &w)) >= 0, "a connection, our window 4000");
+	snd = base;
+	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.len == 100 && s.seq == snd,
+	    "Nagle: 100 bytes on an idle connection go at once");
+	ok(rump_sys_write(a, buf, 100) == 100 && !next(&s, 0), "100 more wait: a small segment "
+	    "is unacknowledged");
+	ok(rump_sys_write(a, buf, 100) == 100 && !next(&s, 0), "and 100 more");
+	inject(pport, 80, pseq, snd + 100, ACK, 4000, NULL, 0, NULL, 0);
+	n = next(&s, 0);
+	ok(n && s.len == 200 && s.seq == snd + 100, "its ACK: the 200 waiting go in one "
+	    "segment (len %d)", s.len);
+	ok(!next(&s, 0), "one");
+	snd += 300;
+	inject(pport, 80, pseq, snd, ACK, 4000, NULL, 0, NULL, 0);
+	ok(x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 1) == 0, "TCP_NODELAY");
+	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.len == 100, "100 go");
+	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.len == 100 && s.seq ==
+	    snd + 100, "and 100 more at once, the first unacknowledged");
+	snd += 200;
+	inject(pport, 80, pseq, snd, ACK, 4000, NULL, 0, NULL, 0);
+	ok(x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 0) == 0, "TCP_NODELAY off");
+	drain();
+
+	/* sender silly-window avoidance: the largest window seen is 4000 */
+	ok(rump_sys_write(a, buf, 6000) == 6000, "write 6000");
+	n = 0;
+	while (next(&s, 0))
+		n += s.len;
+	ok(n == 4000, "4000 go (our window) (%d)", n);
+	snd += 4000;
+	inject(pport, 80, pseq, snd, ACK, 500, NULL, 0, NULL, 0);
+	ok(!next(&s, 0), "all ACKed with the window 500 (under a segment and under half of "
+	    "4000) while 2000 wait: nothing goes");
+	advance_ms(4999);
+	ok(!next(&s, 0), "nothing before the persist timer (5 s)");
+	advance_ms(1);
+	n = next(&s, 20);
+	ok(n && s.len == 500 && s.seq == snd, "at 5 s the persist timer forces the 500 the "
+	    "window takes (len %d)", s.len);
+	snd += 500;
+	inject(pport, 80, pseq, snd, ACK, 2000, NULL, 0, NULL, 0);
+	ok(next(&s, 0) && s.len == 1000 && s.seq == snd && next(&s, 0) && s.len == 500 &&
+	    !next(&s, 0), "ACKed with the window 2000 (half the largest): the 1500 left go, "
+	    "1000 + 500 (the last piece: everything there is)");
+	snd += 1500;
+	inject(pport, 80, pseq, snd, ACK, 4000, NULL, 0, NULL, 0);
+	x_linger_abort(a);
+	drain();
+}
+
+static void
+rto_bounds(int l)
+{
+	struct seg s;
+	static uint8_t buf[100];
+	int a, w, i, good = 1;
+	static const int waits[] = { 3000, 4000, 4000, 4000 };
+
+	ok(x_sysctl_tcp(TCPCTL_REXMIT_MIN, NULL, &(int){ 3000 }) == 0 &&
+	    x_sysctl_tcp(TCPCTL_REXMIT_MAX, NULL, &(int){ 4000 }) == 0, "rexmit_min 3000 ms, "
+	    "rexmit_max 4000 ms");
+	ok(x_sysctl_tcp(TCPCTL_REXMIT_MIN, NULL, &(int){ 5000 }) == X_EINVAL,
+	    "rexmit_min above rexmit_max: EINVAL");
+	ok((a = conn(l, 8000, &w)) >= 0, "a connection");
+	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.len == 100, "100 bytes, "
+	    "never ACKed");
+	for (i = 0; i < 4; i++) {
+		advance_ms((uint64_t)waits[i] - 1);
+		if (next(&s, 0)) {
+			good = 0;
+			diag("retransmission %d early", i + 1);
+		}
+		advance_ms(1);
+		if (!next(&s, 20) || s.len != 100 || s.seq != base) {
+			good = 0;
+			diag("retransmission %d missing", i + 1);
+		}
+	}
+	ok(good, "retransmitted after 3 s (rexmit_min), then 4, 4, 4 s (backoff capped at "
+	    "rexmit_max)");
+	x_sysctl_tcp(TCPCTL_REXMIT_MIN, NULL, &(int){ 1000 });
+	x_sysctl_tcp(TCPCTL_REXMIT_MAX, NULL, &(int){ 64000 });
+	x_linger_abort(a);
+	drain();
+}
+
+int
+main(void)
+{
+	struct rumpus_kernel *k;
+	int l;
+
+	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
+	ok((k = pkt_setup("tcpwinbus")) != NULL, "kernel 10.4.0.1 on tcpwinbus, the test at "
+	    "10.4.0.2");
+	l = x_listen("0.0.0.0", 80, 5);
+	ok(l >= 0 && x_setint(l, X_SOL_SOCKET, X_SO_RCVBUF, 8192) == 0, "a listener, "
+	    "SO_RCVBUF 8192");
+	receiver(l);
+	sender(l);
+	rto_bounds(l);
+	rump_sys_close(l);
+	bus_detach(&port);
+	rumpus_kernel_switch(NULL);
+	ok(rumpus_kernel_destroy(k) == 0, "destroyed");
+	return tap_done();
+}
