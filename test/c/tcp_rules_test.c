@@ -1,5 +1,5 @@
 /*
- * tcp_window_test.c: the window rules segment by segment (packetdrill style, virtual
+ * tcp_rules_test.c: window, Nagle and timer rules segment by segment (packetdrill style, virtual
  * time, tcp_pkt.h), the test being the peer of a connection to the kernel's listener
  * (MSS 1000, no window scaling, no timestamps, no SACK):
  *   - receiver: the buffer fills to a zero window; reads that free less than two
@@ -12,11 +12,16 @@
  *     persist timer forces it out at 5 s; a window update of half the largest lets full
  *     segments go);
  *   - the RTO bounds: net.inet.tcp.rexmit_min raises the first timeout, rexmit_max caps
- *     the backoff (RFC 6298 2.4, 5.5).
+ *     the backoff (RFC 6298 2.4, 5.5);
+ *   - NetBSD's keepalive sysctls (net.inet.tcp.keepidle, keepintvl, keepcnt) on a
+ *     connection with SO_KEEPALIVE and no per-socket values: probes at keepidle, then
+ *     every keepintvl, the connection dropped (ETIMEDOUT) after keepcnt unanswered;
+ *     an answered probe keeps it.
  */
 #include "tcp_pkt.h"
 
-enum { TCPCTL_REXMIT_MIN = 101, TCPCTL_REXMIT_MAX = 102 };
+enum { TCPCTL_REXMIT_MIN = 101, TCPCTL_REXMIT_MAX = 102, TCPCTL_KEEPIDLE = 17,
+	TCPCTL_KEEPINTVL = 18, TCPCTL_KEEPCNT = 19 };
 
 static uint16_t pport = 42000;
 static uint32_t base;		/* the kernel's first data byte */
@@ -199,6 +204,69 @@ rto_bounds(int l)
 	drain();
 }
 
+static void
+keepalive(void)
+{
+	struct seg s;
+	int l, a, w, i, good = 1, e;
+	char c;
+	static const int at[] = { 20000, 3000, 3000 };
+
+	ok(x_sysctl_tcp(TCPCTL_KEEPIDLE, NULL, &(int){ 20 }) == 0 &&
+	    x_sysctl_tcp(TCPCTL_KEEPINTVL, NULL, &(int){ 3 }) == 0 &&
+	    x_sysctl_tcp(TCPCTL_KEEPCNT, NULL, &(int){ 2 }) == 0, "net.inet.tcp.keepidle 20, "
+	    "keepintvl 3, keepcnt 2");
+	/* a listener made now: its connections take the sysctls' values (an accepted
+	 * socket inherits its listener's, as NetBSD's syn_cache_get does) */
+	l = x_listen("0.0.0.0", 80, 5);
+	ok((a = conn(l, 8000, &w)) >= 0 && x_setint(a, X_SOL_SOCKET, X_SO_KEEPALIVE, 1) == 0,
+	    "a connection with SO_KEEPALIVE to a listener made after");
+	ok(x_getint(a, X_IPPROTO_TCP, X_TCP_KEEPIDLE) == 20 &&
+	    x_getint(a, X_IPPROTO_TCP, X_TCP_KEEPINTVL) == 3 &&
+	    x_getint(a, X_IPPROTO_TCP, X_TCP_KEEPCNT) == 2, "its TCP_KEEPIDLE/INTVL/CNT are "
+	    "the sysctls'");
+	/* an answered probe: the idle time starts again */
+	advance_ms(19999);
+	ok(!next(&s, 0), "nothing before 20 s of silence");
+	advance_ms(1);
+	e = next(&s, 20);
+	ok(e && s.flags == ACK && s.len == 0 && s.seq == base - 1 && s.ack == pseq,
+	    "at 20 s a keepalive probe: an ACK at snd_una - 1 (flags %#x len %d seq %+d)",
+	    s.flags, s.len, (int)(s.seq - base));
+	inject(pport, 80, pseq, base, ACK, 8000, NULL, 0, NULL, 0);
+	advance_ms(3000);
+	ok(!next(&s, 0), "answered: no probe 3 s later");
+	advance_ms(16999);
+	ok(!next(&s, 0), "none before 20 s after the answer");
+	advance_ms(1);
+	e = next(&s, 20);
+	ok(e && s.len == 0 && s.seq == base - 1, "20 s after the answer: a probe");
+	/* now unanswered: probes at 3 s intervals, dropped after keepcnt 2 */
+	for (i = 1; i < 2; i++) {
+		advance_ms((uint64_t)at[i] - 1);
+		if (next(&s, 0))
+			good = 0;
+		advance_ms(1);
+		if (!next(&s, 20) || s.len != 0 || s.seq != base - 1)
+			good = 0;
+	}
+	ok(good, "unanswered: the next probe 3 s later");
+	advance_ms(2999);
+	ok(!next(&s, 0) && x_poll1(a, X_POLLIN, 0) == 0, "still there before keepcnt * "
+	    "keepintvl");
+	advance_ms(1);
+	e = next(&s, 20);
+	ok(e && (s.flags & RST), "after 2 unanswered probes, 3 s apart: dropped with a RST "
+	    "(flags %#x)", s.flags);
+	ok(rump_sys_read(a, &c, 1) < 0 && errno == X_ETIMEDOUT, "read: ETIMEDOUT");
+	rump_sys_close(a);
+	rump_sys_close(l);
+	x_sysctl_tcp(TCPCTL_KEEPIDLE, NULL, &(int){ 7200 });
+	x_sysctl_tcp(TCPCTL_KEEPINTVL, NULL, &(int){ 75 });
+	x_sysctl_tcp(TCPCTL_KEEPCNT, NULL, &(int){ 8 });
+	drain();
+}
+
 int
 main(void)
 {
@@ -206,7 +274,7 @@ main(void)
 	int l;
 
 	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
-	ok((k = pkt_setup("tcpwinbus")) != NULL, "kernel 10.4.0.1 on tcpwinbus, the test at "
+	ok((k = pkt_setup("tcprulesbus")) != NULL, "kernel 10.4.0.1 on tcprulesbus, the test at "
 	    "10.4.0.2");
 	l = x_listen("0.0.0.0", 80, 5);
 	ok(l >= 0 && x_setint(l, X_SOL_SOCKET, X_SO_RCVBUF, 8192) == 0, "a listener, "
@@ -215,6 +283,7 @@ main(void)
 	sender(l);
 	rto_bounds(l);
 	rump_sys_close(l);
+	keepalive();
 	bus_detach(&port);
 	rumpus_kernel_switch(NULL);
 	ok(rumpus_kernel_destroy(k) == 0, "destroyed");
