@@ -341,6 +341,9 @@ struct fileops {
 	 * (closing any descriptor of a file releases them), AF_UNIX collects in-flight
 	 * cycles.  Optional. */
 	void (*fo_fdclose)(struct file *fp, struct proc *p);
+	/* kqueue's fflags with EV_EOF on EVFILT_READ/WRITE (a socket's so_error, as
+	 * NetBSD's filt_soread/filt_sowrite).  Optional. */
+	int (*fo_eoferror)(struct file *fp);
 };
 
 struct file {

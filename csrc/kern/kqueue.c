@@ -116,8 +116,11 @@ knote_check(struct lwp *l, struct knote *kn, uint64_t now, struct nb_kevent *ev,
 	if (ready && fp->f_ops != NULL && fp->f_ops->fo_ioctl != NULL &&
 	    fp->f_ops->fo_ioctl(fp, kn->kev.filter == EVFILT_READ ? FIONREAD : FIONSPACE, &n) == 0)
 		ev->data = n;
-	if (rev & POLLHUP)
+	if (rev & POLLHUP) {
 		ev->flags |= EV_EOF;
+		if (fp->f_ops != NULL && fp->f_ops->fo_eoferror != NULL)
+			ev->fflags = (uint32_t)fp->f_ops->fo_eoferror(fp);
+	}
 	fd_putfile(fp);
 	if (!ready) {
 		kn->lastready = false;

@@ -1400,6 +1400,19 @@ soo_fdclose(struct file *fp, struct proc *p)
 		net_unp_gc(fp->f_kern, fp);
 }
 
+/* The pending error kqueue reports with EV_EOF (NetBSD: kn_fflags = so_error). */
+static int
+soo_eoferror(struct file *fp)
+{
+	struct socket *so = fp->f_data;
+	int e;
+
+	net_lock(so->so_kern);
+	e = so->so_error;
+	net_unlock(so->so_kern);
+	return e;
+}
+
 const struct fileops socketops = {
 	.fo_read = soo_read,
 	.fo_write = soo_write,
@@ -1408,6 +1421,7 @@ const struct fileops socketops = {
 	.fo_stat = soo_stat,
 	.fo_close = soo_close,
 	.fo_fdclose = soo_fdclose,
+	.fo_eoferror = soo_eoferror,
 };
 
 int

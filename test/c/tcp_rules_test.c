@@ -267,6 +267,56 @@ keepalive(void)
 	drain();
 }
 
+/* ---- readiness after a reset (NetBSD's sopoll, filt_soread, filt_sowrite) */
+struct x_kev { uintptr_t ident; uint32_t filter, flags, fflags; int64_t data; intptr_t udata; };
+enum { X_EVFILT_READ = 0, X_EVFILT_WRITE = 1, X_EV_ADD = 1, X_EV_EOF = 0x8000, X_POLLPRI = 2 };
+
+/* One kevent for fd's filter, without waiting: its flags (and fflags), or -1 if none. */
+static int
+kq1(int fd, uint32_t filter, uint32_t *fflags)
+{
+	struct x_kev ch, ev;
+	struct { int64_t sec; long nsec; } zero = { 0, 0 };
+	int kq = rump_sys_kqueue(), n;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.ident = (uintptr_t)fd, ch.filter = filter, ch.flags = X_EV_ADD;
+	n = rump_sys_kevent(kq, (void *)&ch, 1, (void *)&ev, 1, (void *)&zero);
+	rump_sys_close(kq);
+	if (n != 1)
+		return -1;
+	*fflags = ev.fflags;
+	return (int)ev.flags;
+}
+
+static void
+reset_readiness(int l)
+{
+	uint32_t ff = 0, fw = 0;
+	int a, w, fr, fwr;
+	char c;
+
+	ok((a = conn(l, 8000, &w)) >= 0, "a connection");
+	ok(x_poll1(a, X_POLLIN | X_POLLOUT | X_POLLPRI, 0) == X_POLLOUT, "established, "
+	    "nothing to read: writable only");
+	inject(pport, 80, pseq, 0, RST, 0, NULL, 0, NULL, 0);
+	ok(x_poll1(a, X_POLLIN | X_POLLOUT | X_POLLPRI, 0) == (X_POLLIN | X_POLLOUT),
+	    "reset by the peer: poll says readable and writable (no POLLHUP/POLLERR, as "
+	    "NetBSD's sopoll)");
+	fr = kq1(a, X_EVFILT_READ, &ff);
+	fwr = kq1(a, X_EVFILT_WRITE, &fw);
+	ok(fr >= 0 && (fr & X_EV_EOF) && ff == X_ECONNRESET, "kqueue EVFILT_READ: EV_EOF, "
+	    "fflags ECONNRESET (flags %#x fflags %u)", fr, ff);
+	ok(fwr >= 0 && (fwr & X_EV_EOF) && fw == X_ECONNRESET, "EVFILT_WRITE: EV_EOF, fflags "
+	    "ECONNRESET (flags %#x fflags %u)", fwr, fw);
+	ok(rump_sys_read(a, &c, 1) < 0 && errno == X_ECONNRESET, "read: ECONNRESET");
+	ok(rump_sys_read(a, &c, 1) == 0, "then EOF (the error is reported once)");
+	ok(x_poll1(a, X_POLLIN | X_POLLOUT, 0) == (X_POLLIN | X_POLLOUT), "still readable and "
+	    "writable");
+	rump_sys_close(a);
+	drain();
+}
+
 int
 main(void)
 {
@@ -281,6 +331,7 @@ main(void)
 	    "SO_RCVBUF 8192");
 	receiver(l);
 	sender(l);
+	reset_readiness(l);
 	rto_bounds(l);
 	rump_sys_close(l);
 	keepalive();
