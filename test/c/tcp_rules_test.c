@@ -16,7 +16,10 @@
  *   - NetBSD's keepalive sysctls (net.inet.tcp.keepidle, keepintvl, keepcnt) on a
  *     connection with SO_KEEPALIVE and no per-socket values: probes at keepidle, then
  *     every keepintvl, the connection dropped (ETIMEDOUT) after keepcnt unanswered;
- *     an answered probe keeps it.
+ *     an answered probe keeps it;
+ *   - poll, kqueue and read after the peer's RST;
+ *   - slow start and congestion avoidance (RFC 5681 3.1) after a NewReno recovery: the
+ *     flight doubles a round below ssthresh, then grows by about a segment a round.
  */
 #include "tcp_pkt.h"
 
@@ -317,6 +320,71 @@ reset_readiness(int l)
 	drain();
 }
 
+/* ---- slow start and congestion avoidance (RFC 5681 3.1) after NewReno recovery */
+static void
+cong_avoid(int l)
+{
+	static uint8_t buf[150000];
+	struct seg s;
+	int a, w, i, r, n, rounds[10], ss, good;
+	uint32_t una, max;
+
+	x_sysctl_tcp(8, NULL, &(int){ 8 });		/* net.inet.tcp.init_win */
+	ok((a = conn(l, 65535, &w)) >= 0, "a connection without SACK, initial window 8");
+	x_setint(a, X_SOL_SOCKET, X_SO_SNDBUF, 200 * 1024);
+	x_setint(a, X_IPPROTO_TCP, X_TCP_NODELAY, 1);
+	ok(rump_sys_write(a, buf, sizeof(buf)) == (ssize_t)sizeof(buf), "150000 bytes written");
+	for (n = 0; next(&s, 0); n++)
+		continue;
+	ok(n == 8, "8 segments go (%d)", n);
+	/* segment 0 lost: limited transmit twice, fast retransmit on the third (ssthresh =
+	 * FlightSize 10 / 2 = 5 segments); the ACK of all 10 deflates cwnd to
+	 * min(ssthresh, FlightSize 0 + 1 segment) = 1 segment, and slow start adds one
+	 * for it */
+	for (i = 0; i < 3; i++)
+		inject(pport, 80, pseq, base, ACK, 65535, NULL, 0, NULL, 0);
+	for (n = 0; next(&s, 0); n++)
+		continue;
+	ok(n == 3, "three duplicate ACKs: two new segments, the retransmission (%d)", n);
+	una = base + 10 * 1000;
+	inject(pport, 80, pseq, una, ACK, 65535, NULL, 0, NULL, 0);
+	max = una;
+	while (next(&s, 0))
+		max = s.seq + (uint32_t)s.len;
+	rounds[0] = (int)(max - una) / 1000;
+	/* rounds: every outstanding segment ACKed one by one; what goes out meanwhile is the
+	 * next round's flight */
+	for (r = 1; r < 10; r++) {
+		uint32_t end = max;
+
+		while (una != end) {
+			una += 1000;
+			inject(pport, 80, pseq, una, ACK, 65535, NULL, 0, NULL, 0);
+			while (next(&s, 0))
+				max = s.seq + (uint32_t)s.len;
+		}
+		rounds[r] = (int)(max - end) / 1000;
+	}
+	diag("flight per round: %d %d %d %d %d %d %d %d %d %d", rounds[0], rounds[1],
+	    rounds[2], rounds[3], rounds[4], rounds[5], rounds[6], rounds[7], rounds[8],
+	    rounds[9]);
+	ok(rounds[0] == 2 && rounds[1] == 4 && rounds[2] == 6, "slow start: 2, 4 segments a "
+	    "round, then 6 (it passes ssthresh 5 in that round)");
+	/* past ssthresh (5 segments) cwnd grows by SMSS * SMSS / cwnd an ACK: about one
+	 * segment a round, never doubling */
+	good = 1;
+	for (r = 4, ss = rounds[1]; r < 10; r++) {
+		if (rounds[r] < rounds[r - 1] || rounds[r] > rounds[r - 1] + 1)
+			good = 0;
+	}
+	ok(good && rounds[9] - rounds[3] >= 4 && rounds[9] - rounds[3] <= 6 && ss == 4,
+	    "then congestion avoidance: each round at most one segment more, %d to %d over "
+	    "six rounds", rounds[3], rounds[9]);
+	x_linger_abort(a);
+	x_sysctl_tcp(8, NULL, &(int){ 4 });
+	drain();
+}
+
 int
 main(void)
 {
@@ -332,6 +400,7 @@ main(void)
 	receiver(l);
 	sender(l);
 	reset_readiness(l);
+	cong_avoid(l);
 	rto_bounds(l);
 	rump_sys_close(l);
 	keepalive();
