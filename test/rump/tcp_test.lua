@@ -113,6 +113,31 @@ T.case("ECONNREFUSED, ECONNRESET after an abort, EPIPE", function()
   T.same(kb:sigpending(), {}, "ignore: nothing recorded")
 end)
 
+T.case("kqueue after a reset: EV_EOF with the error in fflags (NetBSD's filt_soread/filt_sowrite)", function()
+  local S = boot().S
+  local l = listener(S, 80, "127.0.0.1")
+  local c = assert(S.socket("inet", "stream"))
+  assert(S.connect(c, S.t.sockaddr_in(80, "127.0.0.1")))
+  local s = assert(S.accept(l))
+  local kq = assert(S.kqueue())
+  local function events()
+    local got = {}
+    for _, ev in assert(S.kevent(kq, nil, 4, 0)) do
+      got[ev.filtername] = { eof = ev.EOF and true or false, fflags = tonumber(ev.fflags) }
+    end
+    return got
+  end
+  assert(S.kevent(kq, { { fd = s, filter = "read", flags = "add" }, { fd = s, filter = "write", flags = "add" } }, false))
+  T.same(events(), { WRITE = { eof = false, fflags = 0 } }, "connected: writable only")
+  assert(S.setsockopt(c, "socket", "linger", { onoff = true, linger = 0 }))
+  assert(S.close(c))
+  T.same(events(), { READ = { eof = true, fflags = 54 }, WRITE = { eof = true, fflags = 54 } },
+    "reset: both filters EV_EOF with ECONNRESET (54) in fflags")
+  T.fails("CONNRESET", S.recv(s))
+  T.same(events(), { READ = { eof = true, fflags = 0 }, WRITE = { eof = true, fflags = 0 } },
+    "the error read: EV_EOF, fflags 0")
+end)
+
 T.case("SIGPIPE raised in the host thread (the raise model, NetBSD's default), MSG_NOSIGNAL", function()
   local S = require "syscall"
   local util = S.util
