@@ -162,8 +162,14 @@ tcp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, siz
 	in46_of6(&la, &src, ifindex(zone));
 	in46_of6(&fa, &dst, ifindex(zone));
 	if ((inp = in_pcblookup_conn(&ts->ts_tbl, &fa, dport, &la, sport)) == NULL ||
-	    (tp = inp->inp_ppcb) == NULL)
+	    (tp = inp->inp_ppcb) == NULL) {
+		/* no connection: a SYN|ACK of the SYN cache (NetBSD's tcp6_ctlinput calls
+		 * syn_cache_unreach for no route, PRC_UNREACH_NET, alone: address
+		 * unreachable is PRC_HOSTDEAD there, which notifies without the ports) */
+		if (type == ICMP6_DST_UNREACH && code == ICMP6_DST_UNREACH_NOROUTE)
+			syn_cache_unreach(ts, &fa, dport, &la, sport, seq);
 		return;
+	}
 	if (SEQ_LT(seq, tp->snd_una) || SEQ_GT(seq, tp->snd_max))
 		return;		/* RFC 5927: not in flight */
 	if (type == ICMP6_PACKET_TOO_BIG) {
