@@ -306,6 +306,19 @@ reset_readiness(int l)
 	ok(x_poll1(a, X_POLLIN | X_POLLOUT | X_POLLPRI, 0) == (X_POLLIN | X_POLLOUT),
 	    "reset by the peer: poll says readable and writable (no POLLHUP/POLLERR, as "
 	    "NetBSD's sopoll)");
+	{
+		/* select (NetBSD's fd_set of 32-bit words): readable and writable too */
+		uint32_t in[8], ou[8];
+		struct { int64_t sec; int32_t usec, pad; } tv = { 0, 0, 0 };
+
+		memset(in, 0, sizeof(in));
+		memset(ou, 0, sizeof(ou));
+		in[a / 32] = 1u << (a % 32);
+		ou[a / 32] = 1u << (a % 32);
+		ok(rump_sys_select(a + 1, (void *)in, (void *)ou, NULL, (void *)&tv) == 2 &&
+		    in[a / 32] == 1u << (a % 32) && ou[a / 32] == 1u << (a % 32),
+		    "select: readable and writable");
+	}
 	fr = kq1(a, X_EVFILT_READ, &ff);
 	fwr = kq1(a, X_EVFILT_WRITE, &fw);
 	ok(fr >= 0 && (fr & X_EV_EOF) && ff == X_ECONNRESET, "kqueue EVFILT_READ: EV_EOF, "
