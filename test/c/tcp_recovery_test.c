@@ -9,6 +9,7 @@
  *     retransmission enters it); NextSeg rule 1 (a lost hole before new data), rule 2
  *     (new data when no hole is lost), partial ACKs, the end of recovery; a lost
  *     retransmission (data sent after it SACKed) sent again;
+ *   - NewReno (RFC 6582) without SACK: a partial ACK retransmits the next hole at once;
  *   - early retransmit (RFC 5827): with three segments outstanding and nothing new to
  *     send the second duplicate ACK retransmits, with two the first; with and without
  *     SACK;
@@ -314,6 +315,40 @@ main(void)
 		none("one segment only");
 		sack_ack(0, 0, NULL);
 		expect(0, "third duplicate ACK: fast retransmit");
+		finish(a);
+	}
+
+	/* ---- NewReno (RFC 6582) without SACK: a partial ACK retransmits the next hole at
+	 * once, the ACK of the recovery point ends recovery */
+	{
+		struct seg sg;
+		int n = 0, late = 0;
+
+		ok((a = conn(l, 0, 8)) >= 0, "connection without SACK, initial window 8");
+		ok(flight(a, 30, 8), "30 segments written: 0-7 sent");
+		/* segments 0 and 3 lost */
+		sack_ack(0, 0, NULL);
+		expect(8, "dupack 1: limited transmit");
+		sack_ack(0, 0, NULL);
+		expect(9, "dupack 2: limited transmit");
+		sack_ack(0, 0, NULL);
+		/* recover = 10 segments sent */
+		expect(0, "dupack 3: fast retransmit of segment 0");
+		sack_ack(0, 0, NULL);
+		while (next(&sg, 0))
+			if ((int32_t)(sg.seq - (base + 10 * SEG)) < 0)
+				late++;
+		ok(late == 0, "a further duplicate ACK: only new data in the inflated window (%d "
+		    "old segments)", late);
+		/* segment 0 arrived: the ACK covers 0-2, not the recovery point */
+		sack_ack(3, 0, NULL);
+		expect(3, "partial ACK of 0-2: segment 3 retransmitted at once");
+		while (next(&sg, 0))
+			if ((int32_t)(sg.seq - (base + 10 * SEG)) < 0)
+				n++;
+		ok(n == 0, "nothing else below the recovery point (%d)", n);
+		sack_ack(12, 0, NULL);
+		drain();
 		finish(a);
 	}
 
