@@ -19,7 +19,10 @@
  *     an answered probe keeps it;
  *   - poll, kqueue and read after the peer's RST;
  *   - slow start and congestion avoidance (RFC 5681 3.1) after a NewReno recovery: the
- *     flight doubles a round below ssthresh, then grows by about a segment a round.
+ *     flight doubles a round below ssthresh, then grows by about a segment a round;
+ *   - Karn's rule: the ACK of a retransmitted segment gives no RTT sample (the
+ *     backed-off RTO stays); the restart after idle (RFC 5681 4.1): after more than an
+ *     RTO without sending, cwnd is back to the initial window.
  */
 #include "tcp_pkt.h"
 
@@ -398,6 +401,72 @@ cong_avoid(int l)
 	drain();
 }
 
+/* ---- Karn's rule, and the restart after idle (RFC 5681 4.1) */
+static void
+karn_idle(int l)
+{
+	static uint8_t buf[20000];
+	struct seg s;
+	int a, w, n, i;
+	uint32_t snd;
+
+	x_sysctl_tcp(8, NULL, &(int){ 4 });		/* init_win */
+	ok((a = conn(l, 65535, &w)) >= 0, "a connection (no timestamps: RTT from timed "
+	    "segments)");
+	x_setint(a, X_SOL_SOCKET, X_SO_SNDBUF, 64 * 1024);
+	snd = base;
+	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.len == 100, "100 bytes");
+	advance_ms(1000);
+	ok(next(&s, 20) && s.seq == snd && s.len == 100, "not ACKed: retransmitted at 1 s");
+	advance_ms(5);
+	snd += 100;
+	inject(pport, 80, pseq, snd, ACK, 65535, NULL, 0, NULL, 0);
+	/* ACKed 5 ms after the retransmission, 1005 ms after the first copy: Karn's rule
+	 * takes no sample from it (one would make the RTO about 3 s) */
+	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.seq == snd, "100 more");
+	advance_ms(1999);
+	n = next(&s, 0);
+	ok(!n, "no retransmission before 2 s (the backed-off RTO kept, no sample taken)");
+	advance_ms(1);
+	ok(next(&s, 20) && s.seq == snd, "retransmitted at 2 s: the ambiguous ACK gave no "
+	    "sample (1005 ms would make it 3 s)");
+	advance_ms(50);
+	snd += 100;
+	inject(pport, 80, pseq, snd, ACK, 65535, NULL, 0, NULL, 0);
+	x_linger_abort(a);
+	drain();
+
+	/* restart after idle, on a fresh connection: grow cwnd by ACKing 4 segments one by
+	 * one, then 8 go at once; after an idle time longer than the RTO only 4 */
+	ok((a = conn(l, 65535, &w)) >= 0, "a fresh connection, initial window 4");
+	x_setint(a, X_SOL_SOCKET, X_SO_SNDBUF, 64 * 1024);
+	snd = base;
+	ok(rump_sys_write(a, buf, 4000) == 4000, "4000 bytes");
+	for (n = 0; next(&s, 0); n++)
+		continue;
+	ok(n == 4, "4 segments go (%d)", n);
+	for (i = 1; i <= 4; i++)
+		inject(pport, 80, pseq, snd + (uint32_t)i * 1000, ACK, 65535, NULL, 0, NULL, 0);
+	snd += 4000;
+	drain();
+	ok(rump_sys_write(a, buf, 8000) == 8000, "8000 bytes at once");
+	for (n = 0; next(&s, 0); n++)
+		continue;
+	ok(n == 8, "not idle: cwnd grew to 8 segments: 8 go (%d)", n);
+	for (i = 1; i <= 8; i++)
+		inject(pport, 80, pseq, snd + (uint32_t)i * 1000, ACK, 65535, NULL, 0, NULL, 0);
+	snd += 8000;
+	drain();
+	advance_ms(3000);		/* idle longer than the RTO */
+	ok(rump_sys_write(a, buf, 8000) == 8000, "after 3 s idle (more than the RTO), 8000 "
+	    "bytes");
+	for (n = 0; next(&s, 0); n++)
+		continue;
+	ok(n == 4, "cwnd restarted at the initial window: 4 go (%d)", n);
+	x_linger_abort(a);
+	drain();
+}
+
 int
 main(void)
 {
@@ -414,6 +483,7 @@ main(void)
 	sender(l);
 	reset_readiness(l);
 	cong_avoid(l);
+	karn_idle(l);
 	rto_bounds(l);
 	rump_sys_close(l);
 	keepalive();
