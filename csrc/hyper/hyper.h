@@ -217,6 +217,7 @@ struct hyp_world_opts {
 	const uint32_t *choices;	/* non-NULL: replay this list (0 past its end) */
 	size_t nchoices;
 	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
+	int nowake;			/* wakeups and vCPU hand-offs are no points */
 };
 int      hyp_world_begin(const struct hyp_world_opts *o);
 int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or -errno */

@@ -21,7 +21,8 @@ rumpus_det_world(const struct rumpus_det_opts *o)
 	h.choices = o->choices;
 	h.nchoices = o->nchoices;
 	h.maxtime = o->maxtime;
-	if (o->depth < 0 || o->steps < 0)
+	h.nowake = (o->flags & RUMPUS_DET_NOWAKE) != 0;
+	if (o->depth < 0 || o->steps < 0 || (o->flags & ~RUMPUS_DET_NOWAKE) != 0)
 		return EINVAL;
 	return hyp_world_begin(&h);
 }

@@ -64,7 +64,10 @@ int      rumpus_trace_get(size_t i, struct rumpus_trace_event *ev);	/* 1, or 0 p
  * 16, ids 0, 1, ... in spawn order; each runs fn(arg) and may call any rump_sys_*), and
  * rumpus_det_run() runs them one at a time until every one has returned: at each
  * thread's syscall entry and exit, sleep in a kernel and end, the scheduler chooses who
- * runs next (0: the running thread goes on, then the others that can run in id order),
+ * runs next (0: the running thread goes on, then the others that can run in id order);
+ * a wakeup of one world thread by another is a point too, taken once the waker holds no
+ * host lock (inside its call: a thread then needing a vCPU it holds waits through the
+ * world, and the vCPU's release, a hand-off, is a wakeup point again),
  * uniformly at random or by PCT from opts.seed, or from opts.choices (a recorded list:
  * positions past its end choose 0).  Time moves (due timers, then the first deadline)
  * only when no thread can run.  The same seed (and the same kernels' seeds) gives the
@@ -87,7 +90,11 @@ struct rumpus_det_opts {
 	const uint32_t *choices;	/* non-NULL: replay this list (nchoices long) */
 	size_t nchoices;
 	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
+	unsigned flags;			/* RUMPUS_DET_NOWAKE */
 };
+/* Wakeups and vCPU hand-offs are no preemption points (only syscall entries and exits,
+ * sleeps, ends and rumpus_det_yield: the points before session 5). */
+#define RUMPUS_DET_NOWAKE	1u
 int      rumpus_det_world(const struct rumpus_det_opts *o);
 int      rumpus_det_spawn(void (*fn)(void *), void *arg);
 int      rumpus_det_run(void);
