@@ -226,6 +226,10 @@ int      hyp_world_end(void);		/* joins the threads */
 size_t   hyp_world_choices(uint32_t *buf, size_t max);
 void     hyp_world_yield(void);
 int      hyp_world_self(void);		/* 1 on a world's thread */
+/* A world thread running a Lua chunk in a fresh state (det_lua.c): its id or -errno. */
+int      hyp_world_spawn_lua(const char *chunk, size_t len, const char *name);
+int      hyp_world_lua_result(int id, char *buf, size_t max, size_t *lenp);
+void     hyp_world_lua_clear(void);
 
 /* The event trace of the determinism self-check: while on, each event (a frame on a bus,
  * a timer firing, a note from outside) is folded into a digest (FNV-1a over the events,

@@ -56,3 +56,21 @@ rumpus_det_yield(void)
 {
 	hyp_world_yield();
 }
+
+KERN_EXPORT int
+rumpus_det_spawn_lua(const char *chunk, size_t len, const char *name)
+{
+	return hyp_world_spawn_lua(chunk, len, name);
+}
+
+KERN_EXPORT int
+rumpus_det_lua_result(int id, char *buf, size_t max, size_t *lenp)
+{
+	return hyp_world_lua_result(id, buf, max, lenp);
+}
+
+KERN_EXPORT void
+rumpus_det_lua_clear(void)
+{
+	hyp_world_lua_clear();
+}

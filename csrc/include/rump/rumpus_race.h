@@ -101,6 +101,22 @@ int      rumpus_det_run(void);
 int      rumpus_det_end(void);
 size_t   rumpus_det_choices(uint32_t *buf, size_t max);	/* the list's length */
 void     rumpus_det_yield(void);	/* an extra preemption point (host state shared) */
+/*
+ * Host threads that run Lua (docs/race.md, "Host threads from Lua"; lua/rump/race_host.lua
+ * is the Lua face): rumpus_det_spawn_lua() makes a world thread that runs chunk (Lua
+ * source, len bytes, its name for messages) in a fresh Lua state of the interpreter this
+ * process runs (LuaJIT 2.x, Lua 5.3 or 5.4, its C API found by name), with the standard
+ * libraries open, and keeps the one value the chunk returns, made a string.  Returns the
+ * thread's id or -errno: -ENOSYS when the process has no Lua, else rumpus_det_spawn's.
+ * rumpus_det_lua_result(): 0 when thread id's chunk ran to its end, 1 when it raised an
+ * error (or did not load; the result is the message), -1 when id is no Lua thread or has
+ * not ended; the result is copied to buf (NUL-terminated, cut to max - 1 bytes), its
+ * whole length to *lenp.  rumpus_det_lua_clear() frees the kept results (a next world's
+ * spawn replaces them too).
+ */
+int      rumpus_det_spawn_lua(const char *chunk, size_t len, const char *name);
+int      rumpus_det_lua_result(int id, char *buf, size_t max, size_t *lenp);
+void     rumpus_det_lua_clear(void);
 
 #ifdef __cplusplus
 }
