@@ -139,6 +139,8 @@ function H.world(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("bad argument #1 to 'world' (table expected)", 2) end
   local race = require "rump.race"
+  -- a world made here and never run (its scenario failed before w:run()) is ended now
+  if H.current and H.current.on and not H.current.ran then H.current:abandon() end
   local w = setmetatable({ threads = {}, kernels = {}, results = {} }, W)
   w.seed = opts.seed or race.seed() or 1
   local strat = opts.strategy or "random"
@@ -180,6 +182,7 @@ function H.world(opts)
       ("rump.race_host: no world (error " .. r .. ")"), 2)
   end
   w.on = true
+  H.current = w
   return w
 end
 
@@ -195,7 +198,7 @@ function W:kernel(opts)
 end
 
 local function spawn(self, fname, src, file, ...)
-  if not self.on or self.ran then error(fname .. ": the world has run already", 3) end
+  if not self.on or self.ran then error(fname .. ": the world has run or ended already", 3) end
   local n = select("#", ...)
   local args = { ... }
   local parts = {}
@@ -269,7 +272,7 @@ local function results(self, lib)
 end
 
 function W:run()
-  if not self.on or self.ran then error("run: the world has run already", 2) end
+  if not self.on or self.ran then error("run: the world has run or ended already", 2) end
   self.ran = true
   local lib = L()
   local r = lib.rumpus_det_run()
