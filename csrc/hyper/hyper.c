@@ -1072,6 +1072,7 @@ struct hyp_wthr {
 	pthread_t pt;
 	pthread_cond_t cv;
 	pthread_cond_t *wchan;		/* WT_CVWAIT: the condition variable */
+	const atomic_int *gate;		/* asleep: its kernel's vCPU count (one vCPU) */
 	void (*fn)(void *);
 	void *arg;
 };
@@ -1139,12 +1140,26 @@ world_pick_locked(int self_ok)
 
 	tls_woke = 0;
 	for (;;) {
+		int gated = 0;
+
 		n = 0;
 		if (self >= 0 && (self_ok || world.thr[self].state == WT_READY))
 			c[n++] = self;
 		for (i = 0; i < world.nthr; i++)
-			if (i != self && world.thr[i].state == WT_READY)
+			if (i != self && world.thr[i].state == WT_READY) {
+				/* a woken sleeper whose kernel's only vCPU is held would only wait
+				 * for it: the same order as not choosing it, so no candidate */
+				if (world.thr[i].gate != NULL && !world.nowake &&
+				    atomic_load_explicit(world.thr[i].gate, memory_order_relaxed) == 0) {
+					gated++;
+					continue;
+				}
 				c[n++] = i;
+			}
+		if (n == 0 && gated > 0)	/* (only those: let them run, and wait) */
+			for (i = 0; i < world.nthr; i++)
+				if (i != self && world.thr[i].state == WT_READY)
+					c[n++] = i;
 		if (n > 0)
 			break;
 		/* nobody can run: the holder runs what is due, or moves time */
@@ -1204,6 +1219,7 @@ world_pick_locked(int self_ok)
 	if (self >= 0 && c[idx] != self && world.thr[self].state == WT_RUN)
 		world.thr[self].state = WT_READY;
 	world.thr[c[idx]].state = WT_RUN;
+	world.thr[c[idx]].gate = NULL;
 	if (c[idx] != self)
 		pthread_cond_signal(&world.thr[c[idx]].cv);
 	return c[idx];
@@ -1245,6 +1261,19 @@ world_wake_point(void)
 	tls_woke = 0;
 	if (world_mine_locked() && !world.nowake && world.holder == w->id && w->state == WT_RUN)
 		world_point_locked(0);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+/* The calling thread, asleep in a kernel with one vCPU, says where that vCPU's free count
+ * is: woken while another thread holds the vCPU, it is no candidate (world_pick_locked). */
+void
+hyp_world_gate(const atomic_int *free)
+{
+	if (tls_wt == NULL)
+		return;
+	pthread_mutex_lock(&sched_mtx);
+	if (tls_wt->state == WT_SLEEP)
+		tls_wt->gate = free;
 	pthread_mutex_unlock(&sched_mtx);
 }
 

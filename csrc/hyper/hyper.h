@@ -226,6 +226,8 @@ int      hyp_world_end(void);		/* joins the threads */
 size_t   hyp_world_choices(uint32_t *buf, size_t max);
 void     hyp_world_yield(void);
 int      hyp_world_self(void);		/* 1 on a world's thread */
+/* A world thread asleep in a kernel with one vCPU: that vCPU's free count (hyper.c). */
+void     hyp_world_gate(const atomic_int *free);
 /* A world thread running a Lua chunk in a fresh state (det_lua.c): its id or -errno. */
 int      hyp_world_spawn_lua(const char *chunk, size_t len, const char *name);
 int      hyp_world_lua_result(int id, char *buf, size_t max, size_t *lenp);

@@ -15,12 +15,14 @@
  * - with wakeup points the random and the PCT scheduler find it from scratch, the seed
  *   alone replays it (same choice list, same trace digest), its choice list replays it,
  *   and shrinking leaves one preemption;
- * - on a kernel with one vCPU the receiver woken inside sendmmsg waits for the vCPU the
- *   sender holds (through the world, the release is a hand-off point): never torn, and
- *   every seed gives the same choices and digest twice, with more choices than without
- *   the new points;
- * - a pipe ping-pong between two threads of a one-vCPU kernel (wakeups and hand-offs at
- *   every exchange) replays exactly from 30 seeds, and its seeds differ.
+ * - on a kernel with one vCPU the receiver woken inside sendmmsg needs the vCPU the
+ *   sender holds: never torn; it is no candidate while that vCPU is held (choosing it
+ *   would only make it wait), so every seed makes the choices it makes without the new
+ *   points, and gives the same choices and digest twice;
+ * - a pipe ping-pong between two threads of a one-vCPU kernel (a wakeup at every
+ *   exchange) replays exactly from 30 seeds, and its seeds differ; with a third thread
+ *   entering the kernel, chosen at a wakeup point it waits for the waker's vCPU through
+ *   the world and the release is a hand-off point: more choices, still exact.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -260,16 +262,25 @@ test_one_vcpu(void)
 {
 	static struct run f, g;
 	uint64_t seed;
-	int errs, i, same = 1, errs2 = 0;
-	size_t maxn, maxn0;
+	int errs, i, same = 1, errs2 = 0, eq = 1;
+	size_t maxn;
 
 	NCPU = 1;
-	seed = hunt(RUMPUS_DET_RANDOM, RUMPUS_DET_NOWAKE, 100, &f, &errs, &maxn0);
 	seed = hunt(RUMPUS_DET_RANDOM, 0, 200, &f, &errs, &maxn);
 	ok(seed == 0 && errs == 0, "1 vCPU, wakeup points: the receiver woken inside "
-	    "sendmmsg waits for the sender's vCPU: 200 seeds, never torn, no deadlock (%d)", errs);
-	ok(maxn > maxn0, "the wakeup and hand-off points are choices: at most %zu choices a "
-	    "run, %zu without them", maxn, maxn0);
+	    "sendmmsg needs the sender's vCPU: 200 seeds, never torn, no deadlock (%d)", errs);
+	for (i = 1; i <= 100; i++) {
+		memset(&f, 0, sizeof(f));
+		memset(&g, 0, sizeof(g));
+		f.seed = g.seed = (uint64_t)i;
+		g.flags = RUMPUS_DET_NOWAKE;
+		batch_run(&f);
+		batch_run(&g);
+		if (f.n != g.n || memcmp(f.choices, g.choices, f.n * sizeof(uint32_t)) != 0)
+			eq = 0;
+	}
+	ok(eq, "and it is no candidate while the sender holds that vCPU (choosing it would only "
+	    "make it wait): 100 seeds make the same choices as without wakeup points");
 	for (i = 1; i <= 30; i++) {
 		memset(&f, 0, sizeof(f));
 		memset(&g, 0, sizeof(g));
@@ -320,10 +331,24 @@ ponger(void *arg)
 }
 
 static void
+bystander(void *arg)
+{
+	int i;
+
+	(void)arg;
+	rumpus_kernel_switch(K);
+	for (i = 0; i < 5; i++)
+		note(14, rump_sys_getpid());
+	rumpus_kernel_switch(NULL);
+}
+
+static int THIRD;	/* pipe_run: a third thread, entering the kernel now and then */
+
+static void
 pipe_run(struct run *r)
 {
 	struct rumpus_config cfg = { .ncpu = 1 };
-	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy };
+	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy, .flags = r->flags };
 	int e = 0;
 
 	rumpus_seed(r->seed);
@@ -337,7 +362,8 @@ pipe_run(struct run *r)
 	rumpus_kernel_switch(NULL);
 	r->err = rumpus_det_world(&o);
 	if (r->err == 0 && (rumpus_det_spawn(pinger, NULL) < 0 ||
-	    rumpus_det_spawn(ponger, NULL) < 0))
+	    rumpus_det_spawn(ponger, NULL) < 0 ||
+	    (THIRD && rumpus_det_spawn(bystander, NULL) < 0)))
 		r->err = -1;
 	if (r->err == 0)
 		r->err = rumpus_det_run();
@@ -374,10 +400,43 @@ test_pingpong(void)
 		else if (f.digest != d0)
 			differ++;
 	}
-	ok(same && errs == 0, "a pipe ping-pong on one vCPU (a wakeup and a hand-off at every "
+	ok(same && errs == 0, "a pipe ping-pong on one vCPU (a wakeup at every "
 	    "exchange), 30 seeds twice each: the same choices and trace digest (errors %d)", errs);
 	ok(differ > 0, "and the seeds give other interleavings (%d of 29 differ from seed 1)",
 	    differ);
+
+	/* a third thread: picked at a wakeup point while the waker holds the vCPU, it waits
+	 * for it through the world; the waker's release is a hand-off point */
+	size_t max1 = 0, max0 = 0;
+
+	THIRD = 1;
+	same = 1;
+	errs = 0;
+	for (i = 1; i <= 40; i++) {
+		memset(&f, 0, sizeof(f));
+		memset(&g, 0, sizeof(g));
+		f.seed = g.seed = (uint64_t)i;
+		pipe_run(&f);
+		pipe_run(&g);
+		errs += f.err != 0 || g.err != 0;
+		if (f.n != g.n || memcmp(f.choices, g.choices, f.n * sizeof(uint32_t)) != 0 ||
+		    f.digest != g.digest)
+			same = 0;
+		if (f.n > max1)
+			max1 = f.n;
+		memset(&g, 0, sizeof(g));
+		g.seed = (uint64_t)i;
+		g.flags = RUMPUS_DET_NOWAKE;
+		pipe_run(&g);
+		errs += g.err != 0;
+		if (g.n > max0)
+			max0 = g.n;
+	}
+	THIRD = 0;
+	ok(same && errs == 0, "with a third thread entering the kernel: 40 seeds twice each, the "
+	    "same choices and digest (errors %d)", errs);
+	ok(max1 > max0, "its wakeup points and vCPU hand-offs are choices: at most %zu a run, "
+	    "%zu without them", max1, max0);
 }
 
 static void
