@@ -6,8 +6,12 @@
  * of its own, from the C API of the interpreter this process runs, found by name
  * (dlsym): LuaJIT 2.x (lua_pcall) or PUC Lua 5.3/5.4 (lua_pcallk).  The state opens the
  * standard libraries, loads the chunk, calls it under a protected call and keeps the one
- * result it returns, as a string, for rumpus_det_lua_result; then it is closed, still
- * inside the world thread (so under the world's baton like everything else it ran).
+ * result it returns, as a string, for rumpus_det_lua_result.  A state whose chunk ended
+ * normally (its result starts with 'v', lua/rump/race_host.lua's protocol) goes to a pool
+ * of at most HYP_WORLD_MAX idle states for a later thread (of this world or the next):
+ * the modules it loaded stay loaded, which is most of a thread's cost (a Lua state is
+ * not tied to a host thread, only never used by two at once).  Otherwise it is closed,
+ * still inside the world thread (under the world's baton like everything else it ran).
  * lua/rump/race_host.lua builds the chunks: they borrow the parent's kernels by address.
  */
 #define _GNU_SOURCE
@@ -33,6 +37,7 @@ struct luaapi {
 	int (*pcall)(lua_State *, int, int, int);				/* LuaJIT */
 	int (*pcallk)(lua_State *, int, int, int, intptr_t, void *);	/* 5.3, 5.4 */
 	const char *(*tolstring)(lua_State *, int, size_t *);
+	void (*settop)(lua_State *, int);
 	void (*close)(lua_State *);
 };
 
@@ -49,6 +54,8 @@ static pthread_mutex_t lua_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct luaapi lua_api;
 static int lua_found;		/* 0 not looked yet, 1 found, -1 none in this process */
 static struct luajob *lua_jobs[HYP_WORLD_MAX];
+static lua_State *lua_pool[HYP_WORLD_MAX];	/* idle states, modules loaded */
+static int lua_npool;
 
 static int
 lua_find_locked(void)
@@ -64,9 +71,10 @@ lua_find_locked(void)
 	if (a->pcallk == NULL)
 		*(void **)&a->pcall = dlsym(RTLD_DEFAULT, "lua_pcall");
 	*(void **)&a->tolstring = dlsym(RTLD_DEFAULT, "lua_tolstring");
+	*(void **)&a->settop = dlsym(RTLD_DEFAULT, "lua_settop");
 	*(void **)&a->close = dlsym(RTLD_DEFAULT, "lua_close");
 	lua_found = a->newstate && a->openlibs && a->loadbufferx && (a->pcall || a->pcallk) &&
-	    a->tolstring && a->close ? 1 : -1;
+	    a->tolstring && a->settop && a->close ? 1 : -1;
 	return lua_found > 0;
 }
 
@@ -90,23 +98,40 @@ lua_thread(void *arg)
 {
 	struct luajob *j = arg;
 	const struct luaapi *a = &lua_api;
-	lua_State *L = a->newstate();
+	lua_State *L = NULL;
 	size_t n = 0;
 	const char *s;
-	int e;
+	int e, reuse;
 
+	pthread_mutex_lock(&lua_mtx);
+	if (lua_npool > 0)
+		L = lua_pool[--lua_npool];
+	pthread_mutex_unlock(&lua_mtx);
 	if (L == NULL) {
-		lua_keep(j, "not enough memory for a Lua state", 33, 1);
-		atomic_store_explicit(&j->done, 1, memory_order_release);
-		return;
+		if ((L = a->newstate()) == NULL) {
+			lua_keep(j, "not enough memory for a Lua state", 33, 1);
+			atomic_store_explicit(&j->done, 1, memory_order_release);
+			return;
+		}
+		a->openlibs(L);
 	}
-	a->openlibs(L);
 	e = a->loadbufferx(L, j->chunk, j->len, j->name, "t");
 	if (e == 0)
 		e = a->pcallk != NULL ? a->pcallk(L, 0, 1, 0, 0, NULL) : a->pcall(L, 0, 1, 0);
 	s = a->tolstring(L, -1, &n);
 	lua_keep(j, s, n, e != 0);
-	a->close(L);
+	reuse = e == 0 && s != NULL && n > 0 && s[0] == 'v';
+	a->settop(L, 0);
+	if (reuse) {
+		pthread_mutex_lock(&lua_mtx);
+		if (lua_npool < HYP_WORLD_MAX) {
+			lua_pool[lua_npool++] = L;
+			L = NULL;
+		}
+		pthread_mutex_unlock(&lua_mtx);
+	}
+	if (L != NULL)
+		a->close(L);
 	atomic_store_explicit(&j->done, 1, memory_order_release);
 }
 

@@ -425,6 +425,14 @@ function rump._borrow(addr)
   k.owner = fdm.register(k.S)
   return k
 end
+-- The end of a borrow (the thread's chunk ended): k is dead here, and this state forgets
+-- which kernel it made current (the state may serve another host thread next).
+function rump._unborrow(k)
+  if not k.borrowed or k.dead then return end
+  if cur ~= nil then Lswitch(nil); cur = nil end
+  fdm.unregister(k.owner)
+  k.dead = true
+end
 -- Its address, for rump._borrow in another state.
 function rump._address(k)
   if k.dead then error("_address of a destroyed kernel", 2) end

@@ -114,20 +114,40 @@ local function unlit(v, seen)
   return v
 end
 
+-- The state may be a pooled one (csrc/hyper/det_lua.c): modules stay loaded, but each
+-- chunk gets globals of its own (a table over _G) and its borrowed kernels end with it.
 function H._child(name, src, file, args)
   local seen = {}
   for i = 1, args.n do args[i] = unlit(args[i], seen) end
+  local env = setmetatable({}, { __index = _G })
   local fn, err
-  if file then fn, err = loadfile(file) else fn, err = load(src, "=" .. name) end
+  if setfenv then     -- LuaJIT
+    if file then fn, err = loadfile(file) else fn, err = load(src, "=" .. name) end
+    if fn then setfenv(fn, env) end
+  elseif file then fn, err = loadfile(file, "t", env)
+  else fn, err = load(src, "=" .. name, "t", env) end
   if not fn then return "e" .. tostring(err) end
   local tb = debug and debug.traceback or tostring
+  -- no collection while the chunk runs: a descriptor's finaliser closes it (a system
+  -- call, a preemption point) when the collector gets there, which would depend on the
+  -- pooled state's history, not on the seed; they run at the end instead
+  collectgarbage()
+  collectgarbage("stop")
   local ok, v = xpcall(function() return fn(unpack(args, 1, args.n)) end,
     function(e) return tb(tostring(e), 2) end)
+  collectgarbage("restart")
+  local res
+  if ok then
+    local okl, s = pcall(lit, v, 0, "result")
+    res = "v" .. (okl and s or fmt("%q", tostring(v)))
+  else
+    res = "e" .. tostring(v)
+  end
+  v, fn, env, args = nil, nil, nil, nil
   collectgarbage()   -- descriptors the chunk dropped close now, inside its thread
+  for _, k in pairs(seen) do rump._unborrow(k) end
   rump.library().rumpus_kernel_switch(nil)
-  if not ok then return "e" .. tostring(v) end
-  local okl, s = pcall(lit, v, 0, "result")
-  return "v" .. (okl and s or fmt("%q", tostring(v)))
+  return res
 end
 
 local W = {}

@@ -445,6 +445,13 @@ test_bad_flags(void)
 	struct rumpus_det_opts o = { .seed = 1, .flags = 0x80 };
 
 	ok(rumpus_det_world(&o) == NB_EINVAL, "an unknown flag: EINVAL");
+	o.flags = 0;
+	ok(rumpus_det_world(&o) == 0, "a world");
+	ok(rumpus_det_spawn_lua("return 1", 8, "x") == -78, "a Lua thread in a process without "
+	    "Lua (this C program): -ENOSYS");
+	ok(rumpus_det_spawn_lua(NULL, 0, "x") == -22, "no chunk: -EINVAL");
+	ok(rumpus_det_lua_result(0, NULL, 0, NULL) == -1, "no result for a thread never made");
+	ok(rumpus_det_run() == 0 && rumpus_det_end() == 0, "the world runs and ends, empty");
 }
 
 int

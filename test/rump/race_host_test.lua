@@ -68,6 +68,20 @@ T.case("host threads: arguments and results are copied, kernels borrowed", funct
   T.ok(k:destroy())
 end)
 
+T.case("states are reused between runs: a chunk's globals are its own, its kernels end with it", function()
+  for run = 1, 3 do
+    local w = host.world{ seed = run }
+    local k = w:kernel{}
+    w:spawn([[ local k = ...; local seen = LEFT; LEFT = "run"; return { seen = seen, pid = k.S.getpid() } ]], k)
+    w:spawn([[ local k = ...; local seen = LEFT; LEFT = "run"; return { seen = seen, loaded = package.loaded["rump.race_host"] ~= nil } ]], k)
+    local res = w:run()
+    T.same(res[1].value, { pid = 1 }, "run " .. run .. ": no global left by an earlier chunk")
+    T.same(res[2].value, { loaded = true })
+    T.eq(rawget(_G, "LEFT"), nil, "nor in the parent")
+    T.ok(k:destroy(), "the kernel is not held by a finished thread")
+  end
+end)
+
 T.case("tmpfs check-then-act between host threads: random finds it, replays from seed and list, shrinks", function()
   local f = host.explore(tmpfs, { seed = 1, runs = 40 })
   T.ok(f, "found within 40 runs")
