@@ -1084,7 +1084,7 @@ static struct {
 	uint64_t rng, t0, maxtime;	/* virtual ns: the run's start, its bound */
 	int strategy, depth, steps;
 	uint64_t step, change[WORLD_PCT_MAX];
-	uint32_t *choices;
+	uint32_t *choices, *ns;		/* each choice, and how many candidates it had */
 	size_t nchoices, cap;
 	uint32_t *replay;
 	size_t nreplay;
@@ -1115,17 +1115,21 @@ world_rand(void)
 }
 
 static void
-world_record(uint32_t v)
+world_record(uint32_t v, uint32_t n)
 {
 	if (world.nchoices == world.cap) {
 		size_t cap = world.cap ? world.cap * 2 : 64;
-		uint32_t *n = realloc(world.choices, cap * sizeof(*n));
+		uint32_t *c = realloc(world.choices, cap * sizeof(*c)), *m;
 
-		if (n == NULL)
+		if (c == NULL)
 			return;
-		world.choices = n;
+		world.choices = c;
+		if ((m = realloc(world.ns, cap * sizeof(*m))) == NULL)
+			return;
+		world.ns = m;
 		world.cap = cap;
 	}
+	world.ns[world.nchoices] = n;
 	world.choices[world.nchoices++] = v;
 }
 
@@ -1209,7 +1213,7 @@ world_pick_locked(int self_ok)
 			idx = best;
 		} else
 			idx = (int)(world_rand() % (uint64_t)n);
-		world_record((uint32_t)idx);
+		world_record((uint32_t)idx, (uint32_t)n);
 	}
 	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
 		uint32_t d[2] = { (uint32_t)n, (uint32_t)idx };
@@ -1384,6 +1388,7 @@ hyp_world_begin(const struct hyp_world_opts *o)
 	}
 	free(world.replay);
 	free(world.choices);
+	free(world.ns);
 	memset(&world, 0, sizeof(world));
 	pthread_cond_init(&world.done_cv, NULL);
 	world.on = 1;
@@ -1512,8 +1517,22 @@ hyp_world_choices(uint32_t *buf, size_t max)
 
 	pthread_mutex_lock(&sched_mtx);
 	n = world.nchoices;
-	if (buf != NULL)
+	if (buf != NULL && n > 0)
 		memcpy(buf, world.choices, (n < max ? n : max) * sizeof(*buf));
+	pthread_mutex_unlock(&sched_mtx);
+	return n;
+}
+
+/* How many candidates each recorded choice had (an exhaustive search's alternatives). */
+size_t
+hyp_world_choice_counts(uint32_t *buf, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sched_mtx);
+	n = world.nchoices;
+	if (buf != NULL && n > 0)
+		memcpy(buf, world.ns, (n < max ? n : max) * sizeof(*buf));
 	pthread_mutex_unlock(&sched_mtx);
 	return n;
 }

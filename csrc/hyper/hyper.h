@@ -224,6 +224,7 @@ int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or 
 int      hyp_world_run(void);		/* 0, EDEADLK or ETIMEDOUT (the world then runs free) */
 int      hyp_world_end(void);		/* joins the threads */
 size_t   hyp_world_choices(uint32_t *buf, size_t max);
+size_t   hyp_world_choice_counts(uint32_t *buf, size_t max);
 void     hyp_world_yield(void);
 int      hyp_world_self(void);		/* 1 on a world's thread */
 /* A world thread asleep in a kernel with one vCPU: that vCPU's free count (hyper.c). */

@@ -51,6 +51,12 @@ rumpus_det_choices(uint32_t *buf, size_t max)
 	return hyp_world_choices(buf, max);
 }
 
+KERN_EXPORT size_t
+rumpus_det_choice_counts(uint32_t *buf, size_t max)
+{
+	return hyp_world_choice_counts(buf, max);
+}
+
 KERN_EXPORT void
 rumpus_det_yield(void)
 {

@@ -9,7 +9,7 @@
 --
 --   local host = require "rump.race_host"
 --   host.world(opts)        a world: opts.seed (default rump.seed() or 1), opts.strategy
---                           ("random", "pct" or "pct:d"), opts.depth, opts.steps (PCT's d
+--                           ("random", "pct", "pct:d" or "dfs"), opts.depth, opts.steps (PCT's d
 --                           and k), opts.choices (a list to replay: table or
 --                           race.encode string), opts.nowake (wakeups and vCPU hand-offs
 --                           no points), opts.maxtime (virtual seconds a run may span).
@@ -28,8 +28,10 @@
 --                           error ("thread 2: ...") and "deadlock: ..." / "time bound:
 --                           ..." (the world's kernels are then halted, which ends the
 --                           threads, and destroyed).  w.choices is the run's list.
---   host.explore(fn, opts)  fn(w) on opts.runs (100) seeds from opts.seed (1): the first
---                           failure { seed, strategy, choices, message, runs } or nil, runs
+--   host.explore(fn, opts)  fn(w) on opts.runs (100) seeds from opts.seed (1), or with
+--                           strategy "dfs" on every schedule (one seed, at most opts.runs
+--                           runs): the first failure { seed, strategy, choices, message,
+--                           runs } or nil, runs (for dfs: every schedule tried)
 --   host.replay(fn, f)      one run as failure f (its seed and list): nil, msg if it fails
 --   host.shrink(fn, f)      rump.race's delta debugging over f's list, replayed here
 --
@@ -59,6 +61,7 @@ int rumpus_det_world(const struct rumpus_det_opts *o);
 int rumpus_det_run(void);
 int rumpus_det_end(void);
 size_t rumpus_det_choices(uint32_t *buf, size_t max);
+size_t rumpus_det_choice_counts(uint32_t *buf, size_t max);
 int rumpus_det_spawn_lua(const char *chunk, size_t len, const char *name);
 int rumpus_det_lua_result(int id, char *buf, size_t max, size_t *lenp);
 void rumpus_det_lua_clear(void);
@@ -153,7 +156,7 @@ end
 local W = {}
 W.__index = W
 
-local STRATS = { random = 0, pct = 1 }
+local STRATS = { random = 0, pct = 1, dfs = 0 }   -- dfs: replays a prefix, 0 past it
 
 function H.world(opts)
   opts = opts or {}
@@ -166,7 +169,7 @@ function H.world(opts)
   local strat = opts.strategy or "random"
   local sname, sdepth = tostring(strat):match("^(%a+):?(%d*)$")
   if not STRATS[sname] then
-    error("bad option 'strategy' to 'world' (\"random\" or \"pct\" expected, got " .. tostring(strat) .. ")", 2)
+    error("bad option 'strategy' to 'world' (\"random\", \"pct\" or \"dfs\" expected, got " .. tostring(strat) .. ")", 2)
   end
   for _, o in ipairs{ "depth", "steps", "maxtime", "seed" } do
     local v = opts[o]
@@ -179,6 +182,7 @@ function H.world(opts)
   local list = race.override or opts.choices
   if type(list) == "string" then list = race.decode(list) end
   if list ~= nil and type(list) ~= "table" then error("bad option 'choices' to 'world' (list or string expected)", 2) end
+  if list == nil and sname == "dfs" then list = opts.prefix or {} end
   w.wasvirtual = rump.clock.virtual(true)
   if not race.seed() then race.seed(w.seed); w.seeded = true end
   local lib = L()
@@ -260,13 +264,15 @@ end
 
 local function choices(lib)
   local n = tonumber(lib.rumpus_det_choices(nil, 0))
-  local list = {}
+  local list, ns = {}, {}
   if n > 0 then
     local buf = ffi.new("uint32_t[?]", n)
     lib.rumpus_det_choices(buf, n)
     for i = 1, n do list[i] = tonumber(buf[i - 1]) end
+    lib.rumpus_det_choice_counts(buf, n)
+    for i = 1, n do ns[i] = tonumber(buf[i - 1]) end
   end
-  return list
+  return list, ns
 end
 
 local function results(self, lib)
@@ -296,7 +302,7 @@ function W:run()
   self.ran = true
   local lib = L()
   local r = lib.rumpus_det_run()
-  self.choices = choices(lib)
+  self.choices, self.ns = choices(lib)
   local failure
   if r ~= 0 then
     -- the world runs free: halting its kernels wakes every sleeper (ENXIO), which ends them
@@ -356,13 +362,21 @@ local function once(fn, seed, wopts)
 end
 
 local function wopts_of(o)
-  return { strategy = o.strategy, depth = o.depth, steps = o.steps, nowake = o.nowake, maxtime = o.maxtime }
+  return { strategy = o.strategy, depth = o.depth, steps = o.steps, nowake = o.nowake, maxtime = o.maxtime,
+    prefix = o.prefix }
 end
+
 
 local function trim(list)
   local n = #list
   while n > 0 and list[n] == 0 do list[n] = nil; n = n - 1 end
   return list
+end
+
+local function failure(w, seed, msg, r, opts)
+  return { seed = seed, strategy = w and w.strategy or opts.strategy or "random",
+    depth = w and w.depth, steps = opts.steps, nowake = opts.nowake, maxtime = opts.maxtime,
+    choices = trim(w and w.choices or {}), message = msg, runs = r }
 end
 
 local function withclock(f)
@@ -382,14 +396,28 @@ function H.explore(fn, opts)
   local seed0, runs = opts.seed or 1, opts.runs or 100
   local wopts = wopts_of(opts)
   return withclock(function()
+    if opts.strategy == "dfs" then
+      -- depth-first over the choices, one seed: each run the previous list with its last
+      -- choice that has an untried alternative moved on; nil, runs when all were tried
+      local prefix = {}
+      for r = 1, runs do
+        wopts.prefix = prefix
+        local w, msg = once(fn, seed0, wopts)
+        if msg then return failure(w, seed0, msg, r, opts) end
+        local ch, ns = w.choices or {}, w.ns or {}
+        local p = #ch
+        while p > 0 and ch[p] + 1 >= ns[p] do p = p - 1 end
+        if p == 0 then return nil, r end
+        prefix = {}
+        for i = 1, p - 1 do prefix[i] = ch[i] end
+        prefix[p] = ch[p] + 1
+      end
+      return nil, runs
+    end
     for r = 1, runs do
       local seed = seed0 + r - 1
       local w, msg = once(fn, seed, wopts)
-      if msg then
-        return { seed = seed, strategy = w and w.strategy or opts.strategy or "random",
-          depth = w and w.depth, steps = opts.steps, nowake = opts.nowake, maxtime = opts.maxtime,
-          choices = trim(w and w.choices or {}), message = msg, runs = r }
-      end
+      if msg then return failure(w, seed, msg, r, opts) end
     end
     return nil, runs
   end)

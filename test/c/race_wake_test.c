@@ -90,7 +90,7 @@ struct run {
 	unsigned flags;
 	const uint32_t *replay;
 	size_t nreplay, n;
-	uint32_t choices[MAXC];
+	uint32_t choices[MAXC], ns[MAXC];
 };
 
 static void
@@ -124,6 +124,7 @@ batch_run(struct run *r)
 	if (r->err == 0)
 		r->err = rumpus_det_run();
 	r->n = rumpus_det_choices(r->choices, MAXC);
+	(void)rumpus_det_choice_counts(r->ns, MAXC);
 	if (r->n > MAXC)
 		r->n = MAXC;
 	rumpus_det_end();
@@ -255,6 +256,52 @@ test_torn_batch(void)
 	ok(s.failed && nonzero(best, nb) == 1, "shrinking (zeroing choices while it fails) keeps %d -> %d non-zero (one "
 	    "preemption: at the sender's wakeup of the receiver), and the shrunk list tears it",
 	    nonzero(f.choices, f.n), nonzero(best, nb));
+}
+
+/* Exhaustive: depth-first over the choices, each run the previous one's list with its last
+ * choice that has an untried alternative moved on.  1: a run failed (f), 0: the tree was
+ * exhausted (*runs runs), -1: the bound. */
+static int
+dfs(unsigned flags, int max, int *runs, struct run *f)
+{
+	static uint32_t prefix[MAXC];
+	size_t np = 0, p;
+
+	for (*runs = 1; *runs <= max; (*runs)++) {
+		memset(f, 0, sizeof(*f));
+		f->seed = 1;
+		f->flags = flags;
+		f->replay = prefix;
+		f->nreplay = np;
+		batch_run(f);
+		if (f->err != 0)
+			return -1;
+		if (f->failed)
+			return 1;
+		for (p = f->n; p > 0 && f->choices[p - 1] + 1 >= f->ns[p - 1]; p--)
+			;
+		if (p == 0)
+			return 0;
+		memcpy(prefix, f->choices, (p - 1) * sizeof(uint32_t));
+		prefix[p - 1] = f->choices[p - 1] + 1;
+		np = p;
+	}
+	return -1;
+}
+
+static void
+test_exhaustive(void)
+{
+	static struct run f;
+	int runs, r;
+
+	NCPU = 2;
+	r = dfs(RUMPUS_DET_NOWAKE, 1000, &runs, &f);
+	ok(r == 0, "exhaustive search without wakeup points: every schedule tried (%d runs), "
+	    "none tears the batch (%d)", runs, r);
+	r = dfs(0, 1000, &runs, &f);
+	ok(r == 1, "with them: it finds the torn batch in run %d (%d)", runs, r);
+	show("the schedule", f.choices, f.n);
 }
 
 static void
@@ -463,6 +510,7 @@ main(void)
 	rumpus_seed(1);
 	rumpus_memstats(&m0);
 	test_torn_batch();
+	test_exhaustive();
 	test_one_vcpu();
 	test_pingpong();
 	test_bad_flags();

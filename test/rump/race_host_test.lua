@@ -98,10 +98,24 @@ T.case("tmpfs check-then-act between host threads: random finds it, replays from
   T.eq(host.replay(tmpfs, s), nil, "the shrunk list still fails")
 end)
 
-T.case("tmpfs race: PCT finds it too; without preemptions (a list of zeros) it never fails", function()
+T.case("tmpfs race: PCT and exhaustive search find it too; without preemptions (a list of zeros) it never fails", function()
   local f = host.explore(tmpfs, { seed = 1, runs = 60, strategy = "pct" })
   T.ok(f, "PCT found it within 60 runs")
   T.eq(f.strategy, "pct")
+  local d = host.explore(tmpfs, { seed = 1, runs = 200, strategy = "dfs" })
+  T.ok(d, "dfs found it")
+  T.eq(d.strategy, "dfs")
+  T.eq(host.replay(tmpfs, d), nil, "and its list replays it")
+  -- a scenario without a race: every schedule is tried, none fails
+  local f2, runs = host.explore(function(w)
+    local k = w:kernel{}
+    w:spawn([[ local k = ...; k.S.getpid(); return k.S.getpid() ]], k)
+    w:spawn([[ local k = ...; return k.S.getppid() ]], k)
+    w:run()
+    k:destroy()
+  end, { runs = 500, strategy = "dfs" })
+  T.eq(f2, nil)
+  T.ok(runs > 1 and runs < 500, "every schedule tried: " .. tostring(runs) .. " runs")
   T.eq(host.replay(tmpfs, { seed = 1, strategy = "random", choices = { 0 } }), true,
     "the janitor alone first, then the updater: the update survives")
 end)
@@ -169,7 +183,7 @@ T.case("a thread's error is raised naming it; every thread asleep is a deadlock,
 end)
 
 T.case("bad use: errors name the argument", function()
-  T.err(function() host.world{ strategy = "dfs" } end, "bad option 'strategy'")
+  T.err(function() host.world{ strategy = "bogus" } end, "bad option 'strategy'")
   T.err(function() host.world{ depth = 0 } end, "bad option 'depth'")
   local w = host.world{ seed = 1 }
   T.err(function() w:spawn(42) end, "bad argument #1 to 'spawn'")

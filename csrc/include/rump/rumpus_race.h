@@ -100,6 +100,10 @@ int      rumpus_det_spawn(void (*fn)(void *), void *arg);
 int      rumpus_det_run(void);
 int      rumpus_det_end(void);
 size_t   rumpus_det_choices(uint32_t *buf, size_t max);	/* the list's length */
+/* How many candidates each choice of the list had (the same length): an exhaustive search
+ * replays a prefix (opts.choices, 0 past its end) and moves its last choice that has an
+ * untried alternative on (docs/race.md, "dfs"). */
+size_t   rumpus_det_choice_counts(uint32_t *buf, size_t max);
 void     rumpus_det_yield(void);	/* an extra preemption point (host state shared) */
 /*
  * Host threads that run Lua (docs/race.md, "Host threads from Lua"; lua/rump/race_host.lua
