@@ -315,6 +315,7 @@ function W:run()
   end
   lib.rumpus_det_end()
   self.on = false
+  if H.current == self then H.current = nil end
   results(self, lib)
   lib.rumpus_det_lua_clear()
   if r ~= 0 then
@@ -334,6 +335,7 @@ function W:abandon()
   local lib = L()
   lib.rumpus_det_end()     -- its threads start running free: their chunks run unscheduled
   self.on = false
+  if H.current == self then H.current = nil end
   lib.rumpus_det_lua_clear()
   self:_restore()
 end
