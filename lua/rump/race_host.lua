@@ -375,10 +375,18 @@ local function trim(list)
   return list
 end
 
+local function kinds(list)
+  local k = {}
+  for i = 1, #list do k[i] = "sched" end
+  return k
+end
+
 local function failure(w, seed, msg, r, opts)
-  return { seed = seed, strategy = w and w.strategy or opts.strategy or "random",
-    depth = w and w.depth, steps = opts.steps, nowake = opts.nowake, maxtime = opts.maxtime,
-    choices = trim(w and w.choices or {}), message = msg, runs = r }
+  local strat = w and w.strategy or opts.strategy or "random"
+  local ch = trim(w and w.choices or {})
+  return { seed = seed, strategy = strat, depth = w and w.depth,
+    steps = opts.steps or (strat == "pct" and 64 or nil), nowake = opts.nowake, maxtime = opts.maxtime,
+    choices = ch, message = msg, runs = r, kinds = kinds(ch) }
 end
 
 local function withclock(f)
@@ -442,7 +450,7 @@ function H.shrink(fn, f, opts)
   o.replay = function(list)
     local ok, msg, w = H.replay(fn, { seed = f.seed, strategy = f.strategy, depth = f.depth,
       steps = f.steps, nowake = f.nowake, maxtime = f.maxtime, choices = list })
-    if w then w.kinds = {} end
+    if w then w.kinds = kinds(w.choices or {}) end
     return ok, msg, w
   end
   local s = require("rump.race").shrink(nil, f, o)

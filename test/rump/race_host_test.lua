@@ -120,6 +120,22 @@ T.case("tmpfs race: PCT and exhaustive search find it too; without preemptions (
     "the janitor alone first, then the updater: the update survives")
 end)
 
+T.case("examples/race_host.lua: a lock-order deadlock between flocks that really sleep, found, replayed, shrunk", function()
+  local E = dofile("examples/race_host.lua")
+  local f = host.explore(E.lockorder, { seed = 1, runs = 40 })
+  T.ok(f, "random found it within 40 runs")
+  T.ok(f.message:match("^deadlock: every host thread sleeps"), f and f.message)
+  local ok, msg = host.replay(E.lockorder, f)
+  T.eq(ok, nil, "its list replays it")
+  T.eq(msg, f.message)
+  local s = host.shrink(E.lockorder, f)
+  T.eq(race.nonzero(s.choices), 1, "one preemption: " .. race.describe(s))
+  T.ok(race.describe(s):match("=1"), race.describe(s))
+  -- and the example's tmpfs race, each thread a process of its own
+  local g = host.explore(E.tmpfs, { seed = 1, runs = 40 })
+  T.ok(g and g.message == "lost update", "the tmpfs race between two processes")
+end)
+
 T.case("host threads really sleep: a blocking pipe read woken by a writer; the same seed, the same run", function()
   local function pipes(w)
     local k = w:kernel{}
