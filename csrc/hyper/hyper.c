@@ -1068,7 +1068,7 @@ enum { WT_FREE, WT_READY, WT_RUN, WT_SLEEP, WT_DONE, WT_CVWAIT };
 #define WORLD_PCT_MAX	8
 
 struct hyp_wthr {
-	int id, state, arriving, prio;
+	int id, state, arriving, prio, faulted;
 	pthread_t pt;
 	pthread_cond_t cv;
 	pthread_cond_t *wchan;		/* WT_CVWAIT: the condition variable */
@@ -1089,6 +1089,7 @@ static struct {
 	uint32_t *replay;
 	size_t nreplay;
 	int replaying, nowake;
+	uint64_t alloc_ppm;		/* the allocation fault site: per million entries */
 } world;
 static __thread struct hyp_wthr *tls_wt;
 static __thread int tls_nlocks;	/* host locks this world thread holds */
@@ -1254,6 +1255,40 @@ world_point_locked(int sleeping)
 	world_wait_locked(w);
 }
 
+/* The allocation fault site (alloc_ppm): at a thread's system call entry, a recorded choice
+ * (two candidates: 0 no fault, 1 fault) whether the call's first allocation fails, drawn
+ * with probability alloc_ppm / 10^6 or taken from the replayed list.  The fault is the
+ * process-wide "nth = 1" (rumpus_fault.h), taken back when the thread next leaves its
+ * kernels (its exit or a sleep), so it never reaches another thread's allocation. */
+static void
+world_fault_locked(struct hyp_wthr *w)
+{
+	uint32_t idx = 0;
+
+	if (world.replaying) {
+		if (world.nchoices < world.nreplay && world.replay[world.nchoices] < 2)
+			idx = world.replay[world.nchoices];
+	} else
+		idx = world_rand() % 1000000u < world.alloc_ppm;
+	world.step++;
+	world_record(idx, 2);
+	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
+		uint32_t d[2] = { 2, idx };
+		hyp_trace_note(HYP_TR_SCHED, 0x10000u | (uint32_t)w->id, d, sizeof(d));
+	}
+	if (idx != 0 && hyp_fault_set(&hyp_fault_proc, HYP_FAULT_NTH, 1, 0) == 0)
+		w->faulted = 1;
+}
+
+static void
+world_unfault_locked(struct hyp_wthr *w)
+{
+	if (w->faulted) {
+		(void)hyp_fault_set(&hyp_fault_proc, HYP_FAULT_OFF, 0, 0);
+		w->faulted = 0;
+	}
+}
+
 /* The calling world thread has woken another and holds no host lock: a preemption point
  * (when it is the running holder, not asleep). */
 static void
@@ -1401,6 +1436,7 @@ hyp_world_begin(const struct hyp_world_opts *o)
 	world.steps = o->steps > 0 ? o->steps : 64;
 	world.maxtime = o->maxtime > 0 ? o->maxtime : 86400ULL * 1000000000ULL;
 	world.nowake = o->nowake != 0;
+	world.alloc_ppm = o->alloc_ppm > 1000000 ? 1000000 : o->alloc_ppm;
 	atomic_store(&world_act, 1);
 	if (o->choices != NULL) {
 		world.replaying = 1;
@@ -1560,11 +1596,18 @@ hyp_sched_busy(int delta)
 		if (tls_vthr.out)
 			tls_vthr.out = 0;
 		/* a host thread of a world: its syscall entry is a preemption point */
-		if (__builtin_expect(tls_wt != NULL, 0) && tls_depth == 0 && world_mine_locked())
+		if (__builtin_expect(tls_wt != NULL, 0) && tls_depth == 0 && world_mine_locked()) {
+			int back = tls_wt->arriving;	/* back from a sleep: no new call */
+
 			world_point_locked(0);
+			if (!back && world.alloc_ppm > 0 && world_mine_locked())
+				world_fault_locked(tls_wt);
+		}
 	}
 	sched_busy += delta;
 	tls_depth += delta;
+	if (__builtin_expect(tls_wt != NULL, 0) && delta < 0 && tls_depth == 0)
+		world_unfault_locked(tls_wt);
 	if (!entering && delta < 0 && tls_depth == 0 && tls_vsleep == NULL && !tls_sched)
 		vthr_mark_locked(1);
 	if (sched_idle_locked())

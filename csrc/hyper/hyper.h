@@ -218,6 +218,7 @@ struct hyp_world_opts {
 	size_t nchoices;
 	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
 	int nowake;			/* wakeups and vCPU hand-offs are no points */
+	uint32_t alloc_ppm;		/* the allocation fault site, per million calls */
 };
 int      hyp_world_begin(const struct hyp_world_opts *o);
 int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or -errno */

@@ -22,7 +22,16 @@ rumpus_det_world(const struct rumpus_det_opts *o)
 	h.nchoices = o->nchoices;
 	h.maxtime = o->maxtime;
 	h.nowake = (o->flags & RUMPUS_DET_NOWAKE) != 0;
-	if (o->depth < 0 || o->steps < 0 || (o->flags & ~RUMPUS_DET_NOWAKE) != 0)
+	h.alloc_ppm = o->alloc_ppm;
+	if (o->flags & RUMPUS_DET_SWARM) {
+		/* from the seed, apart from the scheduler's own stream */
+		static const uint32_t ppm[4] = { 20000, 50000, 100000, 250000 };
+		uint64_t st = o->seed ^ 0x5741524d5357524dULL, r = hyp_splitmix64(&st);
+
+		h.alloc_ppm = (r & 1) ? ppm[(r >> 1) & 3] : 0;
+	}
+	if (o->depth < 0 || o->steps < 0 || o->alloc_ppm > 1000000 ||
+	    (o->flags & ~(RUMPUS_DET_NOWAKE | RUMPUS_DET_SWARM)) != 0)
 		return EINVAL;
 	return hyp_world_begin(&h);
 }

@@ -12,7 +12,10 @@
 --                           ("random", "pct", "pct:d" or "dfs"), opts.depth, opts.steps (PCT's d
 --                           and k), opts.choices (a list to replay: table or
 --                           race.encode string), opts.nowake (wakeups and vCPU hand-offs
---                           no points), opts.maxtime (virtual seconds a run may span).
+--                           no points), opts.maxtime (virtual seconds a run may span),
+--                           opts.alloc (probability that a system call's first
+--                           allocation fails, a recorded choice at each entry) or
+--                           opts.faults = "swarm" (that site from the seed).
 --                           Turns the virtual clock on and seeds (when unseeded) until
 --                           w:run() ends: make the world before the kernels.
 --   w:kernel(opts)          rump.kernel(opts), destroyed by the world if a run aborts
@@ -56,7 +59,7 @@ local function L()
   if not declared then
     ffi.cdef [[
 struct rumpus_det_opts { uint64_t seed; int strategy; int depth, steps; const uint32_t *choices;
-  size_t nchoices; uint64_t maxtime; unsigned flags; };
+  size_t nchoices; uint64_t maxtime; unsigned flags; uint32_t alloc_ppm; };
 int rumpus_det_world(const struct rumpus_det_opts *o);
 int rumpus_det_run(void);
 int rumpus_det_end(void);
@@ -192,7 +195,16 @@ function H.world(opts)
   o.depth = w.depth
   o.steps = opts.steps or 0
   o.maxtime = (opts.maxtime or 0) * 1e9
-  o.flags = opts.nowake and 1 or 0
+  local a = opts.alloc
+  if a ~= nil and (type(a) ~= "number" or a < 0 or a > 1) then
+    error("bad option 'alloc' to 'world' (probability 0..1 expected, got " .. tostring(a) .. ")", 2)
+  end
+  local f = opts.faults
+  if f ~= nil and f ~= true and f ~= false and f ~= "swarm" then
+    error("bad option 'faults' to 'world' (true or \"swarm\" expected, got " .. tostring(f) .. ")", 2)
+  end
+  o.flags = (opts.nowake and 1 or 0) + ((f == true or f == "swarm") and 2 or 0)
+  o.alloc_ppm = math.floor((a or 0) * 1e6 + 0.5)
   if list then
     w.listbuf = ffi.new("uint32_t[?]", #list + 1)
     for i = 1, #list do w.listbuf[i - 1] = list[i] end
@@ -365,7 +377,7 @@ end
 
 local function wopts_of(o)
   return { strategy = o.strategy, depth = o.depth, steps = o.steps, nowake = o.nowake, maxtime = o.maxtime,
-    prefix = o.prefix }
+    prefix = o.prefix, alloc = o.alloc, faults = o.faults }
 end
 
 
@@ -386,7 +398,7 @@ local function failure(w, seed, msg, r, opts)
   local ch = trim(w and w.choices or {})
   return { seed = seed, strategy = strat, depth = w and w.depth,
     steps = opts.steps or (strat == "pct" and 64 or nil), nowake = opts.nowake, maxtime = opts.maxtime,
-    choices = ch, message = msg, runs = r, kinds = kinds(ch) }
+    alloc = opts.alloc, faults = opts.faults, choices = ch, message = msg, runs = r, kinds = kinds(ch) }
 end
 
 local function withclock(f)
@@ -449,12 +461,13 @@ function H.shrink(fn, f, opts)
   for k, v in pairs(opts or {}) do o[k] = v end
   o.replay = function(list)
     local ok, msg, w = H.replay(fn, { seed = f.seed, strategy = f.strategy, depth = f.depth,
-      steps = f.steps, nowake = f.nowake, maxtime = f.maxtime, choices = list })
+      steps = f.steps, nowake = f.nowake, maxtime = f.maxtime, alloc = f.alloc, faults = f.faults,
+      choices = list })
     if w then w.kinds = kinds(w.choices or {}) end
     return ok, msg, w
   end
   local s = require("rump.race").shrink(nil, f, o)
-  s.nowake, s.steps, s.maxtime = f.nowake, f.steps, f.maxtime
+  s.nowake, s.steps, s.maxtime, s.alloc, s.faults = f.nowake, f.steps, f.maxtime, f.alloc, f.faults
   return s
 end
 

@@ -486,6 +486,154 @@ test_pingpong(void)
 	    "%zu without them", max1, max0);
 }
 
+/* ---------------------------------------------------------- the allocation fault site */
+
+#define NB_O_RDWR	0x0002
+#define NB_O_CREAT	0x0200
+
+static int FAILS, ODD;	/* calls that failed (ENOMEM/ENOSPC/ENOBUFS), other errors */
+
+static void
+churn(void *arg)
+{
+	char path[32];
+	int i, fd;
+
+	rumpus_kernel_switch(K);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/f%d_%d", (int)(intptr_t)arg, i);
+		fd = rump_sys_open(path, NB_O_RDWR | NB_O_CREAT, 0644);
+		note(20, fd);
+		if (fd < 0) {
+			if (errno == 12 || errno == 28 || errno == 55)
+				FAILS++;
+			else
+				ODD++;
+			continue;
+		}
+		if (rump_sys_write(fd, "x", 1) != 1)
+			FAILS++;
+		rump_sys_close(fd);
+		note(21, rump_sys_unlink(path));
+	}
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+churn_run(struct run *r, uint32_t ppm)
+{
+	const char *comps[] = { "vfs", "fs.tmpfs", NULL };
+	struct rumpus_config cfg = { .ncpu = 1 };
+	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy, .flags = r->flags,
+	    .alloc_ppm = ppm, .choices = r->replay, .nchoices = r->nreplay };
+	int e = 0;
+
+	rumpus_seed(r->seed);
+	rumpus_trace_start(0);
+	K = rumpus_kernel_create(comps, &cfg, &e);
+	if (K == NULL)
+		exit(2);
+	FAILS = ODD = 0;
+	r->err = rumpus_det_world(&o);
+	if (r->err == 0 && (rumpus_det_spawn(churn, (void *)1) < 0 ||
+	    rumpus_det_spawn(churn, (void *)2) < 0))
+		r->err = -1;
+	if (r->err == 0)
+		r->err = rumpus_det_run();
+	r->n = rumpus_det_choices(r->choices, MAXC);
+	(void)rumpus_det_choice_counts(r->ns, MAXC);
+	if (r->n > MAXC)
+		r->n = MAXC;
+	rumpus_det_end();
+	r->failed = FAILS;
+	rumpus_kernel_destroy(K);
+	K = NULL;
+	rumpus_trace_digest(&r->digest, NULL);
+	rumpus_trace_stop();
+}
+
+static void
+test_alloc_faults(void)
+{
+	static struct run f, g, s;
+	static uint32_t best[MAXC], cand[MAXC];
+	int i, found = 0, odd = 0, with = 0, without = 0, changed;
+	size_t nb, j;
+
+	for (i = 1; i <= 40 && !found; i++) {
+		memset(&f, 0, sizeof(f));
+		f.seed = (uint64_t)i;
+		churn_run(&f, 250000);
+		odd += ODD;
+		if (f.failed)
+			found = i;
+	}
+	ok(found && f.err == 0 && odd == 0, "allocation site at 25%%: seed %d makes a call fail with "
+	    "ENOMEM/ENOSPC/ENOBUFS (%d calls), nothing else fails", found, f.failed);
+	memset(&g, 0, sizeof(g));
+	g.seed = f.seed;
+	g.replay = f.choices;
+	g.nreplay = f.n;
+	churn_run(&g, 250000);
+	ok(g.failed == f.failed && g.n == f.n && memcmp(g.choices, f.choices, f.n *
+	    sizeof(uint32_t)) == 0 && g.digest == f.digest, "its list replays it: the same failures, "
+	    "choices and trace digest");
+	memset(&g, 0, sizeof(g));
+	g.seed = f.seed;
+	churn_run(&g, 0);
+	ok(g.failed == 0, "the same seed with the site off: no call fails");
+
+	/* shrink: zero each non-zero choice while some call still fails */
+	nb = f.n;
+	memcpy(best, f.choices, nb * sizeof(uint32_t));
+	do {
+		changed = 0;
+		for (j = 0; j < nb; j++) {
+			if (best[j] == 0)
+				continue;
+			memcpy(cand, best, nb * sizeof(uint32_t));
+			cand[j] = 0;
+			memset(&s, 0, sizeof(s));
+			s.seed = f.seed;
+			s.replay = cand;
+			s.nreplay = nb;
+			churn_run(&s, 250000);
+			if (s.failed && nonzero(s.choices, s.n) < nonzero(best, nb)) {
+				nb = s.n;
+				memcpy(best, s.choices, nb * sizeof(uint32_t));
+				changed = 1;
+			}
+		}
+	} while (changed);
+	while (nb > 0 && best[nb - 1] == 0)
+		nb--;
+	show("shrunk", best, nb);
+	memset(&s, 0, sizeof(s));
+	s.seed = f.seed;
+	s.replay = best;
+	s.nreplay = nb;
+	churn_run(&s, 250000);
+	ok(s.failed && nonzero(best, nb) == 1, "shrunk from %d non-zero choices to one (the "
+	    "fault), which still fails a call", nonzero(f.choices, f.n));
+
+	for (i = 1; i <= 20; i++) {
+		memset(&g, 0, sizeof(g));
+		g.seed = (uint64_t)i;
+		g.flags = RUMPUS_DET_SWARM;
+		churn_run(&g, 0);
+		memset(&s, 0, sizeof(s));
+		s.seed = (uint64_t)i;
+		churn_run(&s, 0);
+		/* with the site on, every entry adds a choice */
+		if (g.n > s.n)
+			with++;
+		else
+			without++;
+	}
+	ok(with > 0 && without > 0, "swarm: the site is on for some seeds (%d of 20) and off for "
+	    "the others (%d)", with, without);
+}
+
 static void
 test_bad_flags(void)
 {
@@ -493,6 +641,9 @@ test_bad_flags(void)
 
 	ok(rumpus_det_world(&o) == NB_EINVAL, "an unknown flag: EINVAL");
 	o.flags = 0;
+	o.alloc_ppm = 1000001;
+	ok(rumpus_det_world(&o) == NB_EINVAL, "a fault probability above 1: EINVAL");
+	o.alloc_ppm = 0;
 	ok(rumpus_det_world(&o) == 0, "a world");
 	ok(rumpus_det_spawn_lua("return 1", 8, "x") == -78, "a Lua thread in a process without "
 	    "Lua (this C program): -ENOSYS");
@@ -513,6 +664,7 @@ main(void)
 	test_exhaustive();
 	test_one_vcpu();
 	test_pingpong();
+	test_alloc_faults();
 	test_bad_flags();
 	rumpus_memstats(&m1);
 	ok(m1.leaked == 0 && m1.bytes == m0.bytes, "no kernel bytes leaked (%llu -> %llu)",

@@ -198,9 +198,49 @@ T.case("a thread's error is raised naming it; every thread asleep is a deadlock,
   T.eq(host.world{ seed = 1 }:run()[1], nil, "a world after it: none in the way, no thread")
 end)
 
+T.case("the allocation fault site: a recorded choice per call, replayed, shrunk to the fault", function()
+  local function churn(w)
+    local k = w:kernel{ "vfs", "fs.tmpfs" }
+    local CODE = [[
+      local k, tag = ...
+      for i = 1, 3 do
+        local fd, err = k.S.open("/f" .. tag .. i, "creat,rdwr", "0644")
+        if not fd then return "open: " .. tostring(err) end
+        fd:close()
+        k.S.unlink("/f" .. tag .. i)
+      end
+      return "ok"
+    ]]
+    w:spawn(CODE, k, "a")
+    w:spawn(CODE, k, "b")
+    local res = w:run()
+    k:destroy()
+    for i = 1, 2 do assert(res[i].value == "ok", res[i].value) end
+  end
+  local f = host.explore(churn, { seed = 1, runs = 40, alloc = 0.25 })
+  T.ok(f, "a call failed within 40 runs")
+  T.ok(f.message:match("open: "), f.message)
+  T.eq(host.replay(churn, f), nil, "its list replays it")
+  local s = host.shrink(churn, f)
+  T.eq(race.nonzero(s.choices), 1, "shrunk to one choice (the fault): " .. race.describe(s))
+  T.eq(host.explore(churn, { seed = f.seed, runs = 1 }), nil, "that seed without the site: nothing fails")
+  local on = 0
+  for seed = 1, 12 do
+    local w = host.world{ seed = seed, faults = "swarm" }
+    local k = w:kernel{}
+    w:spawn([[ local k = ...; return k.S.getpid() ]], k)
+    w:run()
+    k:destroy()
+    if #w.choices > 0 then on = on + 1 end
+  end
+  T.ok(on > 0 and on < 12, "swarm: the site on for some seeds only (" .. on .. " of 12)")
+end)
+
 T.case("bad use: errors name the argument", function()
   T.err(function() host.world{ strategy = "bogus" } end, "bad option 'strategy'")
   T.err(function() host.world{ depth = 0 } end, "bad option 'depth'")
+  T.err(function() host.world{ alloc = 2 } end, "bad option 'alloc'")
+  T.err(function() host.world{ faults = "all" } end, "bad option 'faults'")
   local w = host.world{ seed = 1 }
   T.err(function() w:spawn(42) end, "bad argument #1 to 'spawn'")
   T.err(function() w:spawn("return (") end, "bad argument #1 to 'spawn'")

@@ -90,11 +90,18 @@ struct rumpus_det_opts {
 	const uint32_t *choices;	/* non-NULL: replay this list (nchoices long) */
 	size_t nchoices;
 	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
-	unsigned flags;			/* RUMPUS_DET_NOWAKE */
+	unsigned flags;			/* RUMPUS_DET_NOWAKE, RUMPUS_DET_SWARM */
+	uint32_t alloc_ppm;		/* the allocation fault site: per million calls */
 };
 /* Wakeups and vCPU hand-offs are no preemption points (only syscall entries and exits,
  * sleeps, ends and rumpus_det_yield: the points before session 5). */
 #define RUMPUS_DET_NOWAKE	1u
+/* The allocation fault site swarm style: on for half the seeds, with a probability drawn
+ * from 2, 5, 10 or 25 % (alloc_ppm is then ignored).  With the site on, each system call
+ * entry is a recorded choice (0, or 1: the call's first allocation fails, so ENOMEM,
+ * ENOBUFS or ENOSPC reaches the thread); it uses the process-wide fault state of
+ * rumpus_fault.h, so do not set that yourself during such a run. */
+#define RUMPUS_DET_SWARM	2u
 int      rumpus_det_world(const struct rumpus_det_opts *o);
 int      rumpus_det_spawn(void (*fn)(void *), void *arg);
 int      rumpus_det_run(void);
