@@ -156,6 +156,14 @@ function H._child(name, src, file, args)
   return res
 end
 
+-- what each choice was, for race.describe: a schedule choice or an allocation fault
+-- (both recorded alike; the fault site's choices have two candidates)
+local function kinds(list)
+  local k = {}
+  for i = 1, #list do k[i] = "sched" end
+  return k
+end
+
 local W = {}
 W.__index = W
 
@@ -169,7 +177,8 @@ function H.world(opts)
   if H.current and H.current.on and not H.current.ran then H.current:abandon() end
   local w = setmetatable({ threads = {}, kernels = {}, results = {} }, W)
   w.seed = opts.seed or race.seed() or 1
-  local strat = opts.strategy or "random"
+  local strat = opts.strategy or os.getenv("RUMPUS_RACE_STRATEGY")
+  if strat == nil or strat == "" then strat = "random" end
   local sname, sdepth = tostring(strat):match("^(%a+):?(%d*)$")
   if not STRATS[sname] then
     error("bad option 'strategy' to 'world' (\"random\", \"pct\" or \"dfs\" expected, got " .. tostring(strat) .. ")", 2)
@@ -182,7 +191,13 @@ function H.world(opts)
   end
   w.strategy = sname
   w.depth = opts.depth or (sdepth ~= "" and tonumber(sdepth)) or 3
+  -- a replayed list: the harness's shrinker (race.override), opts.choices, then the
+  -- harness's --choices (RUMPUS_RACE_CHOICES), as the coroutine worlds take them
   local list = race.override or opts.choices
+  if list == nil then
+    local e = os.getenv("RUMPUS_RACE_CHOICES")
+    if e and e ~= "" then list = e end
+  end
   if type(list) == "string" then list = race.decode(list) end
   if list ~= nil and type(list) ~= "table" then error("bad option 'choices' to 'world' (list or string expected)", 2) end
   if list == nil and sname == "dfs" then list = opts.prefix or {} end
@@ -219,6 +234,8 @@ function H.world(opts)
   end
   w.on = true
   H.current = w
+  race.last = w      -- the harness reads a failed case's world here (its list, --shrink)
+  w.choices, w.kinds = {}, {}
   return w
 end
 
@@ -315,6 +332,7 @@ function W:run()
   local lib = L()
   local r = lib.rumpus_det_run()
   self.choices, self.ns = choices(lib)
+  self.kinds = kinds(self.choices)
   local failure
   if r ~= 0 then
     -- the world runs free: halting its kernels wakes every sleeper (ENXIO), which ends them
@@ -385,12 +403,6 @@ local function trim(list)
   local n = #list
   while n > 0 and list[n] == 0 do list[n] = nil; n = n - 1 end
   return list
-end
-
-local function kinds(list)
-  local k = {}
-  for i = 1, #list do k[i] = "sched" end
-  return k
 end
 
 local function failure(w, seed, msg, r, opts)

@@ -252,3 +252,28 @@ T.case("bad use: errors name the argument", function()
   T.err(function() w2:spawn("return 1") end, "has run or ended already")
   T.err(function() w2:run() end, "has run or ended already")
 end)
+
+-- the harness: a host-thread case failing in some rounds gets its seed, its choice list,
+-- a shrunk one and a replay command that fails again
+local sh = T.shquote
+local function interp()
+  local k = -1
+  while arg and arg[k - 1] do k = k - 1 end
+  return (arg and arg[k]) or "luajit"
+end
+local LUA = interp()
+
+T.case("rumpus-test --seed --repeat --shrink on a host-thread case: a replay command that fails again", function()
+  local dir = T.tmpdir()
+  local out = T.sh(sh(LUA) .. " test/run.lua --lua " .. sh(LUA) .. " --seed 1 --repeat 20 --shrink --artifacts " ..
+    sh(dir) .. " test/fixtures/race/host_race_test.lua 2>&1")
+  local cmd = out:match("replay: ([^\n]+)")
+  T.ok(cmd, out)
+  T.ok(cmd:find("--choices", 1, true), "the replay carries the shrunk choice list: " .. tostring(cmd))
+  local shrunk = out:match("shrunk choice list: ([^\n]+)")
+  T.ok(shrunk, out)
+  T.eq(race.nonzero(race.decode(shrunk)), 1, "shrunk to one preemption: " .. tostring(shrunk))
+  local rout = T.sh(cmd .. " 2>&1")
+  T.ok(rout:find("0 passed, 1 failed", 1, true), rout)
+  T.ok(rout:find("lost update", 1, true), rout)
+end)
