@@ -15,7 +15,7 @@
 RUMPUS_SRCS += $(wildcard csrc/hyper/*.c) $(wildcard csrc/kern/*.c)
 RUMPUS_OBJS = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(RUMPUS_SRCS))
 KERN_CFLAGS = $(ALL_CFLAGS) -Icsrc -Icsrc/include -fvisibility=hidden -pthread
-KERN_LIBS = -pthread
+KERN_LIBS = -pthread -ldl
 KERN_SOFLAGS = -Wl,--version-script=csrc/kern/exports.map
 COMPAT_DIR = $(BUILD)/netbsd-compat/lib
 # NetBSD library name -> component it links in (empty: base or hypercalls only)

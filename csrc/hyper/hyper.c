@@ -212,15 +212,42 @@ hyp_memleak_note(uint64_t bytes)
 
 /* ---- locks ---- */
 
+/* A world of host threads exists (hyp_world_begin to hyp_world_end): its threads count the
+ * host locks they hold (a wakeup is a preemption point once the waker holds none) and
+ * wait on condition variables through the world (below, "Host threads of a world"). */
+static atomic_int world_act;
+static void world_locked(int delta);
+static int world_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+static void world_cond_wake(pthread_cond_t *c);
+#define WORLD_ACT()	__builtin_expect(atomic_load_explicit(&world_act, memory_order_relaxed), 0)
+
 void hyp_mutex_init(hyp_mutex_t *m) { pthread_mutex_init(PM(m), NULL); }
 void hyp_mutex_destroy(hyp_mutex_t *m) { pthread_mutex_destroy(PM(m)); }
-void hyp_mutex_lock(hyp_mutex_t *m) { pthread_mutex_lock(PM(m)); }
-void hyp_mutex_unlock(hyp_mutex_t *m) { pthread_mutex_unlock(PM(m)); }
+
+void
+hyp_mutex_lock(hyp_mutex_t *m)
+{
+	pthread_mutex_lock(PM(m));
+	if (WORLD_ACT())
+		world_locked(1);
+}
+
+void
+hyp_mutex_unlock(hyp_mutex_t *m)
+{
+	pthread_mutex_unlock(PM(m));
+	if (WORLD_ACT())
+		world_locked(-1);
+}
 
 int
 hyp_mutex_trylock(hyp_mutex_t *m)
 {
-	return pthread_mutex_trylock(PM(m)) == 0 ? 0 : NB_EBUSY;
+	if (pthread_mutex_trylock(PM(m)) != 0)
+		return NB_EBUSY;
+	if (WORLD_ACT())
+		world_locked(1);
+	return 0;
 }
 
 void
@@ -242,14 +269,30 @@ hyp_cond_wait(hyp_cond_t *c, hyp_mutex_t *m)
 {
 	struct hyp_vsleep *s = tls_vsleep;
 
+	if (WORLD_ACT() && world_cond_wait(PC(c), PM(m)))
+		return;		/* a world's thread: the wait was a preemption point */
 	if (__builtin_expect(atomic_load_explicit(&hyp_det_on, memory_order_relaxed), 0) &&
 	    s != NULL && s->state == VS_SLEEPING && !tls_firing)
 		det_wait(s, PC(c), PM(m));
 	else
 		pthread_cond_wait(PC(c), PM(m));
 }
-void hyp_cond_signal(hyp_cond_t *c) { pthread_cond_signal(PC(c)); }
-void hyp_cond_broadcast(hyp_cond_t *c) { pthread_cond_broadcast(PC(c)); }
+
+void
+hyp_cond_signal(hyp_cond_t *c)
+{
+	if (WORLD_ACT())
+		world_cond_wake(PC(c));
+	pthread_cond_signal(PC(c));
+}
+
+void
+hyp_cond_broadcast(hyp_cond_t *c)
+{
+	if (WORLD_ACT())
+		world_cond_wake(PC(c));
+	pthread_cond_broadcast(PC(c));
+}
 
 int
 hyp_word_wait(atomic_uint *w, unsigned val, uint64_t deadline)
@@ -323,9 +366,30 @@ hyp_word_wake(atomic_uint *w)
 
 void hyp_rw_init(hyp_rwlock_t *rw) { pthread_rwlock_init(PRW(rw), NULL); }
 void hyp_rw_destroy(hyp_rwlock_t *rw) { pthread_rwlock_destroy(PRW(rw)); }
-void hyp_rw_rdlock(hyp_rwlock_t *rw) { pthread_rwlock_rdlock(PRW(rw)); }
-void hyp_rw_wrlock(hyp_rwlock_t *rw) { pthread_rwlock_wrlock(PRW(rw)); }
-void hyp_rw_unlock(hyp_rwlock_t *rw) { pthread_rwlock_unlock(PRW(rw)); }
+
+void
+hyp_rw_rdlock(hyp_rwlock_t *rw)
+{
+	pthread_rwlock_rdlock(PRW(rw));
+	if (WORLD_ACT())
+		world_locked(1);
+}
+
+void
+hyp_rw_wrlock(hyp_rwlock_t *rw)
+{
+	pthread_rwlock_wrlock(PRW(rw));
+	if (WORLD_ACT())
+		world_locked(1);
+}
+
+void
+hyp_rw_unlock(hyp_rwlock_t *rw)
+{
+	pthread_rwlock_unlock(PRW(rw));
+	if (WORLD_ACT())
+		world_locked(-1);
+}
 
 /* ---- threads ---- */
 
@@ -986,14 +1050,29 @@ det_run_due_locked(void)
  * d-i; the highest priority runs), from a splitmix64 stream of the world's seed.  Every
  * choice is also a trace event (kind 4, info the chosen thread's id).
  */
-enum { WT_FREE, WT_READY, WT_RUN, WT_SLEEP, WT_DONE };
+/*
+ * Wakeups and vCPU hand-offs (session 5).  A wakeup the holder makes (hyp_vsleep_wake of a
+ * world thread's sleep, a signal of a condition variable a world thread waits on) is a
+ * preemption point of its own, taken as soon as the waker holds no host lock (the unlock
+ * that brings its count to zero, world_locked): the waker may be inside a call there,
+ * holding vCPUs.  A world thread that then needs a vCPU another holds waits for it
+ * through the world (hyp_cond_wait -> world_cond_wait: WT_CVWAIT, the baton passes), and
+ * the vCPU's release signals that condition variable: the waiter becomes a candidate and
+ * the releaser reaches a wakeup point (the hand-off).  No point is taken with a host lock
+ * held, so a thread preempted there holds only vCPUs, which every other thread waits for
+ * through the world.  opts nowake (RUMPUS_DET_NOWAKE) turns this off: the points of
+ * session 4 only.
+ */
+enum { WT_FREE, WT_READY, WT_RUN, WT_SLEEP, WT_DONE, WT_CVWAIT };
 #define WORLD_MAX	HYP_WORLD_MAX
 #define WORLD_PCT_MAX	8
 
 struct hyp_wthr {
-	int id, state, arriving, prio;
+	int id, state, arriving, prio, faulted;
 	pthread_t pt;
 	pthread_cond_t cv;
+	pthread_cond_t *wchan;		/* WT_CVWAIT: the condition variable */
+	const atomic_int *gate;		/* asleep: its kernel's vCPU count (one vCPU) */
 	void (*fn)(void *);
 	void *arg;
 };
@@ -1005,13 +1084,16 @@ static struct {
 	uint64_t rng, t0, maxtime;	/* virtual ns: the run's start, its bound */
 	int strategy, depth, steps;
 	uint64_t step, change[WORLD_PCT_MAX];
-	uint32_t *choices;
+	uint32_t *choices, *ns;		/* each choice, and how many candidates it had */
 	size_t nchoices, cap;
 	uint32_t *replay;
 	size_t nreplay;
-	int replaying;
+	int replaying, nowake;
+	uint64_t alloc_ppm;		/* the allocation fault site: per million entries */
 } world;
 static __thread struct hyp_wthr *tls_wt;
+static __thread int tls_nlocks;	/* host locks this world thread holds */
+static __thread int tls_woke;	/* it woke a world thread since its last point */
 
 /* this thread takes part in a running world that schedules (sched_mtx held) */
 static inline int
@@ -1034,17 +1116,21 @@ world_rand(void)
 }
 
 static void
-world_record(uint32_t v)
+world_record(uint32_t v, uint32_t n)
 {
 	if (world.nchoices == world.cap) {
 		size_t cap = world.cap ? world.cap * 2 : 64;
-		uint32_t *n = realloc(world.choices, cap * sizeof(*n));
+		uint32_t *c = realloc(world.choices, cap * sizeof(*c)), *m;
 
-		if (n == NULL)
+		if (c == NULL)
 			return;
-		world.choices = n;
+		world.choices = c;
+		if ((m = realloc(world.ns, cap * sizeof(*m))) == NULL)
+			return;
+		world.ns = m;
 		world.cap = cap;
 	}
+	world.ns[world.nchoices] = n;
 	world.choices[world.nchoices++] = v;
 }
 
@@ -1057,13 +1143,28 @@ world_pick_locked(int self_ok)
 	int c[WORLD_MAX], n, i, idx = 0, self = tls_wt != NULL ? tls_wt->id : -1;
 	struct hyp_timer *t;
 
+	tls_woke = 0;
 	for (;;) {
+		int gated = 0;
+
 		n = 0;
 		if (self >= 0 && (self_ok || world.thr[self].state == WT_READY))
 			c[n++] = self;
 		for (i = 0; i < world.nthr; i++)
-			if (i != self && world.thr[i].state == WT_READY)
+			if (i != self && world.thr[i].state == WT_READY) {
+				/* a woken sleeper whose kernel's only vCPU is held would only wait
+				 * for it: the same order as not choosing it, so no candidate */
+				if (world.thr[i].gate != NULL && !world.nowake &&
+				    atomic_load_explicit(world.thr[i].gate, memory_order_relaxed) == 0) {
+					gated++;
+					continue;
+				}
 				c[n++] = i;
+			}
+		if (n == 0 && gated > 0)	/* (only those: let them run, and wait) */
+			for (i = 0; i < world.nthr; i++)
+				if (i != self && world.thr[i].state == WT_READY)
+					c[n++] = i;
 		if (n > 0)
 			break;
 		/* nobody can run: the holder runs what is due, or moves time */
@@ -1113,7 +1214,7 @@ world_pick_locked(int self_ok)
 			idx = best;
 		} else
 			idx = (int)(world_rand() % (uint64_t)n);
-		world_record((uint32_t)idx);
+		world_record((uint32_t)idx, (uint32_t)n);
 	}
 	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
 		uint32_t d[2] = { (uint32_t)n, (uint32_t)idx };
@@ -1123,6 +1224,7 @@ world_pick_locked(int self_ok)
 	if (self >= 0 && c[idx] != self && world.thr[self].state == WT_RUN)
 		world.thr[self].state = WT_READY;
 	world.thr[c[idx]].state = WT_RUN;
+	world.thr[c[idx]].gate = NULL;
 	if (c[idx] != self)
 		pthread_cond_signal(&world.thr[c[idx]].cv);
 	return c[idx];
@@ -1151,6 +1253,124 @@ world_point_locked(int sleeping)
 	}
 	(void)world_pick_locked(1);
 	world_wait_locked(w);
+}
+
+/* The allocation fault site (alloc_ppm): at a thread's system call entry, a recorded choice
+ * (two candidates: 0 no fault, 1 fault) whether the call's first allocation fails, drawn
+ * with probability alloc_ppm / 10^6 or taken from the replayed list.  The fault is the
+ * process-wide "nth = 1" (rumpus_fault.h), taken back when the thread next leaves its
+ * kernels (its exit or a sleep), so it never reaches another thread's allocation. */
+static void
+world_fault_locked(struct hyp_wthr *w)
+{
+	uint32_t idx = 0;
+
+	if (world.replaying) {
+		if (world.nchoices < world.nreplay && world.replay[world.nchoices] < 2)
+			idx = world.replay[world.nchoices];
+	} else
+		idx = world_rand() % 1000000u < world.alloc_ppm;
+	world.step++;
+	world_record(idx, 2);
+	if (__builtin_expect(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed), 0)) {
+		uint32_t d[2] = { 2, idx };
+		hyp_trace_note(HYP_TR_SCHED, 0x10000u | (uint32_t)w->id, d, sizeof(d));
+	}
+	if (idx != 0 && hyp_fault_set(&hyp_fault_proc, HYP_FAULT_NTH, 1, 0) == 0)
+		w->faulted = 1;
+}
+
+static void
+world_unfault_locked(struct hyp_wthr *w)
+{
+	if (w->faulted) {
+		(void)hyp_fault_set(&hyp_fault_proc, HYP_FAULT_OFF, 0, 0);
+		w->faulted = 0;
+	}
+}
+
+/* The calling world thread has woken another and holds no host lock: a preemption point
+ * (when it is the running holder, not asleep). */
+static void
+world_wake_point(void)
+{
+	struct hyp_wthr *w = tls_wt;
+
+	pthread_mutex_lock(&sched_mtx);
+	tls_woke = 0;
+	if (world_mine_locked() && !world.nowake && world.holder == w->id && w->state == WT_RUN)
+		world_point_locked(0);
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+/* The calling thread, asleep in a kernel with one vCPU, says where that vCPU's free count
+ * is: woken while another thread holds the vCPU, it is no candidate (world_pick_locked). */
+void
+hyp_world_gate(const atomic_int *free)
+{
+	if (tls_wt == NULL)
+		return;
+	pthread_mutex_lock(&sched_mtx);
+	if (tls_wt->state == WT_SLEEP)
+		tls_wt->gate = free;
+	pthread_mutex_unlock(&sched_mtx);
+}
+
+/* A world thread took (1) or let go (-1) of a host lock (hyp_mutex_*, hyp_rw_*). */
+static void
+world_locked(int delta)
+{
+	if (tls_wt == NULL)
+		return;
+	tls_nlocks += delta;
+	if (delta < 0 && tls_nlocks == 0 && tls_woke && !tls_firing)
+		world_wake_point();
+}
+
+/* The running holder waits on c (m held): a block point.  Returns 0 when the wait is not
+ * the world's (another thread, a world running free, nowake). */
+static int
+world_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	struct hyp_wthr *w = tls_wt;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&sched_mtx);
+	if (!world_mine_locked() || world.nowake || world.holder != w->id || w->state != WT_RUN) {
+		pthread_mutex_unlock(&sched_mtx);
+		return 0;
+	}
+	w->state = WT_CVWAIT;
+	w->wchan = c;
+	pthread_mutex_unlock(m);	/* a signaller takes m, then sched_mtx: it finds us waiting */
+	(void)world_pick_locked(0);
+	world_wait_locked(w);
+	w->wchan = NULL;
+	if (w->state == WT_CVWAIT)
+		w->state = WT_RUN;	/* the world runs free (a deadlock): a spurious wakeup */
+	pthread_mutex_unlock(&sched_mtx);
+	pthread_mutex_lock(m);
+	return 1;
+}
+
+/* c is signalled: the world threads waiting on it are candidates again (all of them: a
+ * spurious wakeup is allowed, and the order stays the scheduler's). */
+static void
+world_cond_wake(pthread_cond_t *c)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&sched_mtx);
+	for (i = 0; i < world.nthr; i++)
+		if (world.thr[i].state == WT_CVWAIT && world.thr[i].wchan == c) {
+			world.thr[i].state = WT_READY;
+			world.thr[i].wchan = NULL;
+			n++;
+		}
+	if (n > 0 && tls_wt != NULL && world.holder == tls_wt->id && !tls_firing)
+		tls_woke = 1;
+	pthread_mutex_unlock(&sched_mtx);
 }
 
 static void *
@@ -1203,6 +1423,7 @@ hyp_world_begin(const struct hyp_world_opts *o)
 	}
 	free(world.replay);
 	free(world.choices);
+	free(world.ns);
 	memset(&world, 0, sizeof(world));
 	pthread_cond_init(&world.done_cv, NULL);
 	world.on = 1;
@@ -1214,6 +1435,9 @@ hyp_world_begin(const struct hyp_world_opts *o)
 		world.depth = WORLD_PCT_MAX + 1;
 	world.steps = o->steps > 0 ? o->steps : 64;
 	world.maxtime = o->maxtime > 0 ? o->maxtime : 86400ULL * 1000000000ULL;
+	world.nowake = o->nowake != 0;
+	world.alloc_ppm = o->alloc_ppm > 1000000 ? 1000000 : o->alloc_ppm;
+	atomic_store(&world_act, 1);
 	if (o->choices != NULL) {
 		world.replaying = 1;
 		if (o->nchoices > 0 && (world.replay = malloc(o->nchoices * sizeof(uint32_t))) != NULL) {
@@ -1316,6 +1540,7 @@ hyp_world_end(void)
 		pthread_cond_destroy(&world.thr[i].cv);
 	pthread_cond_destroy(&world.done_cv);
 	world.on = 0;
+	atomic_store(&world_act, 0);
 	world.nthr = 0;
 	pthread_mutex_unlock(&sched_mtx);
 	return 0;
@@ -1328,8 +1553,22 @@ hyp_world_choices(uint32_t *buf, size_t max)
 
 	pthread_mutex_lock(&sched_mtx);
 	n = world.nchoices;
-	if (buf != NULL)
+	if (buf != NULL && n > 0)
 		memcpy(buf, world.choices, (n < max ? n : max) * sizeof(*buf));
+	pthread_mutex_unlock(&sched_mtx);
+	return n;
+}
+
+/* How many candidates each recorded choice had (an exhaustive search's alternatives). */
+size_t
+hyp_world_choice_counts(uint32_t *buf, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sched_mtx);
+	n = world.nchoices;
+	if (buf != NULL && n > 0)
+		memcpy(buf, world.ns, (n < max ? n : max) * sizeof(*buf));
 	pthread_mutex_unlock(&sched_mtx);
 	return n;
 }
@@ -1357,11 +1596,18 @@ hyp_sched_busy(int delta)
 		if (tls_vthr.out)
 			tls_vthr.out = 0;
 		/* a host thread of a world: its syscall entry is a preemption point */
-		if (__builtin_expect(tls_wt != NULL, 0) && tls_depth == 0 && world_mine_locked())
+		if (__builtin_expect(tls_wt != NULL, 0) && tls_depth == 0 && world_mine_locked()) {
+			int back = tls_wt->arriving;	/* back from a sleep: no new call */
+
 			world_point_locked(0);
+			if (!back && world.alloc_ppm > 0 && world_mine_locked())
+				world_fault_locked(tls_wt);
+		}
 	}
 	sched_busy += delta;
 	tls_depth += delta;
+	if (__builtin_expect(tls_wt != NULL, 0) && delta < 0 && tls_depth == 0)
+		world_unfault_locked(tls_wt);
 	if (!entering && delta < 0 && tls_depth == 0 && tls_vsleep == NULL && !tls_sched)
 		vthr_mark_locked(1);
 	if (sched_idle_locked())
@@ -1539,6 +1785,8 @@ hyp_vsleep_wake(struct hyp_vsleep *s)
 		if (w->state == WT_SLEEP)
 			w->state = WT_READY;
 		s->owner = NULL;
+		if (tls_wt != NULL && tls_wt != w && world.holder == tls_wt->id && !tls_firing)
+			tls_woke = 1;	/* a wakeup point at the waker's next unlock */
 	}
 	pthread_mutex_unlock(&sched_mtx);
 }

@@ -217,14 +217,23 @@ struct hyp_world_opts {
 	const uint32_t *choices;	/* non-NULL: replay this list (0 past its end) */
 	size_t nchoices;
 	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
+	int nowake;			/* wakeups and vCPU hand-offs are no points */
+	uint32_t alloc_ppm;		/* the allocation fault site, per million calls */
 };
 int      hyp_world_begin(const struct hyp_world_opts *o);
 int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or -errno */
 int      hyp_world_run(void);		/* 0, EDEADLK or ETIMEDOUT (the world then runs free) */
 int      hyp_world_end(void);		/* joins the threads */
 size_t   hyp_world_choices(uint32_t *buf, size_t max);
+size_t   hyp_world_choice_counts(uint32_t *buf, size_t max);
 void     hyp_world_yield(void);
 int      hyp_world_self(void);		/* 1 on a world's thread */
+/* A world thread asleep in a kernel with one vCPU: that vCPU's free count (hyper.c). */
+void     hyp_world_gate(const atomic_int *free);
+/* A world thread running a Lua chunk in a fresh state (det_lua.c): its id or -errno. */
+int      hyp_world_spawn_lua(const char *chunk, size_t len, const char *name);
+int      hyp_world_lua_result(int id, char *buf, size_t max, size_t *lenp);
+void     hyp_world_lua_clear(void);
 
 /* The event trace of the determinism self-check: while on, each event (a frame on a bus,
  * a timer firing, a note from outside) is folded into a digest (FNV-1a over the events,

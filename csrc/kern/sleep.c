@@ -145,6 +145,8 @@ cv_timedwait_x(kcondvar_t *cv, kmutex_t *interlock, struct brlock *br, uint64_t 
 	k->k_sleepq = &me;
 	/* counted as sleeping, with its deadline armed, while it still holds the vCPU */
 	hyp_vsleep_begin(&me.vs);
+	if (__predict_false(me.vs.owner != NULL) && k->k_vcpus == NULL)
+		hyp_world_gate(&k->k_vcpu_free);	/* a world's host thread (race hunting) */
 	if (vtimer)
 		hyp_timer_arm(&me.t, deadline);
 	hyp_mutex_unlock(&k->k_sched_mtx);

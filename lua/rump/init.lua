@@ -406,7 +406,41 @@ function rump.kernel(opts)
   return k
 end
 
+-- A kernel another Lua state of this process made, by its address (a number): the host
+-- threads of rump.race_host borrow their parent's kernels this way.  k.S and the methods
+-- work; k:destroy() is refused (the kernel is its maker's), and no finalizer destroys it.
+function rump._borrow(addr)
+  if rawtype(addr) ~= "number" or addr <= 0 or addr % 1 ~= 0 then
+    error("bad argument #1 to '_borrow' (kernel address expected, got " .. tostring(addr) .. ")", 2)
+  end
+  local L = lib or library()
+  sharedS()
+  if not Lswitch then
+    Lcreate, Lswitch, Ldestroy, Lcurrent = L.rumpus_kernel_create, L.rumpus_kernel_switch,
+      L.rumpus_kernel_destroy, L.rumpus_kernel_current
+  end
+  local k = setmetatable({ ptr = ffi.cast("struct rumpus_kernel *", addr), dead = false,
+    components = {}, owner = 0, S = false, borrowed = true }, kmt)
+  k.S = setmetatable({ kernel = k }, kSmt)
+  k.owner = fdm.register(k.S)
+  return k
+end
+-- The end of a borrow (the thread's chunk ended): k is dead here, and this state forgets
+-- which kernel it made current (the state may serve another host thread next).
+function rump._unborrow(k)
+  if not k.borrowed or k.dead then return end
+  if cur ~= nil then Lswitch(nil); cur = nil end
+  fdm.unregister(k.owner)
+  k.dead = true
+end
+-- Its address, for rump._borrow in another state.
+function rump._address(k)
+  if k.dead then error("_address of a destroyed kernel", 2) end
+  return tonumber(tostring(k.ptr):match("0x(%x+)"), 16)
+end
+
 function kmt:destroy()
+  if self.borrowed then error("destroy of a borrowed kernel (its maker destroys it)", 2) end
   if self.dead then return true end
   local ptr = self.ptr
   if cur == self.owner then Lswitch(nil); cur = nil end

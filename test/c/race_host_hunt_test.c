@@ -15,7 +15,9 @@
  *   reader's bytes come in the writer's order.
  *
  * RACE_HUNT_SEEDS (default 150) runs that many seeds per scenario and strategy; the
- * session's hunt ran 3,000.  A failure prints the seed and the choice list that replays it.
+ * session's hunt ran 3,000.  RACE_HUNT_NCPU (default 1) gives the kernels that many vCPUs:
+ * with two, a wakeup point inside a call lets another thread run in the kernel beside
+ * the waker (session 5).  A failure prints the seed and the choice list that replays it.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -333,11 +335,12 @@ so_connector(void *arg)
 }
 
 static struct rumpus_kernel *
-so_boot(void)
+boot_with(const char *const *comps)
 {
-	const char *comps[] = { "vfs", "fs.tmpfs", "net", "net.local", NULL };
-	int err;
-	struct rumpus_kernel *k = rumpus_kernel_create(comps, NULL, &err);
+	const char *e = getenv("RACE_HUNT_NCPU");
+	struct rumpus_config cfg = { .ncpu = e != NULL && atoi(e) > 0 ? (unsigned)atoi(e) : 1 };
+	int err = 0;
+	struct rumpus_kernel *k = rumpus_kernel_create(comps, &cfg, &err);
 
 	if (k == NULL) {
 		diag("kernel create failed: %d", err);
@@ -345,6 +348,22 @@ so_boot(void)
 	}
 	rumpus_kernel_switch(k);
 	return k;
+}
+
+static struct rumpus_kernel *
+fs_boot(void)
+{
+	const char *comps[] = { "vfs", "fs.tmpfs", NULL };
+
+	return boot_with(comps);
+}
+
+static struct rumpus_kernel *
+so_boot(void)
+{
+	const char *comps[] = { "vfs", "fs.tmpfs", "net", "net.local", NULL };
+
+	return boot_with(comps);
 }
 
 static void
@@ -424,7 +443,7 @@ one(struct scen *s, uint64_t seed, int strategy, uint32_t *list, size_t *n)
 	bad[0] = '\0';
 	rumpus_seed(seed);
 	rumpus_memstats(&m0);
-	K = s->boot != NULL ? s->boot() : vt_boot(0);
+	K = s->boot != NULL ? s->boot() : fs_boot();
 	s->setup();
 	rumpus_kernel_switch(NULL);
 	err = rumpus_det_world(&o);

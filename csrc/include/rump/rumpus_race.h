@@ -64,7 +64,10 @@ int      rumpus_trace_get(size_t i, struct rumpus_trace_event *ev);	/* 1, or 0 p
  * 16, ids 0, 1, ... in spawn order; each runs fn(arg) and may call any rump_sys_*), and
  * rumpus_det_run() runs them one at a time until every one has returned: at each
  * thread's syscall entry and exit, sleep in a kernel and end, the scheduler chooses who
- * runs next (0: the running thread goes on, then the others that can run in id order),
+ * runs next (0: the running thread goes on, then the others that can run in id order);
+ * a wakeup of one world thread by another is a point too, taken once the waker holds no
+ * host lock (inside its call: a thread then needing a vCPU it holds waits through the
+ * world, and the vCPU's release, a hand-off, is a wakeup point again),
  * uniformly at random or by PCT from opts.seed, or from opts.choices (a recorded list:
  * positions past its end choose 0).  Time moves (due timers, then the first deadline)
  * only when no thread can run.  The same seed (and the same kernels' seeds) gives the
@@ -87,13 +90,44 @@ struct rumpus_det_opts {
 	const uint32_t *choices;	/* non-NULL: replay this list (nchoices long) */
 	size_t nchoices;
 	uint64_t maxtime;		/* virtual ns a run may span (0: one day) */
+	unsigned flags;			/* RUMPUS_DET_NOWAKE, RUMPUS_DET_SWARM */
+	uint32_t alloc_ppm;		/* the allocation fault site: per million calls */
 };
+/* Wakeups and vCPU hand-offs are no preemption points (only syscall entries and exits,
+ * sleeps, ends and rumpus_det_yield: the points before session 5). */
+#define RUMPUS_DET_NOWAKE	1u
+/* The allocation fault site swarm style: on for half the seeds, with a probability drawn
+ * from 2, 5, 10 or 25 % (alloc_ppm is then ignored).  With the site on, each system call
+ * entry is a recorded choice (0, or 1: the call's first allocation fails, so ENOMEM,
+ * ENOBUFS or ENOSPC reaches the thread); it uses the process-wide fault state of
+ * rumpus_fault.h, so do not set that yourself during such a run. */
+#define RUMPUS_DET_SWARM	2u
 int      rumpus_det_world(const struct rumpus_det_opts *o);
 int      rumpus_det_spawn(void (*fn)(void *), void *arg);
 int      rumpus_det_run(void);
 int      rumpus_det_end(void);
 size_t   rumpus_det_choices(uint32_t *buf, size_t max);	/* the list's length */
+/* How many candidates each choice of the list had (the same length): an exhaustive search
+ * replays a prefix (opts.choices, 0 past its end) and moves its last choice that has an
+ * untried alternative on (docs/race.md, "dfs"). */
+size_t   rumpus_det_choice_counts(uint32_t *buf, size_t max);
 void     rumpus_det_yield(void);	/* an extra preemption point (host state shared) */
+/*
+ * Host threads that run Lua (docs/race.md, "Host threads from Lua"; lua/rump/race_host.lua
+ * is the Lua face): rumpus_det_spawn_lua() makes a world thread that runs chunk (Lua
+ * source, len bytes, its name for messages) in a fresh Lua state of the interpreter this
+ * process runs (LuaJIT 2.x, Lua 5.3 or 5.4, its C API found by name), with the standard
+ * libraries open, and keeps the one value the chunk returns, made a string.  Returns the
+ * thread's id or -errno: -ENOSYS when the process has no Lua, else rumpus_det_spawn's.
+ * rumpus_det_lua_result(): 0 when thread id's chunk ran to its end, 1 when it raised an
+ * error (or did not load; the result is the message), -1 when id is no Lua thread or has
+ * not ended; the result is copied to buf (NUL-terminated, cut to max - 1 bytes), its
+ * whole length to *lenp.  rumpus_det_lua_clear() frees the kept results (a next world's
+ * spawn replaces them too).
+ */
+int      rumpus_det_spawn_lua(const char *chunk, size_t len, const char *name);
+int      rumpus_det_lua_result(int id, char *buf, size_t max, size_t *lenp);
+void     rumpus_det_lua_clear(void);
 
 #ifdef __cplusplus
 }
