@@ -257,31 +257,33 @@ static inline void pkt_adj(struct pkt *p, size_t n) { p->p_off += n; p->p_len -=
 
 struct in_ifaddr;
 struct ifnet {
+	/* what a datagram out reads first (one cache line when aligned, see if_alloc) */
 	struct ifnet *if_next;
 	struct kern *if_kern;
-	char if_xname[NB_IFNAMSIZ];
 	int if_index;
 	int if_flags;
 	int if_type;			/* IFT_ETHER, IFT_LOOP */
-	int if_metric;
 	uint32_t if_mtu;
+	/* sends a packet holding an IPv4 datagram to next hop nexthop (network order) */
+	int (*if_output)(struct ifnet *ifp, struct pkt *p, uint32_t nexthop);
+	/* the medium of an Ethernet interface other than shmif (NULL: shmif's): sends a
+	 * frame */
+	void (*if_start)(struct ifnet *ifp, const void *frame, size_t len);
+	void *if_softc;
+	struct in_ifaddr *if_inaddrs;
+	char if_xname[NB_IFNAMSIZ];
+	int if_metric;
 	uint8_t if_lladdr[6];
 	struct nb_if_data if_data;	/* statistics (counters updated under ns_lock) */
 	atomic_uint_least64_t if_rxerrors, if_rxdrops;	/* from other threads (bus, queue) */
-	/* sends a packet holding an IPv4 datagram to next hop nexthop (network order) */
-	int (*if_output)(struct ifnet *ifp, struct pkt *p, uint32_t nexthop);
 	void (*if_free)(struct ifnet *ifp);	/* detach the medium, free softc */
-	struct in_ifaddr *if_inaddrs;
 	/* frames that arrived while the kernel was busy (guarded by if_qlock) */
 	hyp_mutex_t if_qlock;
 	struct pkt *if_qhead, **if_qtail;
 	int if_qlen;
-	void *if_softc;
 	char *if_linkstr;		/* shmif: the bus name */
 	size_t if_linkstrsize;
-	/* the medium of an Ethernet interface other than shmif (NULL: shmif's): sends a
-	 * frame; sets (linkstr non-NULL) or clears the link string (SIOCSLINKSTR) */
-	void (*if_start)(struct ifnet *ifp, const void *frame, size_t len);
+	/* ... and sets (linkstr non-NULL) or clears the link string (SIOCSLINKSTR) */
 	int (*if_setlinkstr)(struct ifnet *ifp, const char *linkstr);
 };
 #define IFQ_MAXLEN	256
@@ -293,6 +295,10 @@ struct ifnet_state {
 	struct kern *ns_kern;
 	struct ifnet *ns_ifs;
 	int ns_nextindex;
+	/* net.netinet's IPv4 address filters (in.c, in_addr_bit): a bit for every address
+	 * on an interface, one for every subnet and directed broadcast address; a clear bit
+	 * answers "not ours" / "not a broadcast" without walking the interfaces' lines */
+	uint64_t ns_inaddr_bits, ns_inbcast_bits;
 	struct ifnet *ns_lo0;
 	struct rtentry *ns_rt;		/* every route, unordered (detach, flush) */
 	int ns_nroutes;
