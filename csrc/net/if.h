@@ -307,6 +307,8 @@ struct ifnet_state {
 	 * ns_rtgen (0: none) */
 	struct rtentry *ns_rtlast;
 	uint32_t ns_rtlast_dst, ns_rtlast_gen;
+	atomic_int ns_pending;		/* packets queued on some interface */
+	int ns_draining;
 	int ns_nextindex;
 	struct ifnet *ns_lo0;
 	struct rtentry *ns_rt;		/* every route, unordered (detach, flush) */
@@ -315,8 +317,6 @@ struct ifnet_state {
 	struct rt_cache *ns_rtcache;	/* recent lookups (route.c), NULL: none */
 	struct hyp_timer ns_isr;	/* drains interface queues filled while busy */
 	atomic_int ns_isr_armed;
-	int ns_draining;
-	atomic_int ns_pending;		/* packets queued on some interface */
 	int ns_rtsock_seq;
 	/* hooks filled in by net.netinet (NULL when it is not loaded) */
 	void (*ns_ip_input)(struct ifnet *ifp, struct pkt *p);
