@@ -77,15 +77,19 @@ drain(struct rumpus_kernel *k, int s)
 static int
 addr_change(unsigned long cmd, const char *ifname, const char *addr, int plen)
 {
-	struct x_aliasreq ifra;
+	/* SIOCAIFADDR takes an in_aliasreq, SIOCDIFADDR an ifreq (longer): the address is
+	 * at the same place in both */
+	union { struct x_aliasreq a; struct x_ifreq r; } u;
 	int s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0), e = 0;
 
-	memset(&ifra, 0, sizeof(ifra));
-	snprintf(ifra.name, sizeof(ifra.name), "%s", ifname);
-	ifra.addr = x_sin(addr, 0);
-	ifra.mask = x_sin("0.0.0.0", 0);
-	ifra.mask.addr = x_mask(plen);
-	if (rump_sys_ioctl(s, cmd, &ifra) < 0)
+	memset(&u, 0, sizeof(u));
+	snprintf(u.a.name, sizeof(u.a.name), "%s", ifname);
+	u.a.addr = x_sin(addr, 0);
+	if (cmd == X_SIOCAIFADDR) {
+		u.a.mask = x_sin("0.0.0.0", 0);
+		u.a.mask.addr = x_mask(plen);
+	}
+	if (rump_sys_ioctl(s, cmd, &u) < 0)
 		e = errno;
 	rump_sys_close(s);
 	return e;
