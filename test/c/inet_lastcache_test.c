@@ -5,8 +5,9 @@
  *     mask changed, and more addresses than the filters have bits;
  *   - the last route (rt_lookup's ns_rtlast): a longer prefix added after a lookup, a
  *     route's gateway changed, routes deleted;
- *   - the last ARP entry (arp_find's is_arplast): entries freed with the subnet's
- *     address, then asked for again (under ASan a stale entry is a use after free);
+ *   - the last ARP entry (arp_find's is_arplast): the subnet's address deleted and
+ *     added, the interface destroyed (its entries freed) and made again, then asked for
+ *     again (under ASan a stale entry is a use after free);
  *   - two threads sending from one kernel to two peers at once, each its own
  *     destination, while the main thread changes the routes (and under TSan).
  * Kernels A (10.20.0.1), B (.2) and C (.3) on one bus; B and C both have 10.40.1.1 on
@@ -181,6 +182,7 @@ routes(int sb, int sc)
 static void
 arp_entries(void)
 {
+	struct x_ifreq ifr;
 	int s, sb, n;
 
 	rumpus_kernel_switch(kb);
@@ -198,6 +200,17 @@ arp_entries(void)
 	ok(send_err(s, "10.20.0.2", 10) == 0, "A -> B (a new ARP entry)");
 	n = drain(kb, sb);
 	ok(n == 1, "B got it (%d)", n);
+	/* the interface goes, and its ARP entries (freed) with it; a new one asks again */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.name, sizeof(ifr.name), "shmif0");
+	ok(rump_sys_ioctl(s, X_SIOCIFDESTROY, &ifr) == 0, "A: shmif0 destroyed");
+	n = send_err(s, "10.20.0.2", 10);
+	ok(n == X_EHOSTUNREACH || n == X_ENETUNREACH, "no route to B (%d)", n);
+	ok(x_ifconfig("shmif0", BUS, "10.20.0.1", 24) == 0, "A: a new shmif0, 10.20.0.1/24");
+	ok(send_err(s, "10.20.0.2", 10) == 0 && send_err(s, "10.20.0.2", 10) == 0,
+	    "A -> B twice (a new ARP entry)");
+	n = drain(kb, sb);
+	ok(n == 2, "B got both (%d)", n);
 	rump_sys_close(s);
 	rumpus_kernel_switch(kb);
 	rump_sys_close(sb);
