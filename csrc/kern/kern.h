@@ -349,10 +349,11 @@ struct file {
 	atomic_int f_count;		/* references: descriptors and in-flight syscalls */
 	int f_type;			/* DTYPE_* */
 	unsigned f_flag;		/* FREAD, FWRITE, FNONBLOCK, FAPPEND ... */
+	void *f_data;			/* the object: vnode, socket, pipe end (in the line a
+					 * syscall on the descriptor reads) */
 	nb_off_t f_offset;		/* guarded by f_lock */
 	kmutex_t f_lock;
 	struct cred *f_cred;		/* credentials at open, held */
-	void *f_data;			/* the object: vnode, socket, pipe end */
 };
 
 /* Allocates a file with one reference and a descriptor in the current process's table

@@ -295,7 +295,6 @@ struct ifnet_state {
 	/* what a datagram out reads (issue 16: on a bus of 1,000 kernels each sender's
 	 * lines are cold, so these share one or two) */
 	struct kern *ns_kern;
-	struct ifnet *ns_ifs;
 	/* net.netinet's IPv4 address filters (in.c, in_addr_bit): a bit for every address
 	 * on an interface, one for every subnet and directed broadcast address; a clear bit
 	 * answers "not ours" / "not a broadcast" without walking the interfaces' lines */
@@ -309,6 +308,7 @@ struct ifnet_state {
 	uint32_t ns_rtlast_dst, ns_rtlast_gen;
 	atomic_int ns_pending;		/* packets queued on some interface */
 	int ns_draining;
+	struct ifnet *ns_ifs;
 	int ns_nextindex;
 	struct ifnet *ns_lo0;
 	struct rtentry *ns_rt;		/* every route, unordered (detach, flush) */

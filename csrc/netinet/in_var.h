@@ -250,16 +250,16 @@ struct ipstat {
 };
 
 struct inet_state {
-	/* what a datagram out reads first (issue 16: cold on a big bus), in one line */
+	/* what a datagram out reads first (issue 16: cold on a big bus), in 24 bytes */
 	struct ifnet_state *is_ns;
+	int is_ttl;			/* net.inet.ip.ttl */
+	uint16_t is_ip_id;
+	struct llentry *is_arplast;	/* the entry arp_find found last, or NULL */
 	struct kern *is_kern;
 	struct llentry *is_arp;
 	int is_narp;
 	unsigned is_arpmask;		/* buckets - 1 */
 	struct llentry **is_arphash;	/* by address (arp.c); NULL: not allocated yet */
-	struct llentry *is_arplast;	/* the entry arp_find found last, or NULL */
-	int is_ttl;			/* net.inet.ip.ttl */
-	uint16_t is_ip_id;
 	struct ipq *is_frags;
 	int is_nfrags;
 	struct hyp_timer is_timer;	/* ARP retries/expiry, reassembly timeouts */
