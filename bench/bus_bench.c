@@ -3,7 +3,9 @@
  * it was (bus_set_switch(bus, 0): every frame enters every kernel), in the same process,
  * in interleaved batches (docs/bench.md):
  *   - all to one: kernels 1..999 in turn send a 64-byte UDP datagram to kernel 0, which
- *     receives them in batches of 32 (ARP resolved beforehand); time per datagram;
+ *     receives them in batches of 32 (ARP resolved beforehand); time per datagram; and
+ *     the same loop with one sender (kernel 1 every time, its lines in the CPU's caches):
+ *     the difference is what the 999 senders' cold cache lines cost (docs/netinet.md);
  *   - first contact: kernel c sends a datagram to a kernel t it has never talked to (an
  *     ARP request to every kernel, the reply, the datagram) and t receives it; a fresh
  *     pair for every contact; time per contact, median and p99.
@@ -53,7 +55,7 @@ static struct x_sin addr[N];
 /* kernels 1..999 in turn, `n` datagrams to kernel 0, received in batches */
 static int a2o_next = 1;
 static int
-all_to_one(int n)
+all_to_one(int n, int one)
 {
 	char msg[64], buf[128];
 	int i, j, c;
@@ -61,7 +63,7 @@ all_to_one(int n)
 	memset(msg, 'a', sizeof(msg));
 	for (i = 0; i < n; i += A2O_BATCH) {
 		for (j = 0; j < A2O_BATCH; j++) {
-			c = a2o_next;
+			c = one ? 1 : a2o_next;
 			a2o_next = a2o_next % (N - 1) + 1;
 			rumpus_kernel_switch(k[c]);
 			if (rump_sys_sendto(fd[c], msg, sizeof(msg), 0, (struct sockaddr *)&addr[0],
@@ -153,14 +155,15 @@ main(void)
 	/* all to one: every client resolves kernel 0 first */
 	bus_set_switch(BUS, 1);
 	bus_set_arpfilter(BUS, 1);
-	if (all_to_one(((N - 1) / A2O_BATCH + 1) * A2O_BATCH) != 0)
+	if (all_to_one(((N - 1) / A2O_BATCH + 1) * A2O_BATCH, 0) != 0)
 		return printf("bus_bench: all to one failed (warm-up)\n"), 1;
 	for (r = 0; r < rounds; r++)
-		for (side = 0; side < 2; side++) {
-			s = (r & 1) ^ side;
-			bus_set_switch(BUS, s == 0);
+		for (side = 0; side < 3; side++) {
+			/* 0: switch, 1: hub, 2: switch, one sender; rotating order */
+			s = (r + side) % 3;
+			bus_set_switch(BUS, s != 1);
 			t0 = now_ns();
-			if (all_to_one(a2o_n) != 0)
+			if (all_to_one(a2o_n, s == 2) != 0)
 				return printf("bus_bench: all to one failed\n"), 1;
 			a2o[s][r] = (double)(now_ns() - t0) / 1e3 / a2o_n;
 		}
@@ -168,6 +171,7 @@ main(void)
 
 	{
 		double as = quantile(a2o[0], rounds, 0.5), ah = quantile(a2o[1], rounds, 0.5);
+		double aw = quantile(a2o[2], rounds, 0.5);
 		double fs = quantile(fc[0], rounds, 0.5), fh = quantile(fc[1], rounds, 0.5);
 		double fs50 = quantile(fcall[0], nfc[0], 0.5), fs99 = quantile(fcall[0], nfc[0], 0.99);
 		double fh50 = quantile(fcall[1], nfc[1], 0.5), fh99 = quantile(fcall[1], nfc[1], 0.99);
@@ -183,6 +187,10 @@ main(void)
 		printf("@fig\tbus.C.all2one.hub\tthe same on the bus as a hub (every frame enters every kernel)\t%.17g\tus\t\n", ah);
 		printf("@cmp\tbus.C.all2one\tbus.C.all2one.hub\tsame process, interleaved batches of %d datagrams from %d kernels in turn\n",
 		    a2o_n, N - 1);
+		printf("  %-62s %9.3f us\n", "all to one from one sender (its cache lines warm)", aw);
+		printf("@fig\tbus.C.all2one.warm\tthe same from one sender every time (its lines in the caches: the difference is the senders' cold lines)\t%.17g\tus\t\n", aw);
+		printf("@cmp\tbus.C.all2one\tbus.C.all2one.warm\tsame process, interleaved batches of %d datagrams\n",
+		    a2o_n);
 		printf("@fig\tbus.C.arp\tfirst contact (ARP + datagram) on a 1,000-kernel bus, switching bus, C\t%.17g\tus\tp50 %.1f, p99 %.1f us\n",
 		    fs, fs50, fs99);
 		printf("  %-62s %9.3f us  (p50 %.1f / p99 %.1f us)\n",

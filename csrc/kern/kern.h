@@ -352,10 +352,11 @@ struct file {
 	atomic_int f_count;		/* references: descriptors and in-flight syscalls */
 	int f_type;			/* DTYPE_* */
 	unsigned f_flag;		/* FREAD, FWRITE, FNONBLOCK, FAPPEND ... */
+	void *f_data;			/* the object: vnode, socket, pipe end (in the line a
+					 * syscall on the descriptor reads) */
 	nb_off_t f_offset;		/* guarded by f_lock */
 	kmutex_t f_lock;
 	struct cred *f_cred;		/* credentials at open, held */
-	void *f_data;			/* the object: vnode, socket, pipe end */
 };
 
 /* Allocates a file with one reference and a descriptor in the current process's table
@@ -422,21 +423,22 @@ struct proc {
 	int p_nlwps;
 	int p_nextlid;
 	int p_flag;			/* PK_* */
+	unsigned p_traceflag;		/* ktrace facilities (kern/ktrace.c), k_proc_lock */
+	/* read by every syscall: p_cred, p_fd, p_rcopy and p_traceflag in one line */
 	struct cred *p_cred;
 	atomic_uint p_credgen;		/* bumped by every p_cred swap (cred_commit) */
 	struct filedesc *p_fd;
+	struct kern_rcopy *p_rcopy;	/* user memory is remote (sysproxy), or NULL */
 	nb_mode_t p_umask;
 	void *p_cwd, *p_rdir;		/* owned by vfs (proc_fork/proc_exit hooks) */
 	void *p_priv[2];		/* more per-process component state */
 	struct ptimers *p_timers;	/* itimers and POSIX timers, made on first use */
 	char p_login[17];		/* MAXLOGNAME + 1 */
 	struct nb_rlimit p_rlimit[RLIM_NLIMITS];
-	unsigned p_traceflag;		/* ktrace facilities (kern/ktrace.c), k_proc_lock */
 	struct file *p_tracefp;		/* ktrace file, held; k_proc_lock */
 	/* signals (kern/sig.c): NetBSD sigset_t words, changed with atomics */
 	uint32_t p_sigpend[4];		/* recorded (RUMP_SIGMODEL_RECORD) */
 	uint32_t p_sigmask[4];		/* not recorded (rump's ps_sigignore) */
-	struct kern_rcopy *p_rcopy;	/* user memory is remote (sysproxy), or NULL */
 	atomic_int p_intr;		/* its sleeps end with EINTR (kern_proc_interrupt) */
 };
 /* Sets (on) or clears p's interrupt mark: while set, every sleep of an lwp of p, now
@@ -505,11 +507,15 @@ struct kern {
 	atomic_int k_halted;
 	atomic_int k_softpending;	/* k_deferred is not empty */
 	uint32_t k_compmask;		/* loaded components, bit (1 << id) */
+	atomic_int k_ncurrent;		/* host threads that have k current */
 	struct proc *k_proc1;
 	uint64_t k_id;			/* unique in the process, never reused */
 	int k_ncpu;
 	bool k_vcpu_fastrel;		/* ncpu == 1 and membarrier works */
 	uint8_t k_nwake;		/* k_wakeq entries (the vCPU's holder, ncpu == 1) */
+	/* components' state: the network's entries are in the second line (a datagram
+	 * from a kernel whose lines are cold misses each line once) */
+	void *k_priv[KERN_NCOMP];
 	/* virtual CPUs */
 	hyp_mutex_t k_vcpu_mtx;		/* guards waits for a vCPU */
 	hyp_mutex_t k_cred_mtx;		/* guards p_cred swaps against cred_take (ncpu > 1) */
@@ -518,7 +524,6 @@ struct kern {
 	void *k_vcpumem;		/* ... as allocated (k_vcpus is aligned) */
 	bool k_vcpu_multirel;		/* ncpu > 1 and membarrier works: releases are stores */
 	hyp_mutex_t k_sched_mtx;	/* guards sleeps and wakeups (cv_wait) */
-	atomic_int k_ncurrent;		/* host threads that have k current */
 	atomic_int k_sleepers;
 	struct ksleeper *k_sleepq;	/* every thread in cv_wait (k_sched_mtx) */
 #define KERN_WAKEQ	8
@@ -526,7 +531,6 @@ struct kern {
 	/* state */
 	int k_ncomps;
 	const struct kern_component *k_comps[KERN_NCOMP];	/* in init order */
-	void *k_priv[KERN_NCOMP];
 	/* memory */
 	atomic_int k_sigmodel;		/* RUMP_SIGMODEL_* (kern/sig.c) */
 	atomic_size_t k_mem_used;	/* counted with atomics: several vCPUs, or no vCPU held */

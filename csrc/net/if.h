@@ -257,31 +257,33 @@ static inline void pkt_adj(struct pkt *p, size_t n) { p->p_off += n; p->p_len -=
 
 struct in_ifaddr;
 struct ifnet {
+	/* what a datagram out reads first (one cache line when aligned, see if_alloc) */
 	struct ifnet *if_next;
 	struct kern *if_kern;
-	char if_xname[NB_IFNAMSIZ];
 	int if_index;
 	int if_flags;
 	int if_type;			/* IFT_ETHER, IFT_LOOP */
-	int if_metric;
 	uint32_t if_mtu;
+	/* the medium of an Ethernet interface other than shmif (NULL: shmif's): sends a
+	 * frame */
+	void (*if_start)(struct ifnet *ifp, const void *frame, size_t len);
+	void *if_softc;
+	struct in_ifaddr *if_inaddrs;
 	uint8_t if_lladdr[6];
-	struct nb_if_data if_data;	/* statistics (counters updated under ns_lock) */
-	atomic_uint_least64_t if_rxerrors, if_rxdrops;	/* from other threads (bus, queue) */
 	/* sends a packet holding an IPv4 datagram to next hop nexthop (network order) */
 	int (*if_output)(struct ifnet *ifp, struct pkt *p, uint32_t nexthop);
+	char if_xname[NB_IFNAMSIZ];
+	int if_metric;
+	struct nb_if_data if_data;	/* statistics (counters updated under ns_lock) */
+	atomic_uint_least64_t if_rxerrors, if_rxdrops;	/* from other threads (bus, queue) */
 	void (*if_free)(struct ifnet *ifp);	/* detach the medium, free softc */
-	struct in_ifaddr *if_inaddrs;
 	/* frames that arrived while the kernel was busy (guarded by if_qlock) */
 	hyp_mutex_t if_qlock;
 	struct pkt *if_qhead, **if_qtail;
 	int if_qlen;
-	void *if_softc;
 	char *if_linkstr;		/* shmif: the bus name */
 	size_t if_linkstrsize;
-	/* the medium of an Ethernet interface other than shmif (NULL: shmif's): sends a
-	 * frame; sets (linkstr non-NULL) or clears the link string (SIOCSLINKSTR) */
-	void (*if_start)(struct ifnet *ifp, const void *frame, size_t len);
+	/* ... and sets (linkstr non-NULL) or clears the link string (SIOCSLINKSTR) */
 	int (*if_setlinkstr)(struct ifnet *ifp, const char *linkstr);
 };
 #define IFQ_MAXLEN	256
@@ -290,7 +292,22 @@ struct rtentry;
 struct rt_cache;
 struct in46_addr;
 struct ifnet_state {
+	/* what a datagram out reads (issue 16: on a bus of 1,000 kernels each sender's
+	 * lines are cold, so these share one or two) */
 	struct kern *ns_kern;
+	/* net.netinet's IPv4 address filters (in.c, in_addr_bit): a bit for every address
+	 * on an interface, one for every subnet and directed broadcast address; a clear bit
+	 * answers "not ours" / "not a broadcast" without walking the interfaces' lines */
+	uint64_t ns_inaddr_bits, ns_inbcast_bits;
+	struct pkt *ns_pktcache;	/* free PKT_STDSIZE buffers (ns lock) */
+	int ns_npktcache;
+	uint32_t ns_rtgen;		/* bumped by every change of the table */
+	/* the last route rt_lookup found: for ns_rtlast_dst while ns_rtlast_gen is
+	 * ns_rtgen (0: none) */
+	struct rtentry *ns_rtlast;
+	uint32_t ns_rtlast_dst, ns_rtlast_gen;
+	atomic_int ns_pending;		/* packets queued on some interface */
+	int ns_draining;
 	struct ifnet *ns_ifs;
 	int ns_nextindex;
 	struct ifnet *ns_lo0;
@@ -298,13 +315,8 @@ struct ifnet_state {
 	int ns_nroutes;
 	struct radix_head ns_rtree;	/* the routes by prefix (route.c; lazily set up) */
 	struct rt_cache *ns_rtcache;	/* recent lookups (route.c), NULL: none */
-	uint32_t ns_rtgen;		/* bumped by every change of the table */
 	struct hyp_timer ns_isr;	/* drains interface queues filled while busy */
 	atomic_int ns_isr_armed;
-	int ns_draining;
-	atomic_int ns_pending;		/* packets queued on some interface */
-	struct pkt *ns_pktcache;	/* free PKT_STDSIZE buffers (ns lock) */
-	int ns_npktcache;
 	int ns_rtsock_seq;
 	/* hooks filled in by net.netinet (NULL when it is not loaded) */
 	void (*ns_ip_input)(struct ifnet *ifp, struct pkt *p);

@@ -68,6 +68,8 @@ rt_changed(struct ifnet_state *ns)
 {
 	if (++ns->ns_rtgen == 0)
 		ns->ns_rtgen = 1;	/* 0 marks an empty slot */
+	if (ns->ns_rtgen == 1)
+		ns->ns_rtlast_gen = 0;
 	if (ns->ns_rtgen == 1 && ns->ns_rtcache != NULL) {
 		struct rt_index *ri = ns->ns_rtcache->rc_index;
 
@@ -214,6 +216,7 @@ rt_tree_init(struct ifnet_state *ns)
 	if (ns->ns_rtree.rh_keybits == 0) {
 		radix_init(&ns->ns_rtree, ns->ns_kern, 32);
 		ns->ns_rtgen = 1;
+		ns->ns_rtlast_gen = 0;
 	}
 }
 
@@ -307,12 +310,19 @@ rt_isup(const void *entry, void *arg)
 struct rtentry *
 rt_lookup(struct ifnet_state *ns, uint32_t dst)
 {
-	struct rt_cache *rc = ns->ns_rtcache;
+	struct rt_cache *rc;
 	struct rtentry *rt;
 	unsigned set = 0, i;
 
+	/* the same destination as last time (a kernel sending to one peer): one line */
+	if (ns->ns_rtlast_dst == dst && ns->ns_rtlast_gen == ns->ns_rtgen &&
+	    ns->ns_rtlast_gen != 0) {
+		ns->ns_rtlast->rt_use++;
+		return ns->ns_rtlast;
+	}
 	if (ns->ns_rtree.rh_keybits == 0)
 		return NULL;
+	rc = ns->ns_rtcache;
 	if (rc != NULL) {
 		set = ((dst * 0x9e3779b1U) >> 16) & (RT_CACHESETS - 1);
 		for (i = 0; i < RT_CACHEWAYS; i++) {
@@ -339,6 +349,9 @@ rt_lookup(struct ifnet_state *ns, uint32_t dst)
 		rt = radix_match(&ns->ns_rtree, &dst, rt_isup, NULL);
 	if (rt != NULL) {
 		rt->rt_use++;
+		ns->ns_rtlast = rt;
+		ns->ns_rtlast_dst = dst;
+		ns->ns_rtlast_gen = ns->ns_rtgen;
 		if (rc != NULL) {
 			struct rt_cslot *cs = &rc->rc_slot[set][rc->rc_next[set]++ % RT_CACHEWAYS];
 			cs->cs_dst = dst, cs->cs_gen = ns->ns_rtgen, cs->cs_rt = rt;
@@ -407,4 +420,5 @@ rt_flush(struct ifnet_state *ns)
 	}
 	ns->ns_rtcache = NULL;
 	ns->ns_rtree.rh_keybits = 0;
+	ns->ns_rtlast_gen = 0;
 }

@@ -94,6 +94,8 @@ arp_free(struct inet_state *is, struct llentry *la)
 	struct pkt *p;
 
 	arp_hash_remove(is, la);
+	if (is->is_arplast == la)
+		is->is_arplast = NULL;
 	while ((p = la->la_hold) != NULL) {
 		la->la_hold = p->p_next;
 		pkt_free(p);
@@ -139,16 +141,20 @@ arp_find(struct inet_state *is, struct ifnet *ifp, uint32_t addr)
 {
 	struct llentry *la;
 
+	/* the same neighbour as last time: no bucket line (arp_free forgets it) */
+	if ((la = is->is_arplast) != NULL && la->la_addr == addr && la->la_ifp == ifp)
+		return la;
 	if (is->is_arphash == NULL) {
 		for (la = is->is_arp; la != NULL; la = la->la_next)
 			if (la->la_addr == addr && la->la_ifp == ifp)
-				return la;
-		return NULL;
-	}
-	for (la = is->is_arphash[arp_hash(is, addr)]; la != NULL; la = la->la_hnext)
-		if (la->la_addr == addr && la->la_ifp == ifp)
-			return la;
-	return NULL;
+				break;
+	} else
+		for (la = is->is_arphash[arp_hash(is, addr)]; la != NULL; la = la->la_hnext)
+			if (la->la_addr == addr && la->la_ifp == ifp)
+				break;
+	if (la != NULL)
+		is->is_arplast = la;
+	return la;
 }
 
 struct llentry *

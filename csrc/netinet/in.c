@@ -20,12 +20,47 @@ in_sockaddr(struct nb_sockaddr_in *sin, uint32_t addr, uint16_t port)
 	sin->sin_addr.s_addr = addr;
 }
 
+/*
+ * The address filters (ns_inaddr_bits, ns_inbcast_bits): one bit of a 64-bit word per
+ * address.  A set bit may be stale (a deleted address; in_addrs_rebits clears them) or
+ * another address's, so only a clear bit is an answer.  The datagram path asks both on
+ * every send, for addresses that are neither ours nor broadcast: on a big bus each
+ * sender's interfaces are cold, and the walk cost five cache misses a datagram.
+ */
+static uint64_t
+in_addr_bit(uint32_t addr)
+{
+	return (uint64_t)1 << ((addr * 0x9e3779b1U) >> 26);
+}
+
+static void
+in_addr_setbits(struct ifnet_state *ns, const struct in_ifaddr *ia)
+{
+	ns->ns_inaddr_bits |= in_addr_bit(ia->ia_addr);
+	ns->ns_inbcast_bits |= in_addr_bit(ia->ia_broad) | in_addr_bit(ia->ia_net);
+}
+
+/* Recomputes the filters from the interfaces' addresses (after a deletion). */
+static void
+in_addrs_rebits(struct ifnet_state *ns)
+{
+	struct ifnet *ifp;
+	struct in_ifaddr *ia;
+
+	ns->ns_inaddr_bits = ns->ns_inbcast_bits = 0;
+	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
+		for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
+			in_addr_setbits(ns, ia);
+}
+
 struct in_ifaddr *
 in_ifaddr_of(struct ifnet_state *ns, uint32_t addr)
 {
 	struct ifnet *ifp;
 	struct in_ifaddr *ia;
 
+	if (!(ns->ns_inaddr_bits & in_addr_bit(addr)))
+		return NULL;
 	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
 		for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
 			if (ia->ia_addr == addr)
@@ -49,6 +84,8 @@ in_broadcast(struct ifnet_state *ns, uint32_t addr, struct ifnet *ifp)
 
 	if (addr == INADDR_BROADCAST || addr == INADDR_ANY)
 		return 1;
+	if (!(ns->ns_inbcast_bits & in_addr_bit(addr)))
+		return 0;
 	for (i = ns->ns_ifs; i != NULL; i = i->if_next) {
 		if (ifp != NULL && i != ifp)
 			continue;
@@ -159,6 +196,7 @@ in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t ma
 	for (pp = &ifp->if_inaddrs; *pp != NULL; pp = &(*pp)->ia_next)
 		continue;
 	*pp = ia;
+	in_addr_setbits(ns, ia);
 	in_mcast_addaddr(inet_state(ns->ns_kern), ifp);	/* 224.0.0.1 (NetBSD in_ifinit) */
 	in_addrs_to_medium(ifp);	/* before anyone asks for it */
 	/* NetBSD's Ethernet drivers bring an interface up when it gets an address
@@ -183,6 +221,7 @@ in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr)
 	if (ia == NULL)
 		return EADDRNOTAVAIL;
 	*pp = ia->ia_next;
+	in_addrs_rebits(ns);
 	in_mcast_deladdr(inet_state(ns->ns_kern), ifp);
 	rt_addrmsg(RTM_DELADDR, ifp, ia->ia_addr, ia->ia_mask, ia->ia_broad);
 	in_addrs_to_medium(ifp);

@@ -105,18 +105,19 @@ struct in_ifaddr {
 
 /* An ARP cache entry. */
 struct llentry {
-	struct llentry *la_next;
+	/* what a datagram out reads and writes first */
+	struct llentry *la_hnext;	/* is_arphash chain */
 	struct ifnet *la_ifp;
 	uint32_t la_addr;
 	uint8_t la_mac[6];
 	int la_resolved;
-	int la_asked;			/* requests sent while incomplete */
 	uint64_t la_expire;		/* resolved: when it goes; incomplete: next request */
+	uint64_t la_used;		/* last lookup or update, for eviction (LRU) */
+	int la_asked;			/* requests sent while incomplete */
+	int la_down;			/* unanswered: sends fail (EHOSTDOWN) until la_expire */
+	struct llentry *la_next;
 	struct pkt *la_hold;		/* packets waiting for the answer */
 	int la_numheld;
-	int la_down;			/* unanswered: sends fail (EHOSTDOWN) until la_expire */
-	uint64_t la_used;		/* last lookup or update, for eviction (LRU) */
-	struct llentry *la_hnext;	/* is_arphash chain */
 };
 #define ARP_MAXHOLD	16		/* default of net.inet.arp.maxqueuelen */
 #define ARP_MAXENTRIES	4096		/* default of net.inet.arp.maxentries */
@@ -249,17 +250,20 @@ struct ipstat {
 };
 
 struct inet_state {
+	/* what a datagram out reads first (issue 16: cold on a big bus), in 24 bytes */
 	struct ifnet_state *is_ns;
+	int is_ttl;			/* net.inet.ip.ttl */
+	uint16_t is_ip_id;
+	struct llentry *is_arplast;	/* the entry arp_find found last, or NULL */
 	struct kern *is_kern;
 	struct llentry *is_arp;
 	int is_narp;
-	struct llentry **is_arphash;	/* by address (arp.c); NULL: not allocated yet */
 	unsigned is_arpmask;		/* buckets - 1 */
+	struct llentry **is_arphash;	/* by address (arp.c); NULL: not allocated yet */
 	struct ipq *is_frags;
 	int is_nfrags;
 	struct hyp_timer is_timer;	/* ARP retries/expiry, reassembly timeouts */
 	uint64_t is_timer_at;		/* 0: not armed */
-	uint16_t is_ip_id;
 	struct inpcb *is_udb, *is_rawb;
 	/* UDP pcbs hashed (in_pcb.c): bound ones by port (inp_pnext) and by (laddr, lport)
 	 * or, connected, by 4-tuple (inp_hnext); raw pcbs by protocol (inp_hnext) */
@@ -271,7 +275,7 @@ struct inet_state {
 	struct inpcb *is_rawhash[RAWHASH_SIZE];
 	uint16_t is_lastport;
 	/* sysctl net.inet.ip.* */
-	int is_forwarding, is_ttl, is_anonportmin, is_anonportmax, is_maxfragpackets;
+	int is_forwarding, is_anonportmin, is_anonportmax, is_maxfragpackets;
 	int is_sendredirects;
 	uint64_t is_arp_keep_ns, is_arp_retry_ns, is_frag_ttl_ns, is_arp_down_ns;
 	int is_arp_maxtries, is_arp_maxhold, is_arp_maxentries;
