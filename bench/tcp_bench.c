@@ -237,6 +237,20 @@ bulk2(const struct side *a, const struct side *b, size_t total, int bufsize)
 	return (double)total / (1 << 20) / ((double)t0 / 1e9);
 }
 
+/* TCP segmentation offload on both kernels' shmif0 (SIOCSIFCAP, IFCAP_TSOv4) or off */
+static void
+tso(int on)
+{
+	uint64_t caps, en = on ? X_IFCAP_TSOv4 : 0;
+
+	rumpus_kernel_switch(ka);
+	x_ifcap("shmif0", 1, &caps, &en);
+	en = on ? X_IFCAP_TSOv4 : 0;
+	rumpus_kernel_switch(kb);
+	x_ifcap("shmif0", 1, &caps, &en);
+	rumpus_kernel_switch(NULL);
+}
+
 /* ---------------------------------------------------------------- connections, RR */
 
 static double
@@ -431,24 +445,31 @@ main(void)
 
 	if (getenv("TCP_BENCH_BULK") != NULL) {
 		/* bulk only, for profiling and before/after figures: N rounds (the variable's
-		 * value), each 64 MB per shape and stack interleaved, medians */
+		 * value), each 64 MB per shape and stack interleaved, medians; the kernels
+		 * with segmentation offload (TSO) on their bus interfaces and without */
 		int rounds = atoi(getenv("TCP_BENCH_BULK")), r;
-		double m[4][64];
+		double m[6][64];
 
 		if (rounds < 1 || rounds > 64)
 			rounds = 5;
 		for (r = 0; r < rounds; r++) {
+			tso(1);
 			m[0][r] = bulk1(&K, &KB, 64u << 20, 0);
 			m[1][r] = veth ? bulk1(&V, &VS, 64u << 20, 0) : 0;
 			m[2][r] = bulk2(&K, &KB, 64u << 20, 0);
 			m[3][r] = veth ? bulk2(&V, &VS, 64u << 20, 0) : 0;
+			tso(0);
+			m[4][r] = bulk1(&K, &KB, 64u << 20, 0);
+			m[5][r] = bulk2(&K, &KB, 64u << 20, 0);
 		}
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < 6; i++)
 			qsort(m[i], (size_t)rounds, sizeof(double), cmpdbl);
 		printf("tcp bulk, median of %d interleaved rounds of 64 MB: 1 thread %.0f MB/s "
-		    "(veth %.0f, ratio %.2f); a thread per end %.0f MB/s (veth %.0f, ratio %.2f)\n",
+		    "(veth %.0f, ratio %.2f; without TSO %.0f); a thread per end %.0f MB/s "
+		    "(veth %.0f, ratio %.2f; without TSO %.0f)\n",
 		    rounds, m[0][rounds / 2], m[1][rounds / 2], m[0][rounds / 2] / m[1][rounds / 2],
-		    m[2][rounds / 2], m[3][rounds / 2], m[2][rounds / 2] / m[3][rounds / 2]);
+		    m[4][rounds / 2], m[2][rounds / 2], m[3][rounds / 2],
+		    m[2][rounds / 2] / m[3][rounds / 2], m[5][rounds / 2]);
 		return 0;
 	}
 	if (getenv("TCP_BENCH_BULK1") != NULL) {	/* profiling: one thread only */
