@@ -140,6 +140,22 @@ out:
 	return e;
 }
 
+/* The current kernel's counters of ifname (SIOCGIFDATA): 0 or errno. */
+static inline int
+x_ifdata(const char *ifname, struct x_ifdatareq *r)
+{
+	int s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0), e = 0;
+
+	if (s < 0)
+		return errno;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", ifname);
+	if (rump_sys_ioctl(s, X_SIOCGIFDATA, r) < 0)
+		e = errno;
+	rump_sys_close(s);
+	return e;
+}
+
 /* Interface capabilities (SIOCGIFCAP; with set, SIOCSIFCAP to *enabled first): 0 or
  * errno; *caps and *enabled get what the interface reports afterwards. */
 #define X_SIOCSIFCAP	0x80206975UL

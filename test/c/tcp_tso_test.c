@@ -1,0 +1,418 @@
+/*
+ * tcp_tso_test.c: TCP segmentation offload between kernels on a bus (IFCAP_TSOv4,
+ * csrc/net/if_tso.c, bus_tso.c): the capability ioctls (SIOCGIFCAP/SIOCSIFCAP and
+ * NetBSD's EINVAL for what an interface does not offer); transfers with a checksum of
+ * the data, one thread driving both ends and a thread per end, where the frames really
+ * were offload frames (the interfaces' packet counters); a TSO sender to a kernel with
+ * TSO off (cut on the bus, every frame within the MTU); a capture of a TSO transfer
+ * (every frame within the MTU with valid IP and TCP checksums, checked here, and clean
+ * in tshark when it is installed); impairments on a TSO bus acting per MTU-sized frame;
+ * a router forwarding offload frames onto a bus without TSO (cut by ip_output).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "tcp_nb.h"
+
+int rumpus_bus_pcap(const char *bus, const char *path);
+
+static uint64_t
+fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void
+fill(uint8_t *buf, size_t n, uint64_t *state)
+{
+	for (size_t i = 0; i < n; i++) {
+		*state ^= *state << 13, *state ^= *state >> 7, *state ^= *state << 17;
+		buf[i] = (uint8_t)*state;
+	}
+}
+
+static int
+tso_on(struct rumpus_kernel *k, const char *ifname, int on)
+{
+	uint64_t caps, en = on ? X_IFCAP_TSOv4 : 0;
+	int e;
+
+	rumpus_kernel_switch(k);
+	e = x_ifcap(ifname, 1, &caps, &en);
+	return e != 0 ? e : (en == (on ? X_IFCAP_TSOv4 : 0u) ? 0 : -1);
+}
+
+/* total bytes from c (in ka) to s (in kb), one thread, non-blocking: 0 when the data
+ * arrived intact */
+static int
+xfer1(struct rumpus_kernel *ka, int c, struct rumpus_kernel *kb, int s, size_t total)
+{
+	static uint8_t out[65536], in[65536];
+	uint64_t hs = 0xcbf29ce484222325ULL, hr = hs, st = 7;
+	size_t sent = 0, got = 0, pend = 0, poff = 0;
+
+	while (got < total) {
+		rumpus_kernel_switch(ka);
+		while (sent < total) {
+			if (pend == 0) {
+				pend = total - sent < sizeof(out) ? total - sent : sizeof(out);
+				fill(out, pend, &st);
+				hs = fnv(hs, out, pend);
+				poff = 0;
+			}
+			ssize_t w = rump_sys_sendto(c, out + poff, pend, X_MSG_DONTWAIT, NULL, 0);
+			if (w < 0) {
+				if (errno != X_EAGAIN)
+					return -1;
+				break;
+			}
+			sent += (size_t)w, poff += (size_t)w, pend -= (size_t)w;
+		}
+		rumpus_kernel_switch(kb);
+		for (;;) {
+			ssize_t r = rump_sys_recvfrom(s, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL);
+			if (r < 0) {
+				if (errno != X_EAGAIN)
+					return -2;
+				break;
+			}
+			if (r == 0)
+				return -3;
+			hr = fnv(hr, in, (size_t)r);
+			got += (size_t)r;
+		}
+	}
+	return hs == hr ? 0 : -4;
+}
+
+/* a thread per end, blocking calls */
+struct half {
+	struct rumpus_kernel *k;
+	int fd, send;
+	size_t n;
+	uint64_t hash;
+	int err;
+};
+
+static void *
+half(void *arg)
+{
+	struct half *h = arg;
+	uint8_t buf[32768];
+	uint64_t st = 99;
+	size_t done = 0;
+
+	h->hash = 0xcbf29ce484222325ULL;
+	rumpus_kernel_switch(h->k);
+	while (done < h->n) {
+		size_t c = h->n - done < sizeof(buf) ? h->n - done : sizeof(buf);
+		ssize_t r;
+
+		if (h->send) {
+			fill(buf, c, &st);
+			h->hash = fnv(h->hash, buf, c);
+			for (size_t off = 0; off < c; off += (size_t)r)
+				if ((r = rump_sys_write(h->fd, buf + off, c - off)) <= 0) {
+					h->err = errno;
+					goto out;
+				}
+			done += c;
+		} else {
+			if ((r = rump_sys_read(h->fd, buf, sizeof(buf))) <= 0) {
+				h->err = r == 0 ? -1 : errno;
+				goto out;
+			}
+			h->hash = fnv(h->hash, buf, (size_t)r);
+			done += (size_t)r;
+		}
+	}
+out:
+	rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
+static int
+xfer2(struct rumpus_kernel *ka, int c, struct rumpus_kernel *kb, int s, size_t total)
+{
+	struct half h[2] = { { ka, c, 1, total, 0, 0 }, { kb, s, 0, total, 0, 0 } };
+	pthread_t t[2];
+
+	rumpus_kernel_switch(NULL);
+	pthread_create(&t[0], NULL, half, &h[0]);
+	pthread_create(&t[1], NULL, half, &h[1]);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	if (h[0].err != 0 || h[1].err != 0)
+		return -1;
+	return h[0].hash == h[1].hash ? 0 : -4;
+}
+
+/* A connection from ka to kb's listener l at addr. */
+static int
+pair(struct rumpus_kernel *ka, struct rumpus_kernel *kb, int l, const char *addr, int *c, int *s)
+{
+	rumpus_kernel_switch(ka);
+	*c = x_connect(addr, 80);
+	rumpus_kernel_switch(kb);
+	*s = rump_sys_accept(l, NULL, NULL);
+	return *c >= 0 && *s >= 0 ? 0 : -1;
+}
+
+static void
+unpair(struct rumpus_kernel *ka, int c, struct rumpus_kernel *kb, int s)
+{
+	rumpus_kernel_switch(ka);
+	rump_sys_close(c);
+	rumpus_kernel_switch(kb);
+	rump_sys_close(s);
+}
+
+/* Frames of a classic pcap file: all within 1514 bytes with valid IPv4 and TCP
+ * checksums?  *nframes, *ntcp, *ndata get the counts. */
+static uint16_t
+sum16(const uint8_t *d, size_t n, uint32_t sum)
+{
+	for (; n > 1; n -= 2, d += 2)
+		sum += (uint32_t)(d[0] << 8 | d[1]);
+	if (n)
+		sum += (uint32_t)(d[0] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static int
+pcap_check(const char *path, size_t *nframes, size_t *ntcp, size_t *maxlen, int *bad)
+{
+	static uint8_t f[70000];
+	uint8_t h[24];
+	FILE *fp = fopen(path, "rb");
+
+	*nframes = *ntcp = *maxlen = 0;
+	*bad = 0;
+	if (fp == NULL || fread(h, 1, 24, fp) != 24) {
+		if (fp != NULL)
+			fclose(fp);
+		return -1;
+	}
+	for (;;) {
+		uint32_t incl;
+
+		if (fread(h, 1, 16, fp) != 16)
+			break;
+		memcpy(&incl, h + 8, 4);
+		if (incl > sizeof(f) || fread(f, 1, incl, fp) != incl) {
+			(*bad)++;
+			break;
+		}
+		(*nframes)++;
+		if (incl > *maxlen)
+			*maxlen = incl;
+		if (incl >= 14 + 40 && f[12] == 0x08 && f[13] == 0 && f[14 + 9] == 6) {
+			const uint8_t *ip = f + 14;
+			size_t hl = (size_t)(ip[0] & 15) * 4, tl = (size_t)(ip[2] << 8 | ip[3]);
+			uint32_t ps = 0;
+
+			(*ntcp)++;
+			if (tl > incl - 14 || hl < 20 || tl < hl + 20 || sum16(ip, hl, 0) != 0) {
+				(*bad)++;
+				continue;
+			}
+			for (int i = 12; i < 20; i += 2)
+				ps += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+			ps += 6 + (uint32_t)(tl - hl);
+			if (sum16(ip + hl, tl - hl, ps) != 0)
+				(*bad)++;
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+int
+main(void)
+{
+	struct rumpus_kernel *a, *b, *r, *d;
+	struct x_ifdatareq da0, da1, db0, db1;
+	uint64_t caps, en;
+	int l, c, s, e;
+	const size_t big = 8u << 20;
+
+	a = x_boot(), b = x_boot();
+	rumpus_kernel_switch(a);
+	e = x_ifconfig("shmif0", "tsobus", "10.7.0.1", 24);
+	rumpus_kernel_switch(b);
+	e |= x_ifconfig("shmif0", "tsobus", "10.7.0.2", 24);
+	ok(e == 0, "two kernels on tsobus");
+
+	/* ---- the capability ioctls */
+	en = 0, caps = 0;
+	e = x_ifcap("shmif0", 0, &caps, &en);
+	ok(e == 0 && caps == X_IFCAP_TSOv4 && en == 0,
+	    "SIOCGIFCAP: shmif offers IFCAP_TSOv4, off by default (caps %#llx on %#llx)",
+	    (unsigned long long)caps, (unsigned long long)en);
+	en = 0x40000;			/* IFCAP_TSOv6 */
+	ok(x_ifcap("shmif0", 1, &caps, &en) == X_EINVAL, "SIOCSIFCAP TSOv6: EINVAL (not offered)");
+	en = 0x800 | X_IFCAP_TSOv4;	/* IFCAP_CSUM_TCPv4_Tx too */
+	ok(x_ifcap("shmif0", 1, &caps, &en) == X_EINVAL, "a checksum capability: EINVAL");
+	en = 0;
+	ok(x_ifcap("shmif0", 0, &caps, &en) == 0 && en == 0, "and nothing changed");
+	en = X_IFCAP_TSOv4;
+	ok(x_ifcap("lo0", 1, &caps, &en) == X_EINVAL, "lo0 offers nothing: EINVAL");
+	en = 0;
+	ok(x_ifcap("lo0", 0, &caps, &en) == 0 && caps == 0 && en == 0, "lo0: no capabilities");
+	ok(x_ifcap("nosuch0", 0, &caps, &en) == X_ENXIO, "no such interface: ENXIO");
+	ok(tso_on(a, "shmif0", 1) == 0 && tso_on(b, "shmif0", 1) == 0,
+	    "SIOCSIFCAP IFCAP_TSOv4 on both, read back on");
+
+	rumpus_kernel_switch(b);
+	l = x_listen("0.0.0.0", 80, 5);
+
+	/* ---- one thread, both ends with TSO */
+	ok(pair(a, b, l, "10.7.0.2", &c, &s) == 0, "connected");
+	rumpus_kernel_switch(a);
+	x_ifdata("shmif0", &da0);
+	rumpus_kernel_switch(b);
+	x_ifdata("shmif0", &db0);
+	ok(xfer1(a, c, b, s, big) == 0, "8 MB A -> B with TSO, one thread: intact");
+	rumpus_kernel_switch(a);
+	x_ifdata("shmif0", &da1);
+	rumpus_kernel_switch(b);
+	x_ifdata("shmif0", &db1);
+	ok(da1.d.opackets - da0.d.opackets < big / 1448 / 4,
+	    "as offload frames: A sent %llu frames for %zu segments' worth",
+	    (unsigned long long)(da1.d.opackets - da0.d.opackets), big / 1448);
+	ok(db1.d.ipackets - db0.d.ipackets < big / 1448 / 4 && db1.d.ierrors == db0.d.ierrors,
+	    "B took %llu frames, no input errors",
+	    (unsigned long long)(db1.d.ipackets - db0.d.ipackets));
+	/* ---- a thread per end, blocking */
+	ok(xfer2(a, c, b, s, big) == 0, "8 MB A -> B with TSO, a thread per end: intact");
+	ok(xfer2(b, s, a, c, 4u << 20) == 0, "4 MB B -> A too");
+	unpair(a, c, b, s);
+
+	/* ---- a TSO sender, a receiver with TSO off: cut on the bus */
+	ok(tso_on(b, "shmif0", 0) == 0, "B's TSO off");
+	ok(pair(a, b, l, "10.7.0.2", &c, &s) == 0, "connected");
+	rumpus_kernel_switch(a);
+	x_ifdata("shmif0", &da0);
+	rumpus_kernel_switch(b);
+	x_ifdata("shmif0", &db0);
+	ok(xfer1(a, c, b, s, big) == 0, "8 MB from a TSO sender to a kernel without: intact");
+	rumpus_kernel_switch(a);
+	x_ifdata("shmif0", &da1);
+	rumpus_kernel_switch(b);
+	x_ifdata("shmif0", &db1);
+	ok(db1.d.ipackets - db0.d.ipackets >= big / 1448 && db1.d.ierrors == db0.d.ierrors,
+	    "B got MTU-sized frames (%llu), no input errors",
+	    (unsigned long long)(db1.d.ipackets - db0.d.ipackets));
+	ok(db1.d.ibytes - db0.d.ibytes <= (db1.d.ipackets - db0.d.ipackets) * 1514,
+	    "none longer than 1514 bytes");
+	ok(xfer2(a, c, b, s, 4u << 20) == 0, "4 MB with a thread per end: intact");
+	unpair(a, c, b, s);
+	ok(tso_on(b, "shmif0", 1) == 0, "B's TSO on again");
+
+	/* ---- a capture of a TSO transfer: MTU-sized frames with valid checksums */
+	{
+		char path[] = "/tmp/rumpus_tsopcap_XXXXXX", cmd[512];
+		static char out[1 << 20];
+		size_t nf, nt, maxlen, n = 0;
+		int fd = mkstemp(path), bad;
+		FILE *p;
+
+		close(fd);
+		ok(rumpus_bus_pcap("tsobus", path) == 0, "capture of tsobus");
+		ok(pair(a, b, l, "10.7.0.2", &c, &s) == 0 && xfer1(a, c, b, s, 1u << 20) == 0,
+		    "1 MB with TSO on, captured: intact");
+		unpair(a, c, b, s);
+		rumpus_kernel_switch(NULL);
+		ok(rumpus_bus_pcap("tsobus", NULL) == 0, "capture stopped");
+		e = pcap_check(path, &nf, &nt, &maxlen, &bad);
+		ok(e == 0 && nt >= (1u << 20) / 1448 && maxlen <= 1514 && bad == 0,
+		    "%zu frames, %zu TCP, the longest %zu bytes, %d with a bad length or checksum",
+		    nf, nt, maxlen, bad);
+		if (system("command -v tshark >/dev/null 2>&1") != 0)
+			skip("tshark is not installed (make deps installs it)", "tshark decodes it");
+		else {
+			snprintf(cmd, sizeof(cmd), "tshark -n -o ip.check_checksum:TRUE "
+			    "-o tcp.check_checksum:TRUE -o tcp.analyze_sequence_numbers:TRUE "
+			    "-r %s -z expert,error 2>&1 | grep -ci -e malformed -e 'bad checksum' "
+			    "-e '\\[incorrect' -e 'Error'", path);
+			if ((p = popen(cmd, "r")) != NULL) {
+				n = fread(out, 1, sizeof(out) - 1, p);
+				pclose(p);
+			}
+			out[n] = '\0';
+			ok(n > 0 && atoi(out) == 0, "tshark: no malformed frame, bad checksum or "
+			    "expert error (%d lines)", atoi(out));
+		}
+		if (tap_failed)
+			diag("capture kept in %s", path);
+		else
+			unlink(path);
+	}
+
+	/* ---- impairments on a TSO bus drop MTU-sized frames */
+	{
+		struct rumpus_impair im = { .loss = 0.03 };
+		struct rumpus_impair_stats st;
+
+		ok(rumpus_bus_impair("tsobus", NULL, &im) == 0, "3%% loss on tsobus");
+		ok(pair(a, b, l, "10.7.0.2", &c, &s) == 0 && xfer1(a, c, b, s, 4u << 20) == 0,
+		    "4 MB with TSO on through the loss: intact");
+		unpair(a, c, b, s);
+		rumpus_bus_impair_get("tsobus", NULL, NULL, &st);
+		ok(st.frames >= (4u << 20) / 1448 && st.lost > 0,
+		    "the impairment saw MTU-sized frames (%llu for 4 MB) and lost %llu",
+		    (unsigned long long)st.frames, (unsigned long long)st.lost);
+		rumpus_bus_impair("tsobus", NULL, NULL);
+	}
+
+	/* ---- a router: offload frames in on a TSO bus, out on a bus without (ip_output cuts) */
+	r = x_boot(), d = x_boot();
+	rumpus_kernel_switch(r);
+	e = x_ifconfig("shmif0", "tsobus", "10.7.0.254", 24);
+	e |= x_ifconfig("shmif1", "tsobus2", "10.8.0.1", 24);
+	{
+		int one = 1;
+		e |= x_sysctl_ip(X_IPCTL_FORWARDING, NULL, &one);
+	}
+	e |= tso_on(r, "shmif0", 1);
+	rumpus_kernel_switch(d);
+	e |= x_ifconfig("shmif0", "tsobus2", "10.8.0.2", 24);
+	e |= x_route(X_RTM_ADD, "0.0.0.0", 0, "10.8.0.1", X_RTF_GATEWAY, NULL, 0);
+	rumpus_kernel_switch(a);
+	e |= x_route(X_RTM_ADD, "10.8.0.0", 24, "10.7.0.254", X_RTF_GATEWAY, NULL, 0);
+	ok(e == 0, "A - R - D: R forwards from tsobus (TSO) to tsobus2 (none)");
+	rumpus_kernel_switch(d);
+	{
+		int l2 = x_listen("0.0.0.0", 80, 5);
+		struct x_ifdatareq rd0, rd1;
+
+		rumpus_kernel_switch(r);
+		x_ifdata("shmif0", &rd0);
+		ok(pair(a, d, l2, "10.8.0.2", &c, &s) == 0, "A connected to D through R");
+		ok(xfer1(a, c, d, s, 8u << 20) == 0, "8 MB A -> D: intact");
+		ok(xfer2(a, c, d, s, 4u << 20) == 0, "4 MB more with a thread per end: intact");
+		rumpus_kernel_switch(r);
+		x_ifdata("shmif0", &rd1);
+		ok(rd1.d.ipackets - rd0.d.ipackets < (12u << 20) / 1448 / 2,
+		    "R got offload frames (%llu frames)",
+		    (unsigned long long)(rd1.d.ipackets - rd0.d.ipackets));
+		unpair(a, c, d, s);
+		rumpus_kernel_switch(d);
+		rump_sys_close(l2);
+	}
+
+	rumpus_kernel_switch(b);
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+	rumpus_kernel_destroy(a);
+	rumpus_kernel_destroy(b);
+	rumpus_kernel_destroy(r);
+	rumpus_kernel_destroy(d);
+	return tap_done();
+}
