@@ -472,6 +472,8 @@ main(void)
 		    m[2][rounds / 2] / m[3][rounds / 2], m[5][rounds / 2]);
 		return 0;
 	}
+	if (getenv("TCP_BENCH_TSO") != NULL)		/* profiling: with TSO */
+		tso(1);
 	if (getenv("TCP_BENCH_BULK1") != NULL) {	/* profiling: one thread only */
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 0));
 		return 0;
