@@ -448,6 +448,8 @@ void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KER
 /* Is ip (len bytes, an IPv4 datagram) one tso_build can cut?  Returns the IP + TCP
  * header length, 0 if not (not TCP, a fragment, options we cannot repeat...). */
 size_t tso_check(const uint8_t *ip, size_t len) KERN_HIDDEN;
+/* Is the TCP checksum of the whole datagram right (checked before cutting)? */
+int  tso_cksum_ok(const uint8_t *ip) KERN_HIDDEN;
 /* Segment number `off / mss` of ip: its header and data [off, off + mss) into out
  * (room for hdrlen + mss bytes); returns its length. */
 size_t tso_build(const uint8_t *ip, size_t len, size_t hdrlen, uint32_t mss, size_t off,

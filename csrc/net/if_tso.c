@@ -7,7 +7,8 @@
  * interface or route without TSO), it is cut here into the segments the sender would
  * have sent one by one: the same headers with the sequence number advanced, FIN and PSH
  * only on the last segment, CWR only on the first, the IP id advanced per segment, and
- * the IP and TCP checksums computed anew over each segment's own bytes.
+ * the IP and TCP checksums computed anew over each segment's own bytes, after the
+ * datagram's own TCP checksum was checked (so the data stays covered end to end).
  */
 #include "net/if.h"
 #include "netinet/in_var.h"
@@ -31,6 +32,17 @@ tso_check(const uint8_t *ip, size_t len)
 	if (ip[ihl + 13] & (0x20 | 0x02 | 0x04))
 		return 0;			/* URG, SYN, RST: sent whole by tcp_output */
 	return ihl + thl;
+}
+
+/* The TCP checksum of the whole datagram, checked before it is cut: the segments get new
+ * checksums, so corruption on the way here (a forwarded offload frame) must not pass. */
+int
+tso_cksum_ok(const uint8_t *ip)
+{
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = (size_t)(ip[2] << 8 | ip[3]);
+	uint32_t ps = in_cksum_add(ip + 12, 8, 0) + 6 + (uint32_t)(tot - ihl);
+
+	return in_cksum(ip + ihl, tot - ihl, ps) == 0;
 }
 
 size_t
@@ -82,6 +94,8 @@ tso_frames(const uint8_t *frame, size_t len, uint32_t mss,
 		emit(arg, frame, len);		/* not ours to cut: as it is */
 		return;
 	}
+	if (!tso_cksum_ok(frame + 14))
+		return;				/* corrupt: dropped, as the receiver would */
 	dlen = (size_t)(frame[16] << 8 | frame[17]) - hdrlen;
 	memcpy(seg, frame, 14);
 	off = 0;

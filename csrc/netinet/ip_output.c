@@ -191,6 +191,10 @@ ip_output_tso(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t 
 	}
 	if ((ifp->if_capenable & IFCAP_TSOv4) && hdr + mss <= mtu && mtu == ifp->if_mtu)
 		return ip_send_link(ifp, p, nexthop);
+	if (!tso_cksum_ok(ip)) {
+		pkt_free(p);		/* corrupt on its way here: dropped, as TCP would */
+		return 0;
+	}
 	if (hdr + mss > mtu)
 		mss = mtu - (uint32_t)hdr;
 	dlen = p->p_len - hdr;

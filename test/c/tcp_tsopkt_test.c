@@ -6,7 +6,8 @@
  * and the data in order, PSH only where the data ends; an in-order offload frame
  * larger than one segment is acknowledged at once (it stands for two or more full-sized
  * segments, RFC 5681 4.2), a single segment still waits for the delayed ACK; with TSO
- * off the kernel takes no frame longer than its MTU (an input error, no ACK).
+ * off the kernel takes no frame longer than its MTU (an input error, no ACK), and an
+ * offload frame the bus cuts for it arrives as segments, unless its checksum is bad.
  */
 #include "tcp_pkt.h"
 
@@ -19,9 +20,12 @@ tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
 	return 12;
 }
 
-/* An IPv4/TCP frame of any length up to 64 KB from us (inject_urp's, larger). */
+/* An IPv4/TCP frame of any length up to 64 KB from us (inject_urp's, larger); how 0:
+ * as it is, 1: through the bus's offload door (bus_xmit_tso: cut for a port without
+ * TSO), 2: the same with a data byte flipped after the checksum. */
 static void
-inject_big(uint32_t seq, uint32_t ack, const uint8_t *opt, int optlen, const uint8_t *data, int len)
+inject_big(uint32_t seq, uint32_t ack, const uint8_t *opt, int optlen, const uint8_t *data, int len,
+    int how)
 {
 	static uint8_t f[14 + 65535];
 	uint8_t *ip = f + 14, *th = ip + 20;
@@ -45,7 +49,12 @@ inject_big(uint32_t seq, uint32_t ack, const uint8_t *opt, int optlen, const uin
 	memcpy(th + 20, opt, (size_t)optlen);
 	memcpy(th + 20 + optlen, data, (size_t)len);
 	put16(th + 16, cksum(th, (size_t)tl, pseudo(myip, kip, (size_t)tl)));
-	bus_xmit(&port, f, (size_t)(14 + 20 + tl));
+	if (how == 2)
+		th[20 + optlen + len / 2] ^= 0x10;
+	if (how == 0)
+		bus_xmit(&port, f, (size_t)(14 + 20 + tl));
+	else
+		bus_xmit_tso(&port, f, (size_t)(14 + 20 + tl), (uint32_t)(1460 - optlen));
 }
 
 static int
@@ -128,7 +137,7 @@ main(void)
 	for (i = 0; i < (int)sizeof(big); i++)
 		big[i] = (uint8_t)(i * 13);
 	drain();
-	inject_big(rnxt, want, opt, tsopt(opt, ++tsv, s.tsval), big, (int)sizeof(big));
+	inject_big(rnxt, want, opt, tsopt(opt, ++tsv, s.tsval), big, (int)sizeof(big), 0);
 	rnxt += sizeof(big);
 	i = next(&s, 0);
 	ok(i && s.flags == ACK && s.ack == rnxt,
@@ -153,11 +162,33 @@ main(void)
 	{
 		int e = x_ifdata("shmif0", &d0);
 
-		inject_big(rnxt, want, opt, tsopt(opt, ++tsv, s.tsval), big, (int)sizeof(big));
+		inject_big(rnxt, want, opt, tsopt(opt, ++tsv, s.tsval), big, (int)sizeof(big), 0);
 		e |= x_ifdata("shmif0", &d1);
 		ok(e == 0 && !next(&s, 0) && d1.d.ierrors == d0.d.ierrors + 1,
 		    "a 4344-byte segment: an input error, no ACK (errors %llu -> %llu)",
 		    (unsigned long long)d0.d.ierrors, (unsigned long long)d1.d.ierrors);
+	}
+
+	/* ---- an offload frame cut on the bus for a port without TSO: checked first */
+	drain();
+	x_ifdata("shmif0", &d0);
+	inject_big(rnxt, want, opt, tsopt(opt, ++tsv, s.tsval), big, (int)sizeof(big), 2);
+	x_ifdata("shmif0", &d1);
+	ok(!next(&s, 0) && d1.d.ipackets == d0.d.ipackets,
+	    "a corrupted offload frame is dropped before the bus cuts it (no new checksums "
+	    "over bad data): nothing reaches the kernel");
+	inject_big(rnxt, want, opt, tsopt(opt, ++tsv, s.tsval), big, (int)sizeof(big), 1);
+	x_ifdata("shmif0", &d1);
+	rnxt += sizeof(big);
+	ok(d1.d.ipackets == d0.d.ipackets + 3 && d1.d.ierrors == d0.d.ierrors,
+	    "the intact one reaches it as three segments (%llu frames)",
+	    (unsigned long long)(d1.d.ipackets - d0.d.ipackets));
+	advance_ms(200);
+	{
+		uint32_t last = 0;
+		while (next(&s, 100))
+			last = s.ack;
+		ok(last == rnxt, "all of it acknowledged (ack %u, want %u)", last, rnxt);
 	}
 	x_linger_abort(a);
 	rump_sys_close(l);
