@@ -3,7 +3,9 @@
  * over 127.0.0.1 measured in the same run and the same way (the baseline; Linux over a
  * veth pair between namespaces is the issue's reference and needs root: not here).
  *   - bulk throughput, one thread driving both ends (non-blocking) and one thread per
- *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB;
+ *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB, the kernels'
+ *     shmif0 with TCP segmentation offload on (IFCAP_TSOv4, as veth has TSO on), and
+ *     without (the .notso figures);
  *   - connections per second: connect, one byte each way, close;
  *   - one-byte request/response round trip (TCP_NODELAY): median and p99;
  *   - memory per idle connection in a kernel.
@@ -486,6 +488,9 @@ main(void)
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10));
 		return 0;
 	}
+	/* the bulk figures with segmentation offload on the kernels' bus interfaces (as
+	 * Linux's veth and loopback have TSO/GSO on by default), then without */
+	tso(1);
 	k1 = bulk1(&K, &KB, 256u << 20, 0);
 	h1 = bulk1(&H, &H, 256u << 20, 0);
 	if (veth)
@@ -519,6 +524,16 @@ main(void)
 	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
 	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
 	    "same process, 256 MB each, one after the other");
+	tso(0);
+	k1 = bulk1(&K, &KB, 256u << 20, 0);
+	k2 = bulk2(&K, &KB, 256u << 20, 0);
+	tso(1);
+	printf("tcp: the same without TSO on the kernels' interfaces: 1 thread %.0f MB/s, a thread per end %.0f MB/s\n",
+	    k1, k2);
+	printf("@fig\ttcp.bulk1.notso\tTCP bulk between two kernels, 1 thread, without segmentation offload\t%.17g\tMB/s\t\n", k1);
+	printf("@cmp\ttcp.bulk1.notso\t%s\tsame process, 256 MB each\n", veth ? "tcp.bulk1.veth" : "tcp.bulk1.host");
+	printf("@fig\ttcp.bulk2.notso\tTCP bulk between two kernels, a thread per end, without segmentation offload\t%.17g\tMB/s\t\n", k2);
+	printf("@cmp\ttcp.bulk2.notso\t%s\tsame process, 256 MB each\n", veth ? "tcp.bulk2.veth" : "tcp.bulk2.host");
 	kc = conns(&K, &KB, 10000);
 	hc = conns(&H, &H, 10000);
 	if (veth)
