@@ -619,6 +619,8 @@ ether_output_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss)
 {
 	if (ifp->if_start == NULL)
 		shmif_start_tso(ifp, frame, len, mss);
+	else if (ifp->if_start_tso != NULL)
+		ifp->if_start_tso(ifp, frame, len, mss);
 	else
 		tso_frames(frame, len, mss, ether_tso_emit, ifp);
 }

@@ -312,6 +312,9 @@ struct ifnet {
 	 * if_setcap (NULL: none to tell) tells the medium about a change (ns lock held) */
 	uint64_t if_capabilities, if_capenable;
 	void (*if_setcap)(struct ifnet *ifp);
+	/* a medium other than shmif that takes offload frames (virtif: the host cuts them);
+	 * NULL: cut here (if_tso.c) */
+	void (*if_start_tso)(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss);
 };
 #define IFQ_MAXLEN	256
 
