@@ -85,17 +85,21 @@ void
 tso_frames(const uint8_t *frame, size_t len, uint32_t mss,
     void (*emit)(void *arg, const void *frame, size_t len), void *arg)
 {
-	uint8_t seg[14 + 9000 + 64];
-	size_t hdrlen, dlen, off, n;
+	uint8_t *seg;
+	size_t hdrlen, dlen, off, n, size;
 
 	if (len < 14 + 40 || frame[12] != 0x08 || frame[13] != 0x00 ||
-	    (hdrlen = tso_check(frame + 14, len - 14)) == 0 || mss == 0 ||
-	    hdrlen + mss > sizeof(seg) - 14) {
+	    (hdrlen = tso_check(frame + 14, len - 14)) == 0 || mss == 0 || mss > 65535) {
 		emit(arg, frame, len);		/* not ours to cut: as it is */
 		return;
 	}
 	if (!tso_cksum_ok(frame + 14))
 		return;				/* corrupt: dropped, as the receiver would */
+	/* one segment's room from the heap: this may run deep in a chain of inline
+	 * deliveries, on hyper's scheduler thread's small stack too */
+	size = 14 + hdrlen + mss;
+	if ((seg = hyp_malloc(size)) == NULL)
+		return;				/* no memory: lost, TCP sends it again */
 	dlen = (size_t)(frame[16] << 8 | frame[17]) - hdrlen;
 	memcpy(seg, frame, 14);
 	off = 0;
@@ -104,4 +108,5 @@ tso_frames(const uint8_t *frame, size_t len, uint32_t mss,
 		emit(arg, seg, 14 + n);
 		off += mss;
 	} while (off < dlen);
+	hyp_free(seg, size);
 }
