@@ -3,7 +3,9 @@
  * over 127.0.0.1 measured in the same run and the same way (the baseline; Linux over a
  * veth pair between namespaces is the issue's reference and needs root: not here).
  *   - bulk throughput, one thread driving both ends (non-blocking) and one thread per
- *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB;
+ *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB, the kernels'
+ *     shmif0 with TCP segmentation offload on (IFCAP_TSOv4, as veth has TSO on), and
+ *     without (the .notso figures);
  *   - connections per second: connect, one byte each way, close;
  *   - one-byte request/response round trip (TCP_NODELAY): median and p99;
  *   - memory per idle connection in a kernel.
@@ -237,6 +239,20 @@ bulk2(const struct side *a, const struct side *b, size_t total, int bufsize)
 	return (double)total / (1 << 20) / ((double)t0 / 1e9);
 }
 
+/* TCP segmentation offload on both kernels' shmif0 (SIOCSIFCAP, IFCAP_TSOv4) or off */
+static void
+tso(int on)
+{
+	uint64_t caps, en = on ? X_IFCAP_TSOv4 : 0;
+
+	rumpus_kernel_switch(ka);
+	x_ifcap("shmif0", 1, &caps, &en);
+	en = on ? X_IFCAP_TSOv4 : 0;
+	rumpus_kernel_switch(kb);
+	x_ifcap("shmif0", 1, &caps, &en);
+	rumpus_kernel_switch(NULL);
+}
+
 /* ---------------------------------------------------------------- connections, RR */
 
 static double
@@ -429,28 +445,84 @@ main(void)
 	H.nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	ns_cur = H.nsfd;
 
+	if (getenv("TCP_BENCH_RR") != NULL) {
+		/* the 1-byte round trip between the kernels only: N runs of 100,000, the
+		 * median of their medians and p99s (before/after figures of the fast path) */
+		int rounds = atoi(getenv("TCP_BENCH_RR")), r;
+		double m[2][64];
+
+		if (rounds < 1 || rounds > 64)
+			rounds = 5;
+		for (r = 0; r < rounds; r++)
+			rr(&K, &KB, 100000, &m[0][r], &m[1][r]);
+		for (i = 0; i < 2; i++)
+			qsort(m[i], (size_t)rounds, sizeof(double), cmpdbl);
+		printf("tcp 1-byte round trip between two kernels, median of %d runs: p50 %.3f us, p99 %.3f us\n",
+		    rounds, m[0][rounds / 2], m[1][rounds / 2]);
+		return 0;
+	}
 	if (getenv("TCP_BENCH_BULK") != NULL) {
 		/* bulk only, for profiling and before/after figures: N rounds (the variable's
-		 * value), each 64 MB per shape and stack interleaved, medians */
+		 * value), each 64 MB per shape and stack interleaved, medians; the kernels
+		 * with segmentation offload (TSO) on their bus interfaces and without */
 		int rounds = atoi(getenv("TCP_BENCH_BULK")), r;
-		double m[4][64];
+		double m[8][64];
 
 		if (rounds < 1 || rounds > 64)
 			rounds = 5;
 		for (r = 0; r < rounds; r++) {
+			tso(1);
 			m[0][r] = bulk1(&K, &KB, 64u << 20, 0);
 			m[1][r] = veth ? bulk1(&V, &VS, 64u << 20, 0) : 0;
 			m[2][r] = bulk2(&K, &KB, 64u << 20, 0);
 			m[3][r] = veth ? bulk2(&V, &VS, 64u << 20, 0) : 0;
+			/* a thread per end with 200 KB buffers at both ends, both stacks (the
+			 * window NetBSD's buffer auto-sizing would reach; Linux's SO_*BUF turns
+			 * its own auto-tuning off) */
+			m[6][r] = bulk2(&K, &KB, 64u << 20, 256 * 1024 * 8 / 10);
+			m[7][r] = veth ? bulk2(&V, &VS, 64u << 20, 256 * 1024 * 8 / 10) : 0;
+			tso(0);
+			m[4][r] = bulk1(&K, &KB, 64u << 20, 0);
+			m[5][r] = bulk2(&K, &KB, 64u << 20, 0);
 		}
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < 8; i++)
 			qsort(m[i], (size_t)rounds, sizeof(double), cmpdbl);
 		printf("tcp bulk, median of %d interleaved rounds of 64 MB: 1 thread %.0f MB/s "
-		    "(veth %.0f, ratio %.2f); a thread per end %.0f MB/s (veth %.0f, ratio %.2f)\n",
+		    "(veth %.0f, ratio %.2f; without TSO %.0f); a thread per end %.0f MB/s "
+		    "(veth %.0f, ratio %.2f; without TSO %.0f)\n",
 		    rounds, m[0][rounds / 2], m[1][rounds / 2], m[0][rounds / 2] / m[1][rounds / 2],
-		    m[2][rounds / 2], m[3][rounds / 2], m[2][rounds / 2] / m[3][rounds / 2]);
+		    m[4][rounds / 2], m[2][rounds / 2], m[3][rounds / 2],
+		    m[2][rounds / 2] / m[3][rounds / 2], m[5][rounds / 2]);
+		printf("tcp bulk, a thread per end, 200 KB buffers at both ends: %.0f MB/s with TSO "
+		    "(veth %.0f, ratio %.2f)\n", m[6][rounds / 2], m[7][rounds / 2],
+		    m[6][rounds / 2] / m[7][rounds / 2]);
 		return 0;
 	}
+	if (getenv("TCP_BENCH_VIRTIF") != NULL && veth && KV.k != NULL) {
+		/* kernel -> Linux through the tap only: N interleaved rounds of 64 MB without and
+		 * with TSO on virt0, medians */
+		int rounds = atoi(getenv("TCP_BENCH_VIRTIF")), r;
+		double m[2][64];
+		uint64_t caps, en;
+
+		if (rounds < 1 || rounds > 64)
+			rounds = 5;
+		for (r = 0; r < rounds; r++)
+			for (i = 0; i < 2; i++) {
+				en = i ? X_IFCAP_TSOv4 : 0;
+				rumpus_kernel_switch(KV.k);
+				x_ifcap("virt0", 1, &caps, &en);
+				rumpus_kernel_switch(NULL);
+				m[i][r] = bulk1(&KV, &TS, 64u << 20, 0);
+			}
+		for (i = 0; i < 2; i++)
+			qsort(m[i], (size_t)rounds, sizeof(double), cmpdbl);
+		printf("tcp bulk kernel -> Linux through a tap, median of %d rounds of 64 MB: %.0f MB/s "
+		    "without TSO, %.0f MB/s with TSO on virt0\n", rounds, m[0][rounds / 2], m[1][rounds / 2]);
+		return 0;
+	}
+	if (getenv("TCP_BENCH_TSO") != NULL)		/* profiling: with TSO */
+		tso(1);
 	if (getenv("TCP_BENCH_BULK1") != NULL) {	/* profiling: one thread only */
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 0));
 		return 0;
@@ -463,6 +535,9 @@ main(void)
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10));
 		return 0;
 	}
+	/* the bulk figures with segmentation offload on the kernels' bus interfaces (as
+	 * Linux's veth and loopback have TSO/GSO on by default), then without */
+	tso(1);
 	k1 = bulk1(&K, &KB, 256u << 20, 0);
 	h1 = bulk1(&H, &H, 256u << 20, 0);
 	if (veth)
@@ -496,6 +571,16 @@ main(void)
 	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
 	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
 	    "same process, 256 MB each, one after the other");
+	tso(0);
+	k1 = bulk1(&K, &KB, 256u << 20, 0);
+	k2 = bulk2(&K, &KB, 256u << 20, 0);
+	tso(1);
+	printf("tcp: the same without TSO on the kernels' interfaces: 1 thread %.0f MB/s, a thread per end %.0f MB/s\n",
+	    k1, k2);
+	printf("@fig\ttcp.bulk1.notso\tTCP bulk between two kernels, 1 thread, without segmentation offload\t%.17g\tMB/s\t\n", k1);
+	printf("@cmp\ttcp.bulk1.notso\t%s\tsame process, 256 MB each\n", veth ? "tcp.bulk1.veth" : "tcp.bulk1.host");
+	printf("@fig\ttcp.bulk2.notso\tTCP bulk between two kernels, a thread per end, without segmentation offload\t%.17g\tMB/s\t\n", k2);
+	printf("@cmp\ttcp.bulk2.notso\t%s\tsame process, 256 MB each\n", veth ? "tcp.bulk2.veth" : "tcp.bulk2.host");
 	kc = conns(&K, &KB, 10000);
 	hc = conns(&H, &H, 10000);
 	if (veth)
@@ -523,15 +608,31 @@ main(void)
 	}
 	if (veth && KV.k != NULL) {
 		/* a kernel and Linux through net.virtif (the kernel connects; Linux listens) */
-		double t1, tc, tm, tp;
+		double t1, t1t, tc, tm, tp;
 
 		t1 = bulk1(&KV, &TS, 64u << 20, 0);
+		{
+			/* with segmentation offload on virt0 (the host cuts, virtio_net_hdr GSO) */
+			uint64_t caps, en = X_IFCAP_TSOv4;
+
+			rumpus_kernel_switch(KV.k);
+			x_ifcap("virt0", 1, &caps, &en);
+			rumpus_kernel_switch(NULL);
+			t1t = bulk1(&KV, &TS, 64u << 20, 0);
+			en = 0;
+			rumpus_kernel_switch(KV.k);
+			x_ifcap("virt0", 1, &caps, &en);
+			rumpus_kernel_switch(NULL);
+		}
 		tc = conns(&KV, &TS, 2000);
 		rr(&KV, &TS, 20000, &tm, &tp);
 		printf("tcp: a kernel and Linux through a tap (net.virtif): bulk kernel -> Linux, 1 thread, "
 		    "32 KB buffers %.0f MB/s; connections/s %.0f; 1-byte round trip median %.2f us, p99 %.2f us\n",
 		    t1, tc, tm, tp);
 		printf("@fig\ttcp.virtif.bulk1\tTCP bulk kernel -> Linux through a tap (net.virtif), 1 thread\t%.17g\tMB/s\t\n", t1);
+		printf("tcp:   the same with TSO on virt0 (the host cuts): %.0f MB/s\n", t1t);
+		printf("@fig\ttcp.virtif.bulk1.tso\tTCP bulk kernel -> Linux through a tap, 1 thread, TSO on virt0\t%.17g\tMB/s\t\n", t1t);
+		printf("@cmp\ttcp.virtif.bulk1.tso\ttcp.bulk1.veth\tsame process, 64 MB\n");
 		printf("@cmp\ttcp.virtif.bulk1\ttcp.bulk1.veth\tsame process, 64 MB\n");
 		printf("@fig\ttcp.virtif.conns\tTCP connections/s kernel -> Linux through a tap\t%.17g\tconn/s\t\n", tc);
 		printf("@cmp\ttcp.virtif.conns\ttcp.conns.veth\tsame process, 2,000\n");

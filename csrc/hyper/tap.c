@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <sys/uio.h>
 
 #include "hyper/tap.h"
 
@@ -99,9 +101,18 @@ tap_thread(void *arg)
 			}
 			if (r == 0)
 				break;
+			/* each frame behind a virtio_net_hdr (IFF_VNET_HDR); with no offload
+			 * asked for (TUNSETOFFLOAD 0) the host sends no GSO frame */
+			if ((size_t)r < sizeof(struct virtio_net_hdr) ||
+			    ((struct virtio_net_hdr *)(void *)t->t_buf)->gso_type !=
+			    VIRTIO_NET_HDR_GSO_NONE) {
+				atomic_fetch_add(&t->t_rx_errors, 1);
+				continue;
+			}
+			r -= (ssize_t)sizeof(struct virtio_net_hdr);
 			atomic_fetch_add_explicit(&t->t_rx_frames, 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&t->t_rx_bytes, (uint64_t)r, memory_order_relaxed);
-			t->t_rx(t->t_arg, t->t_buf, (size_t)r);
+			t->t_rx(t->t_arg, t->t_buf + sizeof(struct virtio_net_hdr), (size_t)r);
 		}
 	}
 	return NULL;
@@ -133,14 +144,18 @@ hyp_tap_open(const char *name, hyp_tap_rx_fn *rx, void *arg, struct hyp_tap **tp
 		goto fail;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* IFF_VNET_HDR: a virtio_net_hdr before each frame, so that a frame we write can be
+	 * a TCP segmentation offload one (hyp_tap_send_gso) */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(t->t_fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		goto fail;
 	}
-	/* No checksum or segmentation offload: complete frames, checksums included. */
-	if (ioctl(t->t_fd, TUNSETOFFLOAD, 0UL) < 0) {
+	/* No checksum or segmentation offload towards us: complete frames, checksums
+	 * included. */
+	if (ioctl(t->t_fd, TUNSETVNETHDRSZ, &(int){ sizeof(struct virtio_net_hdr) }) < 0 ||
+	    ioctl(t->t_fd, TUNSETOFFLOAD, 0UL) < 0) {
 		e = errno;
 		goto fail;
 	}
@@ -169,21 +184,44 @@ fail:
 	return hyp_errno(e);
 }
 
-int
-hyp_tap_send(struct hyp_tap *t, const void *frame, size_t len)
+static int
+tap_write(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
 {
+	struct iovec iov[2] = { { (void *)h, sizeof(*h) }, { (void *)frame, len } };
 	ssize_t r;
 
 	do
-		r = write(t->t_fd, frame, len);
+		r = writev(t->t_fd, iov, 2);
 	while (r < 0 && errno == EINTR);
-	if (r < 0 || (size_t)r != len) {
+	if (r < 0 || (size_t)r != sizeof(*h) + len) {
 		atomic_fetch_add_explicit(&t->t_tx_errors, 1, memory_order_relaxed);
 		return r < 0 ? hyp_errno(errno) : hyp_errno(EIO);
 	}
 	atomic_fetch_add_explicit(&t->t_tx_frames, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&t->t_tx_bytes, len, memory_order_relaxed);
 	return 0;
+}
+
+int
+hyp_tap_send(struct hyp_tap *t, const void *frame, size_t len)
+{
+	static const struct virtio_net_hdr none;
+
+	return tap_write(t, &none, frame, len);
+}
+
+int
+hyp_tap_send_gso(struct hyp_tap *t, const void *frame, size_t len, size_t hdrlen, unsigned mss)
+{
+	/* checksums complete (no NEEDS_CSUM): the host checks the TCP checksum we computed
+	 * over the whole segment; it cuts the frame where it must (GSO) */
+	struct virtio_net_hdr h = {
+		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		.hdr_len = (uint16_t)hdrlen,
+		.gso_size = (uint16_t)mss,
+	};
+
+	return tap_write(t, &h, frame, len);
 }
 
 void

@@ -33,6 +33,11 @@ struct hyp_tap_stats {
 
 int  hyp_tap_open(const char *name, hyp_tap_rx_fn *rx, void *arg, struct hyp_tap **tp) HYP_HIDDEN;
 int  hyp_tap_send(struct hyp_tap *t, const void *frame, size_t len) HYP_HIDDEN;
+/* A TCP segmentation offload frame (an Ethernet frame holding one IPv4 TCP datagram
+ * larger than the MTU, hdrlen bytes of Ethernet, IP and TCP headers, mss data bytes per
+ * segment, checksums complete): the host cuts it (virtio_net_hdr GSO). */
+int  hyp_tap_send_gso(struct hyp_tap *t, const void *frame, size_t len, size_t hdrlen,
+    unsigned mss) HYP_HIDDEN;
 void hyp_tap_close(struct hyp_tap *t) HYP_HIDDEN;
 void hyp_tap_stats(struct hyp_tap *t, struct hyp_tap_stats *st) HYP_HIDDEN;
 /* Number of taps open in the process (for tests: every close happened). */

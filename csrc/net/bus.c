@@ -776,6 +776,15 @@ bus_unref(struct bus *b)
 	hyp_mutex_unlock(&bus_reg_lock);
 }
 
+/* Nothing but the switch sees a unicast frame (b_lock held): no impairment, capture,
+ * bus file or promiscuous port, and the bus switches (for bus_tso.c). */
+int
+bus_plain(struct bus *b)
+{
+	return b->b_imp == NULL && b->b_pcap_fd < 0 && b->b_file == NULL && b->b_switch &&
+	    b->b_promisc == NULL;
+}
+
 void bus_rdlock(struct bus *b) { hyp_rw_rdlock(&b->b_lock); }
 void bus_wrlock(struct bus *b) { hyp_rw_wrlock(&b->b_lock); }
 void bus_unlock(struct bus *b) { hyp_rw_unlock(&b->b_lock); }

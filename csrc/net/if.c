@@ -24,6 +24,7 @@ pkt_init(struct pkt *p, struct kern *k, size_t size, size_t len, size_t headroom
 	p->p_off = (uint32_t)headroom;
 	p->p_len = (uint32_t)len;
 	p->p_flags = 0;
+	p->p_tsosz = 0;
 	p->p_src = p->p_dst = 0;
 	p->p_sport = p->p_dport = 0;
 	return p;
@@ -572,7 +573,8 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 	}
 	ifp->if_data.ifi_ipackets++;
 	ifp->if_data.ifi_ibytes += p->p_len;
-	if (p->p_len < 14 || p->p_len > ifp->if_mtu + 14) {
+	if (p->p_len < 14 || (p->p_len > ifp->if_mtu + 14 &&
+	    (!(ifp->if_capenable & IFCAP_TSOv4) || p->p_len > TSO_MAXFRAME))) {
 		ifp->if_data.ifi_ierrors++;
 		pkt_free(p);
 		return;
@@ -593,6 +595,8 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 	}
 	type = (uint16_t)(eh[12] << 8 | eh[13]);
 	pkt_adj(p, 14);
+	if (__predict_false(p->p_len > ifp->if_mtu))
+		p->p_tsosz = 65535;	/* an offload frame: cut as the way out allows */
 	if (type == 0x0800 && ns->ns_ip_input != NULL)
 		ns->ns_ip_input(ifp, p);
 	else if (type == 0x0806 && ns->ns_arp_input != NULL)
@@ -605,6 +609,25 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 	}
 }
 
+
+/* An offload frame (if_tso.c): shmif's bus decides; another medium gets segments. */
+static void
+ether_tso_emit(void *arg, const void *frame, size_t len)
+{
+	struct ifnet *ifp = arg;
+
+	ifp->if_start(ifp, frame, len);
+}
+static void
+ether_output_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss)
+{
+	if (ifp->if_start == NULL)
+		shmif_start_tso(ifp, frame, len, mss);
+	else if (ifp->if_start_tso != NULL)
+		ifp->if_start_tso(ifp, frame, len, mss);
+	else
+		tso_frames(frame, len, mss, ether_tso_emit, ifp);
+}
 
 int
 ether_output_frame(struct ifnet *ifp, struct pkt *p, const uint8_t *dst, uint16_t type)
@@ -638,7 +661,9 @@ ether_output_frame(struct ifnet *ifp, struct pkt *p, const uint8_t *dst, uint16_
 	ifp->if_data.ifi_obytes += len;
 	if (dst[0] & 1)
 		ifp->if_data.ifi_omcasts++;
-	if (ifp->if_start != NULL)
+	if (__predict_false(p->p_tsosz != 0 && len > ifp->if_mtu + 14))
+		ether_output_tso(ifp, frame, len, p->p_tsosz);
+	else if (ifp->if_start != NULL)
 		ifp->if_start(ifp, frame, len);
 	else
 		shmif_start(ifp, frame, len);
@@ -894,6 +919,26 @@ ifioctl_locked(struct kern *k, struct ifnet_state *ns, unsigned long cmd, void *
 		return 0;
 	case SIOCGIFINDEX:
 		ifr->ifr_ifru.ifru_index = ifp->if_index;
+		return 0;
+	case SIOCGIFCAP:
+		((struct nb_ifcapreq *)data)->ifcr_capabilities = ifp->if_capabilities;
+		((struct nb_ifcapreq *)data)->ifcr_capenable = ifp->if_capenable;
+		return 0;
+	case SIOCSIFCAP:
+		/* as NetBSD's ifioctl_common: only what the interface offers (EINVAL) */
+		if ((error = if_super()) != 0)
+			return error;
+		{
+			uint64_t want = ((struct nb_ifcapreq *)data)->ifcr_capenable;
+
+			if ((want & ~ifp->if_capabilities) != 0)
+				return EINVAL;
+			if (want == ifp->if_capenable)
+				return 0;
+			ifp->if_capenable = want;
+			if (ifp->if_setcap != NULL)
+				ifp->if_setcap(ifp);
+		}
 		return 0;
 	case SIOCGIFDATA:
 	case SIOCZIFDATA:

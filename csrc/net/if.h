@@ -71,6 +71,23 @@
 #define SIOCGIFDATA	0xc0986985UL
 #define SIOCZIFDATA	0xc0986986UL
 #define SIOCGIFINDEX	0xc090698cUL
+#define SIOCSIFCAP	0x80206975UL
+#define SIOCGIFCAP	0xc0206976UL
+
+/* interface capabilities (struct ifcapreq; net/if.h).  Ours: IFCAP_TSOv4 on shmif (if_tso.c) */
+#define IFCAP_TSOv4		0x00080
+#define IFCAP_CSUM_IPv4_Rx	0x00100
+#define IFCAP_CSUM_IPv4_Tx	0x00200
+#define IFCAP_CSUM_TCPv4_Rx	0x00400
+#define IFCAP_CSUM_TCPv4_Tx	0x00800
+#define IFCAP_CSUM_UDPv4_Rx	0x01000
+#define IFCAP_CSUM_UDPv4_Tx	0x02000
+#define IFCAP_CSUM_TCPv6_Rx	0x04000
+#define IFCAP_CSUM_TCPv6_Tx	0x08000
+#define IFCAP_CSUM_UDPv6_Rx	0x10000
+#define IFCAP_CSUM_UDPv6_Tx	0x20000
+#define IFCAP_TSOv6		0x40000
+#define IFCAP_LRO		0x80000
 
 struct nb_in_addr {
 	uint32_t s_addr;		/* network order */
@@ -137,6 +154,12 @@ struct nb_ifdatareq {
 	char ifdr_name[NB_IFNAMSIZ];
 	struct nb_if_data ifdr_data;
 };
+struct nb_ifcapreq {
+	char ifcr_name[NB_IFNAMSIZ];
+	uint64_t ifcr_capabilities;	/* what the interface can do */
+	uint64_t ifcr_capenable;	/* what is on */
+};
+_Static_assert(sizeof(struct nb_ifcapreq) == 32, "ifcapreq");
 struct nb_if_clonereq {
 	int ifcr_total;
 	int ifcr_count;
@@ -227,6 +250,8 @@ struct pkt {
 	uint32_t p_flags;
 	uint32_t p_src, p_dst;		/* IPv4 addresses, for a socket's receive queue */
 	uint16_t p_sport, p_dport;
+	uint32_t p_tsosz;		/* TCP segmentation offload: data bytes per segment of
+					 * this larger-than-MTU IPv4 TCP datagram (if_tso.c), 0: none */
 	uint8_t p_buf[];
 };
 /* pkt_alloc/pkt_free run with the owning kernel's lock held (they keep a small cache of
@@ -285,6 +310,13 @@ struct ifnet {
 	size_t if_linkstrsize;
 	/* ... and sets (linkstr non-NULL) or clears the link string (SIOCSLINKSTR) */
 	int (*if_setlinkstr)(struct ifnet *ifp, const char *linkstr);
+	/* capabilities (SIOCGIFCAP/SIOCSIFCAP): IFCAP_* the medium offers, and those on;
+	 * if_setcap (NULL: none to tell) tells the medium about a change (ns lock held) */
+	uint64_t if_capabilities, if_capenable;
+	void (*if_setcap)(struct ifnet *ifp);
+	/* a medium other than shmif that takes offload frames (virtif: the host cuts them);
+	 * NULL: cut here (if_tso.c) */
+	void (*if_start_tso)(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss);
 };
 #define IFQ_MAXLEN	256
 
@@ -416,6 +448,32 @@ int  virtif_clone_create(struct kern *k, const char *name) KERN_HIDDEN;
 void shmif_setaddrs(struct ifnet *ifp, const uint32_t *addrs, int n) KERN_HIDDEN;
 /* A sockaddr_dl for ifp into buf (room bytes); *lenp gets its rounded length. */
 void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KERN_HIDDEN;
+
+/* ---------------------------------------------------------------- segmentation offload */
+
+/*
+ * TCP segmentation offload (if_tso.c).  tcp_output builds one IPv4 TCP datagram of up
+ * to 64 KB when the route's interface has IFCAP_TSOv4 on, with p_tsosz the data bytes
+ * per segment and a valid checksum over the whole of it.  A medium whose peer accepts
+ * such datagrams (a bus port with TSO on) carries it as one frame; everywhere else it
+ * is cut into MTU-sized segments, each with its own IP id, length, checksums, sequence
+ * number and flags (FIN and PSH on the last, CWR on the first), as a NIC would.
+ */
+#define TSO_MAXFRAME	(14 + 65535)
+/* Is ip (len bytes, an IPv4 datagram) one tso_build can cut?  Returns the IP + TCP
+ * header length, 0 if not (not TCP, a fragment, options we cannot repeat...). */
+size_t tso_check(const uint8_t *ip, size_t len) KERN_HIDDEN;
+/* Is the TCP checksum of the whole datagram right (checked before cutting)? */
+int  tso_cksum_ok(const uint8_t *ip) KERN_HIDDEN;
+/* Segment number `off / mss` of ip: its header and data [off, off + mss) into out
+ * (room for hdrlen + mss bytes); returns its length. */
+size_t tso_build(const uint8_t *ip, size_t len, size_t hdrlen, uint32_t mss, size_t off,
+    uint8_t *out) KERN_HIDDEN;
+/* An Ethernet frame holding such a datagram: each segment (as a frame) to emit(arg, ..). */
+void tso_frames(const uint8_t *frame, size_t len, uint32_t mss,
+    void (*emit)(void *arg, const void *frame, size_t len), void *arg) KERN_HIDDEN;
+/* shmif: a frame larger than the MTU (p_tsosz data bytes per segment) to the bus */
+void shmif_start_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- routes */
 

@@ -20,7 +20,30 @@ shmif_rx(struct bus_port *bp, const void *frame, size_t len)
 {
 	struct shmif_softc *sc = bp->bp_arg;
 
-	if_rx_frame(sc->sc_ifp, frame, len, 14 + 9000);	/* above any MTU we allow */
+	/* above any MTU we allow; with TSO on, a whole offload frame (bus_tso.c) */
+	if_rx_frame(sc->sc_ifp, frame, len, bp->bp_tso ? TSO_MAXFRAME : 14 + 9000);
+}
+
+void
+shmif_start_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss)
+{
+	struct shmif_softc *sc = ifp->if_softc;
+
+	if (sc == NULL || sc->sc_port.bp_bus == NULL) {
+		ifp->if_data.ifi_oerrors++;
+		return;
+	}
+	bus_xmit_tso(&sc->sc_port, frame, len, mss);
+}
+
+/* SIOCSIFCAP: the bus port takes offload frames while IFCAP_TSOv4 is on */
+static void
+shmif_setcap(struct ifnet *ifp)
+{
+	struct shmif_softc *sc = ifp->if_softc;
+
+	if (sc != NULL)
+		bus_port_settso(&sc->sc_port, (ifp->if_capenable & IFCAP_TSOv4) != 0);
 }
 
 void
@@ -115,6 +138,8 @@ shmif_clone_create(struct kern *k, const char *name)
 	ifp->if_mtu = 1500;
 	ifp->if_flags = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
 	ifp->if_free = shmif_free;
+	ifp->if_capabilities = IFCAP_TSOv4;	/* off until SIOCSIFCAP (ifconfig tso4) */
+	ifp->if_setcap = shmif_setcap;
 	ifp->if_data.ifi_addrlen = 6;
 	ifp->if_data.ifi_hdrlen = 14;
 	ifp->if_data.ifi_baudrate = 10000000;

@@ -170,6 +170,50 @@ ip_fragment(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t ne
 	return error;
 }
 
+/*
+ * A TCP datagram larger than the MTU built for segmentation offload (p_tsosz, if_tso.c):
+ * whole to an interface with IFCAP_TSOv4 on whose own MTU the segments fit (its medium
+ * carries or cuts it), else cut here into segments that fit mtu (a route with a
+ * smaller MTU, an interface without TSO, a forwarded offload frame).
+ */
+static int
+ip_output_tso(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t nexthop,
+    uint32_t mtu)
+{
+	const uint8_t *ip = pkt_data(p);
+	size_t hdr = tso_check(ip, p->p_len), dlen, off;
+	uint32_t mss = p->p_tsosz;
+	int error = 0;
+
+	if (hdr == 0 || mtu < hdr + 8) {
+		pkt_free(p);
+		return EMSGSIZE;
+	}
+	if ((ifp->if_capenable & IFCAP_TSOv4) && hdr + mss <= mtu && mtu == ifp->if_mtu)
+		return ip_send_link(ifp, p, nexthop);
+	if (!tso_cksum_ok(ip)) {
+		pkt_free(p);		/* corrupt on its way here: dropped, as TCP would */
+		return 0;
+	}
+	if (hdr + mss > mtu)
+		mss = mtu - (uint32_t)hdr;
+	dlen = p->p_len - hdr;
+	for (off = 0; off < dlen && error == 0; off += mss) {
+		size_t n = dlen - off < mss ? dlen - off : mss;
+		struct pkt *s = pkt_alloc(is->is_kern, hdr + n, PKT_HEADROOM);
+
+		if (s == NULL) {
+			error = ENOBUFS;
+			break;
+		}
+		(void)tso_build(ip, p->p_len, hdr, mss, off, pkt_data(s));
+		s->p_flags = p->p_flags;
+		error = ip_send_link(ifp, s, nexthop);
+	}
+	pkt_free(p);
+	return error;
+}
+
 int
 ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int proto,
     int ttl, int flags)
@@ -282,6 +326,8 @@ ip_output(struct inet_state *is, struct pkt *p, uint32_t src, uint32_t dst, int 
 		mtu = (uint32_t)rt->rt_mtu;
 	if (p->p_len <= mtu)
 		return ip_send_link(ifp, p, nexthop);
+	if (p->p_tsosz != 0)
+		return ip_output_tso(is, ifp, p, nexthop, mtu);
 	if (ip[6] & 0x40) {		/* DF */
 		if (flags & IPOUT_FORWARDING)
 			icmp_error(is, p, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);

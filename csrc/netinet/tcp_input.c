@@ -806,9 +806,11 @@ step6:
 
 		if (seq == tp->rcv_nxt && tp->t_segq == NULL &&
 		    tp->t_state == TCPS_ESTABLISHED) {
-			/* in order: ACK every second segment, else delay (RFC 9293 3.8.6.3) */
+			/* in order: ACK every second segment, else delay (RFC 9293 3.8.6.3); a
+			 * segment larger than a full-sized one (segmentation offload) counts
+			 * as two (RFC 5681 4.2: an ACK at least every second full-sized one) */
 			if ((tp->t_flags & TF_DELACK) || ((flags & TH_PUSH) && ts->ts_ack_on_push) ||
-			    ts->ts_delack_ticks == 0)
+			    ts->ts_delack_ticks == 0 || (uint32_t)tlen > tp->t_maxseg)
 				tp->t_flags |= TF_ACKNOW;
 			else if (tlen > 0) {
 				tp->t_flags |= TF_DELACK;

@@ -58,6 +58,30 @@ tcp_output_rst(struct tcpcb *tp)
 	return 0;
 }
 
+/*
+ * TCP segmentation offload: new data goes down as one datagram of many segments when
+ * the route's interface has IFCAP_TSOv4 on (if.h; the interface or its bus cuts it
+ * where it must).  IPv4 only; never for retransmissions, probes or urgent data.
+ */
+#define TCP_TSO_MAX	(65535 - 20 - TCP_HLEN - TCP_MAXOLEN)
+static int
+tcp_tso_ok(struct tcpcb *tp)
+{
+	struct inpcb *inp = tp->t_inpcb;
+	struct ifnet_state *ns = tp->t_ts->ts_is->is_ns;
+	struct rtentry *rt;
+	uint32_t faddr;
+
+	if (!in46_is4(&inp->inp_faddr46) || SEQ_LT(tp->snd_nxt, tp->snd_max) ||
+	    SEQ_GT(tp->snd_up, tp->snd_nxt) || (tp->t_flags & TF_FORCE))
+		return 0;
+	faddr = in46_v4(&inp->inp_faddr46);
+	if (in_ifaddr_of(ns, faddr) != NULL || (rt = rt_lookup(ns, faddr)) == NULL ||
+	    rt->rt_ifp == NULL)
+		return 0;
+	return (rt->rt_ifp->if_capenable & IFCAP_TSOv4) != 0;
+}
+
 int
 tcp_output(struct tcpcb *tp)
 {
@@ -68,7 +92,7 @@ tcp_output(struct tcpcb *tp)
 	uint8_t opt[TCP_MAXOLEN], *th;
 	uint32_t off, win, rwin, segsz, startseq, seq;
 	long len;
-	int flags, optlen, hdrlen, sendalot, idle, error;
+	int flags, optlen, hdrlen, sendalot, idle, error, tso;
 	struct pkt *p;
 
 	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
@@ -84,6 +108,7 @@ tcp_output(struct tcpcb *tp)
 	segsz = tcp_segsz(tp);
 again:
 	sendalot = 0;
+	tso = 0;
 	off = tp->snd_nxt - tp->snd_una;
 	win = tp->snd_wnd < tp->snd_cwnd ? tp->snd_wnd : tp->snd_cwnd;
 	flags = tcp_outflags[tp->t_state];
@@ -115,15 +140,29 @@ again:
 		}
 	}
 	if (len > (long)segsz) {
-		len = segsz;
-		sendalot = 1;
+		if (tcp_tso_ok(tp)) {
+			/* whole segments only, unless this is the end of the data */
+			long max = (long)(TCP_TSO_MAX - TCP_TSO_MAX % segsz);
+
+			tso = 1;
+			if (len > max) {
+				len = max;
+				sendalot = 1;
+			} else if (off + (uint32_t)len < sb->sb_cc && len % (long)segsz != 0) {
+				len -= len % (long)segsz;
+				sendalot = 1;
+			}
+		} else {
+			len = segsz;
+			sendalot = 1;
+		}
 	}
 	if (SEQ_LT(tp->snd_nxt + (uint32_t)len, tp->snd_una + (uint32_t)sb->sb_cc))
 		flags &= ~TH_FIN;
 	rwin = tcp_rcvspace(tp);
 
 	if (len > 0) {
-		if (len == (long)segsz)
+		if (len >= (long)segsz)
 			goto send;
 		if ((idle || (tp->t_flags & TF_NODELAY)) && !(tp->t_flags & TF_MORETOCOME) &&
 		    (size_t)len + off >= sb->sb_cc)
@@ -203,8 +242,12 @@ send:
 	}
 	if (!(flags & (TH_SYN | TH_RST)) && (flags & TH_ACK))
 		optlen += tcp_sack_option(tp, opt + optlen, TCP_MAXOLEN - optlen);
-	/* options beyond the timestamp take room from the data */
-	if (len > 0 && (uint32_t)len + (uint32_t)optlen > tp->t_maxseg) {
+	/* options beyond the timestamp take room from the data (of each segment with TSO) */
+	if (tso && (uint32_t)optlen + 1 > tp->t_maxseg)
+		tso = 0, len = segsz, sendalot = 1;	/* no room: one segment, cut below */
+	if (tso && (uint32_t)len + (uint32_t)optlen <= tp->t_maxseg)
+		tso = 0;			/* fits one segment after all */
+	if (!tso && len > 0 && (uint32_t)len + (uint32_t)optlen > tp->t_maxseg) {
 		len = (long)tp->t_maxseg - optlen;
 		if (len <= 0)
 			len = 1;
@@ -219,6 +262,8 @@ send:
 		return ENOBUFS;
 	}
 	th = pkt_data(p);
+	if (tso)
+		p->p_tsosz = tp->t_maxseg - (uint32_t)optlen;
 	if (len > 0) {
 		sb_copy(sb, off, (size_t)len, th + hdrlen);
 		if (SEQ_LT(tp->snd_nxt, tp->snd_max)) {

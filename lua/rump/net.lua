@@ -361,6 +361,32 @@ function Cfg:stats(name)
   return r
 end
 
+-- caps(name): the interface's capabilities (SIOCGIFCAP) as two numbers, what it offers and
+-- what is on (c.IFCAP names the bits: TSOv4 is TCP segmentation offload, which shmif
+-- offers).  caps(name, enable) sets what is on (SIOCSIFCAP): a number or capability names
+-- ("TSOv4", "" for none); EINVAL for one the interface does not offer, as NetBSD.
+function Cfg:caps(name, enable)
+  ifname(name, "caps")
+  local r = T.ifcapreq()
+  ffi.copy(r.ifcr_name, name, #name)
+  if enable == nil then
+    local ok, e = self:ioctl("SIOCGIFCAP", r)
+    if not ok then return nil, e end
+    return tonumber(r.ifcr_capabilities), tonumber(r.ifcr_capenable)
+  end
+  local v = enable
+  if type(enable) == "string" then
+    v = enable == "" and 0 or c.IFCAP[enable]
+    if v == nil then error("bad argument #2 to 'caps' (unknown capability in '" .. enable .. "')", 2) end
+  elseif type(enable) ~= "number" then
+    argerr("caps", 2, "number or capability names", enable)
+  end
+  r.ifcr_capenable = v
+  local ok, e = self:ioctl("SIOCSIFCAP", r)
+  if not ok then return nil, e end
+  return true
+end
+
 -- ifconf(): SIOCGIFCONF as a list of { name =, family =, addr = (inet), index/mac (link) }.
 function Cfg:ifconf()
   local q = T.ifconf()

@@ -140,6 +140,48 @@ out:
 	return e;
 }
 
+/* The current kernel's counters of ifname (SIOCGIFDATA): 0 or errno. */
+static inline int
+x_ifdata(const char *ifname, struct x_ifdatareq *r)
+{
+	int s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0), e = 0;
+
+	if (s < 0)
+		return errno;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", ifname);
+	if (rump_sys_ioctl(s, X_SIOCGIFDATA, r) < 0)
+		e = errno;
+	rump_sys_close(s);
+	return e;
+}
+
+/* Interface capabilities (SIOCGIFCAP; with set, SIOCSIFCAP to *enabled first): 0 or
+ * errno; *caps and *enabled get what the interface reports afterwards. */
+#define X_SIOCSIFCAP	0x80206975UL
+#define X_SIOCGIFCAP	0xc0206976UL
+#define X_IFCAP_TSOv4	0x80
+struct x_ifcapreq { char name[16]; uint64_t caps, enabled; };
+static inline int
+x_ifcap(const char *ifname, int set, uint64_t *caps, uint64_t *enabled)
+{
+	struct x_ifcapreq r;
+	int s = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0), e = 0;
+
+	if (s < 0)
+		return errno;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "%s", ifname);
+	r.enabled = *enabled;
+	if ((set && rump_sys_ioctl(s, X_SIOCSIFCAP, &r) < 0) ||
+	    rump_sys_ioctl(s, X_SIOCGIFCAP, &r) < 0)
+		e = errno;
+	else
+		*caps = r.caps, *enabled = r.enabled;
+	rump_sys_close(s);
+	return e;
+}
+
 /* A routing message on a PF_ROUTE socket: type, dst/plen (plen < 0: no netmask), gw
  * (NULL: none).  The kernel's answer lands in *reply.  Returns 0 or errno. */
 static inline int

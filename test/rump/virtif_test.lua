@@ -206,6 +206,26 @@ T.case("TCP bulk, 32 MiB each way: Linux connects to the kernel, and the kernel 
   k:close()
 end)
 
+T.case("TCP bulk with segmentation offload on virt0 (the host cuts): 16 MiB each way and 8 MiB more, intact", function()
+  local ns, h = setup()
+  local K = h.S
+  local cfg = rnet.config(K)
+  local caps = cfg:caps("virt0")
+  T.eq(caps, K.c.IFCAP.TSOv4, "virtif offers TSOv4")
+  T.ok(cfg:caps("virt0", "TSOv4"))
+  local k, l = pair(ns, h, false, nil, nil, 8002)
+  both_ways(K, k, l, 16 * MB / BLK, "TSO on")
+  local before = assert(cfg:stats("virt0")).opackets
+  local n, err = transfer(8 * MB / BLK, function(s) return K.send(k, s) end,
+    function() return S.recv(l, nil, 65536) end, lwait(l))
+  T.eq(err, nil, "8 MiB more kernel -> Linux")
+  T.eq(n, 8 * MB, "every byte intact")
+  local frames = assert(cfg:stats("virt0")).opackets - before
+  T.ok(frames < 8 * MB / 1448 / 2, "the kernel's 8 MiB went in " .. frames .. " frames (offload frames)")
+  T.ok(cfg:caps("virt0", 0))
+  k:close(); l:close()
+end)
+
 T.case("TCP closes and aborts from either side; refused connections", function()
   local ns, h = setup()
   local K = h.S

@@ -1,5 +1,5 @@
 -- syscall.netbsd.netcfg: the NetBSD (7.99.34, x86_64) structures of network configuration:
--- interface requests (ifreq, in_aliasreq, ifdrv, ifconf, ifdatareq/if_data), the routing
+-- interface requests (ifreq, in_aliasreq, ifdrv, ifconf, ifdatareq/if_data, ifcapreq), the routing
 -- socket and sysctl messages (rt_msghdr/rt_metrics, if_msghdr, ifa_msghdr) and sockaddr_dl;
 -- IPv6's in6_aliasreq, in6_ifreq (with in6_addrlifetime) and in6_nbrinfo.
 -- Names are struct rumpus_nb_*, as in syscall.netbsd.ffi.  test/rump/net_abi_test.lua checks
@@ -35,6 +35,7 @@ struct rumpus_nb_if_data {
   uint64_t ifi_iqdrops; uint64_t ifi_noproto; struct rumpus_nb_timespec ifi_lastchange;
 };
 struct rumpus_nb_ifdatareq { char ifdr_name[16]; struct rumpus_nb_if_data ifdr_data; };
+struct rumpus_nb_ifcapreq { char ifcr_name[16]; uint64_t ifcr_capabilities; uint64_t ifcr_capenable; };
 struct rumpus_nb_if_msghdr {
   uint16_t ifm_msglen; uint8_t ifm_version; uint8_t ifm_type; int ifm_addrs; int ifm_flags;
   uint16_t ifm_index; struct rumpus_nb_if_data ifm_data;
@@ -77,7 +78,7 @@ struct rumpus_nb_in6_nbrinfo {
 end
 
 local M = { t = {}, pt = {}, s = {} }
-for _, n in ipairs { "ifreq", "in_aliasreq", "ifdrv", "ifconf", "if_data", "ifdatareq",
+for _, n in ipairs { "ifreq", "in_aliasreq", "ifdrv", "ifconf", "if_data", "ifdatareq", "ifcapreq",
   "if_msghdr", "ifa_msghdr", "rt_metrics", "rt_msghdr", "sockaddr_dl",
   "in6_addrlifetime", "in6_aliasreq", "in6_ifreq", "in6_nbrinfo" } do
   local ct = ffi.typeof("struct rumpus_nb_" .. n)
@@ -91,6 +92,7 @@ M.ctypes = {
   ["struct ifreq"] = "struct rumpus_nb_ifreq", ["struct in_aliasreq"] = "struct rumpus_nb_in_aliasreq",
   ["struct ifdrv"] = "struct rumpus_nb_ifdrv", ["struct ifconf"] = "struct rumpus_nb_ifconf",
   ["struct if_data"] = "struct rumpus_nb_if_data", ["struct ifdatareq"] = "struct rumpus_nb_ifdatareq",
+  ["struct ifcapreq"] = "struct rumpus_nb_ifcapreq",
   ["struct if_msghdr"] = "struct rumpus_nb_if_msghdr", ["struct ifa_msghdr"] = "struct rumpus_nb_ifa_msghdr",
   ["struct rt_metrics"] = "struct rumpus_nb_rt_metrics", ["struct rt_msghdr"] = "struct rumpus_nb_rt_msghdr",
   ["struct sockaddr_dl"] = "struct rumpus_nb_sockaddr_dl",

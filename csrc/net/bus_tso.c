@@ -1,0 +1,51 @@
+/*
+ * bus_tso.c: TCP segmentation offload frames on a bus (bus.h).  A port with bp_tso takes
+ * a frame larger than the MTU whole, as a virtio NIC that negotiated GSO does; every
+ * other receiver, and anything that looks at single frames (a capture, impairments,
+ * which drop, delay and corrupt per frame, a bus file read by other processes, a
+ * promiscuous port, the hub mode), sees the MTU-sized segments it stands for
+ * (tso_frames, if_tso.c), each sent as any other frame.
+ */
+#include "net/if.h"
+
+static void
+bus_tso_emit(void *arg, const void *frame, size_t len)
+{
+	bus_xmit(arg, frame, len);
+}
+
+void
+bus_xmit_tso(struct bus_port *from, const void *frame, size_t len, uint32_t mss)
+{
+	struct bus *b = from->bp_bus;
+	const uint8_t *dst = frame;
+	struct bus_port *bp;
+
+	if (b == NULL)
+		return;
+	if (len >= 14 && !(dst[0] & 1)) {
+		bus_rdlock(b);
+		if (bus_plain(b) && (bp = bus_port_bymac(b, dst)) != NULL && bp != from &&
+		    bp->bp_tso) {
+			bp->bp_rx(bp, frame, len);
+			bus_unlock(b);
+			return;
+		}
+		bus_unlock(b);
+	}
+	tso_frames(frame, len, mss, bus_tso_emit, from);
+}
+
+void
+bus_port_settso(struct bus_port *bp, int on)
+{
+	struct bus *b = bp->bp_bus;
+
+	if (b == NULL) {
+		bp->bp_tso = on != 0;
+		return;
+	}
+	bus_wrlock(b);
+	bp->bp_tso = on != 0;
+	bus_unlock(b);
+}
