@@ -8,38 +8,14 @@
  */
 #include "tap.h"
 #include "inet6_nb.h"
+#include "inet6_msg.h"
+#include "bus_raw.h"
 
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
+#define vsleep(sec) x_vsleep(sec, 0)
 
-static void
-vsleep(int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-}
-
-struct x_iov { void *base; size_t len; };
-struct x_msghdr { void *name; unsigned namelen; struct x_iov *iov; int iovlen; void *control;
-	unsigned controllen; int flags; };
-
-static int
-bind6(int s, const char *a, int port, unsigned scope)
-{
-	struct x_sin6 sin6 = x_sin6(a, port, scope);
-
-	return rump_sys_bind(s, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ? errno : 0;
-}
-
-static int
-send6(int s, const void *d, size_t len, const char *a, int port, unsigned scope)
-{
-	struct x_sin6 sin6 = x_sin6(a, port, scope);
-
-	return rump_sys_sendto(s, d, len, 0, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ?
-	    errno : 0;
-}
+/* bind and sendto: 0 or the errno (inet6_msg.h) */
+#define bind6 x6_bind
+#define send6 x6_send
 
 /* Receives one datagram with its cmsgs: length or -errno; finds cmsg (IPPROTO_IPV6, type)
  * and copies its data into out. */
