@@ -30,19 +30,11 @@
 #include <unistd.h>
 
 #include "sysproxy/sp_wire.h"
+#include "bench.h"
 
 #define SYS_getpid	20
 
 static char dir[64];
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 rd(int fd, void *b, size_t n)
@@ -253,22 +245,6 @@ mux_start(struct mux *m, struct conn *c)
 	pthread_detach(t);
 }
 
-static int
-cmpdbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-cmpu64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 batch(struct conn *c, uint64_t *lat, int n)
 {
@@ -367,13 +343,13 @@ main(int argc, char **argv)
 		if (have_nb)
 			batch(&c2, theirs + n, per);
 	}
-	qsort(ours, (size_t)n, sizeof(*ours), cmpu64);
+	qsort(ours, (size_t)n, sizeof(*ours), cmp64);
 	printf("getpid through sysproxy, rumpus_server: p50 %.2f us, p99 %.2f us (%d calls)\n",
 	    ours[n / 2] / 1e3, ours[n * 99 / 100] / 1e3, n);
 	printf("@fig\tsp.getpid\tgetpid round trip through sysproxy to rumpus_server (unix socket)"
 	    "\t%.17g\tus\tp99 %.2f us\n", ours[n / 2] / 1e3, ours[n * 99 / 100] / 1e3);
 	if (have_nb) {
-		qsort(theirs, (size_t)n, sizeof(*theirs), cmpu64);
+		qsort(theirs, (size_t)n, sizeof(*theirs), cmp64);
 		printf("getpid through sysproxy, NetBSD rump_server: p50 %.2f us, p99 %.2f us\n",
 		    theirs[n / 2] / 1e3, theirs[n * 99 / 100] / 1e3);
 		printf("@fig\tsp.getpid.netbsd\tgetpid round trip through sysproxy to NetBSD's "
@@ -402,14 +378,14 @@ main(int argc, char **argv)
 				if (have_nb)
 					b[r] = mux_round(&m2, nt);
 			}
-			qsort(a, (size_t)trounds, sizeof(a[0]), cmpdbl);
+			qsort(a, (size_t)trounds, sizeof(a[0]), cmpd);
 			printf("getpid, %d client thread%s on one connection, rumpus_server: %.0f calls/s\n",
 			    nt, nt > 1 ? "s" : "", a[trounds / 2]);
 			printf("@fig\tsp.thr%d\tgetpid throughput, %d client threads on one sysproxy "
 			    "connection, rumpus_server\t%.17g\tcalls/s\tmedian of %d rounds\n", nt, nt,
 			    a[trounds / 2], trounds);
 			if (have_nb) {
-				qsort(b, (size_t)trounds, sizeof(b[0]), cmpdbl);
+				qsort(b, (size_t)trounds, sizeof(b[0]), cmpd);
 				printf("getpid, %d client thread%s on one connection, NetBSD rump_server: "
 				    "%.0f calls/s\n", nt, nt > 1 ? "s" : "", b[trounds / 2]);
 				printf("@fig\tsp.thr%d.netbsd\tgetpid throughput, %d client threads on one "
