@@ -17,13 +17,6 @@
  */
 #include <stdlib.h>
 #include <time.h>
-/* the kernel headers below carry NetBSD's clock ids */
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
 #include "inet_util.h"
 #include "bench.h"

@@ -9,6 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* the kernel headers below carry NetBSD's clock ids: the host's (<time.h>, <pthread.h>)
+ * go, and after this header CLOCK_* are NetBSD's */
+#undef CLOCK_MONOTONIC
+#undef CLOCK_PROCESS_CPUTIME_ID
+#undef CLOCK_PROF
+#undef CLOCK_REALTIME
+#undef CLOCK_THREAD_CPUTIME_ID
+#undef CLOCK_VIRTUAL
+
 #include "rump/rumpus.h"
 #include "net/if.h"
 #include "netinet/in_var.h"
