@@ -4,7 +4,7 @@
 
 TCP_HDRS := $(wildcard csrc/netinet/tcp*.h) $(wildcard csrc/netinet/in_var.h csrc/net/*.h)
 TCP_TEST_DEPS = test/c/tap.h test/c/inet_nb.h test/c/tcp_nb.h test/c/tcp_pkt.h $(TCP_HDRS) $(BUILD)/lib/librumpus.a
-TCP_TEST_DEPS += test/c/tshark.h
+TCP_TEST_DEPS += test/c/tshark.h test/c/tcp_xfer.h
 $(BUILD)/test/tcp_%_test: test/c/tcp_%_test.c $(TCP_TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
