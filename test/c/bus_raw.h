@@ -1,8 +1,9 @@
 /*
  * bus_raw.h: what the tests share that run kernels under the virtual clock and talk to
- * them through a raw port of their own on the bus (net/bus.h): a sleep in the current
- * kernel (virtual time, no real waiting), the Internet checksum (RFC 1071) and its IPv6
- * pseudo-header form (RFC 8200 8.1), and the Ethernet + IPv6 header of a forged frame.
+ * them through a raw port of their own on the bus (net/bus.h): vsleep.h's sleeps, the
+ * Internet checksum (RFC 1071) and its IPv6 pseudo-header form (RFC 8200 8.1), and the
+ * Ethernet + IPv6 header of a forged frame.  (Its <arpa/inet.h> does not mix with the
+ * kernel's own headers: tests that include those take vsleep.h alone.)
  */
 #ifndef TEST_BUS_RAW_H
 #define TEST_BUS_RAW_H
@@ -12,17 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
-
-/* nanosleep in the current kernel: sec s and nsec ns of its clock */
-static inline void
-x_vsleep(int64_t sec, long nsec)
-{
-	struct nb_ts ts = { sec, nsec };
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-}
+#include "vsleep.h"
 
 /* the 16-bit one's complement sum of n bytes added to sum, not yet folded */
 static inline uint32_t

@@ -24,10 +24,9 @@
 
 #include "tap.h"
 #include "inet_util.h"
+#include "vsleep.h"
 #include "tshark.h"
 
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *rqtp, struct nb_ts *rmtp);
 int rump_sys_socket(int, int, int) __asm__("rump___sysimpl_socket30");
 int rump_sys_close(int) __asm__("rump___sysimpl_close");
 int rump_sys_bind(int, const void *, unsigned) __asm__("rump___sysimpl_bind");
@@ -46,15 +45,7 @@ extern int *__errno_location(void);
 #define IP_ADD_SOURCE_MEMBERSHIP_ 70	/* FreeBSD's number: NetBSD 7.99 has none */
 #define MCAST_JOIN_GROUP_	80
 
-static void
-vsleep(struct rumpus_kernel *k, int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
-	struct rumpus_kernel *old = rumpus_kernel_switch(k);
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-	rumpus_kernel_switch(old);
-}
+#define vsleep(k, sec) x_vsleep_in(k, sec, 0)
 
 /* setsockopt in kernel k: 0 or the errno */
 static int
