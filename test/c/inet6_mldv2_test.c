@@ -22,8 +22,6 @@
 #include "bus_raw.h"
 #include "tshark.h"
 
-int rumpus_bus_pcap(const char *bus, const char *path);
-
 #define vsleep x_vsleep
 
 struct rep {

@@ -26,8 +26,6 @@
 #include "bus_raw.h"
 #include "tshark.h"
 
-int rumpus_bus_pcap(const char *bus, const char *path);
-
 enum { X_IPPROTO_IP = 0, X_IP_ADD_MEMBERSHIP = 12, X_IP_DROP_MEMBERSHIP = 13 };
 
 #define vsleep x_vsleep

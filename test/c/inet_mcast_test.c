@@ -218,12 +218,6 @@ count_msgs(const struct igmpmsg *m, int n, int type, const char *group)
 	return c;
 }
 
-static int
-has(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
-}
-
 /* ---------------------------------------------------------------- threads */
 
 struct thr {

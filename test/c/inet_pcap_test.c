@@ -9,14 +9,6 @@
 #include "inet_nb.h"
 #include "tshark.h"
 
-int rumpus_bus_pcap(const char *bus, const char *path);
-
-static int
-has(const char *text, const char *what)
-{
-	return strstr(text, what) != NULL;
-}
-
 int
 main(void)
 {

@@ -22,17 +22,9 @@
 #define NCONN	10000
 #endif
 
-int rumpus_bus_pcap(const char *bus, const char *path);
-
 static struct rumpus_kernel *ka, *kb;
 static int lsock;
 static atomic_int cycles_ok, peers4, peers6, badpeer, served;
-
-static int
-has(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
-}
 
 static int
 maxfiles(int n)

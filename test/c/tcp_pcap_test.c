@@ -11,14 +11,6 @@
 #include "tcp_nb.h"
 #include "tshark.h"
 
-int rumpus_bus_pcap(const char *bus, const char *path);
-
-static int
-has(const char *text, const char *what)
-{
-	return strstr(text, what) != NULL;
-}
-
 static int
 pump(struct rumpus_kernel *ka, int a, struct rumpus_kernel *kb, int b, size_t total)
 {

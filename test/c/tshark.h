@@ -1,7 +1,8 @@
 /*
  * tshark.h: a test's bus capture decoded by tshark (include after tap.h): whether tshark
  * is there (else the decoding is skipped, with the reason), its text read back, and the
- * words of a decode that found something wrong.
+ * words of a decode that found something wrong.  (rumpus_bus_pcap, which writes the
+ * capture, is in rump/rumpus.h.)
  */
 #ifndef TEST_TSHARK_H
 #define TEST_TSHARK_H
@@ -40,6 +41,13 @@ x_tshark_read(const char *cmd, char *out, size_t size, size_t *n)
 	}
 	out[*n] = '\0';
 	return e;
+}
+
+/* 1 when the text holds what */
+static inline int
+has(const char *text, const char *what)
+{
+	return strstr(text, what) != NULL;
 }
 
 /* 1 when tshark's verbose text shows no malformed packet, no incorrect or bad checksum
