@@ -26,25 +26,19 @@ recvctl(int s, char *buf, size_t len, int type, void *out, size_t outlen, int *f
 	struct x_iov iov = { buf, len };
 	struct x_msghdr m = { NULL, 0, &iov, 1, cbuf, sizeof(cbuf), 0 };
 	ssize_t n = rump_sys_recvmsg(s, (struct msghdr *)&m, X_MSG_DONTWAIT);
+	const uint8_t *d;
 	size_t off = 0;
+	unsigned dlen;
+	int lvl, t;
 
 	*found = 0;
 	if (n < 0)
 		return -errno;
-	while (off + 16 <= m.controllen) {
-		unsigned clen;
-		int lvl, t;
-		memcpy(&clen, cbuf + off, 4);
-		memcpy(&lvl, cbuf + off + 4, 4);
-		memcpy(&t, cbuf + off + 8, 4);
-		if (clen < 16)
-			break;
-		if (lvl == X_IPPROTO_IPV6 && t == type && clen - 16 >= outlen) {
-			memcpy(out, cbuf + off + 16, outlen);
+	while ((d = x_cmsg_next(cbuf, m.controllen, &off, &lvl, &t, &dlen)) != NULL)
+		if (lvl == X_IPPROTO_IPV6 && t == type && dlen >= outlen) {
+			memcpy(out, d, outlen);
 			*found = 1;
 		}
-		off += (clen + 7) & ~7U;
-	}
 	return n;
 }
 

@@ -67,28 +67,21 @@ recvx(int s, char *buf, size_t len, struct rx *r)
 	struct x_iov iov = { buf, len };
 	struct x_msghdr m = { NULL, 0, &iov, 1, cbuf, sizeof(cbuf), 0 };
 	ssize_t n = rump_sys_recvmsg(s, (struct msghdr *)&m, X_MSG_DONTWAIT);
+	const uint8_t *d;
 	size_t off = 0;
-	int i;
+	unsigned dlen;
+	int i, lvl, t;
 
 	memset(r, 0, sizeof(*r));
 	if (n < 0)
 		return -errno;
-	while (off + 16 <= m.controllen) {
-		unsigned clen;
-		int lvl, t;
-		memcpy(&clen, cbuf + off, 4);
-		memcpy(&lvl, cbuf + off + 4, 4);
-		memcpy(&t, cbuf + off + 8, 4);
-		if (clen < 16)
-			break;
+	while ((d = x_cmsg_next(cbuf, m.controllen, &off, &lvl, &t, &dlen)) != NULL)
 		for (i = 0; i < 4; i++)
 			if (lvl == X_IPPROTO_IPV6 && t == rxtype[i]) {
 				r->n[i]++;
-				r->len[i] = clen - 16 < 256 ? clen - 16 : 256;
-				memcpy(r->data[i], cbuf + off + 16, r->len[i]);
+				r->len[i] = dlen < 256 ? dlen : 256;
+				memcpy(r->data[i], d, r->len[i]);
 			}
-		off += (clen + 7) & ~7U;
-	}
 	return n;
 }
 
