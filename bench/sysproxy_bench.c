@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "sysproxy/sp_wire.h"
+#include "nb_resolve.h"
 #include "bench.h"
 
 #define SYS_getpid	20
@@ -119,35 +120,6 @@ spawn(char *const argv[], const char *ldpath)
 		_exit(127);
 	}
 	return pid;
-}
-
-/* the shared build's .so "links" are text files naming the real file */
-static int
-resolve(const char *libdir, const char *name, char *out, size_t len)
-{
-	char p[1400], buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", name);
-	for (int i = 0; i < 8; i++) {
-		struct stat st;
-		FILE *f;
-		size_t n;
-
-		snprintf(p, sizeof(p), "%s/%s", libdir, buf);
-		if (stat(p, &st) != 0)
-			return -1;
-		if (st.st_size > 255) {
-			snprintf(out, len, "%s", p);
-			return 0;
-		}
-		if ((f = fopen(p, "r")) == NULL)
-			return -1;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		buf[strcspn(buf, "\r\n")] = '\0';
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- N threads, one connection */
@@ -268,7 +240,7 @@ main(int argc, char **argv)
 	int rounds = quick != NULL && *quick != '\0' && strcmp(quick, "0") != 0 ? 5 : 40;
 	int per = 2000, n = 0, have_nb = 0;
 	char self[1024], bin[1200], path1[128], path2[128], url1[160], url2[160], nbroot[1024];
-	char nblib[1100], ldir[128], real[1400], link[256];
+	char nblib[1100], ldir[128], real[1536], link[256];
 	const char *nb = getenv("RUMPUS_NETBSD_RUMP");
 	uint64_t *ours, *theirs;
 	struct conn c1, c2;
@@ -316,7 +288,7 @@ main(int argc, char **argv)
 		have_nb = 1;
 		for (int i = 0; i < 3 && have_nb; i++) {
 			snprintf(link, sizeof(link), "%s/%s", ldir, libs[i]);
-			if (resolve(nblib, libs[i], real, sizeof(real)) != 0 || symlink(real, link) != 0)
+			if (nb_resolve(nblib, libs[i], real, sizeof(real)) != 0 || symlink(real, link) != 0)
 				have_nb = 0;
 		}
 		snprintf(server, sizeof(server), "%s/bin/rump_server", nb);
