@@ -1220,59 +1220,71 @@ copyin_timespecs(const void *uts, struct nb_timespec ts[2], const struct nb_time
 	return 0;
 }
 
-/* utimes and its kin: the two times at uts (timevals when tv, else timespecs; NULL: now)
- * set on the file of fd (byfd) or on upath (relative to fd; follow: a symlink's target) */
-static int
-doutimes(struct lwp *l, int fd, bool byfd, const char *upath, bool follow, const void *uts,
-    bool tv)
+int
+sys___utimes50(struct lwp *l, const struct sys___utimes50_args *uap, register_t *retval)
 {
 	struct nb_timespec ts[2];
 	struct attrop a = { .op = 2 };
 	int error;
 
-	if ((error = tv ? copyin_timevals(uts, ts, &a.ts) : copyin_timespecs(uts, ts, &a.ts)) != 0)
-		return error;
-	return byfd ? doattr_fd(l, fd, &a) : doattr_path(l, fd, upath, follow, &a);
-}
-
-int
-sys___utimes50(struct lwp *l, const struct sys___utimes50_args *uap, register_t *retval)
-{
 	(void)retval;
-	return doutimes(l, AT_FDCWD, false, SCARG(uap, path), true, SCARG(uap, tptr), true);
+	if ((error = copyin_timevals(SCARG(uap, tptr), ts, &a.ts)) != 0)
+		return error;
+	return doattr_path(l, AT_FDCWD, SCARG(uap, path), true, &a);
 }
 
 int
 sys___lutimes50(struct lwp *l, const struct sys___lutimes50_args *uap, register_t *retval)
 {
+	struct nb_timespec ts[2];
+	struct attrop a = { .op = 2 };
+	int error;
+
 	(void)retval;
-	return doutimes(l, AT_FDCWD, false, SCARG(uap, path), false, SCARG(uap, tptr), true);
+	if ((error = copyin_timevals(SCARG(uap, tptr), ts, &a.ts)) != 0)
+		return error;
+	return doattr_path(l, AT_FDCWD, SCARG(uap, path), false, &a);
 }
 
 int
 sys___futimes50(struct lwp *l, const struct sys___futimes50_args *uap, register_t *retval)
 {
+	struct nb_timespec ts[2];
+	struct attrop a = { .op = 2 };
+	int error;
+
 	(void)retval;
-	return doutimes(l, SCARG(uap, fd), true, NULL, false, SCARG(uap, tptr), true);
+	if ((error = copyin_timevals(SCARG(uap, tptr), ts, &a.ts)) != 0)
+		return error;
+	return doattr_fd(l, SCARG(uap, fd), &a);
 }
 
 int
 sys_utimensat(struct lwp *l, const struct sys_utimensat_args *uap, register_t *retval)
 {
-	int flag = SCARG(uap, flag);
+	struct nb_timespec ts[2];
+	struct attrop a = { .op = 2 };
+	int error, flag = SCARG(uap, flag);
 
 	(void)retval;
 	if (flag & ~AT_SYMLINK_NOFOLLOW)
 		return EINVAL;
-	return doutimes(l, SCARG(uap, fd), false, SCARG(uap, path),
-	    !(flag & AT_SYMLINK_NOFOLLOW), SCARG(uap, tptr), false);
+	if ((error = copyin_timespecs(SCARG(uap, tptr), ts, &a.ts)) != 0)
+		return error;
+	return doattr_path(l, SCARG(uap, fd), SCARG(uap, path), !(flag & AT_SYMLINK_NOFOLLOW), &a);
 }
 
 int
 sys_futimens(struct lwp *l, const struct sys_futimens_args *uap, register_t *retval)
 {
+	struct nb_timespec ts[2];
+	struct attrop a = { .op = 2 };
+	int error;
+
 	(void)retval;
-	return doutimes(l, SCARG(uap, fd), true, NULL, false, SCARG(uap, tptr), false);
+	if ((error = copyin_timespecs(SCARG(uap, tptr), ts, &a.ts)) != 0)
+		return error;
+	return doattr_fd(l, SCARG(uap, fd), &a);
 }
 
 static int
