@@ -4,7 +4,6 @@
 
 TCP_HDRS := $(wildcard csrc/netinet/tcp*.h) $(wildcard csrc/netinet/in_var.h csrc/net/*.h)
 TCP_TEST_DEPS = test/c/tap.h test/c/inet_nb.h test/c/tcp_nb.h test/c/tcp_pkt.h $(TCP_HDRS) $(BUILD)/lib/librumpus.a
-TCP_TEST_DEPS += test/c/tshark.h test/c/tcp_xfer.h
 $(BUILD)/test/tcp_%_test: test/c/tcp_%_test.c $(TCP_TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
@@ -21,3 +20,7 @@ $(BUILD)/bench/tcp_bench: bench/tcp_bench.c test/c/inet_nb.h test/c/tcp_nb.h $(B
 tcp-bench: $(BUILD)/bench/tcp_bench
 	$(BUILD)/bench/tcp_bench
 BENCH_CMDS += $(BUILD)/bench/tcp_bench
+
+# Shared test headers (test/c/tshark.h, tcp_xfer.h) of the tests that include them
+$(BUILD)/test/tcp_pcap_test: test/c/tshark.h
+$(BUILD)/test/tcp_impair_test $(BUILD)/test/tcp_loss_test: test/c/tcp_xfer.h
