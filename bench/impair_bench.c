@@ -14,6 +14,7 @@
 
 #include "inet_nb.h"
 #include "net/bus.h"
+#include "bench.h"
 
 #ifdef RUMPUS_LOSS_RANDOM
 #define HAVE_IMPAIR	1
@@ -23,30 +24,6 @@ struct rumpus_impair { double loss; };
 static int rumpus_bus_impair(const char *b, const uint8_t *m, const struct rumpus_impair *i)
 { (void)b, (void)m, (void)i; return 0; }
 #endif
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmpd);
-	return v[n / 2];
-}
 
 static void
 rx(struct bus_port *bp, const void *frame, size_t len)

@@ -23,25 +23,9 @@
 
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
+#include "bench.h"
 
 static volatile long sink;
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The q-quantile of t[0..n) (sorts t), nearest rank. */
 static double
@@ -49,7 +33,7 @@ quantile(double *t, int n, double q)
 {
 	int i = (int)(q * n + 0.999999);
 
-	qsort(t, (size_t)n, sizeof(*t), cmp);
+	qsort(t, (size_t)n, sizeof(*t), cmpd);
 	if (i < 1)
 		i = 1;
 	if (i > n)

@@ -13,6 +13,7 @@
 
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
+#include "bench.h"
 
 #define ROUNDS	31
 
@@ -89,16 +90,8 @@ op_stream4k(void)
 		die("stream 4 KiB");
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
-median(void (*op)(void), int n)
+op_median(void (*op)(void), int n)
 {
 	double t[ROUNDS], t0;
 	int r, i;
@@ -111,7 +104,7 @@ median(void (*op)(void), int n)
 			op();
 		t[r] = (now() - t0) / n;
 	}
-	qsort(t, ROUNDS, sizeof(t[0]), cmp);
+	qsort(t, ROUNDS, sizeof(t[0]), cmpd);
 	return t[ROUNDS / 2];
 }
 
@@ -123,27 +116,27 @@ main(void)
 	int one = 4096;
 
 	printf("== the socket layer and AF_UNIX from C: median of %d batches, ns per operation\n", ROUNDS);
-	printf("  %-36s %10.0f\n", "boot+destroy, base kernel", median(op_boot_base, 500));
-	printf("  %-36s %10.0f\n", "boot+destroy, with net.local", median(op_boot_net, 500));
+	printf("  %-36s %10.0f\n", "boot+destroy, base kernel", op_median(op_boot_base, 500));
+	printf("  %-36s %10.0f\n", "boot+destroy, with net.local", op_median(op_boot_net, 500));
 	k0 = rumpus_kernel_create(NULL, NULL, NULL);
 	k = rumpus_kernel_create(comps_net, NULL, NULL);
 	printf("  %-36s %10zu\n", "bytes net+net.local add (idle)",
 	    rumpus_kernel_memused(k) - rumpus_kernel_memused(k0));
 	rumpus_kernel_destroy(k0);
 	rumpus_kernel_switch(k);
-	printf("  %-36s %10.0f\n", "socketpair + 2 close", median(op_socketpair, 500));
+	printf("  %-36s %10.0f\n", "socketpair + 2 close", op_median(op_socketpair, 500));
 	if (rump_sys_socketpair(1, 1, 0, sv) != 0)
 		die("socketpair");
-	printf("  %-36s %10.0f\n", "stream write+read 1 byte", median(op_stream1, 2000));
+	printf("  %-36s %10.0f\n", "stream write+read 1 byte", op_median(op_stream1, 2000));
 	/* throughput with a buffer that holds one 4 KiB write */
 	rump_sys_setsockopt(sv[0], 0xffff, 0x1001, &one, sizeof(one));
-	t = median(op_stream4k, 1000);
+	t = op_median(op_stream4k, 1000);
 	printf("  %-36s %10.0f  (%.0f MB/s)\n", "stream write+read 4 KiB", t, 4096 / t * 1e3);
 	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
 	if (rump_sys_socketpair(1, 2, 0, sv) != 0)
 		die("socketpair dgram");
-	printf("  %-36s %10.0f\n", "dgram send+recv 64 bytes", median(op_dgram64, 2000));
+	printf("  %-36s %10.0f\n", "dgram send+recv 64 bytes", op_median(op_dgram64, 2000));
 	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
 	rumpus_kernel_switch(NULL);

@@ -30,19 +30,12 @@
 #include <unistd.h>
 
 #include "sysproxy/sp_wire.h"
+#include "nb_resolve.h"
+#include "bench.h"
 
 #define SYS_getpid	20
 
 static char dir[64];
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 rd(int fd, void *b, size_t n)
@@ -127,35 +120,6 @@ spawn(char *const argv[], const char *ldpath)
 		_exit(127);
 	}
 	return pid;
-}
-
-/* the shared build's .so "links" are text files naming the real file */
-static int
-resolve(const char *libdir, const char *name, char *out, size_t len)
-{
-	char p[1400], buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", name);
-	for (int i = 0; i < 8; i++) {
-		struct stat st;
-		FILE *f;
-		size_t n;
-
-		snprintf(p, sizeof(p), "%s/%s", libdir, buf);
-		if (stat(p, &st) != 0)
-			return -1;
-		if (st.st_size > 255) {
-			snprintf(out, len, "%s", p);
-			return 0;
-		}
-		if ((f = fopen(p, "r")) == NULL)
-			return -1;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		buf[strcspn(buf, "\r\n")] = '\0';
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- N threads, one connection */
@@ -253,22 +217,6 @@ mux_start(struct mux *m, struct conn *c)
 	pthread_detach(t);
 }
 
-static int
-cmpdbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-cmpu64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 batch(struct conn *c, uint64_t *lat, int n)
 {
@@ -292,7 +240,7 @@ main(int argc, char **argv)
 	int rounds = quick != NULL && *quick != '\0' && strcmp(quick, "0") != 0 ? 5 : 40;
 	int per = 2000, n = 0, have_nb = 0;
 	char self[1024], bin[1200], path1[128], path2[128], url1[160], url2[160], nbroot[1024];
-	char nblib[1100], ldir[128], real[1400], link[256];
+	char nblib[1100], ldir[128], real[1536], link[256];
 	const char *nb = getenv("RUMPUS_NETBSD_RUMP");
 	uint64_t *ours, *theirs;
 	struct conn c1, c2;
@@ -340,7 +288,7 @@ main(int argc, char **argv)
 		have_nb = 1;
 		for (int i = 0; i < 3 && have_nb; i++) {
 			snprintf(link, sizeof(link), "%s/%s", ldir, libs[i]);
-			if (resolve(nblib, libs[i], real, sizeof(real)) != 0 || symlink(real, link) != 0)
+			if (nb_resolve(nblib, libs[i], real, sizeof(real)) != 0 || symlink(real, link) != 0)
 				have_nb = 0;
 		}
 		snprintf(server, sizeof(server), "%s/bin/rump_server", nb);
@@ -367,13 +315,13 @@ main(int argc, char **argv)
 		if (have_nb)
 			batch(&c2, theirs + n, per);
 	}
-	qsort(ours, (size_t)n, sizeof(*ours), cmpu64);
+	qsort(ours, (size_t)n, sizeof(*ours), cmp64);
 	printf("getpid through sysproxy, rumpus_server: p50 %.2f us, p99 %.2f us (%d calls)\n",
 	    ours[n / 2] / 1e3, ours[n * 99 / 100] / 1e3, n);
 	printf("@fig\tsp.getpid\tgetpid round trip through sysproxy to rumpus_server (unix socket)"
 	    "\t%.17g\tus\tp99 %.2f us\n", ours[n / 2] / 1e3, ours[n * 99 / 100] / 1e3);
 	if (have_nb) {
-		qsort(theirs, (size_t)n, sizeof(*theirs), cmpu64);
+		qsort(theirs, (size_t)n, sizeof(*theirs), cmp64);
 		printf("getpid through sysproxy, NetBSD rump_server: p50 %.2f us, p99 %.2f us\n",
 		    theirs[n / 2] / 1e3, theirs[n * 99 / 100] / 1e3);
 		printf("@fig\tsp.getpid.netbsd\tgetpid round trip through sysproxy to NetBSD's "
@@ -402,14 +350,14 @@ main(int argc, char **argv)
 				if (have_nb)
 					b[r] = mux_round(&m2, nt);
 			}
-			qsort(a, (size_t)trounds, sizeof(a[0]), cmpdbl);
+			qsort(a, (size_t)trounds, sizeof(a[0]), cmpd);
 			printf("getpid, %d client thread%s on one connection, rumpus_server: %.0f calls/s\n",
 			    nt, nt > 1 ? "s" : "", a[trounds / 2]);
 			printf("@fig\tsp.thr%d\tgetpid throughput, %d client threads on one sysproxy "
 			    "connection, rumpus_server\t%.17g\tcalls/s\tmedian of %d rounds\n", nt, nt,
 			    a[trounds / 2], trounds);
 			if (have_nb) {
-				qsort(b, (size_t)trounds, sizeof(b[0]), cmpdbl);
+				qsort(b, (size_t)trounds, sizeof(b[0]), cmpd);
 				printf("getpid, %d client thread%s on one connection, NetBSD rump_server: "
 				    "%.0f calls/s\n", nt, nt > 1 ? "s" : "", b[trounds / 2]);
 				printf("@fig\tsp.thr%d.netbsd\tgetpid throughput, %d client threads on one "

@@ -17,38 +17,13 @@
  */
 #include <stdlib.h>
 #include <time.h>
-/* the kernel headers below carry NetBSD's clock ids */
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
 #include "inet_util.h"
-
-#define HOST_CLOCK_MONOTONIC	1	/* Linux's; the kernel headers carry NetBSD's ids */
+#include "bench.h"
 
 int rump___sysimpl_socket30(int, int, int);
 int rump___sysimpl_bind(int, const void *, unsigned);
 int rump___sysimpl_close(int);
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(HOST_CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double
 quantile(double *v, int n, double q)

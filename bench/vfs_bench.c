@@ -15,32 +15,16 @@
 
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
+#include "bench.h"
 
 #define NB_O_WRONLY 1
 #define NB_O_RDWR 2
 #define NB_O_CREAT 0x200
 
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 report(const char *what, double *t, int n, const char *unit, double scale)
 {
-	qsort(t, (size_t)n, sizeof(*t), cmp);
+	qsort(t, (size_t)n, sizeof(*t), cmpd);
 	printf("%-34s median %9.2f %s   p90 %9.2f %s\n", what, t[n / 2] / scale, unit,
 	    t[n * 9 / 10] / scale, unit);
 }

@@ -17,3 +17,7 @@ $(BENCH_LIB): bench/benchlib.c $(BUILD)/lib/librumpus.so mk/bench.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O2 -Icsrc/include -fvisibility=hidden -pthread -shared -o $@ $< \
 	  -L$(BUILD)/lib -l:librumpus.so -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS) -pthread
+
+# bench/bench.h (clock, qsort comparisons, median): the C benchmarks that include it
+BENCH_H_USERS := impair inet inet6 kern net nullsys sysproxy tables vfs
+$(patsubst %,$(BUILD)/bench/%_bench,$(BENCH_H_USERS)): bench/bench.h

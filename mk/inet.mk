@@ -10,6 +10,7 @@ $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(INET_SRCS)): $(INET_HDRS) mk/inet.mk
 
 # Tests link the whole archive: components register through a linker section.
 INET_TEST_DEPS = test/c/tap.h test/c/inet_util.h $(INET_HDRS) $(BUILD)/lib/librumpus.a
+INET_TEST_DEPS += test/c/bus_raw.h test/c/vsleep.h test/c/tshark.h test/c/compat_run.h
 $(BUILD)/test/inet_%_test: test/c/inet_%_test.c $(INET_TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \

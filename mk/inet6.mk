@@ -7,6 +7,8 @@ $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(wildcard csrc/netinet6/*.c)): $(INET6_HDR
 
 INET6_TEST_DEPS = test/c/tap.h test/c/inet_nb.h test/c/inet6_nb.h test/c/tcp_nb.h $(INET6_HDRS) \
                   $(BUILD)/lib/librumpus.a
+INET6_TEST_DEPS += test/c/bus_raw.h test/c/vsleep.h test/c/inet6_msg.h test/c/tshark.h \
+                   test/c/compat_run.h
 $(BUILD)/test/inet6_%_test: test/c/inet6_%_test.c $(INET6_TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERN_CFLAGS) -Itest/c -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \

@@ -19,7 +19,7 @@ $(BUILD)/bin/rumpus_server: csrc/sysproxy/server_main.c $(BUILD)/lib/librumpus.s
 	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS)
 
 $(BUILD)/test/sysproxy_test: test/c/sysproxy_test.c csrc/sysproxy/sp_wire.h test/c/tap.h \
-    $(BUILD)/bin/rumpus_server $(BUILD)/test/sysproxy_hijack_prog
+    test/c/nb_resolve.h $(BUILD)/bin/rumpus_server $(BUILD)/test/sysproxy_hijack_prog
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Icsrc -Itest/c -pthread -o $@ $< $(LDFLAGS)
 
@@ -51,6 +51,7 @@ $(BUILD)/test/sysproxy_nb_prog: test/c/sysproxy_nb_prog.c
 # getpid round trip through sysproxy, and getpid throughput of 1, 2, 4 client threads on one
 # connection: our server and NetBSD's rump_server, same run
 BENCH_CMDS += $(BUILD)/bench/sysproxy_bench
-$(BUILD)/bench/sysproxy_bench: bench/sysproxy_bench.c csrc/sysproxy/sp_wire.h $(BUILD)/bin/rumpus_server
+$(BUILD)/bench/sysproxy_bench: bench/sysproxy_bench.c csrc/sysproxy/sp_wire.h test/c/nb_resolve.h \
+    $(BUILD)/bin/rumpus_server
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O2 -Icsrc -pthread -o $@ $< $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -O2 -Icsrc -Itest/c -pthread -o $@ $< $(LDFLAGS)

@@ -20,3 +20,7 @@ $(BUILD)/bench/tcp_bench: bench/tcp_bench.c test/c/inet_nb.h test/c/tcp_nb.h $(B
 tcp-bench: $(BUILD)/bench/tcp_bench
 	$(BUILD)/bench/tcp_bench
 BENCH_CMDS += $(BUILD)/bench/tcp_bench
+
+# Shared test headers (test/c/tshark.h, tcp_xfer.h) of the tests that include them
+$(BUILD)/test/tcp_pcap_test: test/c/tshark.h
+$(BUILD)/test/tcp_impair_test $(BUILD)/test/tcp_loss_test: test/c/tcp_xfer.h

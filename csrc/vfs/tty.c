@@ -460,26 +460,26 @@ pts_read(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 	return error;
 }
 
-/* slave write */
+/* A write to either side, a byte at a time as room comes: the slave's bytes go to the
+ * master through output processing (room for two: NL may become CR NL), the master's to
+ * the slave as input.  A slave whose master hung up, or that was revoked, gets EIO. */
 static int
-pts_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
+pty_write(struct file *fp, struct uio *uio, bool master)
 {
 	struct tty_state *ts = tty_state(fp->f_kern);
 	struct pty *pt;
 	size_t start = uio->uio_resid;
 	int error = 0;
 
-	(void)offset;
-	(void)flags;
 	mutex_enter(&ts->ts_lock);
 	while (uio->uio_resid > 0) {
 		unsigned char c;
-		if ((pt = fp_pty(fp)) == NULL || pt->pt_mgone || pt->pt_mopen == 0 ||
-		    fp->f_offset != pt->pt_sgen) {
+		if ((pt = fp_pty(fp)) == NULL || (!master && (pt->pt_mgone ||
+		    pt->pt_mopen == 0 || fp->f_offset != pt->pt_sgen))) {
 			error = EIO;	/* hung up or revoked */
 			break;
 		}
-		if (q_room(&pt->pt_out) < 2) {
+		if (master ? q_room(&pt->pt_in) == 0 : q_room(&pt->pt_out) < 2) {
 			if (uio->uio_resid != start && (fp->f_flag & FNONBLOCK))
 				break;
 			if ((error = pty_sleep(ts, fp)) != 0)
@@ -488,13 +488,25 @@ pts_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 		}
 		if ((error = uiomove(&c, 1, uio)) != 0)
 			break;
-		pty_output(pt, c);
+		if (master)
+			pty_input(pt, c);
+		else
+			pty_output(pt, c);
 		pty_wakeup(ts);
 	}
 	mutex_exit(&ts->ts_lock);
 	if (error == EAGAIN && uio->uio_resid != start)
 		error = 0;
 	return error;
+}
+
+/* slave write */
+static int
+pts_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
+{
+	(void)offset;
+	(void)flags;
+	return pty_write(fp, uio, false);
 }
 
 /* master read */
@@ -531,36 +543,9 @@ ptc_read(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 static int
 ptc_write(struct file *fp, nb_off_t *offset, struct uio *uio, int flags)
 {
-	struct tty_state *ts = tty_state(fp->f_kern);
-	struct pty *pt;
-	size_t start = uio->uio_resid;
-	int error = 0;
-
 	(void)offset;
 	(void)flags;
-	mutex_enter(&ts->ts_lock);
-	while (uio->uio_resid > 0) {
-		unsigned char c;
-		if ((pt = fp_pty(fp)) == NULL) {
-			error = EIO;
-			break;
-		}
-		if (q_room(&pt->pt_in) == 0) {
-			if (uio->uio_resid != start && (fp->f_flag & FNONBLOCK))
-				break;
-			if ((error = pty_sleep(ts, fp)) != 0)
-				break;
-			continue;
-		}
-		if ((error = uiomove(&c, 1, uio)) != 0)
-			break;
-		pty_input(pt, c);
-		pty_wakeup(ts);
-	}
-	mutex_exit(&ts->ts_lock);
-	if (error == EAGAIN && uio->uio_resid != start)
-		error = 0;
-	return error;
+	return pty_write(fp, uio, true);
 }
 
 /* ioctls both sides answer */

@@ -225,6 +225,20 @@ vn_unlock_data(struct vfs_state *vs, struct vn_shlock *sl)
 void vref(struct vnode *vp) KERN_HIDDEN;
 void vrele(struct vnode *vp) KERN_HIDDEN;
 
+/* vnode operations a file system in which nothing is made, removed, linked or renamed
+ * (kernfs, ptyfs) points at: EOPNOTSUPP, as NetBSD's genfs_eopnotsupp */
+int genfs_create_eopnotsupp(struct vnode *dvp, const char *name, size_t len,
+    const struct vattr *va, const char *target, struct vnode **vpp) KERN_HIDDEN;
+int genfs_remove_eopnotsupp(struct vnode *dvp, struct vnode *vp, const char *name,
+    size_t len) KERN_HIDDEN;		/* vop_remove and vop_link */
+int genfs_rename_eopnotsupp(struct vnode *fdvp, struct vnode *fvp, const char *fname,
+    size_t flen, struct vnode *tdvp, struct vnode *tvp, const char *tname, size_t tlen)
+    KERN_HIDDEN;
+/* vop_readdir's record: one NetBSD struct dirent (ino, name[0..len) with len <= 511,
+ * DT_* type) moved into uio; *full set, and nothing moved, when it does not fit */
+int vfs_dirent_emit(struct uio *uio, uint64_t ino, const char *name, size_t len,
+    uint8_t type, bool *full) KERN_HIDDEN;
+
 /* name lookup (vfs_lookup.c) */
 #define NI_FOLLOW	0x01	/* follow a symlink in the last component */
 #define NI_PARENT	0x02	/* return the parent and last name too; vp may be NULL */

@@ -222,6 +222,54 @@ fail:
 	return error;
 }
 
+/* ---------------------------------------------------------------- generic vnode ops */
+
+int
+genfs_create_eopnotsupp(struct vnode *dvp, const char *name, size_t len,
+    const struct vattr *va, const char *target, struct vnode **vpp)
+{
+	(void)dvp; (void)name; (void)len; (void)va; (void)target; (void)vpp;
+	return EOPNOTSUPP;
+}
+
+int
+genfs_remove_eopnotsupp(struct vnode *dvp, struct vnode *vp, const char *name, size_t len)
+{
+	(void)dvp; (void)vp; (void)name; (void)len;
+	return EOPNOTSUPP;
+}
+
+int
+genfs_rename_eopnotsupp(struct vnode *fdvp, struct vnode *fvp, const char *fname,
+    size_t flen, struct vnode *tdvp, struct vnode *tvp, const char *tname, size_t tlen)
+{
+	(void)fdvp; (void)fvp; (void)fname; (void)flen; (void)tdvp; (void)tvp; (void)tname;
+	(void)tlen;
+	return EOPNOTSUPP;
+}
+
+/* NetBSD struct dirent: d_fileno 0, d_reclen 8, d_namlen 10, d_type 12, d_name 13 */
+int
+vfs_dirent_emit(struct uio *uio, uint64_t ino, const char *name, size_t len, uint8_t type,
+    bool *full)
+{
+	char rec[13 + 512 + 8];
+	size_t reclen = (13 + len + 1 + 7) & ~(size_t)7;
+	uint16_t r = (uint16_t)reclen, nl = (uint16_t)len;
+
+	if (uio->uio_resid < reclen) {
+		*full = true;
+		return 0;
+	}
+	memset(rec, 0, reclen);
+	memcpy(rec, &ino, 8);
+	memcpy(rec + 8, &r, 2);
+	memcpy(rec + 10, &nl, 2);
+	rec[12] = (char)type;
+	memcpy(rec + 13, name, len);
+	return uiomove(rec, reclen, uio);
+}
+
 /* ---------------------------------------------------------------- paths */
 
 /* Writes the path of directory vp (as seen from the process root) at the end of

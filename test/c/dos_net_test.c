@@ -19,13 +19,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
-/* the kernel headers below carry NetBSD's clock ids */
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
 #include "tap.h"
 #include "inet_util.h"
@@ -81,23 +74,7 @@ pause_ms(int ms)
 
 static size_t vmem(void) { return rumpus_kernel_memused(V); }
 
-static void
-ip_hdr(uint8_t *ip, int len, int proto, uint32_t src, uint32_t dst, int id, int off)
-{
-	uint16_t s;
-
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)(len >> 8), ip[3] = (uint8_t)len;
-	ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
-	ip[6] = (uint8_t)(off >> 8), ip[7] = (uint8_t)off;
-	ip[8] = 64;
-	ip[9] = (uint8_t)proto;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	s = in_cksum(ip, 20, 0);
-	memcpy(ip + 10, &s, 2);
-}
+#define ip_hdr ku_ip_hdr
 
 static void
 forged_mac(uint8_t *mac, uint32_t n)

@@ -13,17 +13,9 @@
 #include "tap.h"
 #include "inet6_nb.h"
 #include "net/bus.h"
+#include "bus_raw.h"
 
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
-
-static void
-vsleep(int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-}
+#define vsleep(sec) x_vsleep(sec, 0)
 
 /* what the raw port saw: the last ICMPv6 message sent to it */
 static int icmp_type = -1, icmp_code = -1;
@@ -44,49 +36,17 @@ port_rx(struct bus_port *bp, const void *f, size_t len)
 	}
 }
 
-static uint16_t
-cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + (uint32_t)nxt;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(data[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* An Ethernet frame from the raw port: IPv6 src -> dst, hop limit, next header nxt and
  * payload (its ICMPv6 checksum at ck, if ck >= 0, filled in over the bytes from ckfrom). */
 static size_t
 frame6(uint8_t *f, const uint8_t *dmac, const char *src, const char *dst, int hlim, int nxt,
     const uint8_t *pl, size_t plen, int ck, size_t ckfrom)
 {
-	uint8_t s6[16], d6[16];
-
-	inet_pton(AF_INET6, src, s6);
-	inet_pton(AF_INET6, dst, d6);
-	memcpy(f, dmac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	memset(f + 14, 0, 40);
-	f[14] = 0x60;
-	f[18] = (uint8_t)(plen >> 8), f[19] = (uint8_t)plen;
-	f[20] = (uint8_t)nxt;
-	f[21] = (uint8_t)hlim;
-	memcpy(f + 22, s6, 16);
-	memcpy(f + 38, d6, 16);
-	memcpy(f + 54, pl, plen);
+	x_frame6(f, dmac, mymac, src, dst, (unsigned)plen, nxt, hlim, pl, plen);
 	if (ck >= 0) {
 		uint16_t c;
 		f[54 + ck] = f[54 + ck + 1] = 0;
-		c = cksum6(s6, d6, 58, f + 54 + ckfrom, plen - ckfrom);
+		c = x_cksum6(f + 22, f + 38, 58, f + 54 + ckfrom, plen - ckfrom);
 		f[54 + ck] = (uint8_t)(c >> 8), f[54 + ck + 1] = (uint8_t)c;
 	}
 	return 54 + plen;

@@ -9,14 +9,7 @@
 
 #include "tap.h"
 #include "inet6_nb.h"
-
-int rumpus_bus_pcap(const char *bus, const char *path);
-
-static int
-has(const char *text, const char *what)
-{
-	return strstr(text, what) != NULL;
-}
+#include "tshark.h"
 
 int
 main(void)
@@ -27,7 +20,6 @@ main(void)
 	struct x_sin6 sin6;
 	int fd, s, one = 1, e;
 	size_t n = 0;
-	FILE *p;
 
 	fd = mkstemp(path);
 	close(fd);
@@ -87,28 +79,15 @@ main(void)
 	rumpus_kernel_destroy(r);
 	rumpus_kernel_destroy(b);
 
-	if (system("command -v tshark >/dev/null 2>&1") != 0) {
-		skip("tshark is not installed (make deps installs it)", "tshark decodes the capture");
-		unlink(path);
+	if (!x_tshark_or_skip(path))
 		return tap_done();
-	}
 	snprintf(cmd, sizeof(cmd), "tshark -n -o udp.check_checksum:TRUE "
 	    "-o icmpv6.checksum:TRUE -r %s -V 2>&1", path);
-	if ((p = popen(cmd, "r")) != NULL) {
-		n = fread(out, 1, sizeof(out) - 1, p);
-		e = pclose(p);
-	} else
-		e = -1;
-	out[n] = '\0';
+	e = x_tshark_read(cmd, out, sizeof(out), &n);
 	if (e != 0) {	/* an older tshark without the icmpv6 preference */
 		snprintf(cmd, sizeof(cmd), "tshark -n -o udp.check_checksum:TRUE -r %s -V 2>&1",
 		    path);
-		n = 0;
-		if ((p = popen(cmd, "r")) != NULL) {
-			n = fread(out, 1, sizeof(out) - 1, p);
-			e = pclose(p);
-		}
-		out[n] = '\0';
+		e = x_tshark_read(cmd, out, sizeof(out), &n);
 	}
 	ok(e == 0 && n > 0, "tshark -r -V reads it (status %d, %zu bytes of text)", e, n);
 	ok(!has(out, "Malformed") && !has(out, "malformed"), "no malformed packets");

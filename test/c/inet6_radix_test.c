@@ -8,12 +8,6 @@
  * tree sound and the oracle in step; detach takes an interface's routes; the dump comes
  * in NetBSD's order.  (Threads: inet6_rtthread_test.c.)
  */
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
 #include "tap.h"
 #include "inet_util.h"

@@ -8,38 +8,14 @@
  */
 #include "tap.h"
 #include "inet6_nb.h"
+#include "inet6_msg.h"
+#include "bus_raw.h"
 
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
+#define vsleep(sec) x_vsleep(sec, 0)
 
-static void
-vsleep(int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-}
-
-struct x_iov { void *base; size_t len; };
-struct x_msghdr { void *name; unsigned namelen; struct x_iov *iov; int iovlen; void *control;
-	unsigned controllen; int flags; };
-
-static int
-bind6(int s, const char *a, int port, unsigned scope)
-{
-	struct x_sin6 sin6 = x_sin6(a, port, scope);
-
-	return rump_sys_bind(s, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ? errno : 0;
-}
-
-static int
-send6(int s, const void *d, size_t len, const char *a, int port, unsigned scope)
-{
-	struct x_sin6 sin6 = x_sin6(a, port, scope);
-
-	return rump_sys_sendto(s, d, len, 0, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ?
-	    errno : 0;
-}
+/* bind and sendto: 0 or the errno (inet6_msg.h) */
+#define bind6 x6_bind
+#define send6 x6_send
 
 /* Receives one datagram with its cmsgs: length or -errno; finds cmsg (IPPROTO_IPV6, type)
  * and copies its data into out. */
@@ -50,25 +26,19 @@ recvctl(int s, char *buf, size_t len, int type, void *out, size_t outlen, int *f
 	struct x_iov iov = { buf, len };
 	struct x_msghdr m = { NULL, 0, &iov, 1, cbuf, sizeof(cbuf), 0 };
 	ssize_t n = rump_sys_recvmsg(s, (struct msghdr *)&m, X_MSG_DONTWAIT);
+	const uint8_t *d;
 	size_t off = 0;
+	unsigned dlen;
+	int lvl, t;
 
 	*found = 0;
 	if (n < 0)
 		return -errno;
-	while (off + 16 <= m.controllen) {
-		unsigned clen;
-		int lvl, t;
-		memcpy(&clen, cbuf + off, 4);
-		memcpy(&lvl, cbuf + off + 4, 4);
-		memcpy(&t, cbuf + off + 8, 4);
-		if (clen < 16)
-			break;
-		if (lvl == X_IPPROTO_IPV6 && t == type && clen - 16 >= outlen) {
-			memcpy(out, cbuf + off + 16, outlen);
+	while ((d = x_cmsg_next(cbuf, m.controllen, &off, &lvl, &t, &dlen)) != NULL)
+		if (lvl == X_IPPROTO_IPV6 && t == type && dlen >= outlen) {
+			memcpy(out, d, outlen);
 			*found = 1;
 		}
-		off += (clen + 7) & ~7U;
-	}
 	return n;
 }
 

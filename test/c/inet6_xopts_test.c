@@ -20,43 +20,19 @@
  */
 #include "tap.h"
 #include "inet6_nb.h"
+#include "inet6_msg.h"
 #include "net/bus.h"
-
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
+#include "bus_raw.h"
 
 enum { X_IPV6_RTHDRDSTOPTS = 35, X_IPV6_RECVRTHDR = 38, X_IPV6_RECVHOPOPTS = 39,
 	X_IPV6_RECVDSTOPTS = 40, X_IPV6_NEXTHOP = 48, X_IPV6_HOPOPTS = 49, X_IPV6_DSTOPTS = 50,
 	X_IPV6_RTHDR = 51 };
 
-static void
-vsleep(int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
+#define vsleep(sec) x_vsleep(sec, 0)
 
-	rump___sysimpl_nanosleep50(&ts, NULL);
-}
-
-struct x_iov { void *base; size_t len; };
-struct x_msghdr { void *name; unsigned namelen; struct x_iov *iov; int iovlen; void *control;
-	unsigned controllen; int flags; };
-
-static int
-bind6(int s, const char *a, int port)
-{
-	struct x_sin6 sin6 = x_sin6(a, port, 0);
-
-	return rump_sys_bind(s, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ? errno : 0;
-}
-
-static int
-send6(int s, const void *d, size_t len, const char *a, int port)
-{
-	struct x_sin6 sin6 = x_sin6(a, port, 0);
-
-	return rump_sys_sendto(s, d, len, 0, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ?
-	    errno : 0;
-}
+/* bind and sendto: 0 or the errno (inet6_msg.h) */
+#define bind6(s, a, port) x6_bind(s, a, port, 0)
+#define send6(s, d, len, a, port) x6_send(s, d, len, a, port, 0)
 
 /* sendmsg with one cmsg (IPPROTO_IPV6, type, data/dlen) */
 static int
@@ -91,28 +67,21 @@ recvx(int s, char *buf, size_t len, struct rx *r)
 	struct x_iov iov = { buf, len };
 	struct x_msghdr m = { NULL, 0, &iov, 1, cbuf, sizeof(cbuf), 0 };
 	ssize_t n = rump_sys_recvmsg(s, (struct msghdr *)&m, X_MSG_DONTWAIT);
+	const uint8_t *d;
 	size_t off = 0;
-	int i;
+	unsigned dlen;
+	int i, lvl, t;
 
 	memset(r, 0, sizeof(*r));
 	if (n < 0)
 		return -errno;
-	while (off + 16 <= m.controllen) {
-		unsigned clen;
-		int lvl, t;
-		memcpy(&clen, cbuf + off, 4);
-		memcpy(&lvl, cbuf + off + 4, 4);
-		memcpy(&t, cbuf + off + 8, 4);
-		if (clen < 16)
-			break;
+	while ((d = x_cmsg_next(cbuf, m.controllen, &off, &lvl, &t, &dlen)) != NULL)
 		for (i = 0; i < 4; i++)
 			if (lvl == X_IPPROTO_IPV6 && t == rxtype[i]) {
 				r->n[i]++;
-				r->len[i] = clen - 16 < 256 ? clen - 16 : 256;
-				memcpy(r->data[i], cbuf + off + 16, r->len[i]);
+				r->len[i] = dlen < 256 ? dlen : 256;
+				memcpy(r->data[i], d, r->len[i]);
 			}
-		off += (clen + 7) & ~7U;
-	}
 	return n;
 }
 
@@ -151,18 +120,7 @@ static size_t
 frame6(uint8_t *f, const uint8_t *dmac, const char *src, const char *dst, unsigned plen_field,
     int nxt, const uint8_t *pl, size_t plen)
 {
-	memcpy(f, dmac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	memset(f + 14, 0, 40);
-	f[14] = 0x60;
-	f[18] = (uint8_t)(plen_field >> 8), f[19] = (uint8_t)plen_field;
-	f[20] = (uint8_t)nxt;
-	f[21] = 64;
-	inet_pton(AF_INET6, src, f + 22);
-	inet_pton(AF_INET6, dst, f + 38);
-	memcpy(f + 54, pl, plen);
-	return 54 + plen;
+	return x_frame6(f, dmac, mymac, src, dst, plen_field, nxt, 64, pl, plen);
 }
 
 /* A hop-by-hop header with a Jumbo Payload option (length olen, value v), maybe twice,
@@ -186,22 +144,14 @@ jumbo_hbh(uint8_t *pl, int olen, uint32_t v, int twice)
 	return 32;
 }
 
-static uint16_t
-cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, size_t len)
+/* sends frame f (n bytes) from the port and gives B a second to answer: icmp_type stays
+ * -1 unless an ICMPv6 error came back */
+static void
+xmit_wait(struct bus_port *port, const uint8_t *f, size_t n)
 {
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + (uint32_t)nxt;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(data[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	icmp_type = -1;
+	bus_xmit(port, f, n);
+	vsleep(1);
 }
 
 static void
@@ -225,7 +175,7 @@ jumbograms(struct rumpus_kernel *b, const uint8_t *bmac)
 	memcpy(ns + 26, mymac, 6);
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", 32, 58, ns, 32);
 	f[21] = 255;
-	c = cksum6(f + 22, f + 38, 58, f + 54, 32);
+	c = x_cksum6(f + 22, f + 38, 58, f + 54, 32);
 	f[54 + 2] = (uint8_t)(c >> 8), f[54 + 3] = (uint8_t)c;
 	bus_xmit(&port, f, n);
 	vsleep(1);
@@ -234,52 +184,40 @@ jumbograms(struct rumpus_kernel *b, const uint8_t *bmac)
 	memset(pl, 0, sizeof(pl));
 	pl[0] = 17, pl[1] = 0, pl[2] = 1, pl[3] = 4;	/* PadN */
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", 0, 0, pl, 24);
-	icmp_type = -1;
-	bus_xmit(&port, f, n);
-	vsleep(1);
+	xmit_wait(&port, f, n);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 4, "payload length 0, no Jumbo Payload "
 	    "option: parameter problem at the payload length (%d/%d/%u)", icmp_type, icmp_code,
 	    icmp_ptr);
 
 	/* jumbo option of the wrong length */
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", 0, 0, pl, jumbo_hbh(pl, 3, 70000, 0));
-	icmp_type = -1;
-	bus_xmit(&port, f, n);
-	vsleep(1);
+	xmit_wait(&port, f, n);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 40 + 5, "a Jumbo Payload option of "
 	    "length 3: parameter problem at its length (%d/%d/%u)", icmp_type, icmp_code, icmp_ptr);
 
 	/* with a non-zero payload length */
 	n = jumbo_hbh(pl, 4, 70000, 0);
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", (unsigned)n, 0, pl, n);
-	icmp_type = -1;
-	bus_xmit(&port, f, n);
-	vsleep(1);
+	xmit_wait(&port, f, n);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 40 + 4, "a Jumbo Payload option with "
 	    "a payload length: parameter problem at the option (%d/%d/%u)", icmp_type, icmp_code,
 	    icmp_ptr);
 
 	/* a value of 65535 */
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", 0, 0, pl, jumbo_hbh(pl, 4, 65535, 0));
-	icmp_type = -1;
-	bus_xmit(&port, f, n);
-	vsleep(1);
+	xmit_wait(&port, f, n);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 40 + 6, "a jumbo length of 65535: "
 	    "parameter problem at the value (%d/%d/%u)", icmp_type, icmp_code, icmp_ptr);
 
 	/* two of them */
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", 0, 0, pl, jumbo_hbh(pl, 4, 70000, 1));
-	icmp_type = -1;
-	bus_xmit(&port, f, n);
-	vsleep(1);
+	xmit_wait(&port, f, n);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 40 + 12, "two Jumbo Payload options: "
 	    "parameter problem at the second's value (%d/%d/%u)", icmp_type, icmp_code, icmp_ptr);
 
 	/* well-formed, more than the frame holds: dropped without a word */
 	n = frame6(f, bmac, "2001:db8:7::99", "2001:db8:7::2", 0, 0, pl, jumbo_hbh(pl, 4, 70000, 0));
-	icmp_type = -1;
-	bus_xmit(&port, f, n);
-	vsleep(1);
+	xmit_wait(&port, f, n);
 	ok(icmp_type == -1, "a well-formed jumbogram of 70000 bytes in a short frame: dropped "
 	    "silently (no link here carries one)");
 	bus_detach(&port);

@@ -6,9 +6,7 @@
  */
 #include "tap.h"
 #include "inet_util.h"
-
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *rqtp, struct nb_ts *rmtp);
+#include "vsleep.h"
 
 static int frames_seen;
 static void fuzz_rx(struct bus_port *bp, const void *f, size_t len) { (void)bp, (void)f, (void)len; frames_seen++; }
@@ -27,15 +25,7 @@ arp_of(struct rumpus_kernel *k, const char *addr, struct llentry *copy)
 	return la;
 }
 
-static void
-vsleep(struct rumpus_kernel *k, int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
-	struct rumpus_kernel *old = rumpus_kernel_switch(k);
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-	rumpus_kernel_switch(old);
-}
+#define vsleep(k, sec) x_vsleep_in(k, sec, 0)
 
 static uint64_t
 arps_sent(struct rumpus_kernel *k)
@@ -46,23 +36,7 @@ arps_sent(struct rumpus_kernel *k)
 static uint32_t rng = 12345;
 static uint32_t rnd(void) { rng = rng * 1103515245 + 12345; return rng >> 8; }
 
-static void
-ip_header(uint8_t *ip, int len, int proto, uint32_t src, uint32_t dst, int id, int off)
-{
-	uint16_t s;
-
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)(len >> 8), ip[3] = (uint8_t)len;
-	ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
-	ip[6] = (uint8_t)(off >> 8), ip[7] = (uint8_t)off;
-	ip[8] = 64;
-	ip[9] = (uint8_t)proto;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	s = in_cksum(ip, 20, 0);
-	memcpy(ip + 10, &s, 2);
-}
+#define ip_header ku_ip_hdr
 
 int
 main(void)

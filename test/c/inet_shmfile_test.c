@@ -7,10 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
-/* the kernel headers below carry NetBSD's clock ids */
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_THREAD_CPUTIME_ID
 
 #include "tap.h"
 #include "inet_util.h"

@@ -14,12 +14,6 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
 #include "tap.h"
 #include "inet_util.h"

@@ -9,6 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* the kernel headers below carry NetBSD's clock ids: the host's (<time.h>, <pthread.h>)
+ * go, and after this header CLOCK_* are NetBSD's */
+#undef CLOCK_MONOTONIC
+#undef CLOCK_PROCESS_CPUTIME_ID
+#undef CLOCK_PROF
+#undef CLOCK_REALTIME
+#undef CLOCK_THREAD_CPUTIME_ID
+#undef CLOCK_VIRTUAL
+
 #include "rump/rumpus.h"
 #include "net/if.h"
 #include "netinet/in_var.h"
@@ -249,6 +258,26 @@ ku_ifdata(struct rumpus_kernel *rk, const char *ifname)
 	snprintf(ifdr.ifdr_name, sizeof(ifdr.ifdr_name), "%s", ifname);
 	ku_ioctl(rk, SIOCGIFDATA, &ifdr);
 	return ifdr.ifdr_data;
+}
+
+/* A 20-byte IPv4 header at ip: total length len, protocol, src and dst (network order),
+ * id, fragment field off, TTL 64, its checksum filled in. */
+static inline void
+ku_ip_hdr(uint8_t *ip, int len, int proto, uint32_t src, uint32_t dst, int id, int off)
+{
+	uint16_t s;
+
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8), ip[3] = (uint8_t)len;
+	ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
+	ip[6] = (uint8_t)(off >> 8), ip[7] = (uint8_t)off;
+	ip[8] = 64;
+	ip[9] = (uint8_t)proto;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	s = in_cksum(ip, 20, 0);
+	memcpy(ip + 10, &s, 2);
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include "tap.h"
 #include "inet_nb.h"
 #include "rump/netconfig.h"
+#include "compat_run.h"
 
 enum { X_ENOSYS = 78, X_ENOTTY = 25, X_EOPNOTSUPP = 45, X_ENETUNREACH_ = 51 };
 int rump_pub_lwproc_rfork(int flags);
@@ -483,17 +484,7 @@ symbols(void)
 static void
 compat_prog(void)
 {
-	const char *b = getenv("RUMPUS_BUILD");
-	char cmd[4096];
-	int st;
-
-	if (b == NULL)
-		b = "build";
-	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/netbsd-compat/lib %s/test/netconfig_prog "
-	    ">%s/test/netconfig_prog.out 2>&1; st=$?; sed 's/^/# /' %s/test/netconfig_prog.out; "
-	    "exit $st", b, b, b, b);
-	st = system(cmd);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a NetBSD program linked with -lrump -lrumpnet -lrumpnet_net "
+	ok(compat_run("netconfig_prog") == 0, "a NetBSD program linked with -lrump -lrumpnet -lrumpnet_net "
 	    "-lrumpnet_netinet -lrumpnet_shmif -lrumpnet_config configures with netconfig, pings and sends UDP");
 }
 

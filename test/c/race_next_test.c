@@ -7,6 +7,7 @@
  */
 #include "tap.h"
 #include "testfile.h"
+#include "kcallout.h"
 #include "rump/rumpus_race.h"
 
 #define MS	1000000ULL
@@ -18,29 +19,6 @@ count_fn(void *arg)
 {
 	(void)arg;
 	fired++;
-}
-
-static void
-arm(struct rumpus_kernel *rk, struct callout *c, uint64_t delay)
-{
-	struct kern *k = (struct kern *)rk;
-	struct lwp implicit, *prev;
-
-	kern_enter(k, &implicit, &prev);
-	callout_init(c, k, count_fn, NULL);
-	callout_schedule_ns(c, delay);
-	kern_leave(k, prev);
-}
-
-static void
-halt(struct rumpus_kernel *rk, struct callout *c)
-{
-	struct kern *k = (struct kern *)rk;
-	struct lwp implicit, *prev;
-
-	kern_enter(k, &implicit, &prev);
-	callout_halt(c);
-	kern_leave(k, prev);
 }
 
 int
@@ -59,13 +37,13 @@ main(void)
 	ok(k != NULL, "a kernel");
 	ok(rumpus_det_next(&d) == 0, "a fresh kernel: no timer pending");
 	t0 = rumpus_clock_now();
-	arm(k, &c1, 30 * MS);
-	arm(k, &c2, 10 * MS);
+	kc_arm(k, &c1, count_fn, NULL, 30 * MS);
+	kc_arm(k, &c2, count_fn, NULL, 10 * MS);
 	ok(rumpus_det_next(&d) == 1 && d == t0 + 10 * MS, "the earlier of two callouts, armed second");
 	rumpus_clock_advance(d - rumpus_clock_now());
 	ok(fired == 1, "advancing to it fires it (on the caller)");
 	ok(rumpus_det_next(&d) == 1 && d == t0 + 30 * MS, "then the later one");
-	halt(k, &c1);
+	kc_halt(k, &c1);
 	ok(rumpus_det_next(&d) == 0, "halted: nothing pending");
 	ok(fired == 1, "the halted callout never ran");
 	ok(rumpus_kernel_destroy(k) == 0, "kernel destroyed");

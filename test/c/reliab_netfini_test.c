@@ -12,13 +12,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-/* the kernel headers below carry NetBSD's clock ids */
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
 #include "tap.h"
 #include "inet_util.h"

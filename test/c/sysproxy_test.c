@@ -33,6 +33,7 @@
 
 #include "tap.h"
 #include "sysproxy/sp_wire.h"
+#include "nb_resolve.h"
 
 /* NetBSD syscall numbers and values */
 enum { SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_getpid = 20,
@@ -1042,37 +1043,6 @@ test_threads(const char *path, const char *what)
 
 /* ---------------------------------------------------------------- part 2 */
 
-/* The file a NetBSD build "symlink" names: the shared build's .so links are small text
- * files holding the real name (lua/rump/netbsd.lua resolve does the same). */
-static int
-resolve(const char *libdir, const char *name, char *out, size_t len)
-{
-	char p[1536], buf[256];
-	int i;
-
-	snprintf(buf, sizeof(buf), "%s", name);
-	for (i = 0; i < 8; i++) {
-		struct stat st;
-		FILE *f;
-		size_t n;
-
-		snprintf(p, sizeof(p), "%s/%s", libdir, buf);
-		if (stat(p, &st) != 0)
-			return -1;
-		if (st.st_size > 255) {
-			snprintf(out, len, "%s", p);
-			return 0;
-		}
-		if ((f = fopen(p, "r")) == NULL)
-			return -1;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		buf[strcspn(buf, "\r\n")] = '\0';
-	}
-	return -1;
-}
-
 /* Runs a program against our server with NetBSD's client library (env: more
  * variables, e.g. LD_PRELOAD); its ok/FAIL lines become diagnostics. */
 static void
@@ -1128,7 +1098,7 @@ test_netbsd_client(void)
 	if (strlen(nb) > 500)
 		nb = "/nonexistent";
 	snprintf(nblib, sizeof(nblib), "%s/lib", nb);
-	if (resolve(nblib, "librumpclient.so.0", real, sizeof(real)) != 0) {
+	if (nb_resolve(nblib, "librumpclient.so.0", real, sizeof(real)) != 0) {
 		skip("no NetBSD build at $RUMPUS_NETBSD_RUMP (or ../shared/netbsd-rump)",
 		    "a program linked with NetBSD's librumpclient against our server");
 		return;
@@ -1171,7 +1141,7 @@ test_netbsd_client(void)
 		snprintf(hprog, sizeof(hprog), "%s/test/sysproxy_hijack_prog", builddir());
 		snprintf(hlink, sizeof(hlink), "%s/librumphijack.so.0", libdir);
 		snprintf(host, sizeof(host), "%s/hostfile", dir);
-		if (resolve(nblib, "librumphijack.so.0", hreal, sizeof(hreal)) != 0) {
+		if (nb_resolve(nblib, "librumphijack.so.0", hreal, sizeof(hreal)) != 0) {
 			skip("the NetBSD build has no librumphijack.so.0", "NetBSD's hijack library");
 		} else {
 			unlink(hlink);

@@ -15,23 +15,16 @@
 #include "tap.h"
 #include "tcp_nb.h"
 #include "inet6_nb.h"
+#include "tshark.h"
 
 #define NCYCLES	50
 #ifndef NCONN
 #define NCONN	10000
 #endif
 
-int rumpus_bus_pcap(const char *bus, const char *path);
-
 static struct rumpus_kernel *ka, *kb;
 static int lsock;
 static atomic_int cycles_ok, peers4, peers6, badpeer, served;
-
-static int
-has(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
-}
 
 static int
 maxfiles(int n)
@@ -137,7 +130,6 @@ threads_and_pcap(void)
 	static char out[32 << 20];
 	pthread_t st[2], ct[4];
 	size_t n = 0;
-	FILE *p;
 	int e, i, fd;
 
 	fd = mkstemp(path);
@@ -176,18 +168,10 @@ threads_and_pcap(void)
 	rumpus_kernel_switch(NULL);
 	ok(rumpus_kernel_destroy(ka) == 0 && rumpus_kernel_destroy(kb) == 0, "A and B destroyed");
 
-	if (system("command -v tshark >/dev/null 2>&1") != 0) {
-		skip("tshark is not installed (make deps installs it)", "tshark decodes the capture");
-		unlink(path);
+	if (!x_tshark_or_skip(path))
 		return;
-	}
 	snprintf(cmd, sizeof(cmd), "tshark -n -o tcp.check_checksum:TRUE -r %s -V 2>&1", path);
-	if ((p = popen(cmd, "r")) != NULL) {
-		n = fread(out, 1, sizeof(out) - 1, p);
-		e = pclose(p);
-	} else
-		e = -1;
-	out[n] = '\0';
+	e = x_tshark_read(cmd, out, sizeof(out), &n);
 	ok(e == 0 && n > 0, "tshark -r -V reads it (status %d, %zu bytes of text)", e, n);
 	ok(!has(out, "Malformed") && !has(out, "malformed"), "no malformed packets");
 	ok(!has(out, "[Checksum Status: Bad]") && !has(out, "incorrect"), "no bad checksum");

@@ -15,62 +15,17 @@
 
 #include "tap.h"
 #include "tcp_nb.h"
+#include "tcp_xfer.h"
 #include "rump/rumpus.h"
 
 static struct rumpus_kernel *ka, *kb;
 
-static uint64_t
-fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-struct xfer { struct rumpus_kernel *k; int fd, send; size_t n; uint64_t hash; int err; };
-
 static void *
 xfer_thread(void *arg)
 {
-	struct xfer *x = arg;
 	uint8_t buf[16384];
-	size_t off = 0;
 
-	x->hash = 0xcbf29ce484222325ULL;
-	rumpus_kernel_switch(x->k);
-	if (x->send) {
-		while (off < x->n) {
-			size_t c = x->n - off < sizeof(buf) ? x->n - off : sizeof(buf);
-			for (size_t i = 0; i < c; i++)
-				buf[i] = x_pat(off + i + (uint64_t)x->fd * 977);
-			x->hash = fnv(x->hash, buf, c);
-			for (size_t o = 0; o < c;) {
-				ssize_t w = rump_sys_write(x->fd, buf + o, c - o);
-				if (w <= 0) {
-					x->err = errno;
-					goto out;
-				}
-				o += (size_t)w;
-			}
-			off += c;
-		}
-		rump_sys_shutdown(x->fd, X_SHUT_WR);
-	} else {
-		for (;;) {
-			ssize_t r = rump_sys_read(x->fd, buf, sizeof(buf));
-			if (r < 0) {
-				x->err = errno;
-				break;
-			}
-			if (r == 0)
-				break;
-			x->hash = fnv(x->hash, buf, (size_t)r);
-			off += (size_t)r;
-		}
-		x->n = off;
-	}
-out:
-	rumpus_kernel_switch(NULL);
+	xfer_run(arg, buf, sizeof(buf));
 	return NULL;
 }
 

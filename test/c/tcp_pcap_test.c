@@ -9,14 +9,7 @@
 
 #include "tap.h"
 #include "tcp_nb.h"
-
-int rumpus_bus_pcap(const char *bus, const char *path);
-
-static int
-has(const char *text, const char *what)
-{
-	return strstr(text, what) != NULL;
-}
+#include "tshark.h"
 
 static int
 pump(struct rumpus_kernel *ka, int a, struct rumpus_kernel *kb, int b, size_t total)
@@ -51,7 +44,6 @@ main(void)
 	static char out[64 << 20];
 	int fd, l, c, s, e;
 	size_t n = 0;
-	FILE *p;
 	char ch;
 
 	fd = mkstemp(path);
@@ -85,19 +77,11 @@ main(void)
 	rumpus_kernel_destroy(a);
 	rumpus_kernel_destroy(b);
 
-	if (system("command -v tshark >/dev/null 2>&1") != 0) {
-		skip("tshark is not installed (make deps installs it)", "tshark decodes the capture");
-		unlink(path);
+	if (!x_tshark_or_skip(path))
 		return tap_done();
-	}
 	snprintf(cmd, sizeof(cmd), "tshark -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE "
 	    "-o tcp.analyze_sequence_numbers:TRUE -r %s -V 2>&1", path);
-	if ((p = popen(cmd, "r")) != NULL) {
-		n = fread(out, 1, sizeof(out) - 1, p);
-		e = pclose(p);
-	} else
-		e = -1;
-	out[n] = '\0';
+	e = x_tshark_read(cmd, out, sizeof(out), &n);
 	ok(e == 0 && n > 0, "tshark -r -V reads it (status %d, %zu bytes of text)", e, n);
 	ok(!has(out, "Malformed") && !has(out, "malformed"), "no malformed packets");
 	ok(has(out, "Transmission Control Protocol") && has(out, "Flags: 0x002 (SYN)") &&

@@ -9,6 +9,7 @@
 #include "tap.h"
 #include "rump/rump_syscalls.h"
 #include "testfile.h"
+#include "kcallout.h"
 
 int rump_pub_lwproc_rfork(int);
 void rump_pub_lwproc_releaselwp(void);
@@ -53,19 +54,6 @@ selfhalt_fn(void *arg)
 	(void)arg;
 	callout_halt(&selfhalt);	/* halting oneself from inside must not wait */
 	atomic_fetch_add(&fired, 1);
-}
-
-/* Schedules a callout in k from inside the kernel. */
-static void
-arm(struct rumpus_kernel *rk, struct callout *c, uint64_t delay)
-{
-	struct kern *k = (struct kern *)rk;
-	struct lwp implicit, *prev;
-
-	kern_enter(k, &implicit, &prev);
-	callout_init(c, k, callout_fn, NULL);
-	callout_schedule_ns(c, delay);
-	kern_leave(k, prev);
 }
 
 int
@@ -202,7 +190,7 @@ main(void)
 	/* callouts on the real clock */
 	fd = tf_open(k);
 	atomic_store(&fired, 0);
-	arm(k, &c1, 1000000);
+	kc_arm(k, &c1, callout_fn, NULL, 1000000);
 	{
 		struct { int fd; short ev, rev; } p = { fd, POLLIN, 0 };
 		for (int i = 0; i < 1000 && atomic_load(&fired) == 0; i++)
@@ -272,8 +260,8 @@ main(void)
 	ok(a.sec >= 1000003600, "the kernel's wall clock moved with it");
 	atomic_store(&fired, 0);
 	t0 = rumpus_clock_now();
-	arm(k, &c1, 500ULL * 1000000000u);
-	arm(k2, &c2, 100ULL * 1000000000u);
+	kc_arm(k, &c1, callout_fn, NULL, 500ULL * 1000000000u);
+	kc_arm(k2, &c2, callout_fn, NULL, 100ULL * 1000000000u);
 	{
 		struct { int fd; short ev, rev; } p = { fd, POLLIN, 0 };
 		r = rump_sys_poll((void *)&p, 1, 1000 * 1000);
@@ -317,11 +305,11 @@ main(void)
 	t0 = rumpus_clock_now();
 	rumpus_clock_advance(5000000000ULL);
 	ok(rumpus_clock_now() - t0 == 5000000000ULL, "rumpus_clock_advance moves time by hand");
-	arm(k, &c1, 10ULL * 1000000000u);
+	kc_arm(k, &c1, callout_fn, NULL, 10ULL * 1000000000u);
 	ok(rumpus_clock_virtual(0) == 1, "switch it off again");
 
 	/* destroy with an armed callout */
-	arm(k2, &c2, 3600ULL * 1000000000u);
+	kc_arm(k2, &c2, callout_fn, NULL, 3600ULL * 1000000000u);
 	rumpus_kernel_switch(NULL);
 	ok(rumpus_kernel_destroy(k) == 0 && rumpus_kernel_destroy(k2) == 0,
 	    "kernels with armed callouts are destroyed");

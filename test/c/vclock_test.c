@@ -11,6 +11,7 @@
 
 #include "tap.h"
 #include "testfile.h"
+#include "kcallout.h"
 
 #define SEC	1000000000ULL
 #define REPS	100
@@ -27,30 +28,6 @@ static void
 nop_fn(void *arg)
 {
 	(void)arg;
-}
-
-/* callout_init + callout_schedule_ns from inside k */
-static void
-arm(struct rumpus_kernel *rk, struct callout *c, void (*fn)(void *), void *arg, uint64_t delay)
-{
-	struct kern *k = (struct kern *)rk;
-	struct lwp implicit, *prev;
-
-	kern_enter(k, &implicit, &prev);
-	callout_init(c, k, fn, arg);
-	callout_schedule_ns(c, delay);
-	kern_leave(k, prev);
-}
-
-static void
-halt(struct rumpus_kernel *rk, struct callout *c)
-{
-	struct kern *k = (struct kern *)rk;
-	struct lwp implicit, *prev;
-
-	kern_enter(k, &implicit, &prev);
-	callout_halt(c);
-	kern_leave(k, prev);
 }
 
 /* ---- a sleeper woken by a callout's cv_signal at T1, another timer at T2 ---- */
@@ -128,8 +105,8 @@ main(void)
 
 	/* 1. nanosleep until T1 with callouts pending at T1 + 1 s (another kernel too) */
 	for (i = 0, bad = 0; i < REPS; i++) {
-		arm(k, &c1, nop_fn, NULL, 1200 * SEC);
-		arm(k2, &c2, nop_fn, NULL, 1200 * SEC + 1);
+		kc_arm(k, &c1, nop_fn, NULL, 1200 * SEC);
+		kc_arm(k2, &c2, nop_fn, NULL, 1200 * SEC + 1);
 		rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
 		rq.sec = 1199; rq.nsec = 0;
 		r = rump_sys_nanosleep((void *)&rq, NULL);
@@ -141,16 +118,16 @@ main(void)
 				diag("rep %d: nanosleep(1199 s) = %d took %llu ns", i, r,
 				    (unsigned long long)(ns(&b) - ns(&a)));
 		}
-		halt(k, &c1);
-		halt(k2, &c2);
+		kc_halt(k, &c1);
+		kc_halt(k2, &c2);
 	}
 	ok(bad == 0, "nanosleep(1199 s) with timers due at 1200 s takes exactly 1199 s, "
 	    "%d times (%d wrong)", REPS, bad);
 
 	/* 2. a short sleep with a long timer pending, and a timer due before it */
 	for (i = 0, bad = 0; i < REPS; i++) {
-		arm(k, &c1, nop_fn, NULL, 3600 * SEC);
-		arm(k2, &c2, nop_fn, NULL, 5 * SEC);
+		kc_arm(k, &c1, nop_fn, NULL, 3600 * SEC);
+		kc_arm(k2, &c2, nop_fn, NULL, 5 * SEC);
 		rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)&a);
 		rq.sec = 17; rq.nsec = 3;
 		r = rump_sys_nanosleep((void *)&rq, NULL);
@@ -161,8 +138,8 @@ main(void)
 				diag("rep %d: nanosleep(17 s + 3 ns) = %d took %llu ns", i, r,
 				    (unsigned long long)(ns(&b) - ns(&a)));
 		}
-		halt(k, &c1);
-		halt(k2, &c2);
+		kc_halt(k, &c1);
+		kc_halt(k2, &c2);
 	}
 	ok(bad == 0, "nanosleep(17 s + 3 ns) across a timer at 5 s, one at 3600 s pending: "
 	    "exact, %d times (%d wrong)", REPS, bad);

@@ -6,12 +6,8 @@ local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 local bit = require "syscall.bit"
 
-local function close(...)
-  for i = 1, select("#", ...) do
-    local f = select(i, ...)
-    if f and f.filenum >= 0 then f:close() end
-  end
-end
+local U = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/sockutil.lua")
+local close = U.close
 
 -- A listening TCP socket on an ephemeral loopback port; returns it and its address.
 local function listener(fam, host)

@@ -5,12 +5,8 @@ local S = require "syscall"
 local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 
-local function close(...)
-  for i = 1, select("#", ...) do
-    local f = select(i, ...)
-    if f and f.filenum >= 0 then f:close() end
-  end
-end
+local U = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/sockutil.lua")
+local close = U.close
 
 local function sock(fam, kind)
   local s = assert(S.socket(fam or "inet", kind or "stream"))

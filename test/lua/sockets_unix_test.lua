@@ -6,19 +6,9 @@ local ffi = require "syscall.ffi"
 local c, t = S.c, S.t
 local bit = require "syscall.bit"
 
-local function close(...)
-  for i = 1, select("#", ...) do
-    local f = select(i, ...)
-    if f and f.filenum >= 0 then f:close() end
-  end
-end
-
-local function pair(kind)
-  local ok, err, a, b = S.socketpair("unix", kind or "stream")
-  assert(ok, tostring(err))
-  T.defer(function() close(a, b) end)
-  return a, b
-end
+local U = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/sockutil.lua")
+local close = U.close
+local function pair(kind) return U.pair(T, S, kind) end
 
 -- A name no other test run uses.
 local seq = 0

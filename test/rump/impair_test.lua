@@ -7,17 +7,8 @@ local T = require "rump.test"
 local rump = require "rump"
 local rnet = require "rump.net"
 
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
-
-local function virtual()
-  local was = rump.clock.virtual(true)
-  T.defer(function() rump.clock.virtual(was) end)
-end
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local build, virtual = N.build, N.virtual
 
 local function lan()
   return build{ hosts = { "a", "b" },

@@ -6,10 +6,10 @@
 -- IPV6_V6ONLY's default, ping6 over lo0.  Without the NetBSD build the comparison is
 -- skipped; the rumpus half still checks its own answers.
 local T = require "rump.test"
-local nb = require "rump.netbsd"
 local rnet = require "rump.net"
 
 local self = debug.getinfo(1, "S").source:match("^@(.*)$")
+local C = dofile((self:match("^(.*/)") or "./") .. "shared/nbchild.lua")
 local CHILD = os.getenv("RUMPUS_NB6_CHILD")
 
 -- The scenario: a table of observations (text), from kernel k with syscalls S.
@@ -163,13 +163,7 @@ if CHILD then
   local rump = require "rump"
   local k = rump.kernel{ "vfs", "net", "net.net", "net.netinet", "net.shmif", "net.netinet6",
     backend = "netbsd" }
-  local o = observe(k, k.S, os.getenv("RUMPUS_NB6_BUS"))
-  local keys = {}
-  for key in pairs(o) do keys[#keys + 1] = key end
-  table.sort(keys)
-  for _, key in ipairs(keys) do io.write("OBS\t", key, "\t", o[key], "\n") end
-  io.flush()
-  os.exit(0)
+  C.report(observe(k, k.S, os.getenv("RUMPUS_NB6_BUS")))
 end
 
 -- Parent ----------------------------------------------------------------------------------------
@@ -188,36 +182,12 @@ T.case("rumpus: the IPv6 scenario's observations", function()
 end)
 
 T.case("NetBSD's netinet6 observes the same", function()
-  local ok, why = pcall(nb.prefix)
-  local prefix = ok and why or nil
-  if not prefix or not io.open(prefix .. "/lib/librumpnet_netinet6.so.0", "rb") then
-    T.skip("NetBSD's rump kernels not found (RUMPUS_NETBSD_RUMP)")
-  end
-  local interp = (arg and arg[-1]) or "luajit"
-  local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-  local asan = os.getenv("ASAN_OPTIONS")
-  local cmd = "env" .. (asan and (" ASAN_OPTIONS=" .. sh(asan .. ":detect_leaks=0")) or "") ..
-    " RUMPUS_NB6_CHILD=1 RUMPUS_NB6_BUS=" .. sh(T.tmpdir() .. "/bus6") ..
-    " RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(prefix) ..
-    " timeout 120 " .. sh(interp) .. " " .. sh(self) .. " 2>&1"
-  local out = T.sh(cmd)
-  local theirs = {}
-  for key, v in out:gmatch("OBS\t([^\t\n]+)\t([^\n]*)") do theirs[key] = v end
-  T.ok(next(theirs) ~= nil, "the NetBSD child reported: " .. out:sub(-800))
-  T.ok(rumpus, "the rumpus case ran")
+  local theirs = C.run(self, C.prefix(),
+    { { "RUMPUS_NB6_CHILD", "1" }, { "RUMPUS_NB6_BUS", T.tmpdir() .. "/bus6" } })
   -- Where rumpus answers otherwise on purpose (docs/netinet6.md): NetBSD's answer, checked.
   local known = {
     ["multicast address"] = { "error nil", "NetBSD accepts a multicast address on an interface; "
       .. "rumpus refuses it (RFC 4291 2.7: never a source)" },
   }
-  local keys = {}
-  for key in pairs(rumpus or {}) do keys[#keys + 1] = key end
-  table.sort(keys)
-  for _, key in ipairs(keys) do
-    if known[key] then
-      T.eq(theirs[key], known[key][1], "NetBSD's known answer on " .. key .. ": " .. known[key][2])
-    else
-      T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key)
-    end
-  end
+  C.compare(rumpus, theirs, known)
 end)

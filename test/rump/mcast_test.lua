@@ -4,15 +4,10 @@
 -- NetBSD's own rump kernels too (RUMPUS_BACKEND=netbsd-remote with RUMPUS_NETBSD_RUMP set),
 -- which is how the finer points (errors, wildcard delivery) were checked.
 local T = require "rump.test"
-local rnet = require "rump.net"
 local ffi = require "syscall.ffi"
 
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local build = N.build
 
 local function udp(S, port)
   local s = assert(S.socket("inet", "dgram, nonblock"))

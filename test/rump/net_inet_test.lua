@@ -14,12 +14,8 @@ local function boot(name)
   T.defer(function() k:destroy() end)
   return k
 end
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local build = N.build
 local function line(n)
   local net, err, step = rnet.line(n)
   assert(net, tostring(err) .. " at " .. tostring(step))

@@ -5,77 +5,22 @@
 -- without (NewReno); the impairment counters show the link really lost and reordered.
 -- The segment-level rules are pinned in test/c/tcp_recovery_test.c.
 local T = require "rump.test"
-local rump = require "rump"
-local rnet = require "rump.net"
 
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
-
-local function virtual()
-  local was = rump.clock.virtual(true)
-  T.defer(function() rump.clock.virtual(was) end)
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local N = dofile(here .. "shared/net.lua")
+local build, virtual, BLK = N.build, N.virtual, N.BLK
 
 -- The byte stream: 64 KiB blocks, each starting with its number.
-local BLK = 65536
-local base
-do
-  local t = {}
-  for i = 1, BLK do t[i] = string.char((i * 197 + 11) % 251) end
-  base = table.concat(t)
-end
-local function block(i) return string.format("%08x", i) .. base:sub(9) end
+local block = N.blocks(197, 11)
 
 -- nblocks from A's socket c to B's socket s, both non-blocking, one thread: returns
 -- the bytes received intact and the first mismatch or error.
 local function transfer(A, c, B, s, nblocks)
-  local total = nblocks * BLK
-  local si, soff, scur = 0, 0, block(0)
-  local ri, roff, rcur = 0, 0, block(0)
-  local sent, got, idle = 0, 0, 0
-  while got < total do
-    local moved = false
-    if sent < total then
-      local n, e = A.send(c, soff == 0 and scur or scur:sub(soff + 1))
-      if n and n > 0 then
-        moved = true
-        sent, soff = sent + n, soff + n
-        if soff == BLK then si, soff = si + 1, 0; scur = block(si) end
-      elseif not n and not e.AGAIN then
-        return got, "send: " .. tostring(e)
-      end
-    end
-    local r, e = B.recv(s, nil, BLK)
-    if r and #r > 0 then
-      moved = true
-      local p = 1
-      while p <= #r do
-        local take = math.min(#r - p + 1, BLK - roff)
-        if r:sub(p, p + take - 1) ~= rcur:sub(roff + 1, roff + take) then
-          return got, "data differs at byte " .. (got + p - 1)
-        end
-        p, roff = p + take, roff + take
-        if roff == BLK then ri, roff = ri + 1, 0; rcur = block(ri) end
-      end
-      got = got + #r
-    elseif r == "" then
-      return got, "EOF after " .. got .. " bytes"
-    elseif not r and not e.AGAIN then
-      return got, "recv: " .. tostring(e)
-    end
-    if moved then idle = 0 else
-      idle = idle + 1
-      if idle > 10000 then return got, "no progress for 10000 rounds" end
-      -- sleep in B until something arrives: the virtual clock moves to the next
-      -- deadline (a delayed frame, a retransmission timeout)
-      B.poll({ { fd = s, events = "in" } }, 50)
-    end
-  end
-  return got
+  -- sleep in B until something arrives: the virtual clock moves to the next
+  -- deadline (a delayed frame, a retransmission timeout)
+  return N.transfer(block, nblocks, function(str) return A.send(c, str) end,
+    function() return B.recv(s, nil, BLK) end,
+    function() B.poll({ { fd = s, events = "in" } }, 50) end, 10000)
 end
 
 local function lossy(sack, mb)

@@ -5,19 +5,14 @@
 -- signal API (k:sigmodel, k:sigpending, k:sigmask, k:psignal).
 local T = require "rump.test"
 local rump = require "rump"
-local rnet = require "rump.net"
 
 local function boot()
   local k = rump.kernel{ "net.netinet", "net.shmif" }
   T.defer(function() k:destroy() end)
   return k
 end
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local build = N.build
 local function listener(S, port, addr)
   local l = assert(S.socket("inet", "stream"))
   assert(S.setsockopt(l, "socket", "reuseaddr", true))

@@ -5,22 +5,11 @@
 -- the lengths are compared in whole nanoseconds; this is the clock's behaviour, not a
 -- timing measurement (the host waits for none of it).
 local T = require "rump.test"
-local rump = require "rump"
-local rnet = require "rump.net"
 
 local NS = 1000000000
 
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
-
-local function virtual()
-  local was = rump.clock.virtual(true)
-  T.defer(function() rump.clock.virtual(was) end)
-end
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local build, virtual = N.build, N.virtual
 
 -- Nanoseconds the kernel's monotonic clock moves during S.nanosleep(secs).
 local function slept(S, secs)

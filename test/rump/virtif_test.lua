@@ -48,62 +48,17 @@ local function lsock(ns, ...)
   return assert(ns:run(function() return S.socket(unpack_(args)) end))
 end
 
--- The byte stream of a transfer: 64 KiB blocks, each starting with its number.
-local BLK = 65536
-local MB = 1048576
-local base
-do
-  local t = {}
-  for i = 1, BLK do t[i] = string.char((i * 131 + 7) % 251) end
-  base = table.concat(t)
-end
-local function block(i) return string.format("%08x", i) .. base:sub(9) end
+-- The byte stream of a transfer: 64 KiB blocks, each starting with its number
+-- (test/rump/shared/net.lua).
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local BLK, MB = N.BLK, N.MB
+local block = N.blocks(131, 7)
 
 -- Moves nblocks blocks from a sender to a receiver, both non-blocking:
 -- send(str) -> n | nil, err; recv() -> str ("" at EOF) | nil, err; wait() blocks a little
 -- for the receiver.  Returns bytes received intact, and the first mismatch or error.
 local function transfer(nblocks, send, recv, wait)
-  local total = nblocks * BLK
-  local si, soff, scur = 0, 0, block(0)
-  local ri, roff, rcur = 0, 0, block(0)
-  local sent, got, idle = 0, 0, 0
-  while got < total do
-    local moved = false
-    if sent < total then
-      local n, e = send(scur:sub(soff + 1))
-      if n and n > 0 then
-        moved = true
-        sent, soff = sent + n, soff + n
-        if soff == BLK then si, soff = si + 1, 0; scur = block(si) end
-      elseif not n and not e.AGAIN then
-        return got, "send: " .. tostring(e)
-      end
-    end
-    local r, e = recv()
-    if r and #r > 0 then
-      moved = true
-      local p = 1
-      while p <= #r do
-        local take = math.min(#r - p + 1, BLK - roff)
-        if r:sub(p, p + take - 1) ~= rcur:sub(roff + 1, roff + take) then
-          return got, "data differs at byte " .. (got + p - 1)
-        end
-        p, roff = p + take, roff + take
-        if roff == BLK then ri, roff = ri + 1, 0; rcur = block(ri) end
-      end
-      got = got + #r
-    elseif r == "" then
-      return got, "EOF after " .. got .. " bytes"
-    elseif not r and not e.AGAIN then
-      return got, "recv: " .. tostring(e)
-    end
-    if moved then idle = 0 else
-      idle = idle + 1
-      if idle > 6000 then return got, "no progress for 6000 rounds" end
-      wait()
-    end
-  end
-  return got
+  return N.transfer(block, nblocks, send, recv, wait, 6000)
 end
 
 local function kwait(K, fd) return function() K.poll({ { fd = fd, events = "in" } }, 10) end end

@@ -124,30 +124,6 @@ kernfs_lookup(struct vnode *dvp, const char *name, size_t len, struct vnode **vp
 }
 
 static int
-kernfs_create(struct vnode *dvp, const char *name, size_t len, const struct vattr *va,
-    const char *target, struct vnode **vpp)
-{
-	(void)dvp; (void)name; (void)len; (void)va; (void)target; (void)vpp;
-	return EOPNOTSUPP;
-}
-
-static int
-kernfs_remove(struct vnode *dvp, struct vnode *vp, const char *name, size_t len)
-{
-	(void)dvp; (void)vp; (void)name; (void)len;
-	return EOPNOTSUPP;
-}
-
-static int
-kernfs_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname, size_t flen,
-    struct vnode *tdvp, struct vnode *tvp, const char *tname, size_t tlen)
-{
-	(void)fdvp; (void)fvp; (void)fname; (void)flen; (void)tdvp; (void)tvp; (void)tname;
-	(void)tlen;
-	return EOPNOTSUPP;
-}
-
-static int
 kernfs_read(struct vnode *vp, struct uio *uio, int ioflag)
 {
 	struct kernfs_node *kn = VTOKN(vp);
@@ -225,27 +201,6 @@ kernfs_setattr(struct vnode *vp, const struct vattr *va, int mask)
 	return mask == VA_SIZE ? 0 : EOPNOTSUPP;
 }
 
-static int
-kernfs_emit(struct uio *uio, uint64_t ino, const char *name, size_t len, uint8_t type,
-    bool *full)
-{
-	char rec[13 + 16 + 8];
-	size_t reclen = (13 + len + 1 + 7) & ~(size_t)7;
-	uint16_t r = (uint16_t)reclen, nl = (uint16_t)len;
-
-	if (uio->uio_resid < reclen) {
-		*full = true;
-		return 0;
-	}
-	memset(rec, 0, reclen);
-	memcpy(rec, &ino, 8);
-	memcpy(rec + 8, &r, 2);
-	memcpy(rec + 10, &nl, 2);
-	rec[12] = (char)type;
-	memcpy(rec + 13, name, len);
-	return uiomove(rec, reclen, uio);
-}
-
 /* cookies: 0 ".", 1 "..", 2 + i file i */
 static int
 kernfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
@@ -262,10 +217,10 @@ kernfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
 	while (*offp < 2 + KFS_NFILES) {
 		int i = (int)*offp;
 		if (i < 2)
-			error = kernfs_emit(uio, KERNFS_ROOTINO, i == 0 ? "." : "..", (size_t)i + 1,
-			    4, &full);
+			error = vfs_dirent_emit(uio, KERNFS_ROOTINO, i == 0 ? "." : "..",
+			    (size_t)i + 1, 4, &full);
 		else
-			error = kernfs_emit(uio, KERNFS_ROOTINO + 1 + (uint64_t)(i - 2),
+			error = vfs_dirent_emit(uio, KERNFS_ROOTINO + 1 + (uint64_t)(i - 2),
 			    kfs_names[i - 2], strlen(kfs_names[i - 2]), 8, &full);
 		if (error != 0 || full)
 			break;
@@ -301,10 +256,10 @@ kernfs_inactive(struct vnode *vp)
 
 static const struct vnodeops kernfs_vnodeops = {
 	.vop_lookup = kernfs_lookup,
-	.vop_create = kernfs_create,
-	.vop_remove = kernfs_remove,
-	.vop_link = kernfs_remove,
-	.vop_rename = kernfs_rename,
+	.vop_create = genfs_create_eopnotsupp,
+	.vop_remove = genfs_remove_eopnotsupp,
+	.vop_link = genfs_remove_eopnotsupp,
+	.vop_rename = genfs_rename_eopnotsupp,
 	.vop_read = kernfs_read,
 	.vop_write = kernfs_write,
 	.vop_getattr = kernfs_getattr,

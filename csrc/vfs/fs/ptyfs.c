@@ -100,30 +100,6 @@ ptyfs_lookup(struct vnode *dvp, const char *name, size_t len, struct vnode **vpp
 }
 
 static int
-ptyfs_create(struct vnode *dvp, const char *name, size_t len, const struct vattr *va,
-    const char *target, struct vnode **vpp)
-{
-	(void)dvp; (void)name; (void)len; (void)va; (void)target; (void)vpp;
-	return EOPNOTSUPP;
-}
-
-static int
-ptyfs_remove(struct vnode *dvp, struct vnode *vp, const char *name, size_t len)
-{
-	(void)dvp; (void)vp; (void)name; (void)len;
-	return EOPNOTSUPP;
-}
-
-static int
-ptyfs_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname, size_t flen,
-    struct vnode *tdvp, struct vnode *tvp, const char *tname, size_t tlen)
-{
-	(void)fdvp; (void)fvp; (void)fname; (void)flen; (void)tdvp; (void)tvp; (void)tname;
-	(void)tlen;
-	return EOPNOTSUPP;
-}
-
-static int
 ptyfs_rw(struct vnode *vp, struct uio *uio, int ioflag)
 {
 	(void)uio; (void)ioflag;
@@ -169,27 +145,6 @@ ptyfs_setattr(struct vnode *vp, const struct vattr *va, int mask)
 	return EOPNOTSUPP;
 }
 
-static int
-ptyfs_emit(struct uio *uio, uint64_t ino, const char *name, size_t len, uint8_t type,
-    bool *full)
-{
-	char rec[13 + 16 + 8];
-	size_t reclen = (13 + len + 1 + 7) & ~(size_t)7;
-	uint16_t r = (uint16_t)reclen, nl = (uint16_t)len;
-
-	if (uio->uio_resid < reclen) {
-		*full = true;
-		return 0;
-	}
-	memset(rec, 0, reclen);
-	memcpy(rec, &ino, 8);
-	memcpy(rec + 8, &r, 2);
-	memcpy(rec + 10, &nl, 2);
-	rec[12] = (char)type;
-	memcpy(rec + 13, name, len);
-	return uiomove(rec, reclen, uio);
-}
-
 #define DT_DIR_NB	4
 #define DT_CHR_NB	2
 
@@ -209,12 +164,13 @@ ptyfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
 	if (*offp < 0)
 		return EINVAL;
 	if (*offp == 0) {
-		if ((error = ptyfs_emit(uio, PTYFS_ROOTINO, ".", 1, DT_DIR_NB, &full)) != 0 || full)
+		if ((error = vfs_dirent_emit(uio, PTYFS_ROOTINO, ".", 1, DT_DIR_NB, &full)) != 0 ||
+		    full)
 			goto out;
 		*offp = 1;
 	}
 	if (*offp == 1) {
-		if ((error = ptyfs_emit(uio, PTYFS_ROOTINO, "..", 2, DT_DIR_NB, &full)) != 0 ||
+		if ((error = vfs_dirent_emit(uio, PTYFS_ROOTINO, "..", 2, DT_DIR_NB, &full)) != 0 ||
 		    full)
 			goto out;
 		*offp = 2;
@@ -231,7 +187,7 @@ ptyfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
 			while (n > 0)
 				name[len++] = tmp[--n];
 		}
-		if ((error = ptyfs_emit(uio, PTYFS_PTSINO(pi.pi_unit), name, (size_t)len,
+		if ((error = vfs_dirent_emit(uio, PTYFS_PTSINO(pi.pi_unit), name, (size_t)len,
 		    DT_CHR_NB, &full)) != 0 || full)
 			goto out;
 		*offp = pi.pi_unit + 3;
@@ -275,10 +231,10 @@ ptyfs_inactive(struct vnode *vp)
 
 static const struct vnodeops ptyfs_vnodeops = {
 	.vop_lookup = ptyfs_lookup,
-	.vop_create = ptyfs_create,
-	.vop_remove = ptyfs_remove,
-	.vop_link = ptyfs_remove,
-	.vop_rename = ptyfs_rename,
+	.vop_create = genfs_create_eopnotsupp,
+	.vop_remove = genfs_remove_eopnotsupp,
+	.vop_link = genfs_remove_eopnotsupp,
+	.vop_rename = genfs_rename_eopnotsupp,
 	.vop_read = ptyfs_rw,
 	.vop_write = ptyfs_rw,
 	.vop_getattr = ptyfs_getattr,

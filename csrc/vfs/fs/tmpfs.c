@@ -747,28 +747,6 @@ tmpfs_dtype(enum vtype t)
 	}
 }
 
-/* NetBSD struct dirent: d_fileno 0, d_reclen 8, d_namlen 10, d_type 12, d_name 13 */
-static int
-tmpfs_emit(struct uio *uio, uint64_t ino, const char *name, size_t len, uint8_t type,
-    bool *full)
-{
-	char rec[13 + 512 + 8];
-	size_t reclen = (13 + len + 1 + 7) & ~(size_t)7;
-	uint16_t r = (uint16_t)reclen, nl = (uint16_t)len;
-
-	if (uio->uio_resid < reclen) {
-		*full = true;
-		return 0;
-	}
-	memset(rec, 0, reclen);
-	memcpy(rec, &ino, 8);
-	memcpy(rec + 8, &r, 2);
-	memcpy(rec + 10, &nl, 2);
-	rec[12] = (char)type;
-	memcpy(rec + 13, name, len);
-	return uiomove(rec, reclen, uio);
-}
-
 static int
 tmpfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
 {
@@ -785,12 +763,12 @@ tmpfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
 	if (dn->tn_nlink == 0)
 		return 0;	/* removed: empty */
 	if (*offp == 0) {
-		if ((error = tmpfs_emit(uio, dn->tn_ino, ".", 1, DT_DIR, &full)) != 0 || full)
+		if ((error = vfs_dirent_emit(uio, dn->tn_ino, ".", 1, DT_DIR, &full)) != 0 || full)
 			goto out;
 		*offp = 1;
 	}
 	if (*offp == 1) {
-		if ((error = tmpfs_emit(uio, dn->tn_u.dir.parent->tn_ino, "..", 2, DT_DIR,
+		if ((error = vfs_dirent_emit(uio, dn->tn_u.dir.parent->tn_ino, "..", 2, DT_DIR,
 		    &full)) != 0 || full)
 			goto out;
 		*offp = 2;
@@ -798,7 +776,7 @@ tmpfs_readdir(struct vnode *vp, struct uio *uio, nb_off_t *offp)
 	for (de = dn->tn_u.dir.head; de != NULL; de = de->td_next) {
 		if (de->td_cookie < (uint64_t)*offp)
 			continue;
-		if ((error = tmpfs_emit(uio, de->td_node->tn_ino, de->td_name, de->td_namelen,
+		if ((error = vfs_dirent_emit(uio, de->td_node->tn_ino, de->td_name, de->td_namelen,
 		    tmpfs_dtype(TNTOV(de->td_node)->v_type), &full)) != 0 || full)
 			goto out;
 		*offp = (nb_off_t)de->td_cookie + 1;

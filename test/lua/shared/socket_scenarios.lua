@@ -12,6 +12,8 @@
 -- different errors that POSIX allows both, a case accepts either (and says which in a
 -- comment); a case never depends on timing.
 
+local U = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "sockutil.lua")
+
 return function(T, S, ctx, opts)
   opts = opts or {}
   local prefix = opts.prefix or "unix: "
@@ -20,18 +22,8 @@ return function(T, S, ctx, opts)
 
   local function case(name, fn) T.case(prefix .. name, fn) end
 
-  local function close(...)
-    for i = 1, select("#", ...) do
-      local f = select(i, ...)
-      if f and f.filenum >= 0 then f:close() end
-    end
-  end
-  local function pair(kind)
-    local ok, err, a, b = S.socketpair("unix", kind or "stream")
-    assert(ok, tostring(err))
-    T.defer(function() close(a, b) end)
-    return a, b
-  end
+  local close = U.close
+  local function pair(kind) return U.pair(T, S, kind) end
   local function sock(kind)
     local s = assert(S.socket("unix", kind))
     T.defer(function() close(s) end)

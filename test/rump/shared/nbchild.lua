@@ -1,0 +1,66 @@
+-- A scenario observed on a rumpus kernel and, in a child process, on NetBSD's own rump
+-- kernel (one per process) from $RUMPUS_NETBSD_RUMP: the test file runs itself again as
+-- the child, which prints its observations (text keyed by what was observed) as OBS
+-- lines; the parent compares them key by key with the rumpus kernel's.
+--   local C = dofile(here .. "shared/nbchild.lua")
+local T = require "rump.test"
+
+local C = {}
+
+-- In the child: the observations o as sorted OBS lines on standard output, then exit.
+function C.report(o)
+  local keys = {}
+  for key in pairs(o) do keys[#keys + 1] = key end
+  table.sort(keys)
+  for _, key in ipairs(keys) do io.write("OBS\t", key, "\t", o[key], "\n") end
+  io.flush()
+  os.exit(0)
+end
+
+-- The NetBSD build's prefix; the case is skipped when it has no librumpnet_netinet6.
+function C.prefix()
+  local nb = require "rump.netbsd"
+  local ok, why = pcall(nb.prefix)
+  local prefix = ok and why or nil
+  if not prefix or not io.open(prefix .. "/lib/librumpnet_netinet6.so.0", "rb") then
+    T.skip("NetBSD's rump kernels not found (RUMPUS_NETBSD_RUMP)")
+  end
+  return prefix
+end
+
+local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Runs the file self again, with the environment env ({ { NAME, value }... }) and NetBSD's
+-- backend from prefix, on this interpreter: the child's observations (checked to be
+-- there).
+function C.run(self, prefix, env)
+  local interp = (arg and arg[-1]) or "luajit"
+  local asan = os.getenv("ASAN_OPTIONS")
+  local cmd = "env" .. (asan and (" ASAN_OPTIONS=" .. sh(asan .. ":detect_leaks=0")) or "")
+  for _, kv in ipairs(env) do cmd = cmd .. " " .. kv[1] .. "=" .. sh(kv[2]) end
+  cmd = cmd .. " RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(prefix) ..
+    " timeout 120 " .. sh(interp) .. " " .. sh(self) .. " 2>&1"
+  local out = T.sh(cmd)
+  local theirs = {}
+  for key, v in out:gmatch("OBS\t([^\t\n]+)\t([^\n]*)") do theirs[key] = v end
+  T.ok(next(theirs) ~= nil, "the NetBSD child reported: " .. out:sub(-800))
+  return theirs
+end
+
+-- Every observation of rumpus's (its case ran, checked) the same in theirs, but for the
+-- keys of known ({ key = { NetBSD's answer, why } }), where NetBSD's answer is checked.
+function C.compare(rumpus, theirs, known)
+  T.ok(rumpus, "the rumpus case ran")
+  local keys = {}
+  for key in pairs(rumpus or {}) do keys[#keys + 1] = key end
+  table.sort(keys)
+  for _, key in ipairs(keys) do
+    if known and known[key] then
+      T.eq(theirs[key], known[key][1], "NetBSD's known answer on " .. key .. ": " .. known[key][2])
+    else
+      T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key)
+    end
+  end
+end
+
+return C
