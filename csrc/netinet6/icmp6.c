@@ -145,6 +145,7 @@ icmp6_mtudisc(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet
 	}
 	if (h->rt6_flags & RTF_DYNAMIC) {
 		h->rt6_expire = hyp_clock_mono() + PMTU_EXPIRE_NS;
+		rt6_changed(s);
 		inet6_timer_want(s, h->rt6_expire);
 	}
 }

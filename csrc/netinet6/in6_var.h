@@ -340,6 +340,8 @@ struct inet6_state {
 	struct rt6entry *i6_rt;		/* every route, unordered */
 	struct radix_head i6_rtree;	/* by prefix: a chain (rt6_dup) per prefix */
 	int i6_nroutes;
+	uint32_t i6_rtgen;		/* bumped by every change of the table (rt6_changed) */
+	struct rt6_cache *i6_rtcache;	/* rt6_cache.c; NULL: none (small table, no memory) */
 	struct ip6q *i6_frags;
 	int i6_nfragpackets, i6_nfrags;
 	struct in6pcb *i6_pcbs;
@@ -425,6 +427,23 @@ struct rt6entry *rt6_exact(struct inet6_state *s, const struct nb_in6_addr *dst,
 struct rt6entry *rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
     struct ifnet *zone) KERN_HIDDEN;
 void rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
+/* The tree alone, without the cache or index (tests, the benchmark's baseline). */
+struct rt6entry *rt6_lookup_tree(struct inet6_state *s, const struct nb_in6_addr *dst,
+    struct ifnet *zone) KERN_HIDDEN;
+/* rt6_cache.c: the lookup cache and flat index.  Whoever changes a route in place in a
+ * way that can change a lookup's answer (its expiry, its interface) calls rt6_changed. */
+void rt6_changed(struct inet6_state *s) KERN_HIDDEN;
+void rt6_cache_grow(struct inet6_state *s) KERN_HIDDEN;
+void rt6_cache_free(struct inet6_state *s) KERN_HIDDEN;
+struct rt6entry *rt6_cache_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
+    struct ifnet *zone, unsigned *setp) KERN_HIDDEN;
+void rt6_cache_fill(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone,
+    unsigned set, struct rt6entry *rt) KERN_HIDDEN;
+int  rt6_is_tree(const struct rt6entry *rt) KERN_HIDDEN;
+/* The flat index alone (built now if stale), for tests; rt6_is_tree() when it cannot
+ * answer (small table, scoped destination, an expiring route, no memory). */
+struct rt6entry *rt6_lookup_index(struct inet6_state *s, const struct nb_in6_addr *dst)
+    KERN_HIDDEN;
 #define RTM_REDIRECT	6
 void rt6_announce(struct inet6_state *s, int type, struct rt6entry *rt) KERN_HIDDEN;
 
