@@ -1309,7 +1309,7 @@ netinet6_hooks(struct ifnet_state *ns, struct inet6_state *s)
 	else
 		tcp6_hooks_off(ns);
 	if (s == NULL)
-		ns->ns_udp6_mapped = NULL;	/* set by in6_domain_add */
+		ns->ns_udp6_mapped = NULL, ns->ns_udp6_inuse4 = NULL;	/* in6_domain_add */
 	ns->ns_inet6 = s;
 }
 

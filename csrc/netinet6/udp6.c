@@ -54,20 +54,84 @@ in6_v4of(const struct nb_in6_addr *a)
 
 /* ---------------------------------------------------------------- ports */
 
+/*
+ * Is port taken for me binding a?  NetBSD's in6_pcbbind_port / in6_pcblookup_port: an IPv6
+ * address or :: sees the AF_INET6 pcbs not bound to a mapped address; a mapped (IPv4)
+ * address sees the dual-stack ones on :: or a mapped address, and the IPv4 pcbs of the
+ * port (udp4_port_inuse).  :: and ::ffff:0.0.0.0 are wildcards.  A wildcard meets a specific
+ * address only for a newcomer without SO_REUSEADDR and SO_REUSEPORT; a pcb met is a
+ * conflict unless both have SO_REUSEPORT (for a multicast address SO_REUSEADDR counts as
+ * SO_REUSEPORT).
+ */
+static int
+udp6_wildaddr(const struct nb_in6_addr *a)
+{
+	return in6_is_unspec(a) || (in6_is_v4mapped(a) && in6_v4of(a) == INADDR_ANY);
+}
+
 static int
 udp6_port_conflict(struct inet6_state *s, struct in6pcb *me, const struct nb_in6_addr *a,
-    uint16_t port, int reuse)
+    uint16_t port)
 {
+	int opts = me->in6p_socket != NULL ? me->in6p_socket->so_options : 0;
+	int reuseport = opts & SO_REUSEPORT, wild = !(opts & (SO_REUSEADDR | SO_REUSEPORT));
+	int mapped = in6_is_v4mapped(a);
 	struct in6pcb *p;
 
+	if (in6_is_mcast(a) && (opts & (SO_REUSEADDR | SO_REUSEPORT)))
+		reuseport = SO_REUSEADDR | SO_REUSEPORT;
+	if (mapped && udp4_port_inuse(s->i6_kern, in6_v4of(a), port,
+	    (opts & SO_REUSEADDR ? INP_REUSEADDR : 0) | (opts & SO_REUSEPORT ? INP_REUSEPORT : 0)))
+		return 1;
 	for (p = s->i6_pcbs; p != NULL; p = p->in6p_next) {
-		if (p == me || p->in6p_raw || p->in6p_lport != port)
+		int wildcard = 0;
+		if (p == me || p->in6p_raw || p->in6p_lport != port || !(p->in6p_flags & IN6P_BOUND))
 			continue;
-		if (!in6_is_unspec(&p->in6p_laddr) && !in6_is_unspec(a) &&
-		    !in6_eq(&p->in6p_laddr, a))
+		if (mapped && ((p->in6p_flags & IN6P_V6ONLY) || (!in6_is_unspec(&p->in6p_laddr) &&
+		    !in6_is_v4mapped(&p->in6p_laddr))))
 			continue;
-		if (reuse && p->in6p_socket != NULL &&
-		    (p->in6p_socket->so_options & (SO_REUSEADDR | SO_REUSEPORT)))
+		if (!mapped && in6_is_v4mapped(&p->in6p_laddr))
+			continue;
+		if (!udp6_wildaddr(&p->in6p_laddr)) {
+			if (udp6_wildaddr(a))
+				wildcard = 1;
+			else if (!in6_eq(&p->in6p_laddr, a))
+				continue;
+		} else if (!udp6_wildaddr(a))
+			wildcard = 1;
+		if (wildcard && !wild)
+			continue;
+		if (p->in6p_socket != NULL && (reuseport & p->in6p_socket->so_options))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* net.netinet's IPv4 bind of (laddr, lport) meets the dual-stack pcbs on :: or a mapped
+ * address (NetBSD's in_pcbbind_port looks them up with the mapped address). */
+static int
+udp6_inuse4(struct kern *k, uint32_t laddr, uint16_t lport, int flags)
+{
+	struct inet6_state *s = inet6_state(k);
+	int wild = !(flags & (INP_REUSEADDR | INP_REUSEPORT));
+	struct in6pcb *p;
+
+	if (s == NULL)
+		return 0;
+	for (p = s->i6_pcbs; p != NULL; p = p->in6p_next) {
+		int exact;
+		if (p->in6p_raw || p->in6p_lport != lport || !(p->in6p_flags & IN6P_BOUND) ||
+		    (p->in6p_flags & IN6P_V6ONLY))
+			continue;
+		if (!in6_is_unspec(&p->in6p_laddr) && !in6_is_v4mapped(&p->in6p_laddr))
+			continue;
+		exact = in6_is_v4mapped(&p->in6p_laddr) && in6_v4of(&p->in6p_laddr) == laddr;
+		if (!exact && !(wild && (in6_is_unspec(&p->in6p_laddr) || laddr == INADDR_ANY ||
+		    in6_v4of(&p->in6p_laddr) == INADDR_ANY)))
+			continue;
+		if ((flags & INP_REUSEPORT) && p->in6p_socket != NULL &&
+		    (p->in6p_socket->so_options & SO_REUSEPORT))
 			continue;
 		return 1;
 	}
@@ -86,7 +150,7 @@ udp6_ephemeral(struct inet6_state *s, struct in6pcb *me, const struct nb_in6_add
 	for (i = 0; i < n; i++) {
 		port = s->i6_lastport;
 		s->i6_lastport = port >= hi ? (uint16_t)lo : (uint16_t)(port + 1);
-		if (!udp6_port_conflict(s, me, a, htons_(port), 0)) {
+		if (!udp6_port_conflict(s, me, a, htons_(port))) {
 			*portp = htons_(port);
 			return 0;
 		}
@@ -101,7 +165,7 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 {
 	struct nb_in6_addr a = sin6->sin6_addr;
 	uint16_t port = sin6->sin6_port;
-	int reuse = 0, error;
+	int error;
 
 	if (in6p->in6p_flags & IN6P_BOUND)
 		return EINVAL;
@@ -111,14 +175,9 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 			return EINVAL;
 		if (in6_v4of(&a) != INADDR_ANY && in_ifaddr_of(s->i6_ns, in6_v4of(&a)) == NULL)
 			return EADDRNOTAVAIL;
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
 	} else if (sin6->sin6_scope_id != 0 && in6_zone_ifp(s, sin6->sin6_scope_id) == NULL)
 		return ENXIO;
-	else if (in6_is_mcast(&a)) {
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & (SO_REUSEADDR | SO_REUSEPORT));
-	} else if (!in6_is_unspec(&a)) {
+	else if (!in6_is_unspec(&a) && !in6_is_mcast(&a)) {
 		struct ifnet *zone = in6_zone_ifp(s, sin6->sin6_scope_id);
 		struct in6_ifaddr *ia;
 
@@ -129,11 +188,7 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 		    IN6_IFF_DETACHED)))
 			return EADDRNOTAVAIL;
 		in6p->in6p_lzone = in6_is_linklocal(&a) ? (uint32_t)zone->if_index : 0;
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
-	} else
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
+	}
 	if (in6p->in6p_raw) {
 		in6p->in6p_laddr = a;
 		in6p->in6p_flags |= IN6P_BOUND;
@@ -145,7 +200,7 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 	} else {
 		if (ntohs_(port) < 1024 && in6p_priv() != 0)
 			return EACCES;
-		if (udp6_port_conflict(s, in6p, &a, port, reuse))
+		if (udp6_port_conflict(s, in6p, &a, port))
 			return EADDRINUSE;
 	}
 	in6p->in6p_laddr = a;
@@ -240,7 +295,7 @@ in6p_connect(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockadd
 		if ((error = in6p_bind(s, in6p, &any)) != 0)
 			return error;
 	}
-	if (!in6p->in6p_raw && udp6_port_conflict(s, in6p, &src, in6p->in6p_lport, 1) &&
+	if (!in6p->in6p_raw && udp6_port_conflict(s, in6p, &src, in6p->in6p_lport) &&
 	    !in6_is_unspec(&in6p->in6p_laddr))
 		return EADDRINUSE;
 	in6p->in6p_laddr = src;
@@ -1279,7 +1334,9 @@ in6_domain_add(struct kern *k)
 {
 	int error = net_domain_add(k, &inet6domain);
 
-	if (error == 0)
+	if (error == 0) {
 		ifstate(k)->ns_udp6_mapped = udp6_mapped_input;
+		ifstate(k)->ns_udp6_inuse4 = udp6_inuse4;
+	}
 	return error;
 }
