@@ -204,6 +204,11 @@ icmp6_input(struct ifnet *zone, struct pkt *p, int off)
 			memcpy(&idst, ic + 8 + 24, 16);
 			memcpy(&mtu, ic + 4, 4);
 			icmp6_mtudisc(s, &idst, zone, ntohl_(mtu));
+			if ((ioff = ip6_lasthdr(ic + 8, len - 8, &nxt)) >= 0 && nxt != IPPROTO_TCP) {
+				mtu = ntohl_(mtu);
+				in6p_pmtu_notify(s, nxt == IPPROTO_UDP, &idst, zone,
+				    mtu < IPV6_MMTU ? IPV6_MMTU : mtu);
+			}
 		}
 		if ((ioff = ip6_lasthdr(ic + 8, len - 8, &nxt)) >= 0 && nxt == IPPROTO_UDP &&
 		    (size_t)ioff + 8 <= len - 8)

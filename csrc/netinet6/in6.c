@@ -1387,6 +1387,8 @@ netinet6_fini(struct kern *k)
 	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
 		in6_ifdetach(ifp);
 	frag6_flush(s);
+	while (s->i6_tcpopts != NULL)
+		in6p_optfree(s, s->i6_tcpopts);
 	rt6_ifdetach(s, NULL);
 	netinet6_hooks(ns, NULL);
 	mld6_ifdetach(s, NULL);
