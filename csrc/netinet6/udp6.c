@@ -169,9 +169,11 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 
 	if (in6p->in6p_flags & IN6P_BOUND)
 		return EINVAL;
+	if (in6_is_v4mapped(&a) && in6p->in6p_raw)
+		return EADDRNOTAVAIL;	/* NetBSD's rip6_bind: no mapped addresses, v6only or not */
 	if (in6_is_v4mapped(&a)) {
 		/* a dual-stack socket bound to one of our IPv4 addresses (or ::ffff:0.0.0.0) */
-		if ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw)
+		if (in6p->in6p_flags & IN6P_V6ONLY)
 			return EINVAL;
 		if (in6_v4of(&a) != INADDR_ANY && in_ifaddr_of(s->i6_ns, in6_v4of(&a)) == NULL)
 			return EADDRNOTAVAIL;
@@ -258,10 +260,12 @@ in6p_connect(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockadd
 
 	if (sin6->sin6_port == 0 && !in6p->in6p_raw)
 		return EADDRNOTAVAIL;
+	if (in6_is_v4mapped(&dst) && in6p->in6p_raw)
+		return EHOSTUNREACH;	/* NetBSD's rip6_connect: no route to a mapped address */
 	if (in6_is_v4mapped(&dst)) {
 		struct inet_state *is = inet_state(s->i6_kern);
 		uint32_t src4;
-		if ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw || is == NULL)
+		if ((in6p->in6p_flags & IN6P_V6ONLY) || is == NULL)
 			return EINVAL;
 		if (!in6_is_unspec(&in6p->in6p_laddr) && !in6_is_v4mapped(&in6p->in6p_laddr))
 			return EINVAL;		/* bound to an IPv6 address */
@@ -959,7 +963,9 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 		dst = to->sin6_addr;
 		dport = to->sin6_port;
 		zoneid = to->sin6_scope_id;
-		if (in6_is_v4mapped(&dst) && ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw))
+		if (in6_is_v4mapped(&dst) && in6p->in6p_raw)
+			return EHOSTUNREACH;	/* NetBSD's rip6_output: no route */
+		if (in6_is_v4mapped(&dst) && (in6p->in6p_flags & IN6P_V6ONLY))
 			return EINVAL;
 		if (!in6p->in6p_raw && dport == 0)
 			return EINVAL;
@@ -1427,8 +1433,6 @@ in6p_ctloutput(struct inet6_state *s, struct in6pcb *in6p, int op, struct sockop
 			return ENOPROTOOPT;	/* tcp6_ctloutput's */
 		if (op == PRCO_SETOPT && (in6p->in6p_flags & IN6P_BOUND))
 			return EINVAL;		/* NetBSD: not after bind */
-		if (op == PRCO_SETOPT && in6p->in6p_raw)
-			return EINVAL;		/* v4-mapped traffic: UDP only */
 		return in6p_flagopt(in6p, op, sopt, IN6P_V6ONLY);
 	case IPV6_RECVPKTINFO:
 		return in6p_flagopt(in6p, op, sopt, IN6P_RECVPKTINFO);

@@ -3,7 +3,9 @@
 -- tcp_ctloutput hands every level but IPPROTO_TCP to ip6_ctloutput), the defaults, the
 -- ranges (IPV6_USE_MIN_MTU -1..1, hops and class -1..255), RFC 3542's IPV6_DONTFRAG and
 -- IPV6_RECVPATHMTU (ignored on TCP: read 0), IPV6_PATHMTU (ENOTCONN unconnected; the MTU
--- with the address zeroed when connected, on UDP and TCP).  The same scenario runs on
+-- with the address zeroed when connected, on UDP and TCP), and v4-mapped addresses on raw
+-- sockets (bind EADDRNOTAVAIL, connect and send EHOSTUNREACH, IPV6_V6ONLY settable but
+-- no IPv4 traffic either way, as NetBSD's raw6).  The same scenario runs on
 -- rumpus and, with $RUMPUS_NETBSD_RUMP, on NetBSD's rump kernel in a child process: every
 -- answer must agree.  (What the options do on the wire: test/c/inet6_mtuopt_test.c.)
 local T = require "rump.test"
@@ -68,6 +70,24 @@ local function observe(S)
   put("accepted TCP hops", get(a, 4))
   put("accepted TCP tclass", get(a, 61))
   a:close(); c:close(); l:close()
+  -- v4-mapped addresses on raw sockets (NetBSD's rip6_bind/rip6_connect/rip6_output),
+  -- IPV6_V6ONLY on or off
+  for _, proto in ipairs { 17, 58, 0 } do
+    for _, v6only in ipairs { "default", 0, 1 } do
+      local tag = "raw " .. proto .. " v6only " .. v6only .. ": "
+      local s = assert(S.socket("inet6", "raw", proto))
+      if v6only ~= "default" then put(tag .. "set v6only", S.setsockopt(s, "ipv6", "v6only", v6only)) end
+      put(tag .. "v6only", S.getsockopt(s, "ipv6", "v6only"))
+      put(tag .. "bind ::ffff:127.0.0.1", S.bind(s, S.t.sockaddr_in6(0, "::ffff:127.0.0.1")))
+      put(tag .. "bind ::ffff:0.0.0.0", S.bind(s, S.t.sockaddr_in6(0, "::ffff:0.0.0.0")))
+      put(tag .. "sendto ::ffff:127.0.0.1", S.sendto(s, "abcdefgh", 8, 0,
+        S.t.sockaddr_in6(0, "::ffff:127.0.0.1")))
+      put(tag .. "connect ::ffff:127.0.0.1", S.connect(s, S.t.sockaddr_in6(0, "::ffff:127.0.0.1")))
+      put(tag .. "send", S.send(s, "abcdefgh", 8))
+      put(tag .. "bind ::1", S.bind(s, S.t.sockaddr_in6(0, "::1")))
+      s:close()
+    end
+  end
   return o
 end
 
@@ -101,6 +121,11 @@ T.case("rumpus: IPPROTO_IPV6 options on TCP, UDP and raw sockets", function()
   T.eq(rumpus["connected TCP IPV6_PATHMTU"]:match(":(.*)$"):sub(-10), "88,131,0,0",
     "lo0's MTU, 33624")
   T.eq(rumpus["dgram then get 12"], "error EOPNOTSUPP", "getsockopt IPV6_JOIN_GROUP")
+  T.eq(rumpus["raw 58 v6only 0: set v6only"], "true", "IPV6_V6ONLY settable on raw sockets")
+  T.eq(rumpus["raw 58 v6only 0: bind ::ffff:127.0.0.1"], "error EADDRNOTAVAIL",
+    "no mapped address on a raw socket, dual stack or not")
+  T.eq(rumpus["raw 17 v6only 0: sendto ::ffff:127.0.0.1"], "error EHOSTUNREACH")
+  T.eq(rumpus["raw 0 v6only 1: connect ::ffff:127.0.0.1"], "error EHOSTUNREACH")
 end)
 
 T.case("NetBSD's kernel answers the same", function()
