@@ -15,6 +15,8 @@
  *     IPV6_PATHMTU of the connected socket reads 1280 (the address zeroed, as NetBSD).
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "tcp_nb.h"
@@ -202,6 +204,39 @@ cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, siz
 	return (uint16_t)~sum;
 }
 
+/* A packet too big (mtu) from a router's address to A, quoting A's UDP datagram from
+ * port sport to B's 7300. */
+#define PTBLEN (14 + 40 + 8 + 48)
+static size_t
+ptb_frame(uint8_t *f, unsigned mtu, int sport)
+{
+	uint8_t *ic = f + 54;
+	uint16_t c;
+
+	memset(f, 0, PTBLEN);
+	memcpy(f, amac, 6);
+	memcpy(f + 6, mymac, 6);
+	f[12] = 0x86, f[13] = 0xdd;
+	f[14] = 0x60;
+	f[18] = 0, f[19] = 8 + 48;
+	f[20] = 58, f[21] = 64;
+	inet_pton(AF_INET6, "2001:db8:8::fe", f + 22);
+	inet_pton(AF_INET6, "2001:db8:8::1", f + 38);
+	ic[0] = 2;				/* packet too big */
+	ic[4] = (uint8_t)(mtu >> 24), ic[5] = (uint8_t)(mtu >> 16);
+	ic[6] = (uint8_t)(mtu >> 8), ic[7] = (uint8_t)mtu;
+	ic[8] = 0x60;
+	ic[8 + 4] = 0x05, ic[8 + 5] = 0x00;
+	ic[8 + 6] = 17, ic[8 + 7] = 64;
+	inet_pton(AF_INET6, "2001:db8:8::1", ic + 8 + 8);
+	inet_pton(AF_INET6, "2001:db8:8::2", ic + 8 + 24);
+	ic[48] = (uint8_t)(sport >> 8), ic[49] = (uint8_t)sport;
+	ic[50] = 7300 >> 8, ic[51] = 7300 & 0xff;
+	c = cksum6(f + 22, f + 38, 58, ic, 8 + 48);
+	ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
+	return PTBLEN;
+}
+
 static void
 tcp(struct rumpus_kernel *a, struct rumpus_kernel *b)
 {
@@ -315,9 +350,8 @@ dontfrag(struct rumpus_kernel *a, struct rumpus_kernel *b, struct bus_port *port
 {
 	static char big[2000], buf[2048];
 	int u, un, other, r, lb = -1, v;
-	uint8_t f[14 + 40 + 8 + 48 + 8], *ic;
+	uint8_t f[PTBLEN];
 	size_t flen;
-	uint16_t c;
 	struct fstat st;
 
 	rumpus_kernel_switch(b);
@@ -341,28 +375,7 @@ dontfrag(struct rumpus_kernel *a, struct rumpus_kernel *b, struct bus_port *port
 	ok(pmtu_note(other, &lb) == -X_EAGAIN, "not the one connected elsewhere");
 	ok(setint(u, X_IPV6_DONTFRAG, 0) == 0 && rump_sys_write(u, big, sizeof(big)) == 2000,
 	    "without it the 2000 bytes go (in fragments)");
-	/* a packet too big (1280) quoting A's datagram, from a router's address */
-	memset(f, 0, sizeof(f));
-	memcpy(f, amac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	f[14] = 0x60;
-	f[18] = 0, f[19] = 8 + 48;
-	f[20] = 58, f[21] = 64;
-	inet_pton(AF_INET6, "2001:db8:8::fe", f + 22);
-	inet_pton(AF_INET6, "2001:db8:8::1", f + 38);
-	ic = f + 54;
-	ic[0] = 2;				/* packet too big */
-	ic[4] = 0, ic[5] = 0, ic[6] = 0x05, ic[7] = 0x00;	/* 1280 */
-	ic[8] = 0x60;
-	ic[8 + 4] = 0x05, ic[8 + 5] = 0x00;
-	ic[8 + 6] = 17, ic[8 + 7] = 64;
-	inet_pton(AF_INET6, "2001:db8:8::1", ic + 8 + 8);
-	inet_pton(AF_INET6, "2001:db8:8::2", ic + 8 + 24);
-	ic[48] = 7301 >> 8, ic[49] = 7301 & 0xff, ic[50] = 7300 >> 8, ic[51] = 7300 & 0xff;
-	flen = 54 + 8 + 48;
-	c = cksum6(f + 22, f + 38, 58, ic, 8 + 48);
-	ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
+	flen = ptb_frame(f, 1280, 7301);
 	bus_xmit(port, f, flen);
 	rumpus_kernel_switch(a);
 	v = pmtu_note(u, &lb);
@@ -403,6 +416,128 @@ dontfrag(struct rumpus_kernel *a, struct rumpus_kernel *b, struct bus_port *port
 	rumpus_kernel_switch(NULL);
 }
 
+/* Threads: A's TCP socket changing its options while it sends, UDP sockets asking for
+ * path MTU notifications coming and going, and packets too big arriving from the raw port
+ * (each changing a host route under the route cache) all at once; B reads the stream. */
+struct thr { struct rumpus_kernel *a, *b; struct bus_port *port; int c, s, nbytes, notes;
+	int bad[3];		/* one per thread: t_tcp, t_udp, t_read */
+	atomic_int done; };
+
+static void *
+t_tcp(void *arg)
+{
+	struct thr *t = arg;
+	uint8_t d8[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+	int i;
+	char ch;
+
+	rumpus_kernel_switch(t->a);
+	for (i = 0; i < 300; i++) {
+		ch = (char)('a' + i % 26);
+		t->bad[0] += setint(t->c, X_IPV6_UNICAST_HOPS, 1 + i % 200) != 0;
+		t->bad[0] += setint(t->c, X_IPV6_TCLASS, i % 256) != 0;
+		t->bad[0] += rump_sys_setsockopt(t->c, X_IPPROTO_IPV6, X_IPV6_DSTOPTS_, d8,
+		    i & 1 ? 8 : 0) != 0;
+		t->bad[0] += rump_sys_write(t->c, &ch, 1) != 1;
+	}
+	atomic_fetch_add(&t->done, 1);
+	rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
+static void *
+t_udp(void *arg)
+{
+	struct thr *t = arg;
+	int i, lb;
+
+	rumpus_kernel_switch(t->a);
+	for (i = 0; i < 200; i++) {
+		int u = udpsock(7301, i & 1 ? "2001:db8:8::2" : NULL, 7300);
+		t->bad[1] += setint(u, X_IPV6_RECVPATHMTU, 1) != 0;
+		usleep(200);
+		while (pmtu_note(u, &lb) > 0)
+			t->notes++;
+		rump_sys_close(u);
+	}
+	atomic_fetch_add(&t->done, 1);
+	rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
+static void *
+t_ptb(void *arg)
+{
+	struct thr *t = arg;
+	uint8_t f[PTBLEN];
+	int i;
+
+	for (i = 0; i < 300 || atomic_load(&t->done) < 2; i++) {
+		size_t n = ptb_frame(f, 1280 + (unsigned)(i % 4) * 8, 7301);
+		bus_xmit(t->port, f, n);
+	}
+	return NULL;
+}
+
+static void *
+t_read(void *arg)
+{
+	struct thr *t = arg;
+	char buf[512];
+	int i;
+
+	rumpus_kernel_switch(t->b);
+	while (t->nbytes < 300) {
+		ssize_t n = rump_sys_read(t->s, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++)
+			t->bad[2] += buf[i] != (char)('a' + (t->nbytes + i) % 26);
+		t->nbytes += (int)n;
+	}
+	rumpus_kernel_switch(NULL);
+	return NULL;
+}
+
+static void
+threads(struct rumpus_kernel *a, struct rumpus_kernel *b, struct bus_port *port)
+{
+	struct x_sin6 sa = x_sin6("::", 7400, 0);
+	pthread_t th[4];
+	struct thr t;
+	int l, i, one = 1;
+
+	memset(&t, 0, sizeof(t));
+	t.a = a, t.b = b, t.port = port;
+	rumpus_kernel_switch(b);
+	l = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
+	rump_sys_bind(l, (struct sockaddr *)&sa, sizeof(sa));
+	rump_sys_listen(l, 1);
+	rumpus_kernel_switch(a);
+	t.c = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
+	rump_sys_setsockopt(t.c, X_IPPROTO_TCP, X_TCP_NODELAY, &one, sizeof(one));
+	sa = x_sin6("2001:db8:8::2", 7400, 0);
+	ok(rump_sys_connect(t.c, (struct sockaddr *)&sa, sizeof(sa)) == 0, "threads: A connects");
+	rumpus_kernel_switch(b);
+	t.s = rump_sys_accept(l, NULL, NULL);
+	rumpus_kernel_switch(NULL);
+	pthread_create(&th[0], NULL, t_tcp, &t);
+	pthread_create(&th[1], NULL, t_udp, &t);
+	pthread_create(&th[2], NULL, t_ptb, &t);
+	pthread_create(&th[3], NULL, t_read, &t);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	ok(t.bad[0] + t.bad[1] + t.bad[2] == 0 && t.nbytes == 300, "300 bytes in order while "
+	    "their options changed, sockets asked for path MTU notes and packets too big came "
+	    "(%d errors, %d notes)", t.bad[0] + t.bad[1] + t.bad[2], t.notes);
+	rumpus_kernel_switch(a);
+	rump_sys_close(t.c);
+	rumpus_kernel_switch(b);
+	rump_sys_close(t.s);
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+}
+
 int
 main(void)
 {
@@ -429,6 +564,7 @@ main(void)
 	tcp(a, b);
 	minmtu(a, b);
 	dontfrag(a, b, &port);
+	threads(a, b, &port);
 	bus_detach(&port);
 	rumpus_kernel_destroy(a);
 	rumpus_kernel_destroy(b);
