@@ -1,6 +1,8 @@
 /*
- * inet6_route_bench.c: IPv6 route lookups (rt6_lookup, the radix tree of csrc/netinet6/in6.c)
- * in a table of 10,000 random prefixes beside one of 10 (the baseline), in the same
+ * inet6_route_bench.c: IPv6 route lookups (rt6_lookup: the lookup cache and flat index of
+ * csrc/netinet6/rt6_cache.c in front of the radix tree of in6.c) in a table of 10,000
+ * random prefixes beside one of 10 (the baseline), and the radix tree alone
+ * (rt6_lookup_tree, what rt6_lookup was before the index) in the same table, in the same
  * process and run: batches of 20 x 4,096 lookups of addresses inside the prefixes,
  * interleaved, p50 and p90 of the per-lookup times of 31 batches (docs/bench.md).
  */
@@ -74,7 +76,7 @@ main(void)
 	static const char *comps[] = { "net.netinet", "net.netinet6", NULL };
 	struct rumpus_kernel *k[2];
 	struct kin ki;
-	static double t[2][ROUNDS];
+	static double t[3][ROUNDS];
 	int sizes[2] = { 10, 10000 }, added[2], r, w, i, err;
 	volatile uintptr_t sink = 0;
 
@@ -90,33 +92,41 @@ main(void)
 		ku_leave(&ki);
 	}
 	for (r = 0; r < ROUNDS; r++)
-		for (w = 0; w < 2; w++) {
+		for (w = 0; w < 3; w++) {	/* 2: the 10,000-prefix kernel's tree alone */
 			struct inet6_state *s;
 			double t0;
-			int rep;
-			ku_enter(&ki, k[w]);
+			int rep, kw = w == 2 ? 1 : w;
+			ku_enter(&ki, k[kw]);
 			s = inet6_state(ki.k);
 			ifs_lock(s->i6_ns);
 			t0 = now_ns();
 			for (rep = 0; rep < REP; rep++)
 				for (i = 0; i < NQ; i++)
-					sink += (uintptr_t)rt6_lookup(s, &q[w][i], NULL);
+					sink += (uintptr_t)(w == 2 ? rt6_lookup_tree(s, &q[kw][i], NULL) :
+					    rt6_lookup(s, &q[kw][i], NULL));
 			t[w][r] = (now_ns() - t0) / (REP * NQ);
 			ifs_unlock(s->i6_ns);
 			ku_leave(&ki);
 		}
-	for (w = 0; w < 2; w++)
+	for (w = 0; w < 3; w++)
 		qsort(t[w], ROUNDS, sizeof(double), cmpd);
-	printf("== IPv6 route lookups (radix tree), %d routes beside %d\n", added[1], added[0]);
+	printf("== IPv6 route lookups (cache, flat index, radix tree), %d routes beside %d\n",
+	    added[1], added[0]);
 	printf("  %-58s %8.1f ns  p90 %8.1f ns\n", "10,000 random prefixes: one lookup (p50 of batches)",
 	    t[1][ROUNDS / 2], t[1][ROUNDS * 9 / 10]);
+	printf("  %-58s %8.1f ns  p90 %8.1f ns\n", "the same, radix tree alone (before the index)",
+	    t[2][ROUNDS / 2], t[2][ROUNDS * 9 / 10]);
 	printf("  %-58s %8.1f ns  p90 %8.1f ns\n", "10 prefixes, interleaved (baseline)",
 	    t[0][ROUNDS / 2], t[0][ROUNDS * 9 / 10]);
 	printf("@fig\tinet6.C.route_lookup_10k\tIPv6 route lookup in 10,000 random prefixes, C\t%.17g\tns\tp90 %.1f ns\n",
 	    t[1][ROUNDS / 2], t[1][ROUNDS * 9 / 10]);
 	printf("@fig\tinet6.C.route_lookup_10\tthe same in 10 prefixes (baseline, same run)\t%.17g\tns\tp90 %.1f ns\n",
 	    t[0][ROUNDS / 2], t[0][ROUNDS * 9 / 10]);
+	printf("@fig\tinet6.C.route_tree_10k\tthe same 10,000 prefixes, radix tree alone (rt6_lookup before its index, same run)\t%.17g\tns\tp90 %.1f ns\n",
+	    t[2][ROUNDS / 2], t[2][ROUNDS * 9 / 10]);
 	printf("@cmp\tinet6.C.route_lookup_10k\tinet6.C.route_lookup_10\tsame process, interleaved batches of %d lookups, p50 of %d\n",
+	    REP * NQ, ROUNDS);
+	printf("@cmp\tinet6.C.route_lookup_10k\tinet6.C.route_tree_10k\tsame process and table, interleaved batches of %d lookups, p50 of %d\n",
 	    REP * NQ, ROUNDS);
 	(void)sink;
 	for (w = 0; w < 2; w++)

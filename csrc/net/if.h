@@ -379,6 +379,9 @@ struct ifnet_state {
 	/* an IPv4 UDP datagram (header at hlen, ulen bytes of UDP) no IPv4 socket wanted:
 	 * nonzero if a dual-stack IPv6 socket took it (and p) */
 	int (*ns_udp6_mapped)(struct kern *k, struct pkt *p, int hlen, unsigned ulen);
+	/* an IPv4 UDP bind of (laddr, lport): nonzero if a dual-stack IPv6 socket holds it
+	 * (flags: the newcomer's INP_REUSEADDR/INP_REUSEPORT) */
+	int (*ns_udp6_inuse4)(struct kern *k, uint32_t laddr, uint16_t lport, int flags);
 	/* TCP over IPv6: a segment (TCP header at pkt_data, checksum to fill in) between
 	 * IPv6 addresses (struct in46_addr, netinet/in_var.h), and the MSS towards one */
 	int (*ns_tcp6_send)(struct kern *k, struct pkt *p, const struct in46_addr *src,

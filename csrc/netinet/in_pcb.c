@@ -358,6 +358,18 @@ udp_port_conflict(struct inet_state *is, struct inpcb *inp, uint32_t laddr, uint
 	return 0;
 }
 
+/* For net.netinet6's dual-stack binds (udp6.c): is IPv4 (laddr, lport) in use by an IPv4
+ * UDP pcb under the port rules, for a newcomer with these INP_REUSEADDR/INP_REUSEPORT? */
+int
+udp4_port_inuse(struct kern *k, uint32_t laddr, uint16_t lport, int flags)
+{
+	struct inpcb tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.inp_flags = flags & (INP_REUSEADDR | INP_REUSEPORT);
+	return udp_port_conflict(inet_state(k), &tmp, laddr, lport);
+}
+
 static int
 udp_ephemeral(struct inet_state *is, struct inpcb *inp, uint32_t laddr, uint16_t *portp)
 {
@@ -404,6 +416,10 @@ inp_bind_locked(struct inet_state *is, struct inpcb *inp, const struct nb_sockad
 		if (ntohs_(port) < 1024 && inp_priv() != 0)
 			return EACCES;
 		if (udp_port_conflict(is, inp, addr, port))
+			return EADDRINUSE;
+		/* NetBSD's in_pcbbind_port: dual-stack IPv6 sockets hold IPv4 ports too */
+		if (is->is_ns->ns_udp6_inuse4 != NULL && is->is_ns->ns_udp6_inuse4(is->is_kern,
+		    addr, port, inp->inp_flags & (INP_REUSEADDR | INP_REUSEPORT)))
 			return EADDRINUSE;
 	}
 	inp->inp_laddr = addr;

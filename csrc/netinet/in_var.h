@@ -304,6 +304,7 @@ struct in_ifaddr *in_ifaddr_of(struct ifnet_state *ns, uint32_t addr) KERN_HIDDE
 int  in_broadcast(struct ifnet_state *ns, uint32_t addr, struct ifnet *ifp) KERN_HIDDEN;
 uint32_t in_ifaddr_first(struct ifnet *ifp) KERN_HIDDEN;
 void inet_timer_want(struct inet_state *is, uint64_t at) KERN_HIDDEN;
+int  udp4_port_inuse(struct kern *k, uint32_t laddr, uint16_t lport, int flags) KERN_HIDDEN;
 int  in_addaddr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr, uint32_t mask,
     uint32_t broad) KERN_HIDDEN;
 int  in_deladdr(struct ifnet_state *ns, struct ifnet *ifp, uint32_t addr) KERN_HIDDEN;

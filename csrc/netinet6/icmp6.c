@@ -145,6 +145,7 @@ icmp6_mtudisc(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet
 	}
 	if (h->rt6_flags & RTF_DYNAMIC) {
 		h->rt6_expire = hyp_clock_mono() + PMTU_EXPIRE_NS;
+		rt6_changed(s);
 		inet6_timer_want(s, h->rt6_expire);
 	}
 }
@@ -203,6 +204,11 @@ icmp6_input(struct ifnet *zone, struct pkt *p, int off)
 			memcpy(&idst, ic + 8 + 24, 16);
 			memcpy(&mtu, ic + 4, 4);
 			icmp6_mtudisc(s, &idst, zone, ntohl_(mtu));
+			if ((ioff = ip6_lasthdr(ic + 8, len - 8, &nxt)) >= 0 && nxt != IPPROTO_TCP) {
+				mtu = ntohl_(mtu);
+				in6p_pmtu_notify(s, nxt == IPPROTO_UDP, &idst, zone,
+				    mtu < IPV6_MMTU ? IPV6_MMTU : mtu);
+			}
 		}
 		if ((ioff = ip6_lasthdr(ic + 8, len - 8, &nxt)) >= 0 && nxt == IPPROTO_UDP &&
 		    (size_t)ioff + 8 <= len - 8)

@@ -360,8 +360,10 @@ struct rt6_bucket {
 static void
 rt6_tree_init(struct inet6_state *s)
 {
-	if (s->i6_rtree.rh_keybits == 0)
+	if (s->i6_rtree.rh_keybits == 0) {
 		radix_init(&s->i6_rtree, s->i6_kern, 128);
+		rt6_changed(s);
+	}
 }
 
 static void
@@ -410,6 +412,7 @@ rt6_free(struct inet6_state *s, struct rt6entry *rt)
 		rt->rt6_next->rt6_prevp = rt->rt6_prevp;
 	s->i6_nroutes--;
 	kmem_free(s->i6_kern, rt, sizeof(*rt));
+	rt6_changed(s);
 }
 
 int
@@ -463,6 +466,8 @@ rt6_add(struct inet6_state *s, const struct nb_in6_addr *dst, int plen,
 	rt->rt6_prevp = &s->i6_rt;
 	s->i6_rt = rt;
 	s->i6_nroutes++;
+	rt6_changed(s);
+	rt6_cache_grow(s);
 	if (rtp != NULL)
 		*rtp = rt;
 	return 0;
@@ -525,17 +530,52 @@ rt6_ok(const void *entry, void *arg)
 	return 0;
 }
 
-struct rt6entry *
-rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone)
+/* The tree alone (tests and the benchmark compare it with rt6_lookup); *nowp: nonzero
+ * when the answer depended on an expiring route (not to be cached). */
+static struct rt6entry *
+rt6_tree_match(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone,
+    uint64_t *nowp)
 {
 	struct rt6_q q = { dst, zone, 0, NULL };
 
+	*nowp = 0;
 	if (s->i6_rtree.rh_keybits == 0)
 		return NULL;
 	if (radix_match(&s->i6_rtree, dst, rt6_ok, &q) == NULL)
 		return NULL;
-	q.q_rt->rt6_use++;
+	*nowp = q.q_now;
 	return q.q_rt;
+}
+
+struct rt6entry *
+rt6_lookup_tree(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone)
+{
+	uint64_t now;
+
+	return rt6_tree_match(s, dst, zone, &now);
+}
+
+/* The cache and flat index first (rt6_cache.c), the tree when they cannot answer. */
+struct rt6entry *
+rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone)
+{
+	struct rt6entry *rt;
+	unsigned set = 0;
+	uint64_t now;
+
+	if (s->i6_rtree.rh_keybits == 0)
+		return NULL;
+	if (!in6_scoped(dst))
+		zone = NULL;		/* rt6_ok ignores it */
+	rt = rt6_cache_lookup(s, dst, zone, &set);
+	if (rt6_is_tree(rt)) {
+		rt = rt6_tree_match(s, dst, zone, &now);
+		if (rt != NULL && now == 0)
+			rt6_cache_fill(s, dst, zone, set, rt);
+	}
+	if (rt != NULL)
+		rt->rt6_use++;
+	return rt;
 }
 
 void
@@ -552,6 +592,8 @@ rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp)
 		radix_fini(&s->i6_rtree);
 		s->i6_rtree.rh_keybits = 0;
 	}
+	if (s->i6_rt == NULL)
+		rt6_cache_free(s);
 }
 
 static uint64_t
@@ -876,6 +918,7 @@ rt6_request(struct kern *k, void *buf, size_t len, size_t bufsize, size_t *outle
 			rt->rt6_ifp = ifp;
 			rt->rt6_flags = (rt->rt6_flags & ~(RTF_GATEWAY | RTF_REJECT |
 			    RTF_BLACKHOLE)) | flags;
+			rt6_changed(s);		/* its interface may have changed */
 		}
 		break;
 	case RTM_DELETE:
@@ -1266,7 +1309,7 @@ netinet6_hooks(struct ifnet_state *ns, struct inet6_state *s)
 	else
 		tcp6_hooks_off(ns);
 	if (s == NULL)
-		ns->ns_udp6_mapped = NULL;	/* set by in6_domain_add */
+		ns->ns_udp6_mapped = NULL, ns->ns_udp6_inuse4 = NULL;	/* in6_domain_add */
 	ns->ns_inet6 = s;
 }
 
@@ -1344,6 +1387,8 @@ netinet6_fini(struct kern *k)
 	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
 		in6_ifdetach(ifp);
 	frag6_flush(s);
+	while (s->i6_tcpopts != NULL)
+		in6p_optfree(s, s->i6_tcpopts);
 	rt6_ifdetach(s, NULL);
 	netinet6_hooks(ns, NULL);
 	mld6_ifdetach(s, NULL);

@@ -129,6 +129,16 @@ struct nb_icmp6_filter {
 #define IPV6_RTHDR		51
 #define IPV6_RECVTCLASS		57
 #define IPV6_TCLASS		61
+#define IPV6_USE_MIN_MTU	42	/* RFC 3542 11.1: -1 multicast only, 0 never, 1 always */
+#define IPV6_RECVPATHMTU	43
+#define IPV6_PATHMTU		44	/* getsockopt (connected) and the cmsg: ip6_mtuinfo */
+#define IPV6_DONTFRAG		62
+/* struct ip6_mtuinfo: the destination and its path MTU */
+struct nb_ip6_mtuinfo {
+	struct nb_sockaddr_in6 ip6m_addr;
+	uint32_t ip6m_mtu;
+};
+_Static_assert(sizeof(struct nb_ip6_mtuinfo) == 32, "ip6_mtuinfo");
 #define ICMP6_FILTER		18	/* level IPPROTO_ICMPV6 */
 
 /* net.inet6.ip6 (IPV6CTL_*) and net.inet6.icmp6 (ICMPV6CTL_*) */
@@ -289,6 +299,7 @@ struct in6pcb {
 	uint32_t in6p_lzone, in6p_fzone;	/* scope of link-local addresses */
 	int in6p_flags;			/* IN6P_* */
 	int in6p_hops, in6p_mhops, in6p_tclass;	/* -1: the default */
+	int in6p_minmtu;		/* IPV6_USE_MIN_MTU: -1 (multicast only), 0, 1 */
 	int in6p_mifindex;		/* IPV6_MULTICAST_IF, 0: default */
 	int in6p_cksum;			/* IPV6_CHECKSUM offset, -1: none */
 	struct nb_in6_pktinfo in6p_pktinfo;	/* sticky IPV6_PKTINFO */
@@ -312,6 +323,9 @@ struct ip6_xhdrs {
 #define IN6P_RECVHOPOPTS 0x40
 #define IN6P_RECVDSTOPTS 0x80
 #define IN6P_RECVRTHDR	0x100
+#define IN6P_DONTFRAG	0x200		/* IPV6_DONTFRAG */
+#define IN6P_RECVPATHMTU 0x400		/* IPV6_RECVPATHMTU */
+#define IN6P_TCP	0x800		/* the options of a TCP socket (tcp6.c), no UDP pcb */
 #define IN6P_V6ONLY	0x01
 #define IN6P_RECVPKTINFO 0x02
 #define IN6P_RECVHOPLIMIT 0x04
@@ -340,6 +354,8 @@ struct inet6_state {
 	struct rt6entry *i6_rt;		/* every route, unordered */
 	struct radix_head i6_rtree;	/* by prefix: a chain (rt6_dup) per prefix */
 	int i6_nroutes;
+	uint32_t i6_rtgen;		/* bumped by every change of the table (rt6_changed) */
+	struct rt6_cache *i6_rtcache;	/* rt6_cache.c; NULL: none (small table, no memory) */
 	struct ip6q *i6_frags;
 	int i6_nfragpackets, i6_nfrags;
 	struct in6pcb *i6_pcbs;
@@ -360,6 +376,8 @@ struct inet6_state {
 	/* nd6.c: interfaces whose querier speaks MLDv2 (their reports are version 2) */
 	struct mld6_v2if *i6_mldv2;
 	struct mld6_sc *i6_mldsc;
+	/* tcp6.c: the IPPROTO_IPV6 options of TCP sockets that set any (in6p_next chain) */
+	struct in6pcb *i6_tcpopts;
 };
 
 static inline struct inet6_state *inet6_state(struct kern *k) { return kern_priv(k, COMP_NET_NETINET6); }
@@ -425,6 +443,23 @@ struct rt6entry *rt6_exact(struct inet6_state *s, const struct nb_in6_addr *dst,
 struct rt6entry *rt6_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
     struct ifnet *zone) KERN_HIDDEN;
 void rt6_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
+/* The tree alone, without the cache or index (tests, the benchmark's baseline). */
+struct rt6entry *rt6_lookup_tree(struct inet6_state *s, const struct nb_in6_addr *dst,
+    struct ifnet *zone) KERN_HIDDEN;
+/* rt6_cache.c: the lookup cache and flat index.  Whoever changes a route in place in a
+ * way that can change a lookup's answer (its expiry, its interface) calls rt6_changed. */
+void rt6_changed(struct inet6_state *s) KERN_HIDDEN;
+void rt6_cache_grow(struct inet6_state *s) KERN_HIDDEN;
+void rt6_cache_free(struct inet6_state *s) KERN_HIDDEN;
+struct rt6entry *rt6_cache_lookup(struct inet6_state *s, const struct nb_in6_addr *dst,
+    struct ifnet *zone, unsigned *setp) KERN_HIDDEN;
+void rt6_cache_fill(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *zone,
+    unsigned set, struct rt6entry *rt) KERN_HIDDEN;
+int  rt6_is_tree(const struct rt6entry *rt) KERN_HIDDEN;
+/* The flat index alone (built now if stale), for tests; rt6_is_tree() when it cannot
+ * answer (small table, scoped destination, an expiring route, no memory). */
+struct rt6entry *rt6_lookup_index(struct inet6_state *s, const struct nb_in6_addr *dst)
+    KERN_HIDDEN;
 #define RTM_REDIRECT	6
 void rt6_announce(struct inet6_state *s, int type, struct rt6entry *rt) KERN_HIDDEN;
 
@@ -435,6 +470,8 @@ void ip6_input(struct ifnet *ifp, struct pkt *p) KERN_HIDDEN;
 #define IP6OUT_ROUTERALERT	0x04	/* MLD: hop-by-hop router alert option */
 #define IP6OUT_UNSPECSRC	0x08	/* keep the unspecified source (DAD) */
 #define IP6OUT_DONTFRAG		0x10	/* EMSGSIZE rather than fragment */
+#define IP6OUT_MINMTU		0x20	/* fragment to IPV6_MMTU (IPV6_USE_MIN_MTU) */
+#define IP6OUT_LINKMTU		0x40	/* whole up to the link's MTU (IPV6_DONTFRAG) */
 /* ip6_output with extension headers and a next hop (x NULL: none; ip6.c). */
 int  ip6_output_x(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *src,
     const struct nb_in6_addr *dst, struct ifnet *zone, int nxt, int hlim, int tclass,
@@ -482,6 +519,20 @@ void udp6_input(struct inet6_state *s, struct pkt *p, int off) KERN_HIDDEN;
 int  rip6_input(struct inet6_state *s, struct pkt *p, int off, int nxt) KERN_HIDDEN;
 void udp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6,
     size_t len) KERN_HIDDEN;
+/* Packet too big for dst (zone) with this MTU: the IPV6_PATHMTU notifications of the
+ * sockets that asked (IPV6_RECVPATHMTU; unconnected or connected to dst), UDP ones for
+ * a quoted UDP packet (udp: 1), raw ones otherwise, as NetBSD's in6_pcbnotify. */
+void in6p_pmtu_notify(struct inet6_state *s, int udp, const struct nb_in6_addr *dst,
+    struct ifnet *zone, uint32_t mtu) KERN_HIDDEN;
+/* The IPPROTO_IPV6 options of in6p (ip6_ctloutput's, for TCP's option holder too). */
+int  in6p_ctloutput(struct inet6_state *s, struct in6pcb *in6p, int op, struct sockopt *sopt)
+    KERN_HIDDEN;
+/* A pcb holding only options (a TCP socket's, on no list); freed by in6p_optfree. */
+struct in6pcb *in6p_optalloc(struct inet6_state *s, struct socket *so) KERN_HIDDEN;
+void in6p_optfree(struct inet6_state *s, struct in6pcb *in6p) KERN_HIDDEN;
+/* The path MTU towards dst through ifp (a host route's, else the link's). */
+uint32_t in6_pathmtu(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *ifp)
+    KERN_HIDDEN;
 void in6pcb_ifdetach(struct inet6_state *s, struct ifnet *ifp) KERN_HIDDEN;
 int  in6_domain_add(struct kern *k) KERN_HIDDEN;
 

@@ -355,6 +355,10 @@ ip6_output1(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp
 		if (h != NULL && h->rt6_mtu != 0 && h->rt6_mtu < mtu)
 			mtu = h->rt6_mtu;
 	}
+	if ((flags & IP6OUT_MINMTU) && mtu > IPV6_MMTU)
+		mtu = IPV6_MMTU;
+	if (flags & IP6OUT_LINKMTU)
+		mtu = ifp->if_mtu;	/* the path's routers answer packet too big */
 	if (p->p_len <= mtu)
 		return ip6_link_output(s, ifp, p, &nexthop);
 	if (flags & IP6OUT_ROUTERALERT)
@@ -875,4 +879,18 @@ ip6_input(struct ifnet *ifp, struct pkt *p)
 	}
 drop:
 	pkt_free(p);
+}
+
+/* The path MTU towards dst through ifp: a host route's (packet too big) below the link's. */
+uint32_t
+in6_pathmtu(struct inet6_state *s, const struct nb_in6_addr *dst, struct ifnet *ifp)
+{
+	uint32_t mtu = ifp != NULL ? ifp->if_mtu : IPV6_MMTU;
+
+	if (!in6_is_mcast(dst)) {
+		struct rt6entry *h = rt6_lookup(s, dst, in6_scoped(dst) ? ifp : NULL);
+		if (h != NULL && h->rt6_mtu != 0 && h->rt6_mtu < mtu)
+			mtu = h->rt6_mtu;
+	}
+	return mtu;
 }

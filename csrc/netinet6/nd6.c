@@ -622,6 +622,7 @@ nd6_ra_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 			rt6_delete(s, &any, 0, ifp);
 		} else {
 			rt->rt6_expire = hyp_clock_mono() + (uint64_t)rlife * 1000000000;
+			rt6_changed(s);
 			inet6_timer_want(s, rt->rt6_expire);
 		}
 	}
@@ -650,9 +651,12 @@ nd6_ra_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 					rt6_delete(s, &pfx, plen, ifp);
 				else if (vl != ~0U) {
 					pr->rt6_expire = hyp_clock_mono() + (uint64_t)vl * 1000000000;
+					rt6_changed(s);
 					inet6_timer_want(s, pr->rt6_expire);
-				} else
+				} else {
 					pr->rt6_expire = 0;
+					rt6_changed(s);
+				}
 			}
 		}
 		if (!(o[3] & 0x40) || plen != 64 || vl == 0)
@@ -728,6 +732,7 @@ nd6_redirect_input(struct ifnet *ifp, struct pkt *p, int off, int len)
 	    ifp, &h);
 	if (e == 0 && h != NULL) {
 		h->rt6_expire = hyp_clock_mono() + REDIRECT_EXPIRE_NS;
+		rt6_changed(s);
 		inet6_timer_want(s, h->rt6_expire);
 		rt6_announce(s, RTM_REDIRECT, h);
 	}

@@ -41,14 +41,44 @@ ifindex(struct ifnet *ifp)
 
 /* ---------------------------------------------------------------- output, MSS */
 
-/* ns_tcp6_send: segment p (TCP header at pkt_data) from src to dst. */
+/* The IPPROTO_IPV6 options of the connection a segment from src to dst belongs to (NULL:
+ * none set, or no connection: a listener's SYN-ACK, a RST for no pcb). */
+static struct in6pcb *
+tcp6_opts_of(struct inet6_state *s, const uint8_t *th, const struct in46_addr *src,
+    const struct in46_addr *dst)
+{
+	struct inet_state *is = inet_state(s->i6_kern);
+	struct inpcb *inp;
+	struct in6pcb *o;
+	uint16_t sport, dport;
+
+	if (s->i6_tcpopts == NULL || is == NULL || is->is_tcp == NULL)
+		return NULL;
+	memcpy(&sport, th, 2);
+	memcpy(&dport, th + 2, 2);
+	if ((inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, dst, dport, src, sport)) == NULL ||
+	    inp->inp_socket == NULL)
+		return NULL;
+	for (o = s->i6_tcpopts; o != NULL; o = o->in6p_next)
+		if (o->in6p_socket == inp->inp_socket)
+			return o;
+	return NULL;
+}
+
+/* ns_tcp6_send: segment p (TCP header at pkt_data) from src to dst, with its socket's
+ * IPV6_UNICAST_HOPS, IPV6_TCLASS and sticky extension headers, as NetBSD's tcp_output
+ * hands ip6_output the in6pcb's options.  XXX the MSS does not shrink for the extension
+ * headers (NetBSD's ip6_optlen): a segment they take past the path MTU is fragmented. */
 static int
 tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
     const struct in46_addr *dst)
 {
 	struct inet6_state *s = inet6_state(kk);
 	uint8_t *th = pkt_data(p);
+	struct in6pcb *o;
+	struct ip6_xhdrs x;
 	uint16_t sum;
+	int hlim, tclass = -1, i, anyx = 0, flags = IP6OUT_DONTFRAG;
 
 	if (s == NULL) {
 		pkt_free(p);
@@ -57,9 +87,22 @@ tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
 	th[16] = th[17] = 0;
 	sum = in6_cksum(in46_6(src), in46_6(dst), IPPROTO_TCP, th, p->p_len);
 	memcpy(th + 16, &sum, 2);
-	return ip6_output(s, p, in46_6(src), in46_6(dst),
+	hlim = s->i6_hlim;
+	if ((o = tcp6_opts_of(s, th, src, dst)) != NULL) {
+		if (o->in6p_hops >= 0)
+			hlim = o->in6p_hops;
+		tclass = o->in6p_tclass;
+		for (i = 0; i < 4; i++) {
+			x.x_hdr[i] = o->in6p_xhdr[i];
+			anyx |= x.x_hdr[i] != NULL;
+		}
+		x.x_nexthop = NULL;
+		if (anyx)
+			flags = 0;
+	}
+	return ip6_output_x(s, p, in46_6(src), in46_6(dst),
 	    in6_zone_ifp(s, dst->ia_zone != 0 ? dst->ia_zone : src->ia_zone), IPPROTO_TCP,
-	    s->i6_hlim, -1, IP6OUT_DONTFRAG);
+	    hlim, tclass, flags, anyx ? &x : NULL);
 }
 
 /* ns_tcp6_mss: the MSS we offer towards key faddr: the path's MTU less 60 (RFC 8200's
@@ -414,22 +457,48 @@ tcp6_send_req(struct socket *so, const void *data, size_t len, const struct nb_s
 static void
 tcp6_detach(struct socket *so)
 {
+	struct inet6_state *s = inet6_state(so->so_kern);
+	struct in6pcb *o;
+
 	tcp_usrreqs.pr_detach(so);
+	for (o = s != NULL ? s->i6_tcpopts : NULL; o != NULL; o = o->in6p_next)
+		if (o->in6p_socket == so) {
+			in6p_optfree(s, o);
+			break;
+		}
 	tcp6_flush(so);
 }
 
+/* IPV6_V6ONLY is TCP's own (a pcb flag); the other IPPROTO_IPV6 options are ip6_ctloutput's
+ * on a pcb holding them (in6p_optalloc), made at the first setsockopt: NetBSD's
+ * tcp_ctloutput hands every level but IPPROTO_TCP to ip6_ctloutput. */
 int
 tcp6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 {
+	struct inet6_state *s = inet6_state(so->so_kern);
 	struct inpcb *inp = so->so_pcb;
+	struct in6pcb *o, tmp;
 	int v, error;
 
 	if (sopt->sopt_level != IPPROTO_IPV6)
 		return tcp_ctloutput(op, so, sopt);
-	if (sopt->sopt_name != IPV6_V6ONLY)
-		return ENOPROTOOPT;
-	if (inp == NULL)
+	if (inp == NULL || s == NULL)
 		return EINVAL;
+	if (sopt->sopt_name != IPV6_V6ONLY) {
+		for (o = s->i6_tcpopts; o != NULL && o->in6p_socket != so; o = o->in6p_next)
+			continue;
+		if (o == NULL && op == PRCO_GETOPT) {	/* the defaults */
+			memset(&tmp, 0, sizeof(tmp));
+			tmp.in6p_kern = s->i6_kern, tmp.in6p_socket = so;
+			tmp.in6p_proto = IPPROTO_TCP, tmp.in6p_flags = IN6P_TCP;
+			tmp.in6p_hops = tmp.in6p_mhops = tmp.in6p_tclass = -1;
+			tmp.in6p_minmtu = tmp.in6p_cksum = -1;
+			return in6p_ctloutput(s, &tmp, op, sopt);
+		}
+		if (o == NULL && (o = in6p_optalloc(s, so)) == NULL)
+			return ENOBUFS;
+		return in6p_ctloutput(s, o, op, sopt);
+	}
 	if (op == PRCO_GETOPT)
 		return sockopt_setint(sopt, (inp->inp_flags & INP_V6ONLY) != 0);
 	if ((error = sockopt_getint(sopt, &v)) != 0)

@@ -54,20 +54,84 @@ in6_v4of(const struct nb_in6_addr *a)
 
 /* ---------------------------------------------------------------- ports */
 
+/*
+ * Is port taken for me binding a?  NetBSD's in6_pcbbind_port / in6_pcblookup_port: an IPv6
+ * address or :: sees the AF_INET6 pcbs not bound to a mapped address; a mapped (IPv4)
+ * address sees the dual-stack ones on :: or a mapped address, and the IPv4 pcbs of the
+ * port (udp4_port_inuse).  :: and ::ffff:0.0.0.0 are wildcards.  A wildcard meets a specific
+ * address only for a newcomer without SO_REUSEADDR and SO_REUSEPORT; a pcb met is a
+ * conflict unless both have SO_REUSEPORT (for a multicast address SO_REUSEADDR counts as
+ * SO_REUSEPORT).
+ */
+static int
+udp6_wildaddr(const struct nb_in6_addr *a)
+{
+	return in6_is_unspec(a) || (in6_is_v4mapped(a) && in6_v4of(a) == INADDR_ANY);
+}
+
 static int
 udp6_port_conflict(struct inet6_state *s, struct in6pcb *me, const struct nb_in6_addr *a,
-    uint16_t port, int reuse)
+    uint16_t port)
 {
+	int opts = me->in6p_socket != NULL ? me->in6p_socket->so_options : 0;
+	int reuseport = opts & SO_REUSEPORT, wild = !(opts & (SO_REUSEADDR | SO_REUSEPORT));
+	int mapped = in6_is_v4mapped(a);
 	struct in6pcb *p;
 
+	if (in6_is_mcast(a) && (opts & (SO_REUSEADDR | SO_REUSEPORT)))
+		reuseport = SO_REUSEADDR | SO_REUSEPORT;
+	if (mapped && udp4_port_inuse(s->i6_kern, in6_v4of(a), port,
+	    (opts & SO_REUSEADDR ? INP_REUSEADDR : 0) | (opts & SO_REUSEPORT ? INP_REUSEPORT : 0)))
+		return 1;
 	for (p = s->i6_pcbs; p != NULL; p = p->in6p_next) {
-		if (p == me || p->in6p_raw || p->in6p_lport != port)
+		int wildcard = 0;
+		if (p == me || p->in6p_raw || p->in6p_lport != port || !(p->in6p_flags & IN6P_BOUND))
 			continue;
-		if (!in6_is_unspec(&p->in6p_laddr) && !in6_is_unspec(a) &&
-		    !in6_eq(&p->in6p_laddr, a))
+		if (mapped && ((p->in6p_flags & IN6P_V6ONLY) || (!in6_is_unspec(&p->in6p_laddr) &&
+		    !in6_is_v4mapped(&p->in6p_laddr))))
 			continue;
-		if (reuse && p->in6p_socket != NULL &&
-		    (p->in6p_socket->so_options & (SO_REUSEADDR | SO_REUSEPORT)))
+		if (!mapped && in6_is_v4mapped(&p->in6p_laddr))
+			continue;
+		if (!udp6_wildaddr(&p->in6p_laddr)) {
+			if (udp6_wildaddr(a))
+				wildcard = 1;
+			else if (!in6_eq(&p->in6p_laddr, a))
+				continue;
+		} else if (!udp6_wildaddr(a))
+			wildcard = 1;
+		if (wildcard && !wild)
+			continue;
+		if (p->in6p_socket != NULL && (reuseport & p->in6p_socket->so_options))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* net.netinet's IPv4 bind of (laddr, lport) meets the dual-stack pcbs on :: or a mapped
+ * address (NetBSD's in_pcbbind_port looks them up with the mapped address). */
+static int
+udp6_inuse4(struct kern *k, uint32_t laddr, uint16_t lport, int flags)
+{
+	struct inet6_state *s = inet6_state(k);
+	int wild = !(flags & (INP_REUSEADDR | INP_REUSEPORT));
+	struct in6pcb *p;
+
+	if (s == NULL)
+		return 0;
+	for (p = s->i6_pcbs; p != NULL; p = p->in6p_next) {
+		int exact;
+		if (p->in6p_raw || p->in6p_lport != lport || !(p->in6p_flags & IN6P_BOUND) ||
+		    (p->in6p_flags & IN6P_V6ONLY))
+			continue;
+		if (!in6_is_unspec(&p->in6p_laddr) && !in6_is_v4mapped(&p->in6p_laddr))
+			continue;
+		exact = in6_is_v4mapped(&p->in6p_laddr) && in6_v4of(&p->in6p_laddr) == laddr;
+		if (!exact && !(wild && (in6_is_unspec(&p->in6p_laddr) || laddr == INADDR_ANY ||
+		    in6_v4of(&p->in6p_laddr) == INADDR_ANY)))
+			continue;
+		if ((flags & INP_REUSEPORT) && p->in6p_socket != NULL &&
+		    (p->in6p_socket->so_options & SO_REUSEPORT))
 			continue;
 		return 1;
 	}
@@ -86,7 +150,7 @@ udp6_ephemeral(struct inet6_state *s, struct in6pcb *me, const struct nb_in6_add
 	for (i = 0; i < n; i++) {
 		port = s->i6_lastport;
 		s->i6_lastport = port >= hi ? (uint16_t)lo : (uint16_t)(port + 1);
-		if (!udp6_port_conflict(s, me, a, htons_(port), 0)) {
+		if (!udp6_port_conflict(s, me, a, htons_(port))) {
 			*portp = htons_(port);
 			return 0;
 		}
@@ -101,24 +165,21 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 {
 	struct nb_in6_addr a = sin6->sin6_addr;
 	uint16_t port = sin6->sin6_port;
-	int reuse = 0, error;
+	int error;
 
 	if (in6p->in6p_flags & IN6P_BOUND)
 		return EINVAL;
+	if (in6_is_v4mapped(&a) && in6p->in6p_raw)
+		return EADDRNOTAVAIL;	/* NetBSD's rip6_bind: no mapped addresses, v6only or not */
 	if (in6_is_v4mapped(&a)) {
 		/* a dual-stack socket bound to one of our IPv4 addresses (or ::ffff:0.0.0.0) */
-		if ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw)
+		if (in6p->in6p_flags & IN6P_V6ONLY)
 			return EINVAL;
 		if (in6_v4of(&a) != INADDR_ANY && in_ifaddr_of(s->i6_ns, in6_v4of(&a)) == NULL)
 			return EADDRNOTAVAIL;
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
 	} else if (sin6->sin6_scope_id != 0 && in6_zone_ifp(s, sin6->sin6_scope_id) == NULL)
 		return ENXIO;
-	else if (in6_is_mcast(&a)) {
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & (SO_REUSEADDR | SO_REUSEPORT));
-	} else if (!in6_is_unspec(&a)) {
+	else if (!in6_is_unspec(&a) && !in6_is_mcast(&a)) {
 		struct ifnet *zone = in6_zone_ifp(s, sin6->sin6_scope_id);
 		struct in6_ifaddr *ia;
 
@@ -129,11 +190,7 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 		    IN6_IFF_DETACHED)))
 			return EADDRNOTAVAIL;
 		in6p->in6p_lzone = in6_is_linklocal(&a) ? (uint32_t)zone->if_index : 0;
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
-	} else
-		reuse = in6p->in6p_socket != NULL &&
-		    (in6p->in6p_socket->so_options & SO_REUSEPORT);
+	}
 	if (in6p->in6p_raw) {
 		in6p->in6p_laddr = a;
 		in6p->in6p_flags |= IN6P_BOUND;
@@ -145,7 +202,7 @@ in6p_bind(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockaddr_i
 	} else {
 		if (ntohs_(port) < 1024 && in6p_priv() != 0)
 			return EACCES;
-		if (udp6_port_conflict(s, in6p, &a, port, reuse))
+		if (udp6_port_conflict(s, in6p, &a, port))
 			return EADDRINUSE;
 	}
 	in6p->in6p_laddr = a;
@@ -203,10 +260,12 @@ in6p_connect(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockadd
 
 	if (sin6->sin6_port == 0 && !in6p->in6p_raw)
 		return EADDRNOTAVAIL;
+	if (in6_is_v4mapped(&dst) && in6p->in6p_raw)
+		return EHOSTUNREACH;	/* NetBSD's rip6_connect: no route to a mapped address */
 	if (in6_is_v4mapped(&dst)) {
 		struct inet_state *is = inet_state(s->i6_kern);
 		uint32_t src4;
-		if ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw || is == NULL)
+		if ((in6p->in6p_flags & IN6P_V6ONLY) || is == NULL)
 			return EINVAL;
 		if (!in6_is_unspec(&in6p->in6p_laddr) && !in6_is_v4mapped(&in6p->in6p_laddr))
 			return EINVAL;		/* bound to an IPv6 address */
@@ -240,7 +299,7 @@ in6p_connect(struct inet6_state *s, struct in6pcb *in6p, const struct nb_sockadd
 		if ((error = in6p_bind(s, in6p, &any)) != 0)
 			return error;
 	}
-	if (!in6p->in6p_raw && udp6_port_conflict(s, in6p, &src, in6p->in6p_lport, 1) &&
+	if (!in6p->in6p_raw && udp6_port_conflict(s, in6p, &src, in6p->in6p_lport) &&
 	    !in6_is_unspec(&in6p->in6p_laddr))
 		return EADDRINUSE;
 	in6p->in6p_laddr = src;
@@ -271,6 +330,41 @@ in6p_free(struct inet6_state *s, struct in6pcb *in6p)
 	}
 	in6p_xclear(s, in6p);
 	kmem_free(s->i6_kern, in6p, sizeof(*in6p));
+}
+
+/* A TCP socket's IPPROTO_IPV6 options live in a pcb of their own, on i6_tcpopts, never
+ * on i6_pcbs (so no UDP datagram or bind meets it). */
+struct in6pcb *
+in6p_optalloc(struct inet6_state *s, struct socket *so)
+{
+	struct in6pcb *in6p = kmem_zalloc(s->i6_kern, sizeof(*in6p));
+
+	if (in6p == NULL)
+		return NULL;
+	in6p->in6p_kern = s->i6_kern;
+	in6p->in6p_socket = so;
+	in6p->in6p_proto = IPPROTO_TCP;
+	in6p->in6p_flags = IN6P_TCP;
+	in6p->in6p_hops = in6p->in6p_mhops = in6p->in6p_tclass = -1;
+	in6p->in6p_minmtu = -1;
+	in6p->in6p_cksum = -1;
+	in6p->in6p_next = s->i6_tcpopts;
+	s->i6_tcpopts = in6p;
+	return in6p;
+}
+
+void
+in6p_optfree(struct inet6_state *s, struct in6pcb *in6p)
+{
+	struct in6pcb **pp;
+
+	for (pp = &s->i6_tcpopts; *pp != NULL; pp = &(*pp)->in6p_next)
+		if (*pp == in6p) {
+			*pp = in6p->in6p_next;
+			break;
+		}
+	in6p->in6p_next = NULL;
+	in6p_free(s, in6p);	/* memberships, sticky headers */
 }
 
 /* Sticky extension headers and next hop: setting, reading, freeing (NetBSD's
@@ -602,11 +696,44 @@ udp6_ctlinput(struct inet6_state *s, int type, int code, const uint8_t *ip6, siz
 			so_seterror(in6p->in6p_socket, error);
 }
 
+/* NetBSD's in6_pcbnotify for PRC_MSGSIZE: every socket of the kind with IPV6_RECVPATHMTU,
+ * unconnected or connected to dst, gets an empty datagram from dst with an IPV6_PATHMTU
+ * cmsg (ip6_notify_pmtu). */
+void
+in6p_pmtu_notify(struct inet6_state *s, int udp, const struct nb_in6_addr *dst,
+    struct ifnet *zone, uint32_t mtu)
+{
+	struct nb_ip6_mtuinfo mi;
+	struct in6pcb *in6p;
+
+	memset(&mi, 0, sizeof(mi));
+	in6_sockaddr(&mi.ip6m_addr, dst, 0,
+	    in6_scoped(dst) && zone != NULL ? (uint32_t)zone->if_index : 0);
+	mi.ip6m_mtu = mtu;
+	for (in6p = s->i6_pcbs; in6p != NULL; in6p = in6p->in6p_next) {
+		struct sbctl *ctl = NULL;
+		struct socket *so = in6p->in6p_socket;
+		if (so == NULL || in6p->in6p_raw == udp || !(in6p->in6p_flags & IN6P_RECVPATHMTU))
+			continue;
+		if (!in6_is_unspec(&in6p->in6p_faddr) && !in6_eq(&in6p->in6p_faddr, dst))
+			continue;
+		if (sbctl_add(s->i6_kern, &ctl, IPPROTO_IPV6, IPV6_PATHMTU, &mi, sizeof(mi)) != 0)
+			continue;
+		if (sb_append_rec(s->i6_kern, &so->so_rcv, (struct nb_sockaddr *)&mi.ip6m_addr,
+		    NULL, 0, ctl, 0) == 0)
+			so_rwakeup(so);
+		else
+			net_defer_ctl(s->i6_kern, ctl);
+	}
+}
+
 /* ---------------------------------------------------------------- output */
 
 struct ip6_pktopts {
 	struct nb_in6_pktinfo pi;
 	int havepi, hlim, tclass;
+	int minmtu;			/* IPV6_USE_MIN_MTU cmsg, -2: none */
+	int dontfrag;			/* IPV6_DONTFRAG cmsg, -1: none */
 	const uint8_t *xh[4];		/* extension headers given for this datagram */
 	int havexh[4];			/* 1: xh[i] replaces the sticky one (NULL: none) */
 	struct nb_sockaddr_in6 nh;
@@ -652,6 +779,21 @@ ip6_ctlparse(struct inet6_state *s, const struct sbctl *ctl, struct ip6_pktopts 
 				o->hlim = v;
 			else
 				o->tclass = v;
+			break;
+		}
+		case IPV6_USE_MIN_MTU:
+		case IPV6_DONTFRAG:
+		{
+			int v;
+			if (dlen != sizeof(int))
+				return EINVAL;
+			memcpy(&v, raw + NB_CMSG_HDRSZ, sizeof(v));
+			if (cm.cmsg_type == IPV6_DONTFRAG)
+				o->dontfrag = v != 0;
+			else if (v < -1 || v > 1)
+				return EINVAL;
+			else
+				o->minmtu = v;
 			break;
 		}
 		case IPV6_HOPOPTS:
@@ -795,7 +937,7 @@ static int
 in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t len,
     const struct nb_sockaddr_in6 *to, const struct sbctl *ctl)
 {
-	struct ip6_pktopts o = { .hlim = -1, .tclass = -1 };
+	struct ip6_pktopts o = { .hlim = -1, .tclass = -1, .minmtu = -2, .dontfrag = -1 };
 	struct ip6_xhdrs x;
 	struct nb_in6_addr dst, src, hop;
 	uint32_t hopzone;
@@ -821,7 +963,9 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 		dst = to->sin6_addr;
 		dport = to->sin6_port;
 		zoneid = to->sin6_scope_id;
-		if (in6_is_v4mapped(&dst) && ((in6p->in6p_flags & IN6P_V6ONLY) || in6p->in6p_raw))
+		if (in6_is_v4mapped(&dst) && in6p->in6p_raw)
+			return EHOSTUNREACH;	/* NetBSD's rip6_output: no route */
+		if (in6_is_v4mapped(&dst) && (in6p->in6p_flags & IN6P_V6ONLY))
 			return EINVAL;
 		if (!in6p->in6p_raw && dport == 0)
 			return EINVAL;
@@ -914,6 +1058,27 @@ in6p_output(struct inet6_state *s, struct in6pcb *in6p, const void *data, size_t
 		hlim = o.hlim >= 0 ? o.hlim : in6p->in6p_hops >= 0 ? in6p->in6p_hops :
 		    s->i6_hlim;
 	tclass = o.tclass >= 0 ? o.tclass : in6p->in6p_tclass;
+	/* RFC 3542 11: the minimum MTU (always, or for multicast: -1), no fragments */
+	i = o.minmtu != -2 ? o.minmtu : in6p->in6p_minmtu;
+	if (i == 1 || (i == -1 && in6_is_mcast(&dst)))
+		flags |= IP6OUT_MINMTU;
+	if (o.dontfrag >= 0 ? o.dontfrag : (in6p->in6p_flags & IN6P_DONTFRAG) != 0) {
+		/* as NetBSD's ip6_output: past the link's MTU EMSGSIZE and a path MTU
+		 * notification (to every socket that asked); within it sent whole, the
+		 * path's routers answering packet too big */
+		size_t tlen = IP6_HDRLEN + p->p_len;
+		for (i = 0; i < 4; i++)
+			if (x.x_hdr[i] != NULL)
+				tlen += (size_t)(x.x_hdr[i][1] + 1) * 8;
+		if (tlen > ifp->if_mtu) {
+			uint32_t mtu = in6_pathmtu(s, &dst, ifp);
+			pkt_free(p);
+			in6p_pmtu_notify(s, 1, &dst, ifp, mtu);
+			in6p_pmtu_notify(s, 0, &dst, ifp, mtu);
+			return EMSGSIZE;
+		}
+		flags = (flags & ~IP6OUT_MINMTU) | IP6OUT_DONTFRAG | IP6OUT_LINKMTU;
+	}
 	return ip6_output_x(s, p, &src, &dst, ifp->if_type == IFT_LOOP ? NULL : ifp,
 	    in6p->in6p_raw ? in6p->in6p_proto : IPPROTO_UDP, hlim, tclass, flags,
 	    anyx ? &x : NULL);
@@ -954,6 +1119,7 @@ in6_attach(struct socket *so, int proto)
 	in6p->in6p_proto = proto;
 	in6p->in6p_raw = so->so_type == SOCK_RAW;
 	in6p->in6p_hops = in6p->in6p_mhops = in6p->in6p_tclass = -1;
+	in6p->in6p_minmtu = -1;
 	in6p->in6p_cksum = in6p->in6p_raw && proto == IPPROTO_ICMPV6 ? 2 : -1;
 	memset(&in6p->in6p_filter, 0xff, sizeof(in6p->in6p_filter));
 	if (s->i6_v6only)
@@ -1134,7 +1300,6 @@ ip6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 {
 	struct inet6_state *s = inet6_state(so->so_kern);
 	struct in6pcb *in6p = in6p_of(so);
-	int v, error, *ip;
 
 	if (sopt->sopt_level == SOL_SOCKET)
 		return 0;
@@ -1148,7 +1313,78 @@ ip6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 	}
 	if (sopt->sopt_level != IPPROTO_IPV6)
 		return ENOPROTOOPT;
+	return in6p_ctloutput(s, in6p, op, sopt);
+}
+
+/* RFC 3542's path MTU options on a TCP socket: accepted and ignored, read as 0 (NetBSD's
+ * ip6_setpktopt: "only for UDP and raw sockets"). */
+static int
+in6p_tcpignored(int op, struct sockopt *sopt)
+{
+	int v;
+
+	if (op == PRCO_GETOPT)
+		return sockopt_setint(sopt, 0);
+	return sockopt_getint(sopt, &v);
+}
+
+int
+in6p_ctloutput(struct inet6_state *s, struct in6pcb *in6p, int op, struct sockopt *sopt)
+{
+	int v, error, *ip;
+	struct socket *so = in6p->in6p_socket;
+
 	switch (sopt->sopt_name) {
+	case IPV6_USE_MIN_MTU:
+		if (op == PRCO_GETOPT)
+			return sockopt_setint(sopt, in6p->in6p_minmtu);
+		if ((error = sockopt_getint(sopt, &v)) != 0)
+			return error;
+		if (v < -1 || v > 1)
+			return EINVAL;
+		in6p->in6p_minmtu = v;
+		return 0;
+	case IPV6_DONTFRAG:
+		if (in6p->in6p_flags & IN6P_TCP)
+			return in6p_tcpignored(op, sopt);
+		return in6p_flagopt(in6p, op, sopt, IN6P_DONTFRAG);
+	case IPV6_RECVPATHMTU:
+		if (in6p->in6p_flags & IN6P_TCP)
+			return in6p_tcpignored(op, sopt);
+		return in6p_flagopt(in6p, op, sopt, IN6P_RECVPATHMTU);
+	case IPV6_PATHMTU:
+	{
+		/* NetBSD answers the MTU alone, the address zeroed */
+		struct nb_ip6_mtuinfo mi;
+		struct nb_in6_addr fa;
+		struct ifnet *ifp = NULL;
+		struct rt6entry *rt;
+		if (op != PRCO_GETOPT)
+			return ENOPROTOOPT;
+		if (so == NULL || !(so->so_state & SS_ISCONNECTED))
+			return ENOTCONN;
+		fa = in6p->in6p_faddr;
+		if (in6p->in6p_flags & IN6P_TCP) {
+			struct inpcb *inp = so->so_pcb;
+			if (inp == NULL)
+				return ENOTCONN;
+			memcpy(&fa, inp->inp_faddr46.ia_addr, 16);
+			ifp = in6_zone_ifp(s, inp->inp_faddr46.ia_zone);
+		} else if (in6p->in6p_fzone != 0)
+			ifp = in6_zone_ifp(s, in6p->in6p_fzone);
+		if (in6_is_v4mapped(&fa))
+			return EINVAL;
+		if (ifp == NULL && in6_ifaddr_of(s, &fa, NULL) != NULL)
+			ifp = s->i6_ns->ns_lo0;		/* one of ours: looped */
+		if (ifp == NULL) {
+			if ((rt = rt6_lookup(s, &fa, NULL)) == NULL)
+				return EHOSTUNREACH;
+			ifp = rt->rt6_ifp;
+		}
+		memset(&mi, 0, sizeof(mi));
+		mi.ip6m_mtu = in6_pathmtu(s, &fa, ifp);
+		return sockopt_set(sopt, &mi, sizeof(mi));
+	}
 	case IPV6_UNICAST_HOPS:
 	case IPV6_MULTICAST_HOPS:
 	case IPV6_TCLASS:
@@ -1190,13 +1426,13 @@ ip6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 	case IPV6_JOIN_GROUP:
 	case IPV6_LEAVE_GROUP:
 		if (op == PRCO_GETOPT)
-			return ENOPROTOOPT;
+			return EOPNOTSUPP;	/* as NetBSD */
 		return in6p_membership(s, in6p, sopt->sopt_name == IPV6_JOIN_GROUP, sopt);
 	case IPV6_V6ONLY:
+		if (in6p->in6p_flags & IN6P_TCP)
+			return ENOPROTOOPT;	/* tcp6_ctloutput's */
 		if (op == PRCO_SETOPT && (in6p->in6p_flags & IN6P_BOUND))
 			return EINVAL;		/* NetBSD: not after bind */
-		if (op == PRCO_SETOPT && in6p->in6p_raw)
-			return EINVAL;		/* v4-mapped traffic: UDP only */
 		return in6p_flagopt(in6p, op, sopt, IN6P_V6ONLY);
 	case IPV6_RECVPKTINFO:
 		return in6p_flagopt(in6p, op, sopt, IN6P_RECVPKTINFO);
@@ -1279,7 +1515,9 @@ in6_domain_add(struct kern *k)
 {
 	int error = net_domain_add(k, &inet6domain);
 
-	if (error == 0)
+	if (error == 0) {
 		ifstate(k)->ns_udp6_mapped = udp6_mapped_input;
+		ifstate(k)->ns_udp6_inuse4 = udp6_inuse4;
+	}
 	return error;
 }

@@ -348,8 +348,15 @@ main(void)
 		rumpus_kernel_switch(b);
 		d4 = rump_sys_socket(X_AF_INET, X_SOCK_DGRAM, 0);
 		sin = x_sin("0.0.0.0", 6000);
+		ok(rump_sys_bind(d4, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == X_EADDRINUSE,
+		    "an IPv4 socket of B cannot bind 0.0.0.0:6000: the dual-stack [::]:6000 holds "
+		    "it (NetBSD's in_pcbbind_port)");
+		{
+			int one = 1;
+			rump_sys_setsockopt(d4, X_SOL_SOCKET, X_SO_REUSEADDR, &one, sizeof(one));
+		}
 		ok(rump_sys_bind(d4, (struct sockaddr *)&sin, sizeof(sin)) == 0,
-		    "an IPv4 socket of B binds 0.0.0.0:6000 too");
+		    "with SO_REUSEADDR it binds 0.0.0.0:6000 too (:: and 0.0.0.0, two wildcards)");
 		rumpus_kernel_switch(a);
 		{
 			int d6 = rump_sys_socket(X_AF_INET6, X_SOCK_DGRAM, 0);

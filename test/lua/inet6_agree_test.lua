@@ -1,7 +1,7 @@
 -- The same dual-stack scenario on rumpus kernels (rump.net, net.netinet6) and on the host
 -- (rump.hostnet: Linux network namespaces, as root): a - r - b with IPv4 and IPv6 on every
 -- link, default routes of both families; UDP and TCP over IPv6 and IPv4 across the router,
--- a closed port.  What each side observes must agree.  Without root the host half is
+-- a closed port, ICMP echo (ping), hop-limit / TTL expiry and no route at the router.  What each side observes must agree.  Without root the host half is
 -- skipped (the rumpus half still runs and checks its own observations).
 local T = require "rump.test"
 local rnet = require "rump.net"
@@ -81,6 +81,42 @@ local function scenario(net, Sa, Sb, ta, tb)
     seen[af .. " tcp"] = tostring(got) .. "/" .. tostring(cs:read(nil, 16))
     for _, s in ipairs { us, uc, cc, ls, cs, as } do s:close() end
   end
+  -- ICMP: an echo across the router, one with hop limit / TTL 1 (time exceeded from r),
+  -- one to a prefix r has no route for (unreachable from r); the first ICMP message that
+  -- is neither our request nor ND/MLD, as "type code from address"
+  local function icmp(af, dst, hops)
+    local v6 = af == "inet6"
+    local s = assert(a:socket(af, "raw, nonblock", v6 and 58 or 1))
+    if hops then
+      if v6 then assert(s:setsockopt("ipv6", "unicast_hops", hops))
+      else assert(s:setsockopt("ip", "ttl", hops)) end
+    end
+    local req = v6 and string.char(128, 0, 0, 0, 0x72, 0x75, 0, 1) .. "agree" or
+      rnet.echo_request(0x7275, 1, "agree")
+    local sa = v6 and ta.sockaddr_in6(0, dst) or ta.sockaddr_in(0, dst)
+    local got = settle(Sa, function()
+      if not s:sendto(req, nil, 0, sa) then return nil end
+      for _ = 1, 10 do
+        Sa.poll({ { fd = s, events = "in" } }, 300)
+        local pkt, _, from = s:recvfrom(nil, 2048, "dontwait")
+        if not pkt then break end
+        local o = v6 and 0 or (pkt:byte(1) % 16) * 4
+        local ty, code = pkt:byte(o + 1), pkt:byte(o + 2)
+        if not (v6 and (ty == 128 or (ty >= 130 and ty <= 137) or ty == 143)) and
+           not (not v6 and ty == 8) then
+          return ty .. " " .. code .. " from " .. tostring(from.addr)
+        end
+      end
+      return nil
+    end)
+    s:close()
+    return got or "nothing"
+  end
+  seen["inet6 echo"] = icmp("inet6", "2001:db8:42::2")
+  seen["inet6 hop limit 1"] = icmp("inet6", "2001:db8:42::2", 1)
+  seen["inet6 no route at r"] = icmp("inet6", "2001:db8:99::1")
+  seen["inet echo"] = icmp("inet", "10.42.0.2")
+  seen["inet ttl 1"] = icmp("inet", "10.42.0.2", 1)
   return seen
 end
 
@@ -93,6 +129,11 @@ local expect = {
   ["inet closed port"] = "ECONNREFUSED",
   ["inet tcp peer"] = "10.41.0.1",
   ["inet tcp"] = "ping/pong",
+  ["inet6 echo"] = "129 0 from 2001:db8:42::2",
+  ["inet6 hop limit 1"] = "3 0 from 2001:db8:41::2",
+  ["inet6 no route at r"] = "1 0 from 2001:db8:41::2",
+  ["inet echo"] = "0 0 from 10.42.0.2",
+  ["inet ttl 1"] = "11 0 from 10.41.0.2",
 }
 
 local rumpseen

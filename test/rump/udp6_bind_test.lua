@@ -1,0 +1,181 @@
+-- UDP port conflicts across the families: AF_INET and AF_INET6 datagram sockets (with and
+-- without IPV6_V6ONLY, bound to ::, IPv6, IPv4 or v4-mapped addresses, with and without
+-- SO_REUSEADDR/SO_REUSEPORT) binding one port, NetBSD's in_pcbbind_port and
+-- in6_pcbbind_port rules.  The same pairs run on a rumpus kernel (its key answers checked
+-- here) and, with $RUMPUS_NETBSD_RUMP, on NetBSD's rump kernel in a child process: every
+-- answer must agree.  Then datagrams to a port held by both families go where NetBSD
+-- sends them.
+local T = require "rump.test"
+
+local self = debug.getinfo(1, "S").source:match("^@(.*)$")
+local CHILD = os.getenv("RUMPUS_UDP6_CHILD")
+
+local function observe(S)
+  local o = {}
+  local function put(name, v, e)
+    o[name] = v ~= nil and tostring(v) or ("error " .. tostring(e and e.sym or e))
+  end
+  local socks = {}
+  local function sock(fam, v6only, reuse)
+    local s = assert(S.socket(fam, "dgram"))
+    socks[#socks + 1] = s
+    if v6only ~= nil then assert(S.setsockopt(s, "ipv6", "v6only", v6only)) end
+    for _, n in ipairs(reuse or {}) do assert(S.setsockopt(s, "socket", n, true)) end
+    return s
+  end
+  local function closeall()
+    for _, s in ipairs(socks) do s:close() end
+    socks = {}
+  end
+  local function sa(addr, port)
+    if addr:find(":") then return S.t.sockaddr_in6(port, addr) end
+    return S.t.sockaddr_in(port, addr)
+  end
+  local RA, RP = { "reuseaddr" }, { "reuseport" }
+  local pairs_ = {
+    { { "inet", "0.0.0.0" }, { "inet6", "::", true } },
+    { { "inet", "0.0.0.0" }, { "inet6", "::", false } },
+    { { "inet6", "::", false }, { "inet", "0.0.0.0" } },
+    { { "inet6", "::", false }, { "inet", "127.0.0.1" } },
+    { { "inet6", "::", true }, { "inet", "0.0.0.0" } },
+    { { "inet6", "::", false }, { "inet6", "::ffff:127.0.0.1", false } },
+    { { "inet6", "::ffff:127.0.0.1", false }, { "inet", "127.0.0.1" } },
+    { { "inet", "127.0.0.1" }, { "inet6", "::ffff:127.0.0.1", false } },
+    { { "inet6", "::ffff:127.0.0.1", false }, { "inet6", "::", false } },
+    { { "inet6", "::", false, RA }, { "inet", "127.0.0.1", nil, RA } },
+    { { "inet6", "::", false, RA }, { "inet", "0.0.0.0", nil, RA } },
+    { { "inet6", "::", false, RP }, { "inet", "0.0.0.0", nil, RP } },
+    { { "inet6", "::1" }, { "inet", "0.0.0.0" } },
+    { { "inet", "0.0.0.0" }, { "inet6", "::ffff:0.0.0.0", false } },
+    { { "inet6", "::", false }, { "inet6", "::", true } },
+    { { "inet6", "::", true }, { "inet6", "::", false } },
+    { { "inet", "127.0.0.1" }, { "inet6", "::", false } },
+    { { "inet6", "::", false }, { "inet6", "::1", false } },
+    { { "inet6", "::", false, RA }, { "inet6", "::1", false, RA } },
+    { { "inet6", "::ffff:127.0.0.1", false, RP }, { "inet", "127.0.0.1", nil, RP } },
+    { { "inet", "127.0.0.1", nil, RP }, { "inet6", "::ffff:127.0.0.1", false, RP } },
+    { { "inet", "127.0.0.1", nil, RP }, { "inet6", "::ffff:127.0.0.1", false } },
+    { { "inet6", "::ffff:0.0.0.0", false }, { "inet", "127.0.0.1" } },
+    { { "inet6", "::ffff:0.0.0.0", false }, { "inet", "127.0.0.1", nil, RA } },
+    { { "inet", "0.0.0.0" }, { "inet6", "::ffff:127.0.0.1", false } },
+    { { "inet", "0.0.0.0" }, { "inet6", "::ffff:127.0.0.1", false, RA } },
+    { { "inet6", "::", true }, { "inet6", "::1", true } },
+    { { "inet6", "::", true, RA }, { "inet6", "::1", true, RA } },
+    { { "inet6", "::1", true }, { "inet6", "::1", true } },
+    { { "inet6", "::1", true, RP }, { "inet6", "::1", true, RP } },
+    { { "inet6", "::ffff:127.0.0.1", false }, { "inet6", "::ffff:0.0.0.0", false } },
+    { { "inet6", "::", false }, { "inet6", "::ffff:0.0.0.0", false } },
+  }
+  local function spec(x)
+    return x[1] .. " " .. x[2] .. (x[3] == nil and "" or x[3] and " v6only" or " dual") ..
+      (x[4] and (" " .. table.concat(x[4], ",")) or "")
+  end
+  for i, p in ipairs(pairs_) do
+    local port = 7300 + i
+    local s1 = sock(p[1][1], p[1][3], p[1][4])
+    assert(S.bind(s1, sa(p[1][2], port)))
+    local s2 = sock(p[2][1], p[2][3], p[2][4])
+    local ok, e = S.bind(s2, sa(p[2][2], port))
+    put(("bind %02d: %s then %s"):format(i, spec(p[1]), spec(p[2])), ok and "ok", e)
+    closeall()
+  end
+
+  -- where an IPv4 datagram goes when both families hold the port
+  local function deliver(first, second, tag)
+    local s1 = sock(first[1], first[3], first[4])
+    assert(S.bind(s1, sa(first[2], 7400)))
+    local s2 = sock(second[1], second[3], second[4])
+    local ok, e = S.bind(s2, sa(second[2], 7400))
+    if not ok then
+      put(tag, nil, e)
+      closeall()
+      return
+    end
+    local c = sock("inet")
+    assert(S.sendto(c, "v4", 2, 0, sa("127.0.0.1", 7400)))
+    -- NetBSD's loopback delivers from a soft interrupt: wait for either (bounded)
+    S.poll({ { fd = s1, events = "in" }, { fd = s2, events = "in" } }, 2000)
+    local got = {}
+    for i, s in ipairs({ s1, s2 }) do
+      if S.recvfrom(s, nil, 16, "dontwait") then got[#got + 1] = tostring(i) end
+    end
+    put(tag, #got > 0 and table.concat(got, "+") or "none")
+    closeall()
+  end
+  deliver({ "inet", "0.0.0.0", nil, RA }, { "inet6", "::", false, RA },
+    "IPv4 datagram: 0.0.0.0 then dual :: (reuseaddr) goes to")
+  deliver({ "inet", "0.0.0.0" }, { "inet6", "::", false },
+    "IPv4 datagram: 0.0.0.0 then dual :: goes to")
+  deliver({ "inet6", "::", false, RP }, { "inet", "0.0.0.0", nil, RP },
+    "IPv4 datagram: dual :: then 0.0.0.0 (reuseport) goes to")
+  return o
+end
+
+-- Child: NetBSD's kernel, prints the observations ---------------------------------------------
+if CHILD then
+  local rump = require "rump"
+  local k = rump.kernel{ "vfs", "net", "net.net", "net.netinet", "net.netinet6", backend = "netbsd" }
+  local o = observe(k.S)
+  local keys = {}
+  for key in pairs(o) do keys[#keys + 1] = key end
+  table.sort(keys)
+  for _, key in ipairs(keys) do io.write("OBS\t", key, "\t", o[key], "\n") end
+  io.flush()
+  os.exit(0)
+end
+
+local rumpus
+
+T.case("rumpus: UDP binds across the families, NetBSD's rules", function()
+  local rump = require "rump"
+  local k = rump.kernel{ "net.netinet", "net.netinet6" }
+  T.defer(function() k:destroy() end)
+  rumpus = observe(k.S)
+  T.eq(rumpus["bind 03: inet6 :: dual then inet 0.0.0.0"], "error EADDRINUSE",
+    "an IPv4 bind sees a dual-stack ::")
+  T.eq(rumpus["bind 04: inet6 :: dual then inet 127.0.0.1"], "error EADDRINUSE",
+    "an IPv4 address under a dual-stack ::")
+  T.eq(rumpus["bind 07: inet6 ::ffff:127.0.0.1 dual then inet 127.0.0.1"], "error EADDRINUSE",
+    "the same IPv4 address, mapped and not")
+  T.eq(rumpus["bind 08: inet 127.0.0.1 then inet6 ::ffff:127.0.0.1 dual"], "error EADDRINUSE",
+    "a mapped bind sees the IPv4 socket")
+  T.eq(rumpus["bind 01: inet 0.0.0.0 then inet6 :: v6only"], "ok", "V6ONLY never meets IPv4")
+  T.eq(rumpus["bind 05: inet6 :: v6only then inet 0.0.0.0"], "ok", "V6ONLY never meets IPv4")
+  T.eq(rumpus["bind 02: inet 0.0.0.0 then inet6 :: dual"], "ok",
+    "an IPv6 bind to :: does not look at IPv4 sockets")
+  T.eq(rumpus["bind 12: inet6 :: dual reuseport then inet 0.0.0.0 reuseport"], "ok",
+    "SO_REUSEPORT on both")
+  T.eq(rumpus["bind 20: inet6 ::ffff:127.0.0.1 dual reuseport then inet 127.0.0.1 reuseport"],
+    "ok", "SO_REUSEPORT on both, mapped and IPv4")
+  T.eq(rumpus["bind 22: inet 127.0.0.1 reuseport then inet6 ::ffff:127.0.0.1 dual"],
+    "error EADDRINUSE", "SO_REUSEPORT on one only")
+  T.eq(rumpus["bind 19: inet6 :: dual reuseaddr then inet6 ::1 dual reuseaddr"], "ok",
+    "SO_REUSEADDR lets an address under a wildcard")
+  T.eq(rumpus["IPv4 datagram: 0.0.0.0 then dual :: goes to"], "1", "the IPv4 socket first")
+end)
+
+T.case("NetBSD's kernel observes the same", function()
+  local nb = require "rump.netbsd"
+  local okp, why = pcall(nb.prefix)
+  local prefix = okp and why or nil
+  if not prefix or not io.open(prefix .. "/lib/librumpnet_netinet6.so.0", "rb") then
+    T.skip("NetBSD's rump kernels not found (RUMPUS_NETBSD_RUMP)")
+  end
+  local interp = (arg and arg[-1]) or "luajit"
+  local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+  local asan = os.getenv("ASAN_OPTIONS")
+  local cmd = "env" .. (asan and (" ASAN_OPTIONS=" .. sh(asan .. ":detect_leaks=0")) or "") ..
+    " RUMPUS_UDP6_CHILD=1 RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(prefix) ..
+    " timeout 120 " .. sh(interp) .. " " .. sh(self) .. " 2>&1"
+  local out = T.sh(cmd)
+  local theirs = {}
+  for key, v in out:gmatch("OBS\t([^\t\n]+)\t([^\n]*)") do theirs[key] = v end
+  T.ok(next(theirs) ~= nil, "the NetBSD child reported: " .. out:sub(-800))
+  T.ok(rumpus, "the rumpus case ran")
+  local keys = {}
+  for key in pairs(rumpus or {}) do keys[#keys + 1] = key end
+  table.sort(keys)
+  for _, key in ipairs(keys) do
+    T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key)
+  end
+end)
