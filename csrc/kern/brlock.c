@@ -18,6 +18,7 @@ br_init(struct brlock *b, struct kern *k)
 	b->br_n = n;
 	b->br_slots = NULL;
 	b->br_mem = NULL;
+	b->br_fold = NULL;
 	if (n == 0)
 		return 0;
 	if ((b->br_mem = kmem_alloc(k, BR_MEMSIZE(n))) == NULL) {
@@ -25,8 +26,10 @@ br_init(struct brlock *b, struct kern *k)
 		return ENOMEM;
 	}
 	b->br_slots = (struct brslot *)(((uintptr_t)b->br_mem + 63) & ~(uintptr_t)63);
-	for (i = 0; i < n + BR_NSTRIPE; i++)
+	for (i = 0; i < n + BR_NSTRIPE; i++) {
 		hyp_mutex_init(&b->br_slots[i].m);
+		memset(b->br_slots[i].c, 0, sizeof(b->br_slots[i].c));
+	}
 	return 0;
 }
 
@@ -63,11 +66,32 @@ br_slots_exit(struct brlock *b)
 		hyp_mutex_unlock(&b->br_slots[i].m);
 }
 
+/* What the reader slots counted goes to the subsystem (every slot held). */
+static void
+br_fold_slots(struct brlock *b)
+{
+	uint64_t sum[BR_NCOUNT] = { 0 }, any = 0;
+	int i, j;
+
+	for (i = 0; i < b->br_n; i++)
+		for (j = 0; j < BR_NCOUNT; j++) {
+			any |= b->br_slots[i].c[j];
+			sum[j] += b->br_slots[i].c[j];
+			b->br_slots[i].c[j] = 0;
+		}
+	if (any != 0)
+		b->br_fold(b, sum);
+}
+
 void
 br_enter(struct brlock *b)
 {
 	mutex_enter(&b->br_x);
-	br_slots_enter(b);
+	if (b->br_n != 0) {
+		br_slots_enter(b);
+		if (b->br_fold != NULL)
+			br_fold_slots(b);
+	}
 }
 
 void
@@ -123,6 +147,8 @@ br_tryenter(struct brlock *b)
 			mutex_exit(&b->br_x);
 			return EBUSY;
 		}
+	if (b->br_fold != NULL)
+		br_fold_slots(b);
 	return 0;
 }
 

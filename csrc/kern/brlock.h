@@ -16,6 +16,12 @@
  * vCPUs only), chosen by the object's address, that shared holders take around the
  * object's state.  Taken only inside a shared hold, never two at once except through
  * br_stripe2 (index order), never with the exclusive lock held.
+ *
+ * Slot counters: each reader slot carries BR_NCOUNT counters on its own cache line
+ * (br_slot_count), which only its holder writes, so a shared path counts without an
+ * atomic or a shared line.  The exclusive lock (br_enter, br_tryenter) adds what the
+ * slots counted to the subsystem's own counters through br_fold and zeroes them, so
+ * every exclusive holder reads totals.
  */
 #ifndef KERN_BRLOCK_H
 #define KERN_BRLOCK_H
@@ -23,9 +29,11 @@
 #include "kern/kern.h"
 
 #define BR_NSTRIPE	64
+#define BR_NCOUNT	3
 
 struct brslot {
 	hyp_mutex_t m;
+	uint64_t c[BR_NCOUNT];	/* a reader slot's counters (its holder's) */
 } __attribute__((aligned(64)));
 
 struct brlock {
@@ -34,6 +42,8 @@ struct brlock {
 	struct brslot *br_slots;	/* br_n slots, then BR_NSTRIPE stripes (aligned) */
 	void *br_mem;			/* ... as allocated */
 	struct kern *br_kern;
+	/* Adds a slot's nonzero counters to the subsystem's (exclusive lock held). */
+	void (*br_fold)(struct brlock *b, const uint64_t *c);
 };
 
 int  br_init(struct brlock *b, struct kern *k) KERN_HIDDEN;	/* 0 or ENOMEM */
@@ -54,6 +64,13 @@ void br_slots_enter(struct brlock *b) KERN_HIDDEN;
 void br_slots_exit(struct brlock *b) KERN_HIDDEN;
 int  cv_timedwait_x(kcondvar_t *cv, kmutex_t *interlock, struct brlock *br,
     uint64_t deadline, atomic_uint *gen, unsigned seen) KERN_HIDDEN;
+
+/* The counters of the reader slot a shared holder holds (several vCPUs only). */
+static inline uint64_t *
+br_slot_count(struct brlock *b, int slot)
+{
+	return b->br_slots[slot].c;
+}
 
 /* The stripe of obj (NULL with one vCPU: nothing to take). */
 static inline hyp_mutex_t *

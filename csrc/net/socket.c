@@ -852,6 +852,21 @@ out:
 	return error;
 }
 
+/* The send of a protocol with pr_send_shared (several vCPUs): the net lock shared, the
+ * rest is the protocol's.  -1: not done, so_send does it the usual way. */
+static __attribute__((noinline)) int
+so_send_proto_shared(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio,
+    void *buf)
+{
+	struct net_state *ns = net_state(so->so_kern);
+	int slot, error;
+
+	slot = br_shared_enter(&ns->ns_lock);
+	error = so->so_proto->pr_usrreqs->pr_send_shared(so, nam, uio, buf, slot);
+	br_shared_exit(&ns->ns_lock, slot);
+	return error;
+}
+
 /*
  * The generic send: data from uio (user or kernel), destination nam (may be NULL),
  * control ctl (owned: passed to the protocol or freed).  flags: MSG_* plus MSG_NBIO for
@@ -882,9 +897,11 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		sbctl_free(k, ctl);
 		return EMSGSIZE;
 	}
-	if ((pr->pr_flags & PR_MPSAFE) && net_state(k)->ns_lock.br_n != 0 && nam == NULL &&
+	if ((pr->pr_flags & PR_MPSAFE) && net_state(k)->ns_lock.br_n != 0 &&
 	    ctl == NULL && !(flags & MSG_OOB) && resid <= SO_SEND_CHUNK &&
-	    (error = so_send_shared(so, uio, flags, l)) >= 0)
+	    (error = pr->pr_usrreqs->pr_send_shared != NULL ?
+	    so_send_proto_shared(so, nam, uio, stackbuf) :
+	    nam == NULL ? so_send_shared(so, uio, flags, l) : -1) >= 0)
 		return error;
 	error = 0;
 	net_lock(k);

@@ -414,6 +414,7 @@ netinet_init(struct kern *k)
 	ns->ns_inet_sysctl = inet_sysctl;
 	ns->ns_inet = is;
 	ns->ns_ether_mcast4 = ether_mcast_hook;
+	net_state(k)->ns_lock.br_fold = udp_fold_counts;	/* UDP's shared sends */
 	/* lo0: 127.0.0.1/8 */
 	error = in_addaddr(ns, ns->ns_lo0, htonl_(0x7f000001U), htonl_(0xff000000U), 0);
 	ifs_unlock(ns);
