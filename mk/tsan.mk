@@ -24,6 +24,7 @@ TSAN_TESTS += tcp_recovery_test
 TSAN_TESTS += inet6_rtthread_test inet6_radix_test
 TSAN_TESTS += vcpu_lock_test
 TSAN_TESTS += inet_softnet_test
+TSAN_TESTS += vcpu_udp_test
 TSAN_OPTIONS_RUN = halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4 \
                    suppressions=$(CURDIR)/test/tsan.supp
 
