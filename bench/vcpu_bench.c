@@ -237,7 +237,8 @@ main(int argc, char **argv)
 		double v = round_of(kk, atoi(argv[3]) > 1 ? 2 : 1, sock,
 		    (int64_t)(atof(argv[4]) * 1e9));
 
-		printf("%s, %s vCPU(s), %s thread(s): %.0f ops/s\n", argv[1], argv[2], argv[3], v);
+		printf("%s, %s vCPU(s), %s thread(s): %.0f ops/s, %.1f ns of CPU an op\n", argv[1],
+		    argv[2], argv[3], v, last_cores * 1e9 / v);
 		rumpus_kernel_destroy(kk);
 		return 0;
 	}

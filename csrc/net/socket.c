@@ -831,7 +831,7 @@ so_send_shared(struct socket *so, struct uio *uio, int flags, struct lwp *l)
 	const struct protosw *pr = so->so_proto;
 	uint8_t buf[SO_SEND_CHUNK];
 	size_t len = uio->uio_resid;
-	hyp_mutex_t *m1, *m2;
+	br_lock_t *m1, *m2;
 	struct socket *peer;
 	int slot, error = -1;
 
@@ -996,7 +996,7 @@ so_receive_shared(struct socket *so, struct nb_sockaddr_storage *from, struct ui
 {
 	struct net_state *ns = net_state(so->so_kern);
 	struct sockbuf *sb = &so->so_rcv;
-	hyp_mutex_t *m;
+	br_lock_t *m;
 	struct sbrec *r;
 	int slot, error = -1, outflags = 0;
 	size_t n;

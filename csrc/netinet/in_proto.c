@@ -165,7 +165,7 @@ udp_send_shared(struct socket *so, const struct nb_sockaddr *nam, struct uio *ui
 	size_t len = uio->uio_resid;
 	uint32_t dst, src;
 	uint16_t dport;
-	hyp_mutex_t *m;
+	br_lock_t *m;
 	uint64_t *c;
 	int error;
 
