@@ -118,8 +118,10 @@ br_shared_enter(struct brlock *b)
 	}
 	/* the slot used last, else any free one, else wait for the one used last */
 	s = br_hint < n ? br_hint : 0;
-	for (i = 0; i < n; i++) {
-		int t = (s + i) % n;
+	if (__predict_true(br_trylock(&b->br_slots[s].m)))
+		return s;
+	for (i = 1; i < n; i++) {
+		int t = s + i < n ? s + i : s + i - n;
 
 		if (br_trylock(&b->br_slots[t].m)) {
 			br_hint = (uint8_t)t;
@@ -144,7 +146,7 @@ br_tryenter(struct brlock *b)
 {
 	int i;
 
-	if (b->br_kern->k_ncpu > 1 && hyp_mutex_trylock(&b->br_x.m) != 0)
+	if (b->br_kern->k_ncpu > 1 && !br_trylock(&b->br_x.m))
 		return EBUSY;
 	for (i = 0; i < b->br_n; i++)
 		if (!br_trylock(&b->br_slots[i].m)) {

@@ -39,10 +39,7 @@
  * four times a file read or write); a taker that finds it held spins briefly, then
  * sleeps on the word (hyp_word_wait).
  */
-typedef struct br_lock {
-	atomic_uint w;
-} br_lock_t;
-
+/* br_lock_t is in kern/kern.h (kmutex_t is one too). */
 void br_lock_slow(br_lock_t *l) KERN_HIDDEN;
 
 static inline bool
