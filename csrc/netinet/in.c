@@ -433,6 +433,7 @@ netinet_init(struct kern *k)
 		ns->ns_inet_sysctl = NULL;
 		ns->ns_inet = NULL;
 		ns->ns_ether_mcast4 = NULL;
+		net_state(k)->ns_lock.br_fold = NULL;
 		kern_priv_set(k, COMP_NET_NETINET, NULL);
 		kmem_free(k, is, sizeof(*is));
 	}
@@ -461,6 +462,7 @@ netinet_fini(struct kern *k)
 	ns->ns_inet_sysctl = NULL;
 	ns->ns_inet = NULL;
 	ns->ns_ether_mcast4 = NULL;
+	net_state(k)->ns_lock.br_fold = NULL;	/* ifs_lock folded the last counts */
 	ifs_unlock(ns);
 	/* Last, when nothing can call into netinet: k_halted is set, so inet_timer_want
 	 * and a running inet_timeout arm no more; disarm until neither pending nor running. */
