@@ -3,8 +3,9 @@
  *
  * Processes of one kernel, each driven by its own host thread with its own lwp
  * (rump_pub_lwproc_rfork), do independent work: a file loop (pwrite and pread of 64 bytes
- * on a tmpfs file of their own) or a socket loop (send and receive of 64 bytes on an
- * AF_LOCAL datagram pair of their own).  Two kernels live side by side, one with one
+ * on a tmpfs file of their own), a socket loop (send and receive of 64 bytes on an
+ * AF_LOCAL datagram pair of their own) or a UDP loop (sendto and recvfrom of 64 bytes
+ * between two UDP sockets of their own bound to 127.0.0.1, over lo0).  Two kernels live side by side, one with one
  * vCPU and one with two, and four shapes run in rounds of a fixed duration, in an order
  * that rotates every round; medians of the operations per second:
  *   - one thread on the two-vCPU kernel beside one thread on the one-vCPU kernel (what
@@ -16,7 +17,8 @@
  * Beside each figure: the host cores the process kept busy (CPU time over wall time, median
  * of the rounds): on a loaded machine two threads get less than two cores, and the ratio
  * then says how much of the scaling the host allowed.
- * `vcpu_bench file|sock NCPU NTHREADS SECONDS` runs one shape alone (for a profiler).
+ * `vcpu_bench file|sock|udp NCPU NTHREADS SECONDS` runs one shape alone (for a profiler);
+ * `vcpu_bench file|sock|udp` runs that loop's four shapes only.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -35,6 +37,12 @@ void rump_pub_lwproc_releaselwp(void);
 
 #define NB_O_CREAT	0x200
 #define NB_O_RDWR	2
+#define NB_AF_INET	2
+#define NB_SOCK_DGRAM	2
+
+enum { L_FILE, L_SOCK, L_UDP, NLOOP };
+
+struct nb_sin { uint8_t len, family; uint16_t port; uint32_t addr; uint8_t zero[8]; };
 #define ROUNDS		9
 #define ROUND_NS	60000000LL	/* 60 ms */
 
@@ -63,6 +71,8 @@ work(void *arg)
 	struct worker *w = arg;
 	char buf[64], path[32];
 	int fd = -1, sv[2] = { -1, -1 };
+	struct nb_sin to;
+	unsigned tolen = sizeof(to);
 
 	memset(buf, 'x', sizeof(buf));
 	rumpus_kernel_switch(k);
@@ -71,7 +81,19 @@ work(void *arg)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/f%d", w->id);
-	if (w->sock) {
+	if (w->sock == L_UDP) {
+		/* two sockets on 127.0.0.1, ports the kernel picks */
+		memset(&to, 0, sizeof(to));
+		to.len = sizeof(to);
+		to.family = NB_AF_INET;
+		to.addr = __builtin_bswap32(0x7f000001);
+		for (int i = 0; i < 2; i++)
+			if ((sv[i] = rump_sys_socket(NB_AF_INET, NB_SOCK_DGRAM, 0)) < 0 ||
+			    rump_sys_bind(sv[i], (void *)&to, sizeof(to)) != 0)
+				w->err = 6;
+		if (!w->err && rump_sys_getsockname(sv[1], (void *)&to, &tolen) != 0)
+			w->err = 7;
+	} else if (w->sock) {
 		if (rump_sys_socketpair(1, 2, 0, sv) != 0)
 			w->err = 2;
 	} else if ((fd = rump_sys_open(path, NB_O_CREAT | NB_O_RDWR, 0644)) < 0)
@@ -80,7 +102,12 @@ work(void *arg)
 		;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed) && !w->err) {
 		for (int i = 0; i < 64; i++) {
-			if (w->sock) {
+			if (w->sock == L_UDP) {
+				if (rump_sys_sendto(sv[0], buf, sizeof(buf), 0, (void *)&to,
+				    sizeof(to)) != sizeof(buf) ||
+				    rump_sys_recvfrom(sv[1], buf, sizeof(buf), 0, NULL, NULL) != sizeof(buf))
+					w->err = 8;
+			} else if (w->sock) {
 				if (rump_sys_sendto(sv[0], buf, sizeof(buf), 0, NULL, 0) != sizeof(buf) ||
 				    rump_sys_recvfrom(sv[1], buf, sizeof(buf), 0, NULL, NULL) != sizeof(buf))
 					w->err = 4;
@@ -159,7 +186,7 @@ cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const char *comps[] = { "vfs", "fs.tmpfs", "net.local", NULL };
+static const char *comps[] = { "vfs", "fs.tmpfs", "net.local", "net.netinet", NULL };
 
 static struct rumpus_kernel *
 boot(unsigned ncpu)
@@ -197,22 +224,29 @@ enum { S_1CPU_ONE, S_2CPU_ONE, S_2CPU_TWO, S_1CPU_TWO, NSHAPE };
 int
 main(int argc, char **argv)
 {
-	static const char *kind[2] = { "file", "sock" };
-	static const char *what[2] = { "file", "socket" };
+	static const char *kind[NLOOP] = { "file", "sock", "udp" };
+	static const char *what[NLOOP] = { "file", "socket", "UDP" };
+	int only = -1;
 
+	for (int i = 0; argc >= 2 && i < NLOOP; i++)
+		if (strcmp(argv[1], kind[i]) == 0)
+			only = i;
 	if (argc == 5) {	/* one shape alone, for a profiler */
-		int sock = strcmp(argv[1], "sock") == 0;
+		int sock = only < 0 ? 0 : only;
 		struct rumpus_kernel *kk = boot((unsigned)atoi(argv[2]));
 		double v = round_of(kk, atoi(argv[3]) > 1 ? 2 : 1, sock,
 		    (int64_t)(atof(argv[4]) * 1e9));
 
-		printf("%s, %s vCPU(s), %s thread(s): %.0f ops/s\n", argv[1], argv[2], argv[3], v);
+		printf("%s, %s vCPU(s), %s thread(s): %.0f ops/s, %.1f ns of CPU an op\n", argv[1],
+		    argv[2], argv[3], v, last_cores * 1e9 / v);
 		rumpus_kernel_destroy(kk);
 		return 0;
 	}
 	printf("== processes of one kernel on its vCPUs, each its own thread and files or "
 	    "sockets (medians of rotating %d ms rounds)\n", (int)(ROUND_NS / 1000000));
-	for (int sock = 0; sock <= 1; sock++) {
+	for (int sock = 0; sock < NLOOP; sock++) {
+		if (only >= 0 && sock != only)
+			continue;
 		struct rumpus_kernel *k1 = boot(1), *k2 = boot(2);
 		double v[NSHAPE][ROUNDS], c[NSHAPE][ROUNDS], m[NSHAPE];
 		char key[NSHAPE][64], label[NSHAPE][128];

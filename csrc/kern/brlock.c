@@ -6,6 +6,16 @@
 /* The reader slot this thread took last (a hint: any free slot will do). */
 static __thread uint8_t br_hint __attribute__((tls_model("initial-exec")));
 
+/* Spins while the holder is likely running (a few hundred ns), then sleeps on the word. */
+void
+br_lock_slow(br_lock_t *l)
+{
+	if (hyp_word_spin(&l->w, 1, hyp_spin_ns(2000)) && br_trylock(l))
+		return;
+	while (atomic_exchange_explicit(&l->w, 2, memory_order_acquire) != 0)
+		hyp_word_wait(&l->w, 2, 0);
+}
+
 #define BR_MEMSIZE(n)	(sizeof(struct brslot) * (size_t)((n) + BR_NSTRIPE) + 63)
 
 int
@@ -18,6 +28,7 @@ br_init(struct brlock *b, struct kern *k)
 	b->br_n = n;
 	b->br_slots = NULL;
 	b->br_mem = NULL;
+	b->br_fold = NULL;
 	if (n == 0)
 		return 0;
 	if ((b->br_mem = kmem_alloc(k, BR_MEMSIZE(n))) == NULL) {
@@ -25,19 +36,17 @@ br_init(struct brlock *b, struct kern *k)
 		return ENOMEM;
 	}
 	b->br_slots = (struct brslot *)(((uintptr_t)b->br_mem + 63) & ~(uintptr_t)63);
-	for (i = 0; i < n + BR_NSTRIPE; i++)
-		hyp_mutex_init(&b->br_slots[i].m);
+	for (i = 0; i < n + BR_NSTRIPE; i++) {
+		atomic_init(&b->br_slots[i].m.w, 0);
+		memset(b->br_slots[i].c, 0, sizeof(b->br_slots[i].c));
+	}
 	return 0;
 }
 
 void
 br_destroy(struct brlock *b)
 {
-	int i;
-
 	if (b->br_n != 0) {
-		for (i = 0; i < b->br_n + BR_NSTRIPE; i++)
-			hyp_mutex_destroy(&b->br_slots[i].m);
 		kmem_free(b->br_kern, b->br_mem, BR_MEMSIZE(b->br_n));
 		b->br_slots = NULL;
 		b->br_mem = NULL;
@@ -51,7 +60,7 @@ br_slots_enter(struct brlock *b)
 	int i;
 
 	for (i = 0; i < b->br_n; i++)
-		hyp_mutex_lock(&b->br_slots[i].m);
+		br_lock(&b->br_slots[i].m);
 }
 
 void
@@ -60,14 +69,35 @@ br_slots_exit(struct brlock *b)
 	int i;
 
 	for (i = b->br_n - 1; i >= 0; i--)
-		hyp_mutex_unlock(&b->br_slots[i].m);
+		br_unlock(&b->br_slots[i].m);
+}
+
+/* What the reader slots counted goes to the subsystem (every slot held). */
+static void
+br_fold_slots(struct brlock *b)
+{
+	uint64_t sum[BR_NCOUNT] = { 0 }, any = 0;
+	int i, j;
+
+	for (i = 0; i < b->br_n; i++)
+		for (j = 0; j < BR_NCOUNT; j++) {
+			any |= b->br_slots[i].c[j];
+			sum[j] += b->br_slots[i].c[j];
+			b->br_slots[i].c[j] = 0;
+		}
+	if (any != 0)
+		b->br_fold(b, sum);
 }
 
 void
 br_enter(struct brlock *b)
 {
 	mutex_enter(&b->br_x);
-	br_slots_enter(b);
+	if (b->br_n != 0) {
+		br_slots_enter(b);
+		if (b->br_fold != NULL)
+			br_fold_slots(b);
+	}
 }
 
 void
@@ -88,15 +118,17 @@ br_shared_enter(struct brlock *b)
 	}
 	/* the slot used last, else any free one, else wait for the one used last */
 	s = br_hint < n ? br_hint : 0;
-	for (i = 0; i < n; i++) {
-		int t = (s + i) % n;
+	if (__predict_true(br_trylock(&b->br_slots[s].m)))
+		return s;
+	for (i = 1; i < n; i++) {
+		int t = s + i < n ? s + i : s + i - n;
 
-		if (hyp_mutex_trylock(&b->br_slots[t].m) == 0) {
+		if (br_trylock(&b->br_slots[t].m)) {
 			br_hint = (uint8_t)t;
 			return t;
 		}
 	}
-	hyp_mutex_lock(&b->br_slots[s].m);
+	br_lock(&b->br_slots[s].m);
 	return s;
 }
 
@@ -106,7 +138,7 @@ br_shared_exit(struct brlock *b, int slot)
 	if (slot < 0)
 		mutex_exit(&b->br_x);
 	else
-		hyp_mutex_unlock(&b->br_slots[slot].m);
+		br_unlock(&b->br_slots[slot].m);
 }
 
 int
@@ -114,15 +146,17 @@ br_tryenter(struct brlock *b)
 {
 	int i;
 
-	if (b->br_kern->k_ncpu > 1 && hyp_mutex_trylock(&b->br_x.m) != 0)
+	if (b->br_kern->k_ncpu > 1 && !br_trylock(&b->br_x.m))
 		return EBUSY;
 	for (i = 0; i < b->br_n; i++)
-		if (hyp_mutex_trylock(&b->br_slots[i].m) != 0) {
+		if (!br_trylock(&b->br_slots[i].m)) {
 			while (--i >= 0)
-				hyp_mutex_unlock(&b->br_slots[i].m);
+				br_unlock(&b->br_slots[i].m);
 			mutex_exit(&b->br_x);
 			return EBUSY;
 		}
+	if (b->br_fold != NULL)
+		br_fold_slots(b);
 	return 0;
 }
 

@@ -88,11 +88,16 @@ static inline bool kern_has(struct kern *k, int id);
 
 /* ---------------------------------------------------------------- locks, sleep */
 
+/* A word lock (kern/brlock.h: br_lock, br_unlock): 0 free, 1 held, 2 held with sleepers. */
+typedef struct br_lock {
+	atomic_uint w;
+} br_lock_t;
+
 /* A kernel mutex: with one virtual CPU nothing can run concurrently in the kernel, so it
- * costs nothing; with more it is a host mutex.  Never sleep holding one (cv_wait drops
- * its interlock). */
+ * costs nothing; with more it is a word lock (one compare-and-swap to take, one exchange
+ * to give back).  Never sleep holding one (cv_wait drops its interlock). */
 typedef struct kmutex {
-	hyp_mutex_t m;
+	br_lock_t m;
 	struct kern *k;
 } kmutex_t;
 void mutex_init(kmutex_t *mtx, struct kern *k) KERN_HIDDEN;

@@ -24,27 +24,27 @@ void
 mutex_init(kmutex_t *mtx, struct kern *k)
 {
 	mtx->k = k;
-	hyp_mutex_init(&mtx->m);
+	atomic_init(&mtx->m.w, 0);
 }
 
 void
 mutex_destroy(kmutex_t *mtx)
 {
-	hyp_mutex_destroy(&mtx->m);
+	(void)mtx;
 }
 
 void
 mutex_enter(kmutex_t *mtx)
 {
 	if (mtx->k->k_ncpu > 1)
-		hyp_mutex_lock(&mtx->m);
+		br_lock(&mtx->m);
 }
 
 void
 mutex_exit(kmutex_t *mtx)
 {
 	if (mtx->k->k_ncpu > 1)
-		hyp_mutex_unlock(&mtx->m);
+		br_unlock(&mtx->m);
 }
 
 void

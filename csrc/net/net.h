@@ -281,7 +281,9 @@ struct socket {
 #define PR_MPSAFE	0x40	/* with several vCPUs, a send without address or control on a
 				 * connected socket and a receive of a record without control
 				 * run with the net lock shared (docs/locking.md): pr_send
-				 * then touches only so and pr_peer(so), under their stripes */
+				 * then touches only so and pr_peer(so), under their stripes;
+				 * or, when the protocol has pr_send_shared, a send without
+				 * control goes there */
 
 /* pr_ctloutput ops */
 #define PRCO_GETOPT	0
@@ -346,6 +348,13 @@ struct pr_usrreqs {
 	/* PR_MPSAFE: the socket a send on connected so puts its data in (NULL: none), read
 	 * with the net lock shared, so connections do not change under it */
 	struct socket *(*pr_peer)(struct socket *so);
+	/* PR_MPSAFE, instead of pr_peer: the send of len = uio_resid bytes (at most
+	 * SO_SEND_CHUNK, no control, no MSG_OOB) to nam (may be NULL) with the net lock
+	 * shared in reader slot slot; buf has room for the data.  Returns -1 when it cannot
+	 * be done that way (nothing done, uio untouched: the exclusive path follows), else
+	 * 0 or the errno of the send. */
+	int  (*pr_send_shared)(struct socket *so, const struct nb_sockaddr *nam,
+	    struct uio *uio, void *buf, int slot);
 };
 
 struct domain;

@@ -869,7 +869,7 @@ so_send_shared(struct socket *so, struct uio *uio, int flags, struct lwp *l)
 	const struct protosw *pr = so->so_proto;
 	uint8_t buf[SO_SEND_CHUNK];
 	size_t len = uio->uio_resid;
-	hyp_mutex_t *m1, *m2;
+	br_lock_t *m1, *m2;
 	struct socket *peer;
 	int slot, error = -1;
 
@@ -886,6 +886,21 @@ so_send_shared(struct socket *so, struct uio *uio, int flags, struct lwp *l)
 	}
 	br_stripe2_unlock(m1, m2);
 out:
+	br_shared_exit(&ns->ns_lock, slot);
+	return error;
+}
+
+/* The send of a protocol with pr_send_shared (several vCPUs): the net lock shared, the
+ * rest is the protocol's.  -1: not done, so_send does it the usual way. */
+static __attribute__((noinline)) int
+so_send_proto_shared(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio,
+    void *buf)
+{
+	struct net_state *ns = net_state(so->so_kern);
+	int slot, error;
+
+	slot = br_shared_enter(&ns->ns_lock);
+	error = so->so_proto->pr_usrreqs->pr_send_shared(so, nam, uio, buf, slot);
 	br_shared_exit(&ns->ns_lock, slot);
 	return error;
 }
@@ -920,9 +935,11 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		sbctl_free(k, ctl);
 		return EMSGSIZE;
 	}
-	if ((pr->pr_flags & PR_MPSAFE) && net_state(k)->ns_lock.br_n != 0 && nam == NULL &&
+	if ((pr->pr_flags & PR_MPSAFE) && net_state(k)->ns_lock.br_n != 0 &&
 	    ctl == NULL && !(flags & MSG_OOB) && resid <= SO_SEND_CHUNK &&
-	    (error = so_send_shared(so, uio, flags, l)) >= 0)
+	    (error = pr->pr_usrreqs->pr_send_shared != NULL ?
+	    so_send_proto_shared(so, nam, uio, stackbuf) :
+	    nam == NULL ? so_send_shared(so, uio, flags, l) : -1) >= 0)
 		return error;
 	error = 0;
 	net_lock(k);
@@ -1017,7 +1034,7 @@ so_receive_shared(struct socket *so, struct nb_sockaddr_storage *from, struct ui
 {
 	struct net_state *ns = net_state(so->so_kern);
 	struct sockbuf *sb = &so->so_rcv;
-	hyp_mutex_t *m;
+	br_lock_t *m;
 	struct sbrec *r;
 	int slot, error = -1, outflags = 0;
 	size_t n;

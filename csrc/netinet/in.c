@@ -453,6 +453,7 @@ netinet_init(struct kern *k)
 	ns->ns_inet_sysctl = inet_sysctl;
 	ns->ns_inet = is;
 	ns->ns_ether_mcast4 = ether_mcast_hook;
+	net_state(k)->ns_lock.br_fold = udp_fold_counts;	/* UDP's shared sends */
 	/* lo0: 127.0.0.1/8 */
 	error = in_addaddr(ns, ns->ns_lo0, htonl_(0x7f000001U), htonl_(0xff000000U), 0);
 	ifs_unlock(ns);
@@ -471,6 +472,7 @@ netinet_init(struct kern *k)
 		ns->ns_inet_sysctl = NULL;
 		ns->ns_inet = NULL;
 		ns->ns_ether_mcast4 = NULL;
+		net_state(k)->ns_lock.br_fold = NULL;
 		kern_priv_set(k, COMP_NET_NETINET, NULL);
 		kmem_free(k, is, sizeof(*is));
 	}
@@ -499,6 +501,7 @@ netinet_fini(struct kern *k)
 	ns->ns_inet_sysctl = NULL;
 	ns->ns_inet = NULL;
 	ns->ns_ether_mcast4 = NULL;
+	net_state(k)->ns_lock.br_fold = NULL;	/* ifs_lock folded the last counts */
 	ifs_unlock(ns);
 	/* Last, when nothing can call into netinet: k_halted is set, so inet_timer_want
 	 * and a running inet_timeout arm no more; disarm until neither pending nor running. */

@@ -871,6 +871,12 @@ drop:
 	pkt_free(p);
 }
 
+struct inpcb *
+udp_lookup(struct inet_state *is, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	return udb_lookup(is, src, sport, dst, dport);
+}
+
 void
 udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len)
 {

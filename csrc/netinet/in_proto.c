@@ -2,7 +2,8 @@
  * in_proto.c: the AF_INET domain for the socket layer: UDP (SOCK_DGRAM) and raw IP
  * (SOCK_RAW, any protocol; ping uses IPPROTO_ICMP) on top of the pcbs of in_pcb.c.
  *
- * Every entry is called with the kernel's net lock held.  Datagrams for a socket go
+ * Every entry is called with the kernel's net lock held (exclusively, but for
+ * udp_send_shared: shared).  Datagrams for a socket go
  * straight into its receive buffer (sb_append_rec, the sender as a sockaddr_in); a full
  * buffer drops the datagram, as UDP does.  Before returning, each entry runs input that
  * its own output queued on this kernel (loopback, replies from kernels it reached).
@@ -137,6 +138,110 @@ in_send(struct socket *so, const void *data, size_t len, const struct nb_sockadd
 	return error;
 }
 
+/*
+ * UDP's send with the net lock shared (a kernel with several vCPUs, docs/locking.md): a
+ * datagram to an address of this kernel goes straight into the receiving socket's buffer
+ * under that socket's stripe, as ip_output, lo0 and udp_input put it there under the
+ * exclusive lock, and is counted where they count it (ipstat, udpstat, lo0's if_data),
+ * through the reader slot's counters (udp_fold_counts adds them at the next exclusive
+ * hold).  Everything read here changes only under the exclusive lock: the pcbs and their
+ * tables, the addresses and flags of the interfaces, the sockets' states.  Anything else
+ * (another host, broadcast, multicast, an unbound or erring sender, no socket on the
+ * port, a raw socket that would see UDP, input queued for the kernel, a halted kernel)
+ * returns -1 untouched and so_send takes the exclusive path.
+ */
+enum { UDPC_SENT, UDPC_BYTES, UDPC_FULL };	/* the reader slot's counters */
+
+static int
+udp_send_shared(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio,
+    void *buf, int slot)
+{
+	struct kern *k = so->so_kern;
+	struct inet_state *is = inet_state(k);
+	struct ifnet_state *ns = is->is_ns;
+	struct inpcb *inp = so->so_pcb, *to;
+	struct socket *rso;
+	struct nb_sockaddr_in sin;
+	size_t len = uio->uio_resid;
+	uint32_t dst, src;
+	uint16_t dport;
+	br_lock_t *m;
+	uint64_t *c;
+	int error;
+
+	if (inp == NULL || inp->inp_raw || !(inp->inp_flags & INP_BOUND) ||
+	    inp->inp_error != 0 || so->so_error != 0 || (so->so_state & SS_CANTSENDMORE) ||
+	    atomic_load_explicit(&ns->ns_pending, memory_order_relaxed) != 0 ||
+	    atomic_load_explicit(&k->k_halted, memory_order_relaxed))
+		return -1;
+	if (inp->inp_faddr != INADDR_ANY) {
+		if (nam != NULL)
+			return -1;	/* EISCONN */
+		dst = inp->inp_faddr;
+		dport = inp->inp_fport;
+	} else {
+		if (nam == NULL || sin_check(nam, nam->sa_len, &sin) != 0)
+			return -1;
+		dst = sin.sin_addr.s_addr;
+		dport = sin.sin_port;
+	}
+	if (dport == 0 || IN_MULTICAST_(dst) || !(ns->ns_lo0->if_flags & IFF_UP) ||
+	    len + 28 > ns->ns_lo0->if_mtu || in_ifaddr_of(ns, dst) == NULL ||
+	    in_broadcast(ns, dst, ns->ns_lo0))
+		return -1;
+	/* the source inp_send_locked picks: the bound address, else (in_selectsrc) dst */
+	src = inp->inp_laddr;
+	if (src == INADDR_ANY || (ntohl_(src) >> 28) == 14 || in_broadcast(ns, src, NULL))
+		src = dst;
+	if ((ntohl_(src) >> 28) >= 14)
+		return -1;		/* martian: ip_input drops it */
+	/* raw sockets of UDP or of every protocol get copies (rip_input) */
+	if (is->is_rawhash[IPPROTO_UDP % RAWHASH_SIZE] != NULL || is->is_rawhash[0] != NULL)
+		return -1;
+	if ((to = udp_lookup(is, src, inp->inp_lport, dst, dport)) == NULL ||
+	    (rso = to->inp_socket) == NULL || to->inp_input != in_so_input)
+		return -1;		/* ICMP port unreachable, IPv6 mapped, a test's queue */
+
+	if ((error = uiomove(buf, len, uio)) != 0)
+		return error;
+	in_sockaddr(&sin, src, inp->inp_lport);
+	c = br_slot_count(&net_state(k)->ns_lock, slot);
+	c[UDPC_SENT]++;
+	c[UDPC_BYTES] += len + 28;
+	m = br_stripe(&net_state(k)->ns_lock, rso);
+	br_stripe_lock(m);
+	if (sb_append_rec(k, &rso->so_rcv, (struct nb_sockaddr *)&sin, buf, len, NULL, 0) == 0)
+		so_rwakeup(rso);
+	else
+		c[UDPC_FULL]++;
+	br_stripe_unlock(m);
+	return 0;
+}
+
+/* What udp_send_shared counted in the reader slots, added where the exclusive path counts
+ * (the net lock exclusively held; c: the slots' sums). */
+void
+udp_fold_counts(struct brlock *b, const uint64_t *c)
+{
+	struct inet_state *is = inet_state(b->br_kern);
+	struct ifnet *lo;
+
+	if (is == NULL)
+		return;
+	is->is_stat.udps_opackets += c[UDPC_SENT];
+	is->is_stat.ips_localout += c[UDPC_SENT];
+	is->is_stat.ips_total += c[UDPC_SENT];
+	is->is_stat.ips_delivered += c[UDPC_SENT];
+	is->is_stat.udps_ipackets += c[UDPC_SENT];
+	is->is_stat.udps_fullsock += c[UDPC_FULL];
+	if ((lo = is->is_ns->ns_lo0) != NULL) {
+		lo->if_data.ifi_opackets += c[UDPC_SENT];
+		lo->if_data.ifi_ipackets += c[UDPC_SENT];
+		lo->if_data.ifi_obytes += c[UDPC_BYTES];
+		lo->if_data.ifi_ibytes += c[UDPC_BYTES];
+	}
+}
+
 static int
 in_sockaddr_(struct socket *so, struct nb_sockaddr_storage *nam)
 {
@@ -210,11 +315,12 @@ static const struct pr_usrreqs in_usrreqs = {
 	.pr_attach = in_attach, .pr_detach = in_detach, .pr_bind = in_bind,
 	.pr_connect = in_connect, .pr_disconnect = in_disconnect, .pr_shutdown = in_shutdown,
 	.pr_send = in_send, .pr_sockaddr = in_sockaddr_, .pr_peeraddr = in_peeraddr,
+	.pr_send_shared = udp_send_shared,
 };
 static const struct domain inetdomain;
 static const struct protosw inetsw[] = {
 	{ .pr_type = SOCK_DGRAM, .pr_domain = &inetdomain, .pr_protocol = IPPROTO_UDP,
-	  .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = ip_ctloutput,
+	  .pr_flags = PR_ATOMIC | PR_ADDR | PR_MPSAFE, .pr_ctloutput = ip_ctloutput,
 	  .pr_usrreqs = &in_usrreqs },
 	{ .pr_type = SOCK_RAW, .pr_domain = &inetdomain, .pr_protocol = 0,
 	  .pr_flags = PR_ATOMIC | PR_ADDR, .pr_ctloutput = ip_ctloutput,

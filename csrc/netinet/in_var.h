@@ -343,6 +343,12 @@ void icmp_error(struct inet_state *is, struct pkt *orig, int type, int code, uin
     KERN_HIDDEN;
 /* udp.c / raw.c */
 void udp_input(struct inet_state *is, struct pkt *p, int hlen) KERN_HIDDEN;
+/* The pcb unicast input from (src, sport) to (dst, dport) goes to (NULL: none).  Reads the
+ * tables only: callable with the net lock shared (in_proto.c's udp_send_shared). */
+struct inpcb *udp_lookup(struct inet_state *is, uint32_t src, uint16_t sport, uint32_t dst,
+    uint16_t dport) KERN_HIDDEN;
+/* The net lock's br_fold: what UDP sends with the lock shared counted (in_proto.c). */
+void udp_fold_counts(struct brlock *b, const uint64_t *c) KERN_HIDDEN;
 void udp_ctlinput(struct inet_state *is, int type, int code, const uint8_t *ip, size_t len)
     KERN_HIDDEN;
 int  rip_input(struct inet_state *is, struct pkt *p) KERN_HIDDEN;	/* delivered copies */

@@ -195,7 +195,7 @@ static inline struct vfs_state *vfs_state(struct kern *k) { return kern_priv(k, 
 
 /* The data path of an open vnode (vfs_vnops.c): vs_lock shared and vp's stripe when
  * the kernel has several vCPUs and vp's file system says VOP_MPSAFE, else vs_lock. */
-struct vn_shlock { int slot; hyp_mutex_t *stripe; };
+struct vn_shlock { int slot; br_lock_t *stripe; };
 static inline void
 vn_lock_data(struct vfs_state *vs, struct vnode *vp, struct vn_shlock *sl)
 {
