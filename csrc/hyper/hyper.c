@@ -215,11 +215,11 @@ hyp_memleak_note(uint64_t bytes)
 /* A world of host threads exists (hyp_world_begin to hyp_world_end): its threads count the
  * host locks they hold (a wakeup is a preemption point once the waker holds none) and
  * wait on condition variables through the world (below, "Host threads of a world"). */
-static atomic_int world_act;
+HYP_HIDDEN atomic_int hyp_world_act;	/* hyp_world_act in hyper.h */
 static void world_locked(int delta);
 static int world_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
 static void world_cond_wake(pthread_cond_t *c);
-#define WORLD_ACT()	__builtin_expect(atomic_load_explicit(&world_act, memory_order_relaxed), 0)
+#define WORLD_ACT()	__builtin_expect(atomic_load_explicit(&hyp_world_act, memory_order_relaxed), 0)
 
 void hyp_mutex_init(hyp_mutex_t *m) { pthread_mutex_init(PM(m), NULL); }
 void hyp_mutex_destroy(hyp_mutex_t *m) { pthread_mutex_destroy(PM(m)); }
@@ -1316,6 +1316,15 @@ hyp_world_gate(const atomic_int *free)
 	pthread_mutex_unlock(&sched_mtx);
 }
 
+/* A word lock of the kernel (kern/brlock.h) taken (1) or given back (-1) while a world
+ * exists: counted as the host locks are, so a world thread is never preempted holding one
+ * (the next thread to want it would sleep on the word where the scheduler cannot see it). */
+void
+hyp_world_locked(int delta)
+{
+	world_locked(delta);
+}
+
 /* A world thread took (1) or let go (-1) of a host lock (hyp_mutex_*, hyp_rw_*). */
 static void
 world_locked(int delta)
@@ -1437,7 +1446,7 @@ hyp_world_begin(const struct hyp_world_opts *o)
 	world.maxtime = o->maxtime > 0 ? o->maxtime : 86400ULL * 1000000000ULL;
 	world.nowake = o->nowake != 0;
 	world.alloc_ppm = o->alloc_ppm > 1000000 ? 1000000 : o->alloc_ppm;
-	atomic_store(&world_act, 1);
+	atomic_store(&hyp_world_act, 1);
 	if (o->choices != NULL) {
 		world.replaying = 1;
 		if (o->nchoices > 0 && (world.replay = malloc(o->nchoices * sizeof(uint32_t))) != NULL) {
@@ -1540,7 +1549,7 @@ hyp_world_end(void)
 		pthread_cond_destroy(&world.thr[i].cv);
 	pthread_cond_destroy(&world.done_cv);
 	world.on = 0;
-	atomic_store(&world_act, 0);
+	atomic_store(&hyp_world_act, 0);
 	world.nthr = 0;
 	pthread_mutex_unlock(&sched_mtx);
 	return 0;

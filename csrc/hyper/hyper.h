@@ -221,6 +221,10 @@ struct hyp_world_opts {
 	uint32_t alloc_ppm;		/* the allocation fault site, per million calls */
 };
 int      hyp_world_begin(const struct hyp_world_opts *o);
+/* A world exists (read inline by the kernel's word locks), and a world thread's count of
+ * the locks it holds (it is never preempted holding one). */
+extern HYP_HIDDEN atomic_int hyp_world_act;
+void     hyp_world_locked(int delta) HYP_HIDDEN;
 int      hyp_world_spawn(void (*fn)(void *), void *arg);	/* the thread's id, or -errno */
 int      hyp_world_run(void);		/* 0, EDEADLK or ETIMEDOUT (the world then runs free) */
 int      hyp_world_end(void);		/* joins the threads */

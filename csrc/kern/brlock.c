@@ -10,7 +10,7 @@ static __thread uint8_t br_hint __attribute__((tls_model("initial-exec")));
 void
 br_lock_slow(br_lock_t *l)
 {
-	if (hyp_word_spin(&l->w, 1, hyp_spin_ns(2000)) && br_trylock(l))
+	if (hyp_word_spin(&l->w, 1, hyp_spin_ns(2000)) && br_cas(l))
 		return;
 	while (atomic_exchange_explicit(&l->w, 2, memory_order_acquire) != 0)
 		hyp_word_wait(&l->w, 2, 0);

@@ -43,7 +43,7 @@
 void br_lock_slow(br_lock_t *l) KERN_HIDDEN;
 
 static inline bool
-br_trylock(br_lock_t *l)
+br_cas(br_lock_t *l)
 {
 	unsigned z = 0;
 
@@ -51,11 +51,28 @@ br_trylock(br_lock_t *l)
 	    memory_order_relaxed);
 }
 
+/* While a world of host threads exists (issue 11), a world thread counts the word locks it
+ * holds as it counts host locks: it is never preempted holding one, since the thread the
+ * scheduler runs next would sleep on the word where the scheduler cannot see it. */
+#define BR_WORLD()	__builtin_expect(atomic_load_explicit(&hyp_world_act, memory_order_relaxed), 0)
+
+static inline bool
+br_trylock(br_lock_t *l)
+{
+	if (!br_cas(l))
+		return false;
+	if (BR_WORLD())
+		hyp_world_locked(1);
+	return true;
+}
+
 static inline void
 br_lock(br_lock_t *l)
 {
-	if (!br_trylock(l))
+	if (!br_cas(l))
 		br_lock_slow(l);
+	if (BR_WORLD())
+		hyp_world_locked(1);
 }
 
 static inline void
@@ -63,6 +80,8 @@ br_unlock(br_lock_t *l)
 {
 	if (atomic_exchange_explicit(&l->w, 0, memory_order_release) == 2)
 		hyp_word_wake(&l->w);
+	if (BR_WORLD())
+		hyp_world_locked(-1);
 }
 
 struct brslot {
