@@ -52,10 +52,14 @@ all: deps $(BUILD_TARGETS)
 # Every test: C unit tests and Lua tests all run through the Lua test runner, which prints the
 # one closing line "N passed, N failed".
 # The Lua suite runs on every interpreter in TEST_LUAS (PUC Lua through csrc/ffi).
+# The runner runs as many files at once as there are CPUs (--parallel), the longest first as
+# test/durations/<step> says (how long each file took in an earlier run; refresh with
+# TESTFLAGS="--write-durations test/durations/test", a missing entry only starts that file first).
 TEST_LUAS ?= luajit,lua5.3,lua5.4
 TEST_LUAJIT_ONLY ?=
 test: all $(C_TEST_BINS)
-	@$(LUAJIT) test/run.lua --lua $(TEST_LUAS) $(if $(TEST_LUAJIT_ONLY),--luajit-only $(TEST_LUAJIT_ONLY)) $(TESTFLAGS)
+	@$(LUAJIT) test/run.lua --durations test/durations/test --lua $(TEST_LUAS) \
+	  $(if $(TEST_LUAJIT_ONLY),--luajit-only $(TEST_LUAJIT_ONLY)) $(TESTFLAGS)
 
 demo: all
 	@$(LUAJIT) examples/demo.lua
@@ -78,11 +82,13 @@ asan: deps
 # is mmap'd, not malloc'd; test/lsan.supp holds suppressions for what LuaJIT does malloc.
 ASAN_PRELOAD = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
 asan-run: all $(C_TEST_BINS)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(LUAJIT) test/run.lua --c-only --allow-empty $(TESTFLAGS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(LUAJIT) test/run.lua --c-only --allow-empty \
+	  --durations test/durations/asan $(TESTFLAGS)
 	@LD_PRELOAD="$(ASAN_PRELOAD)" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0 RUMPUS_TEST_CLOSE=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  $(LUAJIT) test/run.lua --lua luajit --allow-empty $(wildcard test/rump/*_test.lua) $(TESTFLAGS)
+	  $(LUAJIT) test/run.lua --lua luajit --allow-empty --durations test/durations/asan \
+	  $(wildcard test/rump/*_test.lua) $(TESTFLAGS)
 
 install: all
 	@tools/install.sh "$(PREFIX)" "$(BUILD)"

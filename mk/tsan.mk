@@ -40,5 +40,5 @@ tsan: deps
 	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" tsan-run
 
 tsan-run: $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t))
-	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only \
+	@TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(LUAJIT) test/run.lua --c-only --durations test/durations/tsan \
 	  $(foreach t,$(TSAN_TESTS),$(BUILD)/test/$(t)) $(TESTFLAGS)

@@ -43,6 +43,12 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
                        TEST_TOTAL_SHARDS, as Bazel sets them
   --jobs J             run a Lua file's rounds of --repeat in J worker processes, each
                        its own block of rounds (and seeds); results merged as one run
+  --parallel P         run P files at once (default: RUMPUS_TEST_PARALLEL, else the
+                       number of online CPUs; 1 with --fail-fast; always 1 with
+                       --jobs and --repeat); each file's
+                       report is printed whole, in the order of one-at-a-time
+  --durations FILE     start the longest files first, as FILE says (--write-durations)
+  --write-durations FILE  write how long each file took to FILE (other entries kept)
   --strategy S         the interleaving strategy of rump.race worlds: random, pct[:d], dfs
                        (RUMPUS_RACE_STRATEGY; docs/race.md)
   --faults swarm       switch on fault sites per seed, swarm style (RUMPUS_RACE_FAULTS)
@@ -159,6 +165,9 @@ local function parse(args)
     elseif a == "--until-fail" then opt.untilfail = true
     elseif a == "--replay" then opt.replay = number(a)
     elseif a == "--jobs" then opt.jobs = number(a); if opt.jobs < 1 then opt.jobs = 1 end
+    elseif a == "--parallel" then opt.parallel = number(a); if opt.parallel < 1 then opt.parallel = 1 end
+    elseif a == "--durations" then opt.durations = value(a)
+    elseif a == "--write-durations" then opt.writedur = value(a)
     elseif a == "--strategy" then
       opt.strategy = value(a)
       if not (opt.strategy:match("^random$") or opt.strategy:match("^pct:?%d*$") or opt.strategy:match("^dfs$")) then
@@ -224,7 +233,52 @@ end
 
 local FIND_PRUNE = " -mindepth 1 \\( -name fixtures -o -name '.?*' \\) -prune -o "
 
+-- The online CPUs (the default of --parallel).
+function R.ncpu()
+  local n = tonumber(lines("getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null")[1] or "")
+  return (n and n >= 1) and n or 1
+end
+
+-- --durations FILE: lines "SECONDS KEY" (KEY: "c NAME" for a TAP program, "INTERP PATH" for a
+-- Lua file); --write-durations writes them, sorted by key, keeping the entries of the files
+-- this run did not run.
+function R.read_durations(file)
+  local t = {}
+  local f = io.open(file)
+  if not f then return t end
+  for l in f:lines() do
+    local secs, key = l:match("^%s*([%d.]+)%s+(.-)%s*$")
+    if secs and key ~= "" then t[key] = tonumber(secs) end
+  end
+  f:close()
+  return t
+end
+
+function R.write_durations(file, took)
+  local t = R.read_durations(file)
+  for k, v in pairs(took) do t[k] = v end
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local f = io.open(file, "w")
+  if not f then io.stderr:write("rumpus-test: cannot write ", file, "\n"); return end
+  for _, k in ipairs(keys) do f:write(string.format("%.2f %s\n", t[k], k)) end
+  f:close()
+end
+
+-- `--stamp`: copies standard input to standard output, each line after the time it arrived
+-- (the first line: "@" the start time and the epoch seconds); --parallel reads these.
+function R.stamp()
+  local now = makeclock()
+  local out = io.stdout
+  out:write(string.format("@%.6f %d\n", now(), os.time()))
+  for l in io.stdin:lines() do out:write(string.format("%.6f ", now()), l, "\n") end
+  out:close()
+  os.exit(0)
+end
+
 function R.main(args, self)
+  if args[1] == "--stamp" then R.stamp() end
   local opt = parse(args)
   opt.luas = opt.luas or { self_interp() }
   local build = os.getenv("RUMPUS_BUILD") or "build"
@@ -391,6 +445,23 @@ function R.main(args, self)
     return c
   end
 
+  -- How long each file took (this run), and the hints of --durations (an earlier run's): the
+  -- key of a C program is its name (the same in build, build-asan and build-tsan), of a Lua
+  -- file its interpreter's name and path.
+  local took = {}
+  local function dkey(u)
+    if u.kind == "c" then return "c " .. (u.path:match("([^/]+)$") or u.path) end
+    return (u.interp:match("([^/]+)$") or u.interp) .. " " .. u.path:gsub("^%./", "")
+  end
+  local hints = opt.durations and R.read_durations(opt.durations) or {}
+  -- Files at once: --parallel P, else RUMPUS_TEST_PARALLEL, else the online CPUs; one at a
+  -- time by default with --fail-fast (stop at once) and with --jobs (its workers fill the CPUs).
+  local par = opt.parallel or tonumber(os.getenv("RUMPUS_TEST_PARALLEL") or "")
+  if not par or par < 1 or par ~= math.floor(par) then
+    par = opt.failfast and 1 or R.ncpu()
+  end
+  if opt.jobs and opt.jobs > 1 and opt.rep > 1 then par = 1 end
+
   -- The kernels' seed of round 1 (--seed or --replay); round r gets raceseed + r - 1.
   local raceseed = opt.replay or seed
   if seedshard then raceseed = seed + (opt.shard - 1) * opt.rep end
@@ -454,7 +525,9 @@ function R.main(args, self)
     return { lines = function() return function() i = i + 1; return merged[i] end end, close = function() end }
   end
 
-  local function run(u, round)
+  -- The command of unit u in round r: (extra arguments, environment, whether its rounds all
+  -- run in this one process, the shell command).
+  local function prepare(u, round)
     local extra, env = "", ""
     if opt.failfast then extra = extra .. " --fail-fast" end
     local many = u.kind == "lua" and (opt.rep > 1 or opt.untilfail)
@@ -472,16 +545,27 @@ function R.main(args, self)
         if u.kind == "lua" then extra = extra .. " --race-seed " .. (raceseed + round - 1) end
       end
     end
-    env = env .. raceenv()
+    -- a runner started by a test (test/lua/runner_test.lua) runs its files one at a time
+    -- unless told otherwise: this run already fills the CPUs
+    env = env .. raceenv() .. "RUMPUS_TEST_PARALLEL=1 "
     local cmd = "timeout -k 5 " .. opt.timeout .. " env " .. env .. childcmd(u, extra) .. " 2>&1; echo \"__exit=$?\""
-    local t0 = now()
-    u.stamp = u.stamp or os.date("!%Y-%m-%dT%H:%M:%S")
+    return extra, env, many, cmd
+  end
+
+  -- Runs unit u (or, with rec, reads what its run in a worker recorded: see runpar) and reports
+  -- its cases.  Times come from the clock as the lines arrive, or from rec's time stamps.
+  local function run(u, round, rec)
+    local extra, env, many, cmd = prepare(u, round)
+    local clock = rec and rec.clock or now
     local p
-    if many and (opt.jobs or 1) > 1 and opt.rep > 1 then
+    if rec then p = rec
+    elseif many and (opt.jobs or 1) > 1 and opt.rep > 1 then
       p = jobs(u, extra, env)
     else
       p = io.popen(cmd)
     end
+    local t0 = rec and rec.t0 or now()
+    u.stamp = u.stamp or (rec and rec.stamp) or os.date("!%Y-%m-%dT%H:%M:%S")
     local seen, plan, exit, bailed = 0, nil, nil, false
     local stray = {}
     local mine = { pass = 0, fail = 0, skip = 0 }
@@ -495,7 +579,7 @@ function R.main(args, self)
       local okflag, rest = l:match("^(n?o?t? ?ok) %d+ ?%-? ?(.*)$")
       if okflag == "ok" or okflag == "not ok" then
         closefail()
-        local t = now()
+        local t = clock()
         local dt = t - tlast
         tlast = t
         seen = seen + 1
@@ -524,7 +608,7 @@ function R.main(args, self)
         end
       elseif l:match("^1%.%.%d+") then
         plan = tonumber(l:match("^1%.%.(%d+)"))
-        tlast = now()
+        tlast = clock()
       elseif l:match("^__exit=%d+$") then
         exit = tonumber(l:match("(%d+)$"))
       elseif l:match("^__round=%d+$") then
@@ -552,6 +636,7 @@ function R.main(args, self)
     end
     p:close()
     closefail()
+    took[dkey(u)] = (round > 1 and took[dkey(u)] or 0) + (clock() - t0)
     local problem, ptype
     if exit == 124 or exit == 137 then problem, ptype = "timed out after " .. opt.timeout .. " s", "timeout"
     elseif bailed then problem = nil
@@ -564,7 +649,7 @@ function R.main(args, self)
     if problem then
       local name = "(file) " .. problem
       local msg = problem .. (#stray > 0 and ("; its output:\n" .. table.concat(stray, "\n")) or "")
-      local c = record(u, name, "fail", { message = msg, kind = "error", problem = ptype, round = round }, now() - tlast)
+      local c = record(u, name, "fail", { message = msg, kind = "error", problem = ptype, round = round }, clock() - tlast)
       mine.fail = mine.fail + 1
       if opt.tap then out:write("not ok ", counts.pass + counts.fail + counts.skip, " - ", label(u), ": ", name, "\n")
       elseif c.fail == 1 or opt.verbose then
@@ -580,6 +665,83 @@ function R.main(args, self)
     if opt.failfast and (bailed or mine.fail > 0) then stop = true end
   end
 
+  -- --parallel P: P files at once.  Each runs in a worker lane of a shell script (a lane
+  -- claims the next file nobody has claimed, longest first by the --durations hints, files
+  -- without a hint before all others), its output time-stamped line by line (`--stamp`, this
+  -- script again) into a file of its own; this process reads each file once it is complete,
+  -- in the order of the list, so the report is the one the files run one after another give.
+  local function recorded(f)
+    local h = io.open(f)
+    local first = h and h:read("*l")
+    local t0, epoch = (first or ""):match("^@(%S+) (%d+)$")
+    local rec = { t0 = tonumber(t0) or now(), stamp = epoch and os.date("!%Y-%m-%dT%H:%M:%S", tonumber(epoch)) }
+    rec.cur = rec.t0
+    function rec.clock() return rec.cur end
+    function rec.lines()
+      return function()
+        local l = h and h:read("*l")
+        if not l then return nil end
+        local t, rest = l:match("^(%S+) (.*)$")
+        rec.cur = tonumber(t) or rec.cur
+        return rest or l
+      end
+    end
+    function rec.close() if h then h:close(); h = nil end end
+    return rec
+  end
+
+  local function runpar(list, round)
+    local tmp = lines("mktemp -d " .. sh((os.getenv("TMPDIR") or "/tmp") .. "/rumpus-par.XXXXXX"))[1]
+    if not tmp or tmp == "" then
+      for _, u in ipairs(list) do run(u, round); if stop then break end end
+      return
+    end
+    local sched = {}
+    for k = 1, #list do sched[k] = k end
+    local function hint(k) return hints[dkey(list[k])] or math.huge end
+    table.sort(sched, function(a, b)
+      local ha, hb = hint(a), hint(b)
+      if ha ~= hb then return ha > hb end
+      return a < b
+    end)
+    local stampcmd = sh(self_interp()) .. " " .. sh(self) .. " --stamp"
+    local js = { "set -C", "T=" .. sh(tmp), "job() {", "  case $1 in" }
+    for k, u in ipairs(list) do
+      local _, _, _, cmd = prepare(u, round)
+      js[#js + 1] = "  " .. k .. ") { " .. cmd .. "; } 2>&1 | " .. stampcmd .. " >\"$T/o" .. k .. "\" ;;"
+    end
+    js[#js + 1] = "  esac"
+    js[#js + 1] = "}"
+    -- a lane claims file k by creating $T/c$k (noclobber: only one lane can); $T/stop (set by
+    -- --fail-fast) ends the claims, the files already running are let finish
+    js[#js + 1] = "lane() {"
+    js[#js + 1] = "  for k in " .. table.concat(sched, " ") .. "; do"
+    js[#js + 1] = "    [ -e \"$T/stop\" ] && return 0"
+    js[#js + 1] = "    if { echo >\"$T/c$k\"; } 2>/dev/null; then job $k; echo $k; fi"
+    js[#js + 1] = "  done"
+    js[#js + 1] = "}"
+    for _ = 1, math.min(par, #list) do js[#js + 1] = "lane &" end
+    js[#js + 1] = "wait"
+    local f = assert(io.open(tmp .. "/run.sh", "w"))
+    f:write(table.concat(js, "\n"), "\n")
+    f:close()
+    local p = io.popen("sh " .. sh(tmp .. "/run.sh"))
+    local done, nxt = {}, 1
+    for l in p:lines() do
+      local k = tonumber(l)
+      if k then done[k] = true end
+      while not stop and done[nxt] do
+        local rec = recorded(tmp .. "/o" .. nxt)
+        run(list[nxt], round, rec)
+        rec.close()
+        nxt = nxt + 1
+        if stop then local sf = io.open(tmp .. "/stop", "w"); if sf then sf:close() end end
+      end
+    end
+    p:close()
+    os.execute("rm -rf " .. sh(tmp))
+  end
+
   local tstart, stamp = now(), os.date("!%Y-%m-%dT%H:%M:%S")
   for round = 1, opt.rep do
     occurrence = {}
@@ -589,10 +751,18 @@ function R.main(args, self)
       for k, u in ipairs(units) do list[k] = u end
       T.shuffle(list, seed + round - 1)
     end
+    local todo = {}
     for _, u in ipairs(list) do
       -- a Lua file runs all its rounds in one process, in round 1
-      if u.kind ~= "lua" or round == 1 or not (opt.rep > 1 or opt.untilfail) then run(u, round) end
-      if stop then break end
+      if u.kind ~= "lua" or round == 1 or not (opt.rep > 1 or opt.untilfail) then todo[#todo + 1] = u end
+    end
+    if par > 1 and #todo > 1 then
+      runpar(todo, round)
+    else
+      for _, u in ipairs(todo) do
+        run(u, round)
+        if stop then break end
+      end
     end
     if stop then break end
     if opt.untilfail then
@@ -602,6 +772,7 @@ function R.main(args, self)
     end
   end
   local elapsed = now() - tstart
+  if opt.writedur then R.write_durations(opt.writedur, took) end
 
   -- Per case: failed when it failed in some round, skipped when it was skipped in every round.
   local final = { pass = 0, fail = 0, skip = 0 }

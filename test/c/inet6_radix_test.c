@@ -15,6 +15,14 @@
 
 
 #define NR	6000
+/* Under a sanitizer (make asan, make tsan) the brute-force oracle, not rt6_lookup, takes the
+ * time: there every tenth of the random lookups is checked against it (the same random
+ * draws, so the same routes later on; make test checks every one). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ORACLE_EVERY	10
+#else
+#define ORACLE_EVERY	1
+#endif
 
 struct r6 {
 	struct nb_in6_addr dst;
@@ -201,6 +209,8 @@ table(struct rumpus_kernel *rk)
 			for (j = 0; j < 16; j++)
 				a.s6_addr[j] = (uint8_t)(x->dst.s6_addr[j] | (a.s6_addr[j] ^ p.s6_addr[j]));
 		}
+		if (i % ORACLE_EVERY != 0)
+			continue;
 		bad += !agrees(s, r, n, &a, zone);
 		lookups++;
 	}
@@ -231,10 +241,13 @@ table(struct rumpus_kernel *rk)
 	}
 	for (i = 0; i < 5000; i++) {
 		struct nb_in6_addr a;
+		struct ifnet *zone;
 		const struct r6 *x = &r[rnd() % (unsigned)n];
 		a = x->dst;
 		a.s6_addr[15] ^= (uint8_t)rnd();
-		bad += !agrees(s, r, n, &a, ifs[rnd() & 1]);
+		zone = ifs[rnd() & 1];
+		if (i % ORACLE_EVERY == 0)
+			bad += !agrees(s, r, n, &a, zone);
 	}
 	ok(bad == 0, "3,000 random deletions, the answers and the tree stay right");
 	/* deleting a scoped prefix in one zone leaves the other zone's */
@@ -267,7 +280,8 @@ table(struct rumpus_kernel *rk)
 	for (i = 0, bad = 0; i < 5000; i++) {
 		struct nb_in6_addr a;
 		randaddr(&a);
-		bad += !agrees(s, r, n, &a, lo);
+		if (i % ORACLE_EVERY == 0)
+			bad += !agrees(s, r, n, &a, lo);
 	}
 	ok(j == 0 && bad == 0 && radix_check(&s->i6_rtree) == 0,
 	    "detach takes the interface's routes (%d left), the rest still agree", j);

@@ -42,7 +42,7 @@ T.case("--help lists every option and exits 0; an unknown option exits 2", funct
   local out, st = runner("--help")
   T.eq(st, 0)
   for _, o in ipairs { "--list", "--fail-fast", "--shuffle", "--seed", "--repeat", "--junit", "--lua",
-    "--tap", "--timeout", "-k", "--jobs", "--strategy", "--faults", "--choices", "--shrink", "--artifacts" } do has(out, o) end
+    "--tap", "--timeout", "-k", "--jobs", "--parallel", "--durations", "--write-durations", "--strategy", "--faults", "--choices", "--shrink", "--artifacts" } do has(out, o) end
   local _, st4 = runner("--strategy nope")
   T.eq(st4, 2, "--strategy needs random, pct[:d] or dfs")
   local _, st5 = runner("--choices 1,x")
@@ -406,4 +406,56 @@ T.case("--shard I/N and TEST_SHARD_INDEX/TEST_TOTAL_SHARDS: blocks of seeds, or 
   has(b, "crash_test.lua")
   local _, st = runner("--shard 3/2 " .. F .. "/suite/")
   T.eq(st, 2, "a shard index past the count is a usage error")
+end)
+
+-- --parallel P: P files at once, each file's report whole, in the order of one at a time.
+local function nojunittimes(s)
+  return (s:gsub(' time="[%d.]+"', ""):gsub(' timestamp="[^"]*"', ""))
+end
+
+T.case("--parallel P reports as one file at a time does: lines, skips, JUnit, the closing line", function()
+  local dir = T.tmpdir()
+  local files = F .. "/suite " .. F .. "/prog_test " .. F .. "/badload.lua " .. F .. "/suite/pass_test.lua"
+  local out1, st1 = runner("--parallel 1 --junit " .. sh(dir .. "/1.xml") .. " " .. files)
+  local out3, st3 = runner("--parallel 3 --junit " .. sh(dir .. "/3.xml") .. " " .. files)
+  T.eq(st1, 1)
+  T.eq(st3, 1)
+  T.eq(out3, out1, "the same report")
+  T.eq(lastline(out3), "9 passed, 5 failed, 2 skipped")
+  T.eq(count(out3, "Skipped:"), 1)
+  has(out3, "  " .. F .. "/suite/mixed_test.lua: skips: no such thing here\n")
+  local x1, x3 = assert(io.open(dir .. "/1.xml")):read("*a"), assert(io.open(dir .. "/3.xml")):read("*a")
+  T.eq(nojunittimes(x3), nojunittimes(x1), "the same JUnit report but for the times")
+  local vout, ok = T.sh("command -v xmllint >/dev/null && xmllint --noout --schema " .. F .. "/junit.xsd " .. sh(dir .. "/3.xml"))
+  T.ok(ok, "xmllint: " .. vout)
+  -- RUMPUS_TEST_PARALLEL does the same; a hang still times out alone
+  local out4 = runner("--timeout 0.5 " .. F .. "/hang.lua " .. F .. "/suite/pass_test.lua", "RUMPUS_TEST_PARALLEL=2")
+  has(out4, "(file) timed out after 0.5 s")
+  T.eq(lastline(out4), "3 passed, 1 failed")
+end)
+
+T.case("--parallel: the longest files first by --durations, --write-durations keeps other entries", function()
+  local dir = T.tmpdir()
+  local d = dir .. "/durations"
+  local f = assert(io.open(d, "w"))
+  f:write("99.00 c elsewhere_test\n")
+  f:close()
+  local out, st = runner("--parallel 2 --durations " .. sh(d) .. " --write-durations " .. sh(d) .. " "
+    .. F .. "/suite/pass_test.lua " .. F .. "/prog_test")
+  T.eq(st, 1)
+  T.eq(lastline(out), "4 passed, 1 failed, 1 skipped")
+  local s = assert(io.open(d)):read("*a")
+  has(s, "99.00 c elsewhere_test\n")
+  T.ok(s:find("\n?[%d.]+ c prog_test\n"), "the TAP program's entry:\n" .. s)
+  T.ok(s:find("\n[%d.]+ " .. LUA:match("([^/]+)$"):gsub("%p", "%%%0") .. " " .. F:gsub("%p", "%%%0") .. "/suite/pass_test%.lua\n"),
+    "the Lua file's entry:\n" .. s)
+end)
+
+T.case("--parallel with --fail-fast reports nothing after the first failing file", function()
+  local out, st = runner("--parallel 2 --fail-fast " .. F .. "/suite/mixed_test.lua " .. F .. "/suite/pass_test.lua "
+    .. F .. "/prog_test")
+  T.eq(st, 1)
+  T.eq(lastline(out), "1 passed, 1 failed")
+  hasnot(out, "pass_test.lua")
+  has(out, "stopped at the first failure (--fail-fast)")
 end)
