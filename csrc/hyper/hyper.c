@@ -979,6 +979,34 @@ hyp_vclock_advance(uint64_t ns)
 	pthread_mutex_unlock(&sched_mtx);
 }
 
+/* Waits (real time, at most max_ns) until no timer that fell due on the virtual clock is
+ * left to run on the scheduler thread; 0 when none is left, ETIMEDOUT.  For a caller
+ * outside every kernel that moved the clock (the packet-level tests: a timer's segment is
+ * out when this returns, however late a loaded host runs the scheduler thread). */
+int
+hyp_vclock_settle(uint64_t max_ns)
+{
+	uint64_t end = host_clock(CLOCK_MONOTONIC) + max_ns;
+	struct timespec d = { 0, 100000 };
+
+	pthread_once(&sched_once, sched_init_once);
+	if (atomic_load(&hyp_det_on))
+		return 0;	/* deterministic mode: the caller's own calls run them */
+	for (;;) {
+		int due;
+
+		pthread_mutex_lock(&sched_mtx);
+		due = sched_firing != NULL || (atomic_load(&hyp_vclock_on) && sched_root != NULL &&
+		    sched_root->deadline <= atomic_load(&vnow));
+		pthread_mutex_unlock(&sched_mtx);
+		if (!due)
+			return 0;
+		if (host_clock(CLOCK_MONOTONIC) >= end)
+			return NB_ETIMEDOUT;
+		nanosleep(&d, NULL);
+	}
+}
+
 static void *(*det_ctx_enter)(void);
 static void (*det_ctx_leave)(void *);
 

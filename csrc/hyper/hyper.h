@@ -118,6 +118,7 @@ uint64_t hyp_clock_real(void);			/* since the Unix epoch */
 uint64_t hyp_clock_coarse(void);
 int  hyp_vclock_set(int on);			/* returns the previous setting */
 void hyp_vclock_advance(uint64_t ns);
+int  hyp_vclock_settle(uint64_t max_ns);	/* due timers run (outside every kernel) */
 extern HYP_HIDDEN atomic_int hyp_vclock_on;	/* read inline on the syscall path */
 /* Activity accounting for the virtual clock (kern calls these only when it is on). */
 void hyp_sched_busy(int delta);			/* a thread takes/leaves a virtual CPU */
