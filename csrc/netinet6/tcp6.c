@@ -49,20 +49,15 @@ tcp6_opts_of(struct inet6_state *s, const uint8_t *th, const struct in46_addr *s
 {
 	struct inet_state *is = inet_state(s->i6_kern);
 	struct inpcb *inp;
-	struct in6pcb *o;
 	uint16_t sport, dport;
 
 	if (s->i6_tcpopts == NULL || is == NULL || is->is_tcp == NULL)
 		return NULL;
 	memcpy(&sport, th, 2);
 	memcpy(&dport, th + 2, 2);
-	if ((inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, dst, dport, src, sport)) == NULL ||
-	    inp->inp_socket == NULL)
+	if ((inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, dst, dport, src, sport)) == NULL)
 		return NULL;
-	for (o = s->i6_tcpopts; o != NULL; o = o->in6p_next)
-		if (o->in6p_socket == inp->inp_socket)
-			return o;
-	return NULL;
+	return inp->inp_in6opts;	/* kept after the socket closed, till tcp_close */
 }
 
 /* ns_tcp6_send: segment p (TCP header at pkt_data) from src to dst, with its socket's
@@ -454,18 +449,28 @@ tcp6_send_req(struct socket *so, const void *data, size_t len, const struct nb_s
 	return tcp_usrreqs.pr_send(so, data, len, nam, ctl, flags, l);
 }
 
+/* ns_tcp6_optfree: tcp_close frees the connection's options pcb. */
+static void
+tcp6_optfree(struct kern *kk, void *opts)
+{
+	struct inet6_state *s = inet6_state(kk);
+
+	if (s != NULL)
+		in6p_optfree(s, opts);
+}
+
 static void
 tcp6_detach(struct socket *so)
 {
 	struct inet6_state *s = inet6_state(so->so_kern);
 	struct in6pcb *o;
 
-	tcp_usrreqs.pr_detach(so);
+	/* the options stay with a connection that finishes alone (a FIN resent carries
+	 * them, as NetBSD's in6pcb lives till the tcpcb goes); tcp_close frees them */
 	for (o = s != NULL ? s->i6_tcpopts : NULL; o != NULL; o = o->in6p_next)
-		if (o->in6p_socket == so) {
-			in6p_optfree(s, o);
-			break;
-		}
+		if (o->in6p_socket == so)
+			o->in6p_socket = NULL;
+	tcp_usrreqs.pr_detach(so);
 	tcp6_flush(so);
 }
 
@@ -497,6 +502,7 @@ tcp6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 		}
 		if (o == NULL && (o = in6p_optalloc(s, so)) == NULL)
 			return ENOBUFS;
+		inp->inp_in6opts = o;
 		return in6p_ctloutput(s, o, op, sopt);
 	}
 	if (op == PRCO_GETOPT)
@@ -519,6 +525,7 @@ tcp6_init(struct inet6_state *s)
 
 	ns->ns_tcp6_send = tcp6_send;
 	ns->ns_tcp6_mss = tcp6_mss;
+	ns->ns_tcp6_optfree = tcp6_optfree;
 }
 
 void
@@ -526,6 +533,7 @@ tcp6_hooks_off(struct ifnet_state *ns)
 {
 	ns->ns_tcp6_send = NULL;
 	ns->ns_tcp6_mss = NULL;
+	ns->ns_tcp6_optfree = NULL;	/* netinet6_fini frees what is left on i6_tcpopts */
 }
 
 static int tcp6_disconnect(struct socket *so) { return tcp_usrreqs.pr_disconnect(so); }
