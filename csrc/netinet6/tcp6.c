@@ -62,8 +62,7 @@ tcp6_opts_of(struct inet6_state *s, const uint8_t *th, const struct in46_addr *s
 
 /* ns_tcp6_send: segment p (TCP header at pkt_data) from src to dst, with its socket's
  * IPV6_UNICAST_HOPS, IPV6_TCLASS and sticky extension headers, as NetBSD's tcp_output
- * hands ip6_output the in6pcb's options.  XXX the MSS does not shrink for the extension
- * headers (NetBSD's ip6_optlen): a segment they take past the path MTU is fragmented. */
+ * hands ip6_output the in6pcb's options (tcp_output left room for them: tcp6_optmss). */
 static int
 tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
     const struct in46_addr *dst)
@@ -98,6 +97,27 @@ tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
 	return ip6_output_x(s, p, in46_6(src), in46_6(dst),
 	    in6_zone_ifp(s, dst->ia_zone != 0 ? dst->ia_zone : src->ia_zone), IPPROTO_TCP,
 	    hlim, tclass, flags, anyx ? &x : NULL);
+}
+
+/* ns_tcp6_optmss: the MSS of a connection with options o, from mss (the smaller of ours and
+ * the peer's): at most IPV6_MMTU less 60 with IPV6_USE_MIN_MTU 1 (every packet at the
+ * minimum MTU, RFC 3542 11.1), then less the sticky extension headers, as NetBSD's
+ * tcp_segsize subtracts ip6_optlen (the destination options before a routing header
+ * only with one). */
+static uint32_t
+tcp6_optmss(struct kern *kk, void *opts, uint32_t mss)
+{
+	struct in6pcb *o = opts;
+	uint32_t xlen = 0;
+	int i;
+
+	(void)kk;
+	if (o->in6p_minmtu == 1 && mss > IPV6_MMTU - 60)
+		mss = IPV6_MMTU - 60;
+	for (i = 0; i < 4; i++)
+		if (o->in6p_xhdr[i] != NULL && (i != 1 || o->in6p_xhdr[2] != NULL))
+			xlen += (uint32_t)(o->in6p_xhdr[i][1] + 1) * 8;
+	return mss > xlen + TCP_MINMSS ? mss - xlen : TCP_MINMSS;
 }
 
 /* ns_tcp6_mss: the MSS we offer towards key faddr: the path's MTU less 60 (RFC 8200's
@@ -526,6 +546,7 @@ tcp6_init(struct inet6_state *s)
 	ns->ns_tcp6_send = tcp6_send;
 	ns->ns_tcp6_mss = tcp6_mss;
 	ns->ns_tcp6_optfree = tcp6_optfree;
+	ns->ns_tcp6_optmss = tcp6_optmss;
 }
 
 void
@@ -533,6 +554,7 @@ tcp6_hooks_off(struct ifnet_state *ns)
 {
 	ns->ns_tcp6_send = NULL;
 	ns->ns_tcp6_mss = NULL;
+	ns->ns_tcp6_optmss = NULL;
 	ns->ns_tcp6_optfree = NULL;	/* netinet6_fini frees what is left on i6_tcpopts */
 }
 
