@@ -392,6 +392,11 @@ struct ifnet_state {
 	/* the family of the socket an interface ioctl came on (0: the C API, ifioctl) */
 	int ns_ioctl_family;
 	uint32_t (*ns_tcp6_mss)(struct kern *k, const struct in46_addr *faddr);
+	/* tcp_close: frees a connection's IPPROTO_IPV6 options (inp_in6opts) */
+	void (*ns_tcp6_optfree)(struct kern *k, void *opts);
+	/* tcp_output: the MSS mss of a connection with IPPROTO_IPV6 options (inp_in6opts)
+	 * less their extension headers, at most 1220 with IPV6_USE_MIN_MTU 1 */
+	uint32_t (*ns_tcp6_optmss)(struct kern *k, void *opts, uint32_t mss);
 	void *ns_inet6;
 	/* net.netinet's Ethernet multicast filter: nonzero when ifp joined an IPv4 group
 	 * that maps to mac (01:00:5e...) */

@@ -217,6 +217,8 @@ struct inpcb {
 	struct inpcb **inp_prevp;
 	uint64_t inp_serial;
 	struct ip_moptions *inp_moptions;	/* multicast options (in_mcast.c); NULL: defaults */
+	void *inp_in6opts;		/* TCP: net.netinet6's IPPROTO_IPV6 options (NULL: none),
+					 * kept until tcp_close (ns_tcp6_optfree) */
 };
 #define INP_REUSEADDR	0x01
 #define INP_REUSEPORT	0x02

@@ -105,6 +105,11 @@ tcp_output(struct tcpcb *tp)
 		if (tp->snd_cwnd > iw)
 			tp->snd_cwnd = iw;
 	}
+	/* NetBSD's tcp_segsize: room for the sticky IPv6 headers (ip6_optlen) */
+	if (inp->inp_in6opts != NULL && ts->ts_is->is_ns->ns_tcp6_optmss != NULL &&
+	    TCPS_HAVEESTABLISHED(tp->t_state) && tp->t_ourmss != 0)
+		tp->t_maxseg = ts->ts_is->is_ns->ns_tcp6_optmss(ts->ts_kern, inp->inp_in6opts,
+		    tp->t_ourmss < tp->t_peermss ? tp->t_ourmss : tp->t_peermss);
 	segsz = tcp_segsz(tp);
 again:
 	sendalot = 0;

@@ -130,6 +130,8 @@ tcp_close(struct tcpcb *tp)
 	ts->ts_stat.tcps_closed++;
 	in_pcbremove_tcp(&ts->ts_tbl, inp);
 	ip_freemoptions(ts->ts_is, inp);	/* multicast options (in_mcast.c) */
+	if (inp->inp_in6opts != NULL && ts->ts_is->is_ns->ns_tcp6_optfree != NULL)
+		ts->ts_is->is_ns->ns_tcp6_optfree(ts->ts_kern, inp->inp_in6opts);
 	kmem_free(ts->ts_kern, inp, sizeof(*inp));
 	kmem_free(ts->ts_kern, tp, sizeof(*tp));
 	if (so != NULL) {

@@ -49,26 +49,20 @@ tcp6_opts_of(struct inet6_state *s, const uint8_t *th, const struct in46_addr *s
 {
 	struct inet_state *is = inet_state(s->i6_kern);
 	struct inpcb *inp;
-	struct in6pcb *o;
 	uint16_t sport, dport;
 
 	if (s->i6_tcpopts == NULL || is == NULL || is->is_tcp == NULL)
 		return NULL;
 	memcpy(&sport, th, 2);
 	memcpy(&dport, th + 2, 2);
-	if ((inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, dst, dport, src, sport)) == NULL ||
-	    inp->inp_socket == NULL)
+	if ((inp = in_pcblookup_conn(&is->is_tcp->ts_tbl, dst, dport, src, sport)) == NULL)
 		return NULL;
-	for (o = s->i6_tcpopts; o != NULL; o = o->in6p_next)
-		if (o->in6p_socket == inp->inp_socket)
-			return o;
-	return NULL;
+	return inp->inp_in6opts;	/* kept after the socket closed, till tcp_close */
 }
 
 /* ns_tcp6_send: segment p (TCP header at pkt_data) from src to dst, with its socket's
  * IPV6_UNICAST_HOPS, IPV6_TCLASS and sticky extension headers, as NetBSD's tcp_output
- * hands ip6_output the in6pcb's options.  XXX the MSS does not shrink for the extension
- * headers (NetBSD's ip6_optlen): a segment they take past the path MTU is fragmented. */
+ * hands ip6_output the in6pcb's options (tcp_output left room for them: tcp6_optmss). */
 static int
 tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
     const struct in46_addr *dst)
@@ -103,6 +97,27 @@ tcp6_send(struct kern *kk, struct pkt *p, const struct in46_addr *src,
 	return ip6_output_x(s, p, in46_6(src), in46_6(dst),
 	    in6_zone_ifp(s, dst->ia_zone != 0 ? dst->ia_zone : src->ia_zone), IPPROTO_TCP,
 	    hlim, tclass, flags, anyx ? &x : NULL);
+}
+
+/* ns_tcp6_optmss: the MSS of a connection with options o, from mss (the smaller of ours and
+ * the peer's): at most IPV6_MMTU less 60 with IPV6_USE_MIN_MTU 1 (every packet at the
+ * minimum MTU, RFC 3542 11.1), then less the sticky extension headers, as NetBSD's
+ * tcp_segsize subtracts ip6_optlen (the destination options before a routing header
+ * only with one). */
+static uint32_t
+tcp6_optmss(struct kern *kk, void *opts, uint32_t mss)
+{
+	struct in6pcb *o = opts;
+	uint32_t xlen = 0;
+	int i;
+
+	(void)kk;
+	if (o->in6p_minmtu == 1 && mss > IPV6_MMTU - 60)
+		mss = IPV6_MMTU - 60;
+	for (i = 0; i < 4; i++)
+		if (o->in6p_xhdr[i] != NULL && (i != 1 || o->in6p_xhdr[2] != NULL))
+			xlen += (uint32_t)(o->in6p_xhdr[i][1] + 1) * 8;
+	return mss > xlen + TCP_MINMSS ? mss - xlen : TCP_MINMSS;
 }
 
 /* ns_tcp6_mss: the MSS we offer towards key faddr: the path's MTU less 60 (RFC 8200's
@@ -454,18 +469,28 @@ tcp6_send_req(struct socket *so, const void *data, size_t len, const struct nb_s
 	return tcp_usrreqs.pr_send(so, data, len, nam, ctl, flags, l);
 }
 
+/* ns_tcp6_optfree: tcp_close frees the connection's options pcb. */
+static void
+tcp6_optfree(struct kern *kk, void *opts)
+{
+	struct inet6_state *s = inet6_state(kk);
+
+	if (s != NULL)
+		in6p_optfree(s, opts);
+}
+
 static void
 tcp6_detach(struct socket *so)
 {
 	struct inet6_state *s = inet6_state(so->so_kern);
 	struct in6pcb *o;
 
-	tcp_usrreqs.pr_detach(so);
+	/* the options stay with a connection that finishes alone (a FIN resent carries
+	 * them, as NetBSD's in6pcb lives till the tcpcb goes); tcp_close frees them */
 	for (o = s != NULL ? s->i6_tcpopts : NULL; o != NULL; o = o->in6p_next)
-		if (o->in6p_socket == so) {
-			in6p_optfree(s, o);
-			break;
-		}
+		if (o->in6p_socket == so)
+			o->in6p_socket = NULL;
+	tcp_usrreqs.pr_detach(so);
 	tcp6_flush(so);
 }
 
@@ -497,6 +522,7 @@ tcp6_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 		}
 		if (o == NULL && (o = in6p_optalloc(s, so)) == NULL)
 			return ENOBUFS;
+		inp->inp_in6opts = o;
 		return in6p_ctloutput(s, o, op, sopt);
 	}
 	if (op == PRCO_GETOPT)
@@ -519,6 +545,8 @@ tcp6_init(struct inet6_state *s)
 
 	ns->ns_tcp6_send = tcp6_send;
 	ns->ns_tcp6_mss = tcp6_mss;
+	ns->ns_tcp6_optfree = tcp6_optfree;
+	ns->ns_tcp6_optmss = tcp6_optmss;
 }
 
 void
@@ -526,6 +554,8 @@ tcp6_hooks_off(struct ifnet_state *ns)
 {
 	ns->ns_tcp6_send = NULL;
 	ns->ns_tcp6_mss = NULL;
+	ns->ns_tcp6_optmss = NULL;
+	ns->ns_tcp6_optfree = NULL;	/* netinet6_fini frees what is left on i6_tcpopts */
 }
 
 static int tcp6_disconnect(struct socket *so) { return tcp_usrreqs.pr_disconnect(so); }

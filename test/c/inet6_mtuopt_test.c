@@ -5,6 +5,10 @@
  *     the connection (the SYN too), a change after connect on the next segment; a sticky
  *     IPV6_DSTOPTS rides along and B still reads the stream; B's segments keep the
  *     defaults; RFC 3542's IPV6_DONTFRAG and IPV6_RECVPATHMTU are accepted and read 0.
+ *   - the MSS: IPV6_USE_MIN_MTU 1 keeps A's segments in 1280-byte packets, a sticky
+ *     64-byte IPV6_DSTOPTS takes its room from the segments (no fragments either way).
+ *   - the options stay with a connection after its socket closed: A closes, then B does,
+ *     and A's ACK of B's FIN (sent by the pcb alone) still has hop limit 7, class 0x28.
  *   - UDP IPV6_USE_MIN_MTU: 1 sends a 1400-byte datagram in fragments of 1280 bytes at
  *     most, 0 and -1 (unicast) in one frame; a cmsg overrides the socket's value.
  *   - IPV6_DONTFRAG: a datagram past the link's MTU is EMSGSIZE and the sockets with
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "vsleep.h"
 #include "tcp_nb.h"
 #include "inet6_nb.h"
 #include "net/bus.h"
@@ -537,6 +542,100 @@ threads(struct rumpus_kernel *a, struct rumpus_kernel *b, struct bus_port *port)
 	rump_sys_close(l);
 	rumpus_kernel_switch(NULL);
 }
+/* A sends 3000 bytes to B on a connection with option opt set (v: an int, or with
+ * len > 0 a buffer): A's largest TCP frame (first header nxt) and its fragments. */
+static void
+bulk(struct rumpus_kernel *a, struct rumpus_kernel *b, int port, int opt, const void *v,
+    size_t len, int nxt, int *maxlen, int *nfrag)
+{
+	struct x_sin6 sa = x_sin6("::", port, 0);
+	static char data[3000], buf[4000];
+	int l, c, s, got = 0, n, one = 1;
+
+	rumpus_kernel_switch(b);
+	l = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
+	rump_sys_bind(l, (struct sockaddr *)&sa, sizeof(sa));
+	rump_sys_listen(l, 4);
+	rumpus_kernel_switch(a);
+	c = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
+	rump_sys_setsockopt(c, X_IPPROTO_TCP, X_TCP_NODELAY, &one, sizeof(one));
+	ok(rump_sys_setsockopt(c, X_IPPROTO_IPV6, opt, v, (socklen_t)len) == 0,
+	    "option %d on A's socket", opt);
+	sa = x_sin6("2001:db8:8::2", port, 0);
+	ok(rump_sys_connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0, "A connects to B:%d",
+	    port);
+	rumpus_kernel_switch(b);
+	s = rump_sys_accept(l, NULL, NULL);
+	rumpus_kernel_switch(a);
+	memset(data, 'm', sizeof(data));
+	clearfr();
+	ok(rump_sys_write(c, data, sizeof(data)) == (ssize_t)sizeof(data), "A writes 3000 bytes");
+	rumpus_kernel_switch(b);
+	while (s >= 0 && got < (int)sizeof(data) &&
+	    (n = (int)rump_sys_read(s, buf, sizeof(buf))) > 0)
+		got += n;
+	ok(got == (int)sizeof(data), "B reads them all (%d)", got);
+	*maxlen = frames(amac, nxt, -1, -1).maxlen;
+	*nfrag = frames(amac, 44, -1, -1).n;
+	rump_sys_close(s);
+	rump_sys_close(l);
+	rumpus_kernel_switch(a);
+	rump_sys_close(c);
+	rumpus_kernel_switch(NULL);
+}
+
+static void
+mss(struct rumpus_kernel *a, struct rumpus_kernel *b)
+{
+	uint8_t d64[64] = { 0, 7, 1, 60 };	/* destination options: one PadN, 64 bytes */
+	int one = 1, maxlen, nfrag;
+
+	bulk(a, b, 7102, X_IPV6_USE_MIN_MTU, &one, sizeof(one), 6, &maxlen, &nfrag);
+	ok(maxlen > 1000 && maxlen <= 14 + 1280 && nfrag == 0, "IPV6_USE_MIN_MTU 1: A's "
+	    "segments fit 1280-byte packets (largest frame %d, %d fragments)", maxlen, nfrag);
+	bulk(a, b, 7103, X_IPV6_DSTOPTS_, d64, sizeof(d64), 60, &maxlen, &nfrag);
+	ok(maxlen > 1400 && maxlen <= 14 + 1500 && nfrag == 0, "a sticky 64-byte IPV6_DSTOPTS: "
+	    "A's segments shrink to fit the 1500 MTU (largest frame %d, %d fragments)", maxlen,
+	    nfrag);
+}
+
+/* A closes first; its pcb then answers B's FIN alone, with the socket's options. */
+static void
+closed(struct rumpus_kernel *a, struct rumpus_kernel *b)
+{
+	struct x_sin6 sa = x_sin6("::", 7101, 0);
+	char buf[16];
+	int l, c, s, i, n;
+	struct fstat st;
+
+	rumpus_kernel_switch(b);
+	l = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
+	ok(rump_sys_bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && rump_sys_listen(l, 4) == 0,
+	    "B listens on [::]:7101");
+	rumpus_kernel_switch(a);
+	c = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
+	sa = x_sin6("2001:db8:8::2", 7101, 0);
+	ok(setint(c, X_IPV6_UNICAST_HOPS, 7) == 0 && setint(c, X_IPV6_TCLASS, 0x28) == 0 &&
+	    rump_sys_connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0,
+	    "A connects with hops 7 and class 0x28");
+	rumpus_kernel_switch(b);
+	s = rump_sys_accept(l, NULL, NULL);
+	rumpus_kernel_switch(a);
+	ok(s >= 0 && rump_sys_close(c) == 0, "B accepts, A closes its socket");
+	rumpus_kernel_switch(b);
+	n = (int)rump_sys_read(s, buf, sizeof(buf));
+	ok(n == 0, "B reads the end of the stream (%d)", n);
+	clearfr();
+	rump_sys_close(s);
+	rump_sys_close(l);
+	rumpus_kernel_switch(NULL);
+	for (i = 0; i < 200 && frames(amac, 6, -1, -1).n == 0; i++)
+		x_vsleep_in(a, 0, 10 * 1000 * 1000);	/* bounded: A's ACK comes from its input */
+	st = frames(amac, 6, 7, 0x28);
+	ok(st.n >= 1 && st.match == st.n, "A's ACK of B's FIN, after A's socket closed, has hop "
+	    "limit 7 and class 0x28 (%d of %d)", st.match, st.n);
+}
+
 
 int
 main(void)
@@ -562,6 +661,8 @@ main(void)
 	rumpus_kernel_switch(NULL);
 	ok(v == 0, "A 2001:db8:8::1, B 2001:db8:8::2");
 	tcp(a, b);
+	closed(a, b);
+	mss(a, b);
 	minmtu(a, b);
 	dontfrag(a, b, &port);
 	threads(a, b, &port);

@@ -102,6 +102,33 @@ local function observe(S)
     put(tag, #got > 0 and table.concat(got, "+") or "none")
     closeall()
   end
+  -- ephemeral ports (bind to port 0, an implicit bind at sendto) with the other family
+  -- holding the range: NetBSD's portalgo check_suitable_port looks an IPv4 port up among
+  -- the IPv4 pcbs only (in_pcblookup_port), an IPv6 one on :: among the IPv6 pcbs only
+  assert(S.sysctl("net.inet.ip.anonportmin", 7500) and S.sysctl("net.inet.ip.anonportmax", 7501))
+  assert(S.sysctl("net.inet6.ip6.anonportmin", 7502) and S.sysctl("net.inet6.ip6.anonportmax", 7503))
+  local function name(s, tag, lo)	-- the port taken: one of the other family's?
+    local a, e = S.getsockname(s)
+    put(tag, a and (a.port == lo or a.port == lo + 1) and "held" or a and a.port, e)
+  end
+  for _, p in ipairs({ 7500, 7501 }) do assert(S.bind(sock("inet6", false), sa("::", p))) end
+  local e4 = sock("inet")
+  put("ephemeral: IPv4 bind to port 0 under dual-stack :: holders", S.bind(e4, sa("0.0.0.0", 0)))
+  name(e4, "ephemeral: IPv4 bind to port 0 under dual-stack :: holders, port", 7500)
+  local i4 = sock("inet")
+  put("ephemeral: IPv4 sendto under dual-stack :: holders",
+    S.sendto(i4, "x", 1, 0, sa("127.0.0.1", 9)))
+  name(i4, "ephemeral: IPv4 sendto under dual-stack :: holders, port", 7500)
+  for _, p in ipairs({ 7502, 7503 }) do assert(S.bind(sock("inet"), sa("0.0.0.0", p))) end
+  local e6 = sock("inet6", false)
+  put("ephemeral: dual-stack :: bind to port 0 under IPv4 holders", S.bind(e6, sa("::", 0)))
+  name(e6, "ephemeral: dual-stack :: bind to port 0 under IPv4 holders, port", 7502)
+  closeall()
+  S.sysctl("net.inet.ip.anonportmax", 65535)
+  S.sysctl("net.inet.ip.anonportmin", 49152)
+  S.sysctl("net.inet6.ip6.anonportmax", 65535)
+  S.sysctl("net.inet6.ip6.anonportmin", 49152)
+
   deliver({ "inet", "0.0.0.0", nil, RA }, { "inet6", "::", false, RA },
     "IPv4 datagram: 0.0.0.0 then dual :: (reuseaddr) goes to")
   deliver({ "inet", "0.0.0.0" }, { "inet6", "::", false },
@@ -152,6 +179,11 @@ T.case("rumpus: UDP binds across the families, NetBSD's rules", function()
   T.eq(rumpus["bind 19: inet6 :: dual reuseaddr then inet6 ::1 dual reuseaddr"], "ok",
     "SO_REUSEADDR lets an address under a wildcard")
   T.eq(rumpus["IPv4 datagram: 0.0.0.0 then dual :: goes to"], "1", "the IPv4 socket first")
+  -- NetBSD's ephemeral search stays in its family (observed on its rump kernel too)
+  T.eq(rumpus["ephemeral: IPv4 bind to port 0 under dual-stack :: holders"], "true")
+  T.eq(rumpus["ephemeral: IPv4 bind to port 0 under dual-stack :: holders, port"], "held")
+  T.eq(rumpus["ephemeral: IPv4 sendto under dual-stack :: holders, port"], "held")
+  T.eq(rumpus["ephemeral: dual-stack :: bind to port 0 under IPv4 holders, port"], "held")
 end)
 
 T.case("NetBSD's kernel observes the same", function()
