@@ -102,7 +102,6 @@ x_pat(uint64_t off)
 	return (uint8_t)((off * 2654435761u) >> 13 ^ off / 7919);
 }
 
-#endif
 
 /* The tests' door into a kernel's TCP (tcp_subr.c): the state of a connection. */
 int tcp_pcbstate(void *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
@@ -159,3 +158,5 @@ x_poll1(int s, int events, int ms)
 
 	return n < 0 ? -errno : n == 0 ? 0 : p.revents;
 }
+
+#endif
