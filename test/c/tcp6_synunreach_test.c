@@ -13,6 +13,7 @@
 #include "tap.h"
 #include "inet6_nb.h"
 #include "net/bus.h"
+#include "bus_raw.h"
 
 struct x_synstat {
 	uint64_t added, completed, timed_out, overflowed, bucketoverflow, reset, aborted,
@@ -59,24 +60,6 @@ synacks(void)
 	return n;
 }
 
-static uint16_t
-cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + (uint32_t)nxt;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(data[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* An IPv6 frame src -> the kernel with next header nxt and payload pl; the upper-layer
  * checksum at offset ck of the payload. */
 static void
@@ -85,19 +68,9 @@ send6(const uint8_t *src, int nxt, const uint8_t *pl, size_t plen, size_t ck)
 	uint8_t f[1514];
 	uint16_t c;
 
-	memcpy(f, kmac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	memset(f + 14, 0, 40);
-	f[14] = 0x60;
-	f[18] = (uint8_t)(plen >> 8), f[19] = (uint8_t)plen;
-	f[20] = (uint8_t)nxt;
-	f[21] = 255;
-	memcpy(f + 22, src, 16);
-	memcpy(f + 38, kaddr, 16);
-	memcpy(f + 54, pl, plen);
+	x_frame6n(f, kmac, mymac, src, kaddr, (unsigned)plen, nxt, 255, pl, plen);
 	f[54 + ck] = f[54 + ck + 1] = 0;
-	c = cksum6(src, kaddr, nxt, f + 54, plen);
+	c = x_cksum6(src, kaddr, nxt, f + 54, plen);
 	f[54 + ck] = (uint8_t)(c >> 8), f[54 + ck + 1] = (uint8_t)c;
 	bus_xmit(&port, f, 54 + plen);
 }
@@ -144,8 +117,6 @@ stats(struct rumpus_kernel *k)
 	return st;
 }
 
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
 
 static void
 advance_ms(uint64_t ms)
@@ -174,11 +145,7 @@ main(void)
 	inet_pton(AF_INET6, "2001:db8:7::2", me);
 	inet_pton(AF_INET6, "2001:db8:7::1", kaddr);
 	inet_pton(AF_INET6, "2001:db8:7::fe", rtr);
-	{
-		struct nb_ts ts = { 3, 0 };	/* DAD: in the kernel, so its callouts run */
-
-		rump___sysimpl_nanosleep50(&ts, NULL);
-	}
+	x_vsleep(3, 0);		/* DAD: in the kernel, so its callouts run */
 	ok(x6_aflag("shmif0", "2001:db8:7::1") == 0, "the address passed DAD");
 	port.bp_rx = rx;
 	memcpy(port.bp_mac, mymac, 6);
