@@ -374,16 +374,7 @@ end
 -- ---------------------------------------------------------------- explore, replay, shrink
 
 local function once(fn, seed, wopts)
-  local race = require "rump.race"
-  race.seed(seed)
-  local opts = {}
-  for k, v in pairs(wopts) do opts[k] = v end
-  opts.seed = seed
-  local w
-  local ok, err = pcall(function()
-    w = H.world(opts)
-    return fn(w)
-  end)
+  local w, msg = search.run(fn, seed, wopts, H.world)
   if w then
     if w.on then
       for _, k in ipairs(w.kernels) do if not k.dead then pcall(k.S.reboot, "halt") end end
@@ -391,7 +382,7 @@ local function once(fn, seed, wopts)
     end
     for _, k in ipairs(w.kernels) do pcall(k.destroy, k) end
   end
-  return w, (not ok) and tostring(err) or nil
+  return w, msg
 end
 
 local function wopts_of(o)

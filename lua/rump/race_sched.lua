@@ -631,17 +631,9 @@ end
 
 -- One run of scenario fn(w) with a fresh world; returns the world and nil or the message.
 local function once(fn, seed, wopts)
-  M.seed(seed)
-  local opts = {}
-  for k, v in pairs(wopts) do opts[k] = v end
-  opts.seed = seed
-  local w
-  local ok, err = pcall(function()
-    w = M.world(opts)
-    return fn(w)
-  end)
+  local w, msg = search.run(fn, seed, wopts, M.world)
   M.poll()
-  return w, (not ok) and tostring(err) or nil
+  return w, msg
 end
 
 local function wopts_of(opts)

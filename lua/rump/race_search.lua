@@ -10,6 +10,21 @@
 --   after(w, wopts, opts)            (explore, optional) after each passing seeded run
 local S = {}
 
+-- One run of fn(w) in a fresh world(opts) (opts: wopts with seed), the race seed set to
+-- seed first: w (nil if world() failed), nil or the error message.
+function S.run(fn, seed, wopts, world)
+  require("rump.race").seed(seed)
+  local opts = {}
+  for k, v in pairs(wopts) do opts[k] = v end
+  opts.seed = seed
+  local w
+  local ok, err = pcall(function()
+    w = world(opts)
+    return fn(w)
+  end)
+  return w, (not ok) and tostring(err) or nil
+end
+
 -- f() with the virtual clock on and the race seed restored after (its error re-raised).
 function S.withclock(f)
   local rump = require "rump"
