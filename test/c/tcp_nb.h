@@ -159,4 +159,22 @@ x_poll1(int s, int events, int ms)
 	return n < 0 ? -errno : n == 0 ? 0 : p.revents;
 }
 
+/* NetBSD's struct kevent, and one kevent for fd's filter (a kqueue of its own, no
+ * waiting): its flags with *ev filled, or -1 when it is not ready */
+struct x_kevent { uintptr_t ident; uint32_t filter, flags, fflags; int64_t data; intptr_t udata; };
+
+static inline int
+x_kevent1(int fd, uint32_t filter, struct x_kevent *ev)
+{
+	struct x_kevent ch;
+	struct { int64_t sec; long nsec; } zero = { 0, 0 };
+	int kq = rump_sys_kqueue(), n;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.ident = (uintptr_t)fd, ch.filter = filter, ch.flags = 1;	/* EV_ADD */
+	n = rump_sys_kevent(kq, (void *)&ch, 1, (void *)ev, 1, (void *)&zero);
+	rump_sys_close(kq);
+	return n == 1 ? (int)ev->flags : -1;
+}
+
 #endif
