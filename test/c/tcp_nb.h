@@ -119,6 +119,17 @@ struct x_synstat {
 int tcp_syncache_info(void *k, struct x_synstat *st, uint32_t src, uint16_t sport,
     uint32_t dst, uint16_t dport, int *bucket);
 
+/* the SYN cache counters of kernel k */
+static inline struct x_synstat
+x_synstats(struct rumpus_kernel *k)
+{
+	struct x_synstat st;
+
+	memset(&st, 0, sizeof(st));
+	tcp_syncache_info(k, &st, 0, 0, 0, 0, NULL);
+	return st;
+}
+
 struct x_tuple { uint32_t la, fa; uint16_t lp, fp; };
 /* The 4-tuple of a connected socket of the current kernel. */
 static inline struct x_tuple

@@ -220,6 +220,16 @@ advance_ms(uint64_t ms)
 	nanosleep(&d, NULL);
 }
 
+/* The timestamps option (RFC 7323) at o, after two NOPs: its 12 bytes. */
+static inline int
+tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
+	put32(o + 4, val);
+	put32(o + 8, ecr);
+	return 12;
+}
+
 /* The Ethernet + IPv4 + TCP frame of a segment from us to the kernel in f (zeroed as far
  * as the payload), both checksums set; urp: the urgent pointer field.  Returns the
  * frame's length (unpadded). */

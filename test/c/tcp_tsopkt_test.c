@@ -11,15 +11,6 @@
  */
 #include "tcp_pkt.h"
 
-static int
-tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
-{
-	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-	put32(o + 4, val);
-	put32(o + 8, ecr);
-	return 12;
-}
-
 /* An IPv4/TCP frame of any length up to 64 KB from us (inject_urp's, larger); how 0:
  * as it is, 1: through the bus's offload door (bus_xmit_tso: cut for a port without
  * TSO), 2: the same with a data byte flipped after the checksum. */
