@@ -230,6 +230,23 @@ tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
 	return 12;
 }
 
+/* Retransmission i + 1 due in ms: the clock to 1 ms before it, where nothing may have
+ * come (else it is reported early and 0 returned), then to it. */
+static inline int
+not_early(uint64_t ms, int i)
+{
+	struct seg s;
+	int good = 1;
+
+	advance_ms(ms - 1);
+	if (next(&s, 0)) {
+		good = 0;
+		diag("retransmission %d early", i + 1);
+	}
+	advance_ms(1);
+	return good;
+}
+
 /* The Ethernet + IPv4 + TCP frame of a segment from us to the kernel in f (zeroed as far
  * as the payload), both checksums set; urp: the urgent pointer field.  Returns the
  * frame's length (unpadded). */
