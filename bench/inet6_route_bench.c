@@ -8,14 +8,8 @@
  */
 #include <stdlib.h>
 #include <time.h>
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
 
-#include "inet_util.h"
+#include "inet_util.h"		/* after <time.h>: it takes the host's CLOCK_* away */
 #include "netinet6/in6_var.h"
 
 enum { NQ = 4096, ROUNDS = 31, REP = 20 };

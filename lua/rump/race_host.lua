@@ -45,6 +45,7 @@
 -- Lua variables) is out of reach by design: results go back through the return value.
 local rump = require "rump"
 local ffi = require "syscall.ffi"
+local search = require "rump.race_search"
 
 local type, tostring, error, pairs, ipairs, select = type, tostring, error, pairs, ipairs, select
 local fmt, concat = string.format, table.concat
@@ -373,16 +374,7 @@ end
 -- ---------------------------------------------------------------- explore, replay, shrink
 
 local function once(fn, seed, wopts)
-  local race = require "rump.race"
-  race.seed(seed)
-  local opts = {}
-  for k, v in pairs(wopts) do opts[k] = v end
-  opts.seed = seed
-  local w
-  local ok, err = pcall(function()
-    w = H.world(opts)
-    return fn(w)
-  end)
+  local w, msg = search.run(fn, seed, wopts, H.world)
   if w then
     if w.on then
       for _, k in ipairs(w.kernels) do if not k.dead then pcall(k.S.reboot, "halt") end end
@@ -390,7 +382,7 @@ local function once(fn, seed, wopts)
     end
     for _, k in ipairs(w.kernels) do pcall(k.destroy, k) end
   end
-  return w, (not ok) and tostring(err) or nil
+  return w, msg
 end
 
 local function wopts_of(o)
@@ -413,58 +405,16 @@ local function failure(w, seed, msg, r, opts)
     alloc = opts.alloc, faults = opts.faults, choices = ch, message = msg, runs = r, kinds = kinds(ch) }
 end
 
-local function withclock(f)
-  local race = require "rump.race"
-  local was = rump.clock.virtual(true)
-  local before = race.seed()
-  local ok, a, b, c = pcall(f)
-  if not was then rump.clock.virtual(false) end
-  race.seed(before)
-  if not ok then error(a, 0) end
-  return a, b, c
-end
-
 function H.explore(fn, opts)
   if type(fn) ~= "function" then error("bad argument #1 to 'explore' (function expected)", 2) end
   opts = opts or {}
-  local seed0, runs = opts.seed or 1, opts.runs or 100
-  local wopts = wopts_of(opts)
-  return withclock(function()
-    if opts.strategy == "dfs" then
-      -- depth-first over the choices, one seed: each run the previous list with its last
-      -- choice that has an untried alternative moved on; nil, runs when all were tried
-      local prefix = {}
-      for r = 1, runs do
-        wopts.prefix = prefix
-        local w, msg = once(fn, seed0, wopts)
-        if msg then return failure(w, seed0, msg, r, opts) end
-        local ch, ns = w.choices or {}, w.ns or {}
-        local p = #ch
-        while p > 0 and ch[p] + 1 >= ns[p] do p = p - 1 end
-        if p == 0 then return nil, r end
-        prefix = {}
-        for i = 1, p - 1 do prefix[i] = ch[i] end
-        prefix[p] = ch[p] + 1
-      end
-      return nil, runs
-    end
-    for r = 1, runs do
-      local seed = seed0 + r - 1
-      local w, msg = once(fn, seed, wopts)
-      if msg then return failure(w, seed, msg, r, opts) end
-    end
-    return nil, runs
-  end)
+  return search.explore(fn, opts, wopts_of(opts), once, failure)
 end
 
 function H.replay(fn, f)
   local wopts = wopts_of(f)
   wopts.choices = f.choices
-  return withclock(function()
-    local w, msg = once(fn, f.seed, wopts)
-    if msg then return nil, msg, w end
-    return true, nil, w
-  end)
+  return search.replay(fn, f, wopts, once)
 end
 
 function H.shrink(fn, f, opts)

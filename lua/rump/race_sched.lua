@@ -39,6 +39,7 @@
 --   race.swarm(seed)        the fault sites a seed switches on, with their probabilities
 local rump = require "rump"
 local ffi = require "syscall.ffi"
+local search = require "rump.race_search"
 
 local floor, tostring, type, error, pcall, select = math.floor, tostring, type, error, pcall, select
 local co_create, co_resume, co_status, co_yield =
@@ -630,17 +631,9 @@ end
 
 -- One run of scenario fn(w) with a fresh world; returns the world and nil or the message.
 local function once(fn, seed, wopts)
-  M.seed(seed)
-  local opts = {}
-  for k, v in pairs(wopts) do opts[k] = v end
-  opts.seed = seed
-  local w
-  local ok, err = pcall(function()
-    w = M.world(opts)
-    return fn(w)
-  end)
+  local w, msg = search.run(fn, seed, wopts, M.world)
   M.poll()
-  return w, (not ok) and tostring(err) or nil
+  return w, msg
 end
 
 local function wopts_of(opts)
@@ -654,58 +647,21 @@ local function failure_of(w, seed, msg, runs, opts)
     kinds = w and w.kinds }
 end
 
-local function withclock(f)
-  local was = rump.clock.virtual(true)
-  local before = M.seed()
-  local ok, a, b, c = pcall(f)
-  if not was then rump.clock.virtual(false) end
-  M.seed(before)
-  if not ok then error(a, 0) end
-  return a, b, c
+-- PCT's k: without opts.steps, the scheduling steps the last run took
+local function pct_steps(w, wopts, opts)
+  if not opts.steps and w and w.sched and w.sched > 0 then wopts.steps = w.sched end
 end
 
 function M.explore(fn, opts)
   if type(fn) ~= "function" then error("bad argument #1 to 'explore' (function expected)", 2) end
   opts = opts or {}
-  local seed0, runs = opts.seed or 1, opts.runs or 100
-  local wopts = wopts_of(opts)
-  return withclock(function()
-    if wopts.strategy == "dfs" then
-      -- depth-first over the scheduling choices, one seed, at most `runs` runs
-      local prefix = {}
-      for r = 1, runs do
-        wopts.prefix = prefix
-        local w, msg = once(fn, seed0, wopts)
-        if msg then return failure_of(w, seed0, msg, r, opts) end
-        local ch, ns = w.choices, w.ns
-        local p = #ch
-        while p > 0 and ch[p] + 1 >= ns[p] do p = p - 1 end
-        if p == 0 then return nil, r end    -- every schedule explored
-        prefix = {}
-        for i = 1, p - 1 do prefix[i] = ch[i] end
-        prefix[p] = ch[p] + 1
-      end
-      return nil, runs
-    end
-    for r = 1, runs do
-      local seed = seed0 + r - 1
-      local w, msg = once(fn, seed, wopts)
-      if msg then return failure_of(w, seed, msg, r, opts) end
-      -- PCT's k: without opts.steps, the scheduling steps the last run took
-      if not opts.steps and w and w.sched and w.sched > 0 then wopts.steps = w.sched end
-    end
-    return nil, runs
-  end)
+  return search.explore(fn, opts, wopts_of(opts), once, failure_of, pct_steps)
 end
 
 function M.replay(fn, f)
   local wopts = wopts_of(f)
   wopts.choices = f.choices
-  return withclock(function()
-    local w, msg = once(fn, f.seed, wopts)
-    if msg then return nil, msg, w end
-    return true, nil, w
-  end)
+  return search.replay(fn, f, wopts, once)
 end
 
 -- Delta debugging (Zeller's ddmin) over the non-zero choices of f: a candidate keeps some

@@ -145,6 +145,14 @@ end
 local function shquote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 T.shquote = shquote
 
+-- The command of the Lua interpreter running this process (arg's lowest index; "luajit"
+-- when there is no arg), to run children on the same Lua.
+function T.interp()
+  local k = -1
+  while arg and arg[k - 1] do k = k - 1 end
+  return (arg and arg[k]) or "luajit"
+end
+
 -- A fresh temporary directory, removed (with everything in it) after the case.
 function T.tmpdir()
   local p = io.popen("mktemp -d " .. shquote((os.getenv("TMPDIR") or "/tmp") .. "/rumpus-test.XXXXXX"))

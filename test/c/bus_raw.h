@@ -58,11 +58,11 @@ x_cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, s
 }
 
 /* An Ethernet frame from smac to dmac: IPv6 (no flow label, traffic class 0) from src to
- * dst with payload length field plen_field, next header nxt, hop limit hlim, then the
- * payload pl (plen bytes).  Returns the frame's length. */
+ * dst (16 bytes each) with payload length field plen_field, next header nxt, hop limit
+ * hlim, then the payload pl (plen bytes).  Returns the frame's length. */
 static inline size_t
-x_frame6(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const char *src,
-    const char *dst, unsigned plen_field, int nxt, int hlim, const uint8_t *pl, size_t plen)
+x_frame6n(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const uint8_t *src,
+    const uint8_t *dst, unsigned plen_field, int nxt, int hlim, const uint8_t *pl, size_t plen)
 {
 	memcpy(f, dmac, 6);
 	memcpy(f + 6, smac, 6);
@@ -72,10 +72,22 @@ x_frame6(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const char *src,
 	f[18] = (uint8_t)(plen_field >> 8), f[19] = (uint8_t)plen_field;
 	f[20] = (uint8_t)nxt;
 	f[21] = (uint8_t)hlim;
-	inet_pton(AF_INET6, src, f + 22);
-	inet_pton(AF_INET6, dst, f + 38);
+	memcpy(f + 22, src, 16);
+	memcpy(f + 38, dst, 16);
 	memcpy(f + 54, pl, plen);
 	return 54 + plen;
+}
+
+/* The same with the addresses as text. */
+static inline size_t
+x_frame6(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const char *src,
+    const char *dst, unsigned plen_field, int nxt, int hlim, const uint8_t *pl, size_t plen)
+{
+	uint8_t s[16], d[16];
+
+	inet_pton(AF_INET6, src, s);
+	inet_pton(AF_INET6, dst, d);
+	return x_frame6n(f, dmac, smac, s, d, plen_field, nxt, hlim, pl, plen);
 }
 
 #endif

@@ -17,18 +17,7 @@
 #include "tap.h"
 #include "inet6_nb.h"
 #include "net/bus.h"
-
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
-
-
-static void
-vsleep(int64_t sec)
-{
-	struct nb_ts ts = { sec, 0 };
-
-	rump___sysimpl_nanosleep50(&ts, NULL);
-}
+#include "bus_raw.h"
 
 static uint8_t mymac[6] = { 0x02, 0, 0, 0, 0x55, 0x55 }, bmac[6];
 static struct bus_port port;
@@ -50,24 +39,6 @@ port_rx(struct bus_port *bp, const void *f, size_t len)
 	}
 }
 
-static uint16_t
-cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + (uint32_t)nxt;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(data[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static uint8_t srca[16], dsta[16];
 
 /* A UDP datagram from the port's 7501 to B's 7500: n bytes of data tagged tag. */
@@ -82,7 +53,7 @@ udpdgram(uint8_t *u, size_t n, uint8_t tag)
 	u[6] = u[7] = 0;
 	for (i = 0; i < n; i++)
 		u[8 + i] = (uint8_t)(tag + i);
-	c = cksum6(srca, dsta, 17, u, 8 + n);
+	c = x_cksum6(srca, dsta, 17, u, 8 + n);
 	u[6] = (uint8_t)(c >> 8), u[7] = (uint8_t)c;
 	return 8 + n;
 }
@@ -91,24 +62,16 @@ udpdgram(uint8_t *u, size_t n, uint8_t tag)
 static void
 frag(uint32_t id, const uint8_t *d, unsigned off, size_t n, int mf)
 {
-	uint8_t f[14 + 40 + 8 + 1500];
-	size_t plen = 8 + n;
+	uint8_t f[14 + 40 + 8 + 1500], p[8 + 1500];
 
-	memcpy(f, bmac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	memset(f + 14, 0, 40);
-	f[14] = 0x60;
-	f[18] = (uint8_t)(plen >> 8), f[19] = (uint8_t)plen;
-	f[20] = 44, f[21] = 64;
-	memcpy(f + 22, srca, 16);
-	memcpy(f + 38, dsta, 16);
-	f[54] = 17, f[55] = 0;
-	f[56] = (uint8_t)(off >> 8), f[57] = (uint8_t)((off & 0xf8) | (mf ? 1 : 0));
-	f[58] = (uint8_t)(id >> 24), f[59] = (uint8_t)(id >> 16), f[60] = (uint8_t)(id >> 8);
-	f[61] = (uint8_t)id;
-	memcpy(f + 62, d + off, n);
-	bus_xmit(&port, f, 62 + n);
+	/* the fragment header (next header UDP), then the bytes */
+	p[0] = 17, p[1] = 0;
+	p[2] = (uint8_t)(off >> 8), p[3] = (uint8_t)((off & 0xf8) | (mf ? 1 : 0));
+	p[4] = (uint8_t)(id >> 24), p[5] = (uint8_t)(id >> 16), p[6] = (uint8_t)(id >> 8);
+	p[7] = (uint8_t)id;
+	memcpy(p + 8, d + off, n);
+	bus_xmit(&port, f, x_frame6n(f, bmac, mymac, srca, dsta, (unsigned)(8 + n), 44, 64, p,
+	    8 + n));
 }
 
 /* what B's socket received: the number of datagrams, the last one's length and tag */
@@ -141,17 +104,9 @@ announce(void)
 	memcpy(ns + 8, dsta, 16);
 	ns[24] = 1, ns[25] = 1;
 	memcpy(ns + 26, mymac, 6);
-	memcpy(f, bmac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	memset(f + 14, 0, 40);
-	f[14] = 0x60, f[19] = 32, f[20] = 58, f[21] = 255;
-	memcpy(f + 22, srca, 16);
-	memcpy(f + 38, dsta, 16);
-	c = cksum6(srca, dsta, 58, ns, 32);
+	c = x_cksum6(srca, dsta, 58, ns, 32);
 	ns[2] = (uint8_t)(c >> 8), ns[3] = (uint8_t)c;
-	memcpy(f + 54, ns, 32);
-	bus_xmit(&port, f, sizeof(f));
+	bus_xmit(&port, f, x_frame6n(f, bmac, mymac, srca, dsta, 32, 58, 255, ns, 32));
 }
 
 int
@@ -179,7 +134,7 @@ main(void)
 	s = rump_sys_socket(X_AF_INET6, X_SOCK_DGRAM, 0);
 	ok(rump_sys_bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0, "B listens on [::]:7500");
 	announce();
-	vsleep(1);
+	x_vsleep(1, 0);
 
 	/* two fragments; an atomic fragment */
 	dl = udpdgram(d, 1000, 1);
@@ -206,7 +161,7 @@ main(void)
 	icmp_type = -1;
 	dl = udpdgram(d, 100, 4);
 	frag(4, d, 0, 12, 1);
-	vsleep(1);
+	x_vsleep(1, 0);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 4, "a non-final fragment of 12 bytes: "
 	    "parameter problem at the payload length (%d/%d/%u)", icmp_type, icmp_code, icmp_ptr);
 	icmp_type = -1;
@@ -216,7 +171,7 @@ main(void)
 		memcpy(big + 65528, d, 16);
 		frag(5, big, 65528, 16, 0);
 	}
-	vsleep(1);
+	x_vsleep(1, 0);
 	ok(icmp_type == 4 && icmp_code == 0 && icmp_ptr == 42, "a fragment ending past 65535: "
 	    "parameter problem at its offset field (%d/%d/%u)", icmp_type, icmp_code, icmp_ptr);
 	received(s, &len, &tag);
@@ -281,15 +236,15 @@ main(void)
 	icmp_type = -1;
 	dl = udpdgram(d, 100, 40);
 	frag(40, d, 0, 16, 1);
-	vsleep(59);
+	x_vsleep(59, 0);
 	ok(icmp_type == -1, "59 s with a first fragment alone: nothing yet");
 	announce();
-	vsleep(2);
+	x_vsleep(2, 0);
 	ok(icmp_type == 3 && icmp_code == 1, "at 60 s: time exceeded, reassembly (%d/%d)",
 	    icmp_type, icmp_code);
 	icmp_type = -1;
 	frag(41, d, 16, dl - 16, 0);
-	vsleep(61);
+	x_vsleep(61, 0);
 	ok(icmp_type == -1, "a datagram whose first fragment never came times out silently");
 	frag(40, d, 16, dl - 16, 0);
 	n = received(s, &len, &tag);

@@ -304,7 +304,6 @@ x_rcvtimeo(int s, long usec)
 	return rump_sys_setsockopt(s, X_SOL_SOCKET, X_SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
-#endif
 
 /*
  * The 50-kernel network: a core bus with 10 routers (10.0.0.1 .. 10.0.0.10), each also on
@@ -358,3 +357,5 @@ x_net50_build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][16])
 	rumpus_kernel_switch(NULL);
 	return 0;
 }
+
+#endif

@@ -93,13 +93,11 @@ struct run {
 	uint32_t choices[MAXC], ns[MAXC];
 };
 
+/* a run's start: its seed, the trace on, a kernel K (exit 2 if none) */
 static void
-batch_run(struct run *r)
+run_start(const struct run *r, const char **comps, unsigned ncpu)
 {
-	const char *comps[] = { "vfs", "net", "net.local", NULL };
-	struct rumpus_config cfg = { .ncpu = NCPU };
-	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy, .depth = 3,
-	    .choices = r->replay, .nchoices = r->nreplay, .flags = r->flags };
+	struct rumpus_config cfg = { .ncpu = ncpu };
 	int e = 0;
 
 	rumpus_seed(r->seed);
@@ -109,17 +107,16 @@ batch_run(struct run *r)
 		diag("kernel create failed: %d %s", e, rumpus_error());
 		exit(2);
 	}
-	rumpus_kernel_switch(K);
-	if (rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_DGRAM, 0, SV) != 0) {
-		diag("socketpair: %d", errno);
-		exit(2);
-	}
-	rumpus_kernel_switch(NULL);
-	TORN = 0;
-	r->err = rumpus_det_world(&o);
-	/* the receiver first: it blocks before the sender runs in most schedules */
-	if (r->err == 0 && (rumpus_det_spawn(receiver, NULL) < 0 ||
-	    rumpus_det_spawn(sender, NULL) < 0))
+}
+
+/* the rest of a run: the world o with the threads spawn() makes, run to its end; r gets
+ * its choices, failed (*failed after the run) and trace digest, and K is destroyed */
+static void
+run_world(struct run *r, const struct rumpus_det_opts *o, int (*spawn)(void),
+    const int *failed)
+{
+	r->err = rumpus_det_world(o);
+	if (r->err == 0 && spawn() != 0)
 		r->err = -1;
 	if (r->err == 0)
 		r->err = rumpus_det_run();
@@ -128,11 +125,58 @@ batch_run(struct run *r)
 	if (r->n > MAXC)
 		r->n = MAXC;
 	rumpus_det_end();
-	r->failed = TORN;
+	r->failed = *failed;
 	rumpus_kernel_destroy(K);
 	K = NULL;
 	rumpus_trace_digest(&r->digest, NULL);
 	rumpus_trace_stop();
+}
+
+/* r cleared for a run of seed with strategy, flags and the replay list c[n] */
+static void
+run_init(struct run *r, uint64_t seed, int strategy, unsigned flags, const uint32_t *c,
+    size_t n)
+{
+	memset(r, 0, sizeof(*r));
+	r->seed = seed;
+	r->strategy = strategy;
+	r->flags = flags;
+	r->replay = c;
+	r->nreplay = n;
+}
+
+/* the same choices (and, with digest, the same trace digest) */
+static int
+same_run(const struct run *a, const struct run *b, int digest)
+{
+	return a->n == b->n && memcmp(a->choices, b->choices, a->n * sizeof(uint32_t)) == 0 &&
+	    (!digest || a->digest == b->digest);
+}
+
+static int
+spawn_batch(void)
+{
+	/* the receiver first: it blocks before the sender runs in most schedules */
+	return rumpus_det_spawn(receiver, NULL) < 0 || rumpus_det_spawn(sender, NULL) < 0 ?
+	    -1 : 0;
+}
+
+static void
+batch_run(struct run *r)
+{
+	const char *comps[] = { "vfs", "net", "net.local", NULL };
+	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy, .depth = 3,
+	    .choices = r->replay, .nchoices = r->nreplay, .flags = r->flags };
+
+	run_start(r, comps, NCPU);
+	rumpus_kernel_switch(K);
+	if (rump_sys_socketpair(NB_AF_LOCAL, NB_SOCK_DGRAM, 0, SV) != 0) {
+		diag("socketpair: %d", errno);
+		exit(2);
+	}
+	rumpus_kernel_switch(NULL);
+	TORN = 0;
+	run_world(r, &o, spawn_batch, &TORN);
 }
 
 static int
@@ -158,6 +202,41 @@ show(const char *what, const uint32_t *c, size_t n)
 	diag("%s: %s", what, buf);
 }
 
+/* shrink f's failing list: zero one non-zero choice at a time while run() of the list
+ * still fails and has fewer non-zero choices; best[] gets the list, its trailing zeros
+ * cut (its length returned), s the run of it */
+static size_t
+shrink(const struct run *f, void (*run)(struct run *), uint32_t *best, struct run *s)
+{
+	static uint32_t cand[MAXC];
+	size_t nb = f->n, i;
+	int changed;
+
+	memcpy(best, f->choices, nb * sizeof(uint32_t));
+	do {
+		changed = 0;
+		for (i = 0; i < nb; i++) {
+			if (best[i] == 0)
+				continue;
+			memcpy(cand, best, nb * sizeof(uint32_t));
+			cand[i] = 0;
+			run_init(s, f->seed, 0, 0, cand, nb);
+			run(s);
+			if (s->failed && nonzero(s->choices, s->n) < nonzero(best, nb)) {
+				nb = s->n;
+				memcpy(best, s->choices, nb * sizeof(uint32_t));
+				changed = 1;
+			}
+		}
+	} while (changed);
+	while (nb > 0 && best[nb - 1] == 0)
+		nb--;
+	show("shrunk", best, nb);
+	run_init(s, f->seed, 0, 0, best, nb);
+	run(s);
+	return nb;
+}
+
 /* seeds 1..max: the first that fails (0: none), counting runs that errored */
 static uint64_t
 hunt(int strategy, unsigned flags, int max, struct run *f, int *errs, size_t *maxn)
@@ -167,10 +246,7 @@ hunt(int strategy, unsigned flags, int max, struct run *f, int *errs, size_t *ma
 	*errs = 0;
 	*maxn = 0;
 	for (i = 1; i <= max; i++) {
-		memset(f, 0, sizeof(*f));
-		f->seed = (uint64_t)i;
-		f->strategy = strategy;
-		f->flags = flags;
+		run_init(f, (uint64_t)i, strategy, flags, NULL, 0);
 		batch_run(f);
 		*errs += f->err != 0;
 		if (f->n > *maxn)
@@ -185,9 +261,10 @@ static void
 test_torn_batch(void)
 {
 	static struct run f, g, h, s;
+	static uint32_t best[MAXC];
 	uint64_t seed;
-	int errs, changed;
-	size_t maxn, i;
+	int errs;
+	size_t maxn, nb;
 
 	NCPU = 2;
 	seed = hunt(RUMPUS_DET_RANDOM, RUMPUS_DET_NOWAKE, 200, &f, &errs, &maxn);
@@ -205,54 +282,17 @@ test_torn_batch(void)
 	    (unsigned long long)seed);
 	show("its choice list", f.choices, f.n);
 
-	memset(&g, 0, sizeof(g));
-	g.seed = f.seed;
-	g.strategy = RUMPUS_DET_RANDOM;
+	run_init(&g, f.seed, RUMPUS_DET_RANDOM, 0, NULL, 0);
 	batch_run(&g);
-	ok(g.failed && g.err == 0 && g.n == f.n && memcmp(g.choices, f.choices,
-	    f.n * sizeof(uint32_t)) == 0 && g.digest == f.digest,
+	ok(g.failed && g.err == 0 && same_run(&g, &f, 1),
 	    "the seed alone replays it: torn, the same %zu choices, the same trace digest", f.n);
 
-	memset(&h, 0, sizeof(h));
-	h.seed = f.seed;
-	h.replay = f.choices;
-	h.nreplay = f.n;
+	run_init(&h, f.seed, 0, 0, f.choices, f.n);
 	batch_run(&h);
-	ok(h.failed && h.n == f.n && memcmp(h.choices, f.choices, f.n * sizeof(uint32_t)) == 0 &&
-	    h.digest == f.digest, "its choice list replays it (same list, same digest)");
+	ok(h.failed && same_run(&h, &f, 1), "its choice list replays it (same list, same digest)");
 
 	/* shrink: zero one non-zero choice at a time while the replay still tears */
-	static uint32_t best[MAXC], cand[MAXC];
-	size_t nb = f.n;
-
-	memcpy(best, f.choices, nb * sizeof(uint32_t));
-	do {
-		changed = 0;
-		for (i = 0; i < nb; i++) {
-			if (best[i] == 0)
-				continue;
-			memcpy(cand, best, nb * sizeof(uint32_t));
-			cand[i] = 0;
-			memset(&s, 0, sizeof(s));
-			s.seed = f.seed;
-			s.replay = cand;
-			s.nreplay = nb;
-			batch_run(&s);
-			if (s.failed && nonzero(s.choices, s.n) < nonzero(best, nb)) {
-				nb = s.n;
-				memcpy(best, s.choices, nb * sizeof(uint32_t));
-				changed = 1;
-			}
-		}
-	} while (changed);
-	while (nb > 0 && best[nb - 1] == 0)
-		nb--;
-	show("shrunk", best, nb);
-	memset(&s, 0, sizeof(s));
-	s.seed = f.seed;
-	s.replay = best;
-	s.nreplay = nb;
-	batch_run(&s);
+	nb = shrink(&f, batch_run, best, &s);
 	ok(s.failed && nonzero(best, nb) == 1, "shrinking (zeroing choices while it fails) keeps %d -> %d non-zero (one "
 	    "preemption: at the sender's wakeup of the receiver), and the shrunk list tears it",
 	    nonzero(f.choices, f.n), nonzero(best, nb));
@@ -268,11 +308,7 @@ dfs(unsigned flags, int max, int *runs, struct run *f)
 	size_t np = 0, p;
 
 	for (*runs = 1; *runs <= max; (*runs)++) {
-		memset(f, 0, sizeof(*f));
-		f->seed = 1;
-		f->flags = flags;
-		f->replay = prefix;
-		f->nreplay = np;
+		run_init(f, 1, 0, flags, prefix, np);
 		batch_run(f);
 		if (f->err != 0)
 			return -1;
@@ -317,26 +353,22 @@ test_one_vcpu(void)
 	ok(seed == 0 && errs == 0, "1 vCPU, wakeup points: the receiver woken inside "
 	    "sendmmsg needs the sender's vCPU: 200 seeds, never torn, no deadlock (%d)", errs);
 	for (i = 1; i <= 100; i++) {
-		memset(&f, 0, sizeof(f));
-		memset(&g, 0, sizeof(g));
-		f.seed = g.seed = (uint64_t)i;
-		g.flags = RUMPUS_DET_NOWAKE;
+		run_init(&f, (uint64_t)i, 0, 0, NULL, 0);
+		run_init(&g, (uint64_t)i, 0, RUMPUS_DET_NOWAKE, NULL, 0);
 		batch_run(&f);
 		batch_run(&g);
-		if (f.n != g.n || memcmp(f.choices, g.choices, f.n * sizeof(uint32_t)) != 0)
+		if (!same_run(&f, &g, 0))
 			eq = 0;
 	}
 	ok(eq, "and it is no candidate while the sender holds that vCPU (choosing it would only "
 	    "make it wait): 100 seeds make the same choices as without wakeup points");
 	for (i = 1; i <= 30; i++) {
-		memset(&f, 0, sizeof(f));
-		memset(&g, 0, sizeof(g));
-		f.seed = g.seed = (uint64_t)i;
+		run_init(&f, (uint64_t)i, 0, 0, NULL, 0);
+		run_init(&g, (uint64_t)i, 0, 0, NULL, 0);
 		batch_run(&f);
 		batch_run(&g);
 		errs2 += f.err != 0 || g.err != 0;
-		if (f.n != g.n || memcmp(f.choices, g.choices, f.n * sizeof(uint32_t)) != 0 ||
-		    f.digest != g.digest)
+		if (!same_run(&f, &g, 1))
 			same = 0;
 	}
 	ok(same && errs2 == 0, "30 seeds twice each: the same choices and trace digest");
@@ -391,37 +423,27 @@ bystander(void *arg)
 
 static int THIRD;	/* pipe_run: a third thread, entering the kernel now and then */
 
+static int
+spawn_pipe(void)
+{
+	return rumpus_det_spawn(pinger, NULL) < 0 || rumpus_det_spawn(ponger, NULL) < 0 ||
+	    (THIRD && rumpus_det_spawn(bystander, NULL) < 0) ? -1 : 0;
+}
+
 static void
 pipe_run(struct run *r)
 {
-	struct rumpus_config cfg = { .ncpu = 1 };
 	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy, .flags = r->flags };
-	int e = 0;
+	static const int never;
 
-	rumpus_seed(r->seed);
-	rumpus_trace_start(0);
-	K = rumpus_kernel_create(NULL, &cfg, &e);
+	run_start(r, NULL, 1);
 	rumpus_kernel_switch(K);
-	if (K == NULL || rump_sys_pipe(P1) != 0 || rump_sys_pipe(P2) != 0) {
-		diag("set-up failed: %d", e);
+	if (rump_sys_pipe(P1) != 0 || rump_sys_pipe(P2) != 0) {
+		diag("set-up failed: %d", errno);
 		exit(2);
 	}
 	rumpus_kernel_switch(NULL);
-	r->err = rumpus_det_world(&o);
-	if (r->err == 0 && (rumpus_det_spawn(pinger, NULL) < 0 ||
-	    rumpus_det_spawn(ponger, NULL) < 0 ||
-	    (THIRD && rumpus_det_spawn(bystander, NULL) < 0)))
-		r->err = -1;
-	if (r->err == 0)
-		r->err = rumpus_det_run();
-	r->n = rumpus_det_choices(r->choices, MAXC);
-	if (r->n > MAXC)
-		r->n = MAXC;
-	rumpus_det_end();
-	rumpus_kernel_destroy(K);
-	K = NULL;
-	rumpus_trace_digest(&r->digest, NULL);
-	rumpus_trace_stop();
+	run_world(r, &o, spawn_pipe, &never);
 }
 
 static void
@@ -432,15 +454,12 @@ test_pingpong(void)
 	int i, same = 1, errs = 0, differ = 0;
 
 	for (i = 1; i <= 30; i++) {
-		memset(&f, 0, sizeof(f));
-		memset(&g, 0, sizeof(g));
-		f.seed = g.seed = (uint64_t)i;
-		f.strategy = g.strategy = i % 2 ? RUMPUS_DET_RANDOM : RUMPUS_DET_PCT;
+		run_init(&f, (uint64_t)i, i % 2 ? RUMPUS_DET_RANDOM : RUMPUS_DET_PCT, 0, NULL, 0);
+		run_init(&g, (uint64_t)i, f.strategy, 0, NULL, 0);
 		pipe_run(&f);
 		pipe_run(&g);
 		errs += f.err != 0 || g.err != 0;
-		if (f.n != g.n || memcmp(f.choices, g.choices, f.n * sizeof(uint32_t)) != 0 ||
-		    f.digest != g.digest)
+		if (!same_run(&f, &g, 1))
 			same = 0;
 		if (i == 1)
 			d0 = f.digest;
@@ -460,20 +479,16 @@ test_pingpong(void)
 	same = 1;
 	errs = 0;
 	for (i = 1; i <= 40; i++) {
-		memset(&f, 0, sizeof(f));
-		memset(&g, 0, sizeof(g));
-		f.seed = g.seed = (uint64_t)i;
+		run_init(&f, (uint64_t)i, 0, 0, NULL, 0);
+		run_init(&g, (uint64_t)i, 0, 0, NULL, 0);
 		pipe_run(&f);
 		pipe_run(&g);
 		errs += f.err != 0 || g.err != 0;
-		if (f.n != g.n || memcmp(f.choices, g.choices, f.n * sizeof(uint32_t)) != 0 ||
-		    f.digest != g.digest)
+		if (!same_run(&f, &g, 1))
 			same = 0;
 		if (f.n > max1)
 			max1 = f.n;
-		memset(&g, 0, sizeof(g));
-		g.seed = (uint64_t)i;
-		g.flags = RUMPUS_DET_NOWAKE;
+		run_init(&g, (uint64_t)i, 0, RUMPUS_DET_NOWAKE, NULL, 0);
 		pipe_run(&g);
 		errs += g.err != 0;
 		if (g.n > max0)
@@ -519,110 +534,66 @@ churn(void *arg)
 	rumpus_kernel_switch(NULL);
 }
 
+static int
+spawn_churn(void)
+{
+	return rumpus_det_spawn(churn, (void *)1) < 0 || rumpus_det_spawn(churn, (void *)2) < 0 ?
+	    -1 : 0;
+}
+
 static void
 churn_run(struct run *r, uint32_t ppm)
 {
 	const char *comps[] = { "vfs", "fs.tmpfs", NULL };
-	struct rumpus_config cfg = { .ncpu = 1 };
 	struct rumpus_det_opts o = { .seed = r->seed, .strategy = r->strategy, .flags = r->flags,
 	    .alloc_ppm = ppm, .choices = r->replay, .nchoices = r->nreplay };
-	int e = 0;
 
-	rumpus_seed(r->seed);
-	rumpus_trace_start(0);
-	K = rumpus_kernel_create(comps, &cfg, &e);
-	if (K == NULL)
-		exit(2);
+	run_start(r, comps, 1);
 	FAILS = ODD = 0;
-	r->err = rumpus_det_world(&o);
-	if (r->err == 0 && (rumpus_det_spawn(churn, (void *)1) < 0 ||
-	    rumpus_det_spawn(churn, (void *)2) < 0))
-		r->err = -1;
-	if (r->err == 0)
-		r->err = rumpus_det_run();
-	r->n = rumpus_det_choices(r->choices, MAXC);
-	(void)rumpus_det_choice_counts(r->ns, MAXC);
-	if (r->n > MAXC)
-		r->n = MAXC;
-	rumpus_det_end();
-	r->failed = FAILS;
-	rumpus_kernel_destroy(K);
-	K = NULL;
-	rumpus_trace_digest(&r->digest, NULL);
-	rumpus_trace_stop();
+	run_world(r, &o, spawn_churn, &FAILS);
+}
+
+/* the allocation site at 25% */
+static void
+churn_faulty(struct run *r)
+{
+	churn_run(r, 250000);
 }
 
 static void
 test_alloc_faults(void)
 {
 	static struct run f, g, s;
-	static uint32_t best[MAXC], cand[MAXC];
-	int i, found = 0, odd = 0, with = 0, without = 0, changed;
-	size_t nb, j;
+	static uint32_t best[MAXC];
+	int i, found = 0, odd = 0, with = 0, without = 0;
+	size_t nb;
 
 	for (i = 1; i <= 40 && !found; i++) {
-		memset(&f, 0, sizeof(f));
-		f.seed = (uint64_t)i;
-		churn_run(&f, 250000);
+		run_init(&f, (uint64_t)i, 0, 0, NULL, 0);
+		churn_faulty(&f);
 		odd += ODD;
 		if (f.failed)
 			found = i;
 	}
 	ok(found && f.err == 0 && odd == 0, "allocation site at 25%%: seed %d makes a call fail with "
 	    "ENOMEM/ENOSPC/ENOBUFS (%d calls), nothing else fails", found, f.failed);
-	memset(&g, 0, sizeof(g));
-	g.seed = f.seed;
-	g.replay = f.choices;
-	g.nreplay = f.n;
-	churn_run(&g, 250000);
-	ok(g.failed == f.failed && g.n == f.n && memcmp(g.choices, f.choices, f.n *
-	    sizeof(uint32_t)) == 0 && g.digest == f.digest, "its list replays it: the same failures, "
+	run_init(&g, f.seed, 0, 0, f.choices, f.n);
+	churn_faulty(&g);
+	ok(g.failed == f.failed && same_run(&g, &f, 1), "its list replays it: the same failures, "
 	    "choices and trace digest");
-	memset(&g, 0, sizeof(g));
-	g.seed = f.seed;
+	run_init(&g, f.seed, 0, 0, NULL, 0);
 	churn_run(&g, 0);
 	ok(g.failed == 0, "the same seed with the site off: no call fails");
 
 	/* shrink: zero each non-zero choice while some call still fails */
-	nb = f.n;
-	memcpy(best, f.choices, nb * sizeof(uint32_t));
-	do {
-		changed = 0;
-		for (j = 0; j < nb; j++) {
-			if (best[j] == 0)
-				continue;
-			memcpy(cand, best, nb * sizeof(uint32_t));
-			cand[j] = 0;
-			memset(&s, 0, sizeof(s));
-			s.seed = f.seed;
-			s.replay = cand;
-			s.nreplay = nb;
-			churn_run(&s, 250000);
-			if (s.failed && nonzero(s.choices, s.n) < nonzero(best, nb)) {
-				nb = s.n;
-				memcpy(best, s.choices, nb * sizeof(uint32_t));
-				changed = 1;
-			}
-		}
-	} while (changed);
-	while (nb > 0 && best[nb - 1] == 0)
-		nb--;
-	show("shrunk", best, nb);
-	memset(&s, 0, sizeof(s));
-	s.seed = f.seed;
-	s.replay = best;
-	s.nreplay = nb;
-	churn_run(&s, 250000);
+	nb = shrink(&f, churn_faulty, best, &s);
 	ok(s.failed && nonzero(best, nb) == 1, "shrunk from %d non-zero choices to one (the "
 	    "fault), which still fails a call", nonzero(f.choices, f.n));
 
 	for (i = 1; i <= 20; i++) {
-		memset(&g, 0, sizeof(g));
-		g.seed = (uint64_t)i;
-		g.flags = RUMPUS_DET_SWARM;
+		run_init(&g, (uint64_t)i, 0, RUMPUS_DET_SWARM, NULL, 0);
 		churn_run(&g, 0);
-		memset(&s, 0, sizeof(s));
-		s.seed = (uint64_t)i;
+		run_init(&s, (uint64_t)i, 0, 0, NULL, 0);
 		churn_run(&s, 0);
 		/* with the site on, every entry adds a choice */
 		if (g.n > s.n)

@@ -12,14 +12,9 @@
 
 #include "tap.h"
 #include "inet6_nb.h"
+#include "tcp_nb.h"
 #include "net/bus.h"
-
-struct x_synstat {
-	uint64_t added, completed, timed_out, overflowed, bucketoverflow, reset, aborted,
-	    dupesyn, dropped, retransmitted, count, entrysize, unreach;
-};
-int tcp_syncache_info(void *k, struct x_synstat *st, uint32_t src, uint16_t sport,
-    uint32_t dst, uint16_t dport, int *bucket);
+#include "bus_raw.h"
 
 static const uint8_t mymac[6] = { 0x02, 0, 0, 0, 0x77, 0x02 };
 static uint8_t kmac[6], me[16], kaddr[16], rtr[16];
@@ -59,24 +54,6 @@ synacks(void)
 	return n;
 }
 
-static uint16_t
-cksum6(const uint8_t *src, const uint8_t *dst, int nxt, const uint8_t *data, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + (uint32_t)nxt;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(data[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* An IPv6 frame src -> the kernel with next header nxt and payload pl; the upper-layer
  * checksum at offset ck of the payload. */
 static void
@@ -85,19 +62,9 @@ send6(const uint8_t *src, int nxt, const uint8_t *pl, size_t plen, size_t ck)
 	uint8_t f[1514];
 	uint16_t c;
 
-	memcpy(f, kmac, 6);
-	memcpy(f + 6, mymac, 6);
-	f[12] = 0x86, f[13] = 0xdd;
-	memset(f + 14, 0, 40);
-	f[14] = 0x60;
-	f[18] = (uint8_t)(plen >> 8), f[19] = (uint8_t)plen;
-	f[20] = (uint8_t)nxt;
-	f[21] = 255;
-	memcpy(f + 22, src, 16);
-	memcpy(f + 38, kaddr, 16);
-	memcpy(f + 54, pl, plen);
+	x_frame6n(f, kmac, mymac, src, kaddr, (unsigned)plen, nxt, 255, pl, plen);
 	f[54 + ck] = f[54 + ck + 1] = 0;
-	c = cksum6(src, kaddr, nxt, f + 54, plen);
+	c = x_cksum6(src, kaddr, nxt, f + 54, plen);
 	f[54 + ck] = (uint8_t)(c >> 8), f[54 + ck + 1] = (uint8_t)c;
 	bus_xmit(&port, f, 54 + plen);
 }
@@ -134,18 +101,6 @@ unreach6(int code, uint16_t dport, uint32_t seq)
 	send6(rtr, 58, m, sizeof(m), 2);
 }
 
-static struct x_synstat
-stats(struct rumpus_kernel *k)
-{
-	struct x_synstat st;
-
-	memset(&st, 0, sizeof(st));
-	tcp_syncache_info(k, &st, 0, 0, 0, 0, NULL);
-	return st;
-}
-
-struct nb_ts { int64_t sec; long nsec; };
-int rump___sysimpl_nanosleep50(const struct nb_ts *, struct nb_ts *);
 
 static void
 advance_ms(uint64_t ms)
@@ -174,11 +129,7 @@ main(void)
 	inet_pton(AF_INET6, "2001:db8:7::2", me);
 	inet_pton(AF_INET6, "2001:db8:7::1", kaddr);
 	inet_pton(AF_INET6, "2001:db8:7::fe", rtr);
-	{
-		struct nb_ts ts = { 3, 0 };	/* DAD: in the kernel, so its callouts run */
-
-		rump___sysimpl_nanosleep50(&ts, NULL);
-	}
+	x_vsleep(3, 0);		/* DAD: in the kernel, so its callouts run */
 	ok(x6_aflag("shmif0", "2001:db8:7::1") == 0, "the address passed DAD");
 	port.bp_rx = rx;
 	memcpy(port.bp_mac, mymac, 6);
@@ -199,13 +150,13 @@ main(void)
 	syn(43000);
 	n = synacks();
 	iss1 = synack_seq;
-	ok(n == 1 && synack_dport == 43000 && stats(k).count == 1, "SYN: a SYN|ACK from the "
+	ok(n == 1 && synack_dport == 43000 && x_synstats(k).count == 1, "SYN: a SYN|ACK from the "
 	    "cache (%d)", n);
 	syn(43001);
 	iss2 = synack_seq;
-	ok(synacks() == 2 && stats(k).count == 2, "a second entry");
+	ok(synacks() == 2 && x_synstats(k).count == 2, "a second entry");
 	unreach6(0, 43000, iss1);
-	ok(stats(k).count == 2, "no route quoting the first: marked, it stays");
+	ok(x_synstats(k).count == 2, "no route quoting the first: marked, it stays");
 	unreach6(0, 43001, iss2 + 1);
 	advance_ms(3000);
 	advance_ms(6000);
@@ -215,15 +166,15 @@ main(void)
 	unreach6(1, 43000, iss1);	/* administratively prohibited */
 	unreach6(4, 43000, iss1);	/* port unreachable */
 	unreach6(0, 43000, iss1 - 1);
-	ok(stats(k).count == 2 && stats(k).unreach == 0, "address, admin, port unreachable "
+	ok(x_synstats(k).count == 2 && x_synstats(k).unreach == 0, "address, admin, port unreachable "
 	    "and a wrong sequence number: nothing");
 	unreach6(0, 43000, iss1);
-	ok(stats(k).count == 1 && stats(k).unreach == 1, "no route again after 3 "
+	ok(x_synstats(k).count == 1 && x_synstats(k).unreach == 1, "no route again after 3 "
 	    "retransmissions: the entry goes");
 	unreach6(0, 43001, iss2);
-	ok(stats(k).count == 1, "the other, never marked (a wrong number does not): marked now");
+	ok(x_synstats(k).count == 1, "the other, never marked (a wrong number does not): marked now");
 	unreach6(0, 43001, iss2);
-	ok(stats(k).count == 0 && stats(k).unreach == 2, "and removed by the next");
+	ok(x_synstats(k).count == 0 && x_synstats(k).unreach == 2, "and removed by the next");
 
 	rump_sys_close(l);
 	bus_detach(&port);

@@ -10,25 +10,9 @@
 
 #include "tap.h"
 #include "tcp_nb.h"
+#include "tso_xfer.h"
 
 static struct rumpus_kernel *ka, *kr, *kb;
-
-static uint64_t
-fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-static void
-fill(uint8_t *buf, size_t n, uint64_t *state)
-{
-	for (size_t i = 0; i < n; i++) {
-		*state ^= *state << 13, *state ^= *state >> 7, *state ^= *state << 17;
-		buf[i] = (uint8_t)*state;
-	}
-}
 
 static int
 maxfiles(int n)
@@ -41,103 +25,27 @@ maxfiles(int n)
 	return rump_sys_setrlimit(8, (void *)&rl) < 0 ? errno : 0;	/* RLIMIT_NOFILE */
 }
 
-/* ---- one thread, 100 MB */
+/* ---- one thread, 100 MB (tso_xfer.h's xfer1), timed */
 static int
 bulk1(int c, int s, size_t total, double *secs)
 {
-	static uint8_t out[65536], in[65536];
-	uint64_t hs = 0xcbf29ce484222325ULL, hr = hs, st = 42;
-	size_t sent = 0, got = 0, pend = 0, poff = 0;
 	struct timespec r0, r1;
+	int e;
 
 	clock_gettime(CLOCK_MONOTONIC, &r0);
-
-	while (got < total) {
-		rumpus_kernel_switch(ka);
-		while (sent < total) {
-			if (pend == 0) {
-				pend = total - sent < sizeof(out) ? total - sent : sizeof(out);
-				fill(out, pend, &st);
-				hs = fnv(hs, out, pend);
-				poff = 0;
-			}
-			ssize_t w = rump_sys_sendto(c, out + poff, pend, X_MSG_DONTWAIT, NULL, 0);
-			if (w < 0) {
-				if (errno != X_EAGAIN)
-					return -1;
-				break;
-			}
-			sent += (size_t)w, poff += (size_t)w, pend -= (size_t)w;
-		}
-		rumpus_kernel_switch(kb);
-		for (;;) {
-			ssize_t r = rump_sys_recvfrom(s, in, sizeof(in), X_MSG_DONTWAIT, NULL, NULL);
-			if (r < 0) {
-				if (errno != X_EAGAIN)
-					return -2;
-				break;
-			}
-			if (r == 0)
-				return -3;
-			hr = fnv(hr, in, (size_t)r);
-			got += (size_t)r;
-		}
-	}
+	e = xfer1(ka, c, kb, s, total);
 	clock_gettime(CLOCK_MONOTONIC, &r1);
 	*secs = (double)(r1.tv_sec - r0.tv_sec) + (double)(r1.tv_nsec - r0.tv_nsec) / 1e9;
-	return hs == hr ? 0 : -4;
+	return e;
 }
 
-/* ---- threads: a sender and a receiver in each kernel */
-struct xfer {
-	struct rumpus_kernel *k;
-	int fd, send;
-	size_t n;
-	uint64_t hash;
-	int err;
-};
-
+/* ---- threads: a sender and a receiver in each kernel (tcp_xfer.h's xfer_run) */
 static void *
 xfer_thread(void *arg)
 {
-	struct xfer *x = arg;
 	uint8_t buf[16384];
-	uint64_t st = (uint64_t)x->fd * 7919 + 1;
-	size_t done = 0;
 
-	x->hash = 0xcbf29ce484222325ULL;
-	rumpus_kernel_switch(x->k);
-	if (x->send) {
-		while (done < x->n) {
-			size_t c = x->n - done < sizeof(buf) ? x->n - done : sizeof(buf);
-			fill(buf, c, &st);
-			x->hash = fnv(x->hash, buf, c);
-			for (size_t off = 0; off < c;) {
-				ssize_t w = rump_sys_write(x->fd, buf + off, c - off);
-				if (w <= 0) {
-					x->err = errno;
-					return NULL;
-				}
-				off += (size_t)w;
-			}
-			done += c;
-		}
-		rump_sys_shutdown(x->fd, X_SHUT_WR);
-	} else {
-		for (;;) {
-			ssize_t r = rump_sys_read(x->fd, buf, sizeof(buf));
-			if (r < 0) {
-				x->err = errno;
-				return NULL;
-			}
-			if (r == 0)
-				break;
-			x->hash = fnv(x->hash, buf, (size_t)r);
-			done += (size_t)r;
-		}
-		x->n = done;
-	}
-	rumpus_kernel_switch(NULL);
+	xfer_run(arg, buf, sizeof(buf));
 	return NULL;
 }
 

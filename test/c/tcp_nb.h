@@ -102,7 +102,6 @@ x_pat(uint64_t off)
 	return (uint8_t)((off * 2654435761u) >> 13 ^ off / 7919);
 }
 
-#endif
 
 /* The tests' door into a kernel's TCP (tcp_subr.c): the state of a connection. */
 int tcp_pcbstate(void *k, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
@@ -119,6 +118,17 @@ struct x_synstat {
 };
 int tcp_syncache_info(void *k, struct x_synstat *st, uint32_t src, uint16_t sport,
     uint32_t dst, uint16_t dport, int *bucket);
+
+/* the SYN cache counters of kernel k */
+static inline struct x_synstat
+x_synstats(struct rumpus_kernel *k)
+{
+	struct x_synstat st;
+
+	memset(&st, 0, sizeof(st));
+	tcp_syncache_info(k, &st, 0, 0, 0, 0, NULL);
+	return st;
+}
 
 struct x_tuple { uint32_t la, fa; uint16_t lp, fp; };
 /* The 4-tuple of a connected socket of the current kernel. */
@@ -159,3 +169,23 @@ x_poll1(int s, int events, int ms)
 
 	return n < 0 ? -errno : n == 0 ? 0 : p.revents;
 }
+
+/* NetBSD's struct kevent, and one kevent for fd's filter (a kqueue of its own, no
+ * waiting): its flags with *ev filled, or -1 when it is not ready */
+struct x_kevent { uintptr_t ident; uint32_t filter, flags, fflags; int64_t data; intptr_t udata; };
+
+static inline int
+x_kevent1(int fd, uint32_t filter, struct x_kevent *ev)
+{
+	struct x_kevent ch;
+	struct { int64_t sec; long nsec; } zero = { 0, 0 };
+	int kq = rump_sys_kqueue(), n;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.ident = (uintptr_t)fd, ch.filter = filter, ch.flags = 1;	/* EV_ADD */
+	n = rump_sys_kevent(kq, (void *)&ch, 1, (void *)ev, 1, (void *)&zero);
+	rump_sys_close(kq);
+	return n == 1 ? (int)ev->flags : -1;
+}
+
+#endif

@@ -220,16 +220,44 @@ advance_ms(uint64_t ms)
 	nanosleep(&d, NULL);
 }
 
-/* A segment from us to the kernel; urp: the urgent pointer field. */
-static inline void
-inject_urp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags,
+/* The timestamps option (RFC 7323) at o, after two NOPs: its 12 bytes. */
+static inline int
+tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
+	put32(o + 4, val);
+	put32(o + 8, ecr);
+	return 12;
+}
+
+/* Retransmission i + 1 due in ms: the clock to 1 ms before it, where nothing may have
+ * come (else it is reported early and 0 returned), then to it. */
+static inline int
+not_early(uint64_t ms, int i)
+{
+	struct seg s;
+	int good = 1;
+
+	advance_ms(ms - 1);
+	if (next(&s, 0)) {
+		good = 0;
+		diag("retransmission %d early", i + 1);
+	}
+	advance_ms(1);
+	return good;
+}
+
+/* The Ethernet + IPv4 + TCP frame of a segment from us to the kernel in f (zeroed as far
+ * as the payload), both checksums set; urp: the urgent pointer field.  Returns the
+ * frame's length (unpadded). */
+static inline size_t
+pkt_frame(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags,
     uint16_t win, const uint8_t *opt, int optlen, const void *data, int len, uint16_t urp)
 {
-	uint8_t f[1600];
 	uint8_t *ip = f + 14, *th = ip + 20;
 	int tl = 20 + optlen + len;
 
-	memset(f, 0, sizeof(f));
+	memset(f, 0, 14 + 40);
 	memcpy(f, kmac, 6);
 	memcpy(f + 6, mymac, 6);
 	put16(f + 12, 0x0800);
@@ -250,7 +278,20 @@ inject_urp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags
 	if (len > 0)
 		memcpy(th + 20 + optlen, data, (size_t)len);
 	put16(th + 16, cksum(th, (size_t)tl, pseudo(myip, kip, (size_t)tl)));
-	bus_xmit(&port, f, (size_t)(14 + 20 + tl) < 60 ? 60 : (size_t)(14 + 20 + tl));
+	return (size_t)(14 + 20 + tl);
+}
+
+/* A segment from us to the kernel; urp: the urgent pointer field. */
+static inline void
+inject_urp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags,
+    uint16_t win, const uint8_t *opt, int optlen, const void *data, int len, uint16_t urp)
+{
+	uint8_t f[1600];
+	size_t n;
+
+	memset(f, 0, sizeof(f));
+	n = pkt_frame(f, sport, dport, seq, ack, flags, win, opt, optlen, data, len, urp);
+	bus_xmit(&port, f, n < 60 ? 60 : n);
 }
 
 static inline void

@@ -10,15 +10,6 @@
  */
 #include "tcp_pkt.h"
 
-static int
-tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
-{
-	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-	put32(o + 4, val);
-	put32(o + 8, ecr);
-	return 12;
-}
-
 int
 main(void)
 {

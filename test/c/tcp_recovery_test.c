@@ -113,6 +113,35 @@ flight(int a, int w, int n)
 	return good;
 }
 
+/* Three duplicate ACKs of segment 0 (with sack, SACKing 1, 1-2, 1-3): limited transmit
+ * sends new segments lt and lt + 1, the third fast-retransmits segment 0. */
+static void
+dupacks3(int sack, int lt)
+{
+	static const uint32_t s1[][2] = { { 1, 2 } }, s2[][2] = { { 1, 3 } },
+	    s3[][2] = { { 1, 4 } };
+
+	sack_ack(0, sack, s1);
+	expect(lt, "dupack 1: limited transmit");
+	sack_ack(0, sack, s2);
+	expect(lt + 1, "dupack 2: limited transmit");
+	sack_ack(0, sack, s3);
+	expect(0, "dupack 3: fast retransmit of segment 0");
+}
+
+/* How many of the segments sent now start below segment end (all are taken). */
+static int
+sent_below(uint32_t end)
+{
+	struct seg sg;
+	int n = 0;
+
+	while (next(&sg, 0))
+		if ((int32_t)(sg.seq - (base + end * SEG)) < 0)
+			n++;
+	return n;
+}
+
 static void
 finish(int a)
 {
@@ -323,31 +352,20 @@ main(void)
 	/* ---- NewReno (RFC 6582) without SACK: a partial ACK retransmits the next hole at
 	 * once, the ACK of the recovery point ends recovery */
 	{
-		struct seg sg;
-		int n = 0, late = 0;
+		int n, late;
 
 		ok((a = conn(l, 0, 8)) >= 0, "connection without SACK, initial window 8");
 		ok(flight(a, 30, 8), "30 segments written: 0-7 sent");
-		/* segments 0 and 3 lost */
+		/* segments 0 and 3 lost; recover = 10 segments sent */
+		dupacks3(0, 8);
 		sack_ack(0, 0, NULL);
-		expect(8, "dupack 1: limited transmit");
-		sack_ack(0, 0, NULL);
-		expect(9, "dupack 2: limited transmit");
-		sack_ack(0, 0, NULL);
-		/* recover = 10 segments sent */
-		expect(0, "dupack 3: fast retransmit of segment 0");
-		sack_ack(0, 0, NULL);
-		while (next(&sg, 0))
-			if ((int32_t)(sg.seq - (base + 10 * SEG)) < 0)
-				late++;
+		late = sent_below(10);
 		ok(late == 0, "a further duplicate ACK: only new data in the inflated window (%d "
 		    "old segments)", late);
 		/* segment 0 arrived: the ACK covers 0-2, not the recovery point */
 		sack_ack(3, 0, NULL);
 		expect(3, "partial ACK of 0-2: segment 3 retransmitted at once");
-		while (next(&sg, 0))
-			if ((int32_t)(sg.seq - (base + 10 * SEG)) < 0)
-				n++;
+		n = sent_below(10);
 		ok(n == 0, "nothing else below the recovery point (%d)", n);
 		sack_ack(12, 0, NULL);
 		drain();
@@ -445,18 +463,13 @@ main(void)
 
 	/* ---- a spurious recovery undone by D-SACK (RFC 2883, RFC 3708) */
 	{
-		static const uint32_t u1[][2] = { { 1, 2 } }, u2[][2] = { { 1, 3 } },
-		    u3[][2] = { { 1, 4 } }, dsack[][2] = { { 0, 1 } };
+		static const uint32_t dsack[][2] = { { 0, 1 } };
 
 		ok((a = conn(l, 1, 4)) >= 0, "SACK connection, initial window 4");
 		ok(flight(a, 20, 4), "20 segments written: 0-3 sent");
-		/* segment 0 is only late: three duplicate ACKs, recovery, segment 0 again */
-		sack_ack(0, 1, u1);
-		expect(4, "limited transmit");
-		sack_ack(0, 1, u2);
-		expect(5, "limited transmit");
-		sack_ack(0, 1, u3);
-		expect(0, "fast retransmit (cwnd 4 -> 3)");
+		/* segment 0 is only late: three duplicate ACKs, recovery (cwnd 4 -> 3), segment
+		 * 0 again */
+		dupacks3(1, 4);
 		/* the original arrives: everything ACKed, recovery over: cwnd = min(FlightSize
 		 * + 1, ssthresh) = 1 segment, plus slow start's 1 */
 		sack_ack(6, 0, NULL);

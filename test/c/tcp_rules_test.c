@@ -191,12 +191,7 @@ rto_bounds(int l)
 	ok(rump_sys_write(a, buf, 100) == 100 && next(&s, 0) && s.len == 100, "100 bytes, "
 	    "never ACKed");
 	for (i = 0; i < 4; i++) {
-		advance_ms((uint64_t)waits[i] - 1);
-		if (next(&s, 0)) {
-			good = 0;
-			diag("retransmission %d early", i + 1);
-		}
-		advance_ms(1);
+		good &= not_early((uint64_t)waits[i], i);
 		if (!next(&s, 20) || s.len != 100 || s.seq != base) {
 			good = 0;
 			diag("retransmission %d missing", i + 1);
@@ -274,25 +269,18 @@ keepalive(void)
 }
 
 /* ---- readiness after a reset (NetBSD's sopoll, filt_soread, filt_sowrite) */
-struct x_kev { uintptr_t ident; uint32_t filter, flags, fflags; int64_t data; intptr_t udata; };
-enum { X_EVFILT_READ = 0, X_EVFILT_WRITE = 1, X_EV_ADD = 1, X_EV_EOF = 0x8000, X_POLLPRI = 2 };
+enum { X_EVFILT_READ = 0, X_EVFILT_WRITE = 1, X_EV_EOF = 0x8000, X_POLLPRI = 2 };
 
 /* One kevent for fd's filter, without waiting: its flags (and fflags), or -1 if none. */
 static int
 kq1(int fd, uint32_t filter, uint32_t *fflags)
 {
-	struct x_kev ch, ev;
-	struct { int64_t sec; long nsec; } zero = { 0, 0 };
-	int kq = rump_sys_kqueue(), n;
+	struct x_kevent ev;
+	int f = x_kevent1(fd, filter, &ev);
 
-	memset(&ch, 0, sizeof(ch));
-	ch.ident = (uintptr_t)fd, ch.filter = filter, ch.flags = X_EV_ADD;
-	n = rump_sys_kevent(kq, (void *)&ch, 1, (void *)&ev, 1, (void *)&zero);
-	rump_sys_close(kq);
-	if (n != 1)
-		return -1;
-	*fflags = ev.fflags;
-	return (int)ev.flags;
+	if (f >= 0)
+		*fflags = ev.fflags;
+	return f;
 }
 
 static void

@@ -259,26 +259,18 @@ nonblocking(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
 	rump_sys_close(s);
 }
 
-struct kev { uintptr_t ident; uint32_t filter, flags, fflags; int64_t data; intptr_t udata; };
-enum { X_EVFILT_READ = 0, X_EVFILT_WRITE = 1, X_EV_ADD = 1, X_EV_EOF = 0x8000 };
+enum { X_EVFILT_READ = 0, X_EVFILT_WRITE = 1, X_EV_EOF = 0x8000 };
 
 /* One kevent for fd's filter, without waiting: its flags and data, or -1 if none. */
 static int
 kq1(int fd, uint32_t filter, int64_t *data)
 {
-	struct kev ch, ev;
-	struct { int64_t sec; long nsec; } zero = { 0, 0 };
-	int kq = rump_sys_kqueue(), n;
+	struct x_kevent ev;
+	int f = x_kevent1(fd, filter, &ev);
 
-	memset(&ch, 0, sizeof(ch));
-	ch.ident = (uintptr_t)fd, ch.filter = filter, ch.flags = X_EV_ADD;
-	n = rump_sys_kevent(kq, (void *)&ch, 1, (void *)&ev, 1, (void *)&zero);
-	rump_sys_close(kq);
-	if (n != 1)
-		return -1;
-	if (data != NULL)
+	if (f >= 0 && data != NULL)
 		*data = ev.data;
-	return (int)ev.flags;
+	return f;
 }
 
 static void

@@ -16,15 +16,6 @@
 
 #define N16(x) __builtin_bswap16(x)
 
-static int
-tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
-{
-	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-	put32(o + 4, val);
-	put32(o + 8, ecr);
-	return 12;
-}
-
 /* The cache entry of our port sport -> the kernel's port 80: its retransmissions so far,
  * -1 when there is none. */
 static int
@@ -40,16 +31,6 @@ bucket_of(struct rumpus_kernel *k, uint16_t sport)
 
 	tcp_syncache_info(k, NULL, myip, N16(sport), kip, N16(80), &b);
 	return b;
-}
-
-static struct x_synstat
-stats(struct rumpus_kernel *k)
-{
-	struct x_synstat st;
-
-	memset(&st, 0, sizeof(st));
-	tcp_syncache_info(k, &st, 0, 0, 0, 0, NULL);
-	return st;
 }
 
 static int
@@ -140,7 +121,7 @@ handshake(struct rumpus_kernel *k, int l)
 	inject(41000, 80, 7000, 0, SYN, 65535, opt, n, NULL, 0);
 	ok(next(&s, 0) && s.flags == (SYN | ACK) && s.seq == iss && s.ack == 7001,
 	    "the SYN again: the same SYN|ACK (iss %u)", s.seq);
-	ok(stats(k).dupesyn == 1, "counted as a duplicate SYN");
+	ok(x_synstats(k).dupesyn == 1, "counted as a duplicate SYN");
 
 	/* an ACK that does not acknowledge our SYN: the SYN|ACK again, no connection */
 	n = tsopt(opt, 501, s.tsval);
@@ -176,7 +157,7 @@ handshake(struct rumpus_kernel *k, int l)
 	    "(%u)", s.win);
 	x_linger_abort(a);
 	drain();
-	ok(stats(k).completed == 1 && stats(k).count == 0, "one entry completed, none left");
+	ok(x_synstats(k).completed == 1 && x_synstats(k).count == 0, "one entry completed, none left");
 
 	/* a SYN without options: a SYN|ACK with the MSS alone */
 	inject(41001, 80, 100, 0, SYN, 8192, NULL, 0, NULL, 0);
@@ -205,26 +186,21 @@ backoff(struct rumpus_kernel *k)
 	iss = syn(41010, 9000);
 	ok(iss != 0, "SYN: SYN|ACK");
 	for (i = 0; i < 4; i++) {
-		advance_ms((uint64_t)waits[i] - 1);
-		if (next(&s, 0)) {
-			good = 0;
-			diag("retransmission %d early", i + 1);
-		}
-		advance_ms(1);
+		good &= not_early((uint64_t)waits[i], i);
 		if (!next(&s, 20) || s.flags != (SYN | ACK) || s.seq != iss || s.ack != 9001) {
 			good = 0;
 			diag("retransmission %d missing", i + 1);
 		}
 	}
 	ok(good, "SYN|ACK again after 3, 6, 12 and 24 s (NetBSD: 3 s * tcp_backoff)");
-	ok(entry(k, 41010) == 4 && stats(k).retransmitted == 4, "the entry counts 4 "
+	ok(entry(k, 41010) == 4 && x_synstats(k).retransmitted == 4, "the entry counts 4 "
 	    "retransmissions");
 	/* the next one would be at 45 + 48 = 93 s, past keepinit (75 s): the entry goes then,
 	 * silently */
 	advance_ms(47999);
 	ok(!next(&s, 0) && entry(k, 41010) == 4, "nothing before 93 s");
 	advance_ms(1);
-	ok(!next(&s, 20) && entry(k, 41010) == -1 && stats(k).timed_out == 1, "at 93 s the "
+	ok(!next(&s, 20) && entry(k, 41010) == -1 && x_synstats(k).timed_out == 1, "at 93 s the "
 	    "entry goes silently (waited keepinit 75 s in all)");
 	inject(41010, 80, 9001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
 	ok(next(&s, 0) && s.flags == RST && s.seq == iss + 1 && s.ack == 0, "its late ACK: a "
@@ -339,11 +315,11 @@ unreach(struct rumpus_kernel *k)
 	icmp_unreach(1, 41041, iss2 + 1);
 	icmp_unreach(1, 41041, iss2 + 1);
 	ok(entry(k, 41041) == 3, "never marked by wrong sequence numbers: the other stays");
-	good = stats(k).unreach == 0;
+	good = x_synstats(k).unreach == 0;
 	icmp_unreach(13, 41040, iss);		/* administratively prohibited */
-	ok(good && entry(k, 41040) == -1 && stats(k).unreach == 1, "a marked entry after 3 "
+	ok(good && entry(k, 41040) == -1 && x_synstats(k).unreach == 1, "a marked entry after 3 "
 	    "retransmissions: admin prohibited (EHOSTUNREACH in NetBSD) removes it "
-	    "(sc_unreach %llu)", (unsigned long long)stats(k).unreach);
+	    "(sc_unreach %llu)", (unsigned long long)x_synstats(k).unreach);
 	ok(!next(&s, 0), "silently");
 	inject(41040, 80, 3001, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
 	ok(next(&s, 0) && s.flags == RST && s.seq == iss + 1, "its late ACK: a RST");
@@ -351,7 +327,7 @@ unreach(struct rumpus_kernel *k)
 	icmp_unreach(0, 41041, iss2);
 	ok(entry(k, 41041) == 3, "41041: the first good error after 3 retransmissions marks");
 	icmp_unreach(0, 41041, iss2);
-	ok(entry(k, 41041) == -1 && stats(k).unreach == 2, "the second removes it");
+	ok(entry(k, 41041) == -1 && x_synstats(k).unreach == 2, "the second removes it");
 	/* an entry that was never hit keeps going */
 	iss = syn(41042, 3200);
 	advance_ms(3000);
@@ -378,7 +354,7 @@ resets(struct rumpus_kernel *k)
 	inject(41022, 80, 700, 0, RST, 0, NULL, 0, NULL, 0);
 	ok(!next(&s, 0) && entry(k, 41022) == 0, "a RST out of the entry's window: ignored");
 	inject(41022, 80, 601, 0, RST, 0, NULL, 0, NULL, 0);
-	ok(!next(&s, 0) && entry(k, 41022) == -1 && stats(k).reset == 1, "a RST at irs + 1: "
+	ok(!next(&s, 0) && entry(k, 41022) == -1 && x_synstats(k).reset == 1, "a RST at irs + 1: "
 	    "the entry goes, silently");
 	inject(41022, 80, 601, iss + 1, ACK, 65535, NULL, 0, NULL, 0);
 	ok(next(&s, 0) && s.flags == RST && s.seq == iss + 1, "and its ACK then gets a RST");
@@ -397,12 +373,12 @@ limits(struct rumpus_kernel *k)
 	isa = syn(41030, 1000);
 	isb = syn(41031, 2000);
 	ok(isa != 0 && isb != 0, "two SYNs, two SYN|ACKs");
-	ok(entry(k, 41030) == -1 && entry(k, 41031) == 0 && stats(k).overflowed == 1 &&
-	    stats(k).count == 1, "the cache holds one: the older entry was dropped");
+	ok(entry(k, 41030) == -1 && entry(k, 41031) == 0 && x_synstats(k).overflowed == 1 &&
+	    x_synstats(k).count == 1, "the cache holds one: the older entry was dropped");
 	inject(41030, 80, 1001, isa + 1, ACK, 65535, NULL, 0, NULL, 0);
 	ok(next(&s, 0) && s.flags == RST && s.seq == isa + 1, "the dropped entry's ACK: RST");
 	inject(41031, 80, 2001, isb + 1, ACK, 65535, NULL, 0, NULL, 0);
-	ok(!next(&s, 0) && stats(k).completed == 3, "the newer one completes");
+	ok(!next(&s, 0) && x_synstats(k).completed == 3, "the newer one completes");
 
 	/* limit 3, four SYNs: the victim is the oldest entry of the first non-empty bucket
 	 * from the new entry's own (NetBSD: "the first non-empty bucket we can find") */
@@ -420,13 +396,13 @@ limits(struct rumpus_kernel *k)
 	for (i = 0, want = 1; i < 4; i++)
 		if ((entry(k, (uint16_t)(41040 + i)) == -1) != (i == victim))
 			want = 0;
-	ok(want && stats(k).count == 3, "limit 3, a fourth SYN: the entry of port %d dropped "
+	ok(want && x_synstats(k).count == 3, "limit 3, a fourth SYN: the entry of port %d dropped "
 	    "(buckets %d %d %d, new %d)", 41040 + victim, b[0], b[1], b[2], b[3]);
 	/* forget them (RSTs) */
 	for (i = 0; i < 4; i++)
 		inject((uint16_t)(41040 + i), 80, 3001u + 1000u * (uint32_t)i, 0, RST, 0, NULL, 0,
 		    NULL, 0);
-	ok(stats(k).count == 0, "RSTs emptied the cache");
+	ok(x_synstats(k).count == 0, "RSTs emptied the cache");
 	set_tcp(SYN_CACHE_LIMIT, 10255);
 
 	/* a full bucket: three ports of one bucket with syn_bucket_limit 2 */
@@ -442,7 +418,7 @@ limits(struct rumpus_kernel *k)
 	ok(entry(k, ports[0]) == 0 && entry(k, ports[1]) == 0, "two entries in the bucket");
 	syn(ports[2], 300);
 	ok(entry(k, ports[0]) == -1 && entry(k, ports[1]) == 0 && entry(k, ports[2]) == 0 &&
-	    stats(k).bucketoverflow == 1, "a third: the bucket's oldest entry dropped");
+	    x_synstats(k).bucketoverflow == 1, "a third: the bucket's oldest entry dropped");
 	set_tcp(SYN_BUCKET_LIMIT, 105);
 	inject(ports[1], 80, 201, 0, RST, 0, NULL, 0, NULL, 0);
 	inject(ports[2], 80, 301, 0, RST, 0, NULL, 0, NULL, 0);
@@ -511,7 +487,7 @@ flood(struct rumpus_kernel *k, struct rumpus_kernel *c, int l)
 		    NULL, 0);
 	drain();
 	after = rumpus_kernel_memused(k);
-	st = stats(k);
+	st = x_synstats(k);
 	ok(st.count == 1000 && st.overflowed >= 9000, "10,000 SYNs: 1,000 entries (%llu), "
 	    "%llu overflow drops", (unsigned long long)st.count,
 	    (unsigned long long)st.overflowed);
@@ -624,8 +600,8 @@ threads(struct rumpus_kernel *k, struct rumpus_kernel *c)
 	drain();
 	ok(got > 0 && closes > 0, "threads: %d accepted while SYNs and %d connects arrived "
 	    "from two other threads, the listener closed %d times", got, done, closes);
-	ok(stats(k).count == 0, "the listener's close took its entries (%llu left)",
-	    (unsigned long long)stats(k).count);
+	ok(x_synstats(k).count == 0, "the listener's close took its entries (%llu left)",
+	    (unsigned long long)x_synstats(k).count);
 }
 
 static void discard(void);
@@ -673,14 +649,14 @@ memlimit(void)
 			discard();
 	}
 	drain();
-	st = stats(m);
+	st = x_synstats(m);
 	ok(st.dropped > 0 && st.count < 10000 && st.count + st.dropped == 10000,
 	    "10,000 SYNs: %llu entries fit, %llu dropped for memory", (unsigned long long)st.count,
 	    (unsigned long long)st.dropped);
 	ok(rumpus_kernel_memused(m) <= cfg.memlimit, "within the limit (%zu of %zu)",
 	    rumpus_kernel_memused(m), cfg.memlimit);
 	rump_sys_close(l);
-	ok(stats(m).count == 0, "the listener's close frees them");
+	ok(x_synstats(m).count == 0, "the listener's close frees them");
 	bus_detach(&port);
 	rumpus_kernel_switch(NULL);
 	ok(rumpus_kernel_destroy(m) == 0, "destroyed");
@@ -713,7 +689,7 @@ main(void)
 	flood(k, c, l);
 	rump_sys_close(l);
 	drain();
-	ok(stats(k).count == 0, "closing the listener empties the cache");
+	ok(x_synstats(k).count == 0, "closing the listener empties the cache");
 	threads(k, c);
 
 	bus_detach(&port);

@@ -15,23 +15,12 @@
 #include <unistd.h>
 
 #include "tso_xfer.h"
+#include "bus_raw.h"
 
 int rumpus_bus_pcap(const char *bus, const char *path);
 
 /* Frames of a classic pcap file: all within 1514 bytes with valid IPv4 and TCP
  * checksums?  *nframes, *ntcp, *ndata get the counts. */
-static uint16_t
-sum16(const uint8_t *d, size_t n, uint32_t sum)
-{
-	for (; n > 1; n -= 2, d += 2)
-		sum += (uint32_t)(d[0] << 8 | d[1]);
-	if (n)
-		sum += (uint32_t)(d[0] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static int
 pcap_check(const char *path, size_t *nframes, size_t *ntcp, size_t *maxlen, int *bad)
 {
@@ -65,19 +54,30 @@ pcap_check(const char *path, size_t *nframes, size_t *ntcp, size_t *maxlen, int 
 			uint32_t ps = 0;
 
 			(*ntcp)++;
-			if (tl > incl - 14 || hl < 20 || tl < hl + 20 || sum16(ip, hl, 0) != 0) {
+			if (tl > incl - 14 || hl < 20 || tl < hl + 20 || x_cksum16(ip, hl) != 0) {
 				(*bad)++;
 				continue;
 			}
 			for (int i = 12; i < 20; i += 2)
 				ps += (uint32_t)(ip[i] << 8 | ip[i + 1]);
 			ps += 6 + (uint32_t)(tl - hl);
-			if (sum16(ip + hl, tl - hl, ps) != 0)
+			if (x_fold(x_sum16(ps, ip + hl, tl - hl)) != 0)
 				(*bad)++;
 		}
 	}
 	fclose(fp);
 	return 0;
+}
+
+/* the shmif0 counters of ka in *da and of kb in *db (kb current after) */
+static void
+counters(struct rumpus_kernel *ka, struct x_ifdatareq *da, struct rumpus_kernel *kb,
+    struct x_ifdatareq *db)
+{
+	rumpus_kernel_switch(ka);
+	x_ifdata("shmif0", da);
+	rumpus_kernel_switch(kb);
+	x_ifdata("shmif0", db);
 }
 
 int
@@ -121,15 +121,9 @@ main(void)
 
 	/* ---- one thread, both ends with TSO */
 	ok(pair(a, b, l, "10.7.0.2", &c, &s) == 0, "connected");
-	rumpus_kernel_switch(a);
-	x_ifdata("shmif0", &da0);
-	rumpus_kernel_switch(b);
-	x_ifdata("shmif0", &db0);
+	counters(a, &da0, b, &db0);
 	ok(xfer1(a, c, b, s, big) == 0, "8 MB A -> B with TSO, one thread: intact");
-	rumpus_kernel_switch(a);
-	x_ifdata("shmif0", &da1);
-	rumpus_kernel_switch(b);
-	x_ifdata("shmif0", &db1);
+	counters(a, &da1, b, &db1);
 	ok(da1.d.opackets - da0.d.opackets < big / 1448 / 4,
 	    "as offload frames: A sent %llu frames for %zu segments' worth",
 	    (unsigned long long)(da1.d.opackets - da0.d.opackets), big / 1448);
@@ -144,15 +138,9 @@ main(void)
 	/* ---- a TSO sender, a receiver with TSO off: cut on the bus */
 	ok(tso_on(b, "shmif0", 0) == 0, "B's TSO off");
 	ok(pair(a, b, l, "10.7.0.2", &c, &s) == 0, "connected");
-	rumpus_kernel_switch(a);
-	x_ifdata("shmif0", &da0);
-	rumpus_kernel_switch(b);
-	x_ifdata("shmif0", &db0);
+	counters(a, &da0, b, &db0);
 	ok(xfer1(a, c, b, s, big) == 0, "8 MB from a TSO sender to a kernel without: intact");
-	rumpus_kernel_switch(a);
-	x_ifdata("shmif0", &da1);
-	rumpus_kernel_switch(b);
-	x_ifdata("shmif0", &db1);
+	counters(a, &da1, b, &db1);
 	ok(db1.d.ipackets - db0.d.ipackets >= big / 1448 && db1.d.ierrors == db0.d.ierrors,
 	    "B got MTU-sized frames (%llu), no input errors",
 	    (unsigned long long)(db1.d.ipackets - db0.d.ipackets));

@@ -11,15 +11,6 @@
  */
 #include "tcp_pkt.h"
 
-static int
-tsopt(uint8_t *o, uint32_t val, uint32_t ecr)
-{
-	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-	put32(o + 4, val);
-	put32(o + 8, ecr);
-	return 12;
-}
-
 /* An IPv4/TCP frame of any length up to 64 KB from us (inject_urp's, larger); how 0:
  * as it is, 1: through the bus's offload door (bus_xmit_tso: cut for a port without
  * TSO), 2: the same with a data byte flipped after the checksum. */
@@ -28,33 +19,14 @@ inject_big(uint32_t seq, uint32_t ack, const uint8_t *opt, int optlen, const uin
     int how)
 {
 	static uint8_t f[14 + 65535];
-	uint8_t *ip = f + 14, *th = ip + 20;
-	int tl = 20 + optlen + len;
+	size_t n = pkt_frame(f, 40000, 80, seq, ack, ACK, 65535, opt, optlen, data, len, 0);
 
-	memset(f, 0, 14 + 40);
-	memcpy(f, kmac, 6);
-	memcpy(f + 6, mymac, 6);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + tl));
-	ip[8] = 64, ip[9] = 6;
-	memcpy(ip + 12, &myip, 4);
-	memcpy(ip + 16, &kip, 4);
-	put16(ip + 10, cksum(ip, 20, 0));
-	put16(th, 40000), put16(th + 2, 80);
-	put32(th + 4, seq), put32(th + 8, ack);
-	th[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-	th[13] = ACK;
-	put16(th + 14, 65535);
-	memcpy(th + 20, opt, (size_t)optlen);
-	memcpy(th + 20 + optlen, data, (size_t)len);
-	put16(th + 16, cksum(th, (size_t)tl, pseudo(myip, kip, (size_t)tl)));
 	if (how == 2)
-		th[20 + optlen + len / 2] ^= 0x10;
+		f[14 + 20 + 20 + optlen + len / 2] ^= 0x10;
 	if (how == 0)
-		bus_xmit(&port, f, (size_t)(14 + 20 + tl));
+		bus_xmit(&port, f, n);
 	else
-		bus_xmit_tso(&port, f, (size_t)(14 + 20 + tl), (uint32_t)(1460 - optlen));
+		bus_xmit_tso(&port, f, n, (uint32_t)(1460 - optlen));
 }
 
 static int

@@ -10,14 +10,7 @@
 
 #include "tap.h"
 #include "tcp_nb.h"
-
-static inline uint64_t
-fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
+#include "tcp_xfer.h"	/* fnv */
 
 static inline void
 fill(uint8_t *buf, size_t n, uint64_t *state)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vfs_util.h"
+#include "workers.h"
 
 #define NB_AF_LOCAL	1
 #define NB_SOCK_DGRAM	2
@@ -35,37 +36,6 @@ struct kev {
 struct nb_ts { int64_t sec; long nsec; };
 
 static struct rumpus_kernel *K;
-
-struct worker {
-	pthread_t t;
-	int id;
-	int failures;
-	char why[160];
-	long count;
-	void *arg;
-};
-
-static void
-fail(struct worker *w, const char *what, long detail)
-{
-	if (w->failures++ == 0)
-		snprintf(w->why, sizeof(w->why), "%s (errno %d, %ld)", what, errno, detail);
-}
-
-static int
-join_all(struct worker *w, int n, const char *what)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		pthread_join(w[i].t, NULL);
-		if (w[i].failures) {
-			diag("%s: thread %d: %d failures, first: %s", what, i, w[i].failures, w[i].why);
-			bad++;
-		}
-	}
-	return bad == 0;
-}
 
 static struct rumpus_kernel *
 boot(unsigned ncpu)

@@ -20,6 +20,7 @@
 
 #include "inet_nb.h"
 #include "tap.h"
+#include "workers.h"
 
 #define NB_IPPROTO_UDP	17
 #define NB_ECONNREFUSED	61
@@ -29,36 +30,6 @@
 struct x_tv { int64_t sec; int32_t usec, pad; };
 
 static struct rumpus_kernel *K;
-
-struct worker {
-	pthread_t t;
-	int id, failures;
-	char why[160];
-	long count;
-};
-
-static void
-fail(struct worker *w, const char *what, long detail)
-{
-	if (w->failures++ == 0)
-		snprintf(w->why, sizeof(w->why), "%s (errno %d, %ld)", what, errno, detail);
-}
-
-static int
-join_all(struct worker *w, int n, const char *what)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		pthread_join(w[i].t, NULL);
-		if (w[i].failures) {
-			diag("%s: thread %d: %d failures, first: %s", what, i, w[i].failures,
-			    w[i].why);
-			bad++;
-		}
-	}
-	return bad == 0;
-}
 
 static struct rumpus_kernel *
 boot(unsigned ncpu)

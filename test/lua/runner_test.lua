@@ -7,12 +7,7 @@ local T = require "rump.test"
 local sh = T.shquote
 local F = "test/fixtures/runner"
 
-local function interp()
-  local k = -1
-  while arg and arg[k - 1] do k = k - 1 end
-  return (arg and arg[k]) or "luajit"
-end
-local LUA = interp()
+local LUA = T.interp()
 
 local function cwd()
   local out = T.sh("pwd")

@@ -256,12 +256,7 @@ end)
 -- the harness: a host-thread case failing in some rounds gets its seed, its choice list,
 -- a shrunk one and a replay command that fails again
 local sh = T.shquote
-local function interp()
-  local k = -1
-  while arg and arg[k - 1] do k = k - 1 end
-  return (arg and arg[k]) or "luajit"
-end
-local LUA = interp()
+local LUA = T.interp()
 
 T.case("rumpus-test --seed --repeat --shrink on a host-thread case: a replay command that fails again", function()
   local dir = T.tmpdir()

@@ -224,12 +224,7 @@ end)
 -- the harness: the fixture fails in some rounds; the runner prints seed, a replay command
 -- with the (shrunk) choice list, writes artifacts; --jobs splits the rounds
 local sh = T.shquote
-local function interp()
-  local k = -1
-  while arg and arg[k - 1] do k = k - 1 end
-  return (arg and arg[k]) or "luajit"
-end
-local LUA = interp()
+local LUA = T.interp()
 local FIX = "test/fixtures/race/tmpfs_race_test.lua"
 
 local function runner(args)

@@ -20,11 +20,7 @@ local function listener(S, port, addr)
   assert(S.listen(l, 16))
   return l
 end
-local function pattern(n, seed)
-  local t = {}
-  for i = 1, n do t[i] = string.char((i * 131 + seed) % 251) end
-  return table.concat(t)
-end
+local pattern = N.pattern
 
 T.case("loopback: connect, accept, both directions, EOF", function()
   local k = boot()

@@ -6,17 +6,8 @@ local rump = require "rump"
 local rnet = require "rump.net"
 local c = require "syscall.netbsd.constants"
 
-local function build(spec)
-  local net, err, step = rnet.build(spec)
-  assert(net, tostring(err) .. " at " .. tostring(step))
-  T.defer(function() net:destroy() end)
-  return net
-end
-local function pattern(n, seed)
-  local t = {}
-  for i = 1, n do t[i] = string.char((i * 131 + seed) % 251) end
-  return table.concat(t)
-end
+local N = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "shared/net.lua")
+local build, pattern = N.build, N.pattern
 
 T.case("caps: read, set by name or number, EINVAL for what is not offered", function()
   local k = rump.kernel{ "net.netinet", "net.shmif" }

@@ -22,6 +22,13 @@ function N.virtual()
   T.defer(function() rump.clock.virtual(was) end)
 end
 
+-- n bytes of a pattern: byte i is (i * 131 + seed) % 251.
+function N.pattern(n, seed)
+  local t = {}
+  for i = 1, n do t[i] = string.char((i * 131 + seed) % 251) end
+  return table.concat(t)
+end
+
 -- The byte stream of a transfer: BLK-byte blocks, each starting with its number in
 -- eight hex digits, the rest byte i being (i * mul + add) % 251.
 N.BLK = 65536
