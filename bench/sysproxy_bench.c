@@ -4,7 +4,7 @@
  * (the wire format of csrc/sysproxy/sp_wire.h, which both servers speak) calls getpid
  * over a unix socket; batches alternate between the two servers, each call is timed,
  * and the figures are medians with p99.  NetBSD's server comes from $RUMPUS_NETBSD_RUMP
- * (default ../shared/netbsd-rump beside the checkout); without it the baseline is
+ * (the only place it is looked up); without it the baseline is
  * skipped with the reason.  Prints @fig/@cmp/@skip lines for bench/run.lua.
  *
  * Concurrent throughput: N client threads (1, 2, 4) share one connection, as
@@ -239,7 +239,7 @@ main(int argc, char **argv)
 	const char *quick = getenv("BENCH_QUICK");
 	int rounds = quick != NULL && *quick != '\0' && strcmp(quick, "0") != 0 ? 5 : 40;
 	int per = 2000, n = 0, have_nb = 0;
-	char self[1024], bin[1200], path1[128], path2[128], url1[160], url2[160], nbroot[1024];
+	char self[1024], bin[1200], path1[128], path2[128], url1[160], url2[160];
 	char nblib[1100], ldir[128], real[1536], link[256];
 	const char *nb = getenv("RUMPUS_NETBSD_RUMP");
 	uint64_t *ours, *theirs;
@@ -261,11 +261,8 @@ main(int argc, char **argv)
 
 		p1 = spawn(a, NULL);
 	}
-	if (nb == NULL) {	/* beside the checkout: <build>/../../shared/netbsd-rump */
-		snprintf(self, sizeof(self), "%s", argv[0]);
-		snprintf(nbroot, sizeof(nbroot), "%s/../../../shared/netbsd-rump", dirname(self));
-		nb = nbroot;
-	}
+	if (nb == NULL || nb[0] == '\0')	/* an optional peer: only through the variable */
+		nb = "/nonexistent (RUMPUS_NETBSD_RUMP not set)";
 	{
 		/* absolute: the library links made below live in another directory */
 		static char absnb[900];

@@ -24,10 +24,10 @@ $(BUILD)/test/sysproxy_test: test/c/sysproxy_test.c csrc/sysproxy/sp_wire.h test
 	$(CC) $(ALL_CFLAGS) -Icsrc -Itest/c -pthread -o $@ $< $(LDFLAGS)
 
 # The program linked with NetBSD's librumpclient: built when the NetBSD build is there at
-# make time ($RUMPUS_NETBSD_RUMP, default ../shared/netbsd-rump); sysproxy_test skips it
+# make time ($RUMPUS_NETBSD_RUMP, the only place it is looked up); sysproxy_test skips it
 # with the reason otherwise.  Linked against the real file (the build's .so links are
 # text files); at run time the test gives it a directory with a real librumpclient.so.0.
-SP_NBRUMP := $(or $(RUMPUS_NETBSD_RUMP),$(abspath ../shared/netbsd-rump))
+SP_NBRUMP := $(RUMPUS_NETBSD_RUMP)
 SP_NBCLIENT := $(firstword $(wildcard $(SP_NBRUMP)/lib/librumpclient.so.0.0))
 ifneq ($(SP_NBCLIENT),)
 BUILD_TARGETS += $(BUILD)/test/sysproxy_nb_prog

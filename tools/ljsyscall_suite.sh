@@ -59,7 +59,7 @@ summary() { # $1 label, $2 log file, $3 exit status of timeout
 
 if [ -n "$rump" ]; then
   compat=$build/netbsd-compat/lib
-  nbprefix=${RUMPUS_NETBSD_RUMP:-$root/../shared/netbsd-rump}
+  nbprefix=${RUMPUS_NETBSD_RUMP:?set RUMPUS_NETBSD_RUMP to NetBSD's rump build for the rump mode}
   rwork=$(mktemp -d /tmp/ljsyscall_rump.XXXXXX)
   trap 'rm -rf "$rwork"' EXIT
   # the wrapper: drops the components named in LJS_DROP from the list the suite boots with

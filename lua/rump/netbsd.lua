@@ -31,13 +31,12 @@ local type, tonumber = ffi.type or type, ffi.tonumber or tonumber -- PUC Lua: cd
 
 local M = {}
 
--- The default prefix: ../shared/netbsd-rump beside the checkout (this file is lua/rump/netbsd.lua).
-local moddir = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$"))
-local root = moddir and (moddir:match("^(.*)/lua/rump$") or (moddir .. "/../.."))
-local DEFAULT = root and (root .. "/../shared/netbsd-rump") or "../shared/netbsd-rump"
+-- NetBSD's build is an optional peer, found only through $RUMPUS_NETBSD_RUMP: unset, the
+-- prefix names no directory, so every lookup fails with this reason (and tests skip).
+local DEFAULT = "(RUMPUS_NETBSD_RUMP not set)"
 M.default_prefix = DEFAULT
 
--- The prefix in use: $RUMPUS_NETBSD_RUMP, else the default.
+-- The prefix in use: $RUMPUS_NETBSD_RUMP, else one that names no directory.
 function M.prefix()
   local p = os.getenv("RUMPUS_NETBSD_RUMP")
   if p and p ~= "" then return p end

@@ -407,11 +407,11 @@ function R.main(args, self)
   if backend == "netbsd" and not opt.tap then
     local nbp = os.getenv("RUMPUS_NETBSD_RUMP")
     out:write("kernels: NetBSD's rump kernels (RUMPUS_BACKEND=netbsd, one per process) from ",
-      nbp and nbp ~= "" and nbp or "../shared/netbsd-rump beside the checkout", "\n")
+      nbp and nbp ~= "" and nbp or "nowhere (RUMPUS_NETBSD_RUMP not set)", "\n")
   elseif backend == "netbsd-remote" and not opt.tap then
     local nbp = os.getenv("RUMPUS_NETBSD_RUMP")
     out:write("kernels: NetBSD's rump_server kernels (RUMPUS_BACKEND=netbsd-remote, a process each) from ",
-      nbp and nbp ~= "" and nbp or "../shared/netbsd-rump beside the checkout", "\n")
+      nbp and nbp ~= "" and nbp or "nowhere (RUMPUS_NETBSD_RUMP not set)", "\n")
   elseif backend and backend ~= "" and backend ~= "rumpus" and not opt.tap then
     out:write("kernels: RUMPUS_BACKEND=", backend, " (unknown: rump.kernel will refuse it)\n")
   end

@@ -5,8 +5,8 @@
 -- set of cases to register (fs: the shared file-system scenarios on tmpfs; unix: the shared
 -- AF_UNIX scenarios; kernel: UDP over lo0, sysctl, processes, rump.net on NetBSD's answers,
 -- syscall.rump.init, one kernel per process).  The parent case reads the child's TAP and fails
--- with every failing case of it.  The build is found at $RUMPUS_NETBSD_RUMP (default: the
--- path ../shared/netbsd-rump beside the checkout); without it those cases are one skip.
+-- with every failing case of it.  The build is found at $RUMPUS_NETBSD_RUMP (the only
+-- place it is looked up); without it those cases are one skip.
 local T = require "rump.test"
 local nb = require "rump.netbsd"
 

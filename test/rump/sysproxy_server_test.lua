@@ -2,7 +2,7 @@
 -- sysproxy server: rump.kernel{ ..., backend = "netbsd", remote = true, server = "rumpus" }
 -- runs $RUMPUS_BUILD/bin/rumpus_server, a rumpus kernel behind NetBSD's client library
 -- (docs/netbsd.md, "Our sysproxy server").  Needs NetBSD's librumpclient from
--- $RUMPUS_NETBSD_RUMP (default ../shared/netbsd-rump beside the checkout): one skip without.
+-- $RUMPUS_NETBSD_RUMP (the only place it is looked up): one skip without.
 local T = require "rump.test"
 local nb = require "rump.netbsd"
 
