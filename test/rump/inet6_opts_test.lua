@@ -11,6 +11,7 @@
 local T = require "rump.test"
 
 local self = debug.getinfo(1, "S").source:match("^@(.*)$")
+local C = dofile((self:match("^(.*/)") or "./") .. "shared/nbchild.lua")
 local CHILD = os.getenv("RUMPUS_I6OPT_CHILD")
 
 local function observe(S)
@@ -91,17 +92,7 @@ local function observe(S)
   return o
 end
 
-if CHILD then
-  local rump = require "rump"
-  local k = rump.kernel{ "vfs", "net", "net.net", "net.netinet", "net.netinet6", backend = "netbsd" }
-  local o = observe(k.S)
-  local keys = {}
-  for key in pairs(o) do keys[#keys + 1] = key end
-  table.sort(keys)
-  for _, key in ipairs(keys) do io.write("OBS\t", key, "\t", o[key], "\n") end
-  io.flush()
-  os.exit(0)
-end
+if CHILD then C.child(observe) end
 
 local rumpus
 
@@ -129,27 +120,6 @@ T.case("rumpus: IPPROTO_IPV6 options on TCP, UDP and raw sockets", function()
 end)
 
 T.case("NetBSD's kernel answers the same", function()
-  local nb = require "rump.netbsd"
-  local okp, why = pcall(nb.prefix)
-  local prefix = okp and why or nil
-  if not prefix or not io.open(prefix .. "/lib/librumpnet_netinet6.so.0", "rb") then
-    T.skip("NetBSD's rump kernels not found (RUMPUS_NETBSD_RUMP)")
-  end
-  local interp = (arg and arg[-1]) or "luajit"
-  local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-  local asan = os.getenv("ASAN_OPTIONS")
-  local cmd = "env" .. (asan and (" ASAN_OPTIONS=" .. sh(asan .. ":detect_leaks=0")) or "") ..
-    " RUMPUS_I6OPT_CHILD=1 RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(prefix) ..
-    " timeout 120 " .. sh(interp) .. " " .. sh(self) .. " 2>&1"
-  local out = T.sh(cmd)
-  local theirs = {}
-  for key, v in out:gmatch("OBS\t([^\t\n]+)\t([^\n]*)") do theirs[key] = v end
-  T.ok(next(theirs) ~= nil, "the NetBSD child reported: " .. out:sub(-800))
-  T.ok(rumpus, "the rumpus case ran")
-  local keys = {}
-  for key in pairs(rumpus or {}) do keys[#keys + 1] = key end
-  table.sort(keys)
-  for _, key in ipairs(keys) do
-    T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key)
-  end
+  local theirs = C.run(self, C.prefix(), { { "RUMPUS_I6OPT_CHILD", "1" } })
+  C.compare(rumpus, theirs)
 end)

@@ -15,26 +15,7 @@ local CHILD = os.getenv("RUMPUS_TCP6_CHILD")
 
 -- The scenario on lo0 of kernel k: a table of observations (text).
 local function observe(S)
-  local o = {}
-  local function put(name, v, e)
-    o[name] = v ~= nil and tostring(v) or ("error " .. tostring(e and e.sym or e))
-  end
-  local socks = {}
-  local function sock(fam, v6only, reuse)
-    local s = assert(S.socket(fam, "stream"))
-    socks[#socks + 1] = s
-    if v6only ~= nil then assert(S.setsockopt(s, "ipv6", "v6only", v6only)) end
-    for _, n in ipairs(reuse or {}) do assert(S.setsockopt(s, "socket", n, true)) end
-    return s
-  end
-  local function closeall()
-    for _, s in ipairs(socks) do s:close() end
-    socks = {}
-  end
-  local function sa(addr, port)
-    if addr:find(":") then return S.t.sockaddr_in6(port, addr) end
-    return S.t.sockaddr_in(port, addr)
-  end
+  local o, put, sock, closeall, sa, keep = C.observer(S, "stream")
   local function name(a) return a and (tostring(a.addr) .. " " .. tostring(a.port)) end
   local function tryconnect(s, addr, port)
     local ok, e = S.connect(s, sa(addr, port))
@@ -75,7 +56,7 @@ local function observe(S)
   local a, ea, peer = S.accept(l)
   put("accept of the IPv4 client", a and "accepted", ea)
   if a then
-    socks[#socks + 1] = a
+    keep(a)
     put("accept's peer (IPv4 client)", name(peer) == "::ffff:" .. name(S.getsockname(c4)) and
       "::ffff:" .. tostring(S.getsockname(c4).addr) .. " <client port>" or name(peer))
     put("accepted: getsockname", name(S.getsockname(a)))
@@ -91,7 +72,7 @@ local function observe(S)
   local c6 = sock("inet6")
   put("IPv6 connect to the dual-stack listener", tryconnect(c6, "::1", 7103))
   a, ea, peer = S.accept(l)
-  if a then socks[#socks + 1] = a end
+  if a then keep(a) end
   put("accept's peer (IPv6 client)", peer and tostring(peer.addr), ea)
   closeall()
 
@@ -109,7 +90,7 @@ local function observe(S)
   local cm = sock("inet6", false)
   put("dual-stack connect to ::ffff:127.0.0.1", tryconnect(cm, "::ffff:127.0.0.1", 7105))
   a, ea, peer = S.accept(l)
-  if a then socks[#socks + 1] = a end
+  if a then keep(a) end
   put("IPv4 server sees the peer", peer and tostring(peer.addr), ea)
   put("mapped client: getsockname address", S.getsockname(cm) and tostring(S.getsockname(cm).addr))
   put("mapped client: getpeername", name(S.getpeername(cm)))
@@ -138,8 +119,8 @@ local function observe(S)
     tryconnect(sock("inet"), "127.0.0.1", 7106)
     local x4 = S.accept(l4)
     local x6 = S.accept(l6)
-    if x4 then socks[#socks + 1] = x4 end
-    if x6 then socks[#socks + 1] = x6 end
+    if x4 then keep(x4) end
+    if x6 then keep(x6) end
     put("IPv4 client goes to", (x4 and "the IPv4 listener " or "") ..
       (x6 and "the dual-stack listener" or ""))
   end
@@ -184,11 +165,7 @@ local function observe(S)
 end
 
 -- Child: NetBSD's kernel, prints the observations ---------------------------------------------
-if CHILD then
-  local rump = require "rump"
-  local k = rump.kernel{ "vfs", "net", "net.net", "net.netinet", "net.netinet6", backend = "netbsd" }
-  C.report(observe(k.S))
-end
+if CHILD then C.child(observe) end
 
 -- Parent ----------------------------------------------------------------------------------------
 local rumpus

@@ -8,29 +8,11 @@
 local T = require "rump.test"
 
 local self = debug.getinfo(1, "S").source:match("^@(.*)$")
+local C = dofile((self:match("^(.*/)") or "./") .. "shared/nbchild.lua")
 local CHILD = os.getenv("RUMPUS_UDP6_CHILD")
 
 local function observe(S)
-  local o = {}
-  local function put(name, v, e)
-    o[name] = v ~= nil and tostring(v) or ("error " .. tostring(e and e.sym or e))
-  end
-  local socks = {}
-  local function sock(fam, v6only, reuse)
-    local s = assert(S.socket(fam, "dgram"))
-    socks[#socks + 1] = s
-    if v6only ~= nil then assert(S.setsockopt(s, "ipv6", "v6only", v6only)) end
-    for _, n in ipairs(reuse or {}) do assert(S.setsockopt(s, "socket", n, true)) end
-    return s
-  end
-  local function closeall()
-    for _, s in ipairs(socks) do s:close() end
-    socks = {}
-  end
-  local function sa(addr, port)
-    if addr:find(":") then return S.t.sockaddr_in6(port, addr) end
-    return S.t.sockaddr_in(port, addr)
-  end
+  local o, put, sock, closeall, sa = C.observer(S, "dgram")
   local RA, RP = { "reuseaddr" }, { "reuseport" }
   local pairs_ = {
     { { "inet", "0.0.0.0" }, { "inet6", "::", true } },
@@ -139,17 +121,7 @@ local function observe(S)
 end
 
 -- Child: NetBSD's kernel, prints the observations ---------------------------------------------
-if CHILD then
-  local rump = require "rump"
-  local k = rump.kernel{ "vfs", "net", "net.net", "net.netinet", "net.netinet6", backend = "netbsd" }
-  local o = observe(k.S)
-  local keys = {}
-  for key in pairs(o) do keys[#keys + 1] = key end
-  table.sort(keys)
-  for _, key in ipairs(keys) do io.write("OBS\t", key, "\t", o[key], "\n") end
-  io.flush()
-  os.exit(0)
-end
+if CHILD then C.child(observe) end
 
 local rumpus
 
@@ -187,27 +159,6 @@ T.case("rumpus: UDP binds across the families, NetBSD's rules", function()
 end)
 
 T.case("NetBSD's kernel observes the same", function()
-  local nb = require "rump.netbsd"
-  local okp, why = pcall(nb.prefix)
-  local prefix = okp and why or nil
-  if not prefix or not io.open(prefix .. "/lib/librumpnet_netinet6.so.0", "rb") then
-    T.skip("NetBSD's rump kernels not found (RUMPUS_NETBSD_RUMP)")
-  end
-  local interp = (arg and arg[-1]) or "luajit"
-  local function sh(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-  local asan = os.getenv("ASAN_OPTIONS")
-  local cmd = "env" .. (asan and (" ASAN_OPTIONS=" .. sh(asan .. ":detect_leaks=0")) or "") ..
-    " RUMPUS_UDP6_CHILD=1 RUMPUS_BACKEND=netbsd RUMPUS_NETBSD_RUMP=" .. sh(prefix) ..
-    " timeout 120 " .. sh(interp) .. " " .. sh(self) .. " 2>&1"
-  local out = T.sh(cmd)
-  local theirs = {}
-  for key, v in out:gmatch("OBS\t([^\t\n]+)\t([^\n]*)") do theirs[key] = v end
-  T.ok(next(theirs) ~= nil, "the NetBSD child reported: " .. out:sub(-800))
-  T.ok(rumpus, "the rumpus case ran")
-  local keys = {}
-  for key in pairs(rumpus or {}) do keys[#keys + 1] = key end
-  table.sort(keys)
-  for _, key in ipairs(keys) do
-    T.eq(rumpus[key], theirs[key], "rumpus and NetBSD agree on " .. key)
-  end
+  local theirs = C.run(self, C.prefix(), { { "RUMPUS_UDP6_CHILD", "1" } })
+  C.compare(rumpus, theirs)
 end)

@@ -17,6 +17,42 @@ function C.report(o)
   os.exit(0)
 end
 
+-- The usual child: NetBSD's kernel with IPv4 and IPv6, observe(S) reported, exit.
+function C.child(observe)
+  local rump = require "rump"
+  local k = rump.kernel{ "vfs", "net", "net.net", "net.netinet", "net.netinet6", backend = "netbsd" }
+  C.report(observe(k.S))
+end
+
+-- The socket half of a scenario on syscalls S: the observations o and put(name, v, e) to
+-- record an answer (v, or "error ESYM" from e); sock(family, v6only, reuse) a socket of
+-- type ty (IPV6_V6ONLY set when v6only is not nil, each SOL_SOCKET option of reuse on),
+-- keep(s) to count in a socket made otherwise (accept), closeall() to close every one;
+-- sa(addr, port) an IPv4 or IPv6 socket address.
+function C.observer(S, ty)
+  local o = {}
+  local function put(name, v, e)
+    o[name] = v ~= nil and tostring(v) or ("error " .. tostring(e and e.sym or e))
+  end
+  local socks = {}
+  local function keep(s) socks[#socks + 1] = s; return s end
+  local function sock(fam, v6only, reuse)
+    local s = keep(assert(S.socket(fam, ty)))
+    if v6only ~= nil then assert(S.setsockopt(s, "ipv6", "v6only", v6only)) end
+    for _, n in ipairs(reuse or {}) do assert(S.setsockopt(s, "socket", n, true)) end
+    return s
+  end
+  local function closeall()
+    for _, s in ipairs(socks) do s:close() end
+    socks = {}
+  end
+  local function sa(addr, port)
+    if addr:find(":") then return S.t.sockaddr_in6(port, addr) end
+    return S.t.sockaddr_in(port, addr)
+  end
+  return o, put, sock, closeall, sa, keep
+end
+
 -- The NetBSD build's prefix; the case is skipped when it has no librumpnet_netinet6.
 function C.prefix()
   local nb = require "rump.netbsd"
