@@ -60,18 +60,19 @@ The last line is "N passed, N failed" (", N skipped" when some were skipped).
   --lua LIST           interpreters for Lua files, comma-separated (default: the one running
                        this command)
   --luajit-only PAT    Lua files whose path matches PAT run on LuaJIT only
-  --c-only, --lua-only only TAP programs, only Lua files
+  --c-only, --lua-only only TAP programs, only Lua files (also of the FILEs named)
   --tap                TAP for every case on standard output
   --junit FILE         a JUnit XML report (the schema Jenkins and GitLab read)
   -v                   print every case, not only failures
   --timeout SECONDS    per file (default 600; fractions allowed)
-  --allow-empty        succeed when there is nothing to run
+  --allow-empty        succeed when there is nothing to run (no file, or no case matched)
   -h, --help           this text
 
 Environment: RUMPUS_BUILD (the build directory: C test programs, PUC Lua's C modules);
 RUMPUS_BACKEND=netbsd (in-process, one per process) or netbsd-remote (rump_server processes)
 runs the files' kernels on NetBSD's rump kernels (docs/netbsd.md).
-Exit status: 0 when nothing failed, 1 when something failed, 2 on a usage error.
+Exit status: 0 when nothing failed, 1 when something failed, 2 on a usage error, 3 when
+nothing ran (no test file, or no case matched the pattern; 0 with --allow-empty).
 ]]
 
 local sh = T.shquote
@@ -297,7 +298,8 @@ function R.main(args, self)
   local function addc(f) units[#units + 1] = { path = f, kind = "c" } end
   if #opt.files > 0 then
     for _, f in ipairs(opt.files) do
-      if f:match("%.lua$") then addlua(f)
+      if f:match("%.lua$") then
+        if not opt.conly then addlua(f) end
       elseif isdir(f) then
         if not opt.luaonly then
           for _, g in ipairs(lines("find " .. sh(f) .. FIND_PRUNE .. "-type f -name '*_test' -perm -u+x -print 2>/dev/null | sort")) do
@@ -309,7 +311,7 @@ function R.main(args, self)
             addlua(g)
           end
         end
-      else addc(f) end
+      elseif not opt.luaonly then addc(f) end
     end
   else
     -- The C test programs of a build inside this directory (the checkout's own run): a user
@@ -345,7 +347,7 @@ function R.main(args, self)
   if #units == 0 then
     if opt.allowempty then out:write("rumpus-test: nothing to run\n"); os.exit(0) end
     io.stderr:write("rumpus-test: no test files found (--help)\n")
-    os.exit(2)
+    os.exit(3)
   end
 
   local function interp_env(l)
@@ -855,10 +857,13 @@ function R.main(args, self)
   end
   if stop then out:write("stopped at the first failure (--fail-fast)\n") end
   if seed then out:write("shuffled with --seed ", seed, "\n") end
+  -- nothing ran: no case matched the pattern (every file ran, none reported a case)
+  if #order == 0 then out:write("rumpus-test: no case matched", opt.filter and (" " .. opt.filter) or "", "\n") end
   out:write(string.format("%d passed, %d failed%s\n", final.pass, final.fail,
     final.skip > 0 and (", " .. final.skip .. " skipped") or ""))
   out:flush()
-  os.exit((final.fail == 0 and #order > 0) and 0 or 1)
+  if #order == 0 then os.exit(opt.allowempty and 0 or 3) end
+  os.exit(final.fail == 0 and 0 or 1)
 end
 
 -- JUnit XML in the form Jenkins (the junit-10 schema of its xunit plugin), GitLab and most CI
