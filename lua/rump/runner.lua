@@ -668,10 +668,13 @@ function R.main(args, self)
   end
 
   -- --parallel P: P files at once.  Each runs in a worker lane of a shell script (a lane
-  -- claims the next file nobody has claimed, longest first by the --durations hints, files
-  -- without a hint before all others), its output time-stamped line by line (`--stamp`, this
-  -- script again) into a file of its own; this process reads each file once it is complete,
-  -- in the order of the list, so the report is the one the files run one after another give.
+  -- claims the next file nobody has claimed), its output time-stamped line by line
+  -- (`--stamp`, this script again) into a file of its own; this process reads each file once
+  -- it is complete, in the order of the list, so the report is the one the files run one
+  -- after another give.  The first lane claims in the order of the list, so that the report
+  -- comes out as the run goes (a file is printed once it and those before it are done); the
+  -- others claim the longest first by the --durations hints (files without a hint before all
+  -- others), so that the last files to finish are short ones.
   local function recorded(f)
     local h = io.open(f)
     local first = h and h:read("*l")
@@ -716,13 +719,16 @@ function R.main(args, self)
     js[#js + 1] = "}"
     -- a lane claims file k by creating $T/c$k (noclobber: only one lane can); $T/stop (set by
     -- --fail-fast) ends the claims, the files already running are let finish
+    local inorder = {}
+    for k = 1, #list do inorder[k] = k end
     js[#js + 1] = "lane() {"
-    js[#js + 1] = "  for k in " .. table.concat(sched, " ") .. "; do"
+    js[#js + 1] = "  for k in $order; do"
     js[#js + 1] = "    [ -e \"$T/stop\" ] && return 0"
     js[#js + 1] = "    if { echo >\"$T/c$k\"; } 2>/dev/null; then job $k; echo $k; fi"
     js[#js + 1] = "  done"
     js[#js + 1] = "}"
-    for _ = 1, math.min(par, #list) do js[#js + 1] = "lane &" end
+    js[#js + 1] = "order=" .. sh(table.concat(inorder, " ")) .. " lane &"
+    for _ = 2, math.min(par, #list) do js[#js + 1] = "order=" .. sh(table.concat(sched, " ")) .. " lane &" end
     js[#js + 1] = "wait"
     local f = assert(io.open(tmp .. "/run.sh", "w"))
     f:write(table.concat(js, "\n"), "\n")

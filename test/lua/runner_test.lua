@@ -317,7 +317,7 @@ T.case("rumpus-test runs a user's test files from another directory", function()
   has(out2, "1 passed, 0 failed\n__status=0")
   assert(os.execute("mkdir " .. sh(dir .. "/other")))
   local out4 = T.sh(env .. " " .. cmd .. " other; echo \"__status=$?\"")
-  has(out4, "0 passed, 0 failed\n__status=1", "a plain word is a pattern, even when a directory has that name")
+  has(out4, "no case matched other\n0 passed, 0 failed\n__status=3", "a plain word is a pattern, even when a directory has that name")
   local out3 = T.sh(env .. " " .. cmd .. " --lua lua5.4 spec/sub/mine_test.lua; echo \"__status=$?\"")
   has(out3, "1 passed, 1 failed\n__status=1")
 end)
@@ -465,6 +465,25 @@ T.case("--parallel: the longest files first by --durations, --write-durations ke
   T.ok(s:find("\n?[%d.]+ c prog_test\n"), "the TAP program's entry:\n" .. s)
   T.ok(s:find("\n[%d.]+ " .. LUA:match("([^/]+)$"):gsub("%p", "%%%0") .. " " .. F:gsub("%p", "%%%0") .. "/suite/pass_test%.lua\n"),
     "the Lua file's entry:\n" .. s)
+end)
+
+T.case("--parallel prints the first files' reports while the longest still run", function()
+  -- b_long and c_long (the longest by the hints) each wait until the runner has printed
+  -- a_quick's report: with every lane taking the longest first, a_quick would start only
+  -- when one of them had ended, and they would fail
+  local dir = T.tmpdir()
+  local d = dir .. "/durations"
+  local f = assert(io.open(d, "w"))
+  local interp = LUA:match("([^/]+)$")
+  for _, n in ipairs { "b_long", "c_long" } do f:write("50.00 ", interp, " ", F, "/progress/", n, "_test.lua\n") end
+  f:write("0.10 ", interp, " ", F, "/progress/a_quick_test.lua\n")
+  f:close()
+  local outf = dir .. "/out"
+  local _, st = runner("--parallel 2 --durations " .. sh(d) .. " " .. F .. "/progress/ >" .. sh(outf),
+    "RUMPUS_FIXTURE_OUT=" .. sh(outf))
+  local out = assert(io.open(outf)):read("*a")
+  T.eq(st, 0, out)
+  T.eq(lastline(out:gsub("\n$", "")), "3 passed, 0 failed")
 end)
 
 T.case("--parallel with --fail-fast reports nothing after the first failing file", function()
