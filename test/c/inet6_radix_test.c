@@ -10,8 +10,8 @@
  */
 
 #include "tap.h"
-#include "inet_util.h"
-#include "netinet6/in6_var.h"
+#define RT6_SEED 0x2545f4914f6cdd1dULL
+#include "inet6_rt.h"
 
 
 #define NR	6000
@@ -29,28 +29,6 @@ struct r6 {
 	int plen, live, expired;
 	struct ifnet *ifp;
 };
-
-static uint64_t rs = 0x2545f4914f6cdd1dULL;
-static uint32_t
-rnd(void)
-{
-	rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
-	return (uint32_t)(rs >> 11);
-}
-
-static void
-mask(struct nb_in6_addr *a, int plen)
-{
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		int bits = plen - i * 8;
-		if (bits <= 0)
-			a->s6_addr[i] = 0;
-		else if (bits < 8)
-			a->s6_addr[i] &= (uint8_t)(0xff << (8 - bits));
-	}
-}
 
 static int
 pmatch(const struct nb_in6_addr *a, const struct nb_in6_addr *p, int plen)
@@ -143,12 +121,8 @@ table(struct rumpus_kernel *rk)
 	struct rt6entry *rt;
 	int i, j, n = 0, added = 0, dup = 0, bad = 0, n0, lookups = 0;
 
-	ku_enter(&ki, rk);
-	s = inet6_state(ki.k);
-	ifs_lock(s->i6_ns);
-	lo = s->i6_ns->ns_lo0;
-	memset(&fake, 0, sizeof(fake));
-	ifs[0] = lo, ifs[1] = &fake;
+	s = rt6t_enter(&ki, rk);
+	lo = rt6t_zones(s, &fake, ifs);
 	n0 = s->i6_nroutes;
 	/* the routes the kernel has (lo0's) go into the oracle as they are */
 	for (rt = s->i6_rt; rt != NULL; rt = rt->rt6_next) {
@@ -290,8 +264,7 @@ table(struct rumpus_kernel *rk)
 			bad++;
 	ok(bad == 0 && s->i6_nroutes == n0 && s->i6_rtree.rh_count <= (unsigned)n0 &&
 	    radix_check(&s->i6_rtree) == 0, "deleting the rest leaves the %d routes of before", n0);
-	ifs_unlock(s->i6_ns);
-	ku_leave(&ki);
+	rt6t_leave(&ki, s);
 }
 
 int

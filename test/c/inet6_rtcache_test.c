@@ -10,24 +10,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#undef CLOCK_MONOTONIC
-#undef CLOCK_PROCESS_CPUTIME_ID
-#undef CLOCK_PROF
-#undef CLOCK_REALTIME
-#undef CLOCK_THREAD_CPUTIME_ID
-#undef CLOCK_VIRTUAL
-
 #include "tap.h"
-#include "inet_util.h"
-#include "netinet6/in6_var.h"
-
-static uint64_t rs = 0x9e3779b97f4a7c15ULL;
-static uint32_t
-rnd(void)
-{
-	rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
-	return (uint32_t)(rs >> 11);
-}
+#define RT6_SEED 0x9e3779b97f4a7c15ULL
+#include "inet6_rt.h"
 
 static void
 addr6(struct nb_in6_addr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)
@@ -37,20 +22,6 @@ addr6(struct nb_in6_addr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)
 	a->s6_addr[0] = b0, a->s6_addr[1] = b1, a->s6_addr[2] = b2, a->s6_addr[3] = b3;
 	for (i = 4; i < 16; i++)
 		a->s6_addr[i] = (uint8_t)rnd();
-}
-
-static void
-mask(struct nb_in6_addr *a, int plen)
-{
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		int bits = plen - i * 8;
-		if (bits <= 0)
-			a->s6_addr[i] = 0;
-		else if (bits < 8)
-			a->s6_addr[i] &= (uint8_t)(0xff << (8 - bits));
-	}
 }
 
 /* rt6_lookup twice (the second may come from the cache) and the index agree with the tree */
@@ -78,12 +49,8 @@ random_table(struct rumpus_kernel *rk)
 	struct rt6entry *rt;
 	int i, n = 0, bad = 0, fromindex = 0;
 
-	ku_enter(&ki, rk);
-	s = inet6_state(ki.k);
-	ifs_lock(s->i6_ns);
-	lo = s->i6_ns->ns_lo0;
-	memset(&fake, 0, sizeof(fake));
-	zones[0] = lo, zones[1] = &fake;
+	s = rt6t_enter(&ki, rk);
+	lo = rt6t_zones(s, &fake, zones);
 	memset(&any, 0, sizeof(any));
 	ok(rt6_add(s, &any, 0, NULL, 0, lo, NULL) == 0, "a default route");
 	for (i = 0; i < 4000; i++) {
@@ -173,8 +140,7 @@ random_table(struct rumpus_kernel *rk)
 		bad += !agree(s, &a, &fake);
 	}
 	ok(bad == 0, "after detaching an interface no lookup finds its routes (%d wrong)", bad);
-	ifs_unlock(s->i6_ns);
-	ku_leave(&ki);
+	rt6t_leave(&ki, s);
 }
 
 /* PF_ROUTE RTM_CHANGE moving a link-local prefix to another interface: the zone lookup
@@ -193,9 +159,7 @@ change_zone(struct rumpus_kernel *rk)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "shmif0");
 	ok(ku_ioctl(rk, SIOCIFCREATE, &ifr) == 0, "shmif0 created");
-	ku_enter(&ki, rk);
-	s = inet6_state(ki.k);
-	ifs_lock(s->i6_ns);
+	s = rt6t_enter(&ki, rk);
 	sh = if_find(s->i6_ns, "shmif0");
 	memset(&ll, 0, sizeof(ll));
 	ll.s6_addr[0] = 0xfe, ll.s6_addr[1] = 0x80, ll.s6_addr[2] = 0xcd;
@@ -233,8 +197,7 @@ change_zone(struct rumpus_kernel *rk)
 	    rt6_lookup(s, &ll, s->i6_ns->ns_lo0) != rt,
 	    "RTM_CHANGE moves it to shmif0: shmif0's zone finds it, lo0's no longer (e=%d)", e);
 	rt6_delete(s, &ll, 48, sh);
-	ifs_unlock(s->i6_ns);
-	ku_leave(&ki);
+	rt6t_leave(&ki, s);
 }
 
 /* Threads: two change routes (a /64 in and out under each of 40 /48s, 200 static
@@ -254,16 +217,13 @@ changer(void *arg)
 		memset(&p, 0, sizeof(p));
 		p.s6_addr[0] = 0x20, p.s6_addr[1] = 0x01, p.s6_addr[2] = 0x0d, p.s6_addr[3] = 0xb8;
 		p.s6_addr[5] = (uint8_t)(i / 2 % 40), p.s6_addr[7] = (uint8_t)(1 + t->id);
-		ku_enter(&ki, t->rk);
-		s = inet6_state(ki.k);
-		ifs_lock(s->i6_ns);
+		s = rt6t_enter(&ki, t->rk);
 		if (i & 1)
 			t->bad += rt6_delete(s, &p, 64, s->i6_ns->ns_lo0) != 0;
 		else
 			t->bad += rt6_add(s, &p, 64, NULL, 0, s->i6_ns->ns_lo0, NULL) != 0;
 		t->n++;
-		ifs_unlock(s->i6_ns);
-		ku_leave(&ki);
+		rt6t_leave(&ki, s);
 	}
 	atomic_fetch_add(t->stop, 1);
 	return NULL;
@@ -283,13 +243,10 @@ looker(void *arg)
 		a.s6_addr[0] = 0x20, a.s6_addr[1] = 0x01, a.s6_addr[2] = 0x0d, a.s6_addr[3] = 0xb8;
 		a.s6_addr[5] = (uint8_t)(i % 40), a.s6_addr[7] = (uint8_t)(1 + (i & 1));
 		a.s6_addr[15] = (uint8_t)t->id;
-		ku_enter(&ki, t->rk);
-		s = inet6_state(ki.k);
-		ifs_lock(s->i6_ns);
+		s = rt6t_enter(&ki, t->rk);
 		t->bad += rt6_lookup(s, &a, NULL) != rt6_lookup_tree(s, &a, NULL);
 		t->n++;
-		ifs_unlock(s->i6_ns);
-		ku_leave(&ki);
+		rt6t_leave(&ki, s);
 	}
 	return NULL;
 }
@@ -304,9 +261,7 @@ threads(struct rumpus_kernel *rk)
 	struct kin ki;
 	int i, ok1 = 1;
 
-	ku_enter(&ki, rk);
-	s = inet6_state(ki.k);
-	ifs_lock(s->i6_ns);
+	s = rt6t_enter(&ki, rk);
 	for (i = 0; i < 200; i++) {
 		struct nb_in6_addr p;
 		memset(&p, 0, sizeof(p));
@@ -314,8 +269,7 @@ threads(struct rumpus_kernel *rk)
 		p.s6_addr[5] = (uint8_t)i;
 		ok1 &= rt6_add(s, &p, 48, NULL, 0, s->i6_ns->ns_lo0, NULL) == 0;
 	}
-	ifs_unlock(s->i6_ns);
-	ku_leave(&ki);
+	rt6t_leave(&ki, s);
 	ok(ok1, "threads: 200 static /48s");
 	for (i = 0; i < 4; i++) {
 		t[i].rk = rk, t[i].id = i & 1, t[i].stop = &stop, t[i].n = 0, t[i].bad = 0;
