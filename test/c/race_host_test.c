@@ -19,19 +19,9 @@
 #include <stdlib.h>
 
 #include "vfs_util.h"
-#include "rump/rumpus_race.h"
-
-#define MAXC	4096
+#include "race_run.h"
 
 static struct rumpus_kernel *K;
-
-static void
-note(int what, long r)
-{
-	long v[2] = { what, r < 0 ? -errno : r };
-
-	rumpus_trace_note((uint32_t)what, v, sizeof(v));
-}
 
 /* ------------------------------------------------------------ the tmpfs race */
 
@@ -70,14 +60,6 @@ updater(void *arg)
 	note(6, rump_sys_rename("/data.tmp", "/data"));
 	rumpus_kernel_switch(NULL);
 }
-
-struct run {
-	uint64_t seed, digest;
-	int strategy, failed, err;
-	const uint32_t *replay;		/* NULL: the strategy */
-	size_t nreplay, n;
-	uint32_t choices[MAXC];
-};
 
 static void
 boot(void)
@@ -167,17 +149,6 @@ tmpfs_run(struct run *r)
 	world_run(r, tmpfs_setup, tmpfs_fns, 2, tmpfs_check);
 }
 
-static int
-nonzero(const uint32_t *c, size_t n)
-{
-	size_t i;
-	int k = 0;
-
-	for (i = 0; i < n; i++)
-		k += c[i] != 0;
-	return k;
-}
-
 /* from seed 1 on: the first failing run's seed, or 0 after max runs */
 static uint64_t
 explore(int strategy, int max, struct run *f)
@@ -185,9 +156,7 @@ explore(int strategy, int max, struct run *f)
 	int i;
 
 	for (i = 1; i <= max; i++) {
-		memset(f, 0, sizeof(*f));
-		f->seed = (uint64_t)i;
-		f->strategy = strategy;
+		run_init(f, (uint64_t)i, strategy, 0, NULL, 0);
 		tmpfs_run(f);
 		if (f->err != 0) {
 			diag("seed %d: error %d", i, f->err);
@@ -203,11 +172,7 @@ explore(int strategy, int max, struct run *f)
 static int
 replay(uint64_t seed, const uint32_t *c, size_t n, struct run *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->seed = seed;
-	out->strategy = RUMPUS_DET_RANDOM;
-	out->replay = c;
-	out->nreplay = n;
+	run_init(out, seed, RUMPUS_DET_RANDOM, 0, c, n);
 	tmpfs_run(out);
 	return out->err == 0 && out->failed;
 }
@@ -262,12 +227,9 @@ test_tmpfs_race(void)
 	n = f.n;
 	memcpy(list, f.choices, n * sizeof(*list));
 
-	memset(&a, 0, sizeof(a));
-	a.seed = seed;
-	a.strategy = RUMPUS_DET_RANDOM;
+	run_init(&a, seed, RUMPUS_DET_RANDOM, 0, NULL, 0);
 	tmpfs_run(&a);
-	ok(a.failed && a.n == n && memcmp(a.choices, list, n * sizeof(*list)) == 0 &&
-	    a.digest == f.digest, "its seed replays it: the same choices, the same trace digest "
+	ok(a.failed && same_run(&a, &f, 1), "its seed replays it: the same choices, the same trace digest "
 	    "(%016llx)", (unsigned long long)a.digest);
 	ok(replay(seed, list, n, &b) && b.digest == f.digest && b.n == n,
 	    "its choice list replays it: the same trace digest");
@@ -366,16 +328,13 @@ test_determinism(void)
 	uint64_t first = 0;
 
 	for (s = 1; s <= 50; s++) {
-		memset(&a, 0, sizeof(a));
-		memset(&b, 0, sizeof(b));
-		a.seed = b.seed = (uint64_t)s;
-		a.strategy = b.strategy = s % 2 ? RUMPUS_DET_RANDOM : RUMPUS_DET_PCT;
+		run_init(&a, (uint64_t)s, s % 2 ? RUMPUS_DET_RANDOM : RUMPUS_DET_PCT, 0, NULL, 0);
+		run_init(&b, (uint64_t)s, s % 2 ? RUMPUS_DET_RANDOM : RUMPUS_DET_PCT, 0, NULL, 0);
 		world_run(&a, det_setup, det_fns, 3, det_check);
 		world_run(&b, det_setup, det_fns, 3, det_check);
 		if (a.err == 0 && !a.failed && b.err == 0 && !b.failed)
 			ok_runs++;
-		if (a.digest == b.digest && a.n == b.n &&
-		    memcmp(a.choices, b.choices, a.n * sizeof(uint32_t)) == 0)
+		if (same_run(&a, &b, 1))
 			same++;
 		else if (bad++ == 0)
 			diag("seed %d: digests %016llx %016llx, %zu and %zu choices", s,
@@ -417,8 +376,7 @@ test_deadlock_and_errors(void)
 	static struct run r;
 	void (*fns[])(void *) = { stuck_reader, stuck_reader };
 
-	memset(&r, 0, sizeof(r));
-	r.seed = 5;
+	run_init(&r, 5, 0, 0, NULL, 0);
 	unstick = close_writer;
 	world_run(&r, det_setup, fns, 2, det_check);
 	unstick = NULL;

@@ -29,9 +29,7 @@
 #include <stdlib.h>
 
 #include "net_sock_nb.h"
-#include "rump/rumpus_race.h"
-
-#define MAXC	4096
+#include "race_run.h"
 
 static struct rumpus_kernel *K;
 static int SV[2], TORN;
@@ -42,14 +40,6 @@ struct nb_mmsg {
 	unsigned len;
 };
 _Static_assert(sizeof(struct nb_mmsg) == 56, "mmsghdr");
-
-static void
-note(int what, long r)
-{
-	long v[2] = { what, r < 0 ? -errno : r };
-
-	rumpus_trace_note((uint32_t)what, v, sizeof(v));
-}
 
 static void
 sender(void *arg)
@@ -83,15 +73,6 @@ receiver(void *arg)
 		TORN = 1;		/* the batch's second datagram is not there yet */
 	rumpus_kernel_switch(NULL);
 }
-
-struct run {
-	uint64_t seed, digest;
-	int strategy, failed, err;
-	unsigned flags;
-	const uint32_t *replay;
-	size_t nreplay, n;
-	uint32_t choices[MAXC], ns[MAXC];
-};
 
 /* a run's start: its seed, the trace on, a kernel K (exit 2 if none) */
 static void
@@ -132,27 +113,6 @@ run_world(struct run *r, const struct rumpus_det_opts *o, int (*spawn)(void),
 	rumpus_trace_stop();
 }
 
-/* r cleared for a run of seed with strategy, flags and the replay list c[n] */
-static void
-run_init(struct run *r, uint64_t seed, int strategy, unsigned flags, const uint32_t *c,
-    size_t n)
-{
-	memset(r, 0, sizeof(*r));
-	r->seed = seed;
-	r->strategy = strategy;
-	r->flags = flags;
-	r->replay = c;
-	r->nreplay = n;
-}
-
-/* the same choices (and, with digest, the same trace digest) */
-static int
-same_run(const struct run *a, const struct run *b, int digest)
-{
-	return a->n == b->n && memcmp(a->choices, b->choices, a->n * sizeof(uint32_t)) == 0 &&
-	    (!digest || a->digest == b->digest);
-}
-
 static int
 spawn_batch(void)
 {
@@ -177,17 +137,6 @@ batch_run(struct run *r)
 	rumpus_kernel_switch(NULL);
 	TORN = 0;
 	run_world(r, &o, spawn_batch, &TORN);
-}
-
-static int
-nonzero(const uint32_t *c, size_t n)
-{
-	size_t i;
-	int k = 0;
-
-	for (i = 0; i < n; i++)
-		k += c[i] != 0;
-	return k;
 }
 
 static void
