@@ -7,6 +7,7 @@
 --   tmpfs      check-then-act between two processes of one kernel (each thread forks its
 --              own): a janitor reads /data and unlinks it when it holds the stale "v1",
 --              an updater renames a new /data over it; an update can be lost.
+--              (R.tmpfs_threads: the same between two threads of one process.)
 --   lockorder  two threads flock /a then /b, and /b then /a: calls that really sleep,
 --              which coroutine worlds cannot run; in some orders both wait for ever, and
 --              the world reports the deadlock.
@@ -19,8 +20,8 @@ local host = require "rump.race_host"
 local R = {}
 
 local JANITOR = [[
-  local k = ...
-  k:rfork("copy")                       -- a process of its own
+  local k, fork = ...
+  if fork then k:rfork("copy") end      -- a process of its own
   local S = k.S
   local fd = S.open("/data", "rdonly")
   if fd then
@@ -30,8 +31,8 @@ local JANITOR = [[
   end
 ]]
 local UPDATER = [[
-  local k = ...
-  k:rfork("copy")
+  local k, fork = ...
+  if fork then k:rfork("copy") end
   local S = k.S
   local fd = assert(S.open("/data.tmp", "wronly,creat,trunc", "0644"))
   assert(fd:write("v2"))
@@ -39,13 +40,13 @@ local UPDATER = [[
   assert(S.rename("/data.tmp", "/data"))
 ]]
 
-function R.tmpfs(w)
+local function tmpfs(w, fork)
   local k = w:kernel{ "vfs", "fs.tmpfs" }
   local fd = assert(k.S.open("/data", "wronly,creat", "0644"))
   fd:write("v1")
   fd:close()
-  w:spawn(JANITOR, k)
-  w:spawn(UPDATER, k)
+  w:spawn(JANITOR, k, fork)
+  w:spawn(UPDATER, k, fork)
   w:run()
   local f = k.S.open("/data", "rdonly")
   local s = f and f:read(nil, 8)
@@ -53,6 +54,8 @@ function R.tmpfs(w)
   k:destroy()
   if s ~= "v2" then error("lost update", 0) end
 end
+function R.tmpfs(w) return tmpfs(w, true) end
+function R.tmpfs_threads(w) return tmpfs(w, false) end
 
 local LOCKER = [[
   local k, first, second = ...

@@ -9,42 +9,10 @@ local rump = require "rump"
 local race = require "rump.race"
 local host = require "rump.race_host"
 
-local JANITOR = [[
-  local k = ...
-  local S = k.S
-  local fd = S.open("/data", "rdonly")
-  if fd then
-    local s = fd:read(nil, 8)
-    fd:close()
-    if s == "v1" then assert(S.unlink("/data")) return "unlinked" end
-  end
-  return "kept"
-]]
-local UPDATER = [[
-  local k = ...
-  local S = k.S
-  local fd = assert(S.open("/data.tmp", "wronly,creat,trunc", "0644"))
-  assert(fd:write("v2"))
-  fd:close()
-  assert(S.rename("/data.tmp", "/data"))
-  return "renamed"
-]]
-
--- one run: a janitor and an updater on /data; the update must survive
-local function tmpfs(w)
-  local k = w:kernel{ "vfs", "fs.tmpfs" }
-  local fd = assert(k.S.open("/data", "wronly,creat", "0644"))
-  fd:write("v1")
-  fd:close()
-  w:spawn(JANITOR, k)
-  w:spawn(UPDATER, k)
-  w:run()
-  local f = k.S.open("/data", "rdonly")
-  local s = f and f:read(nil, 8)
-  if f then f:close() end
-  k:destroy()
-  assert(s == "v2", "lost update")
-end
+-- one run: a janitor and an updater, two threads of one process, on /data; the update
+-- must survive (examples/race_host.lua)
+local E = dofile("examples/race_host.lua")
+local tmpfs = E.tmpfs_threads
 
 T.case("host threads: arguments and results are copied, kernels borrowed", function()
   local w = host.world{ seed = 3 }
@@ -121,7 +89,6 @@ T.case("tmpfs race: PCT and exhaustive search find it too; without preemptions (
 end)
 
 T.case("examples/race_host.lua: a lock-order deadlock between flocks that really sleep, found, replayed, shrunk", function()
-  local E = dofile("examples/race_host.lua")
   local f = host.explore(E.lockorder, { seed = 1, runs = 40 })
   T.ok(f, "random found it within 40 runs")
   T.ok(f.message:match("^deadlock: every host thread sleeps"), f and f.message)
