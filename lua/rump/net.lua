@@ -497,6 +497,32 @@ end
 local rtflags = { gateway = "GATEWAY", host = "HOST", reject = "REJECT", blackhole = "BLACKHOLE", static = "STATIC" }
 local seqno = 0
 
+-- Sends the routing message of kind in buf (size bytes; flags and addrs go in its header) on
+-- the routing socket s and takes the kernel's answer to it, which comes back on s
+-- (SO_USELOOPBACK) before write returns: the answer's length in buf, true when none came, or
+-- nil, err (the kernel's rtm_errno, or write's error).
+local function rtexchange(self, s, buf, size, kind, flags, addrs)
+  local m = ffi.cast(cfgt.pt.rt_msghdr, buf)
+  seqno = seqno + 1
+  local seq, pid = seqno, self.S.getpid()
+  m.rtm_msglen, m.rtm_version, m.rtm_type = size, RTM_VERSION, kind
+  m.rtm_flags, m.rtm_addrs, m.rtm_seq, m.rtm_pid = flags, addrs, seq, pid
+  -- Drop stale messages (answers to other requests) before asking.
+  local junk = ffi.new("uint8_t[?]", 2048)
+  while self.S.recv(s, junk, 2048, "dontwait") do end
+  local w, err = self.S.write(s, buf, size)
+  if not w then return nil, err end
+  for _ = 1, 64 do
+    local got = self.S.recv(s, buf, 1024, "dontwait")
+    if not got then break end
+    if got >= cfgt.s.rt_msghdr and m.rtm_seq == seq and m.rtm_pid == pid and m.rtm_type == kind then
+      if m.rtm_errno ~= 0 then return nil, self.S.t.error(m.rtm_errno) end
+      return got
+    end
+  end
+  return true
+end
+
 -- One request: type, destination "a/len" | "a" | "default", gateway (or nil), options
 -- { reject = true, blackhole = true, flags = n }.  Returns the answer (parsed) or nil, err.
 function Cfg:rtmsg(kind, dst, gw, opts, fname)
@@ -534,38 +560,21 @@ function Cfg:rtmsg(kind, dst, gw, opts, fname)
     off = off + RT_ROUNDUP(20)
   end
   size = off
-  seqno = seqno + 1
-  local seq = seqno
-  local pid = self.S.getpid()
-  m.rtm_msglen, m.rtm_version, m.rtm_type = size, RTM_VERSION, kind
-  m.rtm_flags, m.rtm_addrs, m.rtm_seq, m.rtm_pid = flags, addrs, seq, pid
-  -- Drop stale messages (answers to other requests) before asking.
-  local junk = ffi.new("uint8_t[?]", 2048)
-  while self.S.recv(s, junk, 2048, "dontwait") do end
-  local w, err = self.S.write(s, buf, size)
-  if not w then return nil, err end
-  -- The answer comes back on this socket (SO_USELOOPBACK) before write returns.
-  for _ = 1, 64 do
-    local got = self.S.recv(s, buf, 1024, "dontwait")
-    if not got then break end
-    if got >= cfgt.s.rt_msghdr and m.rtm_seq == seq and m.rtm_pid == pid and m.rtm_type == kind then
-      if m.rtm_errno ~= 0 then return nil, self.S.t.error(m.rtm_errno) end
-      local a = addrs_at(buf, cfgt.s.rt_msghdr, math.min(got, m.rtm_msglen), m.rtm_addrs) or {}
-      local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
-      if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
-      if a[c.RTAX.GATEWAY] then
-        local g = a[c.RTAX.GATEWAY]
-        if g.family == AF_INET then r.gateway = g.addr else r.gateway_link = g end
-      end
-      r.prefixlen = a[c.RTAX.NETMASK] and a[c.RTAX.NETMASK].num and plen_of(a[c.RTAX.NETMASK].num) or 32
-      if a[c.RTAX.IFP] then r.ifname = a[c.RTAX.IFP].name end
-      if a[c.RTAX.IFA] then r.ifaddr = a[c.RTAX.IFA].addr end
-      r.is = {}
-      for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
-      return r
-    end
+  local got, err = rtexchange(self, s, buf, size, kind, flags, addrs)
+  if got == true or not got then return got, err end
+  local a = addrs_at(buf, cfgt.s.rt_msghdr, math.min(got, m.rtm_msglen), m.rtm_addrs) or {}
+  local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+  if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
+  if a[c.RTAX.GATEWAY] then
+    local g = a[c.RTAX.GATEWAY]
+    if g.family == AF_INET then r.gateway = g.addr else r.gateway_link = g end
   end
-  return true
+  r.prefixlen = a[c.RTAX.NETMASK] and a[c.RTAX.NETMASK].num and plen_of(a[c.RTAX.NETMASK].num) or 32
+  if a[c.RTAX.IFP] then r.ifname = a[c.RTAX.IFP].name end
+  if a[c.RTAX.IFA] then r.ifaddr = a[c.RTAX.IFA].addr end
+  r.is = {}
+  for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+  return r
 end
 
 -- route_add(dst, gw, opts), route_change(dst, gw, opts), route_delete(dst),
@@ -860,54 +869,40 @@ function Cfg:rtmsg6(kind, dst, gw, opts, fname)
   put(sin6(self.S, n, dscope))
   if g then put(sin6(self.S, g, gscope)) end
   if bit.band(addrs, c.RTA.NETMASK) ~= 0 then put(sin6(self.S, mask6(self.S, plen))) end
-  seqno = seqno + 1
-  local seq, pid = seqno, self.S.getpid()
-  m.rtm_msglen, m.rtm_version, m.rtm_type = off, RTM_VERSION, kind
-  m.rtm_flags, m.rtm_addrs, m.rtm_seq, m.rtm_pid = flags, addrs, seq, pid
-  local junk = ffi.new("uint8_t[?]", 2048)
-  while self.S.recv(s, junk, 2048, "dontwait") do end
-  local w, err = self.S.write(s, buf, off)
-  if not w then return nil, err end
-  for _ = 1, 64 do
-    local got = self.S.recv(s, buf, 1024, "dontwait")
-    if not got then break end
-    if got >= cfgt.s.rt_msghdr and m.rtm_seq == seq and m.rtm_pid == pid and m.rtm_type == kind then
-      if m.rtm_errno ~= 0 then return nil, self.S.t.error(m.rtm_errno) end
-      local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
-      local p = cfgt.s.rt_msghdr
-      local stop = math.min(got, m.rtm_msglen)
-      for i = 0, c.RTAX.MAX - 1 do
-        if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < stop then
-          local sa = buf + p
-          if sa[1] == AF_INET6 and sa[0] >= 24 then
-            local a6 = ffi.cast("struct rumpus_nb_sockaddr_in6 *", sa)
-            local a = self.S.t.in6_addr()
-            ffi.copy(a, a6.sin6_addr, 16)
-            local txt = tostring(a)
-            if i == c.RTAX.DST then r.dst = txt
-            elseif i == c.RTAX.GATEWAY then r.gateway = txt; r.gateway_scope = tonumber(a6.sin6_scope_id)
-            elseif i == c.RTAX.NETMASK then
-              local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
-              for j = 0, 15 do
-                local x = b[j]
-                while x >= 128 do l = l + 1; x = (x * 2) % 256 end
-                if b[j] ~= 255 then break end
-              end
-              r.prefixlen = l
-            end
-          elseif sa[1] == AF_LINK then
-            local l = sockaddr_at(sa)
-            if i == c.RTAX.IFP then r.ifname = l.name elseif i == c.RTAX.GATEWAY then r.gateway_link = l end
+  local got, err = rtexchange(self, s, buf, off, kind, flags, addrs)
+  if got == true or not got then return got, err end
+  local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+  local p = cfgt.s.rt_msghdr
+  local stop = math.min(got, m.rtm_msglen)
+  for i = 0, c.RTAX.MAX - 1 do
+    if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < stop then
+      local sa = buf + p
+      if sa[1] == AF_INET6 and sa[0] >= 24 then
+        local a6 = ffi.cast("struct rumpus_nb_sockaddr_in6 *", sa)
+        local a = self.S.t.in6_addr()
+        ffi.copy(a, a6.sin6_addr, 16)
+        local txt = tostring(a)
+        if i == c.RTAX.DST then r.dst = txt
+        elseif i == c.RTAX.GATEWAY then r.gateway = txt; r.gateway_scope = tonumber(a6.sin6_scope_id)
+        elseif i == c.RTAX.NETMASK then
+          local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
+          for j = 0, 15 do
+            local x = b[j]
+            while x >= 128 do l = l + 1; x = (x * 2) % 256 end
+            if b[j] ~= 255 then break end
           end
-          p = p + RT_ROUNDUP(sa[0])
+          r.prefixlen = l
         end
+      elseif sa[1] == AF_LINK then
+        local l = sockaddr_at(sa)
+        if i == c.RTAX.IFP then r.ifname = l.name elseif i == c.RTAX.GATEWAY then r.gateway_link = l end
       end
-      r.is = {}
-      for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
-      return r
+      p = p + RT_ROUNDUP(sa[0])
     end
   end
-  return true
+  r.is = {}
+  for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+  return r
 end
 
 
