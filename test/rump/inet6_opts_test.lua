@@ -97,10 +97,7 @@ if CHILD then C.child(observe) end
 local rumpus
 
 T.case("rumpus: IPPROTO_IPV6 options on TCP, UDP and raw sockets", function()
-  local rump = require "rump"
-  local k = rump.kernel{ "net.netinet", "net.netinet6" }
-  T.defer(function() k:destroy() end)
-  rumpus = observe(k.S)
+  rumpus = C.rumpus(observe)
   T.eq(rumpus["stream then get 4"], "4:1,0,0,0", "IPV6_UNICAST_HOPS on TCP")
   T.eq(rumpus["stream then get 61"], "4:1,0,0,0", "IPV6_TCLASS on TCP")
   T.eq(rumpus["stream default 4"], "4:255,255,255,255", "unset hops read -1")

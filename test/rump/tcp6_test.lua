@@ -206,10 +206,7 @@ local expect = {
 }
 
 T.case("rumpus: dual-stack TCP on lo0, NetBSD's rules", function()
-  local rump = require "rump"
-  local k = rump.kernel{ "net.netinet", "net.netinet6" }
-  T.defer(function() k:destroy() end)
-  rumpus = observe(k.S)
+  rumpus = C.rumpus(observe)
   for key, v in pairs(expect) do T.eq(rumpus[key], v, key) end
   T.eq(rumpus["bind 03: inet6 :: dual then inet 0.0.0.0"], "error EADDRINUSE",
     "an IPv4 bind sees a dual-stack ::")

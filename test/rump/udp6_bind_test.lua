@@ -126,10 +126,7 @@ if CHILD then C.child(observe) end
 local rumpus
 
 T.case("rumpus: UDP binds across the families, NetBSD's rules", function()
-  local rump = require "rump"
-  local k = rump.kernel{ "net.netinet", "net.netinet6" }
-  T.defer(function() k:destroy() end)
-  rumpus = observe(k.S)
+  rumpus = C.rumpus(observe)
   T.eq(rumpus["bind 03: inet6 :: dual then inet 0.0.0.0"], "error EADDRINUSE",
     "an IPv4 bind sees a dual-stack ::")
   T.eq(rumpus["bind 04: inet6 :: dual then inet 127.0.0.1"], "error EADDRINUSE",

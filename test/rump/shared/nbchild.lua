@@ -24,6 +24,15 @@ function C.child(observe)
   C.report(observe(k.S))
 end
 
+-- The scenario on a rumpus kernel with IPv4 and IPv6 (destroyed when the case ends): its
+-- observations observe(S).
+function C.rumpus(observe)
+  local rump = require "rump"
+  local k = rump.kernel{ "net.netinet", "net.netinet6" }
+  T.defer(function() k:destroy() end)
+  return observe(k.S)
+end
+
 -- The socket half of a scenario on syscalls S: the observations o and put(name, v, e) to
 -- record an answer (v, or "error ESYM" from e); sock(family, v6only, reuse) a socket of
 -- type ty (IPV6_V6ONLY set when v6only is not nil, each SOL_SOCKET option of reuse on),
