@@ -523,6 +523,62 @@ local function rtexchange(self, s, buf, size, kind, flags, addrs)
   return true
 end
 
+-- The route of a routing message m: { flags, index, is = { gateway = bool, ... } }.
+local function route_of(m)
+  local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index), is = {} }
+  for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
+  return r
+end
+
+-- The route of an IPv6 routing message m at base, its addresses from p up to stop: as
+-- route_of, with dst, gateway and gateway_scope, prefixlen, ifname and gateway_link.
+local function route6_of(self, m, base, p, stop)
+  local r = route_of(m)
+  for i = 0, c.RTAX.MAX - 1 do
+    if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < stop then
+      local sa = base + p
+      if sa[1] == AF_INET6 and sa[0] >= 24 then
+        local a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", sa)
+        local t6 = self.S.t.in6_addr()
+        ffi.copy(t6, a6.sin6_addr, 16)
+        if i == c.RTAX.DST then r.dst = tostring(t6)
+        elseif i == c.RTAX.GATEWAY then r.gateway = tostring(t6); r.gateway_scope = tonumber(a6.sin6_scope_id)
+        elseif i == c.RTAX.NETMASK then
+          local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
+          for j = 0, 15 do
+            local x = b[j]
+            while x >= 128 do l = l + 1; x = (x * 2) % 256 end
+            if b[j] ~= 255 then break end
+          end
+          r.prefixlen = l
+        end
+      elseif sa[1] == AF_LINK then
+        local l = sockaddr_at(sa)
+        if i == c.RTAX.IFP then r.ifname = l.name elseif i == c.RTAX.GATEWAY then r.gateway_link = l end
+      end
+      p = p + RT_ROUNDUP(sa[0])
+    end
+  end
+  return r
+end
+
+-- The routing table of family af (sysctl net.route.0.<af>.NET_RT_DUMP.0): the list of
+-- each(m, base, p, stop), for each message m at base with its addresses from p to stop.
+local function rtdump(self, af, each)
+  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, af, c.NET.RT_DUMP, 0 })
+  if not raw then return nil, e end
+  local base = ffi.cast(const_u8p, raw)
+  local n, off, list = #raw, 0, {}
+  while off + cfgt.s.rt_msghdr <= n do
+    local m = ffi.cast(cfgt.pt.rt_msghdr, base + off)
+    local mlen = tonumber(m.rtm_msglen)
+    if mlen < cfgt.s.rt_msghdr or off + mlen > n then break end
+    list[#list + 1] = each(m, base, off + cfgt.s.rt_msghdr, off + mlen)
+    off = off + mlen
+  end
+  return list
+end
+
 -- One request: type, destination "a/len" | "a" | "default", gateway (or nil), options
 -- { reject = true, blackhole = true, flags = n }.  Returns the answer (parsed) or nil, err.
 function Cfg:rtmsg(kind, dst, gw, opts, fname)
@@ -563,7 +619,7 @@ function Cfg:rtmsg(kind, dst, gw, opts, fname)
   local got, err = rtexchange(self, s, buf, size, kind, flags, addrs)
   if got == true or not got then return got, err end
   local a = addrs_at(buf, cfgt.s.rt_msghdr, math.min(got, m.rtm_msglen), m.rtm_addrs) or {}
-  local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+  local r = route_of(m)
   if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
   if a[c.RTAX.GATEWAY] then
     local g = a[c.RTAX.GATEWAY]
@@ -572,8 +628,6 @@ function Cfg:rtmsg(kind, dst, gw, opts, fname)
   r.prefixlen = a[c.RTAX.NETMASK] and a[c.RTAX.NETMASK].num and plen_of(a[c.RTAX.NETMASK].num) or 32
   if a[c.RTAX.IFP] then r.ifname = a[c.RTAX.IFP].name end
   if a[c.RTAX.IFA] then r.ifaddr = a[c.RTAX.IFA].addr end
-  r.is = {}
-  for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
   return r
 end
 
@@ -604,26 +658,15 @@ end
 -- routes(): the IPv4 routing table (sysctl net.route.0.inet.NET_RT_DUMP.0), a list of
 -- { dst, prefixlen, gateway, flags, index, gateway_link } as route_get gives.
 function Cfg:routes()
-  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, AF_INET, c.NET.RT_DUMP, 0 })
-  if not raw then return nil, e end
-  local base = ffi.cast(const_u8p, raw)
-  local n, off, list = #raw, 0, {}
-  while off + cfgt.s.rt_msghdr <= n do
-    local m = ffi.cast(cfgt.pt.rt_msghdr, base + off)
-    local mlen = tonumber(m.rtm_msglen)
-    if mlen < cfgt.s.rt_msghdr or off + mlen > n then break end
-    local a = addrs_at(base, off + cfgt.s.rt_msghdr, off + mlen, m.rtm_addrs) or {}
-    local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
+  return rtdump(self, AF_INET, function(m, base, p, stop)
+    local a = addrs_at(base, p, stop, m.rtm_addrs) or {}
+    local r = route_of(m)
     if a[c.RTAX.DST] then r.dst = a[c.RTAX.DST].addr end
     local g = a[c.RTAX.GATEWAY]
     if g and g.family == AF_INET then r.gateway = g.addr elseif g then r.gateway_link = g end
     r.prefixlen = bit.band(r.flags, c.RTF.HOST) ~= 0 and 32 or (a[c.RTAX.NETMASK] and a[c.RTAX.NETMASK].num and plen_of(a[c.RTAX.NETMASK].num) or 0)
-    r.is = {}
-      for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
-    list[#list + 1] = r
-    off = off + mlen
-  end
-  return list
+    return r
+  end)
 end
 
 -- A boolean sysctl: read when on is nil, else set (fname names the caller in errors).
@@ -795,46 +838,10 @@ function Cfg:linklocal(name)
 end
 
 -- routes6(): the IPv6 routing table (sysctl net.route.0.inet6.NET_RT_DUMP.0), a list of
--- { dst, prefixlen, gateway, gateway_scope, ifname, flags, is = {...} }.
+-- { dst, prefixlen, gateway, gateway_scope, ifname, flags, is = {...} } (gateway_link for a
+-- link-level gateway), as route_get gives.
 function Cfg:routes6()
-  local raw, e = self.S.sysctlraw({ c.CTL.NET, c.AF.ROUTE, 0, AF_INET6, c.NET.RT_DUMP, 0 })
-  if not raw then return nil, e end
-  local base = ffi.cast(const_u8p, raw)
-  local n, off, list = #raw, 0, {}
-  while off + cfgt.s.rt_msghdr <= n do
-    local m = ffi.cast(cfgt.pt.rt_msghdr, base + off)
-    local mlen = tonumber(m.rtm_msglen)
-    if mlen < cfgt.s.rt_msghdr or off + mlen > n then break end
-    local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
-    local p = off + cfgt.s.rt_msghdr
-    for i = 0, c.RTAX.MAX - 1 do
-      if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < off + mlen then
-        local sa = base + p
-        if sa[1] == AF_INET6 and sa[0] >= 24 then
-          local a6 = ffi.cast("const struct rumpus_nb_sockaddr_in6 *", sa)
-          local t6 = self.S.t.in6_addr()
-          ffi.copy(t6, a6.sin6_addr, 16)
-          if i == c.RTAX.DST then r.dst = tostring(t6)
-          elseif i == c.RTAX.GATEWAY then r.gateway = tostring(t6); r.gateway_scope = tonumber(a6.sin6_scope_id)
-          elseif i == c.RTAX.NETMASK then
-            local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
-            for j = 0, 15 do
-              local x = b[j]
-              while x >= 128 do l = l + 1; x = (x * 2) % 256 end
-              if b[j] ~= 255 then break end
-            end
-            r.prefixlen = l
-          end
-        elseif sa[1] == AF_LINK and i == c.RTAX.IFP then r.ifname = sockaddr_at(sa).name end
-        p = p + RT_ROUNDUP(sa[0])
-      end
-    end
-    r.is = {}
-    for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
-    list[#list + 1] = r
-    off = off + mlen
-  end
-  return list
+  return rtdump(self, AF_INET6, function(m, base, p, stop) return route6_of(self, m, base, p, stop) end)
 end
 
 -- forwarding6() reads net.inet6.ip6.forwarding; forwarding6(true/false) sets it.
@@ -871,38 +878,7 @@ function Cfg:rtmsg6(kind, dst, gw, opts, fname)
   if bit.band(addrs, c.RTA.NETMASK) ~= 0 then put(sin6(self.S, mask6(self.S, plen))) end
   local got, err = rtexchange(self, s, buf, off, kind, flags, addrs)
   if got == true or not got then return got, err end
-  local r = { flags = tonumber(m.rtm_flags), index = tonumber(m.rtm_index) }
-  local p = cfgt.s.rt_msghdr
-  local stop = math.min(got, m.rtm_msglen)
-  for i = 0, c.RTAX.MAX - 1 do
-    if bit.band(m.rtm_addrs, bit.lshift(1, i)) ~= 0 and p < stop then
-      local sa = buf + p
-      if sa[1] == AF_INET6 and sa[0] >= 24 then
-        local a6 = ffi.cast("struct rumpus_nb_sockaddr_in6 *", sa)
-        local a = self.S.t.in6_addr()
-        ffi.copy(a, a6.sin6_addr, 16)
-        local txt = tostring(a)
-        if i == c.RTAX.DST then r.dst = txt
-        elseif i == c.RTAX.GATEWAY then r.gateway = txt; r.gateway_scope = tonumber(a6.sin6_scope_id)
-        elseif i == c.RTAX.NETMASK then
-          local b, l = ffi.cast(const_u8p, a6.sin6_addr), 0
-          for j = 0, 15 do
-            local x = b[j]
-            while x >= 128 do l = l + 1; x = (x * 2) % 256 end
-            if b[j] ~= 255 then break end
-          end
-          r.prefixlen = l
-        end
-      elseif sa[1] == AF_LINK then
-        local l = sockaddr_at(sa)
-        if i == c.RTAX.IFP then r.ifname = l.name elseif i == c.RTAX.GATEWAY then r.gateway_link = l end
-      end
-      p = p + RT_ROUNDUP(sa[0])
-    end
-  end
-  r.is = {}
-  for k, v in pairs(rtflags) do r.is[k] = bit.band(r.flags, c.RTF[v]) ~= 0 end
-  return r
+  return route6_of(self, m, buf, cfgt.s.rt_msghdr, math.min(got, m.rtm_msglen))
 end
 
 
