@@ -441,7 +441,7 @@ test_kernel_churn(void)
 	for (i = 0; i < 2; i++) {
 		snd[i] = x_boot();
 		rumpus_kernel_switch(snd[i]);
-		snprintf(a, sizeof(a), "10.78.1.%d", i + 1);
+		snprintf(a, sizeof(a), "10.78.1.%u", (unsigned)i % 2u + 1u);
 		e |= x_ifconfig("shmif0", "bst.churn", a, 16);
 	}
 	rumpus_kernel_switch(NULL);

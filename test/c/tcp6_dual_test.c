@@ -107,7 +107,7 @@ client(void *arg)
 		char out[8], in[8];
 		int c;
 
-		snprintf(out, sizeof(out), "%d:%04d", id, i);
+		snprintf(out, sizeof(out), "%u:%04u", (unsigned)id % 10u, (unsigned)i % 10000u);
 		if (v6) {
 			struct x_sin6 to = x_sin6("2001:db8:61::2", 80, 0);
 			c = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
