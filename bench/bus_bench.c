@@ -18,25 +18,9 @@
 
 #include "inet_nb.h"
 #include "net/bus.h"
+#include "bench.h"
 
 #define BUS	"bus_bench"
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double
 quantile(double *v, int n, double q)

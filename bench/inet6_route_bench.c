@@ -11,6 +11,8 @@
 
 #include "inet_util.h"		/* after <time.h>: it takes the host's CLOCK_* away */
 #include "netinet6/in6_var.h"
+#define BENCH_OWN_CLOCK
+#include "bench.h"
 
 enum { NQ = 4096, ROUNDS = 31, REP = 20 };
 static struct nb_in6_addr q[2][NQ];
@@ -30,14 +32,6 @@ now_ns(void)
 
 	clock_gettime(1 /* host CLOCK_MONOTONIC */, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* n random prefixes /32../64 under 2001:db8::/32 on ifp; q[w] gets addresses inside them. */

@@ -17,6 +17,8 @@
 #include "rump/rumpus.h"
 #include "rump/rumpus_race.h"
 #include "rump/rump_syscalls.h"
+#define BENCH_OWN_CLOCK
+#include "bench.h"
 
 static struct rumpus_kernel *K;
 static int P1[2], P2[2], SV[2], TORN;
@@ -161,14 +163,6 @@ batch(uint64_t seed, int strategy)
 	rumpus_det_end();
 	rumpus_kernel_destroy(K);
 	return TORN;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int

@@ -21,44 +21,13 @@
 
 #include "tcp_nb.h"
 #include "inet6_nb.h"
+#include "bench.h"
 
 int tcp_pcbseq(struct rumpus_kernel *k, uint32_t laddr, uint16_t lport, uint32_t faddr,
     uint16_t fport, uint32_t seq[4]);
 
 #define ROUNDS	31
 #define MANY	10000
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(v[0]), cmpd);
-	return v[n / 2];
-}
 
 static int
 maxfiles(int n)

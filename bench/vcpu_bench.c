@@ -31,6 +31,8 @@
 
 #include "rump/rumpus.h"
 #include "rump/rump_syscalls.h"
+#define BENCH_OWN_CLOCK
+#include "bench.h"
 
 int rump_pub_lwproc_rfork(int flags);
 void rump_pub_lwproc_releaselwp(void);
@@ -176,14 +178,6 @@ round_of(struct rumpus_kernel *kk, int n, int sock, int64_t ns)
 	}
 	last_cores = (double)(c1 - c0) / (double)(t1 - t0);
 	return ops / ((t1 - t0) / 1e9);
-}
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static const char *comps[] = { "vfs", "fs.tmpfs", "net.local", "net.netinet", NULL };

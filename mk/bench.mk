@@ -20,4 +20,5 @@ $(BENCH_LIB): bench/benchlib.c $(BUILD)/lib/librumpus.so mk/bench.mk
 
 # bench/bench.h (clock, qsort comparisons, median): the C benchmarks that include it
 BENCH_H_USERS := impair inet inet6 kern net nullsys sysproxy tables vfs
+BENCH_H_USERS += bus tcp6 inet6_route vcpu race_host
 $(patsubst %,$(BUILD)/bench/%_bench,$(BENCH_H_USERS)): bench/bench.h
