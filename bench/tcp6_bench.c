@@ -29,17 +29,6 @@ int tcp_pcbseq(struct rumpus_kernel *k, uint32_t laddr, uint16_t lport, uint32_t
 #define ROUNDS	31
 #define MANY	10000
 
-static int
-maxfiles(int n)
-{
-	int name[2] = { 1, 7 };		/* kern.maxfiles */
-	struct { uint64_t cur, max; } rl = { (uint64_t)n, (uint64_t)n };
-
-	if (rump_sys___sysctl(name, 2, NULL, NULL, &n, sizeof(n)) < 0)
-		return errno;
-	return rump_sys_setrlimit(8, (void *)&rl) < 0 ? errno : 0;	/* RLIMIT_NOFILE */
-}
-
 /* A pair of kernels on a bus with IPv4 and IPv6 addresses; B listens on [::]:80 (dual). */
 struct pair {
 	struct rumpus_kernel *a, *b;
@@ -63,10 +52,10 @@ pair_up(struct pair *p, const char *bus, int net)
 		return -1;
 	rumpus_kernel_switch(p->a);
 	e = x_ifconfig("shmif0", bus, p->a4, 24) | x6_addr("shmif0", a6, 64, X_IN6_IFF_NODAD);
-	e |= maxfiles(MANY + 64);
+	e |= x_maxfiles(MANY + 64);
 	rumpus_kernel_switch(p->b);
 	e |= x_ifconfig("shmif0", bus, p->b4, 24) | x6_addr("shmif0", p->b6, 64, X_IN6_IFF_NODAD);
-	e |= maxfiles(MANY + 64);
+	e |= x_maxfiles(MANY + 64);
 	p->l = rump_sys_socket(X_AF_INET6, X_SOCK_STREAM, 0);
 	sin6 = x_sin6("::", 80, 0);
 	e |= rump_sys_setsockopt(p->l, X_IPPROTO_IPV6, X_IPV6_V6ONLY, &zero, sizeof(zero));

@@ -33,17 +33,6 @@ static int lsock;
 static atomic_int cycles_ok, peers4, peers6, badpeer, served;
 
 static int
-maxfiles(int n)
-{
-	int name[2] = { 1, 7 };		/* kern.maxfiles */
-	struct { uint64_t cur, max; } rl = { (uint64_t)n, (uint64_t)n };
-
-	if (rump_sys___sysctl(name, 2, NULL, NULL, &n, sizeof(n)) < 0)
-		return errno;
-	return rump_sys_setrlimit(8, (void *)&rl) < 0 ? errno : 0;	/* RLIMIT_NOFILE */
-}
-
-static int
 is_mapped(const uint8_t a[16], const char *v4)
 {
 	static const uint8_t p[12] = { [10] = 0xff, [11] = 0xff };
@@ -198,7 +187,7 @@ ten_thousand(void)
 
 	ok(k != NULL, "a kernel");
 	rumpus_kernel_switch(k);
-	e = maxfiles(2 * NCONN + 64);
+	e = x_maxfiles(2 * NCONN + 64);
 	ok(e == 0, "kern.maxfiles and RLIMIT_NOFILE %d (%d)", 2 * NCONN + 64, e);
 	{	/* the descriptor table grows to 20,000 first (it never shrinks): the memory
 		 * compared below is the network's */

@@ -14,17 +14,6 @@
 
 static struct rumpus_kernel *ka, *kr, *kb;
 
-static int
-maxfiles(int n)
-{
-	int name[2] = { 1, 7 };		/* kern.maxfiles */
-	struct { uint64_t cur, max; } rl = { (uint64_t)n, (uint64_t)n };
-
-	if (rump_sys___sysctl(name, 2, NULL, NULL, &n, sizeof(n)) < 0)
-		return errno;
-	return rump_sys_setrlimit(8, (void *)&rl) < 0 ? errno : 0;	/* RLIMIT_NOFILE */
-}
-
 /* ---- one thread, 100 MB (tso_xfer.h's xfer1), timed */
 static int
 bulk1(int c, int s, size_t total, double *secs)
@@ -72,12 +61,12 @@ main(void)
 	rumpus_kernel_switch(ka);
 	e = x_ifconfig("shmif0", "tcpbulk1", "10.5.1.2", 24);
 	e = e ? e : x_route(X_RTM_ADD, "0.0.0.0", 0, "10.5.1.1", X_RTF_GATEWAY | X_RTF_STATIC, NULL, 0);
-	e = e ? e : maxfiles(2048);
+	e = e ? e : x_maxfiles(2048);
 	ok(e == 0, "A: 10.5.1.2, default via R, 2048 files (%d)", e);
 	rumpus_kernel_switch(kb);
 	e = x_ifconfig("shmif0", "tcpbulk2", "10.5.2.2", 24);
 	e = e ? e : x_route(X_RTM_ADD, "0.0.0.0", 0, "10.5.2.1", X_RTF_GATEWAY | X_RTF_STATIC, NULL, 0);
-	e = e ? e : maxfiles(2048);
+	e = e ? e : x_maxfiles(2048);
 	ok(e == 0, "B: 10.5.2.2, default via R (%d)", e);
 	l = x_listen("0.0.0.0", 80, 128);
 	ok(l >= 0, "B listens");

@@ -34,6 +34,19 @@ x_sysctl_tcp(int id, int *oldv, const int *newv)
 	    newv ? sizeof(int) : 0) < 0 ? errno : 0;
 }
 
+/* kern.maxfiles and the process's RLIMIT_NOFILE to n (for thousands of connections): 0 or
+ * the errno */
+static inline int
+x_maxfiles(int n)
+{
+	int name[2] = { 1, 7 };		/* kern.maxfiles */
+	struct { uint64_t cur, max; } rl = { (uint64_t)n, (uint64_t)n };
+
+	if (rump_sys___sysctl(name, 2, NULL, NULL, &n, sizeof(n)) < 0)
+		return errno;
+	return rump_sys_setrlimit(8, (void *)&rl) < 0 ? errno : 0;	/* RLIMIT_NOFILE */
+}
+
 static inline int
 x_setint(int s, int level, int name, int v)
 {
