@@ -59,13 +59,9 @@ build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][40])
 			snprintf(gw, sizeof(gw), "2001:db8:ff::%x", j + 1);
 			if ((e = x6_route(X_RTM_ADD, dst, 64, gw, 0, X_RTF_GATEWAY)) != 0)
 				return e;
-			snprintf(dst, sizeof(dst), "10.%d.0.0", j + 1);
-			snprintf(gw, sizeof(gw), "10.0.0.%d", j + 1);
-			if ((e = x_route(X_RTM_ADD, dst, 24, gw, X_RTF_GATEWAY, NULL, 0)) != 0)
-				return e;
 		}
 	}
-	return 0;
+	return x_net50_routes4(k);
 }
 
 int

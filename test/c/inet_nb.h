@@ -313,10 +313,34 @@ x_rcvtimeo(int s, long usec)
  * gets kernel j's address.  Returns 0 or the first error.
  */
 #define NET50_N 50
+
+/* The routers' IPv4 routes of the 50-kernel network: router i (k[i*5]) to every other
+ * leaf 10.<j+1>.0.0/24 through its router 10.0.0.<j+1>.  Returns 0 or the first error;
+ * leaves the last router current. */
+static inline int
+x_net50_routes4(struct rumpus_kernel *k[NET50_N])
+{
+	char gw[32], dst[32];
+	int i, j, e;
+
+	for (i = 0; i < 10; i++) {
+		rumpus_kernel_switch(k[i * 5]);
+		for (j = 0; j < 10; j++) {
+			if (j == i)
+				continue;
+			snprintf(dst, sizeof(dst), "10.%d.0.0", j + 1);
+			snprintf(gw, sizeof(gw), "10.0.0.%d", j + 1);
+			if ((e = x_route(X_RTM_ADD, dst, 24, gw, X_RTF_GATEWAY, NULL, 0)) != 0)
+				return e;
+		}
+	}
+	return 0;
+}
+
 static inline int
 x_net50_build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][16])
 {
-	char a[32], bus[32], gw[32], dst[32];
+	char a[32], bus[32], gw[32];
 	int i, j, e, one = 1;
 
 	for (i = 0; i < 10; i++) {
@@ -343,17 +367,8 @@ x_net50_build(struct rumpus_kernel *k[NET50_N], char addr[NET50_N][16])
 			}
 		}
 	}
-	for (i = 0; i < 10; i++) {
-		rumpus_kernel_switch(k[i * 5]);
-		for (j = 0; j < 10; j++) {
-			if (j == i)
-				continue;
-			snprintf(dst, sizeof(dst), "10.%d.0.0", j + 1);
-			snprintf(gw, sizeof(gw), "10.0.0.%d", j + 1);
-			if ((e = x_route(X_RTM_ADD, dst, 24, gw, X_RTF_GATEWAY, NULL, 0)) != 0)
-				return e;
-		}
-	}
+	if ((e = x_net50_routes4(k)) != 0)
+		return e;
 	rumpus_kernel_switch(NULL);
 	return 0;
 }
