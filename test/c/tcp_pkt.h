@@ -301,13 +301,28 @@ inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, int flags, ui
 	inject_urp(sport, dport, seq, ack, flags, win, opt, optlen, data, len, 0);
 }
 
+/* ARP: who has kip, tell myip (the kernel learns our MAC from it; its reply is drained). */
+static inline void
+pkt_arp(void)
+{
+	uint8_t r[60];
+
+	memset(r, 0, sizeof(r));
+	memset(r, 0xff, 6);
+	memcpy(r + 6, mymac, 6);
+	put16(r + 12, 0x0806);
+	put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4, put16(r + 20, 1);
+	memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4), memcpy(r + 38, &kip, 4);
+	bus_xmit(&port, r, sizeof(r));
+	drain();
+}
+
 /* Boots a kernel at 10.4.0.1/24 on bus, makes it current, attaches the test's port
  * (10.4.0.2) and lets the kernel learn our MAC.  NULL on failure. */
 static inline struct rumpus_kernel *
 pkt_setup(const char *bus)
 {
 	struct rumpus_kernel *k = x_boot();
-	uint8_t r[60];
 
 	if (k == NULL)
 		return NULL;
@@ -322,14 +337,7 @@ pkt_setup(const char *bus)
 	if (bus_attach(bus, &port) != 0)
 		return NULL;
 	drain();
-	memset(r, 0, sizeof(r));
-	memset(r, 0xff, 6);
-	memcpy(r + 6, mymac, 6);
-	put16(r + 12, 0x0806);
-	put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4, put16(r + 20, 1);
-	memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4), memcpy(r + 38, &kip, 4);
-	bus_xmit(&port, r, sizeof(r));
-	drain();
+	pkt_arp();
 	return k;
 }
 

@@ -33,15 +33,7 @@ main(void)
 	drain();
 	{
 		/* ARP: who has 10.4.0.1, tell 10.4.0.2 (the kernel learns us) */
-		uint8_t r[60];
-		memset(r, 0, sizeof(r));
-		memset(r, 0xff, 6);
-		memcpy(r + 6, mymac, 6);
-		put16(r + 12, 0x0806);
-		put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4, put16(r + 20, 1);
-		memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4), memcpy(r + 38, &kip, 4);
-		bus_xmit(&port, r, sizeof(r));
-		drain();
+		pkt_arp();
 		ok(kmac[0] == 0xb2 && kmac[1] == 0xa0, "the kernel's MAC from its ARP reply");
 	}
 

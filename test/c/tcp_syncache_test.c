@@ -615,7 +615,6 @@ memlimit(void)
 	struct rumpus_config cfg = { 0, NULL, 0, 0 };
 	struct rumpus_kernel *m;
 	struct x_synstat st;
-	uint8_t r[60];
 	size_t base;
 	int l, err = 0, i;
 
@@ -633,14 +632,7 @@ memlimit(void)
 	rumpus_kernel_switch(m);
 	ok(x_ifconfig("shmif0", "tcpscmem", "10.4.0.1", 24) == 0, "at 10.4.0.1 on tcpscmem");
 	ok(bus_attach("tcpscmem", &port) == 0, "our port there");
-	memset(r, 0, sizeof(r));
-	memset(r, 0xff, 6);
-	memcpy(r + 6, mymac, 6);
-	put16(r + 12, 0x0806);
-	put16(r + 14, 1), put16(r + 16, 0x0800), r[18] = 6, r[19] = 4, put16(r + 20, 1);
-	memcpy(r + 22, mymac, 6), memcpy(r + 28, &myip, 4), memcpy(r + 38, &kip, 4);
-	bus_xmit(&port, r, sizeof(r));
-	drain();
+	pkt_arp();
 	l = x_listen("0.0.0.0", 80, 16);
 	for (i = 0; i < 10000; i++) {
 		inject((uint16_t)(20000 + i), 80, 1000u * (uint32_t)i, 0, SYN, 65535, NULL, 0,
