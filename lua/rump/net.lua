@@ -781,15 +781,23 @@ function Cfg:address6(name, addr, flags)
   if not ok then return nil, e end
   return true
 end
+-- The in6_ifreq of interface name and address n (scope: its zone), after the SIOC...IN6
+-- ioctl req on it: the request, or nil, err.
+local function in6_addrreq(self, req, name, n, scope)
+  local r = cfgt.t.in6_ifreq()
+  ffi.copy(r.ifr_name, name, #name)
+  r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
+  local ok, e = self:ioctl6(req, r)
+  if not ok then return nil, e end
+  return r
+end
+
 function Cfg:deladdress6(name, addr)
   ifname(name, "deladdress6")
   local n, _, scope = self:_prefix6(addr, "deladdress6", 2, 128)
   if not n then return nil, _ end
-  local r = cfgt.t.in6_ifreq()
-  ffi.copy(r.ifr_name, name, #name)
-  r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
-  local ok, e = self:ioctl6("SIOCDIFADDR_IN6", r)
-  if not ok then return nil, e end
+  local r, e = in6_addrreq(self, "SIOCDIFADDR_IN6", name, n, scope)
+  if not r then return nil, e end
   return true
 end
 
@@ -798,11 +806,8 @@ function Cfg:aflags(name, addr)
   ifname(name, "aflags")
   local n, _, scope = self:_prefix6(addr, "aflags", 2, 128)
   if not n then return nil, _ end
-  local r = cfgt.t.in6_ifreq()
-  ffi.copy(r.ifr_name, name, #name)
-  r.ifr_ifru.ifru_addr = sin6(self.S, n, scope)
-  local ok, e = self:ioctl6("SIOCGIFAFLAG_IN6", r)
-  if not ok then return nil, e end
+  local r, e = in6_addrreq(self, "SIOCGIFAFLAG_IN6", name, n, scope)
+  if not r then return nil, e end
   local v = tonumber(r.ifr_ifru.ifru_flags6)
   local t = { value = v }
   for k, b in pairs(in6flags) do t[k] = bit.band(v, b) ~= 0 end

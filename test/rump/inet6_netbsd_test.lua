@@ -155,6 +155,13 @@ local function observe(k, S, bus)
     put("IPPROTO_IP option " .. num, okx and "set", ex)
   end
   u4:close()
+  -- SIOCDIFADDR_IN6: the address goes, and with it its flags
+  local okd2, ed2 = cfg:deladdress6("shmif0", "2001:db8:77::1")
+  put("SIOCDIFADDR_IN6 of 2001:db8:77::1", okd2, ed2)
+  local fd2, efd2 = cfg:aflags("shmif0", "2001:db8:77::1")
+  put("SIOCGIFAFLAG_IN6 after it", fd2 and fd2.value, efd2)
+  local okd3, ed3 = cfg:deladdress6("shmif0", "2001:db8:77::1")
+  put("SIOCDIFADDR_IN6 again", okd3, ed3)
   return o
 end
 
@@ -179,6 +186,9 @@ T.case("rumpus: the IPv6 scenario's observations", function()
   T.eq(rumpus["prefix length 0"], "error EINVAL")
   T.eq(rumpus["bind to the tentative address"], "error EADDRNOTAVAIL")
   T.eq(rumpus["after DAD both addresses are ready (flags 0)"], "true")
+  T.eq(rumpus["SIOCDIFADDR_IN6 of 2001:db8:77::1"], "true")
+  T.eq(rumpus["SIOCGIFAFLAG_IN6 after it"], "error EADDRNOTAVAIL")
+  T.eq(rumpus["SIOCDIFADDR_IN6 again"], "error EADDRNOTAVAIL")
 end)
 
 T.case("NetBSD's netinet6 observes the same", function()
