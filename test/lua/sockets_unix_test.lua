@@ -1,5 +1,7 @@
 -- AF_UNIX sockets: socketpair, stream/dgram/seqpacket on paths and abstract names, and
 -- sendmsg/recvmsg with control messages (SCM_RIGHTS descriptor passing, SCM_CREDENTIALS).
+-- (Data both ways through a socketpair, and record boundaries: the shared scenarios,
+-- sockets_host_scenarios_test.lua.)
 local T = require "rump.test"
 local S = require "syscall"
 local ffi = require "syscall.ffi"
@@ -16,31 +18,6 @@ local function abstract()
   seq = seq + 1
   return "\0rumpus-test-" .. S.getpid() .. "-" .. seq
 end
-
-T.case("socketpair stream: true, nil, fd1, fd2; data both ways", function()
-  local ok, err, a, b = S.socketpair("unix", "stream")
-  T.eq(ok, true)
-  T.eq(err, nil)
-  T.defer(function() close(a, b) end)
-  T.eq(a:send("to b"), 4)
-  T.eq(b:recv(), "to b")
-  T.eq(b:write("to a"), 4)
-  T.eq(a:read(), "to a")
-  T.ok(assert(a:stat()).issock)
-end)
-
-T.case("socketpair dgram keeps boundaries; seqpacket too", function()
-  local a, b = pair("dgram")
-  assert(a:send("one")); assert(a:send("two!"))
-  T.eq(b:recv(), "one")
-  T.eq(b:recv(), "two!")
-  local p, q = pair("seqpacket")
-  assert(p:send("first")); assert(p:send("2nd"))
-  T.eq(q:recv(nil, 3), "fir", "rest of a record is discarded")
-  T.eq(q:recv(), "2nd")
-  p:close()
-  T.eq(q:recv(), "", "end of file after the peer closes")
-end)
 
 T.case("socketpair with flags; unsupported family: EOPNOTSUPP", function()
   local ok, _, a, b = S.socketpair("unix", "stream, nonblock, cloexec")
