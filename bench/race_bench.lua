@@ -15,10 +15,11 @@ B.section("race hunting: the three-kernel seeded scenario (boot, ARP, UDP throug
 local COMPS = { "net.netinet", "net.shmif" }
 local busid = 0
 
--- One run; returns the reply's length (4) or raises.
-local function scenario()
+-- The three kernels: h1 (10.1.0.1) and h3 (10.2.0.1) on two buses of their own (names
+-- from prefix), r routing between them (10.1.0.2, 10.2.0.2).
+local function three(prefix)
   busid = busid + 1
-  local b1, b2 = "rb" .. busid .. "a", "rb" .. busid .. "b"
+  local b1, b2 = prefix .. busid .. "a", prefix .. busid .. "b"
   local h1, r, h3 = rump.kernel(COMPS), rump.kernel(COMPS), rump.kernel(COMPS)
   local n1, nr, n3 = rnet.netconfig(h1), rnet.netconfig(r), rnet.netconfig(h3)
   assert(n1:ifcreate("shmif0")); assert(n1:ifsetlinkstr("shmif0", b1))
@@ -30,6 +31,12 @@ local function scenario()
   assert(r.S.sysctl("net.inet.ip.forwarding", 1))
   assert(n3:ifcreate("shmif0")); assert(n3:ifsetlinkstr("shmif0", b2))
   assert(n3:ipv4_ifaddr_cidr("shmif0", "10.2.0.1", 24)); assert(n3:ipv4_gw("10.2.0.2"))
+  return h1, r, h3
+end
+
+-- One run; returns the reply's length (4) or raises.
+local function scenario()
+  local h1, r, h3 = three("rb")
   local S1, S3 = h1.S, h3.S
   local s3 = assert(S3.socket("inet", "dgram"))
   assert(S3.bind(s3, S3.t.sockaddr_in(7, "0.0.0.0")))
@@ -117,19 +124,7 @@ B.section("race hunting: the interleaving scheduler (rump.race worlds)")
 -- on h1, server on h3: every call a preemption point, blocking calls cooperative) and run
 -- through race.explore (a world, choices recorded, reseeded per run)
 local function scenario_world(w)
-  busid = busid + 1
-  local b1, b2 = "rw" .. busid .. "a", "rw" .. busid .. "b"
-  local h1, r, h3 = rump.kernel(COMPS), rump.kernel(COMPS), rump.kernel(COMPS)
-  local n1, nr, n3 = rnet.netconfig(h1), rnet.netconfig(r), rnet.netconfig(h3)
-  assert(n1:ifcreate("shmif0")); assert(n1:ifsetlinkstr("shmif0", b1))
-  assert(n1:ipv4_ifaddr_cidr("shmif0", "10.1.0.1", 24)); assert(n1:ipv4_gw("10.1.0.2"))
-  assert(nr:ifcreate("shmif0")); assert(nr:ifsetlinkstr("shmif0", b1))
-  assert(nr:ipv4_ifaddr_cidr("shmif0", "10.1.0.2", 24))
-  assert(nr:ifcreate("shmif1")); assert(nr:ifsetlinkstr("shmif1", b2))
-  assert(nr:ipv4_ifaddr_cidr("shmif1", "10.2.0.2", 24))
-  assert(r.S.sysctl("net.inet.ip.forwarding", 1))
-  assert(n3:ifcreate("shmif0")); assert(n3:ifsetlinkstr("shmif0", b2))
-  assert(n3:ipv4_ifaddr_cidr("shmif0", "10.2.0.1", 24)); assert(n3:ipv4_gw("10.2.0.2"))
+  local h1, r, h3 = three("rw")
   local s3 = assert(h3.S.socket("inet", "dgram"))
   assert(h3.S.bind(s3, h3.S.t.sockaddr_in(7, "0.0.0.0")))
   local got
