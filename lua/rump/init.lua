@@ -272,11 +272,7 @@ local kSmt = { __index = function(tab, name)
   if name == "util" then
     -- The utilities of this kernel (syscall.util and the socket ones), built on first use
     -- over this table so that every call they make reaches this kernel.
-    local u = {}
-    rawset(tab, "util", u)
-    require "syscall.util".init(tab)
-    require "syscall.netbsd.sockets".util(tab, u)
-    return u
+    return require "syscall.netbsd.sockets".kernel_util(tab)
   end
   if name == "fdmethods" then
     local m = setmetatable({ [FDK] = k }, fdmt)

@@ -168,13 +168,7 @@ kmt.__tostring = function(k) return "NetBSD rump kernel" .. (k.dead and " (destr
 -- k.S: the shared table seen through a check that the kernel is alive.
 local function viewS(k, S)
   local view = setmetatable({ kernel = k }, { __index = function(tab, name)
-    if name == "util" then
-      local u = {}
-      rawset(tab, "util", u)
-      require "syscall.util".init(tab)
-      require "syscall.netbsd.sockets".util(tab, u)
-      return u
-    end
+    if name == "util" then return require "syscall.netbsd.sockets".kernel_util(tab) end
     local f = S[name]
     if rawtype(f) ~= "function" then return f end
     local w = function(...)

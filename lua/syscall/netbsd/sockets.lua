@@ -180,4 +180,14 @@ function M.util(S, util)
   return util
 end
 
+-- S.util of a kernel's syscall table S, made on first use (from S's __index): syscall.util
+-- and the socket utilities over S, so that every call they make reaches S's kernel.
+function M.kernel_util(S)
+  local u = {}
+  rawset(S, "util", u)
+  require "syscall.util".init(S)
+  M.util(S, u)
+  return u
+end
+
 return M
