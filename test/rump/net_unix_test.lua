@@ -20,37 +20,11 @@ local function boot(opts)
   return k
 end
 
--- A proxy syscall table: every S.x goes to the current case's kernel.
-local current
-local S = setmetatable({}, { __index = function(_, name)
-  if not current then error("no kernel for this case", 2) end
-  return current.S[name]
-end })
-do
-  local proto = rump.kernel(COMPONENTS)
-  rawset(S, "c", proto.S.c)
-  rawset(S, "t", proto.S.t)
-  proto:destroy()
-end
-
-local KT = setmetatable({
-  case = function(name, fn)
-    T.case(name, function()
-      local k = boot{ hostname = "unix" }
-      current = k
-      T.defer(function() current = nil end)
-      return fn()
-    end)
-  end,
-}, { __index = T })
-
-local n = 0
-scenarios(KT, S, { dir = function()
-  n = n + 1
-  local dir = "/case" .. n
-  assert(current.S.mkdir(dir, "0755"))
-  return dir
-end }, { prefix = "kernel unix: " })
+-- Each case boots its own kernel first and destroys it afterwards, pass or fail.
+local spec = { hostname = "unix" }
+for i, name in ipairs(COMPONENTS) do spec[i] = name end
+local KT, S, dir = dofile(here .. "shared/percase.lua")(spec)
+scenarios(KT, S, { dir = dir }, { prefix = "kernel unix: " })
 
 -- Kernel-only cases -----------------------------------------------------------------------------
 
