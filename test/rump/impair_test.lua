@@ -15,6 +15,23 @@ local function lan()
                 buses = { lan = { { "a", "10.5.0.1/24" }, { "b", "10.5.0.2/24" } } } }
 end
 
+-- A datagram receiver on b (non-blocking) at port, a sender on a and the address to send
+-- to; with arp, a first datagram has made a learn b's address (so that no frame the case
+-- counts is ARP's).
+local function udp(net, port, arp)
+  local a, b = net.hosts.a, net.hosts.b
+  local rs = assert(b.S.socket("inet", "dgram, nonblock"))
+  assert(b.S.bind(rs, b.S.t.sockaddr_in(port, "0.0.0.0")))
+  local ss = assert(a.S.socket("inet", "dgram"))
+  local to = a.S.t.sockaddr_in(port, "10.5.0.2")
+  if arp then
+    assert(a.S.sendto(ss, "arp", nil, 0, to))
+    b.S.poll({ { fd = rs, events = "in" } }, 1000)
+    assert(b.S.recvfrom(rs, nil, 64))
+  end
+  return rs, ss, to
+end
+
 local function raises(pat, f, ...)
   local ok, e = pcall(f, ...)
   return not ok and tostring(e):find(pat, 1, true) ~= nil, e
@@ -69,13 +86,7 @@ T.case("duplication delivers datagrams twice", function()
   local net = lan()
   local a, b = net.hosts.a, net.hosts.b
   local S = b.S
-  local rs = assert(S.socket("inet", "dgram, nonblock"))
-  assert(S.bind(rs, S.t.sockaddr_in(7001, "0.0.0.0")))
-  local ss = assert(a.S.socket("inet", "dgram"))
-  local to = a.S.t.sockaddr_in(7001, "10.5.0.2")
-  assert(a.S.sendto(ss, "hello", nil, 0, to))         -- ARP first
-  S.poll({ { fd = rs, events = "in" } }, 1000)
-  assert(S.recvfrom(rs, nil, 64))
+  local rs, ss, to = udp(net, 7001, true)
   T.ok(net:impair("lan", { duplicate = 1 }, "a"), "a's frames duplicated")
   for i = 1, 5 do assert(a.S.sendto(ss, "d" .. i, nil, 0, to)) end
   local got = {}
@@ -95,13 +106,7 @@ T.case("a host's partition holds its frames, its end releases them", function()
   local net = lan()
   local a, b = net.hosts.a, net.hosts.b
   local S = b.S
-  local rs = assert(S.socket("inet", "dgram, nonblock"))
-  assert(S.bind(rs, S.t.sockaddr_in(7002, "0.0.0.0")))
-  local ss = assert(a.S.socket("inet", "dgram"))
-  local to = a.S.t.sockaddr_in(7002, "10.5.0.2")
-  assert(a.S.sendto(ss, "arp", nil, 0, to))
-  S.poll({ { fd = rs, events = "in" } }, 1000)
-  assert(S.recvfrom(rs, nil, 64))
+  local rs, ss, to = udp(net, 7002, true)
   T.ok(net:impair("lan", { partition = "hold" }, "a"), "a partitioned (hold)")
   for i = 1, 3 do assert(a.S.sendto(ss, "h" .. i, nil, 0, to)) end
   T.ok(S.recvfrom(rs, nil, 64) == nil, "nothing arrives while held")
@@ -130,10 +135,7 @@ T.case("one seed twice: the same impaired exchange, byte-identical pcaps", funct
     local net = lan()
     local a, b = net.hosts.a, net.hosts.b
     assert(net:pcap("lan", path))
-    local rs = assert(b.S.socket("inet", "dgram, nonblock"))
-    assert(b.S.bind(rs, b.S.t.sockaddr_in(7003, "0.0.0.0")))
-    local ss = assert(a.S.socket("inet", "dgram"))
-    local to = a.S.t.sockaddr_in(7003, "10.5.0.2")
+    local rs, ss, to = udp(net, 7003)
     assert(net:impair("lan", { loss = 0.2, delay = 5, jitter = 3, duplicate = 0.1,
       reorder = 0.3, gap = 2 }))
     local got = {}
