@@ -1048,6 +1048,27 @@ function Host:address(ifn)
   return i.inet[1] and i.inet[1].addr
 end
 
+-- The echo reply on the non-blocking raw socket s, waiting up to wait ms (polling every
+-- 100 ms): the results of match(pkt, from) for the first datagram it takes, or nil, err
+-- (ETIMEDOUT when none came); s is closed.
+local function echo_wait(S, s, wait, match)
+  local waited = 0
+  while true do
+    local pkt, e, from = S.recvfrom(s, nil, 2048)
+    if pkt then
+      local a, b = match(pkt, from)
+      if a then s:close(); return a, b end
+    elseif not e.AGAIN then
+      s:close(); return nil, e
+    elseif waited >= wait then
+      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
+    else
+      S.poll({ { fd = s, events = "in" } }, 100)
+      waited = waited + 100
+    end
+  end
+end
+
 -- ping(dst [, opts]): one ICMP echo request over a raw socket of the host's kernel, as
 -- ping(8) does.  Returns the reply's source address (text) and the reply's TTL, or nil and an
 -- error: the socket's error, or ETIMEDOUT when no reply came within opts.wait ms (default
@@ -1077,25 +1098,13 @@ function Host:ping(dst, opts)
   if not s then return nil, e end
   local ok, e2 = S.sendto(s, M.echo_request(id, seq, data), nil, 0, sa)
   if not ok then s:close(); return nil, e2 end
-  local waited, wait = 0, opts.wait or 1000
-  while true do
-    local pkt, e3, from = S.recvfrom(s, nil, 2048)
-    if pkt then
-      local hl = (pkt:byte(1) % 16) * 4
-      local icmp = pkt:sub(hl + 1)
-      if icmp:byte(1) == 0 and icmp:byte(5) * 256 + icmp:byte(6) == id and icmp:byte(7) * 256 + icmp:byte(8) == seq then
-        s:close()
-        return tostring(from.addr), pkt:byte(9)
-      end
-    elseif not e3.AGAIN then
-      s:close(); return nil, e3
-    elseif waited >= wait then
-      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
-    else
-      S.poll({ { fd = s, events = "in" } }, 100)
-      waited = waited + 100
+  return echo_wait(S, s, opts.wait or 1000, function(pkt, from)
+    local hl = (pkt:byte(1) % 16) * 4
+    local icmp = pkt:sub(hl + 1)
+    if icmp:byte(1) == 0 and icmp:byte(5) * 256 + icmp:byte(6) == id and icmp:byte(7) * 256 + icmp:byte(8) == seq then
+      return tostring(from.addr), pkt:byte(9)
     end
-  end
+  end)
 end
 
 -- ping6(dst [, opts]): one ICMPv6 echo request on a raw IPPROTO_ICMPV6 socket (the kernel
@@ -1114,23 +1123,11 @@ function Host:ping6(dst, opts)
   local req = string.char(128, 0, 0, 0, math.floor(id / 256) % 256, id % 256, math.floor(seq / 256) % 256, seq % 256) .. data
   local ok, e2 = S.sendto(s, req, nil, 0, sa)
   if not ok then s:close(); return nil, e2 end
-  local waited, wait = 0, opts.wait or 1000
-  while true do
-    local pkt, e3, from = S.recvfrom(s, nil, 2048)
-    if pkt then
-      if pkt:byte(1) == 129 and pkt:byte(5) * 256 + pkt:byte(6) == id and pkt:byte(7) * 256 + pkt:byte(8) == seq then
-        s:close()
-        return tostring(from.addr)
-      end
-    elseif not e3.AGAIN then
-      s:close(); return nil, e3
-    elseif waited >= wait then
-      s:close(); return nil, S.t.error(S.c.E.TIMEDOUT)
-    else
-      S.poll({ { fd = s, events = "in" } }, 100)
-      waited = waited + 100
+  return echo_wait(S, s, opts.wait or 1000, function(pkt, from)
+    if pkt:byte(1) == 129 and pkt:byte(5) * 256 + pkt:byte(6) == id and pkt:byte(7) * 256 + pkt:byte(8) == seq then
+      return tostring(from.addr)
     end
-  end
+  end)
 end
 function Host:linklocal(ifn) return self.cfg:linklocal(ifn or "shmif0") end
 -- dad_wait([ms]): waits (polling, default at most 5000 ms) until no IPv6 address given to
