@@ -149,6 +149,38 @@ fig(const char *key, const char *label, double v, const char *unit, const char *
 static uint64_t lat6[ROUNDS * TRIPS], lat4[ROUNDS * TRIPS], latm[ROUNDS * TRIPS],
     latf[ROUNDS * TRIPS];
 
+/* ROUNDS interleaved batches of TRIPS round trips on connection a (client ca, server sa of
+ * pair pa) and on b, which goes first alternating; la and lb get every trip's time,
+ * sorted. */
+static void
+trips2(struct pair *pa, int ca, int sa, uint64_t *la, struct pair *pb, int cb, int sb,
+    uint64_t *lb)
+{
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		if (r % 2 == 0) {
+			trips(pa, ca, sa, TRIPS, la + r * TRIPS);
+			trips(pb, cb, sb, TRIPS, lb + r * TRIPS);
+		} else {
+			trips(pb, cb, sb, TRIPS, lb + r * TRIPS);
+			trips(pa, ca, sa, TRIPS, la + r * TRIPS);
+		}
+	}
+	qsort(la, ROUNDS * TRIPS, sizeof(la[0]), cmp64);
+	qsort(lb, ROUNDS * TRIPS, sizeof(lb[0]), cmp64);
+}
+
+/* The figure of the sorted round-trip times lat: their median, their p99 in the note. */
+static void
+fig_rr(const char *key, const char *label, const uint64_t *lat)
+{
+	char note[64];
+
+	snprintf(note, sizeof(note), "p99 %.2f us", (double)lat[ROUNDS * TRIPS * 99 / 100] / 1000);
+	fig(key, label, (double)lat[ROUNDS * TRIPS / 2] / 1000, "us", note);
+}
+
 int
 main(void)
 {
@@ -156,7 +188,6 @@ main(void)
 	double c6[ROUNDS], c4[ROUNDS], lm[ROUNDS], lf[ROUNDS], hm[ROUNDS], hf[ROUNDS], v;
 	int i, r, c6s, s6s, c4s, s4s, cm, sm, cf, sf, n;
 	static int cc[MANY], ss[MANY], mc[10];
-	char note[160];
 
 	if (pair_up(&p, "tcp6bench", 71) != 0 || pair_up(&q, "tcp6bench2", 72) != 0 ||
 	    pair_up(&m, "tcp6bench3", 73) != 0) {
@@ -181,23 +212,10 @@ main(void)
 		return 1;
 	nodelay(&q, cf, sf);
 	nodelay(&m, cm, sm);
-	for (r = 0; r < ROUNDS; r++) {
-		if (r % 2 == 0) {
-			trips(&q, cf, sf, TRIPS, latf + r * TRIPS);
-			trips(&m, cm, sm, TRIPS, latm + r * TRIPS);
-		} else {
-			trips(&m, cm, sm, TRIPS, latm + r * TRIPS);
-			trips(&q, cf, sf, TRIPS, latf + r * TRIPS);
-		}
-	}
-	qsort(latf, ROUNDS * TRIPS, sizeof(latf[0]), cmp64);
-	qsort(latm, ROUNDS * TRIPS, sizeof(latm[0]), cmp64);
-	snprintf(note, sizeof(note), "p99 %.2f us", (double)latf[ROUNDS * TRIPS * 99 / 100] / 1000);
-	fig("tcp6.rr.10k", "TCP 1-byte request/response with 10,000 connections in each kernel",
-	    (double)latf[ROUNDS * TRIPS / 2] / 1000, "us", note);
-	snprintf(note, sizeof(note), "p99 %.2f us", (double)latm[ROUNDS * TRIPS * 99 / 100] / 1000);
-	fig("tcp6.rr.10", "TCP 1-byte request/response with 10 connections in each kernel",
-	    (double)latm[ROUNDS * TRIPS / 2] / 1000, "us", note);
+	trips2(&q, cf, sf, latf, &m, cm, sm, latm);
+	fig_rr("tcp6.rr.10k", "TCP 1-byte request/response with 10,000 connections in each kernel",
+	    latf);
+	fig_rr("tcp6.rr.10", "TCP 1-byte request/response with 10 connections in each kernel", latm);
 	printf("@cmp\ttcp6.rr.10k\ttcp6.rr.10\tsame process, interleaved batches of %d trips, "
 	    "median of all\n", TRIPS);
 
@@ -223,23 +241,10 @@ main(void)
 	}
 	nodelay(&p, c6s, s6s);
 	nodelay(&p, c4s, s4s);
-	for (r = 0; r < ROUNDS; r++) {
-		if (r % 2 == 0) {
-			trips(&p, c6s, s6s, TRIPS, lat6 + r * TRIPS);
-			trips(&p, c4s, s4s, TRIPS, lat4 + r * TRIPS);
-		} else {
-			trips(&p, c4s, s4s, TRIPS, lat4 + r * TRIPS);
-			trips(&p, c6s, s6s, TRIPS, lat6 + r * TRIPS);
-		}
-	}
-	qsort(lat6, ROUNDS * TRIPS, sizeof(lat6[0]), cmp64);
-	qsort(lat4, ROUNDS * TRIPS, sizeof(lat4[0]), cmp64);
-	snprintf(note, sizeof(note), "p99 %.2f us", (double)lat6[ROUNDS * TRIPS * 99 / 100] / 1000);
-	fig("tcp6.rr", "TCP over IPv6 1-byte request/response between two kernels, 1 thread",
-	    (double)lat6[ROUNDS * TRIPS / 2] / 1000, "us", note);
-	snprintf(note, sizeof(note), "p99 %.2f us", (double)lat4[ROUNDS * TRIPS * 99 / 100] / 1000);
-	fig("tcp6.rr.v4", "TCP over IPv4: the same, the same kernels", (double)lat4[ROUNDS * TRIPS / 2] /
-	    1000, "us", note);
+	trips2(&p, c6s, s6s, lat6, &p, c4s, s4s, lat4);
+	fig_rr("tcp6.rr", "TCP over IPv6 1-byte request/response between two kernels, 1 thread",
+	    lat6);
+	fig_rr("tcp6.rr.v4", "TCP over IPv4: the same, the same kernels", lat4);
 	printf("@cmp\ttcp6.rr\ttcp6.rr.v4\tsame process, interleaved batches of %d trips, median "
 	    "of all\n", TRIPS);
 
