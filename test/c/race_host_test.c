@@ -402,19 +402,7 @@ test_deadlock_and_errors(void)
 int
 main(void)
 {
-	struct rumpus_memstats m0, m1;
+	static void (*const tests[])(void) = { test_tmpfs_race, test_determinism, test_deadlock_and_errors, NULL };
 
-	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
-	rumpus_seed(1);
-	ok(rumpus_deterministic() == 1, "the deterministic mode");
-	rumpus_memstats(&m0);
-	test_tmpfs_race();
-	test_determinism();
-	test_deadlock_and_errors();
-	rumpus_memstats(&m1);
-	ok(m1.leaked == 0 && m1.bytes == m0.bytes, "no kernel bytes leaked (%llu -> %llu)",
-	    (unsigned long long)m0.bytes, (unsigned long long)m1.bytes);
-	rumpus_seed_clear();
-	rumpus_clock_virtual(0);
-	return tap_done();
+	return run_tests(tests);
 }

@@ -2,7 +2,8 @@
  * race_run.h: the run records of the world tests (race_host_test, race_wake_test): one run
  * of a scenario in a world (rumpus_det_*, rump/rumpus_race.h), its seed, strategy, flags
  * and replayed choice list going in, its choices, per-point candidate counts, error,
- * verdict and trace digest coming out; and a trace note of a system call's result.
+ * verdict and trace digest coming out; a trace note of a system call's result; and main's
+ * frame for the tests (run_tests).
  */
 #ifndef TEST_RACE_RUN_H
 #define TEST_RACE_RUN_H
@@ -10,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tap.h"
+#include "rump/rumpus.h"
 #include "rump/rumpus_race.h"
 
 #define MAXC	4096
@@ -63,6 +66,27 @@ note(int what, long r)
 	long v[2] = { what, r < 0 ? -errno : r };
 
 	rumpus_trace_note((uint32_t)what, v, sizeof(v));
+}
+
+/* The program's tests (a NULL-terminated list) in the deterministic mode with the virtual
+ * clock, then the check that they leaked no kernel byte: tap_done's status. */
+static int
+run_tests(void (*const *tests)(void))
+{
+	struct rumpus_memstats m0, m1;
+
+	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
+	rumpus_seed(1);
+	ok(rumpus_deterministic() == 1, "the deterministic mode");
+	rumpus_memstats(&m0);
+	for (; *tests != NULL; tests++)
+		(*tests)();
+	rumpus_memstats(&m1);
+	ok(m1.leaked == 0 && m1.bytes == m0.bytes, "no kernel bytes leaked (%llu -> %llu)",
+	    (unsigned long long)m0.bytes, (unsigned long long)m1.bytes);
+	rumpus_seed_clear();
+	rumpus_clock_virtual(0);
+	return tap_done();
 }
 
 #endif

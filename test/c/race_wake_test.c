@@ -575,21 +575,8 @@ test_bad_flags(void)
 int
 main(void)
 {
-	struct rumpus_memstats m0, m1;
+	static void (*const tests[])(void) = { test_torn_batch, test_exhaustive, test_one_vcpu,
+	    test_pingpong, test_alloc_faults, test_bad_flags, NULL };
 
-	ok(rumpus_clock_virtual(1) == 0, "virtual clock");
-	rumpus_seed(1);
-	rumpus_memstats(&m0);
-	test_torn_batch();
-	test_exhaustive();
-	test_one_vcpu();
-	test_pingpong();
-	test_alloc_faults();
-	test_bad_flags();
-	rumpus_memstats(&m1);
-	ok(m1.leaked == 0 && m1.bytes == m0.bytes, "no kernel bytes leaked (%llu -> %llu)",
-	    (unsigned long long)m0.bytes, (unsigned long long)m1.bytes);
-	rumpus_seed_clear();
-	rumpus_clock_virtual(0);
-	return tap_done();
+	return run_tests(tests);
 }
