@@ -402,7 +402,8 @@ test_deadlock_and_errors(void)
 int
 main(void)
 {
-	static void (*const tests[])(void) = { test_tmpfs_race, test_determinism, test_deadlock_and_errors, NULL };
+	static void (*const tests[])(void) = { test_tmpfs_race, test_determinism,
+	    test_deadlock_and_errors, NULL };
 
 	return run_tests(tests);
 }
