@@ -107,7 +107,9 @@ tcp_disconnect1(struct socket *so, struct tcpcb *tp)
 		(void)tcp_close(tp);
 	} else if ((so->so_options & SO_LINGER) && so->so_linger == 0)
 		(void)tcp_drop(tp, 0);		/* linger 0: RST, buffered data dropped */
-	else if (!(tp->t_flags & TF_USRCLOSED)) {
+	else {
+		/* also after a shutdown(SHUT_WR), as NetBSD's tcp_disconnect: tcp_usrclosed
+		 * arms FIN_WAIT_2's idle timer once the socket cannot receive */
 		so_isdisconnecting(so);
 		so_rflush(so);
 		tcp_usrclosed(tp);

@@ -511,7 +511,9 @@ local ROWS = {
     r.to(c)
     r.obs("poll", w.poll(c))
     r.obs("recv", w.recv(c))
-  end },
+  end, netbsd_skip = "NetBSD 7.99's TIME_WAIT lasts 2 x its per-peer MSL (the net.inet.tcp.mslt nodes, " ..
+    "numbered at boot and out of reach by name here), not net.inet.tcp.msl: with msl 1 the connection " ..
+    "was still in TIME_WAIT after 5 s of real time" },
   { "TIME_WAIT", "RST (peer's linger-0 close in LAST_ACK)", "CLOSED", function(w, p, r)
     local c, s = w.connected(p, p + 1)
     assert(w.A.shutdown(c.fd, "wr"))
@@ -537,7 +539,7 @@ local ROWS = {
     assert(w.until_state(c, "CLOSED", 8000))
     r.from(s)
     assert(w.A.close(c.fd))
-    local c2 = w.sock(w.A, p); w.nonblock(c2)
+    local c2 = w.sock(w.A, p)
     r.obs("connect", w.call(w.A.connect(c2.fd, w.A.t.sockaddr_in(p + 1, BIP))))
     r.obs("new connection", w.until_state(c2, "ESTABLISHED", 8000) and "ESTABLISHED" or w.state(c2))
     r.to(s)
