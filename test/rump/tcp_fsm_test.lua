@@ -87,6 +87,19 @@ local function world(backend, bus)
     end
     return #t > 0 and table.concat(t, ",") or "none"
   end
+  -- kqueue's read and write filters on the socket, now: "READ eof=1 fflags=54 ..."
+  function w.kev(s)
+    local S = s.S
+    local kq = assert(S.kqueue())
+    assert(S.kevent(kq, { { fd = s.fd, filter = "read", flags = "add" }, { fd = s.fd, filter = "write", flags = "add" } }, false))
+    local got = {}
+    for _, ev in assert(S.kevent(kq, nil, 4, 0)) do
+      got[#got + 1] = ev.filtername .. (ev.EOF and " eof" or "") .. " fflags=" .. tonumber(ev.fflags)
+    end
+    S.close(kq)
+    table.sort(got)
+    return #got > 0 and table.concat(got, ", ") or "none"
+  end
   function w.soerror(s)
     local v, e = s.S.getsockopt(s.fd, "socket", "error")
     if not v then return "error " .. E(e) end
@@ -150,6 +163,18 @@ local function world(backend, bus)
     w.simo = o
     return o
   end
+  -- a fresh simultaneous open stopped with B in SYN_RECEIVED (B's SYN,ACK lost: B -> A
+  -- stays cut)
+  function w.synrcvd(p)
+    local a, b = w.sock(w.A, p), w.sock(w.B, p + 1)
+    w.nonblock(a); w.nonblock(b)
+    w.cut("ab"); w.cut("ba")
+    w.A.connect(a.fd, w.A.t.sockaddr_in(p + 1, BIP))
+    w.B.connect(b.fd, w.B.t.sockaddr_in(p, AIP))
+    w.heal("ab")
+    assert(w.until_state(b, "SYN_RECEIVED", 30000))
+    return a, b
+  end
   function w.simclose(p)
     if w.simc then return w.simc end
     local o = {}
@@ -192,6 +217,7 @@ local ROWS = {
     r.to(c)
     r.obs("local address", tostring(w.A.getsockname(c.fd).addr))
     r.obs("poll", w.poll(c))
+    r.obs("kevent", w.kev(c))
     r.obs("connect again", w.call(w.A.connect(c.fd, w.A.t.sockaddr_in(p, BIP))))
   end },
   { "SYN_SENT", "SYN,ACK", "ESTABLISHED", function(w, p, r)
@@ -227,6 +253,7 @@ local ROWS = {
     assert(w.until_state(c, "CLOSED", 8000))
     r.to(c)
     r.obs("poll", w.poll(c))
+    r.obs("kevent", w.kev(c))
     r.obs("SO_ERROR", w.soerror(c))
     r.obs("SO_ERROR again", w.soerror(c))
     r.obs("recv", w.recv(c))
@@ -260,6 +287,7 @@ local ROWS = {
     assert(w.settle(function() return w.poll(l) ~= "none" end))
     r.to(l)
     r.obs("poll listener", w.poll(l))
+    r.obs("kevent", w.kev(l))
     local a = w.B.accept(l.fd)
     r.obs("accepted socket", a and w.state({ S = w.B, fd = a }) or "none")
     r.obs("client", w.state(c))
@@ -331,6 +359,25 @@ local ROWS = {
     r.from(o.b_synrcvd); r.to(o.b_after)
     r.obs("poll B", o.poll_b); r.obs("SO_ERROR B", o.soerror_b); r.obs("data A to B", o.data)
   end },
+  { "SYN_RECEIVED", "shutdown(SHUT_WR)", "FIN_WAIT_1", function(w, p, r)
+    local a, b = w.synrcvd(p)
+    r.from(b)
+    r.obs("shutdown", w.call(w.B.shutdown(b.fd, "wr")))
+    r.to(b)
+    r.obs("poll", w.poll(b))
+    r.obs("A", w.state(a))
+  end },
+  { "SYN_RECEIVED", "RST (the peer's socket closed: its kernel answers the SYN,ACK)", "CLOSED", function(w, p, r)
+    local a, b = w.synrcvd(p)
+    r.from(b)
+    r.obs("A close", w.call(w.A.close(a.fd)))
+    w.heal("ba")
+    assert(w.until_state(b, "CLOSED", 30000))
+    r.to(b)
+    r.obs("poll", w.poll(b))
+    r.obs("kevent", w.kev(b))
+    r.obs("SO_ERROR", w.soerror(b))
+  end },
   -- orderly close
   { "ESTABLISHED", "shutdown(SHUT_WR) (FIN lost)", "FIN_WAIT_1", function(w, p, r)
     local c, s = w.connected(p, p + 1)
@@ -350,6 +397,7 @@ local ROWS = {
     assert(w.until_state(s, "CLOSE_WAIT"))
     r.to(s)
     r.obs("poll", w.poll(s))
+    r.obs("kevent", w.kev(s))
     r.obs("recv", w.recv(s))
     r.obs("send", w.send(s, "late"))
     r.obs("closer", w.state(c))
@@ -389,6 +437,7 @@ local ROWS = {
     assert(w.until_state(c, "TIME_WAIT"))
     r.to(c)
     r.obs("poll", w.poll(c))
+    r.obs("kevent", w.kev(c))
     r.obs("recv", w.recv(c))
     r.obs("peer", w.state(s))
   end },
@@ -564,6 +613,7 @@ local ROWS = {
     assert(w.until_state(c, "CLOSED"))
     r.to(c)
     r.obs("poll", w.poll(c))
+    r.obs("kevent", w.kev(c))
     r.obs("SO_ERROR", w.soerror(c))
     r.obs("recv", w.recv(c))
     r.obs("send", w.send(c))
@@ -590,6 +640,7 @@ local ROWS = {
     assert(w.until_state(c, "CLOSED", 10000))
     r.to(c)
     r.obs("poll", w.poll(c))
+    r.obs("kevent", w.kev(c))
     r.obs("recv", w.recv(c))
     r.obs("SO_ERROR", w.soerror(c))
   end },
