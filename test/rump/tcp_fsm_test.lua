@@ -147,11 +147,10 @@ local function world(backend, bus)
     local o = {}
     local a, b = w.sock(w.A, p), w.sock(w.B, p + 1)
     w.nonblock(a); w.nonblock(b)
-    w.cut("ab"); w.cut("ba")
-    w.A.connect(a.fd, w.A.t.sockaddr_in(p + 1, BIP))
+    w.cut("ba")     -- B's SYN (and then its SYN,ACK) lost
     w.B.connect(b.fd, w.B.t.sockaddr_in(p, AIP))
     o.b_before = w.state(b)
-    w.heal("ab")
+    w.A.connect(a.fd, w.A.t.sockaddr_in(p + 1, BIP))   -- A's SYN reaches B in SYN_SENT
     assert(w.until_state(b, "SYN_RECEIVED", 30000))
     o.b_synrcvd, o.poll_b_synrcvd, o.a_before = w.state(b), w.poll(b), w.state(a)
     w.heal("ba")
@@ -163,15 +162,13 @@ local function world(backend, bus)
     w.simo = o
     return o
   end
-  -- a fresh simultaneous open stopped with B in SYN_RECEIVED (B's SYN,ACK lost: B -> A
-  -- stays cut)
+  -- a fresh simultaneous open stopped with B in SYN_RECEIVED (B -> A stays cut)
   function w.synrcvd(p)
     local a, b = w.sock(w.A, p), w.sock(w.B, p + 1)
     w.nonblock(a); w.nonblock(b)
-    w.cut("ab"); w.cut("ba")
-    w.A.connect(a.fd, w.A.t.sockaddr_in(p + 1, BIP))
+    w.cut("ba")
     w.B.connect(b.fd, w.B.t.sockaddr_in(p, AIP))
-    w.heal("ab")
+    w.A.connect(a.fd, w.A.t.sockaddr_in(p + 1, BIP))
     assert(w.until_state(b, "SYN_RECEIVED", 30000))
     return a, b
   end
@@ -223,10 +220,10 @@ local ROWS = {
   { "SYN_SENT", "SYN,ACK", "ESTABLISHED", function(w, p, r)
     local l = w.sock(w.B, p); assert(w.B.listen(l.fd, 4))
     local c = w.sock(w.A); w.nonblock(c)
-    w.cut("ab")
+    w.cut("ba")
     w.A.connect(c.fd, w.A.t.sockaddr_in(p, BIP))
     r.from(c)
-    w.heal("ab")   -- the SYN's retransmission gets through, B's SYN,ACK comes back
+    w.heal("ba")   -- the syn cache's retransmitted SYN,ACK gets through
     assert(w.until_state(c, "ESTABLISHED", 8000))
     r.to(c)
     r.obs("poll", w.poll(c))
@@ -342,8 +339,8 @@ local ROWS = {
     r.to(c)
     r.obs("poll", w.poll(c))
   end },
-  -- simultaneous open (w.simopen below): both ends connect, both SYNs lost; A's
-  -- retransmitted SYN reaches B in SYN_SENT (B's SYN,ACK lost), then B's SYN,ACK reaches A
+  -- simultaneous open (w.simopen above): B connects (its SYN lost), then A: A's SYN
+  -- reaches B in SYN_SENT (B's SYN,ACK lost), then B's retransmitted SYN,ACK reaches A
   { "SYN_SENT", "SYN (simultaneous open)", "SYN_RECEIVED", function(w, p, r)
     local o = w.simopen(p)
     r.from(o.b_before); r.to(o.b_synrcvd)
@@ -680,7 +677,9 @@ local function walk(backend, bus, only)
         to = function(s) got.to = type(s) == "string" and s or w.state(s) end,
         obs = function(k, v) got[k] = tostring(v) end,
       }
+      local t0 = os.time()
       local ok, err = pcall(run, w, 20000 + i * 10, rec)
+      local secs = os.time() - t0
       w.healall()
       if not ok then got.error = tostring(err) end
       if not ok then fails[#fails + 1] = name .. ": " .. tostring(err) end
@@ -692,7 +691,7 @@ local function walk(backend, bus, only)
         for k, v in pairs(got) do ks[#ks + 1] = k .. "=" .. v end
         table.sort(ks)
         local f = io.open(os.getenv("FSM_DEBUG"), "a")
-        f:write(backend, "\t", name, "\t", table.concat(ks, "; "), "\n")
+        f:write(backend, "\t", secs, "\t", name, "\t", table.concat(ks, "; "), "\n")
         f:close()
       end
     end
