@@ -11,7 +11,8 @@
 -- The same walk runs on rumpus kernels (under the virtual clock: timeouts cost no real
 -- time) and, when $RUMPUS_NETBSD_RUMP names NetBSD's rump build, on two of NetBSD's own
 -- kernels (rump_server processes on a shmif bus file, real time): every row's observations
--- must be equal, but for the differences listed in KNOWN (NetBSD's answer checked there).
+-- must be equal, but for the differences listed in KNOWN (NetBSD's answer checked there);
+-- EXPECT (below the rows) pins those observations on every backend.
 -- Rows that need minutes of real time on NetBSD (no virtual clock there) say why in
 -- `netbsd_skip` and run on rumpus only.  The edges that need hand-built segments, and the
 -- threaded rows, are in test/c/tcp_fsm_test.c.
@@ -662,6 +663,149 @@ local ROWS = {
   end },
 }
 
+-- What the application sees in each row (NetBSD 7.99's answers; for the two rumpus-only
+-- rows, ours): checked on every backend, so the rumpus walk pins them without NetBSD.
+local EXPECT = {
+  ["CLOSED --listen()--> LISTEN"] = {
+    ["listen"] = "ok", ["poll listener"] = "none",
+  },
+  ["CLOSED --connect() (SYN lost)--> SYN_SENT"] = {
+    ["connect"] = "EINPROGRESS", ["connect again"] = "EALREADY", ["kevent"] = "none",
+    ["local address"] = "10.77.0.1", ["poll"] = "none",
+  },
+  ["SYN_SENT --SYN,ACK--> ESTABLISHED"] = {
+    ["SO_ERROR"] = "0", ["accepted"] = "ESTABLISHED", ["connect again"] = "EISCONN",
+    ["poll"] = "out",
+  },
+  ["SYN_SENT --RST (connect() to a closed port)--> CLOSED"] = {
+    ["SO_ERROR"] = "0", ["connect"] = "ECONNREFUSED", ["poll"] = "in,out", ["send"] = "EPIPE",
+  },
+  ["SYN_SENT --RST (non-blocking connect() to a closed port)--> CLOSED"] = {
+    ["SO_ERROR"] = "ECONNREFUSED", ["SO_ERROR again"] = "0",
+    ["kevent"] = "READ eof fflags=61, WRITE eof fflags=61", ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["SYN_SENT --shutdown(SHUT_WR)--> CLOSED"] = {
+    ["poll"] = "in,out", ["send"] = "EPIPE", ["shutdown"] = "ok",
+  },
+  ["SYN_SENT --connection-establishment timeout (TCP_KEEPINIT)--> CLOSED"] = {
+    ["SO_ERROR"] = "ETIMEDOUT", ["poll"] = "in,out",
+  },
+  ["LISTEN --SYN, ACK (three-way handshake)--> LISTEN"] = {
+    ["accepted socket"] = "ESTABLISHED", ["client"] = "ESTABLISHED", ["connect"] = "ok",
+    ["kevent"] = "READ fflags=0", ["poll listener"] = "in",
+  },
+  ["LISTEN --SYN (its SYN,ACK lost: the syn cache holds it)--> LISTEN"] = {
+    ["accept"] = "EAGAIN", ["accepted after the SYN,ACK got through"] = "ESTABLISHED",
+    ["client"] = "SYN_SENT", ["poll listener"] = "none",
+  },
+  ["LISTEN --close() with a connection not yet accepted--> CLOSED"] = {
+    ["client SO_ERROR"] = "0", ["client poll"] = "in,out", ["client recv"] = "ECONNRESET",
+    ["close"] = "ok",
+  },
+  ["LISTEN --shutdown(SHUT_WR)--> CLOSED"] = {
+    ["accept"] = "EAGAIN", ["connect to it"] = "ECONNREFUSED", ["poll"] = "in,out",
+    ["shutdown"] = "ok",
+  },
+  ["CLOSED --shutdown(SHUT_WR)--> CLOSED"] = {
+    ["poll"] = "in,out", ["shutdown"] = "ok",
+  },
+  ["SYN_SENT --SYN (simultaneous open)--> SYN_RECEIVED"] = {
+    ["A"] = "SYN_SENT", ["poll B"] = "none",
+  },
+  ["SYN_SENT --SYN,ACK (simultaneous open)--> ESTABLISHED"] = {
+    ["SO_ERROR A"] = "0", ["poll A"] = "out",
+  },
+  ["SYN_RECEIVED --ACK (simultaneous open)--> ESTABLISHED"] = {
+    ["SO_ERROR B"] = "0", ["data A to B"] = "2 data hi", ["poll B"] = "out",
+  },
+  ["SYN_RECEIVED --shutdown(SHUT_WR)--> FIN_WAIT_1"] = {
+    ["A"] = "SYN_SENT", ["poll"] = "out", ["shutdown"] = "ok",
+  },
+  ["SYN_RECEIVED --RST (the peer's socket closed: its kernel answers the SYN,ACK)--> CLOSED"] = {
+    ["A close"] = "ok", ["SO_ERROR"] = "ECONNREFUSED",
+    ["kevent"] = "READ eof fflags=61, WRITE eof fflags=61", ["poll"] = "in,out",
+  },
+  ["ESTABLISHED --shutdown(SHUT_WR) (FIN lost)--> FIN_WAIT_1"] = {
+    ["peer"] = "ESTABLISHED", ["peer recv"] = "EAGAIN", ["poll"] = "out", ["send"] = "EPIPE",
+    ["shutdown"] = "ok",
+  },
+  ["ESTABLISHED --FIN--> CLOSE_WAIT"] = {
+    ["closer"] = "FIN_WAIT_2", ["kevent"] = "READ eof fflags=0, WRITE fflags=0",
+    ["poll"] = "in,out", ["recv"] = "EOF", ["send"] = "4", ["shutdown"] = "ok",
+  },
+  ["FIN_WAIT_1 --ACK of the FIN (carried by data)--> FIN_WAIT_2"] = {
+    ["peer send"] = "4", ["poll"] = "in,out", ["recv"] = "data data",
+  },
+  ["FIN_WAIT_1 --RST (peer's linger-0 close in ESTABLISHED)--> CLOSED"] = {
+    ["SO_ERROR"] = "0", ["peer"] = "ESTABLISHED", ["peer close"] = "ok", ["poll"] = "in,out",
+    ["recv"] = "ECONNRESET",
+  },
+  ["FIN_WAIT_2 --FIN--> TIME_WAIT"] = {
+    ["kevent"] = "READ eof fflags=0, WRITE eof fflags=0", ["peer"] = "CLOSED",
+    ["peer shutdown"] = "ok", ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["FIN_WAIT_2 --shutdown(SHUT_WR) again--> FIN_WAIT_2"] = {
+    ["shutdown"] = "ok",
+  },
+  ["FIN_WAIT_2 --RST (peer's linger-0 close in CLOSE_WAIT)--> CLOSED"] = {
+    ["SO_ERROR"] = "0", ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "ECONNRESET",
+  },
+  ["CLOSE_WAIT --shutdown(SHUT_WR) (FIN's ACK lost)--> LAST_ACK"] = {
+    ["poll"] = "in,out", ["send"] = "EPIPE", ["shutdown"] = "ok",
+  },
+  ["CLOSE_WAIT --RST (peer's linger-0 close in FIN_WAIT_2)--> CLOSED"] = {
+    ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "ECONNRESET", ["send"] = "EPIPE",
+  },
+  ["LAST_ACK --ACK of the FIN (retransmitted)--> CLOSED"] = {
+    ["closer"] = "TIME_WAIT", ["poll"] = "in,out", ["recv"] = "EOF", ["send"] = "EPIPE",
+  },
+  ["LAST_ACK --RST (peer's linger-0 close in FIN_WAIT_2)--> CLOSED"] = {
+    ["peer"] = "FIN_WAIT_2", ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["FIN_WAIT_1 --FIN (simultaneous close)--> CLOSING"] = {
+    ["A"] = "FIN_WAIT_1", ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["CLOSING --ACK of the FIN--> TIME_WAIT"] = {
+    ["poll"] = "in,out",
+  },
+  ["FIN_WAIT_1 --FIN,ACK (simultaneous close)--> TIME_WAIT"] = {
+    ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["CLOSING --RST (peer's linger-0 close in FIN_WAIT_1)--> CLOSED"] = {
+    ["peer"] = "FIN_WAIT_1", ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["TIME_WAIT --2MSL timeout--> CLOSED"] = {
+    ["poll"] = "in,out", ["recv"] = "EOF", ["still TIME_WAIT after 1 s (2MSL: 2 s)"] = "yes",
+  },
+  ["TIME_WAIT --RST (peer's linger-0 close in LAST_ACK)--> CLOSED"] = {
+    ["after the RST"] = "CLOSED", ["peer"] = "LAST_ACK", ["peer close"] = "ok",
+  },
+  ["TIME_WAIT --SYN of a new connection (same ports)--> CLOSED"] = {
+    ["accepted"] = "ESTABLISHED", ["connect"] = "ok", ["new connection"] = "ESTABLISHED",
+  },
+  ["TIME_WAIT --shutdown(SHUT_WR) again--> TIME_WAIT"] = {
+    ["shutdown"] = "ok",
+  },
+  ["ESTABLISHED --RST (peer's linger-0 close in ESTABLISHED)--> CLOSED"] = {
+    ["SO_ERROR"] = "ECONNRESET", ["kevent"] = "READ eof fflags=54, WRITE eof fflags=54",
+    ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "EOF", ["send"] = "EPIPE",
+  },
+  ["ESTABLISHED --RST with unread data--> CLOSED"] = {
+    ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "data unread",
+    ["recv again"] = "ECONNRESET",
+  },
+  ["ESTABLISHED --keepalive timeout (peer gone)--> CLOSED"] = {
+    ["SO_ERROR"] = "0", ["kevent"] = "READ eof fflags=60, WRITE eof fflags=60",
+    ["poll"] = "in,out", ["recv"] = "ETIMEDOUT",
+  },
+  ["ESTABLISHED --retransmission timeout (peer gone)--> CLOSED"] = {
+    ["SO_ERROR"] = "ETIMEDOUT", ["poll"] = "in,out", ["send"] = "4",
+  },
+  ["ESTABLISHED --shutdown(SHUT_RD)--> ESTABLISHED"] = {
+    ["peer send"] = "7", ["poll"] = "in,out", ["recv"] = "EOF", ["shutdown"] = "ok",
+  },
+}
+
 -- Runs every row on a fresh world of backend; returns { [name] = { key = value } } and
 -- checks each row's from and to.
 local function walk(backend, bus, only)
@@ -685,6 +829,16 @@ local function walk(backend, bus, only)
       if not ok then fails[#fails + 1] = name .. ": " .. tostring(err) end
       if got.from ~= (row.fromstate or from) then fails[#fails + 1] = name .. ": the state before is " .. tostring(got.from) end
       if got.to ~= to then fails[#fails + 1] = name .. ": the state after is " .. tostring(got.to) end
+      local want = EXPECT[name] or {}
+      local keys = {}
+      for k in pairs(want) do keys[#keys + 1] = k end
+      for k in pairs(got) do if want[k] == nil and k ~= "from" and k ~= "to" and k ~= "error" then keys[#keys + 1] = k end end
+      table.sort(keys)
+      for _, k in ipairs(keys) do
+        if got[k] ~= want[k] then
+          fails[#fails + 1] = name .. ": " .. k .. " is " .. tostring(got[k]) .. ", expected " .. tostring(want[k])
+        end
+      end
       results[name] = got
       if os.getenv("FSM_DEBUG") then
         local ks = {}
