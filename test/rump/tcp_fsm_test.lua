@@ -4,18 +4,20 @@
 -- bus into the source state, causes the event, and checks the state before and after as
 -- NetBSD shows it (getsockopt(IPPROTO_TCP, TCP_INFO)'s tcpi_state; a socket whose
 -- connection is gone answers ECONNRESET, shown as CLOSED), plus what the application sees:
--- return values, errno, poll's revents, SO_ERROR, EOF.  A state that lasts only while a
+-- return values, errno, poll's revents, kqueue's filters, SO_ERROR, EOF.  A state that lasts only while a
 -- segment is in flight is frozen by cutting one direction of the link: a blackhole host
 -- route on the sending kernel (route add -host X 127.0.0.1 -blackhole), removed to heal.
 --
 -- The same walk runs on rumpus kernels (under the virtual clock: timeouts cost no real
 -- time) and, when $RUMPUS_NETBSD_RUMP names NetBSD's rump build, on two of NetBSD's own
 -- kernels (rump_server processes on a shmif bus file, real time): every row's observations
--- must be equal, but for the differences listed in KNOWN (NetBSD's answer checked there);
--- EXPECT (below the rows) pins those observations on every backend.
+-- must be equal (there is no known difference); EXPECT (below the rows) pins those
+-- observations, NetBSD's answers, on every backend, so the rumpus walk alone catches a
+-- difference.
 -- Rows that need minutes of real time on NetBSD (no virtual clock there) say why in
--- `netbsd_skip` and run on rumpus only.  The edges that need hand-built segments, and the
--- threaded rows, are in test/c/tcp_fsm_test.c.
+-- `netbsd_skip` and run on rumpus only.  The threaded rows and the closer's side of close()
+-- are in test/c/tcp_fsm_test.c; edges only hand-built segments reach, in tcp_pkt_test.c.
+-- FSM_DEBUG=<file> appends every row's observations to the file (how EXPECT was made).
 local T = require "rump.test"
 local rump = require "rump"
 local rnet = require "rump.net"
@@ -574,7 +576,7 @@ local ROWS = {
     r.obs("peer close", w.linger0(s))
     r.obs("after the RST", w.settle(function() return w.state(c) == "CLOSED" end, 500) and "CLOSED" or w.state(c))
     r.to(c)
-  end, to_note = true },
+  end },
   { "TIME_WAIT", "SYN of a new connection (same ports)", "CLOSED", function(w, p, r)
     -- the server closes first, so its accepted socket holds TIME_WAIT; the client comes
     -- back from the same port
@@ -856,9 +858,6 @@ local function check(backend, fails)
   T.ok(#fails == 0, backend .. ": " .. #fails .. " rows failed:\n  " .. table.concat(fails, "\n  "))
 end
 
--- Differences NetBSD's kernel keeps on purpose: { [row name] = { key = { NetBSD's, why } } }.
-local KNOWN = {}
-
 local ours
 
 T.case("every socket-reachable TCP transition, on rumpus kernels", function()
@@ -888,11 +887,8 @@ T.case("NetBSD's kernel walks every transition the same way", function()
       for k in pairs(b) do if a[k] == nil then keys[#keys + 1] = k end end
       table.sort(keys)
       for _, k in ipairs(keys) do
-        local known = KNOWN[name] and KNOWN[name][k]
-        local want = known and known[1] or a[k]
-        if b[k] ~= want then
-          diffs[#diffs + 1] = name .. ": " .. k .. ": rumpus " .. tostring(a[k]) .. ", NetBSD " ..
-            tostring(b[k]) .. (known and (" (known: " .. known[2] .. ")") or "")
+        if b[k] ~= a[k] then
+          diffs[#diffs + 1] = name .. ": " .. k .. ": rumpus " .. tostring(a[k]) .. ", NetBSD " .. tostring(b[k])
         end
       end
     end
