@@ -145,6 +145,56 @@ row_close(const char *name, int linger0, int prep, int from, int to, long wait_m
 	rumpus_kernel_switch(ka);
 }
 
+/* The closer's side where the source state is not a plain connected pair. */
+static void
+row_close_more(void)
+{
+	int c, s, l, f, st, st2, e;
+	struct x_tuple t;
+
+	/* SYN_SENT: a connect to an address nobody answers on the bus (ARP unresolved) */
+	c = rump_sys_socket(X_AF_INET, X_SOCK_STREAM, 0);
+	x_nonblock(c, 1);
+	{
+		struct x_sin sin = x_sin("10.71.0.99", 9);
+
+		e = rump_sys_connect(c, (struct sockaddr *)&sin, sizeof(sin)) < 0 ? errno : 0;
+	}
+	t = x_tuple(c);
+	f = info_state(c);
+	st = linger0_close(c);
+	ok(e == X_EINPROGRESS && f == X_TCPS_SYN_SENT && st == 0 && x_state(ka, t) == -1,
+	    "SYN_SENT --close() linger 0--> CLOSED: connect %d, state %d -> %d", e, f, x_state(ka, t));
+
+	/* TIME_WAIT: A closed first; close() leaves the orphan to its 2MSL (A's MSL is
+	 * 1 s), a linger-0 close() drops it at once */
+	for (int linger = 0; linger <= 1; linger++) {
+		ok(pair(&c, &s, &l) == 0, "TIME_WAIT rows: connected");
+		t = x_tuple(c);
+		rump_sys_shutdown(c, X_SHUT_WR);
+		rumpus_kernel_switch(kb);
+		rump_sys_shutdown(s, X_SHUT_WR);
+		rumpus_kernel_switch(ka);
+		x_sleep_ms(10);
+		f = info_state(c);
+		e = linger ? linger0_close(c) : rump_sys_close(c);
+		st = x_state(ka, t);
+		x_sleep_ms(2100);
+		st2 = x_state(ka, t);
+		if (linger)
+			ok(e == 0 && f == X_TCPS_TIME_WAIT && st == -1,
+			    "TIME_WAIT --close() linger 0--> CLOSED: state %d -> %d", f, st);
+		else
+			ok(e == 0 && f == X_TCPS_TIME_WAIT && st == X_TCPS_TIME_WAIT && st2 == -1,
+			    "TIME_WAIT --close()--> TIME_WAIT --2MSL--> CLOSED: state %d -> %d -> %d",
+			    f, st, st2);
+		rumpus_kernel_switch(kb);
+		rump_sys_close(s);
+		rump_sys_close(l);
+		rumpus_kernel_switch(ka);
+	}
+}
+
 int
 main(void)
 {
@@ -183,6 +233,7 @@ main(void)
 	 * after the close, 2MSL-timer driven) */
 	row_close("FIN_WAIT_2 --close(), then the orphan's idle timeout--> CLOSED", 0, 1,
 	    X_TCPS_FIN_WAIT_2, -1, 20 * 60 * 1000);
+	row_close_more();
 
 	rumpus_kernel_switch(NULL);
 	ok(rumpus_kernel_destroy(ka) == 0 && rumpus_kernel_destroy(kb) == 0, "destroyed");

@@ -402,6 +402,30 @@ local ROWS = {
     r.obs("send", w.send(s, "late"))
     r.obs("closer", w.state(c))
   end },
+  { "ESTABLISHED", "FIN (the peer's close() with unread data: no RST)", "CLOSE_WAIT", function(w, p, r)
+    local c, s = w.connected(p, p + 1)
+    assert(w.B.send(s.fd, "never read"))
+    assert(w.settle(function() return w.poll(c):find("in") end))
+    r.from(s)
+    r.obs("peer close", w.call(w.A.close(c.fd)))
+    assert(w.until_state(s, "CLOSE_WAIT"))
+    r.to(s)
+    r.obs("poll", w.poll(s))
+    r.obs("recv", w.recv(s))
+  end },
+  { "CLOSE_WAIT", "RST (data to the peer's closed socket)", "CLOSED", function(w, p, r)
+    local c, s = w.connected(p, p + 1)
+    assert(w.A.close(c.fd))
+    assert(w.until_state(s, "CLOSE_WAIT"))
+    r.from(s)
+    r.obs("send", w.send(s, "to nobody"))
+    assert(w.until_state(s, "CLOSED"))
+    r.to(s)
+    r.obs("poll", w.poll(s))
+    r.obs("kevent", w.kev(s))
+    r.obs("recv", w.recv(s))
+    r.obs("send again", w.send(s))
+  end },
   { "FIN_WAIT_1", "ACK of the FIN (carried by data)", "FIN_WAIT_2", function(w, p, r)
     local c, s = w.connected(p, p + 1)
     w.cut("ba")   -- the FIN arrives, its ACK is lost
@@ -734,6 +758,13 @@ local EXPECT = {
   ["ESTABLISHED --FIN--> CLOSE_WAIT"] = {
     ["closer"] = "FIN_WAIT_2", ["kevent"] = "READ eof fflags=0, WRITE fflags=0",
     ["poll"] = "in,out", ["recv"] = "EOF", ["send"] = "4", ["shutdown"] = "ok",
+  },
+  ["ESTABLISHED --FIN (the peer's close() with unread data: no RST)--> CLOSE_WAIT"] = {
+    ["peer close"] = "ok", ["poll"] = "in,out", ["recv"] = "EOF",
+  },
+  ["CLOSE_WAIT --RST (data to the peer's closed socket)--> CLOSED"] = {
+    ["kevent"] = "READ eof fflags=54, WRITE eof fflags=54", ["poll"] = "in,out", ["recv"] = "ECONNRESET",
+    ["send"] = "9", ["send again"] = "EPIPE",
   },
   ["FIN_WAIT_1 --ACK of the FIN (carried by data)--> FIN_WAIT_2"] = {
     ["peer send"] = "4", ["poll"] = "in,out", ["recv"] = "data data",
