@@ -296,7 +296,7 @@ struct sockopt {
 	int sopt_name;
 	void *sopt_data;
 	size_t sopt_size;
-	uint8_t sopt_buf[128];		/* sopt_data points here for small values */
+	uint8_t sopt_buf[256];		/* sopt_data points here (struct tcp_info: 236) */
 };
 int sockopt_get(const struct sockopt *sopt, void *buf, size_t len) KERN_HIDDEN;	/* EINVAL if size differs */
 int sockopt_getint(const struct sockopt *sopt, int *val) KERN_HIDDEN;

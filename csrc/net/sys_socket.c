@@ -414,6 +414,12 @@ do_accept(struct lwp *l, int s, void *uname, void *ulen, int flags, bool inherit
 		error = EINVAL;
 		goto bad;
 	}
+	/* NetBSD's do_sys_accept: non-blocking with nothing queued is EWOULDBLOCK before
+	 * anything else (a listener shut down, a pending error) */
+	if ((fp->f_flag & FNONBLOCK) && so->so_qlen == 0) {
+		error = EWOULDBLOCK;
+		goto bad;
+	}
 	while (so->so_qlen == 0 && so->so_error == 0) {
 		if (so->so_state & SS_CANTRCVMORE) {
 			error = ECONNABORTED;

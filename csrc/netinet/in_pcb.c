@@ -540,6 +540,18 @@ in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp)
 	}
 	if ((rt = rt_lookup(ns, dst)) == NULL || (rt->rt_flags & RTF_REJECT))
 		return EHOSTUNREACH;
+	if (rt->rt_ifp != NULL && (rt->rt_ifp->if_flags & IFF_LOOPBACK)) {
+		/* NetBSD's in_selectsrc: a route through the loopback (a blackhole route, say)
+		 * does not give the source; an address on dst's net does (ifa_ifwithnet) */
+		struct in_ifaddr *ia;
+
+		for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
+			for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
+				if ((dst & ia->ia_mask) == ia->ia_net) {
+					*srcp = ia->ia_addr;
+					return 0;
+				}
+	}
 	*srcp = rt->rt_ifa != 0 ? rt->rt_ifa : in_ifaddr_first(rt->rt_ifp);
 	return 0;
 }

@@ -107,7 +107,9 @@ tcp_disconnect1(struct socket *so, struct tcpcb *tp)
 		(void)tcp_close(tp);
 	} else if ((so->so_options & SO_LINGER) && so->so_linger == 0)
 		(void)tcp_drop(tp, 0);		/* linger 0: RST, buffered data dropped */
-	else if (!(tp->t_flags & TF_USRCLOSED)) {
+	else {
+		/* also after a shutdown(SHUT_WR), as NetBSD's tcp_disconnect: tcp_usrclosed
+		 * arms FIN_WAIT_2's idle timer once the socket cannot receive */
 		so_isdisconnecting(so);
 		so_rflush(so);
 		tcp_usrclosed(tp);
@@ -428,6 +430,38 @@ tcp_change_keepalive(struct socket *so, struct tcpcb *tp)
 		tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
 }
 
+/* TCP_INFO as NetBSD's tcp_fill_info fills it: the state, the options both ends agreed
+ * on, the RTO and RTT in microseconds, the windows, sequence numbers relative to the ISS
+ * and IRS; the rest 0. */
+static int
+tcp_getinfo(struct tcpcb *tp, struct sockopt *sopt)
+{
+	struct tcp_info ti;
+
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = (uint8_t)tp->t_state;
+	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP))
+		ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tp->t_flags & TF_SACK_PERMIT)
+		ti.tcpi_options |= TCPI_OPT_SACK;
+	if ((tp->t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) == (TF_REQ_SCALE | TF_RCVD_SCALE)) {
+		ti.tcpi_options |= TCPI_OPT_WSCALE;
+		ti.tcpi_snd_wscale = tp->snd_scale & 0xf;
+		ti.tcpi_rcv_wscale = tp->rcv_scale & 0xf;
+	}
+	ti.tcpi_rto = (uint32_t)(tp->t_rxtcur / 1000);
+	ti.tcpi_last_data_recv = (uint32_t)((hyp_clock_mono() - tp->t_rcvtime) / 1000);
+	ti.tcpi_rtt = (uint32_t)(tp->t_srtt / 1000);
+	ti.tcpi_rttvar = (uint32_t)(tp->t_rttvar / 1000);
+	ti.tcpi_snd_ssthresh = tp->snd_ssthresh;
+	ti.tcpi_snd_cwnd = tp->snd_cwnd;
+	ti.tcpi_rcv_space = tp->rcv_wnd;
+	ti.tcpi_snd_wnd = tp->snd_wnd;
+	ti.tcpi_snd_nxt = tp->snd_nxt - tp->iss;
+	ti.tcpi_rcv_nxt = tp->rcv_nxt - tp->irs;
+	return sockopt_set(sopt, &ti, sizeof(ti));
+}
+
 int
 tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 {
@@ -473,6 +507,8 @@ tcp_ctloutput(int op, struct socket *so, struct sockopt *sopt)
 			return sockopt_setint(sopt, tp->t_keepcnt);
 		case TCP_KEEPINIT:
 			return sockopt_setint(sopt, (int)(tp->t_keepinit / 1000000000u));
+		case TCP_INFO:
+			return tcp_getinfo(tp, sopt);
 		}
 		return ENOPROTOOPT;
 	}
