@@ -89,6 +89,15 @@ void bus_wire(struct bus *b, struct bus_port *from, const void *frame, size_t le
 struct bus_port *bus_port_bymac(struct bus *b, const uint8_t *mac) KERN_HIDDEN;
 struct bus *bus_ref(const char *name) KERN_HIDDEN;		/* NULL: no such bus */
 void bus_unref(struct bus *b) KERN_HIDDEN;
+/* Read-locking a bus for a delivery in the one order of bus locks (bus.c, "Lock order"):
+ * 0 (then bus_leave(b, save)), or EBUSY: send the frame later with bus_later_add. */
+int  bus_enter(struct bus *b, uintptr_t *savep) KERN_HIDDEN;
+void bus_leave(struct bus *b, uintptr_t save) KERN_HIDDEN;
+#define BUS_LATER_SEND	0	/* a port's frame (from its MAC), as bus_xmit */
+#define BUS_LATER_WIRE	1	/* past the impairments already, as bus_wire */
+#define BUS_LATER_INPUT	2	/* from the bus file, as bus_input */
+void bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame,
+    size_t len) KERN_HIDDEN;
 void bus_rdlock(struct bus *b) KERN_HIDDEN;
 void bus_wrlock(struct bus *b) KERN_HIDDEN;
 void bus_unlock(struct bus *b) KERN_HIDDEN;

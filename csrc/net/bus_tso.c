@@ -20,18 +20,19 @@ bus_xmit_tso(struct bus_port *from, const void *frame, size_t len, uint32_t mss)
 	struct bus *b = from->bp_bus;
 	const uint8_t *dst = frame;
 	struct bus_port *bp;
+	uintptr_t save;
 
 	if (b == NULL)
 		return;
-	if (len >= 14 && !(dst[0] & 1)) {
-		bus_rdlock(b);
+	/* (a bus this thread may not wait for: the segments go later, bus_xmit) */
+	if (len >= 14 && !(dst[0] & 1) && bus_enter(b, &save) == 0) {
 		if (bus_plain(b) && (bp = bus_port_bymac(b, dst)) != NULL && bp != from &&
 		    bp->bp_tso) {
 			bp->bp_rx(bp, frame, len);
-			bus_unlock(b);
+			bus_leave(b, save);
 			return;
 		}
-		bus_unlock(b);
+		bus_leave(b, save);
 	}
 	tso_frames(frame, len, mss, bus_tso_emit, from);
 }
