@@ -215,8 +215,10 @@ hyp_tap_send_gso(struct hyp_tap *t, const void *frame, size_t len, size_t hdrlen
 {
 	/* checksums complete (no NEEDS_CSUM): the host checks the TCP checksum we computed
 	 * over the whole segment; it cuts the frame where it must (GSO) */
+	const uint8_t *f = frame;
 	struct virtio_net_hdr h = {
-		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		.gso_type = len > 14 && f[12] == 0x86 && f[13] == 0xdd ?
+		    VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4,
 		.hdr_len = (uint16_t)hdrlen,
 		.gso_size = (uint16_t)mss,
 	};

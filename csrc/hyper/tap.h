@@ -33,8 +33,8 @@ struct hyp_tap_stats {
 
 int  hyp_tap_open(const char *name, hyp_tap_rx_fn *rx, void *arg, struct hyp_tap **tp) HYP_HIDDEN;
 int  hyp_tap_send(struct hyp_tap *t, const void *frame, size_t len) HYP_HIDDEN;
-/* A TCP segmentation offload frame (an Ethernet frame holding one IPv4 TCP datagram
- * larger than the MTU, hdrlen bytes of Ethernet, IP and TCP headers, mss data bytes per
+/* A TCP segmentation offload frame (an Ethernet frame holding one IPv4 or IPv6 TCP
+ * datagram larger than the MTU, GSO_TCPV4 or GSO_TCPV6 by its Ethernet type, hdrlen bytes of Ethernet, IP and TCP headers, mss data bytes per
  * segment, checksums complete): the host cuts it (virtio_net_hdr GSO). */
 int  hyp_tap_send_gso(struct hyp_tap *t, const void *frame, size_t len, size_t hdrlen,
     unsigned mss) HYP_HIDDEN;

@@ -43,7 +43,8 @@ virt_start(struct ifnet *ifp, const void *frame, size_t len)
 		ifp->if_data.ifi_oerrors++;
 }
 
-/* An offload frame to the host (IFCAP_TSOv4 on): one write, the host cuts it. */
+/* An offload frame to the host (IFCAP_TSOv4 or IFCAP_TSOv6 on): one write, the host
+ * cuts it (virtio_net_hdr GSO_TCPV4 or GSO_TCPV6). */
 static void
 virt_start_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss)
 {
@@ -146,7 +147,7 @@ virtif_clone_create(struct kern *k, const char *name)
 	ifp->if_start = virt_start;
 	ifp->if_setlinkstr = virt_setlinkstr;
 	ifp->if_start_tso = virt_start_tso;
-	ifp->if_capabilities = IFCAP_TSOv4;	/* off until SIOCSIFCAP: the host cuts */
+	ifp->if_capabilities = IFCAP_TSOv4 | IFCAP_TSOv6;	/* off until SIOCSIFCAP: the host cuts */
 	ifp->if_data.ifi_addrlen = 6;
 	ifp->if_data.ifi_hdrlen = 14;
 	ifp->if_data.ifi_baudrate = 10000000;

@@ -99,11 +99,11 @@ main(void)
 	/* ---- the capability ioctls */
 	en = 0, caps = 0;
 	e = x_ifcap("shmif0", 0, &caps, &en);
-	ok(e == 0 && caps == X_IFCAP_TSOv4 && en == 0,
-	    "SIOCGIFCAP: shmif offers IFCAP_TSOv4, off by default (caps %#llx on %#llx)",
-	    (unsigned long long)caps, (unsigned long long)en);
-	en = 0x40000;			/* IFCAP_TSOv6 */
-	ok(x_ifcap("shmif0", 1, &caps, &en) == X_EINVAL, "SIOCSIFCAP TSOv6: EINVAL (not offered)");
+	ok(e == 0 && caps == (X_IFCAP_TSOv4 | 0x40000) && en == 0,
+	    "SIOCGIFCAP: shmif offers IFCAP_TSOv4 and IFCAP_TSOv6 (tcp6_tso_test), off by "
+	    "default (caps %#llx on %#llx)", (unsigned long long)caps, (unsigned long long)en);
+	en = 0x80000;			/* IFCAP_LRO */
+	ok(x_ifcap("shmif0", 1, &caps, &en) == X_EINVAL, "SIOCSIFCAP LRO: EINVAL (not offered)");
 	en = 0x800 | X_IFCAP_TSOv4;	/* IFCAP_CSUM_TCPv4_Tx too */
 	ok(x_ifcap("shmif0", 1, &caps, &en) == X_EINVAL, "a checksum capability: EINVAL");
 	en = 0;

@@ -166,7 +166,7 @@ T.case("TCP bulk with segmentation offload on virt0 (the host cuts): 16 MiB each
   local K = h.S
   local cfg = rnet.config(K)
   local caps = cfg:caps("virt0")
-  T.eq(caps, K.c.IFCAP.TSOv4, "virtif offers TSOv4")
+  T.eq(caps, K.c.IFCAP["TSOv4,TSOv6"], "virtif offers TSOv4 and TSOv6")
   T.ok(cfg:caps("virt0", "TSOv4"))
   local k, l = pair(ns, h, false, nil, nil, 8002)
   both_ways(K, k, l, 16 * MB / BLK, "TSO on")
