@@ -181,6 +181,56 @@ T.case("TCP bulk with segmentation offload on virt0 (the host cuts): 16 MiB each
   k:close(); l:close()
 end)
 
+-- The same namespace with IPv6 too: Linux 2001:db8:d5::1/64 on vt0 (no DAD), the kernel
+-- 2001:db8:d5::2/64 on virt0.
+local function setup6()
+  needroot()
+  local ns = assert(netns.new())
+  T.defer(function() ns:close() end)
+  local net = rnet.new{ components = { "net.virtif" }, inet6 = true }
+  T.defer(function() net:destroy() end)
+  local h = assert(net:host("k"))
+  local ifn = assert(net:tap(h, "vt0", "10.213.0.2/24", { netns = ns }))
+  local vt = assert(ns.nl.interface("vt0"))
+  assert(ns:run(function()
+    local f = io.open("/proc/sys/net/ipv6/conf/vt0/accept_dad", "w")
+    if not f then return nil, "no /proc/sys/net/ipv6 in the namespace" end
+    f:write("0\n"); f:close()
+    return true
+  end))
+  assert(vt:address("10.213.0.1/24"))
+  assert(vt:address("2001:db8:d5::1/64"))
+  assert(vt:up())
+  assert(rnet.config(h.S):address6(ifn, "2001:db8:d5::2/64", { nodad = true }))
+  return ns, h, net
+end
+
+T.case("TCP over IPv6 with TSOv6 on virt0 (virtio_net_hdr GSO_TCPV6, the host cuts): 8 MiB each way, intact", function()
+  local ns, h = setup6()
+  local K = h.S
+  local cfg = rnet.config(K)
+  T.ok(cfg:caps("virt0", "TSOv6"))
+  local l = lsock(ns, "inet6", "stream")
+  assert(S.setsockopt(l, "socket", "reuseaddr", true))
+  assert(S.bind(l, S.t.sockaddr_in6(8006, "2001:db8:d5::1")))
+  assert(S.listen(l, 4))
+  local k = assert(K.socket("inet6", "stream"))
+  local ok = T.wait(function() return K.connect(k, K.t.sockaddr_in6(8006, "2001:db8:d5::1")) end, 100)
+  T.ok(ok, "the kernel connects to Linux over IPv6")
+  local a = assert(S.accept(l))
+  l:close()
+  assert(K.nonblock(k)); assert(S.nonblock(a))
+  both_ways(K, k, a, 8 * MB / BLK, "TSOv6 on")
+  local before = assert(cfg:stats("virt0")).opackets
+  local n, err = transfer(8 * MB / BLK, function(s) return K.send(k, s) end,
+    function() return S.recv(a, nil, 65536) end, lwait(a))
+  T.eq(err, nil, "8 MiB more kernel -> Linux")
+  T.eq(n, 8 * MB, "every byte intact")
+  local frames = assert(cfg:stats("virt0")).opackets - before
+  T.ok(frames < 8 * MB / 1428 / 2, "the kernel's 8 MiB went in " .. frames .. " frames (offload frames)")
+  k:close(); a:close()
+end)
+
 T.case("TCP closes and aborts from either side; refused connections", function()
   local ns, h = setup()
   local K = h.S
