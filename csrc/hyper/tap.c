@@ -8,6 +8,10 @@
  * (ip link del, or its namespace goes), reads fail for good: the thread counts the error
  * and stops watching the device, and waits only for the stop request.
  *
+ * Receive offload (hyp_tap_offload, while the interface has TSO on): the host may then
+ * hand over TCP datagrams of up to 64 KB (GSO) and frames whose checksum it left
+ * partial; the thread passes their virtio_net_hdr to rx, which completes them.
+ *
  * The device descriptor is non-blocking: a send never waits (a tap's write does not
  * block in practice; if it fails, the frame is dropped and counted, as a full link would
  * drop it).
@@ -69,6 +73,8 @@ tap_thread(void *arg)
 {
 	struct hyp_tap *t = arg;
 	struct pollfd pf[2];
+	const struct virtio_net_hdr *vh;
+	struct hyp_tap_meta m, *meta;
 	ssize_t r;
 	int i;
 
@@ -101,18 +107,30 @@ tap_thread(void *arg)
 			}
 			if (r == 0)
 				break;
-			/* each frame behind a virtio_net_hdr (IFF_VNET_HDR); with no offload
-			 * asked for (TUNSETOFFLOAD 0) the host sends no GSO frame */
-			if ((size_t)r < sizeof(struct virtio_net_hdr) ||
-			    ((struct virtio_net_hdr *)(void *)t->t_buf)->gso_type !=
-			    VIRTIO_NET_HDR_GSO_NONE) {
+			/* each frame behind a virtio_net_hdr (IFF_VNET_HDR); GSO frames and
+			 * partial checksums only once hyp_tap_offload asked for them */
+			if ((size_t)r < sizeof(struct virtio_net_hdr)) {
 				atomic_fetch_add(&t->t_rx_errors, 1);
 				continue;
 			}
+			vh = (const struct virtio_net_hdr *)(const void *)t->t_buf;
 			r -= (ssize_t)sizeof(struct virtio_net_hdr);
 			atomic_fetch_add_explicit(&t->t_rx_frames, 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&t->t_rx_bytes, (uint64_t)r, memory_order_relaxed);
-			t->t_rx(t->t_arg, t->t_buf + sizeof(struct virtio_net_hdr), (size_t)r);
+			if (vh->gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+			    !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+				meta = NULL;
+			else {
+				m.flags = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM ?
+				    HYP_TAP_NEEDS_CSUM : 0;
+				m.gso_type = vh->gso_type;
+				m.hdr_len = vh->hdr_len;
+				m.gso_size = vh->gso_size;
+				m.csum_start = vh->csum_start;
+				m.csum_offset = vh->csum_offset;
+				meta = &m;
+			}
+			t->t_rx(t->t_arg, t->t_buf + sizeof(struct virtio_net_hdr), (size_t)r, meta);
 		}
 	}
 	return NULL;
@@ -224,6 +242,18 @@ hyp_tap_send_gso(struct hyp_tap *t, const void *frame, size_t len, size_t hdrlen
 	};
 
 	return tap_write(t, &h, frame, len);
+}
+
+int
+hyp_tap_offload(struct hyp_tap *t, int tso4, int tso6)
+{
+	unsigned long f = 0;
+
+	if (tso4 || tso6)
+		f = TUN_F_CSUM | (tso4 ? TUN_F_TSO4 : 0) | (tso6 ? TUN_F_TSO6 : 0);
+	if (ioctl(t->t_fd, TUNSETOFFLOAD, f) < 0)
+		return hyp_errno(errno);
+	return 0;
 }
 
 void
