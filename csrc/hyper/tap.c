@@ -12,6 +12,12 @@
  * hand over TCP datagrams of up to 64 KB (GSO) and frames whose checksum it left
  * partial; the thread passes their virtio_net_hdr to rx, which completes them.
  *
+ * A frame the kernel sends from inside rx, on the tap's own thread (an ACK it answers, the
+ * data an ACK lets out), is copied and written after rx returned (tap_flush_later), so
+ * the thread does not hold the kernel while Linux takes the frame through its stack (a
+ * 64 KB offload frame's write runs Linux's TCP input): the kernel's other threads (the
+ * application) would wait for it (perf: the vCPU hand-off was a third of kernel -> Linux).
+ *
  * The device descriptor is non-blocking: a send never waits (a tap's write does not
  * block in practice; if it fails, the frame is dropped and counted, as a full link would
  * drop it).
@@ -37,8 +43,16 @@
 #define TAP_BUFSIZE	(65536 + 64)	/* more than any frame the host can hand over */
 #define TAP_BATCH	64		/* frames per wake-up before looking at the stop fd */
 
+/* A frame the tap's own thread sent while delivering one (tap_write). */
+struct tap_later {
+	struct tap_later *l_next;
+	size_t l_len;			/* bytes of l_data: the virtio_net_hdr, then the frame */
+	uint8_t l_data[];
+};
+
 struct hyp_tap {
 	int t_fd;			/* the tap device */
+	struct tap_later *t_later, **t_ltail;	/* the thread's own, written after rx */
 	int t_efd;			/* eventfd: stop the thread */
 	pthread_t t_thread;
 	hyp_tap_rx_fn *t_rx;
@@ -49,6 +63,8 @@ struct hyp_tap {
 };
 
 static atomic_int tap_open_count;
+static __thread struct hyp_tap *tap_self;	/* on a tap's thread: that tap */
+static void tap_flush_later(struct hyp_tap *t);
 
 static int
 tap_name_ok(const char *name)
@@ -78,6 +94,7 @@ tap_thread(void *arg)
 	ssize_t r;
 	int i;
 
+	tap_self = t;
 	pf[0].fd = t->t_efd;
 	pf[0].events = POLLIN;
 	pf[1].fd = t->t_fd;
@@ -131,6 +148,8 @@ tap_thread(void *arg)
 				meta = &m;
 			}
 			t->t_rx(t->t_arg, t->t_buf + sizeof(struct virtio_net_hdr), (size_t)r, meta);
+			if (t->t_later != NULL)
+				tap_flush_later(t);
 		}
 	}
 	return NULL;
@@ -202,8 +221,49 @@ fail:
 	return hyp_errno(e);
 }
 
+static int tap_write_now(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame,
+    size_t len);
+
+/* Writes what the thread's rx sent meanwhile (the tap's thread). */
+static void
+tap_flush_later(struct hyp_tap *t)
+{
+	struct tap_later *l;
+
+	while ((l = t->t_later) != NULL) {
+		t->t_later = l->l_next;
+		(void)tap_write_now(t, (const struct virtio_net_hdr *)(const void *)l->l_data,
+		    l->l_data + sizeof(struct virtio_net_hdr),
+		    l->l_len - sizeof(struct virtio_net_hdr));
+		hyp_free(l, sizeof(*l) + l->l_len);
+	}
+}
+
 static int
 tap_write(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
+{
+	struct tap_later *l;
+
+	if (tap_self != t)
+		return tap_write_now(t, h, frame, len);
+	/* from inside rx on the tap's thread: after rx (the kernel is free by then) */
+	if ((l = hyp_malloc(sizeof(*l) + sizeof(*h) + len)) == NULL) {
+		atomic_fetch_add_explicit(&t->t_tx_errors, 1, memory_order_relaxed);
+		return hyp_errno(ENOMEM);
+	}
+	l->l_next = NULL;
+	l->l_len = sizeof(*h) + len;
+	memcpy(l->l_data, h, sizeof(*h));
+	memcpy(l->l_data + sizeof(*h), frame, len);
+	if (t->t_later == NULL)
+		t->t_ltail = &t->t_later;
+	*t->t_ltail = l;
+	t->t_ltail = &l->l_next;
+	return 0;
+}
+
+static int
+tap_write_now(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
 {
 	struct iovec iov[2] = { { (void *)h, sizeof(*h) }, { (void *)frame, len } };
 	ssize_t r;
