@@ -7,8 +7,8 @@
  * TSO off (cut on the bus, every frame within the MTU); a capture of a TSO transfer
  * (every frame within the MTU with valid IP and TCP checksums, checked here, and clean
  * in tshark when it is installed); impairments on a TSO bus acting per MTU-sized frame.
- * tcp_tsofwd_test.c has a router (not under TSan: forwarding between two buses nests
- * their locks in both orders, as tcp_bulk_test's router does).
+ * tcp_tsofwd_test.c has a router (under TSan too since the buses' locks have one order:
+ * bus_order_test.c); tcp6_tso_test.c does the same for IPv6 (IFCAP_TSOv6).
  */
 #include <pthread.h>
 #include <stdlib.h>
