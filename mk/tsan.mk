@@ -31,6 +31,7 @@ TSAN_TESTS += tcp_tso_test
 TSAN_TESTS += inet6_rtcache_test inet6_mtuopt_test
 TSAN_TESTS += vcpu_udp_test
 TSAN_TESTS += tcp_fsm_test
+TSAN_TESTS += tcp_tsofwd_test bus_order_test tcp6_tso_test
 TSAN_OPTIONS_RUN = halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4 \
                    suppressions=$(CURDIR)/test/tsan.supp
 

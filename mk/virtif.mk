@@ -29,3 +29,11 @@ $(BUILD)/test/virtif_test: test/c/virtif_test.c test/c/tap.h test/c/inet_nb.h te
 # The tap's receive thread against kernel tear-down, under ThreadSanitizer (mk/tsan.mk).
 TSAN_TESTS += virtif_test
 tsan-run: $(BUILD)/test/virtif_test
+
+# TCP bulk kernel <-> Linux through a tap, both ways, beside veth (root; docs/virtif.md).
+BUILD_TARGETS += $(BUILD)/bench/virtif_bench
+$(BUILD)/bench/virtif_bench: bench/virtif_bench.c bench/bench.h test/c/inet_nb.h test/c/tcp_nb.h $(BUILD)/lib/librumpus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KERN_CFLAGS) -Itest/c -O2 -o $@ $< -Wl,--whole-archive $(BUILD)/lib/librumpus.a \
+	  -Wl,--no-whole-archive $(LDFLAGS) $(KERN_LIBS)
+BENCH_CMDS += $(BUILD)/bench/virtif_bench

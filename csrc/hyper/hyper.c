@@ -375,6 +375,16 @@ hyp_rw_rdlock(hyp_rwlock_t *rw)
 		world_locked(1);
 }
 
+int
+hyp_rw_tryrdlock(hyp_rwlock_t *rw)
+{
+	if (pthread_rwlock_tryrdlock(PRW(rw)) != 0)
+		return NB_EBUSY;
+	if (WORLD_ACT())
+		world_locked(1);
+	return 0;
+}
+
 void
 hyp_rw_wrlock(hyp_rwlock_t *rw)
 {

@@ -99,6 +99,7 @@ void hyp_rw_init(hyp_rwlock_t *rw);
 void hyp_rw_destroy(hyp_rwlock_t *rw);
 void hyp_rw_rdlock(hyp_rwlock_t *rw);
 void hyp_rw_wrlock(hyp_rwlock_t *rw);
+int  hyp_rw_tryrdlock(hyp_rwlock_t *rw);	/* 0 when read-held, EBUSY otherwise */
 void hyp_rw_unlock(hyp_rwlock_t *rw);
 
 /* Threads. */

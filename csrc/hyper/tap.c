@@ -8,6 +8,22 @@
  * (ip link del, or its namespace goes), reads fail for good: the thread counts the error
  * and stops watching the device, and waits only for the stop request.
  *
+ * Receive offload (hyp_tap_offload, while the interface has TSO on): the host may then
+ * hand over TCP datagrams of up to 64 KB (GSO) and frames whose checksum it left
+ * partial; the thread passes their virtio_net_hdr to rx, which completes them.
+ *
+ * A frame the kernel sends from inside rx, on the tap's own thread (an ACK it answers, the
+ * data an ACK lets out), is copied and written after rx returned (tap_flush_later), so
+ * the thread does not hold the kernel while Linux takes the frame through its stack (a
+ * 64 KB offload frame's write runs Linux's TCP input): the kernel's other threads (the
+ * application) would wait for it (perf: the vCPU hand-off was a third of kernel -> Linux).
+ *
+ * A thread other than the tap's that writes a frame then reads what the host answered
+ * inside that write (tap_rx_inline; t_rxlock keeps one reader at a time, so frames stay
+ * in order): a kernel -> Linux transfer's ACKs and a Linux -> kernel transfer's data come
+ * back within our own write, and the tap's thread would be woken for each only to find
+ * the kernel busy.
+ *
  * The device descriptor is non-blocking: a send never waits (a tap's write does not
  * block in practice; if it fails, the frame is dropped and counted, as a full link would
  * drop it).
@@ -32,9 +48,18 @@
 
 #define TAP_BUFSIZE	(65536 + 64)	/* more than any frame the host can hand over */
 #define TAP_BATCH	64		/* frames per wake-up before looking at the stop fd */
+#define TAP_INLINE_BATCH 8		/* frames a writer reads after its write */
+
+/* A frame the tap's own thread sent while delivering one (tap_write). */
+struct tap_later {
+	struct tap_later *l_next;
+	size_t l_len;			/* bytes of l_data: the virtio_net_hdr, then the frame */
+	uint8_t l_data[];
+};
 
 struct hyp_tap {
 	int t_fd;			/* the tap device */
+	struct tap_later *t_later, **t_ltail;	/* the thread's own, written after rx */
 	int t_efd;			/* eventfd: stop the thread */
 	pthread_t t_thread;
 	hyp_tap_rx_fn *t_rx;
@@ -42,9 +67,14 @@ struct hyp_tap {
 	_Atomic uint64_t t_rx_frames, t_rx_bytes, t_rx_errors;
 	_Atomic uint64_t t_tx_frames, t_tx_bytes, t_tx_errors;
 	uint8_t *t_buf;			/* TAP_BUFSIZE, the thread's */
+	uint8_t *t_buf2;		/* TAP_BUFSIZE, a writer's (tap_rx_inline) */
+	pthread_mutex_t t_rxlock;	/* one reader at a time: read and rx */
 };
 
 static atomic_int tap_open_count;
+static __thread struct hyp_tap *tap_self;	/* on a tap's thread: that tap */
+static void tap_flush_later(struct hyp_tap *t);
+static void tap_rx_inline(struct hyp_tap *t);
 
 static int
 tap_name_ok(const char *name)
@@ -64,14 +94,62 @@ tap_name_ok(const char *name)
 	return 1;
 }
 
+/*
+ * Reads one frame into buf and hands it to rx (t_rxlock held: one frame at a time, in the
+ * order the host queued them).  1: one was read; 0: none is ready; -1: the device is gone.
+ */
+static int
+tap_rx_one(struct hyp_tap *t, uint8_t *buf)
+{
+	const struct virtio_net_hdr *vh;
+	struct hyp_tap_meta m, *meta;
+	ssize_t r;
+
+	do
+		r = read(t->t_fd, buf, TAP_BUFSIZE);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		/* the device went away (EBADFD) or worse */
+		atomic_fetch_add(&t->t_rx_errors, 1);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	/* each frame behind a virtio_net_hdr (IFF_VNET_HDR); GSO frames and partial
+	 * checksums only once hyp_tap_offload asked for them */
+	if ((size_t)r < sizeof(struct virtio_net_hdr)) {
+		atomic_fetch_add(&t->t_rx_errors, 1);
+		return 1;
+	}
+	vh = (const struct virtio_net_hdr *)(const void *)buf;
+	r -= (ssize_t)sizeof(struct virtio_net_hdr);
+	atomic_fetch_add_explicit(&t->t_rx_frames, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->t_rx_bytes, (uint64_t)r, memory_order_relaxed);
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_NONE && !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		meta = NULL;
+	else {
+		m.flags = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM ? HYP_TAP_NEEDS_CSUM : 0;
+		m.gso_type = vh->gso_type;
+		m.hdr_len = vh->hdr_len;
+		m.gso_size = vh->gso_size;
+		m.csum_start = vh->csum_start;
+		m.csum_offset = vh->csum_offset;
+		meta = &m;
+	}
+	t->t_rx(t->t_arg, buf + sizeof(struct virtio_net_hdr), (size_t)r, meta);
+	return 1;
+}
+
 static void *
 tap_thread(void *arg)
 {
 	struct hyp_tap *t = arg;
 	struct pollfd pf[2];
-	ssize_t r;
-	int i;
+	int i, n = 0;
 
+	tap_self = t;
 	pf[0].fd = t->t_efd;
 	pf[0].events = POLLIN;
 	pf[1].fd = t->t_fd;
@@ -88,34 +166,38 @@ tap_thread(void *arg)
 		if (pf[1].revents == 0)
 			continue;
 		for (i = 0; i < TAP_BATCH; i++) {
-			r = read(t->t_fd, t->t_buf, TAP_BUFSIZE);
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN)
-					break;
-				/* the device went away (EBADFD) or worse: stop watching it */
-				atomic_fetch_add(&t->t_rx_errors, 1);
-				pf[1].fd = -1;
+			pthread_mutex_lock(&t->t_rxlock);
+			n = tap_rx_one(t, t->t_buf);
+			pthread_mutex_unlock(&t->t_rxlock);
+			if (t->t_later != NULL)
+				tap_flush_later(t);
+			if (n <= 0)
 				break;
-			}
-			if (r == 0)
-				break;
-			/* each frame behind a virtio_net_hdr (IFF_VNET_HDR); with no offload
-			 * asked for (TUNSETOFFLOAD 0) the host sends no GSO frame */
-			if ((size_t)r < sizeof(struct virtio_net_hdr) ||
-			    ((struct virtio_net_hdr *)(void *)t->t_buf)->gso_type !=
-			    VIRTIO_NET_HDR_GSO_NONE) {
-				atomic_fetch_add(&t->t_rx_errors, 1);
-				continue;
-			}
-			r -= (ssize_t)sizeof(struct virtio_net_hdr);
-			atomic_fetch_add_explicit(&t->t_rx_frames, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&t->t_rx_bytes, (uint64_t)r, memory_order_relaxed);
-			t->t_rx(t->t_arg, t->t_buf + sizeof(struct virtio_net_hdr), (size_t)r);
 		}
+		if (n < 0)
+			pf[1].fd = -1;		/* gone: wait only for the stop request */
 	}
 	return NULL;
+}
+
+/*
+ * After a thread (not the tap's) wrote a frame: what the host answered within that write
+ * (Linux runs its TCP input inside it: the ACK for our data, the data our window update
+ * let out) is read here and handed to rx at once, by the writing thread, if no other is
+ * reading (the tap's thread would otherwise be woken for it and find the kernel busy).
+ * The writer holds its kernel, so rx queues the frames for it; it runs them before it
+ * lets go.  A bounded batch: the rest is the tap thread's.
+ */
+static void
+tap_rx_inline(struct hyp_tap *t)
+{
+	int i;
+
+	if (pthread_mutex_trylock(&t->t_rxlock) != 0)
+		return;
+	for (i = 0; i < TAP_INLINE_BATCH && tap_rx_one(t, t->t_buf2) > 0; i++)
+		continue;
+	pthread_mutex_unlock(&t->t_rxlock);
 }
 
 int
@@ -132,9 +214,11 @@ hyp_tap_open(const char *name, hyp_tap_rx_fn *rx, void *arg, struct hyp_tap **tp
 	if ((t = hyp_zalloc(sizeof(*t))) == NULL)
 		return hyp_errno(ENOMEM);
 	t->t_fd = t->t_efd = -1;
+	pthread_mutex_init(&t->t_rxlock, NULL);
 	t->t_rx = rx;
 	t->t_arg = arg;
-	if ((t->t_buf = hyp_malloc(TAP_BUFSIZE)) == NULL) {
+	if ((t->t_buf = hyp_malloc(TAP_BUFSIZE)) == NULL ||
+	    (t->t_buf2 = hyp_malloc(TAP_BUFSIZE)) == NULL) {
 		e = ENOMEM;
 		goto fail;
 	}
@@ -180,12 +264,60 @@ fail:
 		close(t->t_fd);
 	if (t->t_buf != NULL)
 		hyp_free(t->t_buf, TAP_BUFSIZE);
+	if (t->t_buf2 != NULL)
+		hyp_free(t->t_buf2, TAP_BUFSIZE);
+	pthread_mutex_destroy(&t->t_rxlock);
 	hyp_free(t, sizeof(*t));
 	return hyp_errno(e);
 }
 
+static int tap_write_now(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame,
+    size_t len);
+
+/* Writes what the thread's rx sent meanwhile (the tap's thread). */
+static void
+tap_flush_later(struct hyp_tap *t)
+{
+	struct tap_later *l;
+
+	while ((l = t->t_later) != NULL) {
+		t->t_later = l->l_next;
+		(void)tap_write_now(t, (const struct virtio_net_hdr *)(const void *)l->l_data,
+		    l->l_data + sizeof(struct virtio_net_hdr),
+		    l->l_len - sizeof(struct virtio_net_hdr));
+		hyp_free(l, sizeof(*l) + l->l_len);
+	}
+}
+
 static int
 tap_write(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
+{
+	struct tap_later *l;
+
+	if (tap_self != t) {
+		int e = tap_write_now(t, h, frame, len);
+
+		tap_rx_inline(t);
+		return e;
+	}
+	/* from inside rx on the tap's thread: after rx (the kernel is free by then) */
+	if ((l = hyp_malloc(sizeof(*l) + sizeof(*h) + len)) == NULL) {
+		atomic_fetch_add_explicit(&t->t_tx_errors, 1, memory_order_relaxed);
+		return hyp_errno(ENOMEM);
+	}
+	l->l_next = NULL;
+	l->l_len = sizeof(*h) + len;
+	memcpy(l->l_data, h, sizeof(*h));
+	memcpy(l->l_data + sizeof(*h), frame, len);
+	if (t->t_later == NULL)
+		t->t_ltail = &t->t_later;
+	*t->t_ltail = l;
+	t->t_ltail = &l->l_next;
+	return 0;
+}
+
+static int
+tap_write_now(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
 {
 	struct iovec iov[2] = { { (void *)h, sizeof(*h) }, { (void *)frame, len } };
 	ssize_t r;
@@ -215,13 +347,27 @@ hyp_tap_send_gso(struct hyp_tap *t, const void *frame, size_t len, size_t hdrlen
 {
 	/* checksums complete (no NEEDS_CSUM): the host checks the TCP checksum we computed
 	 * over the whole segment; it cuts the frame where it must (GSO) */
+	const uint8_t *f = frame;
 	struct virtio_net_hdr h = {
-		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		.gso_type = len > 14 && f[12] == 0x86 && f[13] == 0xdd ?
+		    VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4,
 		.hdr_len = (uint16_t)hdrlen,
 		.gso_size = (uint16_t)mss,
 	};
 
 	return tap_write(t, &h, frame, len);
+}
+
+int
+hyp_tap_offload(struct hyp_tap *t, int tso4, int tso6)
+{
+	unsigned long f = 0;
+
+	if (tso4 || tso6)
+		f = TUN_F_CSUM | (tso4 ? TUN_F_TSO4 : 0) | (tso6 ? TUN_F_TSO6 : 0);
+	if (ioctl(t->t_fd, TUNSETOFFLOAD, f) < 0)
+		return hyp_errno(errno);
+	return 0;
 }
 
 void
@@ -239,6 +385,8 @@ hyp_tap_close(struct hyp_tap *t)
 	close(t->t_efd);
 	close(t->t_fd);
 	hyp_free(t->t_buf, TAP_BUFSIZE);
+	hyp_free(t->t_buf2, TAP_BUFSIZE);
+	pthread_mutex_destroy(&t->t_rxlock);
 	hyp_free(t, sizeof(*t));
 	atomic_fetch_sub(&tap_open_count, 1);
 }

@@ -3,10 +3,23 @@
  *
  * The registry of buses by name is the only state kernels share.  It is guarded by one
  * host mutex (bus_reg_lock), taken only to find, create or drop a bus.  Each bus has a
- * read-write lock: sending a frame read-locks it (many senders at once, and a frame
- * forwarded back onto the same bus by a receiver nests a second read lock), attaching
- * and detaching ports and changing a port's address write-lock it.  So once bus_detach
+ * read-write lock: sending a frame read-locks it (many senders at once), attaching and
+ * detaching ports and changing a port's address write-lock it.  So once bus_detach
  * returns, no thread can still be delivering to that port.
+ *
+ * Lock order between buses.  Delivery is inline: a receiver's input runs on the sending
+ * thread, inside the sender's read lock, and may send again (an ARP reply, a router
+ * forwarding onto its other bus), so a thread may hold several bus locks at once, and a
+ * router between buses A and B nests them as A then B for one direction and B then A for
+ * the other.  With a writer waiting on each (a port attaching) two such threads could
+ * wait for each other if the rwlock let a waiting writer hold back new readers.  So a
+ * thread waits only for a bus above (by address) every bus it holds, one order for all
+ * threads (bus_enter); any other bus, including one it holds already, it only tries to
+ * read-lock, and when that fails (a writer holds it) the frame is copied onto the
+ * thread's list of frames for later (bus_later_add), which the thread sends once it
+ * holds no bus lock any more (bus_leave), still inside the send that caused it.  The
+ * copy keeps a reference on its bus and the sender's MAC, not the port (whose kernel the
+ * thread has left by then).  Nothing waits in a cycle, whatever the rwlock prefers.
  *
  * A bus switches.  Every port says its MAC address when it attaches (bp_mac) and the bus
  * keeps the ports in a hash table keyed by it (b_hash, b_hbits: 2^b_hbits chains, grown
@@ -79,6 +92,23 @@ struct bus {
 	/* impairments (bus_impair.c): b_imp is b_imp_mem while any is on, else NULL (b_lock) */
 	struct bus_impair *b_imp, *b_imp_mem;
 };
+
+/* A frame for later (bus_later_add): one this thread could not send when it was made. */
+struct bus_later {
+	struct bus_later *bl_next;
+	struct bus *bl_bus;		/* referenced */
+	uint8_t bl_from[6];
+	int bl_kind;			/* BUS_LATER_* */
+	size_t bl_len;
+	uint8_t bl_data[];
+};
+
+/* This thread's bus locks: the highest bus it read-holds (0: none) and its frames for
+ * later.  Per thread by nature (the locks are the thread's), not per kernel. */
+static __thread uintptr_t bus_tls_top __attribute__((tls_model("initial-exec")));
+static __thread struct bus_later *bus_tls_later __attribute__((tls_model("initial-exec")));
+static __thread struct bus_later **bus_tls_ltail __attribute__((tls_model("initial-exec")));
+static __thread int bus_tls_running __attribute__((tls_model("initial-exec")));
 
 /* The process-wide registry: the one shared mutable state of the network code. */
 static hyp_mutex_t bus_reg_lock;
@@ -699,26 +729,122 @@ file_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
 	bus_file_xmit(b->b_file, frame, len);
 }
 
+/* ---------------------------------------------------------------- lock order */
+
+/*
+ * Read-locks b for a delivery: waits only when b is above every bus this thread holds,
+ * else only tries.  0 with *savep to give bus_leave, or EBUSY: the caller sends the
+ * frame later (bus_later_add) instead.
+ */
+int
+bus_enter(struct bus *b, uintptr_t *savep)
+{
+	uintptr_t me = (uintptr_t)b, top = bus_tls_top;
+
+	*savep = top;
+	if (me > top) {
+		hyp_rw_rdlock(&b->b_lock);
+		bus_tls_top = me;
+	} else if (hyp_rw_tryrdlock(&b->b_lock) != 0)
+		return EBUSY;
+	return 0;
+}
+
+static void bus_later_run(void);
+
+void
+bus_leave(struct bus *b, uintptr_t save)
+{
+	hyp_rw_unlock(&b->b_lock);
+	bus_tls_top = save;
+	if (save == 0 && __predict_false(bus_tls_later != NULL) && !bus_tls_running)
+		bus_later_run();
+}
+
+/* Copies a frame onto this thread's list for later: kind BUS_LATER_SEND, a port's frame
+ * (from: its MAC) as bus_xmit sends it; BUS_LATER_WIRE, one that went through the
+ * impairments already (bus_wire); BUS_LATER_INPUT, from the bus file (bus_input). */
+void
+bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame, size_t len)
+{
+	struct bus_later *bl;
+
+	if ((bl = hyp_malloc(sizeof(*bl) + len)) == NULL)
+		return;			/* as a frame lost on the wire */
+	bus_reg_enter();
+	b->b_refs++;
+	hyp_mutex_unlock(&bus_reg_lock);
+	bl->bl_next = NULL;
+	bl->bl_bus = b;
+	bl->bl_kind = kind;
+	if (from != NULL)
+		memcpy(bl->bl_from, from, 6);
+	bl->bl_len = len;
+	memcpy(bl->bl_data, frame, len);
+	if (bus_tls_later == NULL)
+		bus_tls_ltail = &bus_tls_later;
+	*bus_tls_ltail = bl;
+	bus_tls_ltail = &bl->bl_next;
+}
+
+static void bus_send_locked(struct bus *b, struct bus_port *from, const void *frame,
+    size_t len);
+
+/* Sends this thread's frames for later, in order (it holds no bus lock: each waits). */
+static void
+bus_later_run(void)
+{
+	struct bus_later *bl;
+	struct bus *b;
+	uintptr_t save;
+
+	bus_tls_running = 1;
+	while ((bl = bus_tls_later) != NULL) {
+		bus_tls_later = bl->bl_next;
+		b = bl->bl_bus;
+		if (bus_enter(b, &save) == 0) {	/* waits: this thread holds none */
+			struct bus_port *from = NULL;
+
+			if (bl->bl_kind != BUS_LATER_INPUT)
+				from = bus_port_bymac(b, bl->bl_from);
+			if (bl->bl_kind == BUS_LATER_INPUT) {
+				/* a frame from the bus file: to our ports only */
+				if (b->b_pcap_fd >= 0)
+					pcap_write(b, bl->bl_data, bl->bl_len);
+				mem_xmit(b, NULL, bl->bl_data, bl->bl_len);
+			} else if (bl->bl_kind == BUS_LATER_SEND && from != NULL)
+				bus_send_locked(b, from, bl->bl_data, bl->bl_len);
+			else	/* impaired already, or its port is gone since: no rule */
+				bus_wire(b, from, bl->bl_data, bl->bl_len);
+			bus_leave(b, save);
+		}
+		bus_unref(b);
+		hyp_free(bl, sizeof(*bl) + bl->bl_len);
+	}
+	bus_tls_running = 0;
+}
+
+/* ---------------------------------------------------------------- sending */
+
 void
 bus_input(struct bus *b, const void *frame, size_t len)
 {
-	hyp_rw_rdlock(&b->b_lock);
+	uintptr_t save;
+
+	if (bus_enter(b, &save) != 0) {
+		bus_later_add(b, BUS_LATER_INPUT, NULL, frame, len);
+		return;
+	}
 	if (b->b_pcap_fd >= 0)
 		pcap_write(b, frame, len);
 	mem_xmit(b, NULL, frame, len);
-	hyp_rw_unlock(&b->b_lock);
+	bus_leave(b, save);
 }
 
-void
-bus_xmit(struct bus_port *from, const void *frame, size_t len)
+/* A port's frame onto its bus: impairments, or capture and the medium (b_lock held). */
+static void
+bus_send_locked(struct bus *b, struct bus_port *from, const void *frame, size_t len)
 {
-	struct bus *b = from->bp_bus;
-
-	if (b == NULL)
-		return;
-	if (__predict_false(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed)))
-		hyp_trace_note(HYP_TR_FRAME, (uint32_t)len, frame, len);
-	hyp_rw_rdlock(&b->b_lock);
 	if (__predict_false(b->b_imp != NULL))
 		bus_impair_xmit(b, b->b_imp, from, frame, len);
 	else {
@@ -726,7 +852,24 @@ bus_xmit(struct bus_port *from, const void *frame, size_t len)
 			pcap_write(b, frame, len);
 		b->b_ops->bo_xmit(b, from, frame, len);
 	}
-	hyp_rw_unlock(&b->b_lock);
+}
+
+void
+bus_xmit(struct bus_port *from, const void *frame, size_t len)
+{
+	struct bus *b = from->bp_bus;
+	uintptr_t save;
+
+	if (b == NULL)
+		return;
+	if (__predict_false(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed)))
+		hyp_trace_note(HYP_TR_FRAME, (uint32_t)len, frame, len);
+	if (__predict_false(bus_enter(b, &save) != 0)) {
+		bus_later_add(b, BUS_LATER_SEND, from->bp_mac, frame, len);
+		return;
+	}
+	bus_send_locked(b, from, frame, len);
+	bus_leave(b, save);
 }
 
 /* ---------------------------------------------------------------- for bus_impair.c */

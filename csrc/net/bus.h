@@ -39,9 +39,9 @@ struct bus_port {
 	int bp_ipreg;				/* 1: registered (bp_ips) */
 	struct bus_ipreg *bp_ips;		/* its addresses (bus lock once attached) */
 	struct bus_port *bp_anext;		/* unregistered ports (bus lock) */
-	/* takes TCP segmentation offload frames (larger than the MTU) as they are: both
-	 * ends of a transfer with it on send each other such frames whole (bus_tso.c);
-	 * set by bus_port_settso */
+	/* takes TCP segmentation offload frames (larger than the MTU) as they are, of the
+	 * families BUS_TSO4 (IPv4) and BUS_TSO6 (IPv6): both ends of a transfer with it on
+	 * send each other such frames whole (bus_tso.c); set by bus_port_settso */
 	int bp_tso;
 };
 struct bus_ops {
@@ -89,6 +89,15 @@ void bus_wire(struct bus *b, struct bus_port *from, const void *frame, size_t le
 struct bus_port *bus_port_bymac(struct bus *b, const uint8_t *mac) KERN_HIDDEN;
 struct bus *bus_ref(const char *name) KERN_HIDDEN;		/* NULL: no such bus */
 void bus_unref(struct bus *b) KERN_HIDDEN;
+/* Read-locking a bus for a delivery in the one order of bus locks (bus.c, "Lock order"):
+ * 0 (then bus_leave(b, save)), or EBUSY: send the frame later with bus_later_add. */
+int  bus_enter(struct bus *b, uintptr_t *savep) KERN_HIDDEN;
+void bus_leave(struct bus *b, uintptr_t save) KERN_HIDDEN;
+#define BUS_LATER_SEND	0	/* a port's frame (from its MAC), as bus_xmit */
+#define BUS_LATER_WIRE	1	/* past the impairments already, as bus_wire */
+#define BUS_LATER_INPUT	2	/* from the bus file, as bus_input */
+void bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame,
+    size_t len) KERN_HIDDEN;
 void bus_rdlock(struct bus *b) KERN_HIDDEN;
 void bus_wrlock(struct bus *b) KERN_HIDDEN;
 void bus_unlock(struct bus *b) KERN_HIDDEN;
@@ -102,12 +111,14 @@ int  bus_file_open(struct bus *b, const char *path, struct bus_file **bfp) KERN_
 void bus_file_close(struct bus_file *bf) KERN_HIDDEN;
 void bus_file_xmit(struct bus_file *bf, const void *frame, size_t len) KERN_HIDDEN;
 void bus_input(struct bus *b, const void *frame, size_t len) KERN_HIDDEN;
-/* Segmentation offload (bus_tso.c): a frame holding one IPv4 TCP datagram larger than
- * the MTU (mss data bytes per segment) goes whole to a unicast port that takes such
- * frames on a bus with nothing else looking (no capture, impairment, file, hub or
+/* Segmentation offload (bus_tso.c): a frame holding one IPv4 or IPv6 TCP datagram larger
+ * than the MTU (mss data bytes per segment) goes whole to a unicast port that takes such
+ * frames of its family on a bus with nothing else looking (no capture, impairment, file, hub or
  * promiscuous port: bus_plain), else as the MTU-sized segments it stands for. */
 void bus_xmit_tso(struct bus_port *bp, const void *frame, size_t len, uint32_t mss) KERN_HIDDEN;
-void bus_port_settso(struct bus_port *bp, int on) KERN_HIDDEN;
+#define BUS_TSO4	1
+#define BUS_TSO6	2
+void bus_port_settso(struct bus_port *bp, int families) KERN_HIDDEN;	/* BUS_TSO* */
 int  bus_plain(struct bus *b) KERN_HIDDEN;		/* b_lock held (bus.c) */
 /* Exported as the public API (to be declared in rump/rumpus.h). */
 int  rumpus_bus_pcap(const char *bus, const char *path) KERN_EXPORT;

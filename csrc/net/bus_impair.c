@@ -193,6 +193,26 @@ imp_wire_list(struct bus_impair *im, struct imp_frame *list)
 	}
 }
 
+/* The same, taking b_lock in the order of bus locks (bus_enter): when this thread may not
+ * wait for it, the frames go later, after the bus locks it holds (bus_later_add). */
+static void
+imp_wire_enter(struct bus_impair *im, struct imp_frame *list)
+{
+	struct imp_frame *f;
+	uintptr_t save;
+
+	if (bus_enter(im->i_b, &save) == 0) {
+		imp_wire_list(im, list);
+		bus_leave(im->i_b, save);
+		return;
+	}
+	while ((f = list) != NULL) {
+		list = f->f_next;
+		bus_later_add(im->i_b, BUS_LATER_WIRE, f->f_from, f->f_data, f->f_len);
+		hyp_free(f, sizeof(*f) + f->f_len);
+	}
+}
+
 /* The timer: what is due goes on the wire, in (release time, arrival) order. */
 static void
 imp_timer(void *arg)
@@ -217,11 +237,8 @@ imp_timer(void *arg)
 	else
 		hyp_timer_arm(&im->i_timer, im->i_q->f_when);
 	hyp_mutex_unlock(&im->i_lock);
-	if (list != NULL) {
-		bus_rdlock(im->i_b);
-		imp_wire_list(im, list);
-		bus_unlock(im->i_b);
-	}
+	if (list != NULL)
+		imp_wire_enter(im, list);
 }
 
 /* ---------------------------------------------------------------- the transmit path */
@@ -556,11 +573,8 @@ out:
 				release = f->f_next;
 				hyp_free(f, sizeof(*f) + f->f_len);
 			}
-		else {
-			bus_rdlock(b);
-			imp_wire_list(im, release);
-			bus_unlock(b);
-		}
+		else
+			imp_wire_enter(im, release);
 	}
 	bus_unref(b);
 	return error;

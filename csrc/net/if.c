@@ -574,7 +574,8 @@ ether_input(struct ifnet *ifp, struct pkt *p)
 	ifp->if_data.ifi_ipackets++;
 	ifp->if_data.ifi_ibytes += p->p_len;
 	if (p->p_len < 14 || (p->p_len > ifp->if_mtu + 14 &&
-	    (!(ifp->if_capenable & IFCAP_TSOv4) || p->p_len > TSO_MAXFRAME))) {
+	    (!(ifp->if_capenable & (pkt_data(p)[12] == 0x86 && pkt_data(p)[13] == 0xdd ?
+	    IFCAP_TSOv6 : IFCAP_TSOv4)) || p->p_len > TSO_MAXFRAME))) {
 		ifp->if_data.ifi_ierrors++;
 		pkt_free(p);
 		return;

@@ -74,7 +74,8 @@
 #define SIOCSIFCAP	0x80206975UL
 #define SIOCGIFCAP	0xc0206976UL
 
-/* interface capabilities (struct ifcapreq; net/if.h).  Ours: IFCAP_TSOv4 on shmif (if_tso.c) */
+/* interface capabilities (struct ifcapreq; net/if.h).  Ours: IFCAP_TSOv4 and IFCAP_TSOv6 on
+ * shmif and virtif (if_tso.c) */
 #define IFCAP_TSOv4		0x00080
 #define IFCAP_CSUM_IPv4_Rx	0x00100
 #define IFCAP_CSUM_IPv4_Tx	0x00200
@@ -251,7 +252,8 @@ struct pkt {
 	uint32_t p_src, p_dst;		/* IPv4 addresses, for a socket's receive queue */
 	uint16_t p_sport, p_dport;
 	uint32_t p_tsosz;		/* TCP segmentation offload: data bytes per segment of
-					 * this larger-than-MTU IPv4 TCP datagram (if_tso.c), 0: none */
+					 * this larger-than-MTU IPv4 or IPv6 TCP datagram
+					 * (if_tso.c), 0: none */
 	uint8_t p_buf[];
 };
 /* pkt_alloc/pkt_free run with the owning kernel's lock held (they keep a small cache of
@@ -392,6 +394,11 @@ struct ifnet_state {
 	/* the family of the socket an interface ioctl came on (0: the C API, ifioctl) */
 	int ns_ioctl_family;
 	uint32_t (*ns_tcp6_mss)(struct kern *k, const struct in46_addr *faddr);
+	/* tcp_output: nonzero if segments to faddr of a connection with IPPROTO_IPV6
+	 * options opts (inp_in6opts, may be NULL) may go as one offload datagram: they
+	 * leave through an interface with IFCAP_TSOv6 on (not to ourselves), with no
+	 * extension header and not at the minimum MTU */
+	int (*ns_tcp6_tso)(struct kern *k, const struct in46_addr *faddr, void *opts);
 	/* tcp_close: frees a connection's IPPROTO_IPV6 options (inp_in6opts) */
 	void (*ns_tcp6_optfree)(struct kern *k, void *opts);
 	/* tcp_output: the MSS mss of a connection with IPPROTO_IPV6 options (inp_in6opts)
@@ -460,16 +467,17 @@ void if_link_sdl(struct ifnet *ifp, uint8_t *buf, size_t room, size_t *lenp) KER
 /* ---------------------------------------------------------------- segmentation offload */
 
 /*
- * TCP segmentation offload (if_tso.c).  tcp_output builds one IPv4 TCP datagram of up
- * to 64 KB when the route's interface has IFCAP_TSOv4 on, with p_tsosz the data bytes
- * per segment and a valid checksum over the whole of it.  A medium whose peer accepts
+ * TCP segmentation offload (if_tso.c).  tcp_output builds one TCP datagram of up to
+ * 64 KB when the route's interface has IFCAP_TSOv4 (IPv4) or IFCAP_TSOv6 (IPv6, no
+ * extension headers) on, with p_tsosz the data bytes per segment and a valid checksum
+ * over the whole of it.  A medium whose peer accepts
  * such datagrams (a bus port with TSO on) carries it as one frame; everywhere else it
  * is cut into MTU-sized segments, each with its own IP id, length, checksums, sequence
  * number and flags (FIN and PSH on the last, CWR on the first), as a NIC would.
  */
 #define TSO_MAXFRAME	(14 + 65535)
-/* Is ip (len bytes, an IPv4 datagram) one tso_build can cut?  Returns the IP + TCP
- * header length, 0 if not (not TCP, a fragment, options we cannot repeat...). */
+/* Is ip (len bytes, an IPv4 or IPv6 datagram) one tso_build can cut?  Returns the IP +
+ * TCP header length, 0 if not (not TCP, a fragment, an IPv6 extension header...). */
 size_t tso_check(const uint8_t *ip, size_t len) KERN_HIDDEN;
 /* Is the TCP checksum of the whole datagram right (checked before cutting)? */
 int  tso_cksum_ok(const uint8_t *ip) KERN_HIDDEN;

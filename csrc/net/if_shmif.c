@@ -36,14 +36,17 @@ shmif_start_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss)
 	bus_xmit_tso(&sc->sc_port, frame, len, mss);
 }
 
-/* SIOCSIFCAP: the bus port takes offload frames while IFCAP_TSOv4 is on */
+/* SIOCSIFCAP: the bus port takes offload frames of a family while IFCAP_TSOv4 (IPv4)
+ * or IFCAP_TSOv6 (IPv6) is on */
 static void
 shmif_setcap(struct ifnet *ifp)
 {
 	struct shmif_softc *sc = ifp->if_softc;
 
 	if (sc != NULL)
-		bus_port_settso(&sc->sc_port, (ifp->if_capenable & IFCAP_TSOv4) != 0);
+		bus_port_settso(&sc->sc_port,
+		    ((ifp->if_capenable & IFCAP_TSOv4) ? BUS_TSO4 : 0) |
+		    ((ifp->if_capenable & IFCAP_TSOv6) ? BUS_TSO6 : 0));
 }
 
 void
@@ -138,7 +141,7 @@ shmif_clone_create(struct kern *k, const char *name)
 	ifp->if_mtu = 1500;
 	ifp->if_flags = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
 	ifp->if_free = shmif_free;
-	ifp->if_capabilities = IFCAP_TSOv4;	/* off until SIOCSIFCAP (ifconfig tso4) */
+	ifp->if_capabilities = IFCAP_TSOv4 | IFCAP_TSOv6;	/* off until SIOCSIFCAP (ifconfig tso4, tso6) */
 	ifp->if_setcap = shmif_setcap;
 	ifp->if_data.ifi_addrlen = 6;
 	ifp->if_data.ifi_hdrlen = 14;

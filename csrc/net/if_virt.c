@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "net/if.h"
+#include "netinet/in_var.h"
 #include "hyper/tap.h"
 
 #define COMP_NET_VIRTIF	COMP_NET_TAP
@@ -22,15 +23,86 @@
 struct virt_softc {
 	struct ifnet *sc_ifp;
 	struct hyp_tap *sc_tap;		/* NULL until SIOCSLINKSTR */
+	atomic_int sc_rxtso;		/* 1: IPv4, 2: IPv6 offload frames enter whole */
 };
 
-/* A frame from the host (the tap's thread). */
+/* SIOCSIFCAP (and a new tap): TSO on for a family also asks the host for its offload
+ * frames (receive offload), off stops them. */
 static void
-virt_rx(void *arg, const void *frame, size_t len)
+virt_setcap(struct ifnet *ifp)
+{
+	struct virt_softc *sc = ifp->if_softc;
+	int v4 = (ifp->if_capenable & IFCAP_TSOv4) != 0, v6 = (ifp->if_capenable & IFCAP_TSOv6) != 0;
+
+	if (sc == NULL)
+		return;
+	atomic_store(&sc->sc_rxtso, (v4 ? 1 : 0) | (v6 ? 2 : 0));
+	if (sc->sc_tap != NULL && hyp_tap_offload(sc->sc_tap, v4, v6) != 0)
+		ifp->if_data.ifi_oerrors++;	/* the host refused: it sends plain frames */
+}
+
+static void
+virt_rx_seg(void *arg, const void *frame, size_t len)
 {
 	struct virt_softc *sc = arg;
 
-	if_rx_frame(sc->sc_ifp, frame, len, 14 + 9000);	/* above any MTU we allow */
+	if_rx_frame(sc->sc_ifp, frame, len, 14 + 9000);
+}
+
+/*
+ * A frame from the host (the tap's thread).  With receive offload on (TSO on, the host
+ * told: virt_setcap) it may carry a partial checksum (the pseudo-header's sum where the
+ * checksum goes: completed here over the bytes from csum_start, as a NIC would) and be a
+ * TCP segmentation offload frame of up to 64 KB, which enters the kernel whole while the
+ * interface has TSO on for its family (one datagram: ether_input takes it), else as the
+ * segments it stands for (tso_frames, if_tso.c).  Anything else offloaded, or a frame
+ * that does not hold what its header says, is an input error.
+ */
+static void
+virt_rx(void *arg, void *frame, size_t len, const struct hyp_tap_meta *m)
+{
+	struct virt_softc *sc = arg;
+	struct ifnet *ifp = sc->sc_ifp;
+	uint8_t *f = frame;
+	uint16_t sum;
+	int v6;
+
+	if (m == NULL) {
+		if_rx_frame(ifp, frame, len, 14 + 9000);	/* above any MTU we allow */
+		return;
+	}
+	if (m->flags & HYP_TAP_NEEDS_CSUM) {
+		size_t end = len;	/* the datagram's end (not a link's padding) */
+
+		if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00)
+			end = 14 + (size_t)(f[16] << 8 | f[17]);
+		else if (len >= 14 + 40 && f[12] == 0x86 && f[13] == 0xdd)
+			end = 14 + 40 + (size_t)(f[18] << 8 | f[19]);
+		if (m->csum_start < 14 || end > len ||
+		    (size_t)m->csum_start + m->csum_offset + 2 > end) {
+			atomic_fetch_add(&ifp->if_rxerrors, 1);
+			return;
+		}
+		sum = in_cksum(f + m->csum_start, end - m->csum_start, 0);
+		if (sum == 0)
+			sum = 0xffff;	/* the same to TCP, and UDP's way to say "computed" */
+		memcpy(f + m->csum_start + m->csum_offset, &sum, 2);
+	}
+	if (m->gso_type == HYP_TAP_GSO_NONE) {
+		if_rx_frame(ifp, frame, len, 14 + 9000);
+		return;
+	}
+	v6 = m->gso_type == HYP_TAP_GSO_TCPV6;
+	if ((m->gso_type != HYP_TAP_GSO_TCPV4 && !v6) || m->gso_size == 0 || len < 14 + 40 ||
+	    (f[12] != (v6 ? 0x86 : 0x08) || f[13] != (v6 ? 0xdd : 0x00)) ||
+	    tso_check(f + 14, len - 14) == 0) {
+		atomic_fetch_add(&ifp->if_rxerrors, 1);
+		return;
+	}
+	if (atomic_load_explicit(&sc->sc_rxtso, memory_order_relaxed) & (v6 ? 2 : 1))
+		if_rx_frame(ifp, frame, len, TSO_MAXFRAME);
+	else
+		tso_frames(frame, len, m->gso_size, virt_rx_seg, sc);
 }
 
 /* A frame to the host (the kernel's lock held). */
@@ -43,7 +115,8 @@ virt_start(struct ifnet *ifp, const void *frame, size_t len)
 		ifp->if_data.ifi_oerrors++;
 }
 
-/* An offload frame to the host (IFCAP_TSOv4 on): one write, the host cuts it. */
+/* An offload frame to the host (IFCAP_TSOv4 or IFCAP_TSOv6 on): one write, the host
+ * cuts it (virtio_net_hdr GSO_TCPV4 or GSO_TCPV6). */
 static void
 virt_start_tso(struct ifnet *ifp, const void *frame, size_t len, uint32_t mss)
 {
@@ -96,6 +169,7 @@ virt_setlinkstr(struct ifnet *ifp, const char *linkstr)
 	sc->sc_tap = tap;
 	ifp->if_linkstr = s;
 	ifp->if_linkstrsize = size;
+	virt_setcap(ifp);
 	return 0;
 }
 
@@ -146,7 +220,8 @@ virtif_clone_create(struct kern *k, const char *name)
 	ifp->if_start = virt_start;
 	ifp->if_setlinkstr = virt_setlinkstr;
 	ifp->if_start_tso = virt_start_tso;
-	ifp->if_capabilities = IFCAP_TSOv4;	/* off until SIOCSIFCAP: the host cuts */
+	ifp->if_setcap = virt_setcap;
+	ifp->if_capabilities = IFCAP_TSOv4 | IFCAP_TSOv6;	/* off until SIOCSIFCAP: the host cuts */
 	ifp->if_data.ifi_addrlen = 6;
 	ifp->if_data.ifi_hdrlen = 14;
 	ifp->if_data.ifi_baudrate = 10000000;

@@ -60,8 +60,9 @@ tcp_output_rst(struct tcpcb *tp)
 
 /*
  * TCP segmentation offload: new data goes down as one datagram of many segments when
- * the route's interface has IFCAP_TSOv4 on (if.h; the interface or its bus cuts it
- * where it must).  IPv4 only; never for retransmissions, probes or urgent data.
+ * the route's interface has IFCAP_TSOv4 (IFCAP_TSOv6 for IPv6, net.netinet6 says:
+ * ns_tcp6_tso) on (if.h; the interface or its bus cuts it where it must).  Never for
+ * retransmissions, probes or urgent data, nor with IPv6 sticky options.
  */
 #define TCP_TSO_MAX	(65535 - 20 - TCP_HLEN - TCP_MAXOLEN)
 static int
@@ -72,9 +73,12 @@ tcp_tso_ok(struct tcpcb *tp)
 	struct rtentry *rt;
 	uint32_t faddr;
 
-	if (!in46_is4(&inp->inp_faddr46) || SEQ_LT(tp->snd_nxt, tp->snd_max) ||
-	    SEQ_GT(tp->snd_up, tp->snd_nxt) || (tp->t_flags & TF_FORCE))
+	if (SEQ_LT(tp->snd_nxt, tp->snd_max) || SEQ_GT(tp->snd_up, tp->snd_nxt) ||
+	    (tp->t_flags & TF_FORCE))
 		return 0;
+	if (!in46_is4(&inp->inp_faddr46))
+		return ns->ns_tcp6_tso != NULL &&
+		    ns->ns_tcp6_tso(tp->t_ts->ts_kern, &inp->inp_faddr46, inp->inp_in6opts);
 	faddr = in46_v4(&inp->inp_faddr46);
 	if (in_ifaddr_of(ns, faddr) != NULL || (rt = rt_lookup(ns, faddr)) == NULL ||
 	    rt->rt_ifp == NULL)

@@ -59,6 +59,48 @@ ip6_loop(struct inet6_state *s, struct pkt *p, struct ifnet *ifp)
 	lo->if_output(lo, c, 0);
 }
 
+/*
+ * A TCP datagram larger than mtu built for segmentation offload (p_tsosz, if_tso.c; TCP
+ * right after the fixed header): whole to an interface with IFCAP_TSOv6 on whose own MTU
+ * the segments fit (its medium carries or cuts it), else cut here into TCP segments that
+ * fit mtu, each a datagram of its own (a route with a smaller MTU, an interface without
+ * TSOv6, a forwarded offload frame): not fragmentation, which IPv6 routers never do.
+ */
+static int
+ip6_output_tso(struct inet6_state *s, struct ifnet *ifp, struct pkt *p,
+    const struct nb_in6_addr *nexthop, uint32_t mtu, size_t hdr)
+{
+	const uint8_t *ip = pkt_data(p);
+	uint32_t mss = p->p_tsosz;
+	size_t dlen, off;
+	int error = 0;
+
+	if ((ifp->if_capenable & IFCAP_TSOv6) && hdr + mss <= mtu && mtu == ifp->if_mtu)
+		return ip6_link_output(s, ifp, p, nexthop);
+	if (!tso_cksum_ok(ip)) {
+		pkt_free(p);		/* corrupt on its way here: dropped, as TCP would */
+		return 0;
+	}
+	if (hdr + mss > mtu)
+		mss = mtu - (uint32_t)hdr;
+	dlen = p->p_len - hdr;
+	for (off = 0; off < dlen && error == 0; off += mss) {
+		size_t n = dlen - off < mss ? dlen - off : mss;
+		struct pkt *seg = pkt_alloc(s->i6_kern, hdr + n, PKT_HEADROOM);
+
+		if (seg == NULL) {
+			error = ENOBUFS;
+			break;
+		}
+		(void)tso_build(ip, p->p_len, hdr, mss, off, pkt_data(seg));
+		seg->p_flags = p->p_flags;
+		seg->p_dport = p->p_dport;
+		error = ip6_link_output(s, ifp, seg, nexthop);
+	}
+	pkt_free(p);
+	return error;
+}
+
 /* Sends p (a whole IPv6 packet, header first) in fragments of at most mtu bytes.  The
  * unfragmentable part is the IPv6 header and the unfrag bytes of extension headers after
  * it (hop-by-hop, destination options before a routing header, the routing header: RFC
@@ -361,6 +403,13 @@ ip6_output1(struct inet6_state *s, struct pkt *p, const struct nb_in6_addr *srcp
 		mtu = ifp->if_mtu;	/* the path's routers answer packet too big */
 	if (p->p_len <= mtu)
 		return ip6_link_output(s, ifp, p, &nexthop);
+	if (__predict_false(p->p_tsosz != 0)) {
+		size_t hdr = tso_check(pkt_data(p), p->p_len);
+
+		if (hdr != 0 && mtu >= hdr + 8)
+			return ip6_output_tso(s, ifp, p, &nexthop, mtu, hdr);
+		p->p_tsosz = 0;		/* not one we can cut: as any other packet */
+	}
 	if (flags & IP6OUT_ROUTERALERT)
 		unfrag = 8, nxtoff = IP6_HDRLEN;
 	if (flags & IP6OUT_FORWARDING) {

@@ -150,6 +150,36 @@ tcp6_mss(struct kern *kk, const struct in46_addr *faddr)
 	return mtu > 60 + TCP_MINMSS ? mtu - 60 : TCP_MINMSS;
 }
 
+/* ns_tcp6_tso: may tcp_output send one offload datagram (IFCAP_TSOv6) to faddr? */
+static int
+tcp6_tso(struct kern *kk, const struct in46_addr *faddr, void *opts)
+{
+	struct inet6_state *s = inet6_state(kk);
+	struct in6pcb *o = opts;
+	struct nb_in6_addr a = *in46_6(faddr);
+	struct ifnet *zifp;
+	struct rt6entry *rt;
+	int i;
+
+	if (s == NULL)
+		return 0;
+	if (o != NULL) {
+		if (o->in6p_minmtu == 1)
+			return 0;
+		for (i = 0; i < 4; i++)
+			if (o->in6p_xhdr[i] != NULL)
+				return 0;	/* ip6_output puts headers before TCP */
+	}
+	zifp = in6_zone_ifp(s, faddr->ia_zone);
+	if (in6_is_mcast(&a) || in6_ifaddr_of(s, &a, zifp) != NULL)
+		return 0;
+	if (in6_scoped(&a))
+		return zifp != NULL && (zifp->if_capenable & IFCAP_TSOv6) != 0;
+	return (rt = rt6_lookup(s, &a, NULL)) != NULL && rt->rt6_ifp != NULL &&
+	    !(rt->rt6_flags & (RTF_REJECT | RTF_BLACKHOLE)) &&
+	    (rt->rt6_ifp->if_capenable & IFCAP_TSOv6) != 0;
+}
+
 /* ---------------------------------------------------------------- input */
 
 void
@@ -545,6 +575,7 @@ tcp6_init(struct inet6_state *s)
 
 	ns->ns_tcp6_send = tcp6_send;
 	ns->ns_tcp6_mss = tcp6_mss;
+	ns->ns_tcp6_tso = tcp6_tso;
 	ns->ns_tcp6_optfree = tcp6_optfree;
 	ns->ns_tcp6_optmss = tcp6_optmss;
 }
@@ -554,6 +585,7 @@ tcp6_hooks_off(struct ifnet_state *ns)
 {
 	ns->ns_tcp6_send = NULL;
 	ns->ns_tcp6_mss = NULL;
+	ns->ns_tcp6_tso = NULL;
 	ns->ns_tcp6_optmss = NULL;
 	ns->ns_tcp6_optfree = NULL;	/* netinet6_fini frees what is left on i6_tcpopts */
 }

@@ -362,9 +362,10 @@ function Cfg:stats(name)
 end
 
 -- caps(name): the interface's capabilities (SIOCGIFCAP) as two numbers, what it offers and
--- what is on (c.IFCAP names the bits: TSOv4 is TCP segmentation offload, which shmif
--- offers).  caps(name, enable) sets what is on (SIOCSIFCAP): a number or capability names
--- ("TSOv4", "" for none); EINVAL for one the interface does not offer, as NetBSD.
+-- what is on (c.IFCAP names the bits: TSOv4 and TSOv6 are TCP segmentation offload for
+-- IPv4 and IPv6, which shmif and virtif offer).  caps(name, enable) sets what is on
+-- (SIOCSIFCAP): a number or capability names ("TSOv4", "TSOv4,TSOv6", "" for none); EINVAL
+-- for one the interface does not offer, as NetBSD.
 function Cfg:caps(name, enable)
   ifname(name, "caps")
   local r = T.ifcapreq()
