@@ -4,6 +4,8 @@
 -- writes at once; so a segment the application's thread sends after an ACK let data out
 -- on the tap's thread can reach Linux before that data.  Linux counts segments queued
 -- out of order (TcpExtTCPOFOQueue): on a FIFO link with no loss there must be none.
+-- (Probabilistic: failed in about half the runs of 128 MiB here; 0 in 6 of 6 runs with
+-- the deferral disabled, same build.)
 local T = require "rump.test"
 local S = require "syscall"
 local rnet = require "rump.net"
@@ -61,7 +63,7 @@ T.case("kernel -> Linux over a tap: no segment overtakes another (no out-of-orde
   assert(K.nonblock(k)); assert(S.nonblock(a))
   local ofo0 = netstat(ns, "TCPOFOQueue")
   local chunk = ("x"):rep(65536)
-  local total, got = 16 * 1024 * 1024, 0
+  local total, got = 128 * 1024 * 1024, 0
   local sent, idle = 0, 0
   while got < total and idle < 20000 do
     local progress = false
