@@ -51,6 +51,7 @@ local function observe(backend, bus)
     state = buf[0],
     snd_mss = u32(buf, 16), rcv_mss = u32(buf, 20),
     snd_cwnd = u32(buf, 80), snd_wnd = u32(buf, 100), snd_nxt = u32(buf, 108),
+    rcv_space = u32(buf, 96),
   }
   return o
 end
@@ -61,6 +62,7 @@ local function check(backend, o)
   T.eq(o.rcv_mss, o.snd_mss, backend .. ": tcpi_rcv_mss is t_segsz too")
   T.ok(o.snd_cwnd > 0 and o.snd_cwnd < 1000, backend .. ": tcpi_snd_cwnd in segments (" .. o.snd_cwnd .. ")")
   T.ok(o.snd_wnd > 0 and o.snd_wnd < 1000, backend .. ": tcpi_snd_wnd in segments (" .. o.snd_wnd .. ")")
+  T.ok(o.rcv_space > 1000, backend .. ": tcpi_rcv_space is rcv_wnd, the advertised window (" .. o.rcv_space .. ")")
   T.ok(o.snd_nxt ~= 1001, backend .. ": tcpi_snd_nxt absolute, not ISS-relative (" .. o.snd_nxt .. ")")
 end
 
