@@ -49,7 +49,8 @@
 #define TCP_INFO	9
 
 /* getsockopt(IPPROTO_TCP, TCP_INFO): NetBSD's struct tcp_info (236 bytes, the FreeBSD
- * layout); the fields NetBSD leaves 0 (the __tcpi_ ones) are 0 here too. */
+ * layout); the __tcpi_ fields NetBSD leaves 0 are 0 here too (it fills __tcpi_retransmits
+ * and __tcpi_retrans, with the retransmitted segments). */
 #define TCPI_OPT_TIMESTAMPS	0x01
 #define TCPI_OPT_SACK		0x02
 #define TCPI_OPT_WSCALE		0x04
@@ -61,16 +62,16 @@ struct tcp_info {
 	uint8_t tcpi_snd_wscale:4, tcpi_rcv_wscale:4;
 	uint32_t tcpi_rto;		/* us */
 	uint32_t __tcpi_ato;
-	uint32_t tcpi_snd_mss, tcpi_rcv_mss;
+	uint32_t tcpi_snd_mss, tcpi_rcv_mss;	/* both the segment size */
 	uint32_t __tcpi_unacked, __tcpi_sacked, __tcpi_lost, __tcpi_retrans, __tcpi_fackets;
 	uint32_t __tcpi_last_data_sent, __tcpi_last_ack_sent;
 	uint32_t tcpi_last_data_recv;	/* us since */
 	uint32_t __tcpi_last_ack_recv, __tcpi_pmtu, __tcpi_rcv_ssthresh;
 	uint32_t tcpi_rtt, tcpi_rttvar;	/* us */
-	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd;
+	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd;	/* bytes, segments */
 	uint32_t __tcpi_advmss, __tcpi_reordering, __tcpi_rcv_rtt;
-	uint32_t tcpi_rcv_space, tcpi_snd_wnd, tcpi_snd_bwnd;
-	uint32_t tcpi_snd_nxt, tcpi_rcv_nxt;	/* relative to the ISS, the IRS */
+	uint32_t tcpi_rcv_space, tcpi_snd_wnd, tcpi_snd_bwnd;	/* bytes, segments */
+	uint32_t tcpi_snd_nxt, tcpi_rcv_nxt;	/* absolute */
 	uint32_t tcpi_toe_tid, tcpi_snd_rexmitpack, tcpi_rcv_ooopack, tcpi_snd_zerowin;
 	uint32_t __tcpi_pad[26];
 };

@@ -427,6 +427,7 @@ tcp_input_seg1(struct inet_state *is, struct pkt *p, int hlen, const struct in46
 	rcv_wnd = so != NULL ? (uint32_t)sb_space(&so->so_rcv) : tp->t_rcvspace;
 	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && rcv_wnd < tp->rcv_adv - tp->rcv_nxt)
 		rcv_wnd = tp->rcv_adv - tp->rcv_nxt;
+	tp->rcv_wnd = rcv_wnd;		/* NetBSD keeps it (TCP_INFO's tcpi_rcv_space) */
 
 	if (tp->t_state == TCPS_SYN_SENT) {
 		if ((flags & TH_ACK) && (SEQ_LEQ(ack, tp->iss) || SEQ_GT(ack, tp->snd_max))) {

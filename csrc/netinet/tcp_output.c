@@ -277,6 +277,7 @@ send:
 		sb_copy(sb, off, (size_t)len, th + hdrlen);
 		if (SEQ_LT(tp->snd_nxt, tp->snd_max)) {
 			ts->ts_stat.tcps_sndrexmitpack++;
+			tp->t_sndrexmitpack++;
 			ts->ts_stat.tcps_sndrexmitbyte += (uint64_t)len;
 		} else {
 			ts->ts_stat.tcps_sndpack++;

@@ -431,8 +431,12 @@ tcp_change_keepalive(struct socket *so, struct tcpcb *tp)
 }
 
 /* TCP_INFO as NetBSD's tcp_fill_info fills it: the state, the options both ends agreed
- * on, the RTO and RTT in microseconds, the windows, sequence numbers relative to the ISS
- * and IRS; the rest 0. */
+ * on, the segment size as both MSS fields, cwnd and the send window in segments (the Linux
+ * API's unit), the receive window in bytes, the absolute snd_nxt and rcv_nxt, the
+ * connection's retransmitted segments in all three retransmission fields; the rest 0.
+ * rumpus: tcpi_rto, tcpi_rtt and tcpi_rttvar in microseconds, as the fields are defined
+ * (NetBSD multiplies its 500 ms slow-timer counts by the hardclock tick, 1/50 of the
+ * value: docs/netinet.md). */
 static int
 tcp_getinfo(struct tcpcb *tp, struct sockopt *sopt)
 {
@@ -454,11 +458,14 @@ tcp_getinfo(struct tcpcb *tp, struct sockopt *sopt)
 	ti.tcpi_rtt = (uint32_t)(tp->t_srtt / 1000);
 	ti.tcpi_rttvar = (uint32_t)(tp->t_rttvar / 1000);
 	ti.tcpi_snd_ssthresh = tp->snd_ssthresh;
-	ti.tcpi_snd_cwnd = tp->snd_cwnd;
+	ti.tcpi_snd_cwnd = tp->t_maxseg ? tp->snd_cwnd / tp->t_maxseg : 0;
 	ti.tcpi_rcv_space = tp->rcv_wnd;
-	ti.tcpi_snd_wnd = tp->snd_wnd;
-	ti.tcpi_snd_nxt = tp->snd_nxt - tp->iss;
-	ti.tcpi_rcv_nxt = tp->rcv_nxt - tp->irs;
+	ti.tcpi_snd_wnd = tp->t_maxseg ? tp->snd_wnd / tp->t_maxseg : 0;
+	ti.tcpi_snd_nxt = tp->snd_nxt;
+	ti.tcpi_rcv_nxt = tp->rcv_nxt;
+	ti.tcpi_snd_mss = ti.tcpi_rcv_mss = tp->t_maxseg;
+	ti.tcpi_snd_rexmitpack = ti.__tcpi_retrans = tp->t_sndrexmitpack;
+	ti.__tcpi_retransmits = (uint8_t)tp->t_sndrexmitpack;
 	return sockopt_set(sopt, &ti, sizeof(ti));
 }
 

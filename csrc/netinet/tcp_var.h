@@ -154,6 +154,7 @@ struct tcpcb {
 	/* PRR (RFC 6937, net.inet.tcp.prr): bytes delivered and sent in this recovery,
 	 * FlightSize at its start, and snd_una and the SACKed bytes when last counted */
 	uint32_t t_prr_delivered, t_prr_out, t_prr_recoverfs, t_prr_una, t_prr_sacked;
+	uint32_t t_sndrexmitpack;		/* segments retransmitted (TCP_INFO) */
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
