@@ -518,6 +518,30 @@ inp_connect(struct inpcb *inp, const void *sa, size_t salen)
 	return error;
 }
 
+/* NetBSD's in_selectsrc when the route goes through the loopback (a blackhole route, say)
+ * and so gives no source: an address on dst's net, the most specific one (ifa_ifwithnet:
+ * the longest mask, the first of equal ones), else the first non-loopback IPv4 address,
+ * else EADDRNOTAVAIL.  (dst itself being ours was matched before.) */
+static int
+in_selectsrc_noroute(struct ifnet_state *ns, uint32_t dst, uint32_t *srcp)
+{
+	struct in_ifaddr *ia, *best = NULL, *any = NULL;
+	struct ifnet *ifp;
+
+	for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
+		for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next) {
+			if ((dst & ia->ia_mask) == ia->ia_net && (best == NULL ||
+			    ntohl_(ia->ia_mask) > ntohl_(best->ia_mask)))
+				best = ia;
+			if (any == NULL && !(ifp->if_flags & IFF_LOOPBACK))
+				any = ia;
+		}
+	if (best == NULL && (best = any) == NULL)
+		return EADDRNOTAVAIL;
+	*srcp = best->ia_addr;
+	return 0;
+}
+
 /* The source address a datagram to dst leaves with. */
 int
 in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp)
@@ -540,18 +564,8 @@ in_selectsrc(struct inet_state *is, uint32_t dst, uint32_t *srcp)
 	}
 	if ((rt = rt_lookup(ns, dst)) == NULL || (rt->rt_flags & RTF_REJECT))
 		return EHOSTUNREACH;
-	if (rt->rt_ifp != NULL && (rt->rt_ifp->if_flags & IFF_LOOPBACK)) {
-		/* NetBSD's in_selectsrc: a route through the loopback (a blackhole route, say)
-		 * does not give the source; an address on dst's net does (ifa_ifwithnet) */
-		struct in_ifaddr *ia;
-
-		for (ifp = ns->ns_ifs; ifp != NULL; ifp = ifp->if_next)
-			for (ia = ifp->if_inaddrs; ia != NULL; ia = ia->ia_next)
-				if ((dst & ia->ia_mask) == ia->ia_net) {
-					*srcp = ia->ia_addr;
-					return 0;
-				}
-	}
+	if (rt->rt_ifp != NULL && (rt->rt_ifp->if_flags & IFF_LOOPBACK))
+		return in_selectsrc_noroute(ns, dst, srcp);
 	*srcp = rt->rt_ifa != 0 ? rt->rt_ifa : in_ifaddr_first(rt->rt_ifp);
 	return 0;
 }

@@ -1,19 +1,32 @@
--- review6: in_selectsrc under a route through the loopback (a blackhole route) when no
--- interface is on the destination's net.  NetBSD 7.99 (in_pcb.c in_selectsrc): a route
--- whose interface is the loopback gives no source; ifa_ifwithladdr(dst) finds none; then
--- "Find 1st non-loopback AF_INET address".  So the source is the shmif's address, never
--- 127.0.0.1.  Observed with getsockname after a non-blocking connect, on rumpus and (with
--- $RUMPUS_NETBSD_RUMP) on NetBSD's kernel.
+-- in_selectsrc under a route through the loopback (a blackhole route): NetBSD 7.99's rule
+-- (in_pcb.c in_selectsrc): such a route gives no source; then an address of ours that is
+-- the destination, else the most specific net the destination is on (ifa_ifwithnet: the
+-- longest mask), else the first non-loopback IPv4 address, else EADDRNOTAVAIL.  So the
+-- source is never 127.0.0.1 for a destination off the loopback's net.  Observed with
+-- getsockname after a non-blocking connect, on rumpus and (with $RUMPUS_NETBSD_RUMP) on
+-- NetBSD's kernel.  tcp_fsm_test relies on this path (its cut links are blackhole routes).
+-- (First written by the review6 reviewer.)
 local T = require "rump.test"
 local rump = require "rump"
 local rnet = require "rump.net"
 
-local function observe(backend, bus, two)
+-- two: a second interface on a narrower net inside the first's; none: no interface but
+-- the loopback
+local function observe(backend, bus, two, none)
   local opts = { "net", "net.net", "net.netinet", "net.shmif" }
   if backend == "netbsd" then opts.backend, opts.remote = "netbsd", true end
   local k = rump.kernel(opts)
   T.defer(function() k:destroy() end)
   local cfg = rnet.config(k)
+  if none then
+    assert(cfg:route_add("10.200.0.5/32", "127.0.0.1", { blackhole = true }))
+    local S = k.S
+    local s = assert(S.socket("inet", "stream"))
+    assert(S.nonblock(s))
+    local ok, err = S.connect(s, S.t.sockaddr_in(7002, "10.200.0.5"))
+    S.close(s)
+    return { connect = ok and "ok" or tostring(err and (err.sym or err)) }
+  end
   assert(cfg:create("shmif0"))
   assert(cfg:attach("shmif0", bus))
   assert(cfg:address("shmif0", "10.79.0.1/24"))
@@ -64,4 +77,19 @@ T.case("the same on NetBSD's kernel (most specific net)", function()
   local ok, why = nb.available()
   if not ok then T.skip(why) end
   check("NetBSD", observe("netbsd", T.tmpdir() .. "/bus", true), "10.79.1.1")
+end)
+
+local function check_none(backend, r)
+  T.eq(r.connect, "EADDRNOTAVAIL", backend .. ": no non-loopback address: connect fails EADDRNOTAVAIL")
+end
+
+T.case("source address under a blackhole route, no address but the loopback's (rumpus)", function()
+  check_none("rumpus", observe("rumpus", nil, false, true))
+end)
+
+T.case("the same on NetBSD's kernel (no address but the loopback's)", function()
+  local nb = require "rump.netbsd"
+  local ok, why = nb.available()
+  if not ok then T.skip(why) end
+  check_none("NetBSD", observe("netbsd", nil, false, true))
 end)
