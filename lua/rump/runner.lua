@@ -645,8 +645,9 @@ function R.main(args, self)
     elseif plan and seen < plan then
       problem, ptype = "died after " .. seen .. " of " .. plan .. " cases (exit " .. tostring(exit) .. ")", "crash"
     elseif not plan and seen == 0 then problem, ptype = "produced no TAP (exit " .. tostring(exit) .. ")", "crash"
-    elseif exit ~= 0 and seen > 0 and mine.fail == 0 then
-      problem, ptype = "exited with status " .. tostring(exit) .. " although every case passed", "crash"
+    elseif exit ~= 0 and mine.fail == 0 then
+      problem, ptype = "exited with status " .. tostring(exit) ..
+        (seen > 0 and " although every case passed" or " after running no case"), "crash"
     end
     if problem then
       local name = "(file) " .. problem

@@ -194,6 +194,11 @@ T.case("a file that fails to load, hangs or is a TAP program", function()
   T.eq(st3, 1)
   has(out3, "FAIL " .. F .. "/prog_test: second\n    the second went wrong")
   T.eq(lastline(out3), "1 passed, 1 failed, 1 skipped")
+  -- a TAP program that plans no case ("1..0") and exits non-zero failed
+  local out4, st4 = runner(F .. "/empty_fail_test")
+  T.eq(st4, 1, "the run fails:\n" .. out4)
+  has(out4, "(file) exited with status 3 after running no case")
+  T.eq(lastline(out4), "0 passed, 1 failed")
 end)
 
 T.case("--tap prints TAP for every case", function()
