@@ -17,9 +17,12 @@
  * threads (bus_enter); any other bus, including one it holds already, it only tries to
  * read-lock, and when that fails (a writer holds it) the frame is copied onto the
  * thread's list of frames for later (bus_later_add), which the thread sends once it
- * holds no bus lock any more (bus_leave), still inside the send that caused it.  The
- * copy keeps a reference on its bus and the sender's MAC, not the port (whose kernel the
- * thread has left by then).  Nothing waits in a cycle, whatever the rwlock prefers.
+ * holds no bus lock any more (bus_leave), still inside the send that caused it; while it
+ * holds a frame for a bus, the thread's next frames for that bus go behind it (a link is
+ * FIFO).  The copy keeps a reference on its bus and names its sender by the port's
+ * address and attachment (bp_gen), only compared under the bus lock (bus_port_find): a
+ * MAC change keeps it, a port gone since takes the frame with it.  Nothing waits in a
+ * cycle, whatever the rwlock prefers.
  *
  * A bus switches.  Every port says its MAC address when it attaches (bp_mac) and the bus
  * keeps the ports in a hash table keyed by it (b_hash, b_hbits: 2^b_hbits chains, grown
