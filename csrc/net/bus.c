@@ -102,7 +102,7 @@ struct bus_later {
 	struct bus_later *bl_next;
 	struct bus *bl_bus;		/* referenced */
 	struct bus_port *bl_port;	/* the sender (compared only, never followed) or NULL */
-	uint64_t bl_gen;		/* and its attachment: bus_later_port */
+	uint64_t bl_gen;		/* and its attachment (bus_port_find) */
 	int bl_kind;			/* BUS_LATER_* */
 	size_t bl_len;
 	uint8_t bl_data[];
