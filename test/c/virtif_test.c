@@ -491,8 +491,8 @@ ord_rx(void *arg, void *frame, size_t len, const struct hyp_tap_meta *meta)
 		return;
 	o->triggered = 1;
 	ord_frame(out, 1);
-	(void)hyp_tap_send(o->tap, out, sizeof(out));	/* the tap's thread: for later */
 	pthread_mutex_lock(&o->lock);
+	(void)hyp_tap_send(o->tap, out, sizeof(out));	/* the tap's thread: for later */
 	o->phase = 1;
 	pthread_cond_broadcast(&o->cv);
 	while (o->phase != 2)
@@ -532,7 +532,11 @@ test_tap_order(void)
 
 	pthread_mutex_init(&o.lock, NULL);
 	pthread_cond_init(&o.cv, NULL);
-	if (!ok(hyp_tap_open("vt8", ord_rx, &o, &o.tap) == 0, "tap order: a tap opened") ||
+	/* o.tap under o.lock: hyp_tap_open sets it after the tap's thread started */
+	pthread_mutex_lock(&o.lock);
+	i = hyp_tap_open("vt8", ord_rx, &o, &o.tap);
+	pthread_mutex_unlock(&o.lock);
+	if (!ok(i == 0, "tap order: a tap opened") ||
 	    !ok(sh("ip link set %s up", "vt8") == 0, "tap order: and up")) {
 		hyp_tap_close(o.tap);
 		return;
