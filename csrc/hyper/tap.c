@@ -13,10 +13,14 @@
  * partial; the thread passes their virtio_net_hdr to rx, which completes them.
  *
  * A frame the kernel sends from inside rx, on the tap's own thread (an ACK it answers, the
- * data an ACK lets out), is copied and written after rx returned (tap_flush_later), so
- * the thread does not hold the kernel while Linux takes the frame through its stack (a
- * 64 KB offload frame's write runs Linux's TCP input): the kernel's other threads (the
- * application) would wait for it (perf: the vCPU hand-off was a third of kernel -> Linux).
+ * data an ACK lets out), is copied onto the tap's list for later and written after rx
+ * returned (tap_flush_later), so the thread does not hold the kernel while Linux takes
+ * the frame through its stack (a 64 KB offload frame's write runs Linux's TCP input): the
+ * kernel's other threads (the application) would wait for it (perf: the vCPU hand-off was
+ * a third of kernel -> Linux).  A tap is a FIFO link: while that list holds a frame or
+ * is being written, any thread's frame goes onto it too, behind (t_llock), so frames
+ * reach the host in the order the kernel sent them (the application's segment, sent once
+ * the tap's thread let the kernel go, does not overtake the data an ACK let out before).
  *
  * A thread other than the tap's that writes a frame then reads what the host answered
  * inside that write (tap_rx_inline; t_rxlock keeps one reader at a time, so frames stay
@@ -59,7 +63,11 @@ struct tap_later {
 
 struct hyp_tap {
 	int t_fd;			/* the tap device */
-	struct tap_later *t_later, **t_ltail;	/* the thread's own, written after rx */
+	/* frames for later (t_llock): the thread's own from inside rx, and any other
+	 * thread's while the list is not empty or t_flushing (the thread writes them) */
+	pthread_mutex_t t_llock;
+	struct tap_later *t_later, **t_ltail;
+	int t_flushing;
 	int t_efd;			/* eventfd: stop the thread */
 	pthread_t t_thread;
 	hyp_tap_rx_fn *t_rx;
@@ -169,8 +177,7 @@ tap_thread(void *arg)
 			pthread_mutex_lock(&t->t_rxlock);
 			n = tap_rx_one(t, t->t_buf);
 			pthread_mutex_unlock(&t->t_rxlock);
-			if (t->t_later != NULL)
-				tap_flush_later(t);
+			tap_flush_later(t);
 			if (n <= 0)
 				break;
 		}
@@ -215,6 +222,7 @@ hyp_tap_open(const char *name, hyp_tap_rx_fn *rx, void *arg, struct hyp_tap **tp
 		return hyp_errno(ENOMEM);
 	t->t_fd = t->t_efd = -1;
 	pthread_mutex_init(&t->t_rxlock, NULL);
+	pthread_mutex_init(&t->t_llock, NULL);
 	t->t_rx = rx;
 	t->t_arg = arg;
 	if ((t->t_buf = hyp_malloc(TAP_BUFSIZE)) == NULL ||
@@ -267,6 +275,7 @@ fail:
 	if (t->t_buf2 != NULL)
 		hyp_free(t->t_buf2, TAP_BUFSIZE);
 	pthread_mutex_destroy(&t->t_rxlock);
+	pthread_mutex_destroy(&t->t_llock);
 	hyp_free(t, sizeof(*t));
 	return hyp_errno(e);
 }
@@ -274,33 +283,38 @@ fail:
 static int tap_write_now(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame,
     size_t len);
 
-/* Writes what the thread's rx sent meanwhile (the tap's thread). */
+/* Writes the frames for later, in order, t_llock not held (the tap's thread, after rx;
+ * it holds no kernel): frames other threads add meanwhile go behind and are written too. */
 static void
 tap_flush_later(struct hyp_tap *t)
 {
 	struct tap_later *l;
 
+	pthread_mutex_lock(&t->t_llock);
+	if (t->t_later == NULL) {
+		pthread_mutex_unlock(&t->t_llock);
+		return;
+	}
+	t->t_flushing = 1;
 	while ((l = t->t_later) != NULL) {
 		t->t_later = l->l_next;
+		pthread_mutex_unlock(&t->t_llock);
 		(void)tap_write_now(t, (const struct virtio_net_hdr *)(const void *)l->l_data,
 		    l->l_data + sizeof(struct virtio_net_hdr),
 		    l->l_len - sizeof(struct virtio_net_hdr));
 		hyp_free(l, sizeof(*l) + l->l_len);
+		pthread_mutex_lock(&t->t_llock);
 	}
+	t->t_flushing = 0;
+	pthread_mutex_unlock(&t->t_llock);
 }
 
+/* Copies a frame onto the list for later (t_llock held). */
 static int
-tap_write(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
+tap_later_add(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
 {
 	struct tap_later *l;
 
-	if (tap_self != t) {
-		int e = tap_write_now(t, h, frame, len);
-
-		tap_rx_inline(t);
-		return e;
-	}
-	/* from inside rx on the tap's thread: after rx (the kernel is free by then) */
 	if ((l = hyp_malloc(sizeof(*l) + sizeof(*h) + len)) == NULL) {
 		atomic_fetch_add_explicit(&t->t_tx_errors, 1, memory_order_relaxed);
 		return hyp_errno(ENOMEM);
@@ -314,6 +328,30 @@ tap_write(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, 
 	*t->t_ltail = l;
 	t->t_ltail = &l->l_next;
 	return 0;
+}
+
+/*
+ * A frame to the host, in the order of the calls: from inside rx on the tap's thread,
+ * onto the list for later (written after rx, when the kernel is free); from another
+ * thread, onto the list too while it holds a frame or is being written, else at once
+ * (t_llock held over the write, so the tap's thread cannot start writing the list under
+ * it), and then what the host answered is read (tap_rx_inline).
+ */
+static int
+tap_write(struct hyp_tap *t, const struct virtio_net_hdr *h, const void *frame, size_t len)
+{
+	int e;
+
+	pthread_mutex_lock(&t->t_llock);
+	if (tap_self == t || t->t_later != NULL || t->t_flushing) {
+		e = tap_later_add(t, h, frame, len);
+		pthread_mutex_unlock(&t->t_llock);
+		return e;
+	}
+	e = tap_write_now(t, h, frame, len);
+	pthread_mutex_unlock(&t->t_llock);
+	tap_rx_inline(t);
+	return e;
 }
 
 static int
@@ -373,6 +411,7 @@ hyp_tap_offload(struct hyp_tap *t, int tso4, int tso6)
 void
 hyp_tap_close(struct hyp_tap *t)
 {
+	struct tap_later *l;
 	uint64_t one = 1;
 	ssize_t r;
 
@@ -386,7 +425,12 @@ hyp_tap_close(struct hyp_tap *t)
 	close(t->t_fd);
 	hyp_free(t->t_buf, TAP_BUFSIZE);
 	hyp_free(t->t_buf2, TAP_BUFSIZE);
+	while ((l = t->t_later) != NULL) {	/* none: the thread always finishes it */
+		t->t_later = l->l_next;
+		hyp_free(l, sizeof(*l) + l->l_len);
+	}
 	pthread_mutex_destroy(&t->t_rxlock);
+	pthread_mutex_destroy(&t->t_llock);
 	hyp_free(t, sizeof(*t));
 	atomic_fetch_sub(&tap_open_count, 1);
 }

@@ -17,9 +17,12 @@
  * threads (bus_enter); any other bus, including one it holds already, it only tries to
  * read-lock, and when that fails (a writer holds it) the frame is copied onto the
  * thread's list of frames for later (bus_later_add), which the thread sends once it
- * holds no bus lock any more (bus_leave), still inside the send that caused it.  The
- * copy keeps a reference on its bus and the sender's MAC, not the port (whose kernel the
- * thread has left by then).  Nothing waits in a cycle, whatever the rwlock prefers.
+ * holds no bus lock any more (bus_leave), still inside the send that caused it; while it
+ * holds a frame for a bus, the thread's next frames for that bus go behind it (a link is
+ * FIFO).  The copy keeps a reference on its bus and names its sender by the port's
+ * address and attachment (bp_gen), only compared under the bus lock (bus_port_find): a
+ * MAC change keeps it, a port gone since takes the frame with it.  Nothing waits in a
+ * cycle, whatever the rwlock prefers.
  *
  * A bus switches.  Every port says its MAC address when it attaches (bp_mac) and the bus
  * keeps the ports in a hash table keyed by it (b_hash, b_hbits: 2^b_hbits chains, grown
@@ -74,6 +77,7 @@ struct bus {
 	hyp_rwlock_t b_lock;
 	struct bus_port *b_ports;
 	int b_nports;
+	uint64_t b_portgen;		/* the last bp_gen given (b_lock) */
 	struct bus_port **b_hash;	/* 2^b_hbits chains through bp_hnext */
 	int b_hbits;
 	struct bus_port *b_promisc;	/* promiscuous ports through bp_pnext */
@@ -97,7 +101,8 @@ struct bus {
 struct bus_later {
 	struct bus_later *bl_next;
 	struct bus *bl_bus;		/* referenced */
-	uint8_t bl_from[6];
+	struct bus_port *bl_port;	/* the sender (compared only, never followed) or NULL */
+	uint64_t bl_gen;		/* and its attachment (bus_port_find) */
 	int bl_kind;			/* BUS_LATER_* */
 	size_t bl_len;
 	uint8_t bl_data[];
@@ -316,6 +321,7 @@ bus_attach(const char *name, struct bus_port *bp)
 		return error;
 	hyp_rw_wrlock(&b->b_lock);
 	bp->bp_bus = b;
+	bp->bp_gen = ++b->b_portgen;
 	if ((bp->bp_next = b->b_ports) != NULL)
 		b->b_ports->bp_prevp = &bp->bp_next;
 	bp->bp_prevp = &b->b_ports;
@@ -731,13 +737,22 @@ file_xmit(struct bus *b, struct bus_port *from, const void *frame, size_t len)
 
 /* ---------------------------------------------------------------- lock order */
 
-/*
- * Read-locks b for a delivery: waits only when b is above every bus this thread holds,
- * else only tries.  0 with *savep to give bus_leave, or EBUSY: the caller sends the
- * frame later (bus_later_add) instead.
- */
-int
-bus_enter(struct bus *b, uintptr_t *savep)
+/* Whether this thread's list for later holds a frame for b: then b's next frame from this
+ * thread goes there too, behind it (a thread's frames onto a bus keep their order). */
+static int
+bus_later_has(const struct bus *b)
+{
+	const struct bus_later *bl;
+
+	for (bl = bus_tls_later; bl != NULL; bl = bl->bl_next)
+		if (bl->bl_bus == b)
+			return 1;
+	return 0;
+}
+
+/* Read-locks b: waits when b is above every bus this thread holds, else only tries. */
+static int
+bus_lock_ordered(struct bus *b, uintptr_t *savep)
 {
 	uintptr_t me = (uintptr_t)b, top = bus_tls_top;
 
@@ -748,6 +763,22 @@ bus_enter(struct bus *b, uintptr_t *savep)
 	} else if (hyp_rw_tryrdlock(&b->b_lock) != 0)
 		return EBUSY;
 	return 0;
+}
+
+/*
+ * Read-locks b for a delivery: waits only when b is above every bus this thread holds,
+ * else only tries.  0 with *savep to give bus_leave, or EBUSY: the caller sends the
+ * frame later (bus_later_add) instead; also when a frame of this thread's for b waits
+ * there already, which the new one must not overtake.
+ */
+int
+bus_enter(struct bus *b, uintptr_t *savep)
+{
+	if (__predict_false(bus_tls_later != NULL) && bus_later_has(b)) {
+		*savep = bus_tls_top;
+		return EBUSY;
+	}
+	return bus_lock_ordered(b, savep);
 }
 
 static void bus_later_run(void);
@@ -761,11 +792,28 @@ bus_leave(struct bus *b, uintptr_t save)
 		bus_later_run();
 }
 
+/* The port of that attachment (bp_gen) if it is still on b, else NULL (b_lock held): bp
+ * is compared, not followed, so it may have been freed since. */
+struct bus_port *
+bus_port_find(struct bus *b, const struct bus_port *bp, uint64_t gen)
+{
+	struct bus_port *p;
+
+	if (bp == NULL)
+		return NULL;
+	for (p = b->b_ports; p != NULL; p = p->bp_next)
+		if (p == bp && p->bp_gen == gen)
+			return p;
+	return NULL;
+}
+
 /* Copies a frame onto this thread's list for later: kind BUS_LATER_SEND, a port's frame
- * (from: its MAC) as bus_xmit sends it; BUS_LATER_WIRE, one that went through the
- * impairments already (bus_wire); BUS_LATER_INPUT, from the bus file (bus_input). */
+ * as bus_xmit sends it; BUS_LATER_WIRE, one that went through the impairments already
+ * (bus_wire); both from the port of attachment gen (a MAC change keeps it; gone, the
+ * frame goes with it).  BUS_LATER_INPUT, from the bus file (bus_input; from NULL). */
 void
-bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame, size_t len)
+bus_later_add(struct bus *b, int kind, struct bus_port *from, uint64_t gen, const void *frame,
+    size_t len)
 {
 	struct bus_later *bl;
 
@@ -777,8 +825,8 @@ bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame, s
 	bl->bl_next = NULL;
 	bl->bl_bus = b;
 	bl->bl_kind = kind;
-	if (from != NULL)
-		memcpy(bl->bl_from, from, 6);
+	bl->bl_port = from;
+	bl->bl_gen = gen;
 	bl->bl_len = len;
 	memcpy(bl->bl_data, frame, len);
 	if (bus_tls_later == NULL)
@@ -790,11 +838,13 @@ bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame, s
 static void bus_send_locked(struct bus *b, struct bus_port *from, const void *frame,
     size_t len);
 
-/* Sends this thread's frames for later, in order (it holds no bus lock: each waits). */
+/* Sends this thread's frames for later, in order (it holds no bus lock: each waits).  A
+ * port's frame whose port left the bus since is dropped, as its driver's queue would be. */
 static void
 bus_later_run(void)
 {
 	struct bus_later *bl;
+	struct bus_port *from;
 	struct bus *b;
 	uintptr_t save;
 
@@ -802,19 +852,17 @@ bus_later_run(void)
 	while ((bl = bus_tls_later) != NULL) {
 		bus_tls_later = bl->bl_next;
 		b = bl->bl_bus;
-		if (bus_enter(b, &save) == 0) {	/* waits: this thread holds none */
-			struct bus_port *from = NULL;
-
-			if (bl->bl_kind != BUS_LATER_INPUT)
-				from = bus_port_bymac(b, bl->bl_from);
+		if (bus_lock_ordered(b, &save) == 0) {	/* waits: this thread holds none */
 			if (bl->bl_kind == BUS_LATER_INPUT) {
 				/* a frame from the bus file: to our ports only */
 				if (b->b_pcap_fd >= 0)
 					pcap_write(b, bl->bl_data, bl->bl_len);
 				mem_xmit(b, NULL, bl->bl_data, bl->bl_len);
-			} else if (bl->bl_kind == BUS_LATER_SEND && from != NULL)
+			} else if ((from = bus_port_find(b, bl->bl_port, bl->bl_gen)) == NULL)
+				;	/* its port is gone */
+			else if (bl->bl_kind == BUS_LATER_SEND)
 				bus_send_locked(b, from, bl->bl_data, bl->bl_len);
-			else	/* impaired already, or its port is gone since: no rule */
+			else	/* impaired already */
 				bus_wire(b, from, bl->bl_data, bl->bl_len);
 			bus_leave(b, save);
 		}
@@ -832,7 +880,7 @@ bus_input(struct bus *b, const void *frame, size_t len)
 	uintptr_t save;
 
 	if (bus_enter(b, &save) != 0) {
-		bus_later_add(b, BUS_LATER_INPUT, NULL, frame, len);
+		bus_later_add(b, BUS_LATER_INPUT, NULL, 0, frame, len);
 		return;
 	}
 	if (b->b_pcap_fd >= 0)
@@ -865,7 +913,7 @@ bus_xmit(struct bus_port *from, const void *frame, size_t len)
 	if (__predict_false(atomic_load_explicit(&hyp_trace_on, memory_order_relaxed)))
 		hyp_trace_note(HYP_TR_FRAME, (uint32_t)len, frame, len);
 	if (__predict_false(bus_enter(b, &save) != 0)) {
-		bus_later_add(b, BUS_LATER_SEND, from->bp_mac, frame, len);
+		bus_later_add(b, BUS_LATER_SEND, from, from->bp_gen, frame, len);
 		return;
 	}
 	bus_send_locked(b, from, frame, len);

@@ -43,6 +43,9 @@ struct bus_port {
 	 * families BUS_TSO4 (IPv4) and BUS_TSO6 (IPv6): both ends of a transfer with it on
 	 * send each other such frames whole (bus_tso.c); set by bus_port_settso */
 	int bp_tso;
+	/* which attachment this is (bus_attach, under the bus lock; never reused on the
+	 * bus): a frame for later names its port by it, which a MAC change keeps */
+	uint64_t bp_gen;
 };
 struct bus_ops {
 	const char *bo_name;
@@ -87,17 +90,20 @@ int  bus_impair_get(const char *bus, const uint8_t *mac, struct rumpus_impair *p
 /* bus.c's doors for bus_impair.c */
 void bus_wire(struct bus *b, struct bus_port *from, const void *frame, size_t len) KERN_HIDDEN;
 struct bus_port *bus_port_bymac(struct bus *b, const uint8_t *mac) KERN_HIDDEN;
+/* The port of attachment gen (bp_gen) if bp is still that, else NULL (the bus lock held). */
+struct bus_port *bus_port_find(struct bus *b, const struct bus_port *bp, uint64_t gen)
+    KERN_HIDDEN;
 struct bus *bus_ref(const char *name) KERN_HIDDEN;		/* NULL: no such bus */
 void bus_unref(struct bus *b) KERN_HIDDEN;
 /* Read-locking a bus for a delivery in the one order of bus locks (bus.c, "Lock order"):
  * 0 (then bus_leave(b, save)), or EBUSY: send the frame later with bus_later_add. */
 int  bus_enter(struct bus *b, uintptr_t *savep) KERN_HIDDEN;
 void bus_leave(struct bus *b, uintptr_t save) KERN_HIDDEN;
-#define BUS_LATER_SEND	0	/* a port's frame (from its MAC), as bus_xmit */
+#define BUS_LATER_SEND	0	/* a port's frame (from, of attachment gen), as bus_xmit */
 #define BUS_LATER_WIRE	1	/* past the impairments already, as bus_wire */
 #define BUS_LATER_INPUT	2	/* from the bus file, as bus_input */
-void bus_later_add(struct bus *b, int kind, const uint8_t *from, const void *frame,
-    size_t len) KERN_HIDDEN;
+void bus_later_add(struct bus *b, int kind, struct bus_port *from, uint64_t gen,
+    const void *frame, size_t len) KERN_HIDDEN;
 void bus_rdlock(struct bus *b) KERN_HIDDEN;
 void bus_wrlock(struct bus *b) KERN_HIDDEN;
 void bus_unlock(struct bus *b) KERN_HIDDEN;

@@ -49,7 +49,8 @@ struct imp_frame {
 	struct imp_frame *f_next;
 	uint64_t f_when, f_seq;		/* release time, arrival order */
 	struct imp_rule *f_rule;
-	uint8_t f_from[6];
+	struct bus_port *f_from;	/* the sender (compared only: bus_port_find) */
+	uint64_t f_gen;			/* its attachment (a MAC change keeps it) */
 	size_t f_len;
 	uint8_t f_data[];
 };
@@ -139,7 +140,7 @@ imp_insert(struct bus_impair *im, struct imp_frame *f)
 }
 
 static struct imp_frame *
-imp_frame_new(struct bus_impair *im, struct imp_rule *r, const uint8_t *from,
+imp_frame_new(struct bus_impair *im, struct imp_rule *r, struct bus_port *from,
     const void *frame, size_t len)
 {
 	struct imp_frame *f;
@@ -151,7 +152,8 @@ imp_frame_new(struct bus_impair *im, struct imp_rule *r, const uint8_t *from,
 		return NULL;
 	}
 	f->f_rule = r;
-	memcpy(f->f_from, from, 6);
+	f->f_from = from;
+	f->f_gen = from->bp_gen;
 	f->f_len = len;
 	memcpy(f->f_data, frame, len);
 	r->r_queued++;
@@ -188,7 +190,8 @@ imp_wire_list(struct bus_impair *im, struct imp_frame *list)
 
 	while ((f = list) != NULL) {
 		list = f->f_next;
-		bus_wire(im->i_b, bus_port_bymac(im->i_b, f->f_from), f->f_data, f->f_len);
+		bus_wire(im->i_b, bus_port_find(im->i_b, f->f_from, f->f_gen), f->f_data,
+		    f->f_len);
 		hyp_free(f, sizeof(*f) + f->f_len);
 	}
 }
@@ -208,7 +211,8 @@ imp_wire_enter(struct bus_impair *im, struct imp_frame *list)
 	}
 	while ((f = list) != NULL) {
 		list = f->f_next;
-		bus_later_add(im->i_b, BUS_LATER_WIRE, f->f_from, f->f_data, f->f_len);
+		bus_later_add(im->i_b, BUS_LATER_WIRE, f->f_from, f->f_gen, f->f_data,
+		    f->f_len);
 		hyp_free(f, sizeof(*f) + f->f_len);
 	}
 }
@@ -258,7 +262,7 @@ imp_rule_for(struct bus_impair *im, const uint8_t *mac)
  * Returns a copy to put on the wire now (*now_out: 1, the frame as it is; 2, a corrupted
  * copy in *copyp), or queues it. */
 static void
-imp_one(struct bus_impair *im, struct imp_rule *r, const uint8_t *from, const void *frame,
+imp_one(struct bus_impair *im, struct imp_rule *r, struct bus_port *from, const void *frame,
     size_t len, uint64_t now, int *now_out, uint8_t **copyp)
 {
 	const struct rumpus_impair *p = &r->r_p;
@@ -348,7 +352,7 @@ bus_impair_xmit(struct bus *b, struct bus_impair *im, struct bus_port *from,
 		return;
 	}
 	if (p->partition == RUMPUS_PART_HOLD) {
-		struct imp_frame *f = imp_frame_new(im, r, from->bp_mac, frame, len);
+		struct imp_frame *f = imp_frame_new(im, r, from, frame, len);
 
 		if (f != NULL) {
 			f->f_next = NULL;
@@ -376,7 +380,7 @@ bus_impair_xmit(struct bus *b, struct bus_impair *im, struct bus_port *from,
 	}
 	now = hyp_clock_mono();
 	for (i = 0; i < n; i++)
-		imp_one(im, r, from->bp_mac, frame, len, now, &out[i], &copy[i]);
+		imp_one(im, r, from, frame, len, now, &out[i], &copy[i]);
 	hyp_mutex_unlock(&im->i_lock);
 	for (i = 0; i < n; i++)
 		if (out[i] == 1)

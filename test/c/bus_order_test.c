@@ -8,11 +8,19 @@
  * orders) while writer threads attach, detach and change ports on both buses: nothing
  * deadlocks (and make tsan sees no lock-order inversion), datagrams arrive both ways, and
  * the network works afterwards.
+ *
+ * A frame for later keeps its place and its sender (test_later): a router's input sends
+ * onto the lower bus while a writer holds it (the frame goes later), the writer lets go,
+ * and then, still inside that input, the router sends a second frame there (it goes
+ * behind the first, not at once before it: an Ethernet link is FIFO), or its port takes a
+ * new MAC address (the frame still goes as that port's: the port does not get its own
+ * broadcast back), or its port leaves the bus (the frame is dropped with it).
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -347,10 +355,139 @@ test_kernels(void)
 	rumpus_kernel_destroy(r2);
 }
 
+/* ---------------------------------------------------------------- frames for later */
+
+enum { LATER_ORDER, LATER_NEWMAC, LATER_DETACH };
+
+struct lport {
+	struct bus_port port;
+	struct bus_port *fwd;		/* the router's input: sends onto this port */
+	int mode;			/* LATER_* */
+	int order[8], n;		/* frame numbers as they came */
+};
+
+static struct bus *later_bus;		/* the bus the writer holds */
+static pthread_barrier_t later_held, later_released;
+static atomic_int later_release;
+
+static void *
+later_writer(void *arg)
+{
+	(void)arg;
+	bus_wrlock(later_bus);
+	pthread_barrier_wait(&later_held);
+	while (!atomic_load(&later_release))
+		usleep(100);
+	bus_unlock(later_bus);
+	pthread_barrier_wait(&later_released);
+	return NULL;
+}
+
+static void
+lport_rx(struct bus_port *bp, const void *frame, size_t len)
+{
+	static const uint8_t nmac[6] = { 0xb2, 0xa0, 0x7e, 0, 1, 0x99 };
+	struct lport *lp = bp->bp_arg;
+	uint8_t f[60];
+
+	if (lp->fwd == NULL) {
+		if (lp->n < 8 && len >= 15)
+			lp->order[lp->n++] = ((const uint8_t *)frame)[14];
+		return;
+	}
+	/* the router: a broadcast onto `out`, which the writer holds: for later */
+	memset(f, 0, sizeof(f));
+	memset(f, 0xff, 6);
+	memcpy(f + 6, lp->fwd->bp_mac, 6);
+	f[12] = 0x08;
+	f[14] = 1;
+	bus_xmit(lp->fwd, f, sizeof(f));
+	atomic_store(&later_release, 1);
+	pthread_barrier_wait(&later_released);		/* `out` is free now */
+	if (lp->mode == LATER_ORDER) {
+		f[14] = 2;
+		bus_xmit(lp->fwd, f, sizeof(f));
+	} else if (lp->mode == LATER_NEWMAC)
+		bus_port_set(lp->fwd, nmac, 0);		/* SIOCSIFLLADDR */
+	else
+		bus_detach(lp->fwd);
+}
+
+static int
+lport_attach(struct lport *lp, const char *bus, int id)
+{
+	uint8_t mac[6] = { 0xb2, 0xa0, 0x7e, 0, 0, (uint8_t)id };
+
+	memset(lp, 0, sizeof(*lp));
+	lp->port.bp_rx = lport_rx;
+	lp->port.bp_arg = lp;
+	bus_port_set(&lp->port, mac, 0);
+	return bus_attach(bus, &lp->port);
+}
+
+static void
+test_later(int mode, const char *name)
+{
+	static struct lport a1, a_r, b_r, b1;
+	struct lport *src, *rin, *rout, *dst;
+	char ba[32], bb[32];
+	uint8_t f[60];
+	pthread_t t;
+	int e = 0;
+
+	snprintf(ba, sizeof(ba), "blat.%d.a", mode);
+	snprintf(bb, sizeof(bb), "blat.%d.b", mode);
+	e |= lport_attach(&a1, ba, 1);
+	e |= lport_attach(&a_r, ba, 2);
+	e |= lport_attach(&b_r, bb, 3);
+	e |= lport_attach(&b1, bb, 4);
+	ok(e == 0, "%s: two buses, a router's port on each", name);
+	/* in: the higher bus (waited for), out: the lower (only tried) */
+	if ((uintptr_t)a_r.port.bp_bus > (uintptr_t)b_r.port.bp_bus)
+		src = &a1, rin = &a_r, rout = &b_r, dst = &b1;
+	else
+		src = &b1, rin = &b_r, rout = &a_r, dst = &a1;
+	rin->fwd = &rout->port;
+	rin->mode = mode;
+	later_bus = rout->port.bp_bus;
+	atomic_store(&later_release, 0);
+	pthread_barrier_init(&later_held, NULL, 2);
+	pthread_barrier_init(&later_released, NULL, 2);
+	pthread_create(&t, NULL, later_writer, NULL);
+	pthread_barrier_wait(&later_held);
+	memset(f, 0, sizeof(f));
+	memcpy(f, rin->port.bp_mac, 6);
+	f[12] = 0x08;
+	bus_xmit(&src->port, f, sizeof(f));
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&later_held);
+	pthread_barrier_destroy(&later_released);
+	if (mode == LATER_ORDER)
+		ok(dst->n == 2 && dst->order[0] == 1 && dst->order[1] == 2,
+		    "%s: the router's two frames arrived in the order it sent them (%d: %d then %d)",
+		    name, dst->n, dst->order[0], dst->order[1]);
+	else if (mode == LATER_NEWMAC) {
+		ok(dst->n == 1, "%s: the other port got the broadcast once (%d)", name, dst->n);
+		ok(rout->n == 0, "%s: the port that sent it did not get it back (%d)", name,
+		    rout->n);
+	} else
+		ok(dst->n == 0 && rout->n == 0, "%s: the frame went with its port (%d, %d)",
+		    name, dst->n, rout->n);
+	bus_detach(&src->port);
+	bus_detach(&rin->port);
+	if (mode != LATER_DETACH)		/* else the router let it go */
+		bus_detach(&rout->port);
+	bus_detach(&dst->port);
+	ok(bus_nports(ba) == -1 && bus_nports(bb) == -1, "%s: the buses are gone", name);
+}
+
 int
 main(void)
 {
 	test_ports();
+	test_later(LATER_ORDER, "later, then another frame");
+	test_later(LATER_NEWMAC, "later, the port's MAC changed");
+	test_later(LATER_DETACH, "later, the port left");
 	test_kernels();
 	return tap_done();
 }

@@ -8,7 +8,9 @@
  * an unknown interface, a second kernel on a held tap), the tap appearing and vanishing
  * on the host, ICMP echo both ways, UDP both ways, TCP connects both ways with data, and
  * tear-down under load: interfaces and whole kernels destroyed while a Linux thread floods
- * them, with the tap's host thread joined every time (no tap left open, no leak).  The
+ * them, with the tap's host thread joined every time (no tap left open, no leak); the tap
+ * as a FIFO link (hyp_tap_send: a frame another thread sends while the tap's thread has
+ * frames for later does not overtake them).  The
  * bulk, abort and loss cases are in test/rump/virtif_test.lua.
  */
 #define _GNU_SOURCE
@@ -18,6 +20,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -448,6 +451,126 @@ test_compat(const char *argv0)
 	ok(!host_has("vtcompat"), "its tap went with it");
 }
 
+/*
+ * The tap keeps the order of the frames it is given.  Linux sends the tap a trigger frame
+ * (a packet socket on the host side); rx, on the tap's thread, sends frame 1 (for later:
+ * after rx) and has another thread send frame 2 before it returns (as the application
+ * woken by the same ACK would).  The host must see 1 then 2: frame 2 goes behind frame 1
+ * on the tap's list for later instead of being written at once.
+ */
+#define ORD_ETHERTYPE	0x88b5		/* IEEE local experimental */
+struct ord {
+	struct hyp_tap *tap;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int phase;			/* 1: rx asks the other thread to send; 2: it did */
+	int triggered;
+};
+
+static void
+ord_frame(uint8_t *f, uint8_t tag)
+{
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x07", 6);
+	f[12] = ORD_ETHERTYPE >> 8;
+	f[13] = ORD_ETHERTYPE & 0xff;
+	f[14] = tag;
+}
+
+static void
+ord_rx(void *arg, void *frame, size_t len, const struct hyp_tap_meta *meta)
+{
+	struct ord *o = arg;
+	const uint8_t *f = frame;
+	uint8_t out[60];
+
+	(void)meta;
+	if (len < 15 || f[12] != ORD_ETHERTYPE >> 8 || f[13] != (ORD_ETHERTYPE & 0xff) ||
+	    f[14] != 'T' || o->triggered)
+		return;
+	o->triggered = 1;
+	ord_frame(out, 1);
+	pthread_mutex_lock(&o->lock);
+	(void)hyp_tap_send(o->tap, out, sizeof(out));	/* the tap's thread: for later */
+	o->phase = 1;
+	pthread_cond_broadcast(&o->cv);
+	while (o->phase != 2)
+		pthread_cond_wait(&o->cv, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+}
+
+static void *
+ord_other(void *arg)
+{
+	struct ord *o = arg;
+	uint8_t out[60];
+
+	pthread_mutex_lock(&o->lock);
+	while (o->phase != 1)
+		pthread_cond_wait(&o->cv, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+	ord_frame(out, 2);
+	(void)hyp_tap_send(o->tap, out, sizeof(out));
+	pthread_mutex_lock(&o->lock);
+	o->phase = 2;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+static void
+test_tap_order(void)
+{
+	struct ord o = { .tap = NULL };
+	struct sockaddr_ll sll;
+	struct timeval tv = { 5, 0 };
+	uint8_t trig[60], buf[128];
+	int got[2] = { 0, 0 }, n = 0, s, i;
+	pthread_t th;
+	ssize_t r;
+
+	pthread_mutex_init(&o.lock, NULL);
+	pthread_cond_init(&o.cv, NULL);
+	/* o.tap under o.lock: hyp_tap_open sets it after the tap's thread started */
+	pthread_mutex_lock(&o.lock);
+	i = hyp_tap_open("vt8", ord_rx, &o, &o.tap);
+	pthread_mutex_unlock(&o.lock);
+	if (!ok(i == 0, "tap order: a tap opened") ||
+	    !ok(sh("ip link set %s up", "vt8") == 0, "tap order: and up")) {
+		hyp_tap_close(o.tap);
+		return;
+	}
+	s = socket(AF_PACKET, SOCK_RAW, htons(ORD_ETHERTYPE));
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ORD_ETHERTYPE);
+	sll.sll_ifindex = (int)if_nametoindex("vt8");
+	ok(s >= 0 && bind(s, (struct sockaddr *)&sll, sizeof(sll)) == 0 &&
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0,
+	    "tap order: a packet socket on the host's side");
+	pthread_create(&th, NULL, ord_other, &o);
+	ord_frame(trig, 'T');
+	ok(send(s, trig, sizeof(trig), 0) == (ssize_t)sizeof(trig), "tap order: trigger sent");
+	for (i = 0; i < 20 && n < 2; i++) {
+		socklen_t sl = sizeof(sll);
+
+		if ((r = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&sll, &sl)) < 0)
+			break;
+		if (sll.sll_pkttype == PACKET_OUTGOING || r < 15)
+			continue;			/* our trigger */
+		got[n++] = buf[14];
+	}
+	pthread_join(th, NULL);
+	ok(n == 2 && got[0] == 1 && got[1] == 2,
+	    "tap order: the host gets the tap thread's frame for later before the frame "
+	    "another thread sent after it (got %d: %d then %d)", n, got[0], got[1]);
+	close(s);
+	hyp_tap_close(o.tap);
+	pthread_cond_destroy(&o.cv);
+	pthread_mutex_destroy(&o.lock);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -473,5 +596,6 @@ main(int argc, char **argv)
 	test_linkstr();
 	test_traffic();
 	test_teardown();
+	test_tap_order();
 	return tap_done();
 }
