@@ -253,6 +253,22 @@ tso(int on)
 	rumpus_kernel_switch(NULL);
 }
 
+/* NetBSD's socket-buffer auto-sizing (net.inet.tcp.recvbuf_auto and sendbuf_auto, on by
+ * default) on both kernels, or off: the fixed 32 KB buffers of sendspace/recvspace */
+#define TCPCTL_RECVBUF_AUTO	1071
+#define TCPCTL_SENDBUF_AUTO	1074
+static void
+autosize(int on)
+{
+	rumpus_kernel_switch(ka);
+	x_sysctl_tcp(TCPCTL_RECVBUF_AUTO, NULL, &on);
+	x_sysctl_tcp(TCPCTL_SENDBUF_AUTO, NULL, &on);
+	rumpus_kernel_switch(kb);
+	x_sysctl_tcp(TCPCTL_RECVBUF_AUTO, NULL, &on);
+	x_sysctl_tcp(TCPCTL_SENDBUF_AUTO, NULL, &on);
+	rumpus_kernel_switch(NULL);
+}
+
 /* ---------------------------------------------------------------- connections, RR */
 
 static double
@@ -466,7 +482,7 @@ main(void)
 		 * value), each 64 MB per shape and stack interleaved, medians; the kernels
 		 * with segmentation offload (TSO) on their bus interfaces and without */
 		int rounds = atoi(getenv("TCP_BENCH_BULK")), r;
-		double m[8][64];
+		double m[10][64];
 
 		if (rounds < 1 || rounds > 64)
 			rounds = 5;
@@ -481,11 +497,16 @@ main(void)
 			 * its own auto-tuning off) */
 			m[6][r] = bulk2(&K, &KB, 64u << 20, 256 * 1024 * 8 / 10);
 			m[7][r] = veth ? bulk2(&V, &VS, 64u << 20, 256 * 1024 * 8 / 10) : 0;
+			/* fixed 32 KB buffers (auto-sizing off: the figures before it) */
+			autosize(0);
+			m[8][r] = bulk1(&K, &KB, 64u << 20, 0);
+			m[9][r] = bulk2(&K, &KB, 64u << 20, 0);
+			autosize(1);
 			tso(0);
 			m[4][r] = bulk1(&K, &KB, 64u << 20, 0);
 			m[5][r] = bulk2(&K, &KB, 64u << 20, 0);
 		}
-		for (i = 0; i < 8; i++)
+		for (i = 0; i < 10; i++)
 			qsort(m[i], (size_t)rounds, sizeof(double), cmpdbl);
 		printf("tcp bulk, median of %d interleaved rounds of 64 MB: 1 thread %.0f MB/s "
 		    "(veth %.0f, ratio %.2f; without TSO %.0f); a thread per end %.0f MB/s "
@@ -496,6 +517,8 @@ main(void)
 		printf("tcp bulk, a thread per end, 200 KB buffers at both ends: %.0f MB/s with TSO "
 		    "(veth %.0f, ratio %.2f)\n", m[6][rounds / 2], m[7][rounds / 2],
 		    m[6][rounds / 2] / m[7][rounds / 2]);
+		printf("tcp bulk, fixed 32 KB buffers (auto-sizing off), with TSO: 1 thread %.0f MB/s, "
+		    "a thread per end %.0f MB/s\n", m[8][rounds / 2], m[9][rounds / 2]);
 		return 0;
 	}
 	if (getenv("TCP_BENCH_VIRTIF") != NULL && veth && KV.k != NULL) {
@@ -523,6 +546,8 @@ main(void)
 	}
 	if (getenv("TCP_BENCH_TSO") != NULL)		/* profiling: with TSO */
 		tso(1);
+	if (getenv("TCP_BENCH_NOAUTO") != NULL)		/* profiling: fixed buffers */
+		autosize(0);
 	if (getenv("TCP_BENCH_BULK1") != NULL) {	/* profiling: one thread only */
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 0));
 		return 0;

@@ -152,6 +152,40 @@ tcp_deliver(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 }
 
 /*
+ * Receive buffer auto-sizing (net.inet.tcp.recvbuf_auto, as NetBSD's): in-order data of
+ * a bulk stream is counted from the segment whose timestamp tcp_output noted
+ * (t_rfbuf_ts) until the peer echoes a later one, about one RTT (under NetBSD's bound of
+ * one second).  If that RTT brought more than 7/8 of the buffer, the peer is held back
+ * by our window: the buffer grows by recvbuf_inc, up to recvbuf_max, at most one step a
+ * round trip; then the count starts over.  A growth the kernel's memory refuses ends
+ * auto-sizing of the buffer (NetBSD clears SB_AUTOSIZE when sbreserve fails).
+ */
+static void
+tcp_autorcvbuf(struct tcpcb *tp, struct socket *so, uint32_t ecr, uint32_t tlen)
+{
+	struct tcp_state *ts = tp->t_ts;
+	struct sockbuf *sb = &so->so_rcv;
+
+	if (!ts->ts_autorcvbuf || !(sb->sb_flags & SB_AUTOSIZE) ||
+	    (tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) != (TF_REQ_TSTMP | TF_RCVD_TSTMP))
+		return;
+	if (tp->t_rfbuf_on && (int32_t)(ecr - tp->t_rfbuf_ts) > 0 &&
+	    ecr - tp->t_rfbuf_ts < 1000) {
+		if (tp->t_rfbuf_cnt > sb->sb_hiwat / 8 * 7 &&
+		    sb->sb_hiwat < (size_t)ts->ts_autorcvbuf_max) {
+			size_t n = sb->sb_hiwat + (size_t)ts->ts_autorcvbuf_inc;
+			if (n > (size_t)ts->ts_autorcvbuf_max)
+				n = (size_t)ts->ts_autorcvbuf_max;
+			if (sb_autogrow(ts->ts_kern, sb, n) != 0)
+				sb->sb_flags &= ~SB_AUTOSIZE;
+		}
+		tp->t_rfbuf_on = 0;		/* start over with the next RTT */
+		tp->t_rfbuf_cnt = 0;
+	} else
+		tp->t_rfbuf_cnt += tlen;
+}
+
+/*
  * An urgent pointer (RFC 9293 3.8.5) urp bytes after seq, the segment's first data byte
  * (already trimmed to the window's left edge).  As NetBSD: the pointer names the byte
  * after the urgent data, so the out-of-band byte is at rcv_up - 1; a pointer beyond the
@@ -819,6 +853,8 @@ step6:
 			}
 			tp->rcv_nxt += (uint32_t)tlen;
 			ts->ts_stat.tcps_rcvbyte += (uint64_t)tlen;
+			if (o.ts && o.ts_ecr != 0 && so != NULL)
+				tcp_autorcvbuf(tp, so, o.ts_ecr, (uint32_t)tlen);
 			tcp_deliver(tp, seq, data, (uint32_t)tlen);
 			fin = (flags & TH_FIN) != 0;
 		} else {
