@@ -128,7 +128,7 @@ tcp_established(struct tcpcb *tp)
 /* Appends in-order data [seq, seq + len) to the socket (discarded after
  * shutdown(SHUT_RD)).  The urgent byte, when it is among them and not to be read in
  * line, is taken out into t_iobc (NetBSD's tcp_pulloutofband). */
-static void
+static int
 tcp_deliver(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	struct socket *so = tp->t_socket;
@@ -136,19 +136,20 @@ tcp_deliver(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 	uint32_t u;
 
 	if (len == 0 || so == NULL || (so->so_state & SS_CANTRCVMORE))
-		return;
+		return 0;
 	if ((tp->t_oobflags & TCPOOB_PENDING) && (u = tp->rcv_up - 1 - seq) < len) {
 		tp->t_iobc = data[u];
 		tp->t_oobflags = (tp->t_oobflags & ~TCPOOB_PENDING) | TCPOOB_HAVEDATA;
 		if (sb_append_stream(k, &so->so_rcv, data, u) != 0 ||
 		    sb_append_stream(k, &so->so_rcv, data + u + 1, len - u - 1) != 0)
-			return;	/* XXX out of memory: the bytes are acknowledged but lost */
+			return 0; /* XXX out of memory: the bytes are acknowledged but lost */
 		so_rwakeup(so);
-		return;
+		return 0;
 	}
 	if (sb_append_stream(k, &so->so_rcv, data, len) != 0)
-		return;		/* XXX out of memory: the bytes are acknowledged but lost */
+		return ENOMEM;	/* nothing appended: the caller takes the bytes back */
 	so_rwakeup(so);
+	return 0;
 }
 
 /*
@@ -275,7 +276,7 @@ deliver:
 		tp->t_segqlen--;
 		tp->t_segqbytes -= q->tq_len;
 		if (skip <= q->tq_len) {
-			tcp_deliver(tp, q->tq_seq + skip, q->tq_data + skip, q->tq_len - skip);
+			(void)tcp_deliver(tp, q->tq_seq + skip, q->tq_data + skip, q->tq_len - skip);
 			tp->rcv_nxt += q->tq_len - skip;
 			if (q->tq_fin)
 				gotfin = 1;
@@ -855,8 +856,17 @@ step6:
 			ts->ts_stat.tcps_rcvbyte += (uint64_t)tlen;
 			if (o.ts && o.ts_ecr != 0 && so != NULL)
 				tcp_autorcvbuf(tp, so, o.ts_ecr, (uint32_t)tlen);
-			tcp_deliver(tp, seq, data, (uint32_t)tlen);
 			fin = (flags & TH_FIN) != 0;
+			if (tcp_deliver(tp, seq, data, (uint32_t)tlen) != 0) {
+				/* the kernel has no memory for the bytes (its bound of
+				 * buffer memory): not received after all, the peer's
+				 * retransmission brings them again (no ACK for them: on a
+				 * loopback an answer would be answered at once, again
+				 * and again, while nothing frees memory) */
+				tp->rcv_nxt -= (uint32_t)tlen;
+				ts->ts_stat.tcps_rcvbyte -= (uint64_t)tlen;
+				fin = 0;
+			}
 		} else {
 			/* out of order or early: queue it and ACK at once (RFC 5681 4.2) */
 			if (TCPS_HAVEESTABLISHED(tp->t_state) && seq == tp->rcv_nxt)
