@@ -738,12 +738,9 @@ so_newconn(struct socket *head, bool connected)
 		so_free(so);
 		return NULL;
 	}
-	/* keep the listener's buffer sizes (the protocol may have set its defaults) and
-	 * whether they are auto-sized (NetBSD's sonewconn copies SB_AUTOSIZE) */
-	so->so_rcv.sb_flags = (so->so_rcv.sb_flags & ~SB_AUTOSIZE) |
-	    (head->so_rcv.sb_flags & SB_AUTOSIZE);
-	so->so_snd.sb_flags = (so->so_snd.sb_flags & ~SB_AUTOSIZE) |
-	    (head->so_snd.sb_flags & SB_AUTOSIZE);
+	/* keep the listener's buffer sizes (the protocol may have set its defaults); they
+	 * stay auto-sized as the protocol's attach made them even when the listener's were
+	 * set (NetBSD's rump kernel grows such an accepted socket's SO_RCVBUF) */
 	so->so_rcv.sb_hiwat = head->so_rcv.sb_hiwat;
 	so->so_rcv.sb_mbmax = head->so_rcv.sb_mbmax;
 	so->so_snd.sb_hiwat = head->so_snd.sb_hiwat;
