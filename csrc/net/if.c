@@ -347,6 +347,18 @@ if_queue(struct ifnet *ifp, struct pkt *p)
 		atomic_store(&k->k_softpending, 1);
 		if (if_handoff(k, ns))
 			return;
+		/* Busy (real clock, one vCPU): its holder drains at release when it sees
+		 * k_softpending, or the holder has released and we take the vCPU and drain
+		 * (callout_fire's handshake: one of the two sees the other).  No wake of the
+		 * scheduler thread for the timer below, which on a bulk transfer with a
+		 * thread per end woke it, and preempted a worker, for most frames. */
+		if (!atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed) &&
+		    (kern_tls.cur == NULL || kern_tls.cur->l_kern != k)) {
+			if (k->k_vcpu_fastrel)
+				hyp_membarrier();
+			vcpu_softcheck(k);
+			return;
+		}
 	}
 	/* Busy: whoever holds the kernel drains before leaving, or the callout does.  A
 	 * holder that is just leaving may have missed this packet: the callout covers it. */
