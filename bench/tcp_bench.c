@@ -3,7 +3,9 @@
  * over 127.0.0.1 measured in the same run and the same way (the baseline; Linux over a
  * veth pair between namespaces is the issue's reference and needs root: not here).
  *   - bulk throughput, one thread driving both ends (non-blocking) and one thread per
- *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB, the kernels'
+ *     end (blocking), with NetBSD's default buffers (32 KB, auto-sized as NetBSD's
+ *     net.inet.tcp.recvbuf_auto/sendbuf_auto), with 200 KB and (a thread per end) with
+ *     auto-sizing off, the kernels'
  *     shmif0 with TCP segmentation offload on (IFCAP_TSOv4, as veth has TSO on), and
  *     without (the .notso figures);
  *   - connections per second: connect, one byte each way, close;
@@ -567,15 +569,15 @@ main(void)
 	h1 = bulk1(&H, &H, 256u << 20, 0);
 	if (veth)
 		v1 = bulk1(&V, &VS, 256u << 20, 0);
-	printf("tcp: bulk A -> B on a bus, 1 thread, 32 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
+	printf("tcp: bulk A -> B on a bus, 1 thread, NetBSD's default buffers (32 KB, auto-sized): %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
 	    k1, h1, k1 / h1);
 	if (veth) {
-		printf("tcp:   Linux over veth, 1 thread non-blocking, 32 KB buffers: %.0f MB/s (ratio %.2f)\n",
+		printf("tcp:   Linux over veth, 1 thread non-blocking, Linux's default buffers: %.0f MB/s (ratio %.2f)\n",
 		    v1, k1 / v1);
-		printf("@fig\ttcp.bulk1.veth\tLinux TCP over veth between two namespaces, 1 thread, 32 KB buffers\t%.17g\tMB/s\t\n", v1);
+		printf("@fig\ttcp.bulk1.veth\tLinux TCP over veth between two namespaces, 1 thread, default buffers\t%.17g\tMB/s\t\n", v1);
 		printf("@cmp\ttcp.bulk1\ttcp.bulk1.veth\tsame process, 256 MB each, one after the other\n");
 	}
-	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, 32 KB buffers", k1,
+	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, default (auto-sized) buffers", k1,
 	    "bulk1.host", "Linux loopback TCP, 1 thread, same buffers", h1, "MB/s",
 	    "same process, 256 MB each, one after the other");
 	k1 = bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10);
@@ -596,6 +598,13 @@ main(void)
 	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
 	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
 	    "same process, 256 MB each, one after the other");
+	/* the same with auto-sizing off: the fixed 32 KB buffers of the figures before it */
+	autosize(0);
+	k2 = bulk2(&K, &KB, 256u << 20, 0);
+	autosize(1);
+	printf("tcp: the same with auto-sizing off (fixed 32 KB buffers): %.0f MB/s\n", k2);
+	printf("@fig\ttcp.bulk2.fixed32\tTCP bulk between two kernels, a thread per end, auto-sizing off (32 KB)\t%.17g\tMB/s\t\n", k2);
+	printf("@cmp\ttcp.bulk2.fixed32\t%s\tsame process, 256 MB each\n", veth ? "tcp.bulk2.veth" : "tcp.bulk2.host");
 	tso(0);
 	k1 = bulk1(&K, &KB, 256u << 20, 0);
 	k2 = bulk2(&K, &KB, 256u << 20, 0);
