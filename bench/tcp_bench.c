@@ -661,7 +661,7 @@ main(void)
 		tc = conns(&KV, &TS, 2000);
 		rr(&KV, &TS, 20000, &tm, &tp);
 		printf("tcp: a kernel and Linux through a tap (net.virtif): bulk kernel -> Linux, 1 thread, "
-		    "32 KB buffers %.0f MB/s; connections/s %.0f; 1-byte round trip median %.2f us, p99 %.2f us\n",
+		    "default (auto-sized) buffers %.0f MB/s; connections/s %.0f; 1-byte round trip median %.2f us, p99 %.2f us\n",
 		    t1, tc, tm, tp);
 		printf("@fig\ttcp.virtif.bulk1\tTCP bulk kernel -> Linux through a tap (net.virtif), 1 thread\t%.17g\tMB/s\t\n", t1);
 		printf("tcp:   the same with TSO on virt0 (the host cuts): %.0f MB/s\n", t1t);
