@@ -3,7 +3,9 @@
  * over 127.0.0.1 measured in the same run and the same way (the baseline; Linux over a
  * veth pair between namespaces is the issue's reference and needs root: not here).
  *   - bulk throughput, one thread driving both ends (non-blocking) and one thread per
- *     end (blocking), with NetBSD's default 32 KB buffers and with 256 KB, the kernels'
+ *     end (blocking), with NetBSD's default buffers (32 KB, auto-sized as NetBSD's
+ *     net.inet.tcp.recvbuf_auto/sendbuf_auto), with 200 KB and (a thread per end) with
+ *     auto-sizing off, the kernels'
  *     shmif0 with TCP segmentation offload on (IFCAP_TSOv4, as veth has TSO on), and
  *     without (the .notso figures);
  *   - connections per second: connect, one byte each way, close;
@@ -253,6 +255,22 @@ tso(int on)
 	rumpus_kernel_switch(NULL);
 }
 
+/* NetBSD's socket-buffer auto-sizing (net.inet.tcp.recvbuf_auto and sendbuf_auto, on by
+ * default) on both kernels, or off: the fixed 32 KB buffers of sendspace/recvspace */
+#define TCPCTL_RECVBUF_AUTO	1071
+#define TCPCTL_SENDBUF_AUTO	1074
+static void
+autosize(int on)
+{
+	rumpus_kernel_switch(ka);
+	x_sysctl_tcp(TCPCTL_RECVBUF_AUTO, NULL, &on);
+	x_sysctl_tcp(TCPCTL_SENDBUF_AUTO, NULL, &on);
+	rumpus_kernel_switch(kb);
+	x_sysctl_tcp(TCPCTL_RECVBUF_AUTO, NULL, &on);
+	x_sysctl_tcp(TCPCTL_SENDBUF_AUTO, NULL, &on);
+	rumpus_kernel_switch(NULL);
+}
+
 /* ---------------------------------------------------------------- connections, RR */
 
 static double
@@ -466,7 +484,7 @@ main(void)
 		 * value), each 64 MB per shape and stack interleaved, medians; the kernels
 		 * with segmentation offload (TSO) on their bus interfaces and without */
 		int rounds = atoi(getenv("TCP_BENCH_BULK")), r;
-		double m[8][64];
+		double m[10][64];
 
 		if (rounds < 1 || rounds > 64)
 			rounds = 5;
@@ -481,11 +499,16 @@ main(void)
 			 * its own auto-tuning off) */
 			m[6][r] = bulk2(&K, &KB, 64u << 20, 256 * 1024 * 8 / 10);
 			m[7][r] = veth ? bulk2(&V, &VS, 64u << 20, 256 * 1024 * 8 / 10) : 0;
+			/* fixed 32 KB buffers (auto-sizing off: the figures before it) */
+			autosize(0);
+			m[8][r] = bulk1(&K, &KB, 64u << 20, 0);
+			m[9][r] = bulk2(&K, &KB, 64u << 20, 0);
+			autosize(1);
 			tso(0);
 			m[4][r] = bulk1(&K, &KB, 64u << 20, 0);
 			m[5][r] = bulk2(&K, &KB, 64u << 20, 0);
 		}
-		for (i = 0; i < 8; i++)
+		for (i = 0; i < 10; i++)
 			qsort(m[i], (size_t)rounds, sizeof(double), cmpdbl);
 		printf("tcp bulk, median of %d interleaved rounds of 64 MB: 1 thread %.0f MB/s "
 		    "(veth %.0f, ratio %.2f; without TSO %.0f); a thread per end %.0f MB/s "
@@ -496,6 +519,8 @@ main(void)
 		printf("tcp bulk, a thread per end, 200 KB buffers at both ends: %.0f MB/s with TSO "
 		    "(veth %.0f, ratio %.2f)\n", m[6][rounds / 2], m[7][rounds / 2],
 		    m[6][rounds / 2] / m[7][rounds / 2]);
+		printf("tcp bulk, fixed 32 KB buffers (auto-sizing off), with TSO: 1 thread %.0f MB/s, "
+		    "a thread per end %.0f MB/s\n", m[8][rounds / 2], m[9][rounds / 2]);
 		return 0;
 	}
 	if (getenv("TCP_BENCH_VIRTIF") != NULL && veth && KV.k != NULL) {
@@ -523,6 +548,8 @@ main(void)
 	}
 	if (getenv("TCP_BENCH_TSO") != NULL)		/* profiling: with TSO */
 		tso(1);
+	if (getenv("TCP_BENCH_NOAUTO") != NULL)		/* profiling: fixed buffers */
+		autosize(0);
 	if (getenv("TCP_BENCH_BULK1") != NULL) {	/* profiling: one thread only */
 		printf("%.0f MB/s\n", bulk1(&K, &KB, 256u << 20, 0));
 		return 0;
@@ -542,15 +569,15 @@ main(void)
 	h1 = bulk1(&H, &H, 256u << 20, 0);
 	if (veth)
 		v1 = bulk1(&V, &VS, 256u << 20, 0);
-	printf("tcp: bulk A -> B on a bus, 1 thread, 32 KB buffers: %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
+	printf("tcp: bulk A -> B on a bus, 1 thread, NetBSD's default buffers (32 KB, auto-sized): %.0f MB/s (host loopback %.0f MB/s, ratio %.2f)\n",
 	    k1, h1, k1 / h1);
 	if (veth) {
-		printf("tcp:   Linux over veth, 1 thread non-blocking, 32 KB buffers: %.0f MB/s (ratio %.2f)\n",
+		printf("tcp:   Linux over veth, 1 thread non-blocking, Linux's default buffers: %.0f MB/s (ratio %.2f)\n",
 		    v1, k1 / v1);
-		printf("@fig\ttcp.bulk1.veth\tLinux TCP over veth between two namespaces, 1 thread, 32 KB buffers\t%.17g\tMB/s\t\n", v1);
+		printf("@fig\ttcp.bulk1.veth\tLinux TCP over veth between two namespaces, 1 thread, default buffers\t%.17g\tMB/s\t\n", v1);
 		printf("@cmp\ttcp.bulk1\ttcp.bulk1.veth\tsame process, 256 MB each, one after the other\n");
 	}
-	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, 32 KB buffers", k1,
+	fig2("bulk1", "TCP bulk between two kernels on a bus, 1 thread, default (auto-sized) buffers", k1,
 	    "bulk1.host", "Linux loopback TCP, 1 thread, same buffers", h1, "MB/s",
 	    "same process, 256 MB each, one after the other");
 	k1 = bulk1(&K, &KB, 256u << 20, 256 * 1024 * 8 / 10);
@@ -571,6 +598,13 @@ main(void)
 	fig2("bulk2", "TCP bulk between two kernels on a bus, a thread per end", k2,
 	    "bulk2.host", "Linux loopback TCP, a thread per end", h2, "MB/s",
 	    "same process, 256 MB each, one after the other");
+	/* the same with auto-sizing off: the fixed 32 KB buffers of the figures before it */
+	autosize(0);
+	k2 = bulk2(&K, &KB, 256u << 20, 0);
+	autosize(1);
+	printf("tcp: the same with auto-sizing off (fixed 32 KB buffers): %.0f MB/s\n", k2);
+	printf("@fig\ttcp.bulk2.fixed32\tTCP bulk between two kernels, a thread per end, auto-sizing off (32 KB)\t%.17g\tMB/s\t\n", k2);
+	printf("@cmp\ttcp.bulk2.fixed32\t%s\tsame process, 256 MB each\n", veth ? "tcp.bulk2.veth" : "tcp.bulk2.host");
 	tso(0);
 	k1 = bulk1(&K, &KB, 256u << 20, 0);
 	k2 = bulk2(&K, &KB, 256u << 20, 0);
@@ -627,7 +661,7 @@ main(void)
 		tc = conns(&KV, &TS, 2000);
 		rr(&KV, &TS, 20000, &tm, &tp);
 		printf("tcp: a kernel and Linux through a tap (net.virtif): bulk kernel -> Linux, 1 thread, "
-		    "32 KB buffers %.0f MB/s; connections/s %.0f; 1-byte round trip median %.2f us, p99 %.2f us\n",
+		    "default (auto-sized) buffers %.0f MB/s; connections/s %.0f; 1-byte round trip median %.2f us, p99 %.2f us\n",
 		    t1, tc, tm, tp);
 		printf("@fig\ttcp.virtif.bulk1\tTCP bulk kernel -> Linux through a tap (net.virtif), 1 thread\t%.17g\tMB/s\t\n", t1);
 		printf("tcp:   the same with TSO on virt0 (the host cuts): %.0f MB/s\n", t1t);

@@ -23,4 +23,4 @@ BENCH_CMDS += $(BUILD)/bench/tcp_bench
 
 # Shared test headers (test/c/tshark.h, tcp_xfer.h) of the tests that include them
 $(BUILD)/test/tcp_pcap_test: test/c/tshark.h
-$(BUILD)/test/tcp_impair_test $(BUILD)/test/tcp_loss_test: test/c/tcp_xfer.h
+$(BUILD)/test/tcp_impair_test $(BUILD)/test/tcp_loss_test $(BUILD)/test/tcp_autosize_test: test/c/tcp_xfer.h

@@ -18,6 +18,7 @@ TSAN_TESTS += tcp_urg_test tcp_sigpipe_test tcp_synflood_test
 TSAN_TESTS += sysproxy_test
 TSAN_TESTS += inet_mcast_test
 TSAN_TESTS += tcp6_dual_test
+TSAN_TESTS += tcp_autosize_test
 TSAN_TESTS += tcp_syncache_test
 TSAN_TESTS += vclock_xwake_test race_host_test race_host_hunt_test race_host_tcp_test
 TSAN_TESTS += tcp_recovery_test

@@ -222,6 +222,7 @@ ifs_drain(struct ifnet_state *ns)
  * waking a socket is not safe.)
  */
 #define IFS_ISR_RETRY_NS	20000
+#define IFS_ISR_LATE_NS		500000	/* one vCPU, real clock: its holder drains */
 static void
 ifs_isr(void *arg)
 {
@@ -232,7 +233,12 @@ ifs_isr(void *arg)
 	if (atomic_load(&k->k_halted))
 		return;		/* ns_isr_armed stays set: a halted kernel is not drained */
 	if (ifs_enter_try(k, &ne) != 0) {
-		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono() + IFS_ISR_RETRY_NS);
+		/* with one vCPU and the real clock the holder drains at its release:
+		 * no retry storm while it holds the kernel */
+		int late = k->k_ncpu == 1 && k->k_softnet_fn != NULL &&
+		    !atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed);
+		hyp_timer_arm(&ns->ns_isr, hyp_clock_mono() +
+		    (late ? IFS_ISR_LATE_NS : IFS_ISR_RETRY_NS));
 		return;
 	}
 	atomic_store(&ns->ns_isr_armed, 0);
@@ -347,6 +353,22 @@ if_queue(struct ifnet *ifp, struct pkt *p)
 		atomic_store(&k->k_softpending, 1);
 		if (if_handoff(k, ns))
 			return;
+		/* Busy (real clock, one vCPU): its holder drains at its release, which
+		 * sees k_softpending; if it has just released we drain ourselves.  The
+		 * timer, armed late, only covers a release racing with our store (a
+		 * holder's plain-store release may miss it; callout_fire closes that
+		 * race with a membarrier, too dear per frame).  Arming it at once woke the
+		 * scheduler thread, which preempted one of the two threads of a bulk
+		 * transfer with a thread per end, for most frames. */
+		if (!atomic_load_explicit(&hyp_vclock_on, memory_order_relaxed) &&
+		    (kern_tls.cur == NULL || kern_tls.cur->l_kern != k)) {
+			if (atomic_load(&k->k_vcpu_free) > 0)
+				vcpu_softcheck(k);
+			if (atomic_load(&ns->ns_pending) > 0 &&
+			    !atomic_exchange(&ns->ns_isr_armed, 1))
+				hyp_timer_arm(&ns->ns_isr, hyp_clock_mono() + IFS_ISR_LATE_NS);
+			return;
+		}
 	}
 	/* Busy: whoever holds the kernel drains before leaving, or the callout does.  A
 	 * holder that is just leaving may have missed this packet: the callout covers it. */

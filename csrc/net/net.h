@@ -197,8 +197,11 @@ struct sockbuf {
 	uint64_t sb_timeo;		/* SO_*TIMEO in ns, 0: none */
 	unsigned sb_nrec;
 	int sb_overflowed;		/* datagrams dropped for lack of space */
+	int sb_flags;			/* SB_AUTOSIZE */
 	kcondvar_t sb_cv;
 };
+#define SB_AUTOSIZE	0x0800		/* NetBSD's: the protocol may grow sb_hiwat (TCP's
+					 * auto-sizing); SO_SNDBUF/SO_RCVBUF clear it */
 
 static inline size_t
 sb_space(const struct sockbuf *sb)
@@ -226,6 +229,9 @@ void sb_copy(const struct sockbuf *sb, size_t off, size_t len, void *dst) KERN_H
 void sb_drop(struct kern *k, struct sockbuf *sb, size_t len) KERN_HIDDEN;
 /* Sets hiwat (SO_SNDBUF/SO_RCVBUF): ENOBUFS above the kernel's sb_max. */
 int  sb_reserve(struct kern *k, struct sockbuf *sb, size_t hiwat) KERN_HIDDEN;
+/* Auto-sizing grows hiwat to a larger size: as sb_reserve, and ENOBUFS when the kernel's
+ * bound of buffer memory (a memory limit) has no room left for the growth. */
+int  sb_autogrow(struct kern *k, struct sockbuf *sb, size_t hiwat) KERN_HIDDEN;
 
 /* ---------------------------------------------------------------- sockets */
 

@@ -192,6 +192,20 @@ sb_reserve(struct kern *k, struct sockbuf *sb, size_t hiwat)
 	return 0;
 }
 
+int
+sb_autogrow(struct kern *k, struct sockbuf *sb, size_t hiwat)
+{
+	struct net_state *ns = net_state(k);
+
+	if (hiwat <= sb->sb_hiwat)
+		return 0;
+	/* the kernel's record memory must hold what the buffers have plus the growth */
+	if (ns->ns_sbbytes_max != 0 &&
+	    ns->ns_sbbytes + (hiwat - sb->sb_hiwat) > ns->ns_sbbytes_max)
+		return ENOBUFS;
+	return sb_reserve(k, sb, hiwat);
+}
+
 /*
  * Record memory of all socket buffers of a kernel with a memory limit stays under half of
  * it (ns_sbbytes_max), as NetBSD's mbufs are bounded by nmbclusters: sockets filled by a
@@ -724,7 +738,9 @@ so_newconn(struct socket *head, bool connected)
 		so_free(so);
 		return NULL;
 	}
-	/* keep the listener's buffer sizes (the protocol may have set its defaults) */
+	/* keep the listener's buffer sizes (the protocol may have set its defaults); they
+	 * stay auto-sized as the protocol's attach made them even when the listener's were
+	 * set (NetBSD's rump kernel grows such an accepted socket's SO_RCVBUF) */
 	so->so_rcv.sb_hiwat = head->so_rcv.sb_hiwat;
 	so->so_rcv.sb_mbmax = head->so_rcv.sb_mbmax;
 	so->so_snd.sb_hiwat = head->so_snd.sb_hiwat;

@@ -925,11 +925,16 @@ so_setopt1(struct socket *so, struct sockopt *sopt)
 		switch (opt) {
 		case SO_SNDBUF:
 			error = sb_reserve(k, &so->so_snd, (size_t)v);
-			if (error == 0)
+			if (error == 0) {
+				so->so_snd.sb_flags &= ~SB_AUTOSIZE;	/* NetBSD */
 				so_wwakeup(so);
+			}
 			return error;
 		case SO_RCVBUF:
-			return sb_reserve(k, &so->so_rcv, (size_t)v);
+			error = sb_reserve(k, &so->so_rcv, (size_t)v);
+			if (error == 0)
+				so->so_rcv.sb_flags &= ~SB_AUTOSIZE;
+			return error;
 		case SO_SNDLOWAT:
 			so->so_snd.sb_lowat = (size_t)v > so->so_snd.sb_hiwat ? so->so_snd.sb_hiwat : (size_t)v;
 			return 0;

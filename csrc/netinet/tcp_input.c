@@ -128,7 +128,7 @@ tcp_established(struct tcpcb *tp)
 /* Appends in-order data [seq, seq + len) to the socket (discarded after
  * shutdown(SHUT_RD)).  The urgent byte, when it is among them and not to be read in
  * line, is taken out into t_iobc (NetBSD's tcp_pulloutofband). */
-static void
+static int
 tcp_deliver(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	struct socket *so = tp->t_socket;
@@ -136,19 +136,54 @@ tcp_deliver(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 	uint32_t u;
 
 	if (len == 0 || so == NULL || (so->so_state & SS_CANTRCVMORE))
-		return;
+		return 0;
 	if ((tp->t_oobflags & TCPOOB_PENDING) && (u = tp->rcv_up - 1 - seq) < len) {
 		tp->t_iobc = data[u];
 		tp->t_oobflags = (tp->t_oobflags & ~TCPOOB_PENDING) | TCPOOB_HAVEDATA;
 		if (sb_append_stream(k, &so->so_rcv, data, u) != 0 ||
 		    sb_append_stream(k, &so->so_rcv, data + u + 1, len - u - 1) != 0)
-			return;	/* XXX out of memory: the bytes are acknowledged but lost */
+			return 0; /* XXX out of memory: the bytes are acknowledged but lost */
 		so_rwakeup(so);
-		return;
+		return 0;
 	}
 	if (sb_append_stream(k, &so->so_rcv, data, len) != 0)
-		return;		/* XXX out of memory: the bytes are acknowledged but lost */
+		return ENOMEM;	/* nothing appended: the caller takes the bytes back */
 	so_rwakeup(so);
+	return 0;
+}
+
+/*
+ * Receive buffer auto-sizing (net.inet.tcp.recvbuf_auto, as NetBSD's): in-order data of
+ * a bulk stream is counted from the segment whose timestamp tcp_output noted
+ * (t_rfbuf_ts) until the peer echoes a later one, about one RTT (under NetBSD's bound of
+ * one second).  If that RTT brought more than 7/8 of the buffer, the peer is held back
+ * by our window: the buffer grows by recvbuf_inc, up to recvbuf_max, at most one step a
+ * round trip; then the count starts over.  A growth the kernel's memory refuses ends
+ * auto-sizing of the buffer (NetBSD clears SB_AUTOSIZE when sbreserve fails).
+ */
+static void
+tcp_autorcvbuf(struct tcpcb *tp, struct socket *so, uint32_t ecr, uint32_t tlen)
+{
+	struct tcp_state *ts = tp->t_ts;
+	struct sockbuf *sb = &so->so_rcv;
+
+	if (!ts->ts_autorcvbuf || !(sb->sb_flags & SB_AUTOSIZE) ||
+	    (tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) != (TF_REQ_TSTMP | TF_RCVD_TSTMP))
+		return;
+	if (tp->t_rfbuf_on && (int32_t)(ecr - tp->t_rfbuf_ts) > 0 &&
+	    ecr - tp->t_rfbuf_ts < 1000) {
+		if (tp->t_rfbuf_cnt > sb->sb_hiwat / 8 * 7 &&
+		    sb->sb_hiwat < (size_t)ts->ts_autorcvbuf_max) {
+			size_t n = sb->sb_hiwat + (size_t)ts->ts_autorcvbuf_inc;
+			if (n > (size_t)ts->ts_autorcvbuf_max)
+				n = (size_t)ts->ts_autorcvbuf_max;
+			if (sb_autogrow(ts->ts_kern, sb, n) != 0)
+				sb->sb_flags &= ~SB_AUTOSIZE;
+		}
+		tp->t_rfbuf_on = 0;		/* start over with the next RTT */
+		tp->t_rfbuf_cnt = 0;
+	} else
+		tp->t_rfbuf_cnt += tlen;
 }
 
 /*
@@ -241,7 +276,7 @@ deliver:
 		tp->t_segqlen--;
 		tp->t_segqbytes -= q->tq_len;
 		if (skip <= q->tq_len) {
-			tcp_deliver(tp, q->tq_seq + skip, q->tq_data + skip, q->tq_len - skip);
+			(void)tcp_deliver(tp, q->tq_seq + skip, q->tq_data + skip, q->tq_len - skip);
 			tp->rcv_nxt += q->tq_len - skip;
 			if (q->tq_fin)
 				gotfin = 1;
@@ -738,8 +773,17 @@ tcp_input_seg1(struct inet_state *is, struct pkt *p, int hlen, const struct in46
 			sb_drop(ts->ts_kern, sb, acked);
 			tp->snd_wnd -= tp->snd_wnd > acked ? acked : tp->snd_wnd;
 		}
-		if (so != NULL)
-			so_wwakeup(so);
+		if (so != NULL) {
+			/* a writer blocked on a full buffer wakes once a quarter of it is
+			 * free or nothing is left in flight (no later ACK would wake it), not
+			 * at every ACK: it then writes in large pieces and sleeps less often
+			 * (Linux wakes at a third); poll and kqueue hear of every change */
+			if (sb_space(sb) >= sb->sb_hiwat / 4 || ack == tp->snd_max ||
+			    sb->sb_cc == 0)
+				so_wwakeup(so);
+			else
+				kern_pollnotify(so->so_kern);
+		}
 		tp->snd_una = ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
@@ -820,8 +864,19 @@ step6:
 			}
 			tp->rcv_nxt += (uint32_t)tlen;
 			ts->ts_stat.tcps_rcvbyte += (uint64_t)tlen;
-			tcp_deliver(tp, seq, data, (uint32_t)tlen);
+			if (o.ts && o.ts_ecr != 0 && so != NULL)
+				tcp_autorcvbuf(tp, so, o.ts_ecr, (uint32_t)tlen);
 			fin = (flags & TH_FIN) != 0;
+			if (tcp_deliver(tp, seq, data, (uint32_t)tlen) != 0) {
+				/* the kernel has no memory for the bytes (its bound of
+				 * buffer memory): not received after all, the peer's
+				 * retransmission brings them again (no ACK for them: on a
+				 * loopback an answer would be answered at once, again
+				 * and again, while nothing frees memory) */
+				tp->rcv_nxt -= (uint32_t)tlen;
+				ts->ts_stat.tcps_rcvbyte -= (uint64_t)tlen;
+				fin = 0;
+			}
 		} else {
 			/* out of order or early: queue it and ACK at once (RFC 5681 4.2) */
 			if (TCPS_HAVEESTABLISHED(tp->t_state) && seq == tp->rcv_nxt)

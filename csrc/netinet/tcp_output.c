@@ -86,6 +86,33 @@ tcp_tso_ok(struct tcpcb *tp)
 	return (rt->rt_ifp->if_capenable & IFCAP_TSOv4) != 0;
 }
 
+/*
+ * Send buffer auto-sizing (net.inet.tcp.sendbuf_auto, as NetBSD's): when the buffer is
+ * nearly full (7/8), the peer's window would take about all of it (5/4 of the window
+ * reaches it) and the window in force allows everything not yet sent, the application
+ * is what holds the connection back: the buffer grows by sendbuf_inc, up to
+ * sendbuf_max.  A growth the kernel's memory refuses ends auto-sizing of the buffer.
+ */
+static void
+tcp_autosndbuf(struct tcpcb *tp, struct sockbuf *sb)
+{
+	struct tcp_state *ts = tp->t_ts;
+	uint32_t win = tp->snd_wnd < tp->snd_cwnd ? tp->snd_wnd : tp->snd_cwnd;
+	uint32_t unsent = (uint32_t)sb->sb_cc - (tp->snd_nxt - tp->snd_una);
+	size_t n;
+
+	if (!ts->ts_autosndbuf || !TCPS_HAVEESTABLISHED(tp->t_state) ||
+	    (size_t)tp->snd_wnd / 4 * 5 < sb->sb_hiwat || sb->sb_cc < sb->sb_hiwat / 8 * 7 ||
+	    sb->sb_cc >= (size_t)ts->ts_autosndbuf_max ||
+	    sb->sb_hiwat >= (size_t)ts->ts_autosndbuf_max || win < unsent)
+		return;
+	n = sb->sb_hiwat + (size_t)ts->ts_autosndbuf_inc;
+	if (n > (size_t)ts->ts_autosndbuf_max)
+		n = (size_t)ts->ts_autosndbuf_max;
+	if (sb_autogrow(ts->ts_kern, sb, n) != 0)
+		sb->sb_flags &= ~SB_AUTOSIZE;
+}
+
 int
 tcp_output(struct tcpcb *tp)
 {
@@ -115,6 +142,8 @@ tcp_output(struct tcpcb *tp)
 		tp->t_maxseg = ts->ts_is->is_ns->ns_tcp6_optmss(ts->ts_kern, inp->inp_in6opts,
 		    tp->t_ourmss < tp->t_peermss ? tp->t_ourmss : tp->t_peermss);
 	segsz = tcp_segsz(tp);
+	if (tp->t_socket != NULL && sb == &tp->t_socket->so_snd && (sb->sb_flags & SB_AUTOSIZE))
+		tcp_autosndbuf(tp, sb);
 again:
 	sendalot = 0;
 	tso = 0;
@@ -240,6 +269,13 @@ send:
 	     tcp_ts_on(tp))) {
 		uint32_t v = htonl_((uint32_t)(now / 1000000u) + tp->ts_offset);
 		uint32_t e = htonl_(tp->ts_recent);
+
+		/* receive buffer auto-sizing: a measurement starts at this timestamp */
+		if (!tp->t_rfbuf_on && tp->t_socket != NULL &&
+		    (tp->t_socket->so_rcv.sb_flags & SB_AUTOSIZE)) {
+			tp->t_rfbuf_ts = (uint32_t)(now / 1000000u) + tp->ts_offset;
+			tp->t_rfbuf_on = 1;
+		}
 
 		opt[optlen++] = TCPOPT_NOP;
 		opt[optlen++] = TCPOPT_NOP;

@@ -442,6 +442,12 @@ tcp_sysctl(struct inet_state *is, const int *name, unsigned namelen, void *oldp,
 	case TCPCTL_RSTPPSLIMIT: v = &ts->ts_rstppslimit, min = -1, max = 1000000; break;
 	case TCPCTL_PRR: v = &ts->ts_prr; break;
 	case TCPCTL_ACKDROPRATELIMIT: v = &ts->ts_ackdropppslimit, min = -1, max = 1000000; break;
+	case TCPCTL_RECVBUF_AUTO: v = &ts->ts_autorcvbuf; break;
+	case TCPCTL_RECVBUF_INC: v = &ts->ts_autorcvbuf_inc, min = 1, max = 0x7fffffff; break;
+	case TCPCTL_RECVBUF_MAX: v = &ts->ts_autorcvbuf_max, min = 1, max = 0x7fffffff; break;
+	case TCPCTL_SENDBUF_AUTO: v = &ts->ts_autosndbuf; break;
+	case TCPCTL_SENDBUF_INC: v = &ts->ts_autosndbuf_inc, min = 1, max = 0x7fffffff; break;
+	case TCPCTL_SENDBUF_MAX: v = &ts->ts_autosndbuf_max, min = 1, max = 0x7fffffff; break;
 	case TCPCTL_SYN_CACHE_LIMIT:
 	case TCPCTL_SYN_BUCKET_LIMIT:
 	case TCPCTL_SYN_CACHE_INTER:
@@ -472,6 +478,10 @@ tcp_init(struct inet_state *is)
 	/* NetBSD's defaults */
 	ts->ts_do_rfc1323 = ts->ts_do_wscale = ts->ts_do_tstamp = ts->ts_do_sack = 1;
 	ts->ts_sendspace = ts->ts_recvspace = 32 * 1024;
+	ts->ts_autorcvbuf = ts->ts_autosndbuf = 1;
+	ts->ts_autorcvbuf_inc = 16 * 1024;
+	ts->ts_autosndbuf_inc = 8 * 1024;
+	ts->ts_autorcvbuf_max = ts->ts_autosndbuf_max = 256 * 1024;
 	ts->ts_mssdflt = TCP_MSS;
 	ts->ts_init_win = 4;			/* segments, capped by RFC 3390's bytes */
 	ts->ts_ack_on_push = 0;

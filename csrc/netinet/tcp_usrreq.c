@@ -55,6 +55,9 @@ tcp_attach(struct socket *so, int proto)
 	if ((error = sb_reserve(k, &so->so_snd, (size_t)ts->ts_sendspace)) != 0 ||
 	    (error = sb_reserve(k, &so->so_rcv, (size_t)ts->ts_recvspace)) != 0)
 		return error;
+	/* NetBSD's tcp_attach: both buffers auto-sized until SO_SNDBUF/SO_RCVBUF */
+	so->so_snd.sb_flags |= SB_AUTOSIZE;
+	so->so_rcv.sb_flags |= SB_AUTOSIZE;
 	if ((inp = kmem_zalloc(k, sizeof(*inp))) == NULL)
 		return ENOBUFS;
 	inp->inp_kern = k;

@@ -155,6 +155,11 @@ struct tcpcb {
 	 * FlightSize at its start, and snd_una and the SACKed bytes when last counted */
 	uint32_t t_prr_delivered, t_prr_out, t_prr_recoverfs, t_prr_una, t_prr_sacked;
 	uint32_t t_sndrexmitpack;		/* segments retransmitted (TCP_INFO) */
+	/* receive buffer auto-sizing (net.inet.tcp.recvbuf_auto, NetBSD's rfbuf_*): the
+	 * timestamp we sent when this measurement began (valid with t_rfbuf_on) and the
+	 * in-order bytes received since */
+	uint32_t t_rfbuf_ts, t_rfbuf_cnt;
+	int t_rfbuf_on;
 };
 #define TCPOOB_HAVEDATA	0x01	/* t_iobc holds the byte */
 #define TCPOOB_HADDATA	0x02	/* it was read */
@@ -207,6 +212,14 @@ struct tcpstat {
 #define TCPCTL_REXMIT_MAX	102	/* rumpus: ms */
 #define TCPCTL_REXMIT_INIT	103	/* rumpus: ms, RFC 6298 (2.1) */
 #define TCPCTL_PRR		104	/* rumpus: 1: PRR (RFC 6937) in SACK recovery */
+/* socket-buffer auto-sizing: NetBSD creates these by name (CTL_CREATE); the numbers are
+ * the ones its rump kernel gives them (found there with CTL_QUERY) */
+#define TCPCTL_RECVBUF_AUTO	1071
+#define TCPCTL_RECVBUF_INC	1072
+#define TCPCTL_RECVBUF_MAX	1073
+#define TCPCTL_SENDBUF_AUTO	1074
+#define TCPCTL_SENDBUF_INC	1075
+#define TCPCTL_SENDBUF_MAX	1076
 
 #define TCP_HZ		100		/* NetBSD's hz: delack_ticks are in its ticks */
 #define TCP_HASHSIZE	64		/* buckets of each pcb hash at first (they grow) */
@@ -227,6 +240,9 @@ struct tcp_state {
 	int ts_rexmit_min, ts_rexmit_max, ts_rexmit_init;		/* ms */
 	int ts_rstppslimit, ts_ackdropppslimit;		/* per second, -1: no limit */
 	int ts_prr;					/* 0 (default): RFC 6675's (C) */
+	/* socket-buffer auto-sizing: on, the step and the ceiling of each buffer */
+	int ts_autorcvbuf, ts_autorcvbuf_inc, ts_autorcvbuf_max;
+	int ts_autosndbuf, ts_autosndbuf_inc, ts_autosndbuf_max;
 	/* rate limits: the current second and what went out in it */
 	uint64_t ts_rst_sec, ts_ack_sec;
 	int ts_rst_count, ts_ack_count;

@@ -105,7 +105,10 @@ function M.init(S, env)
         KEEPCNT = 19, SLOWHZ = 20, NEWRENO = 21, RSTPPSLIMIT = 24, DELACK_TICKS = 25,
         ACKDROPPPSLIMIT = 28, SACK = 10, MSL = 34, KEEPINIT = 100,
         SYN_CACHE_LIMIT = 5, SYN_BUCKET_LIMIT = 6, SYN_CACHE_INTERVAL = 7,
-        REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103 }
+        REXMIT_MIN = 101, REXMIT_MAX = 102, REXMIT_INIT = 103,
+        -- auto-sizing: made by name in NetBSD, the numbers its rump kernel gives them
+        RECVBUF_AUTO = 1071, RECVBUF_INC = 1072, RECVBUF_MAX = 1073,
+        SENDBUF_AUTO = 1074, SENDBUF_INC = 1075, SENDBUF_MAX = 1076 }
       local leaf = { [c.IPPROTO.IP] = setmetatable({ MAXFRAGS = 1024 }, { __index = c.IPCTL }),
         [1024] = { KEEP = 1, DOWN = 2, ND_BMAXTRIES = 3, MAXQUEUELEN = 4, MAXENTRIES = 5 },
         [c.IPPROTO.TCP] = TCPCTL, [c.IPPROTO.IPV6] = IP6CTL, [c.IPPROTO.IPV6_ICMP] = ICMP6CTL }
