@@ -106,10 +106,13 @@ mem_thread_exit(void *arg)
 	free(c);
 }
 
+static void malloc_tune(void);
+
 static void
 mem_key_init(void)
 {
 	pthread_key_create(&mem_key, mem_thread_exit);
+	malloc_tune();
 }
 
 static struct memctr *
@@ -951,8 +954,10 @@ hyp_kernel_seed(int *seeded)
  * faults and a third of the throughput in a 256 MB transfer.  Keep up to 32 MB free
  * memory instead (the kernels' memory limits count their own allocations, not this),
  * and blocks under 4 MB on the heap, unless the user tuned malloc (GLIBC_TUNABLES).
+ * Done once, at the kernels' first allocation (not when the library is loaded: a
+ * process that never boots a kernel keeps glibc's defaults).
  */
-__attribute__((constructor)) static void
+static void
 malloc_tune(void)
 {
 #if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
