@@ -1039,6 +1039,8 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 			 * SO_SEND_CHUNK) */
 			size_t left = uio->uio_resid;
 
+			if (chunk > 65536)
+				chunk = 65536;
 			if ((error = pr->pr_usrreqs->pr_send_uio(so, uio, chunk,
 			    flags | (left > chunk ? PRUS_MORETOCOME : 0), l)) != 0) {
 				uio->uio_resid = left;	/* not queued: not sent */
