@@ -907,6 +907,9 @@ net_gc(struct kern *k)
 
 /* Stream data goes to the protocol in pieces of at most this (one buffer per call). */
 #define SO_SEND_CHUNK	(16 * 1024)
+/* A protocol with pr_send_uio takes a write in pieces of at most this (one TSO segment's
+ * worth): the buffer's room, not one record of a whole big buffer. */
+#define SO_SEND_UIO_MAX	(64 * 1024)
 
 /*
  * The send of a PR_MPSAFE protocol on a kernel with several vCPUs (docs/locking.md): the
@@ -1035,12 +1038,12 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 		if (pr->pr_usrreqs->pr_send_uio != NULL && !(flags & MSG_OOB) && nam == NULL &&
 		    ctl == NULL) {
 			/* straight into the send buffer, as much as it has room for (the
-			 * protocol sees the write in pieces of the buffer's room, not of
-			 * SO_SEND_CHUNK) */
+			 * protocol sees the write in pieces of the buffer's room up to
+			 * SO_SEND_UIO_MAX, not of SO_SEND_CHUNK) */
 			size_t left = uio->uio_resid;
 
-			if (chunk > 65536)
-				chunk = 65536;
+			if (chunk > SO_SEND_UIO_MAX)
+				chunk = SO_SEND_UIO_MAX;
 			if ((error = pr->pr_usrreqs->pr_send_uio(so, uio, chunk,
 			    flags | (left > chunk ? PRUS_MORETOCOME : 0), l)) != 0) {
 				uio->uio_resid = left;	/* not queued: not sent */

@@ -588,5 +588,6 @@ const struct pr_usrreqs tcp_usrreqs = {
 	.pr_bind = tcp_bind, .pr_listen = tcp_listen, .pr_connect = tcp_connect,
 	.pr_disconnect = tcp_disconnect, .pr_shutdown = tcp_shutdown, .pr_abort = tcp_abort,
 	.pr_sockaddr = tcp_sockaddr, .pr_peeraddr = tcp_peeraddr, .pr_rcvd = tcp_rcvd,
-	.pr_send = tcp_send, .pr_send_uio = tcp_send_uio, .pr_sendoob = tcp_sendoob, .pr_recvoob = tcp_recvoob,
+	.pr_send = tcp_send, .pr_sendoob = tcp_sendoob, .pr_recvoob = tcp_recvoob,
+	.pr_send_uio = tcp_send_uio,
 };
