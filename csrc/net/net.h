@@ -215,6 +215,11 @@ sb_space(const struct sockbuf *sb)
 /* Stream data: returns ENOMEM (nothing appended) when the kernel is out of memory.
  * The caller checked sb_space. */
 int  sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t len) KERN_HIDDEN;
+/* The same from uio (user or kernel): EFAULT or ENOBUFS with nothing appended (uio may
+ * have advanced). */
+struct uio;
+int  sb_append_stream_uio(struct kern *k, struct sockbuf *sb, struct uio *uio, size_t len)
+    KERN_HIDDEN;
 /* One record with optional sender address and control (ownership of ctl passes to the
  * buffer on success).  ENOBUFS if it does not fit (counted in sb_overflowed), ENOMEM. */
 int  sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from,
@@ -361,6 +366,12 @@ struct pr_usrreqs {
 	 * 0 or the errno of the send. */
 	int  (*pr_send_shared)(struct socket *so, const struct nb_sockaddr *nam,
 	    struct uio *uio, void *buf, int slot);
+	/* A stream protocol's send of len bytes of uio (no address, no control, no
+	 * MSG_OOB; the caller checked sb_space), copied straight into so_snd (no staging
+	 * buffer: one copy less per byte).  0, or an errno with nothing queued (uio_resid
+	 * is then the caller's to restore).  NULL: pr_send. */
+	int  (*pr_send_uio)(struct socket *so, struct uio *uio, size_t len, int flags,
+	    struct lwp *l);
 };
 
 struct domain;

@@ -343,6 +343,43 @@ sb_append_stream(struct kern *k, struct sockbuf *sb, const void *data, size_t le
 }
 
 int
+sb_append_stream_uio(struct kern *k, struct sockbuf *sb, struct uio *uio, size_t len)
+{
+	struct sbrec *t = sb->sb_tail, *r = NULL;
+	size_t n = 0;
+	int error;
+
+	if (len == 0)
+		return 0;
+	/* the tail record's spare room first, then one new record for the rest; both are
+	 * filled before anything is counted, so a fault leaves the buffer as it was */
+	if (t != NULL && !(t->r_flags & MSG_EOR) && t->r_addr == NULL &&
+	    t->r_off + t->r_len < t->r_cap) {
+		n = t->r_cap - t->r_off - t->r_len;
+		if (n > len)
+			n = len;
+	}
+	if (len > n && (r = sbrec_alloc(k, sb, sb_stream_cap(k, sb, len - n))) == NULL)
+		return ENOBUFS;
+	if ((n > 0 && (error = uiomove(t->r_data + t->r_off + t->r_len, n, uio)) != 0) ||
+	    (r != NULL && (error = uiomove(r->r_data, len - n, uio)) != 0)) {
+		if (r != NULL)
+			sbrec_free(k, r);
+		return error;
+	}
+	if (n > 0) {
+		t->r_len += n;
+		sb->sb_cc += n;
+		sb->sb_mbcnt += n;
+	}
+	if (r != NULL) {
+		r->r_len = len - n;
+		sb_link(sb, r);
+	}
+	return 0;
+}
+
+int
 sb_append_rec(struct kern *k, struct sockbuf *sb, const struct nb_sockaddr *from,
     const void *data, size_t len, struct sbctl *ctl, int flags)
 {
@@ -870,6 +907,9 @@ net_gc(struct kern *k)
 
 /* Stream data goes to the protocol in pieces of at most this (one buffer per call). */
 #define SO_SEND_CHUNK	(16 * 1024)
+/* A protocol with pr_send_uio takes a write in pieces of at most this (one TSO segment's
+ * worth): the buffer's room, not one record of a whole big buffer. */
+#define SO_SEND_UIO_MAX	(64 * 1024)
 
 /*
  * The send of a PR_MPSAFE protocol on a kernel with several vCPUs (docs/locking.md): the
@@ -995,6 +1035,24 @@ so_send(struct socket *so, const struct nb_sockaddr *nam, struct uio *uio, struc
 			continue;
 		}
 		chunk = atomic ? uio->uio_resid : (uio->uio_resid < space ? uio->uio_resid : space);
+		if (pr->pr_usrreqs->pr_send_uio != NULL && !(flags & MSG_OOB) && nam == NULL &&
+		    ctl == NULL) {
+			/* straight into the send buffer, as much as it has room for (the
+			 * protocol sees the write in pieces of the buffer's room up to
+			 * SO_SEND_UIO_MAX, not of SO_SEND_CHUNK) */
+			size_t left = uio->uio_resid;
+
+			if (chunk > SO_SEND_UIO_MAX)
+				chunk = SO_SEND_UIO_MAX;
+			if ((error = pr->pr_usrreqs->pr_send_uio(so, uio, chunk,
+			    flags | (left > chunk ? PRUS_MORETOCOME : 0), l)) != 0) {
+				uio->uio_resid = left;	/* not queued: not sent */
+				break;
+			}
+			if (uio->uio_resid == 0)
+				break;
+			continue;
+		}
 		if (!atomic && chunk > SO_SEND_CHUNK)
 			chunk = SO_SEND_CHUNK;
 		if (chunk > bufsz) {

@@ -341,6 +341,26 @@ tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockad
 	return error;
 }
 
+/* The same, len bytes taken straight from uio into the send buffer (pr_send_uio) */
+static int
+tcp_send_uio(struct socket *so, struct uio *uio, size_t len, int flags, struct lwp *l)
+{
+	struct tcpcb *tp = tcp_sototcpcb(so);
+	int error;
+
+	(void)l;
+	if (tp == NULL)
+		return so->so_error != 0 ? so->so_error : ECONNRESET;
+	if ((error = sb_append_stream_uio(so->so_kern, &so->so_snd, uio, len)) != 0)
+		return error;
+	if (flags & PRUS_MORETOCOME)
+		tp->t_flags |= TF_MORETOCOME;
+	error = tcp_output(tp);
+	tp->t_flags &= ~TF_MORETOCOME;
+	tcp_flush(so);
+	return error;
+}
+
 /* send(MSG_OOB): the data is urgent; the urgent pointer goes after its last byte
  * (NetBSD's tcp_sendoob; the socket layer let it overfill the buffer by 1024). */
 static int
@@ -569,4 +589,5 @@ const struct pr_usrreqs tcp_usrreqs = {
 	.pr_disconnect = tcp_disconnect, .pr_shutdown = tcp_shutdown, .pr_abort = tcp_abort,
 	.pr_sockaddr = tcp_sockaddr, .pr_peeraddr = tcp_peeraddr, .pr_rcvd = tcp_rcvd,
 	.pr_send = tcp_send, .pr_sendoob = tcp_sendoob, .pr_recvoob = tcp_recvoob,
+	.pr_send_uio = tcp_send_uio,
 };
