@@ -71,6 +71,9 @@ M.resolve = resolve
 -- Is a usable build at prefix?  true, or nil and the reason (for tests to skip with).
 function M.available(prefix)
   prefix = prefix or M.prefix()
+  if prefix == DEFAULT then
+    return nil, "NetBSD's rump kernels not found: set RUMPUS_NETBSD_RUMP to the prefix of a build"
+  end
   local p, why = resolve(prefix .. "/lib", "librump.so.0")
   if not p then return nil, "NetBSD's rump kernels not found (RUMPUS_NETBSD_RUMP=" .. prefix .. "): " .. why end
   local u, why2 = resolve(prefix .. "/lib", "librumpuser.so.0")
