@@ -123,6 +123,7 @@ tcp_established(struct tcpcb *tp)
 	} else
 		tp->snd_cwnd = (uint32_t)ts->ts_init_win * tcp_segsz(tp);
 	tcp_timer_set(tp, TCPT_KEEP, tp->t_keepidle);
+	tcp_sbround(tp);
 }
 
 /* Appends in-order data [seq, seq + len) to the socket (discarded after
@@ -264,6 +265,7 @@ tcp_reass(struct tcpcb *tp, uint32_t seq, const uint8_t *data, uint32_t len, int
 			tp->t_segqlen++;
 			tp->t_segqbytes += len;
 			ts->ts_stat.tcps_rcvoopack++;
+			tp->t_rcvoopack++;
 			ts->ts_stat.tcps_rcvoobyte += len;
 		}
 	}

@@ -346,6 +346,8 @@ send:
 	    (flags & TH_ACK) ? tp->rcv_nxt : 0, hdrlen, flags,
 	    (uint16_t)((flags & TH_SYN) ? (rwin > TCP_MAXWIN ? TCP_MAXWIN : rwin) :
 	    rwin >> tp->rcv_scale));
+	if (th[14] == 0 && th[15] == 0)
+		tp->t_sndzerowin++;	/* TCP_INFO's tcpi_snd_zerowin (NetBSD's count) */
 	memcpy(th + TCP_HLEN, opt, (size_t)optlen);
 	/* the urgent pointer: the byte after the urgent data, as an offset from this
 	 * segment's number (BSD's reading of RFC 793, kept by NetBSD); once the urgent

@@ -319,6 +319,36 @@ tcp_mss_update(struct tcpcb *tp, uint32_t offer)
 	tp->t_maxseg = mss;
 }
 
+/*
+ * NetBSD's rounding of the socket buffers when the connection is established
+ * (tcp_mss_from_peer for the send buffer, tcp_established for the receive buffer): a
+ * send buffer of at least the peer's MSS (at least 256, less the timestamp option when
+ * it is on) and a receive buffer larger than the MSS we offered become whole multiples
+ * of it.  Sizes set by SO_SNDBUF/SO_RCVBUF are rounded too and auto-sizing stays as it
+ * was; a size past the kernel's limit (kern.sbmax's share for data) is left as it is,
+ * as NetBSD ignores its sbreserve failing.
+ */
+void
+tcp_sbround(struct tcpcb *tp)
+{
+	struct socket *so = tp->t_socket;
+	struct kern *k = tp->t_ts->ts_kern;
+	uint32_t mss = tp->t_peermss < 256 ? 256 : tp->t_peermss;
+	size_t n;
+
+	if (so == NULL)
+		return;
+	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP))
+		mss -= 12;
+	if (so->so_snd.sb_hiwat >= mss &&
+	    (n = (so->so_snd.sb_hiwat + mss - 1) / mss * mss) != so->so_snd.sb_hiwat)
+		(void)sb_reserve(k, &so->so_snd, n);
+	mss = tp->t_ourmss;
+	if (mss != 0 && so->so_rcv.sb_hiwat > mss &&
+	    (n = (so->so_rcv.sb_hiwat + mss - 1) / mss * mss) != so->so_rcv.sb_hiwat)
+		(void)sb_reserve(k, &so->so_rcv, n);
+}
+
 /* An ICMP error quoting one of our segments.  Unreachables while connecting and
  * fragmentation needed (path MTU) act at once; other errors are soft: remembered and
  * reported if the connection then times out (RFC 1122 4.2.3.9). */

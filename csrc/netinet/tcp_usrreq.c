@@ -489,6 +489,8 @@ tcp_getinfo(struct tcpcb *tp, struct sockopt *sopt)
 	ti.tcpi_snd_mss = ti.tcpi_rcv_mss = tp->t_maxseg;
 	ti.tcpi_snd_rexmitpack = ti.__tcpi_retrans = tp->t_sndrexmitpack;
 	ti.__tcpi_retransmits = (uint8_t)tp->t_sndrexmitpack;
+	ti.tcpi_rcv_ooopack = tp->t_rcvoopack;
+	ti.tcpi_snd_zerowin = tp->t_sndzerowin;
 	return sockopt_set(sopt, &ti, sizeof(ti));
 }
 

@@ -155,6 +155,8 @@ struct tcpcb {
 	 * FlightSize at its start, and snd_una and the SACKed bytes when last counted */
 	uint32_t t_prr_delivered, t_prr_out, t_prr_recoverfs, t_prr_una, t_prr_sacked;
 	uint32_t t_sndrexmitpack;		/* segments retransmitted (TCP_INFO) */
+	uint32_t t_rcvoopack;			/* out-of-order segments queued (TCP_INFO) */
+	uint32_t t_sndzerowin;			/* segments sent offering a zero window (TCP_INFO) */
 	/* receive buffer auto-sizing (net.inet.tcp.recvbuf_auto, NetBSD's rfbuf_*): the
 	 * timestamp we sent when this measurement began (valid with t_rfbuf_on) and the
 	 * in-order bytes received since */
@@ -273,6 +275,8 @@ static inline uint64_t tcp_sec(int s) { return (uint64_t)s * 1000000000u; }
 
 /* tcp_subr.c */
 int  tcp_init(struct inet_state *is) KERN_HIDDEN;
+/* At establishment: buffers of at least a segment rounded up to whole segments (NetBSD). */
+void tcp_sbround(struct tcpcb *tp) KERN_HIDDEN;
 void tcp_fini(struct inet_state *is) KERN_HIDDEN;
 struct tcpcb *tcp_newtcpcb(struct tcp_state *ts, struct inpcb *inp) KERN_HIDDEN;
 struct tcpcb *tcp_close(struct tcpcb *tp) KERN_HIDDEN;	/* NULL */

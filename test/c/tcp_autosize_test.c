@@ -20,6 +20,11 @@
 enum { RBAUTO = 1071, RBINC = 1072, RBMAX = 1073, SBAUTO = 1074, SBINC = 1075, SBMAX = 1076,
 	DELACK_TICKS = 25 };
 
+/* 32768 rounded up to whole segments at establishment (NetBSD's rule): 23 segments of
+ * 1460 (receive: the MSS offered) and of 1448 (send: the MSS less the timestamps) */
+#define R32	33580
+#define S32	33304
+
 static int
 getint(int fd, int name)
 {
@@ -155,42 +160,43 @@ packets(void)
 	    "sb_max 256 KB) and timestamps", rscale);
 	x_nonblock(fd, 1);
 	collect();
-	ok(getint(fd, X_SO_RCVBUF) == 32768, "the receive buffer starts at recvspace (32768)");
+	ok(getint(fd, X_SO_RCVBUF) == R32, "the receive buffer starts at recvspace (32768) "
+	    "rounded up to whole segments at establishment (23 * 1460, as NetBSD's)");
 	/* a round that brings under 7/8 of the buffer: no growth */
 	feed(fd, 1448, kts);
 	sz = round_trip(fd, 20000);
-	ok(sz == 32768, "a round trip bringing 20000 + 1448 bytes (under 7/8 of 32768) keeps "
-	    "32768 (%d)", sz);
+	ok(sz == R32, "a round trip bringing 20000 + 1448 bytes (under 7/8 of the buffer) keeps "
+	    "it (%d)", sz);
 	/* a round that brings more: one step */
 	maxwin = 0;
 	sz = round_trip(fd, 30000);
-	ok(sz == 32768 + 16384, "a round trip bringing 30000 + 1448 bytes grows it by "
-	    "recvbuf_inc to 49152 (%d)", sz);
+	ok(sz == R32 + 16384, "a round trip bringing 30000 + 1448 bytes grows it by "
+	    "recvbuf_inc (%d)", sz);
 	feed(fd, 1448, kts);
-	ok(maxwin > 32768 && maxwin <= (uint32_t)sz, "the advertised window grows with it (%u)",
+	ok(maxwin > R32 && maxwin <= (uint32_t)sz, "the advertised window grows with it (%u)",
 	    maxwin);
 	/* more data in the same round trip: still one step per round */
 	feed(fd, 60000, kts);
-	ok(getint(fd, X_SO_RCVBUF) == 49152, "more data before the next timestamp: no second "
+	ok(getint(fd, X_SO_RCVBUF) == R32 + 16384, "more data before the next timestamp: no second "
 	    "step in the round");
 	/* a ceiling of 100000: steps of 16384, then the ceiling, then no more */
 	v = 100000;
 	x_sysctl_tcp(RBMAX, NULL, &v);
 	grew = 1;
 	for (i = 0; i < 3; i++) {
-		int want = 49152 + 16384 * (i + 1);
+		int want = R32 + 16384 * (i + 2);
 		sz = round_trip(fd, (size_t)want);
 		if (sz != want)
 			grew = 0;
 	}
-	ok(grew, "three full rounds: 65536, 81920, 98304 (%d)", sz);
+	ok(grew, "three full rounds: steps of 16384 (%d)", sz);
 	sz = round_trip(fd, 100000);
 	ok(sz == 100000, "the next stops at recvbuf_max 100000 (%d)", sz);
 	sz = round_trip(fd, 100000);
 	ok(sz == 100000, "and stays there (%d)", sz);
 	maxwin = 0;
 	feed(fd, 1448, kts);
-	ok(maxwin <= 100000 && maxwin > 98304 - 8, "the window offered is the buffer (%u)",
+	ok(maxwin <= 100000 && maxwin > 100000 - 2 * 1448, "the window offered is the buffer (%u)",
 	    maxwin);
 	v = 262144;
 	x_sysctl_tcp(RBMAX, NULL, &v);
@@ -304,26 +310,28 @@ sockets(void)
 	ok(r == 0, "16 MB A -> B, a thread per end: intact");
 	ok(sz[0] > 32768 && sz[0] <= 262144, "the sender's send buffer grew (%d)", sz[0]);
 	ok(sz[3] > 32768 && sz[3] <= 262144, "the receiver's receive buffer grew (%d)", sz[3]);
-	ok(sz[1] == 32768 && sz[2] == 32768, "the idle directions kept 32768 (%d, %d)", sz[1],
+	ok(sz[1] == R32 && sz[2] == S32, "the idle directions kept 32768 rounded to whole "
+	    "segments (%d, %d)", sz[1],
 	    sz[2]);
 
 	r = transfer(8u << 20, 40000, 40000, sz);
 	ok(r == 0, "8 MB with SO_SNDBUF/SO_RCVBUF 40000 "
 	    "set on the client and the listener: intact");
-	ok(sz[0] == 40000 && sz[1] == 40000, "the client's set buffers kept 40000 (%d %d)",
+	ok(sz[0] == 40544 && sz[1] == 40880, "the client's set buffers kept 40000 rounded to "
+	    "whole segments (28 * 1448, 28 * 1460) (%d %d)",
 	    sz[0], sz[1]);
-	ok(sz[2] == 40000 && sz[3] > 40000, "the accepted socket started at its listener's "
-	    "40000 and its receive buffer grew from there all the same, as NetBSD's (%d %d)",
+	ok(sz[2] == 40544 && sz[3] > 40880, "the accepted socket started at its listener's "
+	    "40000 (rounded) and its receive buffer grew from there all the same, as NetBSD's (%d %d)",
 	    sz[2], sz[3]);
 
 	both(RBAUTO, 0);
 	both(SBAUTO, 0);
 	r = transfer(8u << 20, 0, 0, sz);
 	ok(r == 0, "8 MB with recvbuf_auto and sendbuf_auto 0: intact");
-	ok(sz[0] == 32768 && sz[3] == 32768, "the buffers kept 32768 (%d, %d)", sz[0], sz[3]);
+	ok(sz[0] == S32 && sz[3] == R32, "the buffers kept 32768 rounded (%d, %d)", sz[0], sz[3]);
 	both(RBAUTO, 1);
 	r = transfer(8u << 20, 0, 0, sz);
-	ok(r == 0 && sz[3] > 32768 && sz[0] == 32768,
+	ok(r == 0 && sz[3] > R32 && sz[0] == S32,
 	    "recvbuf_auto alone on again: only the receive buffer grows (%d, %d)", sz[0], sz[3]);
 	both(SBAUTO, 1);
 

@@ -283,8 +283,8 @@ kqueue_states(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
 	rumpus_kernel_switch(b);
 	ok(kq1(s, X_EVFILT_READ, NULL) == -1, "kqueue: no data, EVFILT_READ not ready");
 	f = kq1(s, X_EVFILT_WRITE, &d);
-	ok(f >= 0 && !(f & X_EV_EOF) && d == 32768, "EVFILT_WRITE ready with 32768 bytes of "
-	    "space (%lld)", (long long)d);
+	ok(f >= 0 && !(f & X_EV_EOF) && d == 33304, "EVFILT_WRITE ready with the send buffer's "
+	    "33304 bytes of space (32768 rounded up to 23 segments of 1448) (%lld)", (long long)d);
 	rumpus_kernel_switch(a);
 	rump_sys_write(c, "abc", 3);
 	rump_sys_shutdown(c, X_SHUT_WR);
@@ -414,8 +414,9 @@ options(struct rumpus_kernel *a, struct rumpus_kernel *b, int l)
 	    x_getint(c, X_IPPROTO_TCP, X_TCP_NODELAY) == 1, "TCP_NODELAY on");
 	v = x_getint(c, X_IPPROTO_TCP, X_TCP_MAXSEG);
 	ok(v == 1460 - 12, "TCP_MAXSEG: the Ethernet MSS (less timestamps on the wire) (%d)", v);
-	ok(x_getint(c, X_SOL_SOCKET, X_SO_SNDBUF) == 32768 &&
-	    x_getint(c, X_SOL_SOCKET, X_SO_RCVBUF) == 32768, "32 KB buffers (NetBSD)");
+	ok(x_getint(c, X_SOL_SOCKET, X_SO_SNDBUF) == 33304 &&
+	    x_getint(c, X_SOL_SOCKET, X_SO_RCVBUF) == 33580, "32 KB buffers rounded up to whole "
+	    "segments at establishment: 23 * 1448 and 23 * 1460 (NetBSD)");
 	ok(x_setint(c, X_IPPROTO_TCP, X_TCP_KEEPIDLE, 0) == X_EINVAL, "TCP_KEEPIDLE 0: EINVAL");
 	ok(x_setint(c, X_IPPROTO_TCP, 99, 1) == X_ENOPROTOOPT, "unknown option: ENOPROTOOPT");
 	ok(x_sysctl_tcp(X_TCPCTL_SENDSPACE, &v, NULL) == 0 && v == 32768,

@@ -31,7 +31,7 @@ local function info(S, fd)
     rto = u32(buf, 8), snd_mss = u32(buf, 16), rcv_mss = u32(buf, 20), retrans = u32(buf, 36),
     rtt = u32(buf, 68), snd_cwnd = u32(buf, 80), rcv_space = u32(buf, 96),
     snd_wnd = u32(buf, 100), snd_nxt = u32(buf, 108), rcv_nxt = u32(buf, 112),
-    rexmitpack = u32(buf, 120),
+    rexmitpack = u32(buf, 120), ooopack = u32(buf, 124), zerowin = u32(buf, 128),
   }
 end
 
@@ -81,9 +81,29 @@ local function observe(backend, bus)
     A.poll({}, 50)
   end
   assert(cfga:route_delete(BIP .. "/32"))
-  T.eq(recv(100), 100, backend .. ": the retransmitted data arrived once the link healed")
+  -- 50 bytes more go out at once (TCP_NODELAY) and reach B before the lost 100: an
+  -- out-of-order segment, queued (tcpi_rcv_ooopack); the retransmission of the 100
+  -- fills the hole: it goes through the reassembly queue too (the queue is not empty)
+  -- and is counted as well, by both kernels
+  o.b_before_ooo = info(B, s)
+  assert(A.setsockopt(c, "tcp", "nodelay", 1))
+  T.eq(A.send(c, ("o"):rep(50)), 50)
+  T.eq(recv(150), 150, backend .. ": the retransmitted data arrived once the link healed")
   A.poll({}, 300)
   o.healed = info(A, c)
+  o.b_healed = info(B, s)
+  -- B stops reading: A fills B's receive buffer and B offers a zero window (its ACKs,
+  -- then its answers to A's window probes: tcpi_snd_zerowin)
+  o.b_before_zw = info(B, s)
+  assert(A.fcntl(c, "setfl", "nonblock"))
+  local chunk = ("z"):rep(65536)
+  for _ = 1, 400 do
+    while A.send(c, chunk) do end
+    o.b_zw = info(B, s)
+    if o.b_zw.zerowin > 0 then break end
+    A.poll({}, 50)
+  end
+  o.a_zw = info(A, c)
   A.close(c); B.close(s); B.close(l)
   return o
 end
@@ -109,6 +129,13 @@ local function check(backend, o)
   T.eq(rx.snd_nxt - a.snd_nxt, 100, backend .. ": 100 bytes more sent")
   T.ok(o.healed.rexmitpack >= rx.rexmitpack, backend .. ": the count stays once the link healed")
   T.eq(o.healed.state, 4, backend .. ": still ESTABLISHED")
+  T.eq(a.ooopack, 0, backend .. ": no out-of-order segment yet (sender)")
+  T.eq(o.b_before_ooo.ooopack, 0, backend .. ": no out-of-order segment yet (receiver)")
+  T.eq(o.b_healed.ooopack, 2, backend .. ": tcpi_rcv_ooopack counts the segments queued for reassembly (the early one and the one filling the hole)")
+  T.eq(o.healed.ooopack, 0, backend .. ": the sender received nothing out of order")
+  T.eq(o.b_before_zw.zerowin, 0, backend .. ": no zero window offered yet")
+  T.ok(o.b_zw.zerowin >= 1, backend .. ": tcpi_snd_zerowin counts the segments offering a zero window (" .. o.b_zw.zerowin .. ")")
+  T.eq(o.a_zw.zerowin, 0, backend .. ": the sender's own window never closed")
 end
 
 T.case("TCP_INFO's fields as NetBSD fills them (rumpus)", function()
