@@ -315,6 +315,20 @@ tcp_abort(struct socket *so)
 	return 0;
 }
 
+/* Send what was just appended to so_snd (more to come: PRUS_MORETOCOME) */
+static int
+tcp_send_push(struct socket *so, struct tcpcb *tp, int flags)
+{
+	int error;
+
+	if (flags & PRUS_MORETOCOME)
+		tp->t_flags |= TF_MORETOCOME;
+	error = tcp_output(tp);
+	tp->t_flags &= ~TF_MORETOCOME;
+	tcp_flush(so);
+	return error;
+}
+
 static int
 tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockaddr *nam,
     struct sbctl *ctl, int flags, struct lwp *l)
@@ -333,12 +347,7 @@ tcp_send(struct socket *so, const void *data, size_t len, const struct nb_sockad
 		return EISCONN;
 	if ((error = sb_append_stream(so->so_kern, &so->so_snd, data, len)) != 0)
 		return ENOBUFS;
-	if (flags & PRUS_MORETOCOME)
-		tp->t_flags |= TF_MORETOCOME;
-	error = tcp_output(tp);
-	tp->t_flags &= ~TF_MORETOCOME;
-	tcp_flush(so);
-	return error;
+	return tcp_send_push(so, tp, flags);
 }
 
 /* The same, len bytes taken straight from uio into the send buffer (pr_send_uio) */
@@ -353,12 +362,7 @@ tcp_send_uio(struct socket *so, struct uio *uio, size_t len, int flags, struct l
 		return so->so_error != 0 ? so->so_error : ECONNRESET;
 	if ((error = sb_append_stream_uio(so->so_kern, &so->so_snd, uio, len)) != 0)
 		return error;
-	if (flags & PRUS_MORETOCOME)
-		tp->t_flags |= TF_MORETOCOME;
-	error = tcp_output(tp);
-	tp->t_flags &= ~TF_MORETOCOME;
-	tcp_flush(so);
-	return error;
+	return tcp_send_push(so, tp, flags);
 }
 
 /* send(MSG_OOB): the data is urgent; the urgent pointer goes after its last byte
