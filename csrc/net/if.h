@@ -485,6 +485,11 @@ int  tso_cksum_ok(const uint8_t *ip) KERN_HIDDEN;
  * (room for hdrlen + mss bytes); returns its length. */
 size_t tso_build(const uint8_t *ip, size_t len, size_t hdrlen, uint32_t mss, size_t off,
     uint8_t *out) KERN_HIDDEN;
+/* p (such a datagram, hdrlen its IP + TCP header) checked and cut into segments of mss
+ * data bytes, each a packet of k with p's flags handed to send(arg, seg) until one fails;
+ * p is freed.  A wrong checksum drops p (0, as TCP would); ENOBUFS or send's error. */
+int  tso_cut(struct kern *k, struct pkt *p, size_t hdrlen, uint32_t mss,
+    int (*send)(void *arg, struct pkt *seg), void *arg) KERN_HIDDEN;
 /* An Ethernet frame holding such a datagram: each segment (as a frame) to emit(arg, ..). */
 void tso_frames(const uint8_t *frame, size_t len, uint32_t mss,
     void (*emit)(void *arg, const void *frame, size_t len), void *arg) KERN_HIDDEN;

@@ -163,3 +163,31 @@ tso_frames(const uint8_t *frame, size_t len, uint32_t mss,
 	} while (off < dlen);
 	hyp_free(seg, size);
 }
+
+int
+tso_cut(struct kern *k, struct pkt *p, size_t hdrlen, uint32_t mss,
+    int (*send)(void *arg, struct pkt *seg), void *arg)
+{
+	const uint8_t *ip = pkt_data(p);
+	size_t dlen = p->p_len - hdrlen, off;
+	int error = 0;
+
+	if (!tso_cksum_ok(ip)) {
+		pkt_free(p);		/* corrupt on its way here: dropped, as TCP would */
+		return 0;
+	}
+	for (off = 0; off < dlen && error == 0; off += mss) {
+		size_t n = dlen - off < mss ? dlen - off : mss;
+		struct pkt *seg = pkt_alloc(k, hdrlen + n, PKT_HEADROOM);
+
+		if (seg == NULL) {
+			error = ENOBUFS;
+			break;
+		}
+		(void)tso_build(ip, p->p_len, hdrlen, mss, off, pkt_data(seg));
+		seg->p_flags = p->p_flags;
+		error = send(arg, seg);
+	}
+	pkt_free(p);
+	return error;
+}

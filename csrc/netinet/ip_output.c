@@ -176,14 +176,23 @@ ip_fragment(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t ne
  * carries or cuts it), else cut here into segments that fit mtu (a route with a
  * smaller MTU, an interface without TSO, a forwarded offload frame).
  */
+struct ip_tso_to { struct ifnet *ifp; uint32_t nexthop; };
+
+static int
+ip_tso_send(void *arg, struct pkt *seg)
+{
+	struct ip_tso_to *to = arg;
+
+	return ip_send_link(to->ifp, seg, to->nexthop);
+}
+
 static int
 ip_output_tso(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t nexthop,
     uint32_t mtu)
 {
-	const uint8_t *ip = pkt_data(p);
-	size_t hdr = tso_check(ip, p->p_len), dlen, off;
+	size_t hdr = tso_check(pkt_data(p), p->p_len);
 	uint32_t mss = p->p_tsosz;
-	int error = 0;
+	struct ip_tso_to to = { ifp, nexthop };
 
 	if (hdr == 0 || mtu < hdr + 8) {
 		pkt_free(p);
@@ -191,27 +200,9 @@ ip_output_tso(struct inet_state *is, struct ifnet *ifp, struct pkt *p, uint32_t 
 	}
 	if ((ifp->if_capenable & IFCAP_TSOv4) && hdr + mss <= mtu && mtu == ifp->if_mtu)
 		return ip_send_link(ifp, p, nexthop);
-	if (!tso_cksum_ok(ip)) {
-		pkt_free(p);		/* corrupt on its way here: dropped, as TCP would */
-		return 0;
-	}
 	if (hdr + mss > mtu)
 		mss = mtu - (uint32_t)hdr;
-	dlen = p->p_len - hdr;
-	for (off = 0; off < dlen && error == 0; off += mss) {
-		size_t n = dlen - off < mss ? dlen - off : mss;
-		struct pkt *s = pkt_alloc(is->is_kern, hdr + n, PKT_HEADROOM);
-
-		if (s == NULL) {
-			error = ENOBUFS;
-			break;
-		}
-		(void)tso_build(ip, p->p_len, hdr, mss, off, pkt_data(s));
-		s->p_flags = p->p_flags;
-		error = ip_send_link(ifp, s, nexthop);
-	}
-	pkt_free(p);
-	return error;
+	return tso_cut(is->is_kern, p, hdr, mss, ip_tso_send, &to);
 }
 
 int

@@ -66,39 +66,34 @@ ip6_loop(struct inet6_state *s, struct pkt *p, struct ifnet *ifp)
  * fit mtu, each a datagram of its own (a route with a smaller MTU, an interface without
  * TSOv6, a forwarded offload frame): not fragmentation, which IPv6 routers never do.
  */
+struct ip6_tso_to {
+	struct inet6_state *s;
+	struct ifnet *ifp;
+	const struct nb_in6_addr *nexthop;
+	uint16_t dport;
+};
+
+static int
+ip6_tso_send(void *arg, struct pkt *seg)
+{
+	struct ip6_tso_to *to = arg;
+
+	seg->p_dport = to->dport;
+	return ip6_link_output(to->s, to->ifp, seg, to->nexthop);
+}
+
 static int
 ip6_output_tso(struct inet6_state *s, struct ifnet *ifp, struct pkt *p,
     const struct nb_in6_addr *nexthop, uint32_t mtu, size_t hdr)
 {
-	const uint8_t *ip = pkt_data(p);
 	uint32_t mss = p->p_tsosz;
-	size_t dlen, off;
-	int error = 0;
+	struct ip6_tso_to to = { s, ifp, nexthop, p->p_dport };
 
 	if ((ifp->if_capenable & IFCAP_TSOv6) && hdr + mss <= mtu && mtu == ifp->if_mtu)
 		return ip6_link_output(s, ifp, p, nexthop);
-	if (!tso_cksum_ok(ip)) {
-		pkt_free(p);		/* corrupt on its way here: dropped, as TCP would */
-		return 0;
-	}
 	if (hdr + mss > mtu)
 		mss = mtu - (uint32_t)hdr;
-	dlen = p->p_len - hdr;
-	for (off = 0; off < dlen && error == 0; off += mss) {
-		size_t n = dlen - off < mss ? dlen - off : mss;
-		struct pkt *seg = pkt_alloc(s->i6_kern, hdr + n, PKT_HEADROOM);
-
-		if (seg == NULL) {
-			error = ENOBUFS;
-			break;
-		}
-		(void)tso_build(ip, p->p_len, hdr, mss, off, pkt_data(seg));
-		seg->p_flags = p->p_flags;
-		seg->p_dport = p->p_dport;
-		error = ip6_link_output(s, ifp, seg, nexthop);
-	}
-	pkt_free(p);
-	return error;
+	return tso_cut(s->i6_kern, p, hdr, mss, ip6_tso_send, &to);
 }
 
 /* Sends p (a whole IPv6 packet, header first) in fragments of at most mtu bytes.  The
