@@ -38,6 +38,20 @@ T.case("caps: read, set by name or number, EINVAL for what is not offered", func
   T.err(function() cfg:caps(nil) end, "caps")
 end)
 
+-- data from A's non-blocking socket cl to B's non-blocking socket s, one thread: what s got
+local function pump(A, cl, B, s, data)
+  local sent, got, n = 0, {}, 0
+  while n < #data do
+    if sent < #data then
+      local w = A.send(cl, data:sub(sent + 1, sent + 65536))
+      if w then sent = sent + w end
+    end
+    local r = B.recv(s, nil, 65536)
+    if r then got[#got + 1] = r; n = n + #r end
+  end
+  return table.concat(got)
+end
+
 T.case("two kernels with TSO on: 2 MB intact, in offload frames", function()
   local net = build{ hosts = { "a", "b" }, buses = { tsolan = { { "a", "10.9.0.1/24" }, { "b", "10.9.0.2/24" } } } }
   local A, B = net.hosts.a.S, net.hosts.b.S
@@ -53,16 +67,7 @@ T.case("two kernels with TSO on: 2 MB intact, in offload frames", function()
   assert(B.nonblock(s))
   local before = assert(ca:stats("shmif0")).opackets
   local data = pattern(2 * 1024 * 1024, 11)
-  local sent, got, n = 0, {}, 0
-  while n < #data do
-    if sent < #data then
-      local w = A.send(cl, data:sub(sent + 1, sent + 65536))
-      if w then sent = sent + w end
-    end
-    local r = B.recv(s, nil, 65536)
-    if r then got[#got + 1] = r; n = n + #r end
-  end
-  T.ok(table.concat(got) == data, "A -> B intact")
+  T.ok(pump(A, cl, B, s, data) == data, "A -> B intact")
   local frames = assert(ca:stats("shmif0")).opackets - before
   T.ok(frames < #data / 1448 / 4, "A sent " .. frames .. " frames for " .. math.floor(#data / 1448) .. " segments' worth")
 end)
@@ -86,16 +91,7 @@ T.case("IPv6 with TSOv6 on: 2 MB intact, in offload frames; TSOv4 alone does not
     assert(B.nonblock(s))
     local before = assert(ca:stats("shmif0")).opackets
     local data = pattern(2 * 1024 * 1024, 13)
-    local sent, got, n = 0, {}, 0
-    while n < #data do
-      if sent < #data then
-        local w = A.send(cl, data:sub(sent + 1, sent + 65536))
-        if w then sent = sent + w end
-      end
-      local r = B.recv(s, nil, 65536)
-      if r then got[#got + 1] = r; n = n + #r end
-    end
-    T.ok(table.concat(got) == data, caps .. ": A -> B intact over IPv6")
+    T.ok(pump(A, cl, B, s, data) == data, caps .. ": A -> B intact over IPv6")
     A.close(cl); B.close(s)
     return assert(ca:stats("shmif0")).opackets - before, #data
   end
